@@ -1,0 +1,91 @@
+//! Decoding to and encoding from JSON, per format. Each protocol crate plugs in here.
+
+use m2m_core::ProtocolError;
+use serde_json::Value as Json;
+
+use crate::format::Format;
+
+/// Why a command failed, and with which exit status.
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// The format has no implementation yet (exit 2).
+    Unsupported(Format),
+    /// A usage error found after argument parsing (exit 2).
+    Usage(String),
+    /// The input is bad (exit 1): the message, and the byte offset when known.
+    Input {
+        message: String,
+        offset: Option<usize>,
+    },
+    /// The input is a strict prefix of a frame (exit 1).
+    #[allow(dead_code)] // used as soon as a stream protocol plugs in
+    Incomplete { needed: Option<usize> },
+}
+
+impl CliError {
+    /// From any protocol error of the family.
+    #[allow(dead_code)] // used as soon as a protocol crate plugs in
+    pub(crate) fn protocol(e: &dyn ProtocolError) -> Self {
+        CliError::Input {
+            message: format!("{} error: {e}", e.kind()),
+            offset: e.offset(),
+        }
+    }
+
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Unsupported(_) | CliError::Usage(_) => 2,
+            CliError::Input { .. } | CliError::Incomplete { .. } => 1,
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Unsupported(fmt) => write!(f, "unsupported format: {}", fmt.name()),
+            CliError::Usage(m) => f.write_str(m),
+            CliError::Input {
+                message,
+                offset: Some(o),
+            } => write!(f, "{message} (at byte offset {o})"),
+            CliError::Input {
+                message,
+                offset: None,
+            } => f.write_str(message),
+            CliError::Incomplete { needed: Some(n) } => {
+                write!(f, "incomplete frame: {n} more bytes needed")
+            }
+            CliError::Incomplete { needed: None } => {
+                f.write_str("incomplete frame: more bytes needed")
+            }
+        }
+    }
+}
+
+/// Decodes one frame (or text, for the text formats) into JSON.
+pub(crate) fn decode(format: Format, _input: &[u8]) -> Result<Json, CliError> {
+    match format {
+        Format::ModbusTcpReq
+        | Format::ModbusTcpRsp
+        | Format::ModbusRtuReq
+        | Format::ModbusRtuRsp
+        | Format::ModbusAsciiReq
+        | Format::ModbusAsciiRsp
+        | Format::Coap
+        | Format::CoapTcp
+        | Format::CoapWs
+        | Format::Lwm2mTlv
+        | Format::Lwm2mSenmlJson
+        | Format::Lwm2mSenmlCbor
+        | Format::Lwm2mCbor
+        | Format::Lwm2mLink
+        | Format::SparkplugPayload
+        | Format::SparkplugTopic => Err(CliError::Unsupported(format)),
+    }
+}
+
+/// Encodes JSON into the bytes of one frame.
+pub(crate) fn encode(format: Format, _json: &Json) -> Result<Vec<u8>, CliError> {
+    Err(CliError::Unsupported(format))
+}

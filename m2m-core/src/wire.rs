@@ -1,0 +1,422 @@
+//! The bounds-checked byte reader and writer that every protocol crate uses.
+//!
+//! No protocol crate indexes a slice by hand: every read goes through [`Reader`], which returns
+//! [`Truncated`] (with the offset where the read started) instead of panicking, and every write
+//! through [`Writer`], which returns [`BufferTooSmall`].
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crate::codec::BufferTooSmall;
+use crate::error::{ErrorKind, ProtocolError};
+
+/// A read ran past the end of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[error("truncated at byte {offset}: {needed} more bytes needed")]
+pub struct Truncated {
+    /// Offset (from the start of the reader's input) where the failed read started.
+    pub offset: usize,
+    /// How many bytes were missing for that read.
+    pub needed: usize,
+}
+
+impl ProtocolError for Truncated {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Truncated
+    }
+    fn offset(&self) -> Option<usize> {
+        Some(self.offset)
+    }
+}
+
+/// A cursor over borrowed bytes. Reads advance it; failed reads leave it where it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+macro_rules! read_int {
+    ($(#[$m:meta])* $name:ident, $peek:ident, $t:ty, $from:ident) => {
+        $(#[$m])*
+        #[inline]
+        pub fn $name(&mut self) -> Result<$t, Truncated> {
+            let v = self.$peek()?;
+            self.pos = self.pos.saturating_add(core::mem::size_of::<$t>());
+            Ok(v)
+        }
+
+        /// Like the read of the same type, without advancing.
+        #[inline]
+        pub fn $peek(&self) -> Result<$t, Truncated> {
+            self.peek_array().map(<$t>::$from)
+        }
+    };
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `buf`.
+    #[must_use]
+    pub const fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    /// Offset of the next byte to read, from the start of the input.
+    #[must_use]
+    pub const fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes left to read.
+    #[must_use]
+    pub const fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    /// `true` when every byte has been read.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.remaining() == 0
+    }
+
+    /// The whole input, read or not.
+    #[must_use]
+    pub const fn input(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The unread bytes, without advancing.
+    #[must_use]
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
+    fn truncated(&self, n: usize) -> Truncated {
+        Truncated {
+            offset: self.pos,
+            needed: n.saturating_sub(self.remaining()),
+        }
+    }
+
+    /// The next `n` bytes, without advancing.
+    #[inline]
+    pub fn peek(&self, n: usize) -> Result<&'a [u8], Truncated> {
+        self.rest().get(..n).ok_or_else(|| self.truncated(n))
+    }
+
+    /// `n` bytes starting `at` bytes past the current position, without advancing.
+    pub fn peek_at(&self, at: usize, n: usize) -> Result<&'a [u8], Truncated> {
+        let end = at
+            .checked_add(n)
+            .ok_or_else(|| self.truncated(usize::MAX))?;
+        self.rest().get(at..end).ok_or_else(|| self.truncated(end))
+    }
+
+    /// The next `n` bytes, borrowed from the input.
+    #[inline]
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Truncated> {
+        let out = self.peek(n)?;
+        self.pos = self.pos.saturating_add(n);
+        Ok(out)
+    }
+
+    /// Every unread byte; the reader is empty afterwards.
+    pub fn take_rest(&mut self) -> &'a [u8] {
+        let out = self.rest();
+        self.pos = self.buf.len();
+        out
+    }
+
+    /// Skips `n` bytes.
+    pub fn skip(&mut self, n: usize) -> Result<(), Truncated> {
+        self.take(n).map(|_| ())
+    }
+
+    /// The next `N` bytes as an array, without advancing.
+    #[inline]
+    pub fn peek_array<const N: usize>(&self) -> Result<[u8; N], Truncated> {
+        let bytes = self.peek(N)?;
+        <[u8; N]>::try_from(bytes).map_err(|_| self.truncated(N))
+    }
+
+    /// The next `N` bytes as an array.
+    #[inline]
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N], Truncated> {
+        let a = self.peek_array()?;
+        self.pos = self.pos.saturating_add(N);
+        Ok(a)
+    }
+
+    read_int!(
+        /// One byte.
+        u8, peek_u8, u8, from_be_bytes
+    );
+    read_int!(
+        /// A big-endian (network order) `u16`.
+        u16_be, peek_u16_be, u16, from_be_bytes
+    );
+    read_int!(
+        /// A little-endian `u16`.
+        u16_le, peek_u16_le, u16, from_le_bytes
+    );
+    read_int!(
+        /// A big-endian `u32`.
+        u32_be, peek_u32_be, u32, from_be_bytes
+    );
+    read_int!(
+        /// A little-endian `u32`.
+        u32_le, peek_u32_le, u32, from_le_bytes
+    );
+    read_int!(
+        /// A big-endian `u64`.
+        u64_be, peek_u64_be, u64, from_be_bytes
+    );
+    read_int!(
+        /// A little-endian `u64`.
+        u64_le, peek_u64_le, u64, from_le_bytes
+    );
+
+    /// `Ok(())` when every byte has been read; otherwise the offset of the first unread byte.
+    pub fn finish(&self) -> Result<(), TrailingBytes> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(TrailingBytes {
+                offset: self.pos,
+                len: self.remaining(),
+            })
+        }
+    }
+}
+
+/// Bytes were left over after a complete value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[error("{len} trailing bytes at byte {offset}")]
+pub struct TrailingBytes {
+    /// Offset of the first unread byte.
+    pub offset: usize,
+    /// How many bytes were left.
+    pub len: usize,
+}
+
+impl ProtocolError for TrailingBytes {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Malformed
+    }
+    fn offset(&self) -> Option<usize> {
+        Some(self.offset)
+    }
+}
+
+/// A cursor that writes into a borrowed buffer. Failed writes leave it where it was.
+#[derive(Debug)]
+pub struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+macro_rules! write_int {
+    ($(#[$m:meta])* $name:ident, $t:ty, $to:ident) => {
+        $(#[$m])*
+        #[inline]
+        pub fn $name(&mut self, v: $t) -> Result<(), BufferTooSmall> {
+            self.put(&v.$to())
+        }
+    };
+}
+
+impl<'a> Writer<'a> {
+    /// A writer at the start of `buf`.
+    #[must_use]
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Writer { buf, pos: 0 }
+    }
+
+    /// Bytes written so far.
+    #[must_use]
+    pub const fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Room left.
+    #[must_use]
+    pub const fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    /// The bytes written so far.
+    #[must_use]
+    pub fn written(&self) -> &[u8] {
+        self.buf.get(..self.pos).unwrap_or_default()
+    }
+
+    /// The next `n` bytes of the buffer, to be filled by the caller; the writer moves past them.
+    pub fn slot(&mut self, n: usize) -> Result<&mut [u8], BufferTooSmall> {
+        let start = self.pos;
+        let available = self.buf.len();
+        let end = start
+            .checked_add(n)
+            .filter(|&end| end <= available)
+            .ok_or(BufferTooSmall {
+                needed: start.saturating_add(n),
+                available,
+            })?;
+        self.pos = end;
+        self.buf.get_mut(start..end).ok_or(BufferTooSmall {
+            needed: end,
+            available,
+        })
+    }
+
+    /// Appends `bytes`.
+    #[inline]
+    pub fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
+        self.slot(bytes.len())?.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Overwrites bytes already written at `offset` (for length fields known only at the end).
+    pub fn patch(&mut self, offset: usize, bytes: &[u8]) -> Result<(), BufferTooSmall> {
+        let end = offset.saturating_add(bytes.len());
+        let available = self.pos;
+        self.buf
+            .get_mut(offset..end)
+            .filter(|_| end <= available)
+            .ok_or(BufferTooSmall {
+                needed: end,
+                available,
+            })?
+            .copy_from_slice(bytes);
+        Ok(())
+    }
+
+    write_int!(
+        /// One byte.
+        u8, u8, to_be_bytes
+    );
+    write_int!(
+        /// A big-endian (network order) `u16`.
+        u16_be, u16, to_be_bytes
+    );
+    write_int!(
+        /// A little-endian `u16`.
+        u16_le, u16, to_le_bytes
+    );
+    write_int!(
+        /// A big-endian `u32`.
+        u32_be, u32, to_be_bytes
+    );
+    write_int!(
+        /// A little-endian `u32`.
+        u32_le, u32, to_le_bytes
+    );
+    write_int!(
+        /// A big-endian `u64`.
+        u64_be, u64, to_be_bytes
+    );
+    write_int!(
+        /// A little-endian `u64`.
+        u64_le, u64, to_le_bytes
+    );
+
+    /// Finishes and returns the number of bytes written.
+    #[must_use]
+    pub const fn finish(self) -> usize {
+        self.pos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Bytes chosen so that every width and byte order reads a different value.
+    static INPUT: [u8; 10] = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a];
+
+    #[test]
+    fn reads_each_width_and_order() {
+        let mut r = Reader::new(&INPUT);
+        assert_eq!(r.u8(), Ok(0x01));
+        assert_eq!(r.u16_be(), Ok(0x0203));
+        assert_eq!(r.peek_u16_le(), Ok(0x0504));
+        assert_eq!(r.u16_le(), Ok(0x0504));
+        assert_eq!(r.position(), 5);
+        assert_eq!(r.remaining(), 5);
+        let mut r2 = Reader::new(&INPUT);
+        assert_eq!(r2.u32_be(), Ok(0x0102_0304));
+        assert_eq!(r2.u32_le(), Ok(0x0807_0605));
+        let mut r3 = Reader::new(&INPUT);
+        assert_eq!(r3.u64_be(), Ok(0x0102_0304_0506_0708));
+        assert_eq!(r3.take_rest(), &[0x09, 0x0a]);
+        assert!(r3.is_empty());
+        assert_eq!(Reader::new(&INPUT).u64_le(), Ok(0x0807_0605_0403_0201));
+    }
+
+    #[test]
+    fn failed_read_reports_offset_and_does_not_advance() {
+        let mut r = Reader::new(&INPUT);
+        r.skip(8).unwrap();
+        assert_eq!(
+            r.u32_be(),
+            Err(Truncated {
+                offset: 8,
+                needed: 2
+            })
+        );
+        assert_eq!(r.position(), 8);
+        assert_eq!(
+            r.take(3),
+            Err(Truncated {
+                offset: 8,
+                needed: 1
+            })
+        );
+        assert_eq!(r.u16_be(), Ok(0x090a));
+        assert_eq!(
+            r.u8(),
+            Err(Truncated {
+                offset: 10,
+                needed: 1
+            })
+        );
+    }
+
+    #[test]
+    fn peek_at_is_relative_and_checked() {
+        let mut r = Reader::new(&INPUT);
+        r.skip(2).unwrap();
+        assert_eq!(r.peek_at(1, 2), Ok(&[0x04, 0x05][..]));
+        assert!(r.peek_at(7, 2).is_err());
+        assert!(r.peek_at(usize::MAX, 2).is_err());
+        assert_eq!(r.position(), 2);
+    }
+
+    #[test]
+    fn finish_reports_trailing() {
+        let mut r = Reader::new(&INPUT);
+        r.skip(7).unwrap();
+        assert_eq!(r.finish(), Err(TrailingBytes { offset: 7, len: 3 }));
+        r.skip(3).unwrap();
+        assert_eq!(r.finish(), Ok(()));
+    }
+
+    #[test]
+    fn writer_writes_patches_and_refuses_overflow() {
+        let mut buf = [0u8; 7];
+        let mut w = Writer::new(&mut buf);
+        w.u16_be(0).unwrap();
+        w.u32_le(0x0403_0201).unwrap();
+        assert_eq!(
+            w.u16_be(1),
+            Err(BufferTooSmall {
+                needed: 8,
+                available: 7
+            })
+        );
+        w.u8(0xff).unwrap();
+        w.patch(0, &[0xab, 0xcd]).unwrap();
+        assert!(w.patch(6, &[0, 0]).is_err());
+        assert_eq!(w.written(), &[0xab, 0xcd, 1, 2, 3, 4, 0xff]);
+        assert_eq!(w.finish(), 7);
+    }
+}

@@ -1,0 +1,233 @@
+//! Reusable properties of stream framings, and strategies to drive them.
+//!
+//! Each check returns `Err(message)` instead of panicking so it can be used inside
+//! `proptest!` (with `prop_assert!(check(..).is_ok())`, or `?` on a `TestCaseError`) and in
+//! plain tests alike.
+
+use m2m_core::{Framing, ProtocolError, Status};
+use proptest::prelude::*;
+
+/// Every strict prefix of `frame` (including the empty one) must be `Partial`, and `frame`
+/// itself must be `Complete(frame.len())`.
+pub fn check_prefixes_partial<F: Framing + ?Sized>(
+    framing: &F,
+    frame: &[u8],
+) -> Result<(), String> {
+    for end in 0..frame.len() {
+        match framing.frame_len(&frame[..end]) {
+            Ok(Status::Partial(_)) => {}
+            other => {
+                return Err(format!(
+                    "prefix of {end} of {} bytes gave {other:?}, want Partial",
+                    frame.len()
+                ));
+            }
+        }
+    }
+    check_frame_then_junk(framing, frame, &[])
+}
+
+/// Where a framing says how many bytes are missing, adding exactly that many from the real
+/// frame must not leave it `Partial` with a larger count than before (the count is exact or a
+/// lower bound, never an over-estimate).
+pub fn check_needed_not_overestimated<F: Framing + ?Sized>(
+    framing: &F,
+    frame: &[u8],
+) -> Result<(), String> {
+    for end in 0..frame.len() {
+        if let Ok(Status::Partial(needed)) = framing.frame_len(&frame[..end]) {
+            if let Some(n) = needed.size() {
+                if end + n > frame.len() {
+                    return Err(format!(
+                        "prefix of {end} bytes asks for {n} more, but the frame is {} bytes",
+                        frame.len()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `frame` followed by `junk` must frame as exactly `frame.len()` bytes.
+pub fn check_frame_then_junk<F: Framing + ?Sized>(
+    framing: &F,
+    frame: &[u8],
+    junk: &[u8],
+) -> Result<(), String> {
+    let mut buf = frame.to_vec();
+    buf.extend_from_slice(junk);
+    match framing.frame_len(&buf) {
+        Ok(Status::Complete(n)) if n == frame.len() => Ok(()),
+        other => Err(format!(
+            "frame of {} bytes + {} junk bytes gave {other:?}",
+            frame.len(),
+            junk.len()
+        )),
+    }
+}
+
+/// What a buffered stream reader saw: the frames it cut, and how many bytes it skipped.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Feed {
+    /// Frames, in order.
+    pub frames: Vec<Vec<u8>>,
+    /// Bytes dropped by resynchronisation.
+    pub skipped: usize,
+    /// Bytes left in the buffer at the end (an incomplete tail).
+    pub leftover: usize,
+}
+
+/// Feeds `stream` to `framing` in chunks of the given sizes (the last chunk takes whatever is
+/// left; zero sizes are allowed), as a reader on a socket or serial port would: append, frame
+/// as many as possible, skip on resynchronisable errors.
+///
+/// Returns `Err` for an error that offers no skip, or a framing that breaks its contract
+/// (`Complete(0)`, `Complete` longer than the buffer).
+pub fn feed_in_chunks<F: Framing + ?Sized>(
+    framing: &F,
+    stream: &[u8],
+    chunks: &[usize],
+) -> Result<Feed, String> {
+    let mut feed = Feed::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at = 0;
+    let mut sizes = chunks.iter().copied();
+    while at < stream.len() {
+        let n = sizes
+            .next()
+            .unwrap_or(stream.len() - at)
+            .min(stream.len() - at);
+        buf.extend_from_slice(&stream[at..at + n]);
+        at += n;
+        drain(framing, &mut buf, &mut feed)?;
+    }
+    drain(framing, &mut buf, &mut feed)?;
+    feed.leftover = buf.len();
+    Ok(feed)
+}
+
+fn drain<F: Framing + ?Sized>(
+    framing: &F,
+    buf: &mut Vec<u8>,
+    feed: &mut Feed,
+) -> Result<(), String> {
+    loop {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        match framing.frame_len(buf) {
+            Ok(Status::Complete(0)) => return Err("framing returned Complete(0)".into()),
+            Ok(Status::Complete(n)) if n > buf.len() => {
+                return Err(format!("Complete({n}) for a buffer of {}", buf.len()));
+            }
+            Ok(Status::Complete(n)) => {
+                feed.frames.push(buf.drain(..n).collect());
+            }
+            Ok(Status::Partial(_)) => return Ok(()),
+            Err(e) => match e.skip() {
+                Some(k) => {
+                    let k = k.get().min(buf.len());
+                    buf.drain(..k);
+                    feed.skipped += k;
+                }
+                None => return Err(format!("unrecoverable framing error: {e}")),
+            },
+        }
+    }
+}
+
+/// Chunk sizes for [`feed_in_chunks`]: mostly small (1..=8 bytes, the worst case for a
+/// framing), sometimes empty reads and larger ones.
+pub fn chunk_sizes() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(
+        prop_oneof![4 => 1usize..=8, 1 => Just(0usize), 2 => 9usize..=300],
+        0..64,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use m2m_core::Needed;
+
+    /// A one-byte length prefix, 0 is invalid (skip 1).
+    struct Lp;
+    #[derive(Debug)]
+    struct Zero;
+    impl core::fmt::Display for Zero {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("zero length")
+        }
+    }
+    impl ProtocolError for Zero {
+        fn kind(&self) -> m2m_core::ErrorKind {
+            m2m_core::ErrorKind::Malformed
+        }
+        fn skip(&self) -> Option<core::num::NonZeroUsize> {
+            core::num::NonZeroUsize::new(1)
+        }
+    }
+    impl Framing for Lp {
+        type Error = Zero;
+        fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, Zero> {
+            match buf.first() {
+                None => Ok(Status::Partial(Needed::Unknown)),
+                Some(0) => Err(Zero),
+                Some(&l) => {
+                    let total = 1 + usize::from(l);
+                    Ok(if buf.len() >= total {
+                        Status::Complete(total)
+                    } else {
+                        Status::Partial(Needed::new(total - buf.len()))
+                    })
+                }
+            }
+        }
+    }
+
+    /// A broken framing that reports an error on a prefix.
+    struct Impatient;
+    impl Framing for Impatient {
+        type Error = Zero;
+        fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, Zero> {
+            if buf.len() < 3 {
+                Err(Zero)
+            } else {
+                Ok(Status::Complete(3))
+            }
+        }
+    }
+
+    #[test]
+    fn checks_pass_on_a_correct_framing() {
+        check_prefixes_partial(&Lp, &[3, 1, 2, 3]).unwrap();
+        check_needed_not_overestimated(&Lp, &[3, 1, 2, 3]).unwrap();
+        check_frame_then_junk(&Lp, &[1, 9], &[0xff, 0xff]).unwrap();
+    }
+
+    #[test]
+    fn checks_catch_a_broken_framing() {
+        assert!(check_prefixes_partial(&Impatient, &[1, 2, 3]).is_err());
+        assert!(check_frame_then_junk(&Lp, &[2, 9], &[]).is_err());
+    }
+
+    #[test]
+    fn feeding_skips_garbage_and_keeps_frames() {
+        let stream = [0, 0, 2, 7, 8, 0, 1, 5, 3, 1];
+        let feed = feed_in_chunks(&Lp, &stream, &[1, 0, 3, 1, 1]).unwrap();
+        assert_eq!(feed.frames, vec![vec![2, 7, 8], vec![1, 5]]);
+        assert_eq!(feed.skipped, 3);
+        assert_eq!(feed.leftover, 2);
+    }
+
+    proptest! {
+        #[test]
+        fn chunking_does_not_change_the_frames(chunks in chunk_sizes()) {
+            let stream = [2, 1, 2, 0, 3, 4, 5, 6, 1, 9];
+            let one_shot = feed_in_chunks(&Lp, &stream, &[]).unwrap();
+            let chunked = feed_in_chunks(&Lp, &stream, &chunks).unwrap();
+            prop_assert_eq!(one_shot, chunked);
+        }
+    }
+}
