@@ -5,7 +5,24 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod ascii;
+pub mod data;
+pub mod error;
+pub mod function;
+pub mod list;
+pub mod pdu;
+pub mod rtu;
+pub mod tcp;
+
+pub use data::{Bits, Data, Registers};
+pub use error::{Error, FrameError};
+pub use function::{ExceptionCode, FunctionCode};
+pub use list::List;
+pub use pdu::{
+    Config, DeviceIdObject, Direction, FileRecord, FileRecordData, FileSubRequest, PduLen,
+    Request, Response,
+};
 pub use m2m_core;

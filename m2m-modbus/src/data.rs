@@ -1,0 +1,508 @@
+//! Borrowed register, bit and byte sequences.
+//!
+//! A decoded PDU keeps its data as the wire bytes it came in ([`Registers::Wire`],
+//! [`Bits::Wire`]); a PDU built by a program holds the caller's values ([`Registers::Values`],
+//! [`Bits::Values`]). Both iterate the same way, compare equal when their values are equal, and
+//! encode to the same bytes. With `alloc`, the `Owned` variants serve deserialisation.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+/// A sequence of 16-bit registers, big-endian on the wire (Application Protocol §4.2).
+#[derive(Clone)]
+pub enum Registers<'a> {
+    /// Borrowed wire bytes; an even number of them (checked by the decoder).
+    Wire(&'a [u8]),
+    /// Borrowed values.
+    Values(&'a [u16]),
+    /// Owned values.
+    #[cfg(feature = "alloc")]
+    Owned(alloc::vec::Vec<u16>),
+}
+
+impl<'a> Registers<'a> {
+    /// Wire bytes; `None` if their number is odd.
+    #[must_use]
+    pub fn from_wire(bytes: &'a [u8]) -> Option<Self> {
+        (bytes.len() % 2 == 0).then_some(Registers::Wire(bytes))
+    }
+
+    /// Number of registers.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Registers::Wire(b) => b.len() / 2,
+            Registers::Values(v) => v.len(),
+            #[cfg(feature = "alloc")]
+            Registers::Owned(v) => v.len(),
+        }
+    }
+
+    /// `true` when there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The register at `i`.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<u16> {
+        match self {
+            Registers::Wire(b) => {
+                let at = i.checked_mul(2)?;
+                let pair = b.get(at..at.checked_add(2)?)?;
+                Some(u16::from_be_bytes([*pair.first()?, *pair.get(1)?]))
+            }
+            Registers::Values(v) => v.get(i).copied(),
+            #[cfg(feature = "alloc")]
+            Registers::Owned(v) => v.get(i).copied(),
+        }
+    }
+
+    /// The registers, in order. Allocates nothing.
+    #[must_use]
+    pub fn iter(&self) -> RegistersIter<'_> {
+        match self {
+            Registers::Wire(b) => RegistersIter::Wire(b.chunks_exact(2)),
+            Registers::Values(v) => RegistersIter::Values(v.iter()),
+            #[cfg(feature = "alloc")]
+            Registers::Owned(v) => RegistersIter::Values(v.iter()),
+        }
+    }
+
+    /// Writes the big-endian bytes into `out`, which must be exactly `2 * len()` bytes.
+    pub(crate) fn write_be(&self, out: &mut [u8]) {
+        match self {
+            Registers::Wire(b) => {
+                if out.len() == b.len() {
+                    out.copy_from_slice(b);
+                }
+            }
+            _ => {
+                for (dst, v) in out.chunks_exact_mut(2).zip(self.iter()) {
+                    dst.copy_from_slice(&v.to_be_bytes());
+                }
+            }
+        }
+    }
+}
+
+/// Iterator over [`Registers`].
+#[derive(Debug, Clone)]
+pub enum RegistersIter<'a> {
+    /// Over wire bytes.
+    Wire(core::slice::ChunksExact<'a, u8>),
+    /// Over values.
+    Values(core::slice::Iter<'a, u16>),
+}
+
+fn be(pair: &[u8]) -> u16 {
+    match *pair {
+        [hi, lo] => u16::from_be_bytes([hi, lo]),
+        _ => 0,
+    }
+}
+
+impl Iterator for RegistersIter<'_> {
+    type Item = u16;
+
+    #[inline]
+    fn next(&mut self) -> Option<u16> {
+        match self {
+            RegistersIter::Wire(c) => c.next().map(be),
+            RegistersIter::Values(v) => v.next().copied(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            RegistersIter::Wire(c) => c.size_hint(),
+            RegistersIter::Values(v) => v.size_hint(),
+        }
+    }
+
+    // Internal iteration dispatches once, so `sum()` and friends run a tight loop.
+    #[inline]
+    fn fold<B, F: FnMut(B, u16) -> B>(self, init: B, mut f: F) -> B {
+        match self {
+            RegistersIter::Wire(c) => c.fold(init, |acc, p| f(acc, be(p))),
+            RegistersIter::Values(v) => v.fold(init, |acc, &x| f(acc, x)),
+        }
+    }
+}
+
+impl ExactSizeIterator for RegistersIter<'_> {}
+
+impl<'b> IntoIterator for &'b Registers<'_> {
+    type Item = u16;
+    type IntoIter = RegistersIter<'b>;
+    fn into_iter(self) -> RegistersIter<'b> {
+        self.iter()
+    }
+}
+
+impl PartialEq for Registers<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Registers<'_> {}
+
+impl fmt::Debug for Registers<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> From<&'a [u16]> for Registers<'a> {
+    fn from(v: &'a [u16]) -> Self {
+        Registers::Values(v)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u16; N]> for Registers<'a> {
+    fn from(v: &'a [u16; N]) -> Self {
+        Registers::Values(v)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Registers<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Registers(len={=usize})", self.len());
+    }
+}
+
+/// A sequence of bits (coils or discrete inputs), packed LSB first on the wire
+/// (Application Protocol §6.1).
+#[derive(Clone)]
+pub enum Bits<'a> {
+    /// Borrowed wire bytes holding `len` bits (the rest of the last byte is padding).
+    Wire {
+        /// The packed bytes.
+        bytes: &'a [u8],
+        /// Number of bits.
+        len: usize,
+    },
+    /// Borrowed values.
+    Values(&'a [bool]),
+    /// Owned values.
+    #[cfg(feature = "alloc")]
+    Owned(alloc::vec::Vec<bool>),
+}
+
+impl<'a> Bits<'a> {
+    /// `len` bits packed in `bytes`; `None` unless `bytes` has exactly `ceil(len / 8)` bytes.
+    #[must_use]
+    pub fn from_wire(bytes: &'a [u8], len: usize) -> Option<Self> {
+        (bytes.len() == len.div_ceil(8)).then_some(Bits::Wire { bytes, len })
+    }
+
+    /// Number of bits.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Bits::Wire { len, .. } => *len,
+            Bits::Values(v) => v.len(),
+            #[cfg(feature = "alloc")]
+            Bits::Owned(v) => v.len(),
+        }
+    }
+
+    /// `true` when there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bit at `i`.
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<bool> {
+        match self {
+            Bits::Wire { bytes, len } => {
+                if i >= *len {
+                    return None;
+                }
+                bytes.get(i / 8).map(|b| b & (1 << (i % 8)) != 0)
+            }
+            Bits::Values(v) => v.get(i).copied(),
+            #[cfg(feature = "alloc")]
+            Bits::Owned(v) => v.get(i).copied(),
+        }
+    }
+
+    /// The same bits limited to the first `len` (e.g. a response's bits cut to the quantity
+    /// requested); `None` if there are fewer.
+    #[must_use]
+    pub fn truncated(&self, len: usize) -> Option<Bits<'_>> {
+        if len > self.len() {
+            return None;
+        }
+        Some(match self {
+            Bits::Wire { bytes, .. } => Bits::Wire {
+                bytes: bytes.get(..len.div_ceil(8))?,
+                len,
+            },
+            Bits::Values(v) => Bits::Values(v.get(..len)?),
+            #[cfg(feature = "alloc")]
+            Bits::Owned(v) => Bits::Values(v.get(..len)?),
+        })
+    }
+
+    /// The bits, in order. Allocates nothing.
+    #[must_use]
+    pub fn iter(&self) -> BitsIter<'_> {
+        BitsIter {
+            bits: self,
+            next: 0,
+            len: self.len(),
+        }
+    }
+
+    /// Packs the bits LSB first into `out` (exactly `ceil(len / 8)` bytes), zero padding.
+    pub(crate) fn write_packed(&self, out: &mut [u8]) {
+        if let Bits::Wire { bytes, len } = self {
+            if out.len() == bytes.len() {
+                out.copy_from_slice(bytes);
+                // Clear padding so the encoding is canonical.
+                if let (Some(last), rem @ 1..=7) = (out.last_mut(), len % 8) {
+                    *last &= (1u8 << rem).wrapping_sub(1);
+                }
+                return;
+            }
+        }
+        out.fill(0);
+        for (i, bit) in self.iter().enumerate() {
+            if let Some(byte) = out.get_mut(i / 8) {
+                *byte |= u8::from(bit) << (i % 8);
+            }
+        }
+    }
+}
+
+/// Iterator over [`Bits`].
+#[derive(Debug, Clone)]
+pub struct BitsIter<'b> {
+    bits: &'b Bits<'b>,
+    next: usize,
+    len: usize,
+}
+
+impl Iterator for BitsIter<'_> {
+    type Item = bool;
+    fn next(&mut self) -> Option<bool> {
+        if self.next >= self.len {
+            return None;
+        }
+        let b = self.bits.get(self.next);
+        self.next = self.next.saturating_add(1);
+        b
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len.saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for BitsIter<'_> {}
+
+impl PartialEq for Bits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Bits<'_> {}
+
+impl fmt::Debug for Bits<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> From<&'a [bool]> for Bits<'a> {
+    fn from(v: &'a [bool]) -> Self {
+        Bits::Values(v)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [bool; N]> for Bits<'a> {
+    fn from(v: &'a [bool; N]) -> Self {
+        Bits::Values(v)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Bits<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Bits(len={=usize})", self.len());
+    }
+}
+
+/// Opaque bytes (diagnostic data, raw PDUs, MEI payloads), shown as hex.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum Data<'a> {
+    /// Borrowed.
+    Borrowed(&'a [u8]),
+    /// Owned.
+    #[cfg(feature = "alloc")]
+    Owned(alloc::vec::Vec<u8>),
+}
+
+impl Data<'_> {
+    /// The bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Data::Borrowed(b) => b,
+            #[cfg(feature = "alloc")]
+            Data::Owned(v) => v,
+        }
+    }
+
+    /// Their number.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// `true` when empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
+    }
+}
+
+impl<'a> From<&'a [u8]> for Data<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Data::Borrowed(b)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Data<'a> {
+    fn from(b: &'a [u8; N]) -> Self {
+        Data::Borrowed(b)
+    }
+}
+
+impl fmt::Debug for Data<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", m2m_core::Hex(self.as_bytes()))
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Data<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=[u8]:x}", self.as_bytes());
+    }
+}
+
+#[cfg(feature = "serde")]
+mod serde_impls {
+    use super::{Bits, Data, Registers};
+    use serde::ser::{SerializeSeq, Serializer};
+
+    impl serde::Serialize for Registers<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.len()))?;
+            for r in self.iter() {
+                seq.serialize_element(&r)?;
+            }
+            seq.end()
+        }
+    }
+
+    impl serde::Serialize for Bits<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.len()))?;
+            for b in self.iter() {
+                seq.serialize_element(&b)?;
+            }
+            seq.end()
+        }
+    }
+
+    impl serde::Serialize for Data<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            if s.is_human_readable() {
+                s.collect_str(&m2m_core::Hex(self.as_bytes()))
+            } else {
+                s.serialize_bytes(self.as_bytes())
+            }
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    impl<'de> serde::Deserialize<'de> for Registers<'_> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            alloc::vec::Vec::<u16>::deserialize(d).map(Registers::Owned)
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    impl<'de> serde::Deserialize<'de> for Bits<'_> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            alloc::vec::Vec::<bool>::deserialize(d).map(Bits::Owned)
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    impl<'de> serde::Deserialize<'de> for Data<'_> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            use serde::de::Error;
+            let text = alloc::string::String::deserialize(d)?;
+            m2m_core::hex::decode(&text)
+                .map(Data::Owned)
+                .map_err(D::Error::custom)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registers_wire_and_values_agree() {
+        let wire = Registers::from_wire(&[0x02, 0x2b, 0x00, 0x00, 0x00, 0x64]).unwrap();
+        let vals = Registers::from(&[555u16, 0, 100]);
+        assert_eq!(wire, vals);
+        assert_eq!(wire.len(), 3);
+        assert_eq!(wire.get(2), Some(100));
+        assert_eq!(wire.get(3), None);
+        assert_eq!(wire.iter().map(u32::from).sum::<u32>(), 655);
+        let mut out = [0u8; 6];
+        vals.write_be(&mut out);
+        assert_eq!(out, [0x02, 0x2b, 0x00, 0x00, 0x00, 0x64]);
+        assert!(Registers::from_wire(&[1, 2, 3]).is_none());
+    }
+
+    #[test]
+    fn bits_are_lsb_first() {
+        // Application Protocol §6.1 example: 0xCD 0x6B 0x05 for coils 20..38.
+        let bits = Bits::from_wire(&[0xcd, 0x6b, 0x05], 19).unwrap();
+        let want = [
+            true, false, true, true, false, false, true, true, // CD
+            true, true, false, true, false, true, true, false, // 6B
+            true, false, true, // 05, padding dropped
+        ];
+        assert_eq!(bits, Bits::from(&want));
+        assert_eq!(bits.get(19), None);
+        let mut out = [0xffu8; 3];
+        Bits::from(&want).write_packed(&mut out);
+        assert_eq!(out, [0xcd, 0x6b, 0x05]);
+        assert_eq!(bits.truncated(8).unwrap(), Bits::from(&want[..8]));
+        assert!(bits.truncated(20).is_none());
+        assert!(Bits::from_wire(&[0, 0], 17).is_none());
+    }
+
+    #[test]
+    fn packed_wire_bits_clear_padding() {
+        let bits = Bits::from_wire(&[0xff], 3).unwrap();
+        let mut out = [0u8; 1];
+        bits.write_packed(&mut out);
+        assert_eq!(out, [0x07]);
+    }
+}

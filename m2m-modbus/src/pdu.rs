@@ -1,0 +1,1996 @@
+//! Protocol data units: every request and response of the Modbus Application Protocol
+//! Specification V1.1b3 §6, exceptions (§7), and raw passthrough for the rest.
+//!
+//! [`Request::parse`] and [`Response::parse`] take one whole PDU (function code first) and
+//! return a repr that borrows from it; they never panic and never allocate. `encode` checks the
+//! same limits before writing, so what this crate writes, it also accepts.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::{Reader, Writer};
+
+use crate::data::{Bits, Data, Registers};
+use crate::error::Error;
+use crate::function::{ExceptionCode, FunctionCode};
+use crate::list::{Item, List, shift};
+
+/// The limits of the specification.
+pub mod limits {
+    /// Largest PDU (§4.1: 256-byte serial ADU less address and CRC).
+    pub const MAX_PDU: usize = 253;
+    /// FC 0x01/0x02 quantity of bits read (§6.1, §6.2).
+    pub const READ_BITS: (u16, u16) = (1, 2000);
+    /// FC 0x03/0x04 quantity of registers read (§6.3, §6.4).
+    pub const READ_REGISTERS: (u16, u16) = (1, 125);
+    /// FC 0x0F quantity of coils written (§6.11).
+    pub const WRITE_BITS: (u16, u16) = (1, 0x07B0);
+    /// FC 0x10 quantity of registers written (§6.12).
+    pub const WRITE_REGISTERS: (u16, u16) = (1, 0x007B);
+    /// FC 0x17 quantity read (§6.17).
+    pub const RW_READ: (u16, u16) = (1, 0x007D);
+    /// FC 0x17 quantity written (§6.17).
+    pub const RW_WRITE: (u16, u16) = (1, 0x0079);
+    /// FC 0x18 FIFO count (§6.18).
+    pub const FIFO_COUNT: u16 = 31;
+    /// FC 0x14/0x15 largest record number (§6.14).
+    pub const MAX_RECORD_NUMBER: u16 = 0x270F;
+    /// FC 0x14/0x15 reference type (§6.14).
+    pub const FILE_REFERENCE_TYPE: u8 = 6;
+    /// FC 0x2B MEI type of Read Device Identification (§6.21).
+    pub const MEI_READ_DEVICE_ID: u8 = 0x0E;
+    /// FC 0x0C largest number of event bytes (§6.10).
+    pub const MAX_EVENTS: usize = 64;
+}
+
+use limits::*;
+
+/// What strict decoding relaxes. The default is strict: every field is checked against the
+/// specification. Each flag names one quirk seen in the field and relaxes only that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Config {
+    /// Ignore bytes after a complete PDU (devices that pad their frames, MBAP lengths too large).
+    pub allow_trailing_bytes: bool,
+    /// Accept an exception response whose function byte is 0x80 (function 0), as pymodbus sends
+    /// for some errors; strict decoding requires `fc | 0x80` with `fc` in 1..=0x7F.
+    pub allow_exception_fc_0x80: bool,
+    /// Modbus/TCP: frame an exception response as 9 bytes whatever its MBAP length says
+    /// (devices that send a stale length with exceptions).
+    pub allow_exception_mbap_length: bool,
+    /// Serial lines: accept the reserved addresses 248..=255 (devices answering as 255).
+    pub allow_reserved_address: bool,
+}
+
+impl Config {
+    /// Everything checked (the default).
+    pub const STRICT: Config = Config {
+        allow_trailing_bytes: false,
+        allow_exception_fc_0x80: false,
+        allow_exception_mbap_length: false,
+        allow_reserved_address: false,
+    };
+
+    /// Every quirk tolerated.
+    pub const LENIENT: Config = Config {
+        allow_trailing_bytes: true,
+        allow_exception_fc_0x80: true,
+        allow_exception_mbap_length: true,
+        allow_reserved_address: true,
+    };
+}
+
+/// One sub-request of Read File Record (FC 0x14, §6.14): 7 bytes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FileSubRequest {
+    /// File number (1..=0xFFFF).
+    pub file_number: u16,
+    /// First record (0..=0x270F).
+    pub record_number: u16,
+    /// Number of registers to read.
+    pub record_length: u16,
+}
+
+fn reference_type(r: &mut Reader<'_>) -> Result<(), Error> {
+    let offset = r.position();
+    match r.u8()? {
+        FILE_REFERENCE_TYPE => Ok(()),
+        other => Err(Error::Value {
+            field: "file reference type",
+            value: u16::from(other),
+            offset,
+        }),
+    }
+}
+
+fn record_number(r: &mut Reader<'_>) -> Result<u16, Error> {
+    let offset = r.position();
+    let n = r.u16_be()?;
+    if n > MAX_RECORD_NUMBER {
+        return Err(Error::Value {
+            field: "record number",
+            value: n,
+            offset,
+        });
+    }
+    Ok(n)
+}
+
+fn check_record_number(n: u16) -> Result<(), Error> {
+    if n > MAX_RECORD_NUMBER {
+        Err(Error::Value {
+            field: "record number",
+            value: n,
+            offset: 0,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl<'a> Item<'a> for FileSubRequest {
+    fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
+        reference_type(r)?;
+        let file_number = r.u16_be()?;
+        let record_number = record_number(r)?;
+        let record_length = r.u16_be()?;
+        Ok(FileSubRequest {
+            file_number,
+            record_number,
+            record_length,
+        })
+    }
+    fn wire_len(&self) -> usize {
+        7
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        check_record_number(self.record_number)?;
+        w.u8(FILE_REFERENCE_TYPE)?;
+        w.u16_be(self.file_number)?;
+        w.u16_be(self.record_number)?;
+        w.u16_be(self.record_length)?;
+        Ok(())
+    }
+}
+
+/// One record group of Write File Record (FC 0x15, §6.15), in the request and the echo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
+pub struct FileRecord<'a> {
+    /// File number.
+    pub file_number: u16,
+    /// First record (0..=0x270F).
+    pub record_number: u16,
+    /// The registers written (the record length is their number).
+    pub registers: Registers<'a>,
+}
+
+impl<'a> Item<'a> for FileRecord<'a> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
+        reference_type(r)?;
+        let file_number = r.u16_be()?;
+        let record_number = record_number(r)?;
+        let len = r.u16_be()?;
+        let bytes = r.take(usize::from(len).saturating_mul(2))?;
+        Ok(FileRecord {
+            file_number,
+            record_number,
+            registers: Registers::Wire(bytes),
+        })
+    }
+    fn wire_len(&self) -> usize {
+        self.registers.len().saturating_mul(2).saturating_add(7)
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        check_record_number(self.record_number)?;
+        let len = u16::try_from(self.registers.len()).map_err(|_| Error::PduTooLong {
+            len: self.wire_len(),
+        })?;
+        w.u8(FILE_REFERENCE_TYPE)?;
+        w.u16_be(self.file_number)?;
+        w.u16_be(self.record_number)?;
+        w.u16_be(len)?;
+        self.registers.write_be(w.slot(usize::from(len).saturating_mul(2))?);
+        Ok(())
+    }
+}
+
+/// One sub-response of Read File Record (FC 0x14, §6.14): the registers of one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
+pub struct FileRecordData<'a> {
+    /// The registers read.
+    pub registers: Registers<'a>,
+}
+
+impl<'a> Item<'a> for FileRecordData<'a> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
+        let offset = r.position();
+        let len = r.u8()?;
+        // The length counts the reference type byte and the register bytes: odd, at least 1.
+        if len % 2 == 0 {
+            return Err(Error::ByteCount {
+                function: 0x14,
+                offset,
+                actual: usize::from(len),
+                expected: usize::from(len).saturating_add(1),
+            });
+        }
+        reference_type(r)?;
+        let bytes = r.take(usize::from(len).saturating_sub(1))?;
+        Ok(FileRecordData {
+            registers: Registers::Wire(bytes),
+        })
+    }
+    fn wire_len(&self) -> usize {
+        self.registers.len().saturating_mul(2).saturating_add(2)
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        let n = self.registers.len().saturating_mul(2);
+        let len = u8::try_from(n.saturating_add(1)).map_err(|_| Error::PduTooLong {
+            len: self.wire_len(),
+        })?;
+        w.u8(len)?;
+        w.u8(FILE_REFERENCE_TYPE)?;
+        self.registers.write_be(w.slot(n)?);
+        Ok(())
+    }
+}
+
+/// One object of Read Device Identification (FC 0x2B/0x0E, §6.21).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DeviceIdObject<'a> {
+    /// Object id (0x00 vendor name, 0x01 product code, 0x02 revision, ...).
+    pub id: u8,
+    /// The value; ASCII text for the standard objects.
+    pub value: Data<'a>,
+}
+
+impl<'a> Item<'a> for DeviceIdObject<'a> {
+    fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
+        let id = r.u8()?;
+        let len = r.u8()?;
+        let value = r.take(usize::from(len))?;
+        Ok(DeviceIdObject {
+            id,
+            value: Data::Borrowed(value),
+        })
+    }
+    fn wire_len(&self) -> usize {
+        self.value.len().saturating_add(2)
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        let len = u8::try_from(self.value.len()).map_err(|_| Error::PduTooLong {
+            len: self.wire_len(),
+        })?;
+        w.u8(self.id)?;
+        w.u8(len)?;
+        w.put(self.value.as_bytes())?;
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for DeviceIdObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("DeviceIdObject", 2)?;
+        st.serialize_field("id", &self.id)?;
+        match core::str::from_utf8(self.value.as_bytes()) {
+            Ok(text) => st.serialize_field("value", text)?,
+            Err(_) => st.serialize_field("value_hex", &self.value)?,
+        }
+        st.end()
+    }
+}
+
+#[cfg(all(feature = "serde", feature = "alloc"))]
+impl<'de> serde::Deserialize<'de> for DeviceIdObject<'_> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use alloc::string::String;
+        use serde::de::Error as _;
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Obj {
+            id: u8,
+            value: Option<String>,
+            value_hex: Option<String>,
+        }
+        let o = Obj::deserialize(d)?;
+        let value = match (o.value, o.value_hex) {
+            (Some(text), None) => text.into_bytes(),
+            (None, Some(hex)) => m2m_core::hex::decode(&hex).map_err(D::Error::custom)?,
+            _ => return Err(D::Error::custom("give exactly one of value and value_hex")),
+        };
+        Ok(DeviceIdObject {
+            id: o.id,
+            value: Data::Owned(value),
+        })
+    }
+}
+
+/// A request PDU (Modbus Application Protocol V1.1b3 §6).
+///
+/// Panic contract: no method panics, whatever the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "function", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Request<'a> {
+    /// 0x01 (§6.1).
+    ReadCoils {
+        /// Starting address.
+        address: u16,
+        /// Number of coils, 1..=2000.
+        quantity: u16,
+    },
+    /// 0x02 (§6.2).
+    ReadDiscreteInputs {
+        /// Starting address.
+        address: u16,
+        /// Number of inputs, 1..=2000.
+        quantity: u16,
+    },
+    /// 0x03 (§6.3).
+    ReadHoldingRegisters {
+        /// Starting address.
+        address: u16,
+        /// Number of registers, 1..=125.
+        quantity: u16,
+    },
+    /// 0x04 (§6.4).
+    ReadInputRegisters {
+        /// Starting address.
+        address: u16,
+        /// Number of registers, 1..=125.
+        quantity: u16,
+    },
+    /// 0x05 (§6.5).
+    WriteSingleCoil {
+        /// Address.
+        address: u16,
+        /// On (0xFF00) or off (0x0000).
+        value: bool,
+    },
+    /// 0x06 (§6.6).
+    WriteSingleRegister {
+        /// Address.
+        address: u16,
+        /// Value.
+        value: u16,
+    },
+    /// 0x07 (§6.7).
+    ReadExceptionStatus,
+    /// 0x08 (§6.8).
+    Diagnostics {
+        /// Sub-function.
+        sub_function: u16,
+        /// Data (2 bytes for every sub-function but 0x0000 Return Query Data).
+        data: Data<'a>,
+    },
+    /// 0x0B (§6.9).
+    GetCommEventCounter,
+    /// 0x0C (§6.10).
+    GetCommEventLog,
+    /// 0x0F (§6.11).
+    WriteMultipleCoils {
+        /// Starting address.
+        address: u16,
+        /// Coil states, 1..=1968 of them.
+        coils: Bits<'a>,
+    },
+    /// 0x10 (§6.12).
+    WriteMultipleRegisters {
+        /// Starting address.
+        address: u16,
+        /// Values, 1..=123 of them.
+        registers: Registers<'a>,
+    },
+    /// 0x11 (§6.13).
+    ReportServerId,
+    /// 0x14 (§6.14).
+    ReadFileRecord {
+        /// Sub-requests.
+        records: List<'a, FileSubRequest>,
+    },
+    /// 0x15 (§6.15).
+    WriteFileRecord {
+        /// Record groups.
+        records: List<'a, FileRecord<'a>>,
+    },
+    /// 0x16 (§6.16).
+    MaskWriteRegister {
+        /// Address.
+        address: u16,
+        /// AND mask.
+        and_mask: u16,
+        /// OR mask.
+        or_mask: u16,
+    },
+    /// 0x17 (§6.17).
+    ReadWriteMultipleRegisters {
+        /// Read starting address.
+        read_address: u16,
+        /// Registers to read, 1..=125.
+        read_quantity: u16,
+        /// Write starting address.
+        write_address: u16,
+        /// Values to write, 1..=121 of them.
+        registers: Registers<'a>,
+    },
+    /// 0x18 (§6.18).
+    ReadFifoQueue {
+        /// FIFO pointer address.
+        address: u16,
+    },
+    /// 0x2B / 0x0E (§6.21).
+    ReadDeviceIdentification {
+        /// 1 basic, 2 regular, 3 extended stream, 4 one object.
+        read_code: u8,
+        /// First object id.
+        object_id: u8,
+    },
+    /// 0x2B with any other MEI type (e.g. 0x0D CANopen, §6.20), carried raw.
+    EncapsulatedInterface {
+        /// MEI type.
+        mei_type: u8,
+        /// Everything after the MEI type.
+        data: Data<'a>,
+    },
+    /// Any other function code 0x01..=0x7F, carried raw.
+    Raw {
+        /// Function code.
+        code: u8,
+        /// Everything after the function code.
+        data: Data<'a>,
+    },
+}
+
+fn quantity(function: u8, q: usize, (min, max): (u16, u16)) -> Result<u16, Error> {
+    match u16::try_from(q) {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(Error::Quantity {
+            function,
+            quantity: q,
+            min,
+            max,
+        }),
+    }
+}
+
+fn check_quantity(function: u8, q: u16, range: (u16, u16)) -> Result<u16, Error> {
+    quantity(function, usize::from(q), range)
+}
+
+fn byte_count(
+    function: u8,
+    r: &mut Reader<'_>,
+    expected: usize,
+) -> Result<(), Error> {
+    let offset = r.position();
+    let bc = r.u8()?;
+    if usize::from(bc) != expected {
+        return Err(Error::ByteCount {
+            function,
+            offset,
+            actual: usize::from(bc),
+            expected,
+        });
+    }
+    Ok(())
+}
+
+fn coil_value(r: &mut Reader<'_>) -> Result<bool, Error> {
+    let offset = r.position();
+    match r.u16_be()? {
+        0xFF00 => Ok(true),
+        0x0000 => Ok(false),
+        value => Err(Error::Value {
+            field: "coil value",
+            value,
+            offset,
+        }),
+    }
+}
+
+const fn coil_word(on: bool) -> u16 {
+    if on { 0xFF00 } else { 0x0000 }
+}
+
+fn finish(r: &Reader<'_>, config: &Config) -> Result<(), Error> {
+    if config.allow_trailing_bytes {
+        Ok(())
+    } else {
+        r.finish().map_err(Error::from)
+    }
+}
+
+fn check_pdu_len(pdu: &[u8]) -> Result<(), Error> {
+    if pdu.len() > MAX_PDU {
+        Err(Error::PduTooLong { len: pdu.len() })
+    } else {
+        Ok(())
+    }
+}
+
+impl<'a> Request<'a> {
+    /// Decodes a request PDU strictly.
+    pub fn parse(pdu: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(pdu, &Config::STRICT)
+    }
+
+    /// Decodes a request PDU with the given strictness.
+    pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        check_pdu_len(pdu)?;
+        let mut r = Reader::new(pdu);
+        let code = r.u8()?;
+        let fc = FunctionCode::from_u8(code).ok_or(Error::InvalidFunction { code })?;
+        let req = match fc {
+            FunctionCode::ReadCoils
+            | FunctionCode::ReadDiscreteInputs
+            | FunctionCode::ReadHoldingRegisters
+            | FunctionCode::ReadInputRegisters => {
+                let address = r.u16_be()?;
+                let q = r.u16_be()?;
+                match fc {
+                    FunctionCode::ReadCoils => Request::ReadCoils {
+                        address,
+                        quantity: check_quantity(code, q, READ_BITS)?,
+                    },
+                    FunctionCode::ReadDiscreteInputs => Request::ReadDiscreteInputs {
+                        address,
+                        quantity: check_quantity(code, q, READ_BITS)?,
+                    },
+                    FunctionCode::ReadHoldingRegisters => Request::ReadHoldingRegisters {
+                        address,
+                        quantity: check_quantity(code, q, READ_REGISTERS)?,
+                    },
+                    _ => Request::ReadInputRegisters {
+                        address,
+                        quantity: check_quantity(code, q, READ_REGISTERS)?,
+                    },
+                }
+            }
+            FunctionCode::WriteSingleCoil => Request::WriteSingleCoil {
+                address: r.u16_be()?,
+                value: coil_value(&mut r)?,
+            },
+            FunctionCode::WriteSingleRegister => Request::WriteSingleRegister {
+                address: r.u16_be()?,
+                value: r.u16_be()?,
+            },
+            FunctionCode::ReadExceptionStatus => Request::ReadExceptionStatus,
+            FunctionCode::Diagnostics => {
+                let sub_function = r.u16_be()?;
+                let data = diagnostics_data(&mut r, sub_function, config)?;
+                Request::Diagnostics {
+                    sub_function,
+                    data: Data::Borrowed(data),
+                }
+            }
+            FunctionCode::GetCommEventCounter => Request::GetCommEventCounter,
+            FunctionCode::GetCommEventLog => Request::GetCommEventLog,
+            FunctionCode::WriteMultipleCoils => {
+                let address = r.u16_be()?;
+                let q = check_quantity(code, r.u16_be()?, WRITE_BITS)?;
+                let n = usize::from(q).div_ceil(8);
+                byte_count(code, &mut r, n)?;
+                let bytes = r.take(n)?;
+                Request::WriteMultipleCoils {
+                    address,
+                    coils: Bits::Wire {
+                        bytes,
+                        len: usize::from(q),
+                    },
+                }
+            }
+            FunctionCode::WriteMultipleRegisters => {
+                let address = r.u16_be()?;
+                let q = check_quantity(code, r.u16_be()?, WRITE_REGISTERS)?;
+                let n = usize::from(q).saturating_mul(2);
+                byte_count(code, &mut r, n)?;
+                Request::WriteMultipleRegisters {
+                    address,
+                    registers: Registers::Wire(r.take(n)?),
+                }
+            }
+            FunctionCode::ReportServerId => Request::ReportServerId,
+            FunctionCode::ReadFileRecord => {
+                let offset = r.position();
+                let bc = r.u8()?;
+                if !(0x07..=0xF5).contains(&bc) || bc % 7 != 0 {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset,
+                        actual: usize::from(bc),
+                        expected: 0xF5,
+                    });
+                }
+                let at = r.position();
+                let bytes = r.take(usize::from(bc))?;
+                Request::ReadFileRecord {
+                    records: List::parse(bytes, at)?,
+                }
+            }
+            FunctionCode::WriteFileRecord => {
+                let records = write_file_body(&mut r, code)?;
+                Request::WriteFileRecord { records }
+            }
+            FunctionCode::MaskWriteRegister => Request::MaskWriteRegister {
+                address: r.u16_be()?,
+                and_mask: r.u16_be()?,
+                or_mask: r.u16_be()?,
+            },
+            FunctionCode::ReadWriteMultipleRegisters => {
+                let read_address = r.u16_be()?;
+                let read_quantity = check_quantity(code, r.u16_be()?, RW_READ)?;
+                let write_address = r.u16_be()?;
+                let wq = check_quantity(code, r.u16_be()?, RW_WRITE)?;
+                let n = usize::from(wq).saturating_mul(2);
+                byte_count(code, &mut r, n)?;
+                Request::ReadWriteMultipleRegisters {
+                    read_address,
+                    read_quantity,
+                    write_address,
+                    registers: Registers::Wire(r.take(n)?),
+                }
+            }
+            FunctionCode::ReadFifoQueue => Request::ReadFifoQueue {
+                address: r.u16_be()?,
+            },
+            FunctionCode::EncapsulatedInterface => {
+                let mei_type = r.u8()?;
+                if mei_type == MEI_READ_DEVICE_ID {
+                    let offset = r.position();
+                    let read_code = r.u8()?;
+                    if !(1..=4).contains(&read_code) {
+                        return Err(Error::Value {
+                            field: "read device id code",
+                            value: u16::from(read_code),
+                            offset,
+                        });
+                    }
+                    Request::ReadDeviceIdentification {
+                        read_code,
+                        object_id: r.u8()?,
+                    }
+                } else {
+                    Request::EncapsulatedInterface {
+                        mei_type,
+                        data: Data::Borrowed(r.take_rest()),
+                    }
+                }
+            }
+            FunctionCode::Other(code) => Request::Raw {
+                code,
+                data: Data::Borrowed(r.take_rest()),
+            },
+        };
+        finish(&r, config)?;
+        Ok(req)
+    }
+
+    /// The function code.
+    #[must_use]
+    pub fn function(&self) -> FunctionCode {
+        let code = match self {
+            Request::ReadCoils { .. } => 0x01,
+            Request::ReadDiscreteInputs { .. } => 0x02,
+            Request::ReadHoldingRegisters { .. } => 0x03,
+            Request::ReadInputRegisters { .. } => 0x04,
+            Request::WriteSingleCoil { .. } => 0x05,
+            Request::WriteSingleRegister { .. } => 0x06,
+            Request::ReadExceptionStatus => 0x07,
+            Request::Diagnostics { .. } => 0x08,
+            Request::GetCommEventCounter => 0x0B,
+            Request::GetCommEventLog => 0x0C,
+            Request::WriteMultipleCoils { .. } => 0x0F,
+            Request::WriteMultipleRegisters { .. } => 0x10,
+            Request::ReportServerId => 0x11,
+            Request::ReadFileRecord { .. } => 0x14,
+            Request::WriteFileRecord { .. } => 0x15,
+            Request::MaskWriteRegister { .. } => 0x16,
+            Request::ReadWriteMultipleRegisters { .. } => 0x17,
+            Request::ReadFifoQueue { .. } => 0x18,
+            Request::ReadDeviceIdentification { .. } | Request::EncapsulatedInterface { .. } => {
+                0x2B
+            }
+            Request::Raw { code, .. } => *code,
+        };
+        FunctionCode::from_u8(code).unwrap_or(FunctionCode::Other(code))
+    }
+
+    /// Bytes the encoded PDU takes (valid or not: see [`Request::encode`]).
+    #[must_use]
+    pub fn buffer_len(&self) -> usize {
+        let body = match self {
+            Request::ReadCoils { .. }
+            | Request::ReadDiscreteInputs { .. }
+            | Request::ReadHoldingRegisters { .. }
+            | Request::ReadInputRegisters { .. }
+            | Request::WriteSingleCoil { .. }
+            | Request::WriteSingleRegister { .. } => 4,
+            Request::ReadExceptionStatus
+            | Request::GetCommEventCounter
+            | Request::GetCommEventLog
+            | Request::ReportServerId => 0,
+            Request::Diagnostics { data, .. } => data.len().saturating_add(2),
+            Request::WriteMultipleCoils { coils, .. } => coils.len().div_ceil(8).saturating_add(5),
+            Request::WriteMultipleRegisters { registers, .. } => {
+                registers.len().saturating_mul(2).saturating_add(5)
+            }
+            Request::ReadFileRecord { records } => records.wire_len().saturating_add(1),
+            Request::WriteFileRecord { records } => records.wire_len().saturating_add(1),
+            Request::MaskWriteRegister { .. } => 6,
+            Request::ReadWriteMultipleRegisters { registers, .. } => {
+                registers.len().saturating_mul(2).saturating_add(9)
+            }
+            Request::ReadFifoQueue { .. } => 2,
+            Request::ReadDeviceIdentification { .. } => 3,
+            Request::EncapsulatedInterface { data, .. } => data.len().saturating_add(1),
+            Request::Raw { data, .. } => data.len(),
+        };
+        body.saturating_add(1)
+    }
+
+    /// Checks the limits of the specification and writes the PDU at the start of `out`.
+    /// Returns its length, [`Request::buffer_len`].
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let len = self.buffer_len();
+        if len > MAX_PDU {
+            return Err(Error::PduTooLong { len });
+        }
+        let mut w = Writer::new(out);
+        let code = self.function().value();
+        if code == 0 || code >= 0x80 {
+            return Err(Error::InvalidFunction { code });
+        }
+        w.u8(code)?;
+        match self {
+            Request::ReadCoils { address, quantity }
+            | Request::ReadDiscreteInputs { address, quantity } => {
+                w.u16_be(*address)?;
+                w.u16_be(check_quantity(code, *quantity, READ_BITS)?)?;
+            }
+            Request::ReadHoldingRegisters { address, quantity }
+            | Request::ReadInputRegisters { address, quantity } => {
+                w.u16_be(*address)?;
+                w.u16_be(check_quantity(code, *quantity, READ_REGISTERS)?)?;
+            }
+            Request::WriteSingleCoil { address, value } => {
+                w.u16_be(*address)?;
+                w.u16_be(coil_word(*value))?;
+            }
+            Request::WriteSingleRegister { address, value } => {
+                w.u16_be(*address)?;
+                w.u16_be(*value)?;
+            }
+            Request::ReadExceptionStatus
+            | Request::GetCommEventCounter
+            | Request::GetCommEventLog
+            | Request::ReportServerId => {}
+            Request::Diagnostics { sub_function, data } => {
+                check_diagnostics_len(*sub_function, data.len())?;
+                w.u16_be(*sub_function)?;
+                w.put(data.as_bytes())?;
+            }
+            Request::WriteMultipleCoils { address, coils } => {
+                let q = quantity(code, coils.len(), WRITE_BITS)?;
+                let n = usize::from(q).div_ceil(8);
+                w.u16_be(*address)?;
+                w.u16_be(q)?;
+                w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
+                coils.write_packed(w.slot(n)?);
+            }
+            Request::WriteMultipleRegisters { address, registers } => {
+                let q = quantity(code, registers.len(), WRITE_REGISTERS)?;
+                let n = usize::from(q).saturating_mul(2);
+                w.u16_be(*address)?;
+                w.u16_be(q)?;
+                w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
+                registers.write_be(w.slot(n)?);
+            }
+            Request::ReadFileRecord { records } => {
+                let n = records.wire_len();
+                if !(0x07..=0xF5).contains(&n) {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset: 1,
+                        actual: n,
+                        expected: 0xF5,
+                    });
+                }
+                w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
+                records.write(&mut w)?;
+            }
+            Request::WriteFileRecord { records } => {
+                write_file_encode(&mut w, records, code, len)?;
+            }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                w.u16_be(*address)?;
+                w.u16_be(*and_mask)?;
+                w.u16_be(*or_mask)?;
+            }
+            Request::ReadWriteMultipleRegisters {
+                read_address,
+                read_quantity,
+                write_address,
+                registers,
+            } => {
+                let wq = quantity(code, registers.len(), RW_WRITE)?;
+                let n = usize::from(wq).saturating_mul(2);
+                w.u16_be(*read_address)?;
+                w.u16_be(check_quantity(code, *read_quantity, RW_READ)?)?;
+                w.u16_be(*write_address)?;
+                w.u16_be(wq)?;
+                w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
+                registers.write_be(w.slot(n)?);
+            }
+            Request::ReadFifoQueue { address } => w.u16_be(*address)?,
+            Request::ReadDeviceIdentification {
+                read_code,
+                object_id,
+            } => {
+                if !(1..=4).contains(read_code) {
+                    return Err(Error::Value {
+                        field: "read device id code",
+                        value: u16::from(*read_code),
+                        offset: 2,
+                    });
+                }
+                w.u8(MEI_READ_DEVICE_ID)?;
+                w.u8(*read_code)?;
+                w.u8(*object_id)?;
+            }
+            Request::EncapsulatedInterface { mei_type, data } => {
+                if *mei_type == MEI_READ_DEVICE_ID {
+                    return Err(Error::Value {
+                        field: "MEI type (use ReadDeviceIdentification)",
+                        value: u16::from(*mei_type),
+                        offset: 1,
+                    });
+                }
+                w.u8(*mei_type)?;
+                w.put(data.as_bytes())?;
+            }
+            Request::Raw { code, data } => {
+                if FunctionCode::from_u8(*code).is_some_and(FunctionCode::is_public) {
+                    return Err(Error::InvalidFunction { code: *code });
+                }
+                w.put(data.as_bytes())?;
+            }
+        }
+        Ok(w.finish())
+    }
+
+    /// The request encoded into a new `Vec`.
+    #[cfg(feature = "alloc")]
+    pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        let mut v = alloc::vec![0; self.buffer_len()];
+        let n = self.encode(&mut v)?;
+        v.truncate(n);
+        Ok(v)
+    }
+}
+
+/// Sub-functions whose data is not the usual two bytes: 0x0000 Return Query Data echoes any
+/// number of bytes (§6.8.1). Every other standard sub-function carries exactly 2 bytes.
+fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
+    match sub_function {
+        0x0000 => None,
+        0x0001..=0x0004 | 0x000A..=0x0012 | 0x0014 => Some(2),
+        _ => None,
+    }
+}
+
+fn check_diagnostics_len(sub_function: u16, len: usize) -> Result<(), Error> {
+    match diagnostics_data_len(sub_function) {
+        Some(n) if n != len => Err(Error::ByteCount {
+            function: 0x08,
+            offset: 3,
+            actual: len,
+            expected: n,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn diagnostics_data<'a>(
+    r: &mut Reader<'a>,
+    sub_function: u16,
+    config: &Config,
+) -> Result<&'a [u8], Error> {
+    match diagnostics_data_len(sub_function) {
+        Some(n) => {
+            let data = r.take(n)?;
+            finish(r, config)?;
+            Ok(data)
+        }
+        None => Ok(r.take_rest()),
+    }
+}
+
+fn write_file_body<'a>(
+    r: &mut Reader<'a>,
+    code: u8,
+) -> Result<List<'a, FileRecord<'a>>, Error> {
+    let offset = r.position();
+    let n = r.u8()?;
+    if !(0x09..=0xFB).contains(&n) {
+        return Err(Error::ByteCount {
+            function: code,
+            offset,
+            actual: usize::from(n),
+            expected: 0xFB,
+        });
+    }
+    let at = r.position();
+    let bytes = r.take(usize::from(n))?;
+    List::parse(bytes, at)
+}
+
+fn write_file_encode(
+    w: &mut Writer<'_>,
+    records: &List<'_, FileRecord<'_>>,
+    code: u8,
+    len: usize,
+) -> Result<(), Error> {
+    let n = records.wire_len();
+    if !(0x09..=0xFB).contains(&n) {
+        return Err(Error::ByteCount {
+            function: code,
+            offset: 1,
+            actual: n,
+            expected: 0xFB,
+        });
+    }
+    w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
+    records.write(w)
+}
+
+/// A response PDU (Modbus Application Protocol V1.1b3 §6, exceptions §7).
+///
+/// Coil and input responses carry `8 * byte_count` bits; [`Response::for_quantity`] cuts them
+/// to the quantity of the request. Panic contract: no method panics, whatever the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "function", rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Response<'a> {
+    /// 0x01 (§6.1).
+    ReadCoils {
+        /// Coil states.
+        coils: Bits<'a>,
+    },
+    /// 0x02 (§6.2).
+    ReadDiscreteInputs {
+        /// Input states.
+        inputs: Bits<'a>,
+    },
+    /// 0x03 (§6.3).
+    ReadHoldingRegisters {
+        /// Values.
+        registers: Registers<'a>,
+    },
+    /// 0x04 (§6.4).
+    ReadInputRegisters {
+        /// Values.
+        registers: Registers<'a>,
+    },
+    /// 0x05 (§6.5), an echo of the request.
+    WriteSingleCoil {
+        /// Address.
+        address: u16,
+        /// On or off.
+        value: bool,
+    },
+    /// 0x06 (§6.6), an echo of the request.
+    WriteSingleRegister {
+        /// Address.
+        address: u16,
+        /// Value.
+        value: u16,
+    },
+    /// 0x07 (§6.7).
+    ReadExceptionStatus {
+        /// The eight exception status outputs.
+        status: u8,
+    },
+    /// 0x08 (§6.8).
+    Diagnostics {
+        /// Sub-function.
+        sub_function: u16,
+        /// Data.
+        data: Data<'a>,
+    },
+    /// 0x0B (§6.9).
+    GetCommEventCounter {
+        /// 0xFFFF while a previous command is in progress, else 0.
+        status: u16,
+        /// Event count.
+        event_count: u16,
+    },
+    /// 0x0C (§6.10).
+    GetCommEventLog {
+        /// Status word.
+        status: u16,
+        /// Event count.
+        event_count: u16,
+        /// Message count.
+        message_count: u16,
+        /// Event bytes, most recent first (0..=64).
+        events: Data<'a>,
+    },
+    /// 0x0F (§6.11).
+    WriteMultipleCoils {
+        /// Starting address.
+        address: u16,
+        /// Coils written.
+        quantity: u16,
+    },
+    /// 0x10 (§6.12).
+    WriteMultipleRegisters {
+        /// Starting address.
+        address: u16,
+        /// Registers written.
+        quantity: u16,
+    },
+    /// 0x11 (§6.13): server id, run indicator and additional data, all device specific.
+    ReportServerId {
+        /// The bytes after the byte count.
+        data: Data<'a>,
+    },
+    /// 0x14 (§6.14).
+    ReadFileRecord {
+        /// One group of registers per sub-request.
+        records: List<'a, FileRecordData<'a>>,
+    },
+    /// 0x15 (§6.15), an echo of the request.
+    WriteFileRecord {
+        /// Record groups.
+        records: List<'a, FileRecord<'a>>,
+    },
+    /// 0x16 (§6.16), an echo of the request.
+    MaskWriteRegister {
+        /// Address.
+        address: u16,
+        /// AND mask.
+        and_mask: u16,
+        /// OR mask.
+        or_mask: u16,
+    },
+    /// 0x17 (§6.17).
+    ReadWriteMultipleRegisters {
+        /// Values read.
+        registers: Registers<'a>,
+    },
+    /// 0x18 (§6.18).
+    ReadFifoQueue {
+        /// FIFO contents (0..=31 registers).
+        registers: Registers<'a>,
+    },
+    /// 0x2B / 0x0E (§6.21).
+    ReadDeviceIdentification {
+        /// Echo of the request's read code.
+        read_code: u8,
+        /// Conformity level (0x01-0x03, 0x81-0x83).
+        conformity_level: u8,
+        /// More objects follow (another request is needed).
+        more_follows: bool,
+        /// Where the next request starts, when more follow.
+        next_object_id: u8,
+        /// The objects.
+        objects: List<'a, DeviceIdObject<'a>>,
+    },
+    /// 0x2B with any other MEI type, carried raw.
+    EncapsulatedInterface {
+        /// MEI type.
+        mei_type: u8,
+        /// Everything after the MEI type.
+        data: Data<'a>,
+    },
+    /// An exception response (§7): `function_code | 0x80`, exception code.
+    Exception {
+        /// The function code of the request (without the 0x80 bit).
+        function_code: u8,
+        /// Why.
+        exception: ExceptionCode,
+    },
+    /// Any other function code 0x01..=0x7F, carried raw.
+    Raw {
+        /// Function code.
+        code: u8,
+        /// Everything after the function code.
+        data: Data<'a>,
+    },
+}
+
+fn register_block<'a>(r: &mut Reader<'a>, code: u8, max: u16) -> Result<Registers<'a>, Error> {
+    let offset = r.position();
+    let bc = usize::from(r.u8()?);
+    let max = usize::from(max).saturating_mul(2);
+    if bc == 0 || bc % 2 != 0 || bc > max {
+        return Err(Error::ByteCount {
+            function: code,
+            offset,
+            actual: bc,
+            expected: max,
+        });
+    }
+    Ok(Registers::Wire(r.take(bc)?))
+}
+
+fn bit_block<'a>(r: &mut Reader<'a>, code: u8) -> Result<Bits<'a>, Error> {
+    let offset = r.position();
+    let bc = usize::from(r.u8()?);
+    let max = usize::from(READ_BITS.1).div_ceil(8);
+    if bc == 0 || bc > max {
+        return Err(Error::ByteCount {
+            function: code,
+            offset,
+            actual: bc,
+            expected: max,
+        });
+    }
+    let bytes = r.take(bc)?;
+    Ok(Bits::Wire {
+        bytes,
+        len: bc.saturating_mul(8),
+    })
+}
+
+impl<'a> Response<'a> {
+    /// Decodes a response PDU strictly.
+    pub fn parse(pdu: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(pdu, &Config::STRICT)
+    }
+
+    /// Decodes a response PDU with the given strictness.
+    pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        check_pdu_len(pdu)?;
+        let mut r = Reader::new(pdu);
+        let code = r.u8()?;
+        if code >= 0x80 {
+            let function_code = code & 0x7F;
+            if function_code == 0 && !config.allow_exception_fc_0x80 {
+                return Err(Error::InvalidFunction { code });
+            }
+            let exception = ExceptionCode::from_u8(r.u8()?);
+            finish(&r, config)?;
+            return Ok(Response::Exception {
+                function_code,
+                exception,
+            });
+        }
+        let fc = FunctionCode::from_u8(code).ok_or(Error::InvalidFunction { code })?;
+        let rsp = match fc {
+            FunctionCode::ReadCoils => Response::ReadCoils {
+                coils: bit_block(&mut r, code)?,
+            },
+            FunctionCode::ReadDiscreteInputs => Response::ReadDiscreteInputs {
+                inputs: bit_block(&mut r, code)?,
+            },
+            FunctionCode::ReadHoldingRegisters => Response::ReadHoldingRegisters {
+                registers: register_block(&mut r, code, READ_REGISTERS.1)?,
+            },
+            FunctionCode::ReadInputRegisters => Response::ReadInputRegisters {
+                registers: register_block(&mut r, code, READ_REGISTERS.1)?,
+            },
+            FunctionCode::WriteSingleCoil => Response::WriteSingleCoil {
+                address: r.u16_be()?,
+                value: coil_value(&mut r)?,
+            },
+            FunctionCode::WriteSingleRegister => Response::WriteSingleRegister {
+                address: r.u16_be()?,
+                value: r.u16_be()?,
+            },
+            FunctionCode::ReadExceptionStatus => Response::ReadExceptionStatus { status: r.u8()? },
+            FunctionCode::Diagnostics => {
+                let sub_function = r.u16_be()?;
+                let data = diagnostics_data(&mut r, sub_function, config)?;
+                Response::Diagnostics {
+                    sub_function,
+                    data: Data::Borrowed(data),
+                }
+            }
+            FunctionCode::GetCommEventCounter => Response::GetCommEventCounter {
+                status: r.u16_be()?,
+                event_count: r.u16_be()?,
+            },
+            FunctionCode::GetCommEventLog => {
+                let offset = r.position();
+                let bc = usize::from(r.u8()?);
+                if !(6..=MAX_EVENTS.saturating_add(6)).contains(&bc) {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset,
+                        actual: bc,
+                        expected: MAX_EVENTS.saturating_add(6),
+                    });
+                }
+                Response::GetCommEventLog {
+                    status: r.u16_be()?,
+                    event_count: r.u16_be()?,
+                    message_count: r.u16_be()?,
+                    events: Data::Borrowed(r.take(bc.saturating_sub(6))?),
+                }
+            }
+            FunctionCode::WriteMultipleCoils => Response::WriteMultipleCoils {
+                address: r.u16_be()?,
+                quantity: check_quantity(code, r.u16_be()?, WRITE_BITS)?,
+            },
+            FunctionCode::WriteMultipleRegisters => Response::WriteMultipleRegisters {
+                address: r.u16_be()?,
+                quantity: check_quantity(code, r.u16_be()?, WRITE_REGISTERS)?,
+            },
+            FunctionCode::ReportServerId => {
+                let bc = usize::from(r.u8()?);
+                Response::ReportServerId {
+                    data: Data::Borrowed(r.take(bc)?),
+                }
+            }
+            FunctionCode::ReadFileRecord => {
+                let offset = r.position();
+                let bc = r.u8()?;
+                if !(0x07..=0xF5).contains(&bc) {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset,
+                        actual: usize::from(bc),
+                        expected: 0xF5,
+                    });
+                }
+                let at = r.position();
+                let bytes = r.take(usize::from(bc))?;
+                Response::ReadFileRecord {
+                    records: List::parse(bytes, at)?,
+                }
+            }
+            FunctionCode::WriteFileRecord => Response::WriteFileRecord {
+                records: write_file_body(&mut r, code)?,
+            },
+            FunctionCode::MaskWriteRegister => Response::MaskWriteRegister {
+                address: r.u16_be()?,
+                and_mask: r.u16_be()?,
+                or_mask: r.u16_be()?,
+            },
+            FunctionCode::ReadWriteMultipleRegisters => Response::ReadWriteMultipleRegisters {
+                registers: register_block(&mut r, code, RW_READ.1)?,
+            },
+            FunctionCode::ReadFifoQueue => {
+                let offset = r.position();
+                let bc = usize::from(r.u16_be()?);
+                let count_at = r.position();
+                let count = r.u16_be()?;
+                if count > FIFO_COUNT {
+                    return Err(Error::Value {
+                        field: "FIFO count",
+                        value: count,
+                        offset: count_at,
+                    });
+                }
+                let expected = usize::from(count).saturating_mul(2).saturating_add(2);
+                if bc != expected {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset,
+                        actual: bc,
+                        expected,
+                    });
+                }
+                Response::ReadFifoQueue {
+                    registers: Registers::Wire(r.take(usize::from(count).saturating_mul(2))?),
+                }
+            }
+            FunctionCode::EncapsulatedInterface => {
+                let mei_type = r.u8()?;
+                if mei_type == MEI_READ_DEVICE_ID {
+                    device_id_response(&mut r)?
+                } else {
+                    Response::EncapsulatedInterface {
+                        mei_type,
+                        data: Data::Borrowed(r.take_rest()),
+                    }
+                }
+            }
+            FunctionCode::Other(code) => Response::Raw {
+                code,
+                data: Data::Borrowed(r.take_rest()),
+            },
+        };
+        finish(&r, config)?;
+        Ok(rsp)
+    }
+
+    /// The function code this response answers (for an exception, the request's).
+    #[must_use]
+    pub fn function(&self) -> FunctionCode {
+        let code = match self {
+            Response::ReadCoils { .. } => 0x01,
+            Response::ReadDiscreteInputs { .. } => 0x02,
+            Response::ReadHoldingRegisters { .. } => 0x03,
+            Response::ReadInputRegisters { .. } => 0x04,
+            Response::WriteSingleCoil { .. } => 0x05,
+            Response::WriteSingleRegister { .. } => 0x06,
+            Response::ReadExceptionStatus { .. } => 0x07,
+            Response::Diagnostics { .. } => 0x08,
+            Response::GetCommEventCounter { .. } => 0x0B,
+            Response::GetCommEventLog { .. } => 0x0C,
+            Response::WriteMultipleCoils { .. } => 0x0F,
+            Response::WriteMultipleRegisters { .. } => 0x10,
+            Response::ReportServerId { .. } => 0x11,
+            Response::ReadFileRecord { .. } => 0x14,
+            Response::WriteFileRecord { .. } => 0x15,
+            Response::MaskWriteRegister { .. } => 0x16,
+            Response::ReadWriteMultipleRegisters { .. } => 0x17,
+            Response::ReadFifoQueue { .. } => 0x18,
+            Response::ReadDeviceIdentification { .. } | Response::EncapsulatedInterface { .. } => {
+                0x2B
+            }
+            Response::Exception { function_code, .. } => *function_code,
+            Response::Raw { code, .. } => *code,
+        };
+        FunctionCode::from_u8(code).unwrap_or(FunctionCode::Other(code))
+    }
+
+    /// `true` for [`Response::Exception`].
+    #[must_use]
+    pub fn is_exception(&self) -> bool {
+        matches!(self, Response::Exception { .. })
+    }
+
+    /// Cuts the bits of a coil or input response to the `quantity` of its request, checking
+    /// that the byte count is `ceil(quantity / 8)`. Other responses are returned unchanged.
+    pub fn for_quantity(self, quantity: u16) -> Result<Self, Error> {
+        let cut = |bits: Bits<'a>, function: u8| -> Result<Bits<'a>, Error> {
+            let q = usize::from(quantity);
+            match bits {
+                Bits::Wire { bytes, .. } if bytes.len() == q.div_ceil(8) && q > 0 => {
+                    Ok(Bits::Wire { bytes, len: q })
+                }
+                Bits::Wire { bytes, .. } => Err(Error::ByteCount {
+                    function,
+                    offset: 1,
+                    actual: bytes.len(),
+                    expected: q.div_ceil(8),
+                }),
+                other if other.len() == q => Ok(other),
+                other => Err(Error::ByteCount {
+                    function,
+                    offset: 1,
+                    actual: other.len().div_ceil(8),
+                    expected: q.div_ceil(8),
+                }),
+            }
+        };
+        Ok(match self {
+            Response::ReadCoils { coils } => Response::ReadCoils {
+                coils: cut(coils, 0x01)?,
+            },
+            Response::ReadDiscreteInputs { inputs } => Response::ReadDiscreteInputs {
+                inputs: cut(inputs, 0x02)?,
+            },
+            other => other,
+        })
+    }
+
+    /// Bytes the encoded PDU takes.
+    #[must_use]
+    pub fn buffer_len(&self) -> usize {
+        let body = match self {
+            Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b } => {
+                b.len().div_ceil(8).saturating_add(1)
+            }
+            Response::ReadHoldingRegisters { registers }
+            | Response::ReadInputRegisters { registers }
+            | Response::ReadWriteMultipleRegisters { registers } => {
+                registers.len().saturating_mul(2).saturating_add(1)
+            }
+            Response::WriteSingleCoil { .. }
+            | Response::WriteSingleRegister { .. }
+            | Response::GetCommEventCounter { .. }
+            | Response::WriteMultipleCoils { .. }
+            | Response::WriteMultipleRegisters { .. } => 4,
+            Response::ReadExceptionStatus { .. } | Response::Exception { .. } => 1,
+            Response::Diagnostics { data, .. } => data.len().saturating_add(2),
+            Response::GetCommEventLog { events, .. } => events.len().saturating_add(7),
+            Response::ReportServerId { data } => data.len().saturating_add(1),
+            Response::ReadFileRecord { records } => records.wire_len().saturating_add(1),
+            Response::WriteFileRecord { records } => records.wire_len().saturating_add(1),
+            Response::MaskWriteRegister { .. } => 6,
+            Response::ReadFifoQueue { registers } => {
+                registers.len().saturating_mul(2).saturating_add(4)
+            }
+            Response::ReadDeviceIdentification { objects, .. } => {
+                objects.wire_len().saturating_add(6)
+            }
+            Response::EncapsulatedInterface { data, .. } => data.len().saturating_add(1),
+            Response::Raw { data, .. } => data.len(),
+        };
+        body.saturating_add(1)
+    }
+
+    /// Checks the limits of the specification and writes the PDU at the start of `out`.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let len = self.buffer_len();
+        if len > MAX_PDU {
+            return Err(Error::PduTooLong { len });
+        }
+        let too_long = |_| Error::PduTooLong { len };
+        let mut w = Writer::new(out);
+        let code = self.function().value();
+        if let Response::Exception {
+            function_code,
+            exception,
+        } = self
+        {
+            if *function_code >= 0x80 || *function_code == 0 {
+                return Err(Error::InvalidFunction {
+                    code: *function_code,
+                });
+            }
+            w.u8(function_code | 0x80)?;
+            w.u8(exception.value())?;
+            return Ok(w.finish());
+        }
+        if code == 0 || code >= 0x80 {
+            return Err(Error::InvalidFunction { code });
+        }
+        w.u8(code)?;
+        match self {
+            Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b } => {
+                let n = b.len().div_ceil(8);
+                quantity(code, b.len(), READ_BITS)?;
+                w.u8(u8::try_from(n).map_err(too_long)?)?;
+                b.write_packed(w.slot(n)?);
+            }
+            Response::ReadHoldingRegisters { registers }
+            | Response::ReadInputRegisters { registers }
+            | Response::ReadWriteMultipleRegisters { registers } => {
+                quantity(code, registers.len(), READ_REGISTERS)?;
+                let n = registers.len().saturating_mul(2);
+                w.u8(u8::try_from(n).map_err(too_long)?)?;
+                registers.write_be(w.slot(n)?);
+            }
+            Response::WriteSingleCoil { address, value } => {
+                w.u16_be(*address)?;
+                w.u16_be(coil_word(*value))?;
+            }
+            Response::WriteSingleRegister { address, value } => {
+                w.u16_be(*address)?;
+                w.u16_be(*value)?;
+            }
+            Response::ReadExceptionStatus { status } => w.u8(*status)?,
+            Response::Diagnostics { sub_function, data } => {
+                check_diagnostics_len(*sub_function, data.len())?;
+                w.u16_be(*sub_function)?;
+                w.put(data.as_bytes())?;
+            }
+            Response::GetCommEventCounter {
+                status,
+                event_count,
+            } => {
+                w.u16_be(*status)?;
+                w.u16_be(*event_count)?;
+            }
+            Response::GetCommEventLog {
+                status,
+                event_count,
+                message_count,
+                events,
+            } => {
+                if events.len() > MAX_EVENTS {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset: 1,
+                        actual: events.len().saturating_add(6),
+                        expected: MAX_EVENTS.saturating_add(6),
+                    });
+                }
+                w.u8(u8::try_from(events.len().saturating_add(6)).map_err(too_long)?)?;
+                w.u16_be(*status)?;
+                w.u16_be(*event_count)?;
+                w.u16_be(*message_count)?;
+                w.put(events.as_bytes())?;
+            }
+            Response::WriteMultipleCoils { address, quantity } => {
+                w.u16_be(*address)?;
+                w.u16_be(check_quantity(code, *quantity, WRITE_BITS)?)?;
+            }
+            Response::WriteMultipleRegisters { address, quantity } => {
+                w.u16_be(*address)?;
+                w.u16_be(check_quantity(code, *quantity, WRITE_REGISTERS)?)?;
+            }
+            Response::ReportServerId { data } => {
+                w.u8(u8::try_from(data.len()).map_err(too_long)?)?;
+                w.put(data.as_bytes())?;
+            }
+            Response::ReadFileRecord { records } => {
+                let n = records.wire_len();
+                if !(0x07..=0xF5).contains(&n) {
+                    return Err(Error::ByteCount {
+                        function: code,
+                        offset: 1,
+                        actual: n,
+                        expected: 0xF5,
+                    });
+                }
+                w.u8(u8::try_from(n).map_err(too_long)?)?;
+                records.write(&mut w)?;
+            }
+            Response::WriteFileRecord { records } => {
+                write_file_encode(&mut w, records, code, len)?;
+            }
+            Response::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                w.u16_be(*address)?;
+                w.u16_be(*and_mask)?;
+                w.u16_be(*or_mask)?;
+            }
+            Response::ReadFifoQueue { registers } => {
+                let count = registers.len();
+                if count > usize::from(FIFO_COUNT) {
+                    return Err(Error::Value {
+                        field: "FIFO count",
+                        value: u16::try_from(count).unwrap_or(u16::MAX),
+                        offset: 3,
+                    });
+                }
+                let n = count.saturating_mul(2);
+                w.u16_be(u16::try_from(n.saturating_add(2)).map_err(too_long)?)?;
+                w.u16_be(u16::try_from(count).map_err(too_long)?)?;
+                registers.write_be(w.slot(n)?);
+            }
+            Response::ReadDeviceIdentification {
+                read_code,
+                conformity_level,
+                more_follows,
+                next_object_id,
+                objects,
+            } => {
+                w.u8(MEI_READ_DEVICE_ID)?;
+                w.u8(*read_code)?;
+                w.u8(*conformity_level)?;
+                w.u8(if *more_follows { 0xFF } else { 0x00 })?;
+                w.u8(*next_object_id)?;
+                w.u8(u8::try_from(objects.len()).map_err(too_long)?)?;
+                objects.write(&mut w)?;
+            }
+            Response::EncapsulatedInterface { mei_type, data } => {
+                if *mei_type == MEI_READ_DEVICE_ID {
+                    return Err(Error::Value {
+                        field: "MEI type (use ReadDeviceIdentification)",
+                        value: u16::from(*mei_type),
+                        offset: 1,
+                    });
+                }
+                w.u8(*mei_type)?;
+                w.put(data.as_bytes())?;
+            }
+            Response::Raw { code, data } => {
+                if FunctionCode::from_u8(*code).is_some_and(FunctionCode::is_public) {
+                    return Err(Error::InvalidFunction { code: *code });
+                }
+                w.put(data.as_bytes())?;
+            }
+            Response::Exception { .. } => {}
+        }
+        Ok(w.finish())
+    }
+
+    /// The response encoded into a new `Vec`.
+    #[cfg(feature = "alloc")]
+    pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, Error> {
+        let mut v = alloc::vec![0; self.buffer_len()];
+        let n = self.encode(&mut v)?;
+        v.truncate(n);
+        Ok(v)
+    }
+}
+
+fn device_id_response<'a>(r: &mut Reader<'a>) -> Result<Response<'a>, Error> {
+    let offset = r.position();
+    let read_code = r.u8()?;
+    if !(1..=4).contains(&read_code) {
+        return Err(Error::Value {
+            field: "read device id code",
+            value: u16::from(read_code),
+            offset,
+        });
+    }
+    let conformity_level = r.u8()?;
+    let more_at = r.position();
+    let more_follows = match r.u8()? {
+        0x00 => false,
+        0xFF => true,
+        other => {
+            return Err(Error::Value {
+                field: "more follows",
+                value: u16::from(other),
+                offset: more_at,
+            });
+        }
+    };
+    let next_object_id = r.u8()?;
+    let count_at = r.position();
+    let count = r.u8()?;
+    let start = r.position();
+    let rest = r.rest();
+    let mut objects = Reader::new(rest);
+    for _ in 0..count {
+        DeviceIdObject::read(&mut objects).map_err(|e| shift(e, start))?;
+    }
+    let used = objects.position();
+    let bytes = r.take(used)?;
+    let _ = count_at;
+    Ok(Response::ReadDeviceIdentification {
+        read_code,
+        conformity_level,
+        more_follows,
+        next_object_id,
+        objects: List::Wire(bytes),
+    })
+}
+
+/// What the ADU types need of a PDU: [`Request`] and [`Response`] both implement it.
+pub trait Pdu<'a>: Sized {
+    /// Which way this kind of PDU travels.
+    const DIRECTION: Direction;
+    /// Decodes one whole PDU.
+    fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error>;
+    /// Bytes the encoded PDU takes.
+    fn buffer_len(&self) -> usize;
+    /// Checks limits and writes the PDU.
+    fn encode(&self, out: &mut [u8]) -> Result<usize, Error>;
+    /// Length of a PDU of this direction from its first bytes.
+    fn pdu_len(prefix: &[u8]) -> Result<PduLen, Error>;
+}
+
+impl<'a> Pdu<'a> for Request<'a> {
+    const DIRECTION: Direction = Direction::Request;
+    fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        Request::parse_with(pdu, config)
+    }
+    fn buffer_len(&self) -> usize {
+        Request::buffer_len(self)
+    }
+    fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        Request::encode(self, out)
+    }
+    fn pdu_len(prefix: &[u8]) -> Result<PduLen, Error> {
+        request_len(prefix)
+    }
+}
+
+impl<'a> Pdu<'a> for Response<'a> {
+    const DIRECTION: Direction = Direction::Response;
+    fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        Response::parse_with(pdu, config)
+    }
+    fn buffer_len(&self) -> usize {
+        Response::buffer_len(self)
+    }
+    fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        Response::encode(self, out)
+    }
+    fn pdu_len(prefix: &[u8]) -> Result<PduLen, Error> {
+        response_len(prefix)
+    }
+}
+
+/// Length of a PDU travelling in `direction`, from its first bytes.
+pub fn pdu_len(direction: Direction, prefix: &[u8]) -> Result<PduLen, Error> {
+    match direction {
+        Direction::Request => request_len(prefix),
+        Direction::Response => response_len(prefix),
+    }
+}
+
+/// How long a PDU is, as far as its first bytes tell (for serial framings, which carry no
+/// length field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PduLen {
+    /// The PDU is exactly this long.
+    Exact(usize),
+    /// At least this many PDU bytes must be seen before the length is known.
+    AtLeast(usize),
+    /// The layout does not tell (an unknown function code, Diagnostics 0x0000, an MEI type
+    /// other than 0x0E): look for the CRC instead.
+    Unknown,
+}
+
+/// Which way a PDU travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Direction {
+    /// Client to server.
+    Request,
+    /// Server to client.
+    Response,
+}
+
+fn at(pdu: &[u8], i: usize) -> Option<u8> {
+    pdu.get(i).copied()
+}
+
+fn u16_at(pdu: &[u8], i: usize) -> Option<u16> {
+    Reader::new(pdu.get(i..)?).u16_be().ok()
+}
+
+/// Length of a request PDU from its first bytes (§6). `Err` for bytes that cannot start one.
+pub fn request_len(pdu: &[u8]) -> Result<PduLen, Error> {
+    let Some(code) = at(pdu, 0) else {
+        return Ok(PduLen::AtLeast(1));
+    };
+    let fc = FunctionCode::from_u8(code).ok_or(Error::InvalidFunction { code })?;
+    let counted = |count_at: usize, fixed: usize| match at(pdu, count_at) {
+        None => PduLen::AtLeast(count_at.saturating_add(1)),
+        Some(n) => PduLen::Exact(fixed.saturating_add(usize::from(n))),
+    };
+    Ok(match fc {
+        FunctionCode::ReadCoils
+        | FunctionCode::ReadDiscreteInputs
+        | FunctionCode::ReadHoldingRegisters
+        | FunctionCode::ReadInputRegisters
+        | FunctionCode::WriteSingleCoil
+        | FunctionCode::WriteSingleRegister => PduLen::Exact(5),
+        FunctionCode::ReadExceptionStatus
+        | FunctionCode::GetCommEventCounter
+        | FunctionCode::GetCommEventLog
+        | FunctionCode::ReportServerId => PduLen::Exact(1),
+        FunctionCode::Diagnostics => diagnostics_len(pdu),
+        FunctionCode::WriteMultipleCoils | FunctionCode::WriteMultipleRegisters => counted(5, 6),
+        FunctionCode::ReadFileRecord | FunctionCode::WriteFileRecord => counted(1, 2),
+        FunctionCode::MaskWriteRegister => PduLen::Exact(7),
+        FunctionCode::ReadWriteMultipleRegisters => counted(9, 10),
+        FunctionCode::ReadFifoQueue => PduLen::Exact(3),
+        FunctionCode::EncapsulatedInterface => match at(pdu, 1) {
+            None => PduLen::AtLeast(2),
+            Some(MEI_READ_DEVICE_ID) => PduLen::Exact(4),
+            Some(_) => PduLen::Unknown,
+        },
+        FunctionCode::Other(_) => PduLen::Unknown,
+    })
+}
+
+fn diagnostics_len(pdu: &[u8]) -> PduLen {
+    match u16_at(pdu, 1) {
+        None => PduLen::AtLeast(3),
+        Some(sub) => match diagnostics_data_len(sub) {
+            Some(n) => PduLen::Exact(n.saturating_add(3)),
+            None => PduLen::Unknown,
+        },
+    }
+}
+
+/// Length of a response PDU from its first bytes (§6, §7). `Err` for bytes that cannot start
+/// one (0x00, 0x80).
+pub fn response_len(pdu: &[u8]) -> Result<PduLen, Error> {
+    let Some(code) = at(pdu, 0) else {
+        return Ok(PduLen::AtLeast(1));
+    };
+    if code >= 0x80 {
+        return if code == 0x80 {
+            Err(Error::InvalidFunction { code })
+        } else {
+            Ok(PduLen::Exact(2))
+        };
+    }
+    let fc = FunctionCode::from_u8(code).ok_or(Error::InvalidFunction { code })?;
+    let counted = |count_at: usize, fixed: usize| match at(pdu, count_at) {
+        None => PduLen::AtLeast(count_at.saturating_add(1)),
+        Some(n) => PduLen::Exact(fixed.saturating_add(usize::from(n))),
+    };
+    Ok(match fc {
+        FunctionCode::ReadCoils
+        | FunctionCode::ReadDiscreteInputs
+        | FunctionCode::ReadHoldingRegisters
+        | FunctionCode::ReadInputRegisters
+        | FunctionCode::GetCommEventLog
+        | FunctionCode::ReportServerId
+        | FunctionCode::ReadFileRecord
+        | FunctionCode::WriteFileRecord
+        | FunctionCode::ReadWriteMultipleRegisters => counted(1, 2),
+        FunctionCode::WriteSingleCoil
+        | FunctionCode::WriteSingleRegister
+        | FunctionCode::GetCommEventCounter
+        | FunctionCode::WriteMultipleCoils
+        | FunctionCode::WriteMultipleRegisters => PduLen::Exact(5),
+        FunctionCode::ReadExceptionStatus => PduLen::Exact(2),
+        FunctionCode::Diagnostics => diagnostics_len(pdu),
+        FunctionCode::MaskWriteRegister => PduLen::Exact(7),
+        FunctionCode::ReadFifoQueue => match u16_at(pdu, 1) {
+            None => PduLen::AtLeast(3),
+            Some(n) => PduLen::Exact(usize::from(n).saturating_add(3)),
+        },
+        FunctionCode::EncapsulatedInterface => match at(pdu, 1) {
+            None => PduLen::AtLeast(2),
+            Some(MEI_READ_DEVICE_ID) => device_id_len(pdu),
+            Some(_) => PduLen::Unknown,
+        },
+        FunctionCode::Other(_) => PduLen::Unknown,
+    })
+}
+
+/// Walks the objects of a Read Device Identification response: header of 7 bytes (fc, MEI,
+/// read code, conformity, more follows, next id, count), then `count` times (id, len, value).
+fn device_id_len(pdu: &[u8]) -> PduLen {
+    let Some(count) = at(pdu, 6) else {
+        return PduLen::AtLeast(7);
+    };
+    let mut pos = 7usize;
+    for _ in 0..count {
+        match at(pdu, pos.saturating_add(1)) {
+            None => return PduLen::AtLeast(pos.saturating_add(2)),
+            Some(len) => pos = pos.saturating_add(2).saturating_add(usize::from(len)),
+        }
+    }
+    PduLen::Exact(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Application Protocol V1.1b3 §6.3 example.
+    static FC03_REQ: [u8; 5] = [0x03, 0x00, 0x6b, 0x00, 0x03];
+    static FC03_RSP: [u8; 8] = [0x03, 0x06, 0x02, 0x2b, 0x00, 0x00, 0x00, 0x64];
+
+    #[test]
+    fn deconstruct_fc03() {
+        let req = Request::parse(&FC03_REQ).unwrap();
+        assert_eq!(
+            req,
+            Request::ReadHoldingRegisters {
+                address: 0x6b,
+                quantity: 3
+            }
+        );
+        let Response::ReadHoldingRegisters { registers } = Response::parse(&FC03_RSP).unwrap()
+        else {
+            panic!("wrong variant");
+        };
+        assert_eq!(registers.iter().collect::<std::vec::Vec<_>>(), [555, 0, 100]);
+    }
+
+    #[test]
+    fn construct_fc03() {
+        let mut buf = [0u8; 16];
+        let req = Request::ReadHoldingRegisters {
+            address: 0x6b,
+            quantity: 3,
+        };
+        assert_eq!(req.buffer_len(), 5);
+        let n = req.encode(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &FC03_REQ);
+        let rsp = Response::ReadHoldingRegisters {
+            registers: Registers::from(&[555, 0, 100]),
+        };
+        let n = rsp.encode(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &FC03_RSP);
+        assert!(rsp.encode(&mut buf[..7]).is_err());
+    }
+
+    #[test]
+    fn limits_on_decode_and_encode() {
+        // 126 registers is one too many.
+        let bad = [0x03, 0x00, 0x00, 0x00, 0x7e];
+        assert!(matches!(
+            Request::parse(&bad),
+            Err(Error::Quantity { quantity: 126, .. })
+        ));
+        let req = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 0,
+        };
+        assert!(matches!(req.encode(&mut [0; 8]), Err(Error::Quantity { .. })));
+        // FC05 value must be 0x0000 or 0xFF00.
+        assert!(matches!(
+            Request::parse(&[0x05, 0x00, 0x01, 0x12, 0x34]),
+            Err(Error::Value { offset: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn tokio_modbus_fc0f_panic_input_is_an_error() {
+        // 0F 0000 0010 01 FF: 16 coils need 2 bytes, the count says 1.
+        assert!(matches!(
+            Request::parse(&[0x0f, 0x00, 0x00, 0x00, 0x10, 0x01, 0xff]),
+            Err(Error::ByteCount {
+                actual: 1,
+                expected: 2,
+                offset: 5,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn trailing_bytes_are_strict_by_default() {
+        let mut long = [0u8; 6];
+        long[..5].copy_from_slice(&FC03_REQ);
+        assert!(matches!(
+            Request::parse(&long),
+            Err(Error::TrailingBytes { offset: 5, len: 1 })
+        ));
+        assert!(Request::parse_with(&long, &Config::LENIENT).is_ok());
+    }
+
+    #[test]
+    fn exceptions() {
+        assert_eq!(
+            Response::parse(&[0x81, 0x02]).unwrap(),
+            Response::Exception {
+                function_code: 1,
+                exception: ExceptionCode::IllegalDataAddress
+            }
+        );
+        assert_eq!(
+            Response::parse(&[0xc1, 0x2a]).unwrap(),
+            Response::Exception {
+                function_code: 0x41,
+                exception: ExceptionCode::Unknown(0x2a)
+            }
+        );
+        assert!(Response::parse(&[0x80, 0x01]).is_err());
+        assert!(Response::parse_with(&[0x80, 0x01], &Config::LENIENT).is_ok());
+    }
+
+    #[test]
+    fn unknown_function_codes_are_raw() {
+        let pdu = [0x41, 0x01, 0x02];
+        let req = Request::parse(&pdu).unwrap();
+        assert_eq!(
+            req,
+            Request::Raw {
+                code: 0x41,
+                data: Data::from(&[1u8, 2])
+            }
+        );
+        let mut buf = [0u8; 3];
+        assert_eq!(req.encode(&mut buf), Ok(3));
+        assert_eq!(buf, pdu);
+        assert!(matches!(
+            Request::parse(&[0x00]),
+            Err(Error::InvalidFunction { code: 0 })
+        ));
+    }
+
+    #[test]
+    fn lengths_from_prefixes() {
+        assert_eq!(request_len(&[]), Ok(PduLen::AtLeast(1)));
+        assert_eq!(request_len(&[0x03]), Ok(PduLen::Exact(5)));
+        assert_eq!(request_len(&[0x10, 0, 1, 0, 2]), Ok(PduLen::AtLeast(6)));
+        assert_eq!(request_len(&[0x10, 0, 1, 0, 2, 4]), Ok(PduLen::Exact(10)));
+        assert_eq!(request_len(&[0x08, 0, 0]), Ok(PduLen::Unknown));
+        assert_eq!(request_len(&[0x08, 0, 1]), Ok(PduLen::Exact(5)));
+        assert_eq!(response_len(&[0x83]), Ok(PduLen::Exact(2)));
+        assert_eq!(response_len(&[0x03, 6]), Ok(PduLen::Exact(8)));
+        assert_eq!(response_len(&[0x18, 0, 6]), Ok(PduLen::Exact(9)));
+        assert!(response_len(&[0x80]).is_err());
+        // 2B/0E response with one object of 3 bytes.
+        let rsp = [0x2b, 0x0e, 1, 1, 0, 0, 1, 0, 3, b'a', b'b', b'c'];
+        assert_eq!(response_len(&rsp[..8]), Ok(PduLen::AtLeast(9)));
+        assert_eq!(response_len(&rsp), Ok(PduLen::Exact(12)));
+        assert!(Response::parse(&rsp).is_ok());
+    }
+}
