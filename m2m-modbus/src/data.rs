@@ -340,8 +340,9 @@ impl defmt::Format for Bits<'_> {
     }
 }
 
-/// Opaque bytes (diagnostic data, raw PDUs, MEI payloads), shown as hex.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// Opaque bytes (diagnostic data, raw PDUs, MEI payloads), shown as hex. Equality and hashing
+/// are those of the bytes, whatever the storage.
+#[derive(Clone)]
 pub enum Data<'a> {
     /// Borrowed.
     Borrowed(&'a [u8]),
@@ -371,6 +372,20 @@ impl Data<'_> {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.as_bytes().is_empty()
+    }
+}
+
+impl PartialEq for Data<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Data<'_> {}
+
+impl core::hash::Hash for Data<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
 

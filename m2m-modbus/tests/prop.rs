@@ -1,0 +1,298 @@
+//! Properties: encode/decode identity for every request and response, `buffer_len` equals the
+//! encoded length, every strict prefix of a valid frame is "need more", a frame followed by junk
+//! consumes exactly itself, chunked stream decoding finds every frame once, and arbitrary bytes
+//! never panic.
+//!
+//! The strategies live here rather than in m2m-testkit: the testkit would have to depend on this
+//! crate, and a dev-dependency cycle compiles two copies of its types that do not unify.
+
+use m2m_core::{Framing as _, Status};
+use m2m_modbus::pdu::{PduLen, request_len, response_len};
+use m2m_modbus::{
+    Bits, Data, DeviceIdObject, ExceptionCode, FileRecord, FileRecordData, FileSubRequest, List,
+    Registers, Request, Response, ascii, rtu, tcp,
+};
+use m2m_testkit::props::{
+    check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, chunk_sizes,
+    feed_in_chunks,
+};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+fn regs(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Registers<'static>> {
+    vec(any::<u16>(), n).prop_map(Registers::Owned)
+}
+
+fn bits(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Bits<'static>> {
+    vec(any::<bool>(), n).prop_map(Bits::Owned)
+}
+
+fn data(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Data<'static>> {
+    vec(any::<u8>(), n).prop_map(Data::Owned)
+}
+
+/// User-defined and reserved function codes (not public).
+fn raw_code() -> impl Strategy<Value = u8> {
+    (1u8..=0x7F).prop_filter("not a public code", |c| {
+        !m2m_modbus::FunctionCode::from_u8(*c).is_some_and(|f| f.is_public())
+    })
+}
+
+fn diagnostics() -> impl Strategy<Value = (u16, Data<'static>)> {
+    prop_oneof![
+        (prop_oneof![1u16..=4, 0x0Au16..=0x12, Just(0x14u16)], data(2..=2)),
+        (Just(0u16), data(0..=250)),
+        (0x15u16..=0xFFFF, data(0..=250)),
+    ]
+}
+
+fn request() -> impl Strategy<Value = Request<'static>> {
+    prop_oneof![
+        (any::<u16>(), 1u16..=2000).prop_map(|(address, quantity)| Request::ReadCoils { address, quantity }),
+        (any::<u16>(), 1u16..=2000).prop_map(|(address, quantity)| Request::ReadDiscreteInputs { address, quantity }),
+        (any::<u16>(), 1u16..=125).prop_map(|(address, quantity)| Request::ReadHoldingRegisters { address, quantity }),
+        (any::<u16>(), 1u16..=125).prop_map(|(address, quantity)| Request::ReadInputRegisters { address, quantity }),
+        (any::<u16>(), any::<bool>()).prop_map(|(address, value)| Request::WriteSingleCoil { address, value }),
+        (any::<u16>(), any::<u16>()).prop_map(|(address, value)| Request::WriteSingleRegister { address, value }),
+        Just(Request::ReadExceptionStatus),
+        diagnostics().prop_map(|(sub_function, data)| Request::Diagnostics { sub_function, data }),
+        Just(Request::GetCommEventCounter),
+        Just(Request::GetCommEventLog),
+        (any::<u16>(), bits(1..=1968)).prop_map(|(address, coils)| Request::WriteMultipleCoils { address, coils }),
+        (any::<u16>(), regs(1..=123)).prop_map(|(address, registers)| Request::WriteMultipleRegisters { address, registers }),
+        Just(Request::ReportServerId),
+        vec((any::<u16>(), 0u16..=0x270F, any::<u16>()), 1..=35).prop_map(|v| Request::ReadFileRecord {
+            records: List::Owned(v.into_iter().map(|(file_number, record_number, record_length)| FileSubRequest {
+                file_number, record_number, record_length }).collect()),
+        }),
+        vec((any::<u16>(), 0u16..=0x270F, regs(1..=20)), 1..=3).prop_map(|v| Request::WriteFileRecord {
+            records: List::Owned(v.into_iter().map(|(file_number, record_number, registers)| FileRecord {
+                file_number, record_number, registers }).collect()),
+        }),
+        (any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(address, and_mask, or_mask)| Request::MaskWriteRegister { address, and_mask, or_mask }),
+        (any::<u16>(), 1u16..=125, any::<u16>(), regs(1..=121)).prop_map(|(read_address, read_quantity, write_address, registers)|
+            Request::ReadWriteMultipleRegisters { read_address, read_quantity, write_address, registers }),
+        any::<u16>().prop_map(|address| Request::ReadFifoQueue { address }),
+        (1u8..=4, any::<u8>()).prop_map(|(read_code, object_id)| Request::ReadDeviceIdentification { read_code, object_id }),
+        (any::<u8>().prop_filter("not 0x0E", |m| *m != 0x0E), data(0..=200))
+            .prop_map(|(mei_type, data)| Request::EncapsulatedInterface { mei_type, data }),
+        (raw_code(), data(0..=200)).prop_map(|(code, data)| Request::Raw { code, data }),
+    ]
+}
+
+fn response() -> impl Strategy<Value = Response<'static>> {
+    // Decoding a coil response yields 8 bits per byte: generate whole bytes so the round trip is
+    // exact (cutting to a quantity is tested in the vectors).
+    let byte_bits = (1usize..=250).prop_flat_map(|n| bits(n * 8..=n * 8));
+    prop_oneof![
+        byte_bits.clone().prop_map(|coils| Response::ReadCoils { coils }),
+        byte_bits.prop_map(|inputs| Response::ReadDiscreteInputs { inputs }),
+        regs(1..=125).prop_map(|registers| Response::ReadHoldingRegisters { registers }),
+        regs(1..=125).prop_map(|registers| Response::ReadInputRegisters { registers }),
+        (any::<u16>(), any::<bool>()).prop_map(|(address, value)| Response::WriteSingleCoil { address, value }),
+        (any::<u16>(), any::<u16>()).prop_map(|(address, value)| Response::WriteSingleRegister { address, value }),
+        any::<u8>().prop_map(|status| Response::ReadExceptionStatus { status }),
+        diagnostics().prop_map(|(sub_function, data)| Response::Diagnostics { sub_function, data }),
+        (any::<u16>(), any::<u16>()).prop_map(|(status, event_count)| Response::GetCommEventCounter { status, event_count }),
+        (any::<u16>(), any::<u16>(), any::<u16>(), data(0..=64)).prop_map(|(status, event_count, message_count, events)|
+            Response::GetCommEventLog { status, event_count, message_count, events }),
+        (any::<u16>(), 1u16..=1968).prop_map(|(address, quantity)| Response::WriteMultipleCoils { address, quantity }),
+        (any::<u16>(), 1u16..=123).prop_map(|(address, quantity)| Response::WriteMultipleRegisters { address, quantity }),
+        data(0..=250).prop_map(|data| Response::ReportServerId { data }),
+        vec(regs(0..=40), 1..=5)
+            .prop_filter("byte count 7..=245", |v| (7..=245).contains(&v.iter().map(|r| 2 + 2 * r.len()).sum::<usize>()))
+            .prop_map(|v| Response::ReadFileRecord {
+                records: List::Owned(v.into_iter().map(|registers| FileRecordData { registers }).collect()),
+            }),
+        vec((any::<u16>(), 0u16..=0x270F, regs(1..=20)), 1..=3).prop_map(|v| Response::WriteFileRecord {
+            records: List::Owned(v.into_iter().map(|(file_number, record_number, registers)| FileRecord {
+                file_number, record_number, registers }).collect()),
+        }),
+        (any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(address, and_mask, or_mask)| Response::MaskWriteRegister { address, and_mask, or_mask }),
+        regs(1..=125).prop_map(|registers| Response::ReadWriteMultipleRegisters { registers }),
+        regs(0..=31).prop_map(|registers| Response::ReadFifoQueue { registers }),
+        (1u8..=4, any::<u8>(), any::<bool>(), any::<u8>(), vec((any::<u8>(), data(0..=30)), 0..=5)).prop_map(
+            |(read_code, conformity_level, more_follows, next_object_id, objects)| Response::ReadDeviceIdentification {
+                read_code, conformity_level, more_follows, next_object_id,
+                objects: List::Owned(objects.into_iter().map(|(id, value)| DeviceIdObject { id, value }).collect()),
+            }),
+        (any::<u8>().prop_filter("not 0x0E", |m| *m != 0x0E), data(0..=200))
+            .prop_map(|(mei_type, data)| Response::EncapsulatedInterface { mei_type, data }),
+        (1u8..=0x7F, any::<u8>()).prop_map(|(f, e)| Response::Exception { function_code: f, exception: ExceptionCode::from_u8(e) }),
+        (raw_code(), data(0..=200)).prop_map(|(code, data)| Response::Raw { code, data }),
+    ]
+}
+
+/// Frames whose length the layout tells; the others are found by their CRC alone, where a
+/// chance CRC match on a prefix (probability 2^-16 per position) is a legitimate answer.
+fn layout_known(pdu: &[u8], request: bool) -> bool {
+    let len = if request { request_len(pdu) } else { response_len(pdu) };
+    matches!(len, Ok(PduLen::Exact(_)))
+}
+
+fn address() -> impl Strategy<Value = u8> {
+    0u8..=247
+}
+
+/// Noise on a serial line that cannot start a frame: reserved addresses 248..=255.
+fn rtu_noise() -> impl Strategy<Value = Vec<u8>> {
+    vec(0xF8u8..=0xFF, 0..=6)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+
+    #[test]
+    fn request_round_trip(req in request()) {
+        let bytes = req.to_vec().unwrap();
+        prop_assert_eq!(bytes.len(), req.buffer_len());
+        prop_assert!(bytes.len() <= 253);
+        prop_assert_eq!(Request::parse(&bytes).unwrap(), req);
+    }
+
+    #[test]
+    fn response_round_trip(rsp in response()) {
+        let bytes = rsp.to_vec().unwrap();
+        prop_assert_eq!(bytes.len(), rsp.buffer_len());
+        prop_assert!(bytes.len() <= 253);
+        prop_assert_eq!(Response::parse(&bytes).unwrap(), rsp);
+    }
+
+    #[test]
+    fn tcp_frames(req in request(), rsp in response(), tid in any::<u16>(), unit in any::<u8>(),
+                  junk in vec(any::<u8>(), 0..20)) {
+        let f = tcp::Framing::new();
+        let a = tcp::Adu { transaction_id: tid, unit_id: unit, pdu: req };
+        let bytes = a.to_vec().unwrap();
+        prop_assert_eq!(bytes.len(), a.buffer_len());
+        prop_assert_eq!(tcp::Adu::<Request<'_>>::parse(&bytes).unwrap(), a);
+        check_prefixes_partial(&f, &bytes).map_err(TestCaseError::fail)?;
+        check_needed_not_overestimated(&f, &bytes).map_err(TestCaseError::fail)?;
+        check_frame_then_junk(&f, &bytes, &junk).map_err(TestCaseError::fail)?;
+        let b = tcp::Adu { transaction_id: tid, unit_id: unit, pdu: rsp };
+        let bytes = b.to_vec().unwrap();
+        prop_assert_eq!(tcp::Adu::<Response<'_>>::parse(&bytes).unwrap(), b);
+        check_prefixes_partial(&f, &bytes).map_err(TestCaseError::fail)?;
+        check_frame_then_junk(&f, &bytes, &junk).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn rtu_frames(req in request(), rsp in response(), addr in address(), junk in vec(any::<u8>(), 0..20)) {
+        for (bytes, is_req) in [
+            (rtu::Adu { address: addr, pdu: req.clone() }.to_vec().unwrap(), true),
+            (rtu::Adu { address: addr, pdu: rsp.clone() }.to_vec().unwrap(), false),
+        ] {
+            let f = if is_req { rtu::Framing::requests() } else { rtu::Framing::responses() };
+            if is_req {
+                prop_assert_eq!(rtu::Adu::<Request<'_>>::parse(&bytes).unwrap().pdu, req.clone());
+            } else {
+                prop_assert_eq!(rtu::Adu::<Response<'_>>::parse(&bytes).unwrap().pdu, rsp.clone());
+            }
+            if layout_known(&bytes[1..], is_req) {
+                check_prefixes_partial(&f, &bytes).map_err(TestCaseError::fail)?;
+                check_needed_not_overestimated(&f, &bytes).map_err(TestCaseError::fail)?;
+                check_frame_then_junk(&f, &bytes, &junk).map_err(TestCaseError::fail)?;
+            } else {
+                // Found by its CRC: the whole frame, unless a prefix matches by chance.
+                match f.frame_len(&bytes) {
+                    Ok(Status::Complete(n)) => {
+                        prop_assert!(n <= bytes.len());
+                        prop_assert_eq!(rtu::crc16(&bytes[..n - 2]).to_le_bytes(), [bytes[n - 2], bytes[n - 1]]);
+                    }
+                    other => prop_assert!(false, "{:?}", other),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_frames(req in request(), addr in address(), junk in vec(any::<u8>(), 0..20)) {
+        let a = ascii::Adu { address: addr, pdu: req };
+        let bytes = a.to_vec().unwrap();
+        prop_assert_eq!(bytes.len(), a.buffer_len());
+        let mut scratch = [0u8; 255];
+        prop_assert_eq!(ascii::Adu::<Request<'_>>::parse(&bytes, &mut scratch).unwrap(), a);
+        check_prefixes_partial(&ascii::Framing, &bytes).map_err(TestCaseError::fail)?;
+        check_frame_then_junk(&ascii::Framing, &bytes, &junk).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn rtu_stream_with_noise_in_chunks(frames in vec((address(), response(), rtu_noise()), 1..6),
+                                       lead in rtu_noise(), chunks in chunk_sizes()) {
+        let mut stream = lead;
+        let mut want = Vec::new();
+        for (addr, rsp, noise) in &frames {
+            let bytes = rtu::Adu { address: *addr, pdu: rsp.clone() }.to_vec().unwrap();
+            if !layout_known(&bytes[1..], false) { continue; }
+            stream.extend_from_slice(&bytes);
+            stream.extend_from_slice(noise);
+            want.push(bytes);
+        }
+        let f = rtu::Framing::responses();
+        let fed = feed_in_chunks(&f, &stream, &chunks).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(&fed.frames, &want);
+        let one_shot = feed_in_chunks(&f, &stream, &[]).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(fed, one_shot);
+    }
+
+    #[test]
+    fn tcp_stream_in_chunks(frames in vec((any::<u16>(), request()), 1..6), chunks in chunk_sizes()) {
+        let mut stream = Vec::new();
+        let mut want = Vec::new();
+        for (tid, req) in frames {
+            let bytes = tcp::Adu { transaction_id: tid, unit_id: 1, pdu: req }.to_vec().unwrap();
+            stream.extend_from_slice(&bytes);
+            want.push(bytes);
+        }
+        let fed = feed_in_chunks(&tcp::Framing::new(), &stream, &chunks).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(fed.frames, want);
+        prop_assert_eq!(fed.leftover, 0);
+    }
+
+    #[test]
+    fn ascii_stream_with_noise_in_chunks(frames in vec((address(), request(), vec(any::<u8>().prop_filter("no ':'", |b| *b != b':'), 0..8)), 1..5),
+                                         chunks in chunk_sizes()) {
+        let mut stream = Vec::new();
+        let mut want = Vec::new();
+        for (addr, req, noise) in frames {
+            let bytes = ascii::Adu { address: addr, pdu: req }.to_vec().unwrap();
+            stream.extend_from_slice(&bytes);
+            stream.extend_from_slice(&noise);
+            want.push(bytes);
+        }
+        let fed = feed_in_chunks(&ascii::Framing, &stream, &chunks).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(fed.frames, want);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..300)) {
+        let _ = Request::parse(&bytes);
+        let _ = Response::parse(&bytes);
+        let _ = Request::parse_with(&bytes, &m2m_modbus::Config::LENIENT);
+        let _ = Response::parse_with(&bytes, &m2m_modbus::Config::LENIENT);
+        let _ = tcp::Adu::<Request<'_>>::parse(&bytes);
+        let _ = tcp::Adu::<Response<'_>>::parse(&bytes);
+        let _ = rtu::Adu::<Request<'_>>::parse(&bytes);
+        let _ = rtu::Adu::<Response<'_>>::parse(&bytes);
+        let mut s = [0u8; 255];
+        let _ = ascii::Adu::<Request<'_>>::parse(&bytes, &mut s);
+        let _ = tcp::Framing::new().frame_len(&bytes);
+        let _ = rtu::Framing::requests().frame_len(&bytes);
+        let _ = rtu::Framing::responses().frame_len(&bytes);
+        let _ = ascii::Framing.frame_len(&bytes);
+        let _ = request_len(&bytes);
+        let _ = response_len(&bytes);
+    }
+
+    /// Anything that decodes re-encodes to the same bytes (the decoders accept only canonical
+    /// frames in strict mode).
+    #[test]
+    fn decoded_frames_reencode_identically(bytes in vec(any::<u8>(), 1..40)) {
+        if let Ok(r) = Request::parse(&bytes) {
+            prop_assert_eq!(r.to_vec().unwrap(), bytes.clone());
+        }
+        if let Ok(r) = Response::parse(&bytes) {
+            prop_assert_eq!(r.to_vec().unwrap(), bytes);
+        }
+    }
+}
