@@ -18,18 +18,18 @@ pub(crate) enum CliError {
         offset: Option<usize>,
     },
     /// The input is a strict prefix of a frame (exit 1).
-    #[allow(dead_code)] // used as soon as a stream protocol plugs in
     Incomplete { needed: Option<usize> },
 }
 
 impl CliError {
     /// From any protocol error of the family.
-    #[allow(dead_code)] // used as soon as a protocol crate plugs in
     pub(crate) fn protocol(e: &dyn ProtocolError) -> Self {
-        CliError::Input {
-            message: format!("{} error: {e}", e.kind()),
-            offset: e.offset(),
-        }
+        let message = format!("{} error: {e}", e.kind());
+        // Most errors name their offset in their own text already; say it once.
+        let offset = e
+            .offset()
+            .filter(|o| !message.contains(&format!("byte {o}")));
+        CliError::Input { message, offset }
     }
 
     pub(crate) fn exit_code(&self) -> u8 {
@@ -63,16 +63,25 @@ impl std::fmt::Display for CliError {
     }
 }
 
-/// Decodes one frame (or text, for the text formats) into JSON.
-pub(crate) fn decode(format: Format, _input: &[u8]) -> Result<Json, CliError> {
+/// Options of `m2m decode` that some formats use.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Options {
+    /// Modbus FC01/FC02 responses: the quantity requested (cuts the padding bits).
+    pub(crate) quantity: Option<u16>,
+    /// Modbus: accept the device quirks of `Config::LENIENT`.
+    pub(crate) lenient: bool,
+}
+
+/// Decodes one frame (or text, for the text formats) into one line of JSON.
+pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<String, CliError> {
     match format {
         Format::ModbusTcpReq
         | Format::ModbusTcpRsp
         | Format::ModbusRtuReq
         | Format::ModbusRtuRsp
         | Format::ModbusAsciiReq
-        | Format::ModbusAsciiRsp
-        | Format::Coap
+        | Format::ModbusAsciiRsp => crate::modbus::decode(format, input, opts),
+        Format::Coap
         | Format::CoapTcp
         | Format::CoapWs
         | Format::Lwm2mTlv
@@ -86,6 +95,14 @@ pub(crate) fn decode(format: Format, _input: &[u8]) -> Result<Json, CliError> {
 }
 
 /// Encodes JSON into the bytes of one frame.
-pub(crate) fn encode(format: Format, _json: &Json) -> Result<Vec<u8>, CliError> {
-    Err(CliError::Unsupported(format))
+pub(crate) fn encode(format: Format, json: &Json) -> Result<Vec<u8>, CliError> {
+    match format {
+        Format::ModbusTcpReq
+        | Format::ModbusTcpRsp
+        | Format::ModbusRtuReq
+        | Format::ModbusRtuRsp
+        | Format::ModbusAsciiReq
+        | Format::ModbusAsciiRsp => crate::modbus::encode(format, json),
+        _ => Err(CliError::Unsupported(format)),
+    }
 }

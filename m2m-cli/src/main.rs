@@ -2,6 +2,7 @@
 
 mod codec;
 mod format;
+mod modbus;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -30,26 +31,35 @@ enum Command {
         /// The format of the input.
         #[arg(value_enum)]
         format: Format,
-        /// The frame as hex (or the text itself with --text); read from stdin when absent.
-        input: Option<String>,
+        /// The frame as hex, in one or more arguments (or the text itself with --text); read
+        /// from stdin when absent.
+        input: Vec<String>,
         /// The input is text, not hex (lwm2m-senml-json, lwm2m-link, sparkplug-topic only).
         #[arg(long)]
         text: bool,
+        /// Modbus FC01/FC02 responses: the quantity requested, so that exactly that many coil or
+        /// input states are printed (without it, all 8 bits of every data byte are).
+        #[arg(long, value_name = "N")]
+        quantity: Option<u16>,
+        /// Modbus: tolerate known device quirks (trailing bytes, exception function 0x80, stale
+        /// MBAP length on exceptions, reserved serial addresses).
+        #[arg(long)]
+        lenient: bool,
     },
     /// Encode a JSON object into a frame and print it as lowercase hex.
     Encode {
         /// The format of the output.
         #[arg(value_enum)]
         format: Format,
-        /// The JSON object; read from stdin when absent.
-        input: Option<String>,
+        /// The JSON object (one or more arguments, joined by spaces); read from stdin when absent.
+        input: Vec<String>,
     },
 }
 
-fn read_input(arg: Option<String>) -> Result<String, CliError> {
-    match arg {
-        Some(s) => Ok(s),
-        None => {
+fn read_input(args: Vec<String>) -> Result<String, CliError> {
+    match args.is_empty() {
+        false => Ok(args.join(" ")),
+        true => {
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)
@@ -68,6 +78,8 @@ fn run(cli: Cli) -> Result<String, CliError> {
             format,
             input,
             text,
+            quantity,
+            lenient,
         } => {
             if text && !format.is_text() {
                 return Err(CliError::Usage(format!(
@@ -84,8 +96,8 @@ fn run(cli: Cli) -> Result<String, CliError> {
                     offset: None,
                 })?
             };
-            let json = codec::decode(format, &bytes)?;
-            Ok(json.to_string())
+            let opts = codec::Options { quantity, lenient };
+            codec::decode(format, &bytes, &opts)
         }
         Command::Encode { format, input } => {
             let input = read_input(input)?;

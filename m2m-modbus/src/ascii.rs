@@ -103,7 +103,11 @@ impl<'b, P: Pdu<'b>> Adu<P> {
     }
 
     /// Decodes one whole ASCII frame with the given strictness (the LRC is always checked).
-    pub fn parse_with(frame: &[u8], scratch: &'b mut Scratch, config: &Config) -> Result<Self, Error> {
+    pub fn parse_with(
+        frame: &[u8],
+        scratch: &'b mut Scratch,
+        config: &Config,
+    ) -> Result<Self, Error> {
         let body = unhex(frame, scratch)?;
         let Some((&address, pdu)) = body.split_first() else {
             return Err(Error::Ascii { offset: 1 });
@@ -111,8 +115,9 @@ impl<'b, P: Pdu<'b>> Adu<P> {
         if address > crate::rtu::MAX_ADDRESS && !config.allow_reserved_address {
             return Err(Error::Address { address });
         }
-        // Offsets inside the PDU are reported in binary bytes after the address.
-        let pdu = P::parse_with(pdu, config)?;
+        // Offsets are reported in characters of the frame: PDU byte k is at 3 + 2k.
+        let pdu = P::parse_with(pdu, config)
+            .map_err(|e| crate::list::remap(e, |k| k.saturating_mul(2).saturating_add(3)))?;
         Ok(Adu { address, pdu })
     }
 
@@ -237,7 +242,10 @@ mod tests {
         let mut s2 = [0u8; 255];
         assert!(matches!(
             Adu::<Request<'_>>::parse(b":1103006B00037F\r\n", &mut s2),
-            Err(Error::Lrc { found: 0x7f, computed: 0x7e })
+            Err(Error::Lrc {
+                found: 0x7f,
+                computed: 0x7e
+            })
         ));
     }
 
@@ -245,7 +253,10 @@ mod tests {
     fn framing_prefixes_and_resync() {
         let f = Framing;
         for end in 0..FRAME.len() {
-            assert!(f.frame_len(&FRAME[..end]).unwrap().is_partial(), "prefix {end}");
+            assert!(
+                f.frame_len(&FRAME[..end]).unwrap().is_partial(),
+                "prefix {end}"
+            );
         }
         assert_eq!(f.frame_len(FRAME), Ok(Status::Complete(FRAME.len())));
         let mut noisy = b"xx".to_vec();

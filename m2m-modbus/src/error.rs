@@ -45,7 +45,9 @@ pub enum Error {
         max: u16,
     },
     /// A byte count that contradicts the quantity or the specification.
-    #[error("byte count {actual} at byte {offset} (expected {expected}) for function 0x{function:02X}")]
+    #[error(
+        "byte count {actual} at byte {offset} (expected {expected}) for function 0x{function:02X}"
+    )]
     ByteCount {
         /// The function code.
         function: u8,

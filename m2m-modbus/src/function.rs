@@ -56,6 +56,7 @@ pub enum FunctionCode {
 impl FunctionCode {
     /// The code of a byte 0x01..=0x7F; `None` for 0x00 and for exception bytes 0x80..=0xFF.
     #[must_use]
+    #[allow(clippy::match_overlapping_arm)] // named codes first, then the rest of the range
     pub const fn from_u8(b: u8) -> Option<Self> {
         Some(match b {
             0x01 => FunctionCode::ReadCoils,
@@ -267,10 +268,7 @@ mod tests {
             }
             assert_eq!(ExceptionCode::from_u8(b).value(), b);
         }
-        assert_eq!(
-            FunctionCode::from_u8(0x41),
-            Some(FunctionCode::Other(0x41))
-        );
+        assert_eq!(FunctionCode::from_u8(0x41), Some(FunctionCode::Other(0x41)));
         assert!(!FunctionCode::Other(0x41).is_public());
     }
 

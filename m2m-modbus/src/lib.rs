@@ -16,13 +16,14 @@ pub mod list;
 pub mod pdu;
 pub mod rtu;
 pub mod tcp;
+pub mod udp;
 
 pub use data::{Bits, Data, Registers};
 pub use error::{Error, FrameError};
 pub use function::{ExceptionCode, FunctionCode};
 pub use list::List;
-pub use pdu::{
-    Config, DeviceIdObject, Direction, FileRecord, FileRecordData, FileSubRequest, PduLen,
-    Request, Response,
-};
 pub use m2m_core;
+pub use pdu::{
+    Config, DeviceIdObject, Direction, FileRecord, FileRecordData, FileSubRequest, PduLen, Request,
+    Response,
+};

@@ -86,10 +86,19 @@ impl<'a, T: Item<'a>> List<'a, T> {
 
 /// Moves the offset of an error found in a sub-slice to the offset in the whole PDU.
 pub(crate) fn shift(e: Error, by: usize) -> Error {
+    remap(e, |o| o.saturating_add(by))
+}
+
+/// Applies `f` to the byte offset an error carries, if any.
+pub(crate) fn remap(e: Error, f: impl Fn(usize) -> usize) -> Error {
     match e {
         Error::Truncated { offset, needed } => Error::Truncated {
-            offset: offset.saturating_add(by),
+            offset: f(offset),
             needed,
+        },
+        Error::TrailingBytes { offset, len } => Error::TrailingBytes {
+            offset: f(offset),
+            len,
         },
         Error::Value {
             field,
@@ -98,7 +107,7 @@ pub(crate) fn shift(e: Error, by: usize) -> Error {
         } => Error::Value {
             field,
             value,
-            offset: offset.saturating_add(by),
+            offset: f(offset),
         },
         Error::ByteCount {
             function,
@@ -107,7 +116,7 @@ pub(crate) fn shift(e: Error, by: usize) -> Error {
             expected,
         } => Error::ByteCount {
             function,
-            offset: offset.saturating_add(by),
+            offset: f(offset),
             actual,
             expected,
         },

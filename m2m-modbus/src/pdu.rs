@@ -194,7 +194,8 @@ impl<'a> Item<'a> for FileRecord<'a> {
         w.u16_be(self.file_number)?;
         w.u16_be(self.record_number)?;
         w.u16_be(len)?;
-        self.registers.write_be(w.slot(usize::from(len).saturating_mul(2))?);
+        self.registers
+            .write_be(w.slot(usize::from(len).saturating_mul(2))?);
         Ok(())
     }
 }
@@ -471,11 +472,7 @@ fn check_quantity(function: u8, q: u16, range: (u16, u16)) -> Result<u16, Error>
     quantity(function, usize::from(q), range)
 }
 
-fn byte_count(
-    function: u8,
-    r: &mut Reader<'_>,
-    expected: usize,
-) -> Result<(), Error> {
+fn byte_count(function: u8, r: &mut Reader<'_>, expected: usize) -> Result<(), Error> {
     let offset = r.position();
     let bc = r.u8()?;
     if usize::from(bc) != expected {
@@ -923,10 +920,7 @@ fn diagnostics_data<'a>(
     }
 }
 
-fn write_file_body<'a>(
-    r: &mut Reader<'a>,
-    code: u8,
-) -> Result<List<'a, FileRecord<'a>>, Error> {
+fn write_file_body<'a>(r: &mut Reader<'a>, code: u8) -> Result<List<'a, FileRecord<'a>>, Error> {
     let offset = r.position();
     let n = r.u8()?;
     if !(0x09..=0xFB).contains(&n) {
@@ -1869,7 +1863,10 @@ mod tests {
         else {
             panic!("wrong variant");
         };
-        assert_eq!(registers.iter().collect::<std::vec::Vec<_>>(), [555, 0, 100]);
+        assert_eq!(
+            registers.iter().collect::<std::vec::Vec<_>>(),
+            [555, 0, 100]
+        );
     }
 
     #[test]
@@ -1902,7 +1899,10 @@ mod tests {
             address: 0,
             quantity: 0,
         };
-        assert!(matches!(req.encode(&mut [0; 8]), Err(Error::Quantity { .. })));
+        assert!(matches!(
+            req.encode(&mut [0; 8]),
+            Err(Error::Quantity { .. })
+        ));
         // FC05 value must be 0x0000 or 0xFF00.
         assert!(matches!(
             Request::parse(&[0x05, 0x00, 0x01, 0x12, 0x34]),

@@ -21,7 +21,8 @@ pub const BROADCAST: u8 = 0;
 /// Largest unicast address (§2.2); 248..=255 are reserved.
 pub const MAX_ADDRESS: u8 = 247;
 
-const CRC: crc::Crc<u16, crc::Table<16>> = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
+const CRC: crc::Crc<u16, crc::Table<16>> =
+    crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
 
 /// CRC-16/MODBUS of `bytes` (§6.2.2: polynomial 0xA001 reflected, initial 0xFFFF), through the
 /// `crc` crate's slice-by-16 table. On the wire the low byte goes first.
@@ -96,7 +97,10 @@ impl<'a, P: Pdu<'a>> Adu<P> {
         let mut r = Reader::new(frame);
         let address = r.u8()?;
         check_address(address, config)?;
-        let pdu = r.rest().get(..frame.len().saturating_sub(3)).unwrap_or_default();
+        let pdu = r
+            .rest()
+            .get(..frame.len().saturating_sub(3))
+            .unwrap_or_default();
         let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, 1))?;
         Ok(Adu { address, pdu })
     }
@@ -237,13 +241,12 @@ impl m2m_core::Framing for Framing {
             PduLen::Exact(n) => {
                 let total = n.saturating_add(3);
                 if total > MAX_ADU {
-                    return Err(FrameError::skip_by(
-                        Error::PduTooLong { len: n },
-                        1,
-                    ));
+                    return Err(FrameError::skip_by(Error::PduTooLong { len: n }, 1));
                 }
                 match buf.get(..total) {
-                    None => Ok(Status::Partial(Needed::new(total.saturating_sub(buf.len())))),
+                    None => Ok(Status::Partial(Needed::new(
+                        total.saturating_sub(buf.len()),
+                    ))),
                     Some(frame) => match crc_ok(frame) {
                         Ok(()) => Ok(Status::Complete(total)),
                         Err(e) => Err(FrameError::skip_by(e, 1)),
@@ -297,7 +300,10 @@ mod tests {
         ));
         let b = Adu {
             address: 0,
-            pdu: Request::WriteSingleRegister { address: 1, value: 2 },
+            pdu: Request::WriteSingleRegister {
+                address: 1,
+                value: 2,
+            },
         };
         assert!(!b.expects_response());
     }
@@ -306,7 +312,10 @@ mod tests {
     fn framing_exact_and_resync() {
         let f = Framing::requests();
         for end in 0..REQ.len() {
-            assert!(f.frame_len(&REQ[..end]).unwrap().is_partial(), "prefix {end}");
+            assert!(
+                f.frame_len(&REQ[..end]).unwrap().is_partial(),
+                "prefix {end}"
+            );
         }
         assert_eq!(f.frame_len(&REQ), Ok(Status::Complete(8)));
         // Garbage byte first: drop one and find the frame.
@@ -334,12 +343,19 @@ mod tests {
         frame[5..].copy_from_slice(&crc.to_le_bytes());
         let f = Framing::responses();
         assert_eq!(f.frame_len(&frame), Ok(Status::Complete(7)));
-        assert_eq!(f.frame_len(&frame[..6]), Ok(Status::Partial(Needed::Unknown)));
+        assert_eq!(
+            f.frame_len(&frame[..6]),
+            Ok(Status::Partial(Needed::Unknown))
+        );
         let adu = Adu::<Response<'_>>::parse(&frame).unwrap();
         assert!(matches!(adu.pdu, Response::Raw { code: 0x41, .. }));
         // With a custom length the framing knows without hunting.
-        let custom = f.with_custom(|_, pdu| (pdu.first() == Some(&0x41)).then_some(PduLen::Exact(4)));
-        assert_eq!(custom.frame_len(&frame[..3]), Ok(Status::Partial(Needed::new(4))));
+        let custom =
+            f.with_custom(|_, pdu| (pdu.first() == Some(&0x41)).then_some(PduLen::Exact(4)));
+        assert_eq!(
+            custom.frame_len(&frame[..3]),
+            Ok(Status::Partial(Needed::new(4)))
+        );
         assert_eq!(custom.frame_len(&frame), Ok(Status::Complete(7)));
     }
 }

@@ -127,7 +127,8 @@ impl<'a, P: Pdu<'a>> Adu<P> {
         w.u8(self.unit_id)?;
         let room = w.remaining();
         let n = self.pdu.encode(w.slot(room)?)?;
-        let length = u16::try_from(n.saturating_add(1)).map_err(|_| Error::PduTooLong { len: n })?;
+        let length =
+            u16::try_from(n.saturating_add(1)).map_err(|_| Error::PduTooLong { len: n })?;
         w.patch(4, &length.to_be_bytes())?;
         Ok(HEADER_LEN.saturating_add(n))
     }
@@ -182,7 +183,9 @@ impl m2m_core::Framing for Framing {
             }
         }
         let Ok(length) = r.u16_be() else {
-            return Ok(Status::Partial(Needed::new(HEADER_LEN.saturating_sub(buf.len()))));
+            return Ok(Status::Partial(Needed::new(
+                HEADER_LEN.saturating_sub(buf.len()),
+            )));
         };
         if self.config.allow_exception_mbap_length && is_exception(buf) {
             let total = HEADER_LEN.saturating_add(2);
@@ -209,7 +212,9 @@ mod tests {
     use m2m_core::Framing as _;
 
     // Implementation Guide-style frame of the Application Protocol §6.3 example, unit 0x11.
-    static REQ: [u8; 12] = [0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x11, 0x03, 0x00, 0x6b, 0x00, 0x03];
+    static REQ: [u8; 12] = [
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x11, 0x03, 0x00, 0x6b, 0x00, 0x03,
+    ];
 
     #[test]
     fn parse_and_encode() {
@@ -235,7 +240,10 @@ mod tests {
         bad[5] = 7;
         assert!(matches!(
             Adu::<Request<'_>>::parse(&bad),
-            Err(Error::MbapLength { value: 7, actual: 6 })
+            Err(Error::MbapLength {
+                value: 7,
+                actual: 6
+            })
         ));
         let mut pid = REQ;
         pid[3] = 1;

@@ -44,8 +44,12 @@ fn drain_request(r: &Request<'_>) -> u64 {
     match r {
         Request::WriteMultipleCoils { coils, .. } => coils.iter().filter(|&x| x).count() as u64,
         Request::WriteMultipleRegisters { registers, .. }
-        | Request::ReadWriteMultipleRegisters { registers, .. } => registers.iter().map(u64::from).sum(),
-        Request::ReadFileRecord { records } => records.iter().map(|r| u64::from(r.record_length)).sum(),
+        | Request::ReadWriteMultipleRegisters { registers, .. } => {
+            registers.iter().map(u64::from).sum()
+        }
+        Request::ReadFileRecord { records } => {
+            records.iter().map(|r| u64::from(r.record_length)).sum()
+        }
         Request::WriteFileRecord { records } => records
             .iter()
             .map(|r| r.registers.iter().map(u64::from).sum::<u64>())
@@ -71,7 +75,9 @@ fn decoding_every_vector_allocates_nothing() {
                         let _ = tcp::Framing::new().frame_len(&bytes).unwrap();
                         drain_request(&tcp::Adu::<Request<'_>>::parse(&bytes).unwrap().pdu)
                     }
-                    ("tcp", false) => drain_response(&tcp::Adu::<Response<'_>>::parse(&bytes).unwrap().pdu),
+                    ("tcp", false) => {
+                        drain_response(&tcp::Adu::<Response<'_>>::parse(&bytes).unwrap().pdu)
+                    }
                     ("rtu", true) => {
                         let _ = rtu::Framing::requests().frame_len(&bytes).unwrap();
                         drain_request(&rtu::Adu::<Request<'_>>::parse(&bytes).unwrap().pdu)
@@ -82,11 +88,17 @@ fn decoding_every_vector_allocates_nothing() {
                     }
                     ("ascii", true) => {
                         let _ = ascii::Framing.frame_len(&bytes).unwrap();
-                        drain_request(&ascii::Adu::<Request<'_>>::parse(&bytes, &mut scratch).unwrap().pdu)
+                        drain_request(
+                            &ascii::Adu::<Request<'_>>::parse(&bytes, &mut scratch)
+                                .unwrap()
+                                .pdu,
+                        )
                     }
-                    ("ascii", false) => {
-                        drain_response(&ascii::Adu::<Response<'_>>::parse(&bytes, &mut scratch).unwrap().pdu)
-                    }
+                    ("ascii", false) => drain_response(
+                        &ascii::Adu::<Response<'_>>::parse(&bytes, &mut scratch)
+                            .unwrap()
+                            .pdu,
+                    ),
                     _ => 0,
                 }
             });
@@ -102,7 +114,9 @@ fn errors_allocate_nothing_either() {
     let junk = [0x03u8, 0xff, 0x01, 0x02];
     assert_no_alloc(|| {
         assert!(Response::parse(&junk).is_err());
-        let e = rtu::Framing::responses().frame_len(&[0x01, 0x03, 0x02, 0, 0, 0, 0]).unwrap_err();
+        let e = rtu::Framing::responses()
+            .frame_len(&[0x01, 0x03, 0x02, 0, 0, 0, 0])
+            .unwrap_err();
         let _ = e.skip_len();
     });
 }

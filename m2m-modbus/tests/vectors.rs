@@ -2,6 +2,8 @@
 //! decoded and compared field by field with its `expect` (through the serde form), then the
 //! `expect` is encoded and compared byte for byte with the vector.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector
+
 use m2m_modbus::{Request, Response, ascii, rtu, tcp};
 use m2m_testkit::{Vector, vectors::crate_vectors};
 use serde_json::Value as Json;
@@ -9,9 +11,11 @@ use serde_json::Value as Json;
 /// Cuts coil/input bits of a response to the quantity of its request.
 fn paired<'a>(req: Option<&Request<'_>>, rsp: Response<'a>) -> Response<'a> {
     match req {
-        Some(Request::ReadCoils { quantity, .. } | Request::ReadDiscreteInputs { quantity, .. }) => {
-            rsp.for_quantity(*quantity).expect("byte count matches the request's quantity")
-        }
+        Some(
+            Request::ReadCoils { quantity, .. } | Request::ReadDiscreteInputs { quantity, .. },
+        ) => rsp
+            .for_quantity(*quantity)
+            .expect("byte count matches the request's quantity"),
         _ => rsp,
     }
 }
@@ -29,50 +33,96 @@ fn check(v: &Vector, side: &str, got: Json, bytes: &[u8], reencoded: Vec<u8>) {
 
 fn run_pdu(v: &Vector) {
     let req_bytes = v.request();
-    let req = req_bytes.as_deref().map(|b| Request::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label())));
+    let req = req_bytes
+        .as_deref()
+        .map(|b| Request::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label())));
     if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: Request<'_> = serde_json::from_value(v.expect["request"].clone()).expect("request JSON");
-        check(v, "request", serde_json::to_value(req).unwrap(), bytes, back.to_vec().unwrap());
+        let back: Request<'_> =
+            serde_json::from_value(v.expect["request"].clone()).expect("request JSON");
+        check(
+            v,
+            "request",
+            serde_json::to_value(req).unwrap(),
+            bytes,
+            back.to_vec().unwrap(),
+        );
     }
     if let Some(bytes) = v.response() {
         let rsp = Response::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", v.label()));
         let rsp = paired(req.as_ref(), rsp);
-        let back: Response<'_> = serde_json::from_value(v.expect["response"].clone()).expect("response JSON");
-        check(v, "response", serde_json::to_value(&rsp).unwrap(), &bytes, back.to_vec().unwrap());
+        let back: Response<'_> =
+            serde_json::from_value(v.expect["response"].clone()).expect("response JSON");
+        check(
+            v,
+            "response",
+            serde_json::to_value(&rsp).unwrap(),
+            &bytes,
+            back.to_vec().unwrap(),
+        );
     }
 }
 
 fn run_tcp(v: &Vector) {
     let req_bytes = v.request();
-    let req = req_bytes
-        .as_deref()
-        .map(|b| tcp::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label())));
+    let req = req_bytes.as_deref().map(|b| {
+        tcp::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
+    });
     if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: tcp::Adu<Request<'_>> = serde_json::from_value(v.expect["request"].clone()).expect("JSON");
-        check(v, "request", serde_json::to_value(req).unwrap(), bytes, back.to_vec().unwrap());
+        let back: tcp::Adu<Request<'_>> =
+            serde_json::from_value(v.expect["request"].clone()).expect("JSON");
+        check(
+            v,
+            "request",
+            serde_json::to_value(req).unwrap(),
+            bytes,
+            back.to_vec().unwrap(),
+        );
     }
     if let Some(bytes) = v.response() {
-        let mut rsp = tcp::Adu::<Response<'_>>::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", v.label()));
+        let mut rsp = tcp::Adu::<Response<'_>>::parse(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
         rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
-        let back: tcp::Adu<Response<'_>> = serde_json::from_value(v.expect["response"].clone()).expect("JSON");
-        check(v, "response", serde_json::to_value(&rsp).unwrap(), &bytes, back.to_vec().unwrap());
+        let back: tcp::Adu<Response<'_>> =
+            serde_json::from_value(v.expect["response"].clone()).expect("JSON");
+        check(
+            v,
+            "response",
+            serde_json::to_value(&rsp).unwrap(),
+            &bytes,
+            back.to_vec().unwrap(),
+        );
     }
 }
 
 fn run_rtu(v: &Vector) {
     let req_bytes = v.request();
-    let req = req_bytes
-        .as_deref()
-        .map(|b| rtu::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label())));
+    let req = req_bytes.as_deref().map(|b| {
+        rtu::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
+    });
     if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: rtu::Adu<Request<'_>> = serde_json::from_value(v.expect["request"].clone()).expect("JSON");
-        check(v, "request", serde_json::to_value(req).unwrap(), bytes, back.to_vec().unwrap());
+        let back: rtu::Adu<Request<'_>> =
+            serde_json::from_value(v.expect["request"].clone()).expect("JSON");
+        check(
+            v,
+            "request",
+            serde_json::to_value(req).unwrap(),
+            bytes,
+            back.to_vec().unwrap(),
+        );
     }
     if let Some(bytes) = v.response() {
-        let mut rsp = rtu::Adu::<Response<'_>>::parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", v.label()));
+        let mut rsp = rtu::Adu::<Response<'_>>::parse(&bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
         rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
-        let back: rtu::Adu<Response<'_>> = serde_json::from_value(v.expect["response"].clone()).expect("JSON");
-        check(v, "response", serde_json::to_value(&rsp).unwrap(), &bytes, back.to_vec().unwrap());
+        let back: rtu::Adu<Response<'_>> =
+            serde_json::from_value(v.expect["response"].clone()).expect("JSON");
+        check(
+            v,
+            "response",
+            serde_json::to_value(&rsp).unwrap(),
+            &bytes,
+            back.to_vec().unwrap(),
+        );
     }
 }
 
@@ -80,19 +130,34 @@ fn run_ascii(v: &Vector) {
     let req_bytes = v.request();
     let mut s1 = [0u8; 255];
     let req = req_bytes.as_deref().map(|b| {
-        ascii::Adu::<Request<'_>>::parse(b, &mut s1).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
+        ascii::Adu::<Request<'_>>::parse(b, &mut s1)
+            .unwrap_or_else(|e| panic!("{}: {e}", v.label()))
     });
     if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: ascii::Adu<Request<'_>> = serde_json::from_value(v.expect["request"].clone()).expect("JSON");
-        check(v, "request", serde_json::to_value(req).unwrap(), bytes, back.to_vec().unwrap());
+        let back: ascii::Adu<Request<'_>> =
+            serde_json::from_value(v.expect["request"].clone()).expect("JSON");
+        check(
+            v,
+            "request",
+            serde_json::to_value(req).unwrap(),
+            bytes,
+            back.to_vec().unwrap(),
+        );
     }
     if let Some(bytes) = v.response() {
         let mut s2 = [0u8; 255];
-        let mut rsp =
-            ascii::Adu::<Response<'_>>::parse(&bytes, &mut s2).unwrap_or_else(|e| panic!("{}: {e}", v.label()));
+        let mut rsp = ascii::Adu::<Response<'_>>::parse(&bytes, &mut s2)
+            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
         rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
-        let back: ascii::Adu<Response<'_>> = serde_json::from_value(v.expect["response"].clone()).expect("JSON");
-        check(v, "response", serde_json::to_value(&rsp).unwrap(), &bytes, back.to_vec().unwrap());
+        let back: ascii::Adu<Response<'_>> =
+            serde_json::from_value(v.expect["response"].clone()).expect("JSON");
+        check(
+            v,
+            "response",
+            serde_json::to_value(&rsp).unwrap(),
+            &bytes,
+            back.to_vec().unwrap(),
+        );
     }
 }
 
@@ -109,18 +174,38 @@ fn every_vector() {
             "ascii" => run_ascii(v),
             "crc" => {
                 let bytes = v.bytes().expect("hex");
-                assert_eq!(Json::from(rtu::crc16(&bytes)), v.expect["crc"], "{}", v.label());
+                assert_eq!(
+                    Json::from(rtu::crc16(&bytes)),
+                    v.expect["crc"],
+                    "{}",
+                    v.label()
+                );
             }
             "lrc" => {
                 let bytes = v.bytes().expect("hex");
-                assert_eq!(Json::from(ascii::lrc(&bytes)), v.expect["lrc"], "{}", v.label());
+                assert_eq!(
+                    Json::from(ascii::lrc(&bytes)),
+                    v.expect["lrc"],
+                    "{}",
+                    v.label()
+                );
             }
             other => panic!("{}: unknown framing {other}", v.label()),
         }
         *counts.entry(framing.to_owned()).or_default() += 1;
     }
     // Every specification example in every form (guards against a vector file going missing).
-    for (framing, min) in [("pdu", 22), ("tcp", 22), ("rtu", 22), ("ascii", 3), ("crc", 1), ("lrc", 1)] {
-        assert!(counts.get(framing).copied().unwrap_or(0) >= min, "{framing}: {counts:?}");
+    for (framing, min) in [
+        ("pdu", 22),
+        ("tcp", 22),
+        ("rtu", 22),
+        ("ascii", 3),
+        ("crc", 1),
+        ("lrc", 1),
+    ] {
+        assert!(
+            counts.get(framing).copied().unwrap_or(0) >= min,
+            "{framing}: {counts:?}"
+        );
     }
 }

@@ -1,0 +1,111 @@
+//! `modbus-*` formats.
+
+use m2m_core::{Framing, ProtocolError, Status};
+use m2m_modbus::{Config, Request, Response, ascii, rtu, tcp};
+use serde_json::Value as Json;
+
+use crate::codec::{CliError, Options};
+use crate::format::Format;
+
+/// Cuts one frame from `input` with `framing`: incomplete input and trailing bytes are errors.
+fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
+    match framing.frame_len(input) {
+        Ok(Status::Complete(n)) if n == input.len() => Ok(()),
+        Ok(Status::Complete(n)) => Err(CliError::Input {
+            message: format!("{} trailing bytes after a {n}-byte frame", input.len() - n),
+            offset: Some(n),
+        }),
+        Ok(Status::Partial(needed)) => Err(CliError::Incomplete {
+            needed: needed.size(),
+        }),
+        Err(e) => Err(CliError::protocol(&e)),
+    }
+}
+
+fn err(e: m2m_modbus::Error) -> CliError {
+    CliError::protocol(&e)
+}
+
+fn cut(rsp: Response<'_>, quantity: Option<u16>) -> Result<Response<'_>, CliError> {
+    match quantity {
+        Some(q) => rsp.for_quantity(q).map_err(err),
+        None => Ok(rsp),
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, CliError> {
+    serde_json::to_string(v).map_err(|e| CliError::Input {
+        message: format!("cannot print JSON: {e}"),
+        offset: None,
+    })
+}
+
+pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<String, CliError> {
+    let config = if opts.lenient {
+        Config::LENIENT
+    } else {
+        Config::STRICT
+    };
+    match format {
+        Format::ModbusTcpReq => {
+            one_frame(&tcp::Framing::with_config(config), input)?;
+            json(&tcp::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
+        }
+        Format::ModbusTcpRsp => {
+            one_frame(&tcp::Framing::with_config(config), input)?;
+            let mut adu = tcp::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
+            adu.pdu = cut(adu.pdu, opts.quantity)?;
+            json(&adu)
+        }
+        Format::ModbusRtuReq => {
+            one_frame(&rtu::Framing::requests().with_config(config), input)?;
+            json(&rtu::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
+        }
+        Format::ModbusRtuRsp => {
+            one_frame(&rtu::Framing::responses().with_config(config), input)?;
+            let mut adu = rtu::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
+            adu.pdu = cut(adu.pdu, opts.quantity)?;
+            json(&adu)
+        }
+        Format::ModbusAsciiReq => {
+            one_frame(&ascii::Framing, input)?;
+            let mut scratch = [0u8; 255];
+            json(
+                &ascii::Adu::<Request<'_>>::parse_with(input, &mut scratch, &config)
+                    .map_err(err)?,
+            )
+        }
+        Format::ModbusAsciiRsp => {
+            one_frame(&ascii::Framing, input)?;
+            let mut scratch = [0u8; 255];
+            let mut adu = ascii::Adu::<Response<'_>>::parse_with(input, &mut scratch, &config)
+                .map_err(err)?;
+            adu.pdu = cut(adu.pdu, opts.quantity)?;
+            json(&adu)
+        }
+        _ => Err(CliError::Unsupported(format)),
+    }
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(v: &Json) -> Result<T, CliError> {
+    serde_json::from_value(v.clone()).map_err(|e| CliError::Input {
+        message: format!("bad JSON for this format: {e}"),
+        offset: None,
+    })
+}
+
+pub(crate) fn encode(format: Format, v: &Json) -> Result<Vec<u8>, CliError> {
+    let out = match format {
+        Format::ModbusTcpReq => from_json::<tcp::Adu<Request<'static>>>(v)?.to_vec(),
+        Format::ModbusTcpRsp => from_json::<tcp::Adu<Response<'static>>>(v)?.to_vec(),
+        Format::ModbusRtuReq => from_json::<rtu::Adu<Request<'static>>>(v)?.to_vec(),
+        Format::ModbusRtuRsp => from_json::<rtu::Adu<Response<'static>>>(v)?.to_vec(),
+        Format::ModbusAsciiReq => from_json::<ascii::Adu<Request<'static>>>(v)?.to_vec(),
+        Format::ModbusAsciiRsp => from_json::<ascii::Adu<Response<'static>>>(v)?.to_vec(),
+        _ => return Err(CliError::Unsupported(format)),
+    };
+    out.map_err(|e| CliError::Input {
+        message: format!("cannot encode: {} error: {e}", e.kind()),
+        offset: None,
+    })
+}
