@@ -74,15 +74,19 @@ pub struct Feed {
     pub frames: Vec<Vec<u8>>,
     /// Bytes dropped by resynchronisation.
     pub skipped: usize,
-    /// Bytes left in the buffer at the end (an incomplete tail).
+    /// Bytes not framed at the end: an incomplete tail, or everything from an unrecoverable
+    /// error on.
     pub leftover: usize,
+    /// The unrecoverable error that stopped the stream (a framing error with no skip).
+    pub fatal: Option<String>,
 }
 
 /// Feeds `stream` to `framing` in chunks of the given sizes (the last chunk takes whatever is
 /// left; zero sizes are allowed), as a reader on a socket or serial port would: append, frame
 /// as many as possible, skip on resynchronisable errors.
 ///
-/// Returns `Err` for an error that offers no skip, or a framing that breaks its contract
+/// An error that offers no skip stops the stream: it is recorded in [`Feed::fatal`] and the
+/// rest counts as leftover. Returns `Err` only for a framing that breaks its contract
 /// (`Complete(0)`, `Complete` longer than the buffer).
 pub fn feed_in_chunks<F: Framing + ?Sized>(
     framing: &F,
@@ -131,7 +135,10 @@ fn drain<F: Framing + ?Sized>(
                     buf.drain(..k);
                     feed.skipped += k;
                 }
-                None => return Err(format!("unrecoverable framing error: {e}")),
+                None => {
+                    feed.fatal = Some(e.to_string());
+                    return Ok(());
+                }
             },
         }
     }
@@ -219,6 +226,47 @@ mod tests {
         assert_eq!(feed.frames, vec![vec![2, 7, 8], vec![1, 5]]);
         assert_eq!(feed.skipped, 3);
         assert_eq!(feed.leftover, 2);
+        assert_eq!(feed.fatal, None);
+    }
+
+    /// A framing that cannot resync: the first zero stops the stream.
+    struct Strict;
+    impl Framing for Strict {
+        type Error = Zero;
+        fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, Zero> {
+            match buf.first() {
+                None => Ok(Status::Partial(Needed::Unknown)),
+                Some(0) => Err(Zero),
+                Some(_) => Ok(Status::Complete(1)),
+            }
+        }
+    }
+    #[test]
+    fn fatal_errors_stop_the_stream() {
+        // `Zero` offers a skip; this framing's error does not.
+        struct Fatal;
+        #[derive(Debug)]
+        struct E;
+        impl core::fmt::Display for E {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("out of step")
+            }
+        }
+        impl ProtocolError for E {
+            fn kind(&self) -> m2m_core::ErrorKind {
+                m2m_core::ErrorKind::Malformed
+            }
+        }
+        impl Framing for Fatal {
+            type Error = E;
+            fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, E> {
+                Strict.frame_len(buf).map_err(|_| E)
+            }
+        }
+        let feed = feed_in_chunks(&Fatal, &[5, 6, 0, 7, 8], &[2, 1]).unwrap();
+        assert_eq!(feed.frames, vec![vec![5], vec![6]]);
+        assert_eq!(feed.fatal.as_deref(), Some("out of step"));
+        assert_eq!(feed.leftover, 3);
     }
 
     proptest! {
