@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Runs every compatible (client, server) pair of the interoperability peers on
+# 127.0.0.1 and exits non-zero if any check failed (see CONTRACT.md).
+#
+# Each pair gets a freshly started server on a free loopback port, so every
+# client sees the initial world. Servers are started as
+#     SERVER_CMD... PORT-ARGS --framer tcp|rtu      (must print "ready")
+# and clients are run as
+#     CLIENT_CMD... HOST PORT --framer tcp|rtu
+# with M2M_PEER_SERVER (m2m|pymodbus|libmodbus) and M2M_PEER_SCRIPT (script.txt)
+# in their environment, so that they apply the right quirk lines.
+#
+# Hooks for the Rust side (both optional; word-split, so they may carry args):
+#   M2M_SERVER_CMD   started as: $M2M_SERVER_CMD --port P --framer tcp|rtu
+#   M2M_CLIENT_CMD   run as:     $M2M_CLIENT_CMD 127.0.0.1 P --framer tcp|rtu
+# Other knobs: PEERS_SKIP_SETUP=1 (do not run setup.sh), PEERS_LOG_DIR
+# (default <repo>/target/peers-logs), PEERS_ONLY=REGEX (run matching pairs only).
+#
+# Last line: "N passed, M failed" summed over all checks of all pairs; a pair
+# whose server did not start or whose client printed no such line counts as a
+# failure of its own.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/../../.." && pwd))
+HOST=127.0.0.1
+CLIENT_TIMEOUT=20 # seconds per client run
+READY_TIMEOUT=8   # seconds for a server to print "ready" or open its port
+RUN_BUDGET=85     # seconds after which no further pair is started (total stays < 2 min)
+
+if [[ ${PEERS_SKIP_SETUP:-0} != 1 ]]; then
+  eval "$("$HERE/setup.sh" | sed -n 's/^\([A-Z_]*\)=\(.*\)$/\1="\2"/p')"
+else
+  PEERS_PYTHON=${PEERS_PYTHON:-${PEERS_VENV:-$ROOT/target/peers-venv}/bin/python}
+  PEERS_BIN=${PEERS_BIN:-$ROOT/target/peers-bin}
+  LM_SERVER=$PEERS_BIN/lm_server LM_CLIENT=$PEERS_BIN/lm_client
+fi
+SECONDS=0 # the time budget covers the pairs, not the one-off setup
+LOG_DIR=${PEERS_LOG_DIR:-$ROOT/target/peers-logs}
+mkdir -p "$LOG_DIR"
+export M2M_PEER_SCRIPT=$HERE/script.txt
+
+PY_SERVER=("$PEERS_PYTHON" "$HERE/py_server.py")
+PY_CLIENT=("$PEERS_PYTHON" "$HERE/py_client.py")
+LM_SERVER_CMD=("$LM_SERVER")
+LM_CLIENT_CMD=("$LM_CLIENT")
+MBPOLL_CLIENT=("$HERE/mbpoll_check.sh")
+M2M_SERVER=() M2M_CLIENT=()
+[[ -n ${M2M_SERVER_CMD:-} ]] && read -r -a M2M_SERVER <<<"$M2M_SERVER_CMD"
+[[ -n ${M2M_CLIENT_CMD:-} ]] && read -r -a M2M_CLIENT <<<"$M2M_CLIENT_CMD"
+
+server_pid=""
+cleanup() {
+  if [[ -n $server_pid ]]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    sleep 0.2
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  "$PEERS_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# start_server KIND FRAMER LOG: sets server_pid and server_port, or returns 1
+start_server() {
+  local kind=$1 framer=$2 log=$3 port cmd
+  port=$(free_port)
+  case $kind in
+    pymodbus) cmd=("${PY_SERVER[@]}" "$port" --framer "$framer") ;;
+    libmodbus) cmd=("${LM_SERVER_CMD[@]}" "$port" --framer "$framer") ;;
+    m2m) cmd=("${M2M_SERVER[@]}" --port "$port" --framer "$framer") ;;
+  esac
+  : >"$log" # empty it first: a "ready" left from an earlier run must not count
+  "${cmd[@]}" >"$log" 2>&1 </dev/null &
+  server_pid=$!
+  server_port=$port
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "  server exited early: $(tail -3 "$log" | tr '\n' ' ')"
+      server_pid=""
+      return 1
+    fi
+    if grep -q '^ready' "$log" 2>/dev/null || port_open "$port"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "  server not ready after ${READY_TIMEOUT}s: $(tail -3 "$log" | tr '\n' ' ')"
+  return 1
+}
+
+stop_server() {
+  [[ -n $server_pid ]] || return 0
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for _ in $(seq 30); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+total_pass=0 total_fail=0 pairs_bad=0
+summary=()
+
+# pair CLIENT_KIND SERVER_KIND FRAMER
+pair() {
+  local ckind=$1 skind=$2 framer=$3 name="$1 -> $2 ($3)" slog clog cmd rc last
+  if [[ -n ${PEERS_ONLY:-} && ! $name =~ $PEERS_ONLY ]]; then
+    return 0
+  fi
+  echo "=== $name"
+  if ((SECONDS > RUN_BUDGET)); then
+    echo "  not run: matrix time budget of ${RUN_BUDGET}s used up"
+    summary+=("FAIL  $name: not run (time budget)")
+    pairs_bad=$((pairs_bad + 1))
+    return 0
+  fi
+  slog=$LOG_DIR/server-${skind}-${framer}-${ckind}.log
+  clog=$LOG_DIR/client-${ckind}-${skind}-${framer}.log
+  if ! start_server "$skind" "$framer" "$slog"; then
+    stop_server
+    summary+=("FAIL  $name: server did not start (see $slog)")
+    pairs_bad=$((pairs_bad + 1))
+    return 0
+  fi
+  case $ckind in
+    pymodbus) cmd=("${PY_CLIENT[@]}") ;;
+    libmodbus) cmd=("${LM_CLIENT_CMD[@]}") ;;
+    mbpoll) cmd=("${MBPOLL_CLIENT[@]}") ;;
+    m2m) cmd=("${M2M_CLIENT[@]}") ;;
+  esac
+  rc=0
+  M2M_PEER_SERVER=$skind timeout -k 2 "$CLIENT_TIMEOUT" \
+    "${cmd[@]}" "$HOST" "$server_port" --framer "$framer" >"$clog" 2>&1 </dev/null || rc=$?
+  stop_server
+  grep -v '^ok ' "$clog" | sed 's/^/  /' || true
+  last=$(tail -n 1 "$clog")
+  if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    total_pass=$((total_pass + BASH_REMATCH[1]))
+    total_fail=$((total_fail + BASH_REMATCH[2]))
+    if [[ $rc -eq 0 && ${BASH_REMATCH[2]} -eq 0 ]]; then
+      summary+=("ok    $name: $last")
+      return 0
+    fi
+    summary+=("FAIL  $name: $last (exit $rc)")
+  else
+    summary+=("FAIL  $name: no result line (exit $rc$([[ $rc -eq 124 ]] && echo ', timed out'))")
+  fi
+  pairs_bad=$((pairs_bad + 1))
+}
+
+# ---- peer vs peer
+pair pymodbus pymodbus tcp
+pair pymodbus pymodbus rtu
+pair pymodbus libmodbus tcp
+pair libmodbus pymodbus tcp
+pair libmodbus libmodbus tcp
+pair mbpoll pymodbus tcp
+pair mbpoll libmodbus tcp
+
+# ---- the Rust server, against every peer client
+if ((${#M2M_SERVER[@]})); then
+  pair pymodbus m2m tcp
+  pair pymodbus m2m rtu
+  pair libmodbus m2m tcp
+  pair mbpoll m2m tcp
+fi
+# ---- the Rust client, against every peer server (and the Rust server)
+if ((${#M2M_CLIENT[@]})); then
+  pair m2m pymodbus tcp
+  pair m2m pymodbus rtu
+  pair m2m libmodbus tcp
+  if ((${#M2M_SERVER[@]})); then
+    pair m2m m2m tcp
+    pair m2m m2m rtu
+  fi
+fi
+
+echo "=== summary (logs in $LOG_DIR, ${SECONDS}s)"
+printf '%s\n' "${summary[@]}"
+if ((pairs_bad > 0 && total_fail == 0)); then
+  total_fail=$pairs_bad # a pair that broke without counting still fails the run
+fi
+echo "$total_pass passed, $total_fail failed"
+[[ $pairs_bad -eq 0 && $total_fail -eq 0 ]]
