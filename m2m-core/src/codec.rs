@@ -242,3 +242,33 @@ where
         .map(|d| Status::Complete((d, len)))
         .map_err(|error| StreamError::Decode { error, len })
 }
+
+/// Error of a tokio-util codec over any m2m protocol: the transport failed, or the protocol
+/// cannot go on (a stream out of step). Per-frame problems that a stream survives (a bad CRC on
+/// a serial line) are not this error: codecs yield them as items.
+#[cfg(feature = "std")]
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError<E> {
+    /// The I/O error of the transport.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// A protocol error that ends the stream.
+    #[error("protocol: {0}")]
+    Protocol(E),
+}
+
+#[cfg(feature = "std")]
+impl<E: ProtocolError> ProtocolError for CodecError<E> {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            CodecError::Io(_) => ErrorKind::Other,
+            CodecError::Protocol(e) => e.kind(),
+        }
+    }
+    fn offset(&self) -> Option<usize> {
+        match self {
+            CodecError::Io(_) => None,
+            CodecError::Protocol(e) => e.offset(),
+        }
+    }
+}

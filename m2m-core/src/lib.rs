@@ -17,6 +17,8 @@ pub mod time;
 pub mod value;
 pub mod wire;
 
+#[cfg(feature = "std")]
+pub use codec::CodecError;
 #[cfg(feature = "bytes")]
 pub use codec::encode_into_bytes;
 pub use codec::{

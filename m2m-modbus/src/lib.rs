@@ -9,12 +9,16 @@ extern crate alloc;
 extern crate std;
 
 pub mod ascii;
+pub mod client;
+#[cfg(feature = "tokio-util")]
+pub mod codec;
 pub mod data;
 pub mod error;
 pub mod function;
 pub mod list;
 pub mod pdu;
 pub mod rtu;
+pub mod server;
 pub mod tcp;
 pub mod udp;
 

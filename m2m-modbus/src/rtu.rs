@@ -191,6 +191,12 @@ impl Framing {
     }
 
     fn layout_len(&self, pdu: &[u8]) -> Result<PduLen, Error> {
+        if self.config.allow_exception_fc_0x80
+            && self.direction == Direction::Response
+            && pdu.first() == Some(&0x80)
+        {
+            return Ok(PduLen::Exact(2));
+        }
         let len = pdu_len(self.direction, pdu)?;
         if len == PduLen::Unknown {
             if let Some(custom) = self.custom {

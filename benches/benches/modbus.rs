@@ -1,0 +1,418 @@
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // set-up of fixed inputs
+//! Modbus: m2m-modbus beside rmodbus and modbus-core, case by case, in the same groups.
+//!
+//! Every function in a group does the same work on the same bytes, through each crate's public
+//! API. tokio-modbus keeps its codec private, so it has no function here. Where a peer has no
+//! public way to do a case (rmodbus builds responses only from its server context), it is left
+//! out of that group rather than measured doing something else.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use m2m_core::{Framing, Status};
+use m2m_modbus::{Registers, Request, Response, rtu, tcp};
+
+const REGS_125: usize = 125;
+const REGS_123: usize = 123;
+
+fn values(n: usize) -> Vec<u16> {
+    (0..n)
+        .map(|i| (i as u16).wrapping_mul(7919).wrapping_add(13))
+        .collect()
+}
+
+fn tcp_fc03_req() -> Vec<u8> {
+    tcp::Adu {
+        transaction_id: 1,
+        unit_id: 1,
+        pdu: Request::ReadHoldingRegisters {
+            address: 0x6b,
+            quantity: 125,
+        },
+    }
+    .to_vec()
+    .unwrap()
+}
+
+fn tcp_fc03_rsp(v: &[u16]) -> Vec<u8> {
+    tcp::Adu {
+        transaction_id: 1,
+        unit_id: 1,
+        pdu: Response::ReadHoldingRegisters {
+            registers: Registers::from(v),
+        },
+    }
+    .to_vec()
+    .unwrap()
+}
+
+fn tcp_fc16_req(v: &[u16]) -> Vec<u8> {
+    tcp::Adu {
+        transaction_id: 1,
+        unit_id: 1,
+        pdu: Request::WriteMultipleRegisters {
+            address: 0x10,
+            registers: Registers::from(v),
+        },
+    }
+    .to_vec()
+    .unwrap()
+}
+
+fn rtu_fc03_rsp(v: &[u16]) -> Vec<u8> {
+    rtu::Adu {
+        address: 1,
+        pdu: Response::ReadHoldingRegisters {
+            registers: Registers::from(v),
+        },
+    }
+    .to_vec()
+    .unwrap()
+}
+
+// ---- m2m ----
+
+fn m2m_decode_fc03_req(buf: &[u8]) -> Option<(u16, u16)> {
+    match tcp::Adu::<Request<'_>>::parse(buf).ok()?.pdu {
+        Request::ReadHoldingRegisters { address, quantity } => Some((address, quantity)),
+        _ => None,
+    }
+}
+
+fn m2m_sum_tcp(buf: &[u8]) -> Option<u32> {
+    match tcp::Adu::<Response<'_>>::parse(buf).ok()?.pdu {
+        Response::ReadHoldingRegisters { registers } => Some(registers.iter().map(u32::from).sum()),
+        _ => None,
+    }
+}
+
+fn m2m_sum_rtu(buf: &[u8]) -> Option<u32> {
+    match rtu::Adu::<Response<'_>>::parse(buf).ok()?.pdu {
+        Response::ReadHoldingRegisters { registers } => Some(registers.iter().map(u32::from).sum()),
+        _ => None,
+    }
+}
+
+fn m2m_decode_fc16(buf: &[u8]) -> Option<usize> {
+    match tcp::Adu::<Request<'_>>::parse(buf).ok()?.pdu {
+        Request::WriteMultipleRegisters { registers, .. } => Some(registers.len()),
+        _ => None,
+    }
+}
+
+/// Frames, checks and decodes every frame of a noisy RTU stream, summing their registers.
+fn m2m_rtu_stream(mut buf: &[u8]) -> (u32, usize) {
+    let f = rtu::Framing::responses();
+    let (mut sum, mut frames) = (0u32, 0usize);
+    while !buf.is_empty() {
+        match f.frame_len(buf) {
+            Ok(Status::Complete(n)) => {
+                if let Ok(a) = rtu::Adu::<Response<'_>>::parse(&buf[..n]) {
+                    if let Response::ReadHoldingRegisters { registers } = a.pdu {
+                        sum = sum.wrapping_add(registers.iter().map(u32::from).sum::<u32>());
+                        frames += 1;
+                    }
+                }
+                buf = &buf[n..];
+            }
+            Ok(Status::Partial(_)) => break,
+            Err(e) => buf = &buf[e.skip_len().max(1).min(buf.len())..],
+        }
+    }
+    (sum, frames)
+}
+
+// ---- rmodbus ----
+
+fn rmodbus_decode_fc03_req(buf: &[u8], resp: &mut Vec<u8>) -> Option<(u16, u16)> {
+    let mut frame = rmodbus::server::ModbusFrame::new(1, buf, rmodbus::ModbusProto::TcpUdp, resp);
+    frame.parse().ok()?;
+    Some((frame.reg, frame.count))
+}
+
+fn rmodbus_decode_fc16(buf: &[u8], resp: &mut Vec<u8>) -> Option<u16> {
+    let mut frame = rmodbus::server::ModbusFrame::new(1, buf, rmodbus::ModbusProto::TcpUdp, resp);
+    frame.parse().ok()?;
+    Some(frame.count)
+}
+
+fn rmodbus_sum(req: &rmodbus::client::ModbusRequest, buf: &[u8]) -> Option<u32> {
+    let data = req.parse_slice(buf).ok()?;
+    Some(
+        data.chunks_exact(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum(),
+    )
+}
+
+// ---- modbus-core ----
+
+fn mc_decode_fc03_req(buf: &[u8]) -> Option<(u16, u16)> {
+    let adu = modbus_core::tcp::server::decode_request(buf).ok()??;
+    match adu.pdu.0 {
+        modbus_core::Request::ReadHoldingRegisters(a, q) => Some((a, q)),
+        _ => None,
+    }
+}
+
+fn mc_sum_words(data: &modbus_core::Data<'_>) -> u32 {
+    (0..data.len())
+        .filter_map(|i| data.get(i))
+        .map(u32::from)
+        .sum()
+}
+
+fn mc_sum_tcp(buf: &[u8]) -> Option<u32> {
+    let adu = modbus_core::tcp::client::decode_response(buf).ok()??;
+    match adu.pdu.0 {
+        Ok(modbus_core::Response::ReadHoldingRegisters(d)) => Some(mc_sum_words(&d)),
+        _ => None,
+    }
+}
+
+fn mc_sum_rtu(buf: &[u8]) -> Option<u32> {
+    let adu = modbus_core::rtu::client::decode_response(buf).ok()??;
+    match adu.pdu.0 {
+        Ok(modbus_core::Response::ReadHoldingRegisters(d)) => Some(mc_sum_words(&d)),
+        _ => None,
+    }
+}
+
+fn mc_decode_fc16(buf: &[u8]) -> Option<usize> {
+    let adu = modbus_core::tcp::server::decode_request(buf).ok()??;
+    match adu.pdu.0 {
+        modbus_core::Request::WriteMultipleRegisters(_, d) => Some(d.len()),
+        _ => None,
+    }
+}
+
+/// A stream of ten 125-register RTU responses with pseudo-random line noise between them.
+fn noisy_rtu_stream(v: &[u16]) -> Vec<u8> {
+    let frame = rtu_fc03_rsp(v);
+    let mut seed = 0x2545_f491_u32;
+    let mut out = Vec::new();
+    for _ in 0..10 {
+        for _ in 0..16 {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            out.push(seed as u8);
+        }
+        out.extend_from_slice(&frame);
+    }
+    out
+}
+
+fn bench(c: &mut Criterion) {
+    let v125 = values(REGS_125);
+    let v123 = values(REGS_123);
+    let want: u32 = v125.iter().map(|&x| u32::from(x)).sum();
+    let mut resp = Vec::with_capacity(256);
+
+    // decode/tcp_fc03_req
+    let req = tcp_fc03_req();
+    assert_eq!(m2m_decode_fc03_req(&req), Some((0x6b, 125)));
+    assert_eq!(rmodbus_decode_fc03_req(&req, &mut resp), Some((0x6b, 125)));
+    assert_eq!(mc_decode_fc03_req(&req), Some((0x6b, 125)));
+    let mut g = c.benchmark_group("decode/tcp_fc03_req");
+    g.throughput(Throughput::Bytes(req.len() as u64));
+    g.bench_function("m2m", |b| b.iter(|| m2m_decode_fc03_req(black_box(&req))));
+    g.bench_function("rmodbus", |b| {
+        b.iter(|| rmodbus_decode_fc03_req(black_box(&req), &mut resp))
+    });
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| mc_decode_fc03_req(black_box(&req)))
+    });
+    g.finish();
+
+    // decode/tcp_fc03_rsp_sum125
+    let rsp = tcp_fc03_rsp(&v125);
+    let mut rm_req = rmodbus::client::ModbusRequest::new_tcp_udp(1, 1);
+    rm_req.generate_get_holdings(0x6b, 125, &mut resp).unwrap();
+    assert_eq!(m2m_sum_tcp(&rsp), Some(want));
+    assert_eq!(rmodbus_sum(&rm_req, &rsp), Some(want));
+    assert_eq!(mc_sum_tcp(&rsp), Some(want));
+    let mut g = c.benchmark_group("decode/tcp_fc03_rsp_sum125");
+    g.throughput(Throughput::Bytes(rsp.len() as u64));
+    g.bench_function("m2m", |b| b.iter(|| m2m_sum_tcp(black_box(&rsp))));
+    g.bench_function("rmodbus", |b| {
+        b.iter(|| rmodbus_sum(&rm_req, black_box(&rsp)))
+    });
+    g.bench_function("modbus-core", |b| b.iter(|| mc_sum_tcp(black_box(&rsp))));
+    g.finish();
+
+    // encode/tcp_fc03_rsp: 125 values into a response frame.
+    let mut out = [0u8; 260];
+    let mut words = [0u8; 250];
+    let mut g = c.benchmark_group("encode/tcp_fc03_rsp");
+    g.throughput(Throughput::Bytes(rsp.len() as u64));
+    g.bench_function("m2m", |b| {
+        b.iter(|| {
+            let adu = tcp::Adu {
+                transaction_id: 1,
+                unit_id: 1,
+                pdu: Response::ReadHoldingRegisters {
+                    registers: Registers::from(black_box(&v125[..])),
+                },
+            };
+            adu.encode(&mut out).ok()
+        })
+    });
+    {
+        let adu = modbus_core::tcp::ResponseAdu {
+            hdr: modbus_core::tcp::Header {
+                transaction_id: 1,
+                unit_id: 1,
+            },
+            pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
+                modbus_core::Data::from_words(&v125, &mut words).unwrap(),
+            ))),
+        };
+        let n = modbus_core::tcp::server::encode_response(adu, &mut out).unwrap();
+        assert_eq!(&out[..n], &rsp[..], "modbus-core writes the same frame");
+    }
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| {
+            let data = modbus_core::Data::from_words(black_box(&v125), &mut words).ok()?;
+            let adu = modbus_core::tcp::ResponseAdu {
+                hdr: modbus_core::tcp::Header {
+                    transaction_id: 1,
+                    unit_id: 1,
+                },
+                pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
+                    data,
+                ))),
+            };
+            modbus_core::tcp::server::encode_response(adu, &mut out).ok()
+        })
+    });
+    g.finish();
+
+    // decode/tcp_fc16_req
+    let fc16 = tcp_fc16_req(&v123);
+    assert_eq!(m2m_decode_fc16(&fc16), Some(123));
+    // rmodbus 0.13 refuses MBAP lengths above 250, and a 123-register FC16 request (the
+    // specification's maximum) has length 253: it cannot decode this case at all.
+    assert_eq!(rmodbus_decode_fc16(&fc16, &mut resp), None);
+    assert_eq!(mc_decode_fc16(&fc16), Some(123));
+    let mut g = c.benchmark_group("decode/tcp_fc16_req");
+    g.throughput(Throughput::Bytes(fc16.len() as u64));
+    g.bench_function("m2m", |b| b.iter(|| m2m_decode_fc16(black_box(&fc16))));
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| mc_decode_fc16(black_box(&fc16)))
+    });
+    g.finish();
+
+    // encode/tcp_fc16_req: 123 values into a request frame.
+    let mut rm_w = rmodbus::client::ModbusRequest::new_tcp_udp(1, 1);
+    rm_w.generate_set_holdings_bulk(0x10, &v123, &mut resp)
+        .unwrap();
+    assert_eq!(resp, fc16, "rmodbus writes the same frame");
+    let mut g = c.benchmark_group("encode/tcp_fc16_req");
+    g.throughput(Throughput::Bytes(fc16.len() as u64));
+    g.bench_function("m2m", |b| {
+        b.iter(|| {
+            let adu = tcp::Adu {
+                transaction_id: 1,
+                unit_id: 1,
+                pdu: Request::WriteMultipleRegisters {
+                    address: 0x10,
+                    registers: Registers::from(black_box(&v123[..])),
+                },
+            };
+            adu.encode(&mut out).ok()
+        })
+    });
+    g.bench_function("rmodbus", |b| {
+        b.iter(|| {
+            rm_w.generate_set_holdings_bulk(0x10, black_box(&v123), &mut resp)
+                .ok()
+        })
+    });
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| {
+            let data = modbus_core::Data::from_words(black_box(&v123), &mut words).ok()?;
+            let adu = modbus_core::tcp::RequestAdu {
+                hdr: modbus_core::tcp::Header {
+                    transaction_id: 1,
+                    unit_id: 1,
+                },
+                pdu: modbus_core::RequestPdu(modbus_core::Request::WriteMultipleRegisters(
+                    0x10, data,
+                )),
+            };
+            modbus_core::tcp::client::encode_request(adu, &mut out).ok()
+        })
+    });
+    g.finish();
+
+    // decode/rtu_fc03_rsp: CRC check, decode, sum.
+    let rtu_rsp = rtu_fc03_rsp(&v125);
+    let mut rm_rtu = rmodbus::client::ModbusRequest::new(1, rmodbus::ModbusProto::Rtu);
+    rm_rtu.generate_get_holdings(0x6b, 125, &mut resp).unwrap();
+    assert_eq!(m2m_sum_rtu(&rtu_rsp), Some(want));
+    assert_eq!(rmodbus_sum(&rm_rtu, &rtu_rsp), Some(want));
+    assert_eq!(mc_sum_rtu(&rtu_rsp), Some(want));
+    let mut g = c.benchmark_group("decode/rtu_fc03_rsp");
+    g.throughput(Throughput::Bytes(rtu_rsp.len() as u64));
+    g.bench_function("m2m", |b| b.iter(|| m2m_sum_rtu(black_box(&rtu_rsp))));
+    g.bench_function("rmodbus", |b| {
+        b.iter(|| rmodbus_sum(&rm_rtu, black_box(&rtu_rsp)))
+    });
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| mc_sum_rtu(black_box(&rtu_rsp)))
+    });
+    g.finish();
+
+    // encode/rtu_fc03_rsp: 125 values into an RTU frame with its CRC.
+    {
+        let adu = modbus_core::rtu::ResponseAdu {
+            hdr: modbus_core::rtu::Header { slave: 1 },
+            pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
+                modbus_core::Data::from_words(&v125, &mut words).unwrap(),
+            ))),
+        };
+        let n = modbus_core::rtu::server::encode_response(adu, &mut out).unwrap();
+        assert_eq!(&out[..n], &rtu_rsp[..], "modbus-core writes the same frame");
+    }
+    let mut g = c.benchmark_group("encode/rtu_fc03_rsp");
+    g.throughput(Throughput::Bytes(rtu_rsp.len() as u64));
+    g.bench_function("m2m", |b| {
+        b.iter(|| {
+            let adu = rtu::Adu {
+                address: 1,
+                pdu: Response::ReadHoldingRegisters {
+                    registers: Registers::from(black_box(&v125[..])),
+                },
+            };
+            adu.encode(&mut out).ok()
+        })
+    });
+    g.bench_function("modbus-core", |b| {
+        b.iter(|| {
+            let data = modbus_core::Data::from_words(black_box(&v125), &mut words).ok()?;
+            let adu = modbus_core::rtu::ResponseAdu {
+                hdr: modbus_core::rtu::Header { slave: 1 },
+                pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
+                    data,
+                ))),
+            };
+            modbus_core::rtu::server::encode_response(adu, &mut out).ok()
+        })
+    });
+    g.finish();
+
+    // decode/rtu_stream_garbage: no peer resynchronises; the baseline is one CRC pass.
+    let stream = noisy_rtu_stream(&v125);
+    assert_eq!(m2m_rtu_stream(&stream), (want.wrapping_mul(10), 10));
+    let crc = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
+    let mut g = c.benchmark_group("decode/rtu_stream_garbage");
+    g.throughput(Throughput::Bytes(stream.len() as u64));
+    g.bench_function("m2m", |b| b.iter(|| m2m_rtu_stream(black_box(&stream))));
+    g.bench_function("crc", |b| b.iter(|| crc.checksum(black_box(&stream))));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,399 @@
+//! A Modbus/TCP and RTU-over-TCP server built on m2m-modbus, serving the world of
+//! `tests/peers/CONTRACT.md` to real peers (pymodbus, libmodbus, mbpoll) on loopback.
+//!
+//! `cargo run -p m2m-modbus --example modbus_server -- --port 5020 --framer tcp|rtu`
+//!
+//! The protocol work is the crate's: framing, decoding, the exception rules of
+//! `m2m_modbus::server`, encoding. This file holds only the world and the sockets.
+
+#![allow(clippy::cast_possible_truncation)] // every table of the world is smaller than 65536
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use m2m_core::{Framing, Status};
+use m2m_modbus::server::{accept, check_range};
+use m2m_modbus::{
+    Bits, Config, Data, DeviceIdObject, ExceptionCode, FileRecordData, FunctionCode, List,
+    Registers, Request, Response, rtu, tcp,
+};
+
+const UNIT: u8 = 17;
+const FIFO_ADDRESS: u16 = 0x04DE;
+const FIFO: [u16; 2] = [440, 4740];
+const FILE: u16 = 4;
+const RECORDS: usize = 10_000;
+const DEVICE_ID: [(u8, &str); 3] = [(0, "m2m"), (1, "m2m-modbus"), (2, "0.1.0")];
+
+struct World {
+    coils: Vec<bool>,
+    inputs: Vec<bool>,
+    holding: Vec<u16>,
+    input_regs: Vec<u16>,
+    file: Vec<u16>,
+}
+
+type Answer = Result<Response<'static>, ExceptionCode>;
+
+fn exc(function_code: u8, exception: ExceptionCode) -> Response<'static> {
+    Response::Exception {
+        function_code,
+        exception,
+    }
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            coils: (0..2000).map(|a| a % 3 == 0).collect(),
+            inputs: (0..2000).map(|a| a % 5 == 0).collect(),
+            holding: (0..1000u32).map(|a| (a * 3 + 1) as u16).collect(),
+            input_regs: (0..1000u16).map(|a| 0xFFFF - a).collect(),
+            file: (0..RECORDS).map(|r| r as u16).collect(),
+        }
+    }
+
+    /// The response to a request PDU for `unit`, or `None` when nothing may be sent.
+    fn answer(&mut self, unit: u8, pdu: &[u8]) -> Option<Response<'static>> {
+        let code = *pdu.first()?;
+        let rsp = if unit != UNIT {
+            exc(
+                code & 0x7F,
+                ExceptionCode::GatewayTargetDeviceFailedToRespond,
+            )
+        } else {
+            match accept(pdu, &Config::STRICT, FunctionCode::is_public) {
+                Err(rsp) => rsp?,
+                Ok(req) => {
+                    let fc = req.function().value();
+                    self.serve(&req).unwrap_or_else(|e| exc(fc, e))
+                }
+            }
+        };
+        Some(rsp)
+    }
+
+    fn serve(&mut self, req: &Request<'_>) -> Answer {
+        use ExceptionCode::*;
+        let regs = |v: &[u16]| Registers::Owned(v.to_vec());
+        Ok(match req {
+            Request::ReadCoils { address, quantity } => {
+                let (a, q) = (usize::from(*address), usize::from(*quantity));
+                check_range(*address, q, self.coils.len())?;
+                Response::ReadCoils {
+                    coils: Bits::Owned(pad(&self.coils[a..a + q])),
+                }
+            }
+            Request::ReadDiscreteInputs { address, quantity } => {
+                let (a, q) = (usize::from(*address), usize::from(*quantity));
+                check_range(*address, q, self.inputs.len())?;
+                Response::ReadDiscreteInputs {
+                    inputs: Bits::Owned(pad(&self.inputs[a..a + q])),
+                }
+            }
+            Request::ReadHoldingRegisters { address, quantity } => {
+                let (a, q) = (usize::from(*address), usize::from(*quantity));
+                check_range(*address, q, self.holding.len())?;
+                Response::ReadHoldingRegisters {
+                    registers: regs(&self.holding[a..a + q]),
+                }
+            }
+            Request::ReadInputRegisters { address, quantity } => {
+                let (a, q) = (usize::from(*address), usize::from(*quantity));
+                check_range(*address, q, self.input_regs.len())?;
+                Response::ReadInputRegisters {
+                    registers: regs(&self.input_regs[a..a + q]),
+                }
+            }
+            Request::WriteSingleCoil { address, value } => {
+                check_range(*address, 1, self.coils.len())?;
+                self.coils[usize::from(*address)] = *value;
+                Response::WriteSingleCoil {
+                    address: *address,
+                    value: *value,
+                }
+            }
+            Request::WriteSingleRegister { address, value } => {
+                check_range(*address, 1, self.holding.len())?;
+                self.holding[usize::from(*address)] = *value;
+                Response::WriteSingleRegister {
+                    address: *address,
+                    value: *value,
+                }
+            }
+            Request::ReadExceptionStatus => Response::ReadExceptionStatus { status: 0x6D },
+            Request::Diagnostics { sub_function, data } => {
+                let zero = data.as_bytes() == [0, 0];
+                match sub_function {
+                    0x0000 => Response::Diagnostics {
+                        sub_function: 0,
+                        data: Data::Owned(data.as_bytes().to_vec()),
+                    },
+                    0x0002 | 0x000A..=0x0012 if !zero => return Err(IllegalDataValue),
+                    0x0002 | 0x000A..=0x0012 => Response::Diagnostics {
+                        sub_function: *sub_function,
+                        data: Data::Owned(vec![0, 0]),
+                    },
+                    _ => return Err(IllegalFunction),
+                }
+            }
+            Request::GetCommEventCounter => Response::GetCommEventCounter {
+                status: 0,
+                event_count: 0,
+            },
+            Request::GetCommEventLog => Response::GetCommEventLog {
+                status: 0,
+                event_count: 0,
+                message_count: 0,
+                events: Data::Owned(Vec::new()),
+            },
+            Request::WriteMultipleCoils { address, coils } => {
+                check_range(*address, coils.len(), self.coils.len())?;
+                let a = usize::from(*address);
+                for (i, c) in coils.iter().enumerate() {
+                    self.coils[a + i] = c;
+                }
+                Response::WriteMultipleCoils {
+                    address: *address,
+                    quantity: coils.len() as u16,
+                }
+            }
+            Request::WriteMultipleRegisters { address, registers } => {
+                check_range(*address, registers.len(), self.holding.len())?;
+                let a = usize::from(*address);
+                for (i, r) in registers.iter().enumerate() {
+                    self.holding[a + i] = r;
+                }
+                Response::WriteMultipleRegisters {
+                    address: *address,
+                    quantity: registers.len() as u16,
+                }
+            }
+            Request::ReportServerId => {
+                let mut data = vec![0x11, 0xFF];
+                data.extend_from_slice(b"m2m-modbus");
+                Response::ReportServerId {
+                    data: Data::Owned(data),
+                }
+            }
+            Request::ReadFileRecord { records } => {
+                let mut groups = Vec::new();
+                let mut len = 0usize;
+                for r in records.iter() {
+                    let (start, n) =
+                        file_range(r.file_number, r.record_number, usize::from(r.record_length))?;
+                    len += 2 + 2 * n;
+                    groups.push(FileRecordData {
+                        registers: regs(&self.file[start..start + n]),
+                    });
+                }
+                if len > 0xF5 {
+                    return Err(IllegalDataValue);
+                }
+                Response::ReadFileRecord {
+                    records: List::Owned(groups),
+                }
+            }
+            Request::WriteFileRecord { records } => {
+                // Check every group before writing any.
+                for r in records.iter() {
+                    file_range(r.file_number, r.record_number, r.registers.len())?;
+                }
+                let mut echo = Vec::new();
+                for r in records.iter() {
+                    let start = usize::from(r.record_number);
+                    for (i, v) in r.registers.iter().enumerate() {
+                        self.file[start + i] = v;
+                    }
+                    echo.push(m2m_modbus::FileRecord {
+                        file_number: r.file_number,
+                        record_number: r.record_number,
+                        registers: Registers::Owned(r.registers.iter().collect()),
+                    });
+                }
+                Response::WriteFileRecord {
+                    records: List::Owned(echo),
+                }
+            }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
+                check_range(*address, 1, self.holding.len())?;
+                let cur = &mut self.holding[usize::from(*address)];
+                *cur = (*cur & and_mask) | (or_mask & !and_mask);
+                Response::MaskWriteRegister {
+                    address: *address,
+                    and_mask: *and_mask,
+                    or_mask: *or_mask,
+                }
+            }
+            Request::ReadWriteMultipleRegisters {
+                read_address,
+                read_quantity,
+                write_address,
+                registers,
+            } => {
+                check_range(*write_address, registers.len(), self.holding.len())?;
+                check_range(
+                    *read_address,
+                    usize::from(*read_quantity),
+                    self.holding.len(),
+                )?;
+                let w = usize::from(*write_address);
+                for (i, r) in registers.iter().enumerate() {
+                    self.holding[w + i] = r;
+                }
+                let (a, q) = (usize::from(*read_address), usize::from(*read_quantity));
+                Response::ReadWriteMultipleRegisters {
+                    registers: regs(&self.holding[a..a + q]),
+                }
+            }
+            Request::ReadFifoQueue { address } => {
+                if *address != FIFO_ADDRESS {
+                    return Err(IllegalDataAddress);
+                }
+                Response::ReadFifoQueue {
+                    registers: regs(&FIFO),
+                }
+            }
+            Request::ReadDeviceIdentification {
+                read_code,
+                object_id,
+            } => {
+                let known = DEVICE_ID.iter().any(|(id, _)| id == object_id);
+                let objects: Vec<_> = match read_code {
+                    4 if !known => return Err(IllegalDataAddress),
+                    4 => DEVICE_ID.iter().filter(|(id, _)| id == object_id).collect(),
+                    _ => {
+                        let from = if known { *object_id } else { 0 };
+                        DEVICE_ID.iter().filter(|(id, _)| *id >= from).collect()
+                    }
+                };
+                Response::ReadDeviceIdentification {
+                    read_code: *read_code,
+                    conformity_level: 0x81,
+                    more_follows: false,
+                    next_object_id: 0,
+                    objects: List::Owned(
+                        objects
+                            .into_iter()
+                            .map(|(id, v)| DeviceIdObject {
+                                id: *id,
+                                value: Data::Owned(v.as_bytes().to_vec()),
+                            })
+                            .collect(),
+                    ),
+                }
+            }
+            _ => return Err(IllegalFunction),
+        })
+    }
+}
+
+/// Record range of a file request: file 4 only, at least one record, within 0..10000.
+fn file_range(file: u16, record: u16, n: usize) -> Result<(usize, usize), ExceptionCode> {
+    let start = usize::from(record);
+    if file != FILE || n == 0 || start + n > RECORDS {
+        return Err(ExceptionCode::IllegalDataAddress);
+    }
+    Ok((start, n))
+}
+
+/// Bits padded with zeros to whole bytes (so the response holds exactly the bytes sent).
+fn pad(bits: &[bool]) -> Vec<bool> {
+    let mut v = bits.to_vec();
+    v.resize(bits.len().div_ceil(8) * 8, false);
+    v
+}
+
+fn serve_connection(
+    mut sock: TcpStream,
+    world: Arc<Mutex<World>>,
+    rtu_framing: bool,
+) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 512];
+    loop {
+        let n = sock.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        loop {
+            let status = if rtu_framing {
+                rtu::Framing::requests().frame_len(&buf)
+            } else {
+                tcp::Framing::new().frame_len(&buf)
+            };
+            match status {
+                Ok(Status::Complete(len)) => {
+                    let frame: Vec<u8> = buf.drain(..len).collect();
+                    if let Some(out) = respond(&frame, &world, rtu_framing) {
+                        sock.write_all(&out)?;
+                    }
+                }
+                Ok(Status::Partial(_)) => break,
+                // RTU: drop the bad bytes and look for the next frame. TCP: out of step, close.
+                Err(e) if e.skip_len() > 0 => {
+                    buf.drain(..e.skip_len().min(buf.len()));
+                }
+                Err(_) => return Ok(()),
+            }
+        }
+    }
+}
+
+/// The response ADU to one request ADU.
+fn respond(frame: &[u8], world: &Mutex<World>, rtu_framing: bool) -> Option<Vec<u8>> {
+    let mut world = world.lock().ok()?;
+    if rtu_framing {
+        // The CRC was checked by the framing; address and PDU lie between it.
+        let (unit, pdu) = (frame[0], &frame[1..frame.len() - 2]);
+        let pdu = world.answer(unit, pdu)?;
+        rtu::Adu { address: unit, pdu }.to_vec().ok()
+    } else {
+        let h = tcp::Header::parse(frame).ok()?;
+        let pdu = world.answer(h.unit_id, &frame[tcp::HEADER_LEN..])?;
+        tcp::Adu {
+            transaction_id: h.transaction_id,
+            unit_id: h.unit_id,
+            pdu,
+        }
+        .to_vec()
+        .ok()
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let port: u16 = arg("--port").and_then(|p| p.parse().ok()).unwrap_or(5020);
+    let rtu_framing = match arg("--framer").as_deref() {
+        Some("rtu") => true,
+        Some("tcp") | None => false,
+        Some(other) => {
+            eprintln!("unknown framer {other}: use tcp or rtu");
+            std::process::exit(2);
+        }
+    };
+    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    println!("ready");
+    std::io::stdout().flush()?;
+    let world = Arc::new(Mutex::new(World::new()));
+    for sock in listener.incoming() {
+        let sock = sock?;
+        let world = Arc::clone(&world);
+        std::thread::spawn(move || {
+            let _ = serve_connection(sock, world, rtu_framing);
+        });
+    }
+    Ok(())
+}

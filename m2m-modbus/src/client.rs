@@ -1,0 +1,551 @@
+//! Sans-IO transaction matching for a client (Application Protocol §4.1, Implementation Guide
+//! §4.2): every response is checked against the request it answers, and overdue requests are
+//! reported from a `now` argument. No clock, socket or allocation.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::time::Duration;
+
+use m2m_core::{ErrorKind, ProtocolError, Timestamp};
+
+use crate::function::ExceptionCode;
+use crate::pdu::{Request, Response};
+
+/// What a response must look like to answer a given request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Expect {
+    /// Transaction id (Modbus/TCP, UDP); `None` on serial lines.
+    pub transaction_id: Option<u16>,
+    /// Unit id or serial address.
+    pub unit: u8,
+    /// Function code of the request.
+    pub function: u8,
+    shape: Shape,
+    /// When the request was sent.
+    pub sent: Timestamp,
+    /// When it is overdue.
+    pub deadline: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Shape {
+    Bits(u16),
+    Registers(u16),
+    SingleCoil(u16, bool),
+    SingleRegister(u16, u16),
+    Written(u16, u16),
+    Mask(u16, u16, u16),
+    Diagnostics(u16),
+    DeviceId(u8),
+    FileRead(usize),
+    Mei(u8),
+    Any,
+}
+
+/// Why a response does not answer its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// No outstanding request has this transaction id (late, duplicated or foreign).
+    #[error("no request outstanding with transaction id {transaction_id}")]
+    UnknownTransaction {
+        /// The id in the response.
+        transaction_id: u16,
+    },
+    /// No request is outstanding (serial line).
+    #[error("no request outstanding")]
+    Unexpected,
+    /// Another unit answered.
+    #[error("unit {got} answered a request to unit {expected}")]
+    Unit {
+        /// Unit of the request.
+        expected: u8,
+        /// Unit of the response.
+        got: u8,
+    },
+    /// Another function code.
+    #[error("function 0x{got:02X} answered a request for 0x{expected:02X}")]
+    Function {
+        /// Function of the request.
+        expected: u8,
+        /// Function of the response.
+        got: u8,
+    },
+    /// Not the number of items asked for.
+    #[error("{got} items returned, {expected} asked for")]
+    Quantity {
+        /// Asked for.
+        expected: usize,
+        /// Returned.
+        got: usize,
+    },
+    /// An echoed field differs from the request.
+    #[error("the echoed {field} differs from the request")]
+    Echo {
+        /// Which field.
+        field: &'static str,
+    },
+}
+
+impl ProtocolError for Mismatch {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Malformed
+    }
+}
+
+impl Expect {
+    /// What must answer `req`, sent to `unit` (with `transaction_id` on TCP/UDP) at `now`, and
+    /// overdue after `timeout`.
+    #[must_use]
+    pub fn new(
+        req: &Request<'_>,
+        unit: u8,
+        transaction_id: Option<u16>,
+        now: Timestamp,
+        timeout: Duration,
+    ) -> Self {
+        let shape = match req {
+            Request::ReadCoils { quantity, .. } | Request::ReadDiscreteInputs { quantity, .. } => {
+                Shape::Bits(*quantity)
+            }
+            Request::ReadHoldingRegisters { quantity, .. }
+            | Request::ReadInputRegisters { quantity, .. }
+            | Request::ReadWriteMultipleRegisters {
+                read_quantity: quantity,
+                ..
+            } => Shape::Registers(*quantity),
+            Request::WriteSingleCoil { address, value } => Shape::SingleCoil(*address, *value),
+            Request::WriteSingleRegister { address, value } => {
+                Shape::SingleRegister(*address, *value)
+            }
+            Request::WriteMultipleCoils { address, coils } => {
+                Shape::Written(*address, u16::try_from(coils.len()).unwrap_or(u16::MAX))
+            }
+            Request::WriteMultipleRegisters { address, registers } => {
+                Shape::Written(*address, u16::try_from(registers.len()).unwrap_or(u16::MAX))
+            }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => Shape::Mask(*address, *and_mask, *or_mask),
+            Request::Diagnostics { sub_function, .. } => Shape::Diagnostics(*sub_function),
+            Request::ReadDeviceIdentification { read_code, .. } => Shape::DeviceId(*read_code),
+            Request::ReadFileRecord { records } => Shape::FileRead(records.len()),
+            Request::EncapsulatedInterface { mei_type, .. } => Shape::Mei(*mei_type),
+            _ => Shape::Any,
+        };
+        Expect {
+            transaction_id,
+            unit,
+            function: req.function().value(),
+            shape,
+            sent: now,
+            deadline: now
+                .checked_add(timeout)
+                .unwrap_or(Timestamp::from_millis(u64::MAX)),
+        }
+    }
+
+    /// `true` once `now` has passed the deadline.
+    #[must_use]
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        now > self.deadline
+    }
+
+    /// Checks `rsp` from `unit` against the request. An exception response for the right
+    /// function is a valid answer; coil and input responses are returned cut to the quantity
+    /// asked for.
+    pub fn check<'a>(&self, unit: u8, rsp: Response<'a>) -> Result<Response<'a>, Mismatch> {
+        if unit != self.unit {
+            return Err(Mismatch::Unit {
+                expected: self.unit,
+                got: unit,
+            });
+        }
+        let got = rsp.function().value();
+        if got != self.function {
+            return Err(Mismatch::Function {
+                expected: self.function,
+                got,
+            });
+        }
+        if rsp.is_exception() {
+            return Ok(rsp);
+        }
+        let quantity = |expected: usize, got: usize| {
+            if expected == got {
+                Ok(())
+            } else {
+                Err(Mismatch::Quantity { expected, got })
+            }
+        };
+        let echo = |ok: bool, field: &'static str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Mismatch::Echo { field })
+            }
+        };
+        match (&self.shape, &rsp) {
+            (
+                Shape::Bits(q),
+                Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b },
+            ) => {
+                let got = b.len();
+                return rsp.for_quantity(*q).map_err(|_| Mismatch::Quantity {
+                    expected: usize::from(*q),
+                    got,
+                });
+            }
+            (
+                Shape::Registers(q),
+                Response::ReadHoldingRegisters { registers }
+                | Response::ReadInputRegisters { registers }
+                | Response::ReadWriteMultipleRegisters { registers },
+            ) => quantity(usize::from(*q), registers.len())?,
+            (Shape::SingleCoil(a, v), Response::WriteSingleCoil { address, value }) => {
+                echo(a == address, "address")?;
+                echo(v == value, "value")?;
+            }
+            (Shape::SingleRegister(a, v), Response::WriteSingleRegister { address, value }) => {
+                echo(a == address, "address")?;
+                echo(v == value, "value")?;
+            }
+            (
+                Shape::Written(a, q),
+                Response::WriteMultipleCoils {
+                    address,
+                    quantity: n,
+                }
+                | Response::WriteMultipleRegisters {
+                    address,
+                    quantity: n,
+                },
+            ) => {
+                echo(a == address, "address")?;
+                echo(q == n, "quantity")?;
+            }
+            (
+                Shape::Mask(a, am, om),
+                Response::MaskWriteRegister {
+                    address,
+                    and_mask,
+                    or_mask,
+                },
+            ) => {
+                echo(a == address, "address")?;
+                echo(am == and_mask && om == or_mask, "masks")?;
+            }
+            (Shape::Diagnostics(s), Response::Diagnostics { sub_function, .. }) => {
+                echo(s == sub_function, "sub-function")?;
+            }
+            (Shape::DeviceId(c), Response::ReadDeviceIdentification { read_code, .. }) => {
+                echo(c == read_code, "read device id code")?;
+            }
+            (Shape::FileRead(n), Response::ReadFileRecord { records }) => {
+                quantity(*n, records.len())?;
+            }
+            (Shape::Mei(m), Response::EncapsulatedInterface { mei_type, .. }) => {
+                echo(m == mei_type, "MEI type")?;
+            }
+            (Shape::Any, _) => {}
+            _ => {
+                return Err(Mismatch::Function {
+                    expected: self.function,
+                    got,
+                });
+            }
+        }
+        Ok(rsp)
+    }
+}
+
+/// Outstanding requests of a client, up to `N` at once (pipelining on Modbus/TCP; `N = 1` on a
+/// serial line, where one request is outstanding at a time).
+#[derive(Debug, Clone)]
+pub struct Matcher<const N: usize> {
+    slots: [Option<Expect>; N],
+    next_tid: u16,
+}
+
+impl<const N: usize> Default for Matcher<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Why a request could not be registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[error("all {capacity} request slots are in use")]
+pub struct Busy {
+    /// Slots in the matcher.
+    pub capacity: usize,
+}
+
+impl ProtocolError for Busy {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Capacity
+    }
+}
+
+impl<const N: usize> Matcher<N> {
+    /// An empty matcher.
+    #[must_use]
+    pub const fn new() -> Self {
+        Matcher {
+            slots: [None; N],
+            next_tid: 1,
+        }
+    }
+
+    /// Requests outstanding.
+    #[must_use]
+    pub fn outstanding(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Registers a TCP/UDP request and returns the transaction id to send it with.
+    pub fn send(
+        &mut self,
+        req: &Request<'_>,
+        unit: u8,
+        now: Timestamp,
+        timeout: Duration,
+    ) -> Result<u16, Busy> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.is_none())
+            .ok_or(Busy { capacity: N })?;
+        let tid = self.next_tid;
+        self.next_tid = self.next_tid.wrapping_add(1);
+        *slot = Some(Expect::new(req, unit, Some(tid), now, timeout));
+        Ok(tid)
+    }
+
+    /// Registers a serial-line request (no transaction id).
+    pub fn send_serial(
+        &mut self,
+        req: &Request<'_>,
+        address: u8,
+        now: Timestamp,
+        timeout: Duration,
+    ) -> Result<(), Busy> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.is_none())
+            .ok_or(Busy { capacity: N })?;
+        *slot = Some(Expect::new(req, address, None, now, timeout));
+        Ok(())
+    }
+
+    /// Matches a response (with its transaction id on TCP/UDP, `None` on serial lines) to its
+    /// request, checks it, and frees the slot. A mismatch on a known transaction also frees it:
+    /// that request has been answered, wrongly.
+    pub fn receive<'a>(
+        &mut self,
+        transaction_id: Option<u16>,
+        unit: u8,
+        rsp: Response<'a>,
+    ) -> Result<(Expect, Response<'a>), Mismatch> {
+        let slot = self
+            .slots
+            .iter_mut()
+            .find(|s| s.is_some_and(|e| e.transaction_id == transaction_id))
+            .ok_or(match transaction_id {
+                Some(t) => Mismatch::UnknownTransaction { transaction_id: t },
+                None => Mismatch::Unexpected,
+            })?;
+        let expect = slot.take().ok_or(Mismatch::Unexpected)?;
+        expect.check(unit, rsp).map(|r| (expect, r))
+    }
+
+    /// Removes and returns one overdue request, if any (call until `None`).
+    pub fn poll_timeout(&mut self, now: Timestamp) -> Option<Expect> {
+        self.slots
+            .iter_mut()
+            .find(|s| s.is_some_and(|e| e.is_overdue(now)))
+            .and_then(Option::take)
+    }
+
+    /// The earliest deadline among outstanding requests, to arm a timer.
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.slots.iter().flatten().map(|e| e.deadline).min()
+    }
+}
+
+/// The exception code of an exception response, if it is one.
+#[must_use]
+pub fn exception(rsp: &Response<'_>) -> Option<ExceptionCode> {
+    match rsp {
+        Response::Exception { exception, .. } => Some(*exception),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Bits, Registers};
+
+    const T0: Timestamp = Timestamp::from_millis(1_000);
+    const TIMEOUT: Duration = Duration::from_millis(500);
+
+    #[test]
+    fn matches_and_checks() {
+        let mut m = Matcher::<4>::new();
+        let req = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 3,
+        };
+        let tid = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        let ok = Response::ReadHoldingRegisters {
+            registers: Registers::from(&[1, 2, 3]),
+        };
+        let (e, _) = m.receive(Some(tid), 1, ok.clone()).unwrap();
+        assert_eq!(e.function, 3);
+        assert_eq!(m.outstanding(), 0);
+        // Unknown transaction, wrong unit, wrong count.
+        assert_eq!(
+            m.receive(Some(tid), 1, ok.clone()).unwrap_err(),
+            Mismatch::UnknownTransaction {
+                transaction_id: tid
+            }
+        );
+        let tid = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        assert!(matches!(
+            m.receive(Some(tid), 2, ok.clone()),
+            Err(Mismatch::Unit { .. })
+        ));
+        let tid = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        let short = Response::ReadHoldingRegisters {
+            registers: Registers::from(&[1, 2]),
+        };
+        assert_eq!(
+            m.receive(Some(tid), 1, short).unwrap_err(),
+            Mismatch::Quantity {
+                expected: 3,
+                got: 2
+            }
+        );
+    }
+
+    #[test]
+    fn exceptions_answer_their_function() {
+        let mut m = Matcher::<1>::new();
+        let req = Request::ReadCoils {
+            address: 0x4a1,
+            quantity: 1,
+        };
+        m.send_serial(&req, 0x11, T0, TIMEOUT).unwrap();
+        let rsp = Response::Exception {
+            function_code: 1,
+            exception: ExceptionCode::IllegalDataAddress,
+        };
+        let (_, r) = m.receive(None, 0x11, rsp).unwrap();
+        assert_eq!(exception(&r), Some(ExceptionCode::IllegalDataAddress));
+        assert_eq!(m.send_serial(&req, 0x11, T0, TIMEOUT), Ok(()));
+        assert_eq!(
+            m.send_serial(&req, 0x11, T0, TIMEOUT),
+            Err(Busy { capacity: 1 })
+        );
+    }
+
+    #[test]
+    fn coils_are_cut_to_the_quantity() {
+        let e = Expect::new(
+            &Request::ReadCoils {
+                address: 19,
+                quantity: 19,
+            },
+            1,
+            None,
+            T0,
+            TIMEOUT,
+        );
+        let rsp = Response::ReadCoils {
+            coils: Bits::Wire {
+                bytes: &[0xcd, 0x6b, 0x05],
+                len: 24,
+            },
+        };
+        let Response::ReadCoils { coils } = e.check(1, rsp).unwrap() else {
+            panic!()
+        };
+        assert_eq!(coils.len(), 19);
+        let two_bytes = Response::ReadCoils {
+            coils: Bits::Wire {
+                bytes: &[0xcd, 0x6b],
+                len: 16,
+            },
+        };
+        assert!(matches!(
+            e.check(1, two_bytes),
+            Err(Mismatch::Quantity { .. })
+        ));
+    }
+
+    #[test]
+    fn echoes_are_compared() {
+        let e = Expect::new(
+            &Request::WriteSingleRegister {
+                address: 1,
+                value: 3,
+            },
+            1,
+            Some(9),
+            T0,
+            TIMEOUT,
+        );
+        assert!(
+            e.check(
+                1,
+                Response::WriteSingleRegister {
+                    address: 1,
+                    value: 3
+                }
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            e.check(
+                1,
+                Response::WriteSingleRegister {
+                    address: 1,
+                    value: 4
+                }
+            ),
+            Err(Mismatch::Echo { field: "value" })
+        );
+    }
+
+    #[test]
+    fn timeouts_come_from_now() {
+        let mut m = Matcher::<2>::new();
+        let req = Request::ReadExceptionStatus;
+        let a = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        let _b = m
+            .send(
+                &req,
+                1,
+                T0.checked_add(Duration::from_millis(100)).unwrap(),
+                TIMEOUT,
+            )
+            .unwrap();
+        assert_eq!(m.next_deadline(), T0.checked_add(TIMEOUT));
+        assert_eq!(m.poll_timeout(T0.checked_add(TIMEOUT).unwrap()), None);
+        let late = T0.checked_add(Duration::from_millis(550)).unwrap();
+        assert_eq!(
+            m.poll_timeout(late).map(|e| e.transaction_id),
+            Some(Some(a))
+        );
+        assert_eq!(m.poll_timeout(late), None);
+        assert_eq!(m.outstanding(), 1);
+    }
+}

@@ -1,0 +1,207 @@
+//! tokio-util codecs for the stream framings (feature `tokio-util`): Modbus/TCP, RTU (serial
+//! or RTU over TCP) and ASCII.
+//!
+//! The decoder yields each frame as `Bytes` cut from the read buffer without copying; decode it
+//! with the framing's `Adu::parse`, which borrows from it. On RTU and ASCII a frame that fails
+//! its check is yielded as `Err(FrameError)` after the bad bytes are dropped, so the stream goes
+//! on with the next good frame (tokio-util's advice for recoverable errors); on TCP a bad MBAP
+//! header ends the stream with [`CodecError::Protocol`].
+
+use bytes::{Bytes, BytesMut};
+use m2m_core::{CodecError, Framing, Status};
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::error::{Error, FrameError};
+use crate::pdu::Pdu;
+use crate::{ascii, rtu, tcp};
+
+/// One codec for each stream framing: `Codec<tcp::Framing>`, `Codec<rtu::Framing>`,
+/// `Codec<ascii::Framing>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Codec<F> {
+    /// The framing.
+    pub framing: F,
+}
+
+impl<F> Codec<F> {
+    /// A codec over `framing`.
+    pub const fn new(framing: F) -> Self {
+        Codec { framing }
+    }
+}
+
+/// A Modbus/TCP codec (strict).
+pub const fn tcp() -> Codec<tcp::Framing> {
+    Codec::new(tcp::Framing::new())
+}
+
+/// An RTU codec for a client (reads responses).
+pub const fn rtu_client() -> Codec<rtu::Framing> {
+    Codec::new(rtu::Framing::responses())
+}
+
+/// An RTU codec for a server (reads requests).
+pub const fn rtu_server() -> Codec<rtu::Framing> {
+    Codec::new(rtu::Framing::requests())
+}
+
+/// An ASCII codec.
+pub const fn ascii() -> Codec<ascii::Framing> {
+    Codec::new(ascii::Framing)
+}
+
+impl<F: Framing<Error = FrameError>> Decoder for Codec<F> {
+    type Item = Result<Bytes, FrameError>;
+    type Error = CodecError<FrameError>;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
+        if src.is_empty() {
+            return Ok(None);
+        }
+        match self.framing.frame_len(src) {
+            Ok(Status::Complete(n)) if n <= src.len() => Ok(Some(Ok(src.split_to(n).freeze()))),
+            Ok(Status::Complete(_)) | Ok(Status::Partial(_)) => {
+                if let Ok(Status::Partial(needed)) = self.framing.frame_len(src) {
+                    src.reserve(needed.size().unwrap_or(1));
+                }
+                Ok(None)
+            }
+            Err(e) => match e.skip_len() {
+                0 => Err(CodecError::Protocol(e)),
+                n => {
+                    let _ = src.split_to(n.min(src.len()));
+                    Ok(Some(Err(e)))
+                }
+            },
+        }
+    }
+}
+
+/// An ADU that the codecs can write: Modbus/TCP, RTU and ASCII ADUs of requests and responses.
+pub trait EncodeAdu {
+    /// Bytes it takes.
+    fn adu_len(&self) -> usize;
+    /// Writes it.
+    fn encode_adu(&self, out: &mut [u8]) -> Result<usize, Error>;
+}
+
+macro_rules! encode_adu {
+    ($($m:ident),*) => {$(
+        impl<'a, P: Pdu<'a>> EncodeAdu for $m::Adu<P> {
+            fn adu_len(&self) -> usize {
+                self.buffer_len()
+            }
+            fn encode_adu(&self, out: &mut [u8]) -> Result<usize, Error> {
+                self.encode(out)
+            }
+        }
+    )*};
+}
+
+encode_adu!(tcp, rtu, ascii);
+
+impl<F, A: EncodeAdu> Encoder<&A> for Codec<F> {
+    type Error = CodecError<Error>;
+
+    fn encode(&mut self, item: &A, dst: &mut BytesMut) -> Result<(), Self::Error> {
+        let start = dst.len();
+        dst.resize(start.saturating_add(item.adu_len()), 0);
+        let tail = dst.get_mut(start..).unwrap_or_default();
+        match item.encode_adu(tail) {
+            Ok(n) => {
+                dst.truncate(start.saturating_add(n));
+                Ok(())
+            }
+            Err(e) => {
+                dst.truncate(start);
+                Err(CodecError::Protocol(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Registers;
+    use crate::pdu::{Request, Response};
+
+    #[test]
+    fn rtu_stream_survives_a_corrupt_frame() {
+        let values = [1u16, 2, 3];
+        let good = rtu::Adu {
+            address: 1,
+            pdu: Response::ReadHoldingRegisters {
+                registers: Registers::from(&values),
+            },
+        };
+        let mut codec = rtu_client();
+        let mut wire = BytesMut::new();
+        codec.encode(&good, &mut wire).unwrap();
+        let frame_len = wire.len();
+        let mut corrupt = wire.clone();
+        corrupt[4] ^= 0xff;
+        let mut src = BytesMut::new();
+        src.extend_from_slice(&corrupt);
+        src.extend_from_slice(&wire);
+
+        let mut frames = 0;
+        let mut errors = 0;
+        while let Some(item) = codec.decode(&mut src).unwrap() {
+            match item {
+                Ok(bytes) => {
+                    let adu = rtu::Adu::<Response<'_>>::parse(&bytes).unwrap();
+                    assert_eq!(adu, good);
+                    frames += 1;
+                }
+                Err(e) => {
+                    assert_eq!(e.skip_len(), 1);
+                    errors += 1;
+                }
+            }
+        }
+        assert_eq!(frames, 1);
+        assert!(errors >= 1 && errors <= frame_len);
+        assert!(src.is_empty());
+    }
+
+    #[test]
+    fn tcp_waits_for_the_rest_and_fails_out_of_step() {
+        let req = tcp::Adu {
+            transaction_id: 7,
+            unit_id: 1,
+            pdu: Request::ReadCoils {
+                address: 0,
+                quantity: 8,
+            },
+        };
+        let mut codec = tcp();
+        let mut wire = BytesMut::new();
+        codec.encode(&req, &mut wire).unwrap();
+        let mut src = BytesMut::from(&wire[..5]);
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        src.extend_from_slice(&wire[5..]);
+        let frame = codec.decode(&mut src).unwrap().unwrap().unwrap();
+        assert_eq!(tcp::Adu::<Request<'_>>::parse(&frame).unwrap(), req);
+        let mut bad = BytesMut::from(&[0u8, 1, 0, 9, 0, 6][..]);
+        assert!(matches!(
+            codec.decode(&mut bad),
+            Err(CodecError::Protocol(_))
+        ));
+    }
+
+    #[test]
+    fn encoding_checks_limits_and_leaves_the_buffer_clean() {
+        let bad = tcp::Adu {
+            transaction_id: 1,
+            unit_id: 1,
+            pdu: Request::ReadHoldingRegisters {
+                address: 0,
+                quantity: 0,
+            },
+        };
+        let mut dst = BytesMut::from(&b"xy"[..]);
+        assert!(tcp().encode(&bad, &mut dst).is_err());
+        assert_eq!(&dst[..], b"xy");
+    }
+}
