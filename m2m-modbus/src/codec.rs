@@ -155,7 +155,7 @@ mod tests {
                     frames += 1;
                 }
                 Err(e) => {
-                    assert_eq!(e.skip_len(), 1);
+                    assert!(e.skip_len() >= 1);
                     errors += 1;
                 }
             }

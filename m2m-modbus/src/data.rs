@@ -72,17 +72,20 @@ impl<'a> Registers<'a> {
 
     /// Writes the big-endian bytes into `out`, which must be exactly `2 * len()` bytes.
     pub(crate) fn write_be(&self, out: &mut [u8]) {
-        match self {
+        let values: &[u16] = match self {
             Registers::Wire(b) => {
                 if out.len() == b.len() {
                     out.copy_from_slice(b);
                 }
+                return;
             }
-            _ => {
-                for (dst, v) in out.chunks_exact_mut(2).zip(self.iter()) {
-                    dst.copy_from_slice(&v.to_be_bytes());
-                }
-            }
+            Registers::Values(v) => v,
+            #[cfg(feature = "alloc")]
+            Registers::Owned(v) => v,
+        };
+        // A plain loop over the slice, which the compiler vectorises.
+        for (dst, v) in out.chunks_exact_mut(2).zip(values) {
+            dst.copy_from_slice(&v.to_be_bytes());
         }
     }
 }
@@ -272,11 +275,25 @@ impl<'a> Bits<'a> {
                 return;
             }
         }
-        out.fill(0);
-        for (i, bit) in self.iter().enumerate() {
-            if let Some(byte) = out.get_mut(i / 8) {
-                *byte |= u8::from(bit) << (i % 8);
+        let values: &[bool] = match self {
+            Bits::Values(v) => v,
+            #[cfg(feature = "alloc")]
+            Bits::Owned(v) => v,
+            Bits::Wire { .. } => {
+                out.fill(0);
+                for (i, bit) in self.iter().enumerate() {
+                    if let Some(byte) = out.get_mut(i / 8) {
+                        *byte |= u8::from(bit) << (i % 8);
+                    }
+                }
+                return;
             }
+        };
+        for (byte, bits) in out.iter_mut().zip(values.chunks(8)) {
+            *byte = bits
+                .iter()
+                .enumerate()
+                .fold(0u8, |acc, (i, &b)| acc | (u8::from(b) << i));
         }
     }
 }

@@ -18,7 +18,9 @@ pub mod function;
 pub mod list;
 pub mod pdu;
 pub mod rtu;
+pub mod samples;
 pub mod server;
+pub mod sniffer;
 pub mod tcp;
 pub mod udp;
 

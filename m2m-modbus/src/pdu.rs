@@ -456,6 +456,10 @@ pub enum Request<'a> {
     },
 }
 
+const fn in_range(v: u16, (min, max): (u16, u16)) -> bool {
+    v >= min && v <= max
+}
+
 fn quantity(function: u8, q: usize, (min, max): (u16, u16)) -> Result<u16, Error> {
     match u16::try_from(q) {
         Ok(v) if (min..=max).contains(&v) => Ok(v),
@@ -526,7 +530,57 @@ impl<'a> Request<'a> {
     }
 
     /// Decodes a request PDU with the given strictness.
+    #[inline]
     pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        // The fixed layouts of the most common requests, matched whole: one length check, no
+        // cursor. Everything else (and every error) takes the general path below.
+        if let [code @ 0x01..=0x06, a0, a1, v0, v1] = *pdu {
+            let address = u16::from_be_bytes([a0, a1]);
+            let v = u16::from_be_bytes([v0, v1]);
+            let req = match code {
+                0x01 if in_range(v, READ_BITS) => Some(Request::ReadCoils {
+                    address,
+                    quantity: v,
+                }),
+                0x02 if in_range(v, READ_BITS) => Some(Request::ReadDiscreteInputs {
+                    address,
+                    quantity: v,
+                }),
+                0x03 if in_range(v, READ_REGISTERS) => Some(Request::ReadHoldingRegisters {
+                    address,
+                    quantity: v,
+                }),
+                0x04 if in_range(v, READ_REGISTERS) => Some(Request::ReadInputRegisters {
+                    address,
+                    quantity: v,
+                }),
+                0x05 if v == 0xFF00 || v == 0 => Some(Request::WriteSingleCoil {
+                    address,
+                    value: v != 0,
+                }),
+                0x06 => Some(Request::WriteSingleRegister { address, value: v }),
+                _ => None,
+            };
+            if let Some(req) = req {
+                return Ok(req);
+            }
+        }
+        if let [0x10, a0, a1, q0, q1, bc, ref data @ ..] = *pdu {
+            let quantity = u16::from_be_bytes([q0, q1]);
+            if in_range(quantity, WRITE_REGISTERS)
+                && usize::from(bc) == usize::from(quantity).saturating_mul(2)
+                && data.len() == usize::from(bc)
+            {
+                return Ok(Request::WriteMultipleRegisters {
+                    address: u16::from_be_bytes([a0, a1]),
+                    registers: Registers::Wire(data),
+                });
+            }
+        }
+        Self::parse_general(pdu, config)
+    }
+
+    fn parse_general(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         check_pdu_len(pdu)?;
         let mut r = Reader::new(pdu);
         let code = r.u8()?;
@@ -1155,7 +1209,32 @@ impl<'a> Response<'a> {
     }
 
     /// Decodes a response PDU with the given strictness.
+    #[inline]
     pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
+        // Register reads, matched whole (see `Request::parse_with`).
+        if let [code @ (0x03 | 0x04 | 0x17), bc, ref data @ ..] = *pdu {
+            let max = if code == 0x17 {
+                RW_READ.1
+            } else {
+                READ_REGISTERS.1
+            };
+            if bc != 0
+                && bc % 2 == 0
+                && u16::from(bc) <= max.saturating_mul(2)
+                && data.len() == usize::from(bc)
+            {
+                let registers = Registers::Wire(data);
+                return Ok(match code {
+                    0x03 => Response::ReadHoldingRegisters { registers },
+                    0x04 => Response::ReadInputRegisters { registers },
+                    _ => Response::ReadWriteMultipleRegisters { registers },
+                });
+            }
+        }
+        Self::parse_general(pdu, config)
+    }
+
+    fn parse_general(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         check_pdu_len(pdu)?;
         let mut r = Reader::new(pdu);
         let code = r.u8()?;
@@ -1992,5 +2071,38 @@ mod tests {
         assert_eq!(response_len(&rsp[..8]), Ok(PduLen::AtLeast(9)));
         assert_eq!(response_len(&rsp), Ok(PduLen::Exact(12)));
         assert!(Response::parse(&rsp).is_ok());
+    }
+
+    proptest::proptest! {
+        /// The whole-layout fast paths give exactly what the general decoder gives.
+        #[test]
+        fn fast_paths_agree_with_the_general_decoder(
+            code in proptest::prop_oneof![0x01u8..=0x06, proptest::strategy::Just(0x10u8)],
+            rcode in proptest::prop_oneof![proptest::strategy::Just(0x03u8), proptest::strategy::Just(0x04), proptest::strategy::Just(0x17)],
+            body in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 0..260),
+            small in proptest::collection::vec(proptest::arbitrary::any::<u8>(), 4),
+        ) {
+            let mut req = std::vec![code];
+            req.extend_from_slice(if code == 0x10 { &body } else { &small });
+            proptest::prop_assert_eq!(
+                Request::parse_with(&req, &Config::STRICT),
+                Request::parse_general(&req, &Config::STRICT)
+            );
+            let mut rsp = std::vec![rcode];
+            rsp.extend_from_slice(&body);
+            proptest::prop_assert_eq!(
+                Response::parse_with(&rsp, &Config::STRICT),
+                Response::parse_general(&rsp, &Config::STRICT)
+            );
+            // Shaped to pass: byte count agreeing with the data.
+            if let Some(n) = body.len().checked_sub(1) {
+                let mut ok = std::vec![rcode, u8::try_from(n).unwrap_or(0)];
+                ok.extend_from_slice(&body[1..]);
+                proptest::prop_assert_eq!(
+                    Response::parse_with(&ok, &Config::STRICT),
+                    Response::parse_general(&ok, &Config::STRICT)
+                );
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@
 use m2m_core::{Needed, Reader, Status, Writer};
 
 use crate::error::{Error, FrameError};
+use crate::function::FunctionCode;
 use crate::pdu::{Config, Direction, Pdu, PduLen, pdu_len};
 
 /// Largest RTU frame (§2.5.1.1): address, 253-byte PDU, CRC.
@@ -21,8 +22,12 @@ pub const BROADCAST: u8 = 0;
 /// Largest unicast address (§2.2); 248..=255 are reserved.
 pub const MAX_ADDRESS: u8 = 247;
 
-const CRC: crc::Crc<u16, crc::Table<16>> =
+// `static`, not `const`: a `const` item may be materialised (8 KiB of table) at every use.
+static CRC: crc::Crc<u16, crc::Table<16>> =
     crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
+/// The same CRC with a byte-wise table, for running one byte at a time while hunting.
+static CRC_BYTEWISE: crc::Crc<u16, crc::Table<1>> =
+    crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
 
 /// CRC-16/MODBUS of `bytes` (§6.2.2: polynomial 0xA001 reflected, initial 0xFFFF), through the
 /// `crc` crate's slice-by-16 table. On the wire the low byte goes first.
@@ -137,20 +142,50 @@ impl<'a, P: Pdu<'a>> Adu<P> {
 /// return their [`PduLen`], or `None` to let the framing look for the CRC.
 pub type CustomLen = fn(Direction, &[u8]) -> Option<PduLen>;
 
+/// What the framing does with a function code that is not public and that the [`CustomLen`]
+/// hook does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum UnknownFunctions {
+    /// Look for the first position where the CRC matches (a server must see such requests, to
+    /// answer them with Illegal Function).
+    Hunt,
+    /// Treat the byte as line noise (a client receives only the functions it sent; exception
+    /// responses for any function are always accepted).
+    Reject,
+}
+
 /// Frames RTU ADUs on a byte stream (a serial port, or RTU over TCP).
 ///
-/// For each frame: the length from the PDU layout when the function code tells it, else a
-/// search for the first position where the CRC matches (bounded by the 256-byte frame limit);
-/// any frame whose CRC fails, or whose head cannot start a frame, is an error that says to drop
-/// one byte. Work per call is bounded by one CRC over at most 256 bytes.
+/// For each frame: the length from the PDU layout when the function code tells it (exact for
+/// every standard function code in both directions), else the [`CustomLen`] hook, else a
+/// search for the first position where the CRC matches ([`UnknownFunctions`]). When the head of
+/// the buffer cannot start a frame (reserved address, implausible function code, or a complete
+/// candidate whose CRC fails), the error's skip covers the whole run of bytes up to the first
+/// position that could still start one: no byte that might begin a good frame is dropped, and
+/// noise costs one call, not one call per byte. Work per call is bounded (at most 256 positions
+/// and one CRC check each).
 #[derive(Debug, Clone, Copy)]
 pub struct Framing {
     /// Which way the frames travel (a client reads responses, a server requests).
     pub direction: Direction,
-    /// Strictness: `allow_reserved_address` accepts addresses 248..=255.
+    /// Strictness: `allow_reserved_address` accepts addresses 248..=255,
+    /// `allow_exception_fc_0x80` accepts exception responses with function byte 0x80.
     pub config: Config,
     /// Lengths of user-defined function codes, consulted before the CRC search.
     pub custom: Option<CustomLen>,
+    /// Function codes that are neither public nor known to `custom`.
+    pub unknown: UnknownFunctions,
+}
+
+/// What one position of the buffer can be.
+enum Candidate {
+    /// A whole frame of this length, CRC checked.
+    Frame(usize),
+    /// A prefix of a possible frame: this many more bytes, if known.
+    Partial(Needed),
+    /// Cannot start a frame.
+    No(Error),
 }
 
 impl Framing {
@@ -161,16 +196,20 @@ impl Framing {
             direction,
             config: Config::STRICT,
             custom: None,
+            unknown: match direction {
+                Direction::Request => UnknownFunctions::Hunt,
+                Direction::Response => UnknownFunctions::Reject,
+            },
         }
     }
 
-    /// The framing of a client: it reads responses.
+    /// The framing of a client: it reads responses (unknown function codes rejected).
     #[must_use]
     pub const fn responses() -> Self {
         Self::new(Direction::Response)
     }
 
-    /// The framing of a server: it reads requests.
+    /// The framing of a server: it reads requests (unknown function codes hunted by CRC).
     #[must_use]
     pub const fn requests() -> Self {
         Self::new(Direction::Request)
@@ -190,6 +229,31 @@ impl Framing {
         self
     }
 
+    /// The same framing with another policy for unknown function codes.
+    #[must_use]
+    pub const fn with_unknown(mut self, unknown: UnknownFunctions) -> Self {
+        self.unknown = unknown;
+        self
+    }
+
+    /// Whether `fc` may follow an address in this direction (cheap; no length work).
+    fn plausible(&self, fc: u8) -> bool {
+        match self.direction {
+            Direction::Request => fc != 0 && fc < 0x80,
+            Direction::Response => {
+                if fc >= 0x80 {
+                    fc != 0x80 || self.config.allow_exception_fc_0x80
+                } else {
+                    FunctionCode::from_u8(fc).is_some_and(|f| {
+                        f.is_public()
+                            || self.custom.is_some()
+                            || self.unknown == UnknownFunctions::Hunt
+                    })
+                }
+            }
+        }
+    }
+
     fn layout_len(&self, pdu: &[u8]) -> Result<PduLen, Error> {
         if self.config.allow_exception_fc_0x80
             && self.direction == Direction::Response
@@ -198,32 +262,105 @@ impl Framing {
             return Ok(PduLen::Exact(2));
         }
         let len = pdu_len(self.direction, pdu)?;
+        let Some(&code) = pdu.first() else {
+            return Ok(len);
+        };
         if len == PduLen::Unknown {
             if let Some(custom) = self.custom {
                 if let Some(l) = custom(self.direction, pdu) {
                     return Ok(l);
                 }
             }
+            let public = FunctionCode::from_u8(code).is_some_and(FunctionCode::is_public);
+            if !public && self.unknown == UnknownFunctions::Reject {
+                return Err(Error::InvalidFunction { code });
+            }
         }
         Ok(len)
     }
+
+    /// What a frame starting at the head of `buf` can be.
+    fn candidate(&self, buf: &[u8]) -> Candidate {
+        let Some((&address, pdu)) = buf.split_first() else {
+            return Candidate::Partial(Needed::new(MIN_ADU));
+        };
+        if let Err(e) = check_address(address, &self.config) {
+            return Candidate::No(e);
+        }
+        if let Some(&fc) = pdu.first() {
+            if !self.plausible(fc) {
+                return Candidate::No(Error::InvalidFunction { code: fc });
+            }
+        }
+        match self.layout_len(pdu) {
+            Err(e) => Candidate::No(e),
+            Ok(PduLen::AtLeast(n)) => {
+                let want = n.saturating_add(3).max(MIN_ADU);
+                Candidate::Partial(Needed::new(want.saturating_sub(buf.len())))
+            }
+            Ok(PduLen::Exact(n)) => {
+                let total = n.saturating_add(3);
+                if total > MAX_ADU {
+                    return Candidate::No(Error::PduTooLong { len: n });
+                }
+                match buf.get(..total) {
+                    None => Candidate::Partial(Needed::new(total.saturating_sub(buf.len()))),
+                    Some(frame) => match crc_ok(frame) {
+                        Ok(()) => Candidate::Frame(total),
+                        Err(e) => Candidate::No(e),
+                    },
+                }
+            }
+            Ok(PduLen::Unknown) => match hunt_crc(buf) {
+                Some(n) => Candidate::Frame(n),
+                None if buf.len() >= MAX_ADU => Candidate::No(Error::Crc {
+                    found: 0,
+                    computed: 0,
+                }),
+                None => Candidate::Partial(Needed::Unknown),
+            },
+        }
+    }
+
+    /// Frames and decodes the ADU at the head of `buf` in one pass over its bytes (the CRC is
+    /// checked once, by the framing). A frame whose CRC is right but whose PDU is not valid is an
+    /// error whose skip is the whole frame.
+    pub fn decode<'a, P: Pdu<'a>>(
+        &self,
+        buf: &'a [u8],
+    ) -> Result<Status<(Adu<P>, usize)>, FrameError> {
+        let n = match m2m_core::Framing::frame_len(self, buf)? {
+            Status::Complete(n) => n,
+            Status::Partial(needed) => return Ok(Status::Partial(needed)),
+        };
+        let frame = buf.get(..n).unwrap_or_default();
+        let (address, rest) = frame.split_first().unwrap_or((&0, &[]));
+        let pdu = rest.get(..rest.len().saturating_sub(2)).unwrap_or_default();
+        match P::parse_with(pdu, &self.config) {
+            Ok(pdu) => Ok(Status::Complete((
+                Adu {
+                    address: *address,
+                    pdu,
+                },
+                n,
+            ))),
+            Err(e) => Err(FrameError::skip_by(crate::list::shift(e, 1), n)),
+        }
+    }
 }
 
-/// The first `n` in `MIN_ADU..=min(buf.len(), MAX_ADU)` where the last two bytes of `buf[..n]`
-/// are the CRC of the rest, with one incremental CRC pass.
+/// The first `n` in `MIN_ADU..=min(buf.len(), MAX_ADU)` such that `buf[..n]` ends with the CRC of
+/// the rest. For CRC-16/MODBUS the CRC run over a message followed by its own CRC (low byte
+/// first) is 0, so one byte-wise pass finds every such `n`.
 fn hunt_crc(buf: &[u8]) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);
-    let mut digest = CRC.digest();
-    let head = buf.get(..MIN_ADU.saturating_sub(2))?;
-    digest.update(head);
-    let mut body_len = head.len();
-    while body_len.saturating_add(2) <= limit {
-        let tail = buf.get(body_len..body_len.saturating_add(2))?;
-        if digest.clone().finalize() == u16::from_le_bytes([*tail.first()?, *tail.get(1)?]) {
-            return Some(body_len.saturating_add(2));
+    let mut digest = CRC_BYTEWISE.digest();
+    for (i, b) in buf.get(..limit)?.iter().enumerate() {
+        digest.update(core::slice::from_ref(b));
+        let n = i.saturating_add(1);
+        if n >= MIN_ADU && digest.clone().finalize() == 0 {
+            return Some(n);
         }
-        digest.update(buf.get(body_len..body_len.saturating_add(1))?);
-        body_len = body_len.saturating_add(1);
     }
     None
 }
@@ -232,45 +369,21 @@ impl m2m_core::Framing for Framing {
     type Error = FrameError;
 
     fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
-        let Some((&address, pdu)) = buf.split_first() else {
-            return Ok(Status::Partial(Needed::new(MIN_ADU)));
+        let first = match self.candidate(buf) {
+            Candidate::Frame(n) => return Ok(Status::Complete(n)),
+            Candidate::Partial(needed) => return Ok(Status::Partial(needed)),
+            Candidate::No(e) => e,
         };
-        check_address(address, &self.config).map_err(|e| FrameError::skip_by(e, 1))?;
-        let len = self
-            .layout_len(pdu)
-            .map_err(|e| FrameError::skip_by(e, 1))?;
-        match len {
-            PduLen::AtLeast(n) => {
-                let want = n.saturating_add(3).max(MIN_ADU);
-                Ok(Status::Partial(Needed::new(want.saturating_sub(buf.len()))))
+        // Drop the run of positions that cannot start a frame, up to the first that can.
+        let limit = buf.len().min(MAX_ADU);
+        let mut skip = 1;
+        while skip < limit {
+            match self.candidate(buf.get(skip..).unwrap_or_default()) {
+                Candidate::No(_) => skip = skip.saturating_add(1),
+                Candidate::Frame(_) | Candidate::Partial(_) => break,
             }
-            PduLen::Exact(n) => {
-                let total = n.saturating_add(3);
-                if total > MAX_ADU {
-                    return Err(FrameError::skip_by(Error::PduTooLong { len: n }, 1));
-                }
-                match buf.get(..total) {
-                    None => Ok(Status::Partial(Needed::new(
-                        total.saturating_sub(buf.len()),
-                    ))),
-                    Some(frame) => match crc_ok(frame) {
-                        Ok(()) => Ok(Status::Complete(total)),
-                        Err(e) => Err(FrameError::skip_by(e, 1)),
-                    },
-                }
-            }
-            PduLen::Unknown => match hunt_crc(buf) {
-                Some(n) => Ok(Status::Complete(n)),
-                None if buf.len() >= MAX_ADU => Err(FrameError::skip_by(
-                    Error::Crc {
-                        found: 0,
-                        computed: 0,
-                    },
-                    1,
-                )),
-                None => Ok(Status::Partial(Needed::Unknown)),
-            },
         }
+        Err(FrameError::skip_by(first, skip))
     }
 }
 
@@ -328,6 +441,8 @@ mod tests {
         let mut noisy = [0u8; 9];
         noisy[0] = 0x11;
         noisy[1..].copy_from_slice(&REQ);
+        // 0x11 0x11 is address 17 with function 0x11 (a whole frame would be 4 bytes, CRC wrong),
+        // so exactly one byte is dropped before the good frame.
         let e = f.frame_len(&noisy).unwrap_err();
         assert_eq!(e.skip_len(), 1);
         assert_eq!(f.frame_len(&noisy[1..]), Ok(Status::Complete(8)));
@@ -347,7 +462,7 @@ mod tests {
         let mut frame = [0x01, 0x41, 0xaa, 0xbb, 0xcc, 0, 0];
         let crc = crc16(&frame[..5]);
         frame[5..].copy_from_slice(&crc.to_le_bytes());
-        let f = Framing::responses();
+        let f = Framing::responses().with_unknown(UnknownFunctions::Hunt);
         assert_eq!(f.frame_len(&frame), Ok(Status::Complete(7)));
         assert_eq!(
             f.frame_len(&frame[..6]),
@@ -355,13 +470,47 @@ mod tests {
         );
         let adu = Adu::<Response<'_>>::parse(&frame).unwrap();
         assert!(matches!(adu.pdu, Response::Raw { code: 0x41, .. }));
+        // A client's default framing treats an unknown function as noise; a server's hunts.
+        assert!(Framing::responses().frame_len(&frame).is_err());
+        assert_eq!(
+            Framing::requests().frame_len(&frame),
+            Ok(Status::Complete(7))
+        );
         // With a custom length the framing knows without hunting.
-        let custom =
-            f.with_custom(|_, pdu| (pdu.first() == Some(&0x41)).then_some(PduLen::Exact(4)));
+        let custom = Framing::responses()
+            .with_custom(|_, pdu| (pdu.first() == Some(&0x41)).then_some(PduLen::Exact(4)));
         assert_eq!(
             custom.frame_len(&frame[..3]),
             Ok(Status::Partial(Needed::new(4)))
         );
         assert_eq!(custom.frame_len(&frame), Ok(Status::Complete(7)));
+    }
+
+    #[test]
+    fn a_run_of_noise_is_dropped_in_one_step() {
+        // Reserved addresses and a 0x00 function code cannot start a frame; the good frame can.
+        let mut noisy = std::vec![0xff, 0xfe, 0x01, 0x00, 0xf9];
+        noisy.extend_from_slice(&REQ);
+        let f = Framing::requests();
+        let e = f.frame_len(&noisy).unwrap_err();
+        assert_eq!(e.skip_len(), 5);
+        assert_eq!(f.frame_len(&noisy[5..]), Ok(Status::Complete(8)));
+        // The last byte could be an address whose frame has not arrived: it is kept.
+        let e = f.frame_len(&[0xff, 0xff, 0x11]).unwrap_err();
+        assert_eq!(e.skip_len(), 2);
+    }
+
+    #[test]
+    fn decode_checks_the_crc_once_and_skips_bad_pdus_whole() {
+        let f = Framing::requests();
+        let (adu, n) = f.decode::<Request<'_>>(&REQ).unwrap().complete().unwrap();
+        assert_eq!((adu.address, n), (0x11, 8));
+        // FC03 for 0 registers, with a right CRC: framed, then refused; skip the whole frame.
+        let mut bad = [0x11, 0x03, 0x00, 0x00, 0x00, 0x00, 0, 0];
+        let crc = crc16(&bad[..6]);
+        bad[6..].copy_from_slice(&crc.to_le_bytes());
+        let e = f.decode::<Request<'_>>(&bad).unwrap_err();
+        assert_eq!(e.skip_len(), 8);
+        assert!(matches!(e.error, Error::Quantity { .. }));
     }
 }

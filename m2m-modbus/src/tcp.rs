@@ -46,14 +46,20 @@ pub struct Header {
 
 impl Header {
     /// Reads the header fields.
+    #[inline]
     pub fn parse(buf: &[u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(buf);
-        Ok(Header {
-            transaction_id: r.u16_be()?,
-            protocol_id: r.u16_be()?,
-            length: r.u16_be()?,
-            unit_id: r.u8()?,
-        })
+        match buf.first_chunk::<HEADER_LEN>() {
+            Some(&[t0, t1, p0, p1, l0, l1, unit_id]) => Ok(Header {
+                transaction_id: u16::from_be_bytes([t0, t1]),
+                protocol_id: u16::from_be_bytes([p0, p1]),
+                length: u16::from_be_bytes([l0, l1]),
+                unit_id,
+            }),
+            None => Err(Error::Truncated {
+                offset: buf.len(),
+                needed: HEADER_LEN.saturating_sub(buf.len()),
+            }),
+        }
     }
 }
 
@@ -79,8 +85,22 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 
     /// Decodes one whole ADU with the given strictness.
+    #[inline]
     pub fn parse_with(frame: &'a [u8], config: &Config) -> Result<Self, Error> {
         let h = Header::parse(frame)?;
+        // The usual case: protocol 0 and a length that is exactly the rest of the frame.
+        if h.protocol_id == 0
+            && usize::from(h.length) == frame.len().saturating_sub(6)
+            && (LENGTH_RANGE.0..=LENGTH_RANGE.1).contains(&h.length)
+        {
+            let pdu = frame.get(HEADER_LEN..).unwrap_or_default();
+            let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, HEADER_LEN))?;
+            return Ok(Adu {
+                transaction_id: h.transaction_id,
+                unit_id: h.unit_id,
+                pdu,
+            });
+        }
         if h.protocol_id != 0 {
             return Err(Error::ProtocolId {
                 value: h.protocol_id,
