@@ -10,7 +10,7 @@ use m2m_core::{Framing as _, Needed, Status, Timestamp};
 use crate::client::{Expect, Mismatch};
 use crate::error::FrameError;
 use crate::pdu::{Config, Request, Response};
-use crate::rtu::{self, Adu, Framing, UnknownFunctions};
+use crate::rtu::{Adu, Framing, UnknownFunctions};
 
 /// One frame seen on the bus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Sniffer {
     }
 
     /// Decodes the frame at the head of `buf` and the bytes it used. `now` stamps requests (for
-    /// [`Expect::sent`]). Errors carry the bytes to skip, as for [`rtu::Framing`]; a byte that
+    /// [`Expect::sent`]). Errors carry the bytes to skip, as for [`crate::rtu::Framing`]; a byte that
     /// could start a frame in either direction is never skipped.
     pub fn decode<'a>(
         &mut self,
