@@ -102,7 +102,12 @@ fn read_frame(
     let mut chunk = [0u8; 512];
     loop {
         let status = if rtu_framing {
-            rtu::Framing::responses().with_config(config).frame_len(buf)
+            // This client sends raw requests with codes it does not know (to provoke exceptions),
+            // so it hunts for the answers to them.
+            rtu::Framing::responses()
+                .with_config(config)
+                .with_unknown(rtu::UnknownFunctions::Hunt)
+                .frame_len(buf)
         } else {
             tcp::Framing::with_config(config).frame_len(buf)
         };

@@ -63,7 +63,7 @@ impl<'a> Registers<'a> {
     #[must_use]
     pub fn iter(&self) -> RegistersIter<'_> {
         match self {
-            Registers::Wire(b) => RegistersIter::Wire(b.chunks_exact(2)),
+            Registers::Wire(b) => RegistersIter::Wire(b.get(..b.len() & !1).unwrap_or_default()),
             Registers::Values(v) => RegistersIter::Values(v.iter()),
             #[cfg(feature = "alloc")]
             Registers::Owned(v) => RegistersIter::Values(v.iter()),
@@ -93,8 +93,8 @@ impl<'a> Registers<'a> {
 /// Iterator over [`Registers`].
 #[derive(Debug, Clone)]
 pub enum RegistersIter<'a> {
-    /// Over wire bytes.
-    Wire(core::slice::ChunksExact<'a, u8>),
+    /// Over the wire bytes not yet read (an even number).
+    Wire(&'a [u8]),
     /// Over values.
     Values(core::slice::Iter<'a, u16>),
 }
@@ -112,14 +112,18 @@ impl Iterator for RegistersIter<'_> {
     #[inline]
     fn next(&mut self) -> Option<u16> {
         match self {
-            RegistersIter::Wire(c) => c.next().map(be),
+            RegistersIter::Wire(c) => {
+                let (&[hi, lo], rest) = c.split_first_chunk::<2>()?;
+                *c = rest;
+                Some(u16::from_be_bytes([hi, lo]))
+            }
             RegistersIter::Values(v) => v.next().copied(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match self {
-            RegistersIter::Wire(c) => c.size_hint(),
+            RegistersIter::Wire(c) => (c.len() / 2, Some(c.len() / 2)),
             RegistersIter::Values(v) => v.size_hint(),
         }
     }
@@ -128,7 +132,7 @@ impl Iterator for RegistersIter<'_> {
     #[inline]
     fn fold<B, F: FnMut(B, u16) -> B>(self, init: B, mut f: F) -> B {
         match self {
-            RegistersIter::Wire(c) => c.fold(init, |acc, p| f(acc, be(p))),
+            RegistersIter::Wire(bytes) => bytes.chunks_exact(2).fold(init, |acc, p| f(acc, be(p))),
             RegistersIter::Values(v) => v.fold(init, |acc, &x| f(acc, x)),
         }
     }

@@ -115,7 +115,29 @@ impl FunctionCode {
     pub const fn is_public(self) -> bool {
         !matches!(self, FunctionCode::Other(_))
     }
+
+    /// `true` when the byte is a public function code (one table load; for framings that test
+    /// every byte of line noise).
+    #[must_use]
+    #[inline]
+    pub const fn is_public_code(b: u8) -> bool {
+        PUBLIC[b as usize]
+    }
 }
+
+/// Public function codes, by byte.
+static PUBLIC: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)] // b < 256
+        if let Some(fc) = FunctionCode::from_u8(b as u8) {
+            t[b] = fc.is_public();
+        }
+        b += 1;
+    }
+    t
+};
 
 impl fmt::Display for FunctionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

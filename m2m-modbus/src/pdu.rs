@@ -1809,6 +1809,58 @@ fn u16_at(pdu: &[u8], i: usize) -> Option<u16> {
     Reader::new(pdu.get(i..)?).u16_be().ok()
 }
 
+/// Whether the counts and fixed values seen so far in a response `pdu` agree with the
+/// specification (the checks strict decoding makes, done on a prefix): a client's serial framing
+/// uses it to pass over noise before spending a CRC on it. `true` while the bytes that decide
+/// are not there yet, and always for requests.
+pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
+    let at = |i: usize| pdu.get(i).copied();
+    let word = |i: usize| u16_at(pdu, i);
+    let Some(code) = at(0) else { return true };
+    let even_regs =
+        |bc: u8, max: u16| bc != 0 && bc % 2 == 0 && u16::from(bc) <= max.saturating_mul(2);
+    match direction {
+        Direction::Response => match code {
+            0x01 | 0x02 => at(1).none_or(|bc| (1..=250).contains(&bc)),
+            0x03 | 0x04 => at(1).none_or(|bc| even_regs(bc, READ_REGISTERS.1)),
+            0x17 => at(1).none_or(|bc| even_regs(bc, RW_READ.1)),
+            0x05 => word(3).none_or(|v| v == 0 || v == 0xFF00),
+            0x0C => at(1).none_or(|bc| (6..=70).contains(&bc)),
+            0x0F => word(3).none_or(|q| in_range(q, WRITE_BITS)),
+            0x10 => word(3).none_or(|q| in_range(q, WRITE_REGISTERS)),
+            0x14 => at(1).none_or(|bc| (0x07..=0xF5).contains(&bc)),
+            0x15 => at(1).none_or(|bc| (0x09..=0xFB).contains(&bc)),
+            0x18 => {
+                word(3).none_or(|n| n <= FIFO_COUNT)
+                    && match (word(1), word(3)) {
+                        (Some(bc), Some(n)) => {
+                            usize::from(bc) == usize::from(n).saturating_mul(2).saturating_add(2)
+                        }
+                        _ => true,
+                    }
+            }
+            _ => true,
+        },
+        // A server must frame a request whose values are wrong, to answer it with exception 03
+        // (§6 state diagrams): requests are framed by layout and CRC alone.
+        Direction::Request => true,
+    }
+}
+
+/// `Option::is_none_or`, which is newer than the crate's MSRV.
+pub(crate) trait NoneOr<T> {
+    fn none_or(self, f: impl FnOnce(T) -> bool) -> bool;
+}
+
+impl<T> NoneOr<T> for Option<T> {
+    fn none_or(self, f: impl FnOnce(T) -> bool) -> bool {
+        match self {
+            None => true,
+            Some(v) => f(v),
+        }
+    }
+}
+
 /// Length of a request PDU from its first bytes (§6). `Err` for bytes that cannot start one.
 pub fn request_len(pdu: &[u8]) -> Result<PduLen, Error> {
     let Some(code) = at(pdu, 0) else {

@@ -11,7 +11,7 @@ use m2m_core::{Needed, Reader, Status, Writer};
 
 use crate::error::{Error, FrameError};
 use crate::function::FunctionCode;
-use crate::pdu::{Config, Direction, Pdu, PduLen, pdu_len};
+use crate::pdu::{Config, Direction, NoneOr as _, Pdu, PduLen, pdu_len};
 
 /// Largest RTU frame (§2.5.1.1): address, 253-byte PDU, CRC.
 pub const MAX_ADU: usize = 256;
@@ -238,20 +238,27 @@ impl Framing {
 
     /// Whether `fc` may follow an address in this direction (cheap; no length work).
     fn plausible(&self, fc: u8) -> bool {
+        let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
+        let known = |code: u8| FunctionCode::is_public_code(code) || (any_code && code != 0);
         match self.direction {
             Direction::Request => fc != 0 && fc < 0x80,
-            Direction::Response => {
-                if fc >= 0x80 {
-                    fc != 0x80 || self.config.allow_exception_fc_0x80
-                } else {
-                    FunctionCode::from_u8(fc).is_some_and(|f| {
-                        f.is_public()
-                            || self.custom.is_some()
-                            || self.unknown == UnknownFunctions::Hunt
-                    })
-                }
-            }
+            Direction::Response if fc == 0x80 => self.config.allow_exception_fc_0x80,
+            // An exception answers a function this client may have sent.
+            Direction::Response if fc > 0x80 => known(fc & 0x7F),
+            Direction::Response => known(fc),
         }
+    }
+
+    /// Cheap test of whether a frame may start at the head of `buf`: address, function code and
+    /// the counts seen so far, but no CRC.
+    fn may_start(&self, buf: &[u8]) -> bool {
+        let Some((&address, pdu)) = buf.split_first() else {
+            return true;
+        };
+        check_address(address, &self.config).is_ok()
+            && pdu.first().none_or(|&fc| self.plausible(fc))
+            && crate::pdu::plausible(self.direction, pdu)
+            && self.layout_len(pdu).is_ok()
     }
 
     fn layout_len(&self, pdu: &[u8]) -> Result<PduLen, Error> {
@@ -291,6 +298,15 @@ impl Framing {
             if !self.plausible(fc) {
                 return Candidate::No(Error::InvalidFunction { code: fc });
             }
+        }
+        if !crate::pdu::plausible(self.direction, pdu) {
+            // Counts strict decoding would refuse: no need to spend a CRC on it.
+            return Candidate::No(Error::ByteCount {
+                function: pdu.first().copied().unwrap_or(0),
+                offset: 1,
+                actual: 0,
+                expected: 0,
+            });
         }
         match self.layout_len(pdu) {
             Err(e) => Candidate::No(e),
@@ -374,14 +390,12 @@ impl m2m_core::Framing for Framing {
             Candidate::Partial(needed) => return Ok(Status::Partial(needed)),
             Candidate::No(e) => e,
         };
-        // Drop the run of positions that cannot start a frame, up to the first that can.
+        // Drop the run of positions that cannot start a frame, up to the first that may (by the
+        // cheap tests; its CRC is checked once, when the caller comes back to it).
         let limit = buf.len().min(MAX_ADU);
         let mut skip = 1;
-        while skip < limit {
-            match self.candidate(buf.get(skip..).unwrap_or_default()) {
-                Candidate::No(_) => skip = skip.saturating_add(1),
-                Candidate::Frame(_) | Candidate::Partial(_) => break,
-            }
+        while skip < limit && !self.may_start(buf.get(skip..).unwrap_or_default()) {
+            skip = skip.saturating_add(1);
         }
         Err(FrameError::skip_by(first, skip))
     }

@@ -131,6 +131,7 @@ impl Sniffer {
 mod tests {
     use super::*;
     use crate::data::Registers;
+    use crate::rtu;
     use std::vec::Vec;
 
     fn rtu_bytes(address: u8, pdu: &[u8]) -> Vec<u8> {
