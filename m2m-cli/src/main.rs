@@ -7,7 +7,7 @@ mod modbus;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use codec::CliError;
 use format::Format;
@@ -112,8 +112,24 @@ fn run(cli: Cli) -> Result<String, CliError> {
     }
 }
 
+/// The format names with their one-line descriptions, for the top-level help.
+fn formats_help() -> String {
+    let mut s = String::from("Formats (for both decode and encode):\n");
+    for f in Format::value_variants() {
+        if let Some(v) = f.to_possible_value() {
+            let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+            s.push_str(&format!("  {:<18} {help}\n", v.get_name()));
+        }
+    }
+    s
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().after_help(formats_help()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();

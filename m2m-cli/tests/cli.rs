@@ -80,6 +80,13 @@ fn help_names_every_format() {
     let out = m2m(&["--help"], None);
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("decode") && out.stdout.contains("encode"));
+    for f in ALL_FORMATS {
+        assert!(
+            out.stdout.contains(f),
+            "`m2m --help` lacks {f}:\n{}",
+            out.stdout
+        );
+    }
 }
 
 #[test]
