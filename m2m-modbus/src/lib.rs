@@ -29,6 +29,19 @@ pub use error::{Error, FrameError};
 pub use function::{ExceptionCode, FunctionCode};
 pub use list::List;
 pub use m2m_core;
+
+/// Encodes into a new `Vec` of `len` bytes with `encode`, trimmed to what it wrote: the one
+/// `to_vec` behind every encoder of the crate.
+#[cfg(feature = "alloc")]
+pub(crate) fn encode_to_vec(
+    len: usize,
+    encode: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
+) -> Result<alloc::vec::Vec<u8>, Error> {
+    let mut v = alloc::vec![0; len];
+    let n = encode(&mut v)?;
+    v.truncate(n);
+    Ok(v)
+}
 pub use pdu::{
     Config, DeviceIdObject, Direction, FileRecord, FileRecordData, FileSubRequest, PduLen, Request,
     Response,

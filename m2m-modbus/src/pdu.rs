@@ -930,10 +930,7 @@ impl<'a> Request<'a> {
     /// The request encoded into a new `Vec`.
     #[cfg(feature = "alloc")]
     pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        let mut v = alloc::vec![0; self.buffer_len()];
-        let n = self.encode(&mut v)?;
-        v.truncate(n);
-        Ok(v)
+        crate::encode_to_vec(self.buffer_len(), |out| self.encode(out))
     }
 }
 
@@ -1672,10 +1669,7 @@ impl<'a> Response<'a> {
     /// The response encoded into a new `Vec`.
     #[cfg(feature = "alloc")]
     pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        let mut v = alloc::vec![0; self.buffer_len()];
-        let n = self.encode(&mut v)?;
-        v.truncate(n);
-        Ok(v)
+        crate::encode_to_vec(self.buffer_len(), |out| self.encode(out))
     }
 }
 
@@ -1739,6 +1733,7 @@ pub trait Pdu<'a>: Sized {
 
 impl<'a> Pdu<'a> for Request<'a> {
     const DIRECTION: Direction = Direction::Request;
+    #[inline]
     fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         Request::parse_with(pdu, config)
     }
@@ -1755,6 +1750,7 @@ impl<'a> Pdu<'a> for Request<'a> {
 
 impl<'a> Pdu<'a> for Response<'a> {
     const DIRECTION: Direction = Direction::Response;
+    #[inline]
     fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         Response::parse_with(pdu, config)
     }

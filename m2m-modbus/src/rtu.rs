@@ -131,10 +131,7 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     /// The frame encoded into a new `Vec`.
     #[cfg(feature = "alloc")]
     pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, Error> {
-        let mut v = alloc::vec![0; self.buffer_len()];
-        let n = self.encode(&mut v)?;
-        v.truncate(n);
-        Ok(v)
+        crate::encode_to_vec(self.buffer_len(), |out| self.encode(out))
     }
 }
 

@@ -17,14 +17,7 @@ import socket
 import sys
 import time
 
-
-def crc16(data: bytes) -> int:
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+from peerscript import crc16
 
 
 def frame(framer: str, unit: int, pdu: bytes, tid: int) -> bytes:
