@@ -15,8 +15,8 @@ pub enum Registers<'a> {
     Wire(&'a [u8]),
     /// Borrowed values.
     Values(&'a [u16]),
-    /// Owned values.
-    #[cfg(feature = "alloc")]
+    /// Owned values (deserialised; with `serde` and `alloc`).
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     Owned(alloc::vec::Vec<u16>),
 }
 
@@ -33,7 +33,7 @@ impl<'a> Registers<'a> {
         match self {
             Registers::Wire(b) => b.len() / 2,
             Registers::Values(v) => v.len(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Registers::Owned(v) => v.len(),
         }
     }
@@ -54,7 +54,7 @@ impl<'a> Registers<'a> {
                 Some(u16::from_be_bytes([*pair.first()?, *pair.get(1)?]))
             }
             Registers::Values(v) => v.get(i).copied(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Registers::Owned(v) => v.get(i).copied(),
         }
     }
@@ -65,7 +65,7 @@ impl<'a> Registers<'a> {
         match self {
             Registers::Wire(b) => RegistersIter::Wire(b.get(..b.len() & !1).unwrap_or_default()),
             Registers::Values(v) => RegistersIter::Values(v.iter()),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Registers::Owned(v) => RegistersIter::Values(v.iter()),
         }
     }
@@ -80,7 +80,7 @@ impl<'a> Registers<'a> {
                 return;
             }
             Registers::Values(v) => v,
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Registers::Owned(v) => v,
         };
         // A plain loop over the slice, which the compiler vectorises.
@@ -195,7 +195,7 @@ pub enum Bits<'a> {
     /// Borrowed values.
     Values(&'a [bool]),
     /// Owned values.
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     Owned(alloc::vec::Vec<bool>),
 }
 
@@ -212,7 +212,7 @@ impl<'a> Bits<'a> {
         match self {
             Bits::Wire { len, .. } => *len,
             Bits::Values(v) => v.len(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Bits::Owned(v) => v.len(),
         }
     }
@@ -234,7 +234,7 @@ impl<'a> Bits<'a> {
                 bytes.get(i / 8).map(|b| b & (1 << (i % 8)) != 0)
             }
             Bits::Values(v) => v.get(i).copied(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Bits::Owned(v) => v.get(i).copied(),
         }
     }
@@ -252,7 +252,7 @@ impl<'a> Bits<'a> {
                 len,
             },
             Bits::Values(v) => Bits::Values(v.get(..len)?),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Bits::Owned(v) => Bits::Values(v.get(..len)?),
         })
     }
@@ -281,7 +281,7 @@ impl<'a> Bits<'a> {
         }
         let values: &[bool] = match self {
             Bits::Values(v) => v,
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Bits::Owned(v) => v,
             Bits::Wire { .. } => {
                 out.fill(0);
@@ -368,7 +368,7 @@ pub enum Data<'a> {
     /// Borrowed.
     Borrowed(&'a [u8]),
     /// Owned.
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     Owned(alloc::vec::Vec<u8>),
 }
 
@@ -378,7 +378,7 @@ impl Data<'_> {
     pub fn as_bytes(&self) -> &[u8] {
         match self {
             Data::Borrowed(b) => b,
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             Data::Owned(v) => v,
         }
     }
@@ -470,21 +470,21 @@ mod serde_impls {
         }
     }
 
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     impl<'de> serde::Deserialize<'de> for Registers<'_> {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             alloc::vec::Vec::<u16>::deserialize(d).map(Registers::Owned)
         }
     }
 
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     impl<'de> serde::Deserialize<'de> for Bits<'_> {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             alloc::vec::Vec::<bool>::deserialize(d).map(Bits::Owned)
         }
     }
 
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     impl<'de> serde::Deserialize<'de> for Data<'_> {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             use serde::de::Error;

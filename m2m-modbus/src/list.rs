@@ -27,7 +27,7 @@ pub enum List<'a, T> {
     /// Borrowed values.
     Values(&'a [T]),
     /// Owned values.
-    #[cfg(feature = "alloc")]
+    #[cfg(all(feature = "alloc", feature = "serde"))]
     Owned(alloc::vec::Vec<T>),
 }
 
@@ -46,7 +46,7 @@ impl<'a, T: Item<'a>> List<'a, T> {
         match self {
             List::Wire(b) => ListIter::Wire(Reader::new(b)),
             List::Values(v) => ListIter::Values(v.iter()),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             List::Owned(v) => ListIter::Values(v.iter()),
         }
     }
@@ -56,7 +56,7 @@ impl<'a, T: Item<'a>> List<'a, T> {
         match self {
             List::Wire(_) => self.iter().count(),
             List::Values(v) => v.len(),
-            #[cfg(feature = "alloc")]
+            #[cfg(all(feature = "alloc", feature = "serde"))]
             List::Owned(v) => v.len(),
         }
     }
