@@ -1,6 +1,6 @@
 //! RTU stream built from valid frames: the fuzzer's bytes are cut into segments; a segment that
-//! decodes as a response PDU becomes an RTU frame with a correct CRC, any other becomes line
-//! noise of reserved-address bytes (0xF8..=0xFF, which cannot start a frame). This gets the
+//! decodes as a response PDU to a public function becomes an RTU frame with a correct CRC, any
+//! other becomes line noise of reserved-address bytes (0xF8..=0xFF, which cannot start a frame). This gets the
 //! fuzzer past the CRC, so the framing of valid frames is explored, and then every frame must
 //! come out exactly once, in order, whatever the chunking.
 #![no_main]
@@ -20,12 +20,15 @@ fuzz_target!(|data: &[u8]| {
         rest = tail;
         let frame = Response::parse(seg).ok().and_then(|pdu| {
             let bytes = rtu::Adu { address: len % 248, pdu }.to_vec().ok()?;
-            // Frames found only by their CRC may legitimately end early; keep those out.
-            matches!(
+            // Frames found only by their CRC may legitimately end early, and a client's default
+            // framing takes answers to public functions only (custom codes need a hook or
+            // `UnknownFunctions::Hunt`): keep those out.
+            let public = m2m_modbus::FunctionCode::is_public_code(bytes[1] & 0x7F);
+            let exact = matches!(
                 m2m_modbus::pdu::response_len(&bytes[1..]),
                 Ok(m2m_modbus::PduLen::Exact(_))
-            )
-            .then_some(bytes)
+            );
+            (public && exact).then_some(bytes)
         });
         match frame {
             Some(bytes) => {
