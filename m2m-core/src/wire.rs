@@ -251,6 +251,7 @@ impl<'a> Writer<'a> {
     }
 
     /// The next `n` bytes of the buffer, to be filled by the caller; the writer moves past them.
+    #[inline]
     pub fn slot(&mut self, n: usize) -> Result<&mut [u8], BufferTooSmall> {
         let start = self.pos;
         let available = self.buf.len();
@@ -269,7 +270,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Appends `bytes`.
-    #[inline]
+    #[inline(always)]
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
         self.slot(bytes.len())?.copy_from_slice(bytes);
         Ok(())

@@ -120,8 +120,8 @@ impl FunctionCode {
     /// every byte of line noise).
     #[must_use]
     #[inline]
-    pub const fn is_public_code(b: u8) -> bool {
-        PUBLIC[b as usize]
+    pub fn is_public_code(b: u8) -> bool {
+        PUBLIC.get(usize::from(b)).copied().unwrap_or(false)
     }
 }
 
@@ -132,7 +132,10 @@ static PUBLIC: [bool; 256] = {
     while b < 256 {
         #[allow(clippy::cast_possible_truncation)] // b < 256
         if let Some(fc) = FunctionCode::from_u8(b as u8) {
-            t[b] = fc.is_public();
+            #[allow(clippy::indexing_slicing)] // b < 256 = t.len(), evaluated at compile time
+            {
+                t[b] = fc.is_public();
+            }
         }
         b += 1;
     }
