@@ -69,21 +69,47 @@ impl Sniffer {
     }
 
     /// Decodes the frame at the head of `buf` and the bytes it used. `now` stamps requests (for
-    /// [`Expect::sent`]). Errors carry the bytes to skip, as for [`crate::rtu::Framing`]; a byte that
-    /// could start a frame in either direction is never skipped.
+    /// [`Expect::sent`]). Errors carry the bytes to skip, as for [`crate::rtu::Framing`]; a byte
+    /// that could start a frame in either direction is never skipped.
+    ///
+    /// A frame is reported only when both readings of the bytes (request and response) are
+    /// decided, so the answer never depends on how the bytes were chunked. When one reading is
+    /// complete and the other still waits for bytes, this waits too; on a live bus, call
+    /// [`Sniffer::decode_idle`] once the line has been silent for 3.5 characters (the RTU frame
+    /// delimiter, Serial Line §2.5.1.1) to decide with what is there.
     pub fn decode<'a>(
         &mut self,
         buf: &'a [u8],
         now: Timestamp,
     ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
+        self.decide(buf, now, false)
+    }
+
+    /// Like [`Sniffer::decode`], for a line that has gone idle: a reading still waiting for bytes
+    /// is given up, so a complete frame in the other reading is reported now.
+    pub fn decode_idle<'a>(
+        &mut self,
+        buf: &'a [u8],
+        now: Timestamp,
+    ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
+        self.decide(buf, now, true)
+    }
+
+    fn decide<'a>(
+        &mut self,
+        buf: &'a [u8],
+        now: Timestamp,
+        idle: bool,
+    ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
         let as_req = self.requests.frame_len(buf);
         let as_rsp = self.responses.frame_len(buf);
-        let expecting_response = self.outstanding.is_some();
+        let waiting =
+            |r: &Result<Status<usize>, FrameError>| !idle && matches!(r, Ok(Status::Partial(_)));
         let pick_response = match (frame(&as_req), frame(&as_rsp)) {
-            (Some(_), Some(_)) => expecting_response,
-            (None, Some(_)) => true,
-            (Some(_), None) => false,
-            (None, None) => {
+            (Some(_), Some(_)) => self.outstanding.is_some(),
+            (None, Some(_)) if !waiting(&as_req) => true,
+            (Some(_), None) if !waiting(&as_rsp) => false,
+            (Some(_) | None, Some(_) | None) => {
                 return match (as_req, as_rsp) {
                     (Err(a), Err(b)) => Err(if a.skip_len() <= b.skip_len() { a } else { b }),
                     (Ok(Status::Partial(a)), Ok(Status::Partial(b))) => {
@@ -162,12 +188,20 @@ mod tests {
         let mut s = Sniffer::default();
         let mut rest = &bus[..];
         let mut seen = Vec::new();
+        // The bus goes idle after the last frame: decide what is left with `decode_idle`.
+        let mut idle = false;
         while !rest.is_empty() {
-            match s.decode(rest, Timestamp::EPOCH) {
+            let r = if idle {
+                s.decode_idle(rest, Timestamp::EPOCH)
+            } else {
+                s.decode(rest, Timestamp::EPOCH)
+            };
+            match r {
                 Ok(Status::Complete((item, n))) => {
                     seen.push(item);
                     rest = &rest[n..];
                 }
+                Ok(Status::Partial(_)) if !idle => idle = true,
                 Ok(Status::Partial(_)) => break,
                 Err(e) => rest = &rest[e.skip_len()..],
             }

@@ -160,6 +160,16 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 }
 
+impl<'a, P: Pdu<'a>> m2m_core::Decode<'a> for Adu<P> {
+    type Error = Error;
+
+    /// Strict decoding of one whole ADU, so that [`m2m_core::decode_stream`] works with
+    /// [`Framing`].
+    fn decode(frame: &'a [u8]) -> Result<Self, Error> {
+        Self::parse(frame)
+    }
+}
+
 /// Frames Modbus/TCP ADUs on a byte stream by their MBAP length (either direction).
 ///
 /// The protocol id and the length field are checked as soon as they arrive, before anything is
@@ -281,6 +291,22 @@ mod tests {
         assert!(matches!(e.error, Error::MbapLength { value: 257, .. }));
         assert_eq!(e.skip_len(), 0);
         assert!(f.frame_len(&[0, 1, 0, 7]).is_err());
+    }
+
+    #[test]
+    fn core_decode_stream_drives_the_framing() {
+        let mut buf = REQ.to_vec();
+        buf.extend_from_slice(&REQ[..5]);
+        let (adu, used) = m2m_core::decode_stream::<_, Adu<Request<'_>>>(&Framing::new(), &buf)
+            .unwrap()
+            .complete()
+            .unwrap();
+        assert_eq!((adu.unit_id, used), (0x11, 12));
+        assert!(
+            m2m_core::decode_stream::<_, Adu<Request<'_>>>(&Framing::new(), &buf[12..])
+                .unwrap()
+                .is_partial()
+        );
     }
 
     #[test]
