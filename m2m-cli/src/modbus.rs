@@ -62,7 +62,12 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             json(&rtu::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
         }
         Format::ModbusRtuRsp => {
-            one_frame(&rtu::Framing::responses().with_config(config), input)?;
+            // One whole frame is given: answers to user-defined functions are found by their CRC
+            // and decoded raw, like any unknown code.
+            let framing = rtu::Framing::responses()
+                .with_config(config)
+                .with_unknown(rtu::UnknownFunctions::Hunt);
+            one_frame(&framing, input)?;
             let mut adu = rtu::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)

@@ -210,6 +210,23 @@ fn modbus_bad_and_incomplete_input() {
 }
 
 #[test]
+fn modbus_user_defined_functions_round_trip_raw() {
+    // RTU response of user-defined function 0x41 with 3 data bytes, and its exception.
+    for (hex, function) in [("0141aabbcc", "raw"), ("01c101", "exception")] {
+        let body = m2m_core::hex::decode(hex).unwrap();
+        let mut frame = body.clone();
+        frame.extend_from_slice(&m2m_modbus::rtu::crc16(&body).to_le_bytes());
+        let hex = m2m_core::hex::encode(&frame);
+        let out = m2m(&["decode", "modbus-rtu-rsp", &hex], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(v["pdu"]["function"], function);
+        let back = m2m(&["encode", "modbus-rtu-rsp"], Some(&out.stdout));
+        assert_eq!(back.stdout.trim(), hex);
+    }
+}
+
+#[test]
 fn modbus_coils_print_exactly_the_quantity() {
     let out = m2m(
         &[
