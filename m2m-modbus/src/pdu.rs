@@ -37,6 +37,10 @@ pub mod limits {
     pub const FILE_REFERENCE_TYPE: u8 = 6;
     /// FC 0x2B MEI type of Read Device Identification (§6.21).
     pub const MEI_READ_DEVICE_ID: u8 = 0x0E;
+    /// FC 0x14 response data length. §6.14's table gives 0x07..=0xF5, copied from the request,
+    /// but its own example has a sub-response of 5 bytes and a one-register read answers with 4:
+    /// at least one sub-response header (2 bytes), at most 0xF5.
+    pub const FILE_READ_RESPONSE_BYTES: core::ops::RangeInclusive<u8> = 0x02..=0xF5;
     /// FC 0x0C largest number of event bytes (§6.10).
     pub const MAX_EVENTS: usize = 64;
 }
@@ -1317,7 +1321,7 @@ impl<'a> Response<'a> {
             FunctionCode::ReadFileRecord => {
                 let offset = r.position();
                 let bc = r.u8()?;
-                if !(0x07..=0xF5).contains(&bc) {
+                if !FILE_READ_RESPONSE_BYTES.contains(&bc) {
                     return Err(Error::ByteCount {
                         function: code,
                         offset,
@@ -1592,7 +1596,7 @@ impl<'a> Response<'a> {
             }
             Response::ReadFileRecord { records } => {
                 let n = records.wire_len();
-                if !(0x07..=0xF5).contains(&n) {
+                if !u8::try_from(n).is_ok_and(|n| FILE_READ_RESPONSE_BYTES.contains(&n)) {
                     return Err(Error::ByteCount {
                         function: code,
                         offset: 1,
@@ -1824,7 +1828,7 @@ pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
             0x0C => at(1).none_or(|bc| (6..=70).contains(&bc)),
             0x0F => word(3).none_or(|q| in_range(q, WRITE_BITS)),
             0x10 => word(3).none_or(|q| in_range(q, WRITE_REGISTERS)),
-            0x14 => at(1).none_or(|bc| (0x07..=0xF5).contains(&bc)),
+            0x14 => at(1).none_or(|bc| FILE_READ_RESPONSE_BYTES.contains(&bc)),
             0x15 => at(1).none_or(|bc| (0x09..=0xFB).contains(&bc)),
             0x18 => {
                 word(3).none_or(|n| n <= FIFO_COUNT)
@@ -2100,6 +2104,14 @@ mod tests {
             Request::parse(&[0x00]),
             Err(Error::InvalidFunction { code: 0 })
         ));
+    }
+
+    #[test]
+    fn one_register_file_read_response() {
+        // File 4, one record: length 3 (reference type + 2 bytes), byte count 4.
+        let pdu = [0x14, 0x04, 0x03, 0x06, 0x12, 0x34];
+        let rsp = Response::parse(&pdu).unwrap();
+        assert_eq!(rsp.to_vec().unwrap(), pdu);
     }
 
     #[test]
