@@ -171,7 +171,7 @@ fn response() -> impl Strategy<Value = Response<'static>> {
             .prop_map(|(address, quantity)| Response::WriteMultipleRegisters { address, quantity }),
         data(0..=250).prop_map(|data| Response::ReportServerId { data }),
         vec(regs(0..=40), 1..=5)
-            .prop_filter("byte count 7..=245", |v| (7..=245)
+            .prop_filter("byte count 2..=245", |v| (2..=245)
                 .contains(&v.iter().map(|r| 2 + 2 * r.len()).sum::<usize>()))
             .prop_map(|v| Response::ReadFileRecord {
                 records: List::Owned(
