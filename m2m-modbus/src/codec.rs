@@ -50,7 +50,27 @@ pub const fn ascii() -> Codec<ascii::Framing> {
     Codec::new(ascii::Framing)
 }
 
-impl<F: Framing<Error = FrameError>> Decoder for Codec<F> {
+/// What a framing does with bytes left when the stream ends.
+pub trait AtEof {
+    /// `true` for framings that resynchronise (serial lines): the undecided bytes are dropped
+    /// one at a time as noise, so later frames are still found. `false` (TCP): they are a
+    /// truncated frame, an error.
+    const RESYNC: bool;
+}
+
+impl AtEof for tcp::Framing {
+    const RESYNC: bool = false;
+}
+
+impl AtEof for rtu::Framing {
+    const RESYNC: bool = true;
+}
+
+impl AtEof for ascii::Framing {
+    const RESYNC: bool = true;
+}
+
+impl<F: Framing<Error = FrameError> + AtEof> Decoder for Codec<F> {
     type Item = Result<Bytes, FrameError>;
     type Error = CodecError<FrameError>;
 
@@ -73,6 +93,29 @@ impl<F: Framing<Error = FrameError>> Decoder for Codec<F> {
                     Ok(Some(Err(e)))
                 }
             },
+        }
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
+        if let Some(item) = self.decode(src)? {
+            return Ok(Some(item));
+        }
+        if src.is_empty() {
+            return Ok(None);
+        }
+        // The stream ended inside what could still have been a frame.
+        let error = Error::Truncated {
+            offset: src.len(),
+            needed: match self.framing.frame_len(src) {
+                Ok(Status::Partial(n)) => n.size().unwrap_or(1),
+                _ => 1,
+            },
+        };
+        if F::RESYNC {
+            let _ = src.split_to(1);
+            Ok(Some(Err(FrameError::skip_by(error, 1))))
+        } else {
+            Err(CodecError::Protocol(FrameError::fatal(error)))
         }
     }
 }
@@ -203,5 +246,20 @@ mod tests {
         let mut dst = BytesMut::from(&b"xy"[..]);
         assert!(tcp().encode(&bad, &mut dst).is_err());
         assert_eq!(&dst[..], b"xy");
+    }
+
+    #[test]
+    fn end_of_stream_is_noise_on_serial_lines_and_truncation_on_tcp() {
+        let mut tcp_codec = tcp();
+        let mut half = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3][..]);
+        assert!(matches!(
+            tcp_codec.decode_eof(&mut half),
+            Err(CodecError::Protocol(e)) if matches!(e.error, Error::Truncated { .. })
+        ));
+        // RTU: a lone address byte at the end is dropped as noise, then the stream is done.
+        let mut rtu_codec = rtu_server();
+        let mut tail = BytesMut::from(&[0x11u8][..]);
+        assert!(matches!(rtu_codec.decode_eof(&mut tail), Ok(Some(Err(_)))));
+        assert!(matches!(rtu_codec.decode_eof(&mut tail), Ok(None)));
     }
 }
