@@ -30,6 +30,22 @@ pub use function::{ExceptionCode, FunctionCode};
 pub use list::List;
 pub use m2m_core;
 
+/// `m2m_core::Decode` for the ADUs that decode on their own (strict `Adu::parse`), so that
+/// `m2m_core::decode_stream` works with their framings. On RTU streams `rtu::Framing::decode`
+/// avoids checking the CRC twice. (ASCII needs a scratch buffer, so it has no such impl.)
+macro_rules! decode_adu {
+    ($($m:ident),*) => {$(
+        impl<'a, P: pdu::Pdu<'a>> m2m_core::Decode<'a> for $m::Adu<P> {
+            type Error = Error;
+            fn decode(frame: &'a [u8]) -> Result<Self, Error> {
+                Self::parse(frame)
+            }
+        }
+    )*};
+}
+
+decode_adu!(tcp, rtu);
+
 /// Encodes into a new `Vec` of `len` bytes with `encode`, trimmed to what it wrote: the one
 /// `to_vec` behind every encoder of the crate.
 #[cfg(feature = "alloc")]

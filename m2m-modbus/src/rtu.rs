@@ -135,16 +135,6 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 }
 
-impl<'a, P: Pdu<'a>> m2m_core::Decode<'a> for Adu<P> {
-    type Error = Error;
-
-    /// Strict decoding of one whole frame, CRC checked (for [`m2m_core::decode_stream`]; on a
-    /// stream, [`Framing::decode`] avoids checking the CRC twice).
-    fn decode(frame: &'a [u8]) -> Result<Self, Error> {
-        Self::parse(frame)
-    }
-}
-
 /// Lengths of user-defined function codes: given the direction and the PDU bytes seen so far,
 /// return their [`PduLen`], or `None` to let the framing look for the CRC.
 pub type CustomLen = fn(Direction, &[u8]) -> Option<PduLen>;

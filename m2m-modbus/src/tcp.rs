@@ -160,16 +160,6 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 }
 
-impl<'a, P: Pdu<'a>> m2m_core::Decode<'a> for Adu<P> {
-    type Error = Error;
-
-    /// Strict decoding of one whole ADU, so that [`m2m_core::decode_stream`] works with
-    /// [`Framing`].
-    fn decode(frame: &'a [u8]) -> Result<Self, Error> {
-        Self::parse(frame)
-    }
-}
-
 /// Frames Modbus/TCP ADUs on a byte stream by their MBAP length (either direction).
 ///
 /// The protocol id and the length field are checked as soon as they arrive, before anything is

@@ -62,69 +62,46 @@ fn run_pdu(v: &Vector) {
     }
 }
 
-fn run_tcp(v: &Vector) {
-    let req_bytes = v.request();
-    let req = req_bytes.as_deref().map(|b| {
-        tcp::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
-    });
-    if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: tcp::Adu<Request<'_>> =
-            serde_json::from_value(v.expect["request"].clone()).expect("JSON");
-        check(
-            v,
-            "request",
-            serde_json::to_value(req).unwrap(),
-            bytes,
-            back.to_vec().unwrap(),
-        );
-    }
-    if let Some(bytes) = v.response() {
-        let mut rsp = tcp::Adu::<Response<'_>>::parse(&bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
-        rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
-        let back: tcp::Adu<Response<'_>> =
-            serde_json::from_value(v.expect["response"].clone()).expect("JSON");
-        check(
-            v,
-            "response",
-            serde_json::to_value(&rsp).unwrap(),
-            &bytes,
-            back.to_vec().unwrap(),
-        );
-    }
+/// The runner of a framing whose ADU decodes on its own (TCP, RTU): the same steps, only the
+/// module differs.
+macro_rules! framed_runner {
+    ($name:ident, $m:ident) => {
+        fn $name(v: &Vector) {
+            let req_bytes = v.request();
+            let req = req_bytes.as_deref().map(|b| {
+                $m::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
+            });
+            if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
+                let back: $m::Adu<Request<'_>> =
+                    serde_json::from_value(v.expect["request"].clone()).expect("JSON");
+                check(
+                    v,
+                    "request",
+                    serde_json::to_value(req).unwrap(),
+                    bytes,
+                    back.to_vec().unwrap(),
+                );
+            }
+            if let Some(bytes) = v.response() {
+                let mut rsp = $m::Adu::<Response<'_>>::parse(&bytes)
+                    .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
+                rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
+                let back: $m::Adu<Response<'_>> =
+                    serde_json::from_value(v.expect["response"].clone()).expect("JSON");
+                check(
+                    v,
+                    "response",
+                    serde_json::to_value(&rsp).unwrap(),
+                    &bytes,
+                    back.to_vec().unwrap(),
+                );
+            }
+        }
+    };
 }
 
-fn run_rtu(v: &Vector) {
-    let req_bytes = v.request();
-    let req = req_bytes.as_deref().map(|b| {
-        rtu::Adu::<Request<'_>>::parse(b).unwrap_or_else(|e| panic!("{}: {e}", v.label()))
-    });
-    if let (Some(req), Some(bytes)) = (&req, &req_bytes) {
-        let back: rtu::Adu<Request<'_>> =
-            serde_json::from_value(v.expect["request"].clone()).expect("JSON");
-        check(
-            v,
-            "request",
-            serde_json::to_value(req).unwrap(),
-            bytes,
-            back.to_vec().unwrap(),
-        );
-    }
-    if let Some(bytes) = v.response() {
-        let mut rsp = rtu::Adu::<Response<'_>>::parse(&bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
-        rsp.pdu = paired(req.as_ref().map(|a| &a.pdu), rsp.pdu);
-        let back: rtu::Adu<Response<'_>> =
-            serde_json::from_value(v.expect["response"].clone()).expect("JSON");
-        check(
-            v,
-            "response",
-            serde_json::to_value(&rsp).unwrap(),
-            &bytes,
-            back.to_vec().unwrap(),
-        );
-    }
-}
+framed_runner!(run_tcp, tcp);
+framed_runner!(run_rtu, rtu);
 
 fn run_ascii(v: &Vector) {
     let req_bytes = v.request();
