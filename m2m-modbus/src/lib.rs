@@ -32,7 +32,7 @@ pub use m2m_core;
 
 /// `m2m_core::Decode` for the ADUs that decode on their own (strict `Adu::parse`), so that
 /// `m2m_core::decode_stream` works with their framings. On RTU streams `rtu::Framing::decode`
-/// avoids checking the CRC twice. (ASCII needs a scratch buffer, so it has no such impl.)
+/// and `rtu::Framing::find` avoid checking the CRC twice. (ASCII needs a scratch buffer, so it has no such impl.)
 macro_rules! decode_adu {
     ($($m:ident),*) => {$(
         impl<'a, P: pdu::Pdu<'a>> m2m_core::Decode<'a> for $m::Adu<P> {

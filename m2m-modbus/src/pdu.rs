@@ -534,10 +534,21 @@ impl<'a> Request<'a> {
     }
 
     /// Decodes a request PDU with the given strictness.
-    #[inline]
+    #[inline(always)]
     pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
-        // The fixed layouts of the most common requests, matched whole: one length check, no
-        // cursor. Everything else (and every error) takes the general path below.
+        match Self::parse_fast(pdu) {
+            Some(req) => Ok(req),
+            None => Self::parse_general(pdu, config),
+        }
+    }
+
+    /// The fixed layouts of the most common requests (FC01-06, FC16), matched whole: one length
+    /// check, no cursor, no error reporting. `None` means "not one of those, or not valid": the
+    /// general decoder then gives the answer (and the error). Whatever this accepts,
+    /// [`Request::parse_with`] accepts the same way under every [`Config`].
+    #[inline(always)]
+    #[must_use]
+    pub fn parse_fast(pdu: &'a [u8]) -> Option<Self> {
         if let [code @ 0x01..=0x06, a0, a1, v0, v1] = *pdu {
             let address = u16::from_be_bytes([a0, a1]);
             let v = u16::from_be_bytes([v0, v1]);
@@ -565,8 +576,8 @@ impl<'a> Request<'a> {
                 0x06 => Some(Request::WriteSingleRegister { address, value: v }),
                 _ => None,
             };
-            if let Some(req) = req {
-                return Ok(req);
+            if req.is_some() {
+                return req;
             }
         }
         if let [0x10, a0, a1, q0, q1, bc, ref data @ ..] = *pdu {
@@ -575,15 +586,17 @@ impl<'a> Request<'a> {
                 && usize::from(bc) == usize::from(quantity).saturating_mul(2)
                 && data.len() == usize::from(bc)
             {
-                return Ok(Request::WriteMultipleRegisters {
+                return Some(Request::WriteMultipleRegisters {
                     address: u16::from_be_bytes([a0, a1]),
                     registers: Registers::Wire(data),
                 });
             }
         }
-        Self::parse_general(pdu, config)
+        None
     }
 
+    // Out of line, so that the fast paths above inline into the ADU decoders.
+    #[inline(never)]
     fn parse_general(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         check_pdu_len(pdu)?;
         let mut r = Reader::new(pdu);
@@ -1210,9 +1223,19 @@ impl<'a> Response<'a> {
     }
 
     /// Decodes a response PDU with the given strictness.
-    #[inline]
+    #[inline(always)]
     pub fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
-        // Register reads, matched whole (see `Request::parse_with`).
+        match Self::parse_fast(pdu) {
+            Some(rsp) => Ok(rsp),
+            None => Self::parse_general(pdu, config),
+        }
+    }
+
+    /// Register reads (FC03, FC04, FC17) matched whole, as [`Request::parse_fast`] does for
+    /// requests: `None` leaves the answer to the general decoder.
+    #[inline(always)]
+    #[must_use]
+    pub fn parse_fast(pdu: &'a [u8]) -> Option<Self> {
         if let [code @ (0x03 | 0x04 | 0x17), bc, ref data @ ..] = *pdu {
             let max = if code == 0x17 {
                 RW_READ.1
@@ -1225,16 +1248,18 @@ impl<'a> Response<'a> {
                 && data.len() == usize::from(bc)
             {
                 let registers = Registers::Wire(data);
-                return Ok(match code {
+                return Some(match code {
                     0x03 => Response::ReadHoldingRegisters { registers },
                     0x04 => Response::ReadInputRegisters { registers },
                     _ => Response::ReadWriteMultipleRegisters { registers },
                 });
             }
         }
-        Self::parse_general(pdu, config)
+        None
     }
 
+    // Out of line, so that the fast paths above inline into the ADU decoders.
+    #[inline(never)]
     fn parse_general(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         check_pdu_len(pdu)?;
         let mut r = Reader::new(pdu);
@@ -1727,6 +1752,13 @@ pub trait Pdu<'a>: Sized {
     const DIRECTION: Direction;
     /// Decodes one whole PDU.
     fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error>;
+    /// The most common layouts only, without error reporting: `Some` exactly when
+    /// [`Pdu::parse_with`] would give the same value under any [`Config`]; `None` otherwise.
+    #[inline(always)]
+    fn parse_fast(pdu: &'a [u8]) -> Option<Self> {
+        let _ = pdu;
+        None
+    }
     /// Bytes the encoded PDU takes.
     fn buffer_len(&self) -> usize;
     /// Checks limits and writes the PDU.
@@ -1737,9 +1769,13 @@ pub trait Pdu<'a>: Sized {
 
 impl<'a> Pdu<'a> for Request<'a> {
     const DIRECTION: Direction = Direction::Request;
-    #[inline]
+    #[inline(always)]
     fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         Request::parse_with(pdu, config)
+    }
+    #[inline(always)]
+    fn parse_fast(pdu: &'a [u8]) -> Option<Self> {
+        Request::parse_fast(pdu)
     }
     fn buffer_len(&self) -> usize {
         Request::buffer_len(self)
@@ -1754,9 +1790,13 @@ impl<'a> Pdu<'a> for Request<'a> {
 
 impl<'a> Pdu<'a> for Response<'a> {
     const DIRECTION: Direction = Direction::Response;
-    #[inline]
+    #[inline(always)]
     fn parse_with(pdu: &'a [u8], config: &Config) -> Result<Self, Error> {
         Response::parse_with(pdu, config)
+    }
+    #[inline(always)]
+    fn parse_fast(pdu: &'a [u8]) -> Option<Self> {
+        Response::parse_fast(pdu)
     }
     fn buffer_len(&self) -> usize {
         Response::buffer_len(self)

@@ -81,11 +81,13 @@ impl<P> Adu<P> {
 
 impl<'a, P: Pdu<'a>> Adu<P> {
     /// Decodes one whole RTU frame strictly (CRC checked).
+    #[inline(always)]
     pub fn parse(frame: &'a [u8]) -> Result<Self, Error> {
         Self::parse_with(frame, &Config::STRICT)
     }
 
     /// Decodes one whole RTU frame with the given strictness (the CRC is always checked).
+    #[inline]
     pub fn parse_with(frame: &'a [u8], config: &Config) -> Result<Self, Error> {
         if frame.len() < MIN_ADU {
             return Err(Error::Truncated {
@@ -106,6 +108,9 @@ impl<'a, P: Pdu<'a>> Adu<P> {
             .rest()
             .get(..frame.len().saturating_sub(3))
             .unwrap_or_default();
+        if let Some(pdu) = P::parse_fast(pdu) {
+            return Ok(Adu { address, pdu });
+        }
         let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, 1))?;
         Ok(Adu { address, pdu })
     }
@@ -147,8 +152,10 @@ pub enum UnknownFunctions {
     /// Look for the first position where the CRC matches (a server must see such requests, to
     /// answer them with Illegal Function).
     Hunt,
-    /// Treat the byte as line noise (a client receives only the functions it sent; exception
-    /// responses for any function are always accepted).
+    /// Treat the bytes as line noise: such a function code, an exception response for one, and
+    /// a PDU of a public function whose layout does not tell its length and is not one the
+    /// specification defines open (a reserved MEI type or diagnostics sub-function). A client
+    /// receives answers only to the functions it sent.
     Reject,
 }
 
@@ -233,6 +240,31 @@ impl Framing {
         self
     }
 
+    /// The address limit and the set of function bytes that may start a frame here, as bits:
+    /// the same answer as `check_address` and `plausible`, one table test per byte.
+    fn heads(&self) -> Heads {
+        let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
+        // Bit `c` set: code `c` (1..=127) may be answered; bit 0 (code 0) never.
+        let known = if any_code { [!1, !0] } else { PUBLIC_BITS };
+        let fc = match self.direction {
+            Direction::Request => [!1, !0, 0, 0],
+            Direction::Response => [
+                known[0],
+                known[1],
+                (known[0] & !1) | u64::from(self.config.allow_exception_fc_0x80),
+                known[1],
+            ],
+        };
+        Heads {
+            max_address: if self.config.allow_reserved_address {
+                u8::MAX
+            } else {
+                MAX_ADDRESS
+            },
+            fc,
+        }
+    }
+
     /// Whether `fc` may follow an address in this direction (cheap; no length work).
     fn plausible(&self, fc: u8) -> bool {
         let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
@@ -275,24 +307,46 @@ impl Framing {
                     return Ok(l);
                 }
             }
-            let public = FunctionCode::from_u8(code).is_some_and(FunctionCode::is_public);
-            if !public && self.unknown == UnknownFunctions::Reject {
+            if self.unknown == UnknownFunctions::Reject && !defined_open_layout(pdu) {
                 return Err(Error::InvalidFunction { code });
             }
         }
         Ok(len)
     }
 
+    /// Length of the run of positions, from 1 on, that cannot start a frame (by the cheap
+    /// tests: the first position that may is checked whole, CRC included, by the next look).
+    /// At most [`MAX_ADU`], and never past the last byte, which may be an address.
+    fn noise_run(&self, buf: &[u8], heads: &Heads) -> usize {
+        let limit = buf.len().min(MAX_ADU);
+        let mut skip = 1;
+        for pair in buf.get(1..limit).unwrap_or_default().windows(2) {
+            if let [address, fc] = *pair {
+                if heads.may_start(address, fc)
+                    && self.may_start(buf.get(skip..).unwrap_or_default())
+                {
+                    return skip;
+                }
+            }
+            skip = skip.saturating_add(1);
+        }
+        // `skip` is now the last position below `limit`: one byte left, or the limit reached.
+        while skip < limit && !self.may_start(buf.get(skip..).unwrap_or_default()) {
+            skip = skip.saturating_add(1);
+        }
+        skip
+    }
+
     /// What a frame starting at the head of `buf` can be.
-    fn candidate(&self, buf: &[u8]) -> Candidate {
+    fn candidate(&self, buf: &[u8], heads: &Heads) -> Candidate {
         let Some((&address, pdu)) = buf.split_first() else {
             return Candidate::Partial(Needed::new(MIN_ADU));
         };
-        if let Err(e) = check_address(address, &self.config) {
-            return Candidate::No(e);
+        if address > heads.max_address {
+            return Candidate::No(Error::Address { address });
         }
         if let Some(&fc) = pdu.first() {
-            if !self.plausible(fc) {
+            if !heads.may_start(address, fc) {
                 return Candidate::No(Error::InvalidFunction { code: fc });
             }
         }
@@ -346,19 +400,140 @@ impl Framing {
             Status::Complete(n) => n,
             Status::Partial(needed) => return Ok(Status::Partial(needed)),
         };
-        let frame = buf.get(..n).unwrap_or_default();
-        let (address, rest) = frame.split_first().unwrap_or((&0, &[]));
-        let pdu = rest.get(..rest.len().saturating_sub(2)).unwrap_or_default();
-        match P::parse_with(pdu, &self.config) {
-            Ok(pdu) => Ok(Status::Complete((
-                Adu {
-                    address: *address,
-                    pdu,
-                },
-                n,
-            ))),
-            Err(e) => Err(FrameError::skip_by(crate::list::shift(e, 1), n)),
+        match self.decode_framed(buf.get(..n).unwrap_or_default()) {
+            Ok(adu) => Ok(Status::Complete((adu, n))),
+            Err(e) => Err(FrameError::skip_by(e, n)),
         }
+    }
+
+    /// The PDU of a frame whose length and CRC the framing has checked.
+    #[inline(always)]
+    fn decode_framed<'a, P: Pdu<'a>>(&self, frame: &'a [u8]) -> Result<Adu<P>, Error> {
+        let (&address, rest) = frame.split_first().unwrap_or((&0, &[]));
+        let pdu = rest.get(..rest.len().saturating_sub(2)).unwrap_or_default();
+        if let Some(pdu) = P::parse_fast(pdu) {
+            return Ok(Adu { address, pdu });
+        }
+        match P::parse_with(pdu, &self.config) {
+            Ok(pdu) => Ok(Adu { address, pdu }),
+            Err(e) => Err(crate::list::shift(e, 1)),
+        }
+    }
+
+    /// Finds and decodes the next frame, passing over line noise before it: the loop a serial
+    /// reader writes around [`Framing::decode`], done in one call. Each position is judged
+    /// exactly as `decode` judges it (no byte that could start a good frame is dropped); the
+    /// bytes passed over are counted in [`Found::skipped`], with the reason the first of them
+    /// could not start a frame.
+    ///
+    /// - `Ok(Complete(found))`: consume `found.consumed` bytes (the noise and the frame).
+    /// - `Ok(Partial(needed))`: the head of `buf` may be a frame that has not all arrived.
+    /// - `Err(e)`: drop `e.skip_len()` bytes: noise before a possible partial frame, a frame
+    ///   whose CRC is right but whose PDU is not valid (with the noise before it), or
+    ///   [`MAX_ADU`] bytes of noise (the work of one call is bounded).
+    pub fn find<'a, P: Pdu<'a>>(&self, buf: &'a [u8]) -> Result<Status<Found<P>>, FrameError> {
+        let heads = self.heads();
+        let mut pos = 0usize;
+        let mut noise: Option<Error> = None;
+        loop {
+            let rest = buf.get(pos..).unwrap_or_default();
+            match self.candidate(rest, &heads) {
+                Candidate::Frame(n) => {
+                    let frame = rest.get(..n).unwrap_or_default();
+                    let consumed = pos.saturating_add(n);
+                    return match self.decode_framed(frame) {
+                        Ok(adu) => Ok(Status::Complete(Found {
+                            adu,
+                            skipped: pos,
+                            consumed,
+                            noise,
+                        })),
+                        Err(e) => Err(FrameError::skip_by(crate::list::shift(e, pos), consumed)),
+                    };
+                }
+                Candidate::Partial(needed) => {
+                    return match noise {
+                        None => Ok(Status::Partial(needed)),
+                        Some(e) => Err(FrameError::skip_by(e, pos)),
+                    };
+                }
+                Candidate::No(e) => {
+                    let first = noise.take().unwrap_or(e);
+                    // On to the next position whose first two bytes may start a frame; the
+                    // candidate test there does the rest (no test is made twice).
+                    pos = pos.saturating_add(1);
+                    let end = buf.len().min(MAX_ADU.saturating_add(1));
+                    let window = buf.get(pos..end).unwrap_or_default();
+                    pos = pos.saturating_add(
+                        window
+                            .windows(2)
+                            .position(|pair| matches!(*pair, [a, f] if heads.may_start(a, f)))
+                            .unwrap_or(window.len().saturating_sub(1)),
+                    );
+                    if pos >= MAX_ADU || pos >= buf.len() {
+                        return Err(FrameError::skip_by(first, pos));
+                    }
+                    noise = Some(first);
+                }
+            }
+        }
+    }
+}
+
+/// A frame found by [`Framing::find`], and what was passed over before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Found<P> {
+    /// The frame.
+    pub adu: Adu<P>,
+    /// Bytes of line noise before the frame (0 when the frame was at the head).
+    pub skipped: usize,
+    /// Bytes to consume: the noise and the frame.
+    pub consumed: usize,
+    /// Why the first skipped byte could not start a frame (`None` when nothing was skipped).
+    pub noise: Option<Error>,
+}
+
+/// Address limit and function bytes that may start a frame (see `Framing::heads`).
+struct Heads {
+    max_address: u8,
+    /// Bit `b % 64` of word `b / 64`: function byte `b` may follow an address.
+    fc: [u64; 4],
+}
+
+impl Heads {
+    #[inline(always)]
+    fn may_start(&self, address: u8, fc: u8) -> bool {
+        let word = self.fc.get(usize::from(fc >> 6)).copied().unwrap_or(0);
+        address <= self.max_address && (word >> (fc & 63)) & 1 != 0
+    }
+}
+
+/// Public function codes 0..=127 as two words of bits.
+const PUBLIC_BITS: [u64; 2] = {
+    let mut bits = [0u64; 2];
+    let mut code = 0u8;
+    while code < 0x80 {
+        if matches!(FunctionCode::from_u8(code), Some(fc) if fc.is_public()) {
+            #[allow(clippy::indexing_slicing)] // code / 64 < 2, evaluated at compile time
+            {
+                bits[(code / 64) as usize] |= 1 << (code % 64);
+            }
+        }
+        code += 1;
+    }
+    bits
+};
+
+/// `true` when a PDU whose length the layout does not tell is one the specification defines
+/// with an open length: Diagnostics sub-function 0000 (Return Query Data, which echoes any data)
+/// and MEI type 0x0D (CANopen General Reference). Reserved sub-functions and MEI types are
+/// unknown functions, and a framing that rejects unknown functions rejects them too.
+fn defined_open_layout(pdu: &[u8]) -> bool {
+    match *pdu {
+        [0x08, s0, s1, ..] => u16::from_be_bytes([s0, s1]) == 0,
+        [0x2B, mei, ..] => mei == 0x0D,
+        _ => false,
     }
 }
 
@@ -382,19 +557,13 @@ impl m2m_core::Framing for Framing {
     type Error = FrameError;
 
     fn frame_len(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
-        let first = match self.candidate(buf) {
+        let heads = self.heads();
+        let first = match self.candidate(buf, &heads) {
             Candidate::Frame(n) => return Ok(Status::Complete(n)),
             Candidate::Partial(needed) => return Ok(Status::Partial(needed)),
             Candidate::No(e) => e,
         };
-        // Drop the run of positions that cannot start a frame, up to the first that may (by the
-        // cheap tests; its CRC is checked once, when the caller comes back to it).
-        let limit = buf.len().min(MAX_ADU);
-        let mut skip = 1;
-        while skip < limit && !self.may_start(buf.get(skip..).unwrap_or_default()) {
-            skip = skip.saturating_add(1);
-        }
-        Err(FrameError::skip_by(first, skip))
+        Err(FrameError::skip_by(first, self.noise_run(buf, &heads)))
     }
 }
 
@@ -509,6 +678,80 @@ mod tests {
         // The last byte could be an address whose frame has not arrived: it is kept.
         let e = f.frame_len(&[0xff, 0xff, 0x11]).unwrap_err();
         assert_eq!(e.skip_len(), 2);
+    }
+
+    fn with_crc(body: &[u8]) -> std::vec::Vec<u8> {
+        let mut v = body.to_vec();
+        v.extend_from_slice(&crc16(body).to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn find_passes_over_noise_and_says_how_much() {
+        let f = Framing::requests();
+        // Frame at the head: nothing skipped.
+        let found = f.find::<Request<'_>>(&REQ).unwrap().complete().unwrap();
+        assert_eq!((found.skipped, found.consumed, found.noise), (0, 8, None));
+        // 0x11 0x11 is a 4-byte candidate whose CRC fails, 0xff a reserved address.
+        let mut noisy = std::vec![0xff, 0x11];
+        noisy.extend_from_slice(&REQ);
+        noisy.extend_from_slice(&REQ[..3]);
+        let found = f.find::<Request<'_>>(&noisy).unwrap().complete().unwrap();
+        assert_eq!((found.skipped, found.consumed), (2, 10));
+        assert!(matches!(
+            found.noise,
+            Some(Error::Address { address: 0xff })
+        ));
+        assert_eq!(found.adu.address, 0x11);
+        // What is left is the head of a frame: wait for it.
+        assert_eq!(
+            f.find::<Request<'_>>(&noisy[10..]),
+            Ok(Status::Partial(Needed::new(5)))
+        );
+        // Noise before a partial frame is dropped first, and nothing else.
+        let e = f.find::<Request<'_>>(&[0xff, 0xfe, 0x11]).unwrap_err();
+        assert_eq!(e.skip_len(), 2);
+        // A frame with a right CRC and a bad PDU is dropped whole, with the noise before it.
+        let bad = with_crc(&[0x11, 0x03, 0x00, 0x00, 0x00, 0x00]);
+        let mut buf = std::vec![0xff];
+        buf.extend_from_slice(&bad);
+        let e = f.find::<Request<'_>>(&buf).unwrap_err();
+        assert_eq!(e.skip_len(), 9);
+        assert!(matches!(e.error, Error::Quantity { .. }));
+        // A long run of noise is dropped a bounded piece at a time.
+        let e = f.find::<Request<'_>>(&[0xff; 600]).unwrap_err();
+        assert_eq!(e.skip_len(), MAX_ADU);
+    }
+
+    #[test]
+    fn reserved_layouts_are_unknown_functions() {
+        // FC 2B with a reserved MEI type, FC 08 with a reserved sub-function: no length from
+        // the layout. A client's framing (unknown functions rejected) treats them as noise; a
+        // framing that hunts finds them by their CRC.
+        for body in [
+            &[0x01, 0x2B, 0xC8, 0x01][..],
+            &[0x01, 0x08, 0x00, 0x13, 0xAA, 0xBB],
+        ] {
+            let frame = with_crc(body);
+            assert!(
+                Framing::responses().frame_len(&frame).is_err(),
+                "{body:02x?}"
+            );
+            let hunt = Framing::responses().with_unknown(UnknownFunctions::Hunt);
+            assert_eq!(hunt.frame_len(&frame), Ok(Status::Complete(frame.len())));
+        }
+        // The defined open layouts are hunted by both: 08/0000 (Return Query Data) and 2B/0D.
+        for body in [
+            &[0x01, 0x08, 0x00, 0x00, 0x12, 0x34][..],
+            &[0x01, 0x2B, 0x0D, 0x07],
+        ] {
+            let frame = with_crc(body);
+            assert_eq!(
+                Framing::responses().frame_len(&frame),
+                Ok(Status::Complete(frame.len())),
+                "{body:02x?}"
+            );
+        }
     }
 
     #[test]

@@ -80,27 +80,34 @@ fn is_exception(buf: &[u8]) -> bool {
 
 impl<'a, P: Pdu<'a>> Adu<P> {
     /// Decodes one whole ADU (a frame cut by [`Framing`], or one UDP datagram), strictly.
+    #[inline(always)]
     pub fn parse(frame: &'a [u8]) -> Result<Self, Error> {
         Self::parse_with(frame, &Config::STRICT)
     }
 
     /// Decodes one whole ADU with the given strictness.
-    #[inline]
+    #[inline(always)]
     pub fn parse_with(frame: &'a [u8], config: &Config) -> Result<Self, Error> {
         let h = Header::parse(frame)?;
-        // The usual case: protocol 0 and a length that is exactly the rest of the frame.
-        if h.protocol_id == 0
-            && usize::from(h.length) == frame.len().saturating_sub(6)
-            && (LENGTH_RANGE.0..=LENGTH_RANGE.1).contains(&h.length)
-        {
+        // The usual case: protocol 0, a length that is exactly the rest of the frame, and one of
+        // the PDU layouts `parse_fast` knows (all of them at most 253 bytes, so the length is
+        // within 2..=254 without a check of its own).
+        if h.protocol_id == 0 && usize::from(h.length) == frame.len().saturating_sub(6) {
             let pdu = frame.get(HEADER_LEN..).unwrap_or_default();
-            let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, HEADER_LEN))?;
-            return Ok(Adu {
-                transaction_id: h.transaction_id,
-                unit_id: h.unit_id,
-                pdu,
-            });
+            if let Some(pdu) = P::parse_fast(pdu) {
+                return Ok(Adu {
+                    transaction_id: h.transaction_id,
+                    unit_id: h.unit_id,
+                    pdu,
+                });
+            }
         }
+        Self::parse_unusual(frame, h, config)
+    }
+
+    /// Everything but the fast path: errors, lenient quirks, and the less common PDUs.
+    #[inline(never)]
+    fn parse_unusual(frame: &'a [u8], h: Header, config: &Config) -> Result<Self, Error> {
         if h.protocol_id != 0 {
             return Err(Error::ProtocolId {
                 value: h.protocol_id,

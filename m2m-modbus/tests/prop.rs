@@ -258,8 +258,87 @@ fn rtu_noise() -> impl Strategy<Value = Vec<u8>> {
     vec(0xF8u8..=0xFF, 0..=6)
 }
 
+/// Frames as (offset, length), bytes dropped, bytes left waiting.
+type Walk = (Vec<(usize, usize)>, usize, usize);
+
+/// Frames, skipped bytes and leftover of a buffer read with `rtu::Framing::decode` until it asks
+/// for more: the reference `find` must agree with. Frames as (offset, length).
+fn decode_loop<'a, P: m2m_modbus::pdu::Pdu<'a>>(f: &rtu::Framing, buf: &'a [u8]) -> Walk {
+    let (mut pos, mut skipped, mut frames) = (0, 0, Vec::new());
+    while pos < buf.len() {
+        match f.decode::<P>(&buf[pos..]) {
+            Ok(Status::Complete((_, n))) => {
+                frames.push((pos, n));
+                pos += n;
+            }
+            Ok(Status::Partial(_)) => break,
+            Err(e) => {
+                skipped += e.skip_len();
+                pos += e.skip_len();
+            }
+        }
+    }
+    (frames, skipped, buf.len() - pos)
+}
+
+/// The same with `rtu::Framing::find`, checking what each `Found` says of itself.
+fn find_loop<'a, P: m2m_modbus::pdu::Pdu<'a>>(
+    f: &rtu::Framing,
+    buf: &'a [u8],
+) -> Result<Walk, TestCaseError> {
+    let (mut pos, mut skipped, mut frames) = (0, 0, Vec::new());
+    while pos < buf.len() {
+        match f.find::<P>(&buf[pos..]) {
+            Ok(Status::Complete(found)) => {
+                prop_assert!(found.consumed > found.skipped);
+                prop_assert_eq!(found.noise.is_some(), found.skipped > 0);
+                let n = found.consumed - found.skipped;
+                prop_assert_eq!(
+                    found.adu.buffer_len(),
+                    n,
+                    "the frame decoded is the frame consumed"
+                );
+                frames.push((pos + found.skipped, n));
+                skipped += found.skipped;
+                pos += found.consumed;
+            }
+            Ok(Status::Partial(_)) => break,
+            Err(e) => {
+                prop_assert!(e.skip_len() >= 1);
+                skipped += e.skip_len();
+                pos += e.skip_len();
+            }
+        }
+    }
+    Ok((frames, skipped, buf.len() - pos))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+
+    /// `find` is the loop around `decode` in one call: the same frames at the same offsets, the
+    /// same bytes dropped, the same bytes left waiting, on noise of any kind (including noise
+    /// that looks like the start of a frame) in both directions.
+    #[test]
+    fn rtu_find_agrees_with_decode(parts in vec((address(), response(), request(), vec(any::<u8>(), 0..24)), 0..5),
+                                   tail in vec(any::<u8>(), 0..12)) {
+        let mut rsp_stream = Vec::new();
+        let mut req_stream = Vec::new();
+        for (addr, rsp, req, noise) in &parts {
+            rsp_stream.extend_from_slice(noise);
+            rsp_stream.extend(rtu::Adu { address: *addr, pdu: rsp.clone() }.to_vec().unwrap());
+            req_stream.extend_from_slice(noise);
+            req_stream.extend(rtu::Adu { address: *addr, pdu: req.clone() }.to_vec().unwrap());
+        }
+        rsp_stream.extend_from_slice(&tail);
+        req_stream.extend_from_slice(&tail);
+        for f in [rtu::Framing::responses(), rtu::Framing::responses().with_config(m2m_modbus::Config::LENIENT),
+                  rtu::Framing::responses().with_unknown(rtu::UnknownFunctions::Hunt)] {
+            prop_assert_eq!(find_loop::<Response<'_>>(&f, &rsp_stream)?, decode_loop::<Response<'_>>(&f, &rsp_stream));
+        }
+        let f = rtu::Framing::requests();
+        prop_assert_eq!(find_loop::<Request<'_>>(&f, &req_stream)?, decode_loop::<Request<'_>>(&f, &req_stream));
+    }
 
     #[test]
     fn request_round_trip(req in request()) {
