@@ -83,9 +83,54 @@ impl<'a> Registers<'a> {
             #[cfg(all(feature = "alloc", feature = "serde"))]
             Registers::Owned(v) => v,
         };
-        // A plain loop over the slice, which the compiler vectorises.
+        write_words_be(out, values);
+    }
+}
+
+/// Big-endian bytes of `values` into `out` (which holds `2 * values.len()` bytes): blocks of 16
+/// words, which the compiler turns into vector byte swaps, and the last 16 words once more as one
+/// block that ends exactly at the end, instead of a word-by-word tail.
+fn write_words_be(out: &mut [u8], values: &[u16]) {
+    const N: usize = 16;
+    fn block(d: &mut [u8], s: &[u16]) {
+        if let (Ok(d), Ok(s)) = (<&mut [u8; 2 * N]>::try_from(d), <&[u16; N]>::try_from(s)) {
+            for (pair, v) in d.chunks_exact_mut(2).zip(s) {
+                pair.copy_from_slice(&v.to_be_bytes());
+            }
+        }
+    }
+    if out.len() != values.len().saturating_mul(2) {
+        return;
+    }
+    if values.len() < N {
         for (dst, v) in out.chunks_exact_mut(2).zip(values) {
             dst.copy_from_slice(&v.to_be_bytes());
+        }
+        return;
+    }
+    for (d, s) in out.chunks_exact_mut(2 * N).zip(values.chunks_exact(N)) {
+        block(d, s);
+    }
+    if let (Some(d), Some(s)) = (
+        out.rchunks_exact_mut(2 * N).next(),
+        values.rchunks_exact(N).next(),
+    ) {
+        block(d, s);
+    }
+}
+
+#[cfg(test)]
+mod write_tests {
+    #[test]
+    fn words_be_for_every_length() {
+        let values: std::vec::Vec<u16> =
+            (0..130u16).map(|i| i.wrapping_mul(7919) ^ 0x5A3C).collect();
+        for n in 0..=values.len() {
+            let mut out = std::vec![0u8; 2 * n];
+            super::write_words_be(&mut out, &values[..n]);
+            let want: std::vec::Vec<u8> =
+                values[..n].iter().flat_map(|v| v.to_be_bytes()).collect();
+            assert_eq!(out, want, "{n} words");
         }
     }
 }
