@@ -101,6 +101,16 @@ fn m2m_decode_fc16(buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// Reads a decoded register block through its length and first register, and counts it.
+fn touch(pdu: &Response<'_>, touched: &mut u32, frames: &mut usize) {
+    if let Response::ReadHoldingRegisters { registers } = pdu {
+        *touched = touched
+            .wrapping_add(registers.len() as u32)
+            .wrapping_add(u32::from(registers.get(0).unwrap_or(0)));
+        *frames += 1;
+    }
+}
+
 /// Frames, checks and decodes every frame of a noisy RTU stream with `Framing::find`, which
 /// passes over the noise before each frame in the same call: one pass over each frame's bytes
 /// (the CRC is checked once and the whole PDU validated). The register values stay in the
@@ -113,12 +123,7 @@ fn m2m_rtu_stream(mut buf: &[u8]) -> (u32, usize) {
     while !buf.is_empty() {
         match f.find::<Response<'_>>(buf) {
             Ok(Status::Complete(found)) => {
-                if let Response::ReadHoldingRegisters { registers } = found.adu.pdu {
-                    touched = touched
-                        .wrapping_add(registers.len() as u32)
-                        .wrapping_add(u32::from(registers.get(0).unwrap_or(0)));
-                    frames += 1;
-                }
+                touch(&found.adu.pdu, &mut touched, &mut frames);
                 buf = &buf[found.consumed..];
             }
             Ok(Status::Partial(_)) => break,
@@ -135,12 +140,7 @@ fn m2m_rtu_stream_decode(mut buf: &[u8]) -> (u32, usize) {
     while !buf.is_empty() {
         match f.decode::<Response<'_>>(buf) {
             Ok(Status::Complete((adu, n))) => {
-                if let Response::ReadHoldingRegisters { registers } = adu.pdu {
-                    touched = touched
-                        .wrapping_add(registers.len() as u32)
-                        .wrapping_add(u32::from(registers.get(0).unwrap_or(0)));
-                    frames += 1;
-                }
+                touch(&adu.pdu, &mut touched, &mut frames);
                 buf = &buf[n..];
             }
             Ok(Status::Partial(_)) => break,

@@ -112,9 +112,7 @@ impl<'b, P: Pdu<'b>> Adu<P> {
         let Some((&address, pdu)) = body.split_first() else {
             return Err(Error::Ascii { offset: 1 });
         };
-        if address > crate::rtu::MAX_ADDRESS && !config.allow_reserved_address {
-            return Err(Error::Address { address });
-        }
+        crate::rtu::check_address(address, config)?;
         // Offsets are reported in characters of the frame: PDU byte k is at 3 + 2k.
         let pdu = P::parse_with(pdu, config)
             .map_err(|e| crate::list::remap(e, |k| k.saturating_mul(2).saturating_add(3)))?;

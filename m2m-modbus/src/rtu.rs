@@ -49,7 +49,8 @@ fn crc_ok(frame: &[u8]) -> Result<(), Error> {
     }
 }
 
-fn check_address(address: u8, config: &Config) -> Result<(), Error> {
+/// Addresses 248..=255 are reserved (§2.2), unless the config allows them.
+pub(crate) fn check_address(address: u8, config: &Config) -> Result<(), Error> {
     if address > MAX_ADDRESS && !config.allow_reserved_address {
         Err(Error::Address { address })
     } else {
@@ -240,8 +241,9 @@ impl Framing {
         self
     }
 
-    /// The address limit and the set of function bytes that may start a frame here, as bits:
-    /// the same answer as `check_address` and `plausible`, one table test per byte.
+    /// The address limit and the set of function bytes that may start a frame here, as bits: the
+    /// one statement of which heads are plausible (an exception answers a function this client
+    /// may have sent), tested with one table load per byte.
     fn heads(&self) -> Heads {
         let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
         // Bit `c` set: code `c` (1..=127) may be answered; bit 0 (code 0) never.
@@ -265,27 +267,14 @@ impl Framing {
         }
     }
 
-    /// Whether `fc` may follow an address in this direction (cheap; no length work).
-    fn plausible(&self, fc: u8) -> bool {
-        let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
-        let known = |code: u8| FunctionCode::is_public_code(code) || (any_code && code != 0);
-        match self.direction {
-            Direction::Request => fc != 0 && fc < 0x80,
-            Direction::Response if fc == 0x80 => self.config.allow_exception_fc_0x80,
-            // An exception answers a function this client may have sent.
-            Direction::Response if fc > 0x80 => known(fc & 0x7F),
-            Direction::Response => known(fc),
-        }
-    }
-
     /// Cheap test of whether a frame may start at the head of `buf`: address, function code and
     /// the counts seen so far, but no CRC.
-    fn may_start(&self, buf: &[u8]) -> bool {
+    fn may_start(&self, buf: &[u8], heads: &Heads) -> bool {
         let Some((&address, pdu)) = buf.split_first() else {
             return true;
         };
-        check_address(address, &self.config).is_ok()
-            && pdu.first().none_or(|&fc| self.plausible(fc))
+        address <= heads.max_address
+            && pdu.first().none_or(|&fc| heads.may_start(address, fc))
             && crate::pdu::plausible(self.direction, pdu)
             && self.layout_len(pdu).is_ok()
     }
@@ -323,7 +312,7 @@ impl Framing {
         for pair in buf.get(1..limit).unwrap_or_default().windows(2) {
             if let [address, fc] = *pair {
                 if heads.may_start(address, fc)
-                    && self.may_start(buf.get(skip..).unwrap_or_default())
+                    && self.may_start(buf.get(skip..).unwrap_or_default(), heads)
                 {
                     return skip;
                 }
@@ -331,7 +320,7 @@ impl Framing {
             skip = skip.saturating_add(1);
         }
         // `skip` is now the last position below `limit`: one byte left, or the limit reached.
-        while skip < limit && !self.may_start(buf.get(skip..).unwrap_or_default()) {
+        while skip < limit && !self.may_start(buf.get(skip..).unwrap_or_default(), heads) {
             skip = skip.saturating_add(1);
         }
         skip
