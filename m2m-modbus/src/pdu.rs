@@ -507,6 +507,32 @@ fn coil_value(r: &mut Reader<'_>) -> Result<bool, Error> {
     }
 }
 
+/// A fixed head and the big-endian registers after it, at the start of `out`; `None` (nothing
+/// written) when `out` is too short.
+#[inline(always)]
+fn put_registers<const H: usize>(
+    out: &mut [u8],
+    head: [u8; H],
+    registers: &Registers<'_>,
+) -> Option<usize> {
+    let len = registers.len().checked_mul(2)?.checked_add(H)?;
+    let (h, body) = out.get_mut(..len)?.split_first_chunk_mut::<H>()?;
+    *h = head;
+    registers.write_be(body);
+    Some(len)
+}
+
+/// A register-read response (FC03, FC04, FC17) when its quantity is within limits.
+#[inline(always)]
+fn read_fast(code: u8, registers: &Registers<'_>, out: &mut [u8]) -> Option<usize> {
+    let q = u16::try_from(registers.len()).ok()?;
+    if !in_range(q, READ_REGISTERS) {
+        return None;
+    }
+    let bc = u8::try_from(q.saturating_mul(2)).ok()?;
+    put_registers(out, [code, bc], registers)
+}
+
 const fn coil_word(on: bool) -> u16 {
     if on { 0xFF00 } else { 0x0000 }
 }
@@ -812,7 +838,63 @@ impl<'a> Request<'a> {
 
     /// Checks the limits of the specification and writes the PDU at the start of `out`.
     /// Returns its length, [`Request::buffer_len`].
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        match self.encode_fast(out) {
+            Some(n) => Ok(n),
+            None => self.encode_general(out),
+        }
+    }
+
+    /// The common layouts (FC01-06 and FC16 requests) written whole once their limits hold:
+    /// `Some(n)` exactly when [`Request::encode`] would write the same `n` bytes. `None` (another
+    /// layout, a limit broken, `out` too short) writes nothing and leaves the answer, and the
+    /// error, to [`Request::encode`].
+    #[inline(always)]
+    pub fn encode_fast(&self, out: &mut [u8]) -> Option<usize> {
+        let (code, address, value) = match *self {
+            Request::ReadCoils { address, quantity } if in_range(quantity, READ_BITS) => {
+                (0x01, address, quantity)
+            }
+            Request::ReadDiscreteInputs { address, quantity } if in_range(quantity, READ_BITS) => {
+                (0x02, address, quantity)
+            }
+            Request::ReadHoldingRegisters { address, quantity }
+                if in_range(quantity, READ_REGISTERS) =>
+            {
+                (0x03, address, quantity)
+            }
+            Request::ReadInputRegisters { address, quantity }
+                if in_range(quantity, READ_REGISTERS) =>
+            {
+                (0x04, address, quantity)
+            }
+            Request::WriteSingleCoil { address, value } => (0x05, address, coil_word(value)),
+            Request::WriteSingleRegister { address, value } => (0x06, address, value),
+            Request::WriteMultipleRegisters {
+                address,
+                ref registers,
+            } => {
+                let q = u16::try_from(registers.len()).ok()?;
+                if !in_range(q, WRITE_REGISTERS) {
+                    return None;
+                }
+                let [a0, a1] = address.to_be_bytes();
+                let [q0, q1] = q.to_be_bytes();
+                let bc = u8::try_from(q.saturating_mul(2)).ok()?;
+                return put_registers(out, [0x10, a0, a1, q0, q1, bc], registers);
+            }
+            _ => return None,
+        };
+        let [a0, a1] = address.to_be_bytes();
+        let [v0, v1] = value.to_be_bytes();
+        *out.first_chunk_mut::<5>()? = [code, a0, a1, v0, v1];
+        Some(5)
+    }
+
+    // Out of line, so that the fast paths above inline into the ADU encoders.
+    #[inline(never)]
+    fn encode_general(&self, out: &mut [u8]) -> Result<usize, Error> {
         let len = self.buffer_len();
         if len > MAX_PDU {
             return Err(Error::PduTooLong { len });
@@ -1525,7 +1607,43 @@ impl<'a> Response<'a> {
     }
 
     /// Checks the limits of the specification and writes the PDU at the start of `out`.
+    /// Returns its length, [`Response::buffer_len`].
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        match self.encode_fast(out) {
+            Some(n) => Ok(n),
+            None => self.encode_general(out),
+        }
+    }
+
+    /// Register reads (FC03, FC04, FC17) and the echoes of single writes (FC05, FC06) written
+    /// whole, as [`Request::encode_fast`] does for requests: `Some(n)` exactly when
+    /// [`Response::encode`] would write the same `n` bytes; `None` writes nothing.
+    #[inline(always)]
+    pub fn encode_fast(&self, out: &mut [u8]) -> Option<usize> {
+        let (code, address, value) = match *self {
+            Response::ReadHoldingRegisters { ref registers } => {
+                return read_fast(0x03, registers, out);
+            }
+            Response::ReadInputRegisters { ref registers } => {
+                return read_fast(0x04, registers, out);
+            }
+            Response::ReadWriteMultipleRegisters { ref registers } => {
+                return read_fast(0x17, registers, out);
+            }
+            Response::WriteSingleCoil { address, value } => (0x05, address, coil_word(value)),
+            Response::WriteSingleRegister { address, value } => (0x06, address, value),
+            _ => return None,
+        };
+        let [a0, a1] = address.to_be_bytes();
+        let [v0, v1] = value.to_be_bytes();
+        *out.first_chunk_mut::<5>()? = [code, a0, a1, v0, v1];
+        Some(5)
+    }
+
+    // Out of line, so that the fast paths above inline into the ADU encoders.
+    #[inline(never)]
+    fn encode_general(&self, out: &mut [u8]) -> Result<usize, Error> {
         let len = self.buffer_len();
         if len > MAX_PDU {
             return Err(Error::PduTooLong { len });
@@ -1759,6 +1877,13 @@ pub trait Pdu<'a>: Sized {
         let _ = pdu;
         None
     }
+    /// The most common layouts only: `Some(n)` exactly when [`Pdu::encode`] would write the same
+    /// `n` bytes; `None` (nothing written) otherwise.
+    #[inline(always)]
+    fn encode_fast(&self, out: &mut [u8]) -> Option<usize> {
+        let _ = out;
+        None
+    }
     /// Bytes the encoded PDU takes.
     fn buffer_len(&self) -> usize;
     /// Checks limits and writes the PDU.
@@ -1780,6 +1905,11 @@ impl<'a> Pdu<'a> for Request<'a> {
     fn buffer_len(&self) -> usize {
         Request::buffer_len(self)
     }
+    #[inline(always)]
+    fn encode_fast(&self, out: &mut [u8]) -> Option<usize> {
+        Request::encode_fast(self, out)
+    }
+    #[inline(always)]
     fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
         Request::encode(self, out)
     }
@@ -1801,6 +1931,11 @@ impl<'a> Pdu<'a> for Response<'a> {
     fn buffer_len(&self) -> usize {
         Response::buffer_len(self)
     }
+    #[inline(always)]
+    fn encode_fast(&self, out: &mut [u8]) -> Option<usize> {
+        Response::encode_fast(self, out)
+    }
+    #[inline(always)]
     fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
         Response::encode(self, out)
     }
@@ -2173,7 +2308,38 @@ mod tests {
         assert!(Response::parse(&rsp).is_ok());
     }
 
+    /// TCP and RTU ADU encoders (fast path first) against their general encoders.
+    fn check_adus<'a, P: Pdu<'a> + Clone>(
+        pdu: &P,
+        room: usize,
+        fill: u8,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        let tcp = crate::tcp::Adu {
+            transaction_id: 0x1234,
+            unit_id: 7,
+            pdu: pdu.clone(),
+        };
+        let (mut a, mut b) = (std::vec![fill; room], std::vec![fill; room]);
+        let n = tcp.encode(&mut a);
+        proptest::prop_assert_eq!(n, tcp.encode_general(&mut b));
+        if let Ok(n) = n {
+            proptest::prop_assert_eq!(&a[..n], &b[..n]);
+        }
+        let rtu = crate::rtu::Adu {
+            address: 7,
+            pdu: pdu.clone(),
+        };
+        let (mut a, mut b) = (std::vec![fill; room], std::vec![fill; room]);
+        let n = rtu.encode(&mut a);
+        proptest::prop_assert_eq!(n, rtu.encode_general(&mut b));
+        if let Ok(n) = n {
+            proptest::prop_assert_eq!(&a[..n], &b[..n]);
+        }
+        Ok(())
+    }
+
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2048))]
         /// The whole-layout fast paths give exactly what the general decoder gives.
         #[test]
         fn fast_paths_agree_with_the_general_decoder(
@@ -2202,6 +2368,105 @@ mod tests {
                     Response::parse_with(&ok, &Config::STRICT),
                     Response::parse_general(&ok, &Config::STRICT)
                 );
+            }
+        }
+
+        /// The whole-layout encoders write exactly what the general encoder writes, and take every
+        /// case of their layouts that the general encoder accepts; `None` writes nothing. The ADU
+        /// encoders built on them agree with their general encoders as well.
+        #[test]
+        fn fast_encoders_agree_with_the_general_encoder(
+            which in 0u8..12,
+            address in proptest::arbitrary::any::<u16>(),
+            value in proptest::prop_oneof![0u16..=3, 120u16..=130, 1995u16..=2005, proptest::arbitrary::any::<u16>()],
+            words in proptest::prop_oneof![
+                proptest::collection::vec(proptest::arbitrary::any::<u16>(), 0..=3),
+                proptest::collection::vec(proptest::arbitrary::any::<u16>(), 121..=127),
+                proptest::collection::vec(proptest::arbitrary::any::<u16>(), 0..=130),
+            ],
+            odd in proptest::arbitrary::any::<bool>(),
+            wire in proptest::arbitrary::any::<bool>(),
+            room in proptest::prop_oneof![proptest::strategy::Just(300usize), 0usize..=270],
+            fill in proptest::arbitrary::any::<u8>(),
+        ) {
+            let mut bytes: std::vec::Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+            if odd {
+                bytes.push(fill);
+            }
+            let registers = if wire { Registers::Wire(&bytes) } else { Registers::Values(&words) };
+            let on = value & 1 == 1;
+            let (req, rsp) = match which {
+                0 => (Some(Request::ReadCoils { address, quantity: value }), None),
+                1 => (Some(Request::ReadDiscreteInputs { address, quantity: value }), None),
+                2 => (Some(Request::ReadHoldingRegisters { address, quantity: value }), None),
+                3 => (Some(Request::ReadInputRegisters { address, quantity: value }), None),
+                4 => (
+                    Some(Request::WriteSingleCoil { address, value: on }),
+                    Some(Response::WriteSingleCoil { address, value: on }),
+                ),
+                5 => (
+                    Some(Request::WriteSingleRegister { address, value }),
+                    Some(Response::WriteSingleRegister { address, value }),
+                ),
+                6 => (Some(Request::WriteMultipleRegisters { address, registers }), None),
+                7 => (None, Some(Response::ReadHoldingRegisters { registers })),
+                8 => (None, Some(Response::ReadInputRegisters { registers })),
+                9 => (None, Some(Response::ReadWriteMultipleRegisters { registers })),
+                // Layouts without a fast path: `None`, always.
+                10 => (Some(Request::MaskWriteRegister { address, and_mask: value, or_mask: 1 }), None),
+                _ => (None, Some(Response::WriteMultipleRegisters { address, quantity: value })),
+            };
+            let fast_layout = which < 10;
+            // The bytes each fast layout stands for, written out by hand.
+            let [a0, a1] = address.to_be_bytes();
+            let [v0, v1] = value.to_be_bytes();
+            let q = u8::try_from(words.len()).unwrap_or(0);
+            let data: &[u8] = &words.iter().flat_map(|w| w.to_be_bytes()).collect::<std::vec::Vec<u8>>();
+            let model: std::vec::Vec<u8> = match which {
+                0..=3 => std::vec![which.wrapping_add(1), a0, a1, v0, v1],
+                4 => std::vec![5, a0, a1, if on { 0xFF } else { 0 }, 0],
+                5 => std::vec![6, a0, a1, v0, v1],
+                6 => [&[0x10, a0, a1, 0, q, q.wrapping_mul(2)][..], data].concat(),
+                7 => [&[3, q.wrapping_mul(2)][..], data].concat(),
+                8 => [&[4, q.wrapping_mul(2)][..], data].concat(),
+                9 => [&[0x17, q.wrapping_mul(2)][..], data].concat(),
+                _ => std::vec![],
+            };
+            let mut a = std::vec![fill; room];
+            let mut b = std::vec![fill; room];
+            if let Some(req) = req {
+                let fast = req.encode_fast(&mut a);
+                let general = req.encode_general(&mut b);
+                match fast {
+                    Some(n) => {
+                        proptest::prop_assert_eq!(general, Ok(n));
+                        proptest::prop_assert_eq!(&a[..n], &b[..n]);
+                        proptest::prop_assert_eq!(&a[..n], &model[..]);
+                        proptest::prop_assert_eq!(n, req.buffer_len());
+                    }
+                    None => {
+                        proptest::prop_assert!(a.iter().all(|&x| x == fill), "None wrote");
+                        proptest::prop_assert!(!fast_layout || general.is_err(), "{general:?}");
+                    }
+                }
+                check_adus(&req, room, fill)?;
+            }
+            if let Some(rsp) = rsp {
+                let fast = rsp.encode_fast(&mut a);
+                let general = rsp.encode_general(&mut b);
+                match fast {
+                    Some(n) => {
+                        proptest::prop_assert_eq!(general, Ok(n));
+                        proptest::prop_assert_eq!(&a[..n], &b[..n]);
+                        proptest::prop_assert_eq!(&a[..n], &model[..]);
+                        proptest::prop_assert_eq!(n, rsp.buffer_len());
+                    }
+                    None => {
+                        proptest::prop_assert!(a.iter().all(|&x| x == fill), "None wrote");
+                        proptest::prop_assert!(!fast_layout || general.is_err(), "{general:?}");
+                    }
+                }
+                check_adus(&rsp, room, fill)?;
             }
         }
     }

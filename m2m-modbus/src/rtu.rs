@@ -122,7 +122,27 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 
     /// Checks the PDU's limits and writes address, PDU and CRC at the start of `out`.
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        let fast = match out.split_first_mut() {
+            Some((head, body)) => {
+                *head = self.address;
+                self.pdu.encode_fast(body)
+            }
+            None => None,
+        };
+        if let Some(n) = fast {
+            let len = n.saturating_add(1);
+            if let Some((frame, [c0, c1, ..])) = out.split_at_mut_checked(len) {
+                [*c0, *c1] = crc16(frame).to_le_bytes();
+                return Ok(len.saturating_add(2));
+            }
+        }
+        self.encode_general(out)
+    }
+
+    #[inline(never)]
+    pub(crate) fn encode_general(&self, out: &mut [u8]) -> Result<usize, Error> {
         let mut w = Writer::new(out);
         w.u8(self.address)?;
         let room = w.remaining().saturating_sub(2);

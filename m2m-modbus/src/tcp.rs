@@ -146,7 +146,23 @@ impl<'a, P: Pdu<'a>> Adu<P> {
     }
 
     /// Checks the PDU's limits and writes the ADU at the start of `out`.
+    #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        if let Some((head, body)) = out.split_first_chunk_mut::<HEADER_LEN>() {
+            if let Some(n) = self.pdu.encode_fast(body) {
+                if let Ok(length) = u16::try_from(n.saturating_add(1)) {
+                    let [t0, t1] = self.transaction_id.to_be_bytes();
+                    let [l0, l1] = length.to_be_bytes();
+                    *head = [t0, t1, 0, 0, l0, l1, self.unit_id];
+                    return Ok(n.saturating_add(HEADER_LEN));
+                }
+            }
+        }
+        self.encode_general(out)
+    }
+
+    #[inline(never)]
+    pub(crate) fn encode_general(&self, out: &mut [u8]) -> Result<usize, Error> {
         let mut w = Writer::new(out);
         w.u16_be(self.transaction_id)?;
         w.u16_be(0)?;
