@@ -2003,8 +2003,17 @@ pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
             0x0C => at(1).none_or(|bc| (6..=70).contains(&bc)),
             0x0F => word(3).none_or(|q| in_range(q, WRITE_BITS)),
             0x10 => word(3).none_or(|q| in_range(q, WRITE_REGISTERS)),
-            0x14 => at(1).none_or(|bc| FILE_READ_RESPONSE_BYTES.contains(&bc)),
-            0x15 => at(1).none_or(|bc| (0x09..=0xFB).contains(&bc)),
+            // The first group: its length (odd: reference type and whole registers) and
+            // reference type 6.
+            0x14 => {
+                at(1).none_or(|bc| FILE_READ_RESPONSE_BYTES.contains(&bc))
+                    && at(2).none_or(|len| len % 2 == 1)
+                    && at(3).none_or(|t| t == FILE_REFERENCE_TYPE)
+            }
+            0x15 => {
+                at(1).none_or(|bc| (0x09..=0xFB).contains(&bc))
+                    && at(2).none_or(|t| t == FILE_REFERENCE_TYPE)
+            }
             0x18 => {
                 word(3).none_or(|n| n <= FIFO_COUNT)
                     && match (word(1), word(3)) {

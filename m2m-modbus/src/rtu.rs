@@ -25,15 +25,75 @@ pub const MAX_ADDRESS: u8 = 247;
 // `static`, not `const`: a `const` item may be materialised (8 KiB of table) at every use.
 static CRC: crc::Crc<u16, crc::Table<16>> =
     crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
-/// The same CRC with a byte-wise table, for running one byte at a time while hunting.
-static CRC_BYTEWISE: crc::Crc<u16, crc::Table<1>> =
-    crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
 
-/// CRC-16/MODBUS of `bytes` (§6.2.2: polynomial 0xA001 reflected, initial 0xFFFF), through the
-/// `crc` crate's slice-by-16 table. On the wire the low byte goes first.
+// CRC-16/MODBUS reflects input and output and XORs nothing at the end, so its checksum is the
+// register itself: a checksum can be carried on byte by byte with the crate's first table.
+// Its initial value reads the same reflected, so it is also the register before the first byte.
+const _: () = assert!(
+    crc::CRC_16_MODBUS.refin
+        && crc::CRC_16_MODBUS.refout
+        && crc::CRC_16_MODBUS.xorout == 0
+        && crc::CRC_16_MODBUS.init == crc::CRC_16_MODBUS.init.reverse_bits()
+);
+
+/// CRC-16/MODBUS of `bytes` (§6.2.2: polynomial 0xA001 reflected, initial 0xFFFF), with the
+/// `crc` crate's slice-by-16 tables: the crate's 16-byte loop over the whole blocks, then the same
+/// tables 8, 4, 2 and 1 bytes at a time for the last 0..=15 bytes. Byte by byte, each byte waits
+/// for the one before it (a table load and an XOR); the tail of a 253-byte frame would cost more
+/// than its other 240 bytes, and short frames (the common requests, the false starts in line
+/// noise) are all tail. On the wire the low byte goes first.
 #[must_use]
 pub fn crc16(bytes: &[u8]) -> u16 {
-    CRC.checksum(bytes)
+    match bytes.split_at_checked(bytes.len() & !15) {
+        Some((blocks, tail)) if !blocks.is_empty() => crc16_more(CRC.checksum(blocks), tail),
+        _ => crc16_more(crc::CRC_16_MODBUS.init, bytes),
+    }
+}
+
+/// Carries the CRC register `crc` on over `bytes`: blocks of 8, then at most one block each of
+/// 4, 2 and 1 bytes.
+#[inline(always)]
+fn crc16_more(mut crc: u16, mut bytes: &[u8]) -> u16 {
+    while let Some((block, rest)) = bytes.split_first_chunk::<8>() {
+        crc = crc16_block(crc, block);
+        bytes = rest;
+    }
+    if let Some((block, rest)) = bytes.split_first_chunk::<4>() {
+        crc = crc16_block(crc, block);
+        bytes = rest;
+    }
+    if let Some((block, rest)) = bytes.split_first_chunk::<2>() {
+        crc = crc16_block(crc, block);
+        bytes = rest;
+    }
+    if let Some((block, _)) = bytes.split_first_chunk::<1>() {
+        crc = crc16_block(crc, block);
+    }
+    crc
+}
+
+/// One block of `N` (1..=16) bytes: table `k` of the crate holds the CRC of a byte followed by
+/// `k` zero bytes, so each byte is looked up in the table of its distance from the block's end,
+/// the register folded into the first two bytes (into the first byte, the rest shifted, when
+/// `N` is 1).
+#[inline(always)]
+fn crc16_block<const N: usize>(crc: u16, block: &[u8; N]) -> u16 {
+    let tables = CRC.table();
+    let [low, high] = crc.to_le_bytes();
+    let mut out = if N == 1 { u16::from(high) } else { 0 };
+    for (i, &b) in block.iter().enumerate() {
+        let b = match i {
+            0 => b ^ low,
+            1 => b ^ high,
+            _ => b,
+        };
+        let table = tables.get(N.saturating_sub(1).saturating_sub(i));
+        out ^= table
+            .and_then(|t| t.get(usize::from(b)))
+            .copied()
+            .unwrap_or(0);
+    }
+    out
 }
 
 /// `true` when the last two bytes of `frame` are the CRC of the rest.
@@ -204,6 +264,7 @@ pub struct Framing {
 }
 
 /// What one position of the buffer can be.
+#[derive(Debug, PartialEq, Eq)]
 enum Candidate {
     /// A whole frame of this length, CRC checked.
     Frame(usize),
@@ -346,8 +407,30 @@ impl Framing {
         skip
     }
 
-    /// What a frame starting at the head of `buf` can be.
+    /// What a frame starting at the head of `buf` can be. The layouts whose length follows from
+    /// the function byte, or from it and the byte count after it, are judged here at once
+    /// ([`quick_layout`]); the others, and every head that cannot start a frame (to say why),
+    /// go through the general checks.
+    #[inline(always)]
     fn candidate(&self, buf: &[u8], heads: &Heads) -> Candidate {
+        if let [address, fc, count, ..] = *buf {
+            if heads.may_start(address, fc) {
+                if let Some(total) = quick_frame_len(self.direction, fc, count) {
+                    return match buf.get(..total) {
+                        None => Candidate::Partial(Needed::new(total.saturating_sub(buf.len()))),
+                        Some(frame) => match crc_ok(frame) {
+                            Ok(()) => Candidate::Frame(total),
+                            Err(e) => Candidate::No(e),
+                        },
+                    };
+                }
+            }
+        }
+        self.candidate_general(buf, heads)
+    }
+
+    #[inline(never)]
+    fn candidate_general(&self, buf: &[u8], heads: &Heads) -> Candidate {
         let Some((&address, pdu)) = buf.split_first() else {
             return Candidate::Partial(Needed::new(MIN_ADU));
         };
@@ -442,49 +525,54 @@ impl Framing {
     ///   [`MAX_ADU`] bytes of noise (the work of one call is bounded).
     pub fn find<'a, P: Pdu<'a>>(&self, buf: &'a [u8]) -> Result<Status<Found<P>>, FrameError> {
         let heads = self.heads();
+        let first = match self.candidate(buf, &heads) {
+            Candidate::Frame(n) => return self.found(buf, 0, n, None),
+            Candidate::Partial(needed) => return Ok(Status::Partial(needed)),
+            Candidate::No(e) => e,
+        };
+        let end = buf.len().min(MAX_ADU.saturating_add(1));
         let mut pos = 0usize;
-        let mut noise: Option<Error> = None;
         loop {
-            let rest = buf.get(pos..).unwrap_or_default();
-            match self.candidate(rest, &heads) {
-                Candidate::Frame(n) => {
-                    let frame = rest.get(..n).unwrap_or_default();
-                    let consumed = pos.saturating_add(n);
-                    return match self.decode_framed(frame) {
-                        Ok(adu) => Ok(Status::Complete(Found {
-                            adu,
-                            skipped: pos,
-                            consumed,
-                            noise,
-                        })),
-                        Err(e) => Err(FrameError::skip_by(crate::list::shift(e, pos), consumed)),
-                    };
-                }
-                Candidate::Partial(needed) => {
-                    return match noise {
-                        None => Ok(Status::Partial(needed)),
-                        Some(e) => Err(FrameError::skip_by(e, pos)),
-                    };
-                }
-                Candidate::No(e) => {
-                    let first = noise.take().unwrap_or(e);
-                    // On to the next position whose first two bytes may start a frame; the
-                    // candidate test there does the rest (no test is made twice).
-                    pos = pos.saturating_add(1);
-                    let end = buf.len().min(MAX_ADU.saturating_add(1));
-                    let window = buf.get(pos..end).unwrap_or_default();
-                    pos = pos.saturating_add(
-                        window
-                            .windows(2)
-                            .position(|pair| matches!(*pair, [a, f] if heads.may_start(a, f)))
-                            .unwrap_or(window.len().saturating_sub(1)),
-                    );
-                    if pos >= MAX_ADU || pos >= buf.len() {
-                        return Err(FrameError::skip_by(first, pos));
-                    }
-                    noise = Some(first);
-                }
+            // On to the next position whose first two bytes may start a frame; the candidate
+            // test there does the rest (no test is made twice).
+            pos = pos.saturating_add(1);
+            let window = buf.get(pos..end).unwrap_or_default();
+            pos = pos.saturating_add(
+                heads
+                    .first_in(window)
+                    .unwrap_or(window.len().saturating_sub(1)),
+            );
+            if pos >= MAX_ADU || pos >= buf.len() {
+                return Err(FrameError::skip_by(first, pos));
             }
+            match self.candidate(buf.get(pos..).unwrap_or_default(), &heads) {
+                Candidate::Frame(n) => return self.found(buf, pos, n, Some(first)),
+                // Noise before a frame that may still be arriving: drop the noise.
+                Candidate::Partial(_) => return Err(FrameError::skip_by(first, pos)),
+                Candidate::No(_) => {}
+            }
+        }
+    }
+
+    /// The frame of `n` bytes at `pos`, decoded, and what was passed over before it.
+    #[inline(always)]
+    fn found<'a, P: Pdu<'a>>(
+        &self,
+        buf: &'a [u8],
+        pos: usize,
+        n: usize,
+        noise: Option<Error>,
+    ) -> Result<Status<Found<P>>, FrameError> {
+        let consumed = pos.saturating_add(n);
+        let frame = buf.get(pos..consumed).unwrap_or_default();
+        match self.decode_framed(frame) {
+            Ok(adu) => Ok(Status::Complete(Found {
+                adu,
+                skipped: pos,
+                consumed,
+                noise,
+            })),
+            Err(e) => Err(FrameError::skip_by(crate::list::shift(e, pos), consumed)),
         }
     }
 }
@@ -514,8 +602,140 @@ impl Heads {
     #[inline(always)]
     fn may_start(&self, address: u8, fc: u8) -> bool {
         let word = self.fc.get(usize::from(fc >> 6)).copied().unwrap_or(0);
-        address <= self.max_address && (word >> (fc & 63)) & 1 != 0
+        // `&`, not `&&`: one branch on noise rather than two.
+        (address <= self.max_address) & ((word >> (fc & 63)) & 1 != 0)
     }
+
+    /// Where in `window` the first pair of bytes that may start a frame begins.
+    #[inline(always)]
+    fn first_in(&self, window: &[u8]) -> Option<usize> {
+        let (&first, rest) = window.split_first()?;
+        let mut address = first;
+        for (i, &fc) in rest.iter().enumerate() {
+            if self.may_start(address, fc) {
+                return Some(i);
+            }
+            address = fc;
+        }
+        None
+    }
+}
+
+/// How the length of a frame follows from its first PDU bytes, for the layouts that need at most
+/// the byte after the function code (see `Framing::candidate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuickLayout {
+    /// Length and plausibility need more than that: the general checks decide.
+    General,
+    /// A frame of this many bytes, whatever its content.
+    Fixed(u8),
+    /// Function code, a byte count within `min..=max` (and even if `even`), that many bytes.
+    Count { min: u8, max: u8, even: bool },
+}
+
+#[cfg(test)]
+impl QuickLayout {
+    /// Frame length for the byte after the function code; `None`: the general checks decide
+    /// (another layout, or a byte count that cannot be right). The reading of [`QUICK_TABLE`]
+    /// is held to this.
+    fn frame_len(self, count: u8) -> Option<usize> {
+        match self {
+            QuickLayout::Fixed(n) => Some(usize::from(n)),
+            QuickLayout::Count { min, max, even }
+                if count >= min && count <= max && (!even || count % 2 == 0) =>
+            {
+                Some(usize::from(count).saturating_add(5))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The quick layouts, from the function code alone: what `pdu_len` and `plausible` say for these
+/// codes (§6; the unit test `quick_layouts_agree_with_the_general_checks` holds them to it for
+/// every function byte and byte count). Frame lengths count the address and the CRC.
+#[inline(always)]
+const fn quick_layout(direction: Direction, fc: u8) -> QuickLayout {
+    const fn count(min: u8, max: u8, even: bool) -> QuickLayout {
+        QuickLayout::Count { min, max, even }
+    }
+    match direction {
+        Direction::Response => match fc {
+            0x01 | 0x02 => count(1, 250, false),
+            0x03 | 0x04 | 0x17 => count(2, 250, true),
+            0x0C => count(6, 70, false),
+            0x11 => count(0, 250, false),
+            0x06 | 0x0B => QuickLayout::Fixed(8),
+            0x07 => QuickLayout::Fixed(5),
+            0x16 => QuickLayout::Fixed(10),
+            0x81..=0xFF => QuickLayout::Fixed(5),
+            _ => QuickLayout::General,
+        },
+        Direction::Request => match fc {
+            0x01..=0x06 => QuickLayout::Fixed(8),
+            0x07 | 0x0B | 0x0C | 0x11 => QuickLayout::Fixed(4),
+            0x14 | 0x15 => count(0, 250, false),
+            0x16 => QuickLayout::Fixed(10),
+            0x18 => QuickLayout::Fixed(6),
+            _ => QuickLayout::General,
+        },
+    }
+}
+
+/// [`quick_layout`] for every function byte, one byte each: 0 for `General`, the length for
+/// `Fixed` (all below 16), 16 + its place in [`QUICK_COUNTS`] for `Count`. A load instead of a
+/// jump through a table on the function byte, which line noise makes unpredictable.
+static QUICK_TABLE: [[u8; 256]; 2] = {
+    let mut table = [[0u8; 256]; 2];
+    let directions = [Direction::Request, Direction::Response];
+    let mut d = 0;
+    while d < 2 {
+        let mut fc = 0usize;
+        while fc < 256 {
+            #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+            {
+                table[d][fc] = match quick_layout(directions[d], fc as u8) {
+                    QuickLayout::General => 0,
+                    QuickLayout::Fixed(n) => {
+                        assert!(n >= MIN_ADU as u8 && n < 16);
+                        n
+                    }
+                    QuickLayout::Count { min, max, even } => {
+                        let mut i = 0;
+                        while !matches!(QUICK_COUNTS[i], (a, b, e) if a == min && b == max && e == even)
+                        {
+                            i += 1;
+                        }
+                        16 + i as u8
+                    }
+                };
+            }
+            fc += 1;
+        }
+        d += 1;
+    }
+    table
+};
+
+/// The byte-count rules of [`quick_layout`]: minimum, maximum, even.
+const QUICK_COUNTS: [(u8, u8, bool); 4] = [
+    (1, 250, false),
+    (2, 250, true),
+    (6, 70, false),
+    (0, 250, false),
+];
+
+/// [`QuickLayout::frame_len`] of [`quick_layout`], through [`QUICK_TABLE`].
+#[inline(always)]
+fn quick_frame_len(direction: Direction, fc: u8, count: u8) -> Option<usize> {
+    let row = QUICK_TABLE.get(usize::from(direction == Direction::Response))?;
+    let code = *row.get(usize::from(fc))?;
+    if code < 16 {
+        return (code != 0).then_some(usize::from(code));
+    }
+    let (min, max, even) = *QUICK_COUNTS.get(usize::from(code).saturating_sub(16))?;
+    (count >= min && count <= max && (!even || count % 2 == 0))
+        .then_some(usize::from(count).saturating_add(5))
 }
 
 /// Public function codes 0..=127 as two words of bits.
@@ -551,11 +771,11 @@ fn defined_open_layout(pdu: &[u8]) -> bool {
 /// first) is 0, so one byte-wise pass finds every such `n`.
 fn hunt_crc(buf: &[u8]) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);
-    let mut digest = CRC_BYTEWISE.digest();
+    let mut crc = crc16(&[]);
     for (i, b) in buf.get(..limit)?.iter().enumerate() {
-        digest.update(core::slice::from_ref(b));
+        crc = crc16_more(crc, core::slice::from_ref(b));
         let n = i.saturating_add(1);
-        if n >= MIN_ADU && digest.clone().finalize() == 0 {
+        if n >= MIN_ADU && crc == 0 {
             return Some(n);
         }
     }
@@ -588,6 +808,83 @@ mod tests {
         assert_eq!(crc16(b"123456789"), 0x4B37);
         // Serial Line guide §6.2.2 example frame 02 07 -> CRC 0x1241, sent 41 12.
         assert_eq!(crc16(&[0x02, 0x07]), 0x1241);
+    }
+
+    /// The quick layouts judge every head exactly as the general checks do: for each framing,
+    /// function byte and byte count, on noise, on short buffers and on frames whose CRC is right.
+    #[test]
+    fn quick_layouts_agree_with_the_general_checks() {
+        let framings = [
+            Framing::responses(),
+            Framing::requests(),
+            Framing::responses().with_config(Config::LENIENT),
+            Framing::responses().with_unknown(UnknownFunctions::Hunt),
+        ];
+        let mut seed = 0x2545_F491_u32;
+        let mut noise = [0u8; 300];
+        let mut quick = 0usize;
+        for framing in framings {
+            let heads = framing.heads();
+            for fc in 0..=255u8 {
+                for b in noise.iter_mut() {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    *b = seed.to_le_bytes()[0];
+                }
+                for count in 0..=255u8 {
+                    noise[..3].copy_from_slice(&[0x11, fc, count]);
+                    let mut bufs = std::vec![noise.to_vec()];
+                    let quick_len = quick_layout(framing.direction, fc).frame_len(count);
+                    assert_eq!(quick_frame_len(framing.direction, fc, count), quick_len);
+                    if let Some(total) = quick_len {
+                        quick += 1;
+                        let mut good = noise.to_vec();
+                        if let Some(body) = total.checked_sub(2) {
+                            let crc = crc16(&good[..body]);
+                            good[body..total].copy_from_slice(&crc.to_le_bytes());
+                        }
+                        bufs.push(good[..total].to_vec());
+                        bufs.push(good[..total - 1].to_vec());
+                        bufs.push(good);
+                    }
+                    for len in 3..8 {
+                        bufs.push(noise[..len].to_vec());
+                    }
+                    for buf in &bufs {
+                        assert_eq!(
+                            framing.candidate(buf, &heads),
+                            framing.candidate_general(buf, &heads),
+                            "{framing:?} {:02x?}",
+                            &buf[..buf.len().min(8)]
+                        );
+                    }
+                }
+            }
+        }
+        // The quick path was taken (responses: 01-04, 17, 0C, 11 counts; fixed and exceptions).
+        assert!(quick > 4 * 256 * 8, "{quick}");
+    }
+
+    #[test]
+    fn crc_blocks_and_tail_agree_with_the_crate() {
+        let reference = crc::Crc::<u16, crc::NoTable>::new(&crc::CRC_16_MODBUS);
+        let mut seed = 0x9E37_79B9_u32;
+        let bytes: std::vec::Vec<u8> = (0..300)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed.to_le_bytes()[0]
+            })
+            .collect();
+        for n in 0..=bytes.len() {
+            assert_eq!(
+                crc16(&bytes[..n]),
+                reference.checksum(&bytes[..n]),
+                "{n} bytes"
+            );
+        }
     }
 
     static REQ: [u8; 8] = [0x11, 0x03, 0x00, 0x6b, 0x00, 0x03, 0x76, 0x87];
@@ -775,5 +1072,34 @@ mod tests {
         let e = f.decode::<Request<'_>>(&bad).unwrap_err();
         assert_eq!(e.skip_len(), 8);
         assert!(matches!(e.error, Error::Quantity { .. }));
+    }
+
+    /// A client's framing spends no CRC on a file-record response whose first group cannot be
+    /// right (even length, or a reference type other than 6): such a head is noise, like an odd
+    /// FC03 byte count. With the values right, the frame is found.
+    #[test]
+    fn file_record_responses_need_reference_type_6() {
+        let f = Framing::responses();
+        let frame = |pdu: &[u8]| {
+            let mut v = std::vec![0x11];
+            v.extend_from_slice(pdu);
+            v.extend_from_slice(&crc16(&v).to_le_bytes());
+            v
+        };
+        // FC14: byte count 4, group length 3, reference type, one register.
+        let good14 = frame(&[0x14, 4, 3, 6, 0x12, 0x34]);
+        let good15 = frame(&[0x15, 9, 6, 0, 4, 0, 1, 0, 1, 0x12, 0x34]);
+        assert_eq!(f.frame_len(&good14), Ok(Status::Complete(good14.len())));
+        assert_eq!(f.frame_len(&good15), Ok(Status::Complete(good15.len())));
+        for bad in [
+            frame(&[0x14, 4, 3, 5, 0x12, 0x34]),
+            frame(&[0x14, 4, 2, 6, 0x12, 0x34]),
+            frame(&[0x15, 9, 7, 0, 4, 0, 1, 0, 1, 0x12, 0x34]),
+        ] {
+            // Not framed, not dropped whole: noise up to the next head that may start a frame.
+            let e = f.frame_len(&bad).unwrap_err();
+            assert!(e.skip_len() < bad.len(), "{bad:02x?}");
+            assert!(matches!(e.error, Error::ByteCount { .. }), "{e:?}");
+        }
     }
 }
