@@ -327,16 +327,12 @@ impl Framing {
     /// may have sent), tested with one table load per byte.
     fn heads(&self) -> Heads {
         let any_code = self.custom.is_some() || self.unknown == UnknownFunctions::Hunt;
-        // Bit `c` set: code `c` (1..=127) may be answered; bit 0 (code 0) never.
-        let known = if any_code { [!1, !0] } else { PUBLIC_BITS };
-        let fc = match self.direction {
-            Direction::Request => [!1, !0, 0, 0],
-            Direction::Response => [
-                known[0],
-                known[1],
-                (known[0] & !1) | u64::from(self.config.allow_exception_fc_0x80),
-                known[1],
-            ],
+        let kind = match self.direction {
+            Direction::Request => HeadKind::Request,
+            Direction::Response => HeadKind::Response {
+                any_code,
+                fc_0x80: self.config.allow_exception_fc_0x80,
+            },
         };
         Heads {
             max_address: if self.config.allow_reserved_address {
@@ -344,7 +340,7 @@ impl Framing {
             } else {
                 MAX_ADDRESS
             },
-            fc,
+            mask: 1 << kind.index(),
         }
     }
 
@@ -413,17 +409,25 @@ impl Framing {
     /// go through the general checks.
     #[inline(always)]
     fn candidate(&self, buf: &[u8], heads: &Heads) -> Candidate {
-        if let [address, fc, count, ..] = *buf {
-            if heads.may_start(address, fc) {
-                if let Some(total) = quick_frame_len(self.direction, fc, count) {
-                    return match buf.get(..total) {
-                        None => Candidate::Partial(Needed::new(total.saturating_sub(buf.len()))),
-                        Some(frame) => match crc_ok(frame) {
-                            Ok(()) => Candidate::Frame(total),
-                            Err(e) => Candidate::No(e),
-                        },
-                    };
-                }
+        if let [address, fc, ..] = *buf {
+            if !heads.may_start(address, fc) {
+                // The general checks' first two answers, without the call.
+                return Candidate::No(if address > heads.max_address {
+                    Error::Address { address }
+                } else {
+                    Error::InvalidFunction { code: fc }
+                });
+            }
+        }
+        if let [_, fc, count, ..] = *buf {
+            if let Some(total) = quick_frame_len(self.direction, fc, count) {
+                return match buf.get(..total) {
+                    None => Candidate::Partial(Needed::new(total.saturating_sub(buf.len()))),
+                    Some(frame) => match crc_ok(frame) {
+                        Ok(()) => Candidate::Frame(total),
+                        Err(e) => Candidate::No(e),
+                    },
+                };
             }
         }
         self.candidate_general(buf, heads)
@@ -594,16 +598,98 @@ pub struct Found<P> {
 /// Address limit and function bytes that may start a frame (see `Framing::heads`).
 struct Heads {
     max_address: u8,
-    /// Bit `b % 64` of word `b / 64`: function byte `b` may follow an address.
-    fc: [u64; 4],
+    /// The bit of this framing's [`HeadKind`] in [`HEAD_FLAGS`].
+    mask: u8,
 }
+
+/// The sets of function bytes that may follow an address, one per kind of framing.
+#[derive(Clone, Copy)]
+enum HeadKind {
+    /// Requests: any code 1..=127 (a server answers unknown ones with exception 01).
+    Request,
+    /// Responses: the public codes or, with `any_code` (a custom length hook, or hunting the
+    /// CRC of unknown functions), every code 1..=127; and the exceptions to them (`code |
+    /// 0x80`), with 0x80 itself when `fc_0x80` allows it.
+    Response { any_code: bool, fc_0x80: bool },
+}
+
+impl HeadKind {
+    const ALL: [HeadKind; 5] = [
+        HeadKind::Request,
+        HeadKind::Response {
+            any_code: false,
+            fc_0x80: false,
+        },
+        HeadKind::Response {
+            any_code: false,
+            fc_0x80: true,
+        },
+        HeadKind::Response {
+            any_code: true,
+            fc_0x80: false,
+        },
+        HeadKind::Response {
+            any_code: true,
+            fc_0x80: true,
+        },
+    ];
+
+    const fn index(self) -> u8 {
+        match self {
+            HeadKind::Request => 0,
+            HeadKind::Response { any_code, fc_0x80 } => match (any_code, fc_0x80) {
+                (false, false) => 1,
+                (false, true) => 2,
+                (true, false) => 3,
+                (true, true) => 4,
+            },
+        }
+    }
+
+    /// Whether function byte `fc` may start a frame: the one statement of plausible heads.
+    const fn allows(self, fc: u8) -> bool {
+        let code = fc & 0x7F;
+        // Bit `c` set: code `c` (1..=127) may be sent or answered; bit 0 (code 0) never.
+        let known = match self {
+            HeadKind::Request | HeadKind::Response { any_code: true, .. } => code != 0,
+            HeadKind::Response {
+                any_code: false, ..
+            } => {
+                let [low, high] = PUBLIC_BITS;
+                (if code < 64 { low } else { high } >> (code & 63)) & 1 != 0
+            }
+        };
+        match self {
+            HeadKind::Request => fc < 0x80 && known,
+            HeadKind::Response { fc_0x80, .. } => known || (fc == 0x80 && fc_0x80),
+        }
+    }
+}
+
+/// Bit [`HeadKind::index`] of entry `fc`: [`HeadKind::allows`] `fc`. One load per byte scanned.
+static HEAD_FLAGS: [u8; 256] = {
+    let mut flags = [0u8; 256];
+    let mut fc = 0usize;
+    while fc < 256 {
+        let mut k = 0;
+        while k < HeadKind::ALL.len() {
+            #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)]
+            if HeadKind::ALL[k].allows(fc as u8) {
+                flags[fc] |= 1 << HeadKind::ALL[k].index();
+            }
+            k += 1;
+        }
+        fc += 1;
+    }
+    flags
+};
 
 impl Heads {
     #[inline(always)]
     fn may_start(&self, address: u8, fc: u8) -> bool {
-        let word = self.fc.get(usize::from(fc >> 6)).copied().unwrap_or(0);
+        let flags = HEAD_FLAGS.get(usize::from(fc)).copied().unwrap_or(0);
         // `&`, not `&&`: one branch on noise rather than two.
-        (address <= self.max_address) & ((word >> (fc & 63)) & 1 != 0)
+        (address <= self.max_address) & (flags & self.mask != 0)
     }
 
     /// Where in `window` the first pair of bytes that may start a frame begins.
@@ -833,7 +919,12 @@ mod tests {
                     *b = seed.to_le_bytes()[0];
                 }
                 for count in 0..=255u8 {
-                    noise[..3].copy_from_slice(&[0x11, fc, count]);
+                    let address = if count % 7 == 0 {
+                        0xF8 | (count >> 5)
+                    } else {
+                        0x11
+                    };
+                    noise[..3].copy_from_slice(&[address, fc, count]);
                     let mut bufs = std::vec![noise.to_vec()];
                     let quick_len = quick_layout(framing.direction, fc).frame_len(count);
                     assert_eq!(quick_frame_len(framing.direction, fc, count), quick_len);
@@ -864,6 +955,49 @@ mod tests {
         }
         // The quick path was taken (responses: 01-04, 17, 0C, 11 counts; fixed and exceptions).
         assert!(quick > 4 * 256 * 8, "{quick}");
+    }
+
+    #[test]
+    fn function_bytes_that_may_start_a_frame() {
+        let allowed = |f: Framing| {
+            let heads = f.heads();
+            (0..=255u8)
+                .filter(|&fc| heads.may_start(1, fc))
+                .collect::<std::vec::Vec<u8>>()
+        };
+        let public: std::vec::Vec<u8> = (1..0x80u8)
+            .filter(|&c| FunctionCode::from_u8(c).is_some_and(FunctionCode::is_public))
+            .collect();
+        let with_exceptions = |codes: &[u8]| -> std::vec::Vec<u8> {
+            [
+                codes,
+                &codes
+                    .iter()
+                    .map(|c| c | 0x80)
+                    .collect::<std::vec::Vec<u8>>(),
+            ]
+            .concat()
+        };
+        assert_eq!(
+            allowed(Framing::requests()),
+            (1..0x80).collect::<std::vec::Vec<u8>>()
+        );
+        assert_eq!(allowed(Framing::responses()), with_exceptions(&public));
+        let mut lenient = [&[0x80u8][..], &with_exceptions(&public)].concat();
+        lenient.sort_unstable();
+        let mut got = allowed(Framing::responses().with_config(Config::LENIENT));
+        got.sort_unstable();
+        assert_eq!(got, lenient);
+        let any: std::vec::Vec<u8> = (1..0x80).collect();
+        assert_eq!(
+            allowed(Framing::responses().with_unknown(UnknownFunctions::Hunt)),
+            with_exceptions(&any)
+        );
+        // Addresses: 1..=247 strict, all of them lenient.
+        let heads = Framing::responses().heads();
+        assert!(heads.may_start(247, 3) && !heads.may_start(248, 3));
+        let heads = Framing::responses().with_config(Config::LENIENT).heads();
+        assert!(heads.may_start(255, 3));
     }
 
     #[test]
