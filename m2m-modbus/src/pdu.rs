@@ -507,6 +507,16 @@ fn coil_value(r: &mut Reader<'_>) -> Result<bool, Error> {
     }
 }
 
+/// The five-byte layout of function code, address and one word, at the start of `out`; `None`
+/// (nothing written) when `out` is too short.
+#[inline(always)]
+fn put_address_value(out: &mut [u8], code: u8, address: u16, value: u16) -> Option<usize> {
+    let [a0, a1] = address.to_be_bytes();
+    let [v0, v1] = value.to_be_bytes();
+    *out.first_chunk_mut::<5>()? = [code, a0, a1, v0, v1];
+    Some(5)
+}
+
 /// A fixed head and the big-endian registers after it, at the start of `out`; `None` (nothing
 /// written) when `out` is too short.
 #[inline(always)]
@@ -886,10 +896,7 @@ impl<'a> Request<'a> {
             }
             _ => return None,
         };
-        let [a0, a1] = address.to_be_bytes();
-        let [v0, v1] = value.to_be_bytes();
-        *out.first_chunk_mut::<5>()? = [code, a0, a1, v0, v1];
-        Some(5)
+        put_address_value(out, code, address, value)
     }
 
     // Out of line, so that the fast paths above inline into the ADU encoders.
@@ -1635,10 +1642,7 @@ impl<'a> Response<'a> {
             Response::WriteSingleRegister { address, value } => (0x06, address, value),
             _ => return None,
         };
-        let [a0, a1] = address.to_be_bytes();
-        let [v0, v1] = value.to_be_bytes();
-        *out.first_chunk_mut::<5>()? = [code, a0, a1, v0, v1];
-        Some(5)
+        put_address_value(out, code, address, value)
     }
 
     // Out of line, so that the fast paths above inline into the ADU encoders.

@@ -404,22 +404,34 @@ impl Framing {
     }
 
     /// What a frame starting at the head of `buf` can be. The layouts whose length follows from
-    /// the function byte, or from it and the byte count after it, are judged here at once
-    /// ([`quick_layout`]); the others, and every head that cannot start a frame (to say why),
-    /// go through the general checks.
+    /// the function byte, or from it and the byte count after it, are judged at once
+    /// ([`quick_layout`]); the others go through the general checks.
     #[inline(always)]
     fn candidate(&self, buf: &[u8], heads: &Heads) -> Candidate {
-        if let [address, fc, ..] = *buf {
-            if !heads.may_start(address, fc) {
-                // The general checks' first two answers, without the call.
-                return Candidate::No(if address > heads.max_address {
-                    Error::Address { address }
-                } else {
-                    Error::InvalidFunction { code: fc }
-                });
+        self.judge(buf, heads, true)
+    }
+
+    /// [`Framing::candidate`], with the quick layouts or (`quick` false, for the test that holds
+    /// them to it) without.
+    #[inline(always)]
+    fn judge(&self, buf: &[u8], heads: &Heads, quick: bool) -> Candidate {
+        let Some((&address, pdu)) = buf.split_first() else {
+            return Candidate::Partial(Needed::new(MIN_ADU));
+        };
+        let Some((&fc, after)) = pdu.split_first() else {
+            if address > heads.max_address {
+                return Candidate::No(Error::Address { address });
             }
+            return self.candidate_general(buf);
+        };
+        if !heads.may_start(address, fc) {
+            return Candidate::No(if address > heads.max_address {
+                Error::Address { address }
+            } else {
+                Error::InvalidFunction { code: fc }
+            });
         }
-        if let [_, fc, count, ..] = *buf {
+        if let (true, Some(&count)) = (quick, after.first()) {
             if let Some(total) = quick_frame_len(self.direction, fc, count) {
                 return match buf.get(..total) {
                     None => Candidate::Partial(Needed::new(total.saturating_sub(buf.len()))),
@@ -430,22 +442,14 @@ impl Framing {
                 };
             }
         }
-        self.candidate_general(buf, heads)
+        self.candidate_general(buf)
     }
 
+    /// The general checks of a head whose address and function byte may start a frame:
+    /// counts, layout length, CRC (or the hunt for it).
     #[inline(never)]
-    fn candidate_general(&self, buf: &[u8], heads: &Heads) -> Candidate {
-        let Some((&address, pdu)) = buf.split_first() else {
-            return Candidate::Partial(Needed::new(MIN_ADU));
-        };
-        if address > heads.max_address {
-            return Candidate::No(Error::Address { address });
-        }
-        if let Some(&fc) = pdu.first() {
-            if !heads.may_start(address, fc) {
-                return Candidate::No(Error::InvalidFunction { code: fc });
-            }
-        }
+    fn candidate_general(&self, buf: &[u8]) -> Candidate {
+        let pdu = buf.get(1..).unwrap_or_default();
         if !crate::pdu::plausible(self.direction, pdu) {
             // Counts strict decoding would refuse: no need to spend a CRC on it.
             return Candidate::No(Error::ByteCount {
@@ -944,8 +948,8 @@ mod tests {
                     }
                     for buf in &bufs {
                         assert_eq!(
-                            framing.candidate(buf, &heads),
-                            framing.candidate_general(buf, &heads),
+                            framing.judge(buf, &heads, true),
+                            framing.judge(buf, &heads, false),
                             "{framing:?} {:02x?}",
                             &buf[..buf.len().min(8)]
                         );
