@@ -292,6 +292,10 @@ fn find_loop<'a, P: m2m_modbus::pdu::Pdu<'a>>(
             Ok(Status::Complete(found)) => {
                 prop_assert!(found.consumed > found.skipped);
                 prop_assert_eq!(found.noise.is_some(), found.skipped > 0);
+                if found.skipped > 0 {
+                    let head = f.decode::<P>(&buf[pos..]).err().map(|e| e.error);
+                    prop_assert_eq!(head, found.noise, "the reason given is the head's");
+                }
                 let n = found.consumed - found.skipped;
                 prop_assert_eq!(
                     found.adu.buffer_len(),
