@@ -25,6 +25,10 @@ fn walk<'a, P: Pdu<'a>>(
                 Ok(Status::Complete(found)) => {
                     assert!(found.consumed > found.skipped && found.consumed <= buf.len() - pos);
                     assert_eq!(found.noise.is_some(), found.skipped > 0);
+                    if found.skipped > 0 {
+                        let head = f.decode::<P>(&buf[pos..]).err().map(|e| e.error);
+                        assert_eq!(head, found.noise, "the reason given is the head's");
+                    }
                     frames.push((pos + found.skipped, found.consumed - found.skipped));
                     dropped += found.skipped;
                     pos += found.consumed;
