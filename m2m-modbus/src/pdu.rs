@@ -2322,6 +2322,43 @@ mod tests {
     }
 
     /// TCP and RTU ADU encoders (fast path first) against their general encoders.
+    /// One case of `fast_encoders_agree_with_the_general_encoder`: the bytes the fast layout
+    /// stands for, whether the PDU has one, and the buffer (`room` bytes of `fill`).
+    struct FastCase<'m> {
+        model: &'m [u8],
+        fast_layout: bool,
+        room: usize,
+        fill: u8,
+    }
+
+    impl FastCase<'_> {
+        /// `encode_fast` against `general` (the PDU's general encoder) and the model, then the ADU
+        /// encoders built on them.
+        fn check<'a, P: Pdu<'a> + Clone>(
+            &self,
+            pdu: &P,
+            general: fn(&P, &mut [u8]) -> Result<usize, Error>,
+        ) -> Result<(), proptest::test_runner::TestCaseError> {
+            let mut a = std::vec![self.fill; self.room];
+            let mut b = std::vec![self.fill; self.room];
+            let fast = pdu.encode_fast(&mut a);
+            let general = general(pdu, &mut b);
+            match fast {
+                Some(n) => {
+                    proptest::prop_assert_eq!(general, Ok(n));
+                    proptest::prop_assert_eq!(&a[..n], &b[..n]);
+                    proptest::prop_assert_eq!(&a[..n], self.model);
+                    proptest::prop_assert_eq!(n, pdu.buffer_len());
+                }
+                None => {
+                    proptest::prop_assert!(a.iter().all(|&x| x == self.fill), "None wrote");
+                    proptest::prop_assert!(!self.fast_layout || general.is_err(), "{general:?}");
+                }
+            }
+            check_adus(pdu, self.room, self.fill)
+        }
+    }
+
     fn check_adus<'a, P: Pdu<'a> + Clone>(
         pdu: &P,
         room: usize,
@@ -2445,41 +2482,12 @@ mod tests {
                 9 => [&[0x17, q.wrapping_mul(2)][..], data].concat(),
                 _ => std::vec![],
             };
-            let mut a = std::vec![fill; room];
-            let mut b = std::vec![fill; room];
+            let case = FastCase { model: &model, fast_layout, room, fill };
             if let Some(req) = req {
-                let fast = req.encode_fast(&mut a);
-                let general = req.encode_general(&mut b);
-                match fast {
-                    Some(n) => {
-                        proptest::prop_assert_eq!(general, Ok(n));
-                        proptest::prop_assert_eq!(&a[..n], &b[..n]);
-                        proptest::prop_assert_eq!(&a[..n], &model[..]);
-                        proptest::prop_assert_eq!(n, req.buffer_len());
-                    }
-                    None => {
-                        proptest::prop_assert!(a.iter().all(|&x| x == fill), "None wrote");
-                        proptest::prop_assert!(!fast_layout || general.is_err(), "{general:?}");
-                    }
-                }
-                check_adus(&req, room, fill)?;
+                case.check(&req, Request::encode_general)?;
             }
             if let Some(rsp) = rsp {
-                let fast = rsp.encode_fast(&mut a);
-                let general = rsp.encode_general(&mut b);
-                match fast {
-                    Some(n) => {
-                        proptest::prop_assert_eq!(general, Ok(n));
-                        proptest::prop_assert_eq!(&a[..n], &b[..n]);
-                        proptest::prop_assert_eq!(&a[..n], &model[..]);
-                        proptest::prop_assert_eq!(n, rsp.buffer_len());
-                    }
-                    None => {
-                        proptest::prop_assert!(a.iter().all(|&x| x == fill), "None wrote");
-                        proptest::prop_assert!(!fast_layout || general.is_err(), "{general:?}");
-                    }
-                }
-                check_adus(&rsp, room, fill)?;
+                case.check(&rsp, Response::encode_general)?;
             }
         }
     }
