@@ -22,6 +22,24 @@ fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
     }
 }
 
+/// [`one_frame`] for RTU. A layout framed by its CRC (an unknown function code, Diagnostics
+/// 0x0000, an MEI type other than 0x0E) that no CRC ends is reported as a bad CRC over the whole
+/// input, not as waiting for more: the input is the whole frame.
+fn one_rtu_frame(framing: &rtu::Framing, input: &[u8]) -> Result<(), CliError> {
+    match one_frame(framing, input) {
+        Err(CliError::Incomplete { needed: None }) if input.len() >= rtu::MIN_ADU => {
+            match input.split_last_chunk::<2>() {
+                Some((body, &crc)) => Err(err(m2m_modbus::Error::Crc {
+                    found: u16::from_le_bytes(crc),
+                    computed: rtu::crc16(body),
+                })),
+                None => Err(CliError::Incomplete { needed: None }),
+            }
+        }
+        other => other,
+    }
+}
+
 fn err(e: m2m_modbus::Error) -> CliError {
     CliError::protocol(&e)
 }
@@ -58,7 +76,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             json(&adu)
         }
         Format::ModbusRtuReq => {
-            one_frame(&rtu::Framing::requests().with_config(config), input)?;
+            one_rtu_frame(&rtu::Framing::requests().with_config(config), input)?;
             json(&rtu::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
         }
         Format::ModbusRtuRsp => {
@@ -67,7 +85,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             let framing = rtu::Framing::responses()
                 .with_config(config)
                 .with_unknown(rtu::UnknownFunctions::Hunt);
-            one_frame(&framing, input)?;
+            one_rtu_frame(&framing, input)?;
             let mut adu = rtu::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)

@@ -182,6 +182,11 @@ fn modbus_bad_and_incomplete_input() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("CRC"), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1);
+    // A layout framed by its CRC (unknown function 0x41 to a server) whose CRC is wrong: a CRC
+    // error, not "incomplete", since the whole frame is given.
+    let out = m2m(&["decode", "modbus-rtu-req", "0141001051"], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("CRC"), "{}", out.stderr);
     // FC05 with an illegal value: named, with its byte offset.
     let out = m2m(
         &["decode", "modbus-tcp-req", "0001 0000 0006 01 05 0001 1234"],

@@ -128,7 +128,8 @@ impl<'b, P: Pdu<'b>> Adu<P> {
             .saturating_add(3)
     }
 
-    /// Checks the PDU's limits and writes the frame (upper-case hex) at the start of `out`.
+    /// Checks the PDU's limits and writes the frame (upper-case hex) at the start of `out`. The
+    /// address is written as given, reserved ones (248..=255) included, as in RTU.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
         let mut bin: Scratch = [0; 255];
         let mut w = Writer::new(&mut bin);

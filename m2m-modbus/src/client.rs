@@ -166,7 +166,17 @@ impl Expect {
             });
         }
         let got = rsp.function().value();
-        if got != self.function {
+        // Function byte 0x80 (pymodbus' way to report some errors) decodes, under
+        // `allow_exception_fc_0x80` only, as an exception to function 0: it answers whatever
+        // request is outstanding.
+        let exception_fc_0x80 = matches!(
+            rsp,
+            Response::Exception {
+                function_code: 0,
+                ..
+            }
+        );
+        if got != self.function && !exception_fc_0x80 {
             return Err(Mismatch::Function {
                 expected: self.function,
                 got,
@@ -393,6 +403,7 @@ pub fn exception(rsp: &Response<'_>) -> Option<ExceptionCode> {
 mod tests {
     use super::*;
     use crate::data::{Bits, Registers};
+    use crate::pdu::Config;
 
     const T0: Timestamp = Timestamp::from_millis(1_000);
     const TIMEOUT: Duration = Duration::from_millis(500);
@@ -455,6 +466,35 @@ mod tests {
             m.send_serial(&req, 0x11, T0, TIMEOUT),
             Err(Busy { capacity: 1 })
         );
+        // Another function's exception does not answer it.
+        let other = Response::Exception {
+            function_code: 3,
+            exception: ExceptionCode::IllegalDataAddress,
+        };
+        assert!(matches!(
+            m.receive(None, 0x11, other),
+            Err(Mismatch::Function {
+                expected: 1,
+                got: 3
+            })
+        ));
+    }
+
+    #[test]
+    fn a_lenient_exception_with_function_byte_0x80_answers_the_request() {
+        // pymodbus answers some errors with `80 xx`; `LENIENT` decodes it as an exception to
+        // function 0, which the matcher takes as the answer to what is outstanding.
+        let rsp = Response::parse_with(&[0x80, 0x04], &Config::LENIENT).unwrap();
+        let mut m = Matcher::<1>::new();
+        let req = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 3,
+        };
+        let tid = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        let (e, r) = m.receive(Some(tid), 1, rsp).unwrap();
+        assert_eq!(e.function, 3);
+        assert_eq!(exception(&r), Some(ExceptionCode::ServerDeviceFailure));
+        assert_eq!(m.outstanding(), 0);
     }
 
     #[test]

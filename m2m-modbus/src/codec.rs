@@ -50,12 +50,21 @@ pub const fn ascii() -> Codec<ascii::Framing> {
     Codec::new(ascii::Framing)
 }
 
-/// What a framing does with bytes left when the stream ends.
+/// What the codec adds to a framing: what to do with bytes left when the stream ends, and the
+/// check of a frame the framing cuts without verifying.
 pub trait AtEof {
     /// `true` for framings that resynchronise (serial lines): the undecided bytes are dropped
     /// one at a time as noise, so later frames are still found. `false` (TCP): they are a
     /// truncated frame, an error.
     const RESYNC: bool;
+
+    /// Checks a whole frame cut by the framing; an error makes it an `Err` item. The RTU
+    /// framing has checked the CRC already and TCP has no check: `Ok`. ASCII checks its hex
+    /// digits and LRC here.
+    fn verify(frame: &[u8]) -> Result<(), Error> {
+        let _ = frame;
+        Ok(())
+    }
 }
 
 impl AtEof for tcp::Framing {
@@ -68,6 +77,11 @@ impl AtEof for rtu::Framing {
 
 impl AtEof for ascii::Framing {
     const RESYNC: bool = true;
+
+    fn verify(frame: &[u8]) -> Result<(), Error> {
+        let mut scratch: ascii::Scratch = [0; 255];
+        ascii::unhex(frame, &mut scratch).map(|_| ())
+    }
 }
 
 impl<F: Framing<Error = FrameError> + AtEof> Decoder for Codec<F> {
@@ -79,7 +93,13 @@ impl<F: Framing<Error = FrameError> + AtEof> Decoder for Codec<F> {
             return Ok(None);
         }
         match self.framing.frame_len(src) {
-            Ok(Status::Complete(n)) if n <= src.len() => Ok(Some(Ok(src.split_to(n).freeze()))),
+            Ok(Status::Complete(n)) if n <= src.len() => {
+                let frame = src.split_to(n).freeze();
+                Ok(Some(match F::verify(&frame) {
+                    Ok(()) => Ok(frame),
+                    Err(e) => Err(FrameError::skip_by(e, n)),
+                }))
+            }
             Ok(Status::Complete(_)) | Ok(Status::Partial(_)) => {
                 if let Ok(Status::Partial(needed)) = self.framing.frame_len(src) {
                     src.reserve(needed.size().unwrap_or(1));
@@ -206,6 +226,31 @@ mod tests {
         assert_eq!(frames, 1);
         assert!(errors >= 1 && errors <= frame_len);
         assert!(src.is_empty());
+    }
+
+    #[test]
+    fn ascii_frames_with_a_bad_lrc_or_bad_hex_are_error_items() {
+        let mut codec = ascii();
+        let mut src = BytesMut::new();
+        // Bad LRC (7F for 7E), an odd number of digits, then the good frame.
+        src.extend_from_slice(b":1103006B00037F\r\n:1103006B00037\r\n:1103006B00037E\r\n");
+        let first = codec.decode(&mut src).unwrap().unwrap().unwrap_err();
+        assert_eq!(
+            first.error,
+            Error::Lrc {
+                found: 0x7f,
+                computed: 0x7e
+            }
+        );
+        assert_eq!(first.skip_len(), 17);
+        let second = codec.decode(&mut src).unwrap().unwrap().unwrap_err();
+        assert!(matches!(second.error, Error::Ascii { .. }), "{second:?}");
+        let good = codec.decode(&mut src).unwrap().unwrap().unwrap();
+        let mut scratch = [0u8; 255];
+        let adu = ascii::Adu::<Request<'_>>::parse(&good, &mut scratch).unwrap();
+        assert_eq!(adu.address, 0x11);
+        assert!(src.is_empty());
+        assert!(codec.decode(&mut src).unwrap().is_none());
     }
 
     #[test]

@@ -266,11 +266,11 @@ impl<'a> Bits<'a> {
         (bytes.len() == len.div_ceil(8)).then_some(Bits::Wire { bytes, len })
     }
 
-    /// Number of bits.
+    /// Number of bits (of a `Wire` value, no more than its bytes hold).
     #[must_use]
     pub fn len(&self) -> usize {
         match self {
-            Bits::Wire { len, .. } => *len,
+            Bits::Wire { bytes, len } => (*len).min(bytes.len().saturating_mul(8)),
             Bits::Values(v) => v.len(),
             #[cfg(all(feature = "alloc", feature = "serde"))]
             Bits::Owned(v) => v.len(),
@@ -329,11 +329,11 @@ impl<'a> Bits<'a> {
 
     /// Packs the bits LSB first into `out` (exactly `ceil(len / 8)` bytes), zero padding.
     pub(crate) fn write_packed(&self, out: &mut [u8]) {
-        if let Bits::Wire { bytes, len } = self {
+        if let Bits::Wire { bytes, .. } = self {
             if out.len() == bytes.len() {
                 out.copy_from_slice(bytes);
                 // Clear padding so the encoding is canonical.
-                if let (Some(last), rem @ 1..=7) = (out.last_mut(), len % 8) {
+                if let (Some(last), rem @ 1..=7) = (out.last_mut(), self.len() % 8) {
                     *last &= (1u8 << rem).wrapping_sub(1);
                 }
                 return;
@@ -559,6 +559,27 @@ mod serde_impls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `Wire` value built by hand with fewer bytes than its `len` says holds only the bits
+    /// its bytes have: length, iterator and encoding agree.
+    #[test]
+    fn a_short_wire_bit_block_is_as_long_as_its_bytes() {
+        let b = Bits::Wire {
+            bytes: &[0xFF],
+            len: 12,
+        };
+        assert_eq!(b.len(), 8);
+        let it = b.iter();
+        assert_eq!(it.len(), 8);
+        assert_eq!(it.count(), 8);
+        let mut out = [0u8; 1];
+        b.write_packed(&mut out);
+        assert_eq!(out, [0xFF]);
+        let rsp = crate::Response::ReadCoils { coils: b };
+        let bytes = rsp.to_vec().unwrap();
+        assert_eq!(bytes, [0x01, 0x01, 0xFF]);
+        assert_eq!(crate::Response::parse(&bytes).unwrap(), rsp);
+    }
 
     #[test]
     fn registers_wire_and_values_agree() {

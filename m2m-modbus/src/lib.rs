@@ -47,13 +47,15 @@ macro_rules! decode_adu {
 decode_adu!(tcp, rtu);
 
 /// Encodes into a new `Vec` of `len` bytes with `encode`, trimmed to what it wrote: the one
-/// `to_vec` behind every encoder of the crate.
+/// `to_vec` behind every encoder of the crate. No frame is longer than an ASCII one, so a
+/// value claiming more (a borrowed PDU far past the limit) gets no bigger buffer: the encoder
+/// refuses it by its limits before it writes past that.
 #[cfg(feature = "alloc")]
 pub(crate) fn encode_to_vec(
     len: usize,
     encode: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
 ) -> Result<alloc::vec::Vec<u8>, Error> {
-    let mut v = alloc::vec![0; len];
+    let mut v = alloc::vec![0; len.min(ascii::MAX_FRAME)];
     let n = encode(&mut v)?;
     v.truncate(n);
     Ok(v)

@@ -78,7 +78,11 @@ impl<'a, T: Item<'a>> List<'a, T> {
 
     pub(crate) fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
         match self {
-            List::Wire(b) => w.put(b).map_err(Error::from),
+            List::Wire(b) => {
+                // Anyone can build a `Wire` list: write only what the decoder would accept.
+                Self::parse(b, w.position())?;
+                w.put(b).map_err(Error::from)
+            }
             _ => self.iter().try_for_each(|i| i.write(w)),
         }
     }

@@ -89,7 +89,8 @@ impl Config {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FileSubRequest {
-    /// File number (1..=0xFFFF).
+    /// File number: 1..=0xFFFF in §6.14, but 0 is read and written too, since devices number
+    /// their files from 0.
     pub file_number: u16,
     /// First record (0..=0x270F).
     pub record_number: u16,
@@ -756,13 +757,7 @@ impl<'a> Request<'a> {
                 if mei_type == MEI_READ_DEVICE_ID {
                     let offset = r.position();
                     let read_code = r.u8()?;
-                    if !(1..=4).contains(&read_code) {
-                        return Err(Error::Value {
-                            field: "read device id code",
-                            value: u16::from(read_code),
-                            offset,
-                        });
-                    }
+                    check_read_code(read_code, offset)?;
                     Request::ReadDeviceIdentification {
                         read_code,
                         object_id: r.u8()?,
@@ -1001,13 +996,7 @@ impl<'a> Request<'a> {
                 read_code,
                 object_id,
             } => {
-                if !(1..=4).contains(read_code) {
-                    return Err(Error::Value {
-                        field: "read device id code",
-                        value: u16::from(*read_code),
-                        offset: 2,
-                    });
-                }
+                check_read_code(*read_code, 2)?;
                 w.u8(MEI_READ_DEVICE_ID)?;
                 w.u8(*read_code)?;
                 w.u8(*object_id)?;
@@ -1787,6 +1776,7 @@ impl<'a> Response<'a> {
                 next_object_id,
                 objects,
             } => {
+                check_read_code(*read_code, 2)?;
                 w.u8(MEI_READ_DEVICE_ID)?;
                 w.u8(*read_code)?;
                 w.u8(*conformity_level)?;
@@ -1824,16 +1814,23 @@ impl<'a> Response<'a> {
     }
 }
 
-fn device_id_response<'a>(r: &mut Reader<'a>) -> Result<Response<'a>, Error> {
-    let offset = r.position();
-    let read_code = r.u8()?;
-    if !(1..=4).contains(&read_code) {
-        return Err(Error::Value {
+/// Read Device ID codes 01 (basic) to 04 (one object), §6.21; `offset` is where the code sits.
+fn check_read_code(read_code: u8, offset: usize) -> Result<(), Error> {
+    if (1..=4).contains(&read_code) {
+        Ok(())
+    } else {
+        Err(Error::Value {
             field: "read device id code",
             value: u16::from(read_code),
             offset,
-        });
+        })
     }
+}
+
+fn device_id_response<'a>(r: &mut Reader<'a>) -> Result<Response<'a>, Error> {
+    let offset = r.position();
+    let read_code = r.u8()?;
+    check_read_code(read_code, offset)?;
     let conformity_level = r.u8()?;
     let more_at = r.position();
     let more_follows = match r.u8()? {
@@ -2035,6 +2032,29 @@ pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
     }
 }
 
+/// Why strict decoding refuses a response PDU that [`plausible`] refuses: the error of the
+/// field it checks (its checks are on the first fields, which the decoder reads first).
+#[cold]
+pub(crate) fn implausible(pdu: &[u8]) -> Error {
+    // The fields it checks are in; what follows may not be (a frame still arriving), so the
+    // decoder reads a copy padded with zeros, to reach the field rather than the end.
+    let mut padded = [0u8; MAX_PDU];
+    let n = pdu.len().min(MAX_PDU);
+    if let (Some(dst), Some(src)) = (padded.get_mut(..n), pdu.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    match Response::parse(&padded) {
+        Err(e @ (Error::ByteCount { .. } | Error::Value { .. } | Error::Quantity { .. })) => e,
+        // Not reached for what `plausible` refuses; a byte-count error keeps the kind.
+        _ => Error::ByteCount {
+            function: pdu.first().copied().unwrap_or(0),
+            offset: 1,
+            actual: pdu.get(1).copied().map_or(0, usize::from),
+            expected: 0,
+        },
+    }
+}
+
 /// `Option::is_none_or`, which is newer than the crate's MSRV.
 pub(crate) trait NoneOr<T> {
     fn none_or(self, f: impl FnOnce(T) -> bool) -> bool;
@@ -2152,6 +2172,10 @@ fn device_id_len(pdu: &[u8]) -> PduLen {
     };
     let mut pos = 7usize;
     for _ in 0..count {
+        if pos > MAX_PDU {
+            // Past the largest PDU already: no need to walk further (the framings refuse it).
+            return PduLen::AtLeast(pos);
+        }
         match at(pdu, pos.saturating_add(1)) {
             None => return PduLen::AtLeast(pos.saturating_add(2)),
             Some(len) => pos = pos.saturating_add(2).saturating_add(usize::from(len)),
@@ -2167,6 +2191,129 @@ mod tests {
     // Application Protocol V1.1b3 §6.3 example.
     static FC03_REQ: [u8; 5] = [0x03, 0x00, 0x6b, 0x00, 0x03];
     static FC03_RSP: [u8; 8] = [0x03, 0x06, 0x02, 0x2b, 0x00, 0x00, 0x00, 0x64];
+
+    /// Whatever `plausible` refuses, strict decoding refuses with the error of a checked field,
+    /// which is what the serial framing reports for it.
+    #[test]
+    fn what_plausible_refuses_the_decoder_names() {
+        let mut seed = 0x9E37_79B9_u32;
+        let mut refused = 0;
+        for code in [1u8, 2, 3, 4, 5, 0x0C, 0x0F, 0x10, 0x14, 0x15, 0x17, 0x18] {
+            for _ in 0..4000 {
+                let mut pdu = [code, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+                for b in &mut pdu[1..] {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 17;
+                    seed ^= seed << 5;
+                    // Small values often, so that counts and quantities land near their limits.
+                    let [low, ..] = seed.to_le_bytes();
+                    *b = if seed & 0x100 != 0 { low } else { low & 0x0F };
+                }
+                if plausible(Direction::Response, &pdu) {
+                    continue;
+                }
+                refused += 1;
+                let e = implausible(&pdu);
+                // The decoder, given the whole frame (here: the bytes, then zeros).
+                let mut whole = [0u8; MAX_PDU];
+                whole[..pdu.len()].copy_from_slice(&pdu);
+                assert_eq!(Err(e), Response::parse(&whole), "{pdu:02x?}");
+                assert!(
+                    matches!(
+                        e,
+                        Error::ByteCount { .. } | Error::Value { .. } | Error::Quantity { .. }
+                    ),
+                    "{pdu:02x?}: {e:?}"
+                );
+            }
+        }
+        assert!(refused > 10_000, "{refused}");
+    }
+
+    /// A hand-built `Wire` list is written only if the decoder would accept it.
+    #[test]
+    fn a_wire_list_is_checked_before_it_is_written() {
+        // Reference type 7 in a file-record sub-request.
+        let bad = Request::ReadFileRecord {
+            records: List::Wire(&[7, 0, 1, 0, 0, 0, 1]),
+        };
+        assert!(matches!(
+            bad.to_vec(),
+            Err(Error::Value {
+                field: "file reference type",
+                offset: 2,
+                ..
+            })
+        ));
+        let good = Request::ReadFileRecord {
+            records: List::Wire(&[6, 0, 1, 0, 0, 0, 1]),
+        };
+        let bytes = good.to_vec().unwrap();
+        assert_eq!(bytes, [0x14, 7, 6, 0, 1, 0, 0, 0, 1]);
+        assert_eq!(Request::parse(&bytes).unwrap(), good);
+        // Device-id objects cut short.
+        let cut = Response::ReadDeviceIdentification {
+            read_code: 1,
+            conformity_level: 1,
+            more_follows: false,
+            next_object_id: 0,
+            objects: List::Wire(&[0, 5, b'a']),
+        };
+        assert!(cut.to_vec().is_err());
+    }
+
+    /// The response encoder holds the Read Device ID code to 1..=4, as the decoder does.
+    #[test]
+    fn device_id_responses_are_encoded_only_with_a_valid_read_code() {
+        for read_code in [0u8, 5, 0xFF] {
+            let rsp = Response::ReadDeviceIdentification {
+                read_code,
+                conformity_level: 1,
+                more_follows: false,
+                next_object_id: 0,
+                objects: List::Values(&[]),
+            };
+            assert!(matches!(
+                rsp.to_vec(),
+                Err(Error::Value {
+                    field: "read device id code",
+                    ..
+                })
+            ));
+        }
+    }
+
+    /// A PDU far over the limit is refused with `PduTooLong` by every `to_vec`, as by `encode`
+    /// into a buffer big enough, and `to_vec` does not first allocate what it claims.
+    #[test]
+    fn to_vec_refuses_a_huge_pdu_by_its_limit() {
+        use crate::{ascii, rtu, tcp};
+        let data = std::vec![0u8; 1 << 20];
+        let pdu = Request::Raw {
+            code: 0x41,
+            data: Data::from(&data[..]),
+        };
+        let want = Error::PduTooLong { len: (1 << 20) + 1 };
+        let mut big = std::vec![0u8; (1 << 21) + 600];
+        assert_eq!(pdu.encode(&mut big), Err(want));
+        assert_eq!(pdu.to_vec(), Err(want));
+        let t = tcp::Adu {
+            transaction_id: 1,
+            unit_id: 1,
+            pdu: pdu.clone(),
+        };
+        assert_eq!(t.encode(&mut big), Err(want));
+        assert_eq!(t.to_vec(), Err(want));
+        let r = rtu::Adu {
+            address: 1,
+            pdu: pdu.clone(),
+        };
+        assert_eq!(r.encode(&mut big), Err(want));
+        assert_eq!(r.to_vec(), Err(want));
+        let a = ascii::Adu { address: 1, pdu };
+        assert_eq!(a.encode(&mut big), Err(want));
+        assert_eq!(a.to_vec(), Err(want));
+    }
 
     #[test]
     fn deconstruct_fc03() {

@@ -202,7 +202,9 @@ impl<'a, P: Pdu<'a>> Adu<P> {
         self.pdu.buffer_len().saturating_add(3)
     }
 
-    /// Checks the PDU's limits and writes address, PDU and CRC at the start of `out`.
+    /// Checks the PDU's limits and writes address, PDU and CRC at the start of `out`. The
+    /// address is written as given, so a device at a reserved address (248..=255, which strict
+    /// decoding refuses and [`Config::LENIENT`] reads) can still be reached.
     #[inline(always)]
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
         let fast = match out.split_first_mut() {
@@ -469,18 +471,18 @@ impl Framing {
         let pdu = buf.get(1..).unwrap_or_default();
         if !crate::pdu::plausible(self.direction, pdu) {
             // Counts strict decoding would refuse: no need to spend a CRC on it.
-            return Candidate::No(Error::ByteCount {
-                function: pdu.first().copied().unwrap_or(0),
-                offset: 1,
-                actual: 0,
-                expected: 0,
-            });
+            return Candidate::No(crate::list::shift(crate::pdu::implausible(pdu), 1));
         }
         match self.layout_len(pdu) {
             Err(e) => Candidate::No(e),
             Ok(PduLen::AtLeast(n)) => {
-                let want = n.saturating_add(3).max(MIN_ADU);
-                Candidate::Partial(Needed::new(want.saturating_sub(buf.len())))
+                // A layout that already needs more than the largest PDU (a device-id object
+                // list, a custom hook) can never complete: refuse it now, not after buffering.
+                let want = n.saturating_add(3);
+                if want > MAX_ADU {
+                    return Candidate::No(Error::PduTooLong { len: n });
+                }
+                Candidate::Partial(Needed::new(want.max(MIN_ADU).saturating_sub(buf.len())))
             }
             Ok(PduLen::Exact(n)) => {
                 let total = n.saturating_add(3);
@@ -495,7 +497,7 @@ impl Framing {
                     },
                 }
             }
-            Ok(PduLen::Unknown) => match hunt_crc(buf) {
+            Ok(PduLen::Unknown) => match hunt_crc(buf, open_layout_min_adu(pdu)) {
                 Some(n) => Candidate::Frame(n),
                 None if buf.len() >= MAX_ADU => Candidate::No(Error::Crc {
                     found: 0,
@@ -902,16 +904,27 @@ fn defined_open_layout(pdu: &[u8]) -> bool {
     }
 }
 
-/// The first `n` in `MIN_ADU..=min(buf.len(), MAX_ADU)` such that `buf[..n]` ends with the CRC of
+/// The shortest ADU whose length the CRC hunt may find: address, the PDU bytes that showed the
+/// layout to be open (function code; then the MEI type of 0x2B, the sub-function of 0x08), CRC.
+fn open_layout_min_adu(pdu: &[u8]) -> usize {
+    let shown: usize = match pdu.first() {
+        Some(0x2B) => 2,
+        Some(0x08) => 3,
+        _ => 1,
+    };
+    shown.saturating_add(3).max(MIN_ADU)
+}
+
+/// The first `n` in `min..=min(buf.len(), MAX_ADU)` such that `buf[..n]` ends with the CRC of
 /// the rest. For CRC-16/MODBUS the CRC run over a message followed by its own CRC (low byte
 /// first) is 0, so one byte-wise pass finds every such `n`.
-fn hunt_crc(buf: &[u8]) -> Option<usize> {
+fn hunt_crc(buf: &[u8], min: usize) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);
     let mut crc = crc16(&[]);
     for (i, b) in buf.get(..limit)?.iter().enumerate() {
         crc = crc16_more(crc, core::slice::from_ref(b));
         let n = i.saturating_add(1);
-        if n >= MIN_ADU && crc == 0 {
+        if n >= min && crc == 0 {
             return Some(n);
         }
     }
@@ -944,6 +957,74 @@ mod tests {
         assert_eq!(crc16(b"123456789"), 0x4B37);
         // Serial Line guide §6.2.2 example frame 02 07 -> CRC 0x1241, sent 41 12.
         assert_eq!(crc16(&[0x02, 0x07]), 0x1241);
+    }
+
+    /// The CRC hunt does not stop inside the bytes that showed the layout to be open: a 4-byte
+    /// prefix of an MEI 0x0D request whose CRC happens to match is not a frame.
+    #[test]
+    fn the_crc_hunt_starts_past_the_layout_bytes() {
+        // EC 2B 0D 6F: bytes 2-3 are the CRC of EC 2B.
+        assert_eq!(crc16(&[0xEC, 0x2B]).to_le_bytes(), [0x0D, 0x6F]);
+        let f = Framing::requests();
+        let mut frame = std::vec![0xEC, 0x2B, 0x0D, 0x6F, 0x01, 0x02];
+        let crc = crc16(&frame).to_le_bytes();
+        frame.extend_from_slice(&crc);
+        assert_eq!(f.frame_len(&frame), Ok(Status::Complete(frame.len())));
+        for end in 0..frame.len() {
+            assert!(f.frame_len(&frame[..end]).unwrap().is_partial(), "{end}");
+        }
+        let adu = Adu::<Request<'_>>::parse(&frame).unwrap();
+        assert_eq!(adu.pdu.buffer_len(), 5);
+        assert_eq!(open_layout_min_adu(&[0x41]), MIN_ADU);
+        assert_eq!(open_layout_min_adu(&[0x2B, 0x0D]), 5);
+        assert_eq!(open_layout_min_adu(&[0x08, 0x00, 0x00]), 6);
+    }
+
+    /// A length that only grows (device-id objects, a custom hook answering "at least") is
+    /// refused once it passes the largest frame, rather than buffered without end.
+    #[test]
+    fn lengths_past_the_largest_frame_are_refused_not_buffered() {
+        // 2B/0E response whose first object is 250 bytes long: 259 bytes of PDU at least.
+        let mut buf = std::vec![0x01, 0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0x02, 0x00, 0xFA];
+        let f = Framing::responses();
+        // Before the object length arrives, it could still be a frame.
+        assert!(f.frame_len(&buf[..9]).unwrap().is_partial());
+        buf.resize(300, 0);
+        for end in 10..=buf.len() {
+            let e = f.frame_len(&buf[..end]).unwrap_err();
+            assert_eq!(e.error, Error::PduTooLong { len: 259 }, "{end}");
+        }
+        // 255 objects of 255 bytes: refused at the second object, not after 65 kB.
+        let buf = [
+            0x01, 0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00,
+        ];
+        assert!(f.frame_len(&buf).is_err());
+        // The largest device-id response that fits still frames: 253 bytes of PDU.
+        let mut pdu = std::vec![0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 244];
+        pdu.resize(253, b'x');
+        let mut frame = std::vec![0x01];
+        frame.extend_from_slice(&pdu);
+        let crc = crc16(&frame).to_le_bytes();
+        frame.extend_from_slice(&crc);
+        for end in 0..frame.len() {
+            assert!(f.frame_len(&frame[..end]).unwrap().is_partial(), "{end}");
+        }
+        assert_eq!(f.frame_len(&frame), Ok(Status::Complete(256)));
+        // A custom hook that always wants more.
+        fn greedy(_: Direction, pdu: &[u8]) -> Option<PduLen> {
+            Some(PduLen::AtLeast(pdu.len().saturating_add(1)))
+        }
+        let f = Framing::responses().with_custom(greedy);
+        let mut buf = std::vec![0x01, 0x41];
+        while f.frame_len(&buf).is_ok_and(|s| s.is_partial()) {
+            assert!(
+                buf.len() <= MAX_ADU,
+                "still buffering at {} bytes",
+                buf.len()
+            );
+            buf.push(0);
+        }
+        assert!(f.frame_len(&buf).is_err());
     }
 
     /// The quick layouts judge every head exactly as the general checks do: for each framing,
@@ -1279,15 +1360,26 @@ mod tests {
         let good15 = frame(&[0x15, 9, 6, 0, 4, 0, 1, 0, 1, 0x12, 0x34]);
         assert_eq!(f.frame_len(&good14), Ok(Status::Complete(good14.len())));
         assert_eq!(f.frame_len(&good15), Ok(Status::Complete(good15.len())));
-        for bad in [
-            frame(&[0x14, 4, 3, 5, 0x12, 0x34]),
-            frame(&[0x14, 4, 2, 6, 0x12, 0x34]),
-            frame(&[0x15, 9, 7, 0, 4, 0, 1, 0, 1, 0x12, 0x34]),
+        for (bad, reference_type) in [
+            (frame(&[0x14, 4, 3, 5, 0x12, 0x34]), Some(5)),
+            (frame(&[0x14, 4, 2, 6, 0x12, 0x34]), None),
+            (frame(&[0x15, 9, 7, 0, 4, 0, 1, 0, 1, 0x12, 0x34]), Some(7)),
         ] {
-            // Not framed, not dropped whole: noise up to the next head that may start a frame.
+            // Not framed, not dropped whole: noise up to the next head that may start a frame,
+            // for the reason the decoder gives, at its place in the frame.
             let e = f.frame_len(&bad).unwrap_err();
             assert!(e.skip_len() < bad.len(), "{bad:02x?}");
-            assert!(matches!(e.error, Error::ByteCount { .. }), "{e:?}");
+            match reference_type {
+                Some(value) => assert_eq!(
+                    e.error,
+                    Error::Value {
+                        field: "file reference type",
+                        value,
+                        offset: if bad[1] == 0x14 { 4 } else { 3 },
+                    }
+                ),
+                None => assert!(matches!(e.error, Error::ByteCount { .. }), "{e:?}"),
+            }
         }
     }
 }

@@ -55,11 +55,13 @@ pub fn accept<'a>(
 }
 
 /// Checks that `quantity` items from `address` lie within a table of `size` items starting at
-/// address 0 (Illegal Data Address otherwise, §6 state diagrams).
+/// address 0, and within the 65536 addresses of the data model (§4.3): Illegal Data Address
+/// otherwise (§6 state diagrams).
 pub fn check_range(address: u16, quantity: usize, size: usize) -> Result<(), ExceptionCode> {
+    const ADDRESSES: usize = 1 << 16;
     let end = usize::from(address).checked_add(quantity);
     match end {
-        Some(end) if end <= size => Ok(()),
+        Some(end) if end <= size.min(ADDRESSES) => Ok(()),
         _ => Err(ExceptionCode::IllegalDataAddress),
     }
 }
@@ -133,7 +135,17 @@ mod tests {
             check_range(a, q, 109),
             Err(ExceptionCode::IllegalDataAddress)
         );
-        assert_eq!(check_range(u16::MAX, 2, usize::MAX), Ok(()));
+        // The last address, alone, fits; one more runs past the data model, however big the table.
+        assert_eq!(check_range(u16::MAX, 1, usize::MAX), Ok(()));
+        assert_eq!(
+            check_range(u16::MAX, 2, usize::MAX),
+            Err(ExceptionCode::IllegalDataAddress)
+        );
+        assert_eq!(
+            check_range(0, 65537, usize::MAX),
+            Err(ExceptionCode::IllegalDataAddress)
+        );
+        assert_eq!(check_range(0, 65536, 65536), Ok(()));
     }
 
     #[test]

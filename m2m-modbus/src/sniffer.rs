@@ -8,7 +8,7 @@ use core::time::Duration;
 use m2m_core::{Framing as _, Needed, Status, Timestamp};
 
 use crate::client::{Expect, Mismatch};
-use crate::error::FrameError;
+use crate::error::{Error, FrameError};
 use crate::pdu::{Config, Request, Response};
 use crate::rtu::{Adu, Framing, UnknownFunctions};
 
@@ -33,6 +33,7 @@ pub struct Sniffer {
     requests: Framing,
     responses: Framing,
     outstanding: Option<Expect>,
+    timeout: Duration,
 }
 
 impl Default for Sniffer {
@@ -59,7 +60,20 @@ impl Sniffer {
                 .with_config(config)
                 .with_unknown(UnknownFunctions::Hunt),
             outstanding: None,
+            timeout: Self::DEFAULT_TIMEOUT,
         }
+    }
+
+    /// How long a request waits for its response unless [`Sniffer::with_timeout`] says
+    /// otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+
+    /// The same sniffer, with requests outstanding for `timeout` (the master's response
+    /// timeout). Past it, a frame that reads both ways (an echo) is taken as a new request.
+    #[must_use]
+    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The request waiting for its response.
@@ -86,7 +100,9 @@ impl Sniffer {
     }
 
     /// Like [`Sniffer::decode`], for a line that has gone idle: a reading still waiting for bytes
-    /// is given up, so a complete frame in the other reading is reported now.
+    /// is given up, so a complete frame in the other reading is reported now, and bytes that
+    /// complete no frame either way are an error ([`Error::Truncated`], skip 1: a shorter frame
+    /// may start at the next byte).
     pub fn decode_idle<'a>(
         &mut self,
         buf: &'a [u8],
@@ -101,54 +117,88 @@ impl Sniffer {
         now: Timestamp,
         idle: bool,
     ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
-        let as_req = self.requests.frame_len(buf);
-        let as_rsp = self.responses.frame_len(buf);
-        let waiting =
-            |r: &Result<Status<usize>, FrameError>| !idle && matches!(r, Ok(Status::Partial(_)));
-        let pick_response = match (frame(&as_req), frame(&as_rsp)) {
-            (Some(_), Some(_)) => self.outstanding.is_some(),
-            (None, Some(_)) if !waiting(&as_req) => true,
-            (Some(_), None) if !waiting(&as_rsp) => false,
-            (Some(_) | None, Some(_) | None) => {
-                return match (as_req, as_rsp) {
-                    (Err(a), Err(b)) => Err(if a.skip_len() <= b.skip_len() { a } else { b }),
-                    (Ok(Status::Partial(a)), Ok(Status::Partial(b))) => {
-                        Ok(Status::Partial(match (a.size(), b.size()) {
-                            (Some(x), Some(y)) => Needed::new(x.min(y)),
-                            _ => Needed::Unknown,
-                        }))
-                    }
-                    (Ok(Status::Partial(n)), _) | (_, Ok(Status::Partial(n))) => {
-                        Ok(Status::Partial(n))
-                    }
-                    (Ok(Status::Complete(_)), _) | (_, Ok(Status::Complete(_))) => {
-                        Ok(Status::Partial(Needed::Unknown))
-                    }
-                };
-            }
+        if buf.is_empty() {
+            return Ok(Status::Partial(Needed::Unknown));
+        }
+        let settle = |r: Result<Status<usize>, FrameError>| match r {
+            // The line went silent inside this reading: it can no longer complete. Skip one
+            // byte only, since a shorter frame may start just after it.
+            Ok(Status::Partial(needed)) if idle => Err(FrameError::skip_by(
+                Error::Truncated {
+                    offset: buf.len(),
+                    needed: needed.size().unwrap_or(1),
+                },
+                1,
+            )),
+            other => other,
         };
-        if pick_response {
-            match self.responses.decode::<Response<'a>>(buf)? {
-                Status::Complete((adu, n)) => {
-                    let answers = match self.outstanding.take() {
-                        Some(e) => e.check(adu.address, adu.pdu.clone()).map(|_| e),
-                        None => Err(Mismatch::Unexpected),
-                    };
-                    Ok(Status::Complete((Sniffed::Response { adu, answers }, n)))
+        let as_req = settle(self.requests.frame_len(buf));
+        let as_rsp = settle(self.responses.frame_len(buf));
+        let waiting = |r: &Result<Status<usize>, FrameError>| matches!(r, Ok(Status::Partial(_)));
+        match (frame(&as_req), frame(&as_rsp)) {
+            (Some(_), Some(_)) => {
+                // The same bytes read both ways (the echo functions, FC05/06/08/0F/10): a
+                // response only if it answers the request outstanding, before its deadline.
+                if let Some(e) = self.outstanding.filter(|e| !e.is_overdue(now)) {
+                    if let Ok(Status::Complete((adu, n))) =
+                        self.responses.decode::<Response<'a>>(buf)
+                    {
+                        if e.check(adu.address, adu.pdu.clone()).is_ok() {
+                            self.outstanding = None;
+                            let answers = Ok(e);
+                            return Ok(Status::Complete((Sniffed::Response { adu, answers }, n)));
+                        }
+                    }
                 }
-                Status::Partial(n) => Ok(Status::Partial(n)),
+                self.request(buf, now)
             }
-        } else {
-            match self.requests.decode::<Request<'a>>(buf)? {
-                Status::Complete((adu, n)) => {
-                    // Broadcasts get no answer; anything else is now outstanding.
-                    self.outstanding = adu.expects_response().then(|| {
-                        Expect::new(&adu.pdu, adu.address, None, now, Duration::from_secs(1))
-                    });
-                    Ok(Status::Complete((Sniffed::Request(adu), n)))
+            (None, Some(_)) if !waiting(&as_req) => self.response(buf),
+            (Some(_), None) if !waiting(&as_rsp) => self.request(buf, now),
+            _ => match (as_req, as_rsp) {
+                (Err(a), Err(b)) => Err(if a.skip_len() <= b.skip_len() { a } else { b }),
+                (Ok(Status::Partial(a)), Ok(Status::Partial(b))) => {
+                    Ok(Status::Partial(match (a.size(), b.size()) {
+                        (Some(x), Some(y)) => Needed::new(x.min(y)),
+                        _ => Needed::Unknown,
+                    }))
                 }
-                Status::Partial(n) => Ok(Status::Partial(n)),
+                (Ok(Status::Partial(n)), _) | (_, Ok(Status::Partial(n))) => Ok(Status::Partial(n)),
+                (Ok(Status::Complete(_)), _) | (_, Ok(Status::Complete(_))) => {
+                    Ok(Status::Partial(Needed::Unknown))
+                }
+            },
+        }
+    }
+
+    /// The head of `buf` as a response, paired with the request outstanding (if any).
+    fn response<'a>(&mut self, buf: &'a [u8]) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
+        match self.responses.decode::<Response<'a>>(buf)? {
+            Status::Complete((adu, n)) => {
+                let answers = match self.outstanding.take() {
+                    Some(e) => e.check(adu.address, adu.pdu.clone()).map(|_| e),
+                    None => Err(Mismatch::Unexpected),
+                };
+                Ok(Status::Complete((Sniffed::Response { adu, answers }, n)))
             }
+            Status::Partial(n) => Ok(Status::Partial(n)),
+        }
+    }
+
+    /// The head of `buf` as a request, which replaces any request left unanswered.
+    fn request<'a>(
+        &mut self,
+        buf: &'a [u8],
+        now: Timestamp,
+    ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
+        match self.requests.decode::<Request<'a>>(buf)? {
+            Status::Complete((adu, n)) => {
+                // Broadcasts get no answer; anything else is now outstanding.
+                self.outstanding = adu
+                    .expects_response()
+                    .then(|| Expect::new(&adu.pdu, adu.address, None, now, self.timeout));
+                Ok(Status::Complete((Sniffed::Request(adu), n)))
+            }
+            Status::Partial(n) => Ok(Status::Partial(n)),
         }
     }
 }
@@ -166,6 +216,126 @@ mod tests {
         let crc = rtu::crc16(&f);
         f.extend_from_slice(&crc.to_le_bytes());
         f
+    }
+
+    /// Reads a whole bus capture, going idle at its end, with each frame stamped `at(i)` for
+    /// the i-th call; `(kind, address, function, paired)` per frame.
+    fn sniff(
+        bus: &[u8],
+        mut s: Sniffer,
+        at: impl Fn(u64) -> Timestamp,
+    ) -> Vec<(char, u8, u8, bool)> {
+        let mut rest = bus;
+        let mut out = Vec::new();
+        let mut calls = 0;
+        let mut idle = false;
+        while !rest.is_empty() {
+            let now = at(calls);
+            calls = calls.saturating_add(1);
+            let r = if idle {
+                s.decode_idle(rest, now)
+            } else {
+                s.decode(rest, now)
+            };
+            match r {
+                Ok(Status::Complete((Sniffed::Request(a), n))) => {
+                    out.push(('q', a.address, a.pdu.function().value(), true));
+                    rest = &rest[n..];
+                }
+                Ok(Status::Complete((Sniffed::Response { adu, answers }, n))) => {
+                    out.push((
+                        'r',
+                        adu.address,
+                        adu.pdu.function().value(),
+                        answers.is_ok(),
+                    ));
+                    rest = &rest[n..];
+                }
+                Ok(Status::Partial(_)) if !idle => idle = true,
+                Ok(Status::Partial(_)) => panic!("partial while idle"),
+                Err(e) => rest = &rest[e.skip_len()..],
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_echo_answers_only_the_request_it_matches() {
+        let mut bus = Vec::new();
+        // FC06 to unit 1, unanswered; then FC06 to unit 2 and its echo.
+        bus.extend(rtu_bytes(0x01, &[0x06, 0x00, 0x01, 0x00, 0x03]));
+        bus.extend(rtu_bytes(0x02, &[0x06, 0x00, 0x02, 0x00, 0x04]));
+        bus.extend(rtu_bytes(0x02, &[0x06, 0x00, 0x02, 0x00, 0x04]));
+        // A broadcast write after a request: no server answers address 0.
+        bus.extend(rtu_bytes(0x03, &[0x06, 0x00, 0x01, 0x00, 0x07]));
+        bus.extend(rtu_bytes(0x00, &[0x06, 0x00, 0x01, 0x00, 0x07]));
+        // FC05 to unit 4 and its echo.
+        bus.extend(rtu_bytes(0x04, &[0x05, 0x00, 0xAC, 0xFF, 0x00]));
+        bus.extend(rtu_bytes(0x04, &[0x05, 0x00, 0xAC, 0xFF, 0x00]));
+        let t = |_| Timestamp::EPOCH;
+        assert_eq!(
+            sniff(&bus, Sniffer::default(), t),
+            [
+                ('q', 1, 6, true),
+                ('q', 2, 6, true),
+                ('r', 2, 6, true),
+                ('q', 3, 6, true),
+                ('q', 0, 6, true),
+                ('q', 4, 5, true),
+                ('r', 4, 5, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_echo_after_the_timeout_is_a_retry() {
+        // The master repeats an unanswered FC06 after its timeout; then the server answers.
+        let frame = rtu_bytes(0x01, &[0x06, 0x00, 0x01, 0x00, 0x03]);
+        let bus = [frame.clone(), frame.clone(), frame].concat();
+        let s = Sniffer::default().with_timeout(Duration::from_millis(100));
+        // Calls 200 ms apart: the second frame comes after the first request's deadline.
+        let slow = |i: u64| Timestamp::from_millis(1_000 + 200 * i);
+        assert_eq!(
+            sniff(&bus, s, slow),
+            [('q', 1, 6, true), ('q', 1, 6, true), ('q', 1, 6, true)]
+        );
+        // 10 ms apart: request, its echo, then a new request.
+        let fast = |i: u64| Timestamp::from_millis(1_000 + 10 * i);
+        assert_eq!(
+            sniff(&bus, s, fast),
+            [('q', 1, 6, true), ('r', 1, 6, true), ('q', 1, 6, true)]
+        );
+    }
+
+    #[test]
+    fn an_idle_line_gives_up_a_truncated_frame() {
+        // A request cut short by silence, then a whole one.
+        let whole = rtu_bytes(0x11, &[0x03, 0x00, 0x6b, 0x00, 0x03]);
+        let cut = &whole[..4];
+        let mut s = Sniffer::default();
+        assert!(s.decode(cut, Timestamp::EPOCH).unwrap().is_partial());
+        let e = s.decode_idle(cut, Timestamp::EPOCH).unwrap_err();
+        assert_eq!(e.skip_len(), 1);
+        assert!(matches!(e.error, Error::Truncated { .. }));
+        // The bytes of the cut frame are skipped one by one, then the next frame is read.
+        let bus = [cut, &whole[..]].concat();
+        let mut rest = &bus[..];
+        loop {
+            match s.decode_idle(rest, Timestamp::EPOCH) {
+                Err(e) => rest = &rest[e.skip_len()..],
+                Ok(Status::Complete((Sniffed::Request(a), n))) => {
+                    assert_eq!(n, whole.len());
+                    assert_eq!(&rest[..n], &whole[..]);
+                    assert_eq!(a.address, 0x11);
+                    break;
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            s.decode_idle(&[], Timestamp::EPOCH),
+            Ok(Status::Partial(Needed::Unknown))
+        );
     }
 
     #[test]

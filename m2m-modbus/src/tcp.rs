@@ -227,13 +227,25 @@ impl m2m_core::Framing for Framing {
                 HEADER_LEN.saturating_sub(buf.len()),
             )));
         };
-        if self.config.allow_exception_mbap_length && is_exception(buf) {
-            let total = HEADER_LEN.saturating_add(2);
-            return Ok(if buf.len() >= total {
-                Status::Complete(total)
-            } else {
-                Status::Partial(Needed::new(total.saturating_sub(buf.len())))
-            });
+        if self.config.allow_exception_mbap_length {
+            // An exception is 9 bytes whatever its length field says, and whether this is one
+            // shows only at the function byte: until then, no verdict on the length.
+            let exception = HEADER_LEN.saturating_add(2);
+            let total = match buf.get(HEADER_LEN) {
+                Some(fc) if fc & 0x80 != 0 => exception,
+                Some(_) => 0,
+                None => match check_length(length) {
+                    Ok(()) => usize::from(length).saturating_add(6).min(exception),
+                    Err(_) => exception,
+                },
+            };
+            if total != 0 {
+                return Ok(if buf.len() >= total {
+                    Status::Complete(total)
+                } else {
+                    Status::Partial(Needed::new(total.saturating_sub(buf.len())))
+                });
+            }
         }
         check_length(length).map_err(FrameError::fatal)?;
         let total = usize::from(length).saturating_add(6);

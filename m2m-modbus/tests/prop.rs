@@ -360,6 +360,27 @@ proptest! {
         prop_assert_eq!(Response::parse(&bytes).unwrap(), rsp);
     }
 
+    /// `LENIENT` TCP framing: valid frames frame as under strict, and an exception frames as 9
+    /// bytes whatever its MBAP length says, with every prefix "need more" (never an error, never
+    /// more than the frame has left), since the function byte decides.
+    #[test]
+    fn tcp_lenient_framing(rsp in response(), tid in any::<u16>(), unit in any::<u8>(),
+                           fc in 1u8..0x80, code in any::<u8>(), stale in any::<u16>(),
+                           junk in vec(any::<u8>(), 0..20)) {
+        let f = tcp::Framing::with_config(m2m_modbus::Config::LENIENT);
+        let b = tcp::Adu { transaction_id: tid, unit_id: unit, pdu: rsp };
+        let bytes = b.to_vec().unwrap();
+        check_prefixes_partial(&f, &bytes).map_err(TestCaseError::fail)?;
+        check_needed_not_overestimated(&f, &bytes).map_err(TestCaseError::fail)?;
+        check_frame_then_junk(&f, &bytes, &junk).map_err(TestCaseError::fail)?;
+        let [t0, t1] = tid.to_be_bytes();
+        let [l0, l1] = stale.to_be_bytes();
+        let exception = [t0, t1, 0, 0, l0, l1, unit, fc | 0x80, code];
+        check_prefixes_partial(&f, &exception).map_err(TestCaseError::fail)?;
+        check_needed_not_overestimated(&f, &exception).map_err(TestCaseError::fail)?;
+        check_frame_then_junk(&f, &exception, &junk).map_err(TestCaseError::fail)?;
+    }
+
     #[test]
     fn tcp_frames(req in request(), rsp in response(), tid in any::<u16>(), unit in any::<u8>(),
                   junk in vec(any::<u8>(), 0..20)) {
