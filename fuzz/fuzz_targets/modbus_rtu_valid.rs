@@ -19,7 +19,8 @@ fuzz_target!(|data: &[u8]| {
         let (seg, tail) = tail.split_at(n);
         rest = tail;
         let frame = Response::parse(seg).ok().and_then(|pdu| {
-            let bytes = rtu::Adu { address: len % 248, pdu }.to_vec().ok()?;
+            // A response comes from a unicast address, 1..=247.
+            let bytes = rtu::Adu { address: len % 247 + 1, pdu }.to_vec().ok()?;
             // Frames found only by their CRC may legitimately end early, and a client's default
             // framing takes answers to public functions only (custom codes need a hook or
             // `UnknownFunctions::Hunt`): keep those out.

@@ -47,7 +47,7 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
 pub struct Adu<P> {
-    /// Server address: 0 broadcast, 1..=247 unicast.
+    /// Server address: 0 broadcast (requests only), 1..=247 unicast.
     pub address: u8,
     /// The PDU.
     pub pdu: P,
@@ -112,7 +112,7 @@ impl<'b, P: Pdu<'b>> Adu<P> {
         let Some((&address, pdu)) = body.split_first() else {
             return Err(Error::Ascii { offset: 1 });
         };
-        crate::rtu::check_address(address, config)?;
+        crate::rtu::check_address(address, P::DIRECTION, config)?;
         // Offsets are reported in characters of the frame: PDU byte k is at 3 + 2k.
         let pdu = P::parse_with(pdu, config)
             .map_err(|e| crate::list::remap(e, |k| k.saturating_mul(2).saturating_add(3)))?;

@@ -62,7 +62,8 @@ pub struct Config {
     /// Modbus/TCP: frame an exception response as 9 bytes whatever its MBAP length says
     /// (devices that send a stale length with exceptions).
     pub allow_exception_mbap_length: bool,
-    /// Serial lines: accept the reserved addresses 248..=255 (devices answering as 255).
+    /// Serial lines: accept the reserved addresses 248..=255 (devices answering as 255), and
+    /// responses from address 0 (which strict decoding refuses: nothing answers a broadcast).
     pub allow_reserved_address: bool,
 }
 

@@ -130,9 +130,16 @@ fn crc16_body(body: &[u8]) -> u16 {
     }
 }
 
-/// Addresses 248..=255 are reserved (§2.2), unless the config allows them.
-pub(crate) fn check_address(address: u8, config: &Config) -> Result<(), Error> {
-    if address > MAX_ADDRESS && !config.allow_reserved_address {
+/// Addresses 248..=255 are reserved (Serial Line §2.2), and no server answers a broadcast, so
+/// no response carries address 0 (§2.1); unless the config allows them.
+pub(crate) fn check_address(
+    address: u8,
+    direction: Direction,
+    config: &Config,
+) -> Result<(), Error> {
+    let reserved = address > MAX_ADDRESS;
+    let broadcast_answer = address == 0 && direction == Direction::Response;
+    if (reserved || broadcast_answer) && !config.allow_reserved_address {
         Err(Error::Address { address })
     } else {
         Ok(())
@@ -147,7 +154,7 @@ pub(crate) fn check_address(address: u8, config: &Config) -> Result<(), Error> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(all(feature = "serde", feature = "alloc"), derive(serde::Deserialize))]
 pub struct Adu<P> {
-    /// Server address: 0 broadcast, 1..=247 unicast.
+    /// Server address: 0 broadcast (requests only), 1..=247 unicast.
     pub address: u8,
     /// The PDU.
     pub pdu: P,
@@ -185,7 +192,7 @@ impl<'a, P: Pdu<'a>> Adu<P> {
         crc_ok(frame)?;
         let mut r = Reader::new(frame);
         let address = r.u8()?;
-        check_address(address, config)?;
+        check_address(address, P::DIRECTION, config)?;
         let pdu = r
             .rest()
             .get(..frame.len().saturating_sub(3))
@@ -357,12 +364,10 @@ impl Framing {
                 fc_0x80: self.config.allow_exception_fc_0x80,
             },
         };
+        let strict = !self.config.allow_reserved_address;
         Heads {
-            max_address: if self.config.allow_reserved_address {
-                u8::MAX
-            } else {
-                MAX_ADDRESS
-            },
+            min_address: u8::from(strict && self.direction == Direction::Response),
+            max_address: if strict { MAX_ADDRESS } else { u8::MAX },
             mask: 1 << kind.index(),
         }
     }
@@ -373,7 +378,7 @@ impl Framing {
         let Some((&address, pdu)) = buf.split_first() else {
             return true;
         };
-        address <= heads.max_address
+        heads.address_ok(address)
             && pdu.first().none_or(|&fc| heads.may_start(address, fc))
             && crate::pdu::plausible(self.direction, pdu)
             && self.layout_len(pdu).is_ok()
@@ -442,7 +447,7 @@ impl Framing {
             return Candidate::Partial(Needed::new(MIN_ADU));
         };
         let Some((&fc, after)) = pdu.split_first() else {
-            if address > heads.max_address {
+            if !heads.address_ok(address) {
                 return Candidate::No(Error::Address { address });
             }
             return self.candidate_general(buf);
@@ -505,6 +510,27 @@ impl Framing {
                 }),
                 None => Candidate::Partial(Needed::Unknown),
             },
+        }
+    }
+
+    /// [`m2m_core::Framing::frame_len`] for a line that has gone silent for 3.5 characters (the
+    /// RTU frame delimiter, Serial Line §2.5.1.1): no more bytes of this frame will come, so a
+    /// head still waiting for bytes (a frame cut short, or noise claiming a long length or
+    /// hunting its CRC) is an error ([`Error::Truncated`]) whose skip passes over the bytes that
+    /// cannot start a frame, as for any other noise. Otherwise the same answer as `frame_len`.
+    pub fn frame_len_idle(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
+        match m2m_core::Framing::frame_len(self, buf)? {
+            Status::Partial(needed) if !buf.is_empty() => {
+                let heads = self.heads();
+                Err(FrameError::skip_by(
+                    Error::Truncated {
+                        offset: buf.len(),
+                        needed: needed.size().unwrap_or(1),
+                    },
+                    self.noise_run(buf, &heads),
+                ))
+            }
+            status => Ok(status),
         }
     }
 
@@ -638,8 +664,10 @@ pub struct Found<P> {
     pub noise: Option<Error>,
 }
 
-/// Address limit and function bytes that may start a frame (see `Framing::heads`).
+/// Address range and function bytes that may start a frame (see `Framing::heads`).
 struct Heads {
+    /// 1 when reading strict responses (no answer to a broadcast), else 0.
+    min_address: u8,
     max_address: u8,
     /// The bit of this framing's [`HeadKind`] in [`HEAD_FLAGS`].
     mask: u8,
@@ -728,17 +756,23 @@ static HEAD_FLAGS: [u8; 256] = {
 };
 
 impl Heads {
+    /// `min_address..=max_address`, in one comparison.
+    #[inline(always)]
+    fn address_ok(&self, address: u8) -> bool {
+        address.wrapping_sub(self.min_address) <= self.max_address.wrapping_sub(self.min_address)
+    }
+
     #[inline(always)]
     fn may_start(&self, address: u8, fc: u8) -> bool {
         let flags = HEAD_FLAGS.get(usize::from(fc)).copied().unwrap_or(0);
         // `&`, not `&&`: one branch on noise rather than two.
-        (address <= self.max_address) & (flags & self.mask != 0)
+        self.address_ok(address) & (flags & self.mask != 0)
     }
 
     /// Why a head that [`Heads::may_start`] refuses cannot start a frame.
     #[inline(always)]
     fn refusal(&self, address: u8, fc: u8) -> Error {
-        if address > self.max_address {
+        if !self.address_ok(address) {
             Error::Address { address }
         } else {
             Error::InvalidFunction { code: fc }
@@ -957,6 +991,99 @@ mod tests {
         assert_eq!(crc16(b"123456789"), 0x4B37);
         // Serial Line guide §6.2.2 example frame 02 07 -> CRC 0x1241, sent 41 12.
         assert_eq!(crc16(&[0x02, 0x07]), 0x1241);
+    }
+
+    /// A server on a silent line gives up a head that waits for bytes, without losing a frame
+    /// that starts inside it.
+    #[test]
+    fn an_idle_line_gives_up_what_waits_for_bytes() {
+        let f = Framing::requests();
+        let good = {
+            let mut v = std::vec![0x11, 0x03, 0x00, 0x6b, 0x00, 0x03];
+            v.extend_from_slice(&crc16(&v).to_le_bytes());
+            v
+        };
+        // Noise that hunts for a CRC (unknown function 0x41), then a good request.
+        let mut line = std::vec![0x01, 0x41];
+        line.extend_from_slice(&good);
+        assert_eq!(f.frame_len(&line), Ok(Status::Partial(Needed::Unknown)));
+        let mut rest = &line[..];
+        let mut skipped = 0;
+        let n = loop {
+            match f.frame_len_idle(rest) {
+                Ok(Status::Complete(n)) => break n,
+                Err(e) => {
+                    // The head first (`Truncated`: it would hunt on), then ordinary noise.
+                    if skipped == 0 {
+                        assert!(matches!(e.error, Error::Truncated { .. }), "{e:?}");
+                    }
+                    skipped += e.skip_len();
+                    rest = &rest[e.skip_len()..];
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(skipped, 2);
+        assert_eq!(&rest[..n], &good[..]);
+        // A frame cut short by the silence is dropped; the next one is read.
+        let cut = &good[..5];
+        let e = f.frame_len_idle(cut).unwrap_err();
+        assert!(e.skip_len() >= 1 && e.skip_len() <= cut.len());
+        assert_eq!(f.frame_len_idle(&good), Ok(Status::Complete(good.len())));
+        assert_eq!(
+            f.frame_len_idle(&[]),
+            Ok(Status::Partial(Needed::new(MIN_ADU)))
+        );
+    }
+
+    /// No server answers a broadcast: a response from address 0 is refused by strict decoding
+    /// and framing (so idle 0x00 bytes are noise to a client), read under `LENIENT`; a request
+    /// to address 0 is a broadcast.
+    #[test]
+    fn responses_from_address_0_are_refused_unless_lenient() {
+        let frame = |address: u8, pdu: &[u8]| {
+            let mut v = std::vec![address];
+            v.extend_from_slice(pdu);
+            v.extend_from_slice(&crc16(&v).to_le_bytes());
+            v
+        };
+        let echo = frame(0, &[0x06, 0x00, 0x01, 0x00, 0x03]);
+        assert_eq!(
+            Adu::<Response<'_>>::parse(&echo),
+            Err(Error::Address { address: 0 })
+        );
+        let e = Framing::responses().frame_len(&echo).unwrap_err();
+        assert_eq!(e.error, Error::Address { address: 0 });
+        // Skipped up to the last byte: 06 00, 00 01, 01 00, 00 03 and the CRC's bytes start
+        // nothing either.
+        assert_eq!(e.skip_len(), 7);
+        let lenient = Framing::responses().with_config(Config::LENIENT);
+        assert_eq!(lenient.frame_len(&echo), Ok(Status::Complete(8)));
+        assert!(Adu::<Response<'_>>::parse_with(&echo, &Config::LENIENT).is_ok());
+        let broadcast = Adu::<Request<'_>>::parse(&echo).unwrap();
+        assert!(!broadcast.expects_response());
+        assert_eq!(
+            Framing::requests().frame_len(&echo),
+            Ok(Status::Complete(8))
+        );
+        // The same over ASCII.
+        let mut scratch = [0u8; 255];
+        let text = b":000600010003F6\r\n";
+        assert_eq!(
+            crate::ascii::Adu::<Response<'_>>::parse(text, &mut scratch),
+            Err(Error::Address { address: 0 })
+        );
+        assert!(crate::ascii::Adu::<Request<'_>>::parse(text, &mut scratch).is_ok());
+        // A response found after a run of 0x00 idle bytes.
+        let mut line = std::vec![0u8; 5];
+        let good = frame(1, &[0x06, 0x00, 0x01, 0x00, 0x03]);
+        line.extend_from_slice(&good);
+        let found = Framing::responses().find::<Response<'_>>(&line).unwrap();
+        let Status::Complete(found) = found else {
+            panic!("{found:?}")
+        };
+        assert_eq!(found.consumed, line.len());
+        assert_eq!(found.noise, Some(Error::Address { address: 0 }));
     }
 
     /// The CRC hunt does not stop inside the bytes that showed the layout to be open: a 4-byte
