@@ -2037,6 +2037,18 @@ pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
 /// field it checks (its checks are on the first fields, which the decoder reads first).
 #[cold]
 pub(crate) fn implausible(pdu: &[u8]) -> Error {
+    let named = |e| {
+        matches!(
+            e,
+            Error::ByteCount { .. } | Error::Value { .. } | Error::Quantity { .. }
+        )
+    };
+    // Most often the frame is all there: decode its first 253 bytes (a buffer may hold more).
+    if let Err(e) = Response::parse(pdu.get(..MAX_PDU).unwrap_or(pdu)) {
+        if named(e) {
+            return e;
+        }
+    }
     // The fields it checks are in; what follows may not be (a frame still arriving), so the
     // decoder reads a copy padded with zeros, to reach the field rather than the end.
     let mut padded = [0u8; MAX_PDU];
@@ -2045,7 +2057,7 @@ pub(crate) fn implausible(pdu: &[u8]) -> Error {
         dst.copy_from_slice(src);
     }
     match Response::parse(&padded) {
-        Err(e @ (Error::ByteCount { .. } | Error::Value { .. } | Error::Quantity { .. })) => e,
+        Err(e) if named(e) => e,
         // Not reached for what `plausible` refuses; a byte-count error keeps the kind.
         _ => Error::ByteCount {
             function: pdu.first().copied().unwrap_or(0),

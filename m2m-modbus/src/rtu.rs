@@ -452,7 +452,7 @@ impl Framing {
             }
             return self.candidate_general(buf);
         };
-        if !heads.may_start(address, fc) {
+        if !(heads.may_start(address, fc) && heads.address_ok(address)) {
             return Candidate::No(heads.refusal(address, fc));
         }
         if let (true, Some(&count)) = (quick, after.first()) {
@@ -471,12 +471,29 @@ impl Framing {
 
     /// The general checks of a head whose address and function byte may start a frame:
     /// counts, layout length, CRC (or the hunt for it).
-    #[inline(never)]
+    #[inline(always)]
     fn candidate_general(&self, buf: &[u8]) -> Candidate {
+        self.general::<true>(buf)
+    }
+
+    /// [`Framing::candidate_general`]; with `REASON` false (positions past the head in
+    /// [`Framing::find`], whose reasons are not kept), counts the decoder would refuse are not
+    /// named, which would cost a decode: the error in `Candidate::No` is then a placeholder.
+    #[inline(never)]
+    fn general<const REASON: bool>(&self, buf: &[u8]) -> Candidate {
         let pdu = buf.get(1..).unwrap_or_default();
         if !crate::pdu::plausible(self.direction, pdu) {
             // Counts strict decoding would refuse: no need to spend a CRC on it.
-            return Candidate::No(crate::list::shift(crate::pdu::implausible(pdu), 1));
+            return Candidate::No(if REASON {
+                crate::list::shift(crate::pdu::implausible(pdu), 1)
+            } else {
+                Error::ByteCount {
+                    function: 0,
+                    offset: 1,
+                    actual: 0,
+                    expected: 0,
+                }
+            });
         }
         match self.layout_len(pdu) {
             Err(e) => Candidate::No(e),
@@ -600,15 +617,19 @@ impl Framing {
                 return Err(FrameError::skip_by(first, pos));
             }
             let here = buf.get(pos..).unwrap_or_default();
+            // The cheap test lets address 0 through to a strict response framing (see
+            // `Heads::may_start`): it is refused where a head would otherwise be taken.
+            let address_ok = || here.first().none_or(|&a| heads.address_ok(a));
             if let [_, fc, count, ..] = *here {
                 if let Some(total) = quick_frame_len(self.direction, fc, count) {
                     match here.get(..total) {
-                        Some(frame) if crc_matches(frame) => {
+                        Some(frame) if crc_matches(frame) && address_ok() => {
                             return self.found(buf, pos, total, Some(first));
                         }
                         Some(_) => continue,
                         // Noise before a frame that may still be arriving: drop the noise.
-                        None => return Err(FrameError::skip_by(first, pos)),
+                        None if address_ok() => return Err(FrameError::skip_by(first, pos)),
+                        None => continue,
                     }
                 }
             }
@@ -617,12 +638,14 @@ impl Framing {
             let judged = if here.len() < 2 {
                 self.candidate(here, &heads)
             } else {
-                self.candidate_general(here)
+                self.general::<false>(here)
             };
             match judged {
-                Candidate::Frame(n) => return self.found(buf, pos, n, Some(first)),
-                Candidate::Partial(_) => return Err(FrameError::skip_by(first, pos)),
-                Candidate::No(_) => {}
+                Candidate::Frame(n) if address_ok() => return self.found(buf, pos, n, Some(first)),
+                Candidate::Partial(_) if address_ok() => {
+                    return Err(FrameError::skip_by(first, pos));
+                }
+                Candidate::Frame(_) | Candidate::Partial(_) | Candidate::No(_) => {}
             }
         }
     }
@@ -762,11 +785,15 @@ impl Heads {
         address.wrapping_sub(self.min_address) <= self.max_address.wrapping_sub(self.min_address)
     }
 
+    /// The cheap test, run on every byte of noise: address at most `max_address`, function
+    /// byte of this framing. It lets address 0 through where `min_address` is 1: so rare in
+    /// noise that [`Heads::address_ok`] decides it on the few positions that pass, which keeps
+    /// this loop at one comparison per byte.
     #[inline(always)]
     fn may_start(&self, address: u8, fc: u8) -> bool {
         let flags = HEAD_FLAGS.get(usize::from(fc)).copied().unwrap_or(0);
         // `&`, not `&&`: one branch on noise rather than two.
-        self.address_ok(address) & (flags & self.mask != 0)
+        (address <= self.max_address) & (flags & self.mask != 0)
     }
 
     /// Why a head that [`Heads::may_start`] refuses cannot start a frame.
@@ -1084,6 +1111,34 @@ mod tests {
         };
         assert_eq!(found.consumed, line.len());
         assert_eq!(found.noise, Some(Error::Address { address: 0 }));
+        // An answer from address 0 past the head, whole and with its CRC right, is noise to
+        // `find` as to `decode`, up to the next frame.
+        let mut line = std::vec![0xFF];
+        line.extend_from_slice(&echo);
+        line.extend_from_slice(&good);
+        // (The echo's last CRC byte and the good frame's address read as an FC01 answer of
+        // 11 bytes: it must all be there to be refused.)
+        line.extend_from_slice(&[0xFF; 4]);
+        let Status::Complete(found) = Framing::responses().find::<Response<'_>>(&line).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!((found.skipped, found.consumed), (9, 17));
+        assert_eq!(found.noise, Some(Error::Address { address: 0xFF }));
+        let mut at = 0;
+        while let Err(e) = Framing::responses().decode::<Response<'_>>(&line[at..]) {
+            at += e.skip_len();
+        }
+        assert_eq!(at, 9);
+        // Cut short, it is not a frame that may still be arriving either.
+        let cut = &line[..6];
+        assert_eq!(
+            Framing::responses()
+                .find::<Response<'_>>(cut)
+                .unwrap_err()
+                .skip_len(),
+            Framing::responses().frame_len(cut).unwrap_err().skip_len()
+        );
     }
 
     /// The CRC hunt does not stop inside the bytes that showed the layout to be open: a 4-byte
