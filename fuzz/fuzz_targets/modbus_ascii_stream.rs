@@ -9,7 +9,7 @@ use m2m_modbus::{Request, ascii};
 
 fuzz_target!(|data: &[u8]| {
     let (chunks, stream) = common::split(data);
-    let feed = common::feed_both(&ascii::Framing, stream, &chunks);
+    let feed = common::feed_both(&ascii::Framing::requests(), stream, &chunks);
     for frame in &feed.frames {
         assert_eq!(frame.first(), Some(&b':'));
         assert!(frame.ends_with(b"\r\n"));

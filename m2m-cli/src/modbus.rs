@@ -91,7 +91,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             json(&adu)
         }
         Format::ModbusAsciiReq => {
-            one_frame(&ascii::Framing, input)?;
+            one_frame(&ascii::Framing::requests(), input)?;
             let mut scratch = [0u8; 255];
             json(
                 &ascii::Adu::<Request<'_>>::parse_with(input, &mut scratch, &config)
@@ -99,7 +99,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             )
         }
         Format::ModbusAsciiRsp => {
-            one_frame(&ascii::Framing, input)?;
+            one_frame(&ascii::Framing::responses(), input)?;
             let mut scratch = [0u8; 255];
             let mut adu = ascii::Adu::<Response<'_>>::parse_with(input, &mut scratch, &config)
                 .map_err(err)?;

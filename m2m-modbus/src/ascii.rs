@@ -8,7 +8,7 @@
 use m2m_core::{Needed, Status, Writer};
 
 use crate::error::{Error, FrameError};
-use crate::pdu::{Config, Pdu};
+use crate::pdu::{Config, Direction, Pdu, PduLen};
 
 /// Longest frame in characters (§2.5.2.1): `:`, 2 x (1 + 253 + 1) hex digits, CR LF.
 pub const MAX_FRAME: usize = 513;
@@ -163,8 +163,80 @@ impl<'b, P: Pdu<'b>> Adu<P> {
 /// dropped, §2.5.2.1); a character that cannot be part of a frame, or a frame longer than 513
 /// characters, is skipped up to the next `:`. Whether the hex and the LRC are right is left to
 /// [`Adu::parse`], so a frame with a bad LRC is cut and can be reported as such.
+///
+/// The CR LF ends a frame. While it has not come, a framing that knows its direction
+/// ([`Framing::requests`], [`Framing::responses`]) reads the PDU's layout from the digits in
+/// (as RTU does from bytes) and says how many characters are missing: exactly, for every
+/// standard function code, once the digits that decide the length are in. [`Framing::new`]
+/// knows no direction and says only "more".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Framing;
+pub struct Framing {
+    direction: Option<Direction>,
+}
+
+impl Framing {
+    /// A framing that waits for the CR LF without reading the layout.
+    #[must_use]
+    pub const fn new() -> Self {
+        Framing { direction: None }
+    }
+
+    /// A server's framing: it reads requests.
+    #[must_use]
+    pub const fn requests() -> Self {
+        Framing {
+            direction: Some(Direction::Request),
+        }
+    }
+
+    /// A client's framing: it reads responses.
+    #[must_use]
+    pub const fn responses() -> Self {
+        Framing {
+            direction: Some(Direction::Response),
+        }
+    }
+
+    /// Characters still missing from a frame whose `:` and digits so far are `buf` (no CR LF
+    /// yet): from the layout of the PDU bytes the whole digit pairs give.
+    fn needed(&self, buf: &[u8]) -> Needed {
+        let Some(direction) = self.direction else {
+            return Needed::Unknown;
+        };
+        let mut bytes: Scratch = [0; 255];
+        let mut n = 0usize;
+        for pair in buf.get(1..).unwrap_or_default().chunks_exact(2) {
+            let (Some(hi), Some(lo)) = (
+                pair.first().copied().and_then(hex_value),
+                pair.get(1).copied().and_then(hex_value),
+            ) else {
+                break;
+            };
+            let Some(slot) = bytes.get_mut(n) else { break };
+            *slot = (hi << 4) | lo;
+            n = n.saturating_add(1);
+        }
+        let pdu = bytes.get(1..n).unwrap_or_default();
+        // `:`, address, PDU and LRC as two digits each, CR LF.
+        let chars = |pdu_len: usize| {
+            pdu_len
+                .saturating_add(2)
+                .saturating_mul(2)
+                .saturating_add(3)
+        };
+        let total = match crate::pdu::pdu_len(direction, pdu) {
+            Ok(PduLen::Exact(len)) => chars(len),
+            Ok(PduLen::AtLeast(len)) => chars(len),
+            // Found by its CR LF only; or not a frame, which the CR LF will show.
+            Ok(PduLen::Unknown) | Err(_) => return Needed::Unknown,
+        };
+        match total.checked_sub(buf.len()) {
+            Some(more) if more > 0 && total <= MAX_FRAME => Needed::new(more),
+            // Longer than its layout (or than a frame) already: the CR LF decides.
+            _ => Needed::Unknown,
+        }
+    }
+}
 
 impl m2m_core::Framing for Framing {
     type Error = FrameError;
@@ -184,7 +256,8 @@ impl m2m_core::Framing for Framing {
                     return Err(FrameError::skip_by(Error::Ascii { offset: i }, i));
                 }
                 b'\r' => match buf.get(i.saturating_add(1)) {
-                    None => true,
+                    // Only the LF is missing.
+                    None => return Ok(Status::Partial(Needed::new(1))),
                     Some(b'\n') => {
                         let len = i.saturating_add(2);
                         if len < MIN_FRAME {
@@ -205,7 +278,13 @@ impl m2m_core::Framing for Framing {
                 return Err(FrameError::skip_by(Error::Ascii { offset: i }, skip));
             }
         }
-        Ok(Status::Partial(Needed::Unknown))
+        let needed = self.needed(buf);
+        Ok(Status::Partial(match needed.size() {
+            Some(_) => needed,
+            // At least a frame's worth, and the CR LF.
+            None if buf.len() < MIN_FRAME => Needed::new(MIN_FRAME.saturating_sub(buf.len())),
+            None => Needed::Unknown,
+        }))
     }
 }
 
@@ -246,8 +325,41 @@ mod tests {
     }
 
     #[test]
+    fn a_framing_with_a_direction_counts_the_missing_characters() {
+        let f = Framing::requests();
+        // ':' and the address: at least a whole frame of an unknown layout.
+        assert_eq!(f.frame_len(b":11"), Ok(Status::Partial(Needed::new(6))));
+        // FC03 read: the layout is known from the function code on, 17 characters in all.
+        for end in 5..FRAME.len() {
+            assert_eq!(
+                f.frame_len(&FRAME[..end]),
+                Ok(Status::Partial(Needed::new(FRAME.len() - end))),
+                "prefix {end}"
+            );
+        }
+        // The §6.3 response, 3 registers: known from its byte count on.
+        let rsp = b":110306022B0000006455\r\n";
+        let f = Framing::responses();
+        // Before the byte count: at least a PDU of 2 bytes, 11 characters.
+        assert_eq!(f.frame_len(&rsp[..5]), Ok(Status::Partial(Needed::new(6))));
+        for end in 7..rsp.len() {
+            assert_eq!(
+                f.frame_len(&rsp[..end]),
+                Ok(Status::Partial(Needed::new(rsp.len() - end))),
+                "prefix {end}"
+            );
+        }
+        assert_eq!(f.frame_len(rsp), Ok(Status::Complete(rsp.len())));
+        // Without a direction: only "more".
+        assert_eq!(
+            Framing::new().frame_len(&FRAME[..12]),
+            Ok(Status::Partial(Needed::Unknown))
+        );
+    }
+
+    #[test]
     fn framing_prefixes_and_resync() {
-        let f = Framing;
+        let f = Framing::new();
         for end in 0..FRAME.len() {
             assert!(
                 f.frame_len(&FRAME[..end]).unwrap().is_partial(),

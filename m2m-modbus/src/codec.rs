@@ -45,9 +45,19 @@ pub const fn rtu_server() -> Codec<rtu::Framing> {
     Codec::new(rtu::Framing::requests())
 }
 
-/// An ASCII codec.
+/// An ASCII codec that frames by `:` and CR LF alone.
 pub const fn ascii() -> Codec<ascii::Framing> {
-    Codec::new(ascii::Framing)
+    Codec::new(ascii::Framing::new())
+}
+
+/// An ASCII codec for a client (reads responses; reserves what their layout says is missing).
+pub const fn ascii_client() -> Codec<ascii::Framing> {
+    Codec::new(ascii::Framing::responses())
+}
+
+/// An ASCII codec for a server (reads requests).
+pub const fn ascii_server() -> Codec<ascii::Framing> {
+    Codec::new(ascii::Framing::requests())
 }
 
 /// What the codec adds to a framing: what to do with bytes left when the stream ends, and the

@@ -87,7 +87,7 @@ fn decoding_every_vector_allocates_nothing() {
                         drain_response(&rtu::Adu::<Response<'_>>::parse(&bytes).unwrap().pdu)
                     }
                     ("ascii", true) => {
-                        let _ = ascii::Framing.frame_len(&bytes).unwrap();
+                        let _ = ascii::Framing::requests().frame_len(&bytes).unwrap();
                         drain_request(
                             &ascii::Adu::<Request<'_>>::parse(&bytes, &mut scratch)
                                 .unwrap()

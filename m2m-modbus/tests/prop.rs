@@ -7,10 +7,10 @@
 //! crate, and a dev-dependency cycle compiles two copies of its types that do not unify.
 
 use m2m_core::{Framing as _, Status};
-use m2m_modbus::pdu::{PduLen, request_len, response_len};
+use m2m_modbus::pdu::{PduLen, pdu_len, request_len, response_len};
 use m2m_modbus::{
-    Bits, Data, DeviceIdObject, ExceptionCode, FileRecord, FileRecordData, FileSubRequest, List,
-    Registers, Request, Response, ascii, rtu, tcp,
+    Bits, Data, DeviceIdObject, Direction, ExceptionCode, FileRecord, FileRecordData,
+    FileSubRequest, List, Registers, Request, Response, ascii, rtu, tcp,
 };
 use m2m_testkit::props::{
     check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, chunk_sizes,
@@ -440,15 +440,48 @@ proptest! {
         }
     }
 
+    /// ASCII frames both ways: every prefix waits, never asking for more than is left; once
+    /// the digits that decide a standard layout are in, the count is exact; junk after a frame
+    /// is not taken.
     #[test]
-    fn ascii_frames(req in request(), addr in address(), junk in vec(any::<u8>(), 0..20)) {
+    fn ascii_frames(req in request(), rsp in response(), addr in address(), rsp_addr in unicast(),
+                    junk in vec(any::<u8>(), 0..20)) {
         let a = ascii::Adu { address: addr, pdu: req };
         let bytes = a.to_vec().unwrap();
         prop_assert_eq!(bytes.len(), a.buffer_len());
         let mut scratch = [0u8; 255];
         prop_assert_eq!(ascii::Adu::<Request<'_>>::parse(&bytes, &mut scratch).unwrap(), a);
-        check_prefixes_partial(&ascii::Framing, &bytes).map_err(TestCaseError::fail)?;
-        check_frame_then_junk(&ascii::Framing, &bytes, &junk).map_err(TestCaseError::fail)?;
+        let b = ascii::Adu { address: rsp_addr, pdu: rsp };
+        let rsp_bytes = b.to_vec().unwrap();
+        let mut scratch = [0u8; 255];
+        prop_assert_eq!(ascii::Adu::<Response<'_>>::parse(&rsp_bytes, &mut scratch).unwrap(), b);
+        for (f, bytes, is_req) in [
+            (ascii::Framing::new(), &bytes, true),
+            (ascii::Framing::requests(), &bytes, true),
+            (ascii::Framing::responses(), &rsp_bytes, false),
+        ] {
+            check_prefixes_partial(&f, bytes).map_err(TestCaseError::fail)?;
+            check_needed_not_overestimated(&f, bytes).map_err(TestCaseError::fail)?;
+            check_frame_then_junk(&f, bytes, &junk).map_err(TestCaseError::fail)?;
+            if f == ascii::Framing::new() {
+                continue;
+            }
+            // Exact as soon as the whole digit pairs in decide the layout (as the same bytes do
+            // for RTU), and exactly 1 when only the LF is missing.
+            let direction = if is_req { Direction::Request } else { Direction::Response };
+            for end in 1..bytes.len() {
+                let digits = &bytes[1..end.min(bytes.len() - 2)];
+                let pairs = m2m_core::hex::decode(&String::from_utf8_lossy(&digits[..digits.len() & !1])).unwrap();
+                let decided = end == bytes.len() - 1
+                    || matches!(pdu_len(direction, pairs.get(1..).unwrap_or_default()), Ok(PduLen::Exact(_)));
+                if decided {
+                    match f.frame_len(&bytes[..end]) {
+                        Ok(Status::Partial(n)) => prop_assert_eq!(n.size(), Some(bytes.len() - end), "prefix {}", end),
+                        other => prop_assert!(false, "{:?}", other),
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -498,7 +531,7 @@ proptest! {
             stream.extend_from_slice(&noise);
             want.push(bytes);
         }
-        let fed = feed_in_chunks(&ascii::Framing, &stream, &chunks).map_err(TestCaseError::fail)?;
+        let fed = feed_in_chunks(&ascii::Framing::requests(), &stream, &chunks).map_err(TestCaseError::fail)?;
         prop_assert_eq!(fed.frames, want);
     }
 
@@ -517,7 +550,7 @@ proptest! {
         let _ = tcp::Framing::new().frame_len(&bytes);
         let _ = rtu::Framing::requests().frame_len(&bytes);
         let _ = rtu::Framing::responses().frame_len(&bytes);
-        let _ = ascii::Framing.frame_len(&bytes);
+        let _ = ascii::Framing::requests().frame_len(&bytes);
         let _ = request_len(&bytes);
         let _ = response_len(&bytes);
     }
