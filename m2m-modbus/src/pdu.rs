@@ -2034,9 +2034,11 @@ pub(crate) fn plausible(direction: Direction, pdu: &[u8]) -> bool {
 }
 
 /// Why strict decoding refuses a response PDU that [`plausible`] refuses: the error the decoder
-/// gives for the field that fails, built from that field alone (no decode, no copy: a serial
-/// framing asks this of line noise). `what_plausible_refuses_the_decoder_names` holds it to the
-/// decoder's own errors.
+/// gives for the field that fails. The decoder's own field readers are run from that field
+/// (they refuse before they read what follows, which may not have arrived); the checks the
+/// decoder makes in line are built here from the field alone. No copy and no whole decode: a
+/// serial framing asks this of line noise. `what_plausible_refuses_the_decoder_names` holds every
+/// branch to `Response::parse`.
 #[cold]
 pub(crate) fn implausible(pdu: &[u8]) -> Error {
     let at = |i: usize| pdu.get(i).copied().unwrap_or(0);
@@ -2048,52 +2050,56 @@ pub(crate) fn implausible(pdu: &[u8]) -> Error {
         actual: usize::from(at(1)),
         expected,
     };
-    let registers = |max: u16| count(usize::from(max).saturating_mul(2));
+    // The decoder's reader for the field at `offset`, on a reader standing there.
+    fn field(
+        pdu: &[u8],
+        offset: usize,
+        read: impl FnOnce(&mut Reader<'_>) -> Option<Error>,
+    ) -> Option<Error> {
+        let mut r = Reader::new(pdu);
+        r.skip(offset).ok().and_then(|()| read(&mut r))
+    }
     let file_type = |offset: usize| Error::Value {
         field: "file reference type",
         value: u16::from(at(offset)),
         offset,
     };
-    match code {
-        0x01 | 0x02 => count(usize::from(READ_BITS.1).div_ceil(8)),
-        0x03 | 0x04 => registers(READ_REGISTERS.1),
-        0x17 => registers(RW_READ.1),
-        0x05 => Error::Value {
-            field: "coil value",
-            value: word(3),
-            offset: 3,
-        },
-        0x0C => count(MAX_EVENTS.saturating_add(6)),
-        0x0F => check_quantity(code, word(3), WRITE_BITS)
-            .err()
-            .unwrap_or(count(0)),
-        0x10 => check_quantity(code, word(3), WRITE_REGISTERS)
-            .err()
-            .unwrap_or(count(0)),
-        0x14 if !FILE_READ_RESPONSE_BYTES.contains(&at(1)) => count(0xF5),
-        0x14 if at(2) % 2 == 0 => Error::ByteCount {
+    let named = match code {
+        0x01 | 0x02 => field(pdu, 1, |r| bit_block(r, code).err()),
+        0x03 | 0x04 => field(pdu, 1, |r| register_block(r, code, READ_REGISTERS.1).err()),
+        0x17 => field(pdu, 1, |r| register_block(r, code, RW_READ.1).err()),
+        0x05 => field(pdu, 3, |r| coil_value(r).err()),
+        0x0F => check_quantity(code, word(3), WRITE_BITS).err(),
+        0x10 => check_quantity(code, word(3), WRITE_REGISTERS).err(),
+        // Checked in line by the decoder.
+        0x0C => Some(count(MAX_EVENTS.saturating_add(6))),
+        0x14 if !FILE_READ_RESPONSE_BYTES.contains(&at(1)) => Some(count(0xF5)),
+        0x14 if at(2) % 2 == 0 => Some(Error::ByteCount {
             function: code,
             offset: 2,
             actual: usize::from(at(2)),
             expected: usize::from(at(2)).saturating_add(1),
-        },
-        0x14 => file_type(3),
-        0x15 if !(0x09..=0xFB).contains(&at(1)) => count(0xFB),
-        0x15 => file_type(2),
-        0x18 if word(3) > FIFO_COUNT => Error::Value {
+        }),
+        0x14 => Some(file_type(3)),
+        0x15 if !(0x09..=0xFB).contains(&at(1)) => {
+            field(pdu, 1, |r| write_file_body(r, code).err())
+        }
+        0x15 => Some(file_type(2)),
+        0x18 if word(3) > FIFO_COUNT => Some(Error::Value {
             field: "FIFO count",
             value: word(3),
             offset: 3,
-        },
-        0x18 => Error::ByteCount {
+        }),
+        0x18 => Some(Error::ByteCount {
             function: code,
             offset: 1,
             actual: usize::from(word(1)),
             expected: usize::from(word(3)).saturating_mul(2).saturating_add(2),
-        },
-        // Not refused by `plausible`: a byte-count error keeps the kind.
-        _ => count(0),
-    }
+        }),
+        _ => None,
+    };
+    // Not reached for what `plausible` refuses: a byte-count error keeps the kind.
+    named.unwrap_or(count(0))
 }
 
 /// `Option::is_none_or`, which is newer than the crate's MSRV.
@@ -2338,7 +2344,8 @@ mod tests {
     }
 
     /// A PDU far over the limit is refused with `PduTooLong` by every `to_vec`, as by `encode`
-    /// into a buffer big enough, and `to_vec` does not first allocate what it claims.
+    /// into a buffer big enough (`to_vec` now gives its encoder at most an ASCII frame's room:
+    /// this holds the error to be the same; the size of the buffer is not observed).
     #[test]
     fn to_vec_refuses_a_huge_pdu_by_its_limit() {
         use crate::{ascii, rtu, tcp};
