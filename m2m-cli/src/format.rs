@@ -18,10 +18,10 @@ pub(crate) enum Format {
     /// Modbus RTU response (address + PDU + CRC-16)
     #[value(name = "modbus-rtu-rsp")]
     ModbusRtuRsp,
-    /// Modbus ASCII request (':' address PDU LRC CRLF, given as hex of the ASCII bytes)
+    /// Modbus ASCII request (':' address PDU LRC CRLF; the text, or hex of its characters)
     #[value(name = "modbus-ascii-req")]
     ModbusAsciiReq,
-    /// Modbus ASCII response (':' address PDU LRC CRLF, given as hex of the ASCII bytes)
+    /// Modbus ASCII response (':' address PDU LRC CRLF; the text, or hex of its characters)
     #[value(name = "modbus-ascii-rsp")]
     ModbusAsciiRsp,
     /// CoAP message over UDP (RFC 7252)
@@ -65,9 +65,15 @@ impl Format {
 
     /// Formats whose input may be given as text with `--text`.
     pub(crate) fn is_text(self) -> bool {
-        matches!(
-            self,
-            Format::Lwm2mSenmlJson | Format::Lwm2mLink | Format::SparkplugTopic
-        )
+        self.is_modbus_ascii()
+            || matches!(
+                self,
+                Format::Lwm2mSenmlJson | Format::Lwm2mLink | Format::SparkplugTopic
+            )
+    }
+
+    /// Modbus ASCII, whose frames are text: given as hex of their characters, or as the text.
+    pub(crate) fn is_modbus_ascii(self) -> bool {
+        matches!(self, Format::ModbusAsciiReq | Format::ModbusAsciiRsp)
     }
 }

@@ -34,7 +34,8 @@ enum Command {
         /// The frame as hex, in one or more arguments (or the text itself with --text); read
         /// from stdin when absent.
         input: Vec<String>,
-        /// The input is text, not hex (lwm2m-senml-json, lwm2m-link, sparkplug-topic only).
+        /// The input is text, not hex (modbus-ascii-*, lwm2m-senml-json, lwm2m-link,
+        /// sparkplug-topic only). A Modbus ASCII frame starting with ':' is read as text without it.
         #[arg(long)]
         text: bool,
         /// Modbus FC01/FC02 responses: the quantity requested, so that exactly that many coil or
@@ -72,6 +73,15 @@ fn read_input(args: Vec<String>) -> Result<String, CliError> {
     }
 }
 
+/// A Modbus ASCII frame given as its text (`:0103...FA`): as typed, without the line end, or
+/// with it (`\r\n` or a bare `\n`, as `echo` gives). The frame ends with CR LF (Serial Line
+/// §2.5.2.1), so the whitespace around the text is dropped and CR LF put after it.
+fn ascii_line(input: &str) -> Vec<u8> {
+    let mut line = input.trim().as_bytes().to_vec();
+    line.extend_from_slice(b"\r\n");
+    line
+}
+
 fn run(cli: Cli) -> Result<String, CliError> {
     match cli.command {
         Command::Decode {
@@ -83,12 +93,16 @@ fn run(cli: Cli) -> Result<String, CliError> {
         } => {
             if text && !format.is_text() {
                 return Err(CliError::Usage(format!(
-                    "--text is only for lwm2m-senml-json, lwm2m-link and sparkplug-topic, not {}",
+                    "--text is only for modbus-ascii-req, modbus-ascii-rsp, lwm2m-senml-json, \
+                     lwm2m-link and sparkplug-topic, not {}",
                     format.name()
                 )));
             }
             let input = read_input(input)?;
-            let bytes = if text {
+            let bytes = if format.is_modbus_ascii() && (text || input.trim_start().starts_with(':'))
+            {
+                ascii_line(&input)
+            } else if text {
                 input.into_bytes()
             } else {
                 m2m_core::hex::decode(&input).map_err(|e| CliError::Input {

@@ -214,6 +214,47 @@ fn modbus_bad_and_incomplete_input() {
     assert!(out.stderr.contains("quantity 126"), "{}", out.stderr);
 }
 
+/// A Modbus ASCII frame can be given as its text, as it is read off a serial line, with or without
+/// its line end; it decodes as the hex of its characters does. The frame is FC03's request of the
+/// Application Protocol (§6.3) to address 0x11, LRC 0x7E: the two's complement of
+/// 0x11 + 0x03 + 0x00 + 0x6B + 0x00 + 0x03 = 0x82 (Serial Line §2.5.2.2).
+#[test]
+fn modbus_ascii_frames_are_read_as_text() {
+    let hex: String = ":1103006B00037E\r\n"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let want = m2m(&["decode", "modbus-ascii-req", &hex], None);
+    assert_eq!(want.code, 0, "{}", want.stderr);
+    let v: serde_json::Value = serde_json::from_str(want.stdout.trim()).unwrap();
+    assert_eq!(v["address"], 17);
+    assert_eq!(v["pdu"]["address"], 107);
+    assert_eq!(v["pdu"]["quantity"], 3);
+    for (args, stdin) in [
+        (&["decode", "modbus-ascii-req", ":1103006B00037E"][..], None),
+        (
+            &["decode", "modbus-ascii-req", "  :1103006B00037E\r\n"][..],
+            None,
+        ),
+        (
+            &["decode", "modbus-ascii-req", "--text", ":1103006B00037E"][..],
+            None,
+        ),
+        (
+            &["decode", "modbus-ascii-req"][..],
+            Some(":1103006B00037E\n"),
+        ),
+    ] {
+        let out = m2m(args, stdin);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, want.stdout, "{args:?}");
+    }
+    // One LRC off: refused, as from hex.
+    let out = m2m(&["decode", "modbus-ascii-req", ":1103006B00037F"], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("LRC"), "{}", out.stderr);
+}
+
 #[test]
 fn modbus_user_defined_functions_round_trip_raw() {
     // RTU response of user-defined function 0x41 with 3 data bytes, and its exception.
