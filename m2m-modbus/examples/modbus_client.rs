@@ -133,6 +133,33 @@ fn read_frame(
     }
 }
 
+/// Why the decoded `rsp` is not what the wire said, if it is not. What was read (the values,
+/// through the iterators, into JSON) is built again as an owned response and encoded: it must
+/// give the wire's PDU bytes. Our encoder is held to the peers' bytes where their clients read
+/// our server, so this holds our decoder to what the peer sent. Under `LENIENT`, trailing bytes
+/// are dropped, and an exception with function byte 0x80 (pymodbus) has no encoding: its
+/// exception code is compared instead.
+fn misread(rsp: &Response<'_>, wire: &[u8], config: &Config) -> Option<String> {
+    if let (Response::Exception { exception, .. }, [0x80, code]) = (rsp, wire) {
+        let right = config.allow_exception_fc_0x80 && exception.value() == *code;
+        return (!right).then(|| format!("exception 80 {code:02x} read as {exception:?}"));
+    }
+    let read = serde_json::to_value(rsp).and_then(serde_json::from_value::<Response<'static>>);
+    let read = match read {
+        Ok(read) => read,
+        Err(e) => return Some(format!("decoded response does not go through JSON: {e}")),
+    };
+    match read.to_vec() {
+        Ok(b) if b == wire || (config.allow_trailing_bytes && wire.starts_with(&b)) => None,
+        Ok(b) => Some(format!(
+            "decoded response encodes to {}, the wire had {}",
+            m2m_core::hex::encode(&b),
+            m2m_core::hex::encode(wire)
+        )),
+        Err(e) => Some(format!("decoded response does not encode: {e}")),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let host = args.get(1).cloned().unwrap_or_else(|| "127.0.0.1".into());
@@ -251,8 +278,24 @@ fn main() {
                         d.map(|a| a.pdu),
                     )
                 };
+                // A raw step has no matcher: its reply must still carry what was sent.
+                let raw_mismatch = match (typed.is_some(), tid_got) {
+                    (false, Some(id)) if id != 0xBEEF => {
+                        Some(format!("reply has transaction id {id}, sent 48879"))
+                    }
+                    (false, _) if unit != step.unit => {
+                        Some(format!("reply from unit {unit}, sent to {}", step.unit))
+                    }
+                    _ => None,
+                };
+                let misread = decoded
+                    .as_ref()
+                    .ok()
+                    .and_then(|rsp| misread(rsp, &rsp_pdu, &config));
                 match decoded {
+                    _ if raw_mismatch.is_some() => Err(raw_mismatch.unwrap_or_default()),
                     Err(e) => Err(format!("response does not decode: {e}")),
+                    Ok(_) if misread.is_some() => Err(misread.unwrap_or_default()),
                     Ok(rsp) => {
                         let matched = if typed.is_some() {
                             let wire_tid = if rtu_framing { None } else { tid_got };
