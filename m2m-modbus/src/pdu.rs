@@ -49,6 +49,19 @@ use limits::*;
 
 /// What strict decoding relaxes. The default is strict: every field is checked against the
 /// specification. Each flag names one quirk seen in the field and relaxes only that.
+///
+/// Where the specification's tables contradict its own examples or fix what only informs, strict
+/// decoding reads what devices send, in every configuration:
+/// - file number 0 in Read/Write File Record (§6.14/§6.15 give 1..=0xFFFF; devices number their
+///   files from 0);
+/// - Read File Record responses whose data length or sub-response lengths are below the table's
+///   0x07 (its own example has a 5-byte sub-response; a one-register read answers with 4 bytes);
+/// - in a Read Device Identification response (§6.21), the conformity level, and the next
+///   object id and more-follows of an individual access, are read as sent, not checked (they
+///   inform; the objects are what is read); the read code (1..=4) and more-follows (0x00 or
+///   0xFF) are checked;
+/// - the data words of Diagnostics sub-functions (§6.8.1) and the body of Report Server ID
+///   (§6.13): their lengths are checked, their values read as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -723,9 +736,9 @@ impl<'a> Request<'a> {
                 }
                 let at = r.position();
                 let bytes = r.take(usize::from(bc))?;
-                Request::ReadFileRecord {
-                    records: List::parse(bytes, at)?,
-                }
+                let records = List::parse(bytes, at, code)?;
+                check_file_read_quantity(code, &records)?;
+                Request::ReadFileRecord { records }
             }
             FunctionCode::WriteFileRecord => {
                 let records = write_file_body(&mut r, code)?;
@@ -962,8 +975,9 @@ impl<'a> Request<'a> {
                         expected: 0xF5,
                     });
                 }
+                check_file_read_quantity(code, records)?;
                 w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
-                records.write(&mut w)?;
+                records.write(&mut w, code)?;
             }
             Request::WriteFileRecord { records } => {
                 write_file_encode(&mut w, records, code, len)?;
@@ -1080,7 +1094,31 @@ fn write_file_body<'a>(r: &mut Reader<'a>, code: u8) -> Result<List<'a, FileReco
     }
     let at = r.position();
     let bytes = r.take(usize::from(n))?;
-    List::parse(bytes, at)
+    List::parse(bytes, at, code)
+}
+
+/// §6.14: "the quantity of registers to be read, combined with all other fields in the expected
+/// response, must not exceed the allowable length of the MODBUS PDU". The response's data length
+/// is at most 0xF5 and gives each sub-response 2 bytes besides its registers, so the
+/// sub-requests may ask for at most `(0xF5 - 2 × sub-requests) / 2` registers in all: more is a
+/// request no response can answer (exception 03, as for a register read over its quantity).
+fn check_file_read_quantity(code: u8, records: &List<'_, FileSubRequest>) -> Result<(), Error> {
+    let (mut groups, mut registers) = (0usize, 0usize);
+    for sub in records.iter() {
+        groups = groups.saturating_add(1);
+        registers = registers.saturating_add(usize::from(sub.record_length));
+    }
+    let max =
+        usize::from(*FILE_READ_RESPONSE_BYTES.end()).saturating_sub(groups.saturating_mul(2)) / 2;
+    if registers > max {
+        return Err(Error::Quantity {
+            function: code,
+            quantity: registers,
+            min: 0,
+            max: u16::try_from(max).unwrap_or(u16::MAX),
+        });
+    }
+    Ok(())
 }
 
 fn write_file_encode(
@@ -1099,7 +1137,7 @@ fn write_file_encode(
         });
     }
     w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
-    records.write(w)
+    records.write(w, code)
 }
 
 /// A response PDU (Modbus Application Protocol V1.1b3 §6, exceptions §7).
@@ -1436,7 +1474,7 @@ impl<'a> Response<'a> {
                 let at = r.position();
                 let bytes = r.take(usize::from(bc))?;
                 Response::ReadFileRecord {
-                    records: List::parse(bytes, at)?,
+                    records: List::parse(bytes, at, code)?,
                 }
             }
             FunctionCode::WriteFileRecord => Response::WriteFileRecord {
@@ -1534,25 +1572,38 @@ impl<'a> Response<'a> {
 
     /// Cuts the bits of a coil or input response to the `quantity` of its request, checking
     /// that the byte count is `ceil(quantity / 8)`. Other responses are returned unchanged.
+    ///
+    /// Bits built as values are held to the bytes they encode to: 16 values cut to 10, as the
+    /// same two bytes decoded would be. Values cannot be cut to more than they hold (the
+    /// padding bits they encode to are not there to read): [`Error::Quantity`].
     pub fn for_quantity(self, quantity: u16) -> Result<Self, Error> {
         let cut = |bits: Bits<'a>, function: u8| -> Result<Bits<'a>, Error> {
             let q = usize::from(quantity);
+            let bytes = match &bits {
+                Bits::Wire { bytes, .. } => bytes.len(),
+                other => other.len().div_ceil(8),
+            };
+            if bytes != q.div_ceil(8) || q == 0 {
+                return Err(Error::ByteCount {
+                    function,
+                    offset: 1,
+                    actual: bytes,
+                    expected: q.div_ceil(8),
+                });
+            }
             match bits {
-                Bits::Wire { bytes, .. } if bytes.len() == q.div_ceil(8) && q > 0 => {
-                    Ok(Bits::Wire { bytes, len: q })
+                Bits::Wire { bytes, .. } => Ok(Bits::Wire { bytes, len: q }),
+                Bits::Values(v) if q <= v.len() => Ok(Bits::Values(v.get(..q).unwrap_or(v))),
+                #[cfg(all(feature = "alloc", feature = "serde"))]
+                Bits::Owned(mut v) if q <= v.len() => {
+                    v.truncate(q);
+                    Ok(Bits::Owned(v))
                 }
-                Bits::Wire { bytes, .. } => Err(Error::ByteCount {
+                other => Err(Error::Quantity {
                     function,
-                    offset: 1,
-                    actual: bytes.len(),
-                    expected: q.div_ceil(8),
-                }),
-                other if other.len() == q => Ok(other),
-                other => Err(Error::ByteCount {
-                    function,
-                    offset: 1,
-                    actual: other.len().div_ceil(8),
-                    expected: q.div_ceil(8),
+                    quantity: q,
+                    min: 1,
+                    max: u16::try_from(other.len()).unwrap_or(u16::MAX),
                 }),
             }
         };
@@ -1742,7 +1793,7 @@ impl<'a> Response<'a> {
                     });
                 }
                 w.u8(u8::try_from(n).map_err(too_long)?)?;
-                records.write(&mut w)?;
+                records.write(&mut w, code)?;
             }
             Response::WriteFileRecord { records } => {
                 write_file_encode(&mut w, records, code, len)?;
@@ -1784,7 +1835,7 @@ impl<'a> Response<'a> {
                 w.u8(if *more_follows { 0xFF } else { 0x00 })?;
                 w.u8(*next_object_id)?;
                 w.u8(u8::try_from(objects.len()).map_err(too_long)?)?;
-                objects.write(&mut w)?;
+                objects.write(&mut w, code)?;
             }
             Response::EncapsulatedInterface { mei_type, data } => {
                 if *mei_type == MEI_READ_DEVICE_ID {
@@ -2234,6 +2285,168 @@ fn device_id_len(pdu: &[u8]) -> PduLen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `for_quantity` reads bits built as values as the bytes they encode to, as it reads the
+    /// same bytes decoded.
+    #[test]
+    fn for_quantity_cuts_values_as_it_cuts_wire_bytes() {
+        let sixteen = [true; 16];
+        let built = Response::ReadCoils {
+            coils: Bits::Values(&sixteen),
+        };
+        let wire = built.to_vec().unwrap();
+        let decoded = Response::parse(&wire).unwrap();
+        for q in 9..=16 {
+            let a = built.clone().for_quantity(q).unwrap();
+            let b = decoded.clone().for_quantity(q).unwrap();
+            assert_eq!(a, b, "quantity {q}");
+            assert!(matches!(&a, Response::ReadCoils { coils } if coils.len() == usize::from(q)));
+        }
+        for q in [0, 8, 17] {
+            let a = built.clone().for_quantity(q);
+            let b = decoded.clone().for_quantity(q);
+            assert_eq!(a, b, "quantity {q}");
+            assert!(
+                matches!(a, Err(Error::ByteCount { actual: 2, .. })),
+                "{a:?}"
+            );
+        }
+        // Ten values encode to two bytes; asked for 12 they have no bits 10 and 11 to give.
+        let ten = [true; 10];
+        assert_eq!(
+            (Response::ReadDiscreteInputs {
+                inputs: Bits::Values(&ten)
+            })
+            .for_quantity(12),
+            Err(Error::Quantity {
+                function: 0x02,
+                quantity: 12,
+                min: 1,
+                max: 10
+            })
+        );
+    }
+
+    /// A group whose own length runs past the bytes the byte count gives is a malformed frame
+    /// (the byte count disagrees with the groups, §6.14/§6.15), not one still arriving: a
+    /// caller that waits on `Truncated` would wait for ever.
+    #[test]
+    fn file_groups_overrunning_their_byte_count_are_byte_count_errors() {
+        use m2m_core::{ErrorKind, ProtocolError};
+        // FC15: byte count 9 holds one group header and one register, the group says 5.
+        let fc15 = [
+            0x15, 0x09, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, 0x05, 0x12, 0x34,
+        ];
+        let e = Request::parse(&fc15).unwrap_err();
+        assert_eq!(
+            e,
+            Error::ByteCount {
+                function: 0x15,
+                offset: 1,
+                actual: 9,
+                expected: 17
+            }
+        );
+        assert_eq!(e.kind(), ErrorKind::Malformed);
+        assert!(Response::parse(&fc15).is_err_and(|e| e.kind() == ErrorKind::Malformed));
+        // FC14 response: data length 4, the sub-response says 5 (reference type and 4 bytes).
+        let fc14 = [0x14, 0x04, 0x05, 0x06, 0x12, 0x34];
+        let e = Response::parse(&fc14).unwrap_err();
+        assert_eq!(
+            e,
+            Error::ByteCount {
+                function: 0x14,
+                offset: 1,
+                actual: 4,
+                expected: 6
+            }
+        );
+        // The same PDUs cut short are still incomplete: the byte count is not all in.
+        assert!(matches!(
+            Request::parse(&fc15[..10]),
+            Err(Error::Truncated { .. })
+        ));
+        // A hand-built `Wire` list is held to the same rule on encode.
+        let records = List::Wire(&fc15[2..]);
+        assert!(matches!(
+            (Request::WriteFileRecord { records }).to_vec(),
+            Err(Error::ByteCount { function: 0x15, .. })
+        ));
+    }
+
+    /// §6.14: a Read File Record request may ask for no more than its response can carry: data
+    /// length 0xF5, two bytes per sub-response besides the registers. One group: 121 registers
+    /// (2 + 242 = 244 <= 245), not 122; two groups: 120 in all.
+    #[test]
+    fn file_reads_are_bounded_by_the_response_they_ask_for() {
+        let one = |len: u16| {
+            let [h, l] = len.to_be_bytes();
+            [0x14, 0x07, 0x06, 0x00, 0x01, 0x00, 0x00, h, l]
+        };
+        assert!(Request::parse(&one(121)).is_ok());
+        for len in [122, 0x1000, 0xFFFF] {
+            assert_eq!(
+                Request::parse(&one(len)),
+                Err(Error::Quantity {
+                    function: 0x14,
+                    quantity: usize::from(len),
+                    min: 0,
+                    max: 121
+                })
+            );
+        }
+        let two = |a: u8, b: u8| {
+            [
+                0x14, 0x0E, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, a, 0x06, 0x00, 0x02, 0x00, 0x00,
+                0x00, b,
+            ]
+        };
+        assert!(Request::parse(&two(60, 60)).is_ok());
+        assert!(matches!(
+            Request::parse(&two(60, 61)),
+            Err(Error::Quantity { max: 120, .. })
+        ));
+        // The largest answer fits the response encoder; one register more fits no response.
+        let regs = [0u16; 121];
+        let rsp = Response::ReadFileRecord {
+            records: List::Values(&[FileRecordData {
+                registers: Registers::from(&regs[..]),
+            }]),
+        };
+        assert!(rsp.to_vec().is_ok());
+        // Encoding refuses what decoding refuses.
+        let sub = |record_length| FileSubRequest {
+            file_number: 1,
+            record_number: 0,
+            record_length,
+        };
+        let ok = [sub(121)];
+        assert!(
+            Request::ReadFileRecord {
+                records: List::Values(&ok)
+            }
+            .to_vec()
+            .is_ok()
+        );
+        let over = [sub(122)];
+        assert!(matches!(
+            Request::ReadFileRecord {
+                records: List::Values(&over)
+            }
+            .to_vec(),
+            Err(Error::Quantity { .. })
+        ));
+        // A server answers it with Illegal Data Value, as a register read over its quantity.
+        let pdu = one(122);
+        let e = Request::parse(&pdu).unwrap_err();
+        assert_eq!(
+            crate::server::exception_for(&pdu, &e),
+            Some(Response::Exception {
+                function_code: 0x14,
+                exception: ExceptionCode::IllegalDataValue
+            })
+        );
+    }
 
     // Application Protocol V1.1b3 §6.3 example.
     static FC03_REQ: [u8; 5] = [0x03, 0x00, 0x6b, 0x00, 0x03];

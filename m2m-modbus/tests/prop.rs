@@ -73,17 +73,22 @@ fn request() -> impl Strategy<Value = Request<'static>> {
             Request::WriteMultipleRegisters { address, registers }
         }),
         Just(Request::ReportServerId),
-        vec((any::<u16>(), 0u16..=0x270F, any::<u16>()), 1..=35).prop_map(|v| {
+        // The lengths share what one response carries (§6.14): 0xF5 bytes of data, 2 per
+        // sub-response besides the registers; each group takes what it asks of what is left.
+        vec((any::<u16>(), 0u16..=0x270F, 0u16..=121), 1..=35).prop_map(|v| {
+            let mut left = (0xF5 - 2 * u16::try_from(v.len()).expect("at most 35 groups")) / 2;
             Request::ReadFileRecord {
                 records: List::Owned(
                     v.into_iter()
-                        .map(
-                            |(file_number, record_number, record_length)| FileSubRequest {
+                        .map(|(file_number, record_number, asked)| {
+                            let record_length = asked.min(left);
+                            left -= record_length;
+                            FileSubRequest {
                                 file_number,
                                 record_number,
                                 record_length,
-                            },
-                        )
+                            }
+                        })
                         .collect(),
                 ),
             }
@@ -364,6 +369,27 @@ proptest! {
         prop_assert_eq!(bytes.len(), rsp.buffer_len());
         prop_assert!(bytes.len() <= 253);
         prop_assert_eq!(Response::parse(&bytes).unwrap(), rsp);
+    }
+
+    /// Coils and inputs of any number (1..=2000): the response does not carry the quantity, so
+    /// the decoded bits are cut to the request's quantity (`for_quantity`) to give back exactly
+    /// what was encoded; the padding bits of the last byte are zero.
+    #[test]
+    fn bit_responses_round_trip_with_their_quantity(coils in bits(1..=2000), inputs in any::<bool>()) {
+        let q = coils.len();
+        let rsp = if inputs {
+            Response::ReadDiscreteInputs { inputs: coils }
+        } else {
+            Response::ReadCoils { coils }
+        };
+        let bytes = rsp.to_vec().unwrap();
+        prop_assert_eq!(bytes.len(), 2 + q.div_ceil(8));
+        prop_assert_eq!(usize::from(bytes[1]), q.div_ceil(8));
+        if q % 8 != 0 {
+            prop_assert_eq!(bytes[bytes.len() - 1] >> (q % 8), 0);
+        }
+        let back = Response::parse(&bytes).unwrap().for_quantity(u16::try_from(q).unwrap()).unwrap();
+        prop_assert_eq!(back, rsp);
     }
 
     /// `LENIENT` TCP framing: valid frames frame as under strict, and an exception frames as 9
