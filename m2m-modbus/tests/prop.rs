@@ -13,8 +13,8 @@ use m2m_core::{Framing as _, Status};
 use m2m_modbus::pdu::{PduLen, pdu_len, request_len, response_len};
 use m2m_modbus::{Direction, Request, Response, ascii, rtu, tcp};
 use m2m_testkit::props::{
-    check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, chunk_sizes,
-    feed_in_chunks,
+    check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, check_rtu_found,
+    chunk_sizes, feed_in_chunks, walk_to_silence,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -34,24 +34,6 @@ fn layout_known(pdu: &[u8], request: bool) -> bool {
 /// Noise on a serial line that cannot start a frame: reserved addresses 248..=255.
 fn rtu_noise() -> impl Strategy<Value = Vec<u8>> {
     vec(0xF8u8..=0xFF, 0..=6)
-}
-
-/// CRC-16/MODBUS, bit by bit as Serial Line §6.2.2 describes it (polynomial 0xA001 reflected,
-/// initial 0xFFFF): an oracle apart from the crate's tables. Over a frame and its own CRC (low
-/// byte first) it is 0.
-fn crc_bitwise(bytes: &[u8]) -> u16 {
-    let mut crc = 0xFFFFu16;
-    for &b in bytes {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xA001
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
 }
 
 /// Noise that looks like frames: random bytes, a frame cut short (a head with an address and a
@@ -74,75 +56,6 @@ fn frame_like_noise(frames: Vec<Vec<u8>>, picks: Vec<(u8, usize, u8)>, random: V
         }
     }
     out
-}
-
-/// Frames (offset, length) of `stream` read whole by `f`, as a reader on a serial line does: when
-/// the bytes run out with a head still waiting, the line has gone silent
-/// ([`rtu::Framing::frame_len_idle`]), so the head is given up and the reading goes on.
-fn rtu_walk_to_silence(f: &rtu::Framing, stream: &[u8]) -> Vec<(usize, usize)> {
-    let (mut pos, mut frames) = (0, Vec::new());
-    while pos < stream.len() {
-        match f.frame_len(&stream[pos..]) {
-            Ok(Status::Complete(n)) => {
-                frames.push((pos, n));
-                pos += n;
-            }
-            Ok(Status::Partial(_)) => match f.frame_len_idle(&stream[pos..]) {
-                Ok(Status::Complete(n)) => {
-                    frames.push((pos, n));
-                    pos += n;
-                }
-                Ok(Status::Partial(_)) => break,
-                Err(e) => pos += e.skip_len().max(1),
-            },
-            Err(e) => pos += e.skip_len().max(1),
-        }
-    }
-    frames
-}
-
-/// What an RTU framing must find in a stream of real frames (`real`, as (offset, length)) with
-/// noise between them, checked against the bit-by-bit CRC rather than the crate: every frame
-/// found ends with the CRC of its bytes; every real frame is found, at its place, unless a frame
-/// found before it (its CRC right by chance) covers its start; and nothing is found starting
-/// inside a real frame, unless that frame was so covered.
-fn check_rtu_finds_every_frame(
-    found: &[(usize, usize)],
-    real: &[(usize, usize)],
-    stream: &[u8],
-) -> Result<(), TestCaseError> {
-    // A real frame whose start a frame found before it covers is broken: the reading goes on
-    // inside it, as it must (its bytes are noise now).
-    let broken = |r: usize| found.iter().any(|&(o, m)| o < r && o + m > r);
-    let inside_real = |o: usize| real.iter().any(|&(r, n)| o > r && o < r + n && !broken(r));
-    for &(o, n) in found {
-        prop_assert_eq!(
-            crc_bitwise(&stream[o..o + n]),
-            0,
-            "found {}+{} has a bad CRC",
-            o,
-            n
-        );
-        prop_assert!(
-            !inside_real(o),
-            "found {}+{} starts inside a real frame; real {:?}, found {:?}, stream {}",
-            o,
-            n,
-            real,
-            found,
-            m2m_core::hex::encode(stream)
-        );
-    }
-    for &(r, n) in real {
-        prop_assert!(
-            found.contains(&(r, n)) || broken(r),
-            "real frame {}+{} not found in {:?}",
-            r,
-            n,
-            found
-        );
-    }
-    Ok(())
 }
 
 /// Frames as (offset, length), bytes dropped, bytes left waiting.
@@ -410,8 +323,8 @@ proptest! {
 
     /// Resynchronisation on noise that looks like frames (heads of frames cut short, frames
     /// with a corrupt CRC, random bytes), both directions, each read whole and in chunks: every
-    /// frame comes out once, at its place (see `check_rtu_finds_every_frame`), and the chunks
-    /// change nothing.
+    /// frame comes out once, at its place (see `check_rtu_found`: against a bit-by-bit CRC, not
+    /// the crate's), and the chunks change nothing.
     #[test]
     fn rtu_streams_with_frame_like_noise(
         requests in vec((address(), request()), 1..5),
@@ -450,8 +363,8 @@ proptest! {
                 stream.extend_from_slice(frame);
                 stream.extend_from_slice(&noise(i + 1));
             }
-            let found = rtu_walk_to_silence(&f, &stream);
-            check_rtu_finds_every_frame(&found, &real, &stream)?;
+            let found = walk_to_silence(&stream, |b| f.frame_len(b), |b| f.frame_len_idle(b));
+            check_rtu_found(&found, &real, &stream).map_err(TestCaseError::fail)?;
             // `find` passes over the same noise to the same frames.
             let (by_find, _, _) = find_loop::<Response<'_>>(&f, &stream)?;
             let (by_decode, _, _) = decode_loop::<Response<'_>>(&f, &stream);

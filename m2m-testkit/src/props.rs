@@ -153,6 +153,86 @@ pub fn chunk_sizes() -> impl Strategy<Value = Vec<usize>> {
     )
 }
 
+/// CRC-16/MODBUS, bit by bit as the Serial Line guide §6.2.2 describes it (polynomial 0xA001
+/// reflected, initial 0xFFFF): an oracle apart from any table. Over a frame followed by its own
+/// CRC (low byte first) it is 0.
+pub fn crc16_bitwise(bytes: &[u8]) -> u16 {
+    let mut crc = 0xFFFFu16;
+    for &b in bytes {
+        crc ^= u16::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+/// What an RTU framing must find in `stream`, made of real frames (`real`, as (offset,
+/// length)) with noise between them: every frame found (`found`, as (offset, length)) ends with
+/// the CRC of its bytes (by [`crc16_bitwise`]); every real frame is found, at its place, unless
+/// a frame found before it (its CRC right by chance, or a frame inside the noise) covers its
+/// start, which breaks it; and nothing is found starting inside a real frame that is not broken.
+pub fn check_rtu_found(
+    found: &[(usize, usize)],
+    real: &[(usize, usize)],
+    stream: &[u8],
+) -> Result<(), String> {
+    let broken = |r: usize| found.iter().any(|&(o, m)| o < r && o + m > r);
+    let inside_real = |o: usize| real.iter().any(|&(r, n)| o > r && o < r + n && !broken(r));
+    for &(o, n) in found {
+        let Some(frame) = stream.get(o..o + n) else {
+            return Err(format!("found {o}+{n} runs past the stream"));
+        };
+        if crc16_bitwise(frame) != 0 {
+            return Err(format!("found {o}+{n} has a bad CRC"));
+        }
+        if inside_real(o) {
+            return Err(format!(
+                "found {o}+{n} starts inside a real frame; real {real:?}, found {found:?}"
+            ));
+        }
+    }
+    for &(r, n) in real {
+        if !found.contains(&(r, n)) && !broken(r) {
+            return Err(format!("real frame {r}+{n} not found in {found:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// Frames (offset, length) of `stream` read whole, as a reader on a serial line does: when the
+/// bytes run out with a head still waiting, the line has gone silent, so `idle` (the framing's
+/// answer for a silent line, which gives such a head up) is asked instead, and the reading
+/// goes on. Errors skip what they say (at least one byte).
+pub fn walk_to_silence<E: ProtocolError>(
+    stream: &[u8],
+    frame_len: impl Fn(&[u8]) -> Result<Status<usize>, E>,
+    idle: impl Fn(&[u8]) -> Result<Status<usize>, E>,
+) -> Vec<(usize, usize)> {
+    let (mut pos, mut frames) = (0, Vec::new());
+    let skip = |e: &E| e.skip().map_or(1, std::num::NonZeroUsize::get);
+    while pos < stream.len() {
+        let rest = &stream[pos..];
+        let answer = match frame_len(rest) {
+            Ok(Status::Partial(_)) => idle(rest),
+            other => other,
+        };
+        match answer {
+            Ok(Status::Complete(n)) => {
+                frames.push((pos, n));
+                pos += n.max(1);
+            }
+            Ok(Status::Partial(_)) => break,
+            Err(e) => pos += skip(&e),
+        }
+    }
+    frames
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
