@@ -239,7 +239,13 @@ mod tests {
             };
             match r {
                 Ok(Status::Complete((Sniffed::Request(a), n))) => {
-                    out.push(('q', a.address, a.pdu.function().value(), true));
+                    // For a request: whether it waits for an answer (not a broadcast).
+                    out.push((
+                        'q',
+                        a.address,
+                        a.pdu.function().value(),
+                        a.expects_response(),
+                    ));
                     rest = &rest[n..];
                 }
                 Ok(Status::Complete((Sniffed::Response { adu, answers }, n))) => {
@@ -280,7 +286,7 @@ mod tests {
                 ('q', 2, 6, true),
                 ('r', 2, 6, true),
                 ('q', 3, 6, true),
-                ('q', 0, 6, true),
+                ('q', 0, 6, false),
                 ('q', 4, 5, true),
                 ('r', 4, 5, true),
             ]
@@ -379,7 +385,7 @@ mod tests {
         let kinds: Vec<_> = seen
             .iter()
             .map(|s| match s {
-                Sniffed::Request(a) => ('q', a.pdu.function().value(), true),
+                Sniffed::Request(a) => ('q', a.pdu.function().value(), a.expects_response()),
                 Sniffed::Response { adu, answers } => {
                     ('r', adu.pdu.function().value(), answers.is_ok())
                 }

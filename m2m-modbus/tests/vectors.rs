@@ -142,6 +142,8 @@ fn run_ascii(v: &Vector) {
 fn every_vector() {
     let vectors = crate_vectors(env!("CARGO_MANIFEST_DIR"));
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    let mut functions =
+        std::collections::BTreeMap::<String, std::collections::BTreeSet<String>>::new();
     for v in &vectors {
         let framing = v.framing.as_deref().unwrap_or("pdu");
         match framing {
@@ -170,13 +172,23 @@ fn every_vector() {
             other => panic!("{}: unknown framing {other}", v.label()),
         }
         *counts.entry(framing.to_owned()).or_default() += 1;
+        // The function of the request, by name, whatever the form.
+        let function = v.expect["request"]["function"]
+            .as_str()
+            .or_else(|| v.expect["request"]["pdu"]["function"].as_str());
+        if let Some(function) = function {
+            functions
+                .entry(framing.to_owned())
+                .or_default()
+                .insert(function.to_owned());
+        }
     }
     // Every specification example in every form (guards against a vector file going missing).
     for (framing, min) in [
         ("pdu", 22),
         ("tcp", 22),
         ("rtu", 22),
-        ("ascii", 3),
+        ("ascii", 22),
         ("crc", 1),
         ("lrc", 1),
     ] {
@@ -184,5 +196,13 @@ fn every_vector() {
             counts.get(framing).copied().unwrap_or(0) >= min,
             "{framing}: {counts:?}"
         );
+    }
+    // And every function code of the list in each form: FC 01-08, 0B, 0C, 0F, 10, 11,
+    // 14-18 and 2B/0E, 19 in all.
+    for framing in ["pdu", "tcp", "rtu", "ascii"] {
+        let seen = functions
+            .get(framing)
+            .map_or(0, std::collections::BTreeSet::len);
+        assert!(seen >= 19, "{framing}: {:?}", functions.get(framing));
     }
 }
