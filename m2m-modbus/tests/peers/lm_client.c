@@ -1,9 +1,12 @@
 /*
  * libmodbus client that runs the part of the CONTRACT.md script (script.txt)
- * that libmodbus can express, over Modbus TCP.
+ * that libmodbus can express, over Modbus TCP or RTU.
  *
- * Usage: lm_client HOST PORT [--framer tcp] [--server m2m|pymodbus|libmodbus]
- *                  [--script PATH]
+ * Usage: lm_client HOST PORT [--framer tcp|rtu] [--device PATH]
+ *                  [--server m2m|pymodbus|libmodbus] [--script PATH]
+ *
+ * --framer rtu needs --device: a serial line (the matrix makes a pty and
+ * bridges it with socat to the server's RTU-over-TCP port).
  *
  * --server defaults to $M2M_PEER_SERVER, else m2m (the strict contract); it
  * selects the quirk lines of script.txt. --script defaults to
@@ -284,6 +287,9 @@ static int run_typed(modbus_t *ctx, const step_t *s)
     return -1;
 }
 
+/* 1 when the link is RTU on a serial device (--framer rtu --device PATH). */
+static int rtu_mode;
+
 /* Raw request; compares the response PDU byte for byte. */
 static int run_raw(modbus_t *ctx, const step_t *s)
 {
@@ -314,17 +320,20 @@ static int run_raw(modbus_t *ctx, const step_t *s)
         return 0;
     }
     int hl = modbus_get_header_length(ctx);
+    /* RTU: the CRC (checked by libmodbus) ends the frame; it is not part of the PDU. */
+    int tail = rtu_mode ? 2 : 0;
     char got[800], want[800];
-    hex(got, sizeof got, rsp + hl, n - hl);
+    hex(got, sizeof got, rsp + hl, n - hl - tail);
     hex(want, sizeof want, s->rsp, s->rsp_len);
     if (rsp[hl - 1] != s->unit) {
         snprintf(detail, sizeof detail, "[raw] unit %d != %d", rsp[hl - 1], s->unit);
         return 0;
     }
-    if (u16(rsp, 4) != n - 6) {
+    if (!rtu_mode && u16(rsp, 4) != n - 6) {
         snprintf(detail, sizeof detail, "[raw] MBAP length %d but %d bytes follow", u16(rsp, 4), n - 6);
         return 0;
     }
+    n -= tail;
     if (n - hl != s->rsp_len || memcmp(rsp + hl, s->rsp, (size_t)s->rsp_len) != 0) {
         snprintf(detail, sizeof detail, "[raw] got %s, want %s", got, want);
         return 0;
@@ -356,14 +365,17 @@ int main(int argc, char **argv)
     if (!script || !*script)
         script = PEERS_SCRIPT;
     if (argc < 3) {
-        fprintf(stderr, "usage: %s HOST PORT [--framer tcp] [--server NAME] [--script PATH]\n", argv[0]);
+        fprintf(stderr, "usage: %s HOST PORT [--framer tcp|rtu] [--device PATH] [--server NAME] [--script PATH]\n", argv[0]);
         return 2;
     }
     const char *host = argv[1];
     int port = atoi(argv[2]);
+    const char *device = NULL;
     for (int i = 3; i < argc; i++) {
         if (i + 1 < argc && strcmp(argv[i], "--framer") == 0)
             framer = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--device") == 0)
+            device = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--server") == 0)
             server = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--script") == 0)
@@ -373,10 +385,17 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (strcmp(framer, "tcp") != 0) {
-        fprintf(stderr, "lm_client: libmodbus has no RTU-over-TCP; only --framer tcp\n");
+    /* libmodbus has no RTU over TCP: RTU runs on a serial device, which the matrix bridges to
+     * the server's TCP port (socat), so HOST:PORT is only named in the log. */
+    if (strcmp(framer, "rtu") == 0 && device == NULL) {
+        fprintf(stderr, "lm_client: --framer rtu needs --device PATH (a serial line)\n");
         return 2;
     }
+    if (strcmp(framer, "tcp") != 0 && strcmp(framer, "rtu") != 0) {
+        fprintf(stderr, "lm_client: --framer tcp or rtu\n");
+        return 2;
+    }
+    rtu_mode = strcmp(framer, "rtu") == 0;
     if (strncmp(host, "127.", 4) != 0 && strcmp(host, "localhost") != 0) {
         fprintf(stderr, "lm_client: loopback addresses only\n");
         return 2;
@@ -384,11 +403,12 @@ int main(int argc, char **argv)
     if (load_script(script, server, framer) < 0)
         return 2;
 
-    printf("# lm_client (libmodbus %s) -> %s:%d framer=tcp server=%s\n", LIBMODBUS_VERSION_STRING,
-           host, port, server);
-    modbus_t *ctx = modbus_new_tcp(host, port);
+    printf("# lm_client (libmodbus %s) -> %s:%d framer=%s%s%s server=%s\n",
+           LIBMODBUS_VERSION_STRING, host, port, framer, device ? " device=" : "",
+           device ? device : "", server);
+    modbus_t *ctx = rtu_mode ? modbus_new_rtu(device, 19200, 'N', 8, 1) : modbus_new_tcp(host, port);
     if (!ctx) {
-        printf("FAIL modbus_new_tcp: %s\n0 passed, 1 failed\n", modbus_strerror(errno));
+        printf("FAIL modbus_new_%s: %s\n0 passed, 1 failed\n", framer, modbus_strerror(errno));
         return 1;
     }
     modbus_set_response_timeout(ctx, 2, 0);

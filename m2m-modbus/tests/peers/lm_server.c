@@ -1,10 +1,13 @@
 /*
- * libmodbus server for the peer-harness world (CONTRACT.md), Modbus TCP only.
+ * libmodbus server for the peer-harness world (CONTRACT.md), Modbus TCP or RTU.
  *
- * Usage: lm_server PORT [--framer tcp]
+ * Usage: lm_server PORT [--framer tcp|rtu] [--device PATH]
  *
- * Binds 127.0.0.1:PORT, prints "ready" once listening, serves one connection
- * at a time (sequential clients are fine), exits 0 on SIGTERM/SIGINT.
+ * TCP: binds 127.0.0.1:PORT, prints "ready" once listening, serves one
+ * connection at a time (sequential clients are fine). RTU: libmodbus has no
+ * RTU over TCP, so it serves the serial line PATH (the matrix makes a pty and
+ * bridges it with socat to PORT) as slave 17; requests to other addresses go
+ * unanswered, as on a serial bus. Exits 0 on SIGTERM/SIGINT.
  *
  * The coil/discrete-input/register tables live in a modbus_mapping_t and every
  * request goes through modbus_reply(), so whatever libmodbus does not
@@ -49,16 +52,23 @@ static void fill_world(modbus_mapping_t *mb)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s PORT [--framer tcp]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [--framer tcp|rtu] [--device PATH]\n", argv[0]);
         return 2;
     }
     int port = atoi(argv[1]);
+    int rtu = 0;
+    const char *device = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--framer") == 0 && i + 1 < argc) {
-            if (strcmp(argv[++i], "tcp") != 0) {
-                fprintf(stderr, "lm_server: only --framer tcp is supported\n");
+            const char *f = argv[++i];
+            if (strcmp(f, "rtu") == 0) {
+                rtu = 1;
+            } else if (strcmp(f, "tcp") != 0) {
+                fprintf(stderr, "lm_server: --framer tcp or rtu\n");
                 return 2;
             }
+        } else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) {
+            device = argv[++i];
         } else {
             fprintf(stderr, "lm_server: unknown argument %s\n", argv[i]);
             return 2;
@@ -71,9 +81,13 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    modbus_t *ctx = modbus_new_tcp("127.0.0.1", port);
+    if (rtu && device == NULL) {
+        fprintf(stderr, "lm_server: --framer rtu needs --device PATH (a serial line)\n");
+        return 2;
+    }
+    modbus_t *ctx = rtu ? modbus_new_rtu(device, 19200, 'N', 8, 1) : modbus_new_tcp("127.0.0.1", port);
     if (ctx == NULL) {
-        fprintf(stderr, "lm_server: modbus_new_tcp: %s\n", modbus_strerror(errno));
+        fprintf(stderr, "lm_server: modbus_new_%s: %s\n", rtu ? "rtu" : "tcp", modbus_strerror(errno));
         return 1;
     }
     modbus_set_slave(ctx, UNIT);
@@ -88,6 +102,23 @@ int main(int argc, char **argv)
         return 1;
     }
     fill_world(mb);
+
+    if (rtu) {
+        if (modbus_connect(ctx) < 0) {
+            fprintf(stderr, "lm_server: open %s: %s\n", device, modbus_strerror(errno));
+            return 1;
+        }
+        printf("ready\n");
+        fflush(stdout);
+        uint8_t adu[MODBUS_RTU_MAX_ADU_LENGTH];
+        for (;;) {
+            int n = modbus_receive(ctx, adu);
+            if (n > 0)
+                modbus_reply(ctx, adu, n, mb);
+            /* 0: for another slave; < 0: a bad frame, flushed by libmodbus. Either way the
+             * line goes on, as a serial slave's does. */
+        }
+    }
 
     int listen_fd = modbus_tcp_listen(ctx, 4);
     if (listen_fd < 0) {

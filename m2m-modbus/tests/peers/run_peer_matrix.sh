@@ -11,7 +11,7 @@
 # in their environment, so that they apply the right quirk lines.
 #
 # Hooks for the Rust side (word-split, so they may carry args; both needed for a full run,
-# which without PEERS_ONLY fails unless all 16 pairs ran):
+# which without PEERS_ONLY fails unless all 19 pairs ran):
 #   M2M_SERVER_CMD   started as: $M2M_SERVER_CMD --port P --framer tcp|rtu
 #   M2M_CLIENT_CMD   run as:     $M2M_CLIENT_CMD 127.0.0.1 P --framer tcp|rtu
 # Other knobs: PEERS_SKIP_SETUP=1 (do not run setup.sh), PEERS_LOG_DIR
@@ -50,13 +50,14 @@ M2M_SERVER=() M2M_CLIENT=()
 [[ -n ${M2M_SERVER_CMD:-} ]] && read -r -a M2M_SERVER <<<"$M2M_SERVER_CMD"
 [[ -n ${M2M_CLIENT_CMD:-} ]] && read -r -a M2M_CLIENT <<<"$M2M_CLIENT_CMD"
 
-server_pid=""
+server_pid="" server_bridge="" client_bridge=""
 cleanup() {
   if [[ -n $server_pid ]]; then
     kill -TERM "$server_pid" 2>/dev/null || true
     sleep 0.2
     kill -KILL "$server_pid" 2>/dev/null || true
   fi
+  for pid in $server_bridge $client_bridge; do kill -KILL "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -67,15 +68,42 @@ free_port() {
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
+# libmodbus and mbpoll speak RTU only on a serial line: for them the matrix makes a pty and
+# bridges it with socat to the other side's TCP port, so the bytes on the line are the RTU
+# frames the RTU-over-TCP side sends and reads.
+# bridge PTY ADDRESS LOG: starts socat between a new pty linked at PTY and ADDRESS (a socat
+# address); prints its pid once the pty exists, or returns 1.
+bridge() {
+  local pty=$1 address=$2 log=$3 pid
+  rm -f "$pty"
+  socat -d "pty,raw,echo=0,link=$pty" "$address" >"$log" 2>&1 </dev/null &
+  pid=$!
+  for _ in $(seq 50); do
+    [[ -e $pty ]] && { echo "$pid"; return 0; }
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  return 1
+}
+
 # start_server KIND FRAMER LOG: sets server_pid and server_port, or returns 1
 start_server() {
-  local kind=$1 framer=$2 log=$3 port cmd
+  local kind=$1 framer=$2 log=$3 port cmd probe=1
   port=$(free_port)
   case $kind in
     pymodbus) cmd=("${PY_SERVER[@]}" "$port" --framer "$framer") ;;
     libmodbus) cmd=("${LM_SERVER_CMD[@]}" "$port" --framer "$framer") ;;
     m2m) cmd=("${M2M_SERVER[@]}" --port "$port" --framer "$framer") ;;
   esac
+  if [[ $kind == libmodbus && $framer == rtu ]]; then
+    # socat listens on the port and serves one connection: no probing it before the client.
+    probe=0
+    server_bridge=$(bridge "$log.pty" "tcp-listen:$port,bind=$HOST,reuseaddr" "$log.socat") || {
+      echo "  socat did not make the pty: $(tail -3 "$log.socat" | tr '\n' ' ')"
+      return 1
+    }
+    cmd+=(--device "$log.pty")
+  fi
   : >"$log" # empty it first: a "ready" left from an earlier run must not count
   "${cmd[@]}" >"$log" 2>&1 </dev/null &
   server_pid=$!
@@ -87,7 +115,7 @@ start_server() {
       server_pid=""
       return 1
     fi
-    if grep -q '^ready' "$log" 2>/dev/null || port_open "$port"; then
+    if grep -q '^ready' "$log" 2>/dev/null || { ((probe)) && port_open "$port"; }; then
       return 0
     fi
     sleep 0.1
@@ -97,6 +125,8 @@ start_server() {
 }
 
 stop_server() {
+  for pid in $server_bridge $client_bridge; do kill -KILL "$pid" 2>/dev/null || true; done
+  server_bridge="" client_bridge=""
   [[ -n $server_pid ]] || return 0
   kill -TERM "$server_pid" 2>/dev/null || true
   for _ in $(seq 30); do
@@ -145,9 +175,19 @@ pair() {
     mbpoll) cmd=("${MBPOLL_CLIENT[@]}") ;;
     m2m) cmd=("${M2M_CLIENT[@]}") ;;
   esac
+  local extra=()
+  if [[ $framer == rtu && ($ckind == libmodbus || $ckind == mbpoll) ]]; then
+    if ! client_bridge=$(bridge "$clog.pty" "tcp:$HOST:$server_port" "$clog.socat"); then
+      stop_server
+      summary+=("FAIL  $name: socat did not make the pty (see $clog.socat)")
+      pairs_bad=$((pairs_bad + 1))
+      return 0
+    fi
+    extra=(--device "$clog.pty")
+  fi
   rc=0
   M2M_PEER_SERVER=$skind timeout -k 2 "$CLIENT_TIMEOUT" \
-    "${cmd[@]}" "$HOST" "$server_port" --framer "$framer" >"$clog" 2>&1 </dev/null || rc=$?
+    "${cmd[@]}" "$HOST" "$server_port" --framer "$framer" "${extra[@]}" >"$clog" 2>&1 </dev/null || rc=$?
   stop_server
   grep -v '^ok ' "$clog" | sed 's/^/  /' || true
   last=$(tail -n 1 "$clog")
@@ -179,13 +219,16 @@ if ((${#M2M_SERVER[@]})); then
   pair pymodbus m2m tcp 66
   pair pymodbus m2m rtu 66
   pair libmodbus m2m tcp 52
+  pair libmodbus m2m rtu 52
   pair mbpoll m2m tcp 11
+  pair mbpoll m2m rtu 11
 fi
 # ---- the Rust client, against every peer server (and the Rust server)
 if ((${#M2M_CLIENT[@]})); then
   pair m2m pymodbus tcp 66
   pair m2m pymodbus rtu 63
   pair m2m libmodbus tcp 66
+  pair m2m libmodbus rtu 45
   if ((${#M2M_SERVER[@]})); then
     pair m2m m2m tcp 66
     pair m2m m2m rtu 66
@@ -193,8 +236,8 @@ if ((${#M2M_CLIENT[@]})); then
 fi
 
 # Every pair runs unless PEERS_ONLY picks some: pairs with our code are not left out silently.
-if [[ -z ${PEERS_ONLY:-} ]] && ((pairs_run != 16)); then
-  summary+=("FAIL  $pairs_run pairs run, 16 expected (M2M_SERVER_CMD and M2M_CLIENT_CMD set?)")
+if [[ -z ${PEERS_ONLY:-} ]] && ((pairs_run != 19)); then
+  summary+=("FAIL  $pairs_run pairs run, 19 expected (M2M_SERVER_CMD and M2M_CLIENT_CMD set?)")
   pairs_bad=$((pairs_bad + 1))
 fi
 

@@ -2,7 +2,7 @@
 # Installs and builds the interoperability peers (see CONTRACT.md).
 # Idempotent and quiet on success; prints the paths it produced as NAME=PATH lines.
 #
-#   Debian: libmodbus-dev mbpoll pkg-config (apt-get, only what is missing)
+#   Debian: libmodbus-dev mbpoll pkg-config socat (apt-get, only what is missing)
 #   venv:   $PEERS_VENV (default <repo>/target/peers-venv) with pymodbus==$PYMODBUS_VERSION
 #   C:      $PEERS_BIN  (default <repo>/target/peers-bin): lm_server, lm_client
 set -euo pipefail
@@ -39,7 +39,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 
 # ---- 1. Debian packages
 missing=()
-for pkg in libmodbus-dev mbpoll pkg-config; do
+for pkg in libmodbus-dev mbpoll pkg-config socat; do
   installed "$pkg" || missing+=("$pkg")
 done
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
