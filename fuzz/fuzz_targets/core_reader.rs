@@ -27,7 +27,11 @@ fn check_read<T: PartialEq + core::fmt::Debug>(
             assert_eq!(r.position(), before + n);
         }
         Err(e) => {
-            assert!(rest.len() < n, "failed read of {n} with {} left", rest.len());
+            assert!(
+                rest.len() < n,
+                "failed read of {n} with {} left",
+                rest.len()
+            );
             assert_eq!(e.offset, before);
             assert_eq!(e.needed, n - rest.len());
             assert_eq!(r.position(), before);
@@ -46,10 +50,30 @@ fuzz_target!(|data: &[u8]| {
         let n = usize::from(op >> 3);
         match op & 7 {
             0 => check_read(&mut r, 1, |r| r.u8(), |b| b[0]),
-            1 => check_read(&mut r, 2, |r| r.u16_be(), |b| u16::from_be_bytes([b[0], b[1]])),
-            2 => check_read(&mut r, 2, |r| r.u16_le(), |b| u16::from_le_bytes([b[0], b[1]])),
-            3 => check_read(&mut r, 4, |r| r.u32_be(), |b| u32::from_be_bytes(b.try_into().unwrap())),
-            4 => check_read(&mut r, 8, |r| r.u64_le(), |b| u64::from_le_bytes(b.try_into().unwrap())),
+            1 => check_read(
+                &mut r,
+                2,
+                |r| r.u16_be(),
+                |b| u16::from_be_bytes([b[0], b[1]]),
+            ),
+            2 => check_read(
+                &mut r,
+                2,
+                |r| r.u16_le(),
+                |b| u16::from_le_bytes([b[0], b[1]]),
+            ),
+            3 => check_read(
+                &mut r,
+                4,
+                |r| r.u32_be(),
+                |b| u32::from_be_bytes(b.try_into().unwrap()),
+            ),
+            4 => check_read(
+                &mut r,
+                8,
+                |r| r.u64_le(),
+                |b| u64::from_le_bytes(b.try_into().unwrap()),
+            ),
             5 => check_read(&mut r, n, |r| r.take(n).map(<[u8]>::to_vec), <[u8]>::to_vec),
             6 => {
                 // A peek returns what a take would, and never moves the reader.

@@ -59,14 +59,20 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(a) = ascii::Adu::<Request<'_>>::parse(frame, &mut scratch) {
                 let again = a.to_vec().expect("encodes");
                 let mut s2 = [0u8; 255];
-                assert_eq!(ascii::Adu::<Request<'_>>::parse(&again, &mut s2).expect("re-decodes"), a);
+                assert_eq!(
+                    ascii::Adu::<Request<'_>>::parse(&again, &mut s2).expect("re-decodes"),
+                    a
+                );
             }
         }
         if mode % 3 != 0 {
             if let Ok(a) = ascii::Adu::<Response<'_>>::parse(frame, &mut scratch) {
                 let again = a.to_vec().expect("encodes");
                 let mut s2 = [0u8; 255];
-                assert_eq!(ascii::Adu::<Response<'_>>::parse(&again, &mut s2).expect("re-decodes"), a);
+                assert_eq!(
+                    ascii::Adu::<Response<'_>>::parse(&again, &mut s2).expect("re-decodes"),
+                    a
+                );
             }
         }
     }

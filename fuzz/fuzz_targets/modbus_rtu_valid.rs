@@ -33,14 +33,24 @@ fuzz_target!(|data: &[u8]| {
         rest = tail;
         let bytes = if requests {
             // Requests go to any address, broadcast 0 included.
-            Request::parse(seg)
+            Request::parse(seg).ok().and_then(|pdu| {
+                rtu::Adu {
+                    address: len % 248,
+                    pdu,
+                }
+                .to_vec()
                 .ok()
-                .and_then(|pdu| rtu::Adu { address: len % 248, pdu }.to_vec().ok())
+            })
         } else {
             // A response comes from a unicast address, 1..=247.
-            Response::parse(seg)
+            Response::parse(seg).ok().and_then(|pdu| {
+                rtu::Adu {
+                    address: len % 247 + 1,
+                    pdu,
+                }
+                .to_vec()
                 .ok()
-                .and_then(|pdu| rtu::Adu { address: len % 247 + 1, pdu }.to_vec().ok())
+            })
         };
         // Frames found only by their CRC may legitimately end early, and the default framings
         // take public functions only (custom codes need a hook or `UnknownFunctions::Hunt`):

@@ -19,7 +19,10 @@ fn feed(stream: &[u8], chunks: &[usize]) -> Seen {
     let mut at = 0;
     let mut sizes = chunks.iter().copied();
     loop {
-        let n = sizes.next().unwrap_or(stream.len() - at).min(stream.len() - at);
+        let n = sizes
+            .next()
+            .unwrap_or(stream.len() - at)
+            .min(stream.len() - at);
         buf.extend_from_slice(&stream[at..at + n]);
         at += n;
         loop {
@@ -60,5 +63,8 @@ fuzz_target!(|data: &[u8]| {
     let total: usize = one.0.iter().map(|(_, b, _)| b.len()).sum::<usize>() + one.1 + one.2;
     assert_eq!(total, stream.len(), "bytes lost or invented");
     // Chunking can only change when a frame becomes decidable, never what it is.
-    assert_eq!(one, many, "chunked sniffing disagrees with one-shot sniffing");
+    assert_eq!(
+        one, many,
+        "chunked sniffing disagrees with one-shot sniffing"
+    );
 });

@@ -13,11 +13,17 @@ fuzz_target!(|data: &[u8]| {
     for frame in &feed.frames {
         if let Ok(a) = tcp::Adu::<Request<'_>>::parse(frame) {
             let again = a.to_vec().expect("encodes");
-            assert_eq!(tcp::Adu::<Request<'_>>::parse(&again).expect("re-decodes"), a);
+            assert_eq!(
+                tcp::Adu::<Request<'_>>::parse(&again).expect("re-decodes"),
+                a
+            );
         }
         if let Ok(a) = tcp::Adu::<Response<'_>>::parse(frame) {
             let again = a.to_vec().expect("encodes");
-            assert_eq!(tcp::Adu::<Response<'_>>::parse(&again).expect("re-decodes"), a);
+            assert_eq!(
+                tcp::Adu::<Response<'_>>::parse(&again).expect("re-decodes"),
+                a
+            );
         }
     }
 });

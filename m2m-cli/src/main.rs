@@ -75,7 +75,8 @@ fn read_input(args: Vec<String>) -> Result<String, CliError> {
 
 /// A Modbus ASCII frame given as its text (`:0103...FA`): as typed, without the line end, or
 /// with it (`\r\n` or a bare `\n`, as `echo` gives). The frame ends with CR LF (Serial Line
-/// §2.5.2.1), so the whitespace around the text is dropped and CR LF put after it.
+/// §2.5.2.1), so the whitespace around the text is dropped and CR LF put after it (error
+/// offsets count from the ':').
 fn ascii_line(input: &str) -> Vec<u8> {
     let mut line = input.trim().as_bytes().to_vec();
     line.extend_from_slice(b"\r\n");

@@ -215,7 +215,8 @@ fn modbus_bad_and_incomplete_input() {
 }
 
 /// A Modbus ASCII frame can be given as its text, as it is read off a serial line, with or without
-/// its line end; it decodes as the hex of its characters does. The frame is FC03's request of the
+/// its line end (CR LF is put after the text); it decodes as the hex of its characters, line end
+/// included, does. The frame is FC03's request of the
 /// Application Protocol (§6.3) to address 0x11, LRC 0x7E: the two's complement of
 /// 0x11 + 0x03 + 0x00 + 0x6B + 0x00 + 0x03 = 0x82 (Serial Line §2.5.2.2).
 #[test]

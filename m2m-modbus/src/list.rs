@@ -32,21 +32,27 @@ pub enum List<'a, T> {
 }
 
 impl<'a, T: Item<'a>> List<'a, T> {
-    /// Validates `bytes` as a sequence of items and returns them as a list. `bytes` are all the
-    /// byte count before them (at `base_offset - 1`) gives to function `function`: an item that
-    /// runs past them is a byte count that disagrees with the items' own lengths (a malformed
-    /// frame, [`Error::ByteCount`]), not a frame still arriving ([`Error::Truncated`]).
-    pub(crate) fn parse(bytes: &'a [u8], base_offset: usize, function: u8) -> Result<Self, Error> {
+    /// Validates `bytes` as a sequence of items and returns them as a list.
+    ///
+    /// `counted_by`: `Some(function)` when `bytes` are all that a byte count just before them
+    /// (at `base_offset - 1`) gives to `function`; then an item that runs past them is a byte
+    /// count that disagrees with the items' own lengths (a malformed frame,
+    /// [`Error::ByteCount`]), not a frame still arriving ([`Error::Truncated`]).
+    pub(crate) fn parse(
+        bytes: &'a [u8],
+        base_offset: usize,
+        counted_by: Option<u8>,
+    ) -> Result<Self, Error> {
         let mut r = Reader::new(bytes);
         while !r.is_empty() {
-            T::read(&mut r).map_err(|e| match e {
-                Error::Truncated { needed, .. } => Error::ByteCount {
+            T::read(&mut r).map_err(|e| match (e, counted_by) {
+                (Error::Truncated { needed, .. }, Some(function)) => Error::ByteCount {
                     function,
                     offset: base_offset.saturating_sub(1),
                     actual: bytes.len(),
                     expected: bytes.len().saturating_add(needed),
                 },
-                e => shift(e, base_offset),
+                (e, _) => shift(e, base_offset),
             })?;
         }
         Ok(List::Wire(bytes))
@@ -87,12 +93,12 @@ impl<'a, T: Item<'a>> List<'a, T> {
         }
     }
 
-    /// Writes the items of function `function`'s list.
-    pub(crate) fn write(&self, w: &mut Writer<'_>, function: u8) -> Result<(), Error> {
+    /// Writes the items (`counted_by` as in [`List::parse`], for the errors of a `Wire` list).
+    pub(crate) fn write(&self, w: &mut Writer<'_>, counted_by: Option<u8>) -> Result<(), Error> {
         match self {
             List::Wire(b) => {
                 // Anyone can build a `Wire` list: write only what the decoder would accept.
-                Self::parse(b, w.position(), function)?;
+                Self::parse(b, w.position(), counted_by)?;
                 w.put(b).map_err(Error::from)
             }
             _ => self.iter().try_for_each(|i| i.write(w)),

@@ -56,10 +56,10 @@ use limits::*;
 ///   files from 0);
 /// - Read File Record responses whose data length or sub-response lengths are below the table's
 ///   0x07 (its own example has a 5-byte sub-response; a one-register read answers with 4 bytes);
-/// - in a Read Device Identification response (§6.21), the conformity level, and the next
-///   object id and more-follows of an individual access, are read as sent, not checked (they
-///   inform; the objects are what is read); the read code (1..=4) and more-follows (0x00 or
-///   0xFF) are checked;
+/// - in a Read Device Identification response (§6.21), the conformity level, the next object
+///   id, the number of objects of an individual access and its more-follows (which §6.21 fixes
+///   at 0x00 for read code 04) are read as sent, not checked: they inform, the objects are what
+///   is read. The read code (1..=4), and more-follows being 0x00 or 0xFF, are checked;
 /// - the data words of Diagnostics sub-functions (§6.8.1) and the body of Report Server ID
 ///   (§6.13): their lengths are checked, their values read as sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -736,7 +736,7 @@ impl<'a> Request<'a> {
                 }
                 let at = r.position();
                 let bytes = r.take(usize::from(bc))?;
-                let records = List::parse(bytes, at, code)?;
+                let records = List::parse(bytes, at, Some(code))?;
                 check_file_read_quantity(code, &records)?;
                 Request::ReadFileRecord { records }
             }
@@ -977,7 +977,7 @@ impl<'a> Request<'a> {
                 }
                 check_file_read_quantity(code, records)?;
                 w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
-                records.write(&mut w, code)?;
+                records.write(&mut w, Some(code))?;
             }
             Request::WriteFileRecord { records } => {
                 write_file_encode(&mut w, records, code, len)?;
@@ -1094,14 +1094,18 @@ fn write_file_body<'a>(r: &mut Reader<'a>, code: u8) -> Result<List<'a, FileReco
     }
     let at = r.position();
     let bytes = r.take(usize::from(n))?;
-    List::parse(bytes, at, code)
+    List::parse(bytes, at, Some(code))
 }
 
 /// §6.14: "the quantity of registers to be read, combined with all other fields in the expected
-/// response, must not exceed the allowable length of the MODBUS PDU". The response's data length
-/// is at most 0xF5 and gives each sub-response 2 bytes besides its registers, so the
-/// sub-requests may ask for at most `(0xF5 - 2 × sub-requests) / 2` registers in all: more is a
-/// request no response can answer (exception 03, as for a register read over its quantity).
+/// response, must not exceed the allowable length of the MODBUS PDU". The response's table caps
+/// its data length at 0xF5 (stricter than the 253-byte PDU, which would leave 251 bytes: 3
+/// registers more; this crate's response decoder and encoder hold to 0xF5, so its requests do
+/// too). It
+/// gives each sub-response 2 bytes besides its registers, so the sub-requests may ask for at
+/// most `(0xF5 - 2 × sub-requests) / 2` registers in all: more is a request no response can
+/// answer (exception 03, as for a register read over its quantity). `Config` relaxes nothing
+/// here.
 fn check_file_read_quantity(code: u8, records: &List<'_, FileSubRequest>) -> Result<(), Error> {
     let (mut groups, mut registers) = (0usize, 0usize);
     for sub in records.iter() {
@@ -1137,7 +1141,7 @@ fn write_file_encode(
         });
     }
     w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;
-    records.write(w, code)
+    records.write(w, Some(code))
 }
 
 /// A response PDU (Modbus Application Protocol V1.1b3 §6, exceptions §7).
@@ -1474,7 +1478,7 @@ impl<'a> Response<'a> {
                 let at = r.position();
                 let bytes = r.take(usize::from(bc))?;
                 Response::ReadFileRecord {
-                    records: List::parse(bytes, at, code)?,
+                    records: List::parse(bytes, at, Some(code))?,
                 }
             }
             FunctionCode::WriteFileRecord => Response::WriteFileRecord {
@@ -1574,8 +1578,9 @@ impl<'a> Response<'a> {
     /// that the byte count is `ceil(quantity / 8)`. Other responses are returned unchanged.
     ///
     /// Bits built as values are held to the bytes they encode to: 16 values cut to 10, as the
-    /// same two bytes decoded would be. Values cannot be cut to more than they hold (the
-    /// padding bits they encode to are not there to read): [`Error::Quantity`].
+    /// same two bytes decoded would be. Bits cannot be cut to more than they hold
+    /// ([`Error::Quantity`]): values have no padding bits to read, and decoded bits already cut
+    /// to a quantity are not widened again.
     pub fn for_quantity(self, quantity: u16) -> Result<Self, Error> {
         let cut = |bits: Bits<'a>, function: u8| -> Result<Bits<'a>, Error> {
             let q = usize::from(quantity);
@@ -1592,7 +1597,8 @@ impl<'a> Response<'a> {
                 });
             }
             match bits {
-                Bits::Wire { bytes, .. } => Ok(Bits::Wire { bytes, len: q }),
+                // Decoded, `len` is every bit of the bytes; already cut, no more than that.
+                Bits::Wire { bytes, len } if q <= len => Ok(Bits::Wire { bytes, len: q }),
                 Bits::Values(v) if q <= v.len() => Ok(Bits::Values(v.get(..q).unwrap_or(v))),
                 #[cfg(all(feature = "alloc", feature = "serde"))]
                 Bits::Owned(mut v) if q <= v.len() => {
@@ -1793,7 +1799,7 @@ impl<'a> Response<'a> {
                     });
                 }
                 w.u8(u8::try_from(n).map_err(too_long)?)?;
-                records.write(&mut w, code)?;
+                records.write(&mut w, Some(code))?;
             }
             Response::WriteFileRecord { records } => {
                 write_file_encode(&mut w, records, code, len)?;
@@ -1835,7 +1841,7 @@ impl<'a> Response<'a> {
                 w.u8(if *more_follows { 0xFF } else { 0x00 })?;
                 w.u8(*next_object_id)?;
                 w.u8(u8::try_from(objects.len()).map_err(too_long)?)?;
-                objects.write(&mut w, code)?;
+                objects.write(&mut w, None)?;
             }
             Response::EncapsulatedInterface { mei_type, data } => {
                 if *mei_type == MEI_READ_DEVICE_ID {
@@ -2311,6 +2317,17 @@ mod tests {
                 "{a:?}"
             );
         }
+        // Cut once, not widened again (decoded or built).
+        let cut = decoded.clone().for_quantity(10).unwrap();
+        assert!(matches!(
+            cut.for_quantity(16),
+            Err(Error::Quantity { max: 10, .. })
+        ));
+        let cut = built.clone().for_quantity(10).unwrap();
+        assert!(matches!(
+            cut.for_quantity(16),
+            Err(Error::Quantity { max: 10, .. })
+        ));
         // Ten values encode to two bytes; asked for 12 they have no bits 10 and 11 to give.
         let ten = [true; 10];
         assert_eq!(
@@ -2371,6 +2388,30 @@ mod tests {
         assert!(matches!(
             (Request::WriteFileRecord { records }).to_vec(),
             Err(Error::ByteCount { function: 0x15, .. })
+        ));
+    }
+
+    /// A device-identification object list has no byte count: a hand-built `Wire` list cut short
+    /// is refused on encode as decoding refuses the same bytes, as truncated.
+    #[test]
+    fn device_id_objects_cut_short_are_truncated_both_ways() {
+        let cut = [0x01, 0x05, b'a'];
+        let rsp = Response::ReadDeviceIdentification {
+            read_code: 1,
+            conformity_level: 0x01,
+            more_follows: false,
+            next_object_id: 0,
+            objects: List::Wire(&cut),
+        };
+        assert!(
+            matches!(rsp.to_vec(), Err(Error::Truncated { .. })),
+            "{:?}",
+            rsp.to_vec()
+        );
+        let pdu = [0x2B, 0x0E, 0x01, 0x01, 0x00, 0x00, 0x01, 0x01, 0x05, b'a'];
+        assert!(matches!(
+            Response::parse(&pdu),
+            Err(Error::Truncated { .. })
         ));
     }
 

@@ -353,9 +353,9 @@ proptest! {
                     && m2m_modbus::FunctionCode::from_u8(b[1] & 0x7F).is_some_and(|f| f.is_public())
             })
             .collect();
-        for (f, frames) in [
-            (rtu::Framing::requests(), &req_frames),
-            (rtu::Framing::responses(), &rsp_frames),
+        for (f, frames, requests) in [
+            (rtu::Framing::requests(), &req_frames, true),
+            (rtu::Framing::responses(), &rsp_frames, false),
         ] {
             let (mut stream, mut real) = (noise(0), Vec::new());
             for (i, frame) in frames.iter().enumerate() {
@@ -365,10 +365,14 @@ proptest! {
             }
             let found = walk_to_silence(&stream, |b| f.frame_len(b), |b| f.frame_len_idle(b));
             check_rtu_found(&found, &real, &stream).map_err(TestCaseError::fail)?;
-            // `find` passes over the same noise to the same frames.
-            let (by_find, _, _) = find_loop::<Response<'_>>(&f, &stream)?;
-            let (by_decode, _, _) = decode_loop::<Response<'_>>(&f, &stream);
-            prop_assert_eq!(by_find, by_decode);
+            // `find` passes over the same noise to the same frames, dropping the same bytes.
+            if requests {
+                let by_find = find_loop::<Request<'_>>(&f, &stream)?;
+                prop_assert_eq!(by_find, decode_loop::<Request<'_>>(&f, &stream));
+            } else {
+                let by_find = find_loop::<Response<'_>>(&f, &stream)?;
+                prop_assert_eq!(by_find, decode_loop::<Response<'_>>(&f, &stream));
+            }
             // In chunks, as one reader on a port gets them: the same frames as all at once.
             let fed = feed_in_chunks(&f, &stream, &chunks).map_err(TestCaseError::fail)?;
             let one_shot = feed_in_chunks(&f, &stream, &[]).map_err(TestCaseError::fail)?;

@@ -74,7 +74,6 @@ pub fn walk<'a, P: Pdu<'a>>(
     (frames, dropped, buf.len() - pos)
 }
 
-
 /// The RTU stream checks: chunked and one-shot framing agree and lose no byte; `find` and a
 /// loop around `decode` find the same frames and drop the same bytes; every frame has a right
 /// CRC, and every frame that decodes survives parse-emit-parse.
@@ -98,15 +97,25 @@ pub fn check_rtu_stream(stream: &[u8], chunks: &[usize], responses: bool) {
     }
     for frame in &feed.frames {
         assert!(frame.len() >= rtu::MIN_ADU && frame.len() <= rtu::MAX_ADU);
-        assert_eq!(m2m_testkit::props::crc16_bitwise(frame), 0, "frame with a bad CRC");
+        assert_eq!(
+            m2m_testkit::props::crc16_bitwise(frame),
+            0,
+            "frame with a bad CRC"
+        );
         if responses {
             if let Ok(a) = rtu::Adu::<Response<'_>>::parse(frame) {
                 let again = a.to_vec().expect("encodes");
-                assert_eq!(rtu::Adu::<Response<'_>>::parse(&again).expect("re-decodes"), a);
+                assert_eq!(
+                    rtu::Adu::<Response<'_>>::parse(&again).expect("re-decodes"),
+                    a
+                );
             }
         } else if let Ok(a) = rtu::Adu::<Request<'_>>::parse(frame) {
             let again = a.to_vec().expect("encodes");
-            assert_eq!(rtu::Adu::<Request<'_>>::parse(&again).expect("re-decodes"), a);
+            assert_eq!(
+                rtu::Adu::<Request<'_>>::parse(&again).expect("re-decodes"),
+                a
+            );
         }
     }
 }

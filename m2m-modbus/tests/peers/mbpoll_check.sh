@@ -13,13 +13,17 @@
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
-  echo "usage: $0 HOST PORT [--framer tcp]" >&2
+  echo "usage: $0 HOST PORT [--framer tcp|rtu] [--device PATH]" >&2
   exit 2
 fi
 HOST=$1 PORT=$2
 shift 2
 FRAMER=tcp DEVICE=
-while [[ $# -ge 2 ]]; do
+while [[ $# -gt 0 ]]; do
+  if [[ $# -lt 2 ]]; then
+    echo "mbpoll_check: $1 needs a value" >&2
+    exit 2
+  fi
   case $1 in
     --framer) FRAMER=$2 ;;
     --device) DEVICE=$2 ;;

@@ -71,19 +71,29 @@ port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 # libmodbus and mbpoll speak RTU only on a serial line: for them the matrix makes a pty and
 # bridges it with socat to the other side's TCP port, so the bytes on the line are the RTU
 # frames the RTU-over-TCP side sends and reads.
-# bridge PTY ADDRESS LOG: starts socat between a new pty linked at PTY and ADDRESS (a socat
-# address); prints its pid once the pty exists, or returns 1.
+# bridge PTY ADDRESS LOG VAR: starts socat between a new pty linked at PTY and ADDRESS (a socat
+# address), as a child of this shell (its pid in VAR, kept until it is waited for), and waits
+# for the pty to appear; returns 1 if it does not.
 bridge() {
-  local pty=$1 address=$2 log=$3 pid
+  local pty=$1 address=$2 log=$3 var=$4
   rm -f "$pty"
   socat -d "pty,raw,echo=0,link=$pty" "$address" >"$log" 2>&1 </dev/null &
-  pid=$!
+  printf -v "$var" '%s' "$!"
   for _ in $(seq 50); do
-    [[ -e $pty ]] && { echo "$pid"; return 0; }
+    [[ -e $pty ]] && return 0
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null || true
   return 1
+}
+
+# stop_bridges: ends the socat bridges and reaps them (one that has already exited is reaped).
+stop_bridges() {
+  local pid
+  for pid in $server_bridge $client_bridge; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  server_bridge="" client_bridge=""
 }
 
 # start_server KIND FRAMER LOG: sets server_pid and server_port, or returns 1
@@ -98,7 +108,7 @@ start_server() {
   if [[ $kind == libmodbus && $framer == rtu ]]; then
     # socat listens on the port and serves one connection: no probing it before the client.
     probe=0
-    server_bridge=$(bridge "$log.pty" "tcp-listen:$port,bind=$HOST,reuseaddr" "$log.socat") || {
+    bridge "$log.pty" "tcp-listen:$port,bind=$HOST,reuseaddr" "$log.socat" server_bridge || {
       echo "  socat did not make the pty: $(tail -3 "$log.socat" | tr '\n' ' ')"
       return 1
     }
@@ -125,8 +135,7 @@ start_server() {
 }
 
 stop_server() {
-  for pid in $server_bridge $client_bridge; do kill -KILL "$pid" 2>/dev/null || true; done
-  server_bridge="" client_bridge=""
+  stop_bridges
   [[ -n $server_pid ]] || return 0
   kill -TERM "$server_pid" 2>/dev/null || true
   for _ in $(seq 30); do
@@ -177,7 +186,7 @@ pair() {
   esac
   local extra=()
   if [[ $framer == rtu && ($ckind == libmodbus || $ckind == mbpoll) ]]; then
-    if ! client_bridge=$(bridge "$clog.pty" "tcp:$HOST:$server_port" "$clog.socat"); then
+    if ! bridge "$clog.pty" "tcp:$HOST:$server_port" "$clog.socat" client_bridge; then
       stop_server
       summary+=("FAIL  $name: socat did not make the pty (see $clog.socat)")
       pairs_bad=$((pairs_bad + 1))
@@ -228,7 +237,7 @@ if ((${#M2M_CLIENT[@]})); then
   pair m2m pymodbus tcp 66
   pair m2m pymodbus rtu 63
   pair m2m libmodbus tcp 66
-  pair m2m libmodbus rtu 45
+  pair m2m libmodbus rtu 47
   if ((${#M2M_SERVER[@]})); then
     pair m2m m2m tcp 66
     pair m2m m2m rtu 66
