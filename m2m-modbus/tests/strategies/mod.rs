@@ -41,6 +41,22 @@ pub(crate) fn diagnostics() -> impl Strategy<Value = (u16, Data<'static>)> {
     ]
 }
 
+/// Record groups of Write File Record (FC15), request and echo alike: 1..=3 groups of 1..=20
+/// registers.
+pub(crate) fn file_records() -> impl Strategy<Value = List<'static, FileRecord<'static>>> {
+    vec((any::<u16>(), 0u16..=0x270F, regs(1..=20)), 1..=3).prop_map(|v| {
+        List::Owned(
+            v.into_iter()
+                .map(|(file_number, record_number, registers)| FileRecord {
+                    file_number,
+                    record_number,
+                    registers,
+                })
+                .collect(),
+        )
+    })
+}
+
 pub(crate) fn request() -> impl Strategy<Value = Request<'static>> {
     prop_oneof![
         (any::<u16>(), 1u16..=2000)
@@ -85,19 +101,7 @@ pub(crate) fn request() -> impl Strategy<Value = Request<'static>> {
                 ),
             }
         }),
-        vec((any::<u16>(), 0u16..=0x270F, regs(1..=20)), 1..=3).prop_map(|v| {
-            Request::WriteFileRecord {
-                records: List::Owned(
-                    v.into_iter()
-                        .map(|(file_number, record_number, registers)| FileRecord {
-                            file_number,
-                            record_number,
-                            registers,
-                        })
-                        .collect(),
-                ),
-            }
-        }),
+        file_records().prop_map(|records| Request::WriteFileRecord { records }),
         (any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(address, and_mask, or_mask)| {
             Request::MaskWriteRegister {
                 address,
@@ -177,19 +181,7 @@ pub(crate) fn response() -> impl Strategy<Value = Response<'static>> {
                         .collect()
                 ),
             }),
-        vec((any::<u16>(), 0u16..=0x270F, regs(1..=20)), 1..=3).prop_map(|v| {
-            Response::WriteFileRecord {
-                records: List::Owned(
-                    v.into_iter()
-                        .map(|(file_number, record_number, registers)| FileRecord {
-                            file_number,
-                            record_number,
-                            registers,
-                        })
-                        .collect(),
-                ),
-            }
-        }),
+        file_records().prop_map(|records| Response::WriteFileRecord { records }),
         (any::<u16>(), any::<u16>(), any::<u16>()).prop_map(|(address, and_mask, or_mask)| {
             Response::MaskWriteRegister {
                 address,
