@@ -101,6 +101,45 @@ fn m2m_decode_fc16(buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// FC03 response with `v` into a Modbus/TCP frame at the start of `out`; its length.
+fn m2m_encode_fc03_rsp_tcp(v: &[u16], out: &mut [u8]) -> Option<usize> {
+    tcp::Adu {
+        transaction_id: 1,
+        unit_id: 1,
+        pdu: Response::ReadHoldingRegisters {
+            registers: Registers::from(v),
+        },
+    }
+    .encode(out)
+    .ok()
+}
+
+/// FC16 request writing `v` at 0x10, as a Modbus/TCP frame.
+fn m2m_encode_fc16(v: &[u16], out: &mut [u8]) -> Option<usize> {
+    tcp::Adu {
+        transaction_id: 1,
+        unit_id: 1,
+        pdu: Request::WriteMultipleRegisters {
+            address: 0x10,
+            registers: Registers::from(v),
+        },
+    }
+    .encode(out)
+    .ok()
+}
+
+/// FC03 response with `v` as an RTU frame with its CRC.
+fn m2m_encode_fc03_rsp_rtu(v: &[u16], out: &mut [u8]) -> Option<usize> {
+    rtu::Adu {
+        address: 1,
+        pdu: Response::ReadHoldingRegisters {
+            registers: Registers::from(v),
+        },
+    }
+    .encode(out)
+    .ok()
+}
+
 /// Reads a decoded register block through its length and first register, and counts it.
 fn touch(pdu: &Response<'_>, touched: &mut u32, frames: &mut usize) {
     if let Response::ReadHoldingRegisters { registers } = pdu {
@@ -214,6 +253,57 @@ fn mc_decode_fc16(buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// modbus-core's `Data::from_words` writes the words into a scratch buffer, and its encoders copy
+/// the whole scratch buffer into the frame: the scratch must be exactly `2 * v.len()` bytes, or
+/// the frame is wrong (or, when it does not fit, the encoder fails after the words were written).
+fn mc_words<'d>(v: &[u16], scratch: &'d mut [u8]) -> Option<modbus_core::Data<'d>> {
+    let words = scratch.get_mut(..v.len().checked_mul(2)?)?;
+    modbus_core::Data::from_words(v, words).ok()
+}
+
+fn mc_encode_fc03_rsp_tcp(v: &[u16], scratch: &mut [u8], out: &mut [u8]) -> Option<usize> {
+    let adu = modbus_core::tcp::ResponseAdu {
+        hdr: modbus_core::tcp::Header {
+            transaction_id: 1,
+            unit_id: 1,
+        },
+        pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(mc_words(
+            v, scratch,
+        )?))),
+    };
+    modbus_core::tcp::server::encode_response(adu, out).ok()
+}
+
+fn mc_encode_fc16(v: &[u16], scratch: &mut [u8], out: &mut [u8]) -> Option<usize> {
+    let adu = modbus_core::tcp::RequestAdu {
+        hdr: modbus_core::tcp::Header {
+            transaction_id: 1,
+            unit_id: 1,
+        },
+        pdu: modbus_core::RequestPdu(modbus_core::Request::WriteMultipleRegisters(
+            0x10,
+            mc_words(v, scratch)?,
+        )),
+    };
+    modbus_core::tcp::client::encode_request(adu, out).ok()
+}
+
+fn mc_encode_fc03_rsp_rtu(v: &[u16], scratch: &mut [u8], out: &mut [u8]) -> Option<usize> {
+    let adu = modbus_core::rtu::ResponseAdu {
+        hdr: modbus_core::rtu::Header { slave: 1 },
+        pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(mc_words(
+            v, scratch,
+        )?))),
+    };
+    modbus_core::rtu::server::encode_response(adu, out).ok()
+}
+
+/// Asserts that an encoder, called the way its benchmark calls it, wrote exactly `want`.
+fn assert_frame(who: &str, n: Option<usize>, out: &[u8], want: &[u8]) {
+    let got = n.and_then(|n| out.get(..n));
+    assert_eq!(got, Some(want), "{who} writes the reference frame");
+}
+
 /// A stream of ten 125-register RTU responses with pseudo-random line noise between them.
 fn noisy_rtu_stream(v: &[u16]) -> Vec<u8> {
     let frame = rtu_fc03_rsp(v);
@@ -271,59 +361,17 @@ fn bench(c: &mut Criterion) {
 
     // encode/tcp_fc03_rsp: 125 values into a response frame.
     let mut out = [0u8; 260];
-    let mut words = [0u8; 250];
-    // The encoder timed below writes the reference frame (checked against modbus-core too).
-    let n = tcp::Adu {
-        transaction_id: 1,
-        unit_id: 1,
-        pdu: Response::ReadHoldingRegisters {
-            registers: Registers::from(&v125[..]),
-        },
-    }
-    .encode(&mut out)
-    .unwrap();
-    assert_eq!(&out[..n], &rsp[..], "m2m's encode writes the frame");
+    let mut scratch = [0u8; 256];
+    assert_frame("m2m", m2m_encode_fc03_rsp_tcp(&v125, &mut out), &out, &rsp);
+    let n = mc_encode_fc03_rsp_tcp(&v125, &mut scratch, &mut out);
+    assert_frame("modbus-core", n, &out, &rsp);
     let mut g = c.benchmark_group("encode/tcp_fc03_rsp");
     g.throughput(Throughput::Bytes(rsp.len() as u64));
     g.bench_function("m2m", |b| {
-        b.iter(|| {
-            let adu = tcp::Adu {
-                transaction_id: 1,
-                unit_id: 1,
-                pdu: Response::ReadHoldingRegisters {
-                    registers: Registers::from(black_box(&v125[..])),
-                },
-            };
-            adu.encode(&mut out).ok()
-        })
+        b.iter(|| m2m_encode_fc03_rsp_tcp(black_box(&v125), &mut out))
     });
-    {
-        let adu = modbus_core::tcp::ResponseAdu {
-            hdr: modbus_core::tcp::Header {
-                transaction_id: 1,
-                unit_id: 1,
-            },
-            pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
-                modbus_core::Data::from_words(&v125, &mut words).unwrap(),
-            ))),
-        };
-        let n = modbus_core::tcp::server::encode_response(adu, &mut out).unwrap();
-        assert_eq!(&out[..n], &rsp[..], "modbus-core writes the same frame");
-    }
     g.bench_function("modbus-core", |b| {
-        b.iter(|| {
-            let data = modbus_core::Data::from_words(black_box(&v125), &mut words).ok()?;
-            let adu = modbus_core::tcp::ResponseAdu {
-                hdr: modbus_core::tcp::Header {
-                    transaction_id: 1,
-                    unit_id: 1,
-                },
-                pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
-                    data,
-                ))),
-            };
-            modbus_core::tcp::server::encode_response(adu, &mut out).ok()
-        })
+        b.iter(|| mc_encode_fc03_rsp_tcp(black_box(&v125), &mut scratch, &mut out))
     });
     g.finish();
 
@@ -344,55 +392,26 @@ fn bench(c: &mut Criterion) {
 
     // encode/tcp_fc16_req: 123 values into a request frame.
     let mut rm_w = rmodbus::client::ModbusRequest::new_tcp_udp(1, 1);
-    rm_w.generate_set_holdings_bulk(0x10, &v123, &mut resp)
-        .unwrap();
-    assert_eq!(resp, fc16, "rmodbus writes the same frame");
-    let n = tcp::Adu {
-        transaction_id: 1,
-        unit_id: 1,
-        pdu: Request::WriteMultipleRegisters {
-            address: 0x10,
-            registers: Registers::from(&v123[..]),
-        },
-    }
-    .encode(&mut out)
-    .unwrap();
-    assert_eq!(&out[..n], &fc16[..], "m2m's encode writes the frame");
+    let rm_encode_fc16 = |rm: &mut rmodbus::client::ModbusRequest, v: &[u16], buf: &mut Vec<u8>| {
+        rm.generate_set_holdings_bulk(0x10, v, buf)
+            .ok()
+            .map(|()| buf.len())
+    };
+    let n = rm_encode_fc16(&mut rm_w, &v123, &mut resp);
+    assert_frame("rmodbus", n, &resp, &fc16);
+    assert_frame("m2m", m2m_encode_fc16(&v123, &mut out), &out, &fc16);
+    let n = mc_encode_fc16(&v123, &mut scratch, &mut out);
+    assert_frame("modbus-core", n, &out, &fc16);
     let mut g = c.benchmark_group("encode/tcp_fc16_req");
     g.throughput(Throughput::Bytes(fc16.len() as u64));
     g.bench_function("m2m", |b| {
-        b.iter(|| {
-            let adu = tcp::Adu {
-                transaction_id: 1,
-                unit_id: 1,
-                pdu: Request::WriteMultipleRegisters {
-                    address: 0x10,
-                    registers: Registers::from(black_box(&v123[..])),
-                },
-            };
-            adu.encode(&mut out).ok()
-        })
+        b.iter(|| m2m_encode_fc16(black_box(&v123), &mut out))
     });
     g.bench_function("rmodbus", |b| {
-        b.iter(|| {
-            rm_w.generate_set_holdings_bulk(0x10, black_box(&v123), &mut resp)
-                .ok()
-        })
+        b.iter(|| rm_encode_fc16(&mut rm_w, black_box(&v123), &mut resp))
     });
     g.bench_function("modbus-core", |b| {
-        b.iter(|| {
-            let data = modbus_core::Data::from_words(black_box(&v123), &mut words).ok()?;
-            let adu = modbus_core::tcp::RequestAdu {
-                hdr: modbus_core::tcp::Header {
-                    transaction_id: 1,
-                    unit_id: 1,
-                },
-                pdu: modbus_core::RequestPdu(modbus_core::Request::WriteMultipleRegisters(
-                    0x10, data,
-                )),
-            };
-            modbus_core::tcp::client::encode_request(adu, &mut out).ok()
-        })
+        b.iter(|| mc_encode_fc16(black_box(&v123), &mut scratch, &mut out))
     });
     g.finish();
 
@@ -415,49 +434,21 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // encode/rtu_fc03_rsp: 125 values into an RTU frame with its CRC.
-    {
-        let adu = modbus_core::rtu::ResponseAdu {
-            hdr: modbus_core::rtu::Header { slave: 1 },
-            pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
-                modbus_core::Data::from_words(&v125, &mut words).unwrap(),
-            ))),
-        };
-        let n = modbus_core::rtu::server::encode_response(adu, &mut out).unwrap();
-        assert_eq!(&out[..n], &rtu_rsp[..], "modbus-core writes the same frame");
-    }
-    let n = rtu::Adu {
-        address: 1,
-        pdu: Response::ReadHoldingRegisters {
-            registers: Registers::from(&v125[..]),
-        },
-    }
-    .encode(&mut out)
-    .unwrap();
-    assert_eq!(&out[..n], &rtu_rsp[..], "m2m's encode writes the frame");
+    assert_frame(
+        "m2m",
+        m2m_encode_fc03_rsp_rtu(&v125, &mut out),
+        &out,
+        &rtu_rsp,
+    );
+    let n = mc_encode_fc03_rsp_rtu(&v125, &mut scratch, &mut out);
+    assert_frame("modbus-core", n, &out, &rtu_rsp);
     let mut g = c.benchmark_group("encode/rtu_fc03_rsp");
     g.throughput(Throughput::Bytes(rtu_rsp.len() as u64));
     g.bench_function("m2m", |b| {
-        b.iter(|| {
-            let adu = rtu::Adu {
-                address: 1,
-                pdu: Response::ReadHoldingRegisters {
-                    registers: Registers::from(black_box(&v125[..])),
-                },
-            };
-            adu.encode(&mut out).ok()
-        })
+        b.iter(|| m2m_encode_fc03_rsp_rtu(black_box(&v125), &mut out))
     });
     g.bench_function("modbus-core", |b| {
-        b.iter(|| {
-            let data = modbus_core::Data::from_words(black_box(&v125), &mut words).ok()?;
-            let adu = modbus_core::rtu::ResponseAdu {
-                hdr: modbus_core::rtu::Header { slave: 1 },
-                pdu: modbus_core::ResponsePdu(Ok(modbus_core::Response::ReadHoldingRegisters(
-                    data,
-                ))),
-            };
-            modbus_core::rtu::server::encode_response(adu, &mut out).ok()
-        })
+        b.iter(|| mc_encode_fc03_rsp_rtu(black_box(&v125), &mut scratch, &mut out))
     });
     g.finish();
 
