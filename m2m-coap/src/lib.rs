@@ -5,7 +5,22 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod builder;
+pub mod code;
+pub mod content_format;
+pub mod error;
+pub mod message;
+pub mod option;
+pub mod tcp;
+
+pub use builder::Builder;
+pub use code::{Code, CodeClass, Type};
+pub use content_format::ContentFormat;
+pub use error::{BadOption, BuildError, Error, OptionProblem, Reaction, Reason, Transport};
 pub use m2m_core;
+pub use message::{Config, Message};
+pub use option::value::{Block, NoResponse, Oscore};
+pub use option::{CoapOption, OptionNumber, Options};
