@@ -12,9 +12,9 @@ use m2m_core::{BufferTooSmall, Encode, Writer};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
-use crate::option::number::signaling;
+use crate::option::number::check;
 use crate::option::value::encode_uint;
-use crate::option::{Format, OptionNumber, header_len, write_header};
+use crate::option::{OptionNumber, header_len, write_header};
 use crate::tcp::length_nibble;
 
 /// The longest option value the length field can express (14 + 65535 + 269 - 14).
@@ -79,6 +79,11 @@ pub struct Builder<'a, const N: usize = 16> {
     count: usize,
     payload: &'a [u8],
     checked: bool,
+    /// Bytes of the option headers and values, kept as options are added.
+    opts_len: usize,
+    /// Whether the options were checked as signaling options (RFC 8323 §5), which have numbers
+    /// of their own: a code changed across that line later means checking them again.
+    checked_as_signaling: bool,
 }
 
 impl<'a, const N: usize> Builder<'a, N> {
@@ -93,6 +98,8 @@ impl<'a, const N: usize> Builder<'a, N> {
             count: 0,
             payload: &[],
             checked: true,
+            opts_len: 0,
+            checked_as_signaling: code.is_signaling(),
         }
     }
 
@@ -163,7 +170,8 @@ impl<'a, const N: usize> Builder<'a, N> {
         self
     }
 
-    /// Sets the token (0-8 bytes; up to 65804 with RFC 8974, checked on encode).
+    /// Sets the token: 0-8 bytes (RFC 7252), or up to 65804 for a peer that understands
+    /// RFC 8974 extended tokens (checked on encode).
     pub fn token(&mut self, token: &'a [u8]) -> &mut Self {
         self.token = token;
         self
@@ -211,8 +219,9 @@ impl<'a, const N: usize> Builder<'a, N> {
     }
 
     fn push(&mut self, number: u16, value: Value<'a>) -> Result<&mut Self, BuildError> {
-        if value.bytes().len() > MAX_VALUE_LEN {
-            return Err(BuildError::ValueTooLong(value.bytes().len()));
+        let len = value.bytes().len();
+        if len > MAX_VALUE_LEN {
+            return Err(BuildError::ValueTooLong(len));
         }
         let count = self.count;
         if count >= N {
@@ -228,11 +237,39 @@ impl<'a, const N: usize> Builder<'a, N> {
         {
             at = at.saturating_sub(1);
         }
-        if let Some(tail) = self.opts.get_mut(at..=count) {
-            tail.rotate_right(1);
+        let before = at
+            .checked_sub(1)
+            .and_then(|i| self.opts.get(i))
+            .map(|o| o.number);
+        if self.checked {
+            let sig = self.code.is_signaling().then_some(self.code);
+            self.checked_as_signaling = sig.is_some();
+            let repeat = before == Some(number);
+            if let Some(problem) = check(sig, number, value.bytes(), repeat) {
+                // Options outside the registry are the sender's to choose.
+                if problem != OptionProblem::Unrecognized {
+                    return Err(BuildError::Option { number, problem });
+                }
+            }
         }
-        if let Some(slot) = self.opts.get_mut(at) {
-            *slot = Opt { number, value };
+        if at == count {
+            let delta = number.saturating_sub(before.unwrap_or(0));
+            #[allow(clippy::cast_possible_truncation)] // len <= MAX_VALUE_LEN
+            let added = header_len(u32::from(delta), len as u32).saturating_add(len);
+            if let Some(slot) = self.opts.get_mut(at) {
+                *slot = Opt { number, value };
+            }
+            self.opts_len = self.opts_len.saturating_add(added);
+        } else {
+            if let Some(tail) = self.opts.get_mut(at..=count) {
+                tail.rotate_right(1);
+            }
+            if let Some(slot) = self.opts.get_mut(at) {
+                *slot = Opt { number, value };
+            }
+            self.count = count.saturating_add(1);
+            self.opts_len = self.options_len();
+            return Ok(self);
         }
         self.count = count.saturating_add(1);
         Ok(self)
@@ -242,9 +279,9 @@ impl<'a, const N: usize> Builder<'a, N> {
         self.opts.get(..self.count).unwrap_or_default()
     }
 
-    /// Bytes of the option area and payload (with its marker).
+    /// Bytes of the option headers and values, counted afresh.
     #[allow(clippy::cast_possible_truncation)] // option values are at most MAX_VALUE_LEN
-    fn body_len(&self) -> usize {
+    fn options_len(&self) -> usize {
         let mut len = 0usize;
         let mut prev = 0u16;
         for o in self.options() {
@@ -257,10 +294,16 @@ impl<'a, const N: usize> Builder<'a, N> {
                 .saturating_add(v);
             prev = o.number;
         }
-        if !self.payload.is_empty() {
-            len = len.saturating_add(1).saturating_add(self.payload.len());
-        }
         len
+    }
+
+    /// Bytes of the option area and payload (with its marker).
+    #[inline]
+    fn body_len(&self) -> usize {
+        match self.payload.len() {
+            0 => self.opts_len,
+            p => self.opts_len.saturating_add(1).saturating_add(p),
+        }
     }
 
     fn token_ext(&self) -> usize {
@@ -284,8 +327,7 @@ impl<'a, const N: usize> Builder<'a, N> {
     /// nothing in it, and (unless [`Builder::unchecked`]) each option against the registry.
     pub fn check(&self) -> Result<(), BuildError> {
         let tl = self.token.len();
-        // RFC 8974 §2.1: 9-12 bytes have no encoding (TKL 13 starts at 13).
-        if tl > MAX_TOKEN_LEN || (9..=12).contains(&tl) {
+        if tl > MAX_TOKEN_LEN {
             return Err(BuildError::Token(tl));
         }
         if self.transport == Transport::Tcp && self.body_len() as u64 > MAX_TCP_BODY {
@@ -294,35 +336,23 @@ impl<'a, const N: usize> Builder<'a, N> {
         if self.code.is_empty() && (tl > 0 || self.count > 0 || !self.payload.is_empty()) {
             return Err(BuildError::EmptyNotEmpty);
         }
-        if !self.checked {
+        // Options are checked as they are added; again only if the code moved across the
+        // line between signaling options and the others since.
+        if !self.checked || self.checked_as_signaling == self.code.is_signaling() {
             return Ok(());
         }
+        let sig = self.code.is_signaling().then_some(self.code);
         let mut prev: Option<u16> = None;
         for o in self.options() {
-            let def = if self.code.is_signaling() {
-                signaling::lookup(self.code, OptionNumber(o.number))
-            } else {
-                OptionNumber(o.number).def().copied()
-            };
-            let problem = def.and_then(|d| {
-                let len = o.value.bytes().len();
-                if len < usize::from(d.min_len) || len > usize::from(d.max_len) {
-                    Some(OptionProblem::Length)
-                } else if prev == Some(o.number) && !d.repeatable {
-                    Some(OptionProblem::Repeated)
-                } else if d.format == Format::String
-                    && core::str::from_utf8(o.value.bytes()).is_err()
-                {
-                    Some(OptionProblem::Utf8)
-                } else {
-                    None
+            let repeat = prev == Some(o.number);
+            match check(sig, o.number, o.value.bytes(), repeat) {
+                None | Some(OptionProblem::Unrecognized) => {}
+                Some(problem) => {
+                    return Err(BuildError::Option {
+                        number: o.number,
+                        problem,
+                    });
                 }
-            });
-            if let Some(problem) = problem {
-                return Err(BuildError::Option {
-                    number: o.number,
-                    problem,
-                });
             }
             prev = Some(o.number);
         }

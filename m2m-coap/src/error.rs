@@ -21,7 +21,7 @@ pub enum Reason {
     /// A version other than 1 (RFC 7252 §3: such a message is silently ignored).
     #[error("version {0} (CoAP is 1)")]
     Version(u8),
-    /// A token length nibble of 9-12 or 15, or 13/14 when extended tokens are off (RFC 7252 §3,
+    /// A token length nibble of 15, or of 9-14 when extended tokens are off (RFC 7252 §3,
     /// RFC 8974 §2.1).
     #[error("token length nibble {0}")]
     TokenLength(u8),
@@ -162,7 +162,7 @@ pub enum BuildError {
     /// More options than the builder's capacity.
     #[error("more than {0} options")]
     TooManyOptions(usize),
-    /// A token longer than 8 bytes over UDP without extended tokens, or longer than 65804.
+    /// A token longer than 65804 bytes (RFC 8974 §2.1).
     #[error("token of {0} bytes")]
     Token(usize),
     /// An option value outside the length bounds of the registry (RFC 7252 §5.4.3), or a second

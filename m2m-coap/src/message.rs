@@ -9,10 +9,10 @@
 
 use crate::code::{Code, CodeClass, Type};
 use crate::content_format::ContentFormat;
-use crate::error::{BadOption, Error, OptionProblem, Reason, Transport};
-use crate::option::number::signaling;
+use crate::error::{BadOption, Error, Reason, Transport};
+use crate::option::number::{check, signaling};
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
-use crate::option::{CoapOption, Format, OptionNumber, Options, Step, step};
+use crate::option::{CoapOption, OptionNumber, Options, Step, step};
 
 /// The longest token: 65804 bytes (RFC 8974 §2.1, TKL 14).
 pub const MAX_TOKEN_LEN: usize = 65804;
@@ -21,8 +21,9 @@ pub const MAX_TOKEN_LEN: usize = 65804;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Config {
-    /// Accept RFC 8974 extended token lengths (TKL 13 and 14). On by default: without it, they are
-    /// the format error RFC 7252 §3 makes of every TKL above 8.
+    /// Accept RFC 8974 extended token lengths (TKL 9-12 as lengths, 13 and 14 with their
+    /// extension bytes). On by default: without it, they are the format error RFC 7252 §3 makes
+    /// of every TKL above 8. TKL 15 is an error either way.
     pub extended_tokens: bool,
     /// Accept a payload marker followed by no payload (a format error in RFC 7252 §3), read as
     /// an empty payload.
@@ -86,6 +87,8 @@ pub struct Message<'a> {
 fn token_len(buf: &[u8], pos: &mut usize, tkl: u8, cfg: &Config) -> Result<usize, (Reason, usize)> {
     match tkl {
         0..=8 => Ok(usize::from(tkl)),
+        // RFC 8974 §2.1: 9-12 are lengths too, once extended tokens are understood.
+        9..=12 if cfg.extended_tokens => Ok(usize::from(tkl)),
         13 if cfg.extended_tokens => match buf.get(*pos) {
             Some(&b) => {
                 *pos = pos.saturating_add(1);
@@ -107,31 +110,6 @@ fn token_len(buf: &[u8], pos: &mut usize, tkl: u8, cfg: &Config) -> Result<usize
         },
         _ => Err((Reason::TokenLength(tkl), 0)),
     }
-}
-
-/// Checks one option against the registry (RFC 7252 §5.4.1, §5.4.3, §5.4.5); `repeat` is true
-/// when it has the same number as the option before it.
-#[inline(always)]
-fn check_option(code: Code, number: u16, value: &[u8], repeat: bool) -> Option<OptionProblem> {
-    let def = if code.is_signaling() {
-        signaling::lookup(code, OptionNumber(number))
-    } else {
-        OptionNumber(number).def().copied()
-    };
-    let Some(def) = def else {
-        return (number & 1 == 1).then_some(OptionProblem::Unrecognized);
-    };
-    let len = value.len();
-    if len < usize::from(def.min_len) || len > usize::from(def.max_len) {
-        return Some(OptionProblem::Length);
-    }
-    if repeat && !def.repeatable {
-        return Some(OptionProblem::Repeated);
-    }
-    if def.format == Format::String && core::str::from_utf8(value).is_err() {
-        return Some(OptionProblem::Utf8);
-    }
-    None
 }
 
 impl<'a> Message<'a> {
@@ -282,6 +260,7 @@ impl<'a> Message<'a> {
             return Err((Reason::EmptyNotEmpty, at));
         }
         // Walk the options once, checking each against the registry.
+        let sig = code.is_signaling().then_some(code);
         let mut at = 0usize;
         let mut prev = 0u16;
         let mut bad_option = None;
@@ -297,7 +276,7 @@ impl<'a> Message<'a> {
                         let value = area.get(start..end).unwrap_or_default();
                         // The first option is never a repeat, even as number 0.
                         let repeat = delta == 0 && at != 0;
-                        if let Some(problem) = check_option(code, number, value, repeat) {
+                        if let Some(problem) = check(sig, number, value, repeat) {
                             bad_option = Some(BadOption {
                                 number,
                                 offset: opts_at.saturating_add(at),
@@ -585,6 +564,7 @@ impl<'a> Message<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::OptionProblem;
 
     /// RFC 7252 §3 and the issue: CON GET, MID 0x5d1f (23839), token 00003974, Uri-Host
     /// "localhost", Uri-Path "tv1".
@@ -615,8 +595,15 @@ mod tests {
     fn format_errors() {
         assert_eq!(reason(&[0x40, 1]), Reason::Truncated { needed: 2 });
         assert_eq!(reason(&[0x80, 1, 0, 0]), Reason::Version(2));
+        // TKL 9 is a 9-byte token under RFC 8974, a format error under RFC 7252 alone.
+        let tkl9 = [0x49, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        assert_eq!(Message::parse_udp(&tkl9).unwrap().token().len(), 9);
+        let rfc7252 = Config {
+            extended_tokens: false,
+            ..Config::STRICT
+        };
         assert_eq!(
-            reason(&[0x49, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Message::parse_udp_with(&tkl9, &rfc7252).unwrap_err().reason,
             Reason::TokenLength(9)
         );
         assert_eq!(reason(&[0x4f, 1, 0, 0]), Reason::TokenLength(15));

@@ -105,6 +105,7 @@ impl m2m_core::Framing for Framing {
         let tkl = b0 & 0x0f;
         let tkl_ext = match tkl {
             0..=8 => 0usize,
+            9..=12 if self.extended_tokens => 0,
             13 if self.extended_tokens => 1,
             14 if self.extended_tokens => 2,
             _ => return Err(err(Reason::TokenLength(tkl), 0)),
@@ -122,7 +123,7 @@ impl m2m_core::Framing for Framing {
         let ext_at = pos.saturating_add(1);
         let ext_end = ext_at.saturating_add(tkl_ext);
         let token = match tkl {
-            0..=8 => usize::from(tkl),
+            0..=12 => usize::from(tkl),
             _ => match buf.get(ext_at..ext_end) {
                 Some(&[a]) => usize::from(a).saturating_add(13),
                 Some(&[a, b]) => usize::from(u16::from_be_bytes([a, b])).saturating_add(269),
@@ -197,7 +198,15 @@ mod tests {
             Reason::TokenLength(15)
         );
         assert_eq!(
-            f.frame_len(&[0x09]).unwrap_err().reason,
+            f.frame_len(&[0x09, 0x45]),
+            Ok(Status::Partial(Needed::new(9)))
+        );
+        let no_ext = Framing {
+            extended_tokens: false,
+            ..Framing::new()
+        };
+        assert_eq!(
+            no_ext.frame_len(&[0x09]).unwrap_err().reason,
             Reason::TokenLength(9)
         );
         let small = Framing::with_max_message(100);

@@ -85,6 +85,25 @@ pub(crate) fn step(buf: &[u8], pos: usize, prev: u16) -> Result<Step, (Reason, u
     let Some(&b) = buf.get(pos) else {
         return Ok(Step::End);
     };
+    let (dn, ln) = (b >> 4, b & 0x0f);
+    if dn < 13 && ln < 13 {
+        // The common case: no extension bytes.
+        let start = pos.saturating_add(1);
+        let end = start.saturating_add(usize::from(ln));
+        let Some(number) = prev.checked_add(u16::from(dn)) else {
+            return Err((Reason::OptionNumber, pos));
+        };
+        if end > buf.len() {
+            let needed = end.saturating_sub(buf.len());
+            return Err((Reason::Truncated { needed }, start));
+        }
+        return Ok(Step::Option {
+            number,
+            delta: u32::from(dn),
+            start,
+            end,
+        });
+    }
     if b == 0xff {
         return Ok(Step::Marker);
     }

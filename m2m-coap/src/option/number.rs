@@ -151,6 +151,8 @@ pub mod signaling {
     pub const MAX_MESSAGE_SIZE: OptionNumber = OptionNumber(2);
     /// 7.01 CSM option 4 Block-Wise-Transfer (RFC 8323 §5.3.2).
     pub const BLOCK_WISE_TRANSFER: OptionNumber = OptionNumber(4);
+    /// 7.01 CSM option 6 Extended-Token-Length (RFC 8974 §2.2.1).
+    pub const EXTENDED_TOKEN_LENGTH: OptionNumber = OptionNumber(6);
     /// 7.02 Ping / 7.03 Pong option 2 Custody (RFC 8323 §5.4.1).
     pub const CUSTODY: OptionNumber = OptionNumber(2);
     /// 7.04 Release option 2 Alternative-Address (RFC 8323 §5.5).
@@ -184,6 +186,7 @@ pub mod signaling {
         match (code.0, number.0) {
             (0xe1, 2) => Some(def(2, "Max-Message-Size", Format::Uint, 0, 4, false)),
             (0xe1, 4) => Some(def(4, "Block-Wise-Transfer", Format::Empty, 0, 0, false)),
+            (0xe1, 6) => Some(def(6, "Extended-Token-Length", Format::Uint, 0, 3, false)),
             (0xe2 | 0xe3, 2) => Some(def(2, "Custody", Format::Empty, 0, 0, false)),
             (0xe4, 2) => Some(def(2, "Alternative-Address", Format::String, 1, 255, true)),
             (0xe4, 4) => Some(def(4, "Hold-Off", Format::Uint, 0, 3, false)),
@@ -191,6 +194,74 @@ pub mod signaling {
             _ => None,
         }
     }
+}
+
+/// The registry's rules for numbers below 64, packed one `u32` each for the parser's hot loop:
+/// bit 0 known, bit 1 repeatable, bit 2 string, bits 8-15 the shortest and 16-31 the longest
+/// value.
+#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < len, n < 64
+const FAST: [u32; 64] = {
+    let mut t = [0u32; 64];
+    let mut i = 0;
+    while i < REGISTRY.len() {
+        let d = &REGISTRY[i];
+        let n = d.number.0 as usize;
+        if n < 64 {
+            t[n] = 1
+                | (d.repeatable as u32) << 1
+                | (matches!(d.format, Format::String) as u32) << 2
+                | (d.min_len as u32) << 8
+                | (d.max_len as u32) << 16;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Checks one option against the registry (RFC 7252 §5.4.1, §5.4.3, §5.4.5): unrecognized
+/// critical, length out of bounds, a repeat (`repeat`: same number as the option before it) of
+/// an option that is not repeatable, a string that is not UTF-8. Signaling messages (7.xx) are
+/// checked against their own options (RFC 8323 §5).
+#[inline(always)]
+pub(crate) fn check(
+    signaling_code: Option<crate::code::Code>,
+    number: u16,
+    value: &[u8],
+    repeat: bool,
+) -> Option<crate::error::OptionProblem> {
+    use crate::error::OptionProblem;
+    let packed = match (signaling_code, FAST.get(usize::from(number))) {
+        (None, Some(&e)) => e,
+        _ => {
+            let def = match signaling_code {
+                Some(code) => signaling::lookup(code, OptionNumber(number)),
+                None => OptionNumber(number).def().copied(),
+            };
+            match def {
+                Some(d) => {
+                    1 | (d.repeatable as u32) << 1
+                        | (matches!(d.format, Format::String) as u32) << 2
+                        | u32::from(d.min_len.min(255)) << 8
+                        | u32::from(d.max_len) << 16
+                }
+                None => 0,
+            }
+        }
+    };
+    if packed & 1 == 0 {
+        return (number & 1 == 1).then_some(OptionProblem::Unrecognized);
+    }
+    let len = value.len();
+    if len < ((packed >> 8) & 0xff) as usize || len > (packed >> 16) as usize {
+        return Some(OptionProblem::Length);
+    }
+    if repeat && packed & 2 == 0 {
+        return Some(OptionProblem::Repeated);
+    }
+    if packed & 4 != 0 && !value.is_ascii() && core::str::from_utf8(value).is_err() {
+        return Some(OptionProblem::Utf8);
+    }
+    None
 }
 
 impl OptionNumber {
