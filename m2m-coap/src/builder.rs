@@ -14,7 +14,7 @@ use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
 use crate::option::number::check;
 use crate::option::value::encode_uint;
-use crate::option::{OptionNumber, header_len, write_header};
+use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
 
 /// The longest option value the length field can express (14 + 65535 + 269 - 14).
@@ -81,6 +81,8 @@ pub struct Builder<'a, const N: usize = 16> {
     checked: bool,
     /// Bytes of the option headers and values, kept as options are added.
     opts_len: usize,
+    /// The number of the last option (0 when there is none).
+    last: u16,
     /// Whether the options were checked as signaling options (RFC 8323 §5), which have numbers
     /// of their own: a code changed across that line later means checking them again.
     checked_as_signaling: bool,
@@ -99,6 +101,7 @@ impl<'a, const N: usize> Builder<'a, N> {
             payload: &[],
             checked: true,
             opts_len: 0,
+            last: 0,
             checked_as_signaling: code.is_signaling(),
         }
     }
@@ -218,7 +221,42 @@ impl<'a, const N: usize> Builder<'a, N> {
         Ok(self)
     }
 
+    #[inline]
     fn push(&mut self, number: u16, value: Value<'a>) -> Result<&mut Self, BuildError> {
+        let count = self.count;
+        let len = value.bytes().len();
+        // The common case: added in order, with room.
+        if number >= self.last && len <= MAX_VALUE_LEN && count < N {
+            if self.checked {
+                let repeat = count > 0 && number == self.last;
+                self.check_one(number, value.bytes(), repeat)?;
+            }
+            if let Some(slot) = self.opts.get_mut(count) {
+                *slot = Opt { number, value };
+                let delta = number.wrapping_sub(self.last);
+                let added = encoded_len(delta, len);
+                self.opts_len = self.opts_len.saturating_add(added);
+                self.last = number;
+                self.count = count.saturating_add(1);
+                return Ok(self);
+            }
+        }
+        self.insert(number, value)
+    }
+
+    fn check_one(&mut self, number: u16, value: &[u8], repeat: bool) -> Result<(), BuildError> {
+        let sig = self.code.is_signaling().then_some(self.code);
+        self.checked_as_signaling = sig.is_some();
+        match check(sig, number, value, repeat) {
+            // Options outside the registry are the sender's to choose.
+            None | Some(OptionProblem::Unrecognized) => Ok(()),
+            Some(problem) => Err(BuildError::Option { number, problem }),
+        }
+    }
+
+    /// [`Builder::push`] for an option that goes before the last one, or that does not fit.
+    #[cold]
+    fn insert(&mut self, number: u16, value: Value<'a>) -> Result<&mut Self, BuildError> {
         let len = value.bytes().len();
         if len > MAX_VALUE_LEN {
             return Err(BuildError::ValueTooLong(len));
@@ -242,36 +280,17 @@ impl<'a, const N: usize> Builder<'a, N> {
             .and_then(|i| self.opts.get(i))
             .map(|o| o.number);
         if self.checked {
-            let sig = self.code.is_signaling().then_some(self.code);
-            self.checked_as_signaling = sig.is_some();
-            let repeat = before == Some(number);
-            if let Some(problem) = check(sig, number, value.bytes(), repeat) {
-                // Options outside the registry are the sender's to choose.
-                if problem != OptionProblem::Unrecognized {
-                    return Err(BuildError::Option { number, problem });
-                }
-            }
+            self.check_one(number, value.bytes(), before == Some(number))?;
         }
-        if at == count {
-            let delta = number.saturating_sub(before.unwrap_or(0));
-            #[allow(clippy::cast_possible_truncation)] // len <= MAX_VALUE_LEN
-            let added = header_len(u32::from(delta), len as u32).saturating_add(len);
-            if let Some(slot) = self.opts.get_mut(at) {
-                *slot = Opt { number, value };
-            }
-            self.opts_len = self.opts_len.saturating_add(added);
-        } else {
-            if let Some(tail) = self.opts.get_mut(at..=count) {
-                tail.rotate_right(1);
-            }
-            if let Some(slot) = self.opts.get_mut(at) {
-                *slot = Opt { number, value };
-            }
-            self.count = count.saturating_add(1);
-            self.opts_len = self.options_len();
-            return Ok(self);
+        if let Some(tail) = self.opts.get_mut(at..=count) {
+            tail.rotate_right(1);
+        }
+        if let Some(slot) = self.opts.get_mut(at) {
+            *slot = Opt { number, value };
         }
         self.count = count.saturating_add(1);
+        self.opts_len = self.options_len();
+        self.last = self.options().last().map_or(0, |o| o.number);
         Ok(self)
     }
 
@@ -280,18 +299,14 @@ impl<'a, const N: usize> Builder<'a, N> {
     }
 
     /// Bytes of the option headers and values, counted afresh.
-    #[allow(clippy::cast_possible_truncation)] // option values are at most MAX_VALUE_LEN
     fn options_len(&self) -> usize {
         let mut len = 0usize;
         let mut prev = 0u16;
         for o in self.options() {
-            let v = o.value.bytes().len();
-            len = len
-                .saturating_add(header_len(
-                    u32::from(o.number.saturating_sub(prev)),
-                    v as u32,
-                ))
-                .saturating_add(v);
+            len = len.saturating_add(encoded_len(
+                o.number.saturating_sub(prev),
+                o.value.bytes().len(),
+            ));
             prev = o.number;
         }
         len
@@ -409,24 +424,44 @@ impl<'a, const N: usize> Builder<'a, N> {
             _ => {}
         }
         w.put(self.token)?;
+        let head = w.written().len();
+        let short = BufferTooSmall {
+            needed: total,
+            available: total,
+        };
+        let mut rest = out.get_mut(head..).ok_or(short)?;
         let mut prev = 0u16;
         for o in self.options() {
-            let v = o.value.bytes();
-            let delta = u32::from(o.number.saturating_sub(prev));
-            let slot = w.slot(header_len(delta, v.len() as u32))?;
-            write_header(slot, delta, v.len() as u32).ok_or(BufferTooSmall {
-                needed: total,
-                available: total,
-            })?;
-            w.put(v)?;
+            rest = put_option(rest, o.number.saturating_sub(prev), o.value.bytes()).ok_or(short)?;
             prev = o.number;
         }
-        if !self.payload.is_empty() {
-            w.put(&[0xff])?;
-            w.put(self.payload)?;
+        if let Some((marker, tail)) = rest.split_first_mut() {
+            *marker = 0xff;
+            tail.get_mut(..self.payload.len())
+                .ok_or(short)?
+                .copy_from_slice(self.payload);
         }
         Ok(total)
     }
+}
+
+/// Writes one option (header, extensions, value) at the head of `out` and returns what follows
+/// it; `None` if `out` is too short.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // each value is in range where it is cast
+fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Option<&'b mut [u8]> {
+    let len = value.len();
+    let tail = if delta < 13 && len < 13 {
+        let (h, tail) = out.split_first_mut()?;
+        *h = ((delta as u8) << 4) | len as u8;
+        tail
+    } else {
+        let n = write_header(out, u32::from(delta), len as u32)?;
+        out.get_mut(n..)?
+    };
+    let (dst, tail) = tail.split_at_mut_checked(len)?;
+    dst.copy_from_slice(value);
+    Some(tail)
 }
 
 impl<const N: usize> Encode for Builder<'_, N> {

@@ -10,9 +10,9 @@
 use crate::code::{Code, CodeClass, Type};
 use crate::content_format::ContentFormat;
 use crate::error::{BadOption, Error, Reason, Transport};
-use crate::option::number::{check, signaling};
+use crate::option::number::{check, signaling, suspect};
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
-use crate::option::{CoapOption, OptionNumber, Options, Step, step};
+use crate::option::{CoapOption, OptionNumber, Options, Step, step_extended};
 
 /// The longest token: 65804 bytes (RFC 8974 §2.1, TKL 14).
 pub const MAX_TOKEN_LEN: usize = 65804;
@@ -110,6 +110,89 @@ fn token_len(buf: &[u8], pos: &mut usize, tkl: u8, cfg: &Config) -> Result<usize
         },
         _ => Err((Reason::TokenLength(tkl), 0)),
     }
+}
+
+/// What [`walk`] found: the options, the payload, and whether any option may break the
+/// registry's rules.
+type Walk<'a> = (&'a [u8], &'a [u8], bool);
+
+/// Walks the option area once: the wire rules, and the registry's as a quick screen (any doubt
+/// is reported as `true`, and `first_bad_option` then says what it is). The common option (no
+/// extension bytes) is read here; the rest in `step_extended`. Returns the options, the payload
+/// and the doubt, or the reason and offset of a format error.
+#[inline(never)]
+fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)> {
+    let mut suspect_any = false;
+    let mut rest = area;
+    let mut prev = 0u16;
+    let mut first = true;
+    let at = |rest: &[u8]| area.len().saturating_sub(rest.len());
+    loop {
+        let Some((&b, tail)) = rest.split_first() else {
+            return Ok((area, &[], suspect_any));
+        };
+        let (dn, ln) = (b >> 4, b & 0x0f);
+        let (number, delta, value, next) = if dn < 13 && ln < 13 {
+            let Some(number) = prev.checked_add(u16::from(dn)) else {
+                return Err((Reason::OptionNumber, at(rest)));
+            };
+            let Some((value, next)) = tail.split_at_checked(usize::from(ln)) else {
+                let needed = usize::from(ln).saturating_sub(tail.len());
+                return Err((Reason::Truncated { needed }, at(tail)));
+            };
+            (number, u32::from(dn), value, next)
+        } else if b == 0xff {
+            if tail.is_empty() && !empty_marker_ok {
+                return Err((Reason::EmptyPayload, at(rest)));
+            }
+            let options = area.get(..at(rest)).unwrap_or_default();
+            return Ok((options, tail, suspect_any));
+        } else {
+            match step_extended(rest, tail, b, prev) {
+                Ok(Step {
+                    number,
+                    delta,
+                    value,
+                    rest: next,
+                }) => (number, delta, value, next),
+                Err((r, o)) => return Err((r, at(rest).saturating_add(o))),
+            }
+        };
+        // The first option is never a repeat, even as number 0.
+        suspect_any |= suspect(number, value, delta == 0 && !first);
+        first = false;
+        rest = next;
+        prev = number;
+    }
+}
+
+/// The first option of a valid option area (starting at `offset` in its message) that breaks
+/// the registry's rules.
+#[cold]
+#[inline(never)]
+fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption> {
+    let sig = code.is_signaling().then_some(code);
+    let mut rest = area;
+    let mut prev = None;
+    for o in Options::new(area) {
+        let here = offset.saturating_add(area.len().saturating_sub(rest.len()));
+        // Skip this option's bytes in `rest` to know where the next one starts.
+        let header =
+            crate::option::encoded_len(o.number.0.saturating_sub(prev.unwrap_or(0)), o.value.len())
+                .saturating_sub(o.value.len());
+        rest = rest
+            .get(header.saturating_add(o.value.len())..)
+            .unwrap_or_default();
+        if let Some(problem) = check(sig, o.number.0, o.value, prev == Some(o.number.0)) {
+            return Some(BadOption {
+                number: o.number.0,
+                offset: here,
+                problem,
+            });
+        }
+        prev = Some(o.number.0);
+    }
+    None
 }
 
 impl<'a> Message<'a> {
@@ -259,44 +342,15 @@ impl<'a> Message<'a> {
             let at = if token.is_empty() { opts_at } else { pos };
             return Err((Reason::EmptyNotEmpty, at));
         }
-        // Walk the options once, checking each against the registry.
-        let sig = code.is_signaling().then_some(code);
-        let mut at = 0usize;
-        let mut prev = 0u16;
-        let mut bad_option = None;
-        let (options, payload) = loop {
-            match step(area, at, prev) {
-                Ok(Step::Option {
-                    number,
-                    delta,
-                    start,
-                    end,
-                }) => {
-                    if bad_option.is_none() {
-                        let value = area.get(start..end).unwrap_or_default();
-                        // The first option is never a repeat, even as number 0.
-                        let repeat = delta == 0 && at != 0;
-                        if let Some(problem) = check(sig, number, value, repeat) {
-                            bad_option = Some(BadOption {
-                                number,
-                                offset: opts_at.saturating_add(at),
-                                problem,
-                            });
-                        }
-                    }
-                    at = end;
-                    prev = number;
-                }
-                Ok(Step::Marker) => {
-                    let payload = area.get(at.saturating_add(1)..).unwrap_or_default();
-                    if payload.is_empty() && !cfg.empty_payload_marker {
-                        return Err((Reason::EmptyPayload, opts_at.saturating_add(at)));
-                    }
-                    break (area.get(..at).unwrap_or_default(), payload);
-                }
-                Ok(Step::End) => break (area, &[][..]),
-                Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
-            }
+        let (options, payload, suspect_any) = match walk(area, cfg.empty_payload_marker) {
+            Ok(w) => w,
+            Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
+        };
+        let suspect_any = suspect_any || code.is_signaling();
+        let bad_option = if suspect_any {
+            first_bad_option(options, opts_at, code)
+        } else {
+            None
         };
         Ok(Message {
             transport: Transport::Udp,

@@ -8,7 +8,7 @@
 mod strategies;
 
 use m2m_coap::tcp::Framing;
-use m2m_coap::{Builder, Config, Message, Transport};
+use m2m_coap::{Builder, Config, Message, OptionProblem, Transport};
 use m2m_core::Encode;
 use m2m_testkit::props::{
     check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, chunk_sizes,
@@ -50,6 +50,41 @@ fn shuffled(options: &[(u16, Vec<u8>)], keys: &[u32]) -> Vec<(u16, Vec<u8>)> {
             )
         })
         .collect()
+}
+
+/// The first option that breaks the registry's rules, found the slow way from the public
+/// registry: the reference for `Message::bad_option`.
+fn reference_bad_option(m: &Message<'_>) -> Option<(u16, OptionProblem)> {
+    use m2m_coap::option::number::{Format, signaling};
+    let mut prev = None;
+    for o in m.options() {
+        let n = o.number;
+        let def = if m.code().is_signaling() {
+            signaling::lookup(m.code(), n)
+        } else {
+            n.def().copied()
+        };
+        let problem = match def {
+            None if n.is_critical() => Some(OptionProblem::Unrecognized),
+            None => None,
+            Some(d)
+                if o.value.len() < usize::from(d.min_len)
+                    || o.value.len() > usize::from(d.max_len) =>
+            {
+                Some(OptionProblem::Length)
+            }
+            Some(d) if prev == Some(n) && !d.repeatable => Some(OptionProblem::Repeated),
+            Some(d) if d.format == Format::String && std::str::from_utf8(o.value).is_err() => {
+                Some(OptionProblem::Utf8)
+            }
+            Some(_) => None,
+        };
+        if let Some(p) = problem {
+            return Some((n.0, p));
+        }
+        prev = Some(n);
+    }
+    None
 }
 
 fn check_parsed(p: &Parts, m: &Message<'_>) -> Result<(), TestCaseError> {
@@ -135,12 +170,41 @@ proptest! {
         for transport in [Transport::Udp, Transport::Tcp, Transport::WebSocket] {
             if let Ok(m) = parse(&b, transport) {
                 prop_assert_eq!(reencode(&m), b.clone(), "{:?}", transport);
+                prop_assert_eq!(
+                    m.bad_option().map(|o| (o.number, o.problem)),
+                    reference_bad_option(&m)
+                );
                 // Every option can be read.
                 let _ = m.options().map(|o| o.value.len()).sum::<usize>();
             }
             let _ = Message::parse(&b, transport, &Config::LENIENT);
         }
         let _ = m2m_core::Framing::frame_len(&Framing::new(), &b);
+    }
+
+    /// Messages with any options (registered numbers with values of any length, repeats,
+    /// bytes that are not UTF-8): `bad_option` finds exactly the first one the registry's rules
+    /// reject.
+    #[test]
+    fn bad_option_is_the_first_rule_broken(
+        opts in vec((prop_oneof![0u16..=70, Just(252u16), Just(258), Just(292), 293u16..=2000], vec(any::<u8>(), 0..=12)), 0..8),
+        sig in any::<bool>(),
+    ) {
+        let code = if sig { m2m_coap::Code::CSM } else { m2m_coap::Code::GET };
+        let transport = if sig { Transport::Tcp } else { Transport::Udp };
+        let mut b = Builder::<16>::for_transport(transport, m2m_coap::Type::Confirmable, code, 7);
+        b.unchecked();
+        for (n, v) in &opts {
+            b.opaque(m2m_coap::OptionNumber(*n), v).unwrap();
+        }
+        let mut out = vec![0u8; b.buffer_len()];
+        b.encode(&mut out).unwrap();
+        let m = parse(&out, transport).unwrap();
+        prop_assert_eq!(m.bad_option().map(|o| (o.number, o.problem)), reference_bad_option(&m));
+        if let Some(bad) = m.bad_option() {
+            // Its offset is where its header byte is.
+            prop_assert!(bad.offset >= m.options_offset());
+        }
     }
 
     #[test]

@@ -34,108 +34,76 @@ impl<'a> CoapOption<'a> {
     }
 }
 
-/// What [`step`] found at a position of the option area.
+/// An option read by [`step_extended`]: its number, the delta that led to it, its value, and
+/// what follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// An option: its number, the delta that led to it, and its value's range in the buffer.
-    Option {
-        number: u16,
-        delta: u32,
-        start: usize,
-        end: usize,
-    },
-    /// The payload marker 0xFF at the position.
-    Marker,
-    /// The end of the buffer.
-    End,
+pub(crate) struct Step<'a> {
+    pub(crate) number: u16,
+    pub(crate) delta: u32,
+    pub(crate) value: &'a [u8],
+    pub(crate) rest: &'a [u8],
 }
 
 /// Reads an extended delta or length: `nibble` 0-12 is the value, 13 and 14 take one or two
-/// more bytes at `*pos` (RFC 7252 §3.1), 15 is `None` (the caller says which error it is).
+/// more bytes from the head of `*rest` (RFC 7252 §3.1), 15 is `None` (the caller says which
+/// error it is). On a short buffer, `Err` holds how many bytes are missing.
 #[inline(always)]
-fn extended(buf: &[u8], pos: &mut usize, nibble: u8) -> Result<Option<u32>, Reason> {
+fn extended(rest: &mut &[u8], nibble: u8) -> Result<Option<u32>, usize> {
     match nibble {
         0..=12 => Ok(Some(u32::from(nibble))),
-        13 => match buf.get(*pos) {
-            Some(&b) => {
-                *pos = pos.saturating_add(1);
+        13 => match rest.split_first() {
+            Some((&b, tail)) => {
+                *rest = tail;
                 Ok(Some(u32::from(b).saturating_add(13)))
             }
-            None => Err(Reason::Truncated { needed: 1 }),
+            None => Err(1),
         },
-        14 => match buf.get(*pos..pos.saturating_add(2)) {
-            Some(&[a, b]) => {
-                *pos = pos.saturating_add(2);
-                Ok(Some(
-                    u32::from(u16::from_be_bytes([a, b])).saturating_add(269),
-                ))
+        14 => match rest.split_first_chunk::<2>() {
+            Some((&b, tail)) => {
+                *rest = tail;
+                Ok(Some(u32::from(u16::from_be_bytes(b)).saturating_add(269)))
             }
-            _ => Err(Reason::Truncated {
-                needed: pos.saturating_add(2).saturating_sub(buf.len()),
-            }),
+            None => Err(2usize.saturating_sub(rest.len())),
         },
         _ => Ok(None),
     }
 }
 
-/// Reads the option (or the payload marker) at `pos`, after an option numbered `prev`. On an
-/// error, returns the reason and the offset of the field it concerns.
-#[inline(always)]
-pub(crate) fn step(buf: &[u8], pos: usize, prev: u16) -> Result<Step, (Reason, usize)> {
-    let Some(&b) = buf.get(pos) else {
-        return Ok(Step::End);
-    };
-    let (dn, ln) = (b >> 4, b & 0x0f);
-    if dn < 13 && ln < 13 {
-        // The common case: no extension bytes.
-        let start = pos.saturating_add(1);
-        let end = start.saturating_add(usize::from(ln));
-        let Some(number) = prev.checked_add(u16::from(dn)) else {
-            return Err((Reason::OptionNumber, pos));
-        };
-        if end > buf.len() {
-            let needed = end.saturating_sub(buf.len());
-            return Err((Reason::Truncated { needed }, start));
-        }
-        return Ok(Step::Option {
-            number,
-            delta: u32::from(dn),
-            start,
-            end,
-        });
-    }
-    if b == 0xff {
-        return Ok(Step::Marker);
-    }
-    let mut p = pos.saturating_add(1);
-    let delta = match extended(buf, &mut p, b >> 4) {
+/// Reads an option with extension bytes (a delta or length nibble of 13 or 14, RFC 7252 §3.1)
+/// at the head of `buf`: `b` is its first byte, `rest` what follows it. The hot loops read the
+/// common option themselves and call this out of line. On an error, returns the reason and the
+/// offset in `buf` of the field it concerns.
+#[cold]
+#[inline(never)]
+pub(crate) fn step_extended<'a>(
+    buf: &'a [u8],
+    mut rest: &'a [u8],
+    b: u8,
+    prev: u16,
+) -> Result<Step<'a>, (Reason, usize)> {
+    let at = |rest: &[u8]| buf.len().saturating_sub(rest.len());
+    let delta = match extended(&mut rest, b >> 4) {
         Ok(Some(d)) => d,
-        Ok(None) => return Err((Reason::OptionDelta, pos)),
-        Err(r) => return Err((r, p)),
+        Ok(None) => return Err((Reason::OptionDelta, 0)),
+        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
     };
-    let len = match extended(buf, &mut p, b & 0x0f) {
+    let len = match extended(&mut rest, b & 0x0f) {
         Ok(Some(l)) => l,
-        Ok(None) => return Err((Reason::OptionLength, pos)),
-        Err(r) => return Err((r, p)),
+        Ok(None) => return Err((Reason::OptionLength, 0)),
+        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
     };
-    let number = u32::from(prev).saturating_add(delta);
-    let Ok(number) = u16::try_from(number) else {
-        return Err((Reason::OptionNumber, pos));
+    let Ok(number) = u16::try_from(u32::from(prev).saturating_add(delta)) else {
+        return Err((Reason::OptionNumber, 0));
     };
-    let end = p.saturating_add(len as usize);
-    if end > buf.len() {
-        return Err((
-            Reason::Truncated {
-                needed: end.saturating_sub(buf.len()),
-            },
-            p,
-        ));
-    }
-    Ok(Step::Option {
+    let Some((value, tail)) = rest.split_at_checked(len as usize) else {
+        let needed = (len as usize).saturating_sub(rest.len());
+        return Err((Reason::Truncated { needed }, at(rest)));
+    };
+    Ok(Step {
         number,
         delta,
-        start: p,
-        end,
+        value,
+        rest: tail,
     })
 }
 
@@ -145,19 +113,14 @@ pub(crate) fn step(buf: &[u8], pos: usize, prev: u16) -> Result<Step, (Reason, u
 /// meets an error; if it were given bytes that were not, it would stop at the first bad one.
 #[derive(Debug, Clone)]
 pub struct Options<'a> {
-    buf: &'a [u8],
-    pos: usize,
+    rest: &'a [u8],
     prev: u16,
 }
 
 impl<'a> Options<'a> {
     /// The options of a validated option area (no payload marker inside).
     pub(crate) const fn new(buf: &'a [u8]) -> Self {
-        Options {
-            buf,
-            pos: 0,
-            prev: 0,
-        }
+        Options { rest: buf, prev: 0 }
     }
 
     /// The options with this number, in order.
@@ -173,15 +136,30 @@ impl<'a> Iterator for Options<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<CoapOption<'a>> {
-        match step(self.buf, self.pos, self.prev) {
-            Ok(Step::Option {
-                number, start, end, ..
+        let (&b, tail) = self.rest.split_first()?;
+        let (dn, ln) = (b >> 4, b & 0x0f);
+        if dn < 13 && ln < 13 {
+            let (value, rest) = tail.split_at_checked(usize::from(ln))?;
+            let number = self.prev.checked_add(u16::from(dn))?;
+            self.rest = rest;
+            self.prev = number;
+            return Some(CoapOption {
+                number: OptionNumber(number),
+                value,
+            });
+        }
+        match step_extended(self.rest, tail, b, self.prev) {
+            Ok(Step {
+                number,
+                value,
+                rest,
+                ..
             }) => {
-                self.pos = end;
+                self.rest = rest;
                 self.prev = number;
                 Some(CoapOption {
                     number: OptionNumber(number),
-                    value: self.buf.get(start..end).unwrap_or_default(),
+                    value,
                 })
             }
             _ => None,
@@ -202,12 +180,14 @@ pub(crate) const fn nibble(v: u32) -> (u8, usize) {
     }
 }
 
-/// Bytes of the option header for this delta and length: one byte and the extensions.
+/// Bytes of one option: its header, extensions and value (RFC 7252 §3.1).
 #[inline(always)]
-pub(crate) const fn header_len(delta: u32, len: u32) -> usize {
+pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
+    let ext = |v: usize| usize::from(v >= 13).saturating_add(usize::from(v >= 269));
     1usize
-        .saturating_add(nibble(delta).1)
-        .saturating_add(nibble(len).1)
+        .saturating_add(ext(usize::from(delta)))
+        .saturating_add(ext(len))
+        .saturating_add(len)
 }
 
 /// Writes an option header at the start of `out` and returns its length; `None` if `out` is
@@ -245,54 +225,38 @@ fn put_ext(out: &mut [u8], v: u32, n: usize) -> Option<&mut [u8]> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn steps() {
-        // Uri-Host "localhost" (delta 3, length 9), then Uri-Path "tv1" (delta 8, length 3).
-        let buf = b"\x39localhost\x83tv1\xff!";
-        let Ok(Step::Option {
-            number, start, end, ..
-        }) = step(buf, 0, 0)
-        else {
-            panic!()
-        };
-        assert_eq!((number, start, end), (3, 1, 10));
-        let Ok(Step::Option {
-            number, start, end, ..
-        }) = step(buf, 10, 3)
-        else {
-            panic!()
-        };
-        assert_eq!((number, start, end), (11, 11, 14));
-        assert_eq!(step(buf, 14, 11), Ok(Step::Marker));
-        assert_eq!(step(buf, 16, 11), Ok(Step::End));
+    fn step(buf: &[u8], prev: u16) -> Result<Step<'_>, (Reason, usize)> {
+        let (&b, tail) = buf.split_first().unwrap();
+        step_extended(buf, tail, b, prev)
     }
 
     #[test]
     fn extensions() {
         // Delta 13 + 0xff = 268, length 14 + 0x0000 = 269 (value runs past the end).
         assert_eq!(
-            step(&[0xde, 0xff, 0, 0], 0, 0),
+            step(&[0xde, 0xff, 0, 0], 0),
             Err((Reason::Truncated { needed: 269 }, 4))
         );
+        assert_eq!(step(&[0xe0, 0xff, 0xff], 0), Err((Reason::OptionNumber, 0)));
+        assert_eq!(step(&[0xe0, 0xfe, 0xf2], 0).unwrap().number, 65535);
+        assert_eq!(step(&[0xd3, 0x00, 1, 2, 3, 4], 1).unwrap().number, 14);
+        assert_eq!(step(&[0xd3, 0x00, 1, 2, 3, 4], 1).unwrap().rest, &[4]);
+        assert_eq!(step(&[0xf1], 0), Err((Reason::OptionDelta, 0)));
+        assert_eq!(step(&[0x1f], 0), Err((Reason::OptionLength, 0)));
+        assert_eq!(step(&[0xd0], 0), Err((Reason::Truncated { needed: 1 }, 1)));
         assert_eq!(
-            step(&[0xe0, 0xff, 0xff], 0, 0),
-            Err((Reason::OptionNumber, 0))
-        );
-        assert_eq!(
-            step(&[0xe0, 0xfe, 0xf2], 0, 0)
-                .map(|s| matches!(s, Step::Option { number: 65535, .. })),
-            Ok(true)
-        );
-        assert_eq!(step(&[0xf1], 0, 0), Err((Reason::OptionDelta, 0)));
-        assert_eq!(step(&[0x1f], 0, 0), Err((Reason::OptionLength, 0)));
-        assert_eq!(
-            step(&[0xd0], 0, 0),
+            step(&[0x0e, 1], 0),
             Err((Reason::Truncated { needed: 1 }, 1))
         );
-        assert_eq!(
-            step(&[0x0e, 1], 0, 0),
-            Err((Reason::Truncated { needed: 1 }, 1))
-        );
+    }
+
+    #[test]
+    fn iterates() {
+        // Uri-Host "localhost" (delta 3, length 9), Uri-Path "tv1" (delta 8, length 3), then
+        // option 300 (delta 289: extended) with 2 bytes.
+        let buf = b"\x39localhost\x83tv1\xe2\x00\x14ab";
+        let got: std::vec::Vec<_> = Options::new(buf).map(|o| (o.number.0, o.value)).collect();
+        assert_eq!(got, [(3, &b"localhost"[..]), (11, b"tv1"), (300, b"ab")]);
     }
 
     #[test]
@@ -301,11 +265,12 @@ mod tests {
             for len in [0u32, 12, 13, 268, 269, 65804] {
                 let mut out = [0u8; 5];
                 let n = write_header(&mut out, delta, len).unwrap();
-                assert_eq!(n, header_len(delta, len));
-                let mut p = 1;
-                let d = extended(&out, &mut p, out[0] >> 4).unwrap().unwrap();
-                let l = extended(&out, &mut p, out[0] & 15).unwrap().unwrap();
-                assert_eq!((d, l, p), (delta, len, n));
+                let ext = |v: u32| usize::from(v >= 13) + usize::from(v >= 269);
+                assert_eq!(n, 1 + ext(delta) + ext(len));
+                let mut rest = &out[1..];
+                let d = extended(&mut rest, out[0] >> 4).unwrap().unwrap();
+                let l = extended(&mut rest, out[0] & 15).unwrap().unwrap();
+                assert_eq!((d, l, 5 - rest.len()), (delta, len, n));
             }
         }
         assert_eq!(write_header(&mut [0u8; 2], 269, 0), None);

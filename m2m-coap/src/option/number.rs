@@ -196,27 +196,58 @@ pub mod signaling {
     }
 }
 
-/// The registry's rules for numbers below 64, packed one `u32` each for the parser's hot loop:
-/// bit 0 known, bit 1 repeatable, bit 2 string, bits 8-15 the shortest and 16-31 the longest
-/// value.
-#[allow(clippy::indexing_slicing)] // evaluated at compile time: i < len, n < 64
-const FAST: [u32; 64] = {
-    let mut t = [0u32; 64];
+/// The registry's rules for option `number` of a non-signaling message packed in a `u32`, for
+/// the parser's hot loop: bit 0 registered, bit 1 repeatable, bit 2 string, bits 8-15 the
+/// shortest and 16-31 the longest value; 0 for an unregistered number.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // compile time: i < len
+const fn pack_of(number: u16) -> u32 {
     let mut i = 0;
     while i < REGISTRY.len() {
         let d = &REGISTRY[i];
-        let n = d.number.0 as usize;
-        if n < 64 {
-            t[n] = 1
+        if d.number.0 == number {
+            return 1
                 | (d.repeatable as u32) << 1
                 | (matches!(d.format, Format::String) as u32) << 2
-                | (d.min_len as u32) << 8
+                | (d.min_len as u32 & 0xff) << 8
                 | (d.max_len as u32) << 16;
         }
         i += 1;
     }
+    0
+}
+
+/// [`pack_of`] for the numbers below 64, one load each.
+#[allow(
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::arithmetic_side_effects
+)] // compile time; n < 64
+const FAST: [u32; 64] = {
+    let mut t = [0u32; 64];
+    let mut n = 0;
+    while n < 64 {
+        t[n] = pack_of(n as u16);
+        n += 1;
+    }
     t
 };
+
+/// [`pack_of`], from the table below 64 and by a match above.
+#[inline(always)]
+fn packed(number: u16) -> u32 {
+    const ECHO: u32 = pack_of(252);
+    const NO_RESPONSE: u32 = pack_of(258);
+    const REQUEST_TAG: u32 = pack_of(292);
+    match FAST.get(usize::from(number)) {
+        Some(&p) => p,
+        None => match number {
+            252 => ECHO,
+            258 => NO_RESPONSE,
+            292 => REQUEST_TAG,
+            _ => 0,
+        },
+    }
+}
 
 /// Checks one option against the registry (RFC 7252 §5.4.1, §5.4.3, §5.4.5): unrecognized
 /// critical, length out of bounds, a repeat (`repeat`: same number as the option before it) of
@@ -230,9 +261,9 @@ pub(crate) fn check(
     repeat: bool,
 ) -> Option<crate::error::OptionProblem> {
     use crate::error::OptionProblem;
-    let packed = match (signaling_code, FAST.get(usize::from(number))) {
-        (None, Some(&e)) => e,
-        _ => {
+    let packed = match signaling_code {
+        None => packed(number),
+        Some(_) => {
             let def = match signaling_code {
                 Some(code) => signaling::lookup(code, OptionNumber(number)),
                 None => OptionNumber(number).def().copied(),
@@ -258,10 +289,39 @@ pub(crate) fn check(
     if repeat && packed & 2 == 0 {
         return Some(OptionProblem::Repeated);
     }
-    if packed & 4 != 0 && !value.is_ascii() && core::str::from_utf8(value).is_err() {
+    if packed & 4 != 0 && !ascii(value) && core::str::from_utf8(value).is_err() {
         return Some(OptionProblem::Utf8);
     }
     None
+}
+
+/// A quick screen of one option of a non-signaling message for the parser's hot loop: `false`
+/// when [`check`] is sure to find nothing wrong with it, `true` when it may (then [`check`] says
+/// what, out of line).
+#[inline(always)]
+pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool) -> bool {
+    let packed = packed(number);
+    if packed == 0 {
+        return number & 1 == 1;
+    }
+    let len = value.len();
+    let min = ((packed >> 8) & 0xff) as usize;
+    let span = ((packed >> 16) as usize).wrapping_sub(min);
+    len.wrapping_sub(min) > span
+        || (repeat && packed & 2 == 0)
+        || (packed & 4 != 0 && !ascii(value))
+}
+
+/// Whether every byte is ASCII, with a plain loop: option strings are short, where a call or a
+/// vector loop's set-up costs more than the bytes.
+#[inline(always)]
+fn ascii(v: &[u8]) -> bool {
+    for &b in v {
+        if b >= 0x80 {
+            return false;
+        }
+    }
+    true
 }
 
 impl OptionNumber {
@@ -338,6 +398,20 @@ mod tests {
         for n in 0..=u16::MAX {
             let o = OptionNumber(n);
             assert!(!(o.is_no_cache_key() && o.is_unsafe()));
+        }
+    }
+
+    #[test]
+    fn packed_rules_agree_with_the_registry() {
+        // Above 64 only 252, 258 and 292 are registered; a new one must be added to `packed`.
+        assert!(
+            REGISTRY
+                .iter()
+                .all(|d| d.number.0 < 64 || matches!(d.number.0, 252 | 258 | 292))
+        );
+        for n in 0..=u16::MAX {
+            assert_eq!(packed(n), pack_of(n), "{n}");
+            assert_eq!(packed(n) != 0, OptionNumber(n).def().is_some(), "{n}");
         }
     }
 
