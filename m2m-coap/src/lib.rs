@@ -14,6 +14,8 @@ pub mod content_format;
 pub mod error;
 pub mod message;
 pub mod option;
+#[cfg(feature = "serde")]
+mod serde_impl;
 pub mod tcp;
 
 pub use builder::Builder;
