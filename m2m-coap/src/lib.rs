@@ -17,6 +17,7 @@ pub mod option;
 #[cfg(feature = "serde")]
 mod serde_impl;
 pub mod tcp;
+pub mod uri;
 
 pub use builder::Builder;
 pub use code::{Code, CodeClass, Type};
@@ -26,3 +27,4 @@ pub use m2m_core;
 pub use message::{Config, Message};
 pub use option::value::{Block, NoResponse, Oscore};
 pub use option::{CoapOption, OptionNumber, Options};
+pub use uri::{Scheme, Uri, UriError, write_uri};

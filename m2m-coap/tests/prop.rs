@@ -207,6 +207,45 @@ proptest! {
         }
     }
 
+    /// Options to URI to options is the identity (RFC 7252 §6.4, §6.5), whatever bytes the
+    /// path segments and query arguments hold.
+    #[test]
+    fn uri_round_trip(
+        host in "[a-z][a-z0-9.-]{0,20}",
+        port in proptest::option::of(any::<u16>()),
+        path in vec(vec(any::<u8>(), 0..8), 0..5),
+        query in vec(vec(any::<u8>(), 0..8), 0..4),
+    ) {
+        let mut b = Builder::<16>::udp(m2m_coap::Type::Confirmable, m2m_coap::Code::GET, 1);
+        b.unchecked();
+        b.opaque(m2m_coap::OptionNumber::URI_HOST, host.as_bytes()).unwrap();
+        if let Some(p) = port.filter(|&p| p != 5683) {
+            b.uint(m2m_coap::OptionNumber::URI_PORT, u32::from(p)).unwrap();
+        }
+        // A single empty segment is what "/" means too; RFC 7252 §6.4 reads "/" as no segment.
+        if !(path.len() == 1 && path[0].is_empty()) {
+            for seg in &path {
+                b.opaque(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+            }
+        }
+        for arg in &query {
+            b.opaque(m2m_coap::OptionNumber::URI_QUERY, arg).unwrap();
+        }
+        let mut out = vec![0u8; b.buffer_len()];
+        b.encode(&mut out).unwrap();
+        let m = parse(&out, Transport::Udp).unwrap();
+        let mut text = String::new();
+        m2m_coap::write_uri(&mut text, &m, m2m_coap::Scheme::Coap, "192.0.2.1", 5683).unwrap();
+        let uri = m2m_coap::Uri::parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        let mut b2 = Builder::<16>::udp(m2m_coap::Type::Confirmable, m2m_coap::Code::GET, 1);
+        b2.unchecked();
+        let mut scratch = [0u8; 1024];
+        uri.to_options(&mut b2, &mut scratch, Some(5683)).unwrap();
+        let mut out2 = vec![0u8; b2.buffer_len()];
+        b2.encode(&mut out2).unwrap();
+        prop_assert_eq!(out2, out, "{}", text);
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(b in vec(any::<u8>(), 0..512)) {
         for transport in [Transport::Udp, Transport::Tcp, Transport::WebSocket] {
@@ -218,5 +257,12 @@ proptest! {
             }
         }
         let _ = m2m_core::Framing::frame_len(&Framing::new(), &b);
+        if let Ok(text) = std::str::from_utf8(&b) {
+            if let Ok(uri) = m2m_coap::Uri::parse(text) {
+                let mut builder = Builder::<64>::udp(m2m_coap::Type::Confirmable, m2m_coap::Code::GET, 1);
+                let mut scratch = [0u8; 600];
+                let _ = uri.to_options(&mut builder, &mut scratch, None);
+            }
+        }
     }
 }

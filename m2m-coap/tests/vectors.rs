@@ -370,3 +370,58 @@ fn oscore_option_values() {
         assert_eq!(&out[..n], &bytes[..], "{o}");
     }
 }
+
+/// RFC 7252 Appendix B and §6.3-6.5: URIs to options and options to URIs.
+#[test]
+fn uris() {
+    let d = data("uris.json");
+    let list = d.as_array().unwrap();
+    assert!(list.len() >= 16);
+    for e in list {
+        let label = e["source"].as_str().unwrap();
+        let text = e["uri"].as_str().unwrap();
+        let uri = m2m_coap::Uri::parse(text).unwrap_or_else(|err| panic!("{label}: {err}"));
+        let dest = &e["destination"];
+        let dest_port = u16::try_from(dest["port"].as_u64().unwrap()).unwrap();
+        let dest_ip = dest["ip"]
+            .as_str()
+            .filter(|s| !s.starts_with('('))
+            .unwrap_or("192.0.2.99");
+        let want: Vec<(u16, Vec<u8>)> = e["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let n = u16::try_from(o["number"].as_u64().unwrap()).unwrap();
+                (n, value_bytes(Code::GET, n, &o["value"]).0)
+            })
+            .collect();
+        // URI to options.
+        let mut b = Builder::<32>::udp(m2m_coap::Type::Confirmable, Code::GET, 1);
+        let mut scratch = [0u8; 512];
+        uri.to_options(&mut b, &mut scratch, Some(dest_port))
+            .unwrap_or_else(|err| panic!("{label}: {err}"));
+        let mut out = [0u8; 1024];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        let got: Vec<(u16, Vec<u8>)> = m
+            .options()
+            .map(|o| (o.number.0, o.value.to_vec()))
+            .collect();
+        assert_eq!(got, want, "{label}");
+        // Options to URI: the normalised form.
+        let mut written = String::new();
+        m2m_coap::write_uri(&mut written, &m, uri.scheme, dest_ip, dest_port).unwrap();
+        assert_eq!(written, e["normalised_uri"].as_str().unwrap(), "{label}");
+        // And the normalised URI reads back to the same options.
+        let again = m2m_coap::Uri::parse(&written).unwrap();
+        let mut b2 = Builder::<32>::udp(m2m_coap::Type::Confirmable, Code::GET, 1);
+        let mut scratch2 = [0u8; 512];
+        again
+            .to_options(&mut b2, &mut scratch2, Some(dest_port))
+            .unwrap();
+        let mut out2 = [0u8; 1024];
+        let n2 = b2.encode(&mut out2).unwrap();
+        assert_eq!(&out2[..n2], &out[..n], "{label}: normalised URI");
+    }
+}
