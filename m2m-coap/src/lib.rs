@@ -10,6 +10,8 @@ extern crate std;
 
 pub mod builder;
 pub mod code;
+#[cfg(feature = "tokio-util")]
+pub mod codec;
 pub mod content_format;
 pub mod error;
 pub mod message;
