@@ -148,6 +148,12 @@ impl<'a, const N: usize> Builder<'a, N> {
         Ok(b)
     }
 
+    /// The transport the builder writes for.
+    #[must_use]
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
     /// Turns off the registry checks (length bounds, repeats, UTF-8), for tests that build
     /// what a faulty peer would send. The wire rules still hold.
     pub fn unchecked(&mut self) -> &mut Self {

@@ -13,6 +13,7 @@ pub mod code;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
 pub mod content_format;
+pub mod endpoint;
 pub mod error;
 pub mod message;
 pub mod option;
@@ -24,6 +25,7 @@ pub mod uri;
 pub use builder::Builder;
 pub use code::{Code, CodeClass, Type};
 pub use content_format::ContentFormat;
+pub use endpoint::{Endpoint, Event, Exchange, Incoming, RequestId};
 pub use error::{BadOption, BuildError, Error, OptionProblem, Reaction, Reason, Transport};
 pub use m2m_core;
 pub use message::{Config, Message};
