@@ -381,7 +381,7 @@ proptest! {
         let mut all = answered.clone();
         all.extend(&timed_out);
         all.sort_unstable();
-        let want: Vec<u32> = (0..requests as u32).collect();
+        let want: Vec<u32> = (0..u32::try_from(requests).unwrap()).collect();
         prop_assert_eq!(all, want, "answered {:?} timed out {:?}", answered, timed_out);
     }
 }
