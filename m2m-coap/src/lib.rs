@@ -8,6 +8,7 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod block;
 pub mod builder;
 pub mod code;
 #[cfg(feature = "tokio-util")]
@@ -16,9 +17,11 @@ pub mod content_format;
 pub mod endpoint;
 pub mod error;
 pub mod message;
+pub mod observe;
 pub mod option;
 #[cfg(feature = "serde")]
 mod serde_impl;
+pub mod signaling;
 pub mod tcp;
 pub mod uri;
 
