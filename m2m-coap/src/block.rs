@@ -76,7 +76,8 @@ pub fn slice(
     if offset > body.len() || (offset == body.len() && offset != 0) {
         return Err(BlockError::PastEnd);
     }
-    let num = u32::try_from(offset / size).map_err(|_| BlockError::PastEnd)?;
+    let num =
+        u32::try_from(offset.checked_div(size).unwrap_or(0)).map_err(|_| BlockError::PastEnd)?;
     if num > Block::MAX_NUM {
         return Err(BlockError::PastEnd);
     }
@@ -192,7 +193,9 @@ impl<'b> Assembler<'b> {
         dst.copy_from_slice(payload);
         self.len = end;
         if block.more {
-            let taken = u32::try_from(payload.len() / size).unwrap_or(1).max(1);
+            let taken = u32::try_from(payload.len().checked_div(size).unwrap_or(1))
+                .unwrap_or(1)
+                .max(1);
             Ok(Progress::More(Block {
                 num: block.num.saturating_add(taken),
                 more: false,
