@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     fn body(n: usize) -> std::vec::Vec<u8> {
-        (0..n).map(|i| (i % 251) as u8).collect()
+        (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect()
     }
 
     #[test]
