@@ -127,6 +127,18 @@ impl<'b> Assembler<'b> {
         }
     }
 
+    /// Goes on with a transfer of which the first `received` bytes are in `buf` already (a
+    /// server that keeps the buffer between requests, with no assembler alive in between).
+    pub fn resume(buf: &'b mut [u8], received: usize) -> Self {
+        let len = received.min(buf.len());
+        Assembler {
+            buf,
+            len,
+            done: false,
+            etag: None,
+        }
+    }
+
     /// Checks a Size1/Size2 announcement (RFC 7959 §4) against the capacity.
     pub fn announce(&self, size: u32) -> Result<(), BlockError> {
         if usize::try_from(size).map_or(true, |s| s > self.buf.len()) {
