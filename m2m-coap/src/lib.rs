@@ -16,6 +16,7 @@ pub mod codec;
 pub mod content_format;
 pub mod endpoint;
 pub mod error;
+pub mod link;
 pub mod message;
 pub mod observe;
 pub mod option;
