@@ -20,6 +20,8 @@ pub mod link;
 pub mod message;
 pub mod observe;
 pub mod option;
+#[cfg(feature = "tokio")]
+pub mod runner;
 #[cfg(feature = "serde")]
 mod serde_impl;
 pub mod signaling;

@@ -5,6 +5,7 @@
 #
 #   M2M_COAP_SERVER  our server example (default: target/debug/examples/coap_server)
 #   M2M_COAP_CLIENT  our client example (default: target/debug/examples/coap_client)
+#   M2M_COAP_RUNNER  our tokio runner server, UDP and TCP (default: target/debug/examples/coap_runner_server)
 #   COAP_PEERS_SKIP_SETUP=1  do not run setup.sh
 #
 # Last line: "N passed, M failed".
@@ -18,6 +19,7 @@ fi
 PY=${COAP_PEERS_PYTHON:-$ROOT/target/coap-peers-venv/bin/python}
 SERVER=${M2M_COAP_SERVER:-$ROOT/target/debug/examples/coap_server}
 CLIENT=${M2M_COAP_CLIENT:-$ROOT/target/debug/examples/coap_client}
+RUNNER=${M2M_COAP_RUNNER:-$ROOT/target/debug/examples/coap_runner_server}
 LOGS=$ROOT/target/coap-peers-logs
 mkdir -p "$LOGS"
 WORK=$(mktemp -d)
@@ -122,7 +124,41 @@ m2m "m2m -> aiocoap server: upload back" "$WORK/out" get "$U/upload"; same "m2m 
 m2m "m2m -> aiocoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "m2m -> aiocoap server: 4.04" || bad "m2m -> aiocoap server: 4.04" ""
 m2m "m2m -> aiocoap server: separate response" "$WORK/out" get "$U/slow"; same "m2m -> aiocoap server: separate response" "$WORK/out" "$WORK/slow"
 m2m "m2m -> aiocoap server: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> aiocoap server: Observe, 3 notifications" || bad "m2m -> aiocoap server: Observe" "$(cat "$WORK/out")"
-T "$CLIENT" post "$U/quit" >/dev/null 2>&1
+
+# ---- 5. over TCP (RFC 8323, CSM exchange): our client against aiocoap's server (still running)
+U=coap+tcp://127.0.0.1:$PORT
+m2m "m2m -> aiocoap server over TCP: GET /hello" "$WORK/out" get "$U/hello"; same "m2m -> aiocoap server over TCP: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
+m2m "m2m -> aiocoap server over TCP: Block2" "$WORK/out" get "$U/large"; same "m2m -> aiocoap server over TCP: GET of 3000 bytes" "$WORK/out" "$WORK/large"
+m2m "m2m -> aiocoap server over TCP: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "m2m -> aiocoap server over TCP: Block1 PUT" || bad "m2m -> aiocoap server over TCP: Block1 PUT" "exit $?"
+m2m "m2m -> aiocoap server over TCP: upload back" "$WORK/out" get "$U/upload"; same "m2m -> aiocoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
+m2m "m2m -> aiocoap server over TCP: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> aiocoap server over TCP: Observe, 3 notifications" || bad "m2m -> aiocoap server over TCP: Observe" "$(cat "$WORK/out")"
+T "$CLIENT" post "coap://127.0.0.1:$PORT/quit" >/dev/null 2>&1
+
+# ---- 6. our client over TCP against libcoap's server
+PORT=$(free_port)
+coap-server-notls -A 127.0.0.1 -p "$PORT" -d 10 >"$LOGS/libcoap-server-tcp.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+U=coap+tcp://127.0.0.1:$PORT
+m2m "m2m -> libcoap server over TCP: GET /" "$WORK/out" get "$U/" && grep -q libcoap "$WORK/out" && ok "m2m -> libcoap server over TCP: GET /" || bad "m2m -> libcoap server over TCP: GET /" "$(head -c 80 "$WORK/out")"
+m2m "m2m -> libcoap server over TCP: Block1 PUT" "$WORK/out" put "$U/big" --payload-file "$WORK/upload" --block 2 && ok "m2m -> libcoap server over TCP: Block1 PUT" || bad "m2m -> libcoap server over TCP: Block1 PUT" "exit $?"
+m2m "m2m -> libcoap server over TCP: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "m2m -> libcoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
+m2m "m2m -> libcoap server over TCP: Observe" "$WORK/out" get "$U/time" --observe 2 && [[ $(wc -l <"$WORK/out") -eq 2 ]] && ok "m2m -> libcoap server over TCP: Observe /time" || bad "m2m -> libcoap server over TCP: Observe" "$(cat "$WORK/out")"
+
+# ---- 7. libcoap's and aiocoap's clients against our tokio runner, over UDP and TCP
+PORT=$(free_port)
+"$RUNNER" "127.0.0.1:$PORT" >"$WORK/runner.out" 2>"$LOGS/m2m-runner.log" &
+PIDS+=($!)
+for _ in $(seq 50); do grep -q ready "$WORK/runner.out" 2>/dev/null && break; sleep 0.1; done
+for scheme in coap coap+tcp; do
+  U=$scheme://127.0.0.1:$PORT
+  T coap-client-notls "$U/hello" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): GET /hello" "$WORK/out" "$WORK/hello-m2m"
+  T coap-client-notls -b 64 "$U/large" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
+  err=$(T coap-client-notls "$U/nothing" 2>&1 >/dev/null)
+  [[ $err == *4.04* ]] && ok "libcoap client -> m2m runner ($scheme): 4.04" || bad "libcoap client -> m2m runner ($scheme): 4.04" "$err"
+  T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET /hello" "$WORK/out" "$WORK/hello-m2m"
+  T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
+done
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
