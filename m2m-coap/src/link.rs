@@ -309,7 +309,8 @@ impl<W: fmt::Write> Writer<W> {
         write!(self.out, "<{target}>")
     }
 
-    /// Adds a parameter to the current link: a flag when `value` is `None`.
+    /// Adds a parameter to the current link: a flag when `value` is `None`. A value that is not
+    /// a token is quoted, with `"`, `\` and control characters escaped.
     pub fn param(&mut self, name: &str, value: Option<&str>) -> fmt::Result {
         write!(self.out, ";{name}")?;
         match value {
@@ -318,7 +319,8 @@ impl<W: fmt::Write> Writer<W> {
             Some(v) => {
                 self.out.write_str("=\"")?;
                 for c in v.chars() {
-                    if c == '"' || c == '\\' {
+                    // Quotes, backslashes and control characters go escaped (quoted-pair).
+                    if c == '"' || c == '\\' || (c.is_control() && c != '\t') {
                         self.out.write_char('\\')?;
                     }
                     self.out.write_char(c)?;
@@ -406,6 +408,14 @@ mod tests {
         );
         let l: Vec<_> = parse(&text).map(Result::unwrap).collect();
         assert!(l[0].ct().eq([0, 41]) && l[0].obs());
+        // A control character is escaped, so that the text reads back (found by fuzzing).
+        let mut w = Writer::new(String::new());
+        w.link("/c").unwrap();
+        w.param("t", Some("a\u{0}b")).unwrap();
+        let text = w.into_inner();
+        assert_eq!(text, "</c>;t=\"a\\\u{0}b\"");
+        let back = parse(&text).next().unwrap().unwrap();
+        assert_eq!(back.param("t").flatten().unwrap().unescaped().collect::<String>(), "a\u{0}b");
         assert_eq!(
             l[1].param("title")
                 .flatten()
