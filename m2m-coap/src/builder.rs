@@ -12,7 +12,7 @@ use m2m_core::{BufferTooSmall, Encode, Writer};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
-use crate::option::number::check;
+use crate::option::number::{check, suspect};
 use crate::option::value::encode_uint;
 use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
@@ -89,6 +89,7 @@ pub struct Builder<'a, const N: usize = 16> {
 }
 
 impl<'a, const N: usize> Builder<'a, N> {
+    #[inline]
     fn new(transport: Transport, ty: Type, code: Code, message_id: u16) -> Self {
         Builder {
             transport,
@@ -108,18 +109,21 @@ impl<'a, const N: usize> Builder<'a, N> {
 
     /// A CoAP-over-UDP message (RFC 7252 §3).
     #[must_use]
+    #[inline]
     pub fn udp(ty: Type, code: Code, message_id: u16) -> Self {
         Self::new(Transport::Udp, ty, code, message_id)
     }
 
     /// A CoAP-over-TCP/TLS message (RFC 8323 §3.2).
     #[must_use]
+    #[inline]
     pub fn tcp(code: Code) -> Self {
         Self::new(Transport::Tcp, Type::NonConfirmable, code, 0)
     }
 
     /// A CoAP-over-WebSocket message (RFC 8323 §4.2).
     #[must_use]
+    #[inline]
     pub fn ws(code: Code) -> Self {
         Self::new(Transport::WebSocket, Type::NonConfirmable, code, 0)
     }
@@ -250,9 +254,26 @@ impl<'a, const N: usize> Builder<'a, N> {
         self.insert(number, value)
     }
 
+    #[inline]
     fn check_one(&mut self, number: u16, value: &[u8], repeat: bool) -> Result<(), BuildError> {
         let sig = self.code.is_signaling().then_some(self.code);
         self.checked_as_signaling = sig.is_some();
+        // The quick screen clears almost every option; the full check says what is wrong.
+        if sig.is_none() && !suspect(number, value, repeat) {
+            return Ok(());
+        }
+        self.check_slow(sig, number, value, repeat)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_slow(
+        &self,
+        sig: Option<Code>,
+        number: u16,
+        value: &[u8],
+        repeat: bool,
+    ) -> Result<(), BuildError> {
         match check(sig, number, value, repeat) {
             // Options outside the registry are the sender's to choose.
             None | Some(OptionProblem::Unrecognized) => Ok(()),
