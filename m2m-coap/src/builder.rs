@@ -26,6 +26,8 @@ const MAX_TCP_BODY: u64 = 0xffff_ffff + 65805;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Value<'a> {
     Bytes(&'a [u8]),
+    /// Text: its bytes are UTF-8 already.
+    Text(&'a str),
     /// A uint, kept as its minimal big-endian bytes.
     Uint([u8; 4], u8),
 }
@@ -35,6 +37,7 @@ impl<'a> Value<'a> {
     fn bytes(&self) -> &[u8] {
         match self {
             Value::Bytes(b) => b,
+            Value::Text(t) => t.as_bytes(),
             Value::Uint(b, n) => b
                 .get(4usize.saturating_sub(usize::from(*n))..)
                 .unwrap_or_default(),
@@ -207,7 +210,7 @@ impl<'a, const N: usize> Builder<'a, N> {
 
     /// Adds an option with a string value.
     pub fn str(&mut self, number: OptionNumber, value: &'a str) -> Result<&mut Self, BuildError> {
-        self.push(number.0, Value::Bytes(value.as_bytes()))
+        self.push(number.0, Value::Text(value))
     }
 
     /// Adds an option with an unsigned integer value, in its minimal encoding.
@@ -239,7 +242,8 @@ impl<'a, const N: usize> Builder<'a, N> {
         if number >= self.last && len <= MAX_VALUE_LEN && count < N {
             if self.checked {
                 let repeat = count > 0 && number == self.last;
-                self.check_one(number, value.bytes(), repeat)?;
+                let utf8 = matches!(value, Value::Text(_));
+                self.check_one(number, value.bytes(), repeat, utf8)?;
             }
             if let Some(slot) = self.opts.get_mut(count) {
                 *slot = Opt { number, value };
@@ -255,11 +259,17 @@ impl<'a, const N: usize> Builder<'a, N> {
     }
 
     #[inline]
-    fn check_one(&mut self, number: u16, value: &[u8], repeat: bool) -> Result<(), BuildError> {
+    fn check_one(
+        &mut self,
+        number: u16,
+        value: &[u8],
+        repeat: bool,
+        utf8: bool,
+    ) -> Result<(), BuildError> {
         let sig = self.code.is_signaling().then_some(self.code);
         self.checked_as_signaling = sig.is_some();
         // The quick screen clears almost every option; the full check says what is wrong.
-        if sig.is_none() && !suspect(number, value, repeat) {
+        if sig.is_none() && !suspect(number, value, repeat, utf8) {
             return Ok(());
         }
         self.check_slow(sig, number, value, repeat)
@@ -307,7 +317,8 @@ impl<'a, const N: usize> Builder<'a, N> {
             .and_then(|i| self.opts.get(i))
             .map(|o| o.number);
         if self.checked {
-            self.check_one(number, value.bytes(), before == Some(number))?;
+            let utf8 = matches!(value, Value::Text(_));
+            self.check_one(number, value.bytes(), before == Some(number), utf8)?;
         }
         if let Some(tail) = self.opts.get_mut(at..=count) {
             tail.rotate_right(1);

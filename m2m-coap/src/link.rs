@@ -415,7 +415,14 @@ mod tests {
         let text = w.into_inner();
         assert_eq!(text, "</c>;t=\"a\\\u{0}b\"");
         let back = parse(&text).next().unwrap().unwrap();
-        assert_eq!(back.param("t").flatten().unwrap().unescaped().collect::<String>(), "a\u{0}b");
+        assert_eq!(
+            back.param("t")
+                .flatten()
+                .unwrap()
+                .unescaped()
+                .collect::<String>(),
+            "a\u{0}b"
+        );
         assert_eq!(
             l[1].param("title")
                 .flatten()

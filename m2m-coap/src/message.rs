@@ -159,7 +159,7 @@ fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)>
             }
         };
         // The first option is never a repeat, even as number 0.
-        suspect_any |= suspect(number, value, delta == 0 && !first);
+        suspect_any |= suspect(number, value, delta == 0 && !first, false);
         first = false;
         rest = next;
         prev = number;

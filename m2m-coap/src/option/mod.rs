@@ -73,8 +73,7 @@ fn extended(rest: &mut &[u8], nibble: u8) -> Result<Option<u32>, usize> {
 /// at the head of `buf`: `b` is its first byte, `rest` what follows it. The hot loops read the
 /// common option themselves and call this out of line. On an error, returns the reason and the
 /// offset in `buf` of the field it concerns.
-#[cold]
-#[inline(never)]
+#[inline]
 pub(crate) fn step_extended<'a>(
     buf: &'a [u8],
     mut rest: &'a [u8],

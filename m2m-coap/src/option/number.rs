@@ -297,9 +297,9 @@ pub(crate) fn check(
 
 /// A quick screen of one option of a non-signaling message for the parser's hot loop: `false`
 /// when [`check`] is sure to find nothing wrong with it, `true` when it may (then [`check`] says
-/// what, out of line).
+/// what, out of line). `utf8`: the value is known to be UTF-8 (it came as a `&str`).
 #[inline(always)]
-pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool) -> bool {
+pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bool {
     let packed = packed(number);
     if packed == 0 {
         return number & 1 == 1;
@@ -309,7 +309,7 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool) -> bool {
     let span = ((packed >> 16) as usize).wrapping_sub(min);
     len.wrapping_sub(min) > span
         || (repeat && packed & 2 == 0)
-        || (packed & 4 != 0 && !ascii(value))
+        || (packed & 4 != 0 && !utf8 && !ascii(value))
 }
 
 /// Whether every byte is ASCII, with a plain loop: option strings are short, where a call or a
