@@ -18,6 +18,7 @@ use crate::code::{Code, Type};
 use crate::error::{BuildError, Error, Reaction, Transport};
 use crate::message::Message;
 use crate::option::value::is_fresher;
+use crate::token::Token;
 
 /// The transmission parameters of RFC 7252 §4.8, and the lifetimes of §4.8.2 derived from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,17 +81,14 @@ pub struct Exchange<P> {
     pub message_id: u16,
     /// Whether it was Confirmable.
     pub confirmable: bool,
-    token: [u8; 8],
-    token_len: u8,
+    token: Token,
 }
 
 impl<P> Exchange<P> {
     /// The request's token (a response carries it back).
     #[must_use]
     pub fn token(&self) -> &[u8] {
-        self.token
-            .get(..usize::from(self.token_len))
-            .unwrap_or_default()
+        self.token.as_slice()
     }
 }
 
@@ -528,18 +526,19 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                     }
                 }
                 if msg.code().is_request() {
-                    let mut token = [0u8; 8];
-                    let tl = msg.token().len().min(8);
-                    if let Some(dst) = token.get_mut(..tl) {
-                        dst.copy_from_slice(msg.token().get(..tl).unwrap_or_default());
-                    }
-                    #[allow(clippy::cast_possible_truncation)] // tl <= 8
+                    // Tokens longer than 8 bytes (RFC 8974) are not kept: rejected as RFC 7252
+                    // rejects them, with a Reset for a Confirmable request.
+                    let Some(token) = Token::new(msg.token()) else {
+                        if confirmable {
+                            self.reply(slot, &empty(Type::Reset, mid));
+                        }
+                        return Ok(Incoming::Nothing);
+                    };
                     let exchange = Exchange {
                         peer,
                         message_id: mid,
                         confirmable,
                         token,
-                        token_len: tl as u8,
                     };
                     return Ok(Incoming::Request {
                         message: msg,

@@ -26,6 +26,7 @@ pub mod runner;
 mod serde_impl;
 pub mod signaling;
 pub mod tcp;
+pub mod token;
 pub mod uri;
 
 pub use builder::Builder;
@@ -37,4 +38,5 @@ pub use m2m_core;
 pub use message::{Config, Message};
 pub use option::value::{Block, NoResponse, Oscore};
 pub use option::{CoapOption, OptionNumber, Options};
+pub use token::Token;
 pub use uri::{Scheme, Uri, UriError, write_uri};

@@ -594,6 +594,14 @@ impl<'a> Message<'a> {
         self.options().with(OptionNumber::REQUEST_TAG)
     }
 
+    /// The options that make up the cache key of a request (RFC 7252 §5.6): every option but
+    /// those marked NoCacheKey (§5.4.6: Size1, Size2, Echo, ...) and Observe (RFC 7641 §2).
+    /// With the method, they tell whether a stored response can answer the request.
+    pub fn cache_key(&self) -> impl Iterator<Item = CoapOption<'a>> + Clone {
+        self.options()
+            .filter(|o| !o.number.is_no_cache_key() && o.number != OptionNumber::OBSERVE)
+    }
+
     /// The first option, for convenience in tests and tools.
     #[must_use]
     pub fn first_option(&self) -> Option<CoapOption<'a>> {
@@ -643,6 +651,15 @@ mod tests {
 
     fn reason(buf: &[u8]) -> Reason {
         Message::parse_udp(buf).unwrap_err().reason
+    }
+
+    #[test]
+    fn cache_key_leaves_out_no_cache_key_options_and_observe() {
+        // GET /a with Observe 0 and Size2 0: only Uri-Path is part of the key.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0x60, 0x51, b'a', 0xd0, 0x04]).unwrap();
+        assert_eq!(m.options().count(), 3);
+        let key: std::vec::Vec<_> = m.cache_key().map(|o| o.number).collect();
+        assert_eq!(key, [OptionNumber::URI_PATH]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::option::value::OBSERVE_MODULUS;
+use crate::token::Token;
 
 /// One observer: its address and the token of its registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,17 +12,14 @@ use crate::option::value::OBSERVE_MODULUS;
 pub struct Observer<P> {
     /// Where notifications go.
     pub peer: P,
-    token: [u8; 8],
-    token_len: u8,
+    token: Token,
 }
 
 impl<P> Observer<P> {
     /// The token every notification carries.
     #[must_use]
     pub fn token(&self) -> &[u8] {
-        self.token
-            .get(..usize::from(self.token_len))
-            .unwrap_or_default()
+        self.token.as_slice()
     }
 }
 
@@ -74,19 +72,10 @@ impl<P: Copy + Eq, const N: usize> Observers<P, N> {
     /// its entry (RFC 7641 §4.1). Returns `false` when the list is full (the server then
     /// answers without an Observe option: the client is not an observer).
     pub fn register(&mut self, peer: P, token: &[u8]) -> bool {
-        if token.len() > 8 {
+        let Some(t) = Token::new(token) else {
             return false;
-        }
-        let mut t = [0u8; 8];
-        if let Some(dst) = t.get_mut(..token.len()) {
-            dst.copy_from_slice(token);
-        }
-        #[allow(clippy::cast_possible_truncation)] // at most 8
-        let entry = Observer {
-            peer,
-            token: t,
-            token_len: token.len() as u8,
         };
+        let entry = Observer { peer, token: t };
         let at = self
             .list
             .iter()

@@ -63,24 +63,6 @@ macro_rules! registry {
             },)*
         ];
 
-        impl OptionNumber {
-            /// The registry's entry for this number, if it has one.
-            #[must_use]
-            #[inline]
-            pub const fn def(self) -> Option<&'static OptionDef> {
-                match self.0 {
-                    $($num => Some(&OptionDef {
-                        number: OptionNumber($num),
-                        name: $text,
-                        format: Format::$fmt,
-                        min_len: $min,
-                        max_len: $max,
-                        repeatable: $rep,
-                    }),)*
-                    _ => None,
-                }
-            }
-        }
     };
 }
 
@@ -325,6 +307,20 @@ fn ascii(v: &[u8]) -> bool {
 }
 
 impl OptionNumber {
+    /// The registry's entry for this number, if it has one.
+    #[must_use]
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // i < len
+    pub const fn def(self) -> Option<&'static OptionDef> {
+        let mut i = 0;
+        while i < REGISTRY.len() {
+            if REGISTRY[i].number.0 == self.0 {
+                return Some(&REGISTRY[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// Critical (odd): a recipient that does not understand it cannot process the message
     /// (RFC 7252 §5.4.1, §5.4.6).
     #[must_use]
