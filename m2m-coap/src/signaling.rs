@@ -4,7 +4,7 @@
 
 use crate::builder::Builder;
 use crate::code::Code;
-use crate::error::BuildError;
+use crate::error::{BuildError, Transport};
 use crate::message::Message;
 use crate::option::number::signaling as opt;
 
@@ -133,7 +133,18 @@ impl Session {
     /// This side's CSM (the first message it sends): the largest message it takes, and BERT if
     /// it does block-wise transfers that way.
     pub fn csm<'a>(&self, max_message_size: u32, bert: bool) -> Result<Builder<'a, 2>, BuildError> {
-        let mut b = Builder::tcp(Code::CSM);
+        self.csm_for(Transport::Tcp, max_message_size, bert)
+    }
+
+    /// [`Session::csm`] for TCP or WebSocket.
+    pub fn csm_for<'a>(
+        &self,
+        transport: Transport,
+        max_message_size: u32,
+        bert: bool,
+    ) -> Result<Builder<'a, 2>, BuildError> {
+        let mut b =
+            Builder::for_transport(transport, crate::code::Type::NonConfirmable, Code::CSM, 0);
         b.uint(opt::MAX_MESSAGE_SIZE, max_message_size)?;
         if bert {
             b.empty(opt::BLOCK_WISE_TRANSFER)?;

@@ -5,7 +5,8 @@
 #
 #   M2M_COAP_SERVER  our server example (default: target/debug/examples/coap_server)
 #   M2M_COAP_CLIENT  our client example (default: target/debug/examples/coap_client)
-#   M2M_COAP_RUNNER  our tokio runner server, UDP and TCP (default: target/debug/examples/coap_runner_server)
+#   M2M_COAP_RUNNER  our tokio runner server, UDP, TCP and WebSocket (default: target/debug/examples/coap_runner_server)
+#   M2M_COAP_WS_CLIENT  our WebSocket client (default: target/debug/examples/coap_ws_client)
 #   COAP_PEERS_SKIP_SETUP=1  do not run setup.sh
 #
 # Last line: "N passed, M failed".
@@ -20,6 +21,7 @@ PY=${COAP_PEERS_PYTHON:-$ROOT/target/coap-peers-venv/bin/python}
 SERVER=${M2M_COAP_SERVER:-$ROOT/target/debug/examples/coap_server}
 CLIENT=${M2M_COAP_CLIENT:-$ROOT/target/debug/examples/coap_client}
 RUNNER=${M2M_COAP_RUNNER:-$ROOT/target/debug/examples/coap_runner_server}
+WS_CLIENT=${M2M_COAP_WS_CLIENT:-$ROOT/target/debug/examples/coap_ws_client}
 LOGS=$ROOT/target/coap-peers-logs
 mkdir -p "$LOGS"
 WORK=$(mktemp -d)
@@ -39,6 +41,20 @@ bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
 same() { if cmp -s "$2" "$3"; then ok "$1"; else bad "$1" "$(wc -c <"$2") bytes, want $(wc -c <"$3")"; fi; }
 
 free_port() { "$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# A port P free for UDP and TCP with P+3000 free for TCP too (aiocoap's WebSocket port).
+free_pair() {
+  "$PY" - <<'PYEOF'
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 60000)
+    try:
+        for port, kind in ((p, socket.SOCK_DGRAM), (p, socket.SOCK_STREAM), (p + 3000, socket.SOCK_STREAM)):
+            s = socket.socket(socket.AF_INET, kind); s.bind(("127.0.0.1", port)); s.close()
+        print(p); break
+    except OSError:
+        continue
+PYEOF
+}
 
 # The reference bodies: /large is 3000 letters a-z repeated; the upload 3000 printable bytes.
 "$PY" -c 'import sys; sys.stdout.buffer.write(bytes(ord("a")+i%26 for i in range(3000)))' >"$WORK/large"
@@ -111,8 +127,8 @@ m2m "m2m -> libcoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] &
 m2m "m2m -> libcoap server: Observe" "$WORK/out" get "$U/time" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> libcoap server: Observe /time, 3 notifications" || bad "m2m -> libcoap server: Observe" "$(cat "$WORK/out")"
 m2m "m2m -> libcoap server: separate response" "$WORK/out" get "$U/async" && ok "m2m -> libcoap server: /async (separate response)" || bad "m2m -> libcoap server: /async" "exit $?"
 
-# ---- 4. our client against aiocoap's server
-PORT=$(free_port)
+# ---- 4. our client against aiocoap's server (UDP, TCP on the same port, WebSocket on port + 3000)
+PORT=$(free_pair)
 "$PY" "$HERE/aiocoap_server.py" "$PORT" >"$WORK/aio.out" 2>"$LOGS/aiocoap-server.log" &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q ready "$WORK/aio.out" 2>/dev/null && break; sleep 0.1; done
@@ -132,6 +148,20 @@ m2m "m2m -> aiocoap server over TCP: Block2" "$WORK/out" get "$U/large"; same "m
 m2m "m2m -> aiocoap server over TCP: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "m2m -> aiocoap server over TCP: Block1 PUT" || bad "m2m -> aiocoap server over TCP: Block1 PUT" "exit $?"
 m2m "m2m -> aiocoap server over TCP: upload back" "$WORK/out" get "$U/upload"; same "m2m -> aiocoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
 m2m "m2m -> aiocoap server over TCP: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> aiocoap server over TCP: Observe, 3 notifications" || bad "m2m -> aiocoap server over TCP: Observe" "$(cat "$WORK/out")"
+# ---- 5b. over WebSocket (RFC 8323 §4): our WebSocket client against aiocoap's server
+U=coap+ws://127.0.0.1:$((PORT + 3000))
+ws() { # NAME OUTFILE ARGS...
+  local name=$1 out=$2
+  shift 2
+  T "$WS_CLIENT" "$@" >"$out" 2>"$WORK/err"
+  local rc=$?
+  cat "$WORK/err" >>"$LOGS/m2m-ws-client.log"
+  [[ $rc -eq 3 ]] && bad "$name" "a message did not parse or re-encode"
+  return $rc
+}
+ws "m2m -> aiocoap server over WebSocket: GET /hello" "$WORK/out" get "$U/hello"; same "m2m -> aiocoap server over WebSocket: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
+ws "m2m -> aiocoap server over WebSocket: Block2" "$WORK/out" get "$U/large"; same "m2m -> aiocoap server over WebSocket: GET of 3000 bytes" "$WORK/out" "$WORK/large"
+ws "m2m -> aiocoap server over WebSocket: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "m2m -> aiocoap server over WebSocket: 4.04" || bad "m2m -> aiocoap server over WebSocket: 4.04" ""
 T "$CLIENT" post "coap://127.0.0.1:$PORT/quit" >/dev/null 2>&1
 
 # ---- 6. our client over TCP against libcoap's server
@@ -145,9 +175,9 @@ m2m "m2m -> libcoap server over TCP: Block1 PUT" "$WORK/out" put "$U/big" --payl
 m2m "m2m -> libcoap server over TCP: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "m2m -> libcoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
 m2m "m2m -> libcoap server over TCP: Observe" "$WORK/out" get "$U/time" --observe 2 && [[ $(wc -l <"$WORK/out") -eq 2 ]] && ok "m2m -> libcoap server over TCP: Observe /time" || bad "m2m -> libcoap server over TCP: Observe" "$(cat "$WORK/out")"
 
-# ---- 7. libcoap's and aiocoap's clients against our tokio runner, over UDP and TCP
-PORT=$(free_port)
-"$RUNNER" "127.0.0.1:$PORT" >"$WORK/runner.out" 2>"$LOGS/m2m-runner.log" &
+# ---- 7. libcoap's and aiocoap's clients against our tokio runner, over UDP, TCP and WebSocket
+PORT=$(free_pair)
+"$RUNNER" "127.0.0.1:$PORT" "$((PORT + 3000))" >"$WORK/runner.out" 2>"$LOGS/m2m-runner.log" &
 PIDS+=($!)
 for _ in $(seq 50); do grep -q ready "$WORK/runner.out" 2>/dev/null && break; sleep 0.1; done
 for scheme in coap coap+tcp; do
@@ -159,6 +189,10 @@ for scheme in coap coap+tcp; do
   T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET /hello" "$WORK/out" "$WORK/hello-m2m"
   T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
 done
+U=coap+ws://127.0.0.1:$((PORT + 3000))
+T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): GET /hello" "$WORK/out" "$WORK/hello-m2m"
+T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): GET of 3000 bytes" "$WORK/out" "$WORK/large"
+ws "m2m ws client -> m2m runner: GET of 3000 bytes" "$WORK/out" get "$U/large"; same "m2m WebSocket client -> m2m runner: GET of 3000 bytes" "$WORK/out" "$WORK/large"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -2,7 +2,7 @@
 # Installs the CoAP interoperability peers; idempotent and quiet on success. Prints NAME=PATH lines.
 #
 #   Debian: libcoap3-bin (coap-client-notls, coap-server-notls; libcoap 4.3.1)
-#   venv:   $COAP_PEERS_VENV (default <repo>/target/coap-peers-venv) with aiocoap==$AIOCOAP_VERSION
+#   venv:   $COAP_PEERS_VENV (default <repo>/target/coap-peers-venv) with aiocoap[ws]==$AIOCOAP_VERSION
 set -euo pipefail
 
 AIOCOAP_VERSION=0.4.17
@@ -30,7 +30,7 @@ fi
 
 PY=$VENV/bin/python
 have_aiocoap() {
-  [[ -x $PY ]] && "$PY" -c "import sys, aiocoap.meta; sys.exit(aiocoap.meta.version != '$AIOCOAP_VERSION')" 2>/dev/null
+  [[ -x $PY ]] && "$PY" -c "import sys, websockets, aiocoap.meta; sys.exit(aiocoap.meta.version != '$AIOCOAP_VERSION')" 2>/dev/null
 }
 if ! have_aiocoap; then
   mkdir -p "$(dirname "$VENV")"
@@ -38,7 +38,7 @@ if ! have_aiocoap; then
     run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv
     run python3 -m venv --clear "$VENV"
   fi
-  run "$PY" -m pip install --quiet --disable-pip-version-check "aiocoap==$AIOCOAP_VERSION"
+  run "$PY" -m pip install --quiet --disable-pip-version-check "aiocoap[ws]==$AIOCOAP_VERSION"
   have_aiocoap || { echo "setup.sh: aiocoap $AIOCOAP_VERSION did not install" >&2; exit 1; }
 fi
 
