@@ -276,6 +276,8 @@ mod ws {
         }
     }
 
+    // tungstenite's handshake callback returns its own (large) error response type.
+    #[allow(clippy::result_large_err)]
     async fn connection(stream: TcpStream, mut handler: impl Handler) -> io::Result<()> {
         let callback = |req: &Request, mut rsp: WsResponse| {
             let asks_coap = req
