@@ -107,3 +107,56 @@ fn builder_buffer_len_allocates_nothing() {
     b.path("a/b").unwrap();
     assert!(assert_no_alloc(|| b.buffer_len()) > 0);
 }
+
+/// A whole exchange through two endpoints (request, piggybacked response, a retransmission
+/// answered from the cache, a notification) allocates nothing.
+#[test]
+fn running_the_endpoint_allocates_nothing() {
+    use m2m_coap::endpoint::{Endpoint, Incoming};
+    use m2m_coap::{Code, Type};
+    use m2m_core::Timestamp;
+    let mut client = Endpoint::<u8, 4, 256>::new(1);
+    let mut server = Endpoint::<u8, 4, 256>::new(2);
+    let mut get = Builder::<4>::udp(Type::Confirmable, Code::GET, 0);
+    get.path("sensors/temp").unwrap();
+    get.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.uint(OptionNumber::OBSERVE, 1).unwrap();
+    rsp.payload(b"21.5");
+    let mut note = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+    note.uint(OptionNumber::OBSERVE, 2).unwrap();
+    note.payload(b"21.6");
+    let got = assert_no_alloc(|| {
+        let t = Timestamp::from_millis;
+        let mut buf = [0u8; 256];
+        let mut answers = 0;
+        client.request(t(0), 1, &get, true).unwrap();
+        let (_, n) = client.poll_transmit(t(0), &mut buf).unwrap();
+        let req = buf;
+        let Ok(Incoming::Request { exchange, .. }) = server.handle(t(1), 0, &req[..n]) else {
+            return 0;
+        };
+        server.respond(t(1), &exchange, &rsp).unwrap();
+        // The request again (a retransmission): answered from the cache.
+        assert_eq!(server.handle(t(2), 0, &req[..n]), Ok(Incoming::Nothing));
+        let mut out = [0u8; 256];
+        while let Some((_, m)) = server.poll_transmit(t(3), &mut out) {
+            if let Ok(Incoming::Response { .. }) = client.handle(t(4), 1, &out[..m]) {
+                answers += 1;
+            }
+        }
+        server
+            .notify(t(5), 0, exchange.token(), &note, false)
+            .unwrap();
+        let (_, m) = server.poll_transmit(t(5), &mut out).unwrap();
+        if let Ok(Incoming::Response { message, .. }) = client.handle(t(6), 1, &out[..m]) {
+            answers += usize::from(message.payload() == b"21.6");
+        }
+        let _ = (client.poll_timeout(), server.poll_event());
+        answers
+    });
+    assert_eq!(
+        got, 2,
+        "the response once (its cached copy is a duplicate) and the notification"
+    );
+}

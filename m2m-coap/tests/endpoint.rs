@@ -385,3 +385,66 @@ proptest! {
         prop_assert_eq!(all, want, "answered {:?} timed out {:?}", answered, timed_out);
     }
 }
+
+/// A Block2 download of 3000 bytes through the endpoints, where the response to one block is
+/// lost: the client's retransmission gets it from the server's cache, and the body arrives whole.
+#[test]
+fn block_transfer_with_a_lost_block() {
+    use m2m_coap::Block;
+    use m2m_coap::block::{Assembler, Progress, slice};
+    let body: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    let (mut client, mut server) = (Ep::new(31), Ep::new(32));
+    let mut buf = vec![0u8; 4096];
+    let mut asm = Assembler::new(&mut buf);
+    let mut next: Option<Block> = None;
+    let mut now = 0u64;
+    let mut lost_one = false;
+    loop {
+        let mut req = get("large");
+        if let Some(b) = next {
+            req.uint(OptionNumber::BLOCK2, b.to_uint()).unwrap();
+        }
+        let id = client.request(at(now), 1, &req, true).unwrap();
+        let sent = drain(&mut client, now).remove(0).1;
+        let Incoming::Request { message, exchange } = server.handle(at(now), 0, &sent).unwrap()
+        else {
+            panic!()
+        };
+        let (b2, chunk) = slice(&body, message.block2().and_then(Result::ok), 4).unwrap();
+        let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        rsp.uint(OptionNumber::BLOCK2, b2.to_uint()).unwrap();
+        rsp.payload(chunk);
+        server.respond(at(now), &exchange, &rsp).unwrap();
+        let mut reply = drain(&mut server, now).remove(0).1;
+        if b2.num == 3 && !lost_one {
+            // This block's response is lost: the client retransmits after its timeout and the
+            // server answers the duplicate from its cache.
+            lost_one = true;
+            now += 3000;
+            let again = drain(&mut client, now);
+            assert_eq!(again.len(), 1, "one retransmission");
+            assert_eq!(
+                server.handle(at(now), 0, &again[0].1).unwrap(),
+                Incoming::Nothing
+            );
+            reply = drain(&mut server, now).remove(0).1;
+        }
+        let Incoming::Response { id: got, message } = client.handle(at(now), 1, &reply).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(got, id);
+        let b = message.block2().unwrap().unwrap();
+        match asm.push(b, message.payload(), None).unwrap() {
+            Progress::More(n) => next = Some(n),
+            Progress::Done(n) => {
+                assert_eq!(n, 3000);
+                break;
+            }
+            Progress::Repeat => panic!("no repeat expected"),
+        }
+        now += 10;
+    }
+    assert!(lost_one);
+    assert_eq!(asm.body(), &body[..]);
+}
