@@ -1,0 +1,988 @@
+//! The async client: one connection task per [`Client`] (shared by its clones), driving
+//! [`Matcher`] from a loop of poll calls; callers hand it encoded PDUs and wait for their own
+//! response.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use core::fmt;
+use std::boxed::Box;
+use std::vec::Vec;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use core::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use m2m_core::{Framing, Status, Timestamp};
+use tokio::io::AsyncWrite;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, Sleep};
+use tokio_util::io::poll_read_buf;
+
+use super::{Error, Transport};
+use crate::client::{Matcher, Mismatch};
+use crate::data::{Bits, Data, Registers};
+use crate::list::List;
+use crate::pdu::limits::MAX_PDU;
+use crate::pdu::{Config, FileRecord, FileSubRequest, Request, Response};
+use crate::{rtu, tcp};
+
+/// Most requests one connection keeps outstanding, whatever [`Options::max_in_flight`] asks.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// A response that reached no caller, reported to [`Options::on_unmatched`].
+#[derive(Debug, Clone)]
+pub struct Unmatched {
+    /// Transaction id of the frame (Modbus/TCP).
+    pub transaction_id: Option<u16>,
+    /// Unit of the frame.
+    pub unit: u8,
+    /// Why it reached nobody (a late response is [`Mismatch::UnknownTransaction`]).
+    pub reason: Mismatch,
+    /// The whole frame.
+    pub frame: Bytes,
+}
+
+/// A callback for [`Unmatched`] responses.
+#[derive(Clone)]
+pub struct OnUnmatched(pub Arc<dyn Fn(&Unmatched) + Send + Sync>);
+
+impl fmt::Debug for OnUnmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnUnmatched(..)")
+    }
+}
+
+/// How a [`Client`] behaves. `Options::default()` is cautious: Modbus/TCP, unit 1, a timeout of
+/// one second, no retry, one request outstanding at a time, strict decoding, reconnection on
+/// the next request after the connection is lost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Modbus/TCP or RTU over TCP.
+    pub transport: Transport,
+    /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
+    pub unit: u8,
+    /// How long each attempt waits for its response.
+    pub timeout: Duration,
+    /// Attempts after the first one for failures a retry may cure ([`Error::is_transient`]).
+    /// Beware: a retried write may be executed twice.
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub backoff: Duration,
+    /// Requests outstanding at once on Modbus/TCP (1..=[`MAX_IN_FLIGHT`]); always 1 on RTU.
+    pub max_in_flight: usize,
+    /// Strictness of response decoding.
+    pub config: Config,
+    /// What the RTU framing does with function codes it does not know (answers to raw calls of
+    /// custom functions need `Hunt`).
+    pub rtu_unknown: rtu::UnknownFunctions,
+    /// Connect again on the next request after the connection is lost (clients made by
+    /// [`Client::connect_with`] only).
+    pub reconnect: bool,
+    /// Called for each response that reached no caller.
+    pub on_unmatched: Option<OnUnmatched>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            transport: Transport::Tcp,
+            unit: 1,
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            backoff: Duration::from_millis(100),
+            max_in_flight: 1,
+            config: Config::STRICT,
+            rtu_unknown: rtu::UnknownFunctions::Reject,
+            reconnect: true,
+            on_unmatched: None,
+        }
+    }
+}
+
+impl Options {
+    /// The same options over `transport`.
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+    /// The same options for `unit`.
+    #[must_use]
+    pub fn unit(mut self, unit: u8) -> Self {
+        self.unit = unit;
+        self
+    }
+    /// The same options with another timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// The same options with `retries` retries, the first after `backoff`.
+    #[must_use]
+    pub fn retries(mut self, retries: u32, backoff: Duration) -> Self {
+        self.retries = retries;
+        self.backoff = backoff;
+        self
+    }
+    /// The same options with up to `n` requests outstanding (Modbus/TCP).
+    #[must_use]
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+    /// The same options with another strictness.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+    /// The same options with another RTU policy for unknown function codes.
+    #[must_use]
+    pub fn rtu_unknown(mut self, unknown: rtu::UnknownFunctions) -> Self {
+        self.rtu_unknown = unknown;
+        self
+    }
+    /// The same options with reconnection on or off.
+    #[must_use]
+    pub fn reconnect(mut self, reconnect: bool) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+    /// The same options with a callback for responses that reach no caller.
+    #[must_use]
+    pub fn on_unmatched(mut self, f: impl Fn(&Unmatched) + Send + Sync + 'static) -> Self {
+        self.on_unmatched = Some(OnUnmatched(Arc::new(f)));
+        self
+    }
+
+    fn window(&self) -> usize {
+        match self.transport {
+            Transport::Tcp => self.max_in_flight.clamp(1, MAX_IN_FLIGHT),
+            Transport::RtuOverTcp => 1,
+        }
+    }
+}
+
+/// A response frame, matched to its request and checked. It holds the frame (cut from the
+/// read buffer without copying); [`Reply::response`] decodes it again, borrowing from it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    frame: Bytes,
+    pdu_start: usize,
+    pdu_end: usize,
+    unit: u8,
+    config: Config,
+}
+
+impl Reply {
+    /// The whole frame as received (MBAP header or RTU address and CRC included).
+    #[must_use]
+    pub fn frame(&self) -> &[u8] {
+        &self.frame
+    }
+
+    /// The response PDU (function code and data).
+    #[must_use]
+    pub fn pdu(&self) -> &[u8] {
+        self.frame.get(self.pdu_start..self.pdu_end).unwrap_or_default()
+    }
+
+    /// The unit that answered.
+    #[must_use]
+    pub fn unit(&self) -> u8 {
+        self.unit
+    }
+
+    /// The response, borrowed from the frame (it decoded when it was matched).
+    pub fn response(&self) -> Result<Response<'_>, Error> {
+        Ok(Response::parse_with(self.pdu(), &self.config)?)
+    }
+
+    /// The response, or the exception it carries as [`Error::Exception`].
+    pub fn ok(&self) -> Result<Response<'_>, Error> {
+        match self.response()? {
+            Response::Exception {
+                function_code,
+                exception,
+            } => Err(Error::Exception {
+                function: function_code,
+                code: exception,
+            }),
+            rsp => Ok(rsp),
+        }
+    }
+}
+
+type Answer = Result<Option<Reply>, Error>;
+
+/// One request handed to the connection task.
+struct Command {
+    unit: u8,
+    pdu: [u8; MAX_PDU],
+    len: usize,
+    timeout: Duration,
+    /// `false` for a broadcast: answered once written.
+    wait: bool,
+    reply: oneshot::Sender<Answer>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    unmatched: AtomicU64,
+    connects: AtomicU64,
+}
+
+/// An async Modbus client. Clones share the connection and its task; the task ends when the
+/// last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct Client {
+    tx: mpsc::UnboundedSender<Command>,
+    unit: u8,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    broadcast_unit0: bool,
+    counters: Arc<Counters>,
+}
+
+impl Client {
+    /// Connects to `addr` with [`Options::default`].
+    pub async fn connect(addr: SocketAddr) -> Result<Self, Error> {
+        Self::connect_with(addr, Options::default()).await
+    }
+
+    /// Connects to `addr`; the connection task is spawned on the current runtime.
+    pub async fn connect_with(addr: SocketAddr, options: Options) -> Result<Self, Error> {
+        let stream = open(addr).await?;
+        Ok(Self::spawn(Some(stream), Some(addr), options))
+    }
+
+    /// A client over a stream already connected (no reconnection).
+    #[must_use]
+    pub fn from_stream(stream: TcpStream, options: Options) -> Self {
+        Self::spawn(Some(stream), None, options)
+    }
+
+    fn spawn(stream: Option<TcpStream>, addr: Option<SocketAddr>, options: Options) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let counters = Arc::new(Counters::default());
+        counters.connects.store(1, Ordering::Relaxed);
+        let client = Client {
+            tx,
+            unit: options.unit,
+            timeout: options.timeout,
+            retries: options.retries,
+            backoff: options.backoff,
+            broadcast_unit0: options.transport == Transport::RtuOverTcp,
+            counters: Arc::clone(&counters),
+        };
+        let addr = addr.filter(|_| options.reconnect);
+        let driver = Driver::new(rx, options, addr, counters);
+        tokio::spawn(driver.run(stream));
+        client
+    }
+
+    /// A handle on the same connection that addresses `unit`.
+    #[must_use]
+    pub fn with_unit(&self, unit: u8) -> Self {
+        let mut c = self.clone();
+        c.unit = unit;
+        c
+    }
+
+    /// A handle on the same connection with another timeout per attempt.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        let mut c = self.clone();
+        c.timeout = timeout;
+        c
+    }
+
+    /// The unit this handle addresses.
+    #[must_use]
+    pub fn unit(&self) -> u8 {
+        self.unit
+    }
+
+    /// Responses so far that reached no caller (late, foreign or wrongly addressed).
+    #[must_use]
+    pub fn unmatched(&self) -> u64 {
+        self.counters.unmatched.load(Ordering::Relaxed)
+    }
+
+    /// Connections made so far (the first one included).
+    #[must_use]
+    pub fn connects(&self) -> u64 {
+        self.counters.connects.load(Ordering::Relaxed)
+    }
+
+    /// Sends `req` and returns its checked response; an exception is [`Error::Exception`]. On
+    /// RTU, a request to unit 0 is a broadcast: see [`Client::broadcast`].
+    pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
+        let mut pdu = [0u8; MAX_PDU];
+        let len = req.encode(&mut pdu)?;
+        let reply = self.exchange(self.unit, pdu, len, true).await?;
+        match reply {
+            Some(r) => r.ok().map(|_| ()).map(|()| r),
+            None => Err(Error::Closed),
+        }
+    }
+
+    /// Sends a PDU as it is (function code and data, possibly one the crate's encoder would
+    /// refuse) and returns whatever answers it, exceptions included. A PDU that decodes as a
+    /// request is matched as one; any other is matched by transaction id (or unit, on RTU)
+    /// and function code.
+    pub async fn call_raw(&self, pdu: &[u8]) -> Result<Reply, Error> {
+        let mut buf = [0u8; MAX_PDU];
+        let len = pdu.len();
+        buf.get_mut(..len)
+            .ok_or(crate::Error::PduTooLong { len })?
+            .copy_from_slice(pdu);
+        self.exchange(self.unit, buf, len, true)
+            .await?
+            .ok_or(Error::Closed)
+    }
+
+    /// Sends `req` to unit 0 and returns once it is written: no server answers a broadcast
+    /// (Modbus over Serial Line §2.1).
+    pub async fn broadcast(&self, req: &Request<'_>) -> Result<(), Error> {
+        let mut pdu = [0u8; MAX_PDU];
+        let len = req.encode(&mut pdu)?;
+        self.exchange(0, pdu, len, false).await.map(|_| ())
+    }
+
+    async fn exchange(
+        &self,
+        unit: u8,
+        pdu: [u8; MAX_PDU],
+        len: usize,
+        wait: bool,
+    ) -> Result<Option<Reply>, Error> {
+        let wait = wait && !(unit == 0 && self.broadcast_unit0);
+        let mut attempt = 0u32;
+        loop {
+            let (reply, rx) = oneshot::channel();
+            let cmd = Command {
+                unit,
+                pdu,
+                len,
+                timeout: self.timeout,
+                wait,
+                reply,
+            };
+            self.tx.send(cmd).map_err(|_| Error::Shutdown)?;
+            let result = rx.await.unwrap_or(Err(Error::Shutdown));
+            match result {
+                Err(e) if e.is_transient() && attempt < self.retries => {
+                    let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
+                    tokio::time::sleep(self.backoff.saturating_mul(factor)).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// FC 0x01: `quantity` coils from `address`.
+    pub async fn read_coils(&self, address: u16, quantity: u16) -> Result<Vec<bool>, Error> {
+        let r = self.call(&Request::ReadCoils { address, quantity }).await?;
+        bits(r.ok()?)
+    }
+
+    /// FC 0x02: `quantity` discrete inputs from `address`.
+    pub async fn read_discrete_inputs(
+        &self,
+        address: u16,
+        quantity: u16,
+    ) -> Result<Vec<bool>, Error> {
+        let r = self
+            .call(&Request::ReadDiscreteInputs { address, quantity })
+            .await?;
+        bits(r.ok()?)
+    }
+
+    /// FC 0x03: `quantity` holding registers from `address`.
+    pub async fn read_holding_registers(
+        &self,
+        address: u16,
+        quantity: u16,
+    ) -> Result<Vec<u16>, Error> {
+        let r = self
+            .call(&Request::ReadHoldingRegisters { address, quantity })
+            .await?;
+        registers(r.ok()?)
+    }
+
+    /// FC 0x03 into `out` (its length is the quantity): no allocation.
+    pub async fn read_holding_registers_into(
+        &self,
+        address: u16,
+        out: &mut [u16],
+    ) -> Result<(), Error> {
+        let quantity = u16::try_from(out.len()).unwrap_or(u16::MAX);
+        let r = self
+            .call(&Request::ReadHoldingRegisters { address, quantity })
+            .await?;
+        match r.ok()? {
+            Response::ReadHoldingRegisters { registers } => {
+                out.iter_mut().zip(registers.iter()).for_each(|(o, v)| *o = v);
+                Ok(())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// FC 0x04: `quantity` input registers from `address`.
+    pub async fn read_input_registers(
+        &self,
+        address: u16,
+        quantity: u16,
+    ) -> Result<Vec<u16>, Error> {
+        let r = self
+            .call(&Request::ReadInputRegisters { address, quantity })
+            .await?;
+        registers(r.ok()?)
+    }
+
+    /// FC 0x05.
+    pub async fn write_single_coil(&self, address: u16, value: bool) -> Result<(), Error> {
+        self.call(&Request::WriteSingleCoil { address, value })
+            .await
+            .map(drop)
+    }
+
+    /// FC 0x06.
+    pub async fn write_single_register(&self, address: u16, value: u16) -> Result<(), Error> {
+        self.call(&Request::WriteSingleRegister { address, value })
+            .await
+            .map(drop)
+    }
+
+    /// FC 0x07: the exception status byte.
+    pub async fn read_exception_status(&self) -> Result<u8, Error> {
+        match self.call(&Request::ReadExceptionStatus).await?.ok()? {
+            Response::ReadExceptionStatus { status } => Ok(status),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// FC 0x08: sub-function and data; the reply holds the echo.
+    pub async fn diagnostics(&self, sub_function: u16, data: &[u8]) -> Result<Reply, Error> {
+        self.call(&Request::Diagnostics {
+            sub_function,
+            data: Data::Borrowed(data),
+        })
+        .await
+    }
+
+    /// FC 0x0B: `(status, event count)`.
+    pub async fn get_comm_event_counter(&self) -> Result<(u16, u16), Error> {
+        match self.call(&Request::GetCommEventCounter).await?.ok()? {
+            Response::GetCommEventCounter {
+                status,
+                event_count,
+            } => Ok((status, event_count)),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// FC 0x0C: the reply decodes to `Response::GetCommEventLog`.
+    pub async fn get_comm_event_log(&self) -> Result<Reply, Error> {
+        self.call(&Request::GetCommEventLog).await
+    }
+
+    /// FC 0x0F.
+    pub async fn write_multiple_coils(&self, address: u16, coils: &[bool]) -> Result<(), Error> {
+        self.call(&Request::WriteMultipleCoils {
+            address,
+            coils: Bits::Values(coils),
+        })
+        .await
+        .map(drop)
+    }
+
+    /// FC 0x10.
+    pub async fn write_multiple_registers(
+        &self,
+        address: u16,
+        values: &[u16],
+    ) -> Result<(), Error> {
+        self.call(&Request::WriteMultipleRegisters {
+            address,
+            registers: Registers::Values(values),
+        })
+        .await
+        .map(drop)
+    }
+
+    /// FC 0x11: the server id and run indicator and additional data, as sent.
+    pub async fn report_server_id(&self) -> Result<Vec<u8>, Error> {
+        match self.call(&Request::ReportServerId).await?.ok()? {
+            Response::ReportServerId { data } => Ok(data.as_bytes().to_vec()),
+            _ => Err(unexpected()),
+        }
+    }
+
+    /// FC 0x14: the reply decodes to `Response::ReadFileRecord`.
+    pub async fn read_file_record(&self, records: &[FileSubRequest]) -> Result<Reply, Error> {
+        self.call(&Request::ReadFileRecord {
+            records: List::Values(records),
+        })
+        .await
+    }
+
+    /// FC 0x15.
+    pub async fn write_file_record(&self, records: &[FileRecord<'_>]) -> Result<(), Error> {
+        self.call(&Request::WriteFileRecord {
+            records: List::Values(records),
+        })
+        .await
+        .map(drop)
+    }
+
+    /// FC 0x16.
+    pub async fn mask_write_register(
+        &self,
+        address: u16,
+        and_mask: u16,
+        or_mask: u16,
+    ) -> Result<(), Error> {
+        self.call(&Request::MaskWriteRegister {
+            address,
+            and_mask,
+            or_mask,
+        })
+        .await
+        .map(drop)
+    }
+
+    /// FC 0x17: writes `values` at `write_address`, then reads `read_quantity` registers.
+    pub async fn read_write_multiple_registers(
+        &self,
+        read_address: u16,
+        read_quantity: u16,
+        write_address: u16,
+        values: &[u16],
+    ) -> Result<Vec<u16>, Error> {
+        let r = self
+            .call(&Request::ReadWriteMultipleRegisters {
+                read_address,
+                read_quantity,
+                write_address,
+                registers: Registers::Values(values),
+            })
+            .await?;
+        registers(r.ok()?)
+    }
+
+    /// FC 0x18: the queue at `address`.
+    pub async fn read_fifo_queue(&self, address: u16) -> Result<Vec<u16>, Error> {
+        let r = self.call(&Request::ReadFifoQueue { address }).await?;
+        registers(r.ok()?)
+    }
+
+    /// FC 0x2B / MEI 0x0E: the reply decodes to `Response::ReadDeviceIdentification`.
+    pub async fn read_device_identification(
+        &self,
+        read_code: u8,
+        object_id: u8,
+    ) -> Result<Reply, Error> {
+        self.call(&Request::ReadDeviceIdentification {
+            read_code,
+            object_id,
+        })
+        .await
+    }
+}
+
+fn unexpected() -> Error {
+    Error::Mismatch(Mismatch::Echo { field: "function" })
+}
+
+fn bits(rsp: Response<'_>) -> Result<Vec<bool>, Error> {
+    match rsp {
+        Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b } => {
+            Ok(b.iter().collect())
+        }
+        _ => Err(unexpected()),
+    }
+}
+
+fn registers(rsp: Response<'_>) -> Result<Vec<u16>, Error> {
+    match rsp {
+        Response::ReadHoldingRegisters { registers: r }
+        | Response::ReadInputRegisters { registers: r }
+        | Response::ReadWriteMultipleRegisters { registers: r }
+        | Response::ReadFifoQueue { registers: r } => Ok(r.iter().collect()),
+        _ => Err(unexpected()),
+    }
+}
+
+async fn open(addr: SocketAddr) -> Result<TcpStream, Error> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// A caller waiting for its response.
+struct Waiting {
+    transaction_id: Option<u16>,
+    timeout: Duration,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// Why the poll loop stopped.
+enum Exit {
+    /// Every handle is gone and nothing is outstanding.
+    Shutdown,
+    /// The connection is unusable: fail what is outstanding, reconnect on the next request.
+    Broken(Error),
+}
+
+/// The connection task: the socket, the matcher, the callers waiting, one timer.
+struct Driver {
+    rx: mpsc::UnboundedReceiver<Command>,
+    options: Options,
+    addr: Option<SocketAddr>,
+    counters: Arc<Counters>,
+    matcher: Matcher<MAX_IN_FLIGHT>,
+    waiting: Vec<Waiting>,
+    /// Broadcasts written into `wbuf`, answered once it is flushed.
+    broadcasts: Vec<oneshot::Sender<Answer>>,
+    epoch: Instant,
+    rbuf: BytesMut,
+    wbuf: Vec<u8>,
+    timer: Pin<Box<Sleep>>,
+    armed: Option<Timestamp>,
+    closed: bool,
+}
+
+impl Driver {
+    fn new(
+        rx: mpsc::UnboundedReceiver<Command>,
+        options: Options,
+        addr: Option<SocketAddr>,
+        counters: Arc<Counters>,
+    ) -> Self {
+        let epoch = Instant::now();
+        Driver {
+            rx,
+            options,
+            addr,
+            counters,
+            matcher: Matcher::new(),
+            waiting: Vec::with_capacity(MAX_IN_FLIGHT),
+            broadcasts: Vec::new(),
+            epoch,
+            rbuf: BytesMut::with_capacity(4096),
+            wbuf: Vec::with_capacity(1024),
+            timer: Box::pin(tokio::time::sleep_until(epoch)),
+            armed: None,
+            closed: false,
+        }
+    }
+
+    async fn run(mut self, mut stream: Option<TcpStream>) {
+        loop {
+            if let Some(s) = stream.as_mut() {
+                match poll_fn(|cx| self.poll(cx, s)).await {
+                    Exit::Shutdown => return,
+                    Exit::Broken(e) => {
+                        self.fail_all(&e);
+                        stream = None;
+                    }
+                }
+                continue;
+            }
+            // No connection: the next request opens one.
+            let Some(cmd) = self.rx.recv().await else {
+                return;
+            };
+            let Some(addr) = self.addr else {
+                let _ = cmd.reply.send(Err(Error::Closed));
+                continue;
+            };
+            match open(addr).await {
+                Ok(s) => {
+                    self.counters.connects.fetch_add(1, Ordering::Relaxed);
+                    self.rbuf.clear();
+                    self.wbuf.clear();
+                    stream = Some(s);
+                    self.start(cmd);
+                }
+                Err(e) => {
+                    let _ = cmd.reply.send(Err(e));
+                }
+            }
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        let ms = self.epoch.elapsed().as_millis();
+        Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+
+    /// Registers a request and queues its frame for writing.
+    fn start(&mut self, cmd: Command) {
+        let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
+        let now = self.now();
+        let raw;
+        let req = match Request::parse(pdu) {
+            Ok(req) => req,
+            Err(_) => {
+                // Not a request the crate decodes (a raw call meant to provoke an exception):
+                // matched by its function code only.
+                raw = Request::Raw {
+                    code: pdu.first().copied().unwrap_or(0),
+                    data: Data::Borrowed(&[]),
+                };
+                raw
+            }
+        };
+        let tcp = self.options.transport == Transport::Tcp;
+        let tid = if !cmd.wait {
+            Some(0)
+        } else if tcp {
+            match self.matcher.send(&req, cmd.unit, now, cmd.timeout) {
+                Ok(t) => Some(t),
+                Err(_) => None,
+            }
+        } else {
+            self.matcher
+                .send_serial(&req, cmd.unit, now, cmd.timeout)
+                .ok()
+                .map(|()| 0)
+        };
+        let Some(tid) = tid else {
+            // The window is checked before a command is taken, so this does not happen.
+            let _ = cmd.reply.send(Err(Error::Closed));
+            return;
+        };
+        let start = self.wbuf.len();
+        if tcp {
+            let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
+            self.wbuf.extend_from_slice(&tid.to_be_bytes());
+            self.wbuf.extend_from_slice(&[0, 0]);
+            self.wbuf.extend_from_slice(&length.to_be_bytes());
+            self.wbuf.push(cmd.unit);
+            self.wbuf.extend_from_slice(pdu);
+        } else {
+            self.wbuf.push(cmd.unit);
+            self.wbuf.extend_from_slice(pdu);
+            let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
+            self.wbuf.extend_from_slice(&crc.to_le_bytes());
+        }
+        if cmd.wait {
+            self.waiting.push(Waiting {
+                transaction_id: tcp.then_some(tid),
+                timeout: cmd.timeout,
+                reply: cmd.reply,
+            });
+        } else {
+            self.broadcasts.push(cmd.reply);
+        }
+    }
+
+    fn take_waiting(&mut self, transaction_id: Option<u16>) -> Option<Waiting> {
+        let i = self
+            .waiting
+            .iter()
+            .position(|w| w.transaction_id == transaction_id)?;
+        Some(self.waiting.swap_remove(i))
+    }
+
+    fn fail_all(&mut self, e: &Error) {
+        while self.matcher.poll_timeout(Timestamp::from_millis(u64::MAX)).is_some() {}
+        for w in self.waiting.drain(..) {
+            let _ = w.reply.send(Err(e.clone()));
+        }
+        for b in self.broadcasts.drain(..) {
+            let _ = b.send(Err(e.clone()));
+        }
+        self.armed = None;
+    }
+
+    fn report(&self, transaction_id: Option<u16>, unit: u8, reason: Mismatch, frame: Bytes) {
+        self.counters.unmatched.fetch_add(1, Ordering::Relaxed);
+        if let Some(cb) = &self.options.on_unmatched {
+            (cb.0)(&Unmatched {
+                transaction_id,
+                unit,
+                reason,
+                frame,
+            });
+        }
+    }
+
+    /// Matches one whole frame to its caller.
+    fn dispatch(&mut self, frame: Bytes) {
+        let tcp = self.options.transport == Transport::Tcp;
+        let (tid, unit, start, end) = if tcp {
+            let Ok(h) = tcp::Header::parse(&frame) else {
+                return;
+            };
+            (Some(h.transaction_id), h.unit_id, tcp::HEADER_LEN, frame.len())
+        } else {
+            let unit = frame.first().copied().unwrap_or(0);
+            (None, unit, 1, frame.len().saturating_sub(2))
+        };
+        let config = self.options.config;
+        let pdu = frame.get(start..end).unwrap_or_default();
+        let result = match Response::parse_with(pdu, &config) {
+            Ok(rsp) => match self.matcher.receive(tid, unit, rsp) {
+                Ok(_) => Ok(()),
+                Err(m @ (Mismatch::UnknownTransaction { .. } | Mismatch::Unexpected)) => {
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+                Err(m) => Err(Error::Mismatch(m)),
+            },
+            Err(e) => match self.matcher.cancel(tid) {
+                Some(_) => Err(Error::Protocol(e)),
+                None => {
+                    let m = tid.map_or(Mismatch::Unexpected, |t| {
+                        Mismatch::UnknownTransaction { transaction_id: t }
+                    });
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+            },
+        };
+        let Some(w) = self.take_waiting(tid) else {
+            return;
+        };
+        let answer = result.map(|()| {
+            Some(Reply {
+                frame,
+                pdu_start: start,
+                pdu_end: end,
+                unit,
+                config,
+            })
+        });
+        let _ = w.reply.send(answer);
+    }
+
+    /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
+    /// dropped), `Ok(false)` if more bytes are needed.
+    fn next_frame(&mut self) -> Result<bool, Exit> {
+        if self.rbuf.is_empty() {
+            return Ok(false);
+        }
+        let config = self.options.config;
+        let status = match self.options.transport {
+            Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
+            Transport::RtuOverTcp => rtu::Framing::responses()
+                .with_config(config)
+                .with_unknown(self.options.rtu_unknown)
+                .frame_len(&self.rbuf),
+        };
+        match status {
+            Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
+                let frame = self.rbuf.split_to(n).freeze();
+                self.dispatch(frame);
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.skip_len() > 0 => {
+                let n = e.skip_len().min(self.rbuf.len());
+                let noise = self.rbuf.split_to(n).freeze();
+                self.report(None, 0, Mismatch::Unexpected, noise);
+                Ok(true)
+            }
+            Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>, s: &mut TcpStream) -> Poll<Exit> {
+        let window = self.options.window();
+        loop {
+            let mut progress = false;
+            // Take requests while there is room.
+            while !self.closed && self.matcher.outstanding() < window {
+                match self.rx.poll_recv(cx) {
+                    Poll::Ready(Some(cmd)) => {
+                        self.start(cmd);
+                        progress = true;
+                    }
+                    Poll::Ready(None) => self.closed = true,
+                    Poll::Pending => break,
+                }
+            }
+            // Write what is queued.
+            let mut written = 0;
+            while written < self.wbuf.len() {
+                let rest = self.wbuf.get(written..).unwrap_or_default();
+                match Pin::new(&mut *s).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(n)) => written = written.saturating_add(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            if written > 0 {
+                self.wbuf.drain(..written.min(self.wbuf.len()));
+                progress = true;
+            }
+            if self.wbuf.is_empty() {
+                for b in self.broadcasts.drain(..) {
+                    let _ = b.send(Ok(None));
+                }
+            }
+            // Read and match.
+            loop {
+                match self.next_frame() {
+                    Ok(true) => {
+                        progress = true;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(exit) => return Poll::Ready(exit),
+                }
+                self.rbuf.reserve(1024);
+                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            // Timeouts.
+            let now = self.now();
+            while let Some(e) = self.matcher.poll_timeout(now) {
+                let tid = e.transaction_id;
+                if let Some(w) = self.take_waiting(tid) {
+                    let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
+                }
+                progress = true;
+            }
+            if self.closed && self.waiting.is_empty() && self.wbuf.is_empty() {
+                return Poll::Ready(Exit::Shutdown);
+            }
+            match self.matcher.next_deadline() {
+                Some(deadline) => {
+                    if self.armed != Some(deadline) {
+                        let ms = deadline.as_millis().saturating_add(1);
+                        let at = self.epoch + Duration::from_millis(ms);
+                        self.timer.as_mut().reset(at);
+                        self.armed = Some(deadline);
+                    }
+                    if self.timer.as_mut().poll(cx).is_ready() {
+                        self.armed = None;
+                        progress = true;
+                    }
+                }
+                None => self.armed = None,
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+}
