@@ -2,17 +2,17 @@
 //! [`Matcher`] from a loop of poll calls; callers hand it encoded PDUs and wait for their own
 //! response.
 
+use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
-use core::fmt;
+use core::time::Duration;
 use std::boxed::Box;
-use std::vec::Vec;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use core::time::Duration;
+use std::vec::Vec;
 
 use bytes::{Bytes, BytesMut};
 use m2m_core::{Framing, Status, Timestamp};
@@ -190,7 +190,9 @@ impl Reply {
     /// The response PDU (function code and data).
     #[must_use]
     pub fn pdu(&self) -> &[u8] {
-        self.frame.get(self.pdu_start..self.pdu_end).unwrap_or_default()
+        self.frame
+            .get(self.pdu_start..self.pdu_end)
+            .unwrap_or_default()
     }
 
     /// The unit that answered.
@@ -301,6 +303,15 @@ impl Client {
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         let mut c = self.clone();
         c.timeout = timeout;
+        c
+    }
+
+    /// A handle on the same connection with `retries` retries, the first after `backoff`.
+    #[must_use]
+    pub fn with_retries(&self, retries: u32, backoff: Duration) -> Self {
+        let mut c = self.clone();
+        c.retries = retries;
+        c.backoff = backoff;
         c
     }
 
@@ -431,7 +442,9 @@ impl Client {
             .await?;
         match r.ok()? {
             Response::ReadHoldingRegisters { registers } => {
-                out.iter_mut().zip(registers.iter()).for_each(|(o, v)| *o = v);
+                out.iter_mut()
+                    .zip(registers.iter())
+                    .for_each(|(o, v)| *o = v);
                 Ok(())
             }
             _ => Err(unexpected()),
@@ -798,7 +811,11 @@ impl Driver {
     }
 
     fn fail_all(&mut self, e: &Error) {
-        while self.matcher.poll_timeout(Timestamp::from_millis(u64::MAX)).is_some() {}
+        while self
+            .matcher
+            .poll_timeout(Timestamp::from_millis(u64::MAX))
+            .is_some()
+        {}
         for w in self.waiting.drain(..) {
             let _ = w.reply.send(Err(e.clone()));
         }
@@ -827,7 +844,12 @@ impl Driver {
             let Ok(h) = tcp::Header::parse(&frame) else {
                 return;
             };
-            (Some(h.transaction_id), h.unit_id, tcp::HEADER_LEN, frame.len())
+            (
+                Some(h.transaction_id),
+                h.unit_id,
+                tcp::HEADER_LEN,
+                frame.len(),
+            )
         } else {
             let unit = frame.first().copied().unwrap_or(0);
             (None, unit, 1, frame.len().saturating_sub(2))
@@ -846,8 +868,8 @@ impl Driver {
             Err(e) => match self.matcher.cancel(tid) {
                 Some(_) => Err(Error::Protocol(e)),
                 None => {
-                    let m = tid.map_or(Mismatch::Unexpected, |t| {
-                        Mismatch::UnknownTransaction { transaction_id: t }
+                    let m = tid.map_or(Mismatch::Unexpected, |t| Mismatch::UnknownTransaction {
+                        transaction_id: t,
                     });
                     self.report(tid, unit, m, frame);
                     return;

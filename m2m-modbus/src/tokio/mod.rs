@@ -14,9 +14,9 @@
 //!
 //! Serial lines (tokio-serial) are not supported yet: RTU runs over TCP only.
 
+use core::time::Duration;
 use std::io;
 use std::sync::Arc;
-use core::time::Duration;
 
 use m2m_core::{ErrorKind, ProtocolError};
 
@@ -28,7 +28,6 @@ pub mod server;
 
 pub use client::{Client, Options, Reply, Unmatched};
 pub use server::{Handler, Responder, Server, serve};
-
 
 /// The transport under the client and the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

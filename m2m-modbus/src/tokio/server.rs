@@ -84,8 +84,7 @@ impl Responder<'_> {
     pub fn send(&mut self, rsp: &Response<'_>) -> Result<(), crate::Error> {
         self.buf.truncate(self.at);
         self.sent = false;
-        self.buf
-            .resize(self.at.saturating_add(rsp.buffer_len()), 0);
+        self.buf.resize(self.at.saturating_add(rsp.buffer_len()), 0);
         let tail = self.buf.get_mut(self.at..).unwrap_or_default();
         match rsp.encode(tail) {
             Ok(n) => {
