@@ -160,7 +160,10 @@ async fn a_dropped_response_times_out_only_its_own_caller() {
     }
     assert_eq!(timeouts, 1);
     // The connection is still good.
-    assert_eq!(client.read_holding_registers(5, 1).await.unwrap(), want(5, 1));
+    assert_eq!(
+        client.read_holding_registers(5, 1).await.unwrap(),
+        want(5, 1)
+    );
 }
 
 #[tokio::test]
@@ -191,7 +194,10 @@ async fn a_late_response_is_reported_and_reaches_nobody() {
         Err(Error::Timeout(_))
     ));
     // Same quantity, another range: handed the late answer, this caller would see 0, 1, 2.
-    assert_eq!(client.read_holding_registers(100, 3).await.unwrap(), want(100, 3));
+    assert_eq!(
+        client.read_holding_registers(100, 3).await.unwrap(),
+        want(100, 3)
+    );
     assert_eq!(client.unmatched(), 1);
     assert_eq!(reported.load(Ordering::Relaxed), 1);
 }
@@ -202,7 +208,9 @@ async fn a_wrong_transaction_id_is_no_answer() {
     tokio::spawn(async move {
         let (mut s, _) = l.accept().await.unwrap();
         let r = read_request(&mut s).await.unwrap();
-        s.write_all(&answer(r, r.tid.wrapping_add(100))).await.unwrap();
+        s.write_all(&answer(r, r.tid.wrapping_add(100)))
+            .await
+            .unwrap();
         let r = read_request(&mut s).await.unwrap();
         s.write_all(&answer(r, r.tid)).await.unwrap();
         let _ = s.read(&mut [0u8; 1]).await;
@@ -213,7 +221,10 @@ async fn a_wrong_transaction_id_is_no_answer() {
         Err(Error::Timeout(_))
     ));
     assert_eq!(client.unmatched(), 1);
-    assert_eq!(client.read_holding_registers(7, 2).await.unwrap(), want(7, 2));
+    assert_eq!(
+        client.read_holding_registers(7, 2).await.unwrap(),
+        want(7, 2)
+    );
 }
 
 #[tokio::test]
@@ -229,7 +240,9 @@ async fn the_client_reconnects_after_a_close_mid_frame_and_after_garbage() {
         // Second: garbage (protocol id 0x1234): the stream is out of step.
         let (mut s, _) = l.accept().await.unwrap();
         let _ = read_request(&mut s).await.unwrap();
-        s.write_all(&[0, 1, 0x12, 0x34, 0, 3, 1, 3, 0]).await.unwrap();
+        s.write_all(&[0, 1, 0x12, 0x34, 0, 3, 1, 3, 0])
+            .await
+            .unwrap();
         // Third: a good answer.
         let (mut s, _) = l.accept().await.unwrap();
         let r = read_request(&mut s).await.unwrap();
@@ -245,7 +258,10 @@ async fn the_client_reconnects_after_a_close_mid_frame_and_after_garbage() {
         client.read_holding_registers(0, 2).await,
         Err(Error::Protocol(_))
     ));
-    assert_eq!(client.read_holding_registers(3, 2).await.unwrap(), want(3, 2));
+    assert_eq!(
+        client.read_holding_registers(3, 2).await.unwrap(),
+        want(3, 2)
+    );
     assert_eq!(client.connects(), 3);
 }
 
@@ -272,9 +288,16 @@ async fn a_stalled_peer_times_out_and_retries_back_off() {
     .await
     .unwrap();
     let t0 = tokio::time::Instant::now();
-    assert_eq!(client.read_holding_registers(1, 1).await.unwrap(), want(1, 1));
+    assert_eq!(
+        client.read_holding_registers(1, 1).await.unwrap(),
+        want(1, 1)
+    );
     // Two timeouts of 100 ms and back-offs of 50 and 100 ms.
-    assert!(t0.elapsed() >= Duration::from_millis(350), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(350),
+        "{:?}",
+        t0.elapsed()
+    );
     assert_eq!(attempts.load(Ordering::Relaxed), 3);
     // Without retries the stall is an error.
     let once = client.with_retries(0, Duration::ZERO);

@@ -16,7 +16,12 @@ use tokio::net::{TcpListener, TcpStream};
 struct Table(Mutex<Vec<u16>>);
 
 impl Handler for Table {
-    fn call(&self, _unit: u8, req: Request<'_>, out: &mut Responder<'_>) -> Result<(), ExceptionCode> {
+    fn call(
+        &self,
+        _unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
         let mut t = self.0.lock().unwrap();
         match req {
             Request::ReadHoldingRegisters { address, quantity } => {
@@ -42,7 +47,13 @@ fn table() -> Table {
     Table(Mutex::new((0..100).collect()))
 }
 
-async fn start(server: Server<Table>) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<std::io::Result<()>>) {
+async fn start(
+    server: Server<Table>,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -64,14 +75,20 @@ fn options() -> Options {
 async fn serves_others_while_peers_misbehave() {
     let (addr, _stop, _task) = start(Server::new(table())).await;
     let client = Client::connect_with(addr, options()).await.unwrap();
-    assert_eq!(client.read_holding_registers(10, 3).await.unwrap(), vec![10, 11, 12]);
+    assert_eq!(
+        client.read_holding_registers(10, 3).await.unwrap(),
+        vec![10, 11, 12]
+    );
 
     // Half a frame, then silence (the connection stays open).
     let mut stalled = TcpStream::connect(addr).await.unwrap();
     stalled.write_all(&[0, 1, 0, 0, 0, 6, 1, 3]).await.unwrap();
     // Garbage: protocol id 0x1234. The server closes that connection.
     let mut garbage = TcpStream::connect(addr).await.unwrap();
-    garbage.write_all(&[0, 1, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1]).await.unwrap();
+    garbage
+        .write_all(&[0, 1, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1])
+        .await
+        .unwrap();
     let mut buf = [0u8; 16];
     assert_eq!(garbage.read(&mut buf).await.unwrap(), 0);
     // Closed mid-frame.
@@ -80,7 +97,10 @@ async fn serves_others_while_peers_misbehave() {
     drop(cut);
 
     client.write_single_register(10, 999).await.unwrap();
-    assert_eq!(client.read_holding_registers(10, 3).await.unwrap(), vec![999, 11, 12]);
+    assert_eq!(
+        client.read_holding_registers(10, 3).await.unwrap(),
+        vec![999, 11, 12]
+    );
     // The stalled peer completes its request and is answered.
     stalled.write_all(&[0, 0, 0, 2]).await.unwrap();
     let mut rsp = [0u8; 13];
@@ -89,11 +109,17 @@ async fn serves_others_while_peers_misbehave() {
     // Exceptions come from the handler and from `server::accept`.
     assert!(matches!(
         client.read_holding_registers(99, 2).await,
-        Err(Error::Exception { function: 3, code: ExceptionCode::IllegalDataAddress })
+        Err(Error::Exception {
+            function: 3,
+            code: ExceptionCode::IllegalDataAddress
+        })
     ));
     assert!(matches!(
         client.read_coils(0, 1).await,
-        Err(Error::Exception { function: 1, code: ExceptionCode::IllegalFunction })
+        Err(Error::Exception {
+            function: 1,
+            code: ExceptionCode::IllegalFunction
+        })
     ));
     let raw = client.call_raw(&[0x03, 0, 0, 0, 0]).await.unwrap();
     assert_eq!(raw.pdu(), [0x83, 0x03]);
@@ -102,12 +128,17 @@ async fn serves_others_while_peers_misbehave() {
 #[tokio::test]
 async fn pipelined_requests_are_answered_in_one_batch() {
     let (addr, _stop, _task) = start(Server::new(table())).await;
-    let client = Client::connect_with(addr, options().max_in_flight(8)).await.unwrap();
+    let client = Client::connect_with(addr, options().max_in_flight(8))
+        .await
+        .unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..32u16 {
         let c = client.clone();
         tasks.spawn(async move {
-            assert_eq!(c.read_holding_registers(i, 2).await.unwrap(), vec![i, i + 1]);
+            assert_eq!(
+                c.read_holding_registers(i, 2).await.unwrap(),
+                vec![i, i + 1]
+            );
         });
     }
     while let Some(r) = tasks.join_next().await {
@@ -122,7 +153,9 @@ async fn connections_beyond_the_bound_are_closed() {
     let b = Client::connect_with(addr, options()).await.unwrap();
     a.read_holding_registers(0, 1).await.unwrap();
     b.read_holding_registers(0, 1).await.unwrap();
-    let c = Client::connect_with(addr, options().reconnect(false)).await.unwrap();
+    let c = Client::connect_with(addr, options().reconnect(false))
+        .await
+        .unwrap();
     assert!(matches!(
         c.read_holding_registers(0, 1).await,
         Err(Error::Closed | Error::Io(_))
@@ -136,14 +169,19 @@ async fn connections_beyond_the_bound_are_closed() {
 
 #[tokio::test]
 async fn rtu_over_tcp_and_broadcast() {
-    let (addr, _stop, _task) =
-        start(Server::new(table()).transport(Transport::RtuOverTcp)).await;
+    let (addr, _stop, _task) = start(Server::new(table()).transport(Transport::RtuOverTcp)).await;
     let opts = options().transport(Transport::RtuOverTcp).unit(7);
     let client = Client::connect_with(addr, opts).await.unwrap();
-    assert_eq!(client.read_holding_registers(1, 2).await.unwrap(), vec![1, 2]);
+    assert_eq!(
+        client.read_holding_registers(1, 2).await.unwrap(),
+        vec![1, 2]
+    );
     // A broadcast returns once written; the server acts on it without answering.
     client
-        .broadcast(&Request::WriteSingleRegister { address: 5, value: 55 })
+        .broadcast(&Request::WriteSingleRegister {
+            address: 5,
+            value: 55,
+        })
         .await
         .unwrap();
     assert_eq!(client.read_holding_registers(5, 1).await.unwrap(), vec![55]);
@@ -153,7 +191,9 @@ async fn rtu_over_tcp_and_broadcast() {
 #[tokio::test]
 async fn shutdown_is_graceful() {
     let (addr, stop, task) = start(Server::new(table())).await;
-    let client = Client::connect_with(addr, options().reconnect(false)).await.unwrap();
+    let client = Client::connect_with(addr, options().reconnect(false))
+        .await
+        .unwrap();
     client.read_holding_registers(0, 1).await.unwrap();
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(2), task)

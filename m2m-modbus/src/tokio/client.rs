@@ -1,24 +1,25 @@
-//! The async client: one connection task per [`Client`] (shared by its clones), driving
-//! [`Matcher`] from a loop of poll calls; callers hand it encoded PDUs and wait for their own
+//! The async client: a [`Client`] and its clones share one connection and a [`Matcher`],
+//! driven from a loop of poll calls by whichever caller is waiting; each caller gets its own
 //! response.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::boxed::Box;
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
 use bytes::{Bytes, BytesMut};
 use m2m_core::{Framing, Status, Timestamp};
 use tokio::io::AsyncWrite;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 
@@ -223,7 +224,8 @@ impl Reply {
 
 type Answer = Result<Option<Reply>, Error>;
 
-/// One request handed to the connection task.
+/// One request handed to the connection.
+#[derive(Debug)]
 struct Command {
     unit: u8,
     pdu: [u8; MAX_PDU],
@@ -240,17 +242,86 @@ struct Counters {
     connects: AtomicU64,
 }
 
-/// An async Modbus client. Clones share the connection and its task; the task ends when the
-/// last clone is dropped.
+/// What the handles of one client share: the connection and its state, behind a lock that is
+/// never held across an await.
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    /// Held while a connection is being opened, so that one caller opens it.
+    connect: tokio::sync::Mutex<()>,
+    addr: Option<SocketAddr>,
+    counters: Arc<Counters>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The connection, its driver, the requests waiting for a slot, and the callers waiting.
+#[derive(Debug)]
+struct State {
+    stream: Option<TcpStream>,
+    driver: Driver,
+    queue: VecDeque<Command>,
+    /// Wakers of the callers waiting, so that one who leaves can hand the driving over.
+    wakers: Vec<Waker>,
+}
+
+impl State {
+    /// Runs the connection as far as it goes without waiting, on behalf of the caller `cx`.
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        let Some(s) = self.stream.as_mut() else {
+            return;
+        };
+        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, s, &mut self.queue) {
+            self.stream = None;
+            self.driver.fail_all(&e);
+            for cmd in self.queue.drain(..) {
+                let _ = cmd.reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// A caller between sending its request and getting its answer; when it leaves (answered,
+/// timed out or dropped), it wakes another caller, who takes over polling the socket.
+struct Active<'a> {
+    shared: &'a Shared,
+    waker: Option<Waker>,
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        if let Some(w) = self.waker.take() {
+            st.wakers.retain(|o| !o.will_wake(&w));
+        }
+        if let Some(next) = st.wakers.pop() {
+            next.wake();
+        }
+    }
+}
+
+/// Why an attempt did not get its answer.
+enum Attempt {
+    Done(Answer),
+    /// The connection was found closed before the request was sent: open another one.
+    Stale,
+}
+
+/// An async Modbus client. Clones share the connection; there is no background task: the
+/// callers waiting drive the socket themselves, so an answer reaches its caller without a hop
+/// between tasks. The connection closes when the last clone is dropped.
 #[derive(Debug, Clone)]
 pub struct Client {
-    tx: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
     unit: u8,
     timeout: Duration,
     retries: u32,
     backoff: Duration,
     broadcast_unit0: bool,
-    counters: Arc<Counters>,
 }
 
 impl Client {
@@ -259,34 +330,39 @@ impl Client {
         Self::connect_with(addr, Options::default()).await
     }
 
-    /// Connects to `addr`; the connection task is spawned on the current runtime.
+    /// Connects to `addr`.
     pub async fn connect_with(addr: SocketAddr, options: Options) -> Result<Self, Error> {
         let stream = open(addr).await?;
-        Ok(Self::spawn(Some(stream), Some(addr), options))
+        Ok(Self::new(stream, Some(addr), options))
     }
 
     /// A client over a stream already connected (no reconnection).
     #[must_use]
     pub fn from_stream(stream: TcpStream, options: Options) -> Self {
-        Self::spawn(Some(stream), None, options)
+        Self::new(stream, None, options)
     }
 
-    fn spawn(stream: Option<TcpStream>, addr: Option<SocketAddr>, options: Options) -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
+    fn new(stream: TcpStream, addr: Option<SocketAddr>, options: Options) -> Self {
         let counters = Arc::new(Counters::default());
         counters.connects.store(1, Ordering::Relaxed);
         let client = Client {
-            tx,
             unit: options.unit,
             timeout: options.timeout,
             retries: options.retries,
             backoff: options.backoff,
             broadcast_unit0: options.transport == Transport::RtuOverTcp,
-            counters: Arc::clone(&counters),
+            shared: Arc::new(Shared {
+                addr: addr.filter(|_| options.reconnect),
+                state: Mutex::new(State {
+                    stream: Some(stream),
+                    driver: Driver::new(options, Arc::clone(&counters)),
+                    queue: VecDeque::new(),
+                    wakers: Vec::new(),
+                }),
+                connect: tokio::sync::Mutex::new(()),
+                counters,
+            }),
         };
-        let addr = addr.filter(|_| options.reconnect);
-        let driver = Driver::new(rx, options, addr, counters);
-        tokio::spawn(driver.run(stream));
         client
     }
 
@@ -324,13 +400,13 @@ impl Client {
     /// Responses so far that reached no caller (late, foreign or wrongly addressed).
     #[must_use]
     pub fn unmatched(&self) -> u64 {
-        self.counters.unmatched.load(Ordering::Relaxed)
+        self.shared.counters.unmatched.load(Ordering::Relaxed)
     }
 
     /// Connections made so far (the first one included).
     #[must_use]
     pub fn connects(&self) -> u64 {
-        self.counters.connects.load(Ordering::Relaxed)
+        self.shared.counters.connects.load(Ordering::Relaxed)
     }
 
     /// Sends `req` and returns its checked response; an exception is [`Error::Exception`]. On
@@ -377,18 +453,17 @@ impl Client {
     ) -> Result<Option<Reply>, Error> {
         let wait = wait && !(unit == 0 && self.broadcast_unit0);
         let mut attempt = 0u32;
+        let mut stale = 0u32;
         loop {
-            let (reply, rx) = oneshot::channel();
-            let cmd = Command {
-                unit,
-                pdu,
-                len,
-                timeout: self.timeout,
-                wait,
-                reply,
+            let result = match self.attempt(unit, pdu, len, wait).await {
+                Attempt::Done(r) => r,
+                // Found closed before sending: open another connection, once.
+                Attempt::Stale if stale == 0 => {
+                    stale = 1;
+                    continue;
+                }
+                Attempt::Stale => Err(Error::Closed),
             };
-            self.tx.send(cmd).map_err(|_| Error::Shutdown)?;
-            let result = rx.await.unwrap_or(Err(Error::Shutdown));
             match result {
                 Err(e) if e.is_transient() && attempt < self.retries => {
                     let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
@@ -398,6 +473,75 @@ impl Client {
                 r => return r,
             }
         }
+    }
+
+    /// Opens a connection if there is none (one caller opens it; the others wait for it).
+    async fn connected(&self) -> Result<(), Error> {
+        if self.shared.lock().stream.is_some() {
+            return Ok(());
+        }
+        let _opening = self.shared.connect.lock().await;
+        if self.shared.lock().stream.is_some() {
+            return Ok(());
+        }
+        let addr = self.shared.addr.ok_or(Error::Closed)?;
+        let stream = open(addr).await?;
+        let mut st = self.shared.lock();
+        st.driver.reset();
+        st.stream = Some(stream);
+        self.shared
+            .counters
+            .connects
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn attempt(&self, unit: u8, pdu: [u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
+        if let Err(e) = self.connected().await {
+            return Attempt::Done(Err(e));
+        }
+        let (reply, mut rx) = oneshot::channel();
+        let mut cmd = Some(Command {
+            unit,
+            pdu,
+            len,
+            timeout: self.timeout,
+            wait,
+            reply,
+        });
+        let mut active = Active {
+            shared: &self.shared,
+            waker: None,
+        };
+        poll_fn(|cx| {
+            if let Poll::Ready(r) = Pin::new(&mut rx).poll(cx) {
+                return Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed))));
+            }
+            let mut st = active.shared.lock();
+            if let Some(cmd) = cmd.take() {
+                // Whatever came while nobody was polling first: a connection the peer has
+                // closed is noticed before the request is sent on it.
+                st.drive(cx);
+                if st.stream.is_none() {
+                    return Poll::Ready(Attempt::Stale);
+                }
+                st.queue.push_back(cmd);
+            }
+            st.drive(cx);
+            // This caller now holds the socket's and the timer's wakers; its own waker goes on
+            // the list (again: one who left may have taken it off to wake it).
+            if let Some(old) = active.waker.take() {
+                st.wakers.retain(|o| !o.will_wake(&old));
+            }
+            st.wakers.push(cx.waker().clone());
+            active.waker = Some(cx.waker().clone());
+            drop(st);
+            match Pin::new(&mut rx).poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed)))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 
     /// FC 0x01: `quantity` coils from `address`.
@@ -652,17 +796,13 @@ struct Waiting {
 
 /// Why the poll loop stopped.
 enum Exit {
-    /// Every handle is gone and nothing is outstanding.
-    Shutdown,
     /// The connection is unusable: fail what is outstanding, reconnect on the next request.
     Broken(Error),
 }
 
-/// The connection task: the socket, the matcher, the callers waiting, one timer.
+/// The state of one connection: the matcher, the callers waiting, the buffers, one timer.
 struct Driver {
-    rx: mpsc::UnboundedReceiver<Command>,
     options: Options,
-    addr: Option<SocketAddr>,
     counters: Arc<Counters>,
     matcher: Matcher<MAX_IN_FLIGHT>,
     waiting: Vec<Waiting>,
@@ -672,22 +812,25 @@ struct Driver {
     rbuf: BytesMut,
     wbuf: Vec<u8>,
     timer: Pin<Box<Sleep>>,
+    /// The deadline the timer is set for; it may be earlier than the earliest outstanding
+    /// (then it fires early and is set again), never later.
     armed: Option<Timestamp>,
-    closed: bool,
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("outstanding", &self.matcher.outstanding())
+            .field("buffered", &self.rbuf.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Driver {
-    fn new(
-        rx: mpsc::UnboundedReceiver<Command>,
-        options: Options,
-        addr: Option<SocketAddr>,
-        counters: Arc<Counters>,
-    ) -> Self {
+    fn new(options: Options, counters: Arc<Counters>) -> Self {
         let epoch = Instant::now();
         Driver {
-            rx,
             options,
-            addr,
             counters,
             matcher: Matcher::new(),
             waiting: Vec::with_capacity(MAX_IN_FLIGHT),
@@ -697,43 +840,13 @@ impl Driver {
             wbuf: Vec::with_capacity(1024),
             timer: Box::pin(tokio::time::sleep_until(epoch)),
             armed: None,
-            closed: false,
         }
     }
 
-    async fn run(mut self, mut stream: Option<TcpStream>) {
-        loop {
-            if let Some(s) = stream.as_mut() {
-                match poll_fn(|cx| self.poll(cx, s)).await {
-                    Exit::Shutdown => return,
-                    Exit::Broken(e) => {
-                        self.fail_all(&e);
-                        stream = None;
-                    }
-                }
-                continue;
-            }
-            // No connection: the next request opens one.
-            let Some(cmd) = self.rx.recv().await else {
-                return;
-            };
-            let Some(addr) = self.addr else {
-                let _ = cmd.reply.send(Err(Error::Closed));
-                continue;
-            };
-            match open(addr).await {
-                Ok(s) => {
-                    self.counters.connects.fetch_add(1, Ordering::Relaxed);
-                    self.rbuf.clear();
-                    self.wbuf.clear();
-                    stream = Some(s);
-                    self.start(cmd);
-                }
-                Err(e) => {
-                    let _ = cmd.reply.send(Err(e));
-                }
-            }
-        }
+    /// Forgets the buffers of a connection that is gone.
+    fn reset(&mut self) {
+        self.rbuf.clear();
+        self.wbuf.clear();
     }
 
     fn now(&self) -> Timestamp {
@@ -922,20 +1035,22 @@ impl Driver {
         }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>, s: &mut TcpStream) -> Poll<Exit> {
+    fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        s: &mut TcpStream,
+        queue: &mut VecDeque<Command>,
+    ) -> Poll<Exit> {
         let window = self.options.window();
         loop {
             let mut progress = false;
             // Take requests while there is room.
-            while !self.closed && self.matcher.outstanding() < window {
-                match self.rx.poll_recv(cx) {
-                    Poll::Ready(Some(cmd)) => {
-                        self.start(cmd);
-                        progress = true;
-                    }
-                    Poll::Ready(None) => self.closed = true,
-                    Poll::Pending => break,
-                }
+            while self.matcher.outstanding() < window {
+                let Some(cmd) = queue.pop_front() else {
+                    break;
+                };
+                self.start(cmd);
+                progress = true;
             }
             // Write what is queued.
             let mut written = 0;
@@ -984,12 +1099,9 @@ impl Driver {
                 }
                 progress = true;
             }
-            if self.closed && self.waiting.is_empty() && self.wbuf.is_empty() {
-                return Poll::Ready(Exit::Shutdown);
-            }
             match self.matcher.next_deadline() {
                 Some(deadline) => {
-                    if self.armed != Some(deadline) {
+                    if self.armed.is_none_or(|armed| armed > deadline) {
                         let ms = deadline.as_millis().saturating_add(1);
                         let at = self.epoch + Duration::from_millis(ms);
                         self.timer.as_mut().reset(at);
