@@ -112,8 +112,12 @@ fn misread(rsp: &Response<'_>, wire: &[u8], config: &Config) -> Option<String> {
     }
 }
 
-/// What a step got: a response PDU (decoded, and as it was on the wire), or nothing.
-fn outcome(result: Result<Reply, Error>) -> Result<Option<(Vec<u8>, Option<Reply>)>, String> {
+/// A response PDU as it was on the wire, with the reply it came in (none for an exception of a
+/// typed call, which arrives as an error).
+type Got = (Vec<u8>, Option<Reply>);
+
+/// What a step got: a response, or nothing (timeout, connection lost), or why it is wrong.
+fn outcome(result: Result<Reply, Error>) -> Result<Option<Got>, String> {
     match result {
         Ok(reply) => Ok(Some((reply.pdu().to_vec(), Some(reply)))),
         // The typed call returns an exception as an error: its PDU is rebuilt.

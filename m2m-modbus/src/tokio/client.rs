@@ -4,14 +4,14 @@
 
 use core::fmt;
 use core::future::Future;
+use core::future::poll_fn;
+use core::net::SocketAddr;
 use core::pin::Pin;
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::boxed::Box;
 use std::collections::VecDeque;
-use std::future::poll_fn;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
@@ -33,6 +33,9 @@ use crate::{rtu, tcp};
 
 /// Most requests one connection keeps outstanding, whatever [`Options::max_in_flight`] asks.
 pub const MAX_IN_FLIGHT: usize = 32;
+
+/// A century in milliseconds: timers are set no further ahead.
+const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// A response that reached no caller, reported to [`Options::on_unmatched`].
 #[derive(Debug, Clone)]
@@ -345,7 +348,7 @@ impl Client {
     fn new(stream: TcpStream, addr: Option<SocketAddr>, options: Options) -> Self {
         let counters = Arc::new(Counters::default());
         counters.connects.store(1, Ordering::Relaxed);
-        let client = Client {
+        Client {
             unit: options.unit,
             timeout: options.timeout,
             retries: options.retries,
@@ -362,8 +365,7 @@ impl Client {
                 connect: tokio::sync::Mutex::new(()),
                 counters,
             }),
-        };
-        client
+        }
     }
 
     /// A handle on the same connection that addresses `unit`.
@@ -525,9 +527,18 @@ impl Client {
                 if st.stream.is_none() {
                     return Poll::Ready(Attempt::Stale);
                 }
+                // With others outstanding, let the callers that are about to send queue their
+                // requests too (this yields once), so that they go out in one write.
+                let busy = st.driver.matcher.outstanding() > 0 || !st.queue.is_empty();
                 st.queue.push_back(cmd);
+                if busy {
+                    cx.waker().wake_by_ref();
+                } else {
+                    st.drive(cx);
+                }
+            } else {
+                st.drive(cx);
             }
-            st.drive(cx);
             // This caller now holds the socket's and the timer's wakers; its own waker goes on
             // the list (again: one who left may have taken it off to wake it).
             if let Some(old) = active.waker.take() {
@@ -875,10 +886,7 @@ impl Driver {
         let tid = if !cmd.wait {
             Some(0)
         } else if tcp {
-            match self.matcher.send(&req, cmd.unit, now, cmd.timeout) {
-                Ok(t) => Some(t),
-                Err(_) => None,
-            }
+            self.matcher.send(&req, cmd.unit, now, cmd.timeout).ok()
         } else {
             self.matcher
                 .send_serial(&req, cmd.unit, now, cmd.timeout)
@@ -1102,10 +1110,15 @@ impl Driver {
             match self.matcher.next_deadline() {
                 Some(deadline) => {
                     if self.armed.is_none_or(|armed| armed > deadline) {
-                        let ms = deadline.as_millis().saturating_add(1);
-                        let at = self.epoch + Duration::from_millis(ms);
-                        self.timer.as_mut().reset(at);
-                        self.armed = Some(deadline);
+                        // A deadline past a century (a timeout of `Duration::MAX`) never comes.
+                        let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
+                        match self.epoch.checked_add(Duration::from_millis(ms)) {
+                            Some(at) => {
+                                self.timer.as_mut().reset(at);
+                                self.armed = Some(deadline);
+                            }
+                            None => return Poll::Pending,
+                        }
                     }
                     if self.timer.as_mut().poll(cx).is_ready() {
                         self.armed = None;
