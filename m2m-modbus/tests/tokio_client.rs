@@ -307,3 +307,74 @@ async fn a_stalled_peer_times_out_and_retries_back_off() {
         Err(Error::Timeout(_))
     ));
 }
+
+#[tokio::test]
+async fn a_caller_that_gives_up_hands_the_socket_to_the_others() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let a = read_request(&mut s).await.unwrap();
+        let b = read_request(&mut s).await.unwrap();
+        // Answers only after the first caller has been dropped.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s.write_all(&answer(a, a.tid)).await.unwrap();
+        s.write_all(&answer(b, b.tid)).await.unwrap();
+        let c = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(c, c.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options().max_in_flight(2))
+        .await
+        .unwrap();
+    let (first, second) = (client.clone(), client.clone());
+    let kept = tokio::spawn(async move { first.read_holding_registers(50, 2).await });
+    tokio::task::yield_now().await;
+    let dropped = tokio::spawn(async move { second.read_holding_registers(0, 1).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // The caller that polled last (so the socket would wake it, not the other) goes away.
+    dropped.abort();
+    // Without the hand-over nothing would wake it again (not even its timer, which the
+    // other had set): the test gives it a second.
+    let got = tokio::time::timeout(Duration::from_secs(1), kept).await;
+    assert_eq!(
+        got.expect("the caller left is woken").unwrap().unwrap(),
+        want(50, 2)
+    );
+    // Its answer matches its request (it is dropped with nobody to take it): not unmatched.
+    assert_eq!(client.unmatched(), 0);
+    assert_eq!(
+        client.read_holding_registers(9, 1).await.unwrap(),
+        want(9, 1)
+    );
+}
+
+#[tokio::test]
+async fn rtu_over_tcp_skips_noise_before_the_answer() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 8];
+        s.read_exact(&mut req).await.unwrap();
+        assert_eq!(&req[..2], &[9, 3]);
+        let mut rsp = vec![9, 3, 4, 0, 1, 0, 2];
+        let crc = m2m_modbus::rtu::crc16(&rsp);
+        rsp.extend_from_slice(&crc.to_le_bytes());
+        // Line noise first.
+        s.write_all(&[0xFF, 0x00, 0x13]).await.unwrap();
+        s.write_all(&rsp).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(
+        addr,
+        options()
+            .transport(m2m_modbus::tokio::Transport::RtuOverTcp)
+            .unit(9),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.read_holding_registers(1, 2).await.unwrap(),
+        vec![1, 2]
+    );
+    assert!(client.unmatched() >= 1, "the noise is reported");
+}

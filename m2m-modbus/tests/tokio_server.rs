@@ -205,3 +205,32 @@ async fn shutdown_is_graceful() {
     assert!(client.read_holding_registers(0, 1).await.is_err());
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test]
+async fn idle_connections_are_closed_and_pipelining_is_bounded_by_the_buffer() {
+    let server = Server::new(table())
+        .idle_timeout(Duration::from_millis(100))
+        .max_buffer(300);
+    let (addr, _stop, _task) = start(server).await;
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    let t0 = tokio::time::Instant::now();
+    assert_eq!(idle.read(&mut [0u8; 4]).await.unwrap(), 0);
+    assert!(t0.elapsed() >= Duration::from_millis(100));
+    // Forty requests in one write (480 bytes) against a 300-byte buffer: the server reads
+    // what fits, answers it, and reads on; every request is answered, in order.
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut batch = Vec::new();
+    for tid in 0..40u16 {
+        batch.extend_from_slice(&tid.to_be_bytes());
+        batch.extend_from_slice(&[0, 0, 0, 6, 1, 3, 0]);
+        batch.push(u8::try_from(tid).unwrap());
+        batch.extend_from_slice(&[0, 1]);
+    }
+    s.write_all(&batch).await.unwrap();
+    for tid in 0..40u16 {
+        let mut rsp = [0u8; 11];
+        s.read_exact(&mut rsp).await.unwrap();
+        assert_eq!(u16::from_be_bytes([rsp[0], rsp[1]]), tid);
+        assert_eq!(u16::from_be_bytes([rsp[9], rsp[10]]), tid);
+    }
+}

@@ -1098,33 +1098,30 @@ impl Driver {
                     Poll::Pending => break,
                 }
             }
-            // Timeouts.
-            let now = self.now();
-            while let Some(e) = self.matcher.poll_timeout(now) {
-                let tid = e.transaction_id;
-                if let Some(w) = self.take_waiting(tid) {
-                    let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
+            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
+            // overdue until it fires.
+            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
+                self.armed = None;
+                let now = self.now();
+                while let Some(e) = self.matcher.poll_timeout(now) {
+                    if let Some(w) = self.take_waiting(e.transaction_id) {
+                        let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
+                    }
                 }
                 progress = true;
             }
             match self.matcher.next_deadline() {
-                Some(deadline) => {
-                    if self.armed.is_none_or(|armed| armed > deadline) {
-                        // A deadline past a century (a timeout of `Duration::MAX`) never comes.
-                        let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
-                        match self.epoch.checked_add(Duration::from_millis(ms)) {
-                            Some(at) => {
-                                self.timer.as_mut().reset(at);
-                                self.armed = Some(deadline);
-                            }
-                            None => return Poll::Pending,
-                        }
-                    }
-                    if self.timer.as_mut().poll(cx).is_ready() {
-                        self.armed = None;
-                        progress = true;
+                Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
+                    // A deadline past a century (a timeout of `Duration::MAX`) never comes.
+                    let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
+                    if let Some(at) = self.epoch.checked_add(Duration::from_millis(ms)) {
+                        self.timer.as_mut().reset(at);
+                        self.armed = Some(deadline);
+                        // Registers this caller's waker, or fires at once: then loop.
+                        progress |= self.timer.as_mut().poll(cx).is_ready();
                     }
                 }
+                Some(_) => {}
                 None => self.armed = None,
             }
             if !progress {
