@@ -521,20 +521,22 @@ impl Client {
             }
             let mut st = active.shared.lock();
             if let Some(cmd) = cmd.take() {
-                // Whatever came while nobody was polling first: a connection the peer has
-                // closed is noticed before the request is sent on it.
-                st.drive(cx);
-                if st.stream.is_none() {
-                    return Poll::Ready(Attempt::Stale);
-                }
-                // With others outstanding, let the callers that are about to send queue their
-                // requests too (this yields once), so that they go out in one write.
-                let busy = st.driver.matcher.outstanding() > 0 || !st.queue.is_empty();
-                st.queue.push_back(cmd);
-                if busy {
-                    cx.waker().wake_by_ref();
-                } else {
+                let idle = st.driver.matcher.outstanding() == 0 && st.queue.is_empty();
+                if idle {
+                    // Whatever came while nobody was polling first: a connection the peer has
+                    // closed is noticed before the request is sent on it.
                     st.drive(cx);
+                    if st.stream.is_none() {
+                        return Poll::Ready(Attempt::Stale);
+                    }
+                }
+                st.queue.push_back(cmd);
+                if idle && st.driver.options.window() == 1 {
+                    st.drive(cx);
+                } else {
+                    // Others are sending, or requests may be pipelined: let the callers about
+                    // to send queue theirs too (this yields once), so they go out in one write.
+                    cx.waker().wake_by_ref();
                 }
             } else {
                 st.drive(cx);
