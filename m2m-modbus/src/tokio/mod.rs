@@ -23,6 +23,7 @@ use m2m_core::{ErrorKind, ProtocolError};
 use crate::client::Mismatch;
 use crate::function::ExceptionCode;
 
+mod calls;
 pub mod client;
 pub mod server;
 
@@ -72,9 +73,6 @@ pub enum Error {
     /// step.
     #[error("protocol: {0}")]
     Protocol(crate::Error),
-    /// The client's connection task has ended (every handle dropped or the runtime shut down).
-    #[error("the client has shut down")]
-    Shutdown,
 }
 
 impl From<io::Error> for Error {
