@@ -895,3 +895,48 @@ impl Driver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::function::ExceptionCode;
+
+    #[test]
+    fn the_window_is_one_on_rtu_and_bounded_on_tcp() {
+        let o = Options::default();
+        assert_eq!(o.window(), 1);
+        assert_eq!(o.clone().max_in_flight(0).window(), 1);
+        assert_eq!(o.clone().max_in_flight(8).window(), 8);
+        assert_eq!(o.clone().max_in_flight(1000).window(), MAX_IN_FLIGHT);
+        let rtu = o.transport(Transport::RtuOverTcp).max_in_flight(8);
+        assert_eq!(rtu.window(), 1);
+    }
+
+    #[test]
+    fn a_reply_gives_its_pdu_and_turns_exceptions_into_errors() {
+        let frame = Bytes::from_static(&[0, 1, 0, 0, 0, 3, 7, 0x83, 0x02]);
+        let r = Reply {
+            frame,
+            pdu_start: tcp::HEADER_LEN,
+            pdu_end: 9,
+            unit: 7,
+            config: Config::STRICT,
+        };
+        assert_eq!(r.pdu(), [0x83, 0x02]);
+        assert_eq!(r.unit(), 7);
+        assert!(matches!(
+            r.response(),
+            Ok(Response::Exception {
+                function_code: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            r.ok(),
+            Err(Error::Exception {
+                function: 3,
+                code: ExceptionCode::IllegalDataAddress
+            })
+        ));
+    }
+}

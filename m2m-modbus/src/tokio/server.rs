@@ -383,3 +383,117 @@ impl<H: Handler> Connection<H> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Registers;
+    use std::vec;
+
+    struct Echo;
+
+    impl Handler for Echo {
+        fn call(
+            &self,
+            _unit: u8,
+            req: Request<'_>,
+            out: &mut Responder<'_>,
+        ) -> Result<(), ExceptionCode> {
+            match req {
+                Request::ReadHoldingRegisters { .. } => out
+                    .send(&Response::ReadHoldingRegisters {
+                        registers: Registers::Values(&[0x1234]),
+                    })
+                    .map_err(|_| ExceptionCode::ServerDeviceFailure),
+                // Answers nothing.
+                Request::ReadExceptionStatus => Ok(()),
+                _ => Err(ExceptionCode::IllegalDataAddress),
+            }
+        }
+
+        fn unit(&self, unit: u8) -> Result<(), Option<ExceptionCode>> {
+            match unit {
+                9 => Err(None),
+                10 => Err(Some(ExceptionCode::GatewayPathUnavailable)),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn conn(transport: Transport) -> Connection<Echo> {
+        Connection {
+            handler: Arc::new(Echo),
+            transport,
+            config: Config::STRICT,
+            max_buffer: 4096,
+            idle_timeout: None,
+        }
+    }
+
+    #[test]
+    fn a_responder_error_leaves_nothing_written() {
+        let mut buf = b"ab".to_vec();
+        let mut out = Responder {
+            buf: &mut buf,
+            at: 2,
+            sent: false,
+        };
+        // Zero registers is not a valid FC03 response: refused, nothing written.
+        let bad = Response::ReadHoldingRegisters {
+            registers: Registers::Values(&[]),
+        };
+        assert!(out.send(&bad).is_err());
+        assert!(!out.sent);
+        assert_eq!(buf, b"ab");
+    }
+
+    #[test]
+    fn tcp_answers_carry_the_header_and_exceptions_the_function() {
+        let c = conn(Transport::Tcp);
+        let mut out = Vec::new();
+        c.respond(&[0, 7, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1], &mut out);
+        assert_eq!(out, [0, 7, 0, 0, 0, 5, 1, 3, 2, 0x12, 0x34]);
+        out.clear();
+        // From the handler, from `accept` (quantity 0), for a unit it refuses, and silence.
+        c.respond(&[0, 8, 0, 0, 0, 6, 1, 6, 0, 0, 0, 1], &mut out);
+        c.respond(&[0, 9, 0, 0, 0, 6, 1, 3, 0, 0, 0, 0], &mut out);
+        c.respond(&[0, 10, 0, 0, 0, 2, 10, 0x41], &mut out);
+        c.respond(&[0, 11, 0, 0, 0, 6, 9, 3, 0, 0, 0, 1], &mut out);
+        c.respond(&[0, 12, 0, 0, 0, 2, 1, 7], &mut out);
+        assert_eq!(
+            out,
+            [
+                0, 8, 0, 0, 0, 3, 1, 0x86, 2, // handler: Illegal Data Address
+                0, 9, 0, 0, 0, 3, 1, 0x83, 3, // accept: Illegal Data Value
+                0, 10, 0, 0, 0, 3, 10, 0xC1, 0x0A, // unit 10: Gateway Path Unavailable
+            ]
+        );
+    }
+
+    #[test]
+    fn rtu_answers_carry_a_crc_and_broadcasts_get_none() {
+        let c = conn(Transport::RtuOverTcp);
+        let mut req = vec![5, 3, 0, 0, 0, 1];
+        req.extend_from_slice(&rtu::crc16(&req).to_le_bytes());
+        let mut out = Vec::new();
+        c.respond(&req, &mut out);
+        let mut want = vec![5, 3, 2, 0x12, 0x34];
+        want.extend_from_slice(&rtu::crc16(&want).to_le_bytes());
+        assert_eq!(out, want);
+        out.clear();
+        let mut bcast = vec![0, 3, 0, 0, 0, 1];
+        bcast.extend_from_slice(&rtu::crc16(&bcast).to_le_bytes());
+        c.respond(&bcast, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_stream_out_of_step_closes_after_the_answers_before_it() {
+        let c = conn(Transport::Tcp);
+        let mut rbuf = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1][..]);
+        rbuf.extend_from_slice(&[0, 2, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1]);
+        let mut out = Vec::new();
+        assert!(!c.handle_all(&mut rbuf, &mut out));
+        assert_eq!(out.len(), 11);
+    }
+}
