@@ -2,9 +2,10 @@
 //! the framings, [`client::Matcher`](crate::client::Matcher) and
 //! [`server::accept`](crate::server::accept). They speak Modbus/TCP and RTU over TCP.
 //!
-//! - [`Client`]: typed calls for every function code and a raw [`Client::call`]; a
-//!   per-request timeout, retries with back-off and reconnection; up to N transactions
-//!   outstanding on one Modbus/TCP connection (pipelining, default 1), each response matched to
+//! - [`Client`]: typed calls for every function code, [`Client::call`] for any typed request and
+//!   [`Client::call_raw`] for any PDU; a per-request timeout, retries with back-off and
+//!   reconnection; up to [`client::MAX_IN_FLIGHT`] transactions outstanding on one Modbus/TCP
+//!   connection (pipelining, [`Options::max_in_flight`], default 1), each response matched to
 //!   its request by transaction id, unit, function and echoed fields; `Clone`, so tasks share a
 //!   connection. A late or foreign response is counted and handed to an optional callback, never
 //!   to another caller.
@@ -12,7 +13,14 @@
 //!   exceptions of `server::accept` for requests that do not decode; concurrent connections
 //!   with a bound on their number and on the bytes buffered for each; graceful shutdown.
 //!
-//! Serial lines (tokio-serial) are not supported yet: RTU runs over TCP only.
+//! The client has no task of its own: the callers waiting for answers drive the socket and the
+//! matcher from their own polls (the one who leaves wakes another), so an answer reaches its
+//! caller without a hop between tasks; between calls nothing reads the socket, and what arrived
+//! meanwhile is read, and reported if it answers nothing, at the next call. Both need a runtime
+//! with I/O and time enabled.
+//!
+//! Serial lines (tokio-serial, with the 3.5-character silence) are not supported yet: RTU runs
+//! over TCP only.
 
 use core::time::Duration;
 use std::io;
