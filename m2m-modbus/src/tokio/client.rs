@@ -86,7 +86,8 @@ pub struct Options {
     /// Connect again on the next request after the connection is lost (clients made by
     /// [`Client::connect_with`] only).
     pub reconnect: bool,
-    /// Called for each response that reached no caller.
+    /// Called for each response that reached no caller (and for line noise skipped on RTU),
+    /// with the connection locked: it must return quickly and must not call the client.
     pub on_unmatched: Option<OnUnmatched>,
 }
 
