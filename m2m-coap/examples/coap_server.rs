@@ -291,7 +291,7 @@ fn main() {
         let now = s.now();
         match s.ep.handle(now, peer, &d) {
             Ok(Incoming::Request { message, exchange }) => s.request(&message, exchange),
-            Ok(Incoming::Reset { peer, .. }) => s.observers.remove_peer(peer),
+            Ok(Incoming::Reset { peer, token, .. }) => s.observers.remove(peer, token.as_slice()),
             Ok(_) => {}
             Err(e) => eprintln!("rejected: {e}"),
         }

@@ -110,13 +110,16 @@ pub enum Incoming<'a, P> {
         /// The response.
         message: Message<'a>,
     },
-    /// The peer rejected a message of ours with a Reset: the request `id`, or the notification
-    /// with this token (the observer is gone, RFC 7641 §3.6).
+    /// The peer rejected a message of ours with a Reset: the request `id`, or a separate
+    /// response or notification with `token` (for a notification: the observer is gone,
+    /// RFC 7641 §3.6).
     Reset {
         /// The request, if the message was one.
         id: Option<RequestId>,
         /// The peer.
         peer: P,
+        /// The token of the message that was rejected.
+        token: Token,
     },
     /// Nothing for the application: an ACK, a ping, a duplicate (answered from the cache), a
     /// notification older than one already delivered, a response nobody waits for, or a message
@@ -173,6 +176,8 @@ struct Out<P, const B: usize> {
     retransmits: u8,
     /// The request it carries, if any.
     request: Option<RequestId>,
+    /// Its token.
+    token: Token,
 }
 
 /// A request of ours that waits for its response.
@@ -376,6 +381,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 timeout_ms: timeout,
                 retransmits: 0,
                 request: Some(id),
+                token: Token::new(&token).unwrap_or_default(),
             });
         }
         let deadline = if confirmable {
@@ -617,6 +623,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             return Incoming::Reset {
                 id: out.request,
                 peer,
+                token: out.token,
             };
         }
         if msg.code().is_empty() {
@@ -767,6 +774,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 timeout_ms: timeout,
                 retransmits: 0,
                 request: None,
+                token: Token::new(token).unwrap_or_default(),
             });
         }
         Ok(mid)

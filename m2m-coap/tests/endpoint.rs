@@ -230,9 +230,10 @@ fn observe_notifications_in_order() {
     );
     let rst = drain(&mut client, 200_101).remove(0).1;
     assert_eq!(ty(&rst), Type::Reset);
+    // The Reset names the observation's token: that observer is gone.
     assert!(matches!(
         server.handle(at(200_102), 0, &rst).unwrap(),
-        Incoming::Reset { id: None, .. }
+        Incoming::Reset { id: None, token, .. } if token.as_slice() == exchange.token()
     ));
 }
 
@@ -287,11 +288,13 @@ fn reset_rejects_a_request() {
     let mid = Message::parse_udp(&req).unwrap().message_id().unwrap();
     let [m0, m1] = mid.to_be_bytes();
     let _ = &mut server;
+    let token = m2m_coap::Token::new(Message::parse_udp(&req).unwrap().token()).unwrap();
     assert_eq!(
         client.handle(at(5), 1, &[0x70, 0, m0, m1]).unwrap(),
         Incoming::Reset {
             id: Some(id),
-            peer: 1
+            peer: 1,
+            token
         }
     );
     assert_eq!(client.outstanding(), 0);
