@@ -1,7 +1,8 @@
 //! Servers on tokio (feature `tokio`): the sans-IO parts of this crate in a loop around a
 //! socket. Put a [`Handler`] behind [`serve_udp`] or [`serve_tcp`] and requests are answered:
 //! Confirmable ones acknowledged, duplicates answered from the cache, large bodies served in
-//! Block2 blocks, and over TCP the CSM, Ping and Release of RFC 8323 handled.
+//! Block2 blocks and Block1 uploads reassembled before the handler sees them, and over TCP and
+//! WebSocket the CSM, Ping and Release of RFC 8323 handled.
 //!
 //! ```no_run
 //! use m2m_coap::runner::{Response, serve_udp};
@@ -108,6 +109,106 @@ impl Response {
     }
 }
 
+/// The largest body a client may upload in Block1 blocks (RFC 7959 §2.5) to a runner.
+pub const MAX_UPLOAD: usize = 1 << 20;
+
+/// Block1 uploads in progress, by peer and request URI (RFC 7959 §2.5): each body is
+/// reassembled before the handler sees the request, with the whole body as its payload.
+struct Uploads<K> {
+    bodies: std::collections::HashMap<(K, Vec<u8>), Vec<u8>>,
+}
+
+impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
+    fn new() -> Self {
+        Uploads {
+            bodies: std::collections::HashMap::new(),
+        }
+    }
+
+    /// The answer to `req` from `peer`: 2.31 Continue for a block that is not the last, the
+    /// handler's response (with the Block1 echo) once the body is whole, or the block error.
+    fn answer(&mut self, peer: K, req: &Message<'_>, handler: &mut impl Handler) -> Response {
+        let Some(block) = req.block1() else {
+            return handler.handle(req);
+        };
+        let Ok(block) = block else {
+            return Response::new(Code::BAD_OPTION);
+        };
+        // The request URI is the key (Uri-Path and Uri-Query, as they come).
+        let uri: Vec<u8> = req
+            .options()
+            .filter(|o| matches!(o.number, OptionNumber::URI_PATH | OptionNumber::URI_QUERY))
+            .flat_map(|o| o.value.iter().copied().chain(core::iter::once(0)))
+            .collect();
+        let key = (peer, uri);
+        let body = self.bodies.entry(key.clone()).or_default();
+        if block.num == 0 {
+            body.clear();
+        }
+        let received = body.len();
+        let end = block.offset().saturating_add(req.payload().len());
+        if end > MAX_UPLOAD {
+            self.bodies.remove(&key);
+            return Response::new(Code::REQUEST_ENTITY_TOO_LARGE);
+        }
+        body.resize(end.max(received), 0);
+        let mut asm = block::Assembler::resume(body, received);
+        let progress = asm.push(block, req.payload(), None);
+        let len = asm.body().len();
+        body.truncate(len);
+        let echo = |more: bool| {
+            let (v, n) =
+                crate::option::value::encode_uint(crate::Block { more, ..block }.to_uint());
+            v.get(4usize.saturating_sub(n)..)
+                .unwrap_or_default()
+                .to_vec()
+        };
+        match progress {
+            Ok(block::Progress::More(_) | block::Progress::Repeat) => {
+                Response::new(Code::CONTINUE).with(OptionNumber::BLOCK1, echo(true))
+            }
+            Ok(block::Progress::Done(_)) => {
+                let whole = self.bodies.remove(&key).unwrap_or_default();
+                let rsp = match whole_request(req, &whole) {
+                    Some(bytes) => {
+                        match Message::parse(&bytes, req.transport(), &crate::Config::LENIENT) {
+                            Ok(m) => handler.handle(&m),
+                            Err(_) => Response::new(Code::INTERNAL_SERVER_ERROR),
+                        }
+                    }
+                    None => Response::new(Code::INTERNAL_SERVER_ERROR),
+                };
+                rsp.with(OptionNumber::BLOCK1, echo(false))
+            }
+            Err(e) => {
+                self.bodies.remove(&key);
+                Response::new(e.code())
+            }
+        }
+    }
+}
+
+/// The request `req` with `body` as its payload and without Block1 and Size1: what the handler
+/// sees of an upload.
+fn whole_request(req: &Message<'_>, body: &[u8]) -> Option<Vec<u8>> {
+    let mut b = Builder::<64>::for_transport(
+        req.transport(),
+        req.ty().unwrap_or(Type::Confirmable),
+        req.code(),
+        req.message_id().unwrap_or(0),
+    );
+    b.unchecked().token(req.token()).payload(body);
+    for o in req.options() {
+        if o.number != OptionNumber::BLOCK1 && o.number != OptionNumber::SIZE1 {
+            b.opaque(o.number, o.value).ok()?;
+        }
+    }
+    let mut out = std::vec![0u8; m2m_core::Encode::buffer_len(&b)];
+    let n = b.encode(&mut out).ok()?;
+    out.truncate(n);
+    Some(out)
+}
+
 /// Answers requests.
 pub trait Handler: Send {
     /// The response to `req`.
@@ -129,6 +230,7 @@ pub async fn serve_udp(socket: UdpSocket, mut handler: impl Handler) -> io::Resu
     let start = Instant::now();
     let seed = u64::from(std::process::id()) ^ 0x243f_6a88_85a3_08d3;
     let mut ep = Endpoint::<SocketAddr, 64, 1280>::new(seed);
+    let mut uploads = Uploads::new();
     let mut buf = std::vec![0u8; 1500];
     let mut out = std::vec![0u8; 1500];
     loop {
@@ -154,7 +256,7 @@ pub async fn serve_udp(socket: UdpSocket, mut handler: impl Handler) -> io::Resu
         let Some((n, peer)) = received else { continue };
         let datagram = buf.get(..n).unwrap_or_default();
         if let Ok(Incoming::Request { message, exchange }) = ep.handle(now(start), peer, datagram) {
-            let rsp = handler.handle(&message);
+            let rsp = uploads.answer(peer, &message, &mut handler);
             let mut b = Builder::<64>::udp(Type::Acknowledgement, rsp.code, 0);
             if let Err(code) = rsp.block(&message, &mut b) {
                 b = Builder::udp(Type::Acknowledgement, code, 0);
@@ -187,6 +289,7 @@ pub async fn serve_tcp<H: Handler + Clone + 'static>(
 async fn connection(stream: TcpStream, mut handler: impl Handler) -> io::Result<()> {
     let max = 1 << 20;
     let mut framed = Framed::new(stream, TcpCodec::with_max_message(max));
+    let mut uploads = Uploads::new();
     let mut session = Session::new();
     let send_err = |e: crate::codec::EncodeError| io::Error::other(e.to_string());
     let csm = session
@@ -204,7 +307,7 @@ async fn connection(stream: TcpStream, mut handler: impl Handler) -> io::Result<
         };
         match session.on_message(&msg) {
             Signal::Message if msg.code().is_request() => {
-                let rsp = handler.handle(&msg);
+                let rsp = uploads.answer((), &msg, &mut handler);
                 let mut b = Builder::<64>::tcp(rsp.code);
                 if let Err(code) = rsp.block(&msg, &mut b) {
                     b = Builder::tcp(code);
@@ -294,6 +397,7 @@ mod ws {
             }
             Ok(rsp)
         };
+        let mut uploads = Uploads::new();
         let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
             .await
             .map_err(other)?;
@@ -315,7 +419,7 @@ mod ws {
             };
             match session.on_message(&msg) {
                 Signal::Message if msg.code().is_request() => {
-                    let rsp = handler.handle(&msg);
+                    let rsp = uploads.answer((), &msg, &mut handler);
                     let mut b = Builder::<64>::ws(rsp.code);
                     if let Err(code) = rsp.block(&msg, &mut b) {
                         b = Builder::ws(code);

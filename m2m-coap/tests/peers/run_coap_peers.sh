@@ -186,12 +186,16 @@ for scheme in coap coap+tcp; do
   T coap-client-notls -b 64 "$U/large" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
   err=$(T coap-client-notls "$U/nothing" 2>&1 >/dev/null)
   [[ $err == *4.04* ]] && ok "libcoap client -> m2m runner ($scheme): 4.04" || bad "libcoap client -> m2m runner ($scheme): 4.04" "$err"
+  T coap-client-notls -m put -b 64 -f "$WORK/upload" "$U/upload" >/dev/null 2>&1 && ok "libcoap client -> m2m runner ($scheme): Block1 PUT of 3000 bytes" || bad "libcoap client -> m2m runner ($scheme): Block1 PUT" "exit $?"
+  T coap-client-notls -b 64 "$U/upload" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): the upload back" "$WORK/out" "$WORK/upload"
   T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET /hello" "$WORK/out" "$WORK/hello-m2m"
   T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
 done
 U=coap+ws://127.0.0.1:$((PORT + 3000))
 T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): GET /hello" "$WORK/out" "$WORK/hello-m2m"
 T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): GET of 3000 bytes" "$WORK/out" "$WORK/large"
+T "$PY" -m aiocoap.cli.client -m PUT --content-format 'text/plain;charset=utf-8' --payload "@$WORK/upload" "$U/upload" >/dev/null 2>&1 && ok "aiocoap client -> m2m runner (coap+ws): PUT of 3000 bytes" || bad "aiocoap client -> m2m runner (coap+ws): PUT" "exit $?"
+T "$PY" -m aiocoap.cli.client "$U/upload" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): the upload back" "$WORK/out" "$WORK/upload"
 ws "m2m ws client -> m2m runner: GET of 3000 bytes" "$WORK/out" get "$U/large"; same "m2m WebSocket client -> m2m runner: GET of 3000 bytes" "$WORK/out" "$WORK/large"
 
 echo "$passed passed, $failed failed"
