@@ -86,9 +86,11 @@ pub struct Builder<'a, const N: usize = 16> {
     opts_len: usize,
     /// The number of the last option (0 when there is none).
     last: u16,
-    /// Whether the options were checked as signaling options (RFC 8323 §5), which have numbers
-    /// of their own: a code changed across that line later means checking them again.
-    checked_as_signaling: bool,
+    /// The code is a signaling code (RFC 8323 §5): its options have numbers of their own.
+    signaling: bool,
+    /// The code moved across the line between signaling and other codes after options were
+    /// added: check them all again on encode.
+    recheck: bool,
 }
 
 impl<'a, const N: usize> Builder<'a, N> {
@@ -106,7 +108,8 @@ impl<'a, const N: usize> Builder<'a, N> {
             checked: true,
             opts_len: 0,
             last: 0,
-            checked_as_signaling: code.is_signaling(),
+            signaling: code.is_signaling(),
+            recheck: false,
         }
     }
 
@@ -182,6 +185,10 @@ impl<'a, const N: usize> Builder<'a, N> {
 
     /// Sets the code.
     pub fn set_code(&mut self, code: Code) -> &mut Self {
+        if code.is_signaling() != self.signaling && self.count > 0 {
+            self.recheck = true;
+        }
+        self.signaling = code.is_signaling();
         self.code = code;
         self
     }
@@ -234,56 +241,47 @@ impl<'a, const N: usize> Builder<'a, N> {
         Ok(self)
     }
 
-    #[inline]
+    /// Adds an option: in line when it comes in order, has room and passes the registry's
+    /// quick screen (almost always); everything else out of line.
+    #[inline(always)]
     fn push(&mut self, number: u16, value: Value<'a>) -> Result<&mut Self, BuildError> {
         let count = self.count;
-        let len = value.bytes().len();
-        // The common case: added in order, with room.
-        if number >= self.last && len <= MAX_VALUE_LEN && count < N {
-            if self.checked {
-                let repeat = count > 0 && number == self.last;
-                let utf8 = matches!(value, Value::Text(_));
-                self.check_one(number, value.bytes(), repeat, utf8)?;
-            }
+        let bytes = value.bytes();
+        let len = bytes.len();
+        let in_order = number >= self.last && len <= MAX_VALUE_LEN && count < N;
+        let clear = !self.checked
+            || (!self.signaling
+                && !suspect(
+                    number,
+                    bytes,
+                    count > 0 && number == self.last,
+                    matches!(value, Value::Text(_)),
+                ));
+        if in_order && clear {
             if let Some(slot) = self.opts.get_mut(count) {
                 *slot = Opt { number, value };
-                let delta = number.wrapping_sub(self.last);
-                let added = encoded_len(delta, len);
+                let added = encoded_len(number.wrapping_sub(self.last), len);
                 self.opts_len = self.opts_len.saturating_add(added);
                 self.last = number;
                 self.count = count.saturating_add(1);
                 return Ok(self);
             }
         }
+        self.push_slow(number, value)
+    }
+
+    /// [`Builder::push`] for an option that needs the full registry check, comes out of order
+    /// or does not fit.
+    #[cold]
+    #[inline(never)]
+    fn push_slow(&mut self, number: u16, value: Value<'a>) -> Result<&mut Self, BuildError> {
         self.insert(number, value)
     }
 
-    #[inline]
-    fn check_one(
-        &mut self,
-        number: u16,
-        value: &[u8],
-        repeat: bool,
-        utf8: bool,
-    ) -> Result<(), BuildError> {
-        let sig = self.code.is_signaling().then_some(self.code);
-        self.checked_as_signaling = sig.is_some();
-        // The quick screen clears almost every option; the full check says what is wrong.
-        if sig.is_none() && !suspect(number, value, repeat, utf8) {
-            return Ok(());
-        }
-        self.check_slow(sig, number, value, repeat)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn check_slow(
-        &self,
-        sig: Option<Code>,
-        number: u16,
-        value: &[u8],
-        repeat: bool,
-    ) -> Result<(), BuildError> {
+    /// The full registry check of one option (in a signaling message, against the options of
+    /// its code).
+    fn check_one(&self, number: u16, value: &[u8], repeat: bool) -> Result<(), BuildError> {
+        let sig = self.signaling.then_some(self.code);
         match check(sig, number, value, repeat) {
             // Options outside the registry are the sender's to choose.
             None | Some(OptionProblem::Unrecognized) => Ok(()),
@@ -317,8 +315,7 @@ impl<'a, const N: usize> Builder<'a, N> {
             .and_then(|i| self.opts.get(i))
             .map(|o| o.number);
         if self.checked {
-            let utf8 = matches!(value, Value::Text(_));
-            self.check_one(number, value.bytes(), before == Some(number), utf8)?;
+            self.check_one(number, value.bytes(), before == Some(number))?;
         }
         if let Some(tail) = self.opts.get_mut(at..=count) {
             tail.rotate_right(1);
@@ -391,10 +388,10 @@ impl<'a, const N: usize> Builder<'a, N> {
         }
         // Options are checked as they are added; again only if the code moved across the
         // line between signaling options and the others since.
-        if !self.checked || self.checked_as_signaling == self.code.is_signaling() {
+        if !self.checked || !self.recheck {
             return Ok(());
         }
-        let sig = self.code.is_signaling().then_some(self.code);
+        let sig = self.signaling.then_some(self.code);
         let mut prev: Option<u16> = None;
         for o in self.options() {
             let repeat = prev == Some(o.number);
