@@ -512,3 +512,66 @@ impl<const N: usize> Encode for Builder<'_, N> {
         self.write(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_checks_as_options_are_added() {
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::GET, 1);
+        // Uri-Host must be 1-255 bytes; Content-Format is not repeatable.
+        assert_eq!(
+            b.str(OptionNumber::URI_HOST, "").err(),
+            Some(BuildError::Option {
+                number: 3,
+                problem: OptionProblem::Length
+            })
+        );
+        b.uint(OptionNumber::CONTENT_FORMAT, 0).unwrap();
+        assert_eq!(
+            b.uint(OptionNumber::CONTENT_FORMAT, 50).err(),
+            Some(BuildError::Option {
+                number: 12,
+                problem: OptionProblem::Repeated
+            })
+        );
+        // Out of order, the same rules.
+        assert!(b.opaque(OptionNumber::IF_NONE_MATCH, b"x").is_err());
+        // Unregistered options are the sender's to choose, critical or not.
+        b.opaque(OptionNumber(65001), b"any").unwrap();
+    }
+
+    #[test]
+    fn a_code_that_crosses_the_signaling_line_rechecks() {
+        // Option 2 is unregistered for a request, but Max-Message-Size (0-4 bytes) in a CSM.
+        let mut b = Builder::<2>::tcp(Code::GET);
+        b.opaque(OptionNumber(2), &[1, 2, 3, 4, 5]).unwrap();
+        let mut out = [0u8; 32];
+        assert!(b.encode(&mut out).is_ok());
+        b.set_code(Code::CSM);
+        assert_eq!(
+            b.encode(&mut out).err(),
+            Some(BuildError::Option {
+                number: 2,
+                problem: OptionProblem::Length
+            })
+        );
+        b.set_code(Code::GET);
+        assert!(b.encode(&mut out).is_ok());
+    }
+
+    #[test]
+    fn tokens_and_empty_messages() {
+        let mut b = Builder::<0>::udp(Type::Confirmable, Code::EMPTY, 1);
+        b.token(&[1]);
+        assert_eq!(b.check(), Err(BuildError::EmptyNotEmpty));
+        let long = [7u8; 300];
+        let mut b = Builder::<0>::udp(Type::Confirmable, Code::GET, 1);
+        b.token(&long);
+        let mut out = [0u8; 400];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        assert_eq!(m.token(), &long[..]);
+    }
+}
