@@ -5,7 +5,13 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod error;
+pub mod topic;
+pub mod wire;
+
+pub use error::Error;
 pub use m2m_core;
+pub use topic::{Delivery, MessageTopic, MessageType, StateVersion, Topic, TopicError};
