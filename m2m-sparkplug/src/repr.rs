@@ -11,7 +11,7 @@
 
 use core::ops::Deref;
 
-use m2m_core::{Writer, varint_len};
+use m2m_core::Writer;
 
 use crate::datatype::DataType;
 use crate::error::Error;
@@ -277,6 +277,15 @@ fn ser_datatype<S: serde::Serializer>(dt: &Option<u32>, s: S) -> Result<S::Ok, S
 }
 
 #[cfg(feature = "serde")]
+#[allow(clippy::ref_option)] // serde's serialize_with hands over a reference
+fn ser_opt_hex<S: serde::Serializer>(b: &Option<Seq<'_, u8>>, s: S) -> Result<S::Ok, S::Error> {
+    match b {
+        Some(b) => ser_hex(b, s),
+        None => s.serialize_none(),
+    }
+}
+
+#[cfg(feature = "serde")]
 fn ser_hex<S: serde::Serializer>(b: &Seq<'_, u8>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&m2m_core::Hex(b))
 }
@@ -413,7 +422,8 @@ pub struct DataSet<'a> {
     pub num_of_columns: Option<u64>,
     /// `columns`: names.
     pub columns: Seq<'a, Str<'a>>,
-    /// `types`: datatype codes (written packed, as proto3-era writers do; readers accept both).
+    /// `types`: datatype codes (written unpacked, as proto2 protobuf-java in Tahu Java writes them;
+    /// the view reads both forms).
     pub types: Seq<'a, u32>,
     /// `rows`.
     pub rows: Seq<'a, Row<'a>>,
@@ -487,7 +497,10 @@ pub struct Payload<'a> {
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub uuid: Option<Str<'a>>,
     /// `body`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_hex")
+    )]
     pub body: Option<Seq<'a, u8>>,
 }
 
@@ -885,22 +898,14 @@ impl PropertyValue<'_> {
 }
 
 impl DataSet<'_> {
-    fn types_len(&self) -> usize {
-        self.types
-            .iter()
-            .fold(0usize, |a, &t| a.saturating_add(varint_len(u64::from(t))))
-    }
-
     fn len(&self) -> usize {
         let columns = self
             .columns
             .iter()
             .fold(0usize, |a, c| a.saturating_add(len_field_len(2, c.len())));
-        let types = if self.types.is_empty() {
-            0
-        } else {
-            len_field_len(3, self.types_len())
-        };
+        let types = self.types.iter().fold(0usize, |a, &t| {
+            a.saturating_add(varint_field_len(3, u64::from(t)))
+        });
         let rows = self
             .rows
             .iter()
@@ -913,11 +918,8 @@ impl DataSet<'_> {
         for c in self.columns.iter() {
             put_bytes(w, 2, c.as_bytes())?;
         }
-        if !self.types.is_empty() {
-            put_len(w, 3, self.types_len())?;
-            for &t in self.types.iter() {
-                w.varint(u64::from(t))?;
-            }
+        for &t in self.types.iter() {
+            put_varint(w, 3, u64::from(t))?;
         }
         for r in self.rows.iter() {
             put_len(w, 4, r.len())?;
