@@ -499,7 +499,10 @@ pub struct Payload<'a> {
     /// `body`.
     #[cfg_attr(
         feature = "serde",
-        serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_opt_hex")
+        serde(
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "ser_opt_hex"
+        )
     )]
     pub body: Option<Seq<'a, u8>>,
 }

@@ -14,7 +14,8 @@ fn every_vector_decodes_to_its_values_and_reencodes() {
     for v in &vectors {
         let bytes = v.bytes().expect("hex");
         let view = PayloadView::new(&bytes).unwrap_or_else(|e| panic!("{}: {e}", v.label()));
-        view.check().unwrap_or_else(|e| panic!("{}: {e}", v.label()));
+        view.check()
+            .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
         let repr = view.to_repr().unwrap();
         let json = serde_json::to_value(&repr).unwrap();
         if let Err(e) = common::json_matches(&v.expect["payload"], &json, "payload") {

@@ -16,18 +16,29 @@ pub(crate) fn json_matches(expected: &Json, actual: &Json, path: &str) -> Result
                     x == y || (x as f32) == (y as f32)
                 }
             };
-            if same { Ok(()) } else { Err(format!("{path}: expected {e}, got {a}")) }
+            if same {
+                Ok(())
+            } else {
+                Err(format!("{path}: expected {e}, got {a}"))
+            }
         }
         (Json::Object(e), Json::Object(a)) => {
             for k in e.keys().chain(a.keys()) {
-                let (x, y) = (e.get(k).unwrap_or(&Json::Null), a.get(k).unwrap_or(&Json::Null));
+                let (x, y) = (
+                    e.get(k).unwrap_or(&Json::Null),
+                    a.get(k).unwrap_or(&Json::Null),
+                );
                 json_matches(x, y, &format!("{path}.{k}"))?;
             }
             Ok(())
         }
         (Json::Array(e), Json::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{path}: expected {} items, got {}", e.len(), a.len()));
+                return Err(format!(
+                    "{path}: expected {} items, got {}",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (x, y)) in e.iter().zip(a).enumerate() {
                 json_matches(x, y, &format!("{path}[{i}]"))?;
