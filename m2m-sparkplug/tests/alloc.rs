@@ -77,6 +77,7 @@ fn metric(m: &MetricView<'_>) -> u64 {
     n
 }
 
+#[allow(clippy::unwrap_used)] // a test helper: every payload given is valid
 fn walk(bytes: &[u8]) -> u64 {
     let view = PayloadView::new(bytes).unwrap();
     let mut n = view.metric_count() as u64 + 1;
