@@ -207,7 +207,9 @@ impl<'a> Reader<'a> {
         if rest.len() >= 10 {
             Err(VarintError::Overlong { offset: self.pos })
         } else {
-            Err(VarintError::Truncated(self.truncated(rest.len().saturating_add(1))))
+            Err(VarintError::Truncated(
+                self.truncated(rest.len().saturating_add(1)),
+            ))
         }
     }
 
@@ -519,7 +521,10 @@ mod tests {
             (128, &[0x80, 0x01]),
             (150, &[0x96, 0x01]),
             (0xFFFF_FFFF, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
-            (u64::MAX, &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+            (
+                u64::MAX,
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
         ] {
             assert_eq!(varint_len(v), bytes.len(), "{v}");
             let mut r = Reader::new(bytes);

@@ -23,6 +23,7 @@ fn proto_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a test helper
 fn protoc(mode: &str, input: &[u8]) -> Vec<u8> {
     let mut child = Command::new("protoc")
         .arg("--proto_path")
