@@ -3,6 +3,7 @@
 mod codec;
 mod format;
 mod modbus;
+mod sparkplug;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;

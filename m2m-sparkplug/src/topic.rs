@@ -57,7 +57,6 @@ impl Delivery {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum MessageType<'a> {
     /// Edge node birth certificate.
     NBirth,
@@ -145,6 +144,14 @@ impl<'a> MessageType<'a> {
 impl fmt::Display for MessageType<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Serialized as the topic element (`"NBIRTH"`, or an unknown type as written).
+#[cfg(feature = "serde")]
+impl serde::Serialize for MessageType<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
