@@ -180,16 +180,22 @@ impl<'a> Reader<'a> {
     /// Errors: [`VarintError::Truncated`] when the input ends inside it, [`VarintError::Overlong`]
     /// when it runs past 10 bytes or its tenth byte holds more than the 64th bit. A failed read
     /// does not advance.
-    #[inline]
+    #[inline(always)]
     pub fn varint(&mut self) -> Result<u64, VarintError> {
-        let rest = self.rest();
-        // Fast path: one byte.
-        if let Some(&b) = rest.first() {
+        // Fast path, inlined at every call: one byte (field keys, short lengths, small values).
+        if let Some(&b) = self.buf.get(self.pos) {
             if b < 0x80 {
                 self.pos = self.pos.saturating_add(1);
                 return Ok(u64::from(b));
             }
         }
+        self.varint_long()
+    }
+
+    /// [`Reader::varint`] beyond one byte.
+    #[inline(never)]
+    fn varint_long(&mut self) -> Result<u64, VarintError> {
+        let rest = self.rest();
         let mut value = 0u64;
         let mut shift = 0u32;
         for (i, &b) in rest.iter().take(10).enumerate() {

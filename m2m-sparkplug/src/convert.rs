@@ -184,7 +184,7 @@ pub(crate) fn metric(m: MetricView<'_>) -> Result<Metric<'_>, Error> {
         is_historical: m.is_historical(),
         is_transient: m.is_transient(),
         is_null: m.is_null(),
-        metadata: m.metadata().map(metadata),
+        metadata: m.metadata()?.map(metadata),
         properties: m.properties().map(property_set).transpose()?,
         value: value(m.datatype(), m.raw_value())?,
     })

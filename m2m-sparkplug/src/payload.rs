@@ -228,7 +228,15 @@ impl Oneof {
             (Oneof::Metric, 9)
             | (Oneof::Property, 8)
             | (Oneof::Parameter, 6)
-            | (Oneof::Cell, 6) => RawValue::Extension(f.bytes()?),
+            | (Oneof::Cell, 6) => {
+                // An extension is a message holding only extension fields: its structure is
+                // checked as any message's (protobuf parsers refuse a malformed one too).
+                let ext = parent.child(f)?;
+                for field in ext.fields() {
+                    field?;
+                }
+                RawValue::Extension(ext.buf)
+            }
             _ => return Ok(None),
         }))
     }
@@ -401,7 +409,7 @@ pub struct MetricView<'a> {
     is_historical: Option<bool>,
     is_transient: Option<bool>,
     is_null: Option<bool>,
-    metadata: Option<MetaDataView<'a>>,
+    metadata: Option<Msg<'a>>,
     properties: Option<PropertySetView<'a>>,
     raw: Option<RawValue<'a>>,
 }
@@ -432,7 +440,7 @@ impl<'a> View<'a> for MetricView<'a> {
                 5 => m.is_historical = Some(f.bool()?),
                 6 => m.is_transient = Some(f.bool()?),
                 7 => m.is_null = Some(f.bool()?),
-                8 => m.metadata = Some(MetaDataView::parse(msg.child(&f)?)?),
+                8 => m.metadata = Some(msg.child(&f)?),
                 9 => m.properties = Some(PropertySetView(msg.child(&f)?)),
                 10..=19 => m.raw = Oneof::Metric.read(&msg, &f)?,
                 _ => {}
@@ -480,10 +488,9 @@ impl<'a> MetricView<'a> {
     pub const fn is_null(&self) -> Option<bool> {
         self.is_null
     }
-    /// `metadata`.
-    #[must_use]
-    pub const fn metadata(&self) -> Option<MetaDataView<'a>> {
-        self.metadata
+    /// `metadata`, parsed when asked for.
+    pub fn metadata(&self) -> Result<Option<MetaDataView<'a>>, Error> {
+        self.metadata.map(MetaDataView::parse).transpose()
     }
     /// `properties`.
     #[must_use]
@@ -524,6 +531,7 @@ impl<'a> MetricView<'a> {
 
     /// Checks every nested message and, given a datatype, the value against it.
     pub fn check(&self) -> Result<(), Error> {
+        self.metadata()?;
         if let Some(p) = self.properties {
             p.check()?;
         }

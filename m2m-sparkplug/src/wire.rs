@@ -172,22 +172,32 @@ impl<'a> Fields<'a> {
         self.base.saturating_add(self.r.position())
     }
 
+    #[inline(always)]
     fn key(&mut self) -> Result<(u32, u8), Error> {
         let at = self.r.position();
-        let key = self.r.varint().map_err(|e| Error::from(e).at(self.base))?;
-        let number = key >> 3;
+        let key = match self.r.varint() {
+            Ok(k) => k,
+            Err(e) => return Err(Error::from(e).at(self.base)),
+        };
         // The low three bits are the wire type; the mask makes the cast exact.
         #[allow(clippy::cast_possible_truncation)]
         let wire_type = (key & 7) as u8;
-        match u32::try_from(number) {
+        match u32::try_from(key >> 3) {
             Ok(n) if n != 0 && n < (1 << 29) && wire_type < 6 => Ok((n, wire_type)),
-            _ => Err(Error::Key {
-                offset: self.base.saturating_add(at),
-            }),
+            _ => Err(self.key_error(at)),
+        }
+    }
+
+    #[cold]
+    fn key_error(&self, at: usize) -> Error {
+        Error::Key {
+            offset: self.base.saturating_add(at),
         }
     }
 
     /// Skips a group whose start key was just read; returns its content.
+    #[cold]
+    #[inline(never)]
     fn group(&mut self, number: u32) -> Result<&'a [u8], Error> {
         let start = self.r.position();
         let mut open: u32 = 1;
@@ -230,39 +240,43 @@ impl<'a> Fields<'a> {
         }
     }
 
+    #[inline(always)]
     fn len(&mut self) -> Result<usize, Error> {
         let at = self.r.position();
-        let len = self.r.varint().map_err(|e| Error::from(e).at(self.base))?;
-        usize::try_from(len).map_err(|_| Error::Truncated {
-            offset: self.base.saturating_add(at),
-            needed: usize::MAX,
-        })
+        match self.r.varint() {
+            Ok(len) => usize::try_from(len).map_err(|_| Error::Truncated {
+                offset: self.base.saturating_add(at),
+                needed: usize::MAX,
+            }),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
     }
 
+    #[inline(always)]
     fn field(&mut self) -> Result<Field<'a>, Error> {
         let start = self.r.position();
         let (number, wt) = self.key()?;
         let value = match wt {
-            0 => WireValue::Varint(self.r.varint().map_err(|e| Error::from(e).at(self.base))?),
-            1 => WireValue::I64(self.r.u64_le().map_err(|e| Error::from(e).at(self.base))?),
             2 => {
                 let len = self.len()?;
-                WireValue::Len(self.r.take(len).map_err(|e| Error::from(e).at(self.base))?)
-            }
-            3 => {
-                if self.depth >= MAX_DEPTH {
-                    return Err(Error::Depth {
-                        offset: self.base.saturating_add(start),
-                    });
+                match self.r.take(len) {
+                    Ok(b) => WireValue::Len(b),
+                    Err(e) => return Err(Error::from(e).at(self.base)),
                 }
-                WireValue::Group(self.group(number)?)
             }
-            4 => {
-                return Err(Error::Group {
-                    offset: self.base.saturating_add(start),
-                });
-            }
-            _ => WireValue::I32(self.r.u32_le().map_err(|e| Error::from(e).at(self.base))?),
+            0 => match self.r.varint() {
+                Ok(v) => WireValue::Varint(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            1 => match self.r.u64_le() {
+                Ok(v) => WireValue::I64(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            5 => match self.r.u32_le() {
+                Ok(v) => WireValue::I32(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            _ => self.group_field(number, wt, start)?,
         };
         let raw = self
             .r
@@ -275,6 +289,23 @@ impl<'a> Fields<'a> {
             raw,
             offset: self.base.saturating_add(start),
         })
+    }
+
+    /// Wire types 3 (a group, skipped whole) and 4 (an end without a start).
+    #[cold]
+    #[inline(never)]
+    fn group_field(&mut self, number: u32, wt: u8, start: usize) -> Result<WireValue<'a>, Error> {
+        if wt == 4 {
+            return Err(Error::Group {
+                offset: self.base.saturating_add(start),
+            });
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(Error::Depth {
+                offset: self.base.saturating_add(start),
+            });
+        }
+        self.group(number).map(WireValue::Group)
     }
 }
 

@@ -71,7 +71,7 @@ fn metric(m: &MetricView<'_>) -> u64 {
     if let Some(p) = m.properties() {
         n = n.wrapping_add(props(&p));
     }
-    if let Some(md) = m.metadata() {
+    if let Ok(Some(md)) = m.metadata() {
         n = n.wrapping_add(md.content_type.map_or(0, |s| s.len() as u64));
     }
     n
