@@ -182,12 +182,55 @@ impl<'a> Iterator for UnknownFields<'a> {
     }
 }
 
+/// The metrics of a payload or template (field 2), each parsed when reached.
+#[derive(Debug, Clone)]
+pub struct Metrics<'a> {
+    fields: Fields<'a>,
+    failed: bool,
+}
+
+impl<'a> Metrics<'a> {
+    fn new(parent: Msg<'a>) -> Self {
+        Metrics {
+            fields: parent.fields(),
+            failed: false,
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
+        while let Some(key) = self.fields.next_key()? {
+            if key == 0x12 {
+                let (buf, base, depth) = self.fields.read_msg()?;
+                return MetricView::parse(Msg { buf, base, depth }).map(Some);
+            }
+            // Field 2 with another wire type is an error; the rest is skipped here.
+            self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+        }
+        Ok(None)
+    }
+}
+
+impl<'a> Iterator for Metrics<'a> {
+    type Item = Result<MetricView<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let r = self.step();
+        self.failed = r.is_err();
+        r.transpose()
+    }
+}
+
 /// Which `oneof value` layout a message has: the field number of `int_value` (the six scalar
-/// members follow it in the same order in every message) and what comes after them.
+/// members follow it in the same order in every message) and what comes after them. (Metrics,
+/// the hot path, match their keys whole in `MetricView::parse`: 10..=15 scalars, 16 bytes,
+/// 17 dataset, 18 template, 19 extension.)
 #[derive(Clone, Copy)]
 enum Oneof {
-    /// Metric: 10..=15 scalars, 16 bytes, 17 dataset, 18 template, 19 extension.
-    Metric,
     /// PropertyValue: 3..=8 scalars, 9 property set, 10 property set list, 11 extension.
     Property,
     /// Template parameter: 3..=8 scalars, 9 extension.
@@ -199,7 +242,6 @@ enum Oneof {
 impl Oneof {
     const fn first(self) -> u32 {
         match self {
-            Oneof::Metric => 10,
             Oneof::Property | Oneof::Parameter => 3,
             Oneof::Cell => 1,
         }
@@ -218,24 +260,12 @@ impl Oneof {
             (_, 3) => RawValue::Double(f.double()?),
             (_, 4) => RawValue::Boolean(f.bool()?),
             (_, 5) => RawValue::String(f.str()?),
-            (Oneof::Metric, 6) => RawValue::Bytes(f.bytes()?),
-            (Oneof::Metric, 7) => RawValue::DataSet(DataSetView(parent.child(f)?)),
-            (Oneof::Metric, 8) => RawValue::Template(TemplateView(parent.child(f)?)),
             (Oneof::Property, 6) => RawValue::PropertySet(PropertySetView(parent.child(f)?)),
             (Oneof::Property, 7) => {
                 RawValue::PropertySetList(PropertySetListView(parent.child(f)?))
             }
-            (Oneof::Metric, 9)
-            | (Oneof::Property, 8)
-            | (Oneof::Parameter, 6)
-            | (Oneof::Cell, 6) => {
-                // An extension is a message holding only extension fields: its structure is
-                // checked as any message's (protobuf parsers refuse a malformed one too).
-                let ext = parent.child(f)?;
-                for field in ext.fields() {
-                    field?;
-                }
-                RawValue::Extension(ext.buf)
+            (Oneof::Property, 8) | (Oneof::Parameter, 6) | (Oneof::Cell, 6) => {
+                RawValue::Extension(extension(parent.child(f)?)?)
             }
             _ => return Ok(None),
         }))
@@ -289,18 +319,18 @@ impl<'a> PayloadView<'a> {
             body: None,
             metric_count: 0,
         };
-        for f in msg.fields() {
-            let f = f?;
-            match f.number {
-                1 => v.header.timestamp = Some(f.varint()?),
-                2 => {
-                    f.bytes()?;
+        let mut c = msg.fields();
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x08 => v.header.timestamp = Some(c.read_varint()?),
+                0x12 => {
+                    c.read_len()?;
                     v.metric_count = v.metric_count.saturating_add(1);
                 }
-                3 => v.header.seq = Some(f.varint()?),
-                4 => v.uuid = Some(f.str()?),
-                5 => v.body = Some(f.bytes()?),
-                _ => {}
+                0x18 => v.header.seq = Some(c.read_varint()?),
+                0x22 => v.uuid = Some(c.read_str()?),
+                0x2a => v.body = Some(c.read_len()?.0),
+                k => c.other(k, 5)?,
             }
         }
         Ok(v)
@@ -308,14 +338,16 @@ impl<'a> PayloadView<'a> {
 
     /// Reads only `timestamp` and `seq`, skipping over everything else (seq follows the metrics
     /// in canonical payloads, so the top level is walked to its end, but no metric is parsed).
+    /// Wire types are checked for these two fields only.
     pub fn peek_header(buf: &'a [u8]) -> Result<Header, Error> {
         let mut h = Header::default();
-        for f in Fields::new(buf, 0, 0) {
-            let f = f?;
-            match f.number {
-                1 => h.timestamp = Some(f.varint()?),
-                3 => h.seq = Some(f.varint()?),
-                _ => {}
+        let mut c = Fields::new(buf, 0, 0);
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x08 => h.timestamp = Some(c.read_varint()?),
+                0x18 => h.seq = Some(c.read_varint()?),
+                k if k >> 3 == 1 || k >> 3 == 3 => c.other(k, 3)?,
+                k => c.skip_value(k)?,
             }
         }
         Ok(h)
@@ -365,8 +397,8 @@ impl<'a> PayloadView<'a> {
 
     /// The metrics, each parsed when reached.
     #[must_use]
-    pub fn metrics(&self) -> Repeated<'a, MetricView<'a>> {
-        Repeated::new(self.msg, 2)
+    pub fn metrics(&self) -> Metrics<'a> {
+        Metrics::new(self.msg)
     }
 
     /// Fields other than 1..=5 (extensions, later versions' fields), raw.
@@ -414,8 +446,8 @@ pub struct MetricView<'a> {
     raw: Option<RawValue<'a>>,
 }
 
-impl<'a> View<'a> for MetricView<'a> {
-    #[inline]
+impl<'a> MetricView<'a> {
+    #[inline(always)]
     fn parse(msg: Msg<'a>) -> Result<Self, Error> {
         let mut m = MetricView {
             msg,
@@ -430,24 +462,46 @@ impl<'a> View<'a> for MetricView<'a> {
             properties: None,
             raw: None,
         };
-        for f in msg.fields() {
-            let f = f?;
-            match f.number {
-                1 => m.name = Some(f.str()?),
-                2 => m.alias = Some(f.varint()?),
-                3 => m.timestamp = Some(f.varint()?),
-                4 => m.datatype = Some(f.uint32()?),
-                5 => m.is_historical = Some(f.bool()?),
-                6 => m.is_transient = Some(f.bool()?),
-                7 => m.is_null = Some(f.bool()?),
-                8 => m.metadata = Some(msg.child(&f)?),
-                9 => m.properties = Some(PropertySetView(msg.child(&f)?)),
-                10..=19 => m.raw = Oneof::Metric.read(&msg, &f)?,
-                _ => {}
+        let mut c = msg.fields();
+        let child = |(buf, base, depth)| Msg { buf, base, depth };
+        // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
+        // A uint32 keeps the low 32 bits of its varint, as protobuf does.
+        #[allow(clippy::cast_possible_truncation)]
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x0a => m.name = Some(c.read_str()?),
+                0x10 => m.alias = Some(c.read_varint()?),
+                0x18 => m.timestamp = Some(c.read_varint()?),
+                0x20 => m.datatype = Some(c.read_varint()? as u32),
+                0x28 => m.is_historical = Some(c.read_varint()? != 0),
+                0x30 => m.is_transient = Some(c.read_varint()? != 0),
+                0x38 => m.is_null = Some(c.read_varint()? != 0),
+                0x42 => m.metadata = Some(child(c.read_msg()?)),
+                0x4a => m.properties = Some(PropertySetView(child(c.read_msg()?))),
+                0x50 => m.raw = Some(RawValue::Int(c.read_varint()? as u32)),
+                0x58 => m.raw = Some(RawValue::Long(c.read_varint()?)),
+                0x65 => m.raw = Some(RawValue::Float(f32::from_bits(c.read_fixed32()?))),
+                0x69 => m.raw = Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
+                0x70 => m.raw = Some(RawValue::Boolean(c.read_varint()? != 0)),
+                0x7a => m.raw = Some(RawValue::String(c.read_str()?)),
+                0x82 => m.raw = Some(RawValue::Bytes(c.read_len()?.0)),
+                0x8a => m.raw = Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
+                0x92 => m.raw = Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
+                0x9a => m.raw = Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
+                k => c.other(k, 19)?,
             }
         }
         Ok(m)
     }
+}
+
+/// An extension message: only its structure is checked (protobuf parsers refuse a malformed
+/// one too); its bytes are handed over.
+fn extension(ext: Msg<'_>) -> Result<&[u8], Error> {
+    for field in ext.fields() {
+        field?;
+    }
+    Ok(ext.buf)
 }
 
 impl<'a> MetricView<'a> {
@@ -875,8 +929,8 @@ impl<'a> TemplateView<'a> {
 
     /// `metrics`: the members.
     #[must_use]
-    pub fn metrics(&self) -> Repeated<'a, MetricView<'a>> {
-        Repeated::new(self.0, 2)
+    pub fn metrics(&self) -> Metrics<'a> {
+        Metrics::new(self.0)
     }
 
     /// `parameters`.
@@ -968,5 +1022,82 @@ impl<'a> ParameterView<'a> {
             self.raw,
             self.raw.is_none(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 08 05: timestamp 5; 12 04 (0a 02 'h' 'i'): a metric named "hi"; 18 00: seq 0.
+    static SMALL: [u8; 10] = [0x08, 0x05, 0x12, 0x04, 0x0a, 0x02, b'h', b'i', 0x18, 0x00];
+
+    #[test]
+    fn header_presence_and_metrics() {
+        let v = PayloadView::new(&SMALL).unwrap();
+        assert_eq!(v.timestamp(), Some(5));
+        assert_eq!(v.seq(), Some(0));
+        assert_eq!(PayloadView::peek_header(&SMALL).unwrap(), v.header());
+        assert_eq!(v.metric_count(), 1);
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("hi"));
+        assert_eq!(m.value(), Err(Error::NoDatatype));
+        // No seq is not seq 0.
+        assert_eq!(PayloadView::new(&SMALL[..8]).unwrap().seq(), None);
+    }
+
+    #[test]
+    fn wrong_wire_types_are_errors() {
+        // Metrics as a varint.
+        assert_eq!(
+            PayloadView::new(&[0x10, 0x01]),
+            Err(Error::WireType {
+                field: 2,
+                wire_type: 0,
+                offset: 0
+            })
+        );
+        // seq as bytes, also when only peeking.
+        let e = Error::WireType {
+            field: 3,
+            wire_type: 2,
+            offset: 0,
+        };
+        assert_eq!(PayloadView::peek_header(&[0x1a, 0x00]), Err(e));
+        // A metric name as a varint, at offset 2.
+        let v = PayloadView::new(&[0x12, 0x02, 0x08, 0x01]).unwrap();
+        assert_eq!(
+            v.metrics().next(),
+            Some(Err(Error::WireType {
+                field: 1,
+                wire_type: 0,
+                offset: 2
+            }))
+        );
+        // Unknown fields of every wire type are skipped; the metric stays readable.
+        // Field 20 varint, 21 fixed32, 22 bytes, 23 an empty group, then the name.
+        let with_unknown = [
+            0x12, 0x14, 0xa0, 0x01, 0x07, 0xad, 0x01, 1, 2, 3, 4, 0xb2, 0x01, 0x01, b'z', 0xbb,
+            0x01, 0xbc, 0x01, 0x0a, 0x01, b'x',
+        ];
+        let v = PayloadView::new(&with_unknown).unwrap();
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("x"));
+        assert_eq!(m.unknown_fields().count(), 4);
+    }
+
+    #[test]
+    fn last_occurrence_wins() {
+        // Two names, two values (int then string), two timestamps.
+        let buf = [
+            0x08, 0x01, 0x08, 0x02, 0x12, 0x0b, 0x0a, 0x01, b'a', 0x50, 0x07, 0x0a, 0x01, b'b',
+            0x7a, 0x01, b's',
+        ];
+        let v = PayloadView::new(&buf).unwrap();
+        assert_eq!(v.timestamp(), Some(2));
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("b"));
+        assert_eq!(m.raw_value(), Some(RawValue::String("s")));
+        assert_eq!(m.value_as(12), Ok(Value::String("s")));
     }
 }

@@ -152,6 +152,8 @@ pub struct Fields<'a> {
     base: usize,
     depth: u8,
     failed: bool,
+    /// Offset (in the message) of the last key read.
+    key_at: usize,
 }
 
 impl<'a> Fields<'a> {
@@ -163,6 +165,7 @@ impl<'a> Fields<'a> {
             base,
             depth,
             failed: false,
+            key_at: 0,
         }
     }
 
@@ -170,6 +173,120 @@ impl<'a> Fields<'a> {
     #[must_use]
     pub fn offset(&self) -> usize {
         self.base.saturating_add(self.r.position())
+    }
+
+    // ---- a lower-level walk for the hot paths: keys matched whole, values read by type ----
+
+    /// The next key (field number << 3 | wire type), checked; `None` at the end of the message.
+    #[inline(always)]
+    pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
+        if self.r.is_empty() {
+            return Ok(None);
+        }
+        let at = self.r.position();
+        self.key_at = at;
+        let key = match self.r.varint() {
+            Ok(k) => k,
+            Err(e) => return Err(Error::from(e).at(self.base)),
+        };
+        let number = key >> 3;
+        if number == 0 || number >= (1 << 29) || key & 7 >= 6 {
+            return Err(self.key_error(at));
+        }
+        Ok(Some(key))
+    }
+
+    /// Offset in the payload of the last key read.
+    #[inline(always)]
+    pub(crate) fn key_offset(&self) -> usize {
+        self.base.saturating_add(self.key_at)
+    }
+
+    /// A varint value.
+    #[inline(always)]
+    pub(crate) fn read_varint(&mut self) -> Result<u64, Error> {
+        match self.r.varint() {
+            Ok(v) => Ok(v),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// A fixed32 value.
+    #[inline(always)]
+    pub(crate) fn read_fixed32(&mut self) -> Result<u32, Error> {
+        self.r.u32_le().map_err(|e| Error::from(e).at(self.base))
+    }
+
+    /// A fixed64 value.
+    #[inline(always)]
+    pub(crate) fn read_fixed64(&mut self) -> Result<u64, Error> {
+        self.r.u64_le().map_err(|e| Error::from(e).at(self.base))
+    }
+
+    /// A length-delimited value and its offset in the payload.
+    #[inline(always)]
+    pub(crate) fn read_len(&mut self) -> Result<(&'a [u8], usize), Error> {
+        let len = self.len()?;
+        let at = self.base.saturating_add(self.r.position());
+        match self.r.take(len) {
+            Ok(b) => Ok((b, at)),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// A `string` value, checked to be UTF-8.
+    #[inline(always)]
+    pub(crate) fn read_str(&mut self) -> Result<&'a str, Error> {
+        let (b, at) = self.read_len()?;
+        core::str::from_utf8(b).map_err(|e| Error::Utf8 {
+            offset: at.saturating_add(e.valid_up_to()),
+        })
+    }
+
+    /// An embedded message: its bytes, offset and depth.
+    #[inline(always)]
+    pub(crate) fn read_msg(&mut self) -> Result<(&'a [u8], usize, u8), Error> {
+        let depth = deeper(self.depth, self.key_offset())?;
+        let (b, at) = self.read_len()?;
+        Ok((b, at, depth))
+    }
+
+    /// Any other key: an error for a field numbered `1..=known` (its wire type is not the
+    /// schema's, or the caller would have matched it), otherwise its value is skipped.
+    #[inline]
+    pub(crate) fn other(&mut self, key: u64, known: u64) -> Result<(), Error> {
+        let number = key >> 3;
+        if number <= known {
+            return Err(self.wire_type_error(key));
+        }
+        self.skip_value(key)
+    }
+
+    #[cold]
+    fn wire_type_error(&self, key: u64) -> Error {
+        // Both fit: the key was checked by `next_key`.
+        #[allow(clippy::cast_possible_truncation)]
+        Error::WireType {
+            field: (key >> 3) as u32,
+            wire_type: (key & 7) as u8,
+            offset: self.key_offset(),
+        }
+    }
+
+    /// Skips the value of `key`.
+    #[inline]
+    pub(crate) fn skip_value(&mut self, key: u64) -> Result<(), Error> {
+        match key & 7 {
+            0 => self.read_varint().map(|_| ()),
+            1 => self.read_fixed64().map(|_| ()),
+            2 => self.read_len().map(|_| ()),
+            5 => self.read_fixed32().map(|_| ()),
+            // Both fit: the key was checked by `next_key`.
+            #[allow(clippy::cast_possible_truncation)]
+            wt => self
+                .group_field((key >> 3) as u32, wt as u8, self.key_at)
+                .map(|_| ()),
+        }
     }
 
     #[inline(always)]
