@@ -404,8 +404,16 @@ impl<'a> Writer<'a> {
     );
 
     /// Appends `v` as a protobuf/LEB128 varint ([`varint_len`] bytes).
-    #[inline]
-    pub fn varint(&mut self, mut v: u64) -> Result<(), BufferTooSmall> {
+    #[inline(always)]
+    pub fn varint(&mut self, v: u64) -> Result<(), BufferTooSmall> {
+        match u8::try_from(v) {
+            Ok(b) if b < 0x80 => self.u8(b),
+            _ => self.varint_long(v),
+        }
+    }
+
+    #[inline(never)]
+    fn varint_long(&mut self, mut v: u64) -> Result<(), BufferTooSmall> {
         let slot = self.slot(varint_len(v))?;
         for b in slot.iter_mut() {
             // The mask keeps the value below 0x80, so the cast is exact.

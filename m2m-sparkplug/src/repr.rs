@@ -689,7 +689,47 @@ impl<'a> MetricValue<'a> {
         })
     }
 
+    /// The member and value of the varint-encoded values (the common case, kept inline).
+    #[inline(always)]
+    fn varint_member(&self, f: u32, o: &EncodeOptions) -> Option<(u32, u64)> {
+        use MetricValue as V;
+        Some(match self {
+            V::Int8(v) => (f, sext(i32::from(*v))),
+            V::Int16(v) => (f, sext(i32::from(*v))),
+            V::Int32(v) => (f, sext(*v)),
+            V::UInt8(v) => (f, u64::from(*v)),
+            V::UInt16(v) => (f, u64::from(*v)),
+            V::UInt32(v) => match o.uint32 {
+                Uint32Field::Int => (f, u64::from(*v)),
+                Uint32Field::Long => (n(f, 1), u64::from(*v)),
+            },
+            #[allow(clippy::cast_sign_loss)]
+            V::Int64(v) => (n(f, 1), *v as u64),
+            V::UInt64(v) | V::DateTime(v) => (n(f, 1), *v),
+            V::Boolean(v) => (n(f, 4), u64::from(*v)),
+            V::Raw(Raw::Int(v)) => (f, u64::from(*v)),
+            V::Raw(Raw::Long(v)) => (n(f, 1), *v),
+            V::Raw(Raw::Boolean(v)) => (n(f, 4), u64::from(*v)),
+            _ => return None,
+        })
+    }
+
+    #[inline]
     fn value_len(&self, layout: Layout) -> usize {
+        use MetricValue as V;
+        let f = layout.first();
+        if let Some((k, v)) = self.varint_member(f, &EncodeOptions::default()) {
+            return varint_field_len(k, v);
+        }
+        match self {
+            V::Float(_) | V::Raw(Raw::Float(_)) => key_len(n(f, 2)).saturating_add(4),
+            V::Double(_) | V::Raw(Raw::Double(_)) => key_len(n(f, 3)).saturating_add(8),
+            _ => self.other_len(layout),
+        }
+    }
+
+    #[inline(never)]
+    fn other_len(&self, layout: Layout) -> usize {
         match self.wire(layout, &EncodeOptions::default()) {
             Some(Wire::Varint(k, v)) => varint_field_len(k, v),
             Some(Wire::Float(k, _)) => key_len(k).saturating_add(4),
@@ -699,7 +739,29 @@ impl<'a> MetricValue<'a> {
         }
     }
 
+    #[inline]
     fn write_value(
+        &self,
+        layout: Layout,
+        w: &mut Writer<'_>,
+        o: &EncodeOptions,
+    ) -> Result<(), Error> {
+        use MetricValue as V;
+        let f = layout.first();
+        if let Some((k, v)) = self.varint_member(f, o) {
+            return put_varint(w, k, v).map_err(Error::from);
+        }
+        match self {
+            V::Float(v) | V::Raw(Raw::Float(v)) => put_float(w, n(f, 2), *v).map_err(Error::from),
+            V::Double(v) | V::Raw(Raw::Double(v)) => {
+                put_double(w, n(f, 3), *v).map_err(Error::from)
+            }
+            _ => self.write_other(layout, w, o),
+        }
+    }
+
+    #[inline(never)]
+    fn write_other(
         &self,
         layout: Layout,
         w: &mut Writer<'_>,
@@ -1092,25 +1154,31 @@ impl Payload<'_> {
     /// prefix may have been written); [`Error::ValueType`] for a value with no member in its
     /// message (bytes in a property value, a property set in a metric).
     pub fn encode_with(&self, out: &mut [u8], options: &EncodeOptions) -> Result<usize, Error> {
-        let needed = self.buffer_len();
-        if out.len() < needed {
-            return Err(Error::BufferTooSmall {
-                needed,
-                available: out.len(),
-            });
-        }
+        let available = out.len();
         let mut w = Writer::new(out);
-        put_opt_varint(&mut w, 1, self.timestamp)?;
+        match self.write(&mut w, options) {
+            Ok(()) => Ok(w.finish()),
+            // Lengths are only summed again when the buffer turns out too small.
+            Err(Error::BufferTooSmall { .. }) => Err(Error::BufferTooSmall {
+                needed: self.buffer_len(),
+                available,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
+        put_opt_varint(w, 1, self.timestamp)?;
         for m in self.metrics.iter() {
-            put_len(&mut w, 2, m.len())?;
-            m.write(&mut w, options)?;
+            put_len(w, 2, m.len())?;
+            m.write(w, options)?;
         }
-        put_opt_varint(&mut w, 3, self.seq)?;
-        put_opt_str(&mut w, 4, self.uuid.as_ref())?;
+        put_opt_varint(w, 3, self.seq)?;
+        put_opt_str(w, 4, self.uuid.as_ref())?;
         if let Some(b) = &self.body {
-            put_bytes(&mut w, 5, b)?;
+            put_bytes(w, 5, b)?;
         }
-        Ok(w.finish())
+        Ok(())
     }
 
     /// Encodes into a new `Vec` of exactly [`Payload::buffer_len`] bytes.
