@@ -10,10 +10,13 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 mod convert;
+pub mod dataset;
 pub mod datatype;
+pub mod encode;
 pub mod error;
 pub mod payload;
 pub mod repr;
+pub mod template;
 pub mod topic;
 pub mod value;
 pub mod wire;

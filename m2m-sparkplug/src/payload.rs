@@ -12,25 +12,27 @@
 
 use core::marker::PhantomData;
 
+pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
+pub use crate::template::{ParameterView, TemplateView};
 use crate::value::{RawValue, Value};
 use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Msg<'a> {
-    buf: &'a [u8],
-    base: usize,
-    depth: u8,
+pub(crate) struct Msg<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) base: usize,
+    pub(crate) depth: u8,
 }
 
 impl<'a> Msg<'a> {
-    fn fields(&self) -> Fields<'a> {
+    pub(crate) fn fields(&self) -> Fields<'a> {
         Fields::new(self.buf, self.base, self.depth)
     }
 
     /// The message in field `f` of this one, one level deeper.
-    fn child(&self, f: &Field<'a>) -> Result<Msg<'a>, Error> {
+    pub(crate) fn child(&self, f: &Field<'a>) -> Result<Msg<'a>, Error> {
         Ok(Msg {
             buf: f.bytes()?,
             base: f.value_offset(),
@@ -39,7 +41,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The last occurrence of field `number`.
-    fn last(&self, number: u32) -> Result<Option<Field<'a>>, Error> {
+    pub(crate) fn last(&self, number: u32) -> Result<Option<Field<'a>>, Error> {
         let mut found = None;
         for f in self.fields() {
             let f = f?;
@@ -59,7 +61,7 @@ impl defmt::Format for Msg<'_> {
 }
 
 /// A message type with a view.
-trait View<'a>: Sized {
+pub(crate) trait View<'a>: Sized {
     fn parse(msg: Msg<'a>) -> Result<Self, Error>;
 }
 
@@ -73,7 +75,7 @@ pub struct Repeated<'a, V> {
 }
 
 impl<'a, V> Repeated<'a, V> {
-    fn new(parent: Msg<'a>, number: u32) -> Self {
+    pub(crate) fn new(parent: Msg<'a>, number: u32) -> Self {
         Repeated {
             fields: parent.fields(),
             parent,
@@ -103,8 +105,8 @@ impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
 /// The occurrences of a repeated `string` field.
 #[derive(Debug, Clone)]
 pub struct Strings<'a> {
-    fields: Fields<'a>,
-    number: u32,
+    pub(crate) fields: Fields<'a>,
+    pub(crate) number: u32,
 }
 
 impl<'a> Iterator for Strings<'a> {
@@ -126,9 +128,9 @@ impl<'a> Iterator for Strings<'a> {
 /// The elements of a repeated `uint32` field, packed or not, in wire order.
 #[derive(Debug, Clone)]
 pub struct Uint32s<'a> {
-    fields: Fields<'a>,
-    packed: Option<PackedVarints<'a>>,
-    number: u32,
+    pub(crate) fields: Fields<'a>,
+    pub(crate) packed: Option<PackedVarints<'a>>,
+    pub(crate) number: u32,
 }
 
 impl Iterator for Uint32s<'_> {
@@ -190,7 +192,7 @@ pub struct Metrics<'a> {
 }
 
 impl<'a> Metrics<'a> {
-    fn new(parent: Msg<'a>) -> Self {
+    pub(crate) fn new(parent: Msg<'a>) -> Self {
         Metrics {
             fields: parent.fields(),
             failed: false,
@@ -230,7 +232,7 @@ impl<'a> Iterator for Metrics<'a> {
 /// the hot path, match their keys whole in `MetricView::parse`: 10..=15 scalars, 16 bytes,
 /// 17 dataset, 18 template, 19 extension.)
 #[derive(Clone, Copy)]
-enum Oneof {
+pub(crate) enum Oneof {
     /// PropertyValue: 3..=8 scalars, 9 property set, 10 property set list, 11 extension.
     Property,
     /// Template parameter: 3..=8 scalars, 9 extension.
@@ -249,7 +251,11 @@ impl Oneof {
 
     /// The value in field `f`, if `f` is a member of this oneof.
     #[inline]
-    fn read<'a>(self, parent: &Msg<'a>, f: &Field<'a>) -> Result<Option<RawValue<'a>>, Error> {
+    pub(crate) fn read<'a>(
+        self,
+        parent: &Msg<'a>,
+        f: &Field<'a>,
+    ) -> Result<Option<RawValue<'a>>, Error> {
         let Some(i) = f.number.checked_sub(self.first()) else {
             return Ok(None);
         };
@@ -797,231 +803,6 @@ impl<'a> PropertyValueView<'a> {
             }
         }
         Ok(())
-    }
-}
-
-// ---- DataSet ----------------------------------------------------------------------------------
-
-/// A dataset (§6.4.9, message `Payload.DataSet`): columns with names and types, and rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct DataSetView<'a>(Msg<'a>);
-
-impl<'a> DataSetView<'a> {
-    /// `num_of_columns`.
-    pub fn num_of_columns(&self) -> Result<Option<u64>, Error> {
-        self.0.last(1)?.map(|f| f.varint()).transpose()
-    }
-
-    /// `columns`: the column names.
-    #[must_use]
-    pub fn columns(&self) -> Strings<'a> {
-        Strings {
-            fields: self.0.fields(),
-            number: 2,
-        }
-    }
-
-    /// `types`: the column datatypes (codes), packed or not on the wire.
-    #[must_use]
-    pub fn types(&self) -> Uint32s<'a> {
-        Uint32s {
-            fields: self.0.fields(),
-            packed: None,
-            number: 3,
-        }
-    }
-
-    /// `rows`.
-    #[must_use]
-    pub fn rows(&self) -> Repeated<'a, RowView<'a>> {
-        Repeated::new(self.0, 4)
-    }
-
-    /// Checks every column, type, row and cell; a cell is read as its column's type.
-    pub fn check(&self) -> Result<(), Error> {
-        self.num_of_columns()?;
-        for c in self.columns() {
-            c?;
-        }
-        for t in self.types() {
-            t?;
-        }
-        for row in self.rows() {
-            let mut types = self.types();
-            for cell in row?.elements() {
-                let cell = cell?;
-                if let Some(Ok(t)) = types.next() {
-                    if cell.raw.is_some() {
-                        Value::from_raw(t, cell.raw, false)?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One dataset row (message `Payload.DataSet.Row`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct RowView<'a>(Msg<'a>);
-
-impl<'a> View<'a> for RowView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        Ok(RowView(msg))
-    }
-}
-
-impl<'a> RowView<'a> {
-    /// The cells, in column order.
-    #[must_use]
-    pub fn elements(&self) -> Repeated<'a, CellView<'a>> {
-        Repeated::new(self.0, 1)
-    }
-}
-
-/// One dataset cell (message `Payload.DataSet.DataSetValue`); its type is its column's.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct CellView<'a> {
-    raw: Option<RawValue<'a>>,
-}
-
-impl<'a> View<'a> for CellView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        let mut raw = None;
-        for f in msg.fields() {
-            let f = f?;
-            if let 1..=7 = f.number {
-                raw = Oneof::Cell.read(&msg, &f)?;
-            }
-        }
-        Ok(CellView { raw })
-    }
-}
-
-impl<'a> CellView<'a> {
-    /// The value field as on the wire (`None` for an empty cell).
-    #[must_use]
-    pub const fn raw_value(&self) -> Option<RawValue<'a>> {
-        self.raw
-    }
-
-    /// The value read as `datatype` (its column's type); an empty cell reads as `Null`.
-    pub fn value_as(&self, datatype: u32) -> Result<Value<'a>, Error> {
-        Value::from_raw(datatype, self.raw, self.raw.is_none())
-    }
-}
-
-// ---- Template ---------------------------------------------------------------------------------
-
-/// A template definition or instance (§6.4.10, message `Payload.Template`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct TemplateView<'a>(Msg<'a>);
-
-impl<'a> TemplateView<'a> {
-    /// `version`.
-    pub fn version(&self) -> Result<Option<&'a str>, Error> {
-        self.0.last(1)?.map(|f| f.str()).transpose()
-    }
-
-    /// `metrics`: the members.
-    #[must_use]
-    pub fn metrics(&self) -> Metrics<'a> {
-        Metrics::new(self.0)
-    }
-
-    /// `parameters`.
-    #[must_use]
-    pub fn parameters(&self) -> Repeated<'a, ParameterView<'a>> {
-        Repeated::new(self.0, 3)
-    }
-
-    /// `template_ref`: for an instance, the name of its definition.
-    pub fn template_ref(&self) -> Result<Option<&'a str>, Error> {
-        self.0.last(4)?.map(|f| f.str()).transpose()
-    }
-
-    /// `is_definition`.
-    pub fn is_definition(&self) -> Result<Option<bool>, Error> {
-        self.0.last(5)?.map(|f| f.bool()).transpose()
-    }
-
-    /// Checks every field, member metric and parameter.
-    pub fn check(&self) -> Result<(), Error> {
-        self.version()?;
-        self.template_ref()?;
-        self.is_definition()?;
-        for m in self.metrics() {
-            m?.check()?;
-        }
-        for p in self.parameters() {
-            let p = p?;
-            if let Some(dt) = p.datatype {
-                match Value::from_raw(dt, p.raw, false) {
-                    Ok(_) | Err(Error::NoValue) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A template parameter (message `Payload.Template.Parameter`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct ParameterView<'a> {
-    name: Option<&'a str>,
-    datatype: Option<u32>,
-    raw: Option<RawValue<'a>>,
-}
-
-impl<'a> View<'a> for ParameterView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        let mut p = ParameterView {
-            name: None,
-            datatype: None,
-            raw: None,
-        };
-        for f in msg.fields() {
-            let f = f?;
-            match f.number {
-                1 => p.name = Some(f.str()?),
-                2 => p.datatype = Some(f.uint32()?),
-                3..=9 => p.raw = Oneof::Parameter.read(&msg, &f)?,
-                _ => {}
-            }
-        }
-        Ok(p)
-    }
-}
-
-impl<'a> ParameterView<'a> {
-    /// `name`.
-    #[must_use]
-    pub const fn name(&self) -> Option<&'a str> {
-        self.name
-    }
-    /// `type` (a datatype code).
-    #[must_use]
-    pub const fn datatype(&self) -> Option<u32> {
-        self.datatype
-    }
-    /// The value field as on the wire.
-    #[must_use]
-    pub const fn raw_value(&self) -> Option<RawValue<'a>> {
-        self.raw
-    }
-    /// The value read as its `type` (no value reads as `Null`).
-    pub fn value(&self) -> Result<Value<'a>, Error> {
-        Value::from_raw(
-            self.datatype.ok_or(Error::NoDatatype)?,
-            self.raw,
-            self.raw.is_none(),
-        )
     }
 }
 
