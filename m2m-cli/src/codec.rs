@@ -68,7 +68,7 @@ impl std::fmt::Display for CliError {
 pub(crate) struct Options {
     /// Modbus FC01/FC02 responses: the quantity requested (cuts the padding bits).
     pub(crate) quantity: Option<u16>,
-    /// Modbus: accept the device quirks of `Config::LENIENT`.
+    /// Modbus and CoAP: accept the quirks each crate's `Config::LENIENT` lists.
     pub(crate) lenient: bool,
 }
 
@@ -81,10 +81,8 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
         | Format::ModbusRtuRsp
         | Format::ModbusAsciiReq
         | Format::ModbusAsciiRsp => crate::modbus::decode(format, input, opts),
-        Format::Coap
-        | Format::CoapTcp
-        | Format::CoapWs
-        | Format::Lwm2mTlv
+        Format::Coap | Format::CoapTcp | Format::CoapWs => crate::coap::decode(format, input, opts),
+        Format::Lwm2mTlv
         | Format::Lwm2mSenmlJson
         | Format::Lwm2mSenmlCbor
         | Format::Lwm2mCbor
@@ -104,6 +102,7 @@ pub(crate) fn encode(format: Format, json: &Json) -> Result<Vec<u8>, CliError> {
         | Format::ModbusRtuRsp
         | Format::ModbusAsciiReq
         | Format::ModbusAsciiRsp => crate::modbus::encode(format, json),
+        Format::Coap | Format::CoapTcp | Format::CoapWs => crate::coap::encode(format, json),
         Format::SparkplugPayload | Format::SparkplugTopic => crate::sparkplug::encode(format, json),
         _ => Err(CliError::Unsupported(format)),
     }

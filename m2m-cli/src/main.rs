@@ -1,5 +1,6 @@
 //! `m2m`: decode and encode machine-to-machine protocol frames as JSON.
 
+mod coap;
 mod codec;
 mod format;
 mod modbus;
@@ -44,7 +45,8 @@ enum Command {
         #[arg(long, value_name = "N")]
         quantity: Option<u16>,
         /// Modbus: tolerate known device quirks (trailing bytes, exception function 0x80, stale
-        /// MBAP length on exceptions, reserved serial addresses).
+        /// MBAP length on exceptions, reserved serial addresses). CoAP: a payload marker with
+        /// no payload, content in Empty messages, codes the type cannot carry.
         #[arg(long)]
         lenient: bool,
     },

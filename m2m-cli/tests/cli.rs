@@ -51,10 +51,7 @@ const ALL_FORMATS: [&str; 16] = [
 ];
 
 /// Formats whose protocol crate has not landed yet.
-const NOT_YET: [&str; 8] = [
-    "coap",
-    "coap-tcp",
-    "coap-ws",
+const NOT_YET: [&str; 5] = [
     "lwm2m-tlv",
     "lwm2m-senml-json",
     "lwm2m-senml-cbor",
@@ -338,6 +335,72 @@ fn modbus_vectors_round_trip_through_the_cli() {
         }
     }
     assert!(checked >= 90, "only {checked} frames");
+}
+
+#[test]
+fn coap_get_of_the_issue() {
+    // RFC 7252: CON GET, message id 0x5d1f, token 00003974, Uri-Host "localhost", Uri-Path "tv1".
+    let hex = "44015d1f00003974396c6f63616c686f737483747631";
+    let out = m2m(&["decode", "coap", hex], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["message_id"], 23839);
+    assert_eq!(v["type"], "CON");
+    assert_eq!(v["code"], "0.01");
+    assert_eq!(v["token"], "00003974");
+    assert_eq!(v["options"][0]["name"], "Uri-Host");
+    assert_eq!(v["options"][0]["value"], "localhost");
+    assert_eq!(v["options"][1]["name"], "Uri-Path");
+    assert_eq!(v["options"][1]["value"], "tv1");
+    // And back.
+    let back = m2m(&["encode", "coap"], Some(&out.stdout));
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(back.stdout.trim(), hex);
+}
+
+#[test]
+fn coap_formats_round_trip_and_fail_cleanly() {
+    // TCP: Len 5, TKL 1, GET, token 7a, Uri-Path "ab", payload "x"; the same over WebSocket.
+    for (format, hex) in [
+        ("coap-tcp", "51017ab26162ff78"),
+        ("coap-ws", "01017ab26162ff78"),
+    ] {
+        let out = m2m(&["decode", format, hex], None);
+        assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        assert!(v["type"].is_null() && v["message_id"].is_null(), "{format}");
+        assert_eq!(v["payload"], "78");
+        let back = m2m(&["encode", format], Some(&out.stdout));
+        assert_eq!(back.stdout.trim(), hex, "{format}: {}", back.stderr);
+    }
+    // A uint option prints as a number, an opaque one as hex.
+    let out = m2m(&["decode", "coap", "6445000101020304410a8132"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["options"][0]["name"], "ETag");
+    assert_eq!(v["options"][0]["value"], "0a");
+    assert_eq!(v["options"][1]["name"], "Content-Format");
+    assert_eq!(v["options"][1]["value"], 50);
+    // Options by name, in any order, on encode.
+    let json = r#"{"type":"CON","code":"GET","message_id":1,"options":[
+        {"name":"Uri-Path","value":"b"},{"name":"Uri-Host","value":"h"},{"number":11,"value":"c"}]}"#;
+    let out = m2m(&["encode", "coap", json], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "40010001316881620163");
+    // Broken and incomplete input: exit 1, one line naming the error and its offset.
+    let out = m2m(&["decode", "coap", "40010000ff"], None);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("payload marker") && out.stderr.contains("byte 4"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1);
+    let out = m2m(&["decode", "coap-tcp", "51017ab261"], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("3 more bytes"), "{}", out.stderr);
+    let out = m2m(&["decode", "coap", "400100", "--lenient"], None);
+    assert_eq!(out.code, 1, "{}", out.stderr);
 }
 
 /// encode(decode(x)) == x through the binary for every m2m-sparkplug vector (made by

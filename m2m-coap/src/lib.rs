@@ -5,7 +5,38 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod block;
+pub mod builder;
+pub mod code;
+#[cfg(feature = "tokio-util")]
+pub mod codec;
+pub mod content_format;
+pub mod endpoint;
+pub mod error;
+pub mod link;
+pub mod message;
+pub mod observe;
+pub mod option;
+#[cfg(feature = "tokio")]
+pub mod runner;
+#[cfg(feature = "serde")]
+mod serde_impl;
+pub mod signaling;
+pub mod tcp;
+pub mod token;
+pub mod uri;
+
+pub use builder::Builder;
+pub use code::{Code, CodeClass, Type};
+pub use content_format::ContentFormat;
+pub use endpoint::{Endpoint, Event, Exchange, Incoming, RequestId};
+pub use error::{BadOption, BuildError, Error, OptionProblem, Reaction, Reason, Transport};
 pub use m2m_core;
+pub use message::{Config, Message};
+pub use option::value::{Block, NoResponse, Oscore};
+pub use option::{CoapOption, OptionNumber, Options};
+pub use token::Token;
+pub use uri::{Scheme, Uri, UriError, write_uri};

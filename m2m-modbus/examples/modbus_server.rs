@@ -3,21 +3,21 @@
 //!
 //! `cargo run -p m2m-modbus --example modbus_server -- --port 5020 --framer tcp|rtu`
 //!
-//! The protocol work is the crate's: framing, decoding, the exception rules of
-//! `m2m_modbus::server`, encoding. This file holds only the world and the sockets.
+//! The protocol work and the sockets are the crate's (`m2m_modbus::tokio::Server`: framing,
+//! decoding, the exception rules of `m2m_modbus::server`, encoding). This file holds only the
+//! world, as a `Handler`.
 
 #![allow(clippy::cast_possible_truncation)] // every table of the world is smaller than 65536
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::sync::Mutex;
 
-use m2m_core::{Framing, Status};
-use m2m_modbus::server::{accept, check_range};
+use m2m_modbus::server::check_range;
+use m2m_modbus::tokio::{Handler, Responder, Server, Transport};
 use m2m_modbus::{
-    Bits, Config, Data, DeviceIdObject, ExceptionCode, FileRecordData, FunctionCode, List,
-    Registers, Request, Response, rtu, tcp,
+    Bits, Data, DeviceIdObject, ExceptionCode, FileRecordData, List, Registers, Request, Response,
 };
+use tokio::net::TcpListener;
 
 const UNIT: u8 = 17;
 const FIFO_ADDRESS: u16 = 0x04DE;
@@ -36,13 +36,6 @@ struct World {
 
 type Answer = Result<Response<'static>, ExceptionCode>;
 
-fn exc(function_code: u8, exception: ExceptionCode) -> Response<'static> {
-    Response::Exception {
-        function_code,
-        exception,
-    }
-}
-
 impl World {
     fn new() -> Self {
         World {
@@ -52,26 +45,6 @@ impl World {
             input_regs: (0..1000u16).map(|a| 0xFFFF - a).collect(),
             file: (0..RECORDS).map(|r| r as u16).collect(),
         }
-    }
-
-    /// The response to a request PDU for `unit`, or `None` when nothing may be sent.
-    fn answer(&mut self, unit: u8, pdu: &[u8]) -> Option<Response<'static>> {
-        let code = *pdu.first()?;
-        let rsp = if unit != UNIT {
-            exc(
-                code & 0x7F,
-                ExceptionCode::GatewayTargetDeviceFailedToRespond,
-            )
-        } else {
-            match accept(pdu, &Config::STRICT, FunctionCode::is_public) {
-                Err(rsp) => rsp?,
-                Ok(req) => {
-                    let fc = req.function().value();
-                    self.serve(&req).unwrap_or_else(|e| exc(fc, e))
-                }
-            }
-        };
-        Some(rsp)
     }
 
     fn serve(&mut self, req: &Request<'_>) -> Answer {
@@ -309,65 +282,37 @@ fn pad(bits: &[bool]) -> Vec<bool> {
     v
 }
 
-fn serve_connection(
-    mut sock: TcpStream,
-    world: Arc<Mutex<World>>,
-    rtu_framing: bool,
-) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(512);
-    let mut chunk = [0u8; 512];
-    loop {
-        let n = sock.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(());
+/// The world behind a lock, as the server's handler: unit 17 is served, every other unit gets
+/// exception 0x0B whatever it asks.
+struct Device(Mutex<World>);
+
+impl Handler for Device {
+    fn unit(&self, unit: u8) -> Result<(), Option<ExceptionCode>> {
+        if unit == UNIT {
+            Ok(())
+        } else {
+            Err(Some(ExceptionCode::GatewayTargetDeviceFailedToRespond))
         }
-        buf.extend_from_slice(&chunk[..n]);
-        loop {
-            let status = if rtu_framing {
-                rtu::Framing::requests().frame_len(&buf)
-            } else {
-                tcp::Framing::new().frame_len(&buf)
-            };
-            match status {
-                Ok(Status::Complete(len)) => {
-                    let frame: Vec<u8> = buf.drain(..len).collect();
-                    if let Some(out) = respond(&frame, &world, rtu_framing) {
-                        sock.write_all(&out)?;
-                    }
-                }
-                Ok(Status::Partial(_)) => break,
-                // RTU: drop the bad bytes and look for the next frame. TCP: out of step, close.
-                Err(e) if e.skip_len() > 0 => {
-                    buf.drain(..e.skip_len().min(buf.len()));
-                }
-                Err(_) => return Ok(()),
-            }
-        }
+    }
+
+    fn call(
+        &self,
+        _unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
+        let mut world = self
+            .0
+            .lock()
+            .map_err(|_| ExceptionCode::ServerDeviceFailure)?;
+        let rsp = world.serve(&req)?;
+        out.send(&rsp)
+            .map_err(|_| ExceptionCode::ServerDeviceFailure)
     }
 }
 
-/// The response ADU to one request ADU.
-fn respond(frame: &[u8], world: &Mutex<World>, rtu_framing: bool) -> Option<Vec<u8>> {
-    let mut world = world.lock().ok()?;
-    if rtu_framing {
-        // The CRC was checked by the framing; address and PDU lie between it.
-        let (unit, pdu) = (frame[0], &frame[1..frame.len() - 2]);
-        let pdu = world.answer(unit, pdu)?;
-        rtu::Adu { address: unit, pdu }.to_vec().ok()
-    } else {
-        let h = tcp::Header::parse(frame).ok()?;
-        let pdu = world.answer(h.unit_id, &frame[tcp::HEADER_LEN..])?;
-        tcp::Adu {
-            transaction_id: h.transaction_id,
-            unit_id: h.unit_id,
-            pdu,
-        }
-        .to_vec()
-        .ok()
-    }
-}
-
-fn main() -> std::io::Result<()> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
         args.iter()
@@ -376,24 +321,19 @@ fn main() -> std::io::Result<()> {
             .cloned()
     };
     let port: u16 = arg("--port").and_then(|p| p.parse().ok()).unwrap_or(5020);
-    let rtu_framing = match arg("--framer").as_deref() {
-        Some("rtu") => true,
-        Some("tcp") | None => false,
+    let transport = match arg("--framer").as_deref() {
+        Some("rtu") => Transport::RtuOverTcp,
+        Some("tcp") | None => Transport::Tcp,
         Some(other) => {
             eprintln!("unknown framer {other}: use tcp or rtu");
             std::process::exit(2);
         }
     };
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("ready");
     std::io::stdout().flush()?;
-    let world = Arc::new(Mutex::new(World::new()));
-    for sock in listener.incoming() {
-        let sock = sock?;
-        let world = Arc::clone(&world);
-        std::thread::spawn(move || {
-            let _ = serve_connection(sock, world, rtu_framing);
-        });
-    }
-    Ok(())
+    Server::new(Device(Mutex::new(World::new())))
+        .transport(transport)
+        .serve(listener)
+        .await
 }

@@ -375,6 +375,15 @@ impl<const N: usize> Matcher<N> {
         expect.check(unit, rsp).map(|r| (expect, r))
     }
 
+    /// Forgets the request with `transaction_id` (`None` on serial lines), answered by a frame
+    /// that did not decode or abandoned with its connection, and returns it.
+    pub fn cancel(&mut self, transaction_id: Option<u16>) -> Option<Expect> {
+        self.slots
+            .iter_mut()
+            .find(|s| s.is_some_and(|e| e.transaction_id == transaction_id))
+            .and_then(Option::take)
+    }
+
     /// Removes and returns one overdue request, if any (call until `None`).
     pub fn poll_timeout(&mut self, now: Timestamp) -> Option<Expect> {
         self.slots
@@ -587,5 +596,10 @@ mod tests {
         );
         assert_eq!(m.poll_timeout(late), None);
         assert_eq!(m.outstanding(), 1);
+        // The other one is cancelled; nothing is left to cancel then.
+        assert_eq!(m.cancel(Some(a)), None);
+        assert!(m.cancel(Some(_b)).is_some());
+        assert_eq!(m.outstanding(), 0);
+        assert_eq!(m.cancel(Some(_b)), None);
     }
 }

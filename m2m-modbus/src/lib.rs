@@ -22,6 +22,8 @@ pub mod samples;
 pub mod server;
 pub mod sniffer;
 pub mod tcp;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod udp;
 
 pub use data::{Bits, Data, Registers};

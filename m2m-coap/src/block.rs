@@ -1,0 +1,428 @@
+//! Block-wise transfers (RFC 7959; BERT, RFC 8323 §6), without allocation: cutting a body into
+//! the block a Block2 request asks for, and reassembling Block1 uploads or Block2 downloads into
+//! a caller's buffer with the Size, ETag and order checks.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crate::code::Code;
+use crate::option::value::Block;
+
+/// Why a block cannot be served or taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum BlockError {
+    /// The block starts past the end of the body (RFC 7959 §2.4: 4.02 Bad Option).
+    #[error("block starts past the end of the body")]
+    PastEnd,
+    /// A block that does not continue the transfer: `expected` bytes were received, the block
+    /// starts at `offset` (§2.5: 4.08 Request Entity Incomplete).
+    #[error("block at byte {offset} where {expected} bytes were received")]
+    Gap {
+        /// Bytes received so far.
+        expected: usize,
+        /// Where the block starts.
+        offset: usize,
+    },
+    /// A block that is not the last and is not of its announced size (§2.3).
+    #[error("block of {len} bytes announced as {size}")]
+    Size {
+        /// Its length.
+        len: usize,
+        /// What its SZX says.
+        size: usize,
+    },
+    /// The body does not fit the buffer, or Size1/Size2 announce more than it holds
+    /// (§2.9.3: 4.13 Request Entity Too Large, with a Size1 of the capacity).
+    #[error("body larger than the {capacity} bytes available")]
+    TooLarge {
+        /// The buffer's capacity.
+        capacity: usize,
+    },
+    /// The representation changed during a Block2 download (its ETag differs, §2.4): start
+    /// again.
+    #[error("the ETag changed during the transfer")]
+    ETagChanged,
+}
+
+impl BlockError {
+    /// The response code a server answers the block with (RFC 7959 §2.9).
+    #[must_use]
+    pub const fn code(&self) -> Code {
+        match self {
+            BlockError::PastEnd | BlockError::Size { .. } => Code::BAD_OPTION,
+            BlockError::Gap { .. } | BlockError::ETagChanged => Code::REQUEST_ENTITY_INCOMPLETE,
+            BlockError::TooLarge { .. } => Code::REQUEST_ENTITY_TOO_LARGE,
+        }
+    }
+}
+
+/// The block of `body` that a request asks for (RFC 7959 §2.4): at most `max_szx` in size (the
+/// server may choose a smaller block than asked; the block number is then scaled so that the
+/// offset is the one asked for). Without a Block2 option the first block is served. Returns the
+/// Block2 value of the response and the bytes.
+pub fn slice(
+    body: &[u8],
+    requested: Option<Block>,
+    max_szx: u8,
+) -> Result<(Block, &[u8]), BlockError> {
+    let asked = requested.unwrap_or(Block {
+        num: 0,
+        more: false,
+        szx: max_szx.min(6),
+    });
+    let szx = asked.szx.min(max_szx).min(6);
+    let offset = asked.offset();
+    let size = 16usize << szx;
+    if offset > body.len() || (offset == body.len() && offset != 0) {
+        return Err(BlockError::PastEnd);
+    }
+    let num =
+        u32::try_from(offset.checked_div(size).unwrap_or(0)).map_err(|_| BlockError::PastEnd)?;
+    if num > Block::MAX_NUM {
+        return Err(BlockError::PastEnd);
+    }
+    let end = offset.saturating_add(size).min(body.len());
+    let chunk = body.get(offset..end).ok_or(BlockError::PastEnd)?;
+    Ok((
+        Block {
+            num,
+            more: end < body.len(),
+            szx,
+        },
+        chunk,
+    ))
+}
+
+/// Where a transfer stands after a block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Progress {
+    /// More blocks to come; ask for (Block2) or expect (Block1) the one at this number with
+    /// this SZX.
+    More(Block),
+    /// The body is complete, of this many bytes.
+    Done(usize),
+    /// The block repeats one already taken (a retransmission): nothing changed.
+    Repeat,
+}
+
+/// Reassembles a body sent in blocks (a Block1 upload on a server, a Block2 download on a
+/// client) into a caller's buffer.
+#[derive(Debug)]
+pub struct Assembler<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+    done: bool,
+    etag: Option<([u8; 8], usize)>,
+}
+
+impl<'b> Assembler<'b> {
+    /// An empty transfer into `buf`.
+    pub fn new(buf: &'b mut [u8]) -> Self {
+        Assembler {
+            buf,
+            len: 0,
+            done: false,
+            etag: None,
+        }
+    }
+
+    /// Goes on with a transfer of which the first `received` bytes are in `buf` already (a
+    /// server that keeps the buffer between requests, with no assembler alive in between).
+    pub fn resume(buf: &'b mut [u8], received: usize) -> Self {
+        let len = received.min(buf.len());
+        Assembler {
+            buf,
+            len,
+            done: false,
+            etag: None,
+        }
+    }
+
+    /// Checks a Size1/Size2 announcement (RFC 7959 §4) against the capacity.
+    pub fn announce(&self, size: u32) -> Result<(), BlockError> {
+        if usize::try_from(size).map_or(true, |s| s > self.buf.len()) {
+            return Err(BlockError::TooLarge {
+                capacity: self.buf.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Takes the block `block` carrying `payload`; `etag` is the ETag of a Block2 response (the
+    /// representation must not change under a download).
+    pub fn push(
+        &mut self,
+        block: Block,
+        payload: &[u8],
+        etag: Option<&[u8]>,
+    ) -> Result<Progress, BlockError> {
+        if let Some(tag) = etag {
+            match self.etag {
+                Some((t, n)) if t.get(..n) != Some(tag) => return Err(BlockError::ETagChanged),
+                Some(_) => {}
+                None if self.len == 0 => {
+                    let mut t = [0u8; 8];
+                    let n = tag.len().min(8);
+                    if let (Some(dst), Some(src)) = (t.get_mut(..n), tag.get(..n)) {
+                        dst.copy_from_slice(src);
+                    }
+                    self.etag = Some((t, n));
+                }
+                None => return Err(BlockError::ETagChanged),
+            }
+        }
+        let offset = block.offset();
+        let size = block.size();
+        let end = offset.saturating_add(payload.len());
+        if offset < self.len && end <= self.len {
+            // A block already taken (a retransmission after a lost ACK).
+            return Ok(Progress::Repeat);
+        }
+        if offset != self.len || self.done {
+            return Err(BlockError::Gap {
+                expected: self.len,
+                offset,
+            });
+        }
+        // Every block but the last is exactly its size (BERT: a multiple of 1024).
+        let whole = if block.is_bert() {
+            payload.len() % 1024 == 0 && !payload.is_empty()
+        } else {
+            payload.len() == size
+        };
+        if block.more && !whole {
+            return Err(BlockError::Size {
+                len: payload.len(),
+                size,
+            });
+        }
+        let capacity = self.buf.len();
+        let dst = self
+            .buf
+            .get_mut(offset..end)
+            .ok_or(BlockError::TooLarge { capacity })?;
+        dst.copy_from_slice(payload);
+        self.len = end;
+        if block.more {
+            let taken = u32::try_from(payload.len().checked_div(size).unwrap_or(1))
+                .unwrap_or(1)
+                .max(1);
+            Ok(Progress::More(Block {
+                num: block.num.saturating_add(taken),
+                more: false,
+                szx: block.szx,
+            }))
+        } else {
+            self.done = true;
+            Ok(Progress::Done(end))
+        }
+    }
+
+    /// The bytes received so far (the whole body once [`Progress::Done`]).
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// Whether the last block was taken.
+    #[must_use]
+    pub const fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Starts over (a new transfer, or after [`BlockError::ETagChanged`]).
+    pub fn reset(&mut self) {
+        self.len = 0;
+        self.done = false;
+        self.etag = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(n: usize) -> std::vec::Vec<u8> {
+        (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect()
+    }
+
+    #[test]
+    fn serves_and_reassembles_3000_bytes() {
+        let data = body(3000);
+        let mut buf = [0u8; 4096];
+        let mut asm = Assembler::new(&mut buf);
+        asm.announce(3000).unwrap();
+        let mut req = None;
+        let mut rounds = 0;
+        loop {
+            let (b, chunk) = slice(&data, req, 6).unwrap();
+            rounds += 1;
+            match asm.push(b, chunk, Some(b"e1")).unwrap() {
+                Progress::More(next) => req = Some(next),
+                Progress::Done(n) => {
+                    assert_eq!(n, 3000);
+                    break;
+                }
+                Progress::Repeat => unreachable!(),
+            }
+        }
+        assert_eq!(rounds, 3);
+        assert_eq!(asm.body(), &data[..]);
+    }
+
+    #[test]
+    fn smaller_blocks_than_asked_keep_the_offset() {
+        let data = body(300);
+        // Asked for block 1 of 128 bytes, served in 64-byte blocks: block 2 of 64.
+        let (b, chunk) = slice(
+            &data,
+            Some(Block {
+                num: 1,
+                more: false,
+                szx: 3,
+            }),
+            2,
+        )
+        .unwrap();
+        assert_eq!((b.num, b.szx, b.more), (2, 2, true));
+        assert_eq!(chunk, &data[128..192]);
+        assert_eq!(
+            slice(
+                &data,
+                Some(Block {
+                    num: 3,
+                    more: false,
+                    szx: 6
+                }),
+                6
+            ),
+            Err(BlockError::PastEnd)
+        );
+        assert_eq!(slice(&[], None, 6).unwrap().1, b"");
+    }
+
+    #[test]
+    fn lost_and_repeated_blocks() {
+        let data = body(200);
+        let mut buf = [0u8; 256];
+        let mut asm = Assembler::new(&mut buf);
+        let b0 = Block {
+            num: 0,
+            more: true,
+            szx: 2,
+        };
+        let b1 = Block {
+            num: 1,
+            more: true,
+            szx: 2,
+        };
+        let b2 = Block {
+            num: 2,
+            more: true,
+            szx: 2,
+        };
+        let b3 = Block {
+            num: 3,
+            more: false,
+            szx: 2,
+        };
+        asm.push(b0, &data[..64], None).unwrap();
+        // Block 1 is lost: block 2 is out of order (4.08).
+        let e = asm.push(b2, &data[128..192], None).unwrap_err();
+        assert_eq!(
+            e,
+            BlockError::Gap {
+                expected: 64,
+                offset: 128
+            }
+        );
+        assert_eq!(e.code(), Code::REQUEST_ENTITY_INCOMPLETE);
+        // Block 0 again (its ACK was lost): a repeat.
+        assert_eq!(asm.push(b0, &data[..64], None), Ok(Progress::Repeat));
+        asm.push(b1, &data[64..128], None).unwrap();
+        asm.push(b2, &data[128..192], None).unwrap();
+        assert_eq!(asm.push(b3, &data[192..], None), Ok(Progress::Done(200)));
+        assert_eq!(asm.body(), &data[..]);
+        // A short block that claims more is refused; too much for the buffer is 4.13.
+        let mut small = [0u8; 32];
+        let mut asm = Assembler::new(&mut small);
+        assert!(matches!(
+            asm.push(b0, &data[..10], None),
+            Err(BlockError::Size { .. })
+        ));
+        assert_eq!(
+            asm.push(b0, &data[..64], None).unwrap_err().code(),
+            Code::REQUEST_ENTITY_TOO_LARGE
+        );
+        assert!(asm.announce(33).is_err());
+    }
+
+    #[test]
+    fn etag_change_restarts() {
+        let mut buf = [0u8; 64];
+        let mut asm = Assembler::new(&mut buf);
+        asm.push(
+            Block {
+                num: 0,
+                more: true,
+                szx: 0,
+            },
+            &[1; 16],
+            Some(b"a"),
+        )
+        .unwrap();
+        assert_eq!(
+            asm.push(
+                Block {
+                    num: 1,
+                    more: false,
+                    szx: 0
+                },
+                &[2; 4],
+                Some(b"b")
+            ),
+            Err(BlockError::ETagChanged)
+        );
+        asm.reset();
+        assert!(asm.body().is_empty());
+    }
+
+    #[test]
+    fn bert_blocks() {
+        let mut buf = [0u8; 4096];
+        let mut asm = Assembler::new(&mut buf);
+        // BERT (SZX 7): 2048 bytes in block 0, then block 2.
+        let p = asm
+            .push(
+                Block {
+                    num: 0,
+                    more: true,
+                    szx: 7,
+                },
+                &[9; 2048],
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            p,
+            Progress::More(Block {
+                num: 2,
+                more: false,
+                szx: 7
+            })
+        );
+        assert_eq!(
+            asm.push(
+                Block {
+                    num: 2,
+                    more: false,
+                    szx: 7
+                },
+                &[8; 10],
+                None
+            ),
+            Ok(Progress::Done(2058))
+        );
+    }
+}

@@ -1,0 +1,930 @@
+//! The sans-IO CoAP-over-UDP endpoint (RFC 7252 §4 and §5.3; design.md §10): the message layer
+//! (Confirmable retransmission with the §4.8 parameters and a randomised first timeout, ACK and
+//! RST matching, duplicate detection over EXCHANGE_LIFETIME with the reply cached, piggybacked
+//! and separate responses, CoAP ping) and the request/response layer (tokens, both roles, Observe
+//! notifications checked for freshness, RFC 7641 §3.4).
+//!
+//! No socket, clock or allocation: fixed capacities (`N` exchanges, `B` bytes per message); time
+//! comes in as `now`. A datagram given to [`Endpoint::handle`] comes back as an [`Incoming`] that
+//! borrows from it, so a request or a response is read without a copy. What the endpoint sends
+//! comes out of [`Endpoint::poll_transmit`]; what happens without a datagram (a request that got
+//! no answer) out of [`Endpoint::poll_event`]; [`Endpoint::poll_timeout`] says when to call again.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::Timestamp;
+
+use crate::builder::Builder;
+use crate::code::{Code, Type};
+use crate::error::{BuildError, Error, Reaction, Transport};
+use crate::message::Message;
+use crate::option::value::is_fresher;
+use crate::token::Token;
+
+/// The transmission parameters of RFC 7252 §4.8, and the lifetimes of §4.8.2 derived from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Params {
+    /// ACK_TIMEOUT in milliseconds (2000).
+    pub ack_timeout_ms: u64,
+    /// ACK_RANDOM_FACTOR in thousandths (1500 for 1.5).
+    pub ack_random_factor_milli: u64,
+    /// MAX_RETRANSMIT (4).
+    pub max_retransmit: u8,
+    /// EXCHANGE_LIFETIME in milliseconds (247 s): how long a Confirmable message id is
+    /// remembered for duplicate detection.
+    pub exchange_lifetime_ms: u64,
+    /// NON_LIFETIME in milliseconds (145 s): the same for Non-confirmable messages, and how long
+    /// a Non-confirmable request waits for its response.
+    pub non_lifetime_ms: u64,
+}
+
+impl Params {
+    /// The defaults of RFC 7252 §4.8.
+    pub const DEFAULT: Params = Params {
+        ack_timeout_ms: 2000,
+        ack_random_factor_milli: 1500,
+        max_retransmit: 4,
+        exchange_lifetime_ms: 247_000,
+        non_lifetime_ms: 145_000,
+    };
+
+    /// MAX_TRANSMIT_WAIT (§4.8.2): how long after the first transmission a Confirmable message
+    /// can still be acknowledged, 93 s by default.
+    #[must_use]
+    pub fn max_transmit_wait_ms(&self) -> u64 {
+        let tries = (1u64 << (u32::from(self.max_retransmit).saturating_add(1))).saturating_sub(1);
+        self.ack_timeout_ms
+            .saturating_mul(tries)
+            .saturating_mul(self.ack_random_factor_milli)
+            / 1000
+    }
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params::DEFAULT
+    }
+}
+
+/// Identifies a request this endpoint sent, in the events about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RequestId(pub u32);
+
+/// A request this endpoint received, to answer with [`Endpoint::respond`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Exchange<P> {
+    /// Who sent it.
+    pub peer: P,
+    /// Its message id.
+    pub message_id: u16,
+    /// Whether it was Confirmable.
+    pub confirmable: bool,
+    token: Token,
+}
+
+impl<P> Exchange<P> {
+    /// The request's token (a response carries it back).
+    #[must_use]
+    pub fn token(&self) -> &[u8] {
+        self.token.as_slice()
+    }
+}
+
+/// What a datagram given to [`Endpoint::handle`] was, borrowing from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incoming<'a, P> {
+    /// A request to answer (with [`Endpoint::respond`], after [`Endpoint::accept`] if the answer
+    /// takes time).
+    Request {
+        /// The request.
+        message: Message<'a>,
+        /// What [`Endpoint::respond`] needs.
+        exchange: Exchange<P>,
+    },
+    /// The response to a request of ours (a notification, for an observation).
+    Response {
+        /// Which request.
+        id: RequestId,
+        /// The response.
+        message: Message<'a>,
+    },
+    /// The peer rejected a message of ours with a Reset: the request `id`, or a separate
+    /// response or notification with `token` (for a notification: the observer is gone,
+    /// RFC 7641 §3.6).
+    Reset {
+        /// The request, if the message was one.
+        id: Option<RequestId>,
+        /// The peer.
+        peer: P,
+        /// The token of the message that was rejected.
+        token: Token,
+    },
+    /// Nothing for the application: an ACK, a ping, a duplicate (answered from the cache), a
+    /// notification older than one already delivered, a response nobody waits for, or a message
+    /// rejected as the RFC prescribes.
+    Nothing,
+}
+
+/// What happened without a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event {
+    /// No answer to request `id`: its Confirmable message was sent MAX_RETRANSMIT + 1 times
+    /// without an ACK, or no response came within the exchange's lifetime.
+    Timeout(RequestId),
+    /// A Confirmable message that was not a request (a separate response or a notification) was
+    /// never acknowledged.
+    Undelivered {
+        /// Its message id.
+        message_id: u16,
+    },
+}
+
+/// Why the endpoint could not do what it was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum EndpointError {
+    /// Every slot for outgoing messages is in use.
+    #[error("no free exchange slot")]
+    Busy,
+    /// The message does not fit in a slot of `B` bytes, or cannot be built.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The builder is not for UDP.
+    #[error("the builder is not for UDP")]
+    Transport,
+    /// The exchange was answered already, or forgotten.
+    #[error("unknown or answered exchange")]
+    Exchange,
+}
+
+/// A message of ours in a slot: sent once, or retransmitted until acknowledged.
+#[derive(Debug, Clone, Copy)]
+struct Out<P, const B: usize> {
+    peer: P,
+    bytes: [u8; B],
+    len: usize,
+    message_id: u16,
+    /// Confirmable: retransmit until ACK or RST.
+    confirmable: bool,
+    /// Waiting to go out (first transmission or retransmission) at `due`.
+    due: Option<u64>,
+    timeout_ms: u64,
+    retransmits: u8,
+    /// The request it carries, if any.
+    request: Option<RequestId>,
+    /// Its token.
+    token: Token,
+}
+
+/// A request of ours that waits for its response.
+#[derive(Debug, Clone, Copy)]
+struct Waiting<P> {
+    id: RequestId,
+    peer: P,
+    token: [u8; 8],
+    /// Give up at this time (set once the request is acknowledged or sent Non-confirmable).
+    deadline: u64,
+    observe: bool,
+    /// The freshest notification delivered: sequence number and when it came.
+    last_notification: Option<(u32, u64)>,
+}
+
+/// A message id a peer used, remembered to detect duplicates, with the reply we gave.
+#[derive(Debug, Clone, Copy)]
+struct Seen<P, const B: usize> {
+    peer: P,
+    message_id: u16,
+    expires: u64,
+    /// The reply: none yet, or its bytes (an ACK, a piggybacked response, an RST).
+    reply: [u8; B],
+    reply_len: usize,
+    /// The reply has to go out.
+    send: bool,
+    /// The request was answered (or Empty-ACKed: then `acked`).
+    answered: bool,
+    acked: bool,
+}
+
+/// A CoAP-over-UDP endpoint for peers addressed by `P` (a socket address, say), with `N` slots
+/// for outgoing messages, `N` requests waiting for responses, `N` remembered message ids, and
+/// `B` bytes per message.
+#[derive(Debug, Clone)]
+pub struct Endpoint<P, const N: usize = 8, const B: usize = 1152> {
+    params: Params,
+    rng: u64,
+    next_message_id: u16,
+    next_request: u32,
+    out: [Option<Out<P, B>>; N],
+    waiting: [Option<Waiting<P>>; N],
+    seen: [Option<Seen<P, B>>; N],
+    events: [Option<Event>; N],
+}
+
+fn ms(t: Timestamp) -> u64 {
+    t.as_millis()
+}
+
+/// Sets the type, message id and token of a UDP message encoded at the head of `buf` (its
+/// token area must already be `token.len()` bytes long).
+fn patch(buf: &mut [u8], ty: Type, message_id: u16, token: &[u8]) {
+    if let Some(b0) = buf.first_mut() {
+        *b0 = (*b0 & 0xcf) | (ty.bits() << 4);
+    }
+    if let Some(mid) = buf.get_mut(2..4) {
+        mid.copy_from_slice(&message_id.to_be_bytes());
+    }
+    if let Some(t) = buf.get_mut(4..4usize.saturating_add(token.len())) {
+        t.copy_from_slice(token);
+    }
+}
+
+/// Encodes `b` with a placeholder token of `token.len()` bytes into `buf`, then patches the
+/// header; returns the length.
+fn encode_with<const N: usize, const B: usize>(
+    b: &Builder<'_, N>,
+    buf: &mut [u8; B],
+    ty: Type,
+    message_id: u16,
+    token: &[u8],
+) -> Result<usize, EndpointError> {
+    if b.transport() != Transport::Udp {
+        return Err(EndpointError::Transport);
+    }
+    let mut with_token = b.clone();
+    with_token.token(token);
+    let n = with_token.encode(buf)?;
+    patch(buf, ty, message_id, token);
+    Ok(n)
+}
+
+/// An Empty message (an ACK or a Reset) of 4 bytes.
+fn empty(ty: Type, message_id: u16) -> [u8; 4] {
+    let [m0, m1] = message_id.to_be_bytes();
+    [0x40 | (ty.bits() << 4), 0, m0, m1]
+}
+
+impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
+    /// An endpoint with the default parameters; `seed` seeds the random first timeouts, message
+    /// ids and tokens (give it real entropy on a network that an attacker can reach, RFC 7252
+    /// §5.3.1 and §11.4).
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Self::with_params(Params::DEFAULT, seed)
+    }
+
+    /// An endpoint with these transmission parameters.
+    #[must_use]
+    pub fn with_params(params: Params, seed: u64) -> Self {
+        let mut e = Endpoint {
+            params,
+            rng: seed | 1,
+            next_message_id: 0,
+            next_request: 0,
+            out: [None; N],
+            waiting: [None; N],
+            seen: [None; N],
+            events: [None; N],
+        };
+        e.next_message_id = e
+            .random()
+            .to_be_bytes()
+            .first_chunk::<2>()
+            .map_or(0, |b| u16::from_be_bytes(*b));
+        e
+    }
+
+    /// xorshift64*: enough to spread timeouts and make ids hard to guess, not cryptography.
+    fn random(&mut self) -> u64 {
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn message_id(&mut self) -> u16 {
+        let id = self.next_message_id;
+        self.next_message_id = id.wrapping_add(1);
+        id
+    }
+
+    /// The first timeout of a Confirmable message: a random duration between ACK_TIMEOUT and
+    /// ACK_TIMEOUT * ACK_RANDOM_FACTOR (§4.2).
+    fn first_timeout(&mut self) -> u64 {
+        let base = self.params.ack_timeout_ms;
+        let spread =
+            base.saturating_mul(self.params.ack_random_factor_milli.saturating_sub(1000)) / 1000;
+        base.saturating_add(
+            self.random()
+                .checked_rem(spread.saturating_add(1))
+                .unwrap_or(0),
+        )
+    }
+
+    fn free_out(&self) -> Option<usize> {
+        self.out.iter().position(Option::is_none)
+    }
+
+    fn push_event(&mut self, e: Event) {
+        if let Some(slot) = self.events.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(e);
+        }
+    }
+
+    /// Sends a request to `peer`: the endpoint sets the type, a fresh message id and an 8-byte
+    /// token on the builder's message (UDP). The response comes back as
+    /// [`Incoming::Response`] with the returned id; with an Observe option of 0 every
+    /// notification does, until the request is cancelled.
+    pub fn request<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+    ) -> Result<RequestId, EndpointError> {
+        let slot = self.free_out().ok_or(EndpointError::Busy)?;
+        let wslot = self
+            .waiting
+            .iter()
+            .position(Option::is_none)
+            .ok_or(EndpointError::Busy)?;
+        let token = self.random().to_be_bytes();
+        let mid = self.message_id();
+        let ty = if confirmable {
+            Type::Confirmable
+        } else {
+            Type::NonConfirmable
+        };
+        let mut bytes = [0u8; B];
+        let len = encode_with(b, &mut bytes, ty, mid, &token)?;
+        let observe = Message::parse_udp(bytes.get(..len).unwrap_or_default())
+            .ok()
+            .and_then(|m| m.observe())
+            == Some(0);
+        let id = RequestId(self.next_request);
+        self.next_request = self.next_request.wrapping_add(1);
+        let timeout = self.first_timeout();
+        let t = ms(now);
+        if let Some(s) = self.out.get_mut(slot) {
+            *s = Some(Out {
+                peer,
+                bytes,
+                len,
+                message_id: mid,
+                confirmable,
+                due: Some(t),
+                timeout_ms: timeout,
+                retransmits: 0,
+                request: Some(id),
+                token: Token::new(&token).unwrap_or_default(),
+            });
+        }
+        let deadline = if confirmable {
+            t.saturating_add(self.params.exchange_lifetime_ms)
+        } else {
+            t.saturating_add(self.params.non_lifetime_ms)
+        };
+        if let Some(w) = self.waiting.get_mut(wslot) {
+            *w = Some(Waiting {
+                id,
+                peer,
+                token,
+                deadline,
+                observe,
+                last_notification: None,
+            });
+        }
+        Ok(id)
+    }
+
+    /// Stops waiting for responses to request `id` (an observation the application no longer
+    /// wants: later notifications are answered with a Reset, RFC 7641 §3.6).
+    pub fn cancel(&mut self, id: RequestId) {
+        for w in &mut self.waiting {
+            if w.is_some_and(|w| w.id == id) {
+                *w = None;
+            }
+        }
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
+    }
+
+    fn seen_index(&self, peer: P, message_id: u16, now: u64) -> Option<usize> {
+        self.seen.iter().position(|s| {
+            s.is_some_and(|s| s.peer == peer && s.message_id == message_id && s.expires > now)
+        })
+    }
+
+    /// Remembers a peer's message id; the slot of the oldest entry is reused when all are taken.
+    fn remember(&mut self, peer: P, message_id: u16, confirmable: bool, now: u64) -> usize {
+        let lifetime = if confirmable {
+            self.params.exchange_lifetime_ms
+        } else {
+            self.params.non_lifetime_ms
+        };
+        let slot = self
+            .seen
+            .iter()
+            .position(|s| s.is_none_or(|s| s.expires <= now))
+            .or_else(|| {
+                // All in use: forget the one that expires first.
+                self.seen
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, s)| s.map_or(0, |s| s.expires))
+                    .map(|(i, _)| i)
+            })
+            .unwrap_or(0);
+        if let Some(s) = self.seen.get_mut(slot) {
+            *s = Some(Seen {
+                peer,
+                message_id,
+                expires: now.saturating_add(lifetime),
+                reply: [0; B],
+                reply_len: 0,
+                send: false,
+                answered: false,
+                acked: false,
+            });
+        }
+        slot
+    }
+
+    /// Stores `bytes` as the reply to a remembered message and marks it to go out.
+    fn reply(&mut self, slot: usize, bytes: &[u8]) {
+        if let Some(Some(s)) = self.seen.get_mut(slot) {
+            if let Some(dst) = s.reply.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+                s.reply_len = bytes.len();
+                s.send = true;
+            }
+        }
+    }
+
+    /// Replies to a message we do not remember (a Reset to an unexpected Confirmable message).
+    fn reply_once(&mut self, peer: P, message_id: u16, now: u64, bytes: &[u8]) {
+        let slot = self.remember(peer, message_id, true, now);
+        self.reply(slot, bytes);
+    }
+
+    /// Takes a datagram from `peer`. Requests and responses come back borrowing from it; Empty
+    /// ACKs, Resets, pings and duplicates are handled here. A datagram that is not valid CoAP is
+    /// an `Err` after the reaction RFC 7252 §4.2-4.3 prescribes (a Reset for a Confirmable one)
+    /// is queued.
+    pub fn handle<'a>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &'a [u8],
+    ) -> Result<Incoming<'a, P>, Error> {
+        let t = ms(now);
+        let msg = match Message::parse_udp(datagram) {
+            Ok(m) => m,
+            Err(e) => {
+                if e.reaction() == Reaction::Reset {
+                    if let Some(&[m0, m1]) = datagram.get(2..4) {
+                        let mid = u16::from_be_bytes([m0, m1]);
+                        self.reply_once(peer, mid, t, &empty(Type::Reset, mid));
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let mid = msg.message_id().unwrap_or(0);
+        let ty = msg.ty().unwrap_or(Type::NonConfirmable);
+        match ty {
+            Type::Acknowledgement | Type::Reset => Ok(self.on_ack_or_reset(t, peer, &msg, ty)),
+            Type::Confirmable | Type::NonConfirmable => {
+                let confirmable = ty == Type::Confirmable;
+                if msg.code().is_empty() {
+                    // CoAP ping (§4.3): a Reset answers it.
+                    self.reply_once(peer, mid, t, &empty(Type::Reset, mid));
+                    return Ok(Incoming::Nothing);
+                }
+                if let Some(i) = self.seen_index(peer, mid, t) {
+                    // A duplicate (§4.5): the same reply again, if there is one.
+                    if let Some(Some(s)) = self.seen.get_mut(i) {
+                        s.send = s.reply_len > 0;
+                    }
+                    return Ok(Incoming::Nothing);
+                }
+                let slot = self.remember(peer, mid, confirmable, t);
+                if let Some(bad) = msg.bad_option() {
+                    match bad.reaction(Transport::Udp, Some(ty), msg.code()) {
+                        Some(Reaction::Respond(code)) => {
+                            self.reject_with(slot, &msg, code, bad.problem);
+                            return Ok(Incoming::Nothing);
+                        }
+                        Some(Reaction::Reset) => {
+                            self.reply(slot, &empty(Type::Reset, mid));
+                            return Ok(Incoming::Nothing);
+                        }
+                        Some(_) => return Ok(Incoming::Nothing),
+                        None => {}
+                    }
+                }
+                if msg.code().is_request() {
+                    // Tokens longer than 8 bytes (RFC 8974) are not kept: rejected as RFC 7252
+                    // rejects them, with a Reset for a Confirmable request.
+                    let Some(token) = Token::new(msg.token()) else {
+                        if confirmable {
+                            self.reply(slot, &empty(Type::Reset, mid));
+                        }
+                        return Ok(Incoming::Nothing);
+                    };
+                    let exchange = Exchange {
+                        peer,
+                        message_id: mid,
+                        confirmable,
+                        token,
+                    };
+                    return Ok(Incoming::Request {
+                        message: msg,
+                        exchange,
+                    });
+                }
+                // A response in a CON or NON message: a separate response or a notification.
+                match self.match_response(t, peer, &msg) {
+                    Some(found) => {
+                        if confirmable {
+                            self.reply(slot, &empty(Type::Acknowledgement, mid));
+                        }
+                        Ok(found)
+                    }
+                    None => {
+                        // Nobody waits for it (§5.3.2): reject a Confirmable one, and a
+                        // notification of a cancelled observation (RFC 7641 §3.6).
+                        self.reply(slot, &empty(Type::Reset, mid));
+                        if !confirmable {
+                            if let Some(Some(s)) = self.seen.get_mut(slot) {
+                                s.send = msg.observe().is_some();
+                            }
+                        }
+                        Ok(Incoming::Nothing)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers a request whose critical option cannot be processed: 4.02 with the problem as a
+    /// diagnostic payload (§5.4.1, §5.9.2).
+    fn reject_with(
+        &mut self,
+        slot: usize,
+        msg: &Message<'_>,
+        code: Code,
+        problem: crate::error::OptionProblem,
+    ) {
+        let diag: &[u8] = match problem {
+            crate::error::OptionProblem::Unrecognized => b"unrecognized critical option",
+            crate::error::OptionProblem::Length => b"option value length out of bounds",
+            crate::error::OptionProblem::Repeated => b"option not repeatable",
+            crate::error::OptionProblem::Utf8 => b"option value not UTF-8",
+        };
+        let mut b = Builder::<0>::udp(Type::Acknowledgement, code, msg.message_id().unwrap_or(0));
+        b.token(msg.token()).payload(diag);
+        let mut bytes = [0u8; B];
+        if let Ok(n) = b.encode(&mut bytes) {
+            self.reply(slot, bytes.get(..n).unwrap_or_default());
+            if let Some(Some(s)) = self.seen.get_mut(slot) {
+                s.answered = true;
+            }
+        }
+    }
+
+    fn on_ack_or_reset<'a>(
+        &mut self,
+        t: u64,
+        peer: P,
+        msg: &Message<'a>,
+        ty: Type,
+    ) -> Incoming<'a, P> {
+        let mid = msg.message_id().unwrap_or(0);
+        let pos = self.out.iter().position(|o| {
+            o.is_some_and(|o| o.peer == peer && o.message_id == mid && o.confirmable)
+        });
+        let Some(out) = pos.and_then(|i| self.out.get_mut(i)).and_then(Option::take) else {
+            // An ACK or Reset for nothing outstanding (late, or duplicated): ignore it (§4.2).
+            return Incoming::Nothing;
+        };
+        if ty == Type::Reset {
+            if let Some(id) = out.request {
+                self.forget(id);
+            }
+            return Incoming::Reset {
+                id: out.request,
+                peer,
+                token: out.token,
+            };
+        }
+        if msg.code().is_empty() {
+            // An Empty ACK: the response will come separately (§5.2.2); it has the exchange's
+            // lifetime to arrive.
+            return Incoming::Nothing;
+        }
+        // A piggybacked response.
+        match self.match_response(t, peer, msg) {
+            Some(found) => found,
+            None => Incoming::Nothing,
+        }
+    }
+
+    fn forget(&mut self, id: RequestId) {
+        for w in &mut self.waiting {
+            if w.is_some_and(|w| w.id == id) {
+                *w = None;
+            }
+        }
+    }
+
+    /// The request a response answers, by peer and token; a notification older than one already
+    /// delivered is dropped (RFC 7641 §3.4).
+    fn match_response<'a>(
+        &mut self,
+        t: u64,
+        peer: P,
+        msg: &Message<'a>,
+    ) -> Option<Incoming<'a, P>> {
+        let w = self
+            .waiting
+            .iter_mut()
+            .find(|w| w.is_some_and(|w| w.peer == peer && w.token.as_slice() == msg.token()))?;
+        let waiting = w.as_mut()?;
+        let id = waiting.id;
+        // The request is answered: stop retransmitting it (a separate response may beat the
+        // ACK, §5.2.2).
+        let seq = msg.observe();
+        if waiting.observe && seq.is_some() && msg.code().is_response() && msg.code().class() == 2 {
+            let seq = seq.unwrap_or(0);
+            if let Some((last, at)) = waiting.last_notification {
+                if !is_fresher(last, at, seq, t) {
+                    return Some(Incoming::Nothing);
+                }
+            }
+            waiting.last_notification = Some((seq, t));
+            // An observation lasts until cancelled.
+            waiting.deadline = u64::MAX;
+        } else {
+            *w = None;
+        }
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
+        Some(Incoming::Response { id, message: *msg })
+    }
+
+    /// Sends an Empty ACK for a Confirmable request now, so that the peer stops retransmitting
+    /// while the answer is prepared; the answer then goes as a separate response (§5.2.2).
+    pub fn accept(&mut self, now: Timestamp, exchange: &Exchange<P>) {
+        let t = ms(now);
+        let Some(i) = self.seen_index(exchange.peer, exchange.message_id, t) else {
+            return;
+        };
+        if !exchange.confirmable {
+            return;
+        }
+        let ack = empty(Type::Acknowledgement, exchange.message_id);
+        if let Some(Some(s)) = self.seen.get_mut(i) {
+            if !s.answered && !s.acked {
+                s.acked = true;
+                self.reply(i, &ack);
+            }
+        }
+    }
+
+    /// Answers a request: piggybacked in the ACK of a Confirmable request that was not
+    /// accepted yet, or else a separate response (Confirmable for a Confirmable request,
+    /// Non-confirmable otherwise). The endpoint sets the type, message id and token.
+    pub fn respond<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        b: &Builder<'_, M>,
+    ) -> Result<(), EndpointError> {
+        let t = ms(now);
+        let i = self
+            .seen_index(exchange.peer, exchange.message_id, t)
+            .ok_or(EndpointError::Exchange)?;
+        let (answered, acked) = match self.seen.get(i) {
+            Some(Some(s)) => (s.answered, s.acked),
+            _ => return Err(EndpointError::Exchange),
+        };
+        if answered {
+            return Err(EndpointError::Exchange);
+        }
+        let token = exchange.token();
+        if exchange.confirmable && !acked {
+            let mut bytes = [0u8; B];
+            let n = encode_with(
+                b,
+                &mut bytes,
+                Type::Acknowledgement,
+                exchange.message_id,
+                token,
+            )?;
+            self.reply(i, bytes.get(..n).unwrap_or_default());
+        } else {
+            let ty = if exchange.confirmable {
+                Type::Confirmable
+            } else {
+                Type::NonConfirmable
+            };
+            self.send(t, exchange.peer, b, ty, token)?;
+        }
+        if let Some(Some(s)) = self.seen.get_mut(i) {
+            s.answered = true;
+        }
+        Ok(())
+    }
+
+    /// Sends a message that is not a request (a separate response, a notification) with a
+    /// fresh message id; a Confirmable one is retransmitted until acknowledged.
+    fn send<const M: usize>(
+        &mut self,
+        t: u64,
+        peer: P,
+        b: &Builder<'_, M>,
+        ty: Type,
+        token: &[u8],
+    ) -> Result<u16, EndpointError> {
+        let slot = self.free_out().ok_or(EndpointError::Busy)?;
+        let mid = self.message_id();
+        let mut bytes = [0u8; B];
+        let len = encode_with(b, &mut bytes, ty, mid, token)?;
+        let timeout = self.first_timeout();
+        if let Some(s) = self.out.get_mut(slot) {
+            *s = Some(Out {
+                peer,
+                bytes,
+                len,
+                message_id: mid,
+                confirmable: ty == Type::Confirmable,
+                due: Some(t),
+                timeout_ms: timeout,
+                retransmits: 0,
+                request: None,
+                token: Token::new(token).unwrap_or_default(),
+            });
+        }
+        Ok(mid)
+    }
+
+    /// Sends a notification of an observed resource to an observer that registered with
+    /// `token` (RFC 7641 §4.2): the builder carries the response code, the Observe sequence
+    /// number and the representation. Confirmable ones are retransmitted; a Reset from the
+    /// observer comes back as [`Incoming::Reset`] with no request id, and means it is gone.
+    pub fn notify<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        token: &[u8],
+        b: &Builder<'_, M>,
+        confirmable: bool,
+    ) -> Result<u16, EndpointError> {
+        let ty = if confirmable {
+            Type::Confirmable
+        } else {
+            Type::NonConfirmable
+        };
+        self.send(ms(now), peer, b, ty, token)
+    }
+
+    /// The next datagram to send: written into `out`, with its peer and length. Call until it
+    /// returns `None`, and again at [`Endpoint::poll_timeout`].
+    pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<(P, usize)> {
+        let t = ms(now);
+        self.expire(t);
+        for s in self.seen.iter_mut().flatten() {
+            if s.send {
+                s.send = false;
+                let bytes = s.reply.get(..s.reply_len)?;
+                let dst = out.get_mut(..bytes.len())?;
+                dst.copy_from_slice(bytes);
+                return Some((s.peer, bytes.len()));
+            }
+        }
+        for i in 0..N {
+            let Some(Some(o)) = self.out.get_mut(i) else {
+                continue;
+            };
+            let Some(due) = o.due else { continue };
+            if due > t {
+                continue;
+            }
+            let peer = o.peer;
+            let len = o.len;
+            let dst = out.get_mut(..len)?;
+            dst.copy_from_slice(o.bytes.get(..len)?);
+            if o.confirmable {
+                // The next retransmission after the current timeout, which doubles (§4.2).
+                // `retransmits` counts transmissions: after MAX_RETRANSMIT + 1 of them, the
+                // last timeout ends the exchange (in `expire`).
+                o.due = Some(t.saturating_add(o.timeout_ms));
+                o.timeout_ms = o.timeout_ms.saturating_mul(2);
+                o.retransmits = o.retransmits.saturating_add(1);
+            } else {
+                o.due = None;
+                if o.request.is_none() {
+                    // A NON response or notification: nothing more to do with it.
+                    if let Some(slot) = self.out.get_mut(i) {
+                        *slot = None;
+                    }
+                }
+            }
+            return Some((peer, len));
+        }
+        None
+    }
+
+    /// Gives up on Confirmable messages that ran out of retransmissions, requests past their
+    /// deadline, and forgets expired message ids.
+    fn expire(&mut self, t: u64) {
+        let max = self.params.max_retransmit;
+        for i in 0..N {
+            let Some(slot) = self.out.get_mut(i) else {
+                continue;
+            };
+            let Some(o) = slot else { continue };
+            // After MAX_RETRANSMIT retransmissions, the timeout of the last one ends it.
+            if o.confirmable && o.retransmits > max && o.due.is_some_and(|d| d <= t) {
+                let (request, message_id) = (o.request, o.message_id);
+                *slot = None;
+                match request {
+                    Some(id) => {
+                        self.forget(id);
+                        self.push_event(Event::Timeout(id));
+                    }
+                    None => self.push_event(Event::Undelivered { message_id }),
+                }
+            }
+        }
+        for i in 0..N {
+            let Some(slot) = self.waiting.get_mut(i) else {
+                continue;
+            };
+            if let Some(w) = slot {
+                if w.deadline <= t {
+                    let id = w.id;
+                    *slot = None;
+                    for o in &mut self.out {
+                        if o.is_some_and(|o| o.request == Some(id)) {
+                            *o = None;
+                        }
+                    }
+                    self.push_event(Event::Timeout(id));
+                }
+            }
+        }
+        for s in &mut self.seen {
+            if s.is_some_and(|s| s.expires <= t && !s.send) {
+                *s = None;
+            }
+        }
+    }
+
+    /// The next event, if any (call after [`Endpoint::poll_transmit`], which finds them).
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let first = self.events.iter().position(Option::is_some)?;
+        let e = self.events.get_mut(first).and_then(Option::take);
+        // Keep the order: move the rest forward.
+        if let Some(rest) = self.events.get_mut(first..) {
+            rest.rotate_left(1);
+        }
+        e
+    }
+
+    /// When to call [`Endpoint::poll_transmit`] next: the earliest retransmission, give-up or
+    /// expiry; `None` when nothing is pending.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let outs = self.out.iter().flatten().filter_map(|o| o.due);
+        let waits = self
+            .waiting
+            .iter()
+            .flatten()
+            .map(|w| w.deadline)
+            .filter(|&d| d != u64::MAX);
+        let seen = self.seen.iter().flatten().map(|s| s.expires);
+        outs.chain(waits)
+            .chain(seen)
+            .min()
+            .map(Timestamp::from_millis)
+    }
+
+    /// Requests still waiting for a response (observations included).
+    #[must_use]
+    pub fn outstanding(&self) -> usize {
+        self.waiting.iter().flatten().count()
+    }
+}

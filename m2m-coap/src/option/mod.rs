@@ -1,0 +1,277 @@
+//! Options: the header nibbles and their extensions (RFC 7252 §3.1), the one option iterator of
+//! the crate, the registry ([`number`]) and the typed values ([`value`]).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+pub mod number;
+pub mod value;
+
+pub use number::{Format, OptionDef, OptionNumber, REGISTRY};
+
+use crate::error::Reason;
+
+/// One option of a message: its number and its value, borrowed from the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CoapOption<'a> {
+    /// The option number.
+    pub number: OptionNumber,
+    /// The value bytes.
+    pub value: &'a [u8],
+}
+
+impl<'a> CoapOption<'a> {
+    /// The value as an unsigned integer (RFC 7252 §3.2: big-endian, leading zeros allowed), if
+    /// it has at most 4 bytes.
+    #[must_use]
+    pub fn uint(&self) -> Option<u32> {
+        value::decode_uint(self.value)
+    }
+
+    /// The value as UTF-8 text, if it is.
+    #[must_use]
+    pub fn str(&self) -> Option<&'a str> {
+        core::str::from_utf8(self.value).ok()
+    }
+}
+
+/// An option read by [`step_extended`]: its number, the delta that led to it, its value, and
+/// what follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step<'a> {
+    pub(crate) number: u16,
+    pub(crate) delta: u32,
+    pub(crate) value: &'a [u8],
+    pub(crate) rest: &'a [u8],
+}
+
+/// Reads an extended delta or length: `nibble` 0-12 is the value, 13 and 14 take one or two
+/// more bytes from the head of `*rest` (RFC 7252 §3.1), 15 is `None` (the caller says which
+/// error it is). On a short buffer, `Err` holds how many bytes are missing.
+#[inline(always)]
+fn extended(rest: &mut &[u8], nibble: u8) -> Result<Option<u32>, usize> {
+    match nibble {
+        0..=12 => Ok(Some(u32::from(nibble))),
+        13 => match rest.split_first() {
+            Some((&b, tail)) => {
+                *rest = tail;
+                Ok(Some(u32::from(b).saturating_add(13)))
+            }
+            None => Err(1),
+        },
+        14 => match rest.split_first_chunk::<2>() {
+            Some((&b, tail)) => {
+                *rest = tail;
+                Ok(Some(u32::from(u16::from_be_bytes(b)).saturating_add(269)))
+            }
+            None => Err(2usize.saturating_sub(rest.len())),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Reads an option with extension bytes (a delta or length nibble of 13 or 14, RFC 7252 §3.1)
+/// at the head of `buf`: `b` is its first byte, `rest` what follows it. The hot loops read the
+/// common option themselves and call this out of line. On an error, returns the reason and the
+/// offset in `buf` of the field it concerns.
+#[inline]
+pub(crate) fn step_extended<'a>(
+    buf: &'a [u8],
+    mut rest: &'a [u8],
+    b: u8,
+    prev: u16,
+) -> Result<Step<'a>, (Reason, usize)> {
+    let at = |rest: &[u8]| buf.len().saturating_sub(rest.len());
+    let delta = match extended(&mut rest, b >> 4) {
+        Ok(Some(d)) => d,
+        Ok(None) => return Err((Reason::OptionDelta, 0)),
+        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
+    };
+    let len = match extended(&mut rest, b & 0x0f) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Err((Reason::OptionLength, 0)),
+        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
+    };
+    let Ok(number) = u16::try_from(u32::from(prev).saturating_add(delta)) else {
+        return Err((Reason::OptionNumber, 0));
+    };
+    let Some((value, tail)) = rest.split_at_checked(len as usize) else {
+        let needed = (len as usize).saturating_sub(rest.len());
+        return Err((Reason::Truncated { needed }, at(rest)));
+    };
+    Ok(Step {
+        number,
+        delta,
+        value,
+        rest: tail,
+    })
+}
+
+/// The options of a message, in order, borrowed from it. Each step is O(1); nothing allocates.
+///
+/// It walks bytes that the message's parser (or builder) has already validated, so it never
+/// meets an error; if it were given bytes that were not, it would stop at the first bad one.
+#[derive(Debug, Clone)]
+pub struct Options<'a> {
+    rest: &'a [u8],
+    prev: u16,
+}
+
+impl<'a> Options<'a> {
+    /// The options of a validated option area (no payload marker inside).
+    pub(crate) const fn new(buf: &'a [u8]) -> Self {
+        Options { rest: buf, prev: 0 }
+    }
+
+    /// The options with this number, in order.
+    pub fn with(self, number: OptionNumber) -> impl Iterator<Item = &'a [u8]> + Clone {
+        self.skip_while(move |o| o.number < number)
+            .take_while(move |o| o.number == number)
+            .map(|o| o.value)
+    }
+}
+
+impl<'a> Iterator for Options<'a> {
+    type Item = CoapOption<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<CoapOption<'a>> {
+        let (&b, tail) = self.rest.split_first()?;
+        let (dn, ln) = (b >> 4, b & 0x0f);
+        if dn < 13 && ln < 13 {
+            let (value, rest) = tail.split_at_checked(usize::from(ln))?;
+            let number = self.prev.checked_add(u16::from(dn))?;
+            self.rest = rest;
+            self.prev = number;
+            return Some(CoapOption {
+                number: OptionNumber(number),
+                value,
+            });
+        }
+        match step_extended(self.rest, tail, b, self.prev) {
+            Ok(Step {
+                number,
+                value,
+                rest,
+                ..
+            }) => {
+                self.rest = rest;
+                self.prev = number;
+                Some(CoapOption {
+                    number: OptionNumber(number),
+                    value,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl core::iter::FusedIterator for Options<'_> {}
+
+/// The nibble and extension bytes that write `v` as an option delta or length (RFC 7252 §3.1).
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // v <= 12 in that arm
+pub(crate) const fn nibble(v: u32) -> (u8, usize) {
+    match v {
+        0..=12 => (v as u8, 0),
+        13..=268 => (13, 1),
+        _ => (14, 2),
+    }
+}
+
+/// Bytes of one option: its header, extensions and value (RFC 7252 §3.1).
+#[inline(always)]
+pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
+    let ext = |v: usize| usize::from(v >= 13).saturating_add(usize::from(v >= 269));
+    1usize
+        .saturating_add(ext(usize::from(delta)))
+        .saturating_add(ext(len))
+        .saturating_add(len)
+}
+
+/// Writes an option header at the start of `out` and returns its length; `None` if `out` is
+/// too short. `delta` and `len` must be below 65805.
+#[inline(always)]
+pub(crate) fn write_header(out: &mut [u8], delta: u32, len: u32) -> Option<usize> {
+    let (dn, dx) = nibble(delta);
+    let (ln, lx) = nibble(len);
+    let (first, rest) = out.split_first_mut()?;
+    *first = (dn << 4) | ln;
+    let rest = put_ext(rest, delta, dx)?;
+    put_ext(rest, len, lx)?;
+    Some(1usize.saturating_add(dx).saturating_add(lx))
+}
+
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the value is below 65805, checked by the callers
+fn put_ext(out: &mut [u8], v: u32, n: usize) -> Option<&mut [u8]> {
+    match n {
+        0 => Some(out),
+        1 => {
+            let (b, rest) = out.split_first_mut()?;
+            *b = v.saturating_sub(13) as u8;
+            Some(rest)
+        }
+        _ => {
+            let (b, rest) = out.split_first_chunk_mut::<2>()?;
+            *b = (v.saturating_sub(269) as u16).to_be_bytes();
+            Some(rest)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(buf: &[u8], prev: u16) -> Result<Step<'_>, (Reason, usize)> {
+        let (&b, tail) = buf.split_first().unwrap();
+        step_extended(buf, tail, b, prev)
+    }
+
+    #[test]
+    fn extensions() {
+        // Delta 13 + 0xff = 268, length 14 + 0x0000 = 269 (value runs past the end).
+        assert_eq!(
+            step(&[0xde, 0xff, 0, 0], 0),
+            Err((Reason::Truncated { needed: 269 }, 4))
+        );
+        assert_eq!(step(&[0xe0, 0xff, 0xff], 0), Err((Reason::OptionNumber, 0)));
+        assert_eq!(step(&[0xe0, 0xfe, 0xf2], 0).unwrap().number, 65535);
+        assert_eq!(step(&[0xd3, 0x00, 1, 2, 3, 4], 1).unwrap().number, 14);
+        assert_eq!(step(&[0xd3, 0x00, 1, 2, 3, 4], 1).unwrap().rest, &[4]);
+        assert_eq!(step(&[0xf1], 0), Err((Reason::OptionDelta, 0)));
+        assert_eq!(step(&[0x1f], 0), Err((Reason::OptionLength, 0)));
+        assert_eq!(step(&[0xd0], 0), Err((Reason::Truncated { needed: 1 }, 1)));
+        assert_eq!(
+            step(&[0x0e, 1], 0),
+            Err((Reason::Truncated { needed: 1 }, 1))
+        );
+    }
+
+    #[test]
+    fn iterates() {
+        // Uri-Host "localhost" (delta 3, length 9), Uri-Path "tv1" (delta 8, length 3), then
+        // option 300 (delta 289: extended) with 2 bytes.
+        let buf = b"\x39localhost\x83tv1\xe2\x00\x14ab";
+        let got: std::vec::Vec<_> = Options::new(buf).map(|o| (o.number.0, o.value)).collect();
+        assert_eq!(got, [(3, &b"localhost"[..]), (11, b"tv1"), (300, b"ab")]);
+    }
+
+    #[test]
+    fn headers_round_trip() {
+        for delta in [0u32, 12, 13, 268, 269, 1000, 65535] {
+            for len in [0u32, 12, 13, 268, 269, 65804] {
+                let mut out = [0u8; 5];
+                let n = write_header(&mut out, delta, len).unwrap();
+                let ext = |v: u32| usize::from(v >= 13) + usize::from(v >= 269);
+                assert_eq!(n, 1 + ext(delta) + ext(len));
+                let mut rest = &out[1..];
+                let d = extended(&mut rest, out[0] >> 4).unwrap().unwrap();
+                let l = extended(&mut rest, out[0] & 15).unwrap().unwrap();
+                assert_eq!((d, l, 5 - rest.len()), (delta, len, n));
+            }
+        }
+        assert_eq!(write_header(&mut [0u8; 2], 269, 0), None);
+    }
+}

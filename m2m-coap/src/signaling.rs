@@ -1,0 +1,254 @@
+//! The signaling of CoAP over TCP, TLS and WebSocket (RFC 8323 §5): Capabilities and Settings
+//! Messages, Ping and Pong, Release and Abort, kept as a small state per connection.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crate::builder::Builder;
+use crate::code::Code;
+use crate::error::{BuildError, Transport};
+use crate::message::Message;
+use crate::option::number::signaling as opt;
+
+/// The base value of Max-Message-Size before a CSM says otherwise (RFC 8323 §5.3.1).
+pub const DEFAULT_MAX_MESSAGE_SIZE: u32 = 1152;
+
+/// What a received message asks of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Signal {
+    /// Not a signaling message: a request or a response for the application.
+    Message,
+    /// A CSM, taken into the session (RFC 8323 §5.3).
+    Settings,
+    /// A Ping: answer with [`Session::pong`] (§5.4).
+    Ping,
+    /// A Pong to a Ping of ours.
+    Pong,
+    /// The peer wants to close; it may name a time (seconds) before it accepts connections
+    /// again (§5.5).
+    Release {
+        /// Hold-Off, in seconds.
+        hold_off: Option<u32>,
+    },
+    /// The peer aborts the connection (§5.6).
+    Abort {
+        /// The CSM option it could not process.
+        bad_csm_option: Option<u32>,
+    },
+    /// The peer broke the signaling rules (no CSM first, an unprocessable critical option in a
+    /// CSM, an unknown signaling code): send [`Session::abort`] and close.
+    Violation(Violation),
+}
+
+/// How the peer broke the signaling rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Violation {
+    /// Its first message was not a CSM (§5.3).
+    NoCsm,
+    /// A critical option of a signaling message that cannot be processed; its number.
+    BadOption(u16),
+    /// A signaling code other than 7.01-7.05.
+    UnknownCode(Code),
+}
+
+/// What this side knows of the peer, from its CSM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Session {
+    /// The largest message the peer accepts.
+    pub peer_max_message_size: u32,
+    /// The peer does block-wise transfers with BERT.
+    pub peer_bert: bool,
+    /// The longest token the peer accepts (RFC 8974 §2.2.1; 8 without the option).
+    pub peer_max_token_len: u32,
+    /// A CSM arrived.
+    pub peer_csm: bool,
+    /// Release or Abort was received or sent.
+    pub closing: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    /// A new connection: nothing known of the peer yet.
+    #[must_use]
+    pub const fn new() -> Self {
+        Session {
+            peer_max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            peer_bert: false,
+            peer_max_token_len: 8,
+            peer_csm: false,
+            closing: false,
+        }
+    }
+
+    /// Takes a received message: signaling is handled here, anything else is
+    /// [`Signal::Message`].
+    pub fn on_message(&mut self, msg: &Message<'_>) -> Signal {
+        if !self.peer_csm && msg.code() != Code::CSM {
+            return Signal::Violation(Violation::NoCsm);
+        }
+        if !msg.code().is_signaling() {
+            return Signal::Message;
+        }
+        if let Some(bad) = msg.bad_option().filter(|b| b.is_critical()) {
+            return Signal::Violation(Violation::BadOption(bad.number));
+        }
+        match msg.code() {
+            Code::CSM => {
+                self.peer_csm = true;
+                if let Some(max) = msg.max_message_size() {
+                    self.peer_max_message_size = max;
+                }
+                if msg.block_wise_transfer() {
+                    self.peer_bert = true;
+                }
+                if let Some(t) = msg.uint(opt::EXTENDED_TOKEN_LENGTH) {
+                    self.peer_max_token_len = t.clamp(8, 65804);
+                }
+                Signal::Settings
+            }
+            Code::PING => Signal::Ping,
+            Code::PONG => Signal::Pong,
+            Code::RELEASE => {
+                self.closing = true;
+                Signal::Release {
+                    hold_off: msg.uint(opt::HOLD_OFF),
+                }
+            }
+            Code::ABORT => {
+                self.closing = true;
+                Signal::Abort {
+                    bad_csm_option: msg.uint(opt::BAD_CSM_OPTION),
+                }
+            }
+            other => Signal::Violation(Violation::UnknownCode(other)),
+        }
+    }
+
+    /// This side's CSM (the first message it sends): the largest message it takes, and BERT if
+    /// it does block-wise transfers that way.
+    pub fn csm<'a>(&self, max_message_size: u32, bert: bool) -> Result<Builder<'a, 2>, BuildError> {
+        self.csm_for(Transport::Tcp, max_message_size, bert)
+    }
+
+    /// [`Session::csm`] for TCP or WebSocket.
+    pub fn csm_for<'a>(
+        &self,
+        transport: Transport,
+        max_message_size: u32,
+        bert: bool,
+    ) -> Result<Builder<'a, 2>, BuildError> {
+        let mut b =
+            Builder::for_transport(transport, crate::code::Type::NonConfirmable, Code::CSM, 0);
+        b.uint(opt::MAX_MESSAGE_SIZE, max_message_size)?;
+        if bert {
+            b.empty(opt::BLOCK_WISE_TRANSFER)?;
+        }
+        Ok(b)
+    }
+
+    /// The Pong that answers `ping` (same token, §5.4).
+    #[must_use]
+    pub fn pong<'a>(&self, ping: &Message<'a>) -> Builder<'a, 0> {
+        let mut b = Builder::tcp(Code::PONG);
+        b.token(ping.token());
+        b
+    }
+
+    /// An Abort with a diagnostic payload, and the Bad-CSM-Option when a CSM option was the
+    /// reason (§5.6); the connection is closing.
+    pub fn abort<'a>(
+        &mut self,
+        violation: Violation,
+        diagnostic: &'a str,
+    ) -> Result<Builder<'a, 1>, BuildError> {
+        self.closing = true;
+        let mut b = Builder::tcp(Code::ABORT);
+        if let Violation::BadOption(n) = violation {
+            b.uint(opt::BAD_CSM_OPTION, u32::from(n))?;
+        }
+        b.payload(diagnostic.as_bytes());
+        Ok(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use m2m_core::Encode;
+
+    fn frame<const N: usize>(b: &Builder<'_, N>) -> std::vec::Vec<u8> {
+        let mut out = std::vec![0u8; b.buffer_len()];
+        b.encode(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn csm_first_then_ping_pong() {
+        let mut s = Session::new();
+        let get = [0x00, 0x01];
+        assert_eq!(
+            s.on_message(&Message::parse_tcp(&get).unwrap()),
+            Signal::Violation(Violation::NoCsm)
+        );
+        let csm = frame(&s.csm(8192, true).unwrap());
+        assert_eq!(
+            s.on_message(&Message::parse_tcp(&csm).unwrap()),
+            Signal::Settings
+        );
+        assert_eq!((s.peer_max_message_size, s.peer_bert), (8192, true));
+        assert_eq!(
+            s.on_message(&Message::parse_tcp(&get).unwrap()),
+            Signal::Message
+        );
+        let ping = [0x01, 0xe2, 0x42];
+        let p = Message::parse_tcp(&ping).unwrap();
+        assert_eq!(s.on_message(&p), Signal::Ping);
+        assert_eq!(frame(&s.pong(&p)), [0x01, 0xe3, 0x42]);
+    }
+
+    #[test]
+    fn release_abort_and_violations() {
+        let mut s = Session::new();
+        s.on_message(&Message::parse_tcp(&[0x00, 0xe1]).unwrap());
+        // Release with Hold-Off 30 s (option 4, 1 byte).
+        let rel = [0x20, 0xe4, 0x41, 30];
+        assert_eq!(
+            s.on_message(&Message::parse_tcp(&rel).unwrap()),
+            Signal::Release { hold_off: Some(30) }
+        );
+        assert!(s.closing);
+        // An unknown critical CSM option (3) is a violation; the Abort names it.
+        let mut s = Session::new();
+        let bad = [0x10, 0xe1, 0x30];
+        let v = s.on_message(&Message::parse_tcp(&bad).unwrap());
+        assert_eq!(v, Signal::Violation(Violation::BadOption(3)));
+        let Signal::Violation(v) = v else {
+            unreachable!()
+        };
+        let abort = frame(&s.abort(v, "bad CSM option").unwrap());
+        let m = Message::parse_tcp(&abort).unwrap();
+        assert_eq!(m.code(), Code::ABORT);
+        assert_eq!(m.uint(opt::BAD_CSM_OPTION), Some(3));
+        assert_eq!(m.payload(), b"bad CSM option");
+        let mut s2 = Session::new();
+        s2.on_message(&Message::parse_tcp(&[0x00, 0xe1]).unwrap());
+        assert_eq!(
+            s2.on_message(&m),
+            Signal::Abort {
+                bad_csm_option: Some(3)
+            }
+        );
+        let mut s3 = Session::new();
+        s3.on_message(&Message::parse_tcp(&[0x00, 0xe1]).unwrap());
+        assert_eq!(
+            s3.on_message(&Message::parse_tcp(&[0x00, 0xe7]).unwrap()),
+            Signal::Violation(Violation::UnknownCode(Code(0xe7)))
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! CoAP URIs to options and back (RFC 7252 §6.4 and §6.5; the `coap+tcp`/`coap+ws` schemes of
+//! RFC 8323 §8), without allocation: percent-decoded values go into a caller's scratch buffer,
+//! and a URI is written into any `core::fmt::Write`.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use crate::builder::Builder;
+use crate::error::BuildError;
+use crate::message::Message;
+use crate::option::OptionNumber;
+
+/// A URI scheme of CoAP (RFC 7252 §6.1-6.2, RFC 8323 §8.1-8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Scheme {
+    /// `coap`: UDP, default port 5683.
+    Coap,
+    /// `coaps`: DTLS, default port 5684.
+    Coaps,
+    /// `coap+tcp`: TCP, default port 5683.
+    CoapTcp,
+    /// `coaps+tcp`: TLS, default port 5684.
+    CoapsTcp,
+    /// `coap+ws`: WebSocket, default port 80.
+    CoapWs,
+    /// `coaps+ws`: secure WebSocket, default port 443.
+    CoapsWs,
+}
+
+impl Scheme {
+    /// The scheme name as written in a URI.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Coap => "coap",
+            Scheme::Coaps => "coaps",
+            Scheme::CoapTcp => "coap+tcp",
+            Scheme::CoapsTcp => "coaps+tcp",
+            Scheme::CoapWs => "coap+ws",
+            Scheme::CoapsWs => "coaps+ws",
+        }
+    }
+
+    /// The default port.
+    #[must_use]
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Scheme::Coap | Scheme::CoapTcp => 5683,
+            Scheme::Coaps | Scheme::CoapsTcp => 5684,
+            Scheme::CoapWs => 80,
+            Scheme::CoapsWs => 443,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Scheme::Coap,
+            Scheme::Coaps,
+            Scheme::CoapTcp,
+            Scheme::CoapsTcp,
+            Scheme::CoapWs,
+            Scheme::CoapsWs,
+        ]
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Why a URI cannot be turned into options (RFC 7252 §6.4 steps 1-4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum UriError {
+    /// Not an absolute URI with a CoAP scheme.
+    #[error("not an absolute coap, coaps, coap+tcp, coaps+tcp, coap+ws or coaps+ws URI")]
+    Scheme,
+    /// A fragment (`#...`), which CoAP URIs cannot have.
+    #[error("CoAP URIs have no fragment")]
+    Fragment,
+    /// No host, or a malformed one (an unclosed `[`).
+    #[error("bad or missing host")]
+    Host,
+    /// A port that is not a number of 0-65535.
+    #[error("bad port")]
+    Port,
+    /// A `%` not followed by two hex digits, at this byte of the URI.
+    #[error("bad percent-encoding at byte {0}")]
+    Percent(usize),
+    /// The scratch buffer for decoded values is too small.
+    #[error("scratch buffer too small")]
+    Scratch,
+}
+
+/// An absolute CoAP URI, split into its parts and borrowed from the text (RFC 3986 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Uri<'a> {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The host as written, without the brackets of an IP-literal and still percent-encoded.
+    pub host: &'a str,
+    /// The port, when one is written (an empty port is none, RFC 3986 §6.2.3).
+    pub port: Option<u16>,
+    /// The path as written, still percent-encoded (empty or starting with `/`).
+    pub path: &'a str,
+    /// The query as written without its `?`, if there is one.
+    pub query: Option<&'a str>,
+    text: &'a str,
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b.wrapping_sub(b'0')),
+        b'a'..=b'f' => Some(b.wrapping_sub(b'a').wrapping_add(10)),
+        b'A'..=b'F' => Some(b.wrapping_sub(b'A').wrapping_add(10)),
+        _ => None,
+    }
+}
+
+impl<'a> Uri<'a> {
+    /// Splits an absolute CoAP URI (RFC 7252 §6.4 steps 1-4).
+    pub fn parse(text: &'a str) -> Result<Self, UriError> {
+        let (scheme, rest) = text.split_once("://").ok_or(UriError::Scheme)?;
+        let scheme = Scheme::parse(scheme).ok_or(UriError::Scheme)?;
+        if rest.contains('#') {
+            return Err(UriError::Fragment);
+        }
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        // No user information in CoAP URIs (RFC 7252 §6.1 has none).
+        if authority.contains('@') {
+            return Err(UriError::Host);
+        }
+        let (host, port) = if let Some(lit) = authority.strip_prefix('[') {
+            let (host, after) = lit.split_once(']').ok_or(UriError::Host)?;
+            match after {
+                "" => (host, None),
+                p => (host, Some(p.strip_prefix(':').ok_or(UriError::Host)?)),
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(UriError::Host);
+        }
+        let port = match port {
+            None | Some("") => None,
+            Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(p.parse::<u16>().map_err(|_| UriError::Port)?)
+            }
+            Some(_) => return Err(UriError::Port),
+        };
+        Ok(Uri {
+            scheme,
+            host,
+            port,
+            path,
+            query,
+            text,
+        })
+    }
+
+    /// The port the request goes to: the one written, or the scheme's default.
+    #[must_use]
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+
+    /// Whether the host is an IP-literal or an IPv4 address, which is sent as the destination
+    /// address rather than as a Uri-Host option (RFC 7252 §6.4 step 5).
+    #[must_use]
+    pub fn host_is_ip(&self) -> bool {
+        let h = self.host;
+        h.contains(':')
+            || (h.split('.').count() == 4
+                && h.split('.').all(|p| {
+                    !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+                }))
+    }
+
+    /// Offset of `part` (a slice of the URI's text) in the text, for error offsets.
+    fn offset_of(&self, part: &str) -> usize {
+        (part.as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize)
+    }
+
+    /// Adds the options of the URI to `b` (RFC 7252 §6.4 steps 5-9): Uri-Host unless the host is
+    /// an IP address, Uri-Port when the port differs from `destination_port` (the port the
+    /// request is sent to; `None` means the URI's own), one Uri-Path per segment and one
+    /// Uri-Query per `&`-separated argument. Percent-decoded values are written into `scratch`,
+    /// which must outlive the builder.
+    pub fn to_options<'b, const N: usize>(
+        &self,
+        b: &mut Builder<'b, N>,
+        mut scratch: &'b mut [u8],
+        destination_port: Option<u16>,
+    ) -> Result<(), UriOptionsError>
+    where
+        'a: 'b,
+    {
+        let mut decoded = |raw: &str, lower: bool| -> Result<&'b [u8], UriError> {
+            let (value, rest) = decode(
+                raw,
+                self.offset_of(raw),
+                core::mem::take(&mut scratch),
+                lower,
+            )?;
+            scratch = rest;
+            Ok(value)
+        };
+        if !self.host_is_ip() {
+            b.opaque(OptionNumber::URI_HOST, decoded(self.host, true)?)?;
+        }
+        let port = self.effective_port();
+        if port != destination_port.unwrap_or(port) {
+            b.uint(OptionNumber::URI_PORT, u32::from(port))?;
+        }
+        // A path of "" or "/" has no segments; otherwise every segment after the leading "/"
+        // is one option, empty ones included (RFC 7252 §6.4 step 8).
+        if let Some(segments) = self.path.strip_prefix('/').filter(|p| !p.is_empty()) {
+            for seg in segments.split('/') {
+                b.opaque(OptionNumber::URI_PATH, decoded(seg, false)?)?;
+            }
+        }
+        if let Some(q) = self.query {
+            for arg in q.split('&') {
+                b.opaque(OptionNumber::URI_QUERY, decoded(arg, false)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why [`Uri::to_options`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum UriOptionsError {
+    /// The URI.
+    #[error(transparent)]
+    Uri(#[from] UriError),
+    /// The builder.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+}
+
+/// Percent-decodes `raw` (at `offset` in its URI) into the head of `scratch`, lowercasing ASCII
+/// letters if `lower`; returns the value and the rest of `scratch`.
+fn decode<'b>(
+    raw: &str,
+    offset: usize,
+    scratch: &'b mut [u8],
+    lower: bool,
+) -> Result<(&'b [u8], &'b mut [u8]), UriError> {
+    let mut n = 0usize;
+    let mut bytes = raw.bytes().enumerate();
+    while let Some((i, c)) = bytes.next() {
+        let c = if c == b'%' {
+            let hi = bytes.next().and_then(|(_, h)| hex_val(h));
+            let lo = bytes.next().and_then(|(_, l)| hex_val(l));
+            match (hi, lo) {
+                (Some(h), Some(l)) => (h << 4) | l,
+                _ => return Err(UriError::Percent(offset.saturating_add(i))),
+            }
+        } else {
+            c
+        };
+        let c = if lower { c.to_ascii_lowercase() } else { c };
+        *scratch.get_mut(n).ok_or(UriError::Scratch)? = c;
+        n = n.saturating_add(1);
+    }
+    let (value, rest) = scratch.split_at_mut(n.min(scratch.len()));
+    Ok((value, rest))
+}
+
+/// Writes `value` percent-encoded: every byte that is not unreserved, a sub-delimiter or one of
+/// `extra` as `%XX` with uppercase hex (RFC 3986 §2.1, §2.3; RFC 7252 §6.5 steps 6 and 8).
+fn encode(out: &mut impl fmt::Write, value: &[u8], extra: &[u8], not: u8) -> fmt::Result {
+    for &c in value {
+        let keep =
+            c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&c) || extra.contains(&c);
+        if keep && c != not {
+            out.write_char(char::from(c))?;
+        } else {
+            write!(out, "%{c:02X}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the URI of a request (RFC 7252 §6.5): the host is the Uri-Host option or
+/// `destination_host` (an IP address; IPv6 goes in brackets), the port the Uri-Port option or
+/// `destination_port`, left out when it is the scheme's default; then the Uri-Path segments and
+/// the Uri-Query arguments, percent-encoded.
+pub fn write_uri(
+    out: &mut impl fmt::Write,
+    msg: &Message<'_>,
+    scheme: Scheme,
+    destination_host: &str,
+    destination_port: u16,
+) -> fmt::Result {
+    write!(out, "{}://", scheme.as_str())?;
+    match msg.option(OptionNumber::URI_HOST) {
+        Some(h) => encode(out, h, b"", 0)?,
+        None if destination_host.contains(':') => write!(out, "[{destination_host}]")?,
+        None => out.write_str(destination_host)?,
+    }
+    let port = msg.uri_port().unwrap_or(destination_port);
+    if port != scheme.default_port() {
+        write!(out, ":{port}")?;
+    }
+    let mut any = false;
+    for seg in msg.option_values(OptionNumber::URI_PATH) {
+        out.write_char('/')?;
+        encode(out, seg, b":@", 0)?;
+        any = true;
+    }
+    if !any {
+        out.write_char('/')?;
+    }
+    for (i, arg) in msg.option_values(OptionNumber::URI_QUERY).enumerate() {
+        out.write_char(if i == 0 { '?' } else { '&' })?;
+        encode(out, arg, b":@/?", b'&')?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits() {
+        let u = Uri::parse("coap://[2001:db8::1]:61616/a/b?x=1&y").unwrap();
+        assert_eq!(u.scheme, Scheme::Coap);
+        assert_eq!(u.host, "2001:db8::1");
+        assert_eq!(u.port, Some(61616));
+        assert_eq!(u.path, "/a/b");
+        assert_eq!(u.query, Some("x=1&y"));
+        assert!(u.host_is_ip());
+        assert_eq!(Uri::parse("coap+tcp://h").unwrap().effective_port(), 5683);
+        assert_eq!(Uri::parse("coaps+ws://h").unwrap().effective_port(), 443);
+        assert_eq!(Uri::parse("http://h/"), Err(UriError::Scheme));
+        assert_eq!(Uri::parse("coap://h/#x"), Err(UriError::Fragment));
+        assert_eq!(Uri::parse("coap:///x"), Err(UriError::Host));
+        assert_eq!(Uri::parse("coap://h:99999/"), Err(UriError::Port));
+        assert_eq!(Uri::parse("coap://h:-1/"), Err(UriError::Port));
+        assert_eq!(Uri::parse("coap://[::1/"), Err(UriError::Host));
+        assert!(!Uri::parse("coap://1.2.3.4.5/").unwrap().host_is_ip());
+    }
+
+    #[test]
+    fn bad_percent() {
+        let u = Uri::parse("coap://h/a%zz").unwrap();
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 16];
+        assert_eq!(
+            u.to_options(&mut b, &mut scratch, None),
+            Err(UriOptionsError::Uri(UriError::Percent(10)))
+        );
+        let u = Uri::parse("coap://h/aaaaaaaaaa").unwrap();
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 4];
+        assert_eq!(
+            u.to_options(&mut b, &mut scratch, None),
+            Err(UriOptionsError::Uri(UriError::Scratch))
+        );
+    }
+}

@@ -1,0 +1,453 @@
+//! The UDP endpoint on a fake clock and a scripted network: retransmission timing and give-up,
+//! duplicates answered from the cache, a lost ACK then a separate response, piggybacked and
+//! separate responses, Observe reordering, pings, Resets, and a property under random loss,
+//! duplication and reordering.
+#![allow(clippy::unwrap_used)]
+
+use m2m_coap::endpoint::{Endpoint, Event, Incoming, Params};
+use m2m_coap::{Builder, Code, Message, OptionNumber, Type};
+use m2m_core::Timestamp;
+use proptest::prelude::*;
+
+type Ep = Endpoint<u8, 8, 512>;
+
+fn at(ms: u64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+/// Everything `e` wants to send now.
+fn drain(e: &mut Ep, now: u64) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    while let Some((peer, n)) = e.poll_transmit(at(now), &mut buf) {
+        out.push((peer, buf[..n].to_vec()));
+    }
+    out
+}
+
+fn get(path: &'static str) -> Builder<'static, 4> {
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::GET, 0);
+    b.path(path).unwrap();
+    b
+}
+
+fn ty(d: &[u8]) -> Type {
+    Message::parse_udp(d).unwrap().ty().unwrap()
+}
+
+#[test]
+fn piggybacked_response() {
+    let (mut client, mut server) = (Ep::new(1), Ep::new(2));
+    let id = client.request(at(0), 1, &get("temp"), true).unwrap();
+    let sent = drain(&mut client, 0);
+    assert_eq!(sent.len(), 1);
+    let (_, req) = &sent[0];
+    let Incoming::Request { message, exchange } = server.handle(at(10), 0, req).unwrap() else {
+        panic!("a request")
+    };
+    assert!(message.uri_path().eq(["temp"]));
+    assert_eq!(message.token().len(), 8);
+    let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.payload(b"22.5");
+    server.respond(at(10), &exchange, &rsp).unwrap();
+    let replies = drain(&mut server, 10);
+    assert_eq!(replies.len(), 1);
+    assert_eq!(ty(&replies[0].1), Type::Acknowledgement);
+    let Incoming::Response { id: got, message } = client.handle(at(20), 1, &replies[0].1).unwrap()
+    else {
+        panic!("a response")
+    };
+    assert_eq!(got, id);
+    assert_eq!(message.payload(), b"22.5");
+    assert_eq!(client.outstanding(), 0);
+    // Nothing more to send or wait for on the client.
+    assert!(drain(&mut client, 100_000).is_empty());
+    assert_eq!(client.poll_event(), None);
+}
+
+#[test]
+fn retransmission_timing_and_give_up() {
+    let mut client = Ep::new(7);
+    let id = client.request(at(0), 1, &get("x"), true).unwrap();
+    let mut times = vec![];
+    let mut now = 0;
+    let mut last_timeout = None;
+    while now < 400_000 {
+        for _ in drain(&mut client, now) {
+            times.push(now);
+        }
+        if let Some(e) = client.poll_event() {
+            last_timeout = Some((e, now));
+            break;
+        }
+        match client.poll_timeout() {
+            Some(t) if t.as_millis() > now => now = t.as_millis(),
+            Some(_) => now += 1,
+            None => break,
+        }
+    }
+    // One transmission and MAX_RETRANSMIT = 4 retransmissions, each timeout double the one
+    // before, the first between 2 and 3 seconds (RFC 7252 §4.2, §4.8).
+    assert_eq!(times.len(), 5, "{times:?}");
+    let first = times[1] - times[0];
+    assert!((2000..=3000).contains(&first), "{first}");
+    for w in times.windows(3) {
+        assert_eq!(w[2] - w[1], 2 * (w[1] - w[0]), "{times:?}");
+    }
+    let (event, when) = last_timeout.expect("a timeout");
+    assert_eq!(event, Event::Timeout(id));
+    // Given up after the last timeout: 31 times the first one (within MAX_TRANSMIT_WAIT).
+    assert_eq!(when - times[0], 31 * first);
+    assert!(when <= Params::DEFAULT.max_transmit_wait_ms());
+    assert_eq!(client.outstanding(), 0);
+}
+
+#[test]
+fn duplicate_con_is_answered_from_the_cache() {
+    let (mut client, mut server) = (Ep::new(3), Ep::new(4));
+    client.request(at(0), 1, &get("a"), true).unwrap();
+    let req = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(0), 0, &req).unwrap() else {
+        panic!()
+    };
+    let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.payload(b"v1");
+    server.respond(at(0), &exchange, &rsp).unwrap();
+    let first = drain(&mut server, 0);
+    // The ACK is lost; the client retransmits; the server answers the duplicate with the
+    // same bytes, without the application seeing the request again.
+    let retransmission = drain(&mut client, 3000).remove(0).1;
+    assert_eq!(retransmission, req);
+    assert_eq!(
+        server.handle(at(3000), 0, &retransmission).unwrap(),
+        Incoming::Nothing
+    );
+    let again = drain(&mut server, 3000);
+    assert_eq!(again, first);
+    // A second answer to the same exchange is refused.
+    assert!(server.respond(at(3000), &exchange, &rsp).is_err());
+}
+
+#[test]
+fn lost_ack_then_separate_response() {
+    let (mut client, mut server) = (Ep::new(5), Ep::new(6));
+    let id = client.request(at(0), 1, &get("slow"), true).unwrap();
+    let req = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(0), 0, &req).unwrap() else {
+        panic!()
+    };
+    // The server needs time: an Empty ACK now, which is lost.
+    server.accept(at(0), &exchange);
+    let ack = drain(&mut server, 0);
+    assert_eq!(ack.len(), 1);
+    assert_eq!(Message::parse_udp(&ack[0].1).unwrap().code(), Code::EMPTY);
+    // The client retransmits; the server acknowledges the duplicate again.
+    let retry = drain(&mut client, 3000);
+    assert_eq!(retry.len(), 1);
+    server.handle(at(3000), 0, &retry[0].1).unwrap();
+    let ack2 = drain(&mut server, 3000);
+    assert_eq!(ack2, ack);
+    assert_eq!(
+        client.handle(at(3001), 1, &ack2[0].1).unwrap(),
+        Incoming::Nothing
+    );
+    // Then the separate response, Confirmable, with a new message id.
+    let mut rsp = Builder::<4>::udp(Type::Confirmable, Code::CONTENT, 0);
+    rsp.payload(b"done");
+    server.respond(at(5000), &exchange, &rsp).unwrap();
+    let sep = drain(&mut server, 5000).remove(0).1;
+    assert_eq!(ty(&sep), Type::Confirmable);
+    let Incoming::Response { id: got, message } = client.handle(at(5001), 1, &sep).unwrap() else {
+        panic!()
+    };
+    assert_eq!((got, message.payload()), (id, &b"done"[..]));
+    // The client acknowledges it, and the server stops retransmitting.
+    let ack3 = drain(&mut client, 5001);
+    assert_eq!(ack3.len(), 1);
+    assert_eq!(ty(&ack3[0].1), Type::Acknowledgement);
+    server.handle(at(5002), 0, &ack3[0].1).unwrap();
+    assert!(drain(&mut server, 60_000).is_empty());
+    assert!(drain(&mut client, 60_000).is_empty());
+}
+
+#[test]
+fn observe_notifications_in_order() {
+    let (mut client, mut server) = (Ep::new(8), Ep::new(9));
+    let mut reg = get("temp");
+    reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let id = client.request(at(0), 1, &reg, true).unwrap();
+    let req = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { message, exchange } = server.handle(at(0), 0, &req).unwrap() else {
+        panic!()
+    };
+    assert_eq!(message.observe(), Some(0));
+    let notification = |seq: u32| {
+        let mut n = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+        n.uint(OptionNumber::OBSERVE, seq).unwrap();
+        n
+    };
+    server.respond(at(0), &exchange, &notification(10)).unwrap();
+    let first = drain(&mut server, 0).remove(0).1;
+    assert!(
+        matches!(client.handle(at(1), 1, &first).unwrap(), Incoming::Response { id: i, .. } if i == id)
+    );
+    // Notifications 12 then 11: 11 arrives late and is dropped (RFC 7641 §3.4).
+    server
+        .notify(at(100), 0, exchange.token(), &notification(12), false)
+        .unwrap();
+    server
+        .notify(at(100), 0, exchange.token(), &notification(11), false)
+        .unwrap();
+    let out = drain(&mut server, 100);
+    assert_eq!(out.len(), 2);
+    assert!(matches!(
+        client.handle(at(101), 1, &out[0].1).unwrap(),
+        Incoming::Response { .. }
+    ));
+    assert_eq!(
+        client.handle(at(102), 1, &out[1].1).unwrap(),
+        Incoming::Nothing
+    );
+    // Past 128 seconds any value is newer.
+    server
+        .notify(at(200_000), 0, exchange.token(), &notification(5), false)
+        .unwrap();
+    let late = drain(&mut server, 200_000).remove(0).1;
+    assert!(matches!(
+        client.handle(at(200_000), 1, &late).unwrap(),
+        Incoming::Response { .. }
+    ));
+    assert_eq!(client.outstanding(), 1, "an observation stays open");
+    // Cancelled: the next notification is answered with a Reset (RFC 7641 §3.6).
+    client.cancel(id);
+    server
+        .notify(at(200_100), 0, exchange.token(), &notification(6), true)
+        .unwrap();
+    let n = drain(&mut server, 200_100).remove(0).1;
+    assert_eq!(
+        client.handle(at(200_101), 1, &n).unwrap(),
+        Incoming::Nothing
+    );
+    let rst = drain(&mut client, 200_101).remove(0).1;
+    assert_eq!(ty(&rst), Type::Reset);
+    // The Reset names the observation's token: that observer is gone.
+    assert!(matches!(
+        server.handle(at(200_102), 0, &rst).unwrap(),
+        Incoming::Reset { id: None, token, .. } if token.as_slice() == exchange.token()
+    ));
+}
+
+#[test]
+fn ping_bad_options_and_garbage() {
+    let mut server = Ep::new(10);
+    // CoAP ping: an Empty CON is answered with a Reset of the same message id.
+    assert_eq!(
+        server.handle(at(0), 0, &[0x40, 0, 0x12, 0x34]).unwrap(),
+        Incoming::Nothing
+    );
+    assert_eq!(drain(&mut server, 0), vec![(0, vec![0x70, 0, 0x12, 0x34])]);
+    // A CON request with an unrecognized critical option: 4.02 with a diagnostic payload.
+    let req = [0x41, 0x01, 0x00, 0x07, 0xaa, 0xe0, 0xfc, 0xdc];
+    assert_eq!(server.handle(at(0), 0, &req).unwrap(), Incoming::Nothing);
+    let out = drain(&mut server, 0);
+    let m = Message::parse_udp(&out[0].1).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.message_id()),
+        (Some(Type::Acknowledgement), Code::BAD_OPTION, Some(7))
+    );
+    assert_eq!(m.token(), &[0xaa]);
+    assert!(!m.payload().is_empty());
+    // A broken CON: a Reset; a broken NON: nothing.
+    assert!(
+        server
+            .handle(at(0), 0, &[0x40, 0x01, 0x00, 0x09, 0xff])
+            .is_err()
+    );
+    assert_eq!(drain(&mut server, 0), vec![(0, vec![0x70, 0, 0x00, 0x09])]);
+    assert!(
+        server
+            .handle(at(0), 0, &[0x50, 0x01, 0x00, 0x0a, 0xff])
+            .is_err()
+    );
+    assert!(drain(&mut server, 0).is_empty());
+    // A CON response nobody waits for: a Reset (RFC 7252 §5.3.2).
+    assert_eq!(
+        server
+            .handle(at(0), 0, &[0x41, 0x45, 0x00, 0x0b, 0x01])
+            .unwrap(),
+        Incoming::Nothing
+    );
+    assert_eq!(drain(&mut server, 0), vec![(0, vec![0x70, 0, 0x00, 0x0b])]);
+}
+
+#[test]
+fn reset_rejects_a_request() {
+    let (mut client, mut server) = (Ep::new(11), Ep::new(12));
+    let id = client.request(at(0), 1, &get("x"), true).unwrap();
+    let req = drain(&mut client, 0).remove(0).1;
+    let mid = Message::parse_udp(&req).unwrap().message_id().unwrap();
+    let [m0, m1] = mid.to_be_bytes();
+    let _ = &mut server;
+    let token = m2m_coap::Token::new(Message::parse_udp(&req).unwrap().token()).unwrap();
+    assert_eq!(
+        client.handle(at(5), 1, &[0x70, 0, m0, m1]).unwrap(),
+        Incoming::Reset {
+            id: Some(id),
+            peer: 1,
+            token
+        }
+    );
+    assert_eq!(client.outstanding(), 0);
+    assert!(drain(&mut client, 100_000).is_empty());
+}
+
+/// A network between a client (address 0) and a server (address 1) that loses, duplicates
+/// and reorders datagrams as `faults` says.
+fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
+    let (mut client, mut server) = (Ep::new(21), Ep::new(22));
+    let mut ids = Vec::new();
+    for _ in 0..requests {
+        ids.push(client.request(at(0), 1, &get("r"), true).unwrap().0);
+    }
+    let mut answered = Vec::new();
+    let mut timed_out = Vec::new();
+    // (destination, datagram, may be duplicated): a copy is not copied again.
+    let mut net: Vec<(u8, Vec<u8>, bool)> = Vec::new();
+    let mut f = faults.iter().copied().cycle();
+    let mut now = 0u64;
+    for _ in 0..20_000 {
+        for (_, d) in drain(&mut client, now) {
+            net.push((1, d, true));
+        }
+        for (_, d) in drain(&mut server, now) {
+            net.push((0, d, true));
+        }
+        while let Some(e) = client.poll_event() {
+            if let Event::Timeout(id) = e {
+                timed_out.push(id.0);
+            }
+        }
+        if net.is_empty() {
+            match client
+                .poll_timeout()
+                .into_iter()
+                .chain(server.poll_timeout())
+                .min()
+            {
+                Some(t) if answered.len() + timed_out.len() < requests => {
+                    now = now.max(t.as_millis());
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        // Deliver one datagram, chosen and mangled by the script.
+        let fault = f.next().unwrap_or(0);
+        let i = usize::from(fault >> 2) % net.len();
+        let (to, d, dup) = net.remove(i);
+        now += 1;
+        match fault & 3 {
+            0 => continue,                                // lost
+            1 if dup => net.push((to, d.clone(), false)), // duplicated (and reordered)
+            _ => {}
+        }
+        if to == 1 {
+            if let Ok(Incoming::Request { exchange, .. }) = server.handle(at(now), 0, &d) {
+                let mut rsp = Builder::<0>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+                rsp.payload(b"ok");
+                server.respond(at(now), &exchange, &rsp).unwrap();
+            }
+        } else if let Ok(Incoming::Response { id, .. }) = client.handle(at(now), 1, &d) {
+            answered.push(id.0);
+        }
+    }
+    // Whatever is still open ends by its lifetime.
+    now += 400_000;
+    drain(&mut client, now);
+    while let Some(e) = client.poll_event() {
+        if let Event::Timeout(id) = e {
+            timed_out.push(id.0);
+        }
+    }
+    (answered, timed_out)
+}
+
+proptest! {
+    /// Under loss, duplication and reordering, every request gets its response exactly once or
+    /// times out, never both.
+    #[test]
+    fn every_request_answered_once_or_timed_out(
+        faults in proptest::collection::vec(any::<u8>(), 1..64),
+        requests in 1usize..6,
+    ) {
+        let (answered, timed_out) = run(&faults, requests);
+        let mut all = answered.clone();
+        all.extend(&timed_out);
+        all.sort_unstable();
+        let want: Vec<u32> = (0..u32::try_from(requests).unwrap()).collect();
+        prop_assert_eq!(all, want, "answered {:?} timed out {:?}", answered, timed_out);
+    }
+}
+
+/// A Block2 download of 3000 bytes through the endpoints, where the response to one block is
+/// lost: the client's retransmission gets it from the server's cache, and the body arrives whole.
+#[test]
+fn block_transfer_with_a_lost_block() {
+    use m2m_coap::Block;
+    use m2m_coap::block::{Assembler, Progress, slice};
+    let body: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    let (mut client, mut server) = (Ep::new(31), Ep::new(32));
+    let mut buf = vec![0u8; 4096];
+    let mut asm = Assembler::new(&mut buf);
+    let mut next: Option<Block> = None;
+    let mut now = 0u64;
+    let mut lost_one = false;
+    loop {
+        let mut req = get("large");
+        if let Some(b) = next {
+            req.uint(OptionNumber::BLOCK2, b.to_uint()).unwrap();
+        }
+        let id = client.request(at(now), 1, &req, true).unwrap();
+        let sent = drain(&mut client, now).remove(0).1;
+        let Incoming::Request { message, exchange } = server.handle(at(now), 0, &sent).unwrap()
+        else {
+            panic!()
+        };
+        let (b2, chunk) = slice(&body, message.block2().and_then(Result::ok), 4).unwrap();
+        let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        rsp.uint(OptionNumber::BLOCK2, b2.to_uint()).unwrap();
+        rsp.payload(chunk);
+        server.respond(at(now), &exchange, &rsp).unwrap();
+        let mut reply = drain(&mut server, now).remove(0).1;
+        if b2.num == 3 && !lost_one {
+            // This block's response is lost: the client retransmits after its timeout and the
+            // server answers the duplicate from its cache.
+            lost_one = true;
+            now += 3000;
+            let again = drain(&mut client, now);
+            assert_eq!(again.len(), 1, "one retransmission");
+            assert_eq!(
+                server.handle(at(now), 0, &again[0].1).unwrap(),
+                Incoming::Nothing
+            );
+            reply = drain(&mut server, now).remove(0).1;
+        }
+        let Incoming::Response { id: got, message } = client.handle(at(now), 1, &reply).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(got, id);
+        let b = message.block2().unwrap().unwrap();
+        match asm.push(b, message.payload(), None).unwrap() {
+            Progress::More(n) => next = Some(n),
+            Progress::Done(n) => {
+                assert_eq!(n, 3000);
+                break;
+            }
+            Progress::Repeat => panic!("no repeat expected"),
+        }
+        now += 10;
+    }
+    assert!(lost_one);
+    assert_eq!(asm.body(), &body[..]);
+}

@@ -1,0 +1,943 @@
+//! The async client: a [`Client`] and its clones share one connection and a [`Matcher`],
+//! driven from a loop of poll calls by whichever caller is waiting; each caller gets its own
+//! response.
+
+use core::fmt;
+use core::future::Future;
+use core::future::poll_fn;
+use core::net::SocketAddr;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU64, Ordering};
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+use std::boxed::Box;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::vec::Vec;
+
+use bytes::{Bytes, BytesMut};
+use m2m_core::{Framing, Status, Timestamp};
+use tokio::io::AsyncWrite;
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
+use tokio_util::io::poll_read_buf;
+
+use super::{Error, Transport};
+use crate::client::{Matcher, Mismatch};
+use crate::data::Data;
+use crate::pdu::limits::MAX_PDU;
+use crate::pdu::{Config, Request, Response};
+use crate::{rtu, tcp};
+
+/// Most requests one connection keeps outstanding, whatever [`Options::max_in_flight`] asks.
+pub const MAX_IN_FLIGHT: usize = 32;
+
+/// A century in milliseconds: timers are set no further ahead.
+const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
+/// A response that reached no caller, reported to [`Options::on_unmatched`].
+#[derive(Debug, Clone)]
+pub struct Unmatched {
+    /// Transaction id of the frame (Modbus/TCP).
+    pub transaction_id: Option<u16>,
+    /// Unit of the frame.
+    pub unit: u8,
+    /// Why it reached nobody (a late response is [`Mismatch::UnknownTransaction`]).
+    pub reason: Mismatch,
+    /// The whole frame.
+    pub frame: Bytes,
+}
+
+/// A callback for [`Unmatched`] responses.
+#[derive(Clone)]
+pub struct OnUnmatched(pub Arc<dyn Fn(&Unmatched) + Send + Sync>);
+
+impl fmt::Debug for OnUnmatched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnUnmatched(..)")
+    }
+}
+
+/// How a [`Client`] behaves. `Options::default()` is cautious: Modbus/TCP, unit 1, a timeout of
+/// one second, no retry, one request outstanding at a time, strict decoding, reconnection on
+/// the next request after the connection is lost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Modbus/TCP or RTU over TCP.
+    pub transport: Transport,
+    /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
+    pub unit: u8,
+    /// How long each attempt waits for its response.
+    pub timeout: Duration,
+    /// Attempts after the first one for failures a retry may cure ([`Error::is_transient`]).
+    /// Beware: a retried write may be executed twice.
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one.
+    pub backoff: Duration,
+    /// Requests outstanding at once on Modbus/TCP (1..=[`MAX_IN_FLIGHT`]); always 1 on RTU.
+    pub max_in_flight: usize,
+    /// Strictness of response decoding.
+    pub config: Config,
+    /// What the RTU framing does with function codes it does not know (answers to raw calls of
+    /// custom functions need `Hunt`).
+    pub rtu_unknown: rtu::UnknownFunctions,
+    /// Connect again on the next request after the connection is lost (clients made by
+    /// [`Client::connect_with`] only).
+    pub reconnect: bool,
+    /// Called for each response that reached no caller (and for line noise skipped on RTU),
+    /// with the connection locked: it must return quickly and must not call the client.
+    pub on_unmatched: Option<OnUnmatched>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            transport: Transport::Tcp,
+            unit: 1,
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            backoff: Duration::from_millis(100),
+            max_in_flight: 1,
+            config: Config::STRICT,
+            rtu_unknown: rtu::UnknownFunctions::Reject,
+            reconnect: true,
+            on_unmatched: None,
+        }
+    }
+}
+
+impl Options {
+    /// The same options over `transport`.
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+    /// The same options for `unit`.
+    #[must_use]
+    pub fn unit(mut self, unit: u8) -> Self {
+        self.unit = unit;
+        self
+    }
+    /// The same options with another timeout.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// The same options with `retries` retries, the first after `backoff`.
+    #[must_use]
+    pub fn retries(mut self, retries: u32, backoff: Duration) -> Self {
+        self.retries = retries;
+        self.backoff = backoff;
+        self
+    }
+    /// The same options with up to `n` requests outstanding (Modbus/TCP).
+    #[must_use]
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n;
+        self
+    }
+    /// The same options with another strictness.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+    /// The same options with another RTU policy for unknown function codes.
+    #[must_use]
+    pub fn rtu_unknown(mut self, unknown: rtu::UnknownFunctions) -> Self {
+        self.rtu_unknown = unknown;
+        self
+    }
+    /// The same options with reconnection on or off.
+    #[must_use]
+    pub fn reconnect(mut self, reconnect: bool) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+    /// The same options with a callback for responses that reach no caller.
+    #[must_use]
+    pub fn on_unmatched(mut self, f: impl Fn(&Unmatched) + Send + Sync + 'static) -> Self {
+        self.on_unmatched = Some(OnUnmatched(Arc::new(f)));
+        self
+    }
+
+    fn window(&self) -> usize {
+        match self.transport {
+            Transport::Tcp => self.max_in_flight.clamp(1, MAX_IN_FLIGHT),
+            Transport::RtuOverTcp => 1,
+        }
+    }
+}
+
+/// A response frame, matched to its request and checked. It holds the frame (cut from the
+/// read buffer without copying); [`Reply::response`] decodes it again, borrowing from it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    frame: Bytes,
+    pdu_start: usize,
+    pdu_end: usize,
+    unit: u8,
+    config: Config,
+}
+
+impl Reply {
+    /// The whole frame as received (MBAP header or RTU address and CRC included).
+    #[must_use]
+    pub fn frame(&self) -> &[u8] {
+        &self.frame
+    }
+
+    /// The response PDU (function code and data).
+    #[must_use]
+    pub fn pdu(&self) -> &[u8] {
+        self.frame
+            .get(self.pdu_start..self.pdu_end)
+            .unwrap_or_default()
+    }
+
+    /// The unit that answered.
+    #[must_use]
+    pub fn unit(&self) -> u8 {
+        self.unit
+    }
+
+    /// The response, borrowed from the frame (it decoded when it was matched).
+    pub fn response(&self) -> Result<Response<'_>, Error> {
+        Ok(Response::parse_with(self.pdu(), &self.config)?)
+    }
+
+    /// The response, or the exception it carries as [`Error::Exception`].
+    pub fn ok(&self) -> Result<Response<'_>, Error> {
+        match self.response()? {
+            Response::Exception {
+                function_code,
+                exception,
+            } => Err(Error::Exception {
+                function: function_code,
+                code: exception,
+            }),
+            rsp => Ok(rsp),
+        }
+    }
+}
+
+type Answer = Result<Option<Reply>, Error>;
+
+/// One request handed to the connection.
+#[derive(Debug)]
+struct Command {
+    unit: u8,
+    pdu: [u8; MAX_PDU],
+    len: usize,
+    timeout: Duration,
+    /// `false` for a broadcast: answered once written.
+    wait: bool,
+    reply: oneshot::Sender<Answer>,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    unmatched: AtomicU64,
+    connects: AtomicU64,
+}
+
+/// What the handles of one client share: the connection and its state, behind a lock that is
+/// never held across an await.
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    /// Held while a connection is being opened, so that one caller opens it.
+    connect: tokio::sync::Mutex<()>,
+    addr: Option<SocketAddr>,
+    counters: Arc<Counters>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The connection, its driver, the requests waiting for a slot, and the callers waiting.
+#[derive(Debug)]
+struct State {
+    stream: Option<TcpStream>,
+    driver: Driver,
+    queue: VecDeque<Command>,
+    /// Wakers of the callers waiting, so that one who leaves can hand the driving over.
+    wakers: Vec<Waker>,
+}
+
+impl State {
+    /// Runs the connection as far as it goes without waiting, on behalf of the caller `cx`.
+    fn drive(&mut self, cx: &mut Context<'_>) {
+        let Some(s) = self.stream.as_mut() else {
+            return;
+        };
+        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, s, &mut self.queue) {
+            self.stream = None;
+            self.driver.fail_all(&e);
+            for cmd in self.queue.drain(..) {
+                let _ = cmd.reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// A caller between sending its request and getting its answer; when it leaves (answered,
+/// timed out or dropped), it wakes another caller, who takes over polling the socket.
+struct Active<'a> {
+    shared: &'a Shared,
+    waker: Option<Waker>,
+}
+
+impl Drop for Active<'_> {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        if let Some(w) = self.waker.take() {
+            st.wakers.retain(|o| !o.will_wake(&w));
+        }
+        if let Some(next) = st.wakers.pop() {
+            next.wake();
+        }
+    }
+}
+
+/// Why an attempt did not get its answer.
+enum Attempt {
+    Done(Answer),
+    /// The connection was found closed before the request was sent: open another one.
+    Stale,
+}
+
+/// An async Modbus client. Clones share the connection; there is no background task: the
+/// callers waiting drive the socket themselves, so an answer reaches its caller without a hop
+/// between tasks. The connection closes when the last clone is dropped.
+#[derive(Debug, Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    unit: u8,
+    timeout: Duration,
+    retries: u32,
+    backoff: Duration,
+    broadcast_unit0: bool,
+}
+
+impl Client {
+    /// Connects to `addr` with [`Options::default`].
+    pub async fn connect(addr: SocketAddr) -> Result<Self, Error> {
+        Self::connect_with(addr, Options::default()).await
+    }
+
+    /// Connects to `addr`.
+    pub async fn connect_with(addr: SocketAddr, options: Options) -> Result<Self, Error> {
+        let stream = open(addr).await?;
+        Ok(Self::new(stream, Some(addr), options))
+    }
+
+    /// A client over a stream already connected (no reconnection).
+    #[must_use]
+    pub fn from_stream(stream: TcpStream, options: Options) -> Self {
+        Self::new(stream, None, options)
+    }
+
+    fn new(stream: TcpStream, addr: Option<SocketAddr>, options: Options) -> Self {
+        let counters = Arc::new(Counters::default());
+        counters.connects.store(1, Ordering::Relaxed);
+        Client {
+            unit: options.unit,
+            timeout: options.timeout,
+            retries: options.retries,
+            backoff: options.backoff,
+            broadcast_unit0: options.transport == Transport::RtuOverTcp,
+            shared: Arc::new(Shared {
+                addr: addr.filter(|_| options.reconnect),
+                state: Mutex::new(State {
+                    stream: Some(stream),
+                    driver: Driver::new(options, Arc::clone(&counters)),
+                    queue: VecDeque::new(),
+                    wakers: Vec::new(),
+                }),
+                connect: tokio::sync::Mutex::new(()),
+                counters,
+            }),
+        }
+    }
+
+    /// A handle on the same connection that addresses `unit`.
+    #[must_use]
+    pub fn with_unit(&self, unit: u8) -> Self {
+        let mut c = self.clone();
+        c.unit = unit;
+        c
+    }
+
+    /// A handle on the same connection with another timeout per attempt.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        let mut c = self.clone();
+        c.timeout = timeout;
+        c
+    }
+
+    /// A handle on the same connection with `retries` retries, the first after `backoff`.
+    #[must_use]
+    pub fn with_retries(&self, retries: u32, backoff: Duration) -> Self {
+        let mut c = self.clone();
+        c.retries = retries;
+        c.backoff = backoff;
+        c
+    }
+
+    /// The unit this handle addresses.
+    #[must_use]
+    pub fn unit(&self) -> u8 {
+        self.unit
+    }
+
+    /// Responses so far that reached no caller (late, foreign or wrongly addressed).
+    #[must_use]
+    pub fn unmatched(&self) -> u64 {
+        self.shared.counters.unmatched.load(Ordering::Relaxed)
+    }
+
+    /// Connections made so far (the first one included).
+    #[must_use]
+    pub fn connects(&self) -> u64 {
+        self.shared.counters.connects.load(Ordering::Relaxed)
+    }
+
+    /// Sends `req` and returns its checked response; an exception is [`Error::Exception`]. On
+    /// RTU, a request to unit 0 is a broadcast: see [`Client::broadcast`].
+    pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
+        let mut pdu = [0u8; MAX_PDU];
+        let len = req.encode(&mut pdu)?;
+        let reply = self.exchange(self.unit, pdu, len, true).await?;
+        match reply {
+            Some(r) => r.ok().map(|_| ()).map(|()| r),
+            None => Err(Error::Closed),
+        }
+    }
+
+    /// Sends a PDU as it is (function code and data, possibly one the crate's encoder would
+    /// refuse) and returns whatever answers it, exceptions included. A PDU that decodes as a
+    /// request is matched as one; any other is matched by transaction id (or unit, on RTU)
+    /// and function code.
+    pub async fn call_raw(&self, pdu: &[u8]) -> Result<Reply, Error> {
+        let mut buf = [0u8; MAX_PDU];
+        let len = pdu.len();
+        buf.get_mut(..len)
+            .ok_or(crate::Error::PduTooLong { len })?
+            .copy_from_slice(pdu);
+        self.exchange(self.unit, buf, len, true)
+            .await?
+            .ok_or(Error::Closed)
+    }
+
+    /// Sends `req` to unit 0 and returns once it is written: no server answers a broadcast
+    /// (Modbus over Serial Line §2.1).
+    pub async fn broadcast(&self, req: &Request<'_>) -> Result<(), Error> {
+        let mut pdu = [0u8; MAX_PDU];
+        let len = req.encode(&mut pdu)?;
+        self.exchange(0, pdu, len, false).await.map(|_| ())
+    }
+
+    async fn exchange(
+        &self,
+        unit: u8,
+        pdu: [u8; MAX_PDU],
+        len: usize,
+        wait: bool,
+    ) -> Result<Option<Reply>, Error> {
+        let wait = wait && !(unit == 0 && self.broadcast_unit0);
+        let mut attempt = 0u32;
+        let mut stale = 0u32;
+        loop {
+            let result = match self.attempt(unit, pdu, len, wait).await {
+                Attempt::Done(r) => r,
+                // Found closed before sending: open another connection, once.
+                Attempt::Stale if stale == 0 => {
+                    stale = 1;
+                    continue;
+                }
+                Attempt::Stale => Err(Error::Closed),
+            };
+            match result {
+                Err(e) if e.is_transient() && attempt < self.retries => {
+                    let factor = 1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX);
+                    tokio::time::sleep(self.backoff.saturating_mul(factor)).await;
+                    attempt = attempt.saturating_add(1);
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// Opens a connection if there is none (one caller opens it; the others wait for it).
+    async fn connected(&self) -> Result<(), Error> {
+        if self.shared.lock().stream.is_some() {
+            return Ok(());
+        }
+        let _opening = self.shared.connect.lock().await;
+        if self.shared.lock().stream.is_some() {
+            return Ok(());
+        }
+        let addr = self.shared.addr.ok_or(Error::Closed)?;
+        let stream = open(addr).await?;
+        let mut st = self.shared.lock();
+        st.driver.reset();
+        st.stream = Some(stream);
+        self.shared
+            .counters
+            .connects
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn attempt(&self, unit: u8, pdu: [u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
+        if let Err(e) = self.connected().await {
+            return Attempt::Done(Err(e));
+        }
+        let (reply, mut rx) = oneshot::channel();
+        let mut cmd = Some(Command {
+            unit,
+            pdu,
+            len,
+            timeout: self.timeout,
+            wait,
+            reply,
+        });
+        let mut active = Active {
+            shared: &self.shared,
+            waker: None,
+        };
+        poll_fn(|cx| {
+            if let Poll::Ready(r) = Pin::new(&mut rx).poll(cx) {
+                return Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed))));
+            }
+            let mut st = active.shared.lock();
+            if let Some(cmd) = cmd.take() {
+                let idle = st.driver.matcher.outstanding() == 0 && st.queue.is_empty();
+                if idle {
+                    // Whatever came while nobody was polling first: a connection the peer has
+                    // closed is noticed before the request is sent on it.
+                    st.drive(cx);
+                    if st.stream.is_none() {
+                        return Poll::Ready(Attempt::Stale);
+                    }
+                }
+                st.queue.push_back(cmd);
+                if idle && st.driver.options.window() == 1 {
+                    st.drive(cx);
+                } else {
+                    // Others are sending, or requests may be pipelined: let the callers about
+                    // to send queue theirs too (this yields once), so they go out in one write.
+                    cx.waker().wake_by_ref();
+                }
+            } else {
+                st.drive(cx);
+            }
+            // This caller now holds the socket's and the timer's wakers; its own waker goes on
+            // the list (again: one who left may have taken it off to wake it).
+            if let Some(old) = active.waker.take() {
+                st.wakers.retain(|o| !o.will_wake(&old));
+            }
+            st.wakers.push(cx.waker().clone());
+            active.waker = Some(cx.waker().clone());
+            drop(st);
+            match Pin::new(&mut rx).poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed)))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+}
+
+async fn open(addr: SocketAddr) -> Result<TcpStream, Error> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// A caller waiting for its response.
+struct Waiting {
+    transaction_id: Option<u16>,
+    timeout: Duration,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// Why the poll loop stopped.
+enum Exit {
+    /// The connection is unusable: fail what is outstanding, reconnect on the next request.
+    Broken(Error),
+}
+
+/// The state of one connection: the matcher, the callers waiting, the buffers, one timer.
+struct Driver {
+    options: Options,
+    counters: Arc<Counters>,
+    matcher: Matcher<MAX_IN_FLIGHT>,
+    waiting: Vec<Waiting>,
+    /// Broadcasts written into `wbuf`, answered once it is flushed.
+    broadcasts: Vec<oneshot::Sender<Answer>>,
+    epoch: Instant,
+    rbuf: BytesMut,
+    wbuf: Vec<u8>,
+    timer: Pin<Box<Sleep>>,
+    /// The deadline the timer is set for; it may be earlier than the earliest outstanding
+    /// (then it fires early and is set again), never later.
+    armed: Option<Timestamp>,
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("outstanding", &self.matcher.outstanding())
+            .field("buffered", &self.rbuf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    fn new(options: Options, counters: Arc<Counters>) -> Self {
+        let epoch = Instant::now();
+        Driver {
+            options,
+            counters,
+            matcher: Matcher::new(),
+            waiting: Vec::with_capacity(MAX_IN_FLIGHT),
+            broadcasts: Vec::new(),
+            epoch,
+            rbuf: BytesMut::with_capacity(4096),
+            wbuf: Vec::with_capacity(1024),
+            timer: Box::pin(tokio::time::sleep_until(epoch)),
+            armed: None,
+        }
+    }
+
+    /// Forgets the buffers of a connection that is gone.
+    fn reset(&mut self) {
+        self.rbuf.clear();
+        self.wbuf.clear();
+    }
+
+    fn now(&self) -> Timestamp {
+        let ms = self.epoch.elapsed().as_millis();
+        Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+
+    /// Registers a request and queues its frame for writing.
+    fn start(&mut self, cmd: Command) {
+        let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
+        let now = self.now();
+        let raw;
+        let req = match Request::parse(pdu) {
+            Ok(req) => req,
+            Err(_) => {
+                // Not a request the crate decodes (a raw call meant to provoke an exception):
+                // matched by its function code only.
+                raw = Request::Raw {
+                    code: pdu.first().copied().unwrap_or(0),
+                    data: Data::Borrowed(&[]),
+                };
+                raw
+            }
+        };
+        let tcp = self.options.transport == Transport::Tcp;
+        let tid = if !cmd.wait {
+            Some(0)
+        } else if tcp {
+            self.matcher.send(&req, cmd.unit, now, cmd.timeout).ok()
+        } else {
+            self.matcher
+                .send_serial(&req, cmd.unit, now, cmd.timeout)
+                .ok()
+                .map(|()| 0)
+        };
+        let Some(tid) = tid else {
+            // The window is checked before a command is taken, so this does not happen.
+            let _ = cmd.reply.send(Err(Error::Closed));
+            return;
+        };
+        let start = self.wbuf.len();
+        if tcp {
+            let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
+            self.wbuf.extend_from_slice(&tid.to_be_bytes());
+            self.wbuf.extend_from_slice(&[0, 0]);
+            self.wbuf.extend_from_slice(&length.to_be_bytes());
+            self.wbuf.push(cmd.unit);
+            self.wbuf.extend_from_slice(pdu);
+        } else {
+            self.wbuf.push(cmd.unit);
+            self.wbuf.extend_from_slice(pdu);
+            let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
+            self.wbuf.extend_from_slice(&crc.to_le_bytes());
+        }
+        if cmd.wait {
+            self.waiting.push(Waiting {
+                transaction_id: tcp.then_some(tid),
+                timeout: cmd.timeout,
+                reply: cmd.reply,
+            });
+        } else {
+            self.broadcasts.push(cmd.reply);
+        }
+    }
+
+    fn take_waiting(&mut self, transaction_id: Option<u16>) -> Option<Waiting> {
+        let i = self
+            .waiting
+            .iter()
+            .position(|w| w.transaction_id == transaction_id)?;
+        Some(self.waiting.swap_remove(i))
+    }
+
+    fn fail_all(&mut self, e: &Error) {
+        while self
+            .matcher
+            .poll_timeout(Timestamp::from_millis(u64::MAX))
+            .is_some()
+        {}
+        for w in self.waiting.drain(..) {
+            let _ = w.reply.send(Err(e.clone()));
+        }
+        for b in self.broadcasts.drain(..) {
+            let _ = b.send(Err(e.clone()));
+        }
+        self.armed = None;
+    }
+
+    fn report(&self, transaction_id: Option<u16>, unit: u8, reason: Mismatch, frame: Bytes) {
+        self.counters.unmatched.fetch_add(1, Ordering::Relaxed);
+        if let Some(cb) = &self.options.on_unmatched {
+            (cb.0)(&Unmatched {
+                transaction_id,
+                unit,
+                reason,
+                frame,
+            });
+        }
+    }
+
+    /// Matches one whole frame to its caller.
+    fn dispatch(&mut self, frame: Bytes) {
+        let tcp = self.options.transport == Transport::Tcp;
+        let (tid, unit, start, end) = if tcp {
+            let Ok(h) = tcp::Header::parse(&frame) else {
+                return;
+            };
+            (
+                Some(h.transaction_id),
+                h.unit_id,
+                tcp::HEADER_LEN,
+                frame.len(),
+            )
+        } else {
+            let unit = frame.first().copied().unwrap_or(0);
+            (None, unit, 1, frame.len().saturating_sub(2))
+        };
+        let config = self.options.config;
+        let pdu = frame.get(start..end).unwrap_or_default();
+        let result = match Response::parse_with(pdu, &config) {
+            Ok(rsp) => match self.matcher.receive(tid, unit, rsp) {
+                Ok(_) => Ok(()),
+                Err(m @ (Mismatch::UnknownTransaction { .. } | Mismatch::Unexpected)) => {
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+                Err(m) => Err(Error::Mismatch(m)),
+            },
+            Err(e) => match self.matcher.cancel(tid) {
+                Some(_) => Err(Error::Protocol(e)),
+                None => {
+                    let m = tid.map_or(Mismatch::Unexpected, |t| Mismatch::UnknownTransaction {
+                        transaction_id: t,
+                    });
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+            },
+        };
+        let Some(w) = self.take_waiting(tid) else {
+            return;
+        };
+        let answer = result.map(|()| {
+            Some(Reply {
+                frame,
+                pdu_start: start,
+                pdu_end: end,
+                unit,
+                config,
+            })
+        });
+        let _ = w.reply.send(answer);
+    }
+
+    /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
+    /// dropped), `Ok(false)` if more bytes are needed.
+    fn next_frame(&mut self) -> Result<bool, Exit> {
+        if self.rbuf.is_empty() {
+            return Ok(false);
+        }
+        let config = self.options.config;
+        let status = match self.options.transport {
+            Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
+            Transport::RtuOverTcp => rtu::Framing::responses()
+                .with_config(config)
+                .with_unknown(self.options.rtu_unknown)
+                .frame_len(&self.rbuf),
+        };
+        match status {
+            Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
+                let frame = self.rbuf.split_to(n).freeze();
+                self.dispatch(frame);
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.skip_len() > 0 => {
+                let n = e.skip_len().min(self.rbuf.len());
+                let noise = self.rbuf.split_to(n).freeze();
+                self.report(None, 0, Mismatch::Unexpected, noise);
+                Ok(true)
+            }
+            Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
+        }
+    }
+
+    fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        s: &mut TcpStream,
+        queue: &mut VecDeque<Command>,
+    ) -> Poll<Exit> {
+        let window = self.options.window();
+        loop {
+            let mut progress = false;
+            // Take requests while there is room.
+            while self.matcher.outstanding() < window {
+                let Some(cmd) = queue.pop_front() else {
+                    break;
+                };
+                self.start(cmd);
+                progress = true;
+            }
+            // Write what is queued.
+            let mut written = 0;
+            while written < self.wbuf.len() {
+                let rest = self.wbuf.get(written..).unwrap_or_default();
+                match Pin::new(&mut *s).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(n)) => written = written.saturating_add(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            if written > 0 {
+                self.wbuf.drain(..written.min(self.wbuf.len()));
+                progress = true;
+            }
+            if self.wbuf.is_empty() {
+                for b in self.broadcasts.drain(..) {
+                    let _ = b.send(Ok(None));
+                }
+            }
+            // Read and match.
+            loop {
+                match self.next_frame() {
+                    Ok(true) => {
+                        progress = true;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(exit) => return Poll::Ready(exit),
+                }
+                self.rbuf.reserve(1024);
+                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
+            // overdue until it fires.
+            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
+                self.armed = None;
+                let now = self.now();
+                while let Some(e) = self.matcher.poll_timeout(now) {
+                    if let Some(w) = self.take_waiting(e.transaction_id) {
+                        let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
+                    }
+                }
+                progress = true;
+            }
+            match self.matcher.next_deadline() {
+                Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
+                    // A deadline past a century (a timeout of `Duration::MAX`) never comes.
+                    let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
+                    if let Some(at) = self.epoch.checked_add(Duration::from_millis(ms)) {
+                        self.timer.as_mut().reset(at);
+                        self.armed = Some(deadline);
+                        // Registers this caller's waker, or fires at once: then loop.
+                        progress |= self.timer.as_mut().poll(cx).is_ready();
+                    }
+                }
+                Some(_) => {}
+                None => self.armed = None,
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::function::ExceptionCode;
+
+    #[test]
+    fn the_window_is_one_on_rtu_and_bounded_on_tcp() {
+        let o = Options::default();
+        assert_eq!(o.window(), 1);
+        assert_eq!(o.clone().max_in_flight(0).window(), 1);
+        assert_eq!(o.clone().max_in_flight(8).window(), 8);
+        assert_eq!(o.clone().max_in_flight(1000).window(), MAX_IN_FLIGHT);
+        let rtu = o.transport(Transport::RtuOverTcp).max_in_flight(8);
+        assert_eq!(rtu.window(), 1);
+    }
+
+    #[test]
+    fn a_reply_gives_its_pdu_and_turns_exceptions_into_errors() {
+        let frame = Bytes::from_static(&[0, 1, 0, 0, 0, 3, 7, 0x83, 0x02]);
+        let r = Reply {
+            frame,
+            pdu_start: tcp::HEADER_LEN,
+            pdu_end: 9,
+            unit: 7,
+            config: Config::STRICT,
+        };
+        assert_eq!(r.pdu(), [0x83, 0x02]);
+        assert_eq!(r.unit(), 7);
+        assert!(matches!(
+            r.response(),
+            Ok(Response::Exception {
+                function_code: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            r.ok(),
+            Err(Error::Exception {
+                function: 3,
+                code: ExceptionCode::IllegalDataAddress
+            })
+        ));
+    }
+}

@@ -1,0 +1,114 @@
+//! An async client and server on tokio (feature `tokio`), built on the crate's sans-IO parts:
+//! the framings, [`client::Matcher`](crate::client::Matcher) and
+//! [`server::accept`](crate::server::accept). They speak Modbus/TCP and RTU over TCP.
+//!
+//! - [`Client`]: typed calls for every function code, [`Client::call`] for any typed request and
+//!   [`Client::call_raw`] for any PDU; a per-request timeout, retries with back-off and
+//!   reconnection; up to [`client::MAX_IN_FLIGHT`] transactions outstanding on one Modbus/TCP
+//!   connection (pipelining, [`Options::max_in_flight`], default 1), each response matched to
+//!   its request by transaction id, unit, function and echoed fields; `Clone`, so tasks share a
+//!   connection. A late or foreign response is counted and handed to an optional callback, never
+//!   to another caller.
+//! - [`Server`] / [`serve`]: a [`Handler`] over the typed [`Request`](crate::Request), with the
+//!   exceptions of `server::accept` for requests that do not decode; concurrent connections
+//!   with a bound on their number and on the bytes buffered for each; graceful shutdown.
+//!
+//! The client has no task of its own: the callers waiting for answers drive the socket and the
+//! matcher from their own polls (the one who leaves wakes another), so an answer reaches its
+//! caller without a hop between tasks; between calls nothing reads the socket, and what arrived
+//! meanwhile is read, and reported if it answers nothing, at the next call. Both need a runtime
+//! with I/O and time enabled.
+//!
+//! Serial lines (tokio-serial, with the 3.5-character silence) are not supported yet: RTU runs
+//! over TCP only.
+
+use core::time::Duration;
+use std::io;
+use std::sync::Arc;
+
+use m2m_core::{ErrorKind, ProtocolError};
+
+use crate::client::Mismatch;
+use crate::function::ExceptionCode;
+
+mod calls;
+pub mod client;
+pub mod server;
+
+pub use client::{Client, Options, Reply, Unmatched};
+pub use server::{Handler, Responder, Server, serve};
+
+/// The transport under the client and the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Transport {
+    /// Modbus/TCP: MBAP header, transaction ids (Messaging on TCP/IP Implementation Guide §3.1).
+    #[default]
+    Tcp,
+    /// RTU frames (address, PDU, CRC-16) on a TCP stream, as serial gateways forward them: no
+    /// transaction id, so one request is outstanding at a time.
+    RtuOverTcp,
+}
+
+/// What can go wrong with a call or a connection. Cheap to clone: one failure of a connection
+/// is handed to every request outstanding on it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection failed (connect, read or write).
+    #[error("I/O: {0}")]
+    Io(Arc<io::Error>),
+    /// The peer closed the connection (or it was closed after a framing error) while the request
+    /// was outstanding.
+    #[error("the connection closed")]
+    Closed,
+    /// No response within the timeout.
+    #[error("no response within {0:?}")]
+    Timeout(Duration),
+    /// The server answered with an exception.
+    #[error("exception {code} to function 0x{function:02X}")]
+    Exception {
+        /// The function code of the request (0 for pymodbus' function byte 0x80).
+        function: u8,
+        /// The exception code.
+        code: ExceptionCode,
+    },
+    /// A response arrived for the request but does not answer it (unit, function, echo or
+    /// quantity differ).
+    #[error("the response does not answer the request: {0}")]
+    Mismatch(Mismatch),
+    /// The request does not encode, or the response does not decode, or the stream is out of
+    /// step.
+    #[error("protocol: {0}")]
+    Protocol(crate::Error),
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(Arc::new(e))
+    }
+}
+
+impl From<crate::Error> for Error {
+    fn from(e: crate::Error) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+impl ProtocolError for Error {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Mismatch(m) => m.kind(),
+            Error::Protocol(e) => e.kind(),
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+impl Error {
+    /// `true` for failures a retry may cure: I/O, a closed connection, a timeout.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Io(_) | Error::Closed | Error::Timeout(_))
+    }
+}

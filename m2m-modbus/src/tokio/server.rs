@@ -1,0 +1,499 @@
+//! The async server: a task per connection that frames requests, turns bad ones into the
+//! exceptions of [`accept`], hands good ones to a [`Handler`] and writes the answers of a whole
+//! read in one write.
+
+use core::future::Future;
+use core::time::Duration;
+use std::io;
+use std::sync::Arc;
+use std::vec::Vec;
+
+use bytes::{Buf, BytesMut};
+use m2m_core::{Framing, Status};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::Transport;
+use crate::function::{ExceptionCode, FunctionCode};
+use crate::pdu::{Config, Request, Response};
+use crate::server::accept;
+use crate::{rtu, tcp};
+
+/// What a server serves: a data model behind typed requests.
+///
+/// Requests that do not decode, or whose function [`Handler::supports`] refuses, never reach
+/// [`Handler::call`]: the server answers them with the exception the specification's state
+/// diagrams give ([`accept`]).
+pub trait Handler: Send + Sync + 'static {
+    /// Serves `req` for `unit`: writes the response with [`Responder::send`] and returns
+    /// `Ok(())`, or returns the exception to answer with. Returning `Ok(())` without sending
+    /// leaves the request unanswered.
+    fn call(
+        &self,
+        unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode>;
+
+    /// Whether requests to `unit` are served: `Ok(())` to serve them, `Err(Some(code))` to answer
+    /// every request to it with this exception (a gateway whose device is absent answers
+    /// 0x0B), `Err(None)` to stay silent. Every unit is served by default.
+    fn unit(&self, unit: u8) -> Result<(), Option<ExceptionCode>> {
+        let _ = unit;
+        Ok(())
+    }
+
+    /// Whether the function is implemented; others get Illegal Function. Every public function
+    /// code by default.
+    fn supports(&self, function: FunctionCode) -> bool {
+        function.is_public()
+    }
+}
+
+impl<H: Handler> Handler for Arc<H> {
+    fn call(
+        &self,
+        unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
+        (**self).call(unit, req, out)
+    }
+    fn unit(&self, unit: u8) -> Result<(), Option<ExceptionCode>> {
+        (**self).unit(unit)
+    }
+    fn supports(&self, function: FunctionCode) -> bool {
+        (**self).supports(function)
+    }
+}
+
+/// Where a [`Handler`] writes its response: straight into the connection's output buffer, so
+/// the response may borrow from anything the handler holds (a lock guard, a local vector).
+#[derive(Debug)]
+pub struct Responder<'a> {
+    buf: &'a mut Vec<u8>,
+    at: usize,
+    sent: bool,
+}
+
+impl Responder<'_> {
+    /// Encodes the response PDU (a second call replaces the first). An error leaves nothing
+    /// written.
+    pub fn send(&mut self, rsp: &Response<'_>) -> Result<(), crate::Error> {
+        self.buf.truncate(self.at);
+        self.sent = false;
+        self.buf.resize(self.at.saturating_add(rsp.buffer_len()), 0);
+        let tail = self.buf.get_mut(self.at..).unwrap_or_default();
+        match rsp.encode(tail) {
+            Ok(n) => {
+                self.buf.truncate(self.at.saturating_add(n));
+                self.sent = true;
+                Ok(())
+            }
+            Err(e) => {
+                self.buf.truncate(self.at);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A Modbus server: the handler and the bounds.
+#[derive(Debug)]
+pub struct Server<H> {
+    handler: Arc<H>,
+    transport: Transport,
+    config: Config,
+    max_connections: usize,
+    max_buffer: usize,
+    idle_timeout: Option<Duration>,
+}
+
+impl<H> Clone for Server<H> {
+    fn clone(&self) -> Self {
+        Server {
+            handler: Arc::clone(&self.handler),
+            transport: self.transport,
+            config: self.config,
+            max_connections: self.max_connections,
+            max_buffer: self.max_buffer,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
+/// Serves Modbus/TCP on `listener` with `handler` and the default bounds of [`Server::new`],
+/// until an accept fails for good.
+pub async fn serve<H: Handler>(listener: TcpListener, handler: H) -> io::Result<()> {
+    Server::new(handler).serve(listener).await
+}
+
+impl<H: Handler> Server<H> {
+    /// A Modbus/TCP server: strict decoding, at most 64 connections, 4096 bytes buffered per
+    /// connection, no idle timeout.
+    pub fn new(handler: H) -> Self {
+        Server {
+            handler: Arc::new(handler),
+            transport: Transport::Tcp,
+            config: Config::STRICT,
+            max_connections: 64,
+            max_buffer: 4096,
+            idle_timeout: None,
+        }
+    }
+
+    /// The same server over another transport.
+    #[must_use]
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// The same server with another strictness for requests.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// At most `n` connections at once; further ones are closed as soon as they are accepted.
+    #[must_use]
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// At most `n` bytes of requests read ahead per connection (at least one whole ADU, 260
+    /// bytes): a client that pipelines more waits for TCP's flow control.
+    #[must_use]
+    pub fn max_buffer(mut self, n: usize) -> Self {
+        self.max_buffer = n.max(tcp::MAX_ADU);
+        self
+    }
+
+    /// Closes a connection that sends nothing for `d`.
+    #[must_use]
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = Some(d);
+        self
+    }
+
+    /// The handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    /// Serves until an accept fails with an error other than a connection reset or aborted.
+    pub async fn serve(&self, listener: TcpListener) -> io::Result<()> {
+        self.serve_until(listener, core::future::pending()).await
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets each connection finish
+    /// the requests it has read and write their answers, and returns once all are closed.
+    pub async fn serve_until(
+        &self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let slots = Arc::new(Semaphore::new(self.max_connections));
+        let mut tasks = JoinSet::new();
+        let mut shutdown = core::pin::pin!(shutdown);
+        let result = loop {
+            tokio::select! {
+                () = &mut shutdown => break Ok(()),
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                accepted = listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) if matches!(
+                            e.kind(),
+                            io::ErrorKind::ConnectionAborted
+                                | io::ErrorKind::ConnectionReset
+                                | io::ErrorKind::Interrupted
+                        ) => continue,
+                        Err(e) => break Err(e),
+                    };
+                    let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                        drop(stream);
+                        continue;
+                    };
+                    let conn = Connection {
+                        handler: Arc::clone(&self.handler),
+                        transport: self.transport,
+                        config: self.config,
+                        max_buffer: self.max_buffer,
+                        idle_timeout: self.idle_timeout,
+                    };
+                    let stopped = stopped.clone();
+                    tasks.spawn(async move {
+                        let _ = conn.run(stream, stopped).await;
+                        drop(permit);
+                    });
+                }
+            }
+        };
+        let _ = stop.send(true);
+        while tasks.join_next().await.is_some() {}
+        result
+    }
+}
+
+struct Connection<H> {
+    handler: Arc<H>,
+    transport: Transport,
+    config: Config,
+    max_buffer: usize,
+    idle_timeout: Option<Duration>,
+}
+
+impl<H: Handler> Connection<H> {
+    async fn run(self, mut stream: TcpStream, mut stop: watch::Receiver<bool>) -> io::Result<()> {
+        stream.set_nodelay(true)?;
+        let mut rbuf = BytesMut::with_capacity(self.max_buffer);
+        let mut wbuf = Vec::with_capacity(1024);
+        loop {
+            let open = self.handle_all(&mut rbuf, &mut wbuf);
+            if !wbuf.is_empty() {
+                stream.write_all(&wbuf).await?;
+                wbuf.clear();
+            }
+            if !open {
+                return Ok(());
+            }
+            let room = self.max_buffer.saturating_sub(rbuf.len());
+            if room == 0 {
+                return Ok(());
+            }
+            rbuf.reserve(room);
+            let idle = async {
+                match self.idle_timeout {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => core::future::pending().await,
+                }
+            };
+            let limit = u64::try_from(room).unwrap_or(u64::MAX);
+            let mut bounded = (&mut stream).take(limit);
+            tokio::select! {
+                biased;
+                read = bounded.read_buf(&mut rbuf) => {
+                    if read? == 0 {
+                        return Ok(());
+                    }
+                }
+                _ = stop.changed() => return Ok(()),
+                () = idle => return Ok(()),
+            }
+        }
+    }
+
+    /// Answers every whole request in `rbuf` into `wbuf`; `false` when the stream is out of
+    /// step (Modbus/TCP) and the connection must close.
+    fn handle_all(&self, rbuf: &mut BytesMut, wbuf: &mut Vec<u8>) -> bool {
+        loop {
+            let status = match self.transport {
+                Transport::Tcp => tcp::Framing::with_config(self.config).frame_len(rbuf),
+                Transport::RtuOverTcp => rtu::Framing::requests()
+                    .with_config(self.config)
+                    .frame_len(rbuf),
+            };
+            match status {
+                Ok(Status::Complete(n)) if n <= rbuf.len() => {
+                    self.respond(rbuf.get(..n).unwrap_or_default(), wbuf);
+                    rbuf.advance(n);
+                }
+                Ok(_) => return true,
+                Err(e) if e.skip_len() > 0 => rbuf.advance(e.skip_len().min(rbuf.len())),
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Appends the answer to one request frame, if it gets one.
+    fn respond(&self, frame: &[u8], wbuf: &mut Vec<u8>) {
+        let tcp = self.transport == Transport::Tcp;
+        let (header, unit, pdu) = if tcp {
+            let Ok(h) = tcp::Header::parse(frame) else {
+                return;
+            };
+            (Some(h), h.unit_id, frame.get(tcp::HEADER_LEN..))
+        } else {
+            let unit = frame.first().copied().unwrap_or(0);
+            (None, unit, frame.get(1..frame.len().saturating_sub(2)))
+        };
+        let pdu = pdu.unwrap_or_default();
+        let at = wbuf.len();
+        let head_len = if tcp { tcp::HEADER_LEN } else { 1 };
+        wbuf.resize(at.saturating_add(head_len), 0);
+        let mut out = Responder {
+            buf: wbuf,
+            at: at.saturating_add(head_len),
+            sent: false,
+        };
+        let code = pdu.first().copied().unwrap_or(0) & 0x7F;
+        let exception = |out: &mut Responder<'_>, function_code: u8, e: ExceptionCode| {
+            let _ = out.send(&Response::Exception {
+                function_code,
+                exception: e,
+            });
+        };
+        match self.handler.unit(unit) {
+            Err(None) => {}
+            Err(Some(e)) if code != 0 => exception(&mut out, code, e),
+            Err(Some(_)) => {}
+            Ok(()) => match accept(pdu, &self.config, |f| self.handler.supports(f)) {
+                Err(None) => {}
+                Err(Some(rsp)) => {
+                    let _ = out.send(&rsp);
+                }
+                Ok(req) => {
+                    let function = req.function().value();
+                    if let Err(e) = self.handler.call(unit, req, &mut out) {
+                        exception(&mut out, function, e);
+                    }
+                }
+            },
+        }
+        let sent = out.sent;
+        // A broadcast (unit 0 on a serial line) is served but never answered.
+        if !sent || (!tcp && unit == 0) {
+            wbuf.truncate(at);
+            return;
+        }
+        let pdu_len = wbuf.len().saturating_sub(at).saturating_sub(head_len);
+        match header {
+            Some(h) => {
+                let length = u16::try_from(pdu_len.saturating_add(1)).unwrap_or(u16::MAX);
+                let [t0, t1] = h.transaction_id.to_be_bytes();
+                let [l0, l1] = length.to_be_bytes();
+                let head = [t0, t1, 0, 0, l0, l1, unit];
+                if let Some(slot) = wbuf.get_mut(at..at.saturating_add(tcp::HEADER_LEN)) {
+                    slot.copy_from_slice(&head);
+                }
+            }
+            None => {
+                if let Some(slot) = wbuf.get_mut(at) {
+                    *slot = unit;
+                }
+                let crc = rtu::crc16(wbuf.get(at..).unwrap_or_default());
+                wbuf.extend_from_slice(&crc.to_le_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Registers;
+    use std::vec;
+
+    struct Echo;
+
+    impl Handler for Echo {
+        fn call(
+            &self,
+            _unit: u8,
+            req: Request<'_>,
+            out: &mut Responder<'_>,
+        ) -> Result<(), ExceptionCode> {
+            match req {
+                Request::ReadHoldingRegisters { .. } => out
+                    .send(&Response::ReadHoldingRegisters {
+                        registers: Registers::Values(&[0x1234]),
+                    })
+                    .map_err(|_| ExceptionCode::ServerDeviceFailure),
+                // Answers nothing.
+                Request::ReadExceptionStatus => Ok(()),
+                _ => Err(ExceptionCode::IllegalDataAddress),
+            }
+        }
+
+        fn unit(&self, unit: u8) -> Result<(), Option<ExceptionCode>> {
+            match unit {
+                9 => Err(None),
+                10 => Err(Some(ExceptionCode::GatewayPathUnavailable)),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn conn(transport: Transport) -> Connection<Echo> {
+        Connection {
+            handler: Arc::new(Echo),
+            transport,
+            config: Config::STRICT,
+            max_buffer: 4096,
+            idle_timeout: None,
+        }
+    }
+
+    #[test]
+    fn a_responder_error_leaves_nothing_written() {
+        let mut buf = b"ab".to_vec();
+        let mut out = Responder {
+            buf: &mut buf,
+            at: 2,
+            sent: false,
+        };
+        // Zero registers is not a valid FC03 response: refused, nothing written.
+        let bad = Response::ReadHoldingRegisters {
+            registers: Registers::Values(&[]),
+        };
+        assert!(out.send(&bad).is_err());
+        assert!(!out.sent);
+        assert_eq!(buf, b"ab");
+    }
+
+    #[test]
+    fn tcp_answers_carry_the_header_and_exceptions_the_function() {
+        let c = conn(Transport::Tcp);
+        let mut out = Vec::new();
+        c.respond(&[0, 7, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1], &mut out);
+        assert_eq!(out, [0, 7, 0, 0, 0, 5, 1, 3, 2, 0x12, 0x34]);
+        out.clear();
+        // From the handler, from `accept` (quantity 0), for a unit it refuses, and silence.
+        c.respond(&[0, 8, 0, 0, 0, 6, 1, 6, 0, 0, 0, 1], &mut out);
+        c.respond(&[0, 9, 0, 0, 0, 6, 1, 3, 0, 0, 0, 0], &mut out);
+        c.respond(&[0, 10, 0, 0, 0, 2, 10, 0x41], &mut out);
+        c.respond(&[0, 11, 0, 0, 0, 6, 9, 3, 0, 0, 0, 1], &mut out);
+        c.respond(&[0, 12, 0, 0, 0, 2, 1, 7], &mut out);
+        assert_eq!(
+            out,
+            [
+                0, 8, 0, 0, 0, 3, 1, 0x86, 2, // handler: Illegal Data Address
+                0, 9, 0, 0, 0, 3, 1, 0x83, 3, // accept: Illegal Data Value
+                0, 10, 0, 0, 0, 3, 10, 0xC1, 0x0A, // unit 10: Gateway Path Unavailable
+            ]
+        );
+    }
+
+    #[test]
+    fn rtu_answers_carry_a_crc_and_broadcasts_get_none() {
+        let c = conn(Transport::RtuOverTcp);
+        let mut req = vec![5, 3, 0, 0, 0, 1];
+        req.extend_from_slice(&rtu::crc16(&req).to_le_bytes());
+        let mut out = Vec::new();
+        c.respond(&req, &mut out);
+        let mut want = vec![5, 3, 2, 0x12, 0x34];
+        want.extend_from_slice(&rtu::crc16(&want).to_le_bytes());
+        assert_eq!(out, want);
+        out.clear();
+        let mut bcast = vec![0, 3, 0, 0, 0, 1];
+        bcast.extend_from_slice(&rtu::crc16(&bcast).to_le_bytes());
+        c.respond(&bcast, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_stream_out_of_step_closes_after_the_answers_before_it() {
+        let c = conn(Transport::Tcp);
+        let mut rbuf = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1][..]);
+        rbuf.extend_from_slice(&[0, 2, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1]);
+        let mut out = Vec::new();
+        assert!(!c.handle_all(&mut rbuf, &mut out));
+        assert_eq!(out.len(), 11);
+    }
+}

@@ -1,0 +1,380 @@
+//! The async client against scripted servers on loopback: pipelining with answers out of
+//! order, dropped and late answers, and faults (a peer that closes mid-frame, sends garbage,
+//! stalls past the timeout or answers with the wrong transaction id).
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use m2m_modbus::tokio::{Client, Error, Options};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One FC03 request as the scripted servers see it.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    tid: u16,
+    unit: u8,
+    address: u16,
+    quantity: u16,
+}
+
+async fn read_request(s: &mut TcpStream) -> Option<Read> {
+    let mut adu = [0u8; 12];
+    s.read_exact(&mut adu).await.ok()?;
+    assert_eq!(adu[7], 3, "the scripted servers serve FC03 only");
+    Some(Read {
+        tid: u16::from_be_bytes([adu[0], adu[1]]),
+        unit: adu[6],
+        address: u16::from_be_bytes([adu[8], adu[9]]),
+        quantity: u16::from_be_bytes([adu[10], adu[11]]),
+    })
+}
+
+/// The answer of the scripted world: register `a` holds `a`.
+fn answer(r: Read, tid: u16) -> Vec<u8> {
+    let n = usize::from(r.quantity);
+    let mut out = Vec::new();
+    out.extend_from_slice(&tid.to_be_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&u16::try_from(3 + 2 * n).unwrap().to_be_bytes());
+    out.extend_from_slice(&[r.unit, 3, u8::try_from(2 * n).unwrap()]);
+    for a in r.address..r.address + r.quantity {
+        out.extend_from_slice(&a.to_be_bytes());
+    }
+    out
+}
+
+fn want(address: u16, quantity: u16) -> Vec<u16> {
+    (address..address + quantity).collect()
+}
+
+async fn listener() -> (TcpListener, SocketAddr) {
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let a = l.local_addr().unwrap();
+    (l, a)
+}
+
+fn options() -> Options {
+    Options::default().timeout(Duration::from_millis(300))
+}
+
+#[tokio::test]
+async fn pipelined_answers_out_of_order_reach_their_own_callers() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        // Waits for all eight before answering: a client that did not pipeline would stall.
+        let mut reqs = Vec::new();
+        for _ in 0..8 {
+            reqs.push(read_request(&mut s).await.unwrap());
+        }
+        for r in reqs.iter().rev() {
+            s.write_all(&answer(*r, r.tid)).await.unwrap();
+        }
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options().max_in_flight(8))
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8u16 {
+        let c = client.clone();
+        tasks.spawn(async move {
+            let (a, q) = (10 * i, i + 1);
+            assert_eq!(c.read_holding_registers(a, q).await.unwrap(), want(a, q));
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    assert_eq!(client.unmatched(), 0);
+}
+
+#[tokio::test]
+async fn one_outstanding_by_default() {
+    let (l, addr) = listener().await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let max = Arc::new(AtomicUsize::new(0));
+    let (seen2, max2) = (Arc::clone(&seen), Arc::clone(&max));
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        while let Some(r) = read_request(&mut s).await {
+            // Anything else already in the socket would be a second outstanding request.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let mut peek = [0u8; 1];
+            let waiting = s.try_read(&mut peek).map_or(0, |n| n);
+            max2.fetch_max(waiting, Ordering::Relaxed);
+            seen2.fetch_add(1, Ordering::Relaxed);
+            s.write_all(&answer(r, r.tid)).await.unwrap();
+            if waiting > 0 {
+                return;
+            }
+        }
+    });
+    let client = Client::connect_with(addr, options()).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..4u16 {
+        let c = client.clone();
+        tasks.spawn(async move { c.read_holding_registers(i, 2).await.unwrap() });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    assert_eq!(seen.load(Ordering::Relaxed), 4);
+    assert_eq!(max.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test]
+async fn a_dropped_response_times_out_only_its_own_caller() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        while let Some(r) = read_request(&mut s).await {
+            if r.address != 30 {
+                s.write_all(&answer(r, r.tid)).await.unwrap();
+            }
+        }
+    });
+    let client = Client::connect_with(addr, options().max_in_flight(8))
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8u16 {
+        let c = client.clone();
+        tasks.spawn(async move { (i, c.read_holding_registers(10 * i, 4).await) });
+    }
+    let mut timeouts = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (i, got) = r.unwrap();
+        match got {
+            Ok(v) => assert_eq!(v, want(10 * i, 4)),
+            Err(Error::Timeout(_)) => {
+                assert_eq!(i, 3);
+                timeouts += 1;
+            }
+            Err(e) => panic!("call {i}: {e}"),
+        }
+    }
+    assert_eq!(timeouts, 1);
+    // The connection is still good.
+    assert_eq!(
+        client.read_holding_registers(5, 1).await.unwrap(),
+        want(5, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_late_response_is_reported_and_reaches_nobody() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let first = read_request(&mut s).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        // Too late for the first caller; the second one waits for its own.
+        let second = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(first, first.tid)).await.unwrap();
+        s.write_all(&answer(second, second.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let reported = Arc::new(AtomicUsize::new(0));
+    let r2 = Arc::clone(&reported);
+    let client = Client::connect_with(
+        addr,
+        options().on_unmatched(move |_| {
+            r2.fetch_add(1, Ordering::Relaxed);
+        }),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 3).await,
+        Err(Error::Timeout(_))
+    ));
+    // Same quantity, another range: handed the late answer, this caller would see 0, 1, 2.
+    assert_eq!(
+        client.read_holding_registers(100, 3).await.unwrap(),
+        want(100, 3)
+    );
+    assert_eq!(client.unmatched(), 1);
+    assert_eq!(reported.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_transaction_id_is_no_answer() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let r = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(r, r.tid.wrapping_add(100)))
+            .await
+            .unwrap();
+        let r = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(r, r.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options()).await.unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 2).await,
+        Err(Error::Timeout(_))
+    ));
+    assert_eq!(client.unmatched(), 1);
+    assert_eq!(
+        client.read_holding_registers(7, 2).await.unwrap(),
+        want(7, 2)
+    );
+}
+
+#[tokio::test]
+async fn the_client_reconnects_after_a_close_mid_frame_and_after_garbage() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        // First connection: half an answer, then the peer is gone.
+        let (mut s, _) = l.accept().await.unwrap();
+        let r = read_request(&mut s).await.unwrap();
+        let a = answer(r, r.tid);
+        s.write_all(&a[..9]).await.unwrap();
+        drop(s);
+        // Second: garbage (protocol id 0x1234): the stream is out of step.
+        let (mut s, _) = l.accept().await.unwrap();
+        let _ = read_request(&mut s).await.unwrap();
+        s.write_all(&[0, 1, 0x12, 0x34, 0, 3, 1, 3, 0])
+            .await
+            .unwrap();
+        // Third: a good answer.
+        let (mut s, _) = l.accept().await.unwrap();
+        let r = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(r, r.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options()).await.unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 2).await,
+        Err(Error::Closed)
+    ));
+    assert!(matches!(
+        client.read_holding_registers(0, 2).await,
+        Err(Error::Protocol(_))
+    ));
+    assert_eq!(
+        client.read_holding_registers(3, 2).await.unwrap(),
+        want(3, 2)
+    );
+    assert_eq!(client.connects(), 3);
+}
+
+#[tokio::test]
+async fn a_stalled_peer_times_out_and_retries_back_off() {
+    let (l, addr) = listener().await;
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a2 = Arc::clone(&attempts);
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        // Stalls on the first two attempts, answers the third.
+        while let Some(r) = read_request(&mut s).await {
+            if a2.fetch_add(1, Ordering::Relaxed) >= 2 {
+                s.write_all(&answer(r, r.tid)).await.unwrap();
+            }
+        }
+    });
+    let client = Client::connect_with(
+        addr,
+        Options::default()
+            .timeout(Duration::from_millis(100))
+            .retries(2, Duration::from_millis(50)),
+    )
+    .await
+    .unwrap();
+    let t0 = tokio::time::Instant::now();
+    assert_eq!(
+        client.read_holding_registers(1, 1).await.unwrap(),
+        want(1, 1)
+    );
+    // Two timeouts of 100 ms and back-offs of 50 and 100 ms.
+    assert!(
+        t0.elapsed() >= Duration::from_millis(350),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(attempts.load(Ordering::Relaxed), 3);
+    // Without retries the stall is an error.
+    let once = client.with_retries(0, Duration::ZERO);
+    attempts.store(0, Ordering::Relaxed);
+    assert!(matches!(
+        once.read_holding_registers(1, 1).await,
+        Err(Error::Timeout(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_caller_that_gives_up_hands_the_socket_to_the_others() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let a = read_request(&mut s).await.unwrap();
+        let b = read_request(&mut s).await.unwrap();
+        // Answers only after the first caller has been dropped.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        s.write_all(&answer(a, a.tid)).await.unwrap();
+        s.write_all(&answer(b, b.tid)).await.unwrap();
+        let c = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(c, c.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options().max_in_flight(2))
+        .await
+        .unwrap();
+    let (first, second) = (client.clone(), client.clone());
+    let kept = tokio::spawn(async move { first.read_holding_registers(50, 2).await });
+    tokio::task::yield_now().await;
+    let dropped = tokio::spawn(async move { second.read_holding_registers(0, 1).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // The caller that polled last (so the socket would wake it, not the other) goes away.
+    dropped.abort();
+    // Without the hand-over nothing would wake it again (not even its timer, which the
+    // other had set): the test gives it a second.
+    let got = tokio::time::timeout(Duration::from_secs(1), kept).await;
+    assert_eq!(
+        got.expect("the caller left is woken").unwrap().unwrap(),
+        want(50, 2)
+    );
+    // Its answer matches its request (it is dropped with nobody to take it): not unmatched.
+    assert_eq!(client.unmatched(), 0);
+    assert_eq!(
+        client.read_holding_registers(9, 1).await.unwrap(),
+        want(9, 1)
+    );
+}
+
+#[tokio::test]
+async fn rtu_over_tcp_skips_noise_before_the_answer() {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 8];
+        s.read_exact(&mut req).await.unwrap();
+        assert_eq!(&req[..2], &[9, 3]);
+        let mut rsp = vec![9, 3, 4, 0, 1, 0, 2];
+        let crc = m2m_modbus::rtu::crc16(&rsp);
+        rsp.extend_from_slice(&crc.to_le_bytes());
+        // Line noise first.
+        s.write_all(&[0xFF, 0x00, 0x13]).await.unwrap();
+        s.write_all(&rsp).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(
+        addr,
+        options()
+            .transport(m2m_modbus::tokio::Transport::RtuOverTcp)
+            .unit(9),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.read_holding_registers(1, 2).await.unwrap(),
+        vec![1, 2]
+    );
+    assert!(client.unmatched() >= 1, "the noise is reported");
+}
