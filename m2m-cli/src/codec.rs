@@ -86,9 +86,10 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
         | Format::Lwm2mSenmlJson
         | Format::Lwm2mSenmlCbor
         | Format::Lwm2mCbor
-        | Format::Lwm2mLink
-        | Format::SparkplugPayload
-        | Format::SparkplugTopic => Err(CliError::Unsupported(format)),
+        | Format::Lwm2mLink => Err(CliError::Unsupported(format)),
+        Format::SparkplugPayload | Format::SparkplugTopic => {
+            crate::sparkplug::decode(format, input)
+        }
     }
 }
 
@@ -102,6 +103,7 @@ pub(crate) fn encode(format: Format, json: &Json) -> Result<Vec<u8>, CliError> {
         | Format::ModbusAsciiReq
         | Format::ModbusAsciiRsp => crate::modbus::encode(format, json),
         Format::Coap | Format::CoapTcp | Format::CoapWs => crate::coap::encode(format, json),
+        Format::SparkplugPayload | Format::SparkplugTopic => crate::sparkplug::encode(format, json),
         _ => Err(CliError::Unsupported(format)),
     }
 }

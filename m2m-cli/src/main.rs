@@ -4,6 +4,7 @@ mod coap;
 mod codec;
 mod format;
 mod modbus;
+mod sparkplug;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;

@@ -175,6 +175,50 @@ impl<'a> Reader<'a> {
         u64_le, peek_u64_le, u64, from_le_bytes
     );
 
+    /// A protobuf/LEB128 base-128 varint of at most 10 bytes, least significant group first.
+    ///
+    /// Errors: [`VarintError::Truncated`] when the input ends inside it, [`VarintError::Overlong`]
+    /// when it runs past 10 bytes or its tenth byte holds more than the 64th bit. A failed read
+    /// does not advance.
+    #[inline(always)]
+    pub fn varint(&mut self) -> Result<u64, VarintError> {
+        // Fast path, inlined at every call: one byte (field keys, short lengths, small values).
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos = self.pos.saturating_add(1);
+                return Ok(u64::from(b));
+            }
+        }
+        self.varint_long()
+    }
+
+    /// [`Reader::varint`] beyond one byte.
+    #[inline(never)]
+    fn varint_long(&mut self) -> Result<u64, VarintError> {
+        let rest = self.rest();
+        let mut value = 0u64;
+        let mut shift = 0u32;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            // i < 10, so the shift is at most 63.
+            if i == 9 && b > 1 {
+                return Err(VarintError::Overlong { offset: self.pos });
+            }
+            value |= u64::from(b & 0x7f) << shift;
+            shift = shift.saturating_add(7);
+            if b < 0x80 {
+                self.pos = self.pos.saturating_add(i).saturating_add(1);
+                return Ok(value);
+            }
+        }
+        if rest.len() >= 10 {
+            Err(VarintError::Overlong { offset: self.pos })
+        } else {
+            Err(VarintError::Truncated(
+                self.truncated(rest.len().saturating_add(1)),
+            ))
+        }
+    }
+
     /// `Ok(())` when every byte has been read; otherwise the offset of the first unread byte.
     pub fn finish(&self) -> Result<(), TrailingBytes> {
         if self.is_empty() {
@@ -205,6 +249,45 @@ impl ProtocolError for TrailingBytes {
     }
     fn offset(&self) -> Option<usize> {
         Some(self.offset)
+    }
+}
+
+/// Number of bytes of `v` as a protobuf/LEB128 varint (1 to 10).
+#[inline]
+#[must_use]
+pub const fn varint_len(v: u64) -> usize {
+    // ceil(significant bits / 7), at least 1: (bits * 9 + 64) / 64 is exact for 0..=64 bits.
+    let bits = 64u32.saturating_sub((v | 1).leading_zeros());
+    (bits.saturating_mul(9).saturating_add(64) / 64) as usize
+}
+
+/// A varint that could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum VarintError {
+    /// The input ends inside the varint.
+    #[error("{0}")]
+    Truncated(Truncated),
+    /// More than 10 bytes, or a value beyond 64 bits.
+    #[error("varint longer than 64 bits at byte {offset}")]
+    Overlong {
+        /// Offset of the varint's first byte.
+        offset: usize,
+    },
+}
+
+impl ProtocolError for VarintError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            VarintError::Truncated(_) => ErrorKind::Truncated,
+            VarintError::Overlong { .. } => ErrorKind::Malformed,
+        }
+    }
+    fn offset(&self) -> Option<usize> {
+        match self {
+            VarintError::Truncated(t) => Some(t.offset),
+            VarintError::Overlong { offset } => Some(*offset),
+        }
     }
 }
 
@@ -320,6 +403,28 @@ impl<'a> Writer<'a> {
         u64_le, u64, to_le_bytes
     );
 
+    /// Appends `v` as a protobuf/LEB128 varint ([`varint_len`] bytes).
+    #[inline(always)]
+    pub fn varint(&mut self, v: u64) -> Result<(), BufferTooSmall> {
+        match u8::try_from(v) {
+            Ok(b) if b < 0x80 => self.u8(b),
+            _ => self.varint_long(v),
+        }
+    }
+
+    #[inline(never)]
+    fn varint_long(&mut self, mut v: u64) -> Result<(), BufferTooSmall> {
+        let slot = self.slot(varint_len(v))?;
+        for b in slot.iter_mut() {
+            // The mask keeps the value below 0x80, so the cast is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            let low = (v & 0x7f) as u8;
+            v >>= 7;
+            *b = if v == 0 { low } else { low | 0x80 };
+        }
+        Ok(())
+    }
+
     /// Finishes and returns the number of bytes written.
     #[must_use]
     pub const fn finish(self) -> usize {
@@ -419,5 +524,61 @@ mod tests {
         assert!(w.patch(6, &[0, 0]).is_err());
         assert_eq!(w.written(), &[0xab, 0xcd, 1, 2, 3, 4, 0xff]);
         assert_eq!(w.finish(), 7);
+    }
+    #[test]
+    fn varints_read_and_write() {
+        // Protobuf encoding guide: 150 is 96 01; u64::MAX takes 10 bytes.
+        for (v, bytes) in [
+            (0u64, &[0x00u8][..]),
+            (1, &[0x01]),
+            (127, &[0x7f]),
+            (128, &[0x80, 0x01]),
+            (150, &[0x96, 0x01]),
+            (0xFFFF_FFFF, &[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            (
+                u64::MAX,
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
+        ] {
+            assert_eq!(varint_len(v), bytes.len(), "{v}");
+            let mut r = Reader::new(bytes);
+            assert_eq!(r.varint(), Ok(v));
+            assert!(r.is_empty());
+            let mut buf = [0u8; 10];
+            let mut w = Writer::new(&mut buf);
+            w.varint(v).unwrap();
+            assert_eq!(w.written(), bytes);
+        }
+        // Non-minimal forms are accepted (protobuf allows them).
+        assert_eq!(Reader::new(&[0x80, 0x00]).varint(), Ok(0));
+    }
+
+    #[test]
+    fn varint_errors() {
+        let mut r = Reader::new(&[0x80, 0x80]);
+        assert_eq!(
+            r.varint(),
+            Err(VarintError::Truncated(Truncated {
+                offset: 0,
+                needed: 1
+            }))
+        );
+        assert_eq!(r.position(), 0);
+        let eleven = [0x80u8; 11];
+        assert_eq!(
+            Reader::new(&eleven).varint(),
+            Err(VarintError::Overlong { offset: 0 })
+        );
+        let tenth_too_big = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(
+            Reader::new(&tenth_too_big).varint(),
+            Err(VarintError::Overlong { offset: 0 })
+        );
+        for v in [0u64, 1, 1 << 7, 1 << 14, 1 << 63, u64::MAX] {
+            let n = varint_len(v);
+            let mut buf = [0u8; 10];
+            let mut w = Writer::new(&mut buf[..n - 1]);
+            assert!(w.varint(v).is_err());
+        }
     }
 }

@@ -5,7 +5,32 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+mod convert;
+pub mod dataset;
+pub mod datatype;
+pub mod encode;
+pub mod error;
+pub mod payload;
+pub mod repr;
+pub mod template;
+pub mod topic;
+pub mod value;
+pub mod wire;
+
+pub use datatype::DataType;
+pub use error::Error;
 pub use m2m_core;
+pub use payload::{
+    CellView, DataSetView, Header, MetaDataView, MetricView, ParameterView, PayloadView,
+    PropertySetListView, PropertySetView, PropertyValueView, RowView, TemplateView,
+};
+pub use repr::{
+    DataSet, EncodeOptions, MetaData, Metric, MetricValue, Parameter, Payload, PropertySet,
+    PropertyValue, Raw, Row, Seq, Str, Template, Uint32Field,
+};
+pub use topic::{Delivery, MessageTopic, MessageType, StateVersion, Topic, TopicError};
+pub use value::{BoolArray, LeArray, RawValue, StrArray, Value};

@@ -1,0 +1,702 @@
+//! The encoder of [`Payload`] and its parts (Sparkplug 3.0.0 §6.4,
+//! `sparkplug_b.proto`): lengths first, then one pass into a caller's buffer, no allocation.
+//! Fields go in field-number order; values into the `oneof` member their datatype names (see
+//! [`crate::repr`] for the choices on signed integers and UInt32).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::Writer;
+
+use crate::datatype::DataType;
+use crate::error::Error;
+use crate::repr::{
+    DataSet, EncodeOptions, MetaData, Metric, MetricValue, Parameter, Payload, PropertySet,
+    PropertyValue, Raw, Row, Str, Template, Uint32Field,
+};
+use crate::wire::{
+    key_len, len_field_len, put_bytes, put_double, put_float, put_len, put_varint, varint_field_len,
+};
+
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+// ---- encoding ---------------------------------------------------------------------------------
+
+/// The `oneof value` layouts (see `payload::Oneof`): the field number of `int_value`, and of the
+/// members after the six scalars.
+#[derive(Clone, Copy)]
+enum Layout {
+    Metric,
+    Property,
+    Parameter,
+    Cell,
+}
+
+impl Layout {
+    const fn first(self) -> u32 {
+        match self {
+            Layout::Metric => 10,
+            Layout::Property | Layout::Parameter => 3,
+            Layout::Cell => 1,
+        }
+    }
+    const fn extension(self) -> u32 {
+        match self {
+            Layout::Metric => 19,
+            Layout::Property => 11,
+            Layout::Parameter => 9,
+            Layout::Cell => 7,
+        }
+    }
+}
+
+/// Where a value goes: which member, and how it is written.
+enum Wire<'v, 'a> {
+    Varint(u32, u64),
+    Float(u32, f32),
+    Double(u32, f64),
+    /// A length-delimited member: bytes, a string, an array or a nested message.
+    Len(u32, Body<'v, 'a>),
+}
+
+enum Body<'v, 'a> {
+    Bytes(&'v [u8]),
+    Array(&'v MetricValue<'a>),
+    DataSet(&'v DataSet<'a>),
+    Template(&'v Template<'a>),
+    PropertySet(&'v PropertySet<'a>),
+    PropertySetList(&'v [PropertySet<'a>]),
+}
+
+impl Body<'_, '_> {
+    fn len(&self) -> usize {
+        match self {
+            Body::Bytes(b) => b.len(),
+            Body::Array(v) => v.array_len(),
+            Body::DataSet(d) => d.len(),
+            Body::Template(t) => t.len(),
+            Body::PropertySet(p) => p.len(),
+            Body::PropertySetList(l) => l
+                .iter()
+                .fold(0usize, |a, p| a.saturating_add(len_field_len(1, p.len()))),
+        }
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        match self {
+            Body::Bytes(b) => w.put(b)?,
+            Body::Array(v) => v.write_array(w)?,
+            Body::DataSet(d) => d.write(w, o)?,
+            Body::Template(t) => t.write(w, o)?,
+            Body::PropertySet(p) => p.write(w, o)?,
+            Body::PropertySetList(l) => {
+                for p in l.iter() {
+                    put_len(w, 1, p.len())?;
+                    p.write(w, o)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn n(first: u32, i: u32) -> u32 {
+    first.saturating_add(i)
+}
+
+/// Sign extension of a signed value to 32 bits, as Tahu Java writes Int8/16/32.
+#[allow(clippy::cast_sign_loss)]
+fn sext(v: i32) -> u64 {
+    u64::from(v as u32)
+}
+
+impl<'a> MetricValue<'a> {
+    /// The datatype of a typed value (`None` for [`MetricValue::Raw`]).
+    #[must_use]
+    pub fn datatype(&self) -> Option<DataType> {
+        use MetricValue as V;
+        Some(match self {
+            V::Int8(_) => DataType::Int8,
+            V::Int16(_) => DataType::Int16,
+            V::Int32(_) => DataType::Int32,
+            V::Int64(_) => DataType::Int64,
+            V::UInt8(_) => DataType::UInt8,
+            V::UInt16(_) => DataType::UInt16,
+            V::UInt32(_) => DataType::UInt32,
+            V::UInt64(_) => DataType::UInt64,
+            V::Float(_) => DataType::Float,
+            V::Double(_) => DataType::Double,
+            V::Boolean(_) => DataType::Boolean,
+            V::String(_) => DataType::String,
+            V::DateTime(_) => DataType::DateTime,
+            V::Text(_) => DataType::Text,
+            V::Uuid(_) => DataType::Uuid,
+            V::DataSet(_) => DataType::DataSet,
+            V::Bytes(_) => DataType::Bytes,
+            V::File(_) => DataType::File,
+            V::Template(_) => DataType::Template,
+            V::PropertySet(_) => DataType::PropertySet,
+            V::PropertySetList(_) => DataType::PropertySetList,
+            V::Int8Array(_) => DataType::Int8Array,
+            V::Int16Array(_) => DataType::Int16Array,
+            V::Int32Array(_) => DataType::Int32Array,
+            V::Int64Array(_) => DataType::Int64Array,
+            V::UInt8Array(_) => DataType::UInt8Array,
+            V::UInt16Array(_) => DataType::UInt16Array,
+            V::UInt32Array(_) => DataType::UInt32Array,
+            V::UInt64Array(_) => DataType::UInt64Array,
+            V::FloatArray(_) => DataType::FloatArray,
+            V::DoubleArray(_) => DataType::DoubleArray,
+            V::BooleanArray(_) => DataType::BooleanArray,
+            V::StringArray(_) => DataType::StringArray,
+            V::DateTimeArray(_) => DataType::DateTimeArray,
+            V::Raw(_) => return None,
+        })
+    }
+
+    /// Where this value goes in `layout`; `None` if the layout has no member for it.
+    fn wire(&self, layout: Layout, o: &EncodeOptions) -> Option<Wire<'_, 'a>> {
+        use MetricValue as V;
+        let f = layout.first();
+        let metric = matches!(layout, Layout::Metric);
+        let property = matches!(layout, Layout::Property);
+        Some(match self {
+            V::Int8(v) => Wire::Varint(f, sext(i32::from(*v))),
+            V::Int16(v) => Wire::Varint(f, sext(i32::from(*v))),
+            V::Int32(v) => Wire::Varint(f, sext(*v)),
+            V::UInt8(v) => Wire::Varint(f, u64::from(*v)),
+            V::UInt16(v) => Wire::Varint(f, u64::from(*v)),
+            V::UInt32(v) => match o.uint32 {
+                Uint32Field::Int => Wire::Varint(f, u64::from(*v)),
+                Uint32Field::Long => Wire::Varint(n(f, 1), u64::from(*v)),
+            },
+            #[allow(clippy::cast_sign_loss)]
+            V::Int64(v) => Wire::Varint(n(f, 1), *v as u64),
+            V::UInt64(v) | V::DateTime(v) => Wire::Varint(n(f, 1), *v),
+            V::Float(v) => Wire::Float(n(f, 2), *v),
+            V::Double(v) => Wire::Double(n(f, 3), *v),
+            V::Boolean(v) => Wire::Varint(n(f, 4), u64::from(*v)),
+            V::String(s) | V::Text(s) | V::Uuid(s) => Wire::Len(n(f, 5), Body::Bytes(s.as_bytes())),
+            V::Bytes(b) | V::File(b) if metric => Wire::Len(16, Body::Bytes(b)),
+            V::DataSet(d) if metric => Wire::Len(17, Body::DataSet(d)),
+            V::Template(t) if metric => Wire::Len(18, Body::Template(t)),
+            V::PropertySet(p) if property => Wire::Len(9, Body::PropertySet(p)),
+            V::PropertySetList(l) if property => Wire::Len(10, Body::PropertySetList(l)),
+            V::Raw(r) => match r {
+                Raw::Int(v) => Wire::Varint(f, u64::from(*v)),
+                Raw::Long(v) => Wire::Varint(n(f, 1), *v),
+                Raw::Float(v) => Wire::Float(n(f, 2), *v),
+                Raw::Double(v) => Wire::Double(n(f, 3), *v),
+                Raw::Boolean(v) => Wire::Varint(n(f, 4), u64::from(*v)),
+                Raw::String(s) => Wire::Len(n(f, 5), Body::Bytes(s.as_bytes())),
+                Raw::Bytes(b) if metric => Wire::Len(16, Body::Bytes(b)),
+                Raw::Extension(b) => Wire::Len(layout.extension(), Body::Bytes(b)),
+                Raw::Bytes(_) => return None,
+            },
+            v if metric && v.datatype().is_some_and(DataType::is_array) => {
+                Wire::Len(16, Body::Array(v))
+            }
+            _ => return None,
+        })
+    }
+
+    /// The member and value of the varint-encoded values (the common case, kept inline).
+    #[inline(always)]
+    fn varint_member(&self, f: u32, o: &EncodeOptions) -> Option<(u32, u64)> {
+        use MetricValue as V;
+        Some(match self {
+            V::Int8(v) => (f, sext(i32::from(*v))),
+            V::Int16(v) => (f, sext(i32::from(*v))),
+            V::Int32(v) => (f, sext(*v)),
+            V::UInt8(v) => (f, u64::from(*v)),
+            V::UInt16(v) => (f, u64::from(*v)),
+            V::UInt32(v) => match o.uint32 {
+                Uint32Field::Int => (f, u64::from(*v)),
+                Uint32Field::Long => (n(f, 1), u64::from(*v)),
+            },
+            #[allow(clippy::cast_sign_loss)]
+            V::Int64(v) => (n(f, 1), *v as u64),
+            V::UInt64(v) | V::DateTime(v) => (n(f, 1), *v),
+            V::Boolean(v) => (n(f, 4), u64::from(*v)),
+            V::Raw(Raw::Int(v)) => (f, u64::from(*v)),
+            V::Raw(Raw::Long(v)) => (n(f, 1), *v),
+            V::Raw(Raw::Boolean(v)) => (n(f, 4), u64::from(*v)),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn value_len(&self, layout: Layout) -> usize {
+        use MetricValue as V;
+        let f = layout.first();
+        if let Some((k, v)) = self.varint_member(f, &EncodeOptions::default()) {
+            return varint_field_len(k, v);
+        }
+        match self {
+            V::Float(_) | V::Raw(Raw::Float(_)) => key_len(n(f, 2)).saturating_add(4),
+            V::Double(_) | V::Raw(Raw::Double(_)) => key_len(n(f, 3)).saturating_add(8),
+            _ => self.other_len(layout),
+        }
+    }
+
+    #[inline(never)]
+    fn other_len(&self, layout: Layout) -> usize {
+        match self.wire(layout, &EncodeOptions::default()) {
+            Some(Wire::Varint(k, v)) => varint_field_len(k, v),
+            Some(Wire::Float(k, _)) => key_len(k).saturating_add(4),
+            Some(Wire::Double(k, _)) => key_len(k).saturating_add(8),
+            Some(Wire::Len(k, b)) => len_field_len(k, b.len()),
+            None => 0,
+        }
+    }
+
+    #[inline]
+    fn write_value(
+        &self,
+        layout: Layout,
+        w: &mut Writer<'_>,
+        o: &EncodeOptions,
+    ) -> Result<(), Error> {
+        use MetricValue as V;
+        let f = layout.first();
+        if let Some((k, v)) = self.varint_member(f, o) {
+            return put_varint(w, k, v).map_err(Error::from);
+        }
+        match self {
+            V::Float(v) | V::Raw(Raw::Float(v)) => put_float(w, n(f, 2), *v).map_err(Error::from),
+            V::Double(v) | V::Raw(Raw::Double(v)) => {
+                put_double(w, n(f, 3), *v).map_err(Error::from)
+            }
+            _ => self.write_other(layout, w, o),
+        }
+    }
+
+    #[inline(never)]
+    fn write_other(
+        &self,
+        layout: Layout,
+        w: &mut Writer<'_>,
+        o: &EncodeOptions,
+    ) -> Result<(), Error> {
+        match self.wire(layout, o) {
+            Some(Wire::Varint(k, v)) => put_varint(w, k, v)?,
+            Some(Wire::Float(k, v)) => put_float(w, k, v)?,
+            Some(Wire::Double(k, v)) => put_double(w, k, v)?,
+            Some(Wire::Len(k, b)) => {
+                put_len(w, k, b.len())?;
+                b.write(w, o)?;
+            }
+            None => {
+                return Err(Error::ValueType {
+                    datatype: self.datatype().map_or(0, DataType::code),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes of an array value's `bytes_value` content.
+    fn array_len(&self) -> usize {
+        use MetricValue as V;
+        let times = |len: usize, size: usize| len.saturating_mul(size);
+        match self {
+            V::Int8Array(a) => a.len(),
+            V::UInt8Array(a) => a.len(),
+            V::Int16Array(a) => times(a.len(), 2),
+            V::UInt16Array(a) => times(a.len(), 2),
+            V::Int32Array(a) => times(a.len(), 4),
+            V::UInt32Array(a) => times(a.len(), 4),
+            V::FloatArray(a) => times(a.len(), 4),
+            V::Int64Array(a) => times(a.len(), 8),
+            V::UInt64Array(a) => times(a.len(), 8),
+            V::DoubleArray(a) => times(a.len(), 8),
+            V::DateTimeArray(a) => times(a.len(), 8),
+            V::BooleanArray(a) => a.len().div_ceil(8).saturating_add(4),
+            V::StringArray(a) => a.iter().fold(0usize, |acc, s| {
+                acc.saturating_add(s.len()).saturating_add(1)
+            }),
+            _ => 0,
+        }
+    }
+
+    fn write_array(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        use MetricValue as V;
+        fn each<T: Copy, const N: usize>(
+            w: &mut Writer<'_>,
+            a: &[T],
+            f: impl Fn(T) -> [u8; N],
+        ) -> Result<(), Error> {
+            for &x in a {
+                w.put(&f(x))?;
+            }
+            Ok(())
+        }
+        match self {
+            V::Int8Array(a) => each(w, a, i8::to_le_bytes),
+            V::UInt8Array(a) => w.put(a).map_err(Error::from),
+            V::Int16Array(a) => each(w, a, i16::to_le_bytes),
+            V::UInt16Array(a) => each(w, a, u16::to_le_bytes),
+            V::Int32Array(a) => each(w, a, i32::to_le_bytes),
+            V::UInt32Array(a) => each(w, a, u32::to_le_bytes),
+            V::FloatArray(a) => each(w, a, f32::to_le_bytes),
+            V::Int64Array(a) => each(w, a, i64::to_le_bytes),
+            V::UInt64Array(a) | V::DateTimeArray(a) => each(w, a, u64::to_le_bytes),
+            V::DoubleArray(a) => each(w, a, f64::to_le_bytes),
+            V::BooleanArray(a) => {
+                let count = u32::try_from(a.len()).map_err(|_| Error::Array {
+                    datatype: DataType::BooleanArray.code(),
+                    len: a.len(),
+                })?;
+                w.u32_le(count)?;
+                for chunk in a.chunks(8) {
+                    let byte = chunk
+                        .iter()
+                        .zip([0x80u8, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01])
+                        .fold(0u8, |b, (&on, bit)| if on { b | bit } else { b });
+                    w.u8(byte)?;
+                }
+                Ok(())
+            }
+            V::StringArray(a) => {
+                for s in a.iter() {
+                    w.put(s.as_bytes())?;
+                    w.u8(0)?;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn opt_varint(number: u32, v: Option<u64>) -> usize {
+    v.map_or(0, |v| varint_field_len(number, v))
+}
+
+fn opt_bool(number: u32, v: Option<bool>) -> usize {
+    v.map_or(0, |_| key_len(number).saturating_add(1))
+}
+
+fn opt_str(number: u32, v: Option<&Str<'_>>) -> usize {
+    v.map_or(0, |s| len_field_len(number, s.len()))
+}
+
+fn put_opt_varint(w: &mut Writer<'_>, number: u32, v: Option<u64>) -> Result<(), Error> {
+    if let Some(v) = v {
+        put_varint(w, number, v)?;
+    }
+    Ok(())
+}
+
+fn put_opt_bool(w: &mut Writer<'_>, number: u32, v: Option<bool>) -> Result<(), Error> {
+    put_opt_varint(w, number, v.map(u64::from))
+}
+
+fn put_opt_str(w: &mut Writer<'_>, number: u32, v: Option<&Str<'_>>) -> Result<(), Error> {
+    if let Some(s) = v {
+        put_bytes(w, number, s.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn sum(parts: &[usize]) -> usize {
+    parts.iter().fold(0usize, |a, &b| a.saturating_add(b))
+}
+
+impl MetaData<'_> {
+    fn len(&self) -> usize {
+        sum(&[
+            opt_bool(1, self.is_multi_part),
+            opt_str(2, self.content_type.as_ref()),
+            opt_varint(3, self.size),
+            opt_varint(4, self.seq),
+            opt_str(5, self.file_name.as_ref()),
+            opt_str(6, self.file_type.as_ref()),
+            opt_str(7, self.md5.as_ref()),
+            opt_str(8, self.description.as_ref()),
+        ])
+    }
+
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), Error> {
+        put_opt_bool(w, 1, self.is_multi_part)?;
+        put_opt_str(w, 2, self.content_type.as_ref())?;
+        put_opt_varint(w, 3, self.size)?;
+        put_opt_varint(w, 4, self.seq)?;
+        put_opt_str(w, 5, self.file_name.as_ref())?;
+        put_opt_str(w, 6, self.file_type.as_ref())?;
+        put_opt_str(w, 7, self.md5.as_ref())?;
+        put_opt_str(w, 8, self.description.as_ref())
+    }
+}
+
+impl PropertySet<'_> {
+    fn len(&self) -> usize {
+        let keys = self
+            .keys
+            .iter()
+            .fold(0usize, |a, k| a.saturating_add(len_field_len(1, k.len())));
+        let values = self
+            .values
+            .iter()
+            .fold(0usize, |a, v| a.saturating_add(len_field_len(2, v.len())));
+        keys.saturating_add(values)
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        for k in self.keys.iter() {
+            put_bytes(w, 1, k.as_bytes())?;
+        }
+        for v in self.values.iter() {
+            put_len(w, 2, v.len())?;
+            v.write(w, o)?;
+        }
+        Ok(())
+    }
+}
+
+impl PropertyValue<'_> {
+    fn len(&self) -> usize {
+        sum(&[
+            opt_varint(1, self.datatype.map(u64::from)),
+            opt_bool(2, self.is_null),
+            self.value
+                .as_ref()
+                .map_or(0, |v| v.value_len(Layout::Property)),
+        ])
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        put_opt_varint(w, 1, self.datatype.map(u64::from))?;
+        put_opt_bool(w, 2, self.is_null)?;
+        if let Some(v) = &self.value {
+            v.write_value(Layout::Property, w, o)?;
+        }
+        Ok(())
+    }
+}
+
+impl DataSet<'_> {
+    fn len(&self) -> usize {
+        let columns = self
+            .columns
+            .iter()
+            .fold(0usize, |a, c| a.saturating_add(len_field_len(2, c.len())));
+        let types = self.types.iter().fold(0usize, |a, &t| {
+            a.saturating_add(varint_field_len(3, u64::from(t)))
+        });
+        let rows = self
+            .rows
+            .iter()
+            .fold(0usize, |a, r| a.saturating_add(len_field_len(4, r.len())));
+        sum(&[opt_varint(1, self.num_of_columns), columns, types, rows])
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        put_opt_varint(w, 1, self.num_of_columns)?;
+        for c in self.columns.iter() {
+            put_bytes(w, 2, c.as_bytes())?;
+        }
+        for &t in self.types.iter() {
+            put_varint(w, 3, u64::from(t))?;
+        }
+        for r in self.rows.iter() {
+            put_len(w, 4, r.len())?;
+            r.write(w, o)?;
+        }
+        Ok(())
+    }
+}
+
+impl Row<'_> {
+    fn cell_len(v: Option<&MetricValue<'_>>) -> usize {
+        v.map_or(0, |v| v.value_len(Layout::Cell))
+    }
+
+    fn len(&self) -> usize {
+        self.elements.iter().fold(0usize, |a, c| {
+            a.saturating_add(len_field_len(1, Self::cell_len(c.as_ref())))
+        })
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        for c in self.elements.iter() {
+            put_len(w, 1, Self::cell_len(c.as_ref()))?;
+            if let Some(v) = c {
+                v.write_value(Layout::Cell, w, o)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Template<'_> {
+    fn len(&self) -> usize {
+        let metrics = self
+            .metrics
+            .iter()
+            .fold(0usize, |a, m| a.saturating_add(len_field_len(2, m.len())));
+        let params = self
+            .parameters
+            .iter()
+            .fold(0usize, |a, p| a.saturating_add(len_field_len(3, p.len())));
+        sum(&[
+            opt_str(1, self.version.as_ref()),
+            metrics,
+            params,
+            opt_str(4, self.template_ref.as_ref()),
+            opt_bool(5, self.is_definition),
+        ])
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        put_opt_str(w, 1, self.version.as_ref())?;
+        for m in self.metrics.iter() {
+            put_len(w, 2, m.len())?;
+            m.write(w, o)?;
+        }
+        for p in self.parameters.iter() {
+            put_len(w, 3, p.len())?;
+            p.write(w, o)?;
+        }
+        put_opt_str(w, 4, self.template_ref.as_ref())?;
+        put_opt_bool(w, 5, self.is_definition)
+    }
+}
+
+impl Parameter<'_> {
+    fn len(&self) -> usize {
+        sum(&[
+            opt_str(1, self.name.as_ref()),
+            opt_varint(2, self.datatype.map(u64::from)),
+            self.value
+                .as_ref()
+                .map_or(0, |v| v.value_len(Layout::Parameter)),
+        ])
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        put_opt_str(w, 1, self.name.as_ref())?;
+        put_opt_varint(w, 2, self.datatype.map(u64::from))?;
+        if let Some(v) = &self.value {
+            v.write_value(Layout::Parameter, w, o)?;
+        }
+        Ok(())
+    }
+}
+
+impl Metric<'_> {
+    /// Bytes of the encoded metric (without its key and length in the payload).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        sum(&[
+            opt_str(1, self.name.as_ref()),
+            opt_varint(2, self.alias),
+            opt_varint(3, self.timestamp),
+            opt_varint(4, self.datatype.map(u64::from)),
+            opt_bool(5, self.is_historical),
+            opt_bool(6, self.is_transient),
+            opt_bool(7, self.is_null),
+            self.metadata
+                .as_ref()
+                .map_or(0, |m| len_field_len(8, m.len())),
+            self.properties
+                .as_ref()
+                .map_or(0, |p| len_field_len(9, p.len())),
+            self.value
+                .as_ref()
+                .map_or(0, |v| v.value_len(Layout::Metric)),
+        ])
+    }
+
+    /// `true` when the metric encodes to no bytes (no field set).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        put_opt_str(w, 1, self.name.as_ref())?;
+        put_opt_varint(w, 2, self.alias)?;
+        put_opt_varint(w, 3, self.timestamp)?;
+        put_opt_varint(w, 4, self.datatype.map(u64::from))?;
+        put_opt_bool(w, 5, self.is_historical)?;
+        put_opt_bool(w, 6, self.is_transient)?;
+        put_opt_bool(w, 7, self.is_null)?;
+        if let Some(m) = &self.metadata {
+            put_len(w, 8, m.len())?;
+            m.write(w)?;
+        }
+        if let Some(p) = &self.properties {
+            put_len(w, 9, p.len())?;
+            p.write(w, o)?;
+        }
+        if let Some(v) = &self.value {
+            v.write_value(Layout::Metric, w, o)?;
+        }
+        Ok(())
+    }
+}
+
+impl Payload<'_> {
+    /// Exact number of bytes [`Payload::encode`] writes.
+    #[must_use]
+    pub fn buffer_len(&self) -> usize {
+        let metrics = self
+            .metrics
+            .iter()
+            .fold(0usize, |a, m| a.saturating_add(len_field_len(2, m.len())));
+        sum(&[
+            opt_varint(1, self.timestamp),
+            metrics,
+            opt_varint(3, self.seq),
+            opt_str(4, self.uuid.as_ref()),
+            self.body.as_ref().map_or(0, |b| len_field_len(5, b.len())),
+        ])
+    }
+
+    /// Encodes with the default options into the start of `out`; returns the length written.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, Error> {
+        self.encode_with(out, &EncodeOptions::default())
+    }
+
+    /// Encodes with `options` into the start of `out`; returns the length written.
+    ///
+    /// Errors: [`Error::BufferTooSmall`] when `out` is shorter than [`Payload::buffer_len`] (a
+    /// prefix may have been written); [`Error::ValueType`] for a value with no member in its
+    /// message (bytes in a property value, a property set in a metric).
+    pub fn encode_with(&self, out: &mut [u8], options: &EncodeOptions) -> Result<usize, Error> {
+        let available = out.len();
+        let mut w = Writer::new(out);
+        match self.write(&mut w, options) {
+            Ok(()) => Ok(w.finish()),
+            // Lengths are only summed again when the buffer turns out too small.
+            Err(Error::BufferTooSmall { .. }) => Err(Error::BufferTooSmall {
+                needed: self.buffer_len(),
+                available,
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
+        put_opt_varint(w, 1, self.timestamp)?;
+        for m in self.metrics.iter() {
+            put_len(w, 2, m.len())?;
+            m.write(w, options)?;
+        }
+        put_opt_varint(w, 3, self.seq)?;
+        put_opt_str(w, 4, self.uuid.as_ref())?;
+        if let Some(b) = &self.body {
+            put_bytes(w, 5, b)?;
+        }
+        Ok(())
+    }
+
+    /// Encodes into a new `Vec` of exactly [`Payload::buffer_len`] bytes.
+    #[cfg(feature = "alloc")]
+    pub fn to_vec(&self) -> Result<Vec<u8>, Error> {
+        let mut v = alloc::vec![0; self.buffer_len()];
+        let n = self.encode(&mut v)?;
+        v.truncate(n);
+        Ok(v)
+    }
+}

@@ -1,0 +1,884 @@
+//! Zero-copy views of a Sparkplug B payload (Sparkplug 3.0.0 §6.4, `sparkplug_b.proto`):
+//! [`PayloadView`] and the views of its nested messages.
+//!
+//! Nothing is copied or allocated: names, strings and bytes borrow from the payload, repeated
+//! fields are lazy iterators that yield `Result`s, so a payload is walked only as far as it is
+//! read. Protobuf's rules hold: the last occurrence of a singular field or of a `oneof` member
+//! wins, repeated scalars are accepted packed or not, unknown fields (groups included) are
+//! skipped and can be read back raw with `unknown_fields()`. One difference: a singular embedded
+//! message that occurs twice is read from its last occurrence, where protobuf would merge the two
+//! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first byte.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::marker::PhantomData;
+
+pub use crate::dataset::{CellView, DataSetView, RowView};
+use crate::error::Error;
+pub use crate::template::{ParameterView, TemplateView};
+use crate::value::{RawValue, Value};
+use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper};
+
+/// A message embedded in a payload: its bytes, their offset in the payload and its depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Msg<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) base: usize,
+    pub(crate) depth: u8,
+}
+
+impl<'a> Msg<'a> {
+    pub(crate) fn fields(&self) -> Fields<'a> {
+        Fields::new(self.buf, self.base, self.depth)
+    }
+
+    /// The message in field `f` of this one, one level deeper.
+    pub(crate) fn child(&self, f: &Field<'a>) -> Result<Msg<'a>, Error> {
+        Ok(Msg {
+            buf: f.bytes()?,
+            base: f.value_offset(),
+            depth: deeper(self.depth, f.offset)?,
+        })
+    }
+
+    /// The last occurrence of field `number`.
+    pub(crate) fn last(&self, number: u32) -> Result<Option<Field<'a>>, Error> {
+        let mut found = None;
+        for f in self.fields() {
+            let f = f?;
+            if f.number == number {
+                found = Some(f);
+            }
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Msg<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=usize} bytes at {=usize}", self.buf.len(), self.base);
+    }
+}
+
+/// A message type with a view.
+pub(crate) trait View<'a>: Sized {
+    fn parse(msg: Msg<'a>) -> Result<Self, Error>;
+}
+
+/// The occurrences of a repeated message field, each parsed as a view when reached.
+#[derive(Debug, Clone)]
+pub struct Repeated<'a, V> {
+    fields: Fields<'a>,
+    parent: Msg<'a>,
+    number: u32,
+    _v: PhantomData<V>,
+}
+
+impl<'a, V> Repeated<'a, V> {
+    pub(crate) fn new(parent: Msg<'a>, number: u32) -> Self {
+        Repeated {
+            fields: parent.fields(),
+            parent,
+            number,
+            _v: PhantomData,
+        }
+    }
+}
+
+impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
+    type Item = Result<V, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let f = match self.fields.next()? {
+                Ok(f) => f,
+                Err(e) => return Some(Err(e)),
+            };
+            if f.number == self.number {
+                return Some(self.parent.child(&f).and_then(V::parse));
+            }
+        }
+    }
+}
+
+/// The occurrences of a repeated `string` field.
+#[derive(Debug, Clone)]
+pub struct Strings<'a> {
+    pub(crate) fields: Fields<'a>,
+    pub(crate) number: u32,
+}
+
+impl<'a> Iterator for Strings<'a> {
+    type Item = Result<&'a str, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let f = match self.fields.next()? {
+                Ok(f) => f,
+                Err(e) => return Some(Err(e)),
+            };
+            if f.number == self.number {
+                return Some(f.str());
+            }
+        }
+    }
+}
+
+/// The elements of a repeated `uint32` field, packed or not, in wire order.
+#[derive(Debug, Clone)]
+pub struct Uint32s<'a> {
+    pub(crate) fields: Fields<'a>,
+    pub(crate) packed: Option<PackedVarints<'a>>,
+    pub(crate) number: u32,
+}
+
+impl Iterator for Uint32s<'_> {
+    type Item = Result<u32, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Protobuf keeps the low 32 bits of a varint read for a uint32 field.
+        #[allow(clippy::cast_possible_truncation)]
+        let low = |v: u64| v as u32;
+        loop {
+            if let Some(p) = &mut self.packed {
+                match p.next() {
+                    Some(v) => return Some(v.map(low)),
+                    None => self.packed = None,
+                }
+            }
+            let f = match self.fields.next()? {
+                Ok(f) => f,
+                Err(e) => return Some(Err(e)),
+            };
+            if f.number == self.number {
+                match f.value {
+                    WireValue::Varint(v) => return Some(Ok(low(v))),
+                    WireValue::Len(b) => {
+                        self.packed = Some(PackedVarints::new(b, f.value_offset()));
+                    }
+                    _ => return Some(f.uint32()),
+                }
+            }
+        }
+    }
+}
+
+/// The fields a view does not know, raw (key included), for a lossless relay.
+#[derive(Debug, Clone)]
+pub struct UnknownFields<'a> {
+    fields: Fields<'a>,
+    known: fn(u32) -> bool,
+}
+
+impl<'a> Iterator for UnknownFields<'a> {
+    type Item = Result<Field<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.fields.next()? {
+                Ok(f) if (self.known)(f.number) => {}
+                other => return Some(other),
+            }
+        }
+    }
+}
+
+/// The metrics of a payload or template (field 2), each parsed when reached.
+#[derive(Debug, Clone)]
+pub struct Metrics<'a> {
+    fields: Fields<'a>,
+    failed: bool,
+}
+
+impl<'a> Metrics<'a> {
+    pub(crate) fn new(parent: Msg<'a>) -> Self {
+        Metrics {
+            fields: parent.fields(),
+            failed: false,
+        }
+    }
+
+    #[inline(always)]
+    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
+        while let Some(key) = self.fields.next_key()? {
+            if key == 0x12 {
+                let (buf, base, depth) = self.fields.read_msg()?;
+                return MetricView::parse(Msg { buf, base, depth }).map(Some);
+            }
+            // Field 2 with another wire type is an error; the rest is skipped here.
+            self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+        }
+        Ok(None)
+    }
+}
+
+impl<'a> Iterator for Metrics<'a> {
+    type Item = Result<MetricView<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let r = self.step();
+        self.failed = r.is_err();
+        r.transpose()
+    }
+}
+
+/// Which `oneof value` layout a message has: the field number of `int_value` (the six scalar
+/// members follow it in the same order in every message) and what comes after them. (Metrics,
+/// the hot path, match their keys whole in `MetricView::parse`: 10..=15 scalars, 16 bytes,
+/// 17 dataset, 18 template, 19 extension.)
+#[derive(Clone, Copy)]
+pub(crate) enum Oneof {
+    /// PropertyValue: 3..=8 scalars, 9 property set, 10 property set list, 11 extension.
+    Property,
+    /// Template parameter: 3..=8 scalars, 9 extension.
+    Parameter,
+    /// DataSet value: 1..=6 scalars, 7 extension.
+    Cell,
+}
+
+impl Oneof {
+    const fn first(self) -> u32 {
+        match self {
+            Oneof::Property | Oneof::Parameter => 3,
+            Oneof::Cell => 1,
+        }
+    }
+
+    /// The value in field `f`, if `f` is a member of this oneof.
+    #[inline]
+    pub(crate) fn read<'a>(
+        self,
+        parent: &Msg<'a>,
+        f: &Field<'a>,
+    ) -> Result<Option<RawValue<'a>>, Error> {
+        let Some(i) = f.number.checked_sub(self.first()) else {
+            return Ok(None);
+        };
+        Ok(Some(match (self, i) {
+            (_, 0) => RawValue::Int(f.uint32()?),
+            (_, 1) => RawValue::Long(f.varint()?),
+            (_, 2) => RawValue::Float(f.float()?),
+            (_, 3) => RawValue::Double(f.double()?),
+            (_, 4) => RawValue::Boolean(f.bool()?),
+            (_, 5) => RawValue::String(f.str()?),
+            (Oneof::Property, 6) => RawValue::PropertySet(PropertySetView(parent.child(f)?)),
+            (Oneof::Property, 7) => {
+                RawValue::PropertySetList(PropertySetListView(parent.child(f)?))
+            }
+            (Oneof::Property, 8) | (Oneof::Parameter, 6) | (Oneof::Cell, 6) => {
+                RawValue::Extension(extension(parent.child(f)?)?)
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
+
+// ---- Payload ----------------------------------------------------------------------------------
+
+/// The timestamp and sequence number of a payload, read without walking its metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Header {
+    /// `timestamp` (ms since the Unix epoch), if present.
+    pub timestamp: Option<u64>,
+    /// `seq`, if present (0 is a sequence number; absence is `None`).
+    pub seq: Option<u64>,
+}
+
+/// A Sparkplug B payload (§6.4.1, message `Payload`), borrowed.
+///
+/// [`PayloadView::new`] walks the top-level fields once (skipping over each metric's bytes), so
+/// the header fields are at hand; [`PayloadView::metrics`] then parses one metric per step.
+/// No method panics or allocates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PayloadView<'a> {
+    msg: Msg<'a>,
+    header: Header,
+    uuid: Option<&'a str>,
+    body: Option<&'a [u8]>,
+    metric_count: usize,
+}
+
+impl<'a> PayloadView<'a> {
+    /// Field numbers of `Payload`.
+    const KNOWN: fn(u32) -> bool = |n| (1..=5).contains(&n);
+
+    /// Checks the top-level structure of `buf` and reads its header fields. Metrics are checked
+    /// as they are iterated.
+    pub fn new(buf: &'a [u8]) -> Result<Self, Error> {
+        let msg = Msg {
+            buf,
+            base: 0,
+            depth: 0,
+        };
+        let mut v = PayloadView {
+            msg,
+            header: Header::default(),
+            uuid: None,
+            body: None,
+            metric_count: 0,
+        };
+        let mut c = msg.fields();
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x08 => v.header.timestamp = Some(c.read_varint()?),
+                0x12 => {
+                    c.read_len()?;
+                    v.metric_count = v.metric_count.saturating_add(1);
+                }
+                0x18 => v.header.seq = Some(c.read_varint()?),
+                0x22 => v.uuid = Some(c.read_str()?),
+                0x2a => v.body = Some(c.read_len()?.0),
+                k => c.other(k, 5)?,
+            }
+        }
+        Ok(v)
+    }
+
+    /// Reads only `timestamp` and `seq`, skipping over everything else (seq follows the metrics
+    /// in canonical payloads, so the top level is walked to its end, but no metric is parsed).
+    /// Wire types are checked for these two fields only.
+    pub fn peek_header(buf: &'a [u8]) -> Result<Header, Error> {
+        let mut h = Header::default();
+        let mut c = Fields::new(buf, 0, 0);
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x08 => h.timestamp = Some(c.read_varint()?),
+                0x18 => h.seq = Some(c.read_varint()?),
+                k if k >> 3 == 1 || k >> 3 == 3 => c.other(k, 3)?,
+                k => c.skip_value(k)?,
+            }
+        }
+        Ok(h)
+    }
+
+    /// The payload's bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.msg.buf
+    }
+
+    /// `timestamp` and `seq`.
+    #[must_use]
+    pub const fn header(&self) -> Header {
+        self.header
+    }
+
+    /// `timestamp`: ms since the Unix epoch at sending time.
+    #[must_use]
+    pub const fn timestamp(&self) -> Option<u64> {
+        self.header.timestamp
+    }
+
+    /// `seq`: the message sequence number (0..=255 in Sparkplug), if present.
+    #[must_use]
+    pub const fn seq(&self) -> Option<u64> {
+        self.header.seq
+    }
+
+    /// `uuid`.
+    #[must_use]
+    pub const fn uuid(&self) -> Option<&'a str> {
+        self.uuid
+    }
+
+    /// `body`.
+    #[must_use]
+    pub const fn body(&self) -> Option<&'a [u8]> {
+        self.body
+    }
+
+    /// Number of metrics.
+    #[must_use]
+    pub const fn metric_count(&self) -> usize {
+        self.metric_count
+    }
+
+    /// The metrics, each parsed when reached.
+    #[must_use]
+    pub fn metrics(&self) -> Metrics<'a> {
+        Metrics::new(self.msg)
+    }
+
+    /// Fields other than 1..=5 (extensions, later versions' fields), raw.
+    #[must_use]
+    pub fn unknown_fields(&self) -> UnknownFields<'a> {
+        UnknownFields {
+            fields: self.msg.fields(),
+            known: Self::KNOWN,
+        }
+    }
+
+    /// Walks the whole payload, every nested message, string and array included, and returns the
+    /// first error. Values are checked against their datatype where one is given.
+    pub fn check(&self) -> Result<(), Error> {
+        for m in self.metrics() {
+            m?.check()?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> m2m_core::Decode<'a> for PayloadView<'a> {
+    type Error = Error;
+    fn decode(frame: &'a [u8]) -> Result<Self, Error> {
+        PayloadView::new(frame)
+    }
+}
+
+// ---- Metric -----------------------------------------------------------------------------------
+
+/// One metric (§6.4.3, message `Payload.Metric`), parsed, borrowing from the payload.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct MetricView<'a> {
+    msg: Msg<'a>,
+    name: Option<&'a str>,
+    alias: Option<u64>,
+    timestamp: Option<u64>,
+    datatype: Option<u32>,
+    is_historical: Option<bool>,
+    is_transient: Option<bool>,
+    is_null: Option<bool>,
+    metadata: Option<Msg<'a>>,
+    properties: Option<PropertySetView<'a>>,
+    raw: Option<RawValue<'a>>,
+}
+
+impl<'a> MetricView<'a> {
+    #[inline(always)]
+    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        let mut m = MetricView {
+            msg,
+            name: None,
+            alias: None,
+            timestamp: None,
+            datatype: None,
+            is_historical: None,
+            is_transient: None,
+            is_null: None,
+            metadata: None,
+            properties: None,
+            raw: None,
+        };
+        let mut c = msg.fields();
+        let child = |(buf, base, depth)| Msg { buf, base, depth };
+        // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
+        // A uint32 keeps the low 32 bits of its varint, as protobuf does.
+        #[allow(clippy::cast_possible_truncation)]
+        while let Some(key) = c.next_key()? {
+            match key {
+                0x0a => m.name = Some(c.read_str()?),
+                0x10 => m.alias = Some(c.read_varint()?),
+                0x18 => m.timestamp = Some(c.read_varint()?),
+                0x20 => m.datatype = Some(c.read_varint()? as u32),
+                0x28 => m.is_historical = Some(c.read_varint()? != 0),
+                0x30 => m.is_transient = Some(c.read_varint()? != 0),
+                0x38 => m.is_null = Some(c.read_varint()? != 0),
+                0x42 => m.metadata = Some(child(c.read_msg()?)),
+                0x4a => m.properties = Some(PropertySetView(child(c.read_msg()?))),
+                0x50 => m.raw = Some(RawValue::Int(c.read_varint()? as u32)),
+                0x58 => m.raw = Some(RawValue::Long(c.read_varint()?)),
+                0x65 => m.raw = Some(RawValue::Float(f32::from_bits(c.read_fixed32()?))),
+                0x69 => m.raw = Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
+                0x70 => m.raw = Some(RawValue::Boolean(c.read_varint()? != 0)),
+                0x7a => m.raw = Some(RawValue::String(c.read_str()?)),
+                0x82 => m.raw = Some(RawValue::Bytes(c.read_len()?.0)),
+                0x8a => m.raw = Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
+                0x92 => m.raw = Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
+                0x9a => m.raw = Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
+                k => c.other(k, 19)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// An extension message: only its structure is checked (protobuf parsers refuse a malformed
+/// one too); its bytes are handed over.
+fn extension(ext: Msg<'_>) -> Result<&[u8], Error> {
+    for field in ext.fields() {
+        field?;
+    }
+    Ok(ext.buf)
+}
+
+impl<'a> MetricView<'a> {
+    const KNOWN: fn(u32) -> bool = |n| (1..=19).contains(&n);
+
+    /// `name` (births carry it; data messages may carry only the alias).
+    #[must_use]
+    pub const fn name(&self) -> Option<&'a str> {
+        self.name
+    }
+    /// `alias`.
+    #[must_use]
+    pub const fn alias(&self) -> Option<u64> {
+        self.alias
+    }
+    /// `timestamp` (ms since the Unix epoch).
+    #[must_use]
+    pub const fn timestamp(&self) -> Option<u64> {
+        self.timestamp
+    }
+    /// `datatype` as a code (see [`crate::DataType`]).
+    #[must_use]
+    pub const fn datatype(&self) -> Option<u32> {
+        self.datatype
+    }
+    /// `is_historical`.
+    #[must_use]
+    pub const fn is_historical(&self) -> Option<bool> {
+        self.is_historical
+    }
+    /// `is_transient`.
+    #[must_use]
+    pub const fn is_transient(&self) -> Option<bool> {
+        self.is_transient
+    }
+    /// `is_null`.
+    #[must_use]
+    pub const fn is_null(&self) -> Option<bool> {
+        self.is_null
+    }
+    /// `metadata`, parsed when asked for.
+    pub fn metadata(&self) -> Result<Option<MetaDataView<'a>>, Error> {
+        self.metadata.map(MetaDataView::parse).transpose()
+    }
+    /// `properties`.
+    #[must_use]
+    pub const fn properties(&self) -> Option<PropertySetView<'a>> {
+        self.properties
+    }
+    /// The value field as on the wire.
+    #[must_use]
+    pub const fn raw_value(&self) -> Option<RawValue<'a>> {
+        self.raw
+    }
+    /// The metric's bytes.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.msg.buf
+    }
+
+    /// The value read as the metric's own datatype ([`Error::NoDatatype`] without one: read
+    /// data messages that carry only aliases with [`MetricView::value_as`] and the datatype
+    /// from the birth).
+    pub fn value(&self) -> Result<Value<'a>, Error> {
+        self.value_as(self.datatype.ok_or(Error::NoDatatype)?)
+    }
+
+    /// The value read as `datatype`.
+    pub fn value_as(&self, datatype: u32) -> Result<Value<'a>, Error> {
+        Value::from_raw(datatype, self.raw, self.is_null == Some(true))
+    }
+
+    /// Fields other than 1..=19, raw.
+    #[must_use]
+    pub fn unknown_fields(&self) -> UnknownFields<'a> {
+        UnknownFields {
+            fields: self.msg.fields(),
+            known: Self::KNOWN,
+        }
+    }
+
+    /// Checks every nested message and, given a datatype, the value against it.
+    pub fn check(&self) -> Result<(), Error> {
+        self.metadata()?;
+        if let Some(p) = self.properties {
+            p.check()?;
+        }
+        match self.raw {
+            Some(RawValue::DataSet(d)) => d.check()?,
+            Some(RawValue::Template(t)) => t.check()?,
+            _ => {}
+        }
+        if let Some(dt) = self.datatype {
+            match self.value_as(dt) {
+                Ok(_) | Err(Error::NoValue) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---- MetaData ---------------------------------------------------------------------------------
+
+/// Metric metadata (§6.4.4, message `Payload.MetaData`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct MetaDataView<'a> {
+    /// `is_multi_part`.
+    pub is_multi_part: Option<bool>,
+    /// `content_type`.
+    pub content_type: Option<&'a str>,
+    /// `size`.
+    pub size: Option<u64>,
+    /// `seq` (multi-part sequence number).
+    pub seq: Option<u64>,
+    /// `file_name`.
+    pub file_name: Option<&'a str>,
+    /// `file_type`.
+    pub file_type: Option<&'a str>,
+    /// `md5`.
+    pub md5: Option<&'a str>,
+    /// `description`.
+    pub description: Option<&'a str>,
+}
+
+impl<'a> View<'a> for MetaDataView<'a> {
+    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        let mut m = MetaDataView::default();
+        for f in msg.fields() {
+            let f = f?;
+            match f.number {
+                1 => m.is_multi_part = Some(f.bool()?),
+                2 => m.content_type = Some(f.str()?),
+                3 => m.size = Some(f.varint()?),
+                4 => m.seq = Some(f.varint()?),
+                5 => m.file_name = Some(f.str()?),
+                6 => m.file_type = Some(f.str()?),
+                7 => m.md5 = Some(f.str()?),
+                8 => m.description = Some(f.str()?),
+                _ => {}
+            }
+        }
+        Ok(m)
+    }
+}
+
+// ---- PropertySet, PropertySetList, PropertyValue ---------------------------------------------
+
+/// A property set (§6.4.7, message `Payload.PropertySet`): parallel `keys` and `values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PropertySetView<'a>(Msg<'a>);
+
+impl<'a> View<'a> for PropertySetView<'a> {
+    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        Ok(PropertySetView(msg))
+    }
+}
+
+impl<'a> PropertySetView<'a> {
+    /// The keys, in order.
+    #[must_use]
+    pub fn keys(&self) -> Strings<'a> {
+        Strings {
+            fields: self.0.fields(),
+            number: 1,
+        }
+    }
+
+    /// The values, in order.
+    #[must_use]
+    pub fn values(&self) -> Repeated<'a, PropertyValueView<'a>> {
+        Repeated::new(self.0, 2)
+    }
+
+    /// Key and value pairs (the shorter list ends the pairs; the validator reports unequal counts).
+    pub fn iter(
+        &self,
+    ) -> impl Iterator<Item = Result<(&'a str, PropertyValueView<'a>), Error>> + 'a {
+        self.keys().zip(self.values()).map(|(k, v)| Ok((k?, v?)))
+    }
+
+    /// The value of the first property named `key`.
+    pub fn get(&self, key: &str) -> Result<Option<PropertyValueView<'a>>, Error> {
+        for p in self.iter() {
+            let (k, v) = p?;
+            if k == key {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Checks every key, value and nested set.
+    pub fn check(&self) -> Result<(), Error> {
+        for k in self.keys() {
+            k?;
+        }
+        for v in self.values() {
+            v?.check()?;
+        }
+        Ok(())
+    }
+}
+
+/// A list of property sets (§6.4.8, message `Payload.PropertySetList`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PropertySetListView<'a>(Msg<'a>);
+
+impl<'a> PropertySetListView<'a> {
+    /// The property sets.
+    #[must_use]
+    pub fn iter(&self) -> Repeated<'a, PropertySetView<'a>> {
+        Repeated::new(self.0, 1)
+    }
+
+    /// Checks every set.
+    pub fn check(&self) -> Result<(), Error> {
+        for s in self.iter() {
+            s?.check()?;
+        }
+        Ok(())
+    }
+}
+
+/// One property value (§6.4.6, message `Payload.PropertyValue`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct PropertyValueView<'a> {
+    datatype: Option<u32>,
+    is_null: Option<bool>,
+    raw: Option<RawValue<'a>>,
+}
+
+impl<'a> View<'a> for PropertyValueView<'a> {
+    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        let mut p = PropertyValueView {
+            datatype: None,
+            is_null: None,
+            raw: None,
+        };
+        for f in msg.fields() {
+            let f = f?;
+            match f.number {
+                1 => p.datatype = Some(f.uint32()?),
+                2 => p.is_null = Some(f.bool()?),
+                3..=11 => p.raw = Oneof::Property.read(&msg, &f)?,
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl<'a> PropertyValueView<'a> {
+    /// `type` (a datatype code).
+    #[must_use]
+    pub const fn datatype(&self) -> Option<u32> {
+        self.datatype
+    }
+    /// `is_null`.
+    #[must_use]
+    pub const fn is_null(&self) -> Option<bool> {
+        self.is_null
+    }
+    /// The value field as on the wire.
+    #[must_use]
+    pub const fn raw_value(&self) -> Option<RawValue<'a>> {
+        self.raw
+    }
+    /// The value read as its `type`.
+    pub fn value(&self) -> Result<Value<'a>, Error> {
+        Value::from_raw(
+            self.datatype.ok_or(Error::NoDatatype)?,
+            self.raw,
+            self.is_null == Some(true),
+        )
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match self.raw {
+            Some(RawValue::PropertySet(s)) => s.check()?,
+            Some(RawValue::PropertySetList(l)) => l.check()?,
+            _ => {}
+        }
+        if let Some(dt) = self.datatype {
+            match Value::from_raw(dt, self.raw, self.is_null == Some(true)) {
+                Ok(_) | Err(Error::NoValue) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 08 05: timestamp 5; 12 04 (0a 02 'h' 'i'): a metric named "hi"; 18 00: seq 0.
+    static SMALL: [u8; 10] = [0x08, 0x05, 0x12, 0x04, 0x0a, 0x02, b'h', b'i', 0x18, 0x00];
+
+    #[test]
+    fn header_presence_and_metrics() {
+        let v = PayloadView::new(&SMALL).unwrap();
+        assert_eq!(v.timestamp(), Some(5));
+        assert_eq!(v.seq(), Some(0));
+        assert_eq!(PayloadView::peek_header(&SMALL).unwrap(), v.header());
+        assert_eq!(v.metric_count(), 1);
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("hi"));
+        assert_eq!(m.value(), Err(Error::NoDatatype));
+        // No seq is not seq 0.
+        assert_eq!(PayloadView::new(&SMALL[..8]).unwrap().seq(), None);
+    }
+
+    #[test]
+    fn wrong_wire_types_are_errors() {
+        // Metrics as a varint.
+        assert_eq!(
+            PayloadView::new(&[0x10, 0x01]),
+            Err(Error::WireType {
+                field: 2,
+                wire_type: 0,
+                offset: 0
+            })
+        );
+        // seq as bytes, also when only peeking.
+        let e = Error::WireType {
+            field: 3,
+            wire_type: 2,
+            offset: 0,
+        };
+        assert_eq!(PayloadView::peek_header(&[0x1a, 0x00]), Err(e));
+        // A metric name as a varint, at offset 2.
+        let v = PayloadView::new(&[0x12, 0x02, 0x08, 0x01]).unwrap();
+        assert_eq!(
+            v.metrics().next(),
+            Some(Err(Error::WireType {
+                field: 1,
+                wire_type: 0,
+                offset: 2
+            }))
+        );
+        // Unknown fields of every wire type are skipped; the metric stays readable.
+        // Field 20 varint, 21 fixed32, 22 bytes, 23 an empty group, then the name.
+        let with_unknown = [
+            0x12, 0x14, 0xa0, 0x01, 0x07, 0xad, 0x01, 1, 2, 3, 4, 0xb2, 0x01, 0x01, b'z', 0xbb,
+            0x01, 0xbc, 0x01, 0x0a, 0x01, b'x',
+        ];
+        let v = PayloadView::new(&with_unknown).unwrap();
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("x"));
+        assert_eq!(m.unknown_fields().count(), 4);
+    }
+
+    #[test]
+    fn last_occurrence_wins() {
+        // Two names, two values (int then string), two timestamps.
+        let buf = [
+            0x08, 0x01, 0x08, 0x02, 0x12, 0x0b, 0x0a, 0x01, b'a', 0x50, 0x07, 0x0a, 0x01, b'b',
+            0x7a, 0x01, b's',
+        ];
+        let v = PayloadView::new(&buf).unwrap();
+        assert_eq!(v.timestamp(), Some(2));
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), Some("b"));
+        assert_eq!(m.raw_value(), Some(RawValue::String("s")));
+        assert_eq!(m.value_as(12), Ok(Value::String("s")));
+    }
+}

@@ -1,0 +1,683 @@
+//! The protobuf (proto2) wire format, read and written by hand for the Sparkplug B schema
+//! (protobuf encoding guide; Sparkplug 3.0.0 §6.4 points to `sparkplug_b.proto`).
+//!
+//! [`Fields`] walks the fields of one message without allocating: each [`Field`] borrows its
+//! length-delimited bytes; groups (wire types 3 and 4) are matched and handed over whole, so a
+//! caller skips them as unknown fields. Varints are read by [`m2m_core::Reader::varint`] (at most
+//! 10 bytes), nesting is bounded by [`MAX_DEPTH`].
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::{BufferTooSmall, Reader, Writer, varint_len};
+
+use crate::error::Error;
+
+/// Deepest nesting of messages (and groups) a view follows; deeper input is [`Error::Depth`].
+/// A Sparkplug payload needs 5 levels (payload, metric, template, metric, dataset...) per level of
+/// template nesting; 32 leaves room for templates nested several times.
+pub const MAX_DEPTH: u8 = 32;
+
+/// The value of one field, by wire type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireValue<'a> {
+    /// Wire type 0.
+    Varint(u64),
+    /// Wire type 1 (fixed64, sfixed64, double), little-endian.
+    I64(u64),
+    /// Wire type 2 (string, bytes, embedded message, packed repeated).
+    Len(&'a [u8]),
+    /// Wire types 3..4: the bytes between the start and the end key of a group.
+    Group(&'a [u8]),
+    /// Wire type 5 (fixed32, sfixed32, float), little-endian.
+    I32(u32),
+}
+
+impl WireValue<'_> {
+    /// The wire type number.
+    #[must_use]
+    pub const fn wire_type(&self) -> u8 {
+        match self {
+            WireValue::Varint(_) => 0,
+            WireValue::I64(_) => 1,
+            WireValue::Len(_) => 2,
+            WireValue::Group(_) => 3,
+            WireValue::I32(_) => 5,
+        }
+    }
+}
+
+/// One field of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field<'a> {
+    /// Field number.
+    pub number: u32,
+    /// Its value.
+    pub value: WireValue<'a>,
+    /// The whole field as it was on the wire, key included (for a lossless relay of unknown fields).
+    pub raw: &'a [u8],
+    /// Offset of the key from the start of the payload.
+    pub offset: usize,
+}
+
+impl<'a> Field<'a> {
+    fn wire_type_error(&self) -> Error {
+        Error::WireType {
+            field: self.number,
+            wire_type: self.value.wire_type(),
+            offset: self.offset,
+        }
+    }
+
+    /// Offset of the value (after the key and, for length-delimited values, the length).
+    #[must_use]
+    pub fn value_offset(&self) -> usize {
+        let value_len = match self.value {
+            WireValue::Len(b) | WireValue::Group(b) => b.len(),
+            _ => 0,
+        };
+        // For groups the end key follows the content; the content starts after the start key.
+        let tail = match self.value {
+            WireValue::Group(_) => varint_len(u64::from(self.number) << 3),
+            _ => 0,
+        };
+        self.offset
+            .saturating_add(self.raw.len())
+            .saturating_sub(value_len)
+            .saturating_sub(tail)
+    }
+
+    /// A varint field (`uint32` fields take its low 32 bits, as protobuf does).
+    #[inline]
+    pub fn varint(&self) -> Result<u64, Error> {
+        match self.value {
+            WireValue::Varint(v) => Ok(v),
+            _ => Err(self.wire_type_error()),
+        }
+    }
+
+    /// A `uint32` field: the low 32 bits of the varint.
+    #[inline]
+    pub fn uint32(&self) -> Result<u32, Error> {
+        // Truncation is protobuf's rule for 32-bit varint fields.
+        #[allow(clippy::cast_possible_truncation)]
+        self.varint().map(|v| v as u32)
+    }
+
+    /// A `bool` field: any non-zero varint is true.
+    #[inline]
+    pub fn bool(&self) -> Result<bool, Error> {
+        self.varint().map(|v| v != 0)
+    }
+
+    /// A `float` field.
+    #[inline]
+    pub fn float(&self) -> Result<f32, Error> {
+        match self.value {
+            WireValue::I32(v) => Ok(f32::from_bits(v)),
+            _ => Err(self.wire_type_error()),
+        }
+    }
+
+    /// A `double` field.
+    #[inline]
+    pub fn double(&self) -> Result<f64, Error> {
+        match self.value {
+            WireValue::I64(v) => Ok(f64::from_bits(v)),
+            _ => Err(self.wire_type_error()),
+        }
+    }
+
+    /// A `bytes` field or embedded message.
+    #[inline]
+    pub fn bytes(&self) -> Result<&'a [u8], Error> {
+        match self.value {
+            WireValue::Len(b) => Ok(b),
+            _ => Err(self.wire_type_error()),
+        }
+    }
+
+    /// A `string` field, checked to be UTF-8.
+    #[inline]
+    pub fn str(&self) -> Result<&'a str, Error> {
+        let b = self.bytes()?;
+        core::str::from_utf8(b).map_err(|e| Error::Utf8 {
+            offset: self.value_offset().saturating_add(e.valid_up_to()),
+        })
+    }
+}
+
+/// The fields of one message, in wire order. Stops after the first error.
+#[derive(Debug, Clone)]
+pub struct Fields<'a> {
+    r: Reader<'a>,
+    base: usize,
+    depth: u8,
+    failed: bool,
+    /// Offset (in the message) of the last key read.
+    key_at: usize,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `buf`, a message found at offset `base` of the payload, `depth` levels deep.
+    #[must_use]
+    pub const fn new(buf: &'a [u8], base: usize, depth: u8) -> Self {
+        Fields {
+            r: Reader::new(buf),
+            base,
+            depth,
+            failed: false,
+            key_at: 0,
+        }
+    }
+
+    /// Offset from the start of the payload of the next byte to read.
+    #[must_use]
+    pub fn offset(&self) -> usize {
+        self.base.saturating_add(self.r.position())
+    }
+
+    // ---- a lower-level walk for the hot paths: keys matched whole, values read by type ----
+
+    /// The next key (field number << 3 | wire type), checked; `None` at the end of the message.
+    #[inline(always)]
+    pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
+        if self.r.is_empty() {
+            return Ok(None);
+        }
+        let at = self.r.position();
+        self.key_at = at;
+        let key = match self.r.varint() {
+            Ok(k) => k,
+            Err(e) => return Err(Error::from(e).at(self.base)),
+        };
+        let number = key >> 3;
+        if number == 0 || number >= (1 << 29) || key & 7 >= 6 {
+            return Err(self.key_error(at));
+        }
+        Ok(Some(key))
+    }
+
+    /// Offset in the payload of the last key read.
+    #[inline(always)]
+    pub(crate) fn key_offset(&self) -> usize {
+        self.base.saturating_add(self.key_at)
+    }
+
+    /// A varint value.
+    #[inline(always)]
+    pub(crate) fn read_varint(&mut self) -> Result<u64, Error> {
+        match self.r.varint() {
+            Ok(v) => Ok(v),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// A fixed32 value.
+    #[inline(always)]
+    pub(crate) fn read_fixed32(&mut self) -> Result<u32, Error> {
+        self.r.u32_le().map_err(|e| Error::from(e).at(self.base))
+    }
+
+    /// A fixed64 value.
+    #[inline(always)]
+    pub(crate) fn read_fixed64(&mut self) -> Result<u64, Error> {
+        self.r.u64_le().map_err(|e| Error::from(e).at(self.base))
+    }
+
+    /// A length-delimited value and its offset in the payload.
+    #[inline(always)]
+    pub(crate) fn read_len(&mut self) -> Result<(&'a [u8], usize), Error> {
+        let len = self.len()?;
+        let at = self.base.saturating_add(self.r.position());
+        match self.r.take(len) {
+            Ok(b) => Ok((b, at)),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// A `string` value, checked to be UTF-8.
+    #[inline(always)]
+    pub(crate) fn read_str(&mut self) -> Result<&'a str, Error> {
+        let (b, at) = self.read_len()?;
+        core::str::from_utf8(b).map_err(|e| Error::Utf8 {
+            offset: at.saturating_add(e.valid_up_to()),
+        })
+    }
+
+    /// An embedded message: its bytes, offset and depth.
+    #[inline(always)]
+    pub(crate) fn read_msg(&mut self) -> Result<(&'a [u8], usize, u8), Error> {
+        let depth = deeper(self.depth, self.key_offset())?;
+        let (b, at) = self.read_len()?;
+        Ok((b, at, depth))
+    }
+
+    /// Any other key: an error for a field numbered `1..=known` (its wire type is not the
+    /// schema's, or the caller would have matched it), otherwise its value is skipped.
+    #[inline]
+    pub(crate) fn other(&mut self, key: u64, known: u64) -> Result<(), Error> {
+        let number = key >> 3;
+        if number <= known {
+            return Err(self.wire_type_error(key));
+        }
+        self.skip_value(key)
+    }
+
+    #[cold]
+    fn wire_type_error(&self, key: u64) -> Error {
+        // Both fit: the key was checked by `next_key`.
+        #[allow(clippy::cast_possible_truncation)]
+        Error::WireType {
+            field: (key >> 3) as u32,
+            wire_type: (key & 7) as u8,
+            offset: self.key_offset(),
+        }
+    }
+
+    /// Skips the value of `key`.
+    #[inline]
+    pub(crate) fn skip_value(&mut self, key: u64) -> Result<(), Error> {
+        match key & 7 {
+            0 => self.read_varint().map(|_| ()),
+            1 => self.read_fixed64().map(|_| ()),
+            2 => self.read_len().map(|_| ()),
+            5 => self.read_fixed32().map(|_| ()),
+            // Both fit: the key was checked by `next_key`.
+            #[allow(clippy::cast_possible_truncation)]
+            wt => self
+                .group_field((key >> 3) as u32, wt as u8, self.key_at)
+                .map(|_| ()),
+        }
+    }
+
+    #[inline(always)]
+    fn key(&mut self) -> Result<(u32, u8), Error> {
+        let at = self.r.position();
+        let key = match self.r.varint() {
+            Ok(k) => k,
+            Err(e) => return Err(Error::from(e).at(self.base)),
+        };
+        // The low three bits are the wire type; the mask makes the cast exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let wire_type = (key & 7) as u8;
+        match u32::try_from(key >> 3) {
+            Ok(n) if n != 0 && n < (1 << 29) && wire_type < 6 => Ok((n, wire_type)),
+            _ => Err(self.key_error(at)),
+        }
+    }
+
+    #[cold]
+    fn key_error(&self, at: usize) -> Error {
+        Error::Key {
+            offset: self.base.saturating_add(at),
+        }
+    }
+
+    /// Skips a group whose start key was just read; returns its content.
+    #[cold]
+    #[inline(never)]
+    fn group(&mut self, number: u32) -> Result<&'a [u8], Error> {
+        let start = self.r.position();
+        let mut open: u32 = 1;
+        loop {
+            let key_at = self.r.position();
+            let (n, wt) = self.key()?;
+            match wt {
+                0 => {
+                    self.r.varint().map_err(|e| Error::from(e).at(self.base))?;
+                }
+                1 => self.r.skip(8).map_err(|e| Error::from(e).at(self.base))?,
+                2 => {
+                    let len = self.len()?;
+                    self.r.skip(len).map_err(|e| Error::from(e).at(self.base))?;
+                }
+                3 => {
+                    open = open.saturating_add(1);
+                    if open.saturating_add(u32::from(self.depth)) > u32::from(MAX_DEPTH) {
+                        return Err(Error::Depth {
+                            offset: self.base.saturating_add(key_at),
+                        });
+                    }
+                }
+                4 => {
+                    open = open.saturating_sub(1);
+                    if open == 0 {
+                        if n != number {
+                            return Err(Error::Group {
+                                offset: self.base.saturating_add(key_at),
+                            });
+                        }
+                        let content = self.r.input().get(start..key_at).ok_or(Error::Group {
+                            offset: self.base.saturating_add(key_at),
+                        })?;
+                        return Ok(content);
+                    }
+                }
+                _ => self.r.skip(4).map_err(|e| Error::from(e).at(self.base))?,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn len(&mut self) -> Result<usize, Error> {
+        let at = self.r.position();
+        match self.r.varint() {
+            Ok(len) => usize::try_from(len).map_err(|_| Error::Truncated {
+                offset: self.base.saturating_add(at),
+                needed: usize::MAX,
+            }),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    #[inline(always)]
+    fn field(&mut self) -> Result<Field<'a>, Error> {
+        let start = self.r.position();
+        let (number, wt) = self.key()?;
+        let value = match wt {
+            2 => {
+                let len = self.len()?;
+                match self.r.take(len) {
+                    Ok(b) => WireValue::Len(b),
+                    Err(e) => return Err(Error::from(e).at(self.base)),
+                }
+            }
+            0 => match self.r.varint() {
+                Ok(v) => WireValue::Varint(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            1 => match self.r.u64_le() {
+                Ok(v) => WireValue::I64(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            5 => match self.r.u32_le() {
+                Ok(v) => WireValue::I32(v),
+                Err(e) => return Err(Error::from(e).at(self.base)),
+            },
+            _ => self.group_field(number, wt, start)?,
+        };
+        let raw = self
+            .r
+            .input()
+            .get(start..self.r.position())
+            .unwrap_or_default();
+        Ok(Field {
+            number,
+            value,
+            raw,
+            offset: self.base.saturating_add(start),
+        })
+    }
+
+    /// Wire types 3 (a group, skipped whole) and 4 (an end without a start).
+    #[cold]
+    #[inline(never)]
+    fn group_field(&mut self, number: u32, wt: u8, start: usize) -> Result<WireValue<'a>, Error> {
+        if wt == 4 {
+            return Err(Error::Group {
+                offset: self.base.saturating_add(start),
+            });
+        }
+        if self.depth >= MAX_DEPTH {
+            return Err(Error::Depth {
+                offset: self.base.saturating_add(start),
+            });
+        }
+        self.group(number).map(WireValue::Group)
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<Field<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.r.is_empty() {
+            return None;
+        }
+        let f = self.field();
+        self.failed = f.is_err();
+        Some(f)
+    }
+}
+
+/// The elements of a repeated varint field, packed (one length-delimited run) or not.
+#[derive(Debug, Clone)]
+pub struct PackedVarints<'a> {
+    r: Reader<'a>,
+    base: usize,
+    failed: bool,
+}
+
+impl<'a> PackedVarints<'a> {
+    /// The varints in `buf` (a packed run found at offset `base`).
+    #[must_use]
+    pub const fn new(buf: &'a [u8], base: usize) -> Self {
+        PackedVarints {
+            r: Reader::new(buf),
+            base,
+            failed: false,
+        }
+    }
+}
+
+impl Iterator for PackedVarints<'_> {
+    type Item = Result<u64, Error>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.r.is_empty() {
+            return None;
+        }
+        let v = self.r.varint().map_err(|e| Error::from(e).at(self.base));
+        self.failed = v.is_err();
+        Some(v)
+    }
+}
+
+/// Checks `depth + 1` against [`MAX_DEPTH`] for a message nested at `offset`.
+#[inline]
+pub(crate) fn deeper(depth: u8, offset: usize) -> Result<u8, Error> {
+    match depth.checked_add(1) {
+        Some(d) if d <= MAX_DEPTH => Ok(d),
+        _ => Err(Error::Depth { offset }),
+    }
+}
+
+// ---- writing ----------------------------------------------------------------------------------
+
+/// Bytes of the key of field `number`.
+#[inline]
+#[must_use]
+pub const fn key_len(number: u32) -> usize {
+    varint_len((number as u64) << 3)
+}
+
+/// Bytes of a varint field.
+#[inline]
+#[must_use]
+pub const fn varint_field_len(number: u32, v: u64) -> usize {
+    key_len(number).saturating_add(varint_len(v))
+}
+
+/// Bytes of a length-delimited field whose content is `len` bytes.
+#[inline]
+#[must_use]
+pub const fn len_field_len(number: u32, len: usize) -> usize {
+    key_len(number)
+        .saturating_add(varint_len(len as u64))
+        .saturating_add(len)
+}
+
+/// Writes a key.
+#[inline]
+pub fn put_key(w: &mut Writer<'_>, number: u32, wire_type: u8) -> Result<(), BufferTooSmall> {
+    w.varint((u64::from(number) << 3) | u64::from(wire_type & 7))
+}
+
+/// Writes a varint field.
+#[inline]
+pub fn put_varint(w: &mut Writer<'_>, number: u32, v: u64) -> Result<(), BufferTooSmall> {
+    put_key(w, number, 0)?;
+    w.varint(v)
+}
+
+/// Writes a `float` field.
+#[inline]
+pub fn put_float(w: &mut Writer<'_>, number: u32, v: f32) -> Result<(), BufferTooSmall> {
+    put_key(w, number, 5)?;
+    w.u32_le(v.to_bits())
+}
+
+/// Writes a `double` field.
+#[inline]
+pub fn put_double(w: &mut Writer<'_>, number: u32, v: f64) -> Result<(), BufferTooSmall> {
+    put_key(w, number, 1)?;
+    w.u64_le(v.to_bits())
+}
+
+/// Writes the key and length of a length-delimited field; the caller writes `len` bytes next.
+#[inline]
+pub fn put_len(w: &mut Writer<'_>, number: u32, len: usize) -> Result<(), BufferTooSmall> {
+    put_key(w, number, 2)?;
+    w.varint(len as u64)
+}
+
+/// Writes a length-delimited field.
+#[inline]
+pub fn put_bytes(w: &mut Writer<'_>, number: u32, b: &[u8]) -> Result<(), BufferTooSmall> {
+    put_len(w, number, b.len())?;
+    w.put(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn fields(buf: &[u8]) -> Vec<Result<Field<'_>, Error>> {
+        Fields::new(buf, 0, 0).collect()
+    }
+
+    #[test]
+    fn reads_every_wire_type() {
+        // 08 96 01: field 1 varint 150 (protobuf encoding guide); 11 <8>: field 2 fixed64;
+        // 1a 03 'abc': field 3 bytes; 25 <4>: field 4 fixed32; 2b 08 01 2c: field 5 group holding 1:1.
+        let buf = [
+            0x08, 0x96, 0x01, 0x11, 1, 0, 0, 0, 0, 0, 0, 0, 0x1a, 3, b'a', b'b', b'c', 0x25, 2, 0,
+            0, 0, 0x2b, 0x08, 0x01, 0x2c,
+        ];
+        let f = fields(&buf);
+        let f: Vec<_> = f.into_iter().map(Result::unwrap).collect();
+        assert_eq!(f[0].number, 1);
+        assert_eq!(f[0].varint(), Ok(150));
+        assert_eq!(f[0].raw, &[0x08, 0x96, 0x01]);
+        assert_eq!(f[1].value, WireValue::I64(1));
+        assert_eq!(f[2].str(), Ok("abc"));
+        assert_eq!(f[2].value_offset(), 14);
+        assert_eq!(f[3].value, WireValue::I32(2));
+        assert_eq!(f[4].value, WireValue::Group(&[0x08, 0x01]));
+        assert_eq!(f[4].offset, 22);
+        assert_eq!(f[4].value_offset(), 23);
+        assert_eq!(
+            f[2].varint(),
+            Err(Error::WireType {
+                field: 3,
+                wire_type: 2,
+                offset: 12
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_bad_keys_groups_and_lengths() {
+        for (buf, err) in [
+            (&[0x00u8, 0x00][..], Error::Key { offset: 0 }),
+            (&[0x0e, 0x00], Error::Key { offset: 0 }), // wire type 6
+            (&[0x0c], Error::Group { offset: 0 }),     // end group alone
+            (&[0x0b, 0x14], Error::Group { offset: 1 }), // group 1 ended by group 2
+            (
+                &[0x0b, 0x08],
+                Error::Truncated {
+                    offset: 2,
+                    needed: 1,
+                },
+            ),
+            (
+                &[0x0a, 0x05, 0x01],
+                Error::Truncated {
+                    offset: 2,
+                    needed: 4,
+                },
+            ),
+            (
+                &[0x0a, 0x80],
+                Error::Truncated {
+                    offset: 1,
+                    needed: 1,
+                },
+            ),
+            (
+                &[
+                    0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+                ],
+                Error::Varint { offset: 1 },
+            ),
+        ] {
+            let f = fields(buf);
+            assert_eq!(f.last(), Some(&Err(err)), "{buf:02x?}");
+        }
+        let bad_utf8 = [0x0a, 0x02, b'a', 0xff];
+        let f = Fields::new(&bad_utf8, 10, 0).next().unwrap().unwrap();
+        assert_eq!(f.str(), Err(Error::Utf8 { offset: 13 }));
+    }
+
+    #[test]
+    fn bounds_group_nesting() {
+        let mut deep = vec![0x0bu8; 40];
+        deep.extend([0x0c; 40]);
+        assert!(matches!(
+            fields(&deep).last(),
+            Some(Err(Error::Depth { .. }))
+        ));
+        let mut ok = vec![0x0bu8; 10];
+        ok.extend([0x0c; 10]);
+        assert!(fields(&ok).iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn packed_varints() {
+        let v: Vec<_> = PackedVarints::new(&[0x01, 0x96, 0x01, 0x0c], 0)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(v, [1, 150, 12]);
+        let e: Vec<_> = PackedVarints::new(&[0x01, 0x96], 5).collect();
+        assert_eq!(
+            e[1],
+            Err(Error::Truncated {
+                offset: 6,
+                needed: 1
+            })
+        );
+    }
+
+    #[test]
+    fn writes_fields() {
+        let mut buf = [0u8; 32];
+        let mut w = Writer::new(&mut buf);
+        put_varint(&mut w, 1, 150).unwrap();
+        put_bytes(&mut w, 16, b"xy").unwrap();
+        put_float(&mut w, 12, 1.0).unwrap();
+        put_double(&mut w, 13, 1.0).unwrap();
+        let n = w.position();
+        assert_eq!(
+            n,
+            varint_field_len(1, 150) + len_field_len(16, 2) + key_len(12) + 4 + key_len(13) + 8
+        );
+        assert_eq!(
+            &buf[..n],
+            &[
+                0x08, 0x96, 0x01, 0x82, 0x01, 0x02, b'x', b'y', 0x65, 0, 0, 0x80, 0x3f, 0x69, 0, 0,
+                0, 0, 0, 0, 0xf0, 0x3f
+            ]
+        );
+    }
+}
