@@ -164,6 +164,12 @@ impl<'a, const N: usize> Builder<'a, N> {
         self.transport
     }
 
+    /// The code.
+    #[must_use]
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
     /// Turns off the registry checks (length bounds, repeats, UTF-8), for tests that build
     /// what a faulty peer would send. The wire rules still hold.
     pub fn unchecked(&mut self) -> &mut Self {
@@ -385,6 +391,25 @@ impl<'a, const N: usize> Builder<'a, N> {
         }
         if self.code.is_empty() && (tl > 0 || self.count > 0 || !self.payload.is_empty()) {
             return Err(BuildError::EmptyNotEmpty);
+        }
+        // The codes each type may carry (RFC 7252 §4.2-4.3; signaling only over TCP and
+        // WebSocket, RFC 8323 §5): what the parser refuses is not built.
+        if self.checked {
+            use crate::code::CodeClass;
+            let ok = match (self.transport, self.ty, self.code.kind()) {
+                (_, _, CodeClass::Reserved) => false,
+                (Transport::Udp, _, CodeClass::Signaling) => false,
+                (Transport::Udp, Type::NonConfirmable, k) => k != CodeClass::Empty,
+                (Transport::Udp, Type::Acknowledgement, k) => k != CodeClass::Request,
+                (Transport::Udp, Type::Reset, k) => k == CodeClass::Empty,
+                _ => true,
+            };
+            if !ok {
+                return Err(BuildError::TypeCode {
+                    ty: self.ty,
+                    code: self.code,
+                });
+            }
         }
         // Options are checked as they are added; again only if the code moved across the
         // line between signaling options and the others since.

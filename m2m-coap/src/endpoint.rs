@@ -159,6 +159,9 @@ pub enum EndpointError {
     /// The exchange was answered already, or forgotten.
     #[error("unknown or answered exchange")]
     Exchange,
+    /// A request needs a request code, a response or notification a response code.
+    #[error("code {0:?} where a request or response code is needed")]
+    Code(Code),
 }
 
 /// A message of ours in a slot: sent once, or retransmitted until acknowledged.
@@ -222,6 +225,22 @@ pub struct Endpoint<P, const N: usize = 8, const B: usize = 1152> {
     waiting: [Option<Waiting<P>>; N],
     seen: [Option<Seen<P, B>>; N],
     events: [Option<Event>; N],
+    /// Empty ACKs and Resets to send once, not remembered (pings, broken datagrams).
+    oneoff: [Option<(P, [u8; 4])>; N],
+    /// Non-confirmable messages sent lately, to match a Reset to them (RFC 7252 §4.3,
+    /// RFC 7641 §3.6): overwritten in turn.
+    recent: [Option<Recent<P>>; N],
+    recent_next: usize,
+}
+
+/// A Non-confirmable message we sent.
+#[derive(Debug, Clone, Copy)]
+struct Recent<P> {
+    peer: P,
+    message_id: u16,
+    token: Token,
+    request: Option<RequestId>,
+    expires: u64,
 }
 
 fn ms(t: Timestamp) -> u64 {
@@ -288,6 +307,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             waiting: [None; N],
             seen: [None; N],
             events: [None; N],
+            oneoff: [None; N],
+            recent: [None; N],
+            recent_next: 0,
         };
         e.next_message_id = e
             .random()
@@ -330,9 +352,23 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         self.out.iter().position(Option::is_none)
     }
 
-    fn push_event(&mut self, e: Event) {
-        if let Some(slot) = self.events.iter_mut().find(|s| s.is_none()) {
-            *slot = Some(e);
+    /// Queues an event; `false` when the queue is full (the caller keeps the state that leads
+    /// to it and tries again on the next poll, so no event is lost).
+    fn push_event(&mut self, e: Event) -> bool {
+        match self.events.iter_mut().find(|s| s.is_none()) {
+            Some(slot) => {
+                *slot = Some(e);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Queues an Empty ACK or Reset to send once; dropped when the queue is full (the peer
+    /// retransmits a Confirmable message).
+    fn send_empty(&mut self, peer: P, ty: Type, message_id: u16) {
+        if let Some(slot) = self.oneoff.iter_mut().find(|s| s.is_none()) {
+            *slot = Some((peer, empty(ty, message_id)));
         }
     }
 
@@ -347,6 +383,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         b: &Builder<'_, M>,
         confirmable: bool,
     ) -> Result<RequestId, EndpointError> {
+        if !b.code().is_request() {
+            return Err(EndpointError::Code(b.code()));
+        }
         let slot = self.free_out().ok_or(EndpointError::Busy)?;
         let wslot = self
             .waiting
@@ -424,7 +463,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
     }
 
     /// Remembers a peer's message id; the slot of the oldest entry is reused when all are taken.
-    fn remember(&mut self, peer: P, message_id: u16, confirmable: bool, now: u64) -> usize {
+    /// Remembers a peer's message id for duplicate detection (RFC 7252 §4.5). A free or
+    /// expired slot is taken first, then the answered entry that expires first; an entry still
+    /// unanswered, or with a reply to send, is never given up: `None` when all are such (the
+    /// caller drops the message and the peer retransmits it).
+    fn remember(&mut self, peer: P, message_id: u16, confirmable: bool, now: u64) -> Option<usize> {
         let lifetime = if confirmable {
             self.params.exchange_lifetime_ms
         } else {
@@ -435,14 +478,13 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             .iter()
             .position(|s| s.is_none_or(|s| s.expires <= now))
             .or_else(|| {
-                // All in use: forget the one that expires first.
                 self.seen
                     .iter()
                     .enumerate()
+                    .filter(|(_, s)| s.is_some_and(|s| s.answered && !s.send))
                     .min_by_key(|(_, s)| s.map_or(0, |s| s.expires))
                     .map(|(i, _)| i)
-            })
-            .unwrap_or(0);
+            })?;
         if let Some(s) = self.seen.get_mut(slot) {
             *s = Some(Seen {
                 peer,
@@ -455,7 +497,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 acked: false,
             });
         }
-        slot
+        Some(slot)
     }
 
     /// Stores `bytes` as the reply to a remembered message and marks it to go out.
@@ -467,12 +509,6 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 s.send = true;
             }
         }
-    }
-
-    /// Replies to a message we do not remember (a Reset to an unexpected Confirmable message).
-    fn reply_once(&mut self, peer: P, message_id: u16, now: u64, bytes: &[u8]) {
-        let slot = self.remember(peer, message_id, true, now);
-        self.reply(slot, bytes);
     }
 
     /// Takes a datagram from `peer`. Requests and responses come back borrowing from it; Empty
@@ -491,8 +527,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             Err(e) => {
                 if e.reaction() == Reaction::Reset {
                     if let Some(&[m0, m1]) = datagram.get(2..4) {
-                        let mid = u16::from_be_bytes([m0, m1]);
-                        self.reply_once(peer, mid, t, &empty(Type::Reset, mid));
+                        self.send_empty(peer, Type::Reset, u16::from_be_bytes([m0, m1]));
                     }
                 }
                 return Err(e);
@@ -506,7 +541,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 let confirmable = ty == Type::Confirmable;
                 if msg.code().is_empty() {
                     // CoAP ping (§4.3): a Reset answers it.
-                    self.reply_once(peer, mid, t, &empty(Type::Reset, mid));
+                    self.send_empty(peer, Type::Reset, mid);
                     return Ok(Incoming::Nothing);
                 }
                 if let Some(i) = self.seen_index(peer, mid, t) {
@@ -516,7 +551,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                     }
                     return Ok(Incoming::Nothing);
                 }
-                let slot = self.remember(peer, mid, confirmable, t);
+                let Some(slot) = self.remember(peer, mid, confirmable, t) else {
+                    // Every slot holds an exchange still in progress: drop this message
+                    // unacknowledged; the peer retransmits it.
+                    return Ok(Incoming::Nothing);
+                };
                 if let Some(bad) = msg.bad_option() {
                     match bad.reaction(Transport::Udp, Some(ty), msg.code()) {
                         Some(Reaction::Respond(code)) => {
@@ -525,9 +564,17 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                         }
                         Some(Reaction::Reset) => {
                             self.reply(slot, &empty(Type::Reset, mid));
+                            if let Some(Some(s)) = self.seen.get_mut(slot) {
+                                s.answered = true;
+                            }
                             return Ok(Incoming::Nothing);
                         }
-                        Some(_) => return Ok(Incoming::Nothing),
+                        Some(_) => {
+                            if let Some(Some(s)) = self.seen.get_mut(slot) {
+                                s.answered = true;
+                            }
+                            return Ok(Incoming::Nothing);
+                        }
                         None => {}
                     }
                 }
@@ -537,6 +584,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                     let Some(token) = Token::new(msg.token()) else {
                         if confirmable {
                             self.reply(slot, &empty(Type::Reset, mid));
+                        }
+                        if let Some(Some(s)) = self.seen.get_mut(slot) {
+                            s.answered = true;
                         }
                         return Ok(Incoming::Nothing);
                     };
@@ -557,16 +607,20 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                         if confirmable {
                             self.reply(slot, &empty(Type::Acknowledgement, mid));
                         }
+                        if let Some(Some(s)) = self.seen.get_mut(slot) {
+                            s.answered = true;
+                        }
                         Ok(found)
                     }
                     None => {
                         // Nobody waits for it (§5.3.2): reject a Confirmable one, and a
-                        // notification of a cancelled observation (RFC 7641 §3.6).
-                        self.reply(slot, &empty(Type::Reset, mid));
-                        if !confirmable {
-                            if let Some(Some(s)) = self.seen.get_mut(slot) {
-                                s.send = msg.observe().is_some();
-                            }
+                        // notification of a cancelled observation (RFC 7641 §3.6); a
+                        // duplicate gets the same Reset.
+                        if confirmable || msg.observe().is_some() {
+                            self.reply(slot, &empty(Type::Reset, mid));
+                        }
+                        if let Some(Some(s)) = self.seen.get_mut(slot) {
+                            s.answered = true;
                         }
                         Ok(Incoming::Nothing)
                     }
@@ -609,10 +663,32 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         ty: Type,
     ) -> Incoming<'a, P> {
         let mid = msg.message_id().unwrap_or(0);
+        // A piggybacked response with a critical option it cannot process is rejected, which
+        // for an ACK means ignored (RFC 7252 §5.4.1, §4.2): the request is retransmitted.
+        if ty == Type::Acknowledgement && msg.bad_option().is_some_and(|b| b.is_critical()) {
+            return Incoming::Nothing;
+        }
         let pos = self.out.iter().position(|o| {
             o.is_some_and(|o| o.peer == peer && o.message_id == mid && o.confirmable)
         });
         let Some(out) = pos.and_then(|i| self.out.get_mut(i)).and_then(Option::take) else {
+            // A Reset to a Non-confirmable message of ours (§4.3): the request is rejected, or
+            // the observer of a notification is gone (RFC 7641 §3.6).
+            if ty == Type::Reset {
+                let hit = self.recent.iter_mut().find(|r| {
+                    r.is_some_and(|r| r.peer == peer && r.message_id == mid && r.expires > t)
+                });
+                if let Some(r) = hit.and_then(Option::take) {
+                    if let Some(id) = r.request {
+                        self.forget(id);
+                    }
+                    return Incoming::Reset {
+                        id: r.request,
+                        peer,
+                        token: r.token,
+                    };
+                }
+            }
             // An ACK or Reset for nothing outstanding (late, or duplicated): ignore it (§4.2).
             return Incoming::Nothing;
         };
@@ -712,6 +788,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         exchange: &Exchange<P>,
         b: &Builder<'_, M>,
     ) -> Result<(), EndpointError> {
+        if !b.code().is_response() {
+            return Err(EndpointError::Code(b.code()));
+        }
         let t = ms(now);
         let i = self
             .seen_index(exchange.peer, exchange.message_id, t)
@@ -792,6 +871,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         b: &Builder<'_, M>,
         confirmable: bool,
     ) -> Result<u16, EndpointError> {
+        if !b.code().is_response() {
+            return Err(EndpointError::Code(b.code()));
+        }
         let ty = if confirmable {
             Type::Confirmable
         } else {
@@ -805,12 +887,21 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
     pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<(P, usize)> {
         let t = ms(now);
         self.expire(t);
+        // A buffer too short for a datagram leaves it queued.
+        for slot in &mut self.oneoff {
+            if let Some((peer, bytes)) = *slot {
+                let dst = out.get_mut(..bytes.len())?;
+                dst.copy_from_slice(&bytes);
+                *slot = None;
+                return Some((peer, bytes.len()));
+            }
+        }
         for s in self.seen.iter_mut().flatten() {
             if s.send {
-                s.send = false;
                 let bytes = s.reply.get(..s.reply_len)?;
                 let dst = out.get_mut(..bytes.len())?;
                 dst.copy_from_slice(bytes);
+                s.send = false;
                 return Some((s.peer, bytes.len()));
             }
         }
@@ -834,13 +925,23 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 o.timeout_ms = o.timeout_ms.saturating_mul(2);
                 o.retransmits = o.retransmits.saturating_add(1);
             } else {
-                o.due = None;
-                if o.request.is_none() {
-                    // A NON response or notification: nothing more to do with it.
-                    if let Some(slot) = self.out.get_mut(i) {
-                        *slot = None;
-                    }
+                // Sent once: the slot is free again (a NON request waits in `waiting`), and
+                // the message is remembered a while to match a Reset to it.
+                let recent = Recent {
+                    peer,
+                    message_id: o.message_id,
+                    token: o.token,
+                    request: o.request,
+                    expires: t.saturating_add(self.params.non_lifetime_ms),
+                };
+                if let Some(slot) = self.out.get_mut(i) {
+                    *slot = None;
                 }
+                let at = self.recent_next.checked_rem(N).unwrap_or(0);
+                if let Some(r) = self.recent.get_mut(at) {
+                    *r = Some(recent);
+                }
+                self.recent_next = at.wrapping_add(1);
             }
             return Some((peer, len));
         }
@@ -859,13 +960,18 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             // After MAX_RETRANSMIT retransmissions, the timeout of the last one ends it.
             if o.confirmable && o.retransmits > max && o.due.is_some_and(|d| d <= t) {
                 let (request, message_id) = (o.request, o.message_id);
-                *slot = None;
-                match request {
-                    Some(id) => {
-                        self.forget(id);
-                        self.push_event(Event::Timeout(id));
+                let event = match request {
+                    Some(id) => Event::Timeout(id),
+                    None => Event::Undelivered { message_id },
+                };
+                // With the event queue full, the slot stays for the next poll.
+                if self.push_event(event) {
+                    if let Some(slot) = self.out.get_mut(i) {
+                        *slot = None;
                     }
-                    None => self.push_event(Event::Undelivered { message_id }),
+                    if let Some(id) = request {
+                        self.forget(id);
+                    }
                 }
             }
         }
@@ -873,16 +979,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             let Some(slot) = self.waiting.get_mut(i) else {
                 continue;
             };
-            if let Some(w) = slot {
-                if w.deadline <= t {
-                    let id = w.id;
-                    *slot = None;
+            if let Some(w) = *slot {
+                if w.deadline <= t && self.push_event(Event::Timeout(w.id)) {
+                    if let Some(slot) = self.waiting.get_mut(i) {
+                        *slot = None;
+                    }
                     for o in &mut self.out {
-                        if o.is_some_and(|o| o.request == Some(id)) {
+                        if o.is_some_and(|o| o.request == Some(w.id)) {
                             *o = None;
                         }
                     }
-                    self.push_event(Event::Timeout(id));
                 }
             }
         }

@@ -177,6 +177,15 @@ pub enum BuildError {
     /// An Empty message with a token, an option or a payload (RFC 7252 §4.1).
     #[error("Empty message with a token, options or a payload")]
     EmptyNotEmpty,
+    /// A code the message type cannot carry (RFC 7252 §4.2-4.3), a reserved code, or a
+    /// signaling code over UDP.
+    #[error("code {code:?} in a {ty} message")]
+    TypeCode {
+        /// The type.
+        ty: Type,
+        /// The code.
+        code: Code,
+    },
     /// An option value longer than 65804 bytes, which the length field cannot express.
     #[error("option value of {0} bytes")]
     ValueTooLong(usize),

@@ -303,12 +303,13 @@ fn reset_rejects_a_request() {
 
 /// A network between a client (address 0) and a server (address 1) that loses, duplicates
 /// and reorders datagrams as `faults` says.
-fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
+fn run(faults: &[u8], requests: usize, non: u16) -> (Vec<u32>, Vec<u32>, Vec<usize>) {
     let (mut client, mut server) = (Ep::new(21), Ep::new(22));
     let mut ids = Vec::new();
-    for _ in 0..requests {
-        ids.push(client.request(at(0), 1, &get("r"), true).unwrap().0);
-    }
+    // Requests go out as slots allow (at most N at once); bit i of `non` makes request i
+    // Non-confirmable.
+    let mut queued = 0usize;
+    let mut handled: std::collections::HashMap<Vec<u8>, usize> = Default::default();
     let mut answered = Vec::new();
     let mut timed_out = Vec::new();
     // (destination, datagram, may be duplicated): a copy is not copied again.
@@ -316,6 +317,16 @@ fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
     let mut f = faults.iter().copied().cycle();
     let mut now = 0u64;
     for _ in 0..20_000 {
+        while queued < requests {
+            let confirmable = non >> (queued % 16) & 1 == 0;
+            match client.request(at(now), 1, &get("r"), confirmable) {
+                Ok(id) => {
+                    ids.push(id.0);
+                    queued += 1;
+                }
+                Err(_) => break,
+            }
+        }
         for (_, d) in drain(&mut client, now) {
             net.push((1, d, true));
         }
@@ -334,7 +345,7 @@ fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
                 .chain(server.poll_timeout())
                 .min()
             {
-                Some(t) if answered.len() + timed_out.len() < requests => {
+                Some(t) if answered.len() + timed_out.len() < requests || queued < requests => {
                     now = now.max(t.as_millis());
                     continue;
                 }
@@ -353,6 +364,7 @@ fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
         }
         if to == 1 {
             if let Ok(Incoming::Request { exchange, .. }) = server.handle(at(now), 0, &d) {
+                *handled.entry(exchange.token().to_vec()).or_default() += 1;
                 let mut rsp = Builder::<0>::udp(Type::Acknowledgement, Code::CONTENT, 0);
                 rsp.payload(b"ok");
                 server.respond(at(now), &exchange, &rsp).unwrap();
@@ -369,7 +381,7 @@ fn run(faults: &[u8], requests: usize) -> (Vec<u32>, Vec<u32>) {
             timed_out.push(id.0);
         }
     }
-    (answered, timed_out)
+    (answered, timed_out, handled.into_values().collect())
 }
 
 proptest! {
@@ -378,9 +390,15 @@ proptest! {
     #[test]
     fn every_request_answered_once_or_timed_out(
         faults in proptest::collection::vec(any::<u8>(), 1..64),
-        requests in 1usize..6,
+        requests in 1usize..=20,
+        non in any::<u16>(),
     ) {
-        let (answered, timed_out) = run(&faults, requests);
+        let (answered, timed_out, handled) = run(&faults, requests, non);
+        // While the server's memory of message ids holds every exchange (at most N = 8 of
+        // them), no request is handled twice, however often it is retransmitted or duplicated.
+        if requests <= 8 {
+            prop_assert!(handled.iter().all(|&n| n == 1), "handled {:?}", handled);
+        }
         let mut all = answered.clone();
         all.extend(&timed_out);
         all.sort_unstable();
