@@ -157,6 +157,10 @@ impl<'b> Assembler<'b> {
         payload: &[u8],
         etag: Option<&[u8]>,
     ) -> Result<Progress, BlockError> {
+        if etag.is_none() && self.etag.is_some() {
+            // The first block had an ETag: every later one must carry the same (§2.4).
+            return Err(BlockError::ETagChanged);
+        }
         if let Some(tag) = etag {
             match self.etag {
                 Some((t, n)) if t.get(..n) != Some(tag) => return Err(BlockError::ETagChanged),
@@ -191,7 +195,9 @@ impl<'b> Assembler<'b> {
         } else {
             payload.len() == size
         };
-        if block.more && !whole {
+        // Every block but the last is exactly its size; the last is no longer (BERT: a
+        // multiple of 1024 but the last).
+        if (block.more && !whole) || (!block.is_bert() && payload.len() > size) {
             return Err(BlockError::Size {
                 len: payload.len(),
                 size,

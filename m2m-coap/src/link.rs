@@ -315,7 +315,15 @@ impl<W: fmt::Write> Writer<W> {
         write!(self.out, ";{name}")?;
         match value {
             None => Ok(()),
-            Some(v) if !v.is_empty() && v.chars().all(is_ptoken) => write!(self.out, "={v}"),
+            // `anchor` is a quoted URI-Reference and `title` a quoted-string (RFC 6690 §2).
+            Some(v)
+                if !v.is_empty()
+                    && v.chars().all(is_ptoken)
+                    && name != "anchor"
+                    && name != "title" =>
+            {
+                write!(self.out, "={v}")
+            }
             Some(v) => {
                 self.out.write_str("=\"")?;
                 for c in v.chars() {

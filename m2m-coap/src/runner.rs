@@ -144,6 +144,22 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         let body = self.bodies.entry(key.clone()).or_default();
         if block.num == 0 {
             body.clear();
+            // A body announced larger than we take is refused at once (RFC 7959 §4).
+            if req
+                .size1()
+                .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > MAX_UPLOAD))
+            {
+                self.bodies.remove(&key);
+                let (v, n) = crate::option::value::encode_uint(
+                    u32::try_from(MAX_UPLOAD).unwrap_or(u32::MAX),
+                );
+                return Response::new(Code::REQUEST_ENTITY_TOO_LARGE).with(
+                    OptionNumber::SIZE1,
+                    v.get(4usize.saturating_sub(n)..)
+                        .unwrap_or_default()
+                        .to_vec(),
+                );
+            }
         }
         let received = body.len();
         let end = block.offset().saturating_add(req.payload().len());
@@ -228,7 +244,14 @@ fn now(start: Instant) -> Timestamp {
 /// Serves CoAP over UDP on `socket` until an I/O error.
 pub async fn serve_udp(socket: UdpSocket, mut handler: impl Handler) -> io::Result<()> {
     let start = Instant::now();
-    let seed = u64::from(std::process::id()) ^ 0x243f_6a88_85a3_08d3;
+    // Message ids and tokens must be hard to guess (RFC 7252 §5.3.1, §11.4): the seed comes
+    // from std's per-process random hash keys.
+    let seed = {
+        use core::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    };
     let mut ep = Endpoint::<SocketAddr, 64, 1280>::new(seed);
     let mut uploads = Uploads::new();
     let mut buf = std::vec![0u8; 1500];
@@ -299,13 +322,28 @@ async fn connection(stream: TcpStream, mut handler: impl Handler) -> io::Result<
     while let Some(item) = framed.next().await {
         let frame = match item {
             Ok(Ok(frame)) => frame,
-            Ok(Err(_)) => continue, // a message that frames but does not parse
+            Ok(Err(_)) => {
+                // A message that frames but does not parse: Abort (RFC 8323 §5.6).
+                let mut abort = Builder::<0>::tcp(Code::ABORT);
+                abort.payload(b"message format error");
+                framed.send(&abort).await.map_err(send_err)?;
+                return Ok(());
+            }
             Err(e) => return Err(io::Error::other(e.to_string())),
         };
         let Ok(msg) = Message::parse_tcp(&frame) else {
             continue;
         };
         match session.on_message(&msg) {
+            Signal::Message
+                if msg.code().is_request() && msg.bad_option().is_some_and(|b| b.is_critical()) =>
+            {
+                // An unprocessable critical option: 4.02 Bad Option (RFC 7252 §5.4.1).
+                let mut b = Builder::<0>::tcp(Code::BAD_OPTION);
+                b.token(msg.token())
+                    .payload(b"unprocessable critical option");
+                framed.send(&b).await.map_err(send_err)?;
+            }
             Signal::Message if msg.code().is_request() => {
                 let rsp = uploads.answer((), &msg, &mut handler);
                 let mut b = Builder::<64>::tcp(rsp.code);

@@ -17,6 +17,8 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: u32 = 1152;
 pub enum Signal {
     /// Not a signaling message: a request or a response for the application.
     Message,
+    /// An Empty message (0.00): always allowed, and ignored (RFC 8323 §3.4, §4.4).
+    Empty,
     /// A CSM, taken into the session (RFC 8323 §5.3).
     Settings,
     /// A Ping: answer with [`Session::pong`] (§5.4).
@@ -45,7 +47,10 @@ pub enum Signal {
 pub enum Violation {
     /// Its first message was not a CSM (§5.3).
     NoCsm,
-    /// A critical option of a signaling message that cannot be processed; its number.
+    /// A critical option of a CSM that cannot be processed; its number (named in the Abort's
+    /// Bad-CSM-Option, §5.6).
+    BadCsmOption(u16),
+    /// A critical option of another signaling message that cannot be processed; its number.
     BadOption(u16),
     /// A signaling code other than 7.01-7.05.
     UnknownCode(Code),
@@ -89,6 +94,9 @@ impl Session {
     /// Takes a received message: signaling is handled here, anything else is
     /// [`Signal::Message`].
     pub fn on_message(&mut self, msg: &Message<'_>) -> Signal {
+        if msg.code().is_empty() {
+            return Signal::Empty;
+        }
         if !self.peer_csm && msg.code() != Code::CSM {
             return Signal::Violation(Violation::NoCsm);
         }
@@ -96,7 +104,11 @@ impl Session {
             return Signal::Message;
         }
         if let Some(bad) = msg.bad_option().filter(|b| b.is_critical()) {
-            return Signal::Violation(Violation::BadOption(bad.number));
+            return Signal::Violation(if msg.code() == Code::CSM {
+                Violation::BadCsmOption(bad.number)
+            } else {
+                Violation::BadOption(bad.number)
+            });
         }
         match msg.code() {
             Code::CSM => {
@@ -169,7 +181,7 @@ impl Session {
     ) -> Result<Builder<'a, 1>, BuildError> {
         self.closing = true;
         let mut b = Builder::tcp(Code::ABORT);
-        if let Violation::BadOption(n) = violation {
+        if let Violation::BadCsmOption(n) = violation {
             b.uint(opt::BAD_CSM_OPTION, u32::from(n))?;
         }
         b.payload(diagnostic.as_bytes());
@@ -191,6 +203,11 @@ mod tests {
     #[test]
     fn csm_first_then_ping_pong() {
         let mut s = Session::new();
+        // An Empty message is always allowed and ignored, even before the CSM.
+        assert_eq!(
+            s.on_message(&Message::parse_tcp(&[0x00, 0x00]).unwrap()),
+            Signal::Empty
+        );
         let get = [0x00, 0x01];
         assert_eq!(
             s.on_message(&Message::parse_tcp(&get).unwrap()),
@@ -227,7 +244,7 @@ mod tests {
         let mut s = Session::new();
         let bad = [0x10, 0xe1, 0x30];
         let v = s.on_message(&Message::parse_tcp(&bad).unwrap());
-        assert_eq!(v, Signal::Violation(Violation::BadOption(3)));
+        assert_eq!(v, Signal::Violation(Violation::BadCsmOption(3)));
         let Signal::Violation(v) = v else {
             unreachable!()
         };

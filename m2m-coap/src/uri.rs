@@ -180,11 +180,15 @@ impl<'a> Uri<'a> {
     /// address rather than as a Uri-Host option (RFC 7252 §6.4 step 5).
     #[must_use]
     pub fn host_is_ip(&self) -> bool {
+        // An IP-literal, or an IPv4address of four dec-octets 0-255 (RFC 3986 §3.2.2).
         let h = self.host;
         h.contains(':')
             || (h.split('.').count() == 4
                 && h.split('.').all(|p| {
-                    !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())
+                    !p.is_empty()
+                        && p.len() <= 3
+                        && p.bytes().all(|b| b.is_ascii_digit())
+                        && p.parse::<u16>().is_ok_and(|v| v <= 255)
                 }))
     }
 
@@ -263,6 +267,8 @@ fn decode<'b>(
     let mut n = 0usize;
     let mut bytes = raw.bytes().enumerate();
     while let Some((i, c)) = bytes.next() {
+        // The host is lowercased before it is decoded (RFC 7252 §6.4 step 5): a decoded
+        // byte keeps its case.
         let c = if c == b'%' {
             let hi = bytes.next().and_then(|(_, h)| hex_val(h));
             let lo = bytes.next().and_then(|(_, l)| hex_val(l));
@@ -270,10 +276,11 @@ fn decode<'b>(
                 (Some(h), Some(l)) => (h << 4) | l,
                 _ => return Err(UriError::Percent(offset.saturating_add(i))),
             }
+        } else if lower {
+            c.to_ascii_lowercase()
         } else {
             c
         };
-        let c = if lower { c.to_ascii_lowercase() } else { c };
         *scratch.get_mut(n).ok_or(UriError::Scratch)? = c;
         n = n.saturating_add(1);
     }
@@ -355,6 +362,8 @@ mod tests {
         assert_eq!(Uri::parse("coap://h:-1/"), Err(UriError::Port));
         assert_eq!(Uri::parse("coap://[::1/"), Err(UriError::Host));
         assert!(!Uri::parse("coap://1.2.3.4.5/").unwrap().host_is_ip());
+        assert!(!Uri::parse("coap://999.1.1.1/").unwrap().host_is_ip());
+        assert!(Uri::parse("coap://255.0.0.1/").unwrap().host_is_ip());
     }
 
     #[test]
