@@ -291,9 +291,23 @@ fn decode<'b>(
 /// Writes `value` percent-encoded: every byte that is not unreserved, a sub-delimiter or one of
 /// `extra` as `%XX` with uppercase hex (RFC 3986 §2.1, §2.3; RFC 7252 §6.5 steps 6 and 8).
 fn encode(out: &mut impl fmt::Write, value: &[u8], extra: &[u8], not: u8) -> fmt::Result {
+    encode_as(out, value, extra, not, false)
+}
+
+/// [`encode`], with uppercase letters percent-encoded too when `upper` (a Uri-Host: its URI
+/// is lowercased before it is decoded, §6.4 step 5, so only an encoded uppercase letter
+/// reads back as itself).
+fn encode_as(
+    out: &mut impl fmt::Write,
+    value: &[u8],
+    extra: &[u8],
+    not: u8,
+    upper: bool,
+) -> fmt::Result {
     for &c in value {
-        let keep =
-            c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&c) || extra.contains(&c);
+        let keep = (c.is_ascii_alphanumeric() && !(upper && c.is_ascii_uppercase()))
+            || b"-._~!$&'()*+,;=".contains(&c)
+            || extra.contains(&c);
         if keep && c != not {
             out.write_char(char::from(c))?;
         } else {
@@ -316,7 +330,7 @@ pub fn write_uri(
 ) -> fmt::Result {
     write!(out, "{}://", scheme.as_str())?;
     match msg.option(OptionNumber::URI_HOST) {
-        Some(h) => encode(out, h, b"", 0)?,
+        Some(h) => encode_as(out, h, b"", 0, true)?,
         None if destination_host.contains(':') => write!(out, "[{destination_host}]")?,
         None => out.write_str(destination_host)?,
     }
@@ -364,6 +378,23 @@ mod tests {
         assert!(!Uri::parse("coap://1.2.3.4.5/").unwrap().host_is_ip());
         assert!(!Uri::parse("coap://999.1.1.1/").unwrap().host_is_ip());
         assert!(Uri::parse("coap://255.0.0.1/").unwrap().host_is_ip());
+    }
+
+    #[test]
+    fn an_encoded_uppercase_host_letter_survives() {
+        // Found by the coap_uri fuzz target: "%56" decodes to "V" after the host is lowercased,
+        // so a URI written from the option must encode it again.
+        let u = Uri::parse("coaps://exanp8%56:4/a").unwrap();
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 32];
+        u.to_options(&mut b, &mut scratch, None).unwrap();
+        let mut out = [0u8; 64];
+        let n = b.encode(&mut out).unwrap();
+        let m = crate::Message::parse_udp(&out[..n]).unwrap();
+        assert_eq!(m.uri_host(), Some("exanp8V"));
+        let mut text = std::string::String::new();
+        write_uri(&mut text, &m, Scheme::Coaps, "192.0.2.1", 4).unwrap();
+        assert_eq!(text, "coaps://exanp8%56:4/a");
     }
 
     #[test]
