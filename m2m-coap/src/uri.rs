@@ -390,7 +390,7 @@ mod tests {
         u.to_options(&mut b, &mut scratch, None).unwrap();
         let mut out = [0u8; 64];
         let n = b.encode(&mut out).unwrap();
-        let m = crate::Message::parse_udp(&out[..n]).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
         assert_eq!(m.uri_host(), Some("exanp8V"));
         let mut text = std::string::String::new();
         write_uri(&mut text, &m, Scheme::Coaps, "192.0.2.1", 4).unwrap();
