@@ -1,5 +1,5 @@
 //! A load generator for CoAP-over-UDP servers on loopback: `N` Confirmable GETs of one URI,
-//! `W` outstanding at a time, through the sans-IO endpoint and a std socket. Prints one JSON
+//! `W` outstanding at a time (NSTART set to `W`), through the sans-IO endpoint and a std socket. Prints one JSON
 //! line: requests, seconds, requests per second, and the median and 99th-percentile latency.
 //!
 //! `coap_load coap://127.0.0.1:5683/hello [--requests N] [--window W]`
@@ -51,7 +51,12 @@ fn main() {
 
     let start = Instant::now();
     let now = || Timestamp::from_millis(start.elapsed().as_millis() as u64);
-    let mut ep = Endpoint::<SocketAddr, 32, 1280>::new(0x1234_5678);
+    // NSTART is 1 by default (RFC 7252 §4.7); a window of W needs W outstanding.
+    let params = m2m_coap::endpoint::Params {
+        nstart: u8::try_from(window).unwrap(),
+        ..m2m_coap::endpoint::Params::DEFAULT
+    };
+    let mut ep = Endpoint::<SocketAddr, 32, 1280>::with_params(params, 0x1234_5678);
     let mut sent_at = HashMap::new();
     let mut latencies = Vec::with_capacity(requests);
     let (mut sent, mut done, mut timeouts) = (0usize, 0usize, 0usize);

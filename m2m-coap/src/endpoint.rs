@@ -36,6 +36,9 @@ pub struct Params {
     /// NON_LIFETIME in milliseconds (145 s): the same for Non-confirmable messages, and how long
     /// a Non-confirmable request waits for its response.
     pub non_lifetime_ms: u64,
+    /// NSTART (1): how many requests to one peer may be outstanding at once (§4.7); a request
+    /// past it is refused with [`EndpointError::Busy`] until one is answered.
+    pub nstart: u8,
 }
 
 impl Params {
@@ -46,6 +49,7 @@ impl Params {
         max_retransmit: 4,
         exchange_lifetime_ms: 247_000,
         non_lifetime_ms: 145_000,
+        nstart: 1,
     };
 
     /// MAX_TRANSMIT_WAIT (§4.8.2): how long after the first transmission a Confirmable message
@@ -383,16 +387,67 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         b: &Builder<'_, M>,
         confirmable: bool,
     ) -> Result<RequestId, EndpointError> {
+        self.send_request(now, peer, b, confirmable, None)
+    }
+
+    /// Sends a request again under the token of observation `id` (RFC 7641 §3.3.1 and §3.6):
+    /// with an Observe option of 0 it renews the registration, with 1 it deregisters (the
+    /// response closes the observation). Notifications keep coming back under `id`.
+    pub fn observe_again<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+    ) -> Result<(), EndpointError> {
+        let w = self
+            .waiting
+            .iter()
+            .flatten()
+            .find(|w| w.id == id)
+            .copied()
+            .ok_or(EndpointError::Exchange)?;
+        self.send_request(now, w.peer, b, confirmable, Some((id, w.token)))
+            .map(|_| ())
+    }
+
+    /// Requests to `peer` still outstanding (NSTART, §4.7).
+    fn outstanding_to(&self, peer: P) -> usize {
+        self.waiting
+            .iter()
+            .flatten()
+            .filter(|w| w.peer == peer && !w.observe)
+            .count()
+    }
+
+    fn send_request<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+        existing: Option<(RequestId, [u8; 8])>,
+    ) -> Result<RequestId, EndpointError> {
         if !b.code().is_request() {
             return Err(EndpointError::Code(b.code()));
         }
+        if existing.is_none() && self.outstanding_to(peer) >= usize::from(self.params.nstart.max(1))
+        {
+            return Err(EndpointError::Busy);
+        }
         let slot = self.free_out().ok_or(EndpointError::Busy)?;
-        let wslot = self
-            .waiting
-            .iter()
-            .position(Option::is_none)
-            .ok_or(EndpointError::Busy)?;
-        let token = self.random().to_be_bytes();
+        let wslot = match existing {
+            Some((id, _)) => self
+                .waiting
+                .iter()
+                .position(|w| w.is_some_and(|w| w.id == id)),
+            None => self.waiting.iter().position(Option::is_none),
+        }
+        .ok_or(EndpointError::Busy)?;
+        let token = match existing {
+            Some((_, token)) => token,
+            None => self.random().to_be_bytes(),
+        };
         let mid = self.message_id();
         let ty = if confirmable {
             Type::Confirmable
@@ -403,12 +458,24 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         let len = encode_with(b, &mut bytes, ty, mid, &token)?;
         let observe = Message::parse_udp(bytes.get(..len).unwrap_or_default())
             .ok()
-            .and_then(|m| m.observe())
-            == Some(0);
-        let id = RequestId(self.next_request);
-        self.next_request = self.next_request.wrapping_add(1);
+            .and_then(|m| m.observe());
+        let id = match existing {
+            Some((id, _)) => id,
+            None => {
+                let id = RequestId(self.next_request);
+                self.next_request = self.next_request.wrapping_add(1);
+                id
+            }
+        };
         let timeout = self.first_timeout();
         let t = ms(now);
+        // A request sent again under an observation's token replaces what is still being sent
+        // for it.
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
         if let Some(s) = self.out.get_mut(slot) {
             *s = Some(Out {
                 peer,
@@ -428,14 +495,21 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         } else {
             t.saturating_add(self.params.non_lifetime_ms)
         };
+        let last_notification = self
+            .waiting
+            .get(wslot)
+            .copied()
+            .flatten()
+            .and_then(|w| w.last_notification);
         if let Some(w) = self.waiting.get_mut(wslot) {
             *w = Some(Waiting {
                 id,
                 peer,
                 token,
                 deadline,
-                observe,
-                last_notification: None,
+                // Observe 0 registers (or renews); 1, or none, makes the next response the last.
+                observe: observe == Some(0),
+                last_notification,
             });
         }
         Ok(id)

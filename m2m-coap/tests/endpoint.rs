@@ -349,6 +349,11 @@ fn run(faults: &[u8], requests: usize, non: u16) -> (Vec<u32>, Vec<u32>, Vec<usi
                     now = now.max(t.as_millis());
                     continue;
                 }
+                // Nothing pending, but requests still to send (NSTART held them back).
+                None if queued < requests => {
+                    now += 1;
+                    continue;
+                }
                 _ => break,
             }
         }
@@ -468,4 +473,72 @@ fn block_transfer_with_a_lost_block() {
     }
     assert!(lost_one);
     assert_eq!(asm.body(), &body[..]);
+}
+
+/// NSTART 1 (RFC 7252 §4.7): a second request to the same peer waits for the first; an
+/// observation does not count. An observation is renewed and then deregistered under its own
+/// token (RFC 7641 §3.3.1, §3.6).
+#[test]
+fn nstart_renewal_and_deregistration() {
+    use m2m_coap::endpoint::EndpointError;
+    let (mut client, mut server) = (Ep::new(41), Ep::new(42));
+    let answer = |server: &mut Ep, d: &[u8], now: u64, observe: Option<u32>| {
+        let Incoming::Request { exchange, message } = server.handle(at(now), 0, d).unwrap() else {
+            panic!("a request")
+        };
+        let mut rsp = Builder::<2>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        if let Some(seq) = observe {
+            rsp.uint(OptionNumber::OBSERVE, seq).unwrap();
+        }
+        server.respond(at(now), &exchange, &rsp).unwrap();
+        (drain(server, now).remove(0).1, message.token().to_vec())
+    };
+    // Register an observation: it does not hold back other requests.
+    let mut reg = get("temp");
+    reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let obs = client.request(at(0), 1, &reg, true).unwrap();
+    let (rsp, token) = answer(&mut server, &drain(&mut client, 0).remove(0).1, 0, Some(1));
+    assert!(
+        matches!(client.handle(at(1), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)
+    );
+    // One plain request at a time.
+    let first = client.request(at(2), 1, &get("a"), true).unwrap();
+    assert_eq!(
+        client.request(at(2), 1, &get("b"), true),
+        Err(EndpointError::Busy)
+    );
+    let (rsp, _) = answer(&mut server, &drain(&mut client, 2).remove(0).1, 2, None);
+    assert!(
+        matches!(client.handle(at(3), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == first)
+    );
+    client.request(at(4), 1, &get("b"), true).unwrap();
+    let (rsp, _) = answer(&mut server, &drain(&mut client, 4).remove(0).1, 4, None);
+    client.handle(at(5), 1, &rsp).unwrap();
+    // Renewal: the same token, still open afterwards.
+    client.observe_again(at(10), obs, &reg, true).unwrap();
+    let (rsp, t2) = answer(
+        &mut server,
+        &drain(&mut client, 10).remove(0).1,
+        10,
+        Some(2),
+    );
+    assert_eq!(t2, token);
+    assert!(
+        matches!(client.handle(at(11), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)
+    );
+    assert_eq!(client.outstanding(), 1);
+    // Deregistration: Observe 1 under the same token; its response closes the observation.
+    let mut dereg = get("temp");
+    dereg.uint(OptionNumber::OBSERVE, 1).unwrap();
+    client.observe_again(at(20), obs, &dereg, true).unwrap();
+    let (rsp, t3) = answer(&mut server, &drain(&mut client, 20).remove(0).1, 20, None);
+    assert_eq!(t3, token);
+    assert!(
+        matches!(client.handle(at(21), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)
+    );
+    assert_eq!(client.outstanding(), 0);
+    assert_eq!(
+        client.observe_again(at(22), obs, &reg, true),
+        Err(EndpointError::Exchange)
+    );
 }
