@@ -134,11 +134,22 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         let Ok(block) = block else {
             return Response::new(Code::BAD_OPTION);
         };
-        // The request URI is the key (Uri-Path and Uri-Query, as they come).
+        // The request URI and the Request-Tag values are the key (RFC 7959 §2.5, RFC 9175
+        // §3.3): uploads to one resource under different Request-Tags stay apart.
         let uri: Vec<u8> = req
             .options()
-            .filter(|o| matches!(o.number, OptionNumber::URI_PATH | OptionNumber::URI_QUERY))
-            .flat_map(|o| o.value.iter().copied().chain(core::iter::once(0)))
+            .filter(|o| {
+                matches!(
+                    o.number,
+                    OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
+                )
+            })
+            .flat_map(|o| {
+                let n = o.number.0.to_be_bytes();
+                n.into_iter()
+                    .chain(o.value.iter().copied())
+                    .chain(core::iter::once(0))
+            })
             .collect();
         let key = (peer, uri);
         let body = self.bodies.entry(key.clone()).or_default();

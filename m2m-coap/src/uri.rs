@@ -230,9 +230,37 @@ impl<'a> Uri<'a> {
         }
         // A path of "" or "/" has no segments; otherwise every segment after the leading "/"
         // is one option, empty ones included (RFC 7252 §6.4 step 8).
+        // Dot segments are removed first (RFC 3986 §5.2.4, through §6.4 step 2): "." goes, ".."
+        // takes the segment before it with it.
         if let Some(segments) = self.path.strip_prefix('/').filter(|p| !p.is_empty()) {
-            for seg in segments.split('/') {
-                b.opaque(OptionNumber::URI_PATH, decoded(seg, false)?)?;
+            let mut kept = [""; 64];
+            let mut n = 0usize;
+            let count = segments.split('/').count();
+            for (i, seg) in segments.split('/').enumerate() {
+                let last = i.saturating_add(1) == count;
+                match seg {
+                    "." | ".." => {
+                        if seg == ".." {
+                            n = n.saturating_sub(1);
+                        }
+                        // A trailing dot segment leaves an empty last segment ("a/." is "a/").
+                        if last {
+                            *kept.get_mut(n).ok_or(UriError::Scratch)? = "";
+                            n = n.saturating_add(1);
+                        }
+                    }
+                    _ => {
+                        *kept.get_mut(n).ok_or(UriError::Scratch)? = seg;
+                        n = n.saturating_add(1);
+                    }
+                }
+            }
+            // "/." and "/.." alone are the root: no Uri-Path.
+            let segs = kept.get(..n).unwrap_or_default();
+            if segs != [""] {
+                for seg in segs {
+                    b.opaque(OptionNumber::URI_PATH, decoded(seg, false)?)?;
+                }
             }
         }
         if let Some(q) = self.query {
@@ -330,6 +358,15 @@ pub fn write_uri(
 ) -> fmt::Result {
     write!(out, "{}://", scheme.as_str())?;
     match msg.option(OptionNumber::URI_HOST) {
+        // An IP-literal Uri-Host goes in brackets as it is (§6.5 step 5).
+        Some(h)
+            if h.contains(&b':')
+                && h.iter().all(|c| c.is_ascii_hexdigit() || b":.".contains(c)) =>
+        {
+            out.write_char('[')?;
+            encode_as(out, h, b":", 0, true)?;
+            out.write_char(']')?;
+        }
         Some(h) => encode_as(out, h, b"", 0, true)?,
         None if destination_host.contains(':') => write!(out, "[{destination_host}]")?,
         None => out.write_str(destination_host)?,
@@ -341,7 +378,14 @@ pub fn write_uri(
     let mut any = false;
     for seg in msg.option_values(OptionNumber::URI_PATH) {
         out.write_char('/')?;
-        encode(out, seg, b":@", 0)?;
+        if seg == b"." || seg == b".." {
+            // A segment that is data, not a dot segment, must not read as one.
+            for _ in seg {
+                out.write_str("%2E")?;
+            }
+        } else {
+            encode(out, seg, b":@", 0)?;
+        }
         any = true;
     }
     if !any {
@@ -378,6 +422,47 @@ mod tests {
         assert!(!Uri::parse("coap://1.2.3.4.5/").unwrap().host_is_ip());
         assert!(!Uri::parse("coap://999.1.1.1/").unwrap().host_is_ip());
         assert!(Uri::parse("coap://255.0.0.1/").unwrap().host_is_ip());
+    }
+
+    fn path_of(uri: &str) -> std::vec::Vec<std::string::String> {
+        let u = Uri::parse(uri).unwrap();
+        let mut b = Builder::<16>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 64];
+        u.to_options(&mut b, &mut scratch, None).unwrap();
+        let mut out = [0u8; 128];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        m.uri_path().map(std::string::String::from).collect()
+    }
+
+    #[test]
+    fn dot_segments_are_removed() {
+        // RFC 3986 §5.2.4 (the examples of §5.4.2, "normal" references).
+        assert_eq!(path_of("coap://h/a/./b/../c"), ["a", "c"]);
+        assert_eq!(path_of("coap://h/a/b/.."), ["a", ""]);
+        assert_eq!(path_of("coap://h/a/."), ["a", ""]);
+        assert_eq!(path_of("coap://h/../a"), ["a"]);
+        assert_eq!(
+            path_of("coap://h/."),
+            std::vec::Vec::<std::string::String>::new()
+        );
+        assert_eq!(
+            path_of("coap://h/a/%2e"),
+            ["a", "."],
+            "an encoded dot is data"
+        );
+    }
+
+    #[test]
+    fn ip_literal_hosts_are_written_in_brackets() {
+        let mut b = Builder::<2>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        b.str(OptionNumber::URI_HOST, "2001:db8::1").unwrap();
+        let mut out = [0u8; 64];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        let mut text = std::string::String::new();
+        write_uri(&mut text, &m, Scheme::Coap, "192.0.2.1", 5683).unwrap();
+        assert_eq!(text, "coap://[2001:db8::1]/");
     }
 
     #[test]
