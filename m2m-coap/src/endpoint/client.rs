@@ -1,0 +1,266 @@
+//! The request side of the endpoint (RFC 7252 §5.3, RFC 7641 §3): sending requests under
+//! fresh or an observation's tokens, NSTART, matching ACKs, Resets and responses to them.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::*;
+
+impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
+    /// Sends a request to `peer`: the endpoint sets the type, a fresh message id and an 8-byte
+    /// token on the builder's message (UDP). The response comes back as
+    /// [`Incoming::Response`] with the returned id; with an Observe option of 0 every
+    /// notification does, until the request is cancelled.
+    pub fn request<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+    ) -> Result<RequestId, EndpointError> {
+        self.send_request(now, peer, b, confirmable, None)
+    }
+
+    /// Sends a request again under the token of observation `id` (RFC 7641 §3.3.1 and §3.6):
+    /// with an Observe option of 0 it renews the registration, with 1 it deregisters (the
+    /// response closes the observation). Notifications keep coming back under `id`.
+    pub fn observe_again<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+    ) -> Result<(), EndpointError> {
+        let w = self
+            .waiting
+            .iter()
+            .flatten()
+            .find(|w| w.id == id)
+            .copied()
+            .ok_or(EndpointError::Exchange)?;
+        self.send_request(now, w.peer, b, confirmable, Some((id, w.token)))
+            .map(|_| ())
+    }
+
+    /// Requests to `peer` still outstanding (NSTART, §4.7).
+    pub(super) fn outstanding_to(&self, peer: P) -> usize {
+        self.waiting
+            .iter()
+            .flatten()
+            .filter(|w| w.peer == peer && !w.observe)
+            .count()
+    }
+
+    pub(super) fn send_request<const M: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        b: &Builder<'_, M>,
+        confirmable: bool,
+        existing: Option<(RequestId, [u8; 8])>,
+    ) -> Result<RequestId, EndpointError> {
+        if !b.code().is_request() {
+            return Err(EndpointError::Code(b.code()));
+        }
+        if existing.is_none() && self.outstanding_to(peer) >= usize::from(self.params.nstart.max(1))
+        {
+            return Err(EndpointError::Busy);
+        }
+        let slot = self.free_out().ok_or(EndpointError::Busy)?;
+        let wslot = match existing {
+            Some((id, _)) => self
+                .waiting
+                .iter()
+                .position(|w| w.is_some_and(|w| w.id == id)),
+            None => self.waiting.iter().position(Option::is_none),
+        }
+        .ok_or(EndpointError::Busy)?;
+        let token = match existing {
+            Some((_, token)) => token,
+            None => self.random().to_be_bytes(),
+        };
+        let mid = self.message_id();
+        let ty = if confirmable {
+            Type::Confirmable
+        } else {
+            Type::NonConfirmable
+        };
+        let mut bytes = [0u8; B];
+        let len = encode_with(b, &mut bytes, ty, mid, &token)?;
+        let observe = Message::parse_udp(bytes.get(..len).unwrap_or_default())
+            .ok()
+            .and_then(|m| m.observe());
+        let id = match existing {
+            Some((id, _)) => id,
+            None => {
+                let id = RequestId(self.next_request);
+                self.next_request = self.next_request.wrapping_add(1);
+                id
+            }
+        };
+        let timeout = self.first_timeout();
+        let t = ms(now);
+        // A request sent again under an observation's token replaces what is still being sent
+        // for it.
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
+        if let Some(s) = self.out.get_mut(slot) {
+            *s = Some(Out {
+                peer,
+                bytes,
+                len,
+                message_id: mid,
+                confirmable,
+                due: Some(t),
+                timeout_ms: timeout,
+                retransmits: 0,
+                request: Some(id),
+                token: Token::new(&token).unwrap_or_default(),
+            });
+        }
+        let deadline = if confirmable {
+            t.saturating_add(self.params.exchange_lifetime_ms)
+        } else {
+            t.saturating_add(self.params.non_lifetime_ms)
+        };
+        let last_notification = self
+            .waiting
+            .get(wslot)
+            .copied()
+            .flatten()
+            .and_then(|w| w.last_notification);
+        if let Some(w) = self.waiting.get_mut(wslot) {
+            *w = Some(Waiting {
+                id,
+                peer,
+                token,
+                deadline,
+                // Observe 0 registers (or renews); 1, or none, makes the next response the last.
+                observe: observe == Some(0),
+                last_notification,
+            });
+        }
+        Ok(id)
+    }
+
+    /// Stops waiting for responses to request `id` (an observation the application no longer
+    /// wants: later notifications are answered with a Reset, RFC 7641 §3.6).
+    pub fn cancel(&mut self, id: RequestId) {
+        for w in &mut self.waiting {
+            if w.is_some_and(|w| w.id == id) {
+                *w = None;
+            }
+        }
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
+    }
+
+    pub(super) fn on_ack_or_reset<'a>(
+        &mut self,
+        t: u64,
+        peer: P,
+        msg: &Message<'a>,
+        ty: Type,
+    ) -> Incoming<'a, P> {
+        let mid = msg.message_id().unwrap_or(0);
+        // A piggybacked response with a critical option it cannot process is rejected, which
+        // for an ACK means ignored (RFC 7252 §5.4.1, §4.2): the request is retransmitted.
+        if ty == Type::Acknowledgement && msg.bad_option().is_some_and(|b| b.is_critical()) {
+            return Incoming::Nothing;
+        }
+        let pos = self.out.iter().position(|o| {
+            o.is_some_and(|o| o.peer == peer && o.message_id == mid && o.confirmable)
+        });
+        let Some(out) = pos.and_then(|i| self.out.get_mut(i)).and_then(Option::take) else {
+            // A Reset to a Non-confirmable message of ours (§4.3): the request is rejected, or
+            // the observer of a notification is gone (RFC 7641 §3.6).
+            if ty == Type::Reset {
+                let hit = self.recent.iter_mut().find(|r| {
+                    r.is_some_and(|r| r.peer == peer && r.message_id == mid && r.expires > t)
+                });
+                if let Some(r) = hit.and_then(Option::take) {
+                    if let Some(id) = r.request {
+                        self.forget(id);
+                    }
+                    return Incoming::Reset {
+                        id: r.request,
+                        peer,
+                        token: r.token,
+                    };
+                }
+            }
+            // An ACK or Reset for nothing outstanding (late, or duplicated): ignore it (§4.2).
+            return Incoming::Nothing;
+        };
+        if ty == Type::Reset {
+            if let Some(id) = out.request {
+                self.forget(id);
+            }
+            return Incoming::Reset {
+                id: out.request,
+                peer,
+                token: out.token,
+            };
+        }
+        if msg.code().is_empty() {
+            // An Empty ACK: the response will come separately (§5.2.2); it has the exchange's
+            // lifetime to arrive.
+            return Incoming::Nothing;
+        }
+        // A piggybacked response.
+        match self.match_response(t, peer, msg) {
+            Some(found) => found,
+            None => Incoming::Nothing,
+        }
+    }
+
+    pub(super) fn forget(&mut self, id: RequestId) {
+        for w in &mut self.waiting {
+            if w.is_some_and(|w| w.id == id) {
+                *w = None;
+            }
+        }
+    }
+
+    /// The request a response answers, by peer and token; a notification older than one already
+    /// delivered is dropped (RFC 7641 §3.4).
+    pub(super) fn match_response<'a>(
+        &mut self,
+        t: u64,
+        peer: P,
+        msg: &Message<'a>,
+    ) -> Option<Incoming<'a, P>> {
+        let w = self
+            .waiting
+            .iter_mut()
+            .find(|w| w.is_some_and(|w| w.peer == peer && w.token.as_slice() == msg.token()))?;
+        let waiting = w.as_mut()?;
+        let id = waiting.id;
+        // The request is answered: stop retransmitting it (a separate response may beat the
+        // ACK, §5.2.2).
+        let seq = msg.observe();
+        if waiting.observe && seq.is_some() && msg.code().is_response() && msg.code().class() == 2 {
+            let seq = seq.unwrap_or(0);
+            if let Some((last, at)) = waiting.last_notification {
+                if !is_fresher(last, at, seq, t) {
+                    return Some(Incoming::Nothing);
+                }
+            }
+            waiting.last_notification = Some((seq, t));
+            // An observation lasts until cancelled.
+            waiting.deadline = u64::MAX;
+        } else {
+            *w = None;
+        }
+        for o in &mut self.out {
+            if o.is_some_and(|o| o.request == Some(id)) {
+                *o = None;
+            }
+        }
+        Some(Incoming::Response { id, message: *msg })
+    }
+}
