@@ -3,7 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Msg, Oneof, Repeated, Strings, Uint32s, View};
+use crate::payload::{Msg, Oneof, Repeated, Strings, Uint32s, View, supersede};
 use crate::value::{RawValue, Value};
 
 // ---- DataSet ----------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ impl<'a> View<'a> for CellView<'a> {
         for f in msg.fields() {
             let f = f?;
             if let 1..=7 = f.number {
-                raw = Oneof::Cell.read(&msg, &f)?;
+                supersede(&mut raw, Oneof::Cell.read(&msg, &f)?)?;
             }
         }
         Ok(CellView { raw })

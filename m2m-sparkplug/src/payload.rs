@@ -482,22 +482,75 @@ impl<'a> MetricView<'a> {
                 0x28 => m.is_historical = Some(c.read_varint()? != 0),
                 0x30 => m.is_transient = Some(c.read_varint()? != 0),
                 0x38 => m.is_null = Some(c.read_varint()? != 0),
-                0x42 => m.metadata = Some(child(c.read_msg()?)),
-                0x4a => m.properties = Some(PropertySetView(child(c.read_msg()?))),
-                0x50 => m.raw = Some(RawValue::Int(c.read_varint()? as u32)),
-                0x58 => m.raw = Some(RawValue::Long(c.read_varint()?)),
-                0x65 => m.raw = Some(RawValue::Float(f32::from_bits(c.read_fixed32()?))),
-                0x69 => m.raw = Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
-                0x70 => m.raw = Some(RawValue::Boolean(c.read_varint()? != 0)),
-                0x7a => m.raw = Some(RawValue::String(c.read_str()?)),
-                0x82 => m.raw = Some(RawValue::Bytes(c.read_len()?.0)),
-                0x8a => m.raw = Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
-                0x92 => m.raw = Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
-                0x9a => m.raw = Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
+                0x42 => {
+                    // A superseded MetaData must still be well formed (see `supersede`).
+                    if let Some(old) = m.metadata.replace(child(c.read_msg()?)) {
+                        MetaDataView::parse(old)?;
+                    }
+                }
+                0x4a => {
+                    if let Some(old) = m.properties.replace(PropertySetView(child(c.read_msg()?))) {
+                        old.check()?;
+                    }
+                }
+                0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)))?,
+                0x58 => supersede(&mut m.raw, Some(RawValue::Long(c.read_varint()?)))?,
+                0x65 => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Float(f32::from_bits(c.read_fixed32()?))),
+                )?,
+                0x69 => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
+                )?,
+                0x70 => supersede(&mut m.raw, Some(RawValue::Boolean(c.read_varint()? != 0)))?,
+                0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str()?)))?,
+                0x82 => supersede(&mut m.raw, Some(RawValue::Bytes(c.read_len()?.0)))?,
+                0x8a => supersede(
+                    &mut m.raw,
+                    Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
+                )?,
+                0x92 => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
+                )?,
+                0x9a => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
+                )?,
                 k => c.other(k, 19)?,
             }
         }
         Ok(m)
+    }
+}
+
+/// Stores `new` in a oneof or singular message slot. A protobuf parser reads every occurrence
+/// of a field, so an earlier occurrence that `new` supersedes must still be a well-formed
+/// message (prost and protoc refuse the payload otherwise; found by the prost differential
+/// test): it is checked here, only when superseded, so a single occurrence costs nothing.
+#[inline]
+pub(crate) fn supersede<'a>(
+    slot: &mut Option<RawValue<'a>>,
+    new: Option<RawValue<'a>>,
+) -> Result<(), Error> {
+    if new.is_some() {
+        if let Some(old) = slot.take() {
+            check_nested(&old)?;
+        }
+    }
+    *slot = new;
+    Ok(())
+}
+
+/// Checks a value that is itself a message (the others were checked when read).
+pub(crate) fn check_nested(v: &RawValue<'_>) -> Result<(), Error> {
+    match v {
+        RawValue::DataSet(d) => d.check(),
+        RawValue::Template(t) => t.check(),
+        RawValue::PropertySet(p) => p.check(),
+        RawValue::PropertySetList(l) => l.check(),
+        _ => Ok(()),
     }
 }
 
@@ -757,7 +810,7 @@ impl<'a> View<'a> for PropertyValueView<'a> {
             match f.number {
                 1 => p.datatype = Some(f.uint32()?),
                 2 => p.is_null = Some(f.bool()?),
-                3..=11 => p.raw = Oneof::Property.read(&msg, &f)?,
+                3..=11 => supersede(&mut p.raw, Oneof::Property.read(&msg, &f)?)?,
                 _ => {}
             }
         }

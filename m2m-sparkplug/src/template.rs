@@ -3,7 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Metrics, Msg, Oneof, Repeated, View};
+use crate::payload::{Metrics, Msg, Oneof, Repeated, View, supersede};
 use crate::value::{RawValue, Value};
 
 // ---- Template ---------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ impl<'a> View<'a> for ParameterView<'a> {
             match f.number {
                 1 => p.name = Some(f.str()?),
                 2 => p.datatype = Some(f.uint32()?),
-                3..=9 => p.raw = Oneof::Parameter.read(&msg, &f)?,
+                3..=9 => supersede(&mut p.raw, Oneof::Parameter.read(&msg, &f)?)?,
                 _ => {}
             }
         }
