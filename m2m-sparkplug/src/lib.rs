@@ -16,6 +16,8 @@ pub mod encode;
 pub mod error;
 pub mod payload;
 pub mod repr;
+pub mod session;
+pub mod state;
 pub mod template;
 pub mod topic;
 pub mod value;

@@ -1,0 +1,882 @@
+//! The host application session (Sparkplug 3.0.0 §5.3–§5.8, §5.10): STATE birth and Will,
+//! per-edge-node tracking of `bdSeq`, `seq`, devices and aliases, the reorder window, and
+//! rebirth requests when a node cannot be followed (data before its birth, a `seq` gap that does
+//! not close in time, an alias its birth did not define).
+//!
+//! Tables have fixed capacities: `N` edge nodes, `D` devices and `A` aliases in all, and ids
+//! of at most [`MAX_ID_LEN`] bytes. A full table is a typed error, never a panic.
+//!
+//! ```
+//! use m2m_core::Timestamp;
+//! use m2m_sparkplug::session::host::{Host, HostConfig};
+//! use m2m_sparkplug::session::{Input, Transmit};
+//!
+//! let now = Timestamp::from_millis(1_700_000_000_000);
+//! let mut host: Host<'_> = Host::new(HostConfig::new("scada"))?;
+//! let mut buf = [0u8; 256];
+//! let will = host.connect(now, &mut buf)?;
+//! assert_eq!(will.topic, "spBv1.0/STATE/scada");
+//! assert_eq!(will.payload, br#"{"online":false,"timestamp":1700000000000}"#);
+//! host.handle(now, Input::Connected)?;
+//! let mut sent = Vec::new();
+//! while let Some(t) = host.poll_transmit(now, &mut buf) {
+//!     sent.push(format!("{:?}", t?));
+//! }
+//! assert_eq!(sent.len(), 3); // spBv1.0/#, its own STATE topic, then its STATE birth
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::time::Duration;
+
+use m2m_core::Timestamp;
+
+use super::{
+    Input, Publish, REBIRTH, SessionError, Transmit, find_bd_seq, seq8, write_concat,
+    write_publish, write_topic,
+};
+use crate::payload::PayloadView;
+use crate::repr::{EncodeOptions, Metric, MetricValue, Payload, Seq};
+use crate::state::StateMessage;
+use crate::topic::{Delivery, MessageTopic, MessageType, Part, StateVersion, Topic, check_id};
+
+/// The longest group, edge node or device id the host tables store.
+pub const MAX_ID_LEN: usize = 64;
+
+/// What a host application is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostConfig<'c> {
+    /// Host application id (`tck-id-operational-behavior-host-application-host-id`).
+    pub host_id: &'c str,
+    /// The Reorder Timeout (`tck-id-operational-behavior-host-reordering-param`): how long a
+    /// `seq` gap may stay open before a rebirth is requested. `None`: at once.
+    pub reorder_timeout: Option<Duration>,
+    /// The shortest time between two rebirth requests to one edge node.
+    pub rebirth_interval: Duration,
+    /// Topic filters to subscribe to (`spBv1.0/#` by default; `spBv1.0/<group>/#` for some
+    /// groups).
+    pub filters: &'c [&'c str],
+    /// Encoder choices for the commands it sends.
+    pub encode: EncodeOptions,
+}
+
+impl<'c> HostConfig<'c> {
+    /// A host subscribed to the whole namespace, with a 2 s reorder timeout and at most one
+    /// rebirth request per node every 5 s.
+    #[must_use]
+    pub const fn new(host_id: &'c str) -> Self {
+        HostConfig {
+            host_id,
+            reorder_timeout: Some(Duration::from_secs(2)),
+            rebirth_interval: Duration::from_secs(5),
+            filters: &["spBv1.0/#"],
+            encode: EncodeOptions {
+                uint32: crate::repr::Uint32Field::Int,
+            },
+        }
+    }
+}
+
+/// An edge node the host follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NodeId(usize);
+
+/// A device the host follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DeviceId(usize);
+
+/// Where a message's `seq` falls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Order {
+    /// The expected one.
+    InOrder,
+    /// One that was missing: it fills a gap (`tck-id-operational-behavior-host-reordering-success`
+    /// once the last gap closes).
+    Late,
+    /// Ahead of the expected one: the messages between are missing
+    /// (`tck-id-operational-behavior-host-reordering-start`).
+    Gap,
+    /// Behind the expected one and not missing: a repeat.
+    Repeat,
+    /// No `seq` at all.
+    Unnumbered,
+}
+
+/// Why a message changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Ignored {
+    /// Not a Sparkplug topic, or a command (hosts send those, they do not follow them).
+    NotFollowed,
+    /// Data, a DBIRTH or a DDEATH from an edge node without a birth in this session: a rebirth
+    /// is requested.
+    NodeNotBorn,
+    /// Device data from a device without a DBIRTH: a rebirth is requested.
+    DeviceNotBorn,
+    /// An NDEATH whose `bdSeq` is not that of the node's NBIRTH (an old Will delivered late).
+    StaleDeath,
+}
+
+/// A message for the application, borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HostIncoming<'a> {
+    /// An NBIRTH: the node is online with these metrics.
+    NodeBirth {
+        /// The node.
+        node: NodeId,
+        /// The payload.
+        payload: PayloadView<'a>,
+    },
+    /// An NDEATH: the node and its devices are offline, their values stale
+    /// (`tck-id-operational-behavior-edge-node-termination-host-action-ndeath-*`).
+    NodeDeath {
+        /// The node.
+        node: NodeId,
+    },
+    /// A DBIRTH.
+    DeviceBirth {
+        /// The node.
+        node: NodeId,
+        /// The device.
+        device: DeviceId,
+        /// The payload.
+        payload: PayloadView<'a>,
+    },
+    /// A DDEATH.
+    DeviceDeath {
+        /// The node.
+        node: NodeId,
+        /// The device.
+        device: DeviceId,
+    },
+    /// An NDATA (`device` `None`) or DDATA.
+    Data {
+        /// The node.
+        node: NodeId,
+        /// The device.
+        device: Option<DeviceId>,
+        /// The payload.
+        payload: PayloadView<'a>,
+        /// Where its `seq` falls.
+        order: Order,
+        /// Some metric carries an alias the birth did not define (a rebirth is requested).
+        unknown_alias: bool,
+    },
+    /// Another host application's STATE.
+    State {
+        /// Its id.
+        host: &'a str,
+        /// Its state.
+        state: StateMessage,
+    },
+    /// Nothing changed.
+    Ignored(Ignored),
+}
+
+/// What the application may want to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum HostEvent {
+    /// A rebirth request went out to this node.
+    RebirthRequested(NodeId),
+    /// The MQTT session ended; every node is unknown until its next birth.
+    Disconnected,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Id {
+    buf: [u8; MAX_ID_LEN],
+    len: usize,
+}
+
+impl Id {
+    fn new(s: &str) -> Result<Self, SessionError> {
+        let mut buf = [0u8; MAX_ID_LEN];
+        buf.get_mut(..s.len())
+            .ok_or(SessionError::IdTooLong { max: MAX_ID_LEN })?
+            .copy_from_slice(s.as_bytes());
+        Ok(Id { buf, len: s.len() })
+    }
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are stored.
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+    fn is(&self, s: &str) -> bool {
+        self.as_bytes() == s.as_bytes()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    group: Id,
+    edge: Id,
+    online: bool,
+    bd_seq: Option<u64>,
+    expected: u8,
+    /// `seq`s known to be missing, one bit each.
+    missing: [u64; 4],
+    deadline: Option<Timestamp>,
+    rebirth_due: bool,
+    rebirth_sent: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct DeviceSlot {
+    node: usize,
+    id: Id,
+    online: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Alias {
+    node: usize,
+    device: Option<usize>,
+    alias: u64,
+    datatype: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Offline,
+    Connecting,
+    Connected,
+    Closing,
+}
+
+/// A host application following up to `N` edge nodes, `D` devices and `A` aliases.
+#[derive(Debug)]
+pub struct Host<'c, const N: usize = 16, const D: usize = 64, const A: usize = 1024> {
+    config: HostConfig<'c>,
+    nodes: [Option<Node>; N],
+    devices: [Option<DeviceSlot>; D],
+    aliases: [Option<Alias>; A],
+    phase: Phase,
+    connect_ts: u64,
+    /// Subscriptions still to send: the filters, then the host's own STATE topic.
+    next_sub: Option<usize>,
+    birth_due: bool,
+    death_due: bool,
+    disconnect_due: bool,
+    ev_disconnected: bool,
+    ev_rebirth: Option<usize>,
+}
+
+impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
+    /// A host application, not connected. Checks its id.
+    pub fn new(config: HostConfig<'c>) -> Result<Self, SessionError> {
+        check_id(config.host_id, Part::Host)?;
+        Ok(Host {
+            config,
+            nodes: [None; N],
+            devices: [None; D],
+            aliases: [None; A],
+            phase: Phase::Offline,
+            connect_ts: 0,
+            next_sub: None,
+            birth_due: false,
+            death_due: false,
+            disconnect_due: false,
+            ev_disconnected: false,
+            ev_rebirth: None,
+        })
+    }
+
+    /// Opens a session: writes the Will the MQTT CONNECT must carry, the STATE death certificate
+    /// `{"online":false,"timestamp":now}` on `spBv1.0/STATE/<host_id>`, QoS 1, retained
+    /// (`tck-id-operational-behavior-host-application-connect-will*`). Connect with a clean
+    /// session (3.1.1) or clean start and session expiry 0 (5.0).
+    pub fn connect<'b>(
+        &mut self,
+        now: Timestamp,
+        out: &'b mut [u8],
+    ) -> Result<Publish<'b>, SessionError> {
+        if self.phase != Phase::Offline {
+            return Err(SessionError::AlreadyConnected);
+        }
+        let p = self.write_state(StateMessage::offline(now.as_millis()), out)?;
+        self.connect_ts = now.as_millis();
+        self.phase = Phase::Connecting;
+        Ok(p)
+    }
+
+    fn write_state<'b>(
+        &self,
+        state: StateMessage,
+        out: &'b mut [u8],
+    ) -> Result<Publish<'b>, SessionError> {
+        let topic = Topic::State {
+            host: self.config.host_id,
+            version: StateVersion::V3,
+        };
+        let t = topic.buffer_len();
+        let needed = t.saturating_add(state.buffer_len());
+        if out.len() < needed {
+            return Err(SessionError::BufferTooSmall { needed });
+        }
+        let (tb, pb) = out.split_at_mut(t);
+        let topic_str = write_topic(tb, &topic)?;
+        let n = state.write(pb)?;
+        let pb: &'b [u8] = pb;
+        Ok(Publish {
+            topic: topic_str,
+            payload: pb.get(..n).unwrap_or_default(),
+            delivery: Delivery::STATE,
+        })
+    }
+
+    /// Ends the session on purpose: writes the STATE death certificate to publish before
+    /// DISCONNECT (`tck-id-operational-behavior-host-application-disconnect-intentional`);
+    /// [`Host::poll_transmit`] then yields [`Transmit::Disconnect`].
+    pub fn disconnect<'b>(
+        &mut self,
+        _now: Timestamp,
+        out: &'b mut [u8],
+    ) -> Result<Publish<'b>, SessionError> {
+        if self.phase != Phase::Connected {
+            return Err(SessionError::NotConnected);
+        }
+        let p = self.write_state(StateMessage::offline(self.connect_ts), out)?;
+        self.phase = Phase::Closing;
+        self.disconnect_due = true;
+        Ok(p)
+    }
+
+    /// Takes what the MQTT client reports.
+    pub fn handle<'a>(
+        &mut self,
+        now: Timestamp,
+        input: Input<'a>,
+    ) -> Result<HostIncoming<'a>, SessionError> {
+        match input {
+            Input::Connected => {
+                if self.phase != Phase::Connecting {
+                    return Err(SessionError::NotConnected);
+                }
+                self.phase = Phase::Connected;
+                // tck-id-message-flow-phid-sparkplug-subscription: subscribe before the birth.
+                self.next_sub = Some(0);
+                self.birth_due = true;
+                Ok(HostIncoming::Ignored(Ignored::NotFollowed))
+            }
+            Input::Disconnected => {
+                self.phase = Phase::Offline;
+                self.next_sub = None;
+                self.birth_due = false;
+                self.death_due = false;
+                self.disconnect_due = false;
+                self.ev_disconnected = true;
+                // What happened meanwhile is unknown: every node needs a new birth.
+                for n in self.nodes.iter_mut().flatten() {
+                    n.online = false;
+                    n.deadline = None;
+                    n.missing = [0; 4];
+                    n.rebirth_due = false;
+                }
+                for d in self.devices.iter_mut().flatten() {
+                    d.online = false;
+                }
+                self.aliases = [None; A];
+                Ok(HostIncoming::Ignored(Ignored::NotFollowed))
+            }
+            Input::Message { topic, payload } => {
+                if self.phase != Phase::Connected {
+                    return Ok(HostIncoming::Ignored(Ignored::NotFollowed));
+                }
+                match Topic::parse(topic) {
+                    Ok(Topic::Message(m)) => self.message(now, m, payload),
+                    Ok(Topic::State { host, version }) => {
+                        let state = match version {
+                            StateVersion::V3 => StateMessage::parse(payload)?,
+                            StateVersion::V2 => StateMessage::parse_v2(payload)?,
+                        };
+                        if host == self.config.host_id {
+                            // Our own death certificate (a Will of an earlier session, or one
+                            // delivered late): publish the birth again so the retained STATE is
+                            // right.
+                            if !state.online {
+                                self.birth_due = true;
+                            }
+                            return Ok(HostIncoming::Ignored(Ignored::NotFollowed));
+                        }
+                        Ok(HostIncoming::State { host, state })
+                    }
+                    _ => Ok(HostIncoming::Ignored(Ignored::NotFollowed)),
+                }
+            }
+        }
+    }
+
+    fn find_node(&self, group: &str, edge: &str) -> Option<usize> {
+        self.nodes
+            .iter()
+            .position(|n| matches!(n, Some(n) if n.group.is(group) && n.edge.is(edge)))
+    }
+
+    fn node_slot(&mut self, group: &str, edge: &str) -> Result<usize, SessionError> {
+        if let Some(i) = self.find_node(group, edge) {
+            return Ok(i);
+        }
+        let node = Node {
+            group: Id::new(group)?,
+            edge: Id::new(edge)?,
+            online: false,
+            bd_seq: None,
+            expected: 0,
+            missing: [0; 4],
+            deadline: None,
+            rebirth_due: false,
+            rebirth_sent: None,
+        };
+        let (i, slot) = self
+            .nodes
+            .iter_mut()
+            .enumerate()
+            .find(|(_, s)| s.is_none())
+            .ok_or(SessionError::Capacity("edge nodes"))?;
+        *slot = Some(node);
+        Ok(i)
+    }
+
+    fn device_slot(
+        &mut self,
+        node: usize,
+        id: &str,
+        create: bool,
+    ) -> Result<Option<usize>, SessionError> {
+        if let Some(i) = self
+            .devices
+            .iter()
+            .position(|d| matches!(d, Some(d) if d.node == node && d.id.is(id)))
+        {
+            return Ok(Some(i));
+        }
+        if !create {
+            return Ok(None);
+        }
+        let slot = DeviceSlot {
+            node,
+            id: Id::new(id)?,
+            online: false,
+        };
+        let (i, s) = self
+            .devices
+            .iter_mut()
+            .enumerate()
+            .find(|(_, s)| s.is_none())
+            .ok_or(SessionError::Capacity("devices"))?;
+        *s = Some(slot);
+        Ok(Some(i))
+    }
+
+    fn request_rebirth(&mut self, node: usize, now: Timestamp) {
+        let interval = self.config.rebirth_interval;
+        if let Some(Some(n)) = self.nodes.get_mut(node) {
+            let recent = n
+                .rebirth_sent
+                .and_then(|t| t.checked_add(interval))
+                .is_some_and(|until| now < until);
+            if !recent {
+                n.rebirth_due = true;
+            }
+        }
+    }
+
+    fn clear_aliases(&mut self, node: usize, device: Option<Option<usize>>) {
+        for slot in &mut self.aliases {
+            if matches!(slot, Some(a) if a.node == node && device.is_none_or(|d| a.device == d)) {
+                *slot = None;
+            }
+        }
+    }
+
+    fn record_aliases(
+        &mut self,
+        node: usize,
+        device: Option<usize>,
+        payload: &PayloadView<'_>,
+    ) -> Result<(), SessionError> {
+        for m in payload.metrics() {
+            let m = m?;
+            let Some(alias) = m.alias() else { continue };
+            let entry = Alias {
+                node,
+                device,
+                alias,
+                datatype: m.datatype(),
+            };
+            let slot = self
+                .aliases
+                .iter_mut()
+                .find(|s| s.is_none())
+                .ok_or(SessionError::Capacity("aliases"))?;
+            *slot = Some(entry);
+        }
+        Ok(())
+    }
+
+    /// The datatype a node's (or device's) birth gave an alias: data messages usually carry
+    /// only the alias and the value.
+    pub fn alias_datatype(
+        &self,
+        node: NodeId,
+        device: Option<DeviceId>,
+        alias: u64,
+    ) -> Option<Option<u32>> {
+        let device = device.map(|d| d.0);
+        self.aliases.iter().flatten().find_map(|a| {
+            (a.node == node.0 && a.device == device && a.alias == alias).then_some(a.datatype)
+        })
+    }
+
+    /// A node's group and edge node ids.
+    pub fn node_ids(&self, node: NodeId) -> Option<(&str, &str)> {
+        let n = self.nodes.get(node.0)?.as_ref()?;
+        Some((n.group.as_str(), n.edge.as_str()))
+    }
+
+    /// A device's id.
+    pub fn device_name(&self, device: DeviceId) -> Option<&str> {
+        Some(self.devices.get(device.0)?.as_ref()?.id.as_str())
+    }
+
+    /// Whether the node's birth is current (no death since).
+    pub fn is_online(&self, node: NodeId) -> bool {
+        matches!(self.nodes.get(node.0), Some(Some(n)) if n.online)
+    }
+
+    /// Whether the device's birth is current.
+    pub fn is_device_online(&self, device: DeviceId) -> bool {
+        matches!(self.devices.get(device.0), Some(Some(d)) if d.online)
+    }
+
+    /// The node's `bdSeq` from its last NBIRTH.
+    pub fn bd_seq(&self, node: NodeId) -> Option<u64> {
+        self.nodes.get(node.0)?.as_ref()?.bd_seq
+    }
+
+    /// Looks a node up by its ids.
+    pub fn node(&self, group: &str, edge_node: &str) -> Option<NodeId> {
+        self.find_node(group, edge_node).map(NodeId)
+    }
+
+    fn sequence(&mut self, node: usize, seq: Option<u64>, now: Timestamp) -> Order {
+        let timeout = self.config.reorder_timeout;
+        let Some(Some(n)) = self.nodes.get_mut(node) else {
+            return Order::Unnumbered;
+        };
+        let Some(seq) = seq else {
+            return Order::Unnumbered;
+        };
+        let s = seq8(seq);
+        let (word, bit) = (usize::from(s >> 6), 1u64 << (s & 63));
+        if s == n.expected {
+            n.expected = s.wrapping_add(1);
+            return Order::InOrder;
+        }
+        if let Some(w) = n.missing.get_mut(word) {
+            if *w & bit != 0 {
+                *w &= !bit;
+                if n.missing == [0; 4] {
+                    n.deadline = None;
+                }
+                return Order::Late;
+            }
+        }
+        let ahead = s.wrapping_sub(n.expected);
+        if ahead >= 128 {
+            return Order::Repeat;
+        }
+        let mut m = n.expected;
+        while m != s {
+            if let Some(w) = n.missing.get_mut(usize::from(m >> 6)) {
+                *w |= 1u64 << (m & 63);
+            }
+            m = m.wrapping_add(1);
+        }
+        n.expected = s.wrapping_add(1);
+        match timeout {
+            Some(t) => {
+                if n.deadline.is_none() {
+                    n.deadline = Some(now.checked_add(t).unwrap_or(now));
+                }
+            }
+            None => {
+                n.missing = [0; 4];
+                self.request_rebirth(node, now);
+            }
+        }
+        Order::Gap
+    }
+
+    fn message<'a>(
+        &mut self,
+        now: Timestamp,
+        topic: MessageTopic<'a>,
+        payload: &'a [u8],
+    ) -> Result<HostIncoming<'a>, SessionError> {
+        use HostIncoming as In;
+        let kind = topic.message_type;
+        if matches!(
+            kind,
+            MessageType::NCmd | MessageType::DCmd | MessageType::Unknown(_)
+        ) {
+            return Ok(In::Ignored(Ignored::NotFollowed));
+        }
+        let view = PayloadView::new(payload)?;
+        let node = self.node_slot(topic.group, topic.edge_node)?;
+        let online = matches!(self.nodes.get(node), Some(Some(n)) if n.online);
+        match kind {
+            MessageType::NBirth => {
+                let bd_seq = find_bd_seq(&view)?;
+                self.clear_aliases(node, None);
+                for d in self.devices.iter_mut().flatten() {
+                    if d.node == node {
+                        d.online = false;
+                    }
+                }
+                if let Some(Some(n)) = self.nodes.get_mut(node) {
+                    n.online = true;
+                    n.bd_seq = bd_seq;
+                    n.expected = seq8(view.seq().unwrap_or(0)).wrapping_add(1);
+                    n.missing = [0; 4];
+                    n.deadline = None;
+                    n.rebirth_due = false;
+                }
+                self.record_aliases(node, None, &view)?;
+                Ok(In::NodeBirth {
+                    node: NodeId(node),
+                    payload: view,
+                })
+            }
+            MessageType::NDeath => {
+                let death = find_bd_seq(&view)?;
+                let Some(Some(n)) = self.nodes.get_mut(node) else {
+                    return Ok(In::Ignored(Ignored::NotFollowed));
+                };
+                if !n.online {
+                    return Ok(In::Ignored(Ignored::StaleDeath));
+                }
+                if let (Some(b), Some(d)) = (n.bd_seq, death) {
+                    if b != d {
+                        return Ok(In::Ignored(Ignored::StaleDeath));
+                    }
+                }
+                n.online = false;
+                n.deadline = None;
+                n.missing = [0; 4];
+                for d in self.devices.iter_mut().flatten() {
+                    if d.node == node {
+                        d.online = false;
+                    }
+                }
+                self.clear_aliases(node, None);
+                Ok(In::NodeDeath { node: NodeId(node) })
+            }
+            _ if !online => {
+                self.request_rebirth(node, now);
+                Ok(In::Ignored(Ignored::NodeNotBorn))
+            }
+            MessageType::DBirth => {
+                let _ = self.sequence(node, view.seq(), now);
+                let Some(id) = topic.device else {
+                    return Ok(In::Ignored(Ignored::NotFollowed));
+                };
+                let dev = self
+                    .device_slot(node, id, true)?
+                    .ok_or(SessionError::Capacity("devices"))?;
+                if let Some(Some(d)) = self.devices.get_mut(dev) {
+                    d.online = true;
+                }
+                self.clear_aliases(node, Some(Some(dev)));
+                self.record_aliases(node, Some(dev), &view)?;
+                Ok(In::DeviceBirth {
+                    node: NodeId(node),
+                    device: DeviceId(dev),
+                    payload: view,
+                })
+            }
+            MessageType::DDeath => {
+                let _ = self.sequence(node, view.seq(), now);
+                let Some(id) = topic.device else {
+                    return Ok(In::Ignored(Ignored::NotFollowed));
+                };
+                let Some(dev) = self.device_slot(node, id, false)? else {
+                    return Ok(In::Ignored(Ignored::DeviceNotBorn));
+                };
+                if let Some(Some(d)) = self.devices.get_mut(dev) {
+                    d.online = false;
+                }
+                self.clear_aliases(node, Some(Some(dev)));
+                Ok(In::DeviceDeath {
+                    node: NodeId(node),
+                    device: DeviceId(dev),
+                })
+            }
+            _ => {
+                // NDATA and DDATA.
+                let device = match topic.device {
+                    None => None,
+                    Some(id) => match self.device_slot(node, id, false)? {
+                        Some(d) if self.is_device_online(DeviceId(d)) => Some(d),
+                        _ => {
+                            let _ = self.sequence(node, view.seq(), now);
+                            self.request_rebirth(node, now);
+                            return Ok(In::Ignored(Ignored::DeviceNotBorn));
+                        }
+                    },
+                };
+                let order = self.sequence(node, view.seq(), now);
+                let mut unknown_alias = false;
+                for m in view.metrics() {
+                    let m = m?;
+                    if let (Some(alias), None) = (m.alias(), m.name()) {
+                        let known = self
+                            .aliases
+                            .iter()
+                            .flatten()
+                            .any(|a| a.node == node && a.device == device && a.alias == alias);
+                        if !known {
+                            unknown_alias = true;
+                        }
+                    }
+                }
+                if unknown_alias {
+                    self.request_rebirth(node, now);
+                }
+                Ok(In::Data {
+                    node: NodeId(node),
+                    device: device.map(DeviceId),
+                    payload: view,
+                    order,
+                    unknown_alias,
+                })
+            }
+        }
+    }
+
+    /// Acts on expired reorder windows: a gap still open asks for a rebirth
+    /// (`tck-id-operational-behavior-host-reordering-rebirth`).
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        for i in 0..N {
+            let expired = matches!(
+                self.nodes.get(i),
+                Some(Some(n)) if n.deadline.is_some_and(|d| d <= now)
+            );
+            if expired {
+                if let Some(Some(n)) = self.nodes.get_mut(i) {
+                    n.deadline = None;
+                    n.missing = [0; 4];
+                }
+                self.request_rebirth(i, now);
+            }
+        }
+    }
+
+    /// When [`Host::handle_timeout`] is next due.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        self.nodes.iter().flatten().filter_map(|n| n.deadline).min()
+    }
+
+    /// The next thing the protocol itself must send. On `Some(Err(_))` (a buffer too small)
+    /// nothing was consumed.
+    pub fn poll_transmit<'b>(
+        &mut self,
+        now: Timestamp,
+        out: &'b mut [u8],
+    ) -> Option<Result<Transmit<'b>, SessionError>> {
+        if self.phase == Phase::Connected {
+            if let Some(i) = self.next_sub {
+                let filters = self.config.filters;
+                let r = match filters.get(i) {
+                    Some(f) => write_concat(out, &[f]),
+                    None => write_topic(
+                        out,
+                        &Topic::State {
+                            host: self.config.host_id,
+                            version: StateVersion::V3,
+                        },
+                    ),
+                };
+                return Some(r.map(|filter| {
+                    self.next_sub = (i < filters.len()).then(|| i.saturating_add(1));
+                    Transmit::Subscribe { filter, qos: 1 }
+                }));
+            }
+            if self.birth_due {
+                let state = StateMessage::online(self.connect_ts);
+                return Some(self.write_state(state, out).map(|p| {
+                    self.birth_due = false;
+                    Transmit::Publish(p)
+                }));
+            }
+            let due = self
+                .nodes
+                .iter()
+                .position(|n| matches!(n, Some(n) if n.rebirth_due));
+            if let Some(i) = due {
+                return Some(self.write_rebirth(i, now, out).map(|p| {
+                    if let Some(Some(n)) = self.nodes.get_mut(i) {
+                        n.rebirth_due = false;
+                        n.rebirth_sent = Some(now);
+                    }
+                    self.ev_rebirth = Some(i);
+                    Transmit::Publish(p)
+                }));
+            }
+        }
+        if self.disconnect_due {
+            self.disconnect_due = false;
+            self.phase = Phase::Offline;
+            return Some(Ok(Transmit::Disconnect));
+        }
+        None
+    }
+
+    fn write_rebirth<'b>(
+        &self,
+        node: usize,
+        now: Timestamp,
+        out: &'b mut [u8],
+    ) -> Result<Publish<'b>, SessionError> {
+        let Some(Some(n)) = self.nodes.get(node) else {
+            return Err(SessionError::NotConnected);
+        };
+        let topic = Topic::Message(MessageTopic {
+            group: n.group.as_str(),
+            message_type: MessageType::NCmd,
+            edge_node: n.edge.as_str(),
+            device: None,
+        });
+        let metric = [Metric::new(REBIRTH, MetricValue::Boolean(true))];
+        // tck-id-payloads-ncmd-timestamp; no seq (tck-id-payloads-ncmd-seq).
+        let payload = Payload {
+            timestamp: Some(now.as_millis()),
+            metrics: Seq::Borrowed(&metric),
+            ..Payload::default()
+        };
+        write_publish(
+            out,
+            &topic,
+            &payload,
+            &Payload::default(),
+            &self.config.encode,
+        )
+    }
+
+    /// The next thing the application may want to know.
+    pub fn poll_event(&mut self) -> Option<HostEvent> {
+        if self.ev_disconnected {
+            self.ev_disconnected = false;
+            return Some(HostEvent::Disconnected);
+        }
+        self.ev_rebirth
+            .take()
+            .map(|i| HostEvent::RebirthRequested(NodeId(i)))
+    }
+}

@@ -1,0 +1,543 @@
+//! Scripted sessions: the edge node and the host driven with a fake clock.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use m2m_core::Timestamp;
+
+use super::edge::{EdgeConfig, EdgeEvent, EdgeIncoming, EdgeNode, MemoryStore};
+use super::host::{Host, HostConfig, HostEvent, HostIncoming, Ignored, Order};
+use super::{BD_SEQ, Input, REBIRTH, SessionError, Transmit};
+use crate::payload::PayloadView;
+use crate::repr::{Metric, MetricValue, Payload, Seq};
+use crate::value::RawValue;
+
+const T0: u64 = 1_700_000_000_000;
+
+fn at(ms: u64) -> Timestamp {
+    Timestamp::from_millis(T0 + ms)
+}
+
+/// Everything `poll_transmit` yields, as (kind, topic, payload).
+fn drain_edge<S: super::edge::BdSeqStore>(
+    e: &mut EdgeNode<'_, S>,
+) -> Vec<(String, String, Vec<u8>)> {
+    let mut buf = [0u8; 1024];
+    let mut v = Vec::new();
+    while let Some(t) = e.poll_transmit(at(0), &mut buf) {
+        v.push(own(t.unwrap()));
+    }
+    v
+}
+
+fn drain_host(h: &mut Host<'_>, now: Timestamp) -> Vec<(String, String, Vec<u8>)> {
+    let mut buf = [0u8; 1024];
+    let mut v = Vec::new();
+    while let Some(t) = h.poll_transmit(now, &mut buf) {
+        v.push(own(t.unwrap()));
+    }
+    v
+}
+
+fn own(t: Transmit<'_>) -> (String, String, Vec<u8>) {
+    match t {
+        Transmit::Subscribe { filter, .. } => ("sub".into(), filter.into(), Vec::new()),
+        Transmit::Publish(p) => ("pub".into(), p.topic.into(), p.payload.to_vec()),
+        Transmit::Disconnect => ("disconnect".into(), String::new(), Vec::new()),
+    }
+}
+
+fn metric_named<'a>(p: &PayloadView<'a>, name: &str) -> Option<RawValue<'a>> {
+    p.metrics()
+        .map(Result::unwrap)
+        .find(|m| m.name() == Some(name))
+        .and_then(|m| m.raw_value())
+}
+
+fn temp(v: f64) -> [Metric<'static>; 1] {
+    [Metric::new("Temperature", MetricValue::Double(v))]
+}
+
+#[test]
+fn edge_session_births_data_and_seq_wrap() {
+    let mut e: EdgeNode<'_, MemoryStore> =
+        EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore::default()).unwrap();
+    let dev = e.add_device("D").unwrap();
+    assert_eq!(e.add_device("D"), Err(SessionError::DuplicateDevice));
+    let mut buf = [0u8; 512];
+    assert_eq!(
+        e.data(at(0), &temp(1.0), &mut buf),
+        Err(SessionError::NotConnected)
+    );
+    let will = e.connect(at(0), &mut buf).unwrap();
+    assert_eq!(will.topic, "spBv1.0/G/NDEATH/E");
+    assert_eq!(will.delivery, crate::topic::Delivery::NDEATH);
+    let p = PayloadView::new(will.payload).unwrap();
+    assert_eq!(p.seq(), None);
+    assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    assert_eq!(e.poll_event(), None);
+    e.handle(at(1), Input::Connected).unwrap();
+    let subs = drain_edge(&mut e);
+    assert_eq!(
+        subs.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(),
+        ["spBv1.0/G/NCMD/E", "spBv1.0/G/DCMD/E/+"]
+    );
+    assert_eq!(e.poll_event(), Some(EdgeEvent::PublishBirths));
+    assert_eq!(e.poll_event(), None);
+    assert_eq!(
+        e.device_birth(at(2), dev, &temp(1.0), &mut buf),
+        Err(SessionError::NotBorn)
+    );
+    let b = e.birth(at(2), &temp(1.0), &mut buf).unwrap();
+    assert_eq!(b.topic, "spBv1.0/G/NBIRTH/E");
+    let p = PayloadView::new(b.payload).unwrap();
+    assert_eq!(p.seq(), Some(0));
+    assert_eq!(p.timestamp(), Some(T0 + 2));
+    assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    assert_eq!(metric_named(&p, REBIRTH), Some(RawValue::Boolean(false)));
+    assert_eq!(
+        e.device_data(at(3), dev, &temp(1.0), &mut buf),
+        Err(SessionError::DeviceNotBorn)
+    );
+    let db = e.device_birth(at(3), dev, &temp(1.0), &mut buf).unwrap();
+    assert_eq!(db.topic, "spBv1.0/G/DBIRTH/E/D");
+    assert_eq!(PayloadView::new(db.payload).unwrap().seq(), Some(1));
+    // 254 more messages reach seq 255, then it wraps to 0.
+    for i in 2..=255u64 {
+        let d = e.data(at(4), &temp(2.0), &mut buf).unwrap();
+        assert_eq!(PayloadView::new(d.payload).unwrap().seq(), Some(i));
+    }
+    let d = e.device_data(at(5), dev, &temp(3.0), &mut buf).unwrap();
+    assert_eq!(d.topic, "spBv1.0/G/DDATA/E/D");
+    assert_eq!(PayloadView::new(d.payload).unwrap().seq(), Some(0));
+    let dd = e.device_death(at(6), dev, &mut buf).unwrap();
+    let p = PayloadView::new(dd.payload).unwrap();
+    assert_eq!((p.seq(), p.metric_count()), (Some(1), 0));
+    assert!(!e.is_device_born(dev));
+    // The metrics the session writes itself are refused from the application.
+    let bad = [Metric::new(BD_SEQ, MetricValue::UInt64(9))];
+    assert_eq!(
+        e.data(at(7), &bad, &mut buf),
+        Err(SessionError::ReservedMetric(BD_SEQ))
+    );
+    // A buffer too small changes nothing.
+    let mut small = [0u8; 8];
+    assert!(matches!(
+        e.data(at(7), &temp(1.0), &mut small),
+        Err(SessionError::BufferTooSmall { .. })
+    ));
+    assert_eq!(e.next_seq(), 2);
+    // Intentional disconnect: NDEATH with the same bdSeq, then DISCONNECT.
+    let death = e.disconnect(at(8), &mut buf).unwrap();
+    assert_eq!(death.topic, "spBv1.0/G/NDEATH/E");
+    let p = PayloadView::new(death.payload).unwrap();
+    assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    assert_eq!(drain_edge(&mut e)[0].0, "disconnect");
+    // The next session takes the next bdSeq.
+    let will = e.connect(at(9), &mut buf).unwrap();
+    let p = PayloadView::new(will.payload).unwrap();
+    assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(1)));
+}
+
+fn rebirth_cmd() -> Vec<u8> {
+    let m = [Metric::new(REBIRTH, MetricValue::Boolean(true))];
+    Payload {
+        timestamp: Some(T0),
+        metrics: Seq::Borrowed(&m),
+        ..Payload::default()
+    }
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn edge_rebirth_request_stops_data_until_births() {
+    let mut e: EdgeNode<'_, MemoryStore> =
+        EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore(Some(41))).unwrap();
+    let dev = e.add_device("D").unwrap();
+    let mut buf = [0u8; 512];
+    e.connect(at(0), &mut buf).unwrap();
+    assert_eq!(e.bd_seq(), 42);
+    e.handle(at(0), Input::Connected).unwrap();
+    drain_edge(&mut e);
+    assert_eq!(e.poll_event(), Some(EdgeEvent::PublishBirths));
+    e.birth(at(1), &temp(1.0), &mut buf).unwrap();
+    e.device_birth(at(1), dev, &temp(1.0), &mut buf).unwrap();
+    e.data(at(1), &temp(1.0), &mut buf).unwrap();
+    let cmd = rebirth_cmd();
+    let r = e
+        .handle(
+            at(2),
+            Input::Message {
+                topic: "spBv1.0/G/NCMD/E",
+                payload: &cmd,
+            },
+        )
+        .unwrap();
+    assert!(matches!(r, EdgeIncoming::Command { device: None, .. }));
+    assert_eq!(
+        e.data(at(3), &temp(1.0), &mut buf),
+        Err(SessionError::NotBorn)
+    );
+    assert_eq!(e.poll_event(), Some(EdgeEvent::PublishBirths));
+    let b = e.birth(at(4), &temp(1.0), &mut buf).unwrap();
+    let p = PayloadView::new(b.payload).unwrap();
+    // Same bdSeq as the Will of this session (rebirth-action-3), seq back to 0.
+    assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(42)));
+    assert_eq!(p.seq(), Some(0));
+    assert!(!e.is_device_born(dev));
+    // A DCMD for a known device is routed; for another, ignored; other topics too.
+    let r = e
+        .handle(
+            at(5),
+            Input::Message {
+                topic: "spBv1.0/G/DCMD/E/D",
+                payload: &cmd,
+            },
+        )
+        .unwrap();
+    assert!(matches!(r, EdgeIncoming::Command { device: Some(d), .. } if d == dev));
+    for topic in [
+        "spBv1.0/G/DCMD/E/X",
+        "spBv1.0/G/NCMD/OTHER",
+        "not/sparkplug",
+    ] {
+        let r = e
+            .handle(
+                at(5),
+                Input::Message {
+                    topic,
+                    payload: &cmd,
+                },
+            )
+            .unwrap();
+        assert_eq!(r, EdgeIncoming::Ignored, "{topic}");
+    }
+    // A malformed command payload is an error, and the session goes on.
+    assert!(
+        e.handle(
+            at(5),
+            Input::Message {
+                topic: "spBv1.0/G/NCMD/E",
+                payload: &[0xff],
+            },
+        )
+        .is_err()
+    );
+    assert!(e.data(at(6), &temp(1.0), &mut buf).is_ok());
+}
+
+fn state(online: bool, ts: u64) -> String {
+    std::format!(r#"{{"online":{online},"timestamp":{ts}}}"#)
+}
+
+#[test]
+fn edge_waits_for_primary_host_and_leaves_when_it_goes_offline() {
+    let mut e: EdgeNode<'_, MemoryStore> = EdgeNode::new(
+        EdgeConfig::new("G", "E").with_primary_host("scada"),
+        MemoryStore::default(),
+    )
+    .unwrap();
+    let mut buf = [0u8; 512];
+    e.connect(at(0), &mut buf).unwrap();
+    e.handle(at(0), Input::Connected).unwrap();
+    let subs = drain_edge(&mut e);
+    assert_eq!(subs.last().unwrap().1, "spBv1.0/STATE/scada");
+    assert_eq!(e.poll_event(), None);
+    assert_eq!(
+        e.birth(at(1), &temp(1.0), &mut buf),
+        Err(SessionError::HostOffline)
+    );
+    let msg = |e: &mut EdgeNode<'_, MemoryStore>, topic: &str, s: &str| {
+        e.handle(
+            at(1),
+            Input::Message {
+                topic,
+                payload: s.as_bytes(),
+            },
+        )
+        .unwrap()
+            == EdgeIncoming::Ignored
+    };
+    // Another host's STATE changes nothing.
+    assert!(msg(&mut e, "spBv1.0/STATE/other", &state(true, 10)));
+    assert_eq!(e.poll_event(), None);
+    assert!(!msg(&mut e, "spBv1.0/STATE/scada", &state(true, 10)));
+    assert_eq!(e.poll_event(), Some(EdgeEvent::PublishBirths));
+    e.birth(at(2), &temp(1.0), &mut buf).unwrap();
+    // An older offline STATE is ignored (termination-host-offline-timestamp).
+    assert!(msg(&mut e, "spBv1.0/STATE/scada", &state(false, 9)));
+    assert!(e.data(at(3), &temp(1.0), &mut buf).is_ok());
+    assert!(drain_edge(&mut e).is_empty());
+    // A current one: NDEATH, then DISCONNECT.
+    assert!(!msg(&mut e, "spBv1.0/STATE/scada", &state(false, 10)));
+    assert_eq!(e.poll_event(), Some(EdgeEvent::HostOffline));
+    let out = drain_edge(&mut e);
+    assert_eq!(out.len(), 2);
+    assert_eq!(
+        (out[0].0.as_str(), out[0].1.as_str()),
+        ("pub", "spBv1.0/G/NDEATH/E")
+    );
+    assert_eq!(out[1].0, "disconnect");
+    assert_eq!(
+        e.data(at(4), &temp(1.0), &mut buf),
+        Err(SessionError::NotConnected)
+    );
+    // Bad STATE JSON is an error; the next session still works.
+    e.connect(at(5), &mut buf).unwrap();
+    e.handle(at(5), Input::Connected).unwrap();
+    assert!(
+        e.handle(
+            at(5),
+            Input::Message {
+                topic: "spBv1.0/STATE/scada",
+                payload: b"{"
+            }
+        )
+        .is_err()
+    );
+}
+
+/// Feeds one publish to the host.
+fn feed<'a>(
+    h: &mut Host<'_>,
+    now: Timestamp,
+    topic: &'a str,
+    payload: &'a [u8],
+) -> HostIncoming<'a> {
+    h.handle(now, Input::Message { topic, payload }).unwrap()
+}
+
+fn connected_host(config: HostConfig<'static>) -> Host<'static> {
+    let mut h: Host<'_> = Host::new(config).unwrap();
+    let mut buf = [0u8; 256];
+    let will = h.connect(at(0), &mut buf).unwrap();
+    assert_eq!(will.payload, state(false, T0).as_bytes());
+    assert!(will.delivery.retain && will.delivery.qos == 1);
+    h.handle(at(0), Input::Connected).unwrap();
+    let out = drain_host(&mut h, at(0));
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.0.as_str(), o.1.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("sub", "spBv1.0/#"),
+            ("sub", "spBv1.0/STATE/scada"),
+            ("pub", "spBv1.0/STATE/scada")
+        ]
+    );
+    assert_eq!(out[2].2, state(true, T0).as_bytes());
+    h
+}
+
+/// An edge node's messages, owned: (topic, payload).
+struct Script {
+    edge: EdgeNode<'static, MemoryStore>,
+    dev: super::edge::Device,
+    buf: [u8; 1024],
+}
+
+impl Script {
+    fn new() -> Self {
+        let mut edge = EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore::default()).unwrap();
+        let dev = edge.add_device("D").unwrap();
+        Script {
+            edge,
+            dev,
+            buf: [0; 1024],
+        }
+    }
+    fn connect(&mut self) -> (String, Vec<u8>) {
+        let w = self.edge.connect(at(0), &mut self.buf).unwrap();
+        let r = (w.topic.to_string(), w.payload.to_vec());
+        self.edge.handle(at(0), Input::Connected).unwrap();
+        drain_edge(&mut self.edge);
+        r
+    }
+    fn birth(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
+        let p = self.edge.birth(at(1), metrics, &mut self.buf).unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
+    fn dbirth(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
+        let p = self
+            .edge
+            .device_birth(at(1), self.dev, metrics, &mut self.buf)
+            .unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
+    fn data(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
+        let p = self.edge.data(at(1), metrics, &mut self.buf).unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
+}
+
+fn aliased_birth() -> [Metric<'static>; 1] {
+    [Metric {
+        alias: Some(7),
+        ..Metric::new("Temperature", MetricValue::Double(1.0))
+    }]
+}
+
+#[test]
+fn host_follows_births_data_and_deaths() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let mut s = Script::new();
+    let will = s.connect();
+    let (t, p) = s.birth(&aliased_birth());
+    let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(1), &t, &p) else {
+        panic!("not a birth")
+    };
+    assert!(h.is_online(node));
+    assert_eq!(h.node_ids(node), Some(("G", "E")));
+    assert_eq!(h.bd_seq(node), Some(0));
+    assert_eq!(h.alias_datatype(node, None, 7), Some(Some(10)));
+    let (t, p) = s.dbirth(&[Metric::new("Level", MetricValue::Int32(3))]);
+    let HostIncoming::DeviceBirth { device, .. } = feed(&mut h, at(1), &t, &p) else {
+        panic!("not a device birth")
+    };
+    assert_eq!(h.device_name(device), Some("D"));
+    let (t, p) = s.data(&[Metric::aliased(7, MetricValue::Double(2.0))]);
+    assert!(matches!(
+        feed(&mut h, at(1), &t, &p),
+        HostIncoming::Data {
+            order: Order::InOrder,
+            unknown_alias: false,
+            device: None,
+            ..
+        }
+    ));
+    // An alias the birth did not define: delivered, flagged, rebirth requested.
+    let (t, p) = s.data(&[Metric::aliased(8, MetricValue::Double(2.0))]);
+    assert!(matches!(
+        feed(&mut h, at(1), &t, &p),
+        HostIncoming::Data {
+            order: Order::InOrder,
+            unknown_alias: true,
+            ..
+        }
+    ));
+    let out = drain_host(&mut h, at(1));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
+    let cmd = PayloadView::new(&out[0].2).unwrap();
+    assert_eq!(cmd.seq(), None);
+    assert_eq!(metric_named(&cmd, REBIRTH), Some(RawValue::Boolean(true)));
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    // A death with another bdSeq is stale; the Will of this session is not.
+    let stale = {
+        let m = [super::bd_seq_metric(5, T0)];
+        super::death_payload(&m, T0).to_vec().unwrap()
+    };
+    assert_eq!(
+        feed(&mut h, at(2), "spBv1.0/G/NDEATH/E", &stale),
+        HostIncoming::Ignored(Ignored::StaleDeath)
+    );
+    assert!(h.is_online(node));
+    assert_eq!(
+        feed(&mut h, at(2), &will.0, &will.1),
+        HostIncoming::NodeDeath { node }
+    );
+    assert!(!h.is_online(node));
+    assert!(!h.is_device_online(device));
+    assert_eq!(h.alias_datatype(node, None, 7), None);
+}
+
+#[test]
+fn host_reorder_window_and_rebirth_on_timeout() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let mut s = Script::new();
+    s.connect();
+    let (t, p) = s.birth(&temp(1.0));
+    feed(&mut h, at(0), &t, &p);
+    let msgs: Vec<_> = (0..4).map(|_| s.data(&temp(2.0))).collect(); // seq 1..=4
+    let order = |h: &mut Host<'_>, i: usize, now| match feed(h, now, &msgs[i].0, &msgs[i].1) {
+        HostIncoming::Data { order, .. } => order,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(order(&mut h, 0, at(0)), Order::InOrder);
+    assert_eq!(order(&mut h, 2, at(0)), Order::Gap); // 2 missing
+    assert_eq!(h.poll_timeout(), Some(at(2000)));
+    assert_eq!(order(&mut h, 1, at(100)), Order::Late); // closes the gap
+    assert_eq!(h.poll_timeout(), None);
+    assert_eq!(order(&mut h, 1, at(100)), Order::Repeat);
+    assert_eq!(order(&mut h, 3, at(100)), Order::InOrder);
+    // A gap that stays open past the Reorder Timeout asks for a rebirth.
+    let more: Vec<_> = (0..3).map(|_| s.data(&temp(2.0))).collect(); // seq 5..=7
+    let g = feed(&mut h, at(200), &more[2].0, &more[2].1);
+    assert!(matches!(
+        g,
+        HostIncoming::Data {
+            order: Order::Gap,
+            ..
+        }
+    ));
+    h.handle_timeout(at(2199));
+    assert!(drain_host(&mut h, at(2199)).is_empty());
+    h.handle_timeout(at(2200));
+    let out = drain_host(&mut h, at(2200));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
+    assert_eq!(h.poll_timeout(), None);
+    // Not again within the rebirth interval.
+    let g = feed(&mut h, at(2300), &more[0].0, &more[0].1);
+    assert!(matches!(
+        g,
+        HostIncoming::Data {
+            order: Order::Repeat,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn host_without_reorder_timeout_and_data_before_birth() {
+    let mut cfg = HostConfig::new("scada");
+    cfg.reorder_timeout = None;
+    let mut h = connected_host(cfg);
+    let mut s = Script::new();
+    s.connect();
+    let (bt, bp) = s.birth(&temp(1.0));
+    let (t, p) = s.data(&temp(2.0));
+    // Data before the birth: ignored, rebirth requested once per interval.
+    assert_eq!(
+        feed(&mut h, at(0), &t, &p),
+        HostIncoming::Ignored(Ignored::NodeNotBorn)
+    );
+    assert_eq!(drain_host(&mut h, at(0)).len(), 1);
+    assert_eq!(
+        feed(&mut h, at(1), &t, &p),
+        HostIncoming::Ignored(Ignored::NodeNotBorn)
+    );
+    assert!(drain_host(&mut h, at(1)).is_empty());
+    assert_eq!(
+        feed(&mut h, at(5000), &t, &p),
+        HostIncoming::Ignored(Ignored::NodeNotBorn)
+    );
+    assert_eq!(drain_host(&mut h, at(5000)).len(), 1);
+    feed(&mut h, at(5001), &bt, &bp);
+    s.data(&temp(3.0)); // seq 2, lost
+    let (t, p) = s.data(&temp(4.0)); // seq 3
+    assert!(matches!(
+        feed(&mut h, at(11000), &t, &p),
+        HostIncoming::Data {
+            order: Order::Gap,
+            ..
+        }
+    ));
+    assert_eq!(drain_host(&mut h, at(11000)).len(), 1);
+    // Our own death certificate seen on the broker: the birth goes out again.
+    let own = state(false, T0);
+    feed(&mut h, at(11001), "spBv1.0/STATE/scada", own.as_bytes());
+    let out = drain_host(&mut h, at(11001));
+    assert_eq!(out[0].2, state(true, T0).as_bytes());
+    // Intentional disconnect.
+    let mut buf = [0u8; 128];
+    let death = h.disconnect(at(12000), &mut buf).unwrap();
+    assert_eq!(death.payload, state(false, T0).as_bytes());
+    assert_eq!(drain_host(&mut h, at(12000))[0].0, "disconnect");
+}
