@@ -129,6 +129,15 @@ impl StateMessage {
 
     /// Reads a 3.0 JSON STATE payload.
     pub fn parse(payload: &[u8]) -> Result<Self, StateError> {
+        // JSON text is UTF-8 (RFC 8259 §8.1; the specification asks for UTF-8 too).
+        if let Err(e) = core::str::from_utf8(payload) {
+            return Err(match e.error_len() {
+                None => StateError::Truncated,
+                Some(_) => StateError::Syntax {
+                    offset: e.valid_up_to(),
+                },
+            });
+        }
         let mut p = Json {
             buf: payload,
             pos: 0,
@@ -387,20 +396,38 @@ impl Json<'_> {
             b'r' => Some(b'\r'),
             b't' => Some(b'\t'),
             b'u' => {
-                let mut cp: u32 = 0;
-                for _ in 0..4 {
-                    let d = match self.next()? {
-                        c @ b'0'..=b'9' => c.saturating_sub(b'0'),
-                        c @ b'a'..=b'f' => c.saturating_sub(b'a').saturating_add(10),
-                        c @ b'A'..=b'F' => c.saturating_sub(b'A').saturating_add(10),
-                        _ => return Err(StateError::Syntax { offset: at }),
-                    };
-                    cp = (cp << 4) | u32::from(d);
+                let cp = self.hex4(at)?;
+                if (0xd800..0xdc00).contains(&cp) {
+                    // A high surrogate must be followed by an escaped low one.
+                    self.expect(b'\\')?;
+                    self.expect(b'u')?;
+                    let low = self.hex4(at)?;
+                    if !(0xdc00..0xe000).contains(&low) {
+                        return Err(StateError::Syntax { offset: at });
+                    }
+                    None
+                } else if (0xdc00..0xe000).contains(&cp) {
+                    return Err(StateError::Syntax { offset: at });
+                } else {
+                    u8::try_from(cp).ok().filter(u8::is_ascii)
                 }
-                u8::try_from(cp).ok().filter(u8::is_ascii)
             }
             _ => return Err(StateError::Syntax { offset: at }),
         })
+    }
+
+    fn hex4(&mut self, at: usize) -> Result<u32, StateError> {
+        let mut cp: u32 = 0;
+        for _ in 0..4 {
+            let d = match self.next()? {
+                c @ b'0'..=b'9' => c.saturating_sub(b'0'),
+                c @ b'a'..=b'f' => c.saturating_sub(b'a').saturating_add(10),
+                c @ b'A'..=b'F' => c.saturating_sub(b'A').saturating_add(10),
+                _ => return Err(StateError::Syntax { offset: at }),
+            };
+            cp = (cp << 4) | u32::from(d);
+        }
+        Ok(cp)
     }
 
     fn skip_string(&mut self) -> Result<(), StateError> {
@@ -418,20 +445,53 @@ impl Json<'_> {
         }
     }
 
+    fn digits(&mut self) -> usize {
+        let mut n = 0usize;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos = self.pos.saturating_add(1);
+            n = n.saturating_add(1);
+        }
+        n
+    }
+
+    /// Skips a number of the RFC 8259 grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     fn skip_number(&mut self) -> Result<(), StateError> {
         let at = self.pos;
         if self.peek() == Some(b'-') {
             self.pos = self.pos.saturating_add(1);
         }
-        let mut any = false;
-        while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = self.peek() {
-            any = true;
-            self.pos = self.pos.saturating_add(1);
+        let int_at = self.pos;
+        match self.digits() {
+            0 => return Err(self.syntax_or_truncated(at)),
+            n if n > 1 && self.buf.get(int_at) == Some(&b'0') => {
+                return Err(StateError::Syntax { offset: int_at });
+            }
+            _ => {}
         }
-        if any {
-            Ok(())
+        if self.peek() == Some(b'.') {
+            self.pos = self.pos.saturating_add(1);
+            if self.digits() == 0 {
+                return Err(self.syntax_or_truncated(self.pos));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos = self.pos.saturating_add(1);
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos = self.pos.saturating_add(1);
+            }
+            if self.digits() == 0 {
+                return Err(self.syntax_or_truncated(self.pos));
+            }
+        }
+        Ok(())
+    }
+
+    /// `Truncated` at the end of the input, else a syntax error at `offset`.
+    fn syntax_or_truncated(&self, offset: usize) -> StateError {
+        if self.pos >= self.buf.len() {
+            StateError::Truncated
         } else {
-            Err(StateError::Syntax { offset: at })
+            StateError::Syntax { offset }
         }
     }
 
@@ -559,6 +619,45 @@ mod tests {
         assert_eq!(parse("[1]"), Err(StateError::Syntax { offset: 0 }));
         let deep = std::format!(r#"{{"x":{}1{}"#, "[".repeat(40), "]".repeat(40));
         assert!(matches!(parse(&deep), Err(StateError::Depth { .. })));
+    }
+
+    #[test]
+    fn skipped_members_follow_the_json_grammar() {
+        let with = |x: &str| parse(&std::format!(r#"{{"x":{x},"online":true,"timestamp":1}}"#));
+        for ok in [
+            "-0",
+            "0.5",
+            "1e9",
+            "-2.5E-3",
+            r#""\ud83d\ude00""#,
+            "[]",
+            "{}",
+            "[{}]",
+        ] {
+            assert_eq!(with(ok), Ok(StateMessage::online(1)), "{ok}");
+        }
+        for bad in [
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "-",
+            "1-2",
+            "+1",
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\x""#,
+            "nul",
+            "[1,]",
+            "{1:2}",
+        ] {
+            assert!(matches!(with(bad), Err(StateError::Syntax { .. })), "{bad}");
+        }
+        // Not UTF-8.
+        assert_eq!(
+            StateMessage::parse(b"{\"\x97\":1,\"online\":true,\"timestamp\":1}"),
+            Err(StateError::Syntax { offset: 2 })
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ enum Op {
     DeviceDeath(usize),
     Rebirth,
     Births,
-    HostState { online: bool, back: bool },
+    HostState {
+        online: bool,
+        back: bool,
+    },
     Reconnect,
     Drop,
 }
@@ -68,7 +71,10 @@ fn aliased(v: f64) -> [Metric<'static>; 1] {
 }
 
 fn rebirth_payload() -> Vec<u8> {
-    let m = [Metric::new("Node Control/Rebirth", MetricValue::Boolean(true))];
+    let m = [Metric::new(
+        "Node Control/Rebirth",
+        MetricValue::Boolean(true),
+    )];
     m2m_sparkplug::Payload {
         timestamp: Some(1),
         metrics: m2m_sparkplug::Seq::Borrowed(&m),
@@ -128,26 +134,46 @@ fn run(ops: &[Op], primary: bool) -> Wire {
         let m = metrics(1.5);
         let r = match op {
             Op::Data => e.data(now, &aliased(2.0), &mut buf).map(|p| wire.push(p)),
-            Op::Burst(n) => (0..*n).try_for_each(|_| {
-                e.data(now, &aliased(2.0), &mut buf).map(|p| wire.push(p))
-            }),
-            Op::DeviceBirth(i) => e.device_birth(now, devs[*i], &m, &mut buf).map(|p| wire.push(p)),
+            Op::Burst(n) => {
+                (0..*n).try_for_each(|_| e.data(now, &aliased(2.0), &mut buf).map(|p| wire.push(p)))
+            }
+            Op::DeviceBirth(i) => e
+                .device_birth(now, devs[*i], &m, &mut buf)
+                .map(|p| wire.push(p)),
             Op::DeviceData(i) => e
                 .device_data(now, devs[*i], &aliased(3.0), &mut buf)
                 .map(|p| wire.push(p)),
-            Op::DeviceDeath(i) => e.device_death(now, devs[*i], &mut buf).map(|p| wire.push(p)),
+            Op::DeviceDeath(i) => e
+                .device_death(now, devs[*i], &mut buf)
+                .map(|p| wire.push(p)),
             Op::Births => e.birth(now, &m, &mut buf).map(|p| wire.push(p)),
             Op::Rebirth => {
                 let cmd = rebirth_payload();
-                e.handle(now, Input::Message { topic: "spBv1.0/G/NCMD/E", payload: &cmd })
-                    .map(|_| ())
+                e.handle(
+                    now,
+                    Input::Message {
+                        topic: "spBv1.0/G/NCMD/E",
+                        payload: &cmd,
+                    },
+                )
+                .map(|_| ())
             }
             Op::HostState { online, back } => {
-                let ts = if *back { host_ts.saturating_sub(1) } else { host_ts + 1 };
+                let ts = if *back {
+                    host_ts.saturating_sub(1)
+                } else {
+                    host_ts + 1
+                };
                 host_ts = host_ts.max(ts);
                 let s = state(*online, ts);
-                e.handle(now, Input::Message { topic: "spBv1.0/STATE/H", payload: &s })
-                    .map(|_| ())
+                e.handle(
+                    now,
+                    Input::Message {
+                        topic: "spBv1.0/STATE/H",
+                        payload: &s,
+                    },
+                )
+                .map(|_| ())
             }
             Op::Reconnect => {
                 if let Ok(p) = e.disconnect(now, &mut buf) {

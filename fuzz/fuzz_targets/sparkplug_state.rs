@@ -1,0 +1,39 @@
+//! STATE payloads (Sparkplug 3.0 host application birth and death): any bytes are read without a
+//! panic; what is read agrees with serde_json on the same bytes, writes back in the compact form
+//! and reads again to the same state. Whatever serde_json reads as an object with a boolean
+//! `online` and an integer `timestamp` is read by us too (but for duplicate members, which we
+//! refuse, and nesting beyond our depth limit).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use m2m_sparkplug::state::{StateError, StateMessage};
+
+fuzz_target!(|data: &[u8]| {
+    let ours = StateMessage::parse(data);
+    let theirs = serde_json::from_slice::<serde_json::Value>(data).ok().and_then(|v| {
+        let o = v.as_object()?;
+        let online = o.get("online")?.as_bool()?;
+        let ts = o.get("timestamp")?;
+        let ts = if ts.is_u64() { ts.as_u64()? } else { return None };
+        Some(StateMessage::online(ts)).map(|mut m| {
+            m.online = online;
+            m
+        })
+    });
+    match (&ours, &theirs) {
+        (Ok(m), _) => {
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(data).is_ok(),
+                "we read what is not JSON"
+            );
+            assert_eq!(Some(*m), theirs, "disagreement with serde_json");
+            let mut buf = [0u8; StateMessage::MAX_LEN];
+            let n = m.write(&mut buf).expect("fits MAX_LEN");
+            assert_eq!(n, m.buffer_len());
+            assert_eq!(StateMessage::parse(&buf[..n]), Ok(*m));
+        }
+        (Err(StateError::Duplicate { .. } | StateError::Depth { .. }), _) => {}
+        (Err(e), Some(t)) => panic!("serde_json reads {t:?}, we fail with {e:?}"),
+        (Err(_), None) => {}
+    }
+});
