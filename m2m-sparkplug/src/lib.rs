@@ -14,6 +14,8 @@ pub mod dataset;
 pub mod datatype;
 pub mod encode;
 pub mod error;
+#[cfg(feature = "rumqttc")]
+pub mod mqtt;
 pub mod payload;
 pub mod repr;
 pub mod session;

@@ -3,6 +3,8 @@
 //! one), and a host fed with everything the edge node publishes follows it without a gap, a
 //! stale message or a rebirth request.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test helpers
+
 use m2m_core::Timestamp;
 use m2m_sparkplug::session::edge::{EdgeConfig, EdgeEvent, EdgeNode, MemoryStore};
 use m2m_sparkplug::session::host::{Host, HostConfig, HostIncoming, Ignored, Order};

@@ -1,0 +1,282 @@
+//! End to end through a real broker: mosquitto, started here on 127.0.0.1 with a config file of
+//! ours, carries an NBIRTH, DBIRTH, NDATA, DDATA and the NDEATH (as the MQTT Will, after the
+//! connection drops) from our edge node to `mosquitto_sub`, byte for byte; our host application,
+//! on the same broker, follows the node in order, sees its death, and its STATE birth is retained.
+//!
+//! Needs `mosquitto` and `mosquitto_sub` (Debian: `mosquitto mosquitto-clients`). Without them
+//! the test is skipped, unless `M2M_REQUIRE_MOSQUITTO` is set (as `.ci/run` does): then it fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test helpers
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use m2m_sparkplug::mqtt::rumqttc::MqttOptions;
+use m2m_sparkplug::mqtt::{EdgeUpdate, HostKind, HostUpdate, MqttEdge, MqttHost, Sent};
+use m2m_sparkplug::session::edge::{EdgeConfig, EdgeEvent, MemoryStore};
+use m2m_sparkplug::session::host::{HostConfig, Order};
+use m2m_sparkplug::{Metric, MetricValue};
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--help")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Starts mosquitto on a free loopback port; returns it and the port.
+fn broker(dir: &std::path::Path) -> (Kill, u16) {
+    let port = free_port();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+             log_dest stderr\nlog_type error\n"
+        ),
+    )
+    .unwrap();
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("mosquitto starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto does not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Kill(child), port)
+}
+
+/// `mosquitto_sub` printing `topic hexpayload` lines, read by a thread.
+fn subscriber(port: u16, filters: &[&str]) -> (Kill, mpsc::Receiver<String>) {
+    let mut cmd = Command::new("mosquitto_sub");
+    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "-F", "%t %x"]);
+    for f in filters {
+        cmd.args(["-t", f]);
+    }
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("mosquitto_sub starts");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (Kill(child), rx)
+}
+
+/// Publishes probes until the subscriber prints one: its subscriptions are then in place.
+fn wait_subscribed(port: u16, rx: &mpsc::Receiver<String>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let _ = Command::new("mosquitto_pub")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                "probe/x",
+                "-m",
+                "x",
+            ])
+            .status();
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            assert!(line.starts_with("probe/x"), "{line}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "mosquitto_sub does not subscribe"
+        );
+    }
+    while rx.recv_timeout(Duration::from_millis(100)).is_ok() {}
+}
+
+async fn host_next(host: &mut MqttHost<'_>) -> HostUpdate {
+    tokio::time::timeout(Duration::from_secs(10), host.next())
+        .await
+        .expect("host gets a message in time")
+        .expect("host runs")
+}
+
+#[test]
+fn edge_node_through_mosquitto_byte_identical_and_host_follows() {
+    if !have("mosquitto") || !have("mosquitto_sub") {
+        assert!(
+            std::env::var_os("M2M_REQUIRE_MOSQUITTO").is_none(),
+            "mosquitto and mosquitto_sub are required (M2M_REQUIRE_MOSQUITTO is set)"
+        );
+        eprintln!("skipped: mosquitto not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("m2m-mosquitto-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (_broker, port) = broker(&dir);
+    let (_sub, lines) = subscriber(port, &["spBv1.0/G/#", "probe/#"]);
+    wait_subscribed(port, &lines);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // The host first, with its subscriptions in place before the edge node is born: its own
+        // retained STATE birth coming back shows that.
+        let mut host: MqttHost<'_> = MqttHost::new(
+            HostConfig::new("scada"),
+            MqttOptions::new("m2m-host", "127.0.0.1", port),
+        )
+        .unwrap();
+        host.connect().await.unwrap();
+        loop {
+            if let HostUpdate::Message { topic, payload, .. } = host_next(&mut host).await {
+                if topic == "spBv1.0/STATE/scada" {
+                    assert!(
+                        std::str::from_utf8(&payload)
+                            .unwrap()
+                            .contains(r#""online":true"#)
+                    );
+                    break;
+                }
+            }
+        }
+
+        let mut edge: MqttEdge<'_, MemoryStore> = MqttEdge::new(
+            EdgeConfig::new("G", "E"),
+            MemoryStore::default(),
+            MqttOptions::new("m2m-edge", "127.0.0.1", port),
+        )
+        .unwrap();
+        let dev = edge.node_mut().add_device("D").unwrap();
+        edge.connect().await.unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(5), edge.next()).await;
+        assert_eq!(
+            ev.unwrap().unwrap(),
+            EdgeUpdate::Event(EdgeEvent::PublishBirths)
+        );
+        let birth_metrics = [
+            Metric {
+                alias: Some(1),
+                ..Metric::new("Temperature", MetricValue::Double(21.5))
+            },
+            Metric {
+                alias: Some(2),
+                ..Metric::new("Name", MetricValue::String("boiler".into()))
+            },
+        ];
+        let mut sent: Vec<Sent> = Vec::new();
+        sent.push(edge.birth(&birth_metrics).await.unwrap());
+        let dev_metrics = [Metric {
+            alias: Some(10),
+            ..Metric::new("Level", MetricValue::UInt32(7))
+        }];
+        sent.push(edge.device_birth(dev, &dev_metrics).await.unwrap());
+        sent.push(
+            edge.data(&[Metric::aliased(1, MetricValue::Double(22.0))])
+                .await
+                .unwrap(),
+        );
+        sent.push(
+            edge.device_data(dev, &[Metric::aliased(10, MetricValue::UInt32(8))])
+                .await
+                .unwrap(),
+        );
+        // Let the client write everything, then cut the connection: the broker sends the Will.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sent.push(edge.will().cloned().unwrap());
+        edge.abort();
+
+        // The host saw the node's life in order, and its death.
+        let mut kinds = Vec::new();
+        while kinds.len() < 5 {
+            if let HostUpdate::Message { topic, kind, .. } = host_next(&mut host).await {
+                if topic.starts_with("spBv1.0/G/") {
+                    kinds.push(kind);
+                }
+            }
+        }
+        assert_eq!(
+            kinds,
+            [
+                HostKind::NodeBirth,
+                HostKind::DeviceBirth,
+                HostKind::Data(Order::InOrder),
+                HostKind::Data(Order::InOrder),
+                HostKind::NodeDeath,
+            ]
+        );
+        host.disconnect().await.unwrap();
+
+        // mosquitto_sub printed exactly what the edge node wrote.
+        let mut got = Vec::new();
+        while got.len() < sent.len() {
+            let line = lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("mosquitto_sub prints every message");
+            got.push(line);
+        }
+        let want: Vec<String> = sent
+            .iter()
+            .map(|s| format!("{} {}", s.topic, hex(&s.payload)))
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(
+            got.iter()
+                .map(|l| l.split(' ').next().unwrap())
+                .collect::<Vec<_>>(),
+            [
+                "spBv1.0/G/NBIRTH/E",
+                "spBv1.0/G/DBIRTH/E/D",
+                "spBv1.0/G/NDATA/E",
+                "spBv1.0/G/DDATA/E/D",
+                "spBv1.0/G/NDEATH/E"
+            ]
+        );
+    });
+
+    // The host's retained STATE is its death certificate now.
+    let (_sub2, retained) = subscriber(port, &["spBv1.0/STATE/#"]);
+    let line = retained
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a retained STATE");
+    let (topic, payload) = line.split_once(' ').unwrap();
+    assert_eq!(topic, "spBv1.0/STATE/scada");
+    assert!(payload.contains(&hex(br#""online":false"#)), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
