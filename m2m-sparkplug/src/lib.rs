@@ -18,6 +18,7 @@ pub mod payload;
 pub mod repr;
 pub mod template;
 pub mod topic;
+pub mod validate;
 pub mod value;
 pub mod wire;
 
@@ -33,4 +34,7 @@ pub use repr::{
     PropertyValue, Raw, Row, Seq, Str, Template, Uint32Field,
 };
 pub use topic::{Delivery, MessageTopic, MessageType, StateVersion, Topic, TopicError};
+#[cfg(feature = "alloc")]
+pub use validate::validate_all;
+pub use validate::{Context, Rule, Violation, validate, validate_topic};
 pub use value::{BoolArray, LeArray, RawValue, StrArray, Value};
