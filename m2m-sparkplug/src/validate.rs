@@ -964,7 +964,7 @@ impl<'a> Walk<'_, '_, 'a> {
             self.emit(Rule::TemplateIsDefinition, at, "no is_definition");
         }
         if definition == Some(true) {
-            if self.kind != Kind::NBirth {
+            if !matches!(self.kind, Kind::NBirth | Kind::Other) {
                 self.emit(
                     Rule::TemplateDefinitionNBirthOnly,
                     at,
