@@ -22,6 +22,7 @@ pub mod session;
 pub mod state;
 pub mod template;
 pub mod topic;
+pub mod validate;
 pub mod value;
 pub mod wire;
 
@@ -37,4 +38,7 @@ pub use repr::{
     PropertyValue, Raw, Row, Seq, Str, Template, Uint32Field,
 };
 pub use topic::{Delivery, MessageTopic, MessageType, StateVersion, Topic, TopicError};
+#[cfg(feature = "alloc")]
+pub use validate::validate_all;
+pub use validate::{Context, Rule, Violation, validate, validate_topic};
 pub use value::{BoolArray, LeArray, RawValue, StrArray, Value};
