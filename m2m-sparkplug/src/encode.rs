@@ -587,10 +587,15 @@ impl Metric<'_> {
     /// Bytes of the encoded metric (without its key and length in the payload).
     #[must_use]
     pub fn len(&self) -> usize {
+        self.len_ts(None)
+    }
+
+    /// [`Metric::len`] with `ts` as the timestamp when the metric has none.
+    fn len_ts(&self, ts: Option<u64>) -> usize {
         sum(&[
             opt_str(1, self.name.as_ref()),
             opt_varint(2, self.alias),
-            opt_varint(3, self.timestamp),
+            opt_varint(3, self.timestamp.or(ts)),
             opt_varint(4, self.datatype.map(u64::from)),
             opt_bool(5, self.is_historical),
             opt_bool(6, self.is_transient),
@@ -614,9 +619,18 @@ impl Metric<'_> {
     }
 
     fn write(&self, w: &mut Writer<'_>, o: &EncodeOptions) -> Result<(), Error> {
+        self.write_ts(w, o, None)
+    }
+
+    fn write_ts(
+        &self,
+        w: &mut Writer<'_>,
+        o: &EncodeOptions,
+        ts: Option<u64>,
+    ) -> Result<(), Error> {
         put_opt_str(w, 1, self.name.as_ref())?;
         put_opt_varint(w, 2, self.alias)?;
-        put_opt_varint(w, 3, self.timestamp)?;
+        put_opt_varint(w, 3, self.timestamp.or(ts))?;
         put_opt_varint(w, 4, self.datatype.map(u64::from))?;
         put_opt_bool(w, 5, self.is_historical)?;
         put_opt_bool(w, 6, self.is_transient)?;
@@ -640,10 +654,16 @@ impl Payload<'_> {
     /// Exact number of bytes [`Payload::encode`] writes.
     #[must_use]
     pub fn buffer_len(&self) -> usize {
-        let metrics = self
-            .metrics
-            .iter()
-            .fold(0usize, |a, m| a.saturating_add(len_field_len(2, m.len())));
+        self.buffer_len_with(&EncodeOptions::default())
+    }
+
+    /// Exact number of bytes [`Payload::encode_with`] writes with `options`.
+    #[must_use]
+    pub fn buffer_len_with(&self, options: &EncodeOptions) -> usize {
+        let ts = options.metric_timestamp;
+        let metrics = self.metrics.iter().fold(0usize, |a, m| {
+            a.saturating_add(len_field_len(2, m.len_ts(ts)))
+        });
         sum(&[
             opt_varint(1, self.timestamp),
             metrics,
@@ -670,7 +690,7 @@ impl Payload<'_> {
             Ok(()) => Ok(w.finish()),
             // Lengths are only summed again when the buffer turns out too small.
             Err(Error::BufferTooSmall { .. }) => Err(Error::BufferTooSmall {
-                needed: self.buffer_len(),
+                needed: self.buffer_len_with(options),
                 available,
             }),
             Err(e) => Err(e),
@@ -679,9 +699,10 @@ impl Payload<'_> {
 
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
         put_opt_varint(w, 1, self.timestamp)?;
+        let ts = options.metric_timestamp;
         for m in self.metrics.iter() {
-            put_len(w, 2, m.len())?;
-            m.write(w, options)?;
+            put_len(w, 2, m.len_ts(ts))?;
+            m.write_ts(w, options, ts)?;
         }
         put_opt_varint(w, 3, self.seq)?;
         put_opt_str(w, 4, self.uuid.as_ref())?;

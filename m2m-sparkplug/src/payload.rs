@@ -615,6 +615,15 @@ impl<'a> MetricView<'a> {
     pub const fn raw_value(&self) -> Option<RawValue<'a>> {
         self.raw
     }
+    /// The value of `int_value` or `long_value`, whatever the datatype says (for `bdSeq`, which
+    /// peers write as UInt64 or Int64).
+    pub(crate) const fn integer(&self) -> Option<u64> {
+        match self.raw {
+            Some(RawValue::Long(v)) => Some(v),
+            Some(RawValue::Int(v)) => Some(v as u64),
+            _ => None,
+        }
+    }
     /// The metric's bytes.
     #[must_use]
     pub const fn as_bytes(&self) -> &'a [u8] {

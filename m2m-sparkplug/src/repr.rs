@@ -172,6 +172,11 @@ pub enum Uint32Field {
 pub struct EncodeOptions {
     /// Where UInt32 values go (lengths are the same either way).
     pub uint32: Uint32Field,
+    /// A timestamp for the payload's metrics that have none (`None`: leave them without). The
+    /// specification wants one on every metric of births and data messages
+    /// (`tck-id-payloads-name-birth-data-requirement`); the edge node session sets this to the
+    /// time of the message. Nested metrics (template members) are left as they are.
+    pub metric_timestamp: Option<u64>,
 }
 
 /// A value to encode: typed by datatype, or [`MetricValue::Raw`] as on the wire (for values without
@@ -554,6 +559,7 @@ mod tests {
         let mut b = [0u8; 16];
         let na = p.encode(&mut a).unwrap();
         let long = EncodeOptions {
+            metric_timestamp: None,
             uint32: Uint32Field::Long,
         };
         let nb = p.encode_with(&mut b, &long).unwrap();

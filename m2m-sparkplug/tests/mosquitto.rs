@@ -6,7 +6,11 @@
 //! Needs `mosquitto` and `mosquitto_sub` (Debian: `mosquitto mosquitto-clients`). Without them
 //! the test is skipped, unless `M2M_REQUIRE_MOSQUITTO` is set (as `.ci/run` does): then it fails.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test helpers
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)] // test helpers
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -178,7 +182,7 @@ fn edge_node_through_mosquitto_byte_identical_and_host_follows() {
         }
 
         let mut edge: MqttEdge<'_, MemoryStore> = MqttEdge::new(
-            EdgeConfig::new("G", "E"),
+            EdgeConfig::new("G", "E").with_bd_seq_alias(100),
             MemoryStore::default(),
             MqttOptions::new("m2m-edge", "127.0.0.1", port),
         )

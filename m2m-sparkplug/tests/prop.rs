@@ -20,7 +20,7 @@ proptest! {
         let back = view.to_repr().unwrap();
         prop_assert_eq!(&back, &p);
         // UInt32 in long_value decodes to the same payload, at the same length.
-        let long = EncodeOptions { uint32: Uint32Field::Long };
+        let long = EncodeOptions { uint32: Uint32Field::Long, ..EncodeOptions::default() };
         let mut other = vec![0; p.buffer_len()];
         prop_assert_eq!(p.encode_with(&mut other, &long).unwrap(), bytes.len());
         prop_assert_eq!(&PayloadView::new(&other).unwrap().to_repr().unwrap(), &p);

@@ -3,12 +3,17 @@
 //! one), and a host fed with everything the edge node publishes follows it without a gap, a
 //! stale message or a rebirth request.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)] // test helpers
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)] // test helpers
 
 use m2m_core::Timestamp;
 use m2m_sparkplug::session::edge::{EdgeConfig, EdgeEvent, EdgeNode, MemoryStore};
 use m2m_sparkplug::session::host::{Host, HostConfig, HostIncoming, Ignored, Order};
 use m2m_sparkplug::session::{Input, Publish, SessionError, Transmit};
+use m2m_sparkplug::validate::{Context, validate};
 use m2m_sparkplug::{Metric, MetricValue, PayloadView, Topic};
 use proptest::prelude::*;
 
@@ -44,6 +49,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Drop),
     ]
 }
+
+const CONNECT: &str = "#connect";
 
 /// What the edge node published, in order.
 #[derive(Default)]
@@ -93,7 +100,7 @@ fn state(online: bool, ts: u64) -> Vec<u8> {
 /// Runs the ops; returns everything published (Wills included when they fire).
 fn run(ops: &[Op], primary: bool) -> Wire {
     let now = Timestamp::from_millis(1_000);
-    let mut cfg = EdgeConfig::new("G", "E");
+    let mut cfg = EdgeConfig::new("G", "E").with_bd_seq_alias(100);
     if primary {
         cfg = cfg.with_primary_host("H");
     }
@@ -107,13 +114,15 @@ fn run(ops: &[Op], primary: bool) -> Wire {
     let mut wire = Wire::default();
     let mut will: Option<(String, Vec<u8>)>;
     let mut host_ts = 10u64;
-    let connect = |e: &mut EdgeNode<'_, MemoryStore, 4>, buf: &mut [u8]| {
+    let connect = |e: &mut EdgeNode<'_, MemoryStore, 4>, buf: &mut [u8], wire: &mut Wire| {
         let w = e.connect(now, buf).unwrap();
         let will = (w.topic.to_string(), w.payload.to_vec());
         e.handle(now, Input::Connected).unwrap();
+        // A marker (not a message): a new MQTT session with this bdSeq.
+        wire.0.push((CONNECT.to_string(), vec![e.bd_seq()]));
         will
     };
-    will = Some(connect(&mut e, &mut buf));
+    will = Some(connect(&mut e, &mut buf, &mut wire));
     for op in ops {
         // What the session asks for first.
         loop {
@@ -186,7 +195,7 @@ fn run(ops: &[Op], primary: bool) -> Wire {
                         e.handle(now, Input::Disconnected).unwrap();
                     }
                 }
-                will = Some(connect(&mut e, &mut buf));
+                will = Some(connect(&mut e, &mut buf, &mut wire));
                 Ok(())
             }
             Op::Drop => {
@@ -195,7 +204,7 @@ fn run(ops: &[Op], primary: bool) -> Wire {
                     wire.0.push(w);
                 }
                 e.handle(now, Input::Disconnected).unwrap();
-                will = Some(connect(&mut e, &mut buf));
+                will = Some(connect(&mut e, &mut buf, &mut wire));
                 Ok(())
             }
         };
@@ -220,10 +229,25 @@ proptest! {
     fn edge_seq_never_out_of_order(ops in prop::collection::vec(op(), 1..400), primary in any::<bool>()) {
         let wire = run(&ops, primary);
         let mut expected: Option<u8> = None;
+        let mut bd_seq: Option<u64> = None;
         let mut born_devices = std::collections::HashSet::new();
         for (topic, payload) in &wire.0 {
+            if topic == CONNECT {
+                bd_seq = Some(u64::from(payload[0]));
+                continue;
+            }
             let Ok(Topic::Message(t)) = Topic::parse(topic) else { panic!("{topic}") };
             let p = PayloadView::new(payload).unwrap();
+            // Every message the edge node writes meets every statement the validator checks.
+            let ctx = Context {
+                expected_seq: expected.filter(|_| t.message_type.as_str() != "NBIRTH"),
+                bd_seq,
+                aliases: Some(true),
+                should: false,
+            };
+            let mut violations = Vec::new();
+            validate(&p, t.message_type, &ctx, &mut |v| violations.push(v.to_string())).unwrap();
+            prop_assert!(violations.is_empty(), "{}: {:?}", topic, violations);
             let ty = t.message_type.as_str();
             match ty {
                 "NDEATH" => {
@@ -261,7 +285,7 @@ proptest! {
         h.connect(now, &mut buf).unwrap();
         h.handle(now, Input::Connected).unwrap();
         while h.poll_transmit(now, &mut buf).is_some() {}
-        for (topic, payload) in &wire.0 {
+        for (topic, payload) in wire.0.iter().filter(|(t, _)| t != CONNECT) {
             let r = h.handle(now, Input::Message { topic, payload }).unwrap();
             match r {
                 HostIncoming::Data { order, unknown_alias, .. } => {

@@ -91,6 +91,11 @@ pub struct EdgeConfig<'c> {
     /// The primary host application to wait for before the births, if any
     /// (`tck-id-message-flow-edge-node-birth-publish-phid-wait`).
     pub primary_host: Option<&'c str>,
+    /// The alias of the `bdSeq` metric in the NBIRTH. When the births use aliases, every birth
+    /// metric but `Node Control/Rebirth` needs one (`tck-id-payloads-alias-birth-requirement`):
+    /// pick one that no metric of the node or its devices uses. The NDEATH names `bdSeq` without
+    /// an alias either way, as hosts look it up by name.
+    pub bd_seq_alias: Option<u64>,
     /// Encoder choices (where UInt32 values go).
     pub encode: EncodeOptions,
 }
@@ -103,8 +108,16 @@ impl<'c> EdgeConfig<'c> {
             group,
             edge_node,
             primary_host: None,
+            bd_seq_alias: None,
             encode: EncodeOptions::default(),
         }
+    }
+
+    /// Gives the NBIRTH's `bdSeq` metric this alias (see [`EdgeConfig::bd_seq_alias`]).
+    #[must_use]
+    pub fn with_bd_seq_alias(mut self, alias: u64) -> Self {
+        self.bd_seq_alias = Some(alias);
+        self
     }
 
     /// Waits for `host` to be online before the births, and leaves when it goes offline.
@@ -475,7 +488,12 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
             seq: Some(u64::from(seq)),
             ..Payload::default()
         };
-        let p = write_publish(out, &topic, &head, &tail, &self.config.encode)?;
+        // tck-id-payloads-name-birth-data-requirement: every metric carries a timestamp.
+        let options = EncodeOptions {
+            metric_timestamp: Some(now.as_millis()),
+            ..self.config.encode
+        };
+        let p = write_publish(out, &topic, &head, &tail, &options)?;
         self.seq = seq.wrapping_add(1);
         Ok(p)
     }
@@ -515,7 +533,10 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
         self.check_connected()?;
         let ms = now.as_millis();
         let extra = [
-            bd_seq_metric(self.bd_seq, ms),
+            Metric {
+                alias: self.config.bd_seq_alias,
+                ..bd_seq_metric(self.bd_seq, ms)
+            },
             Metric {
                 timestamp: Some(ms),
                 ..Metric::new(REBIRTH, MetricValue::Boolean(false))

@@ -72,6 +72,7 @@ impl<'c> HostConfig<'c> {
             filters: &["spBv1.0/#"],
             encode: EncodeOptions {
                 uint32: crate::repr::Uint32Field::Int,
+                metric_timestamp: None,
             },
         }
     }

@@ -18,16 +18,12 @@ pub mod edge;
 pub mod host;
 
 use crate::error::Error;
-use crate::payload::{MetricView, PayloadView};
+use crate::payload::PayloadView;
 use crate::repr::{EncodeOptions, Metric, MetricValue, Payload, Seq};
 use crate::state::StateError;
 use crate::topic::{Delivery, Topic, TopicError};
-use crate::value::RawValue;
 
-/// The name of the metric that carries the birth/death sequence number (§6.4.18 "bdSeq").
-pub const BD_SEQ: &str = "bdSeq";
-/// The name of the edge node metric a host sets to `true` to ask for a rebirth (§6.4.18).
-pub const REBIRTH: &str = "Node Control/Rebirth";
+pub use crate::validate::{BD_SEQ, REBIRTH};
 
 /// What the MQTT client reports to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,8 +154,8 @@ pub(crate) fn write_publish<'b>(
 ) -> Result<Publish<'b>, SessionError> {
     let t = topic.buffer_len();
     let needed = t
-        .saturating_add(head.buffer_len())
-        .saturating_add(tail.buffer_len());
+        .saturating_add(head.buffer_len_with(options))
+        .saturating_add(tail.buffer_len_with(options));
     if out.len() < needed {
         return Err(SessionError::BufferTooSmall { needed });
     }
@@ -239,21 +235,12 @@ pub(crate) fn death_payload<'m>(metric: &'m [Metric<'static>; 1], now: u64) -> P
     }
 }
 
-/// The integer value of a metric, whatever integer member or datatype it came in.
-pub(crate) fn integer(m: &MetricView<'_>) -> Option<u64> {
-    match m.raw_value()? {
-        RawValue::Int(v) => Some(u64::from(v)),
-        RawValue::Long(v) => Some(v),
-        _ => None,
-    }
-}
-
 /// The `bdSeq` metric of a payload, if any.
 pub(crate) fn find_bd_seq(p: &PayloadView<'_>) -> Result<Option<u64>, Error> {
     for m in p.metrics() {
         let m = m?;
         if m.name() == Some(BD_SEQ) {
-            return Ok(integer(&m));
+            return Ok(m.integer());
         }
     }
     Ok(None)
