@@ -86,6 +86,16 @@ pub enum Error {
         /// Length of the bytes.
         len: usize,
     },
+    /// A metric with neither name nor alias, or a sample keyed by something a metric cannot be
+    /// keyed by.
+    #[error("metric without name or alias")]
+    NoKey,
+    /// A value with no scalar form in m2m-core (an array, a dataset, a template).
+    #[error("datatype {datatype} has no scalar value")]
+    NotScalar {
+        /// The datatype.
+        datatype: u32,
+    },
     /// The output buffer is too small.
     #[error("buffer too small: {needed} bytes needed, {available} available")]
     BufferTooSmall {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod mqtt;
 pub mod payload;
 pub mod repr;
+pub mod samples;
 pub mod session;
 pub mod state;
 pub mod template;

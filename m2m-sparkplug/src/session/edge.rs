@@ -4,7 +4,7 @@
 //! before an intentional disconnect or when the primary host goes offline.
 //!
 //! ```
-//! use m2m_core::Timestamp;
+//! use m2m_core::{Sample, SampleKey, Timestamp};
 //! use m2m_sparkplug::session::edge::{EdgeConfig, EdgeEvent, EdgeNode, MemoryStore};
 //! use m2m_sparkplug::session::{Input, Transmit};
 //! use m2m_sparkplug::{Metric, MetricValue};
@@ -30,14 +30,17 @@
 //! ```
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_core::Timestamp;
+use m2m_core::{Sample, SampleKey, Timestamp};
 
 use super::{
     Input, Publish, REBIRTH, SessionError, Transmit, bd_seq_metric, check_reserved, death_payload,
-    write_publish, write_topic,
+    write_publish, write_publish_iter, write_topic,
 };
+use crate::datatype::DataType;
+use crate::error::Error;
 use crate::payload::PayloadView;
 use crate::repr::{EncodeOptions, Metric, MetricValue, Payload, Seq};
+use crate::samples::metric_from_sample;
 use crate::state::StateMessage;
 use crate::topic::{MessageTopic, MessageType, Part, StateVersion, Topic, check_id};
 use crate::value::RawValue;
@@ -603,6 +606,54 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
         }
         let topic = self.node_topic(MessageType::DData, Some(id));
         self.write_seq(now, topic, metrics, &[], self.seq, out)
+    }
+
+    /// Writes an NDATA (`device` `None`) or a device's DDATA from samples: each sample becomes
+    /// the metric `map` gives its key (alias and the datatype its birth declared), carrying alias
+    /// and value only, as data messages with aliases do ([`metric_from_sample`]). Nothing is
+    /// allocated. A sample `map` does not know is [`Error::NoKey`]; a value that does not fit its
+    /// datatype, [`Error::Range`] or [`Error::ValueType`]. On any error nothing changes.
+    pub fn data_samples<'b>(
+        &mut self,
+        now: Timestamp,
+        device: Option<Device>,
+        samples: &[Sample<'_>],
+        map: impl Fn(&SampleKey<'_>) -> Option<(u64, DataType)>,
+        out: &'b mut [u8],
+    ) -> Result<Publish<'b>, SessionError> {
+        let topic = match device {
+            None => {
+                self.check_born()?;
+                self.node_topic(MessageType::NData, None)
+            }
+            Some(d) => {
+                let (id, born) = self.device_id(d)?;
+                self.check_born()?;
+                if !born {
+                    return Err(SessionError::DeviceNotBorn);
+                }
+                self.node_topic(MessageType::DData, Some(id))
+            }
+        };
+        let metrics = samples.iter().map(|s| {
+            let (alias, datatype) = map(&s.key).ok_or(Error::NoKey)?;
+            metric_from_sample(s, datatype, Some(alias))
+        });
+        let head = Payload {
+            timestamp: Some(now.as_millis()),
+            ..Payload::default()
+        };
+        let tail = Payload {
+            seq: Some(u64::from(self.seq)),
+            ..Payload::default()
+        };
+        let options = EncodeOptions {
+            metric_timestamp: Some(now.as_millis()),
+            ..self.config.encode
+        };
+        let p = write_publish_iter(out, &topic, &head, metrics, &tail, &options)?;
+        self.seq = self.seq.wrapping_add(1);
+        Ok(p)
     }
 
     /// Writes a device's DDEATH (`tck-id-operational-behavior-device-ddeath`): a timestamp and

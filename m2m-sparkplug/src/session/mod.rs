@@ -177,6 +177,51 @@ pub(crate) fn write_publish<'b>(
     })
 }
 
+/// [`write_publish`] with the metrics of `head` followed by those `metrics` yields, encoded one
+/// by one (a sample source needs no slice of metrics).
+pub(crate) fn write_publish_iter<'b, 'm>(
+    out: &'b mut [u8],
+    topic: &Topic<'_>,
+    head: &Payload<'_>,
+    metrics: impl Iterator<Item = Result<Metric<'m>, Error>>,
+    tail: &Payload<'_>,
+    options: &EncodeOptions,
+) -> Result<Publish<'b>, SessionError> {
+    let t = topic.buffer_len();
+    let too_small = |more: usize| SessionError::BufferTooSmall {
+        needed: t.saturating_add(more),
+    };
+    if out.len() < t {
+        return Err(too_small(0));
+    }
+    let (tb, pb) = out.split_at_mut(t);
+    let topic_str = topic.format(tb)?;
+    let mut n = head.encode_with(pb, options)?;
+    for m in metrics {
+        let one = [m?];
+        let p = Payload {
+            metrics: Seq::Borrowed(&one),
+            ..Payload::default()
+        };
+        let rest = pb.get_mut(n..).ok_or(too_small(n))?;
+        n = n.saturating_add(p.encode_with(rest, options).map_err(|e| match e {
+            Error::BufferTooSmall { needed, .. } => too_small(n.saturating_add(needed)),
+            e => e.into(),
+        })?);
+    }
+    let rest = pb.get_mut(n..).ok_or(too_small(n))?;
+    n = n.saturating_add(tail.encode_with(rest, options).map_err(|e| match e {
+        Error::BufferTooSmall { needed, .. } => too_small(n.saturating_add(needed)),
+        e => e.into(),
+    })?);
+    let pb: &'b [u8] = pb;
+    Ok(Publish {
+        topic: topic_str,
+        payload: pb.get(..n).ok_or(too_small(n))?,
+        delivery: topic.delivery(),
+    })
+}
+
 /// Writes a topic alone (a subscription filter is formatted the same way).
 pub(crate) fn write_topic<'b>(
     out: &'b mut [u8],

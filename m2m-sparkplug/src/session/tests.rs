@@ -541,3 +541,77 @@ fn host_without_reorder_timeout_and_data_before_birth() {
     assert_eq!(death.payload, state(false, T0).as_bytes());
     assert_eq!(drain_host(&mut h, at(12000))[0].0, "disconnect");
 }
+
+#[test]
+fn edge_data_from_samples_with_aliases() {
+    use crate::datatype::DataType;
+    use m2m_core::{Sample, SampleKey, Value as CoreValue};
+    let mut e: EdgeNode<'_, MemoryStore> =
+        EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore::default()).unwrap();
+    let dev = e.add_device("D").unwrap();
+    let mut buf = [0u8; 512];
+    e.connect(at(0), &mut buf).unwrap();
+    e.handle(at(0), Input::Connected).unwrap();
+    drain_edge(&mut e);
+    let samples = [
+        Sample::new(SampleKey::Name("t"), CoreValue::F64(21.5)),
+        Sample::new(SampleKey::Name("n"), CoreValue::I64(-4)),
+    ];
+    let map = |k: &SampleKey<'_>| match k {
+        SampleKey::Name("t") => Some((1, DataType::Double)),
+        SampleKey::Name("n") => Some((2, DataType::Int16)),
+        _ => None,
+    };
+    assert_eq!(
+        e.data_samples(at(1), None, &samples, map, &mut buf),
+        Err(SessionError::NotBorn)
+    );
+    e.birth(at(1), &temp(1.0), &mut buf).unwrap();
+    assert_eq!(
+        e.data_samples(at(1), Some(dev), &samples, map, &mut buf),
+        Err(SessionError::DeviceNotBorn)
+    );
+    let p = e
+        .data_samples(at(2), None, &samples, map, &mut buf)
+        .unwrap();
+    assert_eq!(p.topic, "spBv1.0/G/NDATA/E");
+    let v = PayloadView::new(p.payload).unwrap();
+    assert_eq!(v.seq(), Some(1));
+    let types = |a| match a {
+        1 => Some(DataType::Double.code()),
+        2 => Some(DataType::Int16.code()),
+        _ => None,
+    };
+    let back: Vec<_> = v.samples_with(types).map(Result::unwrap).collect();
+    let ts = Some(at(2));
+    assert_eq!(
+        back,
+        [
+            Sample {
+                timestamp: ts,
+                ..Sample::new(SampleKey::Alias(1), CoreValue::F64(21.5))
+            },
+            Sample {
+                timestamp: ts,
+                ..Sample::new(SampleKey::Alias(2), CoreValue::I64(-4))
+            },
+        ]
+    );
+    // Unknown key, value out of range, buffer too small: errors, seq unchanged.
+    let unknown = [Sample::new(SampleKey::Name("x"), CoreValue::I64(1))];
+    assert_eq!(
+        e.data_samples(at(3), None, &unknown, map, &mut buf),
+        Err(SessionError::Payload(crate::Error::NoKey))
+    );
+    let big = [Sample::new(SampleKey::Name("n"), CoreValue::I64(70_000))];
+    assert!(matches!(
+        e.data_samples(at(3), None, &big, map, &mut buf),
+        Err(SessionError::Payload(crate::Error::Range { .. }))
+    ));
+    let mut small = [0u8; 30];
+    assert!(matches!(
+        e.data_samples(at(3), None, &samples, map, &mut small),
+        Err(SessionError::BufferTooSmall { .. })
+    ));
+    assert_eq!(e.next_seq(), 2);
+}

@@ -18,7 +18,7 @@ pub enum Level {
 macro_rules! rules {
     ($( $(#[$doc:meta])* $v:ident => $id:literal, $level:ident, [$($also:literal),*]; )*) => {
         /// One checked normative statement of the specification, named by its `tck-id`
-        /// ([`Rule::tck_id`]); the table in the [module documentation](self) lists them all.
+        /// ([`Rule::tck_id`]); the table in the [module documentation](crate::validate) lists them all.
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -144,7 +144,7 @@ rules! {
     DCmdMetricValue => "tck-id-operational-behavior-data-commands-dcmd-metric-value", Must, [];
     /// An NBIRTH without a `bdSeq` metric.
     NBirthBdSeq => "tck-id-payloads-nbirth-bdseq", Must, ["tck-id-topics-nbirth-bdseq-included"];
-    /// An NBIRTH whose bdSeq is not the session's ([`Context::bd_seq`]).
+    /// An NBIRTH whose bdSeq is not the session's ([`Context::bd_seq`](super::Context::bd_seq)).
     NBirthBdSeqRepeat => "tck-id-payloads-nbirth-bdseq-repeat", Must, [
         "tck-id-topics-nbirth-bdseq-matching",
         "tck-id-operational-behavior-data-commands-rebirth-action-3"
@@ -166,7 +166,7 @@ rules! {
     RebirthRequestValue => "tck-id-operational-behavior-data-commands-ncmd-rebirth-value", Must, [];
     /// An NDEATH with other metrics than the single `bdSeq`.
     NDeathPayload => "tck-id-topics-ndeath-payload", Must, [];
-    /// An NDEATH whose bdSeq is not the session's ([`Context::bd_seq`]).
+    /// An NDEATH whose bdSeq is not the session's ([`Context::bd_seq`](super::Context::bd_seq)).
     NDeathBdSeq => "tck-id-payloads-ndeath-bdseq", Must, [];
     /// An NDEATH `bdSeq` that is not an Int64 (or UInt64) value in 0..=255.
     WillBdSeq => "tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq", Must, [];
