@@ -18,7 +18,7 @@ pub enum Level {
 macro_rules! rules {
     ($( $(#[$doc:meta])* $v:ident => $id:literal, $level:ident, [$($also:literal),*]; )*) => {
         /// One checked normative statement of the specification, named by its `tck-id`
-        /// ([`Rule::tck_id`]); the table in the [module documentation](crate::validate) lists them all.
+        /// ([`Rule::tck_id`]); the table in the [module documentation](mod@crate::validate) lists them all.
         #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
