@@ -19,6 +19,8 @@ pub(crate) enum CliError {
     },
     /// The input is a strict prefix of a frame (exit 1).
     Incomplete { needed: Option<usize> },
+    /// A command that runs something failed (exit 1): port in use, peer unreachable, ...
+    Failed(String),
 }
 
 impl CliError {
@@ -35,7 +37,7 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Unsupported(_) | CliError::Usage(_) => 2,
-            CliError::Input { .. } | CliError::Incomplete { .. } => 1,
+            CliError::Input { .. } | CliError::Incomplete { .. } | CliError::Failed(_) => 1,
         }
     }
 }
@@ -44,7 +46,7 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Unsupported(fmt) => write!(f, "unsupported format: {}", fmt.name()),
-            CliError::Usage(m) => f.write_str(m),
+            CliError::Usage(m) | CliError::Failed(m) => f.write_str(m),
             CliError::Input {
                 message,
                 offset: Some(o),

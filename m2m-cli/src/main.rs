@@ -2,6 +2,7 @@
 
 mod coap;
 mod codec;
+mod demo;
 mod format;
 mod modbus;
 mod sparkplug;
@@ -50,6 +51,10 @@ enum Command {
         #[arg(long)]
         lenient: bool,
     },
+    /// Run a gateway end to end on loopback: a simulated Modbus pump, a gateway publishing it as
+    /// Sparkplug B over MQTT (embedded broker), and a host application that decodes and
+    /// validates every message. Shows a live view, then a summary.
+    Demo(demo::DemoArgs),
     /// Encode a JSON object into a frame and print it as lowercase hex.
     Encode {
         /// The format of the output.
@@ -117,6 +122,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             let opts = codec::Options { quantity, lenient };
             codec::decode(format, &bytes, &opts)
         }
+        Command::Demo(args) => demo::run(&args),
         Command::Encode { format, input } => {
             let input = read_input(input)?;
             let json: serde_json::Value =

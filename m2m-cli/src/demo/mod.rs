@@ -1,0 +1,371 @@
+//! `m2m demo`: an M2M gateway end to end on loopback, in one process. A simulated pump answers
+//! Modbus/TCP; a gateway polls it, maps registers to samples and publishes them as a Sparkplug B
+//! edge node over MQTT; a Sparkplug host application decodes and validates every message and
+//! keeps the current values. The broker is embedded (rumqttd) unless `--broker` names one.
+
+mod broker;
+mod gateway;
+mod host;
+mod pump;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use m2m_modbus::tokio::Server;
+use tokio::sync::watch;
+
+use crate::codec::CliError;
+use gateway::GatewayStats;
+use host::HostStats;
+
+/// Options of `m2m demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// How long to run, in seconds (Ctrl-C ends it sooner, cleanly).
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    duration: f64,
+    /// Print only the summary, as JSON (no live view).
+    #[arg(long)]
+    json: bool,
+    /// Use this MQTT broker (mqtt://HOST:PORT) instead of the embedded one.
+    #[arg(long, value_name = "URL")]
+    broker: Option<String>,
+    /// Modbus poll period in milliseconds.
+    #[arg(long, default_value_t = 100, value_name = "MS")]
+    poll_ms: u64,
+}
+
+fn failed(msg: impl Into<String>) -> CliError {
+    CliError::Failed(msg.into())
+}
+
+/// `mqtt://HOST:PORT` (port 1883 when absent).
+fn parse_broker(url: &str) -> Result<(String, u16), CliError> {
+    let rest = url
+        .strip_prefix("mqtt://")
+        .ok_or_else(|| CliError::Usage(format!("--broker wants mqtt://HOST:PORT, not {url}")))?;
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((h, p)) => {
+            let port = p
+                .parse()
+                .map_err(|_| CliError::Usage(format!("bad port in {url}")))?;
+            Ok((h.trim_matches(['[', ']']).to_string(), port))
+        }
+        None if !rest.is_empty() => Ok((rest.to_string(), 1883)),
+        None => Err(CliError::Usage(format!("no host in {url}"))),
+    }
+}
+
+fn percentile(sorted: &[u64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    // Nearest rank: the index is within 0..len, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted.get(i).map(|&us| us as f64 / 1000.0)
+}
+
+/// Runs the demo and returns what to print.
+pub(crate) fn run(args: &DemoArgs) -> Result<String, CliError> {
+    if !(args.duration > 0.0 && args.duration.is_finite()) {
+        return Err(CliError::Usage(
+            "--duration must be a positive number of seconds".into(),
+        ));
+    }
+    if args.poll_ms == 0 {
+        return Err(CliError::Usage("--poll-ms must be at least 1".into()));
+    }
+    let external = args.broker.as_deref().map(parse_broker).transpose()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| failed(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(demo(args, external))
+}
+
+async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String, CliError> {
+    // 1. The pump on the m2m-modbus async server.
+    let pump = pump::Pump::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| failed(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let modbus = listener
+        .local_addr()
+        .map_err(|e| failed(format!("no local address: {e}")))?;
+    let server = Server::new(pump::PumpServer(pump.clone()));
+    tokio::spawn(async move {
+        let _ = server.serve(listener).await;
+    });
+    tokio::spawn(pump::simulate(pump.clone()));
+
+    // 2. The broker.
+    let (broker, broker_label) = match external {
+        Some(b) => {
+            let label = format!("mqtt://{}:{}", b.0, b.1);
+            (b, label)
+        }
+        None => {
+            let addr = broker::start().map_err(failed)?;
+            let label = format!("embedded rumqttd on {addr}");
+            ((addr.ip().to_string(), addr.port()), label)
+        }
+    };
+
+    // 3. The host application, subscribed before the gateway is born.
+    let host_stats = Arc::new(Mutex::new(HostStats::default()));
+    let (host_stop, host_stop_rx) = watch::channel(false);
+    let host_task = tokio::spawn(host::run(
+        broker.clone(),
+        pump.clone(),
+        host_stats.clone(),
+        host_stop_rx,
+    ));
+    let ready_by = Instant::now() + Duration::from_secs(5);
+    while !host_stats.lock().map(|s| s.ready).unwrap_or(false) {
+        if host_task.is_finished() {
+            return Err(failed(join_error(host_task.await)));
+        }
+        if Instant::now() > ready_by {
+            return Err(failed(
+                "the host application did not get its subscriptions in 5 s",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // 4. The gateway.
+    let gw_stats = Arc::new(Mutex::new(GatewayStats::default()));
+    let (gw_stop, gw_stop_rx) = watch::channel(false);
+    let started = Instant::now();
+    let gw_task = tokio::spawn(gateway::run(
+        modbus,
+        broker.clone(),
+        Duration::from_millis(args.poll_ms),
+        gw_stats.clone(),
+        gw_stop_rx,
+    ));
+
+    // The live view, until the duration is over or Ctrl-C.
+    let bar = if args.json {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
+    } else {
+        let b = ProgressBar::new_spinner();
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        b.enable_steady_tick(Duration::from_millis(120));
+        b
+    };
+    let duration = Duration::from_secs_f64(args.duration);
+    let mut refresh = tokio::time::interval(Duration::from_millis(250));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut interrupted = false;
+    loop {
+        tokio::select! {
+            _ = refresh.tick() => {}
+            _ = &mut ctrl_c => { interrupted = true; break; }
+        }
+        if gw_task.is_finished() {
+            bar.finish_and_clear();
+            return Err(failed(join_error(gw_task.await)));
+        }
+        let elapsed = started.elapsed();
+        bar.set_message(view(
+            elapsed,
+            duration,
+            &modbus,
+            &broker_label,
+            &gw_stats,
+            &host_stats,
+        ));
+        if elapsed >= duration {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+
+    // 5. The end: NDEATH from the gateway, seen by the host.
+    let _ = gw_stop.send(true);
+    match gw_task.await {
+        Ok(Ok(())) => {}
+        other => {
+            bar.finish_and_clear();
+            return Err(failed(join_error(other)));
+        }
+    }
+    let death_by = Instant::now() + Duration::from_secs(2);
+    while host_stats.lock().map(|s| s.deaths == 0).unwrap_or(false) && Instant::now() < death_by {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = host_stop.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(2), host_task).await;
+    bar.finish_and_clear();
+
+    let g = gw_stats.lock().map(|s| s.clone()).unwrap_or_default();
+    let h = host_stats.lock().map(|s| s.clone()).unwrap_or_default();
+    let reads = pump.lock().map(|p| p.reads).unwrap_or(0);
+    let summary = summary(elapsed, interrupted, &modbus, &broker_label, reads, &g, &h);
+    if args.json {
+        serde_json::to_string_pretty(&summary).map_err(|e| failed(e.to_string()))
+    } else {
+        Ok(text(&summary))
+    }
+}
+
+fn join_error<T>(r: Result<Result<T, String>, tokio::task::JoinError>) -> String {
+    match r {
+        Ok(Ok(_)) => "stopped early".into(),
+        Ok(Err(e)) => e,
+        Err(e) => format!("task failed: {e}"),
+    }
+}
+
+fn view(
+    elapsed: Duration,
+    total: Duration,
+    modbus: &std::net::SocketAddr,
+    broker: &str,
+    g: &Mutex<GatewayStats>,
+    h: &Mutex<HostStats>,
+) -> String {
+    let g = g.lock().map(|s| s.clone()).unwrap_or_default();
+    let h = h.lock().map(|s| s.clone()).unwrap_or_default();
+    let secs = elapsed.as_secs_f64().max(1e-3);
+    let decode_us = if h.messages > 0 {
+        h.decode_ns_total as f64 / h.messages as f64 / 1000.0
+    } else {
+        0.0
+    };
+    let mut s = format!(
+        "m2m demo  {:.1} s / {:.0} s   pump (Modbus/TCP {modbus}) -> gateway -> MQTT ({broker}) -> host\n  \
+         Modbus polls {} ({:.0}/s)  Sparkplug messages {} ({:.0}/s)  {} bytes  decode {decode_us:.1} us/msg  \
+         seq {}  bdSeq {}  violations {}  decode errors {}\n",
+        secs,
+        total.as_secs_f64(),
+        g.polls,
+        g.polls as f64 / secs,
+        h.messages,
+        h.messages as f64 / secs,
+        h.bytes,
+        h.last_seq.map_or("-".into(), |v| v.to_string()),
+        h.bd_seq.map_or("-".into(), |v| v.to_string()),
+        h.violations,
+        h.decode_errors,
+    );
+    for (name, value) in &h.values {
+        s.push_str(&format!("  {name} = {value}"));
+    }
+    s
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summary(
+    elapsed: Duration,
+    interrupted: bool,
+    modbus: &std::net::SocketAddr,
+    broker: &str,
+    server_reads: u64,
+    g: &GatewayStats,
+    h: &HostStats,
+) -> serde_json::Value {
+    let secs = elapsed.as_secs_f64().max(1e-3);
+    let mut lat = h.latencies_us.clone();
+    lat.sort_unstable();
+    let mut host = serde_json::to_value(h).unwrap_or_default();
+    if let Some(o) = host.as_object_mut() {
+        o.insert(
+            "decode_us_per_message".into(),
+            serde_json::json!(if h.messages > 0 {
+                h.decode_ns_total as f64 / h.messages as f64 / 1000.0
+            } else {
+                0.0
+            }),
+        );
+        o.remove("decode_ns_total");
+    }
+    let published: BTreeMap<_, _> = g.values.clone();
+    serde_json::json!({
+        "duration_s": secs,
+        "interrupted": interrupted,
+        "modbus": {
+            "device": modbus.to_string(),
+            "polls": g.polls,
+            "poll_errors": g.poll_errors,
+            "polls_per_s": g.polls as f64 / secs,
+            "server_reads": server_reads,
+        },
+        "mqtt": { "broker": broker },
+        "gateway": {
+            "group": gateway::GROUP,
+            "edge_node": gateway::EDGE,
+            "bd_seq": g.bd_seq,
+            "births": g.births,
+            "data_messages": g.data_messages,
+            "metrics_published": g.metrics_published,
+            "bytes_published": g.bytes_published,
+            "messages_per_s": (g.births + g.data_messages) as f64 / secs,
+            "values": published,
+        },
+        "host": host,
+        "latency_ms": {
+            "what": "pump cycle counter change to the host seeing the new count",
+            "samples": lat.len(),
+            "median": percentile(&lat, 0.5),
+            "p99": percentile(&lat, 0.99),
+        },
+        "values_match": h.values == g.values,
+    })
+}
+
+fn text(s: &serde_json::Value) -> String {
+    let mut out = String::from("m2m demo summary\n");
+    let f = |v: &serde_json::Value| v.to_string();
+    out.push_str(&format!(
+        "  ran {:.1} s; Modbus: {} polls ({:.0}/s), {} errors\n",
+        s["duration_s"].as_f64().unwrap_or(0.0),
+        f(&s["modbus"]["polls"]),
+        s["modbus"]["polls_per_s"].as_f64().unwrap_or(0.0),
+        f(&s["modbus"]["poll_errors"]),
+    ));
+    out.push_str(&format!(
+        "  gateway: {} NBIRTH, {} NDATA with {} metrics, {} bytes, bdSeq {}\n",
+        f(&s["gateway"]["births"]),
+        f(&s["gateway"]["data_messages"]),
+        f(&s["gateway"]["metrics_published"]),
+        f(&s["gateway"]["bytes_published"]),
+        f(&s["gateway"]["bd_seq"]),
+    ));
+    out.push_str(&format!(
+        "  host: {} messages ({} NBIRTH, {} NDATA, {} NDEATH), {:.1} us decode per message, {} decode errors, {} validator violations\n",
+        f(&s["host"]["messages"]),
+        f(&s["host"]["births"]),
+        f(&s["host"]["data"]),
+        f(&s["host"]["deaths"]),
+        s["host"]["decode_us_per_message"].as_f64().unwrap_or(0.0),
+        f(&s["host"]["decode_errors"]),
+        f(&s["host"]["violations"]),
+    ));
+    out.push_str(&format!(
+        "  latency register change -> host: median {} ms, p99 {} ms ({} samples)\n",
+        f(&s["latency_ms"]["median"]),
+        f(&s["latency_ms"]["p99"]),
+        f(&s["latency_ms"]["samples"]),
+    ));
+    out.push_str(&format!(
+        "  the host's values match the gateway's: {}\n",
+        f(&s["values_match"])
+    ));
+    if let Some(values) = s["host"]["values"].as_object() {
+        for (k, v) in values {
+            out.push_str(&format!("    {k} = {v}\n"));
+        }
+    }
+    out.pop();
+    out
+}
