@@ -299,7 +299,7 @@ pub struct Header {
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PayloadView<'a> {
-    msg: Msg<'a>,
+    pub(crate) msg: Msg<'a>,
     header: Header,
     uuid: Option<&'a str>,
     body: Option<&'a [u8]>,
@@ -454,7 +454,7 @@ pub struct MetricView<'a> {
 
 impl<'a> MetricView<'a> {
     #[inline(always)]
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+    pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
         let mut m = MetricView {
             msg,
             name: None,

@@ -3,6 +3,7 @@
 
 mod strategies;
 
+use m2m_sparkplug::relay::{Edit, Relay};
 use m2m_sparkplug::{EncodeOptions, PayloadView, Uint32Field};
 use proptest::prelude::*;
 use strategies::payload;
@@ -29,6 +30,32 @@ proptest! {
         if !bytes.is_empty() {
             prop_assert!(p.encode(&mut short).is_err());
         }
+    }
+
+    /// The lossless relay copies what it keeps byte for byte, also from mutated payloads that
+    /// still parse (unknown fields appear there), and what it rewrites decodes to its edits.
+    #[test]
+    fn relay_keeps_bytes_and_applies_edits(p in payload(), at in any::<prop::sample::Index>(), byte in any::<u8>(), seq in any::<u8>()) {
+        let mut bytes = p.to_vec().unwrap();
+        if !bytes.is_empty() {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let Ok(view) = PayloadView::new(&bytes) else { return Ok(()) };
+        if view.check().is_err() { return Ok(()) }
+        let mut out = vec![0u8; bytes.len() + 16];
+        let n = Relay::new(&view).write(&mut out, |_, _| Edit::Keep).unwrap();
+        prop_assert_eq!(&out[..n], &bytes[..]);
+        // Every other metric dropped, seq renumbered.
+        let n = Relay::new(&view)
+            .seq(Some(u64::from(seq)))
+            .write(&mut out, |i, _| if i % 2 == 0 { Edit::Keep } else { Edit::Drop })
+            .unwrap();
+        let relayed = PayloadView::new(&out[..n]).unwrap();
+        prop_assert_eq!(relayed.seq(), Some(u64::from(seq)));
+        let kept: Vec<_> = view.metrics().step_by(2).map(|m| m.unwrap().as_bytes()).collect();
+        let got: Vec<_> = relayed.metrics().map(|m| m.unwrap().as_bytes()).collect();
+        prop_assert_eq!(kept, got);
     }
 
     #[test]
