@@ -1,7 +1,7 @@
 //! A lossless relay (Sparkplug 3.0.0 §6.4.1, `sparkplug_b.proto` extension ranges): re-emits a
 //! payload with some metrics replaced or dropped and `timestamp` or `seq` changed, copying every
 //! other field byte for byte, so unknown fields and extensions at any depth reach the next hop as
-//! they came (a decode into [`Payload`](crate::Payload) and an encode would drop them).
+//! they came (a decode into [`Payload`] and an encode would drop them).
 //!
 //! Fields keep their order; a changed `timestamp` or `seq` goes where the first occurrence was
 //! (or first, respectively last, when the input has none) and replaces every occurrence. Nothing
@@ -26,9 +26,12 @@ use m2m_core::Writer;
 use crate::error::Error;
 use crate::payload::{MetricView, PayloadView};
 use crate::repr::{EncodeOptions, Metric, Payload, Seq};
+
 use crate::wire::put_varint;
 
 /// What becomes of one metric.
+// Returned by value for one metric at a time, never stored: boxing would need `alloc`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit<'m> {
     /// Copied as it came, unknown fields included.
