@@ -163,6 +163,7 @@ mod tests {
 
     /// timestamp 5; metric "a" (Double 1.5) with unknown field 99 and a nested unknown field in
     /// its properties; metric "b"; an unknown top-level field 7 (bytes); seq 3.
+    #[allow(clippy::cast_possible_truncation)] // short test messages
     fn input() -> Vec<u8> {
         let mut a = vec![0x0a, 1, b'a', 0x20, 10, 0x69];
         a.extend_from_slice(&1.5f64.to_le_bytes());
