@@ -122,6 +122,16 @@ fn birth_metrics(samples: &[Sample<'static>]) -> Result<Vec<Metric<'static>>, St
         .collect()
 }
 
+/// Waits for the next poll: the interval, or just a yield to the other tasks for back-to-back
+/// polling.
+async fn next_poll(tick: &mut tokio::time::Interval, period: Duration) {
+    if period.is_zero() {
+        tokio::task::yield_now().await;
+    } else {
+        tick.tick().await;
+    }
+}
+
 /// Runs the gateway until `stop` turns true; then publishes NDEATH and disconnects.
 pub(crate) async fn run(
     modbus: SocketAddr,
@@ -151,7 +161,8 @@ pub(crate) async fn run(
         )
     })?;
     let mut last: Vec<Sample<'static>> = Vec::new();
-    let mut tick = tokio::time::interval(poll_every);
+    // A zero period polls back to back (the interval is then never waited on).
+    let mut tick = tokio::time::interval(poll_every.max(Duration::from_millis(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let record = |stats: &Arc<Mutex<GatewayStats>>, f: &mut dyn FnMut(&mut GatewayStats)| {
         if let Ok(mut s) = stats.lock() {
@@ -181,7 +192,7 @@ pub(crate) async fn run(
                 }
                 _ => {}
             },
-            _ = tick.tick(), if edge.node().is_born() => {
+            _ = next_poll(&mut tick, poll_every), if edge.node().is_born() => {
                 let now = match poll(&client).await {
                     Ok(v) => v,
                     Err(e) => {

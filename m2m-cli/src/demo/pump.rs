@@ -25,8 +25,6 @@ pub(crate) const MAP: [Point<'static>; 6] = [
 /// Registers the map spans.
 pub(crate) const REGISTERS: u16 = 10;
 
-/// How often the pump's values change.
-pub(crate) const TICK: Duration = Duration::from_millis(50);
 
 /// The pump's state: its registers, and when each cycle count was reached (for the latency from
 /// a register change to the host seeing it).
@@ -37,6 +35,10 @@ pub(crate) struct Pump {
     /// When `cycles` reached each value, for the latest values.
     pub(crate) changed: std::collections::VecDeque<(u32, Instant)>,
     pub(crate) reads: u64,
+    /// When the simulation started.
+    pub(crate) start: Instant,
+    /// Values change on every read (a throughput run) instead of on a timer.
+    pub(crate) every_read: bool,
 }
 
 pub(crate) type Shared = Arc<Mutex<Pump>>;
@@ -55,6 +57,8 @@ impl Pump {
             cycles: 0,
             changed: std::collections::VecDeque::new(),
             reads: 0,
+            start: Instant::now(),
+            every_read: false,
         };
         p.update(0.0);
         Arc::new(Mutex::new(p))
@@ -100,14 +104,20 @@ impl Pump {
     }
 }
 
-/// Drives the pump's values until the task is dropped.
-pub(crate) async fn simulate(pump: Shared) {
-    let start = Instant::now();
-    let mut tick = tokio::time::interval(TICK);
-    loop {
-        tick.tick().await;
-        let t = start.elapsed().as_secs_f64();
+/// Drives the pump's values every `tick` until the task is dropped; with a zero `tick`, the
+/// values change on every read instead.
+pub(crate) async fn simulate(pump: Shared, tick: Duration) {
+    if tick.is_zero() {
         if let Ok(mut p) = pump.lock() {
+            p.every_read = true;
+        }
+        return;
+    }
+    let mut timer = tokio::time::interval(tick);
+    loop {
+        timer.tick().await;
+        if let Ok(mut p) = pump.lock() {
+            let t = p.start.elapsed().as_secs_f64();
             p.update(t);
         }
     }
@@ -131,6 +141,10 @@ impl Handler for PumpServer {
             .lock()
             .map_err(|_| ExceptionCode::ServerDeviceFailure)?;
         p.reads += 1;
+        if p.every_read {
+            let t = p.start.elapsed().as_secs_f64();
+            p.update(t);
+        }
         let start = usize::from(address);
         let end = start + usize::from(quantity);
         let regs = p
