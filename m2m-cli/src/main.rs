@@ -6,6 +6,7 @@ mod demo;
 mod format;
 mod modbus;
 mod sparkplug;
+mod tools;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -55,6 +56,17 @@ enum Command {
     /// Sparkplug B over MQTT (embedded broker), and a host application that decodes and
     /// validates every message. Shows a live view, then a summary.
     Demo(demo::DemoArgs),
+    /// A Modbus master: read and write coils and registers of a device (tcp:// or
+    /// rtu-over-tcp://).
+    Modbus {
+        #[command(subcommand)]
+        command: tools::modbus::ModbusCommand,
+    },
+    /// Sparkplug B tools: listen to a broker and print every message decoded and validated.
+    Sparkplug {
+        #[command(subcommand)]
+        command: tools::sparkplug::SparkplugCommand,
+    },
     /// Encode a JSON object into a frame and print it as lowercase hex.
     Encode {
         /// The format of the output.
@@ -123,6 +135,8 @@ fn run(cli: Cli) -> Result<String, CliError> {
             codec::decode(format, &bytes, &opts)
         }
         Command::Demo(args) => demo::run(&args),
+        Command::Modbus { command } => tools::modbus::run(&command),
+        Command::Sparkplug { command } => tools::sparkplug::run(&command),
         Command::Encode { format, input } => {
             let input = read_input(input)?;
             let json: serde_json::Value =
@@ -158,7 +172,9 @@ fn main() -> ExitCode {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             // A closed stdout (`m2m ... | head -c0`) is not worth a panic.
-            let _ = writeln!(stdout, "{out}");
+            if !out.is_empty() {
+                let _ = writeln!(stdout, "{out}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -101,7 +101,10 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
     tokio::spawn(async move {
         let _ = server.serve(listener).await;
     });
-    tokio::spawn(pump::simulate(pump.clone(), Duration::from_millis(args.tick_ms)));
+    tokio::spawn(pump::simulate(
+        pump.clone(),
+        Duration::from_millis(args.tick_ms),
+    ));
 
     // 2. The broker.
     let (broker, broker_label) = match external {

@@ -25,7 +25,6 @@ pub(crate) const MAP: [Point<'static>; 6] = [
 /// Registers the map spans.
 pub(crate) const REGISTERS: u16 = 10;
 
-
 /// The pump's state: its registers, and when each cycle count was reached (for the latency from
 /// a register change to the host seeing it).
 #[derive(Debug)]

@@ -15,7 +15,7 @@ impl Client {
     /// FC 0x01: `quantity` coils from `address`.
     pub async fn read_coils(&self, address: u16, quantity: u16) -> Result<Vec<bool>, Error> {
         let r = self.call(&Request::ReadCoils { address, quantity }).await?;
-        bits(r.ok()?)
+        bits(r.ok()?, quantity)
     }
 
     /// FC 0x02: `quantity` discrete inputs from `address`.
@@ -27,7 +27,7 @@ impl Client {
         let r = self
             .call(&Request::ReadDiscreteInputs { address, quantity })
             .await?;
-        bits(r.ok()?)
+        bits(r.ok()?, quantity)
     }
 
     /// FC 0x03: `quantity` holding registers from `address`.
@@ -230,10 +230,12 @@ fn unexpected() -> Error {
     Error::Mismatch(Mismatch::Echo { field: "function" })
 }
 
-fn bits(rsp: Response<'_>) -> Result<Vec<bool>, Error> {
+/// The `quantity` states asked for: the response's last byte is padded with zeros to 8 bits
+/// (Application Protocol §6.1), and the padding is not a coil.
+fn bits(rsp: Response<'_>, quantity: u16) -> Result<Vec<bool>, Error> {
     match rsp {
         Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b } => {
-            Ok(b.iter().collect())
+            Ok(b.iter().take(usize::from(quantity)).collect())
         }
         _ => Err(unexpected()),
     }

@@ -1,0 +1,244 @@
+//! `m2m sparkplug listen`: a Sparkplug host application that prints every message it receives,
+//! decoded, with the validator's findings and what the host session made of it.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::time::Duration;
+
+use m2m_core::SampleKey;
+use m2m_sparkplug::mqtt::rumqttc::MqttOptions;
+use m2m_sparkplug::mqtt::{HostKind, HostUpdate, MqttHost};
+use m2m_sparkplug::session::host::HostConfig;
+use m2m_sparkplug::state::StateMessage;
+use m2m_sparkplug::validate::{Context, validate};
+use m2m_sparkplug::{PayloadView, Topic};
+
+use crate::codec::CliError;
+
+/// `m2m sparkplug ...`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum SparkplugCommand {
+    /// Subscribe to a broker and print every Sparkplug message, decoded and validated.
+    Listen {
+        /// The broker: mqtt://HOST:PORT.
+        url: String,
+        /// Only this group.
+        #[arg(long)]
+        group: Option<String>,
+        /// The host application id this listener announces (its STATE topic).
+        #[arg(long, default_value = "m2m-listen")]
+        host_id: String,
+        /// Stop after this many Sparkplug messages.
+        #[arg(long, value_name = "N")]
+        count: Option<u64>,
+        /// Stop after this many seconds.
+        #[arg(long, value_name = "SECONDS")]
+        duration: Option<f64>,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn failed(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+/// Per edge node (group/edge), the names and datatypes its birth gave its aliases.
+type Births = HashMap<(String, String, Option<String>), HashMap<u64, (String, Option<u32>)>>;
+
+fn describe(topic: &str, payload: &[u8], kind: HostKind, births: &mut Births) -> serde_json::Value {
+    let mut out = serde_json::json!({ "topic": topic, "host": format!("{kind:?}") });
+    match Topic::parse(topic) {
+        Ok(Topic::State { host, .. }) => {
+            out["state_of"] = host.into();
+            match StateMessage::parse(payload) {
+                Ok(s) => out["state"] = serde_json::to_value(s).unwrap_or_default(),
+                Err(e) => out["error"] = e.to_string().into(),
+            }
+        }
+        Ok(Topic::Message(t)) => {
+            let key = (
+                t.group.to_string(),
+                t.edge_node.to_string(),
+                t.device.map(str::to_string),
+            );
+            let view = match PayloadView::new(payload) {
+                Ok(v) => v,
+                Err(e) => {
+                    out["error"] = e.to_string().into();
+                    return out;
+                }
+            };
+            out["type"] = t.message_type.as_str().into();
+            out["timestamp"] = view.timestamp().into();
+            out["seq"] = view.seq().into();
+            let mut violations = Vec::new();
+            let ctx = Context::default();
+            if let Err(e) = validate(&view, t.message_type, &ctx, &mut |v| {
+                violations.push(v.to_string())
+            }) {
+                out["error"] = e.to_string().into();
+            }
+            out["violations"] = violations.into();
+            if t.message_type.is_birth() {
+                let table = births.entry(key.clone()).or_default();
+                table.clear();
+                for m in view.metrics().flatten() {
+                    if let (Some(a), Some(n)) = (m.alias(), m.name()) {
+                        table.insert(a, (n.to_string(), m.datatype()));
+                    }
+                }
+            }
+            let table = births.get(&key);
+            let node_table = births.get(&(key.0.clone(), key.1.clone(), None));
+            let lookup = |a: u64| {
+                table
+                    .and_then(|t| t.get(&a))
+                    .or_else(|| node_table.and_then(|t| t.get(&a)))
+            };
+            let mut metrics = serde_json::Map::new();
+            for s in view.samples_with(|a| lookup(a).and_then(|(_, dt)| *dt)) {
+                match s {
+                    Ok(s) => {
+                        let name = match s.key {
+                            SampleKey::Name(n) => n.to_string(),
+                            SampleKey::Alias(a) => {
+                                lookup(a).map_or(format!("alias {a}"), |(n, _)| n.clone())
+                            }
+                            other => other.to_string(),
+                        };
+                        let v = serde_json::to_value(s.value)
+                            .ok()
+                            .and_then(|j| j.get("value").cloned());
+                        metrics.insert(name, v.unwrap_or_default());
+                    }
+                    Err(e) => {
+                        metrics.insert(format!("#{}", metrics.len()), format!("error: {e}").into());
+                    }
+                }
+            }
+            out["metrics"] = metrics.into();
+        }
+        _ => {}
+    }
+    out
+}
+
+fn text(d: &serde_json::Value) -> String {
+    let mut s = format!(
+        "{}  {}",
+        d["topic"].as_str().unwrap_or_default(),
+        d["type"]
+            .as_str()
+            .unwrap_or(d["host"].as_str().unwrap_or_default())
+    );
+    if let Some(seq) = d["seq"].as_u64() {
+        s.push_str(&format!(" seq {seq}"));
+    }
+    if let Some(state) = d.get("state") {
+        s.push_str(&format!(" {state}"));
+    }
+    if let Some(e) = d.get("error") {
+        s.push_str(&format!(" ERROR {e}"));
+    }
+    if let Some(m) = d["metrics"].as_object() {
+        for (k, v) in m {
+            s.push_str(&format!("\n    {k} = {v}"));
+        }
+    }
+    if let Some(v) = d["violations"].as_array() {
+        for v in v {
+            s.push_str(&format!("\n    ! {}", v.as_str().unwrap_or_default()));
+        }
+    }
+    s
+}
+
+/// Runs the command: prints as it goes, returns the closing line.
+pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
+    let SparkplugCommand::Listen {
+        url,
+        group,
+        host_id,
+        count,
+        duration,
+        json,
+    } = cmd;
+    let rest = url
+        .strip_prefix("mqtt://")
+        .ok_or_else(|| CliError::Usage(format!("want mqtt://HOST:PORT, not {url}")))?
+        .trim_end_matches('/');
+    let (h, port) = match rest.rsplit_once(':') {
+        Some((h, p)) => (
+            h.to_string(),
+            p.parse()
+                .map_err(|_| CliError::Usage(format!("bad port in {url}")))?,
+        ),
+        None => (rest.to_string(), 1883),
+    };
+    let filter: &'static str = Box::leak(
+        group
+            .as_ref()
+            .map_or_else(|| "spBv1.0/#".to_string(), |g| format!("spBv1.0/{g}/#"))
+            .into_boxed_str(),
+    );
+    let filters: &'static [&'static str] = Box::leak(Box::new([filter, "spBv1.0/STATE/+"]));
+    let host_id: &'static str = Box::leak(host_id.clone().into_boxed_str());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(failed)?;
+    rt.block_on(async {
+        let mut config = HostConfig::new(host_id);
+        config.filters = filters;
+        let mut options =
+            MqttOptions::new(format!("{host_id}-{}", std::process::id()), h.clone(), port);
+        options.set_max_packet_size(1 << 20, 1 << 20);
+        let mut host: MqttHost<'static> = MqttHost::new(config, options).map_err(failed)?;
+        host.connect()
+            .await
+            .map_err(|e| failed(format!("cannot reach the MQTT broker at {h}:{port}: {e}")))?;
+        let own = format!("spBv1.0/STATE/{host_id}");
+        let mut births = Births::new();
+        let mut seen = 0u64;
+        let deadline =
+            duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+        let mut stdout = std::io::stdout();
+        while count.is_none_or(|c| seen < c) {
+            let next = host.next();
+            let update = match deadline {
+                Some(d) => match tokio::time::timeout_at(d, next).await {
+                    Ok(u) => u,
+                    Err(_) => break,
+                },
+                None => next.await,
+            }
+            .map_err(failed)?;
+            let HostUpdate::Message {
+                topic,
+                payload,
+                kind,
+            } = update
+            else {
+                continue;
+            };
+            if topic == own {
+                continue;
+            }
+            if topic.starts_with("spBv1.0/STATE/") {
+                // Other hosts' STATE: shown, not counted.
+            } else {
+                seen += 1;
+            }
+            let d = describe(&topic, &payload, kind, &mut births);
+            let line = if *json { d.to_string() } else { text(&d) };
+            if writeln!(stdout, "{line}").is_err() {
+                break;
+            }
+        }
+        let _ = host.disconnect().await;
+        Ok(format!("{seen} Sparkplug message(s)"))
+    })
+    .map(|s| if *json { String::new() } else { s })
+}

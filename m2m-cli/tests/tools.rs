@@ -1,0 +1,295 @@
+//! The field tools against real peers on loopback: `m2m modbus read/write` against a Modbus
+//! server of ours (m2m-modbus's async server; the pymodbus and libmodbus servers are driven by the
+//! peer matrix of m2m-modbus), `m2m sparkplug listen` against mosquitto with payloads published by
+//! `mosquitto_pub`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)] // test helpers
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use m2m_modbus::tokio::{Handler, Responder, Server};
+use m2m_modbus::{ExceptionCode, Request, Response};
+
+fn m2m(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// 100 holding registers and 100 coils.
+#[derive(Default)]
+struct Device {
+    regs: Mutex<Vec<u16>>,
+    coils: Mutex<Vec<bool>>,
+}
+
+impl Handler for Device {
+    fn call(&self, _u: u8, req: Request<'_>, out: &mut Responder<'_>) -> Result<(), ExceptionCode> {
+        let bad = ExceptionCode::IllegalDataAddress;
+        let mut regs = self.regs.lock().unwrap();
+        let mut coils = self.coils.lock().unwrap();
+        let range = |a: u16, n: usize, len: usize| {
+            let a = usize::from(a);
+            (a + n <= len).then_some(a..a + n).ok_or(bad)
+        };
+        let rsp = match req {
+            Request::ReadHoldingRegisters { address, quantity } => {
+                let r = range(address, usize::from(quantity), regs.len())?;
+                return out
+                    .send(&Response::ReadHoldingRegisters {
+                        registers: regs[r].into(),
+                    })
+                    .map_err(|_| ExceptionCode::ServerDeviceFailure);
+            }
+            Request::WriteSingleRegister { address, value } => {
+                regs[range(address, 1, 100)?][0] = value;
+                Response::WriteSingleRegister { address, value }
+            }
+            Request::WriteMultipleRegisters { address, registers } => {
+                let r = range(address, registers.len(), 100)?;
+                for (d, s) in regs[r].iter_mut().zip(registers.iter()) {
+                    *d = s;
+                }
+                Response::WriteMultipleRegisters {
+                    address,
+                    quantity: registers.len() as u16,
+                }
+            }
+            Request::ReadCoils { address, quantity } => {
+                let r = range(address, usize::from(quantity), coils.len())?;
+                let bytes: Vec<u8> = coils[r]
+                    .chunks(8)
+                    .map(|c| {
+                        c.iter()
+                            .enumerate()
+                            .fold(0u8, |b, (i, &on)| b | (u8::from(on) << i))
+                    })
+                    .collect();
+                return out
+                    .send(&Response::ReadCoils {
+                        coils: m2m_modbus::Bits::from_wire(&bytes, usize::from(quantity)).unwrap(),
+                    })
+                    .map_err(|_| ExceptionCode::ServerDeviceFailure);
+            }
+            Request::WriteSingleCoil { address, value } => {
+                coils[range(address, 1, 100)?][0] = value;
+                Response::WriteSingleCoil { address, value }
+            }
+            _ => return Err(ExceptionCode::IllegalFunction),
+        };
+        out.send(&rsp)
+            .map_err(|_| ExceptionCode::ServerDeviceFailure)
+    }
+}
+
+fn modbus_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let device = Arc::new(Device {
+        regs: Mutex::new(vec![0; 100]),
+        coils: Mutex::new(vec![false; 100]),
+    });
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = Server::new(device).serve(l).await;
+        });
+    });
+    port
+}
+
+#[test]
+fn modbus_write_then_read() {
+    let url = format!("tcp://127.0.0.1:{}", modbus_server());
+    let (ok, out, err) = m2m(&["modbus", "write", &url, "holding", "5", "1", "0x10", "-3"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "wrote 3 value(s) at 5");
+    let (ok, out, err) = m2m(&["modbus", "read", &url, "--json", "holding", "5", "3"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["values"], serde_json::json!([1, 16, 65533]));
+    let (ok, out, _) = m2m(&["modbus", "read", &url, "holding", "6"]);
+    assert!(ok);
+    assert!(out.contains("      6  16 (0x0010, 16)"), "{out}");
+    let (ok, _, err) = m2m(&["modbus", "write", &url, "coils", "3", "1"]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = m2m(&["modbus", "read", &url, "--json", "coils", "2", "3"]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["values"], serde_json::json!([false, true, false]));
+    // An exception is one line and exit 1; an unreachable device too.
+    let (ok, _, err) = m2m(&["modbus", "read", &url, "holding", "99", "5"]);
+    assert!(!ok);
+    assert!(err.contains("exception"), "{err}");
+    let (ok, _, err) = m2m(&["modbus", "read", "tcp://127.0.0.1:1", "holding", "0"]);
+    assert!(!ok && err.starts_with("m2m: cannot connect"), "{err}");
+    let (ok, _, _) = m2m(&["modbus", "read", "udp://x", "holding", "0"]);
+    assert!(!ok);
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn sparkplug_listen_against_mosquitto() {
+    let have = Command::new("mosquitto")
+        .arg("-h")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+        && Command::new("mosquitto_pub")
+            .arg("--help")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok();
+    if !have {
+        assert!(
+            std::env::var_os("M2M_REQUIRE_MOSQUITTO").is_none(),
+            "mosquitto is required"
+        );
+        eprintln!("skipped: mosquitto not installed");
+        return;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = std::env::temp_dir().join(format!("m2m-listen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+    )
+    .unwrap();
+    let _broker = Kill(
+        Command::new("mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The payloads, made by the `m2m encode` of this binary from JSON.
+    let encode = |json: &str| {
+        let (ok, out, err) = m2m(&["encode", "sparkplug-payload", json]);
+        assert!(ok, "{err}");
+        let path = dir.join(format!("p{}.bin", json.len()));
+        std::fs::write(&path, m2m_core::hex::decode(out.trim()).unwrap()).unwrap();
+        path
+    };
+    let birth = encode(
+        r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0,"timestamp":1},{"name":"Node Control/Rebirth","datatype":"Boolean","value":false,"timestamp":1},{"name":"t","alias":7,"datatype":"Double","value":1.5,"timestamp":1}]}"#,
+    );
+    let data = encode(
+        r#"{"timestamp":2,"seq":1,"metrics":[{"alias":7,"value":{"double_value":2.5},"timestamp":2}]}"#,
+    );
+    let mut listener = Kill(
+        Command::new(env!("CARGO_BIN_EXE_m2m"))
+            .args([
+                "sparkplug",
+                "listen",
+                &format!("mqtt://127.0.0.1:{port}"),
+                "--group",
+                "G",
+                "--json",
+                "--duration",
+                "20",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, rx) = mpsc::channel();
+    let out = listener.0.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let publish = |topic: &str, file: &std::path::Path| {
+        let ok = Command::new("mosquitto_pub")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-t",
+                topic,
+                "-f",
+            ])
+            .arg(file)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    // NBIRTH until the listener shows it (its subscription is then in place), then NDATA.
+    let first = loop {
+        publish("spBv1.0/G/NBIRTH/E", &birth);
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
+            break l;
+        }
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(10),
+            "the listener prints nothing"
+        );
+    };
+    let b: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(b["type"], "NBIRTH");
+    assert_eq!(b["metrics"]["t"], 1.5);
+    assert_eq!(b["violations"], serde_json::json!([]));
+    publish("spBv1.0/G/NDATA/E", &data);
+    let d = loop {
+        let l = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the NDATA is printed");
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        if v["type"] == "NDATA" {
+            break v;
+        }
+    };
+    // The alias is resolved through the birth, the value read with its datatype.
+    assert_eq!(d["metrics"]["t"], 2.5, "{d}");
+    assert_eq!(d["seq"], 1);
+    assert_eq!(d["host"], "Data(InOrder)");
+    assert_eq!(d["violations"], serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
