@@ -45,6 +45,12 @@ pub(crate) struct GatewayStats {
     pub(crate) bd_seq: u8,
     pub(crate) next_seq: u8,
     pub(crate) last_error: Option<String>,
+    /// Time in the Modbus calls (request out, response in and decoded), in nanoseconds.
+    pub(crate) modbus_ns: u64,
+    /// Time turning registers into samples and samples into changed metrics.
+    pub(crate) map_ns: u64,
+    /// Time in the edge node's publish (Sparkplug encode and hand-over to the MQTT client).
+    pub(crate) publish_ns: u64,
     /// The last value published for each metric, by name.
     pub(crate) values: std::collections::BTreeMap<String, serde_json::Value>,
 }
@@ -75,13 +81,22 @@ fn sparkplug_value(i: usize, s: Sample<'_>) -> Sample<'_> {
     }
 }
 
-/// One poll: the samples of the map, in map order.
-async fn poll(client: &Client) -> Result<Vec<Sample<'static>>, String> {
-    let regs = client
+/// One poll: the registers the map spans.
+async fn poll_registers(client: &Client) -> Result<Vec<u16>, String> {
+    client
         .read_holding_registers(0, REGISTERS)
         .await
-        .map_err(|e| format!("Modbus read: {e}"))?;
-    let block = Registers::from(regs.as_slice());
+        .map_err(|e| format!("Modbus read: {e}"))
+}
+
+/// One poll: the samples of the map, in map order.
+async fn poll(client: &Client) -> Result<Vec<Sample<'static>>, String> {
+    map(&poll_registers(client).await?)
+}
+
+/// The samples of the map in a block of registers read from 0, in map order.
+fn map(regs: &[u16]) -> Result<Vec<Sample<'static>>, String> {
+    let block = Registers::from(regs);
     let mut out = Vec::with_capacity(MAP.len());
     for (i, s) in m2m_modbus::samples::samples(&MAP, 0, &block).enumerate() {
         let s = s.map_err(|e| format!("register map: {e}"))?;
@@ -193,7 +208,10 @@ pub(crate) async fn run(
                 _ => {}
             },
             _ = next_poll(&mut tick, poll_every), if edge.node().is_born() => {
-                let now = match poll(&client).await {
+                let t0 = std::time::Instant::now();
+                let polled = poll_registers(&client).await;
+                let t1 = std::time::Instant::now();
+                let now = match polled.and_then(|r| map(&r)) {
                     Ok(v) => v,
                     Err(e) => {
                         record(&stats, &mut |s| {
@@ -215,14 +233,20 @@ pub(crate) async fn run(
                     }
                 }
                 let n = changed.len() as u64;
+                let t2 = std::time::Instant::now();
                 let sent = if changed.is_empty() {
                     None
                 } else {
                     Some(edge.data(&changed).await.map_err(|e| e.to_string())?)
                 };
+                let t3 = std::time::Instant::now();
+                let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
                 let seq = edge.node().next_seq();
                 record(&stats, &mut |s| {
                     remember(s, &now, &which);
+                    s.modbus_ns += ns(t1 - t0);
+                    s.map_ns += ns(t2 - t1);
+                    s.publish_ns += ns(t3 - t2);
                     s.polls += 1;
                     if let Some(sent) = &sent {
                         s.data_messages += 1;

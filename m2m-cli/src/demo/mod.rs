@@ -315,6 +315,12 @@ fn summary(
             "bytes_published": g.bytes_published,
             "messages_per_s": (g.births + g.data_messages) as f64 / secs,
             "values": published,
+            "time_per_poll_us": {
+                "what": "where the gateway's time goes per poll: the Modbus call (I/O, and decoding the response), mapping registers to samples and metrics, and publishing (Sparkplug encode and hand-over to the MQTT client)",
+                "modbus_call": per_poll(g.modbus_ns, g.polls),
+                "map": per_poll(g.map_ns, g.polls),
+                "publish": per_poll(g.publish_ns, g.polls),
+            },
         },
         "host": host,
         "latency_ms": {
@@ -325,6 +331,14 @@ fn summary(
         },
         "values_match": h.values == g.values,
     })
+}
+
+fn per_poll(ns: u64, polls: u64) -> f64 {
+    if polls == 0 {
+        0.0
+    } else {
+        ns as f64 / polls as f64 / 1000.0
+    }
 }
 
 fn text(s: &serde_json::Value) -> String {
@@ -344,6 +358,13 @@ fn text(s: &serde_json::Value) -> String {
         f(&s["gateway"]["metrics_published"]),
         f(&s["gateway"]["bytes_published"]),
         f(&s["gateway"]["bd_seq"]),
+    ));
+    let t = &s["gateway"]["time_per_poll_us"];
+    out.push_str(&format!(
+        "  gateway time per poll: Modbus call {:.1} us, mapping {:.1} us, Sparkplug publish {:.1} us\n",
+        t["modbus_call"].as_f64().unwrap_or(0.0),
+        t["map"].as_f64().unwrap_or(0.0),
+        t["publish"].as_f64().unwrap_or(0.0),
     ));
     out.push_str(&format!(
         "  host: {} messages ({} NBIRTH, {} NDATA, {} NDEATH), {:.1} us to decode and validate a message, {} decode errors, {} validator violations\n",
