@@ -33,6 +33,7 @@ use crate::function::ExceptionCode;
 
 mod calls;
 pub mod client;
+mod driver;
 pub mod server;
 
 pub use client::{Client, Options, Reply, Unmatched};
