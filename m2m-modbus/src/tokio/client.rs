@@ -10,6 +10,7 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
+use std::boxed::Box;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
@@ -19,8 +20,9 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use super::driver::{Driver, Exit};
-use super::{Error, Transport};
+use super::{Error, Io, Transport};
 use crate::client::Mismatch;
+use crate::line::Line;
 use crate::pdu::limits::MAX_PDU;
 use crate::pdu::{Config, Request, Response};
 use crate::rtu;
@@ -57,7 +59,7 @@ impl fmt::Debug for OnUnmatched {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
-    /// Modbus/TCP or RTU over TCP.
+    /// Modbus/TCP, RTU over TCP, or RTU or ASCII on a serial line.
     pub transport: Transport,
     /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
     pub unit: u8,
@@ -81,6 +83,19 @@ pub struct Options {
     /// Called for each response that reached no caller (and for line noise skipped on RTU),
     /// with the connection locked: it must return quickly and must not call the client.
     pub on_unmatched: Option<OnUnmatched>,
+    /// Baud rate and character format of a serial line ([`Transport::Rtu`],
+    /// [`Transport::Ascii`]): the silences t1.5 and t3.5 follow from it, and
+    /// [`Client::open_serial`] opens the port with it.
+    pub line: Line,
+    /// Wait after a broadcast on a serial line before the next request, for the servers to
+    /// execute it (Serial Line §2.4.1 "turnaround delay"); default 100 ms.
+    pub turnaround: Duration,
+    /// Silence after which bytes read from a serial line that make no whole frame are dropped
+    /// as noise, so the next frame is found behind them. At least t3.5 (the guide's frame
+    /// delimiter) and, for ASCII, at least the guide's one-second inter-character timeout;
+    /// default 50 ms, since USB adapters deliver a frame in pieces (an FTDI chip's latency
+    /// timer is 16 ms).
+    pub read_silence: Duration,
 }
 
 impl Default for Options {
@@ -96,6 +111,9 @@ impl Default for Options {
             rtu_unknown: rtu::UnknownFunctions::Reject,
             reconnect: true,
             on_unmatched: None,
+            line: Line::default(),
+            turnaround: Duration::from_millis(100),
+            read_silence: Duration::from_millis(50),
         }
     }
 }
@@ -157,11 +175,39 @@ impl Options {
         self
     }
 
+    /// The same options for a serial line at this baud rate and format.
+    #[must_use]
+    pub fn line(mut self, line: Line) -> Self {
+        self.line = line;
+        self
+    }
+    /// The same options with another turnaround delay after broadcasts on a serial line.
+    #[must_use]
+    pub fn turnaround(mut self, d: Duration) -> Self {
+        self.turnaround = d;
+        self
+    }
+    /// The same options with another silence after which a partial frame is dropped.
+    #[must_use]
+    pub fn read_silence(mut self, d: Duration) -> Self {
+        self.read_silence = d;
+        self
+    }
+
     pub(super) fn window(&self) -> usize {
         match self.transport {
             Transport::Tcp => self.max_in_flight.clamp(1, MAX_IN_FLIGHT),
-            Transport::RtuOverTcp => 1,
+            _ => 1,
         }
+    }
+
+    /// The silence after which bytes that make no whole frame are noise.
+    pub(super) fn idle_after(&self) -> Duration {
+        let floor = match self.transport {
+            Transport::Ascii => Duration::from_secs(1),
+            _ => self.line.t3_5(),
+        };
+        self.read_silence.max(floor)
     }
 }
 
@@ -177,7 +223,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The whole frame as received (MBAP header or RTU address and CRC included).
+    /// The whole frame as received (MBAP header or RTU address and CRC included); on ASCII,
+    /// the address and PDU decoded from the hex digits.
     #[must_use]
     pub fn frame(&self) -> &[u8] {
         &self.frame
@@ -244,7 +291,7 @@ struct Shared {
     state: Mutex<State>,
     /// Held while a connection is being opened, so that one caller opens it.
     connect: tokio::sync::Mutex<()>,
-    addr: Option<SocketAddr>,
+    endpoint: Option<Endpoint>,
     counters: Arc<Counters>,
 }
 
@@ -255,13 +302,22 @@ impl Shared {
 }
 
 /// The connection, its driver, the requests waiting for a slot, and the callers waiting.
-#[derive(Debug)]
 struct State {
-    stream: Option<TcpStream>,
+    stream: Option<Box<dyn Io>>,
     driver: Driver,
     queue: VecDeque<Command>,
     /// Wakers of the callers waiting, so that one who leaves can hand the driving over.
     wakers: Vec<Waker>,
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("open", &self.stream.is_some())
+            .field("driver", &self.driver)
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {
@@ -270,7 +326,7 @@ impl State {
         let Some(s) = self.stream.as_mut() else {
             return;
         };
-        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, s, &mut self.queue) {
+        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, &mut **s, &mut self.queue) {
             self.stream = None;
             self.driver.fail_all(&e);
             for cmd in self.queue.drain(..) {
@@ -327,17 +383,37 @@ impl Client {
 
     /// Connects to `addr`.
     pub async fn connect_with(addr: SocketAddr, options: Options) -> Result<Self, Error> {
-        let stream = open(addr).await?;
-        Ok(Self::new(stream, Some(addr), options))
+        let endpoint = Endpoint::Tcp(addr);
+        let stream = endpoint.open(&options).await?;
+        Ok(Self::new(stream, Some(endpoint), options))
     }
 
-    /// A client over a stream already connected (no reconnection).
+    /// A client over a stream already open, with no reconnection: a TCP stream, or a serial
+    /// line or anything standing in for one (a pty, one end of `tokio::io::duplex`) with
+    /// [`Transport::Rtu`] or [`Transport::Ascii`].
     #[must_use]
-    pub fn from_stream(stream: TcpStream, options: Options) -> Self {
-        Self::new(stream, None, options)
+    pub fn from_stream<S>(stream: S, options: Options) -> Self
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        Self::new(Box::new(stream), None, options)
     }
 
-    fn new(stream: TcpStream, addr: Option<SocketAddr>, options: Options) -> Self {
+    /// Opens the serial port at `path` (`/dev/ttyUSB0`, `COM3`) with the baud rate and format
+    /// of [`Options::line`], for [`Options::transport`] [`Transport::Rtu`] (taken when the
+    /// options say [`Transport::Tcp`]) or [`Transport::Ascii`]. With [`Options::reconnect`],
+    /// the port is opened again on the next request after it fails.
+    #[cfg(feature = "serial")]
+    pub fn open_serial(path: &str, mut options: Options) -> Result<Self, Error> {
+        if !options.transport.is_line() {
+            options.transport = Transport::Rtu;
+        }
+        let endpoint = Endpoint::Serial(path.into());
+        let stream = super::serial::open(path, &options.line)?;
+        Ok(Self::new(Box::new(stream), Some(endpoint), options))
+    }
+
+    fn new(stream: Box<dyn Io>, endpoint: Option<Endpoint>, options: Options) -> Self {
         let counters = Arc::new(Counters::default());
         counters.connects.store(1, Ordering::Relaxed);
         Client {
@@ -345,9 +421,9 @@ impl Client {
             timeout: options.timeout,
             retries: options.retries,
             backoff: options.backoff,
-            broadcast_unit0: options.transport == Transport::RtuOverTcp,
+            broadcast_unit0: options.transport.is_serial(),
             shared: Arc::new(Shared {
-                addr: addr.filter(|_| options.reconnect),
+                endpoint: endpoint.filter(|_| options.reconnect),
                 state: Mutex::new(State {
                     stream: Some(stream),
                     driver: Driver::new(options, Arc::clone(&counters)),
@@ -478,8 +554,9 @@ impl Client {
         if self.shared.lock().stream.is_some() {
             return Ok(());
         }
-        let addr = self.shared.addr.ok_or(Error::Closed)?;
-        let stream = open(addr).await?;
+        let endpoint = self.shared.endpoint.as_ref().ok_or(Error::Closed)?;
+        let options = self.shared.lock().driver.options.clone();
+        let stream = endpoint.open(&options).await?;
         let mut st = self.shared.lock();
         st.driver.reset();
         st.stream = Some(stream);
@@ -550,10 +627,27 @@ impl Client {
     }
 }
 
-async fn open(addr: SocketAddr) -> Result<TcpStream, Error> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(stream)
+/// Where a client opens its connection again.
+#[derive(Debug)]
+enum Endpoint {
+    Tcp(SocketAddr),
+    #[cfg(feature = "serial")]
+    Serial(std::string::String),
+}
+
+impl Endpoint {
+    async fn open(&self, options: &Options) -> Result<Box<dyn Io>, Error> {
+        let _ = options;
+        match self {
+            Endpoint::Tcp(addr) => {
+                let stream = TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                Ok(Box::new(stream))
+            }
+            #[cfg(feature = "serial")]
+            Endpoint::Serial(path) => Ok(Box::new(super::serial::open(path, &options.line)?)),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -14,18 +14,16 @@ use std::vec::Vec;
 
 use bytes::{Bytes, BytesMut};
 use m2m_core::{Framing, Status, Timestamp};
-use tokio::io::AsyncWrite;
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 
 use super::client::{Answer, Command, Counters, MAX_IN_FLIGHT, Options, Reply, Unmatched};
-use super::{Error, Transport};
+use super::{Error, Io, Transport};
 use crate::client::{Matcher, Mismatch};
 use crate::data::Data;
 use crate::pdu::{Request, Response};
-use crate::{rtu, tcp};
+use crate::{ascii, rtu, tcp};
 
 /// A century in milliseconds: timers are set no further ahead.
 const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
@@ -58,6 +56,36 @@ pub(super) struct Driver {
     /// The deadline the timer is set for; it may be earlier than the earliest outstanding
     /// (then it fires early and is set again), never later.
     armed: Option<Timestamp>,
+    /// On a serial line: the silences.
+    line: LineState,
+}
+
+/// The silences of a serial line: when the next frame may be written, when the bytes read last
+/// came, and a timer for both.
+struct LineState {
+    /// The next frame is written no earlier: t3.5 after the last byte read or sent (the time
+    /// the bytes take on the wire counted), or the turnaround delay after a broadcast.
+    quiet_at: Instant,
+    /// When bytes were read last.
+    last_read: Instant,
+    timer: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+}
+
+impl LineState {
+    /// Sets the timer for `at` (if it is not set for it already) and polls it: `true` if it has
+    /// fired.
+    fn wake_at(&mut self, cx: &mut Context<'_>, at: Option<Instant>) -> bool {
+        let Some(at) = at else {
+            self.armed = None;
+            return false;
+        };
+        if self.armed != Some(at) {
+            self.timer.as_mut().reset(at);
+            self.armed = Some(at);
+        }
+        self.timer.as_mut().poll(cx).is_ready()
+    }
 }
 
 impl fmt::Debug for Driver {
@@ -83,6 +111,12 @@ impl Driver {
             wbuf: Vec::with_capacity(1024),
             timer: Box::pin(tokio::time::sleep_until(epoch)),
             armed: None,
+            line: LineState {
+                quiet_at: epoch,
+                last_read: epoch,
+                timer: Box::pin(tokio::time::sleep_until(epoch)),
+                armed: None,
+            },
         }
     }
 
@@ -90,6 +124,7 @@ impl Driver {
     pub(super) fn reset(&mut self) {
         self.rbuf.clear();
         self.wbuf.clear();
+        self.line.armed = None;
     }
 
     fn now(&self) -> Timestamp {
@@ -114,14 +149,29 @@ impl Driver {
                 raw
             }
         };
-        let tcp = self.options.transport == Transport::Tcp;
+        let transport = self.options.transport;
+        let tcp = transport == Transport::Tcp;
+        // On a serial line the answer cannot start before the request has gone out.
+        let timeout = if transport.is_line() {
+            let chars = match transport {
+                Transport::Ascii => cmd
+                    .len
+                    .saturating_add(2)
+                    .saturating_mul(2)
+                    .saturating_add(3),
+                _ => cmd.len.saturating_add(3),
+            };
+            cmd.timeout.saturating_add(self.options.line.chars(chars))
+        } else {
+            cmd.timeout
+        };
         let tid = if !cmd.wait {
             Some(0)
         } else if tcp {
-            self.matcher.send(&req, cmd.unit, now, cmd.timeout).ok()
+            self.matcher.send(&req, cmd.unit, now, timeout).ok()
         } else {
             self.matcher
-                .send_serial(&req, cmd.unit, now, cmd.timeout)
+                .send_serial(&req, cmd.unit, now, timeout)
                 .ok()
                 .map(|()| 0)
         };
@@ -131,18 +181,33 @@ impl Driver {
             return;
         };
         let start = self.wbuf.len();
-        if tcp {
-            let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
-            self.wbuf.extend_from_slice(&tid.to_be_bytes());
-            self.wbuf.extend_from_slice(&[0, 0]);
-            self.wbuf.extend_from_slice(&length.to_be_bytes());
-            self.wbuf.push(cmd.unit);
-            self.wbuf.extend_from_slice(pdu);
-        } else {
-            self.wbuf.push(cmd.unit);
-            self.wbuf.extend_from_slice(pdu);
-            let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
-            self.wbuf.extend_from_slice(&crc.to_le_bytes());
+        match transport {
+            Transport::Tcp => {
+                let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
+                self.wbuf.extend_from_slice(&tid.to_be_bytes());
+                self.wbuf.extend_from_slice(&[0, 0]);
+                self.wbuf.extend_from_slice(&length.to_be_bytes());
+                self.wbuf.push(cmd.unit);
+                self.wbuf.extend_from_slice(pdu);
+            }
+            Transport::RtuOverTcp | Transport::Rtu => {
+                self.wbuf.push(cmd.unit);
+                self.wbuf.extend_from_slice(pdu);
+                let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
+                self.wbuf.extend_from_slice(&crc.to_le_bytes());
+            }
+            Transport::Ascii => {
+                let mut body: ascii::Scratch = [0; 255];
+                let n = cmd.len.saturating_add(1);
+                if let Some((first, rest)) = body.split_first_mut() {
+                    *first = cmd.unit;
+                    rest.iter_mut().zip(pdu).for_each(|(o, &b)| *o = b);
+                }
+                self.wbuf.resize(start.saturating_add(ascii::MAX_FRAME), 0);
+                let out = self.wbuf.get_mut(start..).unwrap_or_default();
+                let len = ascii::encode_body(body.get(..n).unwrap_or_default(), out).unwrap_or(0);
+                self.wbuf.truncate(start.saturating_add(len));
+            }
         }
         if cmd.wait {
             self.waiting.push(Waiting {
@@ -192,20 +257,36 @@ impl Driver {
 
     /// Matches one whole frame to its caller.
     fn dispatch(&mut self, frame: Bytes) {
-        let tcp = self.options.transport == Transport::Tcp;
-        let (tid, unit, start, end) = if tcp {
-            let Ok(h) = tcp::Header::parse(&frame) else {
-                return;
-            };
-            (
-                Some(h.transaction_id),
-                h.unit_id,
-                tcp::HEADER_LEN,
-                frame.len(),
-            )
-        } else {
-            let unit = frame.first().copied().unwrap_or(0);
-            (None, unit, 1, frame.len().saturating_sub(2))
+        let (tid, unit, start, end, frame) = match self.options.transport {
+            Transport::Tcp => {
+                let Ok(h) = tcp::Header::parse(&frame) else {
+                    return;
+                };
+                let len = frame.len();
+                (
+                    Some(h.transaction_id),
+                    h.unit_id,
+                    tcp::HEADER_LEN,
+                    len,
+                    frame,
+                )
+            }
+            Transport::RtuOverTcp | Transport::Rtu => {
+                let unit = frame.first().copied().unwrap_or(0);
+                let end = frame.len().saturating_sub(2);
+                (None, unit, 1, end, frame)
+            }
+            Transport::Ascii => {
+                let mut scratch: ascii::Scratch = [0; 255];
+                let Ok(body) = ascii::unhex(&frame, &mut scratch) else {
+                    // A bad LRC or digit: line noise, as a bad CRC on RTU.
+                    self.report(None, 0, Mismatch::Unexpected, frame);
+                    return;
+                };
+                let unit = body.first().copied().unwrap_or(0);
+                let len = body.len();
+                (None, unit, 1, len, Bytes::copy_from_slice(body))
+            }
         };
         let config = self.options.config;
         let pdu = frame.get(start..end).unwrap_or_default();
@@ -253,10 +334,8 @@ impl Driver {
         let config = self.options.config;
         let status = match self.options.transport {
             Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
-            Transport::RtuOverTcp => rtu::Framing::responses()
-                .with_config(config)
-                .with_unknown(self.options.rtu_unknown)
-                .frame_len(&self.rbuf),
+            Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(&self.rbuf),
+            Transport::Ascii => ascii::Framing::responses().frame_len(&self.rbuf),
         };
         match status {
             Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
@@ -275,17 +354,63 @@ impl Driver {
         }
     }
 
+    fn rtu_framing(&self) -> rtu::Framing {
+        rtu::Framing::responses()
+            .with_config(self.options.config)
+            .with_unknown(self.options.rtu_unknown)
+    }
+
+    /// After a silence on a serial line: the bytes at the head of the read buffer that make no
+    /// whole frame are noise (no more of them will come). Drops them, reported as noise.
+    fn drop_partial(&mut self) {
+        if self.rbuf.is_empty() {
+            return;
+        }
+        let skip = match self.options.transport {
+            Transport::Ascii => self.rbuf.len(),
+            _ => match self.rtu_framing().frame_len_idle(&self.rbuf) {
+                Ok(_) => 0,
+                Err(e) => e.skip_len(),
+            },
+        };
+        let n = skip.min(self.rbuf.len());
+        if n > 0 {
+            let noise = self.rbuf.split_to(n).freeze();
+            self.report(None, 0, Mismatch::Unexpected, noise);
+        }
+    }
+
+    /// Whether the next request may be written now (always, but on a serial line); on a serial
+    /// line the bytes left from before the silence are dropped first.
+    fn may_send(&mut self) -> bool {
+        if !self.options.transport.is_line() {
+            return true;
+        }
+        // One frame on the line at a time: a broadcast not yet written holds the next request.
+        if !self.wbuf.is_empty() || Instant::now() < self.line.quiet_at {
+            return false;
+        }
+        while !self.rbuf.is_empty() {
+            match self.next_frame() {
+                Ok(true) => {}
+                Ok(false) | Err(_) => self.drop_partial(),
+            }
+        }
+        true
+    }
+
     pub(super) fn poll(
         &mut self,
         cx: &mut Context<'_>,
-        s: &mut TcpStream,
+        s: &mut dyn Io,
         queue: &mut VecDeque<Command>,
     ) -> Poll<Exit> {
         let window = self.options.window();
+        let on_line = self.options.transport.is_line();
         loop {
             let mut progress = false;
-            // Take requests while there is room.
-            while self.matcher.outstanding() < window {
+            // Take requests while there is room (on a serial line, once it is quiet).
+            while self.matcher.outstanding() < window && !queue.is_empty() && self.may_send() {
                 let Some(cmd) = queue.pop_front() else {
                     break;
                 };
@@ -306,6 +431,17 @@ impl Driver {
             if written > 0 {
                 self.wbuf.drain(..written.min(self.wbuf.len()));
                 progress = true;
+                if on_line {
+                    // The bytes are on their way: the line is busy while they go out, then
+                    // for t3.5, or for the turnaround delay after a broadcast.
+                    let after = if self.broadcasts.is_empty() {
+                        self.options.line.t3_5()
+                    } else {
+                        self.options.turnaround
+                    };
+                    let busy = self.options.line.chars(written).saturating_add(after);
+                    self.line.quiet_at = Instant::now() + busy;
+                }
             }
             if self.wbuf.is_empty() {
                 for b in self.broadcasts.drain(..) {
@@ -325,6 +461,12 @@ impl Driver {
                 self.rbuf.reserve(1024);
                 match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(_)) if on_line => {
+                        let now = Instant::now();
+                        self.line.last_read = now;
+                        let quiet = now + self.options.line.t3_5();
+                        self.line.quiet_at = self.line.quiet_at.max(quiet);
+                    }
                     Poll::Ready(Ok(_)) => {}
                     Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
                     Poll::Pending => break,
@@ -355,6 +497,23 @@ impl Driver {
                 }
                 Some(_) => {}
                 None => self.armed = None,
+            }
+            if on_line {
+                // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
+                let mut at = None;
+                if !queue.is_empty() && self.matcher.outstanding() < window {
+                    at = Some(self.line.quiet_at);
+                }
+                if !self.rbuf.is_empty() {
+                    let idle = self.line.last_read + self.options.idle_after();
+                    if Instant::now() >= idle {
+                        self.drop_partial();
+                        progress = true;
+                    } else {
+                        at = Some(at.map_or(idle, |a: Instant| a.min(idle)));
+                    }
+                }
+                progress |= self.line.wake_at(cx, at);
             }
             if !progress {
                 return Poll::Pending;
