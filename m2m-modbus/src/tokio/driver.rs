@@ -31,6 +31,7 @@ const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// A caller waiting for its response.
 struct Waiting {
     transaction_id: Option<u16>,
+    unit: u8,
     timeout: Duration,
     reply: oneshot::Sender<Answer>,
 }
@@ -212,6 +213,7 @@ impl Driver {
         if cmd.wait {
             self.waiting.push(Waiting {
                 transaction_id: tcp.then_some(tid),
+                unit: cmd.unit,
                 timeout: cmd.timeout,
                 reply: cmd.reply,
             });
@@ -288,6 +290,23 @@ impl Driver {
                 (None, unit, 1, len, Bytes::copy_from_slice(body))
             }
         };
+        // On a serial line, an answer from another unit is passed over and the timer kept
+        // running (Serial Line §2.4.1, the master's "waiting for reply" state).
+        if self.options.transport.is_line() {
+            if let Some(w) = self.waiting.iter().find(|w| w.unit != unit) {
+                let expected = w.unit;
+                self.report(
+                    None,
+                    unit,
+                    Mismatch::Unit {
+                        expected,
+                        got: unit,
+                    },
+                    frame,
+                );
+                return;
+            }
+        }
         let config = self.options.config;
         let pdu = frame.get(start..end).unwrap_or_default();
         let result = match Response::parse_with(pdu, &config) {
