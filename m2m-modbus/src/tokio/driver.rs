@@ -410,9 +410,14 @@ impl Driver {
             return false;
         }
         while !self.rbuf.is_empty() {
+            let before = self.rbuf.len();
             match self.next_frame() {
                 Ok(true) => {}
                 Ok(false) | Err(_) => self.drop_partial(),
+            }
+            if self.rbuf.len() == before {
+                // Nothing the framings can cut: all of it is noise.
+                self.rbuf.clear();
             }
         }
         true
