@@ -438,6 +438,8 @@ impl<H: Handler> Connection<H> {
                 Err(e) => e.skip_len(),
             },
         };
+        // Nothing cut (no framing error says how much): all of it is noise.
+        let skip = if skip == 0 { rbuf.len() } else { skip };
         rbuf.advance(skip.min(rbuf.len()));
     }
 
