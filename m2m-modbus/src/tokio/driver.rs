@@ -392,11 +392,14 @@ impl Driver {
                 Err(e) => e.skip_len(),
             },
         };
-        let n = skip.min(self.rbuf.len());
-        if n > 0 {
-            let noise = self.rbuf.split_to(n).freeze();
-            self.report(None, 0, Mismatch::Unexpected, noise);
-        }
+        // Nothing cut (no framing error says how much): all of it is noise.
+        let n = if skip == 0 {
+            self.rbuf.len()
+        } else {
+            skip.min(self.rbuf.len())
+        };
+        let noise = self.rbuf.split_to(n).freeze();
+        self.report(None, 0, Mismatch::Unexpected, noise);
     }
 
     /// Whether the next request may be written now (always, but on a serial line); on a serial
@@ -410,14 +413,9 @@ impl Driver {
             return false;
         }
         while !self.rbuf.is_empty() {
-            let before = self.rbuf.len();
             match self.next_frame() {
                 Ok(true) => {}
                 Ok(false) | Err(_) => self.drop_partial(),
-            }
-            if self.rbuf.len() == before {
-                // Nothing the framings can cut: all of it is noise.
-                self.rbuf.clear();
             }
         }
         true
