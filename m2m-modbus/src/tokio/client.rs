@@ -85,7 +85,7 @@ pub struct Options {
     pub on_unmatched: Option<OnUnmatched>,
     /// Baud rate and character format of a serial line ([`Transport::Rtu`],
     /// [`Transport::Ascii`]): the silences t1.5 and t3.5 follow from it, and
-    /// [`Client::open_serial`] opens the port with it.
+    /// `Client::open_serial` (feature `serial`) opens the port with it.
     pub line: Line,
     /// Wait after a broadcast on a serial line before the next request, for the servers to
     /// execute it (Serial Line §2.4.1 "turnaround delay"); default 100 ms.

@@ -24,7 +24,7 @@
 //!
 //! [`Transport::Rtu`] and [`Transport::Ascii`] run the same client and server over a serial line
 //! (Modbus over Serial Line V1.02): a port opened with the feature `serial`
-//! ([`Client::open_serial`], `serial::open`), or any byte stream standing in for one
+//! (`Client::open_serial`, `serial::open`), or any byte stream standing in for one
 //! ([`Client::from_stream`], [`Server::serve_stream`]: a pty, `tokio::io::duplex`, a USB
 //! adapter opened elsewhere). The timing follows §2.5.1.1 (RTU Framing) from the baud rate and
 //! character format of [`Options::line`]:
