@@ -459,3 +459,31 @@ async fn a_server_that_never_answers_times_out_and_the_client_goes_on() {
     r.unwrap();
     assert_eq!(c.unmatched(), 1);
 }
+
+#[tokio::test]
+async fn a_line_that_never_goes_quiet_times_the_request_out() {
+    // 1200 baud: t3.5 is 32 ms; a byte every 5 ms for 2 s leaves no such silence.
+    let (ours, mut line) = tokio::io::duplex(1 << 16);
+    let opts = options(Transport::Rtu)
+        .line(Line::new(1200))
+        .timeout(Duration::from_millis(150));
+    let c = Client::from_stream(ours, opts);
+    let babble = async {
+        for _ in 0..400 {
+            line.write_all(&[0xFF]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        line
+    };
+    let call = async {
+        // The babble has begun: the line is busy when the request comes.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let r = c.read_holding_registers(0, 1).await;
+        (r, started.elapsed())
+    };
+    let ((r, took), _line) = tokio::join!(call, babble);
+    assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+    // It gave up after its timeout, not when the babble stopped.
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}

@@ -276,6 +276,9 @@ pub(super) struct Command {
     /// `false` for a broadcast: answered once written.
     pub(super) wait: bool,
     pub(super) reply: oneshot::Sender<Answer>,
+    /// When it was handed over: on a serial line that never goes quiet, it waits no longer
+    /// than its timeout to be written.
+    pub(super) queued: tokio::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -579,6 +582,7 @@ impl Client {
             timeout: self.timeout,
             wait,
             reply,
+            queued: tokio::time::Instant::now(),
         });
         let mut active = Active {
             shared: &self.shared,

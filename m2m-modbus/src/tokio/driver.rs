@@ -431,6 +431,18 @@ impl Driver {
         let on_line = self.options.transport.is_line();
         loop {
             let mut progress = false;
+            // On a serial line that never went quiet, a request gives up after its timeout.
+            if on_line {
+                let now = Instant::now();
+                while let Some(cmd) = queue.pop_front() {
+                    if now < cmd.queued + cmd.timeout {
+                        queue.push_front(cmd);
+                        break;
+                    }
+                    let _ = cmd.reply.send(Err(Error::Timeout(cmd.timeout)));
+                    progress = true;
+                }
+            }
             // Take requests while there is room (on a serial line, once it is quiet).
             while self.matcher.outstanding() < window && !queue.is_empty() && self.may_send() {
                 let Some(cmd) = queue.pop_front() else {
@@ -523,8 +535,13 @@ impl Driver {
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
                 let mut at = None;
-                if !queue.is_empty() && self.matcher.outstanding() < window {
-                    at = Some(self.line.quiet_at);
+                if let Some(cmd) = queue.front() {
+                    let give_up = cmd.queued + cmd.timeout;
+                    at = Some(if self.matcher.outstanding() < window {
+                        self.line.quiet_at.min(give_up)
+                    } else {
+                        give_up
+                    });
                 }
                 if !self.rbuf.is_empty() {
                     let idle = self.line.last_read + self.options.idle_after();
