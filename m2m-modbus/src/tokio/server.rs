@@ -674,6 +674,30 @@ mod tests {
     }
 
     #[test]
+    fn units_are_a_set_of_256() {
+        let u = Units::of(&[0, 1, 63, 64, 200, 255]);
+        for unit in 0..=255u8 {
+            let want = matches!(unit, 0 | 1 | 63 | 64 | 200 | 255);
+            assert_eq!(u.contains(unit), want, "unit {unit}");
+            assert!(Units::ALL.contains(unit));
+        }
+    }
+
+    #[test]
+    fn ascii_answers_are_hex_with_an_lrc_and_other_units_get_none() {
+        let mut c = conn(Transport::Ascii);
+        c.units = Units::of(&[0x11]);
+        let mut out = Vec::new();
+        c.respond(b":1103000A0001E1\r\n", &mut out);
+        // 0x11 03 02 12 34, LRC 0xA4.
+        assert_eq!(out, b":1103021234A4\r\n");
+        out.clear();
+        c.respond(b":1203000A0001E0\r\n", &mut out);
+        c.respond(b":1103000A0001E2\r\n", &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
     fn a_stream_out_of_step_closes_after_the_answers_before_it() {
         let c = conn(Transport::Tcp);
         let mut rbuf = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1][..]);
