@@ -96,6 +96,22 @@ pub fn unhex<'b>(frame: &[u8], out: &'b mut Scratch) -> Result<&'b [u8], Error> 
     Ok(body)
 }
 
+/// Writes the frame of `body` (address and PDU, as bytes) at the start of `out`: `:`, the body
+/// and its LRC as upper-case hex, CR LF; returns its length. The one ASCII encoder, for
+/// [`Adu::encode`] and for callers that hold a PDU as bytes.
+pub fn encode_body(body: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    let check = lrc(body);
+    let mut w = Writer::new(out);
+    w.u8(b':')?;
+    for &b in body.iter().chain(core::iter::once(&check)) {
+        let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+        let lo = HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
+        w.put(&[hi, lo])?;
+    }
+    w.put(b"\r\n")?;
+    Ok(w.finish())
+}
+
 impl<'b, P: Pdu<'b>> Adu<P> {
     /// Decodes one whole ASCII frame (from `:` to CR LF) strictly, into `scratch`.
     pub fn parse(frame: &[u8], scratch: &'b mut Scratch) -> Result<Self, Error> {
@@ -137,17 +153,7 @@ impl<'b, P: Pdu<'b>> Adu<P> {
         let room = w.remaining().saturating_sub(1);
         let n = self.pdu.encode(w.slot(room)?)?;
         let body_len = n.saturating_add(1);
-        let body = bin.get(..body_len).unwrap_or_default();
-        let check = lrc(body);
-        let mut w = Writer::new(out);
-        w.u8(b':')?;
-        for &b in body.iter().chain(core::iter::once(&check)) {
-            let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-            let lo = HEX.get(usize::from(b & 0x0F)).copied().unwrap_or(b'0');
-            w.put(&[hi, lo])?;
-        }
-        w.put(b"\r\n")?;
-        Ok(w.finish())
+        encode_body(bin.get(..body_len).unwrap_or_default(), out)
     }
 
     /// The frame encoded into a new `Vec`.

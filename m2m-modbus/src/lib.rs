@@ -15,6 +15,7 @@ pub mod codec;
 pub mod data;
 pub mod error;
 pub mod function;
+pub mod line;
 pub mod list;
 pub mod pdu;
 pub mod rtu;

@@ -1,4 +1,4 @@
-//! The async client: a [`Client`] and its clones share one connection and a [`Matcher`],
+//! The async client: a [`Client`] and its clones share one connection and a [`Matcher`](crate::client::Matcher),
 //! driven from a loop of poll calls by whichever caller is waiting; each caller gets its own
 //! response.
 
@@ -15,26 +15,20 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::vec::Vec;
 
-use bytes::{Bytes, BytesMut};
-use m2m_core::{Framing, Status, Timestamp};
-use tokio::io::AsyncWrite;
+use bytes::Bytes;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-use tokio::time::{Instant, Sleep};
-use tokio_util::io::poll_read_buf;
 
-use super::{Error, Transport};
-use crate::client::{Matcher, Mismatch};
-use crate::data::Data;
+use super::driver::{Driver, Exit};
+use super::{Error, Io, Transport};
+use crate::client::Mismatch;
+use crate::line::Line;
 use crate::pdu::limits::MAX_PDU;
 use crate::pdu::{Config, Request, Response};
-use crate::{rtu, tcp};
+use crate::rtu;
 
 /// Most requests one connection keeps outstanding, whatever [`Options::max_in_flight`] asks.
 pub const MAX_IN_FLIGHT: usize = 32;
-
-/// A century in milliseconds: timers are set no further ahead.
-const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// A response that reached no caller, reported to [`Options::on_unmatched`].
 #[derive(Debug, Clone)]
@@ -65,7 +59,7 @@ impl fmt::Debug for OnUnmatched {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Options {
-    /// Modbus/TCP or RTU over TCP.
+    /// Modbus/TCP, RTU over TCP, or RTU or ASCII on a serial line.
     pub transport: Transport,
     /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
     pub unit: u8,
@@ -89,6 +83,19 @@ pub struct Options {
     /// Called for each response that reached no caller (and for line noise skipped on RTU),
     /// with the connection locked: it must return quickly and must not call the client.
     pub on_unmatched: Option<OnUnmatched>,
+    /// Baud rate and character format of a serial line ([`Transport::Rtu`],
+    /// [`Transport::Ascii`]): the silences t1.5 and t3.5 follow from it, and
+    /// `Client::open_serial` (feature `serial`) opens the port with it.
+    pub line: Line,
+    /// Wait after a broadcast on a serial line before the next request, for the servers to
+    /// execute it (Serial Line §2.4.1 "turnaround delay"); default 100 ms.
+    pub turnaround: Duration,
+    /// Silence after which bytes read from a serial line that make no whole frame are dropped
+    /// as noise, so the next frame is found behind them. At least t3.5 (the guide's frame
+    /// delimiter) and, for ASCII, at least the guide's one-second inter-character timeout;
+    /// default 50 ms, since USB adapters deliver a frame in pieces (an FTDI chip's latency
+    /// timer is 16 ms).
+    pub read_silence: Duration,
 }
 
 impl Default for Options {
@@ -104,6 +111,9 @@ impl Default for Options {
             rtu_unknown: rtu::UnknownFunctions::Reject,
             reconnect: true,
             on_unmatched: None,
+            line: Line::default(),
+            turnaround: Duration::from_millis(100),
+            read_silence: Duration::from_millis(50),
         }
     }
 }
@@ -165,11 +175,39 @@ impl Options {
         self
     }
 
-    fn window(&self) -> usize {
+    /// The same options for a serial line at this baud rate and format.
+    #[must_use]
+    pub fn line(mut self, line: Line) -> Self {
+        self.line = line;
+        self
+    }
+    /// The same options with another turnaround delay after broadcasts on a serial line.
+    #[must_use]
+    pub fn turnaround(mut self, d: Duration) -> Self {
+        self.turnaround = d;
+        self
+    }
+    /// The same options with another silence after which a partial frame is dropped.
+    #[must_use]
+    pub fn read_silence(mut self, d: Duration) -> Self {
+        self.read_silence = d;
+        self
+    }
+
+    pub(super) fn window(&self) -> usize {
         match self.transport {
             Transport::Tcp => self.max_in_flight.clamp(1, MAX_IN_FLIGHT),
-            Transport::RtuOverTcp => 1,
+            _ => 1,
         }
+    }
+
+    /// The silence after which bytes that make no whole frame are noise.
+    pub(super) fn idle_after(&self) -> Duration {
+        let floor = match self.transport {
+            Transport::Ascii => Duration::from_secs(1),
+            _ => self.line.t3_5(),
+        };
+        self.read_silence.max(floor)
     }
 }
 
@@ -177,15 +215,16 @@ impl Options {
 /// read buffer without copying); [`Reply::response`] decodes it again, borrowing from it.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    frame: Bytes,
-    pdu_start: usize,
-    pdu_end: usize,
-    unit: u8,
-    config: Config,
+    pub(super) frame: Bytes,
+    pub(super) pdu_start: usize,
+    pub(super) pdu_end: usize,
+    pub(super) unit: u8,
+    pub(super) config: Config,
 }
 
 impl Reply {
-    /// The whole frame as received (MBAP header or RTU address and CRC included).
+    /// The whole frame as received (MBAP header or RTU address and CRC included); on ASCII,
+    /// the address and PDU decoded from the hex digits.
     #[must_use]
     pub fn frame(&self) -> &[u8] {
         &self.frame
@@ -225,24 +264,27 @@ impl Reply {
     }
 }
 
-type Answer = Result<Option<Reply>, Error>;
+pub(super) type Answer = Result<Option<Reply>, Error>;
 
 /// One request handed to the connection.
 #[derive(Debug)]
-struct Command {
-    unit: u8,
-    pdu: [u8; MAX_PDU],
-    len: usize,
-    timeout: Duration,
+pub(super) struct Command {
+    pub(super) unit: u8,
+    pub(super) pdu: [u8; MAX_PDU],
+    pub(super) len: usize,
+    pub(super) timeout: Duration,
     /// `false` for a broadcast: answered once written.
-    wait: bool,
-    reply: oneshot::Sender<Answer>,
+    pub(super) wait: bool,
+    pub(super) reply: oneshot::Sender<Answer>,
+    /// When it was handed over: on a serial line that never goes quiet, it waits no longer
+    /// than its timeout to be written.
+    pub(super) queued: tokio::time::Instant,
 }
 
 #[derive(Debug, Default)]
-struct Counters {
-    unmatched: AtomicU64,
-    connects: AtomicU64,
+pub(super) struct Counters {
+    pub(super) unmatched: AtomicU64,
+    pub(super) connects: AtomicU64,
 }
 
 /// What the handles of one client share: the connection and its state, behind a lock that is
@@ -252,7 +294,7 @@ struct Shared {
     state: Mutex<State>,
     /// Held while a connection is being opened, so that one caller opens it.
     connect: tokio::sync::Mutex<()>,
-    addr: Option<SocketAddr>,
+    endpoint: Option<Endpoint>,
     counters: Arc<Counters>,
 }
 
@@ -263,13 +305,22 @@ impl Shared {
 }
 
 /// The connection, its driver, the requests waiting for a slot, and the callers waiting.
-#[derive(Debug)]
 struct State {
-    stream: Option<TcpStream>,
+    stream: Option<Box<dyn Io>>,
     driver: Driver,
     queue: VecDeque<Command>,
     /// Wakers of the callers waiting, so that one who leaves can hand the driving over.
     wakers: Vec<Waker>,
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("open", &self.stream.is_some())
+            .field("driver", &self.driver)
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {
@@ -278,7 +329,7 @@ impl State {
         let Some(s) = self.stream.as_mut() else {
             return;
         };
-        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, s, &mut self.queue) {
+        if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, &mut **s, &mut self.queue) {
             self.stream = None;
             self.driver.fail_all(&e);
             for cmd in self.queue.drain(..) {
@@ -335,17 +386,37 @@ impl Client {
 
     /// Connects to `addr`.
     pub async fn connect_with(addr: SocketAddr, options: Options) -> Result<Self, Error> {
-        let stream = open(addr).await?;
-        Ok(Self::new(stream, Some(addr), options))
+        let endpoint = Endpoint::Tcp(addr);
+        let stream = endpoint.open(&options).await?;
+        Ok(Self::new(stream, Some(endpoint), options))
     }
 
-    /// A client over a stream already connected (no reconnection).
+    /// A client over a stream already open, with no reconnection: a TCP stream, or a serial
+    /// line or anything standing in for one (a pty, one end of `tokio::io::duplex`) with
+    /// [`Transport::Rtu`] or [`Transport::Ascii`].
     #[must_use]
-    pub fn from_stream(stream: TcpStream, options: Options) -> Self {
-        Self::new(stream, None, options)
+    pub fn from_stream<S>(stream: S, options: Options) -> Self
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        Self::new(Box::new(stream), None, options)
     }
 
-    fn new(stream: TcpStream, addr: Option<SocketAddr>, options: Options) -> Self {
+    /// Opens the serial port at `path` (`/dev/ttyUSB0`, `COM3`) with the baud rate and format
+    /// of [`Options::line`], for [`Options::transport`] [`Transport::Rtu`] (taken when the
+    /// options say [`Transport::Tcp`]) or [`Transport::Ascii`]. With [`Options::reconnect`],
+    /// the port is opened again on the next request after it fails.
+    #[cfg(feature = "serial")]
+    pub fn open_serial(path: &str, mut options: Options) -> Result<Self, Error> {
+        if !options.transport.is_line() {
+            options.transport = Transport::Rtu;
+        }
+        let endpoint = Endpoint::Serial(path.into());
+        let stream = super::serial::open(path, &options.line)?;
+        Ok(Self::new(Box::new(stream), Some(endpoint), options))
+    }
+
+    fn new(stream: Box<dyn Io>, endpoint: Option<Endpoint>, options: Options) -> Self {
         let counters = Arc::new(Counters::default());
         counters.connects.store(1, Ordering::Relaxed);
         Client {
@@ -353,9 +424,9 @@ impl Client {
             timeout: options.timeout,
             retries: options.retries,
             backoff: options.backoff,
-            broadcast_unit0: options.transport == Transport::RtuOverTcp,
+            broadcast_unit0: options.transport.is_serial(),
             shared: Arc::new(Shared {
-                addr: addr.filter(|_| options.reconnect),
+                endpoint: endpoint.filter(|_| options.reconnect),
                 state: Mutex::new(State {
                     stream: Some(stream),
                     driver: Driver::new(options, Arc::clone(&counters)),
@@ -486,8 +557,9 @@ impl Client {
         if self.shared.lock().stream.is_some() {
             return Ok(());
         }
-        let addr = self.shared.addr.ok_or(Error::Closed)?;
-        let stream = open(addr).await?;
+        let endpoint = self.shared.endpoint.as_ref().ok_or(Error::Closed)?;
+        let options = self.shared.lock().driver.options.clone();
+        let stream = endpoint.open(&options).await?;
         let mut st = self.shared.lock();
         st.driver.reset();
         st.stream = Some(stream);
@@ -510,6 +582,7 @@ impl Client {
             timeout: self.timeout,
             wait,
             reply,
+            queued: tokio::time::Instant::now(),
         });
         let mut active = Active {
             shared: &self.shared,
@@ -558,341 +631,25 @@ impl Client {
     }
 }
 
-async fn open(addr: SocketAddr) -> Result<TcpStream, Error> {
-    let stream = TcpStream::connect(addr).await?;
-    stream.set_nodelay(true)?;
-    Ok(stream)
+/// Where a client opens its connection again.
+#[derive(Debug)]
+enum Endpoint {
+    Tcp(SocketAddr),
+    #[cfg(feature = "serial")]
+    Serial(std::string::String),
 }
 
-/// A caller waiting for its response.
-struct Waiting {
-    transaction_id: Option<u16>,
-    timeout: Duration,
-    reply: oneshot::Sender<Answer>,
-}
-
-/// Why the poll loop stopped.
-enum Exit {
-    /// The connection is unusable: fail what is outstanding, reconnect on the next request.
-    Broken(Error),
-}
-
-/// The state of one connection: the matcher, the callers waiting, the buffers, one timer.
-struct Driver {
-    options: Options,
-    counters: Arc<Counters>,
-    matcher: Matcher<MAX_IN_FLIGHT>,
-    waiting: Vec<Waiting>,
-    /// Broadcasts written into `wbuf`, answered once it is flushed.
-    broadcasts: Vec<oneshot::Sender<Answer>>,
-    epoch: Instant,
-    rbuf: BytesMut,
-    wbuf: Vec<u8>,
-    timer: Pin<Box<Sleep>>,
-    /// The deadline the timer is set for; it may be earlier than the earliest outstanding
-    /// (then it fires early and is set again), never later.
-    armed: Option<Timestamp>,
-}
-
-impl fmt::Debug for Driver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Driver")
-            .field("outstanding", &self.matcher.outstanding())
-            .field("buffered", &self.rbuf.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Driver {
-    fn new(options: Options, counters: Arc<Counters>) -> Self {
-        let epoch = Instant::now();
-        Driver {
-            options,
-            counters,
-            matcher: Matcher::new(),
-            waiting: Vec::with_capacity(MAX_IN_FLIGHT),
-            broadcasts: Vec::new(),
-            epoch,
-            rbuf: BytesMut::with_capacity(4096),
-            wbuf: Vec::with_capacity(1024),
-            timer: Box::pin(tokio::time::sleep_until(epoch)),
-            armed: None,
-        }
-    }
-
-    /// Forgets the buffers of a connection that is gone.
-    fn reset(&mut self) {
-        self.rbuf.clear();
-        self.wbuf.clear();
-    }
-
-    fn now(&self) -> Timestamp {
-        let ms = self.epoch.elapsed().as_millis();
-        Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
-    }
-
-    /// Registers a request and queues its frame for writing.
-    fn start(&mut self, cmd: Command) {
-        let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
-        let now = self.now();
-        let raw;
-        let req = match Request::parse(pdu) {
-            Ok(req) => req,
-            Err(_) => {
-                // Not a request the crate decodes (a raw call meant to provoke an exception):
-                // matched by its function code only.
-                raw = Request::Raw {
-                    code: pdu.first().copied().unwrap_or(0),
-                    data: Data::Borrowed(&[]),
-                };
-                raw
+impl Endpoint {
+    async fn open(&self, options: &Options) -> Result<Box<dyn Io>, Error> {
+        let _ = options;
+        match self {
+            Endpoint::Tcp(addr) => {
+                let stream = TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                Ok(Box::new(stream))
             }
-        };
-        let tcp = self.options.transport == Transport::Tcp;
-        let tid = if !cmd.wait {
-            Some(0)
-        } else if tcp {
-            self.matcher.send(&req, cmd.unit, now, cmd.timeout).ok()
-        } else {
-            self.matcher
-                .send_serial(&req, cmd.unit, now, cmd.timeout)
-                .ok()
-                .map(|()| 0)
-        };
-        let Some(tid) = tid else {
-            // The window is checked before a command is taken, so this does not happen.
-            let _ = cmd.reply.send(Err(Error::Closed));
-            return;
-        };
-        let start = self.wbuf.len();
-        if tcp {
-            let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
-            self.wbuf.extend_from_slice(&tid.to_be_bytes());
-            self.wbuf.extend_from_slice(&[0, 0]);
-            self.wbuf.extend_from_slice(&length.to_be_bytes());
-            self.wbuf.push(cmd.unit);
-            self.wbuf.extend_from_slice(pdu);
-        } else {
-            self.wbuf.push(cmd.unit);
-            self.wbuf.extend_from_slice(pdu);
-            let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
-            self.wbuf.extend_from_slice(&crc.to_le_bytes());
-        }
-        if cmd.wait {
-            self.waiting.push(Waiting {
-                transaction_id: tcp.then_some(tid),
-                timeout: cmd.timeout,
-                reply: cmd.reply,
-            });
-        } else {
-            self.broadcasts.push(cmd.reply);
-        }
-    }
-
-    fn take_waiting(&mut self, transaction_id: Option<u16>) -> Option<Waiting> {
-        let i = self
-            .waiting
-            .iter()
-            .position(|w| w.transaction_id == transaction_id)?;
-        Some(self.waiting.swap_remove(i))
-    }
-
-    fn fail_all(&mut self, e: &Error) {
-        while self
-            .matcher
-            .poll_timeout(Timestamp::from_millis(u64::MAX))
-            .is_some()
-        {}
-        for w in self.waiting.drain(..) {
-            let _ = w.reply.send(Err(e.clone()));
-        }
-        for b in self.broadcasts.drain(..) {
-            let _ = b.send(Err(e.clone()));
-        }
-        self.armed = None;
-    }
-
-    fn report(&self, transaction_id: Option<u16>, unit: u8, reason: Mismatch, frame: Bytes) {
-        self.counters.unmatched.fetch_add(1, Ordering::Relaxed);
-        if let Some(cb) = &self.options.on_unmatched {
-            (cb.0)(&Unmatched {
-                transaction_id,
-                unit,
-                reason,
-                frame,
-            });
-        }
-    }
-
-    /// Matches one whole frame to its caller.
-    fn dispatch(&mut self, frame: Bytes) {
-        let tcp = self.options.transport == Transport::Tcp;
-        let (tid, unit, start, end) = if tcp {
-            let Ok(h) = tcp::Header::parse(&frame) else {
-                return;
-            };
-            (
-                Some(h.transaction_id),
-                h.unit_id,
-                tcp::HEADER_LEN,
-                frame.len(),
-            )
-        } else {
-            let unit = frame.first().copied().unwrap_or(0);
-            (None, unit, 1, frame.len().saturating_sub(2))
-        };
-        let config = self.options.config;
-        let pdu = frame.get(start..end).unwrap_or_default();
-        let result = match Response::parse_with(pdu, &config) {
-            Ok(rsp) => match self.matcher.receive(tid, unit, rsp) {
-                Ok(_) => Ok(()),
-                Err(m @ (Mismatch::UnknownTransaction { .. } | Mismatch::Unexpected)) => {
-                    self.report(tid, unit, m, frame);
-                    return;
-                }
-                Err(m) => Err(Error::Mismatch(m)),
-            },
-            Err(e) => match self.matcher.cancel(tid) {
-                Some(_) => Err(Error::Protocol(e)),
-                None => {
-                    let m = tid.map_or(Mismatch::Unexpected, |t| Mismatch::UnknownTransaction {
-                        transaction_id: t,
-                    });
-                    self.report(tid, unit, m, frame);
-                    return;
-                }
-            },
-        };
-        let Some(w) = self.take_waiting(tid) else {
-            return;
-        };
-        let answer = result.map(|()| {
-            Some(Reply {
-                frame,
-                pdu_start: start,
-                pdu_end: end,
-                unit,
-                config,
-            })
-        });
-        let _ = w.reply.send(answer);
-    }
-
-    /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
-    /// dropped), `Ok(false)` if more bytes are needed.
-    fn next_frame(&mut self) -> Result<bool, Exit> {
-        if self.rbuf.is_empty() {
-            return Ok(false);
-        }
-        let config = self.options.config;
-        let status = match self.options.transport {
-            Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
-            Transport::RtuOverTcp => rtu::Framing::responses()
-                .with_config(config)
-                .with_unknown(self.options.rtu_unknown)
-                .frame_len(&self.rbuf),
-        };
-        match status {
-            Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
-                let frame = self.rbuf.split_to(n).freeze();
-                self.dispatch(frame);
-                Ok(true)
-            }
-            Ok(_) => Ok(false),
-            Err(e) if e.skip_len() > 0 => {
-                let n = e.skip_len().min(self.rbuf.len());
-                let noise = self.rbuf.split_to(n).freeze();
-                self.report(None, 0, Mismatch::Unexpected, noise);
-                Ok(true)
-            }
-            Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
-        }
-    }
-
-    fn poll(
-        &mut self,
-        cx: &mut Context<'_>,
-        s: &mut TcpStream,
-        queue: &mut VecDeque<Command>,
-    ) -> Poll<Exit> {
-        let window = self.options.window();
-        loop {
-            let mut progress = false;
-            // Take requests while there is room.
-            while self.matcher.outstanding() < window {
-                let Some(cmd) = queue.pop_front() else {
-                    break;
-                };
-                self.start(cmd);
-                progress = true;
-            }
-            // Write what is queued.
-            let mut written = 0;
-            while written < self.wbuf.len() {
-                let rest = self.wbuf.get(written..).unwrap_or_default();
-                match Pin::new(&mut *s).poll_write(cx, rest) {
-                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
-                    Poll::Ready(Ok(n)) => written = written.saturating_add(n),
-                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
-                    Poll::Pending => break,
-                }
-            }
-            if written > 0 {
-                self.wbuf.drain(..written.min(self.wbuf.len()));
-                progress = true;
-            }
-            if self.wbuf.is_empty() {
-                for b in self.broadcasts.drain(..) {
-                    let _ = b.send(Ok(None));
-                }
-            }
-            // Read and match.
-            loop {
-                match self.next_frame() {
-                    Ok(true) => {
-                        progress = true;
-                        continue;
-                    }
-                    Ok(false) => {}
-                    Err(exit) => return Poll::Ready(exit),
-                }
-                self.rbuf.reserve(1024);
-                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
-                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
-                    Poll::Ready(Ok(_)) => {}
-                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
-                    Poll::Pending => break,
-                }
-            }
-            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
-            // overdue until it fires.
-            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
-                self.armed = None;
-                let now = self.now();
-                while let Some(e) = self.matcher.poll_timeout(now) {
-                    if let Some(w) = self.take_waiting(e.transaction_id) {
-                        let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
-                    }
-                }
-                progress = true;
-            }
-            match self.matcher.next_deadline() {
-                Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
-                    // A deadline past a century (a timeout of `Duration::MAX`) never comes.
-                    let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
-                    if let Some(at) = self.epoch.checked_add(Duration::from_millis(ms)) {
-                        self.timer.as_mut().reset(at);
-                        self.armed = Some(deadline);
-                        // Registers this caller's waker, or fires at once: then loop.
-                        progress |= self.timer.as_mut().poll(cx).is_ready();
-                    }
-                }
-                Some(_) => {}
-                None => self.armed = None,
-            }
-            if !progress {
-                return Poll::Pending;
-            }
+            #[cfg(feature = "serial")]
+            Endpoint::Serial(path) => Ok(Box::new(super::serial::open(path, &options.line)?)),
         }
     }
 }
@@ -918,7 +675,7 @@ mod tests {
         let frame = Bytes::from_static(&[0, 1, 0, 0, 0, 3, 7, 0x83, 0x02]);
         let r = Reply {
             frame,
-            pdu_start: tcp::HEADER_LEN,
+            pdu_start: crate::tcp::HEADER_LEN,
             pdu_end: 9,
             unit: 7,
             config: Config::STRICT,

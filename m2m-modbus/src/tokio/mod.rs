@@ -1,6 +1,7 @@
 //! An async client and server on tokio (feature `tokio`), built on the crate's sans-IO parts:
 //! the framings, [`client::Matcher`](crate::client::Matcher) and
-//! [`server::accept`](crate::server::accept). They speak Modbus/TCP and RTU over TCP.
+//! [`server::accept`](crate::server::accept). They speak Modbus/TCP, RTU over TCP, and RTU and
+//! ASCII on a serial line.
 //!
 //! - [`Client`]: typed calls for every function code, [`Client::call`] for any typed request and
 //!   [`Client::call_raw`] for any PDU; a per-request timeout, retries with back-off and
@@ -19,8 +20,29 @@
 //! meanwhile is read, and reported if it answers nothing, at the next call. Both need a runtime
 //! with I/O and time enabled.
 //!
-//! Serial lines (tokio-serial, with the 3.5-character silence) are not supported yet: RTU runs
-//! over TCP only.
+//! # Serial lines
+//!
+//! [`Transport::Rtu`] and [`Transport::Ascii`] run the same client and server over a serial line
+//! (Modbus over Serial Line V1.02): a port opened with the feature `serial`
+//! (`Client::open_serial`, `serial::open`), or any byte stream standing in for one
+//! ([`Client::from_stream`], [`Server::serve_stream`]: a pty, `tokio::io::duplex`, a USB
+//! adapter opened elsewhere). The timing follows §2.5.1.1 (RTU Framing) from the baud rate and
+//! character format of [`Options::line`]:
+//!
+//! - Before each frame it writes, the client waits until the line has been silent for t3.5
+//!   since the last byte it read or sent (the time its own frames take on the wire counted),
+//!   and writes the whole frame at once, so no gap reaches t1.5 inside it. After a broadcast
+//!   it waits the turnaround delay ([`Options::turnaround`], §2.4.1 "Broadcast mode") instead.
+//!   The server waits for t3.5 after a request before it answers.
+//! - Frames are read by the sans-IO framings ([`rtu::Framing`](crate::rtu::Framing), which
+//!   resynchronises after a bad CRC, and [`ascii::Framing`](crate::ascii::Framing)); silence is
+//!   a hint only, since USB adapters deliver a frame in pieces and break the 1.5-character
+//!   rule: bytes that still make no whole frame after [`Options::read_silence`] (at least t3.5;
+//!   one second for ASCII, §2.5.2.1) are dropped as noise, and the frame behind them is found.
+//! - One transaction at a time (§2.4.1 "Unicast mode"); unit 0 is a broadcast, which the client
+//!   sends without waiting for an answer ([`Client::broadcast`]) and the server executes without
+//!   answering. The server answers only its own units ([`Server::units`]) and passes over
+//!   corrupt frames (bad CRC or LRC) without a word.
 
 use core::time::Duration;
 use std::io;
@@ -33,6 +55,9 @@ use crate::function::ExceptionCode;
 
 mod calls;
 pub mod client;
+mod driver;
+#[cfg(feature = "serial")]
+pub mod serial;
 pub mod server;
 
 pub use client::{Client, Options, Reply, Unmatched};
@@ -48,7 +73,33 @@ pub enum Transport {
     /// RTU frames (address, PDU, CRC-16) on a TCP stream, as serial gateways forward them: no
     /// transaction id, so one request is outstanding at a time.
     RtuOverTcp,
+    /// RTU on a serial line (Serial Line §2.5.1): as `RtuOverTcp`, with the silences of the
+    /// line's timing.
+    Rtu,
+    /// ASCII on a serial line (Serial Line §2.5.2): `:`, hex digits, LRC, CR LF; one request at
+    /// a time.
+    Ascii,
 }
+
+impl Transport {
+    /// `true` for the serial framings, which have no transaction id: one request at a time, and
+    /// unit 0 is a broadcast that gets no answer.
+    #[must_use]
+    pub const fn is_serial(self) -> bool {
+        !matches!(self, Transport::Tcp)
+    }
+
+    /// `true` on a serial line, where the silences of [`Options::line`] apply.
+    #[must_use]
+    pub const fn is_line(self) -> bool {
+        matches!(self, Transport::Rtu | Transport::Ascii)
+    }
+}
+
+/// A byte stream the client and the server run over: a TCP stream, a serial port, a pty.
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
 
 /// What can go wrong with a call or a connection. Cheap to clone: one failure of a connection
 /// is handed to every request outstanding on it.

@@ -10,16 +10,18 @@ use std::vec::Vec;
 
 use bytes::{Buf, BytesMut};
 use m2m_core::{Framing, Status};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::Transport;
 use crate::function::{ExceptionCode, FunctionCode};
+use crate::line::Line;
 use crate::pdu::{Config, Request, Response};
 use crate::server::accept;
-use crate::{rtu, tcp};
+use crate::{ascii, rtu, tcp};
 
 /// What a server serves: a data model behind typed requests.
 ///
@@ -109,6 +111,9 @@ pub struct Server<H> {
     max_connections: usize,
     max_buffer: usize,
     idle_timeout: Option<Duration>,
+    units: Units,
+    line: Line,
+    read_silence: Duration,
 }
 
 impl<H> Clone for Server<H> {
@@ -120,7 +125,34 @@ impl<H> Clone for Server<H> {
             max_connections: self.max_connections,
             max_buffer: self.max_buffer,
             idle_timeout: self.idle_timeout,
+            units: self.units,
+            line: self.line,
+            read_silence: self.read_silence,
         }
+    }
+}
+
+/// The set of units a server answers, as 256 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Units([u64; 4]);
+
+impl Units {
+    const ALL: Units = Units([u64::MAX; 4]);
+
+    fn of(units: &[u8]) -> Self {
+        let mut set = [0u64; 4];
+        for &u in units {
+            if let Some(word) = set.get_mut(usize::from(u >> 6)) {
+                *word |= 1 << (u & 63);
+            }
+        }
+        Units(set)
+    }
+
+    fn contains(self, unit: u8) -> bool {
+        self.0
+            .get(usize::from(unit >> 6))
+            .is_some_and(|w| w & (1 << (unit & 63)) != 0)
     }
 }
 
@@ -141,6 +173,9 @@ impl<H: Handler> Server<H> {
             max_connections: 64,
             max_buffer: 4096,
             idle_timeout: None,
+            units: Units::ALL,
+            line: Line::default(),
+            read_silence: Duration::from_millis(50),
         }
     }
 
@@ -180,9 +215,84 @@ impl<H: Handler> Server<H> {
         self
     }
 
+    /// Answers only requests to `units` (and executes broadcasts, unit 0, without answering):
+    /// requests to any other unit get no answer and never reach the handler, as on a serial
+    /// bus where other servers answer them. Every unit is served by default; [`Handler::unit`]
+    /// decides further.
+    #[must_use]
+    pub fn units(mut self, units: &[u8]) -> Self {
+        self.units = Units::of(units);
+        self
+    }
+
+    /// Baud rate and character format of the serial line ([`Transport::Rtu`],
+    /// [`Transport::Ascii`]): the server waits t3.5 after a request before it answers.
+    #[must_use]
+    pub fn line(mut self, line: Line) -> Self {
+        self.line = line;
+        self
+    }
+
+    /// Silence after which bytes read from a serial line that make no whole request are dropped
+    /// as noise (at least t3.5, or one second on ASCII); default 50 ms, as
+    /// [`Options::read_silence`](super::Options::read_silence).
+    #[must_use]
+    pub fn read_silence(mut self, d: Duration) -> Self {
+        self.read_silence = d;
+        self
+    }
+
     /// The handler.
     pub fn handler(&self) -> &H {
         &self.handler
+    }
+
+    /// Serves one stream until it closes or fails: a serial port (`serial::open`, feature
+    /// `serial`) or anything standing in for one (a pty, `tokio::io::duplex`) with
+    /// [`Transport::Rtu`] or [`Transport::Ascii`], or one TCP connection. The idle timeout
+    /// applies; the bound on connections does not.
+    pub async fn serve_stream<S>(&self, stream: S) -> io::Result<()>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        self.serve_stream_until(stream, core::future::pending())
+            .await
+    }
+
+    /// [`Server::serve_stream`] until `shutdown` completes; the requests already read are
+    /// answered first.
+    pub async fn serve_stream_until<S>(
+        &self,
+        stream: S,
+        shutdown: impl Future<Output = ()>,
+    ) -> io::Result<()>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let (stop, stopped) = watch::channel(false);
+        let conn = self.connection();
+        let run = conn.run(stream, stopped);
+        let mut run = core::pin::pin!(run);
+        let mut shutdown = core::pin::pin!(shutdown);
+        tokio::select! {
+            r = &mut run => return r,
+            () = &mut shutdown => {}
+        }
+        let _ = stop.send(true);
+        run.await
+    }
+
+    fn connection(&self) -> Connection<H> {
+        Connection {
+            handler: Arc::clone(&self.handler),
+            transport: self.transport,
+            config: self.config,
+            max_buffer: self.max_buffer,
+            idle_timeout: self.idle_timeout,
+            units: self.units,
+            line: self.line,
+            read_silence: self.read_silence,
+        }
     }
 
     /// Serves until an accept fails with an error other than a connection reset or aborted.
@@ -220,16 +330,12 @@ impl<H: Handler> Server<H> {
                         drop(stream);
                         continue;
                     };
-                    let conn = Connection {
-                        handler: Arc::clone(&self.handler),
-                        transport: self.transport,
-                        config: self.config,
-                        max_buffer: self.max_buffer,
-                        idle_timeout: self.idle_timeout,
-                    };
+                    let conn = self.connection();
                     let stopped = stopped.clone();
                     tasks.spawn(async move {
-                        let _ = conn.run(stream, stopped).await;
+                        if stream.set_nodelay(true).is_ok() {
+                            let _ = conn.run(stream, stopped).await;
+                        }
                         drop(permit);
                     });
                 }
@@ -247,31 +353,62 @@ struct Connection<H> {
     config: Config,
     max_buffer: usize,
     idle_timeout: Option<Duration>,
+    units: Units,
+    line: Line,
+    read_silence: Duration,
 }
 
 impl<H: Handler> Connection<H> {
-    async fn run(self, mut stream: TcpStream, mut stop: watch::Receiver<bool>) -> io::Result<()> {
-        stream.set_nodelay(true)?;
+    async fn run<S: AsyncRead + AsyncWrite + Unpin>(
+        self,
+        mut stream: S,
+        mut stop: watch::Receiver<bool>,
+    ) -> io::Result<()> {
+        let on_line = self.transport.is_line();
+        let idle_after = match self.transport {
+            Transport::Ascii => self.read_silence.max(Duration::from_secs(1)),
+            _ => self.read_silence.max(self.line.t3_5()),
+        };
+        let mut last_read = Instant::now();
         let mut rbuf = BytesMut::with_capacity(self.max_buffer);
         let mut wbuf = Vec::with_capacity(1024);
         loop {
             let open = self.handle_all(&mut rbuf, &mut wbuf);
             if !wbuf.is_empty() {
+                if on_line {
+                    // The request ends with t3.5 of silence; the answer follows it.
+                    tokio::time::sleep_until(last_read + self.line.t3_5()).await;
+                }
                 stream.write_all(&wbuf).await?;
+                stream.flush().await?;
                 wbuf.clear();
             }
             if !open {
                 return Ok(());
             }
-            let room = self.max_buffer.saturating_sub(rbuf.len());
+            let mut room = self.max_buffer.saturating_sub(rbuf.len());
             if room == 0 {
-                return Ok(());
+                if !on_line {
+                    return Ok(());
+                }
+                // A serial line cannot be closed: what fills the buffer is noise.
+                rbuf.clear();
+                room = self.max_buffer;
             }
             rbuf.reserve(room);
             let idle = async {
                 match self.idle_timeout {
                     Some(d) => tokio::time::sleep(d).await,
                     None => core::future::pending().await,
+                }
+            };
+            // On a serial line, bytes that make no whole request by this time are noise.
+            let partial = on_line && !rbuf.is_empty();
+            let silence = async {
+                if partial {
+                    tokio::time::sleep_until(last_read + idle_after).await;
+                } else {
+                    core::future::pending::<()>().await;
                 }
             };
             let limit = u64::try_from(room).unwrap_or(u64::MAX);
@@ -282,11 +419,32 @@ impl<H: Handler> Connection<H> {
                     if read? == 0 {
                         return Ok(());
                     }
+                    last_read = Instant::now();
                 }
                 _ = stop.changed() => return Ok(()),
+                () = silence => self.drop_partial(&mut rbuf),
                 () = idle => return Ok(()),
             }
         }
+    }
+
+    /// After a silence on a serial line: drops the bytes at the head of `rbuf` that make no
+    /// whole request (no more of them will come).
+    fn drop_partial(&self, rbuf: &mut BytesMut) {
+        let skip = match self.transport {
+            Transport::Ascii => rbuf.len(),
+            _ => match self.rtu_framing().frame_len_idle(rbuf) {
+                Ok(_) => 0,
+                Err(e) => e.skip_len(),
+            },
+        };
+        // Nothing cut (no framing error says how much): all of it is noise.
+        let skip = if skip == 0 { rbuf.len() } else { skip };
+        rbuf.advance(skip.min(rbuf.len()));
+    }
+
+    fn rtu_framing(&self) -> rtu::Framing {
+        rtu::Framing::requests().with_config(self.config)
     }
 
     /// Answers every whole request in `rbuf` into `wbuf`; `false` when the stream is out of
@@ -295,9 +453,8 @@ impl<H: Handler> Connection<H> {
         loop {
             let status = match self.transport {
                 Transport::Tcp => tcp::Framing::with_config(self.config).frame_len(rbuf),
-                Transport::RtuOverTcp => rtu::Framing::requests()
-                    .with_config(self.config)
-                    .frame_len(rbuf),
+                Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(rbuf),
+                Transport::Ascii => ascii::Framing::requests().frame_len(rbuf),
             };
             match status {
                 Ok(Status::Complete(n)) if n <= rbuf.len() => {
@@ -314,16 +471,31 @@ impl<H: Handler> Connection<H> {
     /// Appends the answer to one request frame, if it gets one.
     fn respond(&self, frame: &[u8], wbuf: &mut Vec<u8>) {
         let tcp = self.transport == Transport::Tcp;
-        let (header, unit, pdu) = if tcp {
-            let Ok(h) = tcp::Header::parse(frame) else {
-                return;
-            };
-            (Some(h), h.unit_id, frame.get(tcp::HEADER_LEN..))
-        } else {
-            let unit = frame.first().copied().unwrap_or(0);
-            (None, unit, frame.get(1..frame.len().saturating_sub(2)))
+        let mut scratch: ascii::Scratch = [0; 255];
+        let (header, unit, pdu) = match self.transport {
+            Transport::Tcp => {
+                let Ok(h) = tcp::Header::parse(frame) else {
+                    return;
+                };
+                (Some(h), h.unit_id, frame.get(tcp::HEADER_LEN..))
+            }
+            Transport::RtuOverTcp | Transport::Rtu => {
+                let unit = frame.first().copied().unwrap_or(0);
+                (None, unit, frame.get(1..frame.len().saturating_sub(2)))
+            }
+            Transport::Ascii => {
+                // A bad LRC or digit: passed over without a word, as a bad CRC on RTU.
+                let Ok(body) = ascii::unhex(frame, &mut scratch) else {
+                    return;
+                };
+                let unit = body.first().copied().unwrap_or(0);
+                (None, unit, body.get(1..))
+            }
         };
         let pdu = pdu.unwrap_or_default();
+        if unit != 0 && !self.units.contains(unit) {
+            return;
+        }
         let at = wbuf.len();
         let head_len = if tcp { tcp::HEADER_LEN } else { 1 };
         wbuf.resize(at.saturating_add(head_len), 0);
@@ -377,8 +549,19 @@ impl<H: Handler> Connection<H> {
                 if let Some(slot) = wbuf.get_mut(at) {
                     *slot = unit;
                 }
-                let crc = rtu::crc16(wbuf.get(at..).unwrap_or_default());
-                wbuf.extend_from_slice(&crc.to_le_bytes());
+                if self.transport == Transport::Ascii {
+                    let mut body: ascii::Scratch = [0; 255];
+                    let n = wbuf.len().saturating_sub(at).min(body.len());
+                    let src = wbuf.get(at..at.saturating_add(n)).unwrap_or_default();
+                    body.get_mut(..n).unwrap_or_default().copy_from_slice(src);
+                    wbuf.resize(at.saturating_add(ascii::MAX_FRAME), 0);
+                    let out = wbuf.get_mut(at..).unwrap_or_default();
+                    let len = ascii::encode_body(body.get(..n).unwrap_or_default(), out);
+                    wbuf.truncate(at.saturating_add(len.unwrap_or(0)));
+                } else {
+                    let crc = rtu::crc16(wbuf.get(at..).unwrap_or_default());
+                    wbuf.extend_from_slice(&crc.to_le_bytes());
+                }
             }
         }
     }
@@ -427,6 +610,9 @@ mod tests {
             config: Config::STRICT,
             max_buffer: 4096,
             idle_timeout: None,
+            units: Units::ALL,
+            line: Line::default(),
+            read_silence: Duration::from_millis(50),
         }
     }
 
@@ -484,6 +670,30 @@ mod tests {
         let mut bcast = vec![0, 3, 0, 0, 0, 1];
         bcast.extend_from_slice(&rtu::crc16(&bcast).to_le_bytes());
         c.respond(&bcast, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn units_are_a_set_of_256() {
+        let u = Units::of(&[0, 1, 63, 64, 200, 255]);
+        for unit in 0..=255u8 {
+            let want = matches!(unit, 0 | 1 | 63 | 64 | 200 | 255);
+            assert_eq!(u.contains(unit), want, "unit {unit}");
+            assert!(Units::ALL.contains(unit));
+        }
+    }
+
+    #[test]
+    fn ascii_answers_are_hex_with_an_lrc_and_other_units_get_none() {
+        let mut c = conn(Transport::Ascii);
+        c.units = Units::of(&[0x11]);
+        let mut out = Vec::new();
+        c.respond(b":1103000A0001E1\r\n", &mut out);
+        // 0x11 03 02 12 34, LRC 0xA4.
+        assert_eq!(out, b":1103021234A4\r\n");
+        out.clear();
+        c.respond(b":1203000A0001E0\r\n", &mut out);
+        c.respond(b":1103000A0001E2\r\n", &mut out);
         assert!(out.is_empty());
     }
 

@@ -1,0 +1,562 @@
+//! The state of one client connection: the matcher, the callers waiting, the buffers and the
+//! timer, driven by [`Driver::poll`] from whichever caller is waiting.
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::Ordering;
+use core::task::{Context, Poll};
+use core::time::Duration;
+use std::boxed::Box;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::vec::Vec;
+
+use bytes::{Bytes, BytesMut};
+use m2m_core::{Framing, Status, Timestamp};
+use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
+use tokio_util::io::poll_read_buf;
+
+use super::client::{Answer, Command, Counters, MAX_IN_FLIGHT, Options, Reply, Unmatched};
+use super::{Error, Io, Transport};
+use crate::client::{Matcher, Mismatch};
+use crate::data::Data;
+use crate::pdu::{Request, Response};
+use crate::{ascii, rtu, tcp};
+
+/// A century in milliseconds: timers are set no further ahead.
+const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
+
+/// A caller waiting for its response.
+struct Waiting {
+    transaction_id: Option<u16>,
+    unit: u8,
+    timeout: Duration,
+    reply: oneshot::Sender<Answer>,
+}
+
+/// Why the poll loop stopped.
+pub(super) enum Exit {
+    /// The connection is unusable: fail what is outstanding, reconnect on the next request.
+    Broken(Error),
+}
+
+/// The state of one connection: the matcher, the callers waiting, the buffers, one timer.
+pub(super) struct Driver {
+    pub(super) options: Options,
+    counters: Arc<Counters>,
+    pub(super) matcher: Matcher<MAX_IN_FLIGHT>,
+    waiting: Vec<Waiting>,
+    /// Broadcasts written into `wbuf`, answered once it is flushed.
+    broadcasts: Vec<oneshot::Sender<Answer>>,
+    epoch: Instant,
+    rbuf: BytesMut,
+    wbuf: Vec<u8>,
+    timer: Pin<Box<Sleep>>,
+    /// The deadline the timer is set for; it may be earlier than the earliest outstanding
+    /// (then it fires early and is set again), never later.
+    armed: Option<Timestamp>,
+    /// On a serial line: the silences.
+    line: LineState,
+}
+
+/// The silences of a serial line: when the next frame may be written, when the bytes read last
+/// came, and a timer for both.
+struct LineState {
+    /// The next frame is written no earlier: t3.5 after the last byte read or sent (the time
+    /// the bytes take on the wire counted), or the turnaround delay after a broadcast.
+    quiet_at: Instant,
+    /// When bytes were read last.
+    last_read: Instant,
+    timer: Pin<Box<Sleep>>,
+    armed: Option<Instant>,
+}
+
+impl LineState {
+    /// Sets the timer for `at` (if it is not set for it already) and polls it: `true` if it has
+    /// fired.
+    fn wake_at(&mut self, cx: &mut Context<'_>, at: Option<Instant>) -> bool {
+        let Some(at) = at else {
+            self.armed = None;
+            return false;
+        };
+        if self.armed != Some(at) {
+            self.timer.as_mut().reset(at);
+            self.armed = Some(at);
+        }
+        self.timer.as_mut().poll(cx).is_ready()
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("outstanding", &self.matcher.outstanding())
+            .field("buffered", &self.rbuf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    pub(super) fn new(options: Options, counters: Arc<Counters>) -> Self {
+        let epoch = Instant::now();
+        Driver {
+            options,
+            counters,
+            matcher: Matcher::new(),
+            waiting: Vec::with_capacity(MAX_IN_FLIGHT),
+            broadcasts: Vec::new(),
+            epoch,
+            rbuf: BytesMut::with_capacity(4096),
+            wbuf: Vec::with_capacity(1024),
+            timer: Box::pin(tokio::time::sleep_until(epoch)),
+            armed: None,
+            line: LineState {
+                quiet_at: epoch,
+                last_read: epoch,
+                timer: Box::pin(tokio::time::sleep_until(epoch)),
+                armed: None,
+            },
+        }
+    }
+
+    /// Forgets the buffers of a connection that is gone.
+    pub(super) fn reset(&mut self) {
+        self.rbuf.clear();
+        self.wbuf.clear();
+        self.line.armed = None;
+    }
+
+    fn now(&self) -> Timestamp {
+        let ms = self.epoch.elapsed().as_millis();
+        Timestamp::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+
+    /// Registers a request and queues its frame for writing.
+    fn start(&mut self, cmd: Command) {
+        let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
+        let now = self.now();
+        let raw;
+        let req = match Request::parse(pdu) {
+            Ok(req) => req,
+            Err(_) => {
+                // Not a request the crate decodes (a raw call meant to provoke an exception):
+                // matched by its function code only.
+                raw = Request::Raw {
+                    code: pdu.first().copied().unwrap_or(0),
+                    data: Data::Borrowed(&[]),
+                };
+                raw
+            }
+        };
+        let transport = self.options.transport;
+        let tcp = transport == Transport::Tcp;
+        // On a serial line the answer cannot start before the request has gone out.
+        let timeout = if transport.is_line() {
+            let chars = match transport {
+                Transport::Ascii => cmd
+                    .len
+                    .saturating_add(2)
+                    .saturating_mul(2)
+                    .saturating_add(3),
+                _ => cmd.len.saturating_add(3),
+            };
+            cmd.timeout.saturating_add(self.options.line.chars(chars))
+        } else {
+            cmd.timeout
+        };
+        let tid = if !cmd.wait {
+            Some(0)
+        } else if tcp {
+            self.matcher.send(&req, cmd.unit, now, timeout).ok()
+        } else {
+            self.matcher
+                .send_serial(&req, cmd.unit, now, timeout)
+                .ok()
+                .map(|()| 0)
+        };
+        let Some(tid) = tid else {
+            // The window is checked before a command is taken, so this does not happen.
+            let _ = cmd.reply.send(Err(Error::Closed));
+            return;
+        };
+        let start = self.wbuf.len();
+        match transport {
+            Transport::Tcp => {
+                let length = u16::try_from(cmd.len.saturating_add(1)).unwrap_or(u16::MAX);
+                self.wbuf.extend_from_slice(&tid.to_be_bytes());
+                self.wbuf.extend_from_slice(&[0, 0]);
+                self.wbuf.extend_from_slice(&length.to_be_bytes());
+                self.wbuf.push(cmd.unit);
+                self.wbuf.extend_from_slice(pdu);
+            }
+            Transport::RtuOverTcp | Transport::Rtu => {
+                self.wbuf.push(cmd.unit);
+                self.wbuf.extend_from_slice(pdu);
+                let crc = rtu::crc16(self.wbuf.get(start..).unwrap_or_default());
+                self.wbuf.extend_from_slice(&crc.to_le_bytes());
+            }
+            Transport::Ascii => {
+                let mut body: ascii::Scratch = [0; 255];
+                let n = cmd.len.saturating_add(1);
+                if let Some((first, rest)) = body.split_first_mut() {
+                    *first = cmd.unit;
+                    rest.iter_mut().zip(pdu).for_each(|(o, &b)| *o = b);
+                }
+                self.wbuf.resize(start.saturating_add(ascii::MAX_FRAME), 0);
+                let out = self.wbuf.get_mut(start..).unwrap_or_default();
+                let len = ascii::encode_body(body.get(..n).unwrap_or_default(), out).unwrap_or(0);
+                self.wbuf.truncate(start.saturating_add(len));
+            }
+        }
+        if cmd.wait {
+            self.waiting.push(Waiting {
+                transaction_id: tcp.then_some(tid),
+                unit: cmd.unit,
+                timeout: cmd.timeout,
+                reply: cmd.reply,
+            });
+        } else {
+            self.broadcasts.push(cmd.reply);
+        }
+    }
+
+    fn take_waiting(&mut self, transaction_id: Option<u16>) -> Option<Waiting> {
+        let i = self
+            .waiting
+            .iter()
+            .position(|w| w.transaction_id == transaction_id)?;
+        Some(self.waiting.swap_remove(i))
+    }
+
+    pub(super) fn fail_all(&mut self, e: &Error) {
+        while self
+            .matcher
+            .poll_timeout(Timestamp::from_millis(u64::MAX))
+            .is_some()
+        {}
+        for w in self.waiting.drain(..) {
+            let _ = w.reply.send(Err(e.clone()));
+        }
+        for b in self.broadcasts.drain(..) {
+            let _ = b.send(Err(e.clone()));
+        }
+        self.armed = None;
+    }
+
+    fn report(&self, transaction_id: Option<u16>, unit: u8, reason: Mismatch, frame: Bytes) {
+        self.counters.unmatched.fetch_add(1, Ordering::Relaxed);
+        if let Some(cb) = &self.options.on_unmatched {
+            (cb.0)(&Unmatched {
+                transaction_id,
+                unit,
+                reason,
+                frame,
+            });
+        }
+    }
+
+    /// Matches one whole frame to its caller.
+    fn dispatch(&mut self, frame: Bytes) {
+        let (tid, unit, start, end, frame) = match self.options.transport {
+            Transport::Tcp => {
+                let Ok(h) = tcp::Header::parse(&frame) else {
+                    return;
+                };
+                let len = frame.len();
+                (
+                    Some(h.transaction_id),
+                    h.unit_id,
+                    tcp::HEADER_LEN,
+                    len,
+                    frame,
+                )
+            }
+            Transport::RtuOverTcp | Transport::Rtu => {
+                let unit = frame.first().copied().unwrap_or(0);
+                let end = frame.len().saturating_sub(2);
+                (None, unit, 1, end, frame)
+            }
+            Transport::Ascii => {
+                let mut scratch: ascii::Scratch = [0; 255];
+                let Ok(body) = ascii::unhex(&frame, &mut scratch) else {
+                    // A bad LRC or digit: line noise, as a bad CRC on RTU.
+                    self.report(None, 0, Mismatch::Unexpected, frame);
+                    return;
+                };
+                let unit = body.first().copied().unwrap_or(0);
+                let len = body.len();
+                (None, unit, 1, len, Bytes::copy_from_slice(body))
+            }
+        };
+        // On a serial line, an answer from another unit is passed over and the timer kept
+        // running (Serial Line §2.4.1, the master's "waiting for reply" state).
+        if self.options.transport.is_line() {
+            if let Some(w) = self.waiting.iter().find(|w| w.unit != unit) {
+                let expected = w.unit;
+                self.report(
+                    None,
+                    unit,
+                    Mismatch::Unit {
+                        expected,
+                        got: unit,
+                    },
+                    frame,
+                );
+                return;
+            }
+        }
+        let config = self.options.config;
+        let pdu = frame.get(start..end).unwrap_or_default();
+        let result = match Response::parse_with(pdu, &config) {
+            Ok(rsp) => match self.matcher.receive(tid, unit, rsp) {
+                Ok(_) => Ok(()),
+                Err(m @ (Mismatch::UnknownTransaction { .. } | Mismatch::Unexpected)) => {
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+                Err(m) => Err(Error::Mismatch(m)),
+            },
+            Err(e) => match self.matcher.cancel(tid) {
+                Some(_) => Err(Error::Protocol(e)),
+                None => {
+                    let m = tid.map_or(Mismatch::Unexpected, |t| Mismatch::UnknownTransaction {
+                        transaction_id: t,
+                    });
+                    self.report(tid, unit, m, frame);
+                    return;
+                }
+            },
+        };
+        let Some(w) = self.take_waiting(tid) else {
+            return;
+        };
+        let answer = result.map(|()| {
+            Some(Reply {
+                frame,
+                pdu_start: start,
+                pdu_end: end,
+                unit,
+                config,
+            })
+        });
+        let _ = w.reply.send(answer);
+    }
+
+    /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
+    /// dropped), `Ok(false)` if more bytes are needed.
+    fn next_frame(&mut self) -> Result<bool, Exit> {
+        if self.rbuf.is_empty() {
+            return Ok(false);
+        }
+        let config = self.options.config;
+        let status = match self.options.transport {
+            Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
+            Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(&self.rbuf),
+            Transport::Ascii => ascii::Framing::responses().frame_len(&self.rbuf),
+        };
+        match status {
+            Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
+                let frame = self.rbuf.split_to(n).freeze();
+                self.dispatch(frame);
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.skip_len() > 0 => {
+                let n = e.skip_len().min(self.rbuf.len());
+                let noise = self.rbuf.split_to(n).freeze();
+                self.report(None, 0, Mismatch::Unexpected, noise);
+                Ok(true)
+            }
+            Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
+        }
+    }
+
+    fn rtu_framing(&self) -> rtu::Framing {
+        rtu::Framing::responses()
+            .with_config(self.options.config)
+            .with_unknown(self.options.rtu_unknown)
+    }
+
+    /// After a silence on a serial line: the bytes at the head of the read buffer that make no
+    /// whole frame are noise (no more of them will come). Drops them, reported as noise.
+    fn drop_partial(&mut self) {
+        if self.rbuf.is_empty() {
+            return;
+        }
+        let skip = match self.options.transport {
+            Transport::Ascii => self.rbuf.len(),
+            _ => match self.rtu_framing().frame_len_idle(&self.rbuf) {
+                Ok(_) => 0,
+                Err(e) => e.skip_len(),
+            },
+        };
+        // Nothing cut (no framing error says how much): all of it is noise.
+        let n = if skip == 0 {
+            self.rbuf.len()
+        } else {
+            skip.min(self.rbuf.len())
+        };
+        let noise = self.rbuf.split_to(n).freeze();
+        self.report(None, 0, Mismatch::Unexpected, noise);
+    }
+
+    /// Whether the next request may be written now (always, but on a serial line); on a serial
+    /// line the bytes left from before the silence are dropped first.
+    fn may_send(&mut self) -> bool {
+        if !self.options.transport.is_line() {
+            return true;
+        }
+        // One frame on the line at a time: a broadcast not yet written holds the next request.
+        if !self.wbuf.is_empty() || Instant::now() < self.line.quiet_at {
+            return false;
+        }
+        while !self.rbuf.is_empty() {
+            match self.next_frame() {
+                Ok(true) => {}
+                Ok(false) | Err(_) => self.drop_partial(),
+            }
+        }
+        true
+    }
+
+    pub(super) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        s: &mut dyn Io,
+        queue: &mut VecDeque<Command>,
+    ) -> Poll<Exit> {
+        let window = self.options.window();
+        let on_line = self.options.transport.is_line();
+        loop {
+            let mut progress = false;
+            // On a serial line that never went quiet, a request gives up after its timeout.
+            if on_line {
+                let now = Instant::now();
+                while let Some(cmd) = queue.pop_front() {
+                    if now < cmd.queued + cmd.timeout {
+                        queue.push_front(cmd);
+                        break;
+                    }
+                    let _ = cmd.reply.send(Err(Error::Timeout(cmd.timeout)));
+                    progress = true;
+                }
+            }
+            // Take requests while there is room (on a serial line, once it is quiet).
+            while self.matcher.outstanding() < window && !queue.is_empty() && self.may_send() {
+                let Some(cmd) = queue.pop_front() else {
+                    break;
+                };
+                self.start(cmd);
+                progress = true;
+            }
+            // Write what is queued.
+            let mut written = 0;
+            while written < self.wbuf.len() {
+                let rest = self.wbuf.get(written..).unwrap_or_default();
+                match Pin::new(&mut *s).poll_write(cx, rest) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(n)) => written = written.saturating_add(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            if written > 0 {
+                self.wbuf.drain(..written.min(self.wbuf.len()));
+                progress = true;
+                if on_line {
+                    // The bytes are on their way: the line is busy while they go out, then
+                    // for t3.5, or for the turnaround delay after a broadcast.
+                    let after = if self.broadcasts.is_empty() {
+                        self.options.line.t3_5()
+                    } else {
+                        self.options.turnaround
+                    };
+                    let busy = self.options.line.chars(written).saturating_add(after);
+                    self.line.quiet_at = Instant::now() + busy;
+                }
+            }
+            if self.wbuf.is_empty() {
+                for b in self.broadcasts.drain(..) {
+                    let _ = b.send(Ok(None));
+                }
+            }
+            // Read and match.
+            loop {
+                match self.next_frame() {
+                    Ok(true) => {
+                        progress = true;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(exit) => return Poll::Ready(exit),
+                }
+                self.rbuf.reserve(1024);
+                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(_)) if on_line => {
+                        let now = Instant::now();
+                        self.line.last_read = now;
+                        let quiet = now + self.options.line.t3_5();
+                        self.line.quiet_at = self.line.quiet_at.max(quiet);
+                    }
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
+            // overdue until it fires.
+            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
+                self.armed = None;
+                let now = self.now();
+                while let Some(e) = self.matcher.poll_timeout(now) {
+                    if let Some(w) = self.take_waiting(e.transaction_id) {
+                        let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
+                    }
+                }
+                progress = true;
+            }
+            match self.matcher.next_deadline() {
+                Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
+                    // A deadline past a century (a timeout of `Duration::MAX`) never comes.
+                    let ms = deadline.as_millis().saturating_add(1).min(CENTURY_MS);
+                    if let Some(at) = self.epoch.checked_add(Duration::from_millis(ms)) {
+                        self.timer.as_mut().reset(at);
+                        self.armed = Some(deadline);
+                        // Registers this caller's waker, or fires at once: then loop.
+                        progress |= self.timer.as_mut().poll(cx).is_ready();
+                    }
+                }
+                Some(_) => {}
+                None => self.armed = None,
+            }
+            if on_line {
+                // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
+                let mut at = None;
+                if let Some(cmd) = queue.front() {
+                    let give_up = cmd.queued + cmd.timeout;
+                    at = Some(if self.matcher.outstanding() < window {
+                        self.line.quiet_at.min(give_up)
+                    } else {
+                        give_up
+                    });
+                }
+                if !self.rbuf.is_empty() {
+                    let idle = self.line.last_read + self.options.idle_after();
+                    if Instant::now() >= idle {
+                        self.drop_partial();
+                        progress = true;
+                    } else {
+                        at = Some(at.map_or(idle, |a: Instant| a.min(idle)));
+                    }
+                }
+                progress |= self.line.wake_at(cx, at);
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! The client and the server on a serial line (RTU and ASCII), over `tokio::io::duplex` and over
+//! a real pty pair: each against the other, and each against a scripted peer that sends line
+//! noise, corrupt frames (bad CRC or LRC), truncated frames, answers from other units and
+//! broadcasts; the silences (t3.5 before a write, the turnaround after a broadcast) and the
+//! timeouts.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use m2m_modbus::line::Line;
+use m2m_modbus::tokio::{Client, Error, Handler, Options, Responder, Server, Transport};
+use m2m_modbus::{ExceptionCode, Registers, Request, Response, ascii, rtu};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::time::{Instant, timeout};
+
+/// 100 holding registers; register `a` starts at `a`. Counts the calls.
+struct Table {
+    regs: Mutex<Vec<u16>>,
+    calls: AtomicUsize,
+}
+
+impl Handler for Table {
+    fn call(
+        &self,
+        _unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let mut t = self.regs.lock().unwrap();
+        match req {
+            Request::ReadHoldingRegisters { address, quantity } => {
+                let (a, q) = (usize::from(address), usize::from(quantity));
+                m2m_modbus::server::check_range(address, q, t.len())?;
+                out.send(&Response::ReadHoldingRegisters {
+                    registers: Registers::Values(&t[a..a + q]),
+                })
+                .map_err(|_| ExceptionCode::ServerDeviceFailure)
+            }
+            Request::WriteSingleRegister { address, value } => {
+                m2m_modbus::server::check_range(address, 1, t.len())?;
+                t[usize::from(address)] = value;
+                out.send(&Response::WriteSingleRegister { address, value })
+                    .map_err(|_| ExceptionCode::ServerDeviceFailure)
+            }
+            _ => Err(ExceptionCode::IllegalFunction),
+        }
+    }
+}
+
+fn table() -> Arc<Table> {
+    Arc::new(Table {
+        regs: Mutex::new((0..100).collect()),
+        calls: AtomicUsize::new(0),
+    })
+}
+
+const FAST: Line = Line::new(115_200);
+
+fn options(transport: Transport) -> Options {
+    Options::default()
+        .transport(transport)
+        .unit(17)
+        .line(FAST)
+        .timeout(Duration::from_millis(300))
+}
+
+/// Our server for unit 17 on one end of a duplex; the other end.
+fn serve(transport: Transport, handler: Arc<Table>) -> DuplexStream {
+    let (ours, theirs) = tokio::io::duplex(4096);
+    serve_on(transport, handler, ours);
+    theirs
+}
+
+fn serve_on<S>(transport: Transport, handler: Arc<Table>, stream: S)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let server = Server::new(handler)
+        .transport(transport)
+        .line(FAST)
+        .units(&[17]);
+    tokio::spawn(async move { server.serve_stream(stream).await });
+}
+
+/// An RTU frame: the bytes and their CRC.
+fn rtu_frame(body: &[u8]) -> Vec<u8> {
+    let mut f = body.to_vec();
+    f.extend_from_slice(&rtu::crc16(body).to_le_bytes());
+    f
+}
+
+fn ascii_frame(body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; ascii::MAX_FRAME];
+    let n = ascii::encode_body(body, &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+/// Reads whatever comes within `wait`.
+async fn read_for<S: AsyncRead + Unpin>(s: &mut S, wait: Duration) -> Vec<u8> {
+    let mut got = Vec::new();
+    let end = Instant::now() + wait;
+    let mut buf = [0u8; 512];
+    while let Ok(Ok(n)) = tokio::time::timeout_at(end, s.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    got
+}
+
+async fn client_and_server_agree(transport: Transport) {
+    let t = table();
+    let line = serve(transport, Arc::clone(&t));
+    let c = Client::from_stream(line, options(transport));
+    assert_eq!(c.read_holding_registers(3, 4).await.unwrap(), [3, 4, 5, 6]);
+    c.write_single_register(5, 500).await.unwrap();
+    assert_eq!(c.read_holding_registers(4, 3).await.unwrap(), [4, 500, 6]);
+    // An exception comes back as one.
+    assert!(matches!(
+        c.read_holding_registers(99, 2).await,
+        Err(Error::Exception {
+            function: 3,
+            code: ExceptionCode::IllegalDataAddress
+        })
+    ));
+    // Another unit: the server stays silent, the client times out.
+    let other = c.with_unit(18).with_timeout(Duration::from_millis(100));
+    assert!(matches!(
+        other.read_holding_registers(0, 1).await,
+        Err(Error::Timeout(_))
+    ));
+    // A broadcast is executed and not answered; the client does not wait for an answer.
+    c.broadcast(&Request::WriteSingleRegister {
+        address: 7,
+        value: 77,
+    })
+    .await
+    .unwrap();
+    assert_eq!(c.read_holding_registers(7, 1).await.unwrap(), [77]);
+    assert_eq!(c.unmatched(), 0);
+}
+
+#[tokio::test]
+async fn rtu_client_and_server_over_a_duplex() {
+    client_and_server_agree(Transport::Rtu).await;
+}
+
+#[tokio::test]
+async fn ascii_client_and_server_over_a_duplex() {
+    client_and_server_agree(Transport::Ascii).await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn rtu_client_and_server_over_a_pty() {
+    let (a, b) = tokio_serial::SerialStream::pair().unwrap();
+    let t = table();
+    serve_on(Transport::Rtu, Arc::clone(&t), a);
+    let c = Client::from_stream(b, options(Transport::Rtu));
+    for i in 0..20u16 {
+        assert_eq!(
+            c.read_holding_registers(i, 3).await.unwrap(),
+            [i, i + 1, i + 2]
+        );
+    }
+    c.write_single_register(1, 1000).await.unwrap();
+    assert_eq!(t.regs.lock().unwrap()[1], 1000);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ascii_client_and_server_over_a_pty() {
+    let (a, b) = tokio_serial::SerialStream::pair().unwrap();
+    serve_on(Transport::Ascii, table(), a);
+    let c = Client::from_stream(b, options(Transport::Ascii));
+    for i in 0..20u16 {
+        assert_eq!(c.read_holding_registers(i, 2).await.unwrap(), [i, i + 1]);
+    }
+}
+
+#[tokio::test]
+async fn opening_a_missing_port_fails() {
+    let r = Client::open_serial("/dev/m2m-no-such-port", options(Transport::Rtu));
+    assert!(matches!(r, Err(Error::Io(_))));
+    let bad = Line::new(9600).format(9, m2m_modbus::line::Parity::None, 1);
+    let e = m2m_modbus::tokio::serial::open("/dev/null", &bad).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[tokio::test]
+async fn the_rtu_server_passes_over_corrupt_frames_and_other_units() {
+    let t = table();
+    let mut line = serve(Transport::Rtu, Arc::clone(&t));
+    let read = rtu_frame(&[17, 3, 0, 10, 0, 2]);
+    let answer = rtu_frame(&[17, 3, 4, 0, 10, 0, 11]);
+    let quiet = Duration::from_millis(150);
+
+    // Garbage, then a request with a bad CRC, then a good request: one answer, to the last.
+    let mut bad_crc = read.clone();
+    *bad_crc.last_mut().unwrap() ^= 0xFF;
+    let mut burst = vec![0xFF, 0x00, 0x42];
+    burst.extend_from_slice(&bad_crc);
+    burst.extend_from_slice(&read);
+    line.write_all(&burst).await.unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, answer);
+
+    // A truncated request (FC16 claiming 200 bytes of values), then silence: dropped; the next
+    // request is answered (without the silence, it would be taken for the missing values).
+    line.write_all(&[17, 0x10, 0, 0, 0, 100, 200, 1, 2])
+        .await
+        .unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, b"");
+    line.write_all(&read).await.unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, answer);
+
+    // A request to another unit: silence, and the handler never sees it.
+    let calls = t.calls.load(Ordering::SeqCst);
+    line.write_all(&rtu_frame(&[5, 3, 0, 10, 0, 2]))
+        .await
+        .unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, b"");
+    assert_eq!(t.calls.load(Ordering::SeqCst), calls);
+
+    // A broadcast write: executed, not answered.
+    line.write_all(&rtu_frame(&[0, 6, 0, 10, 0x12, 0x34]))
+        .await
+        .unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, b"");
+    assert_eq!(t.regs.lock().unwrap()[10], 0x1234);
+
+    // Still serving.
+    line.write_all(&read).await.unwrap();
+    assert_eq!(
+        read_for(&mut line, quiet).await,
+        rtu_frame(&[17, 3, 4, 0x12, 0x34, 0, 11])
+    );
+}
+
+#[tokio::test]
+async fn the_ascii_server_passes_over_a_bad_lrc_and_answers_in_ascii() {
+    let t = table();
+    let mut line = serve(Transport::Ascii, Arc::clone(&t));
+    let quiet = Duration::from_millis(150);
+    let read = ascii_frame(&[17, 3, 0, 10, 0, 2]);
+    assert_eq!(&read, b":1103000A0002E0\r\n");
+    // The same request with a wrong LRC, noise, then the good one.
+    line.write_all(b":1103000A0002E1\r\nxyz").await.unwrap();
+    line.write_all(&read).await.unwrap();
+    let answer = ascii_frame(&[17, 3, 4, 0, 10, 0, 11]);
+    assert_eq!(read_for(&mut line, quiet).await, answer);
+    // Another unit and a broadcast: silence.
+    line.write_all(&ascii_frame(&[5, 3, 0, 10, 0, 2]))
+        .await
+        .unwrap();
+    line.write_all(&ascii_frame(&[0, 6, 0, 10, 0, 9]))
+        .await
+        .unwrap();
+    assert_eq!(read_for(&mut line, quiet).await, b"");
+    assert_eq!(t.regs.lock().unwrap()[10], 9);
+}
+
+/// A scripted RTU server: reads one 8-byte request, then writes `reply`.
+async fn expect_request(line: &mut DuplexStream, want: &[u8]) {
+    let mut req = vec![0u8; want.len()];
+    timeout(Duration::from_secs(2), line.read_exact(&mut req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(req, want);
+}
+
+#[tokio::test]
+async fn the_rtu_client_skips_noise_corrupt_and_foreign_answers() {
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&seen);
+    let c = Client::from_stream(
+        ours,
+        options(Transport::Rtu).on_unmatched(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }),
+    );
+    let req = rtu_frame(&[17, 3, 0, 0, 0, 1]);
+    let good = rtu_frame(&[17, 3, 2, 0x01, 0x02]);
+
+    // Noise, the answer with a bad CRC, an answer from another unit, then the answer.
+    let script = async {
+        expect_request(&mut line, &req).await;
+        let mut bad = good.clone();
+        bad[4] ^= 0x01;
+        let mut burst = vec![0x00, 0xFF, 0xFF];
+        burst.extend_from_slice(&bad);
+        burst.extend_from_slice(&rtu_frame(&[18, 3, 2, 0x05, 0x06]));
+        burst.extend_from_slice(&good);
+        line.write_all(&burst).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [0x0102]);
+    assert!(
+        seen.load(Ordering::SeqCst) >= 2,
+        "noise and the foreign answer are reported"
+    );
+
+    // A truncated answer, then silence: a timeout; the bytes are dropped, and the next
+    // exchange is not disturbed by them.
+    let script = async {
+        expect_request(&mut line, &req).await;
+        line.write_all(&good[..4]).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+    let script = async {
+        expect_request(&mut line, &req).await;
+        line.write_all(&good).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [0x0102]);
+
+    // Noise whose head claims a long frame, then silence: dropped after the read silence, so
+    // the answer behind it is found.
+    let script = async {
+        expect_request(&mut line, &req).await;
+        // Address 17, FC03 answer claiming 250 bytes of registers, 3 bytes sent: without the
+        // silence, the answer would be taken for the missing registers.
+        line.write_all(&[17, 3, 250]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        line.write_all(&good).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [0x0102]);
+}
+
+#[tokio::test]
+async fn the_ascii_client_times_out_on_a_bad_lrc_and_reads_the_next_answer() {
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let c = Client::from_stream(ours, options(Transport::Ascii));
+    let req = ascii_frame(&[17, 3, 0, 0, 0, 1]);
+    assert_eq!(&req, b":110300000001EB\r\n");
+    let good = ascii_frame(&[17, 3, 2, 0x01, 0x02]);
+    let script = async {
+        expect_request(&mut line, &req).await;
+        let mut bad = good.clone();
+        let n = bad.len();
+        bad[n - 3] = if bad[n - 3] == b'0' { b'1' } else { b'0' };
+        line.write_all(&bad).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+    assert_eq!(c.unmatched(), 1);
+    let script = async {
+        expect_request(&mut line, &req).await;
+        line.write_all(b"noise").await.unwrap();
+        line.write_all(&good).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [0x0102]);
+}
+
+#[tokio::test]
+async fn the_client_waits_t3_5_after_an_answer_before_it_writes() {
+    // 1200 baud 8E1: t3.5 is 32 ms; a request of 8 bytes takes 73 ms on the wire.
+    let line_1200 = Line::new(1200);
+    assert_eq!(line_1200.t3_5(), Duration::from_nanos(32_083_333));
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let c = Client::from_stream(ours, options(Transport::Rtu).line(line_1200));
+    let req = rtu_frame(&[17, 3, 0, 0, 0, 1]);
+    let good = rtu_frame(&[17, 3, 2, 0x01, 0x02]);
+    let script = async {
+        let mut gaps = Vec::new();
+        for _ in 0..3 {
+            expect_request(&mut line, &req).await;
+            line.write_all(&good).await.unwrap();
+            let answered = Instant::now();
+            let mut first = [0u8; 1];
+            line.read_exact(&mut first).await.unwrap();
+            gaps.push(answered.elapsed());
+            let mut rest = vec![0u8; req.len() - 1];
+            line.read_exact(&mut rest).await.unwrap();
+            // The answer, again, for the request just read.
+            line.write_all(&good).await.unwrap();
+        }
+        gaps
+    };
+    let calls = async {
+        for _ in 0..6 {
+            c.read_holding_registers(0, 1).await.unwrap();
+        }
+    };
+    let (gaps, ()) = tokio::join!(script, calls);
+    for g in gaps {
+        assert!(g >= Duration::from_millis(32), "{g:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_broadcast_returns_once_written_and_the_turnaround_follows() {
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let turnaround = Duration::from_millis(150);
+    let c = Client::from_stream(ours, options(Transport::Rtu).turnaround(turnaround));
+    let bcast = rtu_frame(&[0, 6, 0, 1, 0, 2]);
+    let req = rtu_frame(&[17, 3, 0, 0, 0, 1]);
+    let sent = Instant::now();
+    // Nobody answers: the call returns at once all the same.
+    c.broadcast(&Request::WriteSingleRegister {
+        address: 1,
+        value: 2,
+    })
+    .await
+    .unwrap();
+    assert!(sent.elapsed() < Duration::from_millis(100));
+    expect_request(&mut line, &bcast).await;
+    // A call on unit 0 is a broadcast too; `call` has no answer to give.
+    let script = async {
+        expect_request(&mut line, &req).await;
+        let at = Instant::now();
+        line.write_all(&rtu_frame(&[17, 3, 2, 0, 9])).await.unwrap();
+        at
+    };
+    let (r, at) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [9]);
+    assert!(
+        at.duration_since(sent) >= turnaround,
+        "{:?}",
+        at.duration_since(sent)
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_the_client_goes_on() {
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let c = Client::from_stream(
+        ours,
+        options(Transport::Rtu).timeout(Duration::from_millis(80)),
+    );
+    let req = rtu_frame(&[17, 6, 0, 1, 0, 2]);
+    let started = Instant::now();
+    let (r, ()) = tokio::join!(
+        c.write_single_register(1, 2),
+        expect_request(&mut line, &req)
+    );
+    assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+    assert!(started.elapsed() >= Duration::from_millis(80));
+    // A late answer to it is noise to the next exchange, which still gets its own.
+    line.write_all(&rtu_frame(&[17, 6, 0, 1, 0, 2]))
+        .await
+        .unwrap();
+    let script = async {
+        expect_request(&mut line, &req).await;
+        line.write_all(&rtu_frame(&[17, 6, 0, 1, 0, 2]))
+            .await
+            .unwrap();
+    };
+    let (r, ()) = tokio::join!(c.write_single_register(1, 2), script);
+    r.unwrap();
+    assert_eq!(c.unmatched(), 1);
+}
+
+#[tokio::test]
+async fn a_line_that_never_goes_quiet_times_the_request_out() {
+    // 1200 baud: t3.5 is 32 ms; a byte every 5 ms for 2 s leaves no such silence.
+    let (ours, mut line) = tokio::io::duplex(1 << 16);
+    let opts = options(Transport::Rtu)
+        .line(Line::new(1200))
+        .timeout(Duration::from_millis(150));
+    let c = Client::from_stream(ours, opts);
+    let babble = async {
+        for _ in 0..400 {
+            line.write_all(&[0xFF]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        line
+    };
+    let call = async {
+        // The babble has begun: the line is busy when the request comes.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let r = c.read_holding_registers(0, 1).await;
+        (r, started.elapsed())
+    };
+    let ((r, took), _line) = tokio::join!(call, babble);
+    assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+    // It gave up after its timeout, not when the babble stopped.
+    assert!(took < Duration::from_secs(1), "{took:?}");
+}
