@@ -22,10 +22,15 @@ fuzz_target!(|data: &[u8]| {
     });
     match (&ours, &theirs) {
         (Ok(m), _) => {
-            assert!(
-                serde_json::from_slice::<serde_json::Value>(data).is_ok(),
-                "we read what is not JSON"
-            );
+            // RFC 8259 §6 lets a parser limit the range of numbers: serde_json refuses a number
+            // beyond f64 (`1E400`) in a member we skip; that is its limit, not bad JSON.
+            if let Err(e) = serde_json::from_slice::<serde_json::Value>(data) {
+                assert!(
+                    e.to_string().contains("number out of range"),
+                    "we read what is not JSON: {e}"
+                );
+                return;
+            }
             assert_eq!(Some(*m), theirs, "disagreement with serde_json");
             let mut buf = [0u8; StateMessage::MAX_LEN];
             let n = m.write(&mut buf).expect("fits MAX_LEN");
