@@ -534,13 +534,18 @@ pub(crate) fn supersede<'a>(
     slot: &mut Option<RawValue<'a>>,
     new: Option<RawValue<'a>>,
 ) -> Result<(), Error> {
-    if new.is_some() {
-        if let Some(old) = slot.take() {
-            check_nested(&old)?;
-        }
+    if let Some(old) = slot {
+        // Rare (a value field repeated): out of the hot path.
+        supersede_slow(old)?;
     }
     *slot = new;
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn supersede_slow(old: &RawValue<'_>) -> Result<(), Error> {
+    check_nested(old)
 }
 
 /// Checks a value that is itself a message (the others were checked when read).
