@@ -2,9 +2,9 @@
 //! mosquitto started here) and the host application, checked from the JSON summary.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+use m2m_testkit::mosquitto::Mosquitto;
 
 use serde_json::Value;
 
@@ -55,60 +55,13 @@ fn demo_with_the_embedded_broker() {
     check(&demo(&[]));
 }
 
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn demo_against_mosquitto() {
-    let have = Command::new("mosquitto")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("M2M_REQUIRE_MOSQUITTO").is_none(),
-            "mosquitto is required (M2M_REQUIRE_MOSQUITTO is set)"
-        );
-        eprintln!("skipped: mosquitto not installed");
+    let Some(broker) = Mosquitto::start(&[]) else {
         return;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("m2m-demo-mosquitto-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
-    )
-    .unwrap();
-    let _broker = Kill(
-        Command::new("mosquitto")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto does not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    let port = broker.port();
     let s = demo(&["--broker", &format!("mqtt://127.0.0.1:{port}")]);
     assert_eq!(s["mqtt"]["broker"], format!("mqtt://127.0.0.1:{port}"));
     check(&s);
-    let _ = std::fs::remove_dir_all(&dir);
 }

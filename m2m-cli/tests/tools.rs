@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use m2m_modbus::tokio::{Handler, Responder, Server};
 use m2m_modbus::{ExceptionCode, Request, Response};
+use m2m_testkit::mosquitto::Mosquitto;
 
 fn m2m(args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_m2m"))
@@ -157,53 +158,12 @@ impl Drop for Kill {
 
 #[test]
 fn sparkplug_listen_against_mosquitto() {
-    let have = Command::new("mosquitto")
-        .arg("-h")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-        && Command::new("mosquitto_pub")
-            .arg("--help")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-    if !have {
-        assert!(
-            std::env::var_os("M2M_REQUIRE_MOSQUITTO").is_none(),
-            "mosquitto is required"
-        );
-        eprintln!("skipped: mosquitto not installed");
+    let Some(broker) = Mosquitto::start(&["mosquitto_pub"]) else {
         return;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("m2m-listen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
-    )
-    .unwrap();
-    let _broker = Kill(
-        Command::new("mosquitto")
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    };
+    let port = broker.port();
+    let dir = broker.dir();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(50));
-    }
     // The payloads, made by the `m2m encode` of this binary from JSON.
     let encode = |json: &str| {
         let (ok, out, err) = m2m(&["encode", "sparkplug-payload", json]);
@@ -291,5 +251,4 @@ fn sparkplug_listen_against_mosquitto() {
     assert_eq!(d["seq"], 1);
     assert_eq!(d["host"], "Data(InOrder)");
     assert_eq!(d["violations"], serde_json::json!([]));
-    let _ = std::fs::remove_dir_all(&dir);
 }

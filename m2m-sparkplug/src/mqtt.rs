@@ -130,6 +130,27 @@ impl Link {
     }
 }
 
+impl Link {
+    /// Sends what a session yields over `link`, if one is open; a DISCONNECT closes it once what
+    /// was queued before (a death certificate) is written.
+    async fn carry(link: &mut Option<Link>, t: Transmit<'_>) -> Result<(), RunnerError> {
+        let closing = t == Transmit::Disconnect;
+        if let Some(l) = link.as_ref() {
+            l.send(t).await?;
+        }
+        if closing {
+            if let Some(mut l) = link.take() {
+                while let Some(n) = l.net.recv().await {
+                    if matches!(n, Net::Closed(_)) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Link {
     fn drop(&mut self) {
         self.task.abort();
@@ -229,21 +250,7 @@ impl<'c, S: BdSeqStore, const D: usize> MqttEdge<'c, S, D> {
 
     async fn flush(&mut self) -> Result<(), RunnerError> {
         while let Some(t) = self.node.poll_transmit(now(), &mut self.buf) {
-            let t = t?;
-            let closing = t == Transmit::Disconnect;
-            if let Some(link) = &self.link {
-                link.send(t).await?;
-            }
-            if closing {
-                // The NDEATH went out before the DISCONNECT; wait for the task to write it.
-                if let Some(mut link) = self.link.take() {
-                    while let Some(n) = link.net.recv().await {
-                        if matches!(n, Net::Closed(_)) {
-                            break;
-                        }
-                    }
-                }
-            }
+            Link::carry(&mut self.link, t?).await?;
         }
         Ok(())
     }
@@ -455,20 +462,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> MqttHost<'c, N, D, A> {
 
     async fn flush(&mut self) -> Result<(), RunnerError> {
         while let Some(t) = self.host.poll_transmit(now(), &mut self.buf) {
-            let t = t?;
-            let closing = t == Transmit::Disconnect;
-            if let Some(link) = &self.link {
-                link.send(t).await?;
-            }
-            if closing {
-                if let Some(mut link) = self.link.take() {
-                    while let Some(n) = link.net.recv().await {
-                        if matches!(n, Net::Closed(_)) {
-                            break;
-                        }
-                    }
-                }
-            }
+            Link::carry(&mut self.link, t?).await?;
         }
         Ok(())
     }

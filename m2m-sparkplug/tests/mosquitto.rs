@@ -13,7 +13,6 @@
 )] // test helpers
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -23,6 +22,7 @@ use m2m_sparkplug::mqtt::{EdgeUpdate, HostKind, HostUpdate, MqttEdge, MqttHost, 
 use m2m_sparkplug::session::edge::{EdgeConfig, EdgeEvent, MemoryStore};
 use m2m_sparkplug::session::host::{HostConfig, Order};
 use m2m_sparkplug::{Metric, MetricValue};
+use m2m_testkit::mosquitto::Mosquitto;
 
 struct Kill(Child);
 
@@ -33,51 +33,8 @@ impl Drop for Kill {
     }
 }
 
-fn have(cmd: &str) -> bool {
-    Command::new(cmd)
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Starts mosquitto on a free loopback port; returns it and the port.
-fn broker(dir: &std::path::Path) -> (Kill, u16) {
-    let port = free_port();
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             log_dest stderr\nlog_type error\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("mosquitto starts");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto does not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (Kill(child), port)
 }
 
 /// `mosquitto_sub` printing `topic hexpayload` lines, read by a thread.
@@ -141,17 +98,10 @@ async fn host_next(host: &mut MqttHost<'_>) -> HostUpdate {
 
 #[test]
 fn edge_node_through_mosquitto_byte_identical_and_host_follows() {
-    if !have("mosquitto") || !have("mosquitto_sub") {
-        assert!(
-            std::env::var_os("M2M_REQUIRE_MOSQUITTO").is_none(),
-            "mosquitto and mosquitto_sub are required (M2M_REQUIRE_MOSQUITTO is set)"
-        );
-        eprintln!("skipped: mosquitto not installed");
+    let Some(broker) = Mosquitto::start(&["mosquitto_sub", "mosquitto_pub"]) else {
         return;
-    }
-    let dir = std::env::temp_dir().join(format!("m2m-mosquitto-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (_broker, port) = broker(&dir);
+    };
+    let port = broker.port();
     let (_sub, lines) = subscriber(port, &["spBv1.0/G/#", "probe/#"]);
     wait_subscribed(port, &lines);
 
@@ -282,5 +232,4 @@ fn edge_node_through_mosquitto_byte_identical_and_host_follows() {
     let (topic, payload) = line.split_once(' ').unwrap();
     assert_eq!(topic, "spBv1.0/STATE/scada");
     assert!(payload.contains(&hex(br#""online":false"#)), "{line}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

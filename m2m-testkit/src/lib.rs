@@ -7,6 +7,7 @@
 //! - [`alloc_count`]: a counting global allocator to assert that decoding allocates nothing.
 
 pub mod alloc_count;
+pub mod mosquitto;
 pub mod props;
 pub mod vectors;
 
