@@ -56,6 +56,8 @@ enum Command {
     /// Sparkplug B over MQTT (embedded broker), and a host application that decodes and
     /// validates every message. Shows a live view, then a summary.
     Demo(demo::DemoArgs),
+    /// A CoAP client: get, put, post, delete, observe or discover a coap:// or coap+tcp:// URI.
+    Coap(tools::coap::CoapArgs),
     /// A Modbus master: read and write coils and registers of a device (tcp:// or
     /// rtu-over-tcp://).
     Modbus {
@@ -135,6 +137,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             codec::decode(format, &bytes, &opts)
         }
         Command::Demo(args) => demo::run(&args),
+        Command::Coap(args) => tools::coap::run(&args),
         Command::Modbus { command } => tools::modbus::run(&command),
         Command::Sparkplug { command } => tools::sparkplug::run(&command),
         Command::Encode { format, input } => {

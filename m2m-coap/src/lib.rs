@@ -9,6 +9,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod block;
+#[cfg(feature = "std")]
+pub mod blocking;
 pub mod builder;
 pub mod code;
 #[cfg(feature = "tokio-util")]

@@ -1,4 +1,5 @@
-//! Field tools: a Modbus master and a Sparkplug listener on the family's async runners.
+//! Field tools: a CoAP client, a Modbus master and a Sparkplug listener on the family's runners.
 
+pub(crate) mod coap;
 pub(crate) mod modbus;
 pub(crate) mod sparkplug;

@@ -20,6 +20,8 @@ fi
 PY=${COAP_PEERS_PYTHON:-$ROOT/target/coap-peers-venv/bin/python}
 SERVER=${M2M_COAP_SERVER:-$ROOT/target/debug/examples/coap_server}
 CLIENT=${M2M_COAP_CLIENT:-$ROOT/target/debug/examples/coap_client}
+# The `m2m coap` command of the CLI runs the same client steps (on m2m_coap::blocking too).
+M2M_CLI=${M2M_CLI:-$ROOT/target/debug/m2m}
 RUNNER=${M2M_COAP_RUNNER:-$ROOT/target/debug/examples/coap_runner_server}
 WS_CLIENT=${M2M_COAP_WS_CLIENT:-$ROOT/target/debug/examples/coap_ws_client}
 LOGS=$ROOT/target/coap-peers-logs
@@ -114,18 +116,24 @@ U=coap://127.0.0.1:$PORT
 m2m() { # NAME OUTFILE ARGS...: our client; exit 3 means a datagram did not re-encode
   local name=$1 out=$2
   shift 2
-  T "$CLIENT" "$@" >"$out" 2>"$WORK/err"
+  T "${CLIENT_CMD[@]}" "$@" >"$out" 2>"$WORK/err"
   local rc=$?
   cat "$WORK/err" >>"$LOGS/m2m-client.log"
   [[ $rc -eq 3 ]] && bad "$name" "a datagram did not parse or re-encode"
   return $rc
 }
-m2m "m2m -> libcoap server: GET /" "$WORK/out" get "$U/" && grep -q libcoap "$WORK/out" && ok "m2m -> libcoap server: GET /" || bad "m2m -> libcoap server: GET /" "$(head -c 80 "$WORK/out")"
-m2m "m2m -> libcoap server: Block1 PUT" "$WORK/out" put "$U/big" --payload-file "$WORK/upload" --block 2 && ok "m2m -> libcoap server: Block1 PUT (64-byte blocks)" || bad "m2m -> libcoap server: Block1 PUT" "exit $?"
-m2m "m2m -> libcoap server: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "m2m -> libcoap server: Block2 GET of the upload" "$WORK/out" "$WORK/upload"
-m2m "m2m -> libcoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "m2m -> libcoap server: 4.04" || bad "m2m -> libcoap server: 4.04" ""
-m2m "m2m -> libcoap server: Observe" "$WORK/out" get "$U/time" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> libcoap server: Observe /time, 3 notifications" || bad "m2m -> libcoap server: Observe" "$(cat "$WORK/out")"
-m2m "m2m -> libcoap server: separate response" "$WORK/out" get "$U/async" && ok "m2m -> libcoap server: /async (separate response)" || bad "m2m -> libcoap server: /async" "exit $?"
+libcoap_steps() { # LABEL: the client steps, run by the example and by the CLI
+  local L=$1
+  m2m "$L -> libcoap server: GET /" "$WORK/out" get "$U/" && grep -q libcoap "$WORK/out" && ok "$L -> libcoap server: GET /" || bad "$L -> libcoap server: GET /" "$(head -c 80 "$WORK/out")"
+  m2m "$L -> libcoap server: Block1 PUT" "$WORK/out" put "$U/big" --payload-file "$WORK/upload" --block 2 && ok "$L -> libcoap server: Block1 PUT (64-byte blocks)" || bad "$L -> libcoap server: Block1 PUT" "exit $?"
+  m2m "$L -> libcoap server: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "$L -> libcoap server: Block2 GET of the upload" "$WORK/out" "$WORK/upload"
+  m2m "$L -> libcoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "$L -> libcoap server: 4.04" || bad "$L -> libcoap server: 4.04" ""
+  m2m "$L -> libcoap server: Observe" "$WORK/out" get "$U/time" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "$L -> libcoap server: Observe /time, 3 notifications" || bad "$L -> libcoap server: Observe" "$(cat "$WORK/out")"
+  m2m "$L -> libcoap server: separate response" "$WORK/out" get "$U/async" && ok "$L -> libcoap server: /async (separate response)" || bad "$L -> libcoap server: /async" "exit $?"
+}
+CLIENT_CMD=("$CLIENT"); libcoap_steps m2m
+CLIENT_CMD=("$M2M_CLI" coap); libcoap_steps "m2m CLI"
+m2m "m2m CLI -> libcoap server: discover" "$WORK/out" discover "$U" && grep -q '^</time> rt=ticks' "$WORK/out" && ok "m2m CLI -> libcoap server: discover (/.well-known/core)" || bad "m2m CLI -> libcoap server: discover" "$(head -c 120 "$WORK/out")"
 
 # ---- 4. our client against aiocoap's server (UDP, TCP on the same port, WebSocket on port + 3000)
 PORT=$(free_pair)
@@ -133,21 +141,31 @@ PORT=$(free_pair)
 PIDS+=($!)
 for _ in $(seq 50); do grep -q ready "$WORK/aio.out" 2>/dev/null && break; sleep 0.1; done
 U=coap://127.0.0.1:$PORT
-m2m "m2m -> aiocoap server: GET /hello" "$WORK/out" get "$U/hello"; same "m2m -> aiocoap server: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
-m2m "m2m -> aiocoap server: Block2" "$WORK/out" get "$U/large"; same "m2m -> aiocoap server: Block2 GET of 3000 bytes" "$WORK/out" "$WORK/large"
-m2m "m2m -> aiocoap server: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "m2m -> aiocoap server: Block1 PUT (256-byte blocks)" || bad "m2m -> aiocoap server: Block1 PUT" "exit $?"
-m2m "m2m -> aiocoap server: upload back" "$WORK/out" get "$U/upload"; same "m2m -> aiocoap server: the upload back" "$WORK/out" "$WORK/upload"
-m2m "m2m -> aiocoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "m2m -> aiocoap server: 4.04" || bad "m2m -> aiocoap server: 4.04" ""
-m2m "m2m -> aiocoap server: separate response" "$WORK/out" get "$U/slow"; same "m2m -> aiocoap server: separate response" "$WORK/out" "$WORK/slow"
-m2m "m2m -> aiocoap server: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> aiocoap server: Observe, 3 notifications" || bad "m2m -> aiocoap server: Observe" "$(cat "$WORK/out")"
+aiocoap_steps() { # LABEL: the client steps, run by the example and by the CLI
+  local L=$1
+  m2m "$L -> aiocoap server: GET /hello" "$WORK/out" get "$U/hello"; same "$L -> aiocoap server: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
+  m2m "$L -> aiocoap server: Block2" "$WORK/out" get "$U/large"; same "$L -> aiocoap server: Block2 GET of 3000 bytes" "$WORK/out" "$WORK/large"
+  m2m "$L -> aiocoap server: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "$L -> aiocoap server: Block1 PUT (256-byte blocks)" || bad "$L -> aiocoap server: Block1 PUT" "exit $?"
+  m2m "$L -> aiocoap server: upload back" "$WORK/out" get "$U/upload"; same "$L -> aiocoap server: the upload back" "$WORK/out" "$WORK/upload"
+  m2m "$L -> aiocoap server: 4.04" "$WORK/out" get "$U/nothing"; [[ $? -eq 1 ]] && grep -q '^4.04' "$WORK/err" && ok "$L -> aiocoap server: 4.04" || bad "$L -> aiocoap server: 4.04" ""
+  m2m "$L -> aiocoap server: separate response" "$WORK/out" get "$U/slow"; same "$L -> aiocoap server: separate response" "$WORK/out" "$WORK/slow"
+  m2m "$L -> aiocoap server: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "$L -> aiocoap server: Observe, 3 notifications" || bad "$L -> aiocoap server: Observe" "$(cat "$WORK/out")"
+}
+CLIENT_CMD=("$CLIENT"); aiocoap_steps m2m
+CLIENT_CMD=("$M2M_CLI" coap); aiocoap_steps "m2m CLI"
 
 # ---- 5. over TCP (RFC 8323, CSM exchange): our client against aiocoap's server (still running)
 U=coap+tcp://127.0.0.1:$PORT
-m2m "m2m -> aiocoap server over TCP: GET /hello" "$WORK/out" get "$U/hello"; same "m2m -> aiocoap server over TCP: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
-m2m "m2m -> aiocoap server over TCP: Block2" "$WORK/out" get "$U/large"; same "m2m -> aiocoap server over TCP: GET of 3000 bytes" "$WORK/out" "$WORK/large"
-m2m "m2m -> aiocoap server over TCP: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "m2m -> aiocoap server over TCP: Block1 PUT" || bad "m2m -> aiocoap server over TCP: Block1 PUT" "exit $?"
-m2m "m2m -> aiocoap server over TCP: upload back" "$WORK/out" get "$U/upload"; same "m2m -> aiocoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
-m2m "m2m -> aiocoap server over TCP: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "m2m -> aiocoap server over TCP: Observe, 3 notifications" || bad "m2m -> aiocoap server over TCP: Observe" "$(cat "$WORK/out")"
+aiocoap_tcp_steps() { # LABEL: the client steps, run by the example and by the CLI
+  local L=$1
+  m2m "$L -> aiocoap server over TCP: GET /hello" "$WORK/out" get "$U/hello"; same "$L -> aiocoap server over TCP: GET /hello" "$WORK/out" "$WORK/hello-aiocoap"
+  m2m "$L -> aiocoap server over TCP: Block2" "$WORK/out" get "$U/large"; same "$L -> aiocoap server over TCP: GET of 3000 bytes" "$WORK/out" "$WORK/large"
+  m2m "$L -> aiocoap server over TCP: Block1 PUT" "$WORK/out" put "$U/upload" --payload-file "$WORK/upload" --block 4 && ok "$L -> aiocoap server over TCP: Block1 PUT" || bad "$L -> aiocoap server over TCP: Block1 PUT" "exit $?"
+  m2m "$L -> aiocoap server over TCP: upload back" "$WORK/out" get "$U/upload"; same "$L -> aiocoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
+  m2m "$L -> aiocoap server over TCP: Observe" "$WORK/out" get "$U/obs" --observe 3 && [[ $(wc -l <"$WORK/out") -eq 3 ]] && ok "$L -> aiocoap server over TCP: Observe, 3 notifications" || bad "$L -> aiocoap server over TCP: Observe" "$(cat "$WORK/out")"
+}
+CLIENT_CMD=("$CLIENT"); aiocoap_tcp_steps m2m
+CLIENT_CMD=("$M2M_CLI" coap); aiocoap_tcp_steps "m2m CLI"
 # ---- 5b. over WebSocket (RFC 8323 §4): our WebSocket client against aiocoap's server
 U=coap+ws://127.0.0.1:$((PORT + 3000))
 ws() { # NAME OUTFILE ARGS...
@@ -170,10 +188,15 @@ coap-server-notls -A 127.0.0.1 -p "$PORT" -d 10 >"$LOGS/libcoap-server-tcp.log" 
 PIDS+=($!)
 sleep 0.3
 U=coap+tcp://127.0.0.1:$PORT
-m2m "m2m -> libcoap server over TCP: GET /" "$WORK/out" get "$U/" && grep -q libcoap "$WORK/out" && ok "m2m -> libcoap server over TCP: GET /" || bad "m2m -> libcoap server over TCP: GET /" "$(head -c 80 "$WORK/out")"
-m2m "m2m -> libcoap server over TCP: Block1 PUT" "$WORK/out" put "$U/big" --payload-file "$WORK/upload" --block 2 && ok "m2m -> libcoap server over TCP: Block1 PUT" || bad "m2m -> libcoap server over TCP: Block1 PUT" "exit $?"
-m2m "m2m -> libcoap server over TCP: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "m2m -> libcoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
-m2m "m2m -> libcoap server over TCP: Observe" "$WORK/out" get "$U/time" --observe 2 && [[ $(wc -l <"$WORK/out") -eq 2 ]] && ok "m2m -> libcoap server over TCP: Observe /time" || bad "m2m -> libcoap server over TCP: Observe" "$(cat "$WORK/out")"
+libcoap_tcp_steps() { # LABEL: the client steps, run by the example and by the CLI
+  local L=$1
+  m2m "$L -> libcoap server over TCP: GET /" "$WORK/out" get "$U/" && grep -q libcoap "$WORK/out" && ok "$L -> libcoap server over TCP: GET /" || bad "$L -> libcoap server over TCP: GET /" "$(head -c 80 "$WORK/out")"
+  m2m "$L -> libcoap server over TCP: Block1 PUT" "$WORK/out" put "$U/big" --payload-file "$WORK/upload" --block 2 && ok "$L -> libcoap server over TCP: Block1 PUT" || bad "$L -> libcoap server over TCP: Block1 PUT" "exit $?"
+  m2m "$L -> libcoap server over TCP: Block2 GET" "$WORK/out" get "$U/big" --block 2; same "$L -> libcoap server over TCP: the upload back" "$WORK/out" "$WORK/upload"
+  m2m "$L -> libcoap server over TCP: Observe" "$WORK/out" get "$U/time" --observe 2 && [[ $(wc -l <"$WORK/out") -eq 2 ]] && ok "$L -> libcoap server over TCP: Observe /time" || bad "$L -> libcoap server over TCP: Observe" "$(cat "$WORK/out")"
+}
+CLIENT_CMD=("$CLIENT"); libcoap_tcp_steps m2m
+CLIENT_CMD=("$M2M_CLI" coap); libcoap_tcp_steps "m2m CLI"
 
 # ---- 7. libcoap's and aiocoap's clients against our tokio runner, over UDP, TCP and WebSocket
 PORT=$(free_pair)

@@ -1,0 +1,472 @@
+//! A blocking CoAP client on std sockets (feature `std`): `coap://` over UDP through the sans-IO
+//! [`Endpoint`] (RFC 7252: retransmission, separate responses, Reset), `coap+tcp://` over TCP
+//! with the RFC 8323 signaling session (CSM first, Ping answered). Requests follow Block2
+//! downloads to the end and cut large payloads into Block1 uploads (RFC 7959 §2.4, §2.5);
+//! [`Client::observe`] registers and hands over each notification (RFC 7641).
+//!
+//! For tools and tests, one request at a time; a server on tokio is in `runner`.
+//!
+//! ```no_run
+//! use m2m_coap::blocking::{Client, Options};
+//! use m2m_coap::{Code, Uri};
+//!
+//! let uri = Uri::parse("coap://127.0.0.1/.well-known/core")?;
+//! let mut client = Client::connect(&uri, Options::default())?;
+//! let rsp = client.request(Code::GET, &uri, b"")?;
+//! println!("{} {}", rsp.code, String::from_utf8_lossy(&rsp.payload));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::time::Duration;
+use std::boxed::Box;
+use std::io::{Read, Write};
+use core::net::SocketAddr;
+use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
+use std::string::{String, ToString};
+use std::time::Instant;
+use std::vec::Vec;
+
+use m2m_core::{Encode, Framing as _, Status, Timestamp};
+
+use crate::block::{Assembler, Progress};
+use crate::endpoint::{Endpoint, Event, Incoming, RequestId};
+use crate::signaling::{Session, Signal};
+use crate::tcp::Framing;
+use crate::{Block, Builder, Code, ContentFormat, Message, OptionNumber, Scheme, Type, Uri};
+
+type Ep = Endpoint<SocketAddr, 8, 1280>;
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A socket error.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// No response in time (UDP: after the retransmissions).
+    #[error("timeout")]
+    Timeout,
+    /// The server answered with Reset.
+    #[error("reset by the peer")]
+    Reset,
+    /// The TCP connection closed, or the server released or aborted it.
+    #[error("connection closed: {0}")]
+    Closed(String),
+    /// The request could not be built, or the server broke the protocol.
+    #[error("protocol: {0}")]
+    Protocol(String),
+}
+
+fn protocol(e: impl core::fmt::Display) -> ClientError {
+    ClientError::Protocol(e.to_string())
+}
+
+/// How requests are made.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// UDP: Confirmable requests (`false`: Non-confirmable).
+    pub confirmable: bool,
+    /// Block size exponent for uploads (block size 2^(SZX+4), 0..=6).
+    pub block_szx: u8,
+    /// How long to wait for a response (UDP: on top of the retransmissions' own give-up).
+    pub timeout: Duration,
+    /// The largest body a Block2 download may reach.
+    pub max_body: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            confirmable: true,
+            block_szx: 6,
+            timeout: Duration::from_secs(30),
+            max_body: 1 << 20,
+        }
+    }
+}
+
+/// A response, owned (for a Block2 download: the whole body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The response code.
+    pub code: Code,
+    /// Content-Format, if given.
+    pub content_format: Option<ContentFormat>,
+    /// Observe sequence number of a notification.
+    pub observe: Option<u32>,
+    /// The payload.
+    pub payload: Vec<u8>,
+    block2: Option<Block>,
+    etag: Option<Vec<u8>>,
+}
+
+impl Response {
+    fn of(m: &Message<'_>) -> Self {
+        Response {
+            code: m.code(),
+            content_format: m.content_format(),
+            observe: m.observe(),
+            payload: m.payload().to_vec(),
+            block2: m.block2().and_then(Result::ok),
+            etag: m.etags().next().map(<[u8]>::to_vec),
+        }
+    }
+}
+
+/// A check on every datagram or frame received, before it is handled (the peer tests verify
+/// that each one re-encodes byte for byte).
+pub type FrameCheck = Box<dyn FnMut(&[u8])>;
+
+enum Conn {
+    Udp {
+        ep: Box<Ep>,
+        socket: UdpSocket,
+        peer: SocketAddr,
+        start: Instant,
+    },
+    Tcp {
+        stream: TcpStream,
+        buf: Vec<u8>,
+        session: Session,
+        next_token: u64,
+    },
+}
+
+enum Handle {
+    Udp(RequestId),
+    Tcp([u8; 8]),
+}
+
+/// A connection to one CoAP server.
+pub struct Client {
+    conn: Conn,
+    port: u16,
+    options: Options,
+    check: Option<FrameCheck>,
+}
+
+impl core::fmt::Debug for Client {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+fn encode<const N: usize>(b: &Builder<'_, N>) -> Result<Vec<u8>, ClientError> {
+    let mut out = std::vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).map_err(protocol)?;
+    out.truncate(n);
+    Ok(out)
+}
+
+impl Client {
+    /// Connects to the server of `uri`: a UDP socket for `coap://`, a TCP connection and the
+    /// CSM exchange for `coap+tcp://`.
+    pub fn connect(uri: &Uri<'_>, options: Options) -> Result<Self, ClientError> {
+        let port = uri.effective_port();
+        let peer = (uri.host, port)
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| protocol(std::format!("no address for {}", uri.host)))?;
+        let conn = match uri.scheme {
+            Scheme::CoapTcp => {
+                let stream = TcpStream::connect_timeout(&peer, options.timeout)?;
+                stream.set_read_timeout(Some(options.timeout))?;
+                let session = Session::new();
+                let csm = session.csm(1 << 20, false).map_err(protocol)?;
+                let mut stream = stream;
+                stream.write_all(&encode(&csm)?)?;
+                Conn::Tcp {
+                    stream,
+                    buf: Vec::new(),
+                    session,
+                    next_token: 1,
+                }
+            }
+            Scheme::Coap => {
+                let socket = UdpSocket::bind(if peer.is_ipv4() {
+                    "0.0.0.0:0"
+                } else {
+                    "[::]:0"
+                })?;
+                socket.set_read_timeout(Some(Duration::from_millis(20)))?;
+                let seed = u64::from(std::process::id()).rotate_left(17)
+                    ^ Instant::now()
+                        .elapsed()
+                        .as_nanos()
+                        .try_into()
+                        .unwrap_or(0u64);
+                Conn::Udp {
+                    ep: Box::new(Ep::new(seed ^ 0x9e37_79b9)),
+                    socket,
+                    peer,
+                    start: Instant::now(),
+                }
+            }
+            other => {
+                return Err(protocol(std::format!(
+                    "scheme {other:?} is not supported here"
+                )));
+            }
+        };
+        Ok(Client {
+            conn,
+            port,
+            options,
+            check: None,
+        })
+    }
+
+    /// Calls `check` on every datagram or frame received.
+    pub fn set_frame_check(&mut self, check: FrameCheck) {
+        self.check = Some(check);
+    }
+
+    /// A request builder for `code` with the options of `uri`.
+    fn base<'s>(
+        &self,
+        code: Code,
+        uri: &Uri<'s>,
+        scratch: &'s mut [u8],
+    ) -> Result<Builder<'s, 16>, ClientError> {
+        let mut b = match self.conn {
+            Conn::Tcp { .. } => Builder::<16>::tcp(code),
+            Conn::Udp { .. } => Builder::<16>::udp(Type::Confirmable, code, 0),
+        };
+        uri.to_options(&mut b, scratch, Some(self.port))
+            .map_err(protocol)?;
+        Ok(b)
+    }
+
+    fn send(&mut self, b: &Builder<'_, 16>) -> Result<Handle, ClientError> {
+        match &mut self.conn {
+            Conn::Udp {
+                ep, peer, start, ..
+            } => {
+                let now = Timestamp::from_millis(
+                    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+                );
+                let id = ep
+                    .request(now, *peer, b, self.options.confirmable)
+                    .map_err(protocol)?;
+                Ok(Handle::Udp(id))
+            }
+            Conn::Tcp {
+                stream, next_token, ..
+            } => {
+                let token = next_token.to_be_bytes();
+                *next_token = next_token.wrapping_add(1);
+                let mut b = b.clone();
+                b.token(&token);
+                stream.write_all(&encode(&b)?)?;
+                Ok(Handle::Tcp(token))
+            }
+        }
+    }
+
+    fn next(&mut self, h: &Handle) -> Result<Response, ClientError> {
+        let start_wait = Instant::now();
+        let timeout = self.options.timeout;
+        match (&mut self.conn, h) {
+            (
+                Conn::Udp {
+                    ep, socket, start, ..
+                },
+                Handle::Udp(id),
+            ) => {
+                let mut buf = [0u8; 1500];
+                let mut out = [0u8; 1500];
+                let now = |start: &Instant| {
+                    Timestamp::from_millis(
+                        u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    )
+                };
+                loop {
+                    while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
+                        socket.send_to(out.get(..n).unwrap_or_default(), peer)?;
+                    }
+                    while let Some(e) = ep.poll_event() {
+                        if e == Event::Timeout(*id) {
+                            return Err(ClientError::Timeout);
+                        }
+                    }
+                    if start_wait.elapsed() > timeout {
+                        return Err(ClientError::Timeout);
+                    }
+                    let Ok((n, peer)) = socket.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    let d = buf.get(..n).unwrap_or_default();
+                    if let Some(check) = self.check.as_mut() {
+                        check(d);
+                    }
+                    match ep.handle(now(start), peer, d) {
+                        Ok(Incoming::Response { id: got, message }) if got == *id => {
+                            let rsp = Response::of(&message);
+                            // Acknowledge a separate response before returning.
+                            while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
+                                socket.send_to(out.get(..n).unwrap_or_default(), peer)?;
+                            }
+                            return Ok(rsp);
+                        }
+                        Ok(Incoming::Reset { id: Some(got), .. }) if got == *id => {
+                            return Err(ClientError::Reset);
+                        }
+                        // Anything else (a duplicate, a stray datagram) is the endpoint's.
+                        Ok(_) | Err(_) => {}
+                    }
+                }
+            }
+            (
+                Conn::Tcp {
+                    stream,
+                    buf,
+                    session,
+                    ..
+                },
+                Handle::Tcp(token),
+            ) => loop {
+                let frame = loop {
+                    match Framing::new().frame_len(buf).map_err(protocol)? {
+                        Status::Complete(n) => break buf.drain(..n).collect::<Vec<u8>>(),
+                        Status::Partial(_) => {
+                            let mut chunk = [0u8; 4096];
+                            let n = stream.read(&mut chunk).map_err(|e| match e.kind() {
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                                    ClientError::Timeout
+                                }
+                                _ => ClientError::Io(e),
+                            })?;
+                            if n == 0 {
+                                return Err(ClientError::Closed("by the server".into()));
+                            }
+                            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                        }
+                    }
+                };
+                if let Some(check) = self.check.as_mut() {
+                    check(&frame);
+                }
+                let m = Message::parse_tcp(&frame).map_err(protocol)?;
+                match session.on_message(&m) {
+                    Signal::Message if m.token() == token => return Ok(Response::of(&m)),
+                    Signal::Ping => {
+                        let pong = session.pong(&m);
+                        stream.write_all(&encode(&pong)?)?;
+                    }
+                    Signal::Violation(v) => return Err(protocol(std::format!("signaling: {v:?}"))),
+                    Signal::Abort { .. } | Signal::Release { .. } => {
+                        return Err(ClientError::Closed(
+                            "released or aborted by the server".into(),
+                        ));
+                    }
+                    _ => {}
+                }
+            },
+            _ => Err(protocol("handle of another transport")),
+        }
+    }
+
+    fn exchange(&mut self, b: &Builder<'_, 16>) -> Result<Response, ClientError> {
+        let h = self.send(b)?;
+        self.next(&h)
+    }
+
+    /// One request to `uri`: a payload longer than a block goes as a Block1 upload; a Block2
+    /// response is followed to the end and returned whole.
+    pub fn request(
+        &mut self,
+        code: Code,
+        uri: &Uri<'_>,
+        payload: &[u8],
+    ) -> Result<Response, ClientError> {
+        let mut scratch = [0u8; 1024];
+        let base = self.base(code, uri, &mut scratch)?;
+        let szx = self.options.block_szx.min(6);
+        let size = 16usize << szx;
+        if payload.len() > size {
+            let mut num = 0u32;
+            loop {
+                let start = usize::try_from(num)
+                    .unwrap_or(usize::MAX)
+                    .saturating_mul(size);
+                let end = start.saturating_add(size).min(payload.len());
+                let more = end < payload.len();
+                let mut b = base.clone();
+                b.uint(OptionNumber::BLOCK1, Block { num, more, szx }.to_uint())
+                    .map_err(protocol)?;
+                if num == 0 {
+                    b.uint(
+                        OptionNumber::SIZE1,
+                        u32::try_from(payload.len()).unwrap_or(u32::MAX),
+                    )
+                    .map_err(protocol)?;
+                }
+                b.payload(payload.get(start..end).unwrap_or_default());
+                let rsp = self.exchange(&b)?;
+                if !more || rsp.code != Code::CONTINUE {
+                    return Ok(rsp);
+                }
+                num = num.saturating_add(1);
+            }
+        }
+        let mut body = std::vec![0u8; self.options.max_body];
+        let mut asm = Assembler::new(&mut body);
+        let mut next: Option<Block> = None;
+        loop {
+            let mut b = base.clone();
+            if let Some(blk) = next {
+                b.uint(OptionNumber::BLOCK2, blk.to_uint())
+                    .map_err(protocol)?;
+            }
+            b.payload(payload);
+            let rsp = self.exchange(&b)?;
+            match rsp.block2 {
+                Some(b2) if rsp.code.class() == 2 => {
+                    match asm
+                        .push(b2, &rsp.payload, rsp.etag.as_deref())
+                        .map_err(protocol)?
+                    {
+                        Progress::More(n) => next = Some(n),
+                        Progress::Done(_) | Progress::Repeat => {
+                            return Ok(Response {
+                                payload: asm.body().to_vec(),
+                                ..rsp
+                            });
+                        }
+                    }
+                }
+                _ => return Ok(rsp),
+            }
+        }
+    }
+
+    /// Registers an observation of `uri` and hands over the first response and then each
+    /// notification to `each` until it returns `false`, `count` have come, or the server ends
+    /// the observation (a response without Observe). Returns the last one.
+    pub fn observe(
+        &mut self,
+        uri: &Uri<'_>,
+        count: usize,
+        mut each: impl FnMut(&Response) -> bool,
+    ) -> Result<Response, ClientError> {
+        let mut scratch = [0u8; 1024];
+        let mut b = self.base(Code::GET, uri, &mut scratch)?;
+        b.uint(OptionNumber::OBSERVE, 0).map_err(protocol)?;
+        let h = self.send(&b)?;
+        let mut got = 0usize;
+        loop {
+            let rsp = self.next(&h)?;
+            got = got.saturating_add(1);
+            let go_on = each(&rsp);
+            if !go_on || got >= count || rsp.observe.is_none() {
+                if let (Conn::Udp { ep, .. }, Handle::Udp(id)) = (&mut self.conn, &h) {
+                    ep.cancel(*id);
+                }
+                return Ok(rsp);
+            }
+        }
+    }
+}
