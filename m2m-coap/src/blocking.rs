@@ -18,10 +18,10 @@
 //! ```
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use core::net::SocketAddr;
 use core::time::Duration;
 use std::boxed::Box;
 use std::io::{Read, Write};
-use core::net::SocketAddr;
 use std::net::{TcpStream, ToSocketAddrs, UdpSocket};
 use std::string::{String, ToString};
 use std::time::Instant;
