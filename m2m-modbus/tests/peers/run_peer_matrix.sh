@@ -13,6 +13,7 @@
 # Hooks for the Rust side (word-split, so they may carry args; both needed for a full run,
 # which without PEERS_ONLY fails unless all 19 pairs ran):
 #   M2M_SERVER_CMD   started as: $M2M_SERVER_CMD --port P --framer tcp|rtu
+#   M2M_CLI          the m2m binary: `m2m modbus read/write` is checked against the peer servers
 #   M2M_CLIENT_CMD   run as:     $M2M_CLIENT_CMD 127.0.0.1 P --framer tcp|rtu
 # Other knobs: PEERS_SKIP_SETUP=1 (do not run setup.sh), PEERS_LOG_DIR
 # (default <repo>/target/peers-logs), PEERS_ONLY=REGEX (run matching pairs only).
@@ -243,6 +244,47 @@ if ((${#M2M_CLIENT[@]})); then
     pair m2m m2m tcp 67
     pair m2m m2m rtu 66
   fi
+fi
+
+# ---- the `m2m modbus` command of the CLI (on our async client) against the peer servers:
+# read holding registers (both servers hold 3 * address + 1), write two and read them back, and an
+# exception; over Modbus/TCP, and RTU over TCP against pymodbus (libmodbus's RTU slave sits behind
+# a socat bridge that serves one connection, and each command is a connection). Set M2M_CLI.
+cli_checks() { # SERVER_KIND FRAMER
+  local skind=$1 framer=$2 name="m2m CLI -> $1 ($2)" slog url out pass=0 fail=0
+  slog=$LOG_DIR/server-${skind}-${framer}-cli.log
+  if ! start_server "$skind" "$framer" "$slog"; then
+    stop_server
+    summary+=("FAIL  $name: server did not start (see $slog)")
+    pairs_bad=$((pairs_bad + 1))
+    return 0
+  fi
+  if [[ $framer == tcp ]]; then url=tcp://$HOST:$server_port; else url=rtu-over-tcp://$HOST:$server_port; fi
+  check() { if [[ $2 == "$3" ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "  $name: $1: got $2, want $3"; fi; }
+  out=$(timeout 10 "$M2M_CLI" modbus read "$url" --unit 17 --json holding 10 3 2>&1) || true
+  check "read 10..12" "$(grep -o '"values":\[[^]]*\]' <<<"$out")" '"values":[31,34,37]'
+  out=$(timeout 10 "$M2M_CLI" modbus write "$url" --unit 17 holding 20 7 -2 2>&1) || true
+  check "write 20..21" "$out" "wrote 2 value(s) at 20"
+  out=$(timeout 10 "$M2M_CLI" modbus read "$url" --unit 17 --json holding 20 2 2>&1) || true
+  check "read back 20..21" "$(grep -o '"values":\[[^]]*\]' <<<"$out")" '"values":[7,65534]'
+  out=$(timeout 10 "$M2M_CLI" modbus read "$url" --unit 17 holding 5000 1 2>&1) || true
+  check "exception for address 5000" "$(grep -c 'exception' <<<"$out")" "1"
+  stop_server
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  if ((fail == 0)); then
+    summary+=("ok    $name: $pass passed, 0 failed")
+  else
+    summary+=("FAIL  $name: $pass passed, $fail failed")
+    pairs_bad=$((pairs_bad + 1))
+  fi
+}
+if [[ -n ${M2M_CLI:-} && -z ${PEERS_ONLY:-} ]]; then
+  for pair in "pymodbus tcp" "pymodbus rtu" "libmodbus tcp"; do
+    read -r kind framer <<<"$pair"
+    echo "=== m2m CLI -> $kind ($framer)"
+    cli_checks "$kind" "$framer"
+  done
 fi
 
 # Every pair runs unless PEERS_ONLY picks some: pairs with our code are not left out silently.
