@@ -192,12 +192,12 @@ impl Client {
                     "[::]:0"
                 })?;
                 socket.set_read_timeout(Some(Duration::from_millis(20)))?;
-                let seed = u64::from(std::process::id()).rotate_left(17)
-                    ^ Instant::now()
-                        .elapsed()
-                        .as_nanos()
-                        .try_into()
-                        .unwrap_or(0u64);
+                // Message ids and tokens start from the process id and the wall clock, so that
+                // two clients in a row do not reuse them (RFC 7252 §4.4, §5.3.1).
+                let clock = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+                let seed = u64::from(std::process::id()).rotate_left(17) ^ clock;
                 Conn::Udp {
                     ep: Box::new(Ep::new(seed ^ 0x9e37_79b9)),
                     socket,
