@@ -46,7 +46,7 @@ fn failed(msg: impl Into<String>) -> CliError {
 }
 
 /// `mqtt://HOST:PORT` (port 1883 when absent).
-fn parse_broker(url: &str) -> Result<(String, u16), CliError> {
+pub(crate) fn parse_broker(url: &str) -> Result<(String, u16), CliError> {
     let rest = url
         .strip_prefix("mqtt://")
         .ok_or_else(|| CliError::Usage(format!("--broker wants mqtt://HOST:PORT, not {url}")))?;

@@ -165,18 +165,7 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
         duration,
         json,
     } = cmd;
-    let rest = url
-        .strip_prefix("mqtt://")
-        .ok_or_else(|| CliError::Usage(format!("want mqtt://HOST:PORT, not {url}")))?
-        .trim_end_matches('/');
-    let (h, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (
-            h.to_string(),
-            p.parse()
-                .map_err(|_| CliError::Usage(format!("bad port in {url}")))?,
-        ),
-        None => (rest.to_string(), 1883),
-    };
+    let (h, port) = crate::demo::parse_broker(url)?;
     let filter: &'static str = Box::leak(
         group
             .as_ref()
