@@ -2,10 +2,34 @@
 #![no_std]
 // Only the no_std libraries need these (std-only tests, benches and the CLI do not).
 #![warn(clippy::std_instead_of_core, clippy::alloc_instead_of_core)]
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
-#[cfg(feature = "std")]
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod base64;
+pub mod error;
+pub mod float;
+pub mod path;
+pub mod text;
+pub mod tlv;
+pub mod value;
+
+pub use error::{Config, Error, Reason};
+pub use m2m_coap::ContentFormat;
 pub use m2m_core;
+pub use path::Path;
+pub use value::{DataType, ObjLink, Opaque, Record, Text, Untyped, Value};

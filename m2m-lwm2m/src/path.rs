@@ -1,0 +1,410 @@
+//! LwM2M paths (OMA-TS-LightweightM2M_Core §7.1 "Object Model" and §6.4 "Data Model
+//! Addressing"): `/`, `/o`, `/o/i`, `/o/i/r`, `/o/i/r/ri`, each id in `0..=65534` (65535 is
+//! reserved, §7.2), with the optional LwM2M Gateway prefix of 1.2
+//! (OMA-TS-LightweightM2M_Gateway §5.2.2: `/<prefix>/o/i/r`, the prefix not starting with a digit).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use m2m_core::ObjectPath;
+
+use crate::error::{Error, Reason};
+
+/// The reserved id 65535 (OMA-TS-LightweightM2M_Core §7.2): never a valid object, instance or
+/// resource id on a path.
+pub const RESERVED_ID: u16 = u16::MAX;
+
+/// A numeric LwM2M path of zero (the root `/`) to four levels, with an optional gateway prefix
+/// borrowed from the input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Path<'a> {
+    prefix: Option<&'a str>,
+    ids: [u16; 4],
+    len: u8,
+}
+
+impl<'a> Path<'a> {
+    /// The root path `/`.
+    pub const ROOT: Path<'static> = Path {
+        prefix: None,
+        ids: [0; 4],
+        len: 0,
+    };
+
+    /// A path from its levels; `None` for more than four levels or a reserved id (65535).
+    #[must_use]
+    pub fn new(levels: &[u16]) -> Option<Path<'static>> {
+        let mut ids = [0u16; 4];
+        ids.get_mut(..levels.len())?.copy_from_slice(levels);
+        if levels.contains(&RESERVED_ID) {
+            return None;
+        }
+        Some(Path {
+            prefix: None,
+            ids,
+            len: u8::try_from(levels.len()).ok()?,
+        })
+    }
+
+    /// An object path `/o`.
+    #[must_use]
+    pub const fn object(object: u16) -> Path<'static> {
+        Path {
+            prefix: None,
+            ids: [object, 0, 0, 0],
+            len: 1,
+        }
+    }
+
+    /// An object instance path `/o/i`.
+    #[must_use]
+    pub const fn instance(object: u16, instance: u16) -> Path<'static> {
+        Path {
+            prefix: None,
+            ids: [object, instance, 0, 0],
+            len: 2,
+        }
+    }
+
+    /// A resource path `/o/i/r`.
+    #[must_use]
+    pub const fn resource(object: u16, instance: u16, resource: u16) -> Path<'static> {
+        Path {
+            prefix: None,
+            ids: [object, instance, resource, 0],
+            len: 3,
+        }
+    }
+
+    /// A resource instance path `/o/i/r/ri`.
+    #[must_use]
+    pub const fn resource_instance(
+        object: u16,
+        instance: u16,
+        resource: u16,
+        resource_instance: u16,
+    ) -> Path<'static> {
+        Path {
+            prefix: None,
+            ids: [object, instance, resource, resource_instance],
+            len: 4,
+        }
+    }
+
+    /// This path behind a gateway prefix (`/dev1/3/0`). The prefix must be valid
+    /// ([`valid_prefix`]).
+    pub fn with_prefix(self, prefix: &str) -> Result<Path<'_>, Error> {
+        if !valid_prefix(prefix) {
+            return Err(Error::new(0, Reason::BadPath));
+        }
+        Ok(Path {
+            prefix: Some(prefix),
+            ids: self.ids,
+            len: self.len,
+        })
+    }
+
+    /// The same path without its prefix.
+    #[must_use]
+    pub const fn without_prefix(self) -> Path<'static> {
+        Path {
+            prefix: None,
+            ids: self.ids,
+            len: self.len,
+        }
+    }
+
+    /// Parses `/`, `/3`, `/3/0/1`, `/3/0/7/1`, and with a gateway prefix `/dev1/3/0`. No trailing
+    /// `/` except for the root; ids are decimal without a sign or leading `+`, at most 65534.
+    pub fn parse(text: &'a str) -> Result<Self, Error> {
+        Self::parse_inner(text, false)
+    }
+
+    /// Like [`Path::parse`], and also accepts one trailing `/` (`/3/0/`), as SenML base names
+    /// carry.
+    pub fn parse_base(text: &'a str) -> Result<Self, Error> {
+        Self::parse_inner(text, true)
+    }
+
+    fn parse_inner(text: &'a str, trailing_slash: bool) -> Result<Self, Error> {
+        let bad = |offset: usize| Error::new(offset, Reason::BadPath);
+        let rest = text.strip_prefix('/').ok_or(bad(0))?;
+        if rest.is_empty() {
+            return Ok(Path::ROOT);
+        }
+        let rest = match rest.strip_suffix('/') {
+            Some(r) if trailing_slash => r,
+            Some(_) => return Err(bad(text.len().saturating_sub(1))),
+            None => rest,
+        };
+        let mut path = Path::ROOT;
+        let mut offset = 1usize;
+        for (n, segment) in rest.split('/').enumerate() {
+            let starts_with_digit = segment.bytes().next().is_some_and(|b| b.is_ascii_digit());
+            if n == 0 && !starts_with_digit {
+                if !valid_prefix(segment) {
+                    return Err(bad(offset));
+                }
+                path.prefix = Some(segment);
+            } else {
+                let id = parse_id(segment).ok_or(bad(offset))?;
+                path = path.child(id).ok_or(bad(offset))?;
+            }
+            offset = offset.saturating_add(segment.len()).saturating_add(1);
+        }
+        if path.prefix.is_some() && path.len == 0 {
+            // `/dev1` alone addresses the end device's root; keep it as a prefixed root.
+            return Ok(path);
+        }
+        Ok(path)
+    }
+
+    /// The gateway prefix, if any.
+    #[must_use]
+    pub const fn prefix(&self) -> Option<&'a str> {
+        self.prefix
+    }
+
+    /// The numeric levels (empty for the root).
+    #[must_use]
+    pub fn levels(&self) -> &[u16] {
+        self.ids.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// The number of levels, 0 (root) to 4.
+    #[must_use]
+    pub const fn depth(&self) -> usize {
+        self.len as usize
+    }
+
+    /// The object id, if the path has one.
+    #[must_use]
+    pub fn object_id(&self) -> Option<u16> {
+        self.levels().first().copied()
+    }
+
+    /// The object instance id, if the path has one.
+    #[must_use]
+    pub fn instance_id(&self) -> Option<u16> {
+        self.levels().get(1).copied()
+    }
+
+    /// The resource id, if the path has one.
+    #[must_use]
+    pub fn resource_id(&self) -> Option<u16> {
+        self.levels().get(2).copied()
+    }
+
+    /// The resource instance id, if the path has one.
+    #[must_use]
+    pub fn resource_instance_id(&self) -> Option<u16> {
+        self.levels().get(3).copied()
+    }
+
+    /// This path with one more level; `None` at four levels or for the reserved id 65535.
+    #[must_use]
+    pub fn child(&self, id: u16) -> Option<Self> {
+        if id == RESERVED_ID {
+            return None;
+        }
+        let mut ids = self.ids;
+        *ids.get_mut(usize::from(self.len))? = id;
+        Some(Path {
+            prefix: self.prefix,
+            ids,
+            len: self.len.checked_add(1)?,
+        })
+    }
+
+    /// The path one level up; `None` at the root.
+    #[must_use]
+    pub fn parent(&self) -> Option<Self> {
+        let len = self.len.checked_sub(1)?;
+        let mut ids = self.ids;
+        if let Some(id) = ids.get_mut(usize::from(len)) {
+            *id = 0;
+        }
+        Some(Path {
+            prefix: self.prefix,
+            ids,
+            len,
+        })
+    }
+
+    /// Whether `other` is this path or lies below it (same prefix).
+    #[must_use]
+    pub fn contains(&self, other: &Path<'_>) -> bool {
+        self.prefix == other.prefix && other.levels().starts_with(self.levels())
+    }
+
+    /// The path as an [`ObjectPath`] of m2m-core (prefix dropped); `None` for the root.
+    #[must_use]
+    pub fn to_object_path(&self) -> Option<ObjectPath> {
+        ObjectPath::new(self.levels())
+    }
+
+    /// The length of the text form ([`fmt::Display`]), for encoders that size first.
+    #[must_use]
+    pub fn text_len(&self) -> usize {
+        let prefix = self.prefix.map_or(0, |p| p.len().saturating_add(1));
+        let ids: usize = self
+            .levels()
+            .iter()
+            .map(|&id| decimal_len(u64::from(id)).saturating_add(1))
+            .sum();
+        let root = usize::from(prefix == 0 && ids == 0);
+        prefix.saturating_add(ids).saturating_add(root)
+    }
+}
+
+impl From<ObjectPath> for Path<'static> {
+    fn from(p: ObjectPath) -> Self {
+        let mut ids = [0u16; 4];
+        let levels = p.levels();
+        if let Some(dst) = ids.get_mut(..levels.len()) {
+            dst.copy_from_slice(levels);
+        }
+        Path {
+            prefix: None,
+            ids,
+            len: u8::try_from(levels.len()).unwrap_or(0),
+        }
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = self.prefix {
+            write!(f, "/{p}")?;
+        } else if self.len == 0 {
+            return f.write_str("/");
+        }
+        self.levels().iter().try_for_each(|id| write!(f, "/{id}"))
+    }
+}
+
+impl fmt::Debug for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Path({self})")
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Path<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A decimal id of 1-5 digits without a sign, leading zeros only for `0` itself, at most 65534.
+#[must_use]
+pub fn parse_id(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if b.len() > 1 && b.first() == Some(&b'0') {
+        return None;
+    }
+    text.parse::<u16>().ok().filter(|&id| id != RESERVED_ID)
+}
+
+/// Whether `prefix` is a valid LwM2M Gateway prefix: non-empty, does not start with a digit, and
+/// uses only unreserved URI characters (RFC 3986 §2.3), so it is one Uri-Path segment.
+#[must_use]
+pub fn valid_prefix(prefix: &str) -> bool {
+    let mut bytes = prefix.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| !b.is_ascii_digit() && unreserved(b))
+        && bytes.all(unreserved)
+}
+
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// The number of decimal digits of `v`.
+#[must_use]
+pub(crate) fn decimal_len(mut v: u64) -> usize {
+    let mut n = 1usize;
+    while v >= 10 {
+        v /= 10;
+        n = n.saturating_add(1);
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn parses_and_formats_every_depth() {
+        for text in [
+            "/",
+            "/3",
+            "/3/0",
+            "/3/0/1",
+            "/3/0/7/1",
+            "/65534/65534/65534/65534",
+        ] {
+            let p = Path::parse(text).unwrap();
+            assert_eq!(p.to_string(), text);
+            assert_eq!(p.text_len(), text.len());
+        }
+        let p = Path::parse("/3/0/7/1").unwrap();
+        assert_eq!(p.levels(), &[3, 0, 7, 1]);
+        assert_eq!(p.resource_instance_id(), Some(1));
+        assert_eq!(p.parent().unwrap().to_string(), "/3/0/7");
+    }
+
+    #[test]
+    fn gateway_prefix() {
+        let p = Path::parse("/dev1/3303/0/5700").unwrap();
+        assert_eq!(p.prefix(), Some("dev1"));
+        assert_eq!(p.levels(), &[3303, 0, 5700]);
+        assert_eq!(p.to_string(), "/dev1/3303/0/5700");
+        assert_eq!(p.text_len(), 17);
+        let root = Path::parse("/dev1").unwrap();
+        assert_eq!((root.prefix(), root.depth()), (Some("dev1"), 0));
+        assert_eq!(root.to_string(), "/dev1");
+        // A prefix only in first place.
+        assert!(Path::parse("/3/dev1/0").is_err());
+    }
+
+    #[test]
+    fn rejects_bad_paths() {
+        for text in [
+            "",
+            "3/0",
+            "/3/",
+            "//3",
+            "/3//0",
+            "/65535",
+            "/3/0/1/2/3",
+            "/03",
+            "/+3",
+            "/3/0x1",
+            "/3/ 1",
+            "/70000",
+            "/de v",
+        ] {
+            assert!(Path::parse(text).is_err(), "{text:?}");
+        }
+        assert_eq!(Path::parse_base("/3/0/").unwrap().levels(), &[3, 0]);
+        assert_eq!(Path::parse_base("/").unwrap().depth(), 0);
+    }
+
+    #[test]
+    fn containment() {
+        let obj = Path::object(3);
+        assert!(obj.contains(&Path::resource(3, 0, 1)));
+        assert!(!obj.contains(&Path::resource(4, 0, 1)));
+        assert!(Path::ROOT.contains(&obj));
+        assert!(Path::new(&[3, 65535]).is_none());
+    }
+}

@@ -1,0 +1,591 @@
+//! Resource values and records: what every content format decodes to and encodes from
+//! (OMA-TS-LightweightM2M_Core §C "Data Types").
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use crate::base64;
+use crate::error::{Config, Error, Reason};
+use crate::path::Path;
+
+/// The data type of a resource (OMA-TS-LightweightM2M_Core Appendix C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum DataType {
+    /// UTF-8 text.
+    String,
+    /// A signed 64-bit integer.
+    Integer,
+    /// An unsigned 64-bit integer (LwM2M 1.1).
+    UnsignedInteger,
+    /// A 32- or 64-bit IEEE 754 float.
+    Float,
+    /// `true`/`false`.
+    Boolean,
+    /// Bytes.
+    Opaque,
+    /// Seconds since the Unix epoch, signed.
+    Time,
+    /// A link to an object instance, `object:instance`.
+    Objlnk,
+    /// A CoRE link (RFC 6690), as text (LwM2M 1.1).
+    Corelnk,
+    /// No value: an executable resource.
+    None,
+}
+
+impl DataType {
+    /// The name the OMA object definitions (DDF) use.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            DataType::String => "String",
+            DataType::Integer => "Integer",
+            DataType::UnsignedInteger => "Unsigned Integer",
+            DataType::Float => "Float",
+            DataType::Boolean => "Boolean",
+            DataType::Opaque => "Opaque",
+            DataType::Time => "Time",
+            DataType::Objlnk => "Objlnk",
+            DataType::Corelnk => "Corelnk",
+            DataType::None => "none",
+        }
+    }
+
+    /// The type for a DDF `<Type>` text (case-insensitive; empty means none).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        let n = name.trim();
+        [
+            DataType::String,
+            DataType::Integer,
+            DataType::UnsignedInteger,
+            DataType::Float,
+            DataType::Boolean,
+            DataType::Opaque,
+            DataType::Time,
+            DataType::Objlnk,
+            DataType::Corelnk,
+        ]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(n))
+        .or_else(|| (n.is_empty() || n.eq_ignore_ascii_case("none")).then_some(DataType::None))
+    }
+}
+
+/// An object link `object:instance` (§C.1 "Objlnk"); `65535:65535` is the null link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ObjLink {
+    /// Object id.
+    pub object: u16,
+    /// Object instance id.
+    pub instance: u16,
+}
+
+impl ObjLink {
+    /// The null link `65535:65535` (§C.1).
+    pub const NULL: ObjLink = ObjLink {
+        object: u16::MAX,
+        instance: u16::MAX,
+    };
+
+    /// Parses `3:0` (decimal, each part 0..=65535).
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = Error::new(0, Reason::BadObjLink);
+        let (o, i) = text.split_once(':').ok_or(bad)?;
+        let num = |s: &str| -> Result<u16, Error> {
+            if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad);
+            }
+            s.parse().map_err(|_| bad)
+        };
+        Ok(ObjLink {
+            object: num(o)?,
+            instance: num(i)?,
+        })
+    }
+}
+
+impl fmt::Display for ObjLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.object, self.instance)
+    }
+}
+
+/// Text borrowed from the input: as it stands (TLV, CBOR, text/plain, a JSON string without
+/// escapes) or with JSON escapes still in it (RFC 8259 §7), resolved when read.
+#[derive(Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Text<'a> {
+    /// The text itself.
+    Plain(&'a str),
+    /// A JSON string body (without quotes) with at least one `\` escape, already validated.
+    JsonEscaped(&'a str),
+}
+
+impl<'a> Text<'a> {
+    /// The text when it needs no unescaping.
+    #[must_use]
+    pub const fn as_str(&self) -> Option<&'a str> {
+        match self {
+            Text::Plain(s) => Some(s),
+            Text::JsonEscaped(_) => None,
+        }
+    }
+
+    /// The text as written in the input.
+    #[must_use]
+    pub const fn raw(&self) -> &'a str {
+        match self {
+            Text::Plain(s) | Text::JsonEscaped(s) => s,
+        }
+    }
+
+    /// The characters, escapes resolved.
+    pub fn chars(&self) -> impl Iterator<Item = char> + 'a {
+        let (s, escaped) = match *self {
+            Text::Plain(s) => (s, false),
+            Text::JsonEscaped(s) => (s, true),
+        };
+        let mut it = s.chars();
+        core::iter::from_fn(move || {
+            let c = it.next()?;
+            if !escaped || c != '\\' {
+                return Some(c);
+            }
+            Some(match it.next()? {
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => {
+                    let hi = hex4(&mut it)?;
+                    if (0xd800..0xdc00).contains(&hi) {
+                        let mut look = it.clone();
+                        if look.next() == Some('\\') && look.next() == Some('u') {
+                            if let Some(lo) =
+                                hex4(&mut look).filter(|lo| (0xdc00..0xe000).contains(lo))
+                            {
+                                it = look;
+                                let cp = 0x10000u32
+                                    .saturating_add((hi.saturating_sub(0xd800)) << 10)
+                                    .saturating_add(lo.saturating_sub(0xdc00));
+                                return Some(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                            }
+                        }
+                        '\u{fffd}'
+                    } else {
+                        char::from_u32(hi).unwrap_or('\u{fffd}')
+                    }
+                }
+                other => other,
+            })
+        })
+    }
+
+    /// The length in bytes of the UTF-8 text, escapes resolved.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Text::Plain(s) => s.len(),
+            Text::JsonEscaped(_) => self.chars().map(char::len_utf8).sum(),
+        }
+    }
+
+    /// Whether the text is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.raw().is_empty()
+    }
+
+    /// Writes the UTF-8 text, escapes resolved, into `out`; returns the bytes written.
+    pub fn write_into(&self, out: &mut [u8]) -> Result<usize, Error> {
+        if let Text::Plain(s) = self {
+            let dst = out
+                .get_mut(..s.len())
+                .ok_or(Error::new(0, Reason::BufferTooSmall))?;
+            dst.copy_from_slice(s.as_bytes());
+            return Ok(s.len());
+        }
+        let mut n = 0usize;
+        for c in self.chars() {
+            let end = n.saturating_add(c.len_utf8());
+            let dst = out
+                .get_mut(n..end)
+                .ok_or(Error::new(n, Reason::BufferTooSmall))?;
+            c.encode_utf8(dst);
+            n = end;
+        }
+        Ok(n)
+    }
+}
+
+fn hex4(it: &mut core::str::Chars<'_>) -> Option<u32> {
+    let mut v = 0u32;
+    for _ in 0..4 {
+        v = (v << 4) | it.next()?.to_digit(16)?;
+    }
+    Some(v)
+}
+
+impl PartialEq for Text<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Text::Plain(a), Text::Plain(b)) => a == b,
+            _ => self.chars().eq(other.chars()),
+        }
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Text::Plain(a) => *a == other,
+            Text::JsonEscaped(_) => self.chars().eq(other.chars()),
+        }
+    }
+}
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"")?;
+        self.chars()
+            .try_for_each(|c| write!(f, "{}", c.escape_debug()))?;
+        f.write_str("\"")
+    }
+}
+
+impl fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Text::Plain(s) => f.write_str(s),
+            Text::JsonEscaped(_) => self.chars().try_for_each(|c| fmt::Write::write_char(f, c)),
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Opaque bytes borrowed from the input: raw (TLV, CBOR, opaque content format) or still in
+/// base64 (the JSON formats), decoded when read.
+#[derive(Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Opaque<'a> {
+    /// The bytes themselves.
+    Raw(&'a [u8]),
+    /// Base64 or base64url text, already validated.
+    Base64(&'a str),
+}
+
+impl<'a> Opaque<'a> {
+    /// The bytes when they need no decoding.
+    #[must_use]
+    pub const fn as_bytes(&self) -> Option<&'a [u8]> {
+        match self {
+            Opaque::Raw(b) => Some(b),
+            Opaque::Base64(_) => None,
+        }
+    }
+
+    /// The number of bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self {
+            Opaque::Raw(b) => b.len(),
+            Opaque::Base64(t) => base64::decoded_len(t).unwrap_or(0),
+        }
+    }
+
+    /// Whether there are no bytes.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, one at a time.
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
+        let (raw, text) = match *self {
+            Opaque::Raw(b) => (b, ""),
+            Opaque::Base64(t) => (&[][..], t),
+        };
+        raw.iter()
+            .copied()
+            .chain(base64::decode_iter(text).map_while(Result::ok))
+    }
+
+    /// Writes the bytes into `out`; returns how many.
+    pub fn write_into(&self, out: &mut [u8]) -> Result<usize, Error> {
+        match self {
+            Opaque::Raw(b) => {
+                let dst = out
+                    .get_mut(..b.len())
+                    .ok_or(Error::new(0, Reason::BufferTooSmall))?;
+                dst.copy_from_slice(b);
+                Ok(b.len())
+            }
+            Opaque::Base64(t) => base64::decode_into(t, out),
+        }
+    }
+}
+
+impl PartialEq for Opaque<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Opaque::Raw(a), Opaque::Raw(b)) => a == b,
+            _ => self.len() == other.len() && self.bytes().eq(other.bytes()),
+        }
+    }
+}
+
+impl fmt::Debug for Opaque<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("0x")?;
+        self.bytes().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Opaque<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Hex<'b>(Opaque<'b>);
+        impl fmt::Display for Hex<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.bytes().try_for_each(|b| write!(f, "{b:02x}"))
+            }
+        }
+        s.collect_str(&Hex(*self))
+    }
+}
+
+/// A resource value. Formats that carry types on the wire (SenML, LwM2M CBOR) decode to the
+/// typed variants; TLV and text/plain carry none and decode to [`Value::Untyped`] until
+/// [`Value::typed`] is given the resource's [`DataType`] (from the object model or the caller).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Value<'a> {
+    /// String.
+    Str(Text<'a>),
+    /// Integer.
+    Int(i64),
+    /// Unsigned Integer.
+    Uint(u64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+    /// Opaque.
+    Opaque(Opaque<'a>),
+    /// Time, seconds since the Unix epoch.
+    Time(i64),
+    /// Objlnk.
+    ObjLink(ObjLink),
+    /// Corelnk: link-format text.
+    CoreLink(Text<'a>),
+    /// The value bytes of a TLV or a text/plain body, type not yet known.
+    Untyped(Untyped<'a>),
+}
+
+/// A value whose type the wire does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Untyped<'a> {
+    /// The value field of a TLV (OMA-TS-LightweightM2M_Core §7.4.3).
+    Tlv(#[cfg_attr(feature = "serde", serde(serialize_with = "ser_hex"))] &'a [u8]),
+    /// A text/plain body (§7.4.1).
+    Text(&'a str),
+}
+
+#[cfg(feature = "serde")]
+fn ser_hex<S: serde::Serializer>(bytes: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&m2m_core::hex::Hex(bytes))
+}
+
+impl<'a> Value<'a> {
+    /// The data type this value has, `None` for an untyped value.
+    #[must_use]
+    pub const fn data_type(&self) -> Option<DataType> {
+        Some(match self {
+            Value::Str(_) => DataType::String,
+            Value::Int(_) => DataType::Integer,
+            Value::Uint(_) => DataType::UnsignedInteger,
+            Value::Float(_) => DataType::Float,
+            Value::Bool(_) => DataType::Boolean,
+            Value::Opaque(_) => DataType::Opaque,
+            Value::Time(_) => DataType::Time,
+            Value::ObjLink(_) => DataType::Objlnk,
+            Value::CoreLink(_) => DataType::Corelnk,
+            Value::Untyped(_) => return None,
+        })
+    }
+
+    /// This value as `ty`: untyped bytes are interpreted (TLV §7.4.3, text/plain §7.4.1), and
+    /// typed values are converted where the formats allow it without loss (an integer as a
+    /// Float; a JSON number as a Time; a string as a Corelnk; base64 text as an Opaque). The
+    /// `config` lists the further tolerances ([`Config::float_for_integer`], ...).
+    pub fn typed(self, ty: DataType, config: &Config) -> Result<Value<'a>, Error> {
+        let mismatch = Error::new(0, Reason::TypeMismatch);
+        match self {
+            Value::Untyped(Untyped::Tlv(b)) => crate::tlv::value_as(b, ty, config),
+            Value::Untyped(Untyped::Text(t)) => crate::text::value_as(t, ty),
+            v if v.data_type() == Some(ty) => Ok(v),
+            Value::Int(i) => match ty {
+                DataType::UnsignedInteger => {
+                    u64::try_from(i).map(Value::Uint).map_err(|_| mismatch)
+                }
+                DataType::Time => Ok(Value::Time(i)),
+                DataType::Float => int_to_float(i128::from(i)),
+                _ => Err(mismatch),
+            },
+            Value::Uint(u) => match ty {
+                DataType::Integer => i64::try_from(u).map(Value::Int).map_err(|_| mismatch),
+                DataType::Time => i64::try_from(u).map(Value::Time).map_err(|_| mismatch),
+                DataType::Float => int_to_float(i128::from(u)),
+                _ => Err(mismatch),
+            },
+            Value::Time(t) => match ty {
+                DataType::Integer => Ok(Value::Int(t)),
+                DataType::UnsignedInteger => {
+                    u64::try_from(t).map(Value::Uint).map_err(|_| mismatch)
+                }
+                _ => Err(mismatch),
+            },
+            Value::Float(f) if config.float_for_integer => float_to_int(f, ty).ok_or(mismatch),
+            Value::Str(t) if ty == DataType::Corelnk => Ok(Value::CoreLink(t)),
+            Value::CoreLink(t) if ty == DataType::String => Ok(Value::Str(t)),
+            _ => Err(mismatch),
+        }
+    }
+
+    /// The value as an m2m-core value, when it needs no unescaping or decoding.
+    #[must_use]
+    pub fn to_core(&self) -> Option<m2m_core::Value<'a>> {
+        use m2m_core::Value as V;
+        Some(match *self {
+            Value::Str(t) | Value::CoreLink(t) => V::Str(t.as_str()?),
+            Value::Int(i) => V::I64(i),
+            Value::Uint(u) => V::U64(u),
+            Value::Float(f) => V::F64(f),
+            Value::Bool(b) => V::Bool(b),
+            Value::Opaque(o) => V::Bytes(o.as_bytes()?),
+            Value::Time(t) => V::Time(m2m_core::Timestamp::from_millis(
+                u64::try_from(t).ok()?.checked_mul(1000)?,
+            )),
+            Value::ObjLink(l) => V::ObjLink {
+                object: l.object,
+                instance: l.instance,
+            },
+            Value::Untyped(Untyped::Tlv(b)) => V::Bytes(b),
+            Value::Untyped(Untyped::Text(t)) => V::Str(t),
+        })
+    }
+}
+
+/// An integer as a Float when it survives the conversion exactly.
+fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
+    #[allow(clippy::cast_precision_loss)]
+    let f = i as f64;
+    #[allow(clippy::cast_possible_truncation)]
+    let back = f as i128;
+    if back == i && f.is_finite() {
+        Ok(Value::Float(f))
+    } else {
+        Err(Error::new(0, Reason::TypeMismatch))
+    }
+}
+
+/// A float with no fraction as an integer type (the `float_for_integer` tolerance).
+fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
+    if !f.is_finite() || f.fract() != 0.0 {
+        return None;
+    }
+    // In range of i64/u64: the cast saturates, so check by converting back.
+    #[allow(clippy::cast_possible_truncation)]
+    let i = f as i64;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let u = f as u64;
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    let signed_ok = (-TWO_63..TWO_63).contains(&f);
+    match ty {
+        DataType::Integer if signed_ok => Some(Value::Int(i)),
+        DataType::Time if signed_ok => Some(Value::Time(i)),
+        DataType::UnsignedInteger if (0.0..TWO_64).contains(&f) => Some(Value::Uint(u)),
+        _ => None,
+    }
+}
+
+/// One `(path, value)` item of a body, as every decoder yields it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Record<'a> {
+    /// The full path (base name resolved).
+    pub path: Path<'a>,
+    /// The value; `None` in a request that names paths only (Read-Composite, a SenML-ETCH
+    /// deletion) and for an empty multiple resource or object instance.
+    pub value: Option<Value<'a>>,
+    /// The time in seconds (SenML base time resolved): positive values are absolute (since the
+    /// Unix epoch), values below 2^28 relative to now (RFC 8428 §4.5.3).
+    pub time: Option<f64>,
+}
+
+impl<'a> Record<'a> {
+    /// A record with a value and no time.
+    #[must_use]
+    pub const fn new(path: Path<'a>, value: Value<'a>) -> Self {
+        Record {
+            path,
+            value: Some(value),
+            time: None,
+        }
+    }
+
+    /// A record with only a path.
+    #[must_use]
+    pub const fn path_only(path: Path<'a>) -> Self {
+        Record {
+            path,
+            value: None,
+            time: None,
+        }
+    }
+
+    /// The same record with a time.
+    #[must_use]
+    pub const fn at(self, time: f64) -> Self {
+        Record {
+            time: Some(time),
+            ..self
+        }
+    }
+
+    /// The record as an m2m-core sample: its path as the key, its value, its absolute time.
+    /// `None` for a record without a value, or whose value needs unescaping or decoding.
+    #[must_use]
+    pub fn to_sample(&self) -> Option<m2m_core::Sample<'a>> {
+        let value = self.value?.to_core()?;
+        let key = m2m_core::SampleKey::Path(self.path.to_object_path()?);
+        let sample = m2m_core::Sample::new(key, value);
+        Some(match self.time {
+            Some(t) if t >= 268_435_456.0 && t.is_finite() && t < 1.8e16 => {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let ms = (t * 1000.0) as u64;
+                sample.at(m2m_core::Timestamp::from_millis(ms))
+            }
+            _ => sample,
+        })
+    }
+}
