@@ -24,6 +24,7 @@ pub mod base64;
 pub mod error;
 pub mod float;
 pub mod path;
+pub mod senml;
 pub mod text;
 pub mod tlv;
 pub mod value;

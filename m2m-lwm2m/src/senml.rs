@@ -1,0 +1,374 @@
+//! The SenML record model shared by SenML JSON (110) and SenML CBOR (112), and by SenML-ETCH
+//! (320/322, RFC 8790): a record as the wire has it, and the resolution of base fields (RFC 8428
+//! §4.6) into [`Record`]s with LwM2M paths (OMA-TS-LightweightM2M_Core 1.1 §7.4.4, §7.4.5),
+//! including the LwM2M `vlo` object-link value.
+//!
+//! The JSON and CBOR decoders only tokenize: each produces [`RawRecord`]s and hands them to one
+//! [`Resolver`], so both formats follow the same rules.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crate::error::{Error, Reason};
+use crate::path::{Path, RESERVED_ID, valid_prefix};
+use crate::value::{ObjLink, Opaque, Record, Text, Value};
+
+/// The SenML version this crate writes and the highest it reads (RFC 8428 §4.4).
+pub const VERSION: u64 = 10;
+
+/// A number as the wire has it: a JSON number without fraction or exponent, or a CBOR integer,
+/// is an integer; anything else is a float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Number {
+    /// A negative (or small) integer.
+    Int(i64),
+    /// A non-negative integer above `i64::MAX`.
+    Uint(u64),
+    /// A float.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as an f64 (integers beyond 2^53 rounded).
+    #[must_use]
+    pub fn as_f64(self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Uint(u) => u as f64,
+            Number::Float(f) => f,
+        }
+    }
+
+    fn to_value<'a>(self) -> Value<'a> {
+        match self {
+            Number::Int(i) => Value::Int(i),
+            Number::Uint(u) => i64::try_from(u).map_or(Value::Uint(u), Value::Int),
+            Number::Float(f) => Value::Float(f),
+        }
+    }
+}
+
+/// The value field of a record (RFC 8428 §4.2; `vlo` from LwM2M 1.1 §7.4.4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RawValue<'a> {
+    /// `v`.
+    Number(Number),
+    /// `vs`.
+    String(Text<'a>),
+    /// `vb`.
+    Bool(bool),
+    /// `vd` (base64url in JSON, a byte string in CBOR).
+    Data(Opaque<'a>),
+    /// `vlo`: `"object:instance"`.
+    ObjLink(Text<'a>),
+}
+
+/// One SenML record as the wire has it, before base fields are applied. Fields a decoder did not
+/// see are `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RawRecord<'a> {
+    /// `bn`.
+    pub base_name: Option<Text<'a>>,
+    /// `bt`.
+    pub base_time: Option<Number>,
+    /// `bu`.
+    pub base_unit: Option<Text<'a>>,
+    /// `bv`.
+    pub base_value: Option<Number>,
+    /// `bs`.
+    pub base_sum: Option<Number>,
+    /// `bver`.
+    pub base_version: Option<u64>,
+    /// `n`.
+    pub name: Option<Text<'a>>,
+    /// `u`.
+    pub unit: Option<Text<'a>>,
+    /// The one value field.
+    pub value: Option<RawValue<'a>>,
+    /// `s`.
+    pub sum: Option<Number>,
+    /// `t`.
+    pub time: Option<Number>,
+    /// `ut`.
+    pub update_time: Option<Number>,
+}
+
+/// Applies base fields, record after record (RFC 8428 §4.6): the base name and base time of a
+/// record hold for it and every later record until the next one sets them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Resolver<'a> {
+    base_name: Option<Text<'a>>,
+    base_time: Option<Number>,
+    base_value: Option<Number>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver at the start of a pack.
+    #[must_use]
+    pub const fn new() -> Self {
+        Resolver {
+            base_name: None,
+            base_time: None,
+            base_value: None,
+        }
+    }
+
+    /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
+    pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
+        let err = |r| Error::new(offset, r);
+        if raw.base_version.is_some_and(|v| v > VERSION) {
+            return Err(err(Reason::Unsupported));
+        }
+        if let Some(bn) = raw.base_name {
+            self.base_name = Some(bn);
+        }
+        if let Some(bt) = raw.base_time {
+            self.base_time = Some(bt);
+        }
+        if let Some(bv) = raw.base_value {
+            self.base_value = Some(bv);
+        }
+        let path = join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?;
+        let time = match (self.base_time, raw.time) {
+            (None, None) => None,
+            (b, t) => {
+                let sum = b.map_or(0.0, Number::as_f64) + t.map_or(0.0, Number::as_f64);
+                if !sum.is_finite() {
+                    return Err(err(Reason::BadFloat));
+                }
+                Some(sum)
+            }
+        };
+        let value = match raw.value {
+            None => None,
+            Some(RawValue::Number(n)) => Some(match self.base_value {
+                None => n.to_value(),
+                Some(bv) => add(bv, n).ok_or(err(Reason::BadValue))?,
+            }),
+            Some(RawValue::String(t)) => Some(Value::Str(t)),
+            Some(RawValue::Bool(b)) => Some(Value::Bool(b)),
+            Some(RawValue::Data(d)) => Some(Value::Opaque(d)),
+            Some(RawValue::ObjLink(t)) => {
+                let link = match t.as_str() {
+                    Some(s) => ObjLink::parse(s),
+                    None => Err(Error::new(0, Reason::BadObjLink)),
+                };
+                Some(Value::ObjLink(link.map_err(|e| e.shifted(offset))?))
+            }
+        };
+        Ok(Record { path, value, time })
+    }
+}
+
+/// `bv + v`: integers stay integers while they fit, otherwise a float.
+fn add<'a>(a: Number, b: Number) -> Option<Value<'a>> {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => x.checked_add(y).map(Value::Int),
+        _ => {
+            let f = a.as_f64() + b.as_f64();
+            f.is_finite().then_some(Value::Float(f))
+        }
+    }
+}
+
+/// The path of `base name + name` (RFC 8428 §4.5.1, concatenation), parsed without copying:
+/// numeric segments may straddle the two parts; a gateway prefix must lie whole in one part.
+pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<Path<'a>, Error> {
+    let bad = Error::new(0, Reason::BadPath);
+    let parts = [base, name];
+    let total: usize = parts.iter().flatten().map(|t| t.raw().len()).sum();
+    if total == 0 {
+        return Err(Error::new(0, Reason::MissingName));
+    }
+    // A plain single part parses directly (the common case: `n` alone, or `bn` alone).
+    if let [Some(t), None] | [None, Some(t)] = parts {
+        if let Some(s) = t.as_str() {
+            return Path::parse_base(s);
+        }
+    }
+    let mut path = Path::ROOT;
+    let mut first = true;
+    let mut seg_digits: Option<u32> = None; // Some(value) while inside a numeric segment
+    let mut seg_len = 0usize;
+    let mut started = false;
+    let mut prefix: Option<&'a str> = None;
+    let finish = |path: &mut Path<'a>, digits: Option<u32>, len: usize| -> Result<(), Error> {
+        let v = digits.ok_or(bad)?;
+        if len == 0 || len > 5 || v >= u32::from(RESERVED_ID) {
+            return Err(bad);
+        }
+        let id = u16::try_from(v).map_err(|_| bad)?;
+        *path = path.child(id).ok_or(bad)?;
+        Ok(())
+    };
+    let mut leading_zero = false;
+    let mut after_prefix = false;
+    for part in parts.into_iter().flatten() {
+        let raw = part.raw();
+        let plain = part.as_str().is_some();
+        let mut chars = part.chars().peekable();
+        let mut pos = 0usize;
+        while let Some(c) = chars.next() {
+            let at = pos;
+            pos = pos.saturating_add(c.len_utf8());
+            if !started {
+                if c != '/' {
+                    return Err(bad);
+                }
+                started = true;
+                continue;
+            }
+            if c == '/' {
+                if !after_prefix {
+                    finish(&mut path, seg_digits, seg_len)?;
+                }
+                after_prefix = false;
+                seg_digits = Some(0);
+                seg_len = 0;
+                leading_zero = false;
+                first = false;
+                continue;
+            }
+            if first && seg_len == 0 && !c.is_ascii_digit() && prefix.is_none() {
+                // A gateway prefix: the rest of this segment, inside this part, unescaped.
+                if !plain {
+                    return Err(Error::new(0, Reason::Unsupported));
+                }
+                let rest = raw.get(at..).ok_or(bad)?;
+                let end = rest.find('/').unwrap_or(rest.len());
+                let p = rest.get(..end).ok_or(bad)?;
+                if !valid_prefix(p) {
+                    return Err(bad);
+                }
+                prefix = Some(p);
+                for _ in 1..p.chars().count() {
+                    chars.next();
+                }
+                pos = at.saturating_add(end);
+                first = false;
+                after_prefix = true;
+                seg_digits = None;
+                seg_len = 0;
+                continue;
+            }
+            let d = c.to_digit(10).ok_or(bad)?;
+            if seg_len == 0 {
+                leading_zero = d == 0;
+            } else if leading_zero {
+                return Err(bad);
+            }
+            let v = seg_digits.unwrap_or(0);
+            seg_digits = Some(v.saturating_mul(10).saturating_add(d));
+            seg_len = seg_len.saturating_add(1);
+            first = false;
+        }
+    }
+    if !started {
+        return Err(bad);
+    }
+    // A trailing `/` (`bn` of `/3/0/` with no `n`) names the level before it.
+    if seg_len > 0 {
+        finish(&mut path, seg_digits, seg_len)?;
+    }
+    match prefix {
+        Some(p) => path.with_prefix(p),
+        None => Ok(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(bn: Option<&'static str>, n: Option<&'static str>) -> Result<std::string::String, Error> {
+        extern crate std;
+        use std::string::ToString;
+        join_path(bn.map(Text::Plain), n.map(Text::Plain)).map(|p| p.to_string())
+    }
+    extern crate std;
+
+    #[test]
+    fn joins_base_name_and_name() {
+        assert_eq!(p(Some("/3/0/"), Some("0")).unwrap(), "/3/0/0");
+        assert_eq!(p(Some("/3/0"), Some("/1")).unwrap(), "/3/0/1");
+        assert_eq!(p(Some("/3/0/1"), Some("2")).unwrap(), "/3/0/12");
+        assert_eq!(p(None, Some("/3/0/7/1")).unwrap(), "/3/0/7/1");
+        assert_eq!(p(Some("/3/0/7/1"), None).unwrap(), "/3/0/7/1");
+        assert_eq!(p(Some("/"), Some("3/0")).unwrap(), "/3/0");
+        assert_eq!(p(Some("/3/0/"), None).unwrap(), "/3/0");
+        assert_eq!(
+            p(Some("/dev1/3303/0/"), Some("5700")).unwrap(),
+            "/dev1/3303/0/5700"
+        );
+        assert_eq!(
+            join_path(Some(Text::Plain("/dev1/3/")), Some(Text::Plain("0")))
+                .unwrap()
+                .prefix(),
+            Some("dev1")
+        );
+        assert_eq!(
+            join_path(None, Some(Text::JsonEscaped("\\/3\\/0")))
+                .unwrap()
+                .levels(),
+            &[3, 0]
+        );
+        for (bn, n) in [
+            (None, None),
+            (Some("3/0/"), Some("1")),
+            (Some("/3/0/"), Some("x")),
+            (Some("/3/0/"), Some("65535")),
+            (Some("/3/0/"), Some("01")),
+            (Some("/3/0/1/2/"), Some("3")),
+            (Some("/3//"), Some("1")),
+        ] {
+            assert!(p(bn, n).is_err(), "{bn:?} {n:?}");
+        }
+    }
+
+    #[test]
+    fn resolves_base_fields() {
+        let mut r = Resolver::new();
+        let first = RawRecord {
+            base_name: Some(Text::Plain("/3303/0/")),
+            base_time: Some(Number::Int(1_600_000_000)),
+            name: Some(Text::Plain("5700")),
+            value: Some(RawValue::Number(Number::Float(21.5))),
+            ..RawRecord::default()
+        };
+        let rec = r.resolve(&first, 0).unwrap();
+        assert_eq!(rec.path, Path::resource(3303, 0, 5700));
+        assert_eq!(rec.value, Some(Value::Float(21.5)));
+        assert_eq!(rec.time, Some(1_600_000_000.0));
+        let second = RawRecord {
+            name: Some(Text::Plain("5701")),
+            time: Some(Number::Int(5)),
+            value: Some(RawValue::String(Text::Plain("Cel"))),
+            ..RawRecord::default()
+        };
+        let rec = r.resolve(&second, 30).unwrap();
+        assert_eq!(rec.path, Path::resource(3303, 0, 5701));
+        assert_eq!(rec.time, Some(1_600_000_005.0));
+        let link = RawRecord {
+            name: Some(Text::Plain("5750")),
+            value: Some(RawValue::ObjLink(Text::Plain("3:0"))),
+            ..RawRecord::default()
+        };
+        assert_eq!(
+            r.resolve(&link, 0).unwrap().value,
+            Some(Value::ObjLink(ObjLink {
+                object: 3,
+                instance: 0
+            }))
+        );
+        let future = RawRecord {
+            base_version: Some(11),
+            ..second
+        };
+        assert_eq!(
+            r.resolve(&future, 7).unwrap_err(),
+            Error::new(7, Reason::Unsupported)
+        );
+    }
+}
