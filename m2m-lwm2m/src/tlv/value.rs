@@ -1,4 +1,4 @@
-//! OMA TLV (Content-Format 11542, OMA-TS-LightweightM2M_Core §7.4.3).
+//! The values inside resource TLVs (OMA-TS-LightweightM2M_Core §7.4.3, Appendix C).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Config, Error, Reason};
