@@ -23,6 +23,7 @@ extern crate std;
 pub mod base64;
 pub mod error;
 pub mod float;
+pub mod model;
 pub mod path;
 pub mod senml;
 pub mod text;
