@@ -20,10 +20,12 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod attributes;
 pub mod base64;
 pub mod error;
 pub mod float;
 pub mod model;
+pub mod notify;
 pub mod path;
 pub mod senml;
 pub mod text;

@@ -1,0 +1,245 @@
+//! When a notification is due (OMA-TS-LightweightM2M_Core 1.1 §5.1.2 and §6.4.1; 1.2 §5.1.1):
+//! a pure function of the attributes, the last notified value and time, the new value and
+//! `now`, so a client (or a test) can decide without any clock or state of its own.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::Timestamp;
+
+use crate::attributes::Attributes;
+use crate::value::Value;
+
+/// What was last sent for an observation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Last<'a> {
+    /// When.
+    pub at: Timestamp,
+    /// The value sent (for a composite or object observation, pass the value of the resource
+    /// whose change is being judged, or none).
+    pub value: Option<Value<'a>>,
+}
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Decision {
+    /// Send a notification now.
+    pub notify: bool,
+    /// When to ask again if nothing changes (the end of `pmin` for a change held back, the
+    /// `pmax` deadline, or the next evaluation due by `epmax`); `None` if only a new value can
+    /// make a notification due.
+    pub next: Option<Timestamp>,
+    /// Send it confirmable (`con=1`).
+    pub confirmable: bool,
+}
+
+fn secs(s: u32) -> core::time::Duration {
+    core::time::Duration::from_secs(u64::from(s))
+}
+
+fn number(v: &Value<'_>) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    match *v {
+        Value::Int(i) | Value::Time(i) => Some(i as f64),
+        Value::Uint(u) => Some(u as f64),
+        Value::Float(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// Whether `new` differs from `old` enough for the change attributes (§5.1.2): for numbers,
+/// crossing `gt` or `lt` in either direction, or moving by at least `st` (any of those set; a
+/// plain change otherwise); for booleans with `edge`, the chosen edge; otherwise any change.
+#[must_use]
+pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> bool {
+    let Some(old) = old else { return true };
+    if let (Some(a), Some(b)) = (number(old), number(new)) {
+        if attrs.gt.is_none() && attrs.lt.is_none() && attrs.st.is_none() {
+            return a != b;
+        }
+        let crossed = |t: Option<f64>| t.is_some_and(|t| (a > t) != (b > t) || (a < t) != (b < t));
+        let stepped = attrs.st.is_some_and(|st| (b - a).abs() >= st);
+        return crossed(attrs.gt) || crossed(attrs.lt) || stepped;
+    }
+    if let (Value::Bool(a), Value::Bool(b), Some(edge)) = (old, new, attrs.edge) {
+        return *a != *b && *b == edge;
+    }
+    old != new
+}
+
+/// Decides whether to notify now, given the observation's effective `attrs` (resource over
+/// instance over object over the server defaults, see [`Attributes::over`]), what was sent
+/// last, the current value and `now`:
+///
+/// - never sooner than `pmin` after the last notification (a change seen earlier is held back
+///   until then);
+/// - always once `pmax` has passed since the last notification (`pmax` of 0, or below `pmin`,
+///   is ignored);
+/// - in between, when the value [`changed`] enough.
+///
+/// `epmax` bounds how long the caller may go without evaluating: `next` is never later than
+/// the last notification plus `epmax`.
+#[must_use]
+pub fn decide(
+    attrs: &Attributes,
+    last: Option<&Last<'_>>,
+    new: &Value<'_>,
+    now: Timestamp,
+) -> Decision {
+    let confirmable = attrs.con.unwrap_or(false);
+    let Some(last) = last else {
+        return Decision {
+            notify: true,
+            next: None,
+            confirmable,
+        };
+    };
+    let pmin = attrs.pmin.unwrap_or(0);
+    let pmax = attrs.pmax.filter(|&p| p > 0 && p >= pmin);
+    let pmin_end = last.at.checked_add(secs(pmin)).unwrap_or(last.at);
+    let pmax_end = pmax.and_then(|p| last.at.checked_add(secs(p)));
+    let eval_end = attrs
+        .epmax
+        .filter(|&e| e > 0)
+        .and_then(|e| now.checked_add(secs(e)));
+    let earliest = |a: Option<Timestamp>, b: Option<Timestamp>| match (a, b) {
+        (Some(x), Some(y)) => Some(if x < y { x } else { y }),
+        (x, None) | (None, x) => x,
+    };
+    if pmax_end.is_some_and(|end| now >= end) && now >= pmin_end {
+        return Decision {
+            notify: true,
+            next: None,
+            confirmable,
+        };
+    }
+    let change = changed(attrs, last.value.as_ref(), new);
+    if change && now >= pmin_end {
+        return Decision {
+            notify: true,
+            next: None,
+            confirmable,
+        };
+    }
+    let held = change.then_some(pmin_end);
+    Decision {
+        notify: false,
+        next: earliest(earliest(held, pmax_end), eval_end),
+        confirmable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: u64) -> Timestamp {
+        Timestamp::from_millis(s.saturating_mul(1000))
+    }
+
+    fn last(at: u64, v: f64) -> Last<'static> {
+        Last {
+            at: t(at),
+            value: Some(Value::Float(v)),
+        }
+    }
+
+    #[test]
+    fn first_value_is_always_sent() {
+        let d = decide(&Attributes::NONE, None, &Value::Float(1.0), t(0));
+        assert!(d.notify);
+    }
+
+    #[test]
+    fn pmin_holds_a_change_back_and_pmax_forces_one() {
+        let a = Attributes {
+            pmin: Some(10),
+            pmax: Some(60),
+            ..Attributes::NONE
+        };
+        let l = last(100, 20.0);
+        let d = decide(&a, Some(&l), &Value::Float(21.0), t(105));
+        assert_eq!(
+            d,
+            Decision {
+                notify: false,
+                next: Some(t(110)),
+                confirmable: false
+            }
+        );
+        assert!(decide(&a, Some(&l), &Value::Float(21.0), t(110)).notify);
+        // No change: wait for pmax.
+        let d = decide(&a, Some(&l), &Value::Float(20.0), t(120));
+        assert_eq!((d.notify, d.next), (false, Some(t(160))));
+        assert!(decide(&a, Some(&l), &Value::Float(20.0), t(160)).notify);
+        // pmax below pmin is ignored.
+        let odd = Attributes {
+            pmin: Some(60),
+            pmax: Some(10),
+            ..Attributes::NONE
+        };
+        let d = decide(&odd, Some(&l), &Value::Float(20.0), t(200));
+        assert_eq!((d.notify, d.next), (false, None));
+    }
+
+    #[test]
+    fn thresholds_and_steps() {
+        let a = Attributes {
+            gt: Some(25.0),
+            lt: Some(10.0),
+            st: Some(2.0),
+            ..Attributes::NONE
+        };
+        let l = last(0, 20.0);
+        let at = |v: f64| decide(&a, Some(&l), &Value::Float(v), t(1)).notify;
+        assert!(!at(21.0)); // below the step, no threshold crossed
+        assert!(at(22.0)); // a step of 2
+        assert!(at(25.5)); // crossed gt upwards
+        assert!(at(9.0)); // crossed lt downwards
+        let above = last(0, 26.0);
+        assert!(decide(&a, Some(&above), &Value::Float(24.9), t(1)).notify); // gt downwards
+        let only_gt = Attributes {
+            gt: Some(25.0),
+            ..Attributes::NONE
+        };
+        assert!(!decide(&only_gt, Some(&l), &Value::Float(24.0), t(1)).notify);
+        // Integers count as numbers.
+        let li = Last {
+            at: t(0),
+            value: Some(Value::Int(20)),
+        };
+        assert!(decide(&only_gt, Some(&li), &Value::Int(30), t(1)).notify);
+    }
+
+    #[test]
+    fn edges_and_confirmable() {
+        let rising = Attributes {
+            edge: Some(true),
+            con: Some(true),
+            ..Attributes::NONE
+        };
+        let off = Last {
+            at: t(0),
+            value: Some(Value::Bool(false)),
+        };
+        let on = Last {
+            at: t(0),
+            value: Some(Value::Bool(true)),
+        };
+        let d = decide(&rising, Some(&off), &Value::Bool(true), t(1));
+        assert!(d.notify && d.confirmable);
+        assert!(!decide(&rising, Some(&on), &Value::Bool(false), t(1)).notify);
+        assert!(decide(&Attributes::NONE, Some(&on), &Value::Bool(false), t(1)).notify);
+    }
+
+    #[test]
+    fn epmax_bounds_the_next_evaluation() {
+        let a = Attributes {
+            pmax: Some(300),
+            epmax: Some(30),
+            ..Attributes::NONE
+        };
+        let d = decide(&a, Some(&last(0, 1.0)), &Value::Float(1.0), t(10));
+        assert_eq!((d.notify, d.next), (false, Some(t(40))));
+    }
+}
