@@ -1,0 +1,417 @@
+//! LwM2M bodies in the CoRE Link Format (Content-Format 40, RFC 6690 as
+//! OMA-TS-LightweightM2M_Core 1.1 §5.3.1 "Register", §5.2.7.3 "Bootstrap-Discover" and §5.4.2
+//! "Discover" use it): the objects and instances a client registers with their versions,
+//! Discover answers with `dim` and notification attributes, and Bootstrap-Discover answers
+//! with `ssid` and `uri`.
+//!
+//! ```
+//! use m2m_lwm2m::link::{self, Target};
+//! use m2m_lwm2m::{Config, Path};
+//!
+//! let body = r#"</>;rt="oma.lwm2m";ct=11543,</1/0>,</3/0>,</3303>;ver=1.1,</3303/0>"#;
+//! let links: Vec<_> = link::parse(body, Config::STRICT).collect::<Result<_, _>>()?;
+//! assert_eq!(links[0].target, Target::Root { path: "/" });
+//! assert_eq!(links[3].target, Target::Path(Path::object(3303)));
+//! assert_eq!(links[3].version.map(|v| (v.major, v.minor)), Some((1, 1)));
+//! let mut out = [0u8; 128];
+//! let n = link::encode(&links, &mut out)?;
+//! assert_eq!(&out[..n], body.as_bytes());
+//! # Ok::<(), m2m_lwm2m::Error>(())
+//! ```
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use m2m_coap::link as core_link;
+
+use crate::attributes::Attributes;
+use crate::error::{Config, Error, Reason};
+use crate::path::Path;
+
+/// An object or LwM2M version, `major.minor` (`ver=1.1`, `lwm2m=1.2`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Version {
+    /// Major.
+    pub major: u8,
+    /// Minor.
+    pub minor: u8,
+}
+
+impl Version {
+    /// 1.0.
+    pub const V1_0: Version = Version { major: 1, minor: 0 };
+    /// 1.1.
+    pub const V1_1: Version = Version { major: 1, minor: 1 };
+    /// 1.2.
+    pub const V1_2: Version = Version { major: 1, minor: 2 };
+
+    /// Parses `1.1`: digits, a dot, digits, nothing else.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let bad = Error::new(0, Reason::BadLink);
+        let (a, b) = text.split_once('.').ok_or(bad)?;
+        let num = |s: &str| -> Result<u8, Error> {
+            if s.is_empty() || s.len() > 3 || !s.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad);
+            }
+            s.parse().map_err(|_| bad)
+        };
+        Ok(Version {
+            major: num(a)?,
+            minor: num(b)?,
+        })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// What a link points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum Target<'a> {
+    /// The client's root (`</>`), or its alternate path (`</lwm2m>;rt="oma.lwm2m"`), under
+    /// which the object links that follow sit.
+    Root {
+        /// `/` or the alternate path.
+        path: &'a str,
+    },
+    /// An object, instance, resource or resource instance (with any gateway prefix).
+    Path(Path<'a>),
+}
+
+/// One link of an LwM2M link-format body, with the parameters LwM2M gives meaning to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ObjectLink<'a> {
+    /// The target (the alternate path already taken off object links).
+    pub target: Target<'a>,
+    /// `ver`: the object's version (object links only).
+    pub version: Option<Version>,
+    /// `lwm2m`: the enabler version (the root link of a Bootstrap-Discover answer).
+    pub lwm2m: Option<Version>,
+    /// `rt`: resource type (`oma.lwm2m` on the root link).
+    pub rt: Option<&'a str>,
+    /// `ct`: the Content-Formats the client supports, as written (the root link, 1.1).
+    pub ct: Option<&'a str>,
+    /// `dim`: the number of resource instances (Discover answers).
+    pub dim: Option<u16>,
+    /// `ssid`: short server id (Bootstrap-Discover answers).
+    pub ssid: Option<u16>,
+    /// `uri`: the server URI (Bootstrap-Discover answers), escapes as written.
+    pub uri: Option<&'a str>,
+    /// Notification attributes (Discover answers).
+    pub attributes: Attributes,
+}
+
+impl<'a> ObjectLink<'a> {
+    /// A plain link to `path`.
+    #[must_use]
+    pub const fn path(path: Path<'a>) -> Self {
+        ObjectLink {
+            target: Target::Path(path),
+            version: None,
+            lwm2m: None,
+            rt: None,
+            ct: None,
+            dim: None,
+            ssid: None,
+            uri: None,
+            attributes: Attributes::NONE,
+        }
+    }
+
+    /// The root link `</>;rt="oma.lwm2m"` (with `ct` when given).
+    #[must_use]
+    pub const fn root(ct: Option<&'a str>) -> Self {
+        ObjectLink {
+            target: Target::Root { path: "/" },
+            rt: Some("oma.lwm2m"),
+            ct,
+            ..ObjectLink::path(Path::ROOT)
+        }
+    }
+
+    /// This link with a version.
+    #[must_use]
+    pub const fn with_version(self, version: Version) -> Self {
+        ObjectLink {
+            version: Some(version),
+            ..self
+        }
+    }
+}
+
+/// The links of `text`, in order, each an [`ObjectLink`] or the error that ends the list.
+/// `config` decides whether a quoted `ver` and `ver` on instance links pass.
+pub fn parse(
+    text: &str,
+    config: Config,
+) -> impl Iterator<Item = Result<ObjectLink<'_>, Error>> + '_ {
+    let mut links = core_link::parse(text);
+    let mut alternate: Option<&str> = None;
+    let mut done = false;
+    core::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let item = match links.next()? {
+            Err(e) => Err(Error::new(e.offset, Reason::BadLink)),
+            Ok(l) => {
+                let offset = (l.target.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                one(&l, &mut alternate, &config).map_err(|e| Error::new(offset, e.reason))
+            }
+        };
+        done = item.is_err();
+        Some(item)
+    })
+}
+
+fn one<'a>(
+    l: &core_link::Link<'a>,
+    alternate: &mut Option<&'a str>,
+    config: &Config,
+) -> Result<ObjectLink<'a>, Error> {
+    let bad = Error::new(0, Reason::BadLink);
+    let mut out = ObjectLink::path(Path::ROOT);
+    let mut attr_params = [("", None::<&str>); 10];
+    let mut n_attrs = 0usize;
+    let mut seen = [false; 7];
+    for p in l.params() {
+        let raw = p.value.map(|v| v.raw());
+        let quoted = matches!(p.value, Some(core_link::Value::Quoted(_)));
+        let idx = match p.name {
+            "ver" => 0,
+            "lwm2m" => 1,
+            "rt" => 2,
+            "ct" => 3,
+            "dim" => 4,
+            "ssid" => 5,
+            "uri" => 6,
+            name if crate::attributes::NAMES.contains(&name) => {
+                let slot = attr_params.get_mut(n_attrs).ok_or(bad)?;
+                *slot = (name, raw);
+                n_attrs = n_attrs.saturating_add(1);
+                continue;
+            }
+            // Other parameters (title, if, obs, ...) carry no LwM2M meaning here.
+            _ => continue,
+        };
+        let seen_slot = seen.get_mut(idx).ok_or(bad)?;
+        if *seen_slot {
+            return Err(bad);
+        }
+        *seen_slot = true;
+        let v = raw.ok_or(bad)?;
+        match idx {
+            0 => {
+                if quoted && !config.quoted_ver {
+                    return Err(bad);
+                }
+                out.version = Some(Version::parse(v)?);
+            }
+            1 => out.lwm2m = Some(Version::parse(v)?),
+            2 => out.rt = Some(v),
+            3 => out.ct = Some(v),
+            4 => out.dim = Some(crate::path::parse_id(v).ok_or(bad)?),
+            5 => out.ssid = Some(v.parse().map_err(|_| bad)?),
+            _ => out.uri = Some(v),
+        }
+    }
+    out.attributes = Attributes::from_params(attr_params.iter().take(n_attrs).copied())?;
+    let target = l.target;
+    if out
+        .rt
+        .is_some_and(|rt| rt.split(' ').any(|w| w == "oma.lwm2m"))
+        || target == "/"
+    {
+        if !target.starts_with('/') {
+            return Err(bad);
+        }
+        if target != "/" {
+            *alternate = Some(target.trim_end_matches('/'));
+        }
+        out.target = Target::Root { path: target };
+        return Ok(out);
+    }
+    let rel = match *alternate {
+        Some(alt) => target
+            .strip_prefix(alt)
+            .filter(|r| r.starts_with('/'))
+            .ok_or(bad)?,
+        None => target,
+    };
+    let path = Path::parse(rel)?;
+    if path.depth() == 0 {
+        return Err(bad);
+    }
+    if out.version.is_some() && path.depth() != 1 && !config.ver_on_instance_links {
+        return Err(bad);
+    }
+    out.target = Target::Path(path);
+    Ok(out)
+}
+
+/// Writes `links` (target, then `ver`, `lwm2m`, `rt`, `ct`, `dim`, `ssid`, `uri`, and the
+/// notification attributes), `rt` and `uri` quoted as the specification writes them.
+pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result {
+    for (i, l) in links.iter().enumerate() {
+        if i > 0 {
+            out.write_char(',')?;
+        }
+        match l.target {
+            Target::Root { path } => write!(out, "<{path}>")?,
+            Target::Path(p) => write!(out, "<{p}>")?,
+        }
+        if let Some(v) = l.version {
+            write!(out, ";ver={v}")?;
+        }
+        if let Some(v) = l.lwm2m {
+            write!(out, ";lwm2m={v}")?;
+        }
+        if let Some(rt) = l.rt {
+            write!(out, ";rt=\"{rt}\"")?;
+        }
+        if let Some(ct) = l.ct {
+            if ct.contains(' ') {
+                write!(out, ";ct=\"{ct}\"")?;
+            } else {
+                write!(out, ";ct={ct}")?;
+            }
+        }
+        if let Some(d) = l.dim {
+            write!(out, ";dim={d}")?;
+        }
+        if let Some(s) = l.ssid {
+            write!(out, ";ssid={s}")?;
+        }
+        if let Some(u) = l.uri {
+            write!(out, ";uri=\"{u}\"")?;
+        }
+        l.attributes.write_params(out)?;
+    }
+    Ok(())
+}
+
+struct Count(usize);
+impl fmt::Write for Count {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0 = self.0.saturating_add(s.len());
+        Ok(())
+    }
+}
+
+struct SliceOut<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
+impl fmt::Write for SliceOut<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.saturating_add(s.len());
+        let dst = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The size of [`encode`]'s output.
+#[must_use]
+pub fn encoded_len(links: &[ObjectLink<'_>]) -> usize {
+    let mut c = Count(0);
+    let _ = write(links, &mut c);
+    c.0
+}
+
+/// Writes `links` into `out`; returns the bytes written.
+pub fn encode(links: &[ObjectLink<'_>], out: &mut [u8]) -> Result<usize, Error> {
+    let mut w = SliceOut { out, len: 0 };
+    write(links, &mut w).map_err(|_| Error::new(w.len, Reason::BufferTooSmall))?;
+    Ok(w.len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec::Vec;
+
+    fn all(text: &str, config: Config) -> Result<Vec<ObjectLink<'_>>, Error> {
+        parse(text, config).collect()
+    }
+
+    #[test]
+    fn registration_payloads() {
+        // LwM2M 1.0 §5.3.1 example, and 1.1 with an alternate path.
+        let links = all(
+            "</1/0>,</1/1>,</2/0>,</2/1>,</2/2>,</2/3>,</2/4>,</3/0>,</4/0>,</5>",
+            Config::STRICT,
+        )
+        .unwrap();
+        assert_eq!(links.len(), 10);
+        assert_eq!(links[9].target, Target::Path(Path::object(5)));
+        let links = all(
+            r#"</lwm2m>;rt="oma.lwm2m";ct=110,</lwm2m/1/101>,</lwm2m/3/0>,</lwm2m/5>;ver=1.1"#,
+            Config::STRICT,
+        )
+        .unwrap();
+        assert_eq!(links[0].target, Target::Root { path: "/lwm2m" });
+        assert_eq!(links[0].ct, Some("110"));
+        assert_eq!(links[1].target, Target::Path(Path::instance(1, 101)));
+        assert_eq!(links[3].version, Some(Version::V1_1));
+        // An object link outside the alternate path is refused.
+        assert!(all(r#"</lwm2m>;rt="oma.lwm2m",</3/0>"#, Config::STRICT).is_err());
+        // Gateway end devices (1.2).
+        let links = all("</dev1/3303/0>", Config::STRICT).unwrap();
+        assert_eq!(
+            links[0].target,
+            Target::Path(Path::parse("/dev1/3303/0").unwrap())
+        );
+    }
+
+    #[test]
+    fn tolerances_are_opt_in() {
+        for text in [r#"</3>;ver="1.1""#, "</3/0>;ver=1.1"] {
+            assert!(all(text, Config::STRICT).is_err(), "{text}");
+            assert!(all(text, Config::LENIENT).is_ok(), "{text}");
+        }
+        for text in [
+            "</3>;ver=1",
+            "</3>;ver=a.b",
+            "<3/0>",
+            "</3/0>;dim=x",
+            "</3/0>,",
+            "</3/0>;pmin=x",
+            "</3>;ver=1.1;ver=1.2",
+            "</65535>",
+        ] {
+            assert!(all(text, Config::LENIENT).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn discover_and_bootstrap_discover() {
+        let text = "</3/0>;pmin=10;pmax=60,</3/0/1>,</3/0/7>;dim=2;gt=50";
+        let links = all(text, Config::STRICT).unwrap();
+        assert_eq!(links[0].attributes.pmin, Some(10));
+        assert_eq!(links[2].dim, Some(2));
+        assert_eq!(links[2].attributes.gt, Some(50.0));
+        let mut out = [0u8; 128];
+        let n = encode(&links, &mut out).unwrap();
+        assert_eq!(&out[..n], text.as_bytes());
+        assert_eq!(n, encoded_len(&links));
+        let bs = r#"</>;lwm2m=1.1,</0/1>;ssid=101;uri="coap://server1.example.com",</1/0>;ssid=101,</3/0>"#;
+        let links = all(bs, Config::STRICT).unwrap();
+        assert_eq!(links[0].lwm2m, Some(Version::V1_1));
+        assert_eq!(links[1].uri, Some("coap://server1.example.com"));
+        let n = encode(&links, &mut out).unwrap();
+        assert_eq!(&out[..n], bs.as_bytes());
+        assert!(encode(&links, &mut out[..10]).is_err());
+    }
+}
