@@ -43,6 +43,8 @@ pub const NAMES: [&str; 10] = [
 /// `pmin` removes (§5.4.4 "Write-Attributes").
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Change<T> {
     /// Set the attribute to this value.
     Set(T),
@@ -53,6 +55,7 @@ pub enum Change<T> {
 /// The changes of a Write-Attributes request: `None` leaves an attribute as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Update {
     /// `pmin`.
     pub pmin: Option<Change<u32>>,

@@ -24,6 +24,7 @@ pub mod attributes;
 pub mod base64;
 pub mod error;
 pub mod float;
+pub mod interface;
 pub mod link;
 pub mod model;
 pub mod notify;

@@ -1,0 +1,230 @@
+//! The interface messages, built into CoAP and read back, for both roles.
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken message
+
+use m2m_coap::{Builder, Code, ContentFormat, Message, OptionNumber, Type};
+use m2m_lwm2m::Path;
+use m2m_lwm2m::attributes::Update;
+use m2m_lwm2m::interface::{
+    BootstrapParams, ClientRequest, Location, RegisterParams, ServerRequest, Strings,
+};
+use m2m_lwm2m::link::Version;
+
+fn server_round_trip(req: ServerRequest<'_>) -> Vec<u8> {
+    let mut scratch = Strings::<256>::new();
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::EMPTY, 7);
+    req.build(&mut b, &mut scratch).unwrap();
+    let mut out = vec![0u8; 512];
+    let n = b.encode(&mut out).unwrap();
+    out.truncate(n);
+    let msg = Message::parse_udp(&out).unwrap();
+    assert_eq!(ServerRequest::parse(&msg).unwrap(), req);
+    out
+}
+
+fn client_round_trip(req: ClientRequest<'_>) -> Vec<u8> {
+    let mut scratch = Strings::<256>::new();
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::EMPTY, 7);
+    req.build(&mut b, &mut scratch).unwrap();
+    let mut out = vec![0u8; 512];
+    let n = b.encode(&mut out).unwrap();
+    out.truncate(n);
+    let msg = Message::parse_udp(&out).unwrap();
+    assert_eq!(ClientRequest::parse(&msg).unwrap(), req);
+    out
+}
+
+#[test]
+fn registration_interface() {
+    let params = RegisterParams {
+        lifetime: Some(300),
+        version: Some(Version::V1_1),
+        binding: Some("U"),
+        ..RegisterParams::register("urn:dev:ops:32473-pump-1")
+    };
+    let bytes = server_round_trip(ServerRequest::Register {
+        params,
+        links: "</1/0>,</3/0>,</3303/0>",
+    });
+    let msg = Message::parse_udp(&bytes).unwrap();
+    assert_eq!(msg.uri_path().collect::<Vec<_>>(), ["rd"]);
+    assert_eq!(
+        msg.uri_query().collect::<Vec<_>>(),
+        ["ep=urn:dev:ops:32473-pump-1", "lt=300", "lwm2m=1.1", "b=U"]
+    );
+    assert_eq!(msg.content_format(), Some(ContentFormat::LINK_FORMAT));
+    let location = Location::new(["rd", "5a3f"]).unwrap();
+    let update = RegisterParams {
+        lifetime: Some(600),
+        ..RegisterParams::default()
+    };
+    server_round_trip(ServerRequest::Update {
+        location,
+        params: update,
+        links: None,
+    });
+    server_round_trip(ServerRequest::Update {
+        location,
+        params: RegisterParams::default(),
+        links: Some("</3/0>"),
+    });
+    let bytes = server_round_trip(ServerRequest::Deregister { location });
+    assert_eq!(Message::parse_udp(&bytes).unwrap().code(), Code::DELETE);
+    server_round_trip(ServerRequest::Send {
+        format: ContentFormat::SENML_CBOR,
+        payload: &[0x80],
+    });
+}
+
+#[test]
+fn bootstrap_interface() {
+    server_round_trip(ServerRequest::BootstrapRequest(BootstrapParams {
+        endpoint: "dev",
+        preferred: Some(ContentFormat::SENML_CBOR),
+    }));
+    server_round_trip(ServerRequest::BootstrapPackRequest {
+        endpoint: "dev",
+        accept: Some(ContentFormat::SENML_CBOR),
+    });
+    client_round_trip(ClientRequest::BootstrapFinish);
+    client_round_trip(ClientRequest::Delete { path: Path::ROOT });
+}
+
+#[test]
+fn device_management_and_reporting() {
+    let p = Path::instance(3, 0);
+    let r = Path::resource(3, 0, 4);
+    let bytes = client_round_trip(ClientRequest::Read {
+        path: p,
+        accept: Some(ContentFormat::LWM2M_TLV),
+    });
+    let msg = Message::parse_udp(&bytes).unwrap();
+    assert_eq!(msg.uri_path().collect::<Vec<_>>(), ["3", "0"]);
+    assert_eq!(msg.accept(), Some(ContentFormat::LWM2M_TLV));
+    client_round_trip(ClientRequest::Read {
+        path: p,
+        accept: None,
+    });
+    client_round_trip(ClientRequest::Discover {
+        path: Path::object(3),
+    });
+    client_round_trip(ClientRequest::Observe {
+        path: Path::resource(3303, 0, 5700),
+        accept: Some(ContentFormat::SENML_CBOR),
+    });
+    client_round_trip(ClientRequest::CancelObserve {
+        path: Path::resource(3303, 0, 5700),
+        accept: None,
+    });
+    let tlv = [0xc1, 0x0e, 0x01];
+    client_round_trip(ClientRequest::Write {
+        path: p,
+        replace: true,
+        format: ContentFormat::LWM2M_TLV,
+        payload: &tlv,
+    });
+    client_round_trip(ClientRequest::Write {
+        path: p,
+        replace: false,
+        format: ContentFormat::LWM2M_TLV,
+        payload: &tlv,
+    });
+    let update = Update::parse(["pmin=10", "pmax=60", "gt"]).unwrap();
+    let bytes = client_round_trip(ClientRequest::WriteAttributes {
+        path: Path::resource(3303, 0, 5700),
+        update,
+    });
+    assert_eq!(
+        Message::parse_udp(&bytes)
+            .unwrap()
+            .uri_query()
+            .collect::<Vec<_>>(),
+        ["pmin=10", "pmax=60", "gt"]
+    );
+    client_round_trip(ClientRequest::Execute {
+        path: r,
+        args: b"0='a',1",
+    });
+    client_round_trip(ClientRequest::Execute { path: r, args: b"" });
+    client_round_trip(ClientRequest::Create {
+        path: Path::object(3303),
+        format: ContentFormat::LWM2M_TLV,
+        payload: &tlv,
+    });
+    client_round_trip(ClientRequest::Delete {
+        path: Path::instance(3303, 1),
+    });
+    client_round_trip(ClientRequest::Composite {
+        observe: None,
+        format: ContentFormat::SENML_JSON,
+        accept: Some(ContentFormat::SENML_CBOR),
+        payload: br#"[{"n":"/3/0/9"}]"#,
+    });
+    client_round_trip(ClientRequest::Composite {
+        observe: Some(0),
+        format: ContentFormat::SENML_JSON,
+        accept: None,
+        payload: b"[]",
+    });
+    client_round_trip(ClientRequest::WriteComposite {
+        format: ContentFormat::SENML_CBOR,
+        payload: &[0x80],
+    });
+    // A gateway prefix is the first Uri-Path segment.
+    let gw = Path::parse("/dev1/3303/0/5700").unwrap();
+    let bytes = client_round_trip(ClientRequest::Read {
+        path: gw,
+        accept: None,
+    });
+    assert_eq!(
+        Message::parse_udp(&bytes)
+            .unwrap()
+            .uri_path()
+            .collect::<Vec<_>>(),
+        ["dev1", "3303", "0", "5700"]
+    );
+}
+
+#[test]
+fn refuses_what_is_not_lwm2m() {
+    type Case<'c> = (Code, &'c [&'c str], &'c [&'c str], Option<u32>);
+    let cases: &[Case<'_>] = &[
+        (Code::GET, &["3", "x"], &[], None),
+        (Code::GET, &["3", "65535"], &[], None),
+        (Code::POST, &["3", "0", "1", "2"], &[], None),
+        (Code::GET, &["3"], &[], Some(5)),
+        (Code::PUT, &["3", "0"], &["pmin=x"], None),
+        (Code::PATCH, &["3"], &[], None),
+    ];
+    for (code, path, query, observe) in cases {
+        let mut b = Builder::<16>::udp(Type::Confirmable, *code, 1);
+        if let Some(o) = observe {
+            b.uint(OptionNumber::OBSERVE, *o).unwrap();
+        }
+        for s in *path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        for q in *query {
+            b.str(OptionNumber::URI_QUERY, q).unwrap();
+        }
+        let mut out = [0u8; 128];
+        let n = b.encode(&mut out).unwrap();
+        let msg = Message::parse_udp(&out[..n]).unwrap();
+        assert!(ClientRequest::parse(&msg).is_err(), "{code:?} {path:?}");
+    }
+    // A Register without ep, a POST elsewhere.
+    for (path, query) in [(&["rd"][..], &["lt=5"][..]), (&["xx"], &[]), (&["bs"], &[])] {
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 1);
+        for s in path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        for q in query {
+            b.str(OptionNumber::URI_QUERY, q).unwrap();
+        }
+        let mut out = [0u8; 128];
+        let n = b.encode(&mut out).unwrap();
+        assert!(
+            ServerRequest::parse(&Message::parse_udp(&out[..n]).unwrap()).is_err(),
+            "{path:?}"
+        );
+    }
+}
