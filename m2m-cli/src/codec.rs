@@ -66,12 +66,14 @@ impl std::fmt::Display for CliError {
 }
 
 /// Options of `m2m decode` that some formats use.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Options {
     /// Modbus FC01/FC02 responses: the quantity requested (cuts the padding bits).
     pub(crate) quantity: Option<u16>,
-    /// Modbus and CoAP: accept the quirks each crate's `Config::LENIENT` lists.
+    /// Modbus, CoAP and LwM2M: accept the quirks each crate's `Config::LENIENT` lists.
     pub(crate) lenient: bool,
+    /// LwM2M TLV: the path the body answers (`/3/0`), so records get full paths and types.
+    pub(crate) path: Option<String>,
 }
 
 /// Decodes one frame (or text, for the text formats) into one line of JSON.
@@ -88,7 +90,9 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
         | Format::Lwm2mSenmlJson
         | Format::Lwm2mSenmlCbor
         | Format::Lwm2mCbor
-        | Format::Lwm2mLink => Err(CliError::Unsupported(format)),
+        | Format::Lwm2mLink => {
+            crate::lwm2m::decode(format, input, opts.path.as_deref(), opts.lenient)
+        }
         Format::SparkplugPayload | Format::SparkplugTopic => {
             crate::sparkplug::decode(format, input)
         }
@@ -106,6 +110,10 @@ pub(crate) fn encode(format: Format, json: &Json) -> Result<Vec<u8>, CliError> {
         | Format::ModbusAsciiRsp => crate::modbus::encode(format, json),
         Format::Coap | Format::CoapTcp | Format::CoapWs => crate::coap::encode(format, json),
         Format::SparkplugPayload | Format::SparkplugTopic => crate::sparkplug::encode(format, json),
-        _ => Err(CliError::Unsupported(format)),
+        Format::Lwm2mTlv
+        | Format::Lwm2mSenmlJson
+        | Format::Lwm2mSenmlCbor
+        | Format::Lwm2mCbor
+        | Format::Lwm2mLink => crate::lwm2m::encode(format, json),
     }
 }

@@ -4,6 +4,7 @@ mod coap;
 mod codec;
 mod demo;
 mod format;
+mod lwm2m;
 mod modbus;
 mod sparkplug;
 mod tools;
@@ -51,6 +52,10 @@ enum Command {
         /// no payload, content in Empty messages, codes the type cannot carry.
         #[arg(long)]
         lenient: bool,
+        /// LwM2M TLV: the path the body answers (`/3/0`, `/3/0/7`), so that records get their
+        /// full paths and, from the OMA registry, their names and typed values.
+        #[arg(long, value_name = "PATH")]
+        path: Option<String>,
     },
     /// Run a gateway end to end on loopback: a simulated Modbus pump, a gateway publishing it as
     /// Sparkplug B over MQTT (embedded broker), and a host application that decodes and
@@ -113,6 +118,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             text,
             quantity,
             lenient,
+            path,
         } => {
             if text && !format.is_text() {
                 return Err(CliError::Usage(format!(
@@ -133,7 +139,11 @@ fn run(cli: Cli) -> Result<String, CliError> {
                     offset: None,
                 })?
             };
-            let opts = codec::Options { quantity, lenient };
+            let opts = codec::Options {
+                quantity,
+                lenient,
+                path,
+            };
             codec::decode(format, &bytes, &opts)
         }
         Command::Demo(args) => demo::run(&args),

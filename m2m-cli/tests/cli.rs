@@ -51,13 +51,7 @@ const ALL_FORMATS: [&str; 16] = [
 ];
 
 /// Formats whose protocol crate has not landed yet.
-const NOT_YET: [&str; 5] = [
-    "lwm2m-tlv",
-    "lwm2m-senml-json",
-    "lwm2m-senml-cbor",
-    "lwm2m-cbor",
-    "lwm2m-link",
-];
+const NOT_YET: [&str; 3] = ["lwm2m-senml-json", "lwm2m-senml-cbor", "lwm2m-cbor"];
 
 #[test]
 fn help_names_every_format() {
@@ -496,4 +490,74 @@ fn sparkplug_topics_and_errors() {
     let out = m2m(&["decode", "sparkplug-payload", "1205"], None);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("truncated at byte 2"), "{}", out.stderr);
+}
+
+/// Read /3/0 in TLV (OMA-TS-LightweightM2M_Core 1.0 §6.4.3.1).
+const DEVICE_TLV: &str = "c800144f70656e204d6f62696c6520416c6c69616e6365c801164c69676874776569676874204d324d20436c69656e74\
+c80209333435303030313233c303312e30860641000141010588070842000ed842011388870841007d42010384c10964c10a0f\
+830b410000c40d5182428fc60e2b30323a3030c11055";
+
+#[test]
+fn lwm2m_tlv_with_and_without_the_path() {
+    // Without --path: the ids relative to the body, and what the bytes could be.
+    let out = m2m(&["decode", "lwm2m-tlv", DEVICE_TLV], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let records = v["records"].as_array().unwrap();
+    assert_eq!(records.len(), 16);
+    assert_eq!(records[0]["ids"], serde_json::json!([0]));
+    assert_eq!(records[0]["value"]["string"], "Open Mobile Alliance");
+    assert_eq!(records[6]["ids"], serde_json::json!([7, 0]));
+    assert_eq!(records[6]["value"]["int"], 3800);
+    // With --path: full paths, names and types from the registry.
+    let out = m2m(&["decode", "lwm2m-tlv", "--path", "/3/0", DEVICE_TLV], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["records"][0]["name"], "Manufacturer");
+    assert_eq!(v["records"][0]["value"], "Open Mobile Alliance");
+    assert_eq!(v["records"][13]["path"], "/3/0/13");
+    assert_eq!(v["records"][13]["value"], 1_367_491_215);
+    // And back to the same bytes.
+    let back = m2m(&["encode", "lwm2m-tlv", &out.stdout], None);
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(back.stdout.trim(), DEVICE_TLV.replace('\\', ""));
+    // A length past the end: exit 1 with the offset.
+    let out = m2m(&["decode", "lwm2m-tlv", "c8 00 14 4f"], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("truncated"), "{}", out.stderr);
+    assert!(out.stderr.contains("byte 4"), "{}", out.stderr);
+    let out = m2m(&["decode", "lwm2m-tlv", "--path", "/3/x", "c100 01"], None);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn lwm2m_link_both_ways() {
+    let text = r#"</>;rt="oma.lwm2m";ct=11543,</1/0>,</3/0>;pmin=10,</3303>;ver=1.1"#;
+    let out = m2m(&["decode", "lwm2m-link", "--text", text], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["links"][3]["version"], "1.1");
+    assert_eq!(v["links"][2]["attributes"]["pmin"], 10);
+    let back = m2m(&["encode", "lwm2m-link", &out.stdout], None);
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(
+        m2m_core::hex::decode(back.stdout.trim()).unwrap(),
+        text.as_bytes()
+    );
+    let out = m2m(
+        &["decode", "lwm2m-link", "--text", "</3>;ver=\"1.1\""],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let out = m2m(
+        &[
+            "decode",
+            "lwm2m-link",
+            "--lenient",
+            "--text",
+            "</3>;ver=\"1.1\"",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }

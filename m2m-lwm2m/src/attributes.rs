@@ -13,24 +13,34 @@ use crate::error::{Error, Reason};
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Attributes {
     /// `pmin`: minimum period between notifications, seconds.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub pmin: Option<u32>,
     /// `pmax`: maximum period between notifications, seconds.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub pmax: Option<u32>,
     /// `gt`: notify when the value crosses above or below this threshold.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub gt: Option<f64>,
     /// `lt`: notify when the value crosses above or below this threshold.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub lt: Option<f64>,
     /// `st`: notify when the value moved at least this much since the last notification.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub st: Option<f64>,
     /// `epmin`: minimum evaluation period, seconds (1.1).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub epmin: Option<u32>,
     /// `epmax`: maximum evaluation period, seconds (1.1).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub epmax: Option<u32>,
     /// `edge`: for a Boolean resource, notify on the rising (`true`) or falling edge (1.2).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub edge: Option<bool>,
     /// `con`: send notifications confirmable (`true`) or not (1.2).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub con: Option<bool>,
     /// `hqmax`: maximum historical queue size (1.2).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub hqmax: Option<u32>,
 }
 
@@ -226,6 +236,12 @@ impl Attributes {
         con: None,
         hqmax: None,
     };
+
+    /// Whether no attribute is set.
+    #[must_use]
+    pub fn is_none(&self) -> bool {
+        *self == Attributes::NONE
+    }
 
     /// The rules between attributes (§5.1.2): `epmin <= epmax`, `lt < gt`, and
     /// `lt + 2 * st < gt`; `st` is not negative.

@@ -31,7 +31,6 @@ use crate::path::Path;
 /// An object or LwM2M version, `major.minor` (`ver=1.1`, `lwm2m=1.2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Version {
     /// Major.
     pub major: u8,
@@ -70,10 +69,26 @@ impl fmt::Display for Version {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Target<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Target::Root { path } => s.serialize_str(path),
+            Target::Path(p) => s.collect_str(p),
+        }
+    }
+}
+
 /// What a link points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Target<'a> {
     /// The client's root (`</>`), or its alternate path (`</lwm2m>;rt="oma.lwm2m"`), under
     /// which the object links that follow sit.
@@ -93,20 +108,28 @@ pub struct ObjectLink<'a> {
     /// The target (the alternate path already taken off object links).
     pub target: Target<'a>,
     /// `ver`: the object's version (object links only).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub version: Option<Version>,
     /// `lwm2m`: the enabler version (the root link of a Bootstrap-Discover answer).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub lwm2m: Option<Version>,
     /// `rt`: resource type (`oma.lwm2m` on the root link).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub rt: Option<&'a str>,
     /// `ct`: the Content-Formats the client supports, as written (the root link, 1.1).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ct: Option<&'a str>,
     /// `dim`: the number of resource instances (Discover answers).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub dim: Option<u16>,
     /// `ssid`: short server id (Bootstrap-Discover answers).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ssid: Option<u16>,
     /// `uri`: the server URI (Bootstrap-Discover answers), escapes as written.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub uri: Option<&'a str>,
     /// Notification attributes (Discover answers).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Attributes::is_none"))]
     pub attributes: Attributes,
 }
 
