@@ -22,6 +22,8 @@ extern crate std;
 
 pub mod attributes;
 pub mod base64;
+pub mod body;
+pub mod client;
 pub mod error;
 pub mod float;
 pub mod interface;
@@ -30,6 +32,7 @@ pub mod model;
 pub mod notify;
 pub mod path;
 pub mod senml;
+pub mod server;
 pub mod text;
 pub mod tlv;
 pub mod value;

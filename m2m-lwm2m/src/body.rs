@@ -1,0 +1,104 @@
+//! One entry point for every content format: decode a body into records, or encode records
+//! into a body, by Content-Format number (OMA-TS-LightweightM2M_Core 1.1 §7.4).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::ContentFormat;
+
+use crate::error::{Config, Error, Reason};
+use crate::path::Path;
+use crate::value::Record;
+use crate::{text, tlv};
+
+/// The records of a body of `format`, answering (or addressed to) `base`. Formats without
+/// paths (text/plain, opaque, CBOR single value) give one record at `base`.
+pub fn decode<'a>(
+    format: ContentFormat,
+    base: Path<'a>,
+    body: &'a [u8],
+    config: Config,
+) -> Result<Records<'a>, Error> {
+    Ok(match format {
+        ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => {
+            Records::Tlv(tlv::decode(body, base, config))
+        }
+        ContentFormat::TEXT_PLAIN => Records::One(Some(Ok(Record::new(base, text::decode(body)?)))),
+        ContentFormat::OCTET_STREAM => {
+            Records::One(Some(Ok(Record::new(base, text::decode_opaque(body)))))
+        }
+        _ => return Err(Error::new(0, Reason::Unsupported)),
+    })
+}
+
+/// The records of a body, as [`decode`] yields them.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Records<'a> {
+    /// OMA TLV.
+    Tlv(tlv::Decoder<'a>),
+    /// A single value.
+    One(Option<Result<Record<'a>, Error>>),
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Record<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Records::Tlv(d) => d.next(),
+            Records::One(r) => r.take(),
+        }
+    }
+}
+
+/// Whether [`encode`] can write `format`.
+#[must_use]
+pub fn can_encode(format: ContentFormat) -> bool {
+    matches!(
+        format,
+        ContentFormat::LWM2M_TLV
+            | ContentFormat::LWM2M_TLV_OLD
+            | ContentFormat::TEXT_PLAIN
+            | ContentFormat::OCTET_STREAM
+    )
+}
+
+/// The size of the body [`encode`] writes.
+pub fn encoded_len(
+    format: ContentFormat,
+    base: &Path<'_>,
+    records: &[Record<'_>],
+) -> Result<usize, Error> {
+    match format {
+        ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => tlv::encoded_len(base, records),
+        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
+            text::encoded_len(&single(base, records)?)
+        }
+        _ => Err(Error::new(0, Reason::Unsupported)),
+    }
+}
+
+/// Writes `records` (answering `base`) as a body of `format` into `out`; returns its length.
+/// text/plain and opaque carry exactly one resource (instance) value.
+pub fn encode(
+    format: ContentFormat,
+    base: &Path<'_>,
+    records: &[Record<'_>],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    match format {
+        ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => tlv::encode(base, records, out),
+        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
+            text::encode(&single(base, records)?, out)
+        }
+        _ => Err(Error::new(0, Reason::Unsupported)),
+    }
+}
+
+fn single<'a>(base: &Path<'_>, records: &[Record<'a>]) -> Result<crate::Value<'a>, Error> {
+    match records {
+        [r] if r.path == *base && base.depth() >= 3 => {
+            r.value.ok_or(Error::new(0, Reason::BadValue))
+        }
+        _ => Err(Error::new(0, Reason::Unrepresentable)),
+    }
+}

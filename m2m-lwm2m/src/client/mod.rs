@@ -1,0 +1,945 @@
+//! The sans-IO LwM2M client (OMA-TS-LightweightM2M_Core 1.1 §6.2 "Client Registration
+//! Interface", §6.3 "Device Management and Service Enablement", §6.4 "Information Reporting";
+//! design.md §10) on the m2m-coap endpoint.
+//!
+//! It keeps its registration alive (Register, Update before the lifetime runs out, Register
+//! again after a 4.04 or a failed Update, De-register), serves the application's
+//! [`ObjectTree`] (Read, Discover, Write, Write-Attributes, Execute, Create, Delete), and keeps
+//! observations, notifying when [`notify::decide`](crate::notify::decide) says so.
+//!
+//! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
+//! [`Client::poll_transmit`] gives what to send; [`Client::poll_timeout`] says when to call
+//! [`Client::handle_timeout`].
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+mod tree;
+
+pub use tree::{ObjectTree, RecordBuf};
+
+use core::time::Duration;
+
+use m2m_coap::endpoint::Event as CoapEvent;
+use m2m_coap::{
+    Builder, Code, ContentFormat, Endpoint, Exchange, Incoming, OptionNumber, RequestId, Token,
+    Type,
+};
+use m2m_core::Timestamp;
+
+use crate::attributes::Attributes;
+use crate::body;
+use crate::error::{Config, Error, Reason};
+use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, Strings};
+use crate::link::{self, ObjectLink, Version};
+use crate::model::{self, Registry};
+use crate::notify::{self, Last};
+use crate::path::Path;
+use crate::server::SessionError;
+use crate::value::Value;
+
+/// How the client registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings<'c> {
+    /// The endpoint client name (`ep`).
+    pub endpoint: &'c str,
+    /// The registration lifetime in seconds (`lt`).
+    pub lifetime: u32,
+    /// The enabler version announced (`lwm2m`); `None` sends none (LwM2M 1.0 clients).
+    pub version: Option<Version>,
+    /// The binding (`b`), `U` for UDP.
+    pub binding: &'c str,
+}
+
+impl<'c> Settings<'c> {
+    /// `endpoint`, a lifetime of 300 s, LwM2M 1.1, UDP binding.
+    #[must_use]
+    pub const fn new(endpoint: &'c str) -> Self {
+        Settings {
+            endpoint,
+            lifetime: 300,
+            version: Some(Version::V1_1),
+            binding: "U",
+        }
+    }
+}
+
+/// What the application learns from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ClientEvent {
+    /// The server accepted the registration.
+    Registered,
+    /// The server accepted an Update.
+    Updated,
+    /// The registration ended (De-register answered).
+    Deregistered,
+    /// Register was refused (with this code) or got no answer (`None`); the client tries again
+    /// after a back-off.
+    RegistrationFailed(Option<Code>),
+    /// The server ended Bootstrap (Bootstrap-Finish).
+    BootstrapFinished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Registering(RequestId),
+    Registered,
+    Updating(RequestId),
+    Deregistering(RequestId),
+    Waiting,
+}
+
+/// A number or boolean as last notified, without borrowing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scalar {
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Bool(bool),
+    Other,
+}
+
+impl Scalar {
+    fn of(v: Option<&Value<'_>>) -> Scalar {
+        match v {
+            Some(Value::Int(i) | Value::Time(i)) => Scalar::Int(*i),
+            Some(Value::Uint(u)) => Scalar::Uint(*u),
+            Some(Value::Float(f)) => Scalar::Float(*f),
+            Some(Value::Bool(b)) => Scalar::Bool(*b),
+            _ => Scalar::Other,
+        }
+    }
+
+    fn value(self) -> Option<Value<'static>> {
+        Some(match self {
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Uint(u) => Value::Uint(u),
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Other => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Observation<P> {
+    peer: P,
+    token: Token,
+    path: Path<'static>,
+    format: ContentFormat,
+    last_at: Timestamp,
+    last: Scalar,
+    seq: u32,
+    /// The application said the value changed (for values the decision cannot compare).
+    dirty: bool,
+}
+
+/// The longest registration location kept (`rd/…` segments joined by `/`).
+const MAX_LOCATION: usize = 64;
+
+/// The sans-IO LwM2M client of one server; up to `O` observations and `A` attribute sets.
+#[derive(Debug)]
+pub struct Client<
+    'c,
+    P,
+    const N: usize = 8,
+    const B: usize = 1152,
+    const O: usize = 8,
+    const A: usize = 8,
+> {
+    endpoint: Endpoint<P, N, B>,
+    server: P,
+    settings: Settings<'c>,
+    state: State,
+    location: [u8; MAX_LOCATION],
+    location_len: usize,
+    next_update: Option<Timestamp>,
+    retry_at: Option<Timestamp>,
+    failures: u32,
+    observations: [Option<Observation<P>>; O],
+    attributes: [Option<(Path<'static>, Attributes)>; A],
+    events: [Option<ClientEvent>; 4],
+    config: Config,
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// The time before the lifetime ends at which the client sends its Update: a tenth of the
+/// lifetime, at least 2 s and at most 60 s... never less than half the lifetime away.
+fn update_margin(lifetime: u32) -> u64 {
+    let lt = u64::from(lifetime);
+    (lt / 10).clamp(2, 60).min(lt / 2)
+}
+
+impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize>
+    Client<'c, P, N, B, O, A>
+{
+    /// A client of `server`; `seed` randomises message ids and tokens.
+    #[must_use]
+    pub fn new(server: P, settings: Settings<'c>, seed: u64) -> Self {
+        Client {
+            endpoint: Endpoint::new(seed),
+            server,
+            settings,
+            state: State::Idle,
+            location: [0; MAX_LOCATION],
+            location_len: 0,
+            next_update: None,
+            retry_at: None,
+            failures: 0,
+            observations: [None; O],
+            attributes: [None; A],
+            events: [None; 4],
+            config: Config::STRICT,
+        }
+    }
+
+    /// Whether the server has accepted the registration (and it has not ended).
+    #[must_use]
+    pub fn is_registered(&self) -> bool {
+        matches!(self.state, State::Registered | State::Updating(_))
+    }
+
+    /// The registration's location (`/rd/5a3f`), once registered.
+    #[must_use]
+    pub fn location(&self) -> Option<Location<'_>> {
+        let text = core::str::from_utf8(self.location.get(..self.location_len)?).ok()?;
+        Location::new(text.split('/').filter(|s| !s.is_empty()))
+    }
+
+    /// The number of observations kept.
+    #[must_use]
+    pub fn observations(&self) -> usize {
+        self.observations.iter().flatten().count()
+    }
+
+    fn push_event(&mut self, e: ClientEvent) {
+        if let Some(slot) = self.events.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(e);
+        }
+    }
+
+    /// Sends Register, with the object links of `tree`.
+    pub fn register<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let mut links_buf = [0u8; 512];
+        let n = links_text(tree, &mut links_buf)?;
+        let links = core::str::from_utf8(links_buf.get(..n).unwrap_or_default())
+            .map_err(|_| Error::new(0, Reason::BadUtf8))?;
+        let params = RegisterParams {
+            lifetime: Some(self.settings.lifetime),
+            version: self.settings.version,
+            binding: Some(self.settings.binding),
+            ..RegisterParams::register(self.settings.endpoint)
+        };
+        let req = ServerRequest::Register { params, links };
+        let id = self.send(now, &req)?;
+        self.state = State::Registering(id);
+        self.retry_at = None;
+        Ok(())
+    }
+
+    /// Sends Update now (the client also does so by itself before the lifetime ends).
+    pub fn update(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let copy = (self.location, self.location_len);
+        let mut loc = [""; 4];
+        let n = location_segments(&copy.0, copy.1, &mut loc);
+        let location =
+            Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
+        let req = ServerRequest::Update {
+            location,
+            params: RegisterParams::default(),
+            links: None,
+        };
+        let id = self.send(now, &req)?;
+        self.state = State::Updating(id);
+        Ok(())
+    }
+
+    /// Sends De-register.
+    pub fn deregister(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let copy = (self.location, self.location_len);
+        let mut loc = [""; 4];
+        let n = location_segments(&copy.0, copy.1, &mut loc);
+        let location =
+            Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
+        let id = self.send(now, &ServerRequest::Deregister { location })?;
+        self.state = State::Deregistering(id);
+        self.next_update = None;
+        Ok(())
+    }
+
+    /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`.
+    pub fn send_records(
+        &mut self,
+        now: Timestamp,
+        format: ContentFormat,
+        payload: &[u8],
+    ) -> Result<RequestId, SessionError> {
+        self.send(now, &ServerRequest::Send { format, payload })
+    }
+
+    fn send(&mut self, now: Timestamp, req: &ServerRequest<'_>) -> Result<RequestId, SessionError> {
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 0);
+        req.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.request(now, self.server, &b, true)?)
+    }
+
+    /// Takes a datagram from `peer`, answering the server's requests from `tree`.
+    pub fn handle<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &[u8],
+        tree: &mut T,
+    ) -> Result<(), SessionError> {
+        match self.endpoint.handle(now, peer, datagram)? {
+            Incoming::Request { message, exchange } => {
+                let req = ClientRequest::parse(&message);
+                self.serve(now, &exchange, req, tree)
+            }
+            Incoming::Response { id, message } => {
+                self.response(now, id, message.code(), &message);
+                Ok(())
+            }
+            Incoming::Reset { token, .. } => {
+                for o in &mut self.observations {
+                    if o.is_some_and(|o| o.token == token) {
+                        *o = None;
+                    }
+                }
+                Ok(())
+            }
+            Incoming::Nothing => Ok(()),
+        }
+    }
+
+    fn response(
+        &mut self,
+        now: Timestamp,
+        id: RequestId,
+        code: Code,
+        message: &m2m_coap::Message<'_>,
+    ) {
+        match self.state {
+            State::Registering(r) if r == id => {
+                if code == Code::CREATED {
+                    self.location_len = 0;
+                    let mut w = 0usize;
+                    for seg in message.strs(OptionNumber::LOCATION_PATH) {
+                        let end = w.saturating_add(1).saturating_add(seg.len());
+                        if let Some(dst) = self.location.get_mut(w..end) {
+                            let (slash, rest) = dst.split_at_mut(1);
+                            slash.copy_from_slice(b"/");
+                            rest.copy_from_slice(seg.as_bytes());
+                            w = end;
+                        }
+                    }
+                    self.location_len = w;
+                    self.state = State::Registered;
+                    self.failures = 0;
+                    self.schedule_update(now);
+                    self.push_event(ClientEvent::Registered);
+                } else {
+                    self.failed(now, Some(code));
+                }
+            }
+            State::Updating(r) if r == id => {
+                if code == Code::CHANGED {
+                    self.state = State::Registered;
+                    self.schedule_update(now);
+                    self.push_event(ClientEvent::Updated);
+                } else {
+                    // 4.04: the server lost us; register again at once.
+                    self.state = State::Waiting;
+                    self.retry_at = Some(now);
+                }
+            }
+            State::Deregistering(r) if r == id => {
+                self.state = State::Idle;
+                self.location_len = 0;
+                self.push_event(ClientEvent::Deregistered);
+            }
+            _ => {}
+        }
+    }
+
+    fn failed(&mut self, now: Timestamp, code: Option<Code>) {
+        self.failures = self.failures.saturating_add(1);
+        // Back-off: 2, 4, 8, ... up to 64 s.
+        let wait = 1u64 << self.failures.min(6);
+        self.state = State::Waiting;
+        self.retry_at = now.checked_add(secs(wait));
+        self.push_event(ClientEvent::RegistrationFailed(code));
+    }
+
+    fn schedule_update(&mut self, now: Timestamp) {
+        let lt = u64::from(self.settings.lifetime);
+        let wait = lt
+            .saturating_sub(update_margin(self.settings.lifetime))
+            .max(1);
+        self.next_update = now.checked_add(secs(wait));
+    }
+
+    /// The effective attributes of `path`: resource over instance over object.
+    fn attributes_of(&self, path: &Path<'_>) -> Attributes {
+        let mut a = Attributes::NONE;
+        let mut p = Some(path.without_prefix());
+        while let Some(q) = p {
+            if let Some((_, at)) = self.attributes.iter().flatten().find(|(k, _)| *k == q) {
+                a = a.over(at);
+            }
+            p = q.parent().filter(|x| x.depth() > 0);
+        }
+        a
+    }
+
+    fn serve<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        req: Result<ClientRequest<'_>, Error>,
+        tree: &mut T,
+    ) -> Result<(), SessionError> {
+        let mut out = [0u8; B];
+        let answer = match req {
+            Err(e) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
+            Err(_) => Answer::code(Code::BAD_REQUEST),
+            Ok(r) => self.answer(now, exchange, r, tree, &mut out),
+        };
+        let mut b = Builder::<4>::udp(Type::Acknowledgement, answer.code, 0);
+        let mut scratch = Strings::<32>::new();
+        if let Some(seq) = answer.observe {
+            b.uint(OptionNumber::OBSERVE, seq)
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
+        if let Some((o, i)) = answer.created {
+            let a = scratch.push_fmt(format_args!("{o}"))?;
+            let c = scratch.push_fmt(format_args!("{i}"))?;
+            for s in [a, c] {
+                b.str(
+                    OptionNumber::LOCATION_PATH,
+                    scratch.get(s).unwrap_or_default(),
+                )
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+            }
+        }
+        if let Some(f) = answer.format {
+            b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+            b.payload(out.get(..answer.len).unwrap_or_default());
+        }
+        self.endpoint.respond(now, exchange, &b)?;
+        Ok(())
+    }
+
+    fn answer<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        req: ClientRequest<'_>,
+        tree: &mut T,
+        out: &mut [u8],
+    ) -> Answer {
+        match req {
+            ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
+            ClientRequest::Observe { path, accept } => {
+                let mut a = read(tree, &path, accept, out);
+                if a.code == Code::CONTENT {
+                    let seq = self.observe(
+                        now,
+                        exchange,
+                        &path,
+                        a.format.unwrap_or(ContentFormat::TEXT_PLAIN),
+                        tree,
+                    );
+                    a.observe = seq;
+                }
+                a
+            }
+            ClientRequest::CancelObserve { path, accept } => {
+                if let Some(t) = Token::new(exchange.token()) {
+                    for o in &mut self.observations {
+                        if o.is_some_and(|o| o.token == t || o.path == path.without_prefix()) {
+                            *o = None;
+                        }
+                    }
+                }
+                read(tree, &path, accept, out)
+            }
+            ClientRequest::Discover { path } => self.discover(tree, &path, out),
+            ClientRequest::Write {
+                path,
+                replace,
+                format,
+                payload,
+            } => write(tree, path, replace, format, payload, &self.config),
+            ClientRequest::WriteAttributes { path, update } => {
+                let key = path.without_prefix();
+                let current = self
+                    .attributes
+                    .iter()
+                    .flatten()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, a)| *a);
+                match update.apply(&current.unwrap_or(Attributes::NONE)) {
+                    Err(_) => Answer::code(Code::BAD_REQUEST),
+                    Ok(a) => {
+                        let slot = self
+                            .attributes
+                            .iter()
+                            .position(|s| s.is_some_and(|(k, _)| k == key))
+                            .or_else(|| self.attributes.iter().position(Option::is_none));
+                        match slot.and_then(|i| self.attributes.get_mut(i)) {
+                            Some(s) => {
+                                *s = (!a.is_none()).then_some((key, a));
+                                Answer::code(Code::CHANGED)
+                            }
+                            None => Answer::code(Code::INTERNAL_SERVER_ERROR),
+                        }
+                    }
+                }
+            }
+            ClientRequest::Execute { path, args } => match tree.execute(&path, args) {
+                Ok(()) => Answer::code(Code::CHANGED),
+                Err(c) => Answer::code(c),
+            },
+            ClientRequest::Create {
+                path,
+                format,
+                payload,
+            } => create(tree, path, format, payload, &self.config),
+            ClientRequest::Delete { path } => match tree.delete(&path) {
+                Ok(()) => Answer::code(Code::DELETED),
+                Err(c) => Answer::code(c),
+            },
+            ClientRequest::BootstrapFinish => {
+                self.push_event(ClientEvent::BootstrapFinished);
+                Answer::code(Code::CHANGED)
+            }
+            ClientRequest::Composite { .. } | ClientRequest::WriteComposite { .. } => {
+                Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT)
+            }
+        }
+    }
+
+    /// Keeps an observation; returns the Observe number of the first answer.
+    fn observe<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        path: &Path<'_>,
+        format: ContentFormat,
+        tree: &T,
+    ) -> Option<u32> {
+        let token = Token::new(exchange.token())?;
+        let key = path.without_prefix();
+        let mut buf = RecordBuf::<'_, 32>::new();
+        let last = match tree.read(path, &mut buf) {
+            Ok(()) => match buf.as_slice() {
+                [one] => Scalar::of(one.value.as_ref()),
+                _ => Scalar::Other,
+            },
+            Err(_) => Scalar::Other,
+        };
+        let obs = Observation {
+            peer: exchange.peer,
+            token,
+            path: key,
+            format,
+            last_at: now,
+            last,
+            seq: 0,
+            dirty: false,
+        };
+        // A new observation of the same token replaces the old one (RFC 7641 §4.1).
+        let slot = self
+            .observations
+            .iter()
+            .position(|o| o.is_some_and(|o| o.token == token))
+            .or_else(|| self.observations.iter().position(Option::is_none))?;
+        *self.observations.get_mut(slot)? = Some(obs);
+        Some(0)
+    }
+
+    fn discover<T: ObjectTree + ?Sized>(
+        &self,
+        tree: &T,
+        path: &Path<'_>,
+        out: &mut [u8],
+    ) -> Answer {
+        let mut buf = RecordBuf::<'_, 32>::new();
+        if let Err(c) = tree.read(path, &mut buf) {
+            return Answer::code(c);
+        }
+        let mut links = [ObjectLink::path(Path::ROOT); 24];
+        let mut n = 0usize;
+        let own = path.without_prefix();
+        if let Some(slot) = links.get_mut(n) {
+            *slot = ObjectLink {
+                attributes: self.attributes_of(&own),
+                ..ObjectLink::path(own)
+            };
+            n = n.saturating_add(1);
+        }
+        let mut last: Option<Path<'static>> = None;
+        for r in buf.as_slice() {
+            let Some(res) = truncate3(r.path.without_prefix()) else {
+                continue;
+            };
+            if res == own || last == Some(res) {
+                if let (Some(l), true) = (links.get_mut(n.saturating_sub(1)), r.path.depth() == 4) {
+                    l.dim = Some(l.dim.unwrap_or(0).saturating_add(1));
+                }
+                continue;
+            }
+            last = Some(res);
+            let mut l = ObjectLink::path(res);
+            if r.path.depth() == 4 {
+                l.dim = Some(1);
+            }
+            let own_attrs = self
+                .attributes
+                .iter()
+                .flatten()
+                .find(|(k, _)| *k == res)
+                .map(|(_, a)| *a);
+            l.attributes = own_attrs.unwrap_or(Attributes::NONE);
+            if let Some(slot) = links.get_mut(n) {
+                *slot = l;
+                n = n.saturating_add(1);
+            }
+        }
+        match link::encode(links.get(..n).unwrap_or_default(), out) {
+            Ok(len) => Answer::content(ContentFormat::LINK_FORMAT, len),
+            Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    /// Tells the client that the value at `path` changed; observations of it (or of a path
+    /// above it) are evaluated at the next [`Client::handle_timeout`].
+    pub fn changed(&mut self, path: &Path<'_>) {
+        let p = path.without_prefix();
+        for o in self.observations.iter_mut().flatten() {
+            if o.path.contains(&p) || p.contains(&o.path) {
+                o.dirty = true;
+            }
+        }
+    }
+
+    /// What happened: registration results and the end of Bootstrap.
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        let i = self.events.iter().position(Option::is_some)?;
+        let e = self.events.get_mut(i).and_then(Option::take);
+        if let Some(rest) = self.events.get_mut(i..) {
+            rest.rotate_left(1);
+        }
+        e
+    }
+
+    /// The next datagram to send, written into `out`: its peer and length.
+    pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<(P, usize)> {
+        self.endpoint.poll_transmit(now, out)
+    }
+
+    /// When to call [`Client::handle_timeout`] next: a retransmission, the next Update, a
+    /// Register retry, or an observation whose `pmax` or held-back change falls due.
+    #[must_use]
+    pub fn poll_timeout(&self, now: Timestamp) -> Option<Timestamp> {
+        let mut t = self.endpoint.poll_timeout();
+        let mut consider = |x: Option<Timestamp>| {
+            if let Some(x) = x {
+                t = Some(t.map_or(x, |y| y.min(x)));
+            }
+        };
+        if self.state == State::Registered {
+            consider(self.next_update);
+        }
+        if self.state == State::Waiting {
+            consider(self.retry_at);
+        }
+        for o in self.observations.iter().flatten() {
+            let attrs = self.attributes_of(&o.path);
+            let last = Last {
+                at: o.last_at,
+                value: o.last.value(),
+            };
+            let current = o.last.value().unwrap_or(Value::Bool(false));
+            let d = notify::decide(&attrs, Some(&last), &current, now);
+            consider(d.next);
+            if o.dirty {
+                consider(Some(
+                    o.last_at
+                        .checked_add(secs(u64::from(attrs.pmin.unwrap_or(0))))
+                        .unwrap_or(now),
+                ));
+            }
+        }
+        t
+    }
+
+    /// Does what is due at `now`: Update, Register again, notifications (reading `tree`), and
+    /// the CoAP layer's retransmissions (then call [`Client::poll_transmit`]).
+    pub fn handle_timeout<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        while let Some(e) = self.endpoint.poll_event() {
+            if let CoapEvent::Timeout(id) = e {
+                match self.state {
+                    State::Registering(r) if r == id => self.failed(now, None),
+                    State::Updating(r) if r == id => {
+                        self.state = State::Waiting;
+                        self.retry_at = Some(now);
+                    }
+                    State::Deregistering(r) if r == id => {
+                        self.state = State::Idle;
+                        self.push_event(ClientEvent::Deregistered);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.state == State::Registered && self.next_update.is_some_and(|t| t <= now) {
+            self.update(now)?;
+        }
+        if self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
+            self.register(now, tree)?;
+        }
+        for i in 0..O {
+            self.evaluate(now, i, tree)?;
+        }
+        Ok(())
+    }
+
+    fn evaluate<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let Some(o) = self.observations.get(i).copied().flatten() else {
+            return Ok(());
+        };
+        let attrs = self.attributes_of(&o.path);
+        let mut buf = RecordBuf::<'_, 32>::new();
+        if tree.read(&o.path, &mut buf).is_err() {
+            return Ok(());
+        }
+        let records = buf.as_slice();
+        let new = match records {
+            [one] => Scalar::of(one.value.as_ref()),
+            _ => Scalar::Other,
+        };
+        let last = Last {
+            at: o.last_at,
+            value: o.last.value(),
+        };
+        let decision = match (new.value(), o.dirty) {
+            (Some(v), _) => notify::decide(&attrs, Some(&last), &v, now),
+            (None, dirty) => {
+                // Not comparable: a change the application reported, or pmax.
+                let pmin_end = o
+                    .last_at
+                    .checked_add(secs(u64::from(attrs.pmin.unwrap_or(0))))
+                    .unwrap_or(now);
+                let pmax_due = attrs
+                    .pmax
+                    .filter(|&p| p > 0)
+                    .and_then(|p| o.last_at.checked_add(secs(u64::from(p))))
+                    .is_some_and(|t| t <= now);
+                notify::Decision {
+                    notify: (dirty && now >= pmin_end) || pmax_due,
+                    next: None,
+                    confirmable: attrs.con.unwrap_or(false),
+                }
+            }
+        };
+        if !decision.notify {
+            return Ok(());
+        }
+        let mut out = [0u8; B];
+        let len = body::encode(o.format, &o.path, records, &mut out)?;
+        let seq = o.seq.wrapping_add(1) & 0x00ff_ffff;
+        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+        b.uint(OptionNumber::OBSERVE, seq)
+            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(o.format.0))
+            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        b.payload(out.get(..len).unwrap_or_default());
+        self.endpoint
+            .notify(now, o.peer, o.token.as_slice(), &b, decision.confirmable)?;
+        if let Some(Some(slot)) = self.observations.get_mut(i) {
+            slot.seq = seq;
+            slot.last = new;
+            slot.last_at = now;
+            slot.dirty = false;
+        }
+        Ok(())
+    }
+}
+
+/// The segments of a stored location (`/rd/5a3f`).
+fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) -> usize {
+    let text = core::str::from_utf8(bytes.get(..len).unwrap_or_default()).unwrap_or_default();
+    let mut n = 0usize;
+    for (slot, seg) in out
+        .iter_mut()
+        .zip(text.split('/').filter(|s| !s.is_empty()))
+    {
+        *slot = seg;
+        n = n.saturating_add(1);
+    }
+    n
+}
+
+/// A response: code, and a payload of `len` bytes in `format` written in the caller's buffer.
+#[derive(Debug, Clone, Copy)]
+struct Answer {
+    code: Code,
+    format: Option<ContentFormat>,
+    len: usize,
+    observe: Option<u32>,
+    created: Option<(u16, u16)>,
+}
+
+impl Answer {
+    const fn code(code: Code) -> Self {
+        Answer {
+            code,
+            format: None,
+            len: 0,
+            observe: None,
+            created: None,
+        }
+    }
+    const fn content(format: ContentFormat, len: usize) -> Self {
+        Answer {
+            code: Code::CONTENT,
+            format: Some(format),
+            len,
+            observe: None,
+            created: None,
+        }
+    }
+}
+
+fn truncate3(p: Path<'static>) -> Option<Path<'static>> {
+    match p.depth() {
+        3 => Some(p),
+        4 => p.parent(),
+        _ => None,
+    }
+}
+
+/// The object links of `tree`, written as link format.
+fn links_text<T: ObjectTree + ?Sized>(tree: &T, out: &mut [u8]) -> Result<usize, Error> {
+    let mut result = Ok(());
+    let mut written = 0usize;
+    tree.objects(&mut |l| {
+        // Each link is written at once: it borrows from the tree only for the call.
+        if result.is_err() {
+            return;
+        }
+        let sep = usize::from(written > 0);
+        let need = link::encoded_len(core::slice::from_ref(&l)).saturating_add(sep);
+        match out.get_mut(written..written.saturating_add(need)) {
+            Some(dst) => {
+                let (comma, rest) = dst.split_at_mut(sep);
+                comma.fill(b',');
+                result = link::encode(core::slice::from_ref(&l), rest).map(|_| ());
+                written = written.saturating_add(need);
+            }
+            None => result = Err(Error::new(written, Reason::BufferTooSmall)),
+        }
+    });
+    result.map(|()| written)
+}
+
+fn read<T: ObjectTree + ?Sized>(
+    tree: &T,
+    path: &Path<'_>,
+    accept: Option<ContentFormat>,
+    out: &mut [u8],
+) -> Answer {
+    let mut buf = RecordBuf::<'_, 32>::new();
+    if let Err(c) = tree.read(path, &mut buf) {
+        return Answer::code(c);
+    }
+    let records = buf.as_slice();
+    // LwM2M 1.0 default: plain text for one resource value, TLV otherwise.
+    let single = matches!(records, [r] if r.path == *path && path.depth() >= 3);
+    let format = accept.unwrap_or(if single {
+        ContentFormat::TEXT_PLAIN
+    } else {
+        ContentFormat::LWM2M_TLV
+    });
+    if !body::can_encode(format) {
+        return Answer::code(Code::NOT_ACCEPTABLE);
+    }
+    match body::encode(format, path, records, out) {
+        Ok(len) => Answer::content(format, len),
+        Err(e) if e.reason == Reason::Unrepresentable => Answer::code(Code::NOT_ACCEPTABLE),
+        Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn write<T: ObjectTree + ?Sized>(
+    tree: &mut T,
+    path: Path<'_>,
+    replace: bool,
+    format: ContentFormat,
+    payload: &[u8],
+    config: &Config,
+) -> Answer {
+    let Ok(records) = body::decode(format, path, payload, *config) else {
+        return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
+    };
+    for r in records {
+        let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
+            return Answer::code(Code::BAD_REQUEST);
+        };
+        if let Err(c) = tree.write(&r, replace) {
+            return Answer::code(c);
+        }
+    }
+    Answer::code(Code::CHANGED)
+}
+
+fn create<T: ObjectTree + ?Sized>(
+    tree: &mut T,
+    path: Path<'_>,
+    format: ContentFormat,
+    payload: &[u8],
+    config: &Config,
+) -> Answer {
+    let Some(object) = path.object_id() else {
+        return Answer::code(Code::BAD_REQUEST);
+    };
+    let Ok(records) = body::decode(format, path, payload, *config) else {
+        return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
+    };
+    let mut buf = RecordBuf::<'_, 32>::new();
+    for r in records {
+        let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
+            return Answer::code(Code::BAD_REQUEST);
+        };
+        if buf.push(r).is_err() {
+            return Answer::code(Code::REQUEST_ENTITY_TOO_LARGE);
+        }
+    }
+    match tree.create(object, buf.as_slice()) {
+        Ok(i) => Answer {
+            created: Some((object, i)),
+            ..Answer::code(Code::CREATED)
+        },
+        Err(c) => Answer::code(c),
+    }
+}

@@ -1,0 +1,89 @@
+//! What the application gives the client: its objects, read and written through a small trait.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::Code;
+
+use crate::link::ObjectLink;
+use crate::path::Path;
+use crate::value::Record;
+
+/// Room for the records of one answer (up to `K`), borrowed from the tree.
+#[derive(Debug, Clone)]
+pub struct RecordBuf<'s, const K: usize = 32> {
+    items: [Record<'s>; K],
+    len: usize,
+}
+
+impl<'s, const K: usize> Default for RecordBuf<'s, K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'s, const K: usize> RecordBuf<'s, K> {
+    /// Empty.
+    #[must_use]
+    pub fn new() -> Self {
+        RecordBuf {
+            items: [Record::path_only(Path::ROOT); K],
+            len: 0,
+        }
+    }
+
+    /// Adds a record; 5.00 when full.
+    pub fn push(&mut self, r: Record<'s>) -> Result<(), Code> {
+        let slot = self
+            .items
+            .get_mut(self.len)
+            .ok_or(Code::INTERNAL_SERVER_ERROR)?;
+        *slot = r;
+        self.len = self.len.saturating_add(1);
+        Ok(())
+    }
+
+    /// The records.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Record<'s>] {
+        self.items.get(..self.len).unwrap_or_default()
+    }
+
+    /// Forgets them.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+/// The application's objects, as the client serves them. Errors are the CoAP response codes
+/// the server gets (4.04 Not Found, 4.05 Method Not Allowed, 4.00 Bad Request, ...).
+pub trait ObjectTree {
+    /// The object and instance links to register (`</1/0>`, `</3/0>`, `</3303>;ver=1.1`, ...),
+    /// each given to `f`.
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>));
+
+    /// The records under `path` (a resource, an instance, an object), typed.
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code>;
+
+    /// Writes one record (typed by the object model); `replace` for a PUT.
+    fn write(&mut self, record: &Record<'_>, replace: bool) -> Result<(), Code> {
+        let _ = (record, replace);
+        Err(Code::METHOD_NOT_ALLOWED)
+    }
+
+    /// Executes a resource with its arguments.
+    fn execute(&mut self, path: &Path<'_>, args: &[u8]) -> Result<(), Code> {
+        let _ = (path, args);
+        Err(Code::METHOD_NOT_ALLOWED)
+    }
+
+    /// Creates an instance of `object` from `records`; returns its id.
+    fn create(&mut self, object: u16, records: &[Record<'_>]) -> Result<u16, Code> {
+        let _ = (object, records);
+        Err(Code::METHOD_NOT_ALLOWED)
+    }
+
+    /// Deletes an instance.
+    fn delete(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        let _ = path;
+        Err(Code::METHOD_NOT_ALLOWED)
+    }
+}

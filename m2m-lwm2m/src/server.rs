@@ -1,0 +1,438 @@
+//! The sans-IO LwM2M server (OMA-TS-LightweightM2M_Core 1.1 §6.2 "Client Registration
+//! Interface", §6.3 "Device Management", §6.4 "Information Reporting"; design.md §10) on the
+//! m2m-coap endpoint: a registration store with lifetime expiry, device-management requests to
+//! registered clients, and their responses and notifications handed to the application.
+//!
+//! No socket, clock or allocation: datagrams come in through [`Server::handle`] with `now`,
+//! what to send comes out of [`Server::poll_transmit`], and [`Server::poll_timeout`] says when
+//! to call [`Server::handle_timeout`]. Up to `R` registrations, `N` CoAP exchanges of `B` bytes.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::time::Duration;
+
+use m2m_coap::endpoint::{EndpointError, Event as CoapEvent};
+use m2m_coap::{Builder, Code, Endpoint, Incoming, Message, OptionNumber, RequestId, Type};
+use m2m_core::Timestamp;
+
+use crate::error::{Config, Error, Reason};
+use crate::interface::{ClientRequest, Location, RD, RegisterParams, ServerRequest, Strings};
+use crate::link::{self, Version};
+
+/// Identifies a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RegId(pub u32);
+
+/// The longest endpoint name a registration keeps.
+pub const MAX_ENDPOINT: usize = 64;
+
+/// A client's registration, as the server keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registration<P> {
+    /// Its id (its location is `/rd/{id}`).
+    pub id: RegId,
+    /// Where the client is.
+    pub peer: P,
+    name: [u8; MAX_ENDPOINT],
+    name_len: usize,
+    /// The lifetime in seconds.
+    pub lifetime: u32,
+    /// When it ends unless updated.
+    pub expires: Timestamp,
+    /// The enabler version the client registered with (`1.0` when it said none).
+    pub version: Version,
+    /// Queue mode.
+    pub queue: bool,
+}
+
+impl<P> Registration<P> {
+    /// The endpoint client name.
+    #[must_use]
+    pub fn endpoint(&self) -> &str {
+        self.name
+            .get(..self.name_len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// What the application learns from the server.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServerEvent<'a, P> {
+    /// A client registered (an earlier registration of the same endpoint is replaced).
+    Registered {
+        /// The new registration.
+        id: RegId,
+        /// Its endpoint name.
+        endpoint: &'a str,
+        /// Its parameters.
+        params: RegisterParams<'a>,
+        /// Its object links (already checked; read them with [`link::parse`]).
+        links: &'a str,
+    },
+    /// A client updated its registration.
+    Updated {
+        /// Which.
+        id: RegId,
+        /// What changed.
+        params: RegisterParams<'a>,
+        /// New object links, if sent.
+        links: Option<&'a str>,
+    },
+    /// A client de-registered.
+    Deregistered {
+        /// Which.
+        id: RegId,
+    },
+    /// A registration's lifetime ran out.
+    Expired {
+        /// Which.
+        id: RegId,
+    },
+    /// The response to a request of ours, or a notification of an observation (its message
+    /// has an Observe option).
+    Response {
+        /// Which request.
+        request: RequestId,
+        /// The response.
+        message: Message<'a>,
+    },
+    /// A Send from a registered client (1.1), already acknowledged with 2.04.
+    Send {
+        /// Which client.
+        id: RegId,
+        /// The records' format.
+        format: m2m_coap::ContentFormat,
+        /// The records.
+        payload: &'a [u8],
+    },
+    /// A request of ours got no answer.
+    Timeout(RequestId),
+    /// A client rejected a message of ours (a Reset), e.g. a notification it no longer wants.
+    Reset {
+        /// Our request, if it was one.
+        request: Option<RequestId>,
+    },
+    /// A request the server refused (answered 4.00 or 4.04): not for the application.
+    Refused {
+        /// Why.
+        error: Error,
+        /// From whom.
+        peer: P,
+    },
+}
+
+/// Why the server could not do what it was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The CoAP layer refused: no free exchange, a message too big, ...
+    #[error("CoAP: {0}")]
+    Coap(#[from] EndpointError),
+    /// The datagram is not CoAP.
+    #[error("not a CoAP message: {0}")]
+    Malformed(#[from] m2m_coap::Error),
+    /// An LwM2M message could not be built.
+    #[error("LwM2M: {0}")]
+    Lwm2m(#[from] Error),
+    /// No registration has this id.
+    #[error("unknown registration")]
+    UnknownRegistration,
+    /// Every registration slot is in use.
+    #[error("registration store full")]
+    Full,
+}
+
+impl m2m_core::ProtocolError for SessionError {
+    fn kind(&self) -> m2m_core::ErrorKind {
+        match self {
+            SessionError::Malformed(e) => e.kind(),
+            SessionError::Lwm2m(e) => e.kind(),
+            SessionError::Full | SessionError::Coap(_) => m2m_core::ErrorKind::Capacity,
+            SessionError::UnknownRegistration => m2m_core::ErrorKind::Other,
+        }
+    }
+}
+
+/// The sans-IO LwM2M server.
+#[derive(Debug)]
+pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1152> {
+    endpoint: Endpoint<P, N, B>,
+    regs: [Option<Registration<P>>; R],
+    next_id: u32,
+    expired: [Option<RegId>; 4],
+    config: Config,
+}
+
+fn secs(s: u32) -> Duration {
+    Duration::from_secs(u64::from(s))
+}
+
+impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, N, B> {
+    /// A server; `seed` randomises CoAP message ids and tokens (give it some entropy).
+    #[must_use]
+    pub fn new(seed: u64) -> Self {
+        Server {
+            endpoint: Endpoint::new(seed),
+            regs: [None; R],
+            next_id: 1,
+            expired: [None; 4],
+            config: Config::STRICT,
+        }
+    }
+
+    /// The same server, reading registration payloads with these tolerances.
+    #[must_use]
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The registrations.
+    pub fn registrations(&self) -> impl Iterator<Item = &Registration<P>> {
+        self.regs.iter().flatten()
+    }
+
+    /// Registration `id`.
+    #[must_use]
+    pub fn registration(&self, id: RegId) -> Option<&Registration<P>> {
+        self.registrations().find(|r| r.id == id)
+    }
+
+    /// The registration of endpoint `name`.
+    #[must_use]
+    pub fn find(&self, name: &str) -> Option<&Registration<P>> {
+        self.registrations().find(|r| r.endpoint() == name)
+    }
+
+    /// The CoAP endpoint underneath (to cancel an observation, send a ping, ...).
+    pub fn endpoint_mut(&mut self) -> &mut Endpoint<P, N, B> {
+        &mut self.endpoint
+    }
+
+    fn by_location(&self, location: &Location<'_>) -> Option<usize> {
+        let [rd, id] = location.segments() else {
+            return None;
+        };
+        if *rd != RD {
+            return None;
+        }
+        let id: u32 = id.parse().ok()?;
+        self.regs
+            .iter()
+            .position(|r| r.is_some_and(|r| r.id.0 == id))
+    }
+
+    /// Takes a datagram from `peer`.
+    pub fn handle<'a>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &'a [u8],
+    ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
+        match self.endpoint.handle(now, peer, datagram)? {
+            Incoming::Request { message, exchange } => match self.request(now, peer, &message) {
+                Ok((code, location, event)) => {
+                    let mut scratch = Strings::<32>::new();
+                    let mut b = Builder::<4>::udp(Type::Acknowledgement, code, 0);
+                    if let Some(id) = location {
+                        let i = scratch.push_fmt(format_args!("{id}"))?;
+                        b.str(OptionNumber::LOCATION_PATH, RD)
+                            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+                        let s = scratch.get(i).unwrap_or_default();
+                        b.str(OptionNumber::LOCATION_PATH, s)
+                            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+                    }
+                    self.endpoint.respond(now, &exchange, &b)?;
+                    Ok(event)
+                }
+                Err((code, error)) => {
+                    let b = Builder::<1>::udp(Type::Acknowledgement, code, 0);
+                    self.endpoint.respond(now, &exchange, &b)?;
+                    Ok(Some(ServerEvent::Refused { error, peer }))
+                }
+            },
+            Incoming::Response { id, message } => Ok(Some(ServerEvent::Response {
+                request: id,
+                message,
+            })),
+            Incoming::Reset { id, .. } => Ok(Some(ServerEvent::Reset { request: id })),
+            Incoming::Nothing => Ok(None),
+        }
+    }
+
+    /// A request from a client: the response code, the location of a new registration, and
+    /// the event; or the error code and why.
+    #[allow(clippy::type_complexity)]
+    fn request<'a>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        message: &Message<'a>,
+    ) -> Result<(Code, Option<u32>, Option<ServerEvent<'a, P>>), (Code, Error)> {
+        let req = ServerRequest::parse(message).map_err(|e| {
+            let code = if message.uri_path().next() == Some(RD) {
+                Code::BAD_REQUEST
+            } else {
+                Code::NOT_FOUND
+            };
+            (code, e)
+        })?;
+        let bad = |e: Error| (Code::BAD_REQUEST, e);
+        let gone = (Code::NOT_FOUND, Error::new(0, Reason::UnexpectedPath));
+        match req {
+            ServerRequest::Register { params, links } => {
+                for l in link::parse(links, self.config) {
+                    l.map_err(bad)?;
+                }
+                let endpoint = params.endpoint.unwrap_or_default();
+                if endpoint.len() > MAX_ENDPOINT {
+                    return Err(bad(Error::new(0, Reason::Unrepresentable)));
+                }
+                // A new registration of the same endpoint replaces the old one.
+                for r in &mut self.regs {
+                    if r.is_some_and(|r| r.endpoint() == endpoint) {
+                        *r = None;
+                    }
+                }
+                let slot = self.regs.iter().position(Option::is_none).ok_or((
+                    Code::SERVICE_UNAVAILABLE,
+                    Error::new(0, Reason::BufferTooSmall),
+                ))?;
+                let id = RegId(self.next_id);
+                self.next_id = self.next_id.wrapping_add(1).max(1);
+                let mut name = [0u8; MAX_ENDPOINT];
+                if let Some(dst) = name.get_mut(..endpoint.len()) {
+                    dst.copy_from_slice(endpoint.as_bytes());
+                }
+                let lifetime = params.lifetime_or_default();
+                let reg = Registration {
+                    id,
+                    peer,
+                    name,
+                    name_len: endpoint.len(),
+                    lifetime,
+                    expires: now.checked_add(secs(lifetime)).unwrap_or(now),
+                    version: params.version.unwrap_or(Version::V1_0),
+                    queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
+                };
+                if let Some(s) = self.regs.get_mut(slot) {
+                    *s = Some(reg);
+                }
+                let event = ServerEvent::Registered {
+                    id,
+                    endpoint,
+                    params,
+                    links,
+                };
+                Ok((Code::CREATED, Some(id.0), Some(event)))
+            }
+            ServerRequest::Update {
+                location,
+                params,
+                links,
+            } => {
+                if let Some(l) = links {
+                    for x in link::parse(l, self.config) {
+                        x.map_err(bad)?;
+                    }
+                }
+                let i = self.by_location(&location).ok_or(gone)?;
+                let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
+                r.peer = peer;
+                if let Some(lt) = params.lifetime {
+                    r.lifetime = lt;
+                }
+                r.expires = now.checked_add(secs(r.lifetime)).unwrap_or(now);
+                let event = ServerEvent::Updated {
+                    id: r.id,
+                    params,
+                    links,
+                };
+                Ok((Code::CHANGED, None, Some(event)))
+            }
+            ServerRequest::Deregister { location } => {
+                let i = self.by_location(&location).ok_or(gone)?;
+                let id = self.regs.get_mut(i).and_then(Option::take).ok_or(gone)?.id;
+                Ok((Code::DELETED, None, Some(ServerEvent::Deregistered { id })))
+            }
+            ServerRequest::Send { format, payload } => {
+                let r = self.registrations().find(|r| r.peer == peer).ok_or(gone)?;
+                let event = ServerEvent::Send {
+                    id: r.id,
+                    format,
+                    payload,
+                };
+                Ok((Code::CHANGED, None, Some(event)))
+            }
+            ServerRequest::BootstrapRequest(_) | ServerRequest::BootstrapPackRequest { .. } => {
+                Err(gone)
+            }
+        }
+    }
+
+    /// Sends a device-management or information-reporting request to registration `id`
+    /// (Confirmable); its response comes back as [`ServerEvent::Response`] with the returned id,
+    /// and for an Observe, every notification too.
+    pub fn send(
+        &mut self,
+        now: Timestamp,
+        id: RegId,
+        request: &ClientRequest<'_>,
+    ) -> Result<RequestId, SessionError> {
+        let peer = self
+            .registration(id)
+            .ok_or(SessionError::UnknownRegistration)?
+            .peer;
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        request.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// Stops caring about request `request` (an observation the application no longer wants:
+    /// the next notification is answered with a Reset, RFC 7641 §3.6).
+    pub fn forget(&mut self, request: RequestId) {
+        self.endpoint.cancel(request);
+    }
+
+    /// The next datagram to send, written into `out`: its peer and length.
+    pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<(P, usize)> {
+        self.endpoint.poll_transmit(now, out)
+    }
+
+    /// What happened without a datagram: expired registrations, requests without an answer.
+    pub fn poll_event(&mut self) -> Option<ServerEvent<'static, P>> {
+        if let Some(slot) = self.expired.iter_mut().find(|e| e.is_some()) {
+            return slot.take().map(|id| ServerEvent::Expired { id });
+        }
+        match self.endpoint.poll_event()? {
+            CoapEvent::Timeout(id) => Some(ServerEvent::Timeout(id)),
+            CoapEvent::Undelivered { .. } => None,
+        }
+    }
+
+    /// When to call [`Server::handle_timeout`] (and [`Server::poll_transmit`]) next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let expiry = self.registrations().map(|r| r.expires).min();
+        match (self.endpoint.poll_timeout(), expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Ends the registrations whose lifetime ran out (each becomes a
+    /// [`ServerEvent::Expired`]); call [`Server::poll_transmit`] after it for retransmissions.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        for r in &mut self.regs {
+            if r.is_some_and(|r| r.expires <= now) {
+                if let Some(slot) = self.expired.iter_mut().find(|e| e.is_none()) {
+                    *slot = r.take().map(|r| r.id);
+                }
+            }
+        }
+    }
+}

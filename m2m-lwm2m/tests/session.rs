@@ -1,0 +1,428 @@
+//! Our sans-IO client against our sans-IO server, in memory: registration, Update before the
+//! lifetime ends, reads in TLV and text, writes, Write-Attributes, observation with the notify
+//! decision, execute, discover, expiry and De-register.
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken exchange
+
+use m2m_coap::{Code, ContentFormat};
+use m2m_core::Timestamp;
+use m2m_lwm2m::attributes::Update;
+use m2m_lwm2m::client::{Client, ObjectTree, RecordBuf, Settings};
+use m2m_lwm2m::interface::ClientRequest;
+use m2m_lwm2m::link::{self, ObjectLink, Version};
+use m2m_lwm2m::model::{self, Registry};
+use m2m_lwm2m::server::{Server, ServerEvent};
+use m2m_lwm2m::{Config, Path, Record, Text, Value, body};
+
+const SERVER: u8 = 0;
+const CLIENT: u8 = 1;
+
+struct Pump {
+    temperature: f64,
+    rebooted: bool,
+    label: String,
+}
+
+impl ObjectTree for Pump {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        f(ObjectLink::path(Path::instance(1, 0)));
+        f(ObjectLink::path(Path::instance(3, 0)));
+        f(ObjectLink::path(Path::object(3303)).with_version(Version::V1_1));
+        f(ObjectLink::path(Path::instance(3303, 0)));
+    }
+
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+        let all = [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("m2m"))),
+            Record::new(
+                Path::resource(3, 0, 1),
+                Value::Str(Text::Plain(&self.label)),
+            ),
+            Record::new(Path::resource_instance(3, 0, 7, 0), Value::Int(3800)),
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000)),
+            Record::new(Path::resource(3, 0, 13), Value::Time(1_700_000_000)),
+            Record::new(
+                Path::resource(3303, 0, 5700),
+                Value::Float(self.temperature),
+            ),
+            Record::new(
+                Path::resource(3303, 0, 5701),
+                Value::Str(Text::Plain("Cel")),
+            ),
+        ];
+        let mut any = false;
+        for r in all {
+            if path.without_prefix().contains(&r.path) {
+                out.push(r)?;
+                any = true;
+            }
+        }
+        if any { Ok(()) } else { Err(Code::NOT_FOUND) }
+    }
+
+    fn write(&mut self, record: &Record<'_>, _replace: bool) -> Result<(), Code> {
+        match (record.path.levels(), record.value) {
+            ([3, 0, 1], Some(Value::Str(t))) => {
+                self.label = t.to_string();
+                Ok(())
+            }
+            _ => Err(Code::METHOD_NOT_ALLOWED),
+        }
+    }
+
+    fn execute(&mut self, path: &Path<'_>, _args: &[u8]) -> Result<(), Code> {
+        if path.levels() == [3, 0, 4] {
+            self.rebooted = true;
+            Ok(())
+        } else {
+            Err(Code::METHOD_NOT_ALLOWED)
+        }
+    }
+}
+
+fn at(s: u64) -> Timestamp {
+    Timestamp::from_millis(s * 1000)
+}
+
+/// A response as the server saw it: code, format, payload, Observe.
+type Seen = (Code, Option<ContentFormat>, Vec<u8>, Option<u32>);
+
+struct World {
+    server: Server<u8>,
+    client: Client<'static, u8>,
+    pump: Pump,
+    events: Vec<String>,
+    responses: Vec<Seen>,
+}
+
+impl World {
+    fn new() -> Self {
+        let settings = Settings {
+            lifetime: 60,
+            ..Settings::new("pump-1")
+        };
+        World {
+            server: Server::new(7),
+            client: Client::new(SERVER, settings, 9),
+            pump: Pump {
+                temperature: 21.5,
+                rebooted: false,
+                label: "P-100".into(),
+            },
+            events: Vec::new(),
+            responses: Vec::new(),
+        }
+    }
+
+    /// Moves datagrams both ways until both are quiet.
+    fn pump(&mut self, now: Timestamp) {
+        let mut buf = [0u8; 1152];
+        loop {
+            let mut moved = false;
+            while let Some((to, n)) = self.client.poll_transmit(now, &mut buf) {
+                assert_eq!(to, SERVER);
+                moved = true;
+                if let Some(e) = self.server.handle(now, CLIENT, &buf[..n]).unwrap() {
+                    self.record(e);
+                }
+            }
+            while let Some((to, n)) = self.server.poll_transmit(now, &mut buf) {
+                assert_eq!(to, CLIENT);
+                moved = true;
+                let datagram = buf[..n].to_vec();
+                self.client
+                    .handle(now, SERVER, &datagram, &mut self.pump)
+                    .unwrap();
+            }
+            while let Some(e) = self.client.poll_event() {
+                self.events.push(format!("client {e:?}"));
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+
+    fn record(&mut self, e: ServerEvent<'_, u8>) {
+        match e {
+            ServerEvent::Registered {
+                endpoint,
+                links,
+                params,
+                ..
+            } => {
+                let n = link::parse(links, Config::STRICT).count();
+                self.events.push(format!(
+                    "registered {endpoint} lt={:?} links={n}",
+                    params.lifetime
+                ));
+            }
+            ServerEvent::Updated { .. } => self.events.push("updated".into()),
+            ServerEvent::Deregistered { .. } => self.events.push("deregistered".into()),
+            ServerEvent::Response { message, .. } => self.responses.push((
+                message.code(),
+                message.content_format(),
+                message.payload().to_vec(),
+                message.observe(),
+            )),
+            other => self.events.push(format!("{other:?}")),
+        }
+    }
+
+    fn ask(&mut self, now: Timestamp, req: ClientRequest<'_>) -> Seen {
+        let id = self.server.find("pump-1").unwrap().id;
+        self.server.send(now, id, &req).unwrap();
+        self.pump(now);
+        self.responses.pop().expect("a response")
+    }
+}
+
+#[test]
+fn client_and_server_end_to_end() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert_eq!(
+        w.events,
+        ["registered pump-1 lt=Some(60) links=4", "client Registered"]
+    );
+    assert!(w.client.is_registered());
+    assert_eq!(w.client.location().unwrap().to_string(), "/rd/1");
+
+    // Read /3/0 in TLV, typed against the registry.
+    let (code, format, payload, _) = w.ask(
+        at(1),
+        ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        },
+    );
+    assert_eq!(
+        (code, format),
+        (Code::CONTENT, Some(ContentFormat::LWM2M_TLV))
+    );
+    let records: Vec<_> = body::decode(
+        ContentFormat::LWM2M_TLV,
+        Path::instance(3, 0),
+        &payload,
+        Config::STRICT,
+    )
+    .unwrap()
+    .map(|r| model::typed(r.unwrap(), &Registry, &Config::STRICT).unwrap())
+    .collect();
+    assert_eq!(records[0].value, Some(Value::Str(Text::Plain("m2m"))));
+    assert_eq!(
+        records[3],
+        Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000))
+    );
+    // A single resource defaults to plain text.
+    let (_, format, payload, _) = w.ask(
+        at(1),
+        ClientRequest::Read {
+            path: Path::resource(3303, 0, 5700),
+            accept: None,
+        },
+    );
+    assert_eq!(
+        (format, payload.as_slice()),
+        (Some(ContentFormat::TEXT_PLAIN), &b"21.5"[..])
+    );
+    // Unknown paths and formats.
+    let (code, ..) = w.ask(
+        at(1),
+        ClientRequest::Read {
+            path: Path::instance(3, 1),
+            accept: None,
+        },
+    );
+    assert_eq!(code, Code::NOT_FOUND);
+    let (code, ..) = w.ask(
+        at(1),
+        ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::JSON),
+        },
+    );
+    assert_eq!(code, Code::NOT_ACCEPTABLE);
+
+    // Write the model number (text/plain), execute Reboot.
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Write {
+            path: Path::resource(3, 0, 1),
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: b"P-200",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-200");
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Execute {
+            path: Path::resource(3, 0, 4),
+            args: b"",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert!(w.pump.rebooted);
+
+    // Discover /3/0 lists the resources, with dim for the multiple one.
+    let (code, format, payload, _) = w.ask(
+        at(2),
+        ClientRequest::Discover {
+            path: Path::instance(3, 0),
+        },
+    );
+    assert_eq!(
+        (code, format),
+        (Code::CONTENT, Some(ContentFormat::LINK_FORMAT))
+    );
+    assert_eq!(
+        std::str::from_utf8(&payload).unwrap(),
+        "</3/0>,</3/0/0>,</3/0/1>,</3/0/7>;dim=2,</3/0/13>"
+    );
+
+    // Observe the temperature with pmin=5 and st=1: small changes stay quiet, a step notifies
+    // once pmin has passed.
+    let temp = Path::resource(3303, 0, 5700);
+    let update = Update::parse(["pmin=5", "st=1"]).unwrap();
+    let (code, ..) = w.ask(at(3), ClientRequest::WriteAttributes { path: temp, update });
+    assert_eq!(code, Code::CHANGED);
+    let (code, _, payload, observe) = w.ask(
+        at(3),
+        ClientRequest::Observe {
+            path: temp,
+            accept: Some(ContentFormat::TEXT_PLAIN),
+        },
+    );
+    assert_eq!(
+        (code, payload.as_slice(), observe),
+        (Code::CONTENT, &b"21.5"[..], Some(0))
+    );
+    assert_eq!(w.client.observations(), 1);
+    w.pump.temperature = 21.9;
+    w.client.changed(&temp);
+    w.client.handle_timeout(at(4), &w.pump).unwrap();
+    w.pump(at(4));
+    assert!(w.responses.is_empty(), "a change below st notifies nothing");
+    w.pump.temperature = 23.0;
+    w.client.changed(&temp);
+    // Held back while pmin runs (the last notification was at 3 s)...
+    w.client.handle_timeout(at(7), &w.pump).unwrap();
+    w.pump(at(7));
+    assert!(w.responses.is_empty());
+    assert_eq!(w.client.poll_timeout(at(7)), Some(at(8)));
+    // ... and sent once it has.
+    w.client.handle_timeout(at(8), &w.pump).unwrap();
+    w.pump(at(8));
+    let (code, _, payload, observe) = w.responses.pop().expect("a notification");
+    assert_eq!(
+        (code, payload.as_slice(), observe),
+        (Code::CONTENT, &b"23"[..], Some(1))
+    );
+
+    // The client updates before the lifetime of 60 s runs out (margin 6 s).
+    let due = w.client.poll_timeout(at(10)).unwrap();
+    assert!(due <= at(54), "{due:?}");
+    w.client.handle_timeout(at(54), &w.pump).unwrap();
+    w.pump(at(54));
+    assert!(w.events.contains(&"updated".to_string()), "{:?}", w.events);
+    assert!(
+        w.events.contains(&"client Updated".to_string()),
+        "{:?}",
+        w.events
+    );
+
+    // De-register.
+    w.client.deregister(at(60)).unwrap();
+    w.pump(at(60));
+    assert!(w.events.contains(&"deregistered".to_string()));
+    assert!(w.events.contains(&"client Deregistered".to_string()));
+    assert!(w.server.find("pump-1").is_none());
+}
+
+#[test]
+fn registration_expires_and_a_lost_client_registers_again() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // The server forgets the client once its lifetime has passed.
+    assert_eq!(
+        w.server.poll_timeout(),
+        Some(at(60)).min(w.server.poll_timeout())
+    );
+    w.server.handle_timeout(at(61));
+    assert!(matches!(
+        w.server.poll_event(),
+        Some(ServerEvent::Expired { .. })
+    ));
+    assert!(w.server.find("pump-1").is_none());
+    // The client's Update gets 4.04 and it registers again.
+    w.client.update(at(62)).unwrap();
+    w.pump(at(62));
+    w.client.handle_timeout(at(62), &w.pump).unwrap();
+    w.pump(at(62));
+    assert!(w.server.find("pump-1").is_some(), "{:?}", w.events);
+    assert_eq!(
+        w.events
+            .iter()
+            .filter(|e| e.starts_with("registered"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn server_refuses_what_it_cannot_take() {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut server: Server<u8, 1> = Server::new(1);
+    let mut buf = [0u8; 256];
+    let mut mid = 0x1234u16;
+    let mut send = |server: &mut Server<u8, 1>, path: &[&str], query: &[&str], payload: &[u8]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&[1, 2]);
+        for s in path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        for q in query {
+            b.str(OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(payload);
+        let n = b.encode(&mut buf).unwrap();
+        let datagram = buf[..n].to_vec();
+        let e = server
+            .handle(at(0), 5, &datagram)
+            .unwrap()
+            .map(|e| format!("{e:?}"));
+        let (_, m) = server.poll_transmit(at(0), &mut buf).unwrap();
+        (m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code(), e)
+    };
+    // Bad link format, missing ep, an unknown registration, a full store.
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0").0,
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["lt=5"], b"</3/0>").0,
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&mut server, &["rd", "99"], &[], b"").0,
+        Code::NOT_FOUND
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0>").0,
+        Code::CREATED
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=b"], b"</3/0>").0,
+        Code::SERVICE_UNAVAILABLE
+    );
+    // The same endpoint again replaces its registration.
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0>").0,
+        Code::CREATED
+    );
+    assert_eq!(server.registrations().count(), 1);
+}
