@@ -284,13 +284,18 @@ fn one<'a>(
 /// Writes `links` (target, then `ver`, `lwm2m`, `rt`, `ct`, `dim`, `ssid`, `uri`, and the
 /// notification attributes), `rt` and `uri` quoted as the specification writes them.
 pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result {
+    // Object links after an alternate root sit under its path again.
+    let mut alternate = "";
     for (i, l) in links.iter().enumerate() {
         if i > 0 {
             out.write_char(',')?;
         }
         match l.target {
-            Target::Root { path } => write!(out, "<{path}>")?,
-            Target::Path(p) => write!(out, "<{p}>")?,
+            Target::Root { path } => {
+                alternate = path.trim_end_matches('/');
+                write!(out, "<{path}>")?;
+            }
+            Target::Path(p) => write!(out, "<{alternate}{p}>")?,
         }
         if let Some(v) = l.version {
             write!(out, ";ver={v}")?;
@@ -388,6 +393,12 @@ mod tests {
         assert_eq!(links[0].ct, Some("110"));
         assert_eq!(links[1].target, Target::Path(Path::instance(1, 101)));
         assert_eq!(links[3].version, Some(Version::V1_1));
+        let mut out = [0u8; 128];
+        let n = encode(&links, &mut out).unwrap();
+        assert_eq!(
+            &out[..n],
+            br#"</lwm2m>;rt="oma.lwm2m";ct=110,</lwm2m/1/101>,</lwm2m/3/0>,</lwm2m/5>;ver=1.1"#
+        );
         // An object link outside the alternate path is refused.
         assert!(all(r#"</lwm2m>;rt="oma.lwm2m",</3/0>"#, Config::STRICT).is_err());
         // Gateway end devices (1.2).

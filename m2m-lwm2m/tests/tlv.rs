@@ -338,6 +338,20 @@ fn broken_inputs() {
         // A root answer cannot be TLV; an object answer needs instances.
         ("c1 00 01", Path::ROOT, Reason::UnexpectedPath, 0),
         ("c1 00 01", Path::object(3), Reason::UnexpectedPath, 0),
+        // The same resource twice in a row.
+        (
+            "c1 00 01 c1 00 02",
+            Path::instance(3, 0),
+            Reason::UnexpectedPath,
+            3,
+        ),
+        // The same resource instance twice inside a multiple resource.
+        (
+            "86 07 41 00 01 41 00 02",
+            Path::instance(3, 0),
+            Reason::UnexpectedPath,
+            5,
+        ),
         // An object instance inside an instance.
         (
             "02 00 c1 00 01",

@@ -86,6 +86,8 @@ pub struct Decoder<'a> {
     config: Config,
     pos: usize,
     stack: [Option<Frame<'a>>; 2],
+    /// The id of the last TLV read at each nesting level (a repeat right after is refused).
+    last: [Option<u16>; 3],
     done: bool,
 }
 
@@ -102,6 +104,7 @@ pub fn decode<'a>(body: &'a [u8], base: Path<'a>, config: Config) -> Decoder<'a>
         config,
         pos: 0,
         stack: [None, None],
+        last: [None; 3],
         done: false,
     }
 }
@@ -131,6 +134,10 @@ impl<'a> Decoder<'a> {
         if let Some(slot) = self.stack.iter_mut().rev().find(|s| s.is_some()) {
             *slot = None;
         }
+    }
+
+    fn level(&self) -> usize {
+        self.stack.iter().flatten().count()
     }
 
     /// The path of a TLV of `kind` and `id` found at the current level.
@@ -194,14 +201,27 @@ impl<'a> Decoder<'a> {
             let at = self.pos;
             let h = header(self.buf, at, limit)?;
             let path = self.path_of(h.kind, h.id, at)?;
+            // The same id twice in a row at one level names one thing twice.
+            let level = self.level();
+            if let Some(last) = self.last.get_mut(level) {
+                if *last == Some(h.id) {
+                    return Err(Error::new(at, Reason::UnexpectedPath));
+                }
+                *last = Some(h.id);
+            }
+            if let Some(deeper) = self.last.get_mut(level.saturating_add(1)..) {
+                deeper.fill(None);
+            }
             self.pos = h.end;
             if h.kind.is_leaf() {
                 let value = self.buf.get(h.start..h.end).unwrap_or_default();
                 return Ok(Some(Record::new(path, Value::Untyped(Untyped::Tlv(value)))));
             }
             if h.start == h.end {
-                // An instance without resources, a multiple resource without instances.
-                if self.base.contains(&path) {
+                // An instance without resources, a multiple resource without instances; an
+                // empty wrapper of the base instance itself is an answer without records.
+                let wrapper = h.kind == Kind::ObjectInstance && path.depth() <= self.base.depth();
+                if self.base.contains(&path) && !wrapper {
                     return Ok(Some(Record::path_only(path)));
                 }
                 continue;

@@ -1,0 +1,66 @@
+//! The sans-IO LwM2M server and client take any sequence of datagrams (and the time moving on)
+//! without panicking, and keep their bounds.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use m2m_coap::Code;
+use m2m_core::Timestamp;
+use m2m_lwm2m::client::{Client, ObjectTree, RecordBuf, Settings};
+use m2m_lwm2m::link::ObjectLink;
+use m2m_lwm2m::server::Server;
+use m2m_lwm2m::{Path, Record, Text, Value};
+
+struct Tree;
+
+impl ObjectTree for Tree {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        f(ObjectLink::path(Path::instance(3, 0)));
+    }
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+        for r in [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("m2m"))),
+            Record::new(Path::resource_instance(3, 0, 7, 0), Value::Int(3800)),
+            Record::new(Path::resource(3, 0, 9), Value::Int(80)),
+        ] {
+            if path.contains(&r.path) {
+                out.push(r)?;
+            }
+        }
+        Ok(())
+    }
+    fn write(&mut self, _: &Record<'_>, _: bool) -> Result<(), Code> {
+        Ok(())
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut client: Client<'static, u8> = Client::new(0, Settings::new("fuzz"), 2);
+    let mut tree = Tree;
+    let mut now = 0u64;
+    let mut out = [0u8; 1152];
+    let _ = client.register(Timestamp::from_millis(now), &tree);
+    // Each chunk: one byte of time step and target, then a length byte, then the datagram.
+    let mut rest = data;
+    while let [ctl, len, tail @ ..] = rest {
+        let n = usize::from(*len).min(tail.len());
+        let (datagram, next) = tail.split_at(n);
+        rest = next;
+        now += u64::from(ctl >> 1) * 250;
+        let t = Timestamp::from_millis(now);
+        if ctl & 1 == 0 {
+            let _ = server.handle(t, 1, datagram);
+            server.handle_timeout(t);
+            while server.poll_event().is_some() {}
+            while server.poll_transmit(t, &mut out).is_some() {}
+            assert!(server.registrations().count() <= 4);
+        } else {
+            let _ = client.handle(t, 0, datagram, &mut tree);
+            let _ = client.handle_timeout(t, &tree);
+            while client.poll_event().is_some() {}
+            while client.poll_transmit(t, &mut out).is_some() {}
+            let _ = client.poll_timeout(t);
+            assert!(client.observations() <= 8);
+        }
+    }
+});
