@@ -10,8 +10,8 @@ and for each function the median of its medians: the figures of the README's ben
     python3 benches/runs.py --bench modbus --runs 3 --filter 'fc16|stream'
 
 Ratio of a group: the fastest peer's median / ours (`m2m`); function ids `m2m-*` are other ways
-of ours and are not peers. A group with a `crc` function (a plain pass over the same bytes, not
-a peer) gives ours / `crc` instead, a time ratio. Reads criterion's own files under
+of ours and are not peers. A group with a `crc` or `sum` function (a plain pass over the same bytes,
+not a peer) gives ours / that instead, a time ratio. Reads criterion's own files under
 `$CARGO_TARGET_DIR/criterion` (default `target/criterion`) after each run. Not run by CI: it
 takes minutes per run.
 """
@@ -54,8 +54,9 @@ def ratios(run):
         ours = fs.get("m2m")
         if ours is None:
             continue
-        if "crc" in fs:
-            out[group] = (ours / fs["crc"], "x crc")
+        base = next((b for b in ("crc", "sum") if b in fs), None)
+        if base:
+            out[group] = (ours / fs[base], f"x {base}")
             continue
         peers = [ns for f, ns in fs.items() if f != "m2m" and not f.startswith("m2m-")]
         if peers:

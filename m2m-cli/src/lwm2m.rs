@@ -41,7 +41,18 @@ pub(crate) fn decode(
     lenient: bool,
 ) -> Result<String, CliError> {
     let out = match format {
-        Format::Lwm2mTlv => decode_tlv(input, path, lenient)?,
+        Format::Lwm2mTlv => match decode_tlv(input, path, lenient) {
+            // Say when the deviations --lenient lists would let it through.
+            Err(CliError::Input { message, offset })
+                if !lenient && decode_tlv(input, path, true).is_ok() =>
+            {
+                return Err(CliError::Input {
+                    message: format!("{message} (--lenient accepts it)"),
+                    offset,
+                });
+            }
+            other => other?,
+        },
         Format::Lwm2mLink => {
             let text = std::str::from_utf8(input).map_err(|e| CliError::Input {
                 message: format!("link format is not UTF-8: {e}"),
@@ -90,12 +101,12 @@ fn untyped_json(b: &[u8]) -> Json {
 /// One record as JSON, typed by the registry when it knows the resource.
 pub(crate) fn record_json(r: &Record<'_>, lenient: bool) -> Result<Json, CliError> {
     let mut m = Map::new();
-    m.insert("path".into(), Json::String(r.path.to_string()));
     let def = match (r.path.object_id(), r.path.resource_id()) {
         (Some(o), Some(res)) => Registry.resource(o, res),
         _ => None,
     };
     let typed = m2m_lwm2m::model::typed(*r, &Registry, &config(lenient)).map_err(|e| err(&e))?;
+    m.insert("path".into(), Json::String(typed.path.to_string()));
     if let Some(d) = def {
         m.insert("name".into(), Json::String(d.name.into()));
         m.insert("type".into(), Json::String(d.data_type.name().into()));

@@ -561,3 +561,45 @@ fn lwm2m_link_both_ways() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// coap-node 0.2.5 answering Read /3/0 with Accept 11542 (captured on loopback): the instance
+/// inside an Object Instance TLV, and the multiple resources 6 and 7 as single ones.
+const COAP_NODE_3_0: &str = "080044c800086d326d2d74657374c8010f636f61702d6e6f64652d302e322e35c702534e2d30303031\
+c303312e30c71167656e65726963c312312e30c313312e30c10600c10764";
+
+#[test]
+fn lwm2m_tlv_read_captured_from_coap_node() {
+    let out = m2m(&["decode", "lwm2m-tlv", COAP_NODE_3_0], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["records"][0]["ids"], serde_json::json!([0, 0]));
+    assert_eq!(v["records"][0]["value"]["string"], "m2m-test");
+    assert_eq!(v["records"][7]["ids"], serde_json::json!([0, 6]));
+    // Typed against the registry, once the deviations are allowed.
+    let out = m2m(
+        &["decode", "lwm2m-tlv", "--path", "/3/0", COAP_NODE_3_0],
+        None,
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("--lenient accepts it"),
+        "{}",
+        out.stderr
+    );
+    let out = m2m(
+        &[
+            "decode",
+            "lwm2m-tlv",
+            "--lenient",
+            "--path",
+            "/3/0",
+            COAP_NODE_3_0,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["records"][0]["name"], "Manufacturer");
+    assert_eq!(v["records"][0]["value"], "m2m-test");
+    assert_eq!(v["records"][7]["path"], "/3/0/6/0");
+}

@@ -176,8 +176,15 @@ pub struct Config {
     pub quoted_ver: bool,
     /// `ver` on object instance links (`</3/0>;ver=1.1`), where only object links may carry it.
     pub ver_on_instance_links: bool,
-    /// A single-resource TLV read answered inside an Object Instance wrapper.
+    /// A TLV answer to an instance or resource read inside an Object Instance wrapper.
     pub instance_wrapped_resource: bool,
+    /// A multiple resource sent as a single value (TLV `c1 06 00` for /3/0/6): read as its
+    /// instance 0.
+    pub single_for_multiple: bool,
+    /// `lwm2m=1.0.0` (three parts) at Register, where §5.3.1 has `1.0`.
+    pub three_part_version: bool,
+    /// A legacy LwM2M JSON base name without its trailing `/` (`"bn":"/3/0","n":"1"`).
+    pub base_name_without_slash: bool,
 }
 
 impl Config {
@@ -188,6 +195,9 @@ impl Config {
         quoted_ver: false,
         ver_on_instance_links: false,
         instance_wrapped_resource: false,
+        single_for_multiple: false,
+        three_part_version: false,
+        base_name_without_slash: false,
     };
 
     /// Every tolerance this crate knows.
@@ -197,5 +207,8 @@ impl Config {
         quoted_ver: true,
         ver_on_instance_links: true,
         instance_wrapped_resource: true,
+        single_for_multiple: true,
+        three_part_version: true,
+        base_name_without_slash: true,
     };
 }

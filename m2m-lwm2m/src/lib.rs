@@ -22,6 +22,8 @@ extern crate std;
 
 pub mod attributes;
 pub mod base64;
+#[cfg(feature = "std")]
+pub mod blocking;
 pub mod body;
 pub mod client;
 pub mod error;

@@ -235,7 +235,15 @@ impl<'a> Path<'a> {
     /// Whether `other` is this path or lies below it (same prefix).
     #[must_use]
     pub fn contains(&self, other: &Path<'_>) -> bool {
-        self.prefix == other.prefix && other.levels().starts_with(self.levels())
+        // Element by element: a slice comparison would call memcmp for at most four ids.
+        self.len <= other.len
+            && self
+                .ids
+                .iter()
+                .zip(other.ids.iter())
+                .take(usize::from(self.len))
+                .all(|(a, b)| a == b)
+            && self.prefix == other.prefix
     }
 
     /// The path as an [`ObjectPath`] of m2m-core (prefix dropped); `None` for the root.

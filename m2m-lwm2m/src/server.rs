@@ -272,7 +272,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         peer: P,
         message: &Message<'a>,
     ) -> Result<(Code, Option<u32>, Option<ServerEvent<'a, P>>), (Code, Error)> {
-        let req = ServerRequest::parse(message).map_err(|e| {
+        let req = ServerRequest::parse_with(message, &self.config).map_err(|e| {
             let code = if message.uri_path().next() == Some(RD) {
                 Code::BAD_REQUEST
             } else {

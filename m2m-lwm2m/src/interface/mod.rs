@@ -251,6 +251,11 @@ fn bad_request() -> Error {
 impl<'a> ServerRequest<'a> {
     /// What `msg` asks of a server; an error for anything else (answer 4.00 or 4.04).
     pub fn parse(msg: &Message<'a>) -> Result<Self, Error> {
+        Self::parse_with(msg, &crate::error::Config::STRICT)
+    }
+
+    /// Like [`ServerRequest::parse`], with the tolerances of `config`.
+    pub fn parse_with(msg: &Message<'a>, config: &crate::error::Config) -> Result<Self, Error> {
         let mut segs = msg.uri_path();
         let first = segs.next().ok_or_else(bad_request)?;
         let code = msg.code();
@@ -259,7 +264,7 @@ impl<'a> ServerRequest<'a> {
         };
         match (first, code) {
             (RD, Code::POST) if segs.clone().next().is_none() => Ok(ServerRequest::Register {
-                params: RegisterParams::parse(msg.uri_query(), true)?,
+                params: RegisterParams::parse_with(msg.uri_query(), true, config)?,
                 links: text(msg.payload())?,
             }),
             (RD, Code::POST) => Ok(ServerRequest::Update {

@@ -7,7 +7,7 @@ use core::fmt;
 
 use m2m_coap::ContentFormat;
 
-use crate::error::{Error, Reason};
+use crate::error::{Config, Error, Reason};
 use crate::link::Version;
 
 /// The parameters of a Register (all but `ep` optional) or an Update (no `ep`, `lwm2m`).
@@ -78,6 +78,16 @@ impl<'a> RegisterParams<'a> {
         queries: impl IntoIterator<Item = &'a str>,
         register: bool,
     ) -> Result<Self, Error> {
+        Self::parse_with(queries, register, &Config::STRICT)
+    }
+
+    /// Like [`RegisterParams::parse`], with the tolerances of `config`
+    /// ([`Config::three_part_version`]).
+    pub fn parse_with(
+        queries: impl IntoIterator<Item = &'a str>,
+        register: bool,
+        config: &Config,
+    ) -> Result<Self, Error> {
         let mut p = RegisterParams::default();
         let mut seen = [false; 6];
         for (i, q) in queries.into_iter().enumerate() {
@@ -109,7 +119,13 @@ impl<'a> RegisterParams<'a> {
                         !v.is_empty() && v.len() <= 10 && v.bytes().all(|c| c.is_ascii_digit());
                     p.lifetime = Some(v.parse().ok().filter(|_| ok).ok_or(bad)?);
                 }
-                (2, Some(v)) if register => p.version = Some(Version::parse(v).map_err(|_| bad)?),
+                (2, Some(v)) if register => {
+                    let v = match v.strip_suffix(".0") {
+                        Some(two) if config.three_part_version && two.contains('.') => two,
+                        _ => v,
+                    };
+                    p.version = Some(Version::parse(v).map_err(|_| bad)?);
+                }
                 (3, Some(v)) if valid_binding(v) => p.binding = Some(v),
                 (4, Some(v)) if !v.is_empty() => p.sms = Some(v),
                 _ => return Err(bad),
@@ -220,6 +236,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(out, ["ep=node-1", "lt=300", "lwm2m=1.1", "b=U", "Q"]);
+        // coap-node's three-part version only when lenient.
+        assert!(RegisterParams::parse(["ep=a", "lwm2m=1.0.0"], true).is_err());
+        let p =
+            RegisterParams::parse_with(["ep=a", "lwm2m=1.0.0"], true, &Config::LENIENT).unwrap();
+        assert_eq!(p.version, Some(Version::V1_0));
         // 1.0 binding with queue letter; unknown parameters skipped.
         assert!(RegisterParams::parse(["ep=a", "b=UQ", "pid=7"], true).is_ok());
         let u = RegisterParams::parse(["lt=60"], false).unwrap();

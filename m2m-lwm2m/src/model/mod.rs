@@ -146,6 +146,10 @@ impl ObjectDef {
     #[must_use]
     pub fn resource(&self, id: u16) -> Option<&'static ResourceDef<'static>> {
         let resources = self.resources;
+        // Most objects number their resources from 0 without gaps: try the direct place first.
+        if let Some(r) = resources.get(usize::from(id)).filter(|r| r.id == id) {
+            return Some(r);
+        }
         resources
             .binary_search_by_key(&id, |r| r.id)
             .ok()
@@ -224,6 +228,10 @@ impl Registry {
     #[must_use]
     pub fn definition(id: u16) -> Option<&'static ObjectDef> {
         let objects = registry::OBJECTS;
+        // The core objects 0-7 sit at their own index.
+        if let Some(o) = objects.get(usize::from(id)).filter(|o| o.info.id == id) {
+            return Some(o);
+        }
         objects
             .binary_search_by_key(&id, |o| o.info.id)
             .ok()
@@ -264,6 +272,18 @@ pub fn typed<'a, M: Model + ?Sized>(
     let deep = record.path.depth() == 4;
     if let Some(v) = record.value {
         if deep != def.multiple {
+            if def.multiple && config.single_for_multiple {
+                let path = record
+                    .path
+                    .child(0)
+                    .ok_or(Error::new(0, Reason::UnexpectedPath))?;
+                let value = v.typed(def.data_type, config)?;
+                return Ok(Record {
+                    path,
+                    value: Some(value),
+                    ..record
+                });
+            }
             return Err(Error::new(0, Reason::UnexpectedPath));
         }
         let value = v.typed(def.data_type, config)?;

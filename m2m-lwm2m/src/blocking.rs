@@ -1,0 +1,406 @@
+//! The sans-IO [`Server`](crate::server::Server) and [`Client`](crate::client::Client) on a std
+//! UDP socket (feature `std`): for tools, examples and tests, one thread each, time from the
+//! system clock.
+//!
+//! ```no_run
+//! use m2m_lwm2m::blocking::Server;
+//! use m2m_lwm2m::interface::ClientRequest;
+//! use m2m_lwm2m::{ContentFormat, Path};
+//! use std::time::Duration;
+//!
+//! let mut server = Server::bind("127.0.0.1:5683")?;
+//! let reg = server.wait_registration(Duration::from_secs(30))?;
+//! let read = ClientRequest::Read { path: Path::instance(3, 0), accept: Some(ContentFormat::LWM2M_TLV) };
+//! let rsp = server.request(&reg.endpoint, &read, Duration::from_secs(10))?;
+//! println!("{} {:?} {} bytes", rsp.code, rsp.format, rsp.payload.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::io;
+use std::net::UdpSocket;
+use std::string::{String, ToString};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::vec::Vec;
+
+use m2m_coap::{Code, ContentFormat, RequestId};
+use m2m_core::Timestamp;
+
+use crate::client::{ClientEvent, ObjectTree, Settings};
+use crate::error::Config;
+use crate::interface::ClientRequest;
+use crate::server::{ServerEvent, SessionError};
+
+fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Timestamp::from_millis(ms)
+}
+
+fn seed() -> u64 {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
+}
+
+/// `now + d`, or far away when that overflows.
+fn deadline(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d).unwrap_or(now)
+}
+
+fn session(e: SessionError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// A registration as the blocking server reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The endpoint name.
+    pub endpoint: String,
+    /// Where the client is.
+    pub peer: SocketAddr,
+    /// Its object links, as sent.
+    pub links: String,
+    /// The lifetime.
+    pub lifetime: u32,
+}
+
+/// A response as the blocking server reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Its code.
+    pub code: Code,
+    /// Its Content-Format, if it said one.
+    pub format: Option<ContentFormat>,
+    /// Its payload.
+    pub payload: Vec<u8>,
+    /// Its Observe number (a notification, or the answer to an Observe).
+    pub observe: Option<u32>,
+}
+
+/// The LwM2M server on a UDP socket.
+#[derive(Debug)]
+pub struct Server {
+    socket: UdpSocket,
+    inner: crate::server::Server<SocketAddr, 32>,
+    /// Registrations seen and not yet taken by [`Server::wait_registration`].
+    registered: Vec<Registered>,
+    /// Responses seen, by request.
+    responses: Vec<(RequestId, Response)>,
+    timeouts: Vec<RequestId>,
+    buf: Vec<u8>,
+}
+
+impl Server {
+    /// Binds `addr` (`127.0.0.1:0` for an ephemeral port); registration payloads are read with
+    /// every tolerance of [`Config::LENIENT`].
+    pub fn bind(addr: &str) -> io::Result<Self> {
+        let socket = UdpSocket::bind(addr)?;
+        Ok(Server {
+            socket,
+            inner: crate::server::Server::new(seed()).with_config(Config::LENIENT),
+            registered: Vec::new(),
+            responses: Vec::new(),
+            timeouts: Vec::new(),
+            buf: std::vec![0u8; 2048],
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// The sans-IO server inside.
+    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 32> {
+        &self.inner
+    }
+
+    /// Sends what is due, then waits up to `wait` for one datagram and handles it.
+    fn turn(&mut self, wait: Duration) -> io::Result<()> {
+        let mut out = [0u8; 1280];
+        self.inner.handle_timeout(now());
+        while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
+            self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
+        }
+        while let Some(e) = self.inner.poll_event() {
+            if let ServerEvent::Timeout(id) = e {
+                self.timeouts.push(id);
+            }
+        }
+        let due = self
+            .inner
+            .poll_timeout()
+            .and_then(|t| t.duration_since(now()))
+            .unwrap_or(wait)
+            .min(wait)
+            .max(Duration::from_millis(1));
+        self.socket.set_read_timeout(Some(due))?;
+        let (n, peer) = match self.socket.recv_from(&mut self.buf) {
+            Ok(x) => x,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
+        let event = match self.inner.handle(now(), peer, &datagram) {
+            Ok(e) => e,
+            // Not CoAP: the sans-IO server already queued what the RFC prescribes.
+            Err(SessionError::Malformed(_)) => None,
+            Err(e) => return Err(session(e)),
+        };
+        match event {
+            Some(ServerEvent::Registered {
+                endpoint,
+                links,
+                params,
+                ..
+            }) => self.registered.push(Registered {
+                endpoint: endpoint.to_string(),
+                peer,
+                links: links.to_string(),
+                lifetime: params.lifetime_or_default(),
+            }),
+            Some(ServerEvent::Response { request, message }) => self.responses.push((
+                request,
+                Response {
+                    code: message.code(),
+                    format: message.content_format(),
+                    payload: message.payload().to_vec(),
+                    observe: message.observe(),
+                },
+            )),
+            _ => {}
+        }
+        let mut out = [0u8; 1280];
+        while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
+            self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
+        }
+        Ok(())
+    }
+
+    /// Serves until a client registers (or has registered since the last call); its
+    /// registration.
+    pub fn wait_registration(&mut self, timeout: Duration) -> io::Result<Registered> {
+        let end = deadline(timeout);
+        loop {
+            if !self.registered.is_empty() {
+                return Ok(self.registered.remove(0));
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no registration"));
+            }
+            self.turn(left)?;
+        }
+    }
+
+    /// Sends `request` to the client registered as `endpoint` and serves until its response.
+    pub fn request(
+        &mut self,
+        endpoint: &str,
+        request: &ClientRequest<'_>,
+        timeout: Duration,
+    ) -> io::Result<Response> {
+        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                std::format!("{endpoint} is not registered"),
+            )
+        })?;
+        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        self.wait_response(rid, timeout)
+    }
+
+    /// Serves until the next response (or notification) to request `rid`.
+    pub fn wait_response(&mut self, rid: RequestId, timeout: Duration) -> io::Result<Response> {
+        let end = deadline(timeout);
+        loop {
+            if let Some(i) = self.responses.iter().position(|(r, _)| *r == rid) {
+                return Ok(self.responses.remove(i).1);
+            }
+            if self.timeouts.contains(&rid) {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no response"));
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no response in time",
+                ));
+            }
+            self.turn(left)?;
+        }
+    }
+
+    /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
+    pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
+        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                std::format!("{endpoint} is not registered"),
+            )
+        })?;
+        self.inner.send(now(), id, request).map_err(session)
+    }
+
+    /// Serves for `time` (answering Updates, De-registers and retransmissions).
+    pub fn serve_for(&mut self, time: Duration) -> io::Result<()> {
+        let end = deadline(time);
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            self.turn(left)?;
+        }
+    }
+}
+
+/// The LwM2M client of one server, on a UDP socket.
+#[derive(Debug)]
+pub struct Client<'c> {
+    socket: UdpSocket,
+    inner: crate::client::Client<'c, SocketAddr>,
+    events: Vec<ClientEvent>,
+}
+
+impl<'c> Client<'c> {
+    /// A client of `server` on an ephemeral local port.
+    pub fn new(server: SocketAddr, settings: Settings<'c>) -> io::Result<Self> {
+        let local = if server.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        };
+        let local = if server.ip().is_loopback() && server.is_ipv4() {
+            "127.0.0.1:0"
+        } else {
+            local
+        };
+        let socket = UdpSocket::bind(local)?;
+        Ok(Client {
+            socket,
+            inner: crate::client::Client::new(server, settings, seed()),
+            events: Vec::new(),
+        })
+    }
+
+    /// The sans-IO client inside.
+    pub fn inner(&mut self) -> &mut crate::client::Client<'c, SocketAddr> {
+        &mut self.inner
+    }
+
+    /// The events seen so far (taken).
+    pub fn take_events(&mut self) -> Vec<ClientEvent> {
+        core::mem::take(&mut self.events)
+    }
+
+    /// Sends Register.
+    pub fn register<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
+        self.inner.register(now(), tree).map_err(session)?;
+        self.flush()
+    }
+
+    /// Sends De-register and serves until it is answered (or `timeout`).
+    pub fn deregister<T: ObjectTree + ?Sized>(
+        &mut self,
+        tree: &mut T,
+        timeout: Duration,
+    ) -> io::Result<()> {
+        self.inner.deregister(now()).map_err(session)?;
+        self.flush()?;
+        let end = deadline(timeout);
+        while !self.events.contains(&ClientEvent::Deregistered) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "De-register not answered",
+                ));
+            }
+            self.turn(tree, left)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut out = [0u8; 1280];
+        while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
+            self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
+        }
+        Ok(())
+    }
+
+    /// Does what is due, then waits up to `wait` for one datagram and answers it from `tree`.
+    pub fn turn<T: ObjectTree + ?Sized>(&mut self, tree: &mut T, wait: Duration) -> io::Result<()> {
+        self.inner.handle_timeout(now(), tree).map_err(session)?;
+        self.flush()?;
+        while let Some(e) = self.inner.poll_event() {
+            self.events.push(e);
+        }
+        let due = self
+            .inner
+            .poll_timeout(now())
+            .and_then(|t| t.duration_since(now()))
+            .unwrap_or(wait)
+            .min(wait)
+            .max(Duration::from_millis(1));
+        self.socket.set_read_timeout(Some(due))?;
+        let mut buf = [0u8; 1280];
+        match self.socket.recv_from(&mut buf) {
+            Ok((n, peer)) => {
+                // Requests may come from another port of the server's host: answered there.
+                match self
+                    .inner
+                    .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
+                {
+                    Ok(()) | Err(SessionError::Malformed(_)) => {}
+                    Err(e) => return Err(session(e)),
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => return Err(e),
+        }
+        self.flush()?;
+        while let Some(e) = self.inner.poll_event() {
+            self.events.push(e);
+        }
+        Ok(())
+    }
+
+    /// Serves `tree` until `stop` says so or `time` has passed.
+    pub fn run<T: ObjectTree + ?Sized>(
+        &mut self,
+        tree: &mut T,
+        time: Duration,
+        mut stop: impl FnMut(&[ClientEvent]) -> bool,
+    ) -> io::Result<()> {
+        let end = deadline(time);
+        loop {
+            if stop(&self.events) {
+                return Ok(());
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            self.turn(tree, left.min(Duration::from_millis(200)))?;
+        }
+    }
+}
