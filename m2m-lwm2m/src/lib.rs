@@ -33,6 +33,7 @@ pub mod link;
 pub mod model;
 pub mod notify;
 pub mod path;
+pub mod samples;
 pub mod senml;
 pub mod server;
 pub mod text;

@@ -5,7 +5,7 @@
 //! It keeps its registration alive (Register, Update before the lifetime runs out, Register
 //! again after a 4.04 or a failed Update, De-register), serves the application's
 //! [`ObjectTree`] (Read, Discover, Write, Write-Attributes, Execute, Create, Delete), and keeps
-//! observations, notifying when [`notify::decide`](crate::notify::decide) says so.
+//! observations, notifying when [`notify::decide`] says so.
 //!
 //! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
 //! [`Client::poll_transmit`] gives what to send; [`Client::poll_timeout`] says when to call

@@ -1,7 +1,7 @@
 //! The LwM2M interfaces as typed messages over m2m-coap (OMA-TS-LightweightM2M_Transport 1.1
 //! §6 "CoAP binding" and OMA-TS-LightweightM2M_Core 1.1 §5): what each request means, read
-//! from a received [`Message`](m2m_coap::Message), and built into a
-//! [`Builder`](m2m_coap::Builder), for both roles.
+//! from a received [`Message`], and built into a
+//! [`Builder`], for both roles.
 //!
 //! | interface | operation | CoAP |
 //! |---|---|---|

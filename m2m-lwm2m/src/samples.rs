@@ -1,0 +1,80 @@
+//! Records as m2m-core samples, and samples as records: a gateway moves values between an LwM2M
+//! body and a Modbus register map or a Sparkplug payload without allocating.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::{Sample, SampleKey, Timestamp, Value as CoreValue};
+
+use crate::error::{Error, Reason};
+use crate::path::Path;
+use crate::value::{ObjLink, Opaque, Record, Text, Value};
+
+/// The records of a decoder as samples (path as the key, typed value, absolute time): an
+/// error for a record without a value, or whose value needs unescaping or decoding first
+/// (a JSON string with escapes, base64 opaque data, an untyped TLV value: type it with
+/// [`model::typed`](crate::model::typed) first, and an untyped value comes out as bytes).
+pub fn samples<'a, I>(records: I) -> impl Iterator<Item = Result<Sample<'a>, Error>>
+where
+    I: IntoIterator<Item = Result<Record<'a>, Error>>,
+{
+    records.into_iter().map(|r| {
+        let r = r?;
+        r.to_sample().ok_or(Error::new(0, Reason::Unrepresentable))
+    })
+}
+
+impl<'a> Record<'a> {
+    /// The record a sample makes: its key must be a path, its value one LwM2M carries (a
+    /// Sparkplug alias or a name is refused, an F32 becomes a Float, a timestamp becomes the
+    /// record's time in seconds).
+    pub fn from_sample(sample: &Sample<'a>) -> Result<Record<'a>, Error> {
+        let bad = Error::new(0, Reason::Unrepresentable);
+        let SampleKey::Path(p) = sample.key else {
+            return Err(bad);
+        };
+        let value = match sample.value {
+            CoreValue::Bool(b) => Value::Bool(b),
+            CoreValue::I64(i) => Value::Int(i),
+            CoreValue::U64(u) => Value::Uint(u),
+            CoreValue::F32(f) => Value::Float(f64::from(f)),
+            CoreValue::F64(f) => Value::Float(f),
+            CoreValue::Str(s) => Value::Str(Text::Plain(s)),
+            CoreValue::Bytes(b) => Value::Opaque(Opaque::Raw(b)),
+            CoreValue::Time(t) => Value::Time(i64::try_from(t.as_secs()).map_err(|_| bad)?),
+            CoreValue::ObjLink { object, instance } => Value::ObjLink(ObjLink { object, instance }),
+            _ => return Err(bad),
+        };
+        let path = Path::from(p);
+        #[allow(clippy::cast_precision_loss)]
+        let time = sample
+            .timestamp
+            .map(|t: Timestamp| t.as_millis() as f64 / 1000.0);
+        Ok(Record {
+            path,
+            value: Some(value),
+            time,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use m2m_core::ObjectPath;
+
+    #[test]
+    fn both_ways() {
+        let p = ObjectPath::new(&[3303, 0, 5700]).unwrap();
+        let s = Sample::new(SampleKey::Path(p), CoreValue::F64(21.5))
+            .at(Timestamp::from_millis(1_700_000_000_000));
+        let r = Record::from_sample(&s).unwrap();
+        assert_eq!(r.path, Path::resource(3303, 0, 5700));
+        assert_eq!(r.time, Some(1_700_000_000.0));
+        let back: Vec<_> = samples([Ok(r)]).collect();
+        assert_eq!(back, [Ok(s)]);
+        assert!(
+            Record::from_sample(&Sample::new(SampleKey::Name("x"), CoreValue::Bool(true))).is_err()
+        );
+    }
+    extern crate std;
+    use std::vec::Vec;
+}
