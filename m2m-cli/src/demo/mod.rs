@@ -1,11 +1,14 @@
 //! `m2m demo`: an M2M gateway end to end on loopback, in one process. A simulated pump answers
 //! Modbus/TCP; a gateway polls it, maps registers to samples and publishes them as a Sparkplug B
 //! edge node over MQTT; a Sparkplug host application decodes and validates every message and
-//! keeps the current values. The broker is embedded (rumqttd) unless `--broker` names one.
+//! keeps the current values. The broker is embedded (rumqttd) unless `--broker` names one. An
+//! LwM2M client exposes the same values as IPSO objects to an LwM2M server of ours, which reads
+//! them in TLV and observes the temperature.
 
 mod broker;
 mod gateway;
 mod host;
+mod lwm2m;
 mod pump;
 
 use std::collections::BTreeMap;
@@ -153,6 +156,12 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
         gw_stop_rx,
     ));
 
+    // 5. The LwM2M client and server, on the gateway's values.
+    let lw_stats = Arc::new(Mutex::new(lwm2m::LwM2mStats::default()));
+    let lw_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lw_threads =
+        lwm2m::start(gw_stats.clone(), lw_stats.clone(), lw_stop.clone()).map_err(failed)?;
+
     // The live view, until the duration is over or Ctrl-C.
     let bar = if args.json {
         ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
@@ -187,6 +196,7 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
             &broker_label,
             &gw_stats,
             &host_stats,
+            &lw_stats,
         ));
         if elapsed >= duration {
             break;
@@ -194,7 +204,14 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
     }
     let elapsed = started.elapsed();
 
-    // 5. The end: NDEATH from the gateway, seen by the host.
+    // 6. The end: the LwM2M client de-registers; NDEATH from the gateway, seen by the host.
+    lw_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (a, b) = lw_threads;
+    let lw_joined = tokio::task::spawn_blocking(move || (a.join().is_ok(), b.join().is_ok())).await;
+    if !matches!(lw_joined, Ok((true, true))) {
+        bar.finish_and_clear();
+        return Err(failed("the LwM2M client or server thread failed"));
+    }
     let _ = gw_stop.send(true);
     match gw_task.await {
         Ok(Ok(())) => {}
@@ -214,7 +231,17 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
     let g = gw_stats.lock().map(|s| s.clone()).unwrap_or_default();
     let h = host_stats.lock().map(|s| s.clone()).unwrap_or_default();
     let reads = pump.lock().map(|p| p.reads).unwrap_or(0);
-    let summary = summary(elapsed, interrupted, &modbus, &broker_label, reads, &g, &h);
+    let lw = lw_stats.lock().map(|s| s.clone()).unwrap_or_default();
+    let summary = summary(
+        elapsed,
+        interrupted,
+        &modbus,
+        &broker_label,
+        reads,
+        &g,
+        &h,
+        &lw,
+    );
     if args.json {
         serde_json::to_string_pretty(&summary).map_err(|e| failed(e.to_string()))
     } else {
@@ -237,9 +264,11 @@ fn view(
     broker: &str,
     g: &Mutex<GatewayStats>,
     h: &Mutex<HostStats>,
+    lw: &Mutex<lwm2m::LwM2mStats>,
 ) -> String {
     let g = g.lock().map(|s| s.clone()).unwrap_or_default();
     let h = h.lock().map(|s| s.clone()).unwrap_or_default();
+    let lw = lw.lock().map(|s| s.clone()).unwrap_or_default();
     let secs = elapsed.as_secs_f64().max(1e-3);
     let decode_us = if h.messages > 0 {
         h.decode_ns_total as f64 / h.messages as f64 / 1000.0
@@ -265,6 +294,19 @@ fn view(
     for (name, value) in &h.values {
         s.push_str(&format!("  {name} = {value}"));
     }
+    s.push_str(&format!(
+        "\n  LwM2M ({}): {}  reads {}  notifications {}  {} records  decode {:.1} us/record  errors {}\n ",
+        lw.server,
+        if lw.registered { lwm2m::ENDPOINT } else { "waiting for the client" },
+        lw.reads,
+        lw.notifications,
+        lw.records,
+        if lw.records > 0 { lw.decode_ns_total as f64 / lw.records as f64 / 1000.0 } else { 0.0 },
+        lw.errors,
+    ));
+    for (path, value) in lw.values.iter().filter(|(p, _)| p.starts_with("/33")) {
+        s.push_str(&format!("  {path} = {value}"));
+    }
     s
 }
 
@@ -277,6 +319,7 @@ fn summary(
     server_reads: u64,
     g: &GatewayStats,
     h: &HostStats,
+    lw: &lwm2m::LwM2mStats,
 ) -> serde_json::Value {
     let secs = elapsed.as_secs_f64().max(1e-3);
     let mut lat = h.latencies_us.clone();
@@ -330,6 +373,20 @@ fn summary(
             "p99": percentile(&lat, 0.99),
         },
         "values_match": h.values == g.values,
+        "lwm2m": {
+            "server": lw.server,
+            "endpoint": lwm2m::ENDPOINT,
+            "registered": lw.registered,
+            "deregistered": lw.deregistered,
+            "reads": lw.reads,
+            "read_bytes": lw.read_bytes,
+            "records": lw.records,
+            "decode_us_per_record": if lw.records > 0 { lw.decode_ns_total as f64 / lw.records as f64 / 1000.0 } else { 0.0 },
+            "notifications": lw.notifications,
+            "errors": lw.errors,
+            "last_error": lw.last_error,
+            "values": lw.values,
+        },
     })
 }
 
@@ -388,6 +445,27 @@ fn text(s: &serde_json::Value) -> String {
     ));
     if let Some(values) = s["host"]["values"].as_object() {
         for (k, v) in values {
+            out.push_str(&format!("    {k} = {v}\n"));
+        }
+    }
+    let l = &s["lwm2m"];
+    out.push_str(&format!(
+        "  LwM2M: {} registered {}, de-registered {}; {} reads in TLV ({} bytes, {} records, {:.1} us/record to decode and type), {} notifications of the temperature, {} errors\n",
+        l["endpoint"].as_str().unwrap_or(""),
+        f(&l["registered"]),
+        f(&l["deregistered"]),
+        f(&l["reads"]),
+        f(&l["read_bytes"]),
+        f(&l["records"]),
+        l["decode_us_per_record"].as_f64().unwrap_or(0.0),
+        f(&l["notifications"]),
+        f(&l["errors"]),
+    ));
+    if let Some(e) = l["last_error"].as_str() {
+        out.push_str(&format!("    last LwM2M error: {e}\n"));
+    }
+    if let Some(values) = l["values"].as_object() {
+        for (k, v) in values.iter().filter(|(k, _)| k.starts_with("/33")) {
             out.push_str(&format!("    {k} = {v}\n"));
         }
     }
