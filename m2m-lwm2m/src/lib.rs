@@ -33,6 +33,8 @@ pub mod link;
 pub mod model;
 pub mod notify;
 pub mod path;
+#[cfg(feature = "tokio")]
+pub mod runner;
 pub mod samples;
 pub mod senml;
 pub mod server;

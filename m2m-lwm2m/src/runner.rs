@@ -1,0 +1,350 @@
+//! The sans-IO server and client on tokio (feature `tokio`): one task owns the UDP socket and
+//! the state machine, and drives them between the application's calls.
+//!
+//! ```no_run
+//! # async fn f() -> std::io::Result<()> {
+//! use m2m_lwm2m::runner::{AsyncServer, ServerNote};
+//! use m2m_lwm2m::interface::ClientRequest;
+//! use m2m_lwm2m::{ContentFormat, Path};
+//!
+//! let mut server = AsyncServer::bind("127.0.0.1:5683").await?;
+//! loop {
+//!     if let ServerNote::Registered { endpoint, .. } = server.next().await? {
+//!         let read = ClientRequest::Read { path: Path::instance(3, 0), accept: Some(ContentFormat::LWM2M_TLV) };
+//!         let id = server.send(&endpoint, &read)?;
+//!         let rsp = server.response(id).await?;
+//!         println!("{endpoint}: {} bytes of /3/0", rsp.payload.len());
+//!     }
+//! }
+//! # }
+//! ```
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::net::SocketAddr;
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::io;
+use std::string::{String, ToString};
+use std::time::{SystemTime, UNIX_EPOCH};
+use std::vec::Vec;
+
+use m2m_coap::{ContentFormat, RequestId};
+use m2m_core::Timestamp;
+use tokio::net::UdpSocket;
+
+use crate::blocking::Response;
+use crate::client::{ClientEvent, ObjectTree, Settings};
+use crate::error::Config;
+use crate::interface::ClientRequest;
+use crate::server::{RegId, ServerEvent, SessionError};
+
+fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Timestamp::from_millis(ms)
+}
+
+fn seed() -> u64 {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
+}
+
+fn session(e: SessionError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// What the async server tells the application, owned.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ServerNote {
+    /// A client registered.
+    Registered {
+        /// Its registration.
+        id: RegId,
+        /// Its endpoint name.
+        endpoint: String,
+        /// Its object links as sent.
+        links: String,
+        /// Where it is.
+        peer: SocketAddr,
+    },
+    /// A client updated its registration.
+    Updated {
+        /// Which.
+        id: RegId,
+    },
+    /// A client de-registered.
+    Deregistered {
+        /// Which.
+        id: RegId,
+    },
+    /// A registration's lifetime ran out.
+    Expired {
+        /// Which.
+        id: RegId,
+    },
+    /// A response or a notification.
+    Response {
+        /// To which request.
+        request: RequestId,
+        /// What came.
+        response: Response,
+    },
+    /// A Send from a client.
+    Send {
+        /// Which client.
+        id: RegId,
+        /// The records' format.
+        format: ContentFormat,
+        /// The records.
+        payload: Vec<u8>,
+    },
+    /// A request of ours got no answer.
+    Timeout(RequestId),
+}
+
+/// The LwM2M server on a tokio UDP socket.
+#[derive(Debug)]
+pub struct AsyncServer {
+    socket: UdpSocket,
+    inner: crate::server::Server<SocketAddr, 64>,
+    notes: VecDeque<ServerNote>,
+    buf: Vec<u8>,
+}
+
+impl AsyncServer {
+    /// Binds `addr`; registration payloads are read with [`Config::LENIENT`].
+    pub async fn bind(addr: &str) -> io::Result<Self> {
+        Ok(AsyncServer {
+            socket: UdpSocket::bind(addr).await?,
+            inner: crate::server::Server::new(seed()).with_config(Config::LENIENT),
+            notes: VecDeque::new(),
+            buf: std::vec![0u8; 2048],
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// The sans-IO server inside.
+    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 64> {
+        &self.inner
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        let mut out = [0u8; 1280];
+        while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
+            self.socket
+                .send_to(out.get(..n).unwrap_or_default(), to)
+                .await?;
+        }
+        while let Some(e) = self.inner.poll_event() {
+            match e {
+                ServerEvent::Expired { id } => self.notes.push_back(ServerNote::Expired { id }),
+                ServerEvent::Timeout(id) => self.notes.push_back(ServerNote::Timeout(id)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Drives the socket until something happens for the application.
+    pub async fn next(&mut self) -> io::Result<ServerNote> {
+        loop {
+            if let Some(n) = self.notes.pop_front() {
+                return Ok(n);
+            }
+            self.inner.handle_timeout(now());
+            self.flush().await?;
+            if let Some(n) = self.notes.pop_front() {
+                return Ok(n);
+            }
+            let wait = self
+                .inner
+                .poll_timeout()
+                .and_then(|t| t.duration_since(now()))
+                .unwrap_or(Duration::from_secs(1))
+                .max(Duration::from_millis(1));
+            let Ok(received) =
+                tokio::time::timeout(wait, self.socket.recv_from(&mut self.buf)).await
+            else {
+                continue;
+            };
+            let (n, peer) = received?;
+            let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
+            let note = match self.inner.handle(now(), peer, &datagram) {
+                Ok(Some(e)) => note(e, peer),
+                Ok(None) | Err(SessionError::Malformed(_)) => None,
+                Err(e) => return Err(session(e)),
+            };
+            self.flush().await?;
+            if let Some(n) = note {
+                self.notes.push_back(n);
+            }
+        }
+    }
+
+    /// Sends `request` to the client registered as `endpoint`; its answer comes as a
+    /// [`ServerNote::Response`] (see [`AsyncServer::response`]).
+    pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
+        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                std::format!("{endpoint} is not registered"),
+            )
+        })?;
+        self.inner.send(now(), id, request).map_err(session)
+    }
+
+    /// Drives the socket until the response (or next notification) to `request`; other notes
+    /// are kept for [`AsyncServer::next`].
+    pub async fn response(&mut self, request: RequestId) -> io::Result<Response> {
+        let mut kept = VecDeque::new();
+        let result = loop {
+            match self.next().await {
+                Ok(ServerNote::Response {
+                    request: r,
+                    response,
+                }) if r == request => break Ok(response),
+                Ok(ServerNote::Timeout(r)) if r == request => {
+                    break Err(io::Error::new(io::ErrorKind::TimedOut, "no response"));
+                }
+                Ok(other) => kept.push_back(other),
+                Err(e) => break Err(e),
+            }
+        };
+        kept.append(&mut self.notes);
+        self.notes = kept;
+        result
+    }
+}
+
+fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> {
+    Some(match e {
+        ServerEvent::Registered {
+            id,
+            endpoint,
+            links,
+            ..
+        } => ServerNote::Registered {
+            id,
+            endpoint: endpoint.to_string(),
+            links: links.to_string(),
+            peer,
+        },
+        ServerEvent::Updated { id, .. } => ServerNote::Updated { id },
+        ServerEvent::Deregistered { id } => ServerNote::Deregistered { id },
+        ServerEvent::Expired { id } => ServerNote::Expired { id },
+        ServerEvent::Response { request, message } => ServerNote::Response {
+            request,
+            response: Response {
+                code: message.code(),
+                format: message.content_format(),
+                payload: message.payload().to_vec(),
+                observe: message.observe(),
+            },
+        },
+        ServerEvent::Send {
+            id,
+            format,
+            payload,
+        } => ServerNote::Send {
+            id,
+            format,
+            payload: payload.to_vec(),
+        },
+        ServerEvent::Timeout(id) => ServerNote::Timeout(id),
+        ServerEvent::Reset { .. } | ServerEvent::Refused { .. } => return None,
+    })
+}
+
+/// The LwM2M client of one server, on a tokio UDP socket.
+#[derive(Debug)]
+pub struct AsyncClient<'c> {
+    socket: UdpSocket,
+    inner: crate::client::Client<'c, SocketAddr>,
+}
+
+impl<'c> AsyncClient<'c> {
+    /// A client of `server` on an ephemeral local port.
+    pub async fn new(server: SocketAddr, settings: Settings<'c>) -> io::Result<Self> {
+        let local = if server.ip().is_loopback() && server.is_ipv4() {
+            "127.0.0.1:0"
+        } else if server.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        };
+        Ok(AsyncClient {
+            socket: UdpSocket::bind(local).await?,
+            inner: crate::client::Client::new(server, settings, seed()),
+        })
+    }
+
+    /// The sans-IO client inside (to report changes with `changed`, to send).
+    pub fn inner(&mut self) -> &mut crate::client::Client<'c, SocketAddr> {
+        &mut self.inner
+    }
+
+    async fn flush(&mut self) -> io::Result<()> {
+        let mut out = [0u8; 1280];
+        while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
+            self.socket
+                .send_to(out.get(..n).unwrap_or_default(), to)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sends Register.
+    pub async fn register<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
+        self.inner.register(now(), tree).map_err(session)?;
+        self.flush().await
+    }
+
+    /// Sends De-register (its answer comes as [`ClientEvent::Deregistered`] from
+    /// [`AsyncClient::next`]).
+    pub async fn deregister(&mut self) -> io::Result<()> {
+        self.inner.deregister(now()).map_err(session)?;
+        self.flush().await
+    }
+
+    /// Serves `tree` until the client has something to say.
+    pub async fn next<T: ObjectTree + ?Sized>(&mut self, tree: &mut T) -> io::Result<ClientEvent> {
+        let mut buf = [0u8; 1280];
+        loop {
+            self.inner.handle_timeout(now(), tree).map_err(session)?;
+            self.flush().await?;
+            if let Some(e) = self.inner.poll_event() {
+                return Ok(e);
+            }
+            let wait = self
+                .inner
+                .poll_timeout(now())
+                .and_then(|t| t.duration_since(now()))
+                .unwrap_or(Duration::from_secs(1))
+                .clamp(Duration::from_millis(1), Duration::from_secs(1));
+            let Ok(received) = tokio::time::timeout(wait, self.socket.recv_from(&mut buf)).await
+            else {
+                continue;
+            };
+            let (n, peer) = received?;
+            match self
+                .inner
+                .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
+            {
+                Ok(()) | Err(SessionError::Malformed(_)) => {}
+                Err(e) => return Err(session(e)),
+            }
+            self.flush().await?;
+            if let Some(e) = self.inner.poll_event() {
+                return Ok(e);
+            }
+        }
+    }
+}
