@@ -208,8 +208,16 @@ impl<'a> Path<'a> {
         if id == RESERVED_ID {
             return None;
         }
-        let mut ids = self.ids;
-        *ids.get_mut(usize::from(self.len))? = id;
+        // Built whole rather than by a store into a copy: a narrow store followed by a wide
+        // load of the same array stalls store forwarding on the decoders' hot path.
+        let [a, b, c, _] = self.ids;
+        let ids = match self.len {
+            0 => [id, 0, 0, 0],
+            1 => [a, id, 0, 0],
+            2 => [a, b, id, 0],
+            3 => [a, b, c, id],
+            _ => return None,
+        };
         Some(Path {
             prefix: self.prefix,
             ids,
@@ -221,10 +229,13 @@ impl<'a> Path<'a> {
     #[must_use]
     pub fn parent(&self) -> Option<Self> {
         let len = self.len.checked_sub(1)?;
-        let mut ids = self.ids;
-        if let Some(id) = ids.get_mut(usize::from(len)) {
-            *id = 0;
-        }
+        let [a, b, c, _] = self.ids;
+        let ids = match len {
+            0 => [0; 4],
+            1 => [a, 0, 0, 0],
+            2 => [a, b, 0, 0],
+            _ => [a, b, c, 0],
+        };
         Some(Path {
             prefix: self.prefix,
             ids,
