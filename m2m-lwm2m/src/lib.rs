@@ -21,10 +21,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod base64;
+pub mod cbor;
 pub mod error;
 pub mod float;
+pub mod lwm2m_cbor;
 pub mod path;
 pub mod senml;
+pub mod senml_cbor;
 pub mod text;
 pub mod tlv;
 pub mod value;

@@ -62,6 +62,9 @@ pub enum RawValue<'a> {
     Data(Opaque<'a>),
     /// `vlo`: `"object:instance"`.
     ObjLink(Text<'a>),
+    /// `null` in a value field: a SenML-ETCH (i)PATCH record that removes the resource
+    /// (RFC 8790 §3).
+    Null,
 }
 
 /// One SenML record as the wire has it, before base fields are applied. Fields a decoder did not
@@ -149,6 +152,7 @@ impl<'a> Resolver<'a> {
             }),
             Some(RawValue::String(t)) => Some(Value::Str(t)),
             Some(RawValue::Bool(b)) => Some(Value::Bool(b)),
+            Some(RawValue::Null) => Some(Value::Null),
             Some(RawValue::Data(d)) => Some(Value::Opaque(d)),
             Some(RawValue::ObjLink(t)) => {
                 let link = match t.as_str() {
