@@ -396,7 +396,10 @@ fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> 
 /// A time: an integer when it is one, otherwise the narrowest exact float.
 fn write_number<S: Sink>(s: &mut S, t: f64) -> Result<(), Error> {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    if t.fract() == 0.0 && (-TWO_63..TWO_63).contains(&t) && !(t == 0.0 && t.is_sign_negative()) {
+    if crate::float::is_integral(t)
+        && (-TWO_63..TWO_63).contains(&t)
+        && !(t == 0.0 && t.is_sign_negative())
+    {
         #[allow(clippy::cast_possible_truncation)]
         return cbor::int(s, t as i64);
     }

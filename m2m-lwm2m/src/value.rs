@@ -516,7 +516,7 @@ fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
 
 /// A float with no fraction as an integer type (the `float_for_integer` tolerance).
 fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
-    if !f.is_finite() || f.fract() != 0.0 {
+    if !f.is_finite() || !crate::float::is_integral(f) {
         return None;
     }
     // In range of i64/u64: the cast saturates, so check by converting back.
