@@ -103,6 +103,8 @@ pub struct RawRecord<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Resolver<'a> {
     base_name: Option<Text<'a>>,
+    /// The path of a plain base name ending in `/`, parsed once for the records after it.
+    base_path: Option<Path<'a>>,
     base_time: Option<Number>,
     base_value: Option<Number>,
 }
@@ -113,6 +115,7 @@ impl<'a> Resolver<'a> {
     pub const fn new() -> Self {
         Resolver {
             base_name: None,
+            base_path: None,
             base_time: None,
             base_value: None,
         }
@@ -126,6 +129,10 @@ impl<'a> Resolver<'a> {
         }
         if let Some(bn) = raw.base_name {
             self.base_name = Some(bn);
+            self.base_path = bn
+                .as_str()
+                .filter(|s| s.ends_with('/'))
+                .and_then(|s| Path::parse_base(s).ok());
         }
         if let Some(bt) = raw.base_time {
             self.base_time = Some(bt);
@@ -133,7 +140,14 @@ impl<'a> Resolver<'a> {
         if let Some(bv) = raw.base_value {
             self.base_value = Some(bv);
         }
-        let path = join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?;
+        let fast = match (self.base_path, raw.name) {
+            (Some(base), Some(Text::Plain(n))) => extend(base, n),
+            _ => None,
+        };
+        let path = match fast {
+            Some(p) => p,
+            None => join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?,
+        };
         let time = match (self.base_time, raw.time) {
             (None, None) => None,
             (b, t) => {
@@ -164,6 +178,19 @@ impl<'a> Resolver<'a> {
         };
         Ok(Record { path, value, time })
     }
+}
+
+/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
+/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
+fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
+    if n.is_empty() {
+        return Some(base);
+    }
+    let mut path = base;
+    for seg in n.split('/') {
+        path = path.child(crate::path::parse_id(seg)?)?;
+    }
+    Some(path)
 }
 
 /// `bv + v`: integers stay integers while they fit, otherwise a float.

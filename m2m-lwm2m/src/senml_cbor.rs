@@ -223,6 +223,12 @@ impl<'a> RawDecoder<'a> {
             let vat = self.r.position();
             let item = self.r.next()?;
             let wrong = Error::new(vat, Reason::BadField);
+            // A negative integer below i64::MIN is a number out of range, not a wrong type.
+            let num_wrong = if matches!(item, Item::Neg(_)) {
+                Error::new(vat, Reason::BadInteger)
+            } else {
+                wrong
+            };
             let is_value = matches!(
                 key,
                 Key::Vlo | Key::Int(label::V | label::VS | label::VB | label::VD)
@@ -233,7 +239,7 @@ impl<'a> RawDecoder<'a> {
                 }
                 rec.value = Some(match (key, item) {
                     (_, Item::Null) if self.etch => RawValue::Null,
-                    (Key::Int(label::V), _) => RawValue::Number(number(item).ok_or(wrong)?),
+                    (Key::Int(label::V), _) => RawValue::Number(number(item).ok_or(num_wrong)?),
                     (Key::Int(label::VS), Item::Text(t)) => RawValue::String(Text::Plain(t)),
                     (Key::Int(label::VB), Item::Bool(b)) => RawValue::Bool(b),
                     (Key::Int(label::VD), Item::Bytes(b)) => RawValue::Data(Opaque::Raw(b)),
@@ -249,7 +255,7 @@ impl<'a> RawDecoder<'a> {
                 Item::Text(t) => Ok(Text::Plain(t)),
                 _ => Err(wrong),
             };
-            let num = || number(item).ok_or(wrong);
+            let num = || number(item).ok_or(num_wrong);
             match l {
                 label::BVER => match item {
                     Item::Uint(u) => rec.base_version = Some(u),
@@ -341,11 +347,32 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         prefix,
         levels: levels.get(..k).unwrap_or_default(),
     };
-    let mut with = Counter(0);
-    write(&mut with, records, Some(base))?;
-    let mut without = Counter(0);
-    write(&mut without, records, None)?;
-    Ok((with.0 < without.0).then_some(base))
+    // Only the names change (record maps hold at most five entries, one head byte either way).
+    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
+    let bn_len = cbor::path_text_len(prefix, base.levels, true, true);
+    let mut with = 1usize.saturating_add(text(bn_len));
+    let mut without = 0usize;
+    for r in records {
+        let rest = r.path.levels().get(k..).unwrap_or_default();
+        if !rest.is_empty() {
+            with = with
+                .saturating_add(1)
+                .saturating_add(text(cbor::path_text_len(None, rest, false, false)));
+        }
+        without = without
+            .saturating_add(1)
+            .saturating_add(text(full_name_len(&r.path)));
+    }
+    Ok((with < without).then_some(base))
+}
+
+/// The length of a record's full name (`/` for the root).
+fn full_name_len(p: &crate::path::Path<'_>) -> usize {
+    if p.depth() == 0 && p.prefix().is_none() {
+        1
+    } else {
+        cbor::path_text_len(p.prefix(), p.levels(), true, false)
+    }
 }
 
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {

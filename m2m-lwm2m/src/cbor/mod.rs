@@ -280,6 +280,18 @@ pub(crate) fn head<S: Sink>(s: &mut S, major: u8, v: u64) -> Result<(), Error> {
     }
 }
 
+/// The length of a head in preferred form.
+#[must_use]
+pub(crate) const fn head_len(v: u64) -> usize {
+    match v {
+        0..=23 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    }
+}
+
 /// Writes a signed integer (major type 0 or 1).
 pub(crate) fn int<S: Sink>(s: &mut S, v: i64) -> Result<(), Error> {
     match u64::try_from(v) {
@@ -365,7 +377,8 @@ fn decimal(v: u16, out: &mut [u8]) -> usize {
     len
 }
 
-/// Writes `/`-separated path levels (`"3/0/7"`), with a leading `/` when `lead`.
+/// Writes `/`-separated path levels as a text string (`"3/0/7"`), with a leading `/` when
+/// `lead` and a trailing one when `trail`.
 pub(crate) fn path_text<S: Sink>(
     s: &mut S,
     prefix: Option<&str>,
@@ -375,25 +388,32 @@ pub(crate) fn path_text<S: Sink>(
 ) -> Result<(), Error> {
     let len = path_text_len(prefix, levels, lead, trail);
     head(s, 3, len as u64)?;
-    let mut first = !lead;
     if let Some(p) = prefix {
         s.put(b"/")?;
         s.put(p.as_bytes())?;
-        first = false;
     }
-    for &id in levels {
-        if !first {
-            s.put(b"/")?;
+    // Four levels of at most five digits and their separators fit in 26 bytes.
+    let mut buf = [0u8; 26];
+    let mut n = 0usize;
+    for (i, &id) in levels.iter().enumerate() {
+        if lead || prefix.is_some() || i > 0 {
+            if let Some(b) = buf.get_mut(n) {
+                *b = b'/';
+            }
+            n = n.saturating_add(1);
         }
-        first = false;
-        let mut buf = [0u8; 5];
-        let n = decimal(id, &mut buf);
-        s.put(buf.get(..n).unwrap_or_default())?;
+        n = n.saturating_add(decimal(id, buf.get_mut(n..).unwrap_or_default()));
     }
     if trail {
-        s.put(b"/")?;
+        if let Some(b) = buf.get_mut(n) {
+            *b = b'/';
+        }
+        n = n.saturating_add(1);
     }
-    Ok(())
+    s.put(
+        buf.get(..n)
+            .ok_or(Error::new(s.len(), Reason::Unrepresentable))?,
+    )
 }
 
 /// The text length of [`path_text`].
