@@ -6,6 +6,7 @@
 //! notation (or, for the LwM2M 1.1 SenML CBOR Device example, as the JSON of §7.4.4 with the
 //! integer labels of RFC 8428 §6), encoded with preferred serialization by an independent
 //! script, not by this crate.
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector
 
 use m2m_lwm2m::cbor::single;
 use m2m_lwm2m::senml::{Number, RawValue};
