@@ -186,11 +186,21 @@ fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
     if n.is_empty() {
         return Some(base);
     }
-    let mut path = base;
+    // Levels gathered in a local array and the path built once (a `child()` per segment
+    // writes one id into a copied path and reads it whole again: slow store forwarding).
+    let mut ids = [0u16; 4];
+    let have = base.levels();
+    let mut len = have.len();
+    ids.get_mut(..len)?.copy_from_slice(have);
     for seg in n.split('/') {
-        path = path.child(crate::path::parse_id(seg)?)?;
+        *ids.get_mut(len)? = crate::path::parse_id(seg)?;
+        len = len.checked_add(1)?;
     }
-    Some(path)
+    let path = Path::new(ids.get(..len)?)?;
+    match base.prefix() {
+        Some(p) => path.with_prefix(p).ok(),
+        None => Some(path),
+    }
 }
 
 /// `bv + v`: integers stay integers while they fit, otherwise a float.

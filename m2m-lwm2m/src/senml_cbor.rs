@@ -94,8 +94,9 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
-        let r = match self.raw.next()? {
-            Ok((at, raw)) => self.resolver.resolve(&raw, at),
+        let mut raw = RawRecord::default();
+        let r = match self.raw.next_into(&mut raw)? {
+            Ok(at) => self.resolver.resolve(&raw, at),
             Err(e) => Err(e),
         };
         if r.is_err() {
@@ -128,19 +129,25 @@ impl<'a> Iterator for RawDecoder<'a> {
     type Item = Result<(usize, RawRecord<'a>), Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let r = self.step();
-        match r {
-            Some(Ok(_)) => {}
-            _ => self.state = State::Done,
-        }
-        r
+        let mut rec = RawRecord::default();
+        let at = self.next_into(&mut rec)?;
+        Some(at.map(|at| (at, rec)))
     }
 }
 
 impl core::iter::FusedIterator for RawDecoder<'_> {}
 
 impl<'a> RawDecoder<'a> {
-    fn step(&mut self) -> Option<Result<(usize, RawRecord<'a>), Error>> {
+    /// The next record read into `rec` (which must be empty), and its offset.
+    fn next_into(&mut self, rec: &mut RawRecord<'a>) -> Option<Result<usize, Error>> {
+        let r = self.step(rec);
+        if !matches!(r, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        r
+    }
+
+    fn step(&mut self, rec: &mut RawRecord<'a>) -> Option<Result<usize, Error>> {
         match self.state {
             State::Done => return None,
             State::Start => match self.r.next() {
@@ -173,16 +180,15 @@ impl<'a> RawDecoder<'a> {
             return Some(Err(Error::new(self.r.position(), Reason::TrailingBytes)));
         }
         let at = self.r.position();
-        Some(self.record().map(|rec| (at, rec)))
+        Some(self.record(rec).map(|()| at))
     }
 
-    fn record(&mut self) -> Result<RawRecord<'a>, Error> {
+    fn record(&mut self, rec: &mut RawRecord<'a>) -> Result<(), Error> {
         let at = self.r.position();
         let count = match self.r.next()? {
             Item::Map(n) => n,
             _ => return Err(Error::new(at, Reason::BadCbor)),
         };
-        let mut rec = RawRecord::default();
         let mut seen = 0u32;
         let mut i = 0u64;
         loop {
@@ -274,7 +280,7 @@ impl<'a> RawDecoder<'a> {
                 _ => return Err(wrong),
             }
         }
-        Ok(rec)
+        Ok(())
     }
 }
 
