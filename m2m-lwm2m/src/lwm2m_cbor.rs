@@ -46,7 +46,8 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
     }
 }
 
-/// The records of an LwM2M CBOR body; see [`decode`]. Fused: `None` after the first error.
+/// The records of an LwM2M CBOR body (OMA-TS-LightweightM2M_Core 1.2 §7.4.7); see [`decode`].
+/// Fused: `None` after the first error. Never panics on any input.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     r: Reader<'a>,

@@ -192,9 +192,26 @@ fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
     let have = base.levels();
     let mut len = have.len();
     ids.get_mut(..len)?.copy_from_slice(have);
-    for seg in n.split('/') {
-        *ids.get_mut(len)? = crate::path::parse_id(seg)?;
-        len = len.checked_add(1)?;
+    // Segments of 1-5 digits, no leading zero, below 65535 (as `parse_id`), read byte by byte.
+    let mut v = 0u32;
+    let mut digits = 0u8;
+    for &b in n.as_bytes().iter().chain(core::iter::once(&b'/')) {
+        if b == b'/' {
+            if digits == 0 || v >= u32::from(RESERVED_ID) {
+                return None;
+            }
+            *ids.get_mut(len)? = u16::try_from(v).ok()?;
+            len = len.checked_add(1)?;
+            v = 0;
+            digits = 0;
+            continue;
+        }
+        let d = u32::from(b.wrapping_sub(b'0'));
+        if d > 9 || digits >= 5 || (digits == 1 && v == 0) {
+            return None;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d);
+        digits = digits.wrapping_add(1);
     }
     let path = Path::new(ids.get(..len)?)?;
     match base.prefix() {

@@ -79,7 +79,8 @@ pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
     }
 }
 
-/// The records of a SenML CBOR pack; see [`decode`]. Fused: `None` after the first error.
+/// The records of a SenML CBOR pack (RFC 8428 §6, RFC 8790); see [`decode`]. Fused: `None`
+/// after the first error. Never panics on any input.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     raw: RawDecoder<'a>,
@@ -115,7 +116,8 @@ enum State {
     Done,
 }
 
-/// The raw records of a SenML CBOR pack with their offsets; see [`decode_raw`]. Fused.
+/// The raw records of a SenML CBOR pack (RFC 8428 §6) with their offsets; see [`decode_raw`].
+/// Fused; never panics on any input.
 #[derive(Debug, Clone)]
 pub struct RawDecoder<'a> {
     r: Reader<'a>,
@@ -359,15 +361,14 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let mut with = 1usize.saturating_add(text(bn_len));
     let mut without = 0usize;
     for r in records {
-        let rest = r.path.levels().get(k..).unwrap_or_default();
-        if !rest.is_empty() {
+        // The relative name is the full name without the base name.
+        let full = full_name_len(&r.path);
+        without = without.saturating_add(1).saturating_add(text(full));
+        if r.path.depth() > k {
             with = with
                 .saturating_add(1)
-                .saturating_add(text(cbor::path_text_len(None, rest, false, false)));
+                .saturating_add(text(full.saturating_sub(bn_len)));
         }
-        without = without
-            .saturating_add(1)
-            .saturating_add(text(full_name_len(&r.path)));
     }
     Ok((with < without).then_some(base))
 }

@@ -99,6 +99,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next item head (and the content of a string).
+    #[inline]
     pub(crate) fn next(&mut self) -> Result<Item<'a>, Error> {
         let start = self.pos;
         let bad = |r| Error::new(start, r);
@@ -263,14 +264,19 @@ impl Sink for SliceSink<'_> {
 }
 
 /// Writes a head in its preferred (shortest) form (RFC 8949 §4.2.1).
-#[inline]
+#[inline(always)]
 pub(crate) fn head<S: Sink>(s: &mut S, major: u8, v: u64) -> Result<(), Error> {
+    if let Ok(small @ 0..=23) = u8::try_from(v) {
+        return s.put(&[(major << 5) | small]);
+    }
+    head_long(s, major, v)
+}
+
+fn head_long<S: Sink>(s: &mut S, major: u8, v: u64) -> Result<(), Error> {
     let m = major << 5;
     let b = v.to_be_bytes();
     match v {
-        #[allow(clippy::cast_possible_truncation)]
-        0..=23 => s.put(&[m | v as u8]),
-        24..=0xff => s.put(&[m | 24, b[7]]),
+        0..=0xff => s.put(&[m | 24, b[7]]),
         0x100..=0xffff => s.put(&[m | 25, b[6], b[7]]),
         0x1_0000..=0xffff_ffff => s.put(&[m | 26, b[4], b[5], b[6], b[7]]),
         _ => {
@@ -362,9 +368,21 @@ pub(crate) fn objlnk<S: Sink>(s: &mut S, l: crate::value::ObjLink) -> Result<(),
     s.put(t)
 }
 
+/// The number of decimal digits of an id.
+#[inline]
+pub(crate) const fn id_len(v: u16) -> usize {
+    match v {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    }
+}
+
 /// Writes `v` in decimal at the start of `out` (at most 5 bytes); returns the digits written.
 fn decimal(v: u16, out: &mut [u8]) -> usize {
-    let len = crate::path::decimal_len(u64::from(v));
+    let len = id_len(v);
     let mut x = v;
     for i in (0..len).rev() {
         if let Some(b) = out.get_mut(i) {
@@ -386,12 +404,6 @@ pub(crate) fn path_text<S: Sink>(
     lead: bool,
     trail: bool,
 ) -> Result<(), Error> {
-    let len = path_text_len(prefix, levels, lead, trail);
-    head(s, 3, len as u64)?;
-    if let Some(p) = prefix {
-        s.put(b"/")?;
-        s.put(p.as_bytes())?;
-    }
     // Four levels of at most five digits and their separators fit in 26 bytes.
     let mut buf = [0u8; 26];
     let mut n = 0usize;
@@ -410,10 +422,18 @@ pub(crate) fn path_text<S: Sink>(
         }
         n = n.saturating_add(1);
     }
-    s.put(
-        buf.get(..n)
-            .ok_or(Error::new(s.len(), Reason::Unrepresentable))?,
-    )
+    let digits = buf
+        .get(..n)
+        .ok_or(Error::new(s.len(), Reason::Unrepresentable))?;
+    match prefix {
+        Some(p) => {
+            head(s, 3, p.len().saturating_add(1).saturating_add(n) as u64)?;
+            s.put(b"/")?;
+            s.put(p.as_bytes())?;
+        }
+        None => head(s, 3, n as u64)?,
+    }
+    s.put(digits)
 }
 
 /// The text length of [`path_text`].
@@ -426,9 +446,7 @@ pub(crate) fn path_text_len(
     let mut n = prefix.map_or(0, |p| p.len().saturating_add(1));
     for (i, &id) in levels.iter().enumerate() {
         let sep = usize::from(lead || prefix.is_some() || i > 0);
-        n = n
-            .saturating_add(sep)
-            .saturating_add(crate::path::decimal_len(u64::from(id)));
+        n = n.saturating_add(sep).saturating_add(id_len(id));
     }
     n.saturating_add(usize::from(trail))
 }
