@@ -79,6 +79,7 @@ fn value_json(v: &Value<'_>) -> Json {
         Value::Opaque(o) => Json::String(o.bytes().map(|b| format!("{b:02x}")).collect()),
         Value::ObjLink(l) => Json::String(l.to_string()),
         Value::Untyped(Untyped::Text(t)) => json!({ "text": t }),
+        Value::Null => Json::Null,
         Value::Untyped(Untyped::Tlv(b)) => untyped_json(b),
     }
 }

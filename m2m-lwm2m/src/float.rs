@@ -4,6 +4,16 @@
 //! is not kept.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+/// Whether a finite `v` has no fraction (`f64::fract` needs std; this does not).
+#[must_use]
+pub fn is_integral(v: f64) -> bool {
+    // From 2^52 on every f64 is an integer; below, the cast to i64 is exact for integers.
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let back = (v as i64) as f64;
+    !(-TWO_52..=TWO_52).contains(&v) || back == v
+}
+
 /// `v` as an f32 when that loses nothing.
 #[must_use]
 pub fn to_f32_exact(v: f64) -> Option<f32> {

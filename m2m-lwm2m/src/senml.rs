@@ -62,6 +62,9 @@ pub enum RawValue<'a> {
     Data(Opaque<'a>),
     /// `vlo`: `"object:instance"`.
     ObjLink(Text<'a>),
+    /// `null` in a value field: a SenML-ETCH (i)PATCH record that removes the resource
+    /// (RFC 8790 §3).
+    Null,
 }
 
 /// One SenML record as the wire has it, before base fields are applied. Fields a decoder did not
@@ -100,6 +103,8 @@ pub struct RawRecord<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Resolver<'a> {
     base_name: Option<Text<'a>>,
+    /// The path of a plain base name ending in `/`, parsed once for the records after it.
+    base_path: Option<Path<'a>>,
     base_time: Option<Number>,
     base_value: Option<Number>,
 }
@@ -110,6 +115,7 @@ impl<'a> Resolver<'a> {
     pub const fn new() -> Self {
         Resolver {
             base_name: None,
+            base_path: None,
             base_time: None,
             base_value: None,
         }
@@ -123,6 +129,10 @@ impl<'a> Resolver<'a> {
         }
         if let Some(bn) = raw.base_name {
             self.base_name = Some(bn);
+            self.base_path = bn
+                .as_str()
+                .filter(|s| s.ends_with('/'))
+                .and_then(|s| Path::parse_base(s).ok());
         }
         if let Some(bt) = raw.base_time {
             self.base_time = Some(bt);
@@ -130,7 +140,14 @@ impl<'a> Resolver<'a> {
         if let Some(bv) = raw.base_value {
             self.base_value = Some(bv);
         }
-        let path = join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?;
+        let fast = match (self.base_path, raw.name) {
+            (Some(base), Some(Text::Plain(n))) => extend(base, n),
+            _ => None,
+        };
+        let path = match fast {
+            Some(p) => p,
+            None => join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?,
+        };
         let time = match (self.base_time, raw.time) {
             (None, None) => None,
             (b, t) => {
@@ -149,6 +166,7 @@ impl<'a> Resolver<'a> {
             }),
             Some(RawValue::String(t)) => Some(Value::Str(t)),
             Some(RawValue::Bool(b)) => Some(Value::Bool(b)),
+            Some(RawValue::Null) => Some(Value::Null),
             Some(RawValue::Data(d)) => Some(Value::Opaque(d)),
             Some(RawValue::ObjLink(t)) => {
                 let link = match t.as_str() {
@@ -159,6 +177,46 @@ impl<'a> Resolver<'a> {
             }
         };
         Ok(Record { path, value, time })
+    }
+}
+
+/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
+/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
+fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
+    if n.is_empty() {
+        return Some(base);
+    }
+    // Levels gathered in a local array and the path built once (a `child()` per segment
+    // writes one id into a copied path and reads it whole again: slow store forwarding).
+    let mut ids = [0u16; 4];
+    let have = base.levels();
+    let mut len = have.len();
+    ids.get_mut(..len)?.copy_from_slice(have);
+    // Segments of 1-5 digits, no leading zero, below 65535 (as `parse_id`), read byte by byte.
+    let mut v = 0u32;
+    let mut digits = 0u8;
+    for &b in n.as_bytes().iter().chain(core::iter::once(&b'/')) {
+        if b == b'/' {
+            if digits == 0 || v >= u32::from(RESERVED_ID) {
+                return None;
+            }
+            *ids.get_mut(len)? = u16::try_from(v).ok()?;
+            len = len.checked_add(1)?;
+            v = 0;
+            digits = 0;
+            continue;
+        }
+        let d = u32::from(b.wrapping_sub(b'0'));
+        if d > 9 || digits >= 5 || (digits == 1 && v == 0) {
+            return None;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d);
+        digits = digits.wrapping_add(1);
+    }
+    let path = Path::new(ids.get(..len)?)?;
+    match base.prefix() {
+        Some(p) => path.with_prefix(p).ok(),
+        None => Some(path),
     }
 }
 

@@ -193,6 +193,7 @@ fn write<S: Sink>(value: &Value<'_>, sink: &mut S) -> Result<(), Error> {
         Value::Opaque(o) => o.bytes().try_for_each(|b| sink.put(&[b])),
         Value::Untyped(Untyped::Text(t)) => sink.put(t.as_bytes()),
         Value::Untyped(Untyped::Tlv(b)) => sink.put(b),
+        Value::Null => Err(Error::new(0, Reason::Unrepresentable)),
     }
 }
 

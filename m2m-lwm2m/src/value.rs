@@ -394,6 +394,8 @@ pub enum Value<'a> {
     CoreLink(Text<'a>),
     /// The value bytes of a TLV or a text/plain body, type not yet known.
     Untyped(Untyped<'a>),
+    /// The `null` value of a SenML-ETCH (i)PATCH record (RFC 8790 §3): remove the resource.
+    Null,
 }
 
 /// A value whose type the wire does not say.
@@ -427,7 +429,7 @@ impl<'a> Value<'a> {
             Value::Time(_) => DataType::Time,
             Value::ObjLink(_) => DataType::Objlnk,
             Value::CoreLink(_) => DataType::Corelnk,
-            Value::Untyped(_) => return None,
+            Value::Untyped(_) | Value::Null => return None,
         })
     }
 
@@ -464,6 +466,11 @@ impl<'a> Value<'a> {
             },
             Value::Float(f) if config.float_for_integer => float_to_int(f, ty).ok_or(mismatch),
             Value::Str(t) if ty == DataType::Corelnk => Ok(Value::CoreLink(t)),
+            // CBOR (§7.4.6, §7.4.7) carries an Objlnk as the text `object:instance`.
+            Value::Str(t) if ty == DataType::Objlnk => t
+                .as_str()
+                .map_or(Err(Error::new(0, Reason::BadObjLink)), ObjLink::parse)
+                .map(Value::ObjLink),
             Value::CoreLink(t) if ty == DataType::String => Ok(Value::Str(t)),
             _ => Err(mismatch),
         }
@@ -489,6 +496,7 @@ impl<'a> Value<'a> {
             },
             Value::Untyped(Untyped::Tlv(b)) => V::Bytes(b),
             Value::Untyped(Untyped::Text(t)) => V::Str(t),
+            Value::Null => return None,
         })
     }
 }
@@ -508,7 +516,7 @@ fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
 
 /// A float with no fraction as an integer type (the `float_for_integer` tolerance).
 fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
-    if !f.is_finite() {
+    if !f.is_finite() || !crate::float::is_integral(f) {
         return None;
     }
     // In range of i64/u64: the cast saturates, so check by converting back.

@@ -263,7 +263,9 @@ fn bytes_of<'v>(v: &Value<'v>) -> Result<Bytes<'v>, Error> {
             None => Bytes::Opaque(o),
         },
         Value::Untyped(Untyped::Tlv(b)) => Bytes::Slice(b),
-        Value::Untyped(Untyped::Text(_)) => return Err(Error::new(0, Reason::Unrepresentable)),
+        Value::Untyped(Untyped::Text(_)) | Value::Null => {
+            return Err(Error::new(0, Reason::Unrepresentable));
+        }
     })
 }
 

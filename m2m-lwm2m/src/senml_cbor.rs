@@ -1,0 +1,615 @@
+//! SenML CBOR (Content-Format 112, RFC 8428 §6; OMA-TS-LightweightM2M_Core 1.1 §7.4.5) and
+//! SenML-ETCH CBOR (Content-Format 322, RFC 8790: FETCH bodies with names only, (i)PATCH bodies
+//! with values, where `null` in a value field removes the resource).
+//!
+//! A pack is a CBOR array of records; a record is a map with the integer labels of RFC 8428
+//! §6 (`bver` -1, `bn` -2, `bt` -3, `bu` -4, `bv` -5, `bs` -6, `n` 0, `u` 1, `v` 2, `vs` 3, `vb`
+//! 4, `s` 5, `t` 6, `ut` 7, `vd` 8) and LwM2M's text label `"vlo"` for an object link.
+//!
+//! The decoder tokenizes each record into a [`RawRecord`] and resolves it through the shared
+//! [`Resolver`] (the same base-field rules as SenML JSON). It allocates nothing: text and bytes
+//! borrow the input ([`Text::Plain`], [`Opaque::Raw`]). It accepts definite and indefinite
+//! arrays and maps; it rejects indefinite-length strings ([`Reason::Unsupported`]), a label
+//! seen twice in a record, a negative (base-field) label it does not know and a text label
+//! ending in `_` (RFC 8428 §4.4, must-understand), a second value field, and bytes after the
+//! array. Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
+//! error carries the byte offset; the iterator stops after the first.
+//!
+//! The encoder writes the exact size [`encoded_len`] gives, deterministically: one record per
+//! [`Record`], keys in the order `bn`, `n`, value, `t`; a base name (the longest common
+//! `/`-ended path prefix) on the first record when that makes the pack shorter; floats in the
+//! narrowest exact width (down to half precision); Time as an integer `v`, Objlnk as `vlo`,
+//! Opaque as `vd`, String and Corelnk as `vs`, [`Value::Null`] as `v: null`; a record without a
+//! value has only its name.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use crate::cbor::{self, Counter, Item, Reader, Sink, SliceSink};
+use crate::error::{Error, Reason};
+use crate::senml::{Number, RawRecord, RawValue, Resolver};
+use crate::value::{Opaque, Record, Text, Value};
+
+/// Integer labels of RFC 8428 §6 (Table 6).
+mod label {
+    pub(super) const BVER: i64 = -1;
+    pub(super) const BN: i64 = -2;
+    pub(super) const BT: i64 = -3;
+    pub(super) const BU: i64 = -4;
+    pub(super) const BV: i64 = -5;
+    pub(super) const BS: i64 = -6;
+    pub(super) const N: i64 = 0;
+    pub(super) const U: i64 = 1;
+    pub(super) const V: i64 = 2;
+    pub(super) const VS: i64 = 3;
+    pub(super) const VB: i64 = 4;
+    pub(super) const S: i64 = 5;
+    pub(super) const T: i64 = 6;
+    pub(super) const UT: i64 = 7;
+    pub(super) const VD: i64 = 8;
+    /// Bit of `"vlo"` in the set of labels seen.
+    pub(super) const VLO_BIT: u32 = 15;
+}
+
+/// Decodes a SenML CBOR pack (112): the records, base fields resolved.
+#[must_use]
+pub fn decode(body: &[u8]) -> Decoder<'_> {
+    Decoder {
+        raw: decode_raw(body),
+        resolver: Resolver::new(),
+        done: false,
+    }
+}
+
+/// Decodes a SenML-ETCH CBOR pack (322): like [`decode`], and a value field may be `null`
+/// ([`Value::Null`], "remove this resource" in an (i)PATCH).
+#[must_use]
+pub fn decode_etch(body: &[u8]) -> Decoder<'_> {
+    let mut d = decode(body);
+    d.raw.etch = true;
+    d
+}
+
+/// Tokenizes a SenML CBOR pack into raw records, base fields not applied: `(offset, record)`.
+#[must_use]
+pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
+    RawDecoder {
+        r: Reader::new(body),
+        state: State::Start,
+        remaining: None,
+        etch: false,
+    }
+}
+
+/// The records of a SenML CBOR pack (RFC 8428 §6, RFC 8790); see [`decode`]. Fused: `None`
+/// after the first error. Never panics on any input.
+#[derive(Debug, Clone)]
+pub struct Decoder<'a> {
+    raw: RawDecoder<'a>,
+    resolver: Resolver<'a>,
+    done: bool,
+}
+
+impl<'a> Iterator for Decoder<'a> {
+    type Item = Result<Record<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut raw = RawRecord::default();
+        let r = match self.raw.next_into(&mut raw)? {
+            Ok(at) => self.resolver.resolve(&raw, at),
+            Err(e) => Err(e),
+        };
+        if r.is_err() {
+            self.done = true;
+        }
+        Some(r)
+    }
+}
+
+impl core::iter::FusedIterator for Decoder<'_> {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    Records,
+    Done,
+}
+
+/// The raw records of a SenML CBOR pack (RFC 8428 §6) with their offsets; see [`decode_raw`].
+/// Fused; never panics on any input.
+#[derive(Debug, Clone)]
+pub struct RawDecoder<'a> {
+    r: Reader<'a>,
+    state: State,
+    /// Records left in a definite array; `None` for an indefinite one.
+    remaining: Option<u64>,
+    etch: bool,
+}
+
+impl<'a> Iterator for RawDecoder<'a> {
+    type Item = Result<(usize, RawRecord<'a>), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut rec = RawRecord::default();
+        let at = self.next_into(&mut rec)?;
+        Some(at.map(|at| (at, rec)))
+    }
+}
+
+impl core::iter::FusedIterator for RawDecoder<'_> {}
+
+impl<'a> RawDecoder<'a> {
+    /// The next record read into `rec` (which must be empty), and its offset.
+    fn next_into(&mut self, rec: &mut RawRecord<'a>) -> Option<Result<usize, Error>> {
+        let r = self.step(rec);
+        if !matches!(r, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        r
+    }
+
+    fn step(&mut self, rec: &mut RawRecord<'a>) -> Option<Result<usize, Error>> {
+        match self.state {
+            State::Done => return None,
+            State::Start => match self.r.next() {
+                Ok(Item::Array(n)) => {
+                    self.remaining = n;
+                    self.state = State::Records;
+                }
+                Ok(_) => return Some(Err(Error::new(0, Reason::BadCbor))),
+                Err(e) => return Some(Err(e)),
+            },
+            State::Records => {}
+        }
+        let end = match self.remaining {
+            Some(0) => true,
+            Some(ref mut n) => {
+                *n = n.saturating_sub(1);
+                false
+            }
+            None if self.r.at_break() => {
+                // Consume the break.
+                let _ = self.r.next();
+                true
+            }
+            None => false,
+        };
+        if end {
+            if self.r.at_end() {
+                return None;
+            }
+            return Some(Err(Error::new(self.r.position(), Reason::TrailingBytes)));
+        }
+        let at = self.r.position();
+        Some(self.record(rec).map(|()| at))
+    }
+
+    fn record(&mut self, rec: &mut RawRecord<'a>) -> Result<(), Error> {
+        let at = self.r.position();
+        let count = match self.r.next()? {
+            Item::Map(n) => n,
+            _ => return Err(Error::new(at, Reason::BadCbor)),
+        };
+        let mut seen = 0u32;
+        let mut i = 0u64;
+        loop {
+            match count {
+                Some(n) if i == n => break,
+                Some(_) => i = i.saturating_add(1),
+                None if self.r.at_break() => {
+                    self.r.next()?;
+                    break;
+                }
+                None => {}
+            }
+            let kat = self.r.position();
+            let bad = |r| Error::new(kat, r);
+            let key = match self.r.next()? {
+                Item::Uint(u) => Key::Int(i64::try_from(u).unwrap_or(i64::MAX)),
+                Item::Neg(n) => Key::Int(cbor::single::neg(n).unwrap_or(i64::MIN)),
+                Item::Text("vlo") => Key::Vlo,
+                Item::Text(t) if t.ends_with('_') => return Err(bad(Reason::BadField)),
+                Item::Text(_) => Key::Unknown,
+                Item::Break => return Err(bad(Reason::BadCbor)),
+                _ => return Err(bad(Reason::BadField)),
+            };
+            let bit = match key {
+                Key::Int(l @ label::BS..=label::VD) => u32::try_from(l.saturating_add(6)).ok(),
+                Key::Int(l) if l < 0 => return Err(bad(Reason::BadField)),
+                Key::Vlo => Some(label::VLO_BIT),
+                Key::Int(_) | Key::Unknown => None,
+            };
+            let Some(bit) = bit else {
+                self.r.skip(0)?;
+                continue;
+            };
+            if seen & (1 << bit) != 0 {
+                return Err(bad(Reason::BadField));
+            }
+            seen |= 1 << bit;
+            let vat = self.r.position();
+            let item = self.r.next()?;
+            let wrong = Error::new(vat, Reason::BadField);
+            // A negative integer below i64::MIN is a number out of range, not a wrong type.
+            let num_wrong = if matches!(item, Item::Neg(_)) {
+                Error::new(vat, Reason::BadInteger)
+            } else {
+                wrong
+            };
+            let is_value = matches!(
+                key,
+                Key::Vlo | Key::Int(label::V | label::VS | label::VB | label::VD)
+            );
+            if is_value {
+                if rec.value.is_some() {
+                    return Err(bad(Reason::BadValue));
+                }
+                rec.value = Some(match (key, item) {
+                    (_, Item::Null) if self.etch => RawValue::Null,
+                    (Key::Int(label::V), _) => RawValue::Number(number(item).ok_or(num_wrong)?),
+                    (Key::Int(label::VS), Item::Text(t)) => RawValue::String(Text::Plain(t)),
+                    (Key::Int(label::VB), Item::Bool(b)) => RawValue::Bool(b),
+                    (Key::Int(label::VD), Item::Bytes(b)) => RawValue::Data(Opaque::Raw(b)),
+                    (Key::Vlo, Item::Text(t)) => RawValue::ObjLink(Text::Plain(t)),
+                    _ => return Err(wrong),
+                });
+                continue;
+            }
+            let Key::Int(l) = key else {
+                return Err(wrong);
+            };
+            let text = || match item {
+                Item::Text(t) => Ok(Text::Plain(t)),
+                _ => Err(wrong),
+            };
+            let num = || number(item).ok_or(num_wrong);
+            match l {
+                label::BVER => match item {
+                    Item::Uint(u) => rec.base_version = Some(u),
+                    _ => return Err(wrong),
+                },
+                label::BN => rec.base_name = Some(text()?),
+                label::BT => rec.base_time = Some(num()?),
+                label::BU => rec.base_unit = Some(text()?),
+                label::BV => rec.base_value = Some(num()?),
+                label::BS => rec.base_sum = Some(num()?),
+                label::N => rec.name = Some(text()?),
+                label::U => rec.unit = Some(text()?),
+                label::S => rec.sum = Some(num()?),
+                label::T => rec.time = Some(num()?),
+                label::UT => rec.update_time = Some(num()?),
+                _ => return Err(wrong),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Int(i64),
+    Vlo,
+    Unknown,
+}
+
+fn number(item: Item<'_>) -> Option<Number> {
+    match item {
+        Item::Uint(u) => Some(i64::try_from(u).map_or(Number::Uint(u), Number::Int)),
+        Item::Neg(n) => cbor::single::neg(n).map(Number::Int),
+        Item::Float(f) => Some(Number::Float(f)),
+        _ => None,
+    }
+}
+
+/// The exact number of bytes [`encode`] writes for `records`.
+pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
+    let base = choose_base(records)?;
+    let mut c = Counter(0);
+    write(&mut c, records, base)?;
+    Ok(c.0)
+}
+
+/// Encodes `records` as a SenML CBOR pack into `out`; returns the bytes written.
+/// [`Value::Untyped`] is [`Reason::Unrepresentable`]; a short `out` is
+/// [`Reason::BufferTooSmall`].
+pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
+    let base = choose_base(records)?;
+    let mut s = SliceSink { out, pos: 0 };
+    write(&mut s, records, base)?;
+    Ok(s.pos)
+}
+
+/// A base name: the prefix and the first `depth` levels of the first record, with a `/` after.
+#[derive(Debug, Clone, Copy)]
+struct Base<'r> {
+    prefix: Option<&'r str>,
+    levels: &'r [u16],
+}
+
+/// The common base name when it makes the pack shorter.
+fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error> {
+    let Some(first) = records.first() else {
+        return Ok(None);
+    };
+    let prefix = first.path.prefix();
+    let levels = first.path.levels();
+    let mut k = levels.len();
+    for r in records {
+        if r.path.prefix() != prefix {
+            return Ok(None);
+        }
+        let common = r
+            .path
+            .levels()
+            .iter()
+            .zip(levels)
+            .take_while(|(a, b)| a == b)
+            .count();
+        k = k.min(common);
+    }
+    if k == 0 && prefix.is_none() {
+        return Ok(None);
+    }
+    let base = Base {
+        prefix,
+        levels: levels.get(..k).unwrap_or_default(),
+    };
+    // Only the names change (record maps hold at most five entries, one head byte either way).
+    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
+    let bn_len = cbor::path_text_len(prefix, base.levels, true, true);
+    let mut with = 1usize.saturating_add(text(bn_len));
+    let mut without = 0usize;
+    for r in records {
+        // The relative name is the full name without the base name.
+        let full = full_name_len(&r.path);
+        without = without.saturating_add(1).saturating_add(text(full));
+        if r.path.depth() > k {
+            with = with
+                .saturating_add(1)
+                .saturating_add(text(full.saturating_sub(bn_len)));
+        }
+    }
+    Ok((with < without).then_some(base))
+}
+
+/// The length of a record's full name (`/` for the root).
+fn full_name_len(p: &crate::path::Path<'_>) -> usize {
+    if p.depth() == 0 && p.prefix().is_none() {
+        1
+    } else {
+        cbor::path_text_len(p.prefix(), p.levels(), true, false)
+    }
+}
+
+fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {
+    cbor::head(s, 4, records.len() as u64)?;
+    for (i, rec) in records.iter().enumerate() {
+        let bn = if i == 0 { base } else { None };
+        let levels = rec.path.levels();
+        let rest = match base {
+            Some(b) => levels.get(b.levels.len()..).unwrap_or_default(),
+            None => levels,
+        };
+        let has_name = base.is_none() || !rest.is_empty();
+        let entries = [
+            bn.is_some(),
+            has_name,
+            rec.value.is_some(),
+            rec.time.is_some(),
+        ]
+        .into_iter()
+        .filter(|&b| b)
+        .count();
+        cbor::head(s, 5, entries as u64)?;
+        if let Some(b) = bn {
+            s.put(&[0x21])?;
+            cbor::path_text(s, b.prefix, b.levels, true, true)?;
+        }
+        if has_name {
+            s.put(&[0x00])?;
+            if base.is_some() {
+                cbor::path_text(s, None, rest, false, false)?;
+            } else if levels.is_empty() && rec.path.prefix().is_none() {
+                s.put(b"\x61/")?;
+            } else {
+                cbor::path_text(s, rec.path.prefix(), levels, true, false)?;
+            }
+        }
+        if let Some(v) = &rec.value {
+            write_value(s, v)?;
+        }
+        if let Some(t) = rec.time {
+            s.put(&[0x06])?;
+            write_number(s, t)?;
+        }
+    }
+    Ok(())
+}
+
+/// A time: an integer when it is one, otherwise the narrowest exact float.
+fn write_number<S: Sink>(s: &mut S, t: f64) -> Result<(), Error> {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if crate::float::is_integral(t)
+        && (-TWO_63..TWO_63).contains(&t)
+        && !(t == 0.0 && t.is_sign_negative())
+    {
+        #[allow(clippy::cast_possible_truncation)]
+        return cbor::int(s, t as i64);
+    }
+    cbor::float(s, t)
+}
+
+fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
+    match v {
+        Value::Int(i) | Value::Time(i) => {
+            s.put(&[0x02])?;
+            cbor::int(s, *i)
+        }
+        Value::Uint(u) => {
+            s.put(&[0x02])?;
+            cbor::head(s, 0, *u)
+        }
+        Value::Float(f) => {
+            s.put(&[0x02])?;
+            cbor::float(s, *f)
+        }
+        Value::Bool(b) => s.put(&[0x04, if *b { 0xf5 } else { 0xf4 }]),
+        Value::Str(t) | Value::CoreLink(t) => {
+            s.put(&[0x03])?;
+            cbor::text(s, t)
+        }
+        Value::Opaque(o) => {
+            s.put(&[0x08])?;
+            cbor::bytes(s, o)
+        }
+        Value::ObjLink(l) => {
+            s.put(b"\x63vlo")?;
+            cbor::objlnk(s, *l)
+        }
+        Value::Null => s.put(&[0x02, 0xf6]),
+        Value::Untyped(_) => Err(Error::new(s.len(), Reason::Unrepresentable)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use crate::path::Path;
+    use crate::value::ObjLink;
+    use std::vec::Vec;
+
+    fn all(body: &[u8]) -> Result<Vec<Record<'_>>, Error> {
+        decode(body).collect()
+    }
+
+    #[test]
+    fn decodes_a_small_pack() {
+        // [{-2: "/3/0/", 0: "0", 3: "OMA"}, {0: "9", 2: 100}, {0: "7/1", 2: 5000}]
+        let body = b"\x83\xa3\x21\x65/3/0/\x00\x610\x03\x63OMA\xa2\x00\x619\x02\x18\x64\xa2\x00\x637/1\x02\x19\x13\x88";
+        let recs = all(body).unwrap();
+        assert_eq!(recs.len(), 3);
+        assert_eq!(recs[0].path, Path::resource(3, 0, 0));
+        assert_eq!(recs[0].value, Some(Value::Str(Text::Plain("OMA"))));
+        assert_eq!(
+            recs[1],
+            Record::new(Path::resource(3, 0, 9), Value::Int(100))
+        );
+        assert_eq!(
+            recs[2],
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000))
+        );
+    }
+
+    #[test]
+    fn indefinite_containers_and_unknown_labels() {
+        // [_ {_ 0: "/1/0/1", 2: 5, 9: [1, 2], "x": {}}] (9 and "x" unknown, skipped)
+        let body = b"\x9f\xbf\x00\x66/1/0/1\x02\x05\x09\x82\x01\x02\x61x\xa0\xff\xff";
+        let recs = all(body).unwrap();
+        assert_eq!(recs, [Record::new(Path::resource(1, 0, 1), Value::Int(5))]);
+    }
+
+    #[test]
+    fn etch_null_removes() {
+        let body = b"\x81\xa2\x00\x66/1/0/1\x02\xf6";
+        assert_eq!(all(body).unwrap_err(), Error::new(11, Reason::BadField));
+        let recs: Vec<_> = decode_etch(body).collect::<Result<_, _>>().unwrap();
+        assert_eq!(recs, [Record::new(Path::resource(1, 0, 1), Value::Null)]);
+        let mut out = [0u8; 32];
+        let n = encode(&recs, &mut out).unwrap();
+        assert_eq!(&out[..n], body);
+    }
+
+    #[test]
+    fn errors_with_offsets() {
+        let cases: &[(&[u8], Error)] = &[
+            (b"\xa0", Error::new(0, Reason::BadCbor)),
+            (b"\x81\x01", Error::new(1, Reason::BadCbor)),
+            (b"\x80\x00", Error::new(1, Reason::TrailingBytes)),
+            (b"\x82\xa1\x00\x62/1", Error::new(6, Reason::Truncated)),
+            // duplicate n
+            (
+                b"\x81\xa2\x00\x62/1\x00\x62/2",
+                Error::new(6, Reason::BadField),
+            ),
+            // two value fields
+            (
+                b"\x81\xa3\x00\x62/1\x02\x01\x04\xf5",
+                Error::new(8, Reason::BadValue),
+            ),
+            // unknown negative label -7
+            (
+                b"\x81\xa2\x00\x62/1\x26\x01",
+                Error::new(6, Reason::BadField),
+            ),
+            // must-understand text label
+            (
+                b"\x81\xa2\x00\x62/1\x62x_\x01",
+                Error::new(6, Reason::BadField),
+            ),
+            // vs of the wrong type
+            (
+                b"\x81\xa2\x00\x62/1\x03\x01",
+                Error::new(7, Reason::BadField),
+            ),
+            // a name that is not a path
+            (
+                b"\x81\xa2\x00\x63/3x\x02\x01",
+                Error::new(2, Reason::BadPath),
+            ),
+            // indefinite text
+            (b"\x81\xa1\x00\x7f\xff", Error::new(3, Reason::Unsupported)),
+            // bver from the future
+            (
+                b"\x81\xa2\x20\x0b\x00\x62/1",
+                Error::new(1, Reason::Unsupported),
+            ),
+            // a bad object link
+            (
+                b"\x81\xa2\x00\x62/1\x63vlo\x61x",
+                Error::new(1, Reason::BadObjLink),
+            ),
+        ];
+        for (body, err) in cases {
+            let mut d = decode(body);
+            let got = d.by_ref().find_map(Result::err);
+            assert_eq!(got, Some(*err), "{body:02x?}");
+            assert!(d.next().is_none(), "fused");
+        }
+    }
+
+    #[test]
+    fn encodes_with_a_base_name_when_shorter() {
+        let recs = [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("OMA"))),
+            Record::new(Path::resource(3, 0, 9), Value::Int(100)),
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000)),
+        ];
+        let mut out = [0u8; 64];
+        let n = encode(&recs, &mut out).unwrap();
+        assert_eq!(n, encoded_len(&recs).unwrap());
+        let body = b"\x83\xa3\x21\x65/3/0/\x00\x610\x03\x63OMA\xa2\x00\x619\x02\x18\x64\xa2\x00\x637/1\x02\x19\x13\x88";
+        assert_eq!(&out[..n], body);
+        // One record: the full name is shorter than bn + n.
+        let one = [Record::new(Path::resource(3, 0, 9), Value::Int(100)).at(1.5)];
+        let n = encode(&one, &mut out).unwrap();
+        assert_eq!(
+            &out[..n],
+            b"\x81\xa3\x00\x66/3/0/9\x02\x18\x64\x06\xf9\x3e\x00"
+        );
+        assert_eq!(all(&out[..n]).unwrap(), one);
+        // Names only (a FETCH body), an object link, opaque bytes.
+        let recs = [
+            Record::path_only(Path::resource(3, 0, 9)),
+            Record::new(Path::resource(3, 0, 10), Value::ObjLink(ObjLink::NULL)),
+            Record::new(Path::resource(3, 0, 11), Value::Opaque(Opaque::Raw(&[1]))),
+        ];
+        let n = encode(&recs, &mut out).unwrap();
+        assert_eq!(all(&out[..n]).unwrap(), recs);
+        assert_eq!(
+            encode(&recs, &mut out[..n - 1]).unwrap_err().reason,
+            Reason::BufferTooSmall
+        );
+    }
+}
