@@ -508,7 +508,7 @@ fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
 
 /// A float with no fraction as an integer type (the `float_for_integer` tolerance).
 fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
-    if !f.is_finite() || f.fract() != 0.0 {
+    if !f.is_finite() {
         return None;
     }
     // In range of i64/u64: the cast saturates, so check by converting back.
@@ -518,11 +518,15 @@ fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
     let u = f as u64;
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     const TWO_64: f64 = 18_446_744_073_709_551_616.0;
-    let signed_ok = (-TWO_63..TWO_63).contains(&f);
+    // In range, and no fraction: the integer converts back to the same float.
+    #[allow(clippy::cast_precision_loss)]
+    let signed_ok = (-TWO_63..TWO_63).contains(&f) && i as f64 == f;
+    #[allow(clippy::cast_precision_loss)]
+    let unsigned_ok = (0.0..TWO_64).contains(&f) && u as f64 == f;
     match ty {
         DataType::Integer if signed_ok => Some(Value::Int(i)),
         DataType::Time if signed_ok => Some(Value::Time(i)),
-        DataType::UnsignedInteger if (0.0..TWO_64).contains(&f) => Some(Value::Uint(u)),
+        DataType::UnsignedInteger if unsigned_ok => Some(Value::Uint(u)),
         _ => None,
     }
 }
