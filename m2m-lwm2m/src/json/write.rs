@@ -1,0 +1,342 @@
+//! The JSON writer: strings escaped per RFC 8259 §7, integers in decimal, floats in the
+//! shortest text that reads back as the same f64 and as a float.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt::Write as _;
+
+use crate::base64::{self, Alphabet};
+use crate::error::{Error, Reason};
+use crate::value::{Opaque, Text};
+
+/// Where the encoders write: a [`Counter`] to size, a [`Slice`] to fill.
+pub(crate) trait Sink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
+
+    /// The number of bytes written so far (the offset of errors).
+    fn written(&self) -> usize;
+
+    /// Appends text.
+    fn str(&mut self, s: &str) -> Result<(), Error> {
+        self.put(s.as_bytes())
+    }
+
+    /// A JSON string: `"`, the text escaped, `"`.
+    fn string(&mut self, text: Text<'_>) -> Result<(), Error> {
+        self.put(b"\"")?;
+        match text {
+            Text::Plain(s) => escaped(self, s)?,
+            // Re-escape from the characters: the writer never trusts a caller's escapes.
+            Text::JsonEscaped(_) => {
+                for c in text.chars() {
+                    let mut tmp = [0u8; 4];
+                    escaped(self, c.encode_utf8(&mut tmp))?;
+                }
+            }
+        }
+        self.put(b"\"")
+    }
+
+    /// A signed integer.
+    fn int(&mut self, v: i64) -> Result<(), Error> {
+        if v < 0 {
+            self.put(b"-")?;
+        }
+        self.uint(v.unsigned_abs())
+    }
+
+    /// An unsigned integer.
+    fn uint(&mut self, mut v: u64) -> Result<(), Error> {
+        let mut buf = [0u8; 20];
+        let mut n = 0usize;
+        for slot in buf.iter_mut().rev() {
+            *slot = b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or(0));
+            v /= 10;
+            n = n.saturating_add(1);
+            if v == 0 {
+                break;
+            }
+        }
+        self.put(buf.get(buf.len().saturating_sub(n)..).unwrap_or_default())
+    }
+
+    /// A finite float, as text that reads back as this f64 and as a float (`21.0`, `2.5e-7`);
+    /// a non-finite one is [`Reason::Unrepresentable`].
+    fn float(&mut self, v: f64) -> Result<(), Error> {
+        let mut buf = Buf::default();
+        float_text(v, &mut buf).map_err(|e| Error::new(self.written(), e.reason))?;
+        self.put(buf.as_bytes())
+    }
+
+    /// A number that is a time or a sum: integers when exact, else as [`Sink::float`].
+    fn time(&mut self, v: f64) -> Result<(), Error> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
+            // In range, so the cast is exact when there is no fraction (no `fract` in core).
+            #[allow(clippy::cast_possible_truncation)]
+            let i = v as i64;
+            #[allow(clippy::cast_precision_loss)]
+            if i as f64 == v {
+                return self.int(i);
+            }
+        }
+        self.float(v)
+    }
+
+    /// A JSON string of `bytes` in base64 (`alphabet`).
+    fn base64(&mut self, bytes: Opaque<'_>, alphabet: Alphabet) -> Result<(), Error> {
+        self.put(b"\"")?;
+        if let Opaque::Raw(raw) = bytes {
+            for chunk in raw.chunks(48) {
+                self.base64_chunk(chunk, alphabet)?;
+            }
+        } else {
+            // Whole groups of three, so the pieces join into one encoding.
+            let mut chunk = [0u8; 48];
+            let mut n = 0usize;
+            for b in bytes.bytes() {
+                if let Some(slot) = chunk.get_mut(n) {
+                    *slot = b;
+                    n = n.saturating_add(1);
+                }
+                if n == chunk.len() {
+                    self.base64_chunk(&chunk, alphabet)?;
+                    n = 0;
+                }
+            }
+            self.base64_chunk(chunk.get(..n).unwrap_or_default(), alphabet)?;
+        }
+        self.put(b"\"")
+    }
+
+    /// Up to 48 bytes in base64.
+    fn base64_chunk(&mut self, chunk: &[u8], alphabet: Alphabet) -> Result<(), Error> {
+        let mut out = [0u8; 64];
+        let n = base64::encode_into(chunk, alphabet, &mut out)?;
+        self.put(out.get(..n).unwrap_or_default())
+    }
+}
+
+/// Counts the bytes an encoder would write.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(pub(crate) usize);
+
+impl Sink for Counter {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.0 = self.0.saturating_add(bytes.len());
+        Ok(())
+    }
+
+    fn written(&self) -> usize {
+        self.0
+    }
+}
+
+/// Fills a slice; [`Reason::BufferTooSmall`] (at the offset that did not fit) when it is full.
+#[derive(Debug)]
+pub(crate) struct Slice<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
+
+impl<'o> Slice<'o> {
+    /// A writer at the start of `out`.
+    pub(crate) fn new(out: &'o mut [u8]) -> Self {
+        Slice { out, len: 0 }
+    }
+}
+
+impl Sink for Slice<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let end = self.len.saturating_add(bytes.len());
+        let dst = self
+            .out
+            .get_mut(self.len..end)
+            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
+        dst.copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    fn written(&self) -> usize {
+        self.len
+    }
+}
+
+/// `s` escaped for a JSON string body: `"`, `\` and the controls (RFC 8259 §7).
+fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
+    let bytes = s.as_bytes();
+    let mut start = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..0x20 => 0,
+            _ => continue,
+        };
+        sink.put(bytes.get(start..i).unwrap_or_default())?;
+        if short == 0 {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+            let lo = HEX.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+            sink.put(&[b'\\', b'u', b'0', b'0', hi, lo])?;
+        } else {
+            sink.put(&[b'\\', short])?;
+        }
+        start = i.saturating_add(1);
+    }
+    sink.put(bytes.get(start..).unwrap_or_default())
+}
+
+/// A small stack buffer for formatted numbers.
+struct Buf {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Default for Buf {
+    fn default() -> Self {
+        Buf {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl Buf {
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for Buf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.saturating_add(s.len());
+        let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The shortest round-trip digits of `v` (Rust's `Display`/`LowerExp` of f64), in positional
+/// form for magnitudes in `1e-5..1e16` (with `.0` when there is no fraction) and in exponent
+/// form outside, so that every finite value reads back as a float.
+fn float_text(v: f64, buf: &mut Buf) -> Result<(), Error> {
+    let unrepresentable = Error::new(0, Reason::Unrepresentable);
+    if !v.is_finite() {
+        return Err(unrepresentable);
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-5..1e16).contains(&a) {
+        write!(buf, "{v:e}").map_err(|_| unrepresentable)?;
+        return Ok(());
+    }
+    write!(buf, "{v}").map_err(|_| unrepresentable)?;
+    if !buf.as_bytes().contains(&b'.') {
+        buf.write_str(".0").map_err(|_| unrepresentable)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn text(
+        f: impl Fn(&mut Counter) -> Result<(), Error>,
+        g: impl Fn(&mut Slice<'_>) -> Result<(), Error>,
+    ) -> String {
+        let mut c = Counter::default();
+        f(&mut c).unwrap();
+        let mut out = std::vec![0u8; c.0];
+        let mut s = Slice::new(&mut out);
+        g(&mut s).unwrap();
+        assert_eq!(s.written(), c.0);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn floats_read_back_as_floats() {
+        for (v, t) in [
+            (21.0, "21.0"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (23.5, "23.5"),
+            (0.1, "0.1"),
+            (1e16, "1e16"),
+            (1.5e300, "1.5e300"),
+            (2.5e-7, "2.5e-7"),
+            (123_456.789, "123456.789"),
+            (f64::MAX, "1.7976931348623157e308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(text(|s| s.float(v), |s| s.float(v)), t);
+            assert_eq!(t.parse::<f64>().unwrap(), v);
+        }
+        let mut c = Counter::default();
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(c.float(v).unwrap_err().reason, Reason::Unrepresentable);
+        }
+    }
+
+    #[test]
+    fn integers_times_and_strings() {
+        assert_eq!(
+            text(|s| s.int(i64::MIN), |s| s.int(i64::MIN)),
+            "-9223372036854775808"
+        );
+        assert_eq!(
+            text(|s| s.uint(u64::MAX), |s| s.uint(u64::MAX)),
+            "18446744073709551615"
+        );
+        assert_eq!(text(|s| s.uint(0), |s| s.uint(0)), "0");
+        assert_eq!(text(|s| s.time(1.5e9), |s| s.time(1.5e9)), "1500000000");
+        assert_eq!(text(|s| s.time(-5.25), |s| s.time(-5.25)), "-5.25");
+        let t = Text::Plain("a\"b\\c\n\u{1}é");
+        assert_eq!(
+            text(|s| s.string(t), |s| s.string(t)),
+            r#""a\"b\\c\n\u0001é""#
+        );
+        let e = Text::JsonEscaped(r"\u0041\/\ud83d\ude00\u001f");
+        assert_eq!(text(|s| s.string(e), |s| s.string(e)), "\"A/😀\\u001f\"");
+        let mut small = [0u8; 3];
+        assert_eq!(
+            Slice::new(&mut small).string(t).unwrap_err(),
+            Error::new(2, Reason::BufferTooSmall)
+        );
+    }
+
+    #[test]
+    fn base64_in_chunks() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        let raw = Opaque::Raw(&bytes);
+        let url = text(
+            |s| s.base64(raw, Alphabet::UrlNoPad),
+            |s| s.base64(raw, Alphabet::UrlNoPad),
+        );
+        assert_eq!(url.len(), 2 + base64::encoded_len(256, Alphabet::UrlNoPad));
+        let inner = &url[1..url.len() - 1];
+        let again = Opaque::Base64(inner);
+        let std_text = text(
+            |s| s.base64(again, Alphabet::Standard),
+            |s| s.base64(again, Alphabet::Standard),
+        );
+        let mut back = [0u8; 256];
+        assert_eq!(
+            base64::decode_into(&std_text[1..std_text.len() - 1], &mut back).unwrap(),
+            256
+        );
+        assert_eq!(&back[..], &bytes[..]);
+    }
+}
