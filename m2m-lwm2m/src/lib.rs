@@ -27,6 +27,7 @@ mod json;
 pub mod lwm2m_json;
 pub mod path;
 pub mod senml;
+pub mod senml_etch_json;
 pub mod senml_json;
 pub mod text;
 pub mod tlv;

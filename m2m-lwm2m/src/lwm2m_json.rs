@@ -68,9 +68,10 @@ impl<'a> Decoder<'a> {
         let open = self.lex.begin_object()?;
         let (mut bn, mut bt, mut e) = (None, None, None);
         let mut first = true;
+        let mut buf = [0u8; 8];
         while let Some((label, key_at)) = self.lex.next_key(&mut first)? {
             let dup = Error::new(key_at, Reason::BadField);
-            match label.as_bytes() {
+            match label.bytes(&mut buf) {
                 b"bn" if bn.is_none() => bn = Some(string(&mut self.lex)?),
                 b"bt" if bt.is_none() => bt = Some(number(&mut self.lex)?),
                 b"e" if e.is_none() => {
@@ -142,10 +143,11 @@ fn entry<'a>(lex: &mut Lexer<'a>) -> Result<(RawRecord<'a>, usize), Error> {
     let at = lex.begin_object()?;
     let mut raw = RawRecord::default();
     let mut first = true;
+    let mut buf = [0u8; 8];
     while let Some((label, key_at)) = lex.next_key(&mut first)? {
         let dup = Error::new(key_at, Reason::BadField);
         let two_values = Error::new(key_at, Reason::BadValue);
-        match label.as_bytes() {
+        match label.bytes(&mut buf) {
             b"n" if raw.name.is_some() => return Err(dup),
             b"n" => raw.name = Some(string(lex)?),
             b"t" if raw.time.is_some() => return Err(dup),
@@ -197,7 +199,10 @@ fn write<S: Sink>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
     }
     sink.put(b"\"e\":[")?;
     for (i, r) in records.iter().enumerate() {
-        sink.put(if i == 0 { b"{" } else { b",{" })?;
+        if i > 0 {
+            sink.put(b",")?;
+        }
+        sink.put(b"{")?;
         let mut sep = true;
         match base {
             Some(b) if r.path.depth() == b.depth() => sep = false,
@@ -220,7 +225,10 @@ fn write<S: Sink>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
             sep = true;
         }
         if let Some(t) = r.time {
-            sink.put(if sep { b",\"t\":" } else { b"\"t\":" })?;
+            if sep {
+                sink.put(b",")?;
+            }
+            sink.put(b"\"t\":")?;
             sink.time(t)?;
         }
         sink.put(b"}")?;
@@ -250,7 +258,8 @@ fn value<S: Sink>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
             sink.put(b"\"v\":")?;
             sink.float(f)
         }
-        Value::Bool(b) => sink.put(if b { b"\"bv\":true" } else { b"\"bv\":false" }),
+        Value::Bool(true) => sink.put(b"\"bv\":true"),
+        Value::Bool(false) => sink.put(b"\"bv\":false"),
         Value::ObjLink(l) => {
             sink.put(b"\"ov\":\"")?;
             sink.uint(u64::from(l.object))?;

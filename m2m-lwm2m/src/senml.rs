@@ -100,6 +100,8 @@ pub struct RawRecord<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Resolver<'a> {
     base_name: Option<Text<'a>>,
+    /// The base name parsed, when it is plain and ends in `/` (the common case, parsed once).
+    base_path: Option<Path<'a>>,
     base_time: Option<Number>,
     base_value: Option<Number>,
 }
@@ -110,6 +112,7 @@ impl<'a> Resolver<'a> {
     pub const fn new() -> Self {
         Resolver {
             base_name: None,
+            base_path: None,
             base_time: None,
             base_value: None,
         }
@@ -123,6 +126,10 @@ impl<'a> Resolver<'a> {
         }
         if let Some(bn) = raw.base_name {
             self.base_name = Some(bn);
+            self.base_path = match bn {
+                Text::Plain(b) if b.ends_with('/') => Path::parse_base(b).ok(),
+                _ => None,
+            };
         }
         if let Some(bt) = raw.base_time {
             self.base_time = Some(bt);
@@ -130,7 +137,14 @@ impl<'a> Resolver<'a> {
         if let Some(bv) = raw.base_value {
             self.base_value = Some(bv);
         }
-        let path = join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?;
+        let fast = match (self.base_path, raw.name) {
+            (Some(base), Some(Text::Plain(n))) => join_ids(base, n),
+            _ => None,
+        };
+        let path = match fast {
+            Some(p) => p,
+            None => join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?,
+        };
         let time = match (self.base_time, raw.time) {
             (None, None) => None,
             (b, t) => {
@@ -276,6 +290,32 @@ pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<P
         Some(p) => path.with_prefix(p),
         None => Ok(path),
     }
+}
+
+/// `base` (parsed from a `bn` ending in `/`) + a plain relative `n` of decimal ids separated by
+/// `/`, when it is that simple; `None` otherwise ([`join_path`] then decides).
+fn join_ids<'a>(mut path: Path<'a>, name: &str) -> Option<Path<'a>> {
+    let id = |v: u32, len: u32| {
+        (len > 0)
+            .then(|| u16::try_from(v).ok())
+            .flatten()
+            .filter(|&id| id != RESERVED_ID)
+    };
+    let (mut v, mut len) = (0u32, 0u32);
+    for &b in name.as_bytes() {
+        if b == b'/' {
+            path = path.child(id(v, len)?)?;
+            (v, len) = (0, 0);
+        } else if b.is_ascii_digit() && len < 5 && !(len == 1 && v == 0) {
+            v = v
+                .saturating_mul(10)
+                .saturating_add(u32::from(b.wrapping_sub(b'0')));
+            len = len.saturating_add(1);
+        } else {
+            return None;
+        }
+    }
+    path.child(id(v, len)?)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use core::iter::FusedIterator;
 
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
-use crate::json::{Counter, Label, Lexer, Sink, Slice};
+use crate::json::{Counter, Lexer, Sink, Slice};
 use crate::path::Path;
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
 use crate::value::{Opaque, Record, Text, Value};
@@ -83,42 +83,43 @@ impl<'a> Decoder<'a> {
         self.lex.pos()
     }
 
-    fn step(&mut self) -> Result<Option<Record<'a>>, Error> {
+    /// The next record, or `None` at the end of the array (and of the body).
+    #[inline]
+    fn step(&mut self) -> Option<Result<Record<'a>, Error>> {
         let mut first = match self.state {
-            State::Done => return Ok(None),
-            State::Failed(e) => return Err(e),
+            State::Done => return None,
+            State::Failed(e) => return Some(Err(e)),
             State::Start => {
-                self.lex.begin_array()?;
+                if let Err(e) = self.lex.begin_array() {
+                    return Some(Err(e));
+                }
                 true
             }
             State::Records(first) => first,
         };
-        if !self.lex.next_element(&mut first)? {
-            self.lex.end()?;
-            self.state = State::Done;
-            return Ok(None);
+        match self.lex.next_element(&mut first) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.state = State::Done;
+                return self.lex.end().err().map(Err);
+            }
+            Err(e) => return Some(Err(e)),
         }
         self.state = State::Records(first);
-        let (raw, at) = record(&mut self.lex, self.mode)?;
-        self.resolver.resolve(&raw, at).map(Some)
+        Some(record(&mut self.lex, self.mode).and_then(|(raw, at)| self.resolver.resolve(&raw, at)))
     }
 }
 
 impl<'a> Iterator for Decoder<'a> {
     type Item = Result<Record<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        match self.step() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => {
-                self.state = State::Done;
-                None
-            }
-            Err(e) => {
-                self.state = State::Done;
-                Some(Err(e))
-            }
+        let item = self.step();
+        if !matches!(item, Some(Ok(_))) {
+            self.state = State::Done;
         }
+        item
     }
 }
 
@@ -147,23 +148,24 @@ enum Field {
 
 impl Field {
     fn of(label: &[u8]) -> Option<Field> {
-        Some(match label {
-            b"n" => Field::Name,
-            b"v" => Field::Value,
-            b"vs" => Field::StringValue,
-            b"bn" => Field::BaseName,
-            b"t" => Field::Time,
-            b"bt" => Field::BaseTime,
-            b"vb" => Field::BoolValue,
-            b"vd" => Field::DataValue,
-            b"vlo" => Field::LinkValue,
-            b"u" => Field::Unit,
-            b"bu" => Field::BaseUnit,
-            b"bv" => Field::BaseValue,
-            b"bs" => Field::BaseSum,
-            b"bver" => Field::BaseVersion,
-            b"s" => Field::Sum,
-            b"ut" => Field::UpdateTime,
+        // Slice patterns: a length check and byte compares, no memcmp.
+        Some(match *label {
+            [b'n'] => Field::Name,
+            [b'v'] => Field::Value,
+            [b't'] => Field::Time,
+            [b'u'] => Field::Unit,
+            [b's'] => Field::Sum,
+            [b'v', b's'] => Field::StringValue,
+            [b'b', b'n'] => Field::BaseName,
+            [b'b', b't'] => Field::BaseTime,
+            [b'v', b'b'] => Field::BoolValue,
+            [b'v', b'd'] => Field::DataValue,
+            [b'b', b'u'] => Field::BaseUnit,
+            [b'b', b'v'] => Field::BaseValue,
+            [b'b', b's'] => Field::BaseSum,
+            [b'u', b't'] => Field::UpdateTime,
+            [b'v', b'l', b'o'] => Field::LinkValue,
+            [b'b', b'v', b'e', b'r'] => Field::BaseVersion,
             _ => return None,
         })
     }
@@ -180,9 +182,11 @@ pub(crate) fn record<'a>(lex: &mut Lexer<'a>, mode: Mode) -> Result<(RawRecord<'
     let mut seen = 0u32;
     let mut first = true;
     let mut removal = false;
+    let mut buf = [0u8; 8];
     while let Some((label, key_at)) = lex.next_key(&mut first)? {
-        let Some(field) = Field::of(label.as_bytes()) else {
-            unknown(lex, label, key_at)?;
+        let key = label.bytes(&mut buf);
+        let Some(field) = Field::of(key) else {
+            unknown(lex, key, key_at)?;
             continue;
         };
         if seen & field.bit() != 0 {
@@ -246,8 +250,8 @@ pub(crate) fn record<'a>(lex: &mut Lexer<'a>, mode: Mode) -> Result<(RawRecord<'
 
 /// An unknown label: an error if it must be understood (RFC 8428 §4.4), else its value is
 /// skipped.
-pub(crate) fn unknown(lex: &mut Lexer<'_>, label: Label, key_at: usize) -> Result<(), Error> {
-    if label.mandatory {
+pub(crate) fn unknown(lex: &mut Lexer<'_>, key: &[u8], key_at: usize) -> Result<(), Error> {
+    if key.last() == Some(&b'_') {
         return Err(Error::new(key_at, Reason::BadField));
     }
     lex.skip_value()
@@ -322,53 +326,51 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
 /// the names relative to it is shorter than the full names.
 pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     let (head, rest) = records.split_first()?;
-    let mut common = head.path.levels().len();
+    let prefix = head.path.prefix();
+    let first = head.path.levels();
+    let mut common = first.len();
     for r in rest {
-        if r.path.prefix() != head.path.prefix() {
+        if r.path.prefix() != prefix {
             return None;
         }
-        common = common.min(
-            r.path
-                .levels()
-                .iter()
-                .zip(head.path.levels())
-                .take_while(|(a, b)| a == b)
-                .count(),
-        );
+        let levels = r.path.levels();
+        let mut k = 0;
+        while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
+            k = k.saturating_add(1);
+        }
+        common = k;
+        if common == 0 && prefix.is_none() {
+            return None;
+        }
     }
     let levels = head.path.levels().get(..common)?;
-    let base = match head.path.prefix() {
+    let base = match prefix {
         Some(p) => Path::new(levels)?.with_prefix(p).ok()?,
         None if common == 0 => return None,
         None => Path::new(levels)?,
     };
-    // `"bn":"<base>/",` against `"n":"<name>",` per record (none at the base itself).
+    // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
+    // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
     let base_len = base.text_len();
-    let without: usize = records
+    let at_base = records
         .iter()
-        .map(|r| r.path.text_len().saturating_add(7))
-        .sum();
-    let with: usize = records
-        .iter()
-        .map(|r| match r.path.depth() == base.depth() {
-            true => 0,
-            false => r.path.text_len().saturating_sub(base_len).saturating_add(6),
-        })
-        .sum::<usize>()
-        .saturating_add(base_len)
-        .saturating_add(9);
-    (with < without).then_some(base)
+        .filter(|r| r.path.depth() == base.depth())
+        .count();
+    let saved = records
+        .len()
+        .saturating_mul(base_len.saturating_add(1))
+        .saturating_add(at_base.saturating_mul(6));
+    (saved > base_len.saturating_add(9)).then_some(base)
 }
 
-/// The ids of `path` below `depth`, `/`-separated; with `leading`, a `/` first (and the
-/// gateway prefix).
+/// The ids of `path` from level `from` on, `/`-separated; with `leading`, a `/` first (and the
+/// gateway prefix before the ids, or `/` alone for the root).
 pub(crate) fn put_path<S: Sink>(
     sink: &mut S,
     path: &Path<'_>,
     from: usize,
     leading: bool,
 ) -> Result<(), Error> {
-    let mut sep = leading;
     if leading {
         if let Some(p) = path.prefix() {
             sink.put(b"/")?;
@@ -377,14 +379,7 @@ pub(crate) fn put_path<S: Sink>(
             return sink.put(b"/");
         }
     }
-    for &id in path.levels().get(from..).unwrap_or_default() {
-        if sep {
-            sink.put(b"/")?;
-        }
-        sep = true;
-        sink.uint(u64::from(id))?;
-    }
-    Ok(())
+    sink.ids(path.levels().get(from..).unwrap_or_default(), leading)
 }
 
 /// Writes a whole SenML JSON body in `mode`.
@@ -396,7 +391,10 @@ pub(crate) fn write<S: Sink>(
     let base = base_name(records);
     sink.put(b"[")?;
     for (i, r) in records.iter().enumerate() {
-        sink.put(if i == 0 { b"{" } else { b",{" })?;
+        if i > 0 {
+            sink.put(b",")?;
+        }
+        sink.put(b"{")?;
         let mut sep = false;
         if let (0, Some(b)) = (i, base) {
             sink.put(b"\"bn\":\"")?;
@@ -407,7 +405,10 @@ pub(crate) fn write<S: Sink>(
         match base {
             Some(b) if r.path.depth() == b.depth() => {}
             Some(b) => {
-                sink.put(if sep { b",\"n\":\"" } else { b"\"n\":\"" })?;
+                if sep {
+                    sink.put(b",")?;
+                }
+                sink.put(b"\"n\":\"")?;
                 put_path(sink, &r.path, b.depth(), false)?;
                 sink.put(b"\"")?;
                 sep = true;
@@ -432,13 +433,19 @@ pub(crate) fn write<S: Sink>(
                 sep = true;
             }
             (None, Mode::Patch) => {
-                sink.put(if sep { b",\"v\":null" } else { b"\"v\":null" })?;
+                if sep {
+                    sink.put(b",")?;
+                }
+                sink.put(b"\"v\":null")?;
                 sep = true;
             }
             (None, _) => {}
         }
         if let Some(t) = r.time {
-            sink.put(if sep { b",\"t\":" } else { b"\"t\":" })?;
+            if sep {
+                sink.put(b",")?;
+            }
+            sink.put(b"\"t\":")?;
             sink.time(t)?;
         }
         sink.put(b"}")?;
@@ -465,7 +472,8 @@ fn value<S: Sink>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
             sink.put(b"\"v\":")?;
             sink.float(f)
         }
-        Value::Bool(b) => sink.put(if b { b"\"vb\":true" } else { b"\"vb\":false" }),
+        Value::Bool(true) => sink.put(b"\"vb\":true"),
+        Value::Bool(false) => sink.put(b"\"vb\":false"),
         Value::Opaque(o) => {
             sink.put(b"\"vd\":")?;
             sink.base64(o, Alphabet::UrlNoPad)

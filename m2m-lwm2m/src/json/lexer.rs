@@ -3,6 +3,7 @@
 //! `true`/`false`/`null` (§3), no trailing commas, nesting bounded by [`MAX_DEPTH`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use super::find_stop;
 use crate::error::{Error, Reason};
 use crate::senml::Number;
 use crate::value::Text;
@@ -10,58 +11,43 @@ use crate::value::Text;
 /// The deepest nesting of arrays and objects accepted inside an ignored field.
 pub(crate) const MAX_DEPTH: u32 = 32;
 
-/// An object key as the caller matches it: up to 8 bytes (escapes resolved), longer keys are
-/// unknown to every format here and read as empty; `mandatory` is RFC 8428 §4.4's `_` suffix.
+/// An object key as the caller matches it: the key itself when it has no escapes (the
+/// common case, no copy), else its characters resolved into a small buffer: keys longer than
+/// 8 bytes are unknown to every format here and read as `_` when they end with `_` (RFC 8428
+/// §4.4, must be understood) or as the empty key otherwise.
 #[derive(Clone, Copy)]
-pub(crate) struct Label {
-    buf: [u8; 8],
-    len: u8,
-    /// The key ends with `_`.
-    pub(crate) mandatory: bool,
+pub(crate) struct Label<'a> {
+    key: Text<'a>,
 }
 
-impl Label {
-    /// The key's bytes (empty for a key longer than 8 bytes).
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    fn of(key: Text<'_>) -> Label {
-        let mut label = Label {
-            buf: [0; 8],
-            len: 0,
-            mandatory: false,
-        };
-        match key {
-            Text::Plain(s) => {
-                label.mandatory = s.ends_with('_');
-                if let Some(dst) = label.buf.get_mut(..s.len()) {
-                    dst.copy_from_slice(s.as_bytes());
-                    label.len = u8::try_from(s.len()).unwrap_or(0);
-                }
-            }
+impl<'a> Label<'a> {
+    /// The key's bytes, using `buf` for a key with escapes.
+    pub(crate) fn bytes<'b>(&self, buf: &'b mut [u8; 8]) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        match self.key {
+            Text::Plain(s) => s.as_bytes(),
             Text::JsonEscaped(_) => {
                 let mut n = 0usize;
-                let mut fits = true;
                 let mut last = None;
-                for c in key.chars() {
+                for c in self.key.chars() {
                     last = Some(c);
                     let mut tmp = [0u8; 4];
                     let enc = c.encode_utf8(&mut tmp).as_bytes();
                     let end = n.saturating_add(enc.len());
-                    match label.buf.get_mut(n..end) {
-                        Some(dst) if fits => dst.copy_from_slice(enc),
-                        _ => fits = false,
+                    if let Some(dst) = buf.get_mut(n..end) {
+                        dst.copy_from_slice(enc);
                     }
                     n = end;
                 }
-                label.mandatory = last == Some('_');
-                if fits {
-                    label.len = u8::try_from(n).unwrap_or(0);
+                match buf.get(..n) {
+                    Some(b) => b,
+                    None if last == Some('_') => b"_",
+                    None => b"",
                 }
             }
         }
-        label
     }
 }
 
@@ -100,15 +86,18 @@ impl<'a> Lexer<'a> {
     }
 
     /// The next byte, not consumed.
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes().get(self.pos).copied()
     }
 
+    #[inline]
     fn bump(&mut self) {
         self.pos = self.pos.saturating_add(1);
     }
 
     /// An error for the byte at the cursor: `Truncated` at the end, else `BadJson`.
+    #[cold]
     pub(crate) fn unexpected(&self) -> Error {
         if self.pos >= self.text.len() {
             Error::new(self.text.len(), Reason::Truncated)
@@ -118,6 +107,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Skips whitespace (RFC 8259 §2).
+    #[inline]
     pub(crate) fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.bump();
@@ -125,6 +115,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Consumes `b` if it is next.
+    #[inline]
     pub(crate) fn eat(&mut self, b: u8) -> bool {
         let hit = self.peek() == Some(b);
         if hit {
@@ -134,6 +125,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Consumes `b` or fails.
+    #[inline]
     pub(crate) fn expect(&mut self, b: u8) -> Result<(), Error> {
         if self.eat(b) {
             Ok(())
@@ -160,6 +152,7 @@ impl<'a> Lexer<'a> {
 
     /// Whether another element of the current array follows (the cursor then stands on it);
     /// consumes the separating `,` or the closing `]`.
+    #[inline]
     pub(crate) fn next_element(&mut self, first: &mut bool) -> Result<bool, Error> {
         self.ws();
         if self.eat(b']') {
@@ -182,7 +175,11 @@ impl<'a> Lexer<'a> {
 
     /// The next key of the current object and its offset, the cursor then on its value; `None`
     /// after the closing `}`.
-    pub(crate) fn next_key(&mut self, first: &mut bool) -> Result<Option<(Label, usize)>, Error> {
+    #[inline]
+    pub(crate) fn next_key(
+        &mut self,
+        first: &mut bool,
+    ) -> Result<Option<(Label<'a>, usize)>, Error> {
         self.ws();
         if self.eat(b'}') {
             return Ok(None);
@@ -199,21 +196,19 @@ impl<'a> Lexer<'a> {
         self.ws();
         self.expect(b':')?;
         self.ws();
-        Ok(Some((Label::of(key), at)))
+        Ok(Some((Label { key }, at)))
     }
 
     /// A string (the cursor on its `"`), borrowed: [`Text::Plain`] without escapes,
     /// [`Text::JsonEscaped`] with (each escape checked).
+    #[inline]
     pub(crate) fn string(&mut self) -> Result<Text<'a>, Error> {
         self.expect(b'"')?;
         let start = self.pos;
         let mut escaped = false;
         loop {
             let rest = self.bytes().get(self.pos..).unwrap_or_default();
-            let Some(i) = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            else {
+            let Some(i) = find_stop(rest) else {
                 return Err(Error::new(self.text.len(), Reason::Truncated));
             };
             self.pos = self.pos.saturating_add(i);
@@ -240,6 +235,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// One escape (the cursor on its `\`), RFC 8259 §7.
+    #[cold]
     fn escape(&mut self) -> Result<(), Error> {
         let at = self.pos;
         self.bump();
@@ -286,6 +282,7 @@ impl<'a> Lexer<'a> {
 
     /// A number (RFC 8259 §6): the integer form as [`Number::Int`] (or [`Number::Uint`] above
     /// `i64::MAX`), anything else, and integers beyond 64 bits, as a finite [`Number::Float`].
+    #[inline]
     pub(crate) fn number(&mut self) -> Result<Number, Error> {
         let start = self.pos;
         let negative = self.eat(b'-');
@@ -354,6 +351,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// `true` or `false`; `None` (nothing consumed) if neither starts here.
+    #[inline]
     pub(crate) fn boolean(&mut self) -> Result<Option<bool>, Error> {
         match self.peek() {
             Some(b't') => self.literal(b"true").map(|()| Some(true)),
@@ -554,14 +552,24 @@ mod tests {
         let mut l = lex(r#"{"bn" : 1, "\u0076":2, "averyverylongkey_":3}"#);
         let mut first = true;
         l.begin_object().unwrap();
+        let mut buf = [0u8; 8];
         let (k, at) = l.next_key(&mut first).unwrap().unwrap();
-        assert_eq!((k.as_bytes(), at), (&b"bn"[..], 1));
+        assert_eq!((k.bytes(&mut buf), at), (&b"bn"[..], 1));
         l.skip_value().unwrap();
         let (k, _) = l.next_key(&mut first).unwrap().unwrap();
-        assert_eq!(k.as_bytes(), b"v");
+        assert_eq!(k.bytes(&mut buf), b"v");
         l.skip_value().unwrap();
         let (k, _) = l.next_key(&mut first).unwrap().unwrap();
-        assert!(k.as_bytes().is_empty() && k.mandatory);
+        assert_eq!(k.bytes(&mut buf), b"averyverylongkey_");
+        l.skip_value().unwrap();
+        let mut l = lex(r#"{"\u0061veryverylongkey_":1,"\u0061veryverylongkey":1}"#);
+        let mut first = true;
+        l.begin_object().unwrap();
+        let (k, _) = l.next_key(&mut first).unwrap().unwrap();
+        assert_eq!(k.bytes(&mut buf), b"_");
+        l.skip_value().unwrap();
+        let (k, _) = l.next_key(&mut first).unwrap().unwrap();
+        assert_eq!(k.bytes(&mut buf), b"");
         l.skip_value().unwrap();
         assert!(l.next_key(&mut first).unwrap().is_none());
         l.end().unwrap();

@@ -4,6 +4,7 @@
 
 use core::fmt::Write as _;
 
+use super::{find_stop, stop};
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
 use crate::value::{Opaque, Text};
@@ -46,7 +47,11 @@ pub(crate) trait Sink {
     }
 
     /// An unsigned integer.
+    #[inline]
     fn uint(&mut self, mut v: u64) -> Result<(), Error> {
+        if v < 10 {
+            return self.put(&[b'0'.wrapping_add(u8::try_from(v).unwrap_or(0))]);
+        }
         let mut buf = [0u8; 20];
         let mut n = 0usize;
         for slot in buf.iter_mut().rev() {
@@ -58,6 +63,16 @@ pub(crate) trait Sink {
             }
         }
         self.put(buf.get(buf.len().saturating_sub(n)..).unwrap_or_default())
+    }
+
+    /// Path ids `/`-separated (a `/` before the first too with `leading`).
+    fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
+        ids.iter().enumerate().try_for_each(|(k, &id)| {
+            if leading || k > 0 {
+                self.put(b"/")?;
+            }
+            self.uint(u64::from(id))
+        })
     }
 
     /// A finite float, as text that reads back as this f64 and as a float (`21.0`, `2.5e-7`);
@@ -122,8 +137,34 @@ pub(crate) trait Sink {
 pub(crate) struct Counter(pub(crate) usize);
 
 impl Sink for Counter {
+    #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         self.0 = self.0.saturating_add(bytes.len());
+        Ok(())
+    }
+
+    // Sizes without writing: the same lengths, less work.
+    fn string(&mut self, text: Text<'_>) -> Result<(), Error> {
+        let n = match text {
+            Text::Plain(s) => escaped_len(s),
+            Text::JsonEscaped(_) => text
+                .chars()
+                .map(|c| escaped_len(c.encode_utf8(&mut [0u8; 4])))
+                .sum(),
+        };
+        self.0 = self.0.saturating_add(n).saturating_add(2);
+        Ok(())
+    }
+
+    fn uint(&mut self, v: u64) -> Result<(), Error> {
+        self.0 = self.0.saturating_add(digits(v));
+        Ok(())
+    }
+
+    fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
+        let digits: usize = ids.iter().map(|&id| digits(u64::from(id))).sum();
+        let slashes = ids.len().saturating_sub(usize::from(!leading));
+        self.0 = self.0.saturating_add(digits).saturating_add(slashes);
         Ok(())
     }
 
@@ -162,13 +203,59 @@ impl Sink for Slice<'_> {
     fn written(&self) -> usize {
         self.len
     }
+
+    // Digits are stored in place (no copy of a variable length, which costs a call).
+    #[inline]
+    fn uint(&mut self, v: u64) -> Result<(), Error> {
+        let end = self.len.saturating_add(digits(v));
+        let dst = self
+            .out
+            .get_mut(self.len..end)
+            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
+        fill_digits(dst, v);
+        self.len = end;
+        Ok(())
+    }
+
+    #[inline]
+    fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
+        for (k, &id) in ids.iter().enumerate() {
+            let slash = usize::from(leading || k > 0);
+            let end = self
+                .len
+                .saturating_add(slash)
+                .saturating_add(digits(u64::from(id)));
+            let dst = self
+                .out
+                .get_mut(self.len..end)
+                .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
+            if let (1, Some(first)) = (slash, dst.first_mut()) {
+                *first = b'/';
+            }
+            fill_digits(dst.get_mut(slash..).unwrap_or_default(), u64::from(id));
+            self.len = end;
+        }
+        Ok(())
+    }
 }
 
-/// `s` escaped for a JSON string body: `"`, `\` and the controls (RFC 8259 §7).
+/// `v` in decimal, right-aligned in `dst` (exactly its digits long).
+#[inline]
+fn fill_digits(dst: &mut [u8], mut v: u64) {
+    for slot in dst.iter_mut().rev() {
+        *slot = b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or(0));
+        v /= 10;
+    }
+}
+
+/// `s` escaped for a JSON string body: `"`, `\\` and the controls (RFC 8259 §7); the runs
+/// between them are written whole.
+#[inline]
 fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
-    let bytes = s.as_bytes();
-    let mut start = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut rest = s.as_bytes();
+    while let Some(i) = find_stop(rest) {
+        sink.put(rest.get(..i).unwrap_or_default())?;
+        let b = rest.get(i).copied().unwrap_or(0);
         let short = match b {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -177,10 +264,8 @@ fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
             b'\t' => b't',
             0x08 => b'b',
             0x0c => b'f',
-            0..0x20 => 0,
-            _ => continue,
+            _ => 0,
         };
-        sink.put(bytes.get(start..i).unwrap_or_default())?;
         if short == 0 {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             let hi = HEX.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
@@ -189,9 +274,39 @@ fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
         } else {
             sink.put(&[b'\\', short])?;
         }
-        start = i.saturating_add(1);
+        rest = rest.get(i.saturating_add(1)..).unwrap_or_default();
     }
-    sink.put(bytes.get(start..).unwrap_or_default())
+    sink.put(rest)
+}
+
+/// The length of `s` escaped (as [`escaped`] writes it).
+fn escaped_len(s: &str) -> usize {
+    let mut n = s.len();
+    for &b in s.as_bytes() {
+        if stop(b) {
+            let extra = match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+                _ => 5,
+            };
+            n = n.saturating_add(extra);
+        }
+    }
+    n
+}
+
+/// The number of decimal digits of `v`.
+#[inline]
+fn digits(v: u64) -> usize {
+    let mut n = 1usize;
+    let mut p = 10u64;
+    while v >= p {
+        n = n.saturating_add(1);
+        match p.checked_mul(10) {
+            Some(q) => p = q,
+            None => break,
+        }
+    }
+    n
 }
 
 /// A small stack buffer for formatted numbers.
