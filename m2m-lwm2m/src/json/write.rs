@@ -86,7 +86,8 @@ pub(crate) trait Sink {
     /// A number that is a time or a sum: integers when exact, else as [`Sink::float`].
     fn time(&mut self, v: f64) -> Result<(), Error> {
         const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-        if v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative()) {
+        // `-0` as `0`: a time is a sum with the base time, whose zero has no sign.
+        if v.abs() < EXACT {
             // In range, so the cast is exact when there is no fraction (no `fract` in core).
             #[allow(clippy::cast_possible_truncation)]
             let i = v as i64;
