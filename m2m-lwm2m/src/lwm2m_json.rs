@@ -40,7 +40,9 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
     }
 }
 
-/// The records of a legacy LwM2M JSON body, in order; ends after the first error (fused).
+/// The records of a legacy LwM2M JSON body (OMA-TS-LightweightM2M 1.0 §6.4.4), in order; ends
+/// after the first error (fused). Errors carry the byte offset in the body. Allocates nothing;
+/// never panics.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     lex: Lexer<'a>,

@@ -42,9 +42,11 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder::new(body, Mode::Pack)
 }
 
-/// The records of a SenML JSON (or SenML-ETCH JSON) body, in order; an `Iterator` of
-/// `Result<Record, Error>` that ends after the first error (it is fused). Errors carry the
-/// byte offset in the body. Allocates nothing.
+/// The records of a SenML JSON body (RFC 8428 §5; OMA-TS-LightweightM2M_Core 1.1 §7.4.4) or
+/// SenML-ETCH JSON body (RFC 8790 §5, §6), in order; an `Iterator` of `Result<Record, Error>`
+/// that ends after the first error (it is fused). Errors carry the byte offset in the body
+/// (for a path that does not parse: the record's offset plus the place in its name).
+/// Allocates nothing; never panics.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {
     lex: Lexer<'a>,

@@ -283,7 +283,10 @@ fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
 /// The length of `s` escaped (as [`escaped`] writes it).
 fn escaped_len(s: &str) -> usize {
     let mut n = s.len();
-    for &b in s.as_bytes() {
+    let Some(first) = find_stop(s.as_bytes()) else {
+        return n;
+    };
+    for &b in s.as_bytes().get(first..).unwrap_or_default() {
         if stop(b) {
             let extra = match b {
                 b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
