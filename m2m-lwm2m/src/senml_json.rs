@@ -108,7 +108,11 @@ impl<'a> Decoder<'a> {
             Err(e) => return Some(Err(e)),
         }
         self.state = State::Records(first);
-        Some(record(&mut self.lex, self.mode).and_then(|(raw, at)| self.resolver.resolve(&raw, at)))
+        let mut raw = RawRecord::default();
+        Some(
+            record(&mut self.lex, self.mode, &mut raw)
+                .and_then(|at| self.resolver.resolve(&raw, at)),
+        )
     }
 }
 
@@ -178,9 +182,13 @@ impl Field {
 }
 
 /// One record object (the cursor on its `{`) and its offset.
-pub(crate) fn record<'a>(lex: &mut Lexer<'a>, mode: Mode) -> Result<(RawRecord<'a>, usize), Error> {
+/// `raw` is filled (it must be fresh); returns the record's offset.
+pub(crate) fn record<'a>(
+    lex: &mut Lexer<'a>,
+    mode: Mode,
+    raw: &mut RawRecord<'a>,
+) -> Result<usize, Error> {
     let at = lex.begin_object()?;
-    let mut raw = RawRecord::default();
     let mut seen = 0u32;
     let mut first = true;
     let mut removal = false;
@@ -247,7 +255,7 @@ pub(crate) fn record<'a>(lex: &mut Lexer<'a>, mode: Mode) -> Result<(RawRecord<'
     if mode == Mode::Patch && raw.value.is_none() && !removal {
         return Err(Error::new(at, Reason::BadValue));
     }
-    Ok((raw, at))
+    Ok(at)
 }
 
 /// An unknown label: an error if it must be understood (RFC 8428 §4.4), else its value is
@@ -331,11 +339,19 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     let prefix = head.path.prefix();
     let first = head.path.levels();
     let mut common = first.len();
+    // How many records have each depth: those at the base's depth are the base itself.
+    let mut depths = [0usize; 5];
+    if let Some(d) = depths.get_mut(first.len()) {
+        *d = 1;
+    }
     for r in rest {
         if r.path.prefix() != prefix {
             return None;
         }
         let levels = r.path.levels();
+        if let Some(d) = depths.get_mut(levels.len()) {
+            *d = d.saturating_add(1);
+        }
         let mut k = 0;
         while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
             k = k.saturating_add(1);
@@ -345,19 +361,17 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
             return None;
         }
     }
-    let levels = head.path.levels().get(..common)?;
-    let base = match prefix {
-        Some(p) => Path::new(levels)?.with_prefix(p).ok()?,
-        None if common == 0 => return None,
-        None => Path::new(levels)?,
-    };
+    if common == 0 && prefix.is_none() {
+        return None;
+    }
+    let mut base = head.path;
+    while base.depth() > common {
+        base = base.parent()?;
+    }
     // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
     // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
     let base_len = base.text_len();
-    let at_base = records
-        .iter()
-        .filter(|r| r.path.depth() == base.depth())
-        .count();
+    let at_base = depths.get(common).copied().unwrap_or(0);
     let saved = records
         .len()
         .saturating_mul(base_len.saturating_add(1))
@@ -384,33 +398,42 @@ pub(crate) fn put_path<S: Sink>(
     sink.ids(path.levels().get(from..).unwrap_or_default(), leading)
 }
 
-/// Writes a whole SenML JSON body in `mode`.
+/// Writes a whole SenML JSON body in `mode`. Adjacent literals are written in one piece
+/// (`},{`, `,"n":"`), each piece of a constant length.
 pub(crate) fn write<S: Sink>(
     records: &[Record<'_>],
     mode: Mode,
     sink: &mut S,
 ) -> Result<(), Error> {
     let base = base_name(records);
-    sink.put(b"[")?;
+    if records.is_empty() {
+        return sink.put(b"[]");
+    }
     for (i, r) in records.iter().enumerate() {
-        if i > 0 {
-            sink.put(b",")?;
-        }
-        sink.put(b"{")?;
-        let mut sep = false;
-        if let (0, Some(b)) = (i, base) {
-            sink.put(b"\"bn\":\"")?;
-            put_path(sink, &b, 0, true)?;
-            sink.put(b"/\"")?;
-            sep = true;
+        let mut sep = true;
+        match (i, base) {
+            (0, Some(b)) => {
+                sink.put(b"[{\"bn\":\"")?;
+                put_path(sink, &b, 0, true)?;
+                sink.put(b"/\"")?;
+            }
+            (0, None) => {
+                sink.put(b"[{")?;
+                sep = false;
+            }
+            _ => {
+                sink.put(b"},{")?;
+                sep = false;
+            }
         }
         match base {
             Some(b) if r.path.depth() == b.depth() => {}
             Some(b) => {
                 if sep {
-                    sink.put(b",")?;
+                    sink.put(b",\"n\":\"")?;
+                } else {
+                    sink.put(b"\"n\":\"")?;
                 }
-                sink.put(b"\"n\":\"")?;
                 put_path(sink, &r.path, b.depth(), false)?;
                 sink.put(b"\"")?;
                 sep = true;
@@ -423,8 +446,7 @@ pub(crate) fn write<S: Sink>(
             }
         }
         match (r.value, mode) {
-            (Some(v), Mode::Fetch) => {
-                let _ = v;
+            (Some(_), Mode::Fetch) => {
                 return Err(Error::new(sink.written(), Reason::BadValue));
             }
             (Some(v), _) => {
@@ -436,23 +458,24 @@ pub(crate) fn write<S: Sink>(
             }
             (None, Mode::Patch) => {
                 if sep {
-                    sink.put(b",")?;
+                    sink.put(b",\"v\":null")?;
+                } else {
+                    sink.put(b"\"v\":null")?;
                 }
-                sink.put(b"\"v\":null")?;
                 sep = true;
             }
             (None, _) => {}
         }
         if let Some(t) = r.time {
             if sep {
-                sink.put(b",")?;
+                sink.put(b",\"t\":")?;
+            } else {
+                sink.put(b"\"t\":")?;
             }
-            sink.put(b"\"t\":")?;
             sink.time(t)?;
         }
-        sink.put(b"}")?;
     }
-    sink.put(b"]")
+    sink.put(b"}]")
 }
 
 /// `"label":value` for one value.

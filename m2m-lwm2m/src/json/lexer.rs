@@ -93,7 +93,8 @@ impl<'a> Lexer<'a> {
 
     #[inline]
     fn bump(&mut self) {
-        self.pos = self.pos.saturating_add(1);
+        // Only called below the text's length: never wraps.
+        self.pos = self.pos.wrapping_add(1);
     }
 
     /// An error for the byte at the cursor: `Truncated` at the end, else `BadJson`.
@@ -203,8 +204,29 @@ impl<'a> Lexer<'a> {
     /// [`Text::JsonEscaped`] with (each escape checked).
     #[inline]
     pub(crate) fn string(&mut self) -> Result<Text<'a>, Error> {
-        self.expect(b'"')?;
-        let start = self.pos;
+        if self.peek() != Some(b'"') {
+            return Err(self.unexpected());
+        }
+        // Offsets stay below the text's length, so `wrapping_add` never wraps here.
+        let start = self.pos.wrapping_add(1);
+        let rest = self.bytes().get(start..).unwrap_or_default();
+        // The common case: no escape before the closing quote.
+        if let Some(i) = find_stop(rest) {
+            if rest.get(i) == Some(&b'"') {
+                let end = start.wrapping_add(i);
+                if let Some(s) = self.text.get(start..end) {
+                    self.pos = end.wrapping_add(1);
+                    return Ok(Text::Plain(s));
+                }
+            }
+        }
+        self.string_slow(start)
+    }
+
+    /// The rest of a string from `start` (just after its `"`): escapes, errors.
+    #[inline(never)]
+    fn string_slow(&mut self, start: usize) -> Result<Text<'a>, Error> {
+        self.pos = start;
         let mut escaped = false;
         loop {
             let rest = self.bytes().get(self.pos..).unwrap_or_default();

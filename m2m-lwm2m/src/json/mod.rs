@@ -37,16 +37,22 @@ pub(crate) fn stop(b: u8) -> bool {
 /// borrow may only mark bytes above the first hit, so the lowest mark is exact).
 #[inline]
 pub(crate) fn find_stop(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     // Most keys and many values are short: the first bytes one at a time.
     let (head, tail) = bytes.split_at(bytes.len().min(8));
     if let Some(i) = head.iter().position(|&b| stop(b)) {
         return Some(i);
     }
-    let mut chunks = tail.chunks_exact(8);
-    let mut base = head.len();
+    find_stop_wide(tail).map(|i| i.saturating_add(head.len()))
+}
+
+/// [`find_stop`] eight bytes at a time from the first byte (for text that is rarely short).
+#[inline]
+pub(crate) fn find_stop_wide(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0usize;
     for chunk in chunks.by_ref() {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);

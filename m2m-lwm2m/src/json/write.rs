@@ -4,7 +4,7 @@
 
 use core::fmt::Write as _;
 
-use super::{find_stop, stop};
+use super::{find_stop_wide as find_stop, stop};
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
 use crate::value::{Opaque, Text};
@@ -23,9 +23,11 @@ pub(crate) trait Sink {
     }
 
     /// A JSON string: `"`, the text escaped, `"`.
+    #[inline]
     fn string(&mut self, text: Text<'_>) -> Result<(), Error> {
         self.put(b"\"")?;
         match text {
+            Text::Plain(s) if find_stop(s.as_bytes()).is_none() => self.str(s)?,
             Text::Plain(s) => escaped(self, s)?,
             // Re-escape from the characters: the writer never trusts a caller's escapes.
             Text::JsonEscaped(_) => {
@@ -251,7 +253,7 @@ fn fill_digits(dst: &mut [u8], mut v: u64) {
 
 /// `s` escaped for a JSON string body: `"`, `\\` and the controls (RFC 8259 §7); the runs
 /// between them are written whole.
-#[inline]
+#[cold]
 fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
     let mut rest = s.as_bytes();
     while let Some(i) = find_stop(rest) {
@@ -298,19 +300,25 @@ fn escaped_len(s: &str) -> usize {
     n
 }
 
-/// The number of decimal digits of `v`.
+/// The number of decimal digits of `v`: from its bit length (log10 2 ~ 1233/4096), then one
+/// compare against a power of ten.
 #[inline]
 fn digits(v: u64) -> usize {
-    let mut n = 1usize;
-    let mut p = 10u64;
-    while v >= p {
-        n = n.saturating_add(1);
-        match p.checked_mul(10) {
-            Some(q) => p = q,
-            None => break,
+    // Evaluated at compile time.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    const POW10: [u64; 20] = {
+        let mut t = [1u64; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
         }
-    }
-    n
+        t
+    };
+    let bits = 64u32.saturating_sub((v | 1).leading_zeros());
+    let guess = usize::try_from(bits.saturating_mul(1233) >> 12).unwrap_or(0);
+    let above = POW10.get(guess).is_some_and(|&p| v >= p);
+    guess.saturating_add(usize::from(above)).max(1)
 }
 
 /// A small stack buffer for formatted numbers.
@@ -434,6 +442,18 @@ mod tests {
             Slice::new(&mut small).string(t).unwrap_err(),
             Error::new(2, Reason::BufferTooSmall)
         );
+    }
+
+    #[test]
+    fn digit_counts() {
+        let mut p = 1u64;
+        for n in 1..=20 {
+            assert_eq!(digits(p), n, "{p}");
+            assert_eq!(digits(p - 1), (n - 1).max(1), "{}", p - 1);
+            p = p.saturating_mul(10);
+        }
+        assert_eq!(digits(0), 1);
+        assert_eq!(digits(u64::MAX), 20);
     }
 
     #[test]
