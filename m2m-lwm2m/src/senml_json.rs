@@ -345,19 +345,21 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
         *d = 1;
     }
     for r in rest {
-        if r.path.prefix() != prefix {
-            return None;
-        }
         let levels = r.path.levels();
         if let Some(d) = depths.get_mut(levels.len()) {
             *d = d.saturating_add(1);
         }
-        let mut k = 0;
-        while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
-            k = k.saturating_add(1);
-        }
-        common = k;
-        if common == 0 && prefix.is_none() {
+        let same = first
+            .iter()
+            .zip(levels)
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| levels.len().min(first.len()));
+        common = common.min(same);
+        let other_prefix = match (r.path.prefix(), prefix) {
+            (None, None) => false,
+            (a, b) => a != b,
+        };
+        if other_prefix || (common == 0 && prefix.is_none()) {
             return None;
         }
     }

@@ -193,7 +193,8 @@ impl<'o> Slice<'o> {
 impl Sink for Slice<'_> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.len.saturating_add(bytes.len());
+        // A wrapped `end` is below `len`: the range check refuses it.
+        let end = self.len.wrapping_add(bytes.len());
         let dst = self
             .out
             .get_mut(self.len..end)
@@ -242,12 +243,24 @@ impl Sink for Slice<'_> {
     }
 }
 
-/// `v` in decimal, right-aligned in `dst` (exactly its digits long).
+/// `v` in decimal, right-aligned in `dst` (exactly its digits long), two digits at a time.
 #[inline]
 fn fill_digits(dst: &mut [u8], mut v: u64) {
-    for slot in dst.iter_mut().rev() {
-        *slot = b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or(0));
-        v /= 10;
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut pairs = dst.rchunks_exact_mut(2);
+    for pair in pairs.by_ref() {
+        let i = usize::try_from(v % 100).unwrap_or(0).wrapping_mul(2);
+        v /= 100;
+        if let Some(src) = PAIRS.get(i..i.wrapping_add(2)) {
+            pair.copy_from_slice(src);
+        }
+    }
+    if let Some(first) = pairs.into_remainder().first_mut() {
+        *first = b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or(0));
     }
 }
 
@@ -300,25 +313,19 @@ fn escaped_len(s: &str) -> usize {
     n
 }
 
-/// The number of decimal digits of `v`: from its bit length (log10 2 ~ 1233/4096), then one
-/// compare against a power of ten.
+/// The number of decimal digits of `v`.
 #[inline]
 fn digits(v: u64) -> usize {
-    // Evaluated at compile time.
-    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-    const POW10: [u64; 20] = {
-        let mut t = [1u64; 20];
-        let mut i = 1;
-        while i < 20 {
-            t[i] = t[i - 1] * 10;
-            i += 1;
+    let mut n = 1usize;
+    let mut p = 10u64;
+    while v >= p {
+        n = n.wrapping_add(1);
+        match p.checked_mul(10) {
+            Some(q) => p = q,
+            None => break,
         }
-        t
-    };
-    let bits = 64u32.saturating_sub((v | 1).leading_zeros());
-    let guess = usize::try_from(bits.saturating_mul(1233) >> 12).unwrap_or(0);
-    let above = POW10.get(guess).is_some_and(|&p| v >= p);
-    guess.saturating_add(usize::from(above)).max(1)
+    }
+    n
 }
 
 /// A small stack buffer for formatted numbers.
@@ -454,6 +461,12 @@ mod tests {
         }
         assert_eq!(digits(0), 1);
         assert_eq!(digits(u64::MAX), 20);
+        for v in [0u64, 7, 10, 99, 100, 12_345, 1_367_491_215, u64::MAX] {
+            let mut buf = [0u8; 20];
+            let n = digits(v);
+            fill_digits(&mut buf[..n], v);
+            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), std::format!("{v}"));
+        }
     }
 
     #[test]
