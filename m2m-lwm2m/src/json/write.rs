@@ -465,7 +465,10 @@ mod tests {
             let mut buf = [0u8; 20];
             let n = digits(v);
             fill_digits(&mut buf[..n], v);
-            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), std::format!("{v}"));
+            assert_eq!(
+                core::str::from_utf8(&buf[..n]).unwrap(),
+                std::format!("{v}")
+            );
         }
     }
 
