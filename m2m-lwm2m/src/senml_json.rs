@@ -1,0 +1,772 @@
+//! SenML JSON, Content-Format 110 (RFC 8428 §4 and §5; OMA-TS-LightweightM2M_Core 1.1 §7.4.4):
+//! a JSON array of records, each a flat object of labelled fields, with LwM2M's `vlo` object
+//! link value.
+//!
+//! [`decode`] reads a body lazily and without allocation, one [`Record`] at a time, borrowing
+//! every string and name from the body (escapes checked, resolved when read: [`Text`]), `vd`
+//! as [`Opaque::Base64`] (checked). Base fields are resolved by the one [`Resolver`] that SenML
+//! CBOR shares. [`encoded_len`] and [`encode`] write records back, sized first, into a slice.
+//!
+//! Panics: none, on any input.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::iter::FusedIterator;
+
+use crate::base64::{self, Alphabet};
+use crate::error::{Error, Reason};
+use crate::json::{Counter, Lexer, Sink, Slice};
+use crate::path::Path;
+use crate::senml::{Number, RawRecord, RawValue, Resolver};
+use crate::value::{Opaque, Record, Text, Value};
+
+/// Which SenML body a decoder or encoder handles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A SenML pack (RFC 8428): records with values, or names only (LwM2M Read-Composite).
+    Pack,
+    /// A SenML-ETCH FETCH body (RFC 8790 §5): names (and times) only.
+    Fetch,
+    /// A SenML-ETCH (i)PATCH body (RFC 8790 §6): each record a value or a `null` that removes.
+    Patch,
+}
+
+/// Decodes a SenML JSON body (RFC 8428 §5) into its records, lazily.
+///
+/// Strict RFC 8259 JSON (§2 whitespace, §6 numbers, §7 strings, UTF-8 checked first). Labels:
+/// `bn bt bu bv bs bver n u v vs vb vd s t ut` and LwM2M's `vlo`. An unknown label ending in
+/// `_` is [`Reason::BadField`] (RFC 8428 §4.4), other unknown labels are skipped; a label twice
+/// in a record is [`Reason::BadField`], a second value field [`Reason::BadValue`]. A record
+/// without a value field gives `value: None` (a Read-Composite request).
+#[must_use]
+pub fn decode(body: &[u8]) -> Decoder<'_> {
+    Decoder::new(body, Mode::Pack)
+}
+
+/// The records of a SenML JSON body (RFC 8428 §5; OMA-TS-LightweightM2M_Core 1.1 §7.4.4) or
+/// SenML-ETCH JSON body (RFC 8790 §5, §6), in order; an `Iterator` of `Result<Record, Error>`
+/// that ends after the first error (it is fused). Errors carry the byte offset in the body
+/// (for a path that does not parse: the record's offset plus the place in its name).
+/// Allocates nothing; never panics.
+#[derive(Debug, Clone)]
+pub struct Decoder<'a> {
+    lex: Lexer<'a>,
+    resolver: Resolver<'a>,
+    mode: Mode,
+    state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    /// Inside the array; `true` before the first record.
+    Records(bool),
+    Done,
+    /// The body is not UTF-8: this error, then nothing.
+    Failed(Error),
+}
+
+impl<'a> Decoder<'a> {
+    pub(crate) fn new(body: &'a [u8], mode: Mode) -> Self {
+        let (lex, state) = match Lexer::new(body) {
+            Ok(lex) => (lex, State::Start),
+            Err(e) => (Lexer::empty(), State::Failed(e)),
+        };
+        Decoder {
+            lex,
+            resolver: Resolver::new(),
+            mode,
+            state,
+        }
+    }
+
+    /// The byte offset reached in the body.
+    #[must_use]
+    pub fn offset(&self) -> usize {
+        self.lex.pos()
+    }
+
+    /// The next record, or `None` at the end of the array (and of the body).
+    #[inline]
+    fn step(&mut self) -> Option<Result<Record<'a>, Error>> {
+        let mut first = match self.state {
+            State::Done => return None,
+            State::Failed(e) => return Some(Err(e)),
+            State::Start => {
+                if let Err(e) = self.lex.begin_array() {
+                    return Some(Err(e));
+                }
+                true
+            }
+            State::Records(first) => first,
+        };
+        match self.lex.next_element(&mut first) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.state = State::Done;
+                return self.lex.end().err().map(Err);
+            }
+            Err(e) => return Some(Err(e)),
+        }
+        self.state = State::Records(first);
+        let mut raw = RawRecord::default();
+        Some(
+            record(&mut self.lex, self.mode, &mut raw)
+                .and_then(|at| self.resolver.resolve(&raw, at)),
+        )
+    }
+}
+
+impl<'a> Iterator for Decoder<'a> {
+    type Item = Result<Record<'a>, Error>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.step();
+        if !matches!(item, Some(Ok(_))) {
+            self.state = State::Done;
+        }
+        item
+    }
+}
+
+impl FusedIterator for Decoder<'_> {}
+
+/// The field a label names, as a bit of the record's "seen" set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    BaseName,
+    BaseTime,
+    BaseUnit,
+    BaseValue,
+    BaseSum,
+    BaseVersion,
+    Name,
+    Unit,
+    Value,
+    StringValue,
+    BoolValue,
+    DataValue,
+    LinkValue,
+    Sum,
+    Time,
+    UpdateTime,
+}
+
+impl Field {
+    fn of(label: &[u8]) -> Option<Field> {
+        // Slice patterns: a length check and byte compares, no memcmp.
+        Some(match *label {
+            [b'n'] => Field::Name,
+            [b'v'] => Field::Value,
+            [b't'] => Field::Time,
+            [b'u'] => Field::Unit,
+            [b's'] => Field::Sum,
+            [b'v', b's'] => Field::StringValue,
+            [b'b', b'n'] => Field::BaseName,
+            [b'b', b't'] => Field::BaseTime,
+            [b'v', b'b'] => Field::BoolValue,
+            [b'v', b'd'] => Field::DataValue,
+            [b'b', b'u'] => Field::BaseUnit,
+            [b'b', b'v'] => Field::BaseValue,
+            [b'b', b's'] => Field::BaseSum,
+            [b'u', b't'] => Field::UpdateTime,
+            [b'v', b'l', b'o'] => Field::LinkValue,
+            [b'b', b'v', b'e', b'r'] => Field::BaseVersion,
+            _ => return None,
+        })
+    }
+
+    const fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// One record object (the cursor on its `{`) and its offset.
+/// `raw` is filled (it must be fresh); returns the record's offset.
+pub(crate) fn record<'a>(
+    lex: &mut Lexer<'a>,
+    mode: Mode,
+    raw: &mut RawRecord<'a>,
+) -> Result<usize, Error> {
+    let at = lex.begin_object()?;
+    let mut seen = 0u32;
+    let mut first = true;
+    let mut removal = false;
+    let mut buf = [0u8; 8];
+    while let Some((label, key_at)) = lex.next_key(&mut first)? {
+        let key = label.bytes(&mut buf);
+        let Some(field) = Field::of(key) else {
+            unknown(lex, key, key_at)?;
+            continue;
+        };
+        if seen & field.bit() != 0 {
+            return Err(Error::new(key_at, Reason::BadField));
+        }
+        seen |= field.bit();
+        let is_value = matches!(
+            field,
+            Field::Value
+                | Field::StringValue
+                | Field::BoolValue
+                | Field::DataValue
+                | Field::LinkValue
+        );
+        if is_value {
+            if raw.value.is_some() || removal || mode == Mode::Fetch {
+                return Err(Error::new(key_at, Reason::BadValue));
+            }
+            if mode == Mode::Patch && lex.null()? {
+                removal = true;
+                raw.value = Some(RawValue::Null);
+                continue;
+            }
+        }
+        match field {
+            Field::BaseName => raw.base_name = Some(string(lex)?),
+            Field::BaseTime => raw.base_time = Some(number(lex)?),
+            Field::BaseUnit => raw.base_unit = Some(string(lex)?),
+            Field::BaseValue => raw.base_value = Some(number(lex)?),
+            Field::BaseSum => raw.base_sum = Some(number(lex)?),
+            Field::BaseVersion => {
+                let v_at = lex.pos();
+                raw.base_version = Some(match number(lex)? {
+                    Number::Int(v) => {
+                        u64::try_from(v).map_err(|_| Error::new(v_at, Reason::BadField))?
+                    }
+                    Number::Uint(v) => v,
+                    Number::Float(_) => return Err(Error::new(v_at, Reason::BadField)),
+                });
+            }
+            Field::Name => raw.name = Some(string(lex)?),
+            Field::Unit => raw.unit = Some(string(lex)?),
+            Field::Value => raw.value = Some(RawValue::Number(number(lex)?)),
+            Field::StringValue => raw.value = Some(RawValue::String(string(lex)?)),
+            Field::BoolValue => {
+                let v_at = lex.pos();
+                let b = lex.boolean()?.ok_or(Error::new(v_at, Reason::BadField))?;
+                raw.value = Some(RawValue::Bool(b));
+            }
+            Field::DataValue => raw.value = Some(RawValue::Data(data(lex)?)),
+            Field::LinkValue => raw.value = Some(RawValue::ObjLink(string(lex)?)),
+            Field::Sum => raw.sum = Some(number(lex)?),
+            Field::Time => raw.time = Some(number(lex)?),
+            Field::UpdateTime => raw.update_time = Some(number(lex)?),
+        }
+    }
+    if mode == Mode::Patch && raw.value.is_none() && !removal {
+        return Err(Error::new(at, Reason::BadValue));
+    }
+    Ok(at)
+}
+
+/// An unknown label: an error if it must be understood (RFC 8428 §4.4), else its value is
+/// skipped.
+pub(crate) fn unknown(lex: &mut Lexer<'_>, key: &[u8], key_at: usize) -> Result<(), Error> {
+    if key.last() == Some(&b'_') {
+        return Err(Error::new(key_at, Reason::BadField));
+    }
+    lex.skip_value()
+}
+
+/// A string field's value; another JSON type is [`Reason::BadField`].
+pub(crate) fn string<'a>(lex: &mut Lexer<'a>) -> Result<Text<'a>, Error> {
+    if lex.peek() != Some(b'"') {
+        return Err(field_type(lex));
+    }
+    lex.string()
+}
+
+/// A number field's value; another JSON type is [`Reason::BadField`].
+pub(crate) fn number(lex: &mut Lexer<'_>) -> Result<Number, Error> {
+    if !matches!(lex.peek(), Some(b'-' | b'0'..=b'9')) {
+        return Err(field_type(lex));
+    }
+    lex.number()
+}
+
+fn field_type(lex: &Lexer<'_>) -> Error {
+    let e = lex.unexpected();
+    if e.reason == Reason::Truncated {
+        e
+    } else {
+        Error::new(lex.pos(), Reason::BadField)
+    }
+}
+
+/// A base64 field's value, checked to decode (the string must have no escapes).
+pub(crate) fn data<'a>(lex: &mut Lexer<'a>) -> Result<Opaque<'a>, Error> {
+    let at = lex.pos().saturating_add(1);
+    let text = match string(lex)? {
+        Text::Plain(s) => s,
+        Text::JsonEscaped(_) => return Err(Error::new(at, Reason::BadBase64)),
+    };
+    base64::decoded_len(text).map_err(|e| e.shifted(at))?;
+    if let Some(Err(e)) = base64::decode_iter(text).find(Result::is_err) {
+        return Err(e.shifted(at));
+    }
+    Ok(Opaque::Base64(text))
+}
+
+/// The number of bytes [`encode`] writes for `records`.
+///
+/// Errors: [`Reason::Unrepresentable`] for a non-finite float or time, or an untyped value
+/// (SenML JSON carries types); the offset is where in the output it would have been written.
+pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
+    let mut c = Counter::default();
+    write(records, Mode::Pack, &mut c)?;
+    Ok(c.0)
+}
+
+/// Writes `records` as SenML JSON into `out` and returns the number of bytes written; into
+/// exactly [`encoded_len`] bytes it succeeds.
+///
+/// The output is deterministic: no whitespace; a base name `bn` (on the first record) when the
+/// records share a path prefix that makes the body shorter, names `n` relative to it (and
+/// none for the record at the base name itself); then the value field: `v` for numbers (Time
+/// and integers as integers, floats as the shortest text that reads back as the same float,
+/// with a `.0` or an exponent), `vs` for String and Corelnk, `vb`, `vd` in base64url without
+/// padding, `vlo` for Objlnk; then `t` for a time. A record without a value is written with its
+/// name only (Read-Composite).
+pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
+    let mut s = Slice::new(out);
+    write(records, Mode::Pack, &mut s)?;
+    Ok(s.written())
+}
+
+/// The base name for `records`: their longest common path prefix, when writing it as `bn` and
+/// the names relative to it is shorter than the full names.
+pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
+    let (head, rest) = records.split_first()?;
+    let prefix = head.path.prefix();
+    let first = head.path.levels();
+    let mut common = first.len();
+    // How many records have each depth: those at the base's depth are the base itself.
+    let mut depths = [0usize; 5];
+    if let Some(d) = depths.get_mut(first.len()) {
+        *d = 1;
+    }
+    for r in rest {
+        let levels = r.path.levels();
+        if let Some(d) = depths.get_mut(levels.len()) {
+            *d = d.saturating_add(1);
+        }
+        let same = first
+            .iter()
+            .zip(levels)
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| levels.len().min(first.len()));
+        common = common.min(same);
+        let other_prefix = match (r.path.prefix(), prefix) {
+            (None, None) => false,
+            (a, b) => a != b,
+        };
+        if other_prefix || (common == 0 && prefix.is_none()) {
+            return None;
+        }
+    }
+    if common == 0 && prefix.is_none() {
+        return None;
+    }
+    let mut base = head.path;
+    while base.depth() > common {
+        base = base.parent()?;
+    }
+    // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
+    // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
+    let base_len = base.text_len();
+    let at_base = depths.get(common).copied().unwrap_or(0);
+    let saved = records
+        .len()
+        .saturating_mul(base_len.saturating_add(1))
+        .saturating_add(at_base.saturating_mul(6));
+    (saved > base_len.saturating_add(9)).then_some(base)
+}
+
+/// The ids of `path` from level `from` on, `/`-separated; with `leading`, a `/` first (and the
+/// gateway prefix before the ids, or `/` alone for the root).
+pub(crate) fn put_path<S: Sink>(
+    sink: &mut S,
+    path: &Path<'_>,
+    from: usize,
+    leading: bool,
+) -> Result<(), Error> {
+    if leading {
+        if let Some(p) = path.prefix() {
+            sink.put(b"/")?;
+            sink.str(p)?;
+        } else if path.depth() == 0 {
+            return sink.put(b"/");
+        }
+    }
+    sink.ids(path.levels().get(from..).unwrap_or_default(), leading)
+}
+
+/// Writes a whole SenML JSON body in `mode`. Adjacent literals are written in one piece
+/// (`},{`, `,"n":"`), each piece of a constant length.
+pub(crate) fn write<S: Sink>(
+    records: &[Record<'_>],
+    mode: Mode,
+    sink: &mut S,
+) -> Result<(), Error> {
+    let base = base_name(records);
+    if records.is_empty() {
+        return sink.put(b"[]");
+    }
+    for (i, r) in records.iter().enumerate() {
+        let mut sep = true;
+        match (i, base) {
+            (0, Some(b)) => {
+                sink.put(b"[{\"bn\":\"")?;
+                put_path(sink, &b, 0, true)?;
+                sink.put(b"/\"")?;
+            }
+            (0, None) => {
+                sink.put(b"[{")?;
+                sep = false;
+            }
+            _ => {
+                sink.put(b"},{")?;
+                sep = false;
+            }
+        }
+        match base {
+            Some(b) if r.path.depth() == b.depth() => {}
+            Some(b) => {
+                if sep {
+                    sink.put(b",\"n\":\"")?;
+                } else {
+                    sink.put(b"\"n\":\"")?;
+                }
+                put_path(sink, &r.path, b.depth(), false)?;
+                sink.put(b"\"")?;
+                sep = true;
+            }
+            None => {
+                sink.put(b"\"n\":\"")?;
+                put_path(sink, &r.path, 0, true)?;
+                sink.put(b"\"")?;
+                sep = true;
+            }
+        }
+        match (r.value, mode) {
+            (Some(_), Mode::Fetch) => {
+                return Err(Error::new(sink.written(), Reason::BadValue));
+            }
+            (Some(Value::Null), Mode::Patch) => {
+                if sep {
+                    sink.put(b",\"v\":null")?;
+                } else {
+                    sink.put(b"\"v\":null")?;
+                }
+                sep = true;
+            }
+            (Some(v), _) => {
+                if sep {
+                    sink.put(b",")?;
+                }
+                value(sink, &v)?;
+                sep = true;
+            }
+            (None, Mode::Patch) => {
+                return Err(Error::new(sink.written(), Reason::BadValue));
+            }
+            (None, _) => {}
+        }
+        if let Some(t) = r.time {
+            if sep {
+                sink.put(b",\"t\":")?;
+            } else {
+                sink.put(b"\"t\":")?;
+            }
+            sink.time(t)?;
+        }
+    }
+    sink.put(b"}]")
+}
+
+/// `"label":value` for one value.
+fn value<S: Sink>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
+    match *v {
+        // Only an (i)PATCH carries a null (written by the caller); plain SenML has none.
+        Value::Null => Err(Error::new(sink.written(), Reason::Unrepresentable)),
+        Value::Str(t) | Value::CoreLink(t) => {
+            sink.put(b"\"vs\":")?;
+            sink.string(t)
+        }
+        Value::Int(i) | Value::Time(i) => {
+            sink.put(b"\"v\":")?;
+            sink.int(i)
+        }
+        Value::Uint(u) => {
+            sink.put(b"\"v\":")?;
+            sink.uint(u)
+        }
+        Value::Float(f) => {
+            sink.put(b"\"v\":")?;
+            sink.float(f)
+        }
+        Value::Bool(true) => sink.put(b"\"vb\":true"),
+        Value::Bool(false) => sink.put(b"\"vb\":false"),
+        Value::Opaque(o) => {
+            sink.put(b"\"vd\":")?;
+            sink.base64(o, Alphabet::UrlNoPad)
+        }
+        Value::ObjLink(l) => {
+            sink.put(b"\"vlo\":\"")?;
+            sink.uint(u64::from(l.object))?;
+            sink.put(b":")?;
+            sink.uint(u64::from(l.instance))?;
+            sink.put(b"\"")
+        }
+        Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ObjLink;
+    extern crate std;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn all(body: &str) -> Result<Vec<Record<'_>>, Error> {
+        decode(body.as_bytes()).collect()
+    }
+
+    fn enc(records: &[Record<'_>]) -> String {
+        let n = encoded_len(records).unwrap();
+        let mut out = std::vec![0u8; n];
+        assert_eq!(encode(records, &mut out).unwrap(), n);
+        // One byte less does not fit.
+        if n > 0 {
+            assert_eq!(
+                encode(records, &mut out[..n.saturating_sub(1)])
+                    .unwrap_err()
+                    .reason,
+                Reason::BufferTooSmall
+            );
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    /// OMA-TS-LightweightM2M_Core 1.1 §7.4.4: Read of the Device object instance /3/0.
+    const DEVICE: &str = r#"[{"bn":"/3/0/","n":"0","vs":"Open Mobile Alliance"},
+{"n":"1","vs":"Lightweight M2M Client"},{"n":"2","vs":"345000123"},{"n":"3","vs":"1.0"},
+{"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"7/0","v":3800},{"n":"7/1","v":5000},
+{"n":"8/0","v":125},{"n":"8/1","v":900},{"n":"9","v":100},{"n":"10","v":15},
+{"n":"11/0","v":0},{"n":"13","v":1367491215},{"n":"14","vs":"+02:00"},{"n":"16","vs":"U"}]"#;
+
+    #[test]
+    fn decodes_the_device_object() {
+        let recs = all(DEVICE).unwrap();
+        assert_eq!(recs.len(), 16);
+        assert_eq!(recs[0].path, Path::resource(3, 0, 0));
+        assert_eq!(
+            recs[0].value,
+            Some(Value::Str(Text::Plain("Open Mobile Alliance")))
+        );
+        assert_eq!(recs[6].path, Path::resource_instance(3, 0, 7, 0));
+        assert_eq!(recs[6].value, Some(Value::Int(3800)));
+        assert_eq!(recs[13].value, Some(Value::Int(1_367_491_215)));
+        assert_eq!(recs[15].path, Path::resource(3, 0, 16));
+        assert!(recs.iter().all(|r| r.time.is_none()));
+        // And back: the same records, `bn` chosen the same way.
+        let again = enc(&recs);
+        assert_eq!(again, DEVICE.replace('\n', ""));
+    }
+
+    #[test]
+    fn every_value_kind() {
+        let body = r#"[{"n":"/1/0/1","v":-5},{"n":"/1/0/2","v":21.0},{"n":"/1/0/3","vb":true},
+            {"n":"/1/0/4","vd":"AQID"},{"n":"/1/0/5","vlo":"65535:65535"},
+            {"n":"/1/0/6","vs":"a\u00e9\"b"},{"n":"/1/0/7","v":18446744073709551615,"t":-5},
+            {"n":"/1/0/8"}]"#;
+        let recs = all(body).unwrap();
+        let values: Vec<_> = recs.iter().map(|r| r.value).collect();
+        assert_eq!(values[0], Some(Value::Int(-5)));
+        assert_eq!(values[1], Some(Value::Float(21.0)));
+        assert_eq!(values[2], Some(Value::Bool(true)));
+        assert_eq!(values[3], Some(Value::Opaque(Opaque::Raw(&[1, 2, 3]))));
+        assert_eq!(values[4], Some(Value::ObjLink(ObjLink::NULL)));
+        assert!(matches!(values[5], Some(Value::Str(Text::JsonEscaped(_)))));
+        assert_eq!(values[5], Some(Value::Str(Text::Plain("aé\"b"))));
+        assert_eq!(values[6], Some(Value::Uint(u64::MAX)));
+        assert_eq!(recs[6].time, Some(-5.0));
+        assert_eq!(values[7], None);
+        let text = enc(&recs);
+        assert_eq!(
+            text,
+            r#"[{"bn":"/1/0/","n":"1","v":-5},{"n":"2","v":21.0},{"n":"3","vb":true},{"n":"4","vd":"AQID"},{"n":"5","vlo":"65535:65535"},{"n":"6","vs":"aé\"b"},{"n":"7","v":18446744073709551615,"t":-5},{"n":"8"}]"#
+        );
+        assert_eq!(all(&text).unwrap(), recs);
+    }
+
+    #[test]
+    fn base_name_only_when_shorter() {
+        let one = [Record::new(Path::resource(3, 0, 9), Value::Int(95))];
+        assert_eq!(enc(&one), r#"[{"n":"/3/0/9","v":95}]"#);
+        let two = [
+            Record::new(Path::resource(3303, 0, 5700), Value::Float(21.5)).at(1.6e9),
+            Record::new(
+                Path::resource(3303, 0, 5701),
+                Value::Str(Text::Plain("Cel")),
+            ),
+        ];
+        // A tie (36 bytes either way): no base name.
+        assert_eq!(
+            enc(&two),
+            r#"[{"n":"/3303/0/5700","v":21.5,"t":1600000000},{"n":"/3303/0/5701","vs":"Cel"}]"#
+        );
+        let three = [
+            two[0],
+            two[1],
+            Record::new(Path::resource(3303, 0, 5601), Value::Float(-3.25)),
+        ];
+        assert_eq!(
+            enc(&three),
+            r#"[{"bn":"/3303/0/","n":"5700","v":21.5,"t":1600000000},{"n":"5701","vs":"Cel"},{"n":"5601","v":-3.25}]"#
+        );
+        let apart = [
+            Record::path_only(Path::resource(3, 0, 1)),
+            Record::path_only(Path::instance(1, 0)),
+        ];
+        assert_eq!(enc(&apart), r#"[{"n":"/3/0/1"},{"n":"/1/0"}]"#);
+        let inst = [
+            Record::path_only(Path::instance(3, 0)),
+            Record::path_only(Path::resource(3, 0, 1)),
+            Record::path_only(Path::resource(3, 0, 2)),
+        ];
+        let text = enc(&inst);
+        assert_eq!(text, r#"[{"bn":"/3/0/"},{"n":"1"},{"n":"2"}]"#);
+        assert_eq!(all(&text).unwrap(), inst);
+        let gw = [
+            Record::new(
+                Path::resource(3, 0, 0).with_prefix("dev1").unwrap(),
+                Value::Int(1),
+            ),
+            Record::new(
+                Path::resource(3, 0, 1).with_prefix("dev1").unwrap(),
+                Value::Int(2),
+            ),
+        ];
+        let text = enc(&gw);
+        assert_eq!(
+            text,
+            r#"[{"bn":"/dev1/3/0/","n":"0","v":1},{"n":"1","v":2}]"#
+        );
+        assert_eq!(all(&text).unwrap(), gw);
+        assert_eq!(enc(&[]), "[]");
+    }
+
+    #[test]
+    fn unrepresentable_values() {
+        let nan = [Record::new(Path::resource(1, 0, 1), Value::Float(f64::NAN))];
+        assert_eq!(
+            encoded_len(&nan).unwrap_err(),
+            Error::new(19, Reason::Unrepresentable)
+        );
+        let untyped = [Record::new(
+            Path::resource(1, 0, 1),
+            Value::Untyped(crate::value::Untyped::Text("1")),
+        )];
+        assert_eq!(
+            encoded_len(&untyped).unwrap_err().reason,
+            Reason::Unrepresentable
+        );
+        let t = [Record::new(Path::resource(1, 0, 1), Value::Int(1)).at(f64::INFINITY)];
+        assert_eq!(encoded_len(&t).unwrap_err().reason, Reason::Unrepresentable);
+    }
+
+    #[test]
+    fn labels_and_fields() {
+        // Unknown labels are skipped, whatever their value; base fields resolve.
+        let body = r#" [ {"bn":"/3303/0/","bt":1000,"bu":"Cel","bver":10,"x":{"y":[1,2]},
+            "n":"5700","t":2,"v":1.5,"u":"Cel","ut":5,"s":3,"bs":1} ] "#;
+        let recs = all(body).unwrap();
+        assert_eq!(recs[0].path, Path::resource(3303, 0, 5700));
+        assert_eq!(recs[0].time, Some(1002.0));
+        assert_eq!(recs[0].value, Some(Value::Float(1.5)));
+        // Base value is added (RFC 8428 §4.6).
+        let recs = all(r#"[{"bn":"/1/0/","bv":10,"n":"1","v":5}]"#).unwrap();
+        assert_eq!(recs[0].value, Some(Value::Int(15)));
+        assert_eq!(all("[]").unwrap(), []);
+    }
+
+    #[test]
+    fn broken_inputs() {
+        let cases: &[(&str, usize, Reason)] = &[
+            ("", 0, Reason::Truncated),
+            ("{}", 0, Reason::BadJson),
+            ("[", 1, Reason::Truncated),
+            ("[{\"n\":\"/1/0/1\",\"v\":1},]", 22, Reason::BadJson),
+            ("[{\"n\":\"/1/0/1\",\"v\":1,}]", 21, Reason::BadJson),
+            ("[{\"n\":\"/1/0/1\",\"v\":01}]", 20, Reason::BadJson),
+            ("[{\"n\":\"/1/0/1\",\"v\":1}] x", 23, Reason::TrailingBytes),
+            (
+                "[{\"n\":\"/1/0/1\",\"v\":1}]\u{c}",
+                22,
+                Reason::TrailingBytes,
+            ),
+            ("[{\"n\":\"/1/0/1\",\"v\":1,\"v\":2}]", 21, Reason::BadField),
+            (
+                "[{\"n\":\"/1/0/1\",\"v\":1,\"vs\":\"a\"}]",
+                21,
+                Reason::BadValue,
+            ),
+            (
+                "[{\"n\":\"/1/0/1\",\"v\":1,\"x_\":1}]",
+                21,
+                Reason::BadField,
+            ),
+            ("[{\"n\":\"/1/0/1\",\"v\":\"1\"}]", 19, Reason::BadField),
+            ("[{\"n\":1,\"v\":1}]", 6, Reason::BadField),
+            ("[{\"n\":\"/1/0/1\",\"vb\":1}]", 20, Reason::BadField),
+            ("[{\"n\":\"/1/0/1\",\"v\":null}]", 19, Reason::BadField),
+            (
+                "[{\"n\":\"/1/0/1\",\"vd\":\"AQIDB\"}]",
+                21,
+                Reason::BadBase64,
+            ),
+            (
+                "[{\"n\":\"/1/0/1\",\"vd\":\"A!ID\"}]",
+                22,
+                Reason::BadBase64,
+            ),
+            ("[{\"n\":\"/1/0/1\",\"vlo\":\"3\"}]", 1, Reason::BadObjLink),
+            ("[{\"n\":\"/1/0/1\",\"v\":1e999}]", 19, Reason::BadFloat),
+            ("[{\"n\":\"1/0/1\",\"v\":1}]", 1, Reason::BadPath),
+            ("[{\"v\":1}]", 1, Reason::MissingName),
+            ("[{\"n\":\"/1/0/1\",\"bver\":11}]", 1, Reason::Unsupported),
+            ("[{\"n\":\"/1/0/1\",\"bver\":-1}]", 22, Reason::BadField),
+            ("[{\"n\":\"/1/0/1\"\"v\":1}]", 14, Reason::BadJson),
+            ("[{\"n\":\"/1/0/\u{1}\"}]", 12, Reason::BadJson),
+            ("[{\"n\":\"/1/0/1\",\"v\":1}{}]", 21, Reason::BadJson),
+            ("[{\"n\":\"/1/0/1\",\"v\":1}", 21, Reason::Truncated),
+            ("[{\"n\":\"/1/0/1\",\"vb\":tru}]", 23, Reason::BadJson),
+        ];
+        let wrong: Vec<_> = cases
+            .iter()
+            .filter_map(|&(body, offset, reason)| {
+                let got = all(body).map(|r| r.len());
+                (got != Err(Error::new(offset, reason))).then_some((body, got))
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{wrong:#?}");
+        let nested = std::format!("[{{\"x\":{}{}}}]", "[".repeat(40), "]".repeat(40));
+        assert_eq!(all(&nested).unwrap_err().reason, Reason::TooDeep);
+        assert_eq!(
+            decode(b"[{\"n\":\"\xff\"}]").next(),
+            Some(Err(Error::new(7, Reason::BadUtf8)))
+        );
+    }
+
+    #[test]
+    fn fused_after_an_error() {
+        let mut d = decode(br#"[{"n":"/1/0/1","v":1},{"v":1},{"n":"/1/0/2","v":2}]"#);
+        assert!(d.next().unwrap().is_ok());
+        assert_eq!(d.next(), Some(Err(Error::new(22, Reason::MissingName))));
+        assert_eq!(d.next(), None);
+        assert_eq!(d.next(), None);
+    }
+}
