@@ -6,11 +6,14 @@ use m2m_coap::ContentFormat;
 
 use crate::error::{Config, Error, Reason};
 use crate::path::Path;
-use crate::value::Record;
-use crate::{text, tlv};
+use crate::value::{Record, Value};
+use crate::{cbor, lwm2m_cbor, lwm2m_json, senml_cbor, senml_json, text, tlv};
 
 /// The records of a body of `format`, answering (or addressed to) `base`. Formats without
-/// paths (text/plain, opaque, CBOR single value) give one record at `base`.
+/// paths (text/plain, opaque, CBOR single value) give one record at `base`; TLV names its
+/// records relative to `base`; the others carry full paths. The SenML-ETCH formats (320, 322)
+/// depend on the request (FETCH or iPATCH): read them with [`crate::senml_etch_json`] and
+/// [`crate::senml_cbor::decode_etch`].
 pub fn decode<'a>(
     format: ContentFormat,
     base: Path<'a>,
@@ -25,6 +28,15 @@ pub fn decode<'a>(
         ContentFormat::OCTET_STREAM => {
             Records::One(Some(Ok(Record::new(base, text::decode_opaque(body)))))
         }
+        ContentFormat::CBOR => Records::One(Some(
+            cbor::single::decode(body).map(|v| Record::new(base, v)),
+        )),
+        ContentFormat::SENML_JSON => Records::SenmlJson(senml_json::decode(body)),
+        ContentFormat::SENML_CBOR => Records::SenmlCbor(senml_cbor::decode(body)),
+        ContentFormat::LWM2M_CBOR => Records::Lwm2mCbor(lwm2m_cbor::decode(body)),
+        ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
+            Records::Lwm2mJson(lwm2m_json::decode_with(body, &config))
+        }
         _ => return Err(Error::new(0, Reason::Unsupported)),
     })
 }
@@ -37,6 +49,14 @@ pub enum Records<'a> {
     Tlv(tlv::Decoder<'a>),
     /// A single value.
     One(Option<Result<Record<'a>, Error>>),
+    /// SenML JSON.
+    SenmlJson(senml_json::Decoder<'a>),
+    /// SenML CBOR.
+    SenmlCbor(senml_cbor::Decoder<'a>),
+    /// LwM2M CBOR.
+    Lwm2mCbor(lwm2m_cbor::Decoder<'a>),
+    /// Legacy LwM2M JSON.
+    Lwm2mJson(lwm2m_json::Decoder<'a>),
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -46,6 +66,10 @@ impl<'a> Iterator for Records<'a> {
         match self {
             Records::Tlv(d) => d.next(),
             Records::One(r) => r.take(),
+            Records::SenmlJson(d) => d.next(),
+            Records::SenmlCbor(d) => d.next(),
+            Records::Lwm2mCbor(d) => d.next(),
+            Records::Lwm2mJson(d) => d.next(),
         }
     }
 }
@@ -59,6 +83,12 @@ pub fn can_encode(format: ContentFormat) -> bool {
             | ContentFormat::LWM2M_TLV_OLD
             | ContentFormat::TEXT_PLAIN
             | ContentFormat::OCTET_STREAM
+            | ContentFormat::CBOR
+            | ContentFormat::SENML_JSON
+            | ContentFormat::SENML_CBOR
+            | ContentFormat::LWM2M_CBOR
+            | ContentFormat::LWM2M_JSON
+            | ContentFormat::LWM2M_JSON_OLD
     )
 }
 
@@ -73,12 +103,19 @@ pub fn encoded_len(
         ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
             text::encoded_len(&single(base, records)?)
         }
+        ContentFormat::CBOR => cbor::single::encoded_len(&single(base, records)?),
+        ContentFormat::SENML_JSON => senml_json::encoded_len(records),
+        ContentFormat::SENML_CBOR => senml_cbor::encoded_len(records),
+        ContentFormat::LWM2M_CBOR => lwm2m_cbor::encoded_len(records),
+        ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
+            lwm2m_json::encoded_len(records)
+        }
         _ => Err(Error::new(0, Reason::Unsupported)),
     }
 }
 
 /// Writes `records` (answering `base`) as a body of `format` into `out`; returns its length.
-/// text/plain and opaque carry exactly one resource (instance) value.
+/// text/plain, opaque and CBOR single value carry exactly one resource (instance) value.
 pub fn encode(
     format: ContentFormat,
     base: &Path<'_>,
@@ -90,11 +127,18 @@ pub fn encode(
         ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
             text::encode(&single(base, records)?, out)
         }
+        ContentFormat::CBOR => cbor::single::encode(&single(base, records)?, out),
+        ContentFormat::SENML_JSON => senml_json::encode(records, out),
+        ContentFormat::SENML_CBOR => senml_cbor::encode(records, out),
+        ContentFormat::LWM2M_CBOR => lwm2m_cbor::encode(records, out),
+        ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
+            lwm2m_json::encode(records, out)
+        }
         _ => Err(Error::new(0, Reason::Unsupported)),
     }
 }
 
-fn single<'a>(base: &Path<'_>, records: &[Record<'a>]) -> Result<crate::Value<'a>, Error> {
+fn single<'a>(base: &Path<'_>, records: &[Record<'a>]) -> Result<Value<'a>, Error> {
     match records {
         [r] if r.path == *base && base.depth() >= 3 => {
             r.value.ok_or(Error::new(0, Reason::BadValue))

@@ -15,7 +15,7 @@
 use core::iter::FusedIterator;
 
 use crate::base64::Alphabet;
-use crate::error::{Error, Reason};
+use crate::error::{Config, Error, Reason};
 use crate::json::{Counter, Lexer, Sink, Slice};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
 use crate::senml_json::{base_name, number, put_path, string};
@@ -26,10 +26,22 @@ use crate::value::{Record, Text, Value};
 /// `bn`, `bt`, `e`; others are skipped), then the entries of `e` are read one by one.
 #[must_use]
 pub fn decode(body: &[u8]) -> Decoder<'_> {
+    decode_with(body, &Config::STRICT)
+}
+
+/// Like [`decode`], with the tolerances of `config`
+/// ([`Config::base_name_without_slash`]).
+#[must_use]
+pub fn decode_with<'a>(body: &'a [u8], config: &Config) -> Decoder<'a> {
+    let resolver = if config.base_name_without_slash {
+        Resolver::new().with_implied_slash()
+    } else {
+        Resolver::new()
+    };
     match Lexer::new(body) {
         Ok(lex) => Decoder {
             lex,
-            resolver: Resolver::new(),
+            resolver,
             state: State::Start,
         },
         Err(e) => Decoder {

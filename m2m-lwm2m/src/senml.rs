@@ -107,6 +107,10 @@ pub struct Resolver<'a> {
     base_path: Option<Path<'a>>,
     base_time: Option<Number>,
     base_value: Option<Number>,
+    /// A base name without its trailing `/` still ends with one ([`Config::base_name_without_slash`]).
+    ///
+    /// [`Config::base_name_without_slash`]: crate::Config::base_name_without_slash
+    slash: bool,
 }
 
 impl<'a> Resolver<'a> {
@@ -118,6 +122,17 @@ impl<'a> Resolver<'a> {
             base_path: None,
             base_time: None,
             base_value: None,
+            slash: false,
+        }
+    }
+
+    /// The same resolver, reading a base name that lacks its trailing `/` as if it had one
+    /// (`"bn":"/3/0","n":"1"` is `/3/0/1`, as coap-node writes it), instead of concatenating.
+    #[must_use]
+    pub const fn with_implied_slash(self) -> Self {
+        Resolver {
+            slash: true,
+            ..self
         }
     }
 
@@ -129,9 +144,10 @@ impl<'a> Resolver<'a> {
         }
         if let Some(bn) = raw.base_name {
             self.base_name = Some(bn);
+            let slash = self.slash;
             self.base_path = bn
                 .as_str()
-                .filter(|s| s.ends_with('/'))
+                .filter(|s| slash || s.ends_with('/'))
                 .and_then(|s| Path::parse_base(s).ok());
         }
         if let Some(bt) = raw.base_time {

@@ -173,6 +173,46 @@ fn our_server_reads_coap_node() {
         .any(|r| r.is_err())
     );
 
+    // /3/0 in LwM2M JSON: `"bn":"/3/0"` without its trailing slash, only when lenient.
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: Some(ContentFormat::LWM2M_JSON),
+    };
+    let rsp = server.request(&reg.endpoint, &read, WAIT).unwrap();
+    assert_eq!(
+        (rsp.code, rsp.format),
+        (Code::CONTENT, Some(ContentFormat::LWM2M_JSON))
+    );
+    let json: Vec<Record<'_>> = body::decode(
+        ContentFormat::LWM2M_JSON,
+        Path::instance(3, 0),
+        &rsp.payload,
+        Config::LENIENT,
+    )
+    .unwrap()
+    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
+    .collect();
+    let get = |p: Path<'_>| json.iter().find(|r| r.path == p).and_then(|r| r.value);
+    assert_eq!(
+        get(Path::resource(3, 0, 0)),
+        Some(Value::Str(Text::Plain("m2m-test"))),
+        "{json:?}"
+    );
+    assert_eq!(
+        get(Path::resource(3, 0, 1)),
+        Some(Value::Str(Text::Plain("coap-node-0.2.5")))
+    );
+    assert!(
+        body::decode(
+            ContentFormat::LWM2M_JSON,
+            Path::instance(3, 0),
+            &rsp.payload,
+            Config::STRICT
+        )
+        .unwrap()
+        .any(|r| r.is_err() || r.is_ok_and(|r| r.path.depth() != 3))
+    );
+
     // /3303/0: the temperature as a 4-byte float.
     let read = ClientRequest::Read {
         path: Path::instance(3303, 0),
@@ -343,5 +383,7 @@ fn lwm2m_node_lib_server_reads_our_client() {
     assert_eq!(read("/3303/0/5700", None)["value"], "21.5");
     let tlv = read("/3/0", Some(11542));
     assert_eq!(tlv["ok"], true, "{tlv}");
+    let json = read("/3/0", Some(11543));
+    assert_eq!(json["ok"], true, "{json}");
     assert!(seen.iter().any(|v| v["event"] == "reads-done"), "{seen:?}");
 }

@@ -214,6 +214,61 @@ fn client_and_server_end_to_end() {
         records[3],
         Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000))
     );
+    // The same records in every format the client writes.
+    for format in [
+        ContentFormat::SENML_JSON,
+        ContentFormat::SENML_CBOR,
+        ContentFormat::LWM2M_CBOR,
+        ContentFormat::LWM2M_JSON,
+    ] {
+        let (code, got, payload, _) = w.ask(
+            at(1),
+            ClientRequest::Read {
+                path: Path::instance(3, 0),
+                accept: Some(format),
+            },
+        );
+        assert_eq!((code, got), (Code::CONTENT, Some(format)));
+        let again: Vec<_> = body::decode(format, Path::instance(3, 0), &payload, Config::STRICT)
+            .unwrap()
+            .map(|r| model::typed(r.unwrap(), &Registry, &Config::STRICT).unwrap())
+            .collect();
+        assert_eq!(again, records, "{format:?}");
+    }
+    // Read-Composite: two paths in SenML-ETCH JSON, the answer in SenML CBOR.
+    let (code, format, payload, _) = w.ask(
+        at(1),
+        ClientRequest::Composite {
+            observe: None,
+            format: ContentFormat::SENML_ETCH_JSON,
+            accept: Some(ContentFormat::SENML_CBOR),
+            payload: br#"[{"n":"/3/0/0"},{"n":"/3303/0/5700"},{"n":"/9/9/9"}]"#,
+        },
+    );
+    assert_eq!(
+        (code, format),
+        (Code::CONTENT, Some(ContentFormat::SENML_CBOR))
+    );
+    let composite: Vec<_> = m2m_lwm2m::senml_cbor::decode(&payload)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        composite,
+        [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("m2m"))),
+            Record::new(Path::resource(3303, 0, 5700), Value::Float(21.5)),
+        ]
+    );
+    // Write-Composite in SenML JSON.
+    let (code, ..) = w.ask(
+        at(1),
+        ClientRequest::WriteComposite {
+            format: ContentFormat::SENML_JSON,
+            payload: br#"[{"n":"/3/0/1","vs":"P-150"}]"#,
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-150");
     // A single resource defaults to plain text.
     let (_, format, payload, _) = w.ask(
         at(1),

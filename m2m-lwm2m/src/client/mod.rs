@@ -523,8 +523,15 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
                 self.push_event(ClientEvent::BootstrapFinished);
                 Answer::code(Code::CHANGED)
             }
-            ClientRequest::Composite { .. } | ClientRequest::WriteComposite { .. } => {
-                Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT)
+            ClientRequest::Composite {
+                observe: None,
+                format,
+                accept,
+                payload,
+            } => read_composite(tree, format, accept, payload, out),
+            ClientRequest::Composite { .. } => Answer::code(Code::METHOD_NOT_ALLOWED),
+            ClientRequest::WriteComposite { format, payload } => {
+                write_composite(tree, format, payload, &self.config)
             }
         }
     }
@@ -940,6 +947,103 @@ fn create<T: ObjectTree + ?Sized>(
             created: Some((object, i)),
             ..Answer::code(Code::CREATED)
         },
+        Err(c) => Answer::code(c),
+    }
+}
+
+/// The paths of a Read-Composite request (SenML-ETCH FETCH bodies, or SenML bodies with names
+/// only), each read from the tree, answered in `accept` (SenML CBOR when absent).
+fn read_composite<T: ObjectTree + ?Sized>(
+    tree: &T,
+    format: ContentFormat,
+    accept: Option<ContentFormat>,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Answer {
+    let mut paths = [Path::ROOT; 16];
+    let mut n = 0usize;
+    let mut take = |r: Result<crate::value::Record<'_>, Error>| -> Result<(), Code> {
+        let r = r.map_err(|_| Code::BAD_REQUEST)?;
+        let slot = paths.get_mut(n).ok_or(Code::REQUEST_ENTITY_TOO_LARGE)?;
+        *slot = r.path.without_prefix();
+        n = n.saturating_add(1);
+        Ok(())
+    };
+    let result = match format {
+        ContentFormat::SENML_ETCH_JSON => {
+            crate::senml_etch_json::decode_fetch(payload).try_for_each(&mut take)
+        }
+        ContentFormat::SENML_ETCH_CBOR => {
+            crate::senml_cbor::decode_etch(payload).try_for_each(&mut take)
+        }
+        ContentFormat::SENML_JSON => crate::senml_json::decode(payload).try_for_each(&mut take),
+        ContentFormat::SENML_CBOR => crate::senml_cbor::decode(payload).try_for_each(&mut take),
+        _ => return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT),
+    };
+    if let Err(c) = result {
+        return Answer::code(c);
+    }
+    let format = accept.unwrap_or(ContentFormat::SENML_CBOR);
+    if !matches!(
+        format,
+        ContentFormat::SENML_JSON | ContentFormat::SENML_CBOR | ContentFormat::LWM2M_CBOR
+    ) {
+        return Answer::code(Code::NOT_ACCEPTABLE);
+    }
+    let mut buf = RecordBuf::<'_, 32>::new();
+    for p in paths.iter().take(n) {
+        // A path the client does not have is left out (§6.3.7).
+        let mut one = RecordBuf::<'_, 32>::new();
+        if tree.read(p, &mut one).is_ok() {
+            for r in one.as_slice() {
+                if buf.push(*r).is_err() {
+                    return Answer::code(Code::REQUEST_ENTITY_TOO_LARGE);
+                }
+            }
+        }
+    }
+    match body::encode(format, &Path::ROOT, buf.as_slice(), out) {
+        Ok(len) => Answer::content(format, len),
+        Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// The records of a Write-Composite request (SenML-ETCH iPATCH, or SenML), each typed and
+/// written; a removal (`null`) deletes.
+fn write_composite<T: ObjectTree + ?Sized>(
+    tree: &mut T,
+    format: ContentFormat,
+    payload: &[u8],
+    config: &Config,
+) -> Answer {
+    let apply = |tree: &mut T, r: Result<crate::value::Record<'_>, Error>| -> Result<(), Code> {
+        let r = r.map_err(|_| Code::BAD_REQUEST)?;
+        if r.value == Some(Value::Null) {
+            return tree.delete(&r.path);
+        }
+        let r = model::typed(r, &Registry, config).map_err(|_| Code::BAD_REQUEST)?;
+        tree.write(&r, false)
+    };
+    let result = match format {
+        ContentFormat::SENML_ETCH_JSON => {
+            crate::senml_etch_json::decode_ipatch(payload).try_for_each(|r| apply(tree, r))
+        }
+        ContentFormat::SENML_ETCH_CBOR => {
+            crate::senml_cbor::decode_etch(payload).try_for_each(|r| apply(tree, r))
+        }
+        ContentFormat::SENML_JSON => {
+            crate::senml_json::decode(payload).try_for_each(|r| apply(tree, r))
+        }
+        ContentFormat::SENML_CBOR => {
+            crate::senml_cbor::decode(payload).try_for_each(|r| apply(tree, r))
+        }
+        ContentFormat::LWM2M_CBOR => {
+            crate::lwm2m_cbor::decode(payload).try_for_each(|r| apply(tree, r))
+        }
+        _ => return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT),
+    };
+    match result {
+        Ok(()) => Answer::code(Code::CHANGED),
         Err(c) => Answer::code(c),
     }
 }
