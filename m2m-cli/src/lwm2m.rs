@@ -1,6 +1,7 @@
-//! The LwM2M formats: `lwm2m-tlv`, `lwm2m-link` (and the record formats as they land).
+//! The LwM2M formats: `lwm2m-tlv`, `lwm2m-senml-json`, `lwm2m-senml-cbor`, `lwm2m-cbor` and
+//! `lwm2m-link`.
 //!
-//! A record body prints as `{"base": "/3/0", "records": [...]}`, each record with its `path`,
+//! A record body prints as `{"records": [...]}` (and for TLV `"base": "/3/0"`), each record with its `path`,
 //! and when the object model (the built-in OMA registry) knows the resource, its `name`,
 //! `type` and typed `value`: text as a string, numbers as numbers, booleans, Opaque as lowercase
 //! hex, Objlnk as `"3:0"`. A TLV body decoded without `--path` cannot know its object: its
@@ -23,6 +24,15 @@ fn bad(what: impl Into<String>) -> CliError {
     CliError::Input {
         message: format!("bad JSON: {}", what.into()),
         offset: None,
+    }
+}
+
+fn content_format(format: Format) -> m2m_lwm2m::ContentFormat {
+    match format {
+        Format::Lwm2mSenmlJson => m2m_lwm2m::ContentFormat::SENML_JSON,
+        Format::Lwm2mSenmlCbor => m2m_lwm2m::ContentFormat::SENML_CBOR,
+        Format::Lwm2mCbor => m2m_lwm2m::ContentFormat::LWM2M_CBOR,
+        _ => m2m_lwm2m::ContentFormat::LWM2M_TLV,
     }
 }
 
@@ -53,6 +63,16 @@ pub(crate) fn decode(
             }
             other => other?,
         },
+        Format::Lwm2mSenmlJson | Format::Lwm2mSenmlCbor | Format::Lwm2mCbor => {
+            let cf = content_format(format);
+            let mut records = Vec::new();
+            let decoded = m2m_lwm2m::body::decode(cf, Path::ROOT, input, config(lenient))
+                .map_err(|e| err(&e))?;
+            for r in decoded {
+                records.push(record_json(&r.map_err(|e| err(&e))?, lenient)?);
+            }
+            json!({ "records": records })
+        }
         Format::Lwm2mLink => {
             let text = std::str::from_utf8(input).map_err(|e| CliError::Input {
                 message: format!("link format is not UTF-8: {e}"),
@@ -189,6 +209,18 @@ pub(crate) fn encode(format: Format, v: &Json) -> Result<Vec<u8>, CliError> {
             let n = tlv::encoded_len(&base, &records).map_err(|e| err(&e))?;
             let mut out = vec![0u8; n];
             tlv::encode(&base, &records, &mut out).map_err(|e| err(&e))?;
+            Ok(out)
+        }
+        Format::Lwm2mSenmlJson | Format::Lwm2mSenmlCbor | Format::Lwm2mCbor => {
+            let cf = content_format(format);
+            let o = v
+                .as_object()
+                .ok_or_else(|| bad("an object with records is needed"))?;
+            let store = Store::new(o.get("records"))?;
+            let records = store.records()?;
+            let n = m2m_lwm2m::body::encoded_len(cf, &Path::ROOT, &records).map_err(|e| err(&e))?;
+            let mut out = vec![0u8; n];
+            m2m_lwm2m::body::encode(cf, &Path::ROOT, &records, &mut out).map_err(|e| err(&e))?;
             Ok(out)
         }
         Format::Lwm2mLink => {

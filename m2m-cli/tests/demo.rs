@@ -48,13 +48,22 @@ fn check(s: &Value) {
     assert!(s["modbus"]["polls"].as_u64().unwrap() >= 20, "{s:#}");
     assert_eq!(s["modbus"]["poll_errors"], 0);
     assert!(s["latency_ms"]["samples"].as_u64().unwrap() > 0);
-    // The LwM2M half: registered, every object read in TLV at the start and at the end, the
+    // The LwM2M half: registered, every object read at the start and at the end, the
     // temperature observed, de-registered, the values within the pump's ranges.
     let lw = &s["lwm2m"];
     assert_eq!(lw["registered"], true, "{lw:#}");
     assert_eq!(lw["deregistered"], true, "{lw:#}");
     assert_eq!(lw["errors"], 0, "{lw:#}");
-    assert_eq!(lw["reads"], 10, "{lw:#}");
+    // Five objects in TLV and in SenML CBOR, at the start and at the end.
+    assert_eq!(lw["reads"], 20, "{lw:#}");
+    assert!(
+        lw["read_bytes_by_format"]["TLV"].as_u64().unwrap() > 0,
+        "{lw:#}"
+    );
+    assert!(
+        lw["read_bytes_by_format"]["SenML CBOR"].as_u64().unwrap() > 0,
+        "{lw:#}"
+    );
     assert!(lw["notifications"].as_u64().unwrap() >= 1, "{lw:#}");
     let t = lw["values"]["/3303/0/5700"].as_f64().unwrap();
     assert!((57.0..=66.0).contains(&t), "temperature {t}");

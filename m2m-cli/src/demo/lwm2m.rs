@@ -1,7 +1,7 @@
 //! The LwM2M half of the demo: the gateway's samples exposed by an LwM2M client as IPSO objects
 //! (3303 Temperature, 3323 Pressure, 3300 Generic Sensor for vibration and flow, 3342 On/Off
 //! switch for the running state and the cycle count) and an LwM2M server of ours that accepts
-//! its registration, reads every object in TLV, and observes the temperature. Both run on
+//! its registration, reads every object in TLV and in SenML CBOR, and observes the temperature. Both run on
 //! m2m-lwm2m's blocking server and client, on loopback UDP, each in its own thread.
 
 use std::collections::BTreeMap;
@@ -44,6 +44,8 @@ pub(crate) struct LwM2mStats {
     pub(crate) deregistered: bool,
     pub(crate) reads: u64,
     pub(crate) read_bytes: u64,
+    /// Bytes of the reads, by format (the same objects each time).
+    pub(crate) read_bytes_by_format: BTreeMap<String, u64>,
     pub(crate) decode_ns_total: u64,
     pub(crate) records: u64,
     pub(crate) notifications: u64,
@@ -175,6 +177,14 @@ fn take_body(
     Ok(())
 }
 
+fn format_name(f: ContentFormat) -> &'static str {
+    match f {
+        ContentFormat::LWM2M_TLV => "TLV",
+        ContentFormat::SENML_CBOR => "SenML CBOR",
+        _ => "other",
+    }
+}
+
 /// Starts the LwM2M server and client threads; they run until `stop`.
 pub(crate) fn start(
     gateway: Arc<Mutex<GatewayStats>>,
@@ -253,24 +263,29 @@ const READS: [Path<'static>; 5] = [
 ];
 
 fn read_all(server: &mut Server, endpoint: &str, stats: &Mutex<LwM2mStats>) -> Result<(), String> {
-    for p in READS {
-        let read = ClientRequest::Read {
-            path: p,
-            accept: Some(ContentFormat::LWM2M_TLV),
-        };
-        let rsp = server
-            .request(endpoint, &read, Duration::from_secs(5))
-            .map_err(|e| format!("read {p}: {e}"))?;
-        if rsp.code != Code::CONTENT {
-            return Err(format!("read {p}: {}", rsp.code));
+    for format in [ContentFormat::LWM2M_TLV, ContentFormat::SENML_CBOR] {
+        for p in READS {
+            let read = ClientRequest::Read {
+                path: p,
+                accept: Some(format),
+            };
+            let rsp = server
+                .request(endpoint, &read, Duration::from_secs(5))
+                .map_err(|e| format!("read {p}: {e}"))?;
+            if rsp.code != Code::CONTENT || rsp.format != Some(format) {
+                return Err(format!(
+                    "read {p} as {}: {} {:?}",
+                    format.0, rsp.code, rsp.format
+                ));
+            }
+            note(stats, |s| {
+                s.reads += 1;
+                *s.read_bytes_by_format
+                    .entry(format_name(format).into())
+                    .or_default() += rsp.payload.len() as u64;
+            });
+            take_body(stats, p, format, &rsp.payload)?;
         }
-        note(stats, |s| s.reads += 1);
-        take_body(
-            stats,
-            p,
-            rsp.format.unwrap_or(ContentFormat::LWM2M_TLV),
-            &rsp.payload,
-        )?;
     }
     Ok(())
 }

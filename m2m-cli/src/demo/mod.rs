@@ -3,7 +3,7 @@
 //! edge node over MQTT; a Sparkplug host application decodes and validates every message and
 //! keeps the current values. The broker is embedded (rumqttd) unless `--broker` names one. An
 //! LwM2M client exposes the same values as IPSO objects to an LwM2M server of ours, which reads
-//! them in TLV and observes the temperature.
+//! them in TLV and SenML CBOR and observes the temperature.
 
 mod broker;
 mod gateway;
@@ -380,6 +380,7 @@ fn summary(
             "deregistered": lw.deregistered,
             "reads": lw.reads,
             "read_bytes": lw.read_bytes,
+            "read_bytes_by_format": lw.read_bytes_by_format,
             "records": lw.records,
             "decode_us_per_record": if lw.records > 0 { lw.decode_ns_total as f64 / lw.records as f64 / 1000.0 } else { 0.0 },
             "notifications": lw.notifications,
@@ -450,7 +451,7 @@ fn text(s: &serde_json::Value) -> String {
     }
     let l = &s["lwm2m"];
     out.push_str(&format!(
-        "  LwM2M: {} registered {}, de-registered {}; {} reads in TLV ({} bytes, {} records, {:.1} us/record to decode and type), {} notifications of the temperature, {} errors\n",
+        "  LwM2M: {} registered {}, de-registered {}; {} reads in TLV and SenML CBOR ({} bytes, {} records, {:.1} us/record to decode and type), {} notifications of the temperature, {} errors\n",
         l["endpoint"].as_str().unwrap_or(""),
         f(&l["registered"]),
         f(&l["deregistered"]),
