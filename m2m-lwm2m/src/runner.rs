@@ -259,7 +259,11 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
             payload: payload.to_vec(),
         },
         ServerEvent::Timeout(id) => ServerNote::Timeout(id),
-        ServerEvent::Reset { .. } | ServerEvent::Refused { .. } => return None,
+        ServerEvent::Reset { .. }
+        | ServerEvent::Refused { .. }
+        | ServerEvent::BootstrapRequested { .. } => {
+            return None;
+        }
     })
 }
 

@@ -107,6 +107,15 @@ pub enum ServerEvent<'a, P> {
         /// The records.
         payload: &'a [u8],
     },
+    /// A client asked to be bootstrapped (a server made with [`Server::bootstrap`], already
+    /// answered 2.04): send it Bootstrap-Write, -Delete and -Discover with
+    /// [`Server::send_to`], then [`ClientRequest::BootstrapFinish`].
+    BootstrapRequested {
+        /// The endpoint name.
+        endpoint: &'a str,
+        /// Where it is.
+        peer: P,
+    },
     /// A request of ours got no answer.
     Timeout(RequestId),
     /// A client rejected a message of ours (a Reset), e.g. a notification it no longer wants.
@@ -164,6 +173,7 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     next_id: u32,
     expired: [Option<RegId>; 4],
     config: Config,
+    bootstrap: bool,
 }
 
 fn secs(s: u32) -> Duration {
@@ -180,6 +190,17 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             next_id: 1,
             expired: [None; 4],
             config: Config::STRICT,
+            bootstrap: false,
+        }
+    }
+
+    /// A bootstrap server (§5.2.7): it answers Bootstrap-Request with 2.04 and reports it as
+    /// [`ServerEvent::BootstrapRequested`]; Register is still served.
+    #[must_use]
+    pub fn bootstrap(seed: u64) -> Self {
+        Server {
+            bootstrap: true,
+            ..Server::new(seed)
         }
     }
 
@@ -367,6 +388,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 };
                 Ok((Code::CHANGED, None, Some(event)))
             }
+            ServerRequest::BootstrapRequest(p) if self.bootstrap => {
+                let event = ServerEvent::BootstrapRequested {
+                    endpoint: p.endpoint,
+                    peer,
+                };
+                Ok((Code::CHANGED, None, Some(event)))
+            }
             ServerRequest::BootstrapRequest(_) | ServerRequest::BootstrapPackRequest { .. } => {
                 Err(gone)
             }
@@ -386,6 +414,20 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .registration(id)
             .ok_or(SessionError::UnknownRegistration)?
             .peer;
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        request.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover
+    /// and -Finish to a client that asked to be bootstrapped).
+    pub fn send_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+    ) -> Result<RequestId, SessionError> {
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;

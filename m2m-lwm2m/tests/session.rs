@@ -481,3 +481,81 @@ fn server_refuses_what_it_cannot_take() {
     );
     assert_eq!(server.registrations().count(), 1);
 }
+
+#[test]
+fn bootstrap_then_register() {
+    let mut bs: Server<u8> = Server::bootstrap(3);
+    let mut client: Client<'static, u8> = Client::new(SERVER, Settings::new("pump-1"), 4);
+    let mut pump = Pump {
+        temperature: 20.0,
+        rebooted: false,
+        label: "P".into(),
+    };
+    let mut buf = [0u8; 1152];
+    let mut events = Vec::new();
+    let mut pump_all = |bs: &mut Server<u8>,
+                        client: &mut Client<'static, u8>,
+                        pump: &mut Pump,
+                        events: &mut Vec<String>| loop {
+        let mut moved = false;
+        while let Some((_, n)) = client.poll_transmit(at(0), &mut buf) {
+            moved = true;
+            let d = buf[..n].to_vec();
+            if let Some(e) = bs.handle(at(0), CLIENT, &d).unwrap() {
+                events.push(format!("{e:?}"));
+            }
+        }
+        while let Some((_, n)) = bs.poll_transmit(at(0), &mut buf) {
+            moved = true;
+            let d = buf[..n].to_vec();
+            client.handle(at(0), SERVER, &d, pump).unwrap();
+        }
+        while let Some(e) = client.poll_event() {
+            events.push(format!("client {e:?}"));
+        }
+        if !moved {
+            break;
+        }
+    };
+    client
+        .bootstrap(at(0), Some(ContentFormat::SENML_CBOR))
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("BootstrapRequested { endpoint: \"pump-1\"")),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"client BootstrapStarted".to_string()),
+        "{events:?}"
+    );
+    // The bootstrap server writes, then finishes.
+    let write = ClientRequest::Write {
+        path: Path::resource(3, 0, 1),
+        replace: true,
+        format: ContentFormat::TEXT_PLAIN,
+        payload: b"P-BS",
+    };
+    // One request at a time to one peer (NSTART 1).
+    bs.send_to(at(0), CLIENT, &write).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    bs.send_to(at(0), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(pump.label, "P-BS");
+    assert!(
+        events.contains(&"client BootstrapFinished".to_string()),
+        "{events:?}"
+    );
+    // A server that is not a bootstrap server refuses it.
+    let mut plain: Server<u8> = Server::new(5);
+    client.bootstrap(at(1), None).unwrap();
+    let (_, n) = client.poll_transmit(at(1), &mut buf).unwrap();
+    let d = buf[..n].to_vec();
+    assert!(matches!(
+        plain.handle(at(1), CLIENT, &d).unwrap(),
+        Some(ServerEvent::Refused { .. })
+    ));
+}

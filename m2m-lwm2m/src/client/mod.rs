@@ -75,6 +75,10 @@ pub enum ClientEvent {
     /// Register was refused (with this code) or got no answer (`None`); the client tries again
     /// after a back-off.
     RegistrationFailed(Option<Code>),
+    /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
+    BootstrapStarted,
+    /// The bootstrap server refused the Bootstrap-Request (with this code) or did not answer.
+    BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
 }
@@ -83,6 +87,7 @@ pub enum ClientEvent {
 enum State {
     Idle,
     Registering(RequestId),
+    Bootstrapping(RequestId),
     Registered,
     Updating(RequestId),
     Deregistering(RequestId),
@@ -274,6 +279,25 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
         Ok(())
     }
 
+    /// Sends a Bootstrap-Request (POST `/bs?ep=…`) to the peer this client talks to (its
+    /// bootstrap server, §5.2.7.1); the server's Bootstrap-Write, -Delete and -Discover
+    /// requests are served from the tree like any other, and Bootstrap-Finish ends it
+    /// ([`ClientEvent::BootstrapFinished`]). Register afterwards, with the server the
+    /// bootstrap wrote.
+    pub fn bootstrap(
+        &mut self,
+        now: Timestamp,
+        preferred: Option<ContentFormat>,
+    ) -> Result<(), SessionError> {
+        let req = ServerRequest::BootstrapRequest(crate::interface::BootstrapParams {
+            endpoint: self.settings.endpoint,
+            preferred,
+        });
+        let id = self.send(now, &req)?;
+        self.state = State::Bootstrapping(id);
+        Ok(())
+    }
+
     /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`.
     pub fn send_records(
         &mut self,
@@ -348,6 +372,14 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
                     self.push_event(ClientEvent::Registered);
                 } else {
                     self.failed(now, Some(code));
+                }
+            }
+            State::Bootstrapping(r) if r == id => {
+                self.state = State::Idle;
+                if code == Code::CHANGED {
+                    self.push_event(ClientEvent::BootstrapStarted);
+                } else {
+                    self.push_event(ClientEvent::BootstrapFailed(Some(code)));
                 }
             }
             State::Updating(r) if r == id => {
@@ -702,6 +734,10 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
             if let CoapEvent::Timeout(id) = e {
                 match self.state {
                     State::Registering(r) if r == id => self.failed(now, None),
+                    State::Bootstrapping(r) if r == id => {
+                        self.state = State::Idle;
+                        self.push_event(ClientEvent::BootstrapFailed(None));
+                    }
                     State::Updating(r) if r == id => {
                         self.state = State::Waiting;
                         self.retry_at = Some(now);
