@@ -6,7 +6,7 @@
 //!   records have `value: None`; a value field is [`Reason::BadValue`](crate::Reason::BadValue).
 //! - An iPATCH body (RFC 8790 §6) lists the records to add or change, each with a value, and the
 //!   records to remove, each with the value `null` (`"v":null`). Decoded, a removal is a record
-//!   with [`Value::Null`](crate::Value::Null), as SenML-ETCH CBOR gives it; a record with
+//!   with [`Value::Null`], as SenML-ETCH CBOR gives it; a record with
 //!   neither a value nor `null` is [`Reason::BadValue`](crate::Reason::BadValue). Encoding
 //!   writes `"v":null` for [`Value::Null`].
 //!
@@ -26,7 +26,7 @@ pub fn decode_fetch(body: &[u8]) -> Decoder<'_> {
 }
 
 /// Decodes an iPATCH body (RFC 8790 §6): records with a value to set, and records with
-/// [`Value::Null`](crate::Value::Null) to remove.
+/// [`Value::Null`] to remove.
 #[must_use]
 pub fn decode_ipatch(body: &[u8]) -> Decoder<'_> {
     Decoder::new(body, Mode::Patch)
