@@ -844,4 +844,3 @@ fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) ->
     }
     n
 }
-

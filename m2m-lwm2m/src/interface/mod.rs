@@ -12,8 +12,11 @@
 //! | Information Reporting | Observe / Cancel / Notify / Observe-Composite / Send | GET Observe 0 / GET Observe 1 / 2.05 Observe n / FETCH Observe 0 / POST `/dp` |
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+mod args;
 mod query;
 mod strings;
+
+pub use args::{Arg, args};
 
 pub use query::{BootstrapParams, DEFAULT_LIFETIME, RegisterParams};
 pub use strings::Strings;
@@ -200,7 +203,8 @@ pub enum ClientRequest<'a> {
         /// The changes.
         update: Update,
     },
-    /// Execute: POST on a resource, with optional arguments (§5.4.5: `0='a',1`).
+    /// Execute: POST on a resource, with optional arguments (§5.4.5: `0='a',1`; read them with
+    /// [`args`]).
     Execute {
         /// Which resource.
         path: Path<'a>,
