@@ -36,7 +36,10 @@ pub(crate) enum Mode {
 /// `bn bt bu bv bs bver n u v vs vb vd s t ut` and LwM2M's `vlo`. An unknown label ending in
 /// `_` is [`Reason::BadField`] (RFC 8428 §4.4), other unknown labels are skipped; a label twice
 /// in a record is [`Reason::BadField`], a second value field [`Reason::BadValue`]. A record
-/// without a value field gives `value: None` (a Read-Composite request).
+/// without a value field gives `value: None` (a Read-Composite request). A number without a
+/// fraction or exponent is an integer (`Value::Int`, or `Value::Uint` above `i64::MAX`; one
+/// beyond 64 bits reads as a float), any other a finite `Value::Float`. Read a value as its
+/// resource's type with [`Value::typed`] (a Time or Unsigned Integer arrives as an integer).
 #[must_use]
 pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder::new(body, Mode::Pack)
