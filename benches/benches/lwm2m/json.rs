@@ -156,7 +156,7 @@ pub(crate) fn benches(c: &mut Criterion) {
     g.finish();
 
     // Encoding: `m2m` writes into the caller's buffer (the no-alloc path; serde_json writes
-    // into a Vec with room reserved), `m2m_sized` sizes first (`encoded_len`) and fills a Vec
+    // into a Vec with room reserved), `m2m-sized` sizes first (`encoded_len`) and fills a Vec
     // of exactly that length.
     let mut g = c.benchmark_group("encode/device_senml_json");
     g.throughput(Throughput::Bytes(body.len() as u64));
@@ -167,7 +167,7 @@ pub(crate) fn benches(c: &mut Criterion) {
         b.iter(|| senml_json::encode(black_box(&records), &mut buf).unwrap())
     });
     let mut out = Vec::with_capacity(1024);
-    g.bench_function("m2m_sized", |b| {
+    g.bench_function("m2m-sized", |b| {
         b.iter(|| {
             out.clear();
             ours_encode(black_box(&records), &mut out)
