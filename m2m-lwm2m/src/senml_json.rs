@@ -36,7 +36,10 @@ pub(crate) enum Mode {
 /// `bn bt bu bv bs bver n u v vs vb vd s t ut` and LwM2M's `vlo`. An unknown label ending in
 /// `_` is [`Reason::BadField`] (RFC 8428 §4.4), other unknown labels are skipped; a label twice
 /// in a record is [`Reason::BadField`], a second value field [`Reason::BadValue`]. A record
-/// without a value field gives `value: None` (a Read-Composite request).
+/// without a value field gives `value: None` (a Read-Composite request). A number without a
+/// fraction or exponent is an integer (`Value::Int`, or `Value::Uint` above `i64::MAX`; one
+/// beyond 64 bits reads as a float), any other a finite `Value::Float`. Read a value as its
+/// resource's type with [`Value::typed`] (a Time or Unsigned Integer arrives as an integer).
 #[must_use]
 pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder::new(body, Mode::Pack)
@@ -340,22 +343,13 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     let prefix = head.path.prefix();
     let first = head.path.levels();
     let mut common = first.len();
-    // How many records have each depth: those at the base's depth are the base itself.
-    let mut depths = [0usize; 5];
-    if let Some(d) = depths.get_mut(first.len()) {
-        *d = 1;
-    }
     for r in rest {
         let levels = r.path.levels();
-        if let Some(d) = depths.get_mut(levels.len()) {
-            *d = d.saturating_add(1);
+        let mut k = 0;
+        while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
+            k = k.wrapping_add(1);
         }
-        let same = first
-            .iter()
-            .zip(levels)
-            .position(|(a, b)| a != b)
-            .unwrap_or_else(|| levels.len().min(first.len()));
-        common = common.min(same);
+        common = k;
         let other_prefix = match (r.path.prefix(), prefix) {
             (None, None) => false,
             (a, b) => a != b,
@@ -374,7 +368,8 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
     // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
     let base_len = base.text_len();
-    let at_base = depths.get(common).copied().unwrap_or(0);
+    // The records at the base itself need no name at all.
+    let at_base = records.iter().filter(|r| r.path.depth() == common).count();
     let saved = records
         .len()
         .saturating_mul(base_len.saturating_add(1))

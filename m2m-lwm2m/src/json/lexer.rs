@@ -176,7 +176,7 @@ impl<'a> Lexer<'a> {
 
     /// The next key of the current object and its offset, the cursor then on its value; `None`
     /// after the closing `}`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_key(
         &mut self,
         first: &mut bool,
@@ -202,7 +202,7 @@ impl<'a> Lexer<'a> {
 
     /// A string (the cursor on its `"`), borrowed: [`Text::Plain`] without escapes,
     /// [`Text::JsonEscaped`] with (each escape checked).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Text<'a>, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.unexpected());
@@ -304,7 +304,7 @@ impl<'a> Lexer<'a> {
 
     /// A number (RFC 8259 §6): the integer form as [`Number::Int`] (or [`Number::Uint`] above
     /// `i64::MAX`), anything else, and integers beyond 64 bits, as a finite [`Number::Float`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn number(&mut self) -> Result<Number, Error> {
         let start = self.pos;
         let negative = self.eat(b'-');

@@ -165,7 +165,7 @@ impl Sink for Counter {
     }
 
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
-        let digits: usize = ids.iter().map(|&id| digits(u64::from(id))).sum();
+        let digits: usize = ids.iter().map(|&id| id_digits(id)).sum();
         let slashes = ids.len().saturating_sub(usize::from(!leading));
         self.0 = self.0.saturating_add(digits).saturating_add(slashes);
         Ok(())
@@ -225,10 +225,7 @@ impl Sink for Slice<'_> {
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
         for (k, &id) in ids.iter().enumerate() {
             let slash = usize::from(leading || k > 0);
-            let end = self
-                .len
-                .saturating_add(slash)
-                .saturating_add(digits(u64::from(id)));
+            let end = self.len.wrapping_add(slash).wrapping_add(id_digits(id));
             let dst = self
                 .out
                 .get_mut(self.len..end)
@@ -311,6 +308,18 @@ fn escaped_len(s: &str) -> usize {
         }
     }
     n
+}
+
+/// The number of decimal digits of an id.
+#[inline]
+fn id_digits(id: u16) -> usize {
+    match id {
+        0..10 => 1,
+        10..100 => 2,
+        100..1000 => 3,
+        1000..10000 => 4,
+        _ => 5,
+    }
 }
 
 /// The number of decimal digits of `v`.
@@ -461,6 +470,9 @@ mod tests {
         }
         assert_eq!(digits(0), 1);
         assert_eq!(digits(u64::MAX), 20);
+        for id in [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65534] {
+            assert_eq!(id_digits(id), digits(u64::from(id)));
+        }
         for v in [0u64, 7, 10, 99, 100, 12_345, 1_367_491_215, u64::MAX] {
             let mut buf = [0u8; 20];
             let n = digits(v);
