@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: tools::sparkplug::SparkplugCommand,
     },
+    /// LwM2M tools: a server that accepts registrations and reads, writes and observes paths.
+    Lwm2m {
+        #[command(subcommand)]
+        command: tools::lwm2m::Lwm2mCommand,
+    },
     /// Encode a JSON object into a frame and print it as lowercase hex.
     Encode {
         /// The format of the output.
@@ -150,6 +155,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
         Command::Coap(args) => tools::coap::run(&args),
         Command::Modbus { command } => tools::modbus::run(&command),
         Command::Sparkplug { command } => tools::sparkplug::run(&command),
+        Command::Lwm2m { command } => tools::lwm2m::run(&command),
         Command::Encode { format, input } => {
             let input = read_input(input)?;
             let json: serde_json::Value =

@@ -252,3 +252,67 @@ fn sparkplug_listen_against_mosquitto() {
     assert_eq!(d["host"], "Data(InOrder)");
     assert_eq!(d["violations"], serde_json::json!([]));
 }
+
+/// `m2m lwm2m server` accepts a client of ours, reads its Device object and prints it.
+#[test]
+fn lwm2m_server_reads_a_client() {
+    use m2m_coap::Code;
+    use m2m_lwm2m::client::{ObjectTree, RecordBuf, Settings};
+    use m2m_lwm2m::link::ObjectLink;
+    use m2m_lwm2m::{Path, Record, Text, Value};
+
+    struct Device;
+    impl ObjectTree for Device {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            f(ObjectLink::path(Path::instance(3, 0)));
+        }
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let r = Record::new(
+                Path::resource(3, 0, 0),
+                Value::Str(Text::Plain("m2m-field")),
+            );
+            if path.contains(&r.path) {
+                out.push(r)?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args([
+            "lwm2m",
+            "server",
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--read",
+            "/3/0",
+        ])
+        .args(["--clients", "1", "--duration", "20", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("m2m runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["event"], "listening");
+    let addr = first["address"].as_str().unwrap().parse().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut device = Device;
+        let mut c = m2m_lwm2m::blocking::Client::new(addr, Settings::new("field-1")).unwrap();
+        c.register(&device).unwrap();
+        let _ = c.run(&mut device, Duration::from_secs(5), |_| false);
+    });
+    let seen: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    client.join().unwrap();
+    assert_eq!(seen[0]["event"], "registered", "{seen:?}");
+    assert_eq!(seen[0]["endpoint"], "field-1");
+    assert_eq!(seen[1]["event"], "records", "{seen:?}");
+    assert_eq!(seen[1]["records"][0]["name"], "Manufacturer");
+    assert_eq!(seen[1]["records"][0]["value"], "m2m-field");
+}
