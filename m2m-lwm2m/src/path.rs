@@ -35,8 +35,14 @@ impl<'a> Path<'a> {
     /// A path from its levels; `None` for more than four levels or a reserved id (65535).
     #[must_use]
     pub fn new(levels: &[u16]) -> Option<Path<'static>> {
+        if levels.len() > 4 {
+            return None;
+        }
         let mut ids = [0u16; 4];
-        ids.get_mut(..levels.len())?.copy_from_slice(levels);
+        // Element by element: `copy_from_slice` of a variable length is a `memmove` call.
+        for (d, &l) in ids.iter_mut().zip(levels) {
+            *d = l;
+        }
         if levels.contains(&RESERVED_ID) {
             return None;
         }

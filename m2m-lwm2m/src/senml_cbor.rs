@@ -55,6 +55,7 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder {
         raw: decode_raw(body),
         resolver: Resolver::new(),
+        scratch: RawRecord::default(),
         done: false,
     }
 }
@@ -85,7 +86,25 @@ pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
 pub struct Decoder<'a> {
     raw: RawDecoder<'a>,
     resolver: Resolver<'a>,
+    /// The record being read, reused (clearing its fields is cheaper than a fresh one).
+    scratch: RawRecord<'a>,
     done: bool,
+}
+
+/// Empties a raw record field by field.
+fn clear(r: &mut RawRecord<'_>) {
+    r.base_name = None;
+    r.base_time = None;
+    r.base_unit = None;
+    r.base_value = None;
+    r.base_sum = None;
+    r.base_version = None;
+    r.name = None;
+    r.unit = None;
+    r.value = None;
+    r.sum = None;
+    r.time = None;
+    r.update_time = None;
 }
 
 impl<'a> Iterator for Decoder<'a> {
@@ -95,9 +114,9 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
-        let mut raw = RawRecord::default();
-        let r = match self.raw.next_into(&mut raw)? {
-            Ok(at) => self.resolver.resolve(&raw, at),
+        clear(&mut self.scratch);
+        let r = match self.raw.next_into(&mut self.scratch)? {
+            Ok(at) => self.resolver.resolve(&self.scratch, at),
             Err(e) => Err(e),
         };
         if r.is_err() {

@@ -99,8 +99,45 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next item head (and the content of a string).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(&mut self) -> Result<Item<'a>, Error> {
+        // The items of LwM2M bodies are mostly small: argument in the initial byte.
+        let start = self.pos;
+        if let Some(&ib) = self.buf.get(start) {
+            let ai = ib & 0x1f;
+            if ai < 24 {
+                let after = start.saturating_add(1);
+                match ib >> 5 {
+                    0 => {
+                        self.pos = after;
+                        return Ok(Item::Uint(u64::from(ai)));
+                    }
+                    1 => {
+                        self.pos = after;
+                        return Ok(Item::Neg(u64::from(ai)));
+                    }
+                    3 => {
+                        let end = after.saturating_add(usize::from(ai));
+                        if let Some(b) = self.buf.get(after..end) {
+                            let t = core::str::from_utf8(b)
+                                .map_err(|_| Error::new(start, Reason::BadUtf8))?;
+                            self.pos = end;
+                            return Ok(Item::Text(t));
+                        }
+                    }
+                    5 => {
+                        self.pos = after;
+                        return Ok(Item::Map(Some(u64::from(ai))));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.next_slow()
+    }
+
+    /// [`Reader::next`] for every other item.
+    fn next_slow(&mut self) -> Result<Item<'a>, Error> {
         let start = self.pos;
         let bad = |r| Error::new(start, r);
         let &ib = self.buf.get(start).ok_or(bad(Reason::Truncated))?;
