@@ -426,13 +426,15 @@ fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> 
             cbor::path_text(s, b.prefix, b.levels, true, true)?;
         }
         if has_name {
-            s.put(&[0x00])?;
             if base.is_some() {
-                cbor::path_text(s, None, rest, false, false)?;
-            } else if levels.is_empty() && rec.path.prefix().is_none() {
-                s.put(b"\x61/")?;
+                cbor::keyed_path_text(s, 0x00, rest, false, false)?;
+            } else if let Some(p) = rec.path.prefix() {
+                s.put(&[0x00])?;
+                cbor::path_text(s, Some(p), levels, true, false)?;
+            } else if levels.is_empty() {
+                s.put(b"\x00\x61/")?;
             } else {
-                cbor::path_text(s, rec.path.prefix(), levels, true, false)?;
+                cbor::keyed_path_text(s, 0x00, levels, true, false)?;
             }
         }
         if let Some(v) = &rec.value {
@@ -461,10 +463,13 @@ fn write_number<S: Sink>(s: &mut S, t: f64) -> Result<(), Error> {
 
 fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
     match v {
-        Value::Int(i) | Value::Time(i) => {
-            s.put(&[0x02])?;
-            cbor::int(s, *i)
-        }
+        Value::Int(i) | Value::Time(i) => match u8::try_from(*i) {
+            Ok(small @ 0..=23) => s.put(&[0x02, small]),
+            _ => {
+                s.put(&[0x02])?;
+                cbor::int(s, *i)
+            }
+        },
         Value::Uint(u) => {
             s.put(&[0x02])?;
             cbor::head(s, 0, *u)
@@ -474,10 +479,17 @@ fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
             cbor::float(s, *f)
         }
         Value::Bool(b) => s.put(&[0x04, if *b { 0xf5 } else { 0xf4 }]),
-        Value::Str(t) | Value::CoreLink(t) => {
-            s.put(&[0x03])?;
-            cbor::text(s, t)
-        }
+        Value::Str(t) | Value::CoreLink(t) => match t.as_str() {
+            Some(plain) if plain.len() < 24 => {
+                #[allow(clippy::cast_possible_truncation)]
+                s.put(&[0x03, 0x60 | plain.len() as u8])?;
+                s.put(plain.as_bytes())
+            }
+            _ => {
+                s.put(&[0x03])?;
+                cbor::text(s, t)
+            }
+        },
         Value::Opaque(o) => {
             s.put(&[0x08])?;
             cbor::bytes(s, o)
