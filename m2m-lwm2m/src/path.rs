@@ -39,9 +39,9 @@ impl<'a> Path<'a> {
             return None;
         }
         let mut ids = [0u16; 4];
-        // Element by element: `copy_from_slice` of a variable length is a `memmove` call.
-        for (d, &l) in ids.iter_mut().zip(levels) {
-            *d = l;
+        // A fixed four-element copy: a copy of a variable length is a `memcpy` call.
+        for (i, d) in ids.iter_mut().enumerate() {
+            *d = levels.get(i).copied().unwrap_or(0);
         }
         if levels.contains(&RESERVED_ID) {
             return None;
