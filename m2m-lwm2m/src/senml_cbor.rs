@@ -351,21 +351,33 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let Some(first) = records.first() else {
         return Ok(None);
     };
+    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
     let prefix = first.path.prefix();
     let levels = first.path.levels();
+    // One pass: the common levels `k`, the names' cost without a base name, and the sums that
+    // give their cost with one.
     let mut k = levels.len();
+    let mut without = 0usize;
+    let (mut sum_full, mut max_full) = (0usize, 0usize);
+    let (mut min_depth, mut at_min, mut sum_at_min) = (usize::MAX, 0usize, 0usize);
     for r in records {
         if r.path.prefix() != prefix {
             return Ok(None);
         }
-        let common = r
-            .path
-            .levels()
-            .iter()
-            .zip(levels)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let l = r.path.levels();
+        let common = l.iter().zip(levels).take_while(|(a, b)| a == b).count();
         k = k.min(common);
+        let full = full_name_len(&r.path);
+        without = without.saturating_add(1).saturating_add(text(full));
+        sum_full = sum_full.saturating_add(full);
+        max_full = max_full.max(full);
+        if l.len() < min_depth {
+            (min_depth, at_min, sum_at_min) = (l.len(), 0, 0);
+        }
+        if l.len() == min_depth {
+            at_min = at_min.saturating_add(1);
+            sum_at_min = sum_at_min.saturating_add(full);
+        }
     }
     if k == 0 && prefix.is_none() {
         return Ok(None);
@@ -375,18 +387,29 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         levels: levels.get(..k).unwrap_or_default(),
     };
     // Only the names change (record maps hold at most five entries, one head byte either way).
-    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
+    // A record's relative name is its full name without the base name; the records at depth
+    // `k` have none.
     let bn_len = cbor::path_text_len(prefix, base.levels, true, true);
     let mut with = 1usize.saturating_add(text(bn_len));
-    let mut without = 0usize;
-    for r in records {
-        // The relative name is the full name without the base name.
-        let full = full_name_len(&r.path);
-        without = without.saturating_add(1).saturating_add(text(full));
-        if r.path.depth() > k {
-            with = with
-                .saturating_add(1)
-                .saturating_add(text(full.saturating_sub(bn_len)));
+    if max_full.saturating_sub(bn_len) < 24 {
+        // Every relative name has a one-byte head: 2 bytes (key, head) plus its text.
+        let (count, sum) = if k == min_depth {
+            (
+                records.len().saturating_sub(at_min),
+                sum_full.saturating_sub(sum_at_min),
+            )
+        } else {
+            (records.len(), sum_full)
+        };
+        with = with
+            .saturating_add(count.saturating_mul(2))
+            .saturating_add(sum.saturating_sub(count.saturating_mul(bn_len)));
+    } else {
+        for r in records {
+            if r.path.depth() > k {
+                let rest = full_name_len(&r.path).saturating_sub(bn_len);
+                with = with.saturating_add(1).saturating_add(text(rest));
+            }
         }
     }
     Ok((with < without).then_some(base))
@@ -607,6 +630,58 @@ mod tests {
             let got = d.by_ref().find_map(Result::err);
             assert_eq!(got, Some(*err), "{body:02x?}");
             assert!(d.next().is_none(), "fused");
+        }
+    }
+
+    #[test]
+    fn base_name_choice_matches_trial_encodings() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        let v = Value::Int(1);
+        let sets: Vec<Vec<Record<'_>>> = std::vec![
+            std::vec![Record::new(p(&[3, 0, 1]), v)],
+            std::vec![Record::new(p(&[3, 0, 1]), v), Record::new(p(&[3, 0, 2]), v)],
+            std::vec![Record::new(p(&[3, 0]), v), Record::new(p(&[3, 0, 2]), v)],
+            std::vec![
+                Record::new(p(&[65534, 65534, 1]), v),
+                Record::new(p(&[65534, 65534, 65534, 65534]), v),
+                Record::new(p(&[65534, 65533, 65534, 65534]), v),
+            ],
+            std::vec![
+                Record::new(p(&[3303, 0, 5700]).with_prefix("node-1").unwrap(), v),
+                Record::new(p(&[3303, 0, 5701]).with_prefix("node-1").unwrap(), v),
+            ],
+            std::vec![
+                Record::new(p(&[1, 2, 3, 4]), v),
+                Record::new(p(&[1, 65534, 65534, 65534]), v),
+                Record::new(p(&[1]), v),
+            ],
+        ];
+        for recs in &sets {
+            let chosen = choose_base(recs).unwrap();
+            // The best of "no base" and "the common base", by trial.
+            let mut without = Counter(0);
+            write(&mut without, recs, None).unwrap();
+            let first = recs[0].path;
+            let k = recs
+                .iter()
+                .map(|r| {
+                    r.path
+                        .levels()
+                        .iter()
+                        .zip(first.levels())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+                .min()
+                .unwrap();
+            let base = Base {
+                prefix: first.prefix(),
+                levels: &first.levels()[..k],
+            };
+            let mut with = Counter(0);
+            write(&mut with, recs, Some(base)).unwrap();
+            let better = (k > 0 || base.prefix.is_some()) && with.0 < without.0;
+            assert_eq!(chosen.is_some(), better, "{recs:?}");
         }
     }
 
