@@ -87,6 +87,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn integral_without_std() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -7.0,
+            4_503_599_627_370_496.0,
+            1e300,
+            -1e300,
+            f64::INFINITY,
+        ] {
+            assert!(is_integral(v), "{v}");
+        }
+        for v in [0.5, -1.25, 4_503_599_627_370_495.5, 1e-300] {
+            assert!(!is_integral(v), "{v}");
+        }
+    }
+
+    #[test]
     fn f32_only_when_exact() {
         assert_eq!(to_f32_exact(1.5), Some(1.5));
         assert_eq!(to_f32_exact(0.1), None);

@@ -35,8 +35,14 @@ impl<'a> Path<'a> {
     /// A path from its levels; `None` for more than four levels or a reserved id (65535).
     #[must_use]
     pub fn new(levels: &[u16]) -> Option<Path<'static>> {
+        if levels.len() > 4 {
+            return None;
+        }
         let mut ids = [0u16; 4];
-        ids.get_mut(..levels.len())?.copy_from_slice(levels);
+        // A fixed four-element copy: a copy of a variable length is a `memcpy` call.
+        for (i, d) in ids.iter_mut().enumerate() {
+            *d = levels.get(i).copied().unwrap_or(0);
+        }
         if levels.contains(&RESERVED_ID) {
             return None;
         }

@@ -207,7 +207,9 @@ fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
     let mut ids = [0u16; 4];
     let have = base.levels();
     let mut len = have.len();
-    ids.get_mut(..len)?.copy_from_slice(have);
+    for (i, d) in ids.iter_mut().enumerate() {
+        *d = have.get(i).copied().unwrap_or(0);
+    }
     // Segments of 1-5 digits, no leading zero, below 65535 (as `parse_id`), read byte by byte.
     let mut v = 0u32;
     let mut digits = 0u8;

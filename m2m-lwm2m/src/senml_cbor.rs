@@ -55,6 +55,7 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder {
         raw: decode_raw(body),
         resolver: Resolver::new(),
+        scratch: RawRecord::default(),
         done: false,
     }
 }
@@ -85,7 +86,25 @@ pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
 pub struct Decoder<'a> {
     raw: RawDecoder<'a>,
     resolver: Resolver<'a>,
+    /// The record being read, reused (clearing its fields is cheaper than a fresh one).
+    scratch: RawRecord<'a>,
     done: bool,
+}
+
+/// Empties a raw record field by field.
+fn clear(r: &mut RawRecord<'_>) {
+    r.base_name = None;
+    r.base_time = None;
+    r.base_unit = None;
+    r.base_value = None;
+    r.base_sum = None;
+    r.base_version = None;
+    r.name = None;
+    r.unit = None;
+    r.value = None;
+    r.sum = None;
+    r.time = None;
+    r.update_time = None;
 }
 
 impl<'a> Iterator for Decoder<'a> {
@@ -95,9 +114,9 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
-        let mut raw = RawRecord::default();
-        let r = match self.raw.next_into(&mut raw)? {
-            Ok(at) => self.resolver.resolve(&raw, at),
+        clear(&mut self.scratch);
+        let r = match self.raw.next_into(&mut self.scratch)? {
+            Ok(at) => self.resolver.resolve(&self.scratch, at),
             Err(e) => Err(e),
         };
         if r.is_err() {
@@ -332,21 +351,33 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let Some(first) = records.first() else {
         return Ok(None);
     };
+    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
     let prefix = first.path.prefix();
     let levels = first.path.levels();
+    // One pass: the common levels `k`, the names' cost without a base name, and the sums that
+    // give their cost with one.
     let mut k = levels.len();
+    let mut without = 0usize;
+    let (mut sum_full, mut max_full) = (0usize, 0usize);
+    let (mut min_depth, mut at_min, mut sum_at_min) = (usize::MAX, 0usize, 0usize);
     for r in records {
         if r.path.prefix() != prefix {
             return Ok(None);
         }
-        let common = r
-            .path
-            .levels()
-            .iter()
-            .zip(levels)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let l = r.path.levels();
+        let common = l.iter().zip(levels).take_while(|(a, b)| a == b).count();
         k = k.min(common);
+        let full = full_name_len(&r.path);
+        without = without.saturating_add(1).saturating_add(text(full));
+        sum_full = sum_full.saturating_add(full);
+        max_full = max_full.max(full);
+        if l.len() < min_depth {
+            (min_depth, at_min, sum_at_min) = (l.len(), 0, 0);
+        }
+        if l.len() == min_depth {
+            at_min = at_min.saturating_add(1);
+            sum_at_min = sum_at_min.saturating_add(full);
+        }
     }
     if k == 0 && prefix.is_none() {
         return Ok(None);
@@ -356,18 +387,29 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         levels: levels.get(..k).unwrap_or_default(),
     };
     // Only the names change (record maps hold at most five entries, one head byte either way).
-    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
+    // A record's relative name is its full name without the base name; the records at depth
+    // `k` have none.
     let bn_len = cbor::path_text_len(prefix, base.levels, true, true);
     let mut with = 1usize.saturating_add(text(bn_len));
-    let mut without = 0usize;
-    for r in records {
-        // The relative name is the full name without the base name.
-        let full = full_name_len(&r.path);
-        without = without.saturating_add(1).saturating_add(text(full));
-        if r.path.depth() > k {
-            with = with
-                .saturating_add(1)
-                .saturating_add(text(full.saturating_sub(bn_len)));
+    if max_full.saturating_sub(bn_len) < 24 {
+        // Every relative name has a one-byte head: 2 bytes (key, head) plus its text.
+        let (count, sum) = if k == min_depth {
+            (
+                records.len().saturating_sub(at_min),
+                sum_full.saturating_sub(sum_at_min),
+            )
+        } else {
+            (records.len(), sum_full)
+        };
+        with = with
+            .saturating_add(count.saturating_mul(2))
+            .saturating_add(sum.saturating_sub(count.saturating_mul(bn_len)));
+    } else {
+        for r in records {
+            if r.path.depth() > k {
+                let rest = full_name_len(&r.path).saturating_sub(bn_len);
+                with = with.saturating_add(1).saturating_add(text(rest));
+            }
         }
     }
     Ok((with < without).then_some(base))
@@ -407,13 +449,15 @@ fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> 
             cbor::path_text(s, b.prefix, b.levels, true, true)?;
         }
         if has_name {
-            s.put(&[0x00])?;
             if base.is_some() {
-                cbor::path_text(s, None, rest, false, false)?;
-            } else if levels.is_empty() && rec.path.prefix().is_none() {
-                s.put(b"\x61/")?;
+                cbor::keyed_path_text(s, 0x00, rest, false, false)?;
+            } else if let Some(p) = rec.path.prefix() {
+                s.put(&[0x00])?;
+                cbor::path_text(s, Some(p), levels, true, false)?;
+            } else if levels.is_empty() {
+                s.put(b"\x00\x61/")?;
             } else {
-                cbor::path_text(s, rec.path.prefix(), levels, true, false)?;
+                cbor::keyed_path_text(s, 0x00, levels, true, false)?;
             }
         }
         if let Some(v) = &rec.value {
@@ -442,10 +486,13 @@ fn write_number<S: Sink>(s: &mut S, t: f64) -> Result<(), Error> {
 
 fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
     match v {
-        Value::Int(i) | Value::Time(i) => {
-            s.put(&[0x02])?;
-            cbor::int(s, *i)
-        }
+        Value::Int(i) | Value::Time(i) => match u8::try_from(*i) {
+            Ok(small @ 0..=23) => s.put(&[0x02, small]),
+            _ => {
+                s.put(&[0x02])?;
+                cbor::int(s, *i)
+            }
+        },
         Value::Uint(u) => {
             s.put(&[0x02])?;
             cbor::head(s, 0, *u)
@@ -455,10 +502,17 @@ fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
             cbor::float(s, *f)
         }
         Value::Bool(b) => s.put(&[0x04, if *b { 0xf5 } else { 0xf4 }]),
-        Value::Str(t) | Value::CoreLink(t) => {
-            s.put(&[0x03])?;
-            cbor::text(s, t)
-        }
+        Value::Str(t) | Value::CoreLink(t) => match t.as_str() {
+            Some(plain) if plain.len() < 24 => {
+                #[allow(clippy::cast_possible_truncation)]
+                s.put(&[0x03, 0x60 | plain.len() as u8])?;
+                s.put(plain.as_bytes())
+            }
+            _ => {
+                s.put(&[0x03])?;
+                cbor::text(s, t)
+            }
+        },
         Value::Opaque(o) => {
             s.put(&[0x08])?;
             cbor::bytes(s, o)
@@ -576,6 +630,58 @@ mod tests {
             let got = d.by_ref().find_map(Result::err);
             assert_eq!(got, Some(*err), "{body:02x?}");
             assert!(d.next().is_none(), "fused");
+        }
+    }
+
+    #[test]
+    fn base_name_choice_matches_trial_encodings() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        let v = Value::Int(1);
+        let sets: Vec<Vec<Record<'_>>> = std::vec![
+            std::vec![Record::new(p(&[3, 0, 1]), v)],
+            std::vec![Record::new(p(&[3, 0, 1]), v), Record::new(p(&[3, 0, 2]), v)],
+            std::vec![Record::new(p(&[3, 0]), v), Record::new(p(&[3, 0, 2]), v)],
+            std::vec![
+                Record::new(p(&[65534, 65534, 1]), v),
+                Record::new(p(&[65534, 65534, 65534, 65534]), v),
+                Record::new(p(&[65534, 65533, 65534, 65534]), v),
+            ],
+            std::vec![
+                Record::new(p(&[3303, 0, 5700]).with_prefix("node-1").unwrap(), v),
+                Record::new(p(&[3303, 0, 5701]).with_prefix("node-1").unwrap(), v),
+            ],
+            std::vec![
+                Record::new(p(&[1, 2, 3, 4]), v),
+                Record::new(p(&[1, 65534, 65534, 65534]), v),
+                Record::new(p(&[1]), v),
+            ],
+        ];
+        for recs in &sets {
+            let chosen = choose_base(recs).unwrap();
+            // The best of "no base" and "the common base", by trial.
+            let mut without = Counter(0);
+            write(&mut without, recs, None).unwrap();
+            let first = recs[0].path;
+            let k = recs
+                .iter()
+                .map(|r| {
+                    r.path
+                        .levels()
+                        .iter()
+                        .zip(first.levels())
+                        .take_while(|(a, b)| a == b)
+                        .count()
+                })
+                .min()
+                .unwrap();
+            let base = Base {
+                prefix: first.prefix(),
+                levels: &first.levels()[..k],
+            };
+            let mut with = Counter(0);
+            write(&mut with, recs, Some(base)).unwrap();
+            let better = (k > 0 || base.prefix.is_some()) && with.0 < without.0;
+            assert_eq!(chosen.is_some(), better, "{recs:?}");
         }
     }
 

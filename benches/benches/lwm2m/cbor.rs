@@ -1,4 +1,5 @@
 //! SenML CBOR and LwM2M CBOR: the Device object /3/0 (22 resources, about 250 bytes).
+#![allow(clippy::unwrap_used, clippy::cast_possible_truncation)] // set-up of fixed inputs
 //!
 //! "decode" reads every record (path or name, and value) and folds it into a digest; m2m yields
 //! resolved records with numeric paths, the peers yield their record struct with the name

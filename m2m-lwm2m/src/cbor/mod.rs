@@ -99,8 +99,45 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next item head (and the content of a string).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(&mut self) -> Result<Item<'a>, Error> {
+        // The items of LwM2M bodies are mostly small: argument in the initial byte.
+        let start = self.pos;
+        if let Some(&ib) = self.buf.get(start) {
+            let ai = ib & 0x1f;
+            if ai < 24 {
+                let after = start.saturating_add(1);
+                match ib >> 5 {
+                    0 => {
+                        self.pos = after;
+                        return Ok(Item::Uint(u64::from(ai)));
+                    }
+                    1 => {
+                        self.pos = after;
+                        return Ok(Item::Neg(u64::from(ai)));
+                    }
+                    3 => {
+                        let end = after.saturating_add(usize::from(ai));
+                        if let Some(b) = self.buf.get(after..end) {
+                            let t = core::str::from_utf8(b)
+                                .map_err(|_| Error::new(start, Reason::BadUtf8))?;
+                            self.pos = end;
+                            return Ok(Item::Text(t));
+                        }
+                    }
+                    5 => {
+                        self.pos = after;
+                        return Ok(Item::Map(Some(u64::from(ai))));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        self.next_slow()
+    }
+
+    /// [`Reader::next`] for every other item.
+    fn next_slow(&mut self) -> Result<Item<'a>, Error> {
         let start = self.pos;
         let bad = |r| Error::new(start, r);
         let &ib = self.buf.get(start).ok_or(bad(Reason::Truncated))?;
@@ -254,12 +291,39 @@ impl Sink for SliceSink<'_> {
             .out
             .get_mut(self.pos..end)
             .ok_or(Error::new(self.pos, Reason::BufferTooSmall))?;
-        dst.copy_from_slice(bytes);
+        copy_small(dst, bytes);
         self.pos = end;
         Ok(())
     }
     fn len(&self) -> usize {
         self.pos
+    }
+}
+
+/// Copies `src` into `dst` (the same length). Most CBOR pieces are a few bytes; for up to 16
+/// this copies fixed-size (overlapping) chunks inline instead of calling `memmove`.
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        1 => chunks::<1>(dst, src),
+        2..=3 => {
+            chunks::<1>(dst, src);
+            if let (Some(d), Some(&s)) = (dst.get_mut(1), src.get(1)) {
+                *d = s;
+            }
+        }
+        4..=7 => chunks::<4>(dst, src),
+        8..=16 => chunks::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -395,8 +459,30 @@ fn decimal(v: u16, out: &mut [u8]) -> usize {
     len
 }
 
+/// Writes the path levels in decimal with `/` between them (and before the first when `lead`,
+/// after the last when `trail`) into `buf` from `at`; returns the end.
+fn fill_levels(buf: &mut [u8], at: usize, levels: &[u16], lead: bool, trail: bool) -> usize {
+    let mut n = at;
+    let slash = |buf: &mut [u8], n: &mut usize| {
+        if let Some(b) = buf.get_mut(*n) {
+            *b = b'/';
+        }
+        *n = n.saturating_add(1);
+    };
+    for (i, &id) in levels.iter().enumerate() {
+        if lead || i > 0 {
+            slash(buf, &mut n);
+        }
+        n = n.saturating_add(decimal(id, buf.get_mut(n..).unwrap_or_default()));
+    }
+    if trail {
+        slash(buf, &mut n);
+    }
+    n
+}
+
 /// Writes `/`-separated path levels as a text string (`"3/0/7"`), with a leading `/` when
-/// `lead` and a trailing one when `trail`.
+/// `lead` (always after a prefix) and a trailing one when `trail`.
 pub(crate) fn path_text<S: Sink>(
     s: &mut S,
     prefix: Option<&str>,
@@ -406,22 +492,7 @@ pub(crate) fn path_text<S: Sink>(
 ) -> Result<(), Error> {
     // Four levels of at most five digits and their separators fit in 26 bytes.
     let mut buf = [0u8; 26];
-    let mut n = 0usize;
-    for (i, &id) in levels.iter().enumerate() {
-        if lead || prefix.is_some() || i > 0 {
-            if let Some(b) = buf.get_mut(n) {
-                *b = b'/';
-            }
-            n = n.saturating_add(1);
-        }
-        n = n.saturating_add(decimal(id, buf.get_mut(n..).unwrap_or_default()));
-    }
-    if trail {
-        if let Some(b) = buf.get_mut(n) {
-            *b = b'/';
-        }
-        n = n.saturating_add(1);
-    }
+    let n = fill_levels(&mut buf, 0, levels, lead || prefix.is_some(), trail);
     let digits = buf
         .get(..n)
         .ok_or(Error::new(s.len(), Reason::Unrepresentable))?;
@@ -434,6 +505,30 @@ pub(crate) fn path_text<S: Sink>(
         None => head(s, 3, n as u64)?,
     }
     s.put(digits)
+}
+
+/// A one-byte map `key` and then [`path_text`] without a prefix, in one write.
+pub(crate) fn keyed_path_text<S: Sink>(
+    s: &mut S,
+    key: u8,
+    levels: &[u16],
+    lead: bool,
+    trail: bool,
+) -> Result<(), Error> {
+    // Key and text head, then at most 26 bytes of text.
+    let mut buf = [0u8; 29];
+    let end = fill_levels(&mut buf, 3, levels, lead, trail);
+    let len = end.saturating_sub(3);
+    #[allow(clippy::cast_possible_truncation)]
+    let (from, hdr) = if len < 24 {
+        (1, [0, key, 0x60 | len as u8])
+    } else {
+        (0, [key, 0x78, len as u8])
+    };
+    if let Some(dst) = buf.first_chunk_mut::<3>() {
+        *dst = hdr;
+    }
+    s.put(buf.get(from..end).unwrap_or_default())
 }
 
 /// The text length of [`path_text`].
