@@ -307,10 +307,11 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
             write!(out, ";rt=\"{rt}\"")?;
         }
         if let Some(ct) = l.ct {
-            if ct.contains(' ') {
-                write!(out, ";ct=\"{ct}\"")?;
-            } else {
+            // A list (or anything that is not a token, RFC 6690 `ptoken`) goes quoted, as read.
+            if is_token(ct) {
                 write!(out, ";ct={ct}")?;
+            } else {
+                write!(out, ";ct=\"{ct}\"")?;
             }
         }
         if let Some(d) = l.dim {
@@ -325,6 +326,13 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
         l.attributes.write_params(out)?;
     }
     Ok(())
+}
+
+/// Whether `s` is a non-empty RFC 6690 `ptoken` (written without quotes).
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'()*+-./:<=>?@[]^_`{|}~".contains(c))
 }
 
 struct Count(usize);
@@ -447,5 +455,10 @@ mod tests {
         let n = encode(&links, &mut out).unwrap();
         assert_eq!(&out[..n], bs.as_bytes());
         assert!(encode(&links, &mut out[..10]).is_err());
+        // A quoted value that is not a token stays quoted (found by fuzzing).
+        let odd = "</>;ct=\"olwm\u{392}\",</3/0>";
+        let links = all(odd, Config::STRICT).unwrap();
+        let n = encode(&links, &mut out).unwrap();
+        assert_eq!(&out[..n], odd.as_bytes());
     }
 }
