@@ -1,5 +1,5 @@
-"""Runs the peer scenario with aiocoap's client against coap://127.0.0.1:PORT and prints one
-line per check ("ok NAME" or "FAIL NAME: why"), then "N passed, M failed".
+"""Runs the peer scenario with aiocoap's client against coap://127.0.0.1:PORT (or against a
+base URI given instead of the port: coap+tcp://..., coap+ws://...) and prints one line per check ("ok NAME" or "FAIL NAME: why"), then "N passed, M failed".
 
 Checks: GET /hello, GET /large (3000 bytes through Block2), GET /nothing (4.04), GET /slow
 (separate response), Observe /obs (3 notifications, increasing), PUT /upload of 3000 bytes
@@ -15,8 +15,8 @@ LARGE = bytes(ord("a") + i % 26 for i in range(3000))
 UPLOAD = bytes((i * 7 + 3) % 94 + 33 for i in range(3000))
 
 
-async def main(port):
-    base = f"coap://127.0.0.1:{port}"
+async def main(target):
+    base = target if "://" in target else f"coap://127.0.0.1:{target}"
     ctx = await aiocoap.Context.create_client_context()
     passed = failed = 0
 
@@ -62,4 +62,4 @@ async def main(port):
 
 
 if __name__ == "__main__":
-    sys.exit(1 if asyncio.run(main(int(sys.argv[1]))) else 0)
+    sys.exit(1 if asyncio.run(main(sys.argv[1])) else 0)

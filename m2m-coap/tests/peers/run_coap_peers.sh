@@ -213,6 +213,29 @@ for scheme in coap coap+tcp; do
   T coap-client-notls -b 64 "$U/upload" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): the upload back" "$WORK/out" "$WORK/upload"
   T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET /hello" "$WORK/out" "$WORK/hello-m2m"
   T "$PY" -m aiocoap.cli.client "$U/large" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner ($scheme): GET of 3000 bytes" "$WORK/out" "$WORK/large"
+  T coap-client-notls "$U/slow" | strip >"$WORK/out"; same "libcoap client -> m2m runner ($scheme): a reply that comes later" "$WORK/out" "$WORK/slow"
+  # The runner's counter goes up every 300 ms: 2 s of observing prints at least 4 consecutive
+  # values, written one after the other without separators.
+  obs=$(T coap-client-notls -s 2 "$U/obs" | tr -d '\n')
+  "$PY" - "$obs" <<'PYEOF' && ok "libcoap client -> m2m runner ($scheme): Observe ($obs)" || bad "libcoap client -> m2m runner ($scheme): Observe" "$obs"
+import sys
+v = sys.argv[1]
+def run(k):
+    n = start = int(v[:k]); s = ""
+    while len(s) < len(v):
+        s += str(n); n += 1
+    return s == v and n - start >= 4
+sys.exit(0 if v.isdigit() and any(run(k) for k in range(1, len(v) + 1)) else 1)
+PYEOF
+done
+# aiocoap's scenario (GET, Block2, 4.04, a reply that comes later, Observe, Block1 PUT) over all three
+for U in "coap://127.0.0.1:$PORT" "coap+tcp://127.0.0.1:$PORT" "coap+ws://127.0.0.1:$((PORT + 3000))"; do
+  while read -r line; do
+    case $line in
+      ok\ *) ok "aiocoap client -> m2m runner (${U%%:*}): ${line#ok }" ;;
+      FAIL\ *) bad "aiocoap client -> m2m runner (${U%%:*}): ${line#FAIL }" "" ;;
+    esac
+  done < <(T "$PY" "$HERE/aiocoap_client.py" "$U" 2>>"$LOGS/aiocoap-client-runner.log")
 done
 U=coap+ws://127.0.0.1:$((PORT + 3000))
 T "$PY" -m aiocoap.cli.client "$U/hello" 2>/dev/null | strip >"$WORK/out"; same "aiocoap client -> m2m runner (coap+ws): GET /hello" "$WORK/out" "$WORK/hello-m2m"

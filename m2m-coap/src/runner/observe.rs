@@ -1,0 +1,183 @@
+//! The observers of a runner (RFC 7641 §4.1): who observes which path, with which token, and
+//! the request to answer again for each notification.
+
+use std::string::String;
+use std::vec::Vec;
+
+use crate::error::Transport;
+
+/// At most this many observations per runner (UDP) or per connection (TCP, WebSocket); a
+/// request past it is answered without Observe, which tells the client it is not registered.
+pub(super) const MAX_OBSERVATIONS: usize = 256;
+
+/// Every this many notifications to an observer, one is Confirmable (RFC 7641 §4.5), so that
+/// an observer that went away is found out.
+const CONFIRMABLE_EVERY: u32 = 10;
+
+pub(super) struct Observation<K> {
+    pub(super) id: u64,
+    pub(super) peer: K,
+    pub(super) token: Vec<u8>,
+    path: String,
+    /// The registering request, encoded, answered again for each notification.
+    pub(super) request: Vec<u8>,
+    pub(super) transport: Transport,
+    sent: u32,
+    /// The message id of the last Confirmable notification (UDP).
+    confirmable_id: Option<u16>,
+}
+
+pub(super) struct Observations<K> {
+    list: Vec<Observation<K>>,
+    next_id: u64,
+    seq: u32,
+}
+
+impl<K: Copy + Eq> Observations<K> {
+    pub(super) fn new() -> Self {
+        Observations {
+            list: Vec::new(),
+            next_id: 0,
+            seq: 0,
+        }
+    }
+
+    /// The next Observe sequence number: increasing, 24 bits, wrapping (RFC 7641 §4.4). One
+    /// counter for all observations keeps each observation's numbers increasing.
+    pub(super) fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1) & 0x00ff_ffff;
+        self.seq
+    }
+
+    /// Registers (or registers again, RFC 7641 §4.1) `peer` with `token` on `path`; the
+    /// Observe number of the first answer, or `None` when the list is full.
+    pub(super) fn register(
+        &mut self,
+        peer: K,
+        token: &[u8],
+        path: String,
+        request: Vec<u8>,
+        transport: Transport,
+    ) -> Option<u32> {
+        self.remove(peer, token);
+        if self.list.len() >= MAX_OBSERVATIONS {
+            return None;
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        self.list.push(Observation {
+            id,
+            peer,
+            token: token.to_vec(),
+            path,
+            request,
+            transport,
+            sent: 0,
+            confirmable_id: None,
+        });
+        Some(self.next_seq())
+    }
+
+    /// Ends the observation of `peer` with `token` (Observe 1, a Reset).
+    pub(super) fn remove(&mut self, peer: K, token: &[u8]) {
+        self.list.retain(|o| !(o.peer == peer && o.token == token));
+    }
+
+    /// Ends observation `id`.
+    pub(super) fn remove_id(&mut self, id: u64) {
+        self.list.retain(|o| o.id != id);
+    }
+
+    /// Ends the observation whose Confirmable notification `message_id` was never acknowledged
+    /// (RFC 7641 §4.5).
+    pub(super) fn undelivered(&mut self, message_id: u16) {
+        self.list.retain(|o| o.confirmable_id != Some(message_id));
+    }
+
+    pub(super) fn get(&self, id: u64) -> Option<&Observation<K>> {
+        self.list.iter().find(|o| o.id == id)
+    }
+
+    /// The observations of `path` (all when `None`).
+    pub(super) fn of(&self, path: Option<&str>) -> Vec<u64> {
+        self.list
+            .iter()
+            .filter(|o| path.is_none_or(|p| o.path == p))
+            .map(|o| o.id)
+            .collect()
+    }
+
+    /// Counts a notification to `id`; whether it is to be Confirmable.
+    pub(super) fn count(&mut self, id: u64) -> bool {
+        self.list.iter_mut().find(|o| o.id == id).is_some_and(|o| {
+            o.sent = o.sent.wrapping_add(1);
+            o.sent % CONFIRMABLE_EVERY == 0
+        })
+    }
+
+    /// Records the message id of a Confirmable notification to `id`.
+    pub(super) fn sent_confirmable(&mut self, id: u64, message_id: u16) {
+        if let Some(o) = self.list.iter_mut().find(|o| o.id == id) {
+            o.confirmable_id = Some(message_id);
+        }
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_again_replaces_and_remove_ends() {
+        let mut o = Observations::<u8>::new();
+        let a = o.register(1, b"t", "x".into(), Vec::new(), Transport::Udp);
+        let b = o.register(1, b"t", "x".into(), Vec::new(), Transport::Udp);
+        assert!(b > a);
+        assert_eq!(o.len(), 1);
+        o.register(2, b"t", "y".into(), Vec::new(), Transport::Udp);
+        assert_eq!(o.of(Some("x")).len(), 1);
+        assert_eq!(o.of(None).len(), 2);
+        o.remove(1, b"t");
+        assert_eq!(o.of(Some("x")).len(), 0);
+        assert_eq!(o.len(), 1);
+    }
+
+    #[test]
+    fn full_list_refuses_and_sequence_wraps_in_24_bits() {
+        let mut o = Observations::<u16>::new();
+        for i in 0..MAX_OBSERVATIONS {
+            let peer = u16::try_from(i).unwrap();
+            assert!(
+                o.register(peer, b"", String::new(), Vec::new(), Transport::Tcp)
+                    .is_some()
+            );
+        }
+        assert!(
+            o.register(9999, b"", String::new(), Vec::new(), Transport::Tcp)
+                .is_none()
+        );
+        o.seq = 0x00ff_fffe;
+        assert_eq!(o.next_seq(), 0x00ff_ffff);
+        assert_eq!(o.next_seq(), 0);
+    }
+
+    #[test]
+    fn every_tenth_notification_is_confirmable_and_undelivered_ends_it() {
+        let mut o = Observations::<u8>::new();
+        o.register(1, b"t", "x".into(), Vec::new(), Transport::Udp);
+        let id = o.of(None)[0];
+        let con: Vec<bool> = (0..20).map(|_| o.count(id)).collect();
+        assert_eq!(con.iter().filter(|c| **c).count(), 2);
+        assert!(con[9] && con[19]);
+        o.sent_confirmable(id, 77);
+        o.undelivered(76);
+        assert!(o.get(id).is_some());
+        o.undelivered(77);
+        assert!(o.get(id).is_none());
+    }
+}

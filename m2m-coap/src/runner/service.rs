@@ -1,0 +1,250 @@
+//! What every runner does with a request, whatever the transport: uploads reassembled, the
+//! handler asked, replies that come later awaited, observations registered and notified. The
+//! transports only turn the [`Step`]s into messages.
+
+use std::sync::Arc;
+use std::vec::Vec;
+
+use tokio::sync::{broadcast, mpsc};
+
+use super::observe::Observations;
+use super::uploads::{Uploads, owned_request};
+use super::{Handler, Later, Notifier, Reply, Response, path_of};
+use crate::Block;
+use crate::code::Code;
+use crate::message::Message;
+
+/// Something to send.
+pub(super) enum Step<K, A> {
+    /// The answer to a request: `to` is how the transport finds the exchange (the UDP
+    /// exchange, the token over TCP).
+    Answer {
+        to: A,
+        response: Response,
+        block2: Option<Block>,
+        observe: Option<u32>,
+    },
+    /// A notification to observation `id`; `observe` is `None` for the last one (the response
+    /// was not 2.xx, or no longer observable).
+    Notify {
+        id: u64,
+        peer: K,
+        token: Vec<u8>,
+        response: Response,
+        observe: Option<u32>,
+        confirmable: bool,
+    },
+}
+
+/// Where a reply that came later goes.
+enum Target<K, A> {
+    Answer {
+        to: A,
+        peer: K,
+        block2: Option<Block>,
+        /// The request, when it registers an observation.
+        register: Option<Registering>,
+    },
+    Notify {
+        id: u64,
+    },
+}
+
+/// A request that registers an observation, kept until its answer says whether it may.
+struct Registering {
+    token: Vec<u8>,
+    path: std::string::String,
+    request: Vec<u8>,
+    transport: crate::error::Transport,
+}
+
+/// A reply that came later.
+pub(super) struct Ready<K, A> {
+    target: Target<K, A>,
+    response: Response,
+}
+
+/// What woke the service up.
+pub(super) enum Wake<K, A> {
+    Ready(Ready<K, A>),
+    /// A path changed (`None`: the runner fell behind, so every path may have).
+    Changed(Option<Arc<str>>),
+}
+
+pub(super) struct Service<K, A, H> {
+    handler: H,
+    uploads: Uploads<K>,
+    pub(super) observations: Observations<K>,
+    ready_tx: mpsc::UnboundedSender<Ready<K, A>>,
+    ready_rx: mpsc::UnboundedReceiver<Ready<K, A>>,
+    changes: broadcast::Receiver<Arc<str>>,
+    /// Keeps the change channel open while the service runs.
+    _notifier: Notifier,
+}
+
+impl<K, A, H> Service<K, A, H>
+where
+    K: Copy + Eq + core::hash::Hash + Send + 'static,
+    A: Send + 'static,
+    H: Handler,
+{
+    pub(super) fn new(handler: H, notifier: Notifier) -> Self {
+        let (ready_tx, ready_rx) = mpsc::unbounded_channel();
+        Service {
+            handler,
+            uploads: Uploads::new(),
+            observations: Observations::new(),
+            ready_tx,
+            ready_rx,
+            changes: notifier.subscribe(),
+            _notifier: notifier,
+        }
+    }
+
+    /// Waits for a reply that came later or a change. Cancel-safe.
+    pub(super) async fn wake(&mut self) -> Wake<K, A> {
+        tokio::select! {
+            Some(r) = self.ready_rx.recv() => Wake::Ready(r),
+            c = self.changes.recv() => match c {
+                Ok(path) => Wake::Changed(Some(path)),
+                // Lagged: changes were missed, so every observer is notified. (Closed cannot
+                // happen: the service holds a sender.)
+                Err(_) => Wake::Changed(None),
+            },
+        }
+    }
+
+    /// A request from `peer`: the answer now, or `None` when it comes later (then the
+    /// transport may acknowledge the request, and the answer comes out of [`Self::wake`]).
+    pub(super) fn request(&mut self, peer: K, req: &Message<'_>, to: A) -> Option<Step<K, A>> {
+        let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
+        let block2 = req.block2().and_then(Result::ok);
+        let register = match req.observe() {
+            Some(0) if observable_method && block2.is_none_or(|b| b.num == 0) => {
+                owned_request(req, req.payload()).map(|request| Registering {
+                    token: req.token().to_vec(),
+                    path: path_of(req),
+                    request,
+                    transport: req.transport(),
+                })
+            }
+            Some(1) if observable_method => {
+                self.observations.remove(peer, req.token());
+                None
+            }
+            _ => None,
+        };
+        let reply = self.uploads.answer(peer, req, &mut self.handler);
+        match reply {
+            Reply::Now(response) => Some(self.answer(peer, to, response, block2, register)),
+            Reply::Later(later) => {
+                self.defer(
+                    later,
+                    Target::Answer {
+                        to,
+                        peer,
+                        block2,
+                        register,
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// The step for a reply that came later (`None` if its observation is gone).
+    pub(super) fn ready(&mut self, r: Ready<K, A>) -> Option<Step<K, A>> {
+        match r.target {
+            Target::Answer {
+                to,
+                peer,
+                block2,
+                register,
+            } => Some(self.answer(peer, to, r.response, block2, register)),
+            Target::Notify { id } => self.notification(id, r.response),
+        }
+    }
+
+    /// The notifications for a change of `path` (every path when `None`) that are ready now;
+    /// the others come out of [`Self::wake`].
+    pub(super) fn changed(&mut self, path: Option<&str>) -> Vec<Step<K, A>> {
+        let mut steps = Vec::new();
+        for id in self.observations.of(path) {
+            let Some(o) = self.observations.get(id) else {
+                continue;
+            };
+            let reply = match Message::parse(&o.request, o.transport, &crate::Config::LENIENT) {
+                Ok(req) => self.handler.handle(&req),
+                Err(_) => Reply::Now(Response::new(Code::INTERNAL_SERVER_ERROR)),
+            };
+            match reply {
+                Reply::Now(response) => steps.extend(self.notification(id, response)),
+                Reply::Later(later) => self.defer(later, Target::Notify { id }),
+            }
+        }
+        steps
+    }
+
+    fn answer(
+        &mut self,
+        peer: K,
+        to: A,
+        response: Response,
+        block2: Option<Block>,
+        register: Option<Registering>,
+    ) -> Step<K, A> {
+        let mut observe = None;
+        if let Some(r) = register {
+            if response.observable && response.code.class() == 2 {
+                observe =
+                    self.observations
+                        .register(peer, &r.token, r.path, r.request, r.transport);
+            } else {
+                // Registering again and refused: the old observation ends too (RFC 7641 §4.1).
+                self.observations.remove(peer, &r.token);
+            }
+        }
+        Step::Answer {
+            to,
+            response,
+            block2,
+            observe,
+        }
+    }
+
+    fn notification(&mut self, id: u64, response: Response) -> Option<Step<K, A>> {
+        let o = self.observations.get(id)?;
+        let (peer, token) = (o.peer, o.token.clone());
+        if response.observable && response.code.class() == 2 {
+            let confirmable = self.observations.count(id);
+            let seq = self.observations.next_seq();
+            Some(Step::Notify {
+                id,
+                peer,
+                token,
+                response,
+                observe: Some(seq),
+                confirmable,
+            })
+        } else {
+            // The last notification: the observation ends (RFC 7641 §3.2, §4.2).
+            self.observations.remove_id(id);
+            Some(Step::Notify {
+                id,
+                peer,
+                token,
+                response,
+                observe: None,
+                confirmable: false,
+            })
+        }
+    }
+
+    fn defer(&self, later: Later, target: Target<K, A>) {
+        let tx = self.ready_tx.clone();
+        tokio::spawn(async move {
+            let response = later.wait().await;
+            let _ = tx.send(Ready { target, response });
+        });
+    }
+}

@@ -1,0 +1,144 @@
+//! The UDP runner: the RFC 7252 message layer of [`Endpoint`] around a tokio socket.
+
+use core::net::SocketAddr;
+use std::io;
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+
+use super::service::{Service, Step, Wake};
+use super::{Handler, Notifier, now};
+use crate::builder::Builder;
+use crate::code::{Code, Type};
+use crate::endpoint::{Endpoint, Event, Exchange, Incoming};
+
+type Ep = Endpoint<SocketAddr, 64, 1280>;
+
+/// Serves CoAP over UDP on `socket` until an I/O error; nobody can notify its observers (see
+/// [`serve_udp_with`]).
+pub async fn serve_udp(socket: UdpSocket, handler: impl Handler) -> io::Result<()> {
+    serve_udp_with(socket, handler, Notifier::new()).await
+}
+
+/// Serves CoAP over UDP on `socket` until an I/O error; observers are notified of the
+/// changes told to `notifier`.
+pub async fn serve_udp_with(
+    socket: UdpSocket,
+    handler: impl Handler,
+    notifier: Notifier,
+) -> io::Result<()> {
+    let start = Instant::now();
+    // Message ids and tokens must be hard to guess (RFC 7252 §5.3.1, §11.4): the seed comes
+    // from std's per-process random hash keys.
+    let seed = {
+        use core::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    let mut ep = Ep::new(seed);
+    let mut svc = Service::<SocketAddr, Exchange<SocketAddr>, _>::new(handler, notifier);
+    let mut buf = std::vec![0u8; 1500];
+    let mut out = std::vec![0u8; 1500];
+    loop {
+        while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
+            socket
+                .send_to(out.get(..n).unwrap_or_default(), peer)
+                .await?;
+        }
+        while let Some(e) = ep.poll_event() {
+            if let Event::Undelivered { message_id } = e {
+                svc.observations.undelivered(message_id);
+            }
+        }
+        let wake = ep.poll_timeout().map(|t| {
+            let ms = t.as_millis().saturating_sub(now(start).as_millis());
+            tokio::time::Instant::now() + core::time::Duration::from_millis(ms)
+        });
+        tokio::select! {
+            r = socket.recv_from(&mut buf) => {
+                let (n, peer) = r?;
+                let datagram = buf.get(..n).unwrap_or_default();
+                match ep.handle(now(start), peer, datagram) {
+                    Ok(Incoming::Request { message, exchange }) => {
+                        match svc.request(peer, &message, exchange) {
+                            Some(step) => send(&mut ep, &mut svc, start, step),
+                            // The answer takes time: acknowledge now (RFC 7252 §5.2.2).
+                            None => ep.accept(now(start), &exchange),
+                        }
+                    }
+                    Ok(Incoming::Reset { peer, token, .. }) => {
+                        svc.observations.remove(peer, token.as_slice());
+                    }
+                    _ => {}
+                }
+            }
+            w = svc.wake() => match w {
+                Wake::Ready(r) => {
+                    if let Some(step) = svc.ready(r) {
+                        send(&mut ep, &mut svc, start, step);
+                    }
+                }
+                Wake::Changed(path) => {
+                    for step in svc.changed(path.as_deref()) {
+                        send(&mut ep, &mut svc, start, step);
+                    }
+                }
+            },
+            () = async {
+                match wake {
+                    Some(w) => tokio::time::sleep_until(w).await,
+                    None => core::future::pending().await,
+                }
+            } => {}
+        }
+    }
+}
+
+/// Hands a step to the endpoint, which sends it on the next `poll_transmit`.
+fn send<H: Handler>(
+    ep: &mut Ep,
+    svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
+    start: Instant,
+    step: Step<SocketAddr, Exchange<SocketAddr>>,
+) {
+    match step {
+        Step::Answer {
+            to,
+            response,
+            block2,
+            observe,
+        } => {
+            // The endpoint sets the type, message id and token.
+            let mut b = Builder::<64>::udp(Type::Acknowledgement, response.code, 0);
+            if let Err(code) = response.write(block2, observe, &mut b) {
+                b = Builder::udp(Type::Acknowledgement, code, 0);
+            }
+            // A response that cannot be built (an option out of bounds) is a 5.00.
+            if ep.respond(now(start), &to, &b).is_err() {
+                let b = Builder::<0>::udp(Type::Acknowledgement, Code::INTERNAL_SERVER_ERROR, 0);
+                let _ = ep.respond(now(start), &to, &b);
+            }
+        }
+        Step::Notify {
+            id,
+            peer,
+            token,
+            response,
+            observe,
+            confirmable,
+        } => {
+            let mut b = Builder::<64>::udp(Type::NonConfirmable, response.code, 0);
+            if let Err(code) = response.write(None, observe, &mut b) {
+                b = Builder::udp(Type::NonConfirmable, code, 0);
+                svc.observations.remove_id(id);
+            }
+            match ep.notify(now(start), peer, &token, &b, confirmable) {
+                Ok(mid) if confirmable => svc.observations.sent_confirmable(id, mid),
+                Ok(_) => {}
+                // No slot or no room: the observer misses this state and gets the next one.
+                Err(_) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! The tokio runners on loopback, with a client written out byte by byte: Observe (register,
+//! notify, the Confirmable tenth, Reset, Observe 1, a last notification that is not 2.xx),
+//! replies that come later (separate responses over UDP, a dropped responder), and Observe
+//! over TCP.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use m2m_coap::codec::TcpCodec;
+use m2m_coap::runner::{Notifier, Reply, Response, serve_tcp_with, serve_udp_with};
+use m2m_coap::{Builder, Code, Message, OptionNumber, Type};
+use m2m_core::Encode;
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio_util::codec::Framed;
+
+/// `/n`: an observable counter (4.04 once it passes 100); `/later`: answered after 50 ms;
+/// `/dropped`: a responder dropped without an answer.
+fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Send + 'static {
+    move |req: &Message<'_>| {
+        let path: Vec<&str> = req.uri_path().collect();
+        match path.as_slice() {
+            ["n"] => {
+                let v = n.load(Ordering::SeqCst);
+                if v > 100 {
+                    Response::new(Code::NOT_FOUND).into()
+                } else {
+                    Response::content(0, v.to_string().into_bytes())
+                        .observable()
+                        .into()
+                }
+            }
+            ["later"] => {
+                let (responder, reply) = Reply::later();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    responder.send(Response::content(0, b"done".to_vec()));
+                });
+                reply
+            }
+            ["dropped"] => Reply::later().1,
+            _ => Response::new(Code::NOT_FOUND).into(),
+        }
+    }
+}
+
+fn get(ty: Type, mid: u16, token: &[u8], path: &str, observe: Option<u32>) -> Vec<u8> {
+    let mut b = Builder::<4>::udp(ty, Code::GET, mid);
+    b.token(token).str(OptionNumber::URI_PATH, path).unwrap();
+    if let Some(o) = observe {
+        b.uint(OptionNumber::OBSERVE, o).unwrap();
+    }
+    let mut out = vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+/// The next datagram, waiting up to `ms` milliseconds.
+async fn recv_within(s: &UdpSocket, ms: u64) -> Option<Vec<u8>> {
+    let mut buf = [0u8; 1500];
+    match tokio::time::timeout(Duration::from_millis(ms), s.recv(&mut buf)).await {
+        Ok(Ok(n)) => Some(buf[..n].to_vec()),
+        _ => None,
+    }
+}
+
+/// The next datagram, which is expected (a busy machine may take its time).
+async fn recv(s: &UdpSocket) -> Option<Vec<u8>> {
+    recv_within(s, 5000).await
+}
+
+/// Whether nothing comes within 300 ms.
+async fn silent(s: &UdpSocket) -> bool {
+    recv_within(s, 300).await.is_none()
+}
+
+async fn udp_server() -> (UdpSocket, Notifier, Arc<AtomicU32>) {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(7));
+    tokio::spawn(serve_udp_with(server, handler(n.clone()), notifier.clone()));
+    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    client.connect(addr).await.unwrap();
+    (client, notifier, n)
+}
+
+fn ack(m: &Message<'_>) -> Vec<u8> {
+    let b = Builder::<0>::udp(Type::Acknowledgement, Code::EMPTY, m.message_id().unwrap());
+    let mut out = vec![0u8; 4];
+    b.encode(&mut out).unwrap();
+    out
+}
+
+#[tokio::test]
+async fn udp_observe_register_notify_and_reset() {
+    let (c, notifier, n) = udp_server().await;
+    c.send(&get(Type::Confirmable, 1, b"ob", "n", Some(0)))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.ty(), m.code()),
+        (Some(Type::Acknowledgement), Code::CONTENT)
+    );
+    assert_eq!((m.token(), m.payload()), (&b"ob"[..], &b"7"[..]));
+    let mut last = m.observe().expect("registered: the answer carries Observe");
+
+    for i in 1..=10u32 {
+        n.store(7 + i, Ordering::SeqCst);
+        notifier.changed("/n");
+        let d = recv(&c).await.expect("a notification");
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.token(), b"ob");
+        assert_eq!(m.payload(), (7 + i).to_string().as_bytes());
+        let seq = m.observe().unwrap();
+        assert!(seq > last, "Observe goes up: {seq} after {last}");
+        last = seq;
+        // Every tenth notification is Confirmable (RFC 7641 §4.5); the others are not.
+        let want = if i == 10 {
+            Type::Confirmable
+        } else {
+            Type::NonConfirmable
+        };
+        assert_eq!(m.ty(), Some(want), "notification {i}");
+        if m.ty() == Some(Type::Confirmable) {
+            c.send(&ack(&m)).await.unwrap();
+        }
+    }
+    // A change of another path notifies nobody.
+    notifier.changed("other");
+    assert!(silent(&c).await);
+
+    // A Reset in reply to a notification ends the observation.
+    n.store(50, Ordering::SeqCst);
+    notifier.changed("n");
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    let rst = Builder::<0>::udp(Type::Reset, Code::EMPTY, m.message_id().unwrap());
+    let mut out = [0u8; 4];
+    rst.encode(&mut out).unwrap();
+    c.send(&out).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    notifier.changed("n");
+    assert!(silent(&c).await, "no notification after the Reset");
+}
+
+#[tokio::test]
+async fn udp_observe_deregister_and_last_notification() {
+    let (c, notifier, n) = udp_server().await;
+    c.send(&get(Type::Confirmable, 1, b"a", "n", Some(0)))
+        .await
+        .unwrap();
+    assert!(
+        Message::parse_udp(&recv(&c).await.unwrap())
+            .unwrap()
+            .observe()
+            .is_some()
+    );
+    // Observe 1 with the same token deregisters; the answer carries no Observe.
+    c.send(&get(Type::Confirmable, 2, b"a", "n", Some(1)))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    assert_eq!(Message::parse_udp(&d).unwrap().observe(), None);
+    notifier.changed("n");
+    assert!(silent(&c).await);
+
+    // A notification that is not 2.xx is the last one, without Observe.
+    c.send(&get(Type::Confirmable, 3, b"b", "n", Some(0)))
+        .await
+        .unwrap();
+    assert!(
+        Message::parse_udp(&recv(&c).await.unwrap())
+            .unwrap()
+            .observe()
+            .is_some()
+    );
+    n.store(101, Ordering::SeqCst);
+    notifier.changed("n");
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.code(), m.observe(), m.token()),
+        (Code::NOT_FOUND, None, &b"b"[..])
+    );
+    n.store(5, Ordering::SeqCst);
+    notifier.changed("n");
+    assert!(silent(&c).await);
+
+    // A GET without Observe is answered without registering.
+    c.send(&get(Type::Confirmable, 4, b"c", "n", None))
+        .await
+        .unwrap();
+    assert_eq!(
+        Message::parse_udp(&recv(&c).await.unwrap())
+            .unwrap()
+            .observe(),
+        None
+    );
+    notifier.changed("n");
+    assert!(silent(&c).await);
+}
+
+#[tokio::test]
+async fn udp_reply_later_is_a_separate_response() {
+    let (c, _notifier, _) = udp_server().await;
+    c.send(&get(Type::Confirmable, 0x1234, b"s", "later", None))
+        .await
+        .unwrap();
+    // First the Empty ACK of the request (RFC 7252 §5.2.2) ...
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.message_id()),
+        (Some(Type::Acknowledgement), Code::EMPTY, Some(0x1234))
+    );
+    // ... then the response, Confirmable, with the request's token.
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.token(), m.payload()),
+        (
+            Some(Type::Confirmable),
+            Code::CONTENT,
+            &b"s"[..],
+            &b"done"[..]
+        )
+    );
+    c.send(&ack(&m)).await.unwrap();
+    // Unacknowledged, it would come again after ACK_TIMEOUT (2 to 3 s).
+    assert!(
+        recv_within(&c, 3500).await.is_none(),
+        "acknowledged: not sent again"
+    );
+
+    // A Non-confirmable request gets a Non-confirmable response and no ACK.
+    c.send(&get(Type::NonConfirmable, 0x1235, b"t", "later", None))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.token()),
+        (Some(Type::NonConfirmable), Code::CONTENT, &b"t"[..])
+    );
+
+    // A responder dropped without a response: 5.00.
+    c.send(&get(Type::Confirmable, 0x1236, b"u", "dropped", None))
+        .await
+        .unwrap();
+    let mut codes = Vec::new();
+    while let Some(d) = recv_within(&c, 1000).await {
+        let m = Message::parse_udp(&d).unwrap();
+        codes.push(m.code());
+        if m.ty() == Some(Type::Confirmable) {
+            c.send(&ack(&m)).await.unwrap();
+        }
+    }
+    assert_eq!(
+        codes.last(),
+        Some(&Code::INTERNAL_SERVER_ERROR),
+        "{codes:?}"
+    );
+}
+
+async fn next_frame(framed: &mut Framed<TcpStream, TcpCodec>) -> bytes::Bytes {
+    let f = tokio::time::timeout(Duration::from_millis(5000), framed.next())
+        .await
+        .expect("a frame in time")
+        .expect("the connection is open");
+    f.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn tcp_observe_and_reply_later() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(3));
+    tokio::spawn(serve_tcp_with(
+        listener,
+        handler(n.clone()),
+        notifier.clone(),
+    ));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut framed = Framed::new(stream, TcpCodec::with_max_message(1 << 16));
+    // The server's CSM comes first (RFC 8323 §5.3).
+    let csm = next_frame(&mut framed).await;
+    assert_eq!(Message::parse_tcp(&csm).unwrap().code(), Code::CSM);
+    // And ours before any request.
+    let session = m2m_coap::signaling::Session::new();
+    framed
+        .send(&session.csm(1 << 16, false).unwrap())
+        .await
+        .unwrap();
+
+    let mut b = Builder::<4>::tcp(Code::GET);
+    b.token(b"tk").str(OptionNumber::URI_PATH, "n").unwrap();
+    b.uint(OptionNumber::OBSERVE, 0).unwrap();
+    framed.send(&b).await.unwrap();
+    let mut b = Builder::<4>::tcp(Code::GET);
+    b.token(b"L").str(OptionNumber::URI_PATH, "later").unwrap();
+    framed.send(&b).await.unwrap();
+
+    let frames = [next_frame(&mut framed).await, next_frame(&mut framed).await];
+    let first = Message::parse_tcp(&frames[0]).unwrap();
+    assert_eq!((first.token(), first.payload()), (&b"tk"[..], &b"3"[..]));
+    let seq = first.observe().unwrap();
+    let later = Message::parse_tcp(&frames[1]).unwrap();
+    assert_eq!((later.token(), later.payload()), (&b"L"[..], &b"done"[..]));
+
+    n.store(4, Ordering::SeqCst);
+    notifier.changed("n");
+    let f = next_frame(&mut framed).await;
+    let m = Message::parse_tcp(&f).unwrap();
+    assert_eq!((m.token(), m.payload()), (&b"tk"[..], &b"4"[..]));
+    assert!(m.observe().unwrap() > seq);
+}
