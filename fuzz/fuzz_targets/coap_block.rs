@@ -1,9 +1,11 @@
 //! Block reassembly fed arbitrary blocks: it never panics, the body it holds is a prefix of the
 //! one the blocks describe, and a transfer that says it is done holds exactly the bytes sent.
+//! Arbitrary messages fed to the message-level pushes (Block1 with Request-Tag and Size1,
+//! Block2 with ETag and Size2) never panic either.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use m2m_coap::Block;
+use m2m_coap::{Block, Message};
 use m2m_coap::block::{Assembler, Progress, slice};
 
 fuzz_target!(|data: &[u8]| {
@@ -34,6 +36,20 @@ fuzz_target!(|data: &[u8]| {
             let payload = &body[..usize::from(c).min(body.len())];
             let _ = asm.push(block, payload, None);
             assert!(asm.body().len() <= 512);
+        }
+    }
+    // Arbitrary messages, each a length byte then its bytes.
+    let mut up = [0u8; 256];
+    let mut down = [0u8; 256];
+    let (mut up, mut down) = (Assembler::new(&mut up), Assembler::new(&mut down));
+    let mut rest = body;
+    while let Some((&n, tail)) = rest.split_first() {
+        let (msg, after) = tail.split_at(usize::from(n).min(tail.len()));
+        rest = after;
+        if let Ok(m) = Message::parse_udp(msg) {
+            let _ = up.push_block1(&m);
+            let _ = down.push_block2(&m);
+            assert!(up.body().len() <= 256 && down.body().len() <= 256);
         }
     }
 });

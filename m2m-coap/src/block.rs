@@ -1,9 +1,11 @@
 //! Block-wise transfers (RFC 7959; BERT, RFC 8323 §6), without allocation: cutting a body into
 //! the block a Block2 request asks for, and reassembling Block1 uploads or Block2 downloads into
-//! a caller's buffer with the Size, ETag and order checks.
+//! a caller's buffer with the Size, ETag, Request-Tag and order checks.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::code::Code;
+use crate::message::Message;
+use crate::option::OptionNumber;
 use crate::option::value::Block;
 
 /// Why a block cannot be served or taken.
@@ -42,6 +44,14 @@ pub enum BlockError {
     /// again.
     #[error("the ETag changed during the transfer")]
     ETagChanged,
+    /// A Block1 request whose Request-Tag options are not those of the transfer's first block
+    /// (RFC 9175 §3.3): a block of another body. Answer it with 4.08, or give it an assembler
+    /// of its own.
+    #[error("the Request-Tag differs from the transfer's")]
+    RequestTagChanged,
+    /// The message has no block option, or one that does not decode (§2.2: 4.02 Bad Option).
+    #[error("no valid block option")]
+    NoBlock,
 }
 
 impl BlockError {
@@ -49,8 +59,10 @@ impl BlockError {
     #[must_use]
     pub const fn code(&self) -> Code {
         match self {
-            BlockError::PastEnd | BlockError::Size { .. } => Code::BAD_OPTION,
-            BlockError::Gap { .. } | BlockError::ETagChanged => Code::REQUEST_ENTITY_INCOMPLETE,
+            BlockError::PastEnd | BlockError::Size { .. } | BlockError::NoBlock => Code::BAD_OPTION,
+            BlockError::Gap { .. } | BlockError::ETagChanged | BlockError::RequestTagChanged => {
+                Code::REQUEST_ENTITY_INCOMPLETE
+            }
             BlockError::TooLarge { .. } => Code::REQUEST_ENTITY_TOO_LARGE,
         }
     }
@@ -114,6 +126,23 @@ pub struct Assembler<'b> {
     len: usize,
     done: bool,
     etag: Option<([u8; 8], usize)>,
+    /// The Request-Tag options of the first block, folded (see [`request_tag`]); `None` until
+    /// a block came through [`Assembler::push_block1`].
+    request_tag: Option<u64>,
+}
+
+/// The Request-Tag options of a request, in order, folded into one number (FNV-1a over each
+/// value with its length first): RFC 9175 §3.3 has the whole list match, and no Request-Tag
+/// at all is a value of its own, distinct from an empty one.
+fn request_tag(req: &Message<'_>) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
+    req.options()
+        .with(OptionNumber::REQUEST_TAG)
+        .fold(0xcbf2_9ce4_8422_2325, |h, v| {
+            let len = u8::try_from(v.len()).unwrap_or(u8::MAX);
+            v.iter().fold(step(h, len), |h, b| step(h, *b))
+        })
 }
 
 impl<'b> Assembler<'b> {
@@ -124,6 +153,7 @@ impl<'b> Assembler<'b> {
             len: 0,
             done: false,
             etag: None,
+            request_tag: None,
         }
     }
 
@@ -136,6 +166,7 @@ impl<'b> Assembler<'b> {
             len,
             done: false,
             etag: None,
+            request_tag: None,
         }
     }
 
@@ -225,6 +256,72 @@ impl<'b> Assembler<'b> {
         }
     }
 
+    /// Takes a Block1 request (a server reassembling an upload): its Block1 option and payload,
+    /// with the checks of the message: Size1 on the first block against the capacity (RFC 7959
+    /// §4), and the Request-Tag options, which must be those of the first block (RFC 9175
+    /// §3.3; a first block that is not the one received, under another Request-Tag, is not
+    /// taken for a retransmission).
+    pub fn push_block1(&mut self, req: &Message<'_>) -> Result<Progress, BlockError> {
+        let block = match req.block1() {
+            Some(Ok(b)) => b,
+            _ => return Err(BlockError::NoBlock),
+        };
+        let tag = request_tag(req);
+        match self.request_tag {
+            Some(t) if t != tag => return Err(BlockError::RequestTagChanged),
+            Some(_) => {}
+            None if self.len == 0 => self.request_tag = Some(tag),
+            // Blocks came through `push` or `resume` before: nothing to compare with.
+            None => {}
+        }
+        if block.num == 0 {
+            if let Some(size) = req.size1() {
+                self.announce(size)?;
+            }
+        }
+        let progress = self.push(block, req.payload(), None);
+        if progress.is_err() && self.len == 0 {
+            self.request_tag = None;
+        }
+        progress
+    }
+
+    /// Takes a Block2 response (a client reassembling a download): its Block2 option, ETag and
+    /// payload, with Size2 on the first block checked against the capacity (RFC 7959 §4) and
+    /// the ETag held for the rest of the transfer (§2.4). A response without Block2 is a body
+    /// in one piece.
+    pub fn push_block2(&mut self, rsp: &Message<'_>) -> Result<Progress, BlockError> {
+        let block = match rsp.block2() {
+            Some(Ok(b)) => b,
+            Some(Err(_)) => return Err(BlockError::NoBlock),
+            None => {
+                // The whole body: no block, so no block size to hold it to.
+                if self.len != 0 {
+                    return Err(BlockError::Gap {
+                        expected: self.len,
+                        offset: 0,
+                    });
+                }
+                let payload = rsp.payload();
+                let capacity = self.buf.len();
+                let dst = self
+                    .buf
+                    .get_mut(..payload.len())
+                    .ok_or(BlockError::TooLarge { capacity })?;
+                dst.copy_from_slice(payload);
+                self.len = payload.len();
+                self.done = true;
+                return Ok(Progress::Done(self.len));
+            }
+        };
+        if block.num == 0 {
+            if let Some(size) = rsp.size2() {
+                self.announce(size)?;
+            }
+        }
+        self.push(block, rsp.payload(), rsp.etags().next())
+    }
+
     /// The bytes received so far (the whole body once [`Progress::Done`]).
     #[must_use]
     pub fn body(&self) -> &[u8] {
@@ -242,6 +339,7 @@ impl<'b> Assembler<'b> {
         self.len = 0;
         self.done = false;
         self.etag = None;
+        self.request_tag = None;
     }
 }
 
@@ -430,5 +528,158 @@ mod tests {
             ),
             Ok(Progress::Done(2058))
         );
+    }
+
+    /// A Block1 PUT of `payload` as block `num` (64-byte blocks), with the Request-Tags and
+    /// Size1 given, encoded.
+    fn put(
+        num: u32,
+        more: bool,
+        payload: &[u8],
+        tags: &[&[u8]],
+        size1: Option<u32>,
+    ) -> std::vec::Vec<u8> {
+        let mut b = crate::Builder::<8>::udp(crate::Type::Confirmable, Code::PUT, 1);
+        b.uint(OptionNumber::BLOCK1, Block { num, more, szx: 2 }.to_uint())
+            .unwrap();
+        for t in tags {
+            b.opaque(OptionNumber::REQUEST_TAG, t).unwrap();
+        }
+        if let Some(s) = size1 {
+            b.uint(OptionNumber::SIZE1, s).unwrap();
+        }
+        b.payload(payload);
+        let mut out = std::vec![0u8; 256];
+        let n = m2m_core::Encode::encode(&b, &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn block1_request_tags_must_match_the_first_block() {
+        let data = body(150);
+        let mut buf = [0u8; 512];
+        let mut asm = Assembler::new(&mut buf);
+        let b0 = put(0, true, &data[..64], &[b"t1"], Some(150));
+        let m = Message::parse_udp(&b0).unwrap();
+        assert_eq!(
+            asm.push_block1(&m),
+            Ok(Progress::More(Block {
+                num: 1,
+                more: false,
+                szx: 2
+            }))
+        );
+        // The next block under another tag, or under none, belongs to another body.
+        for tags in [&[&b"t2"[..]][..], &[], &[b"t1", b""]] {
+            let other = put(1, true, &data[64..128], tags, None);
+            let m = Message::parse_udp(&other).unwrap();
+            assert_eq!(
+                asm.push_block1(&m),
+                Err(BlockError::RequestTagChanged),
+                "{tags:?}"
+            );
+        }
+        // Block 0 of a new body under another tag is not taken for a retransmission.
+        let again = put(0, true, &data[..64], &[b"t2"], None);
+        let m = Message::parse_udp(&again).unwrap();
+        assert_eq!(asm.push_block1(&m), Err(BlockError::RequestTagChanged));
+        assert_eq!(
+            asm.push_block1(&Message::parse_udp(&b0).unwrap()),
+            Ok(Progress::Repeat)
+        );
+        for (num, more, range) in [(1, true, 64..128), (2, false, 128..150)] {
+            let b = put(num, more, &data[range], &[b"t1"], None);
+            asm.push_block1(&Message::parse_udp(&b).unwrap()).unwrap();
+        }
+        assert!(asm.is_done());
+        assert_eq!(asm.body(), &data[..]);
+        assert_eq!(
+            BlockError::RequestTagChanged.code(),
+            Code::REQUEST_ENTITY_INCOMPLETE
+        );
+
+        // No Request-Tag on the first block: later blocks must carry none either.
+        asm.reset();
+        let b0 = put(0, true, &data[..64], &[], None);
+        asm.push_block1(&Message::parse_udp(&b0).unwrap()).unwrap();
+        let tagged = put(1, true, &data[64..128], &[b""], None);
+        assert_eq!(
+            asm.push_block1(&Message::parse_udp(&tagged).unwrap()),
+            Err(BlockError::RequestTagChanged),
+            "an empty Request-Tag is not no Request-Tag"
+        );
+    }
+
+    #[test]
+    fn block1_size1_and_missing_option() {
+        let mut buf = [0u8; 100];
+        let mut asm = Assembler::new(&mut buf);
+        let big = put(0, true, &body(64), &[], Some(101));
+        assert_eq!(
+            asm.push_block1(&Message::parse_udp(&big).unwrap()),
+            Err(BlockError::TooLarge { capacity: 100 })
+        );
+        let mut b = crate::Builder::<0>::udp(crate::Type::Confirmable, Code::PUT, 1);
+        b.payload(b"x");
+        let mut out = [0u8; 16];
+        let n = m2m_core::Encode::encode(&b, &mut out).unwrap();
+        assert_eq!(
+            asm.push_block1(&Message::parse_udp(&out[..n]).unwrap()),
+            Err(BlockError::NoBlock)
+        );
+    }
+
+    #[test]
+    fn block2_responses_with_etag_and_size2() {
+        let data = body(100);
+        let rsp = |num: u32, more: bool, etag: &[u8], size2: Option<u32>| {
+            let mut b = crate::Builder::<4>::udp(crate::Type::Acknowledgement, Code::CONTENT, 1);
+            b.uint(OptionNumber::BLOCK2, Block { num, more, szx: 2 }.to_uint())
+                .unwrap();
+            b.opaque(OptionNumber::ETAG, etag).unwrap();
+            if let Some(s) = size2 {
+                b.uint(OptionNumber::SIZE2, s).unwrap();
+            }
+            let start = usize::try_from(num).unwrap() * 64;
+            b.payload(&data[start..(start + 64).min(100)]);
+            let mut out = std::vec![0u8; 128];
+            let n = m2m_core::Encode::encode(&b, &mut out).unwrap();
+            out.truncate(n);
+            out
+        };
+        let mut small = [0u8; 99];
+        let first = rsp(0, true, b"e1", Some(100));
+        assert_eq!(
+            Assembler::new(&mut small).push_block2(&Message::parse_udp(&first).unwrap()),
+            Err(BlockError::TooLarge { capacity: 99 })
+        );
+        let mut buf = [0u8; 128];
+        let mut asm = Assembler::new(&mut buf);
+        asm.push_block2(&Message::parse_udp(&first).unwrap())
+            .unwrap();
+        let changed = rsp(1, false, b"e2", None);
+        assert_eq!(
+            asm.push_block2(&Message::parse_udp(&changed).unwrap()),
+            Err(BlockError::ETagChanged)
+        );
+        let last = rsp(1, false, b"e1", None);
+        assert_eq!(
+            asm.push_block2(&Message::parse_udp(&last).unwrap()),
+            Ok(Progress::Done(100))
+        );
+        assert_eq!(asm.body(), &data[..]);
+
+        // A response without Block2 is the whole body.
+        let mut b = crate::Builder::<0>::udp(crate::Type::Acknowledgement, Code::CONTENT, 1);
+        b.payload(b"whole");
+        let mut out = [0u8; 16];
+        let n = m2m_core::Encode::encode(&b, &mut out).unwrap();
+        asm.reset();
+        assert_eq!(
+            asm.push_block2(&Message::parse_udp(&out[..n]).unwrap()),
+            Ok(Progress::Done(5))
+        );
+        assert_eq!(asm.body(), b"whole");
     }
 }

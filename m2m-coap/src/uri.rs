@@ -180,16 +180,8 @@ impl<'a> Uri<'a> {
     /// address rather than as a Uri-Host option (RFC 7252 §6.4 step 5).
     #[must_use]
     pub fn host_is_ip(&self) -> bool {
-        // An IP-literal, or an IPv4address of four dec-octets 0-255 (RFC 3986 §3.2.2).
-        let h = self.host;
-        h.contains(':')
-            || (h.split('.').count() == 4
-                && h.split('.').all(|p| {
-                    !p.is_empty()
-                        && p.len() <= 3
-                        && p.bytes().all(|b| b.is_ascii_digit())
-                        && p.parse::<u16>().is_ok_and(|v| v <= 255)
-                }))
+        // The host of an IP-literal is what was in brackets; no other host has a colon.
+        self.host.contains(':') || is_ipv4(self.host)
     }
 
     /// Offset of `part` (a slice of the URI's text) in the text, for error offsets.
@@ -345,8 +337,34 @@ fn encode_as(
     Ok(())
 }
 
-/// Writes the URI of a request (RFC 7252 §6.5): the host is the Uri-Host option or
-/// `destination_host` (an IP address; IPv6 goes in brackets), the port the Uri-Port option or
+/// Whether `h` is an IPv4address of four dec-octets 0-255 (RFC 3986 §3.2.2), as a URI host
+/// reads it (a leading zero is tolerated).
+fn is_ipv4(h: &str) -> bool {
+    h.split('.').count() == 4
+        && h.split('.').all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|v| v <= 255)
+        })
+}
+
+/// Whether a Uri-Host option value is an IP address, written in a URI as it is: an IPv4address,
+/// or an IPv6 address in brackets (the form RFC 3986 §3.2.2 gives an IP-literal host; a URI
+/// with such a host carries no Uri-Host, RFC 7252 §6.4 step 5, the destination address says
+/// it). Any other value, a bare IPv6 address included, is a reg-name.
+#[must_use]
+pub fn is_ip_host(value: &str) -> bool {
+    is_ipv4(value)
+        || value
+            .strip_prefix('[')
+            .and_then(|v| v.strip_suffix(']'))
+            .is_some_and(|v| v.parse::<core::net::Ipv6Addr>().is_ok())
+}
+
+/// Writes the URI of a request (RFC 7252 §6.5): the host is the Uri-Host option (a reg-name,
+/// percent-encoded, or an IP address as [`is_ip_host`] says) or `destination_host` (an IP
+/// address; IPv6 goes in brackets), the port the Uri-Port option or
 /// `destination_port`, left out when it is the scheme's default; then the Uri-Path segments and
 /// the Uri-Query arguments, percent-encoded.
 pub fn write_uri(
@@ -358,7 +376,10 @@ pub fn write_uri(
 ) -> fmt::Result {
     write!(out, "{}://", scheme.as_str())?;
     match msg.option(OptionNumber::URI_HOST) {
-        Some(h) => encode_as(out, h, b"", 0, true)?,
+        Some(h) => match core::str::from_utf8(h) {
+            Ok(ip) if is_ip_host(ip) => out.write_str(ip)?,
+            _ => encode_as(out, h, b"", 0, true)?,
+        },
         None if destination_host.contains(':') => write!(out, "[{destination_host}]")?,
         None => out.write_str(destination_host)?,
     }
@@ -465,6 +486,45 @@ mod tests {
         let mut out2 = [0u8; 128];
         let n2 = b2.encode(&mut out2).unwrap();
         assert_eq!(&out2[..n2], &out[..n], "{text}");
+    }
+
+    /// A GET with `host` as its Uri-Host, written as a URI.
+    fn uri_with_host(host: &[u8]) -> std::string::String {
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        b.opaque(OptionNumber::URI_HOST, host).unwrap();
+        b.str(OptionNumber::URI_PATH, "x").unwrap();
+        let mut out = [0u8; 96];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        let mut text = std::string::String::new();
+        write_uri(&mut text, &m, Scheme::Coap, "192.0.2.1", 5683).unwrap();
+        text
+    }
+
+    #[test]
+    fn an_ip_address_in_uri_host_is_written_as_the_host() {
+        assert_eq!(uri_with_host(b"[2001:db8::1]"), "coap://[2001:db8::1]/x");
+        assert_eq!(
+            uri_with_host(b"[::ffff:192.0.2.7]"),
+            "coap://[::ffff:192.0.2.7]/x"
+        );
+        assert_eq!(uri_with_host(b"198.51.100.3"), "coap://198.51.100.3/x");
+        // Read back, such a URI has no Uri-Host: the destination address carries it (§6.4 step 5).
+        assert!(Uri::parse("coap://[2001:db8::1]/x").unwrap().host_is_ip());
+        assert!(Uri::parse("coap://198.51.100.3/x").unwrap().host_is_ip());
+        // Anything else is a reg-name, percent-encoded so that it reads back as itself.
+        assert_eq!(
+            uri_with_host(b"[not:an:ip]"),
+            "coap://%5Bnot%3Aan%3Aip%5D/x"
+        );
+        assert_eq!(uri_with_host(b"2001:db8::1"), "coap://2001%3Adb8%3A%3A1/x");
+        assert_eq!(
+            uri_with_host(b"[2001:db8::1"),
+            "coap://%5B2001%3Adb8%3A%3A1/x"
+        );
+        assert_eq!(uri_with_host(b"1.2.3.256"), "coap://1.2.3.256/x");
+        assert!(!Uri::parse("coap://1.2.3.256/x").unwrap().host_is_ip());
+        assert!(is_ip_host("[::]") && !is_ip_host("[]") && !is_ip_host("::1"));
     }
 
     #[test]
