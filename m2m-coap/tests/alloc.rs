@@ -160,3 +160,43 @@ fn running_the_endpoint_allocates_nothing() {
         "the response once (its cached copy is a duplicate) and the notification"
     );
 }
+
+/// A TCP connection of each side: CSMs, a request, its response, a notification, a Ping and
+/// its Pong, all without allocation.
+#[test]
+fn running_a_tcp_connection_allocates_nothing() {
+    use m2m_coap::Code;
+    use m2m_coap::endpoint::stream::{ConnParams, Connection, StreamIncoming};
+    use m2m_core::Timestamp;
+    let mut client = Connection::<4, 1024>::new(Transport::Tcp, ConnParams::default(), 1);
+    let mut server = Connection::<4, 1024>::new(Transport::Tcp, ConnParams::default(), 2);
+    let mut get = Builder::<4>::tcp(Code::GET);
+    get.path("sensors/temp").unwrap();
+    get.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let mut rsp = Builder::<4>::tcp(Code::CONTENT);
+    rsp.uint(OptionNumber::OBSERVE, 1).unwrap();
+    rsp.payload(b"21.5");
+    let got = assert_no_alloc(|| {
+        let t = Timestamp::from_millis;
+        let mut answers = 0;
+        client.request(t(0), &get).unwrap();
+        client.ping(t(0)).unwrap();
+        let mut buf = [0u8; 256];
+        let mut token = [0u8; 8];
+        while let Some(n) = client.poll_transmit(t(0), &mut buf) {
+            if let StreamIncoming::Request { message } = server.handle(t(1), &buf[..n]) {
+                token.copy_from_slice(message.token());
+            }
+        }
+        server.respond(&token, &rsp).unwrap();
+        server.respond(&token, &rsp).unwrap();
+        while let Some(n) = server.poll_transmit(t(2), &mut buf) {
+            if let StreamIncoming::Response { .. } = client.handle(t(3), &buf[..n]) {
+                answers += 1;
+            }
+        }
+        let _ = (client.poll_timeout(), client.poll_event(t(4)));
+        answers
+    });
+    assert_eq!(got, 2, "the response and the notification");
+}

@@ -22,6 +22,7 @@ use crate::token::Token;
 
 mod client;
 mod server;
+pub mod stream;
 
 /// The transmission parameters of RFC 7252 §4.8, and the lifetimes of §4.8.2 derived from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +255,17 @@ fn ms(t: Timestamp) -> u64 {
     t.as_millis()
 }
 
+/// The next number of a xorshift64* generator (message ids, tokens, timeouts): `state` must not
+/// be 0.
+fn xorshift(state: &mut u64) -> u64 {
+    let mut x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
 /// Sets the type, message id and token of a UDP message encoded at the head of `buf` (its
 /// token area must already be `token.len()` bytes long).
 fn patch(buf: &mut [u8], ty: Type, message_id: u16, token: &[u8]) {
@@ -328,12 +340,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
 
     /// xorshift64*: enough to spread timeouts and make ids hard to guess, not cryptography.
     fn random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        xorshift(&mut self.rng)
     }
 
     fn message_id(&mut self) -> u16 {

@@ -1,0 +1,63 @@
+//! A CoAP-over-TCP connection fed arbitrary messages, with time moving on: it never panics,
+//! everything it sends parses, and once closed it takes nothing more.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use m2m_coap::endpoint::stream::{ConnParams, Connection, StreamIncoming};
+use m2m_coap::{Builder, Code, Message, Transport};
+use m2m_core::Timestamp;
+
+fuzz_target!(|data: &[u8]| {
+    let params = ConnParams {
+        keepalive_ms: Some(500),
+        ..ConnParams::default()
+    };
+    let transport = if data.first().is_some_and(|b| b & 1 == 1) {
+        Transport::WebSocket
+    } else {
+        Transport::Tcp
+    };
+    let mut conn = Connection::<4, 512>::new(transport, params, 9);
+    let mut now = 0u64;
+    let mut out = [0u8; 512];
+    let mut get =
+        Builder::<2>::for_transport(transport, m2m_coap::Type::NonConfirmable, Code::GET, 0);
+    get.path("x").expect("fits");
+    // Records: [time byte][length][message].
+    let mut rest = data.get(1..).unwrap_or_default();
+    while let Some((&ctl, tail)) = rest.split_first() {
+        let Some((&len, tail)) = tail.split_first() else {
+            break;
+        };
+        let n = usize::from(len).min(tail.len());
+        let (d, tail) = tail.split_at(n);
+        rest = tail;
+        now += u64::from(ctl) * 37;
+        let t = Timestamp::from_millis(now);
+        if ctl & 3 == 0 {
+            let _ = conn.request(t, &get);
+        }
+        let was_closed = conn.is_closed();
+        match conn.handle(t, d) {
+            StreamIncoming::Request { message } => {
+                assert!(!was_closed);
+                let mut rsp = Builder::<0>::for_transport(
+                    transport,
+                    m2m_coap::Type::NonConfirmable,
+                    Code::CONTENT,
+                    0,
+                );
+                rsp.payload(b"ok");
+                let _ = conn.respond(message.token(), &rsp);
+            }
+            StreamIncoming::Response { .. } => assert!(!was_closed),
+            StreamIncoming::Closed(_) => assert!(conn.is_closed()),
+            StreamIncoming::Nothing => {}
+        }
+        while let Some(n) = conn.poll_transmit(t, &mut out) {
+            Message::parse(&out[..n], transport, &m2m_coap::Config::STRICT)
+                .expect("what the connection sends parses");
+        }
+        while conn.poll_event(t).is_some() {}
+    }
+});
