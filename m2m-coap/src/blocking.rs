@@ -27,15 +27,19 @@ use std::string::{String, ToString};
 use std::time::Instant;
 use std::vec::Vec;
 
-use m2m_core::{Encode, Framing as _, Status, Timestamp};
+use m2m_core::{Framing as _, Status, Timestamp};
 
 use crate::block::{Assembler, Progress};
+use crate::endpoint::stream::{ConnParams, Connection, StreamIncoming};
 use crate::endpoint::{Endpoint, Event, Incoming, RequestId};
-use crate::signaling::{Session, Signal};
 use crate::tcp::Framing;
-use crate::{Block, Builder, Code, ContentFormat, Message, OptionNumber, Scheme, Type, Uri};
+use crate::{
+    Block, Builder, Code, ContentFormat, Message, OptionNumber, Scheme, Transport, Type, Uri,
+};
 
 type Ep = Endpoint<SocketAddr, 8, 1280>;
+/// The TCP connection: 8 requests, and a send queue for a few block-sized messages.
+type Tcp = Connection<8, 8192>;
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -128,14 +132,37 @@ enum Conn {
     Tcp {
         stream: TcpStream,
         buf: Vec<u8>,
-        session: Session,
-        next_token: u64,
+        conn: Box<Tcp>,
+        start: Instant,
     },
 }
 
 enum Handle {
     Udp(RequestId),
-    Tcp([u8; 8]),
+    Tcp(RequestId),
+}
+
+/// The milliseconds since `start`.
+fn since(start: &Instant) -> Timestamp {
+    Timestamp::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Writes everything the connection has queued.
+fn flush(stream: &mut TcpStream, conn: &mut Tcp, start: &Instant) -> Result<(), ClientError> {
+    let mut out = std::vec![0u8; 8192];
+    while let Some(n) = conn.poll_transmit(since(start), &mut out) {
+        stream.write_all(out.get(..n).unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// A random seed for tokens and message ids: the process id and the wall clock, so that two
+/// clients in a row do not reuse them (RFC 7252 §4.4, §5.3.1).
+fn seed() -> u64 {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    u64::from(std::process::id()).rotate_left(17) ^ clock
 }
 
 /// A connection to one CoAP server.
@@ -154,13 +181,6 @@ impl core::fmt::Debug for Client {
     }
 }
 
-fn encode<const N: usize>(b: &Builder<'_, N>) -> Result<Vec<u8>, ClientError> {
-    let mut out = std::vec![0u8; b.buffer_len()];
-    let n = b.encode(&mut out).map_err(protocol)?;
-    out.truncate(n);
-    Ok(out)
-}
-
 impl Client {
     /// Connects to the server of `uri`: a UDP socket for `coap://`, a TCP connection and the
     /// CSM exchange for `coap+tcp://`.
@@ -172,17 +192,23 @@ impl Client {
             .ok_or_else(|| protocol(std::format!("no address for {}", uri.host)))?;
         let conn = match uri.scheme {
             Scheme::CoapTcp => {
-                let stream = TcpStream::connect_timeout(&peer, options.timeout)?;
+                let mut stream = TcpStream::connect_timeout(&peer, options.timeout)?;
                 stream.set_read_timeout(Some(options.timeout))?;
-                let session = Session::new();
-                let csm = session.csm(1 << 20, false).map_err(protocol)?;
-                let mut stream = stream;
-                stream.write_all(&encode(&csm)?)?;
+                let params = ConnParams {
+                    max_message_size: 1 << 20,
+                    response_timeout_ms: u64::try_from(options.timeout.as_millis())
+                        .unwrap_or(u64::MAX),
+                    ..ConnParams::default()
+                };
+                let start = Instant::now();
+                // Our CSM goes out at once.
+                let mut conn = Box::new(Tcp::open(since(&start), Transport::Tcp, params, seed()));
+                flush(&mut stream, &mut conn, &start)?;
                 Conn::Tcp {
                     stream,
                     buf: Vec::new(),
-                    session,
-                    next_token: 1,
+                    conn,
+                    start,
                 }
             }
             Scheme::Coap => {
@@ -192,14 +218,8 @@ impl Client {
                     "[::]:0"
                 })?;
                 socket.set_read_timeout(Some(Duration::from_millis(20)))?;
-                // Message ids and tokens start from the process id and the wall clock, so that
-                // two clients in a row do not reuse them (RFC 7252 §4.4, §5.3.1).
-                let clock = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-                let seed = u64::from(std::process::id()).rotate_left(17) ^ clock;
                 Conn::Udp {
-                    ep: Box::new(Ep::new(seed ^ 0x9e37_79b9)),
+                    ep: Box::new(Ep::new(seed() ^ 0x9e37_79b9)),
                     socket,
                     peer,
                     start: Instant::now(),
@@ -254,14 +274,14 @@ impl Client {
                 Ok(Handle::Udp(id))
             }
             Conn::Tcp {
-                stream, next_token, ..
+                stream,
+                conn,
+                start,
+                ..
             } => {
-                let token = next_token.to_be_bytes();
-                *next_token = next_token.wrapping_add(1);
-                let mut b = b.clone();
-                b.token(&token);
-                stream.write_all(&encode(&b)?)?;
-                Ok(Handle::Tcp(token))
+                let id = conn.request(since(start), b).map_err(protocol)?;
+                flush(stream, conn, start)?;
+                Ok(Handle::Tcp(id))
             }
         }
     }
@@ -323,10 +343,10 @@ impl Client {
                 Conn::Tcp {
                     stream,
                     buf,
-                    session,
-                    ..
+                    conn,
+                    start,
                 },
-                Handle::Tcp(token),
+                Handle::Tcp(id),
             ) => loop {
                 let frame = loop {
                     match Framing::new().frame_len(buf).map_err(protocol)? {
@@ -349,20 +369,20 @@ impl Client {
                 if let Some(check) = self.check.as_mut() {
                     check(&frame);
                 }
-                let m = Message::parse_tcp(&frame).map_err(protocol)?;
-                match session.on_message(&m) {
-                    Signal::Message if m.token() == token => return Ok(Response::of(&m)),
-                    Signal::Ping => {
-                        let pong = session.pong(&m);
-                        stream.write_all(&encode(&pong)?)?;
+                let incoming = conn.handle(since(start), &frame);
+                let result = match incoming {
+                    StreamIncoming::Response { id: got, message } if got == *id => {
+                        Some(Ok(Response::of(&message)))
                     }
-                    Signal::Violation(v) => return Err(protocol(std::format!("signaling: {v:?}"))),
-                    Signal::Abort { .. } | Signal::Release { .. } => {
-                        return Err(ClientError::Closed(
-                            "released or aborted by the server".into(),
-                        ));
-                    }
-                    _ => {}
+                    StreamIncoming::Closed(why) => Some(Err(ClientError::Closed(std::format!(
+                        "by the server: {why:?}"
+                    )))),
+                    _ => None,
+                };
+                // A Pong, or our Abort of a broken stream.
+                flush(stream, conn, start)?;
+                if let Some(r) = result {
+                    return r;
                 }
             },
             _ => Err(protocol("handle of another transport")),
@@ -462,8 +482,10 @@ impl Client {
             got = got.saturating_add(1);
             let go_on = each(&rsp);
             if !go_on || got >= count || rsp.observe.is_none() {
-                if let (Conn::Udp { ep, .. }, Handle::Udp(id)) = (&mut self.conn, &h) {
-                    ep.cancel(*id);
+                match (&mut self.conn, &h) {
+                    (Conn::Udp { ep, .. }, Handle::Udp(id)) => ep.cancel(*id),
+                    (Conn::Tcp { conn, .. }, Handle::Tcp(id)) => conn.cancel(*id),
+                    _ => {}
                 }
                 return Ok(rsp);
             }
