@@ -12,7 +12,8 @@
 //! arrays and maps; it rejects indefinite-length strings ([`Reason::Unsupported`]), a label
 //! seen twice in a record, a negative (base-field) label it does not know and a text label
 //! ending in `_` (RFC 8428 §4.4, must-understand), a second value field, and bytes after the
-//! array. Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
+//! array. A number (but the version `bver`) may be a decimal fraction, tag 4 (RFC 8428 §6),
+//! read as an integer when it is one. Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
 //! error carries the byte offset; the iterator stops after the first.
 //!
 //! The encoder writes the exact size [`encoded_len`] gives, deterministically: one record per
@@ -23,7 +24,7 @@
 //! value has only its name.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::cbor::{self, Counter, Item, Reader, Sink, SliceSink};
+use crate::cbor::{self, Counter, Item, Reader, Sink, SliceSink, decimal};
 use crate::error::{Error, Reason};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
 use crate::value::{Opaque, Record, Text, Value};
@@ -248,7 +249,13 @@ impl<'a> RawDecoder<'a> {
             }
             seen |= 1 << bit;
             let vat = self.r.position();
-            let item = self.r.next()?;
+            let item = match self.r.next()? {
+                // RFC 8428 §6: any number but the version may be a decimal fraction (tag 4).
+                Item::Tag(decimal::TAG) if !matches!(key, Key::Int(label::BVER)) => {
+                    decimal::read(&mut self.r, vat)?.item()
+                }
+                item => item,
+            };
             let wrong = Error::new(vat, Reason::BadField);
             // A negative integer below i64::MIN is a number out of range, not a wrong type.
             let num_wrong = if matches!(item, Item::Neg(_)) {
@@ -562,6 +569,27 @@ mod tests {
         let body = b"\x9f\xbf\x00\x66/1/0/1\x02\x05\x09\x82\x01\x02\x61x\xa0\xff\xff";
         let recs = all(body).unwrap();
         assert_eq!(recs, [Record::new(Path::resource(1, 0, 1), Value::Int(5))]);
+    }
+
+    #[test]
+    fn decimal_fractions_are_numbers() {
+        // RFC 8428 §6. Leshan writes `bt` so: [{0: "/0/0/0", -3: 4([0, 500000004]), 3: "S"},
+        // {0: "/0/0/1", 2: 4([-1, 215]), 6: 4([-3, 1500])}].
+        let body = b"\x82\xa3\x00\x66/0/0/0\x22\xc4\x82\x00\x1a\x1d\xcd\x65\x04\x03\x61S\xa3\x00\x66/0/0/1\x02\xc4\x82\x20\x18\xd7\x06\xc4\x82\x22\x19\x05\xdc";
+        let recs = all(body).unwrap();
+        assert_eq!(recs[0].time, Some(500_000_004.0));
+        assert_eq!(recs[0].value, Some(Value::Str(Text::Plain("S"))));
+        assert_eq!(recs[1].value, Some(Value::Float(21.5)));
+        assert_eq!(recs[1].time, Some(500_000_005.5));
+        // Not for the version (an unsigned integer only), nor for a string field.
+        assert_eq!(
+            all(b"\x81\xa2\x20\xc4\x82\x00\x0a\x00\x62/1").unwrap_err(),
+            Error::new(3, Reason::BadField)
+        );
+        assert_eq!(
+            all(b"\x81\xa1\x00\xc4\x82\x00\x01").unwrap_err(),
+            Error::new(3, Reason::BadField)
+        );
     }
 
     #[test]

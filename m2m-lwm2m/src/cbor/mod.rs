@@ -13,6 +13,7 @@
 //! [`Reason::Unsupported`]: joining their chunks would need a copy.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+pub(crate) mod decimal;
 pub mod single;
 
 use crate::error::{Error, Reason};

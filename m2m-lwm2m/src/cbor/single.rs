@@ -6,7 +6,7 @@
 //! |---|---|
 //! | Integer | major type 0 or 1 (a negative integer below `i64::MIN` is [`Reason::BadInteger`]) |
 //! | Unsigned Integer | major type 0 (decoded as [`Value::Int`] up to `i64::MAX`, above it [`Value::Uint`]) |
-//! | Float | major type 7, half, single or double precision; written in the narrowest exact width |
+//! | Float | major type 7, half, single or double precision; written in the narrowest exact width; a decimal fraction (tag 4, RFC 8949 §3.4.4) is read too, as an integer when it is one |
 //! | Boolean | `false`/`true` |
 //! | String, Corelnk | text string |
 //! | Opaque | byte string |
@@ -17,6 +17,7 @@
 //! Integer and String: [`Value::typed`] with the resource's type converts them.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use super::decimal::{self, Decimal};
 use super::{Item, Reader, Sink};
 use crate::error::{Error, Reason};
 use crate::value::{Opaque, Text, Value};
@@ -76,6 +77,11 @@ pub(crate) fn read_value<'a>(
                 _ => return Err(Error::new(inner, Reason::BadValue)),
             }
         }
+        // Read as SenML CBOR reads numbers (RFC 8428 §6); Anjay reads them in LwM2M CBOR too.
+        Item::Tag(decimal::TAG) => match decimal::read(r, at)? {
+            Decimal::Int(i) => Value::Int(i),
+            Decimal::Float(f) => Value::Float(f),
+        },
         Item::Tag(_) | Item::Simple(_) => return Err(bad(Reason::Unsupported)),
         Item::Array(_) | Item::Map(_) | Item::Break => return Err(bad(Reason::BadValue)),
     }))
@@ -164,6 +170,20 @@ mod tests {
         assert_eq!(&out[..n], &[0x42, 0xfb, 0xff]);
         let n = encode(&Value::Str(Text::JsonEscaped("a\\nb")), &mut out).unwrap();
         assert_eq!(&out[..n], b"\x63a\nb");
+    }
+
+    #[test]
+    fn decimal_fractions() {
+        // 4([-1, 45]) (Anjay, lwm2m_cbor_in max_possible_nesting) and 4([2, 3]).
+        assert_eq!(
+            decode(&[0xc4, 0x82, 0x20, 0x18, 0x2d]),
+            Ok(Value::Float(4.5))
+        );
+        assert_eq!(decode(&[0xc4, 0x82, 0x02, 0x03]), Ok(Value::Int(300)));
+        assert_eq!(
+            decode(&[0xc4, 0x82, 0x02]).unwrap_err(),
+            Error::new(3, Reason::Truncated)
+        );
     }
 
     #[test]
