@@ -7,7 +7,8 @@
 //! A gateway prefix (OMA-TS-LightweightM2M_Gateway 1.1 §5.2.2) appears as a text key of the
 //! outermost map whose value holds the end device's paths: `{"dev1": {3303: {0: {5700: 21.5}}}}`.
 //! This is this crate's reading of how a prefix combines with the format; only the outermost
-//! map may carry one.
+//! map may carry one. The decoder also reads the prefix as the first element of an array key of
+//! the outermost map, `{["dev1", 3303, 0, 5700]: 21.5}`, which is how Anjay writes it.
 //!
 //! The decoder yields one [`Record`] per leaf with its full path, borrowing text and bytes from
 //! the input and allocating nothing (a fixed stack of at most six maps: the body, the prefix
@@ -217,6 +218,7 @@ impl<'a> Decoder<'a> {
             }
             Item::Array(n) => {
                 let mut levels = 0u8;
+                let mut prefix = false;
                 let mut i = 0u64;
                 loop {
                     match n {
@@ -231,17 +233,23 @@ impl<'a> Decoder<'a> {
                     let at = self.r.position();
                     match self.r.next()? {
                         Item::Uint(u) => self.add(u, at)?,
+                        // The prefix as the first element of a key of the outermost map,
+                        // `{["dev1", 3303, 0, 5700]: 21.5}`, as Anjay writes it.
+                        Item::Text(t) if self.depth == 1 && levels == 0 && !prefix => {
+                            self.path = Path::ROOT
+                                .with_prefix(t)
+                                .map_err(|_| Error::new(at, Reason::BadPath))?;
+                            prefix = true;
+                            continue;
+                        }
                         _ => return Err(Error::new(at, Reason::BadPath)),
                     }
                     levels = levels.saturating_add(1);
                 }
-                if levels == 0 {
+                if levels == 0 && !prefix {
                     return Err(Error::new(kat, Reason::BadPath));
                 }
-                Ok(KeyAdded {
-                    levels,
-                    prefix: false,
-                })
+                Ok(KeyAdded { levels, prefix })
             }
             Item::Text(t) if self.depth == 1 => {
                 self.path = Path::ROOT
@@ -457,6 +465,41 @@ mod tests {
         );
         let again = enc(&got);
         assert_eq!(all(&again).unwrap(), got);
+    }
+
+    #[test]
+    fn prefix_in_an_array_key() {
+        // Anjay (lwm2m_cbor_out single_resource_with_prefix): {_ ["dev1", 13, 26, 1]: 42}.
+        let body = b"\xbf\x84\x64dev1\x0d\x18\x1a\x01\x18\x2a\xff";
+        let dev = |p: Path<'static>| p.with_prefix("dev1").unwrap();
+        assert_eq!(
+            all(body).unwrap(),
+            [Record::new(dev(Path::resource(13, 26, 1)), Value::Int(42))]
+        );
+        // {["dev1", 13, 26]: {1: 42, 2: 21}, [14]: {27: {1: 1}}}: the prefix ends with its key.
+        let body =
+            b"\xa2\x83\x64dev1\x0d\x18\x1a\xa2\x01\x18\x2a\x02\x15\x81\x0e\xa1\x18\x1b\xa1\x01\x01";
+        assert_eq!(
+            all(body).unwrap(),
+            [
+                Record::new(dev(Path::resource(13, 26, 1)), Value::Int(42)),
+                Record::new(dev(Path::resource(13, 26, 2)), Value::Int(21)),
+                Record::new(Path::resource(14, 27, 1), Value::Int(1)),
+            ]
+        );
+        // ["dev1"] alone is the end device's root.
+        assert_eq!(
+            all(b"\xa1\x81\x64dev1\xa0").unwrap(),
+            [Record::path_only(Path::ROOT.with_prefix("dev1").unwrap())]
+        );
+        // Not after an id, not twice, not below the outermost map (Anjay refuses these too).
+        for (body, at) in [
+            (&b"\xa1\x82\x0d\x64dev1\x01"[..], 3),
+            (&b"\xa1\x82\x64dev1\x64dev1\x01"[..], 7),
+            (&b"\xa1\x0d\xa1\x82\x64dev1\x01\x01"[..], 4),
+        ] {
+            assert_eq!(all(body).unwrap_err(), Error::new(at, Reason::BadPath));
+        }
     }
 
     #[test]
