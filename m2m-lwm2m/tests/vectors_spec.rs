@@ -1619,7 +1619,7 @@ fn peers_leniencies_we_do_not_follow() {
         Reason::BadPath
     );
     // Wakaama `senml_cbor_test_30` / `_31` refuse indefinite-length arrays and maps; RFC 8949
-    // §3.2.2 allows them and so do we (Anjay too).
+    // §3.2.2 allows them and so do we.
     check(
         &senml_cbor(&hex("9fa221672f33342f302f320360ff")),
         &[("/34/0/2", s(""), None)],
