@@ -27,6 +27,7 @@ pub mod blocking;
 pub mod body;
 pub mod cbor;
 pub mod client;
+pub mod composite;
 pub mod error;
 pub mod float;
 pub mod interface;
