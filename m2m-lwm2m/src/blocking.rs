@@ -31,6 +31,7 @@ use m2m_core::Timestamp;
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::error::Config;
 use crate::interface::ClientRequest;
+use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
 
 fn now() -> Timestamp {
@@ -253,6 +254,41 @@ impl Server {
             )
         })?;
         self.inner.send(now(), id, request).map_err(session)
+    }
+
+    /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client
+    /// registered as `endpoint`; its answer and notifications come from
+    /// [`Server::wait_response`] (values: [`crate::composite::decode_values`]).
+    pub fn observe_composite(
+        &mut self,
+        endpoint: &str,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<RequestId> {
+        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                std::format!("{endpoint} is not registered"),
+            )
+        })?;
+        self.inner
+            .observe_composite(now(), id, paths, format, accept)
+            .map_err(session)
+    }
+
+    /// Cancels Observe-Composite `request` (of `paths`): its last answer comes from
+    /// [`Server::wait_response`].
+    pub fn cancel_composite(
+        &mut self,
+        request: RequestId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<()> {
+        self.inner
+            .cancel_composite(now(), request, paths, format, accept)
+            .map_err(session)
     }
 
     /// Serves for `time` (answering Updates, De-registers and retransmissions).
