@@ -46,6 +46,7 @@ pub mod senml_cbor;
 pub mod senml_etch_json;
 pub mod senml_json;
 pub mod server;
+mod sink;
 pub mod text;
 pub mod tlv;
 pub mod value;
