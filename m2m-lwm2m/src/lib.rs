@@ -30,6 +30,8 @@ pub mod client;
 pub mod composite;
 pub mod error;
 pub mod float;
+#[cfg(feature = "std")]
+mod host;
 pub mod interface;
 mod json;
 pub mod link;
