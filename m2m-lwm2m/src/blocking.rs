@@ -22,39 +22,22 @@ use core::time::Duration;
 use std::io;
 use std::net::UdpSocket;
 use std::string::{String, ToString};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 use std::vec::Vec;
 
 use m2m_coap::{Code, ContentFormat, RequestId};
-use m2m_core::Timestamp;
 
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::error::Config;
+use crate::host::{local_addr, not_registered, now, seed, session};
 use crate::interface::ClientRequest;
+use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
-
-fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Timestamp::from_millis(ms)
-}
-
-fn seed() -> u64 {
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
-}
 
 /// `now + d`, or far away when that overflows.
 fn deadline(d: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(d).unwrap_or(now)
-}
-
-fn session(e: SessionError) -> io::Error {
-    io::Error::other(e.to_string())
 }
 
 /// A registration as the blocking server reports it.
@@ -213,12 +196,11 @@ impl Server {
         request: &ClientRequest<'_>,
         timeout: Duration,
     ) -> io::Result<Response> {
-        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                std::format!("{endpoint} is not registered"),
-            )
-        })?;
+        let id = self
+            .inner
+            .find(endpoint)
+            .map(|r| r.id)
+            .ok_or_else(|| not_registered(endpoint))?;
         let rid = self.inner.send(now(), id, request).map_err(session)?;
         self.wait_response(rid, timeout)
     }
@@ -246,13 +228,46 @@ impl Server {
 
     /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
-        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                std::format!("{endpoint} is not registered"),
-            )
-        })?;
+        let id = self
+            .inner
+            .find(endpoint)
+            .map(|r| r.id)
+            .ok_or_else(|| not_registered(endpoint))?;
         self.inner.send(now(), id, request).map_err(session)
+    }
+
+    /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client
+    /// registered as `endpoint`; its answer and notifications come from
+    /// [`Server::wait_response`] (values: [`crate::composite::decode_values`]).
+    pub fn observe_composite(
+        &mut self,
+        endpoint: &str,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<RequestId> {
+        let id = self
+            .inner
+            .find(endpoint)
+            .map(|r| r.id)
+            .ok_or_else(|| not_registered(endpoint))?;
+        self.inner
+            .observe_composite(now(), id, paths, format, accept)
+            .map_err(session)
+    }
+
+    /// Cancels Observe-Composite `request` (of `paths`): its last answer comes from
+    /// [`Server::wait_response`].
+    pub fn cancel_composite(
+        &mut self,
+        request: RequestId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<()> {
+        self.inner
+            .cancel_composite(now(), request, paths, format, accept)
+            .map_err(session)
     }
 
     /// Serves for `time` (answering Updates, De-registers and retransmissions).
@@ -279,17 +294,7 @@ pub struct Client<'c> {
 impl<'c> Client<'c> {
     /// A client of `server` on an ephemeral local port.
     pub fn new(server: SocketAddr, settings: Settings<'c>) -> io::Result<Self> {
-        let local = if server.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        };
-        let local = if server.ip().is_loopback() && server.is_ipv4() {
-            "127.0.0.1:0"
-        } else {
-            local
-        };
-        let socket = UdpSocket::bind(local)?;
+        let socket = UdpSocket::bind(local_addr(server))?;
         Ok(Client {
             socket,
             inner: crate::client::Client::new(server, settings, seed()),

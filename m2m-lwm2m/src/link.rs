@@ -27,6 +27,7 @@ use m2m_coap::link as core_link;
 use crate::attributes::Attributes;
 use crate::error::{Config, Error, Reason};
 use crate::path::Path;
+use crate::sink::{Counter, Fmt, Sink, Slice};
 
 /// An object or LwM2M version, `major.minor` (`ver=1.1`, `lwm2m=1.2`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -335,41 +336,22 @@ fn is_token(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'()*+-./:<=>?@[]^_`{|}~".contains(c))
 }
 
-struct Count(usize);
-impl fmt::Write for Count {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.0 = self.0.saturating_add(s.len());
-        Ok(())
-    }
-}
-
-struct SliceOut<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-impl fmt::Write for SliceOut<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.saturating_add(s.len());
-        let dst = self.out.get_mut(self.len..end).ok_or(fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// The size of [`encode`]'s output.
 #[must_use]
 pub fn encoded_len(links: &[ObjectLink<'_>]) -> usize {
-    let mut c = Count(0);
-    let _ = write(links, &mut c);
-    c.0
+    let mut c = Counter::default();
+    // Counting cannot fail, and neither can the formatters `write` uses.
+    let _ = write(links, &mut Fmt::new(&mut c));
+    c.written()
 }
 
 /// Writes `links` into `out`; returns the bytes written.
 pub fn encode(links: &[ObjectLink<'_>], out: &mut [u8]) -> Result<usize, Error> {
-    let mut w = SliceOut { out, len: 0 };
-    write(links, &mut w).map_err(|_| Error::new(w.len, Reason::BufferTooSmall))?;
-    Ok(w.len)
+    let mut s = Slice::new(out);
+    let mut f = Fmt::new(&mut s);
+    let r = write(links, &mut f);
+    f.result(r)?;
+    Ok(s.written())
 }
 
 #[cfg(test)]

@@ -27,9 +27,10 @@
 //! a prefix are [`Reason::Unrepresentable`]; a record without a value is written as `null`.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::cbor::{self, Counter, Item, Reader, Sink, SliceSink, single};
+use crate::cbor::{self, Item, Reader, single};
 use crate::error::{Error, Reason};
 use crate::path::{Path, RESERVED_ID};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::Record;
 
 /// Maps open at once: the body, a prefix, four path levels.
@@ -284,9 +285,9 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 
 /// Encodes `records` as an LwM2M CBOR body into `out`; returns the bytes written.
 pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
-    let mut s = SliceSink { out, pos: 0 };
+    let mut s = Slice::new(out);
     write(&mut s, records)?;
-    Ok(s.pos)
+    Ok(s.written())
 }
 
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>]) -> Result<(), Error> {
@@ -393,7 +394,7 @@ fn entry<S: Sink>(s: &mut S, run: &[Record<'_>], d: usize, top: bool) -> Result<
 
 fn key<S: Sink>(s: &mut S, ids: &[u16]) -> Result<(), Error> {
     match ids {
-        [] => Err(Error::new(s.len(), Reason::Unrepresentable)),
+        [] => Err(Error::new(s.written(), Reason::Unrepresentable)),
         [id] => cbor::head(s, 0, u64::from(*id)),
         _ => {
             cbor::head(s, 4, ids.len() as u64)?;
@@ -405,7 +406,7 @@ fn key<S: Sink>(s: &mut S, ids: &[u16]) -> Result<(), Error> {
 
 fn leaf<S: Sink>(s: &mut S, r: &Record<'_>) -> Result<(), Error> {
     if r.time.is_some() {
-        return Err(Error::new(s.len(), Reason::Unrepresentable));
+        return Err(Error::new(s.written(), Reason::Unrepresentable));
     }
     match &r.value {
         None => s.put(&[0xf6]),

@@ -16,9 +16,10 @@ use core::iter::FusedIterator;
 
 use crate::base64::Alphabet;
 use crate::error::{Config, Error, Reason};
-use crate::json::{Counter, Lexer, Sink, Slice};
+use crate::json::{Json, Lexer};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
 use crate::senml_json::{base_name, number, put_path, string};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Record, Text, Value};
 
 /// Decodes a legacy LwM2M JSON body (1.0 §6.4.4) into its records, lazily and without
@@ -203,7 +204,7 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     Ok(s.written())
 }
 
-fn write<S: Sink>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
+fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
     let base = base_name(records);
     sink.put(b"{")?;
     if let Some(b) = base {
@@ -250,7 +251,7 @@ fn write<S: Sink>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
     sink.put(b"]}")
 }
 
-fn value<S: Sink>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
+fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
     match *v {
         Value::Null => Err(Error::new(sink.written(), Reason::Unrepresentable)),
         Value::Str(t) | Value::CoreLink(t) => {

@@ -25,36 +25,18 @@ use core::time::Duration;
 use std::collections::VecDeque;
 use std::io;
 use std::string::{String, ToString};
-use std::time::{SystemTime, UNIX_EPOCH};
 use std::vec::Vec;
 
 use m2m_coap::{ContentFormat, RequestId};
-use m2m_core::Timestamp;
 use tokio::net::UdpSocket;
 
 use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::error::Config;
+use crate::host::{local_addr, not_registered, now, seed, session};
 use crate::interface::ClientRequest;
+use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
-
-fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Timestamp::from_millis(ms)
-}
-
-fn seed() -> u64 {
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
-}
-
-fn session(e: SessionError) -> io::Error {
-    io::Error::other(e.to_string())
-}
 
 /// What the async server tells the application, owned.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,13 +174,46 @@ impl AsyncServer {
     /// Sends `request` to the client registered as `endpoint`; its answer comes as a
     /// [`ServerNote::Response`] (see [`AsyncServer::response`]).
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
-        let id = self.inner.find(endpoint).map(|r| r.id).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                std::format!("{endpoint} is not registered"),
-            )
-        })?;
+        let id = self
+            .inner
+            .find(endpoint)
+            .map(|r| r.id)
+            .ok_or_else(|| not_registered(endpoint))?;
         self.inner.send(now(), id, request).map_err(session)
+    }
+
+    /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client
+    /// registered as `endpoint`; its answer and notifications come as
+    /// [`ServerNote::Response`] (values: [`crate::composite::decode_values`]).
+    pub fn observe_composite(
+        &mut self,
+        endpoint: &str,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<RequestId> {
+        let id = self
+            .inner
+            .find(endpoint)
+            .map(|r| r.id)
+            .ok_or_else(|| not_registered(endpoint))?;
+        self.inner
+            .observe_composite(now(), id, paths, format, accept)
+            .map_err(session)
+    }
+
+    /// Cancels Observe-Composite `request` (of `paths`); its last answer comes as a
+    /// [`ServerNote::Response`].
+    pub fn cancel_composite(
+        &mut self,
+        request: RequestId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<()> {
+        self.inner
+            .cancel_composite(now(), request, paths, format, accept)
+            .map_err(session)
     }
 
     /// Drives the socket until the response (or next notification) to `request`; other notes
@@ -277,15 +292,8 @@ pub struct AsyncClient<'c> {
 impl<'c> AsyncClient<'c> {
     /// A client of `server` on an ephemeral local port.
     pub async fn new(server: SocketAddr, settings: Settings<'c>) -> io::Result<Self> {
-        let local = if server.ip().is_loopback() && server.is_ipv4() {
-            "127.0.0.1:0"
-        } else if server.is_ipv4() {
-            "0.0.0.0:0"
-        } else {
-            "[::]:0"
-        };
         Ok(AsyncClient {
-            socket: UdpSocket::bind(local).await?,
+            socket: UdpSocket::bind(local_addr(server)).await?,
             inner: crate::client::Client::new(server, settings, seed()),
         })
     }

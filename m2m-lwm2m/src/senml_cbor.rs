@@ -24,9 +24,10 @@
 //! value has only its name.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::cbor::{self, Counter, Item, Reader, Sink, SliceSink, decimal};
+use crate::cbor::{self, Item, Reader, decimal};
 use crate::error::{Error, Reason};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Record, Text, Value};
 
 /// Integer labels of RFC 8428 §6 (Table 6).
@@ -341,9 +342,9 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// [`Reason::BufferTooSmall`].
 pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     let base = choose_base(records)?;
-    let mut s = SliceSink { out, pos: 0 };
+    let mut s = Slice::new(out);
     write(&mut s, records, base)?;
-    Ok(s.pos)
+    Ok(s.written())
 }
 
 /// A base name: the prefix and the first `depth` levels of the first record, with a `/` after.
@@ -529,7 +530,7 @@ fn write_value<S: Sink>(s: &mut S, v: &Value<'_>) -> Result<(), Error> {
             cbor::objlnk(s, *l)
         }
         Value::Null => s.put(&[0x02, 0xf6]),
-        Value::Untyped(_) => Err(Error::new(s.len(), Reason::Unrepresentable)),
+        Value::Untyped(_) => Err(Error::new(s.written(), Reason::Unrepresentable)),
     }
 }
 

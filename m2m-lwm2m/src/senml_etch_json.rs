@@ -13,8 +13,8 @@
 //! Panics: none, on any input.
 
 use crate::error::Error;
-use crate::json::{Counter, Sink, Slice};
 use crate::senml_json::{Decoder, Mode, write};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::Record;
 #[cfg(doc)]
 use crate::value::Value;

@@ -14,9 +14,10 @@ use core::iter::FusedIterator;
 
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
-use crate::json::{Counter, Lexer, Sink, Slice};
+use crate::json::{Json, Lexer};
 use crate::path::Path;
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Record, Text, Value};
 
 /// Which SenML body a decoder or encoder handles.
@@ -379,7 +380,7 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
 
 /// The ids of `path` from level `from` on, `/`-separated; with `leading`, a `/` first (and the
 /// gateway prefix before the ids, or `/` alone for the root).
-pub(crate) fn put_path<S: Sink>(
+pub(crate) fn put_path<S: Json>(
     sink: &mut S,
     path: &Path<'_>,
     from: usize,
@@ -398,7 +399,7 @@ pub(crate) fn put_path<S: Sink>(
 
 /// Writes a whole SenML JSON body in `mode`. Adjacent literals are written in one piece
 /// (`},{`, `,"n":"`), each piece of a constant length.
-pub(crate) fn write<S: Sink>(
+pub(crate) fn write<S: Json>(
     records: &[Record<'_>],
     mode: Mode,
     sink: &mut S,
@@ -480,7 +481,7 @@ pub(crate) fn write<S: Sink>(
 }
 
 /// `"label":value` for one value.
-fn value<S: Sink>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
+fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
     match *v {
         // Only an (i)PATCH carries a null (written by the caller); plain SenML has none.
         Value::Null => Err(Error::new(sink.written(), Reason::Unrepresentable)),

@@ -11,12 +11,16 @@
 use core::time::Duration;
 
 use m2m_coap::endpoint::{EndpointError, Event as CoapEvent};
-use m2m_coap::{Builder, Code, Endpoint, Incoming, Message, OptionNumber, RequestId, Type};
+use m2m_coap::{
+    Builder, Code, ContentFormat, Endpoint, Incoming, Message, OptionNumber, RequestId, Type,
+};
 use m2m_core::Timestamp;
 
+use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::interface::{ClientRequest, Location, RD, RegisterParams, ServerRequest, Strings};
 use crate::link::{self, Version};
+use crate::path::Path;
 
 /// Identifies a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,7 +95,8 @@ pub enum ServerEvent<'a, P> {
         id: RegId,
     },
     /// The response to a request of ours, or a notification of an observation (its message
-    /// has an Observe option).
+    /// has an Observe option); for Read-Composite and Observe-Composite, read the values with
+    /// [`composite::values`].
     Response {
         /// Which request.
         request: RequestId,
@@ -103,7 +108,7 @@ pub enum ServerEvent<'a, P> {
         /// Which client.
         id: RegId,
         /// The records' format.
-        format: m2m_coap::ContentFormat,
+        format: ContentFormat,
         /// The records.
         payload: &'a [u8],
     },
@@ -434,6 +439,66 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         Ok(self.endpoint.request(now, peer, &b, true)?)
     }
 
+    /// Sends Observe-Composite (FETCH with Observe 0, OMA-TS-LightweightM2M_Core 1.1 §6.4)
+    /// to registration `id`: `paths` listed in a body of `format` (SenML-ETCH JSON or CBOR,
+    /// SenML JSON or CBOR, LwM2M CBOR: [`composite::encode_paths`]), their values asked for in
+    /// `accept` (`None` leaves it to the client; ours answers SenML CBOR). The first response
+    /// and every notification come back as [`ServerEvent::Response`] with the returned id, each
+    /// with the values of all the paths: read them with [`composite::values`]. End it with
+    /// [`Server::cancel_composite`], or [`Server::forget`] it.
+    pub fn observe_composite(
+        &mut self,
+        now: Timestamp,
+        id: RegId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> Result<RequestId, SessionError> {
+        let peer = self
+            .registration(id)
+            .ok_or(SessionError::UnknownRegistration)?
+            .peer;
+        let mut body = [0u8; B];
+        let n = composite::encode_paths(format, paths, &mut body)?;
+        let req = ClientRequest::Composite {
+            observe: Some(0),
+            format,
+            accept,
+            payload: body.get(..n).unwrap_or_default(),
+        };
+        let mut scratch = Strings::<16>::new();
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::FETCH, 0);
+        req.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// Cancel Observation-Composite (§6.4): FETCH with Observe 1 under the token of the
+    /// Observe-Composite `request` (RFC 7641 §3.6), listing its `paths` again. The client
+    /// answers with their values once more (a last [`ServerEvent::Response`] to `request`,
+    /// without Observe) and stops notifying. [`SessionError::Coap`] if `request` is not an
+    /// observation still kept.
+    pub fn cancel_composite(
+        &mut self,
+        now: Timestamp,
+        request: RequestId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) -> Result<(), SessionError> {
+        let mut body = [0u8; B];
+        let n = composite::encode_paths(format, paths, &mut body)?;
+        let req = ClientRequest::Composite {
+            observe: Some(1),
+            format,
+            accept,
+            payload: body.get(..n).unwrap_or_default(),
+        };
+        let mut scratch = Strings::<16>::new();
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::FETCH, 0);
+        req.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.observe_again(now, request, &b, true)?)
+    }
+
     /// Stops caring about request `request` (an observation the application no longer wants:
     /// the next notification is answered with a Reset, RFC 7641 §3.6).
     pub fn forget(&mut self, request: RequestId) {
@@ -476,5 +541,161 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+    use crate::value::{Record, Value};
+
+    const CLIENT: u8 = 9;
+
+    fn at(s: u64) -> Timestamp {
+        Timestamp::from_millis(s.saturating_mul(1000))
+    }
+
+    /// A server with one registration of `CLIENT`.
+    fn registered() -> (Server<u8>, RegId) {
+        let mut server: Server<u8> = Server::new(1);
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 7);
+        b.token(&[1]);
+        b.str(OptionNumber::URI_PATH, RD).unwrap();
+        b.str(OptionNumber::URI_QUERY, "ep=c").unwrap();
+        b.payload(b"</3303/0>");
+        let mut buf = [0u8; 64];
+        let n = b.encode(&mut buf).unwrap();
+        let Some(ServerEvent::Registered { id, .. }) =
+            server.handle(at(0), CLIENT, &buf[..n]).unwrap()
+        else {
+            panic!("registered");
+        };
+        let mut out = [0u8; 64];
+        assert!(server.poll_transmit(at(0), &mut out).is_some());
+        (server, id)
+    }
+
+    fn sent(server: &mut Server<u8>, now: Timestamp) -> Vec<u8> {
+        let mut out = [0u8; 1152];
+        let (to, n) = server.poll_transmit(now, &mut out).expect("a datagram");
+        assert_eq!(to, CLIENT);
+        out[..n].to_vec()
+    }
+
+    #[test]
+    fn observe_composite_and_its_cancellation_on_the_wire() {
+        let (mut server, id) = registered();
+        let paths = [Path::resource(3303, 0, 5700), Path::resource(3, 0, 9)];
+        let rid = server
+            .observe_composite(
+                at(1),
+                id,
+                &paths,
+                ContentFormat::SENML_ETCH_CBOR,
+                Some(ContentFormat::LWM2M_CBOR),
+            )
+            .unwrap();
+        let bytes = sent(&mut server, at(1));
+        let m = Message::parse_udp(&bytes).unwrap();
+        assert_eq!(
+            (m.code(), m.observe(), m.content_format(), m.accept()),
+            (
+                Code::FETCH,
+                Some(0),
+                Some(ContentFormat::SENML_ETCH_CBOR),
+                Some(ContentFormat::LWM2M_CBOR)
+            )
+        );
+        assert_eq!(m.uri_path().count(), 0);
+        let listed: Vec<_> = composite::decode_paths(ContentFormat::SENML_ETCH_CBOR, m.payload())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(listed, paths);
+        assert_eq!(
+            ClientRequest::parse(&m).unwrap(),
+            ClientRequest::Composite {
+                observe: Some(0),
+                format: ContentFormat::SENML_ETCH_CBOR,
+                accept: Some(ContentFormat::LWM2M_CBOR),
+                payload: m.payload(),
+            }
+        );
+        let token = m.token().to_vec();
+
+        // A notification under the token comes back as a response to the request, its values
+        // read with `composite::values`.
+        let records = [
+            Record::new(paths[0], Value::Float(21.5)),
+            Record::new(paths[1], Value::Int(87)),
+        ];
+        let mut body = [0u8; 64];
+        let len = crate::body::encode(ContentFormat::LWM2M_CBOR, &Path::ROOT, &records, &mut body)
+            .unwrap();
+        let mut ack = [0u8; 128];
+        let mut b = Builder::<4>::udp(
+            Type::Acknowledgement,
+            Code::CONTENT,
+            m.message_id().unwrap(),
+        );
+        b.token(&token);
+        b.uint(OptionNumber::OBSERVE, 0).unwrap();
+        b.uint(
+            OptionNumber::CONTENT_FORMAT,
+            u32::from(ContentFormat::LWM2M_CBOR.0),
+        )
+        .unwrap();
+        b.payload(&body[..len]);
+        let n = b.encode(&mut ack).unwrap();
+        let Some(ServerEvent::Response { request, message }) =
+            server.handle(at(1), CLIENT, &ack[..n]).unwrap()
+        else {
+            panic!("a response");
+        };
+        assert_eq!(request, rid);
+        let got: Vec<_> = composite::values(&message, Config::STRICT)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got, records);
+
+        // The cancellation goes under the same token, with Observe 1 and the paths again.
+        server
+            .cancel_composite(at(2), rid, &paths, ContentFormat::SENML_ETCH_CBOR, None)
+            .unwrap();
+        let bytes = sent(&mut server, at(2));
+        let c = Message::parse_udp(&bytes).unwrap();
+        assert_eq!((c.code(), c.observe()), (Code::FETCH, Some(1)));
+        assert_eq!(c.token(), token.as_slice());
+        assert_eq!(c.payload(), m.payload());
+        assert_eq!(c.accept(), None);
+    }
+
+    #[test]
+    fn composite_refusals() {
+        let (mut server, id) = registered();
+        let paths = [Path::resource(3303, 0, 5700)];
+        assert_eq!(
+            server.observe_composite(at(1), RegId(99), &paths, ContentFormat::SENML_JSON, None),
+            Err(SessionError::UnknownRegistration)
+        );
+        assert!(matches!(
+            server.observe_composite(at(1), id, &paths, ContentFormat::TEXT_PLAIN, None),
+            Err(SessionError::Lwm2m(e)) if e.reason == Reason::Unsupported
+        ));
+        // Nothing to cancel under an id that is no observation.
+        assert!(matches!(
+            server.cancel_composite(
+                at(1),
+                RequestId(1234),
+                &paths,
+                ContentFormat::SENML_JSON,
+                None
+            ),
+            Err(SessionError::Coap(_))
+        ));
     }
 }

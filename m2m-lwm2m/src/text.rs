@@ -3,6 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Error, Reason};
+use crate::sink::{Counter, Sink, Slice, write_fmt};
 use crate::value::{DataType, ObjLink, Opaque, Text, Untyped, Value};
 
 /// A text/plain body as an untyped value, after checking it is UTF-8.
@@ -127,53 +128,9 @@ pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
 
 /// Writes the text/plain (or, for Opaque, the raw) form of `value` into `out`.
 pub fn encode(value: &Value<'_>, out: &mut [u8]) -> Result<usize, Error> {
-    let mut w = Slice { out, len: 0 };
+    let mut w = Slice::new(out);
     write(value, &mut w)?;
-    Ok(w.len)
-}
-
-trait Sink {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
-}
-
-struct Counter(usize);
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.0 = self.0.saturating_add(bytes.len());
-        Ok(())
-    }
-}
-
-struct Slice<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-impl Sink for Slice<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.len.saturating_add(bytes.len());
-        let dst = self
-            .out
-            .get_mut(self.len..end)
-            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
-        dst.copy_from_slice(bytes);
-        self.len = end;
-        Ok(())
-    }
-}
-
-struct FmtSink<'s, S: Sink>(&'s mut S, Result<(), Error>);
-impl<S: Sink> core::fmt::Write for FmtSink<'_, S> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.1 = self.0.put(s.as_bytes());
-        self.1.map_err(|_| core::fmt::Error)
-    }
-}
-
-fn write_fmt<S: Sink>(sink: &mut S, args: core::fmt::Arguments<'_>) -> Result<(), Error> {
-    let mut f = FmtSink(sink, Ok(()));
-    let r = core::fmt::Write::write_fmt(&mut f, args);
-    f.1?;
-    r.map_err(|_| Error::new(0, Reason::Unrepresentable))
+    Ok(w.written())
 }
 
 fn write<S: Sink>(value: &Value<'_>, sink: &mut S) -> Result<(), Error> {

@@ -8,7 +8,7 @@ use m2m_lwm2m::client::{ClientEvent, ObjectTree, RecordBuf, Settings};
 use m2m_lwm2m::interface::ClientRequest;
 use m2m_lwm2m::link::ObjectLink;
 use m2m_lwm2m::runner::{AsyncClient, AsyncServer, ServerNote};
-use m2m_lwm2m::{Path, Record, Text, Value};
+use m2m_lwm2m::{Config, Path, Record, Text, Value};
 
 struct Thermometer(f64);
 
@@ -44,7 +44,7 @@ async fn async_client_and_server() {
         client.register(&t).await.unwrap();
         assert_eq!(client.next(&mut t).await.unwrap(), ClientEvent::Registered);
         // Serve for a while, the temperature rising; then de-register.
-        let end = tokio::time::Instant::now() + Duration::from_millis(1500);
+        let end = tokio::time::Instant::now() + Duration::from_millis(2000);
         while tokio::time::Instant::now() < end {
             t.0 += 1.0;
             client.inner().changed(&Path::resource(3303, 0, 5700));
@@ -85,6 +85,32 @@ async fn async_client_and_server() {
     assert_eq!(server.response(id).await.unwrap().observe, Some(0));
     let n = server.response(id).await.unwrap();
     assert!(n.observe.unwrap() >= 1, "{n:?}");
+    // Observe-Composite of the temperature and its unit: every notification carries both.
+    let paths = [Path::resource(3303, 0, 5700), Path::resource(3303, 0, 5701)];
+    let values = |rsp: &m2m_lwm2m::blocking::Response| -> Vec<Path<'static>> {
+        m2m_lwm2m::composite::decode_values(rsp.format.unwrap(), &rsp.payload, Config::STRICT)
+            .unwrap()
+            .map(|r| r.unwrap().path.without_prefix())
+            .collect()
+    };
+    let cid = server
+        .observe_composite(&endpoint, &paths, ContentFormat::SENML_ETCH_JSON, None)
+        .unwrap();
+    let first = server.response(cid).await.unwrap();
+    assert_eq!(
+        (first.code, first.format, first.observe),
+        (Code::CONTENT, Some(ContentFormat::SENML_CBOR), Some(0))
+    );
+    assert_eq!(values(&first), paths);
+    let n = server.response(cid).await.unwrap();
+    assert!(n.observe.unwrap() >= 1, "{n:?}");
+    assert_eq!(values(&n), paths);
+    server
+        .cancel_composite(cid, &paths, ContentFormat::SENML_ETCH_JSON, None)
+        .unwrap();
+    // The next answer is the last (a notification that crossed the cancellation may be it).
+    let last = server.response(cid).await.unwrap();
+    assert_eq!(values(&last), paths);
     loop {
         if let ServerNote::Deregistered { .. } = server.next().await.unwrap() {
             break;

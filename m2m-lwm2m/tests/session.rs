@@ -1,9 +1,9 @@
 //! Our sans-IO client against our sans-IO server, in memory: registration, Update before the
 //! lifetime ends, reads in TLV and text, writes, Write-Attributes, observation with the notify
-//! decision, execute, discover, expiry and De-register.
+//! decision, Observe-Composite and its cancellation, execute, discover, expiry and De-register.
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken exchange
 
-use m2m_coap::{Code, ContentFormat};
+use m2m_coap::{Code, ContentFormat, RequestId};
 use m2m_core::Timestamp;
 use m2m_lwm2m::attributes::Update;
 use m2m_lwm2m::client::{Client, ObjectTree, RecordBuf, Settings};
@@ -11,7 +11,7 @@ use m2m_lwm2m::interface::ClientRequest;
 use m2m_lwm2m::link::{self, ObjectLink, Version};
 use m2m_lwm2m::model::{self, Registry};
 use m2m_lwm2m::server::{Server, ServerEvent};
-use m2m_lwm2m::{Config, Path, Record, Text, Value, body};
+use m2m_lwm2m::{Config, Path, Record, Text, Value, body, composite};
 
 const SERVER: u8 = 0;
 const CLIENT: u8 = 1;
@@ -92,6 +92,8 @@ struct World {
     pump: Pump,
     events: Vec<String>,
     responses: Vec<Seen>,
+    /// The request each of `responses` answered.
+    answered: Vec<RequestId>,
 }
 
 impl World {
@@ -110,6 +112,7 @@ impl World {
             },
             events: Vec::new(),
             responses: Vec::new(),
+            answered: Vec::new(),
         }
     }
 
@@ -158,12 +161,15 @@ impl World {
             }
             ServerEvent::Updated { .. } => self.events.push("updated".into()),
             ServerEvent::Deregistered { .. } => self.events.push("deregistered".into()),
-            ServerEvent::Response { message, .. } => self.responses.push((
-                message.code(),
-                message.content_format(),
-                message.payload().to_vec(),
-                message.observe(),
-            )),
+            ServerEvent::Response { message, request } => {
+                self.answered.push(request);
+                self.responses.push((
+                    message.code(),
+                    message.content_format(),
+                    message.payload().to_vec(),
+                    message.observe(),
+                ));
+            }
             other => self.events.push(format!("{other:?}")),
         }
     }
@@ -558,4 +564,119 @@ fn bootstrap_then_register() {
         plain.handle(at(1), CLIENT, &d).unwrap(),
         Some(ServerEvent::Refused { .. })
     ));
+}
+
+#[test]
+fn observe_composite_round_trip() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let id = w.server.find("pump-1").unwrap().id;
+    let temp = Path::resource(3303, 0, 5700);
+    let label = Path::resource(3, 0, 1);
+    let paths = [temp, label];
+    fn values(seen: &Seen) -> Vec<Record<'_>> {
+        composite::decode_values(seen.1.unwrap(), &seen.2, Config::STRICT)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+    let both = |t: f64, l: &'static str| {
+        vec![
+            Record::new(temp, Value::Float(t)),
+            Record::new(label, Value::Str(Text::Plain(l))),
+        ]
+    };
+
+    // Observe-Composite of the temperature and the model number, listed in SenML-ETCH JSON,
+    // answered in SenML CBOR.
+    let rid = w
+        .server
+        .observe_composite(
+            at(1),
+            id,
+            &paths,
+            ContentFormat::SENML_ETCH_JSON,
+            Some(ContentFormat::SENML_CBOR),
+        )
+        .unwrap();
+    w.pump(at(1));
+    let first = w.responses.pop().expect("the first answer");
+    assert_eq!(w.answered.pop(), Some(rid));
+    assert_eq!(
+        (first.0, first.1, first.3),
+        (Code::CONTENT, Some(ContentFormat::SENML_CBOR), Some(0))
+    );
+    assert_eq!(values(&first), both(21.5, "P-100"));
+    assert_eq!(w.client.observations(), 1);
+
+    // The temperature changes: a notification with both values.
+    w.pump.temperature = 22.5;
+    w.client.changed(&temp);
+    w.client.handle_timeout(at(2), &w.pump).unwrap();
+    w.pump(at(2));
+    let n = w.responses.pop().expect("a notification");
+    assert_eq!(w.answered.pop(), Some(rid));
+    assert_eq!((n.0, n.3), (Code::CONTENT, Some(1)));
+    assert_eq!(values(&n), both(22.5, "P-100"));
+
+    // The server writes the model number; the application reports it changed: notified.
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::Write {
+            path: label,
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: b"P-300",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    w.answered.pop();
+    w.client.changed(&label);
+    w.client.handle_timeout(at(3), &w.pump).unwrap();
+    w.pump(at(3));
+    let n = w.responses.pop().expect("a notification");
+    assert_eq!(w.answered.pop(), Some(rid));
+    assert_eq!(n.3, Some(2));
+    assert_eq!(values(&n), both(22.5, "P-300"));
+    // Nothing changed: nothing sent.
+    w.client.handle_timeout(at(4), &w.pump).unwrap();
+    w.pump(at(4));
+    assert!(w.responses.is_empty());
+
+    // Cancel-Observe-Composite: a last answer without Observe, then silence.
+    w.server
+        .cancel_composite(at(5), rid, &paths, ContentFormat::SENML_ETCH_JSON, None)
+        .unwrap();
+    w.pump(at(5));
+    let last = w.responses.pop().expect("the last answer");
+    assert_eq!(w.answered.pop(), Some(rid));
+    assert_eq!(
+        (last.0, last.1, last.3),
+        (Code::CONTENT, Some(ContentFormat::SENML_CBOR), None)
+    );
+    assert_eq!(values(&last), both(22.5, "P-300"));
+    assert_eq!(w.client.observations(), 0);
+    w.pump.temperature = 30.0;
+    w.client.changed(&temp);
+    w.client.handle_timeout(at(6), &w.pump).unwrap();
+    w.pump(at(6));
+    assert!(w.responses.is_empty());
+
+    // A server that forgets an observation answers its next notification with a Reset, and the
+    // client lets it go.
+    let rid = w
+        .server
+        .observe_composite(at(7), id, &paths, ContentFormat::LWM2M_CBOR, None)
+        .unwrap();
+    w.pump(at(7));
+    assert_eq!(w.answered.pop(), Some(rid));
+    assert_eq!(values(&w.responses.pop().unwrap()), both(30.0, "P-300"));
+    assert_eq!(w.client.observations(), 1);
+    w.server.forget(rid);
+    w.pump.temperature = 31.0;
+    w.client.handle_timeout(at(8), &w.pump).unwrap();
+    w.pump(at(8));
+    assert!(w.responses.is_empty());
+    assert_eq!(w.client.observations(), 0);
 }

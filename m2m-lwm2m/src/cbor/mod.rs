@@ -18,6 +18,7 @@ pub mod single;
 
 use crate::error::{Error, Reason};
 use crate::float;
+use crate::sink::Sink;
 
 /// How deep [`Reader::skip`] follows nested arrays, maps and tags before giving up with
 /// [`Reason::TooDeep`].
@@ -256,78 +257,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Where an encoder writes: a counter (to size first) or a slice.
-pub(crate) trait Sink {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
-    fn len(&self) -> usize;
-}
-
-/// Counts bytes.
-#[derive(Debug, Default)]
-pub(crate) struct Counter(pub(crate) usize);
-
-impl Sink for Counter {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.0 = self.0.saturating_add(bytes.len());
-        Ok(())
-    }
-    fn len(&self) -> usize {
-        self.0
-    }
-}
-
-/// Writes into a slice.
-#[derive(Debug)]
-pub(crate) struct SliceSink<'o> {
-    pub(crate) out: &'o mut [u8],
-    pub(crate) pos: usize,
-}
-
-impl Sink for SliceSink<'_> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.pos.saturating_add(bytes.len());
-        let dst = self
-            .out
-            .get_mut(self.pos..end)
-            .ok_or(Error::new(self.pos, Reason::BufferTooSmall))?;
-        copy_small(dst, bytes);
-        self.pos = end;
-        Ok(())
-    }
-    fn len(&self) -> usize {
-        self.pos
-    }
-}
-
-/// Copies `src` into `dst` (the same length). Most CBOR pieces are a few bytes; for up to 16
-/// this copies fixed-size (overlapping) chunks inline instead of calling `memmove`.
-#[inline(always)]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
-            *d = *s;
-        }
-    }
-    match src.len() {
-        0 => {}
-        1 => chunks::<1>(dst, src),
-        2..=3 => {
-            chunks::<1>(dst, src);
-            if let (Some(d), Some(&s)) = (dst.get_mut(1), src.get(1)) {
-                *d = s;
-            }
-        }
-        4..=7 => chunks::<4>(dst, src),
-        8..=16 => chunks::<8>(dst, src),
-        _ => dst.copy_from_slice(src),
-    }
-}
-
 /// Writes a head in its preferred (shortest) form (RFC 8949 §4.2.1).
 #[inline(always)]
 pub(crate) fn head<S: Sink>(s: &mut S, major: u8, v: u64) -> Result<(), Error> {
@@ -496,7 +425,7 @@ pub(crate) fn path_text<S: Sink>(
     let n = fill_levels(&mut buf, 0, levels, lead || prefix.is_some(), trail);
     let digits = buf
         .get(..n)
-        .ok_or(Error::new(s.len(), Reason::Unrepresentable))?;
+        .ok_or(Error::new(s.written(), Reason::Unrepresentable))?;
     match prefix {
         Some(p) => {
             head(s, 3, p.len().saturating_add(1).saturating_add(n) as u64)?;
@@ -550,6 +479,7 @@ pub(crate) fn path_text_len(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink::Slice;
 
     #[test]
     fn reads_rfc8949_appendix_a_items() {
@@ -643,36 +573,24 @@ mod tests {
             (65536, 5),
             (1 << 32, 9),
         ] {
-            let mut s = SliceSink {
-                out: &mut out,
-                pos: 0,
-            };
+            let mut s = Slice::new(&mut out);
             head(&mut s, 0, v).unwrap();
-            assert_eq!(s.pos, len);
+            assert_eq!(s.written(), len);
             assert_eq!(Reader::new(&out[..len]).next().unwrap(), Item::Uint(v));
         }
-        let mut s = SliceSink {
-            out: &mut out,
-            pos: 0,
-        };
+        let mut s = Slice::new(&mut out);
         int(&mut s, i64::MIN).unwrap();
         assert_eq!(
             &out[..9],
             &[0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
         for (v, first, len) in [(1.5, 0xf9, 3), (100_000.0, 0xfa, 5), (1.1, 0xfb, 9)] {
-            let mut s = SliceSink {
-                out: &mut out,
-                pos: 0,
-            };
+            let mut s = Slice::new(&mut out);
             float(&mut s, v).unwrap();
-            let n = s.pos;
+            let n = s.written();
             assert_eq!((out[0], n), (first, len));
         }
-        let mut s = SliceSink {
-            out: &mut out[..2],
-            pos: 0,
-        };
+        let mut s = Slice::new(&mut out[..2]);
         assert_eq!(
             head(&mut s, 0, 1000).unwrap_err(),
             Error::new(0, Reason::BufferTooSmall)
@@ -682,26 +600,17 @@ mod tests {
     #[test]
     fn writes_object_links_and_paths() {
         let mut out = [0u8; 32];
-        let mut s = SliceSink {
-            out: &mut out,
-            pos: 0,
-        };
+        let mut s = Slice::new(&mut out);
         objlnk(&mut s, crate::value::ObjLink::NULL).unwrap();
         assert_eq!(&out[..12], b"\x6b65535:65535");
-        let mut s = SliceSink {
-            out: &mut out,
-            pos: 0,
-        };
+        let mut s = Slice::new(&mut out);
         path_text(&mut s, Some("dev1"), &[3, 0], true, true).unwrap();
-        let n = s.pos;
+        let n = s.written();
         assert_eq!(&out[..n], b"\x6a/dev1/3/0/");
         assert_eq!(path_text_len(Some("dev1"), &[3, 0], true, true), 10);
-        let mut s = SliceSink {
-            out: &mut out,
-            pos: 0,
-        };
+        let mut s = Slice::new(&mut out);
         path_text(&mut s, None, &[7, 10], false, false).unwrap();
-        let n = s.pos;
+        let n = s.written();
         assert_eq!(&out[..n], b"\x647/10");
     }
 }

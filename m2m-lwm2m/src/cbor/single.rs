@@ -18,8 +18,9 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::decimal::{self, Decimal};
-use super::{Item, Reader, Sink};
+use super::{Item, Reader};
 use crate::error::{Error, Reason};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Text, Value};
 
 /// The CBOR tag of an epoch-based date/time (RFC 8949 §3.4.2).
@@ -39,7 +40,7 @@ pub fn decode(body: &[u8]) -> Result<Value<'_>, Error> {
 
 /// The exact number of bytes [`encode`] writes for `value`.
 pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
-    let mut c = super::Counter(0);
+    let mut c = Counter(0);
     write_value(&mut c, value)?;
     Ok(c.0)
 }
@@ -47,9 +48,9 @@ pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
 /// Encodes `value` as one CBOR data item into `out`; returns the bytes written.
 /// [`Value::Untyped`] and [`Value::Null`] are [`Reason::Unrepresentable`].
 pub fn encode(value: &Value<'_>, out: &mut [u8]) -> Result<usize, Error> {
-    let mut s = super::SliceSink { out, pos: 0 };
+    let mut s = Slice::new(out);
     write_value(&mut s, value)?;
-    Ok(s.pos)
+    Ok(s.written())
 }
 
 /// The value of the scalar `item` (read at `at`): `Ok(None)` for `null`.
@@ -107,7 +108,7 @@ pub(crate) fn write_value<S: Sink>(s: &mut S, value: &Value<'_>) -> Result<(), E
             super::int(s, *t)
         }
         Value::ObjLink(l) => super::objlnk(s, *l),
-        Value::Untyped(_) | Value::Null => Err(Error::new(s.len(), Reason::Unrepresentable)),
+        Value::Untyped(_) | Value::Null => Err(Error::new(s.written(), Reason::Unrepresentable)),
     }
 }
 

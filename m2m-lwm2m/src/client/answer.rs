@@ -7,11 +7,12 @@ use m2m_coap::{Code, ContentFormat};
 
 use super::{ObjectTree, RecordBuf};
 use crate::body;
+use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::link;
 use crate::model::{self, Registry};
 use crate::path::Path;
-use crate::value::Value;
+use crate::value::{Record, Value};
 
 /// A response: code, and a payload of `len` bytes in `format` written in the caller's buffer.
 #[derive(Debug, Clone, Copy)]
@@ -157,8 +158,72 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
     }
 }
 
-/// The paths of a Read-Composite request (SenML-ETCH FETCH bodies, or SenML bodies with names
-/// only), each read from the tree, answered in `accept` (SenML CBOR when absent).
+/// The paths a Read-Composite or Observe-Composite request lists (SenML-ETCH FETCH bodies,
+/// SenML bodies read for their names, LwM2M CBOR with `null` leaves), without their gateway
+/// prefix, into `out`; how many. 4.15 for another format, 4.00 for a body that does not
+/// decode, 4.13 for more than `out` holds.
+pub(super) fn composite_paths(
+    format: ContentFormat,
+    payload: &[u8],
+    out: &mut [Path<'static>],
+) -> Result<usize, Code> {
+    let paths =
+        composite::decode_paths(format, payload).map_err(|_| Code::UNSUPPORTED_CONTENT_FORMAT)?;
+    let mut n = 0usize;
+    for p in paths {
+        let p = p.map_err(|_| Code::BAD_REQUEST)?;
+        let slot = out.get_mut(n).ok_or(Code::REQUEST_ENTITY_TOO_LARGE)?;
+        *slot = p.without_prefix();
+        n = n.saturating_add(1);
+    }
+    Ok(n)
+}
+
+/// Reads each of `paths` from the tree into `all`, and hands `each` the index and records of
+/// each path read; a path the client does not have is left out (§6.3.7) and gets none. 4.13
+/// when `all` is full.
+pub(super) fn read_paths<'s, T: ObjectTree + ?Sized>(
+    tree: &'s T,
+    paths: &[Path<'static>],
+    all: &mut RecordBuf<'s>,
+    mut each: impl FnMut(usize, &[Record<'s>]),
+) -> Result<(), Code> {
+    for (i, p) in paths.iter().enumerate() {
+        let mut one = RecordBuf::<'_, 32>::new();
+        if tree.read(p, &mut one).is_err() {
+            one.clear();
+        }
+        for r in one.as_slice() {
+            all.push(*r).map_err(|_| Code::REQUEST_ENTITY_TOO_LARGE)?;
+        }
+        each(i, one.as_slice());
+    }
+    Ok(())
+}
+
+/// The values of `paths`, answered in `accept` (SenML CBOR when absent): the answer to
+/// Read-Composite, Observe-Composite and its cancellation.
+pub(super) fn composite_values<T: ObjectTree + ?Sized>(
+    tree: &T,
+    paths: &[Path<'static>],
+    accept: Option<ContentFormat>,
+    out: &mut [u8],
+) -> Answer {
+    let format = accept.unwrap_or(ContentFormat::SENML_CBOR);
+    if !composite::is_value_format(format) {
+        return Answer::code(Code::NOT_ACCEPTABLE);
+    }
+    let mut all = RecordBuf::<'_, 32>::new();
+    if let Err(c) = read_paths(tree, paths, &mut all, |_, _| {}) {
+        return Answer::code(c);
+    }
+    match body::encode(format, &Path::ROOT, all.as_slice(), out) {
+        Ok(len) => Answer::content(format, len),
+        Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// Read-Composite: the paths listed in `payload`, each read from the tree.
 pub(super) fn read_composite<T: ObjectTree + ?Sized>(
     tree: &T,
     format: ContentFormat,
@@ -166,51 +231,10 @@ pub(super) fn read_composite<T: ObjectTree + ?Sized>(
     payload: &[u8],
     out: &mut [u8],
 ) -> Answer {
-    let mut paths = [Path::ROOT; 16];
-    let mut n = 0usize;
-    let mut take = |r: Result<crate::value::Record<'_>, Error>| -> Result<(), Code> {
-        let r = r.map_err(|_| Code::BAD_REQUEST)?;
-        let slot = paths.get_mut(n).ok_or(Code::REQUEST_ENTITY_TOO_LARGE)?;
-        *slot = r.path.without_prefix();
-        n = n.saturating_add(1);
-        Ok(())
-    };
-    let result = match format {
-        ContentFormat::SENML_ETCH_JSON => {
-            crate::senml_etch_json::decode_fetch(payload).try_for_each(&mut take)
-        }
-        ContentFormat::SENML_ETCH_CBOR => {
-            crate::senml_cbor::decode_etch(payload).try_for_each(&mut take)
-        }
-        ContentFormat::SENML_JSON => crate::senml_json::decode(payload).try_for_each(&mut take),
-        ContentFormat::SENML_CBOR => crate::senml_cbor::decode(payload).try_for_each(&mut take),
-        _ => return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT),
-    };
-    if let Err(c) = result {
-        return Answer::code(c);
-    }
-    let format = accept.unwrap_or(ContentFormat::SENML_CBOR);
-    if !matches!(
-        format,
-        ContentFormat::SENML_JSON | ContentFormat::SENML_CBOR | ContentFormat::LWM2M_CBOR
-    ) {
-        return Answer::code(Code::NOT_ACCEPTABLE);
-    }
-    let mut buf = RecordBuf::<'_, 32>::new();
-    for p in paths.iter().take(n) {
-        // A path the client does not have is left out (§6.3.7).
-        let mut one = RecordBuf::<'_, 32>::new();
-        if tree.read(p, &mut one).is_ok() {
-            for r in one.as_slice() {
-                if buf.push(*r).is_err() {
-                    return Answer::code(Code::REQUEST_ENTITY_TOO_LARGE);
-                }
-            }
-        }
-    }
-    match body::encode(format, &Path::ROOT, buf.as_slice(), out) {
-        Ok(len) => Answer::content(format, len),
-        Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+    let mut paths = [Path::ROOT; composite::MAX_PATHS];
+    match composite_paths(format, payload, &mut paths) {
+        Ok(n) => composite_values(tree, paths.get(..n).unwrap_or_default(), accept, out),
+        Err(c) => Answer::code(c),
     }
 }
 
@@ -222,7 +246,7 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
     payload: &[u8],
     config: &Config,
 ) -> Answer {
-    let apply = |tree: &mut T, r: Result<crate::value::Record<'_>, Error>| -> Result<(), Code> {
+    let apply = |tree: &mut T, r: Result<Record<'_>, Error>| -> Result<(), Code> {
         let r = r.map_err(|_| Code::BAD_REQUEST)?;
         if r.value == Some(Value::Null) {
             return tree.delete(&r.path);

@@ -4,8 +4,10 @@
 //!
 //! It keeps its registration alive (Register, Update before the lifetime runs out, Register
 //! again after a 4.04 or a failed Update, De-register), serves the application's
-//! [`ObjectTree`] (Read, Discover, Write, Write-Attributes, Execute, Create, Delete), and keeps
-//! observations, notifying when [`notify::decide`] says so.
+//! [`ObjectTree`] (Read, Discover, Write, Write-Attributes, Execute, Create, Delete,
+//! Read-Composite, Write-Composite), and keeps observations of single paths and
+//! Observe-Composites, notifying when [`notify::decide`](crate::notify::decide) says so for an
+//! observed path; a cancellation (Observe 1) or a Reset ends them.
 //!
 //! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
 //! [`Client::poll_transmit`] gives what to send; [`Client::poll_timeout`] says when to call
@@ -13,9 +15,14 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod answer;
+mod observe;
 mod tree;
 
-use answer::{Answer, create, links_text, read, read_composite, truncate3, write, write_composite};
+use answer::{
+    Answer, composite_paths, composite_values, create, links_text, read, read_composite, truncate3,
+    write, write_composite,
+};
+use observe::{Composite, Observation};
 
 pub use tree::{ObjectTree, RecordBuf};
 
@@ -29,14 +36,12 @@ use m2m_coap::{
 use m2m_core::Timestamp;
 
 use crate::attributes::Attributes;
-use crate::body;
+use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, Strings};
 use crate::link::{self, ObjectLink, Version};
-use crate::notify::{self, Last};
 use crate::path::Path;
 use crate::server::SessionError;
-use crate::value::Value;
 
 /// How the client registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,55 +101,11 @@ enum State {
     Waiting,
 }
 
-/// A number or boolean as last notified, without borrowing.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Scalar {
-    Int(i64),
-    Uint(u64),
-    Float(f64),
-    Bool(bool),
-    Other,
-}
-
-impl Scalar {
-    fn of(v: Option<&Value<'_>>) -> Scalar {
-        match v {
-            Some(Value::Int(i) | Value::Time(i)) => Scalar::Int(*i),
-            Some(Value::Uint(u)) => Scalar::Uint(*u),
-            Some(Value::Float(f)) => Scalar::Float(*f),
-            Some(Value::Bool(b)) => Scalar::Bool(*b),
-            _ => Scalar::Other,
-        }
-    }
-
-    fn value(self) -> Option<Value<'static>> {
-        Some(match self {
-            Scalar::Int(i) => Value::Int(i),
-            Scalar::Uint(u) => Value::Uint(u),
-            Scalar::Float(f) => Value::Float(f),
-            Scalar::Bool(b) => Value::Bool(b),
-            Scalar::Other => return None,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Observation<P> {
-    peer: P,
-    token: Token,
-    path: Path<'static>,
-    format: ContentFormat,
-    last_at: Timestamp,
-    last: Scalar,
-    seq: u32,
-    /// The application said the value changed (for values the decision cannot compare).
-    dirty: bool,
-}
-
 /// The longest registration location kept (`rd/…` segments joined by `/`).
 const MAX_LOCATION: usize = 64;
 
-/// The sans-IO LwM2M client of one server; up to `O` observations and `A` attribute sets.
+/// The sans-IO LwM2M client of one server; up to `O` observations of one path, `C`
+/// Observe-Composites (of up to [`composite::MAX_PATHS`] paths each) and `A` attribute sets.
 #[derive(Debug)]
 pub struct Client<
     'c,
@@ -153,6 +114,7 @@ pub struct Client<
     const B: usize = 1152,
     const O: usize = 8,
     const A: usize = 8,
+    const C: usize = 2,
 > {
     endpoint: Endpoint<P, N, B>,
     server: P,
@@ -164,6 +126,7 @@ pub struct Client<
     retry_at: Option<Timestamp>,
     failures: u32,
     observations: [Option<Observation<P>>; O],
+    composites: [Option<Composite<P>>; C],
     attributes: [Option<(Path<'static>, Attributes)>; A],
     events: [Option<ClientEvent>; 4],
     config: Config,
@@ -180,8 +143,15 @@ fn update_margin(lifetime: u32) -> u64 {
     (lt / 10).clamp(2, 60).min(lt / 2)
 }
 
-impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize>
-    Client<'c, P, N, B, O, A>
+impl<
+    'c,
+    P: Copy + Eq,
+    const N: usize,
+    const B: usize,
+    const O: usize,
+    const A: usize,
+    const C: usize,
+> Client<'c, P, N, B, O, A, C>
 {
     /// A client of `server`; `seed` randomises message ids and tokens.
     #[must_use]
@@ -197,6 +167,7 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
             retry_at: None,
             failures: 0,
             observations: [None; O],
+            composites: [None; C],
             attributes: [None; A],
             events: [None; 4],
             config: Config::STRICT,
@@ -216,10 +187,15 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
         Location::new(text.split('/').filter(|s| !s.is_empty()))
     }
 
-    /// The number of observations kept.
+    /// The number of observations kept (of one path, and Observe-Composites).
     #[must_use]
     pub fn observations(&self) -> usize {
-        self.observations.iter().flatten().count()
+        let composites = self.composites.iter().flatten().count();
+        self.observations
+            .iter()
+            .flatten()
+            .count()
+            .saturating_add(composites)
     }
 
     fn push_event(&mut self, e: ClientEvent) {
@@ -335,11 +311,8 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
                 Ok(())
             }
             Incoming::Reset { token, .. } => {
-                for o in &mut self.observations {
-                    if o.is_some_and(|o| o.token == token) {
-                        *o = None;
-                    }
-                }
+                // The observer is gone (RFC 7641 §3.6).
+                self.forget_token(token);
                 Ok(())
             }
             Incoming::Nothing => Ok(()),
@@ -563,50 +536,34 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
                 accept,
                 payload,
             } => read_composite(tree, format, accept, payload, out),
-            ClientRequest::Composite { .. } => Answer::code(Code::METHOD_NOT_ALLOWED),
+            ClientRequest::Composite {
+                observe: Some(o @ (0 | 1)),
+                format,
+                accept,
+                payload,
+            } => {
+                let mut paths = [Path::ROOT; composite::MAX_PATHS];
+                let paths = match composite_paths(format, payload, &mut paths) {
+                    Ok(0) if o == 0 => return Answer::code(Code::BAD_REQUEST),
+                    Ok(n) => paths.get(..n).unwrap_or_default(),
+                    Err(c) => return Answer::code(c),
+                };
+                if o == 1 {
+                    self.cancel_composite(exchange, paths);
+                    return composite_values(tree, paths, accept, out);
+                }
+                let mut a = composite_values(tree, paths, accept, out);
+                if a.code == Code::CONTENT {
+                    let format = a.format.unwrap_or(ContentFormat::SENML_CBOR);
+                    a.observe = self.observe_composite(now, exchange, paths, format, tree);
+                }
+                a
+            }
+            ClientRequest::Composite { .. } => Answer::code(Code::BAD_REQUEST),
             ClientRequest::WriteComposite { format, payload } => {
                 write_composite(tree, format, payload, &self.config)
             }
         }
-    }
-
-    /// Keeps an observation; returns the Observe number of the first answer.
-    fn observe<T: ObjectTree + ?Sized>(
-        &mut self,
-        now: Timestamp,
-        exchange: &Exchange<P>,
-        path: &Path<'_>,
-        format: ContentFormat,
-        tree: &T,
-    ) -> Option<u32> {
-        let token = Token::new(exchange.token())?;
-        let key = path.without_prefix();
-        let mut buf = RecordBuf::<'_, 32>::new();
-        let last = match tree.read(path, &mut buf) {
-            Ok(()) => match buf.as_slice() {
-                [one] => Scalar::of(one.value.as_ref()),
-                _ => Scalar::Other,
-            },
-            Err(_) => Scalar::Other,
-        };
-        let obs = Observation {
-            peer: exchange.peer,
-            token,
-            path: key,
-            format,
-            last_at: now,
-            last,
-            seq: 0,
-            dirty: false,
-        };
-        // A new observation of the same token replaces the old one (RFC 7641 §4.1).
-        let slot = self
-            .observations
-            .iter()
-            .position(|o| o.is_some_and(|o| o.token == token))
-            .or_else(|| self.observations.iter().position(Option::is_none))?;
-        *self.observations.get_mut(slot)? = Some(obs);
-        Some(0)
     }
 
     fn discover<T: ObjectTree + ?Sized>(
@@ -663,17 +620,6 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
         }
     }
 
-    /// Tells the client that the value at `path` changed; observations of it (or of a path
-    /// above it) are evaluated at the next [`Client::handle_timeout`].
-    pub fn changed(&mut self, path: &Path<'_>) {
-        let p = path.without_prefix();
-        for o in self.observations.iter_mut().flatten() {
-            if o.path.contains(&p) || p.contains(&o.path) {
-                o.dirty = true;
-            }
-        }
-    }
-
     /// What happened: registration results and the end of Bootstrap.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let i = self.events.iter().position(Option::is_some)?;
@@ -705,23 +651,7 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
         if self.state == State::Waiting {
             consider(self.retry_at);
         }
-        for o in self.observations.iter().flatten() {
-            let attrs = self.attributes_of(&o.path);
-            let last = Last {
-                at: o.last_at,
-                value: o.last.value(),
-            };
-            let current = o.last.value().unwrap_or(Value::Bool(false));
-            let d = notify::decide(&attrs, Some(&last), &current, now);
-            consider(d.next);
-            if o.dirty {
-                consider(Some(
-                    o.last_at
-                        .checked_add(secs(u64::from(attrs.pmin.unwrap_or(0))))
-                        .unwrap_or(now),
-                ));
-            }
-        }
+        consider(self.observations_due(now));
         t
     }
 
@@ -758,76 +688,7 @@ impl<'c, P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: 
         if self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
             self.register(now, tree)?;
         }
-        for i in 0..O {
-            self.evaluate(now, i, tree)?;
-        }
-        Ok(())
-    }
-
-    fn evaluate<T: ObjectTree + ?Sized>(
-        &mut self,
-        now: Timestamp,
-        i: usize,
-        tree: &T,
-    ) -> Result<(), SessionError> {
-        let Some(o) = self.observations.get(i).copied().flatten() else {
-            return Ok(());
-        };
-        let attrs = self.attributes_of(&o.path);
-        let mut buf = RecordBuf::<'_, 32>::new();
-        if tree.read(&o.path, &mut buf).is_err() {
-            return Ok(());
-        }
-        let records = buf.as_slice();
-        let new = match records {
-            [one] => Scalar::of(one.value.as_ref()),
-            _ => Scalar::Other,
-        };
-        let last = Last {
-            at: o.last_at,
-            value: o.last.value(),
-        };
-        let decision = match (new.value(), o.dirty) {
-            (Some(v), _) => notify::decide(&attrs, Some(&last), &v, now),
-            (None, dirty) => {
-                // Not comparable: a change the application reported, or pmax.
-                let pmin_end = o
-                    .last_at
-                    .checked_add(secs(u64::from(attrs.pmin.unwrap_or(0))))
-                    .unwrap_or(now);
-                let pmax_due = attrs
-                    .pmax
-                    .filter(|&p| p > 0)
-                    .and_then(|p| o.last_at.checked_add(secs(u64::from(p))))
-                    .is_some_and(|t| t <= now);
-                notify::Decision {
-                    notify: (dirty && now >= pmin_end) || pmax_due,
-                    next: None,
-                    confirmable: attrs.con.unwrap_or(false),
-                }
-            }
-        };
-        if !decision.notify {
-            return Ok(());
-        }
-        let mut out = [0u8; B];
-        let len = body::encode(o.format, &o.path, records, &mut out)?;
-        let seq = o.seq.wrapping_add(1) & 0x00ff_ffff;
-        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
-        b.uint(OptionNumber::OBSERVE, seq)
-            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(o.format.0))
-            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        b.payload(out.get(..len).unwrap_or_default());
-        self.endpoint
-            .notify(now, o.peer, o.token.as_slice(), &b, decision.confirmable)?;
-        if let Some(Some(slot)) = self.observations.get_mut(i) {
-            slot.seq = seq;
-            slot.last = new;
-            slot.last_at = now;
-            slot.dirty = false;
-        }
-        Ok(())
+        self.evaluate_all(now, tree)
     }
 }
 

@@ -2,13 +2,14 @@
 //! SenML-ETCH JSON (RFC 8790) and the legacy LwM2M JSON of OMA-TS-LightweightM2M 1.0 §6.4.4.
 //!
 //! The reader works on text already checked to be UTF-8, borrows every string and allocates
-//! nothing; the writer sizes first ([`Counter`]) and then fills a slice ([`Slice`]).
+//! nothing; the writer ([`Json`]) sizes first on a [`Counter`](crate::sink::Counter) and then
+//! fills a [`Slice`](crate::sink::Slice).
 
 mod lexer;
 mod write;
 
 pub(crate) use lexer::Lexer;
-pub(crate) use write::{Counter, Sink, Slice};
+pub(crate) use write::Json;
 
 /// The bytes that end a run of plain string characters: `"`, `\\` and the controls
 /// (RFC 8259 §7): where the reader looks at escapes and the writer writes them.

@@ -7,16 +7,11 @@ use core::fmt::Write as _;
 use super::{find_stop_wide as find_stop, stop};
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Text};
 
-/// Where the encoders write: a [`Counter`] to size, a [`Slice`] to fill.
-pub(crate) trait Sink {
-    /// Appends `bytes`.
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
-
-    /// The number of bytes written so far (the offset of errors).
-    fn written(&self) -> usize;
-
+/// The JSON pieces, written into any [`Sink`].
+pub(crate) trait Json: Sink {
     /// Appends text.
     fn str(&mut self, s: &str) -> Result<(), Error> {
         self.put(s.as_bytes())
@@ -48,33 +43,29 @@ pub(crate) trait Sink {
         self.uint(v.unsigned_abs())
     }
 
-    /// An unsigned integer.
+    /// An unsigned integer, its digits stored in place (no copy of a variable length, which
+    /// costs a call).
     #[inline]
-    fn uint(&mut self, mut v: u64) -> Result<(), Error> {
-        if v < 10 {
-            return self.put(&[b'0'.wrapping_add(u8::try_from(v).unwrap_or(0))]);
+    fn uint(&mut self, v: u64) -> Result<(), Error> {
+        if let Some(dst) = self.slot(digits(v))? {
+            fill_digits(dst, v);
         }
-        let mut buf = [0u8; 20];
-        let mut n = 0usize;
-        for slot in buf.iter_mut().rev() {
-            *slot = b'0'.wrapping_add(u8::try_from(v % 10).unwrap_or(0));
-            v /= 10;
-            n = n.saturating_add(1);
-            if v == 0 {
-                break;
-            }
-        }
-        self.put(buf.get(buf.len().saturating_sub(n)..).unwrap_or_default())
+        Ok(())
     }
 
     /// Path ids `/`-separated (a `/` before the first too with `leading`).
+    #[inline]
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
-        ids.iter().enumerate().try_for_each(|(k, &id)| {
-            if leading || k > 0 {
-                self.put(b"/")?;
+        for (k, &id) in ids.iter().enumerate() {
+            let slash = usize::from(leading || k > 0);
+            if let Some(dst) = self.slot(slash.wrapping_add(id_digits(id)))? {
+                if let (1, Some(first)) = (slash, dst.first_mut()) {
+                    *first = b'/';
+                }
+                fill_digits(dst.get_mut(slash..).unwrap_or_default(), u64::from(id));
             }
-            self.uint(u64::from(id))
-        })
+        }
+        Ok(())
     }
 
     /// A finite float, as text that reads back as this f64 and as a float (`21.0`, `2.5e-7`);
@@ -85,7 +76,7 @@ pub(crate) trait Sink {
         self.put(buf.as_bytes())
     }
 
-    /// A number that is a time or a sum: integers when exact, else as [`Sink::float`].
+    /// A number that is a time or a sum: integers when exact, else as [`Json::float`].
     fn time(&mut self, v: f64) -> Result<(), Error> {
         const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
         // `-0` as `0`: a time is a sum with the base time, whose zero has no sign.
@@ -135,17 +126,7 @@ pub(crate) trait Sink {
     }
 }
 
-/// Counts the bytes an encoder would write.
-#[derive(Debug, Default)]
-pub(crate) struct Counter(pub(crate) usize);
-
-impl Sink for Counter {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.0 = self.0.saturating_add(bytes.len());
-        Ok(())
-    }
-
+impl Json for Counter {
     // Sizes without writing: the same lengths, less work.
     fn string(&mut self, text: Text<'_>) -> Result<(), Error> {
         let n = match text {
@@ -159,86 +140,15 @@ impl Sink for Counter {
         Ok(())
     }
 
-    fn uint(&mut self, v: u64) -> Result<(), Error> {
-        self.0 = self.0.saturating_add(digits(v));
-        Ok(())
-    }
-
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
         let digits: usize = ids.iter().map(|&id| id_digits(id)).sum();
         let slashes = ids.len().saturating_sub(usize::from(!leading));
         self.0 = self.0.saturating_add(digits).saturating_add(slashes);
         Ok(())
     }
-
-    fn written(&self) -> usize {
-        self.0
-    }
 }
 
-/// Fills a slice; [`Reason::BufferTooSmall`] (at the offset that did not fit) when it is full.
-#[derive(Debug)]
-pub(crate) struct Slice<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-
-impl<'o> Slice<'o> {
-    /// A writer at the start of `out`.
-    pub(crate) fn new(out: &'o mut [u8]) -> Self {
-        Slice { out, len: 0 }
-    }
-}
-
-impl Sink for Slice<'_> {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        // A wrapped `end` is below `len`: the range check refuses it.
-        let end = self.len.wrapping_add(bytes.len());
-        let dst = self
-            .out
-            .get_mut(self.len..end)
-            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
-        dst.copy_from_slice(bytes);
-        self.len = end;
-        Ok(())
-    }
-
-    fn written(&self) -> usize {
-        self.len
-    }
-
-    // Digits are stored in place (no copy of a variable length, which costs a call).
-    #[inline]
-    fn uint(&mut self, v: u64) -> Result<(), Error> {
-        let end = self.len.saturating_add(digits(v));
-        let dst = self
-            .out
-            .get_mut(self.len..end)
-            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
-        fill_digits(dst, v);
-        self.len = end;
-        Ok(())
-    }
-
-    #[inline]
-    fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
-        for (k, &id) in ids.iter().enumerate() {
-            let slash = usize::from(leading || k > 0);
-            let end = self.len.wrapping_add(slash).wrapping_add(id_digits(id));
-            let dst = self
-                .out
-                .get_mut(self.len..end)
-                .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
-            if let (1, Some(first)) = (slash, dst.first_mut()) {
-                *first = b'/';
-            }
-            fill_digits(dst.get_mut(slash..).unwrap_or_default(), u64::from(id));
-            self.len = end;
-        }
-        Ok(())
-    }
-}
+impl Json for Slice<'_> {}
 
 /// `v` in decimal, right-aligned in `dst` (exactly its digits long), two digits at a time.
 #[inline]
@@ -264,7 +174,7 @@ fn fill_digits(dst: &mut [u8], mut v: u64) {
 /// `s` escaped for a JSON string body: `"`, `\\` and the controls (RFC 8259 §7); the runs
 /// between them are written whole.
 #[cold]
-fn escaped<S: Sink + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
+fn escaped<S: Json + ?Sized>(sink: &mut S, s: &str) -> Result<(), Error> {
     let mut rest = s.as_bytes();
     while let Some(i) = find_stop(rest) {
         sink.put(rest.get(..i).unwrap_or_default())?;

@@ -6,6 +6,7 @@ use super::{Kind, MAX_LEN, header_len};
 use crate::error::{Error, Reason};
 use crate::float::to_f32_exact;
 use crate::path::Path;
+use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Record, Text, Untyped, Value};
 
 /// The size of the TLV body [`encode`] writes for `records` answering a request on `base`.
@@ -27,9 +28,9 @@ pub fn encoded_len(base: &Path<'_>, records: &[Record<'_>]) -> Result<usize, Err
 /// survives as an f32, else 8.
 pub fn encode(base: &Path<'_>, records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     let start = start_depth(base, records)?;
-    let mut w = Slice { out, len: 0 };
+    let mut w = Slice::new(out);
     run(records, start, &mut w)?;
-    Ok(w.len)
+    Ok(w.written())
 }
 
 /// The depth of the parent of the top-level TLVs, after checking the records fit `base`.
@@ -47,42 +48,6 @@ fn start_depth(base: &Path<'_>, records: &[Record<'_>]) -> Result<usize, Error> 
         }
     }
     Ok(start)
-}
-
-pub(crate) trait Sink {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
-    fn size(&self) -> usize;
-}
-
-struct Counter(usize);
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.0 = self.0.saturating_add(bytes.len());
-        Ok(())
-    }
-    fn size(&self) -> usize {
-        self.0
-    }
-}
-
-struct Slice<'o> {
-    out: &'o mut [u8],
-    len: usize,
-}
-impl Sink for Slice<'_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let end = self.len.saturating_add(bytes.len());
-        let dst = self
-            .out
-            .get_mut(self.len..end)
-            .ok_or(Error::new(self.len, Reason::BufferTooSmall))?;
-        dst.copy_from_slice(bytes);
-        self.len = end;
-        Ok(())
-    }
-    fn size(&self) -> usize {
-        self.len
-    }
 }
 
 /// The id of `r` at level index `depth` (0 = object), if the path is that deep.
@@ -112,7 +77,7 @@ fn run<S: Sink>(records: &[Record<'_>], parent: usize, sink: &mut S) -> Result<(
 
 /// Writes one TLV at `depth` (2: Object Instance, 3: Resource, 4: Resource Instance).
 fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Result<(), Error> {
-    let at = sink.size();
+    let at = sink.written();
     let unexpected = Error::new(at, Reason::UnexpectedPath);
     let leaf = match group {
         [only] if only.path.depth() == depth => only.value,

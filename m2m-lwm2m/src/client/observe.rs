@@ -1,0 +1,826 @@
+//! The client's observations (OMA-TS-LightweightM2M_Core 1.1 §6.4 "Information Reporting":
+//! Observe, Observe-Composite and their cancellation; RFC 7641): what it keeps per observer, when a
+//! notification is due ([`notify::decide`] on each observed path, under that path's
+//! attributes), and the notifications themselves.
+//!
+//! An observation of one path remembers the value it last sent when that is a number or a
+//! boolean, and compares the new one under the change attributes (`gt`, `lt`, `st`, `edge`);
+//! any other value (a string, an instance, an object) counts as changed when the application
+//! says so ([`Client::changed`]). An Observe-Composite does the same for each path it lists and
+//! notifies when any of them is due, with the values of all of them; `pmin` and `pmax` are
+//! counted from its last notification.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::{Builder, Code, ContentFormat, Exchange, OptionNumber, Token, Type};
+use m2m_core::Timestamp;
+
+use super::answer::read_paths;
+use super::{Client, ObjectTree, RecordBuf};
+use crate::attributes::Attributes;
+use crate::body;
+use crate::composite::MAX_PATHS;
+use crate::error::{Error, Reason};
+use crate::notify::{self, Decision, Last};
+use crate::path::Path;
+use crate::server::SessionError;
+use crate::value::{Record, Value};
+
+/// A number or boolean as last notified, without borrowing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Scalar {
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Bool(bool),
+    /// Not comparable: a string, several records, nothing.
+    Other,
+}
+
+impl Scalar {
+    fn of(v: Option<&Value<'_>>) -> Scalar {
+        match v {
+            Some(Value::Int(i) | Value::Time(i)) => Scalar::Int(*i),
+            Some(Value::Uint(u)) => Scalar::Uint(*u),
+            Some(Value::Float(f)) => Scalar::Float(*f),
+            Some(Value::Bool(b)) => Scalar::Bool(*b),
+            _ => Scalar::Other,
+        }
+    }
+
+    /// The value of the records read for one observed path: comparable when it is one number
+    /// or boolean.
+    fn of_records(records: &[Record<'_>]) -> Scalar {
+        match records {
+            [one] => Scalar::of(one.value.as_ref()),
+            _ => Scalar::Other,
+        }
+    }
+
+    fn value(self) -> Option<Value<'static>> {
+        Some(match self {
+            Scalar::Int(i) => Value::Int(i),
+            Scalar::Uint(u) => Value::Uint(u),
+            Scalar::Float(f) => Value::Float(f),
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Other => return None,
+        })
+    }
+}
+
+/// An observation of one path (Observe).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Observation<P> {
+    pub(super) peer: P,
+    pub(super) token: Token,
+    pub(super) path: Path<'static>,
+    pub(super) format: ContentFormat,
+    pub(super) last_at: Timestamp,
+    pub(super) last: Scalar,
+    pub(super) seq: u32,
+    /// The application said the value changed (for values the decision cannot compare).
+    pub(super) dirty: bool,
+}
+
+/// An Observe-Composite: the paths listed, each with the value last notified.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Composite<P> {
+    peer: P,
+    token: Token,
+    format: ContentFormat,
+    paths: [Path<'static>; MAX_PATHS],
+    last: [Scalar; MAX_PATHS],
+    dirty: [bool; MAX_PATHS],
+    len: usize,
+    last_at: Timestamp,
+    seq: u32,
+}
+
+impl<P> Composite<P> {
+    fn paths(&self) -> &[Path<'static>] {
+        self.paths.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// Judges one observed path at `now` with [`notify::decide`]: a comparable value under the
+/// change attributes, anything else as a change flag (`dirty`, set by the application) under
+/// `pmin`, `pmax` and `epmax` alone. Also says whether a change is still pending (held back by
+/// `pmin`) should no notification go out.
+fn judge(
+    attrs: &Attributes,
+    last_at: Timestamp,
+    last: Scalar,
+    new: Scalar,
+    dirty: bool,
+    now: Timestamp,
+) -> (Decision, bool) {
+    match new.value() {
+        Some(v) => {
+            let last = Last {
+                at: last_at,
+                value: last.value(),
+            };
+            let decision = notify::decide(attrs, Some(&last), &v, now);
+            (decision, notify::changed(attrs, last.value.as_ref(), &v))
+        }
+        None => {
+            let flag = Attributes {
+                gt: None,
+                lt: None,
+                st: None,
+                edge: None,
+                ..*attrs
+            };
+            let last = Last {
+                at: last_at,
+                value: Some(Value::Bool(false)),
+            };
+            let decision = notify::decide(&flag, Some(&last), &Value::Bool(dirty), now);
+            (decision, dirty)
+        }
+    }
+}
+
+/// When an observed path falls due if its value stays as last sent: `pmax`, the end of `epmax`,
+/// the end of `pmin` for a change the application reported; `now` if it is due already.
+fn next_due(
+    attrs: &Attributes,
+    last_at: Timestamp,
+    last: Scalar,
+    dirty: bool,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let (d, _) = judge(attrs, last_at, last, last, dirty, now);
+    let due = if d.notify { Some(now) } else { d.next };
+    // A comparable value reported changed is read again once `pmin` allows a notification.
+    let held = (dirty && last.value().is_some()).then(|| {
+        let pmin = core::time::Duration::from_secs(u64::from(attrs.pmin.unwrap_or(0)));
+        last_at.checked_add(pmin).unwrap_or(now).max(now)
+    });
+    earliest(due, held)
+}
+
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) | (None, x) => x,
+    }
+}
+
+impl<
+    'c,
+    P: Copy + Eq,
+    const N: usize,
+    const B: usize,
+    const O: usize,
+    const A: usize,
+    const C: usize,
+> Client<'c, P, N, B, O, A, C>
+{
+    /// Ends the observations (single or composite) under `token`.
+    pub(super) fn forget_token(&mut self, token: Token) {
+        for o in &mut self.observations {
+            if o.is_some_and(|o| o.token == token) {
+                *o = None;
+            }
+        }
+        for c in &mut self.composites {
+            if c.is_some_and(|c| c.token == token) {
+                *c = None;
+            }
+        }
+    }
+
+    /// Keeps an observation of `path`; returns the Observe number of the first answer, or
+    /// `None` when there is no room (the answer is then a plain read, RFC 7641 §4.1).
+    pub(super) fn observe<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        path: &Path<'_>,
+        format: ContentFormat,
+        tree: &T,
+    ) -> Option<u32> {
+        let token = Token::new(exchange.token())?;
+        let mut buf = RecordBuf::<'_, 32>::new();
+        let last = match tree.read(path, &mut buf) {
+            Ok(()) => Scalar::of_records(buf.as_slice()),
+            Err(_) => Scalar::Other,
+        };
+        let obs = Observation {
+            peer: exchange.peer,
+            token,
+            path: path.without_prefix(),
+            format,
+            last_at: now,
+            last,
+            seq: 0,
+            dirty: false,
+        };
+        // A new observation under the same token replaces the old one (RFC 7641 §4.1).
+        self.forget_token(token);
+        let slot = self.observations.iter_mut().find(|o| o.is_none())?;
+        *slot = Some(obs);
+        Some(0)
+    }
+
+    /// Keeps an Observe-Composite of `paths`, notified in `format`; returns the Observe number
+    /// of the first answer, or `None` when there is no room.
+    pub(super) fn observe_composite<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        paths: &[Path<'static>],
+        format: ContentFormat,
+        tree: &T,
+    ) -> Option<u32> {
+        let token = Token::new(exchange.token())?;
+        if paths.len() > MAX_PATHS {
+            return None;
+        }
+        let mut c = Composite {
+            peer: exchange.peer,
+            token,
+            format,
+            paths: [Path::ROOT; MAX_PATHS],
+            last: [Scalar::Other; MAX_PATHS],
+            dirty: [false; MAX_PATHS],
+            len: paths.len(),
+            last_at: now,
+            seq: 0,
+        };
+        for ((slot, last), p) in c.paths.iter_mut().zip(c.last.iter_mut()).zip(paths) {
+            *slot = *p;
+            let mut one = RecordBuf::<'_, 32>::new();
+            if tree.read(p, &mut one).is_ok() {
+                *last = Scalar::of_records(one.as_slice());
+            }
+        }
+        self.forget_token(token);
+        let slot = self.composites.iter_mut().find(|c| c.is_none())?;
+        *slot = Some(c);
+        Some(0)
+    }
+
+    /// Cancels the Observe-Composite under the request's token, or else the one of the same
+    /// peer that lists the same paths (a cancellation sent under a new token).
+    pub(super) fn cancel_composite(&mut self, exchange: &Exchange<P>, paths: &[Path<'static>]) {
+        let token = Token::new(exchange.token());
+        let found = self
+            .composites
+            .iter()
+            .position(|c| c.is_some_and(|c| Some(c.token) == token))
+            .or_else(|| {
+                self.composites
+                    .iter()
+                    .position(|c| c.is_some_and(|c| c.peer == exchange.peer && c.paths() == paths))
+            });
+        if let Some(slot) = found.and_then(|i| self.composites.get_mut(i)) {
+            *slot = None;
+        }
+    }
+
+    /// Tells the client that the value at `path` changed; observations of it, of a path above
+    /// it or below it (and Observe-Composites listing such a path) are evaluated at the next
+    /// [`Client::handle_timeout`].
+    pub fn changed(&mut self, path: &Path<'_>) {
+        let p = path.without_prefix();
+        let touches = |o: &Path<'_>| o.contains(&p) || p.contains(o);
+        for o in self.observations.iter_mut().flatten() {
+            if touches(&o.path) {
+                o.dirty = true;
+            }
+        }
+        for c in self.composites.iter_mut().flatten() {
+            for (dirty, o) in c.dirty.iter_mut().zip(c.paths.iter().take(c.len)) {
+                if touches(o) {
+                    *dirty = true;
+                }
+            }
+        }
+    }
+
+    /// The earliest time an observation falls due if nothing changes.
+    pub(super) fn observations_due(&self, now: Timestamp) -> Option<Timestamp> {
+        let mut t = None;
+        for o in self.observations.iter().flatten() {
+            let attrs = self.attributes_of(&o.path);
+            t = earliest(t, next_due(&attrs, o.last_at, o.last, o.dirty, now));
+        }
+        for c in self.composites.iter().flatten() {
+            for ((p, last), dirty) in c.paths().iter().zip(&c.last).zip(&c.dirty) {
+                let attrs = self.attributes_of(p);
+                t = earliest(t, next_due(&attrs, c.last_at, *last, *dirty, now));
+            }
+        }
+        t
+    }
+
+    /// Evaluates every observation at `now`, reading `tree`, and notifies those due.
+    pub(super) fn evaluate_all<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        for i in 0..O {
+            self.evaluate(now, i, tree)?;
+        }
+        for i in 0..C {
+            self.evaluate_composite(now, i, tree)?;
+        }
+        Ok(())
+    }
+
+    fn evaluate<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let Some(o) = self.observations.get(i).copied().flatten() else {
+            return Ok(());
+        };
+        let attrs = self.attributes_of(&o.path);
+        let mut buf = RecordBuf::<'_, 32>::new();
+        if tree.read(&o.path, &mut buf).is_err() {
+            return Ok(());
+        }
+        let records = buf.as_slice();
+        let new = Scalar::of_records(records);
+        let (decision, pending) = judge(&attrs, o.last_at, o.last, new, o.dirty, now);
+        if !decision.notify {
+            if let Some(Some(slot)) = self.observations.get_mut(i) {
+                slot.dirty = pending;
+            }
+            return Ok(());
+        }
+        let mut out = [0u8; B];
+        let len = body::encode(o.format, &o.path, records, &mut out)?;
+        let seq = o.seq.wrapping_add(1) & 0x00ff_ffff;
+        let payload = out.get(..len).unwrap_or_default();
+        self.notify(
+            now,
+            o.peer,
+            o.token,
+            seq,
+            o.format,
+            payload,
+            decision.confirmable,
+        )?;
+        if let Some(Some(slot)) = self.observations.get_mut(i) {
+            slot.seq = seq;
+            slot.last = new;
+            slot.last_at = now;
+            slot.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn evaluate_composite<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let Some(c) = self.composites.get(i).copied().flatten() else {
+            return Ok(());
+        };
+        let mut all = RecordBuf::<'_, 32>::new();
+        let mut new = [Scalar::Other; MAX_PATHS];
+        let mut pending = [false; MAX_PATHS];
+        let mut due = false;
+        let mut confirmable = false;
+        let read = read_paths(tree, c.paths(), &mut all, |k, records| {
+            let (Some(p), Some(last), Some(dirty)) =
+                (c.paths.get(k), c.last.get(k), c.dirty.get(k))
+            else {
+                return;
+            };
+            let value = Scalar::of_records(records);
+            let (d, still) = judge(&self.attributes_of(p), c.last_at, *last, value, *dirty, now);
+            due |= d.notify;
+            confirmable |= d.confirmable;
+            if let (Some(n), Some(s)) = (new.get_mut(k), pending.get_mut(k)) {
+                *n = value;
+                *s = still;
+            }
+        });
+        if read.is_err() {
+            return Ok(());
+        }
+        if !due {
+            if let Some(Some(slot)) = self.composites.get_mut(i) {
+                slot.dirty = pending;
+            }
+            return Ok(());
+        }
+        let mut out = [0u8; B];
+        let len = body::encode(c.format, &Path::ROOT, all.as_slice(), &mut out)?;
+        let seq = c.seq.wrapping_add(1) & 0x00ff_ffff;
+        let payload = out.get(..len).unwrap_or_default();
+        self.notify(now, c.peer, c.token, seq, c.format, payload, confirmable)?;
+        if let Some(Some(slot)) = self.composites.get_mut(i) {
+            slot.seq = seq;
+            slot.last = new;
+            slot.last_at = now;
+            slot.dirty = [false; MAX_PATHS];
+        }
+        Ok(())
+    }
+
+    /// Sends a notification (2.05 with Observe `seq`) to the observer under `token`.
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        token: Token,
+        seq: u32,
+        format: ContentFormat,
+        payload: &[u8],
+        confirmable: bool,
+    ) -> Result<(), SessionError> {
+        let full = |_| Error::new(0, Reason::BufferTooSmall);
+        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+        b.uint(OptionNumber::OBSERVE, seq).map_err(full)?;
+        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(format.0))
+            .map_err(full)?;
+        b.payload(payload);
+        self.endpoint
+            .notify(now, peer, token.as_slice(), &b, confirmable)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use m2m_coap::Message;
+
+    use super::super::Settings;
+    use super::*;
+    use crate::attributes::Update;
+    use crate::composite;
+    use crate::error::Config;
+    use crate::interface::{ClientRequest, Strings};
+    use crate::link::ObjectLink;
+    use crate::value::Text;
+
+    const SERVER: u8 = 1;
+    const TEMP: Path<'static> = Path::resource(3303, 0, 5700);
+    const SWITCH: Path<'static> = Path::resource(3342, 0, 5500);
+    const UNIT: Path<'static> = Path::resource(3303, 0, 5701);
+
+    struct Tree {
+        temp: f64,
+        on: bool,
+    }
+
+    impl ObjectTree for Tree {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            f(ObjectLink::path(Path::instance(3303, 0)));
+            f(ObjectLink::path(Path::instance(3342, 0)));
+        }
+
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let all = [
+                Record::new(TEMP, Value::Float(self.temp)),
+                Record::new(UNIT, Value::Str(Text::Plain("Cel"))),
+                Record::new(SWITCH, Value::Bool(self.on)),
+            ];
+            let mut any = false;
+            for r in all.into_iter().filter(|r| path.contains(&r.path)) {
+                out.push(r)?;
+                any = true;
+            }
+            if any { Ok(()) } else { Err(Code::NOT_FOUND) }
+        }
+    }
+
+    /// What the client sent: type, code, token, Observe, Content-Format, payload, message id.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Sent {
+        ty: Option<Type>,
+        code: Code,
+        token: Vec<u8>,
+        observe: Option<u32>,
+        format: Option<ContentFormat>,
+        payload: Vec<u8>,
+        mid: u16,
+    }
+
+    impl Sent {
+        fn values(&self) -> Vec<Record<'_>> {
+            let format = self.format.expect("a Content-Format");
+            composite::decode_values(format, &self.payload, Config::STRICT)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        }
+    }
+
+    struct Rig {
+        client: Client<'static, u8>,
+        tree: Tree,
+        mid: u16,
+    }
+
+    fn at(s: u64) -> Timestamp {
+        Timestamp::from_millis(s.saturating_mul(1000))
+    }
+
+    /// A SenML-ETCH JSON FETCH body listing `paths`.
+    fn fetch_paths(paths: &[Path<'_>]) -> Vec<u8> {
+        let mut body = [0u8; 256];
+        let n = composite::encode_paths(ContentFormat::SENML_ETCH_JSON, paths, &mut body).unwrap();
+        body[..n].to_vec()
+    }
+
+    impl Rig {
+        fn new() -> Self {
+            Rig {
+                client: Client::new(SERVER, Settings::new("c"), 3),
+                tree: Tree {
+                    temp: 20.0,
+                    on: false,
+                },
+                mid: 100,
+            }
+        }
+
+        /// Sends `req` under `token`; what the client sent back.
+        fn ask(&mut self, now: Timestamp, token: &[u8], req: &ClientRequest<'_>) -> Vec<Sent> {
+            self.mid = self.mid.wrapping_add(1);
+            let mut scratch = Strings::<64>::new();
+            let mut b = Builder::<8>::udp(Type::Confirmable, Code::GET, self.mid);
+            b.token(token);
+            req.build(&mut b, &mut scratch).unwrap();
+            let mut buf = [0u8; 512];
+            let n = b.encode(&mut buf).unwrap();
+            self.client
+                .handle(now, SERVER, &buf[..n], &mut self.tree)
+                .unwrap();
+            self.sent(now)
+        }
+
+        fn observe(&mut self, now: Timestamp, token: &[u8], o: u32, paths: &[Path<'_>]) -> Sent {
+            let body = fetch_paths(paths);
+            let req = ClientRequest::Composite {
+                observe: Some(o),
+                format: ContentFormat::SENML_ETCH_JSON,
+                accept: Some(ContentFormat::SENML_JSON),
+                payload: &body,
+            };
+            let mut sent = self.ask(now, token, &req);
+            assert_eq!(sent.len(), 1, "{sent:?}");
+            sent.remove(0)
+        }
+
+        /// Lets the client evaluate at `now`; the notifications it sends.
+        fn tick(&mut self, now: Timestamp) -> Vec<Sent> {
+            self.client.handle_timeout(now, &self.tree).unwrap();
+            self.sent(now)
+        }
+
+        fn sent(&mut self, now: Timestamp) -> Vec<Sent> {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 1152];
+            while let Some((to, n)) = self.client.poll_transmit(now, &mut buf) {
+                assert_eq!(to, SERVER);
+                let m = Message::parse_udp(&buf[..n]).unwrap();
+                out.push(Sent {
+                    ty: m.ty(),
+                    code: m.code(),
+                    token: m.token().to_vec(),
+                    observe: m.observe(),
+                    format: m.content_format(),
+                    payload: m.payload().to_vec(),
+                    mid: m.message_id().unwrap_or(0),
+                });
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn observe_composite_is_answered_with_every_value_and_kept() {
+        let mut r = Rig::new();
+        let first = r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        assert_eq!(
+            (first.ty, first.code, first.observe, first.format),
+            (
+                Some(Type::Acknowledgement),
+                Code::CONTENT,
+                Some(0),
+                Some(ContentFormat::SENML_JSON)
+            )
+        );
+        assert_eq!(first.token, b"ob1");
+        assert_eq!(
+            first.values(),
+            [
+                Record::new(TEMP, Value::Float(20.0)),
+                Record::new(SWITCH, Value::Bool(false)),
+            ]
+        );
+        assert_eq!(r.client.observations(), 1);
+        // The same token again replaces the observation.
+        r.observe(at(0), b"ob1", 0, &[UNIT]);
+        assert_eq!(r.client.observations(), 1);
+        // Nothing changed: nothing sent.
+        assert!(r.tick(at(1)).is_empty());
+    }
+
+    #[test]
+    fn observe_composite_refusals_keep_nothing() {
+        let mut r = Rig::new();
+        let body = fetch_paths(&[TEMP]);
+        let cases = [
+            // An answer format without full paths.
+            (
+                ContentFormat::SENML_ETCH_JSON,
+                Some(ContentFormat::LWM2M_TLV),
+                &body[..],
+                Code::NOT_ACCEPTABLE,
+            ),
+            // A body format that lists no paths.
+            (
+                ContentFormat::TEXT_PLAIN,
+                None,
+                &body[..],
+                Code::UNSUPPORTED_CONTENT_FORMAT,
+            ),
+            // A body that does not decode, and an empty list.
+            (
+                ContentFormat::SENML_ETCH_JSON,
+                None,
+                &b"[{"[..],
+                Code::BAD_REQUEST,
+            ),
+            (
+                ContentFormat::SENML_ETCH_JSON,
+                None,
+                &b"[]"[..],
+                Code::BAD_REQUEST,
+            ),
+        ];
+        for (format, accept, payload, code) in cases {
+            let req = ClientRequest::Composite {
+                observe: Some(0),
+                format,
+                accept,
+                payload,
+            };
+            let sent = r.ask(at(0), b"t", &req);
+            assert_eq!(
+                (sent[0].code, sent[0].observe),
+                (code, None),
+                "{format:?} {accept:?}"
+            );
+        }
+        assert_eq!(r.client.observations(), 0);
+        // No accept: SenML CBOR, as Read-Composite.
+        let req = ClientRequest::Composite {
+            observe: Some(0),
+            format: ContentFormat::SENML_ETCH_JSON,
+            accept: None,
+            payload: &body,
+        };
+        let sent = r.ask(at(0), b"t", &req);
+        assert_eq!(sent[0].format, Some(ContentFormat::SENML_CBOR));
+        assert_eq!(sent[0].values(), [Record::new(TEMP, Value::Float(20.0))]);
+    }
+
+    #[test]
+    fn a_change_of_any_listed_path_notifies_all_of_them() {
+        let mut r = Rig::new();
+        r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        // The switch changes: a notification with both values, under the token, Observe 1.
+        r.tree.on = true;
+        r.client.changed(&SWITCH);
+        let sent = r.tick(at(1));
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let n = &sent[0];
+        assert_eq!(
+            (n.ty, n.code, n.token.as_slice(), n.observe, n.format),
+            (
+                Some(Type::NonConfirmable),
+                Code::CONTENT,
+                &b"ob1"[..],
+                Some(1),
+                Some(ContentFormat::SENML_JSON)
+            )
+        );
+        assert_eq!(
+            n.values(),
+            [
+                Record::new(TEMP, Value::Float(20.0)),
+                Record::new(SWITCH, Value::Bool(true)),
+            ]
+        );
+        // The temperature changes without a word from the application: seen when evaluated.
+        r.tree.temp = 25.0;
+        let sent = r.tick(at(2));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].observe, Some(2));
+        assert_eq!(sent[0].values()[0], Record::new(TEMP, Value::Float(25.0)));
+        assert!(r.tick(at(3)).is_empty());
+    }
+
+    #[test]
+    fn each_path_is_judged_under_its_own_attributes() {
+        let mut r = Rig::new();
+        // st=2 on the temperature; pmax=60 on the switch.
+        for (path, query) in [(TEMP, "st=2"), (SWITCH, "pmax=60")] {
+            let req = ClientRequest::WriteAttributes {
+                path,
+                update: Update::parse([query]).unwrap(),
+            };
+            assert_eq!(r.ask(at(0), b"wa", &req)[0].code, Code::CHANGED);
+        }
+        r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        // A step below st stays quiet.
+        r.tree.temp = 21.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(1)).is_empty());
+        // pmax of the switch forces a notification, carrying the temperature too.
+        assert_eq!(r.client.poll_timeout(at(1)), Some(at(60)));
+        assert!(r.tick(at(59)).is_empty());
+        let sent = r.tick(at(60));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].values(),
+            [
+                Record::new(TEMP, Value::Float(21.0)),
+                Record::new(SWITCH, Value::Bool(false)),
+            ]
+        );
+        // A step of st notifies.
+        r.tree.temp = 23.5;
+        let sent = r.tick(at(61));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].values()[0], Record::new(TEMP, Value::Float(23.5)));
+    }
+
+    #[test]
+    fn pmin_holds_a_composite_notification_back() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: Path::instance(3303, 0),
+            update: Update::parse(["pmin=10"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        r.observe(at(0), b"ob1", 0, &[Path::instance(3303, 0)]);
+        // An instance is not comparable: the application's word counts, after pmin.
+        r.tree.temp = 30.0;
+        assert!(r.tick(at(2)).is_empty(), "not reported changed");
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(3)).is_empty(), "held back by pmin");
+        assert_eq!(r.client.poll_timeout(at(3)), Some(at(10)));
+        let sent = r.tick(at(10));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].values(),
+            [
+                Record::new(TEMP, Value::Float(30.0)),
+                Record::new(UNIT, Value::Str(Text::Plain("Cel"))),
+            ]
+        );
+        assert!(r.tick(at(30)).is_empty());
+    }
+
+    #[test]
+    fn cancel_by_token_by_paths_and_by_reset() {
+        let mut r = Rig::new();
+        // Observe 1 under the observation's token: the values once more, then silence.
+        r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        let last = r.observe(at(1), b"ob1", 1, &[TEMP, SWITCH]);
+        assert_eq!((last.code, last.observe), (Code::CONTENT, None));
+        assert_eq!(last.values().len(), 2);
+        assert_eq!(r.client.observations(), 0);
+        r.tree.on = true;
+        r.client.changed(&SWITCH);
+        assert!(r.tick(at(2)).is_empty());
+
+        // Under a new token, the observation listing the same paths.
+        r.observe(at(3), b"ob2", 0, &[TEMP, SWITCH]);
+        r.observe(at(3), b"ob3", 0, &[TEMP]);
+        assert_eq!(r.client.observations(), 2);
+        r.observe(at(4), b"new", 1, &[TEMP, SWITCH]);
+        assert_eq!(r.client.observations(), 1);
+        r.tree.temp = 40.0;
+        let sent = r.tick(at(5));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].token, b"ob3");
+
+        // A Reset to a notification ends it (RFC 7641 §3.6).
+        let [hi, lo] = sent[0].mid.to_be_bytes();
+        r.client
+            .handle(at(6), SERVER, &[0x70, 0, hi, lo], &mut r.tree)
+            .unwrap();
+        assert_eq!(r.client.observations(), 0);
+        r.tree.temp = 10.0;
+        assert!(r.tick(at(7)).is_empty());
+    }
+}

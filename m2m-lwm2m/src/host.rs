@@ -1,0 +1,81 @@
+//! What the two std runners ([`crate::blocking`] and the tokio `runner`) share: time from the
+//! system clock, a seed for message ids and tokens, the local address a client binds, and the
+//! io errors they report.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::net::SocketAddr;
+use std::io;
+use std::string::ToString;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use m2m_core::Timestamp;
+
+use crate::server::SessionError;
+
+/// Now, from the system clock.
+pub(crate) fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Timestamp::from_millis(ms)
+}
+
+/// Some entropy for CoAP message ids and tokens: the clock's nanoseconds and the process id.
+pub(crate) fn seed() -> u64 {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
+}
+
+/// The address a client of `server` binds: an ephemeral port on loopback for a loopback IPv4
+/// server, on every interface otherwise.
+pub(crate) fn local_addr(server: SocketAddr) -> &'static str {
+    if server.ip().is_loopback() && server.is_ipv4() {
+        "127.0.0.1:0"
+    } else if server.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    }
+}
+
+/// A session error as an io error.
+pub(crate) fn session(e: SessionError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// No registration of `endpoint`.
+pub(crate) fn not_registered(endpoint: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        std::format!("{endpoint} is not registered"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_addresses() {
+        let at = |s: &str| local_addr(s.parse().unwrap());
+        assert_eq!(at("127.0.0.1:5683"), "127.0.0.1:0");
+        assert_eq!(at("192.0.2.1:5683"), "0.0.0.0:0");
+        assert_eq!(at("[::1]:5683"), "[::]:0");
+        assert_eq!(at("[2001:db8::1]:5683"), "[::]:0");
+    }
+
+    #[test]
+    fn clock_and_errors() {
+        // After 2020-01-01, in milliseconds.
+        assert!(now().as_millis() > 1_577_836_800_000);
+        let e = not_registered("pump-1");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert_eq!(e.to_string(), "pump-1 is not registered");
+        assert_eq!(
+            session(SessionError::UnknownRegistration).to_string(),
+            "unknown registration"
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Where every encoder of this crate writes (design.md §1: size first, then write exactly that
+//! many bytes): one [`Sink`] trait, a [`Counter`] that only counts, a [`Slice`] that fills a
+//! caller's buffer through m2m-core's [`Writer`], and [`Fmt`], through which `core::fmt`
+//! writes into either.
+//!
+//! A format's encoder is one generic function over [`Sink`]: its `encoded_len` runs it on a
+//! [`Counter`], its `encode` on a [`Slice`], so both walk the same code and agree on the size.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::fmt;
+
+use m2m_core::Writer;
+
+use crate::error::{Error, Reason};
+
+/// An encoder's output: a [`Counter`] to size, a [`Slice`] to fill.
+pub(crate) trait Sink {
+    /// Appends `bytes`; [`Reason::BufferTooSmall`] (at the offset they did not fit) when full.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error>;
+
+    /// Takes the next `n` bytes, to be filled in place: `Some` in a slice, `None` when only
+    /// counting (they are counted either way); [`Reason::BufferTooSmall`] when they do not fit.
+    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error>;
+
+    /// The bytes written (or counted) so far: the offset of an encoder's errors.
+    fn written(&self) -> usize;
+}
+
+/// Counts the bytes an encoder would write.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(pub(crate) usize);
+
+impl Sink for Counter {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.0 = self.0.saturating_add(bytes.len());
+        Ok(())
+    }
+
+    #[inline]
+    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error> {
+        self.0 = self.0.saturating_add(n);
+        Ok(None)
+    }
+
+    #[inline]
+    fn written(&self) -> usize {
+        self.0
+    }
+}
+
+/// Fills a slice from its start.
+#[derive(Debug)]
+pub(crate) struct Slice<'o>(Writer<'o>);
+
+impl<'o> Slice<'o> {
+    /// A sink at the start of `out`.
+    pub(crate) fn new(out: &'o mut [u8]) -> Self {
+        Slice(Writer::new(out))
+    }
+
+    #[cold]
+    fn full(&self) -> Error {
+        Error::new(self.0.position(), Reason::BufferTooSmall)
+    }
+}
+
+impl Sink for Slice<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        match self.0.slot(bytes.len()) {
+            Ok(dst) => {
+                copy_small(dst, bytes);
+                Ok(())
+            }
+            // A failed write leaves the writer where it was.
+            Err(_) => Err(self.full()),
+        }
+    }
+
+    #[inline]
+    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error> {
+        let at = self.0.position();
+        self.0
+            .slot(n)
+            .map(Some)
+            .map_err(|_| Error::new(at, Reason::BufferTooSmall))
+    }
+
+    #[inline]
+    fn written(&self) -> usize {
+        self.0.position()
+    }
+}
+
+/// Copies `src` into `dst` (the same length). Most pieces an encoder writes are a few bytes;
+/// for up to 16 this copies fixed-size (overlapping) chunks inline instead of calling
+/// `memmove`.
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    match src.len() {
+        0 => {}
+        1 => chunks::<1>(dst, src),
+        2..=3 => {
+            chunks::<1>(dst, src);
+            if let (Some(d), Some(&s)) = (dst.get_mut(1), src.get(1)) {
+                *d = s;
+            }
+        }
+        4..=7 => chunks::<4>(dst, src),
+        8..=16 => chunks::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
+/// `core::fmt` into a sink ([`fmt::Write`]), keeping the sink's first error.
+pub(crate) struct Fmt<'s, S: Sink + ?Sized> {
+    sink: &'s mut S,
+    error: Option<Error>,
+}
+
+impl<'s, S: Sink + ?Sized> Fmt<'s, S> {
+    /// An adapter writing into `sink`.
+    pub(crate) fn new(sink: &'s mut S) -> Self {
+        Fmt { sink, error: None }
+    }
+
+    /// What formatting through the adapter came to: the sink's error if it had one (a full
+    /// buffer), [`Reason::Unrepresentable`] if a formatter failed by itself.
+    pub(crate) fn result(self, r: fmt::Result) -> Result<(), Error> {
+        match (self.error, r) {
+            (Some(e), _) => Err(e),
+            (None, Ok(())) => Ok(()),
+            (None, Err(_)) => Err(Error::new(self.sink.written(), Reason::Unrepresentable)),
+        }
+    }
+}
+
+impl<S: Sink + ?Sized> fmt::Write for Fmt<'_, S> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.sink.put(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            fmt::Error
+        })
+    }
+}
+
+/// Writes `args` into `sink`.
+pub(crate) fn write_fmt<S: Sink + ?Sized>(
+    sink: &mut S,
+    args: fmt::Arguments<'_>,
+) -> Result<(), Error> {
+    let mut f = Fmt::new(sink);
+    let r = fmt::Write::write_fmt(&mut f, args);
+    f.result(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes the same pieces into a counter and a slice of `room` bytes.
+    fn both(room: usize, pieces: &[&[u8]]) -> (usize, Result<usize, Error>, [u8; 64]) {
+        let mut c = Counter::default();
+        let mut out = [0u8; 64];
+        let mut s = Slice::new(&mut out[..room]);
+        let mut r = Ok(());
+        for p in pieces {
+            c.put(p).unwrap();
+            if r.is_ok() {
+                r = s.put(p);
+            }
+        }
+        let n = r.map(|()| s.written());
+        (c.written(), n, out)
+    }
+
+    #[test]
+    fn counter_and_slice_agree_for_every_piece_length() {
+        let data: [u8; 40] = core::array::from_fn(|i| u8::try_from(i).unwrap().wrapping_add(1));
+        for len in 0..=data.len() {
+            let (counted, written, out) = both(64, &[&data[..len], b"x"]);
+            let end = len.saturating_add(1);
+            assert_eq!(counted, end);
+            assert_eq!(written, Ok(end));
+            assert_eq!(&out[..len], &data[..len], "piece of {len}");
+            assert_eq!(out[len], b'x');
+            assert!(out[end..].iter().all(|&b| b == 0), "nothing past the end");
+        }
+    }
+
+    #[test]
+    fn a_full_slice_says_where_and_keeps_what_fit() {
+        let (counted, written, out) = both(5, &[b"abc", b"def"]);
+        assert_eq!(counted, 6);
+        assert_eq!(written, Err(Error::new(3, Reason::BufferTooSmall)));
+        assert_eq!(&out[..3], b"abc");
+        let mut buf = [0u8; 4];
+        let mut s = Slice::new(&mut buf);
+        assert!(s.slot(5).is_err());
+        assert_eq!(s.written(), 0);
+        s.slot(3).unwrap().unwrap().copy_from_slice(b"xyz");
+        assert_eq!(
+            s.slot(2).unwrap_err(),
+            Error::new(3, Reason::BufferTooSmall)
+        );
+        let mut c = Counter::default();
+        assert_eq!(c.slot(7), Ok(None));
+        assert_eq!(c.written(), 7);
+        assert_eq!(&buf[..3], b"xyz");
+    }
+
+    #[test]
+    fn formatting_through_a_sink() {
+        // Not literals: `format_args!` would join those into one piece of text.
+        let (n, t) = (core::hint::black_box(1234), core::hint::black_box("ab"));
+        let mut c = Counter::default();
+        write_fmt(&mut c, format_args!("{n}-{t}")).unwrap();
+        assert_eq!(c.written(), 7);
+        let mut buf = [0u8; 7];
+        let mut s = Slice::new(&mut buf);
+        write_fmt(&mut s, format_args!("{n}-{t}")).unwrap();
+        assert_eq!(&buf, b"1234-ab");
+        let mut small = [0u8; 6];
+        let mut s = Slice::new(&mut small);
+        assert_eq!(
+            write_fmt(&mut s, format_args!("{n}-{t}")),
+            Err(Error::new(5, Reason::BufferTooSmall))
+        );
+        // A formatter that fails by itself.
+        struct Broken;
+        impl fmt::Display for Broken {
+            fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+                Err(fmt::Error)
+            }
+        }
+        let mut c = Counter::default();
+        assert_eq!(
+            write_fmt(&mut c, format_args!("ab{Broken}"))
+                .unwrap_err()
+                .reason,
+            Reason::Unrepresentable
+        );
+    }
+}
