@@ -531,7 +531,19 @@ fn nstart_renewal_and_deregistration() {
     let mut dereg = get("temp");
     dereg.uint(OptionNumber::OBSERVE, 1).unwrap();
     client.observe_again(at(20), obs, &dereg, true).unwrap();
-    let (rsp, t3) = answer(&mut server, &drain(&mut client, 20).remove(0).1, 20, None);
+    let cancel = drain(&mut client, 20).remove(0).1;
+    // A notification that crosses the deregistration is delivered, and does not end it.
+    let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+    note.uint(OptionNumber::OBSERVE, 3).unwrap();
+    note.payload(b"crossed");
+    server.notify(at(20), 1, &token, &note, false).unwrap();
+    let crossing = drain(&mut server, 20).remove(0).1;
+    assert!(matches!(
+        client.handle(at(20), 1, &crossing).unwrap(),
+        Incoming::Response { id, message } if id == obs && message.payload() == b"crossed"
+    ));
+    assert_eq!(client.outstanding(), 1);
+    let (rsp, t3) = answer(&mut server, &cancel, 20, None);
     assert_eq!(t3, token);
     assert!(
         matches!(client.handle(at(21), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)

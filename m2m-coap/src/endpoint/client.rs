@@ -138,6 +138,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 deadline,
                 // Observe 0 registers (or renews); 1, or none, makes the next response the last.
                 observe: observe == Some(0),
+                ending: existing.is_some() && observe == Some(1),
                 last_notification,
             });
         }
@@ -243,7 +244,8 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         // The request is answered: stop retransmitting it (a separate response may beat the
         // ACK, §5.2.2).
         let seq = msg.observe();
-        if waiting.observe && seq.is_some() && msg.code().is_response() && msg.code().class() == 2 {
+        let notification = seq.is_some() && msg.code().is_response() && msg.code().class() == 2;
+        if (waiting.observe || waiting.ending) && notification {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {
                 if !is_fresher(last, at, seq, t) {
@@ -251,6 +253,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 }
             }
             waiting.last_notification = Some((seq, t));
+            if waiting.ending {
+                // A notification that crossed our deregistration: delivered, and the
+                // deregistration still waits (and is still retransmitted) for its answer.
+                return Some(Incoming::Response { id, message: *msg });
+            }
             // An observation lasts until cancelled.
             waiting.deadline = u64::MAX;
         } else {

@@ -200,6 +200,9 @@ struct Waiting<P> {
     /// Give up at this time (set once the request is acknowledged or sent Non-confirmable).
     deadline: u64,
     observe: bool,
+    /// Observe 1 was sent under the observation's token: notifications that cross it still
+    /// come (with Observe), and the answer to it (without Observe, RFC 7641 §4.1) ends it.
+    ending: bool,
     /// The freshest notification delivered: sequence number and when it came.
     last_notification: Option<(u32, u64)>,
 }
