@@ -1,8 +1,14 @@
-//! A Modbus/TCP and RTU-over-TCP client built on m2m-modbus that runs the script of
-//! `tests/peers/script.txt` against a server (pymodbus, libmodbus or ours) on loopback.
+//! A Modbus client built on m2m-modbus that runs the script of `tests/peers/script.txt` against
+//! a server (pymodbus, libmodbus or ours): Modbus/TCP or RTU over TCP on loopback, or RTU or
+//! ASCII on a serial line (feature `serial`).
 //!
 //! `M2M_PEER_SERVER=pymodbus M2M_PEER_SCRIPT=.../script.txt \
 //!  cargo run -p m2m-modbus --example modbus_client -- 127.0.0.1 5020 --framer tcp`
+//! `... --example modbus_client -- --device /dev/ttyUSB0 [--baud 19200] [--format 8E1]
+//!  [--framer rtu|ascii]`
+//!
+//! `--format` is data bits, parity (N, E or O) and stop bits; by default 8E1 for RTU and 7E1
+//! for ASCII, the guide's defaults (Serial Line §2.5).
 //!
 //! It runs on the crate's async client (`m2m_modbus::tokio::Client`). Every request the script
 //! holds that is valid is built from our repr and sent with `Client::call` (its encoding must
@@ -19,6 +25,9 @@ use std::time::Duration;
 
 use m2m_modbus::tokio::{Client, Error, Options, Reply, Transport};
 use m2m_modbus::{Config, Request, Response, rtu};
+
+#[path = "common/serial_line.rs"]
+mod serial_line;
 
 struct Step {
     id: String,
@@ -170,14 +179,24 @@ async fn pipelined(client: &Client) -> Result<u32, String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let host = args.get(1).cloned().unwrap_or_else(|| "127.0.0.1".into());
-    let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(5020);
-    let framer = args
-        .iter()
-        .position(|a| a == "--framer")
-        .and_then(|i| args.get(i + 1))
-        .map_or("tcp", String::as_str);
-    let rtu_framing = framer == "rtu";
+    let device = serial_line::arg(&args, "--device");
+    let framer = serial_line::arg(&args, "--framer")
+        .unwrap_or_else(|| if device.is_some() { "rtu" } else { "tcp" }.into());
+    let framer = framer.as_str();
+    let transport = match (&device, framer) {
+        (None, "tcp") => Transport::Tcp,
+        (None, "rtu") => Transport::RtuOverTcp,
+        (Some(_), "rtu") => Transport::Rtu,
+        (Some(_), "ascii") => Transport::Ascii,
+        _ => {
+            eprintln!(
+                "modbus_client: framer {framer}: use tcp or rtu with HOST PORT, rtu or ascii with --device\n\
+                 usage: modbus_client HOST PORT [--framer tcp|rtu]\n       \
+                 modbus_client --device PATH [--baud N] [--format 8E1] [--framer rtu|ascii]"
+            );
+            std::process::exit(2);
+        }
+    };
     let server = std::env::var("M2M_PEER_SERVER").unwrap_or_else(|_| "m2m".into());
     let script = std::env::var("M2M_PEER_SCRIPT")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/script.txt").into());
@@ -189,13 +208,8 @@ async fn main() {
     };
 
     let steps = load(&script, &server, framer);
-    let addr = format!("{host}:{port}").parse().expect("address");
     let options = Options::default()
-        .transport(if rtu_framing {
-            Transport::RtuOverTcp
-        } else {
-            Transport::Tcp
-        })
+        .transport(transport)
         .config(config)
         // This client sends raw requests with codes it does not know (to provoke exceptions),
         // so its RTU framing hunts for the answers to them.
@@ -208,7 +222,21 @@ async fn main() {
                 m2m_core::hex::encode(&u.frame)
             );
         });
-    let client = Client::connect_with(addr, options).await.expect("connect");
+    let client = match &device {
+        Some(path) => {
+            let line = serial_line::line(&args, transport).unwrap_or_else(|why| {
+                eprintln!("modbus_client: {why}");
+                std::process::exit(2);
+            });
+            Client::open_serial(path, options.line(line)).expect("open the serial line")
+        }
+        None => {
+            let host = args.get(1).map_or("127.0.0.1", String::as_str);
+            let port: u16 = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(5020);
+            let addr = format!("{host}:{port}").parse().expect("address");
+            Client::connect_with(addr, options).await.expect("connect")
+        }
+    };
     let (mut passed, mut failed, mut skipped, mut silent) = (0, 0, 0, 0);
 
     for step in &steps {
@@ -290,8 +318,9 @@ async fn main() {
             }
         }
     }
-    // Pipelining is a Modbus/TCP feature (transaction ids); RTU has one request at a time.
-    if !rtu_framing {
+    // Pipelining is a Modbus/TCP feature (transaction ids); RTU and ASCII have one request at a
+    // time.
+    if transport == Transport::Tcp {
         match pipelined(&client).await {
             Ok(timeouts) => {
                 println!(

@@ -1,11 +1,18 @@
-//! A Modbus/TCP and RTU-over-TCP server built on m2m-modbus, serving the world of
-//! `tests/peers/CONTRACT.md` to real peers (pymodbus, libmodbus, mbpoll) on loopback.
+//! A Modbus server built on m2m-modbus, serving the world of `tests/peers/CONTRACT.md` to real
+//! peers (pymodbus, libmodbus, mbpoll): Modbus/TCP or RTU over TCP on loopback, or RTU or ASCII
+//! on a serial line (feature `serial`).
 //!
 //! `cargo run -p m2m-modbus --example modbus_server -- --port 5020 --framer tcp|rtu`
+//! `cargo run -p m2m-modbus --example modbus_server -- --device /dev/ttyUSB0 [--baud 19200]
+//!  [--format 8E1] [--framer rtu|ascii]`
 //!
-//! The protocol work and the sockets are the crate's (`m2m_modbus::tokio::Server`: framing,
-//! decoding, the exception rules of `m2m_modbus::server`, encoding). This file holds only the
-//! world, as a `Handler`.
+//! `--format` is data bits, parity (N, E or O) and stop bits; by default 8E1 for RTU and 7E1
+//! for ASCII, the guide's defaults (Serial Line §2.5). On a serial line the server answers
+//! every unit as the world says (unit 17, exception 0x0B for the others) until the line closes.
+//!
+//! The protocol work, the sockets and the serial port are the crate's
+//! (`m2m_modbus::tokio::Server`: framing, decoding, the exception rules of `m2m_modbus::server`,
+//! encoding, the line's silences). This file holds only the world, as a `Handler`.
 
 #![allow(clippy::cast_possible_truncation)] // every table of the world is smaller than 65536
 
@@ -13,11 +20,14 @@ use std::io::Write;
 use std::sync::Mutex;
 
 use m2m_modbus::server::check_range;
-use m2m_modbus::tokio::{Handler, Responder, Server, Transport};
+use m2m_modbus::tokio::{Handler, Responder, Server, Transport, serial};
 use m2m_modbus::{
     Bits, Data, DeviceIdObject, ExceptionCode, FileRecordData, List, Registers, Request, Response,
 };
 use tokio::net::TcpListener;
+
+#[path = "common/serial_line.rs"]
+mod serial_line;
 
 const UNIT: u8 = 17;
 const FIFO_ADDRESS: u16 = 0x04DE;
@@ -314,26 +324,40 @@ impl Handler for Device {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
+    let arg = |name: &str| serial_line::arg(&args, name);
+    let usage = |why: &str| -> ! {
+        eprintln!("modbus_server: {why}");
+        eprintln!(
+            "usage: modbus_server --port P [--framer tcp|rtu]\n       \
+             modbus_server --device PATH [--baud N] [--format 8E1] [--framer rtu|ascii]"
+        );
+        std::process::exit(2);
     };
+    let server = Server::new(Device(Mutex::new(World::new())));
+    if let Some(path) = arg("--device") {
+        let transport = match arg("--framer").as_deref() {
+            Some("rtu") | None => Transport::Rtu,
+            Some("ascii") => Transport::Ascii,
+            Some(other) => usage(&format!("unknown framer {other} on a serial line")),
+        };
+        let line = serial_line::line(&args, transport).unwrap_or_else(|why| usage(&why));
+        let port = serial::open(&path, &line)?;
+        println!("ready");
+        std::io::stdout().flush()?;
+        return server
+            .transport(transport)
+            .line(line)
+            .serve_stream(port)
+            .await;
+    }
     let port: u16 = arg("--port").and_then(|p| p.parse().ok()).unwrap_or(5020);
     let transport = match arg("--framer").as_deref() {
         Some("rtu") => Transport::RtuOverTcp,
         Some("tcp") | None => Transport::Tcp,
-        Some(other) => {
-            eprintln!("unknown framer {other}: use tcp or rtu");
-            std::process::exit(2);
-        }
+        Some(other) => usage(&format!("unknown framer {other}: use tcp or rtu")),
     };
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     println!("ready");
     std::io::stdout().flush()?;
-    Server::new(Device(Mutex::new(World::new())))
-        .transport(transport)
-        .serve(listener)
-        .await
+    server.transport(transport).serve(listener).await
 }

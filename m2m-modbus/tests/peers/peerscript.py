@@ -79,3 +79,15 @@ def crc16(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
+
+
+def lrc(data: bytes) -> int:
+    """Modbus ASCII LRC: the two's complement of the byte sum."""
+    return -sum(data) & 0xFF
+
+
+def line_format(text: str) -> tuple[int, str, int]:
+    """(data bits, parity N/E/O, stop bits) of a serial character format such as "8N1" or "7E1"."""
+    if len(text) != 3 or text[0] not in "5678" or text[1].upper() not in "NEO" or text[2] not in "12":
+        raise ValueError(f"serial format {text!r}: want data bits, parity and stop bits, e.g. 8N1")
+    return int(text[0]), text[1].upper(), int(text[2])

@@ -3,6 +3,12 @@
 
 Usage: py_client.py HOST PORT [--framer tcp|rtu] [--server m2m|pymodbus|libmodbus]
                     [--script PATH] [--timeout S]
+       py_client.py --device PATH [--baud N] [--format 8N1] [--framer rtu|ascii] [...]
+
+HOST PORT: Modbus/TCP, or RTU over TCP with --framer rtu. --device: RTU or ASCII
+on a serial line (pymodbus's ModbusSerialClient; pyserial), e.g. one end of a
+pty pair; --baud (alias --baudrate, default 19200) and --format (data bits,
+parity, stop bits; default 8N1) set the line.
 
 --server (default: $M2M_PEER_SERVER, else m2m) names the server under test, so
 that its quirk lines in script.txt apply; m2m means the strict contract.
@@ -13,8 +19,8 @@ and a raw pass-through PDU for steps whose response is an exception (the typed
 API refuses e.g. a quantity of 126 before sending). For each step the client
 checks, on the wire:
   * the request ADU pymodbus sent carries exactly the script's request PDU,
-  * the response ADU is well framed (MBAP ids and length, or RTU CRC) and
-    carries exactly the expected response PDU,
+  * the response ADU is well framed (MBAP ids and length, RTU CRC, or ASCII
+    frame and LRC) and carries exactly the expected response PDU,
 and, where pymodbus decodes the response, that the decoded values agree.
 Prints one line per step and the final line "N passed, M failed"; exit 0 only
 if nothing failed.
@@ -32,7 +38,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import peerscript  # noqa: E402
 from pymodbus import FramerType  # noqa: E402
-from pymodbus.client import ModbusTcpClient  # noqa: E402
+from pymodbus.client import ModbusSerialClient, ModbusTcpClient  # noqa: E402
 from pymodbus.pdu import ModbusPDU  # noqa: E402
 from pymodbus.pdu.file_message import FileRecord  # noqa: E402
 
@@ -84,12 +90,30 @@ def split_adu(framer: str, adu: bytes) -> tuple[int, int, bytes, str]:
         if len(adu) != 6 + length:
             return tid, adu[6], adu[7:], f"MBAP length {length} but {len(adu) - 6} bytes follow"
         return tid, adu[6], adu[7:], ""
+    if framer == "ascii":
+        return split_ascii(adu)
     if len(adu) < 4:
         return -1, -1, b"", f"short RTU frame {adu.hex(' ')}"
     body, crc = adu[:-2], adu[-2] | (adu[-1] << 8)
     if peerscript.crc16(body) != crc:
         return -1, adu[0], adu[1:-2], f"bad CRC in {adu.hex(' ')}"
     return -1, adu[0], adu[1:-2], ""
+
+
+def split_ascii(adu: bytes) -> tuple[int, int, bytes, str]:
+    """An ASCII frame: ':', hex digit pairs (upper case) of unit, PDU and LRC, CR LF."""
+    if len(adu) < 9 or adu[:1] != b":" or adu[-2:] != b"\r\n":
+        return -1, -1, b"", f"not one ASCII frame: {adu!r}"
+    digits = adu[1:-2]
+    if len(digits) % 2 or digits != digits.upper():
+        return -1, -1, b"", f"ASCII frame not in upper-case hex digit pairs: {adu!r}"
+    try:
+        body = bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return -1, -1, b"", f"ASCII frame not in hex: {adu!r}"
+    if peerscript.lrc(body[:-1]) != body[-1]:
+        return -1, body[0], body[1:-1], f"bad LRC in {adu!r}"
+    return -1, body[0], body[1:-1], ""
 
 
 def typed_call(client, step: peerscript.Step):
@@ -262,34 +286,47 @@ def run_step(client, tracer: Tracer, step: peerscript.Step, framer: str, timeout
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("host")
-    ap.add_argument("port", type=int)
-    ap.add_argument("--framer", choices=["tcp", "rtu"], default="tcp")
+    ap.add_argument("host", nargs="?")
+    ap.add_argument("port", type=int, nargs="?")
+    ap.add_argument("--framer", choices=["tcp", "rtu", "ascii"], default=None)
+    ap.add_argument("--device", help="serial line (RTU or ASCII) instead of HOST PORT")
+    ap.add_argument("--baud", "--baudrate", dest="baud", type=int, default=19200)
+    ap.add_argument("--format", default="8N1", help="data bits, parity, stop bits (8N1, 7E1, ...)")
     ap.add_argument("--server", choices=peerscript.SERVERS,
                     default=os.environ.get("M2M_PEER_SERVER") or "m2m")
     ap.add_argument("--script", default=os.environ.get("M2M_PEER_SCRIPT") or peerscript.DEFAULT_SCRIPT)
     ap.add_argument("--timeout", type=float, default=2.0)
     args = ap.parse_args()
-    if not (args.host.startswith("127.") or args.host in ("localhost", "::1")):
-        print("py_client: loopback addresses only", file=sys.stderr)
-        return 2
+    if args.device:
+        args.framer = args.framer or "rtu"
+        if args.framer == "tcp":
+            ap.error("--device takes --framer rtu or ascii")
+        bytesize, parity, stopbits = peerscript.line_format(args.format)
+        where = f"{args.device} {args.baud} {args.format}"
+    else:
+        args.framer = args.framer or "tcp"
+        if args.host is None or args.port is None or args.framer == "ascii":
+            ap.error("HOST PORT with --framer tcp or rtu, or --device PATH")
+        if not (args.host.startswith("127.") or args.host in ("localhost", "::1")):
+            print("py_client: loopback addresses only", file=sys.stderr)
+            return 2
+        where = f"{args.host}:{args.port}"
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
     steps = peerscript.load(args.script, args.server, args.framer)
     tracer = Tracer()
-    client = ModbusTcpClient(
-        args.host,
-        port=args.port,
-        framer=FramerType.SOCKET if args.framer == "tcp" else FramerType.RTU,
-        timeout=args.timeout,
-        retries=0,
-        reconnect_delay=0,
-        trace_packet=tracer.packet,
-    )
+    framer = {"tcp": FramerType.SOCKET, "rtu": FramerType.RTU, "ascii": FramerType.ASCII}[args.framer]
+    common = {"framer": framer, "timeout": args.timeout, "retries": 0, "reconnect_delay": 0,
+              "trace_packet": tracer.packet}
+    if args.device:
+        client = ModbusSerialClient(args.device, baudrate=args.baud, bytesize=bytesize,
+                                    parity=parity, stopbits=stopbits, **common)
+    else:
+        client = ModbusTcpClient(args.host, port=args.port, **common)
     passed = failed = skipped = silent = 0
-    print(f"# py_client (pymodbus) -> {args.host}:{args.port} framer={args.framer} server={args.server}")
+    print(f"# py_client (pymodbus) -> {where} framer={args.framer} server={args.server}")
     if not client.connect():
-        print(f"FAIL connect to {args.host}:{args.port}")
+        print(f"FAIL connect to {where}")
         print("0 passed, 1 failed")
         return 1
     try:

@@ -2,9 +2,14 @@
 """pymodbus server that serves the peer-harness world described in CONTRACT.md.
 
 Usage: py_server.py PORT [--framer tcp|rtu] [--host 127.0.0.1]
+       py_server.py --device PATH [--baud N] [--format 8N1] [--framer rtu|ascii]
 
-Listens on 127.0.0.1:PORT only, prints "ready" on stdout once the socket is
-listening, and exits 0 on SIGTERM or SIGINT.
+Listens on 127.0.0.1:PORT only (Modbus/TCP, or RTU over TCP with --framer rtu),
+or serves RTU or ASCII on the serial line PATH (pymodbus's ModbusSerialServer,
+which StartAsyncSerialServer wraps; pyserial), e.g. one end of a pty pair, with
+--baud (alias --baudrate, default 19200) and --format (data bits, parity, stop
+bits; default 8N1). Prints "ready" on stdout once the socket is listening or the
+line is open, and exits 0 on SIGTERM or SIGINT.
 
 The register tables and device identification are plain pymodbus.  Function
 codes whose stock pymodbus server answers with hard-coded placeholder data
@@ -18,14 +23,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import struct
 import sys
 
-from pymodbus import FramerType, ModbusDeviceIdentification
-from pymodbus.constants import ExcCodes
-from pymodbus.pdu import ExceptionResponse, ModbusPDU
-from pymodbus.pdu.file_message import (
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import peerscript  # noqa: E402
+from pymodbus import FramerType, ModbusDeviceIdentification  # noqa: E402
+from pymodbus.constants import ExcCodes  # noqa: E402
+from pymodbus.pdu import ExceptionResponse, ModbusPDU  # noqa: E402
+from pymodbus.pdu.file_message import (  # noqa: E402
     FileRecord,
     ReadFifoQueueRequest,
     ReadFifoQueueResponse,
@@ -33,13 +42,13 @@ from pymodbus.pdu.file_message import (
     ReadFileRecordResponse,
     WriteFileRecordRequest,
 )
-from pymodbus.pdu.other_message import (
+from pymodbus.pdu.other_message import (  # noqa: E402
     ReadExceptionStatusRequest,
     ReadExceptionStatusResponse,
     ReportDeviceIdRequest,
 )
-from pymodbus.server import ModbusTcpServer
-from pymodbus.simulator import DataType, SimData, SimDevice
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer  # noqa: E402
+from pymodbus.simulator import DataType, SimData, SimDevice  # noqa: E402
 
 # ---------------------------------------------------------------- the world
 UNIT = 17
@@ -236,23 +245,45 @@ def build_device() -> SimDevice:
 
 async def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("port", type=int)
-    ap.add_argument("--framer", choices=["tcp", "rtu"], default="tcp")
+    ap.add_argument("port", type=int, nargs="?")
+    ap.add_argument("--framer", choices=["tcp", "rtu", "ascii"], default=None)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--device", help="serial line (RTU or ASCII) instead of PORT")
+    ap.add_argument("--baud", "--baudrate", dest="baud", type=int, default=19200)
+    ap.add_argument("--format", default="8N1", help="data bits, parity, stop bits (8N1, 7E1, ...)")
     args = ap.parse_args()
-    if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
-        print("py_server: loopback addresses only", file=sys.stderr)
-        return 2
+    if args.device:
+        args.framer = args.framer or "rtu"
+        if args.framer == "tcp":
+            ap.error("--device takes --framer rtu or ascii")
+    else:
+        args.framer = args.framer or "tcp"
+        if args.port is None or args.framer == "ascii":
+            ap.error("PORT with --framer tcp or rtu, or --device PATH")
+        if not args.host.startswith("127.") and args.host not in ("localhost", "::1"):
+            print("py_server: loopback addresses only", file=sys.stderr)
+            return 2
 
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
-    framer = FramerType.SOCKET if args.framer == "tcp" else FramerType.RTU
-    server = ModbusTcpServer(
-        build_device(),
-        framer=framer,
-        identity=ModbusDeviceIdentification(info=dict(IDENTITY)),
-        address=(args.host, args.port),
-        custom_pdu=list(CUSTOM_PDUS),
-    )
+    framer = {"tcp": FramerType.SOCKET, "rtu": FramerType.RTU, "ascii": FramerType.ASCII}[args.framer]
+    common = {
+        "framer": framer,
+        "identity": ModbusDeviceIdentification(info=dict(IDENTITY)),
+        "custom_pdu": list(CUSTOM_PDUS),
+    }
+    if args.device:
+        bytesize, parity, stopbits = peerscript.line_format(args.format)
+        server = ModbusSerialServer(
+            build_device(),
+            port=args.device,
+            baudrate=args.baud,
+            bytesize=bytesize,
+            parity=parity,
+            stopbits=stopbits,
+            **common,
+        )
+    else:
+        server = ModbusTcpServer(build_device(), address=(args.host, args.port), **common)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

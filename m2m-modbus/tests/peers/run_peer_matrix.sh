@@ -9,12 +9,16 @@
 #     CLIENT_CMD... HOST PORT --framer tcp|rtu
 # with M2M_PEER_SERVER (m2m|pymodbus|libmodbus) and M2M_PEER_SCRIPT (script.txt)
 # in their environment, so that they apply the right quirk lines.
+# The serial pairs ("(serial rtu)", "(serial ascii)") run on a fresh pty pair made by socat
+# instead, the server on one end and the client on the other:
+#     SERVER_CMD... --device A --baud 19200 --format 8N1 --framer rtu|ascii
+#     CLIENT_CMD... --device B --baud 19200 --format 8N1 --framer rtu|ascii
 #
 # Hooks for the Rust side (word-split, so they may carry args; both needed for a full run,
-# which without PEERS_ONLY fails unless all 19 pairs ran):
-#   M2M_SERVER_CMD   started as: $M2M_SERVER_CMD --port P --framer tcp|rtu
+# which without PEERS_ONLY fails unless all 27 pairs ran):
+#   M2M_SERVER_CMD   started as: $M2M_SERVER_CMD --port P --framer tcp|rtu, or as above
 #   M2M_CLI          the m2m binary: `m2m modbus read/write` is checked against the peer servers
-#   M2M_CLIENT_CMD   run as:     $M2M_CLIENT_CMD 127.0.0.1 P --framer tcp|rtu
+#   M2M_CLIENT_CMD   run as:     $M2M_CLIENT_CMD 127.0.0.1 P --framer tcp|rtu, or as above
 # Other knobs: PEERS_SKIP_SETUP=1 (do not run setup.sh), PEERS_LOG_DIR
 # (default <repo>/target/peers-logs), PEERS_ONLY=REGEX (run matching pairs only).
 #
@@ -29,6 +33,9 @@ HOST=127.0.0.1
 CLIENT_TIMEOUT=20 # seconds per client run
 READY_TIMEOUT=8   # seconds for a server to print "ready" or open its port
 RUN_BUDGET=85     # seconds after which no further pair is started (total stays < 2 min)
+# The serial pairs' line. A pty ignores the baud rate, and this machine's ptys refuse a parity
+# bit and 7 data bits (tcsetattr fails with EINVAL), so ASCII runs 8N1 too.
+LINE_ARGS=(--baud 19200 --format 8N1)
 
 if [[ ${PEERS_SKIP_SETUP:-0} != 1 ]]; then
   eval "$("$HERE/setup.sh" | sed -n 's/^\([A-Z_]*\)=\(.*\)$/\1="\2"/p')"
@@ -51,7 +58,7 @@ M2M_SERVER=() M2M_CLIENT=()
 [[ -n ${M2M_SERVER_CMD:-} ]] && read -r -a M2M_SERVER <<<"$M2M_SERVER_CMD"
 [[ -n ${M2M_CLIENT_CMD:-} ]] && read -r -a M2M_CLIENT <<<"$M2M_CLIENT_CMD"
 
-server_pid="" server_bridge="" client_bridge=""
+server_pid="" server_bridge="" client_bridge="" server_line=""
 cleanup() {
   if [[ -n $server_pid ]]; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -87,6 +94,21 @@ bridge() {
   return 1
 }
 
+# line_pair A B LOG VAR: starts socat between two new ptys linked at A and B (a null-modem
+# cable: what is written to one is read from the other), as a child of this shell (its pid in
+# VAR), and waits for both to appear; returns 1 if they do not.
+line_pair() {
+  local a=$1 b=$2 log=$3 var=$4
+  rm -f "$a" "$b"
+  socat -d "pty,raw,echo=0,link=$a" "pty,raw,echo=0,link=$b" >"$log" 2>&1 </dev/null &
+  printf -v "$var" '%s' "$!"
+  for _ in $(seq 50); do
+    [[ -e $a && -e $b ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # stop_bridges: ends the socat bridges and reaps them (one that has already exited is reaped).
 stop_bridges() {
   local pid
@@ -97,7 +119,8 @@ stop_bridges() {
   server_bridge="" client_bridge=""
 }
 
-# start_server KIND FRAMER LOG: sets server_pid and server_port, or returns 1
+# start_server KIND FRAMER LOG: sets server_pid and server_port (or, for a serial framer,
+# server_line: the client's end of the line), or returns 1
 start_server() {
   local kind=$1 framer=$2 log=$3 port cmd probe=1
   port=$(free_port)
@@ -106,7 +129,20 @@ start_server() {
     libmodbus) cmd=("${LM_SERVER_CMD[@]}" "$port" --framer "$framer") ;;
     m2m) cmd=("${M2M_SERVER[@]}" --port "$port" --framer "$framer") ;;
   esac
-  if [[ $kind == libmodbus && $framer == rtu ]]; then
+  if [[ $framer == serial-* ]]; then
+    # the server on one end of a pty pair, the client on the other
+    probe=0 port=""
+    case $kind in
+      pymodbus) cmd=("${PY_SERVER[@]}") ;;
+      m2m) cmd=("${M2M_SERVER[@]}") ;;
+    esac
+    line_pair "$log.pty" "$log.pty-client" "$log.socat" server_bridge || {
+      echo "  socat did not make the pty pair: $(tail -3 "$log.socat" | tr '\n' ' ')"
+      return 1
+    }
+    cmd+=(--device "$log.pty" "${LINE_ARGS[@]}" --framer "${framer#serial-}")
+    server_line=$log.pty-client
+  elif [[ $kind == libmodbus && $framer == rtu ]]; then
     # socat listens on the port and serves one connection: no probing it before the client.
     probe=0
     bridge "$log.pty" "tcp-listen:$port,bind=$HOST,reuseaddr" "$log.socat" server_bridge || {
@@ -159,7 +195,7 @@ pairs_run=0
 # clients count as skipped and script.txt's Q-notes explain). A run with fewer passes skipped or
 # lost steps; one with more ran steps it should not have: both fail.
 pair() {
-  local ckind=$1 skind=$2 framer=$3 want=$4 name="$1 -> $2 ($3)" slog clog cmd rc last
+  local ckind=$1 skind=$2 framer=$3 want=$4 name="$1 -> $2 (${3/-/ })" slog clog cmd rc last
   if [[ -n ${PEERS_ONLY:-} && ! $name =~ $PEERS_ONLY ]]; then
     return 0
   fi
@@ -185,8 +221,10 @@ pair() {
     mbpoll) cmd=("${MBPOLL_CLIENT[@]}") ;;
     m2m) cmd=("${M2M_CLIENT[@]}") ;;
   esac
-  local extra=()
-  if [[ $framer == rtu && ($ckind == libmodbus || $ckind == mbpoll) ]]; then
+  local where=("$HOST" "$server_port" --framer "$framer") extra=()
+  if [[ $framer == serial-* ]]; then
+    where=(--device "$server_line" "${LINE_ARGS[@]}" --framer "${framer#serial-}")
+  elif [[ $framer == rtu && ($ckind == libmodbus || $ckind == mbpoll) ]]; then
     if ! bridge "$clog.pty" "tcp:$HOST:$server_port" "$clog.socat" client_bridge; then
       stop_server
       summary+=("FAIL  $name: socat did not make the pty (see $clog.socat)")
@@ -197,7 +235,7 @@ pair() {
   fi
   rc=0
   M2M_PEER_SERVER=$skind timeout -k 2 "$CLIENT_TIMEOUT" \
-    "${cmd[@]}" "$HOST" "$server_port" --framer "$framer" "${extra[@]}" >"$clog" 2>&1 </dev/null || rc=$?
+    "${cmd[@]}" "${where[@]}" "${extra[@]}" >"$clog" 2>&1 </dev/null || rc=$?
   stop_server
   grep -v '^ok ' "$clog" | sed 's/^/  /' || true
   last=$(tail -n 1 "$clog")
@@ -218,6 +256,8 @@ pair() {
 # ---- peer vs peer
 pair pymodbus pymodbus tcp 66
 pair pymodbus pymodbus rtu 63
+pair pymodbus pymodbus serial-rtu 63
+pair pymodbus pymodbus serial-ascii 66
 pair pymodbus libmodbus tcp 66
 pair libmodbus pymodbus tcp 52
 pair libmodbus libmodbus tcp 66
@@ -232,6 +272,8 @@ if ((${#M2M_SERVER[@]})); then
   pair libmodbus m2m rtu 52
   pair mbpoll m2m tcp 11
   pair mbpoll m2m rtu 11
+  pair pymodbus m2m serial-rtu 66
+  pair pymodbus m2m serial-ascii 66
 fi
 # ---- the Rust client, against every peer server (and the Rust server); on TCP it passes one
 # check more than the script has: P1, eight reads outstanding at once (pipelining)
@@ -240,9 +282,13 @@ if ((${#M2M_CLIENT[@]})); then
   pair m2m pymodbus rtu 63
   pair m2m libmodbus tcp 67
   pair m2m libmodbus rtu 47
+  pair m2m pymodbus serial-rtu 63
+  pair m2m pymodbus serial-ascii 66
   if ((${#M2M_SERVER[@]})); then
     pair m2m m2m tcp 67
     pair m2m m2m rtu 66
+    pair m2m m2m serial-rtu 66
+    pair m2m m2m serial-ascii 66
   fi
 fi
 
@@ -288,8 +334,8 @@ if [[ -n ${M2M_CLI:-} && -z ${PEERS_ONLY:-} ]]; then
 fi
 
 # Every pair runs unless PEERS_ONLY picks some: pairs with our code are not left out silently.
-if [[ -z ${PEERS_ONLY:-} ]] && ((pairs_run != 19)); then
-  summary+=("FAIL  $pairs_run pairs run, 19 expected (M2M_SERVER_CMD and M2M_CLIENT_CMD set?)")
+if [[ -z ${PEERS_ONLY:-} ]] && ((pairs_run != 27)); then
+  summary+=("FAIL  $pairs_run pairs run, 27 expected (M2M_SERVER_CMD and M2M_CLIENT_CMD set?)")
   pairs_bad=$((pairs_bad + 1))
 fi
 

@@ -3,11 +3,13 @@
 # Idempotent and quiet on success; prints the paths it produced as NAME=PATH lines.
 #
 #   Debian: libmodbus-dev mbpoll pkg-config socat (apt-get, only what is missing)
-#   venv:   $PEERS_VENV (default <repo>/target/peers-venv) with pymodbus==$PYMODBUS_VERSION
+#   venv:   $PEERS_VENV (default <repo>/target/peers-venv) with pymodbus==$PYMODBUS_VERSION and
+#           pyserial==$PYSERIAL_VERSION (pymodbus's serial client and server need it)
 #   C:      $PEERS_BIN  (default <repo>/target/peers-bin): lm_server, lm_client
 set -euo pipefail
 
 PYMODBUS_VERSION=3.16.1
+PYSERIAL_VERSION=3.5
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(git -C "$HERE" rev-parse --show-toplevel 2>/dev/null || (cd "$HERE/../../.." && pwd))
@@ -47,7 +49,7 @@ if ((${#missing[@]})); then
   apt_install "${missing[@]}"
 fi
 
-# ---- 2. Python venv with a pinned pymodbus
+# ---- 2. Python venv with a pinned pymodbus and pyserial
 PY=$VENV/bin/python
 have_pymodbus() {
   [[ -x $PY ]] && "$PY" -c "import sys, pymodbus; sys.exit(pymodbus.__version__ != '$PYMODBUS_VERSION')" 2>/dev/null
@@ -61,6 +63,14 @@ if ! have_pymodbus; then
   fi
   run "$PY" -m pip install --quiet --disable-pip-version-check "pymodbus==$PYMODBUS_VERSION"
   have_pymodbus || { echo "setup.sh: pymodbus $PYMODBUS_VERSION did not install" >&2; exit 1; }
+fi
+# pyserial for the serial pairs (a venv made before they existed lacks it)
+have_pyserial() {
+  "$PY" -c "import sys, serial; sys.exit(serial.__version__ != '$PYSERIAL_VERSION')" 2>/dev/null
+}
+if ! have_pyserial; then
+  run "$PY" -m pip install --quiet --disable-pip-version-check "pyserial==$PYSERIAL_VERSION"
+  have_pyserial || { echo "setup.sh: pyserial $PYSERIAL_VERSION did not install" >&2; exit 1; }
 fi
 
 # ---- 3. C peers
