@@ -167,8 +167,6 @@ impl serde::Serialize for Error {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[allow(clippy::struct_excessive_bools)]
 pub struct Config {
-    /// A float (with a zero fraction) where the model says Integer or Unsigned Integer.
-    pub float_for_integer: bool,
     /// An integer where the model says Float (CBOR: an integer major type instead of a float;
     /// TLV: 1/2-byte values for a Float resource).
     pub integer_for_float: bool,
@@ -190,7 +188,6 @@ pub struct Config {
 impl Config {
     /// The specification, nothing more.
     pub const STRICT: Config = Config {
-        float_for_integer: false,
         integer_for_float: false,
         quoted_ver: false,
         ver_on_instance_links: false,
@@ -202,7 +199,6 @@ impl Config {
 
     /// Every tolerance this crate knows.
     pub const LENIENT: Config = Config {
-        float_for_integer: true,
         integer_for_float: true,
         quoted_ver: true,
         ver_on_instance_links: true,

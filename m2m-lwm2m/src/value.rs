@@ -435,8 +435,10 @@ impl<'a> Value<'a> {
 
     /// This value as `ty`: untyped bytes are interpreted (TLV §7.4.3, text/plain §7.4.1), and
     /// typed values are converted where the formats allow it without loss (an integer as a
-    /// Float; a JSON number as a Time; a string as a Corelnk; base64 text as an Opaque). The
-    /// `config` lists the further tolerances ([`Config::float_for_integer`], ...).
+    /// Float; a float with no fraction as an Integer, Unsigned Integer or Time, since SenML
+    /// has one numeric type, RFC 8428 §4.3, and a JSON number written `1.638435E9` is the
+    /// integer 1638435000; a JSON number as a Time; a string as a Corelnk; base64 text as an
+    /// Opaque). The `config` lists the further tolerances ([`Config::integer_for_float`], ...).
     pub fn typed(self, ty: DataType, config: &Config) -> Result<Value<'a>, Error> {
         let mismatch = Error::new(0, Reason::TypeMismatch);
         match self {
@@ -464,7 +466,7 @@ impl<'a> Value<'a> {
                 }
                 _ => Err(mismatch),
             },
-            Value::Float(f) if config.float_for_integer => float_to_int(f, ty).ok_or(mismatch),
+            Value::Float(f) => float_to_int(f, ty).ok_or(mismatch),
             Value::Str(t) if ty == DataType::Corelnk => Ok(Value::CoreLink(t)),
             // CBOR (§7.4.6, §7.4.7) carries an Objlnk as the text `object:instance`.
             Value::Str(t) if ty == DataType::Objlnk => t
@@ -514,7 +516,7 @@ fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
     }
 }
 
-/// A float with no fraction as an integer type (the `float_for_integer` tolerance).
+/// A float with no fraction, in range, as an integer type (the same number).
 fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
     if !f.is_finite() || !crate::float::is_integral(f) {
         return None;

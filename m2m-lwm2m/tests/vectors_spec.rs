@@ -614,16 +614,25 @@ fn senml_json_numbers_leshan() {
     json_round_trip(&recs);
     // Leshan `senml_json_decode_single_resource_using_exponantial_notation`: Current Time as
     // `1.638435E9`. A JSON number with an exponent reads as a float; Leshan takes it for the
-    // Time 1638435000. This crate does so with the `float_for_integer` tolerance
-    // (Config::LENIENT), and refuses it under Config::STRICT.
+    // Time 1638435000. So does this crate, strict or not: SenML has one numeric type (RFC 8428
+    // §4.3), so a float with no fraction is that integer. One with a fraction is not.
     let recs = senml_json(r#"[{"bn":"/3/0/13","v":1.638435E9}]"#);
     check(&recs, &[("/3/0/13", f(1_638_435_000.0), None)]);
     let v = recs[0].value.unwrap();
-    assert_eq!(
-        v.typed(DataType::Time, &Config::LENIENT),
-        Ok(Value::Time(1_638_435_000))
+    for config in [Config::STRICT, Config::LENIENT] {
+        assert_eq!(
+            v.typed(DataType::Time, &config),
+            Ok(Value::Time(1_638_435_000))
+        );
+    }
+    let recs = senml_json(r#"[{"bn":"/3/0/13","v":1.6384350005E9}]"#);
+    assert!(
+        recs[0]
+            .value
+            .unwrap()
+            .typed(DataType::Time, &Config::STRICT)
+            .is_err()
     );
-    assert!(v.typed(DataType::Time, &Config::STRICT).is_err());
 }
 
 #[test]
@@ -1077,7 +1086,7 @@ fn senml_cbor_anjay_cases() {
     }
     // Numbers of every CBOR kind for `v` (`cbor_in_value`): 2^53 as an integer, a half-precision
     // 32.0, an integral single 3.0 (read as the float it is; Anjay hands it to an Integer
-    // resource, which this crate does with `float_for_integer`).
+    // resource, and so does this crate, strict or not).
     let v = |text: &str| senml_cbor(Vec::leak(hex(text)))[0].value.unwrap();
     assert_eq!(v("81a200622f3102 1b0020000000000000"), Value::Int(1 << 53));
     assert_eq!(
@@ -1087,7 +1096,7 @@ fn senml_cbor_anjay_cases() {
     assert_eq!(v("81a200622f3102 f95000"), Value::Float(32.0));
     assert_eq!(v("81a200622f3102 fa40400000"), Value::Float(3.0));
     assert_eq!(
-        v("81a200622f3102 fa40400000").typed(DataType::Integer, &Config::LENIENT),
+        v("81a200622f3102 fa40400000").typed(DataType::Integer, &Config::STRICT),
         Ok(Value::Int(3))
     );
     // `objlnk_valid`: "vlo" with "32:42532"; `objlnk_with_trash_at_the_end` and
