@@ -256,6 +256,19 @@ impl Server {
             .map_err(session)
     }
 
+    /// Cancels the Observe `request` of `path` (GET with Observe 1 under its token); its last
+    /// answer comes as [`Server::wait_response`].
+    pub fn cancel_observe(
+        &mut self,
+        request: RequestId,
+        path: Path<'_>,
+        accept: Option<ContentFormat>,
+    ) -> io::Result<()> {
+        self.inner
+            .cancel_observe(now(), request, path, accept)
+            .map_err(session)
+    }
+
     /// Cancels Observe-Composite `request` (of `paths`): its last answer comes from
     /// [`Server::wait_response`].
     pub fn cancel_composite(

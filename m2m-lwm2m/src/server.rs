@@ -499,6 +499,25 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         Ok(self.endpoint.observe_again(now, request, &b, true)?)
     }
 
+    /// Cancel Observation (§6.4.2): GET with Observe 1 under the token of the Observe
+    /// `request` of `path` (RFC 7641 §3.6: a client knows the observation by its token). The
+    /// client answers with the value once more (a last [`ServerEvent::Response`] to `request`,
+    /// without Observe) and stops notifying. [`SessionError::Coap`] if `request` is not an
+    /// observation still kept.
+    pub fn cancel_observe(
+        &mut self,
+        now: Timestamp,
+        request: RequestId,
+        path: Path<'_>,
+        accept: Option<ContentFormat>,
+    ) -> Result<(), SessionError> {
+        let req = ClientRequest::CancelObserve { path, accept };
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        req.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.observe_again(now, request, &b, true)?)
+    }
+
     /// Stops caring about request `request` (an observation the application no longer wants:
     /// the next notification is answered with a Reset, RFC 7641 §3.6).
     pub fn forget(&mut self, request: RequestId) {

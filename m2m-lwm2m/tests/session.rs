@@ -381,6 +381,27 @@ fn client_and_server_end_to_end() {
         (code, payload.as_slice(), observe),
         (Code::CONTENT, &b"23"[..], Some(1))
     );
+    let observation = w.answered.pop().expect("the notification's request");
+
+    // Cancel Observation under the observation's token: its answer comes to the same request
+    // (so the token was the same), without Observe, and the client stops observing.
+    w.server
+        .cancel_observe(at(9), observation, temp, Some(ContentFormat::TEXT_PLAIN))
+        .unwrap();
+    w.pump(at(9));
+    let (code, _, payload, observe) = w.responses.pop().expect("the cancel's answer");
+    assert_eq!(
+        (code, payload.as_slice(), observe),
+        (Code::CONTENT, &b"23"[..], None)
+    );
+    assert_eq!(w.answered.pop(), Some(observation));
+    assert_eq!(w.client.observations(), 0);
+    assert!(
+        w.server
+            .cancel_observe(at(9), observation, temp, None)
+            .is_err(),
+        "the observation is over"
+    );
 
     // The client updates before the lifetime of 60 s runs out (margin 6 s).
     let due = w.client.poll_timeout(at(10)).unwrap();
