@@ -53,6 +53,14 @@ pub mod text;
 pub mod tlv;
 pub mod value;
 
+/// tokio-util codecs of the CoAP messages LwM2M rides in (feature `tokio-util`): LwM2M over
+/// UDP, TCP (RFC 8323 §3) or WebSocket frames its messages as CoAP does, so these are
+/// m2m-coap's codecs.
+#[cfg(feature = "tokio-util")]
+pub mod codec {
+    pub use m2m_coap::codec::*;
+}
+
 pub use error::{Config, Error, Reason};
 pub use m2m_coap::ContentFormat;
 pub use m2m_core;
