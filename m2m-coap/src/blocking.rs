@@ -156,15 +156,6 @@ fn flush(stream: &mut TcpStream, conn: &mut Tcp, start: &Instant) -> Result<(), 
     Ok(())
 }
 
-/// A random seed for tokens and message ids: the process id and the wall clock, so that two
-/// clients in a row do not reuse them (RFC 7252 §4.4, §5.3.1).
-fn seed() -> u64 {
-    let clock = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-    u64::from(std::process::id()).rotate_left(17) ^ clock
-}
-
 /// A connection to one CoAP server.
 pub struct Client {
     conn: Conn,
@@ -202,7 +193,12 @@ impl Client {
                 };
                 let start = Instant::now();
                 // Our CSM goes out at once.
-                let mut conn = Box::new(Tcp::open(since(&start), Transport::Tcp, params, seed()));
+                let mut conn = Box::new(Tcp::open(
+                    since(&start),
+                    Transport::Tcp,
+                    params,
+                    m2m_core::random::seed(),
+                ));
                 flush(&mut stream, &mut conn, &start)?;
                 Conn::Tcp {
                     stream,
@@ -219,7 +215,7 @@ impl Client {
                 })?;
                 socket.set_read_timeout(Some(Duration::from_millis(20)))?;
                 Conn::Udp {
-                    ep: Box::new(Ep::new(seed() ^ 0x9e37_79b9)),
+                    ep: Box::new(Ep::new(m2m_core::random::seed() ^ 0x9e37_79b9)),
                     socket,
                     peer,
                     start: Instant::now(),

@@ -13,6 +13,8 @@ pub mod codec;
 pub mod device;
 pub mod error;
 pub mod hex;
+#[cfg(feature = "std")]
+pub mod random;
 pub mod time;
 pub mod value;
 pub mod wire;

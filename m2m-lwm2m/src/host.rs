@@ -6,7 +6,6 @@
 use core::net::SocketAddr;
 use std::io;
 use std::string::ToString;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use m2m_core::Timestamp;
 
@@ -14,18 +13,12 @@ use crate::server::SessionError;
 
 /// Now, from the system clock.
 pub(crate) fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Timestamp::from_millis(ms)
+    Timestamp::now().unwrap_or(Timestamp::EPOCH)
 }
 
-/// Some entropy for CoAP message ids and tokens: the clock's nanoseconds and the process id.
+/// Some entropy for CoAP message ids and tokens.
 pub(crate) fn seed() -> u64 {
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(t & u128::from(u64::MAX)).unwrap_or(1) ^ u64::from(std::process::id())
+    m2m_core::random::seed()
 }
 
 /// The address a client of `server` binds: an ephemeral port on loopback for a loopback IPv4

@@ -212,8 +212,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             // lifetime to arrive.
             return Incoming::Nothing;
         }
-        // A piggybacked response.
-        match self.match_response(t, peer, msg) {
+        // A piggybacked response: the answer to the request it acknowledges, even one that
+        // carries Observe while a deregistration waits.
+        match self.match_response(t, peer, msg, true) {
             Some(found) => found,
             None => Incoming::Nothing,
         }
@@ -234,6 +235,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         t: u64,
         peer: P,
         msg: &Message<'a>,
+        piggybacked: bool,
     ) -> Option<Incoming<'a, P>> {
         let w = self
             .waiting
@@ -245,7 +247,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         // ACK, §5.2.2).
         let seq = msg.observe();
         let notification = seq.is_some() && msg.code().is_response() && msg.code().class() == 2;
-        if (waiting.observe || waiting.ending) && notification {
+        if (waiting.observe || (waiting.ending && !piggybacked)) && notification {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {
                 if !is_fresher(last, at, seq, t) {

@@ -480,7 +480,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                     });
                 }
                 // A response in a CON or NON message: a separate response or a notification.
-                match self.match_response(t, peer, &msg) {
+                match self.match_response(t, peer, &msg, false) {
                     Some(found) => {
                         if confirmable {
                             self.reply(slot, &empty(Type::Acknowledgement, mid));

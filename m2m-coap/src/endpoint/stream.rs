@@ -433,8 +433,17 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         Ok(())
     }
 
+    /// Ends the connection at once (§5.6): an Abort with `diagnostic` is queued, requests
+    /// waiting are dropped. For what the caller finds wrong itself (a stream that cannot be
+    /// framed, a message over the size it takes).
+    pub fn abort(&mut self, diagnostic: &str) {
+        if !self.closed {
+            self.abort_on(None, diagnostic);
+        }
+    }
+
     /// Queues an Abort with `diagnostic` and closes.
-    fn abort(&mut self, violation: Option<Violation>, diagnostic: &str) {
+    fn abort_on(&mut self, violation: Option<Violation>, diagnostic: &str) {
         let mut b = Builder::<1>::for_transport(
             self.transport,
             crate::code::Type::NonConfirmable,
@@ -464,7 +473,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         let msg = match Message::parse(frame, self.transport, &Config::STRICT) {
             Ok(m) => m,
             Err(e) => {
-                self.abort(None, "message format error");
+                self.abort_on(None, "message format error");
                 return StreamIncoming::Closed(Close::Malformed(e));
             }
         };
@@ -506,7 +515,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
                 return StreamIncoming::Closed(Close::Aborted { bad_csm_option });
             }
             Signal::Violation(v) => {
-                self.abort(Some(v), "signaling error");
+                self.abort_on(Some(v), "signaling error");
                 return StreamIncoming::Closed(Close::Violation(v));
             }
         }

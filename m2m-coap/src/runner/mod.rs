@@ -11,7 +11,10 @@
 //!   client as an observer (RFC 7641). [`Notifier::changed`] then sends every observer of that
 //!   path a notification with the handler's new answer. A notification that is not 2.xx ends
 //!   the observation; so do a Reset from the client, an undelivered Confirmable notification
-//!   (every tenth notification is Confirmable, RFC 7641 §4.5) and Observe 1.
+//!   (every tenth notification is Confirmable: our policy; RFC 7641 §4.5 asks for one a day)
+//!   and Observe 1. At most 256 observations per runner or connection, 16 per peer.
+//!   Notifications go out as [`Notifier::changed`] is called: pace the calls (RFC 7641 §4.5.1
+//!   wants no more than one Non-confirmable notification per round trip on average).
 //! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled.
 //!
 //! ```no_run
@@ -58,6 +61,7 @@
 //! ```
 
 mod observe;
+mod reliable;
 mod service;
 mod tcp;
 mod udp;
@@ -85,6 +89,10 @@ pub use ws::{WS_PATH, WS_PROTOCOL, WsClient, serve_ws, serve_ws_with};
 
 /// The largest block this runner serves (1024 bytes, SZX 6).
 const MAX_SZX: u8 = 6;
+
+/// The largest message the TCP and WebSocket runners take (announced in their CSM, enforced on
+/// the length prefix and on WebSocket frames before anything is buffered).
+const MAX_MESSAGE: usize = 1 << 20;
 
 /// A uint option value in its shortest form (RFC 7252 §3.2).
 fn uint_value(v: u32) -> Vec<u8> {
@@ -166,7 +174,7 @@ impl Response {
             b.uint(OptionNumber::OBSERVE, seq)
                 .map_err(|_| Code::INTERNAL_SERVER_ERROR)?;
         }
-        if self.payload.len() <= 1024 && block2.is_none() {
+        if self.payload.len() <= 16 << MAX_SZX && block2.is_none() {
             b.payload(&self.payload);
             return Ok(());
         }
@@ -196,7 +204,8 @@ pub enum Reply {
 impl Reply {
     /// A reply that is not ready: send the response through the [`Responder`] when it is.
     /// Over UDP a Confirmable request is acknowledged at once and the response goes as a
-    /// separate one (RFC 7252 §5.2.2). A responder dropped without a response answers 5.00.
+    /// separate one (RFC 7252 §5.2.2). A responder dropped without a response answers 5.00; one
+    /// that has not answered after 120 s, 5.03.
     #[must_use]
     pub fn later() -> (Responder, Reply) {
         let (tx, rx) = oneshot::channel();

@@ -10,8 +10,13 @@ use crate::error::Transport;
 /// request past it is answered without Observe, which tells the client it is not registered.
 pub(super) const MAX_OBSERVATIONS: usize = 256;
 
-/// Every this many notifications to an observer, one is Confirmable (RFC 7641 §4.5), so that
-/// an observer that went away is found out.
+/// At most this many observations of one peer (a client address can be spoofed over UDP:
+/// one host must not fill the list, RFC 7641 §7).
+const MAX_PER_PEER: usize = 16;
+
+/// Every this many notifications to an observer, one is Confirmable: our policy, so that an
+/// observer that went away is found out soon (RFC 7641 §4.5 asks for one at least every 24
+/// hours).
 const CONFIRMABLE_EVERY: u32 = 10;
 
 pub(super) struct Observation<K> {
@@ -60,7 +65,8 @@ impl<K: Copy + Eq> Observations<K> {
         transport: Transport,
     ) -> Option<u32> {
         self.remove(peer, token);
-        if self.list.len() >= MAX_OBSERVATIONS {
+        let of_peer = self.list.iter().filter(|o| o.peer == peer).count();
+        if self.list.len() >= MAX_OBSERVATIONS || of_peer >= MAX_PER_PEER {
             return None;
         }
         let id = self.next_id;
@@ -148,12 +154,39 @@ mod tests {
     }
 
     #[test]
+    fn one_peer_cannot_fill_the_list() {
+        let mut o = Observations::<u8>::new();
+        for t in 0..MAX_PER_PEER {
+            let token = [u8::try_from(t).unwrap()];
+            assert!(
+                o.register(1, &token, String::new(), Vec::new(), Transport::Udp)
+                    .is_some()
+            );
+        }
+        assert!(
+            o.register(1, b"x", String::new(), Vec::new(), Transport::Udp)
+                .is_none()
+        );
+        // Registering again under a token it has is still allowed; another peer is too.
+        assert!(
+            o.register(1, &[0], String::new(), Vec::new(), Transport::Udp)
+                .is_some()
+        );
+        assert!(
+            o.register(2, b"x", String::new(), Vec::new(), Transport::Udp)
+                .is_some()
+        );
+    }
+
+    #[test]
     fn full_list_refuses_and_sequence_wraps_in_24_bits() {
         let mut o = Observations::<u16>::new();
         for i in 0..MAX_OBSERVATIONS {
-            let peer = u16::try_from(i).unwrap();
+            // Peers of 16 observations each, the most one may have.
+            let peer = u16::try_from(i / MAX_PER_PEER).unwrap();
+            let token = u16::try_from(i).unwrap().to_be_bytes();
             assert!(
-                o.register(peer, b"", String::new(), Vec::new(), Transport::Tcp)
+                o.register(peer, &token, String::new(), Vec::new(), Transport::Tcp)
                     .is_some()
             );
         }

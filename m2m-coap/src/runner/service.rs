@@ -14,6 +14,9 @@ use crate::Block;
 use crate::code::Code;
 use crate::message::Message;
 
+/// How long a [`Reply::later`] may take before it is answered 5.03 for the handler.
+pub(super) const LATER_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(120);
+
 /// Something to send.
 pub(super) enum Step<K, A> {
     /// The answer to a request: `to` is how the transport finds the exchange (the UDP
@@ -119,8 +122,14 @@ where
     pub(super) fn request(&mut self, peer: K, req: &Message<'_>, to: A) -> Option<Step<K, A>> {
         let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
         let block2 = req.block2().and_then(Result::ok);
+        // A request uploaded in Block1 blocks is not registered: the request kept for the
+        // notifications would be its last block only.
         let register = match req.observe() {
-            Some(0) if observable_method && block2.is_none_or(|b| b.num == 0) => {
+            Some(0)
+                if observable_method
+                    && block2.is_none_or(|b| b.num == 0)
+                    && req.block1().is_none() =>
+            {
                 owned_request(req, req.payload()).map(|request| Registering {
                     token: req.token().to_vec(),
                     path: path_of(req),
@@ -243,7 +252,12 @@ where
     fn defer(&self, later: Later, target: Target<K, A>) {
         let tx = self.ready_tx.clone();
         tokio::spawn(async move {
-            let response = later.wait().await;
+            // A reply that does not come in time is a 5.03: the exchange must not wait
+            // forever (over UDP it holds a slot of the endpoint, which lets it go after
+            // EXCHANGE_LIFETIME anyway).
+            let response = tokio::time::timeout(LATER_TIMEOUT, later.wait())
+                .await
+                .unwrap_or_else(|_| Response::new(Code::SERVICE_UNAVAILABLE));
             let _ = tx.send(Ready { target, response });
         });
     }

@@ -28,17 +28,12 @@ pub async fn serve_udp_with(
     notifier: Notifier,
 ) -> io::Result<()> {
     let start = Instant::now();
-    // Message ids and tokens must be hard to guess (RFC 7252 §5.3.1, §11.4): the seed comes
-    // from std's per-process random hash keys.
-    let seed = {
-        use core::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        h.finish()
-    };
-    let mut ep = Ep::new(seed);
+    // Message ids and tokens must be hard to guess (RFC 7252 §5.3.1, §11.4).
+    let mut ep = Ep::new(m2m_core::random::seed());
     let mut svc = Service::<SocketAddr, Exchange<SocketAddr>, _>::new(handler, notifier);
-    let mut buf = std::vec![0u8; 1500];
+    // Room for the largest UDP datagram, so that none is cut short (the payload runs to the
+    // end of the datagram: a cut one would still parse, with a wrong body).
+    let mut buf = std::vec![0u8; 65_536];
     let mut out = std::vec![0u8; 1500];
     loop {
         while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
@@ -51,9 +46,9 @@ pub async fn serve_udp_with(
                 svc.observations.undelivered(message_id);
             }
         }
-        let wake = ep.poll_timeout().map(|t| {
+        let wake = ep.poll_timeout().and_then(|t| {
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
-            tokio::time::Instant::now() + core::time::Duration::from_millis(ms)
+            tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
         });
         tokio::select! {
             r = socket.recv_from(&mut buf) => {

@@ -1,7 +1,9 @@
 //! Block1 uploads (RFC 7959 §2.5): each body is reassembled before the handler sees the
 //! request, with the whole body as its payload.
 
+use core::time::Duration;
 use std::collections::HashMap;
+use std::time::Instant;
 use std::vec::Vec;
 
 use super::{Handler, Reply, Response, uint_value};
@@ -14,9 +16,23 @@ use crate::option::OptionNumber;
 /// The largest body a client may upload in Block1 blocks (RFC 7959 §2.5) to a runner.
 pub const MAX_UPLOAD: usize = 1 << 20;
 
+/// At most this many uploads in progress per runner (UDP) or connection (TCP, WebSocket) ...
+const MAX_UPLOADS: usize = 32;
+/// ... and per peer.
+const MAX_UPLOADS_PER_PEER: usize = 4;
+/// An upload that gets no block for this long is given up (EXCHANGE_LIFETIME, RFC 7252
+/// §4.8.2: a client that still sends blocks after it starts again from block 0).
+const UPLOAD_LIFETIME: Duration = Duration::from_secs(247);
+
+/// An upload in progress: the body so far and when its last block came.
+struct Upload {
+    body: Vec<u8>,
+    touched: Instant,
+}
+
 /// Uploads in progress, by peer and request URI.
 pub(super) struct Uploads<K> {
-    bodies: HashMap<(K, Vec<u8>), Vec<u8>>,
+    bodies: HashMap<(K, Vec<u8>), Upload>,
 }
 
 impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
@@ -40,44 +56,80 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         let Ok(block) = block else {
             return Response::new(Code::BAD_OPTION).into();
         };
+        let now = Instant::now();
+        self.bodies
+            .retain(|_, u| now.saturating_duration_since(u.touched) < UPLOAD_LIFETIME);
         // The request URI and the Request-Tag values are the key (RFC 7959 §2.5, RFC 9175
-        // §3.3): uploads to one resource under different Request-Tags stay apart.
-        let uri: Vec<u8> = req
-            .options()
-            .filter(|o| {
-                matches!(
-                    o.number,
-                    OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
-                )
-            })
-            .flat_map(|o| {
-                let n = o.number.0.to_be_bytes();
-                n.into_iter()
-                    .chain(o.value.iter().copied())
-                    .chain(core::iter::once(0))
-            })
-            .collect();
+        // §3.3): uploads to one resource under different Request-Tags stay apart. Each value
+        // goes in with its number and length, so no two lists of values give one key.
+        let mut uri = Vec::new();
+        for o in req.options().filter(|o| {
+            matches!(
+                o.number,
+                OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
+            )
+        }) {
+            uri.extend_from_slice(&o.number.0.to_be_bytes());
+            uri.extend_from_slice(
+                &u32::try_from(o.value.len())
+                    .unwrap_or(u32::MAX)
+                    .to_be_bytes(),
+            );
+            uri.extend_from_slice(o.value);
+        }
         let key = (peer, uri);
-        let body = self.bodies.entry(key.clone()).or_default();
+        let too_large = || {
+            let max = u32::try_from(MAX_UPLOAD).unwrap_or(u32::MAX);
+            Reply::from(
+                Response::new(Code::REQUEST_ENTITY_TOO_LARGE)
+                    .with(OptionNumber::SIZE1, uint_value(max)),
+            )
+        };
         if block.num == 0 {
-            body.clear();
             // A body announced larger than we take is refused at once (RFC 7959 §4).
             if req
                 .size1()
                 .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > MAX_UPLOAD))
             {
                 self.bodies.remove(&key);
-                let max = u32::try_from(MAX_UPLOAD).unwrap_or(u32::MAX);
-                return Response::new(Code::REQUEST_ENTITY_TOO_LARGE)
-                    .with(OptionNumber::SIZE1, uint_value(max))
-                    .into();
+                return too_large();
+            }
+            if !self.bodies.contains_key(&key) {
+                let of_peer = self.bodies.keys().filter(|(p, _)| *p == peer).count();
+                if self.bodies.len() >= MAX_UPLOADS || of_peer >= MAX_UPLOADS_PER_PEER {
+                    // No room for another body now (RFC 7252 §5.9.3.4).
+                    return Response::new(Code::SERVICE_UNAVAILABLE)
+                        .with(OptionNumber::MAX_AGE, uint_value(5))
+                        .into();
+                }
             }
         }
+        let Some(upload) = (match self.bodies.get_mut(&key) {
+            Some(u) => Some(u),
+            None if block.num == 0 => Some(self.bodies.entry(key.clone()).or_insert(Upload {
+                body: Vec::new(),
+                touched: now,
+            })),
+            None => None,
+        }) else {
+            // A block of a body that never started (or was given up): 4.08 (RFC 7959 §2.9.2).
+            return Response::new(Code::REQUEST_ENTITY_INCOMPLETE).into();
+        };
+        upload.touched = now;
+        let body = &mut upload.body;
+        if block.num == 0 {
+            body.clear();
+        }
         let received = body.len();
+        // A block past what was received is a gap, refused before any room is made for it.
+        if block.offset() > received {
+            self.bodies.remove(&key);
+            return Response::new(Code::REQUEST_ENTITY_INCOMPLETE).into();
+        }
         let end = block.offset().saturating_add(req.payload().len());
         if end > MAX_UPLOAD {
             self.bodies.remove(&key);
-            return Response::new(Code::REQUEST_ENTITY_TOO_LARGE).into();
+            return too_large();
         }
         body.resize(end.max(received), 0);
         let mut asm = block::Assembler::resume(body, received);
@@ -90,7 +142,7 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                 .with(OptionNumber::BLOCK1, echo(true))
                 .into(),
             Ok(block::Progress::Done(_)) => {
-                let whole = self.bodies.remove(&key).unwrap_or_default();
+                let whole = self.bodies.remove(&key).map(|u| u.body).unwrap_or_default();
                 let reply = match owned_request(req, &whole) {
                     Some(bytes) => {
                         match Message::parse(&bytes, req.transport(), &crate::Config::LENIENT) {

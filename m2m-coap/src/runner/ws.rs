@@ -1,25 +1,30 @@
 //! The WebSocket runner and client (RFC 8323 §4, feature `websocket`): one CoAP message per
-//! binary frame, on tokio-tungstenite.
+//! binary frame, on tokio-tungstenite; each connection run by the sans-IO
+//! [`Connection`](crate::endpoint::stream::Connection).
 
+use std::boxed::Box;
 use std::format;
 use std::io;
 use std::string::ToString;
+use std::time::Instant;
 use std::vec::Vec;
 
 use bytes::Bytes;
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response as WsResponse};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::service::{Service, Step, Wake};
-use super::{Handler, Notifier};
+use super::reliable::{self, Read, Wire};
+use super::service::Service;
+use super::{Handler, MAX_MESSAGE, Notifier, now};
 use crate::builder::Builder;
-use crate::code::Code;
+use crate::endpoint::stream::{ConnParams, Connection, StreamIncoming};
 use crate::error::Transport;
-use crate::message::Message;
-use crate::signaling::{Session, Signal};
 
 /// The WebSocket subprotocol of CoAP (RFC 8323 §4.1, §11.5).
 pub const WS_PROTOCOL: &str = "coap";
@@ -31,18 +36,17 @@ fn other(e: impl core::fmt::Display) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-fn frame<const N: usize>(b: &Builder<'_, N>) -> io::Result<Bytes> {
-    b.check().map_err(other)?;
-    let mut out = std::vec![0u8; m2m_core::Encode::buffer_len(b)];
-    let n = b.encode(&mut out).map_err(other)?;
-    out.truncate(n);
-    Ok(Bytes::from(out))
+/// The WebSocket limits: no message or frame larger than the CoAP message we take (the
+/// library's defaults are 64 and 16 MiB).
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
 }
 
 /// Serves CoAP over WebSocket (RFC 8323 §4) on `listener`: the handshake must ask for the
-/// `coap` subprotocol; then our CSM, and requests answered in order. One task per
-/// connection; `handler` is cloned for each; nobody can notify its observers (see
-/// [`serve_ws_with`]).
+/// `coap` subprotocol; then our CSM, and requests answered. One task per connection;
+/// `handler` is cloned for each; nobody can notify its observers (see [`serve_ws_with`]).
 pub async fn serve_ws<H: Handler + Clone + 'static>(
     listener: TcpListener,
     handler: H,
@@ -66,12 +70,32 @@ pub async fn serve_ws_with<H: Handler + Clone + 'static>(
     }
 }
 
+impl<S> Wire for SplitSink<WebSocketStream<S>, WsMessage>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    async fn send(&mut self, message: &[u8]) -> io::Result<()> {
+        SinkExt::send(self, WsMessage::Binary(Bytes::copy_from_slice(message)))
+            .await
+            .map_err(other)
+    }
+}
+
+/// What a WebSocket message is to the connection.
+fn read(msg: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) -> Read {
+    match msg {
+        Some(Ok(WsMessage::Binary(b))) => Read::Frame(b),
+        Some(Ok(WsMessage::Close(_))) | None => Read::Closed,
+        // A message over the size bound: the connection is aborted (RFC 8323 §5.6).
+        Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => Read::Malformed,
+        Some(Err(_)) => Read::Closed,
+        Some(Ok(_)) => Read::Skip,
+    }
+}
+
 // tungstenite's handshake callback returns its own (large) error response type.
 #[allow(clippy::result_large_err)]
-async fn connection<H: Handler>(
-    stream: TcpStream,
-    mut svc: Service<(), Vec<u8>, H>,
-) -> io::Result<()> {
+async fn connection<H: Handler>(stream: TcpStream, svc: Service<(), Vec<u8>, H>) -> io::Result<()> {
     let callback = |req: &Request, mut rsp: WsResponse| {
         let asks_coap = req
             .headers()
@@ -87,66 +111,30 @@ async fn connection<H: Handler>(
         }
         Ok(rsp)
     };
-    let mut ws = tokio_tungstenite::accept_hdr_async(stream, callback)
+    let _ = stream.set_nodelay(true);
+    let ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config()))
         .await
         .map_err(other)?;
-    let mut session = Session::new();
-    let csm = session
-        .csm_for(Transport::WebSocket, 1 << 20, false)
-        .map_err(other)?;
-    ws.send(WsMessage::Binary(frame(&csm)?))
-        .await
-        .map_err(other)?;
-    loop {
-        let steps: Vec<Step<(), Vec<u8>>> = tokio::select! {
-            msg = ws.next() => {
-                let Some(msg) = msg else { return Ok(()) };
-                let data = match msg.map_err(other)? {
-                    WsMessage::Binary(b) => b,
-                    WsMessage::Close(_) => return Ok(()),
-                    _ => continue,
-                };
-                let Ok(msg) = Message::parse_ws(&data) else {
-                    continue;
-                };
-                match session.on_message(&msg) {
-                    Signal::Message if msg.code().is_request() => {
-                        svc.request((), &msg, msg.token().to_vec()).into_iter().collect()
-                    }
-                    Signal::Ping => {
-                        let mut pong = Builder::<0>::ws(Code::PONG);
-                        pong.token(msg.token());
-                        ws.send(WsMessage::Binary(frame(&pong)?))
-                            .await
-                            .map_err(other)?;
-                        continue;
-                    }
-                    Signal::Release { .. } | Signal::Abort { .. } | Signal::Violation(_) => {
-                        return Ok(());
-                    }
-                    _ => continue,
-                }
-            }
-            w = svc.wake() => match w {
-                Wake::Ready(r) => svc.ready(r).into_iter().collect(),
-                Wake::Changed(path) => svc.changed(path.as_deref()),
-            },
-        };
-        for step in &steps {
-            let b = super::tcp::build(step, Builder::ws);
-            ws.send(WsMessage::Binary(frame(&b)?))
-                .await
-                .map_err(other)?;
-        }
-    }
+    let (sink, stream) = ws.split();
+    let messages = stream.map(|m| read(Some(m)));
+    reliable::serve(Transport::WebSocket, Box::pin(messages), sink, svc).await
 }
 
+/// The connection of a [`WsClient`]: eight requests at once at most.
+type ClientConn = Connection<8, 16384>;
+
 /// A CoAP-over-WebSocket client (RFC 8323 §4): one connection, CSMs exchanged, requests one
-/// at a time with their own tokens.
+/// at a time, each under a fresh random token.
 pub struct WsClient {
-    ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
-    session: Session,
-    next_token: u64,
+    ws: WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
+    conn: Box<ClientConn>,
+    start: Instant,
+}
+
+impl core::fmt::Debug for WsClient {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WsClient").finish_non_exhaustive()
+    }
 }
 
 impl WsClient {
@@ -161,53 +149,60 @@ impl WsClient {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_static(WS_PROTOCOL),
         );
-        let (ws, _) = tokio_tungstenite::connect_async(req).await.map_err(other)?;
-        let mut c = WsClient {
-            ws,
-            session: Session::new(),
-            next_token: 1,
-        };
-        let csm = c
-            .session
-            .csm_for(Transport::WebSocket, 1 << 20, false)
-            .map_err(other)?;
-        c.ws.send(WsMessage::Binary(frame(&csm)?))
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config()), true)
             .await
             .map_err(other)?;
+        let start = Instant::now();
+        let params = ConnParams {
+            max_message_size: u32::try_from(MAX_MESSAGE).unwrap_or(u32::MAX),
+            ..ConnParams::default()
+        };
+        let conn = Box::new(ClientConn::open(
+            now(start),
+            Transport::WebSocket,
+            params,
+            m2m_core::random::seed(),
+        ));
+        let mut c = WsClient { ws, conn, start };
+        c.flush().await?;
         Ok(c)
+    }
+
+    /// Sends what the connection queued.
+    async fn flush(&mut self) -> io::Result<()> {
+        let mut out = std::vec![0u8; 16384];
+        while let Some(n) = self.conn.poll_transmit(now(self.start), &mut out) {
+            let frame = Bytes::copy_from_slice(out.get(..n).unwrap_or_default());
+            self.ws
+                .send(WsMessage::Binary(frame))
+                .await
+                .map_err(other)?;
+        }
+        Ok(())
     }
 
     /// Sends `b` (a WebSocket builder) with a fresh token and returns the response message
     /// that carries it, as received.
     pub async fn request<const N: usize>(&mut self, b: &Builder<'_, N>) -> io::Result<Bytes> {
-        let token = self.next_token.to_be_bytes();
-        self.next_token = self.next_token.wrapping_add(1);
-        let mut b = b.clone();
-        b.token(&token);
-        self.ws
-            .send(WsMessage::Binary(frame(&b)?))
-            .await
-            .map_err(other)?;
-        while let Some(msg) = self.ws.next().await {
-            let data = match msg.map_err(other)? {
-                WsMessage::Binary(d) => d,
-                WsMessage::Close(_) => break,
-                _ => continue,
+        let id = self.conn.request(now(self.start), b).map_err(other)?;
+        self.flush().await?;
+        loop {
+            let data = match read(self.ws.next().await) {
+                Read::Frame(d) => d,
+                Read::Skip => continue,
+                Read::Malformed | Read::Closed => break,
             };
-            let m = Message::parse_ws(&data).map_err(other)?;
-            match self.session.on_message(&m) {
-                Signal::Message if m.token() == token => return Ok(data),
-                Signal::Ping => {
-                    let mut pong = Builder::<0>::ws(Code::PONG);
-                    pong.token(m.token());
-                    self.ws
-                        .send(WsMessage::Binary(frame(&pong)?))
-                        .await
-                        .map_err(other)?;
-                }
-                Signal::Violation(v) => return Err(other(format!("signaling: {v:?}"))),
-                Signal::Abort { .. } | Signal::Release { .. } => break,
-                _ => {}
+            let answer = match self.conn.handle(now(self.start), &data) {
+                StreamIncoming::Response { id: got, .. } if got == id => Some(Ok(())),
+                StreamIncoming::Closed(why) => Some(Err(other(format!("closed: {why:?}")))),
+                _ => None,
+            };
+            // A Pong, or our Abort.
+            self.flush().await?;
+            match answer {
+                Some(Ok(())) => return Ok(data),
+                Some(Err(e)) => return Err(e),
+                None => {}
             }
         }
         Err(io::Error::new(

@@ -1,0 +1,170 @@
+//! One connection of the TCP or WebSocket runner (RFC 8323): the sans-IO
+//! [`Connection`] for the signaling (our CSM first, the peer's required in time, Ping
+//! answered, a keepalive Ping to a quiet peer, Release and Abort, the peer's
+//! Max-Message-Size) and the [`Service`] for the requests. The transports only read whole
+//! messages and write what the connection queues.
+
+use std::boxed::Box;
+use std::io;
+use std::time::Instant;
+use std::vec::Vec;
+
+use futures_util::{Stream, StreamExt};
+
+use super::now;
+use super::service::{Service, Step, Wake};
+use super::{Handler, MAX_MESSAGE};
+use crate::builder::Builder;
+use crate::code::{Code, Type};
+use crate::endpoint::stream::{ConnParams, Connection, StreamError, StreamIncoming};
+use crate::error::Transport;
+
+/// What the transport read.
+pub(super) enum Read {
+    /// One whole message.
+    Frame(bytes::Bytes),
+    /// Bytes that do not frame or parse as a message: the connection is aborted (§5.6).
+    Malformed,
+    /// Something that is not a message (a WebSocket text frame, a ping): ignored.
+    Skip,
+    /// The peer closed the connection, or it failed.
+    Closed,
+}
+
+/// Where the messages go.
+pub(super) trait Wire {
+    /// Sends one message.
+    async fn send(&mut self, message: &[u8]) -> io::Result<()>;
+}
+
+/// The sans-IO connection of a server: no requests of its own, a queue for a burst of
+/// notifications.
+type Conn = Connection<1, 16384>;
+
+/// Serves one connection until it closes.
+pub(super) async fn serve<H, R, W>(
+    transport: Transport,
+    mut reader: R,
+    mut wire: W,
+    mut svc: Service<(), Vec<u8>, H>,
+) -> io::Result<()>
+where
+    H: Handler,
+    R: Stream<Item = Read> + Unpin,
+    W: Wire,
+{
+    let start = Instant::now();
+    let params = ConnParams {
+        max_message_size: u32::try_from(MAX_MESSAGE).unwrap_or(u32::MAX),
+        // A quiet peer is pinged after a minute; one that does not answer is gone.
+        keepalive_ms: Some(60_000),
+        ..ConnParams::default()
+    };
+    let mut conn: Box<Conn> = Box::new(Connection::open(now(start), transport, params, 0x9e37));
+    let mut out = std::vec![0u8; 16384];
+    loop {
+        flush(&mut conn, &mut wire, &mut out, start).await?;
+        if conn.is_closed() {
+            return Ok(());
+        }
+        let timer = conn.poll_timeout().and_then(|t| {
+            let ms = t.as_millis().saturating_sub(now(start).as_millis());
+            tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
+        });
+        let steps: Vec<Step<(), Vec<u8>>> = tokio::select! {
+            read = reader.next() => match read.unwrap_or(Read::Closed) {
+                Read::Frame(frame) => match conn.handle(now(start), &frame) {
+                    StreamIncoming::Request { message } => {
+                        if message.bad_option().is_some_and(|b| b.is_critical()) {
+                            // An unprocessable critical option: 4.02 (RFC 7252 §5.4.1).
+                            let mut b = Builder::<0>::for_transport(
+                                transport,
+                                Type::NonConfirmable,
+                                Code::BAD_OPTION,
+                                0,
+                            );
+                            b.payload(b"unprocessable critical option");
+                            let token = message.token().to_vec();
+                            let _ = conn.respond(&token, &b);
+                            Vec::new()
+                        } else {
+                            svc.request((), &message, message.token().to_vec())
+                                .into_iter()
+                                .collect()
+                        }
+                    }
+                    // Closed (flushed next round), a response to nothing of ours, signaling.
+                    _ => Vec::new(),
+                },
+                Read::Malformed => {
+                    conn.abort("message format error");
+                    Vec::new()
+                }
+                Read::Skip => Vec::new(),
+                Read::Closed => return Ok(()),
+            },
+            w = svc.wake() => match w {
+                Wake::Ready(r) => svc.ready(r).into_iter().collect(),
+                Wake::Changed(path) => svc.changed(path.as_deref()),
+            },
+            () = async {
+                match timer {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => core::future::pending().await,
+                }
+            } => {
+                // No CSM from the peer in time, or no Pong: the connection is given up.
+                if conn.poll_event(now(start)).is_some() {
+                    conn.abort("no answer");
+                }
+                Vec::new()
+            }
+        };
+        for step in &steps {
+            let (b, token) = build(step, transport);
+            // A queue full of notifications is sent first; then the step goes in.
+            if let Err(StreamError::Busy) = conn.respond(token, &b) {
+                flush(&mut conn, &mut wire, &mut out, start).await?;
+                let _ = conn.respond(token, &b);
+            }
+        }
+    }
+}
+
+/// Sends everything the connection queued.
+async fn flush<W: Wire>(
+    conn: &mut Conn,
+    wire: &mut W,
+    out: &mut [u8],
+    start: Instant,
+) -> io::Result<()> {
+    while let Some(n) = conn.poll_transmit(now(start), out) {
+        wire.send(out.get(..n).unwrap_or_default()).await?;
+    }
+    Ok(())
+}
+
+/// The builder of a step (the response, or the code to answer with instead) and the token it
+/// goes under.
+fn build(step: &Step<(), Vec<u8>>, transport: Transport) -> (Builder<'_, 64>, &[u8]) {
+    let (response, token, block2, observe) = match step {
+        Step::Answer {
+            to,
+            response,
+            block2,
+            observe,
+        } => (response, to, *block2, *observe),
+        Step::Notify {
+            token,
+            response,
+            observe,
+            ..
+        } => (response, token, None, *observe),
+    };
+    let new = |code| Builder::<64>::for_transport(transport, Type::NonConfirmable, code, 0);
+    let mut b = new(response.code);
+    if let Err(code) = response.write(block2, observe, &mut b) {
+        b = new(code);
+    }
+    (b, token.as_slice())
+}
