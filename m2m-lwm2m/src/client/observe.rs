@@ -177,17 +177,30 @@ impl<
 > Client<'c, P, N, B, O, A, C>
 {
     /// Ends the observations (single or composite) under `token`.
-    pub(super) fn forget_token(&mut self, token: Token) {
+    /// Ends the observations under `token`; the last Observe number one of them sent, if any.
+    pub(super) fn forget_token(&mut self, token: Token) -> Option<u32> {
+        let mut last = None;
         for o in &mut self.observations {
-            if o.is_some_and(|o| o.token == token) {
+            if let Some(old) = o.filter(|o| o.token == token) {
+                last = last.max(Some(old.seq));
                 *o = None;
             }
         }
         for c in &mut self.composites {
-            if c.is_some_and(|c| c.token == token) {
+            if let Some(old) = c.filter(|c| c.token == token) {
+                last = last.max(Some(old.seq));
                 *c = None;
             }
         }
+        last
+    }
+
+    /// The Observe number of the first answer to a registration under `token`: 0, or past the
+    /// last one sent under the token when it registers again, so that the observer takes
+    /// the answer for the fresher (RFC 7641 §4.4; its client keeps the last number it saw).
+    fn first_seq(&mut self, token: Token) -> u32 {
+        self.forget_token(token)
+            .map_or(0, |last| last.wrapping_add(1) & 0x00ff_ffff)
     }
 
     /// Keeps an observation of `path`; returns the Observe number of the first answer, or
@@ -206,6 +219,8 @@ impl<
             Ok(()) => Scalar::of_records(buf.as_slice()),
             Err(_) => Scalar::Other,
         };
+        // A new observation under the same token replaces the old one (RFC 7641 §4.1).
+        let seq = self.first_seq(token);
         let obs = Observation {
             peer: exchange.peer,
             token,
@@ -213,14 +228,12 @@ impl<
             format,
             last_at: now,
             last,
-            seq: 0,
+            seq,
             dirty: false,
         };
-        // A new observation under the same token replaces the old one (RFC 7641 §4.1).
-        self.forget_token(token);
         let slot = self.observations.iter_mut().find(|o| o.is_none())?;
         *slot = Some(obs);
-        Some(0)
+        Some(seq)
     }
 
     /// Keeps an Observe-Composite of `paths`, notified in `format`; returns the Observe number
@@ -237,6 +250,7 @@ impl<
         if paths.len() > MAX_PATHS {
             return None;
         }
+        let seq = self.first_seq(token);
         let mut c = Composite {
             peer: exchange.peer,
             token,
@@ -246,7 +260,7 @@ impl<
             dirty: [false; MAX_PATHS],
             len: paths.len(),
             last_at: now,
-            seq: 0,
+            seq,
         };
         for ((slot, last), p) in c.paths.iter_mut().zip(c.last.iter_mut()).zip(paths) {
             *slot = *p;
@@ -255,10 +269,9 @@ impl<
                 *last = Scalar::of_records(one.as_slice());
             }
         }
-        self.forget_token(token);
         let slot = self.composites.iter_mut().find(|c| c.is_none())?;
         *slot = Some(c);
-        Some(0)
+        Some(seq)
     }
 
     /// Cancels the Observe-Composite under the request's token, or else the one of the same
@@ -270,9 +283,16 @@ impl<
             .iter()
             .position(|c| c.is_some_and(|c| Some(c.token) == token))
             .or_else(|| {
-                self.composites
-                    .iter()
-                    .position(|c| c.is_some_and(|c| c.peer == exchange.peer && c.paths() == paths))
+                // Only when one observation alone fits: with two of the same paths, the
+                // token would have to say which (RFC 7641 §3.6).
+                let same = |c: &Option<Composite<P>>| {
+                    c.is_some_and(|c| c.peer == exchange.peer && c.paths() == paths)
+                };
+                let mut fits = self.composites.iter().enumerate().filter(|(_, c)| same(c));
+                match (fits.next(), fits.next()) {
+                    (Some((i, _)), None) => Some(i),
+                    _ => None,
+                }
             });
         if let Some(slot) = found.and_then(|i| self.composites.get_mut(i)) {
             *slot = None;
@@ -321,12 +341,38 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
+        // One observation that fails does not keep the others from being notified; the first
+        // error is reported once all were evaluated.
+        let mut first = Ok(());
         for i in 0..O {
-            self.evaluate(now, i, tree)?;
+            let r = self.evaluate(now, i, tree);
+            if first.is_ok() {
+                first = r;
+            }
         }
         for i in 0..C {
-            self.evaluate_composite(now, i, tree)?;
+            let r = self.evaluate_composite(now, i, tree);
+            if first.is_ok() {
+                first = r;
+            }
         }
+        first
+    }
+
+    /// Ends observation `i` with a last notification of `code` and no Observe (RFC 7641
+    /// §4.2: a resource that cannot be read any more, or no longer fits a message).
+    fn end_observation(
+        &mut self,
+        now: Timestamp,
+        i: usize,
+        code: Code,
+    ) -> Result<(), SessionError> {
+        let Some(o) = self.observations.get_mut(i).and_then(Option::take) else {
+            return Ok(());
+        };
+        let b = Builder::<0>::udp(Type::NonConfirmable, code, 0);
+        self.endpoint
+            .notify(now, o.peer, o.token.as_slice(), &b, false)?;
         Ok(())
     }
 
@@ -341,8 +387,8 @@ impl<
         };
         let attrs = self.attributes_of(&o.path);
         let mut buf = RecordBuf::<'_, 32>::new();
-        if tree.read(&o.path, &mut buf).is_err() {
-            return Ok(());
+        if let Err(code) = tree.read(&o.path, &mut buf) {
+            return self.end_observation(now, i, code);
         }
         let records = buf.as_slice();
         let new = Scalar::of_records(records);
@@ -354,7 +400,10 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let len = body::encode(o.format, &o.path, records, &mut out)?;
+        let len = match body::encode(o.format, &o.path, records, &mut out) {
+            Ok(n) => n,
+            Err(_) => return self.end_observation(now, i, Code::INTERNAL_SERVER_ERROR),
+        };
         let seq = o.seq.wrapping_add(1) & 0x00ff_ffff;
         let payload = out.get(..len).unwrap_or_default();
         self.notify(
@@ -475,6 +524,8 @@ mod tests {
     struct Tree {
         temp: f64,
         on: bool,
+        /// The temperature resource is gone (its reads answer 4.04).
+        gone: bool,
     }
 
     impl ObjectTree for Tree {
@@ -484,6 +535,9 @@ mod tests {
         }
 
         fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            if self.gone && TEMP.contains(path) {
+                return Err(Code::NOT_FOUND);
+            }
             let all = [
                 Record::new(TEMP, Value::Float(self.temp)),
                 Record::new(UNIT, Value::Str(Text::Plain("Cel"))),
@@ -544,6 +598,7 @@ mod tests {
                 tree: Tree {
                     temp: 20.0,
                     on: false,
+                    gone: false,
                 },
                 mid: 100,
             }
@@ -822,5 +877,52 @@ mod tests {
         assert_eq!(r.client.observations(), 0);
         r.tree.temp = 10.0;
         assert!(r.tick(at(7)).is_empty());
+    }
+
+    #[test]
+    fn registering_again_under_a_token_goes_on_counting() {
+        // RFC 7641 §4.4: the observer keeps the last number it saw under the token, so the
+        // answer to the new registration must look fresher, not start at 0 again.
+        let mut r = Rig::new();
+        let first = r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        assert_eq!(first.observe, Some(0));
+        r.tree.temp = 30.0;
+        r.client.changed(&TEMP);
+        let n = r.tick(at(1));
+        assert_eq!(n.len(), 1);
+        let last = n[0].observe.unwrap();
+        let again = r.observe(at(2), b"ob1", 0, &[TEMP]);
+        assert!(again.observe.unwrap() > last, "{again:?} after {last}");
+        // A single-path Observe under the same token takes over, and goes on counting too.
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::TEXT_PLAIN),
+        };
+        let single = r.ask(at(3), b"ob1", &req);
+        assert!(
+            single[0].observe.unwrap() > again.observe.unwrap(),
+            "{single:?}"
+        );
+        assert_eq!(r.client.observations(), 1);
+    }
+
+    #[test]
+    fn a_resource_that_cannot_be_read_ends_its_observation() {
+        let mut r = Rig::new();
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::TEXT_PLAIN),
+        };
+        let first = r.ask(at(0), b"ob2", &req);
+        assert_eq!(first[0].observe, Some(0));
+        // The resource goes away: a last notification without Observe, then nothing.
+        r.tree.gone = true;
+        r.client.changed(&TEMP);
+        let last = r.tick(at(1));
+        assert_eq!(last.len(), 1, "{last:?}");
+        assert_eq!((last[0].code, last[0].observe), (Code::NOT_FOUND, None));
+        assert_eq!(r.client.observations(), 0);
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(2)).is_empty());
     }
 }
