@@ -126,23 +126,51 @@ pub struct Assembler<'b> {
     len: usize,
     done: bool,
     etag: Option<([u8; 8], usize)>,
-    /// The Request-Tag options of the first block, folded (see [`request_tag`]); `None` until
-    /// a block came through [`Assembler::push_block1`].
-    request_tag: Option<u64>,
+    /// The Request-Tag options of the first block; `None` until a block came through
+    /// [`Assembler::push_block1`].
+    request_tag: Option<RequestTags>,
 }
 
-/// The Request-Tag options of a request, in order, folded into one number (FNV-1a over each
-/// value with its length first): RFC 9175 §3.3 has the whole list match, and no Request-Tag
-/// at all is a value of its own, distinct from an empty one.
-fn request_tag(req: &Message<'_>) -> u64 {
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
-    req.options()
-        .with(OptionNumber::REQUEST_TAG)
-        .fold(0xcbf2_9ce4_8422_2325, |h, v| {
-            let len = u8::try_from(v.len()).unwrap_or(u8::MAX);
-            v.iter().fold(step(h, len), |h, b| step(h, *b))
-        })
+/// The Request-Tag options of a request, in order (RFC 9175 §3.3 has the whole list match;
+/// no Request-Tag at all is a value of its own, distinct from an empty one): each value after
+/// its length, kept exactly for the first 36 bytes (four tags of the longest, 8 bytes); any
+/// beyond (a request with more tags than that) folded with FNV-1a.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RequestTags {
+    bytes: [u8; 36],
+    len: usize,
+    rest: u64,
+}
+
+impl RequestTags {
+    fn of(req: &Message<'_>) -> Self {
+        const PRIME: u64 = 0x0000_0100_0000_01b3;
+        let mut t = RequestTags {
+            bytes: [0; 36],
+            len: 0,
+            rest: 0xcbf2_9ce4_8422_2325,
+        };
+        for v in req.options().with(OptionNumber::REQUEST_TAG) {
+            let n = u8::try_from(v.len()).unwrap_or(u8::MAX);
+            let end = t.len.saturating_add(1).saturating_add(v.len());
+            match t.bytes.get_mut(t.len..end) {
+                Some(dst) => {
+                    if let Some((first, tail)) = dst.split_first_mut() {
+                        *first = n;
+                        tail.copy_from_slice(v);
+                    }
+                    t.len = end;
+                }
+                None => {
+                    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
+                    t.rest = v.iter().fold(step(t.rest, n), |h, b| step(h, *b));
+                    // Nothing more goes into the exact part once one tag did not fit.
+                    t.len = t.bytes.len();
+                }
+            }
+        }
+        t
+    }
 }
 
 impl<'b> Assembler<'b> {
@@ -266,7 +294,7 @@ impl<'b> Assembler<'b> {
             Some(Ok(b)) => b,
             _ => return Err(BlockError::NoBlock),
         };
-        let tag = request_tag(req);
+        let tag = RequestTags::of(req);
         match self.request_tag {
             Some(t) if t != tag => return Err(BlockError::RequestTagChanged),
             Some(_) => {}
@@ -289,7 +317,8 @@ impl<'b> Assembler<'b> {
     /// Takes a Block2 response (a client reassembling a download): its Block2 option, ETag and
     /// payload, with Size2 on the first block checked against the capacity (RFC 7959 §4) and
     /// the ETag held for the rest of the transfer (§2.4). A response without Block2 is a body
-    /// in one piece.
+    /// in one piece, whatever its code: check the code first (an error's diagnostic payload is
+    /// taken as a body too).
     pub fn push_block2(&mut self, rsp: &Message<'_>) -> Result<Progress, BlockError> {
         let block = match rsp.block2() {
             Some(Ok(b)) => b,

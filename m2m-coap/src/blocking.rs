@@ -149,7 +149,7 @@ fn since(start: &Instant) -> Timestamp {
 
 /// Writes everything the connection has queued.
 fn flush(stream: &mut TcpStream, conn: &mut Tcp, start: &Instant) -> Result<(), ClientError> {
-    let mut out = std::vec![0u8; 8192];
+    let mut out = [0u8; 8192];
     while let Some(n) = conn.poll_transmit(since(start), &mut out) {
         stream.write_all(out.get(..n).unwrap_or_default())?;
     }
@@ -345,7 +345,11 @@ impl Client {
                 Handle::Tcp(id),
             ) => loop {
                 let frame = loop {
-                    match Framing::new().frame_len(buf).map_err(protocol)? {
+                    // No frame larger than our CSM announces (1 MiB).
+                    match Framing::with_max_message(1 << 20)
+                        .frame_len(buf)
+                        .map_err(protocol)?
+                    {
                         Status::Complete(n) => break buf.drain(..n).collect::<Vec<u8>>(),
                         Status::Partial(_) => {
                             let mut chunk = [0u8; 4096];

@@ -554,3 +554,38 @@ fn nstart_renewal_and_deregistration() {
         Err(EndpointError::Exchange)
     );
 }
+
+/// The answer to a deregistration piggybacked in its ACK ends the observation even when the
+/// server (against RFC 7641 §4.1) puts Observe in it: it answers the request by message id.
+#[test]
+fn a_piggybacked_answer_ends_a_deregistration() {
+    let (mut client, mut server) = (Ep::new(51), Ep::new(52));
+    let mut reg = get("temp");
+    reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let obs = client.request(at(0), 1, &reg, true).unwrap();
+    let d = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(0), 0, &d).unwrap() else {
+        panic!("a request")
+    };
+    let mut rsp = Builder::<1>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.uint(OptionNumber::OBSERVE, 1).unwrap();
+    server.respond(at(0), &exchange, &rsp).unwrap();
+    let d = drain(&mut server, 0).remove(0).1;
+    client.handle(at(1), 1, &d).unwrap();
+    let mut dereg = get("temp");
+    dereg.uint(OptionNumber::OBSERVE, 1).unwrap();
+    client.observe_again(at(2), obs, &dereg, true).unwrap();
+    let d = drain(&mut client, 2).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(2), 0, &d).unwrap() else {
+        panic!("a request")
+    };
+    let mut rsp = Builder::<1>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.uint(OptionNumber::OBSERVE, 2).unwrap();
+    server.respond(at(2), &exchange, &rsp).unwrap();
+    let d = drain(&mut server, 2).remove(0).1;
+    assert!(matches!(
+        client.handle(at(3), 1, &d).unwrap(),
+        Incoming::Response { id, .. } if id == obs
+    ));
+    assert_eq!(client.outstanding(), 0, "answered: nothing waits");
+}

@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio_util::codec::Framed;
 
 /// `/n`: an observable counter (4.04 once it passes 100); `/later`: answered after 50 ms;
-/// `/dropped`: a responder dropped without an answer.
+/// `/dropped`: a responder dropped without an answer; `/echo`: the body back.
 fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Send + 'static {
     move |req: &Message<'_>| {
         let path: Vec<&str> = req.uri_path().collect();
@@ -41,6 +41,8 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
                 reply
             }
             ["dropped"] => Reply::later().1,
+            // The body uploaded, back.
+            ["echo"] => Response::content(0, req.payload().to_vec()).into(),
             _ => Response::new(Code::NOT_FOUND).into(),
         }
     }
@@ -72,9 +74,23 @@ async fn recv(s: &UdpSocket) -> Option<Vec<u8>> {
     recv_within(s, 5000).await
 }
 
-/// Whether nothing comes within 300 ms.
+/// Whether nothing comes before the answer to a request sent now: nothing within 300 ms,
+/// then a GET of an unknown path whose 4.04 must be the next datagram (so that a datagram
+/// the server was merely slow to send is caught here, not by a later check).
 async fn silent(s: &UdpSocket) -> bool {
-    recv_within(s, 300).await.is_none()
+    static MID: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0x4000);
+    if recv_within(s, 300).await.is_some() {
+        return false;
+    }
+    let mid = MID.fetch_add(1, Ordering::SeqCst);
+    s.send(&get(Type::Confirmable, mid, b"sentinel", "none", None))
+        .await
+        .unwrap();
+    let Some(d) = recv(s).await else {
+        return false;
+    };
+    let m = Message::parse_udp(&d).unwrap();
+    (m.token(), m.code(), m.message_id()) == (&b"sentinel"[..], Code::NOT_FOUND, Some(mid))
 }
 
 async fn udp_server() -> (UdpSocket, Notifier, Arc<AtomicU32>) {
@@ -144,7 +160,12 @@ async fn udp_observe_register_notify_and_reset() {
     let mut out = [0u8; 4];
     rst.encode(&mut out).unwrap();
     c.send(&out).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // A round trip after the Reset, so that the server has taken it before the change.
+    c.send(&get(Type::Confirmable, 99, b"rt", "n", None))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    assert_eq!(Message::parse_udp(&d).unwrap().token(), b"rt");
     notifier.changed("n");
     assert!(silent(&c).await, "no notification after the Reset");
 }
@@ -320,4 +341,78 @@ async fn tcp_observe_and_reply_later() {
     let m = Message::parse_tcp(&f).unwrap();
     assert_eq!((m.token(), m.payload()), (&b"tk"[..], &b"4"[..]));
     assert!(m.observe().unwrap() > seq);
+}
+
+/// Block `num` of a PUT to /echo in 16-byte blocks, under `tag` (a Request-Tag, if any).
+fn put_block(mid: u16, tag: Option<&[u8]>, num: u32, body: &[u8], size1: Option<u32>) -> Vec<u8> {
+    let start = num as usize * 16;
+    let end = (start + 16).min(body.len());
+    let more = end < body.len();
+    let mut b = Builder::<6>::udp(Type::Confirmable, Code::PUT, mid);
+    b.token(&[0xb1])
+        .str(OptionNumber::URI_PATH, "echo")
+        .unwrap();
+    b.uint(
+        OptionNumber::BLOCK1,
+        m2m_coap::Block { num, more, szx: 0 }.to_uint(),
+    )
+    .unwrap();
+    if let Some(t) = tag {
+        b.opaque(OptionNumber::REQUEST_TAG, t).unwrap();
+    }
+    if let Some(s) = size1 {
+        b.uint(OptionNumber::SIZE1, s).unwrap();
+    }
+    b.payload(&body[start..end]);
+    let mut out = vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+#[tokio::test]
+async fn uploads_under_different_request_tags_stay_apart() {
+    let (c, _notifier, _) = udp_server().await;
+    let a: Vec<u8> = (0..40u8).collect();
+    let b: Vec<u8> = (100..140u8).collect();
+    let mut mid = 0x2000;
+    let mut last = Vec::new();
+    // The two bodies go block by block, interleaved, to the same resource.
+    for num in 0..3u32 {
+        for (tag, body) in [(&b"A"[..], &a), (&b"B"[..], &b)] {
+            mid += 1;
+            c.send(&put_block(mid, Some(tag), num, body, None))
+                .await
+                .unwrap();
+            let d = recv(&c).await.unwrap();
+            let m = Message::parse_udp(&d).unwrap();
+            if num < 2 {
+                assert_eq!(m.code(), Code::CONTINUE, "{tag:?} block {num}");
+            } else {
+                last.push((m.code(), m.payload().to_vec()));
+            }
+        }
+    }
+    assert_eq!(
+        last,
+        vec![(Code::CONTENT, a.clone()), (Code::CONTENT, b.clone())]
+    );
+
+    // A block that does not continue a body (block 2 first) is 4.08; a body announced over
+    // the limit is 4.13 with the limit in Size1 (RFC 7959 §2.9.2, §2.9.3).
+    c.send(&put_block(0x3000, Some(b"C"), 2, &a, None))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    assert_eq!(
+        Message::parse_udp(&d).unwrap().code(),
+        Code::REQUEST_ENTITY_INCOMPLETE
+    );
+    c.send(&put_block(0x3001, None, 0, &a, Some(2 << 20)))
+        .await
+        .unwrap();
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(m.code(), Code::REQUEST_ENTITY_TOO_LARGE);
+    assert_eq!(m.size1(), Some(1 << 20));
 }

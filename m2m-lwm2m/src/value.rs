@@ -437,7 +437,8 @@ impl<'a> Value<'a> {
     /// typed values are converted where the formats allow it without loss (an integer as a
     /// Float; a float with no fraction as an Integer, Unsigned Integer or Time, since SenML
     /// has one numeric type, RFC 8428 §4.3, and a JSON number written `1.638435E9` is the
-    /// integer 1638435000; a JSON number as a Time; a string as a Corelnk; base64 text as an
+    /// integer 1638435000, and a CBOR (60) or LwM2M CBOR float with no fraction is read the
+    /// same way, as Anjay reads it; a JSON number as a Time; a string as a Corelnk; base64 text as an
     /// Opaque). The `config` lists the further tolerances ([`Config::integer_for_float`], ...).
     pub fn typed(self, ty: DataType, config: &Config) -> Result<Value<'a>, Error> {
         let mismatch = Error::new(0, Reason::TypeMismatch);

@@ -259,6 +259,13 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         self.closed
     }
 
+    /// The largest message the send queue holds (`Q - 4`): an `out` of this size always takes
+    /// the next one from [`Connection::poll_transmit`].
+    #[must_use]
+    pub const fn max_queued() -> usize {
+        Q.saturating_sub(4)
+    }
+
     /// Requests still waiting for a response (observations included).
     #[must_use]
     pub fn outstanding(&self) -> usize {
@@ -463,7 +470,9 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         self.ping = None;
     }
 
-    /// Takes one whole message from the peer.
+    /// Takes one whole message from the peer. Our own Max-Message-Size is not checked here:
+    /// the framing ([`Framing`](crate::tcp::Framing), a WebSocket limit) refuses a larger
+    /// message before it is buffered.
     pub fn handle<'a>(&mut self, now: Timestamp, frame: &'a [u8]) -> StreamIncoming<'a> {
         if self.closed {
             return StreamIncoming::Nothing;
@@ -546,8 +555,8 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     }
 
     /// The next message to send, copied into `out`: its length, or `None` when nothing is
-    /// waiting (or `out` is too small for the next one, which then stays queued). A keepalive
-    /// Ping is queued here when one is due.
+    /// waiting (or `out` is too small for the next one, which then stays queued: give an `out`
+    /// of [`Connection::max_queued`] bytes). A keepalive Ping is queued here when one is due.
     pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<usize> {
         let t = ms(now);
         if let Some(k) = self.params.keepalive_ms {
@@ -885,6 +894,26 @@ mod tests {
         );
         assert!(s.is_closed());
         assert_eq!(c.release(), Err(StreamError::Closed));
+
+        // An Abort from the peer with requests of ours waiting: the connection is over, and
+        // nothing more comes of it.
+        let (mut c, _s) = pair(Transport::Tcp, ConnParams::default());
+        c.request(at(1), &Builder::<0>::tcp(Code::GET)).unwrap();
+        let _ = drain(&mut c, 1);
+        let mut abort = Builder::<0>::tcp(Code::ABORT);
+        abort.payload(b"bye");
+        let mut buf = [0u8; 16];
+        let n = abort.encode(&mut buf).unwrap();
+        assert_eq!(
+            c.handle(at(2), &buf[..n]),
+            StreamIncoming::Closed(Close::Aborted {
+                bad_csm_option: None
+            })
+        );
+        assert!(c.is_closed());
+        assert_eq!(c.poll_timeout(), None);
+        assert_eq!(c.poll_event(at(100_000)), None);
+        assert_eq!(c.handle(at(3), &buf[..n]), StreamIncoming::Nothing);
     }
 
     #[test]
