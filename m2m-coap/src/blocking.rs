@@ -144,7 +144,7 @@ enum Handle {
 
 /// The milliseconds since `start`.
 fn since(start: &Instant) -> Timestamp {
-    Timestamp::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    Timestamp::since(*start)
 }
 
 /// Writes everything the connection has queued.

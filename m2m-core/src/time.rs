@@ -64,6 +64,14 @@ impl Timestamp {
         self.0.checked_sub(earlier.0).map(Duration::from_millis)
     }
 
+    /// The milliseconds since `start` on the monotonic clock, as a `Timestamp` (saturating):
+    /// the `now` that sans-IO endpoints take from a runner.
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub fn since(start: std::time::Instant) -> Self {
+        Timestamp(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
     /// The current system time (`None` before the epoch or past `u64` milliseconds).
     #[cfg(feature = "std")]
     #[must_use]

@@ -333,5 +333,5 @@ fn path_of(req: &Message<'_>) -> std::string::String {
 }
 
 fn now(start: std::time::Instant) -> m2m_core::Timestamp {
-    m2m_core::Timestamp::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
+    m2m_core::Timestamp::since(start)
 }
