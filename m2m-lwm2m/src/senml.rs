@@ -136,6 +136,16 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The path of a plain base name ending in `/` when no base time or base value is in
+    /// force: a record without base fields, time or sum, whose name [`extend`]s it, resolves
+    /// to that path with its value as the wire has it (the decoders' fast way).
+    pub(crate) fn plain_base(&self) -> Option<Path<'a>> {
+        match (self.base_time, self.base_value) {
+            (None, None) => self.base_path,
+            _ => None,
+        }
+    }
+
     /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
     pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
         let err = |r| Error::new(offset, r);
@@ -157,7 +167,7 @@ impl<'a> Resolver<'a> {
             self.base_value = Some(bv);
         }
         let fast = match (self.base_path, raw.name) {
-            (Some(base), Some(Text::Plain(n))) => extend(base, n),
+            (Some(base), Some(Text::Plain(n))) => extend(base, n.as_bytes()),
             _ => None,
         };
         let path = match fast {
@@ -198,7 +208,7 @@ impl<'a> Resolver<'a> {
 
 /// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
 /// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
-fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
+pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
     if n.is_empty() {
         return Some(base);
     }
@@ -213,7 +223,7 @@ fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
     // Segments of 1-5 digits, no leading zero, below 65535 (as `parse_id`), read byte by byte.
     let mut v = 0u32;
     let mut digits = 0u8;
-    for &b in n.as_bytes().iter().chain(core::iter::once(&b'/')) {
+    for &b in n.iter().chain(core::iter::once(&b'/')) {
         if b == b'/' {
             if digits == 0 || v >= u32::from(RESERVED_ID) {
                 return None;
