@@ -326,13 +326,22 @@ impl serde::Serialize for Path<'_> {
 #[must_use]
 pub fn parse_id(text: &str) -> Option<u16> {
     let b = text.as_bytes();
-    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
+    match *b {
+        [] => None,
+        [b'0', _, ..] => None,
+        _ if b.len() > 5 => None,
+        _ => {
+            let mut v = 0u32;
+            for &c in b {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    return None;
+                }
+                v = v.wrapping_mul(10).wrapping_add(u32::from(d));
+            }
+            u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)
+        }
     }
-    if b.len() > 1 && b.first() == Some(&b'0') {
-        return None;
-    }
-    text.parse::<u16>().ok().filter(|&id| id != RESERVED_ID)
 }
 
 /// Whether `prefix` is a valid LwM2M Gateway prefix: non-empty, does not start with a digit, and

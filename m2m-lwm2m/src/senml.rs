@@ -136,6 +136,16 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The path of a plain base name ending in `/` when no base time or base value is in
+    /// force: a record without base fields, time or sum, whose name [`extend`]s it, resolves
+    /// to that path with its value as the wire has it (the decoders' fast way).
+    pub(crate) fn plain_base(&self) -> Option<Path<'a>> {
+        match (self.base_time, self.base_value) {
+            (None, None) => self.base_path,
+            _ => None,
+        }
+    }
+
     /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
     pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
         let err = |r| Error::new(offset, r);
@@ -157,7 +167,7 @@ impl<'a> Resolver<'a> {
             self.base_value = Some(bv);
         }
         let fast = match (self.base_path, raw.name) {
-            (Some(base), Some(Text::Plain(n))) => extend(base, n),
+            (Some(base), Some(Text::Plain(n))) => extend(base, n.as_bytes()),
             _ => None,
         };
         let path = match fast {
@@ -198,44 +208,45 @@ impl<'a> Resolver<'a> {
 
 /// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
 /// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
-fn extend<'a>(base: Path<'a>, n: &str) -> Option<Path<'a>> {
-    if n.is_empty() {
-        return Some(base);
-    }
-    // Levels gathered in a local array and the path built once (a `child()` per segment
-    // writes one id into a copied path and reads it whole again: slow store forwarding).
-    let mut ids = [0u16; 4];
-    let have = base.levels();
-    let mut len = have.len();
-    for (i, d) in ids.iter_mut().enumerate() {
-        *d = have.get(i).copied().unwrap_or(0);
-    }
-    // Segments of 1-5 digits, no leading zero, below 65535 (as `parse_id`), read byte by byte.
-    let mut v = 0u32;
-    let mut digits = 0u8;
-    for &b in n.as_bytes().iter().chain(core::iter::once(&b'/')) {
-        if b == b'/' {
-            if digits == 0 || v >= u32::from(RESERVED_ID) {
-                return None;
-            }
-            *ids.get_mut(len)? = u16::try_from(v).ok()?;
-            len = len.checked_add(1)?;
-            v = 0;
-            digits = 0;
-            continue;
+#[inline(always)]
+pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
+    let mut path = base;
+    let mut rest = n;
+    while let Some((id, after)) = segment(rest) {
+        // The base keeps its prefix; `child` refuses a fifth level.
+        path = path.child(id)?;
+        match after {
+            [] => return Some(path),
+            [b'/', tail @ ..] => rest = tail,
+            _ => return None,
         }
-        let d = u32::from(b.wrapping_sub(b'0'));
-        if d > 9 || digits >= 5 || (digits == 1 && v == 0) {
+    }
+    // The empty name adds nothing; an empty or bad segment is not a plain id.
+    n.is_empty().then_some(base)
+}
+
+/// The id at the start of `b`: 1-5 digits, no leading zero, below 65535 (as `parse_id`), and
+/// the bytes after it.
+#[inline(always)]
+fn segment(b: &[u8]) -> Option<(u16, &[u8])> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| c.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u32::from)
+    };
+    let first = digit(0)?;
+    let mut v = first;
+    let mut len = 1usize;
+    while let Some(d) = digit(len) {
+        if first == 0 || len >= 5 {
             return None;
         }
         v = v.wrapping_mul(10).wrapping_add(d);
-        digits = digits.wrapping_add(1);
+        len = len.wrapping_add(1);
     }
-    let path = Path::new(ids.get(..len)?)?;
-    match base.prefix() {
-        Some(p) => path.with_prefix(p).ok(),
-        None => Some(path),
-    }
+    let id = u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)?;
+    Some((id, b.get(len..).unwrap_or_default()))
 }
 
 /// `bv + v`: integers stay integers while they fit, otherwise a float.

@@ -116,6 +116,9 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
+        if let Some(r) = self.fast() {
+            return Some(Ok(r));
+        }
         clear(&mut self.scratch);
         let r = match self.raw.next_into(&mut self.scratch)? {
             Ok(at) => self.resolver.resolve(&self.scratch, at),
@@ -129,6 +132,121 @@ impl<'a> Iterator for Decoder<'a> {
 }
 
 impl core::iter::FusedIterator for Decoder<'_> {}
+
+impl<'a> Decoder<'a> {
+    /// The next record when it is of the usual shape: a map of fewer than 24 pairs with the
+    /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base`]) and
+    /// at most one of `v`, `vs`, `vb`, `vd`, in their usual encodings. `None` (reading
+    /// nothing) sends the caller the general way, which reads the record again and decides:
+    /// every shape it takes here, it resolves the same.
+    #[inline(always)]
+    fn fast(&mut self) -> Option<Record<'a>> {
+        if self.done || self.raw.state != State::Records || self.raw.remaining == Some(0) {
+            return None;
+        }
+        let base = self.resolver.plain_base()?;
+        let buf = self.raw.r.rest();
+        let (&head, mut p) = buf.split_first()?;
+        // A definite map with its size in the initial byte (a break is not one).
+        let pairs = head.checked_sub(0xa0).filter(|&n| n < 24)?;
+        let mut name = None;
+        let mut value = None;
+        for _ in 0..pairs {
+            let (&key, rest) = p.split_first()?;
+            let (v, rest) = match key {
+                0x00 if name.is_none() => {
+                    let (n, rest) = text(rest)?;
+                    name = Some(n);
+                    p = rest;
+                    continue;
+                }
+                0x02 if value.is_none() => number_value(rest)?,
+                0x03 if value.is_none() => {
+                    let (t, rest) = text(rest)?;
+                    let t = core::str::from_utf8(t).ok()?;
+                    (Value::Str(Text::Plain(t)), rest)
+                }
+                0x04 if value.is_none() => match rest.split_first()? {
+                    (0xf4, rest) => (Value::Bool(false), rest),
+                    (0xf5, rest) => (Value::Bool(true), rest),
+                    _ => return None,
+                },
+                0x08 if value.is_none() => {
+                    let (len, rest) = length(rest, 0x40)?;
+                    let (b, rest) = rest.split_at_checked(len)?;
+                    (Value::Opaque(Opaque::Raw(b)), rest)
+                }
+                _ => return None,
+            };
+            value = Some(v);
+            p = rest;
+        }
+        let path = crate::senml::extend(base, name?)?;
+        if let Some(n) = self.raw.remaining.as_mut() {
+            *n = n.saturating_sub(1);
+        }
+        self.raw.r.advance(buf.len().saturating_sub(p.len()));
+        Some(Record {
+            path,
+            value,
+            time: None,
+        })
+    }
+}
+
+/// The length argument of a head of major type `major` (bits 7-5 as a byte) in its initial
+/// byte or one or two bytes after it, and the bytes after the head.
+#[inline(always)]
+fn length(b: &[u8], major: u8) -> Option<(usize, &[u8])> {
+    let (&ib, rest) = b.split_first()?;
+    match ib.checked_sub(major)? {
+        n @ 0..=23 => Some((usize::from(n), rest)),
+        24 => {
+            let (&n, rest) = rest.split_first()?;
+            Some((usize::from(n), rest))
+        }
+        25 => match *rest {
+            [hi, lo, ref rest @ ..] => Some((usize::from(u16::from_be_bytes([hi, lo])), rest)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The bytes of a definite text string (not yet checked as UTF-8), and the bytes after it.
+#[inline(always)]
+fn text(b: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = length(b, 0x60)?;
+    rest.split_at_checked(len)
+}
+
+/// An integer or float number as [`Resolver::resolve`] makes it a value, and the bytes after it.
+#[inline(always)]
+fn number_value<'a>(b: &[u8]) -> Option<(Value<'a>, &[u8])> {
+    let (&ib, rest) = b.split_first()?;
+    let (arg, rest) = match (ib & 0x1f, rest) {
+        (ai @ 0..=23, rest) => (u64::from(ai), rest),
+        (24, [a, rest @ ..]) => (u64::from(*a), rest),
+        (25, [a, c, rest @ ..]) => (u64::from(u16::from_be_bytes([*a, *c])), rest),
+        (26, [a, c, d, e, rest @ ..]) => (u64::from(u32::from_be_bytes([*a, *c, *d, *e])), rest),
+        (27, [a, c, d, e, f, g, h, i, rest @ ..]) => {
+            (u64::from_be_bytes([*a, *c, *d, *e, *f, *g, *h, *i]), rest)
+        }
+        _ => return None,
+    };
+    let v = match ib >> 5 {
+        0 => i64::try_from(arg).map_or(Value::Uint(arg), Value::Int),
+        1 => Value::Int(cbor::single::neg(arg)?),
+        7 => match ib {
+            0xf9 => Value::Float(crate::float::from_f16(u16::try_from(arg).ok()?)),
+            0xfa => Value::Float(f64::from(f32::from_bits(u32::try_from(arg).ok()?))),
+            0xfb => Value::Float(f64::from_bits(arg)),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some((v, rest))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

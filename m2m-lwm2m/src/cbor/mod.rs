@@ -75,6 +75,16 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
+    /// The bytes not read yet.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Moves past `n` bytes of [`Reader::rest`] read by the caller.
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// Whether the next byte is the break stop code (without reading it).
     pub(crate) fn at_break(&self) -> bool {
         self.buf.get(self.pos) == Some(&0xff)

@@ -17,8 +17,50 @@ struct Header {
     end: usize,
 }
 
-/// Parses the TLV header at `pos`; its value must end at or before `limit`.
+/// Parses the TLV header at `pos`; its value must end at or before `limit` (`pos < limit <=
+/// buf.len()`).
+#[inline(always)]
 fn header(buf: &[u8], pos: usize, limit: usize) -> Result<Header, Error> {
+    let win = buf.get(pos..limit).unwrap_or_default();
+    // The whole header in the window (the usual case): read it in one go.
+    let (ty, id, len_bytes, rest) = match *win {
+        [ty, hi, lo, ref rest @ ..] if ty & 0x20 != 0 => {
+            (ty, u16::from_be_bytes([hi, lo]), (ty >> 3) & 0b11, rest)
+        }
+        [ty, id, ref rest @ ..] if ty & 0x20 == 0 => (ty, u16::from(id), (ty >> 3) & 0b11, rest),
+        _ => return header_slow(buf, pos, limit),
+    };
+    let (len, rest) = match (len_bytes, rest) {
+        (0, rest) => (usize::from(ty & 0b111), rest),
+        (1, [a, rest @ ..]) => (usize::from(*a), rest),
+        (2, [a, b, rest @ ..]) => (usize::from(u16::from_be_bytes([*a, *b])), rest),
+        (3, [a, b, c, rest @ ..]) => (
+            usize::from(u16::from_be_bytes([*b, *c])) | (usize::from(*a) << 16),
+            rest,
+        ),
+        _ => return header_slow(buf, pos, limit),
+    };
+    if id == crate::path::RESERVED_ID {
+        return Err(Error::new(pos, Reason::BadPath));
+    }
+    // `rest` is the tail of the window, which ends at `limit`.
+    let start = limit.saturating_sub(rest.len());
+    if len > rest.len() {
+        return Err(Error::new(limit, Reason::Truncated));
+    }
+    Ok(Header {
+        kind: Kind::from_bits(ty >> 6),
+        id,
+        start,
+        end: start.saturating_add(len),
+    })
+}
+
+/// [`header`] byte by byte, for a header cut short by `limit`: the error names the first
+/// byte missing (or a reserved id read before it).
+#[cold]
+#[inline(never)]
+fn header_slow(buf: &[u8], pos: usize, limit: usize) -> Result<Header, Error> {
     let truncated = |at: usize| Error::new(at, Reason::Truncated);
     let byte = |at: usize| -> Result<u8, Error> {
         if at >= limit {
@@ -74,6 +116,9 @@ struct Frame<'a> {
     path: Path<'a>,
     /// What it is.
     kind: Kind,
+    /// Whether its path lies under the base (so every TLV inside it does too); not so for
+    /// a tolerated Object Instance wrapper around the base.
+    inside: bool,
 }
 
 /// The records of a TLV body, one per resource or resource instance value, in wire order.
@@ -85,11 +130,24 @@ pub struct Decoder<'a> {
     base: Path<'a>,
     config: Config,
     pos: usize,
-    stack: [Option<Frame<'a>>; 2],
+    /// The open TLVs holding others, outermost first: `frames[..depth]`.
+    frames: [Option<Frame<'a>>; 2],
+    depth: usize,
     /// The id of the last TLV read at each nesting level (a repeat right after is refused).
     last: [Option<u16>; 3],
     done: bool,
+    /// What [`Decoder::fast`] needs of the current level, kept by [`Decoder::sync`]: its end,
+    /// the path its TLVs extend, and the type bits (7-6) of the value TLV (`leaf`) and of the
+    /// TLV holding others (`nest`) it may read there ([`NONE`]: that kind takes the general
+    /// way).
+    end: usize,
+    parent: Path<'a>,
+    leaf: u8,
+    nest: u8,
 }
+
+/// [`Decoder::fast`] reads no TLV of this kind at this level.
+const NONE: u8 = 0xff;
 
 /// Walks `body`, the answer to a request on `base` (`/o`, `/o/i`, `/o/i/r` or `/o/i/r/ri`,
 /// with any gateway prefix): an Object answer is a sequence of Object Instance TLVs, an Object
@@ -103,10 +161,16 @@ pub fn decode<'a>(body: &'a [u8], base: Path<'a>, config: Config) -> Decoder<'a>
         base,
         config,
         pos: 0,
-        stack: [None, None],
+        frames: [None, None],
+        depth: 0,
         last: [None; 3],
         done: false,
+        end: 0,
+        parent: Path::ROOT,
+        leaf: NONE,
+        nest: NONE,
     }
+    .synced()
 }
 
 impl<'a> Decoder<'a> {
@@ -116,34 +180,132 @@ impl<'a> Decoder<'a> {
         self.buf.get(self.pos..).unwrap_or_default()
     }
 
+    /// The decoder with the fields of [`Decoder::leaf`] set for its current level.
+    fn synced(mut self) -> Self {
+        self.sync();
+        self
+    }
+
+    /// Sets the fields [`Decoder::fast`] reads, after a move between levels.
+    fn sync(&mut self) {
+        use Kind::{MultipleResource as Multiple, ObjectInstance as Instance, Resource};
+        let (end, parent, leaf, nest) = match self.top() {
+            // `fast` reads nothing more.
+            _ if self.done => (usize::MAX, Path::ROOT, None, None),
+            Some(f) if f.inside => match f.kind {
+                Instance => (f.end, f.path, Some(Resource), Some(Multiple)),
+                Multiple => (f.end, f.path, Some(Kind::ResourceInstance), None),
+                _ => (f.end, f.path, None, None),
+            },
+            Some(f) => (f.end, f.path, None, None),
+            // The children of the base: Object Instance TLVs of an Object answer, Resource
+            // TLVs of an Object Instance answer.
+            None => match self.base.depth() {
+                1 => (self.buf.len(), self.base, None, Some(Instance)),
+                2 => (self.buf.len(), self.base, Some(Resource), Some(Multiple)),
+                _ => (self.buf.len(), self.base, None, None),
+            },
+        };
+        self.end = end;
+        self.parent = parent;
+        self.leaf = leaf.map_or(NONE, |k| k.bits() << 6);
+        self.nest = nest.map_or(NONE, |k| k.bits() << 6);
+    }
+
+    /// The next record, when the TLVs up to it are of the usual kinds at their level, under
+    /// the base, with their headers and values whole inside their level and no repeated id;
+    /// `None` sends the caller the general way ([`Decoder::step`]), which goes on from where
+    /// this stopped (reading the same TLV again) and decides. It does what the general way
+    /// does for those TLVs: nothing here is an error.
+    #[inline(always)]
+    fn fast(&mut self) -> Option<Record<'a>> {
+        loop {
+            if self.pos >= self.end && self.depth > 0 {
+                // The level is done.
+                self.pop();
+                self.sync();
+                continue;
+            }
+            let win = self.buf.get(self.pos..self.end)?;
+            let (ty, id, rest) = match *win {
+                [ty, id, ref rest @ ..] if ty & 0x20 == 0 => (ty, u16::from(id), rest),
+                [ty, hi, lo, ref rest @ ..] => (ty, u16::from_be_bytes([hi, lo]), rest),
+                _ => return None,
+            };
+            let (len, rest) = match ((ty >> 3) & 0b11, rest) {
+                (0, rest) => (usize::from(ty & 0b111), rest),
+                (1, [n, rest @ ..]) => (usize::from(*n), rest),
+                (2, [hi, lo, rest @ ..]) => (usize::from(u16::from_be_bytes([*hi, *lo])), rest),
+                _ => return None,
+            };
+            let value = rest.get(..len)?;
+            let bits = ty & 0xc0;
+            let leaf = bits == self.leaf;
+            // A TLV holding others, not empty, with room for it on the stack.
+            let nest = bits == self.nest && len > 0 && self.depth < self.frames.len();
+            if !(leaf || nest) {
+                return None;
+            }
+            let last = self.last.get_mut(self.depth)?;
+            if *last == Some(id) {
+                return None;
+            }
+            let path = self.parent.child(id)?;
+            *last = Some(id);
+            // `rest` is the tail of the level, which ends at `end`.
+            let start = self.end.saturating_sub(rest.len());
+            let end = start.saturating_add(len);
+            if leaf {
+                self.pos = end;
+                return Some(Record::new(path, Value::Untyped(Untyped::Tlv(value))));
+            }
+            self.pos = start;
+            self.push(Frame {
+                end,
+                path,
+                kind: Kind::from_bits(bits >> 6),
+                inside: true,
+            })
+            .ok()?;
+            self.sync();
+        }
+    }
+
     fn top(&self) -> Option<Frame<'a>> {
-        self.stack.iter().rev().flatten().next().copied()
+        let i = self.depth.checked_sub(1)?;
+        self.frames.get(i).copied().flatten()
     }
 
     fn push(&mut self, frame: Frame<'a>) -> Result<(), Error> {
         let slot = self
-            .stack
-            .iter_mut()
-            .find(|s| s.is_none())
+            .frames
+            .get_mut(self.depth)
             .ok_or(Error::new(self.pos, Reason::TooDeep))?;
         *slot = Some(frame);
+        self.depth = self.depth.saturating_add(1);
+        // A level is entered only here: what was read at it before belonged to another TLV.
+        if let Some(last) = self.last.get_mut(self.depth) {
+            *last = None;
+        }
         Ok(())
     }
 
     fn pop(&mut self) {
-        if let Some(slot) = self.stack.iter_mut().rev().find(|s| s.is_some()) {
-            *slot = None;
-        }
+        self.depth = self.depth.saturating_sub(1);
     }
 
-    fn level(&self) -> usize {
-        self.stack.iter().flatten().count()
-    }
-
-    /// The path of a TLV of `kind` and `id` found at the current level.
-    fn path_of(&self, kind: Kind, id: u16, at: usize) -> Result<Path<'a>, Error> {
+    /// The path of a TLV of `kind` and `id` found inside `top` (`None`: at the top level),
+    /// and whether it lies under the base.
+    #[inline(always)]
+    fn path_of(
+        &self,
+        top: Option<Frame<'a>>,
+        kind: Kind,
+        id: u16,
+        at: usize,
+    ) -> Result<(Path<'a>, bool), Error> {
         let unexpected = Error::new(at, Reason::UnexpectedPath);
-        let parent = match self.top() {
+        let parent = match top {
             Some(frame) => {
                 let fits = matches!(
                     (frame.kind, kind),
@@ -155,6 +317,15 @@ impl<'a> Decoder<'a> {
                 if !fits {
                     return Err(Error::new(at, Reason::BadTlvType));
                 }
+                if frame.inside {
+                    // Below a TLV under the base: under it too. A frame's path has its kind's
+                    // depth, so a child of a fitting kind has the depth of its own kind.
+                    let path = frame
+                        .path
+                        .child(id)
+                        .ok_or(Error::new(at, Reason::BadPath))?;
+                    return Ok((path, true));
+                }
                 frame.path
             }
             None => {
@@ -164,8 +335,12 @@ impl<'a> Decoder<'a> {
                 // deviation.
                 let depth = kind.depth();
                 let b = self.base.depth();
-                let allowed = (depth == b.saturating_add(1) && (1..=2).contains(&b))
-                    || (depth == b && b >= 3)
+                if depth == b.saturating_add(1) && (1..=2).contains(&b) {
+                    // A child of the base: under it.
+                    let path = self.base.child(id).ok_or(Error::new(at, Reason::BadPath))?;
+                    return Ok((path, true));
+                }
+                let allowed = (depth == b && b >= 3)
                     || (kind == Kind::ObjectInstance
                         && (2..=3).contains(&b)
                         && self.config.instance_wrapped_resource);
@@ -180,16 +355,18 @@ impl<'a> Decoder<'a> {
             return Err(Error::new(at, Reason::BadTlvType));
         }
         // The TLV must lie under the base, or (a tolerated wrapper) contain it.
+        let inside = self.base.contains(&path);
         let wraps = kind == Kind::ObjectInstance && path.contains(&self.base);
-        if !(self.base.contains(&path) || (wraps && self.config.instance_wrapped_resource)) {
+        if !(inside || (wraps && self.config.instance_wrapped_resource)) {
             return Err(unexpected);
         }
-        Ok(path)
+        Ok((path, inside))
     }
 
     fn step(&mut self) -> Result<Option<Record<'a>>, Error> {
         loop {
-            let limit = match self.top() {
+            let top = self.top();
+            let limit = match top {
                 Some(frame) if self.pos >= frame.end => {
                     self.pop();
                     continue;
@@ -200,17 +377,14 @@ impl<'a> Decoder<'a> {
             };
             let at = self.pos;
             let h = header(self.buf, at, limit)?;
-            let path = self.path_of(h.kind, h.id, at)?;
+            let (path, inside) = self.path_of(top, h.kind, h.id, at)?;
             // The same id twice in a row at one level names one thing twice.
-            let level = self.level();
+            let level = self.depth;
             if let Some(last) = self.last.get_mut(level) {
                 if *last == Some(h.id) {
                     return Err(Error::new(at, Reason::UnexpectedPath));
                 }
                 *last = Some(h.id);
-            }
-            if let Some(deeper) = self.last.get_mut(level.saturating_add(1)..) {
-                deeper.fill(None);
             }
             self.pos = h.end;
             if h.kind.is_leaf() {
@@ -221,7 +395,7 @@ impl<'a> Decoder<'a> {
                 // An instance without resources, a multiple resource without instances; an
                 // empty wrapper of the base instance itself is an answer without records.
                 let wrapper = h.kind == Kind::ObjectInstance && path.depth() <= self.base.depth();
-                if self.base.contains(&path) && !wrapper {
+                if inside && !wrapper {
                     return Ok(Some(Record::path_only(path)));
                 }
                 continue;
@@ -231,8 +405,32 @@ impl<'a> Decoder<'a> {
                 end: h.end,
                 path,
                 kind: h.kind,
+                inside,
             })?;
         }
+    }
+}
+
+impl<'a> Decoder<'a> {
+    /// [`Iterator::next`] the general way: every kind of TLV, every check, every error.
+    #[inline(never)]
+    fn next_general(&mut self) -> Option<Result<Record<'a>, Error>> {
+        if self.done {
+            return None;
+        }
+        let r = match self.step() {
+            Ok(Some(r)) => Some(Ok(r)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        };
+        self.sync();
+        r
     }
 }
 
@@ -248,20 +446,11 @@ fn truncate(path: Path<'_>, depth: usize) -> Option<Path<'_>> {
 impl<'a> Iterator for Decoder<'a> {
     type Item = Result<Record<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.step() {
-            Ok(Some(r)) => Some(Ok(r)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
+        match self.fast() {
+            Some(r) => Some(Ok(r)),
+            None => self.next_general(),
         }
     }
 }
