@@ -430,7 +430,12 @@ impl Driver {
         let window = self.options.window();
         let on_line = self.options.transport.is_line();
         loop {
+            // On a serial line, any progress may let something else go ahead (the silences
+            // depend on what was read and written): go round again. On TCP, only a slot freed
+            // for a request queued behind it, or a timer that is due already, needs another
+            // round: what is started is written, and what is written is answered, in this one.
             let mut progress = false;
+            let mut again = false;
             // On a serial line that never went quiet, a request gives up after its timeout.
             if on_line {
                 let now = Instant::now();
@@ -444,7 +449,7 @@ impl Driver {
                 }
             }
             // Take requests while there is room (on a serial line, once it is quiet).
-            while self.matcher.outstanding() < window && !queue.is_empty() && self.may_send() {
+            while !queue.is_empty() && self.matcher.outstanding() < window && self.may_send() {
                 let Some(cmd) = queue.pop_front() else {
                     break;
                 };
@@ -487,6 +492,7 @@ impl Driver {
                 match self.next_frame() {
                     Ok(true) => {
                         progress = true;
+                        again |= !queue.is_empty();
                         continue;
                     }
                     Ok(false) => {}
@@ -517,6 +523,7 @@ impl Driver {
                     }
                 }
                 progress = true;
+                again |= !queue.is_empty();
             }
             match self.matcher.next_deadline() {
                 Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
@@ -526,11 +533,13 @@ impl Driver {
                         self.timer.as_mut().reset(at);
                         self.armed = Some(deadline);
                         // Registers this caller's waker, or fires at once: then loop.
-                        progress |= self.timer.as_mut().poll(cx).is_ready();
+                        again |= self.timer.as_mut().poll(cx).is_ready();
                     }
                 }
-                Some(_) => {}
-                None => self.armed = None,
+                // Nothing outstanding: the timer stays set (it fires once, early, and finds
+                // nothing overdue), so that the requests of a busy connection, each due after
+                // the one before, do not set it again one by one.
+                Some(_) | None => {}
             }
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
@@ -554,7 +563,7 @@ impl Driver {
                 }
                 progress |= self.line.wake_at(cx, at);
             }
-            if !progress {
+            if !(again || on_line && progress) {
                 return Poll::Pending;
             }
         }
