@@ -480,7 +480,7 @@ impl Client {
     pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
-        let reply = self.exchange(self.unit, pdu, len, true).await?;
+        let reply = self.exchange(self.unit, &pdu, len, true).await?;
         match reply {
             Some(r) => r.ok().map(|_| ()).map(|()| r),
             None => Err(Error::Closed),
@@ -497,7 +497,7 @@ impl Client {
         buf.get_mut(..len)
             .ok_or(crate::Error::PduTooLong { len })?
             .copy_from_slice(pdu);
-        self.exchange(self.unit, buf, len, true)
+        self.exchange(self.unit, &buf, len, true)
             .await?
             .ok_or(Error::Closed)
     }
@@ -507,13 +507,13 @@ impl Client {
     pub async fn broadcast(&self, req: &Request<'_>) -> Result<(), Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
-        self.exchange(0, pdu, len, false).await.map(|_| ())
+        self.exchange(0, &pdu, len, false).await.map(|_| ())
     }
 
     async fn exchange(
         &self,
         unit: u8,
-        pdu: [u8; MAX_PDU],
+        pdu: &[u8; MAX_PDU],
         len: usize,
         wait: bool,
     ) -> Result<Option<Reply>, Error> {
@@ -563,13 +563,13 @@ impl Client {
         Ok(())
     }
 
-    async fn attempt(&self, unit: u8, pdu: [u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
+    async fn attempt(&self, unit: u8, pdu: &[u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
         if let Err(e) = self.connected().await {
             return Attempt::Done(Err(e));
         }
         let mut cmd = Some(Command {
             unit,
-            pdu,
+            pdu: *pdu,
             len,
             timeout: self.timeout,
             wait,
