@@ -274,8 +274,8 @@ pub(super) struct Command {
     /// Whom the answer is for ([`Callers`](super::driver::Callers)).
     pub(super) ticket: u64,
     /// When it was handed over: on a serial line that never goes quiet, it waits no longer
-    /// than its timeout to be written.
-    pub(super) queued: tokio::time::Instant,
+    /// than its timeout to be written (`None` off a serial line: a clock read saved).
+    pub(super) queued: Option<tokio::time::Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -370,6 +370,8 @@ pub struct Client {
     retries: u32,
     backoff: Duration,
     broadcast_unit0: bool,
+    /// On a serial line (the silences apply).
+    on_line: bool,
 }
 
 impl Client {
@@ -419,6 +421,7 @@ impl Client {
             retries: options.retries,
             backoff: options.backoff,
             broadcast_unit0: options.transport.is_serial(),
+            on_line: options.transport.is_line(),
             shared: Arc::new(Shared {
                 endpoint: endpoint.filter(|_| options.reconnect),
                 state: Mutex::new(State {
@@ -574,7 +577,7 @@ impl Client {
             timeout: self.timeout,
             wait,
             ticket: 0,
-            queued: tokio::time::Instant::now(),
+            queued: self.on_line.then(tokio::time::Instant::now),
         });
         let mut active = Active {
             shared: &self.shared,

@@ -516,7 +516,7 @@ impl Driver {
             if on_line {
                 let now = Instant::now();
                 while let Some(cmd) = queue.pop_front() {
-                    if now < cmd.queued + cmd.timeout {
+                    if cmd.queued.is_none_or(|q| now < q + cmd.timeout) {
                         queue.push_front(cmd);
                         break;
                     }
@@ -620,8 +620,8 @@ impl Driver {
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
                 let mut at = None;
-                if let Some(cmd) = queue.front() {
-                    let give_up = cmd.queued + cmd.timeout;
+                let front = queue.front().and_then(|c| c.queued.map(|q| q + c.timeout));
+                if let Some(give_up) = front {
                     at = Some(if self.matcher.outstanding() < window {
                         self.line.quiet_at.min(give_up)
                     } else {

@@ -422,7 +422,11 @@ impl<H: Handler> Connection<H> {
                     if read? == 0 {
                         return Ok(());
                     }
-                    last_read = Instant::now();
+                    // Only the silences of a serial line need the time (a clock read saved
+                    // per request on TCP).
+                    if on_line {
+                        last_read = Instant::now();
+                    }
                 }
                 _ = &mut stopped => return Ok(()),
                 () = silence => self.drop_partial(&mut rbuf),
