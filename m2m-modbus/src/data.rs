@@ -73,6 +73,7 @@ impl<'a> Registers<'a> {
     /// Reads the registers into `out`, which must hold exactly `len()` of them (else nothing is
     /// written). Wire bytes go 32 registers at a time, a loop of fixed length that the compiler
     /// vectorises (byte swaps of whole vectors), then the registers left.
+    #[cfg(feature = "tokio")]
     #[inline]
     pub(crate) fn read_into(&self, out: &mut [u16]) {
         if out.len() != self.len() {
