@@ -278,6 +278,9 @@ impl Expect {
 #[derive(Debug, Clone)]
 pub struct Matcher<const N: usize> {
     slots: [Option<Expect>; N],
+    /// Slots in use (kept with the slots, so that a caller polling an idle matcher pays
+    /// nothing for `N`).
+    used: usize,
     next_tid: u16,
 }
 
@@ -308,6 +311,7 @@ impl<const N: usize> Matcher<N> {
     pub const fn new() -> Self {
         Matcher {
             slots: [None; N],
+            used: 0,
             next_tid: 1,
         }
     }
@@ -315,7 +319,21 @@ impl<const N: usize> Matcher<N> {
     /// Requests outstanding.
     #[must_use]
     pub fn outstanding(&self) -> usize {
-        self.slots.iter().filter(|s| s.is_some()).count()
+        self.used
+    }
+
+    /// Takes the first request that `pred` picks, freeing its slot.
+    fn take_where(&mut self, pred: impl Fn(&Expect) -> bool) -> Option<Expect> {
+        if self.used == 0 {
+            return None;
+        }
+        let e = self
+            .slots
+            .iter_mut()
+            .find(|s| s.as_ref().is_some_and(&pred))
+            .and_then(Option::take)?;
+        self.used = self.used.saturating_sub(1);
+        Some(e)
     }
 
     /// Registers a TCP/UDP request and returns the transaction id to send it with.
@@ -334,6 +352,7 @@ impl<const N: usize> Matcher<N> {
         let tid = self.next_tid;
         self.next_tid = self.next_tid.wrapping_add(1);
         *slot = Some(Expect::new(req, unit, Some(tid), now, timeout));
+        self.used = self.used.saturating_add(1);
         Ok(tid)
     }
 
@@ -351,6 +370,7 @@ impl<const N: usize> Matcher<N> {
             .find(|s| s.is_none())
             .ok_or(Busy { capacity: N })?;
         *slot = Some(Expect::new(req, address, None, now, timeout));
+        self.used = self.used.saturating_add(1);
         Ok(())
     }
 
@@ -363,38 +383,32 @@ impl<const N: usize> Matcher<N> {
         unit: u8,
         rsp: Response<'a>,
     ) -> Result<(Expect, Response<'a>), Mismatch> {
-        let slot = self
-            .slots
-            .iter_mut()
-            .find(|s| s.is_some_and(|e| e.transaction_id == transaction_id))
+        let expect = self
+            .take_where(|e| e.transaction_id == transaction_id)
             .ok_or(match transaction_id {
                 Some(t) => Mismatch::UnknownTransaction { transaction_id: t },
                 None => Mismatch::Unexpected,
             })?;
-        let expect = slot.take().ok_or(Mismatch::Unexpected)?;
         expect.check(unit, rsp).map(|r| (expect, r))
     }
 
     /// Forgets the request with `transaction_id` (`None` on serial lines), answered by a frame
     /// that did not decode or abandoned with its connection, and returns it.
     pub fn cancel(&mut self, transaction_id: Option<u16>) -> Option<Expect> {
-        self.slots
-            .iter_mut()
-            .find(|s| s.is_some_and(|e| e.transaction_id == transaction_id))
-            .and_then(Option::take)
+        self.take_where(|e| e.transaction_id == transaction_id)
     }
 
     /// Removes and returns one overdue request, if any (call until `None`).
     pub fn poll_timeout(&mut self, now: Timestamp) -> Option<Expect> {
-        self.slots
-            .iter_mut()
-            .find(|s| s.is_some_and(|e| e.is_overdue(now)))
-            .and_then(Option::take)
+        self.take_where(|e| e.is_overdue(now))
     }
 
     /// The earliest deadline among outstanding requests, to arm a timer.
     #[must_use]
     pub fn next_deadline(&self) -> Option<Timestamp> {
+        if self.used == 0 {
+            return None;
+        }
         self.slots.iter().flatten().map(|e| e.deadline).min()
     }
 }

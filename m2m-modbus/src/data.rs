@@ -70,6 +70,38 @@ impl<'a> Registers<'a> {
         }
     }
 
+    /// Reads the registers into `out`, which must hold exactly `len()` of them (else nothing is
+    /// written). Wire bytes go 32 registers at a time, a loop of fixed length that the compiler
+    /// vectorises (byte swaps of whole vectors), then the registers left.
+    #[cfg(feature = "tokio")]
+    #[inline]
+    pub(crate) fn read_into(&self, out: &mut [u16]) {
+        if out.len() != self.len() {
+            return;
+        }
+        let b = match self {
+            Registers::Wire(b) => *b,
+            Registers::Values(v) => return out.copy_from_slice(v),
+            #[cfg(all(feature = "alloc", feature = "serde"))]
+            Registers::Owned(v) => return out.copy_from_slice(v),
+        };
+        let blocks = b.chunks_exact(64);
+        let rest = blocks.remainder();
+        let mut outs = out.chunks_exact_mut(32);
+        for (block, o) in blocks.zip(&mut outs) {
+            if let (Ok(block), Ok(o)) =
+                (<&[u8; 64]>::try_from(block), <&mut [u16; 32]>::try_from(o))
+            {
+                for (v, pair) in o.iter_mut().zip(block.chunks_exact(2)) {
+                    *v = be(pair);
+                }
+            }
+        }
+        for (v, pair) in outs.into_remainder().iter_mut().zip(rest.chunks_exact(2)) {
+            *v = be(pair);
+        }
+    }
+
     /// Writes the big-endian bytes into `out`, which must be exactly `2 * len()` bytes (an odd
     /// byte at the end of a `Wire` block is not a register, as in [`Registers::iter`]).
     #[inline(always)]

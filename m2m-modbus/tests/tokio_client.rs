@@ -378,3 +378,37 @@ async fn rtu_over_tcp_skips_noise_before_the_answer() {
     );
     assert!(client.unmatched() >= 1, "the noise is reported");
 }
+
+/// A peer that answers one request per connection and then closes it: the close is seen
+/// before the next request is sent, which goes out on a new connection without an error.
+async fn one_answer_per_connection() -> SocketAddr {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = l.accept().await.unwrap();
+            let r = read_request(&mut s).await.unwrap();
+            s.write_all(&answer(r, r.tid)).await.unwrap();
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn a_connection_closed_while_idle_is_opened_again_for_the_next_request() {
+    for window in [1, 8] {
+        let addr = one_answer_per_connection().await;
+        let client = Client::connect_with(addr, options().max_in_flight(window))
+            .await
+            .unwrap();
+        for i in 0..3u16 {
+            assert_eq!(
+                client.read_holding_registers(i, 2).await.unwrap(),
+                want(i, 2),
+                "window {window}, request {i}"
+            );
+            // Let the close arrive before the next request.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(client.connects(), 3, "window {window}");
+    }
+}

@@ -3,21 +3,17 @@
 //! response.
 
 use core::fmt;
-use core::future::Future;
 use core::future::poll_fn;
 use core::net::SocketAddr;
-use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use core::time::Duration;
 use std::boxed::Box;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::vec::Vec;
 
 use bytes::Bytes;
 use tokio::net::TcpStream;
-use tokio::sync::oneshot;
 
 use super::driver::{Driver, Exit};
 use super::{Error, Io, Transport};
@@ -275,10 +271,11 @@ pub(super) struct Command {
     pub(super) timeout: Duration,
     /// `false` for a broadcast: answered once written.
     pub(super) wait: bool,
-    pub(super) reply: oneshot::Sender<Answer>,
+    /// Whom the answer is for ([`Callers`](super::driver::Callers)).
+    pub(super) ticket: u64,
     /// When it was handed over: on a serial line that never goes quiet, it waits no longer
-    /// than its timeout to be written.
-    pub(super) queued: tokio::time::Instant,
+    /// than its timeout to be written (`None` off a serial line: a clock read saved).
+    pub(super) queued: Option<tokio::time::Instant>,
 }
 
 #[derive(Debug, Default)]
@@ -309,8 +306,6 @@ struct State {
     stream: Option<Box<dyn Io>>,
     driver: Driver,
     queue: VecDeque<Command>,
-    /// Wakers of the callers waiting, so that one who leaves can hand the driving over.
-    wakers: Vec<Waker>,
 }
 
 impl fmt::Debug for State {
@@ -324,16 +319,18 @@ impl fmt::Debug for State {
 }
 
 impl State {
-    /// Runs the connection as far as it goes without waiting, on behalf of the caller `cx`.
-    fn drive(&mut self, cx: &mut Context<'_>) {
+    /// Runs the connection as far as it goes without waiting, on behalf of the caller `cx`
+    /// (whose ticket is `me`).
+    fn drive(&mut self, cx: &mut Context<'_>, me: u64) {
         let Some(s) = self.stream.as_mut() else {
             return;
         };
+        self.driver.callers.driving = me;
         if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, &mut **s, &mut self.queue) {
             self.stream = None;
             self.driver.fail_all(&e);
             for cmd in self.queue.drain(..) {
-                let _ = cmd.reply.send(Err(e.clone()));
+                self.driver.callers.deliver(cmd.ticket, Err(e.clone()));
             }
         }
     }
@@ -343,17 +340,14 @@ impl State {
 /// timed out or dropped), it wakes another caller, who takes over polling the socket.
 struct Active<'a> {
     shared: &'a Shared,
-    waker: Option<Waker>,
+    /// Its ticket, from its first poll on.
+    ticket: Option<u64>,
 }
 
 impl Drop for Active<'_> {
     fn drop(&mut self) {
-        let mut st = self.shared.lock();
-        if let Some(w) = self.waker.take() {
-            st.wakers.retain(|o| !o.will_wake(&w));
-        }
-        if let Some(next) = st.wakers.pop() {
-            next.wake();
+        if let Some(t) = self.ticket {
+            self.shared.lock().driver.callers.leave(t);
         }
     }
 }
@@ -376,6 +370,8 @@ pub struct Client {
     retries: u32,
     backoff: Duration,
     broadcast_unit0: bool,
+    /// On a serial line (the silences apply).
+    on_line: bool,
 }
 
 impl Client {
@@ -425,13 +421,13 @@ impl Client {
             retries: options.retries,
             backoff: options.backoff,
             broadcast_unit0: options.transport.is_serial(),
+            on_line: options.transport.is_line(),
             shared: Arc::new(Shared {
                 endpoint: endpoint.filter(|_| options.reconnect),
                 state: Mutex::new(State {
                     stream: Some(stream),
                     driver: Driver::new(options, Arc::clone(&counters)),
                     queue: VecDeque::new(),
-                    wakers: Vec::new(),
                 }),
                 connect: tokio::sync::Mutex::new(()),
                 counters,
@@ -487,7 +483,7 @@ impl Client {
     pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
-        let reply = self.exchange(self.unit, pdu, len, true).await?;
+        let reply = self.exchange(self.unit, &pdu, len, true).await?;
         match reply {
             Some(r) => r.ok().map(|_| ()).map(|()| r),
             None => Err(Error::Closed),
@@ -504,7 +500,7 @@ impl Client {
         buf.get_mut(..len)
             .ok_or(crate::Error::PduTooLong { len })?
             .copy_from_slice(pdu);
-        self.exchange(self.unit, buf, len, true)
+        self.exchange(self.unit, &buf, len, true)
             .await?
             .ok_or(Error::Closed)
     }
@@ -514,13 +510,13 @@ impl Client {
     pub async fn broadcast(&self, req: &Request<'_>) -> Result<(), Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
-        self.exchange(0, pdu, len, false).await.map(|_| ())
+        self.exchange(0, &pdu, len, false).await.map(|_| ())
     }
 
     async fn exchange(
         &self,
         unit: u8,
-        pdu: [u8; MAX_PDU],
+        pdu: &[u8; MAX_PDU],
         len: usize,
         wait: bool,
     ) -> Result<Option<Reply>, Error> {
@@ -570,61 +566,71 @@ impl Client {
         Ok(())
     }
 
-    async fn attempt(&self, unit: u8, pdu: [u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
+    async fn attempt(&self, unit: u8, pdu: &[u8; MAX_PDU], len: usize, wait: bool) -> Attempt {
         if let Err(e) = self.connected().await {
             return Attempt::Done(Err(e));
         }
-        let (reply, mut rx) = oneshot::channel();
         let mut cmd = Some(Command {
             unit,
-            pdu,
+            pdu: *pdu,
             len,
             timeout: self.timeout,
             wait,
-            reply,
-            queued: tokio::time::Instant::now(),
+            ticket: 0,
+            queued: self.on_line.then(tokio::time::Instant::now),
         });
         let mut active = Active {
             shared: &self.shared,
-            waker: None,
+            ticket: None,
         };
         poll_fn(|cx| {
-            if let Poll::Ready(r) = Pin::new(&mut rx).poll(cx) {
-                return Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed))));
-            }
             let mut st = active.shared.lock();
-            if let Some(cmd) = cmd.take() {
+            let me = match active.ticket {
+                Some(t) => t,
+                None => {
+                    let t = st.driver.callers.join(cx.waker());
+                    active.ticket = Some(t);
+                    t
+                }
+            };
+            if let Some(mut cmd) = cmd.take() {
+                cmd.ticket = me;
+                if st.stream.is_none() {
+                    return Poll::Ready(Attempt::Stale);
+                }
                 let idle = st.driver.matcher.outstanding() == 0 && st.queue.is_empty();
-                if idle {
+                let alone = idle && st.driver.options.window() == 1;
+                if idle && !alone {
                     // Whatever came while nobody was polling first: a connection the peer has
                     // closed is noticed before the request is sent on it.
-                    st.drive(cx);
+                    st.drive(cx, me);
                     if st.stream.is_none() {
                         return Poll::Ready(Attempt::Stale);
                     }
                 }
                 st.queue.push_back(cmd);
-                if idle && st.driver.options.window() == 1 {
-                    st.drive(cx);
+                if alone {
+                    // The driver reads before it sends: a connection the peer closed while
+                    // nobody was polling is noticed before the request goes out on it, and
+                    // then another one is opened for it.
+                    let started = st.driver.started;
+                    st.drive(cx, me);
+                    if st.stream.is_none() && st.driver.started == started {
+                        return Poll::Ready(Attempt::Stale);
+                    }
                 } else {
                     // Others are sending, or requests may be pipelined: let the callers about
                     // to send queue theirs too (this yields once), so they go out in one write.
                     cx.waker().wake_by_ref();
                 }
             } else {
-                st.drive(cx);
+                st.drive(cx, me);
             }
-            // This caller now holds the socket's and the timer's wakers; its own waker goes on
-            // the list (again: one who left may have taken it off to wake it).
-            if let Some(old) = active.waker.take() {
-                st.wakers.retain(|o| !o.will_wake(&old));
-            }
-            st.wakers.push(cx.waker().clone());
-            active.waker = Some(cx.waker().clone());
-            drop(st);
-            match Pin::new(&mut rx).poll(cx) {
-                Poll::Ready(r) => Poll::Ready(Attempt::Done(r.unwrap_or(Err(Error::Closed)))),
-                Poll::Pending => Poll::Pending,
+            // This caller now holds the socket's and the timer's wakers; its answer, or the
+            // waker to wake when it comes, is with the callers.
+            match st.driver.callers.poll_answer(me, cx.waker()) {
+                Some(answer) => Poll::Ready(Attempt::Done(answer)),
+                None => Poll::Pending,
             }
         })
         .await

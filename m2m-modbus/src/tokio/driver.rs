@@ -5,7 +5,7 @@ use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::Ordering;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 use std::boxed::Box;
 use std::collections::VecDeque;
@@ -14,7 +14,6 @@ use std::vec::Vec;
 
 use bytes::{Bytes, BytesMut};
 use m2m_core::{Framing, Status, Timestamp};
-use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 
@@ -33,7 +32,75 @@ struct Waiting {
     transaction_id: Option<u16>,
     unit: u8,
     timeout: Duration,
-    reply: oneshot::Sender<Answer>,
+    ticket: u64,
+}
+
+/// The callers between handing a request over and taking its answer. Whoever polls the
+/// connection leaves each answer here and wakes its caller, unless that caller is the one
+/// polling (it takes the answer when the poll returns): no channel, and no wake-up of a caller
+/// by itself.
+#[derive(Default)]
+pub(super) struct Callers {
+    list: Vec<Caller>,
+    next: u64,
+    /// The caller polling the connection now.
+    pub(super) driving: u64,
+}
+
+struct Caller {
+    ticket: u64,
+    waker: Waker,
+    answer: Option<Answer>,
+}
+
+impl Callers {
+    /// A new caller, woken through `waker` until it says otherwise; its ticket.
+    pub(super) fn join(&mut self, waker: &Waker) -> u64 {
+        let ticket = self.next;
+        self.next = self.next.wrapping_add(1);
+        self.list.push(Caller {
+            ticket,
+            waker: waker.clone(),
+            answer: None,
+        });
+        ticket
+    }
+
+    /// Leaves `answer` for the caller with `ticket` (if it is still there) and wakes it.
+    pub(super) fn deliver(&mut self, ticket: u64, answer: Answer) {
+        if let Some(c) = self.list.iter_mut().find(|c| c.ticket == ticket) {
+            c.answer = Some(answer);
+            if ticket != self.driving {
+                c.waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// The answer of `ticket` if it has come (an error if the caller is unknown); otherwise
+    /// `None`, and `waker` is the one to wake.
+    pub(super) fn poll_answer(&mut self, ticket: u64, waker: &Waker) -> Option<Answer> {
+        let Some(c) = self.list.iter_mut().find(|c| c.ticket == ticket) else {
+            return Some(Err(Error::Closed));
+        };
+        if let Some(answer) = c.answer.take() {
+            return Some(answer);
+        }
+        if !c.waker.will_wake(waker) {
+            c.waker.clone_from(waker);
+        }
+        None
+    }
+
+    /// The caller with `ticket` leaves (answered, timed out or dropped); the latest of those
+    /// still waiting is woken to take over polling the connection.
+    pub(super) fn leave(&mut self, ticket: u64) {
+        if let Some(i) = self.list.iter().position(|c| c.ticket == ticket) {
+            self.list.remove(i);
+        }
+        if let Some(next) = self.list.iter().rev().find(|c| c.answer.is_none()) {
+            next.waker.wake_by_ref();
+        }
+    }
 }
 
 /// Why the poll loop stopped.
@@ -48,8 +115,13 @@ pub(super) struct Driver {
     counters: Arc<Counters>,
     pub(super) matcher: Matcher<MAX_IN_FLIGHT>,
     waiting: Vec<Waiting>,
-    /// Broadcasts written into `wbuf`, answered once it is flushed.
-    broadcasts: Vec<oneshot::Sender<Answer>>,
+    /// The callers, and the answers left for them.
+    pub(super) callers: Callers,
+    /// Broadcasts written into `wbuf` (their callers' tickets), answered once it is flushed.
+    broadcasts: Vec<u64>,
+    /// Requests taken from the queue so far: a caller that finds it unchanged after the
+    /// connection broke knows its request was never sent.
+    pub(super) started: u64,
     epoch: Instant,
     rbuf: BytesMut,
     wbuf: Vec<u8>,
@@ -106,6 +178,8 @@ impl Driver {
             counters,
             matcher: Matcher::new(),
             waiting: Vec::with_capacity(MAX_IN_FLIGHT),
+            callers: Callers::default(),
+            started: 0,
             broadcasts: Vec::new(),
             epoch,
             rbuf: BytesMut::with_capacity(4096),
@@ -135,6 +209,7 @@ impl Driver {
 
     /// Registers a request and queues its frame for writing.
     fn start(&mut self, cmd: Command) {
+        self.started = self.started.wrapping_add(1);
         let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
         let now = self.now();
         let raw;
@@ -178,7 +253,7 @@ impl Driver {
         };
         let Some(tid) = tid else {
             // The window is checked before a command is taken, so this does not happen.
-            let _ = cmd.reply.send(Err(Error::Closed));
+            self.callers.deliver(cmd.ticket, Err(Error::Closed));
             return;
         };
         let start = self.wbuf.len();
@@ -215,10 +290,10 @@ impl Driver {
                 transaction_id: tcp.then_some(tid),
                 unit: cmd.unit,
                 timeout: cmd.timeout,
-                reply: cmd.reply,
+                ticket: cmd.ticket,
             });
         } else {
-            self.broadcasts.push(cmd.reply);
+            self.broadcasts.push(cmd.ticket);
         }
     }
 
@@ -237,10 +312,10 @@ impl Driver {
             .is_some()
         {}
         for w in self.waiting.drain(..) {
-            let _ = w.reply.send(Err(e.clone()));
+            self.callers.deliver(w.ticket, Err(e.clone()));
         }
         for b in self.broadcasts.drain(..) {
-            let _ = b.send(Err(e.clone()));
+            self.callers.deliver(b, Err(e.clone()));
         }
         self.armed = None;
     }
@@ -341,7 +416,7 @@ impl Driver {
                 config,
             })
         });
-        let _ = w.reply.send(answer);
+        self.callers.deliver(w.ticket, answer);
     }
 
     /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
@@ -430,21 +505,65 @@ impl Driver {
         let window = self.options.window();
         let on_line = self.options.transport.is_line();
         loop {
+            // Read first, so that what came while nobody polled (a close, a late answer) is
+            // seen before anything is sent, and the slots it frees are taken at once. On a
+            // serial line, any progress may let something else go ahead (the silences depend
+            // on what was read and written): go round again. On TCP, only a timer that is due
+            // already needs another round: what was freed is taken, what is taken is written.
             let mut progress = false;
+            let mut again = false;
             // On a serial line that never went quiet, a request gives up after its timeout.
             if on_line {
                 let now = Instant::now();
                 while let Some(cmd) = queue.pop_front() {
-                    if now < cmd.queued + cmd.timeout {
+                    if cmd.queued.is_none_or(|q| now < q + cmd.timeout) {
                         queue.push_front(cmd);
                         break;
                     }
-                    let _ = cmd.reply.send(Err(Error::Timeout(cmd.timeout)));
+                    self.callers
+                        .deliver(cmd.ticket, Err(Error::Timeout(cmd.timeout)));
                     progress = true;
                 }
             }
+            // Read and match.
+            loop {
+                match self.next_frame() {
+                    Ok(true) => {
+                        progress = true;
+                        continue;
+                    }
+                    Ok(false) => {}
+                    Err(exit) => return Poll::Ready(exit),
+                }
+                self.rbuf.reserve(1024);
+                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
+                    Poll::Ready(Ok(_)) if on_line => {
+                        let now = Instant::now();
+                        self.line.last_read = now;
+                        let quiet = now + self.options.line.t3_5();
+                        self.line.quiet_at = self.line.quiet_at.max(quiet);
+                    }
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
+                    Poll::Pending => break,
+                }
+            }
+            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
+            // overdue until it fires.
+            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
+                self.armed = None;
+                let now = self.now();
+                while let Some(e) = self.matcher.poll_timeout(now) {
+                    if let Some(w) = self.take_waiting(e.transaction_id) {
+                        self.callers
+                            .deliver(w.ticket, Err(Error::Timeout(w.timeout)));
+                    }
+                }
+                progress = true;
+            }
             // Take requests while there is room (on a serial line, once it is quiet).
-            while self.matcher.outstanding() < window && !queue.is_empty() && self.may_send() {
+            while !queue.is_empty() && self.matcher.outstanding() < window && self.may_send() {
                 let Some(cmd) = queue.pop_front() else {
                     break;
                 };
@@ -479,44 +598,8 @@ impl Driver {
             }
             if self.wbuf.is_empty() {
                 for b in self.broadcasts.drain(..) {
-                    let _ = b.send(Ok(None));
+                    self.callers.deliver(b, Ok(None));
                 }
-            }
-            // Read and match.
-            loop {
-                match self.next_frame() {
-                    Ok(true) => {
-                        progress = true;
-                        continue;
-                    }
-                    Ok(false) => {}
-                    Err(exit) => return Poll::Ready(exit),
-                }
-                self.rbuf.reserve(1024);
-                match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
-                    Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
-                    Poll::Ready(Ok(_)) if on_line => {
-                        let now = Instant::now();
-                        self.line.last_read = now;
-                        let quiet = now + self.options.line.t3_5();
-                        self.line.quiet_at = self.line.quiet_at.max(quiet);
-                    }
-                    Poll::Ready(Ok(_)) => {}
-                    Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
-                    Poll::Pending => break,
-                }
-            }
-            // Timeouts: the timer is set at the earliest deadline (or before it), so nothing is
-            // overdue until it fires.
-            if self.armed.is_some() && self.timer.as_mut().poll(cx).is_ready() {
-                self.armed = None;
-                let now = self.now();
-                while let Some(e) = self.matcher.poll_timeout(now) {
-                    if let Some(w) = self.take_waiting(e.transaction_id) {
-                        let _ = w.reply.send(Err(Error::Timeout(w.timeout)));
-                    }
-                }
-                progress = true;
             }
             match self.matcher.next_deadline() {
                 Some(deadline) if self.armed.is_none_or(|armed| armed > deadline) => {
@@ -526,17 +609,19 @@ impl Driver {
                         self.timer.as_mut().reset(at);
                         self.armed = Some(deadline);
                         // Registers this caller's waker, or fires at once: then loop.
-                        progress |= self.timer.as_mut().poll(cx).is_ready();
+                        again |= self.timer.as_mut().poll(cx).is_ready();
                     }
                 }
-                Some(_) => {}
-                None => self.armed = None,
+                // Nothing outstanding: the timer stays set (it fires once, early, and finds
+                // nothing overdue), so that the requests of a busy connection, each due after
+                // the one before, do not set it again one by one.
+                Some(_) | None => {}
             }
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
                 let mut at = None;
-                if let Some(cmd) = queue.front() {
-                    let give_up = cmd.queued + cmd.timeout;
+                let front = queue.front().and_then(|c| c.queued.map(|q| q + c.timeout));
+                if let Some(give_up) = front {
                     at = Some(if self.matcher.outstanding() < window {
                         self.line.quiet_at.min(give_up)
                     } else {
@@ -554,7 +639,7 @@ impl Driver {
                 }
                 progress |= self.line.wake_at(cx, at);
             }
-            if !progress {
+            if !(again || on_line && progress) {
                 return Poll::Pending;
             }
         }

@@ -372,6 +372,9 @@ impl<H: Handler> Connection<H> {
         let mut last_read = Instant::now();
         let mut rbuf = BytesMut::with_capacity(self.max_buffer);
         let mut wbuf = Vec::with_capacity(1024);
+        // One wait for the stop signal for the whole connection, not one per read (each is a
+        // waiter to link into the channel's list and unlink again).
+        let mut stopped = core::pin::pin!(stop.changed());
         loop {
             let open = self.handle_all(&mut rbuf, &mut wbuf);
             if !wbuf.is_empty() {
@@ -419,9 +422,13 @@ impl<H: Handler> Connection<H> {
                     if read? == 0 {
                         return Ok(());
                     }
-                    last_read = Instant::now();
+                    // Only the silences of a serial line need the time (a clock read saved
+                    // per request on TCP).
+                    if on_line {
+                        last_read = Instant::now();
+                    }
                 }
-                _ = stop.changed() => return Ok(()),
+                _ = &mut stopped => return Ok(()),
                 () = silence => self.drop_partial(&mut rbuf),
                 () = idle => return Ok(()),
             }
