@@ -15,7 +15,9 @@
 //!   and Observe 1. At most 256 observations per runner or connection, 16 per peer.
 //!   Notifications go out as [`Notifier::changed`] is called: pace the calls (RFC 7641 §4.5.1
 //!   wants no more than one Non-confirmable notification per round trip on average).
-//! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled.
+//! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled: a peer whose
+//!   CSM does not come within 10 s, or that does not answer a Ping after a minute of silence,
+//!   is dropped; at most 1024 connections are served at once.
 //!
 //! ```no_run
 //! use m2m_coap::runner::{Notifier, Reply, Response, serve_udp_with};
@@ -89,6 +91,9 @@ pub use ws::{WS_PATH, WS_PROTOCOL, WsClient, serve_ws, serve_ws_with};
 
 /// The largest block this runner serves (1024 bytes, SZX 6).
 const MAX_SZX: u8 = 6;
+
+/// The TCP and WebSocket runners serve at most this many connections at once.
+const MAX_CONNECTIONS: usize = 1024;
 
 /// The largest message the TCP and WebSocket runners take (announced in their CSM, enforced on
 /// the length prefix and on WebSocket frames before anything is buffered).
