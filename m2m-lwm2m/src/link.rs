@@ -293,7 +293,11 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
         }
         match l.target {
             Target::Root { path } => {
-                alternate = path.trim_end_matches('/');
+                // As the reader takes it: `</>` leaves an alternate path declared before it
+                // in force.
+                if path != "/" {
+                    alternate = path.trim_end_matches('/');
+                }
                 write!(out, "<{path}>")?;
             }
             Target::Path(p) => write!(out, "<{alternate}{p}>")?,
@@ -362,6 +366,19 @@ mod tests {
 
     fn all(text: &str, config: Config) -> Result<Vec<ObjectLink<'_>>, Error> {
         parse(text, config).collect()
+    }
+
+    #[test]
+    fn a_root_link_after_an_alternate_path_keeps_it() {
+        // Found by the lwm2m_link fuzz target in CI: the reader keeps the alternate path across
+        // `</>`, so the writer must too, or `</lwm2m/3/0>` is written back as `</3/0>`.
+        let text = r#"</lwm2m>;rt="oma.lwm2m",</>,</lwm2m/3/0>"#;
+        let links: Vec<_> = parse(text, Config::STRICT)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut out = std::vec![0u8; encoded_len(&links)];
+        let n = encode(&links, &mut out).unwrap();
+        assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), text);
     }
 
     #[test]
