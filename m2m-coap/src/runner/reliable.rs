@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::now;
 use super::service::{Service, Step, Wake};
-use super::{Handler, MAX_MESSAGE};
+use super::{Handler, MAX_CONNECTIONS, MAX_MESSAGE};
 use crate::builder::Builder;
 use crate::code::{Code, Type};
 use crate::endpoint::stream::{ConnParams, Connection, StreamError, StreamIncoming};
@@ -29,6 +29,34 @@ pub(super) enum Read {
     Skip,
     /// The peer closed the connection, or it failed.
     Closed,
+}
+
+/// Accepts connections on `listener` until an I/O error on it, each served by `connection`
+/// in a task of its own with a clone of `handler`; at most [`MAX_CONNECTIONS`] at once (past
+/// that, the next waits in the listener's backlog until one ends).
+pub(super) async fn accept<H, F, Fut>(
+    listener: tokio::net::TcpListener,
+    handler: H,
+    notifier: super::Notifier,
+    connection: F,
+) -> io::Result<()>
+where
+    H: Handler + Clone + 'static,
+    F: Fn(tokio::net::TcpStream, Service<(), Vec<u8>, H>) -> Fut,
+    Fut: Future<Output = io::Result<()>> + Send + 'static,
+{
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return Ok(());
+        };
+        let (stream, _) = listener.accept().await?;
+        let serve = connection(stream, Service::new(handler.clone(), notifier.clone()));
+        tokio::spawn(async move {
+            let _ = serve.await;
+            drop(slot);
+        });
+    }
 }
 
 /// Where the messages go.

@@ -34,20 +34,7 @@ pub async fn serve_tcp_with<H: Handler + Clone + 'static>(
     handler: H,
     notifier: Notifier,
 ) -> io::Result<()> {
-    // At most MAX_CONNECTIONS at once: past that, the next connection waits in the
-    // listener's backlog until one ends.
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(super::MAX_CONNECTIONS));
-    loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return Ok(());
-        };
-        let (stream, _) = listener.accept().await?;
-        let svc = Service::new(handler.clone(), notifier.clone());
-        tokio::spawn(async move {
-            let _ = connection(stream, svc).await;
-            drop(slot);
-        });
-    }
+    reliable::accept(listener, handler, notifier, connection).await
 }
 
 impl Wire for OwnedWriteHalf {
