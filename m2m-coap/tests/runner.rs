@@ -1,5 +1,6 @@
 //! The tokio runners on loopback, with a client written out byte by byte: Observe (register,
-//! notify, the Confirmable tenth, Reset, Observe 1, a last notification that is not 2.xx),
+//! notify, the Confirmable first and tenth, Reset, Observe 1, a last notification that is not
+//! 2.xx, the pacing that holds changes behind an ACK and sends the latest state),
 //! replies that come later (separate responses over UDP, a dropped responder), and Observe
 //! over TCP.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
@@ -136,8 +137,9 @@ async fn udp_observe_register_notify_and_reset() {
         let seq = m.observe().unwrap();
         assert!(seq > last, "Observe goes up: {seq} after {last}");
         last = seq;
-        // Every tenth notification is Confirmable (RFC 7641 §4.5); the others are not.
-        let want = if i == 10 {
+        // The first is Confirmable (its ACK gives the server a round-trip time, RFC 7641
+        // §4.5.1), then every tenth (RFC 7641 §4.5); the others are not.
+        let want = if i == 1 || i == 10 {
             Type::Confirmable
         } else {
             Type::NonConfirmable
@@ -209,6 +211,9 @@ async fn udp_observe_deregister_and_last_notification() {
         (m.code(), m.observe(), m.token()),
         (Code::NOT_FOUND, None, &b"b"[..])
     );
+    if m.ty() == Some(Type::Confirmable) {
+        c.send(&ack(&m)).await.unwrap();
+    }
     n.store(5, Ordering::SeqCst);
     notifier.changed("n");
     assert!(silent(&c).await);
@@ -225,6 +230,52 @@ async fn udp_observe_deregister_and_last_notification() {
     );
     notifier.changed("n");
     assert!(silent(&c).await);
+}
+
+#[tokio::test]
+async fn udp_notifications_wait_for_the_ack_and_skip_to_the_latest_state() {
+    let (c, notifier, n) = udp_server().await;
+    c.send(&get(Type::Confirmable, 1, b"p", "n", Some(0)))
+        .await
+        .unwrap();
+    assert!(
+        Message::parse_udp(&recv(&c).await.unwrap())
+            .unwrap()
+            .observe()
+            .is_some()
+    );
+    // The first notification is Confirmable; while it waits for its ACK, nothing else goes
+    // to this client (RFC 7641 §4.5.2), however many changes come.
+    n.store(20, Ordering::SeqCst);
+    notifier.changed("n");
+    let d = recv(&c).await.unwrap();
+    let first = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (first.ty(), first.payload()),
+        (Some(Type::Confirmable), &b"20"[..])
+    );
+    for v in 21..=25 {
+        n.store(v, Ordering::SeqCst);
+        notifier.changed("n");
+    }
+    // Nothing within 300 ms but, maybe, a retransmission of the first (same message id).
+    while let Some(d) = recv_within(&c, 300).await {
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.message_id(), first.message_id(), "only the first, again");
+    }
+    // The ACK releases one notification, with the state of now: 25, the states between
+    // skipped; Observe still goes up.
+    c.send(&ack(&first)).await.unwrap();
+    let d = recv(&c).await.expect("the held change");
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(m.payload(), b"25");
+    assert!(m.observe().unwrap() > first.observe().unwrap());
+    // With a round-trip time known, the next ones are Non-confirmable.
+    assert_eq!(m.ty(), Some(Type::NonConfirmable));
+    if m.ty() == Some(Type::Confirmable) {
+        c.send(&ack(&m)).await.unwrap();
+    }
+    assert!(silent(&c).await, "one notification for the six changes");
 }
 
 #[tokio::test]

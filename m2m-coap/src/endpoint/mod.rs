@@ -635,6 +635,17 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         e
     }
 
+    /// Whether our Confirmable message `message_id` to `peer` still waits for its
+    /// acknowledgement (false once acknowledged, reset or given up). A server uses it to hold
+    /// further notifications to a client while one is outstanding (RFC 7641 §4.5.2).
+    #[must_use]
+    pub fn awaits_ack(&self, peer: P, message_id: u16) -> bool {
+        self.out
+            .iter()
+            .flatten()
+            .any(|o| o.confirmable && o.peer == peer && o.message_id == message_id)
+    }
+
     /// When to call [`Endpoint::poll_transmit`] next: the earliest retransmission, give-up or
     /// expiry; `None` when nothing is pending.
     #[must_use]

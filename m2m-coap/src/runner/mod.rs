@@ -13,8 +13,13 @@
 //!   the observation; so do a Reset from the client, an undelivered Confirmable notification
 //!   (every tenth notification is Confirmable: our policy; RFC 7641 §4.5 asks for one a day)
 //!   and Observe 1. At most 256 observations per runner or connection, 16 per peer.
-//!   Notifications go out as [`Notifier::changed`] is called: pace the calls (RFC 7641 §4.5.1
-//!   wants no more than one Non-confirmable notification per round trip on average).
+//! - Over UDP, notifications are paced per client (RFC 7641 §4.5.1, §4.5.2): while a
+//!   Confirmable one waits for its ACK nothing else goes to that client; Non-confirmable ones
+//!   go at most once per round-trip time, and the first ones are Confirmable until an ACK has
+//!   given that time. A change that must wait is held, and when it may go the handler is asked
+//!   again: the client gets the state of then, the states in between are skipped. So
+//!   [`Notifier::changed`] may be called as often as the value changes. (TCP and WebSocket
+//!   have their own congestion control: each change is sent.)
 //! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled: a peer whose
 //!   CSM does not come within 10 s, or that does not answer a Ping after a minute of silence,
 //!   is dropped; at most 1024 connections are served at once.
@@ -63,6 +68,7 @@
 //! ```
 
 mod observe;
+mod pacing;
 mod reliable;
 mod service;
 mod tcp;

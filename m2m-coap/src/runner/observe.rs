@@ -104,6 +104,11 @@ impl<K: Copy + Eq> Observations<K> {
         self.list.iter().find(|o| o.id == id)
     }
 
+    /// Whether `peer` observes anything.
+    pub(super) fn has_peer(&self, peer: K) -> bool {
+        self.list.iter().any(|o| o.peer == peer)
+    }
+
     /// The observations of `path` (all when `None`).
     pub(super) fn of(&self, path: Option<&str>) -> Vec<u64> {
         self.list

@@ -177,21 +177,28 @@ where
     /// The notifications for a change of `path` (every path when `None`) that are ready now;
     /// the others come out of [`Self::wake`].
     pub(super) fn changed(&mut self, path: Option<&str>) -> Vec<Step<K, A>> {
-        let mut steps = Vec::new();
-        for id in self.observations.of(path) {
-            let Some(o) = self.observations.get(id) else {
-                continue;
-            };
-            let reply = match Message::parse(&o.request, o.transport, &crate::Config::LENIENT) {
-                Ok(req) => self.handler.handle(&req),
-                Err(_) => Reply::Now(Response::new(Code::INTERNAL_SERVER_ERROR)),
-            };
-            match reply {
-                Reply::Now(response) => steps.extend(self.notification(id, response)),
-                Reply::Later(later) => self.defer(later, Target::Notify { id }),
+        self.observations
+            .of(path)
+            .into_iter()
+            .filter_map(|id| self.renotify(id))
+            .collect()
+    }
+
+    /// The notification of observation `id` with the handler's answer of now, if it is ready
+    /// now (else it comes out of [`Self::wake`]); `None` too when the observation is gone.
+    pub(super) fn renotify(&mut self, id: u64) -> Option<Step<K, A>> {
+        let o = self.observations.get(id)?;
+        let reply = match Message::parse(&o.request, o.transport, &crate::Config::LENIENT) {
+            Ok(req) => self.handler.handle(&req),
+            Err(_) => Reply::Now(Response::new(Code::INTERNAL_SERVER_ERROR)),
+        };
+        match reply {
+            Reply::Now(response) => self.notification(id, response),
+            Reply::Later(later) => {
+                self.defer(later, Target::Notify { id });
+                None
             }
         }
-        steps
     }
 
     fn answer(

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use tokio::net::UdpSocket;
 
+use super::pacing::Pacer;
 use super::service::{Service, Step, Wake};
 use super::{Handler, Notifier, now};
 use crate::builder::Builder;
@@ -35,7 +36,14 @@ pub async fn serve_udp_with(
     // end of the datagram: a cut one would still parse, with a wrong body).
     let mut buf = std::vec![0u8; 65_536];
     let mut out = std::vec![0u8; 1500];
+    let mut pacer = Pacer::<SocketAddr>::new();
     loop {
+        // Held notifications whose time has come: the state of now (RFC 7641 §4.5.2).
+        while let Some(id) = pacer.next_due(tokio::time::Instant::now()) {
+            if let Some(step) = svc.renotify(id) {
+                send(&mut ep, &mut svc, &mut pacer, start, step);
+            }
+        }
         while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
             socket
                 .send_to(out.get(..n).unwrap_or_default(), peer)
@@ -44,12 +52,17 @@ pub async fn serve_udp_with(
         while let Some(e) = ep.poll_event() {
             if let Event::Undelivered { message_id } = e {
                 svc.observations.undelivered(message_id);
+                pacer.undelivered(message_id);
             }
         }
-        let wake = ep.poll_timeout().and_then(|t| {
+        let retransmit = ep.poll_timeout().and_then(|t| {
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
             tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
         });
+        let wake = match (retransmit, pacer.next_wake()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 let (n, peer) = r?;
@@ -57,7 +70,7 @@ pub async fn serve_udp_with(
                 match ep.handle(now(start), peer, datagram) {
                     Ok(Incoming::Request { message, exchange }) => {
                         match svc.request(peer, &message, exchange) {
-                            Some(step) => send(&mut ep, &mut svc, start, step),
+                            Some(step) => send(&mut ep, &mut svc, &mut pacer, start, step),
                             // The answer takes time: acknowledge now (RFC 7252 §5.2.2).
                             None => ep.accept(now(start), &exchange),
                         }
@@ -67,16 +80,27 @@ pub async fn serve_udp_with(
                     }
                     _ => {}
                 }
+                // An acknowledgement of a Confirmable notification lets the next one go.
+                pacer.heard(peer, tokio::time::Instant::now(), |mid| ep.awaits_ack(peer, mid));
             }
             w = svc.wake() => match w {
                 Wake::Ready(r) => {
                     if let Some(step) = svc.ready(r) {
-                        send(&mut ep, &mut svc, start, step);
+                        send(&mut ep, &mut svc, &mut pacer, start, step);
                     }
                 }
                 Wake::Changed(path) => {
-                    for step in svc.changed(path.as_deref()) {
-                        send(&mut ep, &mut svc, start, step);
+                    pacer.retain(|p| svc.observations.has_peer(*p));
+                    for id in svc.observations.of(path.as_deref()) {
+                        let Some(peer) = svc.observations.get(id).map(|o| o.peer) else {
+                            continue;
+                        };
+                        let t = tokio::time::Instant::now();
+                        if !pacer.may_send(peer, t) {
+                            pacer.hold(peer, id, t);
+                        } else if let Some(step) = svc.renotify(id) {
+                            send(&mut ep, &mut svc, &mut pacer, start, step);
+                        }
                     }
                 }
             },
@@ -94,6 +118,7 @@ pub async fn serve_udp_with(
 fn send<H: Handler>(
     ep: &mut Ep,
     svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
+    pacer: &mut Pacer<SocketAddr>,
     start: Instant,
     step: Step<SocketAddr, Exchange<SocketAddr>>,
 ) {
@@ -123,16 +148,25 @@ fn send<H: Handler>(
             observe,
             confirmable,
         } => {
+            let t = tokio::time::Instant::now();
+            // A notification that came later (a deferred reply) while its client may not be
+            // sent to waits, and the handler is asked again then; a last one goes anyway.
+            if observe.is_some() && !pacer.may_send(peer, t) {
+                pacer.hold(peer, id, t);
+                return;
+            }
+            let confirmable = confirmable || pacer.must_confirm(peer);
             let mut b = Builder::<64>::udp(Type::NonConfirmable, response.code, 0);
             if let Err(code) = response.write(None, observe, &mut b) {
                 b = Builder::udp(Type::NonConfirmable, code, 0);
                 svc.observations.remove_id(id);
             }
-            match ep.notify(now(start), peer, &token, &b, confirmable) {
-                Ok(mid) if confirmable => svc.observations.sent_confirmable(id, mid),
-                Ok(_) => {}
-                // No slot or no room: the observer misses this state and gets the next one.
-                Err(_) => {}
+            // No slot or no room: the observer misses this state and gets the next one.
+            if let Ok(mid) = ep.notify(now(start), peer, &token, &b, confirmable) {
+                if confirmable {
+                    svc.observations.sent_confirmable(id, mid);
+                }
+                pacer.sent(peer, mid, confirmable, t);
             }
         }
     }
