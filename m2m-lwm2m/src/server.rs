@@ -458,10 +458,24 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .registration(id)
             .ok_or(SessionError::UnknownRegistration)?
             .peer;
+        Self::composite_fetch(paths, format, accept, 0, |b| {
+            Ok(self.endpoint.request(now, peer, b, true)?)
+        })
+    }
+
+    /// Builds the FETCH of Observe-Composite (`observe` 0) or its cancellation (1) for
+    /// `paths`, and hands it to `send`.
+    fn composite_fetch<T>(
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+        observe: u32,
+        send: impl FnOnce(&Builder<'_, 8>) -> Result<T, SessionError>,
+    ) -> Result<T, SessionError> {
         let mut body = [0u8; B];
         let n = composite::encode_paths(format, paths, &mut body)?;
         let req = ClientRequest::Composite {
-            observe: Some(0),
+            observe: Some(observe),
             format,
             accept,
             payload: body.get(..n).unwrap_or_default(),
@@ -469,7 +483,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let mut scratch = Strings::<16>::new();
         let mut b = Builder::<8>::udp(Type::Confirmable, Code::FETCH, 0);
         req.build(&mut b, &mut scratch)?;
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        send(&b)
     }
 
     /// Cancel Observation-Composite (§6.4): FETCH with Observe 1 under the token of the
@@ -485,18 +499,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         format: ContentFormat,
         accept: Option<ContentFormat>,
     ) -> Result<(), SessionError> {
-        let mut body = [0u8; B];
-        let n = composite::encode_paths(format, paths, &mut body)?;
-        let req = ClientRequest::Composite {
-            observe: Some(1),
-            format,
-            accept,
-            payload: body.get(..n).unwrap_or_default(),
-        };
-        let mut scratch = Strings::<16>::new();
-        let mut b = Builder::<8>::udp(Type::Confirmable, Code::FETCH, 0);
-        req.build(&mut b, &mut scratch)?;
-        Ok(self.endpoint.observe_again(now, request, &b, true)?)
+        Self::composite_fetch(paths, format, accept, 1, |b| {
+            Ok(self.endpoint.observe_again(now, request, b, true)?)
+        })
     }
 
     /// Cancel Observation (§6.4.2): GET with Observe 1 under the token of the Observe
