@@ -16,12 +16,13 @@ use crate::option::number::{check, suspect};
 use crate::option::value::encode_uint;
 use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
+use crate::writer::type_carries;
 
 /// The longest option value the length field can express (14 + 65535 + 269 - 14).
 pub const MAX_VALUE_LEN: usize = 65804;
 
 /// The longest options-and-payload part of a TCP message (a 32-bit extended length + 65805).
-const MAX_TCP_BODY: u64 = 0xffff_ffff + 65805;
+pub(crate) const MAX_TCP_BODY: u64 = 0xffff_ffff + 65805;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Value<'a> {
@@ -394,22 +395,11 @@ impl<'a, const N: usize> Builder<'a, N> {
         }
         // The codes each type may carry (RFC 7252 §4.2-4.3; signaling only over TCP and
         // WebSocket, RFC 8323 §5): what the parser refuses is not built.
-        if self.checked {
-            use crate::code::CodeClass;
-            let ok = match (self.transport, self.ty, self.code.kind()) {
-                (_, _, CodeClass::Reserved) => false,
-                (Transport::Udp, _, CodeClass::Signaling) => false,
-                (Transport::Udp, Type::NonConfirmable, k) => k != CodeClass::Empty,
-                (Transport::Udp, Type::Acknowledgement, k) => k != CodeClass::Request,
-                (Transport::Udp, Type::Reset, k) => k == CodeClass::Empty,
-                _ => true,
-            };
-            if !ok {
-                return Err(BuildError::TypeCode {
-                    ty: self.ty,
-                    code: self.code,
-                });
-            }
+        if self.checked && !type_carries(self.transport, self.ty, self.code) {
+            return Err(BuildError::TypeCode {
+                ty: self.ty,
+                code: self.code,
+            });
         }
         // Options are checked as they are added; again only if the code moved across the
         // line between signaling options and the others since.
@@ -509,7 +499,7 @@ impl<'a, const N: usize> Builder<'a, N> {
 /// it; `None` if `out` is too short.
 #[inline(always)]
 #[allow(clippy::cast_possible_truncation)] // each value is in range where it is cast
-fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Option<&'b mut [u8]> {
+pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Option<&'b mut [u8]> {
     let len = value.len();
     let tail = if delta < 13 && len < 13 {
         let (h, tail) = out.split_first_mut()?;

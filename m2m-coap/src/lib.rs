@@ -30,6 +30,7 @@ pub mod signaling;
 pub mod tcp;
 pub mod token;
 pub mod uri;
+pub mod writer;
 
 pub use builder::Builder;
 pub use code::{Code, CodeClass, Type};
@@ -42,3 +43,4 @@ pub use option::value::{Block, NoResponse, Oscore};
 pub use option::{CoapOption, OptionNumber, Options};
 pub use token::Token;
 pub use uri::{Scheme, Uri, UriError, write_uri};
+pub use writer::MessageWriter;

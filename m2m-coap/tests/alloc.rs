@@ -5,7 +5,7 @@
 mod strategies;
 
 use m2m_coap::tcp::Framing;
-use m2m_coap::{Builder, Config, Message, OptionNumber, Transport};
+use m2m_coap::{Builder, Config, Message, MessageWriter, OptionNumber, Transport};
 use m2m_core::{Encode, Framing as _};
 use m2m_testkit::{CountingAllocator, assert_no_alloc, vectors::crate_vectors};
 use proptest::prelude::*;
@@ -98,6 +98,25 @@ proptest! {
         });
         prop_assert_eq!(n, bytes.len());
         prop_assert_eq!(&out, &bytes);
+        // Nor does the in-place writer (options in reverse order: every one is an insertion).
+        let mut buf = vec![0u8; bytes.len() + 4];
+        let n = assert_no_alloc(|| {
+            let mut w = match p.transport {
+                Transport::Udp => MessageWriter::udp(&mut buf, p.ty, p.code, p.mid, &p.token),
+                Transport::Tcp => MessageWriter::tcp(&mut buf, p.code, &p.token),
+                Transport::WebSocket => MessageWriter::ws(&mut buf, p.code, &p.token),
+            }
+            .unwrap();
+            w.payload(&p.payload);
+            for (num, v) in opts.iter().rev() {
+                w.opaque(OptionNumber(*num), v).unwrap();
+            }
+            w.finish().unwrap()
+        });
+        // Repeated options come out in the reverse of their order here; the rest is the same.
+        let m = Message::parse(&buf[..n], p.transport, &Config::STRICT).unwrap();
+        prop_assert_eq!(m.options().count(), opts.len());
+        prop_assert_eq!(m.payload(), &p.payload[..]);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Properties: parse(build(m)) == m for arbitrary messages of every transport; every message
 //! the parser accepts re-encodes to the same bytes; options added in any order give the bytes
-//! of the sorted order; every strict prefix of a TCP frame is "need more"; chunked TCP streams
+//! of the sorted order; the in-place writer writes the builder's bytes, and fails cleanly in a
+//! buffer one byte short; every strict prefix of a TCP frame is "need more"; chunked TCP streams
 //! frame every message once; arbitrary bytes never panic.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed property
@@ -8,7 +9,7 @@
 mod strategies;
 
 use m2m_coap::tcp::Framing;
-use m2m_coap::{Builder, Config, Message, OptionProblem, Transport};
+use m2m_coap::{Builder, Config, Message, MessageWriter, OptionNumber, OptionProblem, Transport};
 use m2m_core::Encode;
 use m2m_testkit::props::{
     check_frame_then_junk, check_needed_not_overestimated, check_prefixes_partial, chunk_sizes,
@@ -29,6 +30,36 @@ fn reencode(m: &Message<'_>) -> Vec<u8> {
     let n = b.encode(&mut out).unwrap();
     out.truncate(n);
     out
+}
+
+/// Re-writes a parsed message with the in-place writer (unchecked, as it came), the options in
+/// reverse order of their numbers (repeats in their order): every option but the first group
+/// is an insertion.
+fn rewrite(m: &Message<'_>) -> Vec<u8> {
+    let mut buf = vec![0u8; 4096];
+    let mut w = match m.transport() {
+        Transport::Udp => MessageWriter::udp(
+            &mut buf,
+            m.ty().unwrap(),
+            m.code(),
+            m.message_id().unwrap(),
+            m.token(),
+        ),
+        Transport::Tcp => MessageWriter::tcp(&mut buf, m.code(), m.token()),
+        Transport::WebSocket => MessageWriter::ws(&mut buf, m.code(), m.token()),
+    }
+    .unwrap();
+    w.unchecked().payload(m.payload());
+    let opts: Vec<_> = m.options().collect();
+    let mut groups: Vec<&[m2m_coap::CoapOption<'_>]> =
+        opts.chunk_by(|a, b| a.number == b.number).collect();
+    groups.reverse();
+    for o in groups.into_iter().flatten() {
+        w.opaque(o.number, o.value).unwrap();
+    }
+    let n = w.finish().unwrap();
+    buf.truncate(n);
+    buf
 }
 
 /// A shuffle of the options that keeps the relative order of options with the same number.
@@ -132,6 +163,34 @@ proptest! {
     }
 
     #[test]
+    fn in_place_writer_writes_the_builders_bytes(p in parts(), keys in vec(any::<u32>(), 12)) {
+        let want = p.encode();
+        let mixed = shuffled(&p.options, &keys);
+        let write = |buf: &mut [u8]| -> Result<usize, m2m_coap::BuildError> {
+            let mut w = match p.transport {
+                Transport::Udp => MessageWriter::udp(buf, p.ty, p.code, p.mid, &p.token)?,
+                Transport::Tcp => MessageWriter::tcp(buf, p.code, &p.token)?,
+                Transport::WebSocket => MessageWriter::ws(buf, p.code, &p.token)?,
+            };
+            w.payload(&p.payload);
+            for (n, v) in &mixed {
+                w.opaque(OptionNumber(*n), v)?;
+            }
+            w.finish()
+        };
+        // Over TCP the writer keeps room for the longest length field while it writes.
+        let room = if p.transport == Transport::Tcp { 4 } else { 0 };
+        let mut buf = vec![0u8; want.len() + room];
+        let n = write(&mut buf).unwrap();
+        prop_assert_eq!(&buf[..n], &want[..]);
+        // One byte short: a typed error, never a panic or a cut message.
+        if p.transport != Transport::Tcp {
+            let mut short = vec![0u8; want.len() - 1];
+            prop_assert!(matches!(write(&mut short), Err(m2m_coap::BuildError::Buffer(_))));
+        }
+    }
+
+    #[test]
     fn tcp_prefixes_are_partial(p in parts()) {
         let tcp = Parts { transport: Transport::Tcp, ..p };
         let frame = tcp.encode();
@@ -170,6 +229,7 @@ proptest! {
         for transport in [Transport::Udp, Transport::Tcp, Transport::WebSocket] {
             if let Ok(m) = parse(&b, transport) {
                 prop_assert_eq!(reencode(&m), b.clone(), "{:?}", transport);
+                prop_assert_eq!(rewrite(&m), b.clone(), "in place, {:?}", transport);
                 prop_assert_eq!(
                     m.bad_option().map(|o| (o.number, o.problem)),
                     reference_bad_option(&m)
@@ -195,7 +255,7 @@ proptest! {
         let mut b = Builder::<16>::for_transport(transport, m2m_coap::Type::Confirmable, code, 7);
         b.unchecked();
         for (n, v) in &opts {
-            b.opaque(m2m_coap::OptionNumber(*n), v).unwrap();
+            b.opaque(OptionNumber(*n), v).unwrap();
         }
         let mut out = vec![0u8; b.buffer_len()];
         b.encode(&mut out).unwrap();
@@ -218,18 +278,18 @@ proptest! {
     ) {
         let mut b = Builder::<16>::udp(m2m_coap::Type::Confirmable, m2m_coap::Code::GET, 1);
         b.unchecked();
-        b.opaque(m2m_coap::OptionNumber::URI_HOST, host.as_bytes()).unwrap();
+        b.opaque(OptionNumber::URI_HOST, host.as_bytes()).unwrap();
         if let Some(p) = port.filter(|&p| p != 5683) {
-            b.uint(m2m_coap::OptionNumber::URI_PORT, u32::from(p)).unwrap();
+            b.uint(OptionNumber::URI_PORT, u32::from(p)).unwrap();
         }
         // A single empty segment is what "/" means too; RFC 7252 §6.4 reads "/" as no segment.
         if !(path.len() == 1 && path[0].is_empty()) {
             for seg in &path {
-                b.opaque(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+                b.opaque(OptionNumber::URI_PATH, seg).unwrap();
             }
         }
         for arg in &query {
-            b.opaque(m2m_coap::OptionNumber::URI_QUERY, arg).unwrap();
+            b.opaque(OptionNumber::URI_QUERY, arg).unwrap();
         }
         let mut out = vec![0u8; b.buffer_len()];
         b.encode(&mut out).unwrap();

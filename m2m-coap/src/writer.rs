@@ -1,0 +1,545 @@
+//! Writing a message straight into a caller's buffer (RFC 7252 §3, RFC 8323 §3.2, §4.2, RFC
+//! 8974 §2.1): the in-place counterpart of [`Builder`](crate::Builder).
+//!
+//! Each option is written where it belongs as it is added, with the same registry checks as the
+//! builder. An option added in ascending order goes at the end, with nothing to move. An option
+//! that comes out of order is inserted, and the options after it move (their first header's
+//! delta is written again). Repeated options keep the order they were added in. The payload may
+//! be set at any time; it is written by [`MessageWriter::finish`]. There is no option capacity:
+//! the buffer is the only bound.
+//!
+//! Over TCP the header's length field depends on the body, so room for its longest form is kept
+//! in front, and the message is moved to the start of the buffer by `finish` when the field is
+//! shorter.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_core::BufferTooSmall;
+
+use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
+use crate::code::{Code, CodeClass, Type};
+use crate::error::{BuildError, OptionProblem, Transport};
+use crate::message::MAX_TOKEN_LEN;
+use crate::option::number::{check, suspect};
+use crate::option::value::encode_uint;
+use crate::option::{OptionNumber, encoded_len, write_header};
+use crate::tcp::length_nibble;
+
+/// Bytes kept in front of a TCP message for its Len nibble byte and the longest extended length.
+const TCP_LEN_ROOM: usize = 5;
+
+/// A message being written into a buffer, for any transport.
+///
+/// ```
+/// use m2m_coap::{Code, Message, MessageWriter, OptionNumber, Type};
+///
+/// let mut buf = [0u8; 64];
+/// let mut w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::GET, 0x5d1f, &[0x39, 0x74])?;
+/// w.str(OptionNumber::URI_PATH, "temp")?;
+/// w.str(OptionNumber::URI_HOST, "sensor")?; // out of order: inserted before Uri-Path
+/// w.uint(OptionNumber::ACCEPT, 50)?;
+/// let n = w.finish()?;
+/// let m = Message::parse_udp(&buf[..n])?;
+/// assert_eq!((m.uri_host(), m.token()), (Some("sensor"), &[0x39, 0x74][..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct MessageWriter<'b, 'p> {
+    buf: &'b mut [u8],
+    transport: Transport,
+    ty: Type,
+    code: Code,
+    token_len: usize,
+    /// Where the options begin.
+    start: usize,
+    /// Where the options written so far end.
+    end: usize,
+    /// The number of the last option (0 when there is none).
+    last: u16,
+    payload: &'p [u8],
+    checked: bool,
+}
+
+impl<'b, 'p> MessageWriter<'b, 'p> {
+    /// A CoAP-over-UDP message (RFC 7252 §3) with `token` (0-8 bytes, or longer for a peer that
+    /// understands RFC 8974 extended tokens).
+    pub fn udp(
+        buf: &'b mut [u8],
+        ty: Type,
+        code: Code,
+        message_id: u16,
+        token: &[u8],
+    ) -> Result<Self, BuildError> {
+        let (tkl, ext) = token_nibble(token.len())?;
+        let [m0, m1] = message_id.to_be_bytes();
+        let head = [0x40 | (ty.bits() << 4) | tkl, code.0, m0, m1];
+        Self::begin(buf, Transport::Udp, ty, code, &head, ext, token)
+    }
+
+    /// A CoAP-over-TCP/TLS message (RFC 8323 §3.2) with `token`.
+    pub fn tcp(buf: &'b mut [u8], code: Code, token: &[u8]) -> Result<Self, BuildError> {
+        let (tkl, ext) = token_nibble(token.len())?;
+        // The Len/TKL byte and the extended length are written by `finish`; the code and
+        // the token go after the room kept for them.
+        let mut head = [0u8; TCP_LEN_ROOM + 1];
+        if let Some(h) = head.first_mut() {
+            *h = tkl;
+        }
+        if let Some(c) = head.last_mut() {
+            *c = code.0;
+        }
+        Self::begin(
+            buf,
+            Transport::Tcp,
+            Type::NonConfirmable,
+            code,
+            &head,
+            ext,
+            token,
+        )
+    }
+
+    /// A CoAP-over-WebSocket message (RFC 8323 §4.2) with `token`.
+    pub fn ws(buf: &'b mut [u8], code: Code, token: &[u8]) -> Result<Self, BuildError> {
+        let (tkl, ext) = token_nibble(token.len())?;
+        Self::begin(
+            buf,
+            Transport::WebSocket,
+            Type::NonConfirmable,
+            code,
+            &[tkl, code.0],
+            ext,
+            token,
+        )
+    }
+
+    #[allow(clippy::cast_possible_truncation)] // the extension is in range, see token_nibble
+    fn begin(
+        buf: &'b mut [u8],
+        transport: Transport,
+        ty: Type,
+        code: Code,
+        head: &[u8],
+        ext: usize,
+        token: &[u8],
+    ) -> Result<Self, BuildError> {
+        let tl = token.len();
+        let start = head.len().saturating_add(ext).saturating_add(tl);
+        let available = buf.len();
+        let short = BufferTooSmall {
+            needed: start,
+            available,
+        };
+        let dst = buf.get_mut(..start).ok_or(short)?;
+        let (h, rest) = dst.split_at_mut_checked(head.len()).ok_or(short)?;
+        h.copy_from_slice(head);
+        let (x, t) = rest.split_at_mut_checked(ext).ok_or(short)?;
+        match x {
+            [b] => *b = tl.saturating_sub(13) as u8,
+            [b0, b1] => [*b0, *b1] = (tl.saturating_sub(269) as u16).to_be_bytes(),
+            _ => {}
+        }
+        t.copy_from_slice(token);
+        Ok(MessageWriter {
+            buf,
+            transport,
+            ty,
+            code,
+            token_len: tl,
+            start,
+            end: start,
+            last: 0,
+            payload: &[],
+            checked: true,
+        })
+    }
+
+    /// Turns off the registry checks (length bounds, repeats, UTF-8) and the type/code check,
+    /// for tests that write what a faulty peer would send. The wire rules still hold.
+    pub fn unchecked(&mut self) -> &mut Self {
+        self.checked = false;
+        self
+    }
+
+    /// Sets the payload, written by [`MessageWriter::finish`] (a payload marker is written only
+    /// before a non-empty payload).
+    pub fn payload(&mut self, payload: &'p [u8]) -> &mut Self {
+        self.payload = payload;
+        self
+    }
+
+    /// Adds an option with an opaque value.
+    pub fn opaque(&mut self, number: OptionNumber, value: &[u8]) -> Result<&mut Self, BuildError> {
+        self.push(number.0, value, false)
+    }
+
+    /// Adds an option with a string value.
+    pub fn str(&mut self, number: OptionNumber, value: &str) -> Result<&mut Self, BuildError> {
+        self.push(number.0, value.as_bytes(), true)
+    }
+
+    /// Adds an option with an unsigned integer value, in its minimal encoding.
+    pub fn uint(&mut self, number: OptionNumber, value: u32) -> Result<&mut Self, BuildError> {
+        let (bytes, n) = encode_uint(value);
+        let v = bytes.get(4usize.saturating_sub(n)..).unwrap_or_default();
+        self.push(number.0, v, false)
+    }
+
+    /// Adds an option with an empty value (If-None-Match, Block-Wise-Transfer, ...).
+    pub fn empty(&mut self, number: OptionNumber) -> Result<&mut Self, BuildError> {
+        self.push(number.0, &[], false)
+    }
+
+    /// Adds each segment of a `/`-separated path as a Uri-Path option (empty segments of a
+    /// leading or doubled `/` are skipped).
+    pub fn path(&mut self, path: &str) -> Result<&mut Self, BuildError> {
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            self.str(OptionNumber::URI_PATH, seg)?;
+        }
+        Ok(self)
+    }
+
+    /// Bytes written so far (header, token and options; the payload comes with `finish`).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.end
+    }
+
+    /// Whether nothing but the header and token is written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+
+    #[inline(always)]
+    fn push(&mut self, number: u16, value: &[u8], utf8: bool) -> Result<&mut Self, BuildError> {
+        let len = value.len();
+        if len > MAX_VALUE_LEN {
+            return Err(BuildError::ValueTooLong(len));
+        }
+        if number < self.last {
+            return self.insert(number, value, utf8);
+        }
+        let repeat = self.end > self.start && number == self.last;
+        if self.checked {
+            self.check(number, value, repeat, utf8)?;
+        }
+        let delta = number.wrapping_sub(self.last);
+        let at = self.end;
+        let available = self.buf.len();
+        let tail = self.buf.get_mut(at..).unwrap_or_default();
+        let rest = put_option(tail, delta, value).ok_or(BufferTooSmall {
+            needed: at.saturating_add(encoded_len(delta, len)),
+            available,
+        })?;
+        self.end = available.saturating_sub(rest.len());
+        self.last = number;
+        Ok(self)
+    }
+
+    /// The registry check of one option: the quick screen, then the full check when the screen
+    /// has a doubt (and always for a signaling code, whose options have numbers of their own).
+    #[inline(always)]
+    fn check(&self, number: u16, value: &[u8], repeat: bool, utf8: bool) -> Result<(), BuildError> {
+        let signaling = self.code.is_signaling();
+        if !signaling && !suspect(number, value, repeat, utf8) {
+            return Ok(());
+        }
+        match check(signaling.then_some(self.code), number, value, repeat) {
+            // Options outside the registry are the sender's to choose.
+            None | Some(OptionProblem::Unrecognized) => Ok(()),
+            Some(problem) => Err(BuildError::Option { number, problem }),
+        }
+    }
+
+    /// [`MessageWriter::push`] for an option that goes before the last one: after every option
+    /// with a number not above it, moving the options behind it.
+    #[cold]
+    fn insert(&mut self, number: u16, value: &[u8], utf8: bool) -> Result<&mut Self, BuildError> {
+        // The option the new one goes in front of: where it starts, its number, its header's
+        // length and its value's length; and the number of the option before it.
+        let mut at = self.start;
+        let mut prev = 0u16;
+        let (next, head_len, value_len) = loop {
+            let (delta, vlen, hlen) = read_header(self.buf.get(at..self.end).unwrap_or_default())
+                .ok_or(BuildError::Option {
+                number,
+                problem: OptionProblem::Length,
+            })?;
+            let n = prev.saturating_add(delta);
+            if n > number {
+                break (n, hlen, vlen);
+            }
+            prev = n;
+            at = at.saturating_add(hlen).saturating_add(vlen);
+        };
+        if self.checked {
+            let repeat = at > self.start && prev == number;
+            self.check(number, value, repeat, utf8)?;
+        }
+        let new_len = encoded_len(number.saturating_sub(prev), value.len());
+        let next_delta = next.saturating_sub(number);
+        let next_head = encoded_len(next_delta, value_len).saturating_sub(value_len);
+        // The bytes after the next option's header move from `from` to `to`.
+        let from = at.saturating_add(head_len);
+        let to = at.saturating_add(new_len).saturating_add(next_head);
+        let end = self.end.saturating_add(to).saturating_sub(from);
+        if end > self.buf.len() {
+            return Err(BuildError::Buffer(BufferTooSmall {
+                needed: end,
+                available: self.buf.len(),
+            }));
+        }
+        self.buf.copy_within(from..self.end, to);
+        let short = BuildError::Buffer(BufferTooSmall {
+            needed: end,
+            available: self.buf.len(),
+        });
+        let tail = self.buf.get_mut(at..).ok_or(short)?;
+        let tail = put_option(tail, number.saturating_sub(prev), value).ok_or(short)?;
+        #[allow(clippy::cast_possible_truncation)] // a value length of at most MAX_VALUE_LEN
+        write_header(tail, u32::from(next_delta), value_len as u32).ok_or(short)?;
+        self.end = end;
+        Ok(self)
+    }
+
+    /// Checks what could not be checked as the parts came (an Empty message with something in
+    /// it, a code the type cannot carry, the size of a TCP body), writes the payload and, over
+    /// TCP, the length; returns the length of the message, which starts at the buffer's start.
+    #[allow(clippy::cast_possible_truncation)] // lengths in range of each field
+    pub fn finish(self) -> Result<usize, BuildError> {
+        let has_options = self.end > self.start;
+        if self.code.is_empty() && (self.token_len > 0 || has_options || !self.payload.is_empty()) {
+            return Err(BuildError::EmptyNotEmpty);
+        }
+        if self.checked && !type_carries(self.transport, self.ty, self.code) {
+            return Err(BuildError::TypeCode {
+                ty: self.ty,
+                code: self.code,
+            });
+        }
+        let mut end = self.end;
+        if !self.payload.is_empty() {
+            let total = end.saturating_add(1).saturating_add(self.payload.len());
+            let short = BufferTooSmall {
+                needed: total,
+                available: self.buf.len(),
+            };
+            let (marker, rest) = self
+                .buf
+                .get_mut(end..total)
+                .and_then(<[u8]>::split_first_mut)
+                .ok_or(short)?;
+            *marker = 0xff;
+            rest.copy_from_slice(self.payload);
+            end = total;
+        }
+        if self.transport != Transport::Tcp {
+            return Ok(end);
+        }
+        // The TCP length: the Len nibble and its extension end where the code begins.
+        let body = end.saturating_sub(self.start);
+        if body as u64 > MAX_TCP_BODY {
+            return Err(BuildError::ValueTooLong(body));
+        }
+        let (n, x) = length_nibble(body);
+        let first = TCP_LEN_ROOM.saturating_sub(1).saturating_sub(x);
+        let tkl = self.buf.first().copied().unwrap_or(0);
+        let room = self
+            .buf
+            .get_mut(first..TCP_LEN_ROOM)
+            .and_then(<[u8]>::split_first_mut);
+        if let Some((len_byte, ext)) = room {
+            *len_byte = (n << 4) | tkl;
+            match ext {
+                [b] => *b = body.saturating_sub(13) as u8,
+                [b0, b1] => [*b0, *b1] = (body.saturating_sub(269) as u16).to_be_bytes(),
+                [b0, b1, b2, b3] => {
+                    [*b0, *b1, *b2, *b3] = (body.saturating_sub(65805) as u32).to_be_bytes();
+                }
+                _ => {}
+            }
+        }
+        self.buf.copy_within(first..end, 0);
+        Ok(end.saturating_sub(first))
+    }
+}
+
+/// The TKL nibble of a token and the length of its extension (RFC 8974 §2.1).
+fn token_nibble(len: usize) -> Result<(u8, usize), BuildError> {
+    match len {
+        #[allow(clippy::cast_possible_truncation)] // at most 12
+        0..=12 => Ok((len as u8, 0)),
+        13..=268 => Ok((13, 1)),
+        269..=MAX_TOKEN_LEN => Ok((14, 2)),
+        _ => Err(BuildError::Token(len)),
+    }
+}
+
+/// Whether a message of `ty` over `transport` may carry `code` (RFC 7252 §4.2-4.3; signaling
+/// only over TCP and WebSocket, RFC 8323 §5).
+pub(crate) fn type_carries(transport: Transport, ty: Type, code: Code) -> bool {
+    match (transport, ty, code.kind()) {
+        (_, _, CodeClass::Reserved) => false,
+        (Transport::Udp, _, CodeClass::Signaling) => false,
+        (Transport::Udp, Type::NonConfirmable, k) => k != CodeClass::Empty,
+        (Transport::Udp, Type::Acknowledgement, k) => k != CodeClass::Request,
+        (Transport::Udp, Type::Reset, k) => k == CodeClass::Empty,
+        _ => true,
+    }
+}
+
+/// Reads an option header we wrote: delta, value length and header length.
+fn read_header(b: &[u8]) -> Option<(u16, usize, usize)> {
+    let (&first, rest) = b.split_first()?;
+    let mut used = 1usize;
+    let field = |nibble: u8, rest: &[u8], used: &mut usize| -> Option<usize> {
+        let at = used.saturating_sub(1);
+        match nibble {
+            0..=12 => Some(usize::from(nibble)),
+            13 => {
+                let v = *rest.get(at)?;
+                *used = used.saturating_add(1);
+                Some(usize::from(v).saturating_add(13))
+            }
+            14 => {
+                let v = u16::from_be_bytes([*rest.get(at)?, *rest.get(at.saturating_add(1))?]);
+                *used = used.saturating_add(2);
+                Some(usize::from(v).saturating_add(269))
+            }
+            _ => None,
+        }
+    };
+    let delta = field(first >> 4, rest, &mut used)?;
+    let len = field(first & 0x0f, rest, &mut used)?;
+    Some((u16::try_from(delta).ok()?, len, used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Builder, Message};
+    use std::vec;
+    use std::vec::Vec;
+
+    fn build(transport: Transport, opts: &[(u16, &[u8])], payload: &[u8]) -> Vec<u8> {
+        let mut b = Builder::<32>::for_transport(transport, Type::Confirmable, Code::POST, 7);
+        b.token(b"tok").payload(payload);
+        for (n, v) in opts {
+            b.opaque(OptionNumber(*n), v).unwrap();
+        }
+        let mut out = vec![0u8; 80_000];
+        let n = b.encode(&mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    fn write(transport: Transport, opts: &[(u16, &[u8])], payload: &[u8]) -> Vec<u8> {
+        let mut buf = vec![0u8; 80_000];
+        let mut w = match transport {
+            Transport::Udp => {
+                MessageWriter::udp(&mut buf, Type::Confirmable, Code::POST, 7, b"tok")
+            }
+            Transport::Tcp => MessageWriter::tcp(&mut buf, Code::POST, b"tok"),
+            Transport::WebSocket => MessageWriter::ws(&mut buf, Code::POST, b"tok"),
+        }
+        .unwrap();
+        w.payload(payload);
+        for (n, v) in opts {
+            w.opaque(OptionNumber(*n), v).unwrap();
+        }
+        let n = w.finish().unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    #[test]
+    fn same_bytes_as_the_builder_in_any_order_and_every_length_form() {
+        let big = vec![b'x'; 300];
+        // Out of order, repeats, 1- and 2-byte extended deltas and lengths, an insertion
+        // that grows and one that shrinks the header of the option behind it.
+        let cases: Vec<Vec<(u16, &[u8])>> = vec![
+            vec![
+                (11, b"b"),
+                (3, b"host"),
+                (11, b"a"),
+                (60, b"12"),
+                (2048, b""),
+                (14, b"\x3c"),
+            ],
+            vec![
+                (65000, b"z"),
+                (1, b"m"),
+                (65000, b"y"),
+                (300, &big),
+                (20, b"q"),
+            ],
+            vec![
+                (15, b"c"),
+                (12, b"\x32"),
+                (1, b"e"),
+                (8, b"l"),
+                (4, b"etag"),
+            ],
+            vec![],
+        ];
+        for t in [Transport::Udp, Transport::Tcp, Transport::WebSocket] {
+            for opts in &cases {
+                for payload in [&b""[..], b"body", &vec![1u8; 400], &vec![2u8; 70_000]] {
+                    let want = build(t, opts, payload);
+                    assert_eq!(write(t, opts, payload), want, "{t:?} {opts:?}");
+                    let m = Message::parse(&want, t, &crate::Config::STRICT).unwrap();
+                    assert_eq!(m.payload(), payload);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn checks_and_bounds() {
+        let mut buf = [0u8; 16];
+        let mut w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+        assert_eq!(
+            w.str(OptionNumber::URI_HOST, "").err(),
+            Some(BuildError::Option {
+                number: 3,
+                problem: OptionProblem::Length
+            })
+        );
+        w.uint(OptionNumber::CONTENT_FORMAT, 0).unwrap();
+        assert_eq!(
+            w.uint(OptionNumber::CONTENT_FORMAT, 50).err(),
+            Some(BuildError::Option {
+                number: 12,
+                problem: OptionProblem::Repeated
+            })
+        );
+        // Out of order, the same rules; unregistered options are the sender's to choose.
+        assert!(w.opaque(OptionNumber::IF_NONE_MATCH, b"x").is_err());
+        w.opaque(OptionNumber(9), b"any").unwrap();
+        // No room: a typed error, and what was written stays whole.
+        assert!(matches!(
+            w.opaque(OptionNumber(2), b"0123456789"),
+            Err(BuildError::Buffer(_))
+        ));
+        let n = w.finish().unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        assert_eq!(m.options().count(), 2);
+
+        let mut small = [0u8; 3];
+        assert!(MessageWriter::udp(&mut small, Type::Confirmable, Code::GET, 1, &[]).is_err());
+        let mut buf = [0u8; 16];
+        let w = MessageWriter::udp(&mut buf, Type::Reset, Code::GET, 1, &[]).unwrap();
+        assert!(matches!(w.finish(), Err(BuildError::TypeCode { .. })));
+        let w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::EMPTY, 1, b"t").unwrap();
+        assert_eq!(w.finish(), Err(BuildError::EmptyNotEmpty));
+        let mut w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+        w.payload(&[0u8; 20]);
+        assert!(matches!(w.finish(), Err(BuildError::Buffer(_))));
+        let long = vec![0u8; MAX_TOKEN_LEN + 1];
+        let mut buf = vec![0u8; 70_000];
+        assert_eq!(
+            MessageWriter::tcp(&mut buf, Code::GET, &long).err(),
+            Some(BuildError::Token(MAX_TOKEN_LEN + 1))
+        );
+    }
+}
