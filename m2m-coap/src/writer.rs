@@ -56,7 +56,19 @@ pub struct MessageWriter<'b, 'p> {
     /// The number of the last option (0 when there is none).
     last: u16,
     payload: &'p [u8],
-    checked: bool,
+    /// The registry check each option gets (decided once: the code does not change).
+    screen: Screen,
+}
+
+/// How options are checked against the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    /// The quick screen, then the full check when it has a doubt.
+    Quick,
+    /// The full check against the options of a signaling code (RFC 8323 §5).
+    Signaling,
+    /// None ([`MessageWriter::unchecked`]).
+    Off,
 }
 
 impl<'b, 'p> MessageWriter<'b, 'p> {
@@ -149,14 +161,18 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             end: start,
             last: 0,
             payload: &[],
-            checked: true,
+            screen: if code.is_signaling() {
+                Screen::Signaling
+            } else {
+                Screen::Quick
+            },
         })
     }
 
     /// Turns off the registry checks (length bounds, repeats, UTF-8) and the type/code check,
     /// for tests that write what a faulty peer would send. The wire rules still hold.
     pub fn unchecked(&mut self) -> &mut Self {
-        self.checked = false;
+        self.screen = Screen::Off;
         self
     }
 
@@ -219,8 +235,8 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         if number < self.last {
             return self.insert(number, value, utf8);
         }
-        let repeat = self.end > self.start && number == self.last;
-        if self.checked {
+        if self.screen != Screen::Off {
+            let repeat = self.end > self.start && number == self.last;
             self.check(number, value, repeat, utf8)?;
         }
         let delta = number.wrapping_sub(self.last);
@@ -240,7 +256,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
     /// has a doubt (and always for a signaling code, whose options have numbers of their own).
     #[inline(always)]
     fn check(&self, number: u16, value: &[u8], repeat: bool, utf8: bool) -> Result<(), BuildError> {
-        let signaling = self.code.is_signaling();
+        let signaling = self.screen == Screen::Signaling;
         if !signaling && !suspect(number, value, repeat, utf8) {
             return Ok(());
         }
@@ -272,7 +288,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             prev = n;
             at = at.saturating_add(hlen).saturating_add(vlen);
         };
-        if self.checked {
+        if self.screen != Screen::Off {
             let repeat = at > self.start && prev == number;
             self.check(number, value, repeat, utf8)?;
         }
@@ -311,7 +327,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         if self.code.is_empty() && (self.token_len > 0 || has_options || !self.payload.is_empty()) {
             return Err(BuildError::EmptyNotEmpty);
         }
-        if self.checked && !type_carries(self.transport, self.ty, self.code) {
+        if self.screen != Screen::Off && !type_carries(self.transport, self.ty, self.code) {
             return Err(BuildError::TypeCode {
                 ty: self.ty,
                 code: self.code,
