@@ -146,6 +146,31 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// [`Resolver::plain_base`] for a record that may carry a plain base name `bn` (and no
+    /// other base field): the path its name extends, as [`Resolver::resolve`] would parse it;
+    /// `None` when that record must take the general way.
+    #[inline(always)]
+    pub(crate) fn plain_base_with(&self, bn: Option<&'a str>) -> Option<Path<'a>> {
+        match bn {
+            None => self.plain_base(),
+            Some(s) if self.base_time.is_none() && self.base_value.is_none() => {
+                if !(self.slash || s.ends_with('/')) {
+                    return None;
+                }
+                Path::parse_base(s).ok()
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Takes `bn` (with `base`, its path from [`Resolver::plain_base_with`]) as the base name
+    /// of the records from here on, as [`Resolver::resolve`] does for a record that has one.
+    #[inline(always)]
+    pub(crate) fn set_plain_base(&mut self, bn: &'a str, base: Path<'a>) {
+        self.base_name = Some(Text::Plain(bn));
+        self.base_path = Some(base);
+    }
+
     /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
     pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
         let err = |r| Error::new(offset, r);
