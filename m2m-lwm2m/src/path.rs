@@ -269,6 +269,18 @@ impl<'a> Path<'a> {
         ObjectPath::new(self.levels())
     }
 
+    /// The number of leading levels this path and `other` share (their prefixes aside).
+    #[inline]
+    pub(crate) fn common_depth(&self, other: &Path<'_>) -> usize {
+        let pack = |[a, b, c, d]: [u16; 4]| {
+            u64::from(a) | (u64::from(b) << 16) | (u64::from(c) << 32) | (u64::from(d) << 48)
+        };
+        // A zero group of 16 bits for each equal level from the first on (4 when all are).
+        let diff = pack(self.ids) ^ pack(other.ids);
+        let same = usize::try_from(diff.trailing_zeros() / 16).unwrap_or(4);
+        same.min(self.depth()).min(other.depth())
+    }
+
     /// The length of the text form ([`fmt::Display`]), for encoders that size first.
     #[must_use]
     pub fn text_len(&self) -> usize {
@@ -276,7 +288,7 @@ impl<'a> Path<'a> {
         let ids: usize = self
             .levels()
             .iter()
-            .map(|&id| decimal_len(u64::from(id)).saturating_add(1))
+            .map(|&id| id_len(id).saturating_add(1))
             .sum();
         let root = usize::from(prefix == 0 && ids == 0);
         prefix.saturating_add(ids).saturating_add(root)
@@ -361,19 +373,49 @@ fn unreserved(b: u8) -> bool {
 
 /// The number of decimal digits of `v`.
 #[must_use]
-pub(crate) fn decimal_len(mut v: u64) -> usize {
-    let mut n = 1usize;
-    while v >= 10 {
-        v /= 10;
-        n = n.saturating_add(1);
+/// The number of decimal digits of an id.
+#[inline]
+pub(crate) const fn id_len(id: u16) -> usize {
+    match id {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
     }
-    n
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     extern crate std;
+
+    #[test]
+    fn common_depth_counts_shared_levels() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        let cases: &[(&[u16], &[u16], usize)] = &[
+            (&[], &[], 0),
+            (&[3], &[], 0),
+            (&[3, 0, 1], &[3, 0, 1], 3),
+            (&[3, 0, 1], &[3, 0], 2),
+            (&[3, 0, 1], &[3, 0, 2], 2),
+            (&[3, 0, 7, 1], &[3, 0, 7, 2], 3),
+            (&[3, 0, 7, 1], &[4, 0, 7, 1], 0),
+            (
+                &[65534, 65534, 65534, 65534],
+                &[65534, 65534, 65534, 65534],
+                4,
+            ),
+            (&[1, 0], &[1, 0, 0, 0], 2),
+        ];
+        for &(a, b, n) in cases {
+            assert_eq!(p(a).common_depth(&p(b)), n, "{a:?} {b:?}");
+            assert_eq!(p(b).common_depth(&p(a)), n, "{a:?} {b:?}");
+        }
+        // Levels dropped by `parent` do not count.
+        let up = p(&[3, 0, 1]).parent().unwrap();
+        assert_eq!(up.common_depth(&p(&[3, 0, 1])), 2);
+    }
     use std::string::ToString;
 
     #[test]

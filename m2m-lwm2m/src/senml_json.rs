@@ -473,27 +473,19 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
 /// The base name for `records`: their longest common path prefix, when writing it as `bn` and
 /// the names relative to it is shorter than the full names.
 pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
-    let (head, rest) = records.split_first()?;
+    let head = records.first()?;
     let prefix = head.path.prefix();
-    let first = head.path.levels();
-    let mut common = first.len();
-    for r in rest {
-        let levels = r.path.levels();
-        let mut k = 0;
-        while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
-            k = k.wrapping_add(1);
-        }
-        common = k;
-        let other_prefix = match (r.path.prefix(), prefix) {
-            (None, None) => false,
-            (a, b) => a != b,
-        };
-        if other_prefix || (common == 0 && prefix.is_none()) {
+    let mut common = head.path.depth();
+    // How many records have each depth: those at the base need no name.
+    let mut at_depth = [0usize; 5];
+    for r in records {
+        common = common.min(head.path.common_depth(&r.path));
+        if r.path.prefix() != prefix || (common == 0 && prefix.is_none()) {
             return None;
         }
-    }
-    if common == 0 && prefix.is_none() {
-        return None;
+        if let Some(n) = at_depth.get_mut(r.path.depth()) {
+            *n = n.saturating_add(1);
+        }
     }
     let mut base = head.path;
     while base.depth() > common {
@@ -503,7 +495,7 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
     let base_len = base.text_len();
     // The records at the base itself need no name at all.
-    let at_base = records.iter().filter(|r| r.path.depth() == common).count();
+    let at_base = at_depth.get(common).copied().unwrap_or(0);
     let saved = records
         .len()
         .saturating_mul(base_len.saturating_add(1))
