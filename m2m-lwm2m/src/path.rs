@@ -130,6 +130,15 @@ impl<'a> Path<'a> {
     /// Like [`Path::parse`], and also accepts one trailing `/` (`/3/0/`), as SenML base names
     /// carry.
     pub fn parse_base(text: &'a str) -> Result<Self, Error> {
+        // The usual form, `/` and ids (`/3/0/`), read at once; any other the general way.
+        if let Some(ids) = text.strip_prefix('/') {
+            let ids = ids.strip_suffix('/').unwrap_or(ids);
+            if !ids.is_empty() {
+                if let Some(p) = extend(Path::ROOT, ids.as_bytes()) {
+                    return Ok(p);
+                }
+            }
+        }
         Self::parse_inner(text, true)
     }
 
@@ -373,6 +382,49 @@ fn unreserved(b: u8) -> bool {
 
 /// The number of decimal digits of `v`.
 #[must_use]
+/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
+/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
+#[inline(always)]
+pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
+    let mut path = base;
+    let mut rest = n;
+    while let Some((id, after)) = segment(rest) {
+        // The base keeps its prefix; `child` refuses a fifth level.
+        path = path.child(id)?;
+        match after {
+            [] => return Some(path),
+            [b'/', tail @ ..] => rest = tail,
+            _ => return None,
+        }
+    }
+    // The empty name adds nothing; an empty or bad segment is not a plain id.
+    n.is_empty().then_some(base)
+}
+
+/// The id at the start of `b`: 1-5 digits, no leading zero, below 65535 (as `parse_id`), and
+/// the bytes after it.
+#[inline(always)]
+fn segment(b: &[u8]) -> Option<(u16, &[u8])> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| c.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u32::from)
+    };
+    let first = digit(0)?;
+    let mut v = first;
+    let mut len = 1usize;
+    while let Some(d) = digit(len) {
+        if first == 0 || len >= 5 {
+            return None;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d);
+        len = len.wrapping_add(1);
+    }
+    let id = u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)?;
+    Some((id, b.get(len..).unwrap_or_default()))
+}
+
 /// The number of decimal digits of an id.
 #[inline]
 pub(crate) const fn id_len(id: u16) -> usize {
@@ -389,6 +441,46 @@ pub(crate) const fn id_len(id: u16) -> usize {
 mod tests {
     use super::*;
     extern crate std;
+
+    #[test]
+    fn parse_base_reads_ids_as_the_general_way() {
+        let texts = [
+            "/",
+            "//",
+            "/3",
+            "/3/",
+            "/3/0/",
+            "/3/0",
+            "/3/0/7/1/",
+            "/3/0/7/1/2/",
+            "/3//",
+            "/3//0/",
+            "/03/",
+            "/0/",
+            "/65534/",
+            "/65535/",
+            "/99999/",
+            "/123456/",
+            "3/0/",
+            "/3/0//",
+            "/3/x/",
+            "/dev1/3/0/",
+            "/dev1/",
+            "/3/0/ ",
+            "/-1/",
+            "/+1/",
+            "",
+        ];
+        for t in texts {
+            assert_eq!(Path::parse_base(t), Path::parse_inner(t, true), "{t:?}");
+        }
+        for a in 0..=12u16 {
+            for b in [0u16, 1, 9, 10, 99, 65534] {
+                let t = std::format!("/{a}/{b}/");
+                assert_eq!(Path::parse_base(&t), Path::parse_inner(&t, true), "{t:?}");
+            }
+        }
+    }
 
     #[test]
     fn common_depth_counts_shared_levels() {

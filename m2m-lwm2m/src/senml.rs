@@ -8,6 +8,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Error, Reason};
+pub(crate) use crate::path::extend;
 use crate::path::{Path, RESERVED_ID, valid_prefix};
 use crate::value::{ObjLink, Opaque, Record, Text, Value};
 
@@ -229,49 +230,6 @@ impl<'a> Resolver<'a> {
         };
         Ok(Record { path, value, time })
     }
-}
-
-/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
-/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
-#[inline(always)]
-pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
-    let mut path = base;
-    let mut rest = n;
-    while let Some((id, after)) = segment(rest) {
-        // The base keeps its prefix; `child` refuses a fifth level.
-        path = path.child(id)?;
-        match after {
-            [] => return Some(path),
-            [b'/', tail @ ..] => rest = tail,
-            _ => return None,
-        }
-    }
-    // The empty name adds nothing; an empty or bad segment is not a plain id.
-    n.is_empty().then_some(base)
-}
-
-/// The id at the start of `b`: 1-5 digits, no leading zero, below 65535 (as `parse_id`), and
-/// the bytes after it.
-#[inline(always)]
-fn segment(b: &[u8]) -> Option<(u16, &[u8])> {
-    let digit = |i: usize| {
-        b.get(i)
-            .map(|c| c.wrapping_sub(b'0'))
-            .filter(|&d| d <= 9)
-            .map(u32::from)
-    };
-    let first = digit(0)?;
-    let mut v = first;
-    let mut len = 1usize;
-    while let Some(d) = digit(len) {
-        if first == 0 || len >= 5 {
-            return None;
-        }
-        v = v.wrapping_mul(10).wrapping_add(d);
-        len = len.wrapping_add(1);
-    }
-    let id = u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)?;
-    Some((id, b.get(len..).unwrap_or_default()))
 }
 
 /// `bv + v`: integers stay integers while they fit, otherwise a float.

@@ -135,20 +135,32 @@ impl core::iter::FusedIterator for Decoder<'_> {}
 
 impl<'a> Decoder<'a> {
     /// The next record when it is of the usual shape: a map of fewer than 24 pairs with the
-    /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base`]) and
-    /// at most one of `v`, `vs`, `vb`, `vd`, in their usual encodings. `None` (reading
-    /// nothing) sends the caller the general way, which reads the record again and decides:
-    /// every shape it takes here, it resolves the same.
+    /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base_with`]),
+    /// perhaps `bn` (a plain path), and at most one of `v`, `vs`, `vb`, `vd`, in their usual
+    /// encodings. Before the first record it reads the head of a definite array of fewer than
+    /// 256 records (as the general way reads it). `None` (reading no record) sends the caller
+    /// the general way, which reads the record again and decides: every shape it takes here,
+    /// it resolves the same.
     #[inline(always)]
     fn fast(&mut self) -> Option<Record<'a>> {
-        if self.done || self.raw.state != State::Records || self.raw.remaining == Some(0) {
+        if self.raw.state == State::Start {
+            let n = match *self.raw.r.rest() {
+                [h @ 0x80..=0x97, ..] => (u64::from(h & 0x1f), 1),
+                [0x98, n, ..] => (u64::from(n), 2),
+                _ => return None,
+            };
+            self.raw.remaining = Some(n.0);
+            self.raw.state = State::Records;
+            self.raw.r.advance(n.1);
+        }
+        if self.raw.state != State::Records || self.raw.remaining == Some(0) {
             return None;
         }
-        let base = self.resolver.plain_base()?;
         let buf = self.raw.r.rest();
         let (&head, mut p) = buf.split_first()?;
         // A definite map with its size in the initial byte (a break is not one).
         let pairs = head.checked_sub(0xa0).filter(|&n| n < 24)?;
+        let mut bn = None;
         let mut name = None;
         let mut value = None;
         for _ in 0..pairs {
@@ -157,6 +169,12 @@ impl<'a> Decoder<'a> {
                 0x00 if name.is_none() => {
                     let (n, rest) = text(rest)?;
                     name = Some(n);
+                    p = rest;
+                    continue;
+                }
+                0x21 if bn.is_none() => {
+                    let (t, rest) = text(rest)?;
+                    bn = Some(core::str::from_utf8(t).ok()?);
                     p = rest;
                     continue;
                 }
@@ -181,7 +199,11 @@ impl<'a> Decoder<'a> {
             value = Some(v);
             p = rest;
         }
+        let base = self.resolver.plain_base_with(bn)?;
         let path = crate::senml::extend(base, name?)?;
+        if let Some(bn) = bn {
+            self.resolver.set_plain_base(bn, base);
+        }
         if let Some(n) = self.raw.remaining.as_mut() {
             *n = n.saturating_sub(1);
         }
@@ -662,6 +684,90 @@ mod tests {
 
     fn all(body: &[u8]) -> Result<Vec<Record<'_>>, Error> {
         decode(body).collect()
+    }
+
+    /// Every item of `body` the general way: raw records resolved one by one.
+    fn general(body: &[u8]) -> Vec<Result<Record<'_>, Error>> {
+        let mut resolver = Resolver::new();
+        let mut out = Vec::new();
+        for item in decode_raw(body) {
+            let r = item.and_then(|(at, raw)| resolver.resolve(&raw, at));
+            let stop = r.is_err();
+            out.push(r);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_records_agree_with_the_general_way() {
+        let recs = [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("OMA"))),
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(-5000)),
+            Record::new(Path::resource(3, 0, 9), Value::Uint(u64::MAX)),
+            Record::new(Path::resource(3, 0, 10), Value::Float(1.5)),
+            Record::new(Path::resource(3, 0, 11), Value::Bool(true)),
+            Record::new(
+                Path::resource(3, 0, 12),
+                Value::Opaque(Opaque::Raw(&[1, 2])),
+            ),
+            Record::path_only(Path::resource(3, 0, 13)),
+        ];
+        let mut buf = [0u8; 128];
+        let n = encode(&recs, &mut buf).unwrap();
+        let body = &buf[..n];
+        // Every record of it takes the fast way.
+        let mut d = decode(body);
+        for r in &recs {
+            assert_eq!(d.fast().as_ref(), Some(r));
+        }
+        assert_eq!(
+            general(body),
+            all(body)
+                .map_err(|_| ())
+                .unwrap()
+                .into_iter()
+                .map(Ok)
+                .collect::<Vec<_>>()
+        );
+        // And every one-byte change of it decodes the same both ways.
+        let bytes = [
+            0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x08, 0x18, 0x19, 0x1b, 0x20, 0x21, 0x22, 0x23,
+            0x30, 0x2f, 0x39, 0x40, 0x41, 0x60, 0x61, 0x62, 0x63, 0x78, 0x7f, 0x80, 0x81, 0x87,
+            0x98, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xbf, 0xc4, 0xf4, 0xf5, 0xf6, 0xf9, 0xfb,
+            0xff, b'x', b'/',
+        ];
+        for at in 0..body.len() {
+            for &b in &bytes {
+                let mut v = body.to_vec();
+                v[at] = b;
+                let fast: Vec<_> = decode(&v).collect();
+                // As text: a NaN is not equal to itself.
+                assert_eq!(
+                    std::format!("{fast:?}"),
+                    std::format!("{:?}", general(&v)),
+                    "{at} {b:#04x}"
+                );
+            }
+        }
+        // Base names of other shapes, a base time, a base value, a second base name.
+        let cases: &[&[u8]] = &[
+            b"\x82\xa3\x21\x64/3/0\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x21\x65/3/0/\x00\x610\x02\x01\xa2\x21\x65/4/0/\x00\x611",
+            b"\x82\xa4\x21\x65/3/0/\x22\x05\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa4\x21\x65/3/0/\x24\x05\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x21\x6a/dev1/3/0/\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa2\x21\x65/3/0/\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x00\x610\x21\x65/3/0/\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x9f\xa3\x21\x65/3/0/\x00\x610\x02\x01\xff",
+            b"\x98\x01\xa3\x21\x65/3/0/\x00\x610\x02\x01",
+        ];
+        for body in cases {
+            let fast: Vec<_> = decode(body).collect();
+            assert_eq!(fast, general(body), "{body:02x?}");
+        }
     }
 
     #[test]
