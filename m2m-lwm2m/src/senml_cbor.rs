@@ -503,30 +503,31 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let prefix = first.path.prefix();
     let levels = first.path.levels();
     // One pass: the common levels `k`, the names' cost without a base name, and the sums that
-    // give their cost with one.
+    // give their cost with one (per depth: how many records, and their full names' length).
     let mut k = levels.len();
     let mut without = 0usize;
-    let (mut sum_full, mut max_full) = (0usize, 0usize);
-    let (mut min_depth, mut at_min, mut sum_at_min) = (usize::MAX, 0usize, 0usize);
+    let mut max_full = 0usize;
+    let mut count = [0usize; 5];
+    let mut sum = [0usize; 5];
     for r in records {
         if r.path.prefix() != prefix {
             return Ok(None);
         }
-        let l = r.path.levels();
-        let common = l.iter().zip(levels).take_while(|(a, b)| a == b).count();
-        k = k.min(common);
-        let full = full_name_len(&r.path);
+        k = k.min(first.path.common_depth(&r.path));
+        let full = r.path.text_len();
         without = without.saturating_add(1).saturating_add(text(full));
-        sum_full = sum_full.saturating_add(full);
         max_full = max_full.max(full);
-        if l.len() < min_depth {
-            (min_depth, at_min, sum_at_min) = (l.len(), 0, 0);
-        }
-        if l.len() == min_depth {
-            at_min = at_min.saturating_add(1);
-            sum_at_min = sum_at_min.saturating_add(full);
+        let d = r.path.depth();
+        if let (Some(c), Some(s)) = (count.get_mut(d), sum.get_mut(d)) {
+            *c = c.saturating_add(1);
+            *s = s.saturating_add(full);
         }
     }
+    let sum_full = sum.iter().fold(0usize, |a, &s| a.saturating_add(s));
+    // The shallowest records (their count and names' length).
+    let min_depth = count.iter().position(|&c| c > 0).unwrap_or(0);
+    let at_min = count.get(min_depth).copied().unwrap_or(0);
+    let sum_at_min = sum.get(min_depth).copied().unwrap_or(0);
     if k == 0 && prefix.is_none() {
         return Ok(None);
     }
@@ -555,21 +556,12 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     } else {
         for r in records {
             if r.path.depth() > k {
-                let rest = full_name_len(&r.path).saturating_sub(bn_len);
+                let rest = r.path.text_len().saturating_sub(bn_len);
                 with = with.saturating_add(1).saturating_add(text(rest));
             }
         }
     }
     Ok((with < without).then_some(base))
-}
-
-/// The length of a record's full name (`/` for the root).
-fn full_name_len(p: &crate::path::Path<'_>) -> usize {
-    if p.depth() == 0 && p.prefix().is_none() {
-        1
-    } else {
-        cbor::path_text_len(p.prefix(), p.levels(), true, false)
-    }
 }
 
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {
@@ -883,6 +875,33 @@ mod tests {
             let got = d.by_ref().find_map(Result::err);
             assert_eq!(got, Some(*err), "{body:02x?}");
             assert!(d.next().is_none(), "fused");
+        }
+    }
+
+    #[test]
+    fn full_names_are_as_long_as_path_text() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        for path in [
+            Path::ROOT,
+            p(&[3]),
+            p(&[3, 0, 1]),
+            p(&[65534, 10, 100, 1000]),
+            Path::ROOT.with_prefix("gw").unwrap(),
+            p(&[3303, 0]).with_prefix("node-1").unwrap(),
+        ] {
+            let mut c = Counter(0);
+            match path.prefix() {
+                Some(pre) => cbor::path_text(&mut c, Some(pre), path.levels(), true, false),
+                None if path.depth() == 0 => c.put(b"\x61/"),
+                None => cbor::keyed_path_text(&mut c, 0, path.levels(), true, false),
+            }
+            .unwrap();
+            let head = if path.prefix().is_none() && path.depth() > 0 {
+                2
+            } else {
+                1
+            };
+            assert_eq!(c.0 - head, path.text_len(), "{path}");
         }
     }
 
