@@ -21,7 +21,8 @@ pub const RESERVED_ID: u16 = u16::MAX;
 pub struct Path<'a> {
     prefix: Option<&'a str>,
     ids: [u16; 4],
-    len: u8,
+    /// The number of levels (0 to 4), a whole word: a `Path` has no padding to copy.
+    len: usize,
 }
 
 impl<'a> Path<'a> {
@@ -49,7 +50,7 @@ impl<'a> Path<'a> {
         Some(Path {
             prefix: None,
             ids,
-            len: u8::try_from(levels.len()).ok()?,
+            len: levels.len(),
         })
     }
 
@@ -184,13 +185,13 @@ impl<'a> Path<'a> {
     /// The numeric levels (empty for the root).
     #[must_use]
     pub fn levels(&self) -> &[u16] {
-        self.ids.get(..usize::from(self.len)).unwrap_or_default()
+        self.ids.get(..self.len).unwrap_or_default()
     }
 
     /// The number of levels, 0 (root) to 4.
     #[must_use]
     pub const fn depth(&self) -> usize {
-        self.len as usize
+        self.len
     }
 
     /// The object id, if the path has one.
@@ -267,7 +268,7 @@ impl<'a> Path<'a> {
                 .ids
                 .iter()
                 .zip(other.ids.iter())
-                .take(usize::from(self.len))
+                .take(self.len)
                 .all(|(a, b)| a == b)
             && self.prefix == other.prefix
     }
@@ -314,7 +315,7 @@ impl From<ObjectPath> for Path<'static> {
         Path {
             prefix: None,
             ids,
-            len: u8::try_from(levels.len()).unwrap_or(0),
+            len: levels.len(),
         }
     }
 }
