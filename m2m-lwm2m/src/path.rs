@@ -21,7 +21,8 @@ pub const RESERVED_ID: u16 = u16::MAX;
 pub struct Path<'a> {
     prefix: Option<&'a str>,
     ids: [u16; 4],
-    len: u8,
+    /// The number of levels (0 to 4), a whole word: a `Path` has no padding to copy.
+    len: usize,
 }
 
 impl<'a> Path<'a> {
@@ -49,7 +50,7 @@ impl<'a> Path<'a> {
         Some(Path {
             prefix: None,
             ids,
-            len: u8::try_from(levels.len()).ok()?,
+            len: levels.len(),
         })
     }
 
@@ -130,6 +131,15 @@ impl<'a> Path<'a> {
     /// Like [`Path::parse`], and also accepts one trailing `/` (`/3/0/`), as SenML base names
     /// carry.
     pub fn parse_base(text: &'a str) -> Result<Self, Error> {
+        // The usual form, `/` and ids (`/3/0/`), read at once; any other the general way.
+        if let Some(ids) = text.strip_prefix('/') {
+            let ids = ids.strip_suffix('/').unwrap_or(ids);
+            if !ids.is_empty() {
+                if let Some(p) = extend(Path::ROOT, ids.as_bytes()) {
+                    return Ok(p);
+                }
+            }
+        }
         Self::parse_inner(text, true)
     }
 
@@ -175,13 +185,13 @@ impl<'a> Path<'a> {
     /// The numeric levels (empty for the root).
     #[must_use]
     pub fn levels(&self) -> &[u16] {
-        self.ids.get(..usize::from(self.len)).unwrap_or_default()
+        self.ids.get(..self.len).unwrap_or_default()
     }
 
     /// The number of levels, 0 (root) to 4.
     #[must_use]
     pub const fn depth(&self) -> usize {
-        self.len as usize
+        self.len
     }
 
     /// The object id, if the path has one.
@@ -258,7 +268,7 @@ impl<'a> Path<'a> {
                 .ids
                 .iter()
                 .zip(other.ids.iter())
-                .take(usize::from(self.len))
+                .take(self.len)
                 .all(|(a, b)| a == b)
             && self.prefix == other.prefix
     }
@@ -269,6 +279,18 @@ impl<'a> Path<'a> {
         ObjectPath::new(self.levels())
     }
 
+    /// The number of leading levels this path and `other` share (their prefixes aside).
+    #[inline]
+    pub(crate) fn common_depth(&self, other: &Path<'_>) -> usize {
+        let pack = |[a, b, c, d]: [u16; 4]| {
+            u64::from(a) | (u64::from(b) << 16) | (u64::from(c) << 32) | (u64::from(d) << 48)
+        };
+        // A zero group of 16 bits for each equal level from the first on (4 when all are).
+        let diff = pack(self.ids) ^ pack(other.ids);
+        let same = usize::try_from(diff.trailing_zeros() / 16).unwrap_or(4);
+        same.min(self.depth()).min(other.depth())
+    }
+
     /// The length of the text form ([`fmt::Display`]), for encoders that size first.
     #[must_use]
     pub fn text_len(&self) -> usize {
@@ -276,7 +298,7 @@ impl<'a> Path<'a> {
         let ids: usize = self
             .levels()
             .iter()
-            .map(|&id| decimal_len(u64::from(id)).saturating_add(1))
+            .map(|&id| id_len(id).saturating_add(1))
             .sum();
         let root = usize::from(prefix == 0 && ids == 0);
         prefix.saturating_add(ids).saturating_add(root)
@@ -293,7 +315,7 @@ impl From<ObjectPath> for Path<'static> {
         Path {
             prefix: None,
             ids,
-            len: u8::try_from(levels.len()).unwrap_or(0),
+            len: levels.len(),
         }
     }
 }
@@ -361,19 +383,132 @@ fn unreserved(b: u8) -> bool {
 
 /// The number of decimal digits of `v`.
 #[must_use]
-pub(crate) fn decimal_len(mut v: u64) -> usize {
-    let mut n = 1usize;
-    while v >= 10 {
-        v /= 10;
-        n = n.saturating_add(1);
+/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
+/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
+#[inline(always)]
+pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
+    let mut path = base;
+    let mut rest = n;
+    while let Some((id, after)) = segment(rest) {
+        // The base keeps its prefix; `child` refuses a fifth level.
+        path = path.child(id)?;
+        match after {
+            [] => return Some(path),
+            [b'/', tail @ ..] => rest = tail,
+            _ => return None,
+        }
     }
-    n
+    // The empty name adds nothing; an empty or bad segment is not a plain id.
+    n.is_empty().then_some(base)
+}
+
+/// The id at the start of `b`: 1-5 digits, no leading zero, below 65535 (as `parse_id`), and
+/// the bytes after it.
+#[inline(always)]
+fn segment(b: &[u8]) -> Option<(u16, &[u8])> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| c.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u32::from)
+    };
+    let first = digit(0)?;
+    let mut v = first;
+    let mut len = 1usize;
+    while let Some(d) = digit(len) {
+        if first == 0 || len >= 5 {
+            return None;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d);
+        len = len.wrapping_add(1);
+    }
+    let id = u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)?;
+    Some((id, b.get(len..).unwrap_or_default()))
+}
+
+/// The number of decimal digits of an id.
+#[inline]
+pub(crate) const fn id_len(id: u16) -> usize {
+    match id {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     extern crate std;
+
+    #[test]
+    fn parse_base_reads_ids_as_the_general_way() {
+        let texts = [
+            "/",
+            "//",
+            "/3",
+            "/3/",
+            "/3/0/",
+            "/3/0",
+            "/3/0/7/1/",
+            "/3/0/7/1/2/",
+            "/3//",
+            "/3//0/",
+            "/03/",
+            "/0/",
+            "/65534/",
+            "/65535/",
+            "/99999/",
+            "/123456/",
+            "3/0/",
+            "/3/0//",
+            "/3/x/",
+            "/dev1/3/0/",
+            "/dev1/",
+            "/3/0/ ",
+            "/-1/",
+            "/+1/",
+            "",
+        ];
+        for t in texts {
+            assert_eq!(Path::parse_base(t), Path::parse_inner(t, true), "{t:?}");
+        }
+        for a in 0..=12u16 {
+            for b in [0u16, 1, 9, 10, 99, 65534] {
+                let t = std::format!("/{a}/{b}/");
+                assert_eq!(Path::parse_base(&t), Path::parse_inner(&t, true), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn common_depth_counts_shared_levels() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        let cases: &[(&[u16], &[u16], usize)] = &[
+            (&[], &[], 0),
+            (&[3], &[], 0),
+            (&[3, 0, 1], &[3, 0, 1], 3),
+            (&[3, 0, 1], &[3, 0], 2),
+            (&[3, 0, 1], &[3, 0, 2], 2),
+            (&[3, 0, 7, 1], &[3, 0, 7, 2], 3),
+            (&[3, 0, 7, 1], &[4, 0, 7, 1], 0),
+            (
+                &[65534, 65534, 65534, 65534],
+                &[65534, 65534, 65534, 65534],
+                4,
+            ),
+            (&[1, 0], &[1, 0, 0, 0], 2),
+        ];
+        for &(a, b, n) in cases {
+            assert_eq!(p(a).common_depth(&p(b)), n, "{a:?} {b:?}");
+            assert_eq!(p(b).common_depth(&p(a)), n, "{a:?} {b:?}");
+        }
+        // Levels dropped by `parent` do not count.
+        let up = p(&[3, 0, 1]).parent().unwrap();
+        assert_eq!(up.common_depth(&p(&[3, 0, 1])), 2);
+    }
     use std::string::ToString;
 
     #[test]

@@ -8,6 +8,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Error, Reason};
+pub(crate) use crate::path::extend;
 use crate::path::{Path, RESERVED_ID, valid_prefix};
 use crate::value::{ObjLink, Opaque, Record, Text, Value};
 
@@ -146,6 +147,31 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// [`Resolver::plain_base`] for a record that may carry a plain base name `bn` (and no
+    /// other base field): the path its name extends, as [`Resolver::resolve`] would parse it;
+    /// `None` when that record must take the general way.
+    #[inline(always)]
+    pub(crate) fn plain_base_with(&self, bn: Option<&'a str>) -> Option<Path<'a>> {
+        match bn {
+            None => self.plain_base(),
+            Some(s) if self.base_time.is_none() && self.base_value.is_none() => {
+                if !(self.slash || s.ends_with('/')) {
+                    return None;
+                }
+                Path::parse_base(s).ok()
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Takes `bn` (with `base`, its path from [`Resolver::plain_base_with`]) as the base name
+    /// of the records from here on, as [`Resolver::resolve`] does for a record that has one.
+    #[inline(always)]
+    pub(crate) fn set_plain_base(&mut self, bn: &'a str, base: Path<'a>) {
+        self.base_name = Some(Text::Plain(bn));
+        self.base_path = Some(base);
+    }
+
     /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
     pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
         let err = |r| Error::new(offset, r);
@@ -204,49 +230,6 @@ impl<'a> Resolver<'a> {
         };
         Ok(Record { path, value, time })
     }
-}
-
-/// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
-/// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
-#[inline(always)]
-pub(crate) fn extend<'a>(base: Path<'a>, n: &[u8]) -> Option<Path<'a>> {
-    let mut path = base;
-    let mut rest = n;
-    while let Some((id, after)) = segment(rest) {
-        // The base keeps its prefix; `child` refuses a fifth level.
-        path = path.child(id)?;
-        match after {
-            [] => return Some(path),
-            [b'/', tail @ ..] => rest = tail,
-            _ => return None,
-        }
-    }
-    // The empty name adds nothing; an empty or bad segment is not a plain id.
-    n.is_empty().then_some(base)
-}
-
-/// The id at the start of `b`: 1-5 digits, no leading zero, below 65535 (as `parse_id`), and
-/// the bytes after it.
-#[inline(always)]
-fn segment(b: &[u8]) -> Option<(u16, &[u8])> {
-    let digit = |i: usize| {
-        b.get(i)
-            .map(|c| c.wrapping_sub(b'0'))
-            .filter(|&d| d <= 9)
-            .map(u32::from)
-    };
-    let first = digit(0)?;
-    let mut v = first;
-    let mut len = 1usize;
-    while let Some(d) = digit(len) {
-        if first == 0 || len >= 5 {
-            return None;
-        }
-        v = v.wrapping_mul(10).wrapping_add(d);
-        len = len.wrapping_add(1);
-    }
-    let id = u16::try_from(v).ok().filter(|&id| id != RESERVED_ID)?;
-    Some((id, b.get(len..).unwrap_or_default()))
 }
 
 /// `bv + v`: integers stay integers while they fit, otherwise a float.

@@ -135,20 +135,32 @@ impl core::iter::FusedIterator for Decoder<'_> {}
 
 impl<'a> Decoder<'a> {
     /// The next record when it is of the usual shape: a map of fewer than 24 pairs with the
-    /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base`]) and
-    /// at most one of `v`, `vs`, `vb`, `vd`, in their usual encodings. `None` (reading
-    /// nothing) sends the caller the general way, which reads the record again and decides:
-    /// every shape it takes here, it resolves the same.
+    /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base_with`]),
+    /// perhaps `bn` (a plain path), and at most one of `v`, `vs`, `vb`, `vd`, in their usual
+    /// encodings. Before the first record it reads the head of a definite array of fewer than
+    /// 256 records (as the general way reads it). `None` (reading no record) sends the caller
+    /// the general way, which reads the record again and decides: every shape it takes here,
+    /// it resolves the same.
     #[inline(always)]
     fn fast(&mut self) -> Option<Record<'a>> {
-        if self.done || self.raw.state != State::Records || self.raw.remaining == Some(0) {
+        if self.raw.state == State::Start {
+            let n = match *self.raw.r.rest() {
+                [h @ 0x80..=0x97, ..] => (u64::from(h & 0x1f), 1),
+                [0x98, n, ..] => (u64::from(n), 2),
+                _ => return None,
+            };
+            self.raw.remaining = Some(n.0);
+            self.raw.state = State::Records;
+            self.raw.r.advance(n.1);
+        }
+        if self.raw.state != State::Records || self.raw.remaining == Some(0) {
             return None;
         }
-        let base = self.resolver.plain_base()?;
         let buf = self.raw.r.rest();
         let (&head, mut p) = buf.split_first()?;
         // A definite map with its size in the initial byte (a break is not one).
         let pairs = head.checked_sub(0xa0).filter(|&n| n < 24)?;
+        let mut bn = None;
         let mut name = None;
         let mut value = None;
         for _ in 0..pairs {
@@ -157,6 +169,12 @@ impl<'a> Decoder<'a> {
                 0x00 if name.is_none() => {
                     let (n, rest) = text(rest)?;
                     name = Some(n);
+                    p = rest;
+                    continue;
+                }
+                0x21 if bn.is_none() => {
+                    let (t, rest) = text(rest)?;
+                    bn = Some(core::str::from_utf8(t).ok()?);
                     p = rest;
                     continue;
                 }
@@ -181,7 +199,11 @@ impl<'a> Decoder<'a> {
             value = Some(v);
             p = rest;
         }
+        let base = self.resolver.plain_base_with(bn)?;
         let path = crate::senml::extend(base, name?)?;
+        if let Some(bn) = bn {
+            self.resolver.set_plain_base(bn, base);
+        }
         if let Some(n) = self.raw.remaining.as_mut() {
             *n = n.saturating_sub(1);
         }
@@ -481,30 +503,31 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let prefix = first.path.prefix();
     let levels = first.path.levels();
     // One pass: the common levels `k`, the names' cost without a base name, and the sums that
-    // give their cost with one.
+    // give their cost with one (per depth: how many records, and their full names' length).
     let mut k = levels.len();
     let mut without = 0usize;
-    let (mut sum_full, mut max_full) = (0usize, 0usize);
-    let (mut min_depth, mut at_min, mut sum_at_min) = (usize::MAX, 0usize, 0usize);
+    let mut max_full = 0usize;
+    let mut count = [0usize; 5];
+    let mut sum = [0usize; 5];
     for r in records {
         if r.path.prefix() != prefix {
             return Ok(None);
         }
-        let l = r.path.levels();
-        let common = l.iter().zip(levels).take_while(|(a, b)| a == b).count();
-        k = k.min(common);
-        let full = full_name_len(&r.path);
+        k = k.min(first.path.common_depth(&r.path));
+        let full = r.path.text_len();
         without = without.saturating_add(1).saturating_add(text(full));
-        sum_full = sum_full.saturating_add(full);
         max_full = max_full.max(full);
-        if l.len() < min_depth {
-            (min_depth, at_min, sum_at_min) = (l.len(), 0, 0);
-        }
-        if l.len() == min_depth {
-            at_min = at_min.saturating_add(1);
-            sum_at_min = sum_at_min.saturating_add(full);
+        let d = r.path.depth();
+        if let (Some(c), Some(s)) = (count.get_mut(d), sum.get_mut(d)) {
+            *c = c.saturating_add(1);
+            *s = s.saturating_add(full);
         }
     }
+    let sum_full = sum.iter().fold(0usize, |a, &s| a.saturating_add(s));
+    // The shallowest records (their count and names' length).
+    let min_depth = count.iter().position(|&c| c > 0).unwrap_or(0);
+    let at_min = count.get(min_depth).copied().unwrap_or(0);
+    let sum_at_min = sum.get(min_depth).copied().unwrap_or(0);
     if k == 0 && prefix.is_none() {
         return Ok(None);
     }
@@ -533,21 +556,12 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     } else {
         for r in records {
             if r.path.depth() > k {
-                let rest = full_name_len(&r.path).saturating_sub(bn_len);
+                let rest = r.path.text_len().saturating_sub(bn_len);
                 with = with.saturating_add(1).saturating_add(text(rest));
             }
         }
     }
     Ok((with < without).then_some(base))
-}
-
-/// The length of a record's full name (`/` for the root).
-fn full_name_len(p: &crate::path::Path<'_>) -> usize {
-    if p.depth() == 0 && p.prefix().is_none() {
-        1
-    } else {
-        cbor::path_text_len(p.prefix(), p.levels(), true, false)
-    }
 }
 
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {
@@ -664,6 +678,90 @@ mod tests {
         decode(body).collect()
     }
 
+    /// Every item of `body` the general way: raw records resolved one by one.
+    fn general(body: &[u8]) -> Vec<Result<Record<'_>, Error>> {
+        let mut resolver = Resolver::new();
+        let mut out = Vec::new();
+        for item in decode_raw(body) {
+            let r = item.and_then(|(at, raw)| resolver.resolve(&raw, at));
+            let stop = r.is_err();
+            out.push(r);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fast_records_agree_with_the_general_way() {
+        let recs = [
+            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("OMA"))),
+            Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(-5000)),
+            Record::new(Path::resource(3, 0, 9), Value::Uint(u64::MAX)),
+            Record::new(Path::resource(3, 0, 10), Value::Float(1.5)),
+            Record::new(Path::resource(3, 0, 11), Value::Bool(true)),
+            Record::new(
+                Path::resource(3, 0, 12),
+                Value::Opaque(Opaque::Raw(&[1, 2])),
+            ),
+            Record::path_only(Path::resource(3, 0, 13)),
+        ];
+        let mut buf = [0u8; 128];
+        let n = encode(&recs, &mut buf).unwrap();
+        let body = &buf[..n];
+        // Every record of it takes the fast way.
+        let mut d = decode(body);
+        for r in &recs {
+            assert_eq!(d.fast().as_ref(), Some(r));
+        }
+        assert_eq!(
+            general(body),
+            all(body)
+                .map_err(|_| ())
+                .unwrap()
+                .into_iter()
+                .map(Ok)
+                .collect::<Vec<_>>()
+        );
+        // And every one-byte change of it decodes the same both ways.
+        let bytes = [
+            0x00, 0x01, 0x02, 0x03, 0x04, 0x06, 0x08, 0x18, 0x19, 0x1b, 0x20, 0x21, 0x22, 0x23,
+            0x30, 0x2f, 0x39, 0x40, 0x41, 0x60, 0x61, 0x62, 0x63, 0x78, 0x7f, 0x80, 0x81, 0x87,
+            0x98, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xbf, 0xc4, 0xf4, 0xf5, 0xf6, 0xf9, 0xfb,
+            0xff, b'x', b'/',
+        ];
+        for at in 0..body.len() {
+            for &b in &bytes {
+                let mut v = body.to_vec();
+                v[at] = b;
+                let fast: Vec<_> = decode(&v).collect();
+                // As text: a NaN is not equal to itself.
+                assert_eq!(
+                    std::format!("{fast:?}"),
+                    std::format!("{:?}", general(&v)),
+                    "{at} {b:#04x}"
+                );
+            }
+        }
+        // Base names of other shapes, a base time, a base value, a second base name.
+        let cases: &[&[u8]] = &[
+            b"\x82\xa3\x21\x64/3/0\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x21\x65/3/0/\x00\x610\x02\x01\xa2\x21\x65/4/0/\x00\x611",
+            b"\x82\xa4\x21\x65/3/0/\x22\x05\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa4\x21\x65/3/0/\x24\x05\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x21\x6a/dev1/3/0/\x00\x610\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa2\x21\x65/3/0/\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x82\xa3\x00\x610\x21\x65/3/0/\x02\x01\xa2\x00\x611\x02\x02",
+            b"\x9f\xa3\x21\x65/3/0/\x00\x610\x02\x01\xff",
+            b"\x98\x01\xa3\x21\x65/3/0/\x00\x610\x02\x01",
+        ];
+        for body in cases {
+            let fast: Vec<_> = decode(body).collect();
+            assert_eq!(fast, general(body), "{body:02x?}");
+        }
+    }
+
     #[test]
     fn decodes_a_small_pack() {
         // [{-2: "/3/0/", 0: "0", 3: "OMA"}, {0: "9", 2: 100}, {0: "7/1", 2: 5000}]
@@ -777,6 +875,33 @@ mod tests {
             let got = d.by_ref().find_map(Result::err);
             assert_eq!(got, Some(*err), "{body:02x?}");
             assert!(d.next().is_none(), "fused");
+        }
+    }
+
+    #[test]
+    fn full_names_are_as_long_as_path_text() {
+        let p = |l: &[u16]| Path::new(l).unwrap();
+        for path in [
+            Path::ROOT,
+            p(&[3]),
+            p(&[3, 0, 1]),
+            p(&[65534, 10, 100, 1000]),
+            Path::ROOT.with_prefix("gw").unwrap(),
+            p(&[3303, 0]).with_prefix("node-1").unwrap(),
+        ] {
+            let mut c = Counter(0);
+            match path.prefix() {
+                Some(pre) => cbor::path_text(&mut c, Some(pre), path.levels(), true, false),
+                None if path.depth() == 0 => c.put(b"\x61/"),
+                None => cbor::keyed_path_text(&mut c, 0, path.levels(), true, false),
+            }
+            .unwrap();
+            let head = if path.prefix().is_none() && path.depth() > 0 {
+                2
+            } else {
+                1
+            };
+            assert_eq!(c.0 - head, path.text_len(), "{path}");
         }
     }
 

@@ -57,6 +57,9 @@ pub struct Decoder<'a> {
     resolver: Resolver<'a>,
     mode: Mode,
     state: State,
+    /// Whether [`Decoder::fast_record`] is tried first (always, but in the tests that compare
+    /// it with the general way).
+    fast: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +83,7 @@ impl<'a> Decoder<'a> {
             resolver: Resolver::new(),
             mode,
             state,
+            fast: mode == Mode::Pack,
         }
     }
 
@@ -112,12 +116,141 @@ impl<'a> Decoder<'a> {
             Err(e) => return Some(Err(e)),
         }
         self.state = State::Records(first);
+        if self.fast {
+            if let Some(r) = self.fast_record() {
+                return Some(Ok(r));
+            }
+        }
         let mut raw = RawRecord::default();
         Some(
             record(&mut self.lex, self.mode, &mut raw)
                 .and_then(|at| self.resolver.resolve(&raw, at)),
         )
     }
+}
+
+impl<'a> Decoder<'a> {
+    /// The record at the cursor when it is of the shape this crate's encoder and most others
+    /// write, read directly: `{"n":"<ids>",<value>}` with no whitespace, the first record
+    /// perhaps with `"bn":"<path>/"` before its `n`, the value one of `"v":<integer>`,
+    /// `"vs":"<text without escapes>"`, `"vb":true|false`, or none; its name extends the base
+    /// name ([`Resolver::plain_base_with`]). `None` (the cursor where it was) sends the caller
+    /// the general way, which reads the record again and decides; every record read here, it
+    /// resolves the same.
+    #[inline(always)]
+    fn fast_record(&mut self) -> Option<Record<'a>> {
+        let text = self.lex.text();
+        let b = self.lex.rest();
+        let b = match *b {
+            [b'{', ref rest @ ..] => rest,
+            _ => return None,
+        };
+        let (bn, b) = match *b {
+            [b'"', b'b', b'n', b'"', b':', b'"', ref rest @ ..] => match plain(text, rest)? {
+                (bn, [b',', rest @ ..]) => (Some(bn), rest),
+                _ => return None,
+            },
+            _ => (None, b),
+        };
+        let (name, b) = match *b {
+            [b'"', b'n', b'"', b':', b'"', ref rest @ ..] => plain(text, rest)?,
+            _ => return None,
+        };
+        let (value, b) = match *b {
+            [b',', b'"', b'v', b'"', b':', ref rest @ ..] => {
+                let (i, rest) = integer(rest)?;
+                (Some(Value::Int(i)), rest)
+            }
+            [b',', b'"', b'v', b's', b'"', b':', b'"', ref rest @ ..] => {
+                let (s, rest) = plain(text, rest)?;
+                (Some(Value::Str(Text::Plain(s))), rest)
+            }
+            [
+                b',',
+                b'"',
+                b'v',
+                b'b',
+                b'"',
+                b':',
+                b't',
+                b'r',
+                b'u',
+                b'e',
+                ref rest @ ..,
+            ] => (Some(Value::Bool(true)), rest),
+            [
+                b',',
+                b'"',
+                b'v',
+                b'b',
+                b'"',
+                b':',
+                b'f',
+                b'a',
+                b'l',
+                b's',
+                b'e',
+                ref rest @ ..,
+            ] => (Some(Value::Bool(false)), rest),
+            _ => (None, b),
+        };
+        let [b'}', ref rest @ ..] = *b else {
+            return None;
+        };
+        let base = self.resolver.plain_base_with(bn)?;
+        let path = crate::senml::extend(base, name.as_bytes())?;
+        if let Some(bn) = bn {
+            self.resolver.set_plain_base(bn, base);
+        }
+        self.lex.seek(text.len().saturating_sub(rest.len()));
+        Some(Record {
+            path,
+            value,
+            time: None,
+        })
+    }
+}
+
+/// The body of a JSON string without escapes from `b` (the bytes after its `"`, a tail of
+/// `text`) and the bytes after its closing `"`.
+#[inline(always)]
+fn plain<'a>(text: &'a str, b: &'a [u8]) -> Option<(&'a str, &'a [u8])> {
+    let i = crate::json::find_stop(b)?;
+    let (s, rest) = b.split_at_checked(i)?;
+    let [b'"', ref rest @ ..] = *rest else {
+        return None;
+    };
+    let start = text.len().saturating_sub(b.len());
+    Some((text.get(start..start.saturating_add(s.len()))?, rest))
+}
+
+/// A JSON integer (RFC 8259 §6: `-`, then `0` or digits without a leading zero) of at most 18
+/// digits, with no fraction or exponent after it, and the bytes after it; `None` for any other
+/// number (read the general way).
+#[inline(always)]
+fn integer(b: &[u8]) -> Option<(i64, &[u8])> {
+    let (negative, mut rest) = match *b {
+        [b'-', ref rest @ ..] => (true, rest),
+        _ => (false, b),
+    };
+    let digits = rest;
+    let mut v = 0i64;
+    let mut n = 0usize;
+    while let [d @ b'0'..=b'9', ref tail @ ..] = *rest {
+        if n >= 18 {
+            return None;
+        }
+        v = v
+            .wrapping_mul(10)
+            .wrapping_add(i64::from(d.wrapping_sub(b'0')));
+        n = n.wrapping_add(1);
+        rest = tail;
+    }
+    let leading_zero = n > 1 && digits.first() == Some(&b'0');
+    if n == 0 || leading_zero || matches!(rest.first(), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    Some((if negative { v.wrapping_neg() } else { v }, rest))
 }
 
 impl<'a> Iterator for Decoder<'a> {
@@ -340,27 +473,19 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
 /// The base name for `records`: their longest common path prefix, when writing it as `bn` and
 /// the names relative to it is shorter than the full names.
 pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
-    let (head, rest) = records.split_first()?;
+    let head = records.first()?;
     let prefix = head.path.prefix();
-    let first = head.path.levels();
-    let mut common = first.len();
-    for r in rest {
-        let levels = r.path.levels();
-        let mut k = 0;
-        while k < common && levels.get(k).is_some_and(|id| first.get(k) == Some(id)) {
-            k = k.wrapping_add(1);
-        }
-        common = k;
-        let other_prefix = match (r.path.prefix(), prefix) {
-            (None, None) => false,
-            (a, b) => a != b,
-        };
-        if other_prefix || (common == 0 && prefix.is_none()) {
+    let mut common = head.path.depth();
+    // How many records have each depth: those at the base need no name.
+    let mut at_depth = [0usize; 5];
+    for r in records {
+        common = common.min(head.path.common_depth(&r.path));
+        if r.path.prefix() != prefix || (common == 0 && prefix.is_none()) {
             return None;
         }
-    }
-    if common == 0 && prefix.is_none() {
-        return None;
+        if let Some(n) = at_depth.get_mut(r.path.depth()) {
+            *n = n.saturating_add(1);
+        }
     }
     let mut base = head.path;
     while base.depth() > common {
@@ -370,7 +495,7 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
     let base_len = base.text_len();
     // The records at the base itself need no name at all.
-    let at_base = records.iter().filter(|r| r.path.depth() == common).count();
+    let at_base = at_depth.get(common).copied().unwrap_or(0);
     let saved = records
         .len()
         .saturating_mul(base_len.saturating_add(1))
@@ -755,6 +880,80 @@ mod tests {
             decode(b"[{\"n\":\"\xff\"}]").next(),
             Some(Err(Error::new(7, Reason::BadUtf8)))
         );
+    }
+
+    type Items<'a> = Vec<Result<Record<'a>, Error>>;
+
+    /// Every item of `body` by the decoder as it is, and by the general way alone.
+    fn both_ways(body: &[u8]) -> (Items<'_>, Items<'_>) {
+        let mut general = decode(body);
+        general.fast = false;
+        (decode(body).collect(), general.collect())
+    }
+
+    #[test]
+    fn fast_records_agree_with_the_general_way() {
+        let bodies: &[&str] = &[
+            DEVICE,
+            r#"[{"bn":"/3/0/","n":"0","vs":"a"},{"n":"7/1","v":-12},{"n":"9","vb":true},{"n":"9","vb":false},{"n":"1"},{"n":""}]"#,
+            // Each a near miss of the fast shape, or an error the general way reports.
+            r#"[{"bn":"/3/0","n":"0","v":1}]"#,
+            r#"[{"bn":"3/0/","n":"0","v":1}]"#,
+            r#"[{"bn":"/dev1/3/0/","n":"0","v":1},{"n":"1","v":2}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1.5},{"n":"1","v":1e3},{"n":"2","v":01},{"n":"3","v":-0}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":-9223372036854775808},{"n":"1","v":999999999999999999},{"n":"2","v":9999999999999999999}]"#,
+            r#"[{"bn":"/3/0/","n":"0","vs":"a\"b"},{"n":"1","vs":"\u0041"},{"n":"2","vs":"x"}]"#,
+            r#"[{"bn":"/3/0/","n":"0","t":5,"v":1},{"n":"1","v":1,"t":5},{"n":"2","v":1}]"#,
+            r#"[{"bn":"/3/0/","bt":5,"n":"0","v":1},{"n":"1","v":1}]"#,
+            r#"[{"bn":"/3/0/","bv":5,"n":"0","v":1},{"n":"1","v":1},{"bn":"/4/0/","n":"1","v":1}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"bn":"/4/0/","n":"1","v":1},{"n":"1/2","v":3}]"#,
+            r#"[{"bn":"/3/0/","n":"0", "v":1},{ "n":"1","v":1},{"n" :"2","v":1},{"n":"3","v" : 1}]"#,
+            r#"[{"bn":"/3/0/","n":"0","vd":"AQID"},{"n":"1","vlo":"3:0"},{"n":"2","vs":"z"}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1,"v":2}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1,"vs":"x"}]"#,
+            r#"[{"bn":"/3/0/","n":"x","v":1},{"n":"1/2/3","v":1}]"#,
+            r#"[{"bn":"/3/0/","n":"65535","v":1}]"#,
+            r#"[{"bn":"/3/0/","n":"/1","v":1}]"#,
+            r#"[{"n":"/3/0/1","v":1},{"n":"2","v":1}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1}{"n":"1","v":1}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","v":tru}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","vb":fals}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","v":-}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","v":1"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","vs":"ab"#,
+            "[{\"bn\":\"/3/0/\",\"n\":\"0\",\"v\":1},{\"n\":\"1\",\"vs\":\"a\u{1}\"}]",
+            r#"[{"bn":"/3/0/","n":"0","v":1}] x"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1,"x_":1}]"#,
+            r#"[{"bn":"/3/0/","n":"0","v":1},{"n":"1","v":2,"bver":11}]"#,
+        ];
+        for body in bodies {
+            let (fast, general) = both_ways(body.as_bytes());
+            assert_eq!(fast, general, "{body}");
+        }
+        // The records of the first two bodies are all of the fast shape.
+        for body in &bodies[..2] {
+            let mut d = decode(body.as_bytes());
+            d.lex.begin_array().unwrap();
+            let mut first = true;
+            while d.lex.next_element(&mut first).unwrap() {
+                assert!(d.fast_record().is_some(), "{body} at {}", d.lex.pos());
+            }
+        }
+    }
+
+    #[test]
+    fn fast_records_agree_with_the_general_way_on_any_change() {
+        // Every one-byte change of a small fast-shaped body, to a byte that matters to JSON.
+        let body = br#"[{"bn":"/3/0/","n":"0","vs":"ab"},{"n":"7/1","v":-12},{"n":"9","vb":true},{"n":"10"}]"#;
+        let alphabet = b"{}[],:\\\" 0159-.eEabnstvf/\x01";
+        for at in 0..body.len() {
+            for &b in alphabet {
+                let mut v = body.to_vec();
+                v[at] = b;
+                let (fast, general) = both_ways(&v);
+                assert_eq!(fast, general, "{}", String::from_utf8_lossy(&v));
+            }
+        }
     }
 
     #[test]

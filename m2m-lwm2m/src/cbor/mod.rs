@@ -18,6 +18,7 @@ pub mod single;
 
 use crate::error::{Error, Reason};
 use crate::float;
+use crate::path::id_len;
 use crate::sink::Sink;
 
 /// How deep [`Reader::skip`] follows nested arrays, maps and tags before giving up with
@@ -370,18 +371,6 @@ pub(crate) fn objlnk<S: Sink>(s: &mut S, l: crate::value::ObjLink) -> Result<(),
     let t = buf.get(..n).unwrap_or_default();
     head(s, 3, t.len() as u64)?;
     s.put(t)
-}
-
-/// The number of decimal digits of an id.
-#[inline]
-pub(crate) const fn id_len(v: u16) -> usize {
-    match v {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1000..=9999 => 4,
-        _ => 5,
-    }
 }
 
 /// Writes `v` in decimal at the start of `out` (at most 5 bytes); returns the digits written.

@@ -81,6 +81,18 @@ impl<'a> Lexer<'a> {
         self.pos = pos;
     }
 
+    /// The text from the cursor on.
+    #[inline]
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.bytes().get(self.pos..).unwrap_or_default()
+    }
+
+    /// The whole text.
+    #[inline]
+    pub(crate) const fn text(&self) -> &'a str {
+        self.text
+    }
+
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
     }

@@ -7,6 +7,7 @@ use core::fmt::Write as _;
 use super::{find_stop_wide as find_stop, stop};
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
+use crate::path::id_len;
 use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Opaque, Text};
 
@@ -58,7 +59,7 @@ pub(crate) trait Json: Sink {
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
         for (k, &id) in ids.iter().enumerate() {
             let slash = usize::from(leading || k > 0);
-            if let Some(dst) = self.slot(slash.wrapping_add(id_digits(id)))? {
+            if let Some(dst) = self.slot(slash.wrapping_add(id_len(id)))? {
                 if let (1, Some(first)) = (slash, dst.first_mut()) {
                     *first = b'/';
                 }
@@ -141,7 +142,7 @@ impl Json for Counter {
     }
 
     fn ids(&mut self, ids: &[u16], leading: bool) -> Result<(), Error> {
-        let digits: usize = ids.iter().map(|&id| id_digits(id)).sum();
+        let digits: usize = ids.iter().map(|&id| id_len(id)).sum();
         let slashes = ids.len().saturating_sub(usize::from(!leading));
         self.0 = self.0.saturating_add(digits).saturating_add(slashes);
         Ok(())
@@ -218,18 +219,6 @@ fn escaped_len(s: &str) -> usize {
         }
     }
     n
-}
-
-/// The number of decimal digits of an id.
-#[inline]
-fn id_digits(id: u16) -> usize {
-    match id {
-        0..10 => 1,
-        10..100 => 2,
-        100..1000 => 3,
-        1000..10000 => 4,
-        _ => 5,
-    }
 }
 
 /// The number of decimal digits of `v`.
@@ -381,7 +370,7 @@ mod tests {
         assert_eq!(digits(0), 1);
         assert_eq!(digits(u64::MAX), 20);
         for id in [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65534] {
-            assert_eq!(id_digits(id), digits(u64::from(id)));
+            assert_eq!(id_len(id), digits(u64::from(id)));
         }
         for v in [0u64, 7, 10, 99, 100, 12_345, 1_367_491_215, u64::MAX] {
             let mut buf = [0u8; 20];
