@@ -177,23 +177,33 @@ impl<'a> Fields<'a> {
 
     // ---- a lower-level walk for the hot paths: keys matched whole, values read by type ----
 
-    /// The next key (field number << 3 | wire type), checked; `None` at the end of the message.
+    /// The next key (field number << 3 | wire type); `None` at the end of the message.
+    ///
+    /// The key is not checked here: a caller matches the keys it knows whole (each of them is a
+    /// valid key) and hands every other key to [`Fields::other`] or [`Fields::skip_value`],
+    /// which check it first, so a malformed key is the same error at the same offset as if it
+    /// were checked here, and the keys of the schema cost no check.
     #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
         if self.r.is_empty() {
             return Ok(None);
         }
-        let at = self.r.position();
-        self.key_at = at;
-        let key = match self.r.varint() {
-            Ok(k) => k,
-            Err(e) => return Err(Error::from(e).at(self.base)),
-        };
+        self.key_at = self.r.position();
+        match self.r.varint() {
+            Ok(k) => Ok(Some(k)),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// Checks a key read by [`Fields::next_key`]: a field number in `1..2^29`, a wire type
+    /// below 6.
+    #[inline]
+    fn check_key(&self, key: u64) -> Result<(), Error> {
         let number = key >> 3;
         if number == 0 || number >= (1 << 29) || key & 7 >= 6 {
-            return Err(self.key_error(at));
+            return Err(self.key_error(self.key_at));
         }
-        Ok(Some(key))
+        Ok(())
     }
 
     /// Offset in the payload of the last key read.
@@ -255,6 +265,7 @@ impl<'a> Fields<'a> {
     /// schema's, or the caller would have matched it), otherwise its value is skipped.
     #[inline]
     pub(crate) fn other(&mut self, key: u64, known: u64) -> Result<(), Error> {
+        self.check_key(key)?;
         let number = key >> 3;
         if number <= known {
             return Err(self.wire_type_error(key));
@@ -264,7 +275,7 @@ impl<'a> Fields<'a> {
 
     #[cold]
     fn wire_type_error(&self, key: u64) -> Error {
-        // Both fit: the key was checked by `next_key`.
+        // Both fit: the key was checked by `check_key`.
         #[allow(clippy::cast_possible_truncation)]
         Error::WireType {
             field: (key >> 3) as u32,
@@ -273,15 +284,16 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Skips the value of `key`.
+    /// Checks `key` (see [`Fields::next_key`]) and skips its value.
     #[inline]
     pub(crate) fn skip_value(&mut self, key: u64) -> Result<(), Error> {
+        self.check_key(key)?;
         match key & 7 {
             0 => self.read_varint().map(|_| ()),
             1 => self.read_fixed64().map(|_| ()),
             2 => self.read_len().map(|_| ()),
             5 => self.read_fixed32().map(|_| ()),
-            // Both fit: the key was checked by `next_key`.
+            // Both fit: the key was checked by `check_key`.
             #[allow(clippy::cast_possible_truncation)]
             wt => self
                 .group_field((key >> 3) as u32, wt as u8, self.key_at)
