@@ -13,7 +13,8 @@ use crate::repr::{
     PropertyValue, Raw, Row, Str, Template, Uint32Field,
 };
 use crate::wire::{
-    key_len, len_field_len, put_bytes, put_double, put_float, put_len, put_varint, varint_field_len,
+    key_len, len_field_len, put_bytes, put_double, put_float, put_key, put_len, put_varint,
+    varint_field_len,
 };
 
 #[cfg(feature = "alloc")]
@@ -612,6 +613,53 @@ impl Metric<'_> {
         ])
     }
 
+    /// An upper bound of [`Metric::len_ts`] that costs no varint lengths, for a metric without
+    /// metadata and properties whose value is a scalar or a string: `None` otherwise. Strings
+    /// are counted exactly; every other field present as 11 bytes (a one-byte key and a varint
+    /// of at most 10 bytes; a fixed32 or fixed64 is shorter).
+    #[inline]
+    fn len_bound(&self, ts: Option<u64>) -> Option<usize> {
+        use MetricValue as V;
+        if self.metadata.is_some() || self.properties.is_some() {
+            return None;
+        }
+        let value = match &self.value {
+            None => 0,
+            Some(
+                V::Int8(_)
+                | V::Int16(_)
+                | V::Int32(_)
+                | V::Int64(_)
+                | V::UInt8(_)
+                | V::UInt16(_)
+                | V::UInt32(_)
+                | V::UInt64(_)
+                | V::Float(_)
+                | V::Double(_)
+                | V::Boolean(_)
+                | V::DateTime(_)
+                | V::Raw(
+                    Raw::Int(_) | Raw::Long(_) | Raw::Float(_) | Raw::Double(_) | Raw::Boolean(_),
+                ),
+            ) => 11,
+            Some(V::String(s) | V::Text(s) | V::Uuid(s) | V::Raw(Raw::String(s))) => {
+                len_field_len(15, s.len())
+            }
+            Some(_) => return None,
+        };
+        let field = |present: bool| if present { 11 } else { 0 };
+        Some(sum(&[
+            opt_str(1, self.name.as_ref()),
+            field(self.alias.is_some()),
+            field(self.timestamp.or(ts).is_some()),
+            field(self.datatype.is_some()),
+            field(self.is_historical.is_some()),
+            field(self.is_transient.is_some()),
+            field(self.is_null.is_some()),
+            value,
+        ]))
+    }
+
     /// `true` when the metric encodes to no bytes (no field set).
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -701,8 +749,21 @@ impl Payload<'_> {
         put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
         for m in self.metrics.iter() {
-            put_len(w, 2, m.len_ts(ts))?;
-            m.write_ts(w, options, ts)?;
+            if m.len_bound(ts).is_some_and(|b| b < 0x80) {
+                // One pass: the length takes one byte whatever the metric's length is, so the
+                // metric is written after a byte for it, which is filled in afterwards.
+                put_key(w, 2, 2)?;
+                let at = w.position();
+                w.u8(0)?;
+                m.write_ts(w, options, ts)?;
+                let len = w.position().saturating_sub(at).saturating_sub(1);
+                // len < 0x80 by the bound: one varint byte.
+                #[allow(clippy::cast_possible_truncation)]
+                w.patch(at, &[(len & 0x7f) as u8])?;
+            } else {
+                put_len(w, 2, m.len_ts(ts))?;
+                m.write_ts(w, options, ts)?;
+            }
         }
         put_opt_varint(w, 3, self.seq)?;
         put_opt_str(w, 4, self.uuid.as_ref())?;
@@ -719,5 +780,128 @@ impl Payload<'_> {
         let n = self.encode(&mut v)?;
         v.truncate(n);
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repr::Seq;
+    use std::string::String;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// The two-pass form of `Payload::write`: every metric's length summed before it is written.
+    fn two_pass(p: &Payload<'_>, o: &EncodeOptions) -> Vec<u8> {
+        let mut buf = vec![0u8; p.buffer_len_with(o)];
+        let mut w = Writer::new(&mut buf);
+        put_opt_varint(&mut w, 1, p.timestamp).unwrap();
+        for m in p.metrics.iter() {
+            put_len(&mut w, 2, m.len_ts(o.metric_timestamp)).unwrap();
+            m.write_ts(&mut w, o, o.metric_timestamp).unwrap();
+        }
+        put_opt_varint(&mut w, 3, p.seq).unwrap();
+        put_opt_str(&mut w, 4, p.uuid.as_ref()).unwrap();
+        if let Some(b) = &p.body {
+            put_bytes(&mut w, 5, b).unwrap();
+        }
+        let n = w.finish();
+        buf.truncate(n);
+        buf
+    }
+
+    #[test]
+    fn one_pass_metrics_agree_with_two_passes() {
+        let values = [
+            MetricValue::Int8(-1),
+            MetricValue::Int32(i32::MIN),
+            MetricValue::Int64(i64::MIN),
+            MetricValue::UInt64(u64::MAX),
+            MetricValue::UInt32(u32::MAX),
+            MetricValue::DateTime(u64::MAX),
+            MetricValue::Float(1.5),
+            MetricValue::Double(-2.5),
+            MetricValue::Boolean(true),
+            MetricValue::Raw(Raw::Long(u64::MAX)),
+            MetricValue::Raw(Raw::Int(u32::MAX)),
+            MetricValue::Raw(Raw::Float(0.5)),
+            MetricValue::Raw(Raw::Double(0.25)),
+            MetricValue::Raw(Raw::Boolean(false)),
+        ];
+        let mut metrics = Vec::new();
+        // Every scalar with every field at its longest, names of lengths across the one-byte
+        // bound; strings likewise.
+        for name_len in [0usize, 1, 17, 28, 29, 30, 60, 127, 128, 200]
+            .into_iter()
+            .chain(35..=55)
+        {
+            let name = Str::Owned("n".repeat(name_len));
+            for v in values.iter().cloned() {
+                metrics.push(Metric {
+                    alias: Some(u64::MAX),
+                    timestamp: Some(u64::MAX),
+                    datatype: Some(u32::MAX),
+                    is_historical: Some(true),
+                    is_transient: Some(false),
+                    is_null: Some(true),
+                    ..Metric::new(name.clone(), v)
+                });
+            }
+            for s_len in [0usize, 1, 16, 17, 30, 100, 300] {
+                let s = String::from("s").repeat(s_len);
+                for v in [
+                    MetricValue::String(Str::Owned(s.clone())),
+                    MetricValue::Text(Str::Owned(s.clone())),
+                    MetricValue::Raw(Raw::String(Str::Owned(s.clone()))),
+                ] {
+                    metrics.push(Metric {
+                        alias: Some(u64::MAX),
+                        timestamp: Some(u64::MAX),
+                        datatype: Some(u32::MAX),
+                        is_historical: Some(true),
+                        is_transient: Some(true),
+                        is_null: Some(false),
+                        ..Metric::new(name.clone(), v)
+                    });
+                }
+            }
+            metrics.push(Metric {
+                value: None,
+                ..Metric::new(name.clone(), MetricValue::Boolean(true))
+            });
+            metrics.push(Metric::new(
+                name,
+                MetricValue::Bytes(Seq::Owned(vec![1; 3])),
+            ));
+        }
+        metrics.push(Metric::default());
+        for m in &metrics {
+            for ts in [None, Some(u64::MAX)] {
+                if let Some(bound) = m.len_bound(ts) {
+                    assert!(bound >= m.len_ts(ts), "{m:?}");
+                }
+            }
+        }
+        for ts in [None, Some(u64::MAX)] {
+            let o = EncodeOptions {
+                metric_timestamp: ts,
+                ..EncodeOptions::default()
+            };
+            for m in &metrics {
+                let p = Payload {
+                    timestamp: Some(1),
+                    metrics: Seq::Borrowed(core::slice::from_ref(m)),
+                    seq: Some(2),
+                    ..Payload::default()
+                };
+                let want = two_pass(&p, &o);
+                let mut out = vec![0u8; want.len()];
+                assert_eq!(p.encode_with(&mut out, &o), Ok(want.len()), "{m:?}");
+                assert_eq!(out, want, "{m:?}");
+                // One byte short is refused.
+                let mut short = vec![0u8; want.len() - 1];
+                assert!(p.encode_with(&mut short, &o).is_err());
+            }
+        }
     }
 }
