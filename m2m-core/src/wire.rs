@@ -279,6 +279,26 @@ pub const fn varint_len(v: u64) -> usize {
     (bits.saturating_mul(9).saturating_add(64) / 64) as usize
 }
 
+/// `v` as a varint in the first bytes of an 8-byte array, and how many they are; `None` for
+/// a `v` of 2^56 or more (9 or 10 bytes). The 7-bit groups are spread over the bytes of one
+/// word by three shifts, the high bit set on every byte but the last; the bytes after the
+/// varint are zero.
+#[inline]
+#[must_use]
+pub const fn varint_word(v: u64) -> Option<([u8; 8], usize)> {
+    if v >= 1 << 56 {
+        return None;
+    }
+    let n = varint_len(v);
+    let x = (v & 0x0fff_ffff) | ((v & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
+    // n is 1..=8, so the shift is 0..=56.
+    let more =
+        0x8080_8080_8080_8080 & (1u64 << n.saturating_sub(1).saturating_mul(8)).wrapping_sub(1);
+    Some(((x | more).to_le_bytes(), n))
+}
+
 /// A varint that could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -432,17 +452,7 @@ impl<'a> Writer<'a> {
 
     #[inline(never)]
     fn varint_long(&mut self, mut v: u64) -> Result<(), BufferTooSmall> {
-        if v < 1 << 56 {
-            // Up to 8 bytes: the 7-bit groups spread over the bytes of one word by three
-            // shifts, the high bit set on every byte but the last.
-            let n = varint_len(v);
-            let x = (v & 0x0fff_ffff) | ((v & 0x00ff_ffff_f000_0000) << 4);
-            let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
-            let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
-            // n is 1..=8, so the shift is 0..=56.
-            let more = 0x8080_8080_8080_8080
-                & (1u64 << n.saturating_sub(1).saturating_mul(8)).wrapping_sub(1);
-            let bytes = (x | more).to_le_bytes();
+        if let Some((bytes, n)) = varint_word(v) {
             return self.put(bytes.get(..n).unwrap_or_default());
         }
         let slot = self.slot(varint_len(v))?;
