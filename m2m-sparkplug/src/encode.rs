@@ -4,7 +4,7 @@
 //! [`crate::repr`] for the choices on signed integers and UInt32).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_core::Writer;
+use m2m_core::{Writer, varint_word};
 
 use crate::datatype::DataType;
 use crate::error::Error;
@@ -369,6 +369,68 @@ impl<'a> MetricValue<'a> {
     }
 }
 
+/// A message of fewer than 128 bytes, assembled on the stack: each key and one-byte value is
+/// one store without a check of the caller's buffer, the whole is copied out at once. A message
+/// that turns out longer leaves `pos` at 128 or beyond (it is then written the general way).
+/// Eight bytes of room past the 128 take a varint written as a whole word.
+struct Small {
+    buf: [u8; 136],
+    pos: usize,
+}
+
+impl Small {
+    /// `pos` once something did not fit (far below an overflow of `pos`).
+    const OVER: usize = 1 << 20;
+
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        if let Some(x) = self.buf.get_mut(self.pos) {
+            *x = b;
+        }
+        // pos stays far below usize::MAX (it is at most OVER plus the bytes of one metric).
+        self.pos = self.pos.wrapping_add(1);
+    }
+
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) {
+        let end = self.pos.saturating_add(b.len());
+        match self.buf.get_mut(self.pos..end) {
+            Some(d) => {
+                d.copy_from_slice(b);
+                self.pos = end;
+            }
+            None => self.pos = Self::OVER,
+        }
+    }
+
+    #[inline(always)]
+    fn varint(&mut self, v: u64) {
+        match u8::try_from(v) {
+            Ok(b) if b < 0x80 => self.byte(b),
+            _ => self.varint_long(v),
+        }
+    }
+
+    #[inline(always)]
+    fn varint_long(&mut self, v: u64) {
+        let end = self.pos.saturating_add(8);
+        match (varint_word(v), self.buf.get_mut(self.pos..end)) {
+            (Some((bytes, n)), Some(d)) => {
+                d.copy_from_slice(&bytes);
+                self.pos = self.pos.saturating_add(n);
+            }
+            _ => {
+                let rest = self.buf.get_mut(self.pos..).unwrap_or_default();
+                let mut w = Writer::new(rest);
+                self.pos = match w.varint(v) {
+                    Ok(()) => self.pos.saturating_add(w.finish()),
+                    Err(_) => Self::OVER,
+                };
+            }
+        }
+    }
+}
+
 fn opt_varint(number: u32, v: Option<u64>) -> usize {
     v.map_or(0, |v| varint_field_len(number, v))
 }
@@ -613,51 +675,73 @@ impl Metric<'_> {
         ])
     }
 
-    /// An upper bound of [`Metric::len_ts`] that costs no varint lengths, for a metric without
-    /// metadata and properties whose value is a scalar or a string: `None` otherwise. Strings
-    /// are counted exactly; every other field present as 11 bytes (a one-byte key and a varint
-    /// of at most 10 bytes; a fixed32 or fixed64 is shorter).
+    /// The metric assembled in `s` when it takes fewer than 128 bytes and holds no metadata,
+    /// no properties and a scalar or string value (or none); `false` otherwise, `s` then
+    /// holding nothing of use. Fields as [`Metric::write_ts`] writes them.
     #[inline]
-    fn len_bound(&self, ts: Option<u64>) -> Option<usize> {
+    fn write_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
         use MetricValue as V;
         if self.metadata.is_some() || self.properties.is_some() {
-            return None;
+            return false;
         }
-        let value = match &self.value {
-            None => 0,
-            Some(
-                V::Int8(_)
-                | V::Int16(_)
-                | V::Int32(_)
-                | V::Int64(_)
-                | V::UInt8(_)
-                | V::UInt16(_)
-                | V::UInt32(_)
-                | V::UInt64(_)
-                | V::Float(_)
-                | V::Double(_)
-                | V::Boolean(_)
-                | V::DateTime(_)
-                | V::Raw(
-                    Raw::Int(_) | Raw::Long(_) | Raw::Float(_) | Raw::Double(_) | Raw::Boolean(_),
-                ),
-            ) => 11,
-            Some(V::String(s) | V::Text(s) | V::Uuid(s) | V::Raw(Raw::String(s))) => {
-                len_field_len(15, s.len())
+        s.pos = 0;
+        if let Some(name) = &self.name {
+            s.byte(0x0a);
+            s.varint(name.len() as u64);
+            s.put(name.as_bytes());
+        }
+        if let Some(v) = self.alias {
+            s.byte(0x10);
+            s.varint(v);
+        }
+        if let Some(v) = self.timestamp.or(ts) {
+            s.byte(0x18);
+            s.varint(v);
+        }
+        if let Some(v) = self.datatype {
+            s.byte(0x20);
+            s.varint(v.into());
+        }
+        for (key, v) in [
+            (0x28, self.is_historical),
+            (0x30, self.is_transient),
+            (0x38, self.is_null),
+        ] {
+            if let Some(v) = v {
+                s.byte(key);
+                s.byte(v.into());
             }
-            Some(_) => return None,
-        };
-        let field = |present: bool| if present { 11 } else { 0 };
-        Some(sum(&[
-            opt_str(1, self.name.as_ref()),
-            field(self.alias.is_some()),
-            field(self.timestamp.or(ts).is_some()),
-            field(self.datatype.is_some()),
-            field(self.is_historical.is_some()),
-            field(self.is_transient.is_some()),
-            field(self.is_null.is_some()),
-            value,
-        ]))
+        }
+        if let Some(v) = &self.value {
+            // The members of a metric's value: int_value 10 (key 0x50), long_value 11 (0x58),
+            // float_value 12 (0x65), double_value 13 (0x69), boolean_value 14 (0x70),
+            // string_value 15 (0x7a).
+            if let Some((k, x)) = v.varint_member(10, o) {
+                match u8::try_from(k << 3) {
+                    Ok(key) if key < 0x80 => s.byte(key),
+                    _ => return false,
+                }
+                s.varint(x);
+            } else {
+                match v {
+                    V::Float(f) | V::Raw(Raw::Float(f)) => {
+                        s.byte(0x65);
+                        s.put(&f.to_bits().to_le_bytes());
+                    }
+                    V::Double(f) | V::Raw(Raw::Double(f)) => {
+                        s.byte(0x69);
+                        s.put(&f.to_bits().to_le_bytes());
+                    }
+                    V::String(t) | V::Text(t) | V::Uuid(t) | V::Raw(Raw::String(t)) => {
+                        s.byte(0x7a);
+                        s.varint(t.len() as u64);
+                        s.put(t.as_bytes());
+                    }
+                    _ => return false,
+                }
+            }
+        }
+        s.pos < 0x80
     }
 
     /// `true` when the metric encodes to no bytes (no field set).
@@ -748,18 +832,17 @@ impl Payload<'_> {
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
         put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
+        let mut small = Small {
+            buf: [0; 136],
+            pos: 0,
+        };
         for m in self.metrics.iter() {
-            if m.len_bound(ts).is_some_and(|b| b < 0x80) {
-                // One pass: the length takes one byte whatever the metric's length is, so the
-                // metric is written after a byte for it, which is filled in afterwards.
+            // One pass for a short metric: assembled on the stack, its length is known when it
+            // is copied out. Any other is measured, then written.
+            if m.write_small(&mut small, options, ts) {
                 put_key(w, 2, 2)?;
-                let at = w.position();
-                w.u8(0)?;
-                m.write_ts(w, options, ts)?;
-                let len = w.position().saturating_sub(at).saturating_sub(1);
-                // len < 0x80 by the bound: one varint byte.
-                #[allow(clippy::cast_possible_truncation)]
-                w.patch(at, &[(len & 0x7f) as u8])?;
+                w.varint(small.pos as u64)?;
+                w.put(small.buf.get(..small.pos).unwrap_or_default())?;
             } else {
                 put_len(w, 2, m.len_ts(ts))?;
                 m.write_ts(w, options, ts)?;
@@ -877,15 +960,23 @@ mod tests {
         metrics.push(Metric::default());
         for m in &metrics {
             for ts in [None, Some(u64::MAX)] {
-                if let Some(bound) = m.len_bound(ts) {
-                    assert!(bound >= m.len_ts(ts), "{m:?}");
+                let mut s = Small {
+                    buf: [0; 136],
+                    pos: 0,
+                };
+                if m.write_small(&mut s, &EncodeOptions::default(), ts) {
+                    assert_eq!(s.pos, m.len_ts(ts), "{m:?}");
                 }
             }
         }
-        for ts in [None, Some(u64::MAX)] {
+        for (ts, uint32) in [
+            (None, Uint32Field::Int),
+            (Some(u64::MAX), Uint32Field::Int),
+            (None, Uint32Field::Long),
+        ] {
             let o = EncodeOptions {
                 metric_timestamp: ts,
-                ..EncodeOptions::default()
+                uint32,
             };
             for m in &metrics {
                 let p = Payload {
