@@ -169,6 +169,12 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Bytes read so far.
+    #[inline(always)]
+    pub(crate) fn position(&self) -> usize {
+        self.r.position()
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -481,6 +487,20 @@ impl Iterator for PackedVarints<'_> {
         let v = self.r.varint().map_err(|e| Error::from(e).at(self.base));
         self.failed = v.is_err();
         Some(v)
+    }
+}
+
+/// The varint at `at` in `buf` and the offset after it; `None` where [`Reader::varint`] fails
+/// (a caller then reads the field the general way, which reports the error).
+#[inline(always)]
+pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    match buf.get(at) {
+        Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
+        _ => {
+            let mut r = Reader::new(buf.get(at..)?);
+            let v = r.varint().ok()?;
+            Some((v, at.saturating_add(r.position())))
+        }
     }
 }
 
