@@ -13,8 +13,7 @@ use crate::repr::{
     PropertyValue, Raw, Row, Str, Template, Uint32Field,
 };
 use crate::wire::{
-    key_len, len_field_len, put_bytes, put_double, put_float, put_key, put_len, put_varint,
-    varint_field_len,
+    key_len, len_field_len, put_bytes, put_double, put_float, put_len, put_varint, varint_field_len,
 };
 
 #[cfg(feature = "alloc")]
@@ -369,12 +368,13 @@ impl<'a> MetricValue<'a> {
     }
 }
 
-/// A message of fewer than 128 bytes, assembled on the stack: each key and one-byte value is
-/// one store without a check of the caller's buffer, the whole is copied out at once. A message
-/// that turns out longer leaves `pos` at 128 or beyond (it is then written the general way).
-/// Eight bytes of room past the 128 take a varint written as a whole word.
+/// A message of fewer than 128 bytes, assembled on the stack after two bytes for its key and
+/// length in the parent: each key and one-byte value is one store without a check of the
+/// caller's buffer, the whole is copied out at once. A message that turns out longer leaves
+/// `pos` at 130 or beyond (it is then written the general way). Eight bytes of room past the
+/// 130 take a varint written as a whole word.
 struct Small {
-    buf: [u8; 136],
+    buf: [u8; 138],
     pos: usize,
 }
 
@@ -684,7 +684,8 @@ impl Metric<'_> {
         if self.metadata.is_some() || self.properties.is_some() {
             return false;
         }
-        s.pos = 0;
+        // The key and length of the metric in the payload go first (`Payload.metrics`, field 2).
+        s.pos = 2;
         if let Some(name) = &self.name {
             s.byte(0x0a);
             s.varint(name.len() as u64);
@@ -702,15 +703,17 @@ impl Metric<'_> {
             s.byte(0x20);
             s.varint(v.into());
         }
-        for (key, v) in [
-            (0x28, self.is_historical),
-            (0x30, self.is_transient),
-            (0x38, self.is_null),
-        ] {
-            if let Some(v) = v {
-                s.byte(key);
-                s.byte(v.into());
-            }
+        if let Some(v) = self.is_historical {
+            s.byte(0x28);
+            s.byte(v.into());
+        }
+        if let Some(v) = self.is_transient {
+            s.byte(0x30);
+            s.byte(v.into());
+        }
+        if let Some(v) = self.is_null {
+            s.byte(0x38);
+            s.byte(v.into());
         }
         if let Some(v) = &self.value {
             // The members of a metric's value: int_value 10 (key 0x50), long_value 11 (0x58),
@@ -741,7 +744,13 @@ impl Metric<'_> {
                 }
             }
         }
-        s.pos < 0x80
+        match u8::try_from(s.pos.wrapping_sub(2)) {
+            Ok(len) if len < 0x80 => {
+                s.buf[..2].copy_from_slice(&[0x12, len]);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// `true` when the metric encodes to no bytes (no field set).
@@ -833,15 +842,13 @@ impl Payload<'_> {
         put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
         let mut small = Small {
-            buf: [0; 136],
+            buf: [0; 138],
             pos: 0,
         };
         for m in self.metrics.iter() {
             // One pass for a short metric: assembled on the stack, its length is known when it
             // is copied out. Any other is measured, then written.
             if m.write_small(&mut small, options, ts) {
-                put_key(w, 2, 2)?;
-                w.varint(small.pos as u64)?;
                 w.put(small.buf.get(..small.pos).unwrap_or_default())?;
             } else {
                 put_len(w, 2, m.len_ts(ts))?;
@@ -961,11 +968,11 @@ mod tests {
         for m in &metrics {
             for ts in [None, Some(u64::MAX)] {
                 let mut s = Small {
-                    buf: [0; 136],
+                    buf: [0; 138],
                     pos: 0,
                 };
                 if m.write_small(&mut s, &EncodeOptions::default(), ts) {
-                    assert_eq!(s.pos, m.len_ts(ts), "{m:?}");
+                    assert_eq!(s.pos - 2, m.len_ts(ts), "{m:?}");
                 }
             }
         }
