@@ -326,7 +326,15 @@ impl<'a> PayloadView<'a> {
             metric_count: 0,
         };
         let mut c = msg.fields();
-        while let Some(key) = c.next_key()? {
+        loop {
+            // Metrics of fewer than 128 bytes are skipped first.
+            if c.fast_len(0x12).is_some() {
+                v.metric_count = v.metric_count.saturating_add(1);
+                continue;
+            }
+            let Some(key) = c.next_key()? else {
+                break;
+            };
             match key {
                 0x08 => v.header.timestamp = Some(c.read_varint()?),
                 0x12 => {
@@ -348,7 +356,14 @@ impl<'a> PayloadView<'a> {
     pub fn peek_header(buf: &'a [u8]) -> Result<Header, Error> {
         let mut h = Header::default();
         let mut c = Fields::new(buf, 0, 0);
-        while let Some(key) = c.next_key()? {
+        loop {
+            // Metrics of fewer than 128 bytes are skipped first.
+            if c.fast_len(0x12).is_some() {
+                continue;
+            }
+            let Some(key) = c.next_key()? else {
+                break;
+            };
             match key {
                 0x08 => h.timestamp = Some(c.read_varint()?),
                 0x18 => h.seq = Some(c.read_varint()?),

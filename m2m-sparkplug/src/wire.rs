@@ -175,6 +175,26 @@ impl<'a> Fields<'a> {
         self.r.position()
     }
 
+    /// The next field when its key is the one byte `key` and its length one byte, its value
+    /// whole: the value and its offset, the reader moved past it. `None` otherwise, and nothing
+    /// read (a caller then reads the field the general way).
+    #[inline(always)]
+    pub(crate) fn fast_len(&mut self, key: u8) -> Option<(&'a [u8], usize)> {
+        let rest = self.r.rest();
+        let [k, len, ..] = *rest else {
+            return None;
+        };
+        if k != key || len >= 0x80 {
+            return None;
+        }
+        let end = usize::from(len).saturating_add(2);
+        let value = rest.get(2..end)?;
+        let at = self.r.position();
+        self.r.skip(end).ok()?;
+        self.key_at = at;
+        Some((value, self.base.saturating_add(at).saturating_add(2)))
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -673,6 +693,34 @@ mod tests {
         let mut ok = vec![0x0bu8; 10];
         ok.extend([0x0c; 10]);
         assert!(fields(&ok).iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn fast_len_agrees_with_general_reads() {
+        let inputs: [&[u8]; 9] = [
+            &[0x12, 0x02, 0x08, 0x01, 0x18, 0x00],
+            &[0x12, 0x00],
+            &[0x12, 0x03, 0x08, 0x01],
+            &[0x12],
+            &[0x12, 0x80, 0x01, 0x00],
+            &[0x1a, 0x01, 0x00],
+            &[0x92, 0x01, 0x00],
+            &[],
+            &[0x12, 0x7f],
+        ];
+        for buf in inputs {
+            for depth in [0, MAX_DEPTH] {
+                let mut fast = Fields::new(buf, 5, depth);
+                let mut general = Fields::new(buf, 5, depth);
+                if let Some(got) = fast.fast_len(0x12) {
+                    assert_eq!(general.next_key(), Ok(Some(0x12)));
+                    assert_eq!(general.read_len(), Ok(got));
+                    assert_eq!(fast.position(), general.position());
+                } else {
+                    assert_eq!(fast.position(), 0);
+                }
+            }
+        }
     }
 
     #[test]
