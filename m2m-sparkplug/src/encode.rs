@@ -368,17 +368,41 @@ impl<'a> MetricValue<'a> {
     }
 }
 
-/// A message of fewer than 128 bytes, assembled on the stack after two bytes for its key and
-/// length in the parent: each key and one-byte value is one store without a check of the
-/// caller's buffer, the whole is copied out at once. A message that turns out longer leaves
-/// `pos` at 130 or beyond (it is then written the general way). Eight bytes of room past the
-/// 130 take a varint written as a whole word.
+/// Messages of fewer than 128 bytes each, assembled on the stack after two bytes for their key
+/// and length in the parent: each key and one-byte value is one store without a check of the
+/// caller's buffer, and several messages are copied out at once. A message that turns out
+/// longer runs past its room, and is then dropped and written the general way. Eight bytes of
+/// room past its 130 take a varint written as a whole word.
 struct Small {
-    buf: [u8; 138],
+    buf: [u8; 512],
     pos: usize,
 }
 
 impl Small {
+    /// The room a message needs: key, length, 127 bytes and the slack of a word.
+    const ROOM: usize = 2 + 127 + 1 + 8;
+
+    const fn new() -> Self {
+        Small {
+            buf: [0; 512],
+            pos: 0,
+        }
+    }
+
+    /// `true` when another message has room.
+    #[inline(always)]
+    const fn has_room(&self) -> bool {
+        self.pos <= self.buf.len().saturating_sub(Self::ROOM)
+    }
+
+    /// Writes the messages assembled so far to `w`.
+    #[inline]
+    fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), Error> {
+        w.put(self.buf.get(..self.pos).unwrap_or_default())?;
+        self.pos = 0;
+        Ok(())
+    }
+
     /// `pos` once something did not fit (far below an overflow of `pos`).
     const OVER: usize = 1 << 20;
 
@@ -675,17 +699,30 @@ impl Metric<'_> {
         ])
     }
 
-    /// The metric assembled in `s` when it takes fewer than 128 bytes and holds no metadata,
-    /// no properties and a scalar or string value (or none); `false` otherwise, `s` then
-    /// holding nothing of use. Fields as [`Metric::write_ts`] writes them.
+    /// The metric, with its key and length in the payload, appended to `s` when it takes fewer
+    /// than 128 bytes and holds no metadata, no properties and a scalar or string value (or
+    /// none); `false` otherwise, `s` then as it was. Fields as [`Metric::write_ts`] writes them.
+    /// `s` must have [`Small::ROOM`] bytes left.
     #[inline]
     fn write_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
+        let start = s.pos;
+        let done = self.append_small(s, o, ts);
+        if !done {
+            s.pos = start;
+        }
+        done
+    }
+
+    /// [`Metric::write_small`] but for the reset of `s`.
+    #[inline(always)]
+    fn append_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
         use MetricValue as V;
         if self.metadata.is_some() || self.properties.is_some() {
             return false;
         }
         // The key and length of the metric in the payload go first (`Payload.metrics`, field 2).
-        s.pos = 2;
+        let start = s.pos;
+        s.pos = start.saturating_add(2);
         if let Some(name) = &self.name {
             s.byte(0x0a);
             s.varint(name.len() as u64);
@@ -744,9 +781,13 @@ impl Metric<'_> {
                 }
             }
         }
-        match u8::try_from(s.pos.wrapping_sub(2)) {
-            Ok(len) if len < 0x80 => {
-                s.buf[..2].copy_from_slice(&[0x12, len]);
+        let head = s.buf.get_mut(start..start.saturating_add(2));
+        match (
+            u8::try_from(s.pos.wrapping_sub(start).wrapping_sub(2)),
+            head,
+        ) {
+            (Ok(len), Some(head)) if len < 0x80 => {
+                head.copy_from_slice(&[0x12, len]);
                 true
             }
             _ => false,
@@ -841,20 +882,21 @@ impl Payload<'_> {
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
         put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
-        let mut small = Small {
-            buf: [0; 138],
-            pos: 0,
-        };
+        let mut small = Small::new();
         for m in self.metrics.iter() {
             // One pass for a short metric: assembled on the stack, its length is known when it
-            // is copied out. Any other is measured, then written.
-            if m.write_small(&mut small, options, ts) {
-                w.put(small.buf.get(..small.pos).unwrap_or_default())?;
-            } else {
+            // is copied out (with the short metrics before it). Any other is measured, then
+            // written.
+            if !small.has_room() {
+                small.flush(w)?;
+            }
+            if !m.write_small(&mut small, options, ts) {
+                small.flush(w)?;
                 put_len(w, 2, m.len_ts(ts))?;
                 m.write_ts(w, options, ts)?;
             }
         }
+        small.flush(w)?;
         put_opt_varint(w, 3, self.seq)?;
         put_opt_str(w, 4, self.uuid.as_ref())?;
         if let Some(b) = &self.body {
@@ -967,10 +1009,7 @@ mod tests {
         metrics.push(Metric::default());
         for m in &metrics {
             for ts in [None, Some(u64::MAX)] {
-                let mut s = Small {
-                    buf: [0; 138],
-                    pos: 0,
-                };
+                let mut s = Small::new();
                 if m.write_small(&mut s, &EncodeOptions::default(), ts) {
                     assert_eq!(s.pos - 2, m.len_ts(ts), "{m:?}");
                 }
@@ -1000,6 +1039,20 @@ mod tests {
                 let mut short = vec![0u8; want.len() - 1];
                 assert!(p.encode_with(&mut short, &o).is_err());
             }
+            // All of them in one payload: short ones assembled several at a time, long ones
+            // between them.
+            let p = Payload {
+                timestamp: Some(1),
+                metrics: Seq::Borrowed(&metrics),
+                seq: Some(2),
+                ..Payload::default()
+            };
+            let want = two_pass(&p, &o);
+            let mut out = vec![0u8; want.len()];
+            assert_eq!(p.encode_with(&mut out, &o), Ok(want.len()));
+            assert_eq!(out, want);
+            let mut short = vec![0u8; want.len() - 1];
+            assert!(p.encode_with(&mut short, &o).is_err());
         }
     }
 }
