@@ -32,4 +32,4 @@ pub use error::{ErrorKind, ProtocolError};
 pub use hex::{Hex, HexError};
 pub use time::Timestamp;
 pub use value::{ObjectPath, Quality, Sample, SampleKey, SampleSource, Value};
-pub use wire::{Reader, TrailingBytes, Truncated, VarintError, Writer, varint_len};
+pub use wire::{Reader, TrailingBytes, Truncated, VarintError, Writer, varint_len, varint_word};

@@ -196,6 +196,24 @@ impl<'a> Reader<'a> {
     #[inline(never)]
     fn varint_long(&mut self) -> Result<u64, VarintError> {
         let rest = self.rest();
+        // Up to 8 bytes with 8 bytes at hand (timestamps, lengths, most values): one word, the
+        // end found by the first clear high bit, the 7-bit groups packed by three shifts.
+        if let Some(word) = rest.first_chunk::<8>() {
+            let x = u64::from_le_bytes(*word);
+            let ends = !x & 0x8080_8080_8080_8080;
+            if ends != 0 {
+                // The bits up to the high bit of the last byte; the other high bits are masked
+                // off below.
+                let x = x & (ends ^ ends.wrapping_sub(1));
+                let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+                let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+                let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
+                // trailing_zeros is 7, 15, ..., 63: the length is 1..=8.
+                let len = (ends.trailing_zeros() as usize).saturating_add(1) / 8;
+                self.pos = self.pos.saturating_add(len);
+                return Ok(x);
+            }
+        }
         let mut value = 0u64;
         let mut shift = 0u32;
         for (i, &b) in rest.iter().take(10).enumerate() {
@@ -259,6 +277,26 @@ pub const fn varint_len(v: u64) -> usize {
     // ceil(significant bits / 7), at least 1: (bits * 9 + 64) / 64 is exact for 0..=64 bits.
     let bits = 64u32.saturating_sub((v | 1).leading_zeros());
     (bits.saturating_mul(9).saturating_add(64) / 64) as usize
+}
+
+/// `v` as a varint in the first bytes of an 8-byte array, and how many they are; `None` for
+/// a `v` of 2^56 or more (9 or 10 bytes). The 7-bit groups are spread over the bytes of one
+/// word by three shifts, the high bit set on every byte but the last; the bytes after the
+/// varint are zero.
+#[inline]
+#[must_use]
+pub const fn varint_word(v: u64) -> Option<([u8; 8], usize)> {
+    if v >= 1 << 56 {
+        return None;
+    }
+    let n = varint_len(v);
+    let x = (v & 0x0fff_ffff) | ((v & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
+    // n is 1..=8, so the shift is 0..=56.
+    let more =
+        0x8080_8080_8080_8080 & (1u64 << n.saturating_sub(1).saturating_mul(8)).wrapping_sub(1);
+    Some(((x | more).to_le_bytes(), n))
 }
 
 /// A varint that could not be read.
@@ -414,6 +452,9 @@ impl<'a> Writer<'a> {
 
     #[inline(never)]
     fn varint_long(&mut self, mut v: u64) -> Result<(), BufferTooSmall> {
+        if let Some((bytes, n)) = varint_word(v) {
+            return self.put(bytes.get(..n).unwrap_or_default());
+        }
         let slot = self.slot(varint_len(v))?;
         for b in slot.iter_mut() {
             // The mask keeps the value below 0x80, so the cast is exact.
@@ -551,6 +592,80 @@ mod tests {
         }
         // Non-minimal forms are accepted (protobuf allows them).
         assert_eq!(Reader::new(&[0x80, 0x00]).varint(), Ok(0));
+    }
+
+    /// The byte-at-a-time reading the word paths of `varint_long` must agree with.
+    #[allow(clippy::arithmetic_side_effects)] // i < 10
+    fn varint_ref(b: &[u8]) -> Result<(u64, usize), VarintError> {
+        let mut v = 0u64;
+        for (i, &x) in b.iter().take(10).enumerate() {
+            if i == 9 && x > 1 {
+                return Err(VarintError::Overlong { offset: 0 });
+            }
+            v |= u64::from(x & 0x7f) << (7 * i);
+            if x < 0x80 {
+                return Ok((v, i + 1));
+            }
+        }
+        if b.len() >= 10 {
+            Err(VarintError::Overlong { offset: 0 })
+        } else {
+            Err(VarintError::Truncated(Truncated {
+                offset: 0,
+                needed: 1,
+            }))
+        }
+    }
+
+    #[test]
+    fn varint_word_paths_agree_with_bytes() {
+        // Every length 1..=10, minimal and not, with and without 8 bytes at hand, and every
+        // prefix of each (truncated) input.
+        let mut values = std::vec::Vec::new();
+        for bits in 0..64u32 {
+            values.extend([1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 0x55]);
+            values.push(0xa5a5_a5a5_a5a5_a5a5 >> bits);
+        }
+        values.push(u64::MAX);
+        for v in values {
+            let mut buf = [0u8; 12];
+            let n = {
+                let mut w = Writer::new(&mut buf);
+                w.varint(v).unwrap();
+                w.finish()
+            };
+            assert_eq!(n, varint_len(v));
+            assert_eq!(varint_ref(&buf[..n]), Ok((v, n)), "{v:#x}");
+            for tail in [&[][..], &[0x00], &[0x7f; 9], &[0x80; 9]] {
+                let mut input = buf[..n].to_vec();
+                input.extend_from_slice(tail);
+                for end in 0..=input.len() {
+                    let bytes = &input[..end];
+                    let mut r = Reader::new(bytes);
+                    let got = r.varint().map(|v| (v, r.position()));
+                    assert_eq!(got.is_ok(), varint_ref(bytes).is_ok(), "{bytes:02x?}");
+                    if let Ok(want) = varint_ref(bytes) {
+                        assert_eq!(got, Ok(want), "{bytes:02x?}");
+                    }
+                }
+            }
+        }
+        // Non-minimal and overlong forms across the word boundary.
+        for len in 1..=12 {
+            let mut b = std::vec![0x80u8; len];
+            for last in [0x00u8, 0x01, 0x02, 0x7f, 0x80] {
+                *b.last_mut().unwrap() = last;
+                let mut r = Reader::new(&b);
+                let got = r.varint().map(|v| (v, r.position()));
+                match varint_ref(&b) {
+                    Ok(want) => assert_eq!(got, Ok(want), "{b:02x?}"),
+                    Err(VarintError::Overlong { .. }) => {
+                        assert_eq!(got, Err(VarintError::Overlong { offset: 0 }), "{b:02x?}");
+                    }
+                    Err(_) => assert!(matches!(got, Err(VarintError::Truncated(_))), "{b:02x?}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! [`crate::repr`] for the choices on signed integers and UInt32).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_core::Writer;
+use m2m_core::{Writer, varint_word};
 
 use crate::datatype::DataType;
 use crate::error::Error;
@@ -368,6 +368,93 @@ impl<'a> MetricValue<'a> {
     }
 }
 
+/// Messages of fewer than 128 bytes each, assembled on the stack after two bytes for their key
+/// and length in the parent: each key and one-byte value is one store without a check of the
+/// caller's buffer, and several messages are copied out at once. A message that turns out
+/// longer runs past its room, and is then dropped and written the general way. Eight bytes of
+/// room past its 130 take a varint written as a whole word.
+struct Small {
+    buf: [u8; 512],
+    pos: usize,
+}
+
+impl Small {
+    /// The room a message needs: key, length, 127 bytes and the slack of a word.
+    const ROOM: usize = 2 + 127 + 1 + 8;
+
+    const fn new() -> Self {
+        Small {
+            buf: [0; 512],
+            pos: 0,
+        }
+    }
+
+    /// `true` when another message has room.
+    #[inline(always)]
+    const fn has_room(&self) -> bool {
+        self.pos <= self.buf.len().saturating_sub(Self::ROOM)
+    }
+
+    /// Writes the messages assembled so far to `w`.
+    #[inline]
+    fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), Error> {
+        w.put(self.buf.get(..self.pos).unwrap_or_default())?;
+        self.pos = 0;
+        Ok(())
+    }
+
+    /// `pos` once something did not fit (far below an overflow of `pos`).
+    const OVER: usize = 1 << 20;
+
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        if let Some(x) = self.buf.get_mut(self.pos) {
+            *x = b;
+        }
+        // pos stays far below usize::MAX (it is at most OVER plus the bytes of one metric).
+        self.pos = self.pos.wrapping_add(1);
+    }
+
+    #[inline(always)]
+    fn put(&mut self, b: &[u8]) {
+        let end = self.pos.saturating_add(b.len());
+        match self.buf.get_mut(self.pos..end) {
+            Some(d) => {
+                d.copy_from_slice(b);
+                self.pos = end;
+            }
+            None => self.pos = Self::OVER,
+        }
+    }
+
+    #[inline(always)]
+    fn varint(&mut self, v: u64) {
+        match u8::try_from(v) {
+            Ok(b) if b < 0x80 => self.byte(b),
+            _ => self.varint_long(v),
+        }
+    }
+
+    #[inline(always)]
+    fn varint_long(&mut self, v: u64) {
+        let end = self.pos.saturating_add(8);
+        match (varint_word(v), self.buf.get_mut(self.pos..end)) {
+            (Some((bytes, n)), Some(d)) => {
+                d.copy_from_slice(&bytes);
+                self.pos = self.pos.saturating_add(n);
+            }
+            _ => {
+                let rest = self.buf.get_mut(self.pos..).unwrap_or_default();
+                let mut w = Writer::new(rest);
+                self.pos = match w.varint(v) {
+                    Ok(()) => self.pos.saturating_add(w.finish()),
+                    Err(_) => Self::OVER,
+                };
+            }
+        }
+    }
+}
+
 fn opt_varint(number: u32, v: Option<u64>) -> usize {
     v.map_or(0, |v| varint_field_len(number, v))
 }
@@ -612,6 +699,101 @@ impl Metric<'_> {
         ])
     }
 
+    /// The metric, with its key and length in the payload, appended to `s` when it takes fewer
+    /// than 128 bytes and holds no metadata, no properties and a scalar or string value (or
+    /// none); `false` otherwise, `s` then as it was. Fields as [`Metric::write_ts`] writes them.
+    /// `s` must have [`Small::ROOM`] bytes left.
+    #[inline]
+    fn write_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
+        let start = s.pos;
+        let done = self.append_small(s, o, ts);
+        if !done {
+            s.pos = start;
+        }
+        done
+    }
+
+    /// [`Metric::write_small`] but for the reset of `s`.
+    #[inline(always)]
+    fn append_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
+        use MetricValue as V;
+        if self.metadata.is_some() || self.properties.is_some() {
+            return false;
+        }
+        // The key and length of the metric in the payload go first (`Payload.metrics`, field 2).
+        let start = s.pos;
+        s.pos = start.saturating_add(2);
+        if let Some(name) = &self.name {
+            s.byte(0x0a);
+            s.varint(name.len() as u64);
+            s.put(name.as_bytes());
+        }
+        if let Some(v) = self.alias {
+            s.byte(0x10);
+            s.varint(v);
+        }
+        if let Some(v) = self.timestamp.or(ts) {
+            s.byte(0x18);
+            s.varint(v);
+        }
+        if let Some(v) = self.datatype {
+            s.byte(0x20);
+            s.varint(v.into());
+        }
+        if let Some(v) = self.is_historical {
+            s.byte(0x28);
+            s.byte(v.into());
+        }
+        if let Some(v) = self.is_transient {
+            s.byte(0x30);
+            s.byte(v.into());
+        }
+        if let Some(v) = self.is_null {
+            s.byte(0x38);
+            s.byte(v.into());
+        }
+        if let Some(v) = &self.value {
+            // The members of a metric's value: int_value 10 (key 0x50), long_value 11 (0x58),
+            // float_value 12 (0x65), double_value 13 (0x69), boolean_value 14 (0x70),
+            // string_value 15 (0x7a).
+            if let Some((k, x)) = v.varint_member(10, o) {
+                match u8::try_from(k << 3) {
+                    Ok(key) if key < 0x80 => s.byte(key),
+                    _ => return false,
+                }
+                s.varint(x);
+            } else {
+                match v {
+                    V::Float(f) | V::Raw(Raw::Float(f)) => {
+                        s.byte(0x65);
+                        s.put(&f.to_bits().to_le_bytes());
+                    }
+                    V::Double(f) | V::Raw(Raw::Double(f)) => {
+                        s.byte(0x69);
+                        s.put(&f.to_bits().to_le_bytes());
+                    }
+                    V::String(t) | V::Text(t) | V::Uuid(t) | V::Raw(Raw::String(t)) => {
+                        s.byte(0x7a);
+                        s.varint(t.len() as u64);
+                        s.put(t.as_bytes());
+                    }
+                    _ => return false,
+                }
+            }
+        }
+        let head = s.buf.get_mut(start..start.saturating_add(2));
+        match (
+            u8::try_from(s.pos.wrapping_sub(start).wrapping_sub(2)),
+            head,
+        ) {
+            (Ok(len), Some(head)) if len < 0x80 => {
+                head.copy_from_slice(&[0x12, len]);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `true` when the metric encodes to no bytes (no field set).
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -700,10 +882,21 @@ impl Payload<'_> {
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
         put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
+        let mut small = Small::new();
         for m in self.metrics.iter() {
-            put_len(w, 2, m.len_ts(ts))?;
-            m.write_ts(w, options, ts)?;
+            // One pass for a short metric: assembled on the stack, its length is known when it
+            // is copied out (with the short metrics before it). Any other is measured, then
+            // written.
+            if !small.has_room() {
+                small.flush(w)?;
+            }
+            if !m.write_small(&mut small, options, ts) {
+                small.flush(w)?;
+                put_len(w, 2, m.len_ts(ts))?;
+                m.write_ts(w, options, ts)?;
+            }
         }
+        small.flush(w)?;
         put_opt_varint(w, 3, self.seq)?;
         put_opt_str(w, 4, self.uuid.as_ref())?;
         if let Some(b) = &self.body {
@@ -719,5 +912,147 @@ impl Payload<'_> {
         let n = self.encode(&mut v)?;
         v.truncate(n);
         Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repr::Seq;
+    use std::string::String;
+    use std::vec;
+    use std::vec::Vec;
+
+    /// The two-pass form of `Payload::write`: every metric's length summed before it is written.
+    fn two_pass(p: &Payload<'_>, o: &EncodeOptions) -> Vec<u8> {
+        let mut buf = vec![0u8; p.buffer_len_with(o)];
+        let mut w = Writer::new(&mut buf);
+        put_opt_varint(&mut w, 1, p.timestamp).unwrap();
+        for m in p.metrics.iter() {
+            put_len(&mut w, 2, m.len_ts(o.metric_timestamp)).unwrap();
+            m.write_ts(&mut w, o, o.metric_timestamp).unwrap();
+        }
+        put_opt_varint(&mut w, 3, p.seq).unwrap();
+        put_opt_str(&mut w, 4, p.uuid.as_ref()).unwrap();
+        if let Some(b) = &p.body {
+            put_bytes(&mut w, 5, b).unwrap();
+        }
+        let n = w.finish();
+        buf.truncate(n);
+        buf
+    }
+
+    #[test]
+    fn one_pass_metrics_agree_with_two_passes() {
+        let values = [
+            MetricValue::Int8(-1),
+            MetricValue::Int32(i32::MIN),
+            MetricValue::Int64(i64::MIN),
+            MetricValue::UInt64(u64::MAX),
+            MetricValue::UInt32(u32::MAX),
+            MetricValue::DateTime(u64::MAX),
+            MetricValue::Float(1.5),
+            MetricValue::Double(-2.5),
+            MetricValue::Boolean(true),
+            MetricValue::Raw(Raw::Long(u64::MAX)),
+            MetricValue::Raw(Raw::Int(u32::MAX)),
+            MetricValue::Raw(Raw::Float(0.5)),
+            MetricValue::Raw(Raw::Double(0.25)),
+            MetricValue::Raw(Raw::Boolean(false)),
+        ];
+        let mut metrics = Vec::new();
+        // Every scalar with every field at its longest, names of lengths across the one-byte
+        // bound; strings likewise.
+        for name_len in [0usize, 1, 17, 28, 29, 30, 60, 127, 128, 200]
+            .into_iter()
+            .chain(35..=55)
+        {
+            let name = Str::Owned("n".repeat(name_len));
+            for v in values.iter().cloned() {
+                metrics.push(Metric {
+                    alias: Some(u64::MAX),
+                    timestamp: Some(u64::MAX),
+                    datatype: Some(u32::MAX),
+                    is_historical: Some(true),
+                    is_transient: Some(false),
+                    is_null: Some(true),
+                    ..Metric::new(name.clone(), v)
+                });
+            }
+            for s_len in [0usize, 1, 16, 17, 30, 100, 300] {
+                let s = String::from("s").repeat(s_len);
+                for v in [
+                    MetricValue::String(Str::Owned(s.clone())),
+                    MetricValue::Text(Str::Owned(s.clone())),
+                    MetricValue::Raw(Raw::String(Str::Owned(s.clone()))),
+                ] {
+                    metrics.push(Metric {
+                        alias: Some(u64::MAX),
+                        timestamp: Some(u64::MAX),
+                        datatype: Some(u32::MAX),
+                        is_historical: Some(true),
+                        is_transient: Some(true),
+                        is_null: Some(false),
+                        ..Metric::new(name.clone(), v)
+                    });
+                }
+            }
+            metrics.push(Metric {
+                value: None,
+                ..Metric::new(name.clone(), MetricValue::Boolean(true))
+            });
+            metrics.push(Metric::new(
+                name,
+                MetricValue::Bytes(Seq::Owned(vec![1; 3])),
+            ));
+        }
+        metrics.push(Metric::default());
+        for m in &metrics {
+            for ts in [None, Some(u64::MAX)] {
+                let mut s = Small::new();
+                if m.write_small(&mut s, &EncodeOptions::default(), ts) {
+                    assert_eq!(s.pos - 2, m.len_ts(ts), "{m:?}");
+                }
+            }
+        }
+        for (ts, uint32) in [
+            (None, Uint32Field::Int),
+            (Some(u64::MAX), Uint32Field::Int),
+            (None, Uint32Field::Long),
+        ] {
+            let o = EncodeOptions {
+                metric_timestamp: ts,
+                uint32,
+            };
+            for m in &metrics {
+                let p = Payload {
+                    timestamp: Some(1),
+                    metrics: Seq::Borrowed(core::slice::from_ref(m)),
+                    seq: Some(2),
+                    ..Payload::default()
+                };
+                let want = two_pass(&p, &o);
+                let mut out = vec![0u8; want.len()];
+                assert_eq!(p.encode_with(&mut out, &o), Ok(want.len()), "{m:?}");
+                assert_eq!(out, want, "{m:?}");
+                // One byte short is refused.
+                let mut short = vec![0u8; want.len() - 1];
+                assert!(p.encode_with(&mut short, &o).is_err());
+            }
+            // All of them in one payload: short ones assembled several at a time, long ones
+            // between them.
+            let p = Payload {
+                timestamp: Some(1),
+                metrics: Seq::Borrowed(&metrics),
+                seq: Some(2),
+                ..Payload::default()
+            };
+            let want = two_pass(&p, &o);
+            let mut out = vec![0u8; want.len()];
+            assert_eq!(p.encode_with(&mut out, &o), Ok(want.len()));
+            assert_eq!(out, want);
+            let mut short = vec![0u8; want.len() - 1];
+            assert!(p.encode_with(&mut short, &o).is_err());
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod error;
 #[cfg(feature = "rumqttc")]
 pub mod mqtt;
 pub mod payload;
+pub mod property;
 pub mod relay;
 pub mod repr;
 pub mod samples;

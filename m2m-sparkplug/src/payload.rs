@@ -14,9 +14,10 @@ use core::marker::PhantomData;
 
 pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
+pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
 pub use crate::template::{ParameterView, TemplateView};
 use crate::value::{RawValue, Value};
-use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper};
+use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, varint_at};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,7 +327,15 @@ impl<'a> PayloadView<'a> {
             metric_count: 0,
         };
         let mut c = msg.fields();
-        while let Some(key) = c.next_key()? {
+        loop {
+            // Metrics of fewer than 128 bytes are skipped first.
+            if c.fast_len(0x12).is_some() {
+                v.metric_count = v.metric_count.saturating_add(1);
+                continue;
+            }
+            let Some(key) = c.next_key()? else {
+                break;
+            };
             match key {
                 0x08 => v.header.timestamp = Some(c.read_varint()?),
                 0x12 => {
@@ -348,7 +357,14 @@ impl<'a> PayloadView<'a> {
     pub fn peek_header(buf: &'a [u8]) -> Result<Header, Error> {
         let mut h = Header::default();
         let mut c = Fields::new(buf, 0, 0);
-        while let Some(key) = c.next_key()? {
+        loop {
+            // Metrics of fewer than 128 bytes are skipped first.
+            if c.fast_len(0x12).is_some() {
+                continue;
+            }
+            let Some(key) = c.next_key()? else {
+                break;
+            };
             match key {
                 0x08 => h.timestamp = Some(c.read_varint()?),
                 0x18 => h.seq = Some(c.read_varint()?),
@@ -453,9 +469,10 @@ pub struct MetricView<'a> {
 }
 
 impl<'a> MetricView<'a> {
+    /// A metric with no field read yet.
     #[inline(always)]
-    pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        let mut m = MetricView {
+    const fn empty(msg: Msg<'a>) -> Self {
+        MetricView {
             msg,
             name: None,
             alias: None,
@@ -467,13 +484,145 @@ impl<'a> MetricView<'a> {
             metadata: None,
             properties: None,
             raw: None,
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        let mut m = Self::empty(msg);
+        let buf = msg.buf;
+        let mut pos = 0usize;
+        while let Some(&key) = buf.get(pos) {
+            if let Some(next) = m.fast_field(buf, pos, key)? {
+                pos = next;
+                continue;
+            }
+            // Any other field, or one the fast path left: read the general way from its key.
+            let mut c = Fields::new(
+                buf.get(pos..).unwrap_or_default(),
+                msg.base.saturating_add(pos),
+                msg.depth,
+            );
+            if let Some(key) = c.next_key()? {
+                m.field(&mut c, key)?;
+            }
+            pos = pos.saturating_add(c.position());
+        }
+        Ok(m)
+    }
+
+    /// The field at `pos` (whose key starts with the byte `key`) when it is one of the
+    /// one-byte-key scalars and strings of a metric and reads without a problem: stored, and
+    /// the offset after it returned. `None` leaves it to [`MetricView::field`] (which reads it
+    /// the same way or reports its error). Only a superseded value's check can fail here, as
+    /// it would there.
+    #[inline(always)]
+    fn fast_field(&mut self, buf: &'a [u8], pos: usize, key: u8) -> Result<Option<usize>, Error> {
+        let at = pos.saturating_add(1);
+        macro_rules! varint {
+            () => {
+                match varint_at(buf, at) {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            };
+        }
+        // A uint32 keeps the low 32 bits of its varint, as protobuf does.
+        #[allow(clippy::cast_possible_truncation)]
+        let next = match key {
+            0x0a | 0x7a => {
+                let Some((len, from)) = varint_at(buf, at) else {
+                    return Ok(None);
+                };
+                let Ok(len) = usize::try_from(len) else {
+                    return Ok(None);
+                };
+                let to = from.saturating_add(len);
+                let Some(Ok(s)) = buf.get(from..to).map(core::str::from_utf8) else {
+                    return Ok(None);
+                };
+                if key == 0x0a {
+                    self.name = Some(s);
+                } else {
+                    supersede(&mut self.raw, Some(RawValue::String(s)))?;
+                }
+                to
+            }
+            0x65 => {
+                let Some(b) = buf.get(at..).and_then(<[u8]>::first_chunk::<4>) else {
+                    return Ok(None);
+                };
+                let v = f32::from_bits(u32::from_le_bytes(*b));
+                supersede(&mut self.raw, Some(RawValue::Float(v)))?;
+                at.saturating_add(4)
+            }
+            0x69 => {
+                let Some(b) = buf.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
+                    return Ok(None);
+                };
+                let v = f64::from_bits(u64::from_le_bytes(*b));
+                supersede(&mut self.raw, Some(RawValue::Double(v)))?;
+                at.saturating_add(8)
+            }
+            0x10 => {
+                let (v, next) = varint!();
+                self.alias = Some(v);
+                next
+            }
+            0x18 => {
+                let (v, next) = varint!();
+                self.timestamp = Some(v);
+                next
+            }
+            0x20 => {
+                let (v, next) = varint!();
+                self.datatype = Some(v as u32);
+                next
+            }
+            0x28 => {
+                let (v, next) = varint!();
+                self.is_historical = Some(v != 0);
+                next
+            }
+            0x30 => {
+                let (v, next) = varint!();
+                self.is_transient = Some(v != 0);
+                next
+            }
+            0x38 => {
+                let (v, next) = varint!();
+                self.is_null = Some(v != 0);
+                next
+            }
+            0x50 => {
+                let (v, next) = varint!();
+                supersede(&mut self.raw, Some(RawValue::Int(v as u32)))?;
+                next
+            }
+            0x58 => {
+                let (v, next) = varint!();
+                supersede(&mut self.raw, Some(RawValue::Long(v)))?;
+                next
+            }
+            0x70 => {
+                let (v, next) = varint!();
+                supersede(&mut self.raw, Some(RawValue::Boolean(v != 0)))?;
+                next
+            }
+            _ => return Ok(None),
         };
-        let mut c = msg.fields();
+        Ok(Some(next))
+    }
+
+    /// The field of `key`, just read from `c`: its value read and stored.
+    #[inline(always)]
+    fn field(&mut self, c: &mut Fields<'a>, key: u64) -> Result<(), Error> {
+        let m = self;
         let child = |(buf, base, depth)| Msg { buf, base, depth };
         // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
         // A uint32 keeps the low 32 bits of its varint, as protobuf does.
         #[allow(clippy::cast_possible_truncation)]
-        while let Some(key) = c.next_key()? {
+        {
             match key {
                 0x0a => m.name = Some(c.read_str()?),
                 0x10 => m.alias = Some(c.read_varint()?),
@@ -521,7 +670,7 @@ impl<'a> MetricView<'a> {
                 k => c.other(k, 19)?,
             }
         }
-        Ok(m)
+        Ok(())
     }
 }
 
@@ -723,159 +872,10 @@ impl<'a> View<'a> for MetaDataView<'a> {
     }
 }
 
-// ---- PropertySet, PropertySetList, PropertyValue ---------------------------------------------
-
-/// A property set (§6.4.7, message `Payload.PropertySet`): parallel `keys` and `values`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PropertySetView<'a>(Msg<'a>);
-
-impl<'a> View<'a> for PropertySetView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        Ok(PropertySetView(msg))
-    }
-}
-
-impl<'a> PropertySetView<'a> {
-    /// The keys, in order.
-    #[must_use]
-    pub fn keys(&self) -> Strings<'a> {
-        Strings {
-            fields: self.0.fields(),
-            number: 1,
-        }
-    }
-
-    /// The values, in order.
-    #[must_use]
-    pub fn values(&self) -> Repeated<'a, PropertyValueView<'a>> {
-        Repeated::new(self.0, 2)
-    }
-
-    /// Key and value pairs (the shorter list ends the pairs; the validator reports unequal counts).
-    pub fn iter(
-        &self,
-    ) -> impl Iterator<Item = Result<(&'a str, PropertyValueView<'a>), Error>> + 'a {
-        self.keys().zip(self.values()).map(|(k, v)| Ok((k?, v?)))
-    }
-
-    /// The value of the first property named `key`.
-    pub fn get(&self, key: &str) -> Result<Option<PropertyValueView<'a>>, Error> {
-        for p in self.iter() {
-            let (k, v) = p?;
-            if k == key {
-                return Ok(Some(v));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Checks every key, value and nested set.
-    pub fn check(&self) -> Result<(), Error> {
-        for k in self.keys() {
-            k?;
-        }
-        for v in self.values() {
-            v?.check()?;
-        }
-        Ok(())
-    }
-}
-
-/// A list of property sets (§6.4.8, message `Payload.PropertySetList`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PropertySetListView<'a>(Msg<'a>);
-
-impl<'a> PropertySetListView<'a> {
-    /// The property sets.
-    #[must_use]
-    pub fn iter(&self) -> Repeated<'a, PropertySetView<'a>> {
-        Repeated::new(self.0, 1)
-    }
-
-    /// Checks every set.
-    pub fn check(&self) -> Result<(), Error> {
-        for s in self.iter() {
-            s?.check()?;
-        }
-        Ok(())
-    }
-}
-
-/// One property value (§6.4.6, message `Payload.PropertyValue`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PropertyValueView<'a> {
-    datatype: Option<u32>,
-    is_null: Option<bool>,
-    raw: Option<RawValue<'a>>,
-}
-
-impl<'a> View<'a> for PropertyValueView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        let mut p = PropertyValueView {
-            datatype: None,
-            is_null: None,
-            raw: None,
-        };
-        for f in msg.fields() {
-            let f = f?;
-            match f.number {
-                1 => p.datatype = Some(f.uint32()?),
-                2 => p.is_null = Some(f.bool()?),
-                3..=11 => supersede(&mut p.raw, Oneof::Property.read(&msg, &f)?)?,
-                _ => {}
-            }
-        }
-        Ok(p)
-    }
-}
-
-impl<'a> PropertyValueView<'a> {
-    /// `type` (a datatype code).
-    #[must_use]
-    pub const fn datatype(&self) -> Option<u32> {
-        self.datatype
-    }
-    /// `is_null`.
-    #[must_use]
-    pub const fn is_null(&self) -> Option<bool> {
-        self.is_null
-    }
-    /// The value field as on the wire.
-    #[must_use]
-    pub const fn raw_value(&self) -> Option<RawValue<'a>> {
-        self.raw
-    }
-    /// The value read as its `type`.
-    pub fn value(&self) -> Result<Value<'a>, Error> {
-        Value::from_raw(
-            self.datatype.ok_or(Error::NoDatatype)?,
-            self.raw,
-            self.is_null == Some(true),
-        )
-    }
-
-    fn check(&self) -> Result<(), Error> {
-        match self.raw {
-            Some(RawValue::PropertySet(s)) => s.check()?,
-            Some(RawValue::PropertySetList(l)) => l.check()?,
-            _ => {}
-        }
-        if let Some(dt) = self.datatype {
-            match Value::from_raw(dt, self.raw, self.is_null == Some(true)) {
-                Ok(_) | Err(Error::NoValue) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::MAX_DEPTH;
 
     // 08 05: timestamp 5; 12 04 (0a 02 'h' 'i'): a metric named "hi"; 18 00: seq 0.
     static SMALL: [u8; 10] = [0x08, 0x05, 0x12, 0x04, 0x0a, 0x02, b'h', b'i', 0x18, 0x00];
@@ -932,6 +932,86 @@ mod tests {
         let m = v.metrics().next().unwrap().unwrap();
         assert_eq!(m.name(), Some("x"));
         assert_eq!(m.unknown_fields().count(), 4);
+    }
+
+    /// Every field the general way (the fast path of `MetricView::parse` must agree with it).
+    fn parse_general(msg: Msg<'_>) -> Result<MetricView<'_>, Error> {
+        let mut m = MetricView::empty(msg);
+        let mut c = msg.fields();
+        while let Some(key) = c.next_key()? {
+            m.field(&mut c, key)?;
+        }
+        Ok(m)
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // random indices and bytes
+    fn fast_fields_agree_with_the_general_path() {
+        use crate::repr::{Metric, MetricValue, Payload, Str};
+        let values = [
+            MetricValue::Int32(-5),
+            MetricValue::UInt32(7),
+            MetricValue::Int64(-1),
+            MetricValue::UInt64(u64::MAX),
+            MetricValue::Float(0.5),
+            MetricValue::Double(-1.25),
+            MetricValue::Boolean(true),
+            MetricValue::String(Str::Borrowed("st\u{e9}te")),
+            MetricValue::Bytes(crate::repr::Seq::Borrowed(&[1, 2, 3])),
+        ];
+        let mut seeds = std::vec::Vec::new();
+        for v in values {
+            let m = Metric {
+                alias: Some(300),
+                timestamp: Some(1_700_000_000_000),
+                is_historical: Some(true),
+                is_transient: Some(false),
+                is_null: Some(false),
+                ..Metric::new("Area 1/Line 2/Sensor 003", v)
+            };
+            let p = Payload {
+                metrics: crate::repr::Seq::Borrowed(core::slice::from_ref(&m)),
+                ..Payload::default()
+            };
+            let bytes = p.to_vec().unwrap();
+            // The metric's bytes, after its key and one-byte length.
+            seeds.push(bytes[2..].to_vec());
+        }
+        // Every prefix of each, a value field repeated (oneof last-wins, supersede checks), and
+        // bytes flipped at random (xorshift, fixed seed).
+        let mut inputs = std::vec::Vec::new();
+        for s in &seeds {
+            for end in 0..=s.len() {
+                inputs.push(s[..end].to_vec());
+            }
+            let mut twice = s.clone();
+            twice.extend_from_slice(&[0x50, 0x01, 0x7a, 0x01, b'x', 0x65, 0, 0, 0, 0]);
+            twice.extend_from_slice(&[0x8a, 0x01, 0x02, 0x08, 0x02, 0x69, 1, 2, 3, 4, 5, 6, 7, 8]);
+            inputs.push(twice);
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let s = &seeds[(x % seeds.len() as u64) as usize];
+            let mut b = s.clone();
+            for k in 0..1 + (x >> 8) % 3 {
+                let i = ((x >> (16 + 8 * k)) as usize) % b.len();
+                b[i] = (x >> (40 + k)) as u8;
+            }
+            inputs.push(b);
+        }
+        for b in &inputs {
+            for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {
+                let msg = Msg {
+                    buf: b,
+                    base: 7,
+                    depth,
+                };
+                assert_eq!(MetricView::parse(msg), parse_general(msg), "{b:02x?}");
+            }
+        }
     }
 
     #[test]

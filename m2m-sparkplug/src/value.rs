@@ -141,7 +141,35 @@ fn unsigned<T: TryFrom<u64>>(dt: DataType, raw: &RawValue<'_>) -> Result<T, Erro
 impl<'a> Value<'a> {
     /// Reads `raw` as datatype `datatype` (a code); `None` for a value marked `is_null` or absent
     /// (absent without `is_null` is [`Error::NoValue`] when `is_null` is false).
+    #[inline]
     pub fn from_raw(
+        datatype: u32,
+        raw: Option<RawValue<'a>>,
+        is_null: bool,
+    ) -> Result<Self, Error> {
+        // The common scalars stored in their own member, by code (the datatype table of
+        // `crate::datatype`), without the table look-up; the rest, and every mismatch, take the
+        // general path, which reads these the same way (`fast_scalars_agree` in the tests).
+        // Truncation and wrapping as in the general path.
+        #[allow(clippy::cast_possible_wrap)]
+        if !is_null {
+            match (datatype, raw) {
+                (3, Some(RawValue::Int(v))) => return Ok(Value::Int32(v as i32)),
+                (4, Some(RawValue::Long(v))) => return Ok(Value::Int64(v as i64)),
+                (7, Some(RawValue::Int(v))) => return Ok(Value::UInt32(v)),
+                (8, Some(RawValue::Long(v))) => return Ok(Value::UInt64(v)),
+                (9, Some(RawValue::Float(v))) => return Ok(Value::Float(v)),
+                (10, Some(RawValue::Double(v))) => return Ok(Value::Double(v)),
+                (11, Some(RawValue::Boolean(v))) => return Ok(Value::Boolean(v)),
+                (12, Some(RawValue::String(v))) => return Ok(Value::String(v)),
+                _ => {}
+            }
+        }
+        Self::from_raw_general(datatype, raw, is_null)
+    }
+
+    #[inline(never)]
+    fn from_raw_general(
         datatype: u32,
         raw: Option<RawValue<'a>>,
         is_null: bool,
@@ -494,6 +522,38 @@ impl<'a> StrArray<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_scalars_agree() {
+        let raws = [
+            None,
+            Some(RawValue::Int(0)),
+            Some(RawValue::Int(u32::MAX)),
+            Some(RawValue::Int(0x8000_0000)),
+            Some(RawValue::Int(200)),
+            Some(RawValue::Long(0)),
+            Some(RawValue::Long(u64::MAX)),
+            Some(RawValue::Long(0x1_0000_0000)),
+            Some(RawValue::Float(-1.5)),
+            Some(RawValue::Double(2.25)),
+            Some(RawValue::Boolean(true)),
+            Some(RawValue::Boolean(false)),
+            Some(RawValue::String("s")),
+            Some(RawValue::Bytes(&[1, 2, 3, 4])),
+            Some(RawValue::Extension(&[1])),
+        ];
+        for dt in 0..40u32 {
+            for raw in raws {
+                for is_null in [false, true] {
+                    assert_eq!(
+                        Value::from_raw(dt, raw, is_null),
+                        Value::from_raw_general(dt, raw, is_null),
+                        "{dt} {raw:?} {is_null}"
+                    );
+                }
+            }
+        }
+    }
     use std::vec::Vec;
 
     fn v(dt: DataType, raw: RawValue<'_>) -> Result<Value<'_>, Error> {

@@ -169,6 +169,32 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Bytes read so far.
+    #[inline(always)]
+    pub(crate) fn position(&self) -> usize {
+        self.r.position()
+    }
+
+    /// The next field when its key is the one byte `key` and its length one byte, its value
+    /// whole: the value and its offset, the reader moved past it. `None` otherwise, and nothing
+    /// read (a caller then reads the field the general way).
+    #[inline(always)]
+    pub(crate) fn fast_len(&mut self, key: u8) -> Option<(&'a [u8], usize)> {
+        let rest = self.r.rest();
+        let [k, len, ..] = *rest else {
+            return None;
+        };
+        if k != key || len >= 0x80 {
+            return None;
+        }
+        let end = usize::from(len).saturating_add(2);
+        let value = rest.get(2..end)?;
+        let at = self.r.position();
+        self.r.skip(end).ok()?;
+        self.key_at = at;
+        Some((value, self.base.saturating_add(at).saturating_add(2)))
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -177,23 +203,33 @@ impl<'a> Fields<'a> {
 
     // ---- a lower-level walk for the hot paths: keys matched whole, values read by type ----
 
-    /// The next key (field number << 3 | wire type), checked; `None` at the end of the message.
+    /// The next key (field number << 3 | wire type); `None` at the end of the message.
+    ///
+    /// The key is not checked here: a caller matches the keys it knows whole (each of them is a
+    /// valid key) and hands every other key to [`Fields::other`] or [`Fields::skip_value`],
+    /// which check it first, so a malformed key is the same error at the same offset as if it
+    /// were checked here, and the keys of the schema cost no check.
     #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
         if self.r.is_empty() {
             return Ok(None);
         }
-        let at = self.r.position();
-        self.key_at = at;
-        let key = match self.r.varint() {
-            Ok(k) => k,
-            Err(e) => return Err(Error::from(e).at(self.base)),
-        };
+        self.key_at = self.r.position();
+        match self.r.varint() {
+            Ok(k) => Ok(Some(k)),
+            Err(e) => Err(Error::from(e).at(self.base)),
+        }
+    }
+
+    /// Checks a key read by [`Fields::next_key`]: a field number in `1..2^29`, a wire type
+    /// below 6.
+    #[inline]
+    fn check_key(&self, key: u64) -> Result<(), Error> {
         let number = key >> 3;
         if number == 0 || number >= (1 << 29) || key & 7 >= 6 {
-            return Err(self.key_error(at));
+            return Err(self.key_error(self.key_at));
         }
-        Ok(Some(key))
+        Ok(())
     }
 
     /// Offset in the payload of the last key read.
@@ -255,6 +291,7 @@ impl<'a> Fields<'a> {
     /// schema's, or the caller would have matched it), otherwise its value is skipped.
     #[inline]
     pub(crate) fn other(&mut self, key: u64, known: u64) -> Result<(), Error> {
+        self.check_key(key)?;
         let number = key >> 3;
         if number <= known {
             return Err(self.wire_type_error(key));
@@ -264,7 +301,7 @@ impl<'a> Fields<'a> {
 
     #[cold]
     fn wire_type_error(&self, key: u64) -> Error {
-        // Both fit: the key was checked by `next_key`.
+        // Both fit: the key was checked by `check_key`.
         #[allow(clippy::cast_possible_truncation)]
         Error::WireType {
             field: (key >> 3) as u32,
@@ -273,15 +310,16 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Skips the value of `key`.
+    /// Checks `key` (see [`Fields::next_key`]) and skips its value.
     #[inline]
     pub(crate) fn skip_value(&mut self, key: u64) -> Result<(), Error> {
+        self.check_key(key)?;
         match key & 7 {
             0 => self.read_varint().map(|_| ()),
             1 => self.read_fixed64().map(|_| ()),
             2 => self.read_len().map(|_| ()),
             5 => self.read_fixed32().map(|_| ()),
-            // Both fit: the key was checked by `next_key`.
+            // Both fit: the key was checked by `check_key`.
             #[allow(clippy::cast_possible_truncation)]
             wt => self
                 .group_field((key >> 3) as u32, wt as u8, self.key_at)
@@ -472,6 +510,20 @@ impl Iterator for PackedVarints<'_> {
     }
 }
 
+/// The varint at `at` in `buf` and the offset after it; `None` where [`Reader::varint`] fails
+/// (a caller then reads the field the general way, which reports the error).
+#[inline(always)]
+pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    match buf.get(at) {
+        Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
+        _ => {
+            let mut r = Reader::new(buf.get(at..)?);
+            let v = r.varint().ok()?;
+            Some((v, at.saturating_add(r.position())))
+        }
+    }
+}
+
 /// Checks `depth + 1` against [`MAX_DEPTH`] for a message nested at `offset`.
 #[inline]
 pub(crate) fn deeper(depth: u8, offset: usize) -> Result<u8, Error> {
@@ -641,6 +693,34 @@ mod tests {
         let mut ok = vec![0x0bu8; 10];
         ok.extend([0x0c; 10]);
         assert!(fields(&ok).iter().all(Result::is_ok));
+    }
+
+    #[test]
+    fn fast_len_agrees_with_general_reads() {
+        let inputs: [&[u8]; 9] = [
+            &[0x12, 0x02, 0x08, 0x01, 0x18, 0x00],
+            &[0x12, 0x00],
+            &[0x12, 0x03, 0x08, 0x01],
+            &[0x12],
+            &[0x12, 0x80, 0x01, 0x00],
+            &[0x1a, 0x01, 0x00],
+            &[0x92, 0x01, 0x00],
+            &[],
+            &[0x12, 0x7f],
+        ];
+        for buf in inputs {
+            for depth in [0, MAX_DEPTH] {
+                let mut fast = Fields::new(buf, 5, depth);
+                let mut general = Fields::new(buf, 5, depth);
+                if let Some(got) = fast.fast_len(0x12) {
+                    assert_eq!(general.next_key(), Ok(Some(0x12)));
+                    assert_eq!(general.read_len(), Ok(got));
+                    assert_eq!(fast.position(), general.position());
+                } else {
+                    assert_eq!(fast.position(), 0);
+                }
+            }
+        }
     }
 
     #[test]
