@@ -376,6 +376,9 @@ impl<'a> MetricValue<'a> {
 struct Small {
     buf: [u8; 512],
     pos: usize,
+    /// The last timestamp written, and its varint as a word and its length: the timestamps of
+    /// a payload's metrics are mostly equal or differ in their low seven bits only.
+    ts: (u64, u64, usize),
 }
 
 impl Small {
@@ -386,6 +389,7 @@ impl Small {
         Small {
             buf: [0; 512],
             pos: 0,
+            ts: (0, 0, 1),
         }
     }
 
@@ -432,6 +436,30 @@ impl Small {
         match u8::try_from(v) {
             Ok(b) if b < 0x80 => self.byte(b),
             _ => self.varint_long(v),
+        }
+    }
+
+    /// [`Small::varint`] of a timestamp: when it differs from the last one in its low seven bits
+    /// only, its varint is the last one's with those bits replaced (same length).
+    #[inline(always)]
+    fn timestamp(&mut self, v: u64) {
+        let (last, word, n) = self.ts;
+        let (word, n) = if v ^ last < 0x80 {
+            ((word & !0x7f) | (v & 0x7f), n)
+        } else {
+            match varint_word(v) {
+                Some((bytes, n)) => (u64::from_le_bytes(bytes), n),
+                None => return self.varint_long(v),
+            }
+        };
+        self.ts = (v, word, n);
+        let end = self.pos.saturating_add(8);
+        match self.buf.get_mut(self.pos..end) {
+            Some(d) => {
+                d.copy_from_slice(&word.to_le_bytes());
+                self.pos = self.pos.saturating_add(n);
+            }
+            None => self.varint_long(v),
         }
     }
 
@@ -734,7 +762,7 @@ impl Metric<'_> {
         }
         if let Some(v) = self.timestamp.or(ts) {
             s.byte(0x18);
-            s.varint(v);
+            s.timestamp(v);
         }
         if let Some(v) = self.datatype {
             s.byte(0x20);
@@ -1053,6 +1081,59 @@ mod tests {
             assert_eq!(out, want);
             let mut short = vec![0u8; want.len() - 1];
             assert!(p.encode_with(&mut short, &o).is_err());
+        }
+    }
+
+    #[test]
+    fn timestamps_reused_from_the_last_metric_agree_with_two_passes() {
+        // Each timestamp against the one before it: equal, across the seven-bit steps of a
+        // varint (either way), across its lengths, and beyond the eight bytes of a word.
+        let mut stamps = vec![
+            0u64, 0, 1, 127, 128, 0, 129, 255, 256, 0x3fff, 0x4000, 0x3f80,
+        ];
+        for bits in [21u32, 28, 35, 42, 49, 55, 56, 57, 63, 64] {
+            let top = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            stamps.extend([top, top - 1, top - 127, top - 128, top.wrapping_add(1), top]);
+        }
+        stamps.extend([1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_127]);
+        stamps.extend([1_700_000_000_128, 1_700_000_000_000, 5, u64::MAX, 6]);
+        let mut metrics = Vec::new();
+        for &t in &stamps {
+            metrics.push(Metric {
+                alias: Some(t % 300),
+                timestamp: Some(t),
+                ..Metric::aliased(t % 7, MetricValue::Boolean(true))
+            });
+            // One without a timestamp of its own (the option's, or none).
+            metrics.push(Metric::aliased(1, MetricValue::Int32(-1)));
+        }
+        for ts in [None, Some(0), Some(200), Some(1_700_000_000_050)] {
+            let o = EncodeOptions {
+                metric_timestamp: ts,
+                ..EncodeOptions::default()
+            };
+            let p = Payload {
+                timestamp: Some(1),
+                metrics: Seq::Borrowed(&metrics),
+                seq: Some(2),
+                ..Payload::default()
+            };
+            let want = two_pass(&p, &o);
+            let mut out = vec![0u8; want.len()];
+            assert_eq!(p.encode_with(&mut out, &o), Ok(want.len()));
+            assert_eq!(out, want);
+            let mut short = vec![0u8; want.len() - 1];
+            assert_eq!(
+                p.encode_with(&mut short, &o),
+                Err(Error::BufferTooSmall {
+                    needed: want.len(),
+                    available: want.len() - 1
+                })
+            );
         }
     }
 }
