@@ -422,12 +422,42 @@ impl Small {
     #[inline(always)]
     fn put(&mut self, b: &[u8]) {
         let end = self.pos.saturating_add(b.len());
-        match self.buf.get_mut(self.pos..end) {
-            Some(d) => {
-                d.copy_from_slice(b);
-                self.pos = end;
+        if end > self.buf.len() {
+            self.pos = Self::OVER;
+            return;
+        }
+        // Names and strings of 8 to 32 bytes: two overlapping copies of fixed length, its first
+        // and last 8 or 16 bytes, in place of a call to copy.
+        let start = self.pos;
+        self.pos = end;
+        if let (Some(h), Some(t)) = (b.first_chunk::<16>(), b.last_chunk::<16>()) {
+            if b.len() <= 32 {
+                return self.put_pair(start, end, h, t);
             }
-            None => self.pos = Self::OVER,
+        } else if let (Some(h), Some(t)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            return self.put_pair(start, end, h, t);
+        }
+        if let Some(d) = self.buf.get_mut(start..end) {
+            d.copy_from_slice(b);
+        }
+    }
+
+    /// `h` at `start` and `t` ending at `end` (the two overlap or meet).
+    #[inline(always)]
+    fn put_pair<const N: usize>(&mut self, start: usize, end: usize, h: &[u8; N], t: &[u8; N]) {
+        if let Some(d) = self
+            .buf
+            .get_mut(start..)
+            .and_then(<[u8]>::first_chunk_mut::<N>)
+        {
+            *d = *h;
+        }
+        if let Some(d) = self
+            .buf
+            .get_mut(..end)
+            .and_then(<[u8]>::last_chunk_mut::<N>)
+        {
+            *d = *t;
         }
     }
 
@@ -908,9 +938,14 @@ impl Payload<'_> {
     }
 
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
-        put_opt_varint(w, 1, self.timestamp)?;
         let ts = options.metric_timestamp;
         let mut small = Small::new();
+        // The payload's timestamp goes first, into the stack buffer (its metrics' timestamps
+        // are mostly the same, and reuse its varint).
+        if let Some(t) = self.timestamp {
+            small.byte(0x08);
+            small.timestamp(t);
+        }
         for m in self.metrics.iter() {
             // One pass for a short metric: assembled on the stack, its length is known when it
             // is copied out (with the short metrics before it). Any other is measured, then
@@ -924,8 +959,15 @@ impl Payload<'_> {
                 m.write_ts(w, options, ts)?;
             }
         }
+        // The sequence number too, after the metrics.
+        if let Some(q) = self.seq {
+            if !small.has_room() {
+                small.flush(w)?;
+            }
+            small.byte(0x18);
+            small.varint(q);
+        }
         small.flush(w)?;
-        put_opt_varint(w, 3, self.seq)?;
         put_opt_str(w, 4, self.uuid.as_ref())?;
         if let Some(b) = &self.body {
             put_bytes(w, 5, b)?;
@@ -990,10 +1032,13 @@ mod tests {
         ];
         let mut metrics = Vec::new();
         // Every scalar with every field at its longest, names of lengths across the one-byte
-        // bound; strings likewise.
-        for name_len in [0usize, 1, 17, 28, 29, 30, 60, 127, 128, 200]
-            .into_iter()
-            .chain(35..=55)
+        // bound, and across the 8 and 16 bytes of the two-copy path; strings likewise.
+        for name_len in [
+            0usize, 1, 7, 8, 9, 15, 16, 17, 28, 29, 30, 31, 32, 33, 60, 127, 128,
+        ]
+        .into_iter()
+        .chain([200])
+        .chain(35..=55)
         {
             let name = Str::Owned("n".repeat(name_len));
             for v in values.iter().cloned() {
@@ -1007,7 +1052,7 @@ mod tests {
                     ..Metric::new(name.clone(), v)
                 });
             }
-            for s_len in [0usize, 1, 16, 17, 30, 100, 300] {
+            for s_len in [0usize, 1, 7, 8, 9, 15, 16, 17, 30, 31, 32, 33, 100, 300] {
                 let s = String::from("s").repeat(s_len);
                 for v in [
                     MetricValue::String(Str::Owned(s.clone())),
@@ -1111,15 +1156,26 @@ mod tests {
             // One without a timestamp of its own (the option's, or none).
             metrics.push(Metric::aliased(1, MetricValue::Int32(-1)));
         }
-        for ts in [None, Some(0), Some(200), Some(1_700_000_000_050)] {
+        // The payload's own timestamp and sequence number go through the same buffer.
+        let heads = [
+            (Some(1), Some(2)),
+            (None, None),
+            (Some(0), Some(u64::MAX)),
+            (Some(1_700_000_000_000), Some(255)),
+            (Some(u64::MAX), Some(0)),
+        ];
+        for (ts, (timestamp, seq)) in [None, Some(0), Some(200), Some(1_700_000_000_050)]
+            .into_iter()
+            .flat_map(|ts| heads.map(|h| (ts, h)))
+        {
             let o = EncodeOptions {
                 metric_timestamp: ts,
                 ..EncodeOptions::default()
             };
             let p = Payload {
-                timestamp: Some(1),
+                timestamp,
                 metrics: Seq::Borrowed(&metrics),
-                seq: Some(2),
+                seq,
                 ..Payload::default()
             };
             let want = two_pass(&p, &o);
