@@ -373,21 +373,23 @@ impl<'a> MetricValue<'a> {
 /// caller's buffer, and several messages are copied out at once. A message that turns out
 /// longer runs past its room, and is then dropped and written the general way. Eight bytes of
 /// room past its 130 take a varint written as a whole word.
-struct Small {
-    buf: [u8; 512],
+struct Small<'s> {
+    /// The caller's stack array, apart from `pos` so that a store into it is known not to
+    /// change `pos` (which then stays in a register).
+    buf: &'s mut [u8; 512],
     pos: usize,
     /// The last timestamp written, and its varint as a word and its length: the timestamps of
     /// a payload's metrics are mostly equal or differ in their low seven bits only.
     ts: (u64, u64, usize),
 }
 
-impl Small {
+impl<'s> Small<'s> {
     /// The room a message needs: key, length, 127 bytes and the slack of a word.
     const ROOM: usize = 2 + 127 + 1 + 8;
 
-    const fn new() -> Self {
+    const fn new(buf: &'s mut [u8; 512]) -> Self {
         Small {
-            buf: [0; 512],
+            buf,
             pos: 0,
             ts: (0, 0, 1),
         }
@@ -400,7 +402,7 @@ impl Small {
     }
 
     /// Writes the messages assembled so far to `w`.
-    #[inline]
+    #[inline(always)]
     fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), Error> {
         w.put(self.buf.get(..self.pos).unwrap_or_default())?;
         self.pos = 0;
@@ -762,7 +764,7 @@ impl Metric<'_> {
     /// none); `false` otherwise, `s` then as it was. Fields as [`Metric::write_ts`] writes them.
     /// `s` must have [`Small::ROOM`] bytes left.
     #[inline]
-    fn write_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
+    fn write_small(&self, s: &mut Small<'_>, o: &EncodeOptions, ts: Option<u64>) -> bool {
         let start = s.pos;
         let done = self.append_small(s, o, ts);
         if !done {
@@ -773,7 +775,7 @@ impl Metric<'_> {
 
     /// [`Metric::write_small`] but for the reset of `s`.
     #[inline(always)]
-    fn append_small(&self, s: &mut Small, o: &EncodeOptions, ts: Option<u64>) -> bool {
+    fn append_small(&self, s: &mut Small<'_>, o: &EncodeOptions, ts: Option<u64>) -> bool {
         use MetricValue as V;
         if self.metadata.is_some() || self.properties.is_some() {
             return false;
@@ -939,7 +941,8 @@ impl Payload<'_> {
 
     fn write(&self, w: &mut Writer<'_>, options: &EncodeOptions) -> Result<(), Error> {
         let ts = options.metric_timestamp;
-        let mut small = Small::new();
+        let mut stack = [0u8; 512];
+        let mut small = Small::new(&mut stack);
         // The payload's timestamp goes first, into the stack buffer (its metrics' timestamps
         // are mostly the same, and reuse its varint).
         if let Some(t) = self.timestamp {
@@ -1082,7 +1085,8 @@ mod tests {
         metrics.push(Metric::default());
         for m in &metrics {
             for ts in [None, Some(u64::MAX)] {
-                let mut s = Small::new();
+                let mut stack = [0u8; 512];
+                let mut s = Small::new(&mut stack);
                 if m.write_small(&mut s, &EncodeOptions::default(), ts) {
                     assert_eq!(s.pos - 2, m.len_ts(ts), "{m:?}");
                 }
