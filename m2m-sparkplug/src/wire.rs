@@ -7,7 +7,7 @@
 //! 10 bytes), nesting is bounded by [`MAX_DEPTH`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_core::{BufferTooSmall, Reader, Writer, varint_len};
+use m2m_core::{BufferTooSmall, Reader, Writer, varint_from_word, varint_len};
 
 use crate::error::Error;
 
@@ -517,7 +517,12 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at) {
         Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
         _ => {
-            let mut r = Reader::new(buf.get(at..)?);
+            let rest = buf.get(at..)?;
+            // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
+            if let Some((v, len)) = rest.first_chunk::<8>().and_then(varint_from_word) {
+                return Some((v, at.saturating_add(len)));
+            }
+            let mut r = Reader::new(rest);
             let v = r.varint().ok()?;
             Some((v, at.saturating_add(r.position())))
         }
