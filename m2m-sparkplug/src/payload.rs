@@ -189,6 +189,7 @@ impl<'a> Iterator for UnknownFields<'a> {
 #[derive(Debug, Clone)]
 pub struct Metrics<'a> {
     fields: Fields<'a>,
+    depth: u8,
     failed: bool,
 }
 
@@ -196,11 +197,13 @@ impl<'a> Metrics<'a> {
     pub(crate) fn new(parent: Msg<'a>) -> Self {
         Metrics {
             fields: parent.fields(),
+            depth: parent.depth,
             failed: false,
         }
     }
 
-    #[inline(always)]
+    /// The next metric the general way: any length, other fields skipped on the way.
+    #[inline(never)]
     fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
         while let Some(key) = self.fields.next_key()? {
             if key == 0x12 {
@@ -221,6 +224,18 @@ impl<'a> Iterator for Metrics<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
+        }
+        // A metric of fewer than 128 bytes, the common case: key and length one byte each,
+        // the view built straight into the item. (The general path checks the depth before
+        // the length; here the length is known to fit, so a metric too deep is the same error
+        // either way.)
+        if let Some((buf, base)) = self.fields.fast_len(0x12) {
+            let r = match deeper(self.depth, self.fields.key_offset()) {
+                Ok(depth) => MetricView::parse(Msg { buf, base, depth }),
+                Err(e) => Err(e),
+            };
+            self.failed = r.is_err();
+            return Some(r);
         }
         let r = self.step();
         self.failed = r.is_err();
@@ -491,7 +506,7 @@ impl<'a> MetricView<'a> {
     pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
         let mut m = Self::empty(msg);
         let buf = msg.buf;
-        let mut pos = 0usize;
+        let mut pos = m.leading_fields(buf);
         while let Some(&key) = buf.get(pos) {
             if let Some(next) = m.fast_field(buf, pos, key)? {
                 pos = next;
@@ -509,6 +524,38 @@ impl<'a> MetricView<'a> {
             pos = pos.saturating_add(c.position());
         }
         Ok(m)
+    }
+
+    /// `name`, `alias`, `timestamp` and `datatype` where encoders put them, first and in
+    /// field order, each read without dispatching on its key: the offset after the last one
+    /// read. A field out of this order, or one that does not read cleanly, is left to the
+    /// loop of [`MetricView::parse`], which reads it (or reports its error) as it reads any
+    /// other field; nothing here can fail.
+    #[inline(always)]
+    fn leading_fields(&mut self, buf: &'a [u8]) -> usize {
+        let mut pos = 0usize;
+        // A name of fewer than 128 bytes: key and length one byte each.
+        if let [0x0a, len @ 0..=0x7f, ref rest @ ..] = *buf {
+            if let Some(Ok(s)) = rest.get(..usize::from(len)).map(core::str::from_utf8) {
+                self.name = Some(s);
+                pos = usize::from(len).saturating_add(2);
+            }
+        }
+        macro_rules! varint {
+            ($key:literal, $field:ident, $v:ident => $value:expr) => {
+                if buf.get(pos) == Some(&$key) {
+                    let Some(($v, next)) = varint_at(buf, pos.saturating_add(1)) else {
+                        return pos;
+                    };
+                    self.$field = Some($value);
+                    pos = next;
+                }
+            };
+        }
+        varint!(0x10, alias, v => v);
+        varint!(0x18, timestamp, v => v);
+        varint!(0x20, datatype, v => low32(v));
+        pos
     }
 
     /// The field at `pos` (whose key starts with the byte `key`) when it is one of the
@@ -674,6 +721,15 @@ impl<'a> MetricView<'a> {
     }
 }
 
+/// The low 32 bits of a varint read for a `uint32` field, as protobuf keeps them.
+#[inline(always)]
+const fn low32(v: u64) -> u32 {
+    // Truncation is the rule.
+    #[allow(clippy::cast_possible_truncation)]
+    let low = v as u32;
+    low
+}
+
 /// Stores `new` in a oneof or singular message slot. A protobuf parser reads every occurrence
 /// of a field, so an earlier occurrence that `new` supersedes must still be a well-formed
 /// message (prost and protoc refuse the payload otherwise; found by the prost differential
@@ -792,6 +848,7 @@ impl<'a> MetricView<'a> {
     }
 
     /// The value read as `datatype`.
+    #[inline(always)]
     pub fn value_as(&self, datatype: u32) -> Result<Value<'a>, Error> {
         Value::from_raw(datatype, self.raw, self.is_null == Some(true))
     }
