@@ -1085,4 +1085,174 @@ mod tests {
         assert_eq!(m.raw_value(), Some(RawValue::String("s")));
         assert_eq!(m.value_as(12), Ok(Value::String("s")));
     }
+
+    /// Metric bodies around the leading-field lane: names of lengths across 8, 16, 32 and the
+    /// one-byte length bound (127/128), ASCII, non-ASCII and invalid UTF-8, followed by the
+    /// usual fields in order, out of order, repeated, and cut short.
+    fn leading_field_bodies() -> std::vec::Vec<std::vec::Vec<u8>> {
+        let mut names: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
+        for len in [
+            0usize, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 126, 127, 128, 129, 200,
+        ] {
+            names.push((0..len).map(|i| b'a' + (i % 26) as u8).collect());
+        }
+        names.push("\u{e9}t\u{e9} \u{2603} 17 bytes".as_bytes().to_vec());
+        names.push("Area 1/Line 2/Sensor \u{e9}".as_bytes().to_vec());
+        for bad in [
+            &[0xffu8][..],
+            &[0x80],
+            &[0xe2, 0x82],
+            &[0xc0, 0xaf],
+            &[0xed, 0xa0, 0x80],
+        ] {
+            for at in [0usize, 5, 20] {
+                let mut n: std::vec::Vec<u8> = (0..24).map(|i| b'A' + (i % 26) as u8).collect();
+                n.splice(at..at, bad.iter().copied());
+                names.push(n);
+            }
+        }
+        let tails: [&[u8]; 6] = [
+            // alias 300, timestamp, datatype 3, int_value 7
+            &[
+                0x10, 0xac, 0x02, 0x18, 0x80, 0xc0, 0xa5, 0xee, 0xbc, 0x31, 0x20, 0x03, 0x50, 0x07,
+            ],
+            // datatype before alias, no timestamp
+            &[0x20, 0x0a, 0x10, 0x05, 0x69, 1, 2, 3, 4, 5, 6, 7, 8],
+            // alias twice, a 10-byte timestamp, a string value
+            &[
+                0x10, 0x01, 0x10, 0x02, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                0x01, 0x7a, 0x01, b'x',
+            ],
+            // an alias cut inside its varint
+            &[0x10, 0x80],
+            // a timestamp whose 10-byte varint overflows
+            &[
+                0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+            ],
+            &[],
+        ];
+        let mut bodies = std::vec::Vec::new();
+        for n in &names {
+            for t in tails {
+                let mut b = std::vec::Vec::new();
+                b.push(0x0a);
+                let mut w = [0u8; 10];
+                let k = {
+                    let mut wr = m2m_core::Writer::new(&mut w);
+                    wr.varint(n.len() as u64).unwrap();
+                    wr.finish()
+                };
+                b.extend_from_slice(&w[..k]);
+                b.extend_from_slice(n);
+                b.extend_from_slice(t);
+                bodies.push(b.clone());
+                // The name again after the other fields (last wins), and the body cut short.
+                let mut again = b.clone();
+                again.extend_from_slice(&[0x0a, 0x02, b'z', b'z']);
+                bodies.push(again);
+                bodies.push(b[..b.len() / 2].to_vec());
+                bodies.push(b[..b.len().saturating_sub(1)].to_vec());
+            }
+        }
+        bodies
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // small lengths
+    fn leading_fields_agree_with_the_general_path() {
+        for b in leading_field_bodies() {
+            for depth in [0, MAX_DEPTH] {
+                let msg = Msg {
+                    buf: &b,
+                    base: 3,
+                    depth,
+                };
+                let got = MetricView::parse(msg);
+                assert_eq!(got, parse_general(msg), "{b:02x?}");
+                // A name the lane reads is the name's bytes; an invalid one is an error.
+                if let Ok(m) = got {
+                    let mut f = Fields::new(&b, 0, 0);
+                    let mut last = None;
+                    while let Some(Ok(field)) = f.next() {
+                        if field.number == 1 {
+                            last = Some(field.bytes().unwrap());
+                        }
+                    }
+                    assert_eq!(m.name().map(str::as_bytes), last, "{b:02x?}");
+                }
+            }
+        }
+        // The specific outcomes: an invalid name is a UTF-8 error at its bad byte.
+        let bad = [0x0a, 0x03, b'a', 0xff, b'b', 0x10, 0x01];
+        let msg = Msg {
+            buf: &bad,
+            base: 10,
+            depth: 0,
+        };
+        assert_eq!(MetricView::parse(msg), Err(Error::Utf8 { offset: 13 }));
+        let ok = [0x0a, 0x03, b'a', 0xc3, 0xa9, 0x10, 0x01];
+        let m = MetricView::parse(Msg { buf: &ok, ..msg }).unwrap();
+        assert_eq!((m.name(), m.alias()), (Some("a\u{e9}"), Some(1)));
+    }
+
+    /// The metrics of a payload by the general step alone (as `Metrics` read them before it
+    /// had a lane for short metrics), for `Metrics` to agree with.
+    fn metrics_general(msg: Msg<'_>) -> std::vec::Vec<Result<MetricView<'_>, Error>> {
+        let mut it = Metrics::new(msg);
+        let mut out = std::vec::Vec::new();
+        loop {
+            match it.step() {
+                Ok(Some(m)) => out.push(Ok(m)),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(Err(e));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn metrics_of_every_length_agree_with_the_general_path() {
+        // Payloads of metrics whose bodies are 0, 1, 126, 127, 128, 129 and 300 bytes long
+        // (a name of that length less two), between a timestamp and a seq, and every prefix
+        // of the whole.
+        let mut payload = std::vec![0x08, 0x05];
+        for body in [0usize, 1, 126, 127, 128, 129, 300] {
+            let mut b = std::vec::Vec::new();
+            if body >= 2 {
+                let n = body - 2 - usize::from(body - 2 >= 128);
+                b.push(0x0a);
+                let mut w = [0u8; 10];
+                let mut wr = m2m_core::Writer::new(&mut w);
+                wr.varint(n as u64).unwrap();
+                let k = wr.finish();
+                b.extend_from_slice(&w[..k]);
+                b.extend(std::iter::repeat_n(b'n', n));
+            } else {
+                b.extend(std::iter::repeat_n(0x38, body)); // is_null cut short
+            }
+            payload.push(0x12);
+            let mut w = [0u8; 10];
+            let mut wr = m2m_core::Writer::new(&mut w);
+            wr.varint(b.len() as u64).unwrap();
+            let k = wr.finish();
+            payload.extend_from_slice(&w[..k]);
+            payload.extend_from_slice(&b);
+        }
+        payload.extend_from_slice(&[0x18, 0x01]);
+        for end in 0..=payload.len() {
+            let buf = &payload[..end];
+            for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {
+                let msg = Msg {
+                    buf,
+                    base: 0,
+                    depth,
+                };
+                let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                assert_eq!(got, metrics_general(msg), "{end} {depth}");
+            }
+        }
+    }
 }
