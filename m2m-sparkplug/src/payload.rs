@@ -1089,6 +1089,7 @@ mod tests {
     /// Metric bodies around the leading-field lane: names of lengths across 8, 16, 32 and the
     /// one-byte length bound (127/128), ASCII, non-ASCII and invalid UTF-8, followed by the
     /// usual fields in order, out of order, repeated, and cut short.
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // small numbers
     fn leading_field_bodies() -> std::vec::Vec<std::vec::Vec<u8>> {
         let mut names: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
         for len in [
@@ -1214,6 +1215,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::arithmetic_side_effects)] // small lengths
     fn metrics_of_every_length_agree_with_the_general_path() {
         // Payloads of metrics whose bodies are 0, 1, 126, 127, 128, 129 and 300 bytes long
         // (a name of that length less two), between a timestamp and a seq, and every prefix
@@ -1229,9 +1231,9 @@ mod tests {
                 wr.varint(n as u64).unwrap();
                 let k = wr.finish();
                 b.extend_from_slice(&w[..k]);
-                b.extend(std::iter::repeat_n(b'n', n));
+                b.extend(core::iter::repeat_n(b'n', n));
             } else {
-                b.extend(std::iter::repeat_n(0x38, body)); // is_null cut short
+                b.extend(core::iter::repeat_n(0x38, body)); // is_null cut short
             }
             payload.push(0x12);
             let mut w = [0u8; 10];
