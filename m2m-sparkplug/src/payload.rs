@@ -343,11 +343,8 @@ impl<'a> PayloadView<'a> {
         };
         let mut c = msg.fields();
         loop {
-            // Metrics of fewer than 128 bytes are skipped first.
-            if c.fast_len(0x12).is_some() {
-                v.metric_count = v.metric_count.saturating_add(1);
-                continue;
-            }
+            // Metrics of fewer than 128 bytes are skipped first, a run at a time.
+            v.metric_count = v.metric_count.saturating_add(c.skip_fast_run(0x12));
             let Some(key) = c.next_key()? else {
                 break;
             };
@@ -373,10 +370,8 @@ impl<'a> PayloadView<'a> {
         let mut h = Header::default();
         let mut c = Fields::new(buf, 0, 0);
         loop {
-            // Metrics of fewer than 128 bytes are skipped first.
-            if c.fast_len(0x12).is_some() {
-                continue;
-            }
+            // Metrics of fewer than 128 bytes are skipped first, a run at a time.
+            c.skip_fast_run(0x12);
             let Some(key) = c.next_key()? else {
                 break;
             };

@@ -195,6 +195,34 @@ impl<'a> Fields<'a> {
         Some((value, self.base.saturating_add(at).saturating_add(2)))
     }
 
+    /// Skips the run of fields at the reader's position that [`Fields::fast_len`] would read
+    /// one by one (key the one byte `key`, length one byte, value whole), keeping the
+    /// position in a register: how many there were. The reader ends where `fast_len` would
+    /// have left it.
+    #[inline(always)]
+    pub(crate) fn skip_fast_run(&mut self, key: u8) -> usize {
+        let rest = self.r.rest();
+        let mut pos = 0usize;
+        let mut last = 0usize;
+        let mut n = 0usize;
+        while let Some(&[k, len]) = rest.get(pos..).and_then(<[u8]>::first_chunk::<2>) {
+            if k != key || len >= 0x80 {
+                break;
+            }
+            let end = pos.saturating_add(2).saturating_add(usize::from(len));
+            if end > rest.len() {
+                break;
+            }
+            last = pos;
+            pos = end;
+            n = n.saturating_add(1);
+        }
+        if n > 0 && self.r.skip(pos).is_ok() {
+            self.key_at = self.r.position().saturating_sub(pos).saturating_add(last);
+        }
+        n
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -724,6 +752,37 @@ mod tests {
                 } else {
                     assert_eq!(fast.position(), 0);
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_runs_are_fast_len_repeated() {
+        let inputs: [&[u8]; 8] = [
+            &[
+                0x12, 0x02, 0x08, 0x01, 0x12, 0x00, 0x12, 0x01, 0x00, 0x18, 0x00,
+            ],
+            &[0x12, 0x00, 0x12, 0x00, 0x12],
+            &[0x12, 0x03, 0x08, 0x01],
+            &[0x12, 0x01, 0x00, 0x12, 0x80, 0x01, 0x00],
+            &[0x08, 0x01, 0x12, 0x00],
+            &[0x12, 0x7f],
+            &[0x12, 0x01, 0x00, 0x1a, 0x01, 0x00],
+            &[],
+        ];
+        for buf in inputs {
+            for start in 0..=buf.len() {
+                let mut run = Fields::new(buf, 5, 0);
+                let mut one = Fields::new(buf, 5, 0);
+                run.r.skip(start).unwrap();
+                one.r.skip(start).unwrap();
+                let mut n = 0;
+                while one.fast_len(0x12).is_some() {
+                    n += 1;
+                }
+                assert_eq!(run.skip_fast_run(0x12), n, "{buf:02x?} {start}");
+                assert_eq!(run.position(), one.position(), "{buf:02x?} {start}");
+                assert_eq!(run.key_offset(), one.key_offset(), "{buf:02x?} {start}");
             }
         }
     }
