@@ -734,7 +734,7 @@ pub(crate) fn supersede<'a>(
     slot: &mut Option<RawValue<'a>>,
     new: Option<RawValue<'a>>,
 ) -> Result<(), Error> {
-    if let Some(old) = slot {
+    if let Some(old) = *slot {
         // Rare (a value field repeated): out of the hot path.
         supersede_slow(old)?;
     }
@@ -742,10 +742,12 @@ pub(crate) fn supersede<'a>(
     Ok(())
 }
 
+/// Takes the old value by value, not by reference: a reference would make the slot's address
+/// escape, and the slot would then live in memory (and be copied about) in the hot loop.
 #[cold]
 #[inline(never)]
-fn supersede_slow(old: &RawValue<'_>) -> Result<(), Error> {
-    check_nested(old)
+fn supersede_slow(old: RawValue<'_>) -> Result<(), Error> {
+    check_nested(&old)
 }
 
 /// Checks a value that is itself a message (the others were checked when read).
