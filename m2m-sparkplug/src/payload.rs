@@ -202,44 +202,53 @@ impl<'a> Metrics<'a> {
         }
     }
 
-    /// The next metric the general way: any length, other fields skipped on the way.
+    /// Where the next metric is, found the general way: any length, other fields skipped on
+    /// the way. Out of line; the metric itself is parsed where the short ones are, so the
+    /// caller builds every view in one place.
     #[inline(never)]
-    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
+    fn find(&mut self) -> Result<Option<Msg<'a>>, Error> {
         while let Some(key) = self.fields.next_key()? {
             if key == 0x12 {
                 let (buf, base, depth) = self.fields.read_msg()?;
-                return MetricView::parse(Msg { buf, base, depth }).map(Some);
+                return Ok(Some(Msg { buf, base, depth }));
             }
             // Field 2 with another wire type is an error; the rest is skipped here.
             self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
         }
         Ok(None)
     }
+
+    /// The next metric the general way (the reference for the tests of the short-metric lane).
+    #[cfg(test)]
+    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
+        self.find()?.map(MetricView::parse).transpose()
+    }
 }
 
 impl<'a> Iterator for Metrics<'a> {
     type Item = Result<MetricView<'a>, Error>;
 
-    #[inline]
+    // Always inlined: the view is then built where the caller reads it, not copied out.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
         }
-        // A metric of fewer than 128 bytes, the common case: key and length one byte each,
-        // the view built straight into the item. (The general path checks the depth before
-        // the length; here the length is known to fit, so a metric too deep is the same error
-        // either way.)
-        if let Some((buf, base)) = self.fields.fast_len(0x12) {
-            let r = match deeper(self.depth, self.fields.key_offset()) {
-                Ok(depth) => MetricView::parse(Msg { buf, base, depth }),
+        // A metric of fewer than 128 bytes, the common case: key and length one byte each.
+        // (The general path checks the depth before the length; here the length is known to
+        // fit, so a metric too deep is the same error either way.)
+        let msg = if let Some((buf, base)) = self.fields.fast_len(0x12) {
+            deeper(self.depth, self.fields.key_offset()).map(|depth| Msg { buf, base, depth })
+        } else {
+            match self.find() {
+                Ok(Some(msg)) => Ok(msg),
+                Ok(None) => return None,
                 Err(e) => Err(e),
-            };
-            self.failed = r.is_err();
-            return Some(r);
-        }
-        let r = self.step();
+            }
+        };
+        let r = msg.and_then(MetricView::parse);
         self.failed = r.is_err();
-        r.transpose()
+        Some(r)
     }
 }
 
