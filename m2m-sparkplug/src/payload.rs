@@ -16,6 +16,7 @@ pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
 pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
 pub use crate::template::{ParameterView, TemplateView};
+use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
 use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, varint_at};
 
@@ -237,16 +238,22 @@ impl<'a> Iterator for Metrics<'a> {
         // A metric of fewer than 128 bytes, the common case: key and length one byte each.
         // (The general path checks the depth before the length; here the length is known to
         // fit, so a metric too deep is the same error either way.)
-        let msg = if let Some((buf, base)) = self.fields.fast_len(0x12) {
-            deeper(self.depth, self.fields.key_offset()).map(|depth| Msg { buf, base, depth })
+        // `at`: where the metric's bytes start in the message (see `MetricView::parse_in`).
+        let (msg, at) = if let Some((buf, base)) = self.fields.fast_len(0x12) {
+            let at = self.fields.key_position().saturating_add(2);
+            let depth = deeper(self.depth, self.fields.key_offset());
+            (depth.map(|depth| Msg { buf, base, depth }), at)
         } else {
             match self.find() {
-                Ok(Some(msg)) => Ok(msg),
+                Ok(Some(msg)) => {
+                    let at = self.fields.position().saturating_sub(msg.buf.len());
+                    (Ok(msg), at)
+                }
                 Ok(None) => return None,
-                Err(e) => Err(e),
+                Err(e) => (Err(e), 0),
             }
         };
-        let r = msg.and_then(MetricView::parse);
+        let r = msg.and_then(|msg| MetricView::parse_in(msg, self.fields.input(), at));
         self.failed = r.is_err();
         Some(r)
     }
@@ -508,9 +515,18 @@ impl<'a> MetricView<'a> {
 
     #[inline(always)]
     pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        Self::parse_in(msg, msg.buf, 0)
+    }
+
+    /// [`MetricView::parse`] of a metric whose bytes are `outer[at..]` (`msg.buf` is that
+    /// range of `outer`): the bytes before it let the name's UTF-8 check start word-aligned
+    /// (see [`crate::utf8`]). Should `msg.buf` not be there, the name is still right, only
+    /// read without the help.
+    #[inline(always)]
+    pub(crate) fn parse_in(msg: Msg<'a>, outer: &'a [u8], at: usize) -> Result<Self, Error> {
         let mut m = Self::empty(msg);
         let buf = msg.buf;
-        let mut pos = m.leading_fields(buf);
+        let mut pos = m.leading_fields(buf, outer, at);
         while let Some(&key) = buf.get(pos) {
             if let Some(next) = m.fast_field(buf, pos, key)? {
                 pos = next;
@@ -536,13 +552,15 @@ impl<'a> MetricView<'a> {
     /// loop of [`MetricView::parse`], which reads it (or reports its error) as it reads any
     /// other field; nothing here can fail.
     #[inline(always)]
-    fn leading_fields(&mut self, buf: &'a [u8]) -> usize {
+    fn leading_fields(&mut self, buf: &'a [u8], outer: &'a [u8], at: usize) -> usize {
         let mut pos = 0usize;
         // A name of fewer than 128 bytes: key and length one byte each.
         if let [0x0a, len @ 0..=0x7f, ref rest @ ..] = *buf {
-            if let Some(Ok(s)) = rest.get(..usize::from(len)).map(core::str::from_utf8) {
-                self.name = Some(s);
-                pos = usize::from(len).saturating_add(2);
+            if let Some(name) = rest.get(..usize::from(len)) {
+                if let Some(s) = name_str(name, outer, at.saturating_add(2)) {
+                    self.name = Some(s);
+                    pos = usize::from(len).saturating_add(2);
+                }
             }
         }
         macro_rules! varint {
@@ -722,6 +740,17 @@ impl<'a> MetricView<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// `name` (bytes of a metric) as a `str`, checked as UTF-8 from `outer[from..]` when that is
+/// where they are (the check can then start word-aligned), on their own otherwise.
+#[inline(always)]
+fn name_str<'a>(name: &'a [u8], outer: &'a [u8], from: usize) -> Option<&'a str> {
+    let to = from.saturating_add(name.len());
+    match outer.get(from..to) {
+        Some(o) if core::ptr::eq(o, name) => str_in(outer, from, to),
+        _ => core::str::from_utf8(name).ok(),
     }
 }
 
@@ -1261,6 +1290,50 @@ mod tests {
                 let got: std::vec::Vec<_> = Metrics::new(msg).collect();
                 assert_eq!(got, metrics_general(msg), "{end} {depth}");
             }
+        }
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // lengths below 128
+    fn names_at_every_alignment_agree_with_the_general_path() {
+        // Each short body of `leading_field_bodies` as a metric after an unknown field of 0
+        // to 15 bytes of ASCII or of high bytes (so the name sits at every alignment, with
+        // every kind of byte before it), twice, then a seq.
+        for body in leading_field_bodies() {
+            if body.len() >= 128 {
+                continue;
+            }
+            for fill in [b'p', 0xff] {
+                for pad in 0..16usize {
+                    let mut payload = std::vec![0xa2, 0x01, pad as u8];
+                    payload.extend(core::iter::repeat_n(fill, pad));
+                    for _ in 0..2 {
+                        payload.extend_from_slice(&[0x12, body.len() as u8]);
+                        payload.extend_from_slice(&body);
+                    }
+                    payload.extend_from_slice(&[0x18, 0x01]);
+                    let msg = Msg {
+                        buf: &payload,
+                        base: 0,
+                        depth: 0,
+                    };
+                    let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                    assert_eq!(got, metrics_general(msg), "{body:02x?} {pad}");
+                }
+            }
+        }
+        // A metric not where `outer` says it is: the name is read from the metric itself.
+        let mut body = std::vec![0x0a, 18];
+        body.extend(core::iter::repeat_n(b'N', 18));
+        let outer = [b'x'; 64];
+        let msg = Msg {
+            buf: &body,
+            base: 0,
+            depth: 0,
+        };
+        for at in [0, 8, 30, 63, 64, 100] {
+            let m = MetricView::parse_in(msg, &outer, at).unwrap();
+            assert_eq!(m.name(), Some("NNNNNNNNNNNNNNNNNN"));
         }
     }
 }

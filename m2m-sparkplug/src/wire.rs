@@ -223,6 +223,18 @@ impl<'a> Fields<'a> {
         n
     }
 
+    /// The message's bytes.
+    #[inline(always)]
+    pub(crate) fn input(&self) -> &'a [u8] {
+        self.r.input()
+    }
+
+    /// Offset in the message of the last key read.
+    #[inline(always)]
+    pub(crate) fn key_position(&self) -> usize {
+        self.key_at
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
