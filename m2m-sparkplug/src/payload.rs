@@ -253,7 +253,11 @@ impl<'a> Iterator for Metrics<'a> {
                 Err(e) => (Err(e), 0),
             }
         };
-        let r = msg.and_then(|msg| MetricView::parse_in(msg, self.fields.input(), at));
+        // A match, not a closure: a closure may be left out of line, and the view copied out.
+        let r = match msg {
+            Ok(msg) => MetricView::parse_in(msg, self.fields.input(), at),
+            Err(e) => Err(e),
+        };
         self.failed = r.is_err();
         Some(r)
     }

@@ -559,7 +559,10 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
         _ => {
             let rest = buf.get(at..)?;
             // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
-            if let Some((v, len)) = rest.first_chunk::<8>().and_then(varint_from_word) {
+            let Some(word) = rest.first_chunk::<8>() else {
+                return varint_tail(rest, at);
+            };
+            if let Some((v, len)) = varint_from_word(word) {
                 return Some((v, at.saturating_add(len)));
             }
             let mut r = Reader::new(rest);
@@ -567,6 +570,25 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
             Some((v, at.saturating_add(r.position())))
         }
     }
+}
+
+/// The varint at the start of `rest`, fewer than 8 bytes (a value at the end of a message),
+/// read byte by byte inline, and the offset after it counted from `at`; `None` when it does
+/// not end within them (truncated: the caller's general path reports it). Below 8 bytes a
+/// varint cannot be overlong, so this agrees with [`Reader::varint`].
+#[inline(always)]
+fn varint_tail(rest: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut shift = 0u32;
+    for (i, &b) in rest.iter().take(7).enumerate() {
+        // At most 7 bytes: the shift stays below 49.
+        v |= u64::from(b & 0x7f) << shift;
+        shift = shift.saturating_add(7);
+        if b < 0x80 {
+            return Some((v, at.saturating_add(i).saturating_add(1)));
+        }
+    }
+    None
 }
 
 /// Checks `depth + 1` against [`MAX_DEPTH`] for a message nested at `offset`.
@@ -797,6 +819,34 @@ mod tests {
                 assert_eq!(run.key_offset(), one.key_offset(), "{buf:02x?} {start}");
             }
         }
+    }
+
+    #[test]
+    fn varint_at_agrees_with_the_reader() {
+        // Every varint length 1..=10, then 0 to 9 more bytes, read at offsets 0 and 3: the
+        // word path, the tail path (fewer than 8 bytes left) and the reader's must agree, on
+        // every prefix too (truncated: None where the reader fails).
+        for len in 1..=10usize {
+            for last in [0x00u8, 0x01, 0x7f] {
+                let mut v = std::vec![0x80u8 | 0x35; len - 1];
+                v.push(last);
+                for extra in 0..=9 {
+                    let mut buf = std::vec![0x0au8, 0x0b, 0x0c];
+                    buf.extend_from_slice(&v);
+                    buf.extend(core::iter::repeat_n(0x7e, extra));
+                    for end in 3..=buf.len() {
+                        for at in [0usize, 3] {
+                            let b = &buf[..end];
+                            let mut r = Reader::new(&b[at..]);
+                            let want = r.varint().ok().map(|x| (x, at + r.position()));
+                            assert_eq!(varint_at(b, at), want, "{b:02x?} {at}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(varint_at(&[0x01], 1), None);
+        assert_eq!(varint_at(&[0x01], 5), None);
     }
 
     #[test]
