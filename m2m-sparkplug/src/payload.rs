@@ -213,16 +213,15 @@ impl<'a> Metrics<'a> {
                 let (buf, base, depth) = self.fields.read_msg()?;
                 return Ok(Some(Msg { buf, base, depth }));
             }
+            // A payload's timestamp and seq, skipped as `other` would skip them.
+            if key == 0x08 || key == 0x18 {
+                self.fields.read_varint()?;
+                continue;
+            }
             // Field 2 with another wire type is an error; the rest is skipped here.
             self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
         }
         Ok(None)
-    }
-
-    /// The next metric the general way (the reference for the tests of the short-metric lane).
-    #[cfg(test)]
-    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
-        self.find()?.map(MetricView::parse).transpose()
     }
 }
 
@@ -1235,13 +1234,24 @@ mod tests {
         assert_eq!((m.name(), m.alias()), (Some("a\u{e9}"), Some(1)));
     }
 
-    /// The metrics of a payload by the general step alone (as `Metrics` read them before it
-    /// had a lane for short metrics), for `Metrics` to agree with.
+    /// The metrics of a payload read the general way, field by field (as `Metrics` read them
+    /// before it had lanes for short metrics and for the payload's own varints), for
+    /// `Metrics` to agree with.
     fn metrics_general(msg: Msg<'_>) -> std::vec::Vec<Result<MetricView<'_>, Error>> {
-        let mut it = Metrics::new(msg);
+        fn step<'a>(c: &mut Fields<'a>) -> Result<Option<MetricView<'a>>, Error> {
+            while let Some(key) = c.next_key()? {
+                if key == 0x12 {
+                    let (buf, base, depth) = c.read_msg()?;
+                    return MetricView::parse(Msg { buf, base, depth }).map(Some);
+                }
+                c.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+            }
+            Ok(None)
+        }
+        let mut c = msg.fields();
         let mut out = std::vec::Vec::new();
         loop {
-            match it.step() {
+            match step(&mut c) {
                 Ok(Some(m)) => out.push(Ok(m)),
                 Ok(None) => break,
                 Err(e) => {
@@ -1259,7 +1269,8 @@ mod tests {
         // Payloads of metrics whose bodies are 0, 1, 126, 127, 128, 129 and 300 bytes long
         // (a name of that length less two), between a timestamp and a seq, and every prefix
         // of the whole.
-        let mut payload = std::vec![0x08, 0x05];
+        // A six-byte timestamp (and, at the end, a long seq and a cut one) before and after.
+        let mut payload = std::vec![0x08, 0x80, 0xc0, 0xa5, 0xee, 0xbc, 0x31];
         for body in [0usize, 1, 126, 127, 128, 129, 300] {
             let mut b = std::vec::Vec::new();
             if body >= 2 {
@@ -1282,7 +1293,7 @@ mod tests {
             payload.extend_from_slice(&w[..k]);
             payload.extend_from_slice(&b);
         }
-        payload.extend_from_slice(&[0x18, 0x01]);
+        payload.extend_from_slice(&[0x18, 0x01, 0x18, 0xff, 0x01, 0x18, 0x80]);
         for end in 0..=payload.len() {
             let buf = &payload[..end];
             for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {

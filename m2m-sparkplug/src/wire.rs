@@ -278,9 +278,23 @@ impl<'a> Fields<'a> {
         self.base.saturating_add(self.key_at)
     }
 
-    /// A varint value.
+    /// A varint value. One byte, or up to 8 with 8 at hand (timestamps), is read inline.
     #[inline(always)]
     pub(crate) fn read_varint(&mut self) -> Result<u64, Error> {
+        let rest = self.r.rest();
+        if let Some(&b) = rest.first() {
+            let word = if b < 0x80 {
+                Some((u64::from(b), 1))
+            } else {
+                rest.first_chunk::<8>().and_then(varint_from_word)
+            };
+            // The length is at most 8 and within `rest`, so the skip succeeds.
+            if let Some((v, len)) = word {
+                if self.r.skip(len).is_ok() {
+                    return Ok(v);
+                }
+            }
+        }
         match self.r.varint() {
             Ok(v) => Ok(v),
             Err(e) => Err(Error::from(e).at(self.base)),
@@ -840,6 +854,28 @@ mod tests {
                             let mut r = Reader::new(&b[at..]);
                             let want = r.varint().ok().map(|x| (x, at + r.position()));
                             assert_eq!(varint_at(b, at), want, "{b:02x?} {at}");
+                        }
+                    }
+                }
+            }
+        }
+        // Fields::read_varint (one byte and the word inline) agrees with the reader too.
+        for len in 1..=11usize {
+            for last in [0x00u8, 0x01, 0x02, 0x7f] {
+                let mut v = std::vec![0xffu8; len - 1];
+                v.push(last);
+                for extra in [0usize, 1, 7, 9] {
+                    let mut buf = v.clone();
+                    buf.extend(core::iter::repeat_n(0x81, extra));
+                    for end in 1..=buf.len() {
+                        let b = &buf[..end];
+                        let mut r = Reader::new(b);
+                        let want = r.varint().map(|x| (x, r.position()));
+                        let mut f = Fields::new(b, 4, 0);
+                        let got = f.read_varint().map(|x| (x, f.position()));
+                        match want {
+                            Ok(w) => assert_eq!(got, Ok(w), "{b:02x?}"),
+                            Err(e) => assert_eq!(got, Err(Error::from(e).at(4)), "{b:02x?}"),
                         }
                     }
                 }
