@@ -168,6 +168,9 @@ impl<'a> Value<'a> {
         Self::from_raw_general(datatype, raw, is_null)
     }
 
+    // Cold: the common scalars return above, and the call's argument (the raw value, in
+    // memory) is then only built on this path.
+    #[cold]
     #[inline(never)]
     fn from_raw_general(
         datatype: u32,
