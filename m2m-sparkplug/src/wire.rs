@@ -202,23 +202,25 @@ impl<'a> Fields<'a> {
     #[inline(always)]
     pub(crate) fn skip_fast_run(&mut self, key: u8) -> usize {
         let rest = self.r.rest();
-        let mut pos = 0usize;
-        let mut last = 0usize;
+        // The walk narrows a slice (no offsets to add up); `last` is the rest at the last key.
+        let mut rem = rest;
+        let mut last = rest;
         let mut n = 0usize;
-        while let Some(&[k, len]) = rest.get(pos..).and_then(<[u8]>::first_chunk::<2>) {
+        while let [k, len, ref tail @ ..] = *rem {
             if k != key || len >= 0x80 {
                 break;
             }
-            let end = pos.saturating_add(2).saturating_add(usize::from(len));
-            if end > rest.len() {
+            let Some(next) = tail.get(usize::from(len)..) else {
                 break;
-            }
-            last = pos;
-            pos = end;
+            };
+            last = rem;
+            rem = next;
             n = n.saturating_add(1);
         }
+        let pos = rest.len().saturating_sub(rem.len());
         if n > 0 && self.r.skip(pos).is_ok() {
-            self.key_at = self.r.position().saturating_sub(pos).saturating_add(last);
+            let key_at = rest.len().saturating_sub(last.len());
+            self.key_at = self.r.position().saturating_sub(pos).saturating_add(key_at);
         }
         n
     }
