@@ -213,7 +213,8 @@ impl<'a> Metrics<'a> {
                 let (buf, base, depth) = self.fields.read_msg()?;
                 return Ok(Some(Msg { buf, base, depth }));
             }
-            // A payload's timestamp and seq, skipped as `other` would skip them.
+            // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `other`
+            // would skip them, without its checks (these keys pass them).
             if key == 0x08 || key == 0x18 {
                 self.fields.read_varint()?;
                 continue;
@@ -236,8 +237,8 @@ impl<'a> Iterator for Metrics<'a> {
         }
         // A metric of fewer than 128 bytes, the common case: key and length one byte each.
         // (The general path checks the depth before the length; here the length is known to
-        // fit, so a metric too deep is the same error either way.)
-        // `at`: where the metric's bytes start in the message (see `MetricView::parse_in`).
+        // fit, so a metric too deep is the same error either way.) Either way `at` is where
+        // the metric's bytes start in the message (see `MetricView::parse_in`).
         let (msg, at) = if let Some((buf, base)) = self.fields.fast_len(0x12) {
             let at = self.fields.key_position().saturating_add(2);
             let depth = deeper(self.depth, self.fields.key_offset());
