@@ -18,7 +18,7 @@ pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueVie
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
-use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, varint_at};
+use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, varint_at};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -568,9 +568,9 @@ impl<'a> MetricView<'a> {
             }
         }
         macro_rules! varint {
-            ($key:literal, $field:ident, $v:ident => $value:expr) => {
+            ($key:literal, $read:ident, $field:ident, $v:ident => $value:expr) => {
                 if buf.get(pos) == Some(&$key) {
-                    let Some(($v, next)) = varint_at(buf, pos.saturating_add(1)) else {
+                    let Some(($v, next)) = $read(buf, pos.saturating_add(1)) else {
                         return pos;
                     };
                     self.$field = Some($value);
@@ -578,9 +578,10 @@ impl<'a> MetricView<'a> {
                 }
             };
         }
-        varint!(0x10, alias, v => v);
-        varint!(0x18, timestamp, v => v);
-        varint!(0x20, datatype, v => low32(v));
+        // Aliases count from 0, so past 127 most take two bytes.
+        varint!(0x10, short_varint_at, alias, v => v);
+        varint!(0x18, varint_at, timestamp, v => v);
+        varint!(0x20, varint_at, datatype, v => low32(v));
         pos
     }
 

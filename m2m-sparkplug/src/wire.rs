@@ -566,6 +566,20 @@ impl Iterator for PackedVarints<'_> {
     }
 }
 
+/// [`varint_at`] for a field whose values are mostly below 2^14 (aliases): one or two bytes
+/// are read by hand first.
+#[inline(always)]
+pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    match buf.get(at..) {
+        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.saturating_add(1))),
+        Some(&[b0, b1 @ 0..=0x7f, ..]) => {
+            let v = u64::from(b0 & 0x7f) | (u64::from(b1) << 7);
+            Some((v, at.saturating_add(2)))
+        }
+        _ => varint_at(buf, at),
+    }
+}
+
 /// The varint at `at` in `buf` and the offset after it; `None` where [`Reader::varint`] fails
 /// (a caller then reads the field the general way, which reports the error).
 #[inline(always)]
@@ -856,6 +870,7 @@ mod tests {
                             let mut r = Reader::new(&b[at..]);
                             let want = r.varint().ok().map(|x| (x, at + r.position()));
                             assert_eq!(varint_at(b, at), want, "{b:02x?} {at}");
+                            assert_eq!(short_varint_at(b, at), want, "{b:02x?} {at}");
                         }
                     }
                 }
