@@ -198,21 +198,9 @@ impl<'a> Reader<'a> {
         let rest = self.rest();
         // Up to 8 bytes with 8 bytes at hand (timestamps, lengths, most values): one word, the
         // end found by the first clear high bit, the 7-bit groups packed by three shifts.
-        if let Some(word) = rest.first_chunk::<8>() {
-            let x = u64::from_le_bytes(*word);
-            let ends = !x & 0x8080_8080_8080_8080;
-            if ends != 0 {
-                // The bits up to the high bit of the last byte; the other high bits are masked
-                // off below.
-                let x = x & (ends ^ ends.wrapping_sub(1));
-                let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
-                let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
-                let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
-                // trailing_zeros is 7, 15, ..., 63: the length is 1..=8.
-                let len = (ends.trailing_zeros() as usize).saturating_add(1) / 8;
-                self.pos = self.pos.saturating_add(len);
-                return Ok(x);
-            }
+        if let Some((x, len)) = rest.first_chunk::<8>().and_then(varint_from_word) {
+            self.pos = self.pos.saturating_add(len);
+            return Ok(x);
         }
         let mut value = 0u64;
         let mut shift = 0u32;
@@ -268,6 +256,29 @@ impl ProtocolError for TrailingBytes {
     fn offset(&self) -> Option<usize> {
         Some(self.offset)
     }
+}
+
+/// The varint at the start of `word` (8 bytes of input) and its length, when it ends within
+/// them (1 to 8 bytes); `None` when all eight bytes have their high bit set (a longer varint,
+/// read byte by byte). The end is found by the first clear high bit and the 7-bit groups are
+/// packed by three shifts, with no loop: [`Reader::varint`] uses it, and so can a hot path
+/// that keeps its own position and wants the read inlined.
+#[inline(always)]
+#[must_use]
+pub const fn varint_from_word(word: &[u8; 8]) -> Option<(u64, usize)> {
+    let x = u64::from_le_bytes(*word);
+    let ends = !x & 0x8080_8080_8080_8080;
+    if ends == 0 {
+        return None;
+    }
+    // The bits up to the high bit of the last byte; the other high bits are masked off below.
+    let x = x & (ends ^ ends.wrapping_sub(1));
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+    let x = (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
+    // trailing_zeros is 7, 15, ..., 63: the length is 1..=8.
+    let len = (ends.trailing_zeros() as usize).saturating_add(1) / 8;
+    Some((x, len))
 }
 
 /// Number of bytes of `v` as a protobuf/LEB128 varint (1 to 10).
@@ -646,6 +657,15 @@ mod tests {
                     assert_eq!(got.is_ok(), varint_ref(bytes).is_ok(), "{bytes:02x?}");
                     if let Ok(want) = varint_ref(bytes) {
                         assert_eq!(got, Ok(want), "{bytes:02x?}");
+                    }
+                    // The word read alone: the same value within 8 bytes, None beyond.
+                    if let Some(word) = bytes.first_chunk::<8>() {
+                        match varint_ref(bytes) {
+                            Ok((v, n)) if n <= 8 => {
+                                assert_eq!(varint_from_word(word), Some((v, n)), "{bytes:02x?}");
+                            }
+                            _ => assert_eq!(varint_from_word(word), None, "{bytes:02x?}"),
+                        }
                     }
                 }
             }

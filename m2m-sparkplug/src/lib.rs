@@ -25,6 +25,7 @@ pub mod session;
 pub mod state;
 pub mod template;
 pub mod topic;
+mod utf8;
 pub mod validate;
 pub mod value;
 pub mod wire;

@@ -16,8 +16,9 @@ pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
 pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
 pub use crate::template::{ParameterView, TemplateView};
+use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
-use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, varint_at};
+use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, varint_at};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +190,7 @@ impl<'a> Iterator for UnknownFields<'a> {
 #[derive(Debug, Clone)]
 pub struct Metrics<'a> {
     fields: Fields<'a>,
+    depth: u8,
     failed: bool,
 }
 
@@ -196,16 +198,26 @@ impl<'a> Metrics<'a> {
     pub(crate) fn new(parent: Msg<'a>) -> Self {
         Metrics {
             fields: parent.fields(),
+            depth: parent.depth,
             failed: false,
         }
     }
 
-    #[inline(always)]
-    fn step(&mut self) -> Result<Option<MetricView<'a>>, Error> {
+    /// Where the next metric is, found the general way: any length, other fields skipped on
+    /// the way. Out of line; the metric itself is parsed where the short ones are, so the
+    /// caller builds every view in one place.
+    #[inline(never)]
+    fn find(&mut self) -> Result<Option<Msg<'a>>, Error> {
         while let Some(key) = self.fields.next_key()? {
             if key == 0x12 {
                 let (buf, base, depth) = self.fields.read_msg()?;
-                return MetricView::parse(Msg { buf, base, depth }).map(Some);
+                return Ok(Some(Msg { buf, base, depth }));
+            }
+            // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `other`
+            // would skip them, without its checks (these keys pass them).
+            if key == 0x08 || key == 0x18 {
+                self.fields.read_varint()?;
+                continue;
             }
             // Field 2 with another wire type is an error; the rest is skipped here.
             self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
@@ -217,14 +229,37 @@ impl<'a> Metrics<'a> {
 impl<'a> Iterator for Metrics<'a> {
     type Item = Result<MetricView<'a>, Error>;
 
-    #[inline]
+    // Always inlined: the view is then built where the caller reads it, not copied out.
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
         }
-        let r = self.step();
+        // A metric of fewer than 128 bytes, the common case: key and length one byte each.
+        // (The general path checks the depth before the length; here the length is known to
+        // fit, so a metric too deep is the same error either way.) Either way `at` is where
+        // the metric's bytes start in the message (see `MetricView::parse_in`).
+        let (msg, at) = if let Some((buf, base)) = self.fields.fast_len(0x12) {
+            let at = self.fields.key_position().saturating_add(2);
+            let depth = deeper(self.depth, self.fields.key_offset());
+            (depth.map(|depth| Msg { buf, base, depth }), at)
+        } else {
+            match self.find() {
+                Ok(Some(msg)) => {
+                    let at = self.fields.position().saturating_sub(msg.buf.len());
+                    (Ok(msg), at)
+                }
+                Ok(None) => return None,
+                Err(e) => (Err(e), 0),
+            }
+        };
+        // A match, not a closure: a closure may be left out of line, and the view copied out.
+        let r = match msg {
+            Ok(msg) => MetricView::parse_in(msg, self.fields.input(), at),
+            Err(e) => Err(e),
+        };
         self.failed = r.is_err();
-        r.transpose()
+        Some(r)
     }
 }
 
@@ -328,11 +363,8 @@ impl<'a> PayloadView<'a> {
         };
         let mut c = msg.fields();
         loop {
-            // Metrics of fewer than 128 bytes are skipped first.
-            if c.fast_len(0x12).is_some() {
-                v.metric_count = v.metric_count.saturating_add(1);
-                continue;
-            }
+            // Metrics of fewer than 128 bytes are skipped first, a run at a time.
+            v.metric_count = v.metric_count.saturating_add(c.skip_fast_run(0x12));
             let Some(key) = c.next_key()? else {
                 break;
             };
@@ -358,10 +390,8 @@ impl<'a> PayloadView<'a> {
         let mut h = Header::default();
         let mut c = Fields::new(buf, 0, 0);
         loop {
-            // Metrics of fewer than 128 bytes are skipped first.
-            if c.fast_len(0x12).is_some() {
-                continue;
-            }
+            // Metrics of fewer than 128 bytes are skipped first, a run at a time.
+            c.skip_fast_run(0x12);
             let Some(key) = c.next_key()? else {
                 break;
             };
@@ -489,9 +519,18 @@ impl<'a> MetricView<'a> {
 
     #[inline(always)]
     pub(crate) fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+        Self::parse_in(msg, msg.buf, 0)
+    }
+
+    /// [`MetricView::parse`] of a metric whose bytes are `outer[at..]` (`msg.buf` is that
+    /// range of `outer`): the bytes before it let the name's UTF-8 check start word-aligned
+    /// (see [`crate::utf8`]). Should `msg.buf` not be there, the name is still right, only
+    /// read without the help.
+    #[inline(always)]
+    pub(crate) fn parse_in(msg: Msg<'a>, outer: &'a [u8], at: usize) -> Result<Self, Error> {
         let mut m = Self::empty(msg);
         let buf = msg.buf;
-        let mut pos = 0usize;
+        let mut pos = m.leading_fields(buf, outer, at);
         while let Some(&key) = buf.get(pos) {
             if let Some(next) = m.fast_field(buf, pos, key)? {
                 pos = next;
@@ -509,6 +548,41 @@ impl<'a> MetricView<'a> {
             pos = pos.saturating_add(c.position());
         }
         Ok(m)
+    }
+
+    /// `name`, `alias`, `timestamp` and `datatype` where encoders put them, first and in
+    /// field order, each read without dispatching on its key: the offset after the last one
+    /// read. A field out of this order, or one that does not read cleanly, is left to the
+    /// loop of [`MetricView::parse`], which reads it (or reports its error) as it reads any
+    /// other field; nothing here can fail.
+    #[inline(always)]
+    fn leading_fields(&mut self, buf: &'a [u8], outer: &'a [u8], at: usize) -> usize {
+        let mut pos = 0usize;
+        // A name of fewer than 128 bytes: key and length one byte each.
+        if let [0x0a, len @ 0..=0x7f, ref rest @ ..] = *buf {
+            if let Some(name) = rest.get(..usize::from(len)) {
+                if let Some(s) = name_str(name, outer, at.saturating_add(2)) {
+                    self.name = Some(s);
+                    pos = usize::from(len).saturating_add(2);
+                }
+            }
+        }
+        macro_rules! varint {
+            ($key:literal, $read:ident, $field:ident, $v:ident => $value:expr) => {
+                if buf.get(pos) == Some(&$key) {
+                    let Some(($v, next)) = $read(buf, pos.saturating_add(1)) else {
+                        return pos;
+                    };
+                    self.$field = Some($value);
+                    pos = next;
+                }
+            };
+        }
+        // Aliases count from 0, so past 127 most take two bytes.
+        varint!(0x10, short_varint_at, alias, v => v);
+        varint!(0x18, varint_at, timestamp, v => v);
+        varint!(0x20, varint_at, datatype, v => low32(v));
+        pos
     }
 
     /// The field at `pos` (whose key starts with the byte `key`) when it is one of the
@@ -674,6 +748,26 @@ impl<'a> MetricView<'a> {
     }
 }
 
+/// `name` (bytes of a metric) as a `str`, checked as UTF-8 from `outer[from..]` when that is
+/// where they are (the check can then start word-aligned), on their own otherwise.
+#[inline(always)]
+fn name_str<'a>(name: &'a [u8], outer: &'a [u8], from: usize) -> Option<&'a str> {
+    let to = from.saturating_add(name.len());
+    match outer.get(from..to) {
+        Some(o) if core::ptr::eq(o, name) => str_in(outer, from, to),
+        _ => core::str::from_utf8(name).ok(),
+    }
+}
+
+/// The low 32 bits of a varint read for a `uint32` field, as protobuf keeps them.
+#[inline(always)]
+const fn low32(v: u64) -> u32 {
+    // Truncation is the rule.
+    #[allow(clippy::cast_possible_truncation)]
+    let low = v as u32;
+    low
+}
+
 /// Stores `new` in a oneof or singular message slot. A protobuf parser reads every occurrence
 /// of a field, so an earlier occurrence that `new` supersedes must still be a well-formed
 /// message (prost and protoc refuse the payload otherwise; found by the prost differential
@@ -683,7 +777,7 @@ pub(crate) fn supersede<'a>(
     slot: &mut Option<RawValue<'a>>,
     new: Option<RawValue<'a>>,
 ) -> Result<(), Error> {
-    if let Some(old) = slot {
+    if let Some(old) = *slot {
         // Rare (a value field repeated): out of the hot path.
         supersede_slow(old)?;
     }
@@ -691,10 +785,12 @@ pub(crate) fn supersede<'a>(
     Ok(())
 }
 
+/// Takes the old value by value, not by reference: a reference would make the slot's address
+/// escape, and the slot would then live in memory (and be copied about) in the hot loop.
 #[cold]
 #[inline(never)]
-fn supersede_slow(old: &RawValue<'_>) -> Result<(), Error> {
-    check_nested(old)
+fn supersede_slow(old: RawValue<'_>) -> Result<(), Error> {
+    check_nested(&old)
 }
 
 /// Checks a value that is itself a message (the others were checked when read).
@@ -792,6 +888,7 @@ impl<'a> MetricView<'a> {
     }
 
     /// The value read as `datatype`.
+    #[inline(always)]
     pub fn value_as(&self, datatype: u32) -> Result<Value<'a>, Error> {
         Value::from_raw(datatype, self.raw, self.is_null == Some(true))
     }
@@ -1027,5 +1124,233 @@ mod tests {
         assert_eq!(m.name(), Some("b"));
         assert_eq!(m.raw_value(), Some(RawValue::String("s")));
         assert_eq!(m.value_as(12), Ok(Value::String("s")));
+    }
+
+    /// Metric bodies around the leading-field lane: names of lengths across 8, 16, 32 and the
+    /// one-byte length bound (127/128), ASCII, non-ASCII and invalid UTF-8, followed by the
+    /// usual fields in order, out of order, repeated, and cut short.
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // small numbers
+    fn leading_field_bodies() -> std::vec::Vec<std::vec::Vec<u8>> {
+        let mut names: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
+        for len in [
+            0usize, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 126, 127, 128, 129, 200,
+        ] {
+            names.push((0..len).map(|i| b'a' + (i % 26) as u8).collect());
+        }
+        names.push("\u{e9}t\u{e9} \u{2603} 17 bytes".as_bytes().to_vec());
+        names.push("Area 1/Line 2/Sensor \u{e9}".as_bytes().to_vec());
+        for bad in [
+            &[0xffu8][..],
+            &[0x80],
+            &[0xe2, 0x82],
+            &[0xc0, 0xaf],
+            &[0xed, 0xa0, 0x80],
+        ] {
+            for at in [0usize, 5, 20] {
+                let mut n: std::vec::Vec<u8> = (0..24).map(|i| b'A' + (i % 26) as u8).collect();
+                n.splice(at..at, bad.iter().copied());
+                names.push(n);
+            }
+        }
+        let tails: [&[u8]; 6] = [
+            // alias 300, timestamp, datatype 3, int_value 7
+            &[
+                0x10, 0xac, 0x02, 0x18, 0x80, 0xc0, 0xa5, 0xee, 0xbc, 0x31, 0x20, 0x03, 0x50, 0x07,
+            ],
+            // datatype before alias, no timestamp
+            &[0x20, 0x0a, 0x10, 0x05, 0x69, 1, 2, 3, 4, 5, 6, 7, 8],
+            // alias twice, a 10-byte timestamp, a string value
+            &[
+                0x10, 0x01, 0x10, 0x02, 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                0x01, 0x7a, 0x01, b'x',
+            ],
+            // an alias cut inside its varint
+            &[0x10, 0x80],
+            // a timestamp whose 10-byte varint overflows
+            &[
+                0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+            ],
+            &[],
+        ];
+        let mut bodies = std::vec::Vec::new();
+        for n in &names {
+            for t in tails {
+                let mut b = std::vec::Vec::new();
+                b.push(0x0a);
+                let mut w = [0u8; 10];
+                let k = {
+                    let mut wr = m2m_core::Writer::new(&mut w);
+                    wr.varint(n.len() as u64).unwrap();
+                    wr.finish()
+                };
+                b.extend_from_slice(&w[..k]);
+                b.extend_from_slice(n);
+                b.extend_from_slice(t);
+                bodies.push(b.clone());
+                // The name again after the other fields (last wins), and the body cut short.
+                let mut again = b.clone();
+                again.extend_from_slice(&[0x0a, 0x02, b'z', b'z']);
+                bodies.push(again);
+                bodies.push(b[..b.len() / 2].to_vec());
+                bodies.push(b[..b.len().saturating_sub(1)].to_vec());
+            }
+        }
+        bodies
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // small lengths
+    fn leading_fields_agree_with_the_general_path() {
+        for b in leading_field_bodies() {
+            for depth in [0, MAX_DEPTH] {
+                let msg = Msg {
+                    buf: &b,
+                    base: 3,
+                    depth,
+                };
+                let got = MetricView::parse(msg);
+                assert_eq!(got, parse_general(msg), "{b:02x?}");
+                // A name the lane reads is the name's bytes; an invalid one is an error.
+                if let Ok(m) = got {
+                    let mut f = Fields::new(&b, 0, 0);
+                    let mut last = None;
+                    while let Some(Ok(field)) = f.next() {
+                        if field.number == 1 {
+                            last = Some(field.bytes().unwrap());
+                        }
+                    }
+                    assert_eq!(m.name().map(str::as_bytes), last, "{b:02x?}");
+                }
+            }
+        }
+        // The specific outcomes: an invalid name is a UTF-8 error at its bad byte.
+        let bad = [0x0a, 0x03, b'a', 0xff, b'b', 0x10, 0x01];
+        let msg = Msg {
+            buf: &bad,
+            base: 10,
+            depth: 0,
+        };
+        assert_eq!(MetricView::parse(msg), Err(Error::Utf8 { offset: 13 }));
+        let ok = [0x0a, 0x03, b'a', 0xc3, 0xa9, 0x10, 0x01];
+        let m = MetricView::parse(Msg { buf: &ok, ..msg }).unwrap();
+        assert_eq!((m.name(), m.alias()), (Some("a\u{e9}"), Some(1)));
+    }
+
+    /// The metrics of a payload read the general way, field by field (as `Metrics` read them
+    /// before it had lanes for short metrics and for the payload's own varints), for
+    /// `Metrics` to agree with.
+    fn metrics_general(msg: Msg<'_>) -> std::vec::Vec<Result<MetricView<'_>, Error>> {
+        fn step<'a>(c: &mut Fields<'a>) -> Result<Option<MetricView<'a>>, Error> {
+            while let Some(key) = c.next_key()? {
+                if key == 0x12 {
+                    let (buf, base, depth) = c.read_msg()?;
+                    return MetricView::parse(Msg { buf, base, depth }).map(Some);
+                }
+                c.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+            }
+            Ok(None)
+        }
+        let mut c = msg.fields();
+        let mut out = std::vec::Vec::new();
+        loop {
+            match step(&mut c) {
+                Ok(Some(m)) => out.push(Ok(m)),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(Err(e));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    #[allow(clippy::arithmetic_side_effects)] // small lengths
+    fn metrics_of_every_length_agree_with_the_general_path() {
+        // Payloads of metrics whose bodies are 0, 1, 126, 127, 128, 129 and 300 bytes long
+        // (a name of that length less two), between a timestamp and a seq, and every prefix
+        // of the whole.
+        // A six-byte timestamp (and, at the end, a long seq and a cut one) before and after.
+        let mut payload = std::vec![0x08, 0x80, 0xc0, 0xa5, 0xee, 0xbc, 0x31];
+        for body in [0usize, 1, 126, 127, 128, 129, 300] {
+            let mut b = std::vec::Vec::new();
+            if body >= 2 {
+                let n = body - 2 - usize::from(body - 2 >= 128);
+                b.push(0x0a);
+                let mut w = [0u8; 10];
+                let mut wr = m2m_core::Writer::new(&mut w);
+                wr.varint(n as u64).unwrap();
+                let k = wr.finish();
+                b.extend_from_slice(&w[..k]);
+                b.extend(core::iter::repeat_n(b'n', n));
+            } else {
+                b.extend(core::iter::repeat_n(0x38, body)); // is_null cut short
+            }
+            payload.push(0x12);
+            let mut w = [0u8; 10];
+            let mut wr = m2m_core::Writer::new(&mut w);
+            wr.varint(b.len() as u64).unwrap();
+            let k = wr.finish();
+            payload.extend_from_slice(&w[..k]);
+            payload.extend_from_slice(&b);
+        }
+        payload.extend_from_slice(&[0x18, 0x01, 0x18, 0xff, 0x01, 0x18, 0x80]);
+        for end in 0..=payload.len() {
+            let buf = &payload[..end];
+            for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {
+                let msg = Msg {
+                    buf,
+                    base: 0,
+                    depth,
+                };
+                let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                assert_eq!(got, metrics_general(msg), "{end} {depth}");
+            }
+        }
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // lengths below 128
+    fn names_at_every_alignment_agree_with_the_general_path() {
+        // Each short body of `leading_field_bodies` as a metric after an unknown field of 0
+        // to 15 bytes of ASCII or of high bytes (so the name sits at every alignment, with
+        // every kind of byte before it), twice, then a seq.
+        for body in leading_field_bodies() {
+            if body.len() >= 128 {
+                continue;
+            }
+            for fill in [b'p', 0xff] {
+                for pad in 0..16usize {
+                    let mut payload = std::vec![0xa2, 0x01, pad as u8];
+                    payload.extend(core::iter::repeat_n(fill, pad));
+                    for _ in 0..2 {
+                        payload.extend_from_slice(&[0x12, body.len() as u8]);
+                        payload.extend_from_slice(&body);
+                    }
+                    payload.extend_from_slice(&[0x18, 0x01]);
+                    let msg = Msg {
+                        buf: &payload,
+                        base: 0,
+                        depth: 0,
+                    };
+                    let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                    assert_eq!(got, metrics_general(msg), "{body:02x?} {pad}");
+                }
+            }
+        }
+        // A metric not where `outer` says it is: the name is read from the metric itself.
+        let mut body = std::vec![0x0a, 18];
+        body.extend(core::iter::repeat_n(b'N', 18));
+        let outer = [b'x'; 64];
+        let msg = Msg {
+            buf: &body,
+            base: 0,
+            depth: 0,
+        };
+        for at in [0, 8, 30, 63, 64, 100] {
+            let m = MetricView::parse_in(msg, &outer, at).unwrap();
+            assert_eq!(m.name(), Some("NNNNNNNNNNNNNNNNNN"));
+        }
     }
 }

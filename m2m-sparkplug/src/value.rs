@@ -141,7 +141,7 @@ fn unsigned<T: TryFrom<u64>>(dt: DataType, raw: &RawValue<'_>) -> Result<T, Erro
 impl<'a> Value<'a> {
     /// Reads `raw` as datatype `datatype` (a code); `None` for a value marked `is_null` or absent
     /// (absent without `is_null` is [`Error::NoValue`] when `is_null` is false).
-    #[inline]
+    #[inline(always)]
     pub fn from_raw(
         datatype: u32,
         raw: Option<RawValue<'a>>,
@@ -168,6 +168,9 @@ impl<'a> Value<'a> {
         Self::from_raw_general(datatype, raw, is_null)
     }
 
+    // Cold: the common scalars return above, and the call's argument (the raw value, in
+    // memory) is then only built on this path.
+    #[cold]
     #[inline(never)]
     fn from_raw_general(
         datatype: u32,

@@ -7,7 +7,7 @@
 //! 10 bytes), nesting is bounded by [`MAX_DEPTH`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_core::{BufferTooSmall, Reader, Writer, varint_len};
+use m2m_core::{BufferTooSmall, Reader, Writer, varint_from_word, varint_len};
 
 use crate::error::Error;
 
@@ -195,6 +195,48 @@ impl<'a> Fields<'a> {
         Some((value, self.base.saturating_add(at).saturating_add(2)))
     }
 
+    /// Skips the run of fields at the reader's position that [`Fields::fast_len`] would read
+    /// one by one (key the one byte `key`, length one byte, value whole), keeping the
+    /// position in a register: how many there were. The reader ends where `fast_len` would
+    /// have left it.
+    #[inline(always)]
+    pub(crate) fn skip_fast_run(&mut self, key: u8) -> usize {
+        let rest = self.r.rest();
+        // The walk narrows a slice (no offsets to add up); `last` is the rest at the last key.
+        let mut rem = rest;
+        let mut last = rest;
+        let mut n = 0usize;
+        while let [k, len, ref tail @ ..] = *rem {
+            if k != key || len >= 0x80 {
+                break;
+            }
+            let Some(next) = tail.get(usize::from(len)..) else {
+                break;
+            };
+            last = rem;
+            rem = next;
+            n = n.saturating_add(1);
+        }
+        let pos = rest.len().saturating_sub(rem.len());
+        if n > 0 && self.r.skip(pos).is_ok() {
+            let key_at = rest.len().saturating_sub(last.len());
+            self.key_at = self.r.position().saturating_sub(pos).saturating_add(key_at);
+        }
+        n
+    }
+
+    /// The message's bytes.
+    #[inline(always)]
+    pub(crate) fn input(&self) -> &'a [u8] {
+        self.r.input()
+    }
+
+    /// Offset in the message of the last key read.
+    #[inline(always)]
+    pub(crate) fn key_position(&self) -> usize {
+        self.key_at
+    }
+
     /// Offset from the start of the payload of the next byte to read.
     #[must_use]
     pub fn offset(&self) -> usize {
@@ -238,9 +280,23 @@ impl<'a> Fields<'a> {
         self.base.saturating_add(self.key_at)
     }
 
-    /// A varint value.
+    /// A varint value. One byte, or up to 8 with 8 at hand (timestamps), is read inline.
     #[inline(always)]
     pub(crate) fn read_varint(&mut self) -> Result<u64, Error> {
+        let rest = self.r.rest();
+        if let Some(&b) = rest.first() {
+            let word = if b < 0x80 {
+                Some((u64::from(b), 1))
+            } else {
+                rest.first_chunk::<8>().and_then(varint_from_word)
+            };
+            // The length is at most 8 and within `rest`, so the skip succeeds.
+            if let Some((v, len)) = word {
+                if self.r.skip(len).is_ok() {
+                    return Ok(v);
+                }
+            }
+        }
         match self.r.varint() {
             Ok(v) => Ok(v),
             Err(e) => Err(Error::from(e).at(self.base)),
@@ -510,6 +566,20 @@ impl Iterator for PackedVarints<'_> {
     }
 }
 
+/// [`varint_at`] for a field whose values are mostly below 2^14 (aliases): one or two bytes
+/// are read by hand first.
+#[inline(always)]
+pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    match buf.get(at..) {
+        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.saturating_add(1))),
+        Some(&[b0, b1 @ 0..=0x7f, ..]) => {
+            let v = u64::from(b0 & 0x7f) | (u64::from(b1) << 7);
+            Some((v, at.saturating_add(2)))
+        }
+        _ => varint_at(buf, at),
+    }
+}
+
 /// The varint at `at` in `buf` and the offset after it; `None` where [`Reader::varint`] fails
 /// (a caller then reads the field the general way, which reports the error).
 #[inline(always)]
@@ -517,11 +587,38 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at) {
         Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
         _ => {
-            let mut r = Reader::new(buf.get(at..)?);
+            let rest = buf.get(at..)?;
+            // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
+            let Some(word) = rest.first_chunk::<8>() else {
+                return varint_tail(rest, at);
+            };
+            if let Some((v, len)) = varint_from_word(word) {
+                return Some((v, at.saturating_add(len)));
+            }
+            let mut r = Reader::new(rest);
             let v = r.varint().ok()?;
             Some((v, at.saturating_add(r.position())))
         }
     }
+}
+
+/// The varint at the start of `rest`, fewer than 8 bytes (a value at the end of a message),
+/// read byte by byte inline, and the offset after it counted from `at`; `None` when it does
+/// not end within them (truncated: the caller's general path reports it). Below 8 bytes a
+/// varint cannot be overlong, so this agrees with [`Reader::varint`].
+#[inline(always)]
+fn varint_tail(rest: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    let mut shift = 0u32;
+    for (i, &b) in rest.iter().take(7).enumerate() {
+        // At most 7 bytes: the shift stays below 49.
+        v |= u64::from(b & 0x7f) << shift;
+        shift = shift.saturating_add(7);
+        if b < 0x80 {
+            return Some((v, at.saturating_add(i).saturating_add(1)));
+        }
+    }
+    None
 }
 
 /// Checks `depth + 1` against [`MAX_DEPTH`] for a message nested at `offset`.
@@ -721,6 +818,88 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn fast_runs_are_fast_len_repeated() {
+        let inputs: [&[u8]; 8] = [
+            &[
+                0x12, 0x02, 0x08, 0x01, 0x12, 0x00, 0x12, 0x01, 0x00, 0x18, 0x00,
+            ],
+            &[0x12, 0x00, 0x12, 0x00, 0x12],
+            &[0x12, 0x03, 0x08, 0x01],
+            &[0x12, 0x01, 0x00, 0x12, 0x80, 0x01, 0x00],
+            &[0x08, 0x01, 0x12, 0x00],
+            &[0x12, 0x7f],
+            &[0x12, 0x01, 0x00, 0x1a, 0x01, 0x00],
+            &[],
+        ];
+        for buf in inputs {
+            for start in 0..=buf.len() {
+                let mut run = Fields::new(buf, 5, 0);
+                let mut one = Fields::new(buf, 5, 0);
+                run.r.skip(start).unwrap();
+                one.r.skip(start).unwrap();
+                let mut n = 0;
+                while one.fast_len(0x12).is_some() {
+                    n += 1;
+                }
+                assert_eq!(run.skip_fast_run(0x12), n, "{buf:02x?} {start}");
+                assert_eq!(run.position(), one.position(), "{buf:02x?} {start}");
+                assert_eq!(run.key_offset(), one.key_offset(), "{buf:02x?} {start}");
+            }
+        }
+    }
+
+    #[test]
+    fn varint_at_agrees_with_the_reader() {
+        // Every varint length 1..=10, then 0 to 9 more bytes, read at offsets 0 and 3: the
+        // word path, the tail path (fewer than 8 bytes left) and the reader's must agree, on
+        // every prefix too (truncated: None where the reader fails).
+        for len in 1..=10usize {
+            for last in [0x00u8, 0x01, 0x7f] {
+                let mut v = std::vec![0x80u8 | 0x35; len - 1];
+                v.push(last);
+                for extra in 0..=9 {
+                    let mut buf = std::vec![0x0au8, 0x0b, 0x0c];
+                    buf.extend_from_slice(&v);
+                    buf.extend(core::iter::repeat_n(0x7e, extra));
+                    for end in 3..=buf.len() {
+                        for at in [0usize, 3] {
+                            let b = &buf[..end];
+                            let mut r = Reader::new(&b[at..]);
+                            let want = r.varint().ok().map(|x| (x, at + r.position()));
+                            assert_eq!(varint_at(b, at), want, "{b:02x?} {at}");
+                            assert_eq!(short_varint_at(b, at), want, "{b:02x?} {at}");
+                        }
+                    }
+                }
+            }
+        }
+        // Fields::read_varint (one byte and the word inline) agrees with the reader too.
+        for len in 1..=11usize {
+            for last in [0x00u8, 0x01, 0x02, 0x7f] {
+                let mut v = std::vec![0xffu8; len - 1];
+                v.push(last);
+                for extra in [0usize, 1, 7, 9] {
+                    let mut buf = v.clone();
+                    buf.extend(core::iter::repeat_n(0x81, extra));
+                    for end in 1..=buf.len() {
+                        let b = &buf[..end];
+                        let mut r = Reader::new(b);
+                        let want = r.varint().map(|x| (x, r.position()));
+                        let mut f = Fields::new(b, 4, 0);
+                        let got = f.read_varint().map(|x| (x, f.position()));
+                        match want {
+                            Ok(w) => assert_eq!(got, Ok(w), "{b:02x?}"),
+                            Err(e) => assert_eq!(got, Err(Error::from(e).at(4)), "{b:02x?}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(varint_at(&[0x01], 1), None);
+        assert_eq!(varint_at(&[0x01], 5), None);
     }
 
     #[test]
