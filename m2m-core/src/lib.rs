@@ -32,4 +32,6 @@ pub use error::{ErrorKind, ProtocolError};
 pub use hex::{Hex, HexError};
 pub use time::Timestamp;
 pub use value::{ObjectPath, Quality, Sample, SampleKey, SampleSource, Value};
-pub use wire::{Reader, TrailingBytes, Truncated, VarintError, Writer, varint_len, varint_word};
+pub use wire::{
+    Reader, TrailingBytes, Truncated, VarintError, Writer, copy_short, varint_len, varint_word,
+};
