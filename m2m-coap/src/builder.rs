@@ -510,7 +510,7 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
         out.get_mut(n..)?
     };
     let (dst, tail) = tail.split_at_mut_checked(len)?;
-    dst.copy_from_slice(value);
+    m2m_core::copy_short(dst, value);
     Some(tail)
 }
 

@@ -33,6 +33,6 @@ pub use hex::{Hex, HexError};
 pub use time::Timestamp;
 pub use value::{ObjectPath, Quality, Sample, SampleKey, SampleSource, Value};
 pub use wire::{
-    Reader, TrailingBytes, Truncated, VarintError, Writer, varint_from_word, varint_len,
-    varint_word,
+    Reader, TrailingBytes, Truncated, VarintError, Writer, copy_short, varint_from_word,
+    varint_len, varint_word,
 };

@@ -484,9 +484,57 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Copies `src` to the start of `dst` (as many bytes as the shorter of the two holds).
+///
+/// Encoders copy mostly short pieces (a header, a name, a small value) whose length is known
+/// only at run time, and `copy_from_slice` calls `memcpy` for them. Up to 16 bytes this copies
+/// one or two fixed-size chunks (overlapping when the length is not a power of two) inline;
+/// longer pieces go to `copy_from_slice`.
+#[inline(always)]
+pub fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    let n = src.len().min(dst.len());
+    let (Some(dst), Some(src)) = (dst.get_mut(..n), src.get(..n)) else {
+        return;
+    };
+    match n {
+        0 => {}
+        1 => chunks::<1>(dst, src),
+        2..=3 => chunks::<2>(dst, src),
+        4..=7 => chunks::<4>(dst, src),
+        8..=16 => chunks::<8>(dst, src),
+        _ => dst.copy_from_slice(src),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_short_copies_every_length_and_stops_at_the_shorter() {
+        let src: [u8; 40] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
+        for len in 0..=40 {
+            for extra in [0usize, 1, 7] {
+                let mut dst = [0u8; 48];
+                copy_short(&mut dst[..len + extra], &src[..len]);
+                assert_eq!(dst[..len], src[..len], "{len}");
+                assert!(dst[len..].iter().all(|&b| b == 0), "{len}");
+                // A shorter destination takes what fits.
+                let mut short = [0u8; 40];
+                copy_short(&mut short[..len / 2], &src[..len]);
+                assert_eq!(short[..len / 2], src[..len / 2]);
+                assert!(short[len / 2..].iter().all(|&b| b == 0));
+            }
+        }
+    }
 
     // Bytes chosen so that every width and byte order reads a different value.
     static INPUT: [u8; 10] = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a];

@@ -532,6 +532,20 @@ mod tests {
     }
 
     #[test]
+    fn text_len_at_every_digit_boundary() {
+        let ids = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65534];
+        for &a in &ids {
+            for &b in &ids {
+                for levels in [&[a][..], &[a, b], &[b, a, b], &[a, b, a, b]] {
+                    let p = Path::new(levels).unwrap();
+                    assert_eq!(p.text_len(), p.to_string().len(), "{p}");
+                }
+            }
+        }
+        assert_eq!(Path::ROOT.text_len(), 1);
+    }
+
+    #[test]
     fn gateway_prefix() {
         let p = Path::parse("/dev1/3303/0/5700").unwrap();
         assert_eq!(p.prefix(), Some("dev1"));

@@ -24,6 +24,7 @@
 //! value has only its name.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use crate::cbor::packed::Packed;
 use crate::cbor::{self, Item, Reader, decimal};
 use crate::error::{Error, Reason};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
@@ -499,35 +500,25 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let Some(first) = records.first() else {
         return Ok(None);
     };
-    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
     let prefix = first.path.prefix();
     let levels = first.path.levels();
-    // One pass: the common levels `k`, the names' cost without a base name, and the sums that
-    // give their cost with one (per depth: how many records, and their full names' length).
+    // One pass: the common levels `k` and how many records stand at each depth; and whether
+    // every full name is shorter than 24 bytes (one-byte text heads), which holds but for a
+    // prefix or four levels of five digits each.
     let mut k = levels.len();
-    let mut without = 0usize;
-    let mut max_full = 0usize;
-    let mut count = [0usize; 5];
-    let mut sum = [0usize; 5];
+    let mut at_depth = [0usize; 5];
+    let mut short = prefix.is_none();
     for r in records {
         if r.path.prefix() != prefix {
             return Ok(None);
         }
         k = k.min(first.path.common_depth(&r.path));
-        let full = r.path.text_len();
-        without = without.saturating_add(1).saturating_add(text(full));
-        max_full = max_full.max(full);
-        let d = r.path.depth();
-        if let (Some(c), Some(s)) = (count.get_mut(d), sum.get_mut(d)) {
+        let depth = r.path.depth();
+        if let Some(c) = at_depth.get_mut(depth) {
             *c = c.saturating_add(1);
-            *s = s.saturating_add(full);
         }
+        short &= depth < 4 || r.path.levels().iter().any(|&id| id < 10_000);
     }
-    let sum_full = sum.iter().fold(0usize, |a, &s| a.saturating_add(s));
-    // The shallowest records (their count and names' length).
-    let min_depth = count.iter().position(|&c| c > 0).unwrap_or(0);
-    let at_min = count.get(min_depth).copied().unwrap_or(0);
-    let sum_at_min = sum.get(min_depth).copied().unwrap_or(0);
     if k == 0 && prefix.is_none() {
         return Ok(None);
     }
@@ -536,29 +527,28 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         levels: levels.get(..k).unwrap_or_default(),
     };
     // Only the names change (record maps hold at most five entries, one head byte either way).
-    // A record's relative name is its full name without the base name; the records at depth
-    // `k` have none.
     let bn_len = cbor::path_text_len(prefix, base.levels, true, true);
-    let mut with = 1usize.saturating_add(text(bn_len));
-    if max_full.saturating_sub(bn_len) < 24 {
-        // Every relative name has a one-byte head: 2 bytes (key, head) plus its text.
-        let (count, sum) = if k == min_depth {
-            (
-                records.len().saturating_sub(at_min),
-                sum_full.saturating_sub(sum_at_min),
-            )
-        } else {
-            (records.len(), sum_full)
-        };
-        with = with
-            .saturating_add(count.saturating_mul(2))
-            .saturating_add(sum.saturating_sub(count.saturating_mul(bn_len)));
-    } else {
-        for r in records {
-            if r.path.depth() > k {
-                let rest = r.path.text_len().saturating_sub(bn_len);
-                with = with.saturating_add(1).saturating_add(text(rest));
-            }
+    let with_base = 1usize.saturating_add(cbor::head_len(bn_len as u64).saturating_add(bn_len));
+    if short {
+        // Without a base name a record's name takes `2 + full` bytes (key, head, text). With
+        // one, a record deeper than `k` takes `2 + full - bn_len` (its name without the base
+        // name), and one at depth `k` (whose full name is the base name but its last `/`)
+        // takes nothing, `1 + full` less. So the base name saves `bn_len` on every record and
+        // 1 more on each at depth `k`, and costs its own entry.
+        let at_k = at_depth.get(k).copied().unwrap_or(0);
+        let saved = records.len().saturating_mul(bn_len).saturating_add(at_k);
+        return Ok((with_base < saved).then_some(base));
+    }
+    // Long names: the sizes record by record.
+    let text = |len: usize| cbor::head_len(len as u64).saturating_add(len);
+    let mut without = 0usize;
+    let mut with = with_base;
+    for r in records {
+        let full = r.path.text_len();
+        without = without.saturating_add(1).saturating_add(text(full));
+        if r.path.depth() > k {
+            let rest = full.saturating_sub(bn_len);
+            with = with.saturating_add(1).saturating_add(text(rest));
         }
     }
     Ok((with < without).then_some(base))
@@ -567,6 +557,9 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {
     cbor::head(s, 4, records.len() as u64)?;
     for (i, rec) in records.iter().enumerate() {
+        if i > 0 && rec.path.prefix().is_none() && packed_record(s, rec, base)? {
+            continue;
+        }
         let bn = if i == 0 { base } else { None };
         let levels = rec.path.levels();
         let rest = match base {
@@ -609,6 +602,85 @@ fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> 
         }
     }
     Ok(())
+}
+
+/// A record after the first, of a path without a prefix, when its map head, name and value
+/// head fit in one [`Packed`] word: written with one put (and a short string's text with a
+/// second), then any other value and the time as [`write`] writes them. `false` (nothing
+/// written) when they do not fit; the bytes are those [`write`] gives either way.
+#[inline(always)]
+fn packed_record<S: Sink>(
+    s: &mut S,
+    rec: &Record<'_>,
+    base: Option<Base<'_>>,
+) -> Result<bool, Error> {
+    let levels = rec.path.levels();
+    let (name, lead) = match base {
+        Some(b) => (levels.get(b.levels.len()..).unwrap_or_default(), false),
+        // The root's name, "/", is left to `write`.
+        None if levels.is_empty() => return Ok(false),
+        None => (levels, true),
+    };
+    let mut p = Packed::new();
+    // Name, value, time: at most three entries.
+    let entries = u8::from(!name.is_empty())
+        .wrapping_add(u8::from(rec.value.is_some()))
+        .wrapping_add(u8::from(rec.time.is_some()));
+    p.byte(0xa0 | entries);
+    if !name.is_empty() {
+        // Key 0, then the text head (its length set after the digits).
+        p.pair(0x00, 0x60);
+        let start = p.len();
+        for (j, &id) in name.iter().enumerate() {
+            if lead || j > 0 {
+                p.byte(b'/');
+            }
+            p.id(id);
+        }
+        let len = p.len().saturating_sub(start);
+        if len >= 24 {
+            return Ok(false);
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        p.set(start.saturating_sub(1), 0x60 | len as u8);
+    }
+    let mut text: &[u8] = &[];
+    let mut rest = rec.value.as_ref();
+    match rest {
+        Some(Value::Int(v) | Value::Time(v)) => {
+            p.byte(0x02);
+            p.int(*v);
+            rest = None;
+        }
+        Some(Value::Bool(b)) => {
+            p.pair(0x04, if *b { 0xf5 } else { 0xf4 });
+            rest = None;
+        }
+        Some(Value::Str(t) | Value::CoreLink(t)) => {
+            if let Some(plain) = t.as_str().filter(|t| t.len() < 24) {
+                #[allow(clippy::cast_possible_truncation)]
+                p.pair(0x03, 0x60 | plain.len() as u8);
+                text = plain.as_bytes();
+                rest = None;
+            }
+        }
+        _ => {}
+    }
+    if !p.fits() {
+        return Ok(false);
+    }
+    p.put(s)?;
+    if !text.is_empty() {
+        s.put(text)?;
+    }
+    if let Some(v) = rest {
+        write_value(s, v)?;
+    }
+    if let Some(t) = rec.time {
+        s.put(&[0x06])?;
+        write_number(s, t)?;
+    }
+    Ok(true)
 }
 
 /// A time: an integer when it is one, otherwise the narrowest exact float.
@@ -929,6 +1001,122 @@ mod tests {
             ],
         ];
         for recs in &sets {
+            choice_matches_trial(recs);
+        }
+        // Random packs: depths 0 to 4, ids at the digit boundaries, sometimes a prefix.
+        let ids = [0u16, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65534];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            usize::try_from(x % n as u64).unwrap()
+        };
+        for _ in 0..3000 {
+            let prefix = ["", "", "", "gw", "a-rather-long-gateway-name"][next(5)];
+            // A shared head of 0 to 4 levels, then levels of each record's own.
+            let shared: Vec<u16> = (0..next(5)).map(|_| ids[next(ids.len())]).collect();
+            let recs: Vec<Record<'_>> = (0..1 + next(4))
+                .map(|_| {
+                    let depth = next(5);
+                    let levels: Vec<u16> = (0..depth)
+                        .map(|d| match shared.get(d) {
+                            Some(&id) if next(4) > 0 => id,
+                            _ => ids[next(ids.len())],
+                        })
+                        .collect();
+                    let path = Path::new(&levels).unwrap();
+                    let path = if prefix.is_empty() {
+                        path
+                    } else {
+                        path.with_prefix(prefix).unwrap()
+                    };
+                    Record::new(path, v)
+                })
+                .collect();
+            choice_matches_trial(&recs);
+        }
+    }
+
+    #[test]
+    fn packed_records_are_written_as_the_first_record_is() {
+        // A record goes through `packed_record` after the first and the long way as the
+        // first; in a pack with a record of another object (no base name) it must come out
+        // the same both ways.
+        let ids = [0u16, 5, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65534];
+        let long = "a string of more than twenty-three bytes";
+        let values = [
+            None,
+            Some(Value::Int(0)),
+            Some(Value::Int(23)),
+            Some(Value::Int(24)),
+            Some(Value::Int(-24)),
+            Some(Value::Int(-25)),
+            Some(Value::Int(65536)),
+            Some(Value::Int(i64::MIN)),
+            Some(Value::Int(i64::MAX)),
+            Some(Value::Time(1_367_491_215)),
+            Some(Value::Uint(u64::MAX)),
+            Some(Value::Float(1.5)),
+            Some(Value::Float(0.1)),
+            Some(Value::Bool(true)),
+            Some(Value::Bool(false)),
+            Some(Value::Str(Text::Plain(""))),
+            Some(Value::Str(Text::Plain("U"))),
+            Some(Value::Str(Text::Plain("exactly twenty-three b."))),
+            Some(Value::Str(Text::Plain(long))),
+            Some(Value::CoreLink(Text::Plain("</3/0>"))),
+            Some(Value::Opaque(Opaque::Raw(b"\x01\x02"))),
+            Some(Value::ObjLink(ObjLink {
+                object: 66,
+                instance: 0,
+            })),
+            Some(Value::Null),
+        ];
+        let one = |recs: &[Record<'_>]| {
+            let mut out = [0u8; 256];
+            let n = encode(recs, &mut out).unwrap();
+            assert_eq!(n, encoded_len(recs).unwrap());
+            out[..n].to_vec()
+        };
+        let mut count = 0;
+        for depth in 0..=4 {
+            for (i, &a) in ids.iter().enumerate() {
+                let b = ids[(i * 7 + depth) % ids.len()];
+                let levels = [a, b, b, a];
+                let path = Path::new(&levels[..depth]).unwrap();
+                // Another object: nothing in common, so no base name.
+                let other = Path::new(&[if a == 1 { 2 } else { 1 }, 0]).unwrap();
+                let other = Record::new(other, Value::Int(1));
+                for value in &values {
+                    for time in [None, Some(-2.0), Some(1.5e9), Some(0.25)] {
+                        let rec = Record {
+                            path,
+                            value: *value,
+                            time,
+                        };
+                        if depth == 0 {
+                            // The root and another object still have nothing in common.
+                            assert!(choose_base(&[other, rec]).unwrap().is_none());
+                        }
+                        let alone = one(&[other]);
+                        let first = one(&[rec, other]);
+                        let second = one(&[other, rec]);
+                        // Array heads (one byte), then the records.
+                        let rec_len = first.len() - alone.len();
+                        assert_eq!(second[1..alone.len()], alone[1..]);
+                        assert_eq!(second[alone.len()..], first[1..1 + rec_len], "{rec:?}");
+                        count += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(count, 5 * ids.len() * values.len() * 4);
+    }
+
+    /// The base name choice against trial encodings with and without it.
+    fn choice_matches_trial(recs: &[Record<'_>]) {
+        {
             let chosen = choose_base(recs).unwrap();
             // The best of "no base" and "the common base", by trial.
             let mut without = Counter(0);

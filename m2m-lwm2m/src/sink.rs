@@ -70,7 +70,7 @@ impl Sink for Slice<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
         match self.0.slot(bytes.len()) {
             Ok(dst) => {
-                copy_small(dst, bytes);
+                m2m_core::copy_short(dst, bytes);
                 Ok(())
             }
             // A failed write leaves the writer where it was.
@@ -90,34 +90,6 @@ impl Sink for Slice<'_> {
     #[inline]
     fn written(&self) -> usize {
         self.0.position()
-    }
-}
-
-/// Copies `src` into `dst` (the same length). Most pieces an encoder writes are a few bytes;
-/// for up to 16 this copies fixed-size (overlapping) chunks inline instead of calling
-/// `memmove`.
-#[inline(always)]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
-            *d = *s;
-        }
-    }
-    match src.len() {
-        0 => {}
-        1 => chunks::<1>(dst, src),
-        2..=3 => {
-            chunks::<1>(dst, src);
-            if let (Some(d), Some(&s)) = (dst.get_mut(1), src.get(1)) {
-                *d = s;
-            }
-        }
-        4..=7 => chunks::<4>(dst, src),
-        8..=16 => chunks::<8>(dst, src),
-        _ => dst.copy_from_slice(src),
     }
 }
 

@@ -14,6 +14,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub(crate) mod decimal;
+pub(crate) mod packed;
 pub mod single;
 
 use crate::error::{Error, Reason};
