@@ -3,6 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod number;
+pub(crate) mod scan;
 pub mod value;
 
 pub use number::{Format, OptionDef, OptionNumber, REGISTRY};
@@ -42,6 +43,32 @@ pub(crate) struct Step<'a> {
     pub(crate) delta: u32,
     pub(crate) value: &'a [u8],
     pub(crate) rest: &'a [u8],
+}
+
+/// For each first byte of an option: its length nibble when both nibbles are 0-12 (an option
+/// without extension bytes, the common one), 0xff otherwise (extension bytes follow, a nibble is
+/// the reserved 15, or it is the payload marker). One load instead of two compares.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, b < 256
+static SHORT_LEN: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut b = 0;
+    while b < 256 {
+        if b >> 4 < 13 && b & 0x0f < 13 {
+            t[b] = (b & 0x0f) as u8;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The length of an option whose first byte is `b`, if it has no extension bytes (both
+/// nibbles 0-12, RFC 7252 §3.1); `None` if it has, or if `b` has a reserved nibble 15.
+#[inline(always)]
+pub(crate) fn short_len(b: u8) -> Option<u8> {
+    match SHORT_LEN.get(usize::from(b)) {
+        Some(&l) if l != 0xff => Some(l),
+        _ => None,
+    }
 }
 
 /// Reads an extended delta or length: `nibble` 0-12 is the value, 13 and 14 take one or two
@@ -130,39 +157,41 @@ impl<'a> Options<'a> {
     }
 }
 
+impl<'a> Options<'a> {
+    /// An option with extension bytes, whose first byte `b` has been taken off `rest`. Bytes
+    /// that the parser has validated always read; anything else ends the iteration.
+    #[inline]
+    fn next_extended(&mut self, b: u8, mut rest: &'a [u8]) -> Option<CoapOption<'a>> {
+        let delta = extended(&mut rest, b >> 4).ok()??;
+        let len = extended(&mut rest, b & 0x0f).ok()??;
+        let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
+        let (value, rest) = rest.split_at_checked(len as usize)?;
+        self.rest = rest;
+        self.prev = number;
+        Some(CoapOption {
+            number: OptionNumber(number),
+            value,
+        })
+    }
+}
+
 impl<'a> Iterator for Options<'a> {
     type Item = CoapOption<'a>;
 
     #[inline]
     fn next(&mut self) -> Option<CoapOption<'a>> {
         let (&b, tail) = self.rest.split_first()?;
-        let (dn, ln) = (b >> 4, b & 0x0f);
-        if dn < 13 && ln < 13 {
-            let (value, rest) = tail.split_at_checked(usize::from(ln))?;
-            let number = self.prev.checked_add(u16::from(dn))?;
-            self.rest = rest;
-            self.prev = number;
-            return Some(CoapOption {
-                number: OptionNumber(number),
-                value,
-            });
-        }
-        match step_extended(self.rest, tail, b, self.prev) {
-            Ok(Step {
-                number,
-                value,
-                rest,
-                ..
-            }) => {
-                self.rest = rest;
-                self.prev = number;
-                Some(CoapOption {
-                    number: OptionNumber(number),
-                    value,
-                })
-            }
-            _ => None,
-        }
+        let Some(len) = short_len(b) else {
+            return self.next_extended(b, tail);
+        };
+        let (value, rest) = tail.split_at_checked(usize::from(len))?;
+        let number = self.prev.checked_add(u16::from(b >> 4))?;
+        self.rest = rest;
+        self.prev = number;
+        Some(CoapOption {
+            number: OptionNumber(number),
+            value,
+        })
     }
 }
 
@@ -247,6 +276,53 @@ mod tests {
             step(&[0x0e, 1], 0),
             Err((Reason::Truncated { needed: 1 }, 1))
         );
+    }
+
+    #[test]
+    fn short_lengths() {
+        for b in 0..=255u8 {
+            let short = b >> 4 < 13 && b & 0x0f < 13;
+            assert_eq!(short_len(b), short.then_some(b & 0x0f), "{b:#04x}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // len <= 300
+    fn iterates_every_nibble_form() {
+        // Every delta and length nibble form: 0-12, 13 (one byte), 14 (two bytes).
+        for (delta, len) in [
+            (0u16, 0usize),
+            (1, 12),
+            (12, 1),
+            (13, 0),
+            (268, 13),
+            (269, 268),
+            (1000, 269),
+            (65535, 300),
+        ] {
+            let mut area = [0u8; 5 + 300 + 2];
+            let n = write_header(&mut area, u32::from(delta), len as u32).unwrap();
+            area[n..n + len].fill(0x5a);
+            // Then a short option of delta 0 and length 1.
+            area[n + len] = 0x01;
+            let area = &mut area[..n + len + 2];
+            let got: std::vec::Vec<_> = Options::new(area)
+                .map(|o| (o.number.0, o.value.len()))
+                .collect();
+            assert_eq!(got, [(delta, len), (delta, 1)], "{delta} {len}");
+            // Cut short anywhere: the iteration ends, without panicking, at the cut option.
+            for cut in 0..area.len() {
+                let n_full = Options::new(&area[..cut]).count();
+                assert!(n_full <= 1, "{delta} {len} {cut}");
+            }
+        }
+        // Reserved nibbles and the payload marker end the iteration.
+        for b in [0xf0u8, 0x0f, 0xff, 0xdf, 0xef] {
+            assert_eq!(Options::new(&[b, 0, 0, 0]).count(), 0, "{b:#04x}");
+        }
+        // A number past 65535 ends it too.
+        assert_eq!(Options::new(&[0xe0, 0xfe, 0xf2, 0x10]).count(), 1);
+        assert_eq!(Options::new(&[0xe0, 0xfe, 0xf2, 0xd0, 0x00]).count(), 1);
     }
 
     #[test]

@@ -182,7 +182,7 @@ pub mod signaling {
 /// the parser's hot loop: bit 0 registered, bit 1 repeatable, bit 2 string, bits 8-15 the
 /// shortest and 16-31 the longest value; 0 for an unregistered number.
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)] // compile time: i < len
-const fn pack_of(number: u16) -> u32 {
+pub(crate) const fn pack_of(number: u16) -> u32 {
     let mut i = 0;
     while i < REGISTRY.len() {
         let d = &REGISTRY[i];
@@ -294,10 +294,17 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bo
         || (packed & 4 != 0 && !utf8 && !ascii(value))
 }
 
-/// Whether every byte is ASCII, with a plain loop: option strings are short, where a call or a
-/// vector loop's set-up costs more than the bytes.
+/// Whether every byte is ASCII. Option strings are short, where a call or a vector loop's set-up
+/// costs more than the bytes: below 8 bytes a plain loop, up to 16 two overlapping 8-byte
+/// words, and only above that the library's loop.
 #[inline(always)]
-fn ascii(v: &[u8]) -> bool {
+pub(crate) fn ascii(v: &[u8]) -> bool {
+    if let (Some(a), Some(b)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
+        if v.len() <= 16 {
+            return (u64::from_le_bytes(*a) | u64::from_le_bytes(*b)) & 0x8080_8080_8080_8080 == 0;
+        }
+        return v.is_ascii();
+    }
     for &b in v {
         if b >= 0x80 {
             return false;
