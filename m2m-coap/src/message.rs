@@ -347,11 +347,13 @@ impl<'a> Message<'a> {
             return Err((Reason::EmptyNotEmpty, at));
         }
         let (options, payload, suspect_any) = match scan(buf, opts_at, cfg.empty_payload_marker) {
-            Some((end, doubt)) => (
-                buf.get(opts_at..end).unwrap_or_default(),
-                buf.get(end.saturating_add(1)..).unwrap_or_default(),
-                doubt,
-            ),
+            Some((end, doubt)) => {
+                // The options up to `end`; after it, the payload marker and the payload, or
+                // nothing.
+                let (head, tail) = buf.split_at_checked(end).unwrap_or_default();
+                let options = head.get(opts_at..).unwrap_or_default();
+                (options, tail.get(1..).unwrap_or_default(), doubt)
+            }
             // Something is wrong: the exact walk says what and where.
             None => match walk(area, cfg.empty_payload_marker) {
                 Ok(w) => w,

@@ -45,28 +45,36 @@ pub(crate) struct Step<'a> {
     pub(crate) rest: &'a [u8],
 }
 
-/// For each first byte of an option: its length nibble when both nibbles are 0-12 (an option
-/// without extension bytes, the common one), 0xff otherwise (extension bytes follow, a nibble is
-/// the reserved 15, or it is the payload marker). One load instead of two compares.
+/// For each first byte of an option without extension bytes (both nibbles 0-12, the common
+/// option): its length nibble, plus [`REPEAT`] when its delta is 0. [`NOT_SHORT`] for any other
+/// byte (extension bytes follow, a nibble is the reserved 15, or it is the payload marker). One
+/// load instead of two compares, and the parser's registry screen takes its bit index from it.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, b < 256
-static SHORT_LEN: [u8; 256] = {
-    let mut t = [0xff; 256];
+static HEAD: [u8; 256] = {
+    let mut t = [NOT_SHORT; 256];
     let mut b = 0;
     while b < 256 {
         if b >> 4 < 13 && b & 0x0f < 13 {
-            t[b] = (b & 0x0f) as u8;
+            t[b] = (b & 0x0f) as u8 | if b >> 4 == 0 { REPEAT } else { 0 };
         }
         b += 1;
     }
     t
 };
 
-/// The length of an option whose first byte is `b`, if it has no extension bytes (both
-/// nibbles 0-12, RFC 7252 §3.1); `None` if it has, or if `b` has a reserved nibble 15.
+/// In a [`HEAD`] entry: the delta is 0 (the option repeats the one before it, or is option 0).
+pub(crate) const REPEAT: u8 = 16;
+
+/// The [`HEAD`] entry of a byte that does not start a common option.
+const NOT_SHORT: u8 = 0xff;
+
+/// The [`HEAD`] entry of `b`: its length nibble and [`REPEAT`], if `b` starts an option without
+/// extension bytes (RFC 7252 §3.1); `None` if extension bytes follow it or it has a reserved
+/// nibble 15.
 #[inline(always)]
-pub(crate) fn short_len(b: u8) -> Option<u8> {
-    match SHORT_LEN.get(usize::from(b)) {
-        Some(&l) if l != 0xff => Some(l),
+pub(crate) fn short_head(b: u8) -> Option<u8> {
+    match HEAD.get(usize::from(b)) {
+        Some(&h) if h != NOT_SHORT => Some(h),
         _ => None,
     }
 }
@@ -181,10 +189,10 @@ impl<'a> Iterator for Options<'a> {
     #[inline]
     fn next(&mut self) -> Option<CoapOption<'a>> {
         let (&b, tail) = self.rest.split_first()?;
-        let Some(len) = short_len(b) else {
+        let Some(head) = short_head(b) else {
             return self.next_extended(b, tail);
         };
-        let (value, rest) = tail.split_at_checked(usize::from(len))?;
+        let (value, rest) = tail.split_at_checked(usize::from(head & 0x0f))?;
         let number = self.prev.checked_add(u16::from(b >> 4))?;
         self.rest = rest;
         self.prev = number;
@@ -279,10 +287,15 @@ mod tests {
     }
 
     #[test]
-    fn short_lengths() {
+    fn short_heads() {
         for b in 0..=255u8 {
             let short = b >> 4 < 13 && b & 0x0f < 13;
-            assert_eq!(short_len(b), short.then_some(b & 0x0f), "{b:#04x}");
+            let repeat = if b >> 4 == 0 { REPEAT } else { 0 };
+            assert_eq!(
+                short_head(b),
+                short.then_some(b & 0x0f | repeat),
+                "{b:#04x}"
+            );
         }
     }
 

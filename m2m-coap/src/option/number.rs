@@ -295,15 +295,18 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bo
 }
 
 /// Whether every byte is ASCII. Option strings are short, where a call or a vector loop's set-up
-/// costs more than the bytes: below 8 bytes a plain loop, up to 16 two overlapping 8-byte
-/// words, and only above that the library's loop.
+/// costs more than the bytes: below 8 bytes a plain loop; from 8, the high bits of 8-byte words
+/// gathered, the last word overlapping the one before it.
 #[inline(always)]
 pub(crate) fn ascii(v: &[u8]) -> bool {
-    if let (Some(a), Some(b)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
-        if v.len() <= 16 {
-            return (u64::from_le_bytes(*a) | u64::from_le_bytes(*b)) & 0x8080_8080_8080_8080 == 0;
+    if let Some(last) = v.last_chunk::<8>() {
+        let mut high = u64::from_le_bytes(*last);
+        for word in v.chunks_exact(8) {
+            if let Some(w) = word.first_chunk::<8>() {
+                high |= u64::from_le_bytes(*w);
+            }
         }
-        return v.is_ascii();
+        return high & 0x8080_8080_8080_8080 == 0;
     }
     for &b in v {
         if b >= 0x80 {
@@ -401,6 +404,18 @@ mod tests {
         for n in 0..=u16::MAX {
             let o = OptionNumber(n);
             assert!(!(o.is_no_cache_key() && o.is_unsafe()));
+        }
+    }
+
+    #[test]
+    fn ascii_of_every_length_and_place() {
+        for len in 0..40usize {
+            assert!(ascii(&std::vec![b'a'; len]));
+            for bad in 0..len {
+                let mut v = std::vec![0x7f; len];
+                v[bad] = 0x80;
+                assert!(!ascii(&v), "{len} {bad}");
+            }
         }
     }
 

@@ -10,7 +10,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::number::{pack_of, suspect};
-use super::short_len;
+use super::{REPEAT, short_head};
 
 /// Bit 31 of a [`SHORT`] rule: a string option, whose bytes are to be screened for non-ASCII.
 const STRING: u32 = 1 << 31;
@@ -30,12 +30,41 @@ static SHORT: [u32; 64] = {
     t
 };
 
-/// One entry of [`SHORT`], from the packed rules of `number::pack_of`.
+/// In a rule: no doubt whatever the length (an unregistered elective option).
+const ANY: u32 = 1 << 30;
+
+/// The rule of any option number up to 65535 (`None` past it): [`SHORT`] below 64, and above
+/// it the three registered numbers, or a rule of no doubt for an unregistered elective (even)
+/// number and of doubt for a critical (odd) one.
+#[inline(always)]
+fn rule_of(number: u32) -> Option<u32> {
+    const ECHO: u32 = short_rule(252);
+    const NO_RESPONSE: u32 = short_rule(258);
+    const REQUEST_TAG: u32 = short_rule(292);
+    const ELECTIVE: u32 = short_rule(64);
+    if let Some(&rule) = SHORT.get(number as usize) {
+        return Some(rule);
+    }
+    Some(match number {
+        252 => ECHO,
+        258 => NO_RESPONSE,
+        292 => REQUEST_TAG,
+        0..=65535 if number & 1 == 0 => ELECTIVE,
+        0..=65535 => 0,
+        _ => return None,
+    })
+}
+
+/// One rule, from the packed rules of `number::pack_of`.
 #[allow(clippy::arithmetic_side_effects)] // compile time, l <= 12
 const fn short_rule(number: u16) -> u32 {
     let p = pack_of(number);
     if p == 0 {
-        return if number & 1 == 1 { 0 } else { 0x1fff_1fff };
+        return if number & 1 == 1 {
+            0
+        } else {
+            0x1fff_1fff | ANY
+        };
     }
     let (min, max) = ((p >> 8) & 0xff, p >> 16);
     let mut lens = 0u32;
@@ -95,39 +124,50 @@ pub(crate) type Scan = (usize, bool);
 #[inline]
 pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Scan> {
     let mut pos = start;
-    // At most 65535 + 12 here: anything from 64 up is checked against 65535 before going on.
+    // The option number so far: at most 65535 between options (`rule_of` refuses more), so
+    // adding a delta (at most 65804) cannot wrap.
     let mut number = 0u32;
-    let mut doubt = false;
+    // Bit 0 clear once an option is in doubt: each option's rule is shifted to the bit that
+    // answers for its length and whether it repeats, and and-ed in.
+    let mut clear = 1u32;
     while let Some(&b) = buf.get(pos) {
-        if let Some(len) = short_len(b) {
-            let delta = u32::from(b >> 4);
-            number = number.wrapping_add(delta);
-            let end = pos.saturating_add(1).saturating_add(usize::from(len));
-            if let Some(&rule) = SHORT.get(number as usize) {
-                let bit = u32::from(len) | if delta == 0 { 16 } else { 0 };
-                doubt |= rule >> bit & 1 == 0;
-                if rule & STRING != 0 {
-                    doubt |= !ascii_ending_at(buf, end, usize::from(len));
-                }
-            } else {
-                let n = u16::try_from(number).ok()?;
-                let value = buf.get(pos.saturating_add(1)..end)?;
-                doubt |= suspect(n, value, delta == 0, false);
+        if let Some(head) = short_head(b) {
+            number = number.wrapping_add(u32::from(b >> 4));
+            let len = usize::from(head & 0x0f);
+            let end = pos.checked_add(1)?.checked_add(len)?;
+            let rule = rule_of(number)?;
+            clear &= rule >> head;
+            if rule & STRING != 0 {
+                clear &= u32::from(ascii_ending_at(buf, end, len));
             }
             pos = end;
         } else if b == 0xff {
-            if pos.saturating_add(1) == buf.len() && !empty_marker_ok {
+            if pos.checked_add(1)? == buf.len() && !empty_marker_ok {
                 return None;
             }
-            return Some((pos, doubt));
+            return Some((pos, clear & 1 == 0));
         } else {
-            let (n, end, d) = extended(buf, pos, b, number)?;
-            number = n;
+            let mut at = pos.checked_add(1)?;
+            let delta = nibble_value(buf, &mut at, b >> 4)?;
+            let len = nibble_value(buf, &mut at, b & 0x0f)?;
+            number = number.wrapping_add(delta);
+            let end = at.checked_add(len as usize)?;
+            let rule = rule_of(number)?;
+            let repeat = delta == 0;
+            if len <= 12 {
+                clear &= rule >> (len | if repeat { u32::from(REPEAT) } else { 0 });
+                if rule & STRING != 0 {
+                    clear &= u32::from(ascii_ending_at(buf, end, len as usize));
+                }
+            } else if rule & ANY == 0 {
+                let value = buf.get(at..end)?;
+                let n = u16::try_from(number).ok()?;
+                clear &= u32::from(!suspect(n, value, repeat, false));
+            }
             pos = end;
-            doubt |= d;
         }
     }
-    (pos == buf.len()).then_some((pos, doubt))
+    (pos == buf.len()).then_some((pos, clear & 1 == 0))
 }
 
 /// Reads the extension bytes of a delta or length nibble at `*pos`: 13 takes one byte, 14 two,
@@ -138,30 +178,16 @@ fn nibble_value(buf: &[u8], pos: &mut usize, nibble: u8) -> Option<u32> {
         0..=12 => Some(u32::from(nibble)),
         13 => {
             let &x = buf.get(*pos)?;
-            *pos = pos.saturating_add(1);
+            *pos = pos.checked_add(1)?;
             Some(u32::from(x).saturating_add(13))
         }
         14 => {
-            let &[h, l] = buf.get(*pos..pos.saturating_add(2))?.first_chunk::<2>()?;
-            *pos = pos.saturating_add(2);
+            let &[h, l] = buf.get(*pos..)?.first_chunk::<2>()?;
+            *pos = pos.checked_add(2)?;
             Some(u32::from(u16::from_be_bytes([h, l])).saturating_add(269))
         }
         _ => None,
     }
-}
-
-/// An option with extension bytes (or a reserved nibble) whose first byte `b` is at `pos`, the
-/// option before it being `prev`: its number, where it ends and whether it is in doubt.
-#[inline]
-fn extended(buf: &[u8], pos: usize, b: u8, prev: u32) -> Option<(u32, usize, bool)> {
-    let mut at = pos.saturating_add(1);
-    let delta = nibble_value(buf, &mut at, b >> 4)?;
-    let len = nibble_value(buf, &mut at, b & 0x0f)?;
-    let number = prev.saturating_add(delta);
-    let n = u16::try_from(number).ok()?;
-    let end = at.saturating_add(len as usize);
-    let value = buf.get(at..end)?;
-    Some((number, end, suspect(n, value, delta == 0, false)))
 }
 
 #[cfg(test)]
@@ -169,18 +195,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_rules_agree_with_suspect() {
-        for n in 0..64u16 {
-            let rule = SHORT[usize::from(n)];
-            for len in 0..=12usize {
-                let value = std::vec![b'a'; len];
+    fn rules_agree_with_suspect() {
+        let values: std::vec::Vec<_> = (0..=300).map(|l| std::vec![b'a'; l]).collect();
+        for n in 0..=u16::MAX {
+            let rule = rule_of(u32::from(n)).unwrap();
+            for (len, value) in values.iter().enumerate() {
                 for repeat in [false, true] {
-                    let bit = len + if repeat { 16 } else { 0 };
-                    assert_eq!(
-                        rule >> bit & 1 == 0,
-                        suspect(n, &value, repeat, false),
-                        "number {n} length {len} repeat {repeat}"
-                    );
+                    let doubt = suspect(n, value, repeat, false);
+                    if len <= 12 {
+                        let bit = len + if repeat { 16 } else { 0 };
+                        assert_eq!(rule >> bit & 1 == 0, doubt, "{n} length {len} {repeat}");
+                    } else if rule & ANY != 0 {
+                        assert!(!doubt, "{n} length {len} {repeat}");
+                    }
                 }
             }
             let string = crate::option::OptionNumber(n)
@@ -188,6 +215,8 @@ mod tests {
                 .is_some_and(|d| d.format == crate::option::Format::String);
             assert_eq!(rule & STRING != 0, string, "{n}");
         }
+        assert_eq!(rule_of(65536), None);
+        assert_eq!(rule_of(65535 + 65804), None);
     }
 
     #[test]
