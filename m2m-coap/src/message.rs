@@ -864,7 +864,7 @@ mod tests {
 
     #[allow(clippy::arithmetic_side_effects)] // positions within the test's buffers
     /// The parser's fast scan and the exact walk agree on every area: the same verdict, the
-    /// same options, payload and registry doubt.
+    /// same options and payload, and a doubt wherever the walk has one.
     fn scan_agrees(area: &[u8], empty_ok: bool) {
         let fast = scan(area, 0, empty_ok);
         match walk(area, empty_ok) {
@@ -872,7 +872,8 @@ mod tests {
                 let (end, d) = fast.unwrap_or_else(|| panic!("scan refused {area:02x?}"));
                 assert_eq!(&area[..end], options, "{area:02x?}");
                 assert_eq!(area.get(end + 1..).unwrap_or_default(), payload);
-                assert_eq!(d, doubt, "{area:02x?}");
+                // The scan may doubt more (then the full check runs), never less.
+                assert!(d || !doubt, "{area:02x?}");
             }
             Err(e) => assert_eq!(fast, None, "walk: {e:?}, {area:02x?}"),
         }

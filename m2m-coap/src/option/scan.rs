@@ -9,65 +9,84 @@
 //! leaves the position past the end, which the loop's last check catches.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::number::{pack_of, suspect};
+use super::number::pack_of;
 use super::{REPEAT, short_head};
 
-/// Bit 31 of a [`SHORT`] rule: a string option, whose bytes are to be screened for non-ASCII.
-const STRING: u32 = 1 << 31;
+// A rule is shifted right by a `HEAD` entry: its repeat flag must select the upper half.
+const _: () = assert!(REPEAT == 16);
 
-/// The registry's rules for an option below 64 whose length is 0-12, as bits: bit `l` is set
-/// when length `l` gives no doubt for an option that is not a repeat, bit `16 + l` when it gives
-/// none for a repeat (the same number as the option before it), and [`STRING`] marks a string.
-/// An unregistered even number never gives doubt, an unregistered odd one (critical) always.
+/// The registry's rules for one option number (`number::suspect`), as bits of a `u32` that
+/// the scan shifts right by the option's length class, plus [`REPEAT`] when the option repeats
+/// the one before it: bits 0-12 answer for the lengths 0-12, bit [`LONG`] for 13-255 and bit
+/// [`ANY_LENGTH`] for longer; a set bit means the option gives no doubt. Bit [`STRING`] marks a
+/// string, whose bytes are then screened for non-ASCII. The rule of an unregistered elective
+/// (even) number has every length bit set, that of an unregistered critical (odd) one none.
+/// The rule may doubt where `number::suspect` does not (a 13-40-byte Echo, a Proxy-Uri above
+/// 255 bytes), never the other way round: a doubt only costs the full check.
+type Rule = u32;
+
+/// The length class of 13 to 255 bytes: its bit is set only when every such length is within
+/// the option's bounds.
+const LONG: u32 = 13;
+
+/// The length class of 256 bytes and more: its bit is set only for unregistered elective
+/// numbers.
+const ANY_LENGTH: u32 = 14;
+
+/// A string option.
+const STRING: Rule = 1 << 31;
+
+/// The rules of the numbers below 64.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, n < 64
-static SHORT: [u32; 64] = {
-    let mut t = [0u32; 64];
+static SHORT: [Rule; 64] = {
+    let mut t = [0; 64];
     let mut n = 0;
     while n < 64 {
-        t[n] = short_rule(n as u16);
+        t[n] = rule(n as u16);
         n += 1;
     }
     t
 };
 
-/// In a rule: no doubt whatever the length (an unregistered elective option).
-const ANY: u32 = 1 << 30;
+/// The rules of 252 to 292, where the registered numbers above 63 are (Echo 252, No-Response
+/// 258 and Request-Tag 292; `number::tests` holds the registry to that).
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, i < 41
+static HIGH: [Rule; 41] = {
+    let mut t = [0; 41];
+    let mut i = 0;
+    while i < 41 {
+        t[i] = rule(252 + i as u16);
+        i += 1;
+    }
+    t
+};
 
-/// The rule of any option number up to 65535 (`None` past it): [`SHORT`] below 64, and above
-/// it the three registered numbers, or a rule of no doubt for an unregistered elective (even)
-/// number and of doubt for a critical (odd) one.
+/// The rule of any option number up to 65535 (`None` past it): [`SHORT`] below 64, [`HIGH`]
+/// from 252 to 292, and otherwise that of an unregistered number.
 #[inline(always)]
-fn rule_of(number: u32) -> Option<u32> {
-    const ECHO: u32 = short_rule(252);
-    const NO_RESPONSE: u32 = short_rule(258);
-    const REQUEST_TAG: u32 = short_rule(292);
-    const ELECTIVE: u32 = short_rule(64);
+fn rule_of(number: u32) -> Option<Rule> {
+    const ELECTIVE: Rule = rule(64);
     if let Some(&rule) = SHORT.get(number as usize) {
         return Some(rule);
     }
-    Some(match number {
-        252 => ECHO,
-        258 => NO_RESPONSE,
-        292 => REQUEST_TAG,
-        0..=65535 if number & 1 == 0 => ELECTIVE,
-        0..=65535 => 0,
-        _ => return None,
-    })
+    if let Some(&rule) = HIGH.get(number.wrapping_sub(252) as usize) {
+        return Some(rule);
+    }
+    if number > 0xffff {
+        return None;
+    }
+    Some(if number & 1 == 0 { ELECTIVE } else { 0 })
 }
 
-/// One rule, from the packed rules of `number::pack_of`.
+/// The rule of `number`, from its packed rules (`number::pack_of`).
 #[allow(clippy::arithmetic_side_effects)] // compile time, l <= 12
-const fn short_rule(number: u16) -> u32 {
+const fn rule(number: u16) -> Rule {
     let p = pack_of(number);
     if p == 0 {
-        return if number & 1 == 1 {
-            0
-        } else {
-            0x1fff_1fff | ANY
-        };
+        return if number & 1 == 1 { 0 } else { !STRING };
     }
     let (min, max) = ((p >> 8) & 0xff, p >> 16);
-    let mut lens = 0u32;
+    let mut lens = 0;
     let mut l = 0;
     while l <= 12 {
         if l >= min && l <= max {
@@ -75,9 +94,12 @@ const fn short_rule(number: u16) -> u32 {
         }
         l += 1;
     }
+    if min <= 13 && max >= 255 {
+        lens |= 1 << LONG;
+    }
     let repeat = if p & 2 != 0 { lens } else { 0 };
     let string = if p & 4 != 0 { STRING } else { 0 };
-    lens | repeat << 16 | string
+    lens | repeat << REPEAT | string
 }
 
 /// For a value of 0-8 bytes that ends a little-endian 64-bit word: the high bits of its bytes.
@@ -153,16 +175,15 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             number = number.wrapping_add(delta);
             let end = at.checked_add(len as usize)?;
             let rule = rule_of(number)?;
-            let repeat = delta == 0;
             if len <= 12 {
-                clear &= rule >> (len | if repeat { u32::from(REPEAT) } else { 0 });
-                if rule & STRING != 0 {
-                    clear &= u32::from(ascii_ending_at(buf, end, len as usize));
-                }
-            } else if rule & ANY == 0 {
-                let value = buf.get(at..end)?;
-                let n = u16::try_from(number).ok()?;
-                clear &= u32::from(!suspect(n, value, repeat, false));
+                // The delta has extension bytes, so it is at least 13: not a repeat.
+                clear &= rule >> len;
+            } else {
+                let class = if len <= 255 { LONG } else { ANY_LENGTH };
+                clear &= rule >> (class | if delta == 0 { u32::from(REPEAT) } else { 0 });
+            }
+            if rule & STRING != 0 {
+                clear &= u32::from(ascii_ending_at(buf, end, len as usize));
             }
             pos = end;
         }
@@ -195,26 +216,48 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::cast_possible_truncation)] // len <= 12 there
     fn rules_agree_with_suspect() {
-        let values: std::vec::Vec<_> = (0..=300).map(|l| std::vec![b'a'; l]).collect();
+        use super::super::number::suspect;
+        let values: std::vec::Vec<_> = (0..=1100).map(|l| std::vec![b'a'; l]).collect();
+        let mut doubts_more = std::vec::Vec::new();
         for n in 0..=u16::MAX {
             let rule = rule_of(u32::from(n)).unwrap();
-            for (len, value) in values.iter().enumerate() {
+            let registered = crate::option::OptionNumber(n).def();
+            // Every length for the registered numbers, a sample for the others.
+            let lengths = values.iter().enumerate().filter(|&(len, _)| {
+                registered.is_some() || len <= 300 || matches!(len, 1034 | 1035 | 1100)
+            });
+            for (len, value) in lengths {
                 for repeat in [false, true] {
+                    let class = match len {
+                        0..=12 => len as u32,
+                        13..=255 => LONG,
+                        _ => ANY_LENGTH,
+                    };
+                    let fast = rule >> (class + if repeat { 16 } else { 0 }) & 1 == 0;
                     let doubt = suspect(n, value, repeat, false);
-                    if len <= 12 {
-                        let bit = len + if repeat { 16 } else { 0 };
-                        assert_eq!(rule >> bit & 1 == 0, doubt, "{n} length {len} {repeat}");
-                    } else if rule & ANY != 0 {
-                        assert!(!doubt, "{n} length {len} {repeat}");
+                    if len <= 12 || registered.is_none() {
+                        assert_eq!(fast, doubt, "{n} length {len} repeat {repeat}");
+                    } else {
+                        // Never less doubt than the full rules; more only where noted.
+                        assert!(fast || !doubt, "{n} length {len} repeat {repeat}");
+                        if fast && !doubt {
+                            doubts_more.push((n, len));
+                        }
                     }
                 }
             }
-            let string = crate::option::OptionNumber(n)
-                .def()
-                .is_some_and(|d| d.format == crate::option::Format::String);
+            let string = registered.is_some_and(|d| d.format == crate::option::Format::String);
             assert_eq!(rule & STRING != 0, string, "{n}");
         }
+        // Where the rules doubt more: Echo of 13-40 bytes, Proxy-Uri of 256-1034.
+        doubts_more.dedup();
+        assert!(
+            doubts_more
+                .iter()
+                .all(|&(n, len)| matches!((n, len), (252, 13..=40) | (35, 256..=1034)))
+        );
         assert_eq!(rule_of(65536), None);
         assert_eq!(rule_of(65535 + 65804), None);
     }
