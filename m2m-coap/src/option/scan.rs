@@ -132,19 +132,18 @@ fn ascii_ending_at(buf: &[u8], end: usize, len: usize) -> bool {
     }
 }
 
-/// What [`scan`] found in a well-formed option area: where the options end (the payload
-/// marker's position, or the end of the message) and whether any option may break the
-/// registry's rules.
-pub(crate) type Scan = (usize, bool);
+/// What [`scan`] found in a well-formed option area: the options, the payload (without its
+/// marker) and whether any option may break the registry's rules.
+pub(crate) type Scan<'a> = (&'a [u8], &'a [u8], bool);
 
 /// Checks the option area that starts at `start` in the message `buf` against the wire rules of
 /// RFC 7252 §3.1: option headers and their extension bytes within the message, no reserved
 /// nibble 15 outside the payload marker, option numbers within 16 bits, and (unless
-/// `empty_marker_ok`) a payload after a payload marker. Returns where the options end and
+/// `empty_marker_ok`) a payload after a payload marker. Returns the options, the payload and
 /// whether any option is in doubt against the registry (`number::suspect`), or `None` if any
 /// rule is broken.
 #[inline]
-pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Scan> {
+pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Scan<'_>> {
     let mut pos = start;
     // The option number so far: at most 65535 between options (`rule_of` refuses more), so
     // adding a delta (at most 65804) cannot wrap.
@@ -164,10 +163,12 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             }
             pos = end;
         } else if b == 0xff {
-            if pos.checked_add(1)? == buf.len() && !empty_marker_ok {
+            let options = buf.get(start..pos)?;
+            let payload = buf.get(pos.checked_add(1)?..)?;
+            if payload.is_empty() && !empty_marker_ok {
                 return None;
             }
-            return Some((pos, clear & 1 == 0));
+            return Some((options, payload, clear & 1 == 0));
         } else {
             let mut at = pos.checked_add(1)?;
             let delta = nibble_value(buf, &mut at, b >> 4)?;
@@ -188,7 +189,10 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             pos = end;
         }
     }
-    (pos == buf.len()).then_some((pos, clear & 1 == 0))
+    if pos != buf.len() {
+        return None;
+    }
+    Some((buf.get(start..)?, &[], clear & 1 == 0))
 }
 
 /// Reads the extension bytes of a delta or length nibble at `*pos`: 13 takes one byte, 14 two,
@@ -288,8 +292,19 @@ mod tests {
     }
 
     /// The scan of `area` as a whole message, with the options starting at 0.
-    fn scan0(area: &[u8]) -> Option<Scan> {
-        scan(area, 0, false)
+    fn scan0(area: &[u8]) -> Option<(usize, bool)> {
+        ends(area, 0, false)
+    }
+
+    /// The scan as where the options end and the doubt, after checking that the payload is
+    /// what follows the marker there.
+    #[allow(clippy::arithmetic_side_effects)] // positions within the test's buffers
+    fn ends(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<(usize, bool)> {
+        let (options, payload, doubt) = scan(buf, start, empty_marker_ok)?;
+        let end = start + options.len();
+        assert_eq!(&buf[start..end], options);
+        assert_eq!(buf.get(end + 1..).unwrap_or_default(), payload);
+        Some((end, doubt))
     }
 
     #[test]
@@ -340,13 +355,13 @@ mod tests {
         assert_eq!(scan0(&[0xff, b'p', b'q']), Some((0, false)));
         // With no payload after it: an error unless allowed.
         assert_eq!(scan0(&[0x11, b'a', 0xff]), None);
-        assert_eq!(scan(&[0x11, b'a', 0xff], 0, true), Some((2, false)));
+        assert_eq!(ends(&[0x11, b'a', 0xff], 0, true), Some((2, false)));
         // A value byte 0xff is not a marker.
         assert_eq!(scan0(&[0x01, 0xff]), Some((2, false)));
         // An empty area, and one that starts after a header.
         assert_eq!(scan0(&[]), Some((0, false)));
         assert_eq!(
-            scan(&[0x40, 1, 0, 0, 0xb1, b'a'], 4, false),
+            ends(&[0x40, 1, 0, 0, 0xb1, b'a'], 4, false),
             Some((6, false))
         );
     }
