@@ -36,40 +36,26 @@ const ANY_LENGTH: u32 = 14;
 /// A string option.
 const STRING: Rule = 1 << 31;
 
-/// The rules of the numbers below 64.
-#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, n < 64
-static SHORT: [Rule; 64] = {
-    let mut t = [0; 64];
+/// The rules of the numbers up to 292, the last registered one above 63 (Echo 252,
+/// No-Response 258 and Request-Tag 292 are the only ones there; `number::tests` holds the
+/// registry to that).
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, n < 293
+static RULES: [Rule; 293] = {
+    let mut t = [0; 293];
     let mut n = 0;
-    while n < 64 {
+    while n < 293 {
         t[n] = rule(n as u16);
         n += 1;
     }
     t
 };
 
-/// The rules of 252 to 292, where the registered numbers above 63 are (Echo 252, No-Response
-/// 258 and Request-Tag 292; `number::tests` holds the registry to that).
-#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, i < 41
-static HIGH: [Rule; 41] = {
-    let mut t = [0; 41];
-    let mut i = 0;
-    while i < 41 {
-        t[i] = rule(252 + i as u16);
-        i += 1;
-    }
-    t
-};
-
-/// The rule of any option number up to 65535 (`None` past it): [`SHORT`] below 64, [`HIGH`]
-/// from 252 to 292, and otherwise that of an unregistered number.
+/// The rule of any option number up to 65535 (`None` past it): from [`RULES`] up to 292, and
+/// above it that of an unregistered number.
 #[inline(always)]
 fn rule_of(number: u32) -> Option<Rule> {
-    const ELECTIVE: Rule = rule(64);
-    if let Some(&rule) = SHORT.get(number as usize) {
-        return Some(rule);
-    }
-    if let Some(&rule) = HIGH.get(number.wrapping_sub(252) as usize) {
+    const ELECTIVE: Rule = rule(294);
+    if let Some(&rule) = RULES.get(number as usize) {
         return Some(rule);
     }
     if number > 0xffff {
