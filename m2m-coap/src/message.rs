@@ -3,8 +3,10 @@
 //!
 //! Parsing checks everything once: the header, the token length, every option header and its
 //! extensions, the option numbers, the payload marker, the Empty-message and type/code rules,
-//! and each option against the registry. After that, [`Message::options`] walks the options in
-//! O(1) per option without any check failing, and nothing allocates.
+//! and each option against the registry. The options go through a fast pass that only says
+//! yes or no (`option::scan`); only a message it refuses is walked again to say why. After
+//! that, [`Message::options`] walks the options in O(1) per option without any check failing,
+//! and nothing allocates.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::code::{Code, CodeClass, Type};
@@ -827,9 +829,10 @@ mod tests {
         assert!(m.uri_path().eq(["a", "b"]));
     }
 
+    /// An option area built from `(delta, value)` pairs, cut to `cut` bytes when it is longer,
+    /// with the byte at `flip.0` (if there is one) xored with `flip.1`, then, if `marker`, a
+    /// payload marker and `payload`.
     #[allow(clippy::cast_possible_truncation)] // values of the tests are short
-    /// An option area built from `(delta, value)` pairs, cut at `cut` when it is shorter,
-    /// with byte `flip` (if within it) xored with `with`, then a payload marker and `payload`.
     fn area_of(
         options: &[(u16, std::vec::Vec<u8>)],
         cut: usize,

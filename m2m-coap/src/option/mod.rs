@@ -163,9 +163,7 @@ impl<'a> Options<'a> {
             .take_while(move |o| o.number == number)
             .map(|o| o.value)
     }
-}
 
-impl<'a> Options<'a> {
     /// An option with extension bytes, whose first byte `b` has been taken off `rest`. Bytes
     /// that the parser has validated always read; anything else ends the iteration.
     #[inline]
