@@ -187,10 +187,10 @@ impl<'a> Iterator for Options<'a> {
     #[inline]
     fn next(&mut self) -> Option<CoapOption<'a>> {
         let (&b, tail) = self.rest.split_first()?;
-        let Some(head) = short_head(b) else {
+        if short_head(b).is_none() {
             return self.next_extended(b, tail);
-        };
-        let (value, rest) = tail.split_at_checked(usize::from(head & 0x0f))?;
+        }
+        let (value, rest) = tail.split_at_checked(usize::from(b & 0x0f))?;
         let number = self.prev.checked_add(u16::from(b >> 4))?;
         self.rest = rest;
         self.prev = number;
