@@ -3,14 +3,17 @@
 //!
 //! Parsing checks everything once: the header, the token length, every option header and its
 //! extensions, the option numbers, the payload marker, the Empty-message and type/code rules,
-//! and each option against the registry. After that, [`Message::options`] walks the options in
-//! O(1) per option without any check failing, and nothing allocates.
+//! and each option against the registry. The options go through a fast pass that only says
+//! yes or no (`option::scan`); only a message it refuses is walked again to say why. After
+//! that, [`Message::options`] walks the options in O(1) per option without any check failing,
+//! and nothing allocates.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::code::{Code, CodeClass, Type};
 use crate::content_format::ContentFormat;
 use crate::error::{BadOption, Error, Reason, Transport};
 use crate::option::number::{check, signaling, suspect};
+use crate::option::scan::scan;
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
 use crate::option::{CoapOption, OptionNumber, Options, Step, step_extended};
 
@@ -119,7 +122,10 @@ type Walk<'a> = (&'a [u8], &'a [u8], bool);
 /// Walks the option area once: the wire rules, and the registry's as a quick screen (any doubt
 /// is reported as `true`, and `first_bad_option` then says what it is). The common option (no
 /// extension bytes) is read here; the rest in `step_extended`. Returns the options, the payload
-/// and the doubt, or the reason and offset of a format error.
+/// and the doubt, or the reason and offset of a format error. The parser's fast pass
+/// (`option::scan`) decides whether an area is well formed; this walk runs only when it is not,
+/// to say why.
+#[cold]
 #[inline(never)]
 fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)> {
     let mut suspect_any = false;
@@ -342,9 +348,13 @@ impl<'a> Message<'a> {
             let at = if token.is_empty() { opts_at } else { pos };
             return Err((Reason::EmptyNotEmpty, at));
         }
-        let (options, payload, suspect_any) = match walk(area, cfg.empty_payload_marker) {
-            Ok(w) => w,
-            Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
+        let (options, payload, suspect_any) = match scan(buf, opts_at, cfg.empty_payload_marker) {
+            Some(s) => s,
+            // Something is wrong: the exact walk says what and where.
+            None => match walk(area, cfg.empty_payload_marker) {
+                Ok(w) => w,
+                Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
+            },
         };
         let suspect_any = suspect_any || code.is_signaling();
         let bad_option = if suspect_any {
@@ -817,6 +827,109 @@ mod tests {
         let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xb1, b'a', 0x01, b'b']).unwrap();
         assert_eq!(m.bad_option(), None);
         assert!(m.uri_path().eq(["a", "b"]));
+    }
+
+    /// An option area built from `(delta, value)` pairs, cut to `cut` bytes when it is longer,
+    /// with the byte at `flip.0` (if there is one) xored with `flip.1`, then, if `marker`, a
+    /// payload marker and `payload`.
+    #[allow(clippy::cast_possible_truncation)] // values of the tests are short
+    fn area_of(
+        options: &[(u16, std::vec::Vec<u8>)],
+        cut: usize,
+        flip: (usize, u8),
+        marker: bool,
+        payload: &[u8],
+    ) -> std::vec::Vec<u8> {
+        let mut area = std::vec::Vec::new();
+        for (delta, value) in options {
+            let mut head = [0u8; 5];
+            let n = crate::option::write_header(&mut head, u32::from(*delta), value.len() as u32)
+                .unwrap();
+            area.extend_from_slice(&head[..n]);
+            area.extend_from_slice(value);
+        }
+        area.truncate(cut);
+        if let Some(b) = area.get_mut(flip.0) {
+            *b ^= flip.1;
+        }
+        if marker {
+            area.push(0xff);
+            area.extend_from_slice(payload);
+        }
+        area
+    }
+
+    /// The parser's fast scan and the exact walk agree on every area: the same verdict, the
+    /// same options and payload, and a doubt wherever the walk has one.
+    fn scan_agrees(area: &[u8], empty_ok: bool) {
+        let fast = scan(area, 0, empty_ok);
+        match walk(area, empty_ok) {
+            Ok((options, payload, doubt)) => {
+                let (o, p, d) = fast.unwrap_or_else(|| panic!("scan refused {area:02x?}"));
+                assert_eq!((o, p), (options, payload), "{area:02x?}");
+                // The scan may doubt more (then the full check runs), never less.
+                assert!(d || !doubt, "{area:02x?}");
+            }
+            Err(e) => assert_eq!(fast, None, "walk: {e:?}, {area:02x?}"),
+        }
+        // The same area after a 6-byte header and token.
+        let mut msg = std::vec![0x42, 1, 0, 0, 0xaa, 0xbb];
+        msg.extend_from_slice(area);
+        assert_eq!(scan(&msg, 6, empty_ok), fast, "{area:02x?}");
+    }
+
+    #[test]
+    fn scan_agrees_with_walk_on_every_short_area() {
+        // Every area of up to two bytes, and every three-byte one starting with an option byte.
+        scan_agrees(&[], false);
+        for a in 0..=255u8 {
+            for empty_ok in [false, true] {
+                scan_agrees(&[a], empty_ok);
+                for b in 0..=255u8 {
+                    scan_agrees(&[a, b], empty_ok);
+                }
+            }
+            for b in [0u8, 0x01, 0x7f, 0x80, 0xc3, 0xfe, 0xff] {
+                for c in [0u8, 0x10, 0x31, 0x80, 0xff] {
+                    scan_agrees(&[a, b, c], false);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 2048,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn scan_agrees_with_walk(
+            options in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        6 => 0u16..13,
+                        2 => 13u16..300,
+                        1 => 300u16..=u16::MAX,
+                    ],
+                    proptest::prop_oneof![
+                        6 => proptest::collection::vec(
+                            proptest::prop_oneof![4 => 0x20u8..0x7f, 1 => proptest::prelude::any::<u8>()],
+                            0..13,
+                        ),
+                        1 => proptest::collection::vec(proptest::prelude::any::<u8>(), 13..300),
+                    ],
+                ),
+                0..10,
+            ),
+            cut in 0usize..2000,
+            flip in (0usize..400, proptest::prelude::any::<u8>()),
+            marker in proptest::prelude::any::<bool>(),
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3),
+            empty_ok in proptest::prelude::any::<bool>(),
+        ) {
+            scan_agrees(&area_of(&options, cut, flip, marker, &payload), empty_ok);
+        }
     }
 
     #[test]
