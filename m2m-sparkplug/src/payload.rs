@@ -1244,7 +1244,7 @@ mod tests {
             while let Some(key) = c.next_key()? {
                 if key == 0x12 {
                     let (buf, base, depth) = c.read_msg()?;
-                    return MetricView::parse(Msg { buf, base, depth }).map(Some);
+                    return parse_general(Msg { buf, base, depth }).map(Some);
                 }
                 c.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
             }
