@@ -126,9 +126,10 @@ impl Packed {
     /// Puts `b` at byte `at` (held already).
     #[inline(always)]
     pub(crate) fn set(&mut self, at: usize, b: u8) {
-        if at < self.len
-            && let Some(d) = self.buf.get_mut(at)
-        {
+        if at >= self.len {
+            return;
+        }
+        if let Some(d) = self.buf.get_mut(at) {
             *d = b;
         }
     }
