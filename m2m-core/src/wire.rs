@@ -401,6 +401,21 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// The next `N` bytes of the buffer when that many are left, without moving past them.
+    ///
+    /// For a writer that fills a run of pieces of known total size (at most `N`) with one
+    /// bounds check for the lot, then calls [`Writer::advance`] with what it filled.
+    #[inline(always)]
+    pub fn spare<const N: usize>(&mut self) -> Option<&mut [u8; N]> {
+        self.buf.get_mut(self.pos..)?.first_chunk_mut::<N>()
+    }
+
+    /// Moves past `n` bytes filled through [`Writer::spare`] (never past the buffer's end).
+    #[inline(always)]
+    pub fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// Appends `bytes`.
     #[inline(always)]
     pub fn put(&mut self, bytes: &[u8]) -> Result<(), BufferTooSmall> {
@@ -556,6 +571,25 @@ mod tests {
         assert_eq!(r3.take_rest(), &[0x09, 0x0a]);
         assert!(r3.is_empty());
         assert_eq!(Reader::new(&INPUT).u64_le(), Ok(0x0807_0605_0403_0201));
+    }
+
+    #[test]
+    fn spare_room_is_filled_then_passed() {
+        let mut buf = [0u8; 10];
+        let mut w = Writer::new(&mut buf);
+        w.put(&[1, 2]).unwrap();
+        let room = w.spare::<8>().unwrap();
+        room[..3].copy_from_slice(&[3, 4, 5]);
+        w.advance(3);
+        assert_eq!(w.written(), &[1, 2, 3, 4, 5]);
+        // Five bytes left: no room of eight, but room of five.
+        assert!(w.spare::<8>().is_none());
+        assert!(w.spare::<5>().is_some());
+        w.advance(99);
+        assert_eq!(w.position(), 10);
+        assert_eq!(w.remaining(), 0);
+        assert!(w.spare::<1>().is_none());
+        assert!(w.spare::<0>().is_some());
     }
 
     #[test]

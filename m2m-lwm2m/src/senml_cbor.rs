@@ -24,11 +24,11 @@
 //! value has only its name.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::cbor::packed::Packed;
+use crate::cbor::window::Window;
 use crate::cbor::{self, Item, Reader, decimal};
 use crate::error::{Error, Reason};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
-use crate::sink::{Counter, Sink, Slice};
+use crate::sink::{Measure, Sink, Slice, WINDOW};
 use crate::value::{Opaque, Record, Text, Value};
 
 /// Integer labels of RFC 8428 §6 (Table 6).
@@ -473,9 +473,9 @@ fn number(item: Item<'_>) -> Option<Number> {
 /// The exact number of bytes [`encode`] writes for `records`.
 pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
     let base = choose_base(records)?;
-    let mut c = Counter(0);
+    let mut c = Measure::new();
     write(&mut c, records, base)?;
-    Ok(c.0)
+    Ok(c.written())
 }
 
 /// Encodes `records` as a SenML CBOR pack into `out`; returns the bytes written.
@@ -515,7 +515,7 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         k = k.min(first.path.common_depth(&r.path));
         let depth = r.path.depth();
         if let Some(c) = at_depth.get_mut(depth) {
-            *c = c.saturating_add(1);
+            *c = c.wrapping_add(1);
         }
         short &= depth < 4 || r.path.levels().iter().any(|&id| id < 10_000);
     }
@@ -556,11 +556,18 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
 
 fn write<S: Sink>(s: &mut S, records: &[Record<'_>], base: Option<Base<'_>>) -> Result<(), Error> {
     cbor::head(s, 4, records.len() as u64)?;
-    for (i, rec) in records.iter().enumerate() {
-        if i > 0 && rec.path.prefix().is_none() && packed_record(s, rec, base)? {
+    let mut records = records.iter();
+    // The first record, with the base name, on its own: the loop's records have none.
+    if let Some(rec) = records.next() {
+        if !(rec.path.prefix().is_none() && packed_record(s, rec, base, base)?) {
+            general_record(s, rec, base, base)?;
+        }
+    }
+    for rec in records {
+        if rec.path.prefix().is_none() && packed_record(s, rec, None, base)? {
             continue;
         }
-        general_record(s, rec, if i == 0 { base } else { None }, base)?;
+        general_record(s, rec, None, base)?;
     }
     Ok(())
 }
@@ -615,78 +622,39 @@ fn general_record<S: Sink>(
     Ok(())
 }
 
-/// A record after the first, of a path without a prefix, when its map head, name and value
-/// head fit in one [`Packed`] word: written with one put (and a short string's text with a
-/// second), then any other value and the time as [`general_record`] writes them. `false`
-/// (nothing written) when they do not fit in the word or in the output; the bytes are those
+/// A record of a path without a prefix, its leading pieces written one store per byte through
+/// a [`Window`] (see [`fill`]): into the sink's own bytes when it has a window's worth left,
+/// otherwise into a stack buffer then put. Then any other value and the time as
+/// [`general_record`] writes them. `false` (nothing written) when the record is not of the
+/// shape [`fill`] takes, or its leading pieces do not fit in the output; the bytes are those
 /// [`general_record`] gives either way.
 #[inline(always)]
 fn packed_record<S: Sink>(
     s: &mut S,
     rec: &Record<'_>,
+    bn: Option<Base<'_>>,
     base: Option<Base<'_>>,
 ) -> Result<bool, Error> {
-    let levels = rec.path.levels();
-    let (name, lead) = match base {
-        Some(b) => (levels.get(b.levels.len()..).unwrap_or_default(), false),
-        // The root's name, "/", is left to `write`.
-        None if levels.is_empty() => return Ok(false),
-        None => (levels, true),
+    let rest = match s.window() {
+        Some(room) => {
+            let Some((n, rest)) = fill(room, rec, bn, base) else {
+                return Ok(false);
+            };
+            s.advance(n);
+            rest
+        }
+        None => {
+            let mut scratch = [0u8; WINDOW];
+            let Some((n, rest)) = fill(&mut scratch, rec, bn, base) else {
+                return Ok(false);
+            };
+            if s.put(scratch.get(..n).unwrap_or_default()).is_err() {
+                // The general way writes what fits and says where it stopped.
+                return Ok(false);
+            }
+            rest
+        }
     };
-    let mut p = Packed::new();
-    // Name, value, time: at most three entries.
-    let entries = u8::from(!name.is_empty())
-        .wrapping_add(u8::from(rec.value.is_some()))
-        .wrapping_add(u8::from(rec.time.is_some()));
-    p.byte(0xa0 | entries);
-    if !name.is_empty() {
-        // Key 0, then the text head (its length set after the digits).
-        p.pair(0x00, 0x60);
-        let start = p.len();
-        for (j, &id) in name.iter().enumerate() {
-            if lead || j > 0 {
-                p.byte(b'/');
-            }
-            p.id(id);
-        }
-        let len = p.len().saturating_sub(start);
-        // The word overflows first; this keeps the one-byte head right whatever its size.
-        if len >= 24 {
-            return Ok(false);
-        }
-        #[allow(clippy::cast_possible_truncation)]
-        p.set(start.saturating_sub(1), 0x60 | len as u8);
-    }
-    let mut text: &[u8] = &[];
-    let mut rest = rec.value.as_ref();
-    match rest {
-        Some(Value::Int(v) | Value::Time(v)) => {
-            p.byte(0x02);
-            p.int(*v);
-            rest = None;
-        }
-        Some(Value::Bool(b)) => {
-            p.pair(0x04, if *b { 0xf5 } else { 0xf4 });
-            rest = None;
-        }
-        Some(Value::Str(t) | Value::CoreLink(t)) => {
-            if let Some(plain) = t.as_str().filter(|t| t.len() < 24) {
-                #[allow(clippy::cast_possible_truncation)]
-                p.pair(0x03, 0x60 | plain.len() as u8);
-                text = plain.as_bytes();
-                rest = None;
-            }
-        }
-        _ => {}
-    }
-    // When the word does not fit the output either, nothing is written: the general way
-    // then writes what fits piece by piece and says where it stopped.
-    if !p.fits() || p.put(s).is_err() {
-        return Ok(false);
-    }
-    if !text.is_empty() {
-        s.put(text)?;
-    }
     if let Some(v) = rest {
         write_value(s, v)?;
     }
@@ -695,6 +663,88 @@ fn packed_record<S: Sink>(
         write_number(s, t)?;
     }
     Ok(true)
+}
+
+/// The leading pieces of a record in `room`: its map head, the base name `bn` when it has one
+/// of at most 11 bytes, its name (relative to `base`) when that takes fewer than 24 bytes, and
+/// its value when it is a number, a boolean or a string of fewer than 24 bytes. Returns the
+/// bytes filled and the value left to write; `None` for a record of another shape (bytes may
+/// have been written into `room`, none counted).
+#[inline(always)]
+fn fill<'r>(
+    room: &mut [u8; WINDOW],
+    rec: &'r Record<'_>,
+    bn: Option<Base<'_>>,
+    base: Option<Base<'_>>,
+) -> Option<(usize, Option<&'r Value<'r>>)> {
+    let levels = rec.path.levels();
+    let (name, lead) = match base {
+        Some(b) => (levels.get(b.levels.len()..).unwrap_or_default(), false),
+        // The root's name, "/", is left to `general_record`.
+        None if levels.is_empty() => return None,
+        None => (levels, true),
+    };
+    let mut w = Window::new(room);
+    // Base name, name, value, time: at most four entries.
+    let entries = u8::from(bn.is_some())
+        .wrapping_add(u8::from(!name.is_empty()))
+        .wrapping_add(u8::from(rec.value.is_some()))
+        .wrapping_add(u8::from(rec.time.is_some()));
+    w.byte(0xa0 | entries);
+    if let Some(b) = bn {
+        // With at most 11 bytes here, the rest (25 + 25 bytes at most) fits in the window.
+        let len = cbor::path_text_len(None, b.levels, true, true);
+        if b.prefix.is_some() || len > 11 {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        w.pair(0x21, 0x60 | len as u8);
+        for &id in b.levels {
+            w.byte(b'/');
+            w.id(id);
+        }
+        w.byte(b'/');
+    }
+    if !name.is_empty() {
+        // Key 0, then the text head (its length set after the digits).
+        w.pair(0x00, 0x60);
+        let start = w.len();
+        for (j, &id) in name.iter().enumerate() {
+            if lead || j > 0 {
+                w.byte(b'/');
+            }
+            w.id(id);
+        }
+        let len = w.len().wrapping_sub(start);
+        if len >= 24 {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        w.set(start.wrapping_sub(1), 0x60 | len as u8);
+    }
+    let mut rest = rec.value.as_ref();
+    match rest {
+        Some(Value::Int(v) | Value::Time(v)) => {
+            w.byte(0x02);
+            w.int(*v);
+            rest = None;
+        }
+        Some(Value::Bool(b)) => {
+            w.pair(0x04, if *b { 0xf5 } else { 0xf4 });
+            rest = None;
+        }
+        Some(Value::Str(t) | Value::CoreLink(t)) => {
+            if let Some(plain) = t.as_str().filter(|t| t.len() < 24) {
+                #[allow(clippy::cast_possible_truncation)]
+                w.pair(0x03, 0x60 | plain.len() as u8);
+                w.bytes(plain.as_bytes());
+                rest = None;
+            }
+        }
+        _ => {}
+    }
+    // At most 64 bytes (1 + 13 + 25 + 25): this holds, but is checked.
+    w.fits().then_some((w.len(), rest))
 }
 
 /// A time: an integer when it is one, otherwise the narrowest exact float.
@@ -757,6 +807,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::path::Path;
+    use crate::sink::Counter;
     use crate::value::ObjLink;
     use std::vec::Vec;
 
@@ -1119,29 +1170,47 @@ mod tests {
                             })
                         });
                         for base in core::iter::once(None).chain(bases) {
-                            let mut general = Counter(0);
-                            general_record(&mut general, &rec, None, base).unwrap();
-                            let mut want = [0u8; 128];
-                            let mut s = Slice::new(&mut want);
-                            general_record(&mut s, &rec, None, base).unwrap();
-                            assert_eq!(s.written(), general.0);
-                            let mut got = [0u8; 128];
-                            let mut s = Slice::new(&mut got);
-                            let packed = packed_record(&mut s, &rec, base).unwrap();
-                            let n = s.written();
-                            if packed {
-                                assert_eq!(got[..n], want[..general.0], "{rec:?} {base:?}");
-                                count += 1;
-                            } else {
-                                assert_eq!(n, 0, "{rec:?}");
+                            // As a later record, and as the first (with the base name).
+                            for bn in [None, base] {
+                                let mut general = Counter(0);
+                                general_record(&mut general, &rec, bn, base).unwrap();
+                                let mut want = [0u8; 128];
+                                let mut s = Slice::new(&mut want);
+                                general_record(&mut s, &rec, bn, base).unwrap();
+                                assert_eq!(s.written(), general.0);
+                                let want = &want[..general.0];
+                                // In place (a window left), through the stack buffer (the
+                                // record exactly fills the output), and in a short output.
+                                for room in [128, general.0, general.0.saturating_sub(1)] {
+                                    let mut got = [0u8; 128];
+                                    let mut s = Slice::new(&mut got[..room]);
+                                    let packed = packed_record(&mut s, &rec, bn, base);
+                                    let n = s.written();
+                                    let ctx = std::format!("{rec:?} {bn:?} {base:?} {room}");
+                                    match packed {
+                                        Ok(true) => {
+                                            assert_eq!(&got[..n], want, "{ctx}");
+                                            count += 1;
+                                        }
+                                        Ok(false) => assert_eq!(n, 0, "{ctx}"),
+                                        Err(e) => {
+                                            // Only a short output; as the general way stops.
+                                            let mut again = [0u8; 128];
+                                            let mut g = Slice::new(&mut again[..room]);
+                                            let w = general_record(&mut g, &rec, bn, base);
+                                            assert_eq!(Err(e), w, "{ctx}");
+                                            assert_eq!(got, again, "{ctx}");
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        // Most records take the packed way (those whose word does not fit do not).
-        assert!(count > 4000, "{count}");
+        // Most records take the packed way (those with long names do not).
+        assert!(count > 60_000, "{count}");
     }
 
     #[test]

@@ -24,7 +24,24 @@ pub(crate) trait Sink {
 
     /// The bytes written (or counted) so far: the offset of an encoder's errors.
     fn written(&self) -> usize;
+
+    /// [`WINDOW`] bytes at the write position, for a writer that fills up to that many in
+    /// place and then calls [`Sink::advance`]; `None` when fewer are left, or the sink keeps
+    /// no bytes (the writer then takes its piece-by-piece way).
+    #[inline(always)]
+    fn window(&mut self) -> Option<&mut [u8; WINDOW]> {
+        None
+    }
+
+    /// Moves past `n` bytes filled through [`Sink::window`].
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        let _ = n;
+    }
 }
+
+/// The size of a [`Sink::window`].
+pub(crate) const WINDOW: usize = 64;
 
 /// Counts the bytes an encoder would write.
 #[derive(Debug, Default)]
@@ -46,6 +63,53 @@ impl Sink for Counter {
     #[inline]
     fn written(&self) -> usize {
         self.0
+    }
+}
+
+/// A [`Counter`] with room for a [`Sink::window`] (whose bytes it drops): sizing with it takes
+/// the same way through an encoder as writing into a [`Slice`] does.
+#[derive(Debug)]
+pub(crate) struct Measure {
+    n: usize,
+    scratch: [u8; WINDOW],
+}
+
+impl Measure {
+    /// Nothing counted yet.
+    pub(crate) const fn new() -> Self {
+        Measure {
+            n: 0,
+            scratch: [0; WINDOW],
+        }
+    }
+}
+
+impl Sink for Measure {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.n = self.n.saturating_add(bytes.len());
+        Ok(())
+    }
+
+    #[inline]
+    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error> {
+        self.n = self.n.saturating_add(n);
+        Ok(None)
+    }
+
+    #[inline]
+    fn written(&self) -> usize {
+        self.n
+    }
+
+    #[inline(always)]
+    fn window(&mut self) -> Option<&mut [u8; WINDOW]> {
+        Some(&mut self.scratch)
+    }
+
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        self.n = self.n.saturating_add(n);
     }
 }
 
@@ -90,6 +154,16 @@ impl Sink for Slice<'_> {
     #[inline]
     fn written(&self) -> usize {
         self.0.position()
+    }
+
+    #[inline(always)]
+    fn window(&mut self) -> Option<&mut [u8; WINDOW]> {
+        self.0.spare::<WINDOW>()
+    }
+
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        self.0.advance(n);
     }
 }
 

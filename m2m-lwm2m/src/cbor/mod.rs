@@ -14,8 +14,8 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub(crate) mod decimal;
-pub(crate) mod packed;
 pub mod single;
+pub(crate) mod window;
 
 use crate::error::{Error, Reason};
 use crate::float;
