@@ -381,8 +381,6 @@ fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-/// The number of decimal digits of `v`.
-#[must_use]
 /// `base` (a base name ending in `/`) followed by the relative name `n` (`"1"`, `"7/0"`), when
 /// every segment is a plain id; `None` sends the caller to [`join_path`], which decides.
 #[inline(always)]
