@@ -158,6 +158,19 @@ impl<'a> Decoder<'a> {
             return None;
         }
         let buf = self.raw.r.rest();
+        // The commonest record, a name and a value, without the loop below.
+        if let Some((name, value, rest)) = name_and_value(buf) {
+            let path = crate::senml::extend(self.resolver.plain_base()?, name)?;
+            if let Some(n) = self.raw.remaining.as_mut() {
+                *n = n.saturating_sub(1);
+            }
+            self.raw.r.advance(buf.len().saturating_sub(rest.len()));
+            return Some(Record {
+                path,
+                value: Some(value),
+                time: None,
+            });
+        }
         let (&head, mut p) = buf.split_first()?;
         // A definite map with its size in the initial byte (a break is not one).
         let pairs = head.checked_sub(0xa0).filter(|&n| n < 24)?;
@@ -215,6 +228,28 @@ impl<'a> Decoder<'a> {
             time: None,
         })
     }
+}
+
+/// A record of two entries, `n` (a name of fewer than 24 bytes) then `v`, `vs` or `vb` in
+/// their usual encodings: the name's bytes, the value and the bytes after the record. `None`
+/// for any other record, which [`Decoder::fast`]'s loop reads (and reads this one the same).
+#[inline(always)]
+fn name_and_value(buf: &[u8]) -> Option<(&[u8], Value<'_>, &[u8])> {
+    let [0xa2, 0x00, h @ 0x60..=0x77, ref rest @ ..] = *buf else {
+        return None;
+    };
+    let (name, rest) = rest.split_at_checked(usize::from(h & 0x1f))?;
+    let (value, rest) = match *rest {
+        [0x02, ref r @ ..] => number_value(r)?,
+        [0x03, ref r @ ..] => {
+            let (t, r) = text(r)?;
+            (Value::Str(Text::Plain(core::str::from_utf8(t).ok()?)), r)
+        }
+        [0x04, 0xf5, ref r @ ..] => (Value::Bool(true), r),
+        [0x04, 0xf4, ref r @ ..] => (Value::Bool(false), r),
+        _ => return None,
+    };
+    Some((name, value, rest))
 }
 
 /// The length argument of a head of major type `major` (bits 7-5 as a byte) in its initial
