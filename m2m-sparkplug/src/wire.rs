@@ -590,7 +590,7 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
             let rest = buf.get(at..)?;
             // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
             let Some(word) = rest.first_chunk::<8>() else {
-                return varint_tail(rest, at);
+                return varint_end(buf, rest.len(), at);
             };
             if let Some((v, len)) = varint_from_word(word) {
                 return Some((v, at.saturating_add(len)));
@@ -600,6 +600,24 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
             Some((v, at.saturating_add(r.position())))
         }
     }
+}
+
+/// The varint at `at` in `buf` when fewer than 8 bytes (`left`, the length of `buf[at..]`)
+/// are left from it (a value at the end of a message), read from one word: the last 8 bytes
+/// of `buf`, shifted so that `buf[at]` is the low byte, the bytes shifted in with their
+/// continuation bit set, so that a varint not ended within `buf` is not ended within the word
+/// either (`None`, cut short). Below 8 bytes a varint cannot be overlong, so this agrees with
+/// [`Reader::varint`]. A `buf` of fewer than 8 bytes is read byte by byte.
+#[inline(always)]
+fn varint_end(buf: &[u8], left: usize, at: usize) -> Option<(u64, usize)> {
+    let (Some(last), 1..=7) = (buf.last_chunk::<8>(), left) else {
+        return varint_tail(buf.get(at..)?, at);
+    };
+    // left is 1..=7: the shifts are 8..=56.
+    let keep = u64::from_le_bytes(*last) >> (64usize.saturating_sub(left.saturating_mul(8)));
+    let word = keep | (0x8080_8080_8080_8080u64 << left.saturating_mul(8));
+    let (v, len) = varint_from_word(&word.to_le_bytes())?;
+    Some((v, at.saturating_add(len)))
 }
 
 /// The varint at the start of `rest`, fewer than 8 bytes (a value at the end of a message),
@@ -900,6 +918,37 @@ mod tests {
         }
         assert_eq!(varint_at(&[0x01], 1), None);
         assert_eq!(varint_at(&[0x01], 5), None);
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // random bytes
+    fn varint_at_the_end_of_a_message_agrees_with_the_reader() {
+        // Messages of 0 to 20 random bytes (high bits set more often than not, so varints of
+        // every length end, or do not, at every distance from the end), read at every offset:
+        // the one-word read of the last bytes (`varint_end`) must agree with the reader.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..4000 {
+            let mut buf = Vec::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 21) as usize;
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let b = (x >> 24) as u8;
+                buf.push(if x & 3 == 0 { b & 0x7f } else { b | 0x80 });
+            }
+            for at in 0..=len + 1 {
+                let want = buf.get(at..).and_then(|rest| {
+                    let mut r = Reader::new(rest);
+                    r.varint().ok().map(|v| (v, at + r.position()))
+                });
+                assert_eq!(varint_at(&buf, at), want, "{buf:02x?} {at}");
+                assert_eq!(short_varint_at(&buf, at), want, "{buf:02x?} {at}");
+            }
+        }
     }
 
     #[test]
