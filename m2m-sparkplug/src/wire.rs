@@ -187,12 +187,13 @@ impl<'a> Fields<'a> {
         if k != key || len >= 0x80 {
             return None;
         }
-        let end = usize::from(len).saturating_add(2);
+        // A one-byte length plus 2, an offset within the payload: no overflow.
+        let end = usize::from(len).wrapping_add(2);
         let value = rest.get(2..end)?;
         let at = self.r.position();
         self.r.skip(end).ok()?;
         self.key_at = at;
-        Some((value, self.base.saturating_add(at).saturating_add(2)))
+        Some((value, self.base.wrapping_add(at).wrapping_add(2)))
     }
 
     /// Skips the run of fields at the reader's position that [`Fields::fast_len`] would read
@@ -215,7 +216,8 @@ impl<'a> Fields<'a> {
             };
             last = rem;
             rem = next;
-            n = n.saturating_add(1);
+            // At most one per two bytes of the message: no overflow.
+            n = n.wrapping_add(1);
         }
         let pos = rest.len().saturating_sub(rem.len());
         if n > 0 && self.r.skip(pos).is_ok() {
@@ -571,10 +573,11 @@ impl Iterator for PackedVarints<'_> {
 #[inline(always)]
 pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at..) {
-        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.saturating_add(1))),
+        // `at` is within `buf` (a byte was read there): no overflow.
+        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.wrapping_add(1))),
         Some(&[b0, b1 @ 0..=0x7f, ..]) => {
             let v = u64::from(b0 & 0x7f) | (u64::from(b1) << 7);
-            Some((v, at.saturating_add(2)))
+            Some((v, at.wrapping_add(2)))
         }
         _ => varint_at(buf, at),
     }
@@ -585,7 +588,8 @@ pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
 #[inline(always)]
 pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at) {
-        Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
+        // `at` is within `buf` (a byte was read there), the lengths at most 10: no overflow.
+        Some(&b) if b < 0x80 => Some((u64::from(b), at.wrapping_add(1))),
         _ => {
             let rest = buf.get(at..)?;
             // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
@@ -593,7 +597,7 @@ pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
                 return varint_end(buf, rest.len(), at);
             };
             if let Some((v, len)) = varint_from_word(word) {
-                return Some((v, at.saturating_add(len)));
+                return Some((v, at.wrapping_add(len)));
             }
             let mut r = Reader::new(rest);
             let v = r.varint().ok()?;
@@ -617,7 +621,8 @@ fn varint_end(buf: &[u8], left: usize, at: usize) -> Option<(u64, usize)> {
     let keep = u64::from_le_bytes(*last) >> (64usize.saturating_sub(left.saturating_mul(8)));
     let word = keep | (0x8080_8080_8080_8080u64 << left.saturating_mul(8));
     let (v, len) = varint_from_word(&word.to_le_bytes())?;
-    Some((v, at.saturating_add(len)))
+    // `at` is within `buf` and `len` at most 7: no overflow.
+    Some((v, at.wrapping_add(len)))
 }
 
 /// The varint at the start of `rest`, fewer than 8 bytes (a value at the end of a message),
