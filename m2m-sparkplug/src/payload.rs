@@ -18,7 +18,9 @@ pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueVie
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
-use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, varint_at};
+use crate::wire::{
+    Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, six_byte_varint_at, varint_at,
+};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -583,7 +585,8 @@ impl<'a> MetricView<'a> {
         }
         // Aliases count from 0, so past 127 most take two bytes.
         varint!(0x10, short_varint_at, alias, v => v);
-        varint!(0x18, varint_at, timestamp, v => v);
+        // Timestamps in ms of this era take six bytes.
+        varint!(0x18, six_byte_varint_at, timestamp, v => v);
         varint!(0x20, varint_at, datatype, v => low32(v));
         pos
     }
