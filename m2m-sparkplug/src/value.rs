@@ -235,8 +235,8 @@ general_member! {
 }
 
 impl<'a> Value<'a> {
-    // Cold: the common scalars return above, and the call's argument (the raw value, in
-    // memory) is then only built on this path.
+    // Cold: the common scalars return in `from_raw`, and the others come here through the
+    // cold entries of `from_raw_miss`, which build the raw value (in memory) on the way.
     #[cold]
     #[inline(never)]
     fn from_raw_general(
