@@ -18,7 +18,9 @@ pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueVie
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
-use crate::wire::{Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, varint_at};
+use crate::wire::{
+    Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, six_byte_varint_at, varint_at,
+};
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +242,8 @@ impl<'a> Iterator for Metrics<'a> {
         // fit, so a metric too deep is the same error either way.) Either way `at` is where
         // the metric's bytes start in the message (see `MetricView::parse_in`).
         let (msg, at) = if let Some((buf, base)) = self.fields.fast_len(0x12) {
-            let at = self.fields.key_position().saturating_add(2);
+            // Offsets within the message cannot overflow (below its length plus 2).
+            let at = self.fields.key_position().wrapping_add(2);
             let depth = deeper(self.depth, self.fields.key_offset());
             (depth.map(|depth| Msg { buf, base, depth }), at)
         } else {
@@ -561,16 +564,18 @@ impl<'a> MetricView<'a> {
         // A name of fewer than 128 bytes: key and length one byte each.
         if let [0x0a, len @ 0..=0x7f, ref rest @ ..] = *buf {
             if let Some(name) = rest.get(..usize::from(len)) {
-                if let Some(s) = name_str(name, outer, at.saturating_add(2)) {
+                // Offsets within the payload and a one-byte length plus 2: no overflow.
+                if let Some(s) = name_str(name, outer, at.wrapping_add(2)) {
                     self.name = Some(s);
-                    pos = usize::from(len).saturating_add(2);
+                    pos = usize::from(len).wrapping_add(2);
                 }
             }
         }
         macro_rules! varint {
             ($key:literal, $read:ident, $field:ident, $v:ident => $value:expr) => {
                 if buf.get(pos) == Some(&$key) {
-                    let Some(($v, next)) = $read(buf, pos.saturating_add(1)) else {
+                    // pos is within buf (a byte was read there): no overflow.
+                    let Some(($v, next)) = $read(buf, pos.wrapping_add(1)) else {
                         return pos;
                     };
                     self.$field = Some($value);
@@ -580,7 +585,8 @@ impl<'a> MetricView<'a> {
         }
         // Aliases count from 0, so past 127 most take two bytes.
         varint!(0x10, short_varint_at, alias, v => v);
-        varint!(0x18, varint_at, timestamp, v => v);
+        // Timestamps in ms of this era take six bytes.
+        varint!(0x18, six_byte_varint_at, timestamp, v => v);
         varint!(0x20, varint_at, datatype, v => low32(v));
         pos
     }
@@ -592,7 +598,8 @@ impl<'a> MetricView<'a> {
     /// it would there.
     #[inline(always)]
     fn fast_field(&mut self, buf: &'a [u8], pos: usize, key: u8) -> Result<Option<usize>, Error> {
-        let at = pos.saturating_add(1);
+        // pos is within buf (its key byte was read): no overflow.
+        let at = pos.wrapping_add(1);
         macro_rules! varint {
             () => {
                 match varint_at(buf, at) {
@@ -628,7 +635,7 @@ impl<'a> MetricView<'a> {
                 };
                 let v = f32::from_bits(u32::from_le_bytes(*b));
                 supersede(&mut self.raw, Some(RawValue::Float(v)))?;
-                at.saturating_add(4)
+                at.wrapping_add(4)
             }
             0x69 => {
                 let Some(b) = buf.get(at..).and_then(<[u8]>::first_chunk::<8>) else {
@@ -636,7 +643,7 @@ impl<'a> MetricView<'a> {
                 };
                 let v = f64::from_bits(u64::from_le_bytes(*b));
                 supersede(&mut self.raw, Some(RawValue::Double(v)))?;
-                at.saturating_add(8)
+                at.wrapping_add(8)
             }
             0x10 => {
                 let (v, next) = varint!();
@@ -752,7 +759,8 @@ impl<'a> MetricView<'a> {
 /// where they are (the check can then start word-aligned), on their own otherwise.
 #[inline(always)]
 fn name_str<'a>(name: &'a [u8], outer: &'a [u8], from: usize) -> Option<&'a str> {
-    let to = from.saturating_add(name.len());
+    // `name` is in memory after `from` bytes of `outer`'s: no overflow.
+    let to = from.wrapping_add(name.len());
     match outer.get(from..to) {
         Some(o) if core::ptr::eq(o, name) => str_in(outer, from, to),
         _ => core::str::from_utf8(name).ok(),

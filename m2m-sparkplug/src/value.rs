@@ -165,11 +165,78 @@ impl<'a> Value<'a> {
                 _ => {}
             }
         }
-        Self::from_raw_general(datatype, raw, is_null)
+        Self::from_raw_miss(datatype, raw, is_null)
     }
 
-    // Cold: the common scalars return above, and the call's argument (the raw value, in
-    // memory) is then only built on this path.
+    /// [`Value::from_raw_general`], reached through one cold call per member that takes the
+    /// member's content as it is (in registers for the scalars): the raw value, an argument
+    /// passed by address, is then built in memory only on the way to the general path, not
+    /// ahead of the fast match above on every call.
+    #[inline(always)]
+    fn from_raw_miss(
+        datatype: u32,
+        raw: Option<RawValue<'a>>,
+        is_null: bool,
+    ) -> Result<Self, Error> {
+        match raw {
+            None => Self::general_none(datatype, is_null),
+            Some(RawValue::Int(v)) => Self::general_int(datatype, v, is_null),
+            Some(RawValue::Long(v)) => Self::general_long(datatype, v, is_null),
+            Some(RawValue::Float(v)) => Self::general_float(datatype, v, is_null),
+            Some(RawValue::Double(v)) => Self::general_double(datatype, v, is_null),
+            Some(RawValue::Boolean(v)) => Self::general_boolean(datatype, v, is_null),
+            Some(RawValue::String(v)) => Self::general_string(datatype, v, is_null),
+            Some(RawValue::Bytes(v)) => Self::general_bytes(datatype, v, is_null),
+            Some(RawValue::Extension(v)) => Self::general_extension(datatype, v, is_null),
+            Some(RawValue::DataSet(v)) => Self::general_dataset(datatype, v, is_null),
+            Some(RawValue::Template(v)) => Self::general_template(datatype, v, is_null),
+            Some(RawValue::PropertySet(v)) => Self::general_property_set(datatype, v, is_null),
+            Some(RawValue::PropertySetList(v)) => {
+                Self::general_property_set_list(datatype, v, is_null)
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn general_none(datatype: u32, is_null: bool) -> Result<Self, Error> {
+        Self::from_raw_general(datatype, None, is_null)
+    }
+}
+
+/// The cold entries of [`Value::from_raw_miss`], one per member of [`RawValue`].
+macro_rules! general_member {
+    ($($name:ident($ty:ty) => $member:ident,)*) => {
+        impl<'a> Value<'a> {
+            $(
+                #[cold]
+                #[inline(never)]
+                fn $name(datatype: u32, v: $ty, is_null: bool) -> Result<Self, Error> {
+                    Self::from_raw_general(datatype, Some(RawValue::$member(v)), is_null)
+                }
+            )*
+        }
+    };
+}
+
+general_member! {
+    general_int(u32) => Int,
+    general_long(u64) => Long,
+    general_float(f32) => Float,
+    general_double(f64) => Double,
+    general_boolean(bool) => Boolean,
+    general_string(&'a str) => String,
+    general_bytes(&'a [u8]) => Bytes,
+    general_extension(&'a [u8]) => Extension,
+    general_dataset(DataSetView<'a>) => DataSet,
+    general_template(TemplateView<'a>) => Template,
+    general_property_set(PropertySetView<'a>) => PropertySet,
+    general_property_set_list(PropertySetListView<'a>) => PropertySetList,
+}
+
+impl<'a> Value<'a> {
+    // Cold: the common scalars return in `from_raw`, and the others come here through the
+    // cold entries of `from_raw_miss`, which build the raw value (in memory) on the way.
     #[cold]
     #[inline(never)]
     fn from_raw_general(
@@ -528,6 +595,11 @@ mod tests {
 
     #[test]
     fn fast_scalars_agree() {
+        let msg = crate::payload::Msg {
+            buf: &[0x08, 0x01],
+            base: 3,
+            depth: 1,
+        };
         let raws = [
             None,
             Some(RawValue::Int(0)),
@@ -544,7 +616,12 @@ mod tests {
             Some(RawValue::String("s")),
             Some(RawValue::Bytes(&[1, 2, 3, 4])),
             Some(RawValue::Extension(&[1])),
+            Some(RawValue::DataSet(DataSetView(msg))),
+            Some(RawValue::Template(TemplateView(msg))),
+            Some(RawValue::PropertySet(PropertySetView(msg))),
+            Some(RawValue::PropertySetList(PropertySetListView(msg))),
         ];
+        // Every member goes the general way through its own cold entry (`from_raw_miss`).
         for dt in 0..40u32 {
             for raw in raws {
                 for is_null in [false, true] {

@@ -187,12 +187,13 @@ impl<'a> Fields<'a> {
         if k != key || len >= 0x80 {
             return None;
         }
-        let end = usize::from(len).saturating_add(2);
+        // A one-byte length plus 2, an offset within the payload: no overflow.
+        let end = usize::from(len).wrapping_add(2);
         let value = rest.get(2..end)?;
         let at = self.r.position();
         self.r.skip(end).ok()?;
         self.key_at = at;
-        Some((value, self.base.saturating_add(at).saturating_add(2)))
+        Some((value, self.base.wrapping_add(at).wrapping_add(2)))
     }
 
     /// Skips the run of fields at the reader's position that [`Fields::fast_len`] would read
@@ -215,7 +216,8 @@ impl<'a> Fields<'a> {
             };
             last = rem;
             rem = next;
-            n = n.saturating_add(1);
+            // At most one per two bytes of the message: no overflow.
+            n = n.wrapping_add(1);
         }
         let pos = rest.len().saturating_sub(rem.len());
         if n > 0 && self.r.skip(pos).is_ok() {
@@ -571,13 +573,30 @@ impl Iterator for PackedVarints<'_> {
 #[inline(always)]
 pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at..) {
-        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.saturating_add(1))),
+        // `at` is within `buf` (a byte was read there): no overflow.
+        Some(&[b0 @ 0..=0x7f, ..]) => Some((u64::from(b0), at.wrapping_add(1))),
         Some(&[b0, b1 @ 0..=0x7f, ..]) => {
             let v = u64::from(b0 & 0x7f) | (u64::from(b1) << 7);
-            Some((v, at.saturating_add(2)))
+            Some((v, at.wrapping_add(2)))
         }
         _ => varint_at(buf, at),
     }
+}
+
+/// [`varint_at`] for a field whose values mostly take six bytes (millisecond timestamps of
+/// this era, 2^35 to 2^42): the length is then a constant of the code, not a result of the
+/// word's bits, so the fields after it are found without waiting for the decode.
+#[inline(always)]
+pub(crate) fn six_byte_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    if let Some(word) = buf.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        if u64::from_le_bytes(*word) & 0x0000_8080_8080_8080 == 0x0000_0080_8080_8080 {
+            if let Some((v, _)) = varint_from_word(word) {
+                // `at` is within `buf` (8 bytes were read there): no overflow.
+                return Some((v, at.wrapping_add(6)));
+            }
+        }
+    }
+    varint_at(buf, at)
 }
 
 /// The varint at `at` in `buf` and the offset after it; `None` where [`Reader::varint`] fails
@@ -585,21 +604,41 @@ pub(crate) fn short_varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
 #[inline(always)]
 pub(crate) fn varint_at(buf: &[u8], at: usize) -> Option<(u64, usize)> {
     match buf.get(at) {
-        Some(&b) if b < 0x80 => Some((u64::from(b), at.saturating_add(1))),
+        // `at` is within `buf` (a byte was read there), the lengths at most 10: no overflow.
+        Some(&b) if b < 0x80 => Some((u64::from(b), at.wrapping_add(1))),
         _ => {
             let rest = buf.get(at..)?;
             // Up to 8 bytes (timestamps, most aliases and values) inline, from one word.
             let Some(word) = rest.first_chunk::<8>() else {
-                return varint_tail(rest, at);
+                return varint_end(buf, rest.len(), at);
             };
             if let Some((v, len)) = varint_from_word(word) {
-                return Some((v, at.saturating_add(len)));
+                return Some((v, at.wrapping_add(len)));
             }
             let mut r = Reader::new(rest);
             let v = r.varint().ok()?;
             Some((v, at.saturating_add(r.position())))
         }
     }
+}
+
+/// The varint at `at` in `buf` when fewer than 8 bytes (`left`, the length of `buf[at..]`)
+/// are left from it (a value at the end of a message), read from one word: the last 8 bytes
+/// of `buf`, shifted so that `buf[at]` is the low byte, the bytes shifted in with their
+/// continuation bit set, so that a varint not ended within `buf` is not ended within the word
+/// either (`None`, cut short). Below 8 bytes a varint cannot be overlong, so this agrees with
+/// [`Reader::varint`]. A `buf` of fewer than 8 bytes is read byte by byte.
+#[inline(always)]
+fn varint_end(buf: &[u8], left: usize, at: usize) -> Option<(u64, usize)> {
+    let (Some(last), 1..=7) = (buf.last_chunk::<8>(), left) else {
+        return varint_tail(buf.get(at..)?, at);
+    };
+    // left is 1..=7: the shifts are 8..=56.
+    let keep = u64::from_le_bytes(*last) >> (64usize.saturating_sub(left.saturating_mul(8)));
+    let word = keep | (0x8080_8080_8080_8080u64 << left.saturating_mul(8));
+    let (v, len) = varint_from_word(&word.to_le_bytes())?;
+    // `at` is within `buf` and `len` at most 7: no overflow.
+    Some((v, at.wrapping_add(len)))
 }
 
 /// The varint at the start of `rest`, fewer than 8 bytes (a value at the end of a message),
@@ -900,6 +939,69 @@ mod tests {
         }
         assert_eq!(varint_at(&[0x01], 1), None);
         assert_eq!(varint_at(&[0x01], 5), None);
+    }
+
+    #[test]
+    #[allow(clippy::cast_possible_truncation)] // random bytes
+    fn varint_at_the_end_of_a_message_agrees_with_the_reader() {
+        // Messages of 0 to 20 random bytes (high bits set more often than not, so varints of
+        // every length end, or do not, at every distance from the end), read at every offset:
+        // the one-word read of the last bytes (`varint_end`) must agree with the reader.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..4000 {
+            let mut buf = Vec::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 21) as usize;
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let b = (x >> 24) as u8;
+                buf.push(if x & 3 == 0 { b & 0x7f } else { b | 0x80 });
+            }
+            for at in 0..=len + 1 {
+                let want = buf.get(at..).and_then(|rest| {
+                    let mut r = Reader::new(rest);
+                    r.varint().ok().map(|v| (v, at + r.position()))
+                });
+                assert_eq!(varint_at(&buf, at), want, "{buf:02x?} {at}");
+                assert_eq!(short_varint_at(&buf, at), want, "{buf:02x?} {at}");
+                assert_eq!(six_byte_varint_at(&buf, at), want, "{buf:02x?} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn six_byte_varints_agree_with_the_reader() {
+        // Varints of every length around six bytes (and timestamps of this era), with and
+        // without bytes after them, at offsets 0 and 2, on every prefix.
+        let mut values = std::vec![0u64, 1, 127, 128, 1 << 34, (1 << 35) - 1, 1 << 35];
+        values.extend([1_700_000_000_000, (1 << 42) - 1, 1 << 42, u64::MAX]);
+        for v in values {
+            let mut w = [0u8; 10];
+            let k = {
+                let mut wr = Writer::new(&mut w);
+                wr.varint(v).unwrap();
+                wr.finish()
+            };
+            for extra in [0usize, 1, 2, 5, 8] {
+                let mut buf = std::vec![0x18u8, 0x7f];
+                buf.extend_from_slice(&w[..k]);
+                buf.extend(core::iter::repeat_n(0x90, extra));
+                for end in 0..=buf.len() {
+                    let b = &buf[..end];
+                    for at in [0usize, 2] {
+                        let want = b.get(at..).and_then(|rest| {
+                            let mut r = Reader::new(rest);
+                            r.varint().ok().map(|x| (x, at + r.position()))
+                        });
+                        assert_eq!(six_byte_varint_at(b, at), want, "{b:02x?} {at}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
