@@ -14,7 +14,7 @@ use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
 use crate::option::number::{check, suspect};
 use crate::option::value::encode_uint;
-use crate::option::{OptionNumber, encoded_len, write_header};
+use crate::option::{OptionNumber, encoded_len, header};
 use crate::tcp::length_nibble;
 use crate::writer::type_carries;
 
@@ -506,8 +506,17 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
         *h = ((delta as u8) << 4) | len as u8;
         tail
     } else {
-        let n = write_header(out, u32::from(delta), len as u32)?;
-        out.get_mut(n..)?
+        let (head, n) = header(u32::from(delta), len as u32);
+        let (h, tail) = out.split_at_mut_checked(n)?;
+        let [b0, b1, b2, b3, b4] = head;
+        match h {
+            [x0, x1] => [*x0, *x1] = [b0, b1],
+            [x0, x1, x2] => [*x0, *x1, *x2] = [b0, b1, b2],
+            [x0, x1, x2, x3] => [*x0, *x1, *x2, *x3] = [b0, b1, b2, b3],
+            [x0, x1, x2, x3, x4] => [*x0, *x1, *x2, *x3, *x4] = [b0, b1, b2, b3, b4],
+            _ => {}
+        }
+        tail
     };
     let (dst, tail) = tail.split_at_mut_checked(len)?;
     m2m_core::copy_short(dst, value);

@@ -224,6 +224,31 @@ pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
         .saturating_add(len)
 }
 
+/// An option header (RFC 7252 §3.1) built in a register: its bytes are the first `n` of the
+/// five returned. `delta` and `len` must be below 65805.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the bytes of a 40-bit word; fields in range
+pub(crate) fn header(delta: u32, len: u32) -> ([u8; 5], usize) {
+    // Each field: its nibble, its extension's value and the extension's width in bits.
+    let field = |v: u32| -> (u8, u64, u32) {
+        match v {
+            0..=12 => (v as u8, 0, 0),
+            13..=268 => (13, u64::from(v.wrapping_sub(13)), 8),
+            _ => (14, u64::from(v.wrapping_sub(269) & 0xffff), 16),
+        }
+    };
+    let (dn, dv, db) = field(delta);
+    let (ln, lv, lb) = field(len);
+    // Big-endian in the low 40 bits: the first byte, then the delta's extension, then the
+    // length's, then zeros.
+    let word = (u64::from((dn << 4) | ln) << 32)
+        | dv.wrapping_shl(32u32.wrapping_sub(db))
+        | lv.wrapping_shl(32u32.wrapping_sub(db).wrapping_sub(lb));
+    let [_, _, _, b0, b1, b2, b3, b4] = word.to_be_bytes();
+    let n = 1usize.wrapping_add((db.wrapping_add(lb) / 8) as usize);
+    ([b0, b1, b2, b3, b4], n)
+}
+
 /// Writes an option header at the start of `out` and returns its length; `None` if `out` is
 /// too short. `delta` and `len` must be below 65805.
 #[inline(always)]
@@ -360,5 +385,20 @@ mod tests {
             }
         }
         assert_eq!(write_header(&mut [0u8; 2], 269, 0), None);
+    }
+
+    #[test]
+    fn header_in_a_register_is_write_header() {
+        let mut values: std::vec::Vec<u32> = (0..=300).collect();
+        values.extend([1000, 4095, 65535, 65536, 65804]);
+        for &delta in &values {
+            for &len in &values {
+                let mut want = [0u8; 5];
+                let n = write_header(&mut want, delta, len).unwrap();
+                let (got, m) = header(delta, len);
+                assert_eq!((&got[..m], m), (&want[..n], n), "{delta} {len}");
+                assert!(got[m..].iter().all(|&b| b == 0), "{delta} {len}");
+            }
+        }
     }
 }

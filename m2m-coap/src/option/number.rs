@@ -294,6 +294,24 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bo
         || (packed & 4 != 0 && !utf8 && !ascii(value))
 }
 
+/// [`suspect`] from a value's length, and `text` saying whether the value is UTF-8 (asked only
+/// of a string option), for a writer that holds the value in another form than its bytes.
+#[inline(always)]
+pub(crate) fn suspect_by(
+    number: u16,
+    len: usize,
+    repeat: bool,
+    text: impl FnOnce() -> bool,
+) -> bool {
+    let packed = packed(number);
+    if packed == 0 {
+        return number & 1 == 1;
+    }
+    let min = ((packed >> 8) & 0xff) as usize;
+    let span = ((packed >> 16) as usize).wrapping_sub(min);
+    len.wrapping_sub(min) > span || (repeat && packed & 2 == 0) || (packed & 4 != 0 && !text())
+}
+
 /// Whether every byte is ASCII. Option strings are short, where a call or a vector loop's set-up
 /// costs more than the bytes: below 8 bytes a plain loop; from 8, the high bits of 8-byte words
 /// gathered, the last word overlapping the one before it.
