@@ -230,15 +230,16 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
     #[inline(always)]
     fn push(&mut self, number: u16, value: Val<'_>, utf8: bool) -> Result<&mut Self, BuildError> {
         let (end, last) = (self.end, self.last);
-        let len = value.len();
         // `number == last` is a repeat here: the one case where it is not (no option yet, and
         // number 0) is an unregistered number, for which the screen does not ask.
         let clear = match self.screen {
-            Screen::Quick => !suspect_by(number, len, number == last, || utf8 || value.ascii()),
+            Screen::Quick => !suspect_by(number, value.len(), number == last, || {
+                utf8 || value.ascii()
+            }),
             Screen::Signaling => false,
             Screen::Off => true,
         };
-        if clear && number >= last && len <= MAX_VALUE_LEN {
+        if clear && number >= last {
             if let Some(end) = put_at(self.buf, end, number.wrapping_sub(last), value) {
                 self.end = end;
                 self.last = number;
@@ -279,7 +280,8 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         }
         let mut end = self.end;
         if !self.payload.is_empty() {
-            let total = end.saturating_add(1).saturating_add(self.payload.len());
+            // No overflow: both lengths are of slices, at most isize::MAX.
+            let total = end.wrapping_add(1).wrapping_add(self.payload.len());
             let short = BufferTooSmall {
                 needed: total,
                 available: self.buf.len(),
@@ -290,7 +292,11 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
                 .and_then(<[u8]>::split_first_mut)
                 .ok_or(short)?;
             *marker = 0xff;
-            m2m_core::copy_short(rest, self.payload);
+            if self.payload.len() > 16 {
+                rest.copy_from_slice(self.payload);
+            } else {
+                m2m_core::copy_short(rest, self.payload);
+            }
             end = total;
         }
         if self.transport != Transport::Tcp {
@@ -499,23 +505,25 @@ impl Val<'_> {
 }
 
 /// Writes option `delta`/`value` at `at` in the line of [`MessageWriter::push`]: a one-byte
-/// header and a short value with one bounds check, the rest by [`put_option`]. Returns where it
-/// ends; `None` if it does not fit. `at` is at most `buf.len()`.
+/// header and a short value, the rest by [`put_option`]. Returns where it ends; `None` if it
+/// does not fit or is longer than a length field can say.
 #[inline(always)]
 #[allow(clippy::cast_possible_truncation)] // delta and the length are below 13 where cast
 fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize> {
     let len = value.len();
+    let rest = buf.get_mut(at..)?;
     if delta < 13 && len < 13 {
-        let next = at.wrapping_add(len).wrapping_add(1);
-        let (head, dst) = buf.get_mut(at..next)?.split_first_mut()?;
+        let (head, dst) = rest.get_mut(..=len)?.split_first_mut()?;
         *head = ((delta as u8) << 4) | len as u8;
         match value {
             Val::Uint(v) => put_uint(dst, v),
             Val::Bytes(v) => m2m_core::copy_short(dst, v),
         }
-        return Some(next);
+        return Some(at.wrapping_add(len).wrapping_add(1));
     }
-    let rest = buf.get_mut(at..)?;
+    if len > MAX_VALUE_LEN {
+        return None;
+    }
     let room = rest.len();
     let tail = match value {
         Val::Bytes(v) => put_option(rest, delta, v)?,
@@ -846,5 +854,17 @@ mod tests {
         ));
         w.uint(OptionNumber::SIZE2, 0x100).unwrap();
         assert_eq!(w.finish(), Ok(8));
+        // Longer than a length field can say, with room for it, in line or not.
+        let mut big = vec![0u8; 70_000];
+        let long = vec![7u8; MAX_VALUE_LEN + 1];
+        for n in [2u16, 62, 2048, 65000] {
+            let mut w = MessageWriter::udp(&mut big, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+            assert_eq!(
+                w.opaque(OptionNumber(n), &long).err(),
+                Some(BuildError::ValueTooLong(MAX_VALUE_LEN + 1))
+            );
+            w.opaque(OptionNumber(n), &long[1..]).unwrap();
+            assert_eq!(w.len(), 4 + encoded_len(n, MAX_VALUE_LEN));
+        }
     }
 }
