@@ -536,16 +536,22 @@ fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize
     Some(at.saturating_add(room.saturating_sub(tail.len())))
 }
 
-/// Writes the last `dst.len()` (0-4) big-endian bytes of `v`.
+/// Writes the last `dst.len()` (0-4) big-endian bytes of `v`: from two bytes on, as two
+/// two-byte stores that overlap for three bytes and coincide for two.
 #[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the bytes wanted of each shifted word
 fn put_uint(dst: &mut [u8], v: u32) {
-    let [b0, b1, b2, b3] = v.to_be_bytes();
-    match dst {
-        [d3] => *d3 = b3,
-        [d2, d3] => [*d2, *d3] = [b2, b3],
-        [d1, d2, d3] => [*d1, *d2, *d3] = [b1, b2, b3],
-        [d0, d1, d2, d3] => [*d0, *d1, *d2, *d3] = [b0, b1, b2, b3],
-        _ => {}
+    let n = dst.len();
+    if n >= 2 {
+        let skip = 8u32.wrapping_mul(n.wrapping_sub(2) as u32);
+        if let Some(d) = dst.first_chunk_mut::<2>() {
+            *d = (v.wrapping_shr(skip) as u16).to_be_bytes();
+        }
+        if let Some(d) = dst.last_chunk_mut::<2>() {
+            *d = (v as u16).to_be_bytes();
+        }
+    } else if let Some(d) = dst.first_mut() {
+        *d = v as u8;
     }
 }
 
@@ -790,6 +796,20 @@ mod tests {
                     assert_eq!(got[..k], want[..m], "{n} {cut}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn put_uint_writes_the_last_bytes_of_every_length() {
+        let v = 0x0102_0304u32;
+        for n in 0..=4 {
+            let mut out = [0xeeu8; 6];
+            put_uint(&mut out[1..1 + n], v);
+            assert_eq!(out[1..1 + n], v.to_be_bytes()[4 - n..], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
         }
     }
 
