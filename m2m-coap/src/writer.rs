@@ -517,7 +517,7 @@ fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize
         *head = ((delta as u8) << 4) | len as u8;
         match value {
             Val::Uint(v) => put_uint(dst, v),
-            Val::Bytes(v) => m2m_core::copy_short(dst, v),
+            Val::Bytes(v) => copy_small(dst, v),
         }
         return Some(at.wrapping_add(len).wrapping_add(1));
     }
@@ -534,6 +534,33 @@ fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize
         }
     };
     Some(at.saturating_add(room.saturating_sub(tail.len())))
+}
+
+/// Copies a value of at most 16 bytes into `dst`, which has its length:
+/// one or two fixed-size chunks, overlapping when the length is not a power of two, found in
+/// at most three tests (`m2m_core::copy_short` tests the lengths in turn, for any length).
+#[inline(always)]
+fn copy_small(dst: &mut [u8], src: &[u8]) {
+    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    let n = src.len();
+    if n >= 4 {
+        if n >= 8 {
+            chunks::<8>(dst, src);
+        } else {
+            chunks::<4>(dst, src);
+        }
+    } else if n >= 2 {
+        chunks::<2>(dst, src);
+    } else if let (Some(d), Some(&s)) = (dst.first_mut(), src.first()) {
+        *d = s;
+    }
 }
 
 /// Writes the last `dst.len()` (0-4) big-endian bytes of `v`: from two bytes on, as two
@@ -796,6 +823,20 @@ mod tests {
                     assert_eq!(got[..k], want[..m], "{n} {cut}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn copy_small_copies_every_length() {
+        let src: [u8; 16] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
+        for n in 0..=16 {
+            let mut out = [0xeeu8; 18];
+            copy_small(&mut out[1..1 + n], &src[..n]);
+            assert_eq!(out[1..1 + n], src[..n], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
         }
     }
 
