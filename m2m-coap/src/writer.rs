@@ -15,7 +15,7 @@
 
 use m2m_core::BufferTooSmall;
 
-use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
+use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, copy_small, put_option};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::MAX_TOKEN_LEN;
@@ -150,7 +150,11 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             [b0, b1] => [*b0, *b1] = (tl.saturating_sub(269) as u16).to_be_bytes(),
             _ => {}
         }
-        m2m_core::copy_short(t, token);
+        if tl > 16 {
+            t.copy_from_slice(token);
+        } else {
+            copy_small(t, token);
+        }
         Ok(MessageWriter {
             buf,
             transport,
@@ -295,7 +299,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             if self.payload.len() > 16 {
                 rest.copy_from_slice(self.payload);
             } else {
-                m2m_core::copy_short(rest, self.payload);
+                copy_small(rest, self.payload);
             }
             end = total;
         }
@@ -534,33 +538,6 @@ fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize
         }
     };
     Some(at.saturating_add(room.saturating_sub(tail.len())))
-}
-
-/// Copies a value of at most 16 bytes into `dst`, which has its length:
-/// one or two fixed-size chunks, overlapping when the length is not a power of two, found in
-/// at most three tests (`m2m_core::copy_short` tests the lengths in turn, for any length).
-#[inline(always)]
-fn copy_small(dst: &mut [u8], src: &[u8]) {
-    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
-            *d = *s;
-        }
-    }
-    let n = src.len();
-    if n >= 4 {
-        if n >= 8 {
-            chunks::<8>(dst, src);
-        } else {
-            chunks::<4>(dst, src);
-        }
-    } else if n >= 2 {
-        chunks::<2>(dst, src);
-    } else if let (Some(d), Some(&s)) = (dst.first_mut(), src.first()) {
-        *d = s;
-    }
 }
 
 /// Writes the last `dst.len()` (0-4) big-endian bytes of `v`: from two bytes on, as two
