@@ -14,7 +14,7 @@ use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
 use crate::option::number::{check, suspect};
 use crate::option::value::encode_uint;
-use crate::option::{OptionNumber, encoded_len, header};
+use crate::option::{OptionNumber, encoded_len, header, put_word};
 use crate::tcp::length_nibble;
 use crate::writer::type_carries;
 
@@ -508,14 +508,7 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
     } else {
         let (head, n) = header(u32::from(delta), len as u32);
         let (h, tail) = out.split_at_mut_checked(n)?;
-        let [b0, b1, b2, b3, b4] = head;
-        match h {
-            [x0, x1] => [*x0, *x1] = [b0, b1],
-            [x0, x1, x2] => [*x0, *x1, *x2] = [b0, b1, b2],
-            [x0, x1, x2, x3] => [*x0, *x1, *x2, *x3] = [b0, b1, b2, b3],
-            [x0, x1, x2, x3, x4] => [*x0, *x1, *x2, *x3, *x4] = [b0, b1, b2, b3, b4],
-            _ => {}
-        }
+        put_word(h, head);
         tail
     };
     let (dst, tail) = tail.split_at_mut_checked(len)?;

@@ -224,11 +224,11 @@ pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
         .saturating_add(len)
 }
 
-/// An option header (RFC 7252 §3.1) built in a register: its bytes are the first `n` of the
-/// five returned. `delta` and `len` must be below 65805.
+/// An option header (RFC 7252 §3.1) built in a register: its `n` bytes, big-endian in the low
+/// bytes of the word, and `n`. `delta` and `len` must be below 65805.
 #[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // the bytes of a 40-bit word; fields in range
-pub(crate) fn header(delta: u32, len: u32) -> ([u8; 5], usize) {
+#[allow(clippy::cast_possible_truncation)] // v <= 12 in that arm
+pub(crate) fn header(delta: u32, len: u32) -> (u64, usize) {
     // Each field: its nibble, its extension's value and the extension's width in bits.
     let field = |v: u32| -> (u8, u64, u32) {
         match v {
@@ -239,14 +239,35 @@ pub(crate) fn header(delta: u32, len: u32) -> ([u8; 5], usize) {
     };
     let (dn, dv, db) = field(delta);
     let (ln, lv, lb) = field(len);
-    // Big-endian in the low 40 bits: the first byte, then the delta's extension, then the
-    // length's, then zeros.
-    let word = (u64::from((dn << 4) | ln) << 32)
-        | dv.wrapping_shl(32u32.wrapping_sub(db))
-        | lv.wrapping_shl(32u32.wrapping_sub(db).wrapping_sub(lb));
-    let [_, _, _, b0, b1, b2, b3, b4] = word.to_be_bytes();
-    let n = 1usize.wrapping_add((db.wrapping_add(lb) / 8) as usize);
-    ([b0, b1, b2, b3, b4], n)
+    let ext = db.wrapping_add(lb);
+    let word = u64::from((dn << 4) | ln).wrapping_shl(ext) | dv.wrapping_shl(lb) | lv;
+    (word, 1usize.wrapping_add((ext / 8) as usize))
+}
+
+/// Writes the low `out.len()` (1-8) bytes of `word`, big-endian, as two stores of the widest
+/// size that fits, overlapping when the length is not a power of two.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the bytes wanted of each shifted word
+pub(crate) fn put_word(out: &mut [u8], word: u64) {
+    let n = out.len();
+    let bits = |k: usize| 8u32.wrapping_mul(n.wrapping_sub(k) as u32);
+    if n >= 4 {
+        if let Some(d) = out.first_chunk_mut::<4>() {
+            *d = (word.wrapping_shr(bits(4)) as u32).to_be_bytes();
+        }
+        if let Some(d) = out.last_chunk_mut::<4>() {
+            *d = (word as u32).to_be_bytes();
+        }
+    } else if n >= 2 {
+        if let Some(d) = out.first_chunk_mut::<2>() {
+            *d = (word.wrapping_shr(bits(2)) as u16).to_be_bytes();
+        }
+        if let Some(d) = out.last_chunk_mut::<2>() {
+            *d = (word as u16).to_be_bytes();
+        }
+    } else if let Some(d) = out.first_mut() {
+        *d = word as u8;
+    }
 }
 
 /// Writes an option header at the start of `out` and returns its length; `None` if `out` is
@@ -395,10 +416,27 @@ mod tests {
             for &len in &values {
                 let mut want = [0u8; 5];
                 let n = write_header(&mut want, delta, len).unwrap();
-                let (got, m) = header(delta, len);
-                assert_eq!((&got[..m], m), (&want[..n], n), "{delta} {len}");
-                assert!(got[m..].iter().all(|&b| b == 0), "{delta} {len}");
+                let (word, m) = header(delta, len);
+                assert_eq!(m, n, "{delta} {len}");
+                assert_eq!(word >> (8 * m), 0, "{delta} {len}");
+                let mut got = [0u8; 5];
+                put_word(&mut got[..m], word);
+                assert_eq!(got[..m], want[..n], "{delta} {len}");
             }
+        }
+    }
+
+    #[test]
+    fn put_word_writes_the_low_bytes_of_every_length() {
+        let word = 0x0102_0304_0506_0708u64;
+        for n in 1..=8 {
+            let mut out = [0xeeu8; 10];
+            put_word(&mut out[1..1 + n], word);
+            assert_eq!(out[1..1 + n], word.to_be_bytes()[8 - n..], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
         }
     }
 }
