@@ -14,7 +14,7 @@ use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::{MAX_TOKEN_LEN, Message};
 use crate::option::number::{check, suspect};
 use crate::option::value::encode_uint;
-use crate::option::{OptionNumber, encoded_len, write_header};
+use crate::option::{OptionNumber, encoded_len, header, put_word};
 use crate::tcp::length_nibble;
 use crate::writer::type_carries;
 
@@ -506,12 +506,45 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
         *h = ((delta as u8) << 4) | len as u8;
         tail
     } else {
-        let n = write_header(out, u32::from(delta), len as u32)?;
-        out.get_mut(n..)?
+        let (head, n) = header(u32::from(delta), len as u32);
+        let (h, tail) = out.split_at_mut_checked(n)?;
+        put_word(h, head);
+        tail
     };
     let (dst, tail) = tail.split_at_mut_checked(len)?;
-    m2m_core::copy_short(dst, value);
+    if len > 16 {
+        dst.copy_from_slice(value);
+    } else {
+        copy_small(dst, value);
+    }
     Some(tail)
+}
+
+/// Copies a value of at most 16 bytes into `dst`, which has its length:
+/// one or two fixed-size chunks, overlapping when the length is not a power of two, found in
+/// at most three tests (`m2m_core::copy_short` tests the lengths in turn, for any length).
+#[inline(always)]
+pub(crate) fn copy_small(dst: &mut [u8], src: &[u8]) {
+    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
+        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+            *d = *s;
+        }
+        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
+            *d = *s;
+        }
+    }
+    let n = src.len();
+    if n >= 4 {
+        if n >= 8 {
+            chunks::<8>(dst, src);
+        } else {
+            chunks::<4>(dst, src);
+        }
+    } else if n >= 2 {
+        chunks::<2>(dst, src);
+    } else if let (Some(d), Some(&s)) = (dst.first_mut(), src.first()) {
+        *d = s;
+    }
 }
 
 impl<const N: usize> Encode for Builder<'_, N> {

@@ -15,11 +15,11 @@
 
 use m2m_core::BufferTooSmall;
 
-use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
-use crate::code::{Code, CodeClass, Type};
+use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, copy_small, put_option};
+use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::MAX_TOKEN_LEN;
-use crate::option::number::{check, suspect};
+use crate::option::number::{ascii, check, suspect, suspect_by};
 use crate::option::value::encode_uint;
 use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
@@ -150,7 +150,11 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             [b0, b1] => [*b0, *b1] = (tl.saturating_sub(269) as u16).to_be_bytes(),
             _ => {}
         }
-        t.copy_from_slice(token);
+        if tl > 16 {
+            t.copy_from_slice(token);
+        } else {
+            copy_small(t, token);
+        }
         Ok(MessageWriter {
             buf,
             transport,
@@ -185,24 +189,22 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
 
     /// Adds an option with an opaque value.
     pub fn opaque(&mut self, number: OptionNumber, value: &[u8]) -> Result<&mut Self, BuildError> {
-        self.push(number.0, value, false)
+        self.push(number.0, Val::Bytes(value), false)
     }
 
     /// Adds an option with a string value.
     pub fn str(&mut self, number: OptionNumber, value: &str) -> Result<&mut Self, BuildError> {
-        self.push(number.0, value.as_bytes(), true)
+        self.push(number.0, Val::Bytes(value.as_bytes()), true)
     }
 
     /// Adds an option with an unsigned integer value, in its minimal encoding.
     pub fn uint(&mut self, number: OptionNumber, value: u32) -> Result<&mut Self, BuildError> {
-        let (bytes, n) = encode_uint(value);
-        let v = bytes.get(4usize.saturating_sub(n)..).unwrap_or_default();
-        self.push(number.0, v, false)
+        self.push(number.0, Val::Uint(value), false)
     }
 
     /// Adds an option with an empty value (If-None-Match, Block-Wise-Transfer, ...).
     pub fn empty(&mut self, number: OptionNumber) -> Result<&mut Self, BuildError> {
-        self.push(number.0, &[], false)
+        self.push(number.0, Val::Bytes(&[]), false)
     }
 
     /// Adds each segment of a `/`-separated path as a Uri-Path option (empty segments of a
@@ -226,95 +228,42 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         self.end == self.start
     }
 
+    /// Adds an option: in line when it comes in order, passes the registry's quick screen and
+    /// fits (almost always); everything else (the full check, an insertion, an error) out of
+    /// line, through functions that take the writer's parts so that it can stay in registers.
     #[inline(always)]
-    fn push(&mut self, number: u16, value: &[u8], utf8: bool) -> Result<&mut Self, BuildError> {
-        let len = value.len();
-        if len > MAX_VALUE_LEN {
-            return Err(BuildError::ValueTooLong(len));
-        }
-        if number < self.last {
-            return self.insert(number, value, utf8);
-        }
-        if self.screen != Screen::Off {
-            let repeat = self.end > self.start && number == self.last;
-            self.check(number, value, repeat, utf8)?;
-        }
-        let delta = number.wrapping_sub(self.last);
-        let at = self.end;
-        let available = self.buf.len();
-        let tail = self.buf.get_mut(at..).unwrap_or_default();
-        let rest = put_option(tail, delta, value).ok_or(BufferTooSmall {
-            needed: at.saturating_add(encoded_len(delta, len)),
-            available,
-        })?;
-        self.end = available.saturating_sub(rest.len());
-        self.last = number;
-        Ok(self)
-    }
-
-    /// The registry check of one option: the quick screen, then the full check when the screen
-    /// has a doubt (and always for a signaling code, whose options have numbers of their own).
-    #[inline(always)]
-    fn check(&self, number: u16, value: &[u8], repeat: bool, utf8: bool) -> Result<(), BuildError> {
-        let signaling = self.screen == Screen::Signaling;
-        if !signaling && !suspect(number, value, repeat, utf8) {
-            return Ok(());
-        }
-        match check(signaling.then_some(self.code), number, value, repeat) {
-            // Options outside the registry are the sender's to choose.
-            None | Some(OptionProblem::Unrecognized) => Ok(()),
-            Some(problem) => Err(BuildError::Option { number, problem }),
-        }
-    }
-
-    /// [`MessageWriter::push`] for an option that goes before the last one: after every option
-    /// with a number not above it, moving the options behind it.
-    #[cold]
-    fn insert(&mut self, number: u16, value: &[u8], utf8: bool) -> Result<&mut Self, BuildError> {
-        // The option the new one goes in front of: where it starts, its number, its header's
-        // length and its value's length; and the number of the option before it.
-        let mut at = self.start;
-        let mut prev = 0u16;
-        let (next, head_len, value_len) = loop {
-            let (delta, vlen, hlen) = read_header(self.buf.get(at..self.end).unwrap_or_default())
-                .ok_or(BuildError::Option {
-                number,
-                problem: OptionProblem::Length,
-            })?;
-            let n = prev.saturating_add(delta);
-            if n > number {
-                break (n, hlen, vlen);
-            }
-            prev = n;
-            at = at.saturating_add(hlen).saturating_add(vlen);
+    fn push(&mut self, number: u16, value: Val<'_>, utf8: bool) -> Result<&mut Self, BuildError> {
+        let (end, last) = (self.end, self.last);
+        // `number == last` is a repeat here: the one case where it is not (no option yet, and
+        // number 0) is an unregistered number, for which the screen does not ask.
+        let clear = match self.screen {
+            Screen::Quick => !suspect_by(number, value.len(), number == last, || {
+                utf8 || value.ascii()
+            }),
+            Screen::Signaling => false,
+            Screen::Off => true,
         };
-        if self.screen != Screen::Off {
-            let repeat = at > self.start && prev == number;
-            self.check(number, value, repeat, utf8)?;
+        if clear && number >= last {
+            if let Some(end) = put_at(self.buf, end, number.wrapping_sub(last), value) {
+                self.end = end;
+                self.last = number;
+                return Ok(self);
+            }
         }
-        let new_len = encoded_len(number.saturating_sub(prev), value.len());
-        let next_delta = next.saturating_sub(number);
-        let next_head = encoded_len(next_delta, value_len).saturating_sub(value_len);
-        // The bytes after the next option's header move from `from` to `to`.
-        let from = at.saturating_add(head_len);
-        let to = at.saturating_add(new_len).saturating_add(next_head);
-        let end = self.end.saturating_add(to).saturating_sub(from);
-        if end > self.buf.len() {
-            return Err(BuildError::Buffer(BufferTooSmall {
-                needed: end,
-                available: self.buf.len(),
-            }));
-        }
-        self.buf.copy_within(from..self.end, to);
-        let short = BuildError::Buffer(BufferTooSmall {
-            needed: end,
-            available: self.buf.len(),
-        });
-        let tail = self.buf.get_mut(at..).ok_or(short)?;
-        let tail = put_option(tail, number.saturating_sub(prev), value).ok_or(short)?;
-        #[allow(clippy::cast_possible_truncation)] // a value length of at most MAX_VALUE_LEN
-        write_header(tail, u32::from(next_delta), value_len as u32).ok_or(short)?;
+        let rules = Rules {
+            screen: self.screen,
+            code: self.code,
+        };
+        let (end, last) = match value {
+            Val::Bytes(v) => push_slow(self.buf, self.start, end, last, rules, number, v, utf8),
+            Val::Uint(u) => {
+                let (bytes, n) = encode_uint(u);
+                let v = bytes.get(4usize.saturating_sub(n)..).unwrap_or_default();
+                push_slow(self.buf, self.start, end, last, rules, number, v, utf8)
+            }
+        }?;
         self.end = end;
+        self.last = last;
         Ok(self)
     }
 
@@ -335,7 +284,8 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         }
         let mut end = self.end;
         if !self.payload.is_empty() {
-            let total = end.saturating_add(1).saturating_add(self.payload.len());
+            // No overflow: both lengths are of slices, at most isize::MAX.
+            let total = end.wrapping_add(1).wrapping_add(self.payload.len());
             let short = BufferTooSmall {
                 needed: total,
                 available: self.buf.len(),
@@ -346,7 +296,11 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
                 .and_then(<[u8]>::split_first_mut)
                 .ok_or(short)?;
             *marker = 0xff;
-            rest.copy_from_slice(self.payload);
+            if self.payload.len() > 16 {
+                rest.copy_from_slice(self.payload);
+            } else {
+                copy_small(rest, self.payload);
+            }
             end = total;
         }
         if self.transport != Transport::Tcp {
@@ -380,6 +334,120 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
     }
 }
 
+/// What the registry checks of a writer depend on: its screen and its code.
+#[derive(Debug, Clone, Copy)]
+struct Rules {
+    screen: Screen,
+    code: Code,
+}
+
+impl Rules {
+    /// The registry check of one option: the quick screen, then the full check when the screen
+    /// has a doubt (and always for a signaling code, whose options have numbers of their own).
+    fn check(self, number: u16, value: &[u8], repeat: bool, utf8: bool) -> Result<(), BuildError> {
+        if self.screen == Screen::Off {
+            return Ok(());
+        }
+        let signaling = self.screen == Screen::Signaling;
+        if !signaling && !suspect(number, value, repeat, utf8) {
+            return Ok(());
+        }
+        match check(signaling.then_some(self.code), number, value, repeat) {
+            // Options outside the registry are the sender's to choose.
+            None | Some(OptionProblem::Unrecognized) => Ok(()),
+            Some(problem) => Err(BuildError::Option { number, problem }),
+        }
+    }
+}
+
+/// [`MessageWriter::push`] the general way, for what its line does not take: an option that
+/// goes before the last one, one the quick screen has a doubt about, a signaling option, one
+/// that does not fit. The options are `buf[start..end]`, the last one's number `last`; returns
+/// the new end and last number.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)] // the writer's parts, so that it is not borrowed whole
+fn push_slow(
+    buf: &mut [u8],
+    start: usize,
+    end: usize,
+    last: u16,
+    rules: Rules,
+    number: u16,
+    value: &[u8],
+    utf8: bool,
+) -> Result<(usize, u16), BuildError> {
+    let len = value.len();
+    if len > MAX_VALUE_LEN {
+        return Err(BuildError::ValueTooLong(len));
+    }
+    if number < last {
+        let end = insert(buf, start, end, rules, number, value, utf8)?;
+        return Ok((end, last));
+    }
+    rules.check(number, value, end > start && number == last, utf8)?;
+    let delta = number.wrapping_sub(last);
+    let available = buf.len();
+    let tail = buf.get_mut(end..).unwrap_or_default();
+    let rest = put_option(tail, delta, value).ok_or(BufferTooSmall {
+        needed: end.saturating_add(encoded_len(delta, len)),
+        available,
+    })?;
+    Ok((available.saturating_sub(rest.len()), number))
+}
+
+/// [`push_slow`] for an option that goes before the last one: after every option with a number
+/// not above it, moving the options behind it. Returns the new end.
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    buf: &mut [u8],
+    start: usize,
+    end: usize,
+    rules: Rules,
+    number: u16,
+    value: &[u8],
+    utf8: bool,
+) -> Result<usize, BuildError> {
+    // The option the new one goes in front of: where it starts, its number, its header's
+    // length and its value's length; and the number of the option before it.
+    let mut at = start;
+    let mut prev = 0u16;
+    let (next, head_len, value_len) = loop {
+        let (delta, vlen, hlen) =
+            read_header(buf.get(at..end).unwrap_or_default()).ok_or(BuildError::Option {
+                number,
+                problem: OptionProblem::Length,
+            })?;
+        let n = prev.saturating_add(delta);
+        if n > number {
+            break (n, hlen, vlen);
+        }
+        prev = n;
+        at = at.saturating_add(hlen).saturating_add(vlen);
+    };
+    rules.check(number, value, at > start && prev == number, utf8)?;
+    let new_len = encoded_len(number.saturating_sub(prev), value.len());
+    let next_delta = next.saturating_sub(number);
+    let next_head = encoded_len(next_delta, value_len).saturating_sub(value_len);
+    // The bytes after the next option's header move from `from` to `to`.
+    let from = at.saturating_add(head_len);
+    let to = at.saturating_add(new_len).saturating_add(next_head);
+    let new_end = end.saturating_add(to).saturating_sub(from);
+    let short = BuildError::Buffer(BufferTooSmall {
+        needed: new_end,
+        available: buf.len(),
+    });
+    if new_end > buf.len() {
+        return Err(short);
+    }
+    buf.copy_within(from..end, to);
+    let tail = buf.get_mut(at..).ok_or(short)?;
+    let tail = put_option(tail, number.saturating_sub(prev), value).ok_or(short)?;
+    #[allow(clippy::cast_possible_truncation)] // a value length of at most MAX_VALUE_LEN
+    write_header(tail, u32::from(next_delta), value_len as u32).ok_or(short)?;
+    Ok(new_end)
+}
+
 /// The TKL nibble of a token and the length of its extension (RFC 8974 §2.1).
 fn token_nibble(len: usize) -> Result<(u8, usize), BuildError> {
     match len {
@@ -393,14 +461,101 @@ fn token_nibble(len: usize) -> Result<(u8, usize), BuildError> {
 
 /// Whether a message of `ty` over `transport` may carry `code` (RFC 7252 §4.2-4.3; signaling
 /// only over TCP and WebSocket, RFC 8323 §5).
+///
+/// By a mask per transport and type with a bit for each code class (bit 0 requests, 2, 4 and 5
+/// responses, 7 signaling; 1, 3 and 6 are reserved) and bit 8 for the Empty code.
+#[inline]
 pub(crate) fn type_carries(transport: Transport, ty: Type, code: Code) -> bool {
-    match (transport, ty, code.kind()) {
-        (_, _, CodeClass::Reserved) => false,
-        (Transport::Udp, _, CodeClass::Signaling) => false,
-        (Transport::Udp, Type::NonConfirmable, k) => k != CodeClass::Empty,
-        (Transport::Udp, Type::Acknowledgement, k) => k != CodeClass::Request,
-        (Transport::Udp, Type::Reset, k) => k == CodeClass::Empty,
-        _ => true,
+    const EMPTY: u16 = 1 << 8;
+    const REQUEST: u16 = 1;
+    const RESPONSE: u16 = 1 << 2 | 1 << 4 | 1 << 5;
+    const SIGNALING: u16 = 1 << 7;
+    let mask = match (transport, ty) {
+        (Transport::Udp, Type::Confirmable) => EMPTY | REQUEST | RESPONSE,
+        (Transport::Udp, Type::NonConfirmable) => REQUEST | RESPONSE,
+        (Transport::Udp, Type::Acknowledgement) => EMPTY | RESPONSE,
+        (Transport::Udp, Type::Reset) => EMPTY,
+        _ => EMPTY | REQUEST | RESPONSE | SIGNALING,
+    };
+    let bit = if code.0 == 0 { 8 } else { code.0 >> 5 };
+    (mask >> bit) & 1 == 1
+}
+
+/// An option value as it comes to [`MessageWriter::push`]: bytes, or a number written in its
+/// minimal encoding straight from the register.
+#[derive(Debug, Clone, Copy)]
+enum Val<'v> {
+    Bytes(&'v [u8]),
+    Uint(u32),
+}
+
+impl Val<'_> {
+    #[inline(always)]
+    fn len(self) -> usize {
+        match self {
+            Val::Bytes(v) => v.len(),
+            Val::Uint(u) => encode_uint(u).1,
+        }
+    }
+
+    /// Whether every byte is ASCII (a number's leading zero bytes, not written, are).
+    #[inline(always)]
+    fn ascii(self) -> bool {
+        match self {
+            Val::Bytes(v) => ascii(v),
+            Val::Uint(u) => u & 0x8080_8080 == 0,
+        }
+    }
+}
+
+/// Writes option `delta`/`value` at `at` in the line of [`MessageWriter::push`]: a one-byte
+/// header and a short value, the rest by [`put_option`]. Returns where it ends; `None` if it
+/// does not fit or is longer than a length field can say.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // delta and the length are below 13 where cast
+fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize> {
+    let len = value.len();
+    let rest = buf.get_mut(at..)?;
+    if delta < 13 && len < 13 {
+        let (head, dst) = rest.get_mut(..=len)?.split_first_mut()?;
+        *head = ((delta as u8) << 4) | len as u8;
+        match value {
+            Val::Uint(v) => put_uint(dst, v),
+            Val::Bytes(v) => copy_small(dst, v),
+        }
+        return Some(at.wrapping_add(len).wrapping_add(1));
+    }
+    if len > MAX_VALUE_LEN {
+        return None;
+    }
+    let room = rest.len();
+    let tail = match value {
+        Val::Bytes(v) => put_option(rest, delta, v)?,
+        Val::Uint(u) => {
+            let (bytes, n) = encode_uint(u);
+            let v = bytes.get(4usize.saturating_sub(n)..).unwrap_or_default();
+            put_option(rest, delta, v)?
+        }
+    };
+    Some(at.saturating_add(room.saturating_sub(tail.len())))
+}
+
+/// Writes the last `dst.len()` (0-4) big-endian bytes of `v`: from two bytes on, as two
+/// two-byte stores that overlap for three bytes and coincide for two.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the bytes wanted of each shifted word
+fn put_uint(dst: &mut [u8], v: u32) {
+    let n = dst.len();
+    if n >= 2 {
+        let skip = 8u32.wrapping_mul(n.wrapping_sub(2) as u32);
+        if let Some(d) = dst.first_chunk_mut::<2>() {
+            *d = (v.wrapping_shr(skip) as u16).to_be_bytes();
+        }
+        if let Some(d) = dst.last_chunk_mut::<2>() {
+            *d = (v as u16).to_be_bytes();
+        }
+    } else if let Some(d) = dst.first_mut() {
+        *d = v as u8;
     }
 }
 
@@ -557,5 +712,197 @@ mod tests {
             MessageWriter::tcp(&mut buf, Code::GET, &long).err(),
             Some(BuildError::Token(MAX_TOKEN_LEN + 1))
         );
+    }
+
+    /// The reference of [`type_carries`]: the rules of RFC 7252 §4.2-4.3 and RFC 8323 §5, case
+    /// by case.
+    fn type_carries_by_kind(transport: Transport, ty: Type, code: Code) -> bool {
+        use crate::code::CodeClass;
+        match (transport, ty, code.kind()) {
+            (_, _, CodeClass::Reserved) => false,
+            (Transport::Udp, _, CodeClass::Signaling) => false,
+            (Transport::Udp, Type::NonConfirmable, k) => k != CodeClass::Empty,
+            (Transport::Udp, Type::Acknowledgement, k) => k != CodeClass::Request,
+            (Transport::Udp, Type::Reset, k) => k == CodeClass::Empty,
+            _ => true,
+        }
+    }
+
+    #[test]
+    fn type_carries_every_code_as_the_rules_say() {
+        for t in [Transport::Udp, Transport::Tcp, Transport::WebSocket] {
+            for ty in [
+                Type::Confirmable,
+                Type::NonConfirmable,
+                Type::Acknowledgement,
+                Type::Reset,
+            ] {
+                for c in 0..=255u8 {
+                    assert_eq!(
+                        type_carries(t, ty, Code(c)),
+                        type_carries_by_kind(t, ty, Code(c)),
+                        "{t:?} {ty:?} {c:#x}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Each option written through the writer's line (`uint`, `str`, `opaque`) and through the
+    /// general way (the builder, by bytes), for every length form of delta and value.
+    #[test]
+    fn typed_values_in_line_as_the_general_way() {
+        let numbers = [
+            1u16, 4, 6, 11, 12, 14, 15, 17, 23, 28, 35, 60, 252, 258, 292, 2048,
+        ];
+        let uints = [
+            0u32, 1, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x1_0000, 0x7f_ffff,
+        ];
+        let uints = uints.iter().chain(&[0x100_0000, 0x8000_0000, u32::MAX]);
+        let text = "abcdefghijklmnopqrstuvwxyz-0123456789-é";
+        for &n in &numbers {
+            for &u in uints.clone() {
+                let (bytes, len) = encode_uint(u);
+                let v = &bytes[4 - len..];
+                let mut want = [0u8; 64];
+                let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 9);
+                let want_r = b.opaque(OptionNumber(n), v).map(|_| ());
+                let mut got = [0u8; 64];
+                let mut w =
+                    MessageWriter::udp(&mut got, Type::Confirmable, Code::POST, 9, &[]).unwrap();
+                let got_r = w.uint(OptionNumber(n), u).map(|_| ());
+                assert_eq!(got_r, want_r, "{n} {u:#x}");
+                let k = w.finish().unwrap();
+                let m = b.encode(&mut want).unwrap();
+                assert_eq!(got[..k], want[..m], "{n} {u:#x}");
+            }
+            for cut in 0..=text.len() {
+                let Some(t) = text.get(..cut) else { continue };
+                for prev in [0u16, 1, 3] {
+                    let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 9);
+                    let mut want = [0u8; 128];
+                    let mut got = [0u8; 128];
+                    let mut w =
+                        MessageWriter::udp(&mut got, Type::Confirmable, Code::POST, 9, b"t")
+                            .unwrap();
+                    if prev > 0 {
+                        b.opaque(OptionNumber(prev), b"p").unwrap();
+                        w.opaque(OptionNumber(prev), b"p").unwrap();
+                    }
+                    let want_r = b.opaque(OptionNumber(n), t.as_bytes()).map(|_| ());
+                    assert_eq!(w.str(OptionNumber(n), t).map(|_| ()), want_r, "{n} {cut}");
+                    let want_o = b.opaque(OptionNumber(n), t.as_bytes()).map(|_| ());
+                    let got_o = w.opaque(OptionNumber(n), t.as_bytes()).map(|_| ());
+                    assert_eq!(got_o, want_o, "{n} {cut}");
+                    b.token(b"t");
+                    let k = w.finish().unwrap();
+                    let m = b.encode(&mut want).unwrap();
+                    assert_eq!(got[..k], want[..m], "{n} {cut}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn copy_small_copies_every_length() {
+        let src: [u8; 16] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
+        for n in 0..=16 {
+            let mut out = [0xeeu8; 18];
+            copy_small(&mut out[1..1 + n], &src[..n]);
+            assert_eq!(out[1..1 + n], src[..n], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn put_uint_writes_the_last_bytes_of_every_length() {
+        let v = 0x0102_0304u32;
+        for n in 0..=4 {
+            let mut out = [0xeeu8; 6];
+            put_uint(&mut out[1..1 + n], v);
+            assert_eq!(out[1..1 + n], v.to_be_bytes()[4 - n..], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_as_before() {
+        let mut buf = [0u8; 64];
+        let mut w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+        // A number as the value of a string option: its bytes must be UTF-8.
+        assert_eq!(
+            w.uint(OptionNumber::URI_HOST, 0x80).err(),
+            Some(BuildError::Option {
+                number: 3,
+                problem: OptionProblem::Utf8
+            })
+        );
+        // Zero is no bytes, too short for Uri-Host.
+        assert_eq!(
+            w.uint(OptionNumber::URI_HOST, 0).err(),
+            Some(BuildError::Option {
+                number: 3,
+                problem: OptionProblem::Length
+            })
+        );
+        w.uint(OptionNumber::URI_HOST, 0x41).unwrap();
+        // Option 0 (unregistered, elective) twice, first of all: taken.
+        let mut w = MessageWriter::udp(&mut buf, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+        w.opaque(OptionNumber(0), b"a").unwrap();
+        w.opaque(OptionNumber(0), b"b").unwrap();
+        w.uint(OptionNumber::OBSERVE, 0).unwrap();
+        assert_eq!(
+            w.uint(OptionNumber::OBSERVE, 1).err(),
+            Some(BuildError::Option {
+                number: 6,
+                problem: OptionProblem::Repeated
+            })
+        );
+        // Too long for Observe (0-3 bytes), then for the buffer.
+        assert_eq!(
+            w.uint(OptionNumber::OBSERVE, 0x100_0000).err(),
+            Some(BuildError::Option {
+                number: 6,
+                problem: OptionProblem::Length
+            })
+        );
+        assert_eq!(
+            w.opaque(OptionNumber(2048), &[0u8; 60]).err(),
+            Some(BuildError::Buffer(BufferTooSmall {
+                needed: 73,
+                available: 64
+            }))
+        );
+        assert_eq!(w.uint(OptionNumber(65000), u32::MAX).map(|_| ()), Ok(()));
+        let n = w.finish().unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        assert_eq!(m.options().count(), 4);
+        // The buffer's end: a header that fits and a value that does not.
+        let mut small = [0u8; 8];
+        let mut w = MessageWriter::udp(&mut small, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+        assert!(matches!(
+            w.uint(OptionNumber::SIZE2, 0x1_0000),
+            Err(BuildError::Buffer(_))
+        ));
+        w.uint(OptionNumber::SIZE2, 0x100).unwrap();
+        assert_eq!(w.finish(), Ok(8));
+        // Longer than a length field can say, with room for it, in line or not.
+        let mut big = vec![0u8; 70_000];
+        let long = vec![7u8; MAX_VALUE_LEN + 1];
+        for n in [2u16, 62, 2048, 65000] {
+            let mut w = MessageWriter::udp(&mut big, Type::Confirmable, Code::GET, 1, &[]).unwrap();
+            assert_eq!(
+                w.opaque(OptionNumber(n), &long).err(),
+                Some(BuildError::ValueTooLong(MAX_VALUE_LEN + 1))
+            );
+            w.opaque(OptionNumber(n), &long[1..]).unwrap();
+            assert_eq!(w.len(), 4 + encoded_len(n, MAX_VALUE_LEN));
+        }
     }
 }

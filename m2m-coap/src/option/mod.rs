@@ -224,6 +224,52 @@ pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
         .saturating_add(len)
 }
 
+/// An option header (RFC 7252 §3.1) built in a register: its `n` bytes, big-endian in the low
+/// bytes of the word, and `n`. `delta` and `len` must be below 65805.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // v <= 12 in that arm
+pub(crate) fn header(delta: u32, len: u32) -> (u64, usize) {
+    // Each field: its nibble, its extension's value and the extension's width in bits.
+    let field = |v: u32| -> (u8, u64, u32) {
+        match v {
+            0..=12 => (v as u8, 0, 0),
+            13..=268 => (13, u64::from(v.wrapping_sub(13)), 8),
+            _ => (14, u64::from(v.wrapping_sub(269) & 0xffff), 16),
+        }
+    };
+    let (dn, dv, db) = field(delta);
+    let (ln, lv, lb) = field(len);
+    let ext = db.wrapping_add(lb);
+    let word = u64::from((dn << 4) | ln).wrapping_shl(ext) | dv.wrapping_shl(lb) | lv;
+    (word, 1usize.wrapping_add((ext / 8) as usize))
+}
+
+/// Writes the low `out.len()` (1-8) bytes of `word`, big-endian, as two stores of the widest
+/// size that fits, overlapping when the length is not a power of two.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // the bytes wanted of each shifted word
+pub(crate) fn put_word(out: &mut [u8], word: u64) {
+    let n = out.len();
+    let bits = |k: usize| 8u32.wrapping_mul(n.wrapping_sub(k) as u32);
+    if n >= 4 {
+        if let Some(d) = out.first_chunk_mut::<4>() {
+            *d = (word.wrapping_shr(bits(4)) as u32).to_be_bytes();
+        }
+        if let Some(d) = out.last_chunk_mut::<4>() {
+            *d = (word as u32).to_be_bytes();
+        }
+    } else if n >= 2 {
+        if let Some(d) = out.first_chunk_mut::<2>() {
+            *d = (word.wrapping_shr(bits(2)) as u16).to_be_bytes();
+        }
+        if let Some(d) = out.last_chunk_mut::<2>() {
+            *d = (word as u16).to_be_bytes();
+        }
+    } else if let Some(d) = out.first_mut() {
+        *d = word as u8;
+    }
+}
+
 /// Writes an option header at the start of `out` and returns its length; `None` if `out` is
 /// too short. `delta` and `len` must be below 65805.
 #[inline(always)]
@@ -360,5 +406,37 @@ mod tests {
             }
         }
         assert_eq!(write_header(&mut [0u8; 2], 269, 0), None);
+    }
+
+    #[test]
+    fn header_in_a_register_is_write_header() {
+        let mut values: std::vec::Vec<u32> = (0..=300).collect();
+        values.extend([1000, 4095, 65535, 65536, 65804]);
+        for &delta in &values {
+            for &len in &values {
+                let mut want = [0u8; 5];
+                let n = write_header(&mut want, delta, len).unwrap();
+                let (word, m) = header(delta, len);
+                assert_eq!(m, n, "{delta} {len}");
+                assert_eq!(word >> (8 * m), 0, "{delta} {len}");
+                let mut got = [0u8; 5];
+                put_word(&mut got[..m], word);
+                assert_eq!(got[..m], want[..n], "{delta} {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn put_word_writes_the_low_bytes_of_every_length() {
+        let word = 0x0102_0304_0506_0708u64;
+        for n in 1..=8 {
+            let mut out = [0xeeu8; 10];
+            put_word(&mut out[1..1 + n], word);
+            assert_eq!(out[1..1 + n], word.to_be_bytes()[8 - n..], "{n}");
+            assert!(
+                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
+                "{n}"
+            );
+        }
     }
 }
