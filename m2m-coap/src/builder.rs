@@ -515,36 +515,9 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
     if len > 16 {
         dst.copy_from_slice(value);
     } else {
-        copy_small(dst, value);
+        m2m_core::copy_short(dst, value);
     }
     Some(tail)
-}
-
-/// Copies a value of at most 16 bytes into `dst`, which has its length:
-/// one or two fixed-size chunks, overlapping when the length is not a power of two, found in
-/// at most three tests (`m2m_core::copy_short` tests the lengths in turn, for any length).
-#[inline(always)]
-pub(crate) fn copy_small(dst: &mut [u8], src: &[u8]) {
-    fn chunks<const N: usize>(dst: &mut [u8], src: &[u8]) {
-        if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
-            *d = *s;
-        }
-        if let (Some(d), Some(s)) = (dst.last_chunk_mut::<N>(), src.last_chunk::<N>()) {
-            *d = *s;
-        }
-    }
-    let n = src.len();
-    if n >= 4 {
-        if n >= 8 {
-            chunks::<8>(dst, src);
-        } else {
-            chunks::<4>(dst, src);
-        }
-    } else if n >= 2 {
-        chunks::<2>(dst, src);
-    } else if let (Some(d), Some(&s)) = (dst.first_mut(), src.first()) {
-        *d = s;
-    }
 }
 
 impl<const N: usize> Encode for Builder<'_, N> {

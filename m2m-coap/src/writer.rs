@@ -15,7 +15,7 @@
 
 use m2m_core::BufferTooSmall;
 
-use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, copy_small, put_option};
+use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::MAX_TOKEN_LEN;
@@ -23,6 +23,7 @@ use crate::option::number::{ascii, check, suspect, suspect_by};
 use crate::option::value::encode_uint;
 use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
+use m2m_core::copy_short;
 
 /// Bytes kept in front of a TCP message for its Len nibble byte and the longest extended length.
 const TCP_LEN_ROOM: usize = 5;
@@ -153,7 +154,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         if tl > 16 {
             t.copy_from_slice(token);
         } else {
-            copy_small(t, token);
+            copy_short(t, token);
         }
         Ok(MessageWriter {
             buf,
@@ -299,7 +300,7 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             if self.payload.len() > 16 {
                 rest.copy_from_slice(self.payload);
             } else {
-                copy_small(rest, self.payload);
+                copy_short(rest, self.payload);
             }
             end = total;
         }
@@ -521,7 +522,7 @@ fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize
         *head = ((delta as u8) << 4) | len as u8;
         match value {
             Val::Uint(v) => put_uint(dst, v),
-            Val::Bytes(v) => copy_small(dst, v),
+            Val::Bytes(v) => copy_short(dst, v),
         }
         return Some(at.wrapping_add(len).wrapping_add(1));
     }
@@ -800,20 +801,6 @@ mod tests {
                     assert_eq!(got[..k], want[..m], "{n} {cut}");
                 }
             }
-        }
-    }
-
-    #[test]
-    fn copy_small_copies_every_length() {
-        let src: [u8; 16] = core::array::from_fn(|i| u8::try_from(i + 1).unwrap());
-        for n in 0..=16 {
-            let mut out = [0xeeu8; 18];
-            copy_small(&mut out[1..1 + n], &src[..n]);
-            assert_eq!(out[1..1 + n], src[..n], "{n}");
-            assert!(
-                out[0] == 0xee && out[1 + n..].iter().all(|&b| b == 0xee),
-                "{n}"
-            );
         }
     }
 

@@ -499,6 +499,14 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// [`copy_short`] into a destination shorter than the source: what fits.
+#[cold]
+fn copy_into_shorter(dst: &mut [u8], src: &[u8]) {
+    if let Some(src) = src.get(..dst.len()) {
+        dst.copy_from_slice(src);
+    }
+}
+
 /// Copies `src` to the start of `dst` (as many bytes as the shorter of the two holds).
 ///
 /// Encoders copy mostly short pieces (a header, a name, a small value) whose length is known
@@ -515,17 +523,23 @@ pub fn copy_short(dst: &mut [u8], src: &[u8]) {
             *d = *s;
         }
     }
-    let n = src.len().min(dst.len());
-    let (Some(dst), Some(src)) = (dst.get_mut(..n), src.get(..n)) else {
-        return;
+    let n = src.len();
+    let Some(dst) = dst.get_mut(..n) else {
+        return copy_into_shorter(dst, src);
     };
-    match n {
-        0 => {}
-        1 => chunks::<1>(dst, src),
-        2..=3 => chunks::<2>(dst, src),
-        4..=7 => chunks::<4>(dst, src),
-        8..=16 => chunks::<8>(dst, src),
-        _ => dst.copy_from_slice(src),
+    // At most three tests to the chunk size of a short copy.
+    if n > 16 {
+        dst.copy_from_slice(src);
+    } else if n >= 4 {
+        if n >= 8 {
+            chunks::<8>(dst, src);
+        } else {
+            chunks::<4>(dst, src);
+        }
+    } else if n >= 2 {
+        chunks::<2>(dst, src);
+    } else {
+        chunks::<1>(dst, src);
     }
 }
 
