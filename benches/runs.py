@@ -8,6 +8,7 @@ and for each function the median of its medians: the figures of the README's ben
 
     python3 benches/runs.py --bench modbus --runs 7
     python3 benches/runs.py --bench modbus --runs 3 --filter 'fc16|stream'
+    python3 benches/runs.py --bench coap --runs 5 --peer coap-lite
 
 Ratio of a group: the fastest peer's median / ours (`m2m`); function ids `m2m-*` are other ways
 of ours and are not peers. A group with a `crc` or `sum` function (a plain pass over the same bytes,
@@ -44,8 +45,9 @@ def medians_since(root, since):
     return out
 
 
-def ratios(run):
-    """{group: (ratio, kind)} for one run, kind "x crc" or "vs peers"."""
+def ratios(run, extra=()):
+    """{group: (ratio, kind)} for one run, kind "x crc" or "vs peers"; and for each peer named in
+    `extra` that a group has, `"<group> vs <peer>"`: that peer's median / ours."""
     groups = {}
     for (group, function), ns in run.items():
         groups.setdefault(group, {})[function] = ns
@@ -61,6 +63,9 @@ def ratios(run):
         peers = [ns for f, ns in fs.items() if f != "m2m" and not f.startswith("m2m-")]
         if peers:
             out[group] = (min(peers) / ours, "vs peers")
+        for name in extra:
+            if name in fs:
+                out[f"{group} vs {name}"] = (fs[name] / ours, f"vs {name}")
     return out
 
 
@@ -71,6 +76,9 @@ def main():
     p.add_argument("--filter", default=None, help="criterion filter (a regex on group/function)")
     p.add_argument("--measurement-time", default="4")
     p.add_argument("--warm-up-time", default="1")
+    p.add_argument("--peer", action="append", default=[],
+                   help="also the ratio against this peer alone (its median / ours), per run; "
+                        "may be repeated")
     args = p.parse_args()
 
     target = os.environ.get("CARGO_TARGET_DIR", "target")
@@ -88,14 +96,14 @@ def main():
         if not run:
             sys.exit(f"run {i + 1}: criterion wrote no estimates under {root}")
         runs.append(run)
-        line = ", ".join(f"{g} {r:.2f}" for g, (r, _) in sorted(ratios(run).items()))
+        line = ", ".join(f"{g} {r:.2f}" for g, (r, _) in sorted(ratios(run, args.peer).items()))
         print(f"run {i + 1}: {line}", file=sys.stderr)
 
     print(f"| group | ratio: median (lowest-highest) of {len(runs)} runs | runs |")
     print("|---|---|---|")
     per_group = {}
     for run in runs:
-        for group, (r, kind) in ratios(run).items():
+        for group, (r, kind) in ratios(run, args.peer).items():
             per_group.setdefault(group, (kind, []))[1].append(r)
     for group in sorted(per_group):
         kind, rs = per_group[group]
