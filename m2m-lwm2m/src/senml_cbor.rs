@@ -702,9 +702,10 @@ fn packed_record<S: Sink>(
 
 /// The leading pieces of a record in `room`: its map head, the base name `bn` when it has one
 /// of at most 11 bytes, its name (relative to `base`) when that takes fewer than 24 bytes, and
-/// its value when it is a number, a boolean or a string of fewer than 24 bytes. Returns the
-/// bytes filled and the value left to write; `None` for a record of another shape (bytes may
-/// have been written into `room`, none counted).
+/// its value when it is an integer (or a time), a boolean or a string of fewer than 24 bytes
+/// (other values are left to [`write_value`]). Returns the bytes filled and the value left to
+/// write; `None` for a record of another shape (bytes may have been written into `room`, none
+/// counted).
 #[inline(always)]
 fn fill<'r>(
     room: &mut [u8; WINDOW],
