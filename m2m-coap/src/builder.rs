@@ -512,11 +512,7 @@ pub(crate) fn put_option<'b>(out: &'b mut [u8], delta: u16, value: &[u8]) -> Opt
         tail
     };
     let (dst, tail) = tail.split_at_mut_checked(len)?;
-    if len > 16 {
-        dst.copy_from_slice(value);
-    } else {
-        m2m_core::copy_short(dst, value);
-    }
+    m2m_core::copy_short(dst, value);
     Some(tail)
 }
 

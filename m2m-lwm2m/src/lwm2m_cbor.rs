@@ -278,7 +278,7 @@ impl<'a> Decoder<'a> {
 
 /// The exact number of bytes [`encode`] writes for `records`.
 pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
-    let mut c = Counter(0);
+    let mut c = Counter::new();
     write(&mut c, records)?;
     Ok(c.0)
 }

@@ -28,7 +28,7 @@ use crate::cbor::window::Window;
 use crate::cbor::{self, Item, Reader, decimal};
 use crate::error::{Error, Reason};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
-use crate::sink::{Measure, Sink, Slice, WINDOW};
+use crate::sink::{Counter, Sink, Slice, WINDOW};
 use crate::value::{Opaque, Record, Text, Value};
 
 /// Integer labels of RFC 8428 §6 (Table 6).
@@ -508,7 +508,7 @@ fn number(item: Item<'_>) -> Option<Number> {
 /// The exact number of bytes [`encode`] writes for `records`.
 pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
     let base = choose_base(records)?;
-    let mut c = Measure::new();
+    let mut c = Counter::new();
     write(&mut c, records, base)?;
     Ok(c.written())
 }
@@ -843,7 +843,6 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::path::Path;
-    use crate::sink::Counter;
     use crate::value::ObjLink;
     use std::vec::Vec;
 
@@ -1062,7 +1061,7 @@ mod tests {
             Path::ROOT.with_prefix("gw").unwrap(),
             p(&[3303, 0]).with_prefix("node-1").unwrap(),
         ] {
-            let mut c = Counter(0);
+            let mut c = Counter::new();
             match path.prefix() {
                 Some(pre) => cbor::path_text(&mut c, Some(pre), path.levels(), true, false),
                 None if path.depth() == 0 => c.put(b"\x61/"),
@@ -1208,7 +1207,7 @@ mod tests {
                         for base in core::iter::once(None).chain(bases) {
                             // As a later record, and as the first (with the base name).
                             for bn in [None, base] {
-                                let mut general = Counter(0);
+                                let mut general = Counter::new();
                                 general_record(&mut general, &rec, bn, base).unwrap();
                                 let mut want = [0u8; 128];
                                 let mut s = Slice::new(&mut want);
@@ -1294,7 +1293,7 @@ mod tests {
         {
             let chosen = choose_base(recs).unwrap();
             // The best of "no base" and "the common base", by trial.
-            let mut without = Counter(0);
+            let mut without = Counter::new();
             write(&mut without, recs, None).unwrap();
             let first = recs[0].path;
             let k = recs
@@ -1313,7 +1312,7 @@ mod tests {
                 prefix: first.prefix(),
                 levels: &first.levels()[..k],
             };
-            let mut with = Counter(0);
+            let mut with = Counter::new();
             write(&mut with, recs, Some(base)).unwrap();
             let better = (k > 0 || base.prefix.is_some()) && with.0 < without.0;
             assert_eq!(chosen.is_some(), better, "{recs:?}");

@@ -43,9 +43,23 @@ pub(crate) trait Sink {
 /// The size of a [`Sink::window`].
 pub(crate) const WINDOW: usize = 64;
 
-/// Counts the bytes an encoder would write.
-#[derive(Debug, Default)]
-pub(crate) struct Counter(pub(crate) usize);
+/// Counts the bytes an encoder would write. Its room for a [`Sink::window`] (whose bytes it
+/// drops) lets sizing take the same way through an encoder as writing into a [`Slice`] does.
+#[derive(Debug)]
+pub(crate) struct Counter(pub(crate) usize, [u8; WINDOW]);
+
+impl Counter {
+    /// Nothing counted yet.
+    pub(crate) const fn new() -> Self {
+        Counter(0, [0; WINDOW])
+    }
+}
+
+impl Default for Counter {
+    fn default() -> Self {
+        Counter::new()
+    }
+}
 
 impl Sink for Counter {
     #[inline]
@@ -64,52 +78,15 @@ impl Sink for Counter {
     fn written(&self) -> usize {
         self.0
     }
-}
-
-/// A [`Counter`] with room for a [`Sink::window`] (whose bytes it drops): sizing with it takes
-/// the same way through an encoder as writing into a [`Slice`] does.
-#[derive(Debug)]
-pub(crate) struct Measure {
-    n: usize,
-    scratch: [u8; WINDOW],
-}
-
-impl Measure {
-    /// Nothing counted yet.
-    pub(crate) const fn new() -> Self {
-        Measure {
-            n: 0,
-            scratch: [0; WINDOW],
-        }
-    }
-}
-
-impl Sink for Measure {
-    #[inline]
-    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.n = self.n.saturating_add(bytes.len());
-        Ok(())
-    }
-
-    #[inline]
-    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error> {
-        self.n = self.n.saturating_add(n);
-        Ok(None)
-    }
-
-    #[inline]
-    fn written(&self) -> usize {
-        self.n
-    }
 
     #[inline(always)]
     fn window(&mut self) -> Option<&mut [u8; WINDOW]> {
-        Some(&mut self.scratch)
+        Some(&mut self.1)
     }
 
     #[inline(always)]
     fn advance(&mut self, n: usize) {
-        self.n = self.n.saturating_add(n);
+        self.0 = self.0.saturating_add(n);
     }
 }
 

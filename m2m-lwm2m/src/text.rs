@@ -121,7 +121,7 @@ pub fn value_as(text: &str, ty: DataType) -> Result<Value<'_>, Error> {
 /// The text/plain (§7.4.1) or opaque (§7.4.2) form of a value: its length, then the bytes.
 /// Opaque values are written raw (the caller sends them as Content-Format 42).
 pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
-    let mut counter = Counter(0);
+    let mut counter = Counter::new();
     write(value, &mut counter)?;
     Ok(counter.0)
 }

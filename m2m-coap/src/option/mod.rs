@@ -203,17 +203,6 @@ impl<'a> Iterator for Options<'a> {
 
 impl core::iter::FusedIterator for Options<'_> {}
 
-/// The nibble and extension bytes that write `v` as an option delta or length (RFC 7252 §3.1).
-#[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // v <= 12 in that arm
-pub(crate) const fn nibble(v: u32) -> (u8, usize) {
-    match v {
-        0..=12 => (v as u8, 0),
-        13..=268 => (13, 1),
-        _ => (14, 2),
-    }
-}
-
 /// Bytes of one option: its header, extensions and value (RFC 7252 §3.1).
 #[inline(always)]
 pub(crate) fn encoded_len(delta: u16, len: usize) -> usize {
@@ -274,31 +263,9 @@ pub(crate) fn put_word(out: &mut [u8], word: u64) {
 /// too short. `delta` and `len` must be below 65805.
 #[inline(always)]
 pub(crate) fn write_header(out: &mut [u8], delta: u32, len: u32) -> Option<usize> {
-    let (dn, dx) = nibble(delta);
-    let (ln, lx) = nibble(len);
-    let (first, rest) = out.split_first_mut()?;
-    *first = (dn << 4) | ln;
-    let rest = put_ext(rest, delta, dx)?;
-    put_ext(rest, len, lx)?;
-    Some(1usize.saturating_add(dx).saturating_add(lx))
-}
-
-#[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // the value is below 65805, checked by the callers
-fn put_ext(out: &mut [u8], v: u32, n: usize) -> Option<&mut [u8]> {
-    match n {
-        0 => Some(out),
-        1 => {
-            let (b, rest) = out.split_first_mut()?;
-            *b = v.saturating_sub(13) as u8;
-            Some(rest)
-        }
-        _ => {
-            let (b, rest) = out.split_first_chunk_mut::<2>()?;
-            *b = (v.saturating_sub(269) as u16).to_be_bytes();
-            Some(rest)
-        }
-    }
+    let (word, n) = header(delta, len);
+    put_word(out.get_mut(..n)?, word);
+    Some(n)
 }
 
 #[cfg(test)]
@@ -409,19 +376,35 @@ mod tests {
     }
 
     #[test]
-    fn header_in_a_register_is_write_header() {
+    #[allow(clippy::cast_possible_truncation)] // values in range of each field
+    fn headers_are_the_bytes_of_rfc7252() {
+        // Each field written out by RFC 7252 §3.1: a nibble, then 0, 1 (value - 13) or 2
+        // (value - 269, big-endian) extension bytes, the delta's before the length's.
+        let field = |v: u32| -> (u8, std::vec::Vec<u8>) {
+            match v {
+                0..=12 => (v as u8, std::vec![]),
+                13..=268 => (13, std::vec![(v - 13) as u8]),
+                _ => (14, ((v - 269) as u16).to_be_bytes().to_vec()),
+            }
+        };
         let mut values: std::vec::Vec<u32> = (0..=300).collect();
         values.extend([1000, 4095, 65535, 65536, 65804]);
         for &delta in &values {
             for &len in &values {
-                let mut want = [0u8; 5];
-                let n = write_header(&mut want, delta, len).unwrap();
+                let (dn, dx) = field(delta);
+                let (ln, lx) = field(len);
+                let mut want = std::vec![(dn << 4) | ln];
+                want.extend(dx);
+                want.extend(lx);
                 let (word, m) = header(delta, len);
-                assert_eq!(m, n, "{delta} {len}");
+                assert_eq!(m, want.len(), "{delta} {len}");
                 assert_eq!(word >> (8 * m), 0, "{delta} {len}");
-                let mut got = [0u8; 5];
-                put_word(&mut got[..m], word);
-                assert_eq!(got[..m], want[..n], "{delta} {len}");
+                let mut out = [0xeeu8; 6];
+                assert_eq!(write_header(&mut out, delta, len), Some(m));
+                assert_eq!(out[..m], want[..], "{delta} {len}");
+                assert!(out[m..].iter().all(|&b| b == 0xee), "{delta} {len}");
+                // Too short by one byte: nothing.
+                assert_eq!(write_header(&mut out[..m - 1], delta, len), None);
             }
         }
     }

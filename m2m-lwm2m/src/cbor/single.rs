@@ -40,7 +40,7 @@ pub fn decode(body: &[u8]) -> Result<Value<'_>, Error> {
 
 /// The exact number of bytes [`encode`] writes for `value`.
 pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
-    let mut c = Counter(0);
+    let mut c = Counter::new();
     write_value(&mut c, value)?;
     Ok(c.0)
 }

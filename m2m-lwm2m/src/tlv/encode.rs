@@ -12,7 +12,7 @@ use crate::value::{Opaque, Record, Text, Untyped, Value};
 /// The size of the TLV body [`encode`] writes for `records` answering a request on `base`.
 pub fn encoded_len(base: &Path<'_>, records: &[Record<'_>]) -> Result<usize, Error> {
     let start = start_depth(base, records)?;
-    let mut counter = Counter(0);
+    let mut counter = Counter::new();
     run(records, start, &mut counter)?;
     Ok(counter.0)
 }
@@ -85,7 +85,7 @@ fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Re
     };
     let (kind, len) = match (depth, leaf) {
         (2, _) => {
-            let mut c = Counter(0);
+            let mut c = Counter::new();
             run(group, 2, &mut c)?;
             (Kind::ObjectInstance, c.0)
         }
@@ -106,7 +106,7 @@ fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Re
             {
                 return Err(unexpected);
             }
-            let mut c = Counter(0);
+            let mut c = Counter::new();
             run(group, 3, &mut c)?;
             (Kind::MultipleResource, c.0)
         }
