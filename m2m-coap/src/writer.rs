@@ -20,6 +20,7 @@ use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
 use crate::message::MAX_TOKEN_LEN;
 use crate::option::number::{ascii, check, suspect, suspect_by};
+use crate::option::scan::clear_class;
 use crate::option::value::encode_uint;
 use crate::option::{OptionNumber, encoded_len, write_header};
 use crate::tcp::length_nibble;
@@ -237,18 +238,40 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
         let (end, last) = (self.end, self.last);
         // `number == last` is a repeat here: the one case where it is not (no option yet, and
         // number 0) is an unregistered number, for which the screen does not ask.
-        let clear = match self.screen {
-            Screen::Quick => !suspect_by(number, value.len(), number == last, || {
-                utf8 || value.ascii()
-            }),
-            Screen::Signaling => false,
-            Screen::Off => true,
-        };
-        if clear && number >= last {
-            if let Some(end) = put_at(self.buf, end, number.wrapping_sub(last), value) {
-                self.end = end;
-                self.last = number;
-                return Ok(self);
+        let len = value.len();
+        // The delta to the last option; below 13 only for an option in order (one before the
+        // last wraps to above 65535).
+        let delta = u32::from(number).wrapping_sub(u32::from(last));
+        if delta < 13 && len < 13 {
+            // The commonest option: a one-byte header and a short value.
+            // The rule's bit for this length and whether it repeats the last option: `len`,
+            // plus 16 when `delta` is 0 (then `delta - 1` wraps and has bit 31 set).
+            #[allow(clippy::cast_possible_truncation)] // len < 13
+            let class = len as u32 | (delta.wrapping_sub(1) >> 27 & 16);
+            let clear = match self.screen {
+                Screen::Quick => clear_class(number, class, || utf8 || value.ascii()),
+                Screen::Signaling => false,
+                Screen::Off => true,
+            };
+            if clear {
+                if let Some(end) = put_short(self.buf, end, delta, value) {
+                    self.end = end;
+                    self.last = number;
+                    return Ok(self);
+                }
+            }
+        } else {
+            let clear = match self.screen {
+                Screen::Quick => !suspect_by(number, len, delta == 0, || utf8 || value.ascii()),
+                Screen::Signaling => false,
+                Screen::Off => true,
+            };
+            if clear && number >= last {
+                if let Some(end) = put_at(self.buf, end, number.wrapping_sub(last), value) {
+                    self.end = end;
+                    self.last = number;
+                    return Ok(self);
+                }
             }
         }
         let rules = Rules {
@@ -293,9 +316,10 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             };
             let (marker, rest) = self
                 .buf
-                .get_mut(end..total)
+                .get_mut(end..)
                 .and_then(<[u8]>::split_first_mut)
                 .ok_or(short)?;
+            let rest = rest.get_mut(..self.payload.len()).ok_or(short)?;
             *marker = 0xff;
             if self.payload.len() > 16 {
                 rest.copy_from_slice(self.payload);
@@ -461,26 +485,54 @@ fn token_nibble(len: usize) -> Result<(u8, usize), BuildError> {
 }
 
 /// Whether a message of `ty` over `transport` may carry `code` (RFC 7252 §4.2-4.3; signaling
-/// only over TCP and WebSocket, RFC 8323 §5).
-///
-/// By a mask per transport and type with a bit for each code class (bit 0 requests, 2, 4 and 5
-/// responses, 7 signaling; 1, 3 and 6 are reserved) and bit 8 for the Empty code.
+/// only over TCP and WebSocket, RFC 8323 §5): one load from [`CARRIES`] and one shift.
 #[inline]
 pub(crate) fn type_carries(transport: Transport, ty: Type, code: Code) -> bool {
+    let bit = match transport {
+        Transport::Udp => ty.bits(),
+        _ => RELIABLE,
+    };
+    CARRIES
+        .get(usize::from(code.0))
+        .is_some_and(|&c| (c >> bit) & 1 == 1)
+}
+
+/// The bit of a [`CARRIES`] entry for the reliable transports (below it, one per UDP type).
+const RELIABLE: u8 = 4;
+
+/// For each code, the messages that may carry it: bit `t` a UDP message of type `t`
+/// ([`Type::bits`]), bit [`RELIABLE`] one over TCP or WebSocket. Built from a mask per transport
+/// and type with a bit for each code class (bit 0 requests, 2, 4 and 5 responses, 7 signaling;
+/// 1, 3 and 6 are reserved) and bit 8 for the Empty code.
+#[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, c < 256
+static CARRIES: [u8; 256] = {
     const EMPTY: u16 = 1 << 8;
     const REQUEST: u16 = 1;
     const RESPONSE: u16 = 1 << 2 | 1 << 4 | 1 << 5;
     const SIGNALING: u16 = 1 << 7;
-    let mask = match (transport, ty) {
-        (Transport::Udp, Type::Confirmable) => EMPTY | REQUEST | RESPONSE,
-        (Transport::Udp, Type::NonConfirmable) => REQUEST | RESPONSE,
-        (Transport::Udp, Type::Acknowledgement) => EMPTY | RESPONSE,
-        (Transport::Udp, Type::Reset) => EMPTY,
-        _ => EMPTY | REQUEST | RESPONSE | SIGNALING,
-    };
-    let bit = if code.0 == 0 { 8 } else { code.0 >> 5 };
-    (mask >> bit) & 1 == 1
-}
+    // By Type::bits, then the reliable transports.
+    const MASKS: [u16; 5] = [
+        EMPTY | REQUEST | RESPONSE,
+        REQUEST | RESPONSE,
+        EMPTY | RESPONSE,
+        EMPTY,
+        EMPTY | REQUEST | RESPONSE | SIGNALING,
+    ];
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let bit = if c == 0 { 8 } else { c >> 5 };
+        let mut k = 0;
+        while k < 5 {
+            if (MASKS[k] >> bit) & 1 == 1 {
+                t[c] |= 1 << k;
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// An option value as it comes to [`MessageWriter::push`]: bytes, or a number written in its
 /// minimal encoding straight from the register.
@@ -509,36 +561,42 @@ impl Val<'_> {
     }
 }
 
-/// Writes option `delta`/`value` at `at` in the line of [`MessageWriter::push`]: a one-byte
-/// header and a short value, the rest by [`put_option`]. Returns where it ends; `None` if it
-/// does not fit or is longer than a length field can say.
+/// Writes an option of `delta` and `value` below 13 each at `at` in the line of
+/// [`MessageWriter::push`]: a one-byte header and the value. Returns where it ends; `None` if
+/// it does not fit.
 #[inline(always)]
-#[allow(clippy::cast_possible_truncation)] // delta and the length are below 13 where cast
+#[allow(clippy::cast_possible_truncation)] // delta and the length are below 13
+fn put_short(buf: &mut [u8], at: usize, delta: u32, value: Val<'_>) -> Option<usize> {
+    let len = value.len();
+    let (head, dst) = buf.get_mut(at..)?.get_mut(..=len)?.split_first_mut()?;
+    *head = ((delta as u8) << 4) | len as u8;
+    match value {
+        Val::Uint(v) => put_uint(dst, v),
+        Val::Bytes(v) => copy_short(dst, v),
+    }
+    // No overflow: the option ends within the buffer.
+    Some(at.wrapping_add(len).wrapping_add(1))
+}
+
+/// Writes option `delta`/`value` at `at` in the line of [`MessageWriter::push`]: an option with
+/// extension bytes (or any other), its header by [`write_header`]. Returns where it ends; `None`
+/// if it does not fit or is longer than a length field can say.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // len <= MAX_VALUE_LEN
 fn put_at(buf: &mut [u8], at: usize, delta: u16, value: Val<'_>) -> Option<usize> {
     let len = value.len();
-    let rest = buf.get_mut(at..)?;
-    if delta < 13 && len < 13 {
-        let (head, dst) = rest.get_mut(..=len)?.split_first_mut()?;
-        *head = ((delta as u8) << 4) | len as u8;
-        match value {
-            Val::Uint(v) => put_uint(dst, v),
-            Val::Bytes(v) => copy_short(dst, v),
-        }
-        return Some(at.wrapping_add(len).wrapping_add(1));
-    }
     if len > MAX_VALUE_LEN {
         return None;
     }
-    let room = rest.len();
-    let tail = match value {
-        Val::Bytes(v) => put_option(rest, delta, v)?,
-        Val::Uint(u) => {
-            let (bytes, n) = encode_uint(u);
-            let v = bytes.get(4usize.saturating_sub(n)..).unwrap_or_default();
-            put_option(rest, delta, v)?
-        }
-    };
-    Some(at.saturating_add(room.saturating_sub(tail.len())))
+    let rest = buf.get_mut(at..)?;
+    let n = write_header(rest, u32::from(delta), len as u32)?;
+    let dst = rest.get_mut(n..)?.get_mut(..len)?;
+    match value {
+        Val::Bytes(v) => copy_short(dst, v),
+        Val::Uint(u) => put_uint(dst, u),
+    }
+    // No overflow: the option ends within the buffer.
+    Some(at.wrapping_add(n).wrapping_add(len))
 }
 
 /// Writes the last `dst.len()` (0-4) big-endian bytes of `v`: from two bytes on, as two
@@ -799,6 +857,46 @@ mod tests {
                     let k = w.finish().unwrap();
                     let m = b.encode(&mut want).unwrap();
                     assert_eq!(got[..k], want[..m], "{n} {cut}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn in_line_screen_as_the_builder_for_every_number_length_and_repeat() {
+        // The in-line screen takes the repeat from the delta: every number to 300 after none,
+        // itself (a repeat) and numbers 1, 12 and 13 below it, with every short length and the
+        // first long one, ASCII or not.
+        for bytes in [[b'a'; 13], [0xc3; 13]] {
+            for n in 0..=300u16 {
+                let before = [
+                    None,
+                    Some(n),
+                    n.checked_sub(1),
+                    n.checked_sub(12),
+                    n.checked_sub(13),
+                ];
+                for len in 0..=13 {
+                    let v = &bytes[..len];
+                    for prev in before {
+                        let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 9);
+                        let mut want = [0u8; 64];
+                        let mut got = [0u8; 64];
+                        let mut w =
+                            MessageWriter::udp(&mut got, Type::Confirmable, Code::POST, 9, &[])
+                                .unwrap();
+                        if let Some(p) = prev {
+                            let want_p = b.opaque(OptionNumber(p), v).map(|_| ());
+                            let got_p = w.opaque(OptionNumber(p), v).map(|_| ());
+                            assert_eq!(got_p, want_p, "{p} {len}");
+                        }
+                        let want_r = b.opaque(OptionNumber(n), v).map(|_| ());
+                        let got_r = w.opaque(OptionNumber(n), v).map(|_| ());
+                        assert_eq!(got_r, want_r, "{n} {len} {prev:?}");
+                        let k = w.finish().unwrap();
+                        let m = b.encode(&mut want).unwrap();
+                        assert_eq!(got[..k], want[..m], "{n} {len} {prev:?}");
+                    }
                 }
             }
         }

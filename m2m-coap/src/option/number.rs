@@ -294,41 +294,11 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bo
         || (packed & 4 != 0 && !utf8 && !ascii(value))
 }
 
-/// The writer's quick screen of a number, from [`pack_of`]: bit 0 an unregistered critical
-/// number (always a doubt), bit 1 not repeatable, bit 2 string; bits 8-15 the shortest value
-/// and 16-31 the longest less the shortest (65535 for an unregistered elective number: a
-/// longer value is left to the full check, which finds nothing).
-#[allow(clippy::arithmetic_side_effects)] // compile time; min <= max in the registry
-const fn screen_of(number: u16) -> u32 {
-    let p = pack_of(number);
-    if p & 1 == 0 {
-        return if number & 1 == 1 { 1 } else { 0xffff << 16 };
-    }
-    let min = (p >> 8) & 0xff;
-    let max = p >> 16;
-    (p & 4) | (((p & 2) == 0) as u32) << 1 | min << 8 | (max - min) << 16
-}
-
-/// [`screen_of`] for the numbers below 64, one load each.
-#[allow(
-    clippy::indexing_slicing,
-    clippy::cast_possible_truncation,
-    clippy::arithmetic_side_effects
-)] // compile time; n < 64
-const SCREEN: [u32; 64] = {
-    let mut t = [0u32; 64];
-    let mut n = 0;
-    while n < 64 {
-        t[n] = screen_of(n as u16);
-        n += 1;
-    }
-    t
-};
-
 /// [`suspect`] for a writer, from a value's length, and `text` saying whether the value is
-/// UTF-8 (asked only of a string option): one table load, one test of the flags and one range
-/// compare. It may have a doubt where [`suspect`] has none (an unregistered elective option
-/// below 64 longer than 65535 bytes), never the other way.
+/// UTF-8 (asked only of a string option). A value of at most 12 bytes (nearly all) is screened
+/// by the parser's rules (`scan::clear_short`: one table word, one shift), so the writer and the
+/// parser share one table; a longer one from [`packed`] as [`suspect`] does. It agrees with
+/// [`suspect`] (`the_writers_screen_agrees_with_suspect`).
 #[inline(always)]
 pub(crate) fn suspect_by(
     number: u16,
@@ -336,23 +306,16 @@ pub(crate) fn suspect_by(
     repeat: bool,
     text: impl FnOnce() -> bool,
 ) -> bool {
-    const ECHO: u32 = screen_of(252);
-    const NO_RESPONSE: u32 = screen_of(258);
-    const REQUEST_TAG: u32 = screen_of(292);
-    let rule = match SCREEN.get(usize::from(number)) {
-        Some(&r) => r,
-        None => match number {
-            252 => ECHO,
-            258 => NO_RESPONSE,
-            292 => REQUEST_TAG,
-            _ => return number & 1 == 1,
-        },
-    };
-    let min = ((rule >> 8) & 0xff) as usize;
-    let span = (rule >> 16) as usize;
-    rule & (1 | u32::from(repeat) << 1) != 0
-        || len.wrapping_sub(min) > span
-        || (rule & 4 != 0 && !text())
+    if len <= 12 {
+        return !super::scan::clear_short(number, len, repeat, text);
+    }
+    let packed = packed(number);
+    if packed == 0 {
+        return number & 1 == 1;
+    }
+    let min = ((packed >> 8) & 0xff) as usize;
+    let span = ((packed >> 16) as usize).wrapping_sub(min);
+    len.wrapping_sub(min) > span || (repeat && packed & 2 == 0) || (packed & 4 != 0 && !text())
 }
 
 /// Whether every byte is ASCII. Option strings are short, where a call or a vector loop's set-up

@@ -64,6 +64,30 @@ fn rule_of(number: u32) -> Option<Rule> {
     Some(if number & 1 == 0 { ELECTIVE } else { 0 })
 }
 
+/// Whether the registry's rules have no doubt about an option of `number` with a value of `len`
+/// bytes (at most 12), repeating the option before it or not: `number::suspect` for such a
+/// value, from the same rules as the scan (`rules_agree_with_suspect`). `text` says whether the
+/// value is ASCII or UTF-8; it is asked only of a string option.
+#[inline(always)]
+pub(crate) fn clear_short(
+    number: u16,
+    len: usize,
+    repeat: bool,
+    text: impl FnOnce() -> bool,
+) -> bool {
+    let class = (len & 0x0f) | if repeat { usize::from(REPEAT) } else { 0 };
+    #[allow(clippy::cast_possible_truncation)] // below 32
+    clear_class(number, class as u32, text)
+}
+
+/// [`clear_short`] from the bit that answers for the value's length and the repeat: the length
+/// (0-12), plus [`REPEAT`] for a repeat. The writer's quick screen.
+#[inline(always)]
+pub(crate) fn clear_class(number: u16, class: u32, text: impl FnOnce() -> bool) -> bool {
+    let rule = rule_of(u32::from(number)).unwrap_or(0);
+    rule.wrapping_shr(class) & 1 != 0 && (rule & STRING == 0 || text())
+}
+
 /// The rule of `number`, from its packed rules (`number::pack_of`).
 #[allow(clippy::arithmetic_side_effects)] // compile time, l <= 12
 const fn rule(number: u16) -> Rule {

@@ -24,7 +24,9 @@ pub fn decode_uint(value: &[u8]) -> Option<u32> {
 #[must_use]
 #[inline]
 pub const fn encode_uint(v: u32) -> ([u8; 4], usize) {
-    let n = 4usize.saturating_sub((v.leading_zeros() / 8) as usize);
+    // ceil((32 - leading zeros) / 8), as (39 - leading zeros) / 8: no underflow, at most 32
+    // leading zeros.
+    let n = (39u32.wrapping_sub(v.leading_zeros()) / 8) as usize;
     (v.to_be_bytes(), n)
 }
 
