@@ -16,6 +16,7 @@ use crate::option::number::{check, signaling, suspect};
 use crate::option::scan::scan;
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
 use crate::option::{CoapOption, OptionNumber, Options, Step, step_extended};
+use crate::writer::type_carries;
 
 /// The longest token: 65804 bytes (RFC 8974 §2.1, TKL 14).
 pub const MAX_TOKEN_LEN: usize = 65804;
@@ -228,19 +229,14 @@ impl<'a> Message<'a> {
         if b0 >> 6 != 1 {
             return Err(e(Reason::Version(b0 >> 6), 0));
         }
-        if !cfg.any_type_code {
-            let ok = match (ty, code.kind()) {
-                (_, CodeClass::Reserved | CodeClass::Signaling) => {
-                    return Err(e(Reason::ReservedClass(code), 1));
-                }
-                (Type::Confirmable, _) => true,
-                (Type::NonConfirmable, k) => k != CodeClass::Empty,
-                (Type::Acknowledgement, k) => k != CodeClass::Request,
-                (Type::Reset, k) => k == CodeClass::Empty,
+        // One table load for the rules of RFC 7252 §4.2-4.3 (a UDP type never carries a
+        // reserved or signaling class); which rule is broken is worked out only on an error.
+        if !cfg.any_type_code && !type_carries(Transport::Udp, ty, code) {
+            let reason = match code.kind() {
+                CodeClass::Reserved | CodeClass::Signaling => Reason::ReservedClass(code),
+                _ => Reason::TypeCode { ty, code },
             };
-            if !ok {
-                return Err(e(Reason::TypeCode { ty, code }, 1));
-            }
+            return Err(e(reason, 1));
         }
         let mut pos = 4;
         let tlen = token_len(buf, &mut pos, b0 & 0x0f, cfg).map_err(|(r, o)| e(r, o))?;

@@ -46,16 +46,25 @@ pub(crate) struct Step<'a> {
 }
 
 /// For each first byte of an option without extension bytes (both nibbles 0-12, the common
-/// option): its length nibble, plus [`REPEAT`] when its delta is 0. [`NOT_SHORT`] for any other
-/// byte (extension bytes follow, a nibble is the reserved 15, or it is the payload marker). One
-/// load instead of two compares, and the parser's registry screen takes its bit index from it.
+/// option): its length nibble, plus [`REPEAT`] when its delta is 0. For one whose delta alone
+/// has extension bytes (nibble 13 or 14, length nibble 0-12, the commonest after it): its length
+/// nibble plus [`DELTA8`] or [`DELTA16`]. [`NOT_SHORT`] for any other byte (the length has
+/// extension bytes, a nibble is the reserved 15, or it is the payload marker). One load instead
+/// of two compares, and the parser's registry screen takes its bit index from it.
 #[allow(clippy::indexing_slicing, clippy::cast_possible_truncation)] // compile time, b < 256
 static HEAD: [u8; 256] = {
     let mut t = [NOT_SHORT; 256];
     let mut b = 0;
     while b < 256 {
-        if b >> 4 < 13 && b & 0x0f < 13 {
-            t[b] = (b & 0x0f) as u8 | if b >> 4 == 0 { REPEAT } else { 0 };
+        let (dn, len) = (b >> 4, (b & 0x0f) as u8);
+        if len < 13 {
+            t[b] = match dn {
+                0 => len | REPEAT,
+                1..=12 => len,
+                13 => len | DELTA8,
+                14 => len | DELTA16,
+                _ => NOT_SHORT,
+            };
         }
         b += 1;
     }
@@ -65,18 +74,29 @@ static HEAD: [u8; 256] = {
 /// In a [`HEAD`] entry: the delta is 0 (the option repeats the one before it, or is option 0).
 pub(crate) const REPEAT: u8 = 16;
 
-/// The [`HEAD`] entry of a byte that does not start a common option.
-const NOT_SHORT: u8 = 0xff;
+/// In a [`HEAD`] entry: the delta is one extension byte (13-268); every common option's entry
+/// is below it.
+pub(crate) const DELTA8: u8 = 32;
+
+/// In a [`HEAD`] entry: the delta is two extension bytes (269-65804).
+pub(crate) const DELTA16: u8 = 64;
+
+/// The [`HEAD`] entry of a byte that starts no option of the forms above.
+pub(crate) const NOT_SHORT: u8 = 0xff;
+
+/// The [`HEAD`] entry of `b`.
+#[inline(always)]
+pub(crate) fn head(b: u8) -> u8 {
+    HEAD.get(usize::from(b)).copied().unwrap_or(NOT_SHORT)
+}
 
 /// The [`HEAD`] entry of `b`: its length nibble and [`REPEAT`], if `b` starts an option without
 /// extension bytes (RFC 7252 §3.1); `None` if extension bytes follow it or it has a reserved
 /// nibble 15.
 #[inline(always)]
 pub(crate) fn short_head(b: u8) -> Option<u8> {
-    match HEAD.get(usize::from(b)) {
-        Some(&h) if h != NOT_SHORT => Some(h),
-        _ => None,
-    }
+    let h = head(b);
+    (h < DELTA8).then_some(h)
 }
 
 /// Reads an extended delta or length: `nibble` 0-12 is the value, 13 and 14 take one or two
@@ -168,6 +188,28 @@ impl<'a> Options<'a> {
     /// that the parser has validated always read; anything else ends the iteration.
     #[inline]
     fn next_extended(&mut self, b: u8, mut rest: &'a [u8]) -> Option<CoapOption<'a>> {
+        if b & 0x0f < 13 {
+            // Only the delta has extension bytes: the commonest of these options.
+            let (delta, rest) = match b >> 4 {
+                13 => {
+                    let (&x, rest) = rest.split_first()?;
+                    (u32::from(x).wrapping_add(13), rest)
+                }
+                14 => {
+                    let (&x, rest) = rest.split_first_chunk::<2>()?;
+                    (u32::from(u16::from_be_bytes(x)).wrapping_add(269), rest)
+                }
+                _ => return None,
+            };
+            let number = u16::try_from(u32::from(self.prev).wrapping_add(delta)).ok()?;
+            let (value, rest) = rest.split_at_checked(usize::from(b & 0x0f))?;
+            self.rest = rest;
+            self.prev = number;
+            return Some(CoapOption {
+                number: OptionNumber(number),
+                value,
+            });
+        }
         let delta = extended(&mut rest, b >> 4).ok()??;
         let len = extended(&mut rest, b & 0x0f).ok()??;
         let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
@@ -295,6 +337,28 @@ mod tests {
             step(&[0x0e, 1], 0),
             Err((Reason::Truncated { needed: 1 }, 1))
         );
+    }
+
+    #[test]
+    fn heads_of_every_byte() {
+        for b in 0..=255u8 {
+            let (dn, ln) = (b >> 4, b & 0x0f);
+            let want = match (dn, ln) {
+                (0, 0..=12) => ln | REPEAT,
+                (1..=12, 0..=12) => ln,
+                (13, 0..=12) => ln | DELTA8,
+                (14, 0..=12) => ln | DELTA16,
+                _ => NOT_SHORT,
+            };
+            assert_eq!(head(b), want, "{b:#04x}");
+            // The forms are told apart by comparisons, as the scan and the iterator do.
+            let h = head(b);
+            assert_eq!(h < DELTA8, dn <= 12 && ln <= 12, "{b:#04x}");
+            let one = (DELTA8..DELTA16).contains(&h);
+            assert_eq!(one, dn == 13 && ln <= 12, "{b:#04x}");
+            let two = (DELTA16..NOT_SHORT).contains(&h);
+            assert_eq!(two, dn == 14 && ln <= 12, "{b:#04x}");
+        }
     }
 
     #[test]

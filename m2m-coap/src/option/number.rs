@@ -320,17 +320,27 @@ pub(crate) fn suspect_by(
 
 /// Whether every byte is ASCII. Option strings are short, where a call or a vector loop's set-up
 /// costs more than the bytes: below 8 bytes a plain loop; from 8, the high bits of 8-byte words
-/// gathered, the last word overlapping the one before it.
+/// gathered, the last word overlapping the one before it (up to 24 bytes, the first, the last
+/// and the one that ends 8 bytes before the end, with no loop).
 #[inline(always)]
 pub(crate) fn ascii(v: &[u8]) -> bool {
-    if let Some(last) = v.last_chunk::<8>() {
-        let mut high = u64::from_le_bytes(*last);
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if let (Some(first), Some(last)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
+        let mut high = u64::from_le_bytes(*first) | u64::from_le_bytes(*last);
+        if v.len() <= 24 {
+            // Bytes 8 to len - 8 lie within the word that ends 8 bytes before the end.
+            let middle = v.len().saturating_sub(16)..;
+            if let Some(w) = v.get(middle).and_then(<[u8]>::first_chunk::<8>) {
+                high |= u64::from_le_bytes(*w);
+            }
+            return high & HIGH == 0;
+        }
         for word in v.chunks_exact(8) {
             if let Some(w) = word.first_chunk::<8>() {
                 high |= u64::from_le_bytes(*w);
             }
         }
-        return high & 0x8080_8080_8080_8080 == 0;
+        return high & HIGH == 0;
     }
     for &b in v {
         if b >= 0x80 {

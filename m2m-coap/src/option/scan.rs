@@ -10,7 +10,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::number::pack_of;
-use super::{REPEAT, short_head};
+use super::{DELTA8, DELTA16, NOT_SHORT, REPEAT, head};
 
 // A rule is shifted right by a `HEAD` entry: its repeat flag must select the upper half.
 const _: () = assert!(REPEAT == 16);
@@ -133,8 +133,10 @@ fn ascii_ending_at(buf: &[u8], end: usize, len: usize) -> bool {
     let Some(head) = buf.get(..end) else {
         return false;
     };
-    if let (Some(&mask), Some(word)) = (HIGH_BITS.get(len), head.last_chunk::<8>()) {
-        return u64::from_le_bytes(*word) & mask == 0;
+    if let Some(&mask) = HIGH_BITS.get(len) {
+        if let Some(word) = head.last_chunk::<8>() {
+            return u64::from_le_bytes(*word) & mask == 0;
+        }
     }
     match head.get(end.saturating_sub(len)..) {
         Some(value) => super::number::ascii(value),
@@ -158,51 +160,75 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
     // The option number so far: at most 65535 between options (`rule_of` refuses more), so
     // adding a delta (at most 65804) cannot wrap.
     let mut number = 0u32;
-    // Bit 0 clear once an option is in doubt: each option's rule is shifted to the bit that
-    // answers for its length and whether it repeats, and and-ed in.
-    let mut clear = 1u32;
-    while let Some(&b) = buf.get(pos) {
-        if let Some(head) = short_head(b) {
+    // Whether an option is in doubt: the bit of its rule that answers for its length and
+    // whether it repeats is clear (tested in place: a doubt is rare).
+    let mut doubt = false;
+    loop {
+        // The common options (no extension bytes), in a loop of their own.
+        let (b, h) = loop {
+            let Some(&b) = buf.get(pos) else {
+                // The end of the message, unless the last value ran past it.
+                if pos != buf.len() {
+                    return None;
+                }
+                return Some((buf.get(start..)?, &[], doubt));
+            };
+            let h = head(b);
+            if h >= DELTA8 {
+                break (b, h);
+            }
             number = number.wrapping_add(u32::from(b >> 4));
-            let len = usize::from(head & 0x0f);
+            let len = usize::from(h & 0x0f);
             let end = pos.checked_add(1)?.checked_add(len)?;
             let rule = rule_of(number)?;
-            clear &= rule >> head;
-            if rule & STRING != 0 {
-                clear &= u32::from(ascii_ending_at(buf, end, len));
+            if rule.wrapping_shr(u32::from(h)) & 1 == 0 {
+                doubt = true;
+            }
+            if rule & STRING != 0 && !ascii_ending_at(buf, end, len) {
+                doubt = true;
             }
             pos = end;
+        };
+        let (delta, class, len, at) = if h < NOT_SHORT {
+            // Only the delta has extension bytes: the commonest option after the common one.
+            // The delta is at least 13: not a repeat.
+            let len = h & 0x0f;
+            let at = pos.checked_add(1)?;
+            if h < DELTA16 {
+                let delta = u32::from(*buf.get(at)?).saturating_add(13);
+                (delta, u32::from(len), usize::from(len), at.checked_add(1)?)
+            } else {
+                let &[hi, lo] = buf.get(at..)?.first_chunk::<2>()?;
+                let delta = u32::from(u16::from_be_bytes([hi, lo])).saturating_add(269);
+                (delta, u32::from(len), usize::from(len), at.checked_add(2)?)
+            }
         } else if b == 0xff {
             let options = buf.get(start..pos)?;
             let payload = buf.get(pos.checked_add(1)?..)?;
             if payload.is_empty() && !empty_marker_ok {
                 return None;
             }
-            return Some((options, payload, clear & 1 == 0));
+            return Some((options, payload, doubt));
         } else {
+            // The length has extension bytes (so it is at least 13), or a nibble is 15.
             let mut at = pos.checked_add(1)?;
             let delta = nibble_value(buf, &mut at, b >> 4)?;
             let len = nibble_value(buf, &mut at, b & 0x0f)?;
-            number = number.wrapping_add(delta);
-            let end = at.checked_add(len as usize)?;
-            let rule = rule_of(number)?;
-            if len <= 12 {
-                // The delta has extension bytes, so it is at least 13: not a repeat.
-                clear &= rule >> len;
-            } else {
-                let class = if len <= 255 { LONG } else { ANY_LENGTH };
-                clear &= rule >> (class | if delta == 0 { u32::from(REPEAT) } else { 0 });
-            }
-            if rule & STRING != 0 {
-                clear &= u32::from(ascii_ending_at(buf, end, len as usize));
-            }
-            pos = end;
+            let class = if len <= 255 { LONG } else { ANY_LENGTH };
+            let repeat = if delta == 0 { u32::from(REPEAT) } else { 0 };
+            (delta, class | repeat, len as usize, at)
+        };
+        number = number.wrapping_add(delta);
+        let end = at.checked_add(len)?;
+        let rule = rule_of(number)?;
+        if rule.wrapping_shr(class) & 1 == 0 {
+            doubt = true;
         }
+        if rule & STRING != 0 && !ascii_ending_at(buf, end, len) {
+            doubt = true;
+        }
+        pos = end;
     }
-    if pos != buf.len() {
-        return None;
-    }
-    Some((buf.get(start..)?, &[], clear & 1 == 0))
 }
 
 /// Reads the extension bytes of a delta or length nibble at `*pos`: 13 takes one byte, 14 two,
