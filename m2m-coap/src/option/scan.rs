@@ -53,9 +53,9 @@ static RULES: [Rule; 293] = {
 /// The rule of any option number up to 65535 (`None` past it): from [`RULES`] up to 292, and
 /// above it that of an unregistered number.
 #[inline(always)]
-fn rule_of(number: u32) -> Option<Rule> {
+fn rule_of(number: usize) -> Option<Rule> {
     const ELECTIVE: Rule = rule(294);
-    if let Some(&rule) = RULES.get(number as usize) {
+    if let Some(&rule) = RULES.get(number) {
         return Some(rule);
     }
     if number > 0xffff {
@@ -84,7 +84,7 @@ pub(crate) fn clear_short(
 /// (0-12), plus [`REPEAT`] for a repeat. The writer's quick screen.
 #[inline(always)]
 pub(crate) fn clear_class(number: u16, class: u32, text: impl FnOnce() -> bool) -> bool {
-    let rule = rule_of(u32::from(number)).unwrap_or(0);
+    let rule = rule_of(usize::from(number)).unwrap_or(0);
     rule.wrapping_shr(class) & 1 != 0 && (rule & STRING == 0 || text())
 }
 
@@ -159,7 +159,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
     let mut pos = start;
     // The option number so far: at most 65535 between options (`rule_of` refuses more), so
     // adding a delta (at most 65804) cannot wrap.
-    let mut number = 0u32;
+    let mut number = 0usize;
     // Whether an option is in doubt: the bit of its rule that answers for its length and
     // whether it repeats is clear (tested in place: a doubt is rare).
     let mut doubt = false;
@@ -177,7 +177,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             if h >= DELTA8 {
                 break (b, h);
             }
-            number = number.wrapping_add(u32::from(b >> 4));
+            number = number.wrapping_add(usize::from(b >> 4));
             let len = usize::from(h & 0x0f);
             let end = pos.checked_add(1)?.checked_add(len)?;
             let rule = rule_of(number)?;
@@ -218,7 +218,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             let repeat = if delta == 0 { u32::from(REPEAT) } else { 0 };
             (delta, class | repeat, len as usize, at)
         };
-        number = number.wrapping_add(delta);
+        number = number.wrapping_add(delta as usize);
         let end = at.checked_add(len)?;
         let rule = rule_of(number)?;
         if rule.wrapping_shr(class) & 1 == 0 {
@@ -262,7 +262,7 @@ mod tests {
         let values: std::vec::Vec<_> = (0..=1100).map(|l| std::vec![b'a'; l]).collect();
         let mut doubts_more = std::vec::Vec::new();
         for n in 0..=u16::MAX {
-            let rule = rule_of(u32::from(n)).unwrap();
+            let rule = rule_of(usize::from(n)).unwrap();
             let registered = crate::option::OptionNumber(n).def();
             // Every length for the registered numbers, a sample for the others.
             let lengths = values.iter().enumerate().filter(|&(len, _)| {
