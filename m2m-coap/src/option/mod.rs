@@ -189,19 +189,18 @@ impl<'a> Options<'a> {
     #[inline]
     fn next_extended(&mut self, b: u8, mut rest: &'a [u8]) -> Option<CoapOption<'a>> {
         if b & 0x0f < 13 {
-            // Only the delta has extension bytes: the commonest of these options.
-            let (delta, rest) = match b >> 4 {
-                13 => {
-                    let (&x, rest) = rest.split_first()?;
-                    (u32::from(x).wrapping_add(13), rest)
-                }
-                14 => {
-                    let (&x, rest) = rest.split_first_chunk::<2>()?;
-                    (u32::from(u16::from_be_bytes(x)).wrapping_add(269), rest)
-                }
-                _ => return None,
+            // Only the delta has extension bytes (`b` is no common option, so its delta nibble
+            // is 13 or more): the commonest of these options.
+            let (delta, rest) = if b < 0xe0 {
+                let (&x, rest) = rest.split_first()?;
+                (u32::from(x).saturating_add(13), rest)
+            } else if b < 0xf0 {
+                let (&x, rest) = rest.split_first_chunk::<2>()?;
+                (u32::from(u16::from_be_bytes(x)).saturating_add(269), rest)
+            } else {
+                return None;
             };
-            let number = u16::try_from(u32::from(self.prev).wrapping_add(delta)).ok()?;
+            let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
             let (value, rest) = rest.split_at_checked(usize::from(b & 0x0f))?;
             self.rest = rest;
             self.prev = number;
@@ -232,8 +231,8 @@ impl<'a> Iterator for Options<'a> {
         if short_head(b).is_none() {
             return self.next_extended(b, tail);
         }
-        let (value, rest) = tail.split_at_checked(usize::from(b & 0x0f))?;
-        let number = self.prev.checked_add(u16::from(b >> 4))?;
+        let (value, rest) = tail.split_at_checked(usize::from(b) & 0x0f)?;
+        let number = self.prev.checked_add(u16::from(b) >> 4)?;
         self.rest = rest;
         self.prev = number;
         Some(CoapOption {

@@ -160,9 +160,10 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
     // The option number so far: at most 65535 between options (`rule_of` refuses more), so
     // adding a delta (at most 65804) cannot wrap.
     let mut number = 0usize;
-    // Whether an option is in doubt: the bit of its rule that answers for its length and
-    // whether it repeats is clear (tested in place: a doubt is rare).
-    let mut doubt = false;
+    // Not 0 once an option is in doubt: the bit of its rule that answers for its length and
+    // whether it repeats is clear. Tested in place and set by a conditional move (a `u32`,
+    // which needs no widening, rather than a `bool`).
+    let mut doubt = 0u32;
     loop {
         // The common options (no extension bytes), in a loop of their own.
         let (b, h) = loop {
@@ -171,7 +172,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
                 if pos != buf.len() {
                     return None;
                 }
-                return Some((buf.get(start..)?, &[], doubt));
+                return Some((buf.get(start..)?, &[], doubt != 0));
             };
             let h = head(b);
             if h >= DELTA8 {
@@ -182,50 +183,64 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             let end = pos.checked_add(1)?.checked_add(len)?;
             let rule = rule_of(number)?;
             if rule.wrapping_shr(u32::from(h)) & 1 == 0 {
-                doubt = true;
+                doubt = 1;
             }
             if rule & STRING != 0 && !ascii_ending_at(buf, end, len) {
-                doubt = true;
+                doubt = 1;
             }
             pos = end;
         };
-        let (delta, class, len, at) = if h < NOT_SHORT {
+        if h < NOT_SHORT {
             // Only the delta has extension bytes: the commonest option after the common one.
-            // The delta is at least 13: not a repeat.
-            let len = h & 0x0f;
             let at = pos.checked_add(1)?;
-            if h < DELTA16 {
-                let delta = u32::from(*buf.get(at)?).saturating_add(13);
-                (delta, u32::from(len), usize::from(len), at.checked_add(1)?)
+            let (delta, at) = if h < DELTA16 {
+                (
+                    u32::from(*buf.get(at)?).saturating_add(13),
+                    at.checked_add(1)?,
+                )
             } else {
                 let &[hi, lo] = buf.get(at..)?.first_chunk::<2>()?;
-                let delta = u32::from(u16::from_be_bytes([hi, lo])).saturating_add(269);
-                (delta, u32::from(len), usize::from(len), at.checked_add(2)?)
+                (
+                    u32::from(u16::from_be_bytes([hi, lo])).saturating_add(269),
+                    at.checked_add(2)?,
+                )
+            };
+            number = number.wrapping_add(delta as usize);
+            let len = usize::from(h & 0x0f);
+            let end = at.checked_add(len)?;
+            let rule = rule_of(number)?;
+            // The delta is at least 13: not a repeat.
+            if rule.wrapping_shr(u32::from(h & 0x0f)) & 1 == 0 {
+                doubt = 1;
             }
-        } else if b == 0xff {
+            if rule & STRING != 0 && !ascii_ending_at(buf, end, len) {
+                doubt = 1;
+            }
+            pos = end;
+            continue;
+        }
+        if b == 0xff {
             let options = buf.get(start..pos)?;
             let payload = buf.get(pos.checked_add(1)?..)?;
             if payload.is_empty() && !empty_marker_ok {
                 return None;
             }
-            return Some((options, payload, doubt));
-        } else {
-            // The length has extension bytes (so it is at least 13), or a nibble is 15.
-            let mut at = pos.checked_add(1)?;
-            let delta = nibble_value(buf, &mut at, b >> 4)?;
-            let len = nibble_value(buf, &mut at, b & 0x0f)?;
-            let class = if len <= 255 { LONG } else { ANY_LENGTH };
-            let repeat = if delta == 0 { u32::from(REPEAT) } else { 0 };
-            (delta, class | repeat, len as usize, at)
-        };
-        number = number.wrapping_add(delta as usize);
-        let end = at.checked_add(len)?;
-        let rule = rule_of(number)?;
-        if rule.wrapping_shr(class) & 1 == 0 {
-            doubt = true;
+            return Some((options, payload, doubt != 0));
         }
-        if rule & STRING != 0 && !ascii_ending_at(buf, end, len) {
-            doubt = true;
+        // The length has extension bytes (so it is at least 13), or a nibble is 15.
+        let mut at = pos.checked_add(1)?;
+        let delta = nibble_value(buf, &mut at, b >> 4)?;
+        let len = nibble_value(buf, &mut at, b & 0x0f)?;
+        let class = if len <= 255 { LONG } else { ANY_LENGTH };
+        let repeat = if delta == 0 { u32::from(REPEAT) } else { 0 };
+        number = number.wrapping_add(delta as usize);
+        let end = at.checked_add(len as usize)?;
+        let rule = rule_of(number)?;
+        if rule.wrapping_shr(class | repeat) & 1 == 0 {
+            doubt = 1;
+        }
+        if rule & STRING != 0 && !ascii_ending_at(buf, end, len as usize) {
+            doubt = 1;
         }
         pos = end;
     }
