@@ -209,10 +209,24 @@ impl<'a> Options<'a> {
                 value,
             });
         }
+        // The length has extension bytes (its nibble is 13 or more).
         let delta = extended(&mut rest, b >> 4).ok()??;
-        let len = extended(&mut rest, b & 0x0f).ok()??;
+        let len = if b & 0x0f == 13 {
+            let (&x, tail) = rest.split_first()?;
+            rest = tail;
+            usize::from(x).saturating_add(13)
+        } else {
+            // 14: two bytes. The reserved 15 ends the iteration; it is told from 14 after the
+            // read (either way the result is `None`), which compiles to fewer instructions.
+            let (&x, tail) = rest.split_first_chunk::<2>()?;
+            rest = tail;
+            if b & 0x0f != 14 {
+                return None;
+            }
+            usize::from(u16::from_be_bytes(x)).saturating_add(269)
+        };
         let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
-        let (value, rest) = rest.split_at_checked(len as usize)?;
+        let (value, rest) = rest.split_at_checked(len)?;
         self.rest = rest;
         self.prev = number;
         Some(CoapOption {
