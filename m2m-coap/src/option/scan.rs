@@ -179,7 +179,9 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
                 break (b, h);
             }
             number = number.wrapping_add(usize::from(b >> 4));
-            let len = usize::from(h & 0x0f);
+            // The length from `b`, not from `h` (the same nibble): the next option's position
+            // then waits on one load, not on a second one from the table.
+            let len = usize::from(b & 0x0f);
             let end = pos.checked_add(1)?.checked_add(len)?;
             let rule = rule_of(number)?;
             if rule.wrapping_shr(u32::from(h)) & 1 == 0 {
@@ -206,7 +208,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
                 )
             };
             number = number.wrapping_add(delta as usize);
-            let len = usize::from(h & 0x0f);
+            let len = usize::from(b & 0x0f);
             let end = at.checked_add(len)?;
             let rule = rule_of(number)?;
             // The delta is at least 13: not a repeat.
