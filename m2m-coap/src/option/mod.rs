@@ -375,6 +375,64 @@ mod tests {
     }
 
     #[test]
+    fn iterator_on_unchecked_bytes_ends_where_the_general_step_fails() {
+        // The iterator only ever gets validated areas, but on any bytes it must stop (never
+        // panic, never read past the end) where the error-reporting step fails, and agree
+        // with it where it succeeds: every first byte with an extension or a reserved nibble,
+        // followed by 0 to 3 bytes of a few kinds.
+        let mut tails: std::vec::Vec<std::vec::Vec<u8>> = [
+            &[][..],
+            &[0x00],
+            &[0xff],
+            &[0x00, 0x00],
+            &[0x01, 0x02],
+            &[0xff, 0xff],
+            &[0x00, 0x01, 0x41],
+            &[0x00, 0x00, 0x41],
+        ]
+        .iter()
+        .map(|t| t.to_vec())
+        .collect();
+        // Extension bytes then a value that fits, for each arrangement of 13 and 14 (a length
+        // of 18 = 13 + 5, or 269 = 269 + 0).
+        for (ext, value) in [
+            (&[0x05][..], 18),
+            (&[0x00, 0x05], 18),
+            (&[0x00, 0x00, 0x05], 18),
+            (&[0x00, 0x00], 269),
+            (&[0x00, 0x00, 0x00], 269),
+            (&[0x00, 0x00, 0x00, 0x00], 269),
+        ] {
+            let mut t = ext.to_vec();
+            t.resize(ext.len() + value, 0x41);
+            tails.push(t);
+        }
+        for b in 0..=255u8 {
+            if b >> 4 < 13 && b & 0x0f < 13 {
+                continue;
+            }
+            for tail in &tails {
+                let mut buf = std::vec![b];
+                buf.extend_from_slice(tail);
+                let got = Options::new(&buf).next();
+                match step(&buf, 0) {
+                    Ok(s) => {
+                        let o = got.unwrap_or_else(|| panic!("{buf:02x?}"));
+                        assert_eq!((o.number.0, o.value), (s.number, s.value), "{buf:02x?}");
+                    }
+                    Err(_) => assert_eq!(got, None, "{buf:02x?}"),
+                }
+                if b & 0x0f == 15 || b >> 4 == 15 {
+                    assert_eq!(got, None, "{buf:02x?}");
+                }
+            }
+        }
+        // A reserved length nibble with fewer than the two bytes it would read.
+        assert_eq!(Options::new(&[0xdf]).next(), None);
+        assert_eq!(Options::new(&[0xef, 0x00]).next(), None);
+    }
+
+    #[test]
     fn short_heads() {
         for b in 0..=255u8 {
             let short = b >> 4 < 13 && b & 0x0f < 13;
