@@ -321,11 +321,8 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
                 .ok_or(short)?;
             let rest = rest.get_mut(..self.payload.len()).ok_or(short)?;
             *marker = 0xff;
-            if self.payload.len() > 16 {
-                rest.copy_from_slice(self.payload);
-            } else {
-                copy_short(rest, self.payload);
-            }
+            // `copy_short` takes a payload longer than 16 bytes to `copy_from_slice` itself.
+            copy_short(rest, self.payload);
             end = total;
         }
         if self.transport != Transport::Tcp {
