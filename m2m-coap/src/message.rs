@@ -15,7 +15,9 @@ use crate::error::{BadOption, Error, Reason, Transport};
 use crate::option::number::{check, signaling, suspect};
 use crate::option::scan::scan;
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
-use crate::option::{CoapOption, OptionNumber, Options, Step, step_extended};
+use crate::option::{
+    CoapOption, OptionNumber, Options, Step, extension_at, extension_missing, step_extended,
+};
 use crate::writer::type_carries;
 
 /// The longest token: 65804 bytes (RFC 8974 §2.1, TKL 14).
@@ -93,25 +95,22 @@ fn token_len(buf: &[u8], pos: &mut usize, tkl: u8, cfg: &Config) -> Result<usize
         0..=8 => Ok(usize::from(tkl)),
         // RFC 8974 §2.1: 9-12 are lengths too, once extended tokens are understood.
         9..=12 if cfg.extended_tokens => Ok(usize::from(tkl)),
-        13 if cfg.extended_tokens => match buf.get(*pos) {
-            Some(&b) => {
-                *pos = pos.saturating_add(1);
-                Ok(usize::from(b).saturating_add(13))
+        13 | 14 if cfg.extended_tokens => {
+            // The same extension bytes as an option's delta or length (RFC 8974 §2.1).
+            let wide = tkl == 14;
+            match extension_at(buf, *pos, wide) {
+                Some((len, end)) => {
+                    *pos = end;
+                    Ok(len as usize)
+                }
+                None => Err((
+                    Reason::Truncated {
+                        needed: extension_missing(buf, *pos, wide),
+                    },
+                    *pos,
+                )),
             }
-            None => Err((Reason::Truncated { needed: 1 }, *pos)),
-        },
-        14 if cfg.extended_tokens => match buf.get(*pos..pos.saturating_add(2)) {
-            Some(&[a, b]) => {
-                *pos = pos.saturating_add(2);
-                Ok(usize::from(u16::from_be_bytes([a, b])).saturating_add(269))
-            }
-            _ => Err((
-                Reason::Truncated {
-                    needed: pos.saturating_add(2).saturating_sub(buf.len()),
-                },
-                *pos,
-            )),
-        },
+        }
         _ => Err((Reason::TokenLength(tkl), 0)),
     }
 }

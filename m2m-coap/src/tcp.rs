@@ -8,6 +8,7 @@
 use m2m_core::{Needed, Status};
 
 use crate::error::{Error, Reason, Transport};
+use crate::option::{extension_at, extension_missing};
 
 /// The default bound on one message: 1152 bytes is the RFC 8323 §5.3.1 default
 /// Max-Message-Size; this framing allows what the peer may announce instead, up to 8 MiB by
@@ -18,24 +19,28 @@ pub const DEFAULT_MAX_MESSAGE: usize = 8 << 20;
 /// short buffer, `Err` holds how many more bytes the extension needs.
 #[inline(always)]
 pub(crate) fn length(buf: &[u8], pos: &mut usize, nibble: u8) -> Result<usize, usize> {
-    let ext = match nibble {
+    let (len, end) = match nibble {
         0..=12 => return Ok(usize::from(nibble)),
-        13 => 1usize,
-        14 => 2,
-        _ => 4,
-    };
-    let end = pos.saturating_add(ext);
-    let Some(bytes) = buf.get(*pos..end) else {
-        return Err(end.saturating_sub(buf.len()));
-    };
-    let (v, base) = match *bytes {
-        [a] => (u32::from(a), 13u32),
-        [a, b] => (u32::from(u16::from_be_bytes([a, b])), 269),
-        [a, b, c, d] => (u32::from_be_bytes([a, b, c, d]), 65805),
-        _ => return Err(0),
+        // 13 and 14 as an option's delta or length (RFC 7252 §3.1).
+        13 | 14 => {
+            let wide = nibble == 14;
+            let Some((len, end)) = extension_at(buf, *pos, wide) else {
+                return Err(extension_missing(buf, *pos, wide));
+            };
+            (len as usize, end)
+        }
+        // 15: four more bytes, 65805 more than their value.
+        _ => {
+            let end = pos.saturating_add(4);
+            let Some(&[a, b, c, d]) = buf.get(*pos..end) else {
+                return Err(end.saturating_sub(buf.len()));
+            };
+            let len = u32::from_be_bytes([a, b, c, d]) as usize;
+            (len.saturating_add(65805), end)
+        }
     };
     *pos = end;
-    Ok((v as usize).saturating_add(base as usize))
+    Ok(len)
 }
 
 /// Bytes of the length extension for an options-and-payload length of `len`.
@@ -124,10 +129,10 @@ impl m2m_core::Framing for Framing {
         let ext_end = ext_at.saturating_add(tkl_ext);
         let token = match tkl {
             0..=12 => usize::from(tkl),
-            _ => match buf.get(ext_at..ext_end) {
-                Some(&[a]) => usize::from(a).saturating_add(13),
-                Some(&[a, b]) => usize::from(u16::from_be_bytes([a, b])).saturating_add(269),
-                _ => {
+            // 13 or 14 (checked above): the same extension bytes as an option's delta or length.
+            _ => match extension_at(buf, ext_at, tkl == 14) {
+                Some((len, _)) => len as usize,
+                None => {
                     return Ok(Status::Partial(Needed::new(
                         ext_end.saturating_sub(buf.len()),
                     )));

@@ -22,7 +22,7 @@ use crate::message::MAX_TOKEN_LEN;
 use crate::option::number::{ascii, check, suspect, suspect_by};
 use crate::option::scan::clear_class;
 use crate::option::value::encode_uint;
-use crate::option::{OptionNumber, encoded_len, write_header};
+use crate::option::{OptionNumber, encoded_len, nibble_value_at, write_header};
 use crate::tcp::length_nibble;
 use m2m_core::copy_short;
 
@@ -617,28 +617,10 @@ fn put_uint(dst: &mut [u8], v: u32) {
 
 /// Reads an option header we wrote: delta, value length and header length.
 fn read_header(b: &[u8]) -> Option<(u16, usize, usize)> {
-    let (&first, rest) = b.split_first()?;
-    let mut used = 1usize;
-    let field = |nibble: u8, rest: &[u8], used: &mut usize| -> Option<usize> {
-        let at = used.saturating_sub(1);
-        match nibble {
-            0..=12 => Some(usize::from(nibble)),
-            13 => {
-                let v = *rest.get(at)?;
-                *used = used.saturating_add(1);
-                Some(usize::from(v).saturating_add(13))
-            }
-            14 => {
-                let v = u16::from_be_bytes([*rest.get(at)?, *rest.get(at.saturating_add(1))?]);
-                *used = used.saturating_add(2);
-                Some(usize::from(v).saturating_add(269))
-            }
-            _ => None,
-        }
-    };
-    let delta = field(first >> 4, rest, &mut used)?;
-    let len = field(first & 0x0f, rest, &mut used)?;
-    Some((u16::try_from(delta).ok()?, len, used))
+    let &first = b.first()?;
+    let (delta, at) = nibble_value_at(b, 1, first >> 4)?;
+    let (len, used) = nibble_value_at(b, at, first & 0x0f)?;
+    Some((u16::try_from(delta).ok()?, len as usize, used))
 }
 
 #[cfg(test)]

@@ -99,29 +99,84 @@ pub(crate) fn short_head(b: u8) -> Option<u8> {
     (h < DELTA8).then_some(h)
 }
 
-/// Reads an extended delta or length: `nibble` 0-12 is the value, 13 and 14 take one or two
-/// more bytes from the head of `*rest` (RFC 7252 §3.1), 15 is `None` (the caller says which
-/// error it is). On a short buffer, `Err` holds how many bytes are missing.
+/// The extension bytes of a delta or length (RFC 7252 §3.1), at the head of `ext`: one byte
+/// standing for 13 more than its value (nibble 13), or with `wide` two big-endian bytes standing
+/// for 269 more (nibble 14). Returns the value and what follows the extension; `None` if `ext`
+/// is too short. The one place the crate's readers take this rule from.
 #[inline(always)]
-fn extended(rest: &mut &[u8], nibble: u8) -> Result<Option<u32>, usize> {
-    match nibble {
-        0..=12 => Ok(Some(u32::from(nibble))),
-        13 => match rest.split_first() {
-            Some((&b, tail)) => {
-                *rest = tail;
-                Ok(Some(u32::from(b).saturating_add(13)))
-            }
-            None => Err(1),
-        },
-        14 => match rest.split_first_chunk::<2>() {
-            Some((&b, tail)) => {
-                *rest = tail;
-                Ok(Some(u32::from(u16::from_be_bytes(b)).saturating_add(269)))
-            }
-            None => Err(2usize.saturating_sub(rest.len())),
-        },
-        _ => Ok(None),
+pub(crate) fn extension(ext: &[u8], wide: bool) -> Option<(u32, &[u8])> {
+    if wide {
+        let (&x, rest) = ext.split_first_chunk::<2>()?;
+        Some((u32::from(u16::from_be_bytes(x)).saturating_add(269), rest))
+    } else {
+        let (&x, rest) = ext.split_first()?;
+        Some((u32::from(x).saturating_add(13), rest))
     }
+}
+
+/// [`extension`] at `at` in `buf`, returning the position after it.
+#[inline(always)]
+pub(crate) fn extension_at(buf: &[u8], at: usize, wide: bool) -> Option<(u32, usize)> {
+    let (value, _) = extension(buf.get(at..)?, wide)?;
+    Some((value, at.checked_add(if wide { 2 } else { 1 })?))
+}
+
+/// Reads a delta or length from its `nibble` (RFC 7252 §3.1): 0-12 is the value, 13 and 14 take
+/// their extension (see [`extension_at`]) from `at` in `buf`. Returns the value and the position
+/// after it; `None` on the reserved 15 or if `buf` ends first.
+#[inline(always)]
+pub(crate) fn nibble_value_at(buf: &[u8], at: usize, nibble: u8) -> Option<(u32, usize)> {
+    match nibble {
+        0..=12 => Some((u32::from(nibble), at)),
+        13 => extension_at(buf, at, false),
+        14 => extension_at(buf, at, true),
+        _ => None,
+    }
+}
+
+/// [`nibble_value_at`] the head of `ext`, returning what follows (see [`missing`] for why it
+/// failed).
+#[inline(always)]
+pub(crate) fn nibble_value(ext: &[u8], nibble: u8) -> Option<(u32, &[u8])> {
+    match nibble {
+        0..=12 => Some((u32::from(nibble), ext)),
+        13 => extension(ext, false),
+        14 => extension(ext, true),
+        _ => None,
+    }
+}
+
+/// How many bytes `buf` lacks, from `at`, for an [`extension_at`] there (0 if it has them).
+pub(crate) fn extension_missing(buf: &[u8], at: usize, wide: bool) -> usize {
+    let wants: usize = if wide { 2 } else { 1 };
+    wants.saturating_sub(buf.len().saturating_sub(at))
+}
+
+/// How many bytes `ext` lacks for the extension of `nibble`: 0 when it has them, or when the
+/// nibble takes none (0-12, or the reserved 15).
+fn missing(ext: &[u8], nibble: u8) -> usize {
+    match nibble {
+        13 | 14 => extension_missing(ext, 0, nibble == 14),
+        _ => 0,
+    }
+}
+
+/// [`nibble_value`] for a caller that reports errors: `reserved` on nibble 15, or how many
+/// bytes are missing, at the offset in `buf` where they are.
+#[inline(always)]
+fn field<'a>(
+    buf: &[u8],
+    ext: &'a [u8],
+    nibble: u8,
+    reserved: Reason,
+) -> Result<(u32, &'a [u8]), (Reason, usize)> {
+    nibble_value(ext, nibble).ok_or_else(|| match missing(ext, nibble) {
+        0 => (reserved, 0),
+        needed => (
+            Reason::Truncated { needed },
+            buf.len().saturating_sub(ext.len()),
+        ),
+    })
 }
 
 /// Reads an option with extension bytes (a delta or length nibble of 13 or 14, RFC 7252 §3.1)
@@ -131,27 +186,21 @@ fn extended(rest: &mut &[u8], nibble: u8) -> Result<Option<u32>, usize> {
 #[inline]
 pub(crate) fn step_extended<'a>(
     buf: &'a [u8],
-    mut rest: &'a [u8],
+    rest: &'a [u8],
     b: u8,
     prev: u16,
 ) -> Result<Step<'a>, (Reason, usize)> {
-    let at = |rest: &[u8]| buf.len().saturating_sub(rest.len());
-    let delta = match extended(&mut rest, b >> 4) {
-        Ok(Some(d)) => d,
-        Ok(None) => return Err((Reason::OptionDelta, 0)),
-        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
-    };
-    let len = match extended(&mut rest, b & 0x0f) {
-        Ok(Some(l)) => l,
-        Ok(None) => return Err((Reason::OptionLength, 0)),
-        Err(needed) => return Err((Reason::Truncated { needed }, at(rest))),
-    };
+    let (delta, rest) = field(buf, rest, b >> 4, Reason::OptionDelta)?;
+    let (len, rest) = field(buf, rest, b & 0x0f, Reason::OptionLength)?;
     let Ok(number) = u16::try_from(u32::from(prev).saturating_add(delta)) else {
         return Err((Reason::OptionNumber, 0));
     };
     let Some((value, tail)) = rest.split_at_checked(len as usize) else {
         let needed = (len as usize).saturating_sub(rest.len());
-        return Err((Reason::Truncated { needed }, at(rest)));
+        return Err((
+            Reason::Truncated { needed },
+            buf.len().saturating_sub(rest.len()),
+        ));
     };
     Ok(Step {
         number,
@@ -187,19 +236,14 @@ impl<'a> Options<'a> {
     /// An option with extension bytes, whose first byte `b` has been taken off `rest`. Bytes
     /// that the parser has validated always read; anything else ends the iteration.
     #[inline]
-    fn next_extended(&mut self, b: u8, mut rest: &'a [u8]) -> Option<CoapOption<'a>> {
+    fn next_extended(&mut self, b: u8, rest: &'a [u8]) -> Option<CoapOption<'a>> {
         if b & 0x0f < 13 {
             // Only the delta has extension bytes (`b` is no common option, so its delta nibble
             // is 13 or more): the commonest of these options.
-            let (delta, rest) = if b < 0xe0 {
-                let (&x, rest) = rest.split_first()?;
-                (u32::from(x).saturating_add(13), rest)
-            } else if b < 0xf0 {
-                let (&x, rest) = rest.split_first_chunk::<2>()?;
-                (u32::from(u16::from_be_bytes(x)).saturating_add(269), rest)
-            } else {
+            if b >= 0xf0 {
                 return None;
-            };
+            }
+            let (delta, rest) = extension(rest, b >= 0xe0)?;
             let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
             let (value, rest) = rest.split_at_checked(usize::from(b & 0x0f))?;
             self.rest = rest;
@@ -209,24 +253,16 @@ impl<'a> Options<'a> {
                 value,
             });
         }
-        // The length has extension bytes (its nibble is 13 or more).
-        let delta = extended(&mut rest, b >> 4).ok()??;
-        let len = if b & 0x0f == 13 {
-            let (&x, tail) = rest.split_first()?;
-            rest = tail;
-            usize::from(x).saturating_add(13)
-        } else {
-            // 14: two bytes. The reserved 15 ends the iteration; it is told from 14 after the
-            // read (either way the result is `None`), which compiles to fewer instructions.
-            let (&x, tail) = rest.split_first_chunk::<2>()?;
-            rest = tail;
-            if b & 0x0f != 14 {
-                return None;
-            }
-            usize::from(u16::from_be_bytes(x)).saturating_add(269)
-        };
+        // The length has extension bytes (its nibble is 13 or more). The reserved 15 ends the
+        // iteration; it is told from 14 after the read (either way the result is `None`), which
+        // compiles to fewer instructions.
+        let (delta, rest) = nibble_value(rest, b >> 4)?;
+        let (len, rest) = extension(rest, b & 0x0f != 13)?;
+        if b & 0x0f == 15 {
+            return None;
+        }
         let number = u16::try_from(u32::from(self.prev).saturating_add(delta)).ok()?;
-        let (value, rest) = rest.split_at_checked(len)?;
+        let (value, rest) = rest.split_at_checked(len as usize)?;
         self.rest = rest;
         self.prev = number;
         Some(CoapOption {
@@ -501,9 +537,8 @@ mod tests {
                 let n = write_header(&mut out, delta, len).unwrap();
                 let ext = |v: u32| usize::from(v >= 13) + usize::from(v >= 269);
                 assert_eq!(n, 1 + ext(delta) + ext(len));
-                let mut rest = &out[1..];
-                let d = extended(&mut rest, out[0] >> 4).unwrap().unwrap();
-                let l = extended(&mut rest, out[0] & 15).unwrap().unwrap();
+                let (d, rest) = nibble_value(&out[1..], out[0] >> 4).unwrap();
+                let (l, rest) = nibble_value(rest, out[0] & 15).unwrap();
                 assert_eq!((d, l, 5 - rest.len()), (delta, len, n));
             }
         }

@@ -10,7 +10,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::number::pack_of;
-use super::{DELTA8, DELTA16, NOT_SHORT, REPEAT, head};
+use super::{DELTA8, DELTA16, NOT_SHORT, REPEAT, extension_at, head, nibble_value_at};
 
 // A rule is shifted right by a `HEAD` entry: its repeat flag must select the upper half.
 const _: () = assert!(REPEAT == 16);
@@ -194,19 +194,7 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
         };
         if h < NOT_SHORT {
             // Only the delta has extension bytes: the commonest option after the common one.
-            let at = pos.checked_add(1)?;
-            let (delta, at) = if h < DELTA16 {
-                (
-                    u32::from(*buf.get(at)?).saturating_add(13),
-                    at.checked_add(1)?,
-                )
-            } else {
-                let &[hi, lo] = buf.get(at..)?.first_chunk::<2>()?;
-                (
-                    u32::from(u16::from_be_bytes([hi, lo])).saturating_add(269),
-                    at.checked_add(2)?,
-                )
-            };
+            let (delta, at) = extension_at(buf, pos.checked_add(1)?, h >= DELTA16)?;
             number = number.wrapping_add(delta as usize);
             let len = usize::from(b & 0x0f);
             let end = at.checked_add(len)?;
@@ -230,9 +218,8 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             return Some((options, payload, doubt != 0));
         }
         // The length has extension bytes (so it is at least 13), or a nibble is 15.
-        let mut at = pos.checked_add(1)?;
-        let delta = nibble_value(buf, &mut at, b >> 4)?;
-        let len = nibble_value(buf, &mut at, b & 0x0f)?;
+        let (delta, at) = nibble_value_at(buf, pos.checked_add(1)?, b >> 4)?;
+        let (len, at) = nibble_value_at(buf, at, b & 0x0f)?;
         let class = if len <= 255 { LONG } else { ANY_LENGTH };
         let repeat = if delta == 0 { u32::from(REPEAT) } else { 0 };
         number = number.wrapping_add(delta as usize);
@@ -245,26 +232,6 @@ pub(crate) fn scan(buf: &[u8], start: usize, empty_marker_ok: bool) -> Option<Sc
             doubt = 1;
         }
         pos = end;
-    }
-}
-
-/// Reads the extension bytes of a delta or length nibble at `*pos`: 13 takes one byte, 14 two,
-/// 15 is `None`.
-#[inline(always)]
-fn nibble_value(buf: &[u8], pos: &mut usize, nibble: u8) -> Option<u32> {
-    match nibble {
-        0..=12 => Some(u32::from(nibble)),
-        13 => {
-            let &x = buf.get(*pos)?;
-            *pos = pos.checked_add(1)?;
-            Some(u32::from(x).saturating_add(13))
-        }
-        14 => {
-            let &[h, l] = buf.get(*pos..)?.first_chunk::<2>()?;
-            *pos = pos.checked_add(2)?;
-            Some(u32::from(u16::from_be_bytes([h, l])).saturating_add(269))
-        }
-        _ => None,
     }
 }
 
