@@ -554,6 +554,15 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         }
         short &= depth < 4 || r.path.levels().iter().any(|&id| id < 10_000);
     }
+    // No record may stand at the base itself: its name would be the base name with its `/`
+    // (`"/1024/0/1/0/"`), which is no LwM2M path (see `senml_json::base_name`). The base is
+    // one level up then.
+    if at_depth.get(k).copied().unwrap_or(0) > 0 {
+        let Some(up) = k.checked_sub(1) else {
+            return Ok(None);
+        };
+        k = up;
+    }
     if k == 0 && prefix.is_none() {
         return Ok(None);
     }
@@ -566,12 +575,10 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let with_base = 1usize.saturating_add(cbor::head_len(bn_len as u64).saturating_add(bn_len));
     if short {
         // Without a base name a record's name takes `2 + full` bytes (key, head, text). With
-        // one, a record deeper than `k` takes `2 + full - bn_len` (its name without the base
-        // name), and one at depth `k` (whose full name is the base name but its last `/`)
-        // takes nothing, `1 + full` less. So the base name saves `bn_len` on every record and
-        // 1 more on each at depth `k`, and costs its own entry.
-        let at_k = at_depth.get(k).copied().unwrap_or(0);
-        let saved = records.len().saturating_mul(bn_len).saturating_add(at_k);
+        // one, every record (all deeper than `k`) takes `2 + full - bn_len` (its name without
+        // the base name). So the base name saves `bn_len` on every record, and costs its own
+        // entry.
+        let saved = records.len().saturating_mul(bn_len);
         return Ok((with_base < saved).then_some(base));
     }
     // Long names: the sizes record by record.
@@ -1308,6 +1315,18 @@ mod tests {
                 })
                 .min()
                 .unwrap();
+            // The base stands above every record (none is named by the base name alone).
+            let k = if recs.iter().any(|r| r.path.depth() == k) {
+                match k.checked_sub(1) {
+                    Some(k) => k,
+                    None => {
+                        assert!(chosen.is_none(), "{recs:?}");
+                        return;
+                    }
+                }
+            } else {
+                k
+            };
             let base = Base {
                 prefix: first.prefix(),
                 levels: &first.levels()[..k],
