@@ -240,7 +240,15 @@ fn one<'a>(
                 }
                 out.version = Some(Version::parse(v)?);
             }
-            1 => out.lwm2m = Some(Version::parse(v)?),
+            1 => {
+                let version = Version::parse(v)?;
+                // As `ver`: a bare token since 1.1 (Bootstrap-Discover, Core 1.1 §5.2.7.3);
+                // `"1.0"` is taken quoted, as the 1.0-era examples write it.
+                if quoted && version != Version::V1_0 && !config.quoted_ver {
+                    return Err(bad);
+                }
+                out.lwm2m = Some(version);
+            }
             2 => out.rt = Some(v),
             3 => out.ct = Some(v),
             // Core 1.1 Table 5.1.2-1 (1.2 Table 5.1.1-1): `dim` is an Integer in 0..=255,
@@ -436,6 +444,23 @@ mod tests {
         ] {
             assert!(all(text, Config::LENIENT).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn quoted_lwm2m_version() {
+        // Leshan `LwM2mVersionAttributeModel`: `lwm2m` is a bare token since 1.1; a quoted
+        // `"1.0"` is tolerated, a quoted later version refused.
+        let v = |t, c| all(t, c).map(|l| l[0].lwm2m);
+        assert_eq!(v("</>;lwm2m=1.1", Config::STRICT), Ok(Some(Version::V1_1)));
+        assert_eq!(
+            v("</>;lwm2m=\"1.0\"", Config::STRICT),
+            Ok(Some(Version::V1_0))
+        );
+        assert!(v("</>;lwm2m=\"1.1\"", Config::STRICT).is_err());
+        assert_eq!(
+            v("</>;lwm2m=\"1.1\"", Config::LENIENT),
+            Ok(Some(Version::V1_1))
+        );
     }
 
     #[test]
