@@ -13,7 +13,8 @@
 //! seen twice in a record, a negative (base-field) label it does not know and a text label
 //! ending in `_` (RFC 8428 §4.4, must-understand), a second value field, and bytes after the
 //! array. A number (but the version `bver`) may be a decimal fraction, tag 4 (RFC 8428 §6),
-//! read as an integer when it is one. Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
+//! read as an integer when it is one; `v`, `bt`, `t` and `ut` may be an epoch-based
+//! date/time, tag 1 on a number (Core 1.2 Appendix C, Time). Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
 //! error carries the byte offset; the iterator stops after the first.
 //!
 //! The encoder writes the exact size [`encoded_len`] gives, deterministically: one record per
@@ -430,6 +431,17 @@ impl<'a> RawDecoder<'a> {
                 // RFC 8428 §6: any number but the version may be a decimal fraction (tag 4).
                 Item::Tag(decimal::TAG) if !matches!(key, Key::Int(label::BVER)) => {
                     decimal::read(&mut self.r, vat)?.item()
+                }
+                // A value or a time as an epoch-based date/time (tag 1 on a number, RFC 8949
+                // §3.4.2): Core 1.2 Appendix C gives Time in SenML CBOR "as defined in Section
+                // 2.4.1 of [RFC7049]", and devices send `bt` so (Leshan issue 1631).
+                Item::Tag(cbor::single::TAG_EPOCH_TIME)
+                    if matches!(key, Key::Int(label::V | label::BT | label::T | label::UT)) =>
+                {
+                    match self.r.next()? {
+                        n @ (Item::Uint(_) | Item::Neg(_) | Item::Float(_)) => n,
+                        _ => return Err(Error::new(vat, Reason::BadField)),
+                    }
                 }
                 item => item,
             };

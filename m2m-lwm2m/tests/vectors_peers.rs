@@ -1242,3 +1242,48 @@ fn lwm2m_cbor_anjay_out() {
         assert_eq!(back, want, "{body}");
     }
 }
+
+#[test]
+fn cbor_time_as_epoch_based_date_time() {
+    // Leshan `LwM2mNodeCborEncoder` writes a Time resource in the CBOR single value (60) as
+    // tag 1 on the integer (RFC 8949 §3.4.2): /3/0/13 = 1367491215 is c1 1a 5182428f; Core
+    // 1.2 Appendix C gives Time in "CBOR, LwM2M CBOR, and SenML CBOR" "as defined in Section
+    // 2.4.1 of [RFC7049]". Read so in each.
+    let time = Value::Time(1_367_491_215);
+    assert_eq!(
+        m2m_lwm2m::cbor::single::decode(bytes("c11a5182428f")),
+        Ok(time)
+    );
+    let recs: Vec<Record<'_>> = lwm2m_cbor::decode(bytes("a18303000dc11a5182428f"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recs, [Record::new(p("/3/0/13"), time)]);
+    // SenML CBOR: [{0: "/3/0/13", 2: 1(1367491215)}], and a device's base time the same way
+    // (Leshan issue 1631: `[{-3: 1(1720696276)}]`), here with a name and a value.
+    let recs: Vec<Record<'_>> = senml_cbor::decode(bytes("81a200672f332f302f313302c11a5182428f"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(
+        recs[0]
+            .value
+            .unwrap()
+            .typed(DataType::Time, &Config::STRICT),
+        Ok(time)
+    );
+    let recs: Vec<Record<'_>> =
+        senml_cbor::decode(bytes("81a322c11a668fbdd400672f332f302f3133021a5182428f"))
+            .collect::<Result<_, _>>()
+            .unwrap();
+    assert_eq!(recs[0].time, Some(1_720_696_276.0));
+    // Tag 1 wraps a number only; on a string value or around text it is refused.
+    for body in [
+        "81a200672f332f302f313303c16161",
+        "81a200672f332f302f313302c16161",
+    ] {
+        assert!(
+            senml_cbor::decode(bytes(body)).next().unwrap().is_err(),
+            "{body}"
+        );
+    }
+}
