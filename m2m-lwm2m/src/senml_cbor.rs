@@ -73,6 +73,16 @@ pub fn decode_etch(body: &[u8]) -> Decoder<'_> {
     d
 }
 
+/// Decodes a SenML-ETCH CBOR FETCH pack (322, RFC 8790 §3.1): the records named, all with
+/// `value: None`. A Fetch Record holds names, times and units only: a value field is
+/// [`Reason::BadValue`], a sum, update time, base value or base sum [`Reason::BadField`].
+#[must_use]
+pub fn decode_fetch(body: &[u8]) -> Decoder<'_> {
+    let mut d = decode(body);
+    d.raw.fetch = true;
+    d
+}
+
 /// Tokenizes a SenML CBOR pack into raw records, base fields not applied: `(offset, record)`.
 #[must_use]
 pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
@@ -81,6 +91,7 @@ pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
         state: State::Start,
         remaining: None,
         etch: false,
+        fetch: false,
     }
 }
 
@@ -118,8 +129,11 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
-        if let Some(r) = self.fast() {
-            return Some(Ok(r));
+        // The fast path reads records with a value, which a FETCH pack refuses.
+        if !self.raw.fetch {
+            if let Some(r) = self.fast() {
+                return Some(Ok(r));
+            }
         }
         clear(&mut self.scratch);
         let r = match self.raw.next_into(&mut self.scratch)? {
@@ -323,6 +337,8 @@ pub struct RawDecoder<'a> {
     /// Records left in a definite array; `None` for an indefinite one.
     remaining: Option<u64>,
     etch: bool,
+    /// A FETCH pack: names, times and units only (RFC 8790 §3.1).
+    fetch: bool,
 }
 
 impl<'a> Iterator for RawDecoder<'a> {
@@ -424,6 +440,17 @@ impl<'a> RawDecoder<'a> {
             };
             if seen & (1 << bit) != 0 {
                 return Err(bad(Reason::BadField));
+            }
+            if self.fetch {
+                match key {
+                    Key::Vlo | Key::Int(label::V | label::VS | label::VB | label::VD) => {
+                        return Err(bad(Reason::BadValue));
+                    }
+                    Key::Int(label::S | label::UT | label::BV | label::BS) => {
+                        return Err(bad(Reason::BadField));
+                    }
+                    _ => {}
+                }
             }
             seen |= 1 << bit;
             let vat = self.r.position();

@@ -339,6 +339,16 @@ pub(crate) fn record<'a>(
         if seen & field.bit() != 0 {
             return Err(Error::new(key_at, Reason::BadField));
         }
+        // A Fetch Record holds names, times and units only (RFC 8790 §3.1); values are
+        // refused below.
+        if mode == Mode::Fetch
+            && matches!(
+                field,
+                Field::Sum | Field::UpdateTime | Field::BaseValue | Field::BaseSum
+            )
+        {
+            return Err(Error::new(key_at, Reason::BadField));
+        }
         seen |= field.bit();
         let is_value = matches!(
             field,

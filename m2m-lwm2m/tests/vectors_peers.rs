@@ -1287,3 +1287,54 @@ fn cbor_time_as_epoch_based_date_time() {
         );
     }
 }
+
+#[test]
+fn senml_etch_fetch_records_hold_names_times_and_units() {
+    // RFC 8790 §3.1: a Fetch Record holds no other fields than n, bn, t, bt, u and bu (Leshan
+    // `senml_json_decode_invalid_path_with_value` refuses a value there). JSON and CBOR alike.
+    let fetch_json = |b: &str| {
+        senml_etch_json::decode_fetch(b.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map(|r| r.len())
+    };
+    assert_eq!(
+        fetch_json(r#"[{"bn":"/3/0/","bt":5,"bu":"s","n":"0","t":1,"u":"s"}]"#),
+        Ok(1)
+    );
+    for body in [
+        r#"[{"n":"/3/0/0","v":1}]"#,
+        r#"[{"n":"/3/0/0","vs":"a"}]"#,
+        r#"[{"n":"/3/0/0","s":1}]"#,
+        r#"[{"n":"/3/0/0","ut":5}]"#,
+        r#"[{"n":"/3/0/0","bv":1}]"#,
+        r#"[{"n":"/3/0/0","bs":1}]"#,
+    ] {
+        assert!(fetch_json(body).is_err(), "{body}");
+    }
+    let fetch_cbor = |h: &str| {
+        senml_cbor::decode_fetch(bytes(h))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|r| r.len())
+    };
+    // [{0: "/3/0/0", 6: 1}]
+    assert_eq!(fetch_cbor("81a200662f332f302f300601"), Ok(1));
+    // [{0: "/3/0/0", 2: 1}], [{0: "/3/0/0", 3: "a"}], [{0: "/3/0/0", 5: 1}],
+    // [{0: "/3/0/0", 7: 1}], [{0: "/3/0/0", -5: 1}], [{0: "/3/0/0", "vlo": "1:1"}]
+    for h in [
+        "81a200662f332f302f300201",
+        "81a200662f332f302f30036161",
+        "81a200662f332f302f300501",
+        "81a200662f332f302f300701",
+        "81a200662f332f302f302401",
+        "81a200662f332f302f3063766c6f63313a31",
+    ] {
+        assert!(fetch_cbor(h).is_err(), "{h}");
+    }
+    // A Read-Composite in SenML-ETCH CBOR with a value beside a name is refused too.
+    let paths = m2m_lwm2m::composite::decode_paths(
+        m2m_lwm2m::ContentFormat::SENML_ETCH_CBOR,
+        bytes("81a200662f332f302f300201"),
+    )
+    .unwrap();
+    assert!(paths.collect::<Result<Vec<_>, _>>().is_err());
+}
