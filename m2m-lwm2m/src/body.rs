@@ -13,7 +13,7 @@ use crate::{cbor, lwm2m_cbor, lwm2m_json, senml_cbor, senml_json, text, tlv};
 /// paths (text/plain, opaque, CBOR single value) give one record at `base`; TLV names its
 /// records relative to `base`; the others carry full paths. The SenML-ETCH formats (320, 322)
 /// depend on the request (FETCH or iPATCH): read them with [`crate::senml_etch_json`] and
-/// [`crate::senml_cbor::decode_etch`].
+/// [`crate::senml_cbor::decode_fetch`] / [`crate::senml_cbor::decode_etch`].
 pub fn decode<'a>(
     format: ContentFormat,
     base: Path<'a>,

@@ -72,7 +72,8 @@ impl<'a> Iterator for Paths<'a> {
 }
 
 /// The paths listed in a composite request body of `format`; a value beside a name is
-/// ignored (a SenML pack), except in SenML-ETCH JSON, whose FETCH bodies have none.
+/// ignored (a SenML pack), except in SenML-ETCH JSON and CBOR, whose FETCH bodies have none
+/// (RFC 8790 §3.1).
 ///
 /// Errors: [`Reason::Unsupported`] at offset 0 for a format that cannot list paths (see
 /// [`is_path_format`]); the decoders' errors, with their offsets, from the iterator.
@@ -80,7 +81,7 @@ pub fn decode_paths(format: ContentFormat, body: &[u8]) -> Result<Paths<'_>, Err
     Ok(Paths(match format {
         ContentFormat::SENML_ETCH_JSON => Inner::Json(senml_etch_json::decode_fetch(body)),
         ContentFormat::SENML_JSON => Inner::Json(senml_json::decode(body)),
-        ContentFormat::SENML_ETCH_CBOR => Inner::Cbor(senml_cbor::decode_etch(body)),
+        ContentFormat::SENML_ETCH_CBOR => Inner::Cbor(senml_cbor::decode_fetch(body)),
         ContentFormat::SENML_CBOR => Inner::Cbor(senml_cbor::decode(body)),
         ContentFormat::LWM2M_CBOR => Inner::Lwm2m(lwm2m_cbor::decode(body)),
         _ => return Err(Error::new(0, Reason::Unsupported)),

@@ -170,7 +170,8 @@ pub struct Config {
     /// An integer where the model says Float (CBOR: an integer major type instead of a float;
     /// TLV: 1/2-byte values for a Float resource).
     pub integer_for_float: bool,
-    /// `ver="1.1"` quoted in a registration's link-format payload (§6.2.1.1 wants a bare token).
+    /// `ver="1.1"` quoted in a registration's link-format payload (§6.2.1.1 wants a bare token),
+    /// and `lwm2m="1.1"` quoted likewise (a quoted `"1.0"` passes either way).
     pub quoted_ver: bool,
     /// `ver` on object instance links (`</3/0>;ver=1.1`), where only object links may carry it.
     pub ver_on_instance_links: bool,

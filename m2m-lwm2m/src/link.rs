@@ -120,10 +120,10 @@ pub struct ObjectLink<'a> {
     /// `ct`: the Content-Formats the client supports, as written (the root link, 1.1).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ct: Option<&'a str>,
-    /// `dim`: the number of resource instances (Discover answers).
+    /// `dim`: the number of resource instances (Discover answers), 0..=255 when read.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub dim: Option<u16>,
-    /// `ssid`: short server id (Bootstrap-Discover answers).
+    /// `ssid`: short server id (Bootstrap-Discover answers), 1..=65534 when read.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ssid: Option<u16>,
     /// `uri`: the server URI (Bootstrap-Discover answers), escapes as written.
@@ -240,11 +240,21 @@ fn one<'a>(
                 }
                 out.version = Some(Version::parse(v)?);
             }
-            1 => out.lwm2m = Some(Version::parse(v)?),
+            1 => {
+                let version = Version::parse(v)?;
+                // As `ver`: a bare token since 1.1 (Bootstrap-Discover, Core 1.1 §5.2.7.3);
+                // `"1.0"` is taken quoted, as the 1.0-era examples write it.
+                if quoted && version != Version::V1_0 && !config.quoted_ver {
+                    return Err(bad);
+                }
+                out.lwm2m = Some(version);
+            }
             2 => out.rt = Some(v),
             3 => out.ct = Some(v),
-            4 => out.dim = Some(crate::path::parse_id(v).ok_or(bad)?),
-            5 => out.ssid = Some(v.parse().map_err(|_| bad)?),
+            // Core 1.1 Table 5.1.2-1 (1.2 Table 5.1.1-1): `dim` is an Integer in 0..=255,
+            // `ssid` one in 1..=65534 (the Short Server ID's range, Object 1 Resource 0).
+            4 => out.dim = Some(crate::path::parse_id(v).filter(|&d| d <= 255).ok_or(bad)?),
+            5 => out.ssid = Some(crate::path::parse_id(v).filter(|&s| s >= 1).ok_or(bad)?),
             _ => out.uri = Some(v),
         }
     }
@@ -431,6 +441,45 @@ mod tests {
             "</3/0>;pmin=x",
             "</3>;ver=1.1;ver=1.2",
             "</65535>",
+        ] {
+            assert!(all(text, Config::LENIENT).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_lwm2m_version() {
+        // Leshan `LwM2mVersionAttributeModel`: `lwm2m` is a bare token since 1.1; a quoted
+        // `"1.0"` is tolerated, a quoted later version refused.
+        let v = |t, c| all(t, c).map(|l| l[0].lwm2m);
+        assert_eq!(v("</>;lwm2m=1.1", Config::STRICT), Ok(Some(Version::V1_1)));
+        assert_eq!(
+            v("</>;lwm2m=\"1.0\"", Config::STRICT),
+            Ok(Some(Version::V1_0))
+        );
+        assert!(v("</>;lwm2m=\"1.1\"", Config::STRICT).is_err());
+        assert_eq!(
+            v("</>;lwm2m=\"1.1\"", Config::LENIENT),
+            Ok(Some(Version::V1_1))
+        );
+    }
+
+    #[test]
+    fn dim_and_ssid_ranges() {
+        // Leshan `DefaultLwM2mLinkParserTest.check_invalid_values`: `dim` is 0..=255 and `ssid`
+        // 1..=65534 (Core 1.1 Table 5.1.2-1, 1.2 Table 5.1.1-1).
+        let d = |t| all(t, Config::LENIENT).map(|l| l[0].dim);
+        let s = |t| all(t, Config::LENIENT).map(|l| l[0].ssid);
+        assert_eq!(d("</3/0/11>;dim=255"), Ok(Some(255)));
+        assert_eq!(d("</3/0/11>;dim=0"), Ok(Some(0)));
+        assert_eq!(s("</0/1>;ssid=1"), Ok(Some(1)));
+        assert_eq!(s("</0/1>;ssid=65534"), Ok(Some(65534)));
+        for text in [
+            "</3/0/11>;dim=256",
+            "</3/0/11>;dim=-1",
+            "</0/1>;ssid=0",
+            "</0/1>;ssid=65535",
+            "</0/1>;ssid=+1",
+            "</0/1>;ssid=",
         ] {
             assert!(all(text, Config::LENIENT).is_err(), "{text}");
         }

@@ -13,7 +13,8 @@
 //! seen twice in a record, a negative (base-field) label it does not know and a text label
 //! ending in `_` (RFC 8428 §4.4, must-understand), a second value field, and bytes after the
 //! array. A number (but the version `bver`) may be a decimal fraction, tag 4 (RFC 8428 §6),
-//! read as an integer when it is one. Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
+//! read as an integer when it is one; `v`, `bt`, `t` and `ut` may be an epoch-based
+//! date/time, tag 1 on a number (Core 1.2 Appendix C, Time). Unknown non-negative and other text labels are skipped (RFC 8428 §4.4). Every
 //! error carries the byte offset; the iterator stops after the first.
 //!
 //! The encoder writes the exact size [`encoded_len`] gives, deterministically: one record per
@@ -72,6 +73,16 @@ pub fn decode_etch(body: &[u8]) -> Decoder<'_> {
     d
 }
 
+/// Decodes a SenML-ETCH CBOR FETCH pack (322, RFC 8790 §3.1): the records named, all with
+/// `value: None`. A Fetch Record holds names, times and units only: a value field is
+/// [`Reason::BadValue`], a sum, update time, base value or base sum [`Reason::BadField`].
+#[must_use]
+pub fn decode_fetch(body: &[u8]) -> Decoder<'_> {
+    let mut d = decode(body);
+    d.raw.fetch = true;
+    d
+}
+
 /// Tokenizes a SenML CBOR pack into raw records, base fields not applied: `(offset, record)`.
 #[must_use]
 pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
@@ -80,6 +91,7 @@ pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
         state: State::Start,
         remaining: None,
         etch: false,
+        fetch: false,
     }
 }
 
@@ -117,8 +129,11 @@ impl<'a> Iterator for Decoder<'a> {
         if self.done {
             return None;
         }
-        if let Some(r) = self.fast() {
-            return Some(Ok(r));
+        // The fast path reads records with a value, which a FETCH pack refuses.
+        if !self.raw.fetch {
+            if let Some(r) = self.fast() {
+                return Some(Ok(r));
+            }
         }
         clear(&mut self.scratch);
         let r = match self.raw.next_into(&mut self.scratch)? {
@@ -322,6 +337,8 @@ pub struct RawDecoder<'a> {
     /// Records left in a definite array; `None` for an indefinite one.
     remaining: Option<u64>,
     etch: bool,
+    /// A FETCH pack: names, times and units only (RFC 8790 §3.1).
+    fetch: bool,
 }
 
 impl<'a> Iterator for RawDecoder<'a> {
@@ -424,12 +441,34 @@ impl<'a> RawDecoder<'a> {
             if seen & (1 << bit) != 0 {
                 return Err(bad(Reason::BadField));
             }
+            if self.fetch {
+                match key {
+                    Key::Vlo | Key::Int(label::V | label::VS | label::VB | label::VD) => {
+                        return Err(bad(Reason::BadValue));
+                    }
+                    Key::Int(label::S | label::UT | label::BV | label::BS) => {
+                        return Err(bad(Reason::BadField));
+                    }
+                    _ => {}
+                }
+            }
             seen |= 1 << bit;
             let vat = self.r.position();
             let item = match self.r.next()? {
                 // RFC 8428 §6: any number but the version may be a decimal fraction (tag 4).
                 Item::Tag(decimal::TAG) if !matches!(key, Key::Int(label::BVER)) => {
                     decimal::read(&mut self.r, vat)?.item()
+                }
+                // A value or a time as an epoch-based date/time (tag 1 on a number, RFC 8949
+                // §3.4.2): Core 1.2 Appendix C gives Time in SenML CBOR "as defined in Section
+                // 2.4.1 of [RFC7049]", and devices send `bt` so (Leshan issue 1631).
+                Item::Tag(cbor::single::TAG_EPOCH_TIME)
+                    if matches!(key, Key::Int(label::V | label::BT | label::T | label::UT)) =>
+                {
+                    match self.r.next()? {
+                        n @ (Item::Uint(_) | Item::Neg(_) | Item::Float(_)) => n,
+                        _ => return Err(Error::new(vat, Reason::BadField)),
+                    }
                 }
                 item => item,
             };
@@ -554,6 +593,15 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
         }
         short &= depth < 4 || r.path.levels().iter().any(|&id| id < 10_000);
     }
+    // No record may stand at the base itself: its name would be the base name with its `/`
+    // (`"/1024/0/1/0/"`), which is no LwM2M path (see `senml_json::base_name`). The base is
+    // one level up then.
+    if at_depth.get(k).copied().unwrap_or(0) > 0 {
+        let Some(up) = k.checked_sub(1) else {
+            return Ok(None);
+        };
+        k = up;
+    }
     if k == 0 && prefix.is_none() {
         return Ok(None);
     }
@@ -566,12 +614,10 @@ fn choose_base<'r>(records: &'r [Record<'_>]) -> Result<Option<Base<'r>>, Error>
     let with_base = 1usize.saturating_add(cbor::head_len(bn_len as u64).saturating_add(bn_len));
     if short {
         // Without a base name a record's name takes `2 + full` bytes (key, head, text). With
-        // one, a record deeper than `k` takes `2 + full - bn_len` (its name without the base
-        // name), and one at depth `k` (whose full name is the base name but its last `/`)
-        // takes nothing, `1 + full` less. So the base name saves `bn_len` on every record and
-        // 1 more on each at depth `k`, and costs its own entry.
-        let at_k = at_depth.get(k).copied().unwrap_or(0);
-        let saved = records.len().saturating_mul(bn_len).saturating_add(at_k);
+        // one, every record (all deeper than `k`) takes `2 + full - bn_len` (its name without
+        // the base name). So the base name saves `bn_len` on every record, and costs its own
+        // entry.
+        let saved = records.len().saturating_mul(bn_len);
         return Ok((with_base < saved).then_some(base));
     }
     // Long names: the sizes record by record.
@@ -1308,6 +1354,18 @@ mod tests {
                 })
                 .min()
                 .unwrap();
+            // The base stands above every record (none is named by the base name alone).
+            let k = if recs.iter().any(|r| r.path.depth() == k) {
+                match k.checked_sub(1) {
+                    Some(k) => k,
+                    None => {
+                        assert!(chosen.is_none(), "{recs:?}");
+                        return;
+                    }
+                }
+            } else {
+                k
+            };
             let base = Base {
                 prefix: first.prefix(),
                 levels: &first.levels()[..k],

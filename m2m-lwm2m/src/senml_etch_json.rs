@@ -2,8 +2,10 @@
 //! Read-Composite and Write-Composite): the bodies of FETCH and iPATCH requests on SenML
 //! resources, read and written by the SenML JSON tokenizer and [`Resolver`](crate::senml::Resolver).
 //!
-//! - A FETCH body (RFC 8790 §5) names the records to return: names and times only. Decoded
-//!   records have `value: None`; a value field is [`Reason::BadValue`](crate::Reason::BadValue).
+//! - A FETCH body (RFC 8790 §5) names the records to return: names, times and units only
+//!   (§3.1). Decoded records have `value: None`; a value field is
+//!   [`Reason::BadValue`](crate::Reason::BadValue), a sum, update time, base value or base sum
+//!   [`Reason::BadField`](crate::Reason::BadField).
 //! - An iPATCH body (RFC 8790 §6) lists the records to add or change, each with a value, and the
 //!   records to remove, each with the value `null` (`"v":null`). Decoded, a removal is a record
 //!   with [`Value::Null`], as SenML-ETCH CBOR gives it; a record with

@@ -339,6 +339,16 @@ pub(crate) fn record<'a>(
         if seen & field.bit() != 0 {
             return Err(Error::new(key_at, Reason::BadField));
         }
+        // A Fetch Record holds names, times and units only (RFC 8790 §3.1); values are
+        // refused below.
+        if mode == Mode::Fetch
+            && matches!(
+                field,
+                Field::Sum | Field::UpdateTime | Field::BaseValue | Field::BaseSum
+            )
+        {
+            return Err(Error::new(key_at, Reason::BadField));
+        }
         seen |= field.bit();
         let is_value = matches!(
             field,
@@ -458,8 +468,9 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// exactly [`encoded_len`] bytes it succeeds.
 ///
 /// The output is deterministic: no whitespace; a base name `bn` (on the first record) when the
-/// records share a path prefix that makes the body shorter, names `n` relative to it (and
-/// none for the record at the base name itself); then the value field: `v` for numbers (Time
+/// records share a path prefix, above every record, that makes the body shorter, and names `n`
+/// relative to it (so every name resolves to a path, never to one with a `/` after it); then
+/// the value field: `v` for numbers (Time
 /// and integers as integers, floats as the shortest text that reads back as the same float,
 /// with a `.0` or an exponent), `vs` for String and Corelnk, `vb`, `vd` in base64url without
 /// padding, `vlo` for Objlnk; then `t` for a time. A record without a value is written with its
@@ -470,13 +481,14 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     Ok(s.written())
 }
 
-/// The base name for `records`: their longest common path prefix, when writing it as `bn` and
-/// the names relative to it is shorter than the full names.
+/// The base name for `records`: their longest common path prefix that is shorter than every
+/// record's path, when writing it as `bn` and the names relative to it is shorter than the
+/// full names.
 pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     let head = records.first()?;
     let prefix = head.path.prefix();
     let mut common = head.path.depth();
-    // How many records have each depth: those at the base need no name.
+    // How many records have each depth.
     let mut at_depth = [0usize; 5];
     for r in records {
         common = common.min(head.path.common_depth(&r.path));
@@ -487,19 +499,24 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
             *n = n.saturating_add(1);
         }
     }
+    // No record may stand at the base itself: its name would be the base name with the `/`
+    // after it (`"bn":"/1024/0/1/0/"` and no `n`), which is no LwM2M path (Core 1.1 §7.4.4
+    // names a resource by its path, and the specification writes a path alone as
+    // `"bn":"/3/0/0"`); Wakaama refuses such a name. The base is one level up then.
+    if at_depth.get(common).copied().unwrap_or(0) > 0 {
+        common = common.checked_sub(1)?;
+        if common == 0 && prefix.is_none() {
+            return None;
+        }
+    }
     let mut base = head.path;
     while base.depth() > common {
         base = base.parent()?;
     }
     // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
-    // base and its `/` (base + 1 bytes), or goes away at the base itself (base + 7 bytes).
+    // base and its `/` (base + 1 bytes).
     let base_len = base.text_len();
-    // The records at the base itself need no name at all.
-    let at_base = at_depth.get(common).copied().unwrap_or(0);
-    let saved = records
-        .len()
-        .saturating_mul(base_len.saturating_add(1))
-        .saturating_add(at_base.saturating_mul(6));
+    let saved = records.len().saturating_mul(base_len.saturating_add(1));
     (saved > base_len.saturating_add(9)).then_some(base)
 }
 
@@ -758,8 +775,9 @@ mod tests {
             Record::path_only(Path::resource(3, 0, 1)),
             Record::path_only(Path::resource(3, 0, 2)),
         ];
+        // Not `[{"bn":"/3/0/"},{"n":"1"},{"n":"2"}]`: the first name would be `/3/0/`.
         let text = enc(&inst);
-        assert_eq!(text, r#"[{"bn":"/3/0/"},{"n":"1"},{"n":"2"}]"#);
+        assert_eq!(text, r#"[{"n":"/3/0"},{"n":"/3/0/1"},{"n":"/3/0/2"}]"#);
         assert_eq!(all(&text).unwrap(), inst);
         let gw = [
             Record::new(

@@ -402,10 +402,12 @@ fn legacy_links_times_and_root_base() {
     assert_eq!(series[0].time, Some(1_499_999_940.0));
     assert_eq!(series[1].value, Some(Value::Float(22.0)));
     assert_eq!(series[2].time, Some(1_500_000_000.0));
+    // The base name stands above the records, so each has a name: `"bn":"/3303/0/5700/"` with
+    // no `n` would name `/3303/0/5700/`, no path.
     let text = legacy_text(&series);
     assert_eq!(
         text,
-        r#"{"bn":"/3303/0/5700/","e":[{"v":21.5,"t":1499999940},{"v":22.0,"t":1499999970},{"v":22.5,"t":1500000000}]}"#
+        r#"{"bn":"/3303/0/","e":[{"n":"5700","v":21.5,"t":1499999940},{"n":"5700","v":22.0,"t":1499999970},{"n":"5700","v":22.5,"t":1500000000}]}"#
     );
     assert_eq!(legacy(&text), series);
 }

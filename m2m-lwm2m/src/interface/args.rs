@@ -15,16 +15,26 @@ pub struct Arg<'a> {
     pub value: Option<&'a str>,
 }
 
-/// The arguments of an Execute payload, in order; an empty payload has none. The first error
-/// ends the iteration.
+/// The arguments of an Execute payload, in order; an empty payload has none. A digit given
+/// twice is an error (Core 1.2.1 §6.3.5; Leshan and Anjay refuse it too). The first error ends
+/// the iteration.
 pub fn args(payload: &[u8]) -> impl Iterator<Item = Result<Arg<'_>, Error>> + '_ {
     let mut pos = 0usize;
     let mut done = payload.is_empty();
+    let mut seen = 0u16;
     core::iter::from_fn(move || {
         if done {
             return None;
         }
-        let r = one(payload, &mut pos);
+        let at = pos;
+        let r = one(payload, &mut pos).and_then(|a| {
+            let bit = 1u16.checked_shl(u32::from(a.digit)).unwrap_or(0);
+            if seen & bit != 0 {
+                return Err(Error::new(at, Reason::BadText));
+            }
+            seen |= bit;
+            Ok(a)
+        });
         match r {
             Ok(_) if pos == payload.len() => done = true,
             Ok(_) if payload.get(pos) == Some(&b',') && pos.saturating_add(1) < payload.len() => {
@@ -59,8 +69,10 @@ fn one<'a>(p: &'a [u8], pos: &mut usize) -> Result<Arg<'a>, Error> {
     let rest = p.get(start..).ok_or(bad(start))?;
     let len = rest.iter().position(|&c| c == b'\'').ok_or(bad(p.len()))?;
     let text = rest.get(..len).ok_or(bad(start))?;
-    // CHAR of §5.4.5: printable ASCII except the quote.
-    if let Some(i) = text.iter().position(|&c| !(0x20..0x7f).contains(&c)) {
+    // CHAR of §5.4.5 (1.1 §6.3.5): "!" / %x23-26 / %x28-5B / %x5D-7E, so no `"` and no `\`;
+    // a space is taken too, as the specification's own example has one.
+    let char_ok = |c: u8| matches!(c, b' ' | b'!' | 0x23..=0x26 | 0x28..=0x5b | 0x5d..=0x7e);
+    if let Some(i) = text.iter().position(|&c| !char_ok(c)) {
         return Err(bad(start.saturating_add(i)));
     }
     let value = core::str::from_utf8(text).map_err(|_| bad(start))?;
@@ -115,6 +127,13 @@ mod tests {
             b"01",
             b"0='\x01'",
             b",0",
+            // Leshan `ArgumentValidationTest` / `ArgumentsParsingTest`: `"`, `\` and DEL are
+            // no CHAR; a digit twice.
+            b"1='\"'",
+            b"1='\\'",
+            b"1='\x7f'",
+            b"4,4",
+            b"0='a',1,0",
         ] {
             assert!(
                 args(bad).any(|r| r.is_err()),
