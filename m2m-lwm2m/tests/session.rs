@@ -16,10 +16,15 @@ use m2m_lwm2m::{Config, Path, Record, Text, Value, body, composite};
 const SERVER: u8 = 0;
 const CLIENT: u8 = 1;
 
+/// A Create as the tree saw it: object, instance id named, each resource with its value.
+type Created = (u16, u16, Vec<(u16, Option<Value<'static>>)>);
+
 struct Pump {
     temperature: f64,
     rebooted: bool,
     label: String,
+    /// Each Create: the object, the instance id it named, the records' resources and values.
+    created: Vec<Created>,
 }
 
 impl ObjectTree for Pump {
@@ -69,6 +74,31 @@ impl ObjectTree for Pump {
         }
     }
 
+    fn create(&mut self, object: u16, records: &[Record<'_>]) -> Result<u16, Code> {
+        let named = records.first().and_then(|r| r.path.instance_id());
+        let Some(named) = named else {
+            return Err(Code::BAD_REQUEST);
+        };
+        let values = records
+            .iter()
+            .map(|r| {
+                assert_eq!(r.path.instance_id(), Some(named));
+                let v = r.value.map(|v| match v {
+                    Value::Int(i) => Value::Int(i),
+                    other => panic!("{other:?}"),
+                });
+                (r.path.resource_id().unwrap(), v)
+            })
+            .collect();
+        self.created.push((object, named, values));
+        // The id asked for, or the next free one when none was (65535).
+        Ok(if named == m2m_lwm2m::path::RESERVED_ID {
+            4
+        } else {
+            named
+        })
+    }
+
     fn execute(&mut self, path: &Path<'_>, _args: &[u8]) -> Result<(), Code> {
         if path.levels() == [3, 0, 4] {
             self.rebooted = true;
@@ -109,6 +139,7 @@ impl World {
                 temperature: 21.5,
                 rebooted: false,
                 label: "P-100".into(),
+                created: Vec::new(),
             },
             events: Vec::new(),
             responses: Vec::new(),
@@ -455,6 +486,42 @@ fn registration_expires_and_a_lost_client_registers_again() {
 }
 
 #[test]
+fn create_with_and_without_an_instance_id() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // An Access Control instance (object 2): Object ID 3, Object Instance ID 0, Owner 1, as
+    // resources at the top of the TLV body: the server leaves the instance id to the client
+    // (Core 1.1 §6.3.6), as Leshan's Create does by default.
+    let bare = [0xc1, 0x00, 0x03, 0xc1, 0x01, 0x00, 0xc1, 0x03, 0x01];
+    let create = |payload| ClientRequest::Create {
+        path: Path::object(2),
+        format: ContentFormat::LWM2M_TLV,
+        payload,
+    };
+    let (code, ..) = w.ask(at(1), create(&bare));
+    assert_eq!(code, Code::CREATED);
+    // The same resources inside an instance TLV of id 6.
+    let mut wrapped = vec![0x08, 0x06, 9];
+    wrapped.extend_from_slice(&bare);
+    let (code, ..) = w.ask(at(2), create(&wrapped));
+    assert_eq!(code, Code::CREATED);
+    let resources = vec![
+        (0, Some(Value::Int(3))),
+        (1, Some(Value::Int(0))),
+        (3, Some(Value::Int(1))),
+    ];
+    assert_eq!(
+        w.pump.created,
+        [(2, 65535, resources.clone()), (2, 6, resources)]
+    );
+    // A resource instance at the top is no Create body.
+    let (code, ..) = w.ask(at(3), create(&[0x41, 0x00, 0x01]));
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert_eq!(w.pump.created.len(), 2);
+}
+
+#[test]
 fn server_refuses_what_it_cannot_take() {
     use m2m_coap::{Builder, OptionNumber, Type};
     let mut server: Server<u8, 1> = Server::new(1);
@@ -517,6 +584,7 @@ fn bootstrap_then_register() {
         temperature: 20.0,
         rebooted: false,
         label: "P".into(),
+        created: Vec::new(),
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();

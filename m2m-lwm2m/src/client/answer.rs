@@ -137,17 +137,33 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
     let Some(object) = path.object_id() else {
         return Answer::code(Code::BAD_REQUEST);
     };
-    let Ok(records) = body::decode(format, path, payload, *config) else {
-        return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
-    };
     let mut buf = RecordBuf::<'_, 32>::new();
-    for r in records {
-        let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
-            return Answer::code(Code::BAD_REQUEST);
-        };
-        if buf.push(r).is_err() {
-            return Answer::code(Code::REQUEST_ENTITY_TOO_LARGE);
+    let read = match new_instance(format, path, payload, config, &mut buf) {
+        // Resources at the top of a TLV body: the server named no instance, and the client
+        // picks its id (Core 1.1 §6.3.6; Leshan sends a Create so by default). They are read
+        // under the reserved id, which `ObjectTree::create` takes as "choose one".
+        Err(Fail::Decode(e))
+            if e.offset == 0
+                && e.reason == Reason::UnexpectedPath
+                && matches!(
+                    format,
+                    ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD
+                ) =>
+        {
+            buf.clear();
+            let base = Path::instance(object, crate::path::RESERVED_ID);
+            new_instance(format, base, payload, config, &mut buf)
         }
+        other => other,
+    };
+    let code = match read {
+        Ok(()) => None,
+        Err(Fail::Unsupported) => Some(Code::UNSUPPORTED_CONTENT_FORMAT),
+        Err(Fail::Decode(_) | Fail::Typed) => Some(Code::BAD_REQUEST),
+        Err(Fail::Full) => Some(Code::REQUEST_ENTITY_TOO_LARGE),
+    };
+    if let Some(code) = code {
+        return Answer::code(code);
     }
     match tree.create(object, buf.as_slice()) {
         Ok(i) => Answer {
@@ -156,6 +172,35 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
         },
         Err(c) => Answer::code(c),
     }
+}
+
+/// Why the records of a Create could not be read.
+enum Fail {
+    /// A format [`body`] does not read.
+    Unsupported,
+    /// The body does not decode at the base given.
+    Decode(Error),
+    /// A record does not fit its resource in the object model.
+    Typed,
+    /// More records than the buffer holds.
+    Full,
+}
+
+/// The records of a Create body read at `base`, typed, into `buf`.
+fn new_instance<'a>(
+    format: ContentFormat,
+    base: Path<'a>,
+    payload: &'a [u8],
+    config: &Config,
+    buf: &mut RecordBuf<'a, 32>,
+) -> Result<(), Fail> {
+    let records = body::decode(format, base, payload, *config).map_err(|_| Fail::Unsupported)?;
+    for r in records {
+        let r = r.map_err(Fail::Decode)?;
+        let r = model::typed(r, &Registry, config).map_err(|_| Fail::Typed)?;
+        buf.push(r).map_err(|_| Fail::Full)?;
+    }
+    Ok(())
 }
 
 /// The paths a Read-Composite or Observe-Composite request lists (SenML-ETCH FETCH bodies,
