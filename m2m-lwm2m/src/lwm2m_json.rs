@@ -277,11 +277,8 @@ fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
         Value::Bool(true) => sink.put(b"\"bv\":true"),
         Value::Bool(false) => sink.put(b"\"bv\":false"),
         Value::ObjLink(l) => {
-            sink.put(b"\"ov\":\"")?;
-            sink.uint(u64::from(l.object))?;
-            sink.put(b":")?;
-            sink.uint(u64::from(l.instance))?;
-            sink.put(b"\"")
+            sink.put(b"\"ov\":")?;
+            sink.objlink(l)
         }
         Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
     }

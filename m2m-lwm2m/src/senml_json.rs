@@ -650,11 +650,8 @@ fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
             sink.base64(o, Alphabet::UrlNoPad)
         }
         Value::ObjLink(l) => {
-            sink.put(b"\"vlo\":\"")?;
-            sink.uint(u64::from(l.object))?;
-            sink.put(b":")?;
-            sink.uint(u64::from(l.instance))?;
-            sink.put(b"\"")
+            sink.put(b"\"vlo\":")?;
+            sink.objlink(l)
         }
         Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
     }

@@ -9,7 +9,7 @@ use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
 use crate::path::id_len;
 use crate::sink::{Counter, Sink, Slice};
-use crate::value::{Opaque, Text};
+use crate::value::{ObjLink, Opaque, Text};
 
 /// The JSON pieces, written into any [`Sink`].
 pub(crate) trait Json: Sink {
@@ -52,6 +52,16 @@ pub(crate) trait Json: Sink {
             fill_digits(dst, v);
         }
         Ok(())
+    }
+
+    /// An object link as a JSON string, `"object:instance"` (Core 1.1 §7.4.5, the `ov` and `vlo`
+    /// values).
+    fn objlink(&mut self, l: ObjLink) -> Result<(), Error> {
+        self.put(b"\"")?;
+        self.uint(u64::from(l.object))?;
+        self.put(b":")?;
+        self.uint(u64::from(l.instance))?;
+        self.put(b"\"")
     }
 
     /// Path ids `/`-separated (a `/` before the first too with `leading`).
