@@ -29,7 +29,7 @@ use m2m_coap::{Code, ContentFormat, RequestId};
 
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::error::Config;
-use crate::host::{local_addr, not_registered, now, seed, session};
+use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
@@ -196,11 +196,7 @@ impl Server {
         request: &ClientRequest<'_>,
         timeout: Duration,
     ) -> io::Result<Response> {
-        let id = self
-            .inner
-            .find(endpoint)
-            .map(|r| r.id)
-            .ok_or_else(|| not_registered(endpoint))?;
+        let id = registered(&self.inner, endpoint)?;
         let rid = self.inner.send(now(), id, request).map_err(session)?;
         self.wait_response(rid, timeout)
     }
@@ -228,11 +224,7 @@ impl Server {
 
     /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
-        let id = self
-            .inner
-            .find(endpoint)
-            .map(|r| r.id)
-            .ok_or_else(|| not_registered(endpoint))?;
+        let id = registered(&self.inner, endpoint)?;
         self.inner.send(now(), id, request).map_err(session)
     }
 
@@ -246,11 +238,7 @@ impl Server {
         format: ContentFormat,
         accept: Option<ContentFormat>,
     ) -> io::Result<RequestId> {
-        let id = self
-            .inner
-            .find(endpoint)
-            .map(|r| r.id)
-            .ok_or_else(|| not_registered(endpoint))?;
+        let id = registered(&self.inner, endpoint)?;
         self.inner
             .observe_composite(now(), id, paths, format, accept)
             .map_err(session)

@@ -9,7 +9,7 @@ use std::string::ToString;
 
 use m2m_core::Timestamp;
 
-use crate::server::SessionError;
+use crate::server::{RegId, Server, SessionError};
 
 /// Now, from the system clock.
 pub(crate) fn now() -> Timestamp {
@@ -38,12 +38,18 @@ pub(crate) fn session(e: SessionError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
-/// No registration of `endpoint`.
-pub(crate) fn not_registered(endpoint: &str) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotFound,
-        std::format!("{endpoint} is not registered"),
-    )
+/// The id of `endpoint`'s registration with `server`; [`io::ErrorKind::NotFound`] when it has
+/// none.
+pub(crate) fn registered<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    server: &Server<P, R, N, B>,
+    endpoint: &str,
+) -> io::Result<RegId> {
+    server.find(endpoint).map(|r| r.id).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            std::format!("{endpoint} is not registered"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -63,7 +69,8 @@ mod tests {
     fn clock_and_errors() {
         // After 2020-01-01, in milliseconds.
         assert!(now().as_millis() > 1_577_836_800_000);
-        let e = not_registered("pump-1");
+        let server: Server<u8> = Server::new(1);
+        let e = registered(&server, "pump-1").unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
         assert_eq!(e.to_string(), "pump-1 is not registered");
         assert_eq!(

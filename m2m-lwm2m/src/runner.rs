@@ -33,7 +33,7 @@ use tokio::net::UdpSocket;
 use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::error::Config;
-use crate::host::{local_addr, not_registered, now, seed, session};
+use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
@@ -174,11 +174,7 @@ impl AsyncServer {
     /// Sends `request` to the client registered as `endpoint`; its answer comes as a
     /// [`ServerNote::Response`] (see [`AsyncServer::response`]).
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
-        let id = self
-            .inner
-            .find(endpoint)
-            .map(|r| r.id)
-            .ok_or_else(|| not_registered(endpoint))?;
+        let id = registered(&self.inner, endpoint)?;
         self.inner.send(now(), id, request).map_err(session)
     }
 
@@ -192,11 +188,7 @@ impl AsyncServer {
         format: ContentFormat,
         accept: Option<ContentFormat>,
     ) -> io::Result<RequestId> {
-        let id = self
-            .inner
-            .find(endpoint)
-            .map(|r| r.id)
-            .ok_or_else(|| not_registered(endpoint))?;
+        let id = registered(&self.inner, endpoint)?;
         self.inner
             .observe_composite(now(), id, paths, format, accept)
             .map_err(session)
