@@ -18,7 +18,7 @@ use crate::base64::Alphabet;
 use crate::error::{Config, Error, Reason};
 use crate::json::{Json, Lexer};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
-use crate::senml_json::{base_name, number, put_path, string};
+use crate::senml_json::{Labels, base_name, number, put_path, string, value_as};
 use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Record, Text, Value};
 
@@ -251,37 +251,19 @@ fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
     sink.put(b"]}")
 }
 
+/// LwM2M JSON's labels (Core 1.0 §6.4.4): Opaque as a string in standard base64.
+const LABELS: Labels = Labels {
+    string: b"\"sv\":",
+    number: b"\"v\":",
+    yes: b"\"bv\":true",
+    no: b"\"bv\":false",
+    opaque: b"\"sv\":",
+    alphabet: Alphabet::Standard,
+    objlink: b"\"ov\":",
+};
+
 fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
-    match *v {
-        Value::Null => Err(Error::new(sink.written(), Reason::Unrepresentable)),
-        Value::Str(t) | Value::CoreLink(t) => {
-            sink.put(b"\"sv\":")?;
-            sink.string(t)
-        }
-        Value::Opaque(o) => {
-            sink.put(b"\"sv\":")?;
-            sink.base64(o, Alphabet::Standard)
-        }
-        Value::Int(i) | Value::Time(i) => {
-            sink.put(b"\"v\":")?;
-            sink.int(i)
-        }
-        Value::Uint(u) => {
-            sink.put(b"\"v\":")?;
-            sink.uint(u)
-        }
-        Value::Float(f) => {
-            sink.put(b"\"v\":")?;
-            sink.float(f)
-        }
-        Value::Bool(true) => sink.put(b"\"bv\":true"),
-        Value::Bool(false) => sink.put(b"\"bv\":false"),
-        Value::ObjLink(l) => {
-            sink.put(b"\"ov\":")?;
-            sink.objlink(l)
-        }
-        Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
-    }
+    value_as(sink, v, &LABELS)
 }
 
 #[cfg(test)]

@@ -622,38 +622,69 @@ pub(crate) fn write<S: Json>(
     sink.put(b"}]")
 }
 
+/// The labels a JSON format writes each kind of value under, each with its `"` and `:`.
+pub(crate) struct Labels {
+    /// String and Corelnk.
+    pub(crate) string: &'static [u8],
+    /// Integers, Time and floats.
+    pub(crate) number: &'static [u8],
+    /// A boolean, with its value.
+    pub(crate) yes: &'static [u8],
+    pub(crate) no: &'static [u8],
+    /// Opaque, and the base64 alphabet of its text.
+    pub(crate) opaque: &'static [u8],
+    pub(crate) alphabet: Alphabet,
+    /// Objlnk, as `"object:instance"`.
+    pub(crate) objlink: &'static [u8],
+}
+
+/// SenML JSON's labels (RFC 8428 §4.2; `vlo`, Core 1.1 §7.4.4).
+const SENML: Labels = Labels {
+    string: b"\"vs\":",
+    number: b"\"v\":",
+    yes: b"\"vb\":true",
+    no: b"\"vb\":false",
+    opaque: b"\"vd\":",
+    alphabet: Alphabet::UrlNoPad,
+    objlink: b"\"vlo\":",
+};
+
 /// `"label":value` for one value.
 fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
+    value_as(sink, v, &SENML)
+}
+
+/// `"label":value` for one value, under the labels of a JSON format. Null (only an (i)PATCH
+/// carries one, written by its caller) and untyped values are [`Reason::Unrepresentable`].
+#[inline(always)]
+pub(crate) fn value_as<S: Json>(sink: &mut S, v: &Value<'_>, labels: &Labels) -> Result<(), Error> {
     match *v {
-        // Only an (i)PATCH carries a null (written by the caller); plain SenML has none.
-        Value::Null => Err(Error::new(sink.written(), Reason::Unrepresentable)),
+        Value::Null | Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
         Value::Str(t) | Value::CoreLink(t) => {
-            sink.put(b"\"vs\":")?;
+            sink.put(labels.string)?;
             sink.string(t)
         }
         Value::Int(i) | Value::Time(i) => {
-            sink.put(b"\"v\":")?;
+            sink.put(labels.number)?;
             sink.int(i)
         }
         Value::Uint(u) => {
-            sink.put(b"\"v\":")?;
+            sink.put(labels.number)?;
             sink.uint(u)
         }
         Value::Float(f) => {
-            sink.put(b"\"v\":")?;
+            sink.put(labels.number)?;
             sink.float(f)
         }
-        Value::Bool(true) => sink.put(b"\"vb\":true"),
-        Value::Bool(false) => sink.put(b"\"vb\":false"),
+        Value::Bool(b) => sink.put(if b { labels.yes } else { labels.no }),
         Value::Opaque(o) => {
-            sink.put(b"\"vd\":")?;
-            sink.base64(o, Alphabet::UrlNoPad)
+            sink.put(labels.opaque)?;
+            sink.base64(o, labels.alphabet)
         }
         Value::ObjLink(l) => {
-            sink.put(b"\"vlo\":")?;
+            sink.put(labels.objlink)?;
             sink.objlink(l)
         }
-        Value::Untyped(_) => Err(Error::new(sink.written(), Reason::Unrepresentable)),
     }
 }
 
