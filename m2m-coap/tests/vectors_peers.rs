@@ -424,3 +424,93 @@ fn aiocoap_uri_construction() {
     let out = built(&b);
     assert!(strict(&out).unwrap().uri_path().eq(["some", "path"]));
 }
+
+// libcoap `tests/test_uri.c`: URIs split into host, port, path and query, and their options.
+
+/// The options of `uri` for a request sent to the URI's own port.
+fn uri_options(uri: &str) -> Vec<(u16, Vec<u8>)> {
+    let u = m2m_coap::Uri::parse(uri).unwrap();
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+    let mut scratch = [0u8; 128];
+    u.to_options(&mut b, &mut scratch, None).unwrap();
+    let out = built(&b);
+    strict(&out)
+        .unwrap()
+        .options()
+        .map(|o| (o.number.0, o.value.to_vec()))
+        .collect()
+}
+
+fn path(segments: &[&[u8]]) -> Vec<(u16, Vec<u8>)> {
+    segments.iter().map(|s| (11, s.to_vec())).collect()
+}
+
+#[test]
+fn libcoap_uri_split() {
+    // t_parse_uri1/2: an IPv6 literal (no Uri-Host), the default port or 8000.
+    let u = m2m_coap::Uri::parse("coap://[::1]/.well-known/core").unwrap();
+    assert_eq!((u.host, u.effective_port()), ("::1", 5683));
+    assert_eq!(
+        uri_options("coap://[::1]/.well-known/core"),
+        path(&[b".well-known", b"core"])
+    );
+    let u = m2m_coap::Uri::parse("coap://[::1]:8000/.well-known/core").unwrap();
+    assert_eq!(
+        (u.host, u.port, u.path),
+        ("::1", Some(8000), "/.well-known/core")
+    );
+    // t_parse_uri3: no path, two query arguments.
+    let u = m2m_coap::Uri::parse("coap://localhost/?foo&bla=fasel").unwrap();
+    assert_eq!((u.host, u.query), ("localhost", Some("foo&bla=fasel")));
+    assert_eq!(
+        uri_options("coap://localhost/?foo&bla=fasel"),
+        [
+            (3, b"localhost".to_vec()),
+            (15, b"foo".to_vec()),
+            (15, b"bla=fasel".to_vec())
+        ]
+    );
+    // t_parse_uri4/5: a port beyond 65535.
+    assert!(m2m_coap::Uri::parse("coap://:100000").is_err());
+    assert!(m2m_coap::Uri::parse("coap://foo:100000").is_err());
+    // t_parse_uri6: an IPv4 address (no Uri-Host).
+    assert_eq!(
+        uri_options("coap://134.102.218.2/.well-known/core"),
+        path(&[b".well-known", b"core"])
+    );
+    // t_parse_uri7: the default port written out is no Uri-Port.
+    let mut expected = vec![(3, b"foo.bar".to_vec())];
+    expected.extend(path(&[b"some_resource", b"with", b"multiple", b"segments"]));
+    assert_eq!(
+        uri_options("coap://foo.bar:5683/some_resource/with/multiple/segments"),
+        expected
+    );
+    // t_parse_uri8/9: not a CoAP scheme.
+    assert!(m2m_coap::Uri::parse("http://example.com/%7E%AB%13").is_err());
+    assert!(m2m_coap::Uri::parse("http://example.com/%x").is_err());
+    // t_parse_uri11: a percent-encoded UTF-8 segment is one Uri-Path of the decoded bytes.
+    let mut expected = vec![(3, b"xn--18j4d.example".to_vec())];
+    expected.extend(path(&[
+        "\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}".as_bytes()
+    ]));
+    assert_eq!(
+        uri_options("coap://xn--18j4d.example/%E3%81%93%E3%82%93%E3%81%AB%E3%81%A1%E3%81%AF"),
+        expected
+    );
+    // t_parse_uri12 (the example of RFC 7252 §6.3): an IPv4 host, port 61616, the path "", "/",
+    // "", "" and the query "//", "?&".
+    let mut expected = vec![(7, vec![0xf0, 0xb0])];
+    expected.extend(path(&[b"", b"/", b"", b""]));
+    expected.extend([(15, b"//".to_vec()), (15, b"?&".to_vec())]);
+    let u = m2m_coap::Uri::parse("coap://198.51.100.1:61616//%2F//?%2F%2F&?%26").unwrap();
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+    let mut scratch = [0u8; 128];
+    u.to_options(&mut b, &mut scratch, Some(5683)).unwrap();
+    let out = built(&b);
+    let got: Vec<(u16, Vec<u8>)> = strict(&out)
+        .unwrap()
+        .options()
+        .map(|o| (o.number.0, o.value.to_vec()))
+        .collect();
+    assert_eq!(got, expected);
+}
