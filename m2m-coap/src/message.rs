@@ -172,14 +172,17 @@ fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)>
     }
 }
 
-/// The first option of a valid option area (starting at `offset` in its message) that breaks
-/// the registry's rules.
+/// The option of a valid option area (starting at `offset` in its message) that breaks the
+/// registry's rules: the first critical one, else the first elective one. A critical one decides
+/// what the recipient does (RFC 7252 §5.4.1) while an elective one is only ignored, so an elective
+/// problem earlier in the message must not hide it.
 #[cold]
 #[inline(never)]
 fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption> {
     let sig = code.is_signaling().then_some(code);
     let mut rest = area;
     let mut prev = None;
+    let mut elective = None;
     for o in Options::new(area) {
         let here = offset.saturating_add(area.len().saturating_sub(rest.len()));
         // Skip this option's bytes in `rest` to know where the next one starts.
@@ -190,15 +193,19 @@ fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption>
             .get(header.saturating_add(o.value.len())..)
             .unwrap_or_default();
         if let Some(problem) = check(sig, o.number.0, o.value, prev == Some(o.number.0)) {
-            return Some(BadOption {
+            let bad = BadOption {
                 number: o.number.0,
                 offset: here,
                 problem,
-            });
+            };
+            if bad.is_critical() {
+                return Some(bad);
+            }
+            elective = elective.or(Some(bad));
         }
         prev = Some(o.number.0);
     }
-    None
+    elective
 }
 
 impl<'a> Message<'a> {
@@ -438,9 +445,11 @@ impl<'a> Message<'a> {
         self.options_offset
     }
 
-    /// The first option that breaks the registry's rules, if any: an unrecognized critical
-    /// option, a value length out of bounds, a repeat of an option that is not repeatable, or a
-    /// string option that is not UTF-8. [`BadOption::reaction`] says what to do about it.
+    /// The option that breaks the registry's rules, if any: an unrecognized critical option, a
+    /// value length out of bounds, a repeat of an option that is not repeatable, or a string
+    /// option that is not UTF-8. The first critical one is reported before any elective one
+    /// (which is only ignored, RFC 7252 §5.4.1), else the first elective one.
+    /// [`BadOption::reaction`] says what to do about it.
     #[must_use]
     pub const fn bad_option(&self) -> Option<BadOption> {
         self.bad_option
@@ -822,6 +831,38 @@ mod tests {
         let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xb1, b'a', 0x01, b'b']).unwrap();
         assert_eq!(m.bad_option(), None);
         assert!(m.uri_path().eq(["a", "b"]));
+    }
+
+    #[test]
+    fn a_critical_bad_option_is_reported_before_an_earlier_elective_one() {
+        // Content-Format twice (elective: ignored), then the unrecognized critical option 25
+        // (delta 13: 0xd0 0x00). RFC 7252 §5.4.1: the critical one decides (4.02 for a CON
+        // request); reporting only the elective repeat let the request through.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc0, 0x00, 0xd0, 0x00]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (25, 6, OptionProblem::Unrecognized)
+        );
+        assert_eq!(
+            bad.reaction(Transport::Udp, Some(Type::Confirmable), Code::GET),
+            Some(crate::error::Reaction::Respond(Code::BAD_OPTION))
+        );
+        // A Content-Format of 3 bytes (elective, too long), then a Uri-Query that is not UTF-8
+        // (critical); and an elective problem alone is still reported (the first one).
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc3, 0, 0, 1, 0x31, 0xff]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (15, 8, OptionProblem::Utf8)
+        );
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc0, 0x00, 0x00]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (12, 5, OptionProblem::Repeated)
+        );
+        assert!(!bad.is_critical());
     }
 
     /// An option area built from `(delta, value)` pairs, cut to `cut` bytes when it is longer,
