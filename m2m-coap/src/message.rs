@@ -208,6 +208,14 @@ fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption>
     elective
 }
 
+/// Whether `value` has a length within the registered bounds of `number` (any length for an
+/// option the registry does not know).
+fn fits(number: OptionNumber, value: &[u8]) -> bool {
+    number
+        .def()
+        .is_none_or(|d| (usize::from(d.min_len)..=usize::from(d.max_len)).contains(&value.len()))
+}
+
 impl<'a> Message<'a> {
     /// Parses a CoAP-over-UDP datagram (RFC 7252 §3) with [`Config::STRICT`].
     #[inline]
@@ -472,6 +480,13 @@ impl<'a> Message<'a> {
         self.option(number).and_then(decode_uint)
     }
 
+    /// The first value of a registered option when its length is within the registered
+    /// bounds: one outside them is treated like an unrecognized option (RFC 7252 §5.4.3), so
+    /// the typed accessors of elective options read it as absent.
+    fn in_bounds(&self, number: OptionNumber) -> Option<&'a [u8]> {
+        self.option(number).filter(|v| fits(number, v))
+    }
+
     /// The first value of a string option, if present and UTF-8.
     #[must_use]
     pub fn str(&self, number: OptionNumber) -> Option<&'a str> {
@@ -510,18 +525,20 @@ impl<'a> Message<'a> {
         self.strs(OptionNumber::URI_QUERY)
     }
 
-    /// Content-Format.
+    /// Content-Format (a value over 2 bytes is ignored, RFC 7252 §5.4.3).
     #[must_use]
     pub fn content_format(&self) -> Option<ContentFormat> {
-        self.uint(OptionNumber::CONTENT_FORMAT)
+        self.in_bounds(OptionNumber::CONTENT_FORMAT)
+            .and_then(decode_uint)
             .and_then(|v| u16::try_from(v).ok())
             .map(ContentFormat)
     }
 
-    /// Accept.
+    /// Accept (a value over 2 bytes is ignored, RFC 7252 §5.4.3).
     #[must_use]
     pub fn accept(&self) -> Option<ContentFormat> {
-        self.uint(OptionNumber::ACCEPT)
+        self.in_bounds(OptionNumber::ACCEPT)
+            .and_then(decode_uint)
             .and_then(|v| u16::try_from(v).ok())
             .map(ContentFormat)
     }
@@ -541,9 +558,12 @@ impl<'a> Message<'a> {
             .and_then(decode_uint)
     }
 
-    /// The ETag values (one in a response; several in a GET that validates cached ones).
+    /// The ETag values (one in a response; several in a GET that validates cached ones); an
+    /// empty one or one over 8 bytes is skipped (RFC 7252 §5.4.3).
     pub fn etags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
-        self.options().with(OptionNumber::ETAG)
+        self.options()
+            .with(OptionNumber::ETAG)
+            .filter(|v| fits(OptionNumber::ETAG, v))
     }
 
     fn block(&self, number: OptionNumber) -> Option<Result<Block, ValueError>> {
@@ -597,15 +617,17 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// Echo (RFC 9175 §2.2).
+    /// Echo (RFC 9175 §2.2); an empty one or one over 40 bytes is ignored.
     #[must_use]
     pub fn echo(&self) -> Option<&'a [u8]> {
-        self.option(OptionNumber::ECHO)
+        self.in_bounds(OptionNumber::ECHO)
     }
 
-    /// The Request-Tag values (RFC 9175 §3.2).
+    /// The Request-Tag values (RFC 9175 §3.2); one over 8 bytes is skipped.
     pub fn request_tags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
-        self.options().with(OptionNumber::REQUEST_TAG)
+        self.options()
+            .with(OptionNumber::REQUEST_TAG)
+            .filter(|v| fits(OptionNumber::REQUEST_TAG, v))
     }
 
     /// The options that make up the cache key of a request (RFC 7252 §5.6): every option but
@@ -831,6 +853,37 @@ mod tests {
         let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xb1, b'a', 0x01, b'b']).unwrap();
         assert_eq!(m.bad_option(), None);
         assert!(m.uri_path().eq(["a", "b"]));
+    }
+
+    #[test]
+    fn typed_accessors_ignore_values_of_a_length_out_of_bounds() {
+        // RFC 7252 §5.4.3: an option value of a length outside the registered range is treated
+        // like an unrecognized option; for an elective option, as if it were absent.
+        // Content-Format 50 in 3 bytes (0-2 allowed).
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc3, 0, 0, 0x32]).unwrap();
+        assert_eq!(
+            m.bad_option().map(|b| b.problem),
+            Some(OptionProblem::Length)
+        );
+        assert_eq!(m.content_format(), None);
+        // Accept 50 in 3 bytes.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xd3, 0x04, 0, 0, 0x32]).unwrap();
+        assert_eq!(m.accept(), None);
+        // In bounds, with a leading zero: read.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc2, 0, 0x32]).unwrap();
+        assert_eq!(m.content_format(), Some(ContentFormat(50)));
+        // An empty ETag (1-8 allowed) is skipped, the next one read; an empty Echo (1-40) is none.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0x40, 0x01, 0xaa]).unwrap();
+        assert!(m.etags().eq([&[0xaa][..]]));
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xd0, 0xef]).unwrap();
+        assert_eq!(m.option(OptionNumber::ECHO), Some(&[][..]));
+        assert_eq!(m.echo(), None);
+        // A 9-byte Request-Tag (0-8) is skipped.
+        let mut b = std::vec![0x40, 1, 0, 0, 0xe9, 0x00, 0x17];
+        b.extend_from_slice(&[7; 9]);
+        b.extend_from_slice(&[0x01, 0x05]);
+        let m = Message::parse_udp(&b).unwrap();
+        assert!(m.request_tags().eq([&[5][..]]));
     }
 
     #[test]
