@@ -172,14 +172,17 @@ fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)>
     }
 }
 
-/// The first option of a valid option area (starting at `offset` in its message) that breaks
-/// the registry's rules.
+/// The option of a valid option area (starting at `offset` in its message) that breaks the
+/// registry's rules: the first critical one, else the first elective one. A critical one decides
+/// what the recipient does (RFC 7252 §5.4.1) while an elective one is only ignored, so an elective
+/// problem earlier in the message must not hide it.
 #[cold]
 #[inline(never)]
 fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption> {
     let sig = code.is_signaling().then_some(code);
     let mut rest = area;
     let mut prev = None;
+    let mut elective = None;
     for o in Options::new(area) {
         let here = offset.saturating_add(area.len().saturating_sub(rest.len()));
         // Skip this option's bytes in `rest` to know where the next one starts.
@@ -190,15 +193,27 @@ fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption>
             .get(header.saturating_add(o.value.len())..)
             .unwrap_or_default();
         if let Some(problem) = check(sig, o.number.0, o.value, prev == Some(o.number.0)) {
-            return Some(BadOption {
+            let bad = BadOption {
                 number: o.number.0,
                 offset: here,
                 problem,
-            });
+            };
+            if bad.is_critical() {
+                return Some(bad);
+            }
+            elective = elective.or(Some(bad));
         }
         prev = Some(o.number.0);
     }
-    None
+    elective
+}
+
+/// Whether `value` has a length within the registered bounds of `number` (any length for an
+/// option the registry does not know).
+fn fits(number: OptionNumber, value: &[u8]) -> bool {
+    number
+        .def()
+        .is_none_or(|d| (usize::from(d.min_len)..=usize::from(d.max_len)).contains(&value.len()))
 }
 
 impl<'a> Message<'a> {
@@ -438,9 +453,11 @@ impl<'a> Message<'a> {
         self.options_offset
     }
 
-    /// The first option that breaks the registry's rules, if any: an unrecognized critical
-    /// option, a value length out of bounds, a repeat of an option that is not repeatable, or a
-    /// string option that is not UTF-8. [`BadOption::reaction`] says what to do about it.
+    /// The option that breaks the registry's rules, if any: an unrecognized critical option, a
+    /// value length out of bounds, a repeat of an option that is not repeatable, or a string
+    /// option that is not UTF-8. The first critical one is reported before any elective one
+    /// (which is only ignored, RFC 7252 §5.4.1), else the first elective one.
+    /// [`BadOption::reaction`] says what to do about it.
     #[must_use]
     pub const fn bad_option(&self) -> Option<BadOption> {
         self.bad_option
@@ -461,6 +478,13 @@ impl<'a> Message<'a> {
     #[must_use]
     pub fn uint(&self, number: OptionNumber) -> Option<u32> {
         self.option(number).and_then(decode_uint)
+    }
+
+    /// The first value of a registered option when its length is within the registered
+    /// bounds: one outside them is treated like an unrecognized option (RFC 7252 §5.4.3), so
+    /// the typed accessors of elective options read it as absent.
+    fn in_bounds(&self, number: OptionNumber) -> Option<&'a [u8]> {
+        self.option(number).filter(|v| fits(number, v))
     }
 
     /// The first value of a string option, if present and UTF-8.
@@ -501,18 +525,20 @@ impl<'a> Message<'a> {
         self.strs(OptionNumber::URI_QUERY)
     }
 
-    /// Content-Format.
+    /// Content-Format (a value over 2 bytes is ignored, RFC 7252 §5.4.3).
     #[must_use]
     pub fn content_format(&self) -> Option<ContentFormat> {
-        self.uint(OptionNumber::CONTENT_FORMAT)
+        self.in_bounds(OptionNumber::CONTENT_FORMAT)
+            .and_then(decode_uint)
             .and_then(|v| u16::try_from(v).ok())
             .map(ContentFormat)
     }
 
-    /// Accept.
+    /// Accept (a value over 2 bytes is ignored, RFC 7252 §5.4.3).
     #[must_use]
     pub fn accept(&self) -> Option<ContentFormat> {
-        self.uint(OptionNumber::ACCEPT)
+        self.in_bounds(OptionNumber::ACCEPT)
+            .and_then(decode_uint)
             .and_then(|v| u16::try_from(v).ok())
             .map(ContentFormat)
     }
@@ -532,9 +558,12 @@ impl<'a> Message<'a> {
             .and_then(decode_uint)
     }
 
-    /// The ETag values (one in a response; several in a GET that validates cached ones).
+    /// The ETag values (one in a response; several in a GET that validates cached ones); an
+    /// empty one or one over 8 bytes is skipped (RFC 7252 §5.4.3).
     pub fn etags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
-        self.options().with(OptionNumber::ETAG)
+        self.options()
+            .with(OptionNumber::ETAG)
+            .filter(|v| fits(OptionNumber::ETAG, v))
     }
 
     fn block(&self, number: OptionNumber) -> Option<Result<Block, ValueError>> {
@@ -588,15 +617,17 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// Echo (RFC 9175 §2.2).
+    /// Echo (RFC 9175 §2.2); an empty one or one over 40 bytes is ignored.
     #[must_use]
     pub fn echo(&self) -> Option<&'a [u8]> {
-        self.option(OptionNumber::ECHO)
+        self.in_bounds(OptionNumber::ECHO)
     }
 
-    /// The Request-Tag values (RFC 9175 §3.2).
+    /// The Request-Tag values (RFC 9175 §3.2); one over 8 bytes is skipped.
     pub fn request_tags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
-        self.options().with(OptionNumber::REQUEST_TAG)
+        self.options()
+            .with(OptionNumber::REQUEST_TAG)
+            .filter(|v| fits(OptionNumber::REQUEST_TAG, v))
     }
 
     /// The options that make up the cache key of a request (RFC 7252 §5.6): every option but
@@ -822,6 +853,69 @@ mod tests {
         let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xb1, b'a', 0x01, b'b']).unwrap();
         assert_eq!(m.bad_option(), None);
         assert!(m.uri_path().eq(["a", "b"]));
+    }
+
+    #[test]
+    fn typed_accessors_ignore_values_of_a_length_out_of_bounds() {
+        // RFC 7252 §5.4.3: an option value of a length outside the registered range is treated
+        // like an unrecognized option; for an elective option, as if it were absent.
+        // Content-Format 50 in 3 bytes (0-2 allowed).
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc3, 0, 0, 0x32]).unwrap();
+        assert_eq!(
+            m.bad_option().map(|b| b.problem),
+            Some(OptionProblem::Length)
+        );
+        assert_eq!(m.content_format(), None);
+        // Accept 50 in 3 bytes.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xd3, 0x04, 0, 0, 0x32]).unwrap();
+        assert_eq!(m.accept(), None);
+        // In bounds, with a leading zero: read.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc2, 0, 0x32]).unwrap();
+        assert_eq!(m.content_format(), Some(ContentFormat(50)));
+        // An empty ETag (1-8 allowed) is skipped, the next one read; an empty Echo (1-40) is none.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0x40, 0x01, 0xaa]).unwrap();
+        assert!(m.etags().eq([&[0xaa][..]]));
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xd0, 0xef]).unwrap();
+        assert_eq!(m.option(OptionNumber::ECHO), Some(&[][..]));
+        assert_eq!(m.echo(), None);
+        // A 9-byte Request-Tag (0-8) is skipped.
+        let mut b = std::vec![0x40, 1, 0, 0, 0xe9, 0x00, 0x17];
+        b.extend_from_slice(&[7; 9]);
+        b.extend_from_slice(&[0x01, 0x05]);
+        let m = Message::parse_udp(&b).unwrap();
+        assert!(m.request_tags().eq([&[5][..]]));
+    }
+
+    #[test]
+    fn a_critical_bad_option_is_reported_before_an_earlier_elective_one() {
+        // Content-Format twice (elective: ignored), then the unrecognized critical option 25
+        // (delta 13: 0xd0 0x00). RFC 7252 §5.4.1: the critical one decides (4.02 for a CON
+        // request); reporting only the elective repeat let the request through.
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc0, 0x00, 0xd0, 0x00]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (25, 6, OptionProblem::Unrecognized)
+        );
+        assert_eq!(
+            bad.reaction(Transport::Udp, Some(Type::Confirmable), Code::GET),
+            Some(crate::error::Reaction::Respond(Code::BAD_OPTION))
+        );
+        // A Content-Format of 3 bytes (elective, too long), then a Uri-Query that is not UTF-8
+        // (critical); and an elective problem alone is still reported (the first one).
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc3, 0, 0, 1, 0x31, 0xff]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (15, 8, OptionProblem::Utf8)
+        );
+        let m = Message::parse_udp(&[0x40, 1, 0, 0, 0xc0, 0x00, 0x00]).unwrap();
+        let bad = m.bad_option().unwrap();
+        assert_eq!(
+            (bad.number, bad.offset, bad.problem),
+            (12, 5, OptionProblem::Repeated)
+        );
+        assert!(!bad.is_critical());
     }
 
     /// An option area built from `(delta, value)` pairs, cut to `cut` bytes when it is longer,

@@ -257,6 +257,16 @@ fn ping_bad_options_and_garbage() {
     );
     assert_eq!(m.token(), &[0xaa]);
     assert!(!m.payload().is_empty());
+    // The same when an elective bad option (Content-Format twice) comes first: the critical
+    // unrecognized option 25 after it still gets 4.02 (RFC 7252 §5.4.1).
+    let req = [0x41, 0x01, 0x00, 0x08, 0xab, 0xc0, 0x00, 0xd0, 0x00];
+    assert_eq!(server.handle(at(0), 0, &req).unwrap(), Incoming::Nothing);
+    let out = drain(&mut server, 0);
+    let m = Message::parse_udp(&out[0].1).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.message_id()),
+        (Some(Type::Acknowledgement), Code::BAD_OPTION, Some(8))
+    );
     // A broken CON: a Reset; a broken NON: nothing.
     assert!(
         server
