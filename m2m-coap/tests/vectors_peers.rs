@@ -106,8 +106,15 @@ fn libcoap_parse_refused() {
         extended_tokens: false,
         ..Config::STRICT
     };
+    // Strict but for the type/code rule: the class-3 codes of pdu3, pdu4, pdu6 and pdu10 would
+    // otherwise be refused before the defect each vector is about is reached.
+    let any_code = Config {
+        any_type_code: true,
+        ..Config::STRICT
+    };
     for (label, b) in cases {
         assert!(strict(b).is_err(), "{label}");
+        assert!(Message::parse_udp_with(b, &any_code).is_err(), "{label}");
         assert!(
             Message::parse_udp_with(b, &rfc7252_only).is_err(),
             "{label}"
@@ -127,6 +134,14 @@ fn libcoap_parse_refused() {
         strict(&overflow).unwrap_err().reason,
         Reason::OptionNumber,
         "t_parse_pdu17"
+    );
+    // pdu10's defect is its bare payload marker.
+    assert_eq!(
+        Message::parse_udp_with(b"\x53\x73\x12\x34tok\x31a\xc1\x00\xff", &any_code)
+            .unwrap_err()
+            .reason,
+        Reason::EmptyPayload,
+        "t_parse_pdu10"
     );
     // t_parse_pdu4: TKL 9 is refused by an RFC 7252-only parser (libcoap's default), and read
     // as a 9-byte token with RFC 8974.

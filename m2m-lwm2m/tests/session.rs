@@ -16,8 +16,9 @@ use m2m_lwm2m::{Config, Path, Record, Text, Value, body, composite};
 const SERVER: u8 = 0;
 const CLIENT: u8 = 1;
 
-/// A Create as the tree saw it: object, instance id named, each resource with its value.
-type Created = (u16, u16, Vec<(u16, Option<Value<'static>>)>);
+/// A Create as the tree saw it: object, instance id named, each resource with its value, and
+/// the records' gateway prefix.
+type Created = (u16, u16, Vec<(u16, Option<Value<'static>>)>, Option<String>);
 
 struct Pump {
     temperature: f64,
@@ -90,7 +91,15 @@ impl ObjectTree for Pump {
                 (r.path.resource_id().unwrap(), v)
             })
             .collect();
-        self.created.push((object, named, values));
+        let prefix = records
+            .first()
+            .and_then(|r| r.path.prefix())
+            .map(String::from);
+        self.created.push((object, named, values, prefix));
+        // A faulty tree for object 0: it hands back the reserved id.
+        if object == 0 {
+            return Ok(m2m_lwm2m::path::RESERVED_ID);
+        }
         // The id asked for, or the next free one when none was (65535).
         Ok(if named == m2m_lwm2m::path::RESERVED_ID {
             4
@@ -513,12 +522,40 @@ fn create_with_and_without_an_instance_id() {
     ];
     assert_eq!(
         w.pump.created,
-        [(2, 65535, resources.clone()), (2, 6, resources)]
+        [
+            (2, 65535, resources.clone(), None),
+            (2, 6, resources.clone(), None)
+        ]
     );
     // A resource instance at the top is no Create body.
     let (code, ..) = w.ask(at(3), create(&[0x41, 0x00, 0x01]));
     assert_eq!(code, Code::BAD_REQUEST);
     assert_eq!(w.pump.created.len(), 2);
+    // Through an LwM2M Gateway: the end device's prefix stays on the records.
+    let (code, ..) = w.ask(
+        at(4),
+        ClientRequest::Create {
+            path: Path::object(2).with_prefix("dev1").unwrap(),
+            format: ContentFormat::LWM2M_TLV,
+            payload: &bare,
+        },
+    );
+    assert_eq!(code, Code::CREATED);
+    assert_eq!(
+        w.pump.created.last(),
+        Some(&(2, 65535, resources, Some("dev1".to_string())))
+    );
+    // A tree that hands back the reserved id has made no instance a server can name: 5.00.
+    let security = [0xc1, 0x0a, 0x01]; // Short Server ID 1
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::Create {
+            path: Path::object(0),
+            format: ContentFormat::LWM2M_TLV,
+            payload: &security,
+        },
+    );
+    assert_eq!(code, Code::INTERNAL_SERVER_ERROR);
 }
 
 #[test]

@@ -140,7 +140,7 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
     let mut buf = RecordBuf::<'_, 32>::new();
     let read = match new_instance(format, path, payload, config, &mut buf) {
         // Resources at the top of a TLV body: the server named no instance, and the client
-        // picks its id (Core 1.1 §6.3.6; Leshan sends a Create so by default). They are read
+        // picks its id (Core 1.1 §6.3.6, "Create"; Leshan sends a Create so by default). They are read
         // under the reserved id, which `ObjectTree::create` takes as "choose one".
         Err(Fail::Decode(e))
             if e.offset == 0
@@ -152,6 +152,14 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
         {
             buf.clear();
             let base = Path::instance(object, crate::path::RESERVED_ID);
+            // The gateway prefix of the request (an end device's object) stays on the records.
+            let base = match path.prefix() {
+                Some(p) => match base.with_prefix(p) {
+                    Ok(b) => b,
+                    Err(_) => return Answer::code(Code::BAD_REQUEST),
+                },
+                None => base,
+            };
             new_instance(format, base, payload, config, &mut buf)
         }
         other => other,
@@ -166,6 +174,8 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
         return Answer::code(code);
     }
     match tree.create(object, buf.as_slice()) {
+        // The reserved id names no instance: a tree that returns it has made none it can name.
+        Ok(crate::path::RESERVED_ID) => Answer::code(Code::INTERNAL_SERVER_ERROR),
         Ok(i) => Answer {
             created: Some((object, i)),
             ..Answer::code(Code::CREATED)

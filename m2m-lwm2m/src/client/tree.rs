@@ -78,7 +78,7 @@ pub trait ObjectTree {
     /// Creates an instance of `object` from `records`; returns its id. The records' instance
     /// id is the one the server asked for; it is [`crate::path::RESERVED_ID`] (65535) when the
     /// server named none (a TLV body of bare resources, Core 1.1 §6.3.6), and the tree then
-    /// chooses the id.
+    /// chooses the id. Returning the reserved id itself is answered 5.00 (it names no instance).
     fn create(&mut self, object: u16, records: &[Record<'_>]) -> Result<u16, Code> {
         let _ = (object, records);
         Err(Code::METHOD_NOT_ALLOWED)

@@ -1,4 +1,4 @@
-//! Execute arguments (OMA-TS-LightweightM2M_Core 1.1 §5.4.5): `0='value',1,2='x'`, each a digit
+//! Execute arguments (OMA-TS-LightweightM2M 1.0 §5.4.5, Core 1.1 §6.3.5): `0='value',1,2='x'`, each a digit
 //! with an optional quoted value.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
