@@ -6,15 +6,13 @@ use super::{Kind, MAX_LEN, header_len};
 use crate::error::{Error, Reason};
 use crate::float::to_f32_exact;
 use crate::path::Path;
-use crate::sink::{Counter, Sink, Slice};
+use crate::sink::{Sink, Slice};
 use crate::value::{Opaque, Record, Text, Untyped, Value};
 
 /// The size of the TLV body [`encode`] writes for `records` answering a request on `base`.
 pub fn encoded_len(base: &Path<'_>, records: &[Record<'_>]) -> Result<usize, Error> {
     let start = start_depth(base, records)?;
-    let mut counter = Counter::new();
-    run(records, start, &mut counter)?;
-    Ok(counter.0)
+    run_len(records, start, 0)
 }
 
 /// Writes `records`, the answer to a request on `base` (`/o`, `/o/i`, `/o/i/r` or
@@ -55,47 +53,87 @@ fn id_at(r: &Record<'_>, depth: usize) -> Option<u16> {
     r.path.levels().get(depth).copied()
 }
 
+/// The records of one TLV under a path of `parent` levels, and its id: runs of records that
+/// share their id at that level, in order. A record that is the parent itself (with no value:
+/// an empty instance or resource answer) belongs to none.
+struct Groups<'s, 'v> {
+    rest: &'s [Record<'v>],
+    parent: usize,
+}
+
+impl<'s, 'v> Iterator for Groups<'s, 'v> {
+    type Item = (&'s [Record<'v>], u16);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let first = self.rest.first()?;
+            let Some(id) = id_at(first, self.parent) else {
+                self.rest = self.rest.get(1..).unwrap_or_default();
+                continue;
+            };
+            let n = self
+                .rest
+                .iter()
+                .position(|r| id_at(r, self.parent) != Some(id))
+                .unwrap_or(self.rest.len());
+            let (group, tail) = self.rest.split_at_checked(n).unwrap_or((self.rest, &[]));
+            self.rest = tail;
+            return Some((group, id));
+        }
+    }
+}
+
+const fn groups<'s, 'v>(records: &'s [Record<'v>], parent: usize) -> Groups<'s, 'v> {
+    Groups {
+        rest: records,
+        parent,
+    }
+}
+
 /// Writes the TLVs for `records`, all under one path of `parent` levels.
 fn run<S: Sink>(records: &[Record<'_>], parent: usize, sink: &mut S) -> Result<(), Error> {
-    let mut rest = records;
-    while let Some(first) = rest.first() {
-        let Some(id) = id_at(first, parent) else {
-            // The parent itself with no value (an empty instance or resource answer).
-            rest = rest.get(1..).unwrap_or_default();
-            continue;
-        };
-        let n = rest
-            .iter()
-            .position(|r| id_at(r, parent) != Some(id))
-            .unwrap_or(rest.len());
-        let (group, tail) = rest.split_at_checked(n).unwrap_or((rest, &[]));
+    for (group, id) in groups(records, parent) {
         tlv(group, parent.saturating_add(1), id, sink)?;
-        rest = tail;
     }
     Ok(())
 }
 
-/// Writes one TLV at `depth` (2: Object Instance, 3: Resource, 4: Resource Instance).
-fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Result<(), Error> {
-    let at = sink.written();
+/// The bytes [`run`] writes for `records` under `parent`, counted without writing (errors at
+/// `at`, where the enclosing TLV starts).
+fn run_len(records: &[Record<'_>], parent: usize, at: usize) -> Result<usize, Error> {
+    let mut total = 0usize;
+    for (group, id) in groups(records, parent) {
+        let (_, len, _) = shape(group, parent.saturating_add(1), at)?;
+        total = total
+            .saturating_add(header_len(id, len))
+            .saturating_add(len);
+    }
+    Ok(total)
+}
+
+/// What the TLV of `group` at `depth` (2: Object Instance, 3: Resource, 4: Resource Instance)
+/// is: its kind, the length of its content (at most [`MAX_LEN`]), and a leaf's value bytes,
+/// taken once for both the length and the writing.
+fn shape<'v>(
+    group: &[Record<'v>],
+    depth: usize,
+    at: usize,
+) -> Result<(Kind, usize, Option<Bytes<'v>>), Error> {
     let unexpected = Error::new(at, Reason::UnexpectedPath);
     let leaf = match group {
         [only] if only.path.depth() == depth => only.value,
         _ => None,
     };
-    let (kind, len) = match (depth, leaf) {
-        (2, _) => {
-            let mut c = Counter::new();
-            run(group, 2, &mut c)?;
-            (Kind::ObjectInstance, c.0)
-        }
+    let (kind, len, bytes) = match (depth, leaf) {
+        (2, _) => (Kind::ObjectInstance, run_len(group, 2, at)?, None),
         (3 | 4, Some(v)) => {
             let kind = if depth == 3 {
                 Kind::Resource
             } else {
                 Kind::ResourceInstance
             };
-            (kind, value_len(&v)?)
+            let bytes = bytes_of(&v)?;
+            (kind, bytes.len(), Some(bytes))
         }
         (3, None) => {
             // A multiple resource: only resource instances below, or the resource itself
@@ -106,21 +144,24 @@ fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Re
             {
                 return Err(unexpected);
             }
-            let mut c = Counter::new();
-            run(group, 3, &mut c)?;
-            (Kind::MultipleResource, c.0)
+            (Kind::MultipleResource, run_len(group, 3, at)?, None)
         }
         _ => return Err(unexpected),
     };
     if len > MAX_LEN {
         return Err(Error::new(at, Reason::Unrepresentable));
     }
+    Ok((kind, len, bytes))
+}
+
+/// Writes one TLV at `depth` (2: Object Instance, 3: Resource, 4: Resource Instance).
+fn tlv<S: Sink>(group: &[Record<'_>], depth: usize, id: u16, sink: &mut S) -> Result<(), Error> {
+    let (kind, len, bytes) = shape(group, depth, sink.written())?;
     write_header(kind, id, len, sink)?;
-    match (kind, leaf) {
-        (Kind::ObjectInstance, _) => run(group, 2, sink),
-        (Kind::MultipleResource, _) => run(group, 3, sink),
-        (_, Some(v)) => write_value(&v, sink),
-        (_, None) => Err(unexpected),
+    match bytes {
+        Some(b) => write_bytes(b, sink),
+        // The content of an Object Instance (depth 2) or a multiple Resource (depth 3).
+        None => run(group, depth, sink),
     }
 }
 
@@ -234,17 +275,20 @@ fn bytes_of<'v>(v: &Value<'v>) -> Result<Bytes<'v>, Error> {
     })
 }
 
-fn value_len(v: &Value<'_>) -> Result<usize, Error> {
-    Ok(match bytes_of(v)? {
-        Bytes::Slice(b) => b.len(),
-        Bytes::Small(_, n) => n,
-        Bytes::Text(t) => t.len(),
-        Bytes::Opaque(o) => o.len(),
-    })
+impl Bytes<'_> {
+    /// How many bytes [`write_bytes`] writes.
+    fn len(&self) -> usize {
+        match self {
+            Bytes::Slice(b) => b.len(),
+            Bytes::Small(_, n) => *n,
+            Bytes::Text(t) => t.len(),
+            Bytes::Opaque(o) => o.len(),
+        }
+    }
 }
 
-fn write_value<S: Sink>(v: &Value<'_>, sink: &mut S) -> Result<(), Error> {
-    match bytes_of(v)? {
+fn write_bytes<S: Sink>(b: Bytes<'_>, sink: &mut S) -> Result<(), Error> {
+    match b {
         Bytes::Slice(b) => sink.put(b),
         Bytes::Small(a, n) => sink.put(a.get(..n).unwrap_or_default()),
         Bytes::Text(t) => t
