@@ -1,0 +1,94 @@
+//! Peers' vectors: The legacy LwM2M JSON format (11543).
+
+use super::*;
+
+#[test]
+fn legacy_json_leshan_and_wakaama() {
+    // Leshan `LwM2mNodeDecoderTest.json_timestamped_instances`: `bt` after `e`, relative times.
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(
+        br#"{"bn":"/1024/0/","e":[{"n":"1","v":22.9,"t":-30},{"n":"1","v":22.4,"t":-5},
+            {"n":"0","sv":"a string","t":-5},{"n":"1","v":24.1,"t":-50}],"bt":25462634}"#,
+    )
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(
+        recs,
+        [
+            Record::new(p("/1024/0/1"), Value::Float(22.9)).at(25_462_604.0),
+            Record::new(p("/1024/0/1"), Value::Float(22.4)).at(25_462_629.0),
+            Record::new(p("/1024/0/0"), Value::Str(Text::Plain("a string"))).at(25_462_629.0),
+            Record::new(p("/1024/0/1"), Value::Float(24.1)).at(25_462_584.0),
+        ]
+    );
+    // `json_encode_timestamped_Object`'s text: `23.0` is a float.
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(
+        br#"{"bn":"/1024/","e":[{"n":"0/1","v":22.9,"t":210},{"n":"0/0","sv":"a string","t":220},
+            {"n":"0/1","v":22.4,"t":220},{"n":"1/1","v":23.0,"t":220},{"n":"0/1","v":24.1,"t":230}]}"#,
+    )
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(
+        recs[3],
+        Record::new(p("/1024/1/1"), Value::Float(23.0)).at(220.0)
+    );
+    // `json_empty_instance` / `json_empty_multi_resource`: `{"e":[]}` has no records, with a
+    // base name or without; `{}` lacks `e` (1.0 §6.4.4).
+    for body in [
+        r#"{"e":[]}"#,
+        r#"{"bn":"/2/0", "e":[]}"#,
+        r#"{"bn":"/3/0/6", "e":[]}"#,
+    ] {
+        assert_eq!(lwm2m_json::decode(body.as_bytes()).count(), 0, "{body}");
+    }
+    assert!(lwm2m_json::decode(b"{}").next().unwrap().is_err());
+    // `json_device_object_instance0_without_basename`: full names, no `bn`.
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(
+        br#"{"e":[{"n":"/3/0/0","sv":"Open Mobile Alliance"},{"n":"/3/0/6/1","v":5},
+            {"n":"/3/0/13","v":1367491215}]}"#,
+    )
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(recs[1], Record::new(p("/3/0/6/1"), Value::Int(5)));
+    assert_eq!(
+        recs[2],
+        Record::new(p("/3/0/13"), Value::Int(1_367_491_215))
+    );
+    // Wakaama `data_tlv_json_lwm2m_data_test.c` `test_5`: spaces around `:`, fields in any
+    // order; `test_6`: a name with its own `/` after a base name without one; `test_7`: `bn`
+    // and `bt` after `e`.
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(
+        br#"{"bn" : "/65/543/", "e":[ {    "n" :   "0", "sv":"LWM2M"}, {"v":2015, "n":"1"},
+            {"n":"2/0",    "bv":true}, {"bv": false, "n":"2/1"}] }"#,
+    )
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(
+        recs,
+        [
+            Record::new(p("/65/543/0"), Value::Str(Text::Plain("LWM2M"))),
+            Record::new(p("/65/543/1"), Value::Int(2015)),
+            Record::new(p("/65/543/2/0"), Value::Bool(true)),
+            Record::new(p("/65/543/2/1"), Value::Bool(false)),
+        ]
+    );
+    let recs: Vec<Record<'_>> =
+        lwm2m_json::decode(br#"{"bn" : "/2/3", "e":[ {"n":"/0","v":1234}] }"#)
+            .collect::<Result<_, _>>()
+            .unwrap();
+    assert_eq!(recs, [Record::new(p("/2/3/0"), Value::Int(1234))]);
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(
+        br#"{"e":[ {"n":"1","v":1234}, {"n":"3","v":56.789}, {"n":"2/0","v":0.23},
+            {"n":"2/1","v":-52.0006}], "bn" : "/12/0/", "bt" : 1234567 }"#,
+    )
+    .collect::<Result<_, _>>()
+    .unwrap();
+    assert_eq!(
+        recs,
+        [
+            Record::new(p("/12/0/1"), Value::Int(1234)).at(1_234_567.0),
+            Record::new(p("/12/0/3"), Value::Float(56.789)).at(1_234_567.0),
+            Record::new(p("/12/0/2/0"), Value::Float(0.23)).at(1_234_567.0),
+            Record::new(p("/12/0/2/1"), Value::Float(-52.0006)).at(1_234_567.0),
+        ]
+    );
+}

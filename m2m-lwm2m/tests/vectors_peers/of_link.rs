@@ -1,0 +1,189 @@
+//! Peers' vectors: CoRE link format (registration payloads, Discover) and Write-Attributes queries.
+
+use super::*;
+
+#[test]
+fn link_format_leshan() {
+    // Leshan `LinkParserValidationTest.parse_invalid_formats`, the inputs on the root target
+    // (RFC 6690 §2: no whitespace, a value after `=`, a parameter name after `;`, nothing
+    // after the last link). Each input's well-formed neighbour parses, so the refusal is the
+    // fault's.
+    for good in ["</>;param=123", "</>,</>", "</>"] {
+        assert!(links(good, Config::STRICT).is_ok(), "{good}");
+    }
+    for bad in [
+        "</>;=",
+        "</>;param=",
+        "</>; param=123",
+        "</> ;param=123",
+        "</>;param =123",
+        "</>;param= 123",
+        "</>;param=123 ",
+        "</>,",
+        "</>;",
+        "</>, </>",
+        "</> ,</>",
+        " </>,</>",
+        "</>,</> ",
+        "</",
+        "//>",
+        "<>",
+        "</3/0>;param=\"bar",
+        "</3/0>;param=\"bar\\\"",
+        "</3/0>;pąrąm",
+        "</3/0>;param=ą",
+    ] {
+        assert!(links(bad, Config::LENIENT).is_err(), "{bad}");
+    }
+    // `DefaultLinkParserTest.parse_with_some_attributes`: unknown parameters, quoted or not or
+    // without a value, are skipped; `ct` is kept as written.
+    let l = links(
+        r#"</>;rt="oma.lwm2m";ct=100;qs="quoted_string";us=unquoted_string,</1/101>,</1/102>,</2/0>,</2/1>;empty"#,
+        Config::STRICT,
+    )
+    .unwrap();
+    assert_eq!(l.len(), 5);
+    assert_eq!(l[0].target, Target::Root { path: "/" });
+    assert_eq!(l[0].rt, Some("oma.lwm2m"));
+    assert_eq!(l[0].ct, Some("100"));
+    assert_eq!(l[1].target, Target::Path(Path::instance(1, 101)));
+    assert_eq!(l[4].target, Target::Path(Path::instance(2, 1)));
+    assert!(l[4].attributes.is_none());
+    // `parse_quoted_ver_attributes` / `parse_unquoted_ver_attributes`: `ver=2.2` is a version;
+    // quoted, only when lenient (Core 1.1 §5.1.2 writes it bare).
+    assert_eq!(
+        links("</1>;ver=2.2", Config::STRICT).unwrap()[0].version,
+        Some(Version { major: 2, minor: 2 })
+    );
+    assert!(links("</1>;ver=\"2.2\"", Config::STRICT).is_err());
+    assert_eq!(
+        links("</1>;ver=\"2.2\"", Config::LENIENT).unwrap()[0].version,
+        Some(Version { major: 2, minor: 2 })
+    );
+    // `DefaultLwM2mLinkParserTest`: `dim` 0..=255, `ssid` 1..=65534, `pmin` needs a value.
+    assert_eq!(
+        links("</3/0/11>;dim=255", Config::STRICT).unwrap()[0].dim,
+        Some(255)
+    );
+    assert!(links("</3/0/11>;dim=256", Config::STRICT).is_err());
+    assert_eq!(
+        links("</0/1>;ssid=1", Config::STRICT).unwrap()[0].ssid,
+        Some(1)
+    );
+    assert!(links("</0/1>;ssid=0", Config::STRICT).is_err());
+    assert_eq!(
+        links("</3/0/11>;pmin=200", Config::STRICT).unwrap()[0]
+            .attributes
+            .pmin,
+        Some(200)
+    );
+    assert_eq!(
+        links("</3/0/11>;pmin", Config::STRICT),
+        Err(Error::new(1, Reason::BadAttribute))
+    );
+}
+
+#[test]
+fn link_format_wakaama_registrations() {
+    // Wakaama `tests/core_registration_tests.c`: a registration with `rt`, one without, and one
+    // with `rt` twice, which Wakaama answers 4.00 (and so do we: a parameter LwM2M reads may
+    // appear once).
+    let objects = "</28180>;ver=0.4,</28152>;ver=0.2,</30000>;ver=0.1,</28181>;ver=0.2,\
+        </28183>;ver=0.1,</28182>;ver=0.2,</1>,</3>;ver=1.0,</4>;ver=1.2,</5>;ver=1.0";
+    let with_rt = format!(r#"</>;rt="oma.lwm2m";ct=110,{objects}"#);
+    let l = links(&with_rt, Config::STRICT).unwrap();
+    assert_eq!(l.len(), 11);
+    assert_eq!(l[0].ct, Some("110"));
+    assert_eq!(l[1].target, Target::Path(Path::object(28180)));
+    assert_eq!(l[1].version, Some(Version { major: 0, minor: 4 }));
+    assert_eq!(l[10].version, Some(Version::V1_0));
+    let without_rt = format!("</>;ct=110,{objects}");
+    let l = links(&without_rt, Config::STRICT).unwrap();
+    assert_eq!(l[0].target, Target::Root { path: "/" });
+    assert_eq!(l.len(), 11);
+    let two_rt = format!(r#"</>;rt="oma.lwm2m";rt="oma.lwm2m";ct=110,{objects}"#);
+    assert!(links(&two_rt, Config::LENIENT).is_err());
+    // The test's strings end in a space (`;ver=1.0 `), which Wakaama reads past; RFC 6690 §2
+    // has no whitespace, and Leshan refuses `</>,</> ` (above): refused here too.
+    assert!(links(&format!("{with_rt} "), Config::LENIENT).is_err());
+    // The payload of Wakaama's own client there: `ver` on an instance link, which only the
+    // lenient configuration takes (Core 1.1 §5.3.1 gives `ver` to object links).
+    assert!(links("</1/0>,</3/0>;ver=1.2", Config::STRICT).is_err());
+    assert_eq!(
+        links("</1/0>,</3/0>;ver=1.2", Config::LENIENT).unwrap()[1].version,
+        Some(Version { major: 1, minor: 2 })
+    );
+}
+
+#[test]
+fn write_attributes_leshan() {
+    // Leshan `DefaultLwM2mAttributeParserTest`: each valid query alone, then together.
+    let one = |q: &str| Update::parse([q]).and_then(|u| u.apply(&Attributes::NONE));
+    let set = one("pmin=30").unwrap();
+    assert_eq!(set.pmin, Some(30));
+    assert_eq!(one("pmax=60").unwrap().pmax, Some(60));
+    assert_eq!(one("epmin=30").unwrap().epmin, Some(30));
+    assert_eq!(one("epmax=60").unwrap().epmax, Some(60));
+    assert_eq!(one("lt=-30.55").unwrap().lt, Some(-30.55));
+    assert_eq!(one("lt=30").unwrap().lt, Some(30.0));
+    assert_eq!(one("gt=-60").unwrap().gt, Some(-60.0));
+    assert_eq!(one("gt=60.55").unwrap().gt, Some(60.55));
+    assert_eq!(one("st=60.55").unwrap().st, Some(60.55));
+    for bare in ["pmin", "pmax", "epmin", "epmax", "lt", "gt", "st"] {
+        // A name without a value removes the attribute (Core 1.1 §5.4.4).
+        assert_eq!(one(bare), Ok(Attributes::NONE), "{bare}");
+    }
+    let u = Update::parse("pmin&pmax=60&gt=2".split('&')).unwrap();
+    let a = u
+        .apply(&Attributes {
+            pmin: Some(5),
+            ..Attributes::NONE
+        })
+        .unwrap();
+    assert_eq!((a.pmin, a.pmax, a.gt), (None, Some(60), Some(2.0)));
+    // The invalid ones: refused when read (a period is a non-negative integer, a threshold a
+    // number) or, for a negative step, when applied (§5.1.2: `st` is not negative).
+    for q in [
+        "pmin=",
+        "pmin=1.9",
+        "pmin=-1.8",
+        "pmin=a",
+        "pmax=",
+        "pmax=-2",
+        "pmax=2.7",
+        "pmax=-2.6",
+        "pmax=bc",
+        "epmin=",
+        "epmin=-4",
+        "epmin=4.3",
+        "epmin=-4.2",
+        "epmin=ghij",
+        "epmax=",
+        "epmax=-5",
+        "epmax=5.1",
+        "epmax=-5.9",
+        "epmax=klmno",
+        "lt=",
+        "lt=pqrts",
+        "lt=0abc",
+        "gt=",
+        "gt=uvwxyz",
+        "gt=0.xyz",
+        "st=",
+        "st=-6",
+        "st=-6.8",
+    ] {
+        assert!(one(q).is_err(), "{q}");
+    }
+    // Empty queries between the `&`s.
+    for q in [
+        "&pmin&pmax=60&gt=2&",
+        "&pmin&pmax=60&gt=2",
+        "pmin&pmax=60&gt=2&",
+        "pmin&pmax=60&&gt=2",
+        "pmin&pmax=60&&gt=2&&&",
+        "&&&pmin&pmax=60&&gt=2",
+    ] {
+        assert!(Update::parse(q.split('&')).is_err(), "{q}");
+    }
+}
