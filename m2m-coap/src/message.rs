@@ -12,7 +12,7 @@
 use crate::code::{Code, CodeClass, Type};
 use crate::content_format::ContentFormat;
 use crate::error::{BadOption, Error, Reason, Transport};
-use crate::option::number::{check, signaling, suspect};
+use crate::option::number::{check, length_fits, signaling, suspect};
 use crate::option::scan::scan;
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
 use crate::option::{
@@ -206,14 +206,6 @@ fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption>
         prev = Some(o.number.0);
     }
     elective
-}
-
-/// Whether `value` has a length within the registered bounds of `number` (any length for an
-/// option the registry does not know).
-fn fits(number: OptionNumber, value: &[u8]) -> bool {
-    number
-        .def()
-        .is_none_or(|d| (usize::from(d.min_len)..=usize::from(d.max_len)).contains(&value.len()))
 }
 
 impl<'a> Message<'a> {
@@ -484,7 +476,8 @@ impl<'a> Message<'a> {
     /// bounds: one outside them is treated like an unrecognized option (RFC 7252 §5.4.3), so
     /// the typed accessors of elective options read it as absent.
     fn in_bounds(&self, number: OptionNumber) -> Option<&'a [u8]> {
-        self.option(number).filter(|v| fits(number, v))
+        self.option(number)
+            .filter(|v| length_fits(number.0, v.len()))
     }
 
     /// The first value of a string option, if present and UTF-8.
@@ -563,7 +556,7 @@ impl<'a> Message<'a> {
     pub fn etags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
         self.options()
             .with(OptionNumber::ETAG)
-            .filter(|v| fits(OptionNumber::ETAG, v))
+            .filter(|v| length_fits(OptionNumber::ETAG.0, v.len()))
     }
 
     fn block(&self, number: OptionNumber) -> Option<Result<Block, ValueError>> {
@@ -627,7 +620,7 @@ impl<'a> Message<'a> {
     pub fn request_tags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
         self.options()
             .with(OptionNumber::REQUEST_TAG)
-            .filter(|v| fits(OptionNumber::REQUEST_TAG, v))
+            .filter(|v| length_fits(OptionNumber::REQUEST_TAG.0, v.len()))
     }
 
     /// The options that make up the cache key of a request (RFC 7252 §5.6): every option but

@@ -264,8 +264,7 @@ pub(crate) fn check(
     if packed & 1 == 0 {
         return (number & 1 == 1).then_some(OptionProblem::Unrecognized);
     }
-    let len = value.len();
-    if len < ((packed >> 8) & 0xff) as usize || len > (packed >> 16) as usize {
+    if !within(packed, value.len()) {
         return Some(OptionProblem::Length);
     }
     if repeat && packed & 2 == 0 {
@@ -275,6 +274,21 @@ pub(crate) fn check(
         return Some(OptionProblem::Utf8);
     }
     None
+}
+
+/// Whether `len` lies within the bounds a [`packed`] rule holds.
+#[inline(always)]
+fn within(packed: u32, len: usize) -> bool {
+    len >= ((packed >> 8) & 0xff) as usize && len <= (packed >> 16) as usize
+}
+
+/// Whether a value of `len` bytes is within the registered bounds of the (non-signaling)
+/// option `number`; any length is, for an option the registry does not know. [`check`]'s
+/// length rule, for the typed accessors that ignore a value out of bounds (RFC 7252 §5.4.3).
+#[inline]
+pub(crate) fn length_fits(number: u16, len: usize) -> bool {
+    let packed = packed(number);
+    packed == 0 || within(packed, len)
 }
 
 /// A quick screen of one option of a non-signaling message for the parser's hot loop: `false`
