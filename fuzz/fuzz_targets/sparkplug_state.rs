@@ -2,7 +2,9 @@
 //! panic; what is read agrees with serde_json on the same bytes, writes back in the compact form
 //! and reads again to the same state. Whatever serde_json reads as an object with a boolean
 //! `online` and an integer `timestamp` is read by us too (but for duplicate members, which we
-//! refuse, and nesting beyond our depth limit).
+//! refuse, and nesting beyond our depth limit). With a member given twice serde_json keeps the
+//! last; we may stop at the first with any error (`{"timestamp":true,"timestamp":1}` is a type
+//! error before it is a duplicate), so the check for repeats is serde's, not ours.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -38,7 +40,39 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(StateMessage::parse(&buf[..n]), Ok(*m));
         }
         (Err(StateError::Duplicate { .. } | StateError::Depth { .. }), _) => {}
+        (Err(_), Some(_)) if repeats_a_member(data) => {}
         (Err(e), Some(t)) => panic!("serde_json reads {t:?}, we fail with {e:?}"),
         (Err(_), None) => {}
     }
 });
+
+/// Whether the top-level object names `online` or `timestamp` more than once, as serde reads it
+/// (keys unescaped); `false` for anything serde_json does not read as an object.
+fn repeats_a_member(data: &[u8]) -> bool {
+    struct Repeats(bool);
+    struct Counter;
+    impl<'de> serde::de::Visitor<'de> for Counter {
+        type Value = Repeats;
+        fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Repeats, A::Error> {
+            let (mut online, mut timestamp) = (0u32, 0u32);
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                match key.as_str() {
+                    "online" => online += 1,
+                    "timestamp" => timestamp += 1,
+                    _ => {}
+                }
+            }
+            Ok(Repeats(online > 1 || timestamp > 1))
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Repeats {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Counter)
+        }
+    }
+    serde_json::from_slice::<Repeats>(data).is_ok_and(|r| r.0)
+}
