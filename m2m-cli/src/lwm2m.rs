@@ -308,7 +308,10 @@ fn link_of<'j>(
         lwm2m: version("lwm2m")?,
         rt,
         ct: text("ct")?,
-        dim: num("dim")?,
+        dim: num("dim")?
+            .map(u8::try_from)
+            .transpose()
+            .map_err(|_| at("dim: a number in 0..=255 is needed"))?,
         ssid: num("ssid")?,
         uri: text("uri")?,
         attributes,

@@ -107,6 +107,37 @@ fn is_target(c: char) -> bool {
     c != '>' && c != '<' && !c.is_control() && c != ' '
 }
 
+/// Whether `s` is a non-empty run of RFC 6690 `ptoken` characters: a parameter value that
+/// needs no quotes.
+#[must_use]
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_ptoken)
+}
+
+/// Whether `s` can stand between `<` and `>` as a link's target as [`parse`] reads it.
+#[must_use]
+pub fn is_target_text(s: &str) -> bool {
+    s.chars().all(is_target)
+}
+
+/// Whether `s`, escapes as written (what [`Value::raw`] gives for a quoted value), can stand
+/// between double quotes: no bare `"`, no control character but tab, and every `\` followed
+/// by the character it escapes.
+#[must_use]
+pub fn is_quoted_text(s: &str) -> bool {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.next().is_none() => return false,
+            '\\' => {}
+            '"' => return false,
+            c if c.is_control() && c != '\t' => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 fn quoted(i: &str) -> IResult<&str, &str> {
     // qdtext is anything but `"`, `\` and controls; `\` escapes the next character.
     let escaped = preceded(char('\\'), nom::character::complete::anychar);
@@ -349,6 +380,49 @@ mod tests {
     use super::*;
     use std::string::String;
     use std::vec::Vec;
+
+    /// Every string of up to four characters from an alphabet of the troublesome ones.
+    fn short_strings(alphabet: &[char]) -> Vec<String> {
+        let mut all = std::vec![String::new()];
+        let mut last = all.clone();
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |&c| std::format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn the_text_predicates_agree_with_the_parser() {
+        let alphabet = ['a', '"', '\\', '\t', '\n', ';', ',', '<', '>', ' ', '='];
+        for s in short_strings(&alphabet) {
+            let text = std::format!("<x>;p=\"{s}\"");
+            let raw = parse(&text)
+                .collect::<Result<Vec<_>, _>>()
+                .ok()
+                .and_then(|l| (l.len() == 1).then(|| l.first().and_then(|l| l.get("p")))?);
+            assert_eq!(is_quoted_text(&s), raw == Some(s.as_str()), "quoted {s:?}");
+            let text = std::format!("<x>;p={s}");
+            let raw = parse(&text)
+                .collect::<Result<Vec<_>, _>>()
+                .ok()
+                .and_then(|l| (l.len() == 1).then(|| l.first().and_then(|l| l.get("p")))?);
+            assert_eq!(is_token(&s), raw == Some(s.as_str()), "token {s:?}");
+            let text = std::format!("<{s}>");
+            let target = parse(&text)
+                .collect::<Result<Vec<_>, _>>()
+                .ok()
+                .and_then(|l| (l.len() == 1).then(|| l.first().map(|l| l.target))?);
+            assert_eq!(
+                is_target_text(&s),
+                target == Some(s.as_str()),
+                "target {s:?}"
+            );
+        }
+    }
 
     #[test]
     fn rfc6690_examples() {

@@ -120,10 +120,11 @@ pub struct ObjectLink<'a> {
     /// `ct`: the Content-Formats the client supports, as written (the root link, 1.1).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ct: Option<&'a str>,
-    /// `dim`: the number of resource instances (Discover answers), 0..=255 when read.
+    /// `dim`: the number of resource instances (Discover answers), an Integer in 0..=255.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub dim: Option<u16>,
-    /// `ssid`: short server id (Bootstrap-Discover answers), 1..=65534 when read.
+    pub dim: Option<u8>,
+    /// `ssid`: short server id (Bootstrap-Discover answers), 1..=65534 (the writers refuse
+    /// 0 and 65535).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub ssid: Option<u16>,
     /// `uri`: the server URI (Bootstrap-Discover answers), escapes as written.
@@ -253,18 +254,17 @@ fn one<'a>(
             3 => out.ct = Some(v),
             // Core 1.1 Table 5.1.2-1 (1.2 Table 5.1.1-1): `dim` is an Integer in 0..=255,
             // `ssid` one in 1..=65534 (the Short Server ID's range, Object 1 Resource 0).
-            4 => out.dim = Some(crate::path::parse_id(v).filter(|&d| d <= 255).ok_or(bad)?),
+            4 => {
+                let dim = crate::path::parse_id(v).and_then(|d| u8::try_from(d).ok());
+                out.dim = Some(dim.ok_or(bad)?);
+            }
             5 => out.ssid = Some(crate::path::parse_id(v).filter(|&s| s >= 1).ok_or(bad)?),
             _ => out.uri = Some(v),
         }
     }
     out.attributes = Attributes::from_params(attr_params.iter().take(n_attrs).copied())?;
     let target = l.target;
-    if out
-        .rt
-        .is_some_and(|rt| rt.split(' ').any(|w| w == "oma.lwm2m"))
-        || target == "/"
-    {
+    if names_root(out.rt) || target == "/" {
         if !target.starts_with('/') {
             return Err(bad);
         }
@@ -292,9 +292,56 @@ fn one<'a>(
     Ok(out)
 }
 
+/// Whether [`parse`] reads `links` back as they are with [`Config::STRICT`]: the first link that
+/// cannot be written faithfully gives an error at its index.
+///
+/// Refused: a root path that is not absolute, or (other than `/`) without `oma.lwm2m` among
+/// its `rt` (it would be read as an object link); an object link to the root path, or with
+/// `oma.lwm2m` among its `rt` (it would be read as the root); `ver` on a
+/// link below an object (Core 1.1 §5.1.2); `ssid` 0 or 65535; `rt`, `uri` or a non-token `ct`
+/// that cannot stand between quotes as written (a bare `"`, a control character, a trailing
+/// `\`); a target with `<`, `>`, a space or a control character; attributes that break the
+/// rules of [`Attributes::check`].
+pub fn check(links: &[ObjectLink<'_>]) -> Result<(), Error> {
+    for (i, l) in links.iter().enumerate() {
+        let bad = Error::new(i, Reason::Unrepresentable);
+        let target_ok = match l.target {
+            Target::Root { path } => {
+                path.starts_with('/')
+                    && core_link::is_target_text(path)
+                    && (path == "/" || names_root(l.rt))
+            }
+            Target::Path(p) => {
+                p.depth() > 0
+                    && !names_root(l.rt)
+                    && (l.version.is_none() || p.depth() == 1)
+                    && p.prefix().is_none_or(core_link::is_target_text)
+            }
+        };
+        let quotable = |v: Option<&str>| v.is_none_or(core_link::is_quoted_text);
+        if !target_ok
+            || l.attributes.check().is_err()
+            || l.ssid.is_some_and(|s| s == 0 || s == u16::MAX)
+            || !quotable(l.rt)
+            || !quotable(l.uri)
+            || !quotable(l.ct.filter(|ct| !core_link::is_token(ct)))
+        {
+            return Err(bad);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `rt` names `oma.lwm2m` among its words: the link is the client's root.
+fn names_root(rt: Option<&str>) -> bool {
+    rt.is_some_and(|rt| rt.split(' ').any(|w| w == "oma.lwm2m"))
+}
+
 /// Writes `links` (target, then `ver`, `lwm2m`, `rt`, `ct`, `dim`, `ssid`, `uri`, and the
-/// notification attributes), `rt` and `uri` quoted as the specification writes them.
+/// notification attributes), `rt` and `uri` quoted as the specification writes them; an error
+/// for links [`check`] refuses.
 pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result {
+    check(links).map_err(|_| fmt::Error)?;
     // Object links after an alternate root sit under its path again.
     let mut alternate = "";
     for (i, l) in links.iter().enumerate() {
@@ -323,7 +370,7 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
         }
         if let Some(ct) = l.ct {
             // A list (or anything that is not a token, RFC 6690 `ptoken`) goes quoted, as read.
-            if is_token(ct) {
+            if core_link::is_token(ct) {
                 write!(out, ";ct={ct}")?;
             } else {
                 write!(out, ";ct=\"{ct}\"")?;
@@ -343,13 +390,6 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
     Ok(())
 }
 
-/// Whether `s` is a non-empty RFC 6690 `ptoken` (written without quotes).
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'()*+-./:<=>?@[]^_`{|}~".contains(c))
-}
-
 /// The size of [`encode`]'s output.
 #[must_use]
 pub fn encoded_len(links: &[ObjectLink<'_>]) -> usize {
@@ -359,8 +399,10 @@ pub fn encoded_len(links: &[ObjectLink<'_>]) -> usize {
     c.written()
 }
 
-/// Writes `links` into `out`; returns the bytes written.
+/// Writes `links` into `out`; returns the bytes written. Links [`check`] refuses are an error
+/// ([`Reason::Unrepresentable`], at the link's index).
 pub fn encode(links: &[ObjectLink<'_>], out: &mut [u8]) -> Result<usize, Error> {
+    check(links)?;
     let mut s = Slice::new(out);
     let mut f = Fmt::new(&mut s);
     let r = write(links, &mut f);

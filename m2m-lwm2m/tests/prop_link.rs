@@ -1,0 +1,142 @@
+//! Link-format property: whatever `link::check` lets through is written by `link::encode` and
+//! read back by `link::parse` (strict) as the same links; whatever it refuses, `encode` refuses.
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a property reports a counterexample
+
+use m2m_lwm2m::attributes::Attributes;
+use m2m_lwm2m::link::{self, ObjectLink, Target, Version};
+use m2m_lwm2m::{Config, Path};
+use proptest::prelude::*;
+
+fn path() -> impl Strategy<Value = Path<'static>> {
+    let levels = prop_oneof![
+        1 => Just(vec![]),
+        12 => prop::collection::vec(0u16..=65535, 1..=4),
+    ];
+    (levels, any::<bool>()).prop_map(|(levels, prefixed)| {
+        let p = Path::new(&levels).unwrap_or(Path::ROOT);
+        if prefixed {
+            p.with_prefix("dev1").unwrap_or(p)
+        } else {
+            p
+        }
+    })
+}
+
+fn target() -> impl Strategy<Value = Target<'static>> {
+    prop_oneof![
+        6 => path().prop_map(Target::Path),
+        2 => prop::sample::select(vec!["/", "/lwm2m", "/lwm2m/"]).prop_map(|path| Target::Root { path }),
+        1 => prop::sample::select(vec!["lwm2m", "/a b", "/x>y"]).prop_map(|path| Target::Root { path }),
+    ]
+}
+
+/// Values from the tame to the troublesome (quotes, escapes, controls), the tame more often so
+/// that most cases pass `check`.
+fn text() -> impl Strategy<Value = Option<&'static str>> {
+    let tame = vec![
+        "oma.lwm2m",
+        "oma.lwm2m x",
+        "110",
+        "60 110 11544",
+        "coap://server1.example.com",
+        "",
+        "a\\\"b",
+        "tab\there",
+    ];
+    let troublesome = vec!["a\"b", "tail\\", "line\nbreak"];
+    prop_oneof![
+        4 => Just(None),
+        4 => prop::sample::select(tame).prop_map(Some),
+        1 => prop::sample::select(troublesome).prop_map(Some),
+    ]
+}
+
+fn version() -> impl Strategy<Value = Option<Version>> {
+    prop::option::weighted(
+        0.2,
+        (0u8..=255, 0u8..=255).prop_map(|(major, minor)| Version { major, minor }),
+    )
+}
+
+fn attributes() -> impl Strategy<Value = Attributes> {
+    let small = || prop::option::weighted(0.2, 0u32..100);
+    let float = || {
+        prop::option::weighted(
+            0.2,
+            prop::sample::select(vec![-2.5, 0.0, 1.0, 3.25, 50.0, 1e300]),
+        )
+    };
+    (
+        (small(), small(), float(), float(), float()),
+        (small(), small(), prop::option::of(any::<bool>())),
+        (prop::option::of(any::<bool>()), small()),
+    )
+        .prop_map(
+            |((pmin, pmax, gt, lt, st), (epmin, epmax, edge), (con, hqmax))| Attributes {
+                pmin,
+                pmax,
+                gt,
+                lt,
+                st,
+                epmin,
+                epmax,
+                edge,
+                con,
+                hqmax,
+            },
+        )
+}
+
+fn object_link() -> impl Strategy<Value = ObjectLink<'static>> {
+    (
+        (target(), version(), version(), text(), text()),
+        (
+            prop::option::of(any::<u8>()),
+            prop::option::of(prop_oneof![
+                1 => Just(0u16),
+                1 => Just(u16::MAX),
+                8 => 1u16..u16::MAX,
+            ]),
+            text(),
+        ),
+        attributes(),
+    )
+        .prop_map(
+            |((target, version, lwm2m, rt, ct), (dim, ssid, uri), attributes)| ObjectLink {
+                target,
+                version,
+                lwm2m,
+                rt,
+                ct,
+                dim,
+                ssid,
+                uri,
+                attributes,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn what_check_lets_through_reads_back(links in prop::collection::vec(object_link(), 1..4)) {
+        let mut out = vec![0u8; 4096];
+        match link::check(&links) {
+            Ok(()) => {
+                let n = link::encode(&links, &mut out).unwrap();
+                prop_assert_eq!(n, link::encoded_len(&links));
+                let text = std::str::from_utf8(&out[..n]).unwrap();
+                let back: Vec<_> = link::parse(text, Config::STRICT)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!(back, links, "{}", text);
+            }
+            Err(e) => {
+                prop_assert_eq!(link::encode(&links, &mut out), Err(e));
+                let bad = links.get(e.offset).unwrap();
+                prop_assert!(link::check(std::slice::from_ref(bad)).is_err());
+            }
+        }
+    }
+}
