@@ -1,5 +1,6 @@
 //! A CoAP-over-TCP connection fed arbitrary messages, with time moving on: it never panics,
-//! everything it sends parses, and once closed it takes nothing more.
+//! everything it sends parses, and once closed (and its own Release or Abort sent) it takes
+//! and sends nothing more.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let mut conn = Connection::<4, 512>::new(transport, params, 9);
     let mut now = 0u64;
     let mut out = [0u8; 512];
+    let mut silent = false;
     let mut get =
         Builder::<2>::for_transport(transport, m2m_coap::Type::NonConfirmable, Code::GET, 0);
     get.path("x").expect("fits");
@@ -35,12 +37,15 @@ fuzz_target!(|data: &[u8]| {
         now += u64::from(ctl) * 37;
         let t = Timestamp::from_millis(now);
         if ctl & 3 == 0 {
-            let _ = conn.request(t, &get);
+            let sent = conn.request(t, &get);
+            assert!(
+                !(silent && sent.is_ok()),
+                "a closed connection took a request"
+            );
         }
-        let was_closed = conn.is_closed();
         match conn.handle(t, d) {
             StreamIncoming::Request { message } => {
-                assert!(!was_closed);
+                assert!(!silent, "a closed connection took {message:?}");
                 let mut rsp = Builder::<0>::for_transport(
                     transport,
                     m2m_coap::Type::NonConfirmable,
@@ -50,14 +55,22 @@ fuzz_target!(|data: &[u8]| {
                 rsp.payload(b"ok");
                 let _ = conn.respond(message.token(), &rsp);
             }
-            StreamIncoming::Response { .. } => assert!(!was_closed),
+            StreamIncoming::Response { .. } => {
+                assert!(!silent, "a closed connection took a response")
+            }
             StreamIncoming::Closed(_) => assert!(conn.is_closed()),
             StreamIncoming::Nothing => {}
         }
         while let Some(n) = conn.poll_transmit(t, &mut out) {
+            assert!(
+                !silent,
+                "a closed connection sent more after its last message"
+            );
             Message::parse(&out[..n], transport, &m2m_coap::Config::STRICT)
                 .expect("what the connection sends parses");
         }
+        // Closed, and its last message (a Release or Abort of its own) sent: silent from now.
+        silent = conn.is_closed();
         while conn.poll_event(t).is_some() {}
     }
 });

@@ -6,25 +6,28 @@
 //! - a successful read of n bytes returns exactly the next n bytes and advances by n;
 //! - a failed read reports the current position as its offset, the right shortfall, and does
 //!   not advance;
+//! - a peek gives what a read would and does not move the reader; `finish` is Ok only at the
+//!   end;
 //! - hex text made by `Hex` decodes back to the same bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use m2m_core::{Hex, Reader, Writer, hex};
 
+/// One read of `n` bytes against the model: the reader is at `*pos` in `buf`.
 fn check_read<T: PartialEq + core::fmt::Debug>(
     r: &mut Reader<'_>,
+    (buf, pos): (&[u8], &mut usize),
     n: usize,
     read: impl FnOnce(&mut Reader<'_>) -> Result<T, m2m_core::Truncated>,
     expect: impl FnOnce(&[u8]) -> T,
 ) {
-    let before = r.position();
-    let rest = r.rest();
+    let rest = &buf[*pos..];
     match read(r) {
         Ok(v) => {
             assert!(rest.len() >= n, "read {n} from {} bytes", rest.len());
             assert_eq!(v, expect(&rest[..n]));
-            assert_eq!(r.position(), before + n);
+            *pos += n;
         }
         Err(e) => {
             assert!(
@@ -32,11 +35,11 @@ fn check_read<T: PartialEq + core::fmt::Debug>(
                 "failed read of {n} with {} left",
                 rest.len()
             );
-            assert_eq!(e.offset, before);
+            assert_eq!(e.offset, *pos);
             assert_eq!(e.needed, n - rest.len());
-            assert_eq!(r.position(), before);
         }
     }
+    assert_eq!(r.position(), *pos);
     assert_eq!(r.position() + r.remaining(), r.input().len());
 }
 
@@ -46,45 +49,55 @@ fuzz_target!(|data: &[u8]| {
     };
     let (script, buf) = rest.split_at(usize::from(script_len).min(rest.len()));
     let mut r = Reader::new(buf);
+    let mut pos = 0usize;
     for &op in script {
         let n = usize::from(op >> 3);
         match op & 7 {
-            0 => check_read(&mut r, 1, |r| r.u8(), |b| b[0]),
+            0 => check_read(&mut r, (buf, &mut pos), 1, |r| r.u8(), |b| b[0]),
             1 => check_read(
                 &mut r,
+                (buf, &mut pos),
                 2,
                 |r| r.u16_be(),
                 |b| u16::from_be_bytes([b[0], b[1]]),
             ),
             2 => check_read(
                 &mut r,
+                (buf, &mut pos),
                 2,
                 |r| r.u16_le(),
                 |b| u16::from_le_bytes([b[0], b[1]]),
             ),
             3 => check_read(
                 &mut r,
+                (buf, &mut pos),
                 4,
                 |r| r.u32_be(),
                 |b| u32::from_be_bytes(b.try_into().unwrap()),
             ),
             4 => check_read(
                 &mut r,
+                (buf, &mut pos),
                 8,
                 |r| r.u64_le(),
                 |b| u64::from_le_bytes(b.try_into().unwrap()),
             ),
-            5 => check_read(&mut r, n, |r| r.take(n).map(<[u8]>::to_vec), <[u8]>::to_vec),
+            5 => check_read(
+                &mut r,
+                (buf, &mut pos),
+                n,
+                |r| r.take(n).map(<[u8]>::to_vec),
+                <[u8]>::to_vec,
+            ),
             6 => {
-                // A peek returns what a take would, and never moves the reader.
-                let before = r.position();
-                let model = r.rest().get(..n);
-                assert_eq!(r.peek(n).ok(), model);
-                assert_eq!(r.position(), before);
+                // A peek returns what a take would, and leaves the reader where it was.
+                assert_eq!(r.peek(n).ok(), buf.get(pos..pos + n));
+                assert_eq!(r.rest(), &buf[pos..]);
             }
             _ => {
-                let _ = r.peek_at(n, usize::from(op));
-                let _ = r.finish();
+                let m = usize::from(op);
+                assert_eq!(r.peek_at(n, m).ok(), buf.get(pos + n..pos + n + m));
+                assert_eq!(r.finish().is_ok(), pos == buf.len());
             }
         }
     }

@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use m2m_lwm2m::{Config, Reason, link};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut strict_ok = false;
     for config in [Config::STRICT, Config::LENIENT] {
         let links: Result<Vec<_>, _> = link::parse(text, config).collect();
@@ -21,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
                     Ok(written) => assert_eq!(written, n),
                     Err(e) => {
                         assert_eq!(e.reason, Reason::Unrepresentable, "{text}");
-                        assert!(!strict_ok, "the strict reader took {text}, the writer refuses");
+                        assert!(
+                            !strict_ok,
+                            "the strict reader took {text}, the writer refuses"
+                        );
                         continue;
                     }
                 }

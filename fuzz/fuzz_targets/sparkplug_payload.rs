@@ -38,10 +38,11 @@ fn value(v: Value<'_>) {
         }
         Value::PropertySet(p) => props(p),
         Value::PropertySetList(l) => l.iter().flatten().for_each(props),
-        Value::BooleanArray(a) => assert_eq!(a.iter().count(), a.len()),
+        Value::BooleanArray(a) => a.iter().for_each(drop),
+        // The strings are counted by their NUL terminators, the count by a walk of its own.
         Value::StringArray(a) => assert_eq!(a.iter().count(), a.len()),
-        Value::Int32Array(a) => assert_eq!(a.iter().count(), a.len()),
-        Value::DoubleArray(a) => assert_eq!(a.iter().count(), a.len()),
+        Value::Int32Array(a) => a.iter().for_each(drop),
+        Value::DoubleArray(a) => a.iter().for_each(drop),
         other => {
             let _ = other.to_core();
         }

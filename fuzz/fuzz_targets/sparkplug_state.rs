@@ -12,16 +12,22 @@ use m2m_sparkplug::state::{StateError, StateMessage};
 
 fuzz_target!(|data: &[u8]| {
     let ours = StateMessage::parse(data);
-    let theirs = serde_json::from_slice::<serde_json::Value>(data).ok().and_then(|v| {
-        let o = v.as_object()?;
-        let online = o.get("online")?.as_bool()?;
-        let ts = o.get("timestamp")?;
-        let ts = if ts.is_u64() { ts.as_u64()? } else { return None };
-        Some(StateMessage::online(ts)).map(|mut m| {
-            m.online = online;
-            m
-        })
-    });
+    let theirs = serde_json::from_slice::<serde_json::Value>(data)
+        .ok()
+        .and_then(|v| {
+            let o = v.as_object()?;
+            let online = o.get("online")?.as_bool()?;
+            let ts = o.get("timestamp")?;
+            let ts = if ts.is_u64() {
+                ts.as_u64()?
+            } else {
+                return None;
+            };
+            Some(StateMessage::online(ts)).map(|mut m| {
+                m.online = online;
+                m
+            })
+        });
     match (&ours, &theirs) {
         (Ok(m), _) => {
             // RFC 8259 §6 lets a parser limit the range of numbers: serde_json refuses a number
