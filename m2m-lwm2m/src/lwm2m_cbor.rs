@@ -12,8 +12,10 @@
 //!
 //! The decoder yields one [`Record`] per leaf with its full path, borrowing text and bytes from
 //! the input and allocating nothing (a fixed stack of at most six maps: the body, the prefix
-//! and four path levels). It accepts definite and indefinite maps and arrays and rejects
-//! indefinite-length strings ([`Reason::Unsupported`]), paths deeper than four levels
+//! and four path levels). It accepts definite and indefinite maps, arrays and strings (a
+//! string value in chunks stays in them: [`Text::CborChunks`](crate::Text::CborChunks),
+//! [`Opaque::CborChunks`](crate::Opaque::CborChunks)) and
+//! rejects a gateway prefix in chunks ([`Reason::Unsupported`]), paths deeper than four levels
 //! ([`Reason::TooDeep`]), the reserved id 65535 and keys of other types ([`Reason::BadPath`]),
 //! and bytes after the outermost map. An empty map under a key yields that path without a value.
 //! Keys are not checked for duplicates: a body that repeats a key yields both records in order.
@@ -243,6 +245,10 @@ impl<'a> Decoder<'a> {
                             prefix = true;
                             continue;
                         }
+                        // A prefix is borrowed whole: chunks would need a copy.
+                        Item::TextChunks(_) if self.depth == 1 && levels == 0 && !prefix => {
+                            return Err(Error::new(at, Reason::Unsupported));
+                        }
                         _ => return Err(Error::new(at, Reason::BadPath)),
                     }
                     levels = levels.saturating_add(1);
@@ -261,6 +267,7 @@ impl<'a> Decoder<'a> {
                     prefix: true,
                 })
             }
+            Item::TextChunks(_) if self.depth == 1 => Err(Error::new(kat, Reason::Unsupported)),
             Item::Break => Err(Error::new(kat, Reason::BadCbor)),
             _ => Err(Error::new(kat, Reason::BadPath)),
         }
@@ -515,7 +522,15 @@ mod tests {
                 Error::new(6, Reason::TooDeep),
             ),
             (b"\xa1\x01\xa1\x61x\x00", Error::new(3, Reason::BadPath)),
-            (b"\xa1\x01\x7f\xff", Error::new(2, Reason::Unsupported)),
+            // A gateway prefix in chunks (borrowed whole, so not joined).
+            (
+                b"\xa1\x7f\x64dev1\xff\xa0",
+                Error::new(1, Reason::Unsupported),
+            ),
+            (
+                b"\xa1\x82\x7f\xff\x03\x00",
+                Error::new(2, Reason::Unsupported),
+            ),
             (b"\xa1\x01\xa1\x02", Error::new(4, Reason::Truncated)),
             (b"\xa1\x01\x81\x00", Error::new(2, Reason::BadValue)),
             (b"\xa1\xf5\x00", Error::new(1, Reason::BadPath)),

@@ -223,7 +223,15 @@ impl<'a> Resolver<'a> {
             Some(RawValue::ObjLink(t)) => {
                 let link = match t.as_str() {
                     Some(s) => ObjLink::parse(s),
-                    None => Err(Error::new(0, Reason::BadObjLink)),
+                    // Escaped or in chunks: joined first (`65535:65535` is the longest).
+                    None => {
+                        let mut buf = [0u8; 11];
+                        let n = t
+                            .write_into(&mut buf)
+                            .map_err(|_| Error::new(0, Reason::BadObjLink))?;
+                        let s = buf.get(..n).and_then(|b| core::str::from_utf8(b).ok());
+                        s.map_or(Err(Error::new(0, Reason::BadObjLink)), ObjLink::parse)
+                    }
                 };
                 Some(Value::ObjLink(link.map_err(|e| e.shifted(offset))?))
             }
@@ -248,7 +256,7 @@ fn add<'a>(a: Number, b: Number) -> Option<Value<'a>> {
 pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<Path<'a>, Error> {
     let bad = Error::new(0, Reason::BadPath);
     let parts = [base, name];
-    let total: usize = parts.iter().flatten().map(|t| t.raw().len()).sum();
+    let total: usize = parts.iter().flatten().map(Text::len).sum();
     if total == 0 {
         return Err(Error::new(0, Reason::MissingName));
     }
@@ -276,8 +284,11 @@ pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<P
     let mut leading_zero = false;
     let mut after_prefix = false;
     for part in parts.into_iter().flatten() {
-        let raw = part.raw();
-        let plain = part.as_str().is_some();
+        // Only plain text has a gateway prefix to borrow.
+        let plain = match part {
+            Text::Plain(s) => Some(s),
+            Text::JsonEscaped(_) | Text::CborChunks(_) => None,
+        };
         let mut chars = part.chars().peekable();
         let mut pos = 0usize;
         while let Some(c) = chars.next() {
@@ -303,9 +314,9 @@ pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<P
             }
             if first && seg_len == 0 && !c.is_ascii_digit() && prefix.is_none() {
                 // A gateway prefix: the rest of this segment, inside this part, unescaped.
-                if !plain {
+                let Some(raw) = plain else {
                     return Err(Error::new(0, Reason::Unsupported));
-                }
+                };
                 let rest = raw.get(at..).ok_or(bad)?;
                 let end = rest.find('/').unwrap_or(rest.len());
                 let p = rest.get(..end).ok_or(bad)?;

@@ -8,8 +8,10 @@
 //!
 //! The decoder tokenizes each record into a [`RawRecord`] and resolves it through the shared
 //! [`Resolver`] (the same base-field rules as SenML JSON). It allocates nothing: text and bytes
-//! borrow the input ([`Text::Plain`], [`Opaque::Raw`]). It accepts definite and indefinite
-//! arrays and maps; it rejects indefinite-length strings ([`Reason::Unsupported`]), a label
+//! borrow the input ([`Text::Plain`], [`Opaque::Raw`]; an indefinite-length string as its
+//! chunks, [`Text::CborChunks`] and [`Opaque::CborChunks`], joined when read). It accepts
+//! definite and indefinite arrays, maps and strings, but a gateway prefix in chunks
+//! ([`Reason::Unsupported`]); it rejects a label
 //! seen twice in a record, a negative (base-field) label it does not know and a text label
 //! ending in `_` (RFC 8428 §4.4, must-understand), a second value field, and bytes after the
 //! array. A number (but the version `bver`) may be a decimal fraction, tag 4 (RFC 8428 §6),
@@ -425,6 +427,16 @@ impl<'a> RawDecoder<'a> {
                 Item::Text("vlo") => Key::Vlo,
                 Item::Text(t) if t.ends_with('_') => return Err(bad(Reason::BadField)),
                 Item::Text(_) => Key::Unknown,
+                Item::TextChunks(c) => {
+                    let t = Text::CborChunks(c);
+                    if t == *"vlo" {
+                        Key::Vlo
+                    } else if t.chars().last() == Some('_') {
+                        return Err(bad(Reason::BadField));
+                    } else {
+                        Key::Unknown
+                    }
+                }
                 Item::Break => return Err(bad(Reason::BadCbor)),
                 _ => return Err(bad(Reason::BadField)),
             };
@@ -491,9 +503,16 @@ impl<'a> RawDecoder<'a> {
                     (_, Item::Null) if self.etch => RawValue::Null,
                     (Key::Int(label::V), _) => RawValue::Number(number(item).ok_or(num_wrong)?),
                     (Key::Int(label::VS), Item::Text(t)) => RawValue::String(Text::Plain(t)),
+                    (Key::Int(label::VS), Item::TextChunks(c)) => {
+                        RawValue::String(Text::CborChunks(c))
+                    }
                     (Key::Int(label::VB), Item::Bool(b)) => RawValue::Bool(b),
                     (Key::Int(label::VD), Item::Bytes(b)) => RawValue::Data(Opaque::Raw(b)),
+                    (Key::Int(label::VD), Item::BytesChunks(c)) => {
+                        RawValue::Data(Opaque::CborChunks(c))
+                    }
                     (Key::Vlo, Item::Text(t)) => RawValue::ObjLink(Text::Plain(t)),
+                    (Key::Vlo, Item::TextChunks(c)) => RawValue::ObjLink(Text::CborChunks(c)),
                     _ => return Err(wrong),
                 });
                 continue;
@@ -503,6 +522,7 @@ impl<'a> RawDecoder<'a> {
             };
             let text = || match item {
                 Item::Text(t) => Ok(Text::Plain(t)),
+                Item::TextChunks(c) => Ok(Text::CborChunks(c)),
                 _ => Err(wrong),
             };
             let num = || number(item).ok_or(num_wrong);
@@ -1075,8 +1095,15 @@ mod tests {
                 b"\x81\xa2\x00\x63/3x\x02\x01",
                 Error::new(2, Reason::BadPath),
             ),
-            // indefinite text
-            (b"\x81\xa1\x00\x7f\xff", Error::new(3, Reason::Unsupported)),
+            // a name in chunks, empty
+            (b"\x81\xa1\x00\x7f\xff", Error::new(1, Reason::MissingName)),
+            // a gateway prefix in chunks (borrowed whole, so not joined)
+            (
+                b"\x81\xa1\x00\x7f\x65/dev1\x62/3\xff",
+                Error::new(1, Reason::Unsupported),
+            ),
+            // chunks of another type inside a text string
+            (b"\x81\xa1\x00\x7f\x41/\xff", Error::new(4, Reason::BadCbor)),
             // bver from the future
             (
                 b"\x81\xa2\x20\x0b\x00\x62/1",

@@ -445,7 +445,9 @@ pub(crate) fn data<'a>(lex: &mut Lexer<'a>) -> Result<Opaque<'a>, Error> {
     let at = lex.pos().saturating_add(1);
     let text = match string(lex)? {
         Text::Plain(s) => s,
-        Text::JsonEscaped(_) => return Err(Error::new(at, Reason::BadBase64)),
+        Text::JsonEscaped(_) | Text::CborChunks(_) => {
+            return Err(Error::new(at, Reason::BadBase64));
+        }
     };
     base64::decoded_len(text).map_err(|e| e.shifted(at))?;
     if let Some(Err(e)) = base64::decode_iter(text).find(Result::is_err) {

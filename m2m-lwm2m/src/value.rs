@@ -5,6 +5,7 @@
 use core::fmt;
 
 use crate::base64;
+use crate::cbor::Chunks;
 use crate::error::{Config, Error, Reason};
 use crate::path::Path;
 
@@ -116,7 +117,8 @@ impl fmt::Display for ObjLink {
 }
 
 /// Text borrowed from the input: as it stands (TLV, CBOR, text/plain, a JSON string without
-/// escapes) or with JSON escapes still in it (RFC 8259 §7), resolved when read.
+/// escapes), with JSON escapes still in it (RFC 8259 §7), resolved when read, or in the chunks
+/// of an indefinite-length CBOR string, joined when read.
 #[derive(Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Text<'a> {
@@ -124,67 +126,43 @@ pub enum Text<'a> {
     Plain(&'a str),
     /// A JSON string body (without quotes) with at least one `\` escape, already validated.
     JsonEscaped(&'a str),
+    /// An indefinite-length CBOR text string (RFC 8949 §3.2.3): its chunks, each valid UTF-8.
+    CborChunks(Chunks<'a>),
 }
 
 impl<'a> Text<'a> {
-    /// The text when it needs no unescaping.
+    /// The text when it needs no unescaping or joining (CBOR chunks: when there is one).
     #[must_use]
-    pub const fn as_str(&self) -> Option<&'a str> {
+    pub fn as_str(&self) -> Option<&'a str> {
         match self {
             Text::Plain(s) => Some(s),
             Text::JsonEscaped(_) => None,
+            Text::CborChunks(c) => c.single().and_then(|b| core::str::from_utf8(b).ok()),
         }
     }
 
-    /// The text as written in the input.
+    /// The text as written in the input; `None` for CBOR chunks (read them with
+    /// [`Text::chars`]).
     #[must_use]
-    pub const fn raw(&self) -> &'a str {
+    pub const fn raw(&self) -> Option<&'a str> {
         match self {
-            Text::Plain(s) | Text::JsonEscaped(s) => s,
+            Text::Plain(s) | Text::JsonEscaped(s) => Some(s),
+            Text::CborChunks(_) => None,
         }
     }
 
-    /// The characters, escapes resolved.
+    /// The characters, escapes resolved and chunks joined.
     pub fn chars(&self) -> impl Iterator<Item = char> + 'a {
-        let (s, escaped) = match *self {
-            Text::Plain(s) => (s, false),
-            Text::JsonEscaped(s) => (s, true),
+        let (s, escaped, chunks) = match *self {
+            Text::Plain(s) => (s, false, None),
+            Text::JsonEscaped(s) => (s, true, None),
+            Text::CborChunks(c) => ("", false, Some(c)),
         };
-        let mut it = s.chars();
-        core::iter::from_fn(move || {
-            let c = it.next()?;
-            if !escaped || c != '\\' {
-                return Some(c);
-            }
-            Some(match it.next()? {
-                'b' => '\u{8}',
-                'f' => '\u{c}',
-                'n' => '\n',
-                'r' => '\r',
-                't' => '\t',
-                'u' => {
-                    let hi = hex4(&mut it)?;
-                    if (0xd800..0xdc00).contains(&hi) {
-                        let mut look = it.clone();
-                        if look.next() == Some('\\') && look.next() == Some('u') {
-                            if let Some(lo) =
-                                hex4(&mut look).filter(|lo| (0xdc00..0xe000).contains(lo))
-                            {
-                                it = look;
-                                let cp = 0x10000u32
-                                    .saturating_add((hi.saturating_sub(0xd800)) << 10)
-                                    .saturating_add(lo.saturating_sub(0xdc00));
-                                return Some(char::from_u32(cp).unwrap_or('\u{fffd}'));
-                            }
-                        }
-                        '\u{fffd}'
-                    } else {
-                        char::from_u32(hi).unwrap_or('\u{fffd}')
-                    }
-                }
-                other => other,
-            })
-        })
+        let joined = chunks
+            .into_iter()
+            .flat_map(|c| c.texts())
+            .flat_map(str::chars);
+        unescaped(s, escaped).chain(joined)
     }
 
     /// The length in bytes of the UTF-8 text, escapes resolved.
@@ -193,13 +171,18 @@ impl<'a> Text<'a> {
         match self {
             Text::Plain(s) => s.len(),
             Text::JsonEscaped(_) => self.chars().map(char::len_utf8).sum(),
+            Text::CborChunks(c) => c.len(),
         }
     }
 
     /// Whether the text is empty.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.raw().is_empty()
+        match self {
+            // An escaped body holds at least its escape.
+            Text::Plain(s) | Text::JsonEscaped(s) => s.is_empty(),
+            Text::CborChunks(c) => c.is_empty(),
+        }
     }
 
     /// Writes the UTF-8 text, escapes resolved, into `out`; returns the bytes written.
@@ -224,6 +207,44 @@ impl<'a> Text<'a> {
     }
 }
 
+/// The characters of `s`, JSON escapes resolved when `escaped`.
+fn unescaped(s: &str, escaped: bool) -> impl Iterator<Item = char> + '_ {
+    let mut it = s.chars();
+    core::iter::from_fn(move || {
+        let c = it.next()?;
+        if !escaped || c != '\\' {
+            return Some(c);
+        }
+        Some(match it.next()? {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex4(&mut it)?;
+                if (0xd800..0xdc00).contains(&hi) {
+                    let mut look = it.clone();
+                    if look.next() == Some('\\') && look.next() == Some('u') {
+                        if let Some(lo) = hex4(&mut look).filter(|lo| (0xdc00..0xe000).contains(lo))
+                        {
+                            it = look;
+                            let cp = 0x10000u32
+                                .saturating_add((hi.saturating_sub(0xd800)) << 10)
+                                .saturating_add(lo.saturating_sub(0xdc00));
+                            return Some(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                        }
+                    }
+                    '\u{fffd}'
+                } else {
+                    char::from_u32(hi).unwrap_or('\u{fffd}')
+                }
+            }
+            other => other,
+        })
+    })
+}
+
 fn hex4(it: &mut core::str::Chars<'_>) -> Option<u32> {
     let mut v = 0u32;
     for _ in 0..4 {
@@ -245,7 +266,7 @@ impl PartialEq<str> for Text<'_> {
     fn eq(&self, other: &str) -> bool {
         match self {
             Text::Plain(a) => *a == other,
-            Text::JsonEscaped(_) => self.chars().eq(other.chars()),
+            Text::JsonEscaped(_) | Text::CborChunks(_) => self.chars().eq(other.chars()),
         }
     }
 }
@@ -264,6 +285,7 @@ impl fmt::Display for Text<'_> {
         match self {
             Text::Plain(s) => f.write_str(s),
             Text::JsonEscaped(_) => self.chars().try_for_each(|c| fmt::Write::write_char(f, c)),
+            Text::CborChunks(c) => c.texts().try_for_each(|t| f.write_str(t)),
         }
     }
 }
@@ -275,8 +297,9 @@ impl serde::Serialize for Text<'_> {
     }
 }
 
-/// Opaque bytes borrowed from the input: raw (TLV, CBOR, opaque content format) or still in
-/// base64 (the JSON formats), decoded when read.
+/// Opaque bytes borrowed from the input: raw (TLV, CBOR, opaque content format), still in
+/// base64 (the JSON formats), decoded when read, or in the chunks of an indefinite-length CBOR
+/// byte string, joined when read.
 #[derive(Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Opaque<'a> {
@@ -284,15 +307,18 @@ pub enum Opaque<'a> {
     Raw(&'a [u8]),
     /// Base64 or base64url text, already validated.
     Base64(&'a str),
+    /// An indefinite-length CBOR byte string (RFC 8949 §3.2.3): its chunks.
+    CborChunks(Chunks<'a>),
 }
 
 impl<'a> Opaque<'a> {
-    /// The bytes when they need no decoding.
+    /// The bytes when they need no decoding or joining (CBOR chunks: when there is one).
     #[must_use]
-    pub const fn as_bytes(&self) -> Option<&'a [u8]> {
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
         match self {
             Opaque::Raw(b) => Some(b),
             Opaque::Base64(_) => None,
+            Opaque::CborChunks(c) => c.single(),
         }
     }
 
@@ -302,6 +328,7 @@ impl<'a> Opaque<'a> {
         match self {
             Opaque::Raw(b) => b.len(),
             Opaque::Base64(t) => base64::decoded_len(t).unwrap_or(0),
+            Opaque::CborChunks(c) => c.len(),
         }
     }
 
@@ -313,13 +340,19 @@ impl<'a> Opaque<'a> {
 
     /// The bytes, one at a time.
     pub fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
-        let (raw, text) = match *self {
-            Opaque::Raw(b) => (b, ""),
-            Opaque::Base64(t) => (&[][..], t),
+        let (raw, text, chunks) = match *self {
+            Opaque::Raw(b) => (b, "", None),
+            Opaque::Base64(t) => (&[][..], t, None),
+            Opaque::CborChunks(c) => (&[][..], "", Some(c)),
         };
+        let joined = chunks
+            .into_iter()
+            .flat_map(|c| c.bytes())
+            .flat_map(|b| b.iter().copied());
         raw.iter()
             .copied()
             .chain(base64::decode_iter(text).map_while(Result::ok))
+            .chain(joined)
     }
 
     /// Writes the bytes into `out`; returns how many.
@@ -333,6 +366,18 @@ impl<'a> Opaque<'a> {
                 Ok(b.len())
             }
             Opaque::Base64(t) => base64::decode_into(t, out),
+            Opaque::CborChunks(c) => {
+                let mut n = 0usize;
+                for b in c.bytes() {
+                    let end = n.saturating_add(b.len());
+                    let dst = out
+                        .get_mut(n..end)
+                        .ok_or(Error::new(n, Reason::BufferTooSmall))?;
+                    dst.copy_from_slice(b);
+                    n = end;
+                }
+                Ok(n)
+            }
         }
     }
 }

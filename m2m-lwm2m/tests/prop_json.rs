@@ -145,7 +145,8 @@ fn same_legacy_value(got: Option<Value<'_>>, want: Option<Value<'_>>) -> bool {
     match (got, want) {
         (Some(Value::Str(t)), Some(Value::Opaque(o))) => {
             let mut bytes = vec![0u8; o.len()];
-            base64::decode_into(t.raw(), &mut bytes).is_ok_and(|n| n == o.len())
+            t.raw()
+                .is_some_and(|raw| base64::decode_into(raw, &mut bytes).is_ok_and(|n| n == o.len()))
                 && bytes.iter().copied().eq(o.bytes())
         }
         _ => same_value(got, want),

@@ -425,7 +425,10 @@ fn legacy_opaque_as_standard_base64() {
         panic!("{back:?}")
     };
     let mut bytes = [0u8; 3];
-    assert_eq!(m2m_lwm2m::base64::decode_into(t.raw(), &mut bytes), Ok(3));
+    assert_eq!(
+        m2m_lwm2m::base64::decode_into(t.raw().unwrap(), &mut bytes),
+        Ok(3)
+    );
     assert_eq!(bytes, [0xfb, 0xff, 0x00]);
 }
 

@@ -85,7 +85,7 @@ fn ours_decode(body: &[u8]) -> (usize, i64) {
         count += 1;
         digest = digest.wrapping_add(match r.value {
             Some(Value::Int(i)) => i,
-            Some(Value::Str(t)) => t.raw().len() as i64,
+            Some(Value::Str(t)) => t.raw().map_or(0, str::len) as i64,
             _ => 0,
         });
     }

@@ -42,7 +42,7 @@ pub(crate) fn device_records() -> Vec<Record<'static>> {
 
 fn digest(v: &Value<'_>) -> u64 {
     match v {
-        Value::Str(t) => t.raw().len() as u64,
+        Value::Str(t) => t.raw().map_or(0, str::len) as u64,
         Value::Int(i) | Value::Time(i) => *i as u64,
         _ => 1,
     }

@@ -9,8 +9,9 @@
 //!
 //! What the reader accepts: every well-formed data item of RFC 8949 §3 with definite or
 //! indefinite arrays and maps, non-preferred (longer than needed) argument encodings, and
-//! simple values. Indefinite-length byte and text strings (§3.2.3) are rejected with
-//! [`Reason::Unsupported`]: joining their chunks would need a copy.
+//! simple values, and indefinite-length byte and text strings (§3.2.3), kept as their chunks
+//! ([`Chunks`]: joining them would need a copy). Where a string must be read whole (a record's
+//! name, a gateway prefix), chunks are [`Reason::Unsupported`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub(crate) mod decimal;
@@ -37,6 +38,10 @@ pub(crate) enum Item<'a> {
     Bytes(&'a [u8]),
     /// Major type 3, definite length, valid UTF-8.
     Text(&'a str),
+    /// Major type 2, indefinite length: its chunks.
+    BytesChunks(Chunks<'a>),
+    /// Major type 3, indefinite length: its chunks, each valid UTF-8.
+    TextChunks(Chunks<'a>),
     /// Major type 4; `None` for an indefinite length.
     Array(Option<u64>),
     /// Major type 5 (number of pairs); `None` for an indefinite length.
@@ -53,6 +58,63 @@ pub(crate) enum Item<'a> {
     Float(f64),
     /// The "break" stop code of an indefinite array or map.
     Break,
+}
+
+/// The chunks of an indefinite-length byte or text string (RFC 8949 §3.2.3), borrowed from the
+/// input: the string is their concatenation. Read them with [`Chunks::bytes`], or through
+/// [`Text`](crate::Text) and [`Opaque`](crate::Opaque), which hold them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Chunks<'a> {
+    /// The chunks' heads and contents, without the string's head and break; checked when read.
+    raw: &'a [u8],
+}
+
+impl<'a> Chunks<'a> {
+    /// Each chunk's content, in order.
+    pub fn bytes(self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut r = Reader::new(self.raw);
+        core::iter::from_fn(move || match r.next().ok()? {
+            Item::Bytes(b) => Some(b),
+            Item::Text(t) => Some(t.as_bytes()),
+            _ => None,
+        })
+    }
+
+    /// Each chunk's text, in order (for a text string, whose chunks are each valid UTF-8).
+    pub(crate) fn texts(self) -> impl Iterator<Item = &'a str> + 'a {
+        let mut r = Reader::new(self.raw);
+        core::iter::from_fn(move || match r.next().ok()? {
+            Item::Text(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// The string's length in bytes.
+    #[must_use]
+    pub fn len(self) -> usize {
+        self.bytes().map(<[u8]>::len).fold(0, usize::saturating_add)
+    }
+
+    /// Whether the string is empty.
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.bytes().all(<[u8]>::is_empty)
+    }
+
+    /// The whole string when it lies in one chunk (or none: empty).
+    #[must_use]
+    pub fn single(self) -> Option<&'a [u8]> {
+        let mut it = self.bytes();
+        let first = it.next().unwrap_or_default();
+        it.next().is_none().then_some(first)
+    }
+}
+
+impl core::fmt::Debug for Chunks<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.bytes()).finish()
+    }
 }
 
 /// A cursor over a CBOR body.
@@ -200,7 +262,14 @@ impl<'a> Reader<'a> {
         Ok(match (major, arg) {
             (0, Some(v)) => Item::Uint(v),
             (1, Some(v)) => Item::Neg(v),
-            (2 | 3, None) => return Err(bad(Reason::Unsupported)),
+            (2 | 3, None) => {
+                let chunks = self.chunks(major, start)?;
+                if major == 2 {
+                    Item::BytesChunks(chunks)
+                } else {
+                    Item::TextChunks(chunks)
+                }
+            }
             (2, Some(n)) => {
                 let n = usize::try_from(n).map_err(|_| bad(Reason::Truncated))?;
                 Item::Bytes(self.take(n).map_err(|_| bad(Reason::Truncated))?)
@@ -215,6 +284,28 @@ impl<'a> Reader<'a> {
             (6, Some(t)) => Item::Tag(t),
             _ => return Err(bad(Reason::BadCbor)),
         })
+    }
+
+    /// The chunks of an indefinite-length string of `major` type whose head is at `start`, up
+    /// to and past its break: definite strings of the same major type only (§3.2.3), text
+    /// chunks each valid UTF-8.
+    fn chunks(&mut self, major: u8, start: usize) -> Result<Chunks<'a>, Error> {
+        let first = self.pos;
+        loop {
+            if self.at_break() {
+                let raw = self.buf.get(first..self.pos).unwrap_or_default();
+                self.pos = self.pos.saturating_add(1);
+                return Ok(Chunks { raw });
+            }
+            let at = self.pos;
+            let &ib = self.buf.get(at).ok_or(Error::new(at, Reason::Truncated))?;
+            // Anything but a definite string of the same type inside (an indefinite one among
+            // them) is not well-formed; checked on the head, so chunks never nest.
+            if ib >> 5 != major || ib & 0x1f == 31 {
+                return Err(Error::new(at.max(start), Reason::BadCbor));
+            }
+            self.next()?;
+        }
     }
 
     /// Skips one whole data item (nested arrays, maps and tags included), `depth` levels deep.
@@ -529,11 +620,15 @@ mod tests {
             (&[0x19, 0x03], Error::new(0, Reason::Truncated)),
             (&[0x1c], Error::new(0, Reason::BadCbor)),
             (&[0x1f], Error::new(0, Reason::BadCbor)),
-            (
-                &[0x5f, 0x41, 0x00, 0xff],
-                Error::new(0, Reason::Unsupported),
-            ),
-            (&[0x7f, 0xff], Error::new(0, Reason::Unsupported)),
+            // Chunks (§3.2.3): definite strings of the string's own type, nothing nested.
+            (&[0x7f, 0x7f, 0xff, 0xff], Error::new(1, Reason::BadCbor)),
+            (&[0x5f, 0x5f, 0xff, 0xff], Error::new(1, Reason::BadCbor)),
+            (&[0x7f, 0x41, 0x00, 0xff], Error::new(1, Reason::BadCbor)),
+            (&[0x5f, 0x61, 0x61, 0xff], Error::new(1, Reason::BadCbor)),
+            (&[0x5f, 0x01, 0xff], Error::new(1, Reason::BadCbor)),
+            (&[0x7f, 0x61, 0xff, 0xff], Error::new(1, Reason::BadUtf8)),
+            (&[0x7f, 0x61, 0x61], Error::new(3, Reason::Truncated)),
+            (&[0x5f], Error::new(1, Reason::Truncated)),
             (&[0x62, 0xff, 0xfe], Error::new(0, Reason::BadUtf8)),
             (&[0x45, 1, 2], Error::new(0, Reason::Truncated)),
             (
@@ -547,6 +642,51 @@ mod tests {
         for (bytes, err) in cases {
             assert_eq!(Reader::new(bytes).next().unwrap_err(), *err, "{bytes:02x?}");
         }
+    }
+
+    #[test]
+    fn reads_indefinite_strings_as_chunks() {
+        // RFC 8949 Appendix A: (_ h'0102', h'030405') and (_ "strea", "ming").
+        let bytes = [0x5f, 0x42, 0x01, 0x02, 0x43, 0x03, 0x04, 0x05, 0xff, 0x07];
+        let mut r = Reader::new(&bytes);
+        let Item::BytesChunks(c) = r.next().unwrap() else {
+            panic!("not chunks")
+        };
+        assert_eq!(r.next().unwrap(), Item::Uint(7));
+        let parts: std::vec::Vec<_> = c.bytes().collect();
+        assert_eq!(parts, [&[1u8, 2][..], &[3, 4, 5][..]]);
+        assert_eq!((c.len(), c.is_empty(), c.single()), (5, false, None));
+        let text = b"\x7f\x65strea\x64ming\xff";
+        let mut r = Reader::new(text);
+        let Item::TextChunks(c) = r.next().unwrap() else {
+            panic!("not chunks")
+        };
+        assert!(r.at_end());
+        let t = crate::value::Text::CborChunks(c);
+        assert_eq!(t, *"streaming");
+        assert_eq!((t.len(), t.as_str(), t.raw()), (9, None, None));
+        // One chunk reads as the string itself; none as the empty one.
+        let one = [0x7f, 0x62, 0x68, 0x69, 0xff];
+        let Item::TextChunks(c) = Reader::new(&one).next().unwrap() else {
+            panic!("not chunks")
+        };
+        assert_eq!(crate::value::Text::CborChunks(c).as_str(), Some("hi"));
+        let Item::BytesChunks(c) = Reader::new(&[0x5f, 0xff]).next().unwrap() else {
+            panic!("not chunks")
+        };
+        assert_eq!(
+            (c.len(), c.is_empty(), c.single()),
+            (0, true, Some(&[][..]))
+        );
+        // Every strict prefix is truncated, not an error of another kind.
+        for n in 0..text.len() {
+            let e = Reader::new(&text[..n]).next().unwrap_err();
+            assert_eq!(e.reason, Reason::Truncated, "{n}");
+        }
+        // Skipped whole where a reader passes over an item.
+        let mut r = Reader::new(&bytes);
+        r.skip(0).unwrap();
+        assert_eq!(r.next().unwrap(), Item::Uint(7));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub(crate) fn read_value<'a>(
         Item::Float(f) => Value::Float(f),
         Item::Text(t) => Value::Str(Text::Plain(t)),
         Item::Bytes(b) => Value::Opaque(Opaque::Raw(b)),
+        Item::TextChunks(c) => Value::Str(Text::CborChunks(c)),
+        Item::BytesChunks(c) => Value::Opaque(Opaque::CborChunks(c)),
         Item::Bool(b) => Value::Bool(b),
         Item::Null => return Ok(None),
         Item::Tag(TAG_EPOCH_TIME) => {

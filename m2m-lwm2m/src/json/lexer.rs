@@ -28,7 +28,7 @@ impl<'a> Label<'a> {
     {
         match self.key {
             Text::Plain(s) => s.as_bytes(),
-            Text::JsonEscaped(_) => {
+            Text::JsonEscaped(_) | Text::CborChunks(_) => {
                 let mut n = 0usize;
                 let mut last = None;
                 for c in self.key.chars() {

@@ -26,7 +26,7 @@ pub(crate) trait Json: Sink {
             Text::Plain(s) if find_stop(s.as_bytes()).is_none() => self.str(s)?,
             Text::Plain(s) => escaped(self, s)?,
             // Re-escape from the characters: the writer never trusts a caller's escapes.
-            Text::JsonEscaped(_) => {
+            Text::JsonEscaped(_) | Text::CborChunks(_) => {
                 for c in text.chars() {
                     let mut tmp = [0u8; 4];
                     escaped(self, c.encode_utf8(&mut tmp))?;
@@ -142,7 +142,7 @@ impl Json for Counter {
     fn string(&mut self, text: Text<'_>) -> Result<(), Error> {
         let n = match text {
             Text::Plain(s) => escaped_len(s),
-            Text::JsonEscaped(_) => text
+            Text::JsonEscaped(_) | Text::CborChunks(_) => text
                 .chars()
                 .map(|c| escaped_len(c.encode_utf8(&mut [0u8; 4])))
                 .sum(),

@@ -61,3 +61,17 @@ fn lwm2m_cbor_anjay_out() {
         assert_eq!(back, want, "{body}");
     }
 }
+
+#[test]
+fn lwm2m_cbor_anjay_in_chunked_bytes() {
+    // Anjay's LwM2M CBOR decoder tests read an indefinite-length byte string,
+    // {[13, 26, 1]: (_ h'0011', h'2233')}, as the four bytes (RFC 8949 §3.2.3).
+    let got: Vec<Record<'_>> = lwm2m_cbor::decode(bytes("A1 83 0D 181A 01 5F 42 0011 42 2233 FF"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want = [Record::new(
+        p("/13/26/1"),
+        Value::Opaque(Opaque::Raw(&[0x00, 0x11, 0x22, 0x33])),
+    )];
+    assert_eq!(got, want);
+}

@@ -41,16 +41,6 @@ fn peers_leniencies_we_do_not_follow() {
             .unwrap()
             .is_err()
     );
-    // Anjay reads indefinite-length strings in LwM2M CBOR ((_ h'0011', h'2233')); we refuse
-    // them (joining the chunks would need a copy).
-    assert_eq!(
-        lwm2m_cbor::decode(&hex("a1830d181a015f4200114222 33ff"))
-            .next()
-            .unwrap()
-            .unwrap_err()
-            .reason,
-        Reason::Unsupported
-    );
     // Leshan (`tlv_power_source__array_values`) also reads the Resource Instance TLVs of a
     // multiple resource without their Multiple Resource TLV (`41 00 01 41 01 05` for /3/0/6);
     // this decoder wants the Multiple Resource TLV that names the resource (refused, in both

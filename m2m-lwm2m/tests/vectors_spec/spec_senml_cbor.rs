@@ -351,13 +351,13 @@ fn rfc8428_cbor_labels() {
     let r = raw[0].1;
     use m2m_lwm2m::senml::{Number, RawValue};
     assert_eq!(r.base_version, Some(10));
-    assert_eq!(r.base_name.unwrap().raw(), "/1/0/");
+    assert_eq!(r.base_name.unwrap().raw(), Some("/1/0/"));
     assert_eq!(r.base_time, Some(Number::Int(100)));
-    assert_eq!(r.base_unit.unwrap().raw(), "Cel");
+    assert_eq!(r.base_unit.unwrap().raw(), Some("Cel"));
     assert_eq!(r.base_value, Some(Number::Int(1)));
     assert_eq!(r.base_sum, Some(Number::Int(0)));
-    assert_eq!(r.name.unwrap().raw(), "2");
-    assert_eq!(r.unit.unwrap().raw(), "Cel");
+    assert_eq!(r.name.unwrap().raw(), Some("2"));
+    assert_eq!(r.unit.unwrap().raw(), Some("Cel"));
     assert_eq!(r.value, Some(RawValue::Number(Number::Int(20))));
     assert_eq!(r.sum, Some(Number::Int(0)));
     assert_eq!(r.time, Some(Number::Int(5)));
