@@ -2,7 +2,7 @@
 //! OMA-TS-LightweightM2M 1.0 §6.4.4 (kept in 1.1 §7.4.5 for compatibility):
 //! `{"bn":"/3/0/","bt":...,"e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"9","v":95},...]}`.
 //!
-//! Each entry of `e` carries a name `n` relative to the base name `bn`, one value (`v` a number,
+//! Each entry of `e` carries a name `n` relative to the base name `bn`, exactly one value (`v` a number,
 //! `sv` a string, `bv` a boolean, `ov` an object link `"3:0"`) and an optional time `t` added to
 //! the base time `bt`. The format carries no more types than that: an Opaque resource is
 //! written as standard base64 in `sv` (read it back with [`crate::base64`]), a Time or Unsigned
@@ -179,6 +179,10 @@ fn entry<'a>(lex: &mut Lexer<'a>) -> Result<(RawRecord<'a>, usize), Error> {
             _ => lex.skip_value()?,
         }
     }
+    // One of `v sv bv ov` is mandatory (Core 1.0 §6.4.4).
+    if raw.value.is_none() {
+        return Err(Error::new(at, Reason::BadValue));
+    }
     Ok((raw, at))
 }
 
@@ -197,7 +201,9 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// Deterministic, without whitespace: `bn` when the records share a path prefix that makes the
 /// body shorter (as SenML JSON), names relative to it; `v` for Integer, Unsigned Integer, Time
 /// and Float (a float always with a fraction or an exponent), `sv` for String, Corelnk and
-/// Opaque (standard base64 with padding), `bv`, `ov` for Objlnk; `t` for a time.
+/// Opaque (standard base64 with padding), `bv`, `ov` for Objlnk; `t` for a time. A record
+/// without a value (a multiple resource without instances) is left out: every entry of the
+/// format carries one.
 pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     let mut s = Slice::new(out);
     write(records, &mut s)?;
@@ -213,7 +219,9 @@ fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
         sink.put(b"/\",")?;
     }
     sink.put(b"\"e\":[")?;
-    for (i, r) in records.iter().enumerate() {
+    // Every entry carries one value (Core 1.0 §6.4.4): a path without one (a multiple
+    // resource without instances) has no entry.
+    for (i, r) in records.iter().filter(|r| r.value.is_some()).enumerate() {
         if i > 0 {
             sink.put(b",")?;
         }

@@ -209,6 +209,8 @@ proptest! {
         let body = encode_with(&recs, lwm2m_json::encoded_len, lwm2m_json::encode);
         let back: Vec<_> = lwm2m_json::decode(&body).collect::<Result<_, _>>()
             .map_err(|e| TestCaseError::fail(format!("{e} in {}", String::from_utf8_lossy(&body))))?;
+        // Every entry of the format has a value: records without one are left out.
+        let recs: Vec<_> = recs.into_iter().filter(|r| r.value.is_some()).collect();
         prop_assert_eq!(back.len(), recs.len());
         for (b, r) in back.iter().zip(&recs) {
             prop_assert_eq!(b.path, r.path);

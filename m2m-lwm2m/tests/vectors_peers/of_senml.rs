@@ -33,8 +33,6 @@ fn encoded_names_are_paths_without_a_trailing_slash() {
         assert_eq!(senml_json_names(&json), want, "{json}");
         let cbor = senml_cbor_bytes(recs);
         assert_eq!(senml_cbor_names(&cbor), want);
-        let legacy = legacy_text(recs);
-        assert_eq!(legacy_names(&legacy), want, "{legacy}");
         // And each reads back to the same records.
         let back: Vec<Record<'_>> = senml_json::decode(json.as_bytes())
             .collect::<Result<_, _>>()
@@ -42,10 +40,17 @@ fn encoded_names_are_paths_without_a_trailing_slash() {
         assert_eq!(back, recs);
         let back: Vec<Record<'_>> = senml_cbor::decode(&cbor).collect::<Result<_, _>>().unwrap();
         assert_eq!(back, recs);
-        let back: Vec<Record<'_>> = lwm2m_json::decode(legacy.as_bytes())
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(back, recs);
+        // Legacy JSON has no entry without a value (Core 1.0 §6.4.4): the paths are left out.
+        let legacy = legacy_text(recs);
+        if recs.iter().all(|r| r.value.is_some()) {
+            assert_eq!(legacy_names(&legacy), want, "{legacy}");
+            let back: Vec<Record<'_>> = lwm2m_json::decode(legacy.as_bytes())
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(back, recs);
+        } else {
+            assert_eq!(legacy, r#"{"e":[]}"#);
+        }
     }
     // The time series with a base name one level up, as Wakaama writes its own
     // (`senml_json_test_2`: `"bn":"/72/","n":"1/2"`).
