@@ -110,13 +110,31 @@ proptest! {
             written += 1;
         }
         let len = w.finish();
-        prop_assert!(len <= cap);
+        // Whole groups of 2 + 4 + 8 bytes while they fit; then the writes that still fit go
+        // in whole, and a write that does not fit writes nothing.
+        let groups = vals.len().min(cap / 14);
+        prop_assert_eq!(written, groups);
+        let room = cap - 14 * groups;
+        let partial = match vals.get(groups) {
+            None => 0,
+            Some(_) if room >= 6 => 6,
+            Some(_) if room >= 2 => 2,
+            Some(_) => 0,
+        };
+        prop_assert_eq!(len, 14 * groups + partial);
         let mut r = Reader::new(&buf[..len]);
         for &(a, b, c) in vals.iter().take(written) {
             prop_assert_eq!(r.u16_be(), Ok(a));
             prop_assert_eq!(r.u32_le(), Ok(b));
             prop_assert_eq!(r.u64_be(), Ok(c));
         }
+        if let Some(&(a, b, _)) = vals.get(groups).filter(|_| partial > 0) {
+            prop_assert_eq!(r.u16_be(), Ok(a));
+            if partial == 6 {
+                prop_assert_eq!(r.u32_le(), Ok(b));
+            }
+        }
+        prop_assert_eq!(r.remaining(), 0);
     }
 
     #[test]

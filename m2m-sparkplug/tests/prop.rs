@@ -4,7 +4,7 @@
 mod strategies;
 
 use m2m_sparkplug::relay::{Edit, Relay};
-use m2m_sparkplug::{EncodeOptions, PayloadView, Uint32Field};
+use m2m_sparkplug::{EncodeOptions, Error, PayloadView, Uint32Field};
 use proptest::prelude::*;
 use strategies::payload;
 
@@ -25,10 +25,14 @@ proptest! {
         let mut other = vec![0; p.buffer_len()];
         prop_assert_eq!(p.encode_with(&mut other, &long).unwrap(), bytes.len());
         prop_assert_eq!(&PayloadView::new(&other).unwrap().to_repr().unwrap(), &p);
-        // Every strict prefix is refused as too small, never half-written silently.
-        let mut short = vec![0; bytes.len().saturating_sub(1)];
-        if !bytes.is_empty() {
-            prop_assert!(p.encode(&mut short).is_err());
+        // Every buffer shorter than the payload is refused as too small, with the length
+        // needed, never half-written silently.
+        let mut short = vec![0; bytes.len()];
+        for available in 0..bytes.len() {
+            prop_assert_eq!(
+                p.encode(&mut short[..available]),
+                Err(Error::BufferTooSmall { needed: bytes.len(), available })
+            );
         }
     }
 

@@ -724,11 +724,17 @@ mod tests {
             &out[..9],
             &[0x3b, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
-        for (v, first, len) in [(1.5, 0xf9, 3), (100_000.0, 0xfa, 5), (1.1, 0xfb, 9)] {
+        // RFC 8949 Appendix A: each in the shortest width that keeps it exactly.
+        let floats: [(f64, &[u8]); 3] = [
+            (1.5, &[0xf9, 0x3e, 0x00]),
+            (100_000.0, &[0xfa, 0x47, 0xc3, 0x50, 0x00]),
+            (1.1, &[0xfb, 0x3f, 0xf1, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a]),
+        ];
+        for (v, bytes) in floats {
             let mut s = Slice::new(&mut out);
             float(&mut s, v).unwrap();
             let n = s.written();
-            assert_eq!((out[0], n), (first, len));
+            assert_eq!(&out[..n], bytes, "{v}");
         }
         let mut s = Slice::new(&mut out[..2]);
         assert_eq!(
