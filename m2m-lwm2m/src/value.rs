@@ -187,12 +187,10 @@ impl<'a> Text<'a> {
 
     /// Writes the UTF-8 text, escapes resolved, into `out`; returns the bytes written.
     pub fn write_into(&self, out: &mut [u8]) -> Result<usize, Error> {
-        if let Text::Plain(s) = self {
-            let dst = out
-                .get_mut(..s.len())
-                .ok_or(Error::new(0, Reason::BufferTooSmall))?;
-            dst.copy_from_slice(s.as_bytes());
-            return Ok(s.len());
+        match self {
+            Text::Plain(s) => return put_parts(out, [s.as_bytes()]),
+            Text::CborChunks(c) => return put_parts(out, c.bytes()),
+            Text::JsonEscaped(_) => {}
         }
         let mut n = 0usize;
         for c in self.chars() {
@@ -205,6 +203,24 @@ impl<'a> Text<'a> {
         }
         Ok(n)
     }
+}
+
+/// Copies `parts` one after the other into the start of `out`; returns the bytes written
+/// (an error at the first part that does not fit).
+fn put_parts<'p>(
+    out: &mut [u8],
+    parts: impl IntoIterator<Item = &'p [u8]>,
+) -> Result<usize, Error> {
+    let mut n = 0usize;
+    for part in parts {
+        let end = n.saturating_add(part.len());
+        let dst = out
+            .get_mut(n..end)
+            .ok_or(Error::new(n, Reason::BufferTooSmall))?;
+        dst.copy_from_slice(part);
+        n = end;
+    }
+    Ok(n)
 }
 
 /// The characters of `s`, JSON escapes resolved when `escaped`.
@@ -358,26 +374,9 @@ impl<'a> Opaque<'a> {
     /// Writes the bytes into `out`; returns how many.
     pub fn write_into(&self, out: &mut [u8]) -> Result<usize, Error> {
         match self {
-            Opaque::Raw(b) => {
-                let dst = out
-                    .get_mut(..b.len())
-                    .ok_or(Error::new(0, Reason::BufferTooSmall))?;
-                dst.copy_from_slice(b);
-                Ok(b.len())
-            }
+            Opaque::Raw(b) => put_parts(out, [*b]),
             Opaque::Base64(t) => base64::decode_into(t, out),
-            Opaque::CborChunks(c) => {
-                let mut n = 0usize;
-                for b in c.bytes() {
-                    let end = n.saturating_add(b.len());
-                    let dst = out
-                        .get_mut(n..end)
-                        .ok_or(Error::new(n, Reason::BufferTooSmall))?;
-                    dst.copy_from_slice(b);
-                    n = end;
-                }
-                Ok(n)
-            }
+            Opaque::CborChunks(c) => put_parts(out, c.bytes()),
         }
     }
 }
