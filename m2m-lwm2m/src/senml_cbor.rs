@@ -1102,6 +1102,11 @@ mod tests {
                 b"\x81\xa1\x00\x7f\x65/dev1\x62/3\xff",
                 Error::new(1, Reason::Unsupported),
             ),
+            // a must-understand label (ending in `_`) in chunks
+            (
+                b"\x81\xa2\x00\x62/1\x7f\x61x\x61_\xff\x01",
+                Error::new(6, Reason::BadField),
+            ),
             // chunks of another type inside a text string
             (b"\x81\xa1\x00\x7f\x41/\xff", Error::new(4, Reason::BadCbor)),
             // bver from the future

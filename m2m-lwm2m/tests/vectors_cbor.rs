@@ -356,7 +356,7 @@ fn indefinite_length_strings() {
         ),
     ];
     // SenML CBOR: [{bn: (_ "/3/", "0/"), n: (_ "0"), vs: (_ "Open ", "Mobile")},
-    //  {n: "1/0", vd: (_ h'0102', h'03')}, {n: "2", "vlo": (_ "3:", "0")}]
+    //  {n: "1/0", vd: (_ h'0102', h'03')}, {n: "2", (_ "v", "lo"): (_ "3:", "0")}]
     let mut body = vec![0x83, 0xa3, 0x21];
     body.extend(chunked(3, &[b"/3/", b"0/"]));
     body.push(0x00);
@@ -366,8 +366,8 @@ fn indefinite_length_strings() {
     body.extend([0xa2, 0x00, 0x63]);
     body.extend(b"1/0\x08");
     body.extend(chunked(2, &[&[1, 2], &[3]]));
-    body.extend([0xa2, 0x00, 0x61, b'2', 0x63]);
-    body.extend(b"vlo");
+    body.extend([0xa2, 0x00, 0x61, b'2']);
+    body.extend(chunked(3, &[b"v", b"lo"]));
     body.extend(chunked(3, &[b"3:", b"0"]));
     let recs = senml(&body).unwrap();
     assert_eq!(recs, expected);

@@ -10,8 +10,8 @@
 //! What the reader accepts: every well-formed data item of RFC 8949 §3 with definite or
 //! indefinite arrays and maps, non-preferred (longer than needed) argument encodings, and
 //! simple values, and indefinite-length byte and text strings (§3.2.3), kept as their chunks
-//! ([`Chunks`]: joining them would need a copy). Where a string must be read whole (a record's
-//! name, a gateway prefix), chunks are [`Reason::Unsupported`].
+//! ([`Chunks`]: joining them would need a copy). A gateway prefix, borrowed whole as a path's
+//! prefix, is [`Reason::Unsupported`] in chunks.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub(crate) mod decimal;
@@ -263,7 +263,7 @@ impl<'a> Reader<'a> {
             (0, Some(v)) => Item::Uint(v),
             (1, Some(v)) => Item::Neg(v),
             (2 | 3, None) => {
-                let chunks = self.chunks(major, start)?;
+                let chunks = self.chunks(major)?;
                 if major == 2 {
                     Item::BytesChunks(chunks)
                 } else {
@@ -286,10 +286,10 @@ impl<'a> Reader<'a> {
         })
     }
 
-    /// The chunks of an indefinite-length string of `major` type whose head is at `start`, up
+    /// The chunks of an indefinite-length string of `major` type whose head was just read, up
     /// to and past its break: definite strings of the same major type only (§3.2.3), text
     /// chunks each valid UTF-8.
-    fn chunks(&mut self, major: u8, start: usize) -> Result<Chunks<'a>, Error> {
+    fn chunks(&mut self, major: u8) -> Result<Chunks<'a>, Error> {
         let first = self.pos;
         loop {
             if self.at_break() {
@@ -302,7 +302,7 @@ impl<'a> Reader<'a> {
             // Anything but a definite string of the same type inside (an indefinite one among
             // them) is not well-formed; checked on the head, so chunks never nest.
             if ib >> 5 != major || ib & 0x1f == 31 {
-                return Err(Error::new(at.max(start), Reason::BadCbor));
+                return Err(Error::new(at, Reason::BadCbor));
             }
             self.next()?;
         }
