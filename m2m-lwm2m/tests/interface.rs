@@ -228,3 +228,199 @@ fn refuses_what_is_not_lwm2m() {
         );
     }
 }
+
+/// Each operation's CoAP method, Observe value and Uri-Path, as the operation-to-CoAP mapping
+/// tables of the LwM2M 1.1 Transport specification give them (FETCH and iPATCH for the
+/// composite operations): what the round trips above only read back.
+#[test]
+fn operations_map_to_their_coap_methods() {
+    let p = Path::instance(3, 0);
+    let tlv = [0xc1, 0x0e, 0x01];
+    let update = Update::parse(["pmin=10"]).unwrap();
+    let client: &[(ClientRequest<'_>, Code, Option<u32>, &[&str])] = &[
+        (
+            ClientRequest::Read {
+                path: p,
+                accept: None,
+            },
+            Code::GET,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Discover { path: p },
+            Code::GET,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Observe {
+                path: p,
+                accept: None,
+            },
+            Code::GET,
+            Some(0),
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::CancelObserve {
+                path: p,
+                accept: None,
+            },
+            Code::GET,
+            Some(1),
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Write {
+                path: p,
+                replace: true,
+                format: ContentFormat::LWM2M_TLV,
+                payload: &tlv,
+            },
+            Code::PUT,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Write {
+                path: p,
+                replace: false,
+                format: ContentFormat::LWM2M_TLV,
+                payload: &tlv,
+            },
+            Code::POST,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::WriteAttributes { path: p, update },
+            Code::PUT,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Execute {
+                path: Path::resource(3, 0, 4),
+                args: b"",
+            },
+            Code::POST,
+            None,
+            &["3", "0", "4"],
+        ),
+        (
+            ClientRequest::Create {
+                path: Path::object(3303),
+                format: ContentFormat::LWM2M_TLV,
+                payload: &tlv,
+            },
+            Code::POST,
+            None,
+            &["3303"],
+        ),
+        (
+            ClientRequest::Delete { path: p },
+            Code::DELETE,
+            None,
+            &["3", "0"],
+        ),
+        (
+            ClientRequest::Composite {
+                observe: None,
+                format: ContentFormat::SENML_JSON,
+                accept: None,
+                payload: b"[]",
+            },
+            Code::FETCH,
+            None,
+            &[],
+        ),
+        (
+            ClientRequest::Composite {
+                observe: Some(0),
+                format: ContentFormat::SENML_JSON,
+                accept: None,
+                payload: b"[]",
+            },
+            Code::FETCH,
+            Some(0),
+            &[],
+        ),
+        (
+            ClientRequest::WriteComposite {
+                format: ContentFormat::SENML_CBOR,
+                payload: &[0x80],
+            },
+            Code::IPATCH,
+            None,
+            &[],
+        ),
+        (ClientRequest::BootstrapFinish, Code::POST, None, &["bs"]),
+    ];
+    for (req, code, observe, path) in client {
+        let bytes = client_round_trip(*req);
+        let msg = Message::parse_udp(&bytes).unwrap();
+        assert_eq!(msg.code(), *code, "{req:?}");
+        assert_eq!(msg.observe(), *observe, "{req:?}");
+        assert_eq!(msg.uri_path().collect::<Vec<_>>(), *path, "{req:?}");
+    }
+    // Discover asks for the link format.
+    let bytes = client_round_trip(ClientRequest::Discover { path: p });
+    let msg = Message::parse_udp(&bytes).unwrap();
+    assert_eq!(msg.accept(), Some(ContentFormat::LINK_FORMAT));
+    let location = Location::new(["rd", "5a3f"]).unwrap();
+    let server: &[(ServerRequest<'_>, Code, &[&str])] = &[
+        (
+            ServerRequest::Register {
+                params: RegisterParams::register("dev"),
+                links: "</3/0>",
+            },
+            Code::POST,
+            &["rd"],
+        ),
+        (
+            ServerRequest::Update {
+                location,
+                params: RegisterParams::default(),
+                links: None,
+            },
+            Code::POST,
+            &["rd", "5a3f"],
+        ),
+        (
+            ServerRequest::Deregister { location },
+            Code::DELETE,
+            &["rd", "5a3f"],
+        ),
+        (
+            ServerRequest::Send {
+                format: ContentFormat::SENML_CBOR,
+                payload: &[0x80],
+            },
+            Code::POST,
+            &["dp"],
+        ),
+        (
+            ServerRequest::BootstrapRequest(BootstrapParams {
+                endpoint: "dev",
+                preferred: None,
+            }),
+            Code::POST,
+            &["bs"],
+        ),
+        (
+            ServerRequest::BootstrapPackRequest {
+                endpoint: "dev",
+                accept: None,
+            },
+            Code::GET,
+            &["bspack"],
+        ),
+    ];
+    for (req, code, path) in server {
+        let bytes = server_round_trip(*req);
+        let msg = Message::parse_udp(&bytes).unwrap();
+        assert_eq!(msg.code(), *code, "{req:?}");
+        assert_eq!(msg.uri_path().collect::<Vec<_>>(), *path, "{req:?}");
+    }
+}

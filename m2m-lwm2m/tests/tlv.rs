@@ -286,6 +286,23 @@ fn lengths_of_every_width() {
         let n = tlv::encoded_len(&base, &rec).unwrap();
         let mut out = vec![0u8; n];
         tlv::encode(&base, &rec, &mut out).unwrap();
+        // Core 1.1 §7.4.3: a resource with a value (0b11), an 8-bit id, and the length in the
+        // type byte's three low bits (up to 7) or in the 1, 2 or 3 bytes after the id, the
+        // shortest that holds it.
+        let width = match len {
+            0..=7 => 0,
+            8..=0xff => 1,
+            0x100..=0xffff => 2,
+            _ => 3,
+        };
+        let low = if width == 0 { len } else { 0 };
+        assert_eq!(usize::from(out[0]), 0xc0 | (width << 3) | low, "{len}");
+        assert_eq!(out[1], 0, "the id");
+        let field = out[2..2 + width]
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        assert_eq!(if width == 0 { len } else { field }, len);
+        assert_eq!(n, 2 + width + len);
         let back = decode_all(&out, base).unwrap();
         assert_eq!(
             back[0]

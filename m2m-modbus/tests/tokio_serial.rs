@@ -414,7 +414,18 @@ async fn a_broadcast_returns_once_written_and_the_turnaround_follows() {
     .unwrap();
     assert!(sent.elapsed() < Duration::from_millis(100));
     expect_request(&mut line, &bcast).await;
-    // A call on unit 0 is a broadcast too; `call` has no answer to give.
+    // A call on unit 0 is a broadcast too: written (after the turnaround of the first), and
+    // an error of its own, for there is no answer to give (and nothing to retry).
+    let r = c
+        .with_unit(0)
+        .read_holding_registers(0, 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(r, Error::Broadcast), "{r:?}");
+    assert!(!r.is_transient());
+    assert!(sent.elapsed() >= turnaround, "{:?}", sent.elapsed());
+    expect_request(&mut line, &rtu_frame(&[0, 3, 0, 0, 0, 1])).await;
+    assert_eq!(c.unmatched(), 0);
     let script = async {
         expect_request(&mut line, &req).await;
         let at = Instant::now();

@@ -47,8 +47,8 @@ fn table() -> Table {
     Table(Mutex::new((0..100).collect()))
 }
 
-async fn start(
-    server: Server<Table>,
+async fn start<H: Handler>(
+    server: Server<H>,
 ) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
@@ -126,7 +126,7 @@ async fn serves_others_while_peers_misbehave() {
 }
 
 #[tokio::test]
-async fn pipelined_requests_are_answered_in_one_batch() {
+async fn pipelined_requests_from_tasks_sharing_a_client_each_get_their_answer() {
     let (addr, _stop, _task) = start(Server::new(table())).await;
     let client = Client::connect_with(addr, options().max_in_flight(8))
         .await
@@ -186,6 +186,48 @@ async fn rtu_over_tcp_and_broadcast() {
         .unwrap();
     assert_eq!(client.read_holding_registers(5, 1).await.unwrap(), vec![55]);
     assert_eq!(client.unmatched(), 0);
+}
+
+/// The table, but a read at address 99 takes 300 ms to answer.
+struct Slow(Table);
+
+impl Handler for Slow {
+    fn call(
+        &self,
+        unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
+        if let Request::ReadHoldingRegisters { address: 99, .. } = req {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        self.0.call(unit, req, out)
+    }
+}
+
+#[tokio::test]
+async fn shutdown_answers_the_requests_already_read() {
+    let (addr, stop, task) = start(Server::new(Slow(table()))).await;
+    let client = Client::connect_with(addr, options().timeout(Duration::from_secs(2)))
+        .await
+        .unwrap();
+    let pending = tokio::spawn({
+        let c = client.clone();
+        async move { c.read_holding_registers(99, 1).await }
+    });
+    // The server has read the request and is in the handler (which holds this runtime's only
+    // thread) when told to stop, from another thread.
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        stop.send(()).unwrap();
+    });
+    assert_eq!(pending.await.unwrap().unwrap(), vec![99]);
+    stopper.join().unwrap();
+    tokio::time::timeout(Duration::from_secs(2), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]

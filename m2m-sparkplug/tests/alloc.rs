@@ -13,9 +13,19 @@ static ALLOC: CountingAllocator = CountingAllocator;
 
 fn value(v: &Value<'_>) -> u64 {
     match v {
+        // Every array type read element by element.
         Value::Int8Array(a) => a.iter().map(|x| x as u64).fold(0, u64::wrapping_add),
+        Value::Int16Array(a) => a.iter().map(|x| x as u64).fold(0, u64::wrapping_add),
+        Value::Int32Array(a) => a.iter().map(|x| x as u64).fold(0, u64::wrapping_add),
         Value::Int64Array(a) => a.iter().map(|x| x as u64).fold(0, u64::wrapping_add),
+        Value::UInt8Array(a) => a.iter().map(u64::from).fold(0, u64::wrapping_add),
         Value::UInt16Array(a) => a.iter().map(u64::from).fold(0, u64::wrapping_add),
+        Value::UInt32Array(a) => a.iter().map(u64::from).fold(0, u64::wrapping_add),
+        Value::UInt64Array(a) | Value::DateTimeArray(a) => a.iter().fold(0, u64::wrapping_add),
+        Value::FloatArray(a) => a
+            .iter()
+            .map(|x| u64::from(x.to_bits()))
+            .fold(0, u64::wrapping_add),
         Value::DoubleArray(a) => a.iter().map(|x| x.to_bits()).fold(0, u64::wrapping_add),
         Value::BooleanArray(a) => a.iter().filter(|&b| b).count() as u64,
         Value::StringArray(a) => a.iter().map(|s| s.len() as u64).fold(0, u64::wrapping_add),
@@ -94,8 +104,8 @@ fn every_vector_walks_without_allocating() {
     assert!(vectors.len() >= 46);
     for v in &vectors {
         let bytes = v.bytes().unwrap();
-        let n = assert_no_alloc(|| walk(&bytes));
-        assert!(n > 0, "{}", v.label());
+        // The walk's digest is returned, so that nothing of it is optimised away.
+        std::hint::black_box(assert_no_alloc(|| walk(&bytes)));
     }
 }
 
@@ -112,8 +122,7 @@ proptest! {
     #[test]
     fn any_payload_walks_without_allocating(p in strategies::payload()) {
         let bytes = p.to_vec().unwrap();
-        let n = assert_no_alloc(|| walk(&bytes));
-        prop_assert!(n > 0);
+        std::hint::black_box(assert_no_alloc(|| walk(&bytes)));
         // Encoding into a caller's buffer allocates nothing either.
         let mut out = vec![0u8; p.buffer_len()];
         let written = assert_no_alloc(|| p.encode(&mut out).unwrap());

@@ -383,8 +383,8 @@ fn tlv_anjay() {
     );
     // `tlv_in_path`: Write on /3/4 with resource TLVs; on /3/4 inside instance 4 (kept) or
     // instance 5 (not this instance: refused); ids 65535 refused at every level; Write on
-    // /3/4/5 with resource instances alone, which only the lenient reading takes (Core 1.1
-    // §7.4.3: a multiple resource is answered in its Multiple Resource TLV).
+    // /3/4/5 with resource instances alone, refused in both readings (Core 1.1 §7.4.3: a
+    // multiple resource is answered in its Multiple Resource TLV; see `leniencies.rs`).
     let recs = tlv_all(bytes("C1010A C1020A C1030A"), "/3/4", Config::STRICT).unwrap();
     assert_eq!(recs.len(), 3);
     assert_eq!(recs[2].path, p("/3/4/3"));
@@ -393,6 +393,9 @@ fn tlv_anjay() {
     assert!(tlv_all(bytes("0305 C1010A"), "/3/4", Config::LENIENT).is_err());
     assert!(tlv_all(bytes("23FFFF C1010A"), "/3", Config::LENIENT).is_err());
     assert!(tlv_all(bytes("0405 E1FFFF0A"), "/3", Config::LENIENT).is_err());
+    for config in [Config::STRICT, Config::LENIENT] {
+        assert!(tlv_all(bytes("410001 410105"), "/3/4/5", config).is_err());
+    }
     assert!(tlv_all(bytes("61FFFF0A"), "/5/0/1", Config::LENIENT).is_err());
     // `tlv_in_empty.empty_instances_list`: Read /3 answered with empty instances 1 and 2;
     // both are kept, as records with no value.

@@ -93,6 +93,9 @@ fn senml_json_1_1_tables_7_4_4_5_to_8() {
         .unwrap();
     check(&fetch, want);
     assert_eq!(senml_json_text(&fetch), request);
+    let mut etch = vec![0u8; senml_etch_json::encoded_len_fetch(&fetch).unwrap()];
+    let n = senml_etch_json::encode_fetch(&fetch, &mut etch).unwrap();
+    assert_eq!(std::str::from_utf8(&etch[..n]).unwrap(), request);
     // Table 7.4.4-7, its answer; our encoder writes the same text.
     let answer = r#"[{"n":"/3/0/0", "vs":"Open Mobile Alliance"},
         {"n" :"/3/0/9", "v":95}, {"n":"/1/0/1", "v":86400}]"#;

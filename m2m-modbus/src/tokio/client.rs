@@ -479,14 +479,15 @@ impl Client {
     }
 
     /// Sends `req` and returns its checked response; an exception is [`Error::Exception`]. On
-    /// RTU, a request to unit 0 is a broadcast: see [`Client::broadcast`].
+    /// a serial line, a request to unit 0 is a broadcast: it is sent, and the call returns
+    /// [`Error::Broadcast`] (see [`Client::broadcast`]).
     pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
         let reply = self.exchange(self.unit, &pdu, len, true).await?;
         match reply {
             Some(r) => r.ok().map(|_| ()).map(|()| r),
-            None => Err(Error::Closed),
+            None => Err(Error::Broadcast),
         }
     }
 
@@ -502,7 +503,7 @@ impl Client {
             .copy_from_slice(pdu);
         self.exchange(self.unit, &buf, len, true)
             .await?
-            .ok_or(Error::Closed)
+            .ok_or(Error::Broadcast)
     }
 
     /// Sends `req` to unit 0 and returns once it is written: no server answers a broadcast

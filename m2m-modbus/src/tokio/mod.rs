@@ -132,6 +132,11 @@ pub enum Error {
     /// step.
     #[error("protocol: {0}")]
     Protocol(crate::Error),
+    /// The request went to unit 0 on a serial line: a broadcast, written, which no server
+    /// answers (Modbus over Serial Line §2.1), so there is no response to return; not worth a
+    /// retry. [`Client::broadcast`] sends one without this error.
+    #[error("a broadcast (unit 0) was sent; no server answers it")]
+    Broadcast,
 }
 
 impl From<io::Error> for Error {
