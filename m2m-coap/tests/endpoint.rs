@@ -66,6 +66,79 @@ fn piggybacked_response() {
 }
 
 #[test]
+fn an_ack_under_another_token_answers_nothing() {
+    // RFC 7252 §5.3.2: a piggybacked response matches its request by Message ID and token. An
+    // ACK with the request's MID but another token is ignored: the request goes on being
+    // retransmitted, and its own answer is delivered later.
+    let mut client = Ep::new(1);
+    let id = client.request(at(0), 1, &get("temp"), true).unwrap();
+    let sent = drain(&mut client, 0);
+    let req = &sent[0].1;
+    let ack = |token: &[u8]| {
+        let mut d = vec![
+            0x60 | u8::try_from(token.len()).unwrap(),
+            0x45,
+            req[2],
+            req[3],
+        ];
+        d.extend_from_slice(token);
+        d.extend_from_slice(&[0xff, b'x']);
+        d
+    };
+    let other = ack(&[0xaa; 8]);
+    assert!(matches!(
+        client.handle(at(10), 1, &other).unwrap(),
+        Incoming::Nothing
+    ));
+    assert_eq!(client.outstanding(), 1);
+    // Still retransmitted once the first timeout (at most 3 s) is over.
+    let again = drain(&mut client, 3_000);
+    assert_eq!(again.len(), 1);
+    assert_eq!(&again[0].1, req);
+    let token = Message::parse_udp(req).unwrap().token().to_vec();
+    let right = ack(&token);
+    let Incoming::Response { id: got, message } = client.handle(at(3_010), 1, &right).unwrap()
+    else {
+        panic!("the response")
+    };
+    assert_eq!((got, message.payload()), (id, &b"x"[..]));
+}
+
+#[test]
+fn no_transmission_beyond_max_retransmit_while_events_wait() {
+    // RFC 7252 §4.2: a Confirmable message goes out 1 + MAX_RETRANSMIT times, and no more,
+    // even when the application has not taken its events and the give-up event must wait.
+    let mut client = Ep::new(3);
+    // Eight requests that nobody answers fill the event queue with their timeouts.
+    for peer in 2..10u8 {
+        client.request(at(0), peer, &get("x"), true).unwrap();
+    }
+    let mut t = 0;
+    while t < 100_000 {
+        drain(&mut client, t);
+        t += 100;
+    }
+    let id = client.request(at(t), 1, &get("y"), true).unwrap();
+    let mut sent_to_1 = 0;
+    while t < 500_000 {
+        sent_to_1 += drain(&mut client, t)
+            .iter()
+            .filter(|(p, _)| *p == 1)
+            .count();
+        t += 100;
+    }
+    assert_eq!(sent_to_1, 5);
+    // The queue emptied, its give-up comes.
+    let mut events = Vec::new();
+    while let Some(e) = client.poll_event() {
+        events.push(e);
+    }
+    assert_eq!(events.len(), 8);
+    drain(&mut client, t);
+    assert_eq!(client.poll_event(), Some(Event::Timeout(id)));
+}
+
+#[test]
 fn retransmission_timing_and_give_up() {
     let mut client = Ep::new(7);
     let id = client.request(at(0), 1, &get("x"), true).unwrap();
@@ -503,10 +576,15 @@ fn nstart_renewal_and_deregistration() {
         server.respond(at(now), &exchange, &rsp).unwrap();
         (drain(server, now).remove(0).1, message.token().to_vec())
     };
-    // Register an observation: it does not hold back other requests.
+    // Register an observation: an outstanding interaction until its first notification
+    // (RFC 7252 §4.7), then it no longer holds back other requests.
     let mut reg = get("temp");
     reg.uint(OptionNumber::OBSERVE, 0).unwrap();
     let obs = client.request(at(0), 1, &reg, true).unwrap();
+    assert_eq!(
+        client.request(at(0), 1, &get("a"), true),
+        Err(EndpointError::Busy)
+    );
     let (rsp, token) = answer(&mut server, &drain(&mut client, 0).remove(0).1, 0, Some(1));
     assert!(
         matches!(client.handle(at(1), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)

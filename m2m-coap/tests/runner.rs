@@ -467,3 +467,28 @@ async fn uploads_under_different_request_tags_stay_apart() {
     assert_eq!(m.code(), Code::REQUEST_ENTITY_TOO_LARGE);
     assert_eq!(m.size1(), Some(1 << 20));
 }
+
+#[tokio::test]
+async fn a_reserved_block_size_is_a_bad_request() {
+    // RFC 7959 §2.2: SZX 7 in a request (outside BERT) MUST lead to 4.00 Bad Request, for
+    // Block2 (not served as block 0 of a plain GET) and for Block1 alike.
+    let (c, _notifier, _) = udp_server().await;
+    for (number, code, mid) in [
+        (OptionNumber::BLOCK2, Code::GET, 0x4000),
+        (OptionNumber::BLOCK1, Code::PUT, 0x4001),
+    ] {
+        let mut b = Builder::<3>::udp(Type::Confirmable, code, mid);
+        b.token(&[0xc1])
+            .str(OptionNumber::URI_PATH, "echo")
+            .unwrap();
+        // num 0, no more, SZX 7.
+        b.uint(number, 0x07).unwrap();
+        let mut out = vec![0u8; b.buffer_len()];
+        let n = b.encode(&mut out).unwrap();
+        c.send(&out[..n]).await.unwrap();
+        let d = recv(&c).await.unwrap();
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.code(), Code::BAD_REQUEST, "{number:?}");
+        assert_eq!(m.message_id(), Some(mid));
+    }
+}

@@ -40,12 +40,17 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             .map(|_| ())
     }
 
-    /// Requests to `peer` still outstanding (NSTART, §4.7).
-    pub(super) fn outstanding_to(&self, peer: P) -> usize {
+    /// Requests to `peer` still outstanding (NSTART, §4.7), but `except`: every request
+    /// waiting for its response, an observation until its first notification.
+    pub(super) fn outstanding_to(&self, peer: P, except: Option<RequestId>) -> usize {
         self.waiting
             .iter()
             .flatten()
-            .filter(|w| w.peer == peer && !w.observe)
+            .filter(|w| {
+                w.peer == peer
+                    && Some(w.id) != except
+                    && (!w.observe || w.last_notification.is_none())
+            })
             .count()
     }
 
@@ -60,8 +65,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         if !b.code().is_request() {
             return Err(EndpointError::Code(b.code()));
         }
-        if existing.is_none() && self.outstanding_to(peer) >= usize::from(self.params.nstart.max(1))
-        {
+        // A request under an observation's token (renewal, deregistration) is an interaction
+        // too; the observation it replaces is not counted against it.
+        let except = existing.map(|(id, _)| id);
+        if self.outstanding_to(peer, except) >= usize::from(self.params.nstart.max(1)) {
             return Err(EndpointError::Busy);
         }
         let slot = self.free_out().ok_or(EndpointError::Busy)?;
@@ -173,8 +180,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         if ty == Type::Acknowledgement && msg.bad_option().is_some_and(|b| b.is_critical()) {
             return Incoming::Nothing;
         }
+        // By Message ID, and a piggybacked response by its token too (§5.3.2): an ACK whose
+        // token is not the request's answers nothing, and the request goes on.
+        let piggybacked = !msg.code().is_empty();
         let pos = self.out.iter().position(|o| {
-            o.is_some_and(|o| o.peer == peer && o.message_id == mid && o.confirmable)
+            o.is_some_and(|o| {
+                o.peer == peer
+                    && o.message_id == mid
+                    && o.confirmable
+                    && (!piggybacked || o.token.as_slice() == msg.token())
+            })
         });
         let Some(out) = pos.and_then(|i| self.out.get_mut(i)).and_then(Option::take) else {
             // A Reset to a Non-confirmable message of ours (§4.3): the request is rejected, or
@@ -207,7 +222,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 token: out.token,
             };
         }
-        if msg.code().is_empty() {
+        if !piggybacked {
             // An Empty ACK: the response will come separately (§5.2.2); it has the exchange's
             // lifetime to arrive.
             return Incoming::Nothing;

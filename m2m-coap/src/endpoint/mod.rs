@@ -5,7 +5,10 @@
 //! notifications checked for freshness, RFC 7641 §3.4).
 //!
 //! No socket, clock or allocation: fixed capacities (`N` exchanges, `B` bytes per message); time
-//! comes in as `now`. A datagram given to [`Endpoint::handle`] comes back as an [`Incoming`] that
+//! comes in as `now`. Duplicate detection holds `N` message ids: when more than `N` requests
+//! come within EXCHANGE_LIFETIME, the oldest one already answered is forgotten first, and a
+//! late retransmission of it is taken as new (RFC 7252 §4.5 asks for processing once as a
+//! SHOULD; choose `N` for the request rate a device must take). A datagram given to [`Endpoint::handle`] comes back as an [`Incoming`] that
 //! borrows from it, so a request or a response is read without a copy. What the endpoint sends
 //! comes out of [`Endpoint::poll_transmit`]; what happens without a datagram (a request that got
 //! no answer) out of [`Endpoint::poll_event`]; [`Endpoint::poll_timeout`] says when to call again.
@@ -536,6 +539,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             };
             let Some(due) = o.due else { continue };
             if due > t {
+                continue;
+            }
+            // Every transmission made: the exchange ends in `expire`, however long its event
+            // waits for room in the queue; never a transmission more (§4.2).
+            if o.confirmable && o.retransmits > self.params.max_retransmit {
                 continue;
             }
             let peer = o.peer;

@@ -1,7 +1,9 @@
 //! The observers of a runner (RFC 7641 §4.1): who observes which path, with which token, and
 //! the request to answer again for each notification.
 
+use core::time::Duration;
 use std::string::String;
+use std::time::Instant;
 use std::vec::Vec;
 
 use crate::error::Transport;
@@ -15,9 +17,12 @@ pub(super) const MAX_OBSERVATIONS: usize = 256;
 const MAX_PER_PEER: usize = 16;
 
 /// Every this many notifications to an observer, one is Confirmable: our policy, so that an
-/// observer that went away is found out soon (RFC 7641 §4.5 asks for one at least every 24
-/// hours).
+/// observer that went away is found out soon.
 const CONFIRMABLE_EVERY: u32 = 10;
+
+/// And one at least this long after the last (RFC 7641 §4.5: "at least every 24 hours"), for a
+/// resource that changes less often than ten times a day.
+const CONFIRMABLE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 pub(super) struct Observation<K> {
     pub(super) id: u64,
@@ -30,6 +35,8 @@ pub(super) struct Observation<K> {
     sent: u32,
     /// The message id of the last Confirmable notification (UDP).
     confirmable_id: Option<u16>,
+    /// When the last Confirmable notification went (or the observation began).
+    confirmable_at: Instant,
 }
 
 pub(super) struct Observations<K> {
@@ -80,6 +87,7 @@ impl<K: Copy + Eq> Observations<K> {
             transport,
             sent: 0,
             confirmable_id: None,
+            confirmable_at: Instant::now(),
         });
         Some(self.next_seq())
     }
@@ -118,11 +126,16 @@ impl<K: Copy + Eq> Observations<K> {
             .collect()
     }
 
-    /// Counts a notification to `id`; whether it is to be Confirmable.
-    pub(super) fn count(&mut self, id: u64) -> bool {
+    /// Counts a notification to `id` sent at `now`; whether it is to be Confirmable.
+    pub(super) fn count(&mut self, id: u64, now: Instant) -> bool {
         self.list.iter_mut().find(|o| o.id == id).is_some_and(|o| {
             o.sent = o.sent.wrapping_add(1);
-            o.sent % CONFIRMABLE_EVERY == 0
+            let due = o.sent % CONFIRMABLE_EVERY == 0
+                || now.saturating_duration_since(o.confirmable_at) >= CONFIRMABLE_AFTER;
+            if due {
+                o.confirmable_at = now;
+            }
+            due
         })
     }
 
@@ -209,9 +222,16 @@ mod tests {
         let mut o = Observations::<u8>::new();
         o.register(1, b"t", "x".into(), Vec::new(), Transport::Udp);
         let id = o.of(None)[0];
-        let con: Vec<bool> = (0..20).map(|_| o.count(id)).collect();
+        let now = Instant::now();
+        let con: Vec<bool> = (0..20).map(|_| o.count(id, now)).collect();
         assert_eq!(con.iter().filter(|c| **c).count(), 2);
         assert!(con[9] && con[19]);
+        // A day after the last Confirmable one, the next is Confirmable whatever the count;
+        // the count goes on from there.
+        let day = now + CONFIRMABLE_AFTER;
+        assert!(!o.count(id, day - Duration::from_secs(1)));
+        assert!(o.count(id, day));
+        assert!(!o.count(id, day + Duration::from_secs(1)));
         o.sent_confirmable(id, 77);
         o.undelivered(76);
         assert!(o.get(id).is_some());

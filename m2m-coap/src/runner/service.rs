@@ -8,7 +8,7 @@ use std::vec::Vec;
 use tokio::sync::{broadcast, mpsc};
 
 use super::observe::Observations;
-use super::uploads::{Uploads, owned_request};
+use super::uploads::{Uploads, block_error_code, owned_request};
 use super::{Handler, Later, Notifier, Reply, Response, path_of};
 use crate::Block;
 use crate::code::Code;
@@ -121,7 +121,15 @@ where
     /// transport may acknowledge the request, and the answer comes out of [`Self::wake`]).
     pub(super) fn request(&mut self, peer: K, req: &Message<'_>, to: A) -> Option<Step<K, A>> {
         let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
-        let block2 = req.block2().and_then(Result::ok);
+        let block2 = match req.block2() {
+            None => None,
+            Some(Ok(b)) => Some(b),
+            // Not served as if it asked for nothing: refused, as a bad Block1 is.
+            Some(Err(e)) => {
+                let refusal = Response::new(block_error_code(e));
+                return Some(self.answer(peer, to, refusal, None, None));
+            }
+        };
         // A request uploaded in Block1 blocks is not registered: the request kept for the
         // notifications would be its last block only.
         let register = match req.observe() {
@@ -232,7 +240,7 @@ where
         let o = self.observations.get(id)?;
         let (peer, token) = (o.peer, o.token.clone());
         if response.observable && response.code.class() == 2 {
-            let confirmable = self.observations.count(id);
+            let confirmable = self.observations.count(id, std::time::Instant::now());
             let seq = self.observations.next_seq();
             Some(Step::Notify {
                 id,

@@ -12,6 +12,7 @@ use crate::builder::Builder;
 use crate::code::{Code, Type};
 use crate::message::Message;
 use crate::option::OptionNumber;
+use crate::option::value::ValueError;
 
 /// The largest body a client may upload in Block1 blocks (RFC 7959 §2.5) to a runner.
 pub const MAX_UPLOAD: usize = 1 << 20;
@@ -53,8 +54,9 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         let Some(block) = req.block1() else {
             return handler.handle(req);
         };
-        let Ok(block) = block else {
-            return Response::new(Code::BAD_OPTION).into();
+        let block = match block {
+            Ok(block) => block,
+            Err(e) => return Response::new(block_error_code(e)).into(),
         };
         let now = Instant::now();
         self.bodies
@@ -181,4 +183,14 @@ pub(super) fn owned_request(req: &Message<'_>, body: &[u8]) -> Option<Vec<u8>> {
     let n = b.encode(&mut out).ok()?;
     out.truncate(n);
     Some(out)
+}
+
+/// The answer to a request whose Block1 or Block2 value is bad: 4.00 for SZX 7, reserved
+/// (RFC 7959 §2.2: "MUST lead to a 4.00 Bad Request"), 4.02 for a value the option cannot
+/// hold (a critical option not processed, RFC 7252 §5.4.3).
+pub(super) fn block_error_code(e: ValueError) -> Code {
+    match e {
+        ValueError::Szx => Code::BAD_REQUEST,
+        _ => Code::BAD_OPTION,
+    }
 }
