@@ -344,13 +344,27 @@ impl<const N: usize> Matcher<N> {
         now: Timestamp,
         timeout: Duration,
     ) -> Result<u16, Busy> {
+        if self.used >= N {
+            return Err(Busy { capacity: N });
+        }
+        // An id still outstanding (a request not yet timed out when the counter came round)
+        // is passed over: each answer pairs with one request (TCP Implementation Guide
+        // §3.1.3). At most N - 1 are, so the search ends.
+        let mut tid = self.next_tid;
+        while self
+            .slots
+            .iter()
+            .flatten()
+            .any(|e| e.transaction_id == Some(tid))
+        {
+            tid = tid.wrapping_add(1);
+        }
         let slot = self
             .slots
             .iter_mut()
             .find(|s| s.is_none())
             .ok_or(Busy { capacity: N })?;
-        let tid = self.next_tid;
-        self.next_tid = self.next_tid.wrapping_add(1);
+        self.next_tid = tid.wrapping_add(1);
         *slot = Some(Expect::new(req, unit, Some(tid), now, timeout));
         self.used = self.used.saturating_add(1);
         Ok(tid)
@@ -398,6 +412,14 @@ impl<const N: usize> Matcher<N> {
         self.take_where(|e| e.transaction_id == transaction_id)
     }
 
+    /// Forgets every outstanding request (their connection is gone); how many there were.
+    pub fn clear(&mut self) -> usize {
+        let n = self.used;
+        self.slots = [None; N];
+        self.used = 0;
+        n
+    }
+
     /// Removes and returns one overdue request, if any (call until `None`).
     pub fn poll_timeout(&mut self, now: Timestamp) -> Option<Expect> {
         self.take_where(|e| e.is_overdue(now))
@@ -430,6 +452,29 @@ mod tests {
 
     const T0: Timestamp = Timestamp::from_millis(1_000);
     const TIMEOUT: Duration = Duration::from_millis(500);
+
+    #[test]
+    fn transaction_ids_still_outstanding_are_passed_over() {
+        let mut m = Matcher::<4>::new();
+        let req = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 1,
+        };
+        // Tid 1 waits while the counter goes round (each other request answered at once).
+        let first = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        for _ in 0..u16::MAX {
+            let tid = m.send(&req, 1, T0, TIMEOUT).unwrap();
+            assert_ne!(tid, first);
+            m.cancel(Some(tid)).unwrap();
+        }
+        // The counter is back at 1, which is taken: the next id is 2.
+        assert_eq!(m.send(&req, 1, T0, TIMEOUT).unwrap(), first.wrapping_add(1));
+        assert_eq!(m.outstanding(), 2);
+        // Clearing forgets them all, whatever their deadlines.
+        assert_eq!(m.clear(), 2);
+        assert_eq!(m.outstanding(), 0);
+        assert_eq!(m.next_deadline(), None);
+    }
 
     #[test]
     fn matches_and_checks() {

@@ -228,6 +228,80 @@ async fn a_wrong_transaction_id_is_no_answer() {
 }
 
 #[tokio::test]
+async fn without_a_timeout_a_lost_connection_frees_its_requests() {
+    // `Duration::MAX` (no timeout): a request outstanding when the peer goes away fails, and
+    // its slot is free for the next call on a new connection (it used to stay taken, its
+    // deadline never overdue, and every later call hung).
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let _ = read_request(&mut s).await.unwrap();
+        drop(s);
+        let (mut s, _) = l.accept().await.unwrap();
+        let r = read_request(&mut s).await.unwrap();
+        s.write_all(&answer(r, r.tid)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, Options::default().timeout(Duration::MAX))
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 2).await,
+        Err(Error::Closed)
+    ));
+    let next = tokio::time::timeout(Duration::from_secs(5), client.read_holding_registers(4, 2));
+    assert_eq!(next.await.unwrap().unwrap(), want(4, 2));
+}
+
+#[tokio::test]
+async fn a_request_given_up_before_it_is_sent_is_never_sent() {
+    // One request at a time: a write queued behind a slow read, whose caller gives up, must
+    // not be written later when the line frees (its caller is gone, and a write is not
+    // harmless).
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut functions = Vec::new();
+        for _ in 0..2 {
+            let mut head = [0u8; 8];
+            s.read_exact(&mut head).await.unwrap();
+            let mut rest = vec![0u8; usize::from(u16::from_be_bytes([head[4], head[5]])) - 2];
+            s.read_exact(&mut rest).await.unwrap();
+            functions.push(head[7]);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let r = Read {
+                tid: u16::from_be_bytes([head[0], head[1]]),
+                unit: head[6],
+                address: u16::from_be_bytes([rest[0], rest[1]]),
+                quantity: u16::from_be_bytes([rest[2], rest[3]]),
+            };
+            s.write_all(&answer(r, r.tid)).await.unwrap();
+        }
+        functions
+    });
+    let client = Client::connect_with(addr, Options::default().timeout(Duration::from_secs(2)))
+        .await
+        .unwrap();
+    let slow = tokio::spawn({
+        let c = client.clone();
+        async move { c.read_holding_registers(0, 1).await }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(10),
+        client.write_single_register(1, 9),
+    )
+    .await;
+    assert!(gave_up.is_err());
+    assert_eq!(slow.await.unwrap().unwrap(), want(0, 1));
+    assert_eq!(
+        client.read_holding_registers(5, 1).await.unwrap(),
+        want(5, 1)
+    );
+    assert_eq!(server.await.unwrap(), [3, 3]);
+}
+
+#[tokio::test]
 async fn the_client_reconnects_after_a_close_mid_frame_and_after_garbage() {
     let (l, addr) = listener().await;
     tokio::spawn(async move {

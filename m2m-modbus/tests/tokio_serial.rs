@@ -498,3 +498,22 @@ async fn a_line_that_never_goes_quiet_times_the_request_out() {
     // It gave up after its timeout, not when the babble stopped.
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
+
+#[tokio::test]
+async fn no_timeout_and_no_end_to_silences_on_a_serial_line() {
+    // `Duration::MAX` as the timeout, the turnaround and the read silence: deadlines are
+    // "never", not an overflow (`Instant + Duration::MAX` panicked in the first call).
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let opts = options(Transport::Rtu)
+        .timeout(Duration::MAX)
+        .turnaround(Duration::MAX)
+        .read_silence(Duration::MAX);
+    let c = Client::from_stream(ours, opts);
+    let req = rtu_frame(&[17, 3, 0, 0, 0, 1]);
+    let script = async {
+        expect_request(&mut line, &req).await;
+        line.write_all(&rtu_frame(&[17, 3, 2, 0, 5])).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+    assert_eq!(r.unwrap(), [5]);
+}

@@ -231,6 +231,33 @@ async fn shutdown_answers_the_requests_already_read() {
 }
 
 #[tokio::test]
+async fn shutdown_ends_connections_that_flood_or_never_read() {
+    // A peer that sends requests without pause and never reads its answers: the server's
+    // writes block once the socket buffers are full. Told to stop, it closes the connection
+    // after the idle timeout at the latest, and returns.
+    let server = Server::new(table()).idle_timeout(Duration::from_millis(300));
+    let (addr, stop, task) = start(server).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let mut batch = Vec::new();
+    for tid in 0..2000u16 {
+        batch.extend_from_slice(&tid.to_be_bytes());
+        batch.extend_from_slice(&[0, 0, 0, 6, 1, 3, 0, 0, 0, 100]);
+    }
+    let flood = tokio::spawn(async move {
+        // Until the server stops reading (its writes blocked) or goes away.
+        while s.write_all(&batch).await.is_ok() {}
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the server returns")
+        .unwrap()
+        .unwrap();
+    flood.abort();
+}
+
+#[tokio::test]
 async fn shutdown_is_graceful() {
     let (addr, stop, task) = start(Server::new(table())).await;
     let client = Client::connect_with(addr, options().reconnect(false))

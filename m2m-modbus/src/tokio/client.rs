@@ -347,7 +347,11 @@ struct Active<'a> {
 impl Drop for Active<'_> {
     fn drop(&mut self) {
         if let Some(t) = self.ticket {
-            self.shared.lock().driver.callers.leave(t);
+            let mut st = self.shared.lock();
+            // A request still queued is not sent at all: nobody waits for its answer (a write
+            // given up on must not happen later, behind the caller's back).
+            st.queue.retain(|cmd| cmd.ticket != t);
+            st.driver.callers.leave(t);
         }
     }
 }

@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 
 use super::client::{Answer, Command, Counters, MAX_IN_FLIGHT, Options, Reply, Unmatched};
-use super::{Error, Io, Transport};
+use super::{Error, Io, Transport, instant_after};
 use crate::client::{Matcher, Mismatch};
 use crate::data::Data;
 use crate::pdu::{Request, Response};
@@ -306,11 +306,8 @@ impl Driver {
     }
 
     pub(super) fn fail_all(&mut self, e: &Error) {
-        while self
-            .matcher
-            .poll_timeout(Timestamp::from_millis(u64::MAX))
-            .is_some()
-        {}
+        // Every slot, whatever its deadline (a timeout of `Duration::MAX` is never overdue).
+        self.matcher.clear();
         for w in self.waiting.drain(..) {
             self.callers.deliver(w.ticket, Err(e.clone()));
         }
@@ -516,7 +513,10 @@ impl Driver {
             if on_line {
                 let now = Instant::now();
                 while let Some(cmd) = queue.pop_front() {
-                    if cmd.queued.is_none_or(|q| now < q + cmd.timeout) {
+                    if cmd
+                        .queued
+                        .is_none_or(|q| now < instant_after(q, cmd.timeout))
+                    {
                         queue.push_front(cmd);
                         break;
                     }
@@ -541,7 +541,7 @@ impl Driver {
                     Poll::Ready(Ok(_)) if on_line => {
                         let now = Instant::now();
                         self.line.last_read = now;
-                        let quiet = now + self.options.line.t3_5();
+                        let quiet = instant_after(now, self.options.line.t3_5());
                         self.line.quiet_at = self.line.quiet_at.max(quiet);
                     }
                     Poll::Ready(Ok(_)) => {}
@@ -593,7 +593,7 @@ impl Driver {
                         self.options.turnaround
                     };
                     let busy = self.options.line.chars(written).saturating_add(after);
-                    self.line.quiet_at = Instant::now() + busy;
+                    self.line.quiet_at = instant_after(Instant::now(), busy);
                 }
             }
             if self.wbuf.is_empty() {
@@ -620,7 +620,9 @@ impl Driver {
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
                 let mut at = None;
-                let front = queue.front().and_then(|c| c.queued.map(|q| q + c.timeout));
+                let front = queue
+                    .front()
+                    .and_then(|c| c.queued.map(|q| instant_after(q, c.timeout)));
                 if let Some(give_up) = front {
                     at = Some(if self.matcher.outstanding() < window {
                         self.line.quiet_at.min(give_up)
@@ -629,7 +631,7 @@ impl Driver {
                     });
                 }
                 if !self.rbuf.is_empty() {
-                    let idle = self.line.last_read + self.options.idle_after();
+                    let idle = instant_after(self.line.last_read, self.options.idle_after());
                     if Instant::now() >= idle {
                         self.drop_partial();
                         progress = true;

@@ -97,6 +97,13 @@ impl Transport {
 }
 
 /// A byte stream the client and the server run over: a TCP stream, a serial port, a pty.
+/// `at + d`, but never past a century ahead (a timeout of `Duration::MAX` means never, and
+/// `Instant + Duration` would panic on it).
+pub(crate) fn instant_after(at: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    at.checked_add(d.min(CENTURY)).unwrap_or(at)
+}
+
 pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}

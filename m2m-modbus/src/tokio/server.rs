@@ -16,7 +16,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::Transport;
+use super::{Transport, instant_after};
+
+/// How long an answer may wait for a peer that does not read it, without an idle timeout set.
+const WRITE_LIMIT: Duration = Duration::from_secs(30);
 use crate::function::{ExceptionCode, FunctionCode};
 use crate::line::Line;
 use crate::pdu::{Config, Request, Response};
@@ -208,7 +211,8 @@ impl<H: Handler> Server<H> {
         self
     }
 
-    /// Closes a connection that sends nothing for `d`.
+    /// Closes a connection that sends nothing for `d`, or does not read its answers for `d`
+    /// (without an idle timeout, for 30 s).
     #[must_use]
     pub fn idle_timeout(mut self, d: Duration) -> Self {
         self.idle_timeout = Some(d);
@@ -380,10 +384,19 @@ impl<H: Handler> Connection<H> {
             if !wbuf.is_empty() {
                 if on_line {
                     // The request ends with t3.5 of silence; the answer follows it.
-                    tokio::time::sleep_until(last_read + self.line.t3_5()).await;
+                    tokio::time::sleep_until(instant_after(last_read, self.line.t3_5())).await;
                 }
-                stream.write_all(&wbuf).await?;
-                stream.flush().await?;
+                // A peer that does not read its answers holds the write: given up (and the
+                // connection closed) after the idle timeout, or `WRITE_LIMIT`, so that neither
+                // the connection slot nor a shutdown waits for it for ever.
+                let write = async {
+                    stream.write_all(&wbuf).await?;
+                    stream.flush().await
+                };
+                match tokio::time::timeout(self.idle_timeout.unwrap_or(WRITE_LIMIT), write).await {
+                    Ok(written) => written?,
+                    Err(_) => return Ok(()),
+                }
                 wbuf.clear();
             }
             if !open {
@@ -409,7 +422,7 @@ impl<H: Handler> Connection<H> {
             let partial = on_line && !rbuf.is_empty();
             let silence = async {
                 if partial {
-                    tokio::time::sleep_until(last_read + idle_after).await;
+                    tokio::time::sleep_until(instant_after(last_read, idle_after)).await;
                 } else {
                     core::future::pending::<()>().await;
                 }
@@ -418,6 +431,9 @@ impl<H: Handler> Connection<H> {
             let mut bounded = (&mut stream).take(limit);
             tokio::select! {
                 biased;
+                // The stop first: a peer that never pauses would otherwise keep the read
+                // ready, and the shutdown unseen.
+                _ = &mut stopped => return Ok(()),
                 read = bounded.read_buf(&mut rbuf) => {
                     if read? == 0 {
                         return Ok(());
@@ -428,7 +444,6 @@ impl<H: Handler> Connection<H> {
                         last_read = Instant::now();
                     }
                 }
-                _ = &mut stopped => return Ok(()),
                 () = silence => self.drop_partial(&mut rbuf),
                 () = idle => return Ok(()),
             }
