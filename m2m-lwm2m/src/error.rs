@@ -84,6 +84,8 @@ pub enum Reason {
     Unrepresentable,
     /// Valid but not handled here.
     Unsupported,
+    /// A CoAP method LwM2M does not define at this path (`PATCH /3`, `POST /3/0/7/0`): 4.05.
+    MethodNotAllowed,
     /// The output buffer is too small.
     BufferTooSmall,
 }
@@ -116,6 +118,7 @@ impl Reason {
             Reason::TooDeep => "nested too deep",
             Reason::Unrepresentable => "value cannot be written in this format",
             Reason::Unsupported => "unsupported",
+            Reason::MethodNotAllowed => "method not allowed at this path",
             Reason::BufferTooSmall => "output buffer too small",
         }
     }
@@ -135,7 +138,7 @@ impl m2m_core::ProtocolError for Error {
         match self.reason {
             Reason::Truncated => ErrorKind::Truncated,
             Reason::BufferTooSmall | Reason::TooDeep => ErrorKind::Capacity,
-            Reason::Unsupported => ErrorKind::Unsupported,
+            Reason::Unsupported | Reason::MethodNotAllowed => ErrorKind::Unsupported,
             _ => ErrorKind::Malformed,
         }
     }

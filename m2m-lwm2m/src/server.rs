@@ -18,7 +18,9 @@ use m2m_core::Timestamp;
 
 use crate::composite;
 use crate::error::{Config, Error, Reason};
-use crate::interface::{ClientRequest, Location, RD, RegisterParams, ServerRequest, Strings};
+use crate::interface::{
+    BS, ClientRequest, DP, Location, RD, RegisterParams, ServerRequest, Strings,
+};
 use crate::link::{self, Version};
 use crate::path::Path;
 
@@ -299,10 +301,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         message: &Message<'a>,
     ) -> Result<(Code, Option<u32>, Option<ServerEvent<'a, P>>), (Code, Error)> {
         let req = ServerRequest::parse_with(message, &self.config).map_err(|e| {
-            let code = if message.uri_path().next() == Some(RD) {
-                Code::BAD_REQUEST
-            } else {
-                Code::NOT_FOUND
+            // A request to one of the server's interfaces that is malformed is a bad request;
+            // any other path is not the server's.
+            let code = match message.uri_path().next() {
+                Some(RD | BS | DP) => Code::BAD_REQUEST,
+                _ => Code::NOT_FOUND,
             };
             (code, e)
         })?;
@@ -370,6 +373,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 r.peer = peer;
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
+                }
+                // A binding given again says whether the client is in queue mode (1.0 `b=UQ`;
+                // 1.1 `Q`).
+                if let Some(b) = params.binding {
+                    r.queue = params.queue || b.contains('Q');
+                } else if params.queue {
+                    r.queue = true;
                 }
                 r.expires = now.checked_add(secs(r.lifetime)).unwrap_or(now);
                 let event = ServerEvent::Updated {

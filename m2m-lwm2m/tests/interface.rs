@@ -2,12 +2,12 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken message
 
 use m2m_coap::{Builder, Code, ContentFormat, Message, OptionNumber, Type};
-use m2m_lwm2m::Path;
 use m2m_lwm2m::attributes::Update;
 use m2m_lwm2m::interface::{
     BootstrapParams, ClientRequest, Location, RegisterParams, ServerRequest, Strings,
 };
 use m2m_lwm2m::link::Version;
+use m2m_lwm2m::{Path, Reason};
 
 fn server_round_trip(req: ServerRequest<'_>) -> Vec<u8> {
     let mut scratch = Strings::<256>::new();
@@ -186,16 +186,30 @@ fn device_management_and_reporting() {
 
 #[test]
 fn refuses_what_is_not_lwm2m() {
-    type Case<'c> = (Code, &'c [&'c str], &'c [&'c str], Option<u32>);
+    // Each with why: a bad path (4.04), a method LwM2M does not define there (4.05, RFC 7252
+    // §5.8), or a bad request (4.00).
+    type Case<'c> = (Code, &'c [&'c str], &'c [&'c str], Option<u32>, Reason);
     let cases: &[Case<'_>] = &[
-        (Code::GET, &["3", "x"], &[], None),
-        (Code::GET, &["3", "65535"], &[], None),
-        (Code::POST, &["3", "0", "1", "2"], &[], None),
-        (Code::GET, &["3"], &[], Some(5)),
-        (Code::PUT, &["3", "0"], &["pmin=x"], None),
-        (Code::PATCH, &["3"], &[], None),
+        (Code::GET, &["3", "x"], &[], None, Reason::BadPath),
+        (Code::GET, &["3", "65535"], &[], None, Reason::BadPath),
+        (
+            Code::POST,
+            &["3", "0", "1", "2"],
+            &[],
+            None,
+            Reason::MethodNotAllowed,
+        ),
+        (Code::GET, &["3"], &[], Some(5), Reason::Unsupported),
+        (
+            Code::PUT,
+            &["3", "0"],
+            &["pmin=x"],
+            None,
+            Reason::BadAttribute,
+        ),
+        (Code::PATCH, &["3"], &[], None, Reason::MethodNotAllowed),
     ];
-    for (code, path, query, observe) in cases {
+    for (code, path, query, observe, reason) in cases {
         let mut b = Builder::<16>::udp(Type::Confirmable, *code, 1);
         if let Some(o) = observe {
             b.uint(OptionNumber::OBSERVE, *o).unwrap();
@@ -209,7 +223,8 @@ fn refuses_what_is_not_lwm2m() {
         let mut out = [0u8; 128];
         let n = b.encode(&mut out).unwrap();
         let msg = Message::parse_udp(&out[..n]).unwrap();
-        assert!(ClientRequest::parse(&msg).is_err(), "{code:?} {path:?}");
+        let e = ClientRequest::parse(&msg).unwrap_err();
+        assert_eq!(e.reason, *reason, "{code:?} {path:?}");
     }
     // A Register without ep, a POST elsewhere.
     for (path, query) in [(&["rd"][..], &["lt=5"][..]), (&["xx"], &[]), (&["bs"], &[])] {

@@ -443,7 +443,8 @@ fn client_and_server_end_to_end() {
         "the observation is over"
     );
 
-    // The client updates before the lifetime of 60 s runs out (margin 6 s).
+    // The client updates before the lifetime of 60 s runs out (with half of it to spare:
+    // shorter than MAX_TRANSMIT_WAIT, 93 s).
     let due = w.client.poll_timeout(at(10)).unwrap();
     assert!(due <= at(54), "{due:?}");
     w.client.handle_timeout(at(54), &w.pump).unwrap();
@@ -611,6 +612,20 @@ fn server_refuses_what_it_cannot_take() {
         Code::CREATED
     );
     assert_eq!(server.registrations().count(), 1);
+    // An Update that gives the binding again says whether the client is in queue mode.
+    let reg = server.find("a").unwrap();
+    assert!(!reg.queue);
+    let location = reg.id.0.to_string();
+    assert_eq!(
+        send(&mut server, &["rd", &location], &["b=UQ"], b"").0,
+        Code::CHANGED
+    );
+    assert!(server.find("a").unwrap().queue);
+    // Malformed requests to the server's other interfaces are bad requests, not unknown
+    // paths: a Bootstrap-Request without ep, a Send without Content-Format.
+    assert_eq!(send(&mut server, &["bs"], &[], b"").0, Code::BAD_REQUEST);
+    assert_eq!(send(&mut server, &["dp"], &[], b"x").0, Code::BAD_REQUEST);
+    assert_eq!(send(&mut server, &["xx"], &[], b"").0, Code::NOT_FOUND);
 }
 
 #[test]
@@ -804,5 +819,142 @@ fn observe_composite_round_trip() {
     w.client.handle_timeout(at(8), &w.pump).unwrap();
     w.pump(at(8));
     assert!(w.responses.is_empty());
+    assert_eq!(w.client.observations(), 0);
+}
+
+#[test]
+fn writes_and_creates_stay_under_their_path() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let senml = |text: &'static str| ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: false,
+        format: ContentFormat::SENML_JSON,
+        payload: text.as_bytes(),
+    };
+    // A record under the path written to is taken.
+    let (code, ..) = w.ask(at(1), senml(r#"[{"n":"/3/0/1","vs":"P-200"}]"#));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-200");
+    // SenML names its own paths: one outside the request's path is refused, and nothing of
+    // the body is written (the first record would have been).
+    let outside = ClientRequest::Write {
+        path: Path::instance(3303, 0),
+        replace: false,
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3303/0/5701","vs":"K"},{"n":"/3/0/1","vs":"X"}]"#,
+    };
+    let (code, ..) = w.ask(at(2), outside);
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert_eq!(w.pump.label, "P-200");
+    // A Create of object 2 whose records belong to object 3, or to two instances: 4.00, and
+    // the tree sees nothing.
+    for body in [
+        r#"[{"n":"/3/0/0","v":1}]"#,
+        r#"[{"n":"/2/0/0","v":1},{"n":"/2/1/0","v":1}]"#,
+    ] {
+        let (code, ..) = w.ask(
+            at(3),
+            ClientRequest::Create {
+                path: Path::object(2),
+                format: ContentFormat::SENML_JSON,
+                payload: body.as_bytes(),
+            },
+        );
+        assert_eq!(code, Code::BAD_REQUEST, "{body}");
+    }
+    assert!(w.pump.created.is_empty());
+    // Attributes of a path the client does not have: 4.04, as a Read of it.
+    let update = Update::parse(["pmin=5"]).unwrap();
+    let (code, ..) = w.ask(
+        at(4),
+        ClientRequest::WriteAttributes {
+            path: Path::resource(9999, 0, 1),
+            update,
+        },
+    );
+    assert_eq!(code, Code::NOT_FOUND);
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::WriteAttributes {
+            path: Path::resource(3303, 0, 5700),
+            update,
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+}
+
+#[test]
+fn cancelling_one_observation_leaves_another_of_the_same_path() {
+    // RFC 7641 §3.6: a GET with Observe 1 cancels the observation under its token, not every
+    // observation of the path.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let temp = Path::resource(3303, 0, 5700);
+    let mut ids = Vec::new();
+    for format in [ContentFormat::TEXT_PLAIN, ContentFormat::SENML_JSON] {
+        let (code, ..) = w.ask(
+            at(1),
+            ClientRequest::Observe {
+                path: temp,
+                accept: Some(format),
+            },
+        );
+        assert_eq!(code, Code::CONTENT);
+        ids.push(w.answered.pop().unwrap());
+    }
+    assert_eq!(w.client.observations(), 2);
+    w.server
+        .cancel_observe(at(2), ids[0], temp, Some(ContentFormat::TEXT_PLAIN))
+        .unwrap();
+    w.pump(at(2));
+    assert_eq!(w.client.observations(), 1);
+    // The other one still notifies.
+    w.pump.temperature = 30.0;
+    w.client.changed(&temp);
+    w.client.handle_timeout(at(3), &w.pump).unwrap();
+    w.pump(at(3));
+    let (code, format, _, observe) = w.responses.pop().expect("a notification");
+    assert_eq!(
+        (code, format),
+        (Code::CONTENT, Some(ContentFormat::SENML_JSON))
+    );
+    assert!(observe.is_some());
+    assert_eq!(w.answered.pop(), Some(ids[1]));
+}
+
+#[test]
+fn a_confirmable_notification_never_acknowledged_ends_its_observation() {
+    // RFC 7641 §4.5: an observer that does not acknowledge a Confirmable notification is gone.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let temp = Path::resource(3303, 0, 5700);
+    let update = Update::parse(["con=1"]).unwrap();
+    let (code, ..) = w.ask(at(1), ClientRequest::WriteAttributes { path: temp, update });
+    assert_eq!(code, Code::CHANGED);
+    let (code, ..) = w.ask(
+        at(1),
+        ClientRequest::Observe {
+            path: temp,
+            accept: None,
+        },
+    );
+    assert_eq!(code, Code::CONTENT);
+    assert_eq!(w.client.observations(), 1);
+    w.pump.temperature = 30.0;
+    w.client.changed(&temp);
+    // The server is gone: whatever the client sends is lost, retransmissions included.
+    let mut buf = [0u8; 1152];
+    let mut sent = 0;
+    for s in 2..200 {
+        w.client.handle_timeout(at(s), &w.pump).unwrap();
+        while w.client.poll_transmit(at(s), &mut buf).is_some() {
+            sent += 1;
+        }
+    }
+    assert!(sent >= 5, "the notification and its retransmissions: {sent}");
     assert_eq!(w.client.observations(), 0);
 }

@@ -116,6 +116,21 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
     let Ok(records) = body::decode(format, path, payload, *config) else {
         return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
     };
+    // Every record is checked before any is written (the body is read twice, without a
+    // copy): it decodes, fits the model, lies under the path written to, and a value sits on
+    // a resource or a resource instance. SenML and LwM2M CBOR name their own paths, which
+    // need not be under the request's (Core 1.1 §6.3.3: a Write targets its path).
+    for r in records {
+        let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
+            return Answer::code(Code::BAD_REQUEST);
+        };
+        if !path.contains(&r.path) || (r.value.is_some() && r.path.depth() < 3) {
+            return Answer::code(Code::BAD_REQUEST);
+        }
+    }
+    let Ok(records) = body::decode(format, path, payload, *config) else {
+        return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
+    };
     for r in records {
         let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
             return Answer::code(Code::BAD_REQUEST);
@@ -167,7 +182,7 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
     let code = match read {
         Ok(()) => None,
         Err(Fail::Unsupported) => Some(Code::UNSUPPORTED_CONTENT_FORMAT),
-        Err(Fail::Decode(_) | Fail::Typed) => Some(Code::BAD_REQUEST),
+        Err(Fail::Decode(_) | Fail::Typed | Fail::Outside) => Some(Code::BAD_REQUEST),
         Err(Fail::Full) => Some(Code::REQUEST_ENTITY_TOO_LARGE),
     };
     if let Some(code) = code {
@@ -194,6 +209,8 @@ enum Fail {
     Typed,
     /// More records than the buffer holds.
     Full,
+    /// A record outside the object, or of another instance than the first.
+    Outside,
 }
 
 /// The records of a Create body read at `base`, typed, into `buf`.
@@ -205,9 +222,18 @@ fn new_instance<'a>(
     buf: &mut RecordBuf<'a, 32>,
 ) -> Result<(), Fail> {
     let records = body::decode(format, base, payload, *config).map_err(|_| Fail::Unsupported)?;
+    // One instance of the object created: every record a resource (or resource instance) of
+    // the same instance under `base`.
+    let mut instance = None;
     for r in records {
         let r = r.map_err(Fail::Decode)?;
         let r = model::typed(r, &Registry, config).map_err(|_| Fail::Typed)?;
+        let id = r.path.instance_id();
+        if !base.contains(&r.path) || r.path.depth() < 3 || instance.is_some_and(|i| Some(i) != id)
+        {
+            return Err(Fail::Outside);
+        }
+        instance = id;
         buf.push(r).map_err(|_| Fail::Full)?;
     }
     Ok(())

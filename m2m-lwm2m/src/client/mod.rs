@@ -129,6 +129,9 @@ pub struct Client<
     composites: [Option<Composite<P>>; C],
     attributes: [Option<(Path<'static>, Attributes)>; A],
     events: [Option<ClientEvent>; 4],
+    /// The message ids of recent Confirmable notifications and their observation's token: one
+    /// never acknowledged ends its observation (RFC 7641 §4.5).
+    confirmable_notes: [Option<(u16, Token)>; 8],
     config: Config,
 }
 
@@ -136,11 +139,13 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-/// The time before the lifetime ends at which the client sends its Update: a tenth of the
-/// lifetime, at least 2 s and at most 60 s... never less than half the lifetime away.
+/// The time before the lifetime ends at which the client sends its Update: MAX_TRANSMIT_WAIT
+/// (93 s, RFC 7252 §4.8.2), so that every retransmission of the Update still comes in time,
+/// or half the lifetime when that is shorter (as Wakaama does).
 fn update_margin(lifetime: u32) -> u64 {
+    const MAX_TRANSMIT_WAIT: u64 = 93;
     let lt = u64::from(lifetime);
-    (lt / 10).clamp(2, 60).min(lt / 2)
+    MAX_TRANSMIT_WAIT.min(lt / 2)
 }
 
 impl<
@@ -170,6 +175,7 @@ impl<
             composites: [None; C],
             attributes: [None; A],
             events: [None; 4],
+            confirmable_notes: [None; 8],
             config: Config::STRICT,
         }
     }
@@ -417,6 +423,9 @@ impl<
         let mut out = [0u8; B];
         let answer = match req {
             Err(e) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
+            Err(e) if e.reason == Reason::MethodNotAllowed => {
+                Answer::code(Code::METHOD_NOT_ALLOWED)
+            }
             Err(_) => Answer::code(Code::BAD_REQUEST),
             Ok(r) => self.answer(now, exchange, r, tree, &mut out),
         };
@@ -471,9 +480,11 @@ impl<
                 a
             }
             ClientRequest::CancelObserve { path, accept } => {
+                // The observation under this token, and no other of the same path (RFC 7641
+                // §3.6: a GET with Observe 1 and the observation's token).
                 if let Some(t) = Token::new(exchange.token()) {
                     for o in &mut self.observations {
-                        if o.is_some_and(|o| o.token == t || o.path == path.without_prefix()) {
+                        if o.is_some_and(|o| o.token == t) {
                             *o = None;
                         }
                     }
@@ -488,6 +499,12 @@ impl<
                 payload,
             } => write(tree, path, replace, format, payload, &self.config),
             ClientRequest::WriteAttributes { path, update } => {
+                // Attributes of a path the tree does not have are refused, as a Read of it
+                // would be (and take no slot).
+                let mut probe = RecordBuf::<'_, 32>::new();
+                if tree.read(&path, &mut probe) == Err(Code::NOT_FOUND) {
+                    return Answer::code(Code::NOT_FOUND);
+                }
                 let key = path.without_prefix();
                 let current = self
                     .attributes
@@ -663,6 +680,17 @@ impl<
         tree: &T,
     ) -> Result<(), SessionError> {
         while let Some(e) = self.endpoint.poll_event() {
+            if let CoapEvent::Undelivered { message_id } = e {
+                // A Confirmable notification never acknowledged: the observer is gone.
+                let hit = self
+                    .confirmable_notes
+                    .iter_mut()
+                    .find(|n| n.is_some_and(|(mid, _)| mid == message_id))
+                    .and_then(Option::take);
+                if let Some((_, token)) = hit {
+                    self.forget_token(token);
+                }
+            }
             if let CoapEvent::Timeout(id) = e {
                 match self.state {
                     State::Registering(r) if r == id => self.failed(now, None),

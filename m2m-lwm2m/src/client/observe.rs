@@ -494,8 +494,23 @@ impl<
         b.uint(OptionNumber::CONTENT_FORMAT, u32::from(format.0))
             .map_err(full)?;
         b.payload(payload);
-        self.endpoint
+        let message_id = self
+            .endpoint
             .notify(now, peer, token.as_slice(), &b, confirmable)?;
+        if confirmable {
+            // Kept to match an Undelivered event to its observation; the oldest gives way.
+            let notes = &mut self.confirmable_notes;
+            let note = Some((message_id, token));
+            match notes.iter_mut().find(|n| n.is_none()) {
+                Some(free) => *free = note,
+                None => {
+                    notes.rotate_left(1);
+                    if let Some(last) = notes.last_mut() {
+                        *last = note;
+                    }
+                }
+            }
+        }
         Ok(())
     }
 }

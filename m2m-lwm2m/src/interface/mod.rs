@@ -438,14 +438,15 @@ impl<'a> ClientRequest<'a> {
                     path,
                     args: payload,
                 },
-                _ => return Err(bad_request()),
+                _ => return Err(Error::new(0, Reason::MethodNotAllowed)),
             },
             Code::IPATCH => ClientRequest::WriteComposite {
                 format: format()?,
                 payload,
             },
             Code::DELETE => ClientRequest::Delete { path },
-            _ => return Err(bad_request()),
+            // RFC 7252 §5.8: a method not defined for the target is 4.05.
+            _ => return Err(Error::new(0, Reason::MethodNotAllowed)),
         })
     }
 
