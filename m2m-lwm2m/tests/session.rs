@@ -955,6 +955,32 @@ fn a_confirmable_notification_never_acknowledged_ends_its_observation() {
             sent += 1;
         }
     }
-    assert!(sent >= 5, "the notification and its retransmissions: {sent}");
+    assert!(
+        sent >= 5,
+        "the notification and its retransmissions: {sent}"
+    );
     assert_eq!(w.client.observations(), 0);
+}
+
+#[test]
+fn discover_at_every_level() {
+    // Core 1.1 §5.4.2: an object's Discover lists its instances and their resources; a
+    // multiple resource's own link carries `dim`.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let mut discover = |path| {
+        let (code, format, payload, _) = w.ask(at(1), ClientRequest::Discover { path });
+        assert_eq!(
+            (code, format),
+            (Code::CONTENT, Some(ContentFormat::LINK_FORMAT))
+        );
+        String::from_utf8(payload).unwrap()
+    };
+    assert_eq!(
+        discover(Path::object(3)),
+        "</3>,</3/0>,</3/0/0>,</3/0/1>,</3/0/7>;dim=2,</3/0/13>"
+    );
+    assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
+    assert_eq!(discover(Path::resource(3, 0, 1)), "</3/0/1>");
 }

@@ -53,28 +53,50 @@ pub(super) fn truncate3(p: Path<'static>) -> Option<Path<'static>> {
     }
 }
 
+/// Link-format links written one after the other into a buffer, with the commas between.
+pub(super) struct LinkOut<'o> {
+    out: &'o mut [u8],
+    written: usize,
+}
+
+impl<'o> LinkOut<'o> {
+    pub(super) fn new(out: &'o mut [u8]) -> Self {
+        LinkOut { out, written: 0 }
+    }
+
+    /// Writes `l` after the links so far.
+    pub(super) fn push(&mut self, l: &link::ObjectLink<'_>) -> Result<(), Error> {
+        let sep = usize::from(self.written > 0);
+        let one = core::slice::from_ref(l);
+        let need = link::encoded_len(one).saturating_add(sep);
+        let end = self.written.saturating_add(need);
+        let dst = self
+            .out
+            .get_mut(self.written..end)
+            .ok_or(Error::new(self.written, Reason::BufferTooSmall))?;
+        let (comma, rest) = dst.split_at_mut(sep);
+        comma.fill(b',');
+        link::encode(one, rest)?;
+        self.written = end;
+        Ok(())
+    }
+
+    pub(super) const fn written(&self) -> usize {
+        self.written
+    }
+}
+
 /// The object links of `tree`, written as link format.
 pub(super) fn links_text<T: ObjectTree + ?Sized>(tree: &T, out: &mut [u8]) -> Result<usize, Error> {
     let mut result = Ok(());
-    let mut written = 0usize;
+    let mut w = LinkOut::new(out);
     tree.objects(&mut |l| {
         // Each link is written at once: it borrows from the tree only for the call.
-        if result.is_err() {
-            return;
-        }
-        let sep = usize::from(written > 0);
-        let need = link::encoded_len(core::slice::from_ref(&l)).saturating_add(sep);
-        match out.get_mut(written..written.saturating_add(need)) {
-            Some(dst) => {
-                let (comma, rest) = dst.split_at_mut(sep);
-                comma.fill(b',');
-                result = link::encode(core::slice::from_ref(&l), rest).map(|_| ());
-                written = written.saturating_add(need);
-            }
-            None => result = Err(Error::new(written, Reason::BufferTooSmall)),
+        if result.is_ok() {
+            result = w.push(&l);
         }
     });
-    result.map(|()| written)
+    result.map(|()| w.written())
 }
 
 pub(super) fn read<T: ObjectTree + ?Sized>(

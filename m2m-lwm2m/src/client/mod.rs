@@ -19,8 +19,8 @@ mod observe;
 mod tree;
 
 use answer::{
-    Answer, composite_paths, composite_values, create, links_text, read, read_composite, truncate3,
-    write, write_composite,
+    Answer, LinkOut, composite_paths, composite_values, create, links_text, read, read_composite,
+    truncate3, write, write_composite,
 };
 use observe::{Composite, Observation};
 
@@ -39,7 +39,7 @@ use crate::attributes::Attributes;
 use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, Strings};
-use crate::link::{self, ObjectLink, Version};
+use crate::link::{ObjectLink, Version};
 use crate::path::Path;
 use crate::server::SessionError;
 
@@ -583,6 +583,9 @@ impl<
         }
     }
 
+    /// Discover (Core 1.1 §5.4.2): the link of `path` with its attributes (inherited), then,
+    /// below it, each instance (on an object) and each resource with its own attributes, and
+    /// `dim` on multiple resources; written as they come, so no list bounds the answer.
     fn discover<T: ObjectTree + ?Sized>(
         &self,
         tree: &T,
@@ -593,46 +596,65 @@ impl<
         if let Err(c) = tree.read(path, &mut buf) {
             return Answer::code(c);
         }
-        let mut links = [ObjectLink::path(Path::ROOT); 24];
-        let mut n = 0usize;
+        let records = buf.as_slice();
         let own = path.without_prefix();
-        if let Some(slot) = links.get_mut(n) {
-            *slot = ObjectLink {
-                attributes: self.attributes_of(&own),
-                ..ObjectLink::path(own)
-            };
-            n = n.saturating_add(1);
-        }
-        let mut last: Option<Path<'static>> = None;
-        for r in buf.as_slice() {
-            let Some(res) = truncate3(r.path.without_prefix()) else {
-                continue;
-            };
-            if res == own || last == Some(res) {
-                if let (Some(l), true) = (links.get_mut(n.saturating_sub(1)), r.path.depth() == 4) {
-                    l.dim = Some(l.dim.unwrap_or(0).saturating_add(1));
-                }
-                continue;
-            }
-            last = Some(res);
-            let mut l = ObjectLink::path(res);
-            if r.path.depth() == 4 {
-                l.dim = Some(1);
-            }
-            let own_attrs = self
-                .attributes
+        // The number of resource instances of `res` among the records, if it has any.
+        let dim = |res: Path<'static>| -> Option<u8> {
+            let n = records
+                .iter()
+                .filter(|r| r.path.depth() == 4 && truncate3(r.path.without_prefix()) == Some(res))
+                .count();
+            (n > 0).then(|| u8::try_from(n).unwrap_or(u8::MAX))
+        };
+        let attrs = |p: Path<'static>| {
+            self.attributes
                 .iter()
                 .flatten()
-                .find(|(k, _)| *k == res)
-                .map(|(_, a)| *a);
-            l.attributes = own_attrs.unwrap_or(Attributes::NONE);
-            if let Some(slot) = links.get_mut(n) {
-                *slot = l;
-                n = n.saturating_add(1);
+                .find(|(k, _)| *k == p)
+                .map_or(Attributes::NONE, |(_, a)| *a)
+        };
+        let mut w = LinkOut::new(out);
+        let head = ObjectLink {
+            attributes: self.attributes_of(&own),
+            dim: (own.depth() == 3).then(|| dim(own)).flatten(),
+            ..ObjectLink::path(own)
+        };
+        let mut written = w.push(&head);
+        let (mut last_instance, mut last_resource) = (None, None);
+        for r in records {
+            let p = r.path.without_prefix();
+            if own.depth() == 1 {
+                let instance = p
+                    .object_id()
+                    .zip(p.instance_id())
+                    .map(|(o, i)| Path::instance(o, i));
+                if let Some(i) = instance.filter(|i| last_instance != Some(*i)) {
+                    last_instance = Some(i);
+                    written = written.and_then(|()| {
+                        w.push(&ObjectLink {
+                            attributes: attrs(i),
+                            ..ObjectLink::path(i)
+                        })
+                    });
+                }
             }
+            let Some(res) = truncate3(p) else {
+                continue;
+            };
+            if res == own || last_resource == Some(res) {
+                continue;
+            }
+            last_resource = Some(res);
+            written = written.and_then(|()| {
+                w.push(&ObjectLink {
+                    attributes: attrs(res),
+                    dim: dim(res),
+                    ..ObjectLink::path(res)
+                })
+            });
         }
-        match link::encode(links.get(..n).unwrap_or_default(), out) {
-            Ok(len) => Answer::content(ContentFormat::LINK_FORMAT, len),
+        match written {
+            Ok(()) => Answer::content(ContentFormat::LINK_FORMAT, w.written()),
             Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
         }
     }
