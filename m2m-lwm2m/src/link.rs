@@ -345,7 +345,7 @@ pub fn write(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result
     write_unchecked(links, out)
 }
 
-/// Writes `links` as [`write`] does but without [`check`]: what it writes for links `check`
+/// Writes `links` as [`write()`] does but without [`check`]: what it writes for links `check`
 /// refuses is not valid LwM2M link format (to reproduce a faulty peer in a test, say).
 pub fn write_unchecked(links: &[ObjectLink<'_>], out: &mut impl fmt::Write) -> fmt::Result {
     // Object links after an alternate root sit under its path again.
