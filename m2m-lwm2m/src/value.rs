@@ -133,11 +133,12 @@ pub enum Text<'a> {
 impl<'a> Text<'a> {
     /// The text when it needs no unescaping or joining (CBOR chunks: when there is one).
     #[must_use]
+    #[inline]
     pub fn as_str(&self) -> Option<&'a str> {
         match self {
             Text::Plain(s) => Some(s),
             Text::JsonEscaped(_) => None,
-            Text::CborChunks(c) => c.single().and_then(|b| core::str::from_utf8(b).ok()),
+            Text::CborChunks(c) => single_text(*c),
         }
     }
 
@@ -167,11 +168,21 @@ impl<'a> Text<'a> {
 
     /// The length in bytes of the UTF-8 text, escapes resolved.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Text::Plain(s) => s.len(),
-            Text::JsonEscaped(_) => self.chars().map(char::len_utf8).sum(),
+            Text::JsonEscaped(_) | Text::CborChunks(_) => self.joined_len(),
+        }
+    }
+
+    /// [`Text::len`] of text that is not plain (out of the common path).
+    #[cold]
+    #[inline(never)]
+    fn joined_len(&self) -> usize {
+        match self {
             Text::CborChunks(c) => c.len(),
+            _ => self.chars().map(char::len_utf8).sum(),
         }
     }
 
@@ -203,6 +214,13 @@ impl<'a> Text<'a> {
         }
         Ok(n)
     }
+}
+
+/// The text of chunks that hold one (or none), out of the common path of [`Text::as_str`].
+#[cold]
+#[inline(never)]
+fn single_text(c: Chunks<'_>) -> Option<&str> {
+    c.single().and_then(|b| core::str::from_utf8(b).ok())
 }
 
 /// Copies `parts` one after the other into the start of `out`; returns the bytes written
