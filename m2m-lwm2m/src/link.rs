@@ -411,7 +411,8 @@ pub fn encode(links: &[ObjectLink<'_>], out: &mut [u8]) -> Result<usize, Error> 
     check(links)?;
     let mut s = Slice::new(out);
     let mut f = Fmt::new(&mut s);
-    let r = write(links, &mut f);
+    // Checked once, here: `write` would check again.
+    let r = write_unchecked(links, &mut f);
     f.result(r)?;
     Ok(s.written())
 }
