@@ -37,7 +37,9 @@ pub fn exception_for(pdu: &[u8], error: &Error) -> Option<Response<'static>> {
 
 /// Decodes a request PDU the way a server must: `Ok` with the request, or `Err` with the
 /// exception response to send (`None` inside when nothing may be sent). Function codes the
-/// server does not implement (`supported` returns false) get Illegal Function.
+/// server does not implement (`supported` returns false) get Illegal Function; a range that
+/// runs past the last of the 65536 addresses of the data model (§4.3) gets Illegal Data
+/// Address, whatever the server's tables (its own sizes are for [`check_range`]).
 pub fn accept<'a>(
     pdu: &'a [u8],
     config: &Config,
@@ -51,7 +53,16 @@ pub fn accept<'a>(
             }));
         }
     }
-    Request::parse_with(pdu, config).map_err(|e| exception_for(pdu, &e))
+    let req = Request::parse_with(pdu, config).map_err(|e| exception_for(pdu, &e))?;
+    for (address, quantity) in request_ranges(&req).into_iter().flatten() {
+        check_range(address, quantity, usize::MAX).map_err(|exception| {
+            Some(Response::Exception {
+                function_code: req.function().value(),
+                exception,
+            })
+        })?;
+    }
+    Ok(req)
 }
 
 /// Checks that `quantity` items from `address` lie within a table of `size` items starting at
@@ -146,6 +157,41 @@ mod tests {
             Err(ExceptionCode::IllegalDataAddress)
         );
         assert_eq!(check_range(0, 65536, 65536), Ok(()));
+    }
+
+    #[test]
+    fn ranges_past_the_last_address_are_exception_02() {
+        let all = |_| true;
+        let refused = |pdu: &[u8]| {
+            let e = accept(pdu, &Config::STRICT, all).unwrap_err().unwrap();
+            assert_eq!(
+                e,
+                Response::Exception {
+                    function_code: pdu[0],
+                    exception: ExceptionCode::IllegalDataAddress
+                },
+                "{pdu:02x?}"
+            );
+        };
+        // FC03 from 65535: one register is the last address, two run past it.
+        assert!(accept(&[0x03, 0xff, 0xff, 0, 1], &Config::STRICT, all).is_ok());
+        refused(&[0x03, 0xff, 0xff, 0, 2]);
+        refused(&[0x01, 0xff, 0xf8, 0, 9]);
+        assert!(accept(&[0x01, 0xff, 0xf8, 0, 8], &Config::STRICT, all).is_ok());
+        // FC16 of two registers from 65535; FC15 of 16 coils from 65530.
+        refused(&[0x10, 0xff, 0xff, 0, 2, 4, 0, 1, 0, 2]);
+        refused(&[0x0f, 0xff, 0xfa, 0, 16, 2, 0xff, 0xff]);
+        // FC23: a write range or a read range past the end.
+        refused(&[0x17, 0xff, 0xff, 0, 2, 0, 0, 0, 1, 2, 0, 1]);
+        refused(&[0x17, 0, 0, 0, 1, 0xff, 0xff, 0, 2, 4, 0, 1, 0, 2]);
+        assert!(
+            accept(
+                &[0x17, 0xff, 0xff, 0, 1, 0xff, 0xff, 0, 1, 2, 0, 1],
+                &Config::STRICT,
+                all
+            )
+            .is_ok()
+        );
     }
 
     #[test]

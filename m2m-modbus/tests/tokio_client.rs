@@ -486,3 +486,55 @@ async fn a_connection_closed_while_idle_is_opened_again_for_the_next_request() {
         assert_eq!(client.connects(), 3, "window {window}");
     }
 }
+
+/// A listener on `addr` whose accept queue is full, with the connections that fill it: Linux
+/// drops further connection requests, so a connect to it hangs (the client resends its SYN)
+/// until the caller gives up.
+async fn unanswered_listener(addr: SocketAddr) -> (TcpListener, Vec<TcpStream>, SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.bind(addr).unwrap();
+    let l = socket.listen(1).unwrap();
+    let addr = l.local_addr().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        match tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => held.push(s),
+            Ok(Err(e)) => panic!("connect: {e}"),
+            Err(_) => return (l, held, addr),
+        }
+    }
+    panic!("the accept queue never filled");
+}
+
+#[tokio::test]
+async fn a_connection_that_is_never_accepted_times_out() {
+    let (_l, _held, addr) = unanswered_listener("127.0.0.1:0".parse().unwrap()).await;
+    let limit = Duration::from_millis(200);
+    let started = std::time::Instant::now();
+    let r = Client::connect_with(addr, options().connect_timeout(limit)).await;
+    assert!(
+        matches!(r, Err(Error::ConnectTimeout(d)) if d == limit),
+        "{r:?}"
+    );
+    assert!(r.unwrap_err().is_transient());
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_reconnection_that_is_never_accepted_times_out() {
+    // A first connection, which the server closes; then the port is held by a listener that
+    // accepts nothing.
+    let (l, addr) = listener().await;
+    let client = Client::connect_with(addr, options().connect_timeout(Duration::from_millis(200)))
+        .await
+        .unwrap();
+    drop(l.accept().await.unwrap());
+    drop(l);
+    let (_l, _held, _) = unanswered_listener(addr).await;
+    let started = std::time::Instant::now();
+    let r = client.read_holding_registers(0, 1).await;
+    assert!(matches!(r, Err(Error::ConnectTimeout(_))), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(client.connects(), 1);
+}

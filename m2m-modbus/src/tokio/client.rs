@@ -61,6 +61,11 @@ pub struct Options {
     pub unit: u8,
     /// How long each attempt waits for its response.
     pub timeout: Duration,
+    /// How long opening a TCP connection may take (the first one and every reconnection)
+    /// before it fails with [`Error::ConnectTimeout`]; default 5 s. Without it a host that
+    /// drops the connection request holds the caller for the system's own limit (minutes on
+    /// Linux).
+    pub connect_timeout: Duration,
     /// Attempts after the first one for failures a retry may cure ([`Error::is_transient`]).
     /// Beware: a retried write may be executed twice.
     pub retries: u32,
@@ -100,6 +105,7 @@ impl Default for Options {
             transport: Transport::Tcp,
             unit: 1,
             timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(5),
             retries: 0,
             backoff: Duration::from_millis(100),
             max_in_flight: 1,
@@ -131,6 +137,12 @@ impl Options {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+    /// The same options with another connect timeout.
+    #[must_use]
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
         self
     }
     /// The same options with `retries` retries, the first after `backoff`.
@@ -652,10 +664,12 @@ enum Endpoint {
 
 impl Endpoint {
     async fn open(&self, options: &Options) -> Result<Box<dyn Io>, Error> {
-        let _ = options;
         match self {
             Endpoint::Tcp(addr) => {
-                let stream = TcpStream::connect(addr).await?;
+                let limit = options.connect_timeout;
+                let stream = tokio::time::timeout(limit, TcpStream::connect(addr))
+                    .await
+                    .map_err(|_| Error::ConnectTimeout(limit))??;
                 stream.set_nodelay(true)?;
                 Ok(Box::new(stream))
             }

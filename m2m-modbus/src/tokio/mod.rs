@@ -123,6 +123,9 @@ pub enum Error {
     /// No response within the timeout.
     #[error("no response within {0:?}")]
     Timeout(Duration),
+    /// No connection within [`Options::connect_timeout`].
+    #[error("no connection within {0:?}")]
+    ConnectTimeout(Duration),
     /// The server answered with an exception.
     #[error("exception {code} to function 0x{function:02X}")]
     Exception {
@@ -172,6 +175,9 @@ impl Error {
     /// `true` for failures a retry may cure: I/O, a closed connection, a timeout.
     #[must_use]
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::Io(_) | Error::Closed | Error::Timeout(_))
+        matches!(
+            self,
+            Error::Io(_) | Error::Closed | Error::Timeout(_) | Error::ConnectTimeout(_)
+        )
     }
 }
