@@ -26,6 +26,10 @@ struct Pump {
     label: String,
     /// Each Create: the object, the instance id it named, the records' resources and values.
     created: Vec<Created>,
+    /// The instances of /3/0/7 written, with their values.
+    voltages: Vec<(u16, i64)>,
+    /// Each path a replace asked the tree to reset.
+    resets: Vec<String>,
 }
 
 impl ObjectTree for Pump {
@@ -65,10 +69,26 @@ impl ObjectTree for Pump {
         if any { Ok(()) } else { Err(Code::NOT_FOUND) }
     }
 
+    fn reset(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        self.resets.push(path.to_string());
+        match path.levels() {
+            [3, 0, 7] => {
+                self.voltages.clear();
+                Ok(())
+            }
+            _ => Err(Code::NOT_FOUND),
+        }
+    }
+
     fn write(&mut self, record: &Record<'_>, _replace: bool) -> Result<(), Code> {
         match (record.path.levels(), record.value) {
             ([3, 0, 1], Some(Value::Str(t))) => {
                 self.label = t.to_string();
+                Ok(())
+            }
+            (&[3, 0, 7, n], Some(Value::Int(v))) => {
+                self.voltages.retain(|&(m, _)| m != n);
+                self.voltages.push((n, v));
                 Ok(())
             }
             _ => Err(Code::METHOD_NOT_ALLOWED),
@@ -149,6 +169,8 @@ impl World {
                 rebooted: false,
                 label: "P-100".into(),
                 created: Vec::new(),
+                voltages: Vec::new(),
+                resets: Vec::new(),
             },
             events: Vec::new(),
             responses: Vec::new(),
@@ -637,6 +659,8 @@ fn bootstrap_then_register() {
         rebooted: false,
         label: "P".into(),
         created: Vec::new(),
+        voltages: Vec::new(),
+        resets: Vec::new(),
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();
@@ -679,11 +703,12 @@ fn bootstrap_then_register() {
         "{events:?}"
     );
     // The bootstrap server writes, then finishes.
+    // A Bootstrap-Write of an instance adds to it: nothing is reset.
     let write = ClientRequest::Write {
-        path: Path::resource(3, 0, 1),
+        path: Path::instance(3, 0),
         replace: true,
-        format: ContentFormat::TEXT_PLAIN,
-        payload: b"P-BS",
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3/0/1","vs":"P-BS"}]"#,
     };
     // One request at a time to one peer (NSTART 1).
     bs.send_to(at(0), CLIENT, &write).unwrap();
@@ -692,6 +717,7 @@ fn bootstrap_then_register() {
         .unwrap();
     pump_all(&mut bs, &mut client, &mut pump, &mut events);
     assert_eq!(pump.label, "P-BS");
+    assert_eq!(pump.resets, Vec::<String>::new());
     assert!(
         events.contains(&"client BootstrapFinished".to_string()),
         "{events:?}"
@@ -983,4 +1009,53 @@ fn discover_at_every_level() {
     );
     assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
     assert_eq!(discover(Path::resource(3, 0, 1)), "</3/0/1>");
+}
+
+#[test]
+fn a_replace_resets_the_instance_or_multiple_resource_first() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let write = |path, replace, body: &'static str| ClientRequest::Write {
+        path,
+        replace,
+        format: ContentFormat::SENML_JSON,
+        payload: body.as_bytes(),
+    };
+    // A partial update (POST) adds instances 0 and 1 of /3/0/7 and resets nothing.
+    let two = r#"[{"bn":"/3/0/7/","n":"0","v":3300},{"n":"1","v":5000}]"#;
+    let (code, ..) = w.ask(at(1), write(Path::instance(3, 0), false, two));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.voltages, [(0, 3300), (1, 5000)]);
+    assert!(w.pump.resets.is_empty());
+    // A replace of the multiple resource with instance 1 only: instance 0 is gone.
+    let one = r#"[{"n":"/3/0/7/1","v":4800}]"#;
+    let (code, ..) = w.ask(at(2), write(Path::resource(3, 0, 7), true, one));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.voltages, [(1, 4800)]);
+    assert_eq!(w.pump.resets, ["/3/0/7"]);
+    // A replace of a single resource resets nothing.
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::Write {
+            path: Path::resource(3, 0, 1),
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: b"P-300",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.resets, ["/3/0/7"]);
+    // A replace of an instance resets it; a tree without it there (4.04) lets the writes
+    // decide.
+    let label = r#"[{"n":"/3/0/1","vs":"P-400"}]"#;
+    let (code, ..) = w.ask(at(4), write(Path::instance(3, 0), true, label));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-400");
+    assert_eq!(w.pump.resets, ["/3/0/7", "/3/0"]);
+    // A body refused by the checks resets nothing.
+    let outside = r#"[{"n":"/3/0/1","vs":"X"},{"n":"/3303/0/5701","vs":"K"}]"#;
+    let (code, ..) = w.ask(at(5), write(Path::instance(3, 0), true, outside));
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert_eq!(w.pump.resets, ["/3/0/7", "/3/0"]);
 }

@@ -10,7 +10,7 @@ use crate::body;
 use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::link;
-use crate::model::{self, Registry};
+use crate::model::{self, Model, Registry};
 use crate::path::Path;
 use crate::value::{Record, Value};
 
@@ -127,10 +127,12 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
     }
 }
 
+/// A Write (`replace` for a PUT); `reset` asks the tree to clear the instance or multiple
+/// resource being replaced first (off during Bootstrap).
 pub(super) fn write<T: ObjectTree + ?Sized>(
     tree: &mut T,
     path: Path<'_>,
-    replace: bool,
+    (replace, reset): (bool, bool),
     format: ContentFormat,
     payload: &[u8],
     config: &Config,
@@ -142,6 +144,7 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
     // copy): it decodes, fits the model, lies under the path written to, and a value sits on
     // a resource or a resource instance. SenML and LwM2M CBOR name their own paths, which
     // need not be under the request's (Core 1.1 §6.3.3: a Write targets its path).
+    let mut instances = false;
     for r in records {
         let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
             return Answer::code(Code::BAD_REQUEST);
@@ -149,10 +152,27 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
         if !path.contains(&r.path) || (r.value.is_some() && r.path.depth() < 3) {
             return Answer::code(Code::BAD_REQUEST);
         }
+        instances |= r.path.depth() == 4;
     }
     let Ok(records) = body::decode(format, path, payload, *config) else {
         return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
     };
+    // What a replace clears: an instance, or a multiple resource (by the model, or by
+    // resource instances in the body when the model does not know it).
+    let multiple = || {
+        instances
+            || matches!(
+                (path.object_id(), path.resource_id()),
+                (Some(o), Some(r)) if Registry.resource(o, r).is_some_and(|d| d.multiple)
+            )
+    };
+    if replace && reset && (path.depth() == 2 || (path.depth() == 3 && multiple())) {
+        match tree.reset(&path) {
+            Ok(()) => {}
+            Err(c) if c == Code::NOT_FOUND => {}
+            Err(c) => return Answer::code(c),
+        }
+    }
     for r in records {
         let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
             return Answer::code(Code::BAD_REQUEST);

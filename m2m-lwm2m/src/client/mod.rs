@@ -132,6 +132,9 @@ pub struct Client<
     /// The message ids of recent Confirmable notifications and their observation's token: one
     /// never acknowledged ends its observation (RFC 7641 §4.5).
     confirmable_notes: [Option<(u16, Token)>; 8],
+    /// Between an accepted Bootstrap-Request and Bootstrap-Finish: writes then add to the
+    /// tree instead of replacing (Core 1.1 §5.2.7.4).
+    bootstrapping: bool,
     config: Config,
 }
 
@@ -176,6 +179,7 @@ impl<
             attributes: [None; A],
             events: [None; 4],
             confirmable_notes: [None; 8],
+            bootstrapping: false,
             config: Config::STRICT,
         }
     }
@@ -358,6 +362,7 @@ impl<
             State::Bootstrapping(r) if r == id => {
                 self.state = State::Idle;
                 if code == Code::CHANGED {
+                    self.bootstrapping = true;
                     self.push_event(ClientEvent::BootstrapStarted);
                 } else {
                     self.push_event(ClientEvent::BootstrapFailed(Some(code)));
@@ -497,7 +502,10 @@ impl<
                 replace,
                 format,
                 payload,
-            } => write(tree, path, replace, format, payload, &self.config),
+            } => {
+                let reset = !self.bootstrapping;
+                write(tree, path, (replace, reset), format, payload, &self.config)
+            }
             ClientRequest::WriteAttributes { path, update } => {
                 // Attributes of a path the tree does not have are refused, as a Read of it
                 // would be (and take no slot).
@@ -544,6 +552,7 @@ impl<
                 Err(c) => Answer::code(c),
             },
             ClientRequest::BootstrapFinish => {
+                self.bootstrapping = false;
                 self.push_event(ClientEvent::BootstrapFinished);
                 Answer::code(Code::CHANGED)
             }

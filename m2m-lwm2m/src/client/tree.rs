@@ -63,6 +63,18 @@ pub trait ObjectTree {
     /// The records under `path` (a resource, an instance, an object), typed.
     fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code>;
 
+    /// A Write replace (PUT) of `path`, an Object Instance or a multiple Resource, is about to
+    /// write its records (Core 1.1 §5.4.3 and §6.3.3, "Replace"): return the instance to its
+    /// state after creation, or remove every instance of the resource, so that what the
+    /// records do not set does not outlive the write. Called once, after every record has been
+    /// checked and before the first [`ObjectTree::write`]; not during Bootstrap, whose writes
+    /// add to what is there. A tree without the path may answer 4.04: the writes then decide.
+    /// The default keeps everything (a tree whose resources are all written by every replace).
+    fn reset(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        let _ = path;
+        Ok(())
+    }
+
     /// Writes one record (typed by the object model); `replace` for a PUT.
     fn write(&mut self, record: &Record<'_>, replace: bool) -> Result<(), Code> {
         let _ = (record, replace);
