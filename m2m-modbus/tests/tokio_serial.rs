@@ -517,3 +517,66 @@ async fn no_timeout_and_no_end_to_silences_on_a_serial_line() {
     let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
     assert_eq!(r.unwrap(), [5]);
 }
+
+/// A serial line that takes no byte: every write and read waits. Counts the writes tried.
+struct Stuck(Arc<AtomicUsize>);
+
+impl AsyncRead for Stuck {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Pending
+    }
+}
+
+impl AsyncWrite for Stuck {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        std::task::Poll::Pending
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_request_behind_a_frame_the_line_does_not_take_waits_without_spinning() {
+    for transport in [Transport::Rtu, Transport::Ascii] {
+        let writes = Arc::new(AtomicUsize::new(0));
+        let c = Client::from_stream(
+            Stuck(Arc::clone(&writes)),
+            options(transport).timeout(Duration::from_millis(100)),
+        );
+        // A broadcast whose frame the line never takes: its caller gives up, the frame stays.
+        let req = Request::WriteSingleRegister {
+            address: 1,
+            value: 2,
+        };
+        assert!(
+            timeout(Duration::from_millis(10), c.broadcast(&req))
+                .await
+                .is_err()
+        );
+        // The next request waits behind it until its timeout, woken by the line or its
+        // timer, not polling the line round after round.
+        let r = c.read_holding_registers(0, 1).await;
+        assert!(matches!(r, Err(Error::Timeout(_))), "{transport:?}: {r:?}");
+        let n = writes.load(Ordering::SeqCst);
+        assert!(n < 20, "{transport:?}: {n} writes tried");
+    }
+}

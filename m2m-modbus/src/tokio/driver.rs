@@ -624,11 +624,16 @@ impl Driver {
                     .front()
                     .and_then(|c| c.queued.map(|q| instant_after(q, c.timeout)));
                 if let Some(give_up) = front {
-                    at = Some(if self.matcher.outstanding() < window {
-                        self.line.quiet_at.min(give_up)
-                    } else {
-                        give_up
-                    });
+                    // A frame still being written holds the request (`may_send`): the
+                    // writer's waker stands for it, and a quiet line already past would fire
+                    // the timer on every round for nothing.
+                    at = Some(
+                        if self.matcher.outstanding() < window && self.wbuf.is_empty() {
+                            self.line.quiet_at.min(give_up)
+                        } else {
+                            give_up
+                        },
+                    );
                 }
                 if !self.rbuf.is_empty() {
                     let idle = instant_after(self.line.last_read, self.options.idle_after());
