@@ -40,7 +40,17 @@ enum Shape {
     DeviceId(u8),
     FileRead(usize),
     Mei(u8),
+    /// A response that echoes the request PDU (FC21): its length and CRC-16.
+    Echoed(usize, u16),
     Any,
+}
+
+/// The length and CRC-16 of `msg` encoded: what an echo must match (the request itself is
+/// not kept, so that an `Expect` stays small and borrows nothing).
+fn fingerprint(encode: impl FnOnce(&mut [u8]) -> Option<usize>) -> Option<(usize, u16)> {
+    let mut pdu = [0u8; crate::pdu::limits::MAX_PDU];
+    let n = encode(&mut pdu)?;
+    Some((n, crate::rtu::crc16(pdu.get(..n)?)))
 }
 
 /// Why a response does not answer its request.
@@ -135,6 +145,9 @@ impl Expect {
             Request::ReadDeviceIdentification { read_code, .. } => Shape::DeviceId(*read_code),
             Request::ReadFileRecord { records } => Shape::FileRead(records.len()),
             Request::EncapsulatedInterface { mei_type, .. } => Shape::Mei(*mei_type),
+            // §6.15: the normal response is an echo of the request.
+            Request::WriteFileRecord { .. } => fingerprint(|out| req.encode(out).ok())
+                .map_or(Shape::Any, |(n, crc)| Shape::Echoed(n, crc)),
             _ => Shape::Any,
         };
         Expect {
@@ -260,6 +273,10 @@ impl Expect {
             }
             (Shape::Mei(m), Response::EncapsulatedInterface { mei_type, .. }) => {
                 echo(m == mei_type, "MEI type")?;
+            }
+            (Shape::Echoed(n, crc), Response::WriteFileRecord { .. }) => {
+                let got = fingerprint(|out| rsp.encode(out).ok());
+                echo(got == Some((*n, *crc)), "file records")?;
             }
             (Shape::Any, _) => {}
             _ => {
@@ -631,6 +648,47 @@ mod tests {
             ),
             Err(Mismatch::Echo { field: "value" })
         );
+    }
+
+    #[test]
+    fn a_write_file_record_answer_must_echo_the_request() {
+        use crate::list::List;
+        use crate::pdu::FileRecord as Rec;
+        let regs = [0x06af, 0x04be, 0x100d];
+        let items = [Rec {
+            file_number: 4,
+            record_number: 7,
+            registers: Registers::Values(&regs),
+        }];
+        let req = Request::WriteFileRecord {
+            records: List::Values(&items),
+        };
+        let e = Expect::new(&req, 1, Some(9), T0, TIMEOUT);
+        // The answer as a server sends it (§6.15 example): the request's bytes again.
+        let mut pdu = [0u8; 253];
+        let n = req.encode(&mut pdu).unwrap();
+        let echo = Response::parse(&pdu[..n]).unwrap();
+        assert!(e.check(1, echo).is_ok());
+        // One register written differs, or a record left out.
+        let mut changed = pdu;
+        changed[n - 1] ^= 1;
+        let bad = Response::parse(&changed[..n]).unwrap();
+        assert_eq!(
+            e.check(1, bad),
+            Err(Mismatch::Echo {
+                field: "file records"
+            })
+        );
+        let other = [0x06af, 0x04be];
+        let fewer = [Rec {
+            file_number: 4,
+            record_number: 7,
+            registers: Registers::Values(&other),
+        }];
+        let short = Response::WriteFileRecord {
+            records: List::Values(&fewer),
+        };
+        assert!(e.check(1, short).is_err());
     }
 
     #[test]
