@@ -1059,3 +1059,57 @@ fn a_replace_resets_the_instance_or_multiple_resource_first() {
     assert_eq!(code, Code::BAD_REQUEST);
     assert_eq!(w.pump.resets, ["/3/0/7", "/3/0"]);
 }
+
+#[test]
+fn register_is_retried_as_the_spec_says_then_given_up() {
+    use m2m_coap::{Builder, Message, Type};
+    use m2m_lwm2m::client::{ClientEvent, Retry};
+    let mut w = World::new();
+    let mut buf = [0u8; 1152];
+    // A server that refuses every Register with 4.03: the attempts and their times.
+    let mut attempts = Vec::new();
+    let mut events = Vec::new();
+    let mut refuse = |w: &mut World, now: u64, attempts: &mut Vec<u64>| {
+        while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            assert_eq!(m.code(), Code::POST);
+            attempts.push(now);
+            let mut b = Builder::<1>::udp(
+                Type::Acknowledgement,
+                Code::FORBIDDEN,
+                m.message_id().unwrap(),
+            );
+            b.token(m.token());
+            let mut out = [0u8; 64];
+            let k = b.encode(&mut out).unwrap();
+            w.client
+                .handle(at(now), SERVER, &out[..k], &mut w.pump)
+                .unwrap();
+        }
+    };
+    assert_eq!(w.client.poll_timeout(at(0)), None);
+    w.client.register(at(0), &w.pump).unwrap();
+    let mut now = 0;
+    loop {
+        refuse(&mut w, now, &mut attempts);
+        while let Some(e) = w.client.poll_event() {
+            events.push(e);
+        }
+        let Some(next) = w.client.poll_timeout(at(now)) else {
+            break;
+        };
+        now = next.as_millis() / 1000;
+        assert!(now < 100_000, "still trying at {now} s");
+        w.client.handle_timeout(at(now), &w.pump).unwrap();
+    }
+    // Five attempts, 60, 120, 240 and 480 s apart; then no more.
+    assert_eq!(attempts, [0, 60, 180, 420, 900]);
+    assert_eq!(events.last(), Some(&ClientEvent::RegistrationAbandoned));
+    let failed = events
+        .iter()
+        .filter(|e| **e == ClientEvent::RegistrationFailed(Some(Code::FORBIDDEN)))
+        .count();
+    assert_eq!(failed, 5);
+    // Registering again starts a new count.
+    assert_eq!(Retry::SPEC.wait(1), Some(60));
+}

@@ -54,6 +54,63 @@ pub struct Settings<'c> {
     pub version: Option<Version>,
     /// The binding (`b`), `U` for UDP.
     pub binding: &'c str,
+    /// How Register is tried again after a failure.
+    pub retry: Retry,
+}
+
+/// How the client tries to register again after Register fails (refused or unanswered), in
+/// sequences of attempts: Core 1.1 §6.2.1.1, the Communication Retry resources 17-20 of the
+/// LwM2M Server object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Retry {
+    /// Attempts in one sequence (Communication Retry Count); at least one is made.
+    pub count: u32,
+    /// Seconds before the second attempt of a sequence, doubled before each further one
+    /// (Communication Retry Timer: `timer * 2^(attempt - 1)`).
+    pub timer: u32,
+    /// Seconds between two sequences (Communication Sequence Delay Timer); `u32::MAX`: no
+    /// further sequence.
+    pub sequence_delay: u32,
+    /// Sequences before the registration is given up (Communication Sequence Retry Count); at
+    /// least one is made.
+    pub sequences: u32,
+}
+
+impl Retry {
+    /// The specification's defaults (Core 1.1 §6.2.1.1): five attempts 60, 120, 240 and 480 s
+    /// apart, one sequence, then [`ClientEvent::RegistrationAbandoned`]. A client that must
+    /// never give up takes `sequences: u32::MAX` with a shorter `sequence_delay`.
+    pub const SPEC: Retry = Retry {
+        count: 5,
+        timer: 60,
+        sequence_delay: 86_400,
+        sequences: 1,
+    };
+
+    /// After `failures` failed attempts in a row (at least one), the seconds to wait before
+    /// the next one, or `None` to give up.
+    #[must_use]
+    pub fn wait(&self, failures: u32) -> Option<u64> {
+        let per = self.count.max(1);
+        let done = failures.saturating_sub(1);
+        let sequence = done.checked_div(per).unwrap_or(0);
+        let in_sequence = done.checked_rem(per).unwrap_or(0);
+        let sequences = self.sequences.max(1);
+        if sequence >= sequences {
+            return None;
+        }
+        if in_sequence.saturating_add(1) < per {
+            // Within the sequence: timer * 2^(attempt - 1), for the attempt that failed.
+            let factor = 1u64.checked_shl(in_sequence.min(40)).unwrap_or(u64::MAX);
+            return Some(u64::from(self.timer).saturating_mul(factor));
+        }
+        // The sequence is over.
+        if sequence.saturating_add(1) >= self.sequences.max(1) || self.sequence_delay == u32::MAX {
+            return None;
+        }
+        Some(u64::from(self.sequence_delay))
+    }
 }
 
 impl<'c> Settings<'c> {
@@ -65,6 +122,7 @@ impl<'c> Settings<'c> {
             lifetime: 300,
             version: Some(Version::V1_1),
             binding: "U",
+            retry: Retry::SPEC,
         }
     }
 }
@@ -80,8 +138,11 @@ pub enum ClientEvent {
     /// The registration ended (De-register answered).
     Deregistered,
     /// Register was refused (with this code) or got no answer (`None`); the client tries again
-    /// after a back-off.
+    /// as [`Settings::retry`] says.
     RegistrationFailed(Option<Code>),
+    /// Register failed as often as [`Settings::retry`] allows: the client stops trying (the
+    /// application may bootstrap, Server object resource 16, or call [`Client::register`]).
+    RegistrationAbandoned,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
     /// The bootstrap server refused the Bootstrap-Request (with this code) or did not answer.
@@ -390,11 +451,19 @@ impl<
 
     fn failed(&mut self, now: Timestamp, code: Option<Code>) {
         self.failures = self.failures.saturating_add(1);
-        // Back-off: 2, 4, 8, ... up to 64 s.
-        let wait = 1u64 << self.failures.min(6);
-        self.state = State::Waiting;
-        self.retry_at = now.checked_add(secs(wait));
         self.push_event(ClientEvent::RegistrationFailed(code));
+        match self.settings.retry.wait(self.failures) {
+            Some(wait) => {
+                self.state = State::Waiting;
+                self.retry_at = now.checked_add(secs(wait));
+            }
+            None => {
+                self.state = State::Idle;
+                self.retry_at = None;
+                self.failures = 0;
+                self.push_event(ClientEvent::RegistrationAbandoned);
+            }
+        }
     }
 
     fn schedule_update(&mut self, now: Timestamp) {
@@ -763,4 +832,72 @@ fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) ->
         n = n.saturating_add(1);
     }
     n
+}
+
+#[cfg(test)]
+#[allow(clippy::cast_possible_truncation, clippy::arithmetic_side_effects)] // small indices
+mod tests {
+    use super::Retry;
+
+    #[test]
+    fn retry_waits_double_within_a_sequence_and_sequences_are_counted() {
+        let spec = Retry::SPEC;
+        let waits: [Option<u64>; 6] = core::array::from_fn(|i| spec.wait(i as u32 + 1));
+        assert_eq!(
+            waits,
+            [Some(60), Some(120), Some(240), Some(480), None, None]
+        );
+        // Three sequences of two attempts, a day apart.
+        let r = Retry {
+            count: 2,
+            timer: 10,
+            sequence_delay: 86_400,
+            sequences: 3,
+        };
+        let waits: [Option<u64>; 7] = core::array::from_fn(|i| r.wait(i as u32 + 1));
+        assert_eq!(
+            waits,
+            [
+                Some(10),
+                Some(86_400),
+                Some(10),
+                Some(86_400),
+                Some(10),
+                None,
+                None
+            ]
+        );
+        // No further sequence; zero attempts counts as one.
+        let once = Retry {
+            count: 0,
+            sequence_delay: u32::MAX,
+            sequences: 9,
+            ..r
+        };
+        assert_eq!(once.wait(1), None);
+        // Never giving up: sequences without end, the doubling bounded by the sequence.
+        let forever = Retry {
+            count: 4,
+            timer: 5,
+            sequence_delay: 60,
+            sequences: u32::MAX,
+        };
+        let waits: [Option<u64>; 9] = core::array::from_fn(|i| forever.wait(i as u32 + 1));
+        assert_eq!(
+            waits,
+            [
+                Some(5),
+                Some(10),
+                Some(20),
+                Some(60),
+                Some(5),
+                Some(10),
+                Some(20),
+                Some(60),
+                Some(5)
+            ]
+        );
+        // The count of failures saturates: still within a sequence, still trying.
+        assert_eq!(forever.wait(u32::MAX), Some(20));
+    }
 }
