@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use tokio::net::TcpStream;
 
-use super::driver::{Driver, Exit};
+use super::driver::{Delivery, Driver, Exit};
 use super::{Error, Io, Transport};
 use crate::client::Mismatch;
 use crate::line::Line;
@@ -341,8 +341,9 @@ impl State {
         if let Poll::Ready(Exit::Broken(e)) = self.driver.poll(cx, &mut **s, &mut self.queue) {
             self.stream = None;
             self.driver.fail_all(&e);
+            // Requests still queued were never written: their callers may send them again.
             for cmd in self.queue.drain(..) {
-                self.driver.callers.deliver(cmd.ticket, Err(e.clone()));
+                self.driver.callers.deliver_unsent(cmd.ticket);
             }
         }
     }
@@ -371,7 +372,8 @@ impl Drop for Active<'_> {
 /// Why an attempt did not get its answer.
 enum Attempt {
     Done(Answer),
-    /// The connection was found closed before the request was sent: open another one.
+    /// The connection was found closed, or broke, before the request was sent: open another
+    /// one.
     Stale,
 }
 
@@ -543,7 +545,8 @@ impl Client {
         loop {
             let result = match self.attempt(unit, pdu, len, wait).await {
                 Attempt::Done(r) => r,
-                // Found closed before sending: open another connection, once.
+                // Not sent: the connection was found closed, or broke while the request
+                // waited its turn. Open another connection, once.
                 Attempt::Stale if stale == 0 => {
                     stale = 1;
                     continue;
@@ -646,7 +649,8 @@ impl Client {
             // This caller now holds the socket's and the timer's wakers; its answer, or the
             // waker to wake when it comes, is with the callers.
             match st.driver.callers.poll_answer(me, cx.waker()) {
-                Some(answer) => Poll::Ready(Attempt::Done(answer)),
+                Some(Delivery::Answer(answer)) => Poll::Ready(Attempt::Done(answer)),
+                Some(Delivery::Unsent) => Poll::Ready(Attempt::Stale),
                 None => Poll::Pending,
             }
         })

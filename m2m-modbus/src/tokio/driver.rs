@@ -29,6 +29,8 @@ const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// A caller waiting for its response.
 struct Waiting {
+    /// Where its frame starts in the bytes handed to this connection ([`Driver::appended`]).
+    begin: u64,
     transaction_id: Option<u16>,
     unit: u8,
     timeout: Duration,
@@ -50,7 +52,16 @@ pub(super) struct Callers {
 struct Caller {
     ticket: u64,
     waker: Waker,
-    answer: Option<Answer>,
+    answer: Option<Delivery>,
+}
+
+/// What a caller finds left for it.
+pub(super) enum Delivery {
+    /// The answer to its request.
+    Answer(Answer),
+    /// The connection broke before its request was taken from the queue: none of it was
+    /// written, so it may go out on another connection.
+    Unsent,
 }
 
 impl Callers {
@@ -68,19 +79,28 @@ impl Callers {
 
     /// Leaves `answer` for the caller with `ticket` (if it is still there) and wakes it.
     pub(super) fn deliver(&mut self, ticket: u64, answer: Answer) {
+        self.leave_for(ticket, Delivery::Answer(answer));
+    }
+
+    /// Tells the caller with `ticket` that its request was never sent (and wakes it).
+    pub(super) fn deliver_unsent(&mut self, ticket: u64) {
+        self.leave_for(ticket, Delivery::Unsent);
+    }
+
+    fn leave_for(&mut self, ticket: u64, delivery: Delivery) {
         if let Some(c) = self.list.iter_mut().find(|c| c.ticket == ticket) {
-            c.answer = Some(answer);
+            c.answer = Some(delivery);
             if ticket != self.driving {
                 c.waker.wake_by_ref();
             }
         }
     }
 
-    /// The answer of `ticket` if it has come (an error if the caller is unknown); otherwise
-    /// `None`, and `waker` is the one to wake.
-    pub(super) fn poll_answer(&mut self, ticket: u64, waker: &Waker) -> Option<Answer> {
+    /// What was left for `ticket` if anything has come (an error if the caller is unknown);
+    /// otherwise `None`, and `waker` is the one to wake.
+    pub(super) fn poll_answer(&mut self, ticket: u64, waker: &Waker) -> Option<Delivery> {
         let Some(c) = self.list.iter_mut().find(|c| c.ticket == ticket) else {
-            return Some(Err(Error::Closed));
+            return Some(Delivery::Answer(Err(Error::Closed)));
         };
         if let Some(answer) = c.answer.take() {
             return Some(answer);
@@ -117,8 +137,13 @@ pub(super) struct Driver {
     waiting: Vec<Waiting>,
     /// The callers, and the answers left for them.
     pub(super) callers: Callers,
-    /// Broadcasts written into `wbuf` (their callers' tickets), answered once it is flushed.
-    broadcasts: Vec<u64>,
+    /// Broadcasts written into `wbuf` (their callers' tickets, and where their frames begin),
+    /// answered once it is flushed.
+    broadcasts: Vec<(u64, u64)>,
+    /// Bytes put into `wbuf` on this connection, and bytes of them the stream took: a frame
+    /// that begins at or after `flushed` was not sent at all when the connection breaks.
+    appended: u64,
+    flushed: u64,
     /// Requests taken from the queue so far: a caller that finds it unchanged after the
     /// connection broke knows its request was never sent.
     pub(super) started: u64,
@@ -181,6 +206,8 @@ impl Driver {
             callers: Callers::default(),
             started: 0,
             broadcasts: Vec::new(),
+            appended: 0,
+            flushed: 0,
             epoch,
             rbuf: BytesMut::with_capacity(4096),
             wbuf: Vec::with_capacity(1024),
@@ -199,6 +226,8 @@ impl Driver {
     pub(super) fn reset(&mut self) {
         self.rbuf.clear();
         self.wbuf.clear();
+        self.appended = 0;
+        self.flushed = 0;
         self.line.armed = None;
     }
 
@@ -285,15 +314,19 @@ impl Driver {
                 self.wbuf.truncate(start.saturating_add(len));
             }
         }
+        let begin = self.appended;
+        let frame = self.wbuf.len().saturating_sub(start);
+        self.appended = begin.saturating_add(u64::try_from(frame).unwrap_or(u64::MAX));
         if cmd.wait {
             self.waiting.push(Waiting {
+                begin,
                 transaction_id: tcp.then_some(tid),
                 unit: cmd.unit,
                 timeout: cmd.timeout,
                 ticket: cmd.ticket,
             });
         } else {
-            self.broadcasts.push(cmd.ticket);
+            self.broadcasts.push((cmd.ticket, begin));
         }
     }
 
@@ -308,11 +341,21 @@ impl Driver {
     pub(super) fn fail_all(&mut self, e: &Error) {
         // Every slot, whatever its deadline (a timeout of `Duration::MAX` is never overdue).
         self.matcher.clear();
+        // A frame of which the stream took no byte was not sent: its caller may send it again.
+        let flushed = self.flushed;
+        let callers = &mut self.callers;
+        let mut fail = |ticket, begin| {
+            if begin >= flushed {
+                callers.deliver_unsent(ticket);
+            } else {
+                callers.deliver(ticket, Err(e.clone()));
+            }
+        };
         for w in self.waiting.drain(..) {
-            self.callers.deliver(w.ticket, Err(e.clone()));
+            fail(w.ticket, w.begin);
         }
-        for b in self.broadcasts.drain(..) {
-            self.callers.deliver(b, Err(e.clone()));
+        for (b, begin) in self.broadcasts.drain(..) {
+            fail(b, begin);
         }
         self.armed = None;
     }
@@ -576,7 +619,11 @@ impl Driver {
                 let rest = self.wbuf.get(written..).unwrap_or_default();
                 match Pin::new(&mut *s).poll_write(cx, rest) {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
-                    Poll::Ready(Ok(n)) => written = written.saturating_add(n),
+                    Poll::Ready(Ok(n)) => {
+                        written = written.saturating_add(n);
+                        let n = u64::try_from(n).unwrap_or(u64::MAX);
+                        self.flushed = self.flushed.saturating_add(n);
+                    }
                     Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
                     Poll::Pending => break,
                 }
@@ -597,7 +644,7 @@ impl Driver {
                 }
             }
             if self.wbuf.is_empty() {
-                for b in self.broadcasts.drain(..) {
+                for (b, _) in self.broadcasts.drain(..) {
                     self.callers.deliver(b, Ok(None));
                 }
             }
@@ -650,5 +697,110 @@ impl Driver {
                 return Poll::Pending;
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::pdu::limits::MAX_PDU;
+
+    /// A stream that reads nothing, takes `take` bytes, then fails every write.
+    struct Takes {
+        take: usize,
+    }
+
+    impl tokio::io::AsyncRead for Takes {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl tokio::io::AsyncWrite for Takes {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            if self.take == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()));
+            }
+            let n = self.take.min(buf.len()).min(5);
+            self.take -= n;
+            Poll::Ready(Ok(n))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn read(ticket: u64, wait: bool) -> Command {
+        let mut pdu = [0u8; MAX_PDU];
+        let n = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 2,
+        }
+        .encode(&mut pdu)
+        .unwrap();
+        Command {
+            unit: 1,
+            pdu,
+            len: n,
+            timeout: Duration::from_secs(5),
+            wait,
+            ticket,
+            queued: None,
+        }
+    }
+
+    /// What each caller finds: `Some(true)` unsent, `Some(false)` an error, `None` nothing.
+    fn found(d: &mut Driver, tickets: &[u64]) -> Vec<Option<bool>> {
+        tickets
+            .iter()
+            .map(|&t| match d.callers.poll_answer(t, Waker::noop()) {
+                Some(Delivery::Unsent) => Some(true),
+                Some(Delivery::Answer(a)) => Some(a.is_ok()).filter(|ok| *ok).or(Some(false)),
+                None => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_frame_the_stream_took_no_byte_of_is_unsent_when_the_connection_breaks() {
+        // Three requests of 12 bytes each on Modbus/TCP, pipelined, and a stream that takes
+        // 14 bytes in pieces of 5 before it breaks: the first frame went out, the second in
+        // part, the third not at all.
+        let options = Options::default().max_in_flight(8);
+        let mut d = Driver::new(options, Arc::new(Counters::default()));
+        let mut cx = Context::from_waker(Waker::noop());
+        let tickets: Vec<u64> = (0..3).map(|_| d.callers.join(Waker::noop())).collect();
+        let mut queue: VecDeque<Command> = tickets.iter().map(|&t| read(t, true)).collect();
+        let mut s = Takes { take: 14 };
+        let Poll::Ready(Exit::Broken(e)) = d.poll(&mut cx, &mut s, &mut queue) else {
+            panic!("the stream broke");
+        };
+        d.fail_all(&e);
+        assert_eq!(
+            found(&mut d, &tickets),
+            [Some(false), Some(false), Some(true)]
+        );
+        // A new connection starts counting again: a broadcast it takes nothing of is unsent.
+        d.reset();
+        let t = d.callers.join(Waker::noop());
+        let mut queue = VecDeque::from([read(t, false)]);
+        let Poll::Ready(Exit::Broken(e)) = d.poll(&mut cx, &mut Takes { take: 0 }, &mut queue)
+        else {
+            panic!("the stream broke");
+        };
+        d.fail_all(&e);
+        assert_eq!(found(&mut d, &[t]), [Some(true)]);
     }
 }
