@@ -4,8 +4,10 @@
 //! ASCII on a serial line.
 //!
 //! - [`Client`]: typed calls for every function code, [`Client::call`] for any typed request and
-//!   [`Client::call_raw`] for any PDU; a per-request timeout, retries with back-off and
-//!   reconnection; up to [`client::MAX_IN_FLIGHT`] transactions outstanding on one Modbus/TCP
+//!   [`Client::call_raw`] for any PDU; a per-request timeout, a connect timeout, retries with
+//!   back-off and reconnection (a request none of whose bytes left before the connection broke
+//!   goes out on the next one; one that left in part or whole fails, since the server may
+//!   have executed it); up to [`client::MAX_IN_FLIGHT`] transactions outstanding on one Modbus/TCP
 //!   connection (pipelining, [`Options::max_in_flight`], default 1), each response matched to
 //!   its request by transaction id, unit, function and echoed fields; `Clone`, so tasks share a
 //!   connection. A late or foreign response is counted and handed to an optional callback, never
