@@ -128,6 +128,13 @@ fn device_management_and_reporting() {
         format: ContentFormat::LWM2M_TLV,
         payload: &tlv,
     });
+    // A partial update of a multiple resource: POST on the resource with a Content-Format.
+    client_round_trip(ClientRequest::Write {
+        path: Path::resource(3, 0, 7),
+        replace: false,
+        format: ContentFormat::SENML_CBOR,
+        payload: &[0x80],
+    });
     let update = Update::parse(["pmin=10", "pmax=60", "gt"]).unwrap();
     let bytes = client_round_trip(ClientRequest::WriteAttributes {
         path: Path::resource(3303, 0, 5700),
@@ -145,6 +152,23 @@ fn device_management_and_reporting() {
         args: b"0='a',1",
     });
     client_round_trip(ClientRequest::Execute { path: r, args: b"" });
+    // Execute arguments sent as text (as some servers do) are still Execute.
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 1);
+    for s in ["3", "0", "4"] {
+        b.str(OptionNumber::URI_PATH, s).unwrap();
+    }
+    b.uint(OptionNumber::CONTENT_FORMAT, 0).unwrap();
+    b.payload(b"0='a'");
+    let mut buf = [0u8; 64];
+    let n = b.encode(&mut buf).unwrap();
+    let msg = Message::parse_udp(&buf[..n]).unwrap();
+    assert_eq!(
+        ClientRequest::parse(&msg).unwrap(),
+        ClientRequest::Execute {
+            path: r,
+            args: b"0='a'"
+        }
+    );
     client_round_trip(ClientRequest::Create {
         path: Path::object(3303),
         format: ContentFormat::LWM2M_TLV,

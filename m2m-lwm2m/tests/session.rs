@@ -1028,6 +1028,18 @@ fn a_replace_resets_the_instance_or_multiple_resource_first() {
     assert_eq!(code, Code::CHANGED);
     assert_eq!(w.pump.voltages, [(0, 3300), (1, 5000)]);
     assert!(w.pump.resets.is_empty());
+    // A partial update of the multiple resource (POST on it) changes instance 0 only.
+    let (code, ..) = w.ask(
+        at(1),
+        write(
+            Path::resource(3, 0, 7),
+            false,
+            r#"[{"n":"/3/0/7/0","v":3400}]"#,
+        ),
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.voltages, [(1, 5000), (0, 3400)]);
+    assert!(w.pump.resets.is_empty());
     // A replace of the multiple resource with instance 1 only: instance 0 is gone.
     let one = r#"[{"n":"/3/0/7/1","v":4800}]"#;
     let (code, ..) = w.ask(at(2), write(Path::resource(3, 0, 7), true, one));

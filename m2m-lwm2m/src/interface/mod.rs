@@ -185,7 +185,9 @@ pub enum ClientRequest<'a> {
         /// The format asked for.
         accept: Option<ContentFormat>,
     },
-    /// Write: PUT (replace) or POST (partial update) with a payload.
+    /// Write: PUT (replace) or POST (partial update) with a payload. A partial update names
+    /// an instance, or a multiple resource whose instances it adds or changes; on a resource,
+    /// a POST reads as Execute unless its Content-Format is one other than text/plain.
     Write {
         /// What.
         path: Path<'a>,
@@ -434,6 +436,20 @@ impl<'a> ClientRequest<'a> {
                     format: format()?,
                     payload,
                 },
+                // A partial update of a multiple resource's instances (Core 1.1 §5.4.3) comes
+                // with the Content-Format of its body; Execute arguments come with none, or as
+                // text (§5.4.5).
+                3 if msg
+                    .content_format()
+                    .is_some_and(|f| f != ContentFormat::TEXT_PLAIN) =>
+                {
+                    ClientRequest::Write {
+                        path,
+                        replace: false,
+                        format: format()?,
+                        payload,
+                    }
+                }
                 3 => ClientRequest::Execute {
                     path,
                     args: payload,
