@@ -608,3 +608,95 @@ async fn without_reconnection_queued_requests_fail_closed() {
     assert!(matches!(second.await.unwrap(), Err(Error::Closed)));
     assert_eq!(client.connects(), 1);
 }
+
+/// The bytes `peer` has to read within `wait`.
+async fn drain(peer: &mut tokio::io::DuplexStream, wait: Duration) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    while let Ok(Ok(n)) = tokio::time::timeout(wait, peer.read(&mut buf)).await {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    got
+}
+
+/// A read of register 7 on `client`, with `peer` reading what the client writes up to that
+/// request and answering it; what `peer` read. Anything written after it would show in the
+/// next read of `peer`.
+async fn read_7_after(client: &Client, peer: &mut tokio::io::DuplexStream) -> Vec<u8> {
+    let c = client.clone();
+    let call = tokio::spawn(async move { c.read_holding_registers(7, 1).await });
+    // Read until the request for register 7 has come (the call times out if it is not
+    // answered in time).
+    let mut got = Vec::new();
+    let mut buf = [0u8; 256];
+    while got.len() < 12 || got[got.len() - 5..] != [3, 0, 7, 0, 1] {
+        let read = tokio::time::timeout(Duration::from_millis(300), peer.read(&mut buf));
+        match read.await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => panic!("no request for register 7: {got:02x?}"),
+        }
+    }
+    let frame = &got[got.len() - 12..];
+    assert_eq!(&frame[7..12], &[3, 0, 7, 0, 1], "{got:02x?}");
+    let tid = u16::from_be_bytes([frame[0], frame[1]]);
+    let r = Read {
+        tid,
+        unit: frame[6],
+        address: 7,
+        quantity: 1,
+    };
+    peer.write_all(&answer(r, tid)).await.unwrap();
+    assert_eq!(call.await.unwrap().unwrap(), want(7, 1));
+    got
+}
+
+#[tokio::test]
+async fn a_request_timed_out_before_any_of_it_left_is_never_sent() {
+    // A stream that holds 16 bytes until the peer reads: of three pipelined requests of 12
+    // bytes, the first leaves whole, the second in part, the third not at all.
+    let (ours, mut peer) = tokio::io::duplex(16);
+    let client = Client::from_stream(
+        ours,
+        options()
+            .timeout(Duration::from_millis(100))
+            .max_in_flight(8),
+    );
+    let mut calls = Vec::new();
+    for i in 0..3u16 {
+        let c = client.clone();
+        calls.push(tokio::spawn(
+            async move { c.read_holding_registers(i, 1).await },
+        ));
+    }
+    for c in calls {
+        assert!(matches!(c.await.unwrap(), Err(Error::Timeout(_))));
+    }
+    let got = drain(&mut peer, Duration::from_millis(300)).await;
+    assert_eq!(got.len(), 16, "{got:02x?}");
+    // The next call finishes the second request (the stream stays in step), and nothing of
+    // the third goes out before its own.
+    let got = read_7_after(&client, &mut peer).await;
+    assert_eq!(got.len(), 8 + 12, "{got:02x?}");
+    assert_eq!(&got[4..8], &[0, 1, 0, 1], "the end of the second request");
+}
+
+#[tokio::test]
+async fn a_request_given_up_by_its_caller_before_any_of_it_left_is_never_sent() {
+    let (ours, mut peer) = tokio::io::duplex(16);
+    let client = Client::from_stream(ours, options().max_in_flight(8));
+    for i in 0..3u16 {
+        let c = client.clone();
+        // Each call is polled until it waits, then dropped.
+        let r = tokio::time::timeout(Duration::from_millis(50), async move {
+            c.read_holding_registers(i, 1).await
+        });
+        assert!(r.await.is_err());
+    }
+    let got = drain(&mut peer, Duration::from_millis(300)).await;
+    assert_eq!(got.len(), 16, "{got:02x?}");
+    let got = read_7_after(&client, &mut peer).await;
+    assert_eq!(got.len(), 8 + 12, "{got:02x?}");
+}

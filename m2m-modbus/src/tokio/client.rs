@@ -364,6 +364,8 @@ impl Drop for Active<'_> {
             // A request still queued is not sent at all: nobody waits for its answer (a write
             // given up on must not happen later, behind the caller's back).
             st.queue.retain(|cmd| cmd.ticket != t);
+            // Nor is one taken for sending of which nothing was written yet.
+            st.driver.abandon(t);
             st.driver.callers.leave(t);
         }
     }

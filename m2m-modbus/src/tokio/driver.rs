@@ -29,8 +29,10 @@ const CENTURY_MS: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// A caller waiting for its response.
 struct Waiting {
-    /// Where its frame starts in the bytes handed to this connection ([`Driver::appended`]).
+    /// Where its frame starts in the bytes handed to this connection ([`Driver::appended`]),
+    /// and its length.
     begin: u64,
+    len: usize,
     transaction_id: Option<u16>,
     unit: u8,
     timeout: Duration,
@@ -137,9 +139,9 @@ pub(super) struct Driver {
     waiting: Vec<Waiting>,
     /// The callers, and the answers left for them.
     pub(super) callers: Callers,
-    /// Broadcasts written into `wbuf` (their callers' tickets, and where their frames begin),
-    /// answered once it is flushed.
-    broadcasts: Vec<(u64, u64)>,
+    /// Broadcasts written into `wbuf` (their callers' tickets, and where their frames begin
+    /// and their lengths), answered once it is flushed.
+    broadcasts: Vec<(u64, u64, usize)>,
     /// Bytes put into `wbuf` on this connection, and bytes of them the stream took: a frame
     /// that begins at or after `flushed` was not sent at all when the connection breaks.
     appended: u64,
@@ -315,18 +317,19 @@ impl Driver {
             }
         }
         let begin = self.appended;
-        let frame = self.wbuf.len().saturating_sub(start);
-        self.appended = begin.saturating_add(u64::try_from(frame).unwrap_or(u64::MAX));
+        let len = self.wbuf.len().saturating_sub(start);
+        self.appended = begin.saturating_add(u64::try_from(len).unwrap_or(u64::MAX));
         if cmd.wait {
             self.waiting.push(Waiting {
                 begin,
+                len,
                 transaction_id: tcp.then_some(tid),
                 unit: cmd.unit,
                 timeout: cmd.timeout,
                 ticket: cmd.ticket,
             });
         } else {
-            self.broadcasts.push((cmd.ticket, begin));
+            self.broadcasts.push((cmd.ticket, begin, len));
         }
     }
 
@@ -336,6 +339,57 @@ impl Driver {
             .iter()
             .position(|w| w.transaction_id == transaction_id)?;
         Some(self.waiting.swap_remove(i))
+    }
+
+    /// Takes the frame at `begin` (`len` bytes) out of `wbuf` if none of it was written, so
+    /// that it never is; a frame written in part stays, or the stream would be out of step.
+    fn withdraw(&mut self, begin: u64, len: usize) {
+        let Some(at) = begin
+            .checked_sub(self.flushed)
+            .and_then(|at| usize::try_from(at).ok())
+        else {
+            return;
+        };
+        let Some(end) = at.checked_add(len).filter(|&end| end <= self.wbuf.len()) else {
+            return;
+        };
+        self.wbuf.drain(at..end);
+        let len = u64::try_from(len).unwrap_or(u64::MAX);
+        self.appended = self.appended.saturating_sub(len);
+        // The frames after it move up.
+        for w in &mut self.waiting {
+            if w.begin > begin {
+                w.begin = w.begin.saturating_sub(len);
+            }
+        }
+        for (_, b, _) in &mut self.broadcasts {
+            if *b > begin {
+                *b = b.saturating_sub(len);
+            }
+        }
+    }
+
+    /// The caller with `ticket` gives up: a request of its that was taken but of which
+    /// nothing was written is withdrawn (never sent, its slot freed).
+    pub(super) fn abandon(&mut self, ticket: u64) {
+        if let Some(i) = self.waiting.iter().position(|w| w.ticket == ticket) {
+            if let Some(w) = self.waiting.get(i) {
+                if w.begin >= self.flushed {
+                    let (begin, len, tid) = (w.begin, w.len, w.transaction_id);
+                    self.waiting.swap_remove(i);
+                    self.matcher.cancel(tid);
+                    self.withdraw(begin, len);
+                }
+            }
+        }
+        if let Some(i) = self.broadcasts.iter().position(|b| b.0 == ticket) {
+            if let Some(&(_, begin, len)) = self.broadcasts.get(i) {
+                if begin >= self.flushed {
+                    self.broadcasts.remove(i);
+                    self.withdraw(begin, len);
+                }
+            }
+        }
     }
 
     pub(super) fn fail_all(&mut self, e: &Error) {
@@ -354,7 +408,7 @@ impl Driver {
         for w in self.waiting.drain(..) {
             fail(w.ticket, w.begin);
         }
-        for (b, begin) in self.broadcasts.drain(..) {
+        for (b, begin, _) in self.broadcasts.drain(..) {
             fail(b, begin);
         }
         self.armed = None;
@@ -599,6 +653,8 @@ impl Driver {
                 let now = self.now();
                 while let Some(e) = self.matcher.poll_timeout(now) {
                     if let Some(w) = self.take_waiting(e.transaction_id) {
+                        // A request timed out before any of it left is not sent later.
+                        self.withdraw(w.begin, w.len);
                         self.callers
                             .deliver(w.ticket, Err(Error::Timeout(w.timeout)));
                     }
@@ -644,7 +700,7 @@ impl Driver {
                 }
             }
             if self.wbuf.is_empty() {
-                for (b, _) in self.broadcasts.drain(..) {
+                for (b, ..) in self.broadcasts.drain(..) {
                     self.callers.deliver(b, Ok(None));
                 }
             }
