@@ -152,22 +152,45 @@ fn device_management_and_reporting() {
         args: b"0='a',1",
     });
     client_round_trip(ClientRequest::Execute { path: r, args: b"" });
-    // Execute arguments sent as text (as some servers do) are still Execute.
-    let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 1);
-    for s in ["3", "0", "4"] {
-        b.str(OptionNumber::URI_PATH, s).unwrap();
-    }
-    b.uint(OptionNumber::CONTENT_FORMAT, 0).unwrap();
-    b.payload(b"0='a'");
-    let mut buf = [0u8; 64];
-    let n = b.encode(&mut buf).unwrap();
-    let msg = Message::parse_udp(&buf[..n]).unwrap();
-    assert_eq!(
-        ClientRequest::parse(&msg).unwrap(),
-        ClientRequest::Execute {
-            path: r,
-            args: b"0='a'"
+    // Execute arguments sent with a Content-Format are still Execute: text (Leshan), octets,
+    // or lwm2m-node-lib's write format 1541; a format that carries resource instances makes
+    // a partial Write.
+    for (cf, execute) in [
+        (0u32, true),
+        (42, true),
+        (1541, true),
+        (11542, false),
+        (112, false),
+    ] {
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 1);
+        for s in ["3", "0", "4"] {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
         }
+        b.uint(OptionNumber::CONTENT_FORMAT, cf).unwrap();
+        b.payload(b"0='a'");
+        let mut buf = [0u8; 64];
+        let n = b.encode(&mut buf).unwrap();
+        let msg = Message::parse_udp(&buf[..n]).unwrap();
+        let req = ClientRequest::parse(&msg).unwrap();
+        assert_eq!(
+            matches!(req, ClientRequest::Execute { path, args: b"0='a'" } if path == r),
+            execute,
+            "{cf}: {req:?}"
+        );
+    }
+    // A partial Write of a resource in a format without instances is not built: it would
+    // read as Execute.
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::EMPTY, 7);
+    let mut scratch = Strings::<8>::new();
+    let text = ClientRequest::Write {
+        path: r,
+        replace: false,
+        format: ContentFormat::TEXT_PLAIN,
+        payload: b"1",
+    };
+    assert_eq!(
+        text.build(&mut b, &mut scratch).unwrap_err().reason,
+        Reason::Unrepresentable
     );
     client_round_trip(ClientRequest::Create {
         path: Path::object(3303),

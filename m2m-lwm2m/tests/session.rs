@@ -23,11 +23,14 @@ type Created = (u16, u16, Vec<(u16, Option<Value<'static>>)>, Option<String>);
 struct Pump {
     temperature: f64,
     rebooted: bool,
+    /// The Timezone /3/0/15 (read and written).
     label: String,
+    /// The Manufacturer /3/0/0 (read-only to a server; a bootstrap server may set it).
+    manufacturer: String,
     /// Each Create: the object, the instance id it named, the records' resources and values.
     created: Vec<Created>,
-    /// The instances of /3/0/7 written, with their values.
-    voltages: Vec<(u16, i64)>,
+    /// The instances of the ACL resource /2/0/2 written, with their values.
+    acl: Vec<(u16, i64)>,
     /// Each path a replace asked the tree to reset.
     resets: Vec<String>,
 }
@@ -42,14 +45,17 @@ impl ObjectTree for Pump {
 
     fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
         let all = [
-            Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("m2m"))),
             Record::new(
-                Path::resource(3, 0, 1),
-                Value::Str(Text::Plain(&self.label)),
+                Path::resource(3, 0, 0),
+                Value::Str(Text::Plain(&self.manufacturer)),
             ),
             Record::new(Path::resource_instance(3, 0, 7, 0), Value::Int(3800)),
             Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000)),
             Record::new(Path::resource(3, 0, 13), Value::Time(1_700_000_000)),
+            Record::new(
+                Path::resource(3, 0, 15),
+                Value::Str(Text::Plain(&self.label)),
+            ),
             Record::new(
                 Path::resource(3303, 0, 5700),
                 Value::Float(self.temperature),
@@ -72,8 +78,8 @@ impl ObjectTree for Pump {
     fn reset(&mut self, path: &Path<'_>) -> Result<(), Code> {
         self.resets.push(path.to_string());
         match path.levels() {
-            [3, 0, 7] => {
-                self.voltages.clear();
+            [2, 0, 2] => {
+                self.acl.clear();
                 Ok(())
             }
             _ => Err(Code::NOT_FOUND),
@@ -82,13 +88,17 @@ impl ObjectTree for Pump {
 
     fn write(&mut self, record: &Record<'_>, _replace: bool) -> Result<(), Code> {
         match (record.path.levels(), record.value) {
-            ([3, 0, 1], Some(Value::Str(t))) => {
+            ([3, 0, 15], Some(Value::Str(t))) => {
                 self.label = t.to_string();
                 Ok(())
             }
-            (&[3, 0, 7, n], Some(Value::Int(v))) => {
-                self.voltages.retain(|&(m, _)| m != n);
-                self.voltages.push((n, v));
+            (&[2, 0, 2, n], Some(Value::Int(v))) => {
+                self.acl.retain(|&(m, _)| m != n);
+                self.acl.push((n, v));
+                Ok(())
+            }
+            ([3, 0, 0], Some(Value::Str(t))) => {
+                self.manufacturer = t.to_string();
                 Ok(())
             }
             _ => Err(Code::METHOD_NOT_ALLOWED),
@@ -169,7 +179,8 @@ impl World {
                 rebooted: false,
                 label: "P-100".into(),
                 created: Vec::new(),
-                voltages: Vec::new(),
+                acl: Vec::new(),
+                manufacturer: "m2m".into(),
                 resets: Vec::new(),
             },
             events: Vec::new(),
@@ -279,7 +290,7 @@ fn client_and_server_end_to_end() {
     .collect();
     assert_eq!(records[0].value, Some(Value::Str(Text::Plain("m2m"))));
     assert_eq!(
-        records[3],
+        records[2],
         Record::new(Path::resource_instance(3, 0, 7, 1), Value::Int(5000))
     );
     // The same records in every format the client writes.
@@ -332,7 +343,7 @@ fn client_and_server_end_to_end() {
         at(1),
         ClientRequest::WriteComposite {
             format: ContentFormat::SENML_JSON,
-            payload: br#"[{"n":"/3/0/1","vs":"P-150"}]"#,
+            payload: br#"[{"n":"/3/0/15","vs":"P-150"}]"#,
         },
     );
     assert_eq!(code, Code::CHANGED);
@@ -371,7 +382,7 @@ fn client_and_server_end_to_end() {
     let (code, ..) = w.ask(
         at(2),
         ClientRequest::Write {
-            path: Path::resource(3, 0, 1),
+            path: Path::resource(3, 0, 15),
             replace: true,
             format: ContentFormat::TEXT_PLAIN,
             payload: b"P-200",
@@ -402,7 +413,7 @@ fn client_and_server_end_to_end() {
     );
     assert_eq!(
         std::str::from_utf8(&payload).unwrap(),
-        "</3/0>,</3/0/0>,</3/0/1>,</3/0/7>;dim=2,</3/0/13>"
+        "</3/0>,</3/0/0>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
     );
 
     // Observe the temperature with pmin=5 and st=1: small changes stay quiet, a step notifies
@@ -659,7 +670,8 @@ fn bootstrap_then_register() {
         rebooted: false,
         label: "P".into(),
         created: Vec::new(),
-        voltages: Vec::new(),
+        acl: Vec::new(),
+        manufacturer: "m2m".into(),
         resets: Vec::new(),
     };
     let mut buf = [0u8; 1152];
@@ -702,13 +714,13 @@ fn bootstrap_then_register() {
         events.contains(&"client BootstrapStarted".to_string()),
         "{events:?}"
     );
-    // The bootstrap server writes, then finishes.
-    // A Bootstrap-Write of an instance adds to it: nothing is reset.
+    // The bootstrap server writes, then finishes. A Bootstrap-Write of an instance adds to
+    // it (nothing is reset) and may set what a server may not (the Manufacturer).
     let write = ClientRequest::Write {
         path: Path::instance(3, 0),
         replace: true,
         format: ContentFormat::SENML_JSON,
-        payload: br#"[{"n":"/3/0/1","vs":"P-BS"}]"#,
+        payload: br#"[{"n":"/3/0/15","vs":"P-BS"},{"n":"/3/0/0","vs":"BS-Maker"}]"#,
     };
     // One request at a time to one peer (NSTART 1).
     bs.send_to(at(0), CLIENT, &write).unwrap();
@@ -717,11 +729,41 @@ fn bootstrap_then_register() {
         .unwrap();
     pump_all(&mut bs, &mut client, &mut pump, &mut events);
     assert_eq!(pump.label, "P-BS");
+    assert_eq!(pump.manufacturer, "BS-Maker");
     assert_eq!(pump.resets, Vec::<String>::new());
     assert!(
         events.contains(&"client BootstrapFinished".to_string()),
         "{events:?}"
     );
+    // A Bootstrap that never finishes is over once the client registers: a replace from the
+    // server then resets again.
+    client
+        .bootstrap(at(0), Some(ContentFormat::SENML_CBOR))
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| *e == "client BootstrapStarted")
+            .count(),
+        2
+    );
+    client.register(at(0), &pump).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert!(
+        events.contains(&"client Registered".to_string()),
+        "{events:?}"
+    );
+    let replace = ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: true,
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3/0/15","vs":"P-DM"}]"#,
+    };
+    bs.send_to(at(0), CLIENT, &replace).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(pump.label, "P-DM");
+    assert_eq!(pump.resets, ["/3/0"]);
     // A server that is not a bootstrap server refuses it.
     let mut plain: Server<u8> = Server::new(5);
     client.bootstrap(at(1), None).unwrap();
@@ -740,7 +782,7 @@ fn observe_composite_round_trip() {
     w.pump(at(0));
     let id = w.server.find("pump-1").unwrap().id;
     let temp = Path::resource(3303, 0, 5700);
-    let label = Path::resource(3, 0, 1);
+    let label = Path::resource(3, 0, 15);
     let paths = [temp, label];
     fn values(seen: &Seen) -> Vec<Record<'_>> {
         composite::decode_values(seen.1.unwrap(), &seen.2, Config::STRICT)
@@ -860,7 +902,7 @@ fn writes_and_creates_stay_under_their_path() {
         payload: text.as_bytes(),
     };
     // A record under the path written to is taken.
-    let (code, ..) = w.ask(at(1), senml(r#"[{"n":"/3/0/1","vs":"P-200"}]"#));
+    let (code, ..) = w.ask(at(1), senml(r#"[{"n":"/3/0/15","vs":"P-200"}]"#));
     assert_eq!(code, Code::CHANGED);
     assert_eq!(w.pump.label, "P-200");
     // SenML names its own paths: one outside the request's path is refused, and nothing of
@@ -869,7 +911,7 @@ fn writes_and_creates_stay_under_their_path() {
         path: Path::instance(3303, 0),
         replace: false,
         format: ContentFormat::SENML_JSON,
-        payload: br#"[{"n":"/3303/0/5701","vs":"K"},{"n":"/3/0/1","vs":"X"}]"#,
+        payload: br#"[{"n":"/3303/0/5750","vs":"K"},{"n":"/3/0/15","vs":"X"}]"#,
     };
     let (code, ..) = w.ask(at(2), outside);
     assert_eq!(code, Code::BAD_REQUEST);
@@ -1005,10 +1047,10 @@ fn discover_at_every_level() {
     };
     assert_eq!(
         discover(Path::object(3)),
-        "</3>,</3/0>,</3/0/0>,</3/0/1>,</3/0/7>;dim=2,</3/0/13>"
+        "</3>,</3/0>,</3/0/0>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
     );
     assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
-    assert_eq!(discover(Path::resource(3, 0, 1)), "</3/0/1>");
+    assert_eq!(discover(Path::resource(3, 0, 15)), "</3/0/15>");
 }
 
 #[test]
@@ -1022,54 +1064,74 @@ fn a_replace_resets_the_instance_or_multiple_resource_first() {
         format: ContentFormat::SENML_JSON,
         payload: body.as_bytes(),
     };
-    // A partial update (POST) adds instances 0 and 1 of /3/0/7 and resets nothing.
-    let two = r#"[{"bn":"/3/0/7/","n":"0","v":3300},{"n":"1","v":5000}]"#;
-    let (code, ..) = w.ask(at(1), write(Path::instance(3, 0), false, two));
+    // A partial update (POST) of the instance adds instances 0 and 1 of the ACL resource
+    // /2/0/2 (multiple, writable) and resets nothing.
+    let two = r#"[{"bn":"/2/0/2/","n":"0","v":15},{"n":"1","v":1}]"#;
+    let (code, ..) = w.ask(at(1), write(Path::instance(2, 0), false, two));
     assert_eq!(code, Code::CHANGED);
-    assert_eq!(w.pump.voltages, [(0, 3300), (1, 5000)]);
+    assert_eq!(w.pump.acl, [(0, 15), (1, 1)]);
     assert!(w.pump.resets.is_empty());
     // A partial update of the multiple resource (POST on it) changes instance 0 only.
     let (code, ..) = w.ask(
         at(1),
         write(
-            Path::resource(3, 0, 7),
+            Path::resource(2, 0, 2),
             false,
-            r#"[{"n":"/3/0/7/0","v":3400}]"#,
+            r#"[{"n":"/2/0/2/0","v":7}]"#,
         ),
     );
     assert_eq!(code, Code::CHANGED);
-    assert_eq!(w.pump.voltages, [(1, 5000), (0, 3400)]);
+    assert_eq!(w.pump.acl, [(1, 1), (0, 7)]);
     assert!(w.pump.resets.is_empty());
     // A replace of the multiple resource with instance 1 only: instance 0 is gone.
-    let one = r#"[{"n":"/3/0/7/1","v":4800}]"#;
-    let (code, ..) = w.ask(at(2), write(Path::resource(3, 0, 7), true, one));
+    let one = r#"[{"n":"/2/0/2/1","v":3}]"#;
+    let (code, ..) = w.ask(at(2), write(Path::resource(2, 0, 2), true, one));
     assert_eq!(code, Code::CHANGED);
-    assert_eq!(w.pump.voltages, [(1, 4800)]);
-    assert_eq!(w.pump.resets, ["/3/0/7"]);
+    assert_eq!(w.pump.acl, [(1, 3)]);
+    assert_eq!(w.pump.resets, ["/2/0/2"]);
     // A replace of a single resource resets nothing.
     let (code, ..) = w.ask(
         at(3),
         ClientRequest::Write {
-            path: Path::resource(3, 0, 1),
+            path: Path::resource(3, 0, 15),
             replace: true,
             format: ContentFormat::TEXT_PLAIN,
             payload: b"P-300",
         },
     );
     assert_eq!(code, Code::CHANGED);
-    assert_eq!(w.pump.resets, ["/3/0/7"]);
+    assert_eq!(w.pump.resets, ["/2/0/2"]);
     // A replace of an instance resets it; a tree without it there (4.04) lets the writes
     // decide.
-    let label = r#"[{"n":"/3/0/1","vs":"P-400"}]"#;
+    let label = r#"[{"n":"/3/0/15","vs":"P-400"}]"#;
     let (code, ..) = w.ask(at(4), write(Path::instance(3, 0), true, label));
     assert_eq!(code, Code::CHANGED);
     assert_eq!(w.pump.label, "P-400");
-    assert_eq!(w.pump.resets, ["/3/0/7", "/3/0"]);
-    // A body refused by the checks resets nothing.
-    let outside = r#"[{"n":"/3/0/1","vs":"X"},{"n":"/3303/0/5701","vs":"K"}]"#;
+    assert_eq!(w.pump.resets, ["/2/0/2", "/3/0"]);
+    // A body refused by the checks resets and writes nothing: a record outside the path
+    // (4.00), a resource the model makes read-only for a server (Manufacturer, 4.05; the
+    // tree would take it).
+    let outside = r#"[{"n":"/3/0/15","vs":"X"},{"n":"/3303/0/5701","vs":"K"}]"#;
     let (code, ..) = w.ask(at(5), write(Path::instance(3, 0), true, outside));
     assert_eq!(code, Code::BAD_REQUEST);
-    assert_eq!(w.pump.resets, ["/3/0/7", "/3/0"]);
+    let read_only = r#"[{"n":"/3/0/15","vs":"X"},{"n":"/3/0/0","vs":"K"}]"#;
+    for replace in [true, false] {
+        let (code, ..) = w.ask(at(5), write(Path::instance(3, 0), replace, read_only));
+        assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    }
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::WriteComposite {
+            format: ContentFormat::SENML_JSON,
+            payload: br#"[{"n":"/3/0/0","vs":"K"}]"#,
+        },
+    );
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    assert_eq!(w.pump.resets, ["/2/0/2", "/3/0"]);
+    assert_eq!(
+        (w.pump.label.as_str(), w.pump.manufacturer.as_str()),
+        ("P-400", "m2m")
+    );
 }
 
 #[test]
@@ -1121,7 +1183,14 @@ fn register_is_retried_as_the_spec_says_then_given_up() {
         .iter()
         .filter(|e| **e == ClientEvent::RegistrationFailed(Some(Code::FORBIDDEN)))
         .count();
-    assert_eq!(failed, 5);
-    // Registering again starts a new count.
+    assert_eq!(failed, 4, "the fifth failure is told as the abandon");
+    // Registering again starts a new count: the next attempt 60 s after the first.
     assert_eq!(Retry::SPEC.wait(1), Some(60));
+    attempts.clear();
+    let start = now;
+    w.client.register(at(start), &w.pump).unwrap();
+    refuse(&mut w, start, &mut attempts);
+    let next = w.client.poll_timeout(at(start)).unwrap();
+    assert_eq!(next.as_millis() / 1000, start + 60);
+    assert_eq!(attempts, [start]);
 }

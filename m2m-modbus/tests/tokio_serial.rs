@@ -518,8 +518,12 @@ async fn no_timeout_and_no_end_to_silences_on_a_serial_line() {
     assert_eq!(r.unwrap(), [5]);
 }
 
-/// A serial line that takes no byte: every write and read waits. Counts the writes tried.
-struct Stuck(Arc<AtomicUsize>);
+/// A serial line that takes its first byte and no more: then every write and read waits.
+/// Counts the writes tried.
+struct Stuck {
+    writes: Arc<AtomicUsize>,
+    taken: bool,
+}
 
 impl AsyncRead for Stuck {
     fn poll_read(
@@ -533,12 +537,16 @@ impl AsyncRead for Stuck {
 
 impl AsyncWrite for Stuck {
     fn poll_write(
-        self: std::pin::Pin<&mut Self>,
+        mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
         _: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        std::task::Poll::Pending
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        if self.taken {
+            return std::task::Poll::Pending;
+        }
+        self.taken = true;
+        std::task::Poll::Ready(Ok(1))
     }
     fn poll_flush(
         self: std::pin::Pin<&mut Self>,
@@ -558,25 +566,21 @@ impl AsyncWrite for Stuck {
 async fn a_request_behind_a_frame_the_line_does_not_take_waits_without_spinning() {
     for transport in [Transport::Rtu, Transport::Ascii] {
         let writes = Arc::new(AtomicUsize::new(0));
-        let c = Client::from_stream(
-            Stuck(Arc::clone(&writes)),
-            options(transport).timeout(Duration::from_millis(100)),
-        );
-        // A broadcast whose frame the line never takes: its caller gives up, the frame stays.
-        let req = Request::WriteSingleRegister {
-            address: 1,
-            value: 2,
+        let line = Stuck {
+            writes: Arc::clone(&writes),
+            taken: false,
         };
-        assert!(
-            timeout(Duration::from_millis(10), c.broadcast(&req))
-                .await
-                .is_err()
-        );
-        // The next request waits behind it until its timeout, woken by the line or its
-        // timer, not polling the line round after round.
+        let c = Client::from_stream(line, options(transport).timeout(Duration::from_millis(100)));
+        // A request of which the line takes one byte: it times out, and the rest of its frame
+        // stays to be written (the line would be out of step without it).
         let r = c.read_holding_registers(0, 1).await;
         assert!(matches!(r, Err(Error::Timeout(_))), "{transport:?}: {r:?}");
-        let n = writes.load(Ordering::SeqCst);
+        // The next request waits behind that frame until its timeout, woken by the line or
+        // its timer, not polling the line round after round once the line should be quiet.
+        let before = writes.load(Ordering::SeqCst);
+        let r = c.read_holding_registers(1, 1).await;
+        assert!(matches!(r, Err(Error::Timeout(_))), "{transport:?}: {r:?}");
+        let n = writes.load(Ordering::SeqCst) - before;
         assert!(n < 20, "{transport:?}: {n} writes tried");
     }
 }

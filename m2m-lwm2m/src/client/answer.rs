@@ -127,12 +127,23 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
     }
 }
 
-/// A Write (`replace` for a PUT); `reset` asks the tree to clear the instance or multiple
-/// resource being replaced first (off during Bootstrap).
+/// Whether the model marks the resource of `path` as one a server may not write (§5.4.3: a
+/// Write of it is 4.05); resources the model does not know are left to the tree.
+fn read_only(path: &Path<'_>) -> bool {
+    matches!(
+        (path.object_id(), path.resource_id()),
+        (Some(o), Some(r)) if Registry.resource(o, r).is_some_and(|d| !d.operations.write)
+    )
+}
+
+/// A Write (`replace` for a PUT). Outside Bootstrap, a resource the model marks read-only is
+/// refused (4.05) before anything is written, and a replace asks the tree to clear the
+/// instance or multiple resource first; Bootstrap-Writes add to the tree and may set any
+/// resource (§5.2.7.4).
 pub(super) fn write<T: ObjectTree + ?Sized>(
     tree: &mut T,
     path: Path<'_>,
-    (replace, reset): (bool, bool),
+    (replace, bootstrap): (bool, bool),
     format: ContentFormat,
     payload: &[u8],
     config: &Config,
@@ -152,6 +163,9 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
         if !path.contains(&r.path) || (r.value.is_some() && r.path.depth() < 3) {
             return Answer::code(Code::BAD_REQUEST);
         }
+        if !bootstrap && read_only(&r.path) {
+            return Answer::code(Code::METHOD_NOT_ALLOWED);
+        }
         instances |= r.path.depth() == 4;
     }
     let Ok(records) = body::decode(format, path, payload, *config) else {
@@ -166,7 +180,7 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
                 (Some(o), Some(r)) if Registry.resource(o, r).is_some_and(|d| d.multiple)
             )
     };
-    if replace && reset && (path.depth() == 2 || (path.depth() == 3 && multiple())) {
+    if replace && !bootstrap && (path.depth() == 2 || (path.depth() == 3 && multiple())) {
         match tree.reset(&path) {
             Ok(()) => {}
             Err(c) if c == Code::NOT_FOUND => {}
@@ -375,6 +389,9 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
             return tree.delete(&r.path);
         }
         let r = model::typed(r, &Registry, config).map_err(|_| Code::BAD_REQUEST)?;
+        if read_only(&r.path) {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
         tree.write(&r, false)
     };
     let result = match format {

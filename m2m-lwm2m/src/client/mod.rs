@@ -140,8 +140,9 @@ pub enum ClientEvent {
     /// Register was refused (with this code) or got no answer (`None`); the client tries again
     /// as [`Settings::retry`] says.
     RegistrationFailed(Option<Code>),
-    /// Register failed as often as [`Settings::retry`] allows: the client stops trying (the
-    /// application may bootstrap, Server object resource 16, or call [`Client::register`]).
+    /// Register failed as often as [`Settings::retry`] allows (this event stands for the
+    /// last failure): the client stops trying (the application may bootstrap, Server object
+    /// resource 16, or call [`Client::register`]).
     RegistrationAbandoned,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
@@ -295,6 +296,8 @@ impl<
         let id = self.send(now, &req)?;
         self.state = State::Registering(id);
         self.retry_at = None;
+        // A Bootstrap that never finished is over.
+        self.bootstrapping = false;
         Ok(())
     }
 
@@ -344,6 +347,7 @@ impl<
         });
         let id = self.send(now, &req)?;
         self.state = State::Bootstrapping(id);
+        self.bootstrapping = false;
         Ok(())
     }
 
@@ -451,12 +455,18 @@ impl<
 
     fn failed(&mut self, now: Timestamp, code: Option<Code>) {
         self.failures = self.failures.saturating_add(1);
-        self.push_event(ClientEvent::RegistrationFailed(code));
-        match self.settings.retry.wait(self.failures) {
-            Some(wait) => {
+        let at = self
+            .settings
+            .retry
+            .wait(self.failures)
+            .and_then(|wait| now.checked_add(secs(wait)));
+        match at {
+            Some(at) => {
                 self.state = State::Waiting;
-                self.retry_at = now.checked_add(secs(wait));
+                self.retry_at = Some(at);
+                self.push_event(ClientEvent::RegistrationFailed(code));
             }
+            // The last attempt failed (or the next would lie past the clock's end).
             None => {
                 self.state = State::Idle;
                 self.retry_at = None;
@@ -572,8 +582,16 @@ impl<
                 format,
                 payload,
             } => {
-                let reset = !self.bootstrapping;
-                write(tree, path, (replace, reset), format, payload, &self.config)
+                // A Bootstrap-Write may come before the 2.04 to the Bootstrap-Request does.
+                let bootstrap = self.bootstrapping || matches!(self.state, State::Bootstrapping(_));
+                write(
+                    tree,
+                    path,
+                    (replace, bootstrap),
+                    format,
+                    payload,
+                    &self.config,
+                )
             }
             ClientRequest::WriteAttributes { path, update } => {
                 // Attributes of a path the tree does not have are refused, as a Read of it

@@ -186,8 +186,9 @@ pub enum ClientRequest<'a> {
         accept: Option<ContentFormat>,
     },
     /// Write: PUT (replace) or POST (partial update) with a payload. A partial update names
-    /// an instance, or a multiple resource whose instances it adds or changes; on a resource,
-    /// a POST reads as Execute unless its Content-Format is one other than text/plain.
+    /// an instance, or a multiple resource whose instances it adds or changes in TLV, LwM2M
+    /// JSON, SenML JSON or CBOR, or LwM2M CBOR (a POST on a resource in any other format is an
+    /// Execute, and building one is refused).
     Write {
         /// What.
         path: Path<'a>,
@@ -380,6 +381,21 @@ impl<'a> ServerRequest<'a> {
     }
 }
 
+/// Whether a body in `format` can hold the instances of a multiple resource: what makes a
+/// POST on a resource a partial Write rather than an Execute.
+fn carries_instances(format: ContentFormat) -> bool {
+    matches!(
+        format,
+        ContentFormat::LWM2M_TLV
+            | ContentFormat::LWM2M_TLV_OLD
+            | ContentFormat::LWM2M_JSON
+            | ContentFormat::LWM2M_JSON_OLD
+            | ContentFormat::SENML_JSON
+            | ContentFormat::SENML_CBOR
+            | ContentFormat::LWM2M_CBOR
+    )
+}
+
 impl<'a> ClientRequest<'a> {
     /// What `msg` asks of a client; an error for anything else (answer 4.00, 4.04 or 4.05).
     pub fn parse(msg: &Message<'a>) -> Result<Self, Error> {
@@ -437,19 +453,15 @@ impl<'a> ClientRequest<'a> {
                     payload,
                 },
                 // A partial update of a multiple resource's instances (Core 1.1 §5.4.3) comes
-                // with the Content-Format of its body; Execute arguments come with none, or as
-                // text (§5.4.5).
-                3 if msg
-                    .content_format()
-                    .is_some_and(|f| f != ContentFormat::TEXT_PLAIN) =>
-                {
-                    ClientRequest::Write {
-                        path,
-                        replace: false,
-                        format: format()?,
-                        payload,
-                    }
-                }
+                // in a format that carries resource instances; Execute arguments come with no
+                // Content-Format, or with text or whatever the server writes in (lwm2m-node-lib
+                // sends its write format, 1541).
+                3 if msg.content_format().is_some_and(carries_instances) => ClientRequest::Write {
+                    path,
+                    replace: false,
+                    format: format()?,
+                    payload,
+                },
                 3 => ClientRequest::Execute {
                     path,
                     args: payload,
@@ -478,6 +490,19 @@ impl<'a> ClientRequest<'a> {
     {
         let full = Error::new(0, Reason::BufferTooSmall);
         let err = |_| full;
+        // A partial Write of a resource in a format without resource instances would read as
+        // an Execute at the client.
+        if let ClientRequest::Write {
+            path,
+            replace: false,
+            format,
+            ..
+        } = self
+        {
+            if path.depth() >= 3 && !carries_instances(*format) {
+                return Err(Error::new(0, Reason::Unrepresentable));
+            }
+        }
         scratch.clear();
         let path = match self {
             ClientRequest::Read { path, .. }
