@@ -130,6 +130,7 @@ impl<'c> Settings<'c> {
 /// What the application learns from the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ClientEvent {
     /// The server accepted the registration.
     Registered,

@@ -397,8 +397,7 @@ impl Driver {
         self.matcher.clear();
         // A frame of which the stream took no byte was not sent: its caller may send it again.
         let flushed = self.flushed;
-        let callers = &mut self.callers;
-        let mut fail = |ticket, begin| {
+        let fail = |callers: &mut Callers, ticket, begin| {
             if begin >= flushed {
                 callers.deliver_unsent(ticket);
             } else {
@@ -406,10 +405,16 @@ impl Driver {
             }
         };
         for w in self.waiting.drain(..) {
-            fail(w.ticket, w.begin);
+            fail(&mut self.callers, w.ticket, w.begin);
         }
-        for (b, begin, _) in self.broadcasts.drain(..) {
-            fail(b, begin);
+        for (b, begin, len) in self.broadcasts.drain(..) {
+            let end = begin.saturating_add(u64::try_from(len).unwrap_or(u64::MAX));
+            if end <= flushed {
+                // Written whole: a broadcast asks for no more (frames behind it were not).
+                self.callers.deliver(b, Ok(None));
+            } else {
+                fail(&mut self.callers, b, begin);
+            }
         }
         self.armed = None;
     }
@@ -817,14 +822,17 @@ mod tests {
         }
     }
 
-    /// What each caller finds: `Some(true)` unsent, `Some(false)` an error, `None` nothing.
+    /// What each caller finds: `Some(true)` unsent, `Some(false)` an error, `None` a
+    /// broadcast's answer (written whole).
     fn found(d: &mut Driver, tickets: &[u64]) -> Vec<Option<bool>> {
         tickets
             .iter()
             .map(|&t| match d.callers.poll_answer(t, Waker::noop()) {
                 Some(Delivery::Unsent) => Some(true),
-                Some(Delivery::Answer(a)) => Some(a.is_ok()).filter(|ok| *ok).or(Some(false)),
-                None => None,
+                Some(Delivery::Answer(Ok(None))) => None,
+                Some(Delivery::Answer(Err(_))) => Some(false),
+                Some(Delivery::Answer(a)) => panic!("{a:?}"),
+                None => panic!("nothing for {t}"),
             })
             .collect()
     }
@@ -848,6 +856,17 @@ mod tests {
             found(&mut d, &tickets),
             [Some(false), Some(false), Some(true)]
         );
+        // A broadcast written whole before the break is done; the one behind it, written in
+        // part, failed.
+        d.reset();
+        let (t1, t2) = (d.callers.join(Waker::noop()), d.callers.join(Waker::noop()));
+        let mut queue = VecDeque::from([read(t1, false), read(t2, false)]);
+        let Poll::Ready(Exit::Broken(e)) = d.poll(&mut cx, &mut Takes { take: 14 }, &mut queue)
+        else {
+            panic!("the stream broke");
+        };
+        d.fail_all(&e);
+        assert_eq!(found(&mut d, &[t1, t2]), [None, Some(false)]);
         // A new connection starts counting again: a broadcast it takes nothing of is unsent.
         d.reset();
         let t = d.callers.join(Waker::noop());
