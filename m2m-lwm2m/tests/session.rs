@@ -33,14 +33,38 @@ struct Pump {
     acl: Vec<(u16, i64)>,
     /// Each path a replace asked the tree to reset.
     resets: Vec<String>,
+    /// The instances deleted (they are listed no more).
+    deleted: Vec<String>,
 }
 
 impl ObjectTree for Pump {
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
-        f(ObjectLink::path(Path::instance(1, 0)));
-        f(ObjectLink::path(Path::instance(3, 0)));
-        f(ObjectLink::path(Path::object(3303)).with_version(Version::V1_1));
-        f(ObjectLink::path(Path::instance(3303, 0)));
+        // Security: the bootstrap account /0/0 and a server's /0/1 (never registered).
+        let all = [
+            Path::instance(0, 0),
+            Path::instance(0, 1),
+            Path::instance(1, 0),
+            Path::instance(3, 0),
+            Path::instance(3303, 0),
+            Path::instance(3303, 1),
+        ];
+        for p in all {
+            if p.object_id() == Some(3303) && p.instance_id() == Some(0) {
+                f(ObjectLink::path(Path::object(3303)).with_version(Version::V1_1));
+            }
+            if !self.deleted.contains(&p.to_string()) {
+                f(ObjectLink::path(p));
+            }
+        }
+    }
+
+    fn delete(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        // The first temperature sensor is built in.
+        if path.levels() == [3303, 0] {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        self.deleted.push(path.to_string());
+        Ok(())
     }
 
     fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
@@ -64,6 +88,8 @@ impl ObjectTree for Pump {
                 Path::resource(3303, 0, 5701),
                 Value::Str(Text::Plain("Cel")),
             ),
+            Record::new(Path::resource(0, 0, 1), Value::Bool(true)),
+            Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
         ];
         let mut any = false;
         for r in all {
@@ -126,8 +152,8 @@ impl ObjectTree for Pump {
             .and_then(|r| r.path.prefix())
             .map(String::from);
         self.created.push((object, named, values, prefix));
-        // A faulty tree for object 0: it hands back the reserved id.
-        if object == 0 {
+        // A faulty tree for object 1: it hands back the reserved id.
+        if object == 1 {
             return Ok(m2m_lwm2m::path::RESERVED_ID);
         }
         // The id asked for, or the next free one when none was (65535).
@@ -182,6 +208,7 @@ impl World {
                 acl: Vec::new(),
                 manufacturer: "m2m".into(),
                 resets: Vec::new(),
+                deleted: Vec::new(),
             },
             events: Vec::new(),
             responses: Vec::new(),
@@ -253,6 +280,13 @@ impl World {
         self.pump(now);
         self.responses.pop().expect("a response")
     }
+
+    /// [`World::ask`] of a client that has not registered (a bootstrap server's request).
+    fn ask_peer(&mut self, now: Timestamp, req: ClientRequest<'_>) -> Seen {
+        self.server.send_to(now, CLIENT, &req).unwrap();
+        self.pump(now);
+        self.responses.pop().expect("a response")
+    }
 }
 
 #[test]
@@ -262,7 +296,8 @@ fn client_and_server_end_to_end() {
     w.pump(at(0));
     assert_eq!(
         w.events,
-        ["registered pump-1 lt=Some(60) links=4", "client Registered"]
+        // Five links: the Security instances are not registered.
+        ["registered pump-1 lt=Some(60) links=5", "client Registered"]
     );
     assert!(w.client.is_registered());
     assert_eq!(w.client.location().unwrap().to_string(), "/rd/1");
@@ -580,13 +615,13 @@ fn create_with_and_without_an_instance_id() {
         Some(&(2, 65535, resources, Some("dev1".to_string())))
     );
     // A tree that hands back the reserved id has made no instance a server can name: 5.00.
-    let security = [0xc1, 0x0a, 0x01]; // Short Server ID 1
+    let server = [0xc1, 0x00, 0x01]; // Short Server ID 1
     let (code, ..) = w.ask(
         at(5),
         ClientRequest::Create {
-            path: Path::object(0),
+            path: Path::object(1),
             format: ContentFormat::LWM2M_TLV,
-            payload: &security,
+            payload: &server,
         },
     );
     assert_eq!(code, Code::INTERNAL_SERVER_ERROR);
@@ -673,6 +708,7 @@ fn bootstrap_then_register() {
         acl: Vec::new(),
         manufacturer: "m2m".into(),
         resets: Vec::new(),
+        deleted: Vec::new(),
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();
@@ -1193,4 +1229,60 @@ fn register_is_retried_as_the_spec_says_then_given_up() {
     let next = w.client.poll_timeout(at(start)).unwrap();
     assert_eq!(next.as_millis() / 1000, start + 60);
     assert_eq!(attempts, [start]);
+}
+
+#[test]
+fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    assert!(w.events.contains(&"client BootstrapStarted".to_string()));
+    let delete = |path| ClientRequest::Delete { path };
+    // The Security instance of a server, the Server instance and a sensor go; the bootstrap
+    // account, the Device and the built-in sensor (the tree refuses it) stay.
+    let (code, ..) = w.ask_peer(at(1), delete(Path::ROOT));
+    assert_eq!(code, Code::DELETED);
+    assert_eq!(w.pump.deleted, ["/0/1", "/1/0", "/3303/1"]);
+    // The bootstrap account alone, or a resource: 4.00.
+    for p in [Path::instance(0, 0), Path::resource(3303, 0, 5700)] {
+        let (code, ..) = w.ask_peer(at(1), delete(p));
+        assert_eq!(code, Code::BAD_REQUEST, "{p}");
+    }
+    // The bootstrap server reads the Security object.
+    let (code, ..) = w.ask_peer(
+        at(1),
+        ClientRequest::Read {
+            path: Path::instance(0, 0),
+            accept: None,
+        },
+    );
+    assert_eq!(code, Code::CONTENT);
+    w.server
+        .send_to(at(1), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    w.pump(at(1));
+    // Registered with a server, the client gives it 4.01 for the Security object, and
+    // deletes no object or root.
+    w.server = Server::new(8);
+    w.client.register(at(2), &w.pump).unwrap();
+    w.pump(at(2));
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Read {
+            path: Path::instance(0, 0),
+            accept: None,
+        },
+    );
+    assert_eq!(code, Code::UNAUTHORIZED);
+    let (code, ..) = w.ask(at(2), delete(Path::instance(0, 0)));
+    assert_eq!(code, Code::UNAUTHORIZED);
+    for p in [Path::ROOT, Path::object(3303)] {
+        let (code, ..) = w.ask(at(2), delete(p));
+        assert_eq!(code, Code::METHOD_NOT_ALLOWED, "{p}");
+    }
+    let deleted = w.pump.deleted.len();
+    let (code, ..) = w.ask(at(2), delete(Path::instance(3303, 1)));
+    assert_eq!(code, Code::DELETED);
+    assert_eq!(w.pump.deleted.len(), deleted + 1);
 }

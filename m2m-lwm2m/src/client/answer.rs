@@ -91,6 +91,12 @@ pub(super) fn links_text<T: ObjectTree + ?Sized>(tree: &T, out: &mut [u8]) -> Re
     let mut result = Ok(());
     let mut w = LinkOut::new(out);
     tree.objects(&mut |l| {
+        // The Security and OSCORE objects are not registered (Core 1.1 §6.2.1).
+        if let link::Target::Path(p) = l.target {
+            if p.object_id().is_some_and(|o| o == 0 || o == 21) {
+                return;
+            }
+        }
         // Each link is written at once: it borrows from the tree only for the call.
         if result.is_ok() {
             result = w.push(&l);
@@ -415,5 +421,88 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
     match result {
         Ok(()) => Answer::code(Code::CHANGED),
         Err(c) => Answer::code(c),
+    }
+}
+
+/// Most instances a Bootstrap-Delete of `/` or an object takes on (more: 5.00).
+const DELETE_MAX: usize = 64;
+
+/// Whether instance `path` of the Security object is the Bootstrap-Server account (resource
+/// 1 reads true).
+fn is_bootstrap_account<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> bool {
+    let (Some(0), Some(i)) = (path.object_id(), path.instance_id()) else {
+        return false;
+    };
+    let mut buf = RecordBuf::<'_, 32>::new();
+    tree.read(&Path::resource(0, i, 1), &mut buf).is_ok()
+        && buf
+            .as_slice()
+            .iter()
+            .any(|r| r.value == Some(Value::Bool(true)))
+}
+
+/// Bootstrap-Delete (Core 1.1 §5.2.7.5) of `/`, an object or an instance: every instance under
+/// `path` goes, but the Bootstrap-Server account (its Security instance) and the Device
+/// object's instance. Instances the tree will not delete (4.05) stay: the bootstrap server
+/// writes over them. A resource path is 4.00, as is the Bootstrap-Server account named
+/// alone; more than [`DELETE_MAX`] instances, 5.00.
+pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<'_>) -> Answer {
+    let keep = |tree: &T, p: &Path<'_>| p.object_id() == Some(3) || is_bootstrap_account(tree, p);
+    match path.depth() {
+        2 => {
+            if keep(tree, &path) {
+                return Answer::code(Code::BAD_REQUEST);
+            }
+            return match tree.delete(&path) {
+                Ok(()) | Err(Code::NOT_FOUND) => Answer::code(Code::DELETED),
+                Err(c) => Answer::code(c),
+            };
+        }
+        0 | 1 => {}
+        _ => return Answer::code(Code::BAD_REQUEST),
+    }
+    let own = path.without_prefix();
+    // Each instance is tried once, whatever the tree then lists: a tree that lists what it
+    // deleted cannot keep this going.
+    let mut tried = [Path::ROOT; DELETE_MAX];
+    let mut n_tried = 0usize;
+    loop {
+        let mut next = None;
+        let done = tried.get(..n_tried).unwrap_or_default();
+        tree.objects(&mut |link| {
+            let link::Target::Path(p) = link.target else {
+                return;
+            };
+            let p = p.without_prefix();
+            if next.is_none()
+                && p.depth() == 2
+                && own.contains(&p)
+                && !done.contains(&p)
+                && !keep(tree, &p)
+            {
+                next = Some(p);
+            }
+        });
+        let Some(p) = next else {
+            return Answer::code(Code::DELETED);
+        };
+        match tried.get_mut(n_tried) {
+            Some(slot) => {
+                *slot = p;
+                n_tried = n_tried.saturating_add(1);
+            }
+            None => return Answer::code(Code::INTERNAL_SERVER_ERROR),
+        }
+        let target = match path.prefix() {
+            Some(prefix) => match p.with_prefix(prefix) {
+                Ok(q) => q,
+                Err(_) => return Answer::code(Code::BAD_REQUEST),
+            },
+            None => p,
+        };
+        match tree.delete(&target) {
+            Ok(()) | Err(Code::NOT_FOUND | Code::METHOD_NOT_ALLOWED) => {}
+            Err(c) => return Answer::code(c),
+        }
     }
 }

@@ -19,8 +19,8 @@ mod observe;
 mod tree;
 
 use answer::{
-    Answer, LinkOut, composite_paths, composite_values, create, links_text, read, read_composite,
-    truncate3, write, write_composite,
+    Answer, LinkOut, bootstrap_delete, composite_paths, composite_values, create, links_text, read,
+    read_composite, truncate3, write, write_composite,
 };
 use observe::{Composite, Observation};
 
@@ -548,6 +548,18 @@ impl<
         tree: &mut T,
         out: &mut [u8],
     ) -> Answer {
+        // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
+        let bootstrap = self.bootstrapping || matches!(self.state, State::Bootstrapping(_));
+        // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1 §E.1,
+        // §E.11): a server gets 4.01 for them.
+        if !bootstrap
+            && req
+                .path()
+                .and_then(|p| p.object_id())
+                .is_some_and(is_account_object)
+        {
+            return Answer::code(Code::UNAUTHORIZED);
+        }
         match req {
             ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
             ClientRequest::Observe { path, accept } => {
@@ -582,18 +594,14 @@ impl<
                 replace,
                 format,
                 payload,
-            } => {
-                // A Bootstrap-Write may come before the 2.04 to the Bootstrap-Request does.
-                let bootstrap = self.bootstrapping || matches!(self.state, State::Bootstrapping(_));
-                write(
-                    tree,
-                    path,
-                    (replace, bootstrap),
-                    format,
-                    payload,
-                    &self.config,
-                )
-            }
+            } => write(
+                tree,
+                path,
+                (replace, bootstrap),
+                format,
+                payload,
+                &self.config,
+            ),
             ClientRequest::WriteAttributes { path, update } => {
                 // Attributes of a path the tree does not have are refused, as a Read of it
                 // would be (and take no slot).
@@ -635,6 +643,11 @@ impl<
                 format,
                 payload,
             } => create(tree, path, format, payload, &self.config),
+            ClientRequest::Delete { path } if bootstrap => bootstrap_delete(tree, path),
+            // A server deletes object instances (and resource instances, 1.2), not objects.
+            ClientRequest::Delete { path } if path.depth() < 2 => {
+                Answer::code(Code::METHOD_NOT_ALLOWED)
+            }
             ClientRequest::Delete { path } => match tree.delete(&path) {
                 Ok(()) => Answer::code(Code::DELETED),
                 Err(c) => Answer::code(c),
@@ -837,6 +850,12 @@ impl<
         }
         self.evaluate_all(now, tree)
     }
+}
+
+/// The Security (0) and OSCORE (21) objects: the client's accounts with its servers, which
+/// only a bootstrap server reads or writes and which no registration lists.
+fn is_account_object(object: u16) -> bool {
+    object == 0 || object == 21
 }
 
 /// The segments of a stored location (`/rd/5a3f`).

@@ -397,6 +397,24 @@ fn carries_instances(format: ContentFormat) -> bool {
 }
 
 impl<'a> ClientRequest<'a> {
+    /// The path the request names in its URI (none for Bootstrap-Finish and the composite
+    /// operations, whose paths are in their bodies).
+    #[must_use]
+    pub fn path(&self) -> Option<Path<'a>> {
+        match self {
+            ClientRequest::Read { path, .. }
+            | ClientRequest::Discover { path }
+            | ClientRequest::Observe { path, .. }
+            | ClientRequest::CancelObserve { path, .. }
+            | ClientRequest::Write { path, .. }
+            | ClientRequest::WriteAttributes { path, .. }
+            | ClientRequest::Execute { path, .. }
+            | ClientRequest::Create { path, .. }
+            | ClientRequest::Delete { path } => Some(*path),
+            _ => None,
+        }
+    }
+
     /// What `msg` asks of a client; an error for anything else (answer 4.00, 4.04 or 4.05).
     pub fn parse(msg: &Message<'a>) -> Result<Self, Error> {
         let code = msg.code();
@@ -504,18 +522,7 @@ impl<'a> ClientRequest<'a> {
             }
         }
         scratch.clear();
-        let path = match self {
-            ClientRequest::Read { path, .. }
-            | ClientRequest::Discover { path }
-            | ClientRequest::Observe { path, .. }
-            | ClientRequest::CancelObserve { path, .. }
-            | ClientRequest::Write { path, .. }
-            | ClientRequest::WriteAttributes { path, .. }
-            | ClientRequest::Execute { path, .. }
-            | ClientRequest::Create { path, .. }
-            | ClientRequest::Delete { path } => Some(*path),
-            _ => None,
-        };
+        let path = self.path();
         let mut n_path = 0usize;
         if let Some(p) = path {
             for id in p.levels() {
