@@ -2,12 +2,17 @@
 //! Interface", §6.3 "Device Management and Service Enablement", §6.4 "Information Reporting";
 //! design.md §10) on the m2m-coap endpoint.
 //!
-//! It keeps its registration alive (Register, Update before the lifetime runs out, Register
-//! again after a 4.04 or a failed Update, De-register), serves the application's
+//! It keeps its registration alive (Register, retried in the specification's sequences
+//! ([`Retry`]), Update before the lifetime runs out, Register again after a 4.04 or a failed
+//! Update, De-register), serves the application's
 //! [`ObjectTree`] (Read, Discover, Write, Write-Attributes, Execute, Create, Delete,
 //! Read-Composite, Write-Composite), and keeps observations of single paths and
 //! Observe-Composites, notifying when [`notify::decide`](crate::notify::decide) says so for an
-//! observed path; a cancellation (Observe 1) or a Reset ends them.
+//! observed path; a cancellation (Observe 1) or a Reset ends them. The model's rules are the
+//! client's, not the tree's: a server's Write of a read-only resource is 4.05, the Security
+//! and OSCORE objects are the bootstrap server's alone (4.01 to a server, left out of
+//! Register), a Write replace resets what it replaces ([`ObjectTree::reset`]), and
+//! Bootstrap-Delete spares the Bootstrap-Server account and the Device.
 //!
 //! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
 //! [`Client::poll_transmit`] gives what to send; [`Client::poll_timeout`] says when to call
