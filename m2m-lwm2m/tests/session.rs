@@ -259,7 +259,13 @@ impl World {
                     params.lifetime
                 ));
             }
-            ServerEvent::Updated { .. } => self.events.push("updated".into()),
+            ServerEvent::Updated { links: None, .. } => self.events.push("updated".into()),
+            ServerEvent::Updated {
+                links: Some(links), ..
+            } => {
+                let n = link::parse(links, Config::STRICT).count();
+                self.events.push(format!("updated links={n}"));
+            }
             ServerEvent::Deregistered { .. } => self.events.push("deregistered".into()),
             ServerEvent::Response { message, request } => {
                 self.answered.push(request);
@@ -1285,4 +1291,26 @@ fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
     let (code, ..) = w.ask(at(2), delete(Path::instance(3303, 1)));
     assert_eq!(code, Code::DELETED);
     assert_eq!(w.pump.deleted.len(), deleted + 1);
+}
+
+#[test]
+fn an_update_carries_the_links_when_the_objects_changed() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // The application removes a sensor by itself, and tells the server.
+    w.pump.deleted.push("/3303/1".into());
+    w.client.update_objects(at(1), &w.pump).unwrap();
+    w.pump(at(1));
+    assert!(
+        w.events.contains(&"updated links=4".to_string()),
+        "{:?}",
+        w.events
+    );
+    assert!(w.events.contains(&"client Updated".to_string()));
+    // A plain Update carries none.
+    w.client.update(at(2)).unwrap();
+    w.pump(at(2));
+    assert_eq!(w.events.last().map(String::as_str), Some("client Updated"));
+    assert!(w.events.contains(&"updated".to_string()), "{:?}", w.events);
 }

@@ -309,6 +309,25 @@ impl<
 
     /// Sends Update now (the client also does so by itself before the lifetime ends).
     pub fn update(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        self.send_update(now, None)
+    }
+
+    /// Sends Update with the object links of `tree`: after the application added or removed
+    /// objects or instances by itself (Core 1.1 §6.2.2, "Update": the links go along when
+    /// they changed).
+    pub fn update_objects<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let mut links_buf = [0u8; 512];
+        let n = links_text(tree, &mut links_buf)?;
+        let links = core::str::from_utf8(links_buf.get(..n).unwrap_or_default())
+            .map_err(|_| Error::new(0, Reason::BadUtf8))?;
+        self.send_update(now, Some(links))
+    }
+
+    fn send_update(&mut self, now: Timestamp, links: Option<&str>) -> Result<(), SessionError> {
         let copy = (self.location, self.location_len);
         let mut loc = [""; 4];
         let n = location_segments(&copy.0, copy.1, &mut loc);
@@ -317,7 +336,7 @@ impl<
         let req = ServerRequest::Update {
             location,
             params: RegisterParams::default(),
-            links: None,
+            links,
         };
         let id = self.send(now, &req)?;
         self.state = State::Updating(id);
