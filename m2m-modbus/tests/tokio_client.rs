@@ -541,72 +541,54 @@ async fn a_reconnection_that_is_never_accepted_times_out() {
 
 #[tokio::test]
 async fn requests_still_queued_when_the_connection_breaks_go_out_on_the_next_one() {
-    let (l, addr) = listener().await;
-    let (got_first, first_seen) = tokio::sync::oneshot::channel();
-    let (queued, close) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        // First connection: the first request is read, then the peer goes away unanswered.
-        let (mut s, _) = l.accept().await.unwrap();
-        let _ = read_request(&mut s).await.unwrap();
-        got_first.send(()).unwrap();
-        close.await.unwrap();
-        drop(s);
-        // Second: every request is answered.
-        let (mut s, _) = l.accept().await.unwrap();
-        while let Some(r) = read_request(&mut s).await {
-            s.write_all(&answer(r, r.tid)).await.unwrap();
-        }
-    });
-    // One outstanding at a time: the other two wait in the queue behind the first.
-    let client = Client::connect_with(addr, options().timeout(Duration::from_secs(5)))
-        .await
-        .unwrap();
-    let c = client.clone();
-    let first = tokio::spawn(async move { c.read_holding_registers(0, 2).await });
-    first_seen.await.unwrap();
-    let mut later = Vec::new();
-    for i in 1..3u16 {
+    for reconnect in [true, false] {
+        let (l, addr) = listener().await;
+        let (got_first, first_seen) = tokio::sync::oneshot::channel();
+        let (queued, close) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            // First connection: the first request is read, then the peer goes away unanswered.
+            let (mut s, _) = l.accept().await.unwrap();
+            let _ = read_request(&mut s).await.unwrap();
+            got_first.send(()).unwrap();
+            close.await.unwrap();
+            drop(s);
+            // Second: every request is answered.
+            let (mut s, _) = l.accept().await.unwrap();
+            while let Some(r) = read_request(&mut s).await {
+                s.write_all(&answer(r, r.tid)).await.unwrap();
+            }
+        });
+        // One outstanding at a time: the other two wait in the queue behind the first.
+        let options = options()
+            .timeout(Duration::from_secs(5))
+            .reconnect(reconnect);
+        let client = Client::connect_with(addr, options).await.unwrap();
         let c = client.clone();
-        later.push(tokio::spawn(
-            async move { c.read_holding_registers(i, 2).await },
-        ));
+        let first = tokio::spawn(async move { c.read_holding_registers(0, 2).await });
+        first_seen.await.unwrap();
+        let mut later = Vec::new();
+        for i in 1..3u16 {
+            let c = client.clone();
+            later.push(tokio::spawn(
+                async move { c.read_holding_registers(i, 2).await },
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        queued.send(()).unwrap();
+        // The request that was sent fails (it may have been executed); the others were never
+        // written, and go out on a new connection without a retry being asked for, or fail
+        // as closed when the client may not connect again.
+        assert!(matches!(first.await.unwrap(), Err(Error::Closed)));
+        for (i, t) in (1..3u16).zip(later) {
+            let r = t.await.unwrap();
+            if reconnect {
+                assert_eq!(r.unwrap(), want(i, 2));
+            } else {
+                assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+            }
+        }
+        assert_eq!(client.connects(), if reconnect { 2 } else { 1 });
     }
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    queued.send(()).unwrap();
-    // The request that was sent fails (it may have been executed); the others were never
-    // written, and go out on a new connection without a retry being asked for.
-    assert!(matches!(first.await.unwrap(), Err(Error::Closed)));
-    for (i, t) in (1..3u16).zip(later) {
-        assert_eq!(t.await.unwrap().unwrap(), want(i, 2));
-    }
-    assert_eq!(client.connects(), 2);
-}
-
-#[tokio::test]
-async fn without_reconnection_queued_requests_fail_closed() {
-    let (l, addr) = listener().await;
-    let (got_first, first_seen) = tokio::sync::oneshot::channel();
-    let (queued, close) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let (mut s, _) = l.accept().await.unwrap();
-        let _ = read_request(&mut s).await.unwrap();
-        got_first.send(()).unwrap();
-        close.await.unwrap();
-        drop(s);
-    });
-    let client = Client::connect_with(addr, options().reconnect(false))
-        .await
-        .unwrap();
-    let c = client.clone();
-    let first = tokio::spawn(async move { c.read_holding_registers(0, 2).await });
-    first_seen.await.unwrap();
-    let c = client.clone();
-    let second = tokio::spawn(async move { c.read_holding_registers(1, 2).await });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    queued.send(()).unwrap();
-    assert!(matches!(first.await.unwrap(), Err(Error::Closed)));
-    assert!(matches!(second.await.unwrap(), Err(Error::Closed)));
-    assert_eq!(client.connects(), 1);
 }
 
 /// The bytes `peer` has to read within `wait`.

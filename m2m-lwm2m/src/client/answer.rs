@@ -86,14 +86,23 @@ impl<'o> LinkOut<'o> {
     }
 }
 
-/// The object links of `tree`, written as link format.
-pub(super) fn links_text<T: ObjectTree + ?Sized>(tree: &T, out: &mut [u8]) -> Result<usize, Error> {
+/// The Security (0) and OSCORE (21) objects: the client's accounts with its servers, which
+/// only a bootstrap server reads or writes and which no registration lists.
+pub(super) fn is_account_object(object: u16) -> bool {
+    object == 0 || object == 21
+}
+
+/// The object links of `tree` for Register and Update, written into `out` as link format.
+pub(super) fn links_text<'o, T: ObjectTree + ?Sized>(
+    tree: &T,
+    out: &'o mut [u8],
+) -> Result<&'o str, Error> {
     let mut result = Ok(());
     let mut w = LinkOut::new(out);
     tree.objects(&mut |l| {
         // The Security and OSCORE objects are not registered (Core 1.1 §6.2.1).
         if let link::Target::Path(p) = l.target {
-            if p.object_id().is_some_and(|o| o == 0 || o == 21) {
+            if p.object_id().is_some_and(is_account_object) {
                 return;
             }
         }
@@ -102,7 +111,9 @@ pub(super) fn links_text<T: ObjectTree + ?Sized>(tree: &T, out: &mut [u8]) -> Re
             result = w.push(&l);
         }
     });
-    result.map(|()| w.written())
+    let n = result.map(|()| w.written())?;
+    core::str::from_utf8(out.get(..n).unwrap_or_default())
+        .map_err(|_| Error::new(0, Reason::BadUtf8))
 }
 
 pub(super) fn read<T: ObjectTree + ?Sized>(

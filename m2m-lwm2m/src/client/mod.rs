@@ -24,8 +24,8 @@ mod observe;
 mod tree;
 
 use answer::{
-    Answer, LinkOut, bootstrap_delete, composite_paths, composite_values, create, links_text, read,
-    read_composite, truncate3, write, write_composite,
+    Answer, LinkOut, bootstrap_delete, composite_paths, composite_values, create,
+    is_account_object, links_text, read, read_composite, truncate3, write, write_composite,
 };
 use observe::{Composite, Observation};
 
@@ -169,6 +169,9 @@ enum State {
     Waiting,
 }
 
+/// Room for the object links of Register and Update.
+const MAX_LINKS: usize = 512;
+
 /// The longest registration location kept (`rd/…` segments joined by `/`).
 const MAX_LOCATION: usize = 64;
 
@@ -288,10 +291,8 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
-        let mut links_buf = [0u8; 512];
-        let n = links_text(tree, &mut links_buf)?;
-        let links = core::str::from_utf8(links_buf.get(..n).unwrap_or_default())
-            .map_err(|_| Error::new(0, Reason::BadUtf8))?;
+        let mut links_buf = [0u8; MAX_LINKS];
+        let links = links_text(tree, &mut links_buf)?;
         let params = RegisterParams {
             lifetime: Some(self.settings.lifetime),
             version: self.settings.version,
@@ -320,10 +321,8 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
-        let mut links_buf = [0u8; 512];
-        let n = links_text(tree, &mut links_buf)?;
-        let links = core::str::from_utf8(links_buf.get(..n).unwrap_or_default())
-            .map_err(|_| Error::new(0, Reason::BadUtf8))?;
+        let mut links_buf = [0u8; MAX_LINKS];
+        let links = links_text(tree, &mut links_buf)?;
         self.send_update(now, Some(links))
     }
 
@@ -874,12 +873,6 @@ impl<
         }
         self.evaluate_all(now, tree)
     }
-}
-
-/// The Security (0) and OSCORE (21) objects: the client's accounts with its servers, which
-/// only a bootstrap server reads or writes and which no registration lists.
-fn is_account_object(object: u16) -> bool {
-    object == 0 || object == 21
 }
 
 /// The segments of a stored location (`/rd/5a3f`).
