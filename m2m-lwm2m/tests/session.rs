@@ -43,6 +43,8 @@ impl ObjectTree for Pump {
         let all = [
             Path::instance(0, 0),
             Path::instance(0, 1),
+            Path::instance(21, 0),
+            Path::instance(21, 1),
             Path::instance(1, 0),
             Path::instance(3, 0),
             Path::instance(3303, 0),
@@ -62,6 +64,9 @@ impl ObjectTree for Pump {
         // The first temperature sensor is built in.
         if path.levels() == [3303, 0] {
             return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        if self.deleted.contains(&path.to_string()) {
+            return Err(Code::NOT_FOUND);
         }
         self.deleted.push(path.to_string());
         Ok(())
@@ -88,7 +93,15 @@ impl ObjectTree for Pump {
                 Path::resource(3303, 0, 5701),
                 Value::Str(Text::Plain("Cel")),
             ),
+            // The bootstrap account, whose OSCORE context is /21/0; a server's account.
             Record::new(Path::resource(0, 0, 1), Value::Bool(true)),
+            Record::new(
+                Path::resource(0, 0, 17),
+                Value::ObjLink(m2m_lwm2m::ObjLink {
+                    object: 21,
+                    instance: 0,
+                }),
+            ),
             Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
         ];
         let mut any = false;
@@ -1245,52 +1258,75 @@ fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
     w.pump(at(0));
     assert!(w.events.contains(&"client BootstrapStarted".to_string()));
     let delete = |path| ClientRequest::Delete { path };
-    // The Security instance of a server, the Server instance and a sensor go; the bootstrap
-    // account, the Device and the built-in sensor (the tree refuses it) stay.
+    // The Security instance of a server, the OSCORE instance no account links to, the Server
+    // instance and a sensor go; the bootstrap account (Security /0/0 and its OSCORE /21/0),
+    // the Device and the built-in sensor (the tree refuses it) stay.
     let (code, ..) = w.ask_peer(at(1), delete(Path::ROOT));
     assert_eq!(code, Code::DELETED);
-    assert_eq!(w.pump.deleted, ["/0/1", "/1/0", "/3303/1"]);
-    // The bootstrap account alone, or a resource: 4.00.
-    for p in [Path::instance(0, 0), Path::resource(3303, 0, 5700)] {
+    assert_eq!(w.pump.deleted, ["/0/1", "/21/1", "/1/0", "/3303/1"]);
+    // A spared instance alone, or a resource: 4.00.
+    for p in [
+        Path::instance(0, 0),
+        Path::instance(21, 0),
+        Path::instance(3, 0),
+        Path::resource(3303, 0, 5700),
+    ] {
         let (code, ..) = w.ask_peer(at(1), delete(p));
         assert_eq!(code, Code::BAD_REQUEST, "{p}");
     }
-    // The bootstrap server reads the Security object.
-    let (code, ..) = w.ask_peer(
-        at(1),
-        ClientRequest::Read {
-            path: Path::instance(0, 0),
-            accept: None,
-        },
-    );
-    assert_eq!(code, Code::CONTENT);
     w.server
         .send_to(at(1), CLIENT, &ClientRequest::BootstrapFinish)
         .unwrap();
     w.pump(at(1));
-    // Registered with a server, the client gives it 4.01 for the Security object, and
-    // deletes no object or root.
+    // Registered with a server, the client gives it 4.01 for the Security object, also named
+    // in a composite body, and deletes no object, root or resource.
     w.server = Server::new(8);
     w.client.register(at(2), &w.pump).unwrap();
     w.pump(at(2));
-    let (code, ..) = w.ask(
-        at(2),
-        ClientRequest::Read {
-            path: Path::instance(0, 0),
-            accept: None,
-        },
-    );
+    let read = |path| ClientRequest::Read { path, accept: None };
+    let (code, ..) = w.ask(at(2), read(Path::instance(0, 0)));
     assert_eq!(code, Code::UNAUTHORIZED);
     let (code, ..) = w.ask(at(2), delete(Path::instance(0, 0)));
     assert_eq!(code, Code::UNAUTHORIZED);
-    for p in [Path::ROOT, Path::object(3303)] {
+    let composite = ClientRequest::Composite {
+        observe: None,
+        format: ContentFormat::SENML_JSON,
+        accept: None,
+        payload: br#"[{"n":"/0/1/5"}]"#,
+    };
+    let (code, ..) = w.ask(at(2), composite);
+    assert_eq!(code, Code::UNAUTHORIZED);
+    for body in [
+        &br#"[{"n":"/0/0","vn":null}]"#[..],
+        br#"[{"n":"/21/0","vn":null}]"#,
+    ] {
+        let patch = ClientRequest::WriteComposite {
+            format: ContentFormat::SENML_JSON,
+            payload: body,
+        };
+        let (code, ..) = w.ask(at(2), patch);
+        assert_eq!(code, Code::UNAUTHORIZED);
+    }
+    let patch = ClientRequest::WriteComposite {
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3303","vn":null}]"#,
+    };
+    let (code, ..) = w.ask(at(2), patch);
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    let (code, ..) = w.ask(at(2), read(Path::ROOT));
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    for p in [
+        Path::ROOT,
+        Path::object(3303),
+        Path::resource(3303, 0, 5700),
+    ] {
         let (code, ..) = w.ask(at(2), delete(p));
         assert_eq!(code, Code::METHOD_NOT_ALLOWED, "{p}");
     }
-    let deleted = w.pump.deleted.len();
+    // Bootstrap-Delete took /3303/1 already.
     let (code, ..) = w.ask(at(2), delete(Path::instance(3303, 1)));
-    assert_eq!(code, Code::DELETED);
-    assert_eq!(w.pump.deleted.len(), deleted + 1);
+    assert_eq!(code, Code::NOT_FOUND);
+    assert_eq!(w.pump.deleted, ["/0/1", "/21/1", "/1/0", "/3303/1"]);
 }
 
 #[test]
@@ -1313,4 +1349,23 @@ fn an_update_carries_the_links_when_the_objects_changed() {
     w.pump(at(2));
     assert_eq!(w.events.last().map(String::as_str), Some("client Updated"));
     assert!(w.events.contains(&"updated".to_string()), "{:?}", w.events);
+    // A server's Delete of an instance: the next Update, due at once, carries the links.
+    w.events.clear();
+    assert_ne!(w.client.poll_timeout(at(3)), Some(at(3)));
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::Delete {
+            path: Path::instance(1, 0),
+        },
+    );
+    assert_eq!(code, Code::DELETED);
+    assert_eq!(w.client.poll_timeout(at(3)), Some(at(3)));
+    w.client.handle_timeout(at(3), &w.pump).unwrap();
+    w.pump(at(3));
+    assert!(
+        w.events.contains(&"updated links=3".to_string()),
+        "{:?}",
+        w.events
+    );
+    assert_ne!(w.client.poll_timeout(at(3)), Some(at(3)));
 }

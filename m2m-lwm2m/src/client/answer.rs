@@ -326,6 +326,9 @@ pub(super) fn composite_paths(
     let mut n = 0usize;
     for p in paths {
         let p = p.map_err(|_| Code::BAD_REQUEST)?;
+        if p.object_id().is_some_and(is_account_object) {
+            return Err(Code::UNAUTHORIZED);
+        }
         let slot = out.get_mut(n).ok_or(Code::REQUEST_ENTITY_TOO_LARGE)?;
         *slot = p.without_prefix();
         n = n.saturating_add(1);
@@ -347,7 +350,11 @@ pub(super) fn read_paths<'s, T: ObjectTree + ?Sized>(
         if tree.read(p, &mut one).is_err() {
             one.clear();
         }
+        // The accounts never go to a server, whatever path took them in.
         for r in one.as_slice() {
+            if r.path.object_id().is_some_and(is_account_object) {
+                continue;
+            }
             all.push(*r).map_err(|_| Code::REQUEST_ENTITY_TOO_LARGE)?;
         }
         each(i, one.as_slice());
@@ -402,7 +409,14 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
 ) -> Answer {
     let apply = |tree: &mut T, r: Result<Record<'_>, Error>| -> Result<(), Code> {
         let r = r.map_err(|_| Code::BAD_REQUEST)?;
+        if r.path.object_id().is_some_and(is_account_object) {
+            return Err(Code::UNAUTHORIZED);
+        }
         if r.value == Some(Value::Null) {
+            // As a Delete: an instance or a resource instance, nothing wider.
+            if !matches!(r.path.depth(), 2 | 4) {
+                return Err(Code::METHOD_NOT_ALLOWED);
+            }
             return tree.delete(&r.path);
         }
         let r = model::typed(r, &Registry, config).map_err(|_| Code::BAD_REQUEST)?;
@@ -435,33 +449,78 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
     }
 }
 
-/// Most instances a Bootstrap-Delete of `/` or an object takes on (more: 5.00).
-const DELETE_MAX: usize = 64;
+/// Most instances a Bootstrap-Delete keeps track of as refused by the tree.
+const KEPT_MAX: usize = 64;
 
-/// Whether instance `path` of the Security object is the Bootstrap-Server account (resource
-/// 1 reads true).
-fn is_bootstrap_account<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> bool {
-    let (Some(0), Some(i)) = (path.object_id(), path.instance_id()) else {
-        return false;
-    };
-    let mut buf = RecordBuf::<'_, 32>::new();
-    tree.read(&Path::resource(0, i, 1), &mut buf).is_ok()
-        && buf
-            .as_slice()
-            .iter()
-            .any(|r| r.value == Some(Value::Bool(true)))
+/// Most deletions one Bootstrap-Delete asks of the tree (more: 5.00), so that a tree that
+/// still lists what it deleted cannot keep it going.
+const DELETES_MAX: usize = 4096;
+
+/// `path` with the gateway prefix `prefix`, if any.
+fn prefixed<'p>(path: Path<'static>, prefix: Option<&'p str>) -> Option<Path<'p>> {
+    match prefix {
+        Some(p) => path.with_prefix(p).ok(),
+        None => Some(path),
+    }
 }
 
-/// Bootstrap-Delete (Core 1.1 §5.2.7.5) of `/`, an object or an instance: every instance under
-/// `path` goes, but the Bootstrap-Server account (its Security instance) and the Device
-/// object's instance. Instances the tree will not delete (4.05) stay: the bootstrap server
-/// writes over them. A resource path is 4.00, as is the Bootstrap-Server account named
-/// alone; more than [`DELETE_MAX`] instances, 5.00.
+/// The Security instance `(0, i)` of the Bootstrap-Server account (resource 1 reads true)
+/// under `prefix`, and the OSCORE instance its resource 17 links to: the account a
+/// Bootstrap-Delete spares.
+fn bootstrap_account<T: ObjectTree + ?Sized>(
+    tree: &T,
+    prefix: Option<&str>,
+) -> [Option<(u16, u16)>; 2] {
+    let mut security = None;
+    tree.objects(&mut |link| {
+        let link::Target::Path(p) = link.target else {
+            return;
+        };
+        let (Some(0), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
+            return;
+        };
+        if security.is_some() || p.prefix() != prefix {
+            return;
+        }
+        let mut buf = RecordBuf::<'_, 32>::new();
+        let flag = prefixed(Path::resource(0, i, 1), prefix);
+        if flag.is_some_and(|f| tree.read(&f, &mut buf).is_ok())
+            && buf
+                .as_slice()
+                .iter()
+                .any(|r| r.value == Some(Value::Bool(true)))
+        {
+            security = Some(i);
+        }
+    });
+    let Some(i) = security else {
+        return [None, None];
+    };
+    let mut buf = RecordBuf::<'_, 32>::new();
+    let oscore = prefixed(Path::resource(0, i, 17), prefix)
+        .filter(|p| tree.read(p, &mut buf).is_ok())
+        .and_then(|_| {
+            buf.as_slice().iter().find_map(|r| match r.value {
+                Some(Value::ObjLink(l)) if l.object == 21 => Some((21, l.instance)),
+                _ => None,
+            })
+        });
+    [Some((0, i)), oscore]
+}
+
+/// Bootstrap-Delete (Core 1.1 §5.2.7.5) of `/`, an object or an instance (with the gateway
+/// prefix of an end device, or none): every instance under `path` goes, but the
+/// Bootstrap-Server account (its Security instance, and the OSCORE instance that one links
+/// to) and the Device object's instance. Instances the tree will not delete (4.05) stay: the
+/// bootstrap server writes over them. A resource path is 4.00, as is a spared instance named
+/// alone.
 pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<'_>) -> Answer {
-    let keep = |tree: &T, p: &Path<'_>| p.object_id() == Some(3) || is_bootstrap_account(tree, p);
-    match path.depth() {
-        2 => {
-            if keep(tree, &path) {
+    let prefix = path.prefix();
+    let account = bootstrap_account(tree, prefix);
+    let keep = |o: u16, i: u16| o == 3 || account.contains(&Some((o, i)));
+    match (path.depth(), path.object_id(), path.instance_id()) {
+        (2, Some(o), Some(i)) => {
+            if keep(o, i) {
                 return Answer::code(Code::BAD_REQUEST);
             }
             return match tree.delete(&path) {
@@ -469,51 +528,50 @@ pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<
                 Err(c) => Answer::code(c),
             };
         }
-        0 | 1 => {}
+        (0 | 1, ..) => {}
         _ => return Answer::code(Code::BAD_REQUEST),
     }
-    let own = path.without_prefix();
-    // Each instance is tried once, whatever the tree then lists: a tree that lists what it
-    // deleted cannot keep this going.
-    let mut tried = [Path::ROOT; DELETE_MAX];
-    let mut n_tried = 0usize;
-    loop {
+    let object = path.object_id();
+    // Instances the tree refused to delete: passed over from then on.
+    let mut kept = [(0u16, 0u16); KEPT_MAX];
+    let mut n_kept = 0usize;
+    for _ in 0..DELETES_MAX {
         let mut next = None;
-        let done = tried.get(..n_tried).unwrap_or_default();
+        let refused = kept.get(..n_kept).unwrap_or_default();
         tree.objects(&mut |link| {
             let link::Target::Path(p) = link.target else {
                 return;
             };
-            let p = p.without_prefix();
+            let (Some(o), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
+                return;
+            };
             if next.is_none()
-                && p.depth() == 2
-                && own.contains(&p)
-                && !done.contains(&p)
-                && !keep(tree, &p)
+                && p.prefix() == prefix
+                && object.is_none_or(|x| x == o)
+                && !keep(o, i)
+                && !refused.contains(&(o, i))
             {
-                next = Some(p);
+                next = Some((o, i));
             }
         });
-        let Some(p) = next else {
+        let Some((o, i)) = next else {
             return Answer::code(Code::DELETED);
         };
-        match tried.get_mut(n_tried) {
-            Some(slot) => {
-                *slot = p;
-                n_tried = n_tried.saturating_add(1);
-            }
-            None => return Answer::code(Code::INTERNAL_SERVER_ERROR),
-        }
-        let target = match path.prefix() {
-            Some(prefix) => match p.with_prefix(prefix) {
-                Ok(q) => q,
-                Err(_) => return Answer::code(Code::BAD_REQUEST),
-            },
-            None => p,
+        let Some(target) = prefixed(Path::instance(o, i), prefix) else {
+            return Answer::code(Code::BAD_REQUEST);
         };
         match tree.delete(&target) {
-            Ok(()) | Err(Code::NOT_FOUND | Code::METHOD_NOT_ALLOWED) => {}
+            Ok(()) | Err(Code::NOT_FOUND) => {}
+            Err(c) if c == Code::METHOD_NOT_ALLOWED => match kept.get_mut(n_kept) {
+                Some(slot) => {
+                    *slot = (o, i);
+                    n_kept = n_kept.saturating_add(1);
+                }
+                // More refusals than can be told apart: what could go has gone.
+                None => return Answer::code(Code::DELETED),
+            },
             Err(c) => return Answer::code(c),
         }
     }
+    Answer::code(Code::INTERNAL_SERVER_ERROR)
 }

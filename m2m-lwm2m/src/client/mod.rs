@@ -206,6 +206,9 @@ pub struct Client<
     /// Between an accepted Bootstrap-Request and Bootstrap-Finish: writes then add to the
     /// tree instead of replacing (Core 1.1 §5.2.7.4).
     bootstrapping: bool,
+    /// A server created or deleted an instance since the last Update: the next one carries
+    /// the links.
+    objects_changed: bool,
     config: Config,
 }
 
@@ -251,6 +254,7 @@ impl<
             events: [None; 4],
             confirmable_notes: [None; 8],
             bootstrapping: false,
+            objects_changed: false,
             config: Config::STRICT,
         }
     }
@@ -323,7 +327,9 @@ impl<
     ) -> Result<(), SessionError> {
         let mut links_buf = [0u8; MAX_LINKS];
         let links = links_text(tree, &mut links_buf)?;
-        self.send_update(now, Some(links))
+        self.send_update(now, Some(links))?;
+        self.objects_changed = false;
+        Ok(())
     }
 
     fn send_update(&mut self, now: Timestamp, links: Option<&str>) -> Result<(), SessionError> {
@@ -583,6 +589,11 @@ impl<
         {
             return Answer::code(Code::UNAUTHORIZED);
         }
+        // No Device Management operation names the root (Discover of `/` is the bootstrap
+        // server's).
+        if !bootstrap && req.path().is_some_and(|p| p.depth() == 0) {
+            return Answer::code(Code::METHOD_NOT_ALLOWED);
+        }
         match req {
             ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
             ClientRequest::Observe { path, accept } => {
@@ -665,14 +676,22 @@ impl<
                 path,
                 format,
                 payload,
-            } => create(tree, path, format, payload, &self.config),
+            } => {
+                let a = create(tree, path, format, payload, &self.config);
+                self.objects_changed |= a.code == Code::CREATED && !bootstrap;
+                a
+            }
             ClientRequest::Delete { path } if bootstrap => bootstrap_delete(tree, path),
-            // A server deletes object instances (and resource instances, 1.2), not objects.
-            ClientRequest::Delete { path } if path.depth() < 2 => {
+            // A server deletes object instances (and resource instances, 1.2), nothing wider
+            // or between.
+            ClientRequest::Delete { path } if !matches!(path.depth(), 2 | 4) => {
                 Answer::code(Code::METHOD_NOT_ALLOWED)
             }
             ClientRequest::Delete { path } => match tree.delete(&path) {
-                Ok(()) => Answer::code(Code::DELETED),
+                Ok(()) => {
+                    self.objects_changed |= path.depth() == 2;
+                    Answer::code(Code::DELETED)
+                }
                 Err(c) => Answer::code(c),
             },
             ClientRequest::BootstrapFinish => {
@@ -819,6 +838,7 @@ impl<
         };
         if self.state == State::Registered {
             consider(self.next_update);
+            consider(self.objects_changed.then_some(now));
         }
         if self.state == State::Waiting {
             consider(self.retry_at);
@@ -867,6 +887,9 @@ impl<
         }
         if self.state == State::Registered && self.next_update.is_some_and(|t| t <= now) {
             self.update(now)?;
+        } else if self.state == State::Registered && self.objects_changed {
+            // A server created or deleted an instance: the registration's links follow.
+            self.update_objects(now, tree)?;
         }
         if self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
             self.register(now, tree)?;

@@ -56,8 +56,9 @@ impl<'s, const K: usize> RecordBuf<'s, K> {
 /// The application's objects, as the client serves them. Errors are the CoAP response codes
 /// the server gets (4.04 Not Found, 4.05 Method Not Allowed, 4.00 Bad Request, ...).
 pub trait ObjectTree {
-    /// The object and instance links to register (`</1/0>`, `</3/0>`, `</3303>;ver=1.1`, ...),
-    /// each given to `f`.
+    /// The object and instance links (`</1/0>`, `</3/0>`, `</3303>;ver=1.1`, ...), each given
+    /// to `f`: every instance, those of the Security (0) and OSCORE (21) objects too, which
+    /// Bootstrap-Delete finds here and Register leaves out.
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>));
 
     /// The records under `path` (a resource, an instance, an object), typed.
