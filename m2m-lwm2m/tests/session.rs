@@ -103,6 +103,7 @@ impl ObjectTree for Pump {
                 }),
             ),
             Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
+            Record::new(Path::resource(1, 0, 0), Value::Int(1)),
         ];
         let mut any = false;
         for r in all {
@@ -1258,6 +1259,14 @@ fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
     w.pump(at(0));
     assert!(w.events.contains(&"client BootstrapStarted".to_string()));
     let delete = |path| ClientRequest::Delete { path };
+    let read = |path| ClientRequest::Read { path, accept: None };
+    // Bootstrap-Read reads the Server and Access Control objects, nothing else.
+    let (code, ..) = w.ask_peer(at(1), read(Path::object(1)));
+    assert_eq!(code, Code::CONTENT);
+    for p in [Path::ROOT, Path::instance(0, 0), Path::object(3)] {
+        let (code, ..) = w.ask_peer(at(1), read(p));
+        assert_eq!(code, Code::BAD_REQUEST, "{p}");
+    }
     // The Security instance of a server, the OSCORE instance no account links to, the Server
     // instance and a sensor go; the bootstrap account (Security /0/0 and its OSCORE /21/0),
     // the Device and the built-in sensor (the tree refuses it) stay.
@@ -1283,7 +1292,6 @@ fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
     w.server = Server::new(8);
     w.client.register(at(2), &w.pump).unwrap();
     w.pump(at(2));
-    let read = |path| ClientRequest::Read { path, accept: None };
     let (code, ..) = w.ask(at(2), read(Path::instance(0, 0)));
     assert_eq!(code, Code::UNAUTHORIZED);
     let (code, ..) = w.ask(at(2), delete(Path::instance(0, 0)));

@@ -11,7 +11,8 @@
 //! observed path; a cancellation (Observe 1) or a Reset ends them. The model's rules are the
 //! client's, not the tree's: a server's Write of a read-only resource is 4.05, the Security
 //! and OSCORE objects are the bootstrap server's alone (4.01 to a server, left out of
-//! Register), a Write replace resets what it replaces ([`ObjectTree::reset`]), and
+//! Register; Bootstrap-Read reads the Server and Access Control objects only), a Write
+//! replace resets what it replaces ([`ObjectTree::reset`]), and
 //! Bootstrap-Delete spares the Bootstrap-Server account and the Device.
 //!
 //! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
@@ -593,6 +594,13 @@ impl<
         // server's).
         if !bootstrap && req.path().is_some_and(|p| p.depth() == 0) {
             return Answer::code(Code::METHOD_NOT_ALLOWED);
+        }
+        // Bootstrap-Read is for the Server and Access Control objects alone (Core 1.1
+        // §5.2.7.2): the keys are not read back.
+        if let (true, ClientRequest::Read { path, .. }) = (bootstrap, &req) {
+            if !matches!(path.object_id(), Some(1 | 2)) {
+                return Answer::code(Code::BAD_REQUEST);
+            }
         }
         match req {
             ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
