@@ -144,7 +144,7 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
     }
 }
 
-/// Whether the model marks the resource of `path` as one a server may not write (§5.4.3: a
+/// Whether the model marks the resource of `path` as one a server may not write (a
 /// Write of it is 4.05); resources the model does not know are left to the tree.
 fn read_only(path: &Path<'_>) -> bool {
     matches!(
@@ -156,7 +156,7 @@ fn read_only(path: &Path<'_>) -> bool {
 /// A Write (`replace` for a PUT). Outside Bootstrap, a resource the model marks read-only is
 /// refused (4.05) before anything is written, and a replace asks the tree to clear the
 /// instance or multiple resource first; Bootstrap-Writes add to the tree and may set any
-/// resource (§5.2.7.4).
+/// resource (Bootstrap-Write).
 pub(super) fn write<T: ObjectTree + ?Sized>(
     tree: &mut T,
     path: Path<'_>,
@@ -508,7 +508,7 @@ fn bootstrap_account<T: ObjectTree + ?Sized>(
     [Some((0, i)), oscore]
 }
 
-/// Bootstrap-Delete (Core 1.1 §5.2.7.5) of `/`, an object or an instance (with the gateway
+/// Bootstrap-Delete (Core 1.1, Bootstrap Interface) of `/`, an object or an instance (with the gateway
 /// prefix of an end device, or none): every instance under `path` goes, but the
 /// Bootstrap-Server account (its Security instance, and the OSCORE instance that one links
 /// to) and the Device object's instance. Instances the tree will not delete (4.05) stay: the

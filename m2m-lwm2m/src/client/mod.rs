@@ -65,7 +65,7 @@ pub struct Settings<'c> {
 }
 
 /// How the client tries to register again after Register fails (refused or unanswered), in
-/// sequences of attempts: Core 1.1 §6.2.1.1, the Communication Retry resources 17-20 of the
+/// sequences of attempts: Core 1.1, Client Registration Interface, and the Communication Retry resources 17-20 of the
 /// LwM2M Server object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -84,7 +84,7 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// The specification's defaults (Core 1.1 §6.2.1.1): five attempts 60, 120, 240 and 480 s
+    /// The specification's defaults (those Wakaama takes when the resources are absent, too): five attempts 60, 120, 240 and 480 s
     /// apart, one sequence, then [`ClientEvent::RegistrationAbandoned`]. A client that must
     /// never give up takes `sequences: u32::MAX` with a shorter `sequence_delay`.
     pub const SPEC: Retry = Retry {
@@ -205,7 +205,7 @@ pub struct Client<
     /// never acknowledged ends its observation (RFC 7641 §4.5).
     confirmable_notes: [Option<(u16, Token)>; 8],
     /// Between an accepted Bootstrap-Request and Bootstrap-Finish: writes then add to the
-    /// tree instead of replacing (Core 1.1 §5.2.7.4).
+    /// tree instead of replacing (Bootstrap-Write).
     bootstrapping: bool,
     /// A server created or deleted an instance since the last Update: the next one carries
     /// the links.
@@ -580,8 +580,8 @@ impl<
     ) -> Answer {
         // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
         let bootstrap = self.bootstrapping || matches!(self.state, State::Bootstrapping(_));
-        // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1 §E.1,
-        // §E.11): a server gets 4.01 for them.
+        // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1,
+        // Appendix E): a server gets 4.01 for them.
         if !bootstrap
             && req
                 .path()
@@ -596,7 +596,7 @@ impl<
             return Answer::code(Code::METHOD_NOT_ALLOWED);
         }
         // Bootstrap-Read is for the Server and Access Control objects alone (Core 1.1
-        // §5.2.7.2): the keys are not read back.
+        // Bootstrap Interface): the keys are not read back.
         if let (true, ClientRequest::Read { path, .. }) = (bootstrap, &req) {
             if !matches!(path.object_id(), Some(1 | 2)) {
                 return Answer::code(Code::BAD_REQUEST);

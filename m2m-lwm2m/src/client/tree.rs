@@ -65,7 +65,7 @@ pub trait ObjectTree {
     fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code>;
 
     /// A Write replace (PUT) of `path`, an Object Instance or a multiple Resource, is about to
-    /// write its records (Core 1.1 §5.4.3 and §6.3.3, "Replace"): return the instance to its
+    /// write its records (Core 1.1 §6.3.3, Write, "Replace"): return the instance to its
     /// state after creation, or remove every instance of the resource, so that what the
     /// records do not set does not outlive the write. Called once, after every record has been
     /// checked and before the first [`ObjectTree::write`]; not during Bootstrap, whose writes

@@ -470,7 +470,7 @@ impl<'a> ClientRequest<'a> {
                     format: format()?,
                     payload,
                 },
-                // A partial update of a multiple resource's instances (Core 1.1 §5.4.3) comes
+                // A partial update of a multiple resource's instances (Core 1.1, Write) comes
                 // in a format that carries resource instances; Execute arguments come with no
                 // Content-Format, or with text or whatever the server writes in (lwm2m-node-lib
                 // sends its write format, 1541).
