@@ -1,0 +1,204 @@
+//! Bootstrap: Bootstrap-Request, -Write, -Read, -Delete, -Finish, then Register.
+
+use crate::world::*;
+
+#[test]
+fn bootstrap_then_register() {
+    let mut bs: Server<u8> = Server::bootstrap(3);
+    let mut client: Client<'static, u8> = Client::new(SERVER, Settings::new("pump-1"), 4);
+    let mut pump = Pump {
+        temperature: 20.0,
+        rebooted: false,
+        label: "P".into(),
+        created: Vec::new(),
+        acl: Vec::new(),
+        manufacturer: "m2m".into(),
+        resets: Vec::new(),
+        deleted: Vec::new(),
+    };
+    let mut buf = [0u8; 1152];
+    let mut events = Vec::new();
+    let mut pump_all = |bs: &mut Server<u8>,
+                        client: &mut Client<'static, u8>,
+                        pump: &mut Pump,
+                        events: &mut Vec<String>| loop {
+        let mut moved = false;
+        while let Some((_, n)) = client.poll_transmit(at(0), &mut buf) {
+            moved = true;
+            let d = buf[..n].to_vec();
+            if let Some(e) = bs.handle(at(0), CLIENT, &d).unwrap() {
+                events.push(format!("{e:?}"));
+            }
+        }
+        while let Some((_, n)) = bs.poll_transmit(at(0), &mut buf) {
+            moved = true;
+            let d = buf[..n].to_vec();
+            client.handle(at(0), SERVER, &d, pump).unwrap();
+        }
+        while let Some(e) = client.poll_event() {
+            events.push(format!("client {e:?}"));
+        }
+        if !moved {
+            break;
+        }
+    };
+    client
+        .bootstrap(at(0), Some(ContentFormat::SENML_CBOR))
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("BootstrapRequested { endpoint: \"pump-1\"")),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"client BootstrapStarted".to_string()),
+        "{events:?}"
+    );
+    // The bootstrap server writes, then finishes. A Bootstrap-Write of an instance adds to
+    // it (nothing is reset) and may set what a server may not (the Manufacturer).
+    let write = ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: true,
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3/0/15","vs":"P-BS"},{"n":"/3/0/0","vs":"BS-Maker"}]"#,
+    };
+    // One request at a time to one peer (NSTART 1).
+    bs.send_to(at(0), CLIENT, &write).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    bs.send_to(at(0), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(pump.label, "P-BS");
+    assert_eq!(pump.manufacturer, "BS-Maker");
+    assert_eq!(pump.resets, Vec::<String>::new());
+    assert!(
+        events.contains(&"client BootstrapFinished".to_string()),
+        "{events:?}"
+    );
+    // A Bootstrap that never finishes is over once the client registers: a replace from the
+    // server then resets again.
+    client
+        .bootstrap(at(0), Some(ContentFormat::SENML_CBOR))
+        .unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| *e == "client BootstrapStarted")
+            .count(),
+        2
+    );
+    client.register(at(0), &pump).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert!(
+        events.contains(&"client Registered".to_string()),
+        "{events:?}"
+    );
+    let replace = ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: true,
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3/0/15","vs":"P-DM"}]"#,
+    };
+    bs.send_to(at(0), CLIENT, &replace).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut events);
+    assert_eq!(pump.label, "P-DM");
+    assert_eq!(pump.resets, ["/3/0"]);
+    // A server that is not a bootstrap server refuses it.
+    let mut plain: Server<u8> = Server::new(5);
+    client.bootstrap(at(1), None).unwrap();
+    let (_, n) = client.poll_transmit(at(1), &mut buf).unwrap();
+    let d = buf[..n].to_vec();
+    assert!(matches!(
+        plain.handle(at(1), CLIENT, &d).unwrap(),
+        Some(ServerEvent::Refused { .. })
+    ));
+}
+
+#[test]
+fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    assert!(w.events.contains(&"client BootstrapStarted".to_string()));
+    let delete = |path| ClientRequest::Delete { path };
+    let read = |path| ClientRequest::Read { path, accept: None };
+    // Bootstrap-Read reads the Server and Access Control objects, nothing else.
+    let (code, ..) = w.ask_peer(at(1), read(Path::object(1)));
+    assert_eq!(code, Code::CONTENT);
+    for p in [Path::ROOT, Path::instance(0, 0), Path::object(3)] {
+        let (code, ..) = w.ask_peer(at(1), read(p));
+        assert_eq!(code, Code::BAD_REQUEST, "{p}");
+    }
+    // The Security instance of a server, the OSCORE instance no account links to, the Server
+    // instance and a sensor go; the bootstrap account (Security /0/0 and its OSCORE /21/0),
+    // the Device and the built-in sensor (the tree refuses it) stay.
+    let (code, ..) = w.ask_peer(at(1), delete(Path::ROOT));
+    assert_eq!(code, Code::DELETED);
+    assert_eq!(w.pump.deleted, ["/0/1", "/21/1", "/1/0", "/3303/1"]);
+    // A spared instance alone, or a resource: 4.00.
+    for p in [
+        Path::instance(0, 0),
+        Path::instance(21, 0),
+        Path::instance(3, 0),
+        Path::resource(3303, 0, 5700),
+    ] {
+        let (code, ..) = w.ask_peer(at(1), delete(p));
+        assert_eq!(code, Code::BAD_REQUEST, "{p}");
+    }
+    w.server
+        .send_to(at(1), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    w.pump(at(1));
+    // Registered with a server, the client gives it 4.01 for the Security object, also named
+    // in a composite body, and deletes no object, root or resource.
+    w.server = Server::new(8);
+    w.client.register(at(2), &w.pump).unwrap();
+    w.pump(at(2));
+    let (code, ..) = w.ask(at(2), read(Path::instance(0, 0)));
+    assert_eq!(code, Code::UNAUTHORIZED);
+    let (code, ..) = w.ask(at(2), delete(Path::instance(0, 0)));
+    assert_eq!(code, Code::UNAUTHORIZED);
+    let composite = ClientRequest::Composite {
+        observe: None,
+        format: ContentFormat::SENML_JSON,
+        accept: None,
+        payload: br#"[{"n":"/0/1/5"}]"#,
+    };
+    let (code, ..) = w.ask(at(2), composite);
+    assert_eq!(code, Code::UNAUTHORIZED);
+    for body in [
+        &br#"[{"n":"/0/0","vn":null}]"#[..],
+        br#"[{"n":"/21/0","vn":null}]"#,
+    ] {
+        let patch = ClientRequest::WriteComposite {
+            format: ContentFormat::SENML_JSON,
+            payload: body,
+        };
+        let (code, ..) = w.ask(at(2), patch);
+        assert_eq!(code, Code::UNAUTHORIZED);
+    }
+    let patch = ClientRequest::WriteComposite {
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3303","vn":null}]"#,
+    };
+    let (code, ..) = w.ask(at(2), patch);
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    let (code, ..) = w.ask(at(2), read(Path::ROOT));
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    for p in [
+        Path::ROOT,
+        Path::object(3303),
+        Path::resource(3303, 0, 5700),
+    ] {
+        let (code, ..) = w.ask(at(2), delete(p));
+        assert_eq!(code, Code::METHOD_NOT_ALLOWED, "{p}");
+    }
+    // Bootstrap-Delete took /3303/1 already.
+    let (code, ..) = w.ask(at(2), delete(Path::instance(3303, 1)));
+    assert_eq!(code, Code::NOT_FOUND);
+    assert_eq!(w.pump.deleted, ["/0/1", "/21/1", "/1/0", "/3303/1"]);
+}

@@ -1,0 +1,234 @@
+//! Device management: Create, Write (partial and replace), Discover.
+
+use crate::world::*;
+
+#[test]
+fn create_with_and_without_an_instance_id() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // An Access Control instance (object 2): Object ID 3, Object Instance ID 0, Owner 1, as
+    // resources at the top of the TLV body: the server leaves the instance id to the client
+    // (Core 1.1 §6.3.6), as Leshan's Create does by default.
+    let bare = [0xc1, 0x00, 0x03, 0xc1, 0x01, 0x00, 0xc1, 0x03, 0x01];
+    let create = |payload| ClientRequest::Create {
+        path: Path::object(2),
+        format: ContentFormat::LWM2M_TLV,
+        payload,
+    };
+    let (code, ..) = w.ask(at(1), create(&bare));
+    assert_eq!(code, Code::CREATED);
+    // The same resources inside an instance TLV of id 6.
+    let mut wrapped = vec![0x08, 0x06, 9];
+    wrapped.extend_from_slice(&bare);
+    let (code, ..) = w.ask(at(2), create(&wrapped));
+    assert_eq!(code, Code::CREATED);
+    let resources = vec![
+        (0, Some(Value::Int(3))),
+        (1, Some(Value::Int(0))),
+        (3, Some(Value::Int(1))),
+    ];
+    assert_eq!(
+        w.pump.created,
+        [
+            (2, 65535, resources.clone(), None),
+            (2, 6, resources.clone(), None)
+        ]
+    );
+    // A resource instance at the top is no Create body.
+    let (code, ..) = w.ask(at(3), create(&[0x41, 0x00, 0x01]));
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert_eq!(w.pump.created.len(), 2);
+    // Through an LwM2M Gateway: the end device's prefix stays on the records.
+    let (code, ..) = w.ask(
+        at(4),
+        ClientRequest::Create {
+            path: Path::object(2).with_prefix("dev1").unwrap(),
+            format: ContentFormat::LWM2M_TLV,
+            payload: &bare,
+        },
+    );
+    assert_eq!(code, Code::CREATED);
+    assert_eq!(
+        w.pump.created.last(),
+        Some(&(2, 65535, resources, Some("dev1".to_string())))
+    );
+    // A tree that hands back the reserved id has made no instance a server can name: 5.00.
+    let server = [0xc1, 0x00, 0x01]; // Short Server ID 1
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::Create {
+            path: Path::object(1),
+            format: ContentFormat::LWM2M_TLV,
+            payload: &server,
+        },
+    );
+    assert_eq!(code, Code::INTERNAL_SERVER_ERROR);
+}
+
+#[test]
+fn writes_and_creates_stay_under_their_path() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let senml = |text: &'static str| ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: false,
+        format: ContentFormat::SENML_JSON,
+        payload: text.as_bytes(),
+    };
+    // A record under the path written to is taken.
+    let (code, ..) = w.ask(at(1), senml(r#"[{"n":"/3/0/15","vs":"P-200"}]"#));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-200");
+    // SenML names its own paths: one outside the request's path is refused, and nothing of
+    // the body is written (the first record would have been).
+    let outside = ClientRequest::Write {
+        path: Path::instance(3303, 0),
+        replace: false,
+        format: ContentFormat::SENML_JSON,
+        payload: br#"[{"n":"/3303/0/5750","vs":"K"},{"n":"/3/0/15","vs":"X"}]"#,
+    };
+    let (code, ..) = w.ask(at(2), outside);
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert_eq!(w.pump.label, "P-200");
+    // A Create of object 2 whose records belong to object 3, or to two instances: 4.00, and
+    // the tree sees nothing.
+    for body in [
+        r#"[{"n":"/3/0/0","v":1}]"#,
+        r#"[{"n":"/2/0/0","v":1},{"n":"/2/1/0","v":1}]"#,
+    ] {
+        let (code, ..) = w.ask(
+            at(3),
+            ClientRequest::Create {
+                path: Path::object(2),
+                format: ContentFormat::SENML_JSON,
+                payload: body.as_bytes(),
+            },
+        );
+        assert_eq!(code, Code::BAD_REQUEST, "{body}");
+    }
+    assert!(w.pump.created.is_empty());
+    // Attributes of a path the client does not have: 4.04, as a Read of it.
+    let update = Update::parse(["pmin=5"]).unwrap();
+    let (code, ..) = w.ask(
+        at(4),
+        ClientRequest::WriteAttributes {
+            path: Path::resource(9999, 0, 1),
+            update,
+        },
+    );
+    assert_eq!(code, Code::NOT_FOUND);
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::WriteAttributes {
+            path: Path::resource(3303, 0, 5700),
+            update,
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+}
+
+#[test]
+fn discover_at_every_level() {
+    // Core 1.1 §5.4.2: an object's Discover lists its instances and their resources; a
+    // multiple resource's own link carries `dim`.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let mut discover = |path| {
+        let (code, format, payload, _) = w.ask(at(1), ClientRequest::Discover { path });
+        assert_eq!(
+            (code, format),
+            (Code::CONTENT, Some(ContentFormat::LINK_FORMAT))
+        );
+        String::from_utf8(payload).unwrap()
+    };
+    assert_eq!(
+        discover(Path::object(3)),
+        "</3>,</3/0>,</3/0/0>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
+    );
+    assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
+    assert_eq!(discover(Path::resource(3, 0, 15)), "</3/0/15>");
+}
+
+#[test]
+fn a_replace_resets_the_instance_or_multiple_resource_first() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let write = |path, replace, body: &'static str| ClientRequest::Write {
+        path,
+        replace,
+        format: ContentFormat::SENML_JSON,
+        payload: body.as_bytes(),
+    };
+    // A partial update (POST) of the instance adds instances 0 and 1 of the ACL resource
+    // /2/0/2 (multiple, writable) and resets nothing.
+    let two = r#"[{"bn":"/2/0/2/","n":"0","v":15},{"n":"1","v":1}]"#;
+    let (code, ..) = w.ask(at(1), write(Path::instance(2, 0), false, two));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.acl, [(0, 15), (1, 1)]);
+    assert!(w.pump.resets.is_empty());
+    // A partial update of the multiple resource (POST on it) changes instance 0 only.
+    let (code, ..) = w.ask(
+        at(1),
+        write(
+            Path::resource(2, 0, 2),
+            false,
+            r#"[{"n":"/2/0/2/0","v":7}]"#,
+        ),
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.acl, [(1, 1), (0, 7)]);
+    assert!(w.pump.resets.is_empty());
+    // A replace of the multiple resource with instance 1 only: instance 0 is gone.
+    let one = r#"[{"n":"/2/0/2/1","v":3}]"#;
+    let (code, ..) = w.ask(at(2), write(Path::resource(2, 0, 2), true, one));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.acl, [(1, 3)]);
+    assert_eq!(w.pump.resets, ["/2/0/2"]);
+    // A replace of a single resource resets nothing.
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::Write {
+            path: Path::resource(3, 0, 15),
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: b"P-300",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.resets, ["/2/0/2"]);
+    // A replace of an instance resets it; a tree without it there (4.04) lets the writes
+    // decide.
+    let label = r#"[{"n":"/3/0/15","vs":"P-400"}]"#;
+    let (code, ..) = w.ask(at(4), write(Path::instance(3, 0), true, label));
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.label, "P-400");
+    assert_eq!(w.pump.resets, ["/2/0/2", "/3/0"]);
+    // A body refused by the checks resets and writes nothing: a record outside the path
+    // (4.00), a resource the model makes read-only for a server (Manufacturer, 4.05; the
+    // tree would take it).
+    let outside = r#"[{"n":"/3/0/15","vs":"X"},{"n":"/3303/0/5701","vs":"K"}]"#;
+    let (code, ..) = w.ask(at(5), write(Path::instance(3, 0), true, outside));
+    assert_eq!(code, Code::BAD_REQUEST);
+    let read_only = r#"[{"n":"/3/0/15","vs":"X"},{"n":"/3/0/0","vs":"K"}]"#;
+    for replace in [true, false] {
+        let (code, ..) = w.ask(at(5), write(Path::instance(3, 0), replace, read_only));
+        assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    }
+    let (code, ..) = w.ask(
+        at(5),
+        ClientRequest::WriteComposite {
+            format: ContentFormat::SENML_JSON,
+            payload: br#"[{"n":"/3/0/0","vs":"K"}]"#,
+        },
+    );
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    assert_eq!(w.pump.resets, ["/2/0/2", "/3/0"]);
+    assert_eq!(
+        (w.pump.label.as_str(), w.pump.manufacturer.as_str()),
+        ("P-400", "m2m")
+    );
+}

@@ -1,0 +1,205 @@
+//! Registration: Register, Update (with and without links), retries, expiry, and what a server refuses.
+
+use crate::world::*;
+
+#[test]
+fn registration_expires_and_a_lost_client_registers_again() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // The server forgets the client once its lifetime has passed.
+    assert_eq!(
+        w.server.poll_timeout(),
+        Some(at(60)).min(w.server.poll_timeout())
+    );
+    w.server.handle_timeout(at(61));
+    assert!(matches!(
+        w.server.poll_event(),
+        Some(ServerEvent::Expired { .. })
+    ));
+    assert!(w.server.find("pump-1").is_none());
+    // The client's Update gets 4.04 and it registers again.
+    w.client.update(at(62)).unwrap();
+    w.pump(at(62));
+    w.client.handle_timeout(at(62), &w.pump).unwrap();
+    w.pump(at(62));
+    assert!(w.server.find("pump-1").is_some(), "{:?}", w.events);
+    assert_eq!(
+        w.events
+            .iter()
+            .filter(|e| e.starts_with("registered"))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn server_refuses_what_it_cannot_take() {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut server: Server<u8, 1> = Server::new(1);
+    let mut buf = [0u8; 256];
+    let mut mid = 0x1234u16;
+    let mut send = |server: &mut Server<u8, 1>, path: &[&str], query: &[&str], payload: &[u8]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&[1, 2]);
+        for s in path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        for q in query {
+            b.str(OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(payload);
+        let n = b.encode(&mut buf).unwrap();
+        let datagram = buf[..n].to_vec();
+        let e = server
+            .handle(at(0), 5, &datagram)
+            .unwrap()
+            .map(|e| format!("{e:?}"));
+        let (_, m) = server.poll_transmit(at(0), &mut buf).unwrap();
+        (m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code(), e)
+    };
+    // Bad link format, missing ep, an unknown registration, a full store.
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0").0,
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["lt=5"], b"</3/0>").0,
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&mut server, &["rd", "99"], &[], b"").0,
+        Code::NOT_FOUND
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0>").0,
+        Code::CREATED
+    );
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=b"], b"</3/0>").0,
+        Code::SERVICE_UNAVAILABLE
+    );
+    // The same endpoint again replaces its registration.
+    assert_eq!(
+        send(&mut server, &["rd"], &["ep=a"], b"</3/0>").0,
+        Code::CREATED
+    );
+    assert_eq!(server.registrations().count(), 1);
+    // An Update that gives the binding again says whether the client is in queue mode.
+    let reg = server.find("a").unwrap();
+    assert!(!reg.queue);
+    let location = reg.id.0.to_string();
+    assert_eq!(
+        send(&mut server, &["rd", &location], &["b=UQ"], b"").0,
+        Code::CHANGED
+    );
+    assert!(server.find("a").unwrap().queue);
+    // Malformed requests to the server's other interfaces are bad requests, not unknown
+    // paths: a Bootstrap-Request without ep, a Send without Content-Format.
+    assert_eq!(send(&mut server, &["bs"], &[], b"").0, Code::BAD_REQUEST);
+    assert_eq!(send(&mut server, &["dp"], &[], b"x").0, Code::BAD_REQUEST);
+    assert_eq!(send(&mut server, &["xx"], &[], b"").0, Code::NOT_FOUND);
+}
+
+#[test]
+fn register_is_retried_as_the_spec_says_then_given_up() {
+    use m2m_coap::{Builder, Message, Type};
+    use m2m_lwm2m::client::{ClientEvent, Retry};
+    let mut w = World::new();
+    let mut buf = [0u8; 1152];
+    // A server that refuses every Register with 4.03: the attempts and their times.
+    let mut attempts = Vec::new();
+    let mut events = Vec::new();
+    let mut refuse = |w: &mut World, now: u64, attempts: &mut Vec<u64>| {
+        while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            assert_eq!(m.code(), Code::POST);
+            attempts.push(now);
+            let mut b = Builder::<1>::udp(
+                Type::Acknowledgement,
+                Code::FORBIDDEN,
+                m.message_id().unwrap(),
+            );
+            b.token(m.token());
+            let mut out = [0u8; 64];
+            let k = b.encode(&mut out).unwrap();
+            w.client
+                .handle(at(now), SERVER, &out[..k], &mut w.pump)
+                .unwrap();
+        }
+    };
+    assert_eq!(w.client.poll_timeout(at(0)), None);
+    w.client.register(at(0), &w.pump).unwrap();
+    let mut now = 0;
+    loop {
+        refuse(&mut w, now, &mut attempts);
+        while let Some(e) = w.client.poll_event() {
+            events.push(e);
+        }
+        let Some(next) = w.client.poll_timeout(at(now)) else {
+            break;
+        };
+        now = next.as_millis() / 1000;
+        assert!(now < 100_000, "still trying at {now} s");
+        w.client.handle_timeout(at(now), &w.pump).unwrap();
+    }
+    // Five attempts, 60, 120, 240 and 480 s apart; then no more.
+    assert_eq!(attempts, [0, 60, 180, 420, 900]);
+    assert_eq!(events.last(), Some(&ClientEvent::RegistrationAbandoned));
+    let failed = events
+        .iter()
+        .filter(|e| **e == ClientEvent::RegistrationFailed(Some(Code::FORBIDDEN)))
+        .count();
+    assert_eq!(failed, 4, "the fifth failure is told as the abandon");
+    // Registering again starts a new count: the next attempt 60 s after the first.
+    assert_eq!(Retry::SPEC.wait(1), Some(60));
+    attempts.clear();
+    let start = now;
+    w.client.register(at(start), &w.pump).unwrap();
+    refuse(&mut w, start, &mut attempts);
+    let next = w.client.poll_timeout(at(start)).unwrap();
+    assert_eq!(next.as_millis() / 1000, start + 60);
+    assert_eq!(attempts, [start]);
+}
+
+#[test]
+fn an_update_carries_the_links_when_the_objects_changed() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // The application removes a sensor by itself, and tells the server.
+    w.pump.deleted.push("/3303/1".into());
+    w.client.update_objects(at(1), &w.pump).unwrap();
+    w.pump(at(1));
+    assert!(
+        w.events.contains(&"updated links=4".to_string()),
+        "{:?}",
+        w.events
+    );
+    assert!(w.events.contains(&"client Updated".to_string()));
+    // A plain Update carries none.
+    w.client.update(at(2)).unwrap();
+    w.pump(at(2));
+    assert_eq!(w.events.last().map(String::as_str), Some("client Updated"));
+    assert!(w.events.contains(&"updated".to_string()), "{:?}", w.events);
+    // A server's Delete of an instance: the next Update, due at once, carries the links.
+    w.events.clear();
+    assert_ne!(w.client.poll_timeout(at(3)), Some(at(3)));
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::Delete {
+            path: Path::instance(1, 0),
+        },
+    );
+    assert_eq!(code, Code::DELETED);
+    assert_eq!(w.client.poll_timeout(at(3)), Some(at(3)));
+    w.client.handle_timeout(at(3), &w.pump).unwrap();
+    w.pump(at(3));
+    assert!(
+        w.events.contains(&"updated links=3".to_string()),
+        "{:?}",
+        w.events
+    );
+    assert_ne!(w.client.poll_timeout(at(3)), Some(at(3)));
+}
