@@ -239,14 +239,10 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
                 ) =>
         {
             buf.clear();
-            let base = Path::instance(object, crate::path::RESERVED_ID);
             // The gateway prefix of the request (an end device's object) stays on the records.
-            let base = match path.prefix() {
-                Some(p) => match base.with_prefix(p) {
-                    Ok(b) => b,
-                    Err(_) => return Answer::code(Code::BAD_REQUEST),
-                },
-                None => base,
+            let base = Path::instance(object, crate::path::RESERVED_ID);
+            let Some(base) = prefixed(base, path.prefix()) else {
+                return Answer::code(Code::BAD_REQUEST);
             };
             new_instance(format, base, payload, config, &mut buf)
         }

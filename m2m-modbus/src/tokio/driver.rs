@@ -582,8 +582,7 @@ impl Driver {
         if !self.options.transport.is_line() {
             return true;
         }
-        // One frame on the line at a time: a broadcast not yet written holds the next request.
-        if !self.wbuf.is_empty() || Instant::now() < self.line.quiet_at {
+        if self.line_free_at().is_none_or(|at| Instant::now() < at) {
             return false;
         }
         while !self.rbuf.is_empty() {
@@ -593,6 +592,14 @@ impl Driver {
             }
         }
         true
+    }
+
+    /// When a serial line may take the next frame: once it has been quiet long enough, and
+    /// never while a frame is still being written (one frame on the line at a time; a
+    /// broadcast not yet written holds the next request). `None` then: the writer's waker, not
+    /// a clock, says when that changes.
+    fn line_free_at(&self) -> Option<Instant> {
+        self.wbuf.is_empty().then_some(self.line.quiet_at)
     }
 
     pub(super) fn poll(
@@ -732,16 +739,11 @@ impl Driver {
                     .front()
                     .and_then(|c| c.queued.map(|q| instant_after(q, c.timeout)));
                 if let Some(give_up) = front {
-                    // A frame still being written holds the request (`may_send`): the
-                    // writer's waker stands for it, and a quiet line already past would fire
-                    // the timer on every round for nothing.
-                    at = Some(
-                        if self.matcher.outstanding() < window && self.wbuf.is_empty() {
-                            self.line.quiet_at.min(give_up)
-                        } else {
-                            give_up
-                        },
-                    );
+                    // Woken when the line may take it (`may_send`), or when it gives up.
+                    let free = self
+                        .line_free_at()
+                        .filter(|_| self.matcher.outstanding() < window);
+                    at = Some(free.map_or(give_up, |f| f.min(give_up)));
                 }
                 if !self.rbuf.is_empty() {
                     let idle = instant_after(self.line.last_read, self.options.idle_after());
