@@ -584,3 +584,42 @@ async fn a_request_behind_a_frame_the_line_does_not_take_waits_without_spinning(
         assert!(n < 20, "{transport:?}: {n} writes tried");
     }
 }
+
+#[tokio::test]
+async fn the_next_frame_waits_for_silence_behind_one_written_late() {
+    // 1200 baud: t3.5 is about 32 ms. The line takes 4 bytes until the peer reads.
+    const SLOW: Line = Line::new(1200);
+    let (ours, mut peer) = tokio::io::duplex(4);
+    let opts = options(Transport::Rtu)
+        .line(SLOW)
+        .timeout(Duration::from_millis(300));
+    let c = Client::from_stream(ours, opts);
+    // Half of the first request's 8 bytes go out; it times out with the rest unwritten.
+    assert!(matches!(
+        c.read_holding_registers(0, 1).await,
+        Err(Error::Timeout(_))
+    ));
+    let b = c.clone();
+    let second = tokio::spawn(async move { b.read_holding_registers(1, 1).await });
+    // The peer reads now, noting when each piece comes.
+    let mut got: Vec<(Instant, usize)> = Vec::new();
+    let mut total = 0;
+    let mut buf = [0u8; 64];
+    while total < 16 {
+        let n = timeout(Duration::from_secs(2), peer.read(&mut buf))
+            .await
+            .expect("both frames")
+            .unwrap();
+        total += n;
+        got.push((Instant::now(), total));
+    }
+    // The second frame starts only after the line was quiet behind the first (its last four
+    // bytes' time and t3.5, about 69 ms; appended behind it, it would follow at once).
+    let first_done = got.iter().find(|(_, t)| *t >= 8).unwrap().0;
+    let second_start = got.iter().find(|(_, t)| *t > 8).unwrap().0;
+    assert!(
+        second_start.duration_since(first_done) >= Duration::from_millis(10),
+        "{got:?}"
+    );
+    assert!(matches!(second.await.unwrap(), Err(Error::Timeout(_))));
+}
