@@ -599,7 +599,9 @@ async fn the_next_frame_waits_for_silence_behind_one_written_late() {
         c.read_holding_registers(0, 1).await,
         Err(Error::Timeout(_))
     ));
-    let b = c.clone();
+    // The line is the first request's until its answer could have come (300 ms after the
+    // frame is out): the second waits longer than that.
+    let b = c.with_timeout(Duration::from_secs(1));
     let second = tokio::spawn(async move { b.read_holding_registers(1, 1).await });
     // The peer reads now, noting when each piece comes.
     let mut got: Vec<(Instant, usize)> = Vec::new();
@@ -622,4 +624,49 @@ async fn the_next_frame_waits_for_silence_behind_one_written_late() {
         "{got:?}"
     );
     assert!(matches!(second.await.unwrap(), Err(Error::Timeout(_))));
+}
+
+#[tokio::test]
+async fn the_late_answer_to_a_request_cut_short_is_not_taken_for_the_next() {
+    // 1200 baud (t3.5 about 32 ms); the line takes 4 bytes until the device reads.
+    const SLOW: Line = Line::new(1200);
+    let (ours, mut peer) = tokio::io::duplex(4);
+    let opts = options(Transport::Rtu)
+        .line(SLOW)
+        .timeout(Duration::from_millis(300));
+    let c = Client::from_stream(ours, opts);
+    // The first request times out with half of its frame written.
+    assert!(matches!(
+        c.read_holding_registers(0, 1).await,
+        Err(Error::Timeout(_))
+    ));
+    let b = c.clone();
+    let second = tokio::spawn(async move { b.read_holding_registers(1, 1).await });
+    // The device reads the first frame whole and answers it 150 ms later, well within the
+    // 300 ms the client gives an answer once the frame is out; then it reads the second frame
+    // and answers that.
+    let mut frame = [0u8; 8];
+    timeout(Duration::from_secs(2), peer.read_exact(&mut frame))
+        .await
+        .expect("the first frame")
+        .unwrap();
+    assert_eq!(frame, rtu_frame(&[17, 3, 0, 0, 0, 1])[..]);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    peer.write_all(&rtu_frame(&[17, 3, 2, 0xAA, 0xAA]))
+        .await
+        .unwrap();
+    timeout(Duration::from_secs(2), peer.read_exact(&mut frame))
+        .await
+        .expect("the second frame")
+        .unwrap();
+    assert_eq!(frame, rtu_frame(&[17, 3, 0, 1, 0, 1])[..]);
+    // (Written from a task: a client that took the late answer reads no more.)
+    tokio::spawn(async move { peer.write_all(&rtu_frame(&[17, 3, 2, 0xBB, 0xBB])).await });
+    // The second caller gets its own answer; the late one is reported as nobody's.
+    let got = timeout(Duration::from_secs(2), second)
+        .await
+        .expect("an answer")
+        .unwrap();
+    assert_eq!(got.unwrap(), [0xBBBB]);
+    assert_eq!(c.unmatched(), 1);
 }

@@ -170,6 +170,21 @@ struct LineState {
     last_read: Instant,
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
+    /// A request that timed out while its frame was still being written: the device may
+    /// answer it once the frame is out, so the line stays its own until that answer comes or
+    /// its timeout, counted from the frame's end, passes. Without this its late answer would
+    /// be taken for the answer to the next request (a serial line has no transaction id).
+    orphan: Option<Orphan>,
+}
+
+/// See [`LineState::orphan`].
+struct Orphan {
+    /// Where its frame ends in the bytes handed to this connection.
+    end: u64,
+    unit: u8,
+    timeout: Duration,
+    /// Once the frame is out: when the line is free again without an answer.
+    until: Option<Instant>,
 }
 
 impl LineState {
@@ -220,6 +235,7 @@ impl Driver {
                 last_read: epoch,
                 timer: Box::pin(tokio::time::sleep_until(epoch)),
                 armed: None,
+                orphan: None,
             },
         }
     }
@@ -231,6 +247,7 @@ impl Driver {
         self.appended = 0;
         self.flushed = 0;
         self.line.armed = None;
+        self.line.orphan = None;
     }
 
     fn now(&self) -> Timestamp {
@@ -241,6 +258,8 @@ impl Driver {
     /// Registers a request and queues its frame for writing.
     fn start(&mut self, cmd: Command) {
         self.started = self.started.wrapping_add(1);
+        // The line was let go: a request that timed out earlier has had its time.
+        self.line.orphan = None;
         let pdu = cmd.pdu.get(..cmd.len).unwrap_or_default();
         let now = self.now();
         let raw;
@@ -467,6 +486,12 @@ impl Driver {
         // On a serial line, an answer from another unit is passed over and the timer kept
         // running (Serial Line §2.4.1, the master's "waiting for reply" state).
         if self.options.transport.is_line() {
+            if self.line.orphan.as_ref().is_some_and(|o| o.unit == unit) {
+                // The late answer to a request that timed out: nobody's.
+                self.line.orphan = None;
+                self.report(None, unit, Mismatch::Unexpected, frame);
+                return;
+            }
             if let Some(w) = self.waiting.iter().find(|w| w.unit != unit) {
                 let expected = w.unit;
                 self.report(
@@ -599,7 +624,13 @@ impl Driver {
     /// broadcast not yet written holds the next request). `None` then: the writer's waker, not
     /// a clock, says when that changes.
     fn line_free_at(&self) -> Option<Instant> {
-        self.wbuf.is_empty().then_some(self.line.quiet_at)
+        let quiet = self.line.quiet_at;
+        self.wbuf
+            .is_empty()
+            .then(|| match self.line.orphan.as_ref().and_then(|o| o.until) {
+                Some(until) => quiet.max(until),
+                None => quiet,
+            })
     }
 
     pub(super) fn poll(
@@ -665,6 +696,18 @@ impl Driver {
                 let now = self.now();
                 while let Some(e) = self.matcher.poll_timeout(now) {
                     if let Some(w) = self.take_waiting(e.transaction_id) {
+                        let end = w
+                            .begin
+                            .saturating_add(u64::try_from(w.len).unwrap_or(u64::MAX));
+                        if on_line && w.begin < self.flushed && self.flushed < end {
+                            // Still going out: its answer may come after the rest.
+                            self.line.orphan = Some(Orphan {
+                                end,
+                                unit: w.unit,
+                                timeout: w.timeout,
+                                until: None,
+                            });
+                        }
                         // A request timed out before any of it left is not sent later.
                         self.withdraw(w.begin, w.len);
                         self.callers
@@ -707,8 +750,15 @@ impl Driver {
                     } else {
                         self.options.turnaround
                     };
-                    let busy = self.options.line.chars(written).saturating_add(after);
-                    self.line.quiet_at = instant_after(Instant::now(), busy);
+                    let on_wire = self.options.line.chars(written);
+                    let now = Instant::now();
+                    self.line.quiet_at = instant_after(now, on_wire.saturating_add(after));
+                    let flushed = self.flushed;
+                    if let Some(o) = self.line.orphan.as_mut() {
+                        if o.until.is_none() && flushed >= o.end {
+                            o.until = Some(instant_after(now, on_wire.saturating_add(o.timeout)));
+                        }
+                    }
                 }
             }
             if self.wbuf.is_empty() {
