@@ -496,8 +496,8 @@ impl<'a> Value<'a> {
     }
 
     /// This value as `ty`: untyped bytes are interpreted (TLV §7.4.3, text/plain §7.4.1), and
-    /// typed values are converted where the formats allow it without loss (an integer as a
-    /// Float; a float with no fraction as an Integer, Unsigned Integer or Time, since SenML
+    /// typed values are converted where the formats allow it (an integer as a Float, rounded
+    /// to the nearest double past 2^53; a float with no fraction as an Integer, Unsigned Integer or Time, since SenML
     /// has one numeric type, RFC 8428 §4.3, and a JSON number written `1.638435E9` is the
     /// integer 1638435000, and a CBOR (60) or LwM2M CBOR float with no fraction is read the
     /// same way, as Anjay reads it; a JSON number as a Time; a string as a Corelnk; base64 text as an
@@ -566,17 +566,12 @@ impl<'a> Value<'a> {
     }
 }
 
-/// An integer as a Float when it survives the conversion exactly.
+/// An integer as a Float: the nearest double, as a JSON or CBOR reader gives for a number
+/// written without a fraction (a Float resource holds no more than a double; an
+/// integer past 2^53 loses its low bits here, as it would in any peer).
 fn int_to_float<'a>(i: i128) -> Result<Value<'a>, Error> {
     #[allow(clippy::cast_precision_loss)]
-    let f = i as f64;
-    #[allow(clippy::cast_possible_truncation)]
-    let back = f as i128;
-    if back == i && f.is_finite() {
-        Ok(Value::Float(f))
-    } else {
-        Err(Error::new(0, Reason::TypeMismatch))
-    }
+    Ok(Value::Float(i as f64))
 }
 
 /// A float with no fraction, in range, as an integer type (the same number).

@@ -102,6 +102,36 @@ fn device_object_instance() {
     assert_eq!(senml_text(&recs), DEVICE_3_0);
 }
 
+/// SenML has one numeric type: an integer sent for a Float resource reads as the nearest
+/// double, past 2^53 too (Leshan and Wakaama convert the same way), as a number written with
+/// more digits than 64 bits hold already does.
+#[test]
+fn an_integer_for_a_float_resource_reads_as_the_nearest_double() {
+    for (body, want) in [
+        (r#"[{"n":"/3303/0/5700","v":21}]"#, 21.0),
+        (
+            r#"[{"n":"/3303/0/5700","v":123456789012345678}]"#,
+            123_456_789_012_345_678_f64,
+        ),
+        (
+            r#"[{"n":"/3303/0/5700","v":-9223372036854775807}]"#,
+            -9_223_372_036_854_775_807_f64,
+        ),
+        (
+            r#"[{"n":"/3303/0/5700","v":18446744073709551615}]"#,
+            18_446_744_073_709_551_615_f64,
+        ),
+        (
+            r#"[{"n":"/3303/0/5700","v":12345678901234567890123}]"#,
+            1.234_567_890_123_456_8e22,
+        ),
+    ] {
+        let recs = senml(body);
+        let got = recs[0].value.unwrap().typed(DataType::Float, &Config::STRICT);
+        assert_eq!(got, Ok(Value::Float(want)), "{body}");
+    }
+}
+
 #[test]
 fn single_and_multiple_resources() {
     // §7.4.4: Read /3/0/0, and Read /3/0/7 (a multiple resource, two instances).
