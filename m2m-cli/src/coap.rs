@@ -90,13 +90,20 @@ fn option_number(o: &Json, code: Code) -> Result<u16, CliError> {
 }
 
 /// The value bytes: a number is a uint (minimal encoding), a string is the text of a string
-/// option and hex for any other.
+/// option and hex for any other; `value_hex` is hex for every option (as decode writes a
+/// string option that is not UTF-8, which the builder then refuses).
 fn option_value(o: &Json, code: Code, number: u16) -> Result<Vec<u8>, CliError> {
     let def = if code.is_signaling() {
         signaling::lookup(code, OptionNumber(number))
     } else {
         OptionNumber(number).def().copied()
     };
+    if let Some(h) = field(o, "value_hex") {
+        if field(o, "value").is_some() {
+            return Err(bad(format!("option {number}: value and value_hex both given")));
+        }
+        return hex(h, &format!("option {number}"));
+    }
     match field(o, "value") {
         None => Ok(Vec::new()),
         Some(Json::Number(n)) => {

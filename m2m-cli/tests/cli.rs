@@ -313,6 +313,29 @@ fn coap_formats_round_trip_and_fail_cleanly() {
     assert_eq!(v["options"][0]["value"], "0a");
     assert_eq!(v["options"][1]["name"], "Content-Format");
     assert_eq!(v["options"][1]["value"], 50);
+    // A string option that is not UTF-8 prints as hex under `value_hex`, apart from the
+    // text of hex digits; encoding it is refused (the builder writes only valid string
+    // options), not turned into that text.
+    for (hex, key, value) in [
+        ("40010001b3be6f6f", "value_hex", "be6f6f"),
+        ("40010001b6626536663666", "value", "be6f6f"),
+    ] {
+        let out = m2m(&["decode", "coap", hex], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        let opt = &v["options"][0];
+        assert_eq!(opt["name"], "Uri-Path");
+        assert_eq!(opt[key], value, "{hex}");
+        let other = if key == "value" { "value_hex" } else { "value" };
+        assert!(opt[other].is_null(), "{hex}: {opt}");
+        let back = m2m(&["encode", "coap"], Some(&out.stdout));
+        if key == "value" {
+            assert_eq!(back.stdout.trim(), hex, "{}", back.stderr);
+        } else {
+            assert_eq!(back.code, 1);
+            assert!(back.stderr.contains("not UTF-8"), "{}", back.stderr);
+        }
+    }
     // Options by name, in any order, on encode.
     let json = r#"{"type":"CON","code":"GET","message_id":1,"options":[
         {"name":"Uri-Path","value":"b"},{"name":"Uri-Host","value":"h"},{"number":11,"value":"c"}]}"#;

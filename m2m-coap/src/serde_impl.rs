@@ -1,8 +1,9 @@
 //! The serde form of a message (feature `serde`): what the `m2m` command line prints.
 //!
 //! Option values are written by their registered format (design.md §9): a uint as a number, a
-//! string as a string, anything else (opaque, empty, unregistered) as lowercase hex. The token
-//! and payload are hex.
+//! string as a string, anything else (opaque, empty, unregistered) as lowercase hex. A string
+//! option whose bytes are not UTF-8 is written as hex under `value_hex` instead of `value`. The
+//! token and payload are hex.
 
 use core::fmt::{self, Write as _};
 
@@ -59,9 +60,12 @@ impl Serialize for Opt<'_> {
             Some(Format::Uint) if v.len() <= 4 => {
                 st.serialize_field("value", &decode_uint(v).unwrap_or(0))?;
             }
-            Some(Format::String) if core::str::from_utf8(v).is_ok() => {
-                st.serialize_field("value", core::str::from_utf8(v).unwrap_or_default())?;
-            }
+            Some(Format::String) => match core::str::from_utf8(v) {
+                Ok(text) => st.serialize_field("value", text)?,
+                // Not UTF-8 (the option is also named in `bad_option`): hex under its own
+                // name, or it would read as the text of those hex digits.
+                Err(_) => st.serialize_field("value_hex", &Hex(v))?,
+            },
             _ => st.serialize_field("value", &Hex(v))?,
         }
         st.end()
