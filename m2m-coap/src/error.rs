@@ -60,6 +60,10 @@ pub enum Reason {
         /// What was there.
         actual: usize,
     },
+    /// A WebSocket message whose Len nibble is not 0 (RFC 8323 §4.2: the WebSocket frame
+    /// carries the length, and Len is set to 0).
+    #[error("WebSocket Len nibble is {0}, must be 0")]
+    WsLengthNibble(u8),
     /// A message longer than the configured maximum (RFC 8323 §5.3.1 Max-Message-Size).
     #[error("message of {len} bytes, more than the {max} allowed")]
     TooLong {

@@ -295,14 +295,7 @@ impl<'a> Message<'a> {
         let declared = match transport {
             Transport::WebSocket => {
                 if len_nibble != 0 && !cfg.ws_length_nibble {
-                    return Err(err(
-                        Reason::FrameLength {
-                            declared: usize::from(len_nibble),
-                            actual: 0,
-                        },
-                        0,
-                        None,
-                    ));
+                    return Err(err(Reason::WsLengthNibble(len_nibble), 0, None));
                 }
                 None
             }
@@ -1035,10 +1028,10 @@ mod tests {
         // The same over WebSocket: length nibble 0.
         let w = [0x01, 0x01, 0x7a, 0xb2, b'a', b'b', 0xff, b'x'];
         assert_eq!(Message::parse_ws(&w).unwrap().payload(), b"x");
-        assert!(matches!(
+        assert_eq!(
             Message::parse_ws(&f).unwrap_err().reason,
-            Reason::FrameLength { .. }
-        ));
+            Reason::WsLengthNibble(5)
+        );
         // CSM with Max-Message-Size 1152 and Block-Wise-Transfer.
         let csm = [0x40, 0xe1, 0x22, 0x04, 0x80, 0x20];
         let m = Message::parse_tcp(&csm).unwrap();

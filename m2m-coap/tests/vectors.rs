@@ -207,6 +207,7 @@ fn check_negative(v: &Vector, bytes: &[u8], t: Transport) {
                 || words.contains("len")
         }
         Reason::TooLong { .. } => words.contains("long") || words.contains("size"),
+        Reason::WsLengthNibble(_) => words.contains("len") && words.contains("websocket"),
         // A reason added later needs its words here.
         other => panic!("{label}: no words for {other:?}"),
     };
