@@ -127,7 +127,10 @@ fn an_integer_for_a_float_resource_reads_as_the_nearest_double() {
         ),
     ] {
         let recs = senml(body);
-        let got = recs[0].value.unwrap().typed(DataType::Float, &Config::STRICT);
+        let got = recs[0]
+            .value
+            .unwrap()
+            .typed(DataType::Float, &Config::STRICT);
         assert_eq!(got, Ok(Value::Float(want)), "{body}");
     }
 }

@@ -8,7 +8,9 @@
 //! any other value (a string, an instance, an object) counts as changed when the application
 //! says so ([`Client::changed`]). An Observe-Composite does the same for each path it lists and
 //! notifies when any of them is due, with the values of all of them; `pmin` and `pmax` are
-//! counted from its last notification.
+//! counted from its last notification. `epmin` spaces the reads of the tree for an observation
+//! (for an Observe-Composite, the longest `epmin` of its paths), except that a notification
+//! `pmax` owes is read and sent on time; `epmax` bounds the time between reads.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_coap::{Builder, Code, ContentFormat, Exchange, OptionNumber, Token, Type};
@@ -76,6 +78,8 @@ pub(super) struct Observation<P> {
     pub(super) format: ContentFormat,
     pub(super) last_at: Timestamp,
     pub(super) last: Scalar,
+    /// When the tree was last read for it (`epmin` spaces the reads).
+    pub(super) evaluated_at: Timestamp,
     pub(super) seq: u32,
     /// The application said the value changed (for values the decision cannot compare).
     pub(super) dirty: bool,
@@ -92,6 +96,7 @@ pub(super) struct Composite<P> {
     dirty: [bool; MAX_PATHS],
     len: usize,
     last_at: Timestamp,
+    evaluated_at: Timestamp,
     seq: u32,
 }
 
@@ -157,6 +162,35 @@ fn next_due(
         last_at.checked_add(pmin).unwrap_or(now).max(now)
     });
     earliest(due, held)
+}
+
+/// Until when `epmin` (the minimum evaluation period, Core 1.1 §5.1.2) holds the next
+/// read of an observed path back, if it does at `now`: `epmin` after the last read, but never
+/// past the `pmax` deadline, when a notification with a fresh value is owed.
+fn held_until(
+    attrs: &Attributes,
+    evaluated_at: Timestamp,
+    last_at: Timestamp,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let secs = |s: u32| core::time::Duration::from_secs(u64::from(s));
+    let epmin = attrs.epmin.filter(|&e| e > 0)?;
+    let mut until = evaluated_at.checked_add(secs(epmin))?;
+    let pmin = attrs.pmin.unwrap_or(0);
+    if let Some(pmax) = attrs.pmax.filter(|&p| p > 0 && p >= pmin) {
+        if let Some(end) = last_at.checked_add(secs(pmax)) {
+            until = until.min(end);
+        }
+    }
+    (now < until).then_some(until)
+}
+
+/// The later of two optional times (the hold of `epmin` over a time an observation falls due).
+fn latest(due: Option<Timestamp>, hold: Option<Timestamp>) -> Option<Timestamp> {
+    match (due, hold) {
+        (Some(d), Some(h)) => Some(d.max(h)),
+        (d, _) => d,
+    }
 }
 
 fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
@@ -227,6 +261,7 @@ impl<
             path: path.without_prefix(),
             format,
             last_at: now,
+            evaluated_at: now,
             last,
             seq,
             dirty: false,
@@ -260,6 +295,7 @@ impl<
             dirty: [false; MAX_PATHS],
             len: paths.len(),
             last_at: now,
+            evaluated_at: now,
             seq,
         };
         for ((slot, last), p) in c.paths.iter_mut().zip(c.last.iter_mut()).zip(paths) {
@@ -324,15 +360,32 @@ impl<
         let mut t = None;
         for o in self.observations.iter().flatten() {
             let attrs = self.attributes_of(&o.path);
-            t = earliest(t, next_due(&attrs, o.last_at, o.last, o.dirty, now));
+            let due = next_due(&attrs, o.last_at, o.last, o.dirty, now);
+            let hold = held_until(&attrs, o.evaluated_at, o.last_at, now);
+            t = earliest(t, latest(due, hold));
         }
         for c in self.composites.iter().flatten() {
+            let mut due = None;
             for ((p, last), dirty) in c.paths().iter().zip(&c.last).zip(&c.dirty) {
                 let attrs = self.attributes_of(p);
-                t = earliest(t, next_due(&attrs, c.last_at, *last, *dirty, now));
+                due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
             }
+            t = earliest(t, latest(due, self.composite_held_until(&c, now)));
         }
         t
+    }
+
+    /// [`held_until`] for an Observe-Composite: its paths are read together, so the longest
+    /// hold of any of them.
+    fn composite_held_until(&self, c: &Composite<P>, now: Timestamp) -> Option<Timestamp> {
+        let mut hold: Option<Timestamp> = None;
+        for p in c.paths() {
+            let attrs = self.attributes_of(p);
+            if let Some(h) = held_until(&attrs, c.evaluated_at, c.last_at, now) {
+                hold = Some(hold.map_or(h, |x| x.max(h)));
+            }
+        }
+        hold
     }
 
     /// Evaluates every observation at `now`, reading `tree`, and notifies those due.
@@ -386,9 +439,16 @@ impl<
             return Ok(());
         };
         let attrs = self.attributes_of(&o.path);
+        if held_until(&attrs, o.evaluated_at, o.last_at, now).is_some() {
+            // Read too recently (`epmin`): a change reported stays pending.
+            return Ok(());
+        }
         let mut buf = RecordBuf::<'_, 32>::new();
         if let Err(code) = tree.read(&o.path, &mut buf) {
             return self.end_observation(now, i, code);
+        }
+        if let Some(Some(slot)) = self.observations.get_mut(i) {
+            slot.evaluated_at = now;
         }
         let records = buf.as_slice();
         let new = Scalar::of_records(records);
@@ -433,6 +493,9 @@ impl<
         let Some(c) = self.composites.get(i).copied().flatten() else {
             return Ok(());
         };
+        if self.composite_held_until(&c, now).is_some() {
+            return Ok(());
+        }
         let mut all = RecordBuf::<'_, 32>::new();
         let mut new = [Scalar::Other; MAX_PATHS];
         let mut pending = [false; MAX_PATHS];
@@ -455,6 +518,9 @@ impl<
         });
         if read.is_err() {
             return Ok(());
+        }
+        if let Some(Some(slot)) = self.composites.get_mut(i) {
+            slot.evaluated_at = now;
         }
         if !due {
             if let Some(Some(slot)) = self.composites.get_mut(i) {
@@ -541,6 +607,8 @@ mod tests {
         on: bool,
         /// The temperature resource is gone (its reads answer 4.04).
         gone: bool,
+        /// Reads so far.
+        reads: core::cell::Cell<usize>,
     }
 
     impl ObjectTree for Tree {
@@ -550,6 +618,7 @@ mod tests {
         }
 
         fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            self.reads.set(self.reads.get() + 1);
             if self.gone && TEMP.contains(path) {
                 return Err(Code::NOT_FOUND);
             }
@@ -614,6 +683,7 @@ mod tests {
                     temp: 20.0,
                     on: false,
                     gone: false,
+                    reads: core::cell::Cell::new(0),
                 },
                 mid: 100,
             }
@@ -858,6 +928,74 @@ mod tests {
             ]
         );
         assert!(r.tick(at(30)).is_empty());
+    }
+
+    #[test]
+    fn epmin_spaces_the_reads_of_an_observed_path() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["epmin=5"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        r.observe(at(0), b"ob1", 0, &[TEMP]);
+        let reads = r.tree.reads.get();
+        // A change reported a second after the first read waits for epmin.
+        r.tree.temp = 30.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(1)).is_empty(), "read again before epmin");
+        assert_eq!(r.tree.reads.get(), reads);
+        assert_eq!(r.client.poll_timeout(at(1)), Some(at(5)));
+        let sent = r.tick(at(5));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].values(), [Record::new(TEMP, Value::Float(30.0))]);
+        assert_eq!(r.tree.reads.get(), reads + 1);
+        // And again: epmin from that read.
+        r.tree.temp = 31.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(7)).is_empty());
+        assert_eq!(r.client.poll_timeout(at(7)), Some(at(10)));
+        assert_eq!(r.tick(at(10)).len(), 1);
+    }
+
+    #[test]
+    fn epmin_spaces_the_reads_of_a_single_observation() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["epmin=5"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::SENML_JSON),
+        };
+        assert_eq!(r.ask(at(0), b"ob2", &req)[0].observe, Some(0));
+        let reads = r.tree.reads.get();
+        r.tree.temp = 30.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(2)).is_empty(), "read again before epmin");
+        assert_eq!(r.tree.reads.get(), reads);
+        assert_eq!(r.client.poll_timeout(at(2)), Some(at(5)));
+        let sent = r.tick(at(5));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].values(), [Record::new(TEMP, Value::Float(30.0))]);
+    }
+
+    #[test]
+    fn epmin_does_not_hold_a_notification_pmax_owes() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: SWITCH,
+            update: Update::parse(["pmax=3", "epmin=10"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        r.observe(at(0), b"ob1", 0, &[SWITCH]);
+        assert_eq!(r.client.poll_timeout(at(1)), Some(at(3)));
+        r.tree.on = true;
+        let sent = r.tick(at(3));
+        assert_eq!(sent.len(), 1, "pmax is due");
+        assert_eq!(sent[0].values(), [Record::new(SWITCH, Value::Bool(true))]);
     }
 
     #[test]
