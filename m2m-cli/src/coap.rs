@@ -100,7 +100,9 @@ fn option_value(o: &Json, code: Code, number: u16) -> Result<Vec<u8>, CliError> 
     };
     if let Some(h) = field(o, "value_hex") {
         if field(o, "value").is_some() {
-            return Err(bad(format!("option {number}: value and value_hex both given")));
+            return Err(bad(format!(
+                "option {number}: value and value_hex both given"
+            )));
         }
         return hex(h, &format!("option {number}"));
     }

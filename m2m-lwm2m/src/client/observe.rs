@@ -370,7 +370,7 @@ impl<
                 let attrs = self.attributes_of(p);
                 due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
             }
-            t = earliest(t, latest(due, self.composite_held_until(&c, now)));
+            t = earliest(t, latest(due, self.composite_held_until(c, now)));
         }
         t
     }
@@ -618,7 +618,7 @@ mod tests {
         }
 
         fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
-            self.reads.set(self.reads.get() + 1);
+            self.reads.set(self.reads.get().saturating_add(1));
             if self.gone && TEMP.contains(path) {
                 return Err(Code::NOT_FOUND);
             }

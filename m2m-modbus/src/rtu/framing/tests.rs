@@ -417,8 +417,14 @@ fn a_hunted_crc_ending_in_zero_is_not_cut_short() {
             frame.extend_from_slice(&crc.to_le_bytes());
             seen += 1;
             for (f, next) in [
-                (Framing::requests().with_unknown(UnknownFunctions::Hunt), &ask),
-                (Framing::responses().with_unknown(UnknownFunctions::Hunt), &answer),
+                (
+                    Framing::requests().with_unknown(UnknownFunctions::Hunt),
+                    &ask,
+                ),
+                (
+                    Framing::responses().with_unknown(UnknownFunctions::Hunt),
+                    &answer,
+                ),
             ] {
                 let n = frame.len();
                 assert_eq!(f.frame_len(&frame), Ok(Status::Complete(n)), "{frame:02x?}");
