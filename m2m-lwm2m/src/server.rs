@@ -44,8 +44,9 @@ pub struct Registration<P> {
     name_len: usize,
     /// The lifetime in seconds.
     pub lifetime: u32,
-    /// When it ends unless updated.
-    pub expires: Timestamp,
+    /// When it ends unless updated; `None` for a lifetime of 0, which is infinite (the Server
+    /// object's Lifetime resource, /1/x/1).
+    pub expires: Option<Timestamp>,
     /// The enabler version the client registered with (`1.0` when it said none).
     pub version: Version,
     /// Queue mode.
@@ -187,6 +188,11 @@ fn secs(s: u32) -> Duration {
     Duration::from_secs(u64::from(s))
 }
 
+/// When a registration of `lifetime` seconds made or updated at `now` ends: never for 0.
+fn expiry(now: Timestamp, lifetime: u32) -> Option<Timestamp> {
+    (lifetime > 0).then(|| now.checked_add(secs(lifetime)).unwrap_or(now))
+}
+
 impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, N, B> {
     /// A server; `seed` randomises CoAP message ids and tokens (give it some entropy).
     #[must_use]
@@ -313,6 +319,18 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let gone = (Code::NOT_FOUND, Error::new(0, Reason::UnexpectedPath));
         match req {
             ServerRequest::Register { params, links } => {
+                // An enabler version this server does not speak: 4.12, after which a client
+                // may register again with an older one (Leshan answers the same; Anjay falls
+                // back on it).
+                if params
+                    .version
+                    .is_some_and(|v| v.major != 1 || v.minor > Version::V1_2.minor)
+                {
+                    return Err((
+                        Code::PRECONDITION_FAILED,
+                        Error::new(0, Reason::Unsupported),
+                    ));
+                }
                 for l in link::parse(links, self.config) {
                     l.map_err(bad)?;
                 }
@@ -343,7 +361,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     name,
                     name_len: endpoint.len(),
                     lifetime,
-                    expires: now.checked_add(secs(lifetime)).unwrap_or(now),
+                    expires: expiry(now, lifetime),
                     version: params.version.unwrap_or(Version::V1_0),
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
                 };
@@ -374,14 +392,17 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
                 }
-                // A binding given again says whether the client is in queue mode (1.0 `b=UQ`;
-                // 1.1 `Q`).
-                if let Some(b) = params.binding {
-                    r.queue = params.queue || b.contains('Q');
-                } else if params.queue {
-                    r.queue = true;
+                // A binding given again says whether a 1.0 client is in queue mode (`b=UQ`).
+                // From 1.1 queue mode is the Register's `Q`, and an Update carries no `Q`: a
+                // new binding (`b=T`) leaves it as it was.
+                if r.version == Version::V1_0 {
+                    if let Some(b) = params.binding {
+                        r.queue = params.queue || b.contains('Q');
+                    } else if params.queue {
+                        r.queue = true;
+                    }
                 }
-                r.expires = now.checked_add(secs(r.lifetime)).unwrap_or(now);
+                r.expires = expiry(now, r.lifetime);
                 let event = ServerEvent::Updated {
                     id: r.id,
                     params,
@@ -558,7 +579,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     /// When to call [`Server::handle_timeout`] (and [`Server::poll_transmit`]) next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        let expiry = self.registrations().map(|r| r.expires).min();
+        let expiry = self.registrations().filter_map(|r| r.expires).min();
         match (self.endpoint.poll_timeout(), expiry) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -569,7 +590,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     /// [`ServerEvent::Expired`]); call [`Server::poll_transmit`] after it for retransmissions.
     pub fn handle_timeout(&mut self, now: Timestamp) {
         for r in &mut self.regs {
-            if r.is_some_and(|r| r.expires <= now) {
+            if r.is_some_and(|r| r.expires.is_some_and(|e| e <= now)) {
                 if let Some(slot) = self.expired.iter_mut().find(|e| e.is_none()) {
                     *slot = r.take().map(|r| r.id);
                 }

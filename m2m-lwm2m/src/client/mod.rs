@@ -54,7 +54,7 @@ use crate::server::SessionError;
 pub struct Settings<'c> {
     /// The endpoint client name (`ep`).
     pub endpoint: &'c str,
-    /// The registration lifetime in seconds (`lt`).
+    /// The registration lifetime in seconds (`lt`); 0 is infinite (no Update is due).
     pub lifetime: u32,
     /// The enabler version announced (`lwm2m`); `None` sends none (LwM2M 1.0 clients).
     pub version: Option<Version>,
@@ -508,6 +508,11 @@ impl<
     }
 
     fn schedule_update(&mut self, now: Timestamp) {
+        // A lifetime of 0 is infinite (the Server object's Lifetime, /1/x/1): no Update due.
+        if self.settings.lifetime == 0 {
+            self.next_update = None;
+            return;
+        }
         let lt = u64::from(self.settings.lifetime);
         let wait = lt
             .saturating_sub(update_margin(self.settings.lifetime))

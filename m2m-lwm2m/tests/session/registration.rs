@@ -33,6 +33,32 @@ fn registration_expires_and_a_lost_client_registers_again() {
     );
 }
 
+/// A lifetime of 0 is infinite: the client sends no Update of its own, and the server keeps
+/// the registration.
+#[test]
+fn a_lifetime_of_zero_needs_no_update() {
+    let mut w = World::new();
+    let settings = Settings {
+        lifetime: 0,
+        ..Settings::new("pump-1")
+    };
+    w.client = Client::new(SERVER, settings, 9);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert!(w.server.find("pump-1").is_some());
+    for s in [1, 30, 3600, 1_000_000] {
+        w.client.handle_timeout(at(s), &w.pump).unwrap();
+        w.server.handle_timeout(at(s));
+        w.pump(at(s));
+    }
+    assert!(w.server.find("pump-1").is_some());
+    assert!(
+        !w.events.iter().any(|e| e.starts_with("updated")),
+        "{:?}",
+        w.events
+    );
+}
+
 #[test]
 fn server_refuses_what_it_cannot_take() {
     use m2m_coap::{Builder, OptionNumber, Type};
@@ -100,6 +126,82 @@ fn server_refuses_what_it_cannot_take() {
     assert_eq!(send(&mut server, &["bs"], &[], b"").0, Code::BAD_REQUEST);
     assert_eq!(send(&mut server, &["dp"], &[], b"x").0, Code::BAD_REQUEST);
     assert_eq!(send(&mut server, &["xx"], &[], b"").0, Code::NOT_FOUND);
+}
+
+/// What a Register's parameters mean to the server: the enabler version it speaks, a lifetime
+/// of 0 (infinite), and queue mode through Updates (a 1.0 binding's `Q`; from 1.1 the
+/// Register's `Q`, which an Update with a new binding leaves alone).
+#[test]
+fn server_reads_version_lifetime_and_queue_mode() {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut buf = [0u8; 256];
+    let mut mid = 0x1234u16;
+    let mut send = |server: &mut Server<u8, 4>, now: u64, path: &[&str], query: &[&str]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&[1, 2]);
+        for s in path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        for q in query {
+            b.str(OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(b"</3/0>");
+        let n = b.encode(&mut buf).unwrap();
+        let datagram = buf[..n].to_vec();
+        server.handle(at(now), 5, &datagram).unwrap();
+        let (_, m) = server.poll_transmit(at(now), &mut buf).unwrap();
+        m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code()
+    };
+    // Versions past 1.2 (or not 1.x) are refused with 4.12.
+    for v in ["lwm2m=2.0", "lwm2m=1.3", "lwm2m=0.9"] {
+        assert_eq!(
+            send(&mut server, 0, &["rd"], &["ep=v", v]),
+            Code::PRECONDITION_FAILED,
+            "{v}"
+        );
+    }
+    assert!(server.find("v").is_none());
+    assert_eq!(
+        send(&mut server, 0, &["rd"], &["ep=v", "lwm2m=1.2"]),
+        Code::CREATED
+    );
+    // A lifetime of 0 never runs out; the others still do.
+    assert_eq!(
+        send(&mut server, 0, &["rd"], &["ep=z", "lt=0", "lwm2m=1.2"]),
+        Code::CREATED
+    );
+    assert_eq!(server.find("z").unwrap().expires, None);
+    server.handle_timeout(at(1_000_000));
+    assert!(server.find("z").is_some());
+    assert!(server.find("v").is_none(), "86400 s passed");
+    let z = server.find("z").unwrap().id.0.to_string();
+    assert_eq!(
+        send(&mut server, 1_000_001, &["rd", &z], &[]),
+        Code::CHANGED
+    );
+    assert_eq!(server.find("z").unwrap().expires, None);
+    server.handle_timeout(at(100_000_000));
+    assert!(server.find("z").is_some());
+    // Queue mode: 1.1 says it in the Register; an Update's binding does not undo it.
+    assert_eq!(
+        send(&mut server, 0, &["rd"], &["ep=q", "lwm2m=1.1", "b=U", "Q"]),
+        Code::CREATED
+    );
+    assert!(server.find("q").unwrap().queue);
+    let q = server.find("q").unwrap().id.0.to_string();
+    assert_eq!(send(&mut server, 1, &["rd", &q], &["b=T"]), Code::CHANGED);
+    assert!(server.find("q").unwrap().queue);
+    // 1.0 says it in the binding, each time it is given.
+    assert_eq!(
+        send(&mut server, 0, &["rd"], &["ep=o", "b=UQ"]),
+        Code::CREATED
+    );
+    assert!(server.find("o").unwrap().queue);
+    let o = server.find("o").unwrap().id.0.to_string();
+    assert_eq!(send(&mut server, 1, &["rd", &o], &["b=U"]), Code::CHANGED);
+    assert!(!server.find("o").unwrap().queue);
 }
 
 #[test]
