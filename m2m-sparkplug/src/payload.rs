@@ -939,20 +939,28 @@ impl<'a> MetricView<'a> {
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct MetaDataView<'a> {
     /// `is_multi_part`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub is_multi_part: Option<bool>,
     /// `content_type`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub content_type: Option<&'a str>,
     /// `size`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub size: Option<u64>,
     /// `seq` (multi-part sequence number).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub seq: Option<u64>,
     /// `file_name`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub file_name: Option<&'a str>,
     /// `file_type`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub file_type: Option<&'a str>,
     /// `md5`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub md5: Option<&'a str>,
     /// `description`.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub description: Option<&'a str>,
 }
 

@@ -375,6 +375,7 @@ pub struct MetaData<'a> {
     pub file_name: Option<Str<'a>>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub file_type: Option<Str<'a>>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub md5: Option<Str<'a>>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub description: Option<Str<'a>>,
