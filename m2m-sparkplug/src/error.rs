@@ -63,7 +63,8 @@ pub enum Error {
         /// The datatype asked for.
         datatype: u32,
     },
-    /// An unsigned value beyond its datatype's width (a UInt8 of 300).
+    /// An integer beyond its datatype's width: a UInt8 of 300, or an Int8, Int16 or Int32 in
+    /// neither sign style (an Int32 of 2^40 in `long_value`, an Int8 of `0x1234`).
     #[error("value {value} out of range for datatype {datatype}")]
     Range {
         /// The datatype.
