@@ -3,7 +3,8 @@
 //! A payload prints as the serde form of `m2m_sparkplug::Payload`: metric values as JSON numbers,
 //! booleans or strings by their datatype (named as the specification names them), arrays as JSON
 //! arrays, bytes as lowercase hex, datasets, templates and property sets as objects, and values
-//! without a datatype as `{"int_value": 5}` (the protobuf member). Encoding reads the same form.
+//! without a datatype as `{"int_value": 5}` (the protobuf member); a Float or Double that JSON has
+//! no number for as `"NaN"`, `"Infinity"` or `"-Infinity"`. Encoding reads the same form.
 
 use m2m_core::ProtocolError;
 use m2m_sparkplug::{
@@ -189,8 +190,33 @@ fn int<T: TryFrom<i128>>(v: &Json, path: &str) -> Result<T, CliError> {
     T::try_from(wide).map_err(|_| bad(path, "integer out of range for the datatype"))
 }
 
+/// A Double: a JSON number, or `"NaN"`, `"Infinity"` or `"-Infinity"`, the names the JSON form
+/// gives the values JSON has no number for. NaN is the quiet NaN 7FF8000000000000 (the sign and
+/// payload of a NaN that was decoded are not in the JSON).
 fn float(v: &Json, path: &str) -> Result<f64, CliError> {
-    v.as_f64().ok_or_else(|| bad(path, "a number is needed"))
+    match v.as_str() {
+        Some("NaN") => Ok(f64::from_bits(0x7FF8_0000_0000_0000)),
+        Some("Infinity") => Ok(f64::INFINITY),
+        Some("-Infinity") => Ok(f64::NEG_INFINITY),
+        _ => v.as_f64().ok_or_else(|| {
+            bad(
+                path,
+                "a number, \"NaN\", \"Infinity\" or \"-Infinity\" is needed",
+            )
+        }),
+    }
+}
+
+/// A Float, read as [`float`] reads a Double; NaN is the quiet NaN 7FC00000.
+fn float32(v: &Json, path: &str) -> Result<f32, CliError> {
+    let x = float(v, path)?;
+    // The nearest f32 is the value a Float holds (infinities stay infinite).
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(if x.is_nan() {
+        f32::from_bits(0x7FC0_0000)
+    } else {
+        x as f32
+    })
 }
 
 fn list<T>(
@@ -217,11 +243,10 @@ fn raw(v: &Json, path: &str) -> Result<Owned, CliError> {
         .filter(|_| o.len() == 1)
         .ok_or_else(|| bad(path, "one protobuf value member is needed"))?;
     let p = format!("{path}.{k}");
-    #[allow(clippy::cast_possible_truncation)] // a float_value is an f32 on the wire
     let r = match k.as_str() {
         "int_value" => Raw::Int(int(x, &p)?),
         "long_value" => Raw::Long(int(x, &p)?),
-        "float_value" => Raw::Float(float(x, &p)? as f32),
+        "float_value" => Raw::Float(float32(x, &p)?),
         "double_value" => Raw::Double(float(x, &p)?),
         "boolean_value" => Raw::Boolean(x.as_bool().ok_or_else(|| bad(&p, "a boolean"))?),
         "string_value" => Raw::String(string(x, &p)?),
@@ -242,8 +267,6 @@ fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
         return raw(v, path);
     }
     let b = |v: &Json, p: &str| v.as_bool().ok_or_else(|| bad(p, "a boolean is needed"));
-    #[allow(clippy::cast_possible_truncation)] // Float values are f32 on the wire
-    let f32_ = |v: &Json, p: &str| float(v, p).map(|x| x as f32);
     Ok(match DataType::from_code(dt) {
         DataType::Int8 => V::Int8(int(v, path)?),
         DataType::Int16 => V::Int16(int(v, path)?),
@@ -253,7 +276,7 @@ fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
         DataType::UInt16 => V::UInt16(int(v, path)?),
         DataType::UInt32 => V::UInt32(int(v, path)?),
         DataType::UInt64 => V::UInt64(int(v, path)?),
-        DataType::Float => V::Float(f32_(v, path)?),
+        DataType::Float => V::Float(float32(v, path)?),
         DataType::Double => V::Double(float(v, path)?),
         DataType::Boolean => V::Boolean(b(v, path)?),
         DataType::String => V::String(string(v, path)?),
@@ -274,7 +297,7 @@ fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
         DataType::UInt16Array => V::UInt16Array(list(v, path, int)?),
         DataType::UInt32Array => V::UInt32Array(list(v, path, int)?),
         DataType::UInt64Array => V::UInt64Array(list(v, path, int)?),
-        DataType::FloatArray => V::FloatArray(list(v, path, f32_)?),
+        DataType::FloatArray => V::FloatArray(list(v, path, float32)?),
         DataType::DoubleArray => V::DoubleArray(list(v, path, float)?),
         DataType::BooleanArray => V::BooleanArray(list(v, path, b)?),
         DataType::StringArray => V::StringArray(list(v, path, string)?),

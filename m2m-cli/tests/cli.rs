@@ -410,6 +410,50 @@ fn sparkplug_nbirth_lists_every_metric() {
     assert_eq!(json["seq"], 0);
 }
 
+/// NaN and the infinities print as "NaN", "Infinity" and "-Infinity" (they printed `null`) and
+/// encode back to the same bytes; a NaN other than the quiet one comes back as the quiet one.
+#[test]
+fn sparkplug_non_finite_floats_round_trip() {
+    let cases = [
+        // Float "a" NaN.
+        ("120a0a01612009650000c07f", r#""value":"NaN""#),
+        // Double "a" -infinity (it encoded back as a metric without a value).
+        ("120e0a0161200a69000000000000f0ff", r#""value":"-Infinity""#),
+        // FloatArray "a" [NaN, NaN].
+        (
+            "12100a0161201e8201080000c07f0000c07f",
+            r#""value":["NaN","NaN"]"#,
+        ),
+    ];
+    for (hex, shown) in cases {
+        let out = m2m(&["decode", "sparkplug-payload", hex], None);
+        assert_eq!(out.code, 0, "{hex}: {}", out.stderr);
+        assert!(out.stdout.contains(shown), "{hex}: {}", out.stdout);
+        let back = m2m(&["encode", "sparkplug-payload"], Some(&out.stdout));
+        assert_eq!(back.code, 0, "{hex}: {}", back.stderr);
+        assert_eq!(back.stdout.trim(), hex);
+    }
+    // A negative NaN with a payload (Float 7FC00001 | sign) becomes the quiet NaN.
+    let out = m2m(
+        &["decode", "sparkplug-payload", "120a0a01612009650100c0ff"],
+        None,
+    );
+    assert!(out.stdout.contains(r#""value":"NaN""#), "{}", out.stdout);
+    let back = m2m(&["encode", "sparkplug-payload"], Some(&out.stdout));
+    assert_eq!(back.stdout.trim(), "120a0a01612009650000c07f");
+    // Only the three names are numbers.
+    let out = m2m(
+        &["encode", "sparkplug-payload"],
+        Some(r#"{"metrics":[{"name":"a","datatype":"Double","value":"nan"}]}"#),
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("payload.metrics[0].value"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn sparkplug_topics_and_errors() {
     let out = m2m(

@@ -63,7 +63,8 @@ pub enum Error {
         /// The datatype asked for.
         datatype: u32,
     },
-    /// An unsigned value beyond its datatype's width (a UInt8 of 300).
+    /// An integer beyond its datatype's width: a UInt8 of 300, or an Int8, Int16 or Int32 in
+    /// neither sign style (an Int32 of 2^40 in `long_value`, an Int8 of `0x1234`).
     #[error("value {value} out of range for datatype {datatype}")]
     Range {
         /// The datatype.
@@ -96,6 +97,15 @@ pub enum Error {
         /// The datatype.
         datatype: u32,
     },
+    /// An `extension_value` that occurs twice in a row in one value. Protobuf merges the two,
+    /// but an extension is handed over as one slice of the payload, which two are not.
+    #[error("extension_value (field {field}) repeated at byte {offset}")]
+    Repeated {
+        /// The field number of `extension_value` in its message.
+        field: u32,
+        /// Offset of the key of the second occurrence.
+        offset: usize,
+    },
     /// The output buffer is too small.
     #[error("buffer too small: {needed} bytes needed, {available} available")]
     BufferTooSmall {
@@ -111,6 +121,7 @@ impl ProtocolError for Error {
         match self {
             Error::Truncated { .. } => ErrorKind::Truncated,
             Error::BufferTooSmall { .. } | Error::Depth { .. } => ErrorKind::Capacity,
+            Error::Repeated { .. } => ErrorKind::Unsupported,
             _ => ErrorKind::Malformed,
         }
     }
@@ -123,7 +134,8 @@ impl ProtocolError for Error {
             | Error::WireType { offset, .. }
             | Error::Group { offset }
             | Error::Depth { offset }
-            | Error::Utf8 { offset } => Some(*offset),
+            | Error::Utf8 { offset }
+            | Error::Repeated { offset, .. } => Some(*offset),
             _ => None,
         }
     }

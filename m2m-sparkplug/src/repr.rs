@@ -196,8 +196,8 @@ pub enum MetricValue<'a> {
     UInt16(u16),
     UInt32(u32),
     UInt64(u64),
-    Float(f32),
-    Double(f64),
+    Float(#[cfg_attr(feature = "serde", serde(serialize_with = "ser_f32"))] f32),
+    Double(#[cfg_attr(feature = "serde", serde(serialize_with = "ser_f64"))] f64),
     Boolean(bool),
     String(Str<'a>),
     /// Milliseconds since the Unix epoch.
@@ -220,8 +220,8 @@ pub enum MetricValue<'a> {
     UInt16Array(Seq<'a, u16>),
     UInt32Array(Seq<'a, u32>),
     UInt64Array(Seq<'a, u64>),
-    FloatArray(Seq<'a, f32>),
-    DoubleArray(Seq<'a, f64>),
+    FloatArray(#[cfg_attr(feature = "serde", serde(serialize_with = "ser_f32s"))] Seq<'a, f32>),
+    DoubleArray(#[cfg_attr(feature = "serde", serde(serialize_with = "ser_f64s"))] Seq<'a, f64>),
     BooleanArray(Seq<'a, bool>),
     StringArray(Seq<'a, Str<'a>>),
     DateTimeArray(Seq<'a, u64>),
@@ -243,10 +243,16 @@ pub enum Raw<'a> {
     #[cfg_attr(feature = "serde", serde(rename = "long_value"))]
     Long(u64),
     /// `float_value`.
-    #[cfg_attr(feature = "serde", serde(rename = "float_value"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "float_value", serialize_with = "ser_f32")
+    )]
     Float(f32),
     /// `double_value`.
-    #[cfg_attr(feature = "serde", serde(rename = "double_value"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "double_value", serialize_with = "ser_f64")
+    )]
     Double(f64),
     /// `boolean_value`.
     #[cfg_attr(feature = "serde", serde(rename = "boolean_value"))]
@@ -284,6 +290,70 @@ fn ser_opt_hex<S: serde::Serializer>(b: &Option<Seq<'_, u8>>, s: S) -> Result<S:
         Some(b) => ser_hex(b, s),
         None => s.serialize_none(),
     }
+}
+
+/// The name the JSON form gives a float that JSON has no number for (protobuf's JSON mapping
+/// uses the same three): `"NaN"` (any NaN: its sign and payload bits are not kept),
+/// `"Infinity"` and `"-Infinity"`; `None` for a finite value, written as a number.
+#[cfg(feature = "serde")]
+fn non_finite(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("NaN")
+    } else if v.is_infinite() {
+        Some(if v.is_sign_negative() {
+            "-Infinity"
+        } else {
+            "Infinity"
+        })
+    } else {
+        None
+    }
+}
+
+#[cfg(feature = "serde")]
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's serialize_with hands over a reference
+fn ser_f32<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    match non_finite(f64::from(*v)) {
+        Some(name) => s.serialize_str(name),
+        None => s.serialize_f32(*v),
+    }
+}
+
+#[cfg(feature = "serde")]
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's serialize_with hands over a reference
+fn ser_f64<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    match non_finite(*v) {
+        Some(name) => s.serialize_str(name),
+        None => s.serialize_f64(*v),
+    }
+}
+
+/// An element of a FloatArray or DoubleArray, written as [`ser_f32`] or [`ser_f64`] write it.
+#[cfg(feature = "serde")]
+struct Float<T>(T);
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Float<f32> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ser_f32(&self.0, s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Float<f64> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ser_f64(&self.0, s)
+    }
+}
+
+#[cfg(feature = "serde")]
+fn ser_f32s<S: serde::Serializer>(v: &Seq<'_, f32>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|&x| Float(x)))
+}
+
+#[cfg(feature = "serde")]
+fn ser_f64s<S: serde::Serializer>(v: &Seq<'_, f64>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(v.iter().map(|&x| Float(x)))
 }
 
 #[cfg(feature = "serde")]
@@ -375,6 +445,7 @@ pub struct MetaData<'a> {
     pub file_name: Option<Str<'a>>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub file_type: Option<Str<'a>>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub md5: Option<Str<'a>>,
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub description: Option<Str<'a>>,

@@ -3,9 +3,12 @@
 //! (Sparkplug 3.0.0 §6.4.16, "Datatype Details").
 //!
 //! Decoding is tolerant where peers disagree: Int8/Int16/Int32 are read from `int_value` or
-//! `long_value` and truncated to their width, so both the sign-extended form (Tahu Java, Ignition:
-//! Int8 -1 as `FF FF FF FF 0F`) and the narrow form (Tahu Python: `FF 01`) read as -1; UInt32 is
-//! read from `int_value` (the specification) or `long_value` (Tahu JS/Java/C).
+//! `long_value` in either sign style, so both the sign-extended form (Tahu Java, Tahu JS, Tahu C,
+//! Ignition: Int8 -1 as `FF FF FF FF 0F`, sign-extended to 32 bits; to 64 bits in `long_value`)
+//! and the narrow form (Tahu Python: `FF 01`, two's complement in the datatype's own width) read
+//! as -1; a value in neither form (an Int32 of 2^40 + 5, an Int8 of `0x1234`) is
+//! [`Error::Range`], not cut to width. UInt32 is read from `int_value` (the specification) or
+//! `long_value` (Tahu JS/Java/C).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
@@ -130,6 +133,32 @@ fn int_bits(dt: DataType, raw: &RawValue<'_>) -> Result<u64, Error> {
     }
 }
 
+/// An Int8, Int16 or Int32 (`T`, of the width of `N`) from `int_value` or `long_value`: the
+/// bits sign-extended to 64 bits, or to 32 bits (and zero-extended beyond, as a 32-bit
+/// `int_value` holds them), or `N`'s two's complement (the narrow form). Where more than one
+/// reading fits, they agree (each is the low bits of the value); where none does, the value is
+/// [`Error::Range`].
+fn signed<T: TryFrom<i64>, N: TryFrom<u64>>(
+    dt: DataType,
+    raw: &RawValue<'_>,
+    narrow: fn(N) -> T,
+) -> Result<T, Error> {
+    let v = int_bits(dt, raw)?;
+    // The reinterpretations are the sign styles themselves.
+    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+    let (wide64, wide32) = (v as i64, u32::try_from(v).ok().map(|w| i64::from(w as i32)));
+    if let Ok(t) = T::try_from(wide64) {
+        return Ok(t);
+    }
+    if let Some(Ok(t)) = wide32.map(T::try_from) {
+        return Ok(t);
+    }
+    N::try_from(v).map(narrow).map_err(|_| Error::Range {
+        datatype: dt.code(),
+        value: v,
+    })
+}
+
 fn unsigned<T: TryFrom<u64>>(dt: DataType, raw: &RawValue<'_>) -> Result<T, Error> {
     let v = int_bits(dt, raw)?;
     T::try_from(v).map_err(|_| Error::Range {
@@ -150,7 +179,7 @@ impl<'a> Value<'a> {
         // The common scalars stored in their own member, by code (the datatype table of
         // `crate::datatype`), without the table look-up; the rest, and every mismatch, take the
         // general path, which reads these the same way (`fast_scalars_agree` in the tests).
-        // Truncation and wrapping as in the general path.
+        // Wrapping as in the general path (any `int_value` is an Int32 in one sign style).
         #[allow(clippy::cast_possible_wrap)]
         if !is_null {
             match (datatype, raw) {
@@ -251,12 +280,12 @@ impl<'a> Value<'a> {
             _ => return Err(Error::NoValue),
         };
         let mismatch = Error::ValueType { datatype };
-        // Truncation to the declared width is the documented reading of both sign styles.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+        // The narrow forms reinterpret the bits; Int64's two's complement is its sign style.
+        #[allow(clippy::cast_possible_wrap)]
         Ok(match dt {
-            DataType::Int8 => Value::Int8(int_bits(dt, &raw)? as i8),
-            DataType::Int16 => Value::Int16(int_bits(dt, &raw)? as i16),
-            DataType::Int32 => Value::Int32(int_bits(dt, &raw)? as i32),
+            DataType::Int8 => Value::Int8(signed(dt, &raw, |n: u8| n as i8)?),
+            DataType::Int16 => Value::Int16(signed(dt, &raw, |n: u16| n as i16)?),
+            DataType::Int32 => Value::Int32(signed(dt, &raw, |n: u32| n as i32)?),
             DataType::UInt8 => Value::UInt8(unsigned(dt, &raw)?),
             DataType::UInt16 => Value::UInt16(unsigned(dt, &raw)?),
             DataType::UInt32 => Value::UInt32(unsigned(dt, &raw)?),
@@ -595,11 +624,7 @@ mod tests {
 
     #[test]
     fn fast_scalars_agree() {
-        let msg = crate::payload::Msg {
-            buf: &[0x08, 0x01],
-            base: 3,
-            depth: 1,
-        };
+        let msg = crate::payload::Msg::new(&[0x08, 0x01], 3, 1);
         let raws = [
             None,
             Some(RawValue::Int(0)),
@@ -696,6 +721,62 @@ mod tests {
                 raw: RawValue::Int(1)
             })
         );
+    }
+
+    #[test]
+    fn a_value_in_neither_sign_style_is_refused() {
+        let range = |datatype, value| Err(Error::Range { datatype, value });
+        // Wider than 32 bits and not a sign extension: not cut to 5.
+        assert_eq!(
+            v(DataType::Int32, RawValue::Long((1 << 40) + 5)),
+            range(3, (1 << 40) + 5)
+        );
+        // Sign-extended from bit 31 of a positive value.
+        assert_eq!(
+            v(DataType::Int32, RawValue::Long(0xFFFF_FFFF_7FFF_FFFF)),
+            range(3, 0xFFFF_FFFF_7FFF_FFFF)
+        );
+        // 32-bit two's complement in long_value, zero-extended, is one of the forms.
+        assert_eq!(
+            v(DataType::Int32, RawValue::Long(0xFFFF_FFFF)),
+            Ok(Value::Int32(-1))
+        );
+        // int_value with bits above the width that are no sign extension.
+        assert_eq!(v(DataType::Int8, RawValue::Int(0x1234)), range(1, 0x1234));
+        assert_eq!(
+            v(DataType::Int8, RawValue::Int(0xFFFF_FF05)),
+            range(1, 0xFFFF_FF05)
+        );
+        assert_eq!(v(DataType::Int8, RawValue::Int(0x100)), range(1, 0x100));
+        assert_eq!(
+            v(DataType::Int16, RawValue::Int(0x1_8000)),
+            range(2, 0x1_8000)
+        );
+        assert_eq!(
+            v(DataType::Int16, RawValue::Long(0xFFFF_FFFF_FFFF_7FFF)),
+            range(2, 0xFFFF_FFFF_FFFF_7FFF)
+        );
+        // Every form of the extremes reads.
+        for (raw, want) in [
+            (RawValue::Int(0x80), Value::Int8(i8::MIN)),
+            (RawValue::Int(0xFFFF_FF80), Value::Int8(i8::MIN)),
+            (RawValue::Long(0xFFFF_FFFF_FFFF_FF80), Value::Int8(i8::MIN)),
+            (RawValue::Long(0xFFFF_FF80), Value::Int8(i8::MIN)),
+            (RawValue::Int(0x7F), Value::Int8(i8::MAX)),
+        ] {
+            assert_eq!(v(DataType::Int8, raw), Ok(want), "{raw:?}");
+        }
+        for (raw, want) in [
+            (RawValue::Int(0x7FFF), Value::Int16(i16::MAX)),
+            (
+                RawValue::Long(0xFFFF_FFFF_FFFF_8000),
+                Value::Int16(i16::MIN),
+            ),
+            (RawValue::Long(0xFFFF_8000), Value::Int16(i16::MIN)),
+            (RawValue::Long(0x8000), Value::Int16(i16::MIN)),
+        ] {
+            assert_eq!(v(DataType::Int16, raw), Ok(want), "{raw:?}");
+        }
     }
 
     #[test]

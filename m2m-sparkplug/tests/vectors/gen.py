@@ -245,11 +245,58 @@ messages = [
              "is_transient": True, "value": 300}]}),
 ]
 
+# Non-finite floats: JSON has no numbers for NaN and the infinities, so the JSON form writes them as
+# the strings "NaN", "Infinity" and "-Infinity" wherever a Float or Double is (JSON.md). protoc
+# writes `nan` as the quiet NaN (7FC00000, 7FF8000000000000), as struct.pack does below.
+NAN, INF = float("nan"), float("inf")
+nonfinite = [
+    one("Float", 9, "float_value: nan", "NaN", description="Float NaN"),
+    one("Float", 9, "float_value: inf", "Infinity", description="Float +infinity"),
+    one("Double", 10, "double_value: -inf", "-Infinity", description="Double -infinity"),
+    one("Double", 10, "double_value: nan", "NaN", description="Double NaN"),
+    one("FloatArray", 30, 'bytes_value: "%s"' % esc(le("f", [NAN, INF, -INF, 1.5])),
+        ["NaN", "Infinity", "-Infinity", 1.5],
+        description="FloatArray with NaN and infinities"),
+    one("DoubleArray", 31, 'bytes_value: "%s"' % esc(le("d", [-INF, NAN, 0.25])),
+        ["-Infinity", "NaN", 0.25], description="DoubleArray with NaN and -infinity"),
+    vec("DataSet cells NaN and infinite (an empty cell stays null)",
+        'metrics { name: "ds" datatype: 16 dataset_value { num_of_columns: 2 columns: "f" '
+        'columns: "d" types: 9 types: 10 '
+        'rows { elements { float_value: nan } elements { double_value: inf } } '
+        'rows { elements { float_value: -inf } elements { } } } }',
+        {"metrics": [{"name": "ds", "datatype": "DataSet", "value": {
+            "num_of_columns": 2, "columns": ["f", "d"], "types": [9, 10],
+            "rows": [{"elements": ["NaN", "Infinity"]}, {"elements": ["-Infinity", None]}]}}]}),
+    vec("Property values NaN and infinite",
+        'metrics { name: "p" datatype: 11 properties { keys: "d" keys: "f" '
+        'values { type: 10 double_value: nan } values { type: 9 float_value: -inf } } '
+        'boolean_value: true }',
+        {"metrics": [{"name": "p", "datatype": "Boolean", "value": True, "properties": {
+            "keys": ["d", "f"],
+            "values": [{"datatype": "Double", "value": "NaN"},
+                       {"datatype": "Float", "value": "-Infinity"}]}}]}),
+    vec("Template parameters NaN and infinite",
+        'metrics { name: "t" datatype: 19 template_value { template_ref: "T" is_definition: false '
+        'parameters { name: "f" type: 9 float_value: inf } '
+        'parameters { name: "d" type: 10 double_value: nan } } }',
+        {"metrics": [{"name": "t", "datatype": "Template", "value": {
+            "template_ref": "T", "is_definition": False, "metrics": [],
+            "parameters": [{"name": "f", "datatype": "Float", "value": "Infinity"},
+                           {"name": "d", "datatype": "Double", "value": "NaN"}]}}]}),
+    vec("Alias-only metrics (no datatype) with non-finite float_value and double_value",
+        'metrics { alias: 1 float_value: -inf } metrics { alias: 2 double_value: nan }',
+        {"metrics": [{"alias": 1, "value": {"float_value": "-Infinity"}},
+                     {"alias": 2, "value": {"double_value": "NaN"}}]}),
+]
+assert le("f", [NAN]) == bytes([0, 0, 0xC0, 0x7F])
+assert le("d", [NAN]) == bytes([0, 0, 0, 0, 0, 0, 0xF8, 0x7F])
+
 files = {
     "datatypes.json": scalars,
     "arrays.json": array_vectors,
     "complex.json": [dataset, template, properties],
     "messages.json": messages,
+    "nonfinite.json": nonfinite,
 }
 for name, vs in files.items():
     with open(os.path.join(HERE, name), "w") as f:
