@@ -24,8 +24,16 @@ fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
 
 /// [`one_frame`] for RTU. A layout framed by its CRC (an unknown function code, Diagnostics
 /// 0x0000, an MEI type other than 0x0E) that no CRC ends is reported as a bad CRC over the whole
-/// input, not as waiting for more: the input is the whole frame.
+/// input, not as waiting for more: the input is the whole frame. For the same reason such a
+/// frame whose CRC ends in 0x00, which a stream's CRC hunt ends one byte early (the zero left
+/// over), is the whole input.
 fn one_rtu_frame(framing: &rtu::Framing, input: &[u8]) -> Result<(), CliError> {
+    if let Ok(Status::Complete(n)) = framing.frame_len(input) {
+        let rest = input.get(n..).unwrap_or_default();
+        if !rest.is_empty() && rest.iter().all(|&b| b == 0) && rtu::crc16(input) == 0 {
+            return Ok(());
+        }
+    }
     match one_frame(framing, input) {
         Err(CliError::Incomplete { needed: None }) if input.len() >= rtu::MIN_ADU => {
             match input.split_last_chunk::<2>() {

@@ -116,6 +116,13 @@ fn modbus_bad_and_incomplete_input() {
     let out = m2m(&["decode", "modbus-rtu-req", "0141001051"], None);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("CRC"), "{}", out.stderr);
+    // Such a layout whose CRC ends in 0x00 (Diagnostics 0x0000 with data 001b, CRC a000): the
+    // whole input, its data whole, though a stream's CRC hunt would end it a byte early.
+    for format in ["modbus-rtu-req", "modbus-rtu-rsp"] {
+        let out = m2m(&["decode", format, "01080000001ba000"], None);
+        assert_eq!(out.code, 0, "{format}: {}", out.stderr);
+        assert!(out.stdout.contains("001b"), "{format}: {}", out.stdout);
+    }
     // FC05 with an illegal value: named, with its byte offset.
     let out = m2m(
         &["decode", "modbus-tcp-req", "0001 0000 0006 01 05 0001 1234"],

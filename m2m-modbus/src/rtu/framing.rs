@@ -741,27 +741,22 @@ fn open_layout_min_adu(pdu: &[u8]) -> usize {
 }
 
 /// The first `n` in `min..=min(buf.len(), MAX_ADU)` such that `buf[..n]` ends with the CRC of
-/// the rest, carried over the zero bytes that follow it. For CRC-16/MODBUS the CRC run over a
-/// message followed by its own CRC (low byte first) is 0, so one byte-wise pass finds every
-/// such `n`. After the low CRC byte the register holds the high one: a frame whose CRC ends in
-/// 0x00 (one in 256) therefore also checks one byte short, and a zero byte keeps a zero
-/// register zero. No frame starts with 0x00 but a broadcast request, so the zeros are taken as
-/// the end of this frame, not the start of the next.
+/// the rest. For CRC-16/MODBUS the CRC run over a message followed by its own CRC (low byte
+/// first) is 0, so one byte-wise pass finds every such `n`.
+///
+/// The first, and only the first, so that the answer does not depend on how the bytes arrive.
+/// After the low CRC byte the register holds the high one: a frame whose CRC ends in 0x00 (one
+/// in 256) also checks one byte short, and is cut there; the zero is left as noise. Only the
+/// silence after the frame could tell; a caller that has a whole frame reads it with
+/// [`Adu::parse`], which checks the CRC of all of it.
 fn hunt_crc(buf: &[u8], min: usize) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);
-    let window = buf.get(..limit)?;
     let mut crc = crc16(&[]);
-    for (i, b) in window.iter().enumerate() {
+    for (i, b) in buf.get(..limit)?.iter().enumerate() {
         crc = crc16_more(crc, core::slice::from_ref(b));
         let n = i.saturating_add(1);
         if n >= min && crc == 0 {
-            let zeros = window
-                .get(n..)
-                .unwrap_or_default()
-                .iter()
-                .take_while(|&&b| b == 0)
-                .count();
-            return Some(n.saturating_add(zeros));
+            return Some(n);
         }
     }
     None
