@@ -18,7 +18,7 @@ use crate::base64::Alphabet;
 use crate::error::{Config, Error, Reason};
 use crate::json::{Json, Lexer};
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
-use crate::senml_json::{Labels, base_name, number, put_path, string, value_as};
+use crate::senml_json::{Labels, common_base, number, put_path, string, value_as};
 use crate::sink::{Counter, Sink, Slice};
 use crate::value::{Record, Text, Value};
 
@@ -198,8 +198,10 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// Writes `records` as legacy LwM2M JSON into `out`; returns the bytes written. Into exactly
 /// [`encoded_len`] bytes it succeeds.
 ///
-/// Deterministic, without whitespace: `bn` when the records share a path prefix that makes the
-/// body shorter (as SenML JSON), names relative to it; `v` for Integer, Unsigned Integer, Time
+/// Deterministic, without whitespace: `bn` whenever the records share a path prefix (the
+/// deepest above all of them), names relative to it: Wakaama reads names without `bn` as
+/// relative to the request's path, so `{"e":[{"n":"/3/0/9",..}]}` answering a Read of
+/// `/3/0/9` would be `/3/0/9/3/0/9` to it (the specification's examples always carry `bn`); `v` for Integer, Unsigned Integer, Time
 /// and Float (a float always with a fraction or an exponent), `sv` for String, Corelnk and
 /// Opaque (standard base64 with padding), `bv`, `ov` for Objlnk; `t` for a time. A record
 /// without a value (a multiple resource without instances) is left out: every entry of the
@@ -211,7 +213,12 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
 }
 
 fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
-    let base = base_name(records);
+    // (No entry at all, no base name: `{"e":[]}`.)
+    let base = if records.iter().any(|r| r.value.is_some()) {
+        common_base(records)
+    } else {
+        None
+    };
     sink.put(b"{")?;
     if let Some(b) = base {
         sink.put(b"\"bn\":\"")?;

@@ -487,6 +487,16 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
 /// record's path, when writing it as `bn` and the names relative to it is shorter than the
 /// full names.
 pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
+    let base = common_base(records)?;
+    // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
+    // base and its `/` (base + 1 bytes).
+    let base_len = base.text_len();
+    let saved = records.len().saturating_mul(base_len.saturating_add(1));
+    (saved > base_len.saturating_add(9)).then_some(base)
+}
+
+/// The deepest path above every record (none at it), if the records share one but the root.
+pub(crate) fn common_base<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     let head = records.first()?;
     let prefix = head.path.prefix();
     let mut common = head.path.depth();
@@ -515,11 +525,7 @@ pub(crate) fn base_name<'a>(records: &[Record<'a>]) -> Option<Path<'a>> {
     while base.depth() > common {
         base = base.parent()?;
     }
-    // `"bn":"<base>/",` (base + 9 bytes) against what it saves: `"n":"<name>",` loses the
-    // base and its `/` (base + 1 bytes).
-    let base_len = base.text_len();
-    let saved = records.len().saturating_mul(base_len.saturating_add(1));
-    (saved > base_len.saturating_add(9)).then_some(base)
+    Some(base)
 }
 
 /// The ids of `path` from level `from` on, `/`-separated; with `leading`, a `/` first (and the
