@@ -187,6 +187,10 @@ pub struct Config {
     pub three_part_version: bool,
     /// A legacy LwM2M JSON base name without its trailing `/` (`"bn":"/3/0","n":"1"`).
     pub base_name_without_slash: bool,
+    /// A link-format body that opens with the enabler version alone, `lwm2m="1.0",</0/0>,...`
+    /// (Anjay's LwM2M 1.0 Bootstrap-Discover answer), where 1.1 writes `</>;lwm2m=1.1`: read
+    /// as that root link.
+    pub bare_enabler_version: bool,
 }
 
 impl Config {
@@ -199,6 +203,7 @@ impl Config {
         single_for_multiple: false,
         three_part_version: false,
         base_name_without_slash: false,
+        bare_enabler_version: false,
     };
 
     /// Every tolerance this crate knows.
@@ -210,5 +215,6 @@ impl Config {
         single_for_multiple: true,
         three_part_version: true,
         base_name_without_slash: true,
+        bare_enabler_version: true,
     };
 }

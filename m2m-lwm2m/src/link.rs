@@ -179,15 +179,32 @@ pub fn parse(
     text: &str,
     config: Config,
 ) -> impl Iterator<Item = Result<ObjectLink<'_>, Error>> + '_ {
-    let mut links = core_link::parse(text);
+    let (mut head, rest, skipped) = match bare_enabler_version(text) {
+        Some((version, rest)) if config.bare_enabler_version => {
+            let root = ObjectLink {
+                target: Target::Root { path: "/" },
+                lwm2m: Some(version),
+                ..ObjectLink::path(Path::ROOT)
+            };
+            (Some(root), rest, text.len().saturating_sub(rest.len()))
+        }
+        _ => (None, text, 0),
+    };
+    let mut links = core_link::parse(rest);
     let mut alternate: Option<&str> = None;
     let mut done = false;
     core::iter::from_fn(move || {
         if done {
             return None;
         }
+        if let Some(root) = head.take() {
+            return Some(Ok(root));
+        }
         let item = match links.next()? {
-            Err(e) => Err(Error::new(e.offset, Reason::BadLink)),
+            Err(e) => Err(Error::new(
+                e.offset.saturating_add(skipped),
+                Reason::BadLink,
+            )),
             Ok(l) => {
                 let offset = (l.target.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
                 one(&l, &mut alternate, &config).map_err(|e| Error::new(offset, e.reason))
@@ -196,6 +213,25 @@ pub fn parse(
         done = item.is_err();
         Some(item)
     })
+}
+
+/// `lwm2m="1.0",` (or `lwm2m=1.0,`) opening `text` with no link before it: the version and
+/// the links after it.
+fn bare_enabler_version(text: &str) -> Option<(Version, &str)> {
+    let after = text.strip_prefix("lwm2m=")?;
+    let (value, rest) = match after.strip_prefix('"') {
+        Some(quoted) => {
+            let (v, rest) = quoted.split_once('"')?;
+            (v, rest)
+        }
+        None => after.split_at(after.find(',').unwrap_or(after.len())),
+    };
+    let rest = match rest.strip_prefix(',') {
+        Some(r) => r,
+        None if rest.is_empty() => rest,
+        None => return None,
+    };
+    Some((Version::parse(value).ok()?, rest))
 }
 
 fn one<'a>(
@@ -510,6 +546,28 @@ mod tests {
             v("</>;lwm2m=\"1.1\"", Config::LENIENT),
             Ok(Some(Version::V1_1))
         );
+    }
+
+    #[test]
+    fn a_bare_enabler_version_opening_a_bootstrap_discover_answer() {
+        // Anjay's LwM2M 1.0 Bootstrap-Discover answer: the version with no link before it.
+        let text = r#"lwm2m="1.0",</0/0>;ssid=101,</1/0>;ssid=101,</3/0>"#;
+        assert!(all(text, Config::STRICT).is_err());
+        let links = all(text, Config::LENIENT).unwrap();
+        assert_eq!(links.len(), 4);
+        assert_eq!(links[0].target, Target::Root { path: "/" });
+        assert_eq!(links[0].lwm2m, Some(Version::V1_0));
+        assert_eq!(links[1].target, Target::Path(Path::instance(0, 0)));
+        assert_eq!(links[2].ssid, Some(101));
+        assert_eq!(links[3].target, Target::Path(Path::instance(3, 0)));
+        // Unquoted and alone; an error after it is placed in the whole text.
+        let alone = all("lwm2m=1.1", Config::LENIENT).unwrap();
+        assert_eq!(alone[0].lwm2m, Some(Version::V1_1));
+        let bad = r#"lwm2m="1.0",</0/0"#;
+        assert!(matches!(all(bad, Config::LENIENT), Err(e) if e.offset >= 12));
+        for text in [r#"lwm2m="1.0"x,</0/0>"#, "lwm2m=1,</0/0>", r#"lwm2m="1.0"#] {
+            assert!(all(text, Config::LENIENT).is_err(), "{text}");
+        }
     }
 
     #[test]
