@@ -681,6 +681,13 @@ impl<
                     }
                 }
             }
+            // Arguments that are not `0='v',1,...` (1.0 §5.4.5, Core 1.1 §6.3.5) are the server's error,
+            // before the tree sees them (Leshan's client answers them with 4.00 too).
+            ClientRequest::Execute { args, .. }
+                if crate::interface::args(args).any(|a| a.is_err()) =>
+            {
+                Answer::code(Code::BAD_REQUEST)
+            }
             ClientRequest::Execute { path, args } => match tree.execute(&path, args) {
                 Ok(()) => Answer::code(Code::CHANGED),
                 Err(c) => Answer::code(c),

@@ -156,6 +156,27 @@ fn client_and_server_end_to_end() {
     );
     assert_eq!(code, Code::CHANGED);
     assert!(w.pump.rebooted);
+    // Arguments that do not parse are refused before the tree sees them.
+    w.pump.rebooted = false;
+    for args in [&b"x"[..], b"0='a',0", b"1=x", b"2,"] {
+        let (code, ..) = w.ask(
+            at(2),
+            ClientRequest::Execute {
+                path: Path::resource(3, 0, 4),
+                args,
+            },
+        );
+        assert_eq!(code, Code::BAD_REQUEST, "{args:?}");
+    }
+    assert!(!w.pump.rebooted);
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Execute {
+            path: Path::resource(3, 0, 4),
+            args: b"0='fw.bin',1",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
 
     // Discover /3/0 lists the resources, with dim for the multiple one.
     let (code, format, payload, _) = w.ask(
