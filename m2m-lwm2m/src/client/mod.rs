@@ -656,6 +656,15 @@ impl<
                 if tree.read(&path, &mut probe) == Err(Code::NOT_FOUND) {
                     return Answer::code(Code::NOT_FOUND);
                 }
+                // The change attributes judge one numeric value: a resource's or a resource
+                // instance's, not an object's or an instance's (Leshan and Wakaama refuse them
+                // there too).
+                let set = |c: Option<crate::attributes::Change<f64>>| {
+                    matches!(c, Some(crate::attributes::Change::Set(_)))
+                };
+                if path.depth() < 3 && (set(update.gt) || set(update.lt) || set(update.st)) {
+                    return Answer::code(Code::BAD_REQUEST);
+                }
                 let key = path.without_prefix();
                 let current = self
                     .attributes

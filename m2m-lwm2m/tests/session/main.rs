@@ -200,6 +200,35 @@ fn client_and_server_end_to_end() {
     let update = Update::parse(["pmin=5", "st=1"]).unwrap();
     let (code, ..) = w.ask(at(3), ClientRequest::WriteAttributes { path: temp, update });
     assert_eq!(code, Code::CHANGED);
+    // The change attributes belong on a resource: on its instance or object they are refused
+    // (pmin alone is taken there).
+    for (path, query) in [
+        (Path::instance(3303, 0), "st=1"),
+        (Path::object(3303), "gt=30"),
+        (Path::instance(3303, 0), "lt=0"),
+    ] {
+        let update = Update::parse([query]).unwrap();
+        let (code, ..) = w.ask(at(3), ClientRequest::WriteAttributes { path, update });
+        assert_eq!(code, Code::BAD_REQUEST, "{path} {query}");
+    }
+    let update = Update::parse(["pmin=1"]).unwrap();
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::WriteAttributes {
+            path: Path::object(3303),
+            update,
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    let update = Update::parse(["pmin"]).unwrap();
+    let (code, ..) = w.ask(
+        at(3),
+        ClientRequest::WriteAttributes {
+            path: Path::object(3303),
+            update,
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
     let (code, _, payload, observe) = w.ask(
         at(3),
         ClientRequest::Observe {
