@@ -173,16 +173,20 @@ fn held_until(
     last_at: Timestamp,
     now: Timestamp,
 ) -> Option<Timestamp> {
-    let secs = |s: u32| core::time::Duration::from_secs(u64::from(s));
     let epmin = attrs.epmin.filter(|&e| e > 0)?;
-    let mut until = evaluated_at.checked_add(secs(epmin))?;
-    let pmin = attrs.pmin.unwrap_or(0);
-    if let Some(pmax) = attrs.pmax.filter(|&p| p > 0 && p >= pmin) {
-        if let Some(end) = last_at.checked_add(secs(pmax)) {
-            until = until.min(end);
-        }
+    let mut until = evaluated_at.checked_add(core::time::Duration::from_secs(u64::from(epmin)))?;
+    if let Some(end) = pmax_end(attrs, last_at) {
+        until = until.min(end);
     }
     (now < until).then_some(until)
+}
+
+/// When `pmax` owes a notification after one sent at `last_at` (`pmax` of 0, or below `pmin`,
+/// is ignored, as [`notify::decide`] ignores it).
+fn pmax_end(attrs: &Attributes, last_at: Timestamp) -> Option<Timestamp> {
+    let pmin = attrs.pmin.unwrap_or(0);
+    let pmax = attrs.pmax.filter(|&p| p > 0 && p >= pmin)?;
+    last_at.checked_add(core::time::Duration::from_secs(u64::from(pmax)))
 }
 
 /// The later of two optional times (the hold of `epmin` over a time an observation falls due).
@@ -379,13 +383,20 @@ impl<
     /// hold of any of them.
     fn composite_held_until(&self, c: &Composite<P>, now: Timestamp) -> Option<Timestamp> {
         let mut hold: Option<Timestamp> = None;
+        // The paths are notified together: the earliest pmax of any of them ends every hold.
+        let mut owed: Option<Timestamp> = None;
         for p in c.paths() {
             let attrs = self.attributes_of(p);
             if let Some(h) = held_until(&attrs, c.evaluated_at, c.last_at, now) {
                 hold = Some(hold.map_or(h, |x| x.max(h)));
             }
+            owed = earliest(owed, pmax_end(&attrs, c.last_at));
         }
-        hold
+        let hold = match owed {
+            Some(end) => hold.map(|h| h.min(end)),
+            None => hold,
+        };
+        hold.filter(|&h| now < h)
     }
 
     /// Evaluates every observation at `now`, reading `tree`, and notifies those due.
@@ -980,6 +991,30 @@ mod tests {
         let sent = r.tick(at(5));
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].values(), [Record::new(TEMP, Value::Float(30.0))]);
+    }
+
+    #[test]
+    fn epmin_of_one_listed_path_does_not_hold_the_pmax_of_another() {
+        let mut r = Rig::new();
+        for (path, query) in [(SWITCH, "pmax=3"), (TEMP, "epmin=10")] {
+            let req = ClientRequest::WriteAttributes {
+                path,
+                update: Update::parse([query]).unwrap(),
+            };
+            r.ask(at(0), b"wa", &req);
+        }
+        r.observe(at(0), b"ob1", 0, &[TEMP, SWITCH]);
+        assert_eq!(r.client.poll_timeout(at(1)), Some(at(3)));
+        r.tree.on = true;
+        let sent = r.tick(at(3));
+        assert_eq!(sent.len(), 1, "pmax of the switch is due");
+        assert_eq!(
+            sent[0].values(),
+            [
+                Record::new(TEMP, Value::Float(20.0)),
+                Record::new(SWITCH, Value::Bool(true)),
+            ]
+        );
     }
 
     #[test]
