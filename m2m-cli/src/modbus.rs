@@ -1,7 +1,8 @@
 //! `modbus-*` formats.
 
 use m2m_core::{Framing, ProtocolError, Status};
-use m2m_modbus::{Config, Request, Response, ascii, rtu, tcp};
+use m2m_modbus::pdu::{request_len, response_len};
+use m2m_modbus::{Config, PduLen, Request, Response, ascii, rtu, tcp};
 use serde_json::Value as Json;
 
 use crate::codec::{CliError, Options};
@@ -27,8 +28,16 @@ fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
 /// input, not as waiting for more: the input is the whole frame. For the same reason such a
 /// frame whose CRC ends in 0x00, which a stream's CRC hunt ends one byte early (the zero left
 /// over), is the whole input.
-fn one_rtu_frame(framing: &rtu::Framing, input: &[u8]) -> Result<(), CliError> {
-    if let Ok(Status::Complete(n)) = framing.frame_len(input) {
+fn one_rtu_frame(
+    framing: &rtu::Framing,
+    input: &[u8],
+    layout: fn(&[u8]) -> Result<PduLen, m2m_modbus::Error>,
+) -> Result<(), CliError> {
+    let open = matches!(
+        layout(input.get(1..).unwrap_or_default()),
+        Ok(PduLen::Unknown)
+    );
+    if let (true, Ok(Status::Complete(n))) = (open, framing.frame_len(input)) {
         let rest = input.get(n..).unwrap_or_default();
         if !rest.is_empty() && rest.iter().all(|&b| b == 0) && rtu::crc16(input) == 0 {
             return Ok(());
@@ -84,7 +93,11 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             json(&adu)
         }
         Format::ModbusRtuReq => {
-            one_rtu_frame(&rtu::Framing::requests().with_config(config), input)?;
+            one_rtu_frame(
+                &rtu::Framing::requests().with_config(config),
+                input,
+                request_len,
+            )?;
             json(&rtu::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
         }
         Format::ModbusRtuRsp => {
@@ -93,7 +106,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             let framing = rtu::Framing::responses()
                 .with_config(config)
                 .with_unknown(rtu::UnknownFunctions::Hunt);
-            one_rtu_frame(&framing, input)?;
+            one_rtu_frame(&framing, input, response_len)?;
             let mut adu = rtu::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)

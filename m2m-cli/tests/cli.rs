@@ -123,6 +123,20 @@ fn modbus_bad_and_incomplete_input() {
         assert_eq!(out.code, 0, "{format}: {}", out.stderr);
         assert!(out.stdout.contains("001b"), "{format}: {}", out.stdout);
     }
+    // Not for a layout of known length: a zero after it is a trailing byte.
+    for args in [
+        &["decode", "modbus-rtu-req", "010300000001840a00"][..],
+        &[
+            "decode",
+            "--lenient",
+            "modbus-rtu-req",
+            "010300000001840a00",
+        ],
+    ] {
+        let out = m2m(args, None);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stdout);
+        assert!(out.stderr.contains("trailing"), "{args:?}: {}", out.stderr);
+    }
     // FC05 with an illegal value: named, with its byte offset.
     let out = m2m(
         &["decode", "modbus-tcp-req", "0001 0000 0006 01 05 0001 1234"],
