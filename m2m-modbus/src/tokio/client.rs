@@ -59,7 +59,10 @@ pub struct Options {
     pub transport: Transport,
     /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
     pub unit: u8,
-    /// How long each attempt waits for its response.
+    /// How long each attempt waits for its response. On a serial line, a request that times
+    /// out while its frame is still being written keeps the line for this long after the
+    /// frame is out (or until its late answer comes), so that answer is not taken for the next
+    /// request's; requests queued behind it wait, and may time out unsent.
     pub timeout: Duration,
     /// How long opening a TCP connection may take (the first one and every reconnection)
     /// before it fails with [`Error::ConnectTimeout`]; default 5 s. Without it a host that
