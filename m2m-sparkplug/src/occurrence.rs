@@ -17,18 +17,6 @@ use crate::value::RawValue;
 pub const MAX_MERGED_RUNS: usize = 8;
 
 impl<'a> Msg<'a> {
-    /// A merged message (see [`Msg::merged`]) whose occurrences end before offset `at` of the
-    /// payload; any other message as it is.
-    fn ending_at(self, at: usize) -> Self {
-        if self.of == 0 {
-            return self;
-        }
-        match at.checked_sub(self.base).and_then(|n| self.buf.get(..n)) {
-            Some(buf) => Msg { buf, ..self },
-            None => self,
-        }
-    }
-
     /// This message, field `number` of `parent`, read with its later occurrences, one of which
     /// is the field at offset `at` (its key's): protobuf reads a singular message field that
     /// occurs more than once as one message, the occurrences merged. `members` are the field
@@ -99,11 +87,10 @@ impl<'a> Msg<'a> {
 pub(crate) fn supersede<'a>(
     slot: &mut Option<RawValue<'a>>,
     new: Option<RawValue<'a>>,
-    at: usize,
 ) -> Result<(), Error> {
     if let Some(old) = *slot {
         // Rare (a value field repeated): out of the hot path.
-        supersede_slow(old, at)?;
+        supersede_slow(old)?;
     }
     *slot = new;
     Ok(())
@@ -128,7 +115,7 @@ pub(crate) fn set_value<'a>(
             *slot = Some(merge_value(old, parent, members, number, at)?);
             Ok(())
         }
-        _ => supersede(slot, new, at),
+        _ => supersede(slot, new),
     }
 }
 
@@ -177,21 +164,9 @@ fn merge_value<'a>(
 
 /// Takes the old value by value, not by reference: a reference would make the slot's address
 /// escape, and the slot would then live in memory (and be copied about) in the hot loop.
-///
-/// A merged value is checked up to `at`, the key of the field superseding it: its run ends
-/// there. Read whole, it would take in the later runs of its field too, and a value nesting
-/// such runs would be checked again at every level (exponential in the depth).
 #[cold]
 #[inline(never)]
-fn supersede_slow<'a>(old: RawValue<'a>, at: usize) -> Result<(), Error> {
-    let cut = |m: Msg<'a>| m.ending_at(at);
-    let old = match old {
-        RawValue::DataSet(d) => RawValue::DataSet(DataSetView(cut(d.0))),
-        RawValue::Template(t) => RawValue::Template(TemplateView(cut(t.0))),
-        RawValue::PropertySet(p) => RawValue::PropertySet(PropertySetView(cut(p.0))),
-        RawValue::PropertySetList(l) => RawValue::PropertySetList(PropertySetListView(cut(l.0))),
-        other => other,
-    };
+fn supersede_slow(old: RawValue<'_>) -> Result<(), Error> {
     check_nested(&old)
 }
 

@@ -8,11 +8,10 @@
 //! skipped and can be read back raw with `unknown_fields()`, and a singular embedded message
 //! that occurs more than once (metadata, properties, a dataset, template or property set value)
 //! is one message, the occurrences merged: its view reads the fields of every occurrence in
-//! turn, in place. Two differences, each [`Error::Repeated`]: an `extension_value` that occurs
-//! twice in a row, its bytes being handed over as one slice, which two occurrences are not (no
-//! Sparkplug encoder writes one twice); and a message value of a `oneof` merged in more than
-//! [`MAX_MERGED_RUNS`](crate::MAX_MERGED_RUNS) separate runs of one message. Offsets in errors
-//! count from the payload's first byte.
+//! turn, in place. One difference: an `extension_value` that occurs twice in a row is
+//! [`Error::Repeated`], its bytes being handed over as one slice, which two occurrences are not
+//! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first
+//! byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
@@ -624,8 +623,6 @@ impl<'a> MetricView<'a> {
     fn fast_field(&mut self, buf: &'a [u8], pos: usize, key: u8) -> Result<Option<usize>, Error> {
         // pos is within buf (its key byte was read): no overflow.
         let at = pos.wrapping_add(1);
-        // Where the key is in the payload (`buf` is the metric's bytes).
-        let key_at = self.msg.base.wrapping_add(pos);
         macro_rules! varint {
             () => {
                 match varint_at(buf, at) {
@@ -651,7 +648,7 @@ impl<'a> MetricView<'a> {
                 if key == 0x0a {
                     self.name = Some(s);
                 } else {
-                    supersede(&mut self.raw, Some(RawValue::String(s)), key_at)?;
+                    supersede(&mut self.raw, Some(RawValue::String(s)))?;
                 }
                 to
             }
@@ -660,7 +657,7 @@ impl<'a> MetricView<'a> {
                     return Ok(None);
                 };
                 let v = f32::from_bits(u32::from_le_bytes(*b));
-                supersede(&mut self.raw, Some(RawValue::Float(v)), key_at)?;
+                supersede(&mut self.raw, Some(RawValue::Float(v)))?;
                 at.wrapping_add(4)
             }
             0x69 => {
@@ -668,7 +665,7 @@ impl<'a> MetricView<'a> {
                     return Ok(None);
                 };
                 let v = f64::from_bits(u64::from_le_bytes(*b));
-                supersede(&mut self.raw, Some(RawValue::Double(v)), key_at)?;
+                supersede(&mut self.raw, Some(RawValue::Double(v)))?;
                 at.wrapping_add(8)
             }
             0x10 => {
@@ -703,17 +700,17 @@ impl<'a> MetricView<'a> {
             }
             0x50 => {
                 let (v, next) = varint!();
-                supersede(&mut self.raw, Some(RawValue::Int(v as u32)), key_at)?;
+                supersede(&mut self.raw, Some(RawValue::Int(v as u32)))?;
                 next
             }
             0x58 => {
                 let (v, next) = varint!();
-                supersede(&mut self.raw, Some(RawValue::Long(v)), key_at)?;
+                supersede(&mut self.raw, Some(RawValue::Long(v)))?;
                 next
             }
             0x70 => {
                 let (v, next) = varint!();
-                supersede(&mut self.raw, Some(RawValue::Boolean(v != 0)), key_at)?;
+                supersede(&mut self.raw, Some(RawValue::Boolean(v != 0)))?;
                 next
             }
             _ => return Ok(None),
@@ -726,8 +723,6 @@ impl<'a> MetricView<'a> {
     fn field(&mut self, c: &mut Fields<'a>, key: u64) -> Result<(), Error> {
         let m = self;
         let child = |(buf, base, depth)| Msg::new(buf, base, depth);
-        // Where this field's key is in the payload (a superseded merged value ends there).
-        let at = c.key_offset();
         // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
         // A uint32 keeps the low 32 bits of its varint, as protobuf does.
         #[allow(clippy::cast_possible_truncation)]
@@ -758,25 +753,19 @@ impl<'a> MetricView<'a> {
                         None => new,
                     });
                 }
-                0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)), at)?,
-                0x58 => supersede(&mut m.raw, Some(RawValue::Long(c.read_varint()?)), at)?,
+                0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)))?,
+                0x58 => supersede(&mut m.raw, Some(RawValue::Long(c.read_varint()?)))?,
                 0x65 => supersede(
                     &mut m.raw,
                     Some(RawValue::Float(f32::from_bits(c.read_fixed32()?))),
-                    at,
                 )?,
                 0x69 => supersede(
                     &mut m.raw,
                     Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
-                    at,
                 )?,
-                0x70 => supersede(
-                    &mut m.raw,
-                    Some(RawValue::Boolean(c.read_varint()? != 0)),
-                    at,
-                )?,
-                0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str()?)), at)?,
-                0x82 => supersede(&mut m.raw, Some(RawValue::Bytes(c.read_len()?.0)), at)?,
+                0x70 => supersede(&mut m.raw, Some(RawValue::Boolean(c.read_varint()? != 0)))?,
+                0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str()?)))?,
+                0x82 => supersede(&mut m.raw, Some(RawValue::Bytes(c.read_len()?.0)))?,
                 0x8a => {
                     let new = RawValue::DataSet(DataSetView(child(c.read_msg()?)));
                     m.set_message(new, 17, c.key_offset())?;

@@ -250,34 +250,8 @@ fn a_malformed_later_occurrence_is_an_error() {
     }
 }
 
-/// A run of a oneof's message value that another member supersedes is checked alone, up to
-/// the field that supersedes it: read on, it would take in the later runs of its field (here a
-/// row typed by the first run's column), and a value nesting such runs would be checked again
-/// at every level.
-#[test]
-fn a_superseded_run_is_checked_alone() {
-    let first = [uint(1, 1), msg(2, b"a"), uint(3, 3)].concat();
-    let later = [
-        uint(1, 1),
-        msg(2, b"b"),
-        uint(3, 12),
-        msg(4, &msg(1, &msg(6, b"y"))),
-    ]
-    .concat();
-    let metric = [
-        msg(1, b"m"),
-        uint(4, 16),
-        msg(17, &first),
-        msg(17, &[]),
-        uint(10, 1),
-        msg(17, &later),
-    ]
-    .concat();
-    let payload = msg(2, &metric);
-    assert!(pb::Payload::decode(&payload[..]).is_ok());
-    assert!(ours_accepts(&payload));
-}
-
+/// The one departure: an extension_value twice in a row, which prost merges (it keeps no field
+/// of it), is refused, its bytes being one slice of the payload.
 #[test]
 fn a_value_merged_in_too_many_runs_is_refused_and_metadata_never() {
     // Metric "m": `n` runs of dataset_value (17) twice, each ended by an int_value (10).
@@ -305,11 +279,9 @@ fn a_value_merged_in_too_many_runs_is_refused_and_metadata_never() {
     assert!(ours_accepts(&[msg(2, &metric)].concat()));
 }
 
-/// A departure from prost: an extension_value twice in a row, which prost merges (it keeps no
-/// field of it), is refused, its bytes being one slice of the payload.
 #[test]
 fn an_extension_value_twice_is_refused() {
-    // Metric "m" with extension_value (19) twice: the second key at byte 8.
+    // Metric "m" with extension_value (19) twice: the second key at byte 7.
     let payload = [msg(2, &[msg(1, b"m"), msg(19, &[]), msg(19, &[])].concat())].concat();
     assert!(pb::Payload::decode(&payload[..]).is_ok());
     let view = PayloadView::new(&payload).unwrap();
