@@ -97,15 +97,11 @@ pub enum Error {
         /// The datatype.
         datatype: u32,
     },
-    /// A message field repeated in a way this decoder does not merge: an `extension_value`
-    /// twice in a row in one value (protobuf merges the two, but an extension is handed over
-    /// as one slice of the payload, which two are not), or a message value of a oneof repeated
-    /// in more than [`MAX_MERGED_RUNS`](crate::MAX_MERGED_RUNS) separate runs in
-    /// one message (each merge reads the message again from its start: the bound keeps a
-    /// hostile payload from making that quadratic).
-    #[error("message field {field} repeated at byte {offset}")]
+    /// An `extension_value` that occurs twice in a row in one value. Protobuf merges the two,
+    /// but an extension is handed over as one slice of the payload, which two are not.
+    #[error("extension_value (field {field}) repeated at byte {offset}")]
     Repeated {
-        /// The field number of the repeated field in its message.
+        /// The field number of `extension_value` in its message.
         field: u32,
         /// Offset of the key of the second occurrence.
         offset: usize,

@@ -34,7 +34,6 @@ pub mod wire;
 pub use datatype::DataType;
 pub use error::Error;
 pub use m2m_core;
-pub use occurrence::MAX_MERGED_RUNS;
 pub use payload::{
     CellView, DataSetView, Header, MetaDataView, MetricView, ParameterView, PayloadView,
     PropertySetListView, PropertySetView, PropertyValueView, RowView, TemplateView,

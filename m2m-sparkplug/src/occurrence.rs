@@ -10,12 +10,6 @@ use crate::error::Error;
 use crate::payload::{DataSetView, Msg, PropertySetListView, PropertySetView, TemplateView};
 use crate::value::RawValue;
 
-/// How many separate runs of one message value of a oneof a message may hold, each merged
-/// (the decoder walks the message from its start for each): past it the payload is refused
-/// ([`Error::Repeated`]), so the work stays linear. Singular message fields outside a oneof
-/// (`metadata`, `properties`) form one run whatever their number and are never refused.
-pub const MAX_MERGED_RUNS: usize = 8;
-
 impl<'a> Msg<'a> {
     /// This message, field `number` of `parent`, read with its later occurrences, one of which
     /// is the field at offset `at` (its key's): protobuf reads a singular message field that
@@ -42,8 +36,6 @@ impl<'a> Msg<'a> {
         }
         let mut fields = parent.fields();
         let mut run = None;
-        // Runs of two or more occurrences before this one: each was merged by a walk like this.
-        let (mut run_len, mut merged_runs) = (0u32, 0usize);
         loop {
             let from = fields.position();
             let Some(f) = fields.next() else { break };
@@ -53,20 +45,9 @@ impl<'a> Msg<'a> {
             }
             if f.number == number {
                 run.get_or_insert(from);
-                run_len = run_len.saturating_add(1);
             } else if members.contains(&f.number) {
-                if run_len >= 2 {
-                    merged_runs = merged_runs.saturating_add(1);
-                }
                 run = None;
-                run_len = 0;
             }
-        }
-        if merged_runs >= MAX_MERGED_RUNS {
-            return Err(Error::Repeated {
-                field: number,
-                offset: at,
-            });
         }
         // `self` is an occurrence before `at` with no other member between: there is a run.
         let Some(from) = run else { return Ok(self) };

@@ -253,33 +253,6 @@ fn a_malformed_later_occurrence_is_an_error() {
 /// The one departure: an extension_value twice in a row, which prost merges (it keeps no field
 /// of it), is refused, its bytes being one slice of the payload.
 #[test]
-fn a_value_merged_in_too_many_runs_is_refused_and_metadata_never() {
-    // Metric "m": `n` runs of dataset_value (17) twice, each ended by an int_value (10).
-    let runs = |n: usize| {
-        let mut metric = msg(1, b"m");
-        for _ in 0..n {
-            metric.extend([msg(17, &[]), msg(17, &[]), uint(10, 1)].concat());
-        }
-        [msg(2, &metric)].concat()
-    };
-    let max = m2m_sparkplug::MAX_MERGED_RUNS;
-    assert!(pb::Payload::decode(&runs(max + 1)[..]).is_ok());
-    assert!(ours_accepts(&runs(max)));
-    let refused = runs(max + 1);
-    let view = PayloadView::new(&refused).unwrap();
-    assert!(matches!(
-        view.metrics().next(),
-        Some(Err(m2m_sparkplug::Error::Repeated { field: 17, .. }))
-    ));
-    // A singular message outside a oneof is one run however often it comes.
-    let mut metric = msg(1, b"m");
-    for i in 0..1000u64 {
-        metric.extend(msg(8, &uint(3, i)));
-    }
-    assert!(ours_accepts(&[msg(2, &metric)].concat()));
-}
-
-#[test]
 fn an_extension_value_twice_is_refused() {
     // Metric "m" with extension_value (19) twice: the second key at byte 7.
     let payload = [msg(2, &[msg(1, b"m"), msg(19, &[]), msg(19, &[])].concat())].concat();
