@@ -97,15 +97,6 @@ pub enum Error {
         /// The datatype.
         datatype: u32,
     },
-    /// An `extension_value` that occurs twice in a row in one value. Protobuf merges the two,
-    /// but an extension is handed over as one slice of the payload, which two are not.
-    #[error("extension_value (field {field}) repeated at byte {offset}")]
-    Repeated {
-        /// The field number of `extension_value` in its message.
-        field: u32,
-        /// Offset of the key of the second occurrence.
-        offset: usize,
-    },
     /// The output buffer is too small.
     #[error("buffer too small: {needed} bytes needed, {available} available")]
     BufferTooSmall {
@@ -121,7 +112,6 @@ impl ProtocolError for Error {
         match self {
             Error::Truncated { .. } => ErrorKind::Truncated,
             Error::BufferTooSmall { .. } | Error::Depth { .. } => ErrorKind::Capacity,
-            Error::Repeated { .. } => ErrorKind::Unsupported,
             _ => ErrorKind::Malformed,
         }
     }
@@ -134,8 +124,7 @@ impl ProtocolError for Error {
             | Error::WireType { offset, .. }
             | Error::Group { offset }
             | Error::Depth { offset }
-            | Error::Utf8 { offset }
-            | Error::Repeated { offset, .. } => Some(*offset),
+            | Error::Utf8 { offset } => Some(*offset),
             _ => None,
         }
     }

@@ -16,7 +16,6 @@ pub mod encode;
 pub mod error;
 #[cfg(feature = "rumqttc")]
 pub mod mqtt;
-mod occurrence;
 pub mod payload;
 pub mod property;
 pub mod relay;

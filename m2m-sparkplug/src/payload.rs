@@ -5,20 +5,15 @@
 //! fields are lazy iterators that yield `Result`s, so a payload is walked only as far as it is
 //! read. Protobuf's rules hold: the last occurrence of a singular field or of a `oneof` member
 //! wins, repeated scalars are accepted packed or not, unknown fields (groups included) are
-//! skipped and can be read back raw with `unknown_fields()`, and a singular embedded message
-//! that occurs more than once (metadata, properties, a dataset, template or property set value)
-//! is one message, the occurrences merged: its view reads the fields of every occurrence in
-//! turn, in place. One difference: an `extension_value` that occurs twice in a row is
-//! [`Error::Repeated`], its bytes being handed over as one slice, which two occurrences are not
-//! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first
-//! byte.
+//! skipped and can be read back raw with `unknown_fields()`. One difference: a singular embedded
+//! message that occurs twice is read from its last occurrence, where protobuf would merge the two
+//! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::marker::PhantomData;
 
 pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
-use crate::occurrence::{set_value, supersede};
 pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
@@ -33,42 +28,20 @@ pub(crate) struct Msg<'a> {
     pub(crate) buf: &'a [u8],
     pub(crate) base: usize,
     pub(crate) depth: u8,
-    /// 0: `buf` is the message. Otherwise the message is a singular field of this number that
-    /// occurs more than once in its parent (see [`Msg::merged`]), and `buf` is the parent's
-    /// fields from its first occurrence on.
-    pub(crate) of: u32,
 }
 
 impl<'a> Msg<'a> {
-    /// The message in `buf`, found at offset `base` of the payload, `depth` levels deep.
-    #[inline(always)]
-    pub(crate) const fn new(buf: &'a [u8], base: usize, depth: u8) -> Self {
-        Msg {
-            buf,
-            base,
-            depth,
-            of: 0,
-        }
-    }
-
-    /// The fields of the message (of each occurrence in turn, for one that occurs more than
-    /// once).
-    #[inline(always)]
     pub(crate) fn fields(&self) -> Fields<'a> {
-        if self.of == 0 {
-            Fields::new(self.buf, self.base, self.depth)
-        } else {
-            Fields::occurrences(self.buf, self.base, self.depth, self.of)
-        }
+        Fields::new(self.buf, self.base, self.depth)
     }
 
     /// The message in field `f` of this one, one level deeper.
     pub(crate) fn child(&self, f: &Field<'a>) -> Result<Msg<'a>, Error> {
-        Ok(Msg::new(
-            f.bytes()?,
-            f.value_offset(),
-            deeper(self.depth, f.offset)?,
-        ))
+        Ok(Msg {
+            buf: f.bytes()?,
+            base: f.value_offset(),
+            depth: deeper(self.depth, f.offset)?,
+        })
     }
 
     /// The last occurrence of field `number`.
@@ -240,7 +213,7 @@ impl<'a> Metrics<'a> {
         while let Some(key) = self.fields.next_key()? {
             if key == 0x12 {
                 let (buf, base, depth) = self.fields.read_msg()?;
-                return Ok(Some(Msg::new(buf, base, depth)));
+                return Ok(Some(Msg { buf, base, depth }));
             }
             // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `other`
             // would skip them, without its checks (these keys pass them).
@@ -272,7 +245,7 @@ impl<'a> Iterator for Metrics<'a> {
             // Offsets within the message cannot overflow (below its length plus 2).
             let at = self.fields.key_position().wrapping_add(2);
             let depth = deeper(self.depth, self.fields.key_offset());
-            (depth.map(|depth| Msg::new(buf, base, depth)), at)
+            (depth.map(|depth| Msg { buf, base, depth }), at)
         } else {
             match self.find() {
                 Ok(Some(msg)) => {
@@ -379,7 +352,11 @@ impl<'a> PayloadView<'a> {
     /// Checks the top-level structure of `buf` and reads its header fields. Metrics are checked
     /// as they are iterated.
     pub fn new(buf: &'a [u8]) -> Result<Self, Error> {
-        let msg = Msg::new(buf, 0, 0);
+        let msg = Msg {
+            buf,
+            base: 0,
+            depth: 0,
+        };
         let mut v = PayloadView {
             msg,
             header: Header::default(),
@@ -722,7 +699,7 @@ impl<'a> MetricView<'a> {
     #[inline(always)]
     fn field(&mut self, c: &mut Fields<'a>, key: u64) -> Result<(), Error> {
         let m = self;
-        let child = |(buf, base, depth)| Msg::new(buf, base, depth);
+        let child = |(buf, base, depth)| Msg { buf, base, depth };
         // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
         // A uint32 keeps the low 32 bits of its varint, as protobuf does.
         #[allow(clippy::cast_possible_truncation)]
@@ -735,23 +712,16 @@ impl<'a> MetricView<'a> {
                 0x28 => m.is_historical = Some(c.read_varint()? != 0),
                 0x30 => m.is_transient = Some(c.read_varint()? != 0),
                 0x38 => m.is_null = Some(c.read_varint()? != 0),
-                // Singular messages: a second occurrence is merged into the first (protobuf's
-                // rule), and read with it when the view is read.
                 0x42 => {
-                    let new = child(c.read_msg()?);
-                    m.metadata = Some(match m.metadata {
-                        Some(first) => first.merged(&m.msg, 8, 8..=8, c.key_offset())?,
-                        None => new,
-                    });
+                    // A superseded MetaData must still be well formed (see `supersede`).
+                    if let Some(old) = m.metadata.replace(child(c.read_msg()?)) {
+                        MetaDataView::parse(old)?;
+                    }
                 }
                 0x4a => {
-                    let new = PropertySetView(child(c.read_msg()?));
-                    m.properties = Some(match m.properties {
-                        Some(first) => {
-                            PropertySetView(first.0.merged(&m.msg, 9, 9..=9, c.key_offset())?)
-                        }
-                        None => new,
-                    });
+                    if let Some(old) = m.properties.replace(PropertySetView(child(c.read_msg()?))) {
+                        old.check()?;
+                    }
                 }
                 0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)))?,
                 0x58 => supersede(&mut m.raw, Some(RawValue::Long(c.read_varint()?)))?,
@@ -766,30 +736,22 @@ impl<'a> MetricView<'a> {
                 0x70 => supersede(&mut m.raw, Some(RawValue::Boolean(c.read_varint()? != 0)))?,
                 0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str()?)))?,
                 0x82 => supersede(&mut m.raw, Some(RawValue::Bytes(c.read_len()?.0)))?,
-                0x8a => {
-                    let new = RawValue::DataSet(DataSetView(child(c.read_msg()?)));
-                    m.set_message(new, 17, c.key_offset())?;
-                }
-                0x92 => {
-                    let new = RawValue::Template(TemplateView(child(c.read_msg()?)));
-                    m.set_message(new, 18, c.key_offset())?;
-                }
-                0x9a => {
-                    let new = RawValue::Extension(extension(child(c.read_msg()?))?);
-                    m.set_message(new, 19, c.key_offset())?;
-                }
+                0x8a => supersede(
+                    &mut m.raw,
+                    Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
+                )?,
+                0x92 => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
+                )?,
+                0x9a => supersede(
+                    &mut m.raw,
+                    Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
+                )?,
                 k => c.other(k, 19)?,
             }
         }
         Ok(())
-    }
-}
-
-impl<'a> MetricView<'a> {
-    /// Stores the message value `new`, field `number` at `at`, in the value oneof (fields
-    /// 10..=19; see [`set_value`]).
-    fn set_message(&mut self, new: RawValue<'a>, number: u32, at: usize) -> Result<(), Error> {
-        set_value(&mut self.raw, Some(new), &self.msg, 10..=19, number, at)
     }
 }
 
@@ -812,6 +774,42 @@ const fn low32(v: u64) -> u32 {
     #[allow(clippy::cast_possible_truncation)]
     let low = v as u32;
     low
+}
+
+/// Stores `new` in a oneof or singular message slot. A protobuf parser reads every occurrence
+/// of a field, so an earlier occurrence that `new` supersedes must still be a well-formed
+/// message (prost and protoc refuse the payload otherwise; found by the prost differential
+/// test): it is checked here, only when superseded, so a single occurrence costs nothing.
+#[inline]
+pub(crate) fn supersede<'a>(
+    slot: &mut Option<RawValue<'a>>,
+    new: Option<RawValue<'a>>,
+) -> Result<(), Error> {
+    if let Some(old) = *slot {
+        // Rare (a value field repeated): out of the hot path.
+        supersede_slow(old)?;
+    }
+    *slot = new;
+    Ok(())
+}
+
+/// Takes the old value by value, not by reference: a reference would make the slot's address
+/// escape, and the slot would then live in memory (and be copied about) in the hot loop.
+#[cold]
+#[inline(never)]
+fn supersede_slow(old: RawValue<'_>) -> Result<(), Error> {
+    check_nested(&old)
+}
+
+/// Checks a value that is itself a message (the others were checked when read).
+pub(crate) fn check_nested(v: &RawValue<'_>) -> Result<(), Error> {
+    match v {
+        RawValue::DataSet(d) => d.check(),
+        RawValue::Template(t) => t.check(),
+        RawValue::PropertySet(p) => p.check(),
+        RawValue::PropertySetList(l) => l.check(),
+        _ => Ok(()),
+    }
 }
 
 /// An extension message: only its structure is checked (protobuf parsers refuse a malformed
@@ -1119,7 +1117,11 @@ mod tests {
         }
         for b in &inputs {
             for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {
-                let msg = Msg::new(b, 7, depth);
+                let msg = Msg {
+                    buf: b,
+                    base: 7,
+                    depth,
+                };
                 assert_eq!(MetricView::parse(msg), parse_general(msg), "{b:02x?}");
             }
         }
@@ -1217,7 +1219,11 @@ mod tests {
     fn leading_fields_agree_with_the_general_path() {
         for b in leading_field_bodies() {
             for depth in [0, MAX_DEPTH] {
-                let msg = Msg::new(&b, 3, depth);
+                let msg = Msg {
+                    buf: &b,
+                    base: 3,
+                    depth,
+                };
                 let got = MetricView::parse(msg);
                 assert_eq!(got, parse_general(msg), "{b:02x?}");
                 // A name the lane reads is the name's bytes; an invalid one is an error.
@@ -1235,7 +1241,11 @@ mod tests {
         }
         // The specific outcomes: an invalid name is a UTF-8 error at its bad byte.
         let bad = [0x0a, 0x03, b'a', 0xff, b'b', 0x10, 0x01];
-        let msg = Msg::new(&bad, 10, 0);
+        let msg = Msg {
+            buf: &bad,
+            base: 10,
+            depth: 0,
+        };
         assert_eq!(MetricView::parse(msg), Err(Error::Utf8 { offset: 13 }));
         let ok = [0x0a, 0x03, b'a', 0xc3, 0xa9, 0x10, 0x01];
         let m = MetricView::parse(Msg { buf: &ok, ..msg }).unwrap();
@@ -1250,7 +1260,7 @@ mod tests {
             while let Some(key) = c.next_key()? {
                 if key == 0x12 {
                     let (buf, base, depth) = c.read_msg()?;
-                    return parse_general(Msg::new(buf, base, depth)).map(Some);
+                    return parse_general(Msg { buf, base, depth }).map(Some);
                 }
                 c.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
             }
@@ -1305,7 +1315,11 @@ mod tests {
         for end in 0..=payload.len() {
             let buf = &payload[..end];
             for depth in [0, MAX_DEPTH - 1, MAX_DEPTH] {
-                let msg = Msg::new(buf, 0, depth);
+                let msg = Msg {
+                    buf,
+                    base: 0,
+                    depth,
+                };
                 let got: std::vec::Vec<_> = Metrics::new(msg).collect();
                 assert_eq!(got, metrics_general(msg), "{end} {depth}");
             }
@@ -1331,7 +1345,11 @@ mod tests {
                         payload.extend_from_slice(&body);
                     }
                     payload.extend_from_slice(&[0x18, 0x01]);
-                    let msg = Msg::new(&payload, 0, 0);
+                    let msg = Msg {
+                        buf: &payload,
+                        base: 0,
+                        depth: 0,
+                    };
                     let got: std::vec::Vec<_> = Metrics::new(msg).collect();
                     assert_eq!(got, metrics_general(msg), "{body:02x?} {pad}");
                 }
@@ -1341,7 +1359,11 @@ mod tests {
         let mut body = std::vec![0x0a, 18];
         body.extend(core::iter::repeat_n(b'N', 18));
         let outer = [b'x'; 64];
-        let msg = Msg::new(&body, 0, 0);
+        let msg = Msg {
+            buf: &body,
+            base: 0,
+            depth: 0,
+        };
         for at in [0, 8, 30, 63, 64, 100] {
             let m = MetricView::parse_in(msg, &outer, at).unwrap();
             assert_eq!(m.name(), Some("NNNNNNNNNNNNNNNNNN"));

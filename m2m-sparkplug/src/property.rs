@@ -3,8 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::occurrence::set_value;
-use crate::payload::{Msg, Oneof, Repeated, Strings, View};
+use crate::payload::{Msg, Oneof, Repeated, Strings, View, supersede};
 use crate::value::{RawValue, Value};
 
 // ---- PropertySet, PropertySetList, PropertyValue ---------------------------------------------
@@ -108,10 +107,7 @@ impl<'a> View<'a> for PropertyValueView<'a> {
             match f.number {
                 1 => p.datatype = Some(f.uint32()?),
                 2 => p.is_null = Some(f.bool()?),
-                3..=11 => {
-                    let new = Oneof::Property.read(&msg, &f)?;
-                    set_value(&mut p.raw, new, &msg, 3..=11, f.number, f.offset)?;
-                }
+                3..=11 => supersede(&mut p.raw, Oneof::Property.read(&msg, &f)?)?,
                 _ => {}
             }
         }

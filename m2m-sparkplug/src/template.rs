@@ -3,8 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::occurrence::set_value;
-use crate::payload::{Metrics, Msg, Oneof, Repeated, View};
+use crate::payload::{Metrics, Msg, Oneof, Repeated, View, supersede};
 use crate::value::{RawValue, Value};
 
 // ---- Template ---------------------------------------------------------------------------------
@@ -84,10 +83,7 @@ impl<'a> View<'a> for ParameterView<'a> {
             match f.number {
                 1 => p.name = Some(f.str()?),
                 2 => p.datatype = Some(f.uint32()?),
-                3..=9 => {
-                    let new = Oneof::Parameter.read(&msg, &f)?;
-                    set_value(&mut p.raw, new, &msg, 3..=9, f.number, f.offset)?;
-                }
+                3..=9 => supersede(&mut p.raw, Oneof::Parameter.read(&msg, &f)?)?,
                 _ => {}
             }
         }

@@ -624,7 +624,11 @@ mod tests {
 
     #[test]
     fn fast_scalars_agree() {
-        let msg = crate::payload::Msg::new(&[0x08, 0x01], 3, 1);
+        let msg = crate::payload::Msg {
+            buf: &[0x08, 0x01],
+            base: 3,
+            depth: 1,
+        };
         let raws = [
             None,
             Some(RawValue::Int(0)),

@@ -148,27 +148,12 @@ impl<'a> Field<'a> {
 /// The fields of one message, in wire order. Stops after the first error.
 #[derive(Debug, Clone)]
 pub struct Fields<'a> {
-    /// The message, or the occurrence of it being read (see [`Fields::occurrences`]).
     r: Reader<'a>,
     base: usize,
     depth: u8,
     failed: bool,
     /// Offset (in the message) of the last key read.
     key_at: usize,
-    /// Where the next occurrences are, for a message that occurs more than once.
-    more: Option<Occurrences<'a>>,
-}
-
-/// The rest of the parent of a message that occurs more than once: where its next occurrences
-/// are.
-#[derive(Debug, Clone, Copy)]
-struct Occurrences<'a> {
-    /// The parent's fields after the occurrence being read.
-    rest: &'a [u8],
-    /// Offset of `rest` from the start of the payload.
-    base: usize,
-    /// The field number of the message in the parent.
-    number: u32,
 }
 
 impl<'a> Fields<'a> {
@@ -181,72 +166,7 @@ impl<'a> Fields<'a> {
             depth,
             failed: false,
             key_at: 0,
-            more: None,
         }
-    }
-
-    /// The fields of a singular message field that occurs more than once, which protobuf reads
-    /// as one message, the occurrences merged: the fields of every occurrence of field `number`
-    /// in `parent` (a parent's fields, found at offset `base` of the payload), one occurrence
-    /// after the other. Read in that order, a later singular field overrides an earlier one and
-    /// repeated fields are appended, as a merge does. `depth` is the message's depth (the
-    /// parent's plus one). The offsets ([`Fields::offset`] and those of each [`Field`]) are the
-    /// payload's; [`Fields::position`] counts in the occurrence being read.
-    #[must_use]
-    pub(crate) const fn occurrences(parent: &'a [u8], base: usize, depth: u8, number: u32) -> Self {
-        Fields {
-            r: Reader::new(&[]),
-            base,
-            depth,
-            failed: false,
-            key_at: 0,
-            more: Some(Occurrences {
-                rest: parent,
-                base,
-                number,
-            }),
-        }
-    }
-
-    /// `true` at the end of the message: of its bytes, and, for a message that occurs more
-    /// than once, of its last occurrence (otherwise the reader is moved to the next one).
-    #[inline(always)]
-    fn at_end(&mut self) -> Result<bool, Error> {
-        if !self.r.is_empty() {
-            return Ok(false);
-        }
-        if self.more.is_none() {
-            return Ok(true);
-        }
-        self.next_occurrence().map(|found| !found)
-    }
-
-    /// Moves the reader to the next occurrence that has fields: `false` when there is none.
-    /// The parent was read whole when its view was made, so its fields read again here.
-    #[cold]
-    #[inline(never)]
-    fn next_occurrence(&mut self) -> Result<bool, Error> {
-        while let Some(more) = self.more.take() {
-            let mut scan = Fields::new(more.rest, more.base, self.depth.saturating_sub(1));
-            for f in scan.by_ref() {
-                let f = f?;
-                if f.number == more.number {
-                    self.r = Reader::new(f.bytes()?);
-                    self.base = f.value_offset();
-                    self.key_at = 0;
-                    self.more = Some(Occurrences {
-                        rest: scan.r.rest(),
-                        base: scan.offset(),
-                        number: more.number,
-                    });
-                    break;
-                }
-            }
-            if !self.r.is_empty() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 
     /// Bytes read so far.
@@ -335,7 +255,7 @@ impl<'a> Fields<'a> {
     /// were checked here, and the keys of the schema cost no check.
     #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
-        if self.at_end()? {
+        if self.r.is_empty() {
             return Ok(None);
         }
         self.key_at = self.r.position();
@@ -607,16 +527,8 @@ impl<'a> Iterator for Fields<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
+        if self.failed || self.r.is_empty() {
             return None;
-        }
-        match self.at_end() {
-            Ok(false) => {}
-            Ok(true) => return None,
-            Err(e) => {
-                self.failed = true;
-                return Some(Err(e));
-            }
         }
         let f = self.field();
         self.failed = f.is_err();
@@ -831,43 +743,6 @@ mod tests {
 
     fn fields(buf: &[u8]) -> Vec<Result<Field<'_>, Error>> {
         Fields::new(buf, 0, 0).collect()
-    }
-
-    #[test]
-    fn occurrences_read_in_turn_with_payload_offsets() {
-        // At offset 100: field 1 {1: 1}, field 2 = 5, field 1 {}, field 1 {2: 2, 3: 7}.
-        let parent = [
-            0x0a, 0x02, 0x08, 0x01, 0x10, 0x05, 0x0a, 0x00, 0x0a, 0x04, 0x10, 0x02, 0x18, 0x07,
-        ];
-        let got: Vec<_> = Fields::occurrences(&parent, 100, 2, 1)
-            .map(|f| f.map(|f| (f.number, f.value, f.offset)))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                Ok((1, WireValue::Varint(1), 102)),
-                Ok((2, WireValue::Varint(2), 110)),
-                Ok((3, WireValue::Varint(7), 112)),
-            ]
-        );
-        // The low-level walk agrees.
-        let mut c = Fields::occurrences(&parent, 100, 2, 1);
-        let mut keys = Vec::new();
-        while let Some(k) = c.next_key().unwrap() {
-            keys.push((k, c.key_offset(), c.read_varint().unwrap()));
-        }
-        assert_eq!(keys, [(0x08, 102, 1), (0x10, 110, 2), (0x18, 112, 7)]);
-        // An error in a later occurrence, at its offset in the payload; then nothing more.
-        let bad = [0x0a, 0x02, 0x08, 0x01, 0x0a, 0x01, 0x08];
-        let mut f = Fields::occurrences(&bad, 100, 2, 1);
-        assert_eq!(f.next().map(|f| f.map(|f| f.offset)), Some(Ok(102)));
-        assert!(matches!(
-            f.next(),
-            Some(Err(Error::Truncated { offset: 107, .. }))
-        ));
-        assert_eq!(f.next(), None);
-        // No occurrence: no field.
-        assert_eq!(Fields::occurrences(&[0x10, 0x05], 0, 1, 1).count(), 0);
     }
 
     #[test]

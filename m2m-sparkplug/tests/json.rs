@@ -50,14 +50,3 @@ fn an_int32_beyond_32_bits_is_kept_raw_not_cut() {
         })
     );
 }
-
-#[test]
-fn a_metadata_that_occurs_twice_is_one_merged() {
-    // Metric "a" with metadata {file_name: "a"}, then metadata {file_type: "txt"}: protobuf
-    // reads one metadata with both (only file_type was kept).
-    let hex = "120f 0a0161 4203 2a0161 4205 3203747874";
-    assert_eq!(
-        decoded(hex)["metrics"][0]["metadata"],
-        json!({"file_name": "a", "file_type": "txt"})
-    );
-}
