@@ -670,3 +670,71 @@ async fn the_late_answer_to_a_request_cut_short_is_not_taken_for_the_next() {
     assert_eq!(got.unwrap(), [0xBBBB]);
     assert_eq!(c.unmatched(), 1);
 }
+
+/// Return Query Data (Diagnostics 0x0000) to unit 17 with two data bytes whose frame's CRC ends
+/// in 0x00, so that a CRC hunt in a stream ends it a byte early; and that frame.
+fn diagnostics_frame_cut_short() -> ([u8; 2], Vec<u8>) {
+    use m2m_core::Framing as _;
+    (0..=u16::MAX)
+        .map(u16::to_be_bytes)
+        .map(|d| (d, rtu_frame(&[17, 8, 0, 0, d[0], d[1]])))
+        .find(|(_, f)| {
+            rtu::Framing::responses().frame_len(f) == Ok(m2m_core::Status::Complete(f.len() - 1))
+        })
+        .unwrap()
+}
+
+/// Echoes Return Query Data.
+struct Echo;
+
+impl Handler for Echo {
+    fn call(
+        &self,
+        _unit: u8,
+        req: Request<'_>,
+        out: &mut Responder<'_>,
+    ) -> Result<(), ExceptionCode> {
+        match req {
+            Request::Diagnostics { sub_function, data } => out
+                .send(&Response::Diagnostics { sub_function, data })
+                .map_err(|_| ExceptionCode::ServerDeviceFailure),
+            _ => Err(ExceptionCode::IllegalFunction),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
+    let (data, frame) = diagnostics_frame_cut_short();
+    // The client: the device echoes the request; the answer keeps its last data byte.
+    let (ours, mut peer) = tokio::io::duplex(256);
+    let c = Client::from_stream(ours, options(Transport::Rtu));
+    let call = tokio::spawn(async move { c.diagnostics(0, &data).await.map(|r| r.pdu().to_vec()) });
+    let mut got = [0u8; 8];
+    timeout(Duration::from_secs(2), peer.read_exact(&mut got))
+        .await
+        .expect("the request")
+        .unwrap();
+    assert_eq!(got[..], frame[..]);
+    peer.write_all(&frame).await.unwrap();
+    let pdu = timeout(Duration::from_secs(2), call)
+        .await
+        .expect("an answer")
+        .unwrap()
+        .unwrap();
+    assert_eq!(pdu, [8, 0, 0, data[0], data[1]]);
+    // The server: the request read whole, its data echoed whole.
+    let (ours, mut client) = tokio::io::duplex(256);
+    let server = Server::new(Arc::new(Echo))
+        .transport(Transport::Rtu)
+        .line(FAST)
+        .units(&[17]);
+    tokio::spawn(async move { server.serve_stream(ours).await });
+    client.write_all(&frame).await.unwrap();
+    let mut answer = [0u8; 8];
+    timeout(Duration::from_secs(2), client.read_exact(&mut answer))
+        .await
+        .expect("the echo")
+        .unwrap();
+    assert_eq!(answer[..], frame[..]);
+}

@@ -315,6 +315,30 @@ impl Framing {
         }
     }
 
+    /// Whether the frame at the head of `buf` is framed by its CRC: a layout whose length
+    /// neither its function code nor a count gives (Diagnostics 0x0000, an MEI type other than
+    /// 0x0E, an unknown function hunted, a custom hook's `PduLen::Unknown`). In a stream such a
+    /// frame ends at the first CRC that checks, which for one frame in 256 (a CRC ending in
+    /// 0x00) is a byte early; a reader that knows the silences waits for the one after it
+    /// and cuts with [`Framing::frame_len_at_silence`].
+    pub fn framed_by_crc(&self, buf: &[u8]) -> bool {
+        matches!(
+            self.layout_len(buf.get(1..).unwrap_or_default()),
+            Ok(PduLen::Unknown)
+        )
+    }
+
+    /// [`Framing::frame_len_idle`] for `buf` holding what was read since the last silence,
+    /// now that the line has gone silent again (Serial Line §2.5.1.1: the silences delimit
+    /// the frames): a frame framed by its CRC is all of `buf` when the CRC of all of it checks,
+    /// not the first run of bytes whose CRC checks.
+    pub fn frame_len_at_silence(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
+        if (MIN_ADU..=MAX_ADU).contains(&buf.len()) && self.framed_by_crc(buf) && crc16(buf) == 0 {
+            return Ok(Status::Complete(buf.len()));
+        }
+        self.frame_len_idle(buf)
+    }
+
     /// Frames and decodes the ADU at the head of `buf` in one pass over its bytes (the CRC is
     /// checked once, by the framing). A frame whose CRC is right but whose PDU is not valid is an
     /// error whose skip is the whole frame.

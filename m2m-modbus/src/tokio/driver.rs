@@ -556,6 +556,14 @@ impl Driver {
             Transport::Ascii => ascii::Framing::responses().frame_len(&self.rbuf),
         };
         match status {
+            // On an RTU line, a frame framed by its CRC is whole only at the silence after it
+            // (`frames_at_silence`): its CRC may check a byte early.
+            Ok(Status::Complete(_))
+                if self.options.transport == Transport::Rtu
+                    && self.rtu_framing().framed_by_crc(&self.rbuf) =>
+            {
+                Ok(false)
+            }
             Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
                 let frame = self.rbuf.split_to(n).freeze();
                 self.dispatch(frame);
@@ -576,6 +584,28 @@ impl Driver {
         rtu::Framing::responses()
             .with_config(self.options.config)
             .with_unknown(self.options.rtu_unknown)
+    }
+
+    /// At a silence on a serial line: the frames the read buffer holds (on RTU, a frame framed
+    /// by its CRC is all that was read since the last silence when its CRC checks), then the
+    /// rest, noise.
+    fn frames_at_silence(&mut self) {
+        while !self.rbuf.is_empty() {
+            if self.options.transport == Transport::Rtu {
+                if let Ok(Status::Complete(n)) = self.rtu_framing().frame_len_at_silence(&self.rbuf)
+                {
+                    if n <= self.rbuf.len() {
+                        let frame = self.rbuf.split_to(n).freeze();
+                        self.dispatch(frame);
+                        continue;
+                    }
+                }
+            }
+            match self.next_frame() {
+                Ok(true) => {}
+                Ok(false) | Err(_) => self.drop_partial(),
+            }
+        }
     }
 
     /// After a silence on a serial line: the bytes at the head of the read buffer that make no
@@ -610,12 +640,7 @@ impl Driver {
         if self.line_free_at().is_none_or(|at| Instant::now() < at) {
             return false;
         }
-        while !self.rbuf.is_empty() {
-            match self.next_frame() {
-                Ok(true) => {}
-                Ok(false) | Err(_) => self.drop_partial(),
-            }
-        }
+        self.frames_at_silence();
         true
     }
 
@@ -798,7 +823,7 @@ impl Driver {
                 if !self.rbuf.is_empty() {
                     let idle = instant_after(self.line.last_read, self.options.idle_after());
                     if Instant::now() >= idle {
-                        self.drop_partial();
+                        self.frames_at_silence();
                         progress = true;
                     } else {
                         at = Some(at.map_or(idle, |a: Instant| a.min(idle)));

@@ -380,7 +380,7 @@ impl<H: Handler> Connection<H> {
         // waiter to link into the channel's list and unlink again).
         let mut stopped = core::pin::pin!(stop.changed());
         loop {
-            let open = self.handle_all(&mut rbuf, &mut wbuf);
+            let open = self.handle_all(&mut rbuf, &mut wbuf, false);
             if !wbuf.is_empty() {
                 if on_line {
                     // The request ends with t3.5 of silence; the answer follows it.
@@ -444,7 +444,11 @@ impl<H: Handler> Connection<H> {
                         last_read = Instant::now();
                     }
                 }
-                () = silence => self.drop_partial(&mut rbuf),
+                () = silence => {
+                    // The requests the silence completes, then the noise.
+                    self.handle_all(&mut rbuf, &mut wbuf, true);
+                    self.drop_partial(&mut rbuf);
+                }
                 () = idle => return Ok(()),
             }
         }
@@ -470,15 +474,24 @@ impl<H: Handler> Connection<H> {
     }
 
     /// Answers every whole request in `rbuf` into `wbuf`; `false` when the stream is out of
-    /// step (Modbus/TCP) and the connection must close.
-    fn handle_all(&self, rbuf: &mut BytesMut, wbuf: &mut Vec<u8>) -> bool {
+    /// step (Modbus/TCP) and the connection must close. On an RTU line, a request framed by
+    /// its CRC is whole only at the silence after it (`at_silence`): before, its CRC may check
+    /// a byte early.
+    fn handle_all(&self, rbuf: &mut BytesMut, wbuf: &mut Vec<u8>, at_silence: bool) -> bool {
+        let rtu_line = self.transport == Transport::Rtu;
         loop {
             let status = match self.transport {
                 Transport::Tcp => tcp::Framing::with_config(self.config).frame_len(rbuf),
+                Transport::Rtu if at_silence => self.rtu_framing().frame_len_at_silence(rbuf),
                 Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(rbuf),
                 Transport::Ascii => ascii::Framing::requests().frame_len(rbuf),
             };
             match status {
+                Ok(Status::Complete(_))
+                    if rtu_line && !at_silence && self.rtu_framing().framed_by_crc(rbuf) =>
+                {
+                    return true;
+                }
                 Ok(Status::Complete(n)) if n <= rbuf.len() => {
                     self.respond(rbuf.get(..n).unwrap_or_default(), wbuf);
                     rbuf.advance(n);
@@ -725,7 +738,7 @@ mod tests {
         let mut rbuf = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1][..]);
         rbuf.extend_from_slice(&[0, 2, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1]);
         let mut out = Vec::new();
-        assert!(!c.handle_all(&mut rbuf, &mut out));
+        assert!(!c.handle_all(&mut rbuf, &mut out, false));
         assert_eq!(out.len(), 11);
     }
 }

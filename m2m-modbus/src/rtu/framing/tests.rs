@@ -409,6 +409,9 @@ fn a_hunted_crc_ending_in_zero_is_cut_short_in_a_stream_but_read_whole() {
         let cut = f.frame_len(&frame);
         assert!(matches!(cut, Ok(Status::Complete(k)) if k < n), "{cut:?}");
         assert_eq!(f.frame_len(&frame[..n - 1]), cut);
+        // At the silence after it, all of it.
+        assert!(f.framed_by_crc(&frame));
+        assert_eq!(f.frame_len_at_silence(&frame), Ok(Status::Complete(n)));
         let adu = Adu::<Request<'_>>::parse(&frame).unwrap();
         let Request::Diagnostics { data: d, .. } = adu.pdu else {
             panic!("{:?}", adu.pdu);
@@ -416,6 +419,14 @@ fn a_hunted_crc_ending_in_zero_is_cut_short_in_a_stream_but_read_whole() {
         assert_eq!(d.as_bytes(), &data.to_be_bytes()[..]);
     }
     assert!(seen > 200, "{seen}");
+    // A layout of known length is not framed by its CRC: a zero after it stays behind.
+    let mut read = std::vec![0x01u8, 0x03, 0x00, 0x00, 0x00, 0x01];
+    let crc = crc16(&read);
+    read.extend_from_slice(&crc.to_le_bytes());
+    read.push(0);
+    let f = Framing::requests();
+    assert!(!f.framed_by_crc(&read));
+    assert_eq!(f.frame_len_at_silence(&read), Ok(Status::Complete(8)));
 }
 
 #[test]
