@@ -771,7 +771,8 @@ fn open_layout_min_adu(pdu: &[u8]) -> usize {
 /// The first, and only the first, so that the answer does not depend on how the bytes arrive.
 /// After the low CRC byte the register holds the high one: a frame whose CRC ends in 0x00 (one
 /// in 256) also checks one byte short, and is cut there; the zero is left as noise. Only the
-/// silence after the frame could tell; a caller that has a whole frame reads it with
+/// silence after the frame can tell: a serial reader cuts such a frame with
+/// [`Framing::frame_len_at_silence`], and a caller that has a whole frame reads it with
 /// [`Adu::parse`], which checks the CRC of all of it.
 fn hunt_crc(buf: &[u8], min: usize) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);
