@@ -440,6 +440,17 @@ impl<
         Ok(())
     }
 
+    /// [`Client::end_observation`] for Observe-Composite `i` (its values no longer fit).
+    fn end_composite(&mut self, now: Timestamp, i: usize, code: Code) -> Result<(), SessionError> {
+        let Some(c) = self.composites.get_mut(i).and_then(Option::take) else {
+            return Ok(());
+        };
+        let b = Builder::<0>::udp(Type::NonConfirmable, code, 0);
+        self.endpoint
+            .notify(now, c.peer, c.token.as_slice(), &b, false)?;
+        Ok(())
+    }
+
     fn evaluate<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
@@ -527,8 +538,10 @@ impl<
                 *s = still;
             }
         });
-        if read.is_err() {
-            return Ok(());
+        // Values that no longer fit: the observation ends, as one of a single path does (kept,
+        // it would be due again at once, and the client would spin on it).
+        if let Err(code) = read {
+            return self.end_composite(now, i, code);
         }
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.evaluated_at = now;
@@ -540,7 +553,10 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let len = body::encode(c.format, &Path::ROOT, all.as_slice(), &mut out)?;
+        let len = match body::encode(c.format, &Path::ROOT, all.as_slice(), &mut out) {
+            Ok(n) => n,
+            Err(_) => return self.end_composite(now, i, Code::INTERNAL_SERVER_ERROR),
+        };
         let seq = c.seq.wrapping_add(1) & 0x00ff_ffff;
         let payload = out.get(..len).unwrap_or_default();
         self.notify(now, c.peer, c.token, seq, c.format, payload, confirmable)?;
@@ -620,6 +636,8 @@ mod tests {
         gone: bool,
         /// Reads so far.
         reads: core::cell::Cell<usize>,
+        /// Instances of the temperature and switch objects read as a whole (0: one each).
+        wide: u16,
     }
 
     impl ObjectTree for Tree {
@@ -630,6 +648,16 @@ mod tests {
 
         fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
             self.reads.set(self.reads.get().saturating_add(1));
+            if self.wide > 0 && path.depth() == 1 {
+                let object = path.object_id().unwrap_or(0);
+                for i in 0..self.wide {
+                    out.push(Record::new(
+                        Path::resource(object, i, 5700),
+                        Value::Float(f64::from(i)),
+                    ))?;
+                }
+                return Ok(());
+            }
             if self.gone && TEMP.contains(path) {
                 return Err(Code::NOT_FOUND);
             }
@@ -695,6 +723,7 @@ mod tests {
                     on: false,
                     gone: false,
                     reads: core::cell::Cell::new(0),
+                    wide: 0,
                 },
                 mid: 100,
             }
@@ -939,6 +968,24 @@ mod tests {
             ]
         );
         assert!(r.tick(at(30)).is_empty());
+    }
+
+    #[test]
+    fn a_composite_whose_values_no_longer_fit_ends() {
+        let mut r = Rig::new();
+        r.observe(at(0), b"ob1", 0, &[Path::object(3303), Path::object(3342)]);
+        // Each object grows to 20 values: 40 no longer fit the 32 a notification reads.
+        r.tree.wide = 20;
+        r.client.changed(&TEMP);
+        let last = r.tick(at(1));
+        assert_eq!(last.len(), 1, "{last:?}");
+        assert_eq!(
+            (last[0].code, last[0].observe),
+            (Code::REQUEST_ENTITY_TOO_LARGE, None)
+        );
+        // Gone: nothing due now (kept, it would be due again at once).
+        assert!(r.client.poll_timeout(at(1)).is_none_or(|t| t > at(1)));
+        assert!(r.tick(at(2)).is_empty());
     }
 
     #[test]
