@@ -61,29 +61,10 @@ fn a_lifetime_of_zero_needs_no_update() {
 
 #[test]
 fn server_refuses_what_it_cannot_take() {
-    use m2m_coap::{Builder, OptionNumber, Type};
     let mut server: Server<u8, 1> = Server::new(1);
-    let mut buf = [0u8; 256];
-    let mut mid = 0x1234u16;
+    let mut poster = Poster { mid: 0x1234 };
     let mut send = |server: &mut Server<u8, 1>, path: &[&str], query: &[&str], payload: &[u8]| {
-        mid += 1;
-        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
-        b.token(&[1, 2]);
-        for s in path {
-            b.str(OptionNumber::URI_PATH, s).unwrap();
-        }
-        for q in query {
-            b.str(OptionNumber::URI_QUERY, q).unwrap();
-        }
-        b.payload(payload);
-        let n = b.encode(&mut buf).unwrap();
-        let datagram = buf[..n].to_vec();
-        let e = server
-            .handle(at(0), 5, &datagram)
-            .unwrap()
-            .map(|e| format!("{e:?}"));
-        let (_, m) = server.poll_transmit(at(0), &mut buf).unwrap();
-        (m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code(), e)
+        poster.post(server, at(0), path, query, payload)
     };
     // Bad link format, missing ep, an unknown registration, a full store.
     assert_eq!(
@@ -133,26 +114,10 @@ fn server_refuses_what_it_cannot_take() {
 /// Register's `Q`, which an Update with a new binding leaves alone).
 #[test]
 fn server_reads_version_lifetime_and_queue_mode() {
-    use m2m_coap::{Builder, OptionNumber, Type};
     let mut server: Server<u8, 4> = Server::new(1);
-    let mut buf = [0u8; 256];
-    let mut mid = 0x1234u16;
+    let mut poster = Poster { mid: 0x1234 };
     let mut send = |server: &mut Server<u8, 4>, now: u64, path: &[&str], query: &[&str]| {
-        mid += 1;
-        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
-        b.token(&[1, 2]);
-        for s in path {
-            b.str(OptionNumber::URI_PATH, s).unwrap();
-        }
-        for q in query {
-            b.str(OptionNumber::URI_QUERY, q).unwrap();
-        }
-        b.payload(b"</3/0>");
-        let n = b.encode(&mut buf).unwrap();
-        let datagram = buf[..n].to_vec();
-        server.handle(at(now), 5, &datagram).unwrap();
-        let (_, m) = server.poll_transmit(at(now), &mut buf).unwrap();
-        m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code()
+        poster.post(server, at(now), path, query, b"</3/0>").0
     };
     // Versions past 1.2 (or not 1.x) are refused with 4.12.
     for v in ["lwm2m=2.0", "lwm2m=1.3", "lwm2m=0.9"] {
