@@ -367,12 +367,12 @@ impl<'c> Client<'c> {
         let mut buf = [0u8; 1280];
         match self.socket.recv_from(&mut buf) {
             Ok((n, peer)) => {
-                // Requests may come from another port of the server's host: answered there.
+                // What comes from another peer than the server is dropped.
                 match self
                     .inner
                     .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
                 {
-                    Ok(()) | Err(SessionError::Malformed(_)) => {}
+                    Ok(()) | Err(SessionError::Malformed(_) | SessionError::UnknownPeer) => {}
                     Err(e) => return Err(session(e)),
                 }
             }

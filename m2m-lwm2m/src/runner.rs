@@ -303,6 +303,11 @@ impl<'c> AsyncClient<'c> {
         })
     }
 
+    /// The local address of the client's socket.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
     /// The sans-IO client inside (to report changes with `changed`, to send).
     pub fn inner(&mut self) -> &mut crate::client::Client<'c, SocketAddr> {
         &mut self.inner
@@ -355,7 +360,7 @@ impl<'c> AsyncClient<'c> {
                 .inner
                 .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
             {
-                Ok(()) | Err(SessionError::Malformed(_)) => {}
+                Ok(()) | Err(SessionError::Malformed(_) | SessionError::UnknownPeer) => {}
                 Err(e) => return Err(session(e)),
             }
             self.flush().await?;

@@ -160,6 +160,9 @@ pub enum SessionError {
     /// Every registration slot is in use.
     #[error("registration store full")]
     Full,
+    /// The datagram came from a peer the client does not serve: dropped unanswered.
+    #[error("datagram from a peer other than the server")]
+    UnknownPeer,
 }
 
 impl m2m_core::ProtocolError for SessionError {
@@ -168,7 +171,9 @@ impl m2m_core::ProtocolError for SessionError {
             SessionError::Malformed(e) => e.kind(),
             SessionError::Lwm2m(e) => e.kind(),
             SessionError::Full | SessionError::Coap(_) => m2m_core::ErrorKind::Capacity,
-            SessionError::UnknownRegistration => m2m_core::ErrorKind::Other,
+            SessionError::UnknownRegistration | SessionError::UnknownPeer => {
+                m2m_core::ErrorKind::Other
+            }
         }
     }
 }

@@ -43,13 +43,25 @@ async fn async_client_and_server() {
             .unwrap();
         client.register(&t).await.unwrap();
         assert_eq!(client.next(&mut t).await.unwrap(), ClientEvent::Registered);
+        // A stranger's request (a Confirmable GET /3303) is dropped, unanswered.
+        let stranger = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let get = [0x40, 0x01, 0x12, 0x34, 0xb4, b'3', b'3', b'0', b'3'];
+        let to = client.local_addr().unwrap();
+        stranger.send_to(&get, to).await.unwrap();
         // Serve for a while, the temperature rising; then de-register.
         let end = tokio::time::Instant::now() + Duration::from_millis(2000);
         while tokio::time::Instant::now() < end {
             t.0 += 1.0;
             client.inner().changed(&Path::resource(3303, 0, 5700));
-            let _ = tokio::time::timeout(Duration::from_millis(100), client.next(&mut t)).await;
+            if let Ok(served) =
+                tokio::time::timeout(Duration::from_millis(100), client.next(&mut t)).await
+            {
+                served.unwrap();
+            }
         }
+        let mut buf = [0u8; 64];
+        let answer = tokio::time::timeout(Duration::from_millis(50), stranger.recv_from(&mut buf));
+        assert!(answer.await.is_err(), "the stranger got an answer");
         client.deregister().await.unwrap();
         loop {
             if client.next(&mut t).await.unwrap() == ClientEvent::Deregistered {
@@ -57,74 +69,85 @@ async fn async_client_and_server() {
             }
         }
     });
-    let ServerNote::Registered {
-        endpoint, links, ..
-    } = server.next().await.unwrap()
-    else {
-        panic!("a registration first");
-    };
-    assert_eq!(
-        (endpoint.as_str(), links.as_str()),
-        ("thermo-1", "</3303/0>")
-    );
-    let read = ClientRequest::Read {
-        path: Path::instance(3303, 0),
-        accept: Some(ContentFormat::LWM2M_TLV),
-    };
-    let id = server.send(&endpoint, &read).unwrap();
-    let rsp = server.response(id).await.unwrap();
-    assert_eq!(
-        (rsp.code, rsp.format),
-        (Code::CONTENT, Some(ContentFormat::LWM2M_TLV))
-    );
-    let observe = ClientRequest::Observe {
-        path: Path::resource(3303, 0, 5700),
-        accept: Some(ContentFormat::TEXT_PLAIN),
-    };
-    let id = server.send(&endpoint, &observe).unwrap();
-    assert_eq!(server.response(id).await.unwrap().observe, Some(0));
-    let n = server.response(id).await.unwrap();
-    assert!(n.observe.unwrap() >= 1, "{n:?}");
-    // Observe-Composite of the temperature and its unit: every notification carries both.
-    let paths = [Path::resource(3303, 0, 5700), Path::resource(3303, 0, 5701)];
-    let values = |rsp: &m2m_lwm2m::blocking::Response| -> Vec<Path<'static>> {
-        m2m_lwm2m::composite::decode_values(rsp.format.unwrap(), &rsp.payload, Config::STRICT)
-            .unwrap()
-            .map(|r| r.unwrap().path.without_prefix())
-            .collect()
-    };
-    let cid = server
-        .observe_composite(&endpoint, &paths, ContentFormat::SENML_ETCH_JSON, None)
-        .unwrap();
-    let first = server.response(cid).await.unwrap();
-    assert_eq!(
-        (first.code, first.format, first.observe),
-        (Code::CONTENT, Some(ContentFormat::SENML_CBOR), Some(0))
-    );
-    assert_eq!(values(&first), paths);
-    let n = server.response(cid).await.unwrap();
-    assert!(n.observe.unwrap() >= 1, "{n:?}");
-    assert_eq!(values(&n), paths);
-    server
-        .cancel_composite(cid, &paths, ContentFormat::SENML_ETCH_JSON, None)
-        .unwrap();
-    // Notifications that crossed the cancellation carry Observe; the answer to it does not
-    // (RFC 7641 §4.1), and nothing comes to the observation after it.
-    let last = loop {
-        let r = server.response(cid).await.unwrap();
-        if r.observe.is_none() {
-            break r;
+    // The server's side; a failure of the client's ends the test at once.
+    let server_side = async {
+        let ServerNote::Registered {
+            endpoint, links, ..
+        } = server.next().await.unwrap()
+        else {
+            panic!("a registration first");
+        };
+        assert_eq!(
+            (endpoint.as_str(), links.as_str()),
+            ("thermo-1", "</3303/0>")
+        );
+        let read = ClientRequest::Read {
+            path: Path::instance(3303, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let id = server.send(&endpoint, &read).unwrap();
+        let rsp = server.response(id).await.unwrap();
+        assert_eq!(
+            (rsp.code, rsp.format),
+            (Code::CONTENT, Some(ContentFormat::LWM2M_TLV))
+        );
+        let observe = ClientRequest::Observe {
+            path: Path::resource(3303, 0, 5700),
+            accept: Some(ContentFormat::TEXT_PLAIN),
+        };
+        let id = server.send(&endpoint, &observe).unwrap();
+        assert_eq!(server.response(id).await.unwrap().observe, Some(0));
+        let n = server.response(id).await.unwrap();
+        assert!(n.observe.unwrap() >= 1, "{n:?}");
+        // Observe-Composite of the temperature and its unit: every notification carries both.
+        let paths = [Path::resource(3303, 0, 5700), Path::resource(3303, 0, 5701)];
+        let values = |rsp: &m2m_lwm2m::blocking::Response| -> Vec<Path<'static>> {
+            m2m_lwm2m::composite::decode_values(rsp.format.unwrap(), &rsp.payload, Config::STRICT)
+                .unwrap()
+                .map(|r| r.unwrap().path.without_prefix())
+                .collect()
+        };
+        let cid = server
+            .observe_composite(&endpoint, &paths, ContentFormat::SENML_ETCH_JSON, None)
+            .unwrap();
+        let first = server.response(cid).await.unwrap();
+        assert_eq!(
+            (first.code, first.format, first.observe),
+            (Code::CONTENT, Some(ContentFormat::SENML_CBOR), Some(0))
+        );
+        assert_eq!(values(&first), paths);
+        let n = server.response(cid).await.unwrap();
+        assert!(n.observe.unwrap() >= 1, "{n:?}");
+        assert_eq!(values(&n), paths);
+        server
+            .cancel_composite(cid, &paths, ContentFormat::SENML_ETCH_JSON, None)
+            .unwrap();
+        // Notifications that crossed the cancellation carry Observe; the answer to it does not
+        // (RFC 7641 §4.1), and nothing comes to the observation after it.
+        let last = loop {
+            let r = server.response(cid).await.unwrap();
+            if r.observe.is_none() {
+                break r;
+            }
+        };
+        assert_eq!((last.code, values(&last)), (Code::CONTENT, paths.to_vec()));
+        loop {
+            match server.next().await.unwrap() {
+                ServerNote::Deregistered { .. } => break,
+                ServerNote::Response { request, .. } if request == cid => {
+                    panic!("a notification after the cancellation was answered")
+                }
+                _ => {}
+            }
         }
     };
-    assert_eq!((last.code, values(&last)), (Code::CONTENT, paths.to_vec()));
-    loop {
-        match server.next().await.unwrap() {
-            ServerNote::Deregistered { .. } => break,
-            ServerNote::Response { request, .. } if request == cid => {
-                panic!("a notification after the cancellation was answered")
-            }
-            _ => {}
+    tokio::pin!(server_side);
+    let mut client_task = client_task;
+    tokio::select! {
+        () = &mut server_side => client_task.await.unwrap(),
+        joined = &mut client_task => {
+            joined.unwrap();
+            server_side.await;
         }
     }
-    client_task.await.unwrap();
 }

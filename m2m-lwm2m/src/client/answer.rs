@@ -22,6 +22,8 @@ pub(super) struct Answer {
     pub(super) len: usize,
     pub(super) observe: Option<u32>,
     pub(super) created: Option<(u16, u16)>,
+    /// A diagnostic payload (RFC 7252 §5.5.2) of an error answer.
+    pub(super) diagnostic: Option<&'static str>,
 }
 
 impl Answer {
@@ -32,6 +34,7 @@ impl Answer {
             len: 0,
             observe: None,
             created: None,
+            diagnostic: None,
         }
     }
     pub(super) const fn content(format: ContentFormat, len: usize) -> Self {
@@ -41,6 +44,7 @@ impl Answer {
             len,
             observe: None,
             created: None,
+            diagnostic: None,
         }
     }
 }
@@ -445,129 +449,10 @@ pub(super) fn write_composite<T: ObjectTree + ?Sized>(
     }
 }
 
-/// Most instances a Bootstrap-Delete keeps track of as refused by the tree.
-const KEPT_MAX: usize = 64;
-
-/// Most deletions one Bootstrap-Delete asks of the tree (more: 5.00), so that a tree that
-/// still lists what it deleted cannot keep it going.
-const DELETES_MAX: usize = 4096;
-
 /// `path` with the gateway prefix `prefix`, if any.
-fn prefixed<'p>(path: Path<'static>, prefix: Option<&'p str>) -> Option<Path<'p>> {
+pub(super) fn prefixed<'p>(path: Path<'static>, prefix: Option<&'p str>) -> Option<Path<'p>> {
     match prefix {
         Some(p) => path.with_prefix(p).ok(),
         None => Some(path),
     }
-}
-
-/// The Security instance `(0, i)` of the Bootstrap-Server account (resource 1 reads true)
-/// under `prefix`, and the OSCORE instance its resource 17 links to: the account a
-/// Bootstrap-Delete spares.
-fn bootstrap_account<T: ObjectTree + ?Sized>(
-    tree: &T,
-    prefix: Option<&str>,
-) -> [Option<(u16, u16)>; 2] {
-    let mut security = None;
-    tree.objects(&mut |link| {
-        let link::Target::Path(p) = link.target else {
-            return;
-        };
-        let (Some(0), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
-            return;
-        };
-        if security.is_some() || p.prefix() != prefix {
-            return;
-        }
-        let mut buf = RecordBuf::<'_, 32>::new();
-        let flag = prefixed(Path::resource(0, i, 1), prefix);
-        if flag.is_some_and(|f| tree.read(&f, &mut buf).is_ok())
-            && buf
-                .as_slice()
-                .iter()
-                .any(|r| r.value == Some(Value::Bool(true)))
-        {
-            security = Some(i);
-        }
-    });
-    let Some(i) = security else {
-        return [None, None];
-    };
-    let mut buf = RecordBuf::<'_, 32>::new();
-    let oscore = prefixed(Path::resource(0, i, 17), prefix)
-        .filter(|p| tree.read(p, &mut buf).is_ok())
-        .and_then(|_| {
-            buf.as_slice().iter().find_map(|r| match r.value {
-                Some(Value::ObjLink(l)) if l.object == 21 => Some((21, l.instance)),
-                _ => None,
-            })
-        });
-    [Some((0, i)), oscore]
-}
-
-/// Bootstrap-Delete (Core 1.1, Bootstrap Interface) of `/`, an object or an instance (with the gateway
-/// prefix of an end device, or none): every instance under `path` goes, but the
-/// Bootstrap-Server account (its Security instance, and the OSCORE instance that one links
-/// to) and the Device object's instance. Instances the tree will not delete (4.05) stay: the
-/// bootstrap server writes over them. A resource path is 4.00, as is a spared instance named
-/// alone.
-pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<'_>) -> Answer {
-    let prefix = path.prefix();
-    let account = bootstrap_account(tree, prefix);
-    let keep = |o: u16, i: u16| o == 3 || account.contains(&Some((o, i)));
-    match (path.depth(), path.object_id(), path.instance_id()) {
-        (2, Some(o), Some(i)) => {
-            if keep(o, i) {
-                return Answer::code(Code::BAD_REQUEST);
-            }
-            return match tree.delete(&path) {
-                Ok(()) | Err(Code::NOT_FOUND) => Answer::code(Code::DELETED),
-                Err(c) => Answer::code(c),
-            };
-        }
-        (0 | 1, ..) => {}
-        _ => return Answer::code(Code::BAD_REQUEST),
-    }
-    let object = path.object_id();
-    // Instances the tree refused to delete: passed over from then on.
-    let mut kept = [(0u16, 0u16); KEPT_MAX];
-    let mut n_kept = 0usize;
-    for _ in 0..DELETES_MAX {
-        let mut next = None;
-        let refused = kept.get(..n_kept).unwrap_or_default();
-        tree.objects(&mut |link| {
-            let link::Target::Path(p) = link.target else {
-                return;
-            };
-            let (Some(o), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
-                return;
-            };
-            if next.is_none()
-                && p.prefix() == prefix
-                && object.is_none_or(|x| x == o)
-                && !keep(o, i)
-                && !refused.contains(&(o, i))
-            {
-                next = Some((o, i));
-            }
-        });
-        let Some((o, i)) = next else {
-            return Answer::code(Code::DELETED);
-        };
-        let Some(target) = prefixed(Path::instance(o, i), prefix) else {
-            return Answer::code(Code::BAD_REQUEST);
-        };
-        match tree.delete(&target) {
-            Ok(()) | Err(Code::NOT_FOUND) => {}
-            Err(c) if c == Code::METHOD_NOT_ALLOWED => match kept.get_mut(n_kept) {
-                Some(slot) => {
-                    *slot = (o, i);
-                    n_kept = n_kept.saturating_add(1);
-                }
-                // More refusals than can be told apart: what could go has gone.
-                None => return Answer::code(Code::DELETED),
-            },
-            Err(c) => return Answer::code(c),
-        }
-    }
-    Answer::code(Code::INTERNAL_SERVER_ERROR)
 }

@@ -21,13 +21,15 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod answer;
+mod bootstrap;
 mod observe;
 mod tree;
 
 use answer::{
-    Answer, LinkOut, bootstrap_delete, composite_paths, composite_values, create,
-    is_account_object, links_text, read, read_composite, truncate3, write, write_composite,
+    Answer, LinkOut, composite_paths, composite_values, create, is_account_object, links_text,
+    read, read_composite, truncate3, write, write_composite,
 };
+use bootstrap::{bootstrap_delete, check_accounts};
 use observe::{Composite, Observation};
 
 pub use tree::{ObjectTree, RecordBuf};
@@ -211,6 +213,8 @@ pub struct Client<
     /// the links.
     objects_changed: bool,
     config: Config,
+    /// Which other peers count as the server ([`Client::accept_peers`]).
+    accept: fn(&P, &P) -> bool,
 }
 
 fn secs(s: u64) -> Duration {
@@ -257,7 +261,15 @@ impl<
             bootstrapping: false,
             objects_changed: false,
             config: Config::STRICT,
+            accept: |_, _| false,
         }
+    }
+
+    /// Lets in datagrams from the peers `accept(server, peer)` says are the server's too (by
+    /// default only the server's own address is): for a server that sends its requests from
+    /// another address than the one that took the Register.
+    pub fn accept_peers(&mut self, accept: fn(&P, &P) -> bool) {
+        self.accept = accept;
     }
 
     /// Whether the server has accepted the registration (and it has not ended).
@@ -399,7 +411,9 @@ impl<
         Ok(self.endpoint.request(now, self.server, &b, true)?)
     }
 
-    /// Takes a datagram from `peer`, answering the server's requests from `tree`.
+    /// Takes a datagram from `peer`, answering the server's requests from `tree`. A datagram
+    /// from a peer other than the server (or those [`Client::accept_peers`] lets in) is dropped
+    /// unanswered, as a connected socket would drop it: [`SessionError::UnknownPeer`].
     pub fn handle<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
@@ -407,6 +421,9 @@ impl<
         datagram: &[u8],
         tree: &mut T,
     ) -> Result<(), SessionError> {
+        if peer != self.server && !(self.accept)(&self.server, &peer) {
+            return Err(SessionError::UnknownPeer);
+        }
         match self.endpoint.handle(now, peer, datagram)? {
             Incoming::Request { message, exchange } => {
                 let req = ClientRequest::parse(&message);
@@ -570,6 +587,8 @@ impl<
             b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
             b.payload(out.get(..answer.len).unwrap_or_default());
+        } else if let Some(text) = answer.diagnostic {
+            b.payload(text.as_bytes());
         }
         self.endpoint.respond(now, exchange, &b)?;
         Ok(())
@@ -723,11 +742,21 @@ impl<
                 }
                 Err(c) => Answer::code(c),
             },
-            ClientRequest::BootstrapFinish => {
-                self.bootstrapping = false;
-                self.push_event(ClientEvent::BootstrapFinished);
-                Answer::code(Code::CHANGED)
-            }
+            // Bootstrap-Finish ends a Bootstrap only (a server's is refused as its writes of
+            // the accounts are), and only when the accounts left can be used: otherwise 4.06,
+            // and the bootstrap server may mend them and finish again.
+            ClientRequest::BootstrapFinish if !bootstrap => Answer::code(Code::UNAUTHORIZED),
+            ClientRequest::BootstrapFinish => match check_accounts(tree) {
+                Ok(()) => {
+                    self.bootstrapping = false;
+                    self.push_event(ClientEvent::BootstrapFinished);
+                    Answer::code(Code::CHANGED)
+                }
+                Err(why) => Answer {
+                    diagnostic: Some(why.0),
+                    ..Answer::code(Code::NOT_ACCEPTABLE)
+                },
+            },
             ClientRequest::Composite {
                 observe: None,
                 format,

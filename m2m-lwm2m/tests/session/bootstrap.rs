@@ -202,3 +202,46 @@ fn bootstrap_delete_spares_the_bootstrap_account_and_the_device() {
     assert_eq!(code, Code::NOT_FOUND);
     assert_eq!(w.pump.deleted, ["/0/1", "/21/1", "/1/0", "/3303/1"]);
 }
+
+#[test]
+fn bootstrap_finish_ends_a_bootstrap_only_with_usable_accounts() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    // No Bootstrap under way: Bootstrap-Finish is refused as a server's write of the accounts is.
+    let (code, ..) = w.ask_peer(at(0), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::UNAUTHORIZED);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    // The server account's Server instance goes: its Security instance /0/1 pairs with nothing.
+    let delete = |path| ClientRequest::Delete { path };
+    let (code, ..) = w.ask_peer(at(1), delete(Path::instance(1, 0)));
+    assert_eq!(code, Code::DELETED);
+    let (code, format, payload, _) = w.ask_peer(at(1), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::NOT_ACCEPTABLE);
+    assert_eq!(format, None);
+    assert_eq!(
+        String::from_utf8(payload).unwrap(),
+        "a server's Security instance has no Server instance of its Short Server ID, or several"
+    );
+    assert!(!w.events.iter().any(|e| e == "client BootstrapFinished"));
+    // The Bootstrap goes on: the bootstrap server may still delete a Security instance.
+    let (code, ..) = w.ask_peer(at(2), delete(Path::instance(0, 1)));
+    assert_eq!(code, Code::DELETED);
+    let (code, _, payload, _) = w.ask_peer(at(2), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::NOT_ACCEPTABLE);
+    assert_eq!(payload, b"no LwM2M Server account");
+}
+
+#[test]
+fn bootstrap_finish_with_the_server_account_in_place_ends_the_bootstrap() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    let (code, _, payload, _) = w.ask_peer(at(1), ClientRequest::BootstrapFinish);
+    assert_eq!((code, payload), (Code::CHANGED, Vec::new()));
+    assert!(w.events.iter().any(|e| e == "client BootstrapFinished"));
+    // Over: a second one is refused.
+    let (code, ..) = w.ask_peer(at(1), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::UNAUTHORIZED);
+}

@@ -232,3 +232,46 @@ fn a_replace_resets_the_instance_or_multiple_resource_first() {
         ("P-400", "m2m")
     );
 }
+
+#[test]
+fn a_request_from_another_peer_is_dropped_unanswered() {
+    const STRANGER: u8 = 2;
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let mut stranger: Server<u8> = Server::new(3);
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    stranger.send_to(at(1), CLIENT, &read).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = stranger.poll_transmit(at(1), &mut buf).unwrap();
+    let datagram = buf[..n].to_vec();
+    assert!(matches!(
+        w.client.handle(at(1), STRANGER, &datagram, &mut w.pump),
+        Err(m2m_lwm2m::server::SessionError::UnknownPeer)
+    ));
+    assert_eq!(w.client.poll_transmit(at(1), &mut buf), None);
+    // The same request from the server is answered.
+    w.client
+        .handle(at(1), SERVER, &datagram, &mut w.pump)
+        .unwrap();
+    let (to, n) = w.client.poll_transmit(at(1), &mut buf).unwrap();
+    assert_eq!(to, SERVER);
+    assert_eq!(
+        m2m_coap::Message::parse_udp(&buf[..n]).unwrap().code(),
+        Code::CONTENT
+    );
+    // A peer the application counts as the server's is answered too.
+    w.client.accept_peers(|_, peer| *peer == STRANGER);
+    let mut stranger: Server<u8> = Server::new(4);
+    stranger.send_to(at(2), CLIENT, &read).unwrap();
+    let (_, n) = stranger.poll_transmit(at(2), &mut buf).unwrap();
+    let datagram = buf[..n].to_vec();
+    w.client
+        .handle(at(2), STRANGER, &datagram, &mut w.pump)
+        .unwrap();
+    let (to, _) = w.client.poll_transmit(at(2), &mut buf).unwrap();
+    assert_eq!(to, STRANGER);
+}

@@ -101,6 +101,7 @@ impl ObjectTree for Pump {
                 }),
             ),
             Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
+            Record::new(Path::resource(0, 1, 10), Value::Int(1)),
             Record::new(Path::resource(1, 0, 0), Value::Int(1)),
         ];
         let mut any = false;

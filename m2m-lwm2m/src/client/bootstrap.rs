@@ -1,0 +1,374 @@
+//! The client's rules of the Bootstrap Interface (OMA-TS-LightweightM2M_Core 1.1 §5.2.7 and
+//! §6.1): what a Bootstrap-Delete spares, and whether the accounts the bootstrap server left
+//! are usable when it sends Bootstrap-Finish.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::Code;
+
+use super::answer::{Answer, prefixed};
+use super::{ObjectTree, RecordBuf};
+use crate::link;
+use crate::path::Path;
+use crate::value::Value;
+
+/// Most instances a Bootstrap-Delete keeps track of as refused by the tree.
+const KEPT_MAX: usize = 64;
+
+/// Most deletions one Bootstrap-Delete asks of the tree (more: 5.00), so that a tree that
+/// still lists what it deleted cannot keep it going.
+const DELETES_MAX: usize = 4096;
+
+/// The Security instance `(0, i)` of the Bootstrap-Server account (resource 1 reads true)
+/// under `prefix`, and the OSCORE instance its resource 17 links to: the account a
+/// Bootstrap-Delete spares.
+fn bootstrap_account<T: ObjectTree + ?Sized>(
+    tree: &T,
+    prefix: Option<&str>,
+) -> [Option<(u16, u16)>; 2] {
+    let mut security = None;
+    tree.objects(&mut |link| {
+        let link::Target::Path(p) = link.target else {
+            return;
+        };
+        let (Some(0), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
+            return;
+        };
+        if security.is_some() || p.prefix() != prefix {
+            return;
+        }
+        let mut buf = RecordBuf::<'_, 32>::new();
+        let flag = prefixed(Path::resource(0, i, 1), prefix);
+        if flag.is_some_and(|f| tree.read(&f, &mut buf).is_ok())
+            && buf
+                .as_slice()
+                .iter()
+                .any(|r| r.value == Some(Value::Bool(true)))
+        {
+            security = Some(i);
+        }
+    });
+    let Some(i) = security else {
+        return [None, None];
+    };
+    let mut buf = RecordBuf::<'_, 32>::new();
+    let oscore = prefixed(Path::resource(0, i, 17), prefix)
+        .filter(|p| tree.read(p, &mut buf).is_ok())
+        .and_then(|_| {
+            buf.as_slice().iter().find_map(|r| match r.value {
+                Some(Value::ObjLink(l)) if l.object == 21 => Some((21, l.instance)),
+                _ => None,
+            })
+        });
+    [Some((0, i)), oscore]
+}
+
+/// Bootstrap-Delete (Core 1.1, Bootstrap Interface) of `/`, an object or an instance (with the gateway
+/// prefix of an end device, or none): every instance under `path` goes, but the
+/// Bootstrap-Server account (its Security instance, and the OSCORE instance that one links
+/// to) and the Device object's instance. Instances the tree will not delete (4.05) stay: the
+/// bootstrap server writes over them. A resource path is 4.00, as is a spared instance named
+/// alone.
+pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<'_>) -> Answer {
+    let prefix = path.prefix();
+    let account = bootstrap_account(tree, prefix);
+    let keep = |o: u16, i: u16| o == 3 || account.contains(&Some((o, i)));
+    match (path.depth(), path.object_id(), path.instance_id()) {
+        (2, Some(o), Some(i)) => {
+            if keep(o, i) {
+                return Answer::code(Code::BAD_REQUEST);
+            }
+            return match tree.delete(&path) {
+                Ok(()) | Err(Code::NOT_FOUND) => Answer::code(Code::DELETED),
+                Err(c) => Answer::code(c),
+            };
+        }
+        (0 | 1, ..) => {}
+        _ => return Answer::code(Code::BAD_REQUEST),
+    }
+    let object = path.object_id();
+    // Instances the tree refused to delete: passed over from then on.
+    let mut kept = [(0u16, 0u16); KEPT_MAX];
+    let mut n_kept = 0usize;
+    for _ in 0..DELETES_MAX {
+        let mut next = None;
+        let refused = kept.get(..n_kept).unwrap_or_default();
+        tree.objects(&mut |link| {
+            let link::Target::Path(p) = link.target else {
+                return;
+            };
+            let (Some(o), Some(i), 2) = (p.object_id(), p.instance_id(), p.depth()) else {
+                return;
+            };
+            if next.is_none()
+                && p.prefix() == prefix
+                && object.is_none_or(|x| x == o)
+                && !keep(o, i)
+                && !refused.contains(&(o, i))
+            {
+                next = Some((o, i));
+            }
+        });
+        let Some((o, i)) = next else {
+            return Answer::code(Code::DELETED);
+        };
+        let Some(target) = prefixed(Path::instance(o, i), prefix) else {
+            return Answer::code(Code::BAD_REQUEST);
+        };
+        match tree.delete(&target) {
+            Ok(()) | Err(Code::NOT_FOUND) => {}
+            Err(c) if c == Code::METHOD_NOT_ALLOWED => match kept.get_mut(n_kept) {
+                Some(slot) => {
+                    *slot = (o, i);
+                    n_kept = n_kept.saturating_add(1);
+                }
+                // More refusals than can be told apart: what could go has gone.
+                None => return Answer::code(Code::DELETED),
+            },
+            Err(c) => return Answer::code(c),
+        }
+    }
+    Answer::code(Code::INTERNAL_SERVER_ERROR)
+}
+
+/// Why the accounts in a tree cannot be used (the answer to Bootstrap-Finish is then 4.06 Not
+/// Acceptable, with this as its diagnostic payload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Inconsistent(pub(super) &'static str);
+
+/// The value of the resource `path` in `tree`, when the tree has one.
+fn value_of<'s, T: ObjectTree + ?Sized>(tree: &'s T, path: &Path<'_>) -> Option<Value<'s>> {
+    let mut buf = RecordBuf::<'s, 32>::new();
+    tree.read(path, &mut buf).ok()?;
+    buf.as_slice()
+        .iter()
+        .find(|r| r.path == *path)
+        .and_then(|r| r.value)
+}
+
+/// A Short Server ID (1-65534; 0 and 65535 are reserved, Core 1.1 Appendix E.1 and E.2).
+fn short_id<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u16> {
+    let id = match value_of(tree, path)? {
+        Value::Int(v) => u16::try_from(v).ok()?,
+        Value::Uint(v) => u16::try_from(v).ok()?,
+        _ => return None,
+    };
+    (1..=65534).contains(&id).then_some(id)
+}
+
+/// Each instance id of `object` (without a gateway prefix) the tree lists, given to `f`.
+fn instances<T: ObjectTree + ?Sized>(tree: &T, object: u16, f: &mut dyn FnMut(u16)) {
+    tree.objects(&mut |l| {
+        if let link::Target::Path(p) = l.target {
+            if let (Some(o), Some(i), 2, None) =
+                (p.object_id(), p.instance_id(), p.depth(), p.prefix())
+            {
+                if o == object {
+                    f(i);
+                }
+            }
+        }
+    });
+}
+
+/// What a Security instance is: the Bootstrap-Server account's, or a server's with its Short
+/// Server ID (`None`: the instance says neither).
+fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<Option<u16>> {
+    match value_of(tree, &Path::resource(0, i, 1))? {
+        Value::Bool(true) => Some(None),
+        Value::Bool(false) => short_id(tree, &Path::resource(0, i, 10)).map(Some),
+        _ => None,
+    }
+}
+
+/// Whether the accounts in `tree` can be used once Bootstrap ends: at least one LwM2M Server
+/// account (a Server instance and the Security instance of the same Short Server ID), every
+/// Server instance with exactly one Security instance and every server's Security instance
+/// with exactly one Server instance, and at most one Bootstrap-Server account. Wakaama and
+/// Leshan's clients check the same pairing before they answer Bootstrap-Finish.
+pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inconsistent> {
+    let mut result = Ok(());
+    let mut fail = |why: &'static str| {
+        if result.is_ok() {
+            result = Err(Inconsistent(why));
+        }
+    };
+    // The servers' Short Server IDs by their Security instances, and the bootstrap accounts.
+    let mut servers = 0u32;
+    let mut bootstrap = 0u32;
+    instances(tree, 0, &mut |i| match security_kind(tree, i) {
+        None => fail(
+            "a Security instance is neither a Bootstrap-Server account nor has a Short Server ID",
+        ),
+        Some(None) => bootstrap = bootstrap.saturating_add(1),
+        Some(Some(id)) => {
+            let mut pairs = 0u32;
+            instances(tree, 1, &mut |j| {
+                if short_id(tree, &Path::resource(1, j, 0)) == Some(id) {
+                    pairs = pairs.saturating_add(1);
+                }
+            });
+            if pairs != 1 {
+                fail(
+                    "a server's Security instance has no Server instance of its Short Server ID, or several",
+                );
+            }
+        }
+    });
+    instances(tree, 1, &mut |j| {
+        servers = servers.saturating_add(1);
+        let Some(id) = short_id(tree, &Path::resource(1, j, 0)) else {
+            fail("a Server instance has no Short Server ID");
+            return;
+        };
+        let mut pairs = 0u32;
+        instances(tree, 0, &mut |i| {
+            if security_kind(tree, i) == Some(Some(id)) {
+                pairs = pairs.saturating_add(1);
+            }
+        });
+        if pairs != 1 {
+            fail("a Server instance has no Security instance of its Short Server ID, or several");
+        }
+    });
+    if bootstrap > 1 {
+        fail("more than one Bootstrap-Server account");
+    }
+    if servers == 0 {
+        fail("no LwM2M Server account");
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::ObjectLink;
+    use std::vec::Vec;
+
+    /// Security instances (id, Bootstrap-Server, Short Server ID) and Server instances (id,
+    /// Short Server ID), and the Device.
+    struct Accounts {
+        security: Vec<(u16, Option<bool>, Option<Value<'static>>)>,
+        server: Vec<(u16, Option<Value<'static>>)>,
+    }
+
+    impl ObjectTree for Accounts {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            for (i, ..) in &self.security {
+                f(ObjectLink::path(Path::instance(0, *i)));
+            }
+            for (j, _) in &self.server {
+                f(ObjectLink::path(Path::instance(1, *j)));
+            }
+            f(ObjectLink::path(Path::instance(3, 0)));
+        }
+
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let value = match path.levels() {
+                [0, i, 1] => self
+                    .security
+                    .iter()
+                    .find(|s| s.0 == *i)
+                    .and_then(|s| s.1)
+                    .map(Value::Bool),
+                [0, i, 10] => self.security.iter().find(|s| s.0 == *i).and_then(|s| s.2),
+                [1, j, 0] => self.server.iter().find(|s| s.0 == *j).and_then(|s| s.1),
+                _ => None,
+            };
+            let value = value.ok_or(Code::NOT_FOUND)?;
+            out.push(crate::value::Record::new(path.without_prefix(), value))
+        }
+    }
+
+    fn check(
+        security: &[(u16, Option<bool>, Option<Value<'static>>)],
+        server: &[(u16, Option<Value<'static>>)],
+    ) -> Result<(), &'static str> {
+        let tree = Accounts {
+            security: security.to_vec(),
+            server: server.to_vec(),
+        };
+        check_accounts(&tree).map_err(|e| e.0)
+    }
+
+    const BS: (u16, Option<bool>, Option<Value<'static>>) = (0, Some(true), None);
+
+    fn sec(i: u16, id: i64) -> (u16, Option<bool>, Option<Value<'static>>) {
+        (i, Some(false), Some(Value::Int(id)))
+    }
+
+    fn srv(j: u16, id: i64) -> (u16, Option<Value<'static>>) {
+        (j, Some(Value::Int(id)))
+    }
+
+    #[test]
+    fn usable_accounts_pass() {
+        assert_eq!(check(&[BS, sec(1, 101)], &[srv(0, 101)]), Ok(()));
+        // No Bootstrap-Server account is needed, and the ids pair whatever the order.
+        assert_eq!(
+            check(&[sec(4, 2), sec(1, 1)], &[srv(0, 1), srv(9, 2)]),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &[(1, Some(false), Some(Value::Uint(65534)))],
+                &[(0, Some(Value::Uint(65534)))]
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn unusable_accounts_are_named() {
+        let none = Err("no LwM2M Server account");
+        assert_eq!(check(&[], &[]), none);
+        assert_eq!(check(&[BS], &[]), none);
+        assert_eq!(
+            check(&[BS, sec(1, 101)], &[]),
+            Err(
+                "a server's Security instance has no Server instance of its Short Server ID, or several"
+            )
+        );
+        let lone_server =
+            Err("a Server instance has no Security instance of its Short Server ID, or several");
+        assert_eq!(check(&[BS], &[srv(0, 101)]), lone_server);
+        assert_eq!(
+            check(&[BS, sec(1, 102)], &[srv(0, 101), srv(1, 102)]),
+            lone_server
+        );
+        // Two Security instances for one server, two Server instances of one id.
+        assert_eq!(check(&[sec(1, 7), sec(2, 7)], &[srv(0, 7)]), lone_server);
+        assert_eq!(
+            check(&[sec(1, 7)], &[srv(0, 7), srv(1, 7)]),
+            Err(
+                "a server's Security instance has no Server instance of its Short Server ID, or several"
+            )
+        );
+        assert_eq!(
+            check(&[BS, (1, Some(true), None), sec(2, 7)], &[srv(0, 7)]),
+            Err("more than one Bootstrap-Server account")
+        );
+        // Reserved or missing ids, a missing or mistyped Bootstrap-Server resource.
+        let neither = Err(
+            "a Security instance is neither a Bootstrap-Server account nor has a Short Server ID",
+        );
+        for id in [0, 65535, 70_000, -1] {
+            assert_eq!(check(&[sec(1, id)], &[srv(0, id)]), neither, "{id}");
+        }
+        assert_eq!(check(&[(1, Some(false), None)], &[srv(0, 1)]), neither);
+        assert_eq!(
+            check(&[(1, None, Some(Value::Int(1)))], &[srv(0, 1)]),
+            neither
+        );
+        assert_eq!(
+            check(&[sec(1, 1)], &[srv(0, 1), (1, None)]),
+            Err("a Server instance has no Short Server ID")
+        );
+        assert_eq!(
+            check(&[sec(1, 1)], &[(0, Some(Value::Bool(true)))]),
+            Err(
+                "a server's Security instance has no Server instance of its Short Server ID, or several"
+            )
+        );
+    }
+}
