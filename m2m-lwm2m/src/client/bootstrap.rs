@@ -183,8 +183,10 @@ fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<Option<u16>
 /// Whether the accounts in `tree` can be used once Bootstrap ends: at least one LwM2M Server
 /// account (a Server instance and the Security instance of the same Short Server ID), every
 /// Server instance with exactly one Security instance and every server's Security instance
-/// with exactly one Server instance, and at most one Bootstrap-Server account. Wakaama and
-/// Leshan's clients check the same pairing before they answer Bootstrap-Finish.
+/// with exactly one Server instance, and at most one Bootstrap-Server account. Wakaama's client
+/// too answers 4.06 when a Security instance reads as neither kind of account or a server's
+/// Short Server ID is out of range; it passes over a server's Security instance that no
+/// Server instance pairs with, which this check does not.
 pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inconsistent> {
     let mut result = Ok(());
     let mut fail = |why: &'static str| {
