@@ -155,7 +155,9 @@ pub enum ClientEvent {
     RegistrationAbandoned,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
-    /// The bootstrap server refused the Bootstrap-Request (with this code) or did not answer.
+    /// The bootstrap server refused the Bootstrap-Request (with this code), did not answer it,
+    /// or sent neither a request nor Bootstrap-Finish for EXCHANGE_LIFETIME (247 s) during the
+    /// Bootstrap (`None`).
     BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
@@ -170,6 +172,14 @@ enum State {
     Updating(RequestId),
     Deregistering(RequestId),
     Waiting,
+}
+
+/// How long a Bootstrap lasts after the bootstrap server's last request (EXCHANGE_LIFETIME,
+/// RFC 7252 §4.8.2, as Wakaama's client waits): without Bootstrap-Finish by then it has failed.
+const BOOTSTRAP_SILENCE: u64 = 247;
+
+fn bootstrap_deadline(now: Timestamp) -> Timestamp {
+    now.checked_add(secs(BOOTSTRAP_SILENCE)).unwrap_or(now)
 }
 
 /// Room for the object links of Register and Update.
@@ -206,9 +216,10 @@ pub struct Client<
     /// The message ids of recent Confirmable notifications and their observation's token: one
     /// never acknowledged ends its observation (RFC 7641 §4.5).
     confirmable_notes: [Option<(u16, Token)>; 8],
-    /// Between an accepted Bootstrap-Request and Bootstrap-Finish: writes then add to the
-    /// tree instead of replacing (Bootstrap-Write).
-    bootstrapping: bool,
+    /// Between an accepted Bootstrap-Request and Bootstrap-Finish (writes then add to the tree
+    /// instead of replacing, Bootstrap-Write): when the Bootstrap fails unless the bootstrap
+    /// server sends another request before.
+    bootstrapping: Option<Timestamp>,
     /// A server created or deleted an instance since the last Update: the next one carries
     /// the links.
     objects_changed: bool,
@@ -258,7 +269,7 @@ impl<
             attributes: [None; A],
             events: [None; 4],
             confirmable_notes: [None; 8],
-            bootstrapping: false,
+            bootstrapping: None,
             objects_changed: false,
             config: Config::STRICT,
             accept: |_, _| false,
@@ -321,7 +332,7 @@ impl<
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
-        self.bootstrapping = false;
+        self.bootstrapping = None;
         Ok(())
     }
 
@@ -390,7 +401,7 @@ impl<
         });
         let id = self.send(now, &req)?;
         self.state = State::Bootstrapping(id);
-        self.bootstrapping = false;
+        self.bootstrapping = None;
         Ok(())
     }
 
@@ -475,7 +486,7 @@ impl<
             State::Bootstrapping(r) if r == id => {
                 self.state = State::Idle;
                 if code == Code::CHANGED {
-                    self.bootstrapping = true;
+                    self.bootstrapping = Some(bootstrap_deadline(now));
                     self.push_event(ClientEvent::BootstrapStarted);
                 } else {
                     self.push_event(ClientEvent::BootstrapFailed(Some(code)));
@@ -603,7 +614,11 @@ impl<
         out: &mut [u8],
     ) -> Answer {
         // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
-        let bootstrap = self.bootstrapping || matches!(self.state, State::Bootstrapping(_));
+        let bootstrap =
+            self.bootstrapping.is_some() || matches!(self.state, State::Bootstrapping(_));
+        if self.bootstrapping.is_some() {
+            self.bootstrapping = Some(bootstrap_deadline(now));
+        }
         // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1,
         // Appendix E): a server gets 4.01 for them.
         if !bootstrap
@@ -748,7 +763,7 @@ impl<
             ClientRequest::BootstrapFinish if !bootstrap => Answer::code(Code::UNAUTHORIZED),
             ClientRequest::BootstrapFinish => match check_accounts(tree) {
                 Ok(()) => {
-                    self.bootstrapping = false;
+                    self.bootstrapping = None;
                     self.push_event(ClientEvent::BootstrapFinished);
                     Answer::code(Code::CHANGED)
                 }
@@ -901,6 +916,7 @@ impl<
         if self.state == State::Waiting {
             consider(self.retry_at);
         }
+        consider(self.bootstrapping);
         consider(self.observations_due(now));
         t
     }
@@ -951,6 +967,10 @@ impl<
         }
         if self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
             self.register(now, tree)?;
+        }
+        if self.bootstrapping.is_some_and(|t| t <= now) {
+            self.bootstrapping = None;
+            self.push_event(ClientEvent::BootstrapFailed(None));
         }
         self.evaluate_all(now, tree)
     }

@@ -245,3 +245,30 @@ fn bootstrap_finish_with_the_server_account_in_place_ends_the_bootstrap() {
     let (code, ..) = w.ask_peer(at(1), ClientRequest::BootstrapFinish);
     assert_eq!(code, Code::UNAUTHORIZED);
 }
+
+#[test]
+fn a_bootstrap_server_silent_for_exchange_lifetime_has_failed_the_bootstrap() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    assert!(w.events.iter().any(|e| e == "client BootstrapStarted"));
+    // Each request of the bootstrap server gives it another 247 s.
+    let read = ClientRequest::Read {
+        path: Path::object(1),
+        accept: None,
+    };
+    let (code, ..) = w.ask_peer(at(200), read);
+    assert_eq!(code, Code::CONTENT);
+    assert!(w.client.poll_timeout(at(201)).is_some_and(|t| t <= at(447)));
+    w.client.handle_timeout(at(446), &w.pump).unwrap();
+    assert_eq!(w.client.poll_event(), None);
+    w.client.handle_timeout(at(447), &w.pump).unwrap();
+    assert_eq!(
+        w.client.poll_event(),
+        Some(m2m_lwm2m::client::ClientEvent::BootstrapFailed(None))
+    );
+    // Over: what only a Bootstrap may do is refused again.
+    let (code, ..) = w.ask_peer(at(448), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::UNAUTHORIZED);
+}
