@@ -23,6 +23,7 @@
 mod answer;
 mod bootstrap;
 mod observe;
+mod settings;
 mod tree;
 
 use answer::{
@@ -32,6 +33,7 @@ use answer::{
 use bootstrap::{bootstrap_delete, check_accounts};
 use observe::{Composite, Observation};
 
+pub use settings::{Retry, Settings};
 pub use tree::{ObjectTree, RecordBuf};
 
 use core::time::Duration;
@@ -47,93 +49,9 @@ use crate::attributes::Attributes;
 use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, Strings};
-use crate::link::{ObjectLink, Version};
+use crate::link::ObjectLink;
 use crate::path::Path;
 use crate::server::SessionError;
-
-/// How the client registers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings<'c> {
-    /// The endpoint client name (`ep`).
-    pub endpoint: &'c str,
-    /// The registration lifetime in seconds (`lt`); 0 is infinite (no Update is due).
-    pub lifetime: u32,
-    /// The enabler version announced (`lwm2m`); `None` sends none (LwM2M 1.0 clients).
-    pub version: Option<Version>,
-    /// The binding (`b`), `U` for UDP.
-    pub binding: &'c str,
-    /// How Register is tried again after a failure.
-    pub retry: Retry,
-}
-
-/// How the client tries to register again after Register fails (refused or unanswered), in
-/// sequences of attempts: Core 1.1, Client Registration Interface, and the Communication Retry resources 17-20 of the
-/// LwM2M Server object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Retry {
-    /// Attempts in one sequence (Communication Retry Count); at least one is made.
-    pub count: u32,
-    /// Seconds before the second attempt of a sequence, doubled before each further one
-    /// (Communication Retry Timer: `timer * 2^(attempt - 1)`).
-    pub timer: u32,
-    /// Seconds between two sequences (Communication Sequence Delay Timer); `u32::MAX`: no
-    /// further sequence.
-    pub sequence_delay: u32,
-    /// Sequences before the registration is given up (Communication Sequence Retry Count); at
-    /// least one is made.
-    pub sequences: u32,
-}
-
-impl Retry {
-    /// The specification's defaults (those Wakaama takes when the resources are absent, too): five attempts 60, 120, 240 and 480 s
-    /// apart, one sequence, then [`ClientEvent::RegistrationAbandoned`]. A client that must
-    /// never give up takes `sequences: u32::MAX` with a shorter `sequence_delay`.
-    pub const SPEC: Retry = Retry {
-        count: 5,
-        timer: 60,
-        sequence_delay: 86_400,
-        sequences: 1,
-    };
-
-    /// After `failures` failed attempts in a row (at least one), the seconds to wait before
-    /// the next one, or `None` to give up.
-    #[must_use]
-    pub fn wait(&self, failures: u32) -> Option<u64> {
-        let per = self.count.max(1);
-        let done = failures.saturating_sub(1);
-        let sequence = done.checked_div(per).unwrap_or(0);
-        let in_sequence = done.checked_rem(per).unwrap_or(0);
-        let sequences = self.sequences.max(1);
-        if sequence >= sequences {
-            return None;
-        }
-        if in_sequence.saturating_add(1) < per {
-            // Within the sequence: timer * 2^(attempt - 1), for the attempt that failed.
-            let factor = 1u64.checked_shl(in_sequence.min(40)).unwrap_or(u64::MAX);
-            return Some(u64::from(self.timer).saturating_mul(factor));
-        }
-        // The sequence is over.
-        if sequence.saturating_add(1) >= self.sequences.max(1) || self.sequence_delay == u32::MAX {
-            return None;
-        }
-        Some(u64::from(self.sequence_delay))
-    }
-}
-
-impl<'c> Settings<'c> {
-    /// `endpoint`, a lifetime of 300 s, LwM2M 1.1, UDP binding.
-    #[must_use]
-    pub const fn new(endpoint: &'c str) -> Self {
-        Settings {
-            endpoint,
-            lifetime: 300,
-            version: Some(Version::V1_1),
-            binding: "U",
-            retry: Retry::SPEC,
-        }
-    }
-}
 
 /// What the application learns from the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
