@@ -738,3 +738,50 @@ async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
         .unwrap();
     assert_eq!(answer[..], frame[..]);
 }
+
+/// RTU over TCP has no silences; the end of what was read stands for one.
+#[tokio::test]
+async fn over_tcp_a_frame_framed_by_its_crc_is_read_whole_when_it_comes_in_one_piece() {
+    let (data, frame) = diagnostics_frame_cut_short();
+    let (ours, mut peer) = tokio::io::duplex(256);
+    let c = Client::from_stream(ours, options(Transport::RtuOverTcp));
+    let call = tokio::spawn(async move { c.diagnostics(0, &data).await.map(|r| r.pdu().to_vec()) });
+    let mut got = [0u8; 8];
+    timeout(Duration::from_secs(2), peer.read_exact(&mut got))
+        .await
+        .expect("the request")
+        .unwrap();
+    assert_eq!(got[..], frame[..]);
+    peer.write_all(&frame).await.unwrap();
+    let pdu = timeout(Duration::from_secs(2), call)
+        .await
+        .expect("an answer")
+        .unwrap()
+        .unwrap();
+    assert_eq!(pdu, [8, 0, 0, data[0], data[1]]);
+    // The server: the request read whole, its data echoed whole; then two requests in one
+    // write, each answered.
+    let (ours, mut client) = tokio::io::duplex(256);
+    let server = Server::new(Arc::new(Echo))
+        .transport(Transport::RtuOverTcp)
+        .units(&[17]);
+    tokio::spawn(async move { server.serve_stream(ours).await });
+    client.write_all(&frame).await.unwrap();
+    let mut answer = [0u8; 8];
+    timeout(Duration::from_secs(2), client.read_exact(&mut answer))
+        .await
+        .expect("the echo")
+        .unwrap();
+    assert_eq!(answer[..], frame[..]);
+    let other = rtu_frame(&[17, 8, 0, 0, 0x12, 0x34]);
+    client
+        .write_all(&[other.clone(), other.clone()].concat())
+        .await
+        .unwrap();
+    let mut answers = [0u8; 16];
+    timeout(Duration::from_secs(2), client.read_exact(&mut answers))
+        .await
+        .expect("both echoes")
+        .unwrap();
+    assert_eq!(answers[..], [other.clone(), other].concat()[..]);
+}

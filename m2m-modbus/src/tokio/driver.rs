@@ -565,6 +565,7 @@ impl Driver {
                 Ok(false)
             }
             Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
+                let n = self.whole_read(n);
                 let frame = self.rbuf.split_to(n).freeze();
                 self.dispatch(frame);
                 Ok(true)
@@ -577,6 +578,24 @@ impl Driver {
                 Ok(true)
             }
             Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
+        }
+    }
+
+    /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
+    /// a frame framed by its CRC whose CRC checks `n` bytes in, before the end of the read
+    /// buffer, is all of the buffer when the CRC of all of it checks too (an answer written
+    /// in one piece, whose CRC ends in 0x00). A valid frame behind a whole one never makes
+    /// the CRC of both check, so this takes no second frame in.
+    fn whole_read(&self, n: usize) -> usize {
+        let len = self.rbuf.len();
+        if self.options.transport != Transport::RtuOverTcp || n >= len {
+            return n;
+        }
+        match self.rtu_framing().frame_len_at_silence(&self.rbuf) {
+            Ok(Status::Complete(m)) if m == len && self.rtu_framing().framed_by_crc(&self.rbuf) => {
+                m
+            }
+            _ => n,
         }
     }
 

@@ -473,6 +473,25 @@ impl<H: Handler> Connection<H> {
         rtu::Framing::requests().with_config(self.config)
     }
 
+    /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
+    /// a request framed by its CRC whose CRC checks `n` bytes in, before the end of `rbuf`, is
+    /// all of `rbuf` when the CRC of all of it checks too (a request written in one piece,
+    /// whose CRC ends in 0x00). A valid frame behind a whole one never makes the CRC of both
+    /// check, so this takes no second request in.
+    fn whole_read(&self, rbuf: &[u8], n: usize) -> usize {
+        if self.transport != Transport::RtuOverTcp || n >= rbuf.len() {
+            return n;
+        }
+        match self.rtu_framing().frame_len_at_silence(rbuf) {
+            Ok(Status::Complete(m))
+                if m == rbuf.len() && self.rtu_framing().framed_by_crc(rbuf) =>
+            {
+                m
+            }
+            _ => n,
+        }
+    }
+
     /// Answers every whole request in `rbuf` into `wbuf`; `false` when the stream is out of
     /// step (Modbus/TCP) and the connection must close. On an RTU line, a request framed by
     /// its CRC is whole only at the silence after it (`at_silence`): before, its CRC may check
@@ -493,6 +512,7 @@ impl<H: Handler> Connection<H> {
                     return true;
                 }
                 Ok(Status::Complete(n)) if n <= rbuf.len() => {
+                    let n = self.whole_read(rbuf, n);
                     self.respond(rbuf.get(..n).unwrap_or_default(), wbuf);
                     rbuf.advance(n);
                 }
