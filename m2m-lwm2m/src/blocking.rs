@@ -70,7 +70,9 @@ pub struct Response {
 #[derive(Debug)]
 pub struct Server {
     socket: UdpSocket,
-    inner: crate::server::Server<SocketAddr, 32>,
+    /// Room for as many CoAP exchanges (and message ids remembered against duplicates) as
+    /// registrations.
+    inner: crate::server::Server<SocketAddr, 32, 32>,
     /// Registrations seen and not yet taken by [`Server::wait_registration`].
     registered: Vec<Registered>,
     /// Responses seen, by request.
@@ -100,7 +102,7 @@ impl Server {
     }
 
     /// The sans-IO server inside.
-    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 32> {
+    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 32, 32> {
         &self.inner
     }
 

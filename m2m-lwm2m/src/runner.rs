@@ -46,6 +46,8 @@ pub enum ServerNote {
     Registered {
         /// Its registration.
         id: RegId,
+        /// The earlier registration of the same endpoint it replaces, gone.
+        replaced: Option<RegId>,
         /// Its endpoint name.
         endpoint: String,
         /// Its object links as sent.
@@ -92,7 +94,9 @@ pub enum ServerNote {
 #[derive(Debug)]
 pub struct AsyncServer {
     socket: UdpSocket,
-    inner: crate::server::Server<SocketAddr, 64>,
+    /// Room for as many CoAP exchanges (and message ids remembered against duplicates) as
+    /// registrations.
+    inner: crate::server::Server<SocketAddr, 64, 64>,
     notes: VecDeque<ServerNote>,
     buf: Vec<u8>,
 }
@@ -114,7 +118,7 @@ impl AsyncServer {
     }
 
     /// The sans-IO server inside.
-    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 64> {
+    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 64, 64> {
         &self.inner
     }
 
@@ -248,11 +252,13 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
     Some(match e {
         ServerEvent::Registered {
             id,
+            replaced,
             endpoint,
             links,
             ..
         } => ServerNote::Registered {
             id,
+            replaced,
             endpoint: endpoint.to_string(),
             links: links.to_string(),
             peer,

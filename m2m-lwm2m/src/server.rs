@@ -45,12 +45,15 @@ pub struct Registration<P> {
     /// The lifetime in seconds.
     pub lifetime: u32,
     /// When it ends unless updated; `None` for a lifetime of 0, which is infinite (the Server
-    /// object's Lifetime resource, /1/x/1).
+    /// object's Lifetime resource, /1/x/1): such a registration keeps its slot until the client
+    /// de-registers or registers again (Leshan expires it at once, Wakaama reads 86400 s).
     pub expires: Option<Timestamp>,
     /// The enabler version the client registered with (`1.0` when it said none).
     pub version: Version,
     /// Queue mode.
     pub queue: bool,
+    /// When the client last registered or updated from `peer`.
+    seen: Timestamp,
 }
 
 impl<P> Registration<P> {
@@ -67,10 +70,14 @@ impl<P> Registration<P> {
 /// What the application learns from the server.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ServerEvent<'a, P> {
-    /// A client registered (an earlier registration of the same endpoint is replaced).
+    /// A client registered.
     Registered {
         /// The new registration.
         id: RegId,
+        /// The earlier registration of the same endpoint, which this one replaces (a client
+        /// that restarted): it is gone, and so is its location; the observations of it the
+        /// application keeps are the application's to forget ([`Server::forget`]).
+        replaced: Option<RegId>,
         /// Its endpoint name.
         endpoint: &'a str,
         /// Its parameters.
@@ -106,7 +113,11 @@ pub enum ServerEvent<'a, P> {
         /// The response.
         message: Message<'a>,
     },
-    /// A Send from a registered client (1.1), already acknowledged with 2.04.
+    /// A Send from a registered client (1.1), already acknowledged with 2.04 (its records
+    /// read through: a Send in another format than SenML JSON or CBOR or LwM2M CBOR, or whose
+    /// records do not read, is answered 4.00 and refused, as one from a client that is not
+    /// registered is). From an address that several registrations had, it is the latest
+    /// registration's (an address a NAT gave another client since).
     Send {
         /// Which client.
         id: RegId,
@@ -183,7 +194,6 @@ impl m2m_core::ProtocolError for SessionError {
 pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1152> {
     endpoint: Endpoint<P, N, B>,
     regs: [Option<Registration<P>>; R],
-    next_id: u32,
     expired: [Option<RegId>; 4],
     config: Config,
     bootstrap: bool,
@@ -205,7 +215,6 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         Server {
             endpoint: Endpoint::new(seed),
             regs: [None; R],
-            next_id: 1,
             expired: [None; 4],
             config: Config::STRICT,
             bootstrap: false,
@@ -251,6 +260,26 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         &mut self.endpoint
     }
 
+    /// A registration id that no registration has, from the endpoint's generator: a location
+    /// (`/rd/{id}`) is hard to guess, and one a client kept from before a restart of the
+    /// server names no other client's registration (Leshan's are random too).
+    fn new_id(&mut self) -> RegId {
+        for _ in 0..64 {
+            let bytes = self.endpoint.random().to_be_bytes();
+            let id = bytes
+                .first_chunk::<4>()
+                .map_or(1, |b| u32::from_be_bytes(*b));
+            if id != 0 && self.registration(RegId(id)).is_none() {
+                return RegId(id);
+            }
+        }
+        // Draw after draw taken: the first id no registration has.
+        (1..=u32::MAX)
+            .map(RegId)
+            .find(|&id| self.registration(id).is_none())
+            .unwrap_or(RegId(1))
+    }
+
     fn by_location(&self, location: &Location<'_>) -> Option<usize> {
         let [rd, id] = location.segments() else {
             return None;
@@ -272,6 +301,21 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         datagram: &'a [u8],
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
         match self.endpoint.handle(now, peer, datagram)? {
+            // A body in blocks (RFC 7959 §2.5) is not put together here: a block is no body
+            // to read as a whole. 4.13 with Size1, what this server takes in one piece (§2.9.3).
+            Incoming::Request { message, exchange }
+                if message
+                    .block1()
+                    .is_some_and(|b| b.map_or(true, |b| b.num > 0 || b.more)) =>
+            {
+                let mut b =
+                    Builder::<1>::udp(Type::Acknowledgement, Code::REQUEST_ENTITY_TOO_LARGE, 0);
+                b.uint(OptionNumber::SIZE1, u32::try_from(B).unwrap_or(u32::MAX))
+                    .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+                self.endpoint.respond(now, &exchange, &b)?;
+                let error = Error::new(0, Reason::Unsupported);
+                Ok(Some(ServerEvent::Refused { error, peer }))
+            }
             Incoming::Request { message, exchange } => match self.request(now, peer, &message) {
                 Ok((code, location, event)) => {
                     let mut scratch = Strings::<32>::new();
@@ -344,17 +388,17 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     return Err(bad(Error::new(0, Reason::Unrepresentable)));
                 }
                 // A new registration of the same endpoint replaces the old one.
+                let mut replaced = None;
                 for r in &mut self.regs {
-                    if r.is_some_and(|r| r.endpoint() == endpoint) {
-                        *r = None;
+                    if let Some(old) = r.take_if(|r| r.endpoint() == endpoint) {
+                        replaced = Some(old.id);
                     }
                 }
                 let slot = self.regs.iter().position(Option::is_none).ok_or((
                     Code::SERVICE_UNAVAILABLE,
                     Error::new(0, Reason::BufferTooSmall),
                 ))?;
-                let id = RegId(self.next_id);
-                self.next_id = self.next_id.wrapping_add(1).max(1);
+                let id = self.new_id();
                 let mut name = [0u8; MAX_ENDPOINT];
                 if let Some(dst) = name.get_mut(..endpoint.len()) {
                     dst.copy_from_slice(endpoint.as_bytes());
@@ -369,12 +413,14 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     expires: expiry(now, lifetime),
                     version: params.version.unwrap_or(Version::V1_0),
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
+                    seen: now,
                 };
                 if let Some(s) = self.regs.get_mut(slot) {
                     *s = Some(reg);
                 }
                 let event = ServerEvent::Registered {
                     id,
+                    replaced,
                     endpoint,
                     params,
                     links,
@@ -394,6 +440,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 let i = self.by_location(&location).ok_or(gone)?;
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
                 r.peer = peer;
+                r.seen = now;
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
                 }
@@ -421,7 +468,17 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 Ok((Code::DELETED, None, Some(ServerEvent::Deregistered { id })))
             }
             ServerRequest::Send { format, payload } => {
-                let r = self.registrations().find(|r| r.peer == peer).ok_or(gone)?;
+                // The client that last registered or updated from this address (Leshan keeps
+                // one registration an address too); none: 4.00, as Leshan and Wakaama answer.
+                let r = self
+                    .registrations()
+                    .filter(|r| r.peer == peer)
+                    .max_by_key(|r| r.seen)
+                    .ok_or((Code::BAD_REQUEST, Error::new(0, Reason::UnexpectedPath)))?;
+                // The formats of composite values alone, read through.
+                for record in composite::decode_values(format, payload, self.config).map_err(bad)? {
+                    record.map_err(bad)?;
+                }
                 let event = ServerEvent::Send {
                     id: r.id,
                     format,

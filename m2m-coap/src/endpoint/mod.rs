@@ -344,8 +344,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         e
     }
 
-    /// xorshift64*: enough to spread timeouts and make ids hard to guess, not cryptography.
-    fn random(&mut self) -> u64 {
+    /// The next number of the endpoint's generator (xorshift64*, seeded by [`Endpoint::new`]):
+    /// enough to spread timeouts and make ids hard to guess, not cryptography.
+    pub fn random(&mut self) -> u64 {
         xorshift(&mut self.rng)
     }
 

@@ -126,6 +126,9 @@ impl<'a> RegisterParams<'a> {
                     };
                     p.version = Some(Version::parse(v).map_err(|_| bad)?);
                 }
+                // The version is the Register's; an Update that repeats it is not wrong
+                // (Leshan and Wakaama take it too), and this one is not kept.
+                (2, Some(_)) => {}
                 (3, Some(v)) if valid_binding(v) => p.binding = Some(v),
                 (4, Some(v)) if !v.is_empty() => p.sms = Some(v),
                 _ => return Err(bad),
@@ -245,6 +248,10 @@ mod tests {
         assert!(RegisterParams::parse(["ep=a", "b=UQ", "pid=7"], true).is_ok());
         let u = RegisterParams::parse(["lt=60"], false).unwrap();
         assert_eq!((u.endpoint, u.lifetime_or_default()), (None, 60));
+        // An Update that repeats the enabler version: taken, the version not kept.
+        let u = RegisterParams::parse(["lt=60", "lwm2m=1.1"], false).unwrap();
+        assert_eq!((u.version, u.lifetime), (None, Some(60)));
+        assert!(RegisterParams::parse(["lwm2m=1.1", "lwm2m=1.1"], false).is_err());
         for (q, reg) in [
             (&["lt=300"][..], true),
             (&["ep="], true),

@@ -22,7 +22,11 @@ fn client_and_server_end_to_end() {
         ["registered pump-1 lt=Some(60) links=5", "client Registered"]
     );
     assert!(w.client.is_registered());
-    assert_eq!(w.client.location().unwrap().to_string(), "/rd/1");
+    let id = w.server.find("pump-1").unwrap().id;
+    assert_eq!(
+        w.client.location().unwrap().to_string(),
+        format!("/rd/{}", id.0)
+    );
 
     // Read /3/0 in TLV, typed against the registry.
     let (code, format, payload, _) = w.ask(

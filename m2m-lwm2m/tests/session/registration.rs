@@ -1,6 +1,7 @@
 //! Registration: Register, Update (with and without links), retries, expiry, and what a server refuses.
 
 use crate::world::*;
+use m2m_lwm2m::server::RegId;
 
 #[test]
 fn registration_expires_and_a_lost_client_registers_again() {
@@ -269,4 +270,137 @@ fn an_update_carries_the_links_when_the_objects_changed() {
         w.events
     );
     assert_ne!(w.client.poll_timeout(at(3)), Some(at(3)));
+}
+
+#[test]
+fn a_restarted_server_gives_out_other_locations_and_a_replaced_registration_is_named() {
+    let mut poster = Poster { mid: 1 };
+    let mut server: Server<u8, 4> = Server::new(1);
+    let (_, first) = poster.post(&mut server, at(0), &["rd"], &["ep=a"], b"</3/0>");
+    assert!(first.unwrap().contains("replaced: None"));
+    let old = server.find("a").unwrap().id;
+    // The same endpoint again (a client that restarted): the new registration names the one
+    // it replaces, whose location is gone.
+    let (_, again) = poster.post(&mut server, at(1), &["rd"], &["ep=a"], b"</3/0>");
+    let new = server.find("a").unwrap().id;
+    assert_ne!(old, new);
+    assert!(
+        again
+            .as_deref()
+            .unwrap()
+            .contains(&format!("replaced: Some({old:?})")),
+        "{again:?}"
+    );
+    let update = |server: &mut Server<u8, 4>, poster: &mut Poster, id: RegId| {
+        poster
+            .post(server, at(2), &["rd", &id.0.to_string()], &[], b"")
+            .0
+    };
+    assert_eq!(update(&mut server, &mut poster, old), Code::NOT_FOUND);
+    assert_eq!(update(&mut server, &mut poster, new), Code::CHANGED);
+    // The server restarts and another client registers: the location `a` kept names no
+    // registration of it (numbered from 1 each start, it would name `b`'s).
+    let mut restarted: Server<u8, 4> = Server::new(2);
+    let mut b = Poster { mid: 100 };
+    b.post(&mut restarted, at(3), &["rd"], &["ep=b"], b"</3/0>");
+    assert_eq!(update(&mut restarted, &mut poster, old), Code::NOT_FOUND);
+    assert_eq!(update(&mut restarted, &mut poster, new), Code::NOT_FOUND);
+}
+
+#[test]
+fn a_send_is_read_before_it_is_acknowledged_and_goes_to_the_latest_registration() {
+    use m2m_coap::OptionNumber;
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut poster = Poster { mid: 1 };
+    let senml = br#"[{"n":"/3/0/0","vs":"m2m"}]"#;
+    let mut send = |server: &mut Server<u8, 4>, format: ContentFormat, payload: &[u8]| {
+        let cf = [(OptionNumber::CONTENT_FORMAT, u32::from(format.0))];
+        poster
+            .post_with(server, at(5), &["dp"], &[], &cf, payload)
+            .0
+    };
+    // From a client that is not registered: 4.00, as Leshan and Wakaama answer.
+    assert_eq!(
+        send(&mut server, ContentFormat::SENML_JSON, senml).0,
+        Code::BAD_REQUEST
+    );
+    let mut other = Poster { mid: 100 };
+    other.post(
+        &mut server,
+        at(0),
+        &["rd"],
+        &["ep=a", "lwm2m=1.1"],
+        b"</3/0>",
+    );
+    other.post(
+        &mut server,
+        at(1),
+        &["rd"],
+        &["ep=b", "lwm2m=1.1"],
+        b"</3/0>",
+    );
+    let (a, b) = (server.find("a").unwrap().id, server.find("b").unwrap().id);
+    // Another format than SenML or LwM2M CBOR, records that do not read: 4.00.
+    assert_eq!(
+        send(&mut server, ContentFormat::TEXT_PLAIN, b"42").0,
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        send(
+            &mut server,
+            ContentFormat::SENML_JSON,
+            br#"[{"n":"/3/0/0","vs":}]"#
+        )
+        .0,
+        Code::BAD_REQUEST
+    );
+    // Both registered from the same address (Poster's): the Send is the latest one's.
+    let (code, event) = send(&mut server, ContentFormat::SENML_JSON, senml);
+    assert_eq!(code, Code::CHANGED);
+    assert!(event.unwrap().starts_with(&format!("Send {{ id: {b:?}")));
+    other.post(&mut server, at(2), &["rd", &a.0.to_string()], &[], b"");
+    let (_, event) = send(&mut server, ContentFormat::SENML_JSON, senml);
+    assert!(event.unwrap().starts_with(&format!("Send {{ id: {a:?}")));
+}
+
+#[test]
+fn a_body_in_blocks_is_refused_with_the_size_the_server_takes() {
+    use m2m_coap::OptionNumber;
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut poster = Poster { mid: 1 };
+    // Block1 0, more to come, 64-byte blocks: 4.13 with Size1 1152.
+    let block =
+        |num: u32, more: bool| [(OptionNumber::BLOCK1, num << 4 | u32::from(more) << 3 | 2)];
+    let ((code, _), answer) = poster.post_with(
+        &mut server,
+        at(0),
+        &["rd"],
+        &["ep=a"],
+        &block(0, true),
+        &[b'<'; 64],
+    );
+    assert_eq!(code, Code::REQUEST_ENTITY_TOO_LARGE);
+    let answer = m2m_coap::Message::parse_udp(&answer).unwrap();
+    assert_eq!(answer.size1(), Some(1152));
+    // The last block of a transfer alone is no body either.
+    let ((code, _), _) = poster.post_with(
+        &mut server,
+        at(0),
+        &["rd"],
+        &["ep=a"],
+        &block(1, false),
+        b"</3/0>",
+    );
+    assert_eq!(code, Code::REQUEST_ENTITY_TOO_LARGE);
+    assert_eq!(server.registrations().count(), 0);
+    // A body in one block is a body.
+    let ((code, _), _) = poster.post_with(
+        &mut server,
+        at(0),
+        &["rd"],
+        &["ep=a"],
+        &block(0, false),
+        b"</3/0>",
+    );
+    assert_eq!(code, Code::CREATED);
 }

@@ -203,10 +203,26 @@ impl Poster {
         query: &[&str],
         payload: &[u8],
     ) -> (Code, Option<String>) {
+        self.post_with(server, now, path, query, &[], payload).0
+    }
+
+    /// [`Poster::post`] with more options (Content-Format, Block1, ...); the answer too.
+    pub(crate) fn post_with<const R: usize>(
+        &mut self,
+        server: &mut Server<u8, R>,
+        now: Timestamp,
+        path: &[&str],
+        query: &[&str],
+        options: &[(m2m_coap::OptionNumber, u32)],
+        payload: &[u8],
+    ) -> ((Code, Option<String>), Vec<u8>) {
         use m2m_coap::{Builder, OptionNumber, Type};
         self.mid = self.mid.wrapping_add(1);
         let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, self.mid);
         b.token(&[1, 2]);
+        for (number, value) in options {
+            b.uint(*number, *value).unwrap();
+        }
         for s in path {
             b.str(OptionNumber::URI_PATH, s).unwrap();
         }
@@ -222,7 +238,8 @@ impl Poster {
             .unwrap()
             .map(|e| format!("{e:?}"));
         let (_, m) = server.poll_transmit(now, &mut buf).unwrap();
-        (m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code(), e)
+        let code = m2m_coap::Message::parse_udp(&buf[..m]).unwrap().code();
+        ((code, e), buf[..m].to_vec())
     }
 }
 
