@@ -51,7 +51,9 @@ pub struct HostConfig<'c> {
     /// The Reorder Timeout (`tck-id-operational-behavior-host-reordering-param`): how long a
     /// `seq` gap may stay open before a rebirth is requested. `None`: at once.
     pub reorder_timeout: Option<Duration>,
-    /// The shortest time between two rebirth requests to one edge node.
+    /// The shortest time between two rebirth requests to one edge node. A request that falls
+    /// within it is held, not dropped, and goes out once the interval has passed
+    /// ([`Host::poll_timeout`] reports when).
     pub rebirth_interval: Duration,
     /// Topic filters to subscribe to (`spBv1.0/#` by default; `spBv1.0/<group>/#` for some
     /// groups).
@@ -224,7 +226,26 @@ struct Node {
     missing: [u64; 4],
     deadline: Option<Timestamp>,
     rebirth_due: bool,
+    /// A rebirth request held back by the rebirth interval: it goes out when the interval since
+    /// `rebirth_sent` has passed.
+    rebirth_held: bool,
     rebirth_sent: Option<Timestamp>,
+}
+
+impl Node {
+    /// When a held rebirth request may go out.
+    fn held_until(&self, interval: Duration) -> Option<Timestamp> {
+        if !self.rebirth_held {
+            return None;
+        }
+        // `request_rebirth` holds a request only when the end of the interval is known; should
+        // it not be, the request goes out at once rather than never.
+        Some(
+            self.rebirth_sent
+                .and_then(|t| t.checked_add(interval))
+                .unwrap_or(Timestamp::from_millis(0)),
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -378,6 +399,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                     n.deadline = None;
                     n.missing = [0; 4];
                     n.rebirth_due = false;
+                    n.rebirth_held = false;
                 }
                 for d in self.devices.iter_mut().flatten() {
                     d.online = false;
@@ -432,6 +454,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             missing: [0; 4],
             deadline: None,
             rebirth_due: false,
+            rebirth_held: false,
             rebirth_sent: None,
         };
         let (i, slot) = self
@@ -475,6 +498,9 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         Ok(Some(i))
     }
 
+    /// Asks the node for a rebirth: at once, or, within the rebirth interval of the last request,
+    /// once the interval has passed (the request is held, never dropped: a gap that outlives the
+    /// Reorder Timeout must end in a rebirth, `tck-id-operational-behavior-host-reordering-rebirth`).
     fn request_rebirth(&mut self, node: usize, now: Timestamp) {
         let interval = self.config.rebirth_interval;
         if let Some(Some(n)) = self.nodes.get_mut(node) {
@@ -482,8 +508,11 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 .rebirth_sent
                 .and_then(|t| t.checked_add(interval))
                 .is_some_and(|until| now < until);
-            if !recent {
+            if recent {
+                n.rebirth_held = true;
+            } else {
                 n.rebirth_due = true;
+                n.rebirth_held = false;
             }
         }
     }
@@ -648,6 +677,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                     n.missing = [0; 4];
                     n.deadline = None;
                     n.rebirth_due = false;
+                    n.rebirth_held = false;
                 }
                 self.record_aliases(node, None, &view)?;
                 Ok(In::NodeBirth {
@@ -671,6 +701,8 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 n.online = false;
                 n.deadline = None;
                 n.missing = [0; 4];
+                // The node's next NBIRTH comes unasked when it reconnects.
+                n.rebirth_held = false;
                 for d in self.devices.iter_mut().flatten() {
                     if d.node == node {
                         d.online = false;
@@ -762,8 +794,11 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
     }
 
     /// Acts on expired reorder windows: a gap still open asks for a rebirth
-    /// (`tck-id-operational-behavior-host-reordering-rebirth`).
+    /// (`tck-id-operational-behavior-host-reordering-rebirth`). Releases the rebirth requests
+    /// the rebirth interval held back once it has passed. [`Host::poll_transmit`] then sends
+    /// them.
     pub fn handle_timeout(&mut self, now: Timestamp) {
+        let interval = self.config.rebirth_interval;
         for i in 0..N {
             let expired = matches!(
                 self.nodes.get(i),
@@ -776,12 +811,25 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 }
                 self.request_rebirth(i, now);
             }
+            if let Some(Some(n)) = self.nodes.get_mut(i) {
+                if n.held_until(interval).is_some_and(|t| t <= now) {
+                    n.rebirth_held = false;
+                    n.rebirth_due = true;
+                }
+            }
         }
     }
 
-    /// When [`Host::handle_timeout`] is next due.
+    /// When [`Host::handle_timeout`] is next due: the end of a reorder window, or of the rebirth
+    /// interval that holds a rebirth request back.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        self.nodes.iter().flatten().filter_map(|n| n.deadline).min()
+        let interval = self.config.rebirth_interval;
+        self.nodes
+            .iter()
+            .flatten()
+            .flat_map(|n| [n.deadline, n.held_until(interval)])
+            .flatten()
+            .min()
     }
 
     /// The next thing the protocol itself must send. On `Some(Err(_))` (a buffer too small)
@@ -824,6 +872,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 return Some(self.write_rebirth(i, now, out).map(|p| {
                     if let Some(Some(n)) = self.nodes.get_mut(i) {
                         n.rebirth_due = false;
+                        n.rebirth_held = false;
                         n.rebirth_sent = Some(now);
                     }
                     self.ev_rebirth = Some(i);

@@ -374,6 +374,13 @@ impl Script {
         let p = self.edge.data(at(1), metrics, &mut self.buf).unwrap();
         (p.topic.to_string(), p.payload.to_vec())
     }
+    fn ddata(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
+        let p = self
+            .edge
+            .device_data(at(1), self.dev, metrics, &mut self.buf)
+            .unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
 }
 
 fn aliased_birth() -> [Metric<'static>; 1] {
@@ -492,6 +499,95 @@ fn host_reorder_window_and_rebirth_on_timeout() {
             ..
         }
     ));
+}
+
+/// The publishes `drain_host` yields, each checked to be a rebirth request to `G/E`.
+fn rebirths(h: &mut Host<'_>, now: Timestamp) -> usize {
+    let out = drain_host(h, now);
+    for (kind, topic, payload) in &out {
+        assert_eq!((kind.as_str(), topic.as_str()), ("pub", "spBv1.0/G/NCMD/E"));
+        let cmd = PayloadView::new(payload).unwrap();
+        assert_eq!(metric_named(&cmd, REBIRTH), Some(RawValue::Boolean(true)));
+    }
+    out.len()
+}
+
+/// Data before the birth asks for a rebirth at 0 s; the node's births come at 0.2 s, then a
+/// DDATA is lost and the next one opens a gap at 0.5 s. The request the gap makes (when the
+/// Reorder Timeout ends at 2.5 s, or at once without one) falls within the 5 s rebirth interval:
+/// it is held and goes out at 5 s, not dropped
+/// (`tck-id-operational-behavior-host-reordering-rebirth`).
+fn held_rebirth_goes_out_after_the_interval(reorder_timeout: Option<core::time::Duration>) {
+    let mut cfg = HostConfig::new("scada");
+    cfg.reorder_timeout = reorder_timeout;
+    let mut h = connected_host(cfg);
+    // An NDATA of a session the host never saw the birth of.
+    let mut before = Script::new();
+    before.connect();
+    before.birth(&temp(1.0));
+    let (t, p) = before.data(&temp(1.0));
+    assert_eq!(
+        feed(&mut h, at(0), &t, &p),
+        HostIncoming::Ignored(Ignored::NodeNotBorn)
+    );
+    assert_eq!(rebirths(&mut h, at(0)), 1);
+    let mut s = Script::new();
+    s.connect();
+    let (t, p) = s.birth(&temp(1.0)); // seq 0
+    let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(200), &t, &p) else {
+        panic!("not a birth")
+    };
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    let (t, p) = s.dbirth(&temp(1.0)); // seq 1
+    feed(&mut h, at(200), &t, &p);
+    s.ddata(&temp(2.0)); // seq 2, lost
+    let (t, p) = s.ddata(&temp(3.0)); // seq 3
+    assert!(matches!(
+        feed(&mut h, at(500), &t, &p),
+        HostIncoming::Data {
+            order: Order::Gap,
+            ..
+        }
+    ));
+    if let Some(d) = reorder_timeout {
+        let end = at(500).checked_add(d).unwrap();
+        assert_eq!(h.poll_timeout(), Some(end));
+        h.handle_timeout(end);
+        assert_eq!(rebirths(&mut h, end), 0);
+    }
+    assert_eq!(rebirths(&mut h, at(2600)), 0);
+    assert_eq!(h.poll_timeout(), Some(at(5000)));
+    h.handle_timeout(at(4999));
+    assert_eq!(rebirths(&mut h, at(4999)), 0);
+    h.handle_timeout(at(5000));
+    assert_eq!(rebirths(&mut h, at(5000)), 1);
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    assert_eq!(h.poll_timeout(), None);
+    // A held request the node's NBIRTH answers before the interval ends is not sent.
+    s.data(&temp(4.0)); // seq 4, lost
+    let (t, p) = s.data(&temp(5.0)); // seq 5
+    feed(&mut h, at(5100), &t, &p);
+    if let Some(d) = reorder_timeout {
+        let end = at(5100).checked_add(d).unwrap();
+        h.handle_timeout(end);
+        assert_eq!(rebirths(&mut h, end), 0);
+    }
+    assert_eq!(h.poll_timeout(), Some(at(10_000)));
+    let (t, p) = s.birth(&temp(1.0));
+    feed(&mut h, at(7500), &t, &p);
+    assert_eq!(h.poll_timeout(), None);
+    h.handle_timeout(at(10_000));
+    assert_eq!(rebirths(&mut h, at(10_000)), 0);
+}
+
+#[test]
+fn host_sends_a_held_rebirth_when_the_reorder_timeout_ends_within_the_interval() {
+    held_rebirth_goes_out_after_the_interval(Some(core::time::Duration::from_secs(2)));
+}
+
+#[test]
+fn host_sends_a_held_rebirth_of_a_gap_without_reorder_timeout() {
+    held_rebirth_goes_out_after_the_interval(None);
 }
 
 #[test]
