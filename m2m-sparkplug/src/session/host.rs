@@ -99,10 +99,15 @@ pub enum Order {
     /// One that was missing: it fills a gap (`tck-id-operational-behavior-host-reordering-success`
     /// once the last gap closes).
     Late,
-    /// Ahead of the expected one: the messages between are missing
-    /// (`tck-id-operational-behavior-host-reordering-start`).
+    /// Neither the expected one nor a missing one nor the last one again: the messages between
+    /// the expected one and this one are missing, the Reorder Timeout starts
+    /// (`tck-id-operational-behavior-host-reordering-start`), and a rebirth follows unless they
+    /// arrive before it ends. `seq` counts modulo 256, so a loss of 200 messages and a message
+    /// 56 behind look alike; both are gaps.
     Gap,
-    /// Behind the expected one and not missing: a repeat.
+    /// The last `seq` received, again: a duplicate. (NDATA and DDATA are QoS 0, delivered once at
+    /// most, so duplicates are rare; a loss of exactly 255 messages looks the same, as one of 256
+    /// looks like order.)
     Repeat,
     /// No `seq` at all.
     Unnumbered,
@@ -618,8 +623,10 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 return Order::Late;
             }
         }
-        let ahead = s.wrapping_sub(n.expected);
-        if ahead >= 128 {
+        // The expected `seq` follows the last one received (the birth's or a later one). Any
+        // other `seq` is out of order: QoS 0 loses messages but does not repeat them, so an
+        // older `seq` cannot be told from a loss of many (up to 254) messages, and is a gap too.
+        if s == n.expected.wrapping_sub(1) {
             return Order::Repeat;
         }
         let mut m = n.expected;

@@ -471,7 +471,7 @@ fn host_reorder_window_and_rebirth_on_timeout() {
     assert_eq!(h.poll_timeout(), Some(at(2000)));
     assert_eq!(order(&mut h, 1, at(100)), Order::Late); // closes the gap
     assert_eq!(h.poll_timeout(), None);
-    assert_eq!(order(&mut h, 1, at(100)), Order::Repeat);
+    assert_eq!(order(&mut h, 2, at(100)), Order::Repeat); // the last one again
     assert_eq!(order(&mut h, 3, at(100)), Order::InOrder);
     // A gap that stays open past the Reorder Timeout asks for a rebirth.
     let more: Vec<_> = (0..3).map(|_| s.data(&temp(2.0))).collect(); // seq 5..=7
@@ -490,15 +490,57 @@ fn host_reorder_window_and_rebirth_on_timeout() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
     assert_eq!(h.poll_timeout(), None);
-    // Not again within the rebirth interval.
+    // A straggler behind the last `seq` is out of order too (it looks like a loss of 254
+    // messages); the rebirth it may lead to waits for the end of the rebirth interval.
     let g = feed(&mut h, at(2300), &more[0].0, &more[0].1);
     assert!(matches!(
         g,
         HostIncoming::Data {
-            order: Order::Repeat,
+            order: Order::Gap,
             ..
         }
     ));
+    assert!(drain_host(&mut h, at(2300)).is_empty());
+}
+
+/// A burst loss of 128 messages or more is a gap like any other: the Reorder Timeout starts and
+/// the rebirth follows (`tck-id-operational-behavior-host-reordering-start`, `-rebirth`). Only a
+/// loss of exactly 255 messages, which brings back the last `seq`, reads as a repeat.
+#[test]
+fn host_burst_loss_of_128_or_more_is_a_gap() {
+    for lost in [1usize, 127, 128, 200, 254, 255] {
+        let mut h = connected_host(HostConfig::new("scada"));
+        let mut s = Script::new();
+        s.connect();
+        let (t, p) = s.birth(&temp(1.0)); // seq 0
+        feed(&mut h, at(0), &t, &p);
+        for _ in 0..lost {
+            s.data(&temp(2.0));
+        }
+        let (t, p) = s.data(&temp(3.0));
+        let HostIncoming::Data { order, .. } = feed(&mut h, at(100), &t, &p) else {
+            panic!("not data")
+        };
+        if lost == 255 {
+            assert_eq!(order, Order::Repeat, "{lost} lost");
+            continue;
+        }
+        assert_eq!(order, Order::Gap, "{lost} lost");
+        assert_eq!(h.poll_timeout(), Some(at(2100)), "{lost} lost");
+        // The messages after it are in order; the gap stays open.
+        let (t, p) = s.data(&temp(4.0));
+        assert!(matches!(
+            feed(&mut h, at(200), &t, &p),
+            HostIncoming::Data {
+                order: Order::InOrder,
+                ..
+            }
+        ));
+        h.handle_timeout(at(2100));
+        let out = drain_host(&mut h, at(2100));
+        assert_eq!(out.len(), 1, "{lost} lost");
+        assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
+    }
 }
 
 /// The publishes `drain_host` yields, each checked to be a rebirth request to `G/E`.
