@@ -358,17 +358,19 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
     }
 
     /// Ends the session on purpose: writes the STATE death certificate to publish before
-    /// DISCONNECT (`tck-id-operational-behavior-host-application-disconnect-intentional`);
-    /// [`Host::poll_transmit`] then yields [`Transmit::Disconnect`].
+    /// DISCONNECT (`tck-id-operational-behavior-host-application-disconnect-intentional`), with
+    /// `now` as its timestamp, the time of the disconnect
+    /// (`tck-id-host-topic-phid-death-payload-disconnect-clean`; the Will keeps the time of the
+    /// CONNECT); [`Host::poll_transmit`] then yields [`Transmit::Disconnect`].
     pub fn disconnect<'b>(
         &mut self,
-        _now: Timestamp,
+        now: Timestamp,
         out: &'b mut [u8],
     ) -> Result<Publish<'b>, SessionError> {
         if self.phase != Phase::Connected {
             return Err(SessionError::NotConnected);
         }
-        let p = self.write_state(StateMessage::offline(self.connect_ts), out)?;
+        let p = self.write_state(StateMessage::offline(now.as_millis()), out)?;
         self.phase = Phase::Closing;
         self.disconnect_due = true;
         Ok(p)

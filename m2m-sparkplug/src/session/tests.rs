@@ -673,10 +673,11 @@ fn host_without_reorder_timeout_and_data_before_birth() {
     feed(&mut h, at(11001), "spBv1.0/STATE/scada", own.as_bytes());
     let out = drain_host(&mut h, at(11001));
     assert_eq!(out[0].2, state(true, T0).as_bytes());
-    // Intentional disconnect.
+    // Intentional disconnect: the death certificate carries the time of the disconnect
+    // (tck-id-host-topic-phid-death-payload-disconnect-clean), not that of the CONNECT.
     let mut buf = [0u8; 128];
     let death = h.disconnect(at(12000), &mut buf).unwrap();
-    assert_eq!(death.payload, state(false, T0).as_bytes());
+    assert_eq!(death.payload, state(false, T0 + 12000).as_bytes());
     assert_eq!(drain_host(&mut h, at(12000))[0].0, "disconnect");
 }
 
