@@ -59,6 +59,18 @@ fn metric_named<'a>(p: &PayloadView<'a>, name: &str) -> Option<RawValue<'a>> {
         .and_then(|m| m.raw_value())
 }
 
+fn datatype_named(p: &PayloadView<'_>, name: &str) -> Option<u32> {
+    p.metrics()
+        .map(Result::unwrap)
+        .find(|m| m.name() == Some(name))
+        .and_then(|m| m.datatype())
+}
+
+/// The code of the Int64 datatype.
+fn int64() -> Option<u32> {
+    Some(crate::datatype::DataType::Int64.code())
+}
+
 fn temp(v: f64) -> [Metric<'static>; 1] {
     [Metric::new("Temperature", MetricValue::Double(v))]
 }
@@ -80,6 +92,8 @@ fn edge_session_births_data_and_seq_wrap() {
     let p = PayloadView::new(will.payload).unwrap();
     assert_eq!(p.seq(), None);
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    // bdSeq is an Int64 (tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq).
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(e.poll_event(), None);
     e.handle(at(1), Input::Connected).unwrap();
     let subs = drain_edge(&mut e);
@@ -99,6 +113,8 @@ fn edge_session_births_data_and_seq_wrap() {
     assert_eq!(p.seq(), Some(0));
     assert_eq!(p.timestamp(), Some(T0 + 2));
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    // tck-id-message-flow-edge-node-birth-publish-nbirth-payload-bdSeq.
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(metric_named(&p, REBIRTH), Some(RawValue::Boolean(false)));
     assert_eq!(
         e.device_data(at(3), dev, &temp(1.0), &mut buf),
@@ -137,6 +153,7 @@ fn edge_session_births_data_and_seq_wrap() {
     assert_eq!(death.topic, "spBv1.0/G/NDEATH/E");
     let p = PayloadView::new(death.payload).unwrap();
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(drain_edge(&mut e)[0].0, "disconnect");
     // The next session takes the next bdSeq.
     let will = e.connect(at(9), &mut buf).unwrap();
@@ -452,6 +469,51 @@ fn host_follows_births_data_and_deaths() {
     assert!(!h.is_online(node));
     assert!(!h.is_device_online(device));
     assert_eq!(h.alias_datatype(node, None, 7), None);
+}
+
+/// An NBIRTH or NDEATH with `bdSeq` `v`, as an Int64 or a UInt64.
+fn bd_seq_message(birth: bool, v: u8, int64: bool) -> Vec<u8> {
+    let value = if int64 {
+        MetricValue::Int64(i64::from(v))
+    } else {
+        MetricValue::UInt64(u64::from(v))
+    };
+    let m = [
+        Metric::new(BD_SEQ, value),
+        Metric::new(REBIRTH, MetricValue::Boolean(false)),
+    ];
+    Payload {
+        timestamp: Some(T0),
+        metrics: Seq::Borrowed(if birth { &m } else { &m[..1] }),
+        seq: birth.then_some(0),
+        ..Payload::default()
+    }
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn host_reads_an_int64_or_a_uint64_bd_seq() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    for (v, birth_int64) in [(3, false), (4, true)] {
+        let birth = bd_seq_message(true, v, birth_int64);
+        let HostIncoming::NodeBirth { node, .. } =
+            feed(&mut h, at(0), "spBv1.0/G/NBIRTH/E", &birth)
+        else {
+            panic!("not a birth")
+        };
+        assert_eq!(h.bd_seq(node), Some(u64::from(v)));
+        let stale = bd_seq_message(false, v + 1, birth_int64);
+        assert_eq!(
+            feed(&mut h, at(1), "spBv1.0/G/NDEATH/E", &stale),
+            HostIncoming::Ignored(Ignored::StaleDeath)
+        );
+        let death = bd_seq_message(false, v, !birth_int64);
+        assert_eq!(
+            feed(&mut h, at(1), "spBv1.0/G/NDEATH/E", &death),
+            HostIncoming::NodeDeath { node }
+        );
+    }
 }
 
 #[test]
