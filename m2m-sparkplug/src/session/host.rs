@@ -153,12 +153,16 @@ pub enum HostIncoming<'a> {
         /// The payload.
         payload: PayloadView<'a>,
     },
-    /// A DDEATH.
+    /// A DDEATH: the device is offline, its values stale.
     DeviceDeath {
         /// The node.
         node: NodeId,
         /// The device.
         device: DeviceId,
+        /// The payload's timestamp (ms since the Unix epoch), the time to mark the device offline
+        /// with (`tck-id-operational-behavior-edge-node-termination-host-action-ddeath-devices-offline`);
+        /// `None` if the payload carries none.
+        timestamp: Option<u64>,
     },
     /// An NDATA (`device` `None`) or DDATA.
     Data {
@@ -758,6 +762,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 Ok(In::DeviceDeath {
                     node: NodeId(node),
                     device: DeviceId(dev),
+                    timestamp: view.timestamp(),
                 })
             }
             _ => {

@@ -391,6 +391,13 @@ impl Script {
         let p = self.edge.data(at(1), metrics, &mut self.buf).unwrap();
         (p.topic.to_string(), p.payload.to_vec())
     }
+    fn ddeath(&mut self, now: Timestamp) -> (String, Vec<u8>) {
+        let p = self
+            .edge
+            .device_death(now, self.dev, &mut self.buf)
+            .unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
     fn ddata(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
         let p = self
             .edge
@@ -452,6 +459,17 @@ fn host_follows_births_data_and_deaths() {
     assert_eq!(cmd.seq(), None);
     assert_eq!(metric_named(&cmd, REBIRTH), Some(RawValue::Boolean(true)));
     assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    // A DDEATH: the device is offline as of the payload's timestamp.
+    let (t, p) = s.ddeath(at(6));
+    assert_eq!(
+        feed(&mut h, at(7), &t, &p),
+        HostIncoming::DeviceDeath {
+            node,
+            device,
+            timestamp: Some(T0 + 6)
+        }
+    );
+    assert!(!h.is_device_online(device));
     // A death with another bdSeq is stale; the Will of this session is not.
     let stale = {
         let m = [super::bd_seq_metric(5, T0)];
