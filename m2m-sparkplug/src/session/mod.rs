@@ -262,11 +262,14 @@ pub(crate) fn check_reserved(metrics: &[Metric<'_>]) -> Result<(), SessionError>
     Ok(())
 }
 
-/// The `bdSeq` metric (UInt64, §6.4.18).
+/// The `bdSeq` metric, of datatype Int64
+/// (`tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq`,
+/// `tck-id-message-flow-edge-node-birth-publish-nbirth-payload-bdSeq`; Eclipse Tahu and the TCK
+/// write Int64 too). The host reads an Int64 or a UInt64 `bdSeq` alike.
 pub(crate) fn bd_seq_metric(bd_seq: u8, now: u64) -> Metric<'static> {
     Metric {
         timestamp: Some(now),
-        ..Metric::new(BD_SEQ, MetricValue::UInt64(u64::from(bd_seq)))
+        ..Metric::new(BD_SEQ, MetricValue::Int64(i64::from(bd_seq)))
     }
 }
 

@@ -59,6 +59,18 @@ fn metric_named<'a>(p: &PayloadView<'a>, name: &str) -> Option<RawValue<'a>> {
         .and_then(|m| m.raw_value())
 }
 
+fn datatype_named(p: &PayloadView<'_>, name: &str) -> Option<u32> {
+    p.metrics()
+        .map(Result::unwrap)
+        .find(|m| m.name() == Some(name))
+        .and_then(|m| m.datatype())
+}
+
+/// The code of the Int64 datatype.
+fn int64() -> Option<u32> {
+    Some(crate::datatype::DataType::Int64.code())
+}
+
 fn temp(v: f64) -> [Metric<'static>; 1] {
     [Metric::new("Temperature", MetricValue::Double(v))]
 }
@@ -80,6 +92,8 @@ fn edge_session_births_data_and_seq_wrap() {
     let p = PayloadView::new(will.payload).unwrap();
     assert_eq!(p.seq(), None);
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    // bdSeq is an Int64 (tck-id-message-flow-edge-node-birth-publish-will-message-payload-bdSeq).
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(e.poll_event(), None);
     e.handle(at(1), Input::Connected).unwrap();
     let subs = drain_edge(&mut e);
@@ -99,6 +113,8 @@ fn edge_session_births_data_and_seq_wrap() {
     assert_eq!(p.seq(), Some(0));
     assert_eq!(p.timestamp(), Some(T0 + 2));
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    // tck-id-message-flow-edge-node-birth-publish-nbirth-payload-bdSeq.
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(metric_named(&p, REBIRTH), Some(RawValue::Boolean(false)));
     assert_eq!(
         e.device_data(at(3), dev, &temp(1.0), &mut buf),
@@ -137,6 +153,7 @@ fn edge_session_births_data_and_seq_wrap() {
     assert_eq!(death.topic, "spBv1.0/G/NDEATH/E");
     let p = PayloadView::new(death.payload).unwrap();
     assert_eq!(metric_named(&p, BD_SEQ), Some(RawValue::Long(0)));
+    assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(drain_edge(&mut e)[0].0, "disconnect");
     // The next session takes the next bdSeq.
     let will = e.connect(at(9), &mut buf).unwrap();
@@ -374,6 +391,20 @@ impl Script {
         let p = self.edge.data(at(1), metrics, &mut self.buf).unwrap();
         (p.topic.to_string(), p.payload.to_vec())
     }
+    fn ddeath(&mut self, now: Timestamp) -> (String, Vec<u8>) {
+        let p = self
+            .edge
+            .device_death(now, self.dev, &mut self.buf)
+            .unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
+    fn ddata(&mut self, metrics: &[Metric<'_>]) -> (String, Vec<u8>) {
+        let p = self
+            .edge
+            .device_data(at(1), self.dev, metrics, &mut self.buf)
+            .unwrap();
+        (p.topic.to_string(), p.payload.to_vec())
+    }
 }
 
 fn aliased_birth() -> [Metric<'static>; 1] {
@@ -428,6 +459,17 @@ fn host_follows_births_data_and_deaths() {
     assert_eq!(cmd.seq(), None);
     assert_eq!(metric_named(&cmd, REBIRTH), Some(RawValue::Boolean(true)));
     assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    // A DDEATH: the device is offline as of the payload's timestamp.
+    let (t, p) = s.ddeath(at(6));
+    assert_eq!(
+        feed(&mut h, at(7), &t, &p),
+        HostIncoming::DeviceDeath {
+            node,
+            device,
+            timestamp: Some(T0 + 6)
+        }
+    );
+    assert!(!h.is_device_online(device));
     // A death with another bdSeq is stale; the Will of this session is not.
     let stale = {
         let m = [super::bd_seq_metric(5, T0)];
@@ -447,6 +489,51 @@ fn host_follows_births_data_and_deaths() {
     assert_eq!(h.alias_datatype(node, None, 7), None);
 }
 
+/// An NBIRTH or NDEATH with `bdSeq` `v`, as an Int64 or a UInt64.
+fn bd_seq_message(birth: bool, v: u8, int64: bool) -> Vec<u8> {
+    let value = if int64 {
+        MetricValue::Int64(i64::from(v))
+    } else {
+        MetricValue::UInt64(u64::from(v))
+    };
+    let m = [
+        Metric::new(BD_SEQ, value),
+        Metric::new(REBIRTH, MetricValue::Boolean(false)),
+    ];
+    Payload {
+        timestamp: Some(T0),
+        metrics: Seq::Borrowed(if birth { &m } else { &m[..1] }),
+        seq: birth.then_some(0),
+        ..Payload::default()
+    }
+    .to_vec()
+    .unwrap()
+}
+
+#[test]
+fn host_reads_an_int64_or_a_uint64_bd_seq() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    for (v, birth_int64) in [(3, false), (4, true)] {
+        let birth = bd_seq_message(true, v, birth_int64);
+        let HostIncoming::NodeBirth { node, .. } =
+            feed(&mut h, at(0), "spBv1.0/G/NBIRTH/E", &birth)
+        else {
+            panic!("not a birth")
+        };
+        assert_eq!(h.bd_seq(node), Some(u64::from(v)));
+        let stale = bd_seq_message(false, v + 1, birth_int64);
+        assert_eq!(
+            feed(&mut h, at(1), "spBv1.0/G/NDEATH/E", &stale),
+            HostIncoming::Ignored(Ignored::StaleDeath)
+        );
+        let death = bd_seq_message(false, v, !birth_int64);
+        assert_eq!(
+            feed(&mut h, at(1), "spBv1.0/G/NDEATH/E", &death),
+            HostIncoming::NodeDeath { node }
+        );
+    }
+}
+
 #[test]
 fn host_reorder_window_and_rebirth_on_timeout() {
     let mut h = connected_host(HostConfig::new("scada"));
@@ -464,7 +551,7 @@ fn host_reorder_window_and_rebirth_on_timeout() {
     assert_eq!(h.poll_timeout(), Some(at(2000)));
     assert_eq!(order(&mut h, 1, at(100)), Order::Late); // closes the gap
     assert_eq!(h.poll_timeout(), None);
-    assert_eq!(order(&mut h, 1, at(100)), Order::Repeat);
+    assert_eq!(order(&mut h, 2, at(100)), Order::Repeat); // the last one again
     assert_eq!(order(&mut h, 3, at(100)), Order::InOrder);
     // A gap that stays open past the Reorder Timeout asks for a rebirth.
     let more: Vec<_> = (0..3).map(|_| s.data(&temp(2.0))).collect(); // seq 5..=7
@@ -483,15 +570,146 @@ fn host_reorder_window_and_rebirth_on_timeout() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
     assert_eq!(h.poll_timeout(), None);
-    // Not again within the rebirth interval.
+    // A straggler behind the last `seq` is out of order too (it looks like a loss of 254
+    // messages); the rebirth it may lead to waits for the end of the rebirth interval.
     let g = feed(&mut h, at(2300), &more[0].0, &more[0].1);
     assert!(matches!(
         g,
         HostIncoming::Data {
-            order: Order::Repeat,
+            order: Order::Gap,
             ..
         }
     ));
+    assert!(drain_host(&mut h, at(2300)).is_empty());
+}
+
+/// A burst loss of 128 messages or more is a gap like any other: the Reorder Timeout starts and
+/// the rebirth follows (`tck-id-operational-behavior-host-reordering-start`, `-rebirth`). Only a
+/// loss of exactly 255 messages, which brings back the last `seq`, reads as a repeat.
+#[test]
+fn host_burst_loss_of_128_or_more_is_a_gap() {
+    for lost in [1usize, 127, 128, 200, 254, 255] {
+        let mut h = connected_host(HostConfig::new("scada"));
+        let mut s = Script::new();
+        s.connect();
+        let (t, p) = s.birth(&temp(1.0)); // seq 0
+        feed(&mut h, at(0), &t, &p);
+        for _ in 0..lost {
+            s.data(&temp(2.0));
+        }
+        let (t, p) = s.data(&temp(3.0));
+        let HostIncoming::Data { order, .. } = feed(&mut h, at(100), &t, &p) else {
+            panic!("not data")
+        };
+        if lost == 255 {
+            assert_eq!(order, Order::Repeat, "{lost} lost");
+            continue;
+        }
+        assert_eq!(order, Order::Gap, "{lost} lost");
+        assert_eq!(h.poll_timeout(), Some(at(2100)), "{lost} lost");
+        // The messages after it are in order; the gap stays open.
+        let (t, p) = s.data(&temp(4.0));
+        assert!(matches!(
+            feed(&mut h, at(200), &t, &p),
+            HostIncoming::Data {
+                order: Order::InOrder,
+                ..
+            }
+        ));
+        h.handle_timeout(at(2100));
+        let out = drain_host(&mut h, at(2100));
+        assert_eq!(out.len(), 1, "{lost} lost");
+        assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
+    }
+}
+
+/// The publishes `drain_host` yields, each checked to be a rebirth request to `G/E`.
+fn rebirths(h: &mut Host<'_>, now: Timestamp) -> usize {
+    let out = drain_host(h, now);
+    for (kind, topic, payload) in &out {
+        assert_eq!((kind.as_str(), topic.as_str()), ("pub", "spBv1.0/G/NCMD/E"));
+        let cmd = PayloadView::new(payload).unwrap();
+        assert_eq!(metric_named(&cmd, REBIRTH), Some(RawValue::Boolean(true)));
+    }
+    out.len()
+}
+
+/// Data before the birth asks for a rebirth at 0 s; the node's births come at 0.2 s, then a
+/// DDATA is lost and the next one opens a gap at 0.5 s. The request the gap makes (when the
+/// Reorder Timeout ends at 2.5 s, or at once without one) falls within the 5 s rebirth interval:
+/// it is held and goes out at 5 s, not dropped
+/// (`tck-id-operational-behavior-host-reordering-rebirth`).
+fn held_rebirth_goes_out_after_the_interval(reorder_timeout: Option<core::time::Duration>) {
+    let mut cfg = HostConfig::new("scada");
+    cfg.reorder_timeout = reorder_timeout;
+    let mut h = connected_host(cfg);
+    // An NDATA of a session the host never saw the birth of.
+    let mut before = Script::new();
+    before.connect();
+    before.birth(&temp(1.0));
+    let (t, p) = before.data(&temp(1.0));
+    assert_eq!(
+        feed(&mut h, at(0), &t, &p),
+        HostIncoming::Ignored(Ignored::NodeNotBorn)
+    );
+    assert_eq!(rebirths(&mut h, at(0)), 1);
+    let mut s = Script::new();
+    s.connect();
+    let (t, p) = s.birth(&temp(1.0)); // seq 0
+    let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(200), &t, &p) else {
+        panic!("not a birth")
+    };
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    let (t, p) = s.dbirth(&temp(1.0)); // seq 1
+    feed(&mut h, at(200), &t, &p);
+    s.ddata(&temp(2.0)); // seq 2, lost
+    let (t, p) = s.ddata(&temp(3.0)); // seq 3
+    assert!(matches!(
+        feed(&mut h, at(500), &t, &p),
+        HostIncoming::Data {
+            order: Order::Gap,
+            ..
+        }
+    ));
+    if let Some(d) = reorder_timeout {
+        let end = at(500).checked_add(d).unwrap();
+        assert_eq!(h.poll_timeout(), Some(end));
+        h.handle_timeout(end);
+        assert_eq!(rebirths(&mut h, end), 0);
+    }
+    assert_eq!(rebirths(&mut h, at(2600)), 0);
+    assert_eq!(h.poll_timeout(), Some(at(5000)));
+    h.handle_timeout(at(4999));
+    assert_eq!(rebirths(&mut h, at(4999)), 0);
+    h.handle_timeout(at(5000));
+    assert_eq!(rebirths(&mut h, at(5000)), 1);
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    assert_eq!(h.poll_timeout(), None);
+    // A held request the node's NBIRTH answers before the interval ends is not sent.
+    s.data(&temp(4.0)); // seq 4, lost
+    let (t, p) = s.data(&temp(5.0)); // seq 5
+    feed(&mut h, at(5100), &t, &p);
+    if let Some(d) = reorder_timeout {
+        let end = at(5100).checked_add(d).unwrap();
+        h.handle_timeout(end);
+        assert_eq!(rebirths(&mut h, end), 0);
+    }
+    assert_eq!(h.poll_timeout(), Some(at(10_000)));
+    let (t, p) = s.birth(&temp(1.0));
+    feed(&mut h, at(7500), &t, &p);
+    assert_eq!(h.poll_timeout(), None);
+    h.handle_timeout(at(10_000));
+    assert_eq!(rebirths(&mut h, at(10_000)), 0);
+}
+
+#[test]
+fn host_sends_a_held_rebirth_when_the_reorder_timeout_ends_within_the_interval() {
+    held_rebirth_goes_out_after_the_interval(Some(core::time::Duration::from_secs(2)));
+}
+
+#[test]
+fn host_sends_a_held_rebirth_of_a_gap_without_reorder_timeout() {
+    held_rebirth_goes_out_after_the_interval(None);
 }
 
 #[test]
@@ -535,10 +753,11 @@ fn host_without_reorder_timeout_and_data_before_birth() {
     feed(&mut h, at(11001), "spBv1.0/STATE/scada", own.as_bytes());
     let out = drain_host(&mut h, at(11001));
     assert_eq!(out[0].2, state(true, T0).as_bytes());
-    // Intentional disconnect.
+    // Intentional disconnect: the death certificate carries the time of the disconnect
+    // (tck-id-host-topic-phid-death-payload-disconnect-clean), not that of the CONNECT.
     let mut buf = [0u8; 128];
     let death = h.disconnect(at(12000), &mut buf).unwrap();
-    assert_eq!(death.payload, state(false, T0).as_bytes());
+    assert_eq!(death.payload, state(false, T0 + 12000).as_bytes());
     assert_eq!(drain_host(&mut h, at(12000))[0].0, "disconnect");
 }
 
