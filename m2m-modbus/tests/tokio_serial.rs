@@ -703,12 +703,13 @@ impl Handler for Echo {
     }
 }
 
-#[tokio::test]
-async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
+/// A Return Query Data echo whose CRC checks a byte early, on `transport`: the client reads
+/// the answer whole, and the server the request.
+async fn crc_framed_echo_read_whole(transport: Transport) {
     let (data, frame) = diagnostics_frame_cut_short();
     // The client: the device echoes the request; the answer keeps its last data byte.
     let (ours, mut peer) = tokio::io::duplex(256);
-    let c = Client::from_stream(ours, options(Transport::Rtu));
+    let c = Client::from_stream(ours, options(transport));
     let call = tokio::spawn(async move { c.diagnostics(0, &data).await.map(|r| r.pdu().to_vec()) });
     let mut got = [0u8; 8];
     timeout(Duration::from_secs(2), peer.read_exact(&mut got))
@@ -726,7 +727,7 @@ async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
     // The server: the request read whole, its data echoed whole.
     let (ours, mut client) = tokio::io::duplex(256);
     let server = Server::new(Arc::new(Echo))
-        .transport(Transport::Rtu)
+        .transport(transport)
         .line(FAST)
         .units(&[17]);
     tokio::spawn(async move { server.serve_stream(ours).await });
@@ -737,42 +738,7 @@ async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
         .expect("the echo")
         .unwrap();
     assert_eq!(answer[..], frame[..]);
-}
-
-/// RTU over TCP has no silences; the end of what was read stands for one.
-#[tokio::test]
-async fn over_tcp_a_frame_framed_by_its_crc_is_read_whole_when_it_comes_in_one_piece() {
-    let (data, frame) = diagnostics_frame_cut_short();
-    let (ours, mut peer) = tokio::io::duplex(256);
-    let c = Client::from_stream(ours, options(Transport::RtuOverTcp));
-    let call = tokio::spawn(async move { c.diagnostics(0, &data).await.map(|r| r.pdu().to_vec()) });
-    let mut got = [0u8; 8];
-    timeout(Duration::from_secs(2), peer.read_exact(&mut got))
-        .await
-        .expect("the request")
-        .unwrap();
-    assert_eq!(got[..], frame[..]);
-    peer.write_all(&frame).await.unwrap();
-    let pdu = timeout(Duration::from_secs(2), call)
-        .await
-        .expect("an answer")
-        .unwrap()
-        .unwrap();
-    assert_eq!(pdu, [8, 0, 0, data[0], data[1]]);
-    // The server: the request read whole, its data echoed whole; then two requests in one
-    // write, each answered.
-    let (ours, mut client) = tokio::io::duplex(256);
-    let server = Server::new(Arc::new(Echo))
-        .transport(Transport::RtuOverTcp)
-        .units(&[17]);
-    tokio::spawn(async move { server.serve_stream(ours).await });
-    client.write_all(&frame).await.unwrap();
-    let mut answer = [0u8; 8];
-    timeout(Duration::from_secs(2), client.read_exact(&mut answer))
-        .await
-        .expect("the echo")
-        .unwrap();
-    assert_eq!(answer[..], frame[..]);
+    // Then two requests in one write: each answered.
     let other = rtu_frame(&[17, 8, 0, 0, 0x12, 0x34]);
     client
         .write_all(&[other.clone(), other.clone()].concat())
@@ -784,4 +750,15 @@ async fn over_tcp_a_frame_framed_by_its_crc_is_read_whole_when_it_comes_in_one_p
         .expect("both echoes")
         .unwrap();
     assert_eq!(answers[..], [other.clone(), other].concat()[..]);
+}
+
+#[tokio::test]
+async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
+    crc_framed_echo_read_whole(Transport::Rtu).await;
+}
+
+/// RTU over TCP has no silences; the end of what was read stands for one.
+#[tokio::test]
+async fn over_tcp_a_frame_framed_by_its_crc_is_read_whole_when_it_comes_in_one_piece() {
+    crc_framed_echo_read_whole(Transport::RtuOverTcp).await;
 }
