@@ -19,6 +19,7 @@
 
 use core::net::SocketAddr;
 use core::time::Duration;
+use std::boxed::Box;
 use std::io;
 use std::net::UdpSocket;
 use std::string::{String, ToString};
@@ -70,9 +71,9 @@ pub struct Response {
 #[derive(Debug)]
 pub struct Server {
     socket: UdpSocket,
-    /// Room for as many CoAP exchanges (and message ids remembered against duplicates) as
-    /// registrations.
-    inner: crate::server::Server<SocketAddr, 32, 32>,
+    /// Room for 32 CoAP exchanges and as many message ids remembered against duplicates
+    /// (shared by every client); boxed, for its size.
+    inner: Box<crate::server::Server<SocketAddr, 32, 32>>,
     /// Registrations seen and not yet taken by [`Server::wait_registration`].
     registered: Vec<Registered>,
     /// Responses seen, by request.
@@ -88,7 +89,7 @@ impl Server {
         let socket = UdpSocket::bind(addr)?;
         Ok(Server {
             socket,
-            inner: crate::server::Server::new(seed()).with_config(Config::LENIENT),
+            inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
             registered: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),

@@ -22,6 +22,7 @@
 
 use core::net::SocketAddr;
 use core::time::Duration;
+use std::boxed::Box;
 use std::collections::VecDeque;
 use std::io;
 use std::string::{String, ToString};
@@ -94,9 +95,9 @@ pub enum ServerNote {
 #[derive(Debug)]
 pub struct AsyncServer {
     socket: UdpSocket,
-    /// Room for as many CoAP exchanges (and message ids remembered against duplicates) as
-    /// registrations.
-    inner: crate::server::Server<SocketAddr, 64, 64>,
+    /// Room for 32 CoAP exchanges and as many message ids remembered against duplicates
+    /// (shared by every client); boxed, for its size.
+    inner: Box<crate::server::Server<SocketAddr, 64, 32>>,
     notes: VecDeque<ServerNote>,
     buf: Vec<u8>,
 }
@@ -106,7 +107,7 @@ impl AsyncServer {
     pub async fn bind(addr: &str) -> io::Result<Self> {
         Ok(AsyncServer {
             socket: UdpSocket::bind(addr).await?,
-            inner: crate::server::Server::new(seed()).with_config(Config::LENIENT),
+            inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
             notes: VecDeque::new(),
             buf: std::vec![0u8; 2048],
         })
@@ -118,7 +119,7 @@ impl AsyncServer {
     }
 
     /// The sans-IO server inside.
-    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 64, 64> {
+    pub fn inner(&self) -> &crate::server::Server<SocketAddr, 64, 32> {
         &self.inner
     }
 

@@ -173,11 +173,12 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
         return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
     };
     // Every record is checked before any is written (the body is read twice, without a
-    // copy): it decodes, fits the model, lies under the path written to, and a value sits on
-    // a resource or a resource instance. SenML and LwM2M CBOR name their own paths, which
-    // need not be under the request's (Core 1.1 §6.3.3: a Write targets its path).
+    // copy): it decodes, fits the model, lies under the path written to, a value sits on a
+    // resource or a resource instance, and no record before it has its path. SenML and LwM2M
+    // CBOR name their own paths, which need not be under the request's (Core 1.1 §6.3.3: a
+    // Write targets its path).
     let mut instances = false;
-    for r in records {
+    for (i, r) in records.enumerate() {
         let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
             return Answer::code(Code::BAD_REQUEST);
         };
@@ -186,6 +187,9 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
         }
         if !bootstrap && read_only(&r.path) {
             return Answer::code(Code::METHOD_NOT_ALLOWED);
+        }
+        if repeats(format, path, payload, config, i, &r.path) {
+            return Answer::code(Code::BAD_REQUEST);
         }
         instances |= r.path.depth() == 4;
     }
@@ -255,7 +259,9 @@ pub(super) fn create<T: ObjectTree + ?Sized>(
     let code = match read {
         Ok(()) => None,
         Err(Fail::Unsupported) => Some(Code::UNSUPPORTED_CONTENT_FORMAT),
-        Err(Fail::Decode(_) | Fail::Typed | Fail::Outside) => Some(Code::BAD_REQUEST),
+        Err(Fail::Decode(_) | Fail::Typed | Fail::Outside | Fail::Repeated) => {
+            Some(Code::BAD_REQUEST)
+        }
         Err(Fail::Full) => Some(Code::REQUEST_ENTITY_TOO_LARGE),
     };
     if let Some(code) = code {
@@ -284,6 +290,8 @@ enum Fail {
     Full,
     /// A record outside the object, or of another instance than the first.
     Outside,
+    /// Two records of one path.
+    Repeated,
 }
 
 /// The records of a Create body read at `base`, typed, into `buf`.
@@ -307,9 +315,30 @@ fn new_instance<'a>(
             return Err(Fail::Outside);
         }
         instance = id;
+        if buf.as_slice().iter().any(|q| q.path == r.path) {
+            return Err(Fail::Repeated);
+        }
         buf.push(r).map_err(|_| Fail::Full)?;
     }
     Ok(())
+}
+
+/// Whether one of the first `before` records of a body has `path`: two values for one
+/// resource (or instance) make no Write or Create, as Leshan refuses them too. The body is
+/// read again for it, so that nothing is copied.
+fn repeats(
+    format: ContentFormat,
+    base: Path<'_>,
+    payload: &[u8],
+    config: &Config,
+    before: usize,
+    path: &Path<'_>,
+) -> bool {
+    body::decode(format, base, payload, *config)
+        .into_iter()
+        .flatten()
+        .take(before)
+        .any(|q| q.is_ok_and(|q| q.path == *path))
 }
 
 /// The paths a Read-Composite or Observe-Composite request lists (SenML-ETCH FETCH bodies,

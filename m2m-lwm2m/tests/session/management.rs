@@ -275,3 +275,52 @@ fn a_request_from_another_peer_is_dropped_unanswered() {
     let (to, _) = w.client.poll_transmit(at(2), &mut buf).unwrap();
     assert_eq!(to, STRANGER);
 }
+
+#[test]
+fn two_values_for_one_path_make_no_write_or_create() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    // ACL instance 0 of /2/0/2 twice, apart, in SenML JSON and in TLV: 4.00, nothing written.
+    let senml = br#"[{"bn":"/2/0/2/","n":"0","v":15},{"n":"1","v":1},{"n":"0","v":9}]"#;
+    let tlv = [
+        0x88, 0x02, 0x09, 0x41, 0x00, 0x0f, 0x41, 0x01, 0x01, 0x41, 0x00, 0x09,
+    ];
+    for (format, payload) in [
+        (ContentFormat::SENML_JSON, &senml[..]),
+        (ContentFormat::LWM2M_TLV, &tlv[..]),
+    ] {
+        let write = ClientRequest::Write {
+            path: Path::instance(2, 0),
+            replace: false,
+            format,
+            payload,
+        };
+        let (code, ..) = w.ask(at(1), write);
+        assert_eq!(code, Code::BAD_REQUEST, "{format:?}");
+        assert_eq!(w.pump.acl, []);
+    }
+    // Without the repeat, the same body is written.
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Write {
+            path: Path::instance(2, 0),
+            replace: false,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &[0x86, 0x02, 0x41, 0x00, 0x0f, 0x41, 0x01, 0x01],
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    assert_eq!(w.pump.acl, [(0, 15), (1, 1)]);
+    // A Create that gives Object ID (resource 0) twice: 4.00, nothing created.
+    let create = ClientRequest::Create {
+        path: Path::object(2),
+        format: ContentFormat::LWM2M_TLV,
+        payload: &[
+            0x08, 0x06, 0x09, 0xc1, 0x00, 0x03, 0xc1, 0x01, 0x00, 0xc1, 0x00, 0x04,
+        ],
+    };
+    let (code, ..) = w.ask(at(3), create);
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert!(w.pump.created.is_empty());
+}
