@@ -97,7 +97,8 @@ pub enum Order {
     /// The expected one.
     InOrder,
     /// One that was missing: it fills a gap (`tck-id-operational-behavior-host-reordering-success`
-    /// once the last gap closes).
+    /// once the last gap closes), or comes after its gap was given up on and a rebirth asked for
+    /// (then it changes nothing).
     Late,
     /// Neither the expected one nor a missing one nor the last one again: the messages between
     /// the expected one and this one are missing, the Reorder Timeout starts
@@ -233,6 +234,9 @@ struct Node {
     expected: u8,
     /// `seq`s known to be missing, one bit each.
     missing: [u64; 4],
+    /// `seq`s given up on (their gap outlived the Reorder Timeout, or there is none, and a
+    /// rebirth was asked): one that still arrives is late, and moves nothing.
+    abandoned: [u64; 4],
     deadline: Option<Timestamp>,
     rebirth_due: bool,
     /// A rebirth request held back by the rebirth interval: it goes out when the interval since
@@ -242,6 +246,21 @@ struct Node {
 }
 
 impl Node {
+    /// The `seq`s missing now are given up on (a rebirth is asked for).
+    fn give_up_gaps(&mut self) {
+        for (a, m) in self.abandoned.iter_mut().zip(self.missing.iter_mut()) {
+            *a |= *m;
+            *m = 0;
+        }
+    }
+
+    /// `seq` comes round again as a new message's: no longer one given up on.
+    fn forget_abandoned(&mut self, seq: u8) {
+        if let Some(w) = self.abandoned.get_mut(usize::from(seq >> 6)) {
+            *w &= !(1u64 << (seq & 63));
+        }
+    }
+
     /// When a held rebirth request may go out.
     fn held_until(&self, interval: Duration) -> Option<Timestamp> {
         if !self.rebirth_held {
@@ -409,6 +428,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                     n.online = false;
                     n.deadline = None;
                     n.missing = [0; 4];
+                    n.abandoned = [0; 4];
                     n.rebirth_due = false;
                     n.rebirth_held = false;
                 }
@@ -463,6 +483,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             bd_seq: None,
             expected: 0,
             missing: [0; 4],
+            abandoned: [0; 4],
             deadline: None,
             rebirth_due: false,
             rebirth_held: false,
@@ -618,7 +639,16 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         let (word, bit) = (usize::from(s >> 6), 1u64 << (s & 63));
         if s == n.expected {
             n.expected = s.wrapping_add(1);
+            n.forget_abandoned(s);
             return Order::InOrder;
+        }
+        // A straggler of a gap given up on: late, and it moves nothing (the rebirth asked
+        // for brings everything anew).
+        if let Some(w) = n.abandoned.get_mut(word) {
+            if *w & bit != 0 {
+                *w &= !bit;
+                return Order::Late;
+            }
         }
         if let Some(w) = n.missing.get_mut(word) {
             if *w & bit != 0 {
@@ -640,8 +670,10 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             if let Some(w) = n.missing.get_mut(usize::from(m >> 6)) {
                 *w |= 1u64 << (m & 63);
             }
+            n.forget_abandoned(m);
             m = m.wrapping_add(1);
         }
+        n.forget_abandoned(s);
         n.expected = s.wrapping_add(1);
         match timeout {
             Some(t) => {
@@ -650,7 +682,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 }
             }
             None => {
-                n.missing = [0; 4];
+                n.give_up_gaps();
                 self.request_rebirth(node, now);
             }
         }
@@ -688,6 +720,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                     n.bd_seq = bd_seq;
                     n.expected = seq8(view.seq().unwrap_or(0)).wrapping_add(1);
                     n.missing = [0; 4];
+                    n.abandoned = [0; 4];
                     n.deadline = None;
                     n.rebirth_due = false;
                     n.rebirth_held = false;
@@ -714,6 +747,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 n.online = false;
                 n.deadline = None;
                 n.missing = [0; 4];
+                n.abandoned = [0; 4];
                 // The node's next NBIRTH comes unasked when it reconnects.
                 n.rebirth_held = false;
                 for d in self.devices.iter_mut().flatten() {
@@ -821,7 +855,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             if expired {
                 if let Some(Some(n)) = self.nodes.get_mut(i) {
                     n.deadline = None;
-                    n.missing = [0; 4];
+                    n.give_up_gaps();
                 }
                 self.request_rebirth(i, now);
             }
