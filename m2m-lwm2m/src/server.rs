@@ -52,8 +52,9 @@ pub struct Registration<P> {
     pub version: Version,
     /// Queue mode.
     pub queue: bool,
-    /// When the client last registered or updated from `peer`.
-    seen: Timestamp,
+    /// The server's count of Registers and Updates when the client last registered or updated
+    /// from `peer` (the latest has the highest).
+    seen: u64,
 }
 
 impl<P> Registration<P> {
@@ -197,6 +198,8 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     expired: [Option<RegId>; 4],
     config: Config,
     bootstrap: bool,
+    /// Registers and Updates taken so far.
+    stamps: u64,
 }
 
 fn secs(s: u32) -> Duration {
@@ -218,6 +221,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             expired: [None; 4],
             config: Config::STRICT,
             bootstrap: false,
+            stamps: 0,
         }
     }
 
@@ -260,9 +264,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         &mut self.endpoint
     }
 
-    /// A registration id that no registration has, from the endpoint's generator: a location
-    /// (`/rd/{id}`) is hard to guess, and one a client kept from before a restart of the
-    /// server names no other client's registration (Leshan's are random too).
+    /// A registration id that no registration has, drawn from the endpoint's generator (as
+    /// Leshan draws its ids at random): a location a client kept from before a restart of the
+    /// server names no other client's registration. Not a secret: the generator is no
+    /// cryptographic one, and the tokens of the server's requests tell its state; over NoSec
+    /// nothing authenticates a client's Update or De-register anyway.
     fn new_id(&mut self) -> RegId {
         for _ in 0..64 {
             let bytes = self.endpoint.random().to_be_bytes();
@@ -413,8 +419,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     expires: expiry(now, lifetime),
                     version: params.version.unwrap_or(Version::V1_0),
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
-                    seen: now,
+                    seen: self.stamps,
                 };
+                self.stamps = self.stamps.wrapping_add(1);
                 if let Some(s) = self.regs.get_mut(slot) {
                     *s = Some(reg);
                 }
@@ -438,9 +445,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     }
                 }
                 let i = self.by_location(&location).ok_or(gone)?;
+                let stamp = self.stamps;
+                self.stamps = self.stamps.wrapping_add(1);
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
                 r.peer = peer;
-                r.seen = now;
+                r.seen = stamp;
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
                 }

@@ -178,6 +178,9 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
     // CBOR name their own paths, which need not be under the request's (Core 1.1 §6.3.3: a
     // Write targets its path).
     let mut instances = false;
+    // The paths of the first records, to find a repeat among them without reading the body
+    // again; past them, the body is read again for the others.
+    let mut first = [Path::ROOT; FIRST_PATHS];
     for (i, r) in records.enumerate() {
         let Ok(r) = r.and_then(|r| model::typed(r, &Registry, config)) else {
             return Answer::code(Code::BAD_REQUEST);
@@ -188,8 +191,14 @@ pub(super) fn write<T: ObjectTree + ?Sized>(
         if !bootstrap && read_only(&r.path) {
             return Answer::code(Code::METHOD_NOT_ALLOWED);
         }
-        if repeats(format, path, payload, config, i, &r.path) {
+        let kept = first.get(..i.min(FIRST_PATHS)).unwrap_or_default();
+        if kept.contains(&r.path)
+            || (i > FIRST_PATHS && repeats(format, path, payload, config, FIRST_PATHS..i, &r.path))
+        {
             return Answer::code(Code::BAD_REQUEST);
+        }
+        if let Some(slot) = first.get_mut(i) {
+            *slot = r.path;
         }
         instances |= r.path.depth() == 4;
     }
@@ -323,7 +332,10 @@ fn new_instance<'a>(
     Ok(())
 }
 
-/// Whether one of the first `before` records of a body has `path`: two values for one
+/// How many records of a Write are kept by path to find a repeat among them.
+const FIRST_PATHS: usize = 32;
+
+/// Whether one of the records `among` (by index) of a body has `path`: two values for one
 /// resource (or instance) make no Write or Create, as Leshan refuses them too. The body is
 /// read again for it, so that nothing is copied.
 fn repeats(
@@ -331,13 +343,14 @@ fn repeats(
     base: Path<'_>,
     payload: &[u8],
     config: &Config,
-    before: usize,
+    among: core::ops::Range<usize>,
     path: &Path<'_>,
 ) -> bool {
     body::decode(format, base, payload, *config)
         .into_iter()
         .flatten()
-        .take(before)
+        .take(among.end)
+        .skip(among.start)
         .any(|q| q.is_ok_and(|q| q.path == *path))
 }
 

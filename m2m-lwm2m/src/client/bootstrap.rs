@@ -185,8 +185,10 @@ fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<Option<u16>
 /// Server instance with exactly one Security instance and every server's Security instance
 /// with exactly one Server instance, and at most one Bootstrap-Server account. Wakaama's client
 /// too answers 4.06 when a Security instance reads as neither kind of account or a server's
-/// Short Server ID is out of range; it passes over a server's Security instance that no
-/// Server instance pairs with, which this check does not.
+/// Short Server ID is 0 or past 65535, and when the paired Server instance lacks its Lifetime
+/// or Binding; it takes 65535, passes over a server's Security instance that no Server
+/// instance pairs with, and counts neither the accounts nor the Server instances, all of which
+/// this check does.
 pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inconsistent> {
     let mut result = Ok(());
     let mut fail = |why: &'static str| {

@@ -682,6 +682,10 @@ impl<
             ClientRequest::BootstrapFinish => match check_accounts(tree) {
                 Ok(()) => {
                     self.bootstrapping = None;
+                    // A Finish that overtook the 2.04 to the Bootstrap-Request ends it too.
+                    if matches!(self.state, State::Bootstrapping(_)) {
+                        self.state = State::Idle;
+                    }
                     self.push_event(ClientEvent::BootstrapFinished);
                     Answer::code(Code::CHANGED)
                 }

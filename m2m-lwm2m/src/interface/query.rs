@@ -126,9 +126,11 @@ impl<'a> RegisterParams<'a> {
                     };
                     p.version = Some(Version::parse(v).map_err(|_| bad)?);
                 }
-                // The version is the Register's; an Update that repeats it is not wrong
-                // (Leshan and Wakaama take it too), and this one is not kept.
-                (2, Some(_)) => {}
+                // The version is the Register's; an Update that repeats a valid one is not
+                // wrong (Leshan and Wakaama take it too), and this one is not kept.
+                (2, Some(v)) => {
+                    Version::parse(v).map_err(|_| bad)?;
+                }
                 (3, Some(v)) if valid_binding(v) => p.binding = Some(v),
                 (4, Some(v)) if !v.is_empty() => p.sms = Some(v),
                 _ => return Err(bad),
@@ -252,6 +254,8 @@ mod tests {
         let u = RegisterParams::parse(["lt=60", "lwm2m=1.1"], false).unwrap();
         assert_eq!((u.version, u.lifetime), (None, Some(60)));
         assert!(RegisterParams::parse(["lwm2m=1.1", "lwm2m=1.1"], false).is_err());
+        assert!(RegisterParams::parse(["lwm2m=one"], false).is_err());
+        assert!(RegisterParams::parse(["lwm2m="], false).is_err());
         for (q, reg) in [
             (&["lt=300"][..], true),
             (&["ep="], true),

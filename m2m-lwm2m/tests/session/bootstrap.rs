@@ -272,3 +272,32 @@ fn a_bootstrap_server_silent_for_exchange_lifetime_has_failed_the_bootstrap() {
     let (code, ..) = w.ask_peer(at(448), ClientRequest::BootstrapFinish);
     assert_eq!(code, Code::UNAUTHORIZED);
 }
+
+#[test]
+fn a_bootstrap_finish_that_overtakes_the_answer_to_the_request_ends_the_bootstrap() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.client.poll_transmit(at(0), &mut buf).unwrap();
+    let request = buf[..n].to_vec();
+    assert!(w.server.handle(at(0), CLIENT, &request).unwrap().is_some());
+    // The 2.04 to the Bootstrap-Request is held back; the bootstrap server finishes.
+    let (_, n) = w.server.poll_transmit(at(0), &mut buf).unwrap();
+    let answer = buf[..n].to_vec();
+    let (code, ..) = w.ask_peer(at(1), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::CHANGED);
+    assert!(w.events.iter().any(|e| e == "client BootstrapFinished"));
+    // The answer comes at last: the Bootstrap does not start again.
+    w.client
+        .handle(at(2), SERVER, &answer, &mut w.pump)
+        .unwrap();
+    w.client.handle_timeout(at(400), &w.pump).unwrap();
+    let mut later = Vec::new();
+    while let Some(e) = w.client.poll_event() {
+        later.push(format!("{e:?}"));
+    }
+    assert_eq!(later, Vec::<String>::new());
+    let (code, ..) = w.ask_peer(at(401), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::UNAUTHORIZED);
+}

@@ -300,6 +300,25 @@ fn two_values_for_one_path_make_no_write_or_create() {
         assert_eq!(code, Code::BAD_REQUEST, "{format:?}");
         assert_eq!(w.pump.acl, []);
     }
+    // Past the first 32 records too: a repeat of an early one, and of a late one.
+    for (at_end, of) in [(38u16, 1u16), (39, 35)] {
+        let mut ids: Vec<u16> = (0..at_end).collect();
+        ids.push(of);
+        let records: Vec<String> = ids
+            .iter()
+            .map(|i| format!(r#"{{"n":"/2/0/2/{i}","v":1}}"#))
+            .collect();
+        let body = format!("[{}]", records.join(","));
+        let write = ClientRequest::Write {
+            path: Path::instance(2, 0),
+            replace: false,
+            format: ContentFormat::SENML_JSON,
+            payload: body.as_bytes(),
+        };
+        let (code, ..) = w.ask(at(1), write);
+        assert_eq!(code, Code::BAD_REQUEST, "{at_end} {of}");
+        assert_eq!(w.pump.acl, []);
+    }
     // Without the repeat, the same body is written.
     let (code, ..) = w.ask(
         at(2),

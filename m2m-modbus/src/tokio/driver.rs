@@ -584,8 +584,10 @@ impl Driver {
     /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
     /// a frame framed by its CRC whose CRC checks `n` bytes in, before the end of the read
     /// buffer, is all of the buffer when the CRC of all of it checks too (an answer written
-    /// in one piece, whose CRC ends in 0x00). A valid frame behind a whole one never makes
-    /// the CRC of both check, so this takes no second frame in.
+    /// in one piece, whose CRC ends in 0x00). A whole valid frame behind it never makes the
+    /// CRC of both check; part of one can: a lone 0x00 after the frame always does (the same
+    /// bytes as a frame whose CRC ends in 0x00: they cannot be told apart), more bytes once in
+    /// 65 536.
     fn whole_read(&self, n: usize) -> usize {
         let len = self.rbuf.len();
         if self.options.transport != Transport::RtuOverTcp || n >= len {

@@ -476,8 +476,9 @@ impl<H: Handler> Connection<H> {
     /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
     /// a request framed by its CRC whose CRC checks `n` bytes in, before the end of `rbuf`, is
     /// all of `rbuf` when the CRC of all of it checks too (a request written in one piece,
-    /// whose CRC ends in 0x00). A valid frame behind a whole one never makes the CRC of both
-    /// check, so this takes no second request in.
+    /// whose CRC ends in 0x00). A whole valid request behind it never makes the CRC of both
+    /// check; part of one can: a lone 0x00 after the request always does (the same bytes as a
+    /// request whose CRC ends in 0x00: they cannot be told apart), more bytes once in 65 536.
     fn whole_read(&self, rbuf: &[u8], n: usize) -> usize {
         if self.transport != Transport::RtuOverTcp || n >= rbuf.len() {
             return n;
