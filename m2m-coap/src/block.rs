@@ -142,13 +142,23 @@ struct RequestTags {
     rest: u64,
 }
 
+/// The FNV-1a offset basis (64 bits).
+pub(crate) const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a (64 bits) of `bytes`, going on from `h`.
+pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
+}
+
 impl RequestTags {
     fn of(req: &Message<'_>) -> Self {
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
         let mut t = RequestTags {
             bytes: [0; 36],
             len: 0,
-            rest: 0xcbf2_9ce4_8422_2325,
+            rest: FNV_BASIS,
         };
         for v in req.options().with(OptionNumber::REQUEST_TAG) {
             let n = u8::try_from(v.len()).unwrap_or(u8::MAX);
@@ -162,8 +172,7 @@ impl RequestTags {
                     t.len = end;
                 }
                 None => {
-                    let step = |h: u64, b: u8| (h ^ u64::from(b)).wrapping_mul(PRIME);
-                    t.rest = v.iter().fold(step(t.rest, n), |h, b| step(h, *b));
+                    t.rest = fnv1a(fnv1a(t.rest, &[n]), v);
                     // Nothing more goes into the exact part once one tag did not fit.
                     t.len = t.bytes.len();
                 }

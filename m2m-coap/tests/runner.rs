@@ -44,6 +44,11 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["dropped"] => Reply::later().1,
             // The body uploaded, back.
             ["echo"] => Response::content(0, req.payload().to_vec()).into(),
+            // 3000 bytes of the counter's value: served in blocks.
+            ["big"] => {
+                let v = n.load(Ordering::SeqCst);
+                Response::content(42, vec![v.to_le_bytes()[0]; 3000]).into()
+            }
             _ => Response::new(Code::NOT_FOUND).into(),
         }
     }
@@ -491,4 +496,45 @@ async fn a_reserved_block_size_is_a_bad_request() {
         assert_eq!(m.code(), Code::BAD_REQUEST, "{number:?}");
         assert_eq!(m.message_id(), Some(mid));
     }
+}
+
+/// A body served in blocks carries an ETag in each (RFC 7959 §2.4), the same while the body
+/// stays and another once it changes; a body in one piece carries none.
+#[tokio::test]
+async fn blocks_of_one_state_share_an_etag_and_another_state_gets_another() {
+    let (client, _notifier, n) = udp_server().await;
+    let block = |mid: u16, num: u32| {
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::GET, mid);
+        b.token(b"b").str(OptionNumber::URI_PATH, "big").unwrap();
+        b.uint(OptionNumber::BLOCK2, num << 4 | 6).unwrap();
+        let mut out = vec![0u8; b.buffer_len()];
+        let len = b.encode(&mut out).unwrap();
+        out.truncate(len);
+        out
+    };
+    let mut etags = Vec::new();
+    for (mid, num) in [(1u16, 0u32), (2, 1)] {
+        client.send(&block(mid, num)).await.unwrap();
+        let d = recv(&client).await.unwrap();
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.code(), Code::CONTENT);
+        assert_eq!(m.block2().unwrap().unwrap().num, num);
+        etags.push(m.option(OptionNumber::ETAG).unwrap().to_vec());
+    }
+    assert_eq!(etags[0], etags[1]);
+    assert!(!etags[0].is_empty() && etags[0].len() <= 8);
+    n.store(8, Ordering::SeqCst);
+    client.send(&block(3, 2)).await.unwrap();
+    let d = recv(&client).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_ne!(m.option(OptionNumber::ETAG).unwrap(), &etags[0][..]);
+    client
+        .send(&get(Type::Confirmable, 4, b"n", "n", None))
+        .await
+        .unwrap();
+    let d = recv(&client).await.unwrap();
+    assert_eq!(
+        Message::parse_udp(&d).unwrap().option(OptionNumber::ETAG),
+        None
+    );
 }
