@@ -44,10 +44,12 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["dropped"] => Reply::later().1,
             // The body uploaded, back.
             ["echo"] => Response::content(0, req.payload().to_vec()).into(),
-            // 3000 bytes of the counter's value: served in blocks.
+            // 3000 bytes of the counter's value, observable: served in blocks.
             ["big"] => {
                 let v = n.load(Ordering::SeqCst);
-                Response::content(42, vec![v.to_le_bytes()[0]; 3000]).into()
+                Response::content(42, vec![v.to_le_bytes()[0]; 3000])
+                    .observable()
+                    .into()
             }
             _ => Response::new(Code::NOT_FOUND).into(),
         }
@@ -537,4 +539,30 @@ async fn blocks_of_one_state_share_an_etag_and_another_state_gets_another() {
         Message::parse_udp(&d).unwrap().option(OptionNumber::ETAG),
         None
     );
+}
+
+/// An observation registered with a Block2 size gets its notifications in blocks of that size
+/// (RFC 7959 §2.4: the size indicated or a smaller one).
+#[tokio::test]
+async fn notifications_come_in_the_block_size_the_registration_asked_for() {
+    let (client, notifier, n) = udp_server().await;
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::GET, 1);
+    b.token(b"o").str(OptionNumber::URI_PATH, "big").unwrap();
+    b.uint(OptionNumber::OBSERVE, 0).unwrap();
+    b.uint(OptionNumber::BLOCK2, 2).unwrap(); // block 0 of 64 bytes
+    let mut out = vec![0u8; b.buffer_len()];
+    let len = b.encode(&mut out).unwrap();
+    client.send(&out[..len]).await.unwrap();
+    let d = recv(&client).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert!(m.observe().is_some());
+    assert_eq!(m.payload().len(), 64);
+    n.store(9, Ordering::SeqCst);
+    notifier.changed("big");
+    let d = recv(&client).await.expect("a notification");
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(m.token(), b"o");
+    let block = m.block2().unwrap().unwrap();
+    assert_eq!((block.num, block.more, block.szx), (0, true, 2));
+    assert_eq!(m.payload(), &[9u8; 64][..]);
 }

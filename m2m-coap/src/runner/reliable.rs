@@ -186,8 +186,9 @@ fn build(step: &Step<(), Vec<u8>>, transport: Transport) -> (Builder<'_, 64>, &[
             token,
             response,
             observe,
+            block2,
             ..
-        } => (response, token, None, *observe),
+        } => (response, token, *block2, *observe),
     };
     let new = |code| Builder::<64>::for_transport(transport, Type::NonConfirmable, code, 0);
     let mut b = new(response.code);

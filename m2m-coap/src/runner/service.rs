@@ -36,6 +36,9 @@ pub(super) enum Step<K, A> {
         response: Response,
         observe: Option<u32>,
         confirmable: bool,
+        /// The first block in the size the registration asked for with its Block2, if it
+        /// asked (RFC 7959 §2.4: a server MUST use that size or a smaller one).
+        block2: Option<Block>,
     },
 }
 
@@ -239,6 +242,15 @@ where
     fn notification(&mut self, id: u64, response: Response) -> Option<Step<K, A>> {
         let o = self.observations.get(id)?;
         let (peer, token) = (o.peer, o.token.clone());
+        let block2 = Message::parse(&o.request, o.transport, &crate::Config::LENIENT)
+            .ok()
+            .and_then(|req| req.block2())
+            .and_then(Result::ok)
+            .map(|b| Block {
+                num: 0,
+                more: false,
+                ..b
+            });
         if response.observable && response.code.class() == 2 {
             let confirmable = self.observations.count(id, std::time::Instant::now());
             let seq = self.observations.next_seq();
@@ -249,6 +261,7 @@ where
                 response,
                 observe: Some(seq),
                 confirmable,
+                block2,
             })
         } else {
             // The last notification: the observation ends (RFC 7641 §3.2, §4.2).
@@ -260,6 +273,7 @@ where
                 response,
                 observe: None,
                 confirmable: false,
+                block2,
             })
         }
     }

@@ -147,6 +147,7 @@ fn send<H: Handler>(
             response,
             observe,
             confirmable,
+            block2,
         } => {
             let t = tokio::time::Instant::now();
             // A notification that came later (a deferred reply) while its client may not be
@@ -157,7 +158,7 @@ fn send<H: Handler>(
             }
             let confirmable = confirmable || pacer.must_confirm(peer);
             let mut b = Builder::<64>::udp(Type::NonConfirmable, response.code, 0);
-            if let Err(code) = response.write(None, observe, &mut b) {
+            if let Err(code) = response.write(block2, observe, &mut b) {
                 b = Builder::udp(Type::NonConfirmable, code, 0);
                 svc.observations.remove_id(id);
             }
