@@ -566,3 +566,33 @@ async fn notifications_come_in_the_block_size_the_registration_asked_for() {
     assert_eq!((block.num, block.more, block.szx), (0, true, 2));
     assert_eq!(m.payload(), &[9u8; 64][..]);
 }
+
+/// Over TCP, a response larger than the peer's Max-Message-Size (RFC 8323 §5.3.1) comes in
+/// blocks small enough for it.
+#[tokio::test]
+async fn tcp_answers_in_blocks_the_peer_can_take() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let n = Arc::new(AtomicU32::new(5));
+    tokio::spawn(serve_tcp_with(listener, handler(n), Notifier::new()));
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let mut framed = Framed::new(stream, TcpCodec::with_max_message(1 << 16));
+    let csm = next_frame(&mut framed).await;
+    assert_eq!(Message::parse_tcp(&csm).unwrap().code(), Code::CSM);
+    let session = m2m_coap::signaling::Session::new();
+    framed
+        .send(&session.csm(512, false).unwrap())
+        .await
+        .unwrap();
+    let mut b = Builder::<4>::tcp(Code::GET);
+    b.token(b"g").str(OptionNumber::URI_PATH, "big").unwrap();
+    framed.send(&b).await.unwrap();
+    let f = next_frame(&mut framed).await;
+    assert!(f.len() <= 512, "{} bytes", f.len());
+    let m = Message::parse_tcp(&f).unwrap();
+    assert_eq!((m.token(), m.code()), (&b"g"[..], Code::CONTENT));
+    let block = m.block2().unwrap().unwrap();
+    assert_eq!((block.num, block.more, block.szx), (0, true, 4));
+    assert_eq!(m.payload(), &[5u8; 256][..]);
+    assert_eq!(m.size2(), Some(3000));
+}

@@ -178,6 +178,17 @@ impl Response {
         observe: Option<u32>,
         b: &mut Builder<'a, N>,
     ) -> Result<(), Code> {
+        self.write_within(block2, observe, MAX_SZX, b)
+    }
+
+    /// [`Response::write`] in blocks of at most `16 << max_szx` bytes.
+    fn write_within<'a, const N: usize>(
+        &'a self,
+        block2: Option<Block>,
+        observe: Option<u32>,
+        max_szx: u8,
+        b: &mut Builder<'a, N>,
+    ) -> Result<(), Code> {
         for (n, v) in &self.options {
             b.opaque(*n, v).map_err(|_| Code::INTERNAL_SERVER_ERROR)?;
         }
@@ -185,11 +196,11 @@ impl Response {
             b.uint(OptionNumber::OBSERVE, seq)
                 .map_err(|_| Code::INTERNAL_SERVER_ERROR)?;
         }
-        if self.payload.len() <= 16 << MAX_SZX && block2.is_none() {
+        if self.payload.len() <= 16 << max_szx && block2.is_none() {
             b.payload(&self.payload);
             return Ok(());
         }
-        let (b2, chunk) = block::slice(&self.payload, block2, MAX_SZX).map_err(|e| e.code())?;
+        let (b2, chunk) = block::slice(&self.payload, block2, max_szx).map_err(|e| e.code())?;
         // Each block carries an ETag (RFC 7959 §2.4: SHOULD), so that a client can tell a
         // block of another state of the resource: the handler's, or one from the body.
         if !self.options.iter().any(|(n, _)| *n == OptionNumber::ETAG) {

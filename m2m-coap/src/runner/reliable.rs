@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::now;
 use super::service::{Service, Step, Wake};
-use super::{Handler, MAX_CONNECTIONS, MAX_MESSAGE};
+use super::{Handler, MAX_CONNECTIONS, MAX_MESSAGE, MAX_SZX};
 use crate::builder::Builder;
 use crate::code::{Code, Type};
 use crate::endpoint::stream::{ConnParams, Connection, StreamError, StreamIncoming};
@@ -149,10 +149,31 @@ where
             }
         };
         for step in &steps {
-            let (b, token) = build(step, transport);
+            let (b, token) = build(step, transport, MAX_SZX);
             // A queue full of notifications is sent first; then the step goes in.
-            if let Err(StreamError::Busy) = conn.respond(token, &b) {
+            let mut sent = conn.respond(token, &b);
+            if let Err(StreamError::Busy) = sent {
                 flush(&mut conn, &mut wire, &mut out, start).await?;
+                sent = conn.respond(token, &b);
+            }
+            // More than the peer takes in one message (its Max-Message-Size, RFC 8323
+            // §5.3.1): in blocks small enough, or 5.00 when none is.
+            if let Err(StreamError::TooLarge { max, .. }) = sent {
+                let fits = (0..MAX_SZX)
+                    .rev()
+                    .find(|szx| (16u32 << szx).saturating_add(BLOCK_HEADROOM) <= max);
+                let (b, token) = match fits {
+                    Some(szx) => build(step, transport, szx),
+                    None => (
+                        Builder::<64>::for_transport(
+                            transport,
+                            Type::NonConfirmable,
+                            Code::INTERNAL_SERVER_ERROR,
+                            0,
+                        ),
+                        step_token(step),
+                    ),
+                };
                 let _ = conn.respond(token, &b);
             }
         }
@@ -172,9 +193,21 @@ async fn flush<W: Wire>(
     Ok(())
 }
 
-/// The builder of a step (the response, or the code to answer with instead) and the token it
-/// goes under.
-fn build(step: &Step<(), Vec<u8>>, transport: Transport) -> (Builder<'_, 64>, &[u8]) {
+/// What a block's message holds besides the block (header, token, options), allowed for when a
+/// block size is chosen to fit a peer's Max-Message-Size.
+const BLOCK_HEADROOM: u32 = 128;
+
+/// The token a step goes under.
+fn step_token(step: &Step<(), Vec<u8>>) -> &[u8] {
+    match step {
+        Step::Answer { to, .. } => to,
+        Step::Notify { token, .. } => token,
+    }
+}
+
+/// The builder of a step (the response, or the code to answer with instead), in blocks of at
+/// most `16 << max_szx` bytes, and the token it goes under.
+fn build(step: &Step<(), Vec<u8>>, transport: Transport, max_szx: u8) -> (Builder<'_, 64>, &[u8]) {
     let (response, token, block2, observe) = match step {
         Step::Answer {
             to,
@@ -192,7 +225,7 @@ fn build(step: &Step<(), Vec<u8>>, transport: Transport) -> (Builder<'_, 64>, &[
     };
     let new = |code| Builder::<64>::for_transport(transport, Type::NonConfirmable, code, 0);
     let mut b = new(response.code);
-    if let Err(code) = response.write(block2, observe, &mut b) {
+    if let Err(code) = response.write_within(block2, observe, max_szx, &mut b) {
         b = new(code);
     }
     (b, token.as_slice())
