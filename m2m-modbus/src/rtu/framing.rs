@@ -333,10 +333,29 @@ impl Framing {
     /// the frames): a frame framed by its CRC is all of `buf` when the CRC of all of it checks,
     /// not the first run of bytes whose CRC checks.
     pub fn frame_len_at_silence(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
-        if (MIN_ADU..=MAX_ADU).contains(&buf.len()) && self.framed_by_crc(buf) && crc16(buf) == 0 {
+        if self.whole_by_crc(buf) {
             return Ok(Status::Complete(buf.len()));
         }
         self.frame_len_idle(buf)
+    }
+
+    /// [`Framing::frame_len`] for `buf` holding what a stream without silences (RTU over TCP)
+    /// has given so far, where the end of a read stands for the silence: a frame framed by its
+    /// CRC is all of `buf` when the CRC of all of it checks (a frame written in one piece whose
+    /// CRC ends in 0x00). A whole valid frame behind it never makes the CRC of both check; part
+    /// of one can: a lone 0x00 always does (the same bytes as a frame whose CRC ends in 0x00:
+    /// they cannot be told apart), more bytes once in 65 536. Unlike `frame_len`, the answer
+    /// depends on where the reads end.
+    pub fn frame_len_at_read_end(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
+        if self.whole_by_crc(buf) {
+            return Ok(Status::Complete(buf.len()));
+        }
+        m2m_core::Framing::frame_len(self, buf)
+    }
+
+    /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking.
+    fn whole_by_crc(&self, buf: &[u8]) -> bool {
+        (MIN_ADU..=MAX_ADU).contains(&buf.len()) && self.framed_by_crc(buf) && crc16(buf) == 0
     }
 
     /// Frames and decodes the ADU at the head of `buf` in one pass over its bytes (the CRC is
@@ -772,7 +791,8 @@ fn open_layout_min_adu(pdu: &[u8]) -> usize {
 /// After the low CRC byte the register holds the high one: a frame whose CRC ends in 0x00 (one
 /// in 256) also checks one byte short, and is cut there; the zero is left as noise. Only the
 /// silence after the frame can tell: a serial reader cuts such a frame with
-/// [`Framing::frame_len_at_silence`], and a caller that has a whole frame reads it with
+/// [`Framing::frame_len_at_silence`] (a stream reader at the end of a read, with
+/// [`Framing::frame_len_at_read_end`]), and a caller that has a whole frame reads it with
 /// [`Adu::parse`], which checks the CRC of all of it.
 fn hunt_crc(buf: &[u8], min: usize) -> Option<usize> {
     let limit = buf.len().min(MAX_ADU);

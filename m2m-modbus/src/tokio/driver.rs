@@ -552,7 +552,9 @@ impl Driver {
         let config = self.options.config;
         let status = match self.options.transport {
             Transport::Tcp => tcp::Framing::with_config(config).frame_len(&self.rbuf),
-            Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(&self.rbuf),
+            // No silences on TCP: the end of a read stands for one.
+            Transport::RtuOverTcp => self.rtu_framing().frame_len_at_read_end(&self.rbuf),
+            Transport::Rtu => self.rtu_framing().frame_len(&self.rbuf),
             Transport::Ascii => ascii::Framing::responses().frame_len(&self.rbuf),
         };
         match status {
@@ -565,7 +567,6 @@ impl Driver {
                 Ok(false)
             }
             Ok(Status::Complete(n)) if n <= self.rbuf.len() => {
-                let n = self.whole_read(n);
                 let frame = self.rbuf.split_to(n).freeze();
                 self.dispatch(frame);
                 Ok(true)
@@ -578,26 +579,6 @@ impl Driver {
                 Ok(true)
             }
             Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
-        }
-    }
-
-    /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
-    /// a frame framed by its CRC whose CRC checks `n` bytes in, before the end of the read
-    /// buffer, is all of the buffer when the CRC of all of it checks too (an answer written
-    /// in one piece, whose CRC ends in 0x00). A whole valid frame behind it never makes the
-    /// CRC of both check; part of one can: a lone 0x00 after the frame always does (the same
-    /// bytes as a frame whose CRC ends in 0x00: they cannot be told apart), more bytes once in
-    /// 65 536.
-    fn whole_read(&self, n: usize) -> usize {
-        let len = self.rbuf.len();
-        if self.options.transport != Transport::RtuOverTcp || n >= len {
-            return n;
-        }
-        match self.rtu_framing().frame_len_at_silence(&self.rbuf) {
-            Ok(Status::Complete(m)) if m == len && self.rtu_framing().framed_by_crc(&self.rbuf) => {
-                m
-            }
-            _ => n,
         }
     }
 

@@ -473,26 +473,6 @@ impl<H: Handler> Connection<H> {
         rtu::Framing::requests().with_config(self.config)
     }
 
-    /// On RTU over TCP, which has no silences, the end of what has been read stands for one:
-    /// a request framed by its CRC whose CRC checks `n` bytes in, before the end of `rbuf`, is
-    /// all of `rbuf` when the CRC of all of it checks too (a request written in one piece,
-    /// whose CRC ends in 0x00). A whole valid request behind it never makes the CRC of both
-    /// check; part of one can: a lone 0x00 after the request always does (the same bytes as a
-    /// request whose CRC ends in 0x00: they cannot be told apart), more bytes once in 65 536.
-    fn whole_read(&self, rbuf: &[u8], n: usize) -> usize {
-        if self.transport != Transport::RtuOverTcp || n >= rbuf.len() {
-            return n;
-        }
-        match self.rtu_framing().frame_len_at_silence(rbuf) {
-            Ok(Status::Complete(m))
-                if m == rbuf.len() && self.rtu_framing().framed_by_crc(rbuf) =>
-            {
-                m
-            }
-            _ => n,
-        }
-    }
-
     /// Answers every whole request in `rbuf` into `wbuf`; `false` when the stream is out of
     /// step (Modbus/TCP) and the connection must close. On an RTU line, a request framed by
     /// its CRC is whole only at the silence after it (`at_silence`): before, its CRC may check
@@ -503,7 +483,9 @@ impl<H: Handler> Connection<H> {
             let status = match self.transport {
                 Transport::Tcp => tcp::Framing::with_config(self.config).frame_len(rbuf),
                 Transport::Rtu if at_silence => self.rtu_framing().frame_len_at_silence(rbuf),
-                Transport::RtuOverTcp | Transport::Rtu => self.rtu_framing().frame_len(rbuf),
+                // No silences on TCP: the end of a read stands for one.
+                Transport::RtuOverTcp => self.rtu_framing().frame_len_at_read_end(rbuf),
+                Transport::Rtu => self.rtu_framing().frame_len(rbuf),
                 Transport::Ascii => ascii::Framing::requests().frame_len(rbuf),
             };
             match status {
@@ -513,7 +495,6 @@ impl<H: Handler> Connection<H> {
                     return true;
                 }
                 Ok(Status::Complete(n)) if n <= rbuf.len() => {
-                    let n = self.whole_read(rbuf, n);
                     self.respond(rbuf.get(..n).unwrap_or_default(), wbuf);
                     rbuf.advance(n);
                 }

@@ -600,3 +600,33 @@ fn file_record_responses_need_reference_type_6() {
         }
     }
 }
+
+/// On a stream without silences the end of a read stands for one: a Return Query Data frame
+/// whose CRC ends in 0x00 is read whole when the read ends with it, and cut at the first CRC
+/// that checks when a whole frame follows it in the same read.
+#[test]
+fn at_the_end_of_a_read_a_frame_framed_by_its_crc_is_all_of_it() {
+    let f = Framing::responses();
+    let frame = (0..=u16::MAX)
+        .map(|d| with_crc(&[17, 8, 0, 0, (d >> 8) as u8, d as u8]))
+        .find(|fr| f.frame_len(fr) == Ok(Status::Complete(fr.len() - 1)))
+        .unwrap();
+    assert_eq!(
+        f.frame_len_at_read_end(&frame),
+        Ok(Status::Complete(frame.len()))
+    );
+    let mut two = frame.clone();
+    two.extend_from_slice(&with_crc(&[17, 3, 2, 0, 7]));
+    assert_eq!(
+        f.frame_len_at_read_end(&two),
+        Ok(Status::Complete(frame.len() - 1))
+    );
+    // A frame of a fixed length is cut at its length whatever follows.
+    let fixed = with_crc(&[17, 3, 2, 0, 7]);
+    let mut more = fixed.clone();
+    more.push(0);
+    assert_eq!(
+        f.frame_len_at_read_end(&more),
+        Ok(Status::Complete(fixed.len()))
+    );
+}
