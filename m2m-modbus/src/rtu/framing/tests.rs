@@ -608,7 +608,10 @@ fn file_record_responses_need_reference_type_6() {
 fn at_the_end_of_a_read_a_frame_framed_by_its_crc_is_all_of_it() {
     let f = Framing::responses();
     let frame = (0..=u16::MAX)
-        .map(|d| with_crc(&[17, 8, 0, 0, (d >> 8) as u8, d as u8]))
+        .map(|d| {
+            let [hi, lo] = d.to_be_bytes();
+            with_crc(&[17, 8, 0, 0, hi, lo])
+        })
         .find(|fr| f.frame_len(fr) == Ok(Status::Complete(fr.len() - 1)))
         .unwrap();
     assert_eq!(
