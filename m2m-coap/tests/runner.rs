@@ -355,28 +355,33 @@ async fn next_frame(framed: &mut Framed<TcpStream, TcpCodec>) -> bytes::Bytes {
     f.unwrap().unwrap()
 }
 
-#[tokio::test]
-async fn tcp_observe_and_reply_later() {
+/// A TCP runner with [`handler`] on loopback and a client of it past the CSMs: the server's
+/// comes first (RFC 8323 §5.3), then ours with `max_message_size`, before any request.
+async fn tcp_client(
+    n: Arc<AtomicU32>,
+    notifier: Notifier,
+    max_message_size: u32,
+) -> Framed<TcpStream, TcpCodec> {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let notifier = Notifier::new();
-    let n = Arc::new(AtomicU32::new(3));
-    tokio::spawn(serve_tcp_with(
-        listener,
-        handler(n.clone()),
-        notifier.clone(),
-    ));
+    tokio::spawn(serve_tcp_with(listener, handler(n), notifier));
     let stream = TcpStream::connect(addr).await.unwrap();
     let mut framed = Framed::new(stream, TcpCodec::with_max_message(1 << 16));
-    // The server's CSM comes first (RFC 8323 §5.3).
     let csm = next_frame(&mut framed).await;
     assert_eq!(Message::parse_tcp(&csm).unwrap().code(), Code::CSM);
-    // And ours before any request.
     let session = m2m_coap::signaling::Session::new();
     framed
-        .send(&session.csm(1 << 16, false).unwrap())
+        .send(&session.csm(max_message_size, false).unwrap())
         .await
         .unwrap();
+    framed
+}
+
+#[tokio::test]
+async fn tcp_observe_and_reply_later() {
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(3));
+    let mut framed = tcp_client(n.clone(), notifier.clone(), 1 << 16).await;
 
     let mut b = Builder::<4>::tcp(Code::GET);
     b.token(b"tk").str(OptionNumber::URI_PATH, "n").unwrap();
@@ -571,19 +576,8 @@ async fn notifications_come_in_the_block_size_the_registration_asked_for() {
 /// blocks small enough for it.
 #[tokio::test]
 async fn tcp_answers_in_blocks_the_peer_can_take() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let n = Arc::new(AtomicU32::new(5));
-    tokio::spawn(serve_tcp_with(listener, handler(n), Notifier::new()));
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let mut framed = Framed::new(stream, TcpCodec::with_max_message(1 << 16));
-    let csm = next_frame(&mut framed).await;
-    assert_eq!(Message::parse_tcp(&csm).unwrap().code(), Code::CSM);
-    let session = m2m_coap::signaling::Session::new();
-    framed
-        .send(&session.csm(512, false).unwrap())
-        .await
-        .unwrap();
+    let mut framed = tcp_client(n, Notifier::new(), 512).await;
     let mut b = Builder::<4>::tcp(Code::GET);
     b.token(b"g").str(OptionNumber::URI_PATH, "big").unwrap();
     framed.send(&b).await.unwrap();

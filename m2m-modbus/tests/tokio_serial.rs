@@ -585,20 +585,26 @@ async fn a_request_behind_a_frame_the_line_does_not_take_waits_without_spinning(
     }
 }
 
-#[tokio::test]
-async fn the_next_frame_waits_for_silence_behind_one_written_late() {
-    // 1200 baud: t3.5 is about 32 ms. The line takes 4 bytes until the peer reads.
+/// A client on a 1200-baud line (t3.5 about 32 ms) that takes 4 bytes until the peer reads,
+/// whose first request (300 ms timeout) has timed out with half of its 8 bytes written; the
+/// peer's end.
+async fn cut_short() -> (Client, DuplexStream) {
     const SLOW: Line = Line::new(1200);
-    let (ours, mut peer) = tokio::io::duplex(4);
+    let (ours, peer) = tokio::io::duplex(4);
     let opts = options(Transport::Rtu)
         .line(SLOW)
         .timeout(Duration::from_millis(300));
     let c = Client::from_stream(ours, opts);
-    // Half of the first request's 8 bytes go out; it times out with the rest unwritten.
     assert!(matches!(
         c.read_holding_registers(0, 1).await,
         Err(Error::Timeout(_))
     ));
+    (c, peer)
+}
+
+#[tokio::test]
+async fn the_next_frame_waits_for_silence_behind_one_written_late() {
+    let (c, mut peer) = cut_short().await;
     // The line is the first request's until its answer could have come (300 ms after the
     // frame is out): the second waits longer than that.
     let b = c.with_timeout(Duration::from_secs(1));
@@ -628,18 +634,7 @@ async fn the_next_frame_waits_for_silence_behind_one_written_late() {
 
 #[tokio::test]
 async fn the_late_answer_to_a_request_cut_short_is_not_taken_for_the_next() {
-    // 1200 baud (t3.5 about 32 ms); the line takes 4 bytes until the device reads.
-    const SLOW: Line = Line::new(1200);
-    let (ours, mut peer) = tokio::io::duplex(4);
-    let opts = options(Transport::Rtu)
-        .line(SLOW)
-        .timeout(Duration::from_millis(300));
-    let c = Client::from_stream(ours, opts);
-    // The first request times out with half of its frame written.
-    assert!(matches!(
-        c.read_holding_registers(0, 1).await,
-        Err(Error::Timeout(_))
-    ));
+    let (c, mut peer) = cut_short().await;
     let b = c.clone();
     let second = tokio::spawn(async move { b.read_holding_registers(1, 1).await });
     // The device reads the first frame whole and answers it 150 ms later, well within the

@@ -215,24 +215,17 @@ fn client_and_server_end_to_end() {
         let (code, ..) = w.ask(at(3), ClientRequest::WriteAttributes { path, update });
         assert_eq!(code, Code::BAD_REQUEST, "{path} {query}");
     }
-    let update = Update::parse(["pmin=1"]).unwrap();
-    let (code, ..) = w.ask(
-        at(3),
-        ClientRequest::WriteAttributes {
-            path: Path::object(3303),
-            update,
-        },
-    );
-    assert_eq!(code, Code::CHANGED);
-    let update = Update::parse(["pmin"]).unwrap();
-    let (code, ..) = w.ask(
-        at(3),
-        ClientRequest::WriteAttributes {
-            path: Path::object(3303),
-            update,
-        },
-    );
-    assert_eq!(code, Code::CHANGED);
+    for query in ["pmin=1", "pmin"] {
+        let update = Update::parse([query]).unwrap();
+        let (code, ..) = w.ask(
+            at(3),
+            ClientRequest::WriteAttributes {
+                path: Path::object(3303),
+                update,
+            },
+        );
+        assert_eq!(code, Code::CHANGED, "{query}");
+    }
     let (code, _, payload, observe) = w.ask(
         at(3),
         ClientRequest::Observe {
