@@ -339,10 +339,10 @@ impl Framing {
         self.frame_len_idle(buf)
     }
 
-    /// [`Framing::frame_len`] for `buf` holding what a stream without silences (RTU over TCP)
-    /// has given so far, where the end of a read stands for the silence: a frame framed by its
-    /// CRC is all of `buf` when the CRC of all of it checks (a frame written in one piece whose
-    /// CRC ends in 0x00). A whole valid frame behind it never makes the CRC of both check; part
+    /// [`m2m_core::Framing::frame_len`] for `buf` holding what a stream without silences (RTU
+    /// over TCP) has given so far, where the end of a read stands for the silence: a frame
+    /// framed by its CRC is all of `buf` when the CRC of all of it checks (a frame written in
+    /// one piece whose CRC ends in 0x00). A whole valid frame behind it never makes the CRC of both check; part
     /// of one can: a lone 0x00 always does (the same bytes as a frame whose CRC ends in 0x00:
     /// they cannot be told apart), more bytes once in 65 536. Unlike `frame_len`, the answer
     /// depends on where the reads end.
