@@ -142,15 +142,29 @@ struct RequestTags {
     rest: u64,
 }
 
-/// The FNV-1a offset basis (64 bits).
-pub(crate) const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+/// The FNV-1a offset basis (64 bits): where [`fnv1a`] starts.
+pub const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// FNV-1a (64 bits) of `bytes`, going on from `h`.
-pub(crate) fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a (64 bits) of `bytes`, going on from `h` ([`FNV_BASIS`] at the start of a body): the
+/// hash of which [`etag`] makes the ETag of a body served in blocks.
+#[must_use]
+pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     bytes
         .iter()
         .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
+}
+
+/// The ETag the runners (and the LwM2M client) send with each block of a body served in blocks
+/// (RFC 7959 §2.4: SHOULD), so that a client sees a body that changed between its blocks: the
+/// body's [`fnv1a`] `hash` folded into four bytes, never 0 (an option of its minimal encoding
+/// is then never empty). An ETag only tells representations apart; this is no cryptographic
+/// hash.
+#[must_use]
+pub const fn etag(hash: u64) -> u32 {
+    #[allow(clippy::cast_possible_truncation)] // the halves, on purpose
+    let folded = (hash >> 32) as u32 ^ hash as u32;
+    if folded == 0 { 1 } else { folded }
 }
 
 impl RequestTags {

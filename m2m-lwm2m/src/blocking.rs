@@ -29,6 +29,7 @@ use std::vec::Vec;
 use m2m_coap::{Code, ContentFormat, RequestId};
 
 use crate::client::{ClientEvent, ObjectTree, Settings};
+use crate::download::{Downloads, Taken};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
@@ -67,6 +68,18 @@ pub struct Response {
     pub observe: Option<u32>,
 }
 
+impl Response {
+    /// An answer that came whole.
+    pub(crate) fn of(message: &m2m_coap::Message<'_>) -> Self {
+        Response {
+            code: message.code(),
+            format: message.content_format(),
+            payload: message.payload().to_vec(),
+            observe: message.observe(),
+        }
+    }
+}
+
 /// The LwM2M server on a UDP socket.
 #[derive(Debug)]
 pub struct Server {
@@ -79,6 +92,8 @@ pub struct Server {
     /// Responses seen, by request.
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
+    /// The requests sent, and the answers coming in blocks.
+    downloads: Downloads,
     buf: Vec<u8>,
 }
 
@@ -93,6 +108,7 @@ impl Server {
             registered: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),
+            downloads: Downloads::default(),
             buf: std::vec![0u8; 2048],
         })
     }
@@ -111,12 +127,14 @@ impl Server {
     fn turn(&mut self, wait: Duration) -> io::Result<()> {
         let mut out = [0u8; 1280];
         self.inner.handle_timeout(now());
+        let ended = self.downloads.resume(&mut self.inner, now());
+        self.responses.extend(ended);
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
             self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
         }
         while let Some(e) = self.inner.poll_event() {
             if let ServerEvent::Timeout(id) = e {
-                self.timeouts.push(id);
+                self.timeouts.push(self.downloads.original(id));
             }
         }
         let due = self
@@ -158,15 +176,16 @@ impl Server {
                 links: links.to_string(),
                 lifetime: params.lifetime_or_default(),
             }),
-            Some(ServerEvent::Response { request, message }) => self.responses.push((
-                request,
-                Response {
-                    code: message.code(),
-                    format: message.content_format(),
-                    payload: message.payload().to_vec(),
-                    observe: message.observe(),
-                },
-            )),
+            Some(ServerEvent::Response { request, message }) => {
+                match self
+                    .downloads
+                    .take(&mut self.inner, now(), request, &message)
+                {
+                    Taken::AsIs => self.responses.push((request, Response::of(&message))),
+                    Taken::Pending => {}
+                    Taken::Done(original, whole) => self.responses.push((original, whole)),
+                }
+            }
             _ => {}
         }
         let mut out = [0u8; 1280];
@@ -199,8 +218,7 @@ impl Server {
         request: &ClientRequest<'_>,
         timeout: Duration,
     ) -> io::Result<Response> {
-        let id = registered(&self.inner, endpoint)?;
-        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        let rid = self.send(endpoint, request)?;
         self.wait_response(rid, timeout)
     }
 
@@ -228,7 +246,9 @@ impl Server {
     /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
-        self.inner.send(now(), id, request).map_err(session)
+        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        self.downloads.remember(rid, id, request);
+        Ok(rid)
     }
 
     /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client

@@ -5,6 +5,7 @@
 use m2m_coap::ContentFormat;
 
 use crate::error::{Config, Error, Reason};
+use crate::json::Json;
 use crate::path::Path;
 use crate::value::{Record, Value};
 use crate::{cbor, lwm2m_cbor, lwm2m_json, senml_cbor, senml_json, text, tlv};
@@ -133,6 +134,32 @@ pub fn encode(
         ContentFormat::LWM2M_CBOR => lwm2m_cbor::encode(records, out),
         ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
             lwm2m_json::encode(records, out)
+        }
+        _ => Err(Error::new(0, Reason::Unsupported)),
+    }
+}
+
+/// Writes `records` as [`encode`] does, into any sink (a [`Window`](crate::sink::Window) for a
+/// body served in blocks).
+pub(crate) fn write<S: Json>(
+    format: ContentFormat,
+    base: &Path<'_>,
+    records: &[Record<'_>],
+    sink: &mut S,
+) -> Result<(), Error> {
+    match format {
+        ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => {
+            tlv::encode::encode_to(base, records, sink)
+        }
+        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
+            text::write(&single(base, records)?, sink)
+        }
+        ContentFormat::CBOR => cbor::single::write_value(sink, &single(base, records)?),
+        ContentFormat::SENML_JSON => senml_json::write(records, senml_json::Mode::Pack, sink),
+        ContentFormat::SENML_CBOR => senml_cbor::encode_to(records, sink),
+        ContentFormat::LWM2M_CBOR => lwm2m_cbor::write(sink, records),
+        ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
+            lwm2m_json::write(records, sink)
         }
         _ => Err(Error::new(0, Reason::Unsupported)),
     }

@@ -28,6 +28,8 @@ pub mod body;
 pub mod cbor;
 pub mod client;
 pub mod composite;
+#[cfg(feature = "std")]
+mod download;
 pub mod error;
 pub mod float;
 #[cfg(feature = "std")]

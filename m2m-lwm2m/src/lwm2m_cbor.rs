@@ -297,7 +297,8 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     Ok(s.written())
 }
 
-fn write<S: Sink>(s: &mut S, records: &[Record<'_>]) -> Result<(), Error> {
+/// Writes `records` as [`encode`] does, into any sink.
+pub(crate) fn write<S: Sink>(s: &mut S, records: &[Record<'_>]) -> Result<(), Error> {
     cbor::head(s, 5, count(records, 0, true)?)?;
     entries(s, records, 0, true)
 }

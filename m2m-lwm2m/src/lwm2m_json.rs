@@ -212,7 +212,8 @@ pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
     Ok(s.written())
 }
 
-fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
+/// Writes `records` as [`encode`] does, into any sink.
+pub(crate) fn write<S: Json>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
     // (No entry at all, no base name: `{"e":[]}`.)
     let base = if records.iter().any(|r| r.value.is_some()) {
         common_base(records)

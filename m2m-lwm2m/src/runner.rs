@@ -33,6 +33,7 @@ use tokio::net::UdpSocket;
 
 use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
+use crate::download::{Downloads, Taken};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
@@ -99,6 +100,8 @@ pub struct AsyncServer {
     /// (shared by every client); boxed, for its size.
     inner: Box<crate::server::Server<SocketAddr, 64, 32>>,
     notes: VecDeque<ServerNote>,
+    /// The requests sent, and the answers coming in blocks.
+    downloads: Downloads,
     buf: Vec<u8>,
 }
 
@@ -109,6 +112,7 @@ impl AsyncServer {
             socket: UdpSocket::bind(addr).await?,
             inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
             notes: VecDeque::new(),
+            downloads: Downloads::default(),
             buf: std::vec![0u8; 2048],
         })
     }
@@ -124,6 +128,10 @@ impl AsyncServer {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
+        for (request, response) in self.downloads.resume(&mut self.inner, now()) {
+            self.notes
+                .push_back(ServerNote::Response { request, response });
+        }
         let mut out = [0u8; 1280];
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
             self.socket
@@ -133,7 +141,10 @@ impl AsyncServer {
         while let Some(e) = self.inner.poll_event() {
             match e {
                 ServerEvent::Expired { id } => self.notes.push_back(ServerNote::Expired { id }),
-                ServerEvent::Timeout(id) => self.notes.push_back(ServerNote::Timeout(id)),
+                ServerEvent::Timeout(id) => {
+                    let id = self.downloads.original(id);
+                    self.notes.push_back(ServerNote::Timeout(id));
+                }
                 _ => {}
             }
         }
@@ -165,6 +176,21 @@ impl AsyncServer {
             let (n, peer) = received?;
             let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
             let note = match self.inner.handle(now(), peer, &datagram) {
+                Ok(Some(ServerEvent::Response { request, message })) => {
+                    match self
+                        .downloads
+                        .take(&mut self.inner, now(), request, &message)
+                    {
+                        Taken::AsIs => Some(ServerNote::Response {
+                            request,
+                            response: Response::of(&message),
+                        }),
+                        Taken::Pending => None,
+                        Taken::Done(request, response) => {
+                            Some(ServerNote::Response { request, response })
+                        }
+                    }
+                }
                 Ok(Some(e)) => note(e, peer),
                 Ok(None) | Err(SessionError::Malformed(_)) => None,
                 Err(e) => return Err(session(e)),
@@ -180,7 +206,9 @@ impl AsyncServer {
     /// [`ServerNote::Response`] (see [`AsyncServer::response`]).
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
-        self.inner.send(now(), id, request).map_err(session)
+        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        self.downloads.remember(rid, id, request);
+        Ok(rid)
     }
 
     /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client
@@ -269,12 +297,7 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
         ServerEvent::Expired { id } => ServerNote::Expired { id },
         ServerEvent::Response { request, message } => ServerNote::Response {
             request,
-            response: Response {
-                code: message.code(),
-                format: message.content_format(),
-                payload: message.payload().to_vec(),
-                observe: message.observe(),
-            },
+            response: Response::of(&message),
         },
         ServerEvent::Send {
             id,

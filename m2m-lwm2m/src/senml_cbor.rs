@@ -576,10 +576,15 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// [`Value::Untyped`] is [`Reason::Unrepresentable`]; a short `out` is
 /// [`Reason::BufferTooSmall`].
 pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
-    let base = choose_base(records)?;
     let mut s = Slice::new(out);
-    write(&mut s, records, base)?;
+    encode_to(records, &mut s)?;
     Ok(s.written())
+}
+
+/// Writes `records` as [`encode`] does, into any sink.
+pub(crate) fn encode_to<S: Sink>(records: &[Record<'_>], sink: &mut S) -> Result<(), Error> {
+    let base = choose_base(records)?;
+    write(sink, records, base)
 }
 
 /// A base name: the prefix and the first `depth` levels of the first record, with a `/` after.

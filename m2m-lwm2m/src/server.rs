@@ -11,6 +11,7 @@
 use core::time::Duration;
 
 use m2m_coap::endpoint::{EndpointError, Event as CoapEvent};
+use m2m_coap::option::value::Block;
 use m2m_coap::{
     Builder, Code, ContentFormat, Endpoint, Incoming, Message, OptionNumber, RequestId, Type,
 };
@@ -524,6 +525,49 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
+        Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// Asks registration `id` for block `block` of the answer to `request` (RFC 7959 §2.4): a
+    /// [`ServerEvent::Response`] with a Block2 option that says more follow (an LwM2M client
+    /// answers a Read, Discover or Read-Composite larger than its messages in blocks, and
+    /// notifies with the first block of a large value) has the rest asked for block by block,
+    /// each answer a [`ServerEvent::Response`] to the id returned. The request goes again with
+    /// Block2, an Observe or Observe-Composite without its Observe (the rest of a notification
+    /// is read, RFC 7959 §2.6). Put the blocks together with
+    /// [`m2m_coap::block::Assembler`] (the std runners do).
+    pub fn send_block(
+        &mut self,
+        now: Timestamp,
+        id: RegId,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        let peer = self
+            .registration(id)
+            .ok_or(SessionError::UnknownRegistration)?
+            .peer;
+        let request = match *request {
+            ClientRequest::Observe { path, accept }
+            | ClientRequest::CancelObserve { path, accept } => ClientRequest::Read { path, accept },
+            ClientRequest::Composite {
+                format,
+                accept,
+                payload,
+                ..
+            } => ClientRequest::Composite {
+                observe: None,
+                format,
+                accept,
+                payload,
+            },
+            other => other,
+        };
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        request.build(&mut b, &mut scratch)?;
+        b.uint(OptionNumber::BLOCK2, block.to_uint())
+            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
         Ok(self.endpoint.request(now, peer, &b, true)?)
     }
 

@@ -144,6 +144,103 @@ impl Sink for Slice<'_> {
     }
 }
 
+/// The most bytes a [`Window`] hands out at once through [`Sink::slot`] (the encoders take
+/// slots for the digits of one number or path id).
+const SLOT: usize = 32;
+
+/// Keeps one stretch of an encoder's output, the block of a body served in blocks (RFC 7959
+/// §2.4), and counts and hashes all of it: each block writes the whole body again and keeps
+/// only its own bytes, so a body larger than any buffer of the client can be served.
+#[derive(Debug)]
+pub(crate) struct Window<'o> {
+    /// Where the kept bytes go: those at `start..start + out.len()` of the body.
+    out: &'o mut [u8],
+    start: usize,
+    /// Bytes of the body so far (a slot handed out included).
+    pos: usize,
+    /// FNV-1a of the body so far (a slot handed out not included).
+    hash: u64,
+    /// The length of the slot handed out and not yet taken in.
+    pending: usize,
+    slot: [u8; SLOT],
+}
+
+impl<'o> Window<'o> {
+    /// A window keeping the bytes at `start..start + out.len()` of the body.
+    pub(crate) fn new(out: &'o mut [u8], start: usize) -> Self {
+        Window {
+            out,
+            start,
+            pos: 0,
+            hash: m2m_coap::block::FNV_BASIS,
+            pending: 0,
+            slot: [0; SLOT],
+        }
+    }
+
+    /// Hashes `bytes`, the body's at `at`, and keeps those inside the window.
+    fn take(&mut self, at: usize, bytes: &[u8]) {
+        self.hash = m2m_coap::block::fnv1a(self.hash, bytes);
+        let end = at.saturating_add(bytes.len());
+        let from = at.max(self.start);
+        let to = end.min(self.start.saturating_add(self.out.len()));
+        if from < to {
+            let src = bytes.get(from.saturating_sub(at)..to.saturating_sub(at));
+            let dst = self
+                .out
+                .get_mut(from.saturating_sub(self.start)..to.saturating_sub(self.start));
+            if let (Some(dst), Some(src)) = (dst, src) {
+                dst.copy_from_slice(src);
+            }
+        }
+    }
+
+    /// Takes in the slot handed out last.
+    fn flush(&mut self) {
+        if self.pending > 0 {
+            let n = core::mem::take(&mut self.pending);
+            let bytes = self.slot;
+            let at = self.pos.saturating_sub(n);
+            self.take(at, bytes.get(..n).unwrap_or_default());
+        }
+    }
+
+    /// The body's length and hash, and how many bytes of the window it filled.
+    pub(crate) fn finish(mut self) -> (usize, u64, usize) {
+        self.flush();
+        let kept = self
+            .pos
+            .min(self.start.saturating_add(self.out.len()))
+            .saturating_sub(self.start);
+        (self.pos, self.hash, kept)
+    }
+}
+
+impl Sink for Window<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.flush();
+        let at = self.pos;
+        self.pos = self.pos.saturating_add(bytes.len());
+        self.take(at, bytes);
+        Ok(())
+    }
+
+    fn slot(&mut self, n: usize) -> Result<Option<&mut [u8]>, Error> {
+        self.flush();
+        let dst = self
+            .slot
+            .get_mut(..n)
+            .ok_or(Error::new(self.pos, Reason::BufferTooSmall))?;
+        self.pending = n;
+        self.pos = self.pos.saturating_add(n);
+        Ok(Some(dst))
+    }
+
+    fn written(&self) -> usize {
+        self.pos
+    }
+}
+
 /// `core::fmt` into a sink ([`fmt::Write`]), keeping the sink's first error.
 pub(crate) struct Fmt<'s, S: Sink + ?Sized> {
     sink: &'s mut S,
@@ -218,6 +315,46 @@ mod tests {
             assert_eq!(out[len], b'x');
             assert!(out[end..].iter().all(|&b| b == 0), "nothing past the end");
         }
+    }
+
+    #[test]
+    fn a_window_keeps_its_stretch_of_any_split_and_hashes_all() {
+        let body: [u8; 50] = core::array::from_fn(|i| u8::try_from(i).unwrap().wrapping_mul(7));
+        let whole = m2m_coap::block::fnv1a(m2m_coap::block::FNV_BASIS, &body);
+        for start in [0usize, 1, 16, 31, 49, 50, 64] {
+            for room in [0usize, 1, 16, 40] {
+                for piece in [1usize, 3, 7, 50] {
+                    let mut out = [0u8; 40];
+                    let mut w = Window::new(&mut out[..room], start);
+                    for (k, chunk) in body.chunks(piece).enumerate() {
+                        // Every other piece through a slot, as the number writers fill them.
+                        if k % 2 == 1 && chunk.len() <= SLOT {
+                            w.slot(chunk.len()).unwrap().unwrap().copy_from_slice(chunk);
+                        } else {
+                            w.put(chunk).unwrap();
+                        }
+                    }
+                    let (total, hash, kept) = w.finish();
+                    assert_eq!((total, hash), (50, whole));
+                    let end = start.saturating_add(room).min(50);
+                    let expect = body.get(start..end).unwrap_or_default();
+                    assert_eq!(
+                        kept,
+                        expect.len(),
+                        "start {start} room {room} piece {piece}"
+                    );
+                    assert_eq!(
+                        &out[..kept],
+                        expect,
+                        "start {start} room {room} piece {piece}"
+                    );
+                    assert!(out[kept..].iter().all(|&b| b == 0));
+                }
+            }
+        }
+        let mut out = [0u8; 4];
+        let mut w = Window::new(&mut out, 0);
+        assert_eq!(w.slot(SLOT + 1), Err(Error::new(0, Reason::BufferTooSmall)));
     }
 
     #[test]

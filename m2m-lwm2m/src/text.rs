@@ -133,7 +133,8 @@ pub fn encode(value: &Value<'_>, out: &mut [u8]) -> Result<usize, Error> {
     Ok(w.written())
 }
 
-fn write<S: Sink>(value: &Value<'_>, sink: &mut S) -> Result<(), Error> {
+/// Writes `value` as [`encode`] does, into any sink.
+pub(crate) fn write<S: Sink>(value: &Value<'_>, sink: &mut S) -> Result<(), Error> {
     match *value {
         Value::Str(t) | Value::CoreLink(t) => match t.as_str() {
             Some(s) => sink.put(s.as_bytes()),

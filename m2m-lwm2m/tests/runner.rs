@@ -10,7 +10,33 @@ use m2m_lwm2m::link::ObjectLink;
 use m2m_lwm2m::runner::{AsyncClient, AsyncServer, ServerNote};
 use m2m_lwm2m::{Config, Path, Record, Text, Value};
 
-struct Thermometer(f64);
+/// A temperature, and an Application Type (/3303/0/5750) long enough that /3303/0 takes
+/// three blocks of 1024.
+struct Thermometer(f64, String);
+
+fn thermometer() -> Thermometer {
+    let kind = (0..2600u32)
+        .map(|i| char::from(b'A' + u8::try_from(i % 26).unwrap()))
+        .collect();
+    Thermometer(20.0, kind)
+}
+
+/// `/3303/0` of `t` in TLV, written at once.
+fn whole(t: &Thermometer) -> Vec<u8> {
+    let path = Path::instance(3303, 0);
+    let mut records = RecordBuf::<'_, 32>::new();
+    t.read(&path, &mut records).unwrap();
+    let mut out = vec![0u8; 8192];
+    let n = m2m_lwm2m::body::encode(
+        ContentFormat::LWM2M_TLV,
+        &path,
+        records.as_slice(),
+        &mut out,
+    )
+    .unwrap();
+    out.truncate(n);
+    out
+}
 
 impl ObjectTree for Thermometer {
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
@@ -23,6 +49,10 @@ impl ObjectTree for Thermometer {
                 Path::resource(3303, 0, 5701),
                 Value::Str(Text::Plain("Cel")),
             ),
+            Record::new(
+                Path::resource(3303, 0, 5750),
+                Value::Str(Text::Plain(&self.1)),
+            ),
         ] {
             if path.contains(&r.path) {
                 out.push(r)?;
@@ -32,12 +62,21 @@ impl ObjectTree for Thermometer {
     }
 }
 
+/// Whether `body` is `/3303/0` of the thermometer at one of the temperatures it goes through.
+fn is_whole(body: &[u8]) -> bool {
+    let mut t = thermometer();
+    (0..100).any(|_| {
+        t.0 += 1.0;
+        body == whole(&t)
+    }) || body == whole(&thermometer())
+}
+
 #[tokio::test]
 async fn async_client_and_server() {
     let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
     let addr = server.local_addr().unwrap();
     let client_task = tokio::spawn(async move {
-        let mut t = Thermometer(20.0);
+        let mut t = thermometer();
         let mut client = AsyncClient::new(addr, Settings::new("thermo-1"))
             .await
             .unwrap();
@@ -91,6 +130,10 @@ async fn async_client_and_server() {
             (rsp.code, rsp.format),
             (Code::CONTENT, Some(ContentFormat::LWM2M_TLV))
         );
+        // Larger than a message: the client sent it in blocks, the server asked for each and
+        // put them together: the body of one of the temperatures the client went through.
+        assert!(rsp.payload.len() > 2048, "{}", rsp.payload.len());
+        assert!(is_whole(&rsp.payload), "{} bytes", rsp.payload.len());
         let observe = ClientRequest::Observe {
             path: Path::resource(3303, 0, 5700),
             accept: Some(ContentFormat::TEXT_PLAIN),
@@ -131,6 +174,19 @@ async fn async_client_and_server() {
             }
         };
         assert_eq!((last.code, values(&last)), (Code::CONTENT, paths.to_vec()));
+        // An observation of all of /3303/0: its answer and its notifications come in blocks,
+        // and reach the application whole, with their Observe numbers.
+        let large = ClientRequest::Observe {
+            path: Path::instance(3303, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let oid = server.send(&endpoint, &large).unwrap();
+        let first = server.response(oid).await.unwrap();
+        assert_eq!((first.code, first.observe), (Code::CONTENT, Some(0)));
+        assert!(first.payload.len() > 2048, "{}", first.payload.len());
+        let n = server.response(oid).await.unwrap();
+        assert!(n.observe.unwrap() >= 1, "{n:?}");
+        assert!(is_whole(&first.payload) && is_whole(&n.payload));
         loop {
             match server.next().await.unwrap() {
                 ServerNote::Deregistered { .. } => break,

@@ -204,10 +204,8 @@ impl Response {
         // Each block carries an ETag (RFC 7959 §2.4: SHOULD), so that a client can tell a
         // block of another state of the resource: the handler's, or one from the body.
         if !self.options.iter().any(|(n, _)| *n == OptionNumber::ETAG) {
-            let [a, b0, c, d, e, f, g, h] =
-                block::fnv1a(block::FNV_BASIS, &self.payload).to_be_bytes();
-            let tag = u32::from_be_bytes([a ^ e, b0 ^ f, c ^ g, d ^ h]);
-            b.uint(OptionNumber::ETAG, tag.max(1))
+            let tag = block::etag(block::fnv1a(block::FNV_BASIS, &self.payload));
+            b.uint(OptionNumber::ETAG, tag)
                 .map_err(|_| Code::INTERNAL_SERVER_ERROR)?;
         }
         b.uint(OptionNumber::BLOCK2, b2.to_uint())

@@ -12,14 +12,15 @@ use crate::error::{Config, Error, Reason};
 use crate::link;
 use crate::model::{self, Model, Registry};
 use crate::path::Path;
+use crate::sink::{Fmt, Sink, Slice, Window};
 use crate::value::{Record, Value};
 
-/// A response: code, and a payload of `len` bytes in `format` written in the caller's buffer.
+/// A response: code, and (with a `format`) a payload written through the caller's
+/// [`Window`].
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Answer {
     pub(super) code: Code,
     pub(super) format: Option<ContentFormat>,
-    pub(super) len: usize,
     pub(super) observe: Option<u32>,
     pub(super) created: Option<(u16, u16)>,
     /// A diagnostic payload (RFC 7252 §5.5.2) of an error answer.
@@ -31,17 +32,15 @@ impl Answer {
         Answer {
             code,
             format: None,
-            len: 0,
             observe: None,
             created: None,
             diagnostic: None,
         }
     }
-    pub(super) const fn content(format: ContentFormat, len: usize) -> Self {
+    pub(super) const fn content(format: ContentFormat) -> Self {
         Answer {
             code: Code::CONTENT,
             format: Some(format),
-            len,
             observe: None,
             created: None,
             diagnostic: None,
@@ -57,36 +56,28 @@ pub(super) fn truncate3(p: Path<'static>) -> Option<Path<'static>> {
     }
 }
 
-/// Link-format links written one after the other into a buffer, with the commas between.
-pub(super) struct LinkOut<'o> {
-    out: &'o mut [u8],
-    written: usize,
+/// Link-format links written one after the other into a sink, with the commas between.
+pub(super) struct LinkOut<'s, S: Sink> {
+    sink: &'s mut S,
+    any: bool,
 }
 
-impl<'o> LinkOut<'o> {
-    pub(super) fn new(out: &'o mut [u8]) -> Self {
-        LinkOut { out, written: 0 }
+impl<'s, S: Sink> LinkOut<'s, S> {
+    pub(super) fn new(sink: &'s mut S) -> Self {
+        LinkOut { sink, any: false }
     }
 
     /// Writes `l` after the links so far.
     pub(super) fn push(&mut self, l: &link::ObjectLink<'_>) -> Result<(), Error> {
-        let sep = usize::from(self.written > 0);
         let one = core::slice::from_ref(l);
-        let need = link::encoded_len(one).saturating_add(sep);
-        let end = self.written.saturating_add(need);
-        let dst = self
-            .out
-            .get_mut(self.written..end)
-            .ok_or(Error::new(self.written, Reason::BufferTooSmall))?;
-        let (comma, rest) = dst.split_at_mut(sep);
-        comma.fill(b',');
-        link::encode(one, rest)?;
-        self.written = end;
-        Ok(())
-    }
-
-    pub(super) const fn written(&self) -> usize {
-        self.written
+        link::check(one)?;
+        if self.any {
+            self.sink.put(b",")?;
+        }
+        self.any = true;
+        let mut f = Fmt::new(&mut *self.sink);
+        let r = link::write_unchecked(one, &mut f);
+        f.result(r)
     }
 }
 
@@ -102,7 +93,8 @@ pub(super) fn links_text<'o, T: ObjectTree + ?Sized>(
     out: &'o mut [u8],
 ) -> Result<&'o str, Error> {
     let mut result = Ok(());
-    let mut w = LinkOut::new(out);
+    let mut s = Slice::new(out);
+    let mut w = LinkOut::new(&mut s);
     tree.objects(&mut |l| {
         // The Security and OSCORE objects are not registered (Core 1.1 §6.2.1).
         if let link::Target::Path(p) = l.target {
@@ -115,7 +107,8 @@ pub(super) fn links_text<'o, T: ObjectTree + ?Sized>(
             result = w.push(&l);
         }
     });
-    let n = result.map(|()| w.written())?;
+    result?;
+    let n = s.written();
     core::str::from_utf8(out.get(..n).unwrap_or_default())
         .map_err(|_| Error::new(0, Reason::BadUtf8))
 }
@@ -124,7 +117,7 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
     tree: &T,
     path: &Path<'_>,
     accept: Option<ContentFormat>,
-    out: &mut [u8],
+    out: &mut Window<'_>,
 ) -> Answer {
     let mut buf = RecordBuf::<'_, 32>::new();
     if let Err(c) = tree.read(path, &mut buf) {
@@ -141,8 +134,8 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
     if !body::can_encode(format) {
         return Answer::code(Code::NOT_ACCEPTABLE);
     }
-    match body::encode(format, path, records, out) {
-        Ok(len) => Answer::content(format, len),
+    match body::write(format, path, records, out) {
+        Ok(()) => Answer::content(format),
         Err(e) if e.reason == Reason::Unrepresentable => Answer::code(Code::NOT_ACCEPTABLE),
         Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
     }
@@ -410,7 +403,7 @@ pub(super) fn composite_values<T: ObjectTree + ?Sized>(
     tree: &T,
     paths: &[Path<'static>],
     accept: Option<ContentFormat>,
-    out: &mut [u8],
+    out: &mut Window<'_>,
 ) -> Answer {
     let format = accept.unwrap_or(ContentFormat::SENML_CBOR);
     if !composite::is_value_format(format) {
@@ -420,8 +413,8 @@ pub(super) fn composite_values<T: ObjectTree + ?Sized>(
     if let Err(c) = read_paths(tree, paths, &mut all, |_, _| {}) {
         return Answer::code(c);
     }
-    match body::encode(format, &Path::ROOT, all.as_slice(), out) {
-        Ok(len) => Answer::content(format, len),
+    match body::write(format, &Path::ROOT, all.as_slice(), out) {
+        Ok(()) => Answer::content(format),
         Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
     }
 }
@@ -432,7 +425,7 @@ pub(super) fn read_composite<T: ObjectTree + ?Sized>(
     format: ContentFormat,
     accept: Option<ContentFormat>,
     payload: &[u8],
-    out: &mut [u8],
+    out: &mut Window<'_>,
 ) -> Answer {
     let mut paths = [Path::ROOT; composite::MAX_PATHS];
     match composite_paths(format, payload, &mut paths) {

@@ -21,6 +21,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod answer;
+mod blocks;
 mod bootstrap;
 mod observe;
 mod settings;
@@ -30,6 +31,7 @@ use answer::{
     Answer, LinkOut, composite_paths, composite_values, create, is_account_object, links_text,
     read, read_composite, truncate3, write, write_composite,
 };
+use blocks::Asked;
 use bootstrap::{bootstrap_delete, check_accounts};
 use observe::{Composite, Observation};
 
@@ -52,6 +54,7 @@ use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, S
 use crate::link::ObjectLink;
 use crate::path::Path;
 use crate::server::SessionError;
+use crate::sink::Window;
 
 /// What the application learns from the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -356,7 +359,7 @@ impl<
         match self.endpoint.handle(now, peer, datagram)? {
             Incoming::Request { message, exchange } => {
                 let req = ClientRequest::parse(&message);
-                self.serve(now, &exchange, req, tree)
+                self.serve(now, &exchange, req, Asked::of(&message), tree)
             }
             Incoming::Response { id, message } => {
                 self.response(now, id, message.code(), &message);
@@ -484,18 +487,38 @@ impl<
         now: Timestamp,
         exchange: &Exchange<P>,
         req: Result<ClientRequest<'_>, Error>,
+        asked: Result<Asked, Code>,
         tree: &mut T,
     ) -> Result<(), SessionError> {
         let mut out = [0u8; B];
-        let answer = match req {
-            Err(e) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
-            Err(e) if e.reason == Reason::MethodNotAllowed => {
+        let mut window = asked.unwrap_or_default().window(&mut out, B);
+        let mut answer = match (req, asked) {
+            (Err(e), _) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
+            (Err(e), _) if e.reason == Reason::MethodNotAllowed => {
                 Answer::code(Code::METHOD_NOT_ALLOWED)
             }
-            Err(_) => Answer::code(Code::BAD_REQUEST),
-            Ok(r) => self.answer(now, exchange, r, tree, &mut out),
+            (Err(_), _) => Answer::code(Code::BAD_REQUEST),
+            (Ok(_), Err(code)) => Answer::code(code),
+            (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
         };
-        let mut b = Builder::<4>::udp(Type::Acknowledgement, answer.code, 0);
+        let body = window.finish();
+        // A body larger than one message goes in blocks; a block past its end is an error,
+        // and an observation it would have begun does not begin.
+        let mut cut = None;
+        if answer.format.is_some() {
+            match asked.unwrap_or_default().cut(body, B) {
+                Ok(c) => cut = Some(c),
+                Err(code) => {
+                    if answer.observe.is_some() {
+                        if let Some(t) = Token::new(exchange.token()) {
+                            self.forget_token(t);
+                        }
+                    }
+                    answer = Answer::code(code);
+                }
+            }
+        }
+        let mut b = Builder::<8>::udp(Type::Acknowledgement, answer.code, 0);
         let mut scratch = Strings::<32>::new();
         if let Some(seq) = answer.observe {
             b.uint(OptionNumber::OBSERVE, seq)
@@ -512,10 +535,11 @@ impl<
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
             }
         }
-        if let Some(f) = answer.format {
+        if let (Some(f), Some(c)) = (answer.format, cut) {
             b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-            b.payload(out.get(..answer.len).unwrap_or_default());
+            c.options(&mut b)?;
+            b.payload(out.get(..c.len).unwrap_or_default());
         } else if let Some(text) = answer.diagnostic {
             b.payload(text.as_bytes());
         }
@@ -529,7 +553,7 @@ impl<
         exchange: &Exchange<P>,
         req: ClientRequest<'_>,
         tree: &mut T,
-        out: &mut [u8],
+        out: &mut Window<'_>,
     ) -> Answer {
         // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
         let bootstrap =
@@ -737,7 +761,7 @@ impl<
         &self,
         tree: &T,
         path: &Path<'_>,
-        out: &mut [u8],
+        out: &mut Window<'_>,
     ) -> Answer {
         let mut buf = RecordBuf::<'_, 32>::new();
         if let Err(c) = tree.read(path, &mut buf) {
@@ -801,7 +825,7 @@ impl<
             });
         }
         match written {
-            Ok(()) => Answer::content(ContentFormat::LINK_FORMAT, w.written()),
+            Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
             Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
         }
     }

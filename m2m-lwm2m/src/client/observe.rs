@@ -17,6 +17,7 @@ use m2m_coap::{Builder, Code, ContentFormat, Exchange, OptionNumber, Token, Type
 use m2m_core::Timestamp;
 
 use super::answer::read_paths;
+use super::blocks::{Asked, Cut};
 use super::{Client, ObjectTree, RecordBuf};
 use crate::attributes::Attributes;
 use crate::body;
@@ -67,6 +68,13 @@ impl Scalar {
             Scalar::Other => return None,
         })
     }
+}
+
+/// A notification's body: its format, and its payload (all of it, or its first block).
+struct Note<'p> {
+    format: ContentFormat,
+    payload: &'p [u8],
+    cut: Cut,
 }
 
 /// An observation of one path (Observe).
@@ -482,21 +490,21 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let len = match body::encode(o.format, &o.path, records, &mut out) {
-            Ok(n) => n,
-            Err(_) => return self.end_observation(now, i, Code::INTERNAL_SERVER_ERROR),
+        let mut w = Asked::default().window(&mut out, B);
+        let cut = match body::write(o.format, &o.path, records, &mut w)
+            .map(|()| Asked::default().cut(w.finish(), B))
+        {
+            Ok(Ok(c)) => c,
+            _ => return self.end_observation(now, i, Code::INTERNAL_SERVER_ERROR),
         };
         let seq = o.seq.wrapping_add(1) & 0x00ff_ffff;
-        let payload = out.get(..len).unwrap_or_default();
-        self.notify(
-            now,
-            o.peer,
-            o.token,
-            seq,
-            o.format,
+        let payload = out.get(..cut.len).unwrap_or_default();
+        let note = Note {
+            format: o.format,
             payload,
-            decision.confirmable,
-        )?;
+            cut,
+        };
+        self.notify(now, o.peer, o.token, seq, &note, decision.confirmable)?;
         if let Some(Some(slot)) = self.observations.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
@@ -553,13 +561,21 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let len = match body::encode(c.format, &Path::ROOT, all.as_slice(), &mut out) {
-            Ok(n) => n,
-            Err(_) => return self.end_composite(now, i, Code::INTERNAL_SERVER_ERROR),
+        let mut w = Asked::default().window(&mut out, B);
+        let cut = match body::write(c.format, &Path::ROOT, all.as_slice(), &mut w)
+            .map(|()| Asked::default().cut(w.finish(), B))
+        {
+            Ok(Ok(x)) => x,
+            _ => return self.end_composite(now, i, Code::INTERNAL_SERVER_ERROR),
         };
         let seq = c.seq.wrapping_add(1) & 0x00ff_ffff;
-        let payload = out.get(..len).unwrap_or_default();
-        self.notify(now, c.peer, c.token, seq, c.format, payload, confirmable)?;
+        let payload = out.get(..cut.len).unwrap_or_default();
+        let note = Note {
+            format: c.format,
+            payload,
+            cut,
+        };
+        self.notify(now, c.peer, c.token, seq, &note, confirmable)?;
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
@@ -569,24 +585,25 @@ impl<
         Ok(())
     }
 
-    /// Sends a notification (2.05 with Observe `seq`) to the observer under `token`.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends a notification (2.05 with Observe `seq`) to the observer under `token`; a body
+    /// larger than a message goes as its first block (RFC 7959 §2.6), the server asking for
+    /// the others.
     fn notify(
         &mut self,
         now: Timestamp,
         peer: P,
         token: Token,
         seq: u32,
-        format: ContentFormat,
-        payload: &[u8],
+        note: &Note<'_>,
         confirmable: bool,
     ) -> Result<(), SessionError> {
         let full = |_| Error::new(0, Reason::BufferTooSmall);
-        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+        let mut b = Builder::<8>::udp(Type::NonConfirmable, Code::CONTENT, 0);
         b.uint(OptionNumber::OBSERVE, seq).map_err(full)?;
-        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(format.0))
+        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(note.format.0))
             .map_err(full)?;
-        b.payload(payload);
+        note.cut.options(&mut b)?;
+        b.payload(note.payload);
         let message_id = self
             .endpoint
             .notify(now, peer, token.as_slice(), &b, confirmable)?;

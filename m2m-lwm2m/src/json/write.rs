@@ -8,7 +8,7 @@ use super::{find_stop_wide as find_stop, stop};
 use crate::base64::{self, Alphabet};
 use crate::error::{Error, Reason};
 use crate::path::id_len;
-use crate::sink::{Counter, Sink, Slice};
+use crate::sink::{Counter, Sink, Slice, Window};
 use crate::value::{ObjLink, Opaque, Text};
 
 /// The JSON pieces, written into any [`Sink`].
@@ -160,6 +160,8 @@ impl Json for Counter {
 }
 
 impl Json for Slice<'_> {}
+
+impl Json for Window<'_> {}
 
 /// `v` in decimal, right-aligned in `dst` (exactly its digits long), two digits at a time.
 #[inline]

@@ -25,10 +25,19 @@ pub fn encoded_len(base: &Path<'_>, records: &[Record<'_>]) -> Result<usize, Err
 /// (`/o/i/r`). Integers take the fewest of 1, 2, 4 or 8 bytes; a float takes 4 bytes when it
 /// survives as an f32, else 8.
 pub fn encode(base: &Path<'_>, records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
-    let start = start_depth(base, records)?;
     let mut w = Slice::new(out);
-    run(records, start, &mut w)?;
+    encode_to(base, records, &mut w)?;
     Ok(w.written())
+}
+
+/// Writes `records` as [`encode`] does, into any sink.
+pub(crate) fn encode_to<S: Sink>(
+    base: &Path<'_>,
+    records: &[Record<'_>],
+    sink: &mut S,
+) -> Result<(), Error> {
+    let start = start_depth(base, records)?;
+    run(records, start, sink)
 }
 
 /// The depth of the parent of the top-level TLVs, after checking the records fit `base`.

@@ -45,7 +45,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod decode;
-mod encode;
+pub(crate) mod encode;
 mod value;
 
 pub use decode::{Decoder, decode};

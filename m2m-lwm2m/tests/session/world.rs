@@ -1,6 +1,7 @@
 //! The world of these tests: a pump's object tree, our server and our client, and the
 //! datagrams between them.
 
+pub(crate) use m2m_coap::option::value::Block;
 pub(crate) use m2m_coap::{Code, ContentFormat, RequestId};
 pub(crate) use m2m_core::Timestamp;
 pub(crate) use m2m_lwm2m::attributes::Update;
@@ -258,7 +259,12 @@ pub(crate) struct World {
     pub(crate) responses: Vec<Seen>,
     /// The request each of `responses` answered.
     pub(crate) answered: Vec<RequestId>,
+    /// The Block2, ETag and Size2 of each of `responses`.
+    pub(crate) blocks: Vec<BlockOptions>,
 }
+
+/// A response's Block2 (`None` without; an `Err` that did not read), ETag and Size2.
+pub(crate) type BlockOptions = (Option<Result<Block, ()>>, Option<Vec<u8>>, Option<u32>);
 
 impl World {
     pub(crate) fn new() -> Self {
@@ -282,6 +288,7 @@ impl World {
             events: Vec::new(),
             responses: Vec::new(),
             answered: Vec::new(),
+            blocks: Vec::new(),
         }
     }
 
@@ -338,6 +345,11 @@ impl World {
             ServerEvent::Deregistered { .. } => self.events.push("deregistered".into()),
             ServerEvent::Response { message, request } => {
                 self.answered.push(request);
+                self.blocks.push((
+                    message.block2().map(|b| b.map_err(|_| ())),
+                    message.etags().next().map(<[u8]>::to_vec),
+                    message.size2(),
+                ));
                 self.responses.push((
                     message.code(),
                     message.content_format(),

@@ -1,0 +1,528 @@
+//! What the std runners do with an answer that comes in blocks (RFC 7959 §2.4; a notification's
+//! first block, §2.6): ask the client for the rest with [`Server::send_block`] and hand the
+//! application the whole body, as the answer to the request it made.
+//!
+//! A runner remembers the requests it sent (the last [`KEPT`], as sent) to ask for their blocks
+//! again. A body whose ETag changes under the transfer is asked for from its first block again,
+//! up to [`RESTARTS`] times; one that still changes, or that would pass [`LARGEST`] bytes, or
+//! whose blocks do not follow one another, comes to the application as 4.08 (Request Entity
+//! Incomplete) or 4.13 (Request Entity Too Large) with no payload.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use std::collections::VecDeque;
+use std::vec::Vec;
+
+use m2m_coap::block::{Assembler, Progress};
+use m2m_coap::endpoint::EndpointError;
+use m2m_coap::option::value::Block;
+use m2m_coap::{Builder, Code, Message, RequestId, Type};
+use m2m_core::Timestamp;
+
+use crate::blocking::Response;
+use crate::interface::{ClientRequest, Strings};
+use crate::server::{RegId, Server, SessionError};
+
+/// How many sent requests are remembered (an observation's request stays until it is among
+/// the oldest).
+pub(crate) const KEPT: usize = 64;
+
+/// The largest body put together.
+pub(crate) const LARGEST: usize = 1 << 20;
+
+/// How often a transfer starts again after the body changed under it.
+pub(crate) const RESTARTS: u8 = 3;
+
+/// A body coming in blocks.
+#[derive(Debug)]
+struct Transfer {
+    /// The request the application waits on.
+    original: RequestId,
+    /// The request for the block asked for last.
+    current: RequestId,
+    reg: RegId,
+    /// The first answer's code, format and Observe.
+    code: Code,
+    format: Option<m2m_coap::ContentFormat>,
+    observe: Option<u32>,
+    etag: Option<Vec<u8>>,
+    body: Vec<u8>,
+    received: usize,
+    restarts: u8,
+    /// The block to ask for when the endpoint has room (it allows one request outstanding to
+    /// a peer, NSTART, RFC 7252 §4.7): see [`Downloads::resume`].
+    want: Option<Block>,
+}
+
+/// What became of an answer.
+#[derive(Debug)]
+pub(crate) enum Taken {
+    /// Not a block of a transfer: the application gets it as it came.
+    AsIs,
+    /// A block, taken; the next is asked for.
+    Pending,
+    /// The end of a transfer: the answer to `.0`.
+    Done(RequestId, Response),
+}
+
+/// The requests sent and the transfers under way of one runner's server.
+#[derive(Debug, Default)]
+pub(crate) struct Downloads {
+    sent: VecDeque<(RequestId, RegId, Vec<u8>)>,
+    under_way: Vec<Transfer>,
+}
+
+impl Downloads {
+    /// Remembers `request`, sent to registration `reg` as `id`.
+    pub(crate) fn remember(&mut self, id: RequestId, reg: RegId, request: &ClientRequest<'_>) {
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        let mut out = std::vec![0u8; 2048];
+        let Ok(n) = request
+            .build(&mut b, &mut scratch)
+            .map_err(drop)
+            .and_then(|()| b.encode(&mut out).map_err(drop))
+        else {
+            return;
+        };
+        out.truncate(n);
+        if self.sent.len() == KEPT {
+            self.sent.pop_front();
+        }
+        self.sent.push_back((id, reg, out));
+    }
+
+    /// The request `id` of the application that a block request (or `id` itself) serves: a
+    /// timeout of a block request is a timeout of the application's request.
+    pub(crate) fn original(&mut self, id: RequestId) -> RequestId {
+        match self.under_way.iter().position(|t| t.current == id) {
+            Some(i) => self.under_way.swap_remove(i).original,
+            None => id,
+        }
+    }
+
+    /// Takes the answer `message` to request `id`.
+    pub(crate) fn take<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        id: RequestId,
+        message: &Message<'_>,
+    ) -> Taken {
+        let block = message.block2().and_then(Result::ok);
+        let Some(i) = self.under_way.iter().position(|t| t.current == id) else {
+            // A first block (of an answer or a notification) starts a transfer.
+            return match block {
+                Some(b) if b.num == 0 && b.more && message.code().class() == 2 => {
+                    self.start(server, now, id, message, b)
+                }
+                _ => Taken::AsIs,
+            };
+        };
+        let Some(t) = self.under_way.get_mut(i) else {
+            return Taken::AsIs;
+        };
+        let etag = message.etags().next();
+        let Some(b) = block.filter(|_| message.code() == t.code) else {
+            // An error, or a body no longer in blocks: the transfer cannot go on.
+            let t = self.under_way.swap_remove(i);
+            return Taken::Done(t.original, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t));
+        };
+        if etag != t.etag.as_deref() {
+            // The body changed: from its first block again, a few times.
+            let again = Block { num: 0, ..b };
+            t.restarts = t.restarts.saturating_add(1);
+            t.received = 0;
+            t.etag = etag.map(<[u8]>::to_vec);
+            if t.restarts <= RESTARTS && b.num == 0 {
+                return self.step(server, now, i, message.payload(), b);
+            }
+            if t.restarts <= RESTARTS {
+                return self.ask(server, now, i, again);
+            }
+            let t = self.under_way.swap_remove(i);
+            return Taken::Done(t.original, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t));
+        }
+        self.step(server, now, i, message.payload(), b)
+    }
+
+    fn start<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        id: RequestId,
+        message: &Message<'_>,
+        b: Block,
+    ) -> Taken {
+        let Some(reg) = self
+            .sent
+            .iter()
+            .find(|(r, ..)| *r == id)
+            .map(|(_, g, _)| *g)
+        else {
+            // A request this runner did not send (or forgot): as it came.
+            return Taken::AsIs;
+        };
+        let mut t = Transfer {
+            original: id,
+            current: id,
+            reg,
+            code: message.code(),
+            format: message.content_format(),
+            observe: message.observe(),
+            etag: message.etags().next().map(<[u8]>::to_vec),
+            body: Vec::new(),
+            received: 0,
+            restarts: 0,
+            want: None,
+        };
+        let size = message
+            .size2()
+            .and_then(|s| usize::try_from(s).ok())
+            .unwrap_or(64 * 1024);
+        if size > LARGEST {
+            return Taken::Done(id, failed(Code::REQUEST_ENTITY_TOO_LARGE, &t));
+        }
+        t.body = std::vec![0u8; size.max(b.size())];
+        // A new notification in blocks replaces the transfer of the one before.
+        self.under_way.retain(|u| u.original != id);
+        self.under_way.push(t);
+        let i = self.under_way.len().saturating_sub(1);
+        self.step(server, now, i, message.payload(), b)
+    }
+
+    /// Takes block `b` of transfer `i`, then asks for the next or ends the transfer.
+    fn step<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        i: usize,
+        payload: &[u8],
+        b: Block,
+    ) -> Taken {
+        let Some(t) = self.under_way.get_mut(i) else {
+            return Taken::AsIs;
+        };
+        // Past a body without Size2, room for more, up to the largest.
+        let end = b.offset().saturating_add(payload.len());
+        if end > t.body.len() && end <= LARGEST {
+            t.body
+                .resize(end.max(t.body.len().saturating_mul(2)).min(LARGEST), 0);
+        }
+        let mut a = Assembler::resume(&mut t.body, t.received);
+        let progress = a.push(b, payload, None);
+        t.received = a.body().len();
+        match progress {
+            Ok(Progress::More(next)) => self.ask(server, now, i, next),
+            Ok(Progress::Repeat) => Taken::Pending,
+            Ok(Progress::Done(n)) => {
+                let mut t = self.under_way.swap_remove(i);
+                t.body.truncate(n);
+                let response = Response {
+                    code: t.code,
+                    format: t.format,
+                    payload: t.body,
+                    observe: t.observe,
+                };
+                Taken::Done(t.original, response)
+            }
+            Err(e) => {
+                let t = self.under_way.swap_remove(i);
+                Taken::Done(t.original, failed(e.code(), &t))
+            }
+        }
+    }
+
+    /// Asks for the blocks that waited for room (call it after each datagram and timeout): the
+    /// transfers that cannot go on, as answers to their requests.
+    pub(crate) fn resume<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+    ) -> Vec<(RequestId, Response)> {
+        let mut ended = Vec::new();
+        let mut i = 0;
+        while let Some(t) = self.under_way.get(i) {
+            if let Some(b) = t.want {
+                match self.ask(server, now, i, b) {
+                    Taken::Done(id, r) => {
+                        // Removed: the one now at `i` has not been seen.
+                        ended.push((id, r));
+                        continue;
+                    }
+                    Taken::AsIs | Taken::Pending => {}
+                }
+            }
+            i = i.saturating_add(1);
+        }
+        ended
+    }
+
+    /// Asks for block `b` of transfer `i`.
+    fn ask<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        i: usize,
+        b: Block,
+    ) -> Taken {
+        let Some(t) = self.under_way.get(i) else {
+            return Taken::AsIs;
+        };
+        let sent = self
+            .sent
+            .iter()
+            .find(|(r, ..)| *r == t.original)
+            .and_then(|(_, _, bytes)| {
+                let m = Message::parse_udp(bytes).ok()?;
+                let req = ClientRequest::parse(&m).ok()?;
+                Some(server.send_block(now, t.reg, &req, b))
+            });
+        match (sent, self.under_way.get_mut(i)) {
+            (Some(Ok(next)), Some(t)) => {
+                t.current = next;
+                t.want = None;
+                Taken::Pending
+            }
+            // Another request to the client is outstanding: this one waits for it.
+            (Some(Err(SessionError::Coap(EndpointError::Busy))), Some(t)) => {
+                t.want = Some(b);
+                Taken::Pending
+            }
+            _ => {
+                let t = self.under_way.swap_remove(i);
+                Taken::Done(t.original, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t))
+            }
+        }
+    }
+}
+
+/// The answer to a transfer that failed: `code`, no payload.
+fn failed(code: Code, t: &Transfer) -> Response {
+    Response {
+        code,
+        format: None,
+        payload: Vec::new(),
+        observe: t.observe,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::string::String;
+
+    use super::*;
+    use crate::client::{Client, ObjectTree, RecordBuf, Settings};
+    use crate::link::ObjectLink;
+    use crate::path::Path;
+    use crate::value::{Record, Text, Value};
+
+    /// /3/0/15 alone, long enough for three blocks of 1024.
+    struct Long(String);
+
+    impl ObjectTree for Long {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            f(ObjectLink::path(Path::instance(3, 0)));
+        }
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let r = Record::new(Path::resource(3, 0, 15), Value::Str(Text::Plain(&self.0)));
+            if path.contains(&r.path) {
+                out.push(r)?;
+            }
+            Ok(())
+        }
+    }
+
+    fn long(c: char) -> Long {
+        Long(core::iter::repeat_n(c, 2500).collect())
+    }
+
+    fn tlv(tree: &Long) -> Vec<u8> {
+        let mut out = std::vec![0u8; 4096];
+        let path = Path::instance(3, 0);
+        let mut records = RecordBuf::<'_, 32>::new();
+        tree.read(&path, &mut records).unwrap();
+        let n = crate::tlv::encode(&path, records.as_slice(), &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    struct Rig {
+        server: Server<u8>,
+        client: Client<'static, u8>,
+        downloads: Downloads,
+        done: Vec<(RequestId, Response)>,
+        /// Answers seen by the downloads.
+        seen: usize,
+    }
+
+    impl Rig {
+        fn new(tree: &Long) -> Self {
+            let mut r = Rig {
+                server: Server::new(7),
+                client: Client::new(0, Settings::new("a"), 9),
+                downloads: Downloads::default(),
+                done: Vec::new(),
+                seen: 0,
+            };
+            r.client.register(Timestamp::EPOCH, tree).unwrap();
+            let mut tree = long('x');
+            r.pump(&mut tree, |_, _| {});
+            r
+        }
+
+        /// Moves datagrams until both sides are quiet; `between(tree, answers seen)` runs
+        /// after each answer the downloads take.
+        fn pump(&mut self, tree: &mut Long, mut between: impl FnMut(&mut Long, usize)) {
+            let now = Timestamp::EPOCH;
+            let mut buf = [0u8; 1280];
+            loop {
+                let mut moved = false;
+                while let Some((_, n)) = self.client.poll_transmit(now, &mut buf) {
+                    moved = true;
+                    let datagram = buf[..n].to_vec();
+                    if let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+                        self.server.handle(now, 1, &datagram)
+                    {
+                        self.seen = self.seen.saturating_add(1);
+                        match self
+                            .downloads
+                            .take(&mut self.server, now, request, &message)
+                        {
+                            Taken::AsIs => self.done.push((request, Response::of(&message))),
+                            Taken::Pending => {}
+                            Taken::Done(id, r) => self.done.push((id, r)),
+                        }
+                        between(tree, self.seen);
+                    }
+                }
+                self.done
+                    .extend(self.downloads.resume(&mut self.server, now));
+                while let Some((_, n)) = self.server.poll_transmit(now, &mut buf) {
+                    moved = true;
+                    let datagram = buf[..n].to_vec();
+                    self.client.handle(now, 0, &datagram, tree).unwrap();
+                }
+                if !moved {
+                    break;
+                }
+            }
+        }
+
+        fn read(&mut self, tree: &mut Long, between: impl FnMut(&mut Long, usize)) -> Response {
+            let req = ClientRequest::Read {
+                path: Path::instance(3, 0),
+                accept: Some(m2m_coap::ContentFormat::LWM2M_TLV),
+            };
+            let reg = self.server.find("a").unwrap().id;
+            let id = self.server.send(Timestamp::EPOCH, reg, &req).unwrap();
+            self.downloads.remember(id, reg, &req);
+            self.seen = 0;
+            self.pump(tree, between);
+            let i = self.done.iter().position(|(r, _)| *r == id).unwrap();
+            self.done.remove(i).1
+        }
+    }
+
+    #[test]
+    fn a_body_in_blocks_comes_whole_and_again_when_it_changed_under_the_transfer() {
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let whole = rig.read(&mut tree, |_, _| {});
+        assert_eq!((whole.code, &whole.payload), (Code::CONTENT, &tlv(&tree)));
+        assert_eq!(rig.seen, 3);
+        // Changed after the first block: the second has another ETag, and the transfer starts
+        // over, ending with the body as it is now.
+        let mut tree = long('x');
+        let again = rig.read(&mut tree, |t, seen| {
+            if seen == 1 {
+                *t = long('y');
+            }
+        });
+        assert_eq!(again.payload, tlv(&long('y')));
+        assert_eq!(rig.seen, 5, "block 0, 1 (changed), then 0, 1, 2 again");
+        // Changed under every block: given up after RESTARTS, as 4.08 with no payload.
+        let mut tree = long('x');
+        let never = rig.read(&mut tree, |t, seen| {
+            *t = long(if seen % 2 == 0 { 'a' } else { 'b' });
+        });
+        assert_eq!(
+            (never.code, never.payload.len()),
+            (Code::REQUEST_ENTITY_INCOMPLETE, 0)
+        );
+        assert!(rig.downloads.under_way.is_empty());
+    }
+
+    /// Sends `req` from the server and brings the client's answer back: the event.
+    fn exchange(rig: &mut Rig, tree: &mut Long, req: &ClientRequest<'_>) -> (RequestId, Vec<u8>) {
+        let reg = rig.server.find("a").unwrap().id;
+        let id = rig.server.send(Timestamp::EPOCH, reg, req).unwrap();
+        rig.downloads.remember(id, reg, req);
+        let mut buf = [0u8; 1280];
+        let (_, n) = rig
+            .server
+            .poll_transmit(Timestamp::EPOCH, &mut buf)
+            .unwrap();
+        let datagram = buf[..n].to_vec();
+        rig.client
+            .handle(Timestamp::EPOCH, 0, &datagram, tree)
+            .unwrap();
+        let (_, n) = rig
+            .client
+            .poll_transmit(Timestamp::EPOCH, &mut buf)
+            .unwrap();
+        (id, buf[..n].to_vec())
+    }
+
+    #[test]
+    fn a_block_waits_for_the_request_outstanding_and_a_timeout_is_the_originals() {
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let reg = rig.server.find("a").unwrap().id;
+        let big = ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: Some(m2m_coap::ContentFormat::LWM2M_TLV),
+        };
+        let (id, answer) = exchange(&mut rig, &mut tree, &big);
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(Timestamp::EPOCH, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        // The application's next request goes out before the first block is taken: the block
+        // request waits for its answer (one request outstanding to a peer, NSTART 1). That
+        // answer is in blocks too: the two transfers take turns.
+        let text = ClientRequest::Read {
+            path: Path::resource(3, 0, 15),
+            accept: Some(m2m_coap::ContentFormat::TEXT_PLAIN),
+        };
+        let text_id = rig.server.send(Timestamp::EPOCH, reg, &text).unwrap();
+        rig.downloads.remember(text_id, reg, &text);
+        assert!(matches!(
+            rig.downloads
+                .take(&mut rig.server, Timestamp::EPOCH, request, &message),
+            Taken::Pending
+        ));
+        assert!(rig.downloads.under_way[0].want.is_some());
+        rig.pump(&mut tree, |_, _| {});
+        let got = |rig: &Rig, id| rig.done.iter().find(|(r, _)| *r == id).unwrap().1.clone();
+        assert_eq!(got(&rig, text_id).payload, tree.0.as_bytes());
+        assert_eq!(got(&rig, id).payload, tlv(&tree));
+        assert!(rig.downloads.under_way.is_empty());
+        // A block request that gets no answer stands for the original request.
+        let (id, answer) = exchange(&mut rig, &mut tree, &big);
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(Timestamp::EPOCH, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        assert!(matches!(
+            rig.downloads
+                .take(&mut rig.server, Timestamp::EPOCH, request, &message),
+            Taken::Pending
+        ));
+        let block_request = rig.downloads.under_way[0].current;
+        assert_ne!(block_request, id);
+        assert_eq!(rig.downloads.original(block_request), id);
+        assert!(rig.downloads.under_way.is_empty());
+    }
+}

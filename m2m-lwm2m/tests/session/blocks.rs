@@ -1,0 +1,239 @@
+//! Answers larger than a message, in blocks (RFC 7959 §2.4, §2.6): the client cuts them, the
+//! server asks for the rest with `send_block`.
+
+use m2m_coap::block::{Assembler, BlockError, Progress};
+
+use crate::world::*;
+
+/// A Timezone (/3/0/15) long enough that /3/0 takes three blocks of 1024 in every format.
+fn long_label() -> String {
+    (0..2500u32)
+        .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+        .collect()
+}
+
+fn registered() -> World {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    w.pump.label = long_label();
+    w
+}
+
+/// `/3/0` in `format`, written at once from the tree.
+fn whole(w: &World, format: ContentFormat) -> Vec<u8> {
+    let path = Path::instance(3, 0);
+    let mut records = RecordBuf::<'_, 32>::new();
+    w.pump.read(&path, &mut records).unwrap();
+    let mut out = vec![0u8; 8192];
+    let n = body::encode(format, &path, records.as_slice(), &mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+/// Sends `req` for `block` (the first time without Block2 when `None`): the answer and its
+/// block options.
+fn ask_block(w: &mut World, req: &ClientRequest<'_>, block: Option<Block>) -> (Seen, BlockOptions) {
+    let id = w.server.find("pump-1").unwrap().id;
+    match block {
+        None => w.server.send(at(1), id, req).unwrap(),
+        Some(b) => w.server.send_block(at(1), id, req, b).unwrap(),
+    };
+    w.pump(at(1));
+    (w.responses.pop().unwrap(), w.blocks.pop().unwrap())
+}
+
+/// Takes one answer into `a`.
+fn take(
+    a: &mut Assembler<'_>,
+    seen: &Seen,
+    options: &BlockOptions,
+) -> Result<Progress, BlockError> {
+    let (Some(Ok(b)), etag, _) = options else {
+        panic!("no Block2: {options:?}");
+    };
+    a.push(*b, &seen.2, etag.as_deref())
+}
+
+#[test]
+fn a_read_larger_than_a_message_comes_in_blocks_and_reads_back_whole() {
+    let mut w = registered();
+    for format in [
+        ContentFormat::LWM2M_TLV,
+        ContentFormat::SENML_JSON,
+        ContentFormat::SENML_CBOR,
+        ContentFormat::LWM2M_CBOR,
+        ContentFormat::LWM2M_JSON,
+    ] {
+        let expected = whole(&w, format);
+        assert!(expected.len() > 2048, "{format:?}: {}", expected.len());
+        let read = ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: Some(format),
+        };
+        // The first answer is block 0 of the client's largest size, with the whole size.
+        let (seen, options) = ask_block(&mut w, &read, None);
+        assert_eq!((seen.0, seen.1), (Code::CONTENT, Some(format)));
+        let (Some(Ok(first)), Some(etag), size2) = &options else {
+            panic!("{options:?}");
+        };
+        assert_eq!((first.num, first.more, first.szx), (0, true, 6));
+        assert_eq!(*size2, Some(u32::try_from(expected.len()).unwrap()));
+        assert_eq!(etag.len(), 4);
+        let mut buf = vec![0u8; 8192];
+        let mut a = Assembler::new(&mut buf);
+        let mut next = take(&mut a, &seen, &options).unwrap();
+        let mut asked = 1;
+        while let Progress::More(b) = next {
+            let (seen, options) = ask_block(&mut w, &read, Some(b));
+            assert_eq!((seen.0, seen.1), (Code::CONTENT, Some(format)));
+            assert_eq!(options.1.as_ref(), Some(etag), "one ETag for every block");
+            // Size2 comes with the first block only, unless asked for.
+            assert_eq!(options.2, None);
+            next = take(&mut a, &seen, &options).unwrap();
+            asked += 1;
+        }
+        assert_eq!(next, Progress::Done(expected.len()));
+        assert_eq!(asked, expected.len().div_ceil(1024));
+        assert_eq!(a.body(), &expected[..], "{format:?}");
+    }
+}
+
+#[test]
+fn smaller_blocks_when_asked_and_a_block_past_the_end_is_a_bad_option() {
+    let mut w = registered();
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: Some(ContentFormat::SENML_CBOR),
+    };
+    let expected = whole(&w, ContentFormat::SENML_CBOR);
+    let mut buf = vec![0u8; 8192];
+    let mut a = Assembler::new(&mut buf);
+    // Blocks of 64 from the start (a server with small buffers asks so, §2.4).
+    let mut block = Block {
+        num: 0,
+        more: false,
+        szx: 2,
+    };
+    loop {
+        let (seen, options) = ask_block(&mut w, &read, Some(block));
+        let Some(Ok(b)) = options.0 else {
+            panic!("{options:?}");
+        };
+        assert_eq!(b.szx, 2);
+        assert!(seen.2.len() <= 64);
+        match take(&mut a, &seen, &options).unwrap() {
+            Progress::More(n) => block = n,
+            Progress::Done(n) => {
+                assert_eq!(n, expected.len());
+                break;
+            }
+            Progress::Repeat => panic!("a repeat"),
+        }
+    }
+    assert_eq!(a.body(), &expected[..]);
+    // The block just past the end, and one far beyond it.
+    let end = u32::try_from(expected.len().div_ceil(64)).unwrap();
+    for num in [end, 1 << 19] {
+        let past = Block {
+            num,
+            more: false,
+            szx: 2,
+        };
+        let (seen, options) = ask_block(&mut w, &read, Some(past));
+        assert_eq!(seen.0, Code::BAD_OPTION, "block {num}");
+        assert_eq!(options, (None, None, None));
+        assert!(seen.2.is_empty());
+    }
+    // SZX 7 is reserved outside BERT (RFC 7959 §2.2): 4.00.
+    let bert = Block {
+        num: 0,
+        more: false,
+        szx: 7,
+    };
+    assert_eq!(ask_block(&mut w, &read, Some(bert)).0.0, Code::BAD_REQUEST);
+    // A body that fits, asked for as block 0: the whole of it, as the last block.
+    let small = ClientRequest::Read {
+        path: Path::resource(3, 0, 0),
+        accept: Some(ContentFormat::TEXT_PLAIN),
+    };
+    let (seen, options) = ask_block(&mut w, &small, Some(Block { szx: 6, ..bert }));
+    assert_eq!(seen.2, b"m2m");
+    let Some(Ok(b)) = options.0 else {
+        panic!("{options:?}");
+    };
+    assert_eq!((b.num, b.more), (0, false));
+    // Without Block2 it is answered as before: no block options at all.
+    let (seen, options) = ask_block(&mut w, &small, None);
+    assert_eq!(
+        (seen.2.as_slice(), options),
+        (&b"m2m"[..], (None, None, None))
+    );
+}
+
+#[test]
+fn a_value_that_changes_between_blocks_changes_the_etag() {
+    let mut w = registered();
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: Some(ContentFormat::LWM2M_TLV),
+    };
+    let mut buf = vec![0u8; 8192];
+    let mut a = Assembler::new(&mut buf);
+    let (seen, options) = ask_block(&mut w, &read, None);
+    let Progress::More(next) = take(&mut a, &seen, &options).unwrap() else {
+        panic!("one block");
+    };
+    w.pump.label.replace_range(0..1, "Z");
+    let (seen, later) = ask_block(&mut w, &read, Some(next));
+    assert_ne!(later.1, options.1);
+    assert_eq!(take(&mut a, &seen, &later), Err(BlockError::ETagChanged));
+}
+
+#[test]
+fn an_observation_of_a_large_value_answers_and_notifies_with_the_first_block() {
+    let mut w = registered();
+    let observe = ClientRequest::Observe {
+        path: Path::instance(3, 0),
+        accept: Some(ContentFormat::SENML_JSON),
+    };
+    let expected = whole(&w, ContentFormat::SENML_JSON);
+    let (seen, options) = ask_block(&mut w, &observe, None);
+    assert_eq!(seen.0, Code::CONTENT);
+    assert!(seen.3.is_some(), "the answer carries Observe");
+    let (Some(Ok(first)), Some(_), Some(_)) = options else {
+        panic!("{options:?}");
+    };
+    assert!(first.more);
+    assert_eq!(w.client.observations(), 1);
+    // The rest is read with GET and no Observe: the observation stays as it was.
+    let mut buf = vec![0u8; 8192];
+    let mut a = Assembler::new(&mut buf);
+    let mut next = take(&mut a, &seen, &options).unwrap();
+    while let Progress::More(b) = next {
+        let (seen, options) = ask_block(&mut w, &observe, Some(b));
+        assert_eq!(seen.3, None, "a block read, not a notification");
+        next = take(&mut a, &seen, &options).unwrap();
+    }
+    assert_eq!(a.body(), &expected[..]);
+    assert_eq!(w.client.observations(), 1);
+    // A notification of the large value is its first block too (RFC 7959 §2.6).
+    let id = w.server.find("pump-1").unwrap().id;
+    let attrs = ClientRequest::WriteAttributes {
+        path: Path::instance(3, 0),
+        update: Update::parse(["pmax=5"]).unwrap(),
+    };
+    w.server.send(at(2), id, &attrs).unwrap();
+    w.pump(at(2));
+    w.client.handle_timeout(at(8), &w.pump).unwrap();
+    w.pump(at(8));
+    let note = w.responses.last().unwrap();
+    let options = w.blocks.last().unwrap();
+    assert!(note.3.is_some(), "a notification: {note:?}");
+    let (Some(Ok(b)), Some(_), Some(size)) = options else {
+        panic!("{options:?}");
+    };
+    assert_eq!((b.num, b.more, b.szx), (0, true, 6));
+    assert_eq!(*size, u32::try_from(expected.len()).unwrap());
+    assert_eq!(note.2, expected[..1024]);
+}
