@@ -262,9 +262,13 @@ impl Server {
         accept: Option<ContentFormat>,
     ) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
-        self.inner
+        let rid = self
+            .inner
             .observe_composite(now(), id, paths, format, accept)
-            .map_err(session)
+            .map_err(session)?;
+        self.downloads
+            .remember_composite(rid, id, paths, format, accept);
+        Ok(rid)
     }
 
     /// Cancels the Observe `request` of `path` (GET with Observe 1 under its token); its last

@@ -15,11 +15,12 @@ use std::vec::Vec;
 use m2m_coap::block::{Assembler, Progress};
 use m2m_coap::endpoint::EndpointError;
 use m2m_coap::option::value::Block;
-use m2m_coap::{Builder, Code, Message, RequestId, Type};
+use m2m_coap::{Builder, Code, ContentFormat, Message, RequestId, Type};
 use m2m_core::Timestamp;
 
 use crate::blocking::Response;
 use crate::interface::{ClientRequest, Strings};
+use crate::path::Path;
 use crate::server::{RegId, Server, SessionError};
 
 /// How many sent requests are remembered (an observation's request stays until it is among
@@ -42,7 +43,7 @@ struct Transfer {
     reg: RegId,
     /// The first answer's code, format and Observe.
     code: Code,
-    format: Option<m2m_coap::ContentFormat>,
+    format: Option<ContentFormat>,
     observe: Option<u32>,
     etag: Option<Vec<u8>>,
     body: Vec<u8>,
@@ -89,6 +90,28 @@ impl Downloads {
             self.sent.pop_front();
         }
         self.sent.push_back((id, reg, out));
+    }
+
+    /// Remembers an Observe-Composite of `paths`, sent to registration `reg` as `id`
+    /// ([`Server::observe_composite`]): its notifications may come in blocks too.
+    pub(crate) fn remember_composite(
+        &mut self,
+        id: RequestId,
+        reg: RegId,
+        paths: &[Path<'_>],
+        format: ContentFormat,
+        accept: Option<ContentFormat>,
+    ) {
+        let mut body = std::vec![0u8; 4096];
+        if let Ok(n) = crate::composite::encode_paths(format, paths, &mut body) {
+            let req = ClientRequest::Composite {
+                observe: Some(0),
+                format,
+                accept,
+                payload: body.get(..n).unwrap_or_default(),
+            };
+            self.remember(id, reg, &req);
+        }
     }
 
     /// The request `id` of the application that a block request (or `id` itself) serves: a
@@ -312,8 +335,8 @@ mod tests {
 
     use super::*;
     use crate::client::{Client, ObjectTree, RecordBuf, Settings};
+    use crate::error::Config;
     use crate::link::ObjectLink;
-    use crate::path::Path;
     use crate::value::{Record, Text, Value};
 
     /// /3/0/15 alone, long enough for three blocks of 1024.
@@ -411,7 +434,7 @@ mod tests {
         fn read(&mut self, tree: &mut Long, between: impl FnMut(&mut Long, usize)) -> Response {
             let req = ClientRequest::Read {
                 path: Path::instance(3, 0),
-                accept: Some(m2m_coap::ContentFormat::LWM2M_TLV),
+                accept: Some(ContentFormat::LWM2M_TLV),
             };
             let reg = self.server.find("a").unwrap().id;
             let id = self.server.send(Timestamp::EPOCH, reg, &req).unwrap();
@@ -480,7 +503,7 @@ mod tests {
         let reg = rig.server.find("a").unwrap().id;
         let big = ClientRequest::Read {
             path: Path::instance(3, 0),
-            accept: Some(m2m_coap::ContentFormat::LWM2M_TLV),
+            accept: Some(ContentFormat::LWM2M_TLV),
         };
         let (id, answer) = exchange(&mut rig, &mut tree, &big);
         let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
@@ -493,7 +516,7 @@ mod tests {
         // answer is in blocks too: the two transfers take turns.
         let text = ClientRequest::Read {
             path: Path::resource(3, 0, 15),
-            accept: Some(m2m_coap::ContentFormat::TEXT_PLAIN),
+            accept: Some(ContentFormat::TEXT_PLAIN),
         };
         let text_id = rig.server.send(Timestamp::EPOCH, reg, &text).unwrap();
         rig.downloads.remember(text_id, reg, &text);
@@ -524,5 +547,36 @@ mod tests {
         assert_ne!(block_request, id);
         assert_eq!(rig.downloads.original(block_request), id);
         assert!(rig.downloads.under_way.is_empty());
+    }
+
+    #[test]
+    fn an_observe_composite_answer_in_blocks_is_read_to_its_end() {
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let reg = rig.server.find("a").unwrap().id;
+        let paths = [Path::resource(3, 0, 15)];
+        let format = ContentFormat::SENML_CBOR;
+        let id = rig
+            .server
+            .observe_composite(Timestamp::EPOCH, reg, &paths, format, Some(format))
+            .unwrap();
+        rig.downloads
+            .remember_composite(id, reg, &paths, format, Some(format));
+        rig.seen = 0;
+        rig.pump(&mut tree, |_, _| {});
+        let (_, whole) = rig.done.iter().find(|(r, _)| *r == id).unwrap();
+        assert_eq!((whole.code, whole.observe), (Code::CONTENT, Some(0)));
+        assert_eq!(rig.seen, 3, "the answer and two blocks");
+        let values: Vec<_> =
+            crate::composite::decode_values(format, &whole.payload, Config::STRICT)
+                .unwrap()
+                .map(|r| r.unwrap().value)
+                .collect();
+        assert_eq!(values, [Some(Value::Str(Text::Plain(&tree.0)))]);
+        assert_eq!(
+            rig.client.observations(),
+            1,
+            "the blocks were read, not observed"
+        );
     }
 }
