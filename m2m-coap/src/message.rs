@@ -420,6 +420,13 @@ impl<'a> Message<'a> {
         self.payload
     }
 
+    /// The same message with `payload` instead of its own: a body put together from blocks
+    /// (RFC 7959 §2.5), read with the options of its last block.
+    #[must_use]
+    pub const fn with_payload(self, payload: &'a [u8]) -> Message<'a> {
+        Message { payload, ..self }
+    }
+
     /// The options, in order.
     #[must_use]
     pub const fn options(&self) -> Options<'a> {

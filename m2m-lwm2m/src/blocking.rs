@@ -29,12 +29,13 @@ use std::vec::Vec;
 use m2m_coap::{Code, ContentFormat, RequestId};
 
 use crate::client::{ClientEvent, ObjectTree, Settings};
-use crate::download::{Downloads, Taken};
+use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
+use crate::upload::Upload;
 
 /// `now + d`, or far away when that overflows.
 fn deadline(d: Duration) -> Instant {
@@ -94,6 +95,8 @@ pub struct Server {
     timeouts: Vec<RequestId>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
+    /// Room for a Register, Update or Send that comes in blocks.
+    upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
 }
 
@@ -109,6 +112,7 @@ impl Server {
             responses: Vec::new(),
             timeouts: Vec::new(),
             downloads: Downloads::default(),
+            upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
         })
     }
@@ -158,7 +162,10 @@ impl Server {
             Err(e) => return Err(e),
         };
         let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
-        let event = match self.inner.handle(now(), peer, &datagram) {
+        let event = match self
+            .inner
+            .handle_with(now(), peer, &datagram, &mut self.upload)
+        {
             Ok(e) => e,
             // Not CoAP: the sans-IO server already queued what the RFC prescribes.
             Err(SessionError::Malformed(_)) => None,

@@ -30,6 +30,9 @@ pub(crate) const KEPT: usize = 64;
 /// The largest body put together.
 pub(crate) const LARGEST: usize = 1 << 20;
 
+/// The largest body the runners' servers take in blocks (a Register with some 500 object links).
+pub(crate) const UPLOAD: usize = 16 * 1024;
+
 /// How often a transfer starts again after the body changed under it.
 pub(crate) const RESTARTS: u8 = 3;
 

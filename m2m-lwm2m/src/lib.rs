@@ -53,6 +53,7 @@ pub mod server;
 mod sink;
 pub mod text;
 pub mod tlv;
+pub mod upload;
 pub mod value;
 
 /// tokio-util codecs of the CoAP messages LwM2M rides in (feature `tokio-util`): LwM2M over

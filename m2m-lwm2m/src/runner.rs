@@ -33,12 +33,13 @@ use tokio::net::UdpSocket;
 
 use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
-use crate::download::{Downloads, Taken};
+use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
+use crate::upload::Upload;
 
 /// What the async server tells the application, owned.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +103,8 @@ pub struct AsyncServer {
     notes: VecDeque<ServerNote>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
+    /// Room for a Register, Update or Send that comes in blocks.
+    upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
 }
 
@@ -113,6 +116,7 @@ impl AsyncServer {
             inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
             notes: VecDeque::new(),
             downloads: Downloads::default(),
+            upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
         })
     }
@@ -175,7 +179,10 @@ impl AsyncServer {
             };
             let (n, peer) = received?;
             let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
-            let note = match self.inner.handle(now(), peer, &datagram) {
+            let note = match self
+                .inner
+                .handle_with(now(), peer, &datagram, &mut self.upload)
+            {
                 Ok(Some(ServerEvent::Response { request, message })) => {
                     match self
                         .downloads

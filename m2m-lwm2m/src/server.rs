@@ -11,7 +11,7 @@
 use core::time::Duration;
 
 use m2m_coap::endpoint::{EndpointError, Event as CoapEvent};
-use m2m_coap::option::value::Block;
+use m2m_coap::option::value::{Block, ValueError};
 use m2m_coap::{
     Builder, Code, ContentFormat, Endpoint, Incoming, Message, OptionNumber, RequestId, Type,
 };
@@ -24,6 +24,7 @@ use crate::interface::{
 };
 use crate::link::{self, Version};
 use crate::path::Path;
+use crate::upload::{Step, Upload};
 
 /// Identifies a registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -300,56 +301,143 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .position(|r| r.is_some_and(|r| r.id.0 == id))
     }
 
-    /// Takes a datagram from `peer`.
+    /// Takes a datagram from `peer`. A body in blocks (Block1, RFC 7959 §2.5) is refused with
+    /// 4.13 and Size1 `B`: [`Server::handle_with`] puts them together.
     pub fn handle<'a>(
         &mut self,
         now: Timestamp,
         peer: P,
         datagram: &'a [u8],
+    ) -> Result<Option<ServerEvent<'a, P>>, SessionError>
+    where
+        P: 'a,
+    {
+        self.handle_in(now, peer, datagram, None::<&mut Upload<P, 0>>)
+    }
+
+    /// Takes a datagram from `peer` as [`Server::handle`] does, putting a body sent in blocks
+    /// together in `upload` (a Register or Update with many object links, a large Send): each
+    /// block is answered 2.31 Continue, and the request is read when its last block came.
+    pub fn handle_with<'a, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &'a [u8],
+        upload: &'a mut Upload<P, U>,
+    ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
+        self.handle_in(now, peer, datagram, Some(upload))
+    }
+
+    fn handle_in<'a, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &'a [u8],
+        upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
         match self.endpoint.handle(now, peer, datagram)? {
-            // A body in blocks (RFC 7959 §2.5) is not put together here: a block is no body
-            // to read as a whole. 4.13 with Size1, what this server takes in one piece (§2.9.3).
-            Incoming::Request { message, exchange }
-                if message
-                    .block1()
-                    .is_some_and(|b| b.map_or(true, |b| b.num > 0 || b.more)) =>
-            {
-                let mut b =
-                    Builder::<1>::udp(Type::Acknowledgement, Code::REQUEST_ENTITY_TOO_LARGE, 0);
-                b.uint(OptionNumber::SIZE1, u32::try_from(B).unwrap_or(u32::MAX))
-                    .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-                self.endpoint.respond(now, &exchange, &b)?;
-                let error = Error::new(0, Reason::Unsupported);
-                Ok(Some(ServerEvent::Refused { error, peer }))
-            }
-            Incoming::Request { message, exchange } => match self.request(now, peer, &message) {
-                Ok((code, location, event)) => {
-                    let mut scratch = Strings::<32>::new();
-                    let mut b = Builder::<4>::udp(Type::Acknowledgement, code, 0);
-                    if let Some(id) = location {
-                        let i = scratch.push_fmt(format_args!("{id}"))?;
-                        b.str(OptionNumber::LOCATION_PATH, RD)
-                            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-                        let s = scratch.get(i).unwrap_or_default();
-                        b.str(OptionNumber::LOCATION_PATH, s)
-                            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+            Incoming::Request { message, exchange } => {
+                let full = |_| Error::new(0, Reason::BufferTooSmall);
+                let room = if upload.is_some() { U } else { B };
+                let refuse = |code: Code| {
+                    let mut b = Builder::<1>::udp(Type::Acknowledgement, code, 0);
+                    if code == Code::REQUEST_ENTITY_TOO_LARGE {
+                        b.uint(OptionNumber::SIZE1, u32::try_from(room).unwrap_or(u32::MAX))
+                            .map_err(full)?;
+                    } else if code == Code::SERVICE_UNAVAILABLE {
+                        let idle = Upload::<P, U>::IDLE.as_secs();
+                        b.uint(OptionNumber::MAX_AGE, u32::try_from(idle).unwrap_or(30))
+                            .map_err(full)?;
                     }
-                    self.endpoint.respond(now, &exchange, &b)?;
-                    Ok(event)
-                }
-                Err((code, error)) => {
-                    let b = Builder::<1>::udp(Type::Acknowledgement, code, 0);
-                    self.endpoint.respond(now, &exchange, &b)?;
-                    Ok(Some(ServerEvent::Refused { error, peer }))
-                }
-            },
+                    Ok::<_, SessionError>(b)
+                };
+                let (message, block1) = match message.block1() {
+                    None => (message, None),
+                    Some(Ok(b)) if b.num == 0 && !b.more => (message, Some(b)),
+                    Some(Ok(b)) => {
+                        let step = match upload {
+                            // A block is no body to read as a whole: 4.13 with Size1, what
+                            // this server takes in one piece (§2.9.3).
+                            None => Step::Refuse(Code::REQUEST_ENTITY_TOO_LARGE),
+                            Some(u) => u.take(now, peer, &message, b),
+                        };
+                        match step {
+                            Step::Done(body, k) => (message.with_payload(body), Some(k)),
+                            Step::Continue(k) => {
+                                let mut a =
+                                    Builder::<1>::udp(Type::Acknowledgement, Code::CONTINUE, 0);
+                                a.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
+                                self.endpoint.respond(now, &exchange, &a)?;
+                                return Ok(None);
+                            }
+                            Step::Refuse(code) => {
+                                self.endpoint.respond(now, &exchange, &refuse(code)?)?;
+                                let error = Error::new(0, Reason::Unsupported);
+                                return Ok(Some(ServerEvent::Refused { error, peer }));
+                            }
+                        }
+                    }
+                    // SZX 7 is reserved (RFC 7959 §2.2: 4.00); a value that does not read is a
+                    // bad option.
+                    Some(Err(e)) => {
+                        let code = if e == ValueError::Szx {
+                            Code::BAD_REQUEST
+                        } else {
+                            Code::BAD_OPTION
+                        };
+                        self.endpoint.respond(now, &exchange, &refuse(code)?)?;
+                        let error = Error::new(0, Reason::Unsupported);
+                        return Ok(Some(ServerEvent::Refused { error, peer }));
+                    }
+                };
+                self.answer(now, peer, &message, &exchange, block1)
+            }
             Incoming::Response { id, message } => Ok(Some(ServerEvent::Response {
                 request: id,
                 message,
             })),
             Incoming::Reset { id, .. } => Ok(Some(ServerEvent::Reset { request: id })),
             Incoming::Nothing => Ok(None),
+        }
+    }
+
+    /// Reads request `message` and answers it (with `block1`, the last block's, for a body
+    /// that came in blocks).
+    fn answer<'a>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        message: &Message<'a>,
+        exchange: &m2m_coap::Exchange<P>,
+        block1: Option<Block>,
+    ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
+        let full = |_| Error::new(0, Reason::BufferTooSmall);
+        match self.request(now, peer, message) {
+            Ok((code, location, event)) => {
+                let mut scratch = Strings::<32>::new();
+                let mut b = Builder::<4>::udp(Type::Acknowledgement, code, 0);
+                if let Some(k) = block1 {
+                    b.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
+                }
+                if let Some(id) = location {
+                    let i = scratch.push_fmt(format_args!("{id}"))?;
+                    b.str(OptionNumber::LOCATION_PATH, RD)
+                        .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+                    let s = scratch.get(i).unwrap_or_default();
+                    b.str(OptionNumber::LOCATION_PATH, s)
+                        .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+                }
+                self.endpoint.respond(now, exchange, &b)?;
+                Ok(event)
+            }
+            Err((code, error)) => {
+                let mut b = Builder::<1>::udp(Type::Acknowledgement, code, 0);
+                if let Some(k) = block1 {
+                    b.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
+                }
+                self.endpoint.respond(now, exchange, &b)?;
+                Ok(Some(ServerEvent::Refused { error, peer }))
+            }
         }
     }
 

@@ -404,3 +404,209 @@ fn a_body_in_blocks_is_refused_with_the_size_the_server_takes() {
     );
     assert_eq!(code, Code::CREATED);
 }
+
+/// POSTs one block of a Register (`/rd?ep=big`) from `peer` to `server`, which puts bodies in
+/// blocks together in `upload`: the answer, and the event as text.
+#[allow(clippy::too_many_arguments)]
+fn register_block(
+    server: &mut Server<u8, 4>,
+    upload: &mut m2m_lwm2m::upload::Upload<u8, 1024>,
+    peer: u8,
+    mid: u16,
+    now: Timestamp,
+    block: Block,
+    size1: Option<u32>,
+    payload: &[u8],
+) -> (Vec<u8>, Option<String>) {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let token = [7, u8::try_from(mid & 0xff).unwrap()];
+    let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+    b.token(&token);
+    b.str(OptionNumber::URI_PATH, "rd").unwrap();
+    b.str(OptionNumber::URI_QUERY, "ep=big").unwrap();
+    b.uint(OptionNumber::BLOCK1, block.to_uint()).unwrap();
+    if let Some(s) = size1 {
+        b.uint(OptionNumber::SIZE1, s).unwrap();
+    }
+    b.payload(payload);
+    let mut buf = [0u8; 256];
+    let n = b.encode(&mut buf).unwrap();
+    let datagram = buf[..n].to_vec();
+    let event = server
+        .handle_with(now, peer, &datagram, upload)
+        .unwrap()
+        .map(|e| format!("{e:?}"));
+    let (to, m) = server.poll_transmit(now, &mut buf).unwrap();
+    assert_eq!(to, peer);
+    (buf[..m].to_vec(), event)
+}
+
+#[test]
+fn a_register_in_blocks_is_put_together() {
+    let links: String = (0..40)
+        .map(|i| format!("</3303/{i}>"))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(links.len() > 400);
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut upload = m2m_lwm2m::upload::Upload::<u8, 1024>::new();
+    let chunks: Vec<&[u8]> = links.as_bytes().chunks(64).collect();
+    let mut last = None;
+    for (i, chunk) in chunks.iter().enumerate() {
+        let num = u32::try_from(i).unwrap();
+        let more = i + 1 < chunks.len();
+        let block = Block { num, more, szx: 2 };
+        let (answer, event) = register_block(
+            &mut server,
+            &mut upload,
+            5,
+            100 + u16::try_from(i).unwrap(),
+            at(0),
+            block,
+            (i == 0).then(|| u32::try_from(links.len()).unwrap()),
+            chunk,
+        );
+        let answer = m2m_coap::Message::parse_udp(&answer).unwrap();
+        let echoed = answer.block1().unwrap().unwrap();
+        assert_eq!((echoed.num, echoed.szx), (num, 2));
+        if more {
+            // 2.31 Continue, Block1 with M set (RFC 7959 §2.3); no event yet.
+            assert_eq!(answer.code(), Code::CONTINUE);
+            assert!(echoed.more);
+            assert_eq!(event, None);
+        } else {
+            assert_eq!(answer.code(), Code::CREATED);
+            assert!(!echoed.more);
+            last = event;
+        }
+    }
+    let event = last.unwrap();
+    assert!(event.starts_with("Registered"), "{event}");
+    assert!(event.contains(&format!("links: {links:?}")), "{event}");
+    let reg = server.find("big").unwrap();
+    assert_eq!(reg.peer, 5);
+}
+
+#[test]
+fn blocks_out_of_order_too_large_or_interleaved_are_refused() {
+    let mut server: Server<u8, 4> = Server::new(1);
+    let mut upload = m2m_lwm2m::upload::Upload::<u8, 1024>::new();
+    let block = |num, more| Block { num, more, szx: 2 };
+    let code = |answer: &[u8]| m2m_coap::Message::parse_udp(answer).unwrap().code();
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        1,
+        at(0),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::CONTINUE);
+    // Block 2 before block 1: 4.08, and the transfer is over.
+    let (a, e) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        2,
+        at(0),
+        block(2, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    assert!(e.unwrap().starts_with("Refused"));
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        3,
+        at(0),
+        block(1, false),
+        None,
+        b"</1/0>",
+    );
+    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    // A body announced larger than the room: 4.13 with Size1 the room.
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        4,
+        at(0),
+        block(0, true),
+        Some(2000),
+        &[b'<'; 64],
+    );
+    let m = m2m_coap::Message::parse_udp(&a).unwrap();
+    assert_eq!(
+        (m.code(), m.size1()),
+        (Code::REQUEST_ENTITY_TOO_LARGE, Some(1024))
+    );
+    // One transfer at a time: another client's first block waits while this one goes on
+    // (5.03 with Max-Age), and takes the room once this one has been idle too long.
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        5,
+        at(10),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::CONTINUE);
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        6,
+        6,
+        at(20),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    let m = m2m_coap::Message::parse_udp(&a).unwrap();
+    assert_eq!(m.code(), Code::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        m.options().with(m2m_coap::OptionNumber::MAX_AGE).next(),
+        Some(&[30u8][..])
+    );
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        6,
+        7,
+        at(40),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::CONTINUE);
+    // The first client's next block waits while the other transfer goes on, and finds its
+    // own gone after.
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        8,
+        at(41),
+        block(1, false),
+        None,
+        b"/1/0>",
+    );
+    assert_eq!(code(&a), Code::SERVICE_UNAVAILABLE);
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        5,
+        9,
+        at(80),
+        block(1, false),
+        None,
+        b"/1/0>",
+    );
+    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    assert_eq!(server.registrations().count(), 0);
+}
