@@ -207,3 +207,61 @@ async fn async_client_and_server() {
         }
     }
 }
+
+/// A gateway of `.0` temperature sensors: more object links than one message holds.
+struct Gateway(u16);
+
+impl ObjectTree for Gateway {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        for i in 0..self.0 {
+            f(ObjectLink::path(Path::instance(3303, i)));
+        }
+    }
+    fn read<'s>(&'s self, _: &Path<'_>, _: &mut RecordBuf<'s>) -> Result<(), Code> {
+        Err(Code::NOT_FOUND)
+    }
+}
+
+#[tokio::test]
+async fn a_register_in_blocks_reaches_the_async_server_whole() {
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let client_task = tokio::spawn(async move {
+        let mut g = Gateway(200);
+        let mut client = AsyncClient::new(addr, Settings::new("gateway-1"))
+            .await
+            .unwrap();
+        client.register(&g).await.unwrap();
+        assert_eq!(client.next(&mut g).await.unwrap(), ClientEvent::Registered);
+        client.deregister().await.unwrap();
+        while client.next(&mut g).await.unwrap() != ClientEvent::Deregistered {}
+    });
+    let server_side = async {
+        let ServerNote::Registered { links, .. } = server.next().await.unwrap() else {
+            panic!("a registration first");
+        };
+        let expected: Vec<String> = (0..200).map(|i| format!("</3303/{i}>")).collect();
+        assert_eq!(links, expected.join(","));
+        assert!(links.len() > 2048);
+        loop {
+            if let ServerNote::Deregistered { .. } = server.next().await.unwrap() {
+                break;
+            }
+        }
+    };
+    // A failure of the client's ends the test at once; so does a server that waits too long.
+    tokio::pin!(server_side);
+    let mut client_task = client_task;
+    let both = async {
+        tokio::select! {
+            () = &mut server_side => client_task.await.unwrap(),
+            joined = &mut client_task => {
+                joined.unwrap();
+                server_side.await;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), both)
+        .await
+        .expect("registered and de-registered within 20 s");
+}

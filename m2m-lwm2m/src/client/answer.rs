@@ -12,7 +12,7 @@ use crate::error::{Config, Error, Reason};
 use crate::link;
 use crate::model::{self, Model, Registry};
 use crate::path::Path;
-use crate::sink::{Fmt, Sink, Slice, Window};
+use crate::sink::{Fmt, Sink, Window};
 use crate::value::{Record, Value};
 
 /// A response: code, and (with a `format`) a payload written through the caller's
@@ -87,14 +87,13 @@ pub(super) fn is_account_object(object: u16) -> bool {
     object == 0 || object == 21
 }
 
-/// The object links of `tree` for Register and Update, written into `out` as link format.
-pub(super) fn links_text<'o, T: ObjectTree + ?Sized>(
+/// The object links of `tree` for Register and Update, written into `sink` as link format.
+pub(super) fn write_links<T: ObjectTree + ?Sized, S: Sink>(
     tree: &T,
-    out: &'o mut [u8],
-) -> Result<&'o str, Error> {
+    sink: &mut S,
+) -> Result<(), Error> {
     let mut result = Ok(());
-    let mut s = Slice::new(out);
-    let mut w = LinkOut::new(&mut s);
+    let mut w = LinkOut::new(sink);
     tree.objects(&mut |l| {
         // The Security and OSCORE objects are not registered (Core 1.1 §6.2.1).
         if let link::Target::Path(p) = l.target {
@@ -107,10 +106,7 @@ pub(super) fn links_text<'o, T: ObjectTree + ?Sized>(
             result = w.push(&l);
         }
     });
-    result?;
-    let n = s.written();
-    core::str::from_utf8(out.get(..n).unwrap_or_default())
-        .map_err(|_| Error::new(0, Reason::BadUtf8))
+    result
 }
 
 pub(super) fn read<T: ObjectTree + ?Sized>(

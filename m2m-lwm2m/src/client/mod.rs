@@ -23,16 +23,18 @@
 mod answer;
 mod blocks;
 mod bootstrap;
+mod links;
 mod observe;
 mod settings;
 mod tree;
 
 use answer::{
-    Answer, LinkOut, composite_paths, composite_values, create, is_account_object, links_text,
-    read, read_composite, truncate3, write, write_composite,
+    Answer, LinkOut, composite_paths, composite_values, create, is_account_object, read,
+    read_composite, truncate3, write, write_composite,
 };
 use blocks::Asked;
 use bootstrap::{bootstrap_delete, check_accounts};
+use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
 pub use settings::{Retry, Settings};
@@ -41,6 +43,7 @@ pub use tree::{ObjectTree, RecordBuf};
 use core::time::Duration;
 
 use m2m_coap::endpoint::Event as CoapEvent;
+use m2m_coap::option::value::Block;
 use m2m_coap::{
     Builder, Code, ContentFormat, Endpoint, Exchange, Incoming, OptionNumber, RequestId, Token,
     Type,
@@ -103,9 +106,6 @@ fn bootstrap_deadline(now: Timestamp) -> Timestamp {
     now.checked_add(secs(BOOTSTRAP_SILENCE)).unwrap_or(now)
 }
 
-/// Room for the object links of Register and Update.
-const MAX_LINKS: usize = 512;
-
 /// The longest registration location kept (`rd/…` segments joined by `/`).
 const MAX_LOCATION: usize = 64;
 
@@ -144,6 +144,8 @@ pub struct Client<
     /// A server created or deleted an instance since the last Update: the next one carries
     /// the links.
     objects_changed: bool,
+    /// Links of a Register or Update going in blocks.
+    links_upload: Option<LinksUpload>,
     config: Config,
     /// Which other peers count as the server ([`Client::accept_peers`]).
     accept: fn(&P, &P) -> bool,
@@ -192,6 +194,7 @@ impl<
             confirmable_notes: [None; 8],
             bootstrapping: None,
             objects_changed: false,
+            links_upload: None,
             config: Config::STRICT,
             accept: |_, _| false,
         }
@@ -240,16 +243,7 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
-        let mut links_buf = [0u8; MAX_LINKS];
-        let links = links_text(tree, &mut links_buf)?;
-        let params = RegisterParams {
-            lifetime: Some(self.settings.lifetime),
-            version: self.settings.version,
-            binding: Some(self.settings.binding),
-            ..RegisterParams::register(self.settings.endpoint)
-        };
-        let req = ServerRequest::Register { params, links };
-        let id = self.send(now, &req)?;
+        let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
@@ -259,7 +253,7 @@ impl<
 
     /// Sends Update now (the client also does so by itself before the lifetime ends).
     pub fn update(&mut self, now: Timestamp) -> Result<(), SessionError> {
-        self.send_update(now, None)
+        self.send_update(now)
     }
 
     /// Sends Update with the object links of `tree`: after the application added or removed
@@ -270,14 +264,13 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
-        let mut links_buf = [0u8; MAX_LINKS];
-        let links = links_text(tree, &mut links_buf)?;
-        self.send_update(now, Some(links))?;
+        let id = self.send_links(now, tree, true, FIRST.0, FIRST.1)?;
+        self.state = State::Updating(id);
         self.objects_changed = false;
         Ok(())
     }
 
-    fn send_update(&mut self, now: Timestamp, links: Option<&str>) -> Result<(), SessionError> {
+    fn send_update(&mut self, now: Timestamp) -> Result<(), SessionError> {
         let copy = (self.location, self.location_len);
         let mut loc = [""; 4];
         let n = location_segments(&copy.0, copy.1, &mut loc);
@@ -286,7 +279,7 @@ impl<
         let req = ServerRequest::Update {
             location,
             params: RegisterParams::default(),
-            links,
+            links: None,
         };
         let id = self.send(now, &req)?;
         self.state = State::Updating(id);
@@ -337,9 +330,23 @@ impl<
     }
 
     fn send(&mut self, now: Timestamp, req: &ServerRequest<'_>) -> Result<RequestId, SessionError> {
+        self.send_with(now, req, None)
+    }
+
+    /// Sends `req`; with `block`, as that Block1 block (with Size1 when given) of the body.
+    fn send_with(
+        &mut self,
+        now: Timestamp,
+        req: &ServerRequest<'_>,
+        block: Option<(Block, Option<usize>, &[u8])>,
+    ) -> Result<RequestId, SessionError> {
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::POST, 0);
         req.build(&mut b, &mut scratch)?;
+        if let Some((k, size1, payload)) = block {
+            links::block_options(&mut b, k, size1)?;
+            b.payload(payload);
+        }
         Ok(self.endpoint.request(now, self.server, &b, true)?)
     }
 
@@ -362,7 +369,7 @@ impl<
                 self.serve(now, &exchange, req, Asked::of(&message), tree)
             }
             Incoming::Response { id, message } => {
-                self.response(now, id, message.code(), &message);
+                self.response(now, id, message.code(), &message, tree);
                 Ok(())
             }
             Incoming::Reset { token, .. } => {
@@ -374,13 +381,30 @@ impl<
         }
     }
 
-    fn response(
+    fn response<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
         id: RequestId,
         code: Code,
         message: &m2m_coap::Message<'_>,
+        tree: &T,
     ) {
+        // Links going in blocks: a Continue asks for the next.
+        if matches!(self.state, State::Registering(r) | State::Updating(r) if r == id) {
+            match self.next_links_block(now, tree, message) {
+                Some(Ok(_)) => return,
+                Some(Err(_)) => {
+                    self.links_upload = None;
+                    if matches!(self.state, State::Updating(_)) {
+                        self.state = State::Waiting;
+                        self.retry_at = Some(now);
+                        return;
+                    }
+                    return self.failed(now, None);
+                }
+                None => self.links_upload = None,
+            }
+        }
         match self.state {
             State::Registering(r) if r == id => {
                 if code == Code::CREATED {

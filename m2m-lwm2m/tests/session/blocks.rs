@@ -237,3 +237,35 @@ fn an_observation_of_a_large_value_answers_and_notifies_with_the_first_block() {
     assert_eq!(*size, u32::try_from(expected.len()).unwrap());
     assert_eq!(note.2, expected[..1024]);
 }
+
+#[test]
+fn a_register_or_update_with_more_links_than_a_message_goes_in_blocks() {
+    let mut w = World::new();
+    // 80 more links of 11 or 12 bytes: some 950 bytes, two blocks of 512.
+    w.pump.sensors = 80;
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert_eq!(
+        w.events,
+        [
+            "registered pump-1 lt=Some(60) links=85",
+            "client Registered"
+        ]
+    );
+    // An Update with the links, after instances went.
+    w.events.clear();
+    w.pump.sensors = 60;
+    w.client.update_objects(at(1), &w.pump).unwrap();
+    w.pump(at(1));
+    assert_eq!(w.events, ["updated links=65", "client Updated"]);
+    // Longer still, past the server's room (4096 bytes): refused, 4.13.
+    w.events.clear();
+    w.pump.sensors = 500;
+    w.client.update_objects(at(2), &w.pump).unwrap();
+    w.pump(at(2));
+    assert!(
+        w.events.iter().any(|e| e.starts_with("Refused")),
+        "{:?}",
+        w.events
+    );
+}

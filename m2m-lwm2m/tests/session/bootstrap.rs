@@ -15,6 +15,7 @@ fn bootstrap_then_register() {
         manufacturer: "m2m".into(),
         resets: Vec::new(),
         deleted: Vec::new(),
+        sensors: 0,
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();

@@ -34,6 +34,8 @@ pub(crate) struct Pump {
     pub(crate) resets: Vec<String>,
     /// The instances deleted (they are listed no more).
     pub(crate) deleted: Vec<String>,
+    /// More temperature sensors listed (/3303/2 on), each a link of Register and Update.
+    pub(crate) sensors: u16,
 }
 
 impl ObjectTree for Pump {
@@ -56,6 +58,9 @@ impl ObjectTree for Pump {
             if !self.deleted.contains(&p.to_string()) {
                 f(ObjectLink::path(p));
             }
+        }
+        for i in 0..self.sensors {
+            f(ObjectLink::path(Path::instance(3303, i + 2)));
         }
     }
 
@@ -253,6 +258,8 @@ pub(crate) type Seen = (Code, Option<ContentFormat>, Vec<u8>, Option<u32>);
 
 pub(crate) struct World {
     pub(crate) server: Server<u8>,
+    /// Where the server puts bodies in blocks together.
+    pub(crate) upload: Box<m2m_lwm2m::upload::Upload<u8, 4096>>,
     pub(crate) client: Client<'static, u8>,
     pub(crate) pump: Pump,
     pub(crate) events: Vec<String>,
@@ -274,6 +281,7 @@ impl World {
         };
         World {
             server: Server::new(7),
+            upload: Box::default(),
             client: Client::new(SERVER, settings, 9),
             pump: Pump {
                 temperature: 21.5,
@@ -284,6 +292,7 @@ impl World {
                 manufacturer: "m2m".into(),
                 resets: Vec::new(),
                 deleted: Vec::new(),
+                sensors: 0,
             },
             events: Vec::new(),
             responses: Vec::new(),
@@ -300,9 +309,15 @@ impl World {
             while let Some((to, n)) = self.client.poll_transmit(now, &mut buf) {
                 assert_eq!(to, SERVER);
                 moved = true;
-                if let Some(e) = self.server.handle(now, CLIENT, &buf[..n]).unwrap() {
+                let mut upload = core::mem::take(&mut self.upload);
+                if let Some(e) = self
+                    .server
+                    .handle_with(now, CLIENT, &buf[..n], &mut upload)
+                    .unwrap()
+                {
                     self.record(e);
                 }
+                self.upload = upload;
             }
             while let Some((to, n)) = self.server.poll_transmit(now, &mut buf) {
                 assert_eq!(to, CLIENT);
