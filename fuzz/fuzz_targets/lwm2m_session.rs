@@ -1,5 +1,7 @@
 //! The sans-IO LwM2M server and client take any sequence of datagrams (and the time moving on)
-//! without panicking, and whatever either sends is a well-formed CoAP message.
+//! without panicking, and whatever either sends is a well-formed CoAP message. The server puts
+//! bodies in blocks together (Block1), and the client's /3/0 is larger than one message (its
+//! answers go in Block2 blocks).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,9 +10,11 @@ use m2m_core::Timestamp;
 use m2m_lwm2m::client::{Client, ObjectTree, RecordBuf, Settings};
 use m2m_lwm2m::link::ObjectLink;
 use m2m_lwm2m::server::Server;
+use m2m_lwm2m::upload::Upload;
 use m2m_lwm2m::{Path, Record, Text, Value};
 
-struct Tree;
+/// The Device object, its Timezone (/3/0/15) longer than a message.
+struct Tree(String);
 
 impl ObjectTree for Tree {
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
@@ -21,6 +25,7 @@ impl ObjectTree for Tree {
             Record::new(Path::resource(3, 0, 0), Value::Str(Text::Plain("m2m"))),
             Record::new(Path::resource_instance(3, 0, 7, 0), Value::Int(3800)),
             Record::new(Path::resource(3, 0, 9), Value::Int(80)),
+            Record::new(Path::resource(3, 0, 15), Value::Str(Text::Plain(&self.0))),
         ] {
             if path.contains(&r.path) {
                 out.push(r)?;
@@ -35,8 +40,9 @@ impl ObjectTree for Tree {
 
 fuzz_target!(|data: &[u8]| {
     let mut server: Server<u8, 4> = Server::new(1);
+    let mut upload: Upload<u8, 512> = Upload::new();
     let mut client: Client<'static, u8> = Client::new(0, Settings::new("fuzz"), 2);
-    let mut tree = Tree;
+    let mut tree = Tree("z".repeat(1500));
     let mut now = 0u64;
     let mut out = [0u8; 1152];
     let _ = client.register(Timestamp::from_millis(now), &tree);
@@ -49,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         now += u64::from(ctl >> 1) * 250;
         let t = Timestamp::from_millis(now);
         if ctl & 1 == 0 {
-            let _ = server.handle(t, 1, datagram);
+            let _ = server.handle_with(t, 1, datagram, &mut upload);
             server.handle_timeout(t);
             while server.poll_event().is_some() {}
             while let Some((_, n)) = server.poll_transmit(t, &mut out) {

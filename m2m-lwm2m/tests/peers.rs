@@ -213,6 +213,35 @@ fn our_server_reads_coap_node() {
         .any(|r| r.is_err() || r.is_ok_and(|r| r.path.depth() != 3))
     );
 
+    // /3303/1 is larger than a message: coap's server sends it in Block2 blocks, and our
+    // server asks for each and hands it over whole.
+    let read = ClientRequest::Read {
+        path: Path::instance(3303, 1),
+        accept: Some(ContentFormat::LWM2M_TLV),
+    };
+    let rsp = server.request(&reg.endpoint, &read, WAIT).unwrap();
+    assert_eq!(rsp.code, Code::CONTENT);
+    assert!(rsp.payload.len() > 1500, "{} bytes", rsp.payload.len());
+    let kind: String = (0..1500)
+        .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+        .collect();
+    let records: Vec<Record<'_>> = body::decode(
+        ContentFormat::LWM2M_TLV,
+        Path::instance(3303, 1),
+        &rsp.payload,
+        Config::LENIENT,
+    )
+    .unwrap()
+    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
+    .collect();
+    assert!(
+        records.contains(&Record::new(
+            Path::resource(3303, 1, 5750),
+            Value::Str(Text::Plain(&kind))
+        )),
+        "{records:?}"
+    );
+
     // /3303/0: the temperature as a 4-byte float.
     let read = ClientRequest::Read {
         path: Path::instance(3303, 0),
@@ -288,7 +317,20 @@ fn our_server_reads_the_lwm2m_node_lib_client() {
 }
 
 /// Our client's objects: the Device object and a temperature sensor.
-struct Device;
+/// Our device for their server: /3/0 with a Timezone (/3/0/15) of [`ZONE_LEN`] bytes, so that
+/// its reads in TLV and JSON are larger than a message and go in Block2 blocks.
+struct Device(String);
+
+/// The length of the device's Timezone.
+const ZONE_LEN: usize = 1500;
+
+fn device() -> Device {
+    Device(
+        (0..ZONE_LEN)
+            .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+            .collect(),
+    )
+}
 
 impl ObjectTree for Device {
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
@@ -305,6 +347,7 @@ impl ObjectTree for Device {
             ),
             Record::new(Path::resource(3, 0, 2), Value::Str(Text::Plain("SN-42"))),
             Record::new(Path::resource_instance(3, 0, 7, 0), Value::Int(3800)),
+            Record::new(Path::resource(3, 0, 15), Value::Str(Text::Plain(&self.0))),
             Record::new(Path::resource(3, 0, 16), Value::Str(Text::Plain("U"))),
             Record::new(Path::resource(3303, 0, 5700), Value::Float(21.5)),
             Record::new(
@@ -332,7 +375,7 @@ fn lwm2m_node_lib_server_reads_our_client() {
         .port();
     let mut peer = Peer::start(&modules, "lwm2m-server.js", &[&port.to_string(), "30"]);
     peer.wait("listening", WAIT);
-    let mut device = Device;
+    let mut device = device();
     let mut client = Client::new(
         format!("127.0.0.1:{port}").parse().unwrap(),
         Settings::new("m2m-client-1"),
@@ -383,7 +426,23 @@ fn lwm2m_node_lib_server_reads_our_client() {
     assert_eq!(read("/3303/0/5700", None)["value"], "21.5");
     let tlv = read("/3/0", Some(11542));
     assert_eq!(tlv["ok"], true, "{tlv}");
+    // The TLV came in blocks (node-coap's agent asked for each): whole, the Timezone in it.
+    let zone = tlv["value"]
+        .as_array()
+        .and_then(|v| v.iter().find(|r| r["id"] == 15))
+        .unwrap_or_else(|| panic!("no /3/0/15 in {tlv}"));
+    assert_eq!(zone["hex"], hex(device.0.as_bytes()));
     let json = read("/3/0", Some(11543));
     assert_eq!(json["ok"], true, "{json}");
+    let zone = json["value"]["e"]
+        .as_array()
+        .and_then(|e| e.iter().find(|r| r["n"] == "15"))
+        .unwrap_or_else(|| panic!("no 15 in {json}"));
+    assert_eq!(zone["sv"], device.0.as_str());
     assert!(seen.iter().any(|v| v["event"] == "reads-done"), "{seen:?}");
+}
+
+/// `bytes` in lowercase hex, as the peers print payloads.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -7,6 +7,7 @@
 //   /3/0     Device (coap-node's defaults, Manufacturer/Model/Serial overridden)
 //   /4/0     Connectivity Monitoring (always added by coap-node)
 //   /3303/0  IPSO Temperature: 5700 Sensor Value 21.5, 5701 Units "Cel"
+//   /3303/1  5700 22.5, 5750 Application Type: 1500 letters (a read goes in blocks)
 // Prints {"event":"registered",...} once the server answered the Register,
 // then serves the server's requests until SIGTERM/SIGINT, deregisters and
 // exits 0 (exit 1 if the register fails, 3 if the deregister is not answered).
@@ -32,6 +33,9 @@ const coap = require(require.resolve('coap', { paths: [peerDir('coap-node')] }))
 
 const so = new SmartObject();
 so.init(3303, 0, { 5700: 21.5, 5701: 'Cel' });        // IPSO Temperature
+// A second sensor whose Application Type (5750) is 1500 letters: read whole, /3303/1
+// is larger than a message, and coap's server sends it in Block2 blocks.
+so.init(3303, 1, { 5700: 22.5, 5750: 'abcdefghijklmnopqrstuvwxyz'.repeat(58).slice(0, 1500) });
 
 const cn = new CoapNode(endpoint, so, {
   manuf: 'm2m-test',        // /3/0/0
