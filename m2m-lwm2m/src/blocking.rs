@@ -138,7 +138,7 @@ impl Server {
         }
         while let Some(e) = self.inner.poll_event() {
             if let ServerEvent::Timeout(id) = e {
-                self.timeouts.push(self.downloads.original(id));
+                self.timeouts.extend(self.downloads.original(id));
             }
         }
         let due = self

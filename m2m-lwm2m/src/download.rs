@@ -33,6 +33,9 @@ pub(crate) const LARGEST: usize = 1 << 20;
 /// The largest body the runners' servers take in blocks (a Register with some 500 object links).
 pub(crate) const UPLOAD: usize = 16 * 1024;
 
+/// How many given-up block requests are remembered.
+const RETIRED: usize = 8;
+
 /// How often a transfer starts again after the body changed under it.
 pub(crate) const RESTARTS: u8 = 3;
 
@@ -73,6 +76,9 @@ pub(crate) enum Taken {
 pub(crate) struct Downloads {
     sent: VecDeque<(RequestId, RegId, Vec<u8>)>,
     under_way: Vec<Transfer>,
+    /// Block requests of transfers given up (a notification replaced by a newer one) still
+    /// outstanding: their answers and timeouts are nobody's.
+    retired: VecDeque<RequestId>,
 }
 
 impl Downloads {
@@ -118,11 +124,26 @@ impl Downloads {
     }
 
     /// The request `id` of the application that a block request (or `id` itself) serves: a
-    /// timeout of a block request is a timeout of the application's request.
-    pub(crate) fn original(&mut self, id: RequestId) -> RequestId {
-        match self.under_way.iter().position(|t| t.current == id) {
+    /// timeout of a block request is a timeout of the application's request. `None` for a
+    /// block request of a transfer given up.
+    pub(crate) fn original(&mut self, id: RequestId) -> Option<RequestId> {
+        if self.forget_retired(id) {
+            return None;
+        }
+        Some(match self.under_way.iter().position(|t| t.current == id) {
             Some(i) => self.under_way.swap_remove(i).original,
             None => id,
+        })
+    }
+
+    /// Whether `id` is a retired block request (forgotten now).
+    fn forget_retired(&mut self, id: RequestId) -> bool {
+        match self.retired.iter().position(|r| *r == id) {
+            Some(i) => {
+                self.retired.remove(i);
+                true
+            }
+            None => false,
         }
     }
 
@@ -134,6 +155,9 @@ impl Downloads {
         id: RequestId,
         message: &Message<'_>,
     ) -> Taken {
+        if self.forget_retired(id) {
+            return Taken::Pending;
+        }
         let block = message.block2().and_then(Result::ok);
         let Some(i) = self.under_way.iter().position(|t| t.current == id) else {
             // A first block (of an answer or a notification) starts a transfer.
@@ -209,8 +233,19 @@ impl Downloads {
             return Taken::Done(id, failed(Code::REQUEST_ENTITY_TOO_LARGE, &t));
         }
         t.body = std::vec![0u8; size.max(b.size())];
-        // A new notification in blocks replaces the transfer of the one before.
-        self.under_way.retain(|u| u.original != id);
+        // A new notification in blocks replaces the transfer of the one before; an answer to
+        // the block that one asked for last is dropped when it comes.
+        let retired = &mut self.retired;
+        self.under_way.retain(|u| {
+            let keep = u.original != id;
+            if !keep && u.current != u.original && u.want.is_none() {
+                if retired.len() == RETIRED {
+                    retired.pop_front();
+                }
+                retired.push_back(u.current);
+            }
+            keep
+        });
         self.under_way.push(t);
         let i = self.under_way.len().saturating_sub(1);
         self.step(server, now, i, message.payload(), b)
@@ -548,7 +583,7 @@ mod tests {
         ));
         let block_request = rig.downloads.under_way[0].current;
         assert_ne!(block_request, id);
-        assert_eq!(rig.downloads.original(block_request), id);
+        assert_eq!(rig.downloads.original(block_request), Some(id));
         assert!(rig.downloads.under_way.is_empty());
     }
 
@@ -581,5 +616,88 @@ mod tests {
             1,
             "the blocks were read, not observed"
         );
+    }
+
+    #[test]
+    fn a_notification_in_blocks_replaces_the_transfer_of_the_one_before() {
+        use m2m_coap::{Builder, OptionNumber, Type};
+        let t0 = Timestamp::EPOCH;
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let observe = ClientRequest::Observe {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let (id, answer) = exchange(&mut rig, &mut tree, &observe);
+        let token = Message::parse_udp(&answer).unwrap().token().to_vec();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+        // The request for block 1 goes out; its answer is held back.
+        let mut buf = [0u8; 1280];
+        let (_, n) = rig.server.poll_transmit(t0, &mut buf).unwrap();
+        let block_request = buf[..n].to_vec();
+        // A newer notification's first block comes first: it takes over.
+        let body = [b'q'; 1024];
+        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0x7777);
+        b.token(&token);
+        b.uint(OptionNumber::OBSERVE, 1).unwrap();
+        b.uint(OptionNumber::CONTENT_FORMAT, 11542).unwrap();
+        b.uint(
+            OptionNumber::BLOCK2,
+            Block {
+                num: 0,
+                more: true,
+                szx: 6,
+            }
+            .to_uint(),
+        )
+        .unwrap();
+        b.payload(&body);
+        let mut note = [0u8; 1280];
+        let n = b.encode(&mut note).unwrap();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &note[..n])
+        else {
+            panic!("no notification");
+        };
+        assert_eq!(request, id);
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+        // The answer to the old transfer's block is nobody's: dropped, not handed over.
+        rig.client.handle(t0, 0, &block_request, &mut tree).unwrap();
+        let (_, n) = rig.client.poll_transmit(t0, &mut buf).unwrap();
+        let old = buf[..n].to_vec();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &old)
+        else {
+            panic!("no answer to the old block");
+        };
+        assert_ne!(request, id);
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+        // The new transfer goes on (the client's body has another ETag than the fake first
+        // block: from block 0 again) and ends with the notification's Observe.
+        rig.seen = 0;
+        rig.pump(&mut tree, |_, _| {});
+        assert_eq!(
+            rig.done.len(),
+            1,
+            "{:?}",
+            rig.done.iter().map(|d| d.0).collect::<Vec<_>>()
+        );
+        let (r, whole) = &rig.done[0];
+        assert_eq!((*r, whole.observe), (id, Some(1)));
+        assert_eq!(whole.payload, tlv(&tree));
     }
 }

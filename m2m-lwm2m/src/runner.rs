@@ -146,8 +146,9 @@ impl AsyncServer {
             match e {
                 ServerEvent::Expired { id } => self.notes.push_back(ServerNote::Expired { id }),
                 ServerEvent::Timeout(id) => {
-                    let id = self.downloads.original(id);
-                    self.notes.push_back(ServerNote::Timeout(id));
+                    if let Some(id) = self.downloads.original(id) {
+                        self.notes.push_back(ServerNote::Timeout(id));
+                    }
                 }
                 _ => {}
             }
