@@ -505,6 +505,30 @@ async fn a_reserved_block_size_is_a_bad_request() {
     }
 }
 
+#[tokio::test]
+async fn a_request_for_a_proxy_is_refused_by_a_server_that_is_none() {
+    // RFC 7252 §5.10.2: 5.05 (Proxying Not Supported) for Proxy-Uri or Proxy-Scheme, before
+    // the handler (which would have answered /echo).
+    let (c, _notifier, _) = udp_server().await;
+    for (number, value, mid) in [
+        (OptionNumber::PROXY_URI, "coap://192.0.2.1/echo", 0x4100),
+        (OptionNumber::PROXY_SCHEME, "coap", 0x4101),
+    ] {
+        let mut b = Builder::<3>::udp(Type::Confirmable, Code::GET, mid);
+        b.token(&[0xc2])
+            .str(OptionNumber::URI_PATH, "echo")
+            .unwrap();
+        b.str(number, value).unwrap();
+        let mut out = vec![0u8; b.buffer_len()];
+        let n = b.encode(&mut out).unwrap();
+        c.send(&out[..n]).await.unwrap();
+        let d = recv(&c).await.unwrap();
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.code(), Code::PROXYING_NOT_SUPPORTED, "{number:?}");
+        assert_eq!(m.message_id(), Some(mid));
+    }
+}
+
 /// A body served in blocks carries an ETag in each (RFC 7959 §2.4), the same while the body
 /// stays and another once it changes; a body in one piece carries none.
 #[tokio::test]

@@ -302,6 +302,13 @@ impl Responder {
 pub trait Handler: Send {
     /// The reply to `req`.
     fn handle(&mut self, req: &Message<'_>) -> Reply;
+
+    /// Whether this handler is a forward-proxy: takes requests with Proxy-Uri or Proxy-Scheme.
+    /// A runner answers them 5.05 (Proxying Not Supported) itself otherwise, as RFC 7252
+    /// §5.10.2 asks of a server that does not act as a proxy. A closure is no proxy.
+    fn proxies(&self) -> bool {
+        false
+    }
 }
 
 impl<F, R> Handler for F

@@ -13,6 +13,7 @@ use super::{Handler, Later, Notifier, Reply, Response, path_of};
 use crate::Block;
 use crate::code::Code;
 use crate::message::Message;
+use crate::option::OptionNumber;
 
 /// How long a [`Reply::later`] may take before it is answered 5.03 for the handler.
 pub(super) const LATER_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(120);
@@ -123,6 +124,14 @@ where
     /// A request from `peer`: the answer now, or `None` when it comes later (then the
     /// transport may acknowledge the request, and the answer comes out of [`Self::wake`]).
     pub(super) fn request(&mut self, peer: K, req: &Message<'_>, to: A) -> Option<Step<K, A>> {
+        // A request for a proxy to a server that is none (RFC 7252 §5.10.2).
+        let proxied = req
+            .options()
+            .any(|o| o.number == OptionNumber::PROXY_URI || o.number == OptionNumber::PROXY_SCHEME);
+        if proxied && !self.handler.proxies() {
+            let refusal = Response::new(Code::PROXYING_NOT_SUPPORTED);
+            return Some(self.answer(peer, to, refusal, None, None));
+        }
         let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
         let block2 = match req.block2() {
             None => None,
