@@ -44,6 +44,11 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["dropped"] => Reply::later().1,
             // The body uploaded, back.
             ["echo"] => Response::content(0, req.payload().to_vec()).into(),
+            // A POST that counts up, answered with 3000 bytes of the new count: in blocks.
+            ["bump"] => {
+                let v = n.fetch_add(1, Ordering::SeqCst) + 1;
+                Response::content(42, vec![v.to_le_bytes()[0]; 3000]).into()
+            }
             // 3000 bytes of the counter's value, observable: served in blocks.
             ["big"] => {
                 let v = n.load(Ordering::SeqCst);
@@ -527,6 +532,47 @@ async fn a_request_for_a_proxy_is_refused_by_a_server_that_is_none() {
         assert_eq!(m.code(), Code::PROXYING_NOT_SUPPORTED, "{number:?}");
         assert_eq!(m.message_id(), Some(mid));
     }
+}
+
+#[tokio::test]
+async fn the_later_blocks_of_a_post_answer_come_from_the_answer_kept() {
+    // The handler runs once for the POST; the client's requests for blocks 1 and 2 get the
+    // rest of that answer, not a new POST's.
+    let (c, _notifier, n) = udp_server().await;
+    let before = n.load(Ordering::SeqCst);
+    let mut body = Vec::new();
+    for (num, mid) in [(0u32, 0x4200u16), (1, 0x4201), (2, 0x4202)] {
+        let token = [0xc3, u8::try_from(num).unwrap()];
+        let mut b = Builder::<3>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&token).str(OptionNumber::URI_PATH, "bump").unwrap();
+        if num > 0 {
+            b.uint(OptionNumber::BLOCK2, num << 4 | 6).unwrap();
+        }
+        let mut out = vec![0u8; b.buffer_len()];
+        let k = b.encode(&mut out).unwrap();
+        c.send(&out[..k]).await.unwrap();
+        let d = recv(&c).await.unwrap();
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(m.code(), Code::CONTENT);
+        let block = m.block2().unwrap().unwrap();
+        assert_eq!((block.num, block.more), (num, num < 2));
+        body.extend_from_slice(m.payload());
+    }
+    assert_eq!(n.load(Ordering::SeqCst), before + 1, "the POST ran once");
+    assert_eq!(body, vec![(before + 1).to_le_bytes()[0]; 3000]);
+    // A new POST runs the handler again.
+    let mut b = Builder::<3>::udp(Type::Confirmable, Code::POST, 0x4203);
+    b.token(&[0xc4])
+        .str(OptionNumber::URI_PATH, "bump")
+        .unwrap();
+    let mut out = vec![0u8; b.buffer_len()];
+    let k = b.encode(&mut out).unwrap();
+    c.send(&out[..k]).await.unwrap();
+    let d = recv(&c).await.unwrap();
+    assert_eq!(
+        Message::parse_udp(&d).unwrap().payload()[0],
+        (before + 2).to_le_bytes()[0]
+    );
 }
 
 /// A body served in blocks carries an ETag in each (RFC 7959 §2.4), the same while the body

@@ -67,6 +67,7 @@
 //! # }
 //! ```
 
+mod kept;
 mod observe;
 mod pacing;
 mod reliable;

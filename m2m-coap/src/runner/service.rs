@@ -7,6 +7,7 @@ use std::vec::Vec;
 
 use tokio::sync::{broadcast, mpsc};
 
+use super::kept::Kept;
 use super::observe::Observations;
 use super::uploads::{Uploads, block_error_code, owned_request};
 use super::{Handler, Later, Notifier, Reply, Response, path_of};
@@ -81,6 +82,8 @@ pub(super) enum Wake<K, A> {
 pub(super) struct Service<K, A, H> {
     handler: H,
     uploads: Uploads<K>,
+    /// Answers of unsafe requests kept for their later blocks.
+    kept: Kept<K>,
     pub(super) observations: Observations<K>,
     ready_tx: mpsc::UnboundedSender<Ready<K, A>>,
     ready_rx: mpsc::UnboundedReceiver<Ready<K, A>>,
@@ -100,6 +103,7 @@ where
         Service {
             handler,
             uploads: Uploads::new(),
+            kept: Kept::new(),
             observations: Observations::new(),
             ready_tx,
             ready_rx,
@@ -163,9 +167,17 @@ where
             }
             _ => None,
         };
+        // A later block of an answer to a POST, PUT, ...: the answer kept, the handler not run
+        // again.
+        if let Some(kept) = self.kept.later_block(peer, req, block2) {
+            return Some(self.answer(peer, to, kept, block2, None));
+        }
         let reply = self.uploads.answer(peer, req, &mut self.handler);
         match reply {
-            Reply::Now(response) => Some(self.answer(peer, to, response, block2, register)),
+            Reply::Now(response) => {
+                self.kept.keep(peer, req, block2, &response);
+                Some(self.answer(peer, to, response, block2, register))
+            }
             Reply::Later(later) => {
                 self.defer(
                     later,

@@ -14,6 +14,29 @@ use crate::message::Message;
 use crate::option::OptionNumber;
 use crate::option::value::ValueError;
 
+/// What tells the requests of one transfer in blocks from another's: the request URI and the
+/// Request-Tag values (RFC 7959 §2.5, RFC 9175 §3.3), so that uploads to one resource under
+/// different Request-Tags stay apart. Each value goes in with its number and length, so no two
+/// lists of values give one key.
+pub(super) fn request_key(req: &Message<'_>) -> Vec<u8> {
+    let mut uri = Vec::new();
+    for o in req.options().filter(|o| {
+        matches!(
+            o.number,
+            OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
+        )
+    }) {
+        uri.extend_from_slice(&o.number.0.to_be_bytes());
+        uri.extend_from_slice(
+            &u32::try_from(o.value.len())
+                .unwrap_or(u32::MAX)
+                .to_be_bytes(),
+        );
+        uri.extend_from_slice(o.value);
+    }
+    uri
+}
+
 /// The largest body a client may upload in Block1 blocks (RFC 7959 §2.5) to a runner.
 pub const MAX_UPLOAD: usize = 1 << 20;
 
@@ -61,25 +84,7 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         let now = Instant::now();
         self.bodies
             .retain(|_, u| now.saturating_duration_since(u.touched) < UPLOAD_LIFETIME);
-        // The request URI and the Request-Tag values are the key (RFC 7959 §2.5, RFC 9175
-        // §3.3): uploads to one resource under different Request-Tags stay apart. Each value
-        // goes in with its number and length, so no two lists of values give one key.
-        let mut uri = Vec::new();
-        for o in req.options().filter(|o| {
-            matches!(
-                o.number,
-                OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
-            )
-        }) {
-            uri.extend_from_slice(&o.number.0.to_be_bytes());
-            uri.extend_from_slice(
-                &u32::try_from(o.value.len())
-                    .unwrap_or(u32::MAX)
-                    .to_be_bytes(),
-            );
-            uri.extend_from_slice(o.value);
-        }
-        let key = (peer, uri);
+        let key = (peer, request_key(req));
         let too_large = || {
             let max = u32::try_from(MAX_UPLOAD).unwrap_or(u32::MAX);
             Reply::from(

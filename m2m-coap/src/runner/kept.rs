@@ -1,0 +1,87 @@
+//! Answers to requests that are not safe (POST, PUT, DELETE, PATCH, iPATCH) kept for the
+//! requests of their later blocks (RFC 7959 §2.4): a client that reads such an answer block by
+//! block sends the request again for each block, and the handler, which may have changed
+//! something for the first, does not run again; the later blocks come from the answer kept.
+
+use core::time::Duration;
+use std::collections::VecDeque;
+use std::time::Instant;
+use std::vec::Vec;
+
+use super::Response;
+use super::uploads::request_key;
+use crate::Block;
+use crate::code::Code;
+use crate::message::Message;
+
+/// How long an answer is kept (EXCHANGE_LIFETIME, RFC 7252 §4.8.2).
+const KEPT_LIFETIME: Duration = Duration::from_secs(247);
+
+/// At most this many answers kept per runner (UDP) or connection (TCP, WebSocket); the oldest
+/// gives way.
+const MAX_KEPT: usize = 16;
+
+/// The answers kept, by peer, method and request URI.
+pub(super) struct Kept<K> {
+    answers: VecDeque<(K, Code, Vec<u8>, Response, Instant)>,
+}
+
+/// Whether `code` is a method whose repetition may do more than its first run.
+fn not_safe(code: Code) -> bool {
+    matches!(
+        code,
+        Code::POST | Code::PUT | Code::DELETE | Code::PATCH | Code::IPATCH
+    )
+}
+
+impl<K: Copy + Eq> Kept<K> {
+    pub(super) fn new() -> Self {
+        Kept {
+            answers: VecDeque::new(),
+        }
+    }
+
+    /// The answer kept for `req` from `peer` when it asks for a later block (`block2` past
+    /// the first) of an answer that is kept.
+    pub(super) fn later_block(
+        &mut self,
+        peer: K,
+        req: &Message<'_>,
+        block2: Option<Block>,
+    ) -> Option<Response> {
+        if !not_safe(req.code()) || block2.is_none_or(|b| b.num == 0) {
+            return None;
+        }
+        let now = Instant::now();
+        self.answers
+            .retain(|a| now.saturating_duration_since(a.4) < KEPT_LIFETIME);
+        let key = request_key(req);
+        self.answers
+            .iter()
+            .find(|a| a.0 == peer && a.1 == req.code() && a.2 == key)
+            .map(|a| a.3.clone())
+    }
+
+    /// Keeps `response` to `req` from `peer` when it goes in blocks (larger than the block
+    /// asked for, or than 1024 bytes) and the method is not safe.
+    pub(super) fn keep(
+        &mut self,
+        peer: K,
+        req: &Message<'_>,
+        block2: Option<Block>,
+        response: &Response,
+    ) {
+        let size = block2.map_or(1024, Block::size);
+        if !not_safe(req.code()) || response.payload.len() <= size {
+            return;
+        }
+        let key = request_key(req);
+        self.answers
+            .retain(|a| !(a.0 == peer && a.1 == req.code() && a.2 == key));
+        if self.answers.len() == MAX_KEPT {
+            self.answers.pop_front();
+        }
+        self.answers
+            .push_back((peer, req.code(), key, response.clone(), Instant::now()));
+    }
+}
