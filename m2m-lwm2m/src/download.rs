@@ -2,8 +2,9 @@
 //! first block, §2.6): ask the client for the rest with [`Server::send_block`] and hand the
 //! application the whole body, as the answer to the request it made.
 //!
-//! A runner remembers the requests it sent (the last [`KEPT`], as sent) to ask for their blocks
-//! again. A body whose ETag changes under the transfer is asked for from its first block again,
+//! A runner remembers the requests it sent (the last [`KEPT`], as sent, and the last
+//! [`OBSERVED`] observations apart, whose notifications come for long) to ask for their blocks
+//! again; an answer in blocks to a request no longer remembered comes as 4.08. A body whose ETag changes under the transfer is asked for from its first block again,
 //! up to [`RESTARTS`] times; one that still changes, or that would pass [`LARGEST`] bytes, or
 //! whose blocks do not follow one another, comes to the application as 4.08 (Request Entity
 //! Incomplete) or 4.13 (Request Entity Too Large) with no payload.
@@ -23,9 +24,14 @@ use crate::interface::{ClientRequest, Strings};
 use crate::path::Path;
 use crate::server::{RegId, Server, SessionError};
 
-/// How many sent requests are remembered (an observation's request stays until it is among
-/// the oldest).
+/// How many sent requests are remembered, but observations ...
 pub(crate) const KEPT: usize = 64;
+
+/// ... of which as many are remembered apart (the oldest gives way).
+pub(crate) const OBSERVED: usize = 256;
+
+/// How often a peer may answer with a block already taken before the transfer is given up.
+const REPEATS: u8 = 3;
 
 /// The largest body put together.
 pub(crate) const LARGEST: usize = 1 << 20;
@@ -55,6 +61,8 @@ struct Transfer {
     body: Vec<u8>,
     received: usize,
     restarts: u8,
+    /// Answers that repeated a block already taken.
+    repeats: u8,
     /// The block to ask for when the endpoint has room (it allows one request outstanding to
     /// a peer, NSTART, RFC 7252 §4.7): see [`Downloads::resume`].
     want: Option<Block>,
@@ -75,6 +83,7 @@ pub(crate) enum Taken {
 #[derive(Debug, Default)]
 pub(crate) struct Downloads {
     sent: VecDeque<(RequestId, RegId, Vec<u8>)>,
+    observed: VecDeque<(RequestId, RegId, Vec<u8>)>,
     under_way: Vec<Transfer>,
     /// Block requests of transfers given up (a notification replaced by a newer one) still
     /// outstanding: their answers and timeouts are nobody's.
@@ -95,10 +104,41 @@ impl Downloads {
             return;
         };
         out.truncate(n);
-        if self.sent.len() == KEPT {
-            self.sent.pop_front();
+        let (list, most) = match request {
+            ClientRequest::Observe { .. }
+            | ClientRequest::Composite {
+                observe: Some(0), ..
+            } => (&mut self.observed, OBSERVED),
+            _ => (&mut self.sent, KEPT),
+        };
+        if list.len() == most {
+            list.pop_front();
         }
-        self.sent.push_back((id, reg, out));
+        list.push_back((id, reg, out));
+    }
+
+    /// The registration and the request sent as `id`, as sent.
+    fn request(&self, id: RequestId) -> Option<(RegId, &[u8])> {
+        self.sent
+            .iter()
+            .chain(self.observed.iter())
+            .find(|(r, ..)| *r == id)
+            .map(|(_, reg, bytes)| (*reg, bytes.as_slice()))
+    }
+
+    /// Ends transfer `i`, whose answer is no more wanted; an answer to the block it asked for
+    /// last is dropped when it comes.
+    fn retire(&mut self, i: usize) {
+        if self.under_way.get(i).is_none() {
+            return;
+        }
+        let u = self.under_way.swap_remove(i);
+        if u.current != u.original && u.want.is_none() {
+            if self.retired.len() == RETIRED {
+                self.retired.pop_front();
+            }
+            self.retired.push_back(u.current);
+        }
     }
 
     /// Remembers an Observe-Composite of `paths`, sent to registration `reg` as `id`
@@ -159,7 +199,16 @@ impl Downloads {
             return Taken::Pending;
         }
         let block = message.block2().and_then(Result::ok);
-        let Some(i) = self.under_way.iter().position(|t| t.current == id) else {
+        let at = self
+            .under_way
+            .iter()
+            .position(|t| t.current == id && t.current != t.original);
+        let Some(i) = at else {
+            // Another answer to the request of a transfer (a newer notification): that
+            // transfer is over, its value outdated.
+            if let Some(old) = self.under_way.iter().position(|t| t.original == id) {
+                self.retire(old);
+            }
             // A first block (of an answer or a notification) starts a transfer.
             return match block {
                 Some(b) if b.num == 0 && b.more && message.code().class() == 2 => {
@@ -179,7 +228,12 @@ impl Downloads {
         };
         if etag != t.etag.as_deref() {
             // The body changed: from its first block again, a few times.
-            let again = Block { num: 0, ..b };
+            // (M is 0 in a request's Block2, RFC 7959 §2.2.)
+            let again = Block {
+                num: 0,
+                more: false,
+                szx: b.szx,
+            };
             t.restarts = t.restarts.saturating_add(1);
             t.received = 0;
             t.etag = etag.map(<[u8]>::to_vec);
@@ -203,19 +257,11 @@ impl Downloads {
         message: &Message<'_>,
         b: Block,
     ) -> Taken {
-        let Some(reg) = self
-            .sent
-            .iter()
-            .find(|(r, ..)| *r == id)
-            .map(|(_, g, _)| *g)
-        else {
-            // A request this runner did not send (or forgot): as it came.
-            return Taken::AsIs;
-        };
+        let reg = self.request(id).map(|(reg, _)| reg);
         let mut t = Transfer {
             original: id,
             current: id,
-            reg,
+            reg: reg.unwrap_or(RegId(0)),
             code: message.code(),
             format: message.content_format(),
             observe: message.observe(),
@@ -223,8 +269,14 @@ impl Downloads {
             body: Vec::new(),
             received: 0,
             restarts: 0,
+            repeats: 0,
             want: None,
         };
+        if reg.is_none() {
+            // A request no longer remembered: the rest cannot be asked for, and the first
+            // block is no whole value.
+            return Taken::Done(id, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t));
+        }
         let size = message
             .size2()
             .and_then(|s| usize::try_from(s).ok())
@@ -232,20 +284,9 @@ impl Downloads {
         if size > LARGEST {
             return Taken::Done(id, failed(Code::REQUEST_ENTITY_TOO_LARGE, &t));
         }
-        t.body = std::vec![0u8; size.max(b.size())];
-        // A new notification in blocks replaces the transfer of the one before; an answer to
-        // the block that one asked for last is dropped when it comes.
-        let retired = &mut self.retired;
-        self.under_way.retain(|u| {
-            let keep = u.original != id;
-            if !keep && u.current != u.original && u.want.is_none() {
-                if retired.len() == RETIRED {
-                    retired.pop_front();
-                }
-                retired.push_back(u.current);
-            }
-            keep
-        });
+        // Room grows with the blocks past what Size2 announced, or past 64 KiB: a peer's word
+        // alone takes no more.
+        t.body = std::vec![0u8; size.min(64 * 1024).max(b.size())];
         self.under_way.push(t);
         let i = self.under_way.len().saturating_sub(1);
         self.step(server, now, i, message.payload(), b)
@@ -274,7 +315,22 @@ impl Downloads {
         t.received = a.body().len();
         match progress {
             Ok(Progress::More(next)) => self.ask(server, now, i, next),
-            Ok(Progress::Repeat) => Taken::Pending,
+            // A block already taken, where the next was asked for: asked for again, a few
+            // times.
+            Ok(Progress::Repeat) if t.repeats < REPEATS => {
+                t.repeats = t.repeats.saturating_add(1);
+                let num = t.received.checked_div(b.size()).unwrap_or(0);
+                let next = Block {
+                    num: u32::try_from(num).unwrap_or(u32::MAX),
+                    more: false,
+                    szx: b.szx,
+                };
+                self.ask(server, now, i, next)
+            }
+            Ok(Progress::Repeat) => {
+                let t = self.under_way.swap_remove(i);
+                Taken::Done(t.original, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t))
+            }
             Ok(Progress::Done(n)) => {
                 let mut t = self.under_way.swap_remove(i);
                 t.body.truncate(n);
@@ -329,15 +385,12 @@ impl Downloads {
         let Some(t) = self.under_way.get(i) else {
             return Taken::AsIs;
         };
-        let sent = self
-            .sent
-            .iter()
-            .find(|(r, ..)| *r == t.original)
-            .and_then(|(_, _, bytes)| {
-                let m = Message::parse_udp(bytes).ok()?;
-                let req = ClientRequest::parse(&m).ok()?;
-                Some(server.send_block(now, t.reg, &req, b))
-            });
+        let (reg, original) = (t.reg, t.original);
+        let sent = self.request(original).and_then(|(_, bytes)| {
+            let m = Message::parse_udp(bytes).ok()?;
+            let req = ClientRequest::parse(&m).ok()?;
+            Some(server.send_block(now, reg, &req, b))
+        });
         match (sent, self.under_way.get_mut(i)) {
             (Some(Ok(next)), Some(t)) => {
                 t.current = next;
@@ -461,6 +514,11 @@ mod tests {
                 while let Some((_, n)) = self.server.poll_transmit(now, &mut buf) {
                     moved = true;
                     let datagram = buf[..n].to_vec();
+                    // M is 0 in the Block2 of a request (RFC 7959 §2.2).
+                    let m = Message::parse_udp(&datagram).unwrap();
+                    if let Some(b) = m.block2() {
+                        assert!(!b.unwrap().more, "{m:?}");
+                    }
                     self.client.handle(now, 0, &datagram, tree).unwrap();
                 }
                 if !moved {
@@ -624,25 +682,9 @@ mod tests {
         let t0 = Timestamp::EPOCH;
         let mut tree = long('x');
         let mut rig = Rig::new(&tree);
-        let observe = ClientRequest::Observe {
-            path: Path::instance(3, 0),
-            accept: Some(ContentFormat::LWM2M_TLV),
-        };
-        let (id, answer) = exchange(&mut rig, &mut tree, &observe);
-        let token = Message::parse_udp(&answer).unwrap().token().to_vec();
-        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(t0, 1, &answer)
-        else {
-            panic!("no answer");
-        };
-        assert!(matches!(
-            rig.downloads.take(&mut rig.server, t0, request, &message),
-            Taken::Pending
-        ));
         // The request for block 1 goes out; its answer is held back.
+        let (id, token, block_request) = observed_first_block(&mut rig, &mut tree);
         let mut buf = [0u8; 1280];
-        let (_, n) = rig.server.poll_transmit(t0, &mut buf).unwrap();
-        let block_request = buf[..n].to_vec();
         // A newer notification's first block comes first: it takes over.
         let body = [b'q'; 1024];
         let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0x7777);
@@ -699,5 +741,180 @@ mod tests {
         let (r, whole) = &rig.done[0];
         assert_eq!((*r, whole.observe), (id, Some(1)));
         assert_eq!(whole.payload, tlv(&tree));
+    }
+
+    #[test]
+    fn a_peer_that_repeats_a_block_is_asked_again_then_given_up() {
+        use m2m_coap::{Builder, OptionNumber, Type};
+        let t0 = Timestamp::EPOCH;
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let big = ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let (id, answer) = exchange(&mut rig, &mut tree, &big);
+        let first = Message::parse_udp(&answer).unwrap();
+        let etag = first.etags().next().unwrap().to_vec();
+        let first_payload = first.payload().to_vec();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+        // Each request for block 1 is answered with block 0 again.
+        let mut buf = [0u8; 1280];
+        for round in 0..=REPEATS {
+            let (_, n) = rig.server.poll_transmit(t0, &mut buf).unwrap();
+            let ask = Message::parse_udp(&buf[..n]).unwrap();
+            let wanted = ask.block2().unwrap().unwrap();
+            assert_eq!((wanted.num, wanted.more), (1, false), "round {round}");
+            let mut b = Builder::<4>::udp(
+                Type::Acknowledgement,
+                Code::CONTENT,
+                ask.message_id().unwrap(),
+            );
+            b.token(ask.token());
+            b.uint(OptionNumber::CONTENT_FORMAT, 11542).unwrap();
+            b.opaque(OptionNumber::ETAG, &etag).unwrap();
+            b.uint(
+                OptionNumber::BLOCK2,
+                Block {
+                    num: 0,
+                    more: true,
+                    szx: 6,
+                }
+                .to_uint(),
+            )
+            .unwrap();
+            b.payload(&first_payload);
+            let mut again = [0u8; 1280];
+            let n = b.encode(&mut again).unwrap();
+            let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+                rig.server.handle(t0, 1, &again[..n])
+            else {
+                panic!("no answer in round {round}");
+            };
+            match rig.downloads.take(&mut rig.server, t0, request, &message) {
+                Taken::Pending => assert!(round < REPEATS, "asked again after {round}"),
+                Taken::Done(r, rsp) => {
+                    assert_eq!(round, REPEATS);
+                    assert_eq!((r, rsp.code), (id, Code::REQUEST_ENTITY_INCOMPLETE));
+                }
+                Taken::AsIs => panic!("handed over as it came"),
+            }
+        }
+        assert!(rig.downloads.under_way.is_empty());
+        assert!(rig.server.poll_transmit(t0, &mut buf).is_none());
+    }
+
+    /// The first block of an Observe of /3/0 taken, its block 1 asked for: the observation's
+    /// id and the request for block 1 (not yet delivered).
+    fn observed_first_block(rig: &mut Rig, tree: &mut Long) -> (RequestId, Vec<u8>, Vec<u8>) {
+        let t0 = Timestamp::EPOCH;
+        let observe = ClientRequest::Observe {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let (id, answer) = exchange(rig, tree, &observe);
+        let token = Message::parse_udp(&answer).unwrap().token().to_vec();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+        let mut buf = [0u8; 1280];
+        let (_, n) = rig.server.poll_transmit(t0, &mut buf).unwrap();
+        (id, token, buf[..n].to_vec())
+    }
+
+    #[test]
+    fn a_small_notification_ends_the_transfer_of_the_one_before() {
+        use m2m_coap::{Builder, OptionNumber, Type};
+        let t0 = Timestamp::EPOCH;
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let (id, token, block_request) = observed_first_block(&mut rig, &mut tree);
+        // A newer value, small enough for one message.
+        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0x7778);
+        b.token(&token);
+        b.uint(OptionNumber::OBSERVE, 1).unwrap();
+        b.payload(b"small");
+        let mut note = [0u8; 64];
+        let n = b.encode(&mut note).unwrap();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &note[..n])
+        else {
+            panic!("no notification");
+        };
+        assert_eq!(request, id);
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::AsIs
+        ));
+        assert!(rig.downloads.under_way.is_empty());
+        // The block the old transfer asked for comes to nobody.
+        let mut buf = [0u8; 1280];
+        rig.client.handle(t0, 0, &block_request, &mut tree).unwrap();
+        let (_, n) = rig.client.poll_transmit(t0, &mut buf).unwrap();
+        let old = buf[..n].to_vec();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &old)
+        else {
+            panic!("no answer to the old block");
+        };
+        assert!(matches!(
+            rig.downloads.take(&mut rig.server, t0, request, &message),
+            Taken::Pending
+        ));
+    }
+
+    #[test]
+    fn an_answer_in_blocks_to_a_request_no_longer_remembered_is_no_whole_value() {
+        let t0 = Timestamp::EPOCH;
+        let mut tree = long('x');
+        let mut rig = Rig::new(&tree);
+        let reg = rig.server.find("a").unwrap().id;
+        let observe = ClientRequest::Observe {
+            path: Path::instance(3, 0),
+            accept: Some(ContentFormat::LWM2M_TLV),
+        };
+        let (id, answer) = exchange(&mut rig, &mut tree, &observe);
+        // As many observations since: the first is forgotten (plain requests are kept apart
+        // and do not push it out).
+        for k in 0..KEPT {
+            let read = ClientRequest::Read {
+                path: Path::instance(3, 0),
+                accept: None,
+            };
+            rig.downloads
+                .remember(RequestId(5000 + u32::try_from(k).unwrap()), reg, &read);
+        }
+        assert!(rig.downloads.request(id).is_some());
+        for k in 0..OBSERVED {
+            rig.downloads
+                .remember(RequestId(9000 + u32::try_from(k).unwrap()), reg, &observe);
+        }
+        assert!(rig.downloads.request(id).is_none());
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(t0, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        match rig.downloads.take(&mut rig.server, t0, request, &message) {
+            Taken::Done(r, rsp) => {
+                assert_eq!((r, rsp.code), (id, Code::REQUEST_ENTITY_INCOMPLETE));
+                assert!(rsp.payload.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

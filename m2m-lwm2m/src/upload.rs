@@ -5,8 +5,9 @@
 //!
 //! One transfer at a time: a block of another client's transfer, or of another request of the
 //! same client, is answered 5.03 (Service Unavailable, with a Max-Age of [`Upload::IDLE`])
-//! while the transfer under way has had a block within [`Upload::IDLE`]; after that the new
-//! transfer takes the room. A transfer is told from another by its peer and the options that
+//! while the transfer under way has had a block within [`Upload::IDLE`] and began less than
+//! [`Upload::HOLD`] ago; after that the new transfer takes the room (so a peer that sends a
+//! block now and then cannot keep it from the others). A transfer is told from another by its peer and the options that
 //! make the request: method, Uri-Path, Uri-Query, Content-Format and Request-Tag (RFC 9175 §3).
 //!
 //! [`Server::handle_with`]: crate::server::Server::handle_with
@@ -25,9 +26,9 @@ use m2m_core::Timestamp;
 pub struct Upload<P, const U: usize = 4096> {
     buf: [u8; U],
     len: usize,
-    /// The transfer under way: its peer, the hash of its request's options, and when its last
-    /// block came.
-    from: Option<(P, u64, Timestamp)>,
+    /// The transfer under way: its peer, the hash of its request's options, when its last
+    /// block came, and when its first did.
+    from: Option<(P, u64, Timestamp, Timestamp)>,
 }
 
 /// What to do with a block.
@@ -52,6 +53,9 @@ impl<P: Copy + Eq, const U: usize> Upload<P, U> {
     /// How long a transfer keeps the room without a block.
     pub const IDLE: Duration = Duration::from_secs(30);
 
+    /// How long a transfer keeps the room at most.
+    pub const HOLD: Duration = Duration::from_secs(120);
+
     /// Empty room.
     #[must_use]
     pub const fn new() -> Self {
@@ -71,16 +75,22 @@ impl<P: Copy + Eq, const U: usize> Upload<P, U> {
         block: Block,
     ) -> Step<'_> {
         let key = key(msg);
-        if let Some((p, k, last)) = self.from {
-            let idle = last.checked_add(Self::IDLE).is_none_or(|t| t <= now);
+        let mut began = now;
+        if let Some((p, k, last, first)) = self.from {
+            let idle = last.checked_add(Self::IDLE).is_none_or(|t| t <= now)
+                || first.checked_add(Self::HOLD).is_none_or(|t| t <= now);
             if (p, k) != (peer, key) && !idle {
                 return Step::Refuse(Code::SERVICE_UNAVAILABLE);
+            }
+            if (p, k) == (peer, key) {
+                began = first;
             }
         }
         if block.num == 0 {
             self.len = 0;
-            self.from = Some((peer, key, now));
-        } else if self.from.map(|(p, k, _)| (p, k)) != Some((peer, key)) {
+            began = now;
+            self.from = Some((peer, key, now, now));
+        } else if self.from.map(|(p, k, ..)| (p, k)) != Some((peer, key)) {
             // A later block of no transfer under way (RFC 7959 §2.5: 4.08).
             self.from = None;
             return Step::Refuse(Code::REQUEST_ENTITY_INCOMPLETE);
@@ -98,7 +108,7 @@ impl<P: Copy + Eq, const U: usize> Upload<P, U> {
         };
         match progress {
             Ok(Progress::More(_) | Progress::Repeat) => {
-                self.from = Some((peer, key, now));
+                self.from = Some((peer, key, now, began));
                 Step::Continue(Block {
                     more: true,
                     ..block

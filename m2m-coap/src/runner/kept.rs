@@ -62,17 +62,11 @@ impl<K: Copy + Eq> Kept<K> {
             .map(|a| a.3.clone())
     }
 
-    /// Keeps `response` to `req` from `peer` when it goes in blocks (larger than the block
-    /// asked for, or than 1024 bytes) and the method is not safe.
-    pub(super) fn keep(
-        &mut self,
-        peer: K,
-        req: &Message<'_>,
-        block2: Option<Block>,
-        response: &Response,
-    ) {
-        let size = block2.map_or(1024, Block::size);
-        if !not_safe(req.code()) || response.payload.len() <= size {
+    /// Keeps `response` to `req` from `peer` when the method is not safe and the answer may
+    /// go in blocks: larger than the smallest block (16 bytes), for the block size is the
+    /// transport's to choose (over TCP the peer's Max-Message-Size may cut it small).
+    pub(super) fn keep(&mut self, peer: K, req: &Message<'_>, response: &Response) {
+        if !not_safe(req.code()) || response.payload.len() <= 16 {
             return;
         }
         let key = request_key(req);

@@ -175,7 +175,7 @@ where
         let reply = self.uploads.answer(peer, req, &mut self.handler);
         match reply {
             Reply::Now(response) => {
-                self.kept.keep(peer, req, block2, &response);
+                self.kept.keep(peer, req, &response);
                 Some(self.answer(peer, to, response, block2, register))
             }
             Reply::Later(later) => {

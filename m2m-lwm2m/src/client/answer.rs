@@ -1,15 +1,16 @@
 //! How the client answers the server's requests from the application's tree: Read (every
-//! format of [`body`]), Write, Create, Read-Composite and Write-Composite, and the link format
-//! of its objects (OMA-TS-LightweightM2M_Core 1.1 §6.3, §6.2.1).
+//! format of [`body`]), Write, Create, Read-Composite, Write-Composite and Discover, and the
+//! link format of its objects (OMA-TS-LightweightM2M_Core 1.1 §6.3, §6.2.1).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_coap::{Code, ContentFormat};
 
-use super::{ObjectTree, RecordBuf};
+use super::{Client, ObjectTree, RecordBuf};
+use crate::attributes::Attributes;
 use crate::body;
 use crate::composite;
 use crate::error::{Config, Error, Reason};
-use crate::link;
+use crate::link::{self, ObjectLink};
 use crate::model::{self, Model, Registry};
 use crate::path::Path;
 use crate::sink::{Fmt, Sink, Window};
@@ -68,7 +69,7 @@ impl<'s, S: Sink> LinkOut<'s, S> {
     }
 
     /// Writes `l` after the links so far.
-    pub(super) fn push(&mut self, l: &link::ObjectLink<'_>) -> Result<(), Error> {
+    pub(super) fn push(&mut self, l: &ObjectLink<'_>) -> Result<(), Error> {
         let one = core::slice::from_ref(l);
         link::check(one)?;
         if self.any {
@@ -485,5 +486,85 @@ pub(super) fn prefixed<'p>(path: Path<'static>, prefix: Option<&'p str>) -> Opti
     match prefix {
         Some(p) => path.with_prefix(p).ok(),
         None => Some(path),
+    }
+}
+
+impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
+    Client<'_, P, N, B, O, A, C>
+{
+    /// Discover (Core 1.1 §5.4.2): the link of `path` with its attributes (inherited), then,
+    /// below it, each instance (on an object) and each resource with its own attributes, and
+    /// `dim` on multiple resources; written as they come, so no list bounds the answer.
+    pub(super) fn discover<T: ObjectTree + ?Sized>(
+        &self,
+        tree: &T,
+        path: &Path<'_>,
+        out: &mut Window<'_>,
+    ) -> Answer {
+        let mut buf = RecordBuf::<'_, 32>::new();
+        if let Err(c) = tree.read(path, &mut buf) {
+            return Answer::code(c);
+        }
+        let records = buf.as_slice();
+        let own = path.without_prefix();
+        // The number of resource instances of `res` among the records, if it has any.
+        let dim = |res: Path<'static>| -> Option<u8> {
+            let n = records
+                .iter()
+                .filter(|r| r.path.depth() == 4 && truncate3(r.path.without_prefix()) == Some(res))
+                .count();
+            (n > 0).then(|| u8::try_from(n).unwrap_or(u8::MAX))
+        };
+        let attrs = |p: Path<'static>| {
+            self.attributes
+                .iter()
+                .flatten()
+                .find(|(k, _)| *k == p)
+                .map_or(Attributes::NONE, |(_, a)| *a)
+        };
+        let mut w = LinkOut::new(out);
+        let head = ObjectLink {
+            attributes: self.attributes_of(&own),
+            dim: (own.depth() == 3).then(|| dim(own)).flatten(),
+            ..ObjectLink::path(own)
+        };
+        let mut written = w.push(&head);
+        let (mut last_instance, mut last_resource) = (None, None);
+        for r in records {
+            let p = r.path.without_prefix();
+            if own.depth() == 1 {
+                let instance = p
+                    .object_id()
+                    .zip(p.instance_id())
+                    .map(|(o, i)| Path::instance(o, i));
+                if let Some(i) = instance.filter(|i| last_instance != Some(*i)) {
+                    last_instance = Some(i);
+                    written = written.and_then(|()| {
+                        w.push(&ObjectLink {
+                            attributes: attrs(i),
+                            ..ObjectLink::path(i)
+                        })
+                    });
+                }
+            }
+            let Some(res) = truncate3(p) else {
+                continue;
+            };
+            if res == own || last_resource == Some(res) {
+                continue;
+            }
+            last_resource = Some(res);
+            written = written.and_then(|()| {
+                w.push(&ObjectLink {
+                    attributes: attrs(res),
+                    dim: dim(res),
+                    ..ObjectLink::path(res)
+                })
+            });
+        }
+        match written {
+            Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
+            Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+        }
     }
 }

@@ -58,6 +58,28 @@ impl Asked {
         })
     }
 
+    /// What a notification asks: its first block, in the size its registration asked for
+    /// (`szx`), if it asked for one.
+    pub(super) const fn first_block(szx: Option<u8>) -> Self {
+        Asked {
+            block: match szx {
+                Some(szx) => Some(Block {
+                    num: 0,
+                    more: false,
+                    szx,
+                }),
+                None => None,
+            },
+            size2: false,
+        }
+    }
+
+    /// Whether a later block is asked for (a request for it registers no observation, RFC
+    /// 7959 §2.6: the rest of a notification is read).
+    pub(super) fn later_block(&self) -> bool {
+        self.block.is_some_and(|b| b.num > 0)
+    }
+
     /// The window an answer's body is written through, into `out` (a message's `b` bytes):
     /// the block asked for, at the smaller of its size and the client's largest; without
     /// Block2, as much as one message takes.

@@ -30,6 +30,8 @@ pub(super) struct LinksUpload {
     /// Where the block sent last starts, and its SZX.
     offset: usize,
     szx: u8,
+    /// Whether more blocks follow the one sent last.
+    more: bool,
     /// The hash of all the links, when the first block went.
     hash: u64,
 }
@@ -103,13 +105,15 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             update,
             offset,
             szx: b.szx,
+            more: b.more,
             hash,
         });
         Ok(id)
     }
 
     /// A 2.31 Continue to a block of the links: the next block, at the size the server asked
-    /// for if smaller. `None` when no links were on their way, or the answer is no Continue.
+    /// for if smaller (an error after the last block: nothing is left to send). `None` when no
+    /// links were on their way, or the answer is no Continue to the block sent.
     pub(super) fn next_links_block<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
@@ -123,6 +127,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let sent_num = u.offset.checked_div(16usize << u.szx).unwrap_or(0);
         if usize::try_from(echoed.num).ok() != Some(sent_num) {
             return None;
+        }
+        if !u.more {
+            return Some(Err(SessionError::Lwm2m(Error::new(0, Reason::Unsupported))));
         }
         let szx = echoed.szx.min(u.szx);
         let next = u.offset.saturating_add(16usize << u.szx);
@@ -165,7 +172,7 @@ mod tests {
     use m2m_coap::{Builder, Type};
 
     use super::*;
-    use crate::client::{RecordBuf, Settings};
+    use crate::client::{ClientEvent, RecordBuf, Settings};
     use crate::link::ObjectLink;
     use crate::path::Path;
 
@@ -253,5 +260,27 @@ mod tests {
         carry_on(&mut c, &mut tree, &wrong, 4);
         let mut buf = [0u8; 1152];
         assert!(c.poll_transmit(Timestamp::EPOCH, &mut buf).is_none());
+        assert_eq!(
+            c.poll_event(),
+            Some(ClientEvent::RegistrationFailed(Some(Code::CONTINUE)))
+        );
+    }
+
+    #[test]
+    fn a_continue_to_the_last_block_fails_the_register() {
+        let mut tree = Sensors(100);
+        let mut c: Client<'static, u8> = Client::new(0, Settings::new("s"), 1);
+        c.register(Timestamp::EPOCH, &tree).unwrap();
+        let mut s = sent(&mut c);
+        while s.2.more {
+            carry_on(&mut c, &mut tree, &s, 5);
+            s = sent(&mut c);
+        }
+        assert_eq!(s.2.num, 2);
+        // Nothing is left to send: a server that says go on is answered by giving up.
+        carry_on(&mut c, &mut tree, &s, 5);
+        let mut buf = [0u8; 1152];
+        assert!(c.poll_transmit(Timestamp::EPOCH, &mut buf).is_none());
+        assert_eq!(c.poll_event(), Some(ClientEvent::RegistrationFailed(None)));
     }
 }

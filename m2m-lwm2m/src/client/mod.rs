@@ -29,8 +29,8 @@ mod settings;
 mod tree;
 
 use answer::{
-    Answer, LinkOut, composite_paths, composite_values, create, is_account_object, read,
-    read_composite, truncate3, write, write_composite,
+    Answer, composite_paths, composite_values, create, is_account_object, read, read_composite,
+    write, write_composite,
 };
 use blocks::Asked;
 use bootstrap::{bootstrap_delete, check_accounts};
@@ -54,7 +54,6 @@ use crate::attributes::Attributes;
 use crate::composite;
 use crate::error::{Config, Error, Reason};
 use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, Strings};
-use crate::link::ObjectLink;
 use crate::path::Path;
 use crate::server::SessionError;
 use crate::sink::Window;
@@ -523,6 +522,30 @@ impl<
             }
             (Err(_), _) => Answer::code(Code::BAD_REQUEST),
             (Ok(_), Err(code)) => Answer::code(code),
+            // A later block of an Observe's answer is read: it registers nothing (RFC 7959
+            // §2.6), whatever Observe it carries.
+            // (Through `answer`, for its checks: the Security object stays closed.)
+            (Ok(ClientRequest::Observe { path, accept }), Ok(a)) if a.later_block() => {
+                let r = ClientRequest::Read { path, accept };
+                self.answer(now, exchange, r, tree, &mut window)
+            }
+            (
+                Ok(ClientRequest::Composite {
+                    observe: Some(0),
+                    format,
+                    accept,
+                    payload,
+                }),
+                Ok(a),
+            ) if a.later_block() => {
+                let r = ClientRequest::Composite {
+                    observe: None,
+                    format,
+                    accept,
+                    payload,
+                };
+                self.answer(now, exchange, r, tree, &mut window)
+            }
             (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
         };
         let body = window.finish();
@@ -530,8 +553,17 @@ impl<
         // and an observation it would have begun does not begin.
         let mut cut = None;
         if answer.format.is_some() {
-            match asked.unwrap_or_default().cut(body, B) {
-                Ok(c) => cut = Some(c),
+            let asked = asked.unwrap_or_default();
+            match asked.cut(body, B) {
+                Ok(c) => {
+                    cut = Some(c);
+                    // Its notifications keep to the block size it asked for.
+                    if let (Some(_), Some(k), Some(t)) =
+                        (answer.observe, asked.block, Token::new(exchange.token()))
+                    {
+                        self.observed_in_blocks_of(t, k.szx);
+                    }
+                }
                 Err(code) => {
                     if answer.observe.is_some() {
                         if let Some(t) = Token::new(exchange.token()) {
@@ -775,82 +807,6 @@ impl<
             ClientRequest::WriteComposite { format, payload } => {
                 write_composite(tree, format, payload, &self.config)
             }
-        }
-    }
-
-    /// Discover (Core 1.1 §5.4.2): the link of `path` with its attributes (inherited), then,
-    /// below it, each instance (on an object) and each resource with its own attributes, and
-    /// `dim` on multiple resources; written as they come, so no list bounds the answer.
-    fn discover<T: ObjectTree + ?Sized>(
-        &self,
-        tree: &T,
-        path: &Path<'_>,
-        out: &mut Window<'_>,
-    ) -> Answer {
-        let mut buf = RecordBuf::<'_, 32>::new();
-        if let Err(c) = tree.read(path, &mut buf) {
-            return Answer::code(c);
-        }
-        let records = buf.as_slice();
-        let own = path.without_prefix();
-        // The number of resource instances of `res` among the records, if it has any.
-        let dim = |res: Path<'static>| -> Option<u8> {
-            let n = records
-                .iter()
-                .filter(|r| r.path.depth() == 4 && truncate3(r.path.without_prefix()) == Some(res))
-                .count();
-            (n > 0).then(|| u8::try_from(n).unwrap_or(u8::MAX))
-        };
-        let attrs = |p: Path<'static>| {
-            self.attributes
-                .iter()
-                .flatten()
-                .find(|(k, _)| *k == p)
-                .map_or(Attributes::NONE, |(_, a)| *a)
-        };
-        let mut w = LinkOut::new(out);
-        let head = ObjectLink {
-            attributes: self.attributes_of(&own),
-            dim: (own.depth() == 3).then(|| dim(own)).flatten(),
-            ..ObjectLink::path(own)
-        };
-        let mut written = w.push(&head);
-        let (mut last_instance, mut last_resource) = (None, None);
-        for r in records {
-            let p = r.path.without_prefix();
-            if own.depth() == 1 {
-                let instance = p
-                    .object_id()
-                    .zip(p.instance_id())
-                    .map(|(o, i)| Path::instance(o, i));
-                if let Some(i) = instance.filter(|i| last_instance != Some(*i)) {
-                    last_instance = Some(i);
-                    written = written.and_then(|()| {
-                        w.push(&ObjectLink {
-                            attributes: attrs(i),
-                            ..ObjectLink::path(i)
-                        })
-                    });
-                }
-            }
-            let Some(res) = truncate3(p) else {
-                continue;
-            };
-            if res == own || last_resource == Some(res) {
-                continue;
-            }
-            last_resource = Some(res);
-            written = written.and_then(|()| {
-                w.push(&ObjectLink {
-                    attributes: attrs(res),
-                    dim: dim(res),
-                    ..ObjectLink::path(res)
-                })
-            });
-        }
-        match written {
-            Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
-            Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
         }
     }
 

@@ -91,6 +91,9 @@ pub(super) struct Observation<P> {
     pub(super) seq: u32,
     /// The application said the value changed (for values the decision cannot compare).
     pub(super) dirty: bool,
+    /// The block size (SZX) the registration asked for: notifications in blocks keep to it
+    /// (RFC 7959 §2.4).
+    pub(super) szx: Option<u8>,
 }
 
 /// An Observe-Composite: the paths listed, each with the value last notified.
@@ -106,6 +109,7 @@ pub(super) struct Composite<P> {
     last_at: Timestamp,
     evaluated_at: Timestamp,
     seq: u32,
+    szx: Option<u8>,
 }
 
 impl<P> Composite<P> {
@@ -277,10 +281,25 @@ impl<
             last,
             seq,
             dirty: false,
+            szx: None,
         };
         let slot = self.observations.iter_mut().find(|o| o.is_none())?;
         *slot = Some(obs);
         Some(seq)
+    }
+
+    /// Notes the block size the registration under `token` asked for.
+    pub(super) fn observed_in_blocks_of(&mut self, token: Token, szx: u8) {
+        for o in self.observations.iter_mut().flatten() {
+            if o.token == token {
+                o.szx = Some(szx);
+            }
+        }
+        for c in self.composites.iter_mut().flatten() {
+            if c.token == token {
+                c.szx = Some(szx);
+            }
+        }
     }
 
     /// Keeps an Observe-Composite of `paths`, notified in `format`; returns the Observe number
@@ -309,6 +328,7 @@ impl<
             last_at: now,
             evaluated_at: now,
             seq,
+            szx: None,
         };
         for ((slot, last), p) in c.paths.iter_mut().zip(c.last.iter_mut()).zip(paths) {
             *slot = *p;
@@ -490,9 +510,10 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let mut w = Asked::default().window(&mut out, B);
+        let asked = Asked::first_block(o.szx);
+        let mut w = asked.window(&mut out, B);
         let cut = match body::write(o.format, &o.path, records, &mut w)
-            .map(|()| Asked::default().cut(w.finish(), B))
+            .map(|()| asked.cut(w.finish(), B))
         {
             Ok(Ok(c)) => c,
             _ => return self.end_observation(now, i, Code::INTERNAL_SERVER_ERROR),
@@ -561,9 +582,10 @@ impl<
             return Ok(());
         }
         let mut out = [0u8; B];
-        let mut w = Asked::default().window(&mut out, B);
+        let asked = Asked::first_block(c.szx);
+        let mut w = asked.window(&mut out, B);
         let cut = match body::write(c.format, &Path::ROOT, all.as_slice(), &mut w)
-            .map(|()| Asked::default().cut(w.finish(), B))
+            .map(|()| asked.cut(w.finish(), B))
         {
             Ok(Ok(x)) => x,
             _ => return self.end_composite(now, i, Code::INTERNAL_SERVER_ERROR),

@@ -252,6 +252,7 @@ fn a_register_or_update_with_more_links_than_a_message_goes_in_blocks() {
             "client Registered"
         ]
     );
+    assert_eq!(w.block1_sent, 2, "two blocks of 512");
     // An Update with the links, after instances went.
     w.events.clear();
     w.pump.sensors = 60;
@@ -268,4 +269,81 @@ fn a_register_or_update_with_more_links_than_a_message_goes_in_blocks() {
         "{:?}",
         w.events
     );
+    assert_eq!(
+        w.refusals,
+        [(Code::REQUEST_ENTITY_TOO_LARGE, Some(4096))],
+        "refused at the first block that no longer fits"
+    );
+}
+
+/// A GET of /3/0 in TLV straight to the client, with `observe` and `block`: its answer.
+fn raw_get(
+    w: &mut World,
+    now: Timestamp,
+    mid: u16,
+    token: &[u8],
+    observe: Option<u32>,
+    block: Block,
+) -> Vec<u8> {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut b = Builder::<8>::udp(Type::Confirmable, Code::GET, mid);
+    b.token(token);
+    if let Some(o) = observe {
+        b.uint(OptionNumber::OBSERVE, o).unwrap();
+    }
+    b.str(OptionNumber::URI_PATH, "3").unwrap();
+    b.str(OptionNumber::URI_PATH, "0").unwrap();
+    b.uint(OptionNumber::ACCEPT, 11542).unwrap();
+    b.uint(OptionNumber::BLOCK2, block.to_uint()).unwrap();
+    let mut buf = [0u8; 1152];
+    let n = b.encode(&mut buf).unwrap();
+    let datagram = buf[..n].to_vec();
+    w.client
+        .handle(now, SERVER, &datagram, &mut w.pump)
+        .unwrap();
+    let (_, n) = w.client.poll_transmit(now, &mut buf).unwrap();
+    buf[..n].to_vec()
+}
+
+#[test]
+fn notifications_keep_to_the_block_size_asked_and_a_later_block_observes_nothing() {
+    let mut w = registered();
+    let id = w.server.find("pump-1").unwrap().id;
+    let attrs = ClientRequest::WriteAttributes {
+        path: Path::instance(3, 0),
+        update: Update::parse(["pmax=5"]).unwrap(),
+    };
+    w.server.send(at(1), id, &attrs).unwrap();
+    w.pump(at(1));
+    let expected = whole(&w, ContentFormat::LWM2M_TLV);
+    // An Observe that asks for blocks of 64 (SZX 2).
+    let small = Block {
+        num: 0,
+        more: false,
+        szx: 2,
+    };
+    let answer = raw_get(&mut w, at(1), 0x100, &[9, 9], Some(0), small);
+    let m = m2m_coap::Message::parse_udp(&answer).unwrap();
+    assert_eq!((m.code(), m.observe().is_some()), (Code::CONTENT, true));
+    let b = m.block2().unwrap().unwrap();
+    assert_eq!((b.num, b.more, b.szx), (0, true, 2));
+    assert_eq!(m.payload(), &expected[..64]);
+    assert_eq!(w.client.observations(), 1);
+    // Its later block asked with Observe still set: read, and observed no more than before.
+    let later = Block { num: 1, ..small };
+    let answer = raw_get(&mut w, at(1), 0x101, &[9, 10], Some(0), later);
+    let m = m2m_coap::Message::parse_udp(&answer).unwrap();
+    assert_eq!((m.code(), m.observe()), (Code::CONTENT, None));
+    assert_eq!(m.block2().unwrap().unwrap().num, 1);
+    assert_eq!(m.payload(), &expected[64..128]);
+    assert_eq!(w.client.observations(), 1);
+    // The notification at pmax: its first block of 64 too.
+    w.client.handle_timeout(at(7), &w.pump).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.client.poll_transmit(at(7), &mut buf).unwrap();
+    let m = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+    assert_eq!((m.token(), m.observe().is_some()), (&[9u8, 9][..], true));
+    let b = m.block2().unwrap().unwrap();
+    assert_eq!((b.num, b.more, b.szx), (0, true, 2));
+    assert_eq!(m.payload(), &expected[..64]);
 }

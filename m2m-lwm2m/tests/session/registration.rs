@@ -608,5 +608,43 @@ fn blocks_out_of_order_too_large_or_interleaved_are_refused() {
         b"/1/0>",
     );
     assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    // A transfer that never idles keeps the room for two minutes at most.
+    for (k, t) in [200u64, 220, 240, 260, 280, 300].into_iter().enumerate() {
+        let num = u32::try_from(k).unwrap();
+        let mid = 20 + u16::try_from(k).unwrap();
+        let (a, _) = register_block(
+            &mut server,
+            &mut upload,
+            7,
+            mid,
+            at(t),
+            block(num, true),
+            None,
+            &[b'<'; 64],
+        );
+        assert_eq!(code(&a), Code::CONTINUE, "block {k}");
+    }
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        8,
+        30,
+        at(310),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::SERVICE_UNAVAILABLE);
+    let (a, _) = register_block(
+        &mut server,
+        &mut upload,
+        8,
+        31,
+        at(321),
+        block(0, true),
+        None,
+        &[b'<'; 64],
+    );
+    assert_eq!(code(&a), Code::CONTINUE);
     assert_eq!(server.registrations().count(), 0);
 }

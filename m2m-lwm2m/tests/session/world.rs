@@ -268,6 +268,10 @@ pub(crate) struct World {
     pub(crate) answered: Vec<RequestId>,
     /// The Block2, ETag and Size2 of each of `responses`.
     pub(crate) blocks: Vec<BlockOptions>,
+    /// The client's datagrams that carried Block1.
+    pub(crate) block1_sent: usize,
+    /// The server's answers of class 4 or 5, with their Size1.
+    pub(crate) refusals: Vec<(Code, Option<u32>)>,
 }
 
 /// A response's Block2 (`None` without; an `Err` that did not read), ETag and Size2.
@@ -298,6 +302,8 @@ impl World {
             responses: Vec::new(),
             answered: Vec::new(),
             blocks: Vec::new(),
+            block1_sent: 0,
+            refusals: Vec::new(),
         }
     }
 
@@ -309,6 +315,8 @@ impl World {
             while let Some((to, n)) = self.client.poll_transmit(now, &mut buf) {
                 assert_eq!(to, SERVER);
                 moved = true;
+                let sent = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+                self.block1_sent += usize::from(sent.block1().is_some());
                 let mut upload = core::mem::take(&mut self.upload);
                 if let Some(e) = self
                     .server
@@ -323,6 +331,10 @@ impl World {
                 assert_eq!(to, CLIENT);
                 moved = true;
                 let datagram = buf[..n].to_vec();
+                let sent = m2m_coap::Message::parse_udp(&datagram).unwrap();
+                if matches!(sent.code().class(), 4 | 5) {
+                    self.refusals.push((sent.code(), sent.size1()));
+                }
                 self.client
                     .handle(now, SERVER, &datagram, &mut self.pump)
                     .unwrap();
