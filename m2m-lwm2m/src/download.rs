@@ -678,7 +678,7 @@ mod tests {
 
     #[test]
     fn a_notification_in_blocks_replaces_the_transfer_of_the_one_before() {
-        use m2m_coap::{Builder, OptionNumber, Type};
+        use m2m_coap::Type;
         let t0 = Timestamp::EPOCH;
         let mut tree = long('x');
         let mut rig = Rig::new(&tree);
@@ -686,26 +686,10 @@ mod tests {
         let (id, token, block_request) = observed_first_block(&mut rig, &mut tree);
         let mut buf = [0u8; 1280];
         // A newer notification's first block comes first: it takes over.
-        let body = [b'q'; 1024];
-        let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::CONTENT, 0x7777);
-        b.token(&token);
-        b.uint(OptionNumber::OBSERVE, 1).unwrap();
-        b.uint(OptionNumber::CONTENT_FORMAT, 11542).unwrap();
-        b.uint(
-            OptionNumber::BLOCK2,
-            Block {
-                num: 0,
-                more: true,
-                szx: 6,
-            }
-            .to_uint(),
-        )
-        .unwrap();
-        b.payload(&body);
-        let mut note = [0u8; 1280];
-        let n = b.encode(&mut note).unwrap();
+        let head = (Type::NonConfirmable, 0x7777, token.as_slice(), Some(1));
+        let note = first_block(head, None, &[b'q'; 1024]);
         let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(t0, 1, &note[..n])
+            rig.server.handle(t0, 1, &note)
         else {
             panic!("no notification");
         };
@@ -745,7 +729,7 @@ mod tests {
 
     #[test]
     fn a_peer_that_repeats_a_block_is_asked_again_then_given_up() {
-        use m2m_coap::{Builder, OptionNumber, Type};
+        use m2m_coap::Type;
         let t0 = Timestamp::EPOCH;
         let mut tree = long('x');
         let mut rig = Rig::new(&tree);
@@ -773,29 +757,15 @@ mod tests {
             let ask = Message::parse_udp(&buf[..n]).unwrap();
             let wanted = ask.block2().unwrap().unwrap();
             assert_eq!((wanted.num, wanted.more), (1, false), "round {round}");
-            let mut b = Builder::<4>::udp(
+            let head = (
                 Type::Acknowledgement,
-                Code::CONTENT,
                 ask.message_id().unwrap(),
+                ask.token(),
+                None,
             );
-            b.token(ask.token());
-            b.uint(OptionNumber::CONTENT_FORMAT, 11542).unwrap();
-            b.opaque(OptionNumber::ETAG, &etag).unwrap();
-            b.uint(
-                OptionNumber::BLOCK2,
-                Block {
-                    num: 0,
-                    more: true,
-                    szx: 6,
-                }
-                .to_uint(),
-            )
-            .unwrap();
-            b.payload(&first_payload);
-            let mut again = [0u8; 1280];
-            let n = b.encode(&mut again).unwrap();
+            let again = first_block(head, Some(&etag), &first_payload);
             let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-                rig.server.handle(t0, 1, &again[..n])
+                rig.server.handle(t0, 1, &again)
             else {
                 panic!("no answer in round {round}");
             };
@@ -810,6 +780,36 @@ mod tests {
         }
         assert!(rig.downloads.under_way.is_empty());
         assert!(rig.server.poll_transmit(t0, &mut buf).is_none());
+    }
+
+    /// A 2.05 in TLV (of type, message id, token and Observe `head`) that is the first block
+    /// of 1024 of a larger body, with `etag`.
+    fn first_block(
+        (ty, mid, token, observe): (Type, u16, &[u8], Option<u32>),
+        etag: Option<&[u8]>,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        use m2m_coap::{Builder, OptionNumber};
+        let mut b = Builder::<4>::udp(ty, Code::CONTENT, mid);
+        b.token(token);
+        if let Some(o) = observe {
+            b.uint(OptionNumber::OBSERVE, o).unwrap();
+        }
+        b.uint(OptionNumber::CONTENT_FORMAT, 11542).unwrap();
+        if let Some(tag) = etag {
+            b.opaque(OptionNumber::ETAG, tag).unwrap();
+        }
+        let block = Block {
+            num: 0,
+            more: true,
+            szx: 6,
+        };
+        b.uint(OptionNumber::BLOCK2, block.to_uint()).unwrap();
+        b.payload(payload);
+        let mut out = std::vec![0u8; 1280];
+        let n = b.encode(&mut out).unwrap();
+        out.truncate(n);
+        out
     }
 
     /// The first block of an Observe of /3/0 taken, its block 1 asked for: the observation's

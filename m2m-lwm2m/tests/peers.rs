@@ -139,15 +139,7 @@ fn our_server_reads_coap_node() {
         (rsp.code, rsp.format),
         (Code::CONTENT, Some(ContentFormat::LWM2M_TLV))
     );
-    let records: Vec<Record<'_>> = body::decode(
-        ContentFormat::LWM2M_TLV,
-        Path::instance(3, 0),
-        &rsp.payload,
-        Config::LENIENT,
-    )
-    .unwrap()
-    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
-    .collect();
+    let records = typed(ContentFormat::LWM2M_TLV, Path::instance(3, 0), &rsp.payload);
     let get = |p: Path<'_>| records.iter().find(|r| r.path == p).and_then(|r| r.value);
     assert_eq!(
         get(Path::resource(3, 0, 0)),
@@ -183,15 +175,11 @@ fn our_server_reads_coap_node() {
         (rsp.code, rsp.format),
         (Code::CONTENT, Some(ContentFormat::LWM2M_JSON))
     );
-    let json: Vec<Record<'_>> = body::decode(
+    let json = typed(
         ContentFormat::LWM2M_JSON,
         Path::instance(3, 0),
         &rsp.payload,
-        Config::LENIENT,
-    )
-    .unwrap()
-    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
-    .collect();
+    );
     let get = |p: Path<'_>| json.iter().find(|r| r.path == p).and_then(|r| r.value);
     assert_eq!(
         get(Path::resource(3, 0, 0)),
@@ -225,15 +213,11 @@ fn our_server_reads_coap_node() {
     let kind: String = (0..1500)
         .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
         .collect();
-    let records: Vec<Record<'_>> = body::decode(
+    let records = typed(
         ContentFormat::LWM2M_TLV,
         Path::instance(3303, 1),
         &rsp.payload,
-        Config::LENIENT,
-    )
-    .unwrap()
-    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
-    .collect();
+    );
     assert!(
         records.contains(&Record::new(
             Path::resource(3303, 1, 5750),
@@ -248,15 +232,11 @@ fn our_server_reads_coap_node() {
         accept: Some(ContentFormat::LWM2M_TLV),
     };
     let rsp = server.request(&reg.endpoint, &read, WAIT).unwrap();
-    let records: Vec<Record<'_>> = body::decode(
+    let records = typed(
         ContentFormat::LWM2M_TLV,
         Path::instance(3303, 0),
         &rsp.payload,
-        Config::LENIENT,
-    )
-    .unwrap()
-    .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
-    .collect();
+    );
     assert!(
         records.contains(&Record::new(
             Path::resource(3303, 0, 5700),
@@ -445,4 +425,12 @@ fn lwm2m_node_lib_server_reads_our_client() {
 /// `bytes` in lowercase hex, as the peers print payloads.
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `payload` in `format` under `base`, read leniently and typed against the registry.
+fn typed<'a>(format: ContentFormat, base: Path<'a>, payload: &'a [u8]) -> Vec<Record<'a>> {
+    body::decode(format, base, payload, Config::LENIENT)
+        .unwrap()
+        .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
+        .collect()
 }

@@ -487,164 +487,79 @@ fn a_register_in_blocks_is_put_together() {
     assert_eq!(reg.peer, 5);
 }
 
+/// A server that puts bodies in blocks together, and the Register blocks posted to it.
+struct Uploads {
+    server: Server<u8, 4>,
+    upload: m2m_lwm2m::upload::Upload<u8, 1024>,
+    mid: u16,
+}
+
+impl Uploads {
+    /// Posts block `num` (64 bytes of `payload` at most) from `peer` at second `t`: the
+    /// answer's code and Size1, and whether the server refused it in an event.
+    fn post(
+        &mut self,
+        peer: u8,
+        t: u64,
+        (num, more): (u32, bool),
+        size1: Option<u32>,
+        payload: &[u8],
+    ) -> (Code, Option<u32>) {
+        self.mid += 1;
+        let block = Block { num, more, szx: 2 };
+        let (a, _) = register_block(
+            &mut self.server,
+            &mut self.upload,
+            peer,
+            self.mid,
+            at(t),
+            block,
+            size1,
+            payload,
+        );
+        let m = m2m_coap::Message::parse_udp(&a).unwrap();
+        if m.code() == Code::SERVICE_UNAVAILABLE {
+            // With the time to wait (RFC 7252 §5.9.3.4).
+            let max_age = m.options().with(m2m_coap::OptionNumber::MAX_AGE).next();
+            assert_eq!(max_age, Some(&[30u8][..]));
+        }
+        (m.code(), m.size1())
+    }
+}
+
 #[test]
 fn blocks_out_of_order_too_large_or_interleaved_are_refused() {
-    let mut server: Server<u8, 4> = Server::new(1);
-    let mut upload = m2m_lwm2m::upload::Upload::<u8, 1024>::new();
-    let block = |num, more| Block { num, more, szx: 2 };
-    let code = |answer: &[u8]| m2m_coap::Message::parse_udp(answer).unwrap().code();
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        1,
-        at(0),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::CONTINUE);
+    let mut u = Uploads {
+        server: Server::new(1),
+        upload: m2m_lwm2m::upload::Upload::new(),
+        mid: 0,
+    };
+    let full = [b'<'; 64];
+    let code = |r: (Code, Option<u32>)| r.0;
+    assert_eq!(code(u.post(5, 0, (0, true), None, &full)), Code::CONTINUE);
     // Block 2 before block 1: 4.08, and the transfer is over.
-    let (a, e) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        2,
-        at(0),
-        block(2, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
-    assert!(e.unwrap().starts_with("Refused"));
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        3,
-        at(0),
-        block(1, false),
-        None,
-        b"</1/0>",
-    );
-    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    let late = Code::REQUEST_ENTITY_INCOMPLETE;
+    assert_eq!(code(u.post(5, 0, (2, true), None, &full)), late);
+    assert_eq!(code(u.post(5, 0, (1, false), None, b"</1/0>")), late);
     // A body announced larger than the room: 4.13 with Size1 the room.
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        4,
-        at(0),
-        block(0, true),
-        Some(2000),
-        &[b'<'; 64],
-    );
-    let m = m2m_coap::Message::parse_udp(&a).unwrap();
-    assert_eq!(
-        (m.code(), m.size1()),
-        (Code::REQUEST_ENTITY_TOO_LARGE, Some(1024))
-    );
+    let big = u.post(5, 0, (0, true), Some(2000), &full);
+    assert_eq!(big, (Code::REQUEST_ENTITY_TOO_LARGE, Some(1024)));
     // One transfer at a time: another client's first block waits while this one goes on
     // (5.03 with Max-Age), and takes the room once this one has been idle too long.
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        5,
-        at(10),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::CONTINUE);
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        6,
-        6,
-        at(20),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    let m = m2m_coap::Message::parse_udp(&a).unwrap();
-    assert_eq!(m.code(), Code::SERVICE_UNAVAILABLE);
-    assert_eq!(
-        m.options().with(m2m_coap::OptionNumber::MAX_AGE).next(),
-        Some(&[30u8][..])
-    );
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        6,
-        7,
-        at(40),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::CONTINUE);
+    let busy = Code::SERVICE_UNAVAILABLE;
+    assert_eq!(code(u.post(5, 10, (0, true), None, &full)), Code::CONTINUE);
+    assert_eq!(code(u.post(6, 20, (0, true), None, &full)), busy);
+    assert_eq!(code(u.post(6, 40, (0, true), None, &full)), Code::CONTINUE);
     // The first client's next block waits while the other transfer goes on, and finds its
     // own gone after.
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        8,
-        at(41),
-        block(1, false),
-        None,
-        b"/1/0>",
-    );
-    assert_eq!(code(&a), Code::SERVICE_UNAVAILABLE);
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        5,
-        9,
-        at(80),
-        block(1, false),
-        None,
-        b"/1/0>",
-    );
-    assert_eq!(code(&a), Code::REQUEST_ENTITY_INCOMPLETE);
+    assert_eq!(code(u.post(5, 41, (1, false), None, b"/1/0>")), busy);
+    assert_eq!(code(u.post(5, 80, (1, false), None, b"/1/0>")), late);
     // A transfer that never idles keeps the room for two minutes at most.
     for (k, t) in [200u64, 220, 240, 260, 280, 300].into_iter().enumerate() {
         let num = u32::try_from(k).unwrap();
-        let mid = 20 + u16::try_from(k).unwrap();
-        let (a, _) = register_block(
-            &mut server,
-            &mut upload,
-            7,
-            mid,
-            at(t),
-            block(num, true),
-            None,
-            &[b'<'; 64],
-        );
-        assert_eq!(code(&a), Code::CONTINUE, "block {k}");
+        assert_eq!(code(u.post(7, t, (num, true), None, &full)), Code::CONTINUE);
     }
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        8,
-        30,
-        at(310),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::SERVICE_UNAVAILABLE);
-    let (a, _) = register_block(
-        &mut server,
-        &mut upload,
-        8,
-        31,
-        at(321),
-        block(0, true),
-        None,
-        &[b'<'; 64],
-    );
-    assert_eq!(code(&a), Code::CONTINUE);
-    assert_eq!(server.registrations().count(), 0);
+    assert_eq!(code(u.post(8, 310, (0, true), None, &full)), busy);
+    assert_eq!(code(u.post(8, 321, (0, true), None, &full)), Code::CONTINUE);
+    assert_eq!(u.server.registrations().count(), 0);
 }
