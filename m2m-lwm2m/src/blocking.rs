@@ -34,7 +34,7 @@ use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
-use crate::server::{ServerEvent, SessionError};
+use crate::server::{RegId, ServerEvent, SessionError};
 use crate::upload::Upload;
 
 /// `now + d`, or far away when that overflows.
@@ -93,6 +93,8 @@ pub struct Server {
     /// Responses seen, by request.
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
+    /// Clients in queue mode that woke up, not yet taken by [`Server::wait_awake`].
+    awoke: Vec<RegId>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
     /// Room for a Register, Update or Send that comes in blocks.
@@ -111,6 +113,7 @@ impl Server {
             registered: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),
+            awoke: Vec::new(),
             downloads: Downloads::default(),
             upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
@@ -137,8 +140,10 @@ impl Server {
             self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
         }
         while let Some(e) = self.inner.poll_event() {
-            if let ServerEvent::Timeout(id) = e {
-                self.timeouts.extend(self.downloads.original(id));
+            match e {
+                ServerEvent::Timeout(id) => self.timeouts.extend(self.downloads.original(id)),
+                ServerEvent::Awake { id } => self.awoke.push(id),
+                _ => {}
             }
         }
         let due = self
@@ -245,6 +250,33 @@ impl Server {
                     io::ErrorKind::TimedOut,
                     "no response in time",
                 ));
+            }
+            self.turn(left)?;
+        }
+    }
+
+    /// How long a client in queue mode is taken to stay awake after its last datagram
+    /// ([`crate::server::AWAKE_TIME`] unless set).
+    pub fn set_awake_time(&mut self, awake: Duration) {
+        self.inner.set_awake_time(awake);
+    }
+
+    /// Serves until the client registered as `endpoint` may be sent a request: at once unless
+    /// it is in queue mode and asleep, else when it sends something (its next Update, say).
+    pub fn wait_awake(&mut self, endpoint: &str, timeout: Duration) -> io::Result<()> {
+        let end = deadline(timeout);
+        loop {
+            let id = registered(&self.inner, endpoint)?;
+            if let Some(i) = self.awoke.iter().position(|a| *a == id) {
+                self.awoke.remove(i);
+                return Ok(());
+            }
+            if self.inner.is_awake(id, now()) {
+                return Ok(());
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "still asleep"));
             }
             self.turn(left)?;
         }

@@ -33,9 +33,13 @@ pub(crate) fn local_addr(server: SocketAddr) -> &'static str {
     }
 }
 
-/// A session error as an io error.
+/// A session error as an io error ([`io::ErrorKind::WouldBlock`] for a client asleep in
+/// queue mode: wait for it to wake).
 pub(crate) fn session(e: SessionError) -> io::Error {
-    io::Error::other(e.to_string())
+    match e {
+        SessionError::Asleep => io::Error::new(io::ErrorKind::WouldBlock, e.to_string()),
+        e => io::Error::other(e.to_string()),
+    }
 }
 
 /// The id of `endpoint`'s registration with `server`; [`io::ErrorKind::NotFound`] when it has

@@ -73,6 +73,11 @@ pub enum ServerNote {
         /// Which.
         id: RegId,
     },
+    /// A client in queue mode that was asleep sent something: requests may go to it now.
+    Awake {
+        /// Which.
+        id: RegId,
+    },
     /// A response or a notification.
     Response {
         /// To which request.
@@ -145,6 +150,7 @@ impl AsyncServer {
         while let Some(e) = self.inner.poll_event() {
             match e {
                 ServerEvent::Expired { id } => self.notes.push_back(ServerNote::Expired { id }),
+                ServerEvent::Awake { id } => self.notes.push_back(ServerNote::Awake { id }),
                 ServerEvent::Timeout(id) => {
                     if let Some(id) = self.downloads.original(id) {
                         self.notes.push_back(ServerNote::Timeout(id));
@@ -210,8 +216,46 @@ impl AsyncServer {
         }
     }
 
+    /// How long a client in queue mode is taken to stay awake after its last datagram
+    /// ([`crate::server::AWAKE_TIME`] unless set).
+    pub fn set_awake_time(&mut self, awake: Duration) {
+        self.inner.set_awake_time(awake);
+    }
+
+    /// Drives the socket until the client registered as `endpoint` may be sent a request: at
+    /// once unless it is in queue mode and asleep, else when it sends something (its next
+    /// Update, say). Other notes are kept for [`AsyncServer::next`].
+    pub async fn wait_awake(&mut self, endpoint: &str) -> io::Result<()> {
+        let id = registered(&self.inner, endpoint)?;
+        if self.inner.is_awake(id, now()) {
+            return Ok(());
+        }
+        let mut kept = VecDeque::new();
+        let result = loop {
+            match self.next().await {
+                Ok(ServerNote::Awake { id: a }) if a == id => break Ok(()),
+                Ok(note) => {
+                    let ended = matches!(note,
+                        ServerNote::Expired { id: e } | ServerNote::Deregistered { id: e } if e == id);
+                    kept.push_back(note);
+                    if ended {
+                        break Err(io::Error::new(
+                            io::ErrorKind::NotFound,
+                            "registration ended",
+                        ));
+                    }
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        kept.append(&mut self.notes);
+        self.notes = kept;
+        result
+    }
+
     /// Sends `request` to the client registered as `endpoint`; its answer comes as a
-    /// [`ServerNote::Response`] (see [`AsyncServer::response`]).
+    /// [`ServerNote::Response`] (see [`AsyncServer::response`]). A client in queue mode that is
+    /// asleep is an [`io::ErrorKind::WouldBlock`] error: [`AsyncServer::wait_awake`] first.
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
         let rid = self.inner.send(now(), id, request).map_err(session)?;
@@ -307,6 +351,7 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
         ServerEvent::Updated { id, .. } => ServerNote::Updated { id },
         ServerEvent::Deregistered { id } => ServerNote::Deregistered { id },
         ServerEvent::Expired { id } => ServerNote::Expired { id },
+        ServerEvent::Awake { id } => ServerNote::Awake { id },
         ServerEvent::Response { request, message } => ServerNote::Response {
             request,
             response: Response::of(&message),
@@ -368,6 +413,13 @@ impl<'c> AsyncClient<'c> {
     /// Sends Register.
     pub async fn register<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
         self.inner.register(now(), tree).map_err(session)?;
+        self.flush().await
+    }
+
+    /// Sends Update now (the client also does so by itself before the lifetime runs out): in
+    /// queue mode, how it wakes the server's requests up ([`Settings::queue`]).
+    pub async fn update(&mut self) -> io::Result<()> {
+        self.inner.update(now()).map_err(session)?;
         self.flush().await
     }
 

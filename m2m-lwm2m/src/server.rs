@@ -57,6 +57,8 @@ pub struct Registration<P> {
     /// The server's count of Registers and Updates when the client last registered or updated
     /// from `peer` (the latest has the highest).
     seen: u64,
+    /// When a datagram last came from it (a client in queue mode is awake for a while after).
+    heard: Timestamp,
 }
 
 impl<P> Registration<P> {
@@ -115,6 +117,13 @@ pub enum ServerEvent<'a, P> {
         request: RequestId,
         /// The response.
         message: Message<'a>,
+    },
+    /// A client in queue mode that was asleep sent a datagram (an Update, a notification, a
+    /// Send...): requests to it may go now, for [`Server::set_awake_time`] after its last
+    /// datagram. (From [`Server::poll_event`].)
+    Awake {
+        /// Which.
+        id: RegId,
     },
     /// A Send from a registered client (1.1), already acknowledged with 2.04 (its records
     /// read through: a Send in another format than SenML JSON or CBOR or LwM2M CBOR, or whose
@@ -177,6 +186,10 @@ pub enum SessionError {
     /// The datagram came from a peer the client does not serve: dropped unanswered.
     #[error("datagram from a peer other than the server")]
     UnknownPeer,
+    /// The client is in queue mode and asleep: a request waits until it is awake again
+    /// ([`ServerEvent::Awake`]).
+    #[error("the client is asleep (queue mode)")]
+    Asleep,
 }
 
 impl m2m_core::ProtocolError for SessionError {
@@ -185,9 +198,9 @@ impl m2m_core::ProtocolError for SessionError {
             SessionError::Malformed(e) => e.kind(),
             SessionError::Lwm2m(e) => e.kind(),
             SessionError::Full | SessionError::Coap(_) => m2m_core::ErrorKind::Capacity,
-            SessionError::UnknownRegistration | SessionError::UnknownPeer => {
-                m2m_core::ErrorKind::Other
-            }
+            SessionError::UnknownRegistration
+            | SessionError::UnknownPeer
+            | SessionError::Asleep => m2m_core::ErrorKind::Other,
         }
     }
 }
@@ -198,11 +211,20 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     endpoint: Endpoint<P, N, B>,
     regs: [Option<Registration<P>>; R],
     expired: [Option<RegId>; 4],
+    /// Clients in queue mode that woke up, for [`Server::poll_event`].
+    awoke: [Option<RegId>; 4],
+    /// How long a client in queue mode stays awake after its last datagram.
+    awake: Duration,
     config: Config,
     bootstrap: bool,
     /// Registers and Updates taken so far.
     stamps: u64,
 }
+
+/// How long a client in queue mode is taken to stay awake after its last datagram, unless set
+/// otherwise ([`Server::set_awake_time`]): CoAP's MAX_TRANSMIT_WAIT (RFC 7252 §4.8.2), as
+/// Leshan's server takes it.
+pub const AWAKE_TIME: Duration = Duration::from_secs(93);
 
 fn secs(s: u32) -> Duration {
     Duration::from_secs(u64::from(s))
@@ -221,6 +243,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             endpoint: Endpoint::new(seed),
             regs: [None; R],
             expired: [None; 4],
+            awoke: [None; 4],
+            awake: AWAKE_TIME,
             config: Config::STRICT,
             bootstrap: false,
             stamps: 0,
@@ -242,6 +266,46 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
+    }
+
+    /// How long a client in queue mode is taken to stay awake after its last datagram
+    /// ([`AWAKE_TIME`] unless set): a request to one that has been quiet longer is refused
+    /// ([`SessionError::Asleep`]) until it sends again ([`ServerEvent::Awake`]).
+    pub fn set_awake_time(&mut self, awake: Duration) {
+        self.awake = awake;
+    }
+
+    /// Whether registration `id` may be sent a request at `now`: it is not in queue mode, or
+    /// it sent a datagram within the awake time (LwM2M Queue Mode: a server holds its requests
+    /// to a client that sleeps until the client is online again).
+    #[must_use]
+    pub fn is_awake(&self, id: RegId, now: Timestamp) -> bool {
+        self.registration(id)
+            .is_some_and(|r| !r.queue || Self::awake_at(r, self.awake, now))
+    }
+
+    fn awake_at(r: &Registration<P>, awake: Duration, now: Timestamp) -> bool {
+        r.heard.checked_add(awake).is_none_or(|t| now < t)
+    }
+
+    /// A datagram came from `peer` at `now`: the registration it last registered or updated
+    /// from is awake, and one in queue mode that was asleep is announced.
+    fn heard(&mut self, peer: P, now: Timestamp) {
+        let awake = self.awake;
+        let latest = self
+            .regs
+            .iter_mut()
+            .flatten()
+            .filter(|r| r.peer == peer)
+            .max_by_key(|r| r.seen);
+        if let Some(r) = latest {
+            if r.queue && !Self::awake_at(r, awake, now) {
+                if let Some(slot) = self.awoke.iter_mut().find(|s| s.is_none()) {
+                    *slot = Some(r.id);
+                }
+            }
+            r.heard = now;
+        }
     }
 
     /// The registrations.
@@ -335,6 +399,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         datagram: &'a [u8],
         upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
+        self.heard(peer, now);
         match self.endpoint.handle(now, peer, datagram)? {
             Incoming::Request { message, exchange } => {
                 let full = |_| Error::new(0, Reason::BufferTooSmall);
@@ -509,6 +574,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     version: params.version.unwrap_or(Version::V1_0),
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
                     seen: self.stamps,
+                    heard: now,
                 };
                 self.stamps = self.stamps.wrapping_add(1);
                 if let Some(s) = self.regs.get_mut(slot) {
@@ -539,6 +605,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
                 r.peer = peer;
                 r.seen = stamp;
+                r.heard = now;
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
                 }
@@ -606,14 +673,22 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         id: RegId,
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
-        let peer = self
-            .registration(id)
-            .ok_or(SessionError::UnknownRegistration)?
-            .peer;
+        let peer = self.awake_peer(id, now)?;
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
         Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// Where registration `id` is, if it may be sent a request now.
+    fn awake_peer(&self, id: RegId, now: Timestamp) -> Result<P, SessionError> {
+        let r = self
+            .registration(id)
+            .ok_or(SessionError::UnknownRegistration)?;
+        if r.queue && !Self::awake_at(r, self.awake, now) {
+            return Err(SessionError::Asleep);
+        }
+        Ok(r.peer)
     }
 
     /// Asks registration `id` for block `block` of the answer to `request` (RFC 7959 §2.4): a
@@ -688,10 +763,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         format: ContentFormat,
         accept: Option<ContentFormat>,
     ) -> Result<RequestId, SessionError> {
-        let peer = self
-            .registration(id)
-            .ok_or(SessionError::UnknownRegistration)?
-            .peer;
+        let peer = self.awake_peer(id, now)?;
         Self::composite_fetch(paths, format, accept, 0, |b| {
             Ok(self.endpoint.request(now, peer, b, true)?)
         })
@@ -768,10 +840,14 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         self.endpoint.poll_transmit(now, out)
     }
 
-    /// What happened without a datagram: expired registrations, requests without an answer.
+    /// What happened besides the event of a datagram: expired registrations, clients in queue
+    /// mode that woke up, requests without an answer.
     pub fn poll_event(&mut self) -> Option<ServerEvent<'static, P>> {
         if let Some(slot) = self.expired.iter_mut().find(|e| e.is_some()) {
             return slot.take().map(|id| ServerEvent::Expired { id });
+        }
+        if let Some(slot) = self.awoke.iter_mut().find(|e| e.is_some()) {
+            return slot.take().map(|id| ServerEvent::Awake { id });
         }
         match self.endpoint.poll_event()? {
             CoapEvent::Timeout(id) => Some(ServerEvent::Timeout(id)),

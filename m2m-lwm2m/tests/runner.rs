@@ -265,3 +265,56 @@ async fn a_register_in_blocks_reaches_the_async_server_whole() {
         .await
         .expect("registered and de-registered within 20 s");
 }
+
+#[tokio::test]
+async fn a_client_in_queue_mode_is_asked_once_it_wakes() {
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    server.set_awake_time(Duration::from_millis(300));
+    let addr = server.local_addr().unwrap();
+    let client_task = tokio::spawn(async move {
+        let mut t = thermometer();
+        let settings = Settings {
+            queue: Some(Duration::from_millis(300)),
+            ..Settings::new("sleepy-1")
+        };
+        let mut client = AsyncClient::new(addr, settings).await.unwrap();
+        client.register(&t).await.unwrap();
+        assert_eq!(client.next(&mut t).await.unwrap(), ClientEvent::Registered);
+        // Asleep (serving nothing), then awake with an Update, serving for a while.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        client.update().await.unwrap();
+        let end = tokio::time::Instant::now() + Duration::from_millis(2000);
+        while tokio::time::Instant::now() < end {
+            if let Ok(served) =
+                tokio::time::timeout(Duration::from_millis(100), client.next(&mut t)).await
+            {
+                served.unwrap();
+            }
+        }
+    });
+    let server_side = async {
+        let ServerNote::Registered { endpoint, .. } = server.next().await.unwrap() else {
+            panic!("a registration first");
+        };
+        let read = ClientRequest::Read {
+            path: Path::resource(3303, 0, 5701),
+            accept: Some(ContentFormat::TEXT_PLAIN),
+        };
+        // Past its awake time the client sleeps: the request is refused, not sent.
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let asleep = server.send(&endpoint, &read).unwrap_err();
+        assert_eq!(asleep.kind(), std::io::ErrorKind::WouldBlock);
+        // Its Update wakes it; the request goes and is answered.
+        server.wait_awake(&endpoint).await.unwrap();
+        let id = server.send(&endpoint, &read).unwrap();
+        let rsp = server.response(id).await.unwrap();
+        assert_eq!(
+            (rsp.code, rsp.payload.as_slice()),
+            (Code::CONTENT, &b"Cel"[..])
+        );
+    };
+    tokio::time::timeout(Duration::from_secs(20), server_side)
+        .await
+        .expect("asked within 20 s");
+    client_task.await.unwrap();
+}

@@ -90,11 +90,22 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 links: Some(links),
             }
         } else {
+            // Queue mode: `Q` from 1.1 on, a `Q` in the binding (`UQ`, ...) for 1.0.
+            let queue = self.settings.queue.is_some();
+            let v1_0 = self
+                .settings
+                .version
+                .is_none_or(|v| v.major == 1 && v.minor == 0);
             ServerRequest::Register {
                 params: RegisterParams {
                     lifetime: Some(self.settings.lifetime),
                     version: self.settings.version,
-                    binding: Some(self.settings.binding),
+                    binding: Some(if queue && v1_0 {
+                        queued_binding(self.settings.binding)
+                    } else {
+                        self.settings.binding
+                    }),
+                    queue: queue && !v1_0,
                     ..RegisterParams::register(self.settings.endpoint)
                 },
                 links,
@@ -142,6 +153,17 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             };
         }
         Some(sent)
+    }
+}
+
+/// A 1.0 binding with its queue mode: `U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS` (the others as
+/// they are).
+fn queued_binding(binding: &str) -> &str {
+    match binding {
+        "U" => "UQ",
+        "S" => "SQ",
+        "US" => "UQS",
+        other => other,
     }
 }
 

@@ -145,6 +145,8 @@ pub struct Client<
     objects_changed: bool,
     /// Links of a Register or Update going in blocks.
     links_upload: Option<LinksUpload>,
+    /// When the last datagram went out (queue mode).
+    last_sent: Option<Timestamp>,
     config: Config,
     /// Which other peers count as the server ([`Client::accept_peers`]).
     accept: fn(&P, &P) -> bool,
@@ -194,6 +196,7 @@ impl<
             bootstrapping: None,
             objects_changed: false,
             links_upload: None,
+            last_sent: None,
             config: Config::STRICT,
             accept: |_, _| false,
         }
@@ -822,7 +825,22 @@ impl<
 
     /// The next datagram to send, written into `out`: its peer and length.
     pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<(P, usize)> {
-        self.endpoint.poll_transmit(now, out)
+        let sent = self.endpoint.poll_transmit(now, out);
+        if sent.is_some() {
+            self.last_sent = Some(now);
+        }
+        sent
+    }
+
+    /// In queue mode ([`Settings::queue`]), until when the client stays awake: its awake time
+    /// after the last datagram it sent. From then until [`Client::poll_timeout`] nothing is
+    /// due and the server holds its requests, so the application may turn its receiver off.
+    /// `None` out of queue mode, or before any datagram went.
+    #[must_use]
+    pub fn awake_until(&self) -> Option<Timestamp> {
+        let awake = self.settings.queue?;
+        let last = self.last_sent?;
+        Some(last.checked_add(awake).unwrap_or(last))
     }
 
     /// When to call [`Client::handle_timeout`] next: a retransmission, the next Update, a

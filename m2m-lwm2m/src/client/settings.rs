@@ -5,7 +5,7 @@
 use crate::link::Version;
 
 #[cfg(doc)]
-use super::ClientEvent;
+use super::{Client, ClientEvent};
 
 /// How the client registers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,13 @@ pub struct Settings<'c> {
     pub binding: &'c str,
     /// How Register is tried again after a failure.
     pub retry: Retry,
+    /// Queue mode: the client tells the server it sleeps between its messages (`Q` from
+    /// LwM2M 1.1 on, the binding `UQ`, `SQ` or `UQS` for 1.0), staying awake this long after
+    /// the last message it sent ([`Client::awake_until`]); `None` (the default) is always
+    /// online. The server holds its requests while the client sleeps, and takes it to be awake
+    /// for a time of its own after each message from it (93 s for Leshan's and ours,
+    /// [`crate::server::AWAKE_TIME`]): stay awake at least that long.
+    pub queue: Option<core::time::Duration>,
 }
 
 /// How the client tries to register again after Register fails (refused or unanswered), in
@@ -87,6 +94,7 @@ impl<'c> Settings<'c> {
             version: Some(Version::V1_1),
             binding: "U",
             retry: Retry::SPEC,
+            queue: None,
         }
     }
 }

@@ -563,3 +563,57 @@ fn blocks_out_of_order_too_large_or_interleaved_are_refused() {
     assert_eq!(code(u.post(8, 321, (0, true), None, &full)), Code::CONTINUE);
     assert_eq!(u.server.registrations().count(), 0);
 }
+
+#[test]
+fn a_client_in_queue_mode_is_sent_requests_only_while_awake() {
+    use m2m_lwm2m::server::{AWAKE_TIME, SessionError};
+    for version in [Some(Version::V1_1), None] {
+        let mut w = World::new();
+        let settings = Settings {
+            lifetime: 600,
+            version,
+            queue: Some(AWAKE_TIME),
+            ..Settings::new("pump-1")
+        };
+        w.client = Client::new(SERVER, settings, 9);
+        w.client.register(at(0), &w.pump).unwrap();
+        w.pump(at(0));
+        // `Q` for 1.1, the binding `UQ` for 1.0: in queue mode either way.
+        let reg = *w.server.find("pump-1").unwrap();
+        assert!(reg.queue, "{version:?}");
+        assert_eq!(w.client.awake_until(), Some(at(93)));
+        let read = ClientRequest::Read {
+            path: Path::resource(3, 0, 0),
+            accept: None,
+        };
+        // Awake for 93 s after its last datagram: then the server holds its requests.
+        assert!(w.server.is_awake(reg.id, at(92)));
+        assert!(w.server.send(at(50), reg.id, &read).is_ok());
+        w.pump(at(50));
+        assert_eq!(w.responses.pop().unwrap().2, b"m2m");
+        assert!(!w.server.is_awake(reg.id, at(200)));
+        assert!(matches!(
+            w.server.send(at(200), reg.id, &read),
+            Err(SessionError::Asleep)
+        ));
+        while w.server.poll_event().is_some() {}
+        // An Update wakes it: announced, and the request may go.
+        w.client.update(at(300)).unwrap();
+        w.pump(at(300));
+        assert!(matches!(
+            w.server.poll_event(),
+            Some(ServerEvent::Awake { id }) if id == reg.id
+        ));
+        assert_eq!(w.client.awake_until(), Some(at(393)));
+        assert!(w.server.send(at(301), reg.id, &read).is_ok());
+        w.pump(at(301));
+        assert_eq!(w.responses.pop().unwrap().2, b"m2m");
+    }
+    // Out of queue mode, always awake.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let id = w.server.find("pump-1").unwrap().id;
+    assert!(w.server.is_awake(id, at(10_000)));
+    assert_eq!(w.client.awake_until(), None);
+}
