@@ -34,7 +34,7 @@ use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
 use crate::path::Path;
-use crate::server::{RegId, ServerEvent, SessionError};
+use crate::server::{ServerEvent, SessionError};
 use crate::upload::Upload;
 
 /// `now + d`, or far away when that overflows.
@@ -93,8 +93,6 @@ pub struct Server {
     /// Responses seen, by request.
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
-    /// Clients in queue mode that woke up, not yet taken by [`Server::wait_awake`].
-    awoke: Vec<RegId>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
     /// Room for a Register, Update or Send that comes in blocks.
@@ -113,7 +111,6 @@ impl Server {
             registered: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),
-            awoke: Vec::new(),
             downloads: Downloads::default(),
             upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
@@ -140,10 +137,8 @@ impl Server {
             self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
         }
         while let Some(e) = self.inner.poll_event() {
-            match e {
-                ServerEvent::Timeout(id) => self.timeouts.extend(self.downloads.original(id)),
-                ServerEvent::Awake { id } => self.awoke.push(id),
-                _ => {}
+            if let ServerEvent::Timeout(id) = e {
+                self.timeouts.extend(self.downloads.original(id));
             }
         }
         let due = self
@@ -267,10 +262,6 @@ impl Server {
         let end = deadline(timeout);
         loop {
             let id = registered(&self.inner, endpoint)?;
-            if let Some(i) = self.awoke.iter().position(|a| *a == id) {
-                self.awoke.remove(i);
-                return Ok(());
-            }
             if self.inner.is_awake(id, now()) {
                 return Ok(());
             }

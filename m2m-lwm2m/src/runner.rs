@@ -168,52 +168,55 @@ impl AsyncServer {
             if let Some(n) = self.notes.pop_front() {
                 return Ok(n);
             }
-            self.inner.handle_timeout(now());
-            self.flush().await?;
-            if let Some(n) = self.notes.pop_front() {
-                return Ok(n);
-            }
-            let wait = self
-                .inner
-                .poll_timeout()
-                .and_then(|t| t.duration_since(now()))
-                .unwrap_or(Duration::from_secs(1))
-                .max(Duration::from_millis(1));
-            let Ok(received) =
-                tokio::time::timeout(wait, self.socket.recv_from(&mut self.buf)).await
-            else {
-                continue;
-            };
-            let (n, peer) = received?;
-            let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
-            let note = match self
-                .inner
-                .handle_with(now(), peer, &datagram, &mut self.upload)
-            {
-                Ok(Some(ServerEvent::Response { request, message })) => {
-                    match self
-                        .downloads
-                        .take(&mut self.inner, now(), request, &message)
-                    {
-                        Taken::AsIs => Some(ServerNote::Response {
-                            request,
-                            response: Response::of(&message),
-                        }),
-                        Taken::Pending => None,
-                        Taken::Done(request, response) => {
-                            Some(ServerNote::Response { request, response })
-                        }
+            self.turn().await?;
+        }
+    }
+
+    /// One round: what is due, then one datagram (or the time until the next timeout); the
+    /// notes go to the end of the queue. Cancel-safe: nothing is taken that is not kept.
+    async fn turn(&mut self) -> io::Result<()> {
+        self.inner.handle_timeout(now());
+        self.flush().await?;
+        let wait = self
+            .inner
+            .poll_timeout()
+            .and_then(|t| t.duration_since(now()))
+            .unwrap_or(Duration::from_secs(1))
+            .max(Duration::from_millis(1));
+        let Ok(received) = tokio::time::timeout(wait, self.socket.recv_from(&mut self.buf)).await
+        else {
+            return Ok(());
+        };
+        let (n, peer) = received?;
+        let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
+        let note = match self
+            .inner
+            .handle_with(now(), peer, &datagram, &mut self.upload)
+        {
+            Ok(Some(ServerEvent::Response { request, message })) => {
+                match self
+                    .downloads
+                    .take(&mut self.inner, now(), request, &message)
+                {
+                    Taken::AsIs => Some(ServerNote::Response {
+                        request,
+                        response: Response::of(&message),
+                    }),
+                    Taken::Pending => None,
+                    Taken::Done(request, response) => {
+                        Some(ServerNote::Response { request, response })
                     }
                 }
-                Ok(Some(e)) => note(e, peer),
-                Ok(None) | Err(SessionError::Malformed(_)) => None,
-                Err(e) => return Err(session(e)),
-            };
-            self.flush().await?;
-            if let Some(n) = note {
-                self.notes.push_back(n);
             }
+            Ok(Some(e)) => note(e, peer),
+            Ok(None) | Err(SessionError::Malformed(_)) => None,
+            Err(e) => return Err(session(e)),
+        };
+        // The datagram's note before the events it led to (an Update before the wake-up).
+        if let Some(n) = note {
+            self.notes.push_back(n);
         }
+        self.flush().await
     }
 
     /// How long a client in queue mode is taken to stay awake after its last datagram
@@ -224,33 +227,16 @@ impl AsyncServer {
 
     /// Drives the socket until the client registered as `endpoint` may be sent a request: at
     /// once unless it is in queue mode and asleep, else when it sends something (its next
-    /// Update, say). Other notes are kept for [`AsyncServer::next`].
+    /// Update, say). The notes meanwhile stay for [`AsyncServer::next`]; cancel-safe (wrap it in
+    /// a timeout). [`io::ErrorKind::NotFound`] once the registration is gone.
     pub async fn wait_awake(&mut self, endpoint: &str) -> io::Result<()> {
-        let id = registered(&self.inner, endpoint)?;
-        if self.inner.is_awake(id, now()) {
-            return Ok(());
-        }
-        let mut kept = VecDeque::new();
-        let result = loop {
-            match self.next().await {
-                Ok(ServerNote::Awake { id: a }) if a == id => break Ok(()),
-                Ok(note) => {
-                    let ended = matches!(note,
-                        ServerNote::Expired { id: e } | ServerNote::Deregistered { id: e } if e == id);
-                    kept.push_back(note);
-                    if ended {
-                        break Err(io::Error::new(
-                            io::ErrorKind::NotFound,
-                            "registration ended",
-                        ));
-                    }
-                }
-                Err(e) => break Err(e),
+        loop {
+            let id = registered(&self.inner, endpoint)?;
+            if self.inner.is_awake(id, now()) {
+                return Ok(());
             }
-        };
-        kept.append(&mut self.notes);
-        self.notes = kept;
-        result
+            self.turn().await?;
+        }
     }
 
     /// Sends `request` to the client registered as `endpoint`; its answer comes as a

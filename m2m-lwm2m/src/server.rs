@@ -59,6 +59,8 @@ pub struct Registration<P> {
     seen: u64,
     /// When a datagram last came from it (a client in queue mode is awake for a while after).
     heard: Timestamp,
+    /// A client in queue mode woke up and [`Server::poll_event`] has not told it yet.
+    announce: bool,
 }
 
 impl<P> Registration<P> {
@@ -211,8 +213,9 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     endpoint: Endpoint<P, N, B>,
     regs: [Option<Registration<P>>; R],
     expired: [Option<RegId>; 4],
-    /// Clients in queue mode that woke up, for [`Server::poll_event`].
-    awoke: [Option<RegId>; 4],
+    /// The registration each recent request went to (the latest [`SENT_TO`]): an answer or a
+    /// notification to it shows that client awake.
+    sent_to: [Option<(RequestId, RegId)>; SENT_TO],
     /// How long a client in queue mode stays awake after its last datagram.
     awake: Duration,
     config: Config,
@@ -220,6 +223,9 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     /// Registers and Updates taken so far.
     stamps: u64,
 }
+
+/// How many requests the server remembers the registration of.
+const SENT_TO: usize = 32;
 
 /// How long a client in queue mode is taken to stay awake after its last datagram, unless set
 /// otherwise ([`Server::set_awake_time`]): CoAP's MAX_TRANSMIT_WAIT (RFC 7252 §4.8.2), as
@@ -243,7 +249,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             endpoint: Endpoint::new(seed),
             regs: [None; R],
             expired: [None; 4],
-            awoke: [None; 4],
+            sent_to: [None; SENT_TO],
             awake: AWAKE_TIME,
             config: Config::STRICT,
             bootstrap: false,
@@ -288,23 +294,31 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         r.heard.checked_add(awake).is_none_or(|t| now < t)
     }
 
-    /// A datagram came from `peer` at `now`: the registration it last registered or updated
-    /// from is awake, and one in queue mode that was asleep is announced.
-    fn heard(&mut self, peer: P, now: Timestamp) {
+    /// Registration `id` sent something at `now`: it is awake, and if it was asleep in queue
+    /// mode, [`Server::poll_event`] says so.
+    fn heard(&mut self, id: RegId, now: Timestamp) {
         let awake = self.awake;
-        let latest = self
-            .regs
-            .iter_mut()
-            .flatten()
-            .filter(|r| r.peer == peer)
-            .max_by_key(|r| r.seen);
-        if let Some(r) = latest {
+        if let Some(r) = self.regs.iter_mut().flatten().find(|r| r.id == id) {
             if r.queue && !Self::awake_at(r, awake, now) {
-                if let Some(slot) = self.awoke.iter_mut().find(|s| s.is_none()) {
-                    *slot = Some(r.id);
-                }
+                r.announce = true;
             }
             r.heard = now;
+        }
+    }
+
+    /// The registration that last registered or updated from `peer`.
+    fn at_peer(&self, peer: P) -> Option<RegId> {
+        self.registrations()
+            .filter(|r| r.peer == peer)
+            .max_by_key(|r| r.seen)
+            .map(|r| r.id)
+    }
+
+    /// Notes that request `request` went to registration `id`.
+    fn sent(&mut self, request: RequestId, id: RegId) {
+        self.sent_to.rotate_right(1);
+        if let Some(first) = self.sent_to.first_mut() {
+            *first = Some((request, id));
         }
     }
 
@@ -399,7 +413,6 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         datagram: &'a [u8],
         upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
-        self.heard(peer, now);
         match self.endpoint.handle(now, peer, datagram)? {
             Incoming::Request { message, exchange } => {
                 let full = |_| Error::new(0, Reason::BufferTooSmall);
@@ -457,12 +470,30 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 };
                 self.answer(now, peer, &message, &exchange, block1)
             }
-            Incoming::Response { id, message } => Ok(Some(ServerEvent::Response {
-                request: id,
-                message,
-            })),
+            Incoming::Response { id, message } => {
+                // The answer or notification is from the registration the request went to.
+                let to = self
+                    .sent_to
+                    .iter()
+                    .flatten()
+                    .find(|(r, _)| *r == id)
+                    .map(|(_, g)| *g);
+                if let Some(g) = to.or_else(|| self.at_peer(peer)) {
+                    self.heard(g, now);
+                }
+                Ok(Some(ServerEvent::Response {
+                    request: id,
+                    message,
+                }))
+            }
             Incoming::Reset { id, .. } => Ok(Some(ServerEvent::Reset { request: id })),
-            Incoming::Nothing => Ok(None),
+            Incoming::Nothing => {
+                // An acknowledgement (or a message seen before) from the client at `peer`.
+                if let Some(g) = self.at_peer(peer) {
+                    self.heard(g, now);
+                }
+                Ok(None)
+            }
         }
     }
 
@@ -575,6 +606,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
                     seen: self.stamps,
                     heard: now,
+                    announce: false,
                 };
                 self.stamps = self.stamps.wrapping_add(1);
                 if let Some(s) = self.regs.get_mut(slot) {
@@ -605,6 +637,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
                 r.peer = peer;
                 r.seen = stamp;
+                // An Update is how a client in queue mode says it is awake (from wherever).
+                if r.queue && !Self::awake_at(r, self.awake, now) {
+                    r.announce = true;
+                }
                 r.heard = now;
                 if let Some(lt) = params.lifetime {
                     r.lifetime = lt;
@@ -644,8 +680,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 for record in composite::decode_values(format, payload, self.config).map_err(bad)? {
                     record.map_err(bad)?;
                 }
+                let id = r.id;
+                self.heard(id, now);
                 let event = ServerEvent::Send {
-                    id: r.id,
+                    id,
                     format,
                     payload,
                 };
@@ -677,7 +715,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        let request = self.endpoint.request(now, peer, &b, true)?;
+        self.sent(request, id);
+        Ok(request)
     }
 
     /// Where registration `id` is, if it may be sent a request now.
@@ -731,7 +771,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request.build(&mut b, &mut scratch)?;
         b.uint(OptionNumber::BLOCK2, block.to_uint())
             .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        let request = self.endpoint.request(now, peer, &b, true)?;
+        self.sent(request, id);
+        Ok(request)
     }
 
     /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover
@@ -764,9 +806,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         accept: Option<ContentFormat>,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
-        Self::composite_fetch(paths, format, accept, 0, |b| {
+        let request = Self::composite_fetch(paths, format, accept, 0, |b| {
             Ok(self.endpoint.request(now, peer, b, true)?)
-        })
+        })?;
+        self.sent(request, id);
+        Ok(request)
     }
 
     /// Builds the FETCH of Observe-Composite (`observe` 0) or its cancellation (1) for
@@ -805,9 +849,21 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         format: ContentFormat,
         accept: Option<ContentFormat>,
     ) -> Result<(), SessionError> {
+        self.awake_for(request, now)?;
         Self::composite_fetch(paths, format, accept, 1, |b| {
             Ok(self.endpoint.observe_again(now, request, b, true)?)
         })
+    }
+
+    /// [`SessionError::Asleep`] if `request` went to a client in queue mode that sleeps now.
+    fn awake_for(&self, request: RequestId, now: Timestamp) -> Result<(), SessionError> {
+        let to = self.sent_to.iter().flatten().find(|(r, _)| *r == request);
+        match to {
+            Some((_, id)) if !self.is_awake(*id, now) && self.registration(*id).is_some() => {
+                Err(SessionError::Asleep)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Cancel Observation (§6.4.2): GET with Observe 1 under the token of the Observe
@@ -822,6 +878,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         path: Path<'_>,
         accept: Option<ContentFormat>,
     ) -> Result<(), SessionError> {
+        self.awake_for(request, now)?;
         let req = ClientRequest::CancelObserve { path, accept };
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
@@ -846,8 +903,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         if let Some(slot) = self.expired.iter_mut().find(|e| e.is_some()) {
             return slot.take().map(|id| ServerEvent::Expired { id });
         }
-        if let Some(slot) = self.awoke.iter_mut().find(|e| e.is_some()) {
-            return slot.take().map(|id| ServerEvent::Awake { id });
+        if let Some(r) = self.regs.iter_mut().flatten().find(|r| r.announce) {
+            r.announce = false;
+            return Some(ServerEvent::Awake { id: r.id });
         }
         match self.endpoint.poll_event()? {
             CoapEvent::Timeout(id) => Some(ServerEvent::Timeout(id)),

@@ -1,4 +1,4 @@
-//! The tokio runners: our async client and server on loopback UDP sockets.
+//! The runners: our async (and, once, blocking) client and server on loopback UDP sockets.
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken exchange
 
 use std::time::Duration;
@@ -317,4 +317,52 @@ async fn a_client_in_queue_mode_is_asked_once_it_wakes() {
         .await
         .expect("asked within 20 s");
     client_task.await.unwrap();
+}
+
+/// The blocking server and client, the client in queue mode.
+#[test]
+fn the_blocking_server_waits_for_a_client_in_queue_mode() {
+    use m2m_lwm2m::blocking::{Client, Server};
+    let mut server = Server::bind("127.0.0.1:0").unwrap();
+    server.set_awake_time(Duration::from_millis(300));
+    let addr = server.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut t = thermometer();
+        let settings = Settings {
+            queue: Some(Duration::from_millis(300)),
+            ..Settings::new("sleepy-2")
+        };
+        let mut client = Client::new(addr, settings).unwrap();
+        client.register(&t).unwrap();
+        while !client.take_events().contains(&ClientEvent::Registered) {
+            client.turn(&mut t, Duration::from_millis(50)).unwrap();
+        }
+        // Asleep, then awake with an Update, serving for a while.
+        std::thread::sleep(Duration::from_millis(700));
+        let now = m2m_core::Timestamp::now().unwrap();
+        client.inner().update(now).unwrap();
+        let end = std::time::Instant::now() + Duration::from_millis(2000);
+        while std::time::Instant::now() < end {
+            client.turn(&mut t, Duration::from_millis(50)).unwrap();
+        }
+    });
+    let reg = server.wait_registration(Duration::from_secs(10)).unwrap();
+    let read = ClientRequest::Read {
+        path: Path::resource(3303, 0, 5701),
+        accept: Some(ContentFormat::TEXT_PLAIN),
+    };
+    std::thread::sleep(Duration::from_millis(450));
+    let asleep = server.send(&reg.endpoint, &read).unwrap_err();
+    assert_eq!(asleep.kind(), std::io::ErrorKind::WouldBlock);
+    server
+        .wait_awake(&reg.endpoint, Duration::from_secs(10))
+        .unwrap();
+    let rsp = server
+        .request(&reg.endpoint, &read, Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(
+        (rsp.code, rsp.payload.as_slice()),
+        (Code::CONTENT, &b"Cel"[..])
+    );
+    client.join().unwrap();
 }

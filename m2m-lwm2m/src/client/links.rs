@@ -102,6 +102,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                     version: self.settings.version,
                     binding: Some(if queue && v1_0 {
                         queued_binding(self.settings.binding)
+                            .ok_or(Error::new(0, Reason::Unrepresentable))?
                     } else {
                         self.settings.binding
                     }),
@@ -156,14 +157,15 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
     }
 }
 
-/// A 1.0 binding with its queue mode: `U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS` (the others as
-/// they are).
-fn queued_binding(binding: &str) -> &str {
+/// A 1.0 binding with its queue mode: `U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS`, one with its
+/// `Q` already as it is; `None` for the others (1.0 knows no queue mode for them).
+fn queued_binding(binding: &str) -> Option<&str> {
     match binding {
-        "U" => "UQ",
-        "S" => "SQ",
-        "US" => "UQS",
-        other => other,
+        "U" => Some("UQ"),
+        "S" => Some("SQ"),
+        "US" => Some("UQS"),
+        b if b.contains('Q') => Some(b),
+        _ => None,
     }
 }
 

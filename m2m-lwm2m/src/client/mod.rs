@@ -840,7 +840,10 @@ impl<
     pub fn awake_until(&self) -> Option<Timestamp> {
         let awake = self.settings.queue?;
         let last = self.last_sent?;
-        Some(last.checked_add(awake).unwrap_or(last))
+        Some(
+            last.checked_add(awake)
+                .unwrap_or(Timestamp::from_millis(u64::MAX)),
+        )
     }
 
     /// When to call [`Client::handle_timeout`] next: a retransmission, the next Update, a

@@ -617,3 +617,112 @@ fn a_client_in_queue_mode_is_sent_requests_only_while_awake() {
     assert!(w.server.is_awake(id, at(10_000)));
     assert_eq!(w.client.awake_until(), None);
 }
+
+/// Answers the server's next request to peer 5 with 2.05 and `payload`: the event.
+fn answer_from_5(server: &mut Server<u8>, now: Timestamp, payload: &[u8]) -> Option<String> {
+    use m2m_coap::{Builder, Type};
+    let mut buf = [0u8; 256];
+    let (to, n) = server.poll_transmit(now, &mut buf).unwrap();
+    assert_eq!(to, 5);
+    let req = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+    let mut b = Builder::<1>::udp(
+        Type::Acknowledgement,
+        Code::CONTENT,
+        req.message_id().unwrap(),
+    );
+    b.token(req.token());
+    b.payload(payload);
+    let mut out = [0u8; 256];
+    let n = b.encode(&mut out).unwrap();
+    let answer = out[..n].to_vec();
+    server
+        .handle(now, 5, &answer)
+        .unwrap()
+        .map(|e| format!("{e:?}"))
+}
+
+#[test]
+fn the_client_that_wakes_is_the_one_that_sent_not_the_last_at_its_address() {
+    use m2m_lwm2m::server::SessionError;
+    let mut server: Server<u8> = Server::new(1);
+    let mut poster = Poster { mid: 1 };
+    // Two clients in queue mode (1.0, `UQ`) behind one address, `b` registered last.
+    for ep in ["ep=a", "ep=b"] {
+        let (code, _) = poster.post(&mut server, at(0), &["rd"], &[ep, "b=UQ"], b"</3/0>");
+        assert_eq!(code, Code::CREATED);
+    }
+    let a = server.find("a").unwrap().id;
+    let b = server.find("b").unwrap().id;
+    while server.poll_event().is_some() {}
+    let read = ClientRequest::Read {
+        path: Path::resource(3, 0, 0),
+        accept: None,
+    };
+    assert!(matches!(
+        server.send(at(200), a, &read),
+        Err(SessionError::Asleep)
+    ));
+    // `a` updates: `a` is awake and announced, `b` is not.
+    let loc_a = a.0.to_string();
+    let (code, _) = poster.post(&mut server, at(200), &["rd", &loc_a], &[], b"");
+    assert_eq!(code, Code::CHANGED);
+    let events: Vec<String> = std::iter::from_fn(|| server.poll_event())
+        .map(|e| format!("{e:?}"))
+        .collect();
+    assert_eq!(events, [format!("Awake {{ id: {a:?} }}")]);
+    assert!(server.is_awake(a, at(201)) && !server.is_awake(b, at(201)));
+    // Its answer to a request keeps `a` awake; `b` stays asleep and unannounced.
+    let observe = ClientRequest::Observe {
+        path: Path::resource(3, 0, 0),
+        accept: None,
+    };
+    let rid = server.send(at(250), a, &observe).unwrap();
+    assert!(answer_from_5(&mut server, at(250), b"m2m").is_some());
+    assert!(server.is_awake(a, at(340)) && !server.is_awake(b, at(340)));
+    assert!(server.poll_event().is_none());
+    // Asleep again, `a`'s observation cannot be cancelled; `b` de-registers: no wake-up.
+    assert!(matches!(
+        server.cancel_observe(at(400), rid, Path::resource(3, 0, 0), None),
+        Err(SessionError::Asleep)
+    ));
+    let loc_b = b.0.to_string();
+    poster.mid += 1;
+    let mut del =
+        m2m_coap::Builder::<2>::udp(m2m_coap::Type::Confirmable, Code::DELETE, poster.mid);
+    del.token(&[3]);
+    del.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+    del.str(m2m_coap::OptionNumber::URI_PATH, &loc_b).unwrap();
+    let mut buf = [0u8; 64];
+    let n = del.encode(&mut buf).unwrap();
+    let gone = server
+        .handle(at(400), 5, &buf[..n])
+        .unwrap()
+        .map(|e| format!("{e:?}"));
+    assert_eq!(gone, Some(format!("Deregistered {{ id: {b:?} }}")));
+    assert!(server.poll_event().is_none());
+}
+
+#[test]
+fn an_update_from_a_new_address_wakes_the_client() {
+    use m2m_lwm2m::server::AWAKE_TIME;
+    let mut w = World::new();
+    let settings = Settings {
+        lifetime: 600,
+        queue: Some(AWAKE_TIME),
+        ..Settings::new("pump-1")
+    };
+    w.client = Client::new(SERVER, settings, 9);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let id = w.server.find("pump-1").unwrap().id;
+    while w.server.poll_event().is_some() {}
+    // The NAT handed the client another address while it slept.
+    w.client.update(at(500)).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.client.poll_transmit(at(500), &mut buf).unwrap();
+    let update = buf[..n].to_vec();
+    w.server.handle(at(500), 7, &update).unwrap();
+    assert!(matches!(w.server.poll_event(), Some(ServerEvent::Awake { id: i }) if i == id));
+    assert_eq!(w.server.registration(id).unwrap().peer, 7);
+    assert!(w.server.is_awake(id, at(501)));
+}
