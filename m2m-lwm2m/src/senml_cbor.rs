@@ -576,8 +576,11 @@ pub fn encoded_len(records: &[Record<'_>]) -> Result<usize, Error> {
 /// [`Value::Untyped`] is [`Reason::Unrepresentable`]; a short `out` is
 /// [`Reason::BufferTooSmall`].
 pub fn encode(records: &[Record<'_>], out: &mut [u8]) -> Result<usize, Error> {
+    // As `encode_to`, written out: through it, the compiler gave this path 5 % more time
+    // (bench `encode/device_senml_cbor`, 182 against 173 ns).
+    let base = choose_base(records)?;
     let mut s = Slice::new(out);
-    encode_to(records, &mut s)?;
+    write(&mut s, records, base)?;
     Ok(s.written())
 }
 
