@@ -2,6 +2,10 @@
 //! Interface", §6.3 "Device Management", §6.4 "Information Reporting"; design.md §10) on the
 //! m2m-coap endpoint: a registration store with lifetime expiry, device-management requests to
 //! registered clients, and their responses and notifications handed to the application.
+//! Answers that come in Block2 blocks are followed with [`Server::send_block`] (the std
+//! runners do it and hand over the whole body); a Register, Update or Send in Block1 blocks is
+//! put together in an [`Upload`] lent to [`Server::handle_with`]. A client in queue mode is
+//! sent requests only while awake ([`Server::is_awake`], [`ServerEvent::Awake`]).
 //!
 //! No socket, clock or allocation: datagrams come in through [`Server::handle`] with `now`,
 //! what to send comes out of [`Server::poll_transmit`], and [`Server::poll_timeout`] says when

@@ -15,6 +15,12 @@
 //! replace resets what it replaces ([`ObjectTree::reset`]), and
 //! Bootstrap-Delete spares the Bootstrap-Server account and the Device.
 //!
+//! Bodies larger than one message go in blocks (RFC 7959): answers and notifications in
+//! Block2 blocks, each block written from the tree again with the body's hash as ETag, and
+//! the object links of Register and Update in Block1 blocks. In queue mode
+//! ([`Settings::queue`]) the client registers with `Q` (`UQ` in 1.0) and
+//! [`Client::awake_until`] says when it may stop listening.
+//!
 //! No socket, clock or allocation: datagrams come in through [`Client::handle`] with `now`;
 //! [`Client::poll_transmit`] gives what to send; [`Client::poll_timeout`] says when to call
 //! [`Client::handle_timeout`].
