@@ -49,6 +49,11 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
                 let v = n.fetch_add(1, Ordering::SeqCst) + 1;
                 Response::content(42, vec![v.to_le_bytes()[0]; 3000]).into()
             }
+            // The same with 800 bytes: one block of 1024, or two where messages are smaller.
+            ["bump-800"] => {
+                let v = n.fetch_add(1, Ordering::SeqCst) + 1;
+                Response::content(42, vec![v.to_le_bytes()[0]; 800]).into()
+            }
             // 3000 bytes of the counter's value, observable: served in blocks.
             ["big"] => {
                 let v = n.load(Ordering::SeqCst);
@@ -659,4 +664,34 @@ async fn tcp_answers_in_blocks_the_peer_can_take() {
     assert_eq!((block.num, block.more, block.szx), (0, true, 4));
     assert_eq!(m.payload(), &[5u8; 256][..]);
     assert_eq!(m.size2(), Some(3000));
+}
+
+#[tokio::test]
+async fn a_post_answer_cut_small_for_the_peer_is_kept_for_its_later_blocks() {
+    // 800 bytes fit one block of 1024, but not a peer's messages of 512: the runner cuts the
+    // answer in blocks of 256, and the request for the next block gets it from the answer
+    // kept, not from a second run of the handler.
+    let n = Arc::new(AtomicU32::new(5));
+    let mut framed = tcp_client(n.clone(), Notifier::new(), 512).await;
+    let mut b = Builder::<4>::tcp(Code::POST);
+    b.token(b"p")
+        .str(OptionNumber::URI_PATH, "bump-800")
+        .unwrap();
+    framed.send(&b).await.unwrap();
+    let f = next_frame(&mut framed).await;
+    let m = Message::parse_tcp(&f).unwrap();
+    let block = m.block2().unwrap().unwrap();
+    assert_eq!((block.num, block.more, block.szx), (0, true, 4));
+    assert_eq!(m.payload(), &[6u8; 256][..]);
+    let mut b = Builder::<4>::tcp(Code::POST);
+    b.token(b"q")
+        .str(OptionNumber::URI_PATH, "bump-800")
+        .unwrap();
+    b.uint(OptionNumber::BLOCK2, 1 << 4 | 4).unwrap();
+    framed.send(&b).await.unwrap();
+    let f = next_frame(&mut framed).await;
+    let m = Message::parse_tcp(&f).unwrap();
+    assert_eq!(m.block2().unwrap().unwrap().num, 1);
+    assert_eq!(m.payload(), &[6u8; 256][..]);
+    assert_eq!(n.load(Ordering::SeqCst), 6, "the POST ran once");
 }

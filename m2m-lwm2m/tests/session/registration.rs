@@ -726,3 +726,32 @@ fn an_update_from_a_new_address_wakes_the_client() {
     assert_eq!(w.server.registration(id).unwrap().peer, 7);
     assert!(w.server.is_awake(id, at(501)));
 }
+
+#[test]
+fn queue_mode_edges_a_binding_without_a_queue_form_and_a_long_awake_time() {
+    use core::time::Duration;
+    // 1.0 knows `UQ`, `SQ` and `UQS`: a binding with no queue form is refused, not sent
+    // without `Q`.
+    let w = World::new();
+    let settings = Settings {
+        version: None,
+        binding: "T",
+        queue: Some(Duration::from_secs(93)),
+        ..Settings::new("pump-1")
+    };
+    let mut client: Client<'static, u8> = Client::new(SERVER, settings, 9);
+    assert!(client.register(at(0), &w.pump).is_err());
+    // An awake time past the clock's end: awake for good, not asleep at once.
+    let mut w = World::new();
+    let settings = Settings {
+        queue: Some(Duration::MAX),
+        ..Settings::new("pump-1")
+    };
+    w.client = Client::new(SERVER, settings, 9);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert_eq!(
+        w.client.awake_until(),
+        Some(Timestamp::from_millis(u64::MAX))
+    );
+}
