@@ -628,17 +628,7 @@ mod tests {
         assert_eq!(got(&rig, id).payload, tlv(&tree));
         assert!(rig.downloads.under_way.is_empty());
         // A block request that gets no answer stands for the original request.
-        let (id, answer) = exchange(&mut rig, &mut tree, &big);
-        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(Timestamp::EPOCH, 1, &answer)
-        else {
-            panic!("no answer");
-        };
-        assert!(matches!(
-            rig.downloads
-                .take(&mut rig.server, Timestamp::EPOCH, request, &message),
-            Taken::Pending
-        ));
+        let (id, _) = first_block_taken(&mut rig, &mut tree, &big);
         let block_request = rig.downloads.under_way[0].current;
         assert_ne!(block_request, id);
         assert_eq!(rig.downloads.original(block_request), Some(id));
@@ -737,19 +727,10 @@ mod tests {
             path: Path::instance(3, 0),
             accept: Some(ContentFormat::LWM2M_TLV),
         };
-        let (id, answer) = exchange(&mut rig, &mut tree, &big);
+        let (id, answer) = first_block_taken(&mut rig, &mut tree, &big);
         let first = Message::parse_udp(&answer).unwrap();
         let etag = first.etags().next().unwrap().to_vec();
         let first_payload = first.payload().to_vec();
-        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(t0, 1, &answer)
-        else {
-            panic!("no answer");
-        };
-        assert!(matches!(
-            rig.downloads.take(&mut rig.server, t0, request, &message),
-            Taken::Pending
-        ));
         // Each request for block 1 is answered with block 0 again.
         let mut buf = [0u8; 1280];
         for round in 0..=REPEATS {
@@ -812,6 +793,26 @@ mod tests {
         out
     }
 
+    /// `req` sent and its first block taken (block 1 asked for): its id and the answer.
+    fn first_block_taken(
+        rig: &mut Rig,
+        tree: &mut Long,
+        req: &ClientRequest<'_>,
+    ) -> (RequestId, Vec<u8>) {
+        let (id, answer) = exchange(rig, tree, req);
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(Timestamp::EPOCH, 1, &answer)
+        else {
+            panic!("no answer");
+        };
+        assert!(matches!(
+            rig.downloads
+                .take(&mut rig.server, Timestamp::EPOCH, request, &message),
+            Taken::Pending
+        ));
+        (id, answer)
+    }
+
     /// The first block of an Observe of /3/0 taken, its block 1 asked for: the observation's
     /// id and the request for block 1 (not yet delivered).
     fn observed_first_block(rig: &mut Rig, tree: &mut Long) -> (RequestId, Vec<u8>, Vec<u8>) {
@@ -820,17 +821,8 @@ mod tests {
             path: Path::instance(3, 0),
             accept: Some(ContentFormat::LWM2M_TLV),
         };
-        let (id, answer) = exchange(rig, tree, &observe);
+        let (id, answer) = first_block_taken(rig, tree, &observe);
         let token = Message::parse_udp(&answer).unwrap().token().to_vec();
-        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(t0, 1, &answer)
-        else {
-            panic!("no answer");
-        };
-        assert!(matches!(
-            rig.downloads.take(&mut rig.server, t0, request, &message),
-            Taken::Pending
-        ));
         let mut buf = [0u8; 1280];
         let (_, n) = rig.server.poll_transmit(t0, &mut buf).unwrap();
         (id, token, buf[..n].to_vec())

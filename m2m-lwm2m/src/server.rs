@@ -318,6 +318,15 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .map(|r| r.id)
     }
 
+    /// The registration request `request` went to, if it is among the latest remembered.
+    fn sent_to(&self, request: RequestId) -> Option<RegId> {
+        self.sent_to
+            .iter()
+            .flatten()
+            .find(|(r, _)| *r == request)
+            .map(|(_, g)| *g)
+    }
+
     /// Notes that request `request` went to registration `id`.
     fn sent(&mut self, request: RequestId, id: RegId) {
         self.sent_to.rotate_right(1);
@@ -476,13 +485,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             }
             Incoming::Response { id, message } => {
                 // The answer or notification is from the registration the request went to.
-                let to = self
-                    .sent_to
-                    .iter()
-                    .flatten()
-                    .find(|(r, _)| *r == id)
-                    .map(|(_, g)| *g);
-                if let Some(g) = to.or_else(|| self.at_peer(peer)) {
+                if let Some(g) = self.sent_to(id).or_else(|| self.at_peer(peer)) {
                     self.heard(g, now);
                 }
                 Ok(Some(ServerEvent::Response {
@@ -861,9 +864,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
 
     /// [`SessionError::Asleep`] if `request` went to a client in queue mode that sleeps now.
     fn awake_for(&self, request: RequestId, now: Timestamp) -> Result<(), SessionError> {
-        let to = self.sent_to.iter().flatten().find(|(r, _)| *r == request);
-        match to {
-            Some((_, id)) if !self.is_awake(*id, now) && self.registration(*id).is_some() => {
+        match self.sent_to(request) {
+            Some(id) if !self.is_awake(id, now) && self.registration(id).is_some() => {
                 Err(SessionError::Asleep)
             }
             _ => Ok(()),

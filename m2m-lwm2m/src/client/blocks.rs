@@ -40,6 +40,9 @@ pub(super) struct Asked {
     pub(super) block: Option<Block>,
     /// Whether the request has Size2 (asking for the body's size, RFC 7959 §4).
     pub(super) size2: bool,
+    /// Whether the request's body is one block of several (Block1 with a number past 0 or
+    /// more to come).
+    pub(super) block1_part: bool,
 }
 
 impl Asked {
@@ -52,9 +55,15 @@ impl Asked {
             Some(Err(ValueError::Szx)) => return Err(Code::BAD_REQUEST),
             Some(Err(_)) => return Err(Code::BAD_OPTION),
         };
+        let block1_part = match request.block1() {
+            None => false,
+            Some(Ok(b)) => b.num > 0 || b.more,
+            Some(Err(_)) => return Err(Code::BAD_OPTION),
+        };
         Ok(Asked {
             block,
             size2: request.size2().is_some(),
+            block1_part,
         })
     }
 
@@ -71,6 +80,7 @@ impl Asked {
                 None => None,
             },
             size2: false,
+            block1_part: false,
         }
     }
 
@@ -215,6 +225,7 @@ mod tests {
         let asked = Asked {
             block: block(2, 2),
             size2: false,
+            block1_part: false,
         };
         let c = asked.cut((150, 1, 22), b).unwrap();
         assert_eq!((c.len, c.size2), (22, None));
@@ -223,6 +234,7 @@ mod tests {
         let asked = Asked {
             block: block(1, 6),
             size2: true,
+            block1_part: false,
         };
         let c = asked.cut((2000, 1, 128), b).unwrap();
         assert_eq!(c.block.map(|k| (k.num, k.more, k.szx)), Some((8, true, 3)));
@@ -231,7 +243,8 @@ mod tests {
         assert_eq!(
             Asked {
                 block: block(3, 2),
-                size2: false
+                size2: false,
+                block1_part: false,
             }
             .cut((150, 1, 0), b),
             Err(Code::BAD_OPTION)
@@ -239,12 +252,14 @@ mod tests {
         let exact = Asked {
             block: block(1, 0),
             size2: false,
+            block1_part: false,
         };
         assert_eq!(exact.cut((16, 1, 0), b), Err(Code::BAD_OPTION));
         // An empty body asked for as block 0: one empty last block.
         let empty = Asked {
             block: block(0, 0),
             size2: false,
+            block1_part: false,
         }
         .cut((0, 1, 0), b)
         .unwrap();
@@ -257,6 +272,7 @@ mod tests {
         let asked = Asked {
             block: block(1, 6),
             size2: false,
+            block1_part: false,
         };
         let mut w = asked.window(&mut out, 256);
         let body: [u8; 1300] = core::array::from_fn(|i| u8::try_from(i % 251).unwrap());

@@ -531,6 +531,9 @@ impl<
             }
             (Err(_), _) => Answer::code(Code::BAD_REQUEST),
             (Ok(_), Err(code)) => Answer::code(code),
+            // A body in Block1 blocks (a Write of a firmware package, say) is not put together
+            // here: one block is no whole value to write. 4.13 (RFC 7959 §2.9.3).
+            (Ok(_), Ok(a)) if a.block1_part => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
             // A later block of an Observe's answer is read: it registers nothing (RFC 7959
             // §2.6), whatever Observe it carries.
             // (Through `answer`, for its checks: the Security object stays closed.)

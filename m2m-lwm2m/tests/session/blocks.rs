@@ -347,3 +347,35 @@ fn notifications_keep_to_the_block_size_asked_and_a_later_block_observes_nothing
     assert_eq!((b.num, b.more, b.szx), (0, true, 2));
     assert_eq!(m.payload(), &expected[..64]);
 }
+
+#[test]
+fn a_write_in_blocks_is_refused_not_taken_block_by_block() {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut w = registered();
+    let before = w.pump.label.clone();
+    for (num, more) in [(0u32, true), (1, false)] {
+        let mut b = Builder::<6>::udp(
+            Type::Confirmable,
+            Code::PUT,
+            0x300 + u16::try_from(num).unwrap(),
+        );
+        b.token(&[4, 4]);
+        b.str(OptionNumber::URI_PATH, "3").unwrap();
+        b.str(OptionNumber::URI_PATH, "0").unwrap();
+        b.str(OptionNumber::URI_PATH, "15").unwrap();
+        b.uint(OptionNumber::CONTENT_FORMAT, 0).unwrap();
+        b.uint(OptionNumber::BLOCK1, Block { num, more, szx: 2 }.to_uint())
+            .unwrap();
+        b.payload(&[b'w'; 64]);
+        let mut buf = [0u8; 256];
+        let n = b.encode(&mut buf).unwrap();
+        let datagram = buf[..n].to_vec();
+        w.client
+            .handle(at(1), SERVER, &datagram, &mut w.pump)
+            .unwrap();
+        let (_, n) = w.client.poll_transmit(at(1), &mut buf).unwrap();
+        let m = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+        assert_eq!(m.code(), Code::REQUEST_ENTITY_TOO_LARGE, "block {num}");
+    }
+    assert_eq!(w.pump.label, before, "no block written as the whole value");
+}
