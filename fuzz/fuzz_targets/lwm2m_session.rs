@@ -1,7 +1,8 @@
 //! The sans-IO LwM2M server and client take any sequence of datagrams (and the time moving on)
 //! without panicking, and whatever either sends is a well-formed CoAP message. The server puts
 //! bodies in blocks together (Block1), and the client's /3/0 is larger than one message (its
-//! answers go in Block2 blocks).
+//! answers go in Block2 blocks); it takes a value written in Block1 blocks piece by piece,
+//! checking the pieces come in order.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +15,7 @@ use m2m_lwm2m::upload::Upload;
 use m2m_lwm2m::{Path, Record, Text, Value};
 
 /// The Device object, its Timezone (/3/0/15) longer than a message.
-struct Tree(String);
+struct Tree(String, usize);
 
 impl ObjectTree for Tree {
     fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
@@ -36,13 +37,23 @@ impl ObjectTree for Tree {
     fn write(&mut self, _: &Record<'_>, _: bool) -> Result<(), Code> {
         Ok(())
     }
+    fn write_block(
+        &mut self,
+        _: &Path<'_>,
+        piece: m2m_lwm2m::client::Piece<'_>,
+    ) -> Result<(), Code> {
+        // The client hands the pieces on in order, each where the one before ended.
+        assert!(piece.offset == 0 || piece.offset == self.1, "{piece:?} after {}", self.1);
+        self.1 = piece.offset + piece.bytes.len();
+        Ok(())
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut server: Server<u8, 4> = Server::new(1);
     let mut upload: Upload<u8, 512> = Upload::new();
     let mut client: Client<'static, u8> = Client::new(0, Settings::new("fuzz"), 2);
-    let mut tree = Tree("z".repeat(1500));
+    let mut tree = Tree("z".repeat(1500), 0);
     let mut now = 0u64;
     let mut out = [0u8; 1152];
     let _ = client.register(Timestamp::from_millis(now), &tree);

@@ -33,6 +33,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
+use crate::outgoing::Outgoing;
 use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -95,6 +96,8 @@ pub struct Server {
     timeouts: Vec<RequestId>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
+    /// The bodies going out in blocks.
+    outgoing: Outgoing,
     /// Room for a Register, Update or Send that comes in blocks.
     upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
@@ -112,6 +115,7 @@ impl Server {
             responses: Vec::new(),
             timeouts: Vec::new(),
             downloads: Downloads::default(),
+            outgoing: Outgoing::default(),
             upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
         })
@@ -133,11 +137,14 @@ impl Server {
         self.inner.handle_timeout(now());
         let ended = self.downloads.resume(&mut self.inner, now());
         self.responses.extend(ended);
+        let ended = self.outgoing.resume(&mut self.inner, now());
+        self.responses.extend(ended);
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
             self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
         }
         while let Some(e) = self.inner.poll_event() {
             if let ServerEvent::Timeout(id) = e {
+                let id = self.outgoing.original(id);
                 self.timeouts.extend(self.downloads.original(id));
             }
         }
@@ -184,10 +191,16 @@ impl Server {
                 lifetime: params.lifetime_or_default(),
             }),
             Some(ServerEvent::Response { request, message }) => {
-                match self
-                    .downloads
+                let taken = match self
+                    .outgoing
                     .take(&mut self.inner, now(), request, &message)
                 {
+                    Taken::AsIs => self
+                        .downloads
+                        .take(&mut self.inner, now(), request, &message),
+                    other => other,
+                };
+                match taken {
                     Taken::AsIs => self.responses.push((request, Response::of(&message))),
                     Taken::Pending => {}
                     Taken::Done(original, whole) => self.responses.push((original, whole)),
@@ -276,7 +289,10 @@ impl Server {
     /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
-        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        let rid = self
+            .outgoing
+            .send(&mut self.inner, now(), id, request)
+            .map_err(session)?;
         self.downloads.remember(rid, id, request);
         Ok(rid)
     }
@@ -358,6 +374,11 @@ impl<'c> Client<'c> {
             inner: crate::client::Client::new(server, settings, seed()),
             events: Vec::new(),
         })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
     }
 
     /// The sans-IO client inside.

@@ -41,6 +41,8 @@ pub mod lwm2m_cbor;
 pub mod lwm2m_json;
 pub mod model;
 pub mod notify;
+#[cfg(feature = "std")]
+mod outgoing;
 pub mod path;
 #[cfg(feature = "tokio")]
 pub mod runner;

@@ -37,6 +37,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
+use crate::outgoing::Outgoing;
 use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -108,6 +109,8 @@ pub struct AsyncServer {
     notes: VecDeque<ServerNote>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
+    /// The bodies going out in blocks.
+    outgoing: Outgoing,
     /// Room for a Register, Update or Send that comes in blocks.
     upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
@@ -121,6 +124,7 @@ impl AsyncServer {
             inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
             notes: VecDeque::new(),
             downloads: Downloads::default(),
+            outgoing: Outgoing::default(),
             upload: Box::new(Upload::new()),
             buf: std::vec![0u8; 2048],
         })
@@ -137,7 +141,9 @@ impl AsyncServer {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        for (request, response) in self.downloads.resume(&mut self.inner, now()) {
+        let mut ended = self.downloads.resume(&mut self.inner, now());
+        ended.extend(self.outgoing.resume(&mut self.inner, now()));
+        for (request, response) in ended {
             self.notes
                 .push_back(ServerNote::Response { request, response });
         }
@@ -152,6 +158,7 @@ impl AsyncServer {
                 ServerEvent::Expired { id } => self.notes.push_back(ServerNote::Expired { id }),
                 ServerEvent::Awake { id } => self.notes.push_back(ServerNote::Awake { id }),
                 ServerEvent::Timeout(id) => {
+                    let id = self.outgoing.original(id);
                     if let Some(id) = self.downloads.original(id) {
                         self.notes.push_back(ServerNote::Timeout(id));
                     }
@@ -194,10 +201,16 @@ impl AsyncServer {
             .handle_with(now(), peer, &datagram, &mut self.upload)
         {
             Ok(Some(ServerEvent::Response { request, message })) => {
-                match self
-                    .downloads
+                let taken = match self
+                    .outgoing
                     .take(&mut self.inner, now(), request, &message)
                 {
+                    Taken::AsIs => self
+                        .downloads
+                        .take(&mut self.inner, now(), request, &message),
+                    other => other,
+                };
+                match taken {
                     Taken::AsIs => Some(ServerNote::Response {
                         request,
                         response: Response::of(&message),
@@ -244,7 +257,10 @@ impl AsyncServer {
     /// asleep is an [`io::ErrorKind::WouldBlock`] error: [`AsyncServer::wait_awake`] first.
     pub fn send(&mut self, endpoint: &str, request: &ClientRequest<'_>) -> io::Result<RequestId> {
         let id = registered(&self.inner, endpoint)?;
-        let rid = self.inner.send(now(), id, request).map_err(session)?;
+        let rid = self
+            .outgoing
+            .send(&mut self.inner, now(), id, request)
+            .map_err(session)?;
         self.downloads.remember(rid, id, request);
         Ok(rid)
     }

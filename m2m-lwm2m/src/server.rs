@@ -783,6 +783,53 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         Ok(request)
     }
 
+    /// Sends block `block` of the body of `request` (a Write, Create or Write-Composite larger
+    /// than one message: a firmware package to /5/0/0, say) to registration `id`, RFC 7959
+    /// §2.5: the request with that block's bytes and a Block1 option (its M set unless the block
+    /// ends the body; the first block with the body's Size1). The client answers each block
+    /// before the last with 2.31 Continue, whose Block1 may ask for smaller blocks (number the
+    /// next block by that size: it starts where the block answered ends), and the last with
+    /// the request's answer; every answer comes as a [`ServerEvent::Response`] to the id
+    /// returned. A block that starts past the body's end, or a request without a body, is
+    /// refused. The std runners send every body larger than 1024 bytes so.
+    pub fn send_block1(
+        &mut self,
+        now: Timestamp,
+        id: RegId,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        let refused = || SessionError::Lwm2m(Error::new(0, Reason::Unsupported));
+        let body = request.body().ok_or_else(refused)?;
+        let size = block.size();
+        let start = usize::try_from(block.num)
+            .ok()
+            .and_then(|n| n.checked_mul(size))
+            .filter(|&s| s < body.len() || s == 0)
+            .ok_or_else(refused)?;
+        let end = start.saturating_add(size).min(body.len());
+        let part = body.get(start..end).unwrap_or_default();
+        let request = request.with_body(part).ok_or_else(refused)?;
+        let peer = self.awake_peer(id, now)?;
+        let mut scratch = Strings::<256>::new();
+        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        request.build(&mut b, &mut scratch)?;
+        let full = |_| Error::new(0, Reason::BufferTooSmall);
+        let block = Block {
+            more: end < body.len(),
+            ..block
+        };
+        b.uint(OptionNumber::BLOCK1, block.to_uint())
+            .map_err(full)?;
+        if block.num == 0 {
+            let total = u32::try_from(body.len()).unwrap_or(u32::MAX);
+            b.uint(OptionNumber::SIZE1, total).map_err(full)?;
+        }
+        let request = self.endpoint.request(now, peer, &b, true)?;
+        self.sent(request, id);
+        Ok(request)
+    }
+
     /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover
     /// and -Finish to a client that asked to be bootstrapped).
     pub fn send_to(

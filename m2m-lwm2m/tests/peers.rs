@@ -434,3 +434,109 @@ fn typed<'a>(format: ContentFormat, base: Path<'a>, payload: &'a [u8]) -> Vec<Re
         .map(|r| model::typed(r.unwrap(), &Registry, &Config::LENIENT).unwrap())
         .collect()
 }
+
+/// libcoap's client (`coap-client-notls`), if installed: the CI installs it with the peers.
+fn coap_client() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("coap-client-notls"))
+            .find(|p| p.exists())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("M2M_REQUIRE_LWM2M_PEERS").is_none(),
+            "libcoap's coap-client-notls is required (Debian libcoap3-bin)"
+        );
+        eprintln!("skipped: no coap-client-notls");
+    }
+    found
+}
+
+/// A device that takes a firmware package (/5/0/0) a piece at a time.
+#[derive(Default)]
+struct Flash {
+    image: Vec<u8>,
+    whole: bool,
+    pieces: usize,
+}
+
+impl ObjectTree for Flash {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        f(ObjectLink::path(Path::instance(5, 0)));
+    }
+    fn read<'s>(&'s self, _: &Path<'_>, _: &mut RecordBuf<'s>) -> Result<(), Code> {
+        Err(Code::NOT_FOUND)
+    }
+    fn write_block(
+        &mut self,
+        path: &Path<'_>,
+        piece: m2m_lwm2m::client::Piece<'_>,
+    ) -> Result<(), Code> {
+        assert_eq!(path.levels(), [5, 0, 0]);
+        if piece.offset == 0 {
+            self.image.clear();
+        }
+        if piece.offset != self.image.len() {
+            return Err(Code::REQUEST_ENTITY_INCOMPLETE);
+        }
+        self.image.extend_from_slice(piece.bytes);
+        self.pieces += 1;
+        self.whole = piece.last;
+        Ok(())
+    }
+}
+
+#[test]
+fn libcoap_puts_a_firmware_package_to_our_client_in_blocks() {
+    let Some(coap_client) = coap_client() else {
+        return;
+    };
+    // libcoap's client listens on a port we name, which our client takes for its server's.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut client = Client::new(
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        Settings::new("m2m-flash-1"),
+    )
+    .unwrap();
+    let ours = client.local_addr().unwrap();
+    let image: Vec<u8> = (0..20_000u32)
+        .map(|i| u8::try_from(i * 31 % 253).unwrap())
+        .collect();
+    let file = std::env::temp_dir().join(format!("m2m-firmware-{}.bin", std::process::id()));
+    std::fs::write(&file, &image).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let serving = std::thread::spawn(move || {
+        let mut flash = Flash::default();
+        client
+            .run(&mut flash, Duration::from_secs(30), |_| {
+                flag.load(std::sync::atomic::Ordering::Relaxed)
+            })
+            .ok();
+        flash
+    });
+    let out = Command::new(coap_client)
+        .args(["-m", "put", "-b", "512", "-t", "42", "-B", "20", "-p"])
+        .arg(port.to_string())
+        .arg("-f")
+        .arg(&file)
+        .arg(format!("coap://127.0.0.1:{}/5/0/0", ours.port()))
+        .output()
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let flash = serving.join().unwrap();
+    std::fs::remove_file(&file).ok();
+    assert!(
+        out.status.success(),
+        "coap-client: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(flash.whole, "the last block came");
+    assert_eq!(flash.pieces, 40, "blocks of 512");
+    assert!(flash.image == image, "the package as sent");
+}

@@ -366,3 +366,124 @@ fn the_blocking_server_waits_for_a_client_in_queue_mode() {
     );
     client.join().unwrap();
 }
+
+/// A device that takes a firmware package (/5/0/0) a piece at a time.
+#[derive(Default)]
+struct Flash {
+    image: Vec<u8>,
+    /// The value ended with its last piece.
+    whole: bool,
+    /// Each piece's size (the blocks the server chose).
+    pieces: Vec<usize>,
+}
+
+impl ObjectTree for Flash {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        f(ObjectLink::path(Path::instance(5, 0)));
+    }
+    fn read<'s>(&'s self, _: &Path<'_>, _: &mut RecordBuf<'s>) -> Result<(), Code> {
+        Err(Code::NOT_FOUND)
+    }
+    fn write_block(
+        &mut self,
+        path: &Path<'_>,
+        piece: m2m_lwm2m::client::Piece<'_>,
+    ) -> Result<(), Code> {
+        assert_eq!(path.levels(), [5, 0, 0]);
+        if piece.offset == 0 {
+            self.image.clear();
+        }
+        assert_eq!(piece.offset, self.image.len());
+        self.image.extend_from_slice(piece.bytes);
+        self.pieces.push(piece.bytes.len());
+        self.whole = piece.last;
+        Ok(())
+    }
+}
+
+fn package(n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| u8::try_from(i % 251).unwrap() ^ u8::try_from((i >> 8) & 0xff).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_blocking_server_writes_a_firmware_package_in_blocks() {
+    use m2m_lwm2m::blocking::{Client, Server};
+    use std::sync::mpsc;
+    let mut server = Server::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let client = std::thread::spawn(move || {
+        let mut flash = Flash::default();
+        let mut client = Client::new(addr, Settings::new("flash-1")).unwrap();
+        client.register(&flash).unwrap();
+        while stopped.try_recv().is_err() {
+            client.turn(&mut flash, Duration::from_millis(20)).unwrap();
+        }
+        flash
+    });
+    let reg = server.wait_registration(Duration::from_secs(10)).unwrap();
+    let image = package(100_000);
+    let write = ClientRequest::Write {
+        path: Path::resource(5, 0, 0),
+        replace: true,
+        format: ContentFormat::OCTET_STREAM,
+        payload: &image,
+    };
+    let rsp = server
+        .request(&reg.endpoint, &write, Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    stop.send(()).unwrap();
+    let flash = client.join().unwrap();
+    assert!(flash.whole);
+    assert_eq!(flash.image, image);
+    // Blocks of 1024: 97 whole and one of 672.
+    assert_eq!(flash.pieces.len(), 98);
+    assert!(flash.pieces[..97].iter().all(|&n| n == 1024));
+}
+
+#[tokio::test]
+async fn the_async_server_writes_a_tlv_package_in_blocks() {
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let client_task = tokio::spawn(async move {
+        let mut flash = Flash::default();
+        let mut client = AsyncClient::new(addr, Settings::new("flash-2"))
+            .await
+            .unwrap();
+        client.register(&flash).await.unwrap();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                e = client.next(&mut flash) => { e.unwrap(); }
+            }
+        }
+        flash
+    });
+    let ServerNote::Registered { endpoint, .. } = server.next().await.unwrap() else {
+        panic!("a registration first");
+    };
+    let image = package(30_000);
+    let mut body = vec![0b1101_1000, 0];
+    body.extend_from_slice(&u32::try_from(image.len()).unwrap().to_be_bytes()[1..]);
+    body.extend_from_slice(&image);
+    let write = ClientRequest::Write {
+        path: Path::resource(5, 0, 0),
+        replace: true,
+        format: ContentFormat::LWM2M_TLV,
+        payload: &body,
+    };
+    let rid = server.send(&endpoint, &write).unwrap();
+    let rsp = tokio::time::timeout(Duration::from_secs(30), server.response(rid))
+        .await
+        .expect("answered within 30 s")
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    stop.send(()).unwrap();
+    let flash = client_task.await.unwrap();
+    assert!(flash.whole);
+    assert_eq!(flash.image, image, "the value without its TLV header");
+}

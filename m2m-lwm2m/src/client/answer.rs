@@ -3,6 +3,7 @@
 //! link format of its objects (OMA-TS-LightweightM2M_Core 1.1 §6.3, §6.2.1).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use m2m_coap::option::value::Block;
 use m2m_coap::{Code, ContentFormat};
 
 use super::{Client, ObjectTree, RecordBuf};
@@ -26,6 +27,8 @@ pub(super) struct Answer {
     pub(super) created: Option<(u16, u16)>,
     /// A diagnostic payload (RFC 7252 §5.5.2) of an error answer.
     pub(super) diagnostic: Option<&'static str>,
+    /// The Block1 option of the block of a request body it answers (RFC 7959 §2.3).
+    pub(super) block1: Option<Block>,
 }
 
 impl Answer {
@@ -36,6 +39,7 @@ impl Answer {
             observe: None,
             created: None,
             diagnostic: None,
+            block1: None,
         }
     }
     pub(super) const fn content(format: ContentFormat) -> Self {
@@ -45,7 +49,14 @@ impl Answer {
             observe: None,
             created: None,
             diagnostic: None,
+            block1: None,
         }
+    }
+
+    /// With the Block1 option of the block it answers.
+    pub(super) const fn with_block1(mut self, block: Block) -> Self {
+        self.block1 = Some(block);
+        self
     }
 }
 
@@ -140,7 +151,7 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
 
 /// Whether the model marks the resource of `path` as one a server may not write (a
 /// Write of it is 4.05); resources the model does not know are left to the tree.
-fn read_only(path: &Path<'_>) -> bool {
+pub(super) fn read_only(path: &Path<'_>) -> bool {
     matches!(
         (path.object_id(), path.resource_id()),
         (Some(o), Some(r)) if Registry.resource(o, r).is_some_and(|d| !d.operations.write)

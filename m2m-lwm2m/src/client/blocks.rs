@@ -40,9 +40,10 @@ pub(super) struct Asked {
     pub(super) block: Option<Block>,
     /// Whether the request has Size2 (asking for the body's size, RFC 7959 §4).
     pub(super) size2: bool,
-    /// Whether the request's body is one block of several (Block1 with a number past 0 or
-    /// more to come).
-    pub(super) block1_part: bool,
+    /// The request's Block1: its body is that block of a larger one (RFC 7959 §2.5).
+    pub(super) block1: Option<Block>,
+    /// The request's Size1 (the whole body's size, §4).
+    pub(super) size1: Option<u32>,
 }
 
 impl Asked {
@@ -55,16 +56,23 @@ impl Asked {
             Some(Err(ValueError::Szx)) => return Err(Code::BAD_REQUEST),
             Some(Err(_)) => return Err(Code::BAD_OPTION),
         };
-        let block1_part = match request.block1() {
-            None => false,
-            Some(Ok(b)) => b.num > 0 || b.more,
+        let block1 = match request.block1() {
+            None => None,
+            Some(Ok(b)) => Some(b),
             Some(Err(_)) => return Err(Code::BAD_OPTION),
         };
         Ok(Asked {
             block,
             size2: request.size2().is_some(),
-            block1_part,
+            block1,
+            size1: request.size1(),
         })
+    }
+
+    /// Whether the request's body is one block of several (Block1 with a number past 0 or
+    /// more to come).
+    pub(super) fn block1_part(&self) -> bool {
+        self.block1.is_some_and(|b| b.num > 0 || b.more)
     }
 
     /// What a notification asks: its first block, in the size its registration asked for
@@ -80,7 +88,8 @@ impl Asked {
                 None => None,
             },
             size2: false,
-            block1_part: false,
+            block1: None,
+            size1: None,
         }
     }
 
@@ -225,7 +234,8 @@ mod tests {
         let asked = Asked {
             block: block(2, 2),
             size2: false,
-            block1_part: false,
+            block1: None,
+            size1: None,
         };
         let c = asked.cut((150, 1, 22), b).unwrap();
         assert_eq!((c.len, c.size2), (22, None));
@@ -234,7 +244,8 @@ mod tests {
         let asked = Asked {
             block: block(1, 6),
             size2: true,
-            block1_part: false,
+            block1: None,
+            size1: None,
         };
         let c = asked.cut((2000, 1, 128), b).unwrap();
         assert_eq!(c.block.map(|k| (k.num, k.more, k.szx)), Some((8, true, 3)));
@@ -244,7 +255,8 @@ mod tests {
             Asked {
                 block: block(3, 2),
                 size2: false,
-                block1_part: false,
+                block1: None,
+                size1: None,
             }
             .cut((150, 1, 0), b),
             Err(Code::BAD_OPTION)
@@ -252,14 +264,16 @@ mod tests {
         let exact = Asked {
             block: block(1, 0),
             size2: false,
-            block1_part: false,
+            block1: None,
+            size1: None,
         };
         assert_eq!(exact.cut((16, 1, 0), b), Err(Code::BAD_OPTION));
         // An empty body asked for as block 0: one empty last block.
         let empty = Asked {
             block: block(0, 0),
             size2: false,
-            block1_part: false,
+            block1: None,
+            size1: None,
         }
         .cut((0, 1, 0), b)
         .unwrap();
@@ -272,7 +286,8 @@ mod tests {
         let asked = Asked {
             block: block(1, 6),
             size2: false,
-            block1_part: false,
+            block1: None,
+            size1: None,
         };
         let mut w = asked.window(&mut out, 256);
         let body: [u8; 1300] = core::array::from_fn(|i| u8::try_from(i % 251).unwrap());

@@ -17,7 +17,9 @@
 //!
 //! Bodies larger than one message go in blocks (RFC 7959): answers and notifications in
 //! Block2 blocks, each block written from the tree again with the body's hash as ETag, and
-//! the object links of Register and Update in Block1 blocks. In queue mode
+//! the object links of Register and Update in Block1 blocks; a Write of one resource that
+//! comes in Block1 blocks (a firmware package) goes to [`ObjectTree::write_block`] a block at a
+//! time, the client keeping none of it. In queue mode
 //! ([`Settings::queue`]) the client registers with `Q` (`UQ` in 1.0) and
 //! [`Client::awake_until`] says when it may stop listening.
 //!
@@ -27,6 +29,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 mod answer;
+mod block_write;
 mod blocks;
 mod bootstrap;
 mod links;
@@ -43,6 +46,7 @@ use bootstrap::{bootstrap_delete, check_accounts};
 use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
+pub use block_write::Piece;
 pub use settings::{Retry, Settings};
 pub use tree::{ObjectTree, RecordBuf};
 
@@ -90,6 +94,11 @@ pub enum ClientEvent {
     BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
+    /// A Write of this resource coming in blocks ended before its last block: no block came
+    /// for 247 s (EXCHANGE_LIFETIME), another Write in blocks began, or a block came out of
+    /// order or broke the value's TLV length. What [`ObjectTree::write_block`] took of it is
+    /// no whole value.
+    BlockWriteAbandoned(Path<'static>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +160,8 @@ pub struct Client<
     objects_changed: bool,
     /// Links of a Register or Update going in blocks.
     links_upload: Option<LinksUpload>,
+    /// A Write coming in blocks.
+    incoming: Option<block_write::Incoming>,
     /// When the last datagram went out (queue mode).
     last_sent: Option<Timestamp>,
     config: Config,
@@ -202,6 +213,7 @@ impl<
             bootstrapping: None,
             objects_changed: false,
             links_upload: None,
+            incoming: None,
             last_sent: None,
             config: Config::STRICT,
             accept: |_, _| false,
@@ -531,9 +543,43 @@ impl<
             }
             (Err(_), _) => Answer::code(Code::BAD_REQUEST),
             (Ok(_), Err(code)) => Answer::code(code),
-            // A body in Block1 blocks (a Write of a firmware package, say) is not put together
-            // here: one block is no whole value to write. 4.13 (RFC 7959 §2.9.3).
-            (Ok(_), Ok(a)) if a.block1_part => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
+            // The value of one resource written in Block1 blocks (a firmware package, say) goes
+            // to the tree a block at a time.
+            (
+                Ok(
+                    r @ ClientRequest::Write {
+                        path,
+                        replace: true,
+                        format,
+                        payload,
+                    },
+                ),
+                Ok(Asked {
+                    block1: Some(k),
+                    size1,
+                    ..
+                }),
+            ) if k.num > 0 || k.more => match self.gate(now, &r) {
+                Err(a) => a,
+                Ok(bootstrap) => {
+                    let taken = block_write::take(
+                        &mut self.incoming,
+                        now,
+                        tree,
+                        (path, format, payload),
+                        (k, size1),
+                        bootstrap,
+                        &self.config,
+                    );
+                    if let Some(e) = taken.abandoned {
+                        self.push_event(e);
+                    }
+                    taken.answer
+                }
+            },
+            // Any other body in Block1 blocks is not put together here: one block is no whole
+            // body. 4.13 (RFC 7959 §2.9.3).
+            (Ok(_), Ok(a)) if a.block1_part() => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
             // A later block of an Observe's answer is read: it registers nothing (RFC 7959
             // §2.6), whatever Observe it carries.
             // (Through `answer`, for its checks: the Security object stays closed.)
@@ -603,6 +649,10 @@ impl<
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
             }
         }
+        if let Some(k) = answer.block1 {
+            b.uint(OptionNumber::BLOCK1, k.to_uint())
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
         if let (Some(f), Some(c)) = (answer.format, cut) {
             b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
@@ -615,14 +665,10 @@ impl<
         Ok(())
     }
 
-    fn answer<T: ObjectTree + ?Sized>(
-        &mut self,
-        now: Timestamp,
-        exchange: &Exchange<P>,
-        req: ClientRequest<'_>,
-        tree: &mut T,
-        out: &mut Window<'_>,
-    ) -> Answer {
+    /// The checks every request of a server passes before its operation, whose answer it is
+    /// otherwise; `Ok` says whether it comes during a Bootstrap (and keeps the Bootstrap
+    /// alive).
+    fn gate(&mut self, now: Timestamp, req: &ClientRequest<'_>) -> Result<bool, Answer> {
         // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
         let bootstrap =
             self.bootstrapping.is_some() || matches!(self.state, State::Bootstrapping(_));
@@ -637,20 +683,35 @@ impl<
                 .and_then(|p| p.object_id())
                 .is_some_and(is_account_object)
         {
-            return Answer::code(Code::UNAUTHORIZED);
+            return Err(Answer::code(Code::UNAUTHORIZED));
         }
         // No Device Management operation names the root (Discover of `/` is the bootstrap
         // server's).
         if !bootstrap && req.path().is_some_and(|p| p.depth() == 0) {
-            return Answer::code(Code::METHOD_NOT_ALLOWED);
+            return Err(Answer::code(Code::METHOD_NOT_ALLOWED));
         }
         // Bootstrap-Read is for the Server and Access Control objects alone (Core 1.1
         // Bootstrap Interface): the keys are not read back.
-        if let (true, ClientRequest::Read { path, .. }) = (bootstrap, &req) {
+        if let (true, ClientRequest::Read { path, .. }) = (bootstrap, req) {
             if !matches!(path.object_id(), Some(1 | 2)) {
-                return Answer::code(Code::BAD_REQUEST);
+                return Err(Answer::code(Code::BAD_REQUEST));
             }
         }
+        Ok(bootstrap)
+    }
+
+    fn answer<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        req: ClientRequest<'_>,
+        tree: &mut T,
+        out: &mut Window<'_>,
+    ) -> Answer {
+        let bootstrap = match self.gate(now, &req) {
+            Ok(b) => b,
+            Err(a) => return a,
+        };
         match req {
             ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
             ClientRequest::Observe { path, accept } => {
@@ -873,6 +934,7 @@ impl<
             consider(self.retry_at);
         }
         consider(self.bootstrapping);
+        consider(self.incoming.map(|u| u.deadline));
         consider(self.observations_due(now));
         t
     }
@@ -927,6 +989,10 @@ impl<
         if self.bootstrapping.is_some_and(|t| t <= now) {
             self.bootstrapping = None;
             self.push_event(ClientEvent::BootstrapFailed(None));
+        }
+        if let Some(u) = self.incoming.filter(|u| u.deadline <= now) {
+            self.incoming = None;
+            self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
         self.evaluate_all(now, tree)
     }

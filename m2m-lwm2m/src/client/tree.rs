@@ -3,6 +3,7 @@
 
 use m2m_coap::Code;
 
+use super::Piece;
 use crate::link::ObjectLink;
 use crate::path::Path;
 use crate::value::Record;
@@ -80,6 +81,25 @@ pub trait ObjectTree {
     fn write(&mut self, record: &Record<'_>, replace: bool) -> Result<(), Code> {
         let _ = (record, replace);
         Err(Code::METHOD_NOT_ALLOWED)
+    }
+
+    /// Takes a piece of the value of resource `path` written in Block1 blocks (RFC 7959 §2.5:
+    /// a Write replace too large for one message, such as a firmware package to /5/0/0). The
+    /// pieces come in order, `offset` 0 first (a new `offset` 0 starts the value again);
+    /// the one with `last` ends the value, and the Write is answered with what this returns.
+    /// A value that ends any other way (the server stops sending blocks, sends them out of
+    /// order or starts another) is announced with
+    /// [`ClientEvent::BlockWriteAbandoned`](super::ClientEvent::BlockWriteAbandoned).
+    ///
+    /// The client checks what it can first: the path is one resource the server may write
+    /// (not read-only by the model, outside Bootstrap), the format is opaque or TLV (an
+    /// Opaque resource) or text or TLV (a String one), a TLV body holds only that resource,
+    /// and the pieces are the value's bytes without the TLV header. An error answers the
+    /// block and ends the transfer. The default refuses every value in blocks with 4.13
+    /// Request Entity Too Large.
+    fn write_block(&mut self, path: &Path<'_>, piece: Piece<'_>) -> Result<(), Code> {
+        let _ = (path, piece);
+        Err(Code::REQUEST_ENTITY_TOO_LARGE)
     }
 
     /// Executes a resource with its arguments.

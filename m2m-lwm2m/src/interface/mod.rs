@@ -415,6 +415,50 @@ impl<'a> ClientRequest<'a> {
         }
     }
 
+    /// The body a Write, Create or Write-Composite carries (what may go in Block1 blocks,
+    /// RFC 7959 §2.5); `None` for the other requests.
+    #[must_use]
+    pub fn body(&self) -> Option<&'a [u8]> {
+        match self {
+            ClientRequest::Write { payload, .. }
+            | ClientRequest::Create { payload, .. }
+            | ClientRequest::WriteComposite { payload, .. } => Some(payload),
+            _ => None,
+        }
+    }
+
+    /// The same Write, Create or Write-Composite with `body` (one block of its body) in place
+    /// of its own; `None` for the other requests.
+    #[must_use]
+    pub fn with_body<'b>(&self, body: &'b [u8]) -> Option<ClientRequest<'b>>
+    where
+        'a: 'b,
+    {
+        match *self {
+            ClientRequest::Write {
+                path,
+                replace,
+                format,
+                ..
+            } => Some(ClientRequest::Write {
+                path,
+                replace,
+                format,
+                payload: body,
+            }),
+            ClientRequest::Create { path, format, .. } => Some(ClientRequest::Create {
+                path,
+                format,
+                payload: body,
+            }),
+            ClientRequest::WriteComposite { format, .. } => Some(ClientRequest::WriteComposite {
+                format,
+                payload: body,
+            }),
+            _ => None,
+        }
+    }
+
     /// What `msg` asks of a client; an error for anything else (answer 4.00, 4.04 or 4.05).
     pub fn parse(msg: &Message<'a>) -> Result<Self, Error> {
         let code = msg.code();

@@ -61,6 +61,24 @@ fn header(buf: &[u8], pos: usize, limit: usize) -> Result<Header, Error> {
 #[cold]
 #[inline(never)]
 fn header_slow(buf: &[u8], pos: usize, limit: usize) -> Result<Header, Error> {
+    let (kind, id, start, len) = head(buf, pos, limit)?;
+    let end = start
+        .checked_add(len)
+        .ok_or(Error::new(start, Reason::Truncated))?;
+    if end > limit {
+        return Err(Error::new(limit, Reason::Truncated));
+    }
+    Ok(Header {
+        kind,
+        id,
+        start,
+        end,
+    })
+}
+
+/// The TLV header at `pos` alone (its bytes before `limit`), whether or not its value follows:
+/// what it identifies, its id, where its value starts and how long the value says it is.
+fn head(buf: &[u8], pos: usize, limit: usize) -> Result<(Kind, u16, usize, usize), Error> {
     let truncated = |at: usize| Error::new(at, Reason::Truncated);
     let byte = |at: usize| -> Result<u8, Error> {
         if at >= limit {
@@ -95,16 +113,14 @@ fn header_slow(buf: &[u8], pos: usize, limit: usize) -> Result<Header, Error> {
         }
         len
     };
-    let end = at.checked_add(len).ok_or(truncated(at))?;
-    if end > limit {
-        return Err(truncated(limit));
-    }
-    Ok(Header {
-        kind,
-        id,
-        start: at,
-        end,
-    })
+    Ok((kind, id, at, len))
+}
+
+/// The header of the TLV that opens `buf`, read without its value (which may lie past the
+/// end of `buf`, as in the first block of a body sent in blocks): what it identifies, its id,
+/// the length of the header, and the length its value says it has.
+pub(crate) fn leading_header(buf: &[u8]) -> Result<(Kind, u16, usize, usize), Error> {
+    head(buf, 0, buf.len())
 }
 
 /// A TLV holding other TLVs, being walked.

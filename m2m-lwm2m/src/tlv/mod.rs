@@ -48,6 +48,7 @@ mod decode;
 pub(crate) mod encode;
 mod value;
 
+pub(crate) use decode::leading_header;
 pub use decode::{Decoder, decode};
 pub use encode::{encode, encoded_len};
 pub use value::value_as;

@@ -1,0 +1,559 @@
+//! What the std runners do with a body larger than a message that the application sends (a
+//! Write of a firmware package, a Create, a Write-Composite): send it in Block1 blocks
+//! (RFC 7959 §2.5) with [`Server::send_block1`], block after block as the client answers 2.31
+//! Continue, and hand the application the client's answer to the last block as the answer to
+//! the request it made.
+//!
+//! Blocks are [`BLOCK`] bytes unless the client asks for smaller ones: in a 2.31's Block1, or
+//! in a 4.13 to the first block (§2.9.3), which starts the body again in the size asked for.
+//! Any other answer ends the transfer and is the application's answer (a 4.08 from a client
+//! that lost a block, a 4.13, the operation's error); a block that gets no answer is a timeout
+//! of the application's request.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use m2m_coap::endpoint::EndpointError;
+use m2m_coap::option::value::Block;
+use m2m_coap::{Code, ContentFormat, Message, RequestId};
+use m2m_core::Timestamp;
+
+use crate::blocking::Response;
+use crate::download::Taken;
+use crate::interface::ClientRequest;
+use crate::path::Path;
+use crate::server::{RegId, Server, SessionError};
+
+/// The size of the blocks sent (SZX 6), and the largest body sent whole.
+pub(crate) const BLOCK: usize = 1024;
+
+/// The request a body belongs to, owned.
+#[derive(Debug)]
+enum Kind {
+    Write { path: String, replace: bool },
+    Create { path: String },
+    WriteComposite,
+}
+
+/// A body going out in blocks.
+#[derive(Debug)]
+struct Sending {
+    /// The request the application waits on (the first block's).
+    original: RequestId,
+    /// The request of the block sent last, and that block.
+    current: RequestId,
+    block: Block,
+    reg: RegId,
+    kind: Kind,
+    format: ContentFormat,
+    body: Vec<u8>,
+    /// The block to send when the endpoint has room (one request outstanding to a client,
+    /// NSTART, RFC 7252 §4.7).
+    want: Option<Block>,
+}
+
+impl Sending {
+    /// Block `block` of the body, sent.
+    fn send<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        let body = self.body.as_slice();
+        let parse = |p| Path::parse(p).map_err(SessionError::Lwm2m);
+        let request = match &self.kind {
+            Kind::Write { path, replace } => ClientRequest::Write {
+                path: parse(path)?,
+                replace: *replace,
+                format: self.format,
+                payload: body,
+            },
+            Kind::Create { path } => ClientRequest::Create {
+                path: parse(path)?,
+                format: self.format,
+                payload: body,
+            },
+            Kind::WriteComposite => ClientRequest::WriteComposite {
+                format: self.format,
+                payload: body,
+            },
+        };
+        server.send_block1(now, self.reg, &request, block)
+    }
+}
+
+/// The bodies under way of one runner's server.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    under_way: Vec<Sending>,
+}
+
+/// The first block of the size `szx`.
+const fn first(szx: u8) -> Block {
+    Block {
+        num: 0,
+        more: true,
+        szx,
+    }
+}
+
+impl Outgoing {
+    /// Sends `request` to registration `reg`: whole when its body (if it has one) fits in
+    /// [`BLOCK`] bytes, else its first block.
+    pub(crate) fn send<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        reg: RegId,
+        request: &ClientRequest<'_>,
+    ) -> Result<RequestId, SessionError> {
+        let (kind, format, body) = match *request {
+            ClientRequest::Write {
+                path,
+                replace,
+                format,
+                payload,
+            } if payload.len() > BLOCK => (
+                Kind::Write {
+                    path: path.to_string(),
+                    replace,
+                },
+                format,
+                payload,
+            ),
+            ClientRequest::Create {
+                path,
+                format,
+                payload,
+            } if payload.len() > BLOCK => (
+                Kind::Create {
+                    path: path.to_string(),
+                },
+                format,
+                payload,
+            ),
+            ClientRequest::WriteComposite { format, payload } if payload.len() > BLOCK => {
+                (Kind::WriteComposite, format, payload)
+            }
+            _ => return server.send(now, reg, request),
+        };
+        let block = first(6);
+        let id = server.send_block1(now, reg, request, block)?;
+        self.under_way.push(Sending {
+            original: id,
+            current: id,
+            block,
+            reg,
+            kind,
+            format,
+            body: body.to_vec(),
+            want: None,
+        });
+        Ok(id)
+    }
+
+    /// The request `id` of the application that a block's request (or `id` itself) serves: a
+    /// timeout of a block is a timeout of the application's request, and ends the transfer.
+    pub(crate) fn original(&mut self, id: RequestId) -> RequestId {
+        match self.under_way.iter().position(|s| s.current == id) {
+            Some(i) => self.under_way.swap_remove(i).original,
+            None => id,
+        }
+    }
+
+    /// Takes the answer `message` to request `id`: the next block goes out after a 2.31 to a
+    /// block before the last; any other answer to a block ends its transfer.
+    pub(crate) fn take<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        id: RequestId,
+        message: &Message<'_>,
+    ) -> Taken {
+        let Some(i) = self.under_way.iter().position(|s| s.current == id) else {
+            return Taken::AsIs;
+        };
+        let Some(s) = self.under_way.get(i) else {
+            return Taken::AsIs;
+        };
+        let sent = s.block;
+        let echo = message.block1().and_then(Result::ok);
+        let next = match (message.code(), echo) {
+            // The block taken; the next starts where it ends, in the size the client asks
+            // for if smaller (§2.3).
+            (Code::CONTINUE, Some(e)) if e.num == sent.num && sent.more => {
+                let szx = e.szx.min(sent.szx);
+                let end = (sent.num as usize)
+                    .saturating_add(1)
+                    .saturating_mul(sent.size());
+                u32::try_from(end.checked_div(16usize << szx).unwrap_or(0))
+                    .ok()
+                    .map(|num| Block {
+                        num,
+                        more: true,
+                        szx,
+                    })
+            }
+            // The first block too large for the client: all again, in the size it names.
+            (Code::REQUEST_ENTITY_TOO_LARGE, Some(e)) if sent.num == 0 && e.szx < sent.szx => {
+                Some(first(e.szx))
+            }
+            _ => None,
+        };
+        match next {
+            Some(b) => self.next(server, now, i, b),
+            None => {
+                let s = self.under_way.swap_remove(i);
+                Taken::Done(s.original, Response::of(message))
+            }
+        }
+    }
+
+    /// Sends block `b` of transfer `i`.
+    fn next<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        i: usize,
+        b: Block,
+    ) -> Taken {
+        let sent = match self.under_way.get(i) {
+            Some(s) => s.send(server, now, b),
+            None => return Taken::AsIs,
+        };
+        match (sent, self.under_way.get_mut(i)) {
+            (Ok(id), Some(s)) => {
+                s.current = id;
+                s.block = b;
+                s.want = None;
+                Taken::Pending
+            }
+            (Err(SessionError::Coap(EndpointError::Busy)), Some(s)) => {
+                s.want = Some(b);
+                Taken::Pending
+            }
+            _ => {
+                let s = self.under_way.swap_remove(i);
+                Taken::Done(s.original, failed())
+            }
+        }
+    }
+
+    /// Sends the blocks that waited for room; the transfers that could not go on, with their
+    /// answers.
+    pub(crate) fn resume<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+        &mut self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+    ) -> Vec<(RequestId, Response)> {
+        let mut ended = Vec::new();
+        let mut i = 0;
+        while let Some(s) = self.under_way.get(i) {
+            if let Some(b) = s.want {
+                if let Taken::Done(id, r) = self.next(server, now, i, b) {
+                    // Removed: the one now at `i` has not been seen.
+                    ended.push((id, r));
+                    continue;
+                }
+            }
+            i = i.saturating_add(1);
+        }
+        ended
+    }
+}
+
+/// The answer to a body that could not be sent on: 4.08 Request Entity Incomplete (the client
+/// has part of it), no payload.
+fn failed() -> Response {
+    Response {
+        code: Code::REQUEST_ENTITY_INCOMPLETE,
+        format: None,
+        payload: Vec::new(),
+        observe: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use m2m_coap::{Builder, OptionNumber, Type};
+
+    use super::*;
+    use crate::client::{Client, ObjectTree, RecordBuf, Settings};
+    use crate::link::ObjectLink;
+
+    struct Empty;
+
+    impl ObjectTree for Empty {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            f(ObjectLink::path(Path::instance(5, 0)));
+        }
+        fn read<'s>(&'s self, _: &Path<'_>, _: &mut RecordBuf<'s>) -> Result<(), Code> {
+            Err(Code::NOT_FOUND)
+        }
+    }
+
+    /// A block as the client saw it: number, M, SZX, payload length, Size1.
+    type Seen = (u32, bool, u8, usize, Option<u32>);
+
+    /// Our server with one registration (peer 1), its outgoing bodies, and a scripted
+    /// client that answers each block.
+    struct Rig {
+        server: Server<u8>,
+        outgoing: Outgoing,
+        reg: RegId,
+        seen: Vec<Seen>,
+        /// The body as the client put it together (by each block's offset).
+        body: Vec<u8>,
+    }
+
+    impl Rig {
+        fn new() -> Self {
+            let mut server = Server::new(7);
+            let mut client: Client<'static, u8> = Client::new(0, Settings::new("a"), 9);
+            let now = Timestamp::EPOCH;
+            client.register(now, &Empty).unwrap();
+            let mut buf = [0u8; 1280];
+            let (_, n) = client.poll_transmit(now, &mut buf).unwrap();
+            server.handle(now, 1, &buf[..n]).unwrap();
+            let reg = server.find("a").unwrap().id;
+            while server.poll_transmit(now, &mut buf).is_some() {}
+            Rig {
+                server,
+                outgoing: Outgoing::default(),
+                reg,
+                seen: Vec::new(),
+                body: Vec::new(),
+            }
+        }
+
+        /// Sends `body` as a Write of /5/0/0 and answers each block with what `answer(seen
+        /// block)` says (code, Block1 to echo); the application's answer.
+        fn write(
+            &mut self,
+            body: &[u8],
+            mut answer: impl FnMut(&Seen) -> (Code, Option<Block>),
+        ) -> Response {
+            let now = Timestamp::EPOCH;
+            let req = ClientRequest::Write {
+                path: Path::resource(5, 0, 0),
+                replace: true,
+                format: ContentFormat::OCTET_STREAM,
+                payload: body,
+            };
+            let first = self
+                .outgoing
+                .send(&mut self.server, now, self.reg, &req)
+                .unwrap();
+            let mut buf = [0u8; 1280];
+            for _ in 0..100 {
+                let (_, n) = self.server.poll_transmit(now, &mut buf).unwrap();
+                let m = Message::parse_udp(&buf[..n]).unwrap();
+                assert_eq!(m.code(), Code::PUT);
+                let seen = match m.block1() {
+                    Some(b) => {
+                        let b = b.unwrap();
+                        let (at, end) = (b.offset(), b.offset().saturating_add(m.payload().len()));
+                        if self.body.len() < end {
+                            self.body.resize(end, 0);
+                        }
+                        self.body[at..end].copy_from_slice(m.payload());
+                        (b.num, b.more, b.szx, m.payload().len(), m.size1())
+                    }
+                    None => {
+                        self.body = m.payload().to_vec();
+                        (0, false, 7, m.payload().len(), m.size1())
+                    }
+                };
+                self.seen.push(seen);
+                let (code, echo) = answer(&seen);
+                let mut b = Builder::<4>::udp(Type::Acknowledgement, code, m.message_id().unwrap());
+                b.token(m.token());
+                if let Some(e) = echo {
+                    b.uint(OptionNumber::BLOCK1, e.to_uint()).unwrap();
+                }
+                let mut out = [0u8; 64];
+                let k = b.encode(&mut out).unwrap();
+                let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+                    self.server.handle(now, 1, &out[..k])
+                else {
+                    panic!("no response event");
+                };
+                match self.outgoing.take(&mut self.server, now, request, &message) {
+                    Taken::AsIs => {
+                        assert_eq!(request, first);
+                        return Response::of(&message);
+                    }
+                    Taken::Pending => {}
+                    Taken::Done(id, r) => {
+                        assert_eq!(id, first, "the answer to the application's request");
+                        return r;
+                    }
+                }
+            }
+            panic!("no end");
+        }
+    }
+
+    fn body(n: usize) -> Vec<u8> {
+        (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect()
+    }
+
+    /// 2.31 echoing the block as it came; 2.04 to the last.
+    fn accept(s: &Seen) -> (Code, Option<Block>) {
+        let b = Block {
+            num: s.0,
+            more: s.1,
+            szx: s.2,
+        };
+        if s.1 {
+            (Code::CONTINUE, Some(b))
+        } else {
+            (Code::CHANGED, Some(b))
+        }
+    }
+
+    #[test]
+    fn a_body_past_one_block_goes_in_blocks_of_1024_with_size1_on_the_first() {
+        let mut rig = Rig::new();
+        let body = body(3000);
+        let r = rig.write(&body, accept);
+        assert_eq!(r.code, Code::CHANGED);
+        assert_eq!(
+            rig.seen,
+            [
+                (0, true, 6, 1024, Some(3000)),
+                (1, true, 6, 1024, None),
+                (2, false, 6, 952, None)
+            ]
+        );
+        assert_eq!(rig.body, body);
+        // One of 1024 goes whole.
+        let mut rig = Rig::new();
+        let r = rig.write(&body[..1024], |_| (Code::CHANGED, None));
+        assert_eq!(r.code, Code::CHANGED);
+        assert_eq!(rig.seen, [(0, false, 7, 1024, None)]);
+    }
+
+    #[test]
+    fn a_client_that_asks_for_smaller_blocks_gets_them_from_where_it_stopped() {
+        let mut rig = Rig::new();
+        let body = body(3000);
+        // After the first block of 1024, 256 from then on.
+        let r = rig.write(&body, |s| {
+            let (code, echo) = accept(s);
+            (code, echo.map(|e| Block { szx: 4, ..e }))
+        });
+        assert_eq!(r.code, Code::CHANGED);
+        let nums: Vec<_> = rig.seen.iter().map(|s| (s.0, s.2)).collect();
+        assert_eq!(
+            nums,
+            [
+                (0, 6),
+                (4, 4),
+                (5, 4),
+                (6, 4),
+                (7, 4),
+                (8, 4),
+                (9, 4),
+                (10, 4),
+                (11, 4)
+            ]
+        );
+        assert_eq!(rig.body, body);
+        // 4.13 to the first block with a smaller Block1 (RFC 7959 §2.9.3): all again in 512.
+        let mut rig = Rig::new();
+        let r = rig.write(&body, |s| {
+            if s.2 == 6 {
+                (
+                    Code::REQUEST_ENTITY_TOO_LARGE,
+                    Some(Block {
+                        num: 0,
+                        more: false,
+                        szx: 5,
+                    }),
+                )
+            } else {
+                accept(s)
+            }
+        });
+        assert_eq!(r.code, Code::CHANGED);
+        let nums: Vec<_> = rig.seen.iter().map(|s| (s.0, s.2)).collect();
+        assert_eq!(
+            nums,
+            [(0, 6), (0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+        );
+        assert_eq!(rig.body, body);
+    }
+
+    #[test]
+    fn any_other_answer_ends_the_transfer_as_the_applications_answer() {
+        let body = body(5000);
+        for (code, echo) in [
+            (Code::REQUEST_ENTITY_INCOMPLETE, None),
+            (Code::INTERNAL_SERVER_ERROR, None),
+            // A 4.13 without a smaller size, and a 2.31 that echoes another block.
+            (Code::REQUEST_ENTITY_TOO_LARGE, None),
+            (
+                Code::CONTINUE,
+                Some(Block {
+                    num: 7,
+                    more: true,
+                    szx: 6,
+                }),
+            ),
+        ] {
+            let mut rig = Rig::new();
+            let r = rig.write(&body, |s| if s.0 == 1 { (code, echo) } else { accept(s) });
+            assert_eq!(r.code, code);
+            assert_eq!(rig.seen.len(), 2, "{code:?}: no block after");
+            assert!(rig.outgoing.under_way.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_block_that_times_out_is_a_timeout_of_the_applications_request() {
+        let mut rig = Rig::new();
+        let body = body(5000);
+        let req = ClientRequest::Write {
+            path: Path::resource(5, 0, 0),
+            replace: true,
+            format: ContentFormat::OCTET_STREAM,
+            payload: &body,
+        };
+        let now = Timestamp::EPOCH;
+        let first = rig
+            .outgoing
+            .send(&mut rig.server, now, rig.reg, &req)
+            .unwrap();
+        let mut buf = [0u8; 1280];
+        let (_, n) = rig.server.poll_transmit(now, &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let mut b = Builder::<4>::udp(
+            Type::Acknowledgement,
+            Code::CONTINUE,
+            m.message_id().unwrap(),
+        );
+        b.token(m.token());
+        b.uint(OptionNumber::BLOCK1, m.block1().unwrap().unwrap().to_uint())
+            .unwrap();
+        let mut out = [0u8; 64];
+        let k = b.encode(&mut out).unwrap();
+        let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
+            rig.server.handle(now, 1, &out[..k])
+        else {
+            panic!("no response");
+        };
+        assert!(matches!(
+            rig.outgoing.take(&mut rig.server, now, request, &message),
+            Taken::Pending
+        ));
+        let second = rig.outgoing.under_way[0].current;
+        assert_ne!(second, first);
+        assert_eq!(rig.outgoing.original(second), first);
+        assert!(rig.outgoing.under_way.is_empty());
+        // An id of no transfer is its own.
+        assert_eq!(rig.outgoing.original(second), second);
+    }
+}
