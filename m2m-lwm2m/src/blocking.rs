@@ -33,7 +33,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
-use crate::outgoing::Outgoing;
+use crate::outgoing::{ClientSends, Outgoing};
 use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -363,6 +363,8 @@ pub struct Client<'c> {
     socket: UdpSocket,
     inner: crate::client::Client<'c, SocketAddr>,
     events: Vec<ClientEvent>,
+    /// A Send going in blocks.
+    sends: ClientSends,
 }
 
 impl<'c> Client<'c> {
@@ -373,6 +375,7 @@ impl<'c> Client<'c> {
             socket,
             inner: crate::client::Client::new(server, settings, seed()),
             events: Vec::new(),
+            sends: ClientSends::default(),
         })
     }
 
@@ -427,13 +430,36 @@ impl<'c> Client<'c> {
         Ok(())
     }
 
+    /// Sends records to the server's `/dp` (Send, 1.1), encoded in `format`; a body longer
+    /// than 512 bytes goes in Block1 blocks, each sent as the server takes the one before. The
+    /// answer comes as [`ClientEvent::SendAnswered`] with the id returned. One Send in blocks
+    /// at a time: another meanwhile is an error.
+    pub fn send(&mut self, format: ContentFormat, payload: &[u8]) -> io::Result<RequestId> {
+        let id = self
+            .sends
+            .send(&mut self.inner, now(), format, payload)
+            .map_err(session)?;
+        self.flush()?;
+        Ok(id)
+    }
+
+    /// The client's events as the application sees them (the blocks of a Send sent).
+    fn collect_events(&mut self) {
+        if let Some(e) = self.sends.resume(&mut self.inner, now()) {
+            self.events.push(e);
+        }
+        while let Some(e) = self.inner.poll_event() {
+            if let Some(e) = self.sends.event(&mut self.inner, now(), e) {
+                self.events.push(e);
+            }
+        }
+    }
+
     /// Does what is due, then waits up to `wait` for one datagram and answers it from `tree`.
     pub fn turn<T: ObjectTree + ?Sized>(&mut self, tree: &mut T, wait: Duration) -> io::Result<()> {
         self.inner.handle_timeout(now(), tree).map_err(session)?;
+        self.collect_events();
         self.flush()?;
-        while let Some(e) = self.inner.poll_event() {
-            self.events.push(e);
-        }
         let due = self
             .inner
             .poll_timeout(now())
@@ -461,11 +487,8 @@ impl<'c> Client<'c> {
                 ) => {}
             Err(e) => return Err(e),
         }
-        self.flush()?;
-        while let Some(e) = self.inner.poll_event() {
-            self.events.push(e);
-        }
-        Ok(())
+        self.collect_events();
+        self.flush()
     }
 
     /// Serves `tree` until `stop` says so or `time` has passed.

@@ -2,7 +2,7 @@
 //! Write of a firmware package, a Create, a Write-Composite): send it in Block1 blocks
 //! (RFC 7959 §2.5) with [`Server::send_block1`], block after block as the client answers 2.31
 //! Continue, and hand the application the client's answer to the last block as the answer to
-//! the request it made.
+//! the request it made. The runners' clients do the same with a Send ([`ClientSends`]).
 //!
 //! Blocks are [`BLOCK`] bytes unless the client asks for smaller ones: in a 2.31's Block1, or
 //! in a 4.13 to the first block (§2.9.3), which starts the body again in the size asked for.
@@ -20,6 +20,7 @@ use m2m_coap::{Code, ContentFormat, Message, RequestId};
 use m2m_core::Timestamp;
 
 use crate::blocking::Response;
+use crate::client::{Client, ClientEvent};
 use crate::download::Taken;
 use crate::interface::ClientRequest;
 use crate::path::Path;
@@ -261,6 +262,142 @@ impl Outgoing {
             i = i.saturating_add(1);
         }
         ended
+    }
+}
+
+/// A Send of a runner's client going in blocks.
+#[derive(Debug)]
+struct SendBody {
+    /// The request the application waits on (the first block's), and the last block's.
+    original: RequestId,
+    current: RequestId,
+    format: ContentFormat,
+    body: Vec<u8>,
+    /// The block to send when the endpoint has room.
+    want: Option<Block>,
+}
+
+/// The Send a runner's client has going in blocks (one at a time): it sends each block the
+/// sans-IO client asks for ([`ClientEvent::SendContinue`], not shown to the application) and
+/// tells the application the answer under the request id it was given.
+#[derive(Debug, Default)]
+pub(crate) struct ClientSends {
+    under_way: Option<SendBody>,
+}
+
+impl ClientSends {
+    /// Sends records to `/dp`; a body in blocks is kept to send the rest. Another Send while
+    /// one goes in blocks is [`EndpointError::Busy`].
+    pub(crate) fn send<
+        P: Copy + Eq,
+        const N: usize,
+        const B: usize,
+        const O: usize,
+        const A: usize,
+        const C: usize,
+    >(
+        &mut self,
+        client: &mut Client<'_, P, N, B, O, A, C>,
+        now: Timestamp,
+        format: ContentFormat,
+        payload: &[u8],
+    ) -> Result<RequestId, SessionError> {
+        if self.under_way.is_some() {
+            return Err(SessionError::Coap(EndpointError::Busy));
+        }
+        let id = client.send_records(now, format, payload)?;
+        if payload.len() > crate::client::MAX_SEND {
+            self.under_way = Some(SendBody {
+                original: id,
+                current: id,
+                format,
+                body: payload.to_vec(),
+                want: None,
+            });
+        }
+        Ok(id)
+    }
+
+    /// Event `e` of the client as the application sees it: `None` for a block asked for (it
+    /// is sent), the answer to a Send in blocks under the id the application has.
+    pub(crate) fn event<
+        P: Copy + Eq,
+        const N: usize,
+        const B: usize,
+        const O: usize,
+        const A: usize,
+        const C: usize,
+    >(
+        &mut self,
+        client: &mut Client<'_, P, N, B, O, A, C>,
+        now: Timestamp,
+        e: ClientEvent,
+    ) -> Option<ClientEvent> {
+        let current = self.under_way.as_ref().map(|s| s.current);
+        match e {
+            ClientEvent::SendContinue { request, next } if Some(request) == current => {
+                self.next(client, now, next)
+            }
+            ClientEvent::SendAnswered { request, code } if Some(request) == current => {
+                let s = self.under_way.take()?;
+                Some(ClientEvent::SendAnswered {
+                    request: s.original,
+                    code,
+                })
+            }
+            other => Some(other),
+        }
+    }
+
+    /// Sends the block that waited for room; the answer of a Send that could not go on.
+    pub(crate) fn resume<
+        P: Copy + Eq,
+        const N: usize,
+        const B: usize,
+        const O: usize,
+        const A: usize,
+        const C: usize,
+    >(
+        &mut self,
+        client: &mut Client<'_, P, N, B, O, A, C>,
+        now: Timestamp,
+    ) -> Option<ClientEvent> {
+        let want = self.under_way.as_ref().and_then(|s| s.want)?;
+        self.next(client, now, want)
+    }
+
+    fn next<
+        P: Copy + Eq,
+        const N: usize,
+        const B: usize,
+        const O: usize,
+        const A: usize,
+        const C: usize,
+    >(
+        &mut self,
+        client: &mut Client<'_, P, N, B, O, A, C>,
+        now: Timestamp,
+        block: Block,
+    ) -> Option<ClientEvent> {
+        let s = self.under_way.as_mut()?;
+        match client.send_records_block(now, s.format, &s.body, block) {
+            Ok(id) => {
+                s.current = id;
+                s.want = None;
+                None
+            }
+            Err(SessionError::Coap(EndpointError::Busy)) => {
+                s.want = Some(block);
+                None
+            }
+            Err(_) => {
+                let s = self.under_way.take()?;
+                Some(ClientEvent::SendAnswered {
+                    request: s.original,
+                    code: None,
+                })
+            }
+        }
     }
 }
 

@@ -37,7 +37,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
-use crate::outgoing::Outgoing;
+use crate::outgoing::{ClientSends, Outgoing};
 use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -381,6 +381,10 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
 pub struct AsyncClient<'c> {
     socket: UdpSocket,
     inner: crate::client::Client<'c, SocketAddr>,
+    /// A Send going in blocks.
+    sends: ClientSends,
+    /// Events seen and not yet returned.
+    events: VecDeque<ClientEvent>,
 }
 
 impl<'c> AsyncClient<'c> {
@@ -389,6 +393,8 @@ impl<'c> AsyncClient<'c> {
         Ok(AsyncClient {
             socket: UdpSocket::bind(local_addr(server)).await?,
             inner: crate::client::Client::new(server, settings, seed()),
+            sends: ClientSends::default(),
+            events: VecDeque::new(),
         })
     }
 
@@ -432,13 +438,44 @@ impl<'c> AsyncClient<'c> {
         self.flush().await
     }
 
+    /// Sends records to the server's `/dp` (Send, 1.1), encoded in `format`; a body longer
+    /// than 512 bytes goes in Block1 blocks, each sent (while [`AsyncClient::next`] runs) as
+    /// the server takes the one before. The answer comes from [`AsyncClient::next`] as
+    /// [`ClientEvent::SendAnswered`] with the id returned. One Send in blocks at a time:
+    /// another meanwhile is an error.
+    pub async fn send(&mut self, format: ContentFormat, payload: &[u8]) -> io::Result<RequestId> {
+        let id = self
+            .sends
+            .send(&mut self.inner, now(), format, payload)
+            .map_err(session)?;
+        self.flush().await?;
+        Ok(id)
+    }
+
+    /// Moves the client's events to the queue as the application sees them (the blocks of a
+    /// Send sent), then sends what is due.
+    async fn take_events(&mut self) -> io::Result<()> {
+        if let Some(e) = self.sends.resume(&mut self.inner, now()) {
+            self.events.push_back(e);
+        }
+        while let Some(e) = self.inner.poll_event() {
+            if let Some(e) = self.sends.event(&mut self.inner, now(), e) {
+                self.events.push_back(e);
+            }
+        }
+        self.flush().await
+    }
+
     /// Serves `tree` until the client has something to say.
     pub async fn next<T: ObjectTree + ?Sized>(&mut self, tree: &mut T) -> io::Result<ClientEvent> {
         let mut buf = [0u8; 1280];
         loop {
+            if let Some(e) = self.events.pop_front() {
+                return Ok(e);
+            }
             self.inner.handle_timeout(now(), tree).map_err(session)?;
-            self.flush().await?;
-            if let Some(e) = self.inner.poll_event() {
+            self.take_events().await?;
+            if let Some(e) = self.events.pop_front() {
                 return Ok(e);
             }
             let wait = self
@@ -459,10 +496,7 @@ impl<'c> AsyncClient<'c> {
                 Ok(()) | Err(SessionError::Malformed(_) | SessionError::UnknownPeer) => {}
                 Err(e) => return Err(session(e)),
             }
-            self.flush().await?;
-            if let Some(e) = self.inner.poll_event() {
-                return Ok(e);
-            }
+            self.take_events().await?;
         }
     }
 }

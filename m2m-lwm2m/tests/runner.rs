@@ -487,3 +487,128 @@ async fn the_async_server_writes_a_tlv_package_in_blocks() {
     assert!(flash.whole);
     assert_eq!(flash.image, image, "the value without its TLV header");
 }
+
+/// `n` temperature records in SenML JSON.
+fn senml_records(n: u16) -> Vec<u8> {
+    let owned: Vec<Record<'static>> = (0..n)
+        .map(|i| {
+            Record::new(
+                Path::resource(3303, i, 5700),
+                Value::Float(20.0 + f64::from(i) / 8.0),
+            )
+        })
+        .collect();
+    let mut out = vec![0u8; 65536];
+    let k =
+        m2m_lwm2m::body::encode(ContentFormat::SENML_JSON, &Path::ROOT, &owned, &mut out).unwrap();
+    out.truncate(k);
+    out
+}
+
+#[tokio::test]
+async fn a_long_send_goes_in_blocks_from_the_async_client_and_arrives_whole() {
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let body = senml_records(300);
+    assert!(body.len() > 4000, "{}", body.len());
+    let sent = body.clone();
+    let client_task = tokio::spawn(async move {
+        let mut t = thermometer();
+        let mut client = AsyncClient::new(addr, Settings::new("sender-1"))
+            .await
+            .unwrap();
+        client.register(&t).await.unwrap();
+        assert_eq!(client.next(&mut t).await.unwrap(), ClientEvent::Registered);
+        let id = client.send(ContentFormat::SENML_JSON, &sent).await.unwrap();
+        // The blocks go as the server takes them; the application hears the answer alone.
+        let e = client.next(&mut t).await.unwrap();
+        assert_eq!(
+            e,
+            ClientEvent::SendAnswered {
+                request: id,
+                code: Some(Code::CHANGED)
+            }
+        );
+        client.deregister().await.unwrap();
+        while client.next(&mut t).await.unwrap() != ClientEvent::Deregistered {}
+    });
+    let server_side = async {
+        loop {
+            match server.next().await.unwrap() {
+                ServerNote::Send { payload, .. } => {
+                    assert_eq!(payload, body, "the records whole");
+                    break;
+                }
+                ServerNote::Registered { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        loop {
+            if let ServerNote::Deregistered { .. } = server.next().await.unwrap() {
+                break;
+            }
+        }
+    };
+    tokio::pin!(server_side);
+    let mut client_task = client_task;
+    let both = async {
+        tokio::select! {
+            () = &mut server_side => client_task.await.unwrap(),
+            joined = &mut client_task => {
+                joined.unwrap();
+                server_side.await;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), both)
+        .await
+        .expect("sent within 20 s");
+}
+
+#[test]
+fn a_long_send_goes_in_blocks_from_the_blocking_client() {
+    use m2m_lwm2m::blocking::{Client, Server};
+    let mut server = Server::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    let body = senml_records(100);
+    let sent = body.clone();
+    let client = std::thread::spawn(move || {
+        let mut t = thermometer();
+        let mut client = Client::new(addr, Settings::new("sender-2")).unwrap();
+        client.register(&t).unwrap();
+        while !client.take_events().contains(&ClientEvent::Registered) {
+            client.turn(&mut t, Duration::from_millis(20)).unwrap();
+        }
+        let id = client.send(ContentFormat::SENML_JSON, &sent).unwrap();
+        let answered = ClientEvent::SendAnswered {
+            request: id,
+            code: Some(Code::CHANGED),
+        };
+        let mut seen = Vec::new();
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while !seen.contains(&answered) && std::time::Instant::now() < end {
+            client.turn(&mut t, Duration::from_millis(20)).unwrap();
+            seen.extend(client.take_events());
+        }
+        seen
+    });
+    server.wait_registration(Duration::from_secs(10)).unwrap();
+    // The blocking server takes the Send's blocks while it waits for anything.
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.is_finished() && std::time::Instant::now() < end {
+        let _ = server.wait_registration(Duration::from_millis(50));
+    }
+    let seen = client.join().unwrap();
+    assert!(
+        seen.iter().any(
+            |e| matches!(e, ClientEvent::SendAnswered { code: Some(c), .. } if *c == Code::CHANGED)
+        ),
+        "{seen:?}"
+    );
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, ClientEvent::SendContinue { .. })),
+        "the blocks are the runner's business"
+    );
+}

@@ -17,9 +17,9 @@
 //!
 //! Bodies larger than one message go in blocks (RFC 7959): answers and notifications in
 //! Block2 blocks, each block written from the tree again with the body's hash as ETag, and
-//! the object links of Register and Update in Block1 blocks; a Write of one resource that
-//! comes in Block1 blocks (a firmware package) goes to [`ObjectTree::write_block`] a block at a
-//! time, the client keeping none of it. In queue mode
+//! the object links of Register and Update, and a long Send, in Block1 blocks; a Write of one
+//! resource that comes in Block1 blocks (a firmware package) goes to
+//! [`ObjectTree::write_block`] a block at a time, the client keeping none of it. In queue mode
 //! ([`Settings::queue`]) the client registers with `Q` (`UQ` in 1.0) and
 //! [`Client::awake_until`] says when it may stop listening.
 //!
@@ -34,6 +34,8 @@ mod blocks;
 mod bootstrap;
 mod links;
 mod observe;
+mod send;
+mod serve;
 mod settings;
 mod tree;
 
@@ -47,12 +49,13 @@ use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
 pub use block_write::Piece;
+pub(crate) use send::MAX_SEND;
 pub use settings::{Retry, Settings};
 pub use tree::{ObjectTree, RecordBuf};
 
 use core::time::Duration;
 
-use m2m_coap::endpoint::Event as CoapEvent;
+use m2m_coap::endpoint::{EndpointError, Event as CoapEvent};
 use m2m_coap::option::value::Block;
 use m2m_coap::{
     Builder, Code, ContentFormat, Endpoint, Exchange, Incoming, OptionNumber, RequestId, Token,
@@ -99,6 +102,22 @@ pub enum ClientEvent {
     /// order or broke the value's TLV length. What [`ObjectTree::write_block`] took of it is
     /// no whole value.
     BlockWriteAbandoned(Path<'static>),
+    /// The server took a block of a Send's body going in blocks (2.31 Continue): send `next`
+    /// from the same body with [`Client::send_records_block`].
+    SendContinue {
+        /// The request of the block answered.
+        request: RequestId,
+        /// The block to send next (its size the server's choice when smaller).
+        next: Block,
+    },
+    /// The answer to a Send (to its last block when it went in blocks): 2.04 Changed when the
+    /// server took the records, `None` when none came.
+    SendAnswered {
+        /// The request answered (the one of the last block sent).
+        request: RequestId,
+        /// Its code.
+        code: Option<Code>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +181,11 @@ pub struct Client<
     links_upload: Option<LinksUpload>,
     /// A Write coming in blocks.
     incoming: Option<block_write::Incoming>,
+    /// The Sends outstanding.
+    sends: [Option<send::Sent>; send::SENDS],
+    /// A Register or Update of the client's own that found another request outstanding (a
+    /// Send: one request to the server at a time, NSTART 1) is tried again then.
+    held: Option<Timestamp>,
     /// When the last datagram went out (queue mode).
     last_sent: Option<Timestamp>,
     config: Config,
@@ -214,6 +238,8 @@ impl<
             objects_changed: false,
             links_upload: None,
             incoming: None,
+            sends: [None; send::SENDS],
+            held: None,
             last_sent: None,
             config: Config::STRICT,
             accept: |_, _| false,
@@ -339,16 +365,6 @@ impl<
         Ok(())
     }
 
-    /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`.
-    pub fn send_records(
-        &mut self,
-        now: Timestamp,
-        format: ContentFormat,
-        payload: &[u8],
-    ) -> Result<RequestId, SessionError> {
-        self.send(now, &ServerRequest::Send { format, payload })
-    }
-
     fn send(&mut self, now: Timestamp, req: &ServerRequest<'_>) -> Result<RequestId, SessionError> {
         self.send_with(now, req, None)
     }
@@ -409,6 +425,9 @@ impl<
         message: &m2m_coap::Message<'_>,
         tree: &T,
     ) {
+        if self.send_answered(id, message) {
+            return;
+        }
         // Links going in blocks: a Continue asks for the next.
         if matches!(self.state, State::Registering(r) | State::Updating(r) if r == id) {
             match self.next_links_block(now, tree, message) {
@@ -526,360 +545,15 @@ impl<
         a
     }
 
-    fn serve<T: ObjectTree + ?Sized>(
-        &mut self,
-        now: Timestamp,
-        exchange: &Exchange<P>,
-        req: Result<ClientRequest<'_>, Error>,
-        asked: Result<Asked, Code>,
-        tree: &mut T,
-    ) -> Result<(), SessionError> {
-        let mut out = [0u8; B];
-        let mut window = asked.unwrap_or_default().window(&mut out, B);
-        let mut answer = match (req, asked) {
-            (Err(e), _) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
-            (Err(e), _) if e.reason == Reason::MethodNotAllowed => {
-                Answer::code(Code::METHOD_NOT_ALLOWED)
+    /// A Register or Update that met another request outstanding waits a second (the
+    /// request's answer or timeout frees the endpoint); any other error is the caller's.
+    fn hold(&mut self, now: Timestamp, sent: Result<(), SessionError>) -> Result<(), SessionError> {
+        match sent {
+            Err(SessionError::Coap(EndpointError::Busy)) => {
+                self.held = Some(now.checked_add(secs(1)).unwrap_or(now));
+                Ok(())
             }
-            (Err(_), _) => Answer::code(Code::BAD_REQUEST),
-            (Ok(_), Err(code)) => Answer::code(code),
-            // The value of one resource written in Block1 blocks (a firmware package, say) goes
-            // to the tree a block at a time.
-            (
-                Ok(
-                    r @ ClientRequest::Write {
-                        path,
-                        replace: true,
-                        format,
-                        payload,
-                    },
-                ),
-                Ok(Asked {
-                    block1: Some(k),
-                    size1,
-                    ..
-                }),
-            ) if k.num > 0 || k.more => match self.gate(now, &r) {
-                Err(a) => a,
-                Ok(bootstrap) => {
-                    let taken = block_write::take(
-                        &mut self.incoming,
-                        now,
-                        tree,
-                        (path, format, payload),
-                        (k, size1),
-                        bootstrap,
-                        &self.config,
-                    );
-                    if let Some(e) = taken.abandoned {
-                        self.push_event(e);
-                    }
-                    taken.answer
-                }
-            },
-            // Any other body in Block1 blocks is not put together here: one block is no whole
-            // body. 4.13 (RFC 7959 §2.9.3).
-            (Ok(_), Ok(a)) if a.block1_part() => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
-            // A later block of an Observe's answer is read: it registers nothing (RFC 7959
-            // §2.6), whatever Observe it carries.
-            // (Through `answer`, for its checks: the Security object stays closed.)
-            (Ok(ClientRequest::Observe { path, accept }), Ok(a)) if a.later_block() => {
-                let r = ClientRequest::Read { path, accept };
-                self.answer(now, exchange, r, tree, &mut window)
-            }
-            (
-                Ok(ClientRequest::Composite {
-                    observe: Some(0),
-                    format,
-                    accept,
-                    payload,
-                }),
-                Ok(a),
-            ) if a.later_block() => {
-                let r = ClientRequest::Composite {
-                    observe: None,
-                    format,
-                    accept,
-                    payload,
-                };
-                self.answer(now, exchange, r, tree, &mut window)
-            }
-            (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
-        };
-        let body = window.finish();
-        // A body larger than one message goes in blocks; a block past its end is an error,
-        // and an observation it would have begun does not begin.
-        let mut cut = None;
-        if answer.format.is_some() {
-            let asked = asked.unwrap_or_default();
-            match asked.cut(body, B) {
-                Ok(c) => {
-                    cut = Some(c);
-                    // Its notifications keep to the block size it asked for.
-                    if let (Some(_), Some(k), Some(t)) =
-                        (answer.observe, asked.block, Token::new(exchange.token()))
-                    {
-                        self.observed_in_blocks_of(t, k.szx);
-                    }
-                }
-                Err(code) => {
-                    if answer.observe.is_some() {
-                        if let Some(t) = Token::new(exchange.token()) {
-                            self.forget_token(t);
-                        }
-                    }
-                    answer = Answer::code(code);
-                }
-            }
-        }
-        let mut b = Builder::<8>::udp(Type::Acknowledgement, answer.code, 0);
-        let mut scratch = Strings::<32>::new();
-        if let Some(seq) = answer.observe {
-            b.uint(OptionNumber::OBSERVE, seq)
-                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        }
-        if let Some((o, i)) = answer.created {
-            let a = scratch.push_fmt(format_args!("{o}"))?;
-            let c = scratch.push_fmt(format_args!("{i}"))?;
-            for s in [a, c] {
-                b.str(
-                    OptionNumber::LOCATION_PATH,
-                    scratch.get(s).unwrap_or_default(),
-                )
-                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-            }
-        }
-        if let Some(k) = answer.block1 {
-            b.uint(OptionNumber::BLOCK1, k.to_uint())
-                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        }
-        if let (Some(f), Some(c)) = (answer.format, cut) {
-            b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
-                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-            c.options(&mut b)?;
-            b.payload(out.get(..c.len).unwrap_or_default());
-        } else if let Some(text) = answer.diagnostic {
-            b.payload(text.as_bytes());
-        }
-        self.endpoint.respond(now, exchange, &b)?;
-        Ok(())
-    }
-
-    /// The checks every request of a server passes before its operation, whose answer it is
-    /// otherwise; `Ok` says whether it comes during a Bootstrap (and keeps the Bootstrap
-    /// alive).
-    fn gate(&mut self, now: Timestamp, req: &ClientRequest<'_>) -> Result<bool, Answer> {
-        // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
-        let bootstrap =
-            self.bootstrapping.is_some() || matches!(self.state, State::Bootstrapping(_));
-        if self.bootstrapping.is_some() {
-            self.bootstrapping = Some(bootstrap_deadline(now));
-        }
-        // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1,
-        // Appendix E): a server gets 4.01 for them.
-        if !bootstrap
-            && req
-                .path()
-                .and_then(|p| p.object_id())
-                .is_some_and(is_account_object)
-        {
-            return Err(Answer::code(Code::UNAUTHORIZED));
-        }
-        // No Device Management operation names the root (Discover of `/` is the bootstrap
-        // server's).
-        if !bootstrap && req.path().is_some_and(|p| p.depth() == 0) {
-            return Err(Answer::code(Code::METHOD_NOT_ALLOWED));
-        }
-        // Bootstrap-Read is for the Server and Access Control objects alone (Core 1.1
-        // Bootstrap Interface): the keys are not read back.
-        if let (true, ClientRequest::Read { path, .. }) = (bootstrap, req) {
-            if !matches!(path.object_id(), Some(1 | 2)) {
-                return Err(Answer::code(Code::BAD_REQUEST));
-            }
-        }
-        Ok(bootstrap)
-    }
-
-    fn answer<T: ObjectTree + ?Sized>(
-        &mut self,
-        now: Timestamp,
-        exchange: &Exchange<P>,
-        req: ClientRequest<'_>,
-        tree: &mut T,
-        out: &mut Window<'_>,
-    ) -> Answer {
-        let bootstrap = match self.gate(now, &req) {
-            Ok(b) => b,
-            Err(a) => return a,
-        };
-        match req {
-            ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
-            ClientRequest::Observe { path, accept } => {
-                let mut a = read(tree, &path, accept, out);
-                if a.code == Code::CONTENT {
-                    let seq = self.observe(
-                        now,
-                        exchange,
-                        &path,
-                        a.format.unwrap_or(ContentFormat::TEXT_PLAIN),
-                        tree,
-                    );
-                    a.observe = seq;
-                }
-                a
-            }
-            ClientRequest::CancelObserve { path, accept } => {
-                // The observation under this token, and no other of the same path (RFC 7641
-                // §3.6: a GET with Observe 1 and the observation's token).
-                if let Some(t) = Token::new(exchange.token()) {
-                    for o in &mut self.observations {
-                        if o.is_some_and(|o| o.token == t) {
-                            *o = None;
-                        }
-                    }
-                }
-                read(tree, &path, accept, out)
-            }
-            ClientRequest::Discover { path } => self.discover(tree, &path, out),
-            ClientRequest::Write {
-                path,
-                replace,
-                format,
-                payload,
-            } => write(
-                tree,
-                path,
-                (replace, bootstrap),
-                format,
-                payload,
-                &self.config,
-            ),
-            ClientRequest::WriteAttributes { path, update } => {
-                // Attributes of a path the tree does not have are refused, as a Read of it
-                // would be (and take no slot).
-                let mut probe = RecordBuf::<'_, 32>::new();
-                if tree.read(&path, &mut probe) == Err(Code::NOT_FOUND) {
-                    return Answer::code(Code::NOT_FOUND);
-                }
-                // The change attributes judge one numeric value: a resource's or a resource
-                // instance's, not an object's or an instance's (Leshan and Wakaama refuse them
-                // there too).
-                let set = |c: Option<crate::attributes::Change<f64>>| {
-                    matches!(c, Some(crate::attributes::Change::Set(_)))
-                };
-                if path.depth() < 3 && (set(update.gt) || set(update.lt) || set(update.st)) {
-                    return Answer::code(Code::BAD_REQUEST);
-                }
-                let key = path.without_prefix();
-                let current = self
-                    .attributes
-                    .iter()
-                    .flatten()
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, a)| *a);
-                match update.apply(&current.unwrap_or(Attributes::NONE)) {
-                    Err(_) => Answer::code(Code::BAD_REQUEST),
-                    Ok(a) => {
-                        let slot = self
-                            .attributes
-                            .iter()
-                            .position(|s| s.is_some_and(|(k, _)| k == key))
-                            .or_else(|| self.attributes.iter().position(Option::is_none));
-                        match slot.and_then(|i| self.attributes.get_mut(i)) {
-                            Some(s) => {
-                                *s = (!a.is_none()).then_some((key, a));
-                                Answer::code(Code::CHANGED)
-                            }
-                            None => Answer::code(Code::INTERNAL_SERVER_ERROR),
-                        }
-                    }
-                }
-            }
-            // Arguments that are not `0='v',1,...` (1.0 §5.4.5, Core 1.1 §6.3.5) are the server's error,
-            // before the tree sees them (Leshan's client answers them with 4.00 too).
-            ClientRequest::Execute { args, .. }
-                if crate::interface::args(args).any(|a| a.is_err()) =>
-            {
-                Answer::code(Code::BAD_REQUEST)
-            }
-            ClientRequest::Execute { path, args } => match tree.execute(&path, args) {
-                Ok(()) => Answer::code(Code::CHANGED),
-                Err(c) => Answer::code(c),
-            },
-            ClientRequest::Create {
-                path,
-                format,
-                payload,
-            } => {
-                let a = create(tree, path, format, payload, &self.config);
-                self.objects_changed |= a.code == Code::CREATED && !bootstrap;
-                a
-            }
-            ClientRequest::Delete { path } if bootstrap => bootstrap_delete(tree, path),
-            // A server deletes object instances (and resource instances, 1.2), nothing wider
-            // or between.
-            ClientRequest::Delete { path } if !matches!(path.depth(), 2 | 4) => {
-                Answer::code(Code::METHOD_NOT_ALLOWED)
-            }
-            ClientRequest::Delete { path } => match tree.delete(&path) {
-                Ok(()) => {
-                    self.objects_changed |= path.depth() == 2;
-                    Answer::code(Code::DELETED)
-                }
-                Err(c) => Answer::code(c),
-            },
-            // Bootstrap-Finish ends a Bootstrap only (a server's is refused as its writes of
-            // the accounts are), and only when the accounts left can be used: otherwise 4.06,
-            // and the bootstrap server may mend them and finish again.
-            ClientRequest::BootstrapFinish if !bootstrap => Answer::code(Code::UNAUTHORIZED),
-            ClientRequest::BootstrapFinish => match check_accounts(tree) {
-                Ok(()) => {
-                    self.bootstrapping = None;
-                    // A Finish that overtook the 2.04 to the Bootstrap-Request ends it too.
-                    if matches!(self.state, State::Bootstrapping(_)) {
-                        self.state = State::Idle;
-                    }
-                    self.push_event(ClientEvent::BootstrapFinished);
-                    Answer::code(Code::CHANGED)
-                }
-                Err(why) => Answer {
-                    diagnostic: Some(why.0),
-                    ..Answer::code(Code::NOT_ACCEPTABLE)
-                },
-            },
-            ClientRequest::Composite {
-                observe: None,
-                format,
-                accept,
-                payload,
-            } => read_composite(tree, format, accept, payload, out),
-            ClientRequest::Composite {
-                observe: Some(o @ (0 | 1)),
-                format,
-                accept,
-                payload,
-            } => {
-                let mut paths = [Path::ROOT; composite::MAX_PATHS];
-                let paths = match composite_paths(format, payload, &mut paths) {
-                    Ok(0) if o == 0 => return Answer::code(Code::BAD_REQUEST),
-                    Ok(n) => paths.get(..n).unwrap_or_default(),
-                    Err(c) => return Answer::code(c),
-                };
-                if o == 1 {
-                    self.cancel_composite(exchange, paths);
-                    return composite_values(tree, paths, accept, out);
-                }
-                let mut a = composite_values(tree, paths, accept, out);
-                if a.code == Code::CONTENT {
-                    let format = a.format.unwrap_or(ContentFormat::SENML_CBOR);
-                    a.observe = self.observe_composite(now, exchange, paths, format, tree);
-                }
-                a
-            }
-            ClientRequest::Composite { .. } => Answer::code(Code::BAD_REQUEST),
-            ClientRequest::WriteComposite { format, payload } => {
-                write_composite(tree, format, payload, &self.config)
-            }
+            other => other,
         }
     }
 
@@ -926,12 +600,14 @@ impl<
                 t = Some(t.map_or(x, |y| y.min(x)));
             }
         };
+        // What waits for the endpoint's room waits for `held` too.
+        let held = |t: Option<Timestamp>| t.map(|t| self.held.map_or(t, |h| t.max(h)));
         if self.state == State::Registered {
-            consider(self.next_update);
-            consider(self.objects_changed.then_some(now));
+            consider(held(self.next_update));
+            consider(held(self.objects_changed.then_some(now)));
         }
         if self.state == State::Waiting {
-            consider(self.retry_at);
+            consider(held(self.retry_at));
         }
         consider(self.bootstrapping);
         consider(self.incoming.map(|u| u.deadline));
@@ -959,6 +635,7 @@ impl<
                 }
             }
             if let CoapEvent::Timeout(id) = e {
+                self.send_timed_out(id);
                 match self.state {
                     State::Registering(r) if r == id => self.failed(now, None),
                     State::Bootstrapping(r) if r == id => {
@@ -977,14 +654,21 @@ impl<
                 }
             }
         }
-        if self.state == State::Registered && self.next_update.is_some_and(|t| t <= now) {
-            self.update(now)?;
-        } else if self.state == State::Registered && self.objects_changed {
-            // A server created or deleted an instance: the registration's links follow.
-            self.update_objects(now, tree)?;
+        let free = self.held.is_none_or(|t| t <= now);
+        if free {
+            self.held = None;
         }
-        if self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
-            self.register(now, tree)?;
+        if free && self.state == State::Registered && self.next_update.is_some_and(|t| t <= now) {
+            let sent = self.update(now);
+            self.hold(now, sent)?;
+        } else if free && self.state == State::Registered && self.objects_changed {
+            // A server created or deleted an instance: the registration's links follow.
+            let sent = self.update_objects(now, tree);
+            self.hold(now, sent)?;
+        }
+        if free && self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
+            let sent = self.register(now, tree);
+            self.hold(now, sent)?;
         }
         if self.bootstrapping.is_some_and(|t| t <= now) {
             self.bootstrapping = None;

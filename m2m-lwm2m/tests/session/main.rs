@@ -9,6 +9,7 @@ mod bootstrap;
 mod management;
 mod observation;
 mod registration;
+mod send;
 mod world;
 
 use world::*;

@@ -1,0 +1,177 @@
+//! Send (Core 1.1 §6.4.6 Information Reporting, "Send": records POSTed to `/dp`), and its
+//! answer told to the application. A body longer than [`MAX_LINKS`] bytes goes in Block1
+//! blocks of that size (RFC 7959 §2.5), as the links of Register do; the client keeps none of
+//! it, so each block is asked of the application: [`ClientEvent::SendContinue`] names the
+//! next, which [`Client::send_records_block`] sends from the same body. The answer to the
+//! whole (to its last block) is [`ClientEvent::SendAnswered`].
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::option::value::Block;
+use m2m_coap::{Code, ContentFormat, Message, RequestId};
+use m2m_core::Timestamp;
+
+use super::links::MAX_LINKS;
+use super::{Client, ClientEvent};
+use crate::error::{Error, Reason};
+use crate::interface::ServerRequest;
+use crate::server::SessionError;
+
+/// The longest body sent whole, and the size of its blocks beyond (as the links').
+pub(crate) const MAX_SEND: usize = MAX_LINKS;
+
+/// The SZX of a [`MAX_SEND`] block.
+const SEND_SZX: u8 = 5;
+
+/// How many Sends outstanding are remembered (the endpoint lets one request to the server be
+/// outstanding at a time, NSTART 1; the others wait for room).
+pub(super) const SENDS: usize = 4;
+
+/// A Send outstanding: its request, and the block of the body it carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sent {
+    id: RequestId,
+    block: Option<Block>,
+}
+
+impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
+    Client<'_, P, N, B, O, A, C>
+{
+    /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`; its
+    /// answer comes as [`ClientEvent::SendAnswered`] with the id returned. A body longer than
+    /// 512 bytes goes in blocks: this sends the first, and each
+    /// [`ClientEvent::SendContinue`] asks for the next from the same `payload`
+    /// ([`Client::send_records_block`]; the std runners' `send` does this).
+    pub fn send_records(
+        &mut self,
+        now: Timestamp,
+        format: ContentFormat,
+        payload: &[u8],
+    ) -> Result<RequestId, SessionError> {
+        if payload.len() <= MAX_SEND {
+            let id = self.send(now, &ServerRequest::Send { format, payload })?;
+            self.remember_send(Sent { id, block: None });
+            return Ok(id);
+        }
+        let first = Block {
+            num: 0,
+            more: true,
+            szx: SEND_SZX,
+        };
+        self.send_records_block(now, format, payload, first)
+    }
+
+    /// Sends block `block` of `payload` (the body a [`Client::send_records`] began) to `/dp`:
+    /// its bytes, Block1 with M set unless it ends the body, and Size1 with the first. The
+    /// block a [`ClientEvent::SendContinue`] names, or any other to start again; a block that
+    /// starts past the body's end is refused.
+    pub fn send_records_block(
+        &mut self,
+        now: Timestamp,
+        format: ContentFormat,
+        payload: &[u8],
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        let size = block.size();
+        let start = usize::try_from(block.num)
+            .ok()
+            .and_then(|n| n.checked_mul(size))
+            .filter(|&s| s < payload.len() || s == 0)
+            .ok_or(Error::new(0, Reason::Unsupported))?;
+        let end = start.saturating_add(size).min(payload.len());
+        let part = payload.get(start..end).unwrap_or_default();
+        let block = Block {
+            more: end < payload.len(),
+            ..block
+        };
+        let size1 = (block.num == 0).then_some(payload.len());
+        let req = ServerRequest::Send {
+            format,
+            payload: part,
+        };
+        let id = self.send_with(now, &req, Some((block, size1, part)))?;
+        self.remember_send(Sent {
+            id,
+            block: Some(block),
+        });
+        Ok(id)
+    }
+
+    fn remember_send(&mut self, sent: Sent) {
+        // The oldest gives way (it has had its answer or timeout long since: NSTART 1).
+        if let Some(first) = self.sends.first_mut() {
+            *first = Some(sent);
+        }
+        self.sends.rotate_left(1);
+    }
+
+    /// Takes the answer `message` to request `id` if it answers a Send: the next block asked
+    /// for, or the answer to the whole. `false` for another request's answer.
+    pub(super) fn send_answered(&mut self, id: RequestId, message: &Message<'_>) -> bool {
+        let Some(slot) = self
+            .sends
+            .iter_mut()
+            .find(|s| s.is_some_and(|s| s.id == id))
+        else {
+            return false;
+        };
+        let Some(sent) = slot.take() else {
+            return false;
+        };
+        let code = message.code();
+        let echo = message.block1().and_then(Result::ok);
+        let next = match (sent.block, echo) {
+            // The block taken: the next starts where it ends, in the size the server asks for
+            // if smaller (§2.3).
+            (Some(k), Some(e)) if code == Code::CONTINUE && k.more && e.num == k.num => {
+                let szx = e.szx.min(k.szx);
+                let end = usize::try_from(k.num)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1)
+                    .saturating_mul(k.size());
+                u32::try_from(end.checked_div(16usize << szx).unwrap_or(0))
+                    .ok()
+                    .filter(|&n| n <= Block::MAX_NUM)
+                    .map(|num| Block {
+                        num,
+                        more: true,
+                        szx,
+                    })
+            }
+            // The first block too large for the server: all again in the size it names
+            // (§2.9.3).
+            (Some(k), Some(e))
+                if code == Code::REQUEST_ENTITY_TOO_LARGE && k.num == 0 && e.szx < k.szx =>
+            {
+                Some(Block {
+                    num: 0,
+                    more: true,
+                    szx: e.szx,
+                })
+            }
+            _ => None,
+        };
+        self.push_event(match next {
+            Some(next) => ClientEvent::SendContinue { request: id, next },
+            None => ClientEvent::SendAnswered {
+                request: id,
+                code: Some(code),
+            },
+        });
+        true
+    }
+
+    /// A Send that got no answer: [`ClientEvent::SendAnswered`] without a code.
+    pub(super) fn send_timed_out(&mut self, id: RequestId) {
+        let hit = self
+            .sends
+            .iter_mut()
+            .find(|s| s.is_some_and(|s| s.id == id))
+            .and_then(Option::take);
+        if hit.is_some() {
+            self.push_event(ClientEvent::SendAnswered {
+                request: id,
+                code: None,
+            });
+        }
+    }
+}

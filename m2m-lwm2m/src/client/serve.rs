@@ -1,0 +1,374 @@
+//! How the client serves a server's request: the checks every request passes, the Block2 and
+//! Block1 options around it, and the operation (Read, Discover, Observe, Write,
+//! Write-Attributes, Execute, Create, Delete, the composite operations) on the tree.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::*;
+
+impl<
+    'c,
+    P: Copy + Eq,
+    const N: usize,
+    const B: usize,
+    const O: usize,
+    const A: usize,
+    const C: usize,
+> Client<'c, P, N, B, O, A, C>
+{
+    pub(super) fn serve<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        req: Result<ClientRequest<'_>, Error>,
+        asked: Result<Asked, Code>,
+        tree: &mut T,
+    ) -> Result<(), SessionError> {
+        let mut out = [0u8; B];
+        let mut window = asked.unwrap_or_default().window(&mut out, B);
+        let mut answer = match (req, asked) {
+            (Err(e), _) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
+            (Err(e), _) if e.reason == Reason::MethodNotAllowed => {
+                Answer::code(Code::METHOD_NOT_ALLOWED)
+            }
+            (Err(_), _) => Answer::code(Code::BAD_REQUEST),
+            (Ok(_), Err(code)) => Answer::code(code),
+            // The value of one resource written in Block1 blocks (a firmware package, say) goes
+            // to the tree a block at a time.
+            (
+                Ok(
+                    r @ ClientRequest::Write {
+                        path,
+                        replace: true,
+                        format,
+                        payload,
+                    },
+                ),
+                Ok(Asked {
+                    block1: Some(k),
+                    size1,
+                    ..
+                }),
+            ) if k.num > 0 || k.more => match self.gate(now, &r) {
+                Err(a) => a,
+                Ok(bootstrap) => {
+                    let taken = block_write::take(
+                        &mut self.incoming,
+                        now,
+                        tree,
+                        (path, format, payload),
+                        (k, size1),
+                        bootstrap,
+                        &self.config,
+                    );
+                    if let Some(e) = taken.abandoned {
+                        self.push_event(e);
+                    }
+                    taken.answer
+                }
+            },
+            // Any other body in Block1 blocks is not put together here: one block is no whole
+            // body. 4.13 (RFC 7959 §2.9.3).
+            (Ok(_), Ok(a)) if a.block1_part() => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
+            // A later block of an Observe's answer is read: it registers nothing (RFC 7959
+            // §2.6), whatever Observe it carries.
+            // (Through `answer`, for its checks: the Security object stays closed.)
+            (Ok(ClientRequest::Observe { path, accept }), Ok(a)) if a.later_block() => {
+                let r = ClientRequest::Read { path, accept };
+                self.answer(now, exchange, r, tree, &mut window)
+            }
+            (
+                Ok(ClientRequest::Composite {
+                    observe: Some(0),
+                    format,
+                    accept,
+                    payload,
+                }),
+                Ok(a),
+            ) if a.later_block() => {
+                let r = ClientRequest::Composite {
+                    observe: None,
+                    format,
+                    accept,
+                    payload,
+                };
+                self.answer(now, exchange, r, tree, &mut window)
+            }
+            (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
+        };
+        let body = window.finish();
+        // A body larger than one message goes in blocks; a block past its end is an error,
+        // and an observation it would have begun does not begin.
+        let mut cut = None;
+        if answer.format.is_some() {
+            let asked = asked.unwrap_or_default();
+            match asked.cut(body, B) {
+                Ok(c) => {
+                    cut = Some(c);
+                    // Its notifications keep to the block size it asked for.
+                    if let (Some(_), Some(k), Some(t)) =
+                        (answer.observe, asked.block, Token::new(exchange.token()))
+                    {
+                        self.observed_in_blocks_of(t, k.szx);
+                    }
+                }
+                Err(code) => {
+                    if answer.observe.is_some() {
+                        if let Some(t) = Token::new(exchange.token()) {
+                            self.forget_token(t);
+                        }
+                    }
+                    answer = Answer::code(code);
+                }
+            }
+        }
+        let mut b = Builder::<8>::udp(Type::Acknowledgement, answer.code, 0);
+        let mut scratch = Strings::<32>::new();
+        if let Some(seq) = answer.observe {
+            b.uint(OptionNumber::OBSERVE, seq)
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
+        if let Some((o, i)) = answer.created {
+            let a = scratch.push_fmt(format_args!("{o}"))?;
+            let c = scratch.push_fmt(format_args!("{i}"))?;
+            for s in [a, c] {
+                b.str(
+                    OptionNumber::LOCATION_PATH,
+                    scratch.get(s).unwrap_or_default(),
+                )
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+            }
+        }
+        if let Some(k) = answer.block1 {
+            b.uint(OptionNumber::BLOCK1, k.to_uint())
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
+        if let (Some(f), Some(c)) = (answer.format, cut) {
+            b.uint(OptionNumber::CONTENT_FORMAT, u32::from(f.0))
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+            c.options(&mut b)?;
+            b.payload(out.get(..c.len).unwrap_or_default());
+        } else if let Some(text) = answer.diagnostic {
+            b.payload(text.as_bytes());
+        }
+        self.endpoint.respond(now, exchange, &b)?;
+        Ok(())
+    }
+
+    /// The checks every request of a server passes before its operation, whose answer it is
+    /// otherwise; `Ok` says whether it comes during a Bootstrap (and keeps the Bootstrap
+    /// alive).
+    fn gate(&mut self, now: Timestamp, req: &ClientRequest<'_>) -> Result<bool, Answer> {
+        // A Bootstrap-Write or -Delete may come before the 2.04 to the Bootstrap-Request does.
+        let bootstrap =
+            self.bootstrapping.is_some() || matches!(self.state, State::Bootstrapping(_));
+        if self.bootstrapping.is_some() {
+            self.bootstrapping = Some(bootstrap_deadline(now));
+        }
+        // The Security and OSCORE objects are the bootstrap server's alone (Core 1.1,
+        // Appendix E): a server gets 4.01 for them.
+        if !bootstrap
+            && req
+                .path()
+                .and_then(|p| p.object_id())
+                .is_some_and(is_account_object)
+        {
+            return Err(Answer::code(Code::UNAUTHORIZED));
+        }
+        // No Device Management operation names the root (Discover of `/` is the bootstrap
+        // server's).
+        if !bootstrap && req.path().is_some_and(|p| p.depth() == 0) {
+            return Err(Answer::code(Code::METHOD_NOT_ALLOWED));
+        }
+        // Bootstrap-Read is for the Server and Access Control objects alone (Core 1.1
+        // Bootstrap Interface): the keys are not read back.
+        if let (true, ClientRequest::Read { path, .. }) = (bootstrap, req) {
+            if !matches!(path.object_id(), Some(1 | 2)) {
+                return Err(Answer::code(Code::BAD_REQUEST));
+            }
+        }
+        Ok(bootstrap)
+    }
+
+    fn answer<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        req: ClientRequest<'_>,
+        tree: &mut T,
+        out: &mut Window<'_>,
+    ) -> Answer {
+        let bootstrap = match self.gate(now, &req) {
+            Ok(b) => b,
+            Err(a) => return a,
+        };
+        match req {
+            ClientRequest::Read { path, accept } => read(tree, &path, accept, out),
+            ClientRequest::Observe { path, accept } => {
+                let mut a = read(tree, &path, accept, out);
+                if a.code == Code::CONTENT {
+                    let seq = self.observe(
+                        now,
+                        exchange,
+                        &path,
+                        a.format.unwrap_or(ContentFormat::TEXT_PLAIN),
+                        tree,
+                    );
+                    a.observe = seq;
+                }
+                a
+            }
+            ClientRequest::CancelObserve { path, accept } => {
+                // The observation under this token, and no other of the same path (RFC 7641
+                // §3.6: a GET with Observe 1 and the observation's token).
+                if let Some(t) = Token::new(exchange.token()) {
+                    for o in &mut self.observations {
+                        if o.is_some_and(|o| o.token == t) {
+                            *o = None;
+                        }
+                    }
+                }
+                read(tree, &path, accept, out)
+            }
+            ClientRequest::Discover { path } => self.discover(tree, &path, out),
+            ClientRequest::Write {
+                path,
+                replace,
+                format,
+                payload,
+            } => write(
+                tree,
+                path,
+                (replace, bootstrap),
+                format,
+                payload,
+                &self.config,
+            ),
+            ClientRequest::WriteAttributes { path, update } => {
+                // Attributes of a path the tree does not have are refused, as a Read of it
+                // would be (and take no slot).
+                let mut probe = RecordBuf::<'_, 32>::new();
+                if tree.read(&path, &mut probe) == Err(Code::NOT_FOUND) {
+                    return Answer::code(Code::NOT_FOUND);
+                }
+                // The change attributes judge one numeric value: a resource's or a resource
+                // instance's, not an object's or an instance's (Leshan and Wakaama refuse them
+                // there too).
+                let set = |c: Option<crate::attributes::Change<f64>>| {
+                    matches!(c, Some(crate::attributes::Change::Set(_)))
+                };
+                if path.depth() < 3 && (set(update.gt) || set(update.lt) || set(update.st)) {
+                    return Answer::code(Code::BAD_REQUEST);
+                }
+                let key = path.without_prefix();
+                let current = self
+                    .attributes
+                    .iter()
+                    .flatten()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, a)| *a);
+                match update.apply(&current.unwrap_or(Attributes::NONE)) {
+                    Err(_) => Answer::code(Code::BAD_REQUEST),
+                    Ok(a) => {
+                        let slot = self
+                            .attributes
+                            .iter()
+                            .position(|s| s.is_some_and(|(k, _)| k == key))
+                            .or_else(|| self.attributes.iter().position(Option::is_none));
+                        match slot.and_then(|i| self.attributes.get_mut(i)) {
+                            Some(s) => {
+                                *s = (!a.is_none()).then_some((key, a));
+                                Answer::code(Code::CHANGED)
+                            }
+                            None => Answer::code(Code::INTERNAL_SERVER_ERROR),
+                        }
+                    }
+                }
+            }
+            // Arguments that are not `0='v',1,...` (1.0 §5.4.5, Core 1.1 §6.3.5) are the server's error,
+            // before the tree sees them (Leshan's client answers them with 4.00 too).
+            ClientRequest::Execute { args, .. }
+                if crate::interface::args(args).any(|a| a.is_err()) =>
+            {
+                Answer::code(Code::BAD_REQUEST)
+            }
+            ClientRequest::Execute { path, args } => match tree.execute(&path, args) {
+                Ok(()) => Answer::code(Code::CHANGED),
+                Err(c) => Answer::code(c),
+            },
+            ClientRequest::Create {
+                path,
+                format,
+                payload,
+            } => {
+                let a = create(tree, path, format, payload, &self.config);
+                self.objects_changed |= a.code == Code::CREATED && !bootstrap;
+                a
+            }
+            ClientRequest::Delete { path } if bootstrap => bootstrap_delete(tree, path),
+            // A server deletes object instances (and resource instances, 1.2), nothing wider
+            // or between.
+            ClientRequest::Delete { path } if !matches!(path.depth(), 2 | 4) => {
+                Answer::code(Code::METHOD_NOT_ALLOWED)
+            }
+            ClientRequest::Delete { path } => match tree.delete(&path) {
+                Ok(()) => {
+                    self.objects_changed |= path.depth() == 2;
+                    Answer::code(Code::DELETED)
+                }
+                Err(c) => Answer::code(c),
+            },
+            // Bootstrap-Finish ends a Bootstrap only (a server's is refused as its writes of
+            // the accounts are), and only when the accounts left can be used: otherwise 4.06,
+            // and the bootstrap server may mend them and finish again.
+            ClientRequest::BootstrapFinish if !bootstrap => Answer::code(Code::UNAUTHORIZED),
+            ClientRequest::BootstrapFinish => match check_accounts(tree) {
+                Ok(()) => {
+                    self.bootstrapping = None;
+                    // A Finish that overtook the 2.04 to the Bootstrap-Request ends it too.
+                    if matches!(self.state, State::Bootstrapping(_)) {
+                        self.state = State::Idle;
+                    }
+                    self.push_event(ClientEvent::BootstrapFinished);
+                    Answer::code(Code::CHANGED)
+                }
+                Err(why) => Answer {
+                    diagnostic: Some(why.0),
+                    ..Answer::code(Code::NOT_ACCEPTABLE)
+                },
+            },
+            ClientRequest::Composite {
+                observe: None,
+                format,
+                accept,
+                payload,
+            } => read_composite(tree, format, accept, payload, out),
+            ClientRequest::Composite {
+                observe: Some(o @ (0 | 1)),
+                format,
+                accept,
+                payload,
+            } => {
+                let mut paths = [Path::ROOT; composite::MAX_PATHS];
+                let paths = match composite_paths(format, payload, &mut paths) {
+                    Ok(0) if o == 0 => return Answer::code(Code::BAD_REQUEST),
+                    Ok(n) => paths.get(..n).unwrap_or_default(),
+                    Err(c) => return Answer::code(c),
+                };
+                if o == 1 {
+                    self.cancel_composite(exchange, paths);
+                    return composite_values(tree, paths, accept, out);
+                }
+                let mut a = composite_values(tree, paths, accept, out);
+                if a.code == Code::CONTENT {
+                    let format = a.format.unwrap_or(ContentFormat::SENML_CBOR);
+                    a.observe = self.observe_composite(now, exchange, paths, format, tree);
+                }
+                a
+            }
+            ClientRequest::Composite { .. } => Answer::code(Code::BAD_REQUEST),
+            ClientRequest::WriteComposite { format, payload } => {
+                write_composite(tree, format, payload, &self.config)
+            }
+        }
+    }
+}
