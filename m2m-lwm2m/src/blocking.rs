@@ -137,8 +137,8 @@ impl Server {
         self.inner.handle_timeout(now());
         let ended = self.downloads.resume(&mut self.inner, now());
         self.responses.extend(ended);
-        let ended = self.outgoing.resume(&mut self.inner, now());
-        self.responses.extend(ended);
+        self.outgoing.resume(&mut self.inner, now());
+        self.timeouts.extend(self.outgoing.take_lost());
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
             self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
         }
@@ -205,6 +205,13 @@ impl Server {
                     Taken::Pending => {}
                     Taken::Done(original, whole) => self.responses.push((original, whole)),
                 }
+                self.timeouts.extend(self.outgoing.take_lost());
+            }
+            Some(ServerEvent::Reset { request }) => {
+                if let Some(r) = request {
+                    self.outgoing.reset(r);
+                }
+                self.timeouts.extend(self.outgoing.take_lost());
             }
             _ => {}
         }

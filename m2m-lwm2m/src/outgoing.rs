@@ -7,8 +7,10 @@
 //! Blocks are [`BLOCK`] bytes unless the client asks for smaller ones: in a 2.31's Block1, or
 //! in a 4.13 to the first block (§2.9.3), which starts the body again in the size asked for.
 //! Any other answer ends the transfer and is the application's answer (a 4.08 from a client
-//! that lost a block, a 4.13, the operation's error); a block that gets no answer is a timeout
-//! of the application's request.
+//! that lost a block, a 4.13, the operation's error); a block that gets no answer or a Reset,
+//! or that cannot be sent (the client asleep, its registration gone), is a timeout of the
+//! application's request. One body in blocks per client at a time: another meanwhile is
+//! refused as `Busy`.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::string::{String, ToString};
@@ -89,6 +91,10 @@ impl Sending {
 #[derive(Debug, Default)]
 pub(crate) struct Outgoing {
     under_way: Vec<Sending>,
+    /// The application's requests whose bodies could not go on here (the client went to
+    /// sleep or its registration ended, a block was Reset): no answer will come, as after a
+    /// timeout.
+    lost: Vec<RequestId>,
 }
 
 /// The first block of the size `szx`.
@@ -140,6 +146,11 @@ impl Outgoing {
             }
             _ => return server.send(now, reg, request),
         };
+        // One body in blocks to a client at a time: the client takes one transfer at a time,
+        // and a second would end the first (RFC 7959 §2.5 keys them by resource).
+        if self.under_way.iter().any(|s| s.reg == reg) {
+            return Err(SessionError::Coap(EndpointError::Busy));
+        }
         let block = first(6);
         let id = server.send_block1(now, reg, request, block)?;
         self.under_way.push(Sending {
@@ -162,6 +173,20 @@ impl Outgoing {
             Some(i) => self.under_way.swap_remove(i).original,
             None => id,
         }
+    }
+
+    /// A Reset of request `id`: the transfer whose block it was is over.
+    pub(crate) fn reset(&mut self, id: RequestId) {
+        if let Some(i) = self.under_way.iter().position(|s| s.current == id) {
+            let s = self.under_way.swap_remove(i);
+            self.lost.push(s.original);
+        }
+    }
+
+    /// The application's requests whose transfers ended here without an answer (to be told
+    /// as timeouts).
+    pub(crate) fn take_lost(&mut self) -> Vec<RequestId> {
+        core::mem::take(&mut self.lost)
     }
 
     /// Takes the answer `message` to request `id`: the next block goes out after a 2.31 to a
@@ -235,33 +260,32 @@ impl Outgoing {
                 s.want = Some(b);
                 Taken::Pending
             }
+            // A local failure: no answer will come ([`Outgoing::take_lost`]).
             _ => {
                 let s = self.under_way.swap_remove(i);
-                Taken::Done(s.original, failed())
+                self.lost.push(s.original);
+                Taken::Pending
             }
         }
     }
 
-    /// Sends the blocks that waited for room; the transfers that could not go on, with their
-    /// answers.
+    /// Sends the blocks that waited for room (those that cannot go on are lost).
     pub(crate) fn resume<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
-    ) -> Vec<(RequestId, Response)> {
-        let mut ended = Vec::new();
+    ) {
         let mut i = 0;
         while let Some(s) = self.under_way.get(i) {
+            let before = self.under_way.len();
             if let Some(b) = s.want {
-                if let Taken::Done(id, r) = self.next(server, now, i, b) {
-                    // Removed: the one now at `i` has not been seen.
-                    ended.push((id, r));
-                    continue;
-                }
+                self.next(server, now, i, b);
             }
-            i = i.saturating_add(1);
+            // Unless it was removed (the one now at `i` has not been seen).
+            if self.under_way.len() == before {
+                i = i.saturating_add(1);
+            }
         }
-        ended
     }
 }
 
@@ -398,17 +422,6 @@ impl ClientSends {
                 })
             }
         }
-    }
-}
-
-/// The answer to a body that could not be sent on: 4.08 Request Entity Incomplete (the client
-/// has part of it), no payload.
-fn failed() -> Response {
-    Response {
-        code: Code::REQUEST_ENTITY_INCOMPLETE,
-        format: None,
-        payload: Vec::new(),
-        observe: None,
     }
 }
 
@@ -650,7 +663,7 @@ mod tests {
     }
 
     #[test]
-    fn a_block_that_times_out_is_a_timeout_of_the_applications_request() {
+    fn a_block_request_stands_for_the_applications_request() {
         let mut rig = Rig::new();
         let body = body(5000);
         let req = ClientRequest::Write {
@@ -692,5 +705,33 @@ mod tests {
         assert!(rig.outgoing.under_way.is_empty());
         // An id of no transfer is its own.
         assert_eq!(rig.outgoing.original(second), second);
+    }
+
+    #[test]
+    fn a_reset_block_is_lost_and_a_second_body_to_the_client_waits() {
+        let mut rig = Rig::new();
+        let body = body(5000);
+        let req = ClientRequest::Write {
+            path: Path::resource(5, 0, 0),
+            replace: true,
+            format: ContentFormat::OCTET_STREAM,
+            payload: &body,
+        };
+        let now = Timestamp::EPOCH;
+        let first = rig
+            .outgoing
+            .send(&mut rig.server, now, rig.reg, &req)
+            .unwrap();
+        // Another body in blocks to the same client meanwhile: Busy. A short one goes.
+        assert_eq!(
+            rig.outgoing.send(&mut rig.server, now, rig.reg, &req),
+            Err(SessionError::Coap(EndpointError::Busy))
+        );
+        assert!(rig.outgoing.take_lost().is_empty());
+        // The client Resets the block: the application's request gets no answer.
+        rig.outgoing.reset(first);
+        assert_eq!(rig.outgoing.take_lost(), [first]);
+        assert!(rig.outgoing.under_way.is_empty());
+        assert!(rig.outgoing.take_lost().is_empty());
     }
 }

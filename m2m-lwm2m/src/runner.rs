@@ -141,8 +141,9 @@ impl AsyncServer {
     }
 
     async fn flush(&mut self) -> io::Result<()> {
-        let mut ended = self.downloads.resume(&mut self.inner, now());
-        ended.extend(self.outgoing.resume(&mut self.inner, now()));
+        let ended = self.downloads.resume(&mut self.inner, now());
+        self.outgoing.resume(&mut self.inner, now());
+        self.lost();
         for (request, response) in ended {
             self.notes
                 .push_back(ServerNote::Response { request, response });
@@ -167,6 +168,13 @@ impl AsyncServer {
             }
         }
         Ok(())
+    }
+
+    /// The application's requests whose bodies in blocks could not go on: timeouts.
+    fn lost(&mut self) {
+        for id in self.outgoing.take_lost() {
+            self.notes.push_back(ServerNote::Timeout(id));
+        }
     }
 
     /// Drives the socket until something happens for the application.
@@ -221,6 +229,12 @@ impl AsyncServer {
                     }
                 }
             }
+            Ok(Some(ServerEvent::Reset { request })) => {
+                if let Some(r) = request {
+                    self.outgoing.reset(r);
+                }
+                None
+            }
             Ok(Some(e)) => note(e, peer),
             Ok(None) | Err(SessionError::Malformed(_)) => None,
             Err(e) => return Err(session(e)),
@@ -229,6 +243,7 @@ impl AsyncServer {
         if let Some(n) = note {
             self.notes.push_back(n);
         }
+        self.lost();
         self.flush().await
     }
 

@@ -329,7 +329,16 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
 
     /// Notes that request `request` went to registration `id`.
     fn sent(&mut self, request: RequestId, id: RegId) {
-        self.sent_to.rotate_right(1);
+        // One entry per registration, its latest request: the many block requests of one
+        // transfer do not push the other registrations' requests out.
+        let at = self
+            .sent_to
+            .iter()
+            .position(|e| e.is_some_and(|(_, r)| r == id))
+            .unwrap_or(self.sent_to.len().saturating_sub(1));
+        if let Some(front) = self.sent_to.get_mut(..=at) {
+            front.rotate_right(1);
+        }
         if let Some(first) = self.sent_to.first_mut() {
             *first = Some((request, id));
         }
@@ -800,6 +809,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         block: Block,
     ) -> Result<RequestId, SessionError> {
         let refused = || SessionError::Lwm2m(Error::new(0, Reason::Unsupported));
+        // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6).
+        if block.szx > 6 {
+            return Err(refused());
+        }
         let body = request.body().ok_or_else(refused)?;
         let size = block.size();
         let start = usize::try_from(block.num)

@@ -12,11 +12,16 @@
 //! resource, SenML, CBOR) is 4.13 Request Entity Too Large as before: its records could not
 //! all be checked before the first is written.
 //!
-//! The blocks must come in order. A block 0 starts the value again (the tree gets offset 0);
-//! a repeat of the block taken last (a server that sent it again under a new message id) is
-//! answered again and not given twice; any other block is 4.08 Request Entity Incomplete
-//! (§2.9.2) and ends the transfer. A transfer that gets no block for [`IDLE`] seconds, or that
-//! another Write in blocks replaces, ends with [`ClientEvent::BlockWriteAbandoned`].
+//! One transfer at a time, and its blocks in order. A block 0 that passes the checks starts a
+//! value (the tree gets offset 0), ending the one under way; a repeat of a block before the
+//! last (a server that sent it again under a new message id) is answered again and not given
+//! twice (a retransmission under the same message id gets the endpoint's answer again, the
+//! last block's too); a block of the transfer out of order is 4.08 Request Entity Incomplete
+//! (§2.9.2) and ends it; a later block of no transfer under way (another resource's) is 4.08
+//! alone. A transfer that gets no block for [`IDLE`] seconds, that breaks its TLV length or
+//! comes out of order, or that a Write in blocks of another resource replaces, ends with
+//! [`ClientEvent::BlockWriteAbandoned`]. A resource behind a gateway prefix (LwM2M Gateway)
+//! is not written in blocks: 4.13.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::time::Duration;
@@ -48,8 +53,9 @@ pub struct Piece<'a> {
     pub bytes: &'a [u8],
     /// Whether the value ends with them.
     pub last: bool,
-    /// The whole value's size when known: the length a TLV header gives, or the Size1 that
-    /// came with an opaque or text body's first block (RFC 7959 §4).
+    /// The whole value's size when known: the length a TLV header gives (checked: the value
+    /// ends there), or the Size1 that came with an opaque or text body's first block (the
+    /// server's estimate, RFC 7959 §4, not checked: a hint for room to reserve, no more).
     pub size: Option<usize>,
     /// The body's format: opaque (42), text (0) or TLV (11542, or 1542).
     pub format: ContentFormat,
@@ -179,18 +185,22 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
     let Some(end) = offset.checked_add(payload.len()) else {
         return refuse(Code::REQUEST_ENTITY_TOO_LARGE, None);
     };
+    // An end device behind a gateway prefix (LwM2M Gateway, 1.2): its path could not be kept
+    // between blocks without the prefix's text.
+    if path.prefix().is_some() {
+        return refuse(Code::REQUEST_ENTITY_TOO_LARGE, None);
+    }
     let under_way = slot.filter(|u| u.path == key && u.format == format);
     let mut abandoned = None;
+    let mut replaced = None;
     let mut u = if offset == 0 {
-        // A first block: a new value (one under way, of this path or another, is over).
-        if let Some(old) = slot.take() {
-            abandoned = Some(ClientEvent::BlockWriteAbandoned(old.path));
-        }
+        // A first block: a new value, once it passes the checks (a refused one leaves the
+        // transfer under way alone).
         if !streamable(&key, format) {
-            return refuse(Code::REQUEST_ENTITY_TOO_LARGE, abandoned);
+            return refuse(Code::REQUEST_ENTITY_TOO_LARGE, None);
         }
         if !bootstrap && super::answer::read_only(&key) {
-            return refuse(Code::METHOD_NOT_ALLOWED, abandoned);
+            return refuse(Code::METHOD_NOT_ALLOWED, None);
         }
         let (start, length) = if matches!(
             format,
@@ -198,11 +208,17 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         ) {
             match tlv_value(payload, &key, config) {
                 Ok((s, l)) => (s, Some(l)),
-                Err(c) => return refuse(c, abandoned),
+                Err(c) => return refuse(c, None),
             }
         } else {
             (0, None)
         };
+        // The one under way is over: the tree hears it from this block's offset 0 when it is
+        // the same resource's, from the event when another's.
+        replaced = slot.take();
+        if let Some(old) = replaced.filter(|o| o.path != key) {
+            abandoned = Some(ClientEvent::BlockWriteAbandoned(old.path));
+        }
         let size1 = size1.and_then(|s| usize::try_from(s).ok());
         Incoming {
             path: key,
@@ -224,12 +240,17 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
                     abandoned: None,
                 };
             }
-            _ => {
-                if let Some(old) = slot.take() {
-                    abandoned = Some(ClientEvent::BlockWriteAbandoned(old.path));
-                }
-                return refuse(Code::REQUEST_ENTITY_INCOMPLETE, abandoned);
+            // A block out of order ends the transfer (RFC 7959 §2.9.2) ...
+            Some(_) => {
+                *slot = None;
+                return refuse(
+                    Code::REQUEST_ENTITY_INCOMPLETE,
+                    Some(ClientEvent::BlockWriteAbandoned(key)),
+                );
             }
+            // ... one of no transfer under way (another resource's, another format's) is
+            // incomplete alone.
+            None => return refuse(Code::REQUEST_ENTITY_INCOMPLETE, None),
         }
     };
     // The value's bytes in this block: past the TLV header, up to the length it gives.
@@ -249,7 +270,14 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         .is_some_and(|l| to < end || (done && given.saturating_add(bytes.len()) != l));
     if short {
         *slot = None;
-        return refuse(Code::BAD_REQUEST, abandoned.or_else(|| lost(offset, u)));
+        // The value under way is lost: this transfer's, or the one a bad first block ended.
+        let lost = match (offset, replaced) {
+            (0, Some(old)) => Some(old.path),
+            (0, None) => None,
+            _ => Some(u.path),
+        };
+        let event = abandoned.or(lost.map(ClientEvent::BlockWriteAbandoned));
+        return refuse(Code::BAD_REQUEST, event);
     }
     let piece = Piece {
         offset: given,
@@ -274,10 +302,4 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         Answer::code(Code::CONTINUE).with_block1(block)
     };
     Taken { answer, abandoned }
-}
-
-/// The event for transfer `u` ended by a bad block at `offset`: none for a first block (the
-/// tree got nothing of it).
-fn lost(offset: usize, u: Incoming) -> Option<ClientEvent> {
-    (offset > 0).then_some(ClientEvent::BlockWriteAbandoned(u.path))
 }

@@ -59,6 +59,7 @@ impl Asked {
         let block1 = match request.block1() {
             None => None,
             Some(Ok(b)) => Some(b),
+            Some(Err(ValueError::Szx)) => return Err(Code::BAD_REQUEST),
             Some(Err(_)) => return Err(Code::BAD_OPTION),
         };
         Ok(Asked {

@@ -251,6 +251,10 @@ fn a_tlv_package_gives_the_tree_the_value_without_its_header() {
     );
     assert_eq!(replies[0].0, Code::CONTINUE);
     assert_eq!(replies[1].0, Code::BAD_REQUEST);
+    assert_eq!(
+        events(&mut w),
+        [ClientEvent::BlockWriteAbandoned(Path::resource(5, 0, 0))]
+    );
     // The rest come to no transfer.
     assert_eq!(replies[2].0, Code::REQUEST_ENTITY_INCOMPLETE);
     assert_eq!(tree.value.len(), 507);
@@ -314,15 +318,84 @@ fn a_repeated_block_is_answered_again_and_a_gap_is_incomplete() {
     );
     assert!(events(&mut w).is_empty(), "no transfer left to lose");
 
-    // Block 0 in the middle of a transfer starts the value again.
+    // Block 0 in the middle of a transfer starts the value again: the tree hears it from
+    // offset 0, and no event comes after that piece to undo it.
     assert_eq!(one(&mut w, &mut tree, 6, b0).0, Code::CONTINUE);
     assert_eq!(one(&mut w, &mut tree, 7, b1).0, Code::CONTINUE);
     assert_eq!(one(&mut w, &mut tree, 8, b0).0, Code::CONTINUE);
+    assert!(events(&mut w).is_empty());
+    assert_eq!(tree.value, fw[..256]);
+}
+
+#[test]
+fn other_requests_in_blocks_leave_the_transfer_under_way_alone() {
+    let mut w = registered();
+    let mut tree = Flasher::default();
+    let fw = firmware(2000);
+    let f = ContentFormat::OCTET_STREAM;
+    let b0 = Block {
+        num: 0,
+        more: true,
+        szx: 4,
+    };
+    let b1 = Block { num: 1, ..b0 };
+    let b2 = Block { num: 2, ..b0 };
+    let put = |w: &mut World, tree: &mut Flasher, path: &[&str], format, b| {
+        put_block(w, tree, at(1), path, format, &fw, b, false).0
+    };
+    assert_eq!(put(&mut w, &mut tree, &PACKAGE, f, b0), Code::CONTINUE);
+    // A first block that is refused (a read-only resource; one behind a gateway prefix), and
+    // a later block of no transfer (another resource's): refused alone.
+    assert_eq!(
+        put(
+            &mut w,
+            &mut tree,
+            &["3", "0", "0"],
+            ContentFormat::TEXT_PLAIN,
+            b0
+        ),
+        Code::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(
+        put(&mut w, &mut tree, &["dev1", "5", "0", "0"], f, b0),
+        Code::REQUEST_ENTITY_TOO_LARGE
+    );
+    assert_eq!(
+        put(
+            &mut w,
+            &mut tree,
+            &["5", "0", "1"],
+            ContentFormat::TEXT_PLAIN,
+            b1
+        ),
+        Code::REQUEST_ENTITY_INCOMPLETE
+    );
+    assert!(events(&mut w).is_empty());
+    // The transfer goes on.
+    assert_eq!(put(&mut w, &mut tree, &PACKAGE, f, b1), Code::CONTINUE);
+    assert_eq!(tree.value, fw[..512]);
+    // A first block of another resource that is taken ends it.
+    assert_eq!(
+        put(
+            &mut w,
+            &mut tree,
+            &["5", "0", "1"],
+            ContentFormat::TEXT_PLAIN,
+            b0
+        ),
+        Code::CONTINUE
+    );
     assert_eq!(
         events(&mut w),
         [ClientEvent::BlockWriteAbandoned(Path::resource(5, 0, 0))]
     );
-    assert_eq!(tree.value, fw[..256]);
+    assert_eq!(
+        put(&mut w, &mut tree, &PACKAGE, f, b2),
+        Code::REQUEST_ENTITY_INCOMPLETE
+    );
+    // SZX 7 (BERT) in a Block1 over UDP: 4.00 (RFC 7959 §2.2).
+    let bert = Block { szx: 7, ..b0 };
+    assert_eq!(put(&mut w, &mut tree, &PACKAGE, f, bert), Code::BAD_REQUEST);
 }
 
 #[test]
