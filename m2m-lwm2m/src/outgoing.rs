@@ -718,11 +718,33 @@ mod tests {
             payload: &body,
         };
         let now = Timestamp::EPOCH;
+        // BERT blocks (SZX 7) are for TCP: refused.
+        let bert = Block {
+            num: 0,
+            more: true,
+            szx: 7,
+        };
+        assert!(rig.server.send_block1(now, rig.reg, &req, bert).is_err());
         let first = rig
             .outgoing
             .send(&mut rig.server, now, rig.reg, &req)
             .unwrap();
-        // Another body in blocks to the same client meanwhile: Busy. A short one goes.
+        // The first block answered, and the transfer not yet on (as while its next block
+        // waits for room): another body in blocks to the same client is Busy all the same.
+        let mut buf = [0u8; 1280];
+        let (_, n) = rig.server.poll_transmit(now, &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let mut b = Builder::<4>::udp(
+            Type::Acknowledgement,
+            Code::CONTINUE,
+            m.message_id().unwrap(),
+        );
+        b.token(m.token());
+        b.uint(OptionNumber::BLOCK1, m.block1().unwrap().unwrap().to_uint())
+            .unwrap();
+        let mut out = [0u8; 64];
+        let k = b.encode(&mut out).unwrap();
+        rig.server.handle(now, 1, &out[..k]).unwrap();
         assert_eq!(
             rig.outgoing.send(&mut rig.server, now, rig.reg, &req),
             Err(SessionError::Coap(EndpointError::Busy))
