@@ -2,7 +2,7 @@
 //! without panicking, and whatever either sends is a well-formed CoAP message. The server puts
 //! bodies in blocks together (Block1), and the client's /3/0 is larger than one message (its
 //! answers go in Block2 blocks); it takes a value written in Block1 blocks piece by piece,
-//! checking the pieces come in order.
+//! checking the pieces come in order, and puts other bodies in blocks together.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -52,6 +52,7 @@ impl ObjectTree for Tree {
 fuzz_target!(|data: &[u8]| {
     let mut server: Server<u8, 4> = Server::new(1);
     let mut upload: Upload<u8, 512> = Upload::new();
+    let mut room: Upload<u8, 512> = Upload::new();
     let mut client: Client<'static, u8> = Client::new(0, Settings::new("fuzz"), 2);
     let mut tree = Tree("z".repeat(1500), 0);
     let mut now = 0u64;
@@ -73,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
                 well_formed(out.get(..n), "server");
             }
         } else {
-            let _ = client.handle(t, 0, datagram, &mut tree);
+            let _ = client.handle_with(t, 0, datagram, &mut tree, &mut room);
             let _ = client.handle_timeout(t, &tree);
             while client.poll_event().is_some() {}
             while let Some((_, n)) = client.poll_transmit(t, &mut out) {

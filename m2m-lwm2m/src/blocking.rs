@@ -372,6 +372,8 @@ pub struct Client<'c> {
     events: Vec<ClientEvent>,
     /// A Send going in blocks.
     sends: ClientSends,
+    /// Room for a request body that comes in blocks (a Write of an instance, a Create).
+    upload: Box<Upload<SocketAddr, UPLOAD>>,
 }
 
 impl<'c> Client<'c> {
@@ -383,6 +385,7 @@ impl<'c> Client<'c> {
             inner: crate::client::Client::new(server, settings, seed()),
             events: Vec::new(),
             sends: ClientSends::default(),
+            upload: Box::new(Upload::new()),
         })
     }
 
@@ -479,9 +482,10 @@ impl<'c> Client<'c> {
         match self.socket.recv_from(&mut buf) {
             Ok((n, peer)) => {
                 // What comes from another peer than the server is dropped.
+                let datagram = buf.get(..n).unwrap_or_default();
                 match self
                     .inner
-                    .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
+                    .handle_with(now(), peer, datagram, tree, &mut self.upload)
                 {
                     Ok(()) | Err(SessionError::Malformed(_) | SessionError::UnknownPeer) => {}
                     Err(e) => return Err(session(e)),

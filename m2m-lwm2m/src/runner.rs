@@ -400,6 +400,8 @@ pub struct AsyncClient<'c> {
     sends: ClientSends,
     /// Events seen and not yet returned.
     events: VecDeque<ClientEvent>,
+    /// Room for a request body that comes in blocks (a Write of an instance, a Create).
+    upload: Box<Upload<SocketAddr, UPLOAD>>,
 }
 
 impl<'c> AsyncClient<'c> {
@@ -410,6 +412,7 @@ impl<'c> AsyncClient<'c> {
             inner: crate::client::Client::new(server, settings, seed()),
             sends: ClientSends::default(),
             events: VecDeque::new(),
+            upload: Box::new(Upload::new()),
         })
     }
 
@@ -504,9 +507,10 @@ impl<'c> AsyncClient<'c> {
                 continue;
             };
             let (n, peer) = received?;
+            let datagram = buf.get(..n).unwrap_or_default();
             match self
                 .inner
-                .handle(now(), peer, buf.get(..n).unwrap_or_default(), tree)
+                .handle_with(now(), peer, datagram, tree, &mut self.upload)
             {
                 Ok(()) | Err(SessionError::Malformed(_) | SessionError::UnknownPeer) => {}
                 Err(e) => return Err(session(e)),

@@ -1,7 +1,10 @@
-//! Bodies a client sends the server in blocks (Block1, RFC 7959 §2.5): a Register or an
-//! Update with more object links than one message holds, a large Send. The server puts them
-//! together in an [`Upload`] the application owns and lends to [`Server::handle_with`], and
-//! reads the request once its last block came, with the options of that block.
+//! Bodies sent in blocks (Block1, RFC 7959 §2.5) put together: to the server, a Register or
+//! an Update with more object links than one message holds, a large Send; to the client, a
+//! Write of an instance, a Create or a Write-Composite larger than one message (a
+//! Bootstrap-Write of a Security instance with its certificates, say). The server or client
+//! puts them together in an [`Upload`] the application owns and lends to
+//! [`Server::handle_with`] or [`Client::handle_with`], and reads the request once its last
+//! block came, with the options of that block.
 //!
 //! One transfer at a time: a block of another client's transfer, or of another request of the
 //! same client, is answered 5.03 (Service Unavailable, with a Max-Age of [`Upload::IDLE`])
@@ -11,6 +14,7 @@
 //! make the request: method, Uri-Path, Uri-Query, Content-Format and Request-Tag (RFC 9175 §3).
 //!
 //! [`Server::handle_with`]: crate::server::Server::handle_with
+//! [`Client::handle_with`]: crate::client::Client::handle_with
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::time::Duration;
@@ -64,6 +68,12 @@ impl<P: Copy + Eq, const U: usize> Upload<P, U> {
             len: 0,
             from: None,
         }
+    }
+
+    /// Whether a transfer of the request `msg` from `peer` is under way here.
+    pub(crate) fn has(&self, peer: P, msg: &Message<'_>) -> bool {
+        self.from
+            .is_some_and(|(p, k, ..)| p == peer && k == key(msg))
     }
 
     /// Takes `block`, the Block1 of `msg` from `peer`.

@@ -375,6 +375,8 @@ struct Flash {
     whole: bool,
     /// Each piece's size (the blocks the server chose).
     pieces: Vec<usize>,
+    /// The Package URI (/5/0/1), written whole.
+    uri: String,
 }
 
 impl ObjectTree for Flash {
@@ -383,6 +385,15 @@ impl ObjectTree for Flash {
     }
     fn read<'s>(&'s self, _: &Path<'_>, _: &mut RecordBuf<'s>) -> Result<(), Code> {
         Err(Code::NOT_FOUND)
+    }
+    fn write(&mut self, record: &Record<'_>, _replace: bool) -> Result<(), Code> {
+        match (record.path.levels(), record.value) {
+            ([5, 0, 1], Some(Value::Str(t))) => {
+                self.uri = t.to_string();
+                Ok(())
+            }
+            _ => Err(Code::METHOD_NOT_ALLOWED),
+        }
     }
     fn write_block(
         &mut self,
@@ -435,8 +446,34 @@ fn the_blocking_server_writes_a_firmware_package_in_blocks() {
         .request(&reg.endpoint, &write, Duration::from_secs(30))
         .unwrap();
     assert_eq!(rsp.code, Code::CHANGED);
+    // An instance with a long Package URI: in blocks too, put together by the client's runner
+    // and written whole.
+    let uri: String = "coap://example.org/fw/".repeat(150);
+    let records = [Record::new(
+        Path::resource(5, 0, 1),
+        Value::Str(Text::Plain(&uri)),
+    )];
+    let mut body = vec![0u8; 8192];
+    let n = m2m_lwm2m::body::encode(
+        ContentFormat::LWM2M_TLV,
+        &Path::instance(5, 0),
+        &records,
+        &mut body,
+    )
+    .unwrap();
+    let write = ClientRequest::Write {
+        path: Path::instance(5, 0),
+        replace: true,
+        format: ContentFormat::LWM2M_TLV,
+        payload: &body[..n],
+    };
+    let rsp = server
+        .request(&reg.endpoint, &write, Duration::from_secs(30))
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
     stop.send(()).unwrap();
     let flash = client.join().unwrap();
+    assert_eq!(flash.uri, uri);
     assert!(flash.whole);
     assert_eq!(flash.image, image);
     // Blocks of 1024: 97 whole and one of 672.

@@ -4,7 +4,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_coap::option::value::Block;
-use m2m_coap::{Code, ContentFormat};
+use m2m_coap::{Code, ContentFormat, OptionNumber};
 
 use super::{Client, ObjectTree, RecordBuf};
 use crate::attributes::Attributes;
@@ -29,6 +29,8 @@ pub(super) struct Answer {
     pub(super) diagnostic: Option<&'static str>,
     /// The Block1 option of the block of a request body it answers (RFC 7959 §2.3).
     pub(super) block1: Option<Block>,
+    /// One more option: the Size1 of a 4.13, the Max-Age of a 5.03.
+    pub(super) extra: Option<(OptionNumber, u32)>,
 }
 
 impl Answer {
@@ -40,6 +42,7 @@ impl Answer {
             created: None,
             diagnostic: None,
             block1: None,
+            extra: None,
         }
     }
     pub(super) const fn content(format: ContentFormat) -> Self {
@@ -50,6 +53,7 @@ impl Answer {
             created: None,
             diagnostic: None,
             block1: None,
+            extra: None,
         }
     }
 

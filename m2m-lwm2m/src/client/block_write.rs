@@ -147,6 +147,9 @@ pub(super) struct Taken {
     pub(super) answer: Answer,
     /// A transfer this block ended unfinished (replaced, or out of order).
     pub(super) abandoned: Option<ClientEvent>,
+    /// A first block not streamed (a body of another form, a path with a gateway prefix, a
+    /// tree that answered 4.13): it may be put together whole instead.
+    pub(super) declined: bool,
 }
 
 /// A Write replace of `path` (`format`, this block's `payload`, `block` and `size1`) coming in
@@ -165,6 +168,12 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
     let refuse = |code: Code, abandoned: Option<ClientEvent>| Taken {
         answer: Answer::code(code),
         abandoned,
+        declined: false,
+    };
+    let decline = || Taken {
+        answer: Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
+        abandoned: None,
+        declined: true,
     };
     let key = path.without_prefix();
     // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6).
@@ -188,7 +197,7 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
     // An end device behind a gateway prefix (LwM2M Gateway, 1.2): its path could not be kept
     // between blocks without the prefix's text.
     if path.prefix().is_some() {
-        return refuse(Code::REQUEST_ENTITY_TOO_LARGE, None);
+        return decline();
     }
     let under_way = slot.filter(|u| u.path == key && u.format == format);
     let mut abandoned = None;
@@ -197,7 +206,7 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         // A first block: a new value, once it passes the checks (a refused one leaves the
         // transfer under way alone).
         if !streamable(&key, format) {
-            return refuse(Code::REQUEST_ENTITY_TOO_LARGE, None);
+            return decline();
         }
         if !bootstrap && super::answer::read_only(&key) {
             return refuse(Code::METHOD_NOT_ALLOWED, None);
@@ -238,6 +247,7 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
                 return Taken {
                     answer: Answer::code(Code::CONTINUE).with_block1(block),
                     abandoned: None,
+                    declined: false,
                 };
             }
             // A block out of order ends the transfer (RFC 7959 §2.9.2) ...
@@ -287,9 +297,13 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         format,
     };
     if let Err(code) = tree.write_block(&key, piece) {
-        // The tree refused it: it knows, no event.
+        // The tree refused it: it knows, no event. A tree that takes no value in pieces (4.13
+        // to the first) may take it whole.
         *slot = None;
-        return refuse(code, abandoned);
+        return Taken {
+            declined: offset == 0 && code == Code::REQUEST_ENTITY_TOO_LARGE,
+            ..refuse(code, abandoned)
+        };
     }
     let answer = if done {
         *slot = None;
@@ -301,5 +315,9 @@ pub(super) fn take<T: ObjectTree + ?Sized>(
         *slot = Some(u);
         Answer::code(Code::CONTINUE).with_block1(block)
     };
-    Taken { answer, abandoned }
+    Taken {
+        answer,
+        abandoned,
+        declined: false,
+    }
 }

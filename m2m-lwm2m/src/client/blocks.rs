@@ -72,7 +72,7 @@ impl Asked {
 
     /// Whether the request's body is one block of several (Block1 with a number past 0 or
     /// more to come).
-    pub(super) fn block1_part(&self) -> bool {
+    pub(super) fn block1_part(self: &Asked) -> bool {
         self.block1.is_some_and(|b| b.num > 0 || b.more)
     }
 

@@ -49,6 +49,7 @@ use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
 pub use block_write::Piece;
+#[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
 pub use settings::{Retry, Settings};
 pub use tree::{ObjectTree, RecordBuf};
@@ -70,6 +71,7 @@ use crate::interface::{ClientRequest, Location, RegisterParams, ServerRequest, S
 use crate::path::Path;
 use crate::server::SessionError;
 use crate::sink::Window;
+use crate::upload::Upload;
 
 /// What the application learns from the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -388,7 +390,10 @@ impl<
 
     /// Takes a datagram from `peer`, answering the server's requests from `tree`. A datagram
     /// from a peer other than the server (or those [`Client::accept_peers`] lets in) is dropped
-    /// unanswered, as a connected socket would drop it: [`SessionError::UnknownPeer`].
+    /// unanswered, as a connected socket would drop it: [`SessionError::UnknownPeer`]. A
+    /// request body in Block1 blocks is streamed to [`ObjectTree::write_block`] when it is
+    /// one resource's value; any other is refused with 4.13 ([`Client::handle_with`] puts it
+    /// together).
     pub fn handle<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
@@ -396,13 +401,41 @@ impl<
         datagram: &[u8],
         tree: &mut T,
     ) -> Result<(), SessionError> {
+        self.handle_in(now, peer, datagram, tree, None::<&mut Upload<P, 0>>)
+    }
+
+    /// Takes a datagram from `peer` as [`Client::handle`] does, putting a request body sent
+    /// in Block1 blocks together in `upload` when it is not one resource's value that the
+    /// tree takes in pieces: a Write of an instance or object, a Create, a Write-Composite, a
+    /// Bootstrap-Write of a Security instance with its certificates (each block is answered
+    /// 2.31 Continue, and the request is served when its last block came). A value the tree
+    /// refuses in pieces (4.13, [`ObjectTree::write_block`]'s default) is put together too,
+    /// and written whole. The std runners lend 16 KiB.
+    pub fn handle_with<T: ObjectTree + ?Sized, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &[u8],
+        tree: &mut T,
+        upload: &mut Upload<P, U>,
+    ) -> Result<(), SessionError> {
+        self.handle_in(now, peer, datagram, tree, Some(upload))
+    }
+
+    fn handle_in<T: ObjectTree + ?Sized, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        datagram: &[u8],
+        tree: &mut T,
+        upload: Option<&mut Upload<P, U>>,
+    ) -> Result<(), SessionError> {
         if peer != self.server && !(self.accept)(&self.server, &peer) {
             return Err(SessionError::UnknownPeer);
         }
         match self.endpoint.handle(now, peer, datagram)? {
             Incoming::Request { message, exchange } => {
-                let req = ClientRequest::parse(&message);
-                self.serve(now, &exchange, req, Asked::of(&message), tree)
+                self.serve(now, (peer, &exchange), &message, tree, upload)
             }
             Incoming::Response { id, message } => {
                 self.response(now, id, message.code(), &message, tree);

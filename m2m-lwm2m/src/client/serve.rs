@@ -3,7 +3,11 @@
 //! Write-Attributes, Execute, Create, Delete, the composite operations) on the tree.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use m2m_coap::Message;
+
+use super::blocks::{Cut, HEADROOM};
 use super::*;
+use crate::upload::{Step, Upload};
 
 impl<
     'c,
@@ -15,60 +19,121 @@ impl<
     const C: usize,
 > Client<'c, P, N, B, O, A, C>
 {
-    pub(super) fn serve<T: ObjectTree + ?Sized>(
+    /// Serves the request `message` from `peer` on `exchange`; a body in Block1 blocks is
+    /// streamed to the tree (one resource's value), or put together in `upload` when lent.
+    pub(super) fn serve<T: ObjectTree + ?Sized, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        (peer, exchange): (P, &Exchange<P>),
+        message: &Message<'_>,
+        tree: &mut T,
+        upload: Option<&mut Upload<P, U>>,
+    ) -> Result<(), SessionError> {
+        let asked = Asked::of(message);
+        if let Some(a) = asked.ok().filter(Asked::block1_part) {
+            return match self.blocks_in(now, peer, message, a, tree, upload) {
+                BodyIn::Answer(answer) => self.respond(now, exchange, answer, None, &[]),
+                BodyIn::Whole(body, k) => {
+                    // The request is the last block's options with the whole body; its answer
+                    // carries that block's Block1 (RFC 7959 §2.3).
+                    let whole = message.with_payload(body);
+                    let asked = Ok(Asked {
+                        block1: None,
+                        size1: None,
+                        ..a
+                    });
+                    let req = ClientRequest::parse(&whole);
+                    self.serve_request(now, exchange, req, asked, tree, Some(k))
+                }
+            };
+        }
+        self.serve_request(
+            now,
+            exchange,
+            ClientRequest::parse(message),
+            asked,
+            tree,
+            None,
+        )
+    }
+
+    /// A body in Block1 blocks: the value of one resource streamed to the tree
+    /// ([`block_write`]), any other body put together in `upload` when lent (4.13 otherwise).
+    fn blocks_in<'u, T: ObjectTree + ?Sized, const U: usize>(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        message: &Message<'_>,
+        a: Asked,
+        tree: &mut T,
+        upload: Option<&'u mut Upload<P, U>>,
+    ) -> BodyIn<'u> {
+        let Some(k) = a.block1 else {
+            return BodyIn::Answer(Answer::code(Code::BAD_REQUEST));
+        };
+        // A body under way in the room lent goes on there.
+        let upload = match upload {
+            Some(u) if u.has(peer, message) => return assemble(u, now, peer, message, k),
+            other => other,
+        };
+        // The checks every request passes come at its first block.
+        let req = match ClientRequest::parse(message) {
+            Ok(r) => r,
+            Err(e) => return BodyIn::Answer(refusal(&e)),
+        };
+        let bootstrap = match self.gate(now, &req) {
+            Ok(b) => b,
+            Err(a) => return BodyIn::Answer(a),
+        };
+        if let ClientRequest::Write {
+            path,
+            replace: true,
+            format,
+            payload,
+        } = req
+        {
+            let taken = block_write::take(
+                &mut self.incoming,
+                now,
+                tree,
+                (path, format, payload),
+                (k, a.size1),
+                bootstrap,
+                &self.config,
+            );
+            if let Some(e) = taken.abandoned {
+                self.push_event(e);
+            }
+            if !taken.declined {
+                return BodyIn::Answer(taken.answer);
+            }
+        }
+        match upload {
+            Some(u) => assemble(u, now, peer, message, k),
+            // No room to put it together: 4.13 with Size1, what one message takes (§2.9.3).
+            None => BodyIn::Answer(Answer {
+                extra: Some((OptionNumber::SIZE1, size1_of(B.saturating_sub(HEADROOM)))),
+                ..Answer::code(Code::REQUEST_ENTITY_TOO_LARGE)
+            }),
+        }
+    }
+
+    /// Answers the request `req` (with `asked` of its answer's blocks; `echo`, the Block1 of
+    /// the last block of a body put together).
+    fn serve_request<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
         exchange: &Exchange<P>,
         req: Result<ClientRequest<'_>, Error>,
         asked: Result<Asked, Code>,
         tree: &mut T,
+        echo: Option<Block>,
     ) -> Result<(), SessionError> {
         let mut out = [0u8; B];
         let mut window = asked.unwrap_or_default().window(&mut out, B);
         let mut answer = match (req, asked) {
-            (Err(e), _) if e.reason == Reason::BadPath => Answer::code(Code::NOT_FOUND),
-            (Err(e), _) if e.reason == Reason::MethodNotAllowed => {
-                Answer::code(Code::METHOD_NOT_ALLOWED)
-            }
-            (Err(_), _) => Answer::code(Code::BAD_REQUEST),
+            (Err(e), _) => refusal(&e),
             (Ok(_), Err(code)) => Answer::code(code),
-            // The value of one resource written in Block1 blocks (a firmware package, say) goes
-            // to the tree a block at a time.
-            (
-                Ok(
-                    r @ ClientRequest::Write {
-                        path,
-                        replace: true,
-                        format,
-                        payload,
-                    },
-                ),
-                Ok(Asked {
-                    block1: Some(k),
-                    size1,
-                    ..
-                }),
-            ) if k.num > 0 || k.more => match self.gate(now, &r) {
-                Err(a) => a,
-                Ok(bootstrap) => {
-                    let taken = block_write::take(
-                        &mut self.incoming,
-                        now,
-                        tree,
-                        (path, format, payload),
-                        (k, size1),
-                        bootstrap,
-                        &self.config,
-                    );
-                    if let Some(e) = taken.abandoned {
-                        self.push_event(e);
-                    }
-                    taken.answer
-                }
-            },
-            // Any other body in Block1 blocks is not put together here: one block is no whole
-            // body. 4.13 (RFC 7959 §2.9.3).
-            (Ok(_), Ok(a)) if a.block1_part() => Answer::code(Code::REQUEST_ENTITY_TOO_LARGE),
             // A later block of an Observe's answer is read: it registers nothing (RFC 7959
             // §2.6), whatever Observe it carries.
             // (Through `answer`, for its checks: the Security object stays closed.)
@@ -121,6 +186,22 @@ impl<
                 }
             }
         }
+        if answer.block1.is_none() {
+            answer.block1 = echo;
+        }
+        self.respond(now, exchange, answer, cut, &out)
+    }
+
+    /// Sends `answer` on `exchange`, with its payload (the first bytes of `out`, as `cut`
+    /// says).
+    fn respond(
+        &mut self,
+        now: Timestamp,
+        exchange: &Exchange<P>,
+        answer: Answer,
+        cut: Option<Cut>,
+        out: &[u8],
+    ) -> Result<(), SessionError> {
         let mut b = Builder::<8>::udp(Type::Acknowledgement, answer.code, 0);
         let mut scratch = Strings::<32>::new();
         if let Some(seq) = answer.observe {
@@ -140,6 +221,10 @@ impl<
         }
         if let Some(k) = answer.block1 {
             b.uint(OptionNumber::BLOCK1, k.to_uint())
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
+        if let Some((number, value)) = answer.extra {
+            b.uint(number, value)
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
         }
         if let (Some(f), Some(c)) = (answer.format, cut) {
@@ -370,5 +455,57 @@ impl<
                 write_composite(tree, format, payload, &self.config)
             }
         }
+    }
+}
+
+/// What became of a block of a request body.
+enum BodyIn<'u> {
+    /// Answered: taken (2.31), streamed, or refused.
+    Answer(Answer),
+    /// The last block of a body put together: the whole body, and the last block's Block1.
+    Whole(&'u [u8], Block),
+}
+
+/// Takes block `k` of `message` from `peer` into `u`.
+fn assemble<'u, P: Copy + Eq, const U: usize>(
+    u: &'u mut Upload<P, U>,
+    now: Timestamp,
+    peer: P,
+    message: &Message<'_>,
+    k: Block,
+) -> BodyIn<'u> {
+    match u.take(now, peer, message, k) {
+        Step::Continue(b) => BodyIn::Answer(Answer::code(Code::CONTINUE).with_block1(b)),
+        Step::Done(body, b) => BodyIn::Whole(body, b),
+        // 4.13 says what the room takes (Size1); 5.03 when the room is another transfer's.
+        Step::Refuse(code) => {
+            let extra = if code == Code::REQUEST_ENTITY_TOO_LARGE {
+                Some((OptionNumber::SIZE1, size1_of(U)))
+            } else if code == Code::SERVICE_UNAVAILABLE {
+                let idle = Upload::<P, U>::IDLE.as_secs();
+                Some((OptionNumber::MAX_AGE, u32::try_from(idle).unwrap_or(30)))
+            } else {
+                None
+            };
+            BodyIn::Answer(Answer {
+                extra,
+                ..Answer::code(code)
+            })
+        }
+    }
+}
+
+/// A size as a Size1 value.
+fn size1_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The answer to a request that does not read: 4.04 for a path the client cannot have, 4.05
+/// for a method the path does not allow, 4.00 otherwise.
+fn refusal(e: &Error) -> Answer {
+    match e.reason {
+        Reason::BadPath => Answer::code(Code::NOT_FOUND),
+        Reason::MethodNotAllowed => Answer::code(Code::METHOD_NOT_ALLOWED),
+        _ => Answer::code(Code::BAD_REQUEST),
     }
 }

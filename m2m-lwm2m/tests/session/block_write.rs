@@ -572,3 +572,154 @@ fn a_tree_that_refuses_a_piece_ends_the_transfer_with_its_code() {
         Code::REQUEST_ENTITY_TOO_LARGE
     );
 }
+
+/// What the client answered a block: code, Block1, Size1.
+type Full = (Code, Option<Block>, Option<u32>);
+
+/// Puts `body` to `path` (PUT, or POST when `post`) in `format`, in blocks of `szx`, to a
+/// client that serves the pump, lending it `upload` when given: every answer.
+fn put_to_pump(
+    w: &mut World,
+    upload: Option<&mut m2m_lwm2m::upload::Upload<u8, 4096>>,
+    path: &[&str],
+    format: ContentFormat,
+    body: &[u8],
+    szx: u8,
+) -> Vec<Full> {
+    let mut upload = upload;
+    let size = 16usize << szx;
+    let blocks = body.len().div_ceil(size);
+    let mut replies = Vec::new();
+    for num in 0..blocks {
+        let mid = next_mid();
+        let token = mid.to_be_bytes();
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::PUT, mid);
+        b.token(&token);
+        for s in path {
+            b.str(OptionNumber::URI_PATH, s).unwrap();
+        }
+        b.uint(OptionNumber::CONTENT_FORMAT, u32::from(format.0))
+            .unwrap();
+        let block = Block {
+            num: u32::try_from(num).unwrap(),
+            more: num + 1 < blocks,
+            szx,
+        };
+        b.uint(OptionNumber::BLOCK1, block.to_uint()).unwrap();
+        b.payload(&body[num * size..((num + 1) * size).min(body.len())]);
+        let mut buf = [0u8; 1200];
+        let n = b.encode(&mut buf).unwrap();
+        let d = buf[..n].to_vec();
+        match upload.as_deref_mut() {
+            Some(u) => w
+                .client
+                .handle_with(at(1), SERVER, &d, &mut w.pump, u)
+                .unwrap(),
+            None => w.client.handle(at(1), SERVER, &d, &mut w.pump).unwrap(),
+        }
+        let (_, n) = w.client.poll_transmit(at(1), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        replies.push((m.code(), m.block1().map(Result::unwrap), m.size1()));
+    }
+    replies
+}
+
+/// /3/0 in TLV with a Timezone of `n` letters.
+fn device_with_zone(n: usize) -> (String, Vec<u8>) {
+    let zone: String = (0..n)
+        .map(|i| char::from(b'a' + u8::try_from(i % 26).unwrap()))
+        .collect();
+    let records = [Record::new(
+        Path::resource(3, 0, 15),
+        Value::Str(Text::Plain(&zone)),
+    )];
+    let mut out = vec![0u8; 8192];
+    let k = body::encode(
+        ContentFormat::LWM2M_TLV,
+        &Path::instance(3, 0),
+        &records,
+        &mut out,
+    )
+    .unwrap();
+    out.truncate(k);
+    (zone, out)
+}
+
+#[test]
+fn a_write_of_an_instance_in_blocks_is_put_together_in_the_room_lent() {
+    let mut w = registered();
+    let (zone, body) = device_with_zone(3000);
+    let mut upload = Box::<m2m_lwm2m::upload::Upload<u8, 4096>>::default();
+    let r = put_to_pump(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0"],
+        ContentFormat::LWM2M_TLV,
+        &body,
+        6,
+    );
+    // 2.31 with the block to each before the last; the Write's 2.04 with the last's Block1.
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[0], (Code::CONTINUE, block(0, true, 6), None));
+    assert_eq!(r[1], (Code::CONTINUE, block(1, true, 6), None));
+    assert_eq!(r[2], (Code::CHANGED, block(2, false, 6), None));
+    assert_eq!(w.pump.label, zone);
+
+    // Without room: 4.13 at once, with Size1 what one message takes (RFC 7959 §2.9.3).
+    let mut w = registered();
+    let before = w.pump.label.clone();
+    let r = put_to_pump(
+        &mut w,
+        None,
+        &["3", "0"],
+        ContentFormat::LWM2M_TLV,
+        &body,
+        6,
+    );
+    assert_eq!(r[0], (Code::REQUEST_ENTITY_TOO_LARGE, None, Some(1088)));
+    assert_eq!(w.pump.label, before);
+
+    // Larger than the room: 4.13 with Size1 the room, nothing written.
+    let (_, huge) = device_with_zone(5000);
+    let mut w = registered();
+    let mut upload = Box::<m2m_lwm2m::upload::Upload<u8, 4096>>::default();
+    let r = put_to_pump(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0"],
+        ContentFormat::LWM2M_TLV,
+        &huge,
+        6,
+    );
+    assert_eq!(r[4].0, Code::REQUEST_ENTITY_TOO_LARGE);
+    assert_eq!(r[4].2, Some(4096));
+    assert_eq!(w.pump.label, before);
+}
+
+#[test]
+fn a_value_the_tree_takes_no_pieces_of_is_put_together_and_written_whole() {
+    let mut w = registered();
+    let zone: String = "Europe/Zurich ".repeat(100);
+    let mut upload = Box::<m2m_lwm2m::upload::Upload<u8, 4096>>::default();
+    let r = put_to_pump(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0", "15"],
+        ContentFormat::TEXT_PLAIN,
+        zone.as_bytes(),
+        5,
+    );
+    assert_eq!(r.last().unwrap().0, Code::CHANGED);
+    assert!(r[..r.len() - 1].iter().all(|x| x.0 == Code::CONTINUE));
+    assert_eq!(w.pump.label, zone);
+    // The checks still come first: a read-only resource is 4.05 at its first block.
+    let r = put_to_pump(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0", "0"],
+        ContentFormat::TEXT_PLAIN,
+        zone.as_bytes(),
+        5,
+    );
+    assert_eq!(r[0].0, Code::METHOD_NOT_ALLOWED);
+}
