@@ -808,6 +808,32 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
         block: Block,
     ) -> Result<RequestId, SessionError> {
+        let peer = self.awake_peer(id, now)?;
+        let request = self.block1_to(now, peer, request, block)?;
+        self.sent(request, id);
+        Ok(request)
+    }
+
+    /// [`Server::send_block1`] to `peer` without a registration: a Bootstrap-Write larger than
+    /// one message (a Security instance with its certificates, say) to a client that asked to
+    /// be bootstrapped.
+    pub fn send_block1_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        self.block1_to(now, peer, request, block)
+    }
+
+    fn block1_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
         let refused = || SessionError::Lwm2m(Error::new(0, Reason::Unsupported));
         // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6).
         if block.szx > 6 {
@@ -823,7 +849,6 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let end = start.saturating_add(size).min(body.len());
         let part = body.get(start..end).unwrap_or_default();
         let request = request.with_body(part).ok_or_else(refused)?;
-        let peer = self.awake_peer(id, now)?;
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
@@ -838,9 +863,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             let total = u32::try_from(body.len()).unwrap_or(u32::MAX);
             b.uint(OptionNumber::SIZE1, total).map_err(full)?;
         }
-        let request = self.endpoint.request(now, peer, &b, true)?;
-        self.sent(request, id);
-        Ok(request)
+        Ok(self.endpoint.request(now, peer, &b, true)?)
     }
 
     /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover

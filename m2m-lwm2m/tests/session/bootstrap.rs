@@ -302,3 +302,80 @@ fn a_bootstrap_finish_that_overtakes_the_answer_to_the_request_ends_the_bootstra
     let (code, ..) = w.ask_peer(at(401), ClientRequest::BootstrapFinish);
     assert_eq!(code, Code::UNAUTHORIZED);
 }
+
+#[test]
+fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() {
+    let mut bs: Server<u8> = Server::bootstrap(3);
+    let mut client: Client<'static, u8> = Client::new(SERVER, Settings::new("pump-1"), 4);
+    let mut pump = World::new().pump;
+    let mut upload = Box::<m2m_lwm2m::upload::Upload<u8, 4096>>::default();
+    let mut buf = [0u8; 1152];
+    // Moves datagrams both ways; the answers to the bootstrap server's requests, with their
+    // Block1.
+    let mut pump_all = |bs: &mut Server<u8>,
+                        client: &mut Client<'static, u8>,
+                        pump: &mut Pump,
+                        upload: &mut m2m_lwm2m::upload::Upload<u8, 4096>|
+     -> Vec<(Code, Option<Block>)> {
+        let mut answers = Vec::new();
+        loop {
+            let mut moved = false;
+            while let Some((_, n)) = client.poll_transmit(at(0), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                if let Some(ServerEvent::Response { message, .. }) =
+                    bs.handle(at(0), CLIENT, &d).unwrap()
+                {
+                    answers.push((message.code(), message.block1().map(Result::unwrap)));
+                }
+            }
+            while let Some((_, n)) = bs.poll_transmit(at(0), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                client.handle_with(at(0), SERVER, &d, pump, upload).unwrap();
+            }
+            if !moved {
+                return answers;
+            }
+        }
+    };
+    client.bootstrap(at(0), None).unwrap();
+    pump_all(&mut bs, &mut client, &mut pump, &mut upload);
+    // The Timezone long, and the Manufacturer (which only a bootstrap server may set).
+    let zone = "Europe/Zurich;".repeat(150);
+    let body = format!(r#"[{{"n":"/3/0/15","vs":"{zone}"}},{{"n":"/3/0/0","vs":"BS-Maker"}}]"#);
+    let write = ClientRequest::Write {
+        path: Path::instance(3, 0),
+        replace: true,
+        format: ContentFormat::SENML_JSON,
+        payload: body.as_bytes(),
+    };
+    let mut block = Block {
+        num: 0,
+        more: true,
+        szx: 6,
+    };
+    let mut answers = Vec::new();
+    loop {
+        bs.send_block1_to(at(0), CLIENT, &write, block).unwrap();
+        let a = pump_all(&mut bs, &mut client, &mut pump, &mut upload);
+        answers.extend(a.iter().copied());
+        match a.as_slice() {
+            [(Code::CONTINUE, Some(echo))] => {
+                block = Block {
+                    num: echo.num + 1,
+                    ..*echo
+                };
+            }
+            _ => break,
+        }
+    }
+    assert_eq!(answers.len(), body.len().div_ceil(1024));
+    let last = answers.last().unwrap();
+    assert_eq!(last.0, Code::CHANGED, "{answers:?}");
+    assert!(!last.1.unwrap().more);
+    assert_eq!(pump.label, zone);
+    assert_eq!(pump.manufacturer, "BS-Maker");
+    // Nothing was reset: a Bootstrap-Write adds to what is there.
+    assert_eq!(pump.resets, Vec::<String>::new());
+}
