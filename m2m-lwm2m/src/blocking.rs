@@ -33,7 +33,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
-use crate::outgoing::{ClientSends, Outgoing};
+use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
 use crate::server::{ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -91,13 +91,15 @@ pub struct Server {
     inner: Box<crate::server::Server<SocketAddr, 32, 32>>,
     /// Registrations seen and not yet taken by [`Server::wait_registration`].
     registered: Vec<Registered>,
+    /// Bootstrap-Requests seen and not yet taken by [`Server::wait_bootstrap_request`].
+    bootstrap_requests: Vec<(String, SocketAddr)>,
     /// Responses seen, by request.
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
     /// The bodies going out in blocks.
-    outgoing: Outgoing,
+    outgoing: Outgoing<SocketAddr>,
     /// Room for a Register, Update or Send that comes in blocks.
     upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
@@ -107,11 +109,24 @@ impl Server {
     /// Binds `addr` (`127.0.0.1:0` for an ephemeral port); registration payloads are read with
     /// every tolerance of [`Config::LENIENT`].
     pub fn bind(addr: &str) -> io::Result<Self> {
+        Self::bind_as(addr, crate::server::Server::new(seed()))
+    }
+
+    /// Binds `addr` as a bootstrap server (Core 1.1 §6.1): it answers Bootstrap-Request
+    /// ([`Server::wait_bootstrap_request`]), and its Bootstrap-Write, -Read, -Discover,
+    /// -Delete and -Finish go to the client's address ([`Server::request_to`]); a
+    /// Bootstrap-Write larger than 1024 bytes goes in Block1 blocks. Register is still served.
+    pub fn bootstrap(addr: &str) -> io::Result<Self> {
+        Self::bind_as(addr, crate::server::Server::bootstrap(seed()))
+    }
+
+    fn bind_as(addr: &str, inner: crate::server::Server<SocketAddr, 32, 32>) -> io::Result<Self> {
         let socket = UdpSocket::bind(addr)?;
         Ok(Server {
             socket,
-            inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
+            inner: Box::new(inner.with_config(Config::LENIENT)),
             registered: Vec::new(),
+            bootstrap_requests: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),
             downloads: Downloads::default(),
@@ -179,6 +194,9 @@ impl Server {
             Err(e) => return Err(session(e)),
         };
         match event {
+            Some(ServerEvent::BootstrapRequested { endpoint, peer }) => {
+                self.bootstrap_requests.push((endpoint.to_string(), peer))
+            }
             Some(ServerEvent::Registered {
                 endpoint,
                 links,
@@ -236,6 +254,43 @@ impl Server {
             }
             self.turn(left)?;
         }
+    }
+
+    /// Serves until a client asks to be bootstrapped (a bootstrap server's, [`Server::bootstrap`],
+    /// or one seen since the last call): its endpoint name and address.
+    pub fn wait_bootstrap_request(
+        &mut self,
+        timeout: Duration,
+    ) -> io::Result<(String, SocketAddr)> {
+        let end = deadline(timeout);
+        loop {
+            if !self.bootstrap_requests.is_empty() {
+                return Ok(self.bootstrap_requests.remove(0));
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no Bootstrap-Request",
+                ));
+            }
+            self.turn(left)?;
+        }
+    }
+
+    /// Sends `request` to the client at `peer`, registered or not (a bootstrap server's
+    /// requests), and serves until its response.
+    pub fn request_to(
+        &mut self,
+        peer: SocketAddr,
+        request: &ClientRequest<'_>,
+        timeout: Duration,
+    ) -> io::Result<Response> {
+        let rid = self
+            .outgoing
+            .send(&mut self.inner, now(), To::Peer(peer), request)
+            .map_err(session)?;
+        self.wait_response(rid, timeout)
     }
 
     /// Sends `request` to the client registered as `endpoint` and serves until its response.
@@ -298,7 +353,7 @@ impl Server {
         let id = registered(&self.inner, endpoint)?;
         let rid = self
             .outgoing
-            .send(&mut self.inner, now(), id, request)
+            .send(&mut self.inner, now(), To::Reg(id), request)
             .map_err(session)?;
         self.downloads.remember(rid, id, request);
         Ok(rid)
@@ -407,6 +462,13 @@ impl<'c> Client<'c> {
     /// Sends Register.
     pub fn register<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
         self.inner.register(now(), tree).map_err(session)?;
+        self.flush()
+    }
+
+    /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct` of
+    /// 1.1); [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] follow.
+    pub fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
+        self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush()
     }
 

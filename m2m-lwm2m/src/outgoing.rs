@@ -39,15 +39,52 @@ enum Kind {
     WriteComposite,
 }
 
+/// Where a request goes: a registration, or a peer without one (a bootstrap server's
+/// client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum To<P> {
+    Reg(RegId),
+    Peer(P),
+}
+
+impl<P: Copy + Eq> To<P> {
+    /// Sends `request` whole.
+    fn send<const R: usize, const N: usize, const B: usize>(
+        self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        request: &ClientRequest<'_>,
+    ) -> Result<RequestId, SessionError> {
+        match self {
+            To::Reg(id) => server.send(now, id, request),
+            To::Peer(p) => server.send_to(now, p, request),
+        }
+    }
+
+    /// Sends block `block` of `request`'s body.
+    fn send_block1<const R: usize, const N: usize, const B: usize>(
+        self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        match self {
+            To::Reg(id) => server.send_block1(now, id, request, block),
+            To::Peer(p) => server.send_block1_to(now, p, request, block),
+        }
+    }
+}
+
 /// A body going out in blocks.
 #[derive(Debug)]
-struct Sending {
+struct Sending<P> {
     /// The request the application waits on (the first block's).
     original: RequestId,
     /// The request of the block sent last, and that block.
     current: RequestId,
     block: Block,
-    reg: RegId,
+    to: To<P>,
     kind: Kind,
     format: ContentFormat,
     body: Vec<u8>,
@@ -56,9 +93,9 @@ struct Sending {
     want: Option<Block>,
 }
 
-impl Sending {
+impl<P: Copy + Eq> Sending<P> {
     /// Block `block` of the body, sent.
-    fn send<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    fn send<const R: usize, const N: usize, const B: usize>(
         &self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -83,14 +120,14 @@ impl Sending {
                 payload: body,
             },
         };
-        server.send_block1(now, self.reg, &request, block)
+        self.to.send_block1(server, now, &request, block)
     }
 }
 
 /// The bodies under way of one runner's server.
-#[derive(Debug, Default)]
-pub(crate) struct Outgoing {
-    under_way: Vec<Sending>,
+#[derive(Debug)]
+pub(crate) struct Outgoing<P> {
+    under_way: Vec<Sending<P>>,
     /// The application's requests whose bodies could not go on here (the client went to
     /// sleep or its registration ended, a block was Reset): no answer will come, as after a
     /// timeout.
@@ -106,14 +143,23 @@ const fn first(szx: u8) -> Block {
     }
 }
 
-impl Outgoing {
-    /// Sends `request` to registration `reg`: whole when its body (if it has one) fits in
-    /// [`BLOCK`] bytes, else its first block.
-    pub(crate) fn send<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+impl<P> Default for Outgoing<P> {
+    fn default() -> Self {
+        Outgoing {
+            under_way: Vec::new(),
+            lost: Vec::new(),
+        }
+    }
+}
+
+impl<P: Copy + Eq> Outgoing<P> {
+    /// Sends `request` to `to`: whole when its body (if it has one) fits in [`BLOCK`] bytes,
+    /// else its first block.
+    pub(crate) fn send<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
-        reg: RegId,
+        to: To<P>,
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
         let (kind, format, body) = match *request {
@@ -144,20 +190,20 @@ impl Outgoing {
             ClientRequest::WriteComposite { format, payload } if payload.len() > BLOCK => {
                 (Kind::WriteComposite, format, payload)
             }
-            _ => return server.send(now, reg, request),
+            _ => return to.send(server, now, request),
         };
         // One body in blocks to a client at a time: the client takes one transfer at a time,
         // and a second would end the first (RFC 7959 §2.5 keys them by resource).
-        if self.under_way.iter().any(|s| s.reg == reg) {
+        if self.under_way.iter().any(|s| s.to == to) {
             return Err(SessionError::Coap(EndpointError::Busy));
         }
         let block = first(6);
-        let id = server.send_block1(now, reg, request, block)?;
+        let id = to.send_block1(server, now, request, block)?;
         self.under_way.push(Sending {
             original: id,
             current: id,
             block,
-            reg,
+            to,
             kind,
             format,
             body: body.to_vec(),
@@ -191,7 +237,7 @@ impl Outgoing {
 
     /// Takes the answer `message` to request `id`: the next block goes out after a 2.31 to a
     /// block before the last; any other answer to a block ends its transfer.
-    pub(crate) fn take<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    pub(crate) fn take<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -238,7 +284,7 @@ impl Outgoing {
     }
 
     /// Sends block `b` of transfer `i`.
-    fn next<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    fn next<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -270,7 +316,7 @@ impl Outgoing {
     }
 
     /// Sends the blocks that waited for room (those that cannot go on are lost).
-    pub(crate) fn resume<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    pub(crate) fn resume<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -451,7 +497,7 @@ mod tests {
     /// client that answers each block.
     struct Rig {
         server: Server<u8>,
-        outgoing: Outgoing,
+        outgoing: Outgoing<u8>,
         reg: RegId,
         seen: Vec<Seen>,
         /// The body as the client put it together (by each block's offset).
@@ -494,7 +540,7 @@ mod tests {
             };
             let first = self
                 .outgoing
-                .send(&mut self.server, now, self.reg, &req)
+                .send(&mut self.server, now, To::Reg(self.reg), &req)
                 .unwrap();
             let mut buf = [0u8; 1280];
             for _ in 0..100 {
@@ -675,7 +721,7 @@ mod tests {
         let now = Timestamp::EPOCH;
         let first = rig
             .outgoing
-            .send(&mut rig.server, now, rig.reg, &req)
+            .send(&mut rig.server, now, To::Reg(rig.reg), &req)
             .unwrap();
         let mut buf = [0u8; 1280];
         let (_, n) = rig.server.poll_transmit(now, &mut buf).unwrap();
@@ -727,7 +773,7 @@ mod tests {
         assert!(rig.server.send_block1(now, rig.reg, &req, bert).is_err());
         let first = rig
             .outgoing
-            .send(&mut rig.server, now, rig.reg, &req)
+            .send(&mut rig.server, now, To::Reg(rig.reg), &req)
             .unwrap();
         // The first block answered, and the transfer not yet on (as while its next block
         // waits for room): another body in blocks to the same client is Busy all the same.
@@ -746,7 +792,8 @@ mod tests {
         let k = b.encode(&mut out).unwrap();
         rig.server.handle(now, 1, &out[..k]).unwrap();
         assert_eq!(
-            rig.outgoing.send(&mut rig.server, now, rig.reg, &req),
+            rig.outgoing
+                .send(&mut rig.server, now, To::Reg(rig.reg), &req),
             Err(SessionError::Coap(EndpointError::Busy))
         );
         assert!(rig.outgoing.take_lost().is_empty());

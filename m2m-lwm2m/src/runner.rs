@@ -37,7 +37,7 @@ use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{local_addr, now, registered, seed, session};
 use crate::interface::ClientRequest;
-use crate::outgoing::{ClientSends, Outgoing};
+use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
 use crate::server::{RegId, ServerEvent, SessionError};
 use crate::upload::Upload;
@@ -97,6 +97,14 @@ pub enum ServerNote {
     },
     /// A request of ours got no answer.
     Timeout(RequestId),
+    /// A client asked to be bootstrapped (a bootstrap server's, [`AsyncServer::bootstrap`]):
+    /// send it Bootstrap-Writes and Bootstrap-Finish with [`AsyncServer::send_to`].
+    BootstrapRequested {
+        /// Its endpoint name.
+        endpoint: String,
+        /// Where it is.
+        peer: SocketAddr,
+    },
 }
 
 /// The LwM2M server on a tokio UDP socket.
@@ -110,7 +118,7 @@ pub struct AsyncServer {
     /// The requests sent, and the answers coming in blocks.
     downloads: Downloads,
     /// The bodies going out in blocks.
-    outgoing: Outgoing,
+    outgoing: Outgoing<SocketAddr>,
     /// Room for a Register, Update or Send that comes in blocks.
     upload: Box<Upload<SocketAddr, UPLOAD>>,
     buf: Vec<u8>,
@@ -119,9 +127,24 @@ pub struct AsyncServer {
 impl AsyncServer {
     /// Binds `addr`; registration payloads are read with [`Config::LENIENT`].
     pub async fn bind(addr: &str) -> io::Result<Self> {
+        Self::bind_as(addr, crate::server::Server::new(seed())).await
+    }
+
+    /// Binds `addr` as a bootstrap server (Core 1.1 §6.1): a Bootstrap-Request comes as
+    /// [`ServerNote::BootstrapRequested`], and Bootstrap-Write, -Read, -Discover, -Delete and
+    /// -Finish go to the client's address with [`AsyncServer::send_to`]; a Bootstrap-Write
+    /// larger than 1024 bytes goes in Block1 blocks. Register is still served.
+    pub async fn bootstrap(addr: &str) -> io::Result<Self> {
+        Self::bind_as(addr, crate::server::Server::bootstrap(seed())).await
+    }
+
+    async fn bind_as(
+        addr: &str,
+        inner: crate::server::Server<SocketAddr, 64, 32>,
+    ) -> io::Result<Self> {
         Ok(AsyncServer {
             socket: UdpSocket::bind(addr).await?,
-            inner: Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
+            inner: Box::new(inner.with_config(Config::LENIENT)),
             notes: VecDeque::new(),
             downloads: Downloads::default(),
             outgoing: Outgoing::default(),
@@ -274,10 +297,23 @@ impl AsyncServer {
         let id = registered(&self.inner, endpoint)?;
         let rid = self
             .outgoing
-            .send(&mut self.inner, now(), id, request)
+            .send(&mut self.inner, now(), To::Reg(id), request)
             .map_err(session)?;
         self.downloads.remember(rid, id, request);
         Ok(rid)
+    }
+
+    /// Sends `request` to the client at `peer`, registered or not (a bootstrap server's
+    /// requests); its answer comes as a [`ServerNote::Response`] (see
+    /// [`AsyncServer::response`]).
+    pub fn send_to(
+        &mut self,
+        peer: SocketAddr,
+        request: &ClientRequest<'_>,
+    ) -> io::Result<RequestId> {
+        self.outgoing
+            .send(&mut self.inner, now(), To::Peer(peer), request)
+            .map_err(session)
     }
 
     /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client
@@ -383,9 +419,11 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
             payload: payload.to_vec(),
         },
         ServerEvent::Timeout(id) => ServerNote::Timeout(id),
-        ServerEvent::Reset { .. }
-        | ServerEvent::Refused { .. }
-        | ServerEvent::BootstrapRequested { .. } => {
+        ServerEvent::BootstrapRequested { endpoint, peer } => ServerNote::BootstrapRequested {
+            endpoint: endpoint.to_string(),
+            peer,
+        },
+        ServerEvent::Reset { .. } | ServerEvent::Refused { .. } => {
             return None;
         }
     })
@@ -439,6 +477,14 @@ impl<'c> AsyncClient<'c> {
     /// Sends Register.
     pub async fn register<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
         self.inner.register(now(), tree).map_err(session)?;
+        self.flush().await
+    }
+
+    /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct`
+    /// of 1.1); [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] come
+    /// from [`AsyncClient::next`].
+    pub async fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
+        self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush().await
     }
 

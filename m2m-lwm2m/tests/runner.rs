@@ -649,3 +649,216 @@ fn a_long_send_goes_in_blocks_from_the_blocking_client() {
         "the blocks are the runner's business"
     );
 }
+
+/// A value of the accounts' tree, owned.
+#[derive(Debug, Clone, PartialEq)]
+enum Owned {
+    Int(i64),
+    Bool(bool),
+    Str(String),
+    Bytes(Vec<u8>),
+}
+
+/// A device's accounts (Security /0 and Server /1), as the bootstrap server writes them.
+#[derive(Default)]
+struct Accounts(Vec<(Path<'static>, Owned)>);
+
+impl ObjectTree for Accounts {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        let mut seen: Vec<Path<'static>> = Vec::new();
+        for (p, _) in &self.0 {
+            let i = Path::instance(p.object_id().unwrap(), p.instance_id().unwrap());
+            if !seen.contains(&i) {
+                seen.push(i);
+                f(ObjectLink::path(i));
+            }
+        }
+    }
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+        let mut any = false;
+        for (p, v) in &self.0 {
+            if path.contains(p) {
+                let value = match v {
+                    Owned::Int(i) => Value::Int(*i),
+                    Owned::Bool(b) => Value::Bool(*b),
+                    Owned::Str(s) => Value::Str(Text::Plain(s)),
+                    Owned::Bytes(b) => Value::Opaque(m2m_lwm2m::Opaque::Raw(b)),
+                };
+                out.push(Record::new(*p, value))?;
+                any = true;
+            }
+        }
+        if any { Ok(()) } else { Err(Code::NOT_FOUND) }
+    }
+    fn write(&mut self, record: &Record<'_>, _replace: bool) -> Result<(), Code> {
+        let v = match record.value {
+            Some(Value::Int(i)) => Owned::Int(i),
+            Some(Value::Bool(b)) => Owned::Bool(b),
+            Some(Value::Str(t)) => Owned::Str(t.to_string()),
+            Some(Value::Opaque(b)) => Owned::Bytes(b.bytes().collect()),
+            _ => return Err(Code::BAD_REQUEST),
+        };
+        let p = record.path.without_prefix();
+        self.0.retain(|(q, _)| *q != p);
+        self.0.push((p, v));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_async_bootstrap_server_writes_a_certificate_account_in_blocks() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let addr = bs.local_addr().unwrap();
+    let certificate: Vec<u8> = (0..1800u32)
+        .map(|i| u8::try_from(i * 7 % 256).unwrap())
+        .collect();
+    let expected = certificate.clone();
+    let client_task = tokio::spawn(async move {
+        let mut accounts = Accounts::default();
+        let mut client = AsyncClient::new(addr, Settings::new("cert-1"))
+            .await
+            .unwrap();
+        client.bootstrap(None).await.unwrap();
+        loop {
+            if client.next(&mut accounts).await.unwrap() == ClientEvent::BootstrapFinished {
+                break;
+            }
+        }
+        accounts
+    });
+    let ServerNote::BootstrapRequested { endpoint, peer } = bs.next().await.unwrap() else {
+        panic!("a Bootstrap-Request first");
+    };
+    assert_eq!(endpoint, "cert-1");
+    // The server's account: a Security instance with its certificate (larger than a
+    // message), and its Server instance.
+    let uri = Text::Plain("coaps://127.0.0.1:5684");
+    let security = [
+        Record::new(Path::resource(0, 1, 0), Value::Str(uri)),
+        Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
+        Record::new(Path::resource(0, 1, 2), Value::Int(2)),
+        Record::new(
+            Path::resource(0, 1, 3),
+            Value::Opaque(m2m_lwm2m::Opaque::Raw(&certificate)),
+        ),
+        Record::new(Path::resource(0, 1, 10), Value::Int(7)),
+    ];
+    let server = [
+        Record::new(Path::resource(1, 1, 0), Value::Int(7)),
+        Record::new(Path::resource(1, 1, 1), Value::Int(300)),
+        Record::new(Path::resource(1, 1, 7), Value::Str(Text::Plain("U"))),
+    ];
+    for (instance, records) in [
+        (Path::instance(0, 1), &security[..]),
+        (Path::instance(1, 1), &server[..]),
+    ] {
+        let mut body = vec![0u8; 4096];
+        let n = m2m_lwm2m::body::encode(ContentFormat::LWM2M_TLV, &instance, records, &mut body)
+            .unwrap();
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body[..n],
+        };
+        let rid = bs.send_to(peer, &write).unwrap();
+        let rsp = tokio::time::timeout(Duration::from_secs(20), bs.response(rid))
+            .await
+            .expect("answered")
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
+    let rsp = bs.response(rid).await.unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    let accounts = tokio::time::timeout(Duration::from_secs(20), client_task)
+        .await
+        .expect("finished")
+        .unwrap();
+    let cert = accounts
+        .0
+        .iter()
+        .find(|(p, _)| *p == Path::resource(0, 1, 3))
+        .map(|(_, v)| v.clone());
+    assert_eq!(cert, Some(Owned::Bytes(expected)));
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(1, 1, 1), Owned::Int(300)))
+    );
+}
+
+#[test]
+fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
+    use m2m_lwm2m::blocking::{Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let addr = bs.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut accounts = Accounts::default();
+        let mut client = Client::new(addr, Settings::new("psk-1")).unwrap();
+        client.bootstrap(None).unwrap();
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapFinished) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        (accounts, seen)
+    });
+    let (endpoint, peer) = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    assert_eq!(endpoint, "psk-1");
+    let key = [0x5au8; 1500];
+    let security = [
+        Record::new(
+            Path::resource(0, 1, 0),
+            Value::Str(Text::Plain("coaps://x")),
+        ),
+        Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
+        Record::new(
+            Path::resource(0, 1, 5),
+            Value::Opaque(m2m_lwm2m::Opaque::Raw(&key)),
+        ),
+        Record::new(Path::resource(0, 1, 10), Value::Int(9)),
+    ];
+    let server = [
+        Record::new(Path::resource(1, 1, 0), Value::Int(9)),
+        Record::new(Path::resource(1, 1, 1), Value::Int(60)),
+        Record::new(Path::resource(1, 1, 7), Value::Str(Text::Plain("U"))),
+    ];
+    for (instance, records) in [
+        (Path::instance(0, 1), &security[..]),
+        (Path::instance(1, 1), &server[..]),
+    ] {
+        let mut body = vec![0u8; 4096];
+        let n = m2m_lwm2m::body::encode(ContentFormat::LWM2M_TLV, &instance, records, &mut body)
+            .unwrap();
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body[..n],
+        };
+        let rsp = bs
+            .request_to(peer, &write, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::BootstrapFinish,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    let (accounts, seen) = client.join().unwrap();
+    assert!(seen.contains(&ClientEvent::BootstrapStarted), "{seen:?}");
+    assert!(seen.contains(&ClientEvent::BootstrapFinished), "{seen:?}");
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(0, 1, 5), Owned::Bytes(key.to_vec())))
+    );
+}
