@@ -558,6 +558,40 @@ fn block_transfer_with_a_lost_block() {
     assert_eq!(asm.body(), &body[..]);
 }
 
+/// NSTART 1 (RFC 7252 §4.7): a request acknowledged by an Empty ACK, its response to come
+/// separately, is no outstanding interaction: the next request to the peer may go.
+#[test]
+fn an_empty_ack_frees_the_peer_for_the_next_request() {
+    use m2m_coap::endpoint::EndpointError;
+    let (mut client, mut server) = (Ep::new(51), Ep::new(52));
+    let first = client.request(at(0), 1, &get("slow"), true).unwrap();
+    assert_eq!(
+        client.request(at(0), 1, &get("b"), true),
+        Err(EndpointError::Busy)
+    );
+    let d = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(1), 0, &d).unwrap() else {
+        panic!("a request")
+    };
+    server.accept(at(1), &exchange);
+    let ack = drain(&mut server, 1).remove(0).1;
+    assert!(matches!(
+        client.handle(at(2), 1, &ack).unwrap(),
+        Incoming::Nothing
+    ));
+    // Acknowledged: the next request goes, and the separate response still finds the first.
+    let second = client.request(at(3), 1, &get("b"), true).unwrap();
+    assert_ne!(second, first);
+    let mut rsp = Builder::<2>::udp(Type::Confirmable, Code::CONTENT, 0);
+    rsp.payload(b"late");
+    server.respond(at(4), &exchange, &rsp).unwrap();
+    let late = drain(&mut server, 4).remove(0).1;
+    assert!(matches!(
+        client.handle(at(5), 1, &late).unwrap(),
+        Incoming::Response { id, message } if id == first && message.payload() == b"late"
+    ));
+}
+
 /// NSTART 1 (RFC 7252 §4.7): a second request to the same peer waits for the first; an
 /// observation does not count. An observation is renewed and then deregistered under its own
 /// token (RFC 7641 §3.3.1, §3.6).

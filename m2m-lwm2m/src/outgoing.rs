@@ -254,14 +254,20 @@ impl<P: Copy + Eq> Outgoing<P> {
         let echo = message.block1().and_then(Result::ok);
         let next = match (message.code(), echo) {
             // The block taken; the next starts where it ends, in the size the client asks
-            // for if smaller (§2.3).
-            (Code::CONTINUE, Some(e)) if e.num == sent.num && sent.more => {
+            // for if smaller (§2.3): after a 2.31, or a success without M from a client that
+            // acted on this block alone (non-atomic, §2.3), which expects the rest.
+            (code, Some(e))
+                if e.num == sent.num
+                    && sent.more
+                    && (code == Code::CONTINUE || (code.class() == 2 && !e.more)) =>
+            {
                 let szx = e.szx.min(sent.szx);
                 let end = (sent.num as usize)
                     .saturating_add(1)
                     .saturating_mul(sent.size());
                 u32::try_from(end.checked_div(16usize << szx).unwrap_or(0))
                     .ok()
+                    .filter(|&n| n <= Block::MAX_NUM)
                     .map(|num| Block {
                         num,
                         more: true,
@@ -297,8 +303,16 @@ impl<P: Copy + Eq> Outgoing<P> {
         };
         match (sent, self.under_way.get_mut(i)) {
             (Ok(id), Some(s)) => {
+                // M as it went: set unless the block ends the body.
+                let end = usize::try_from(b.num)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1)
+                    .saturating_mul(b.size());
                 s.current = id;
-                s.block = b;
+                s.block = Block {
+                    more: end < s.body.len(),
+                    ..b
+                };
                 s.want = None;
                 Taken::Pending
             }
@@ -544,7 +558,9 @@ mod tests {
                 .unwrap();
             let mut buf = [0u8; 1280];
             for _ in 0..100 {
-                let (_, n) = self.server.poll_transmit(now, &mut buf).unwrap();
+                let Some((_, n)) = self.server.poll_transmit(now, &mut buf) else {
+                    panic!("nothing sent: lost {:?}", self.outgoing.lost);
+                };
                 let m = Message::parse_udp(&buf[..n]).unwrap();
                 assert_eq!(m.code(), Code::PUT);
                 let seen = match m.block1() {
@@ -681,6 +697,27 @@ mod tests {
             [(0, 6), (0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
         );
         assert_eq!(rig.body, body);
+    }
+
+    #[test]
+    fn a_client_that_acts_on_each_block_gets_the_rest_all_the_same() {
+        let mut rig = Rig::new();
+        let body = body(3000);
+        // 2.04 with Block1 M unset to each block (non-atomic, RFC 7959 §2.3).
+        let r = rig.write(&body, |s| {
+            (
+                Code::CHANGED,
+                Some(Block {
+                    num: s.0,
+                    more: false,
+                    szx: s.2,
+                }),
+            )
+        });
+        assert_eq!(r.code, Code::CHANGED);
+        assert_eq!(rig.seen.len(), 3);
+        assert_eq!(rig.body, body);
+        assert!(rig.outgoing.take_lost().is_empty());
     }
 
     #[test]

@@ -459,7 +459,7 @@ impl<'c> AsyncClient<'c> {
         self.socket.local_addr()
     }
 
-    /// The sans-IO client inside (to report changes with `changed`, to send).
+    /// The sans-IO client inside (to report changes with `changed`).
     pub fn inner(&mut self) -> &mut crate::client::Client<'c, SocketAddr> {
         &mut self.inner
     }

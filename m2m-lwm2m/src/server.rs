@@ -220,6 +220,10 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     /// The registration each recent request went to (the latest [`SENT_TO`]): an answer or a
     /// notification to it shows that client awake.
     sent_to: [Option<(RequestId, RegId)>; SENT_TO],
+    /// The latest request for a later block of a transfer (Block1 or Block2), one per
+    /// registration: kept apart so that a transfer's many blocks push no request out of
+    /// `sent_to` (an observation's among them).
+    blocks_to: [Option<(RequestId, RegId)>; 8],
     /// How long a client in queue mode stays awake after its last datagram.
     awake: Duration,
     config: Config,
@@ -254,6 +258,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             regs: [None; R],
             expired: [None; 4],
             sent_to: [None; SENT_TO],
+            blocks_to: [None; 8],
             awake: AWAKE_TIME,
             config: Config::STRICT,
             bootstrap: false,
@@ -322,6 +327,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     fn sent_to(&self, request: RequestId) -> Option<RegId> {
         self.sent_to
             .iter()
+            .chain(self.blocks_to.iter())
             .flatten()
             .find(|(r, _)| *r == request)
             .map(|(_, g)| *g)
@@ -329,17 +335,24 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
 
     /// Notes that request `request` went to registration `id`.
     fn sent(&mut self, request: RequestId, id: RegId) {
-        // One entry per registration, its latest request: the many block requests of one
-        // transfer do not push the other registrations' requests out.
+        self.sent_to.rotate_right(1);
+        if let Some(first) = self.sent_to.first_mut() {
+            *first = Some((request, id));
+        }
+    }
+
+    /// [`Server::sent`] for a later block of a transfer: it takes the place of the
+    /// registration's block request before it.
+    fn sent_block(&mut self, request: RequestId, id: RegId) {
         let at = self
-            .sent_to
+            .blocks_to
             .iter()
             .position(|e| e.is_some_and(|(_, r)| r == id))
-            .unwrap_or(self.sent_to.len().saturating_sub(1));
-        if let Some(front) = self.sent_to.get_mut(..=at) {
+            .unwrap_or(self.blocks_to.len().saturating_sub(1));
+        if let Some(front) = self.blocks_to.get_mut(..=at) {
             front.rotate_right(1);
         }
-        if let Some(first) = self.sent_to.first_mut() {
+        if let Some(first) = self.blocks_to.first_mut() {
             *first = Some((request, id));
         }
     }
@@ -788,7 +801,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         b.uint(OptionNumber::BLOCK2, block.to_uint())
             .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
         let request = self.endpoint.request(now, peer, &b, true)?;
-        self.sent(request, id);
+        self.sent_block(request, id);
         Ok(request)
     }
 
@@ -810,7 +823,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
         let request = self.block1_to(now, peer, request, block)?;
-        self.sent(request, id);
+        if block.num == 0 {
+            self.sent(request, id);
+        } else {
+            self.sent_block(request, id);
+        }
         Ok(request)
     }
 
@@ -835,8 +852,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         block: Block,
     ) -> Result<RequestId, SessionError> {
         let refused = || SessionError::Lwm2m(Error::new(0, Reason::Unsupported));
-        // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6).
-        if block.szx > 6 {
+        // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6); a number has 20 bits.
+        if block.szx > 6 || block.num > Block::MAX_NUM {
             return Err(refused());
         }
         let body = request.body().ok_or_else(refused)?;

@@ -70,6 +70,12 @@ impl<P: Copy + Eq, const U: usize> Upload<P, U> {
         }
     }
 
+    /// Empties the room (a transfer under way is dropped).
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+        self.from = None;
+    }
+
     /// Whether a transfer of the request `msg` from `peer` is under way here.
     pub(crate) fn has(&self, peer: P, msg: &Message<'_>) -> bool {
         self.from

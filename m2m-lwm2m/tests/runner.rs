@@ -627,7 +627,7 @@ fn a_long_send_goes_in_blocks_from_the_blocking_client() {
             client.turn(&mut t, Duration::from_millis(20)).unwrap();
             seen.extend(client.take_events());
         }
-        seen
+        (id, seen)
     });
     server.wait_registration(Duration::from_secs(10)).unwrap();
     // The blocking server takes the Send's blocks while it waits for anything.
@@ -635,11 +635,13 @@ fn a_long_send_goes_in_blocks_from_the_blocking_client() {
     while !client.is_finished() && std::time::Instant::now() < end {
         let _ = server.wait_registration(Duration::from_millis(50));
     }
-    let seen = client.join().unwrap();
+    let (id, seen) = client.join().unwrap();
+    // The answer under the id the application was given.
     assert!(
-        seen.iter().any(
-            |e| matches!(e, ClientEvent::SendAnswered { code: Some(c), .. } if *c == Code::CHANGED)
-        ),
+        seen.contains(&ClientEvent::SendAnswered {
+            request: id,
+            code: Some(Code::CHANGED)
+        }),
         "{seen:?}"
     );
     assert!(

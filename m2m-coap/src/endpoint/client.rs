@@ -41,7 +41,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
     }
 
     /// Requests to `peer` still outstanding (NSTART, §4.7), but `except`: every request
-    /// waiting for its response, an observation until its first notification.
+    /// waiting for its response that no Empty ACK acknowledged (its response then comes
+    /// separately, and it is no outstanding interaction), an observation until its first
+    /// notification.
     pub(super) fn outstanding_to(&self, peer: P, except: Option<RequestId>) -> usize {
         self.waiting
             .iter()
@@ -49,6 +51,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             .filter(|w| {
                 w.peer == peer
                     && Some(w.id) != except
+                    && !w.acked
                     && (!w.observe || w.last_notification.is_none())
             })
             .count()
@@ -147,6 +150,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                 observe: observe == Some(0),
                 ending: existing.is_some() && observe == Some(1),
                 last_notification,
+                acked: false,
             });
         }
         Ok(id)
@@ -224,7 +228,14 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         }
         if !piggybacked {
             // An Empty ACK: the response will come separately (§5.2.2); it has the exchange's
-            // lifetime to arrive.
+            // lifetime to arrive, and the request no longer counts against NSTART (§4.7).
+            if let Some(id) = out.request {
+                for w in self.waiting.iter_mut().flatten() {
+                    if w.id == id {
+                        w.acked = true;
+                    }
+                }
+            }
             return Incoming::Nothing;
         }
         // A piggybacked response: the answer to the request it acknowledges, even one that

@@ -208,6 +208,9 @@ struct Waiting<P> {
     ending: bool,
     /// The freshest notification delivered: sequence number and when it came.
     last_notification: Option<(u32, u64)>,
+    /// An Empty ACK came: the response will come separately, and the request is no longer an
+    /// outstanding interaction for NSTART (RFC 7252 §4.7).
+    acked: bool,
 }
 
 /// A message id a peer used, remembered to detect duplicates, with the reply we gave.

@@ -441,9 +441,13 @@ impl<
                 self.response(now, id, message.code(), &message, tree);
                 Ok(())
             }
-            Incoming::Reset { token, .. } => {
-                // The observer is gone (RFC 7641 §3.6).
+            Incoming::Reset { token, id, .. } => {
+                // The observer is gone (RFC 7641 §3.6); a request of ours rejected ends as if
+                // it had gone unanswered.
                 self.forget_token(token);
+                if let Some(id) = id {
+                    self.unanswered(now, id);
+                }
                 Ok(())
             }
             Incoming::Nothing => Ok(()),
@@ -578,6 +582,27 @@ impl<
         a
     }
 
+    /// Request `id` got no answer (it timed out, or the server rejected it with a Reset).
+    fn unanswered(&mut self, now: Timestamp, id: RequestId) {
+        self.send_timed_out(id);
+        match self.state {
+            State::Registering(r) if r == id => self.failed(now, None),
+            State::Bootstrapping(r) if r == id => {
+                self.state = State::Idle;
+                self.push_event(ClientEvent::BootstrapFailed(None));
+            }
+            State::Updating(r) if r == id => {
+                self.state = State::Waiting;
+                self.retry_at = Some(now);
+            }
+            State::Deregistering(r) if r == id => {
+                self.state = State::Idle;
+                self.push_event(ClientEvent::Deregistered);
+            }
+            _ => {}
+        }
+    }
+
     /// A Register or Update that met another request outstanding waits a second (the
     /// request's answer or timeout frees the endpoint); any other error is the caller's.
     fn hold(&mut self, now: Timestamp, sent: Result<(), SessionError>) -> Result<(), SessionError> {
@@ -590,7 +615,9 @@ impl<
         }
     }
 
-    /// What happened: registration results and the end of Bootstrap.
+    /// What happened (registration results, Bootstrap, writes in blocks, Send answers): poll
+    /// after every [`Client::handle`] and [`Client::handle_timeout`]; the client keeps four
+    /// events, and drops what comes beyond.
     pub fn poll_event(&mut self) -> Option<ClientEvent> {
         let i = self.events.iter().position(Option::is_some)?;
         let e = self.events.get_mut(i).and_then(Option::take);
@@ -668,23 +695,7 @@ impl<
                 }
             }
             if let CoapEvent::Timeout(id) = e {
-                self.send_timed_out(id);
-                match self.state {
-                    State::Registering(r) if r == id => self.failed(now, None),
-                    State::Bootstrapping(r) if r == id => {
-                        self.state = State::Idle;
-                        self.push_event(ClientEvent::BootstrapFailed(None));
-                    }
-                    State::Updating(r) if r == id => {
-                        self.state = State::Waiting;
-                        self.retry_at = Some(now);
-                    }
-                    State::Deregistering(r) if r == id => {
-                        self.state = State::Idle;
-                        self.push_event(ClientEvent::Deregistered);
-                    }
-                    _ => {}
-                }
+                self.unanswered(now, id);
             }
         }
         let free = self.held.is_none_or(|t| t <= now);
@@ -692,15 +703,24 @@ impl<
             self.held = None;
         }
         if free && self.state == State::Registered && self.next_update.is_some_and(|t| t <= now) {
-            let sent = self.update(now);
+            let mut sent = self.update(now);
+            if self.preempt_sends(&sent) {
+                sent = self.update(now);
+            }
             self.hold(now, sent)?;
         } else if free && self.state == State::Registered && self.objects_changed {
             // A server created or deleted an instance: the registration's links follow.
-            let sent = self.update_objects(now, tree);
+            let mut sent = self.update_objects(now, tree);
+            if self.preempt_sends(&sent) {
+                sent = self.update_objects(now, tree);
+            }
             self.hold(now, sent)?;
         }
         if free && self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
-            let sent = self.register(now, tree);
+            let mut sent = self.register(now, tree);
+            if self.preempt_sends(&sent) {
+                sent = self.register(now, tree);
+            }
             self.hold(now, sent)?;
         }
         if self.bootstrapping.is_some_and(|t| t <= now) {

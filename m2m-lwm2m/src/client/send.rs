@@ -6,6 +6,7 @@
 //! whole (to its last block) is [`ClientEvent::SendAnswered`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use m2m_coap::endpoint::EndpointError;
 use m2m_coap::option::value::Block;
 use m2m_coap::{Code, ContentFormat, Message, RequestId};
 use m2m_core::Timestamp;
@@ -37,7 +38,8 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
     Client<'_, P, N, B, O, A, C>
 {
     /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`; its
-    /// answer comes as [`ClientEvent::SendAnswered`] with the id returned. A body longer than
+    /// answer comes as [`ClientEvent::SendAnswered`] with the id returned (of a body in
+    /// blocks, with the id of its last block's request). A body longer than
     /// 512 bytes goes in blocks: this sends the first, and each
     /// [`ClientEvent::SendContinue`] asks for the next from the same `payload`
     /// ([`Client::send_records_block`]; the std runners' `send` does this).
@@ -71,6 +73,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         payload: &[u8],
         block: Block,
     ) -> Result<RequestId, SessionError> {
+        // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6); a number has 20 bits.
+        if block.szx > 6 || block.num > Block::MAX_NUM {
+            return Err(Error::new(0, Reason::Unsupported).into());
+        }
         let size = block.size();
         let start = usize::try_from(block.num)
             .ok()
@@ -121,8 +127,14 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let echo = message.block1().and_then(Result::ok);
         let next = match (sent.block, echo) {
             // The block taken: the next starts where it ends, in the size the server asks for
-            // if smaller (§2.3).
-            (Some(k), Some(e)) if code == Code::CONTINUE && k.more && e.num == k.num => {
+            // if smaller (§2.3). 2.31 from a server that acts on the whole body at its end; a
+            // success without M from one that acted on this block alone (non-atomic, §2.3),
+            // which expects the rest all the same.
+            (Some(k), Some(e))
+                if k.more
+                    && e.num == k.num
+                    && (code == Code::CONTINUE || (code.class() == 2 && !e.more)) =>
+            {
                 let szx = e.szx.min(k.szx);
                 let end = usize::try_from(k.num)
                     .unwrap_or(usize::MAX)
@@ -158,6 +170,29 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             },
         });
         true
+    }
+
+    /// Whether a Register or Update that met `sent` (Busy: one request to the server at a time)
+    /// pre-empted the Sends outstanding: the registration comes before data, so they end
+    /// ([`ClientEvent::SendAnswered`] without a code) and it may go.
+    pub(super) fn preempt_sends(&mut self, sent: &Result<(), SessionError>) -> bool {
+        if !matches!(sent, Err(SessionError::Coap(EndpointError::Busy))) {
+            return false;
+        }
+        let mut any = false;
+        for slot in &mut self.sends {
+            if let Some(s) = slot.take() {
+                self.endpoint.cancel(s.id);
+                if let Some(free) = self.events.iter_mut().find(|e| e.is_none()) {
+                    *free = Some(ClientEvent::SendAnswered {
+                        request: s.id,
+                        code: None,
+                    });
+                }
+                any = true;
+            }
+        }
+        any
     }
 
     /// A Send that got no answer: [`ClientEvent::SendAnswered`] without a code.

@@ -73,7 +73,9 @@ impl<
         };
         // A body under way in the room lent goes on there.
         let upload = match upload {
-            Some(u) if u.has(peer, message) => return assemble(u, now, peer, message, k),
+            Some(u) if k.num > 0 && u.has(peer, message) => {
+                return assemble(u, now, peer, message, k);
+            }
             other => other,
         };
         // The checks every request passes come at its first block.
@@ -109,7 +111,14 @@ impl<
             }
         }
         match upload {
-            Some(u) => assemble(u, now, peer, message, k),
+            // The client has one server: its first block is a new body, whatever the room
+            // held (a transfer it gave up).
+            Some(u) => {
+                if k.num == 0 {
+                    u.clear();
+                }
+                assemble(u, now, peer, message, k)
+            }
             // No room to put it together: 4.13 with Size1, what one message takes (§2.9.3).
             None => BodyIn::Answer(Answer {
                 extra: Some((OptionNumber::SIZE1, size1_of(B.saturating_sub(HEADROOM)))),

@@ -586,11 +586,24 @@ fn put_to_pump(
     body: &[u8],
     szx: u8,
 ) -> Vec<Full> {
+    put_first_blocks(w, upload, path, format, body, szx, usize::MAX)
+}
+
+/// [`put_to_pump`] of the first `count` blocks of `body` alone.
+fn put_first_blocks(
+    w: &mut World,
+    upload: Option<&mut m2m_lwm2m::upload::Upload<u8, 4096>>,
+    path: &[&str],
+    format: ContentFormat,
+    body: &[u8],
+    szx: u8,
+    count: usize,
+) -> Vec<Full> {
     let mut upload = upload;
     let size = 16usize << szx;
     let blocks = body.len().div_ceil(size);
     let mut replies = Vec::new();
-    for num in 0..blocks {
+    for num in 0..blocks.min(count) {
         let mid = next_mid();
         let token = mid.to_be_bytes();
         let mut b = Builder::<8>::udp(Type::Confirmable, Code::PUT, mid);
@@ -712,7 +725,20 @@ fn a_value_the_tree_takes_no_pieces_of_is_put_together_and_written_whole() {
     assert_eq!(r.last().unwrap().0, Code::CHANGED);
     assert!(r[..r.len() - 1].iter().all(|x| x.0 == Code::CONTINUE));
     assert_eq!(w.pump.label, zone);
-    // The checks still come first: a read-only resource is 4.05 at its first block.
+    // The checks still come first: the Security object is the bootstrap server's (4.01),
+    // whole instance or one resource, at the first block.
+    for path in [&["0", "1"][..], &["0", "1", "3"][..]] {
+        let r = put_to_pump(
+            &mut w,
+            Some(&mut upload),
+            path,
+            ContentFormat::LWM2M_TLV,
+            zone.as_bytes(),
+            5,
+        );
+        assert_eq!(r[0].0, Code::UNAUTHORIZED, "{path:?}");
+    }
+    // A read-only resource is 4.05 at its first block.
     let r = put_to_pump(
         &mut w,
         Some(&mut upload),
@@ -722,4 +748,34 @@ fn a_value_the_tree_takes_no_pieces_of_is_put_together_and_written_whole() {
         5,
     );
     assert_eq!(r[0].0, Code::METHOD_NOT_ALLOWED);
+}
+
+#[test]
+fn a_first_block_takes_the_room_from_a_body_the_server_gave_up() {
+    let mut w = registered();
+    let (zone, body) = device_with_zone(3000);
+    let mut upload = Box::<m2m_lwm2m::upload::Upload<u8, 4096>>::default();
+    // Two blocks of a Write of /3/0, then nothing more of it.
+    let first = put_first_blocks(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0"],
+        ContentFormat::LWM2M_TLV,
+        &body,
+        6,
+        2,
+    );
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|r| r.0 == Code::CONTINUE), "{first:?}");
+    // Another body at once (a Write of the Timezone alone, in text): not 5.03, it is taken.
+    let r = put_to_pump(
+        &mut w,
+        Some(&mut upload),
+        &["3", "0", "15"],
+        ContentFormat::TEXT_PLAIN,
+        zone.as_bytes(),
+        6,
+    );
+    assert_eq!(r.last().unwrap().0, Code::CHANGED, "{r:?}");
+    assert_eq!(w.pump.label, zone);
 }
