@@ -97,7 +97,7 @@ pub struct Server {
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
     /// The requests sent, and the answers coming in blocks.
-    downloads: Downloads,
+    downloads: Downloads<SocketAddr>,
     /// The bodies going out in blocks.
     outgoing: Outgoing<SocketAddr>,
     /// Room for a Register, Update or Send that comes in blocks.
@@ -290,6 +290,7 @@ impl Server {
             .outgoing
             .send(&mut self.inner, now(), To::Peer(peer), request)
             .map_err(session)?;
+        self.downloads.remember(rid, To::Peer(peer), request);
         self.wait_response(rid, timeout)
     }
 
@@ -355,7 +356,7 @@ impl Server {
             .outgoing
             .send(&mut self.inner, now(), To::Reg(id), request)
             .map_err(session)?;
-        self.downloads.remember(rid, id, request);
+        self.downloads.remember(rid, To::Reg(id), request);
         Ok(rid)
     }
 

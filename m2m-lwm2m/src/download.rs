@@ -21,6 +21,7 @@ use m2m_core::Timestamp;
 
 use crate::blocking::Response;
 use crate::interface::{ClientRequest, Strings};
+use crate::outgoing::To;
 use crate::path::Path;
 use crate::server::{RegId, Server, SessionError};
 
@@ -47,12 +48,12 @@ pub(crate) const RESTARTS: u8 = 3;
 
 /// A body coming in blocks.
 #[derive(Debug)]
-struct Transfer {
+struct Transfer<P> {
     /// The request the application waits on.
     original: RequestId,
     /// The request for the block asked for last.
     current: RequestId,
-    reg: RegId,
+    to: To<P>,
     /// The first answer's code, format and Observe.
     code: Code,
     format: Option<ContentFormat>,
@@ -80,19 +81,30 @@ pub(crate) enum Taken {
 }
 
 /// The requests sent and the transfers under way of one runner's server.
-#[derive(Debug, Default)]
-pub(crate) struct Downloads {
-    sent: VecDeque<(RequestId, RegId, Vec<u8>)>,
-    observed: VecDeque<(RequestId, RegId, Vec<u8>)>,
-    under_way: Vec<Transfer>,
+#[derive(Debug)]
+pub(crate) struct Downloads<P> {
+    sent: VecDeque<(RequestId, To<P>, Vec<u8>)>,
+    observed: VecDeque<(RequestId, To<P>, Vec<u8>)>,
+    under_way: Vec<Transfer<P>>,
     /// Block requests of transfers given up (a notification replaced by a newer one) still
     /// outstanding: their answers and timeouts are nobody's.
     retired: VecDeque<RequestId>,
 }
 
-impl Downloads {
-    /// Remembers `request`, sent to registration `reg` as `id`.
-    pub(crate) fn remember(&mut self, id: RequestId, reg: RegId, request: &ClientRequest<'_>) {
+impl<P> Default for Downloads<P> {
+    fn default() -> Self {
+        Downloads {
+            sent: VecDeque::new(),
+            observed: VecDeque::new(),
+            under_way: Vec::new(),
+            retired: VecDeque::new(),
+        }
+    }
+}
+
+impl<P: Copy + Eq> Downloads<P> {
+    /// Remembers `request`, sent to `to` (a registration, or a peer) as `id`.
+    pub(crate) fn remember(&mut self, id: RequestId, to: To<P>, request: &ClientRequest<'_>) {
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         let mut out = std::vec![0u8; 2048];
@@ -114,16 +126,16 @@ impl Downloads {
         if list.len() == most {
             list.pop_front();
         }
-        list.push_back((id, reg, out));
+        list.push_back((id, to, out));
     }
 
     /// The registration and the request sent as `id`, as sent.
-    fn request(&self, id: RequestId) -> Option<(RegId, &[u8])> {
+    fn request(&self, id: RequestId) -> Option<(To<P>, &[u8])> {
         self.sent
             .iter()
             .chain(self.observed.iter())
             .find(|(r, ..)| *r == id)
-            .map(|(_, reg, bytes)| (*reg, bytes.as_slice()))
+            .map(|(_, to, bytes)| (*to, bytes.as_slice()))
     }
 
     /// Ends transfer `i`, whose answer is no more wanted; an answer to the block it asked for
@@ -159,7 +171,7 @@ impl Downloads {
                 accept,
                 payload: body.get(..n).unwrap_or_default(),
             };
-            self.remember(id, reg, &req);
+            self.remember(id, To::Reg(reg), &req);
         }
     }
 
@@ -188,7 +200,7 @@ impl Downloads {
     }
 
     /// Takes the answer `message` to request `id`.
-    pub(crate) fn take<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    pub(crate) fn take<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -249,7 +261,7 @@ impl Downloads {
         self.step(server, now, i, message.payload(), b)
     }
 
-    fn start<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    fn start<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -257,11 +269,11 @@ impl Downloads {
         message: &Message<'_>,
         b: Block,
     ) -> Taken {
-        let reg = self.request(id).map(|(reg, _)| reg);
+        let to = self.request(id).map(|(to, _)| to);
         let mut t = Transfer {
             original: id,
             current: id,
-            reg: reg.unwrap_or(RegId(0)),
+            to: to.unwrap_or(To::Reg(RegId(0))),
             code: message.code(),
             format: message.content_format(),
             observe: message.observe(),
@@ -272,7 +284,7 @@ impl Downloads {
             repeats: 0,
             want: None,
         };
-        if reg.is_none() {
+        if to.is_none() {
             // A request no longer remembered: the rest cannot be asked for, and the first
             // block is no whole value.
             return Taken::Done(id, failed(Code::REQUEST_ENTITY_INCOMPLETE, &t));
@@ -293,7 +305,7 @@ impl Downloads {
     }
 
     /// Takes block `b` of transfer `i`, then asks for the next or ends the transfer.
-    fn step<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    fn step<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -351,7 +363,7 @@ impl Downloads {
 
     /// Asks for the blocks that waited for room (call it after each datagram and timeout): the
     /// transfers that cannot go on, as answers to their requests.
-    pub(crate) fn resume<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    pub(crate) fn resume<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -375,7 +387,7 @@ impl Downloads {
     }
 
     /// Asks for block `b` of transfer `i`.
-    fn ask<P: Copy + Eq, const R: usize, const N: usize, const B: usize>(
+    fn ask<const R: usize, const N: usize, const B: usize>(
         &mut self,
         server: &mut Server<P, R, N, B>,
         now: Timestamp,
@@ -385,11 +397,11 @@ impl Downloads {
         let Some(t) = self.under_way.get(i) else {
             return Taken::AsIs;
         };
-        let (reg, original) = (t.reg, t.original);
+        let (to, original) = (t.to, t.original);
         let sent = self.request(original).and_then(|(_, bytes)| {
             let m = Message::parse_udp(bytes).ok()?;
             let req = ClientRequest::parse(&m).ok()?;
-            Some(server.send_block(now, reg, &req, b))
+            Some(to.send_block2(server, now, &req, b))
         });
         match (sent, self.under_way.get_mut(i)) {
             (Some(Ok(next)), Some(t)) => {
@@ -411,7 +423,7 @@ impl Downloads {
 }
 
 /// The answer to a transfer that failed: `code`, no payload.
-fn failed(code: Code, t: &Transfer) -> Response {
+fn failed<P>(code: Code, t: &Transfer<P>) -> Response {
     Response {
         code,
         format: None,
@@ -463,7 +475,7 @@ mod tests {
     struct Rig {
         server: Server<u8>,
         client: Client<'static, u8>,
-        downloads: Downloads,
+        downloads: Downloads<u8>,
         done: Vec<(RequestId, Response)>,
         /// Answers seen by the downloads.
         seen: usize,
@@ -534,7 +546,7 @@ mod tests {
             };
             let reg = self.server.find("a").unwrap().id;
             let id = self.server.send(Timestamp::EPOCH, reg, &req).unwrap();
-            self.downloads.remember(id, reg, &req);
+            self.downloads.remember(id, To::Reg(reg), &req);
             self.seen = 0;
             self.pump(tree, between);
             let i = self.done.iter().position(|(r, _)| *r == id).unwrap();
@@ -575,7 +587,7 @@ mod tests {
     fn exchange(rig: &mut Rig, tree: &mut Long, req: &ClientRequest<'_>) -> (RequestId, Vec<u8>) {
         let reg = rig.server.find("a").unwrap().id;
         let id = rig.server.send(Timestamp::EPOCH, reg, req).unwrap();
-        rig.downloads.remember(id, reg, req);
+        rig.downloads.remember(id, To::Reg(reg), req);
         let mut buf = [0u8; 1280];
         let (_, n) = rig
             .server
@@ -615,7 +627,7 @@ mod tests {
             accept: Some(ContentFormat::TEXT_PLAIN),
         };
         let text_id = rig.server.send(Timestamp::EPOCH, reg, &text).unwrap();
-        rig.downloads.remember(text_id, reg, &text);
+        rig.downloads.remember(text_id, To::Reg(reg), &text);
         assert!(matches!(
             rig.downloads
                 .take(&mut rig.server, Timestamp::EPOCH, request, &message),
@@ -887,13 +899,19 @@ mod tests {
                 path: Path::instance(3, 0),
                 accept: None,
             };
-            rig.downloads
-                .remember(RequestId(5000 + u32::try_from(k).unwrap()), reg, &read);
+            rig.downloads.remember(
+                RequestId(5000 + u32::try_from(k).unwrap()),
+                To::Reg(reg),
+                &read,
+            );
         }
         assert!(rig.downloads.request(id).is_some());
         for k in 0..OBSERVED {
-            rig.downloads
-                .remember(RequestId(9000 + u32::try_from(k).unwrap()), reg, &observe);
+            rig.downloads.remember(
+                RequestId(9000 + u32::try_from(k).unwrap()),
+                To::Reg(reg),
+                &observe,
+            );
         }
         assert!(rig.downloads.request(id).is_none());
         let Ok(Some(crate::server::ServerEvent::Response { request, message })) =

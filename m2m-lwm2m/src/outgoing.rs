@@ -61,6 +61,20 @@ impl<P: Copy + Eq> To<P> {
         }
     }
 
+    /// Asks for block `block` of the answer to `request` (Block2).
+    pub(crate) fn send_block2<const R: usize, const N: usize, const B: usize>(
+        self,
+        server: &mut Server<P, R, N, B>,
+        now: Timestamp,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        match self {
+            To::Reg(id) => server.send_block(now, id, request, block),
+            To::Peer(p) => server.send_block_to(now, p, request, block),
+        }
+    }
+
     /// Sends block `block` of `request`'s body.
     fn send_block1<const R: usize, const N: usize, const B: usize>(
         self,

@@ -116,7 +116,7 @@ pub struct AsyncServer {
     inner: Box<crate::server::Server<SocketAddr, 64, 32>>,
     notes: VecDeque<ServerNote>,
     /// The requests sent, and the answers coming in blocks.
-    downloads: Downloads,
+    downloads: Downloads<SocketAddr>,
     /// The bodies going out in blocks.
     outgoing: Outgoing<SocketAddr>,
     /// Room for a Register, Update or Send that comes in blocks.
@@ -299,7 +299,7 @@ impl AsyncServer {
             .outgoing
             .send(&mut self.inner, now(), To::Reg(id), request)
             .map_err(session)?;
-        self.downloads.remember(rid, id, request);
+        self.downloads.remember(rid, To::Reg(id), request);
         Ok(rid)
     }
 
@@ -311,9 +311,12 @@ impl AsyncServer {
         peer: SocketAddr,
         request: &ClientRequest<'_>,
     ) -> io::Result<RequestId> {
-        self.outgoing
+        let rid = self
+            .outgoing
             .send(&mut self.inner, now(), To::Peer(peer), request)
-            .map_err(session)
+            .map_err(session)?;
+        self.downloads.remember(rid, To::Peer(peer), request);
+        Ok(rid)
     }
 
     /// Sends Observe-Composite of `paths` (listed in `format`, values in `accept`) to the client

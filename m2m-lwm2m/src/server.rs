@@ -779,6 +779,30 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .registration(id)
             .ok_or(SessionError::UnknownRegistration)?
             .peer;
+        let request = self.block2_to(now, peer, request, block)?;
+        self.sent_block(request, id);
+        Ok(request)
+    }
+
+    /// [`Server::send_block`] to `peer` without a registration: the rest of a bootstrap
+    /// server's Bootstrap-Read or -Discover answered in blocks.
+    pub fn send_block_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
+        self.block2_to(now, peer, request, block)
+    }
+
+    fn block2_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+        block: Block,
+    ) -> Result<RequestId, SessionError> {
         let request = match *request {
             ClientRequest::Observe { path, accept }
             | ClientRequest::CancelObserve { path, accept } => ClientRequest::Read { path, accept },
@@ -800,9 +824,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request.build(&mut b, &mut scratch)?;
         b.uint(OptionNumber::BLOCK2, block.to_uint())
             .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        let request = self.endpoint.request(now, peer, &b, true)?;
-        self.sent_block(request, id);
-        Ok(request)
+        Ok(self.endpoint.request(now, peer, &b, true)?)
     }
 
     /// Sends block `block` of the body of `request` (a Write, Create or Write-Composite larger

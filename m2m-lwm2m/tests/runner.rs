@@ -797,6 +797,11 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
     let addr = bs.local_addr().unwrap();
     let client = std::thread::spawn(move || {
         let mut accounts = Accounts::default();
+        for i in 0..150 {
+            accounts
+                .0
+                .push((Path::resource(3303, i, 5700), Owned::Int(20)));
+        }
         let mut client = Client::new(addr, Settings::new("psk-1")).unwrap();
         client.bootstrap(None).unwrap();
         let end = std::time::Instant::now() + Duration::from_secs(10);
@@ -847,6 +852,27 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
             .unwrap();
         assert_eq!(rsp.code, Code::CHANGED, "{instance}");
     }
+    // Bootstrap-Discover of everything: more links than a message holds (the client has 150
+    // sensors), answered in Block2 blocks the server follows to the end.
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::Discover { path: Path::ROOT },
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CONTENT);
+    let links = String::from_utf8(rsp.payload).unwrap();
+    assert!(links.len() > 1200, "{}", links.len());
+    // The root with the enabler version, the instances in the tree's order, the accounts with
+    // their Short Server ID and the server's URI (Core 1.1 §5.2.7.3).
+    assert!(links.starts_with("</>;lwm2m=1.1,</3303/0>,"), "{links}");
+    assert!(
+        links.ends_with(",</0/1>;ssid=9;uri=\"coaps://x\",</1/1>;ssid=9"),
+        "{links}"
+    );
+    assert!(links.contains("</3303/149>"), "{links}");
+    assert!(links.contains("</1/1>"), "{links}");
     let rsp = bs
         .request_to(
             peer,

@@ -3,12 +3,13 @@
 //! are usable when it sends Bootstrap-Finish.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use m2m_coap::Code;
+use m2m_coap::{Code, ContentFormat};
 
-use super::answer::{Answer, prefixed};
+use super::answer::{Answer, LinkOut, prefixed};
 use super::{ObjectTree, RecordBuf};
-use crate::link;
+use crate::link::{self, ObjectLink};
 use crate::path::Path;
+use crate::sink::Sink;
 use crate::value::Value;
 
 /// Most instances a Bootstrap-Delete keeps track of as refused by the tree.
@@ -241,6 +242,64 @@ pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inc
         fail("no LwM2M Server account");
     }
     result
+}
+
+/// The answer to a Bootstrap-Discover of `path` (`/` or an object; Core 1.1 §5.2.7.3): the
+/// root link with the enabler version `version` (of `/` alone), then the objects and instances
+/// the tree lists under `path` (the Security and OSCORE objects too), each Security instance
+/// with the Short Server ID of its server (not the Bootstrap-Server account's) and its server
+/// URI, each Server instance with its Short Server ID. Any deeper path is 4.00.
+pub(super) fn bootstrap_discover<T: ObjectTree + ?Sized, S: Sink>(
+    tree: &T,
+    path: &Path<'_>,
+    version: link::Version,
+    out: &mut S,
+) -> Answer {
+    if path.depth() > 1 || path.prefix().is_some() {
+        return Answer::code(Code::BAD_REQUEST);
+    }
+    let mut w = LinkOut::new(out);
+    let mut written = Ok(());
+    let mut any = false;
+    if path.depth() == 0 {
+        written = w.push(&ObjectLink {
+            target: link::Target::Root { path: "/" },
+            lwm2m: Some(version),
+            ..ObjectLink::path(Path::ROOT)
+        });
+        any = true;
+    }
+    tree.objects(&mut |l| {
+        let link::Target::Path(p) = l.target else {
+            return;
+        };
+        if p.prefix().is_some() || !path.contains(&p) {
+            return;
+        }
+        any = true;
+        let (ssid, uri) = match (p.object_id(), p.instance_id(), p.depth()) {
+            (Some(0), Some(i), 2) => {
+                let ssid = security_kind(tree, i).flatten();
+                let uri = match value_of(tree, &Path::resource(0, i, 0)) {
+                    // A URI that would need escapes in the attribute is left out.
+                    Some(Value::Str(t)) => t.as_str().filter(|u| !u.contains(['"', '\\'])),
+                    _ => None,
+                };
+                (ssid, uri)
+            }
+            (Some(1), Some(i), 2) => (short_id(tree, &Path::resource(1, i, 0)), None),
+            _ => (None, None),
+        };
+        if written.is_ok() {
+            written = w.push(&ObjectLink { ssid, uri, ..l });
+        }
+    });
+    match written {
+        // An object the client does not have.
+        Ok(()) if !any => Answer::code(Code::NOT_FOUND),
+        Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
+        Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+    }
 }
 
 #[cfg(test)]

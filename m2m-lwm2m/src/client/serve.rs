@@ -6,7 +6,9 @@
 use m2m_coap::Message;
 
 use super::blocks::{Cut, HEADROOM};
+use super::bootstrap::bootstrap_discover;
 use super::*;
+use crate::link;
 use crate::upload::{Step, Upload};
 
 impl<
@@ -322,6 +324,11 @@ impl<
                     }
                 }
                 read(tree, &path, accept, out)
+            }
+            // Bootstrap-Discover: objects and instances with their accounts' ids.
+            ClientRequest::Discover { path } if bootstrap => {
+                let version = self.settings.version.unwrap_or(link::Version::V1_0);
+                bootstrap_discover(tree, &path, version, out)
             }
             ClientRequest::Discover { path } => self.discover(tree, &path, out),
             ClientRequest::Write {

@@ -379,3 +379,91 @@ fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() 
     // Nothing was reset: a Bootstrap-Write adds to what is there.
     assert_eq!(pump.resets, Vec::<String>::new());
 }
+
+#[test]
+fn bootstrap_discover_lists_objects_instances_and_the_accounts_ids() {
+    let mut bs: Server<u8> = Server::bootstrap(3);
+    let mut client: Client<'static, u8> = Client::new(SERVER, Settings::new("pump-1"), 4);
+    let mut pump = World::new().pump;
+    let mut buf = [0u8; 1152];
+    let mut ask = |bs: &mut Server<u8>,
+                   client: &mut Client<'static, u8>,
+                   pump: &mut Pump,
+                   req: Option<ClientRequest<'_>>|
+     -> Vec<(Code, Vec<u8>)> {
+        if let Some(r) = req {
+            bs.send_to(at(0), CLIENT, &r).unwrap();
+        }
+        let mut answers = Vec::new();
+        loop {
+            let mut moved = false;
+            while let Some((_, n)) = client.poll_transmit(at(0), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                if let Some(ServerEvent::Response { message, .. }) =
+                    bs.handle(at(0), CLIENT, &d).unwrap()
+                {
+                    answers.push((message.code(), message.payload().to_vec()));
+                }
+            }
+            while let Some((_, n)) = bs.poll_transmit(at(0), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                client.handle(at(0), SERVER, &d, pump).unwrap();
+            }
+            if !moved {
+                return answers;
+            }
+        }
+    };
+    client.bootstrap(at(0), None).unwrap();
+    ask(&mut bs, &mut client, &mut pump, None);
+    let all = ask(
+        &mut bs,
+        &mut client,
+        &mut pump,
+        Some(ClientRequest::Discover { path: Path::ROOT }),
+    );
+    // The Bootstrap-Server account has no Short Server ID; the server's account and its
+    // Server instance carry theirs; OSCORE instances and the object version are listed.
+    assert_eq!(
+        all,
+        [(
+            Code::CONTENT,
+            b"</>;lwm2m=1.1,</0/0>,</0/1>;ssid=1,</21/0>,</21/1>,</1/0>;ssid=1,</3/0>,</3303>;ver=1.1,</3303/0>,</3303/1>"
+                .to_vec()
+        )]
+    );
+    // One object: its instances alone.
+    let security = ask(
+        &mut bs,
+        &mut client,
+        &mut pump,
+        Some(ClientRequest::Discover {
+            path: Path::object(0),
+        }),
+    );
+    assert_eq!(
+        security,
+        [(Code::CONTENT, b"</0/0>,</0/1>;ssid=1".to_vec())]
+    );
+    // An object it does not have, and an instance (deeper than Bootstrap-Discover goes).
+    let none = ask(
+        &mut bs,
+        &mut client,
+        &mut pump,
+        Some(ClientRequest::Discover {
+            path: Path::object(9),
+        }),
+    );
+    assert_eq!(none[0].0, Code::NOT_FOUND);
+    let deep = ask(
+        &mut bs,
+        &mut client,
+        &mut pump,
+        Some(ClientRequest::Discover {
+            path: Path::instance(3, 0),
+        }),
+    );
+    assert_eq!(deep[0].0, Code::BAD_REQUEST);
+}
