@@ -15,6 +15,7 @@ pub mod builder;
 pub mod code;
 #[cfg(feature = "tokio-util")]
 pub mod codec;
+pub mod conditional;
 pub mod content_format;
 pub mod endpoint;
 pub mod error;

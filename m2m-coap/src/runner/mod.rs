@@ -20,6 +20,9 @@
 //!   again: the client gets the state of then, the states in between are skipped. So
 //!   [`Notifier::changed`] may be called as often as the value changes. (TCP and WebSocket
 //!   have their own congestion control: each change is sent.)
+//! - Conditional requests (If-Match, If-None-Match) reach the handler, which knows its
+//!   resources' state: it checks them with [`crate::conditional::preconditions`] and answers
+//!   4.12 when they do not hold.
 //! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled: a peer whose
 //!   CSM does not come within 10 s, or that does not answer a Ping after a minute of silence,
 //!   is dropped; at most 1024 connections are served at once.
