@@ -695,3 +695,44 @@ async fn a_post_answer_cut_small_for_the_peer_is_kept_for_its_later_blocks() {
     assert_eq!(m.payload(), &[6u8; 256][..]);
     assert_eq!(n.load(Ordering::SeqCst), 6, "the POST ran once");
 }
+
+/// More observers than the UDP endpoint has slots for messages (64): a change reaches every
+/// one of them, those past the slots as the first ones are acknowledged.
+#[tokio::test]
+async fn a_change_reaches_more_observers_than_the_endpoint_has_slots() {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(7));
+    tokio::spawn(serve_udp_with(server, handler(n.clone()), notifier.clone()));
+    let mut clients = Vec::new();
+    for i in 0..90u16 {
+        let c = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        c.connect(addr).await.unwrap();
+        c.send(&get(Type::Confirmable, i, b"obs", "n", Some(0)))
+            .await
+            .unwrap();
+        let d = recv(&c).await.expect("registered");
+        assert!(Message::parse_udp(&d).unwrap().observe().is_some());
+        clients.push(c);
+    }
+    n.store(8, Ordering::SeqCst);
+    notifier.changed("n");
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in clients {
+        tasks.spawn(async move {
+            let d = recv(&c).await?;
+            let m = Message::parse_udp(&d).unwrap();
+            if m.ty() == Some(Type::Confirmable) {
+                c.send(&ack(&m)).await.unwrap();
+            }
+            Some(m.payload().to_vec())
+        });
+    }
+    let mut got = 0;
+    while let Some(r) = tasks.join_next().await {
+        assert_eq!(r.unwrap().as_deref(), Some(&b"8"[..]), "a notification");
+        got += 1;
+    }
+    assert_eq!(got, 90);
+}

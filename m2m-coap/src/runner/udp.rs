@@ -11,7 +11,7 @@ use super::service::{Service, Step, Wake};
 use super::{Handler, Notifier, now};
 use crate::builder::Builder;
 use crate::code::{Code, Type};
-use crate::endpoint::{Endpoint, Event, Exchange, Incoming};
+use crate::endpoint::{Endpoint, EndpointError, Event, Exchange, Incoming};
 
 type Ep = Endpoint<SocketAddr, 64, 1280>;
 
@@ -38,10 +38,15 @@ pub async fn serve_udp_with(
     let mut out = std::vec![0u8; 1500];
     let mut pacer = Pacer::<SocketAddr>::new();
     loop {
-        // Held notifications whose time has come: the state of now (RFC 7641 §4.5.2).
+        // Held notifications whose time has come: the state of now (RFC 7641 §4.5.2). One
+        // that finds the endpoint full is held again, and the rest wait for room.
+        let mut full = false;
         while let Some(id) = pacer.next_due(tokio::time::Instant::now()) {
             if let Some(step) = svc.renotify(id) {
-                send(&mut ep, &mut svc, &mut pacer, start, step);
+                if !send(&mut ep, &mut svc, &mut pacer, start, step) {
+                    full = true;
+                    break;
+                }
             }
         }
         while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
@@ -59,7 +64,14 @@ pub async fn serve_udp_with(
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
             tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
         });
-        let wake = match (retransmit, pacer.next_wake()) {
+        // With the endpoint full, room comes with an acknowledgement (a datagram), a
+        // retransmission given up, or the Non-confirmable messages just sent: look again soon.
+        let paced = if full {
+            tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(10))
+        } else {
+            pacer.next_wake()
+        };
+        let wake = match (retransmit, paced) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -70,7 +82,9 @@ pub async fn serve_udp_with(
                 match ep.handle(now(start), peer, datagram) {
                     Ok(Incoming::Request { message, exchange }) => {
                         match svc.request(peer, &message, exchange) {
-                            Some(step) => send(&mut ep, &mut svc, &mut pacer, start, step),
+                            Some(step) => {
+                                send(&mut ep, &mut svc, &mut pacer, start, step);
+                            }
                             // The answer takes time: acknowledge now (RFC 7252 §5.2.2).
                             None => ep.accept(now(start), &exchange),
                         }
@@ -114,14 +128,16 @@ pub async fn serve_udp_with(
     }
 }
 
-/// Hands a step to the endpoint, which sends it on the next `poll_transmit`.
+/// Hands a step to the endpoint, which sends it on the next `poll_transmit`; `false` when a
+/// notification found no room among the endpoint's messages (it is held, and goes when
+/// there is room).
 fn send<H: Handler>(
     ep: &mut Ep,
     svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
     pacer: &mut Pacer<SocketAddr>,
     start: Instant,
     step: Step<SocketAddr, Exchange<SocketAddr>>,
-) {
+) -> bool {
     match step {
         Step::Answer {
             to,
@@ -139,6 +155,7 @@ fn send<H: Handler>(
                 let b = Builder::<0>::udp(Type::Acknowledgement, Code::INTERNAL_SERVER_ERROR, 0);
                 let _ = ep.respond(now(start), &to, &b);
             }
+            true
         }
         Step::Notify {
             id,
@@ -154,7 +171,7 @@ fn send<H: Handler>(
             // sent to waits, and the handler is asked again then; a last one goes anyway.
             if observe.is_some() && !pacer.may_send(peer, t) {
                 pacer.hold(peer, id, t);
-                return;
+                return true;
             }
             let confirmable = confirmable || pacer.must_confirm(peer);
             let mut b = Builder::<64>::udp(Type::NonConfirmable, response.code, 0);
@@ -162,12 +179,23 @@ fn send<H: Handler>(
                 b = Builder::udp(Type::NonConfirmable, code, 0);
                 svc.observations.remove_id(id);
             }
-            // No slot or no room: the observer misses this state and gets the next one.
-            if let Ok(mid) = ep.notify(now(start), peer, &token, &b, confirmable) {
-                if confirmable {
-                    svc.observations.sent_confirmable(id, mid);
+            match ep.notify(now(start), peer, &token, &b, confirmable) {
+                Ok(mid) => {
+                    if confirmable {
+                        svc.observations.sent_confirmable(id, mid);
+                    }
+                    pacer.sent(peer, mid, confirmable, t);
+                    true
                 }
-                pacer.sent(peer, mid, confirmable, t);
+                // No slot among the endpoint's messages (more observers than it has): held,
+                // and the handler asked again when there is room. A last notification (no
+                // Observe: its observation is over) is not held.
+                Err(EndpointError::Busy) if observe.is_some() => {
+                    pacer.hold(peer, id, t);
+                    false
+                }
+                // A notification that cannot be built: the observer misses this state.
+                Err(_) => true,
             }
         }
     }
