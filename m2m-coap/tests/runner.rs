@@ -49,6 +49,16 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
                 let v = n.fetch_add(1, Ordering::SeqCst) + 1;
                 Response::content(42, vec![v.to_le_bytes()[0]; 3000]).into()
             }
+            // The same, answered 50 ms later.
+            ["bump-later"] => {
+                let v = n.fetch_add(1, Ordering::SeqCst) + 1;
+                let (responder, reply) = Reply::later();
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    responder.send(Response::content(42, vec![v.to_le_bytes()[0]; 3000]));
+                });
+                reply
+            }
             // The same with 800 bytes: one block of 1024, or two where messages are smaller.
             ["bump-800"] => {
                 let v = n.fetch_add(1, Ordering::SeqCst) + 1;
@@ -735,4 +745,45 @@ async fn a_change_reaches_more_observers_than_the_endpoint_has_slots() {
         got += 1;
     }
     assert_eq!(got, 90);
+}
+
+/// An answer to a POST that came later (a separate response) is kept for its later blocks
+/// too: the handler runs once.
+#[tokio::test]
+async fn the_later_blocks_of_a_post_answered_later_come_from_the_answer_kept() {
+    let (c, _notifier, n) = udp_server().await;
+    let before = n.load(Ordering::SeqCst);
+    let mut body = Vec::new();
+    for (num, mid) in [(0u32, 0x4300u16), (1, 0x4301), (2, 0x4302)] {
+        let token = [0xc5, u8::try_from(num).unwrap()];
+        let mut b = Builder::<3>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&token)
+            .str(OptionNumber::URI_PATH, "bump-later")
+            .unwrap();
+        if num > 0 {
+            b.uint(OptionNumber::BLOCK2, num << 4 | 6).unwrap();
+        }
+        let mut out = vec![0u8; b.buffer_len()];
+        let k = b.encode(&mut out).unwrap();
+        c.send(&out[..k]).await.unwrap();
+        // The first: an Empty ACK, then the answer on its own (acknowledged).
+        let m = loop {
+            let d = recv(&c).await.unwrap();
+            let msg = Message::parse_udp(&d).unwrap();
+            if msg.code() == Code::EMPTY {
+                continue;
+            }
+            if msg.ty() == Some(Type::Confirmable) {
+                c.send(&ack(&msg)).await.unwrap();
+            }
+            break d;
+        };
+        let msg = Message::parse_udp(&m).unwrap();
+        assert_eq!(msg.code(), Code::CONTENT);
+        let block = msg.block2().unwrap().unwrap();
+        assert_eq!((block.num, block.more), (num, num < 2));
+        body.extend_from_slice(msg.payload());
+    }
+    assert_eq!(n.load(Ordering::SeqCst), before + 1, "the POST ran once");
+    assert_eq!(body, vec![(before + 1).to_le_bytes()[0]; 3000]);
 }

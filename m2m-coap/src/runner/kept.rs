@@ -1,7 +1,8 @@
-//! Answers to requests that are not safe (POST, PUT, DELETE, PATCH, iPATCH) kept for the
-//! requests of their later blocks (RFC 7959 §2.4): a client that reads such an answer block by
-//! block sends the request again for each block, and the handler, which may have changed
-//! something for the first, does not run again; the later blocks come from the answer kept.
+//! Answers to requests that are not safe (POST, PUT, DELETE, PATCH, iPATCH), given at once or
+//! later, kept for the requests of their later blocks (RFC 7959 §2.4): a client that reads
+//! such an answer block by block sends the request again for each block, and the handler,
+//! which may have changed something for the first, does not run again; the later blocks come
+//! from the answer kept.
 
 use core::time::Duration;
 use std::collections::VecDeque;
@@ -66,16 +67,28 @@ impl<K: Copy + Eq> Kept<K> {
     /// go in blocks: larger than the smallest block (16 bytes), for the block size is the
     /// transport's to choose (over TCP the peer's Max-Message-Size may cut it small).
     pub(super) fn keep(&mut self, peer: K, req: &Message<'_>, response: &Response) {
-        if !not_safe(req.code()) || response.payload.len() <= 16 {
+        if let Some((code, key)) = Self::key_of(req) {
+            self.keep_keyed(peer, code, key, response);
+        }
+    }
+
+    /// The method and request key under which an answer to `req` is kept: `None` for a safe
+    /// method, whose answers are not kept.
+    pub(super) fn key_of(req: &Message<'_>) -> Option<(Code, Vec<u8>)> {
+        not_safe(req.code()).then(|| (req.code(), request_key(req)))
+    }
+
+    /// [`Kept::keep`] of an answer that came later, under the key its request had.
+    pub(super) fn keep_keyed(&mut self, peer: K, code: Code, key: Vec<u8>, response: &Response) {
+        if response.payload.len() <= 16 {
             return;
         }
-        let key = request_key(req);
         self.answers
-            .retain(|a| !(a.0 == peer && a.1 == req.code() && a.2 == key));
+            .retain(|a| !(a.0 == peer && a.1 == code && a.2 == key));
         if self.answers.len() == MAX_KEPT {
             self.answers.pop_front();
         }
         self.answers
-            .push_back((peer, req.code(), key, response.clone(), Instant::now()));
+            .push_back((peer, code, key, response.clone(), Instant::now()));
     }
 }

@@ -52,6 +52,9 @@ enum Target<K, A> {
         block2: Option<Block>,
         /// The request, when it registers an observation.
         register: Option<Registering>,
+        /// The method and request key under which the answer is kept for its later blocks
+        /// (a request that is not safe).
+        keep: Option<(Code, Vec<u8>)>,
     },
     Notify {
         id: u64,
@@ -179,6 +182,7 @@ where
                 Some(self.answer(peer, to, response, block2, register))
             }
             Reply::Later(later) => {
+                let keep = Kept::<K>::key_of(req);
                 self.defer(
                     later,
                     Target::Answer {
@@ -186,6 +190,7 @@ where
                         peer,
                         block2,
                         register,
+                        keep,
                     },
                 );
                 None
@@ -201,7 +206,14 @@ where
                 peer,
                 block2,
                 register,
-            } => Some(self.answer(peer, to, r.response, block2, register)),
+                keep,
+            } => {
+                // Kept for its later blocks as an answer given at once is.
+                if let Some((code, key)) = keep {
+                    self.kept.keep_keyed(peer, code, key, &r.response);
+                }
+                Some(self.answer(peer, to, r.response, block2, register))
+            }
             Target::Notify { id } => self.notification(id, r.response),
         }
     }
