@@ -195,7 +195,11 @@ impl Server {
         };
         match event {
             Some(ServerEvent::BootstrapRequested { endpoint, peer }) => {
-                self.bootstrap_requests.push((endpoint.to_string(), peer))
+                // Not taken yet: the oldest give way past 64 (a flood of them, spoofed).
+                if self.bootstrap_requests.len() == 64 {
+                    self.bootstrap_requests.remove(0);
+                }
+                self.bootstrap_requests.push((endpoint.to_string(), peer));
             }
             Some(ServerEvent::Registered {
                 endpoint,
@@ -225,11 +229,15 @@ impl Server {
                 }
                 self.timeouts.extend(self.outgoing.take_lost());
             }
-            Some(ServerEvent::Reset { request }) => {
-                if let Some(r) = request {
-                    self.outgoing.reset(r);
+            // A request of ours the client rejected: no answer will come, as after a timeout.
+            Some(ServerEvent::Reset { request: Some(r) }) => {
+                self.outgoing.reset(r);
+                let lost = self.outgoing.take_lost();
+                if lost.is_empty() {
+                    self.timeouts.extend(self.downloads.original(r));
+                } else {
+                    self.timeouts.extend(lost);
                 }
-                self.timeouts.extend(self.outgoing.take_lost());
             }
             _ => {}
         }
@@ -467,7 +475,10 @@ impl<'c> Client<'c> {
     }
 
     /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct` of
-    /// 1.1); [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] follow.
+    /// 1.1) to the address the client was made with; [`ClientEvent::BootstrapStarted`] and
+    /// [`ClientEvent::BootstrapFinished`] follow. The client stays with that address: to
+    /// register with the server the Bootstrap gave, make a client of the address its Security
+    /// instance names.
     pub fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush()

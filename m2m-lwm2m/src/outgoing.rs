@@ -48,6 +48,17 @@ pub(crate) enum To<P> {
 }
 
 impl<P: Copy + Eq> To<P> {
+    /// The address it stands for (a registration's, while it lasts).
+    fn peer<const R: usize, const N: usize, const B: usize>(
+        self,
+        server: &Server<P, R, N, B>,
+    ) -> Option<P> {
+        match self {
+            To::Reg(id) => server.registration(id).map(|r| r.peer),
+            To::Peer(p) => Some(p),
+        }
+    }
+
     /// Sends `request` whole.
     fn send<const R: usize, const N: usize, const B: usize>(
         self,
@@ -99,6 +110,8 @@ struct Sending<P> {
     current: RequestId,
     block: Block,
     to: To<P>,
+    /// The client's address when the transfer began.
+    peer: Option<P>,
     kind: Kind,
     format: ContentFormat,
     body: Vec<u8>,
@@ -206,9 +219,15 @@ impl<P: Copy + Eq> Outgoing<P> {
             }
             _ => return to.send(server, now, request),
         };
-        // One body in blocks to a client at a time: the client takes one transfer at a time,
-        // and a second would end the first (RFC 7959 §2.5 keys them by resource).
-        if self.under_way.iter().any(|s| s.to == to) {
+        // One body in blocks to a client at a time (by its address, whether named by its
+        // registration or not): the client takes one transfer at a time, and a second would
+        // end the first.
+        let peer = to.peer(server);
+        if self
+            .under_way
+            .iter()
+            .any(|s| s.to == to || (peer.is_some() && s.peer == peer))
+        {
             return Err(SessionError::Coap(EndpointError::Busy));
         }
         let block = first(6);
@@ -218,6 +237,7 @@ impl<P: Copy + Eq> Outgoing<P> {
             current: id,
             block,
             to,
+            peer,
             kind,
             format,
             body: body.to_vec(),

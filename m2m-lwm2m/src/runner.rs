@@ -252,11 +252,18 @@ impl AsyncServer {
                     }
                 }
             }
-            Ok(Some(ServerEvent::Reset { request })) => {
-                if let Some(r) = request {
-                    self.outgoing.reset(r);
+            // A request of ours the client rejected: no answer will come, as after a timeout.
+            Ok(Some(ServerEvent::Reset { request: Some(r) })) => {
+                self.outgoing.reset(r);
+                let lost = self.outgoing.take_lost();
+                if lost.is_empty() {
+                    self.downloads.original(r).map(ServerNote::Timeout)
+                } else {
+                    for id in lost {
+                        self.notes.push_back(ServerNote::Timeout(id));
+                    }
+                    None
                 }
-                None
             }
             Ok(Some(e)) => note(e, peer),
             Ok(None) | Err(SessionError::Malformed(_)) => None,
@@ -484,8 +491,10 @@ impl<'c> AsyncClient<'c> {
     }
 
     /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct`
-    /// of 1.1); [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] come
-    /// from [`AsyncClient::next`].
+    /// of 1.1) to the address the client was made with; [`ClientEvent::BootstrapStarted`] and
+    /// [`ClientEvent::BootstrapFinished`] come from [`AsyncClient::next`]. The client stays
+    /// with that address: to register with the server the Bootstrap gave, make a client of
+    /// the address its Security instance names.
     pub async fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush().await

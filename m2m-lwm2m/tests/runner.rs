@@ -890,3 +890,52 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
             .contains(&(Path::resource(0, 1, 5), Owned::Bytes(key.to_vec())))
     );
 }
+
+#[tokio::test]
+async fn a_request_the_client_resets_is_a_timeout_at_once() {
+    use m2m_coap::{Builder, Message, OptionNumber, Type};
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    // A client written out by hand: it registers, then rejects the server's request.
+    let client = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    client.connect(addr).await.unwrap();
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 0x10);
+    b.token(&[1]);
+    b.str(OptionNumber::URI_PATH, "rd").unwrap();
+    b.str(OptionNumber::URI_QUERY, "ep=resetter").unwrap();
+    b.uint(OptionNumber::CONTENT_FORMAT, 40).unwrap();
+    b.payload(b"</3/0>");
+    let mut out = [0u8; 64];
+    let n = b.encode(&mut out).unwrap();
+    client.send(&out[..n]).await.unwrap();
+    let ServerNote::Registered { endpoint, .. } = server.next().await.unwrap() else {
+        panic!("a registration");
+    };
+    let read = ClientRequest::Read {
+        path: Path::resource(3, 0, 0),
+        accept: None,
+    };
+    let rid = server.send(&endpoint, &read).unwrap();
+    let rejecting = async {
+        let mut buf = [0u8; 1500];
+        loop {
+            let n = client.recv(&mut buf).await.unwrap();
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            if m.code() == Code::GET {
+                let rst = Builder::<0>::udp(Type::Reset, Code::EMPTY, m.message_id().unwrap());
+                let mut o = [0u8; 4];
+                let k = rst.encode(&mut o).unwrap();
+                client.send(&o[..k]).await.unwrap();
+                return;
+            }
+        }
+    };
+    let (answer, ()) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(5), server.response(rid)),
+        rejecting
+    );
+    let err = answer
+        .expect("told within 5 s, not after the retransmissions")
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+}

@@ -658,6 +658,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             .any(|o| o.confirmable && o.peer == peer && o.message_id == message_id)
     }
 
+    /// Whether request `id` still counts against NSTART (RFC 7252 §4.7): it waits for its
+    /// response and no Empty ACK has said the response comes separately.
+    #[must_use]
+    pub fn holds_nstart(&self, id: RequestId) -> bool {
+        self.waiting
+            .iter()
+            .flatten()
+            .any(|w| w.id == id && !w.acked && (!w.observe || w.last_notification.is_none()))
+    }
+
     /// When to call [`Endpoint::poll_transmit`] next: the earliest retransmission, give-up or
     /// expiry; `None` when nothing is pending.
     #[must_use]

@@ -248,7 +248,7 @@ pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inc
 /// root link with the enabler version `version` (of `/` alone), then the objects and instances
 /// the tree lists under `path` (the Security and OSCORE objects too), each Security instance
 /// with the Short Server ID of its server (not the Bootstrap-Server account's) and its server
-/// URI, each Server instance with its Short Server ID. Any deeper path is 4.00.
+/// URI (from 1.1 on), each Server instance with its Short Server ID. Any deeper path is 4.00.
 pub(super) fn bootstrap_discover<T: ObjectTree + ?Sized, S: Sink>(
     tree: &T,
     path: &Path<'_>,
@@ -281,8 +281,11 @@ pub(super) fn bootstrap_discover<T: ObjectTree + ?Sized, S: Sink>(
             (Some(0), Some(i), 2) => {
                 let ssid = security_kind(tree, i).flatten();
                 let uri = match value_of(tree, &Path::resource(0, i, 0)) {
-                    // A URI that would need escapes in the attribute is left out.
-                    Some(Value::Str(t)) => t.as_str().filter(|u| !u.contains(['"', '\\'])),
+                    // `uri` came with 1.1; one that cannot stand between quotes as it is (a
+                    // `"`, a `\`, a control character) is left out.
+                    Some(Value::Str(t)) if version != link::Version::V1_0 => t
+                        .as_str()
+                        .filter(|u| !u.contains('\\') && m2m_coap::link::is_quoted_text(u)),
                     _ => None,
                 };
                 (ssid, uri)

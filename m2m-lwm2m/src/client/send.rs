@@ -23,8 +23,8 @@ pub(crate) const MAX_SEND: usize = MAX_LINKS;
 /// The SZX of a [`MAX_SEND`] block.
 const SEND_SZX: u8 = 5;
 
-/// How many Sends outstanding are remembered (the endpoint lets one request to the server be
-/// outstanding at a time, NSTART 1; the others wait for room).
+/// How many Sends may be outstanding at once (one unacknowledged, NSTART 1, and those whose
+/// answers come separately after an Empty ACK); another meanwhile is refused as `Busy`.
 pub(super) const SENDS: usize = 4;
 
 /// A Send outstanding: its request, and the block of the body it carried.
@@ -49,6 +49,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         format: ContentFormat,
         payload: &[u8],
     ) -> Result<RequestId, SessionError> {
+        if self.sends.iter().all(Option::is_some) {
+            return Err(SessionError::Coap(EndpointError::Busy));
+        }
         if payload.len() <= MAX_SEND {
             let id = self.send(now, &ServerRequest::Send { format, payload })?;
             self.remember_send(Sent { id, block: None });
@@ -94,6 +97,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             format,
             payload: part,
         };
+        // A first block is a new Send, which needs a free slot; a later one takes its
+        // block's (answered, so freed).
+        if self.sends.iter().all(Option::is_some) {
+            return Err(SessionError::Coap(EndpointError::Busy));
+        }
         let id = self.send_with(now, &req, Some((block, size1, part)))?;
         self.remember_send(Sent {
             id,
@@ -103,11 +111,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
     }
 
     fn remember_send(&mut self, sent: Sent) {
-        // The oldest gives way (it has had its answer or timeout long since: NSTART 1).
-        if let Some(first) = self.sends.first_mut() {
-            *first = Some(sent);
+        // A free slot is there: checked before sending.
+        if let Some(slot) = self.sends.iter_mut().find(|s| s.is_none()) {
+            *slot = Some(sent);
         }
-        self.sends.rotate_left(1);
     }
 
     /// Takes the answer `message` to request `id` if it answers a Send: the next block asked
@@ -181,16 +188,20 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         }
         let mut any = false;
         for slot in &mut self.sends {
-            if let Some(s) = slot.take() {
-                self.endpoint.cancel(s.id);
-                if let Some(free) = self.events.iter_mut().find(|e| e.is_none()) {
-                    *free = Some(ClientEvent::SendAnswered {
-                        request: s.id,
-                        code: None,
-                    });
-                }
-                any = true;
+            // Only a Send that holds the endpoint (no Empty ACK yet): one whose answer comes
+            // separately keeps its place.
+            let Some(s) = slot.filter(|s| self.endpoint.holds_nstart(s.id)) else {
+                continue;
+            };
+            *slot = None;
+            self.endpoint.cancel(s.id);
+            if let Some(free) = self.events.iter_mut().find(|e| e.is_none()) {
+                *free = Some(ClientEvent::SendAnswered {
+                    request: s.id,
+                    code: None,
+                });
             }
+            any = true;
         }
         any
     }

@@ -323,3 +323,84 @@ fn a_server_that_acts_on_each_block_gets_the_rest_all_the_same() {
         })
     ));
 }
+
+/// An Empty ACK to a Send: its answer comes separately, and it no longer holds the client
+/// back (RFC 7252 §4.7). Four Sends may wait for their answers, a fifth is refused as `Busy`;
+/// an Update that falls due ends only the Send that holds the client back.
+#[test]
+fn a_send_acknowledged_empty_waits_for_its_answer_beside_the_update() {
+    let mut w = registered();
+    let body = records(3);
+    let mut buf = [0u8; 1152];
+    let mut ids = Vec::new();
+    for t in 1..=4u64 {
+        let id = w
+            .client
+            .send_records(at(t), ContentFormat::SENML_JSON, &body)
+            .unwrap();
+        ids.push(id);
+        let (_, n) = w.client.poll_transmit(at(t), &mut buf).unwrap();
+        // The first three acknowledged empty; the fourth not yet.
+        if t < 4 {
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            let ack =
+                Builder::<1>::udp(Type::Acknowledgement, Code::EMPTY, m.message_id().unwrap());
+            let mut out = [0u8; 16];
+            let k = ack.encode(&mut out).unwrap();
+            w.client
+                .handle(at(t), SERVER, &out[..k], &mut w.pump)
+                .unwrap();
+        }
+    }
+    assert!(matches!(
+        w.client
+            .send_records(at(5), ContentFormat::SENML_JSON, &body),
+        Err(m2m_lwm2m::server::SessionError::Coap(
+            m2m_coap::endpoint::EndpointError::Busy
+        ))
+    ));
+    // The Update due at 30 s ends the fourth (which holds the client back) and goes.
+    w.client.handle_timeout(at(30), &w.pump).unwrap();
+    let mut rd = false;
+    while let Some((_, n)) = w.client.poll_transmit(at(30), &mut buf) {
+        rd |= Message::parse_udp(&buf[..n]).unwrap().uri_path().next() == Some("rd");
+    }
+    assert!(rd, "the Update went");
+    let events: Vec<_> = std::iter::from_fn(|| w.client.poll_event()).collect();
+    assert_eq!(
+        events,
+        [ClientEvent::SendAnswered {
+            request: ids[3],
+            code: None
+        }]
+    );
+}
+
+#[test]
+fn four_sends_waiting_for_their_answers_are_as_many_as_the_client_keeps() {
+    let mut w = registered();
+    let body = records(3);
+    let mut buf = [0u8; 1152];
+    for t in 1..=4u64 {
+        w.client
+            .send_records(at(t), ContentFormat::SENML_JSON, &body)
+            .unwrap();
+        let (_, n) = w.client.poll_transmit(at(t), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let ack = Builder::<1>::udp(Type::Acknowledgement, Code::EMPTY, m.message_id().unwrap());
+        let mut out = [0u8; 16];
+        let k = ack.encode(&mut out).unwrap();
+        w.client
+            .handle(at(t), SERVER, &out[..k], &mut w.pump)
+            .unwrap();
+    }
+    // All four acknowledged (none holds the client back), yet a fifth has no place to be
+    // remembered, and its answer would reach nobody: refused.
+    assert!(matches!(
+        w.client
+            .send_records(at(5), ContentFormat::SENML_JSON, &body),
+        Err(m2m_lwm2m::server::SessionError::Coap(
+            m2m_coap::endpoint::EndpointError::Busy
+        ))
+    ));
+}
