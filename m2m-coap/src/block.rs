@@ -105,6 +105,45 @@ pub fn slice(
     ))
 }
 
+/// The block a sender of a body in Block1 blocks (RFC 7959 §2.5) sends after the answer to
+/// block `sent` (its `code`, and `echo`, the answer's Block1); `None` when the answer ends the
+/// transfer (the request's answer, or an error).
+///
+/// - 2.31 Continue echoing `sent` (a server that acts on the whole body at its end), or a
+///   success (2.xx) whose Block1 has M unset (one that acted on this block alone,
+///   non-atomic, §2.3), to a block with more to come: the next block starts where `sent`
+///   ends, in the size the echo asks for when smaller (its number counts blocks of that
+///   size).
+/// - 4.13 Request Entity Too Large to the first block with a smaller Block1 size (§2.9.3):
+///   the body again from its start in that size.
+///
+/// The block returned has M set; the sender sets it from the body ([`slice`] does).
+#[must_use]
+pub fn next_block1(sent: Block, code: Code, echo: Option<Block>) -> Option<Block> {
+    let e = echo?;
+    let taken = sent.more
+        && e.num == sent.num
+        && (code == Code::CONTINUE || (code.class() == 2 && !e.more));
+    if taken {
+        let szx = e.szx.min(sent.szx).min(6);
+        let end = usize::try_from(sent.num)
+            .ok()?
+            .checked_add(1)?
+            .checked_mul(sent.size())?;
+        let num = u32::try_from(end.checked_div(16usize << szx)?).ok()?;
+        return (num <= Block::MAX_NUM).then_some(Block {
+            num,
+            more: true,
+            szx,
+        });
+    }
+    (code == Code::REQUEST_ENTITY_TOO_LARGE && sent.num == 0 && e.szx < sent.szx).then_some(Block {
+        num: 0,
+        more: true,
+        szx: e.szx,
+    })
+}
+
 /// Where a transfer stands after a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -401,6 +440,71 @@ mod tests {
 
     fn body(n: usize) -> std::vec::Vec<u8> {
         (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect()
+    }
+
+    fn blk(num: u32, more: bool, szx: u8) -> Block {
+        Block { num, more, szx }
+    }
+
+    #[test]
+    fn the_next_block1_follows_the_servers_answer() {
+        // RFC 7959 §3.3's example: block 0 of 128 answered 2.31 with 0/1/32: the next is
+        // block 4 of 32, where the 128 bytes end.
+        let e = Some(blk(0, true, 1));
+        assert_eq!(
+            next_block1(blk(0, true, 3), Code::CONTINUE, e),
+            Some(blk(4, true, 1))
+        );
+        // The same size: the next number.
+        let e = Some(blk(2, true, 6));
+        assert_eq!(
+            next_block1(blk(2, true, 6), Code::CONTINUE, e),
+            Some(blk(3, true, 6))
+        );
+        // A non-atomic server: 2.04 without M to a block before the last (§2.3).
+        let e = Some(blk(2, false, 6));
+        assert_eq!(
+            next_block1(blk(2, true, 6), Code::CHANGED, e),
+            Some(blk(3, true, 6))
+        );
+        // The answer to the last block, an error, a 2.31 echoing another block, none at all.
+        assert_eq!(
+            next_block1(blk(3, false, 6), Code::CHANGED, Some(blk(3, false, 6))),
+            None
+        );
+        assert_eq!(
+            next_block1(blk(3, false, 6), Code::CONTINUE, Some(blk(3, false, 6))),
+            None
+        );
+        let gap = Some(blk(1, true, 6));
+        assert_eq!(
+            next_block1(blk(2, true, 6), Code::REQUEST_ENTITY_INCOMPLETE, gap),
+            None
+        );
+        assert_eq!(
+            next_block1(blk(2, true, 6), Code::CONTINUE, Some(blk(5, true, 6))),
+            None
+        );
+        assert_eq!(next_block1(blk(2, true, 6), Code::CONTINUE, None), None);
+        // 4.13 to the first block with a smaller size: from the start in that size (§2.9.3);
+        // not to a later block, nor without a smaller size.
+        let small = Some(blk(0, false, 4));
+        assert_eq!(
+            next_block1(blk(0, true, 6), Code::REQUEST_ENTITY_TOO_LARGE, small),
+            Some(blk(0, true, 4))
+        );
+        assert_eq!(
+            next_block1(blk(1, true, 6), Code::REQUEST_ENTITY_TOO_LARGE, small),
+            None
+        );
+        let same = Some(blk(0, false, 6));
+        assert_eq!(
+            next_block1(blk(0, true, 6), Code::REQUEST_ENTITY_TOO_LARGE, same),
+            None
+        );
+        // Past the 20 bits of a block number: the end.
+        let last = blk(Block::MAX_NUM, true, 0);
+        assert_eq!(next_block1(last, Code::CONTINUE, Some(last)), None);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::vec::Vec;
 
 use m2m_core::{Framing as _, Status, Timestamp};
 
-use crate::block::{Assembler, Progress};
+use crate::block::{self, Assembler, Progress};
 use crate::endpoint::stream::{ConnParams, Connection, StreamIncoming};
 use crate::endpoint::{Endpoint, Event, Incoming, RequestId};
 use crate::tcp::Framing;
@@ -101,6 +101,7 @@ pub struct Response {
     pub observe: Option<u32>,
     /// The payload.
     pub payload: Vec<u8>,
+    block1: Option<Block>,
     block2: Option<Block>,
     etag: Option<Vec<u8>>,
 }
@@ -112,6 +113,7 @@ impl Response {
             content_format: m.content_format(),
             observe: m.observe(),
             payload: m.payload().to_vec(),
+            block1: m.block1().and_then(Result::ok),
             block2: m.block2().and_then(Result::ok),
             etag: m.etags().next().map(<[u8]>::to_vec),
         }
@@ -407,29 +409,32 @@ impl Client {
         let szx = self.options.block_szx.min(6);
         let size = 16usize << szx;
         if payload.len() > size {
-            let mut num = 0u32;
+            // Block after block as the server takes them, in the smaller size it may ask for
+            // (RFC 7959 §2.3, §2.9.3).
+            let mut want = Block {
+                num: 0,
+                more: true,
+                szx,
+            };
             loop {
-                let start = usize::try_from(num)
-                    .unwrap_or(usize::MAX)
-                    .saturating_mul(size);
-                let end = start.saturating_add(size).min(payload.len());
-                let more = end < payload.len();
+                let (block, part) =
+                    block::slice(payload, Some(want), want.szx).map_err(protocol)?;
                 let mut b = base.clone();
-                b.uint(OptionNumber::BLOCK1, Block { num, more, szx }.to_uint())
+                b.uint(OptionNumber::BLOCK1, block.to_uint())
                     .map_err(protocol)?;
-                if num == 0 {
+                if block.num == 0 {
                     b.uint(
                         OptionNumber::SIZE1,
                         u32::try_from(payload.len()).unwrap_or(u32::MAX),
                     )
                     .map_err(protocol)?;
                 }
-                b.payload(payload.get(start..end).unwrap_or_default());
+                b.payload(part);
                 let rsp = self.exchange(&b)?;
-                if !more || rsp.code != Code::CONTINUE {
-                    return Ok(rsp);
+                match block::next_block1(block, rsp.code, rsp.block1) {
+                    Some(next) => want = next,
+                    None => return Ok(rsp),
                 }
-                num = num.saturating_add(1);
             }
         }
         let mut body = std::vec![0u8; self.options.max_body];

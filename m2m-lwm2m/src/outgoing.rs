@@ -18,7 +18,7 @@ use std::vec::Vec;
 
 use m2m_coap::endpoint::EndpointError;
 use m2m_coap::option::value::Block;
-use m2m_coap::{Code, ContentFormat, Message, RequestId};
+use m2m_coap::{ContentFormat, Message, RequestId};
 use m2m_core::Timestamp;
 
 use crate::blocking::Response;
@@ -286,34 +286,7 @@ impl<P: Copy + Eq> Outgoing<P> {
         };
         let sent = s.block;
         let echo = message.block1().and_then(Result::ok);
-        let next = match (message.code(), echo) {
-            // The block taken; the next starts where it ends, in the size the client asks
-            // for if smaller (§2.3): after a 2.31, or a success without M from a client that
-            // acted on this block alone (non-atomic, §2.3), which expects the rest.
-            (code, Some(e))
-                if e.num == sent.num
-                    && sent.more
-                    && (code == Code::CONTINUE || (code.class() == 2 && !e.more)) =>
-            {
-                let szx = e.szx.min(sent.szx);
-                let end = (sent.num as usize)
-                    .saturating_add(1)
-                    .saturating_mul(sent.size());
-                u32::try_from(end.checked_div(16usize << szx).unwrap_or(0))
-                    .ok()
-                    .filter(|&n| n <= Block::MAX_NUM)
-                    .map(|num| Block {
-                        num,
-                        more: true,
-                        szx,
-                    })
-            }
-            // The first block too large for the client: all again, in the size it names.
-            (Code::REQUEST_ENTITY_TOO_LARGE, Some(e)) if sent.num == 0 && e.szx < sent.szx => {
-                Some(first(e.szx))
-            }
-            _ => None,
-        };
+        let next = m2m_coap::block::next_block1(sent, message.code(), echo);
         match next {
             Some(b) => self.next(server, now, i, b),
             None => {
@@ -521,7 +494,7 @@ impl ClientSends {
 
 #[cfg(test)]
 mod tests {
-    use m2m_coap::{Builder, OptionNumber, Type};
+    use m2m_coap::{Builder, Code, OptionNumber, Type};
 
     use super::*;
     use crate::client::{Client, ObjectTree, RecordBuf, Settings};

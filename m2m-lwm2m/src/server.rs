@@ -879,23 +879,14 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             return Err(refused());
         }
         let body = request.body().ok_or_else(refused)?;
-        let size = block.size();
-        let start = usize::try_from(block.num)
-            .ok()
-            .and_then(|n| n.checked_mul(size))
-            .filter(|&s| s < body.len() || s == 0)
-            .ok_or_else(refused)?;
-        let end = start.saturating_add(size).min(body.len());
-        let part = body.get(start..end).unwrap_or_default();
+        // Its bytes, and M set unless it ends the body.
+        let (block, part) =
+            m2m_coap::block::slice(body, Some(block), block.szx).map_err(|_| refused())?;
         let request = request.with_body(part).ok_or_else(refused)?;
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
         let full = |_| Error::new(0, Reason::BufferTooSmall);
-        let block = Block {
-            more: end < body.len(),
-            ..block
-        };
         b.uint(OptionNumber::BLOCK1, block.to_uint())
             .map_err(full)?;
         if block.num == 0 {

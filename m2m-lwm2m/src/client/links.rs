@@ -132,19 +132,19 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         tree: &T,
         message: &Message<'_>,
     ) -> Option<Result<RequestId, SessionError>> {
-        let u = self
-            .links_upload
-            .filter(|_| message.code() == Code::CONTINUE)?;
+        let u = self.links_upload?;
         let echoed = message.block1().and_then(Result::ok)?;
-        let sent_num = u.offset.checked_div(16usize << u.szx).unwrap_or(0);
-        if usize::try_from(echoed.num).ok() != Some(sent_num) {
-            return None;
-        }
-        if !u.more {
-            return Some(Err(SessionError::Lwm2m(Error::new(0, Reason::Unsupported))));
-        }
-        let szx = echoed.szx.min(u.szx);
-        let next = u.offset.saturating_add(16usize << u.szx);
+        let sent = Block {
+            num: u32::try_from(u.offset.checked_div(16usize << u.szx).unwrap_or(0)).ok()?,
+            more: u.more,
+            szx: u.szx,
+        };
+        let Some(n) = m2m_coap::block::next_block1(sent, message.code(), Some(echoed)) else {
+            // 2.31 to the last block: nothing is left to send.
+            return (message.code() == Code::CONTINUE && echoed.num == sent.num)
+                .then(|| Err(SessionError::Lwm2m(Error::new(0, Reason::Unsupported))));
+        };
+        let (next, szx) = (n.offset(), n.szx);
         let sent = self.send_links(now, tree, u.update, next, szx);
         if let Ok(id) = sent {
             self.state = if u.update {

@@ -8,7 +8,7 @@
 
 use m2m_coap::endpoint::EndpointError;
 use m2m_coap::option::value::Block;
-use m2m_coap::{Code, ContentFormat, Message, RequestId};
+use m2m_coap::{ContentFormat, Message, RequestId};
 use m2m_core::Timestamp;
 
 use super::links::MAX_LINKS;
@@ -80,18 +80,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         if block.szx > 6 || block.num > Block::MAX_NUM {
             return Err(Error::new(0, Reason::Unsupported).into());
         }
-        let size = block.size();
-        let start = usize::try_from(block.num)
-            .ok()
-            .and_then(|n| n.checked_mul(size))
-            .filter(|&s| s < payload.len() || s == 0)
-            .ok_or(Error::new(0, Reason::Unsupported))?;
-        let end = start.saturating_add(size).min(payload.len());
-        let part = payload.get(start..end).unwrap_or_default();
-        let block = Block {
-            more: end < payload.len(),
-            ..block
-        };
+        // Its bytes, and M set unless it ends the body.
+        let (block, part) = m2m_coap::block::slice(payload, Some(block), block.szx)
+            .map_err(|_| Error::new(0, Reason::Unsupported))?;
         let size1 = (block.num == 0).then_some(payload.len());
         let req = ServerRequest::Send {
             format,
@@ -132,43 +123,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         };
         let code = message.code();
         let echo = message.block1().and_then(Result::ok);
-        let next = match (sent.block, echo) {
-            // The block taken: the next starts where it ends, in the size the server asks for
-            // if smaller (§2.3). 2.31 from a server that acts on the whole body at its end; a
-            // success without M from one that acted on this block alone (non-atomic, §2.3),
-            // which expects the rest all the same.
-            (Some(k), Some(e))
-                if k.more
-                    && e.num == k.num
-                    && (code == Code::CONTINUE || (code.class() == 2 && !e.more)) =>
-            {
-                let szx = e.szx.min(k.szx);
-                let end = usize::try_from(k.num)
-                    .unwrap_or(usize::MAX)
-                    .saturating_add(1)
-                    .saturating_mul(k.size());
-                u32::try_from(end.checked_div(16usize << szx).unwrap_or(0))
-                    .ok()
-                    .filter(|&n| n <= Block::MAX_NUM)
-                    .map(|num| Block {
-                        num,
-                        more: true,
-                        szx,
-                    })
-            }
-            // The first block too large for the server: all again in the size it names
-            // (§2.9.3).
-            (Some(k), Some(e))
-                if code == Code::REQUEST_ENTITY_TOO_LARGE && k.num == 0 && e.szx < k.szx =>
-            {
-                Some(Block {
-                    num: 0,
-                    more: true,
-                    szx: e.szx,
-                })
-            }
-            _ => None,
-        };
+        let next = sent
+            .block
+            .and_then(|k| m2m_coap::block::next_block1(k, code, echo));
         self.push_event(match next {
             Some(next) => ClientEvent::SendContinue { request: id, next },
             None => ClientEvent::SendAnswered {
