@@ -741,12 +741,28 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
+        let request = self.request_to(now, peer, request, &[])?;
+        self.sent(request, id);
+        Ok(request)
+    }
+
+    /// Sends `request` to `peer` (Confirmable) with the options `more` adds (Block1, Block2,
+    /// Size1, each a number and its value).
+    fn request_to(
+        &mut self,
+        now: Timestamp,
+        peer: P,
+        request: &ClientRequest<'_>,
+        more: &[(OptionNumber, u32)],
+    ) -> Result<RequestId, SessionError> {
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
         request.build(&mut b, &mut scratch)?;
-        let request = self.endpoint.request(now, peer, &b, true)?;
-        self.sent(request, id);
-        Ok(request)
+        for &(number, value) in more {
+            b.uint(number, value)
+                .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+        }
+        Ok(self.endpoint.request(now, peer, &b, true)?)
     }
 
     /// Where registration `id` is, if it may be sent a request now.
@@ -819,12 +835,12 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             },
             other => other,
         };
-        let mut scratch = Strings::<256>::new();
-        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
-        request.build(&mut b, &mut scratch)?;
-        b.uint(OptionNumber::BLOCK2, block.to_uint())
-            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        self.request_to(
+            now,
+            peer,
+            &request,
+            &[(OptionNumber::BLOCK2, block.to_uint())],
+        )
     }
 
     /// Sends block `block` of the body of `request` (a Write, Create or Write-Composite larger
@@ -883,17 +899,17 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let (block, part) =
             m2m_coap::block::slice(body, Some(block), block.szx).map_err(|_| refused())?;
         let request = request.with_body(part).ok_or_else(refused)?;
-        let mut scratch = Strings::<256>::new();
-        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
-        request.build(&mut b, &mut scratch)?;
-        let full = |_| Error::new(0, Reason::BufferTooSmall);
-        b.uint(OptionNumber::BLOCK1, block.to_uint())
-            .map_err(full)?;
-        if block.num == 0 {
-            let total = u32::try_from(body.len()).unwrap_or(u32::MAX);
-            b.uint(OptionNumber::SIZE1, total).map_err(full)?;
-        }
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        let block1 = (OptionNumber::BLOCK1, block.to_uint());
+        let total = (
+            OptionNumber::SIZE1,
+            u32::try_from(body.len()).unwrap_or(u32::MAX),
+        );
+        let more: &[_] = if block.num == 0 {
+            &[block1, total]
+        } else {
+            &[block1]
+        };
+        self.request_to(now, peer, &request, more)
     }
 
     /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover
@@ -904,10 +920,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         peer: P,
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
-        let mut scratch = Strings::<256>::new();
-        let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
-        request.build(&mut b, &mut scratch)?;
-        Ok(self.endpoint.request(now, peer, &b, true)?)
+        self.request_to(now, peer, request, &[])
     }
 
     /// Sends Observe-Composite (FETCH with Observe 0, OMA-TS-LightweightM2M_Core 1.1 §6.4)
