@@ -117,7 +117,7 @@ pub fn slice(
 /// - 4.13 Request Entity Too Large to the first block with a smaller Block1 size (§2.9.3):
 ///   the body again from its start in that size.
 ///
-/// The block returned has M set; the sender sets it from the body ([`slice`] does).
+/// The block returned has M set; the sender sets it from the body ([`slice()`] does).
 #[must_use]
 pub fn next_block1(sent: Block, code: Code, echo: Option<Block>) -> Option<Block> {
     let e = echo?;
