@@ -57,6 +57,17 @@ pub struct Registered {
     pub lifetime: u32,
 }
 
+/// Records a client pushed (Send), as the blocking server reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The endpoint name of the client's registration.
+    pub endpoint: String,
+    /// The records' format (SenML JSON or CBOR, LwM2M CBOR).
+    pub format: ContentFormat,
+    /// The records, whole (put together when they came in blocks).
+    pub payload: Vec<u8>,
+}
+
 /// A response as the blocking server reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -93,6 +104,8 @@ pub struct Server {
     registered: Vec<Registered>,
     /// Bootstrap-Requests seen and not yet taken by [`Server::wait_bootstrap_request`].
     bootstrap_requests: Vec<(String, SocketAddr)>,
+    /// Sends (records a client pushed) not yet taken by [`Server::wait_send`].
+    sends: Vec<Sent>,
     /// Responses seen, by request.
     responses: Vec<(RequestId, Response)>,
     timeouts: Vec<RequestId>,
@@ -127,6 +140,7 @@ impl Server {
             inner: Box::new(inner.with_config(Config::LENIENT)),
             registered: Vec::new(),
             bootstrap_requests: Vec::new(),
+            sends: Vec::new(),
             responses: Vec::new(),
             timeouts: Vec::new(),
             downloads: Downloads::default(),
@@ -194,6 +208,26 @@ impl Server {
             Err(e) => return Err(session(e)),
         };
         match event {
+            Some(ServerEvent::Send {
+                id,
+                format,
+                payload,
+            }) => {
+                // Not taken yet: the oldest give way past 64.
+                if self.sends.len() == 64 {
+                    self.sends.remove(0);
+                }
+                let endpoint = self
+                    .inner
+                    .registration(id)
+                    .map(|r| r.endpoint().to_string())
+                    .unwrap_or_default();
+                self.sends.push(Sent {
+                    endpoint,
+                    format,
+                    payload: payload.to_vec(),
+                });
+            }
             Some(ServerEvent::BootstrapRequested { endpoint, peer }) => {
                 // Not taken yet: the oldest give way past 64 (a flood of them, spoofed).
                 if self.bootstrap_requests.len() == 64 {
@@ -259,6 +293,22 @@ impl Server {
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "no registration"));
+            }
+            self.turn(left)?;
+        }
+    }
+
+    /// Serves until a client pushes records with Send (1.1, POST `/dp`, in Block1 blocks when
+    /// long; or one pushed since the last call, the 64 latest kept): who sent what.
+    pub fn wait_send(&mut self, timeout: Duration) -> io::Result<Sent> {
+        let end = deadline(timeout);
+        loop {
+            if !self.sends.is_empty() {
+                return Ok(self.sends.remove(0));
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "no Send"));
             }
             self.turn(left)?;
         }

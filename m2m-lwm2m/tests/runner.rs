@@ -630,7 +630,12 @@ fn a_long_send_goes_in_blocks_from_the_blocking_client() {
         (id, seen)
     });
     server.wait_registration(Duration::from_secs(10)).unwrap();
-    // The blocking server takes the Send's blocks while it waits for anything.
+    // The blocking server puts the Send's blocks together: the records whole, and whose.
+    let sent = server.wait_send(Duration::from_secs(10)).unwrap();
+    assert_eq!(sent.endpoint, "sender-2");
+    assert_eq!(sent.format, ContentFormat::SENML_JSON);
+    assert_eq!(sent.payload, body);
+    // It serves on while the client takes its answer.
     let end = std::time::Instant::now() + Duration::from_secs(10);
     while !client.is_finished() && std::time::Instant::now() < end {
         let _ = server.wait_registration(Duration::from_millis(50));
