@@ -213,27 +213,20 @@ impl Server {
                 format,
                 payload,
             }) => {
-                // Not taken yet: the oldest give way past 64.
-                if self.sends.len() == 64 {
-                    self.sends.remove(0);
-                }
                 let endpoint = self
                     .inner
                     .registration(id)
                     .map(|r| r.endpoint().to_string())
                     .unwrap_or_default();
-                self.sends.push(Sent {
+                let sent = Sent {
                     endpoint,
                     format,
                     payload: payload.to_vec(),
-                });
+                };
+                push_capped(&mut self.sends, sent);
             }
             Some(ServerEvent::BootstrapRequested { endpoint, peer }) => {
-                // Not taken yet: the oldest give way past 64 (a flood of them, spoofed).
-                if self.bootstrap_requests.len() == 64 {
-                    self.bootstrap_requests.remove(0);
-                }
-                self.bootstrap_requests.push((endpoint.to_string(), peer));
+                push_capped(&mut self.bootstrap_requests, (endpoint.to_string(), peer));
             }
             Some(ServerEvent::Registered {
                 endpoint,
@@ -285,14 +278,25 @@ impl Server {
     /// Serves until a client registers (or has registered since the last call); its
     /// registration.
     pub fn wait_registration(&mut self, timeout: Duration) -> io::Result<Registered> {
+        self.serve_until(timeout, "no registration", |s| Ok(first(&mut s.registered)))
+    }
+
+    /// Serves until `ready` has something (or fails), for up to `timeout`; `missing` says
+    /// what did not come in time.
+    fn serve_until<T>(
+        &mut self,
+        timeout: Duration,
+        missing: &'static str,
+        mut ready: impl FnMut(&mut Self) -> io::Result<Option<T>>,
+    ) -> io::Result<T> {
         let end = deadline(timeout);
         loop {
-            if !self.registered.is_empty() {
-                return Ok(self.registered.remove(0));
+            if let Some(t) = ready(self)? {
+                return Ok(t);
             }
             let left = end.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "no registration"));
+                return Err(io::Error::new(io::ErrorKind::TimedOut, missing));
             }
             self.turn(left)?;
         }
@@ -301,17 +305,7 @@ impl Server {
     /// Serves until a client pushes records with Send (1.1, POST `/dp`, in Block1 blocks when
     /// long; or one pushed since the last call, the 64 latest kept): who sent what.
     pub fn wait_send(&mut self, timeout: Duration) -> io::Result<Sent> {
-        let end = deadline(timeout);
-        loop {
-            if !self.sends.is_empty() {
-                return Ok(self.sends.remove(0));
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "no Send"));
-            }
-            self.turn(left)?;
-        }
+        self.serve_until(timeout, "no Send", |s| Ok(first(&mut s.sends)))
     }
 
     /// Serves until a client asks to be bootstrapped (a bootstrap server's, [`Server::bootstrap`],
@@ -320,20 +314,9 @@ impl Server {
         &mut self,
         timeout: Duration,
     ) -> io::Result<(String, SocketAddr)> {
-        let end = deadline(timeout);
-        loop {
-            if !self.bootstrap_requests.is_empty() {
-                return Ok(self.bootstrap_requests.remove(0));
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "no Bootstrap-Request",
-                ));
-            }
-            self.turn(left)?;
-        }
+        self.serve_until(timeout, "no Bootstrap-Request", |s| {
+            Ok(first(&mut s.bootstrap_requests))
+        })
     }
 
     /// Sends `request` to the client at `peer`, registered or not (a bootstrap server's
@@ -365,23 +348,15 @@ impl Server {
 
     /// Serves until the next response (or notification) to request `rid`.
     pub fn wait_response(&mut self, rid: RequestId, timeout: Duration) -> io::Result<Response> {
-        let end = deadline(timeout);
-        loop {
-            if let Some(i) = self.responses.iter().position(|(r, _)| *r == rid) {
-                return Ok(self.responses.remove(i).1);
+        self.serve_until(timeout, "no response in time", |s| {
+            if let Some(i) = s.responses.iter().position(|(r, _)| *r == rid) {
+                return Ok(Some(s.responses.remove(i).1));
             }
-            if self.timeouts.contains(&rid) {
+            if s.timeouts.contains(&rid) {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, "no response"));
             }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "no response in time",
-                ));
-            }
-            self.turn(left)?;
-        }
+            Ok(None)
+        })
     }
 
     /// How long a client in queue mode is taken to stay awake after its last datagram
@@ -393,18 +368,10 @@ impl Server {
     /// Serves until the client registered as `endpoint` may be sent a request: at once unless
     /// it is in queue mode and asleep, else when it sends something (its next Update, say).
     pub fn wait_awake(&mut self, endpoint: &str, timeout: Duration) -> io::Result<()> {
-        let end = deadline(timeout);
-        loop {
-            let id = registered(&self.inner, endpoint)?;
-            if self.inner.is_awake(id, now()) {
-                return Ok(());
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "still asleep"));
-            }
-            self.turn(left)?;
-        }
+        self.serve_until(timeout, "still asleep", |s| {
+            let id = registered(&s.inner, endpoint)?;
+            Ok(s.inner.is_awake(id, now()).then_some(()))
+        })
     }
 
     /// Sends `request` (an Observe) and returns its id, for [`Server::wait_response`].
@@ -645,4 +612,18 @@ impl<'c> Client<'c> {
             self.turn(tree, left.min(Duration::from_millis(200)))?;
         }
     }
+}
+
+/// The first of `list`, taken.
+fn first<T>(list: &mut Vec<T>) -> Option<T> {
+    (!list.is_empty()).then(|| list.remove(0))
+}
+
+/// Adds `item` to a list of what the application has not taken yet: past 64, the oldest give
+/// way (a flood of them, spoofed over UDP, keeps no more).
+fn push_capped<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == 64 {
+        list.remove(0);
+    }
+    list.push(item);
 }

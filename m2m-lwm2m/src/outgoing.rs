@@ -545,6 +545,25 @@ mod tests {
             }
         }
 
+        /// The client's 2.31 Continue to the block the server sent last, echoing its Block1.
+        fn continue_sent(&mut self, now: Timestamp) -> Vec<u8> {
+            let mut buf = [0u8; 1280];
+            let (_, n) = self.server.poll_transmit(now, &mut buf).unwrap();
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            let mut b = Builder::<4>::udp(
+                Type::Acknowledgement,
+                Code::CONTINUE,
+                m.message_id().unwrap(),
+            );
+            b.token(m.token());
+            b.uint(OptionNumber::BLOCK1, m.block1().unwrap().unwrap().to_uint())
+                .unwrap();
+            let mut out = std::vec![0u8; 64];
+            let k = b.encode(&mut out).unwrap();
+            out.truncate(k);
+            out
+        }
+
         /// Sends `body` as a Write of /5/0/0 and answers each block with what `answer(seen
         /// block)` says (code, Block1 to echo); the application's answer.
         fn write(
@@ -767,21 +786,9 @@ mod tests {
             .outgoing
             .send(&mut rig.server, now, To::Reg(rig.reg), &req)
             .unwrap();
-        let mut buf = [0u8; 1280];
-        let (_, n) = rig.server.poll_transmit(now, &mut buf).unwrap();
-        let m = Message::parse_udp(&buf[..n]).unwrap();
-        let mut b = Builder::<4>::udp(
-            Type::Acknowledgement,
-            Code::CONTINUE,
-            m.message_id().unwrap(),
-        );
-        b.token(m.token());
-        b.uint(OptionNumber::BLOCK1, m.block1().unwrap().unwrap().to_uint())
-            .unwrap();
-        let mut out = [0u8; 64];
-        let k = b.encode(&mut out).unwrap();
+        let out = rig.continue_sent(now);
         let Ok(Some(crate::server::ServerEvent::Response { request, message })) =
-            rig.server.handle(now, 1, &out[..k])
+            rig.server.handle(now, 1, &out)
         else {
             panic!("no response");
         };
@@ -821,20 +828,8 @@ mod tests {
             .unwrap();
         // The first block answered, and the transfer not yet on (as while its next block
         // waits for room): another body in blocks to the same client is Busy all the same.
-        let mut buf = [0u8; 1280];
-        let (_, n) = rig.server.poll_transmit(now, &mut buf).unwrap();
-        let m = Message::parse_udp(&buf[..n]).unwrap();
-        let mut b = Builder::<4>::udp(
-            Type::Acknowledgement,
-            Code::CONTINUE,
-            m.message_id().unwrap(),
-        );
-        b.token(m.token());
-        b.uint(OptionNumber::BLOCK1, m.block1().unwrap().unwrap().to_uint())
-            .unwrap();
-        let mut out = [0u8; 64];
-        let k = b.encode(&mut out).unwrap();
-        rig.server.handle(now, 1, &out[..k]).unwrap();
+        let out = rig.continue_sent(now);
+        rig.server.handle(now, 1, &out).unwrap();
         assert_eq!(
             rig.outgoing
                 .send(&mut rig.server, now, To::Reg(rig.reg), &req),

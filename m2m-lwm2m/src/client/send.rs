@@ -144,20 +144,21 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             return false;
         }
         let mut any = false;
-        for slot in &mut self.sends {
+        for i in 0..SENDS {
             // Only a Send that holds the endpoint (no Empty ACK yet): one whose answer comes
             // separately keeps its place.
-            let Some(s) = slot.filter(|s| self.endpoint.holds_nstart(s.id)) else {
+            let held = self.sends.get(i).copied().flatten();
+            let Some(s) = held.filter(|s| self.endpoint.holds_nstart(s.id)) else {
                 continue;
             };
-            *slot = None;
-            self.endpoint.cancel(s.id);
-            if let Some(free) = self.events.iter_mut().find(|e| e.is_none()) {
-                *free = Some(ClientEvent::SendAnswered {
-                    request: s.id,
-                    code: None,
-                });
+            if let Some(slot) = self.sends.get_mut(i) {
+                *slot = None;
             }
+            self.endpoint.cancel(s.id);
+            self.push_event(ClientEvent::SendAnswered {
+                request: s.id,
+                code: None,
+            });
             any = true;
         }
         any
