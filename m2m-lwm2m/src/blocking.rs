@@ -21,7 +21,7 @@ use core::net::SocketAddr;
 use core::time::Duration;
 use std::boxed::Box;
 use std::io;
-use std::net::UdpSocket;
+use std::net::{ToSocketAddrs, UdpSocket};
 use std::string::{String, ToString};
 use std::time::Instant;
 use std::vec::Vec;
@@ -31,7 +31,7 @@ use m2m_coap::{Code, ContentFormat, RequestId};
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
-use crate::host::{local_addr, now, registered, seed, session};
+use crate::host::{account, first_address, local_addr, now, registered, seed, session, udp_server};
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
@@ -493,12 +493,37 @@ impl<'c> Client<'c> {
 
     /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct` of
     /// 1.1) to the address the client was made with; [`ClientEvent::BootstrapStarted`] and
-    /// [`ClientEvent::BootstrapFinished`] follow. The client stays with that address: to
-    /// register with the server the Bootstrap gave, make a client of the address its Security
-    /// instance names.
+    /// [`ClientEvent::BootstrapFinished`] follow. Then [`Client::register_account`] registers
+    /// with the server the Bootstrap gave.
     pub fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush()
+    }
+
+    /// Registers with the LwM2M Server account a Bootstrap wrote into `tree`: the first one,
+    /// or the one of Short Server ID `ssid` ([`server_account`](crate::client::server_account)).
+    /// Resolves its `coap://` URI, points the client there ([`crate::client::Client::set_server`],
+    /// on a new socket when the new address needs another local one), takes the account's
+    /// Lifetime, and sends Register. Returns the server's address.
+    pub fn register_account<T: ObjectTree + ?Sized>(
+        &mut self,
+        tree: &T,
+        ssid: Option<u16>,
+    ) -> io::Result<SocketAddr> {
+        let account = account(tree, ssid)?;
+        let (host, port) = udp_server(account.uri)?;
+        let server = first_address((host, port).to_socket_addrs()?, host)?;
+        if local_addr(server) != local_addr(self.inner.server()) {
+            self.socket = UdpSocket::bind(local_addr(server))?;
+        }
+        self.inner.set_server(server);
+        self.collect_events();
+        self.events.extend(self.sends.abandon());
+        if let Some(lifetime) = account.lifetime {
+            self.inner.set_lifetime(lifetime);
+        }
+        self.register(tree)?;
+        Ok(server)
     }
 
     /// Sends De-register and serves until it is answered (or `timeout`).

@@ -9,6 +9,7 @@ use std::string::ToString;
 
 use m2m_core::Timestamp;
 
+use crate::client::{ObjectTree, ServerAccount, server_account};
 use crate::server::{RegId, Server, SessionError};
 
 /// Now, from the system clock.
@@ -31,6 +32,51 @@ pub(crate) fn local_addr(server: SocketAddr) -> &'static str {
     } else {
         "[::]:0"
     }
+}
+
+/// The host and port of an LwM2M Server URI (`coap://host:port`) the runners can reach: they
+/// speak CoAP over UDP without DTLS, so any other scheme is [`io::ErrorKind::Unsupported`].
+pub(crate) fn udp_server(uri: &str) -> io::Result<(&str, u16)> {
+    let parsed = m2m_coap::uri::Uri::parse(uri).map_err(|e| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            std::format!("server URI {uri:?}: {e}"),
+        )
+    })?;
+    if parsed.scheme != m2m_coap::uri::Scheme::Coap {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            std::format!("server URI {uri:?}: the runners speak coap:// (UDP, no DTLS) only"),
+        ));
+    }
+    Ok((parsed.host, parsed.effective_port()))
+}
+
+/// The LwM2M Server account of `tree` a runner registers with ([`server_account`]); its
+/// absence is [`io::ErrorKind::NotFound`].
+pub(crate) fn account<T: ObjectTree + ?Sized>(
+    tree: &T,
+    ssid: Option<u16>,
+) -> io::Result<ServerAccount<'_>> {
+    server_account(tree, ssid).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            "no LwM2M Server account (Security and Server instances of one Short Server ID, with a URI) in the tree",
+        )
+    })
+}
+
+/// The first address `addrs` resolved to; none is [`io::ErrorKind::NotFound`].
+pub(crate) fn first_address(
+    mut addrs: impl Iterator<Item = SocketAddr>,
+    host: &str,
+) -> io::Result<SocketAddr> {
+    addrs.next().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            std::format!("{host} resolves to no address"),
+        )
+    })
 }
 
 /// A session error as an io error ([`io::ErrorKind::WouldBlock`] for a client asleep in
@@ -67,6 +113,38 @@ mod tests {
         assert_eq!(at("192.0.2.1:5683"), "0.0.0.0:0");
         assert_eq!(at("[::1]:5683"), "[::]:0");
         assert_eq!(at("[2001:db8::1]:5683"), "[::]:0");
+    }
+
+    #[test]
+    fn server_uris_the_runners_reach() {
+        assert_eq!(
+            udp_server("coap://example.net").unwrap(),
+            ("example.net", 5683)
+        );
+        assert_eq!(udp_server("COAP://[::1]:7/x").unwrap(), ("::1", 7));
+        assert_eq!(
+            udp_server("coap://192.0.2.1:56830").unwrap(),
+            ("192.0.2.1", 56830)
+        );
+        for uri in [
+            "coaps://example.net",
+            "coap+tcp://example.net",
+            "coap+ws://h",
+        ] {
+            let e = udp_server(uri).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported, "{uri}");
+        }
+        for uri in ["", "sms://+3312", "coap://h:port", "coap://"] {
+            let e = udp_server(uri).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{uri}");
+        }
+        let addrs = [
+            "192.0.2.1:1".parse().unwrap(),
+            "192.0.2.2:1".parse().unwrap(),
+        ];
+        assert_eq!(first_address(addrs.into_iter(), "h").unwrap(), addrs[0]);
+        let e = first_address(core::iter::empty(), "h").unwrap_err();
+        assert_eq!(e.to_string(), "h resolves to no address");
     }
 
     #[test]

@@ -440,6 +440,16 @@ impl ClientSends {
         }
     }
 
+    /// Gives up the Send going in blocks (the client changed servers): its answer, without a
+    /// code.
+    pub(crate) fn abandon(&mut self) -> Option<ClientEvent> {
+        let s = self.under_way.take()?;
+        Some(ClientEvent::SendAnswered {
+            request: s.original,
+            code: None,
+        })
+    }
+
     /// Sends the block that waited for room; the answer of a Send that could not go on.
     pub(crate) fn resume<
         P: Copy + Eq,

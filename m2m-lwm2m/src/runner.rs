@@ -35,7 +35,7 @@ use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
-use crate::host::{local_addr, now, registered, seed, session};
+use crate::host::{account, first_address, local_addr, now, registered, seed, session, udp_server};
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
@@ -492,12 +492,37 @@ impl<'c> AsyncClient<'c> {
 
     /// Sends Bootstrap-Request (asking for `format` in Bootstrap-Read answers, the `pct`
     /// of 1.1) to the address the client was made with; [`ClientEvent::BootstrapStarted`] and
-    /// [`ClientEvent::BootstrapFinished`] come from [`AsyncClient::next`]. The client stays
-    /// with that address: to register with the server the Bootstrap gave, make a client of
-    /// the address its Security instance names.
+    /// [`ClientEvent::BootstrapFinished`] come from [`AsyncClient::next`]. Then
+    /// [`AsyncClient::register_account`] registers with the server the Bootstrap gave.
     pub async fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush().await
+    }
+
+    /// Registers with the LwM2M Server account a Bootstrap wrote into `tree`: the first one,
+    /// or the one of Short Server ID `ssid` ([`server_account`](crate::client::server_account)).
+    /// Resolves its `coap://` URI, points the client there ([`crate::client::Client::set_server`],
+    /// on a new socket when the new address needs another local one), takes the account's
+    /// Lifetime, and sends Register. Returns the server's address.
+    pub async fn register_account<T: ObjectTree + ?Sized>(
+        &mut self,
+        tree: &T,
+        ssid: Option<u16>,
+    ) -> io::Result<SocketAddr> {
+        let account = account(tree, ssid)?;
+        let (host, port) = udp_server(account.uri)?;
+        let server = first_address(tokio::net::lookup_host((host, port)).await?, host)?;
+        if local_addr(server) != local_addr(self.inner.server()) {
+            self.socket = UdpSocket::bind(local_addr(server)).await?;
+        }
+        self.inner.set_server(server);
+        self.take_events().await?;
+        self.events.extend(self.sends.abandon());
+        if let Some(lifetime) = account.lifetime {
+            self.inner.set_lifetime(lifetime);
+        }
+        self.register(tree).await?;
+        Ok(server)
     }
 
     /// Sends Update now (the client also does so by itself before the lifetime runs out): in

@@ -944,3 +944,154 @@ async fn a_request_the_client_resets_is_a_timeout_at_once() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
 }
+
+/// The Security and Server instances (/0/1, /1/1) of an account of Short Server ID 3 at `uri`
+/// with a lifetime of 150 s, TLV-encoded as a bootstrap server writes them.
+fn account_writes(uri: &str) -> Vec<(Path<'static>, Vec<u8>)> {
+    let security = [
+        Record::new(Path::resource(0, 1, 0), Value::Str(Text::Plain(uri))),
+        Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
+        Record::new(Path::resource(0, 1, 2), Value::Int(3)),
+        Record::new(Path::resource(0, 1, 10), Value::Int(3)),
+    ];
+    let server = [
+        Record::new(Path::resource(1, 1, 0), Value::Int(3)),
+        Record::new(Path::resource(1, 1, 1), Value::Int(150)),
+        Record::new(Path::resource(1, 1, 7), Value::Str(Text::Plain("U"))),
+    ];
+    [
+        (Path::instance(0, 1), &security[..]),
+        (Path::instance(1, 1), &server[..]),
+    ]
+    .into_iter()
+    .map(|(instance, records)| {
+        let mut body = vec![0u8; 512];
+        let n = m2m_lwm2m::body::encode(ContentFormat::LWM2M_TLV, &instance, records, &mut body)
+            .unwrap();
+        body.truncate(n);
+        (instance, body)
+    })
+    .collect()
+}
+
+/// A device that knows its bootstrap server only (Security /0/0).
+fn bootstrap_only(bs: std::net::SocketAddr) -> Accounts {
+    Accounts(vec![
+        (Path::resource(0, 0, 0), Owned::Str(format!("coap://{bs}"))),
+        (Path::resource(0, 0, 1), Owned::Bool(true)),
+    ])
+}
+
+#[test]
+fn the_blocking_client_registers_with_the_account_its_bootstrap_wrote() {
+    use m2m_lwm2m::blocking::{Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let mut dm = Server::bind("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let dm_addr = dm.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut accounts = bootstrap_only(bs_addr);
+        let mut client = Client::new(bs_addr, Settings::new("moved-1")).unwrap();
+        client.bootstrap(None).unwrap();
+        let mut seen = Vec::new();
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while !seen.contains(&ClientEvent::BootstrapFinished) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        let to = client.register_account(&accounts, None).unwrap();
+        while !seen.contains(&ClientEvent::Registered) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        (to, seen)
+    });
+    let (endpoint, peer) = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    assert_eq!(endpoint, "moved-1");
+    for (instance, body) in account_writes(&format!("coap://{dm_addr}")) {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rsp = bs
+            .request_to(peer, &write, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::BootstrapFinish,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    // The Register reaches the server of the account, with the account's lifetime.
+    let reg = dm.wait_registration(Duration::from_secs(10)).unwrap();
+    assert_eq!((reg.endpoint.as_str(), reg.lifetime), ("moved-1", 150));
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.is_finished() && std::time::Instant::now() < end {
+        dm.serve_for(Duration::from_millis(50)).unwrap();
+    }
+    let (to, seen) = client.join().unwrap();
+    assert_eq!(to, dm_addr);
+    assert!(seen.contains(&ClientEvent::Registered), "{seen:?}");
+}
+
+#[tokio::test]
+async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let mut dm = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let dm_addr = dm.local_addr().unwrap();
+    let client_task = tokio::spawn(async move {
+        let mut accounts = bootstrap_only(bs_addr);
+        let mut client = AsyncClient::new(bs_addr, Settings::new("moved-2"))
+            .await
+            .unwrap();
+        client.bootstrap(None).await.unwrap();
+        while client.next(&mut accounts).await.unwrap() != ClientEvent::BootstrapFinished {}
+        let to = client.register_account(&accounts, Some(3)).await.unwrap();
+        while client.next(&mut accounts).await.unwrap() != ClientEvent::Registered {}
+        to
+    });
+    let ServerNote::BootstrapRequested { endpoint, peer } = bs.next().await.unwrap() else {
+        panic!("a Bootstrap-Request first");
+    };
+    assert_eq!(endpoint, "moved-2");
+    for (instance, body) in account_writes(&format!("coap://{dm_addr}")) {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rid = bs.send_to(peer, &write).unwrap();
+        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    }
+    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
+    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    let registered = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let ServerNote::Registered { endpoint, .. } = dm.next().await.unwrap() {
+                break endpoint;
+            }
+        }
+    })
+    .await
+    .expect("registered within 20 s");
+    assert_eq!(registered, "moved-2");
+    assert_eq!(dm.inner().find("moved-2").unwrap().lifetime, 150);
+    // The server answers while the client waits for its Registered.
+    let to = tokio::select! {
+        to = client_task => to.unwrap(),
+        _ = async { loop { let _ = dm.next().await; } } => unreachable!(),
+    };
+    assert_eq!(to, dm_addr);
+}

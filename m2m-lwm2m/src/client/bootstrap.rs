@@ -137,7 +137,10 @@ pub(super) fn bootstrap_delete<T: ObjectTree + ?Sized>(tree: &mut T, path: Path<
 pub(super) struct Inconsistent(pub(super) &'static str);
 
 /// The value of the resource `path` in `tree`, when the tree has one.
-fn value_of<'s, T: ObjectTree + ?Sized>(tree: &'s T, path: &Path<'_>) -> Option<Value<'s>> {
+pub(super) fn value_of<'s, T: ObjectTree + ?Sized>(
+    tree: &'s T,
+    path: &Path<'_>,
+) -> Option<Value<'s>> {
     let mut buf = RecordBuf::<'s, 32>::new();
     tree.read(path, &mut buf).ok()?;
     buf.as_slice()
@@ -147,7 +150,7 @@ fn value_of<'s, T: ObjectTree + ?Sized>(tree: &'s T, path: &Path<'_>) -> Option<
 }
 
 /// A Short Server ID (1-65534; 0 and 65535 are reserved, Core 1.1 Appendix E.1 and E.2).
-fn short_id<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u16> {
+pub(super) fn short_id<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u16> {
     let id = match value_of(tree, path)? {
         Value::Int(v) => u16::try_from(v).ok()?,
         Value::Uint(v) => u16::try_from(v).ok()?,
@@ -157,7 +160,7 @@ fn short_id<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u16> {
 }
 
 /// Each instance id of `object` (without a gateway prefix) the tree lists, given to `f`.
-fn instances<T: ObjectTree + ?Sized>(tree: &T, object: u16, f: &mut dyn FnMut(u16)) {
+pub(super) fn instances<T: ObjectTree + ?Sized>(tree: &T, object: u16, f: &mut dyn FnMut(u16)) {
     tree.objects(&mut |l| {
         if let link::Target::Path(p) = l.target {
             if let (Some(o), Some(i), 2, None) =
@@ -173,7 +176,7 @@ fn instances<T: ObjectTree + ?Sized>(tree: &T, object: u16, f: &mut dyn FnMut(u1
 
 /// What a Security instance is: the Bootstrap-Server account's, or a server's with its Short
 /// Server ID (`None`: the instance says neither).
-fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<Option<u16>> {
+pub(super) fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<Option<u16>> {
     match value_of(tree, &Path::resource(0, i, 1))? {
         Value::Bool(true) => Some(None),
         Value::Bool(false) => short_id(tree, &Path::resource(0, i, 10)).map(Some),

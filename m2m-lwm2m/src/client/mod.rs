@@ -14,6 +14,8 @@
 //! Register; Bootstrap-Read reads the Server and Access Control objects only), a Write
 //! replace resets what it replaces ([`ObjectTree::reset`]), and
 //! Bootstrap-Delete spares the Bootstrap-Server account and the Device.
+//! After a Bootstrap, [`server_account`] reads the LwM2M Server account it wrote (the server's
+//! URI, Short Server ID and Lifetime) and [`Client::set_server`] points the client there.
 //!
 //! Bodies larger than one message go in blocks (RFC 7959): answers and notifications in
 //! Block2 blocks, each block written from the tree again with the body's hash as ETag, and
@@ -28,6 +30,7 @@
 //! [`Client::handle_timeout`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+mod account;
 mod answer;
 mod block_write;
 mod blocks;
@@ -48,6 +51,7 @@ use bootstrap::{bootstrap_delete, check_accounts};
 use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
+pub use account::{ServerAccount, server_account, server_accounts};
 pub use block_write::Piece;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
@@ -253,6 +257,47 @@ impl<
     /// another address than the one that took the Register.
     pub fn accept_peers(&mut self, accept: fn(&P, &P) -> bool) {
         self.accept = accept;
+    }
+
+    /// The server the client talks to.
+    #[must_use]
+    pub fn server(&self) -> P {
+        self.server
+    }
+
+    /// Points the client at another server: after a Bootstrap, the address of the account it
+    /// wrote ([`server_account`]); Register next. What the client had with the server before
+    /// ends there and then, without a message to it: the registration is forgotten (not
+    /// De-registered), Register retries stop, observations and notification attributes go,
+    /// a Write coming in blocks is abandoned ([`ClientEvent::BlockWriteAbandoned`]) and the
+    /// Sends still waiting for an answer are answered without a code
+    /// ([`ClientEvent::SendAnswered`]). Answers to that server's requests already queued still
+    /// go to it; its later datagrams are dropped ([`Client::handle`]).
+    pub fn set_server(&mut self, server: P) {
+        self.server = server;
+        self.state = State::Idle;
+        self.location_len = 0;
+        self.next_update = None;
+        self.retry_at = None;
+        self.failures = 0;
+        self.held = None;
+        self.bootstrapping = None;
+        self.links_upload = None;
+        self.objects_changed = false;
+        self.observations = [None; O];
+        self.composites = [None; C];
+        self.attributes = [None; A];
+        self.confirmable_notes = [None; 8];
+        if let Some(u) = self.incoming.take() {
+            self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
+        }
+        self.end_sends(|_, _| true);
+    }
+
+    /// Sets the registration lifetime (`lt`, seconds) the next Register announces: an
+    /// account's [`ServerAccount::lifetime`], say.
+    pub fn set_lifetime(&mut self, lifetime: u32) {
+        self.settings.lifetime = lifetime;
     }
 
     /// Whether the server has accepted the registration (and it has not ended).

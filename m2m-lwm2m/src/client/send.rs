@@ -8,7 +8,7 @@
 
 use m2m_coap::endpoint::EndpointError;
 use m2m_coap::option::value::Block;
-use m2m_coap::{ContentFormat, Message, RequestId};
+use m2m_coap::{ContentFormat, Endpoint, Message, RequestId};
 use m2m_core::Timestamp;
 
 use super::links::MAX_LINKS;
@@ -143,12 +143,21 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         if !matches!(sent, Err(SessionError::Coap(EndpointError::Busy))) {
             return false;
         }
+        // Only a Send that holds the endpoint (no Empty ACK yet): one whose answer comes
+        // separately keeps its place.
+        self.end_sends(|endpoint, id| endpoint.holds_nstart(id))
+    }
+
+    /// Ends the Sends outstanding that `which` picks, each answered without a code
+    /// ([`ClientEvent::SendAnswered`]); whether there was one.
+    pub(super) fn end_sends(
+        &mut self,
+        which: impl Fn(&Endpoint<P, N, B>, RequestId) -> bool,
+    ) -> bool {
         let mut any = false;
         for i in 0..SENDS {
-            // Only a Send that holds the endpoint (no Empty ACK yet): one whose answer comes
-            // separately keeps its place.
             let held = self.sends.get(i).copied().flatten();
-            let Some(s) = held.filter(|s| self.endpoint.holds_nstart(s.id)) else {
+            let Some(s) = held.filter(|s| which(&self.endpoint, s.id)) else {
                 continue;
             };
             if let Some(slot) = self.sends.get_mut(i) {

@@ -467,3 +467,74 @@ fn bootstrap_discover_lists_objects_instances_and_the_accounts_ids() {
     );
     assert_eq!(deep[0].0, Code::BAD_REQUEST);
 }
+
+#[test]
+fn a_client_pointed_at_another_server_ends_what_it_had_with_the_first() {
+    use m2m_lwm2m::client::ClientEvent;
+    const NEXT: u8 = 2;
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert!(w.client.is_registered());
+    let id = w.server.find("pump-1").unwrap().id;
+    let temp = Path::resource(3303, 0, 5700);
+    w.server
+        .observe_composite(at(1), id, &[temp], ContentFormat::SENML_JSON, None)
+        .unwrap();
+    w.pump(at(1));
+    let observe = ClientRequest::Observe {
+        path: Path::resource(3, 0, 15),
+        accept: None,
+    };
+    let (code, ..) = w.ask(at(1), observe);
+    assert_eq!(code, Code::CONTENT);
+    assert_eq!(w.client.observations(), 2);
+    // A Send the first server has not answered when the client moves.
+    let send = w
+        .client
+        .send_records(at(2), ContentFormat::SENML_JSON, b"[]")
+        .unwrap();
+    w.client.set_server(NEXT);
+    assert_eq!(w.client.server(), NEXT);
+    assert!(!w.client.is_registered());
+    assert_eq!(w.client.observations(), 0);
+    assert!(w.client.location().is_none());
+    let mut events = Vec::new();
+    while let Some(e) = w.client.poll_event() {
+        events.push(e);
+    }
+    assert_eq!(
+        events,
+        [ClientEvent::SendAnswered {
+            request: send,
+            code: None
+        }]
+    );
+    // Nothing more goes to the first server: no Send retransmitted, no notification, and no
+    // Update when its lifetime runs out.
+    w.pump.temperature = 30.0;
+    w.client.changed(&temp);
+    let mut buf = [0u8; 1152];
+    for t in [3, 20, 60, 200] {
+        w.client.handle_timeout(at(t), &w.pump).unwrap();
+        assert!(w.client.poll_transmit(at(t), &mut buf).is_none(), "at {t}");
+    }
+    // Its datagrams are dropped; Register goes to the new one, with the lifetime set.
+    let mut req = m2m_coap::Builder::<8>::udp(m2m_coap::Type::Confirmable, Code::GET, 0x77);
+    let mut d = [0u8; 64];
+    let n = req.path("3/0/15").unwrap().encode(&mut d).unwrap();
+    assert!(matches!(
+        w.client.handle(at(201), SERVER, &d[..n], &mut w.pump),
+        Err(m2m_lwm2m::server::SessionError::UnknownPeer)
+    ));
+    w.client.set_lifetime(86_400);
+    w.client.register(at(202), &w.pump).unwrap();
+    let (to, n) = w.client.poll_transmit(at(202), &mut buf).unwrap();
+    assert_eq!(to, NEXT);
+    let mut next: Server<u8> = Server::new(11);
+    let e = next.handle(at(202), CLIENT, &buf[..n]).unwrap();
+    assert!(
+        matches!(e, Some(ServerEvent::Registered { params, .. }) if params.lifetime == Some(86_400)),
+        "{e:?}"
+    );
+}

@@ -1,0 +1,203 @@
+//! The LwM2M Server accounts in the client's tree (Core 1.1 Appendix E.1, the Security
+//! object, and E.2, the Server object): where the client registers once a Bootstrap has
+//! written them.
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::ObjectTree;
+use super::bootstrap::{instances, security_kind, short_id, value_of};
+use crate::path::Path;
+use crate::value::Value;
+
+/// One LwM2M Server account: a server's Security instance (Bootstrap-Server false) and the
+/// Server instance of the same Short Server ID, with what the client registers by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ServerAccount<'t> {
+    /// The Short Server ID (`/0/i/10`, `/1/j/0`).
+    pub ssid: u16,
+    /// The Security instance `i`.
+    pub security: u16,
+    /// The Server instance `j`.
+    pub server: u16,
+    /// The LwM2M Server URI (`/0/i/0`), as the tree holds it (`coap://host:port`).
+    pub uri: &'t str,
+    /// The Lifetime (`/1/j/1`) in seconds, when the tree has one that fits.
+    pub lifetime: Option<u32>,
+    /// The Binding (`/1/j/7`), when the tree has one.
+    pub binding: Option<&'t str>,
+}
+
+/// The text of a String resource, when it is plain text.
+fn text_of<'t, T: ObjectTree + ?Sized>(tree: &'t T, path: &Path<'_>) -> Option<&'t str> {
+    match value_of(tree, path)? {
+        Value::Str(t) => t.as_str(),
+        _ => None,
+    }
+}
+
+/// Gives `f` each LwM2M Server account in `tree`, in the order the tree lists the Security
+/// instances: those with a Short Server ID, a URI, and exactly one Server instance of that
+/// Short Server ID (what Bootstrap-Finish checks, `check_accounts`). The Bootstrap-Server
+/// account is not one of them.
+pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
+    tree: &'t T,
+    f: &mut dyn FnMut(ServerAccount<'t>),
+) {
+    instances(tree, 0, &mut |i| {
+        let Some(Some(ssid)) = security_kind(tree, i) else {
+            return;
+        };
+        let Some(uri) = text_of(tree, &Path::resource(0, i, 0)) else {
+            return;
+        };
+        let mut server = None;
+        let mut pairs = 0u32;
+        instances(tree, 1, &mut |j| {
+            if short_id(tree, &Path::resource(1, j, 0)) == Some(ssid) {
+                server = Some(j);
+                pairs = pairs.saturating_add(1);
+            }
+        });
+        let (Some(j), 1) = (server, pairs) else {
+            return;
+        };
+        let lifetime = match value_of(tree, &Path::resource(1, j, 1)) {
+            Some(Value::Int(v)) => u32::try_from(v).ok(),
+            Some(Value::Uint(v)) => u32::try_from(v).ok(),
+            _ => None,
+        };
+        f(ServerAccount {
+            ssid,
+            security: i,
+            server: j,
+            uri,
+            lifetime,
+            binding: text_of(tree, &Path::resource(1, j, 7)),
+        });
+    });
+}
+
+/// The first LwM2M Server account in `tree` ([`server_accounts`]), or the one of Short Server
+/// ID `ssid`.
+#[must_use]
+pub fn server_account<T: ObjectTree + ?Sized>(
+    tree: &T,
+    ssid: Option<u16>,
+) -> Option<ServerAccount<'_>> {
+    let mut found = None;
+    server_accounts(tree, &mut |a| {
+        if found.is_none() && ssid.is_none_or(|s| s == a.ssid) {
+            found = Some(a);
+        }
+    });
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::RecordBuf;
+    use crate::link::ObjectLink;
+    use crate::value::{Record, Text};
+    use m2m_coap::Code;
+    use std::vec::Vec;
+
+    /// A tree of the records given, listing their instances in order.
+    struct Tree(Vec<Record<'static>>);
+
+    impl ObjectTree for Tree {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            let mut seen = Vec::new();
+            for r in &self.0 {
+                let (Some(o), Some(i)) = (r.path.object_id(), r.path.instance_id()) else {
+                    continue;
+                };
+                if !seen.contains(&(o, i)) {
+                    seen.push((o, i));
+                    f(ObjectLink::path(Path::instance(o, i)));
+                }
+            }
+        }
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let mut any = false;
+            for r in self.0.iter().filter(|r| path.contains(&r.path)) {
+                out.push(*r)?;
+                any = true;
+            }
+            if any { Ok(()) } else { Err(Code::NOT_FOUND) }
+        }
+    }
+
+    fn security(i: u16, bootstrap: bool, ssid: i64, uri: &'static str) -> [Record<'static>; 3] {
+        [
+            Record::new(Path::resource(0, i, 0), Value::Str(Text::Plain(uri))),
+            Record::new(Path::resource(0, i, 1), Value::Bool(bootstrap)),
+            Record::new(Path::resource(0, i, 10), Value::Int(ssid)),
+        ]
+    }
+
+    fn server(j: u16, ssid: i64, lifetime: Value<'static>) -> [Record<'static>; 3] {
+        [
+            Record::new(Path::resource(1, j, 0), Value::Int(ssid)),
+            Record::new(Path::resource(1, j, 1), lifetime),
+            Record::new(Path::resource(1, j, 7), Value::Str(Text::Plain("UQ"))),
+        ]
+    }
+
+    fn all(tree: &Tree) -> Vec<ServerAccount<'_>> {
+        let mut v = Vec::new();
+        server_accounts(tree, &mut |a| v.push(a));
+        v
+    }
+
+    #[test]
+    fn accounts_pair_security_and_server_instances_by_short_server_id() {
+        let mut records = Vec::new();
+        // The bootstrap account, a server's account of ssid 7 (its Server instance /1/3), one
+        // of ssid 5 (/1/0, a lifetime past u32), and a Security instance of ssid 9 without a
+        // Server instance.
+        records.extend(security(0, true, 0, "coap://bs"));
+        records.extend(security(2, false, 7, "coap://seven:5690"));
+        records.extend(security(4, false, 5, "coap://[::1]"));
+        records.extend(security(6, false, 9, "coap://nine"));
+        records.extend(server(0, 5, Value::Uint(1 << 40)));
+        records.extend(server(3, 7, Value::Int(120)));
+        let tree = Tree(records);
+        let seven = ServerAccount {
+            ssid: 7,
+            security: 2,
+            server: 3,
+            uri: "coap://seven:5690",
+            lifetime: Some(120),
+            binding: Some("UQ"),
+        };
+        let five = ServerAccount {
+            ssid: 5,
+            security: 4,
+            server: 0,
+            uri: "coap://[::1]",
+            lifetime: None,
+            binding: Some("UQ"),
+        };
+        assert_eq!(all(&tree), [seven, five]);
+        assert_eq!(server_account(&tree, None), Some(seven));
+        assert_eq!(server_account(&tree, Some(5)), Some(five));
+        assert_eq!(server_account(&tree, Some(9)), None);
+        assert_eq!(server_account(&tree, Some(0)), None);
+    }
+
+    #[test]
+    fn an_account_needs_a_uri_and_exactly_one_server_instance() {
+        let mut records = Vec::new();
+        records.extend(security(1, false, 7, "coap://a"));
+        records.extend(server(1, 7, Value::Int(60)));
+        records.extend(server(2, 7, Value::Int(60)));
+        let tree = Tree(records);
+        assert_eq!(all(&tree), []);
+        let mut records = Vec::new();
+        records.extend(security(1, false, 7, "coap://a"));
+        records.retain(|r| r.path != Path::resource(0, 1, 0));
+        records.extend(server(1, 7, Value::Int(60)));
+        assert_eq!(all(&Tree(records)), []);
+    }
+}
