@@ -311,23 +311,9 @@ fn decode<'b>(
 /// Writes `value` percent-encoded: every byte that is not unreserved, a sub-delimiter or one of
 /// `extra` as `%XX` with uppercase hex (RFC 3986 §2.1, §2.3; RFC 7252 §6.5 steps 6 and 8).
 fn encode(out: &mut impl fmt::Write, value: &[u8], extra: &[u8], not: u8) -> fmt::Result {
-    encode_as(out, value, extra, not, false)
-}
-
-/// [`encode`], with uppercase letters percent-encoded too when `upper` (a Uri-Host: its URI
-/// is lowercased before it is decoded, §6.4 step 5, so only an encoded uppercase letter
-/// reads back as itself).
-fn encode_as(
-    out: &mut impl fmt::Write,
-    value: &[u8],
-    extra: &[u8],
-    not: u8,
-    upper: bool,
-) -> fmt::Result {
     for &c in value {
-        let keep = (c.is_ascii_alphanumeric() && !(upper && c.is_ascii_uppercase()))
-            || b"-._~!$&'()*+,;=".contains(&c)
-            || extra.contains(&c);
+        let keep =
+            c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=".contains(&c) || extra.contains(&c);
         if keep && c != not {
             out.write_char(char::from(c))?;
         } else {
@@ -337,14 +323,15 @@ fn encode_as(
     Ok(())
 }
 
-/// Whether `h` is an IPv4address of four dec-octets 0-255 (RFC 3986 §3.2.2), as a URI host
-/// reads it (a leading zero is tolerated).
+/// Whether `h` is an IPv4address of four dec-octets 0-255 written without leading zeros (RFC
+/// 3986 §3.2.2): `010.0.0.1` is a reg-name.
 fn is_ipv4(h: &str) -> bool {
     h.split('.').count() == 4
         && h.split('.').all(|p| {
             !p.is_empty()
                 && p.len() <= 3
                 && p.bytes().all(|b| b.is_ascii_digit())
+                && (p == "0" || !p.starts_with('0'))
                 && p.parse::<u16>().is_ok_and(|v| v <= 255)
         })
 }
@@ -378,7 +365,9 @@ pub fn write_uri(
     match msg.option(OptionNumber::URI_HOST) {
         Some(h) => match core::str::from_utf8(h) {
             Ok(ip) if is_ip_host(ip) => out.write_str(ip)?,
-            _ => encode_as(out, h, b"", 0, true)?,
+            // Letters as they are (RFC 7252 §6.5 step 2 encodes non-ASCII bytes only; a host
+            // is case-insensitive, RFC 3986 §3.2.2, and reads back lowercased, §6.4 step 5).
+            _ => encode(out, h, b"", 0)?,
         },
         None if destination_host.contains(':') => write!(out, "[{destination_host}]")?,
         None => out.write_str(destination_host)?,
@@ -528,9 +517,10 @@ mod tests {
     }
 
     #[test]
-    fn an_encoded_uppercase_host_letter_survives() {
-        // Found by the coap_uri fuzz target: "%56" decodes to "V" after the host is lowercased,
-        // so a URI written from the option must encode it again.
+    fn an_uppercase_host_letter_is_written_as_it_is() {
+        // "%56" decodes to "V" after the host is lowercased (§6.4 step 5); the URI written
+        // from the option keeps the letter (§6.5 step 2 encodes non-ASCII bytes only), and
+        // names the same host (RFC 3986 §3.2.2: a host is case-insensitive).
         let u = Uri::parse("coaps://exanp8%56:4/a").unwrap();
         let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
         let mut scratch = [0u8; 32];
@@ -541,7 +531,39 @@ mod tests {
         assert_eq!(m.uri_host(), Some("exanp8V"));
         let mut text = std::string::String::new();
         write_uri(&mut text, &m, Scheme::Coaps, "192.0.2.1", 4).unwrap();
-        assert_eq!(text, "coaps://exanp8%56:4/a");
+        assert_eq!(text, "coaps://exanp8V:4/a");
+        let mut text = std::string::String::new();
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        b.str(OptionNumber::URI_HOST, "Example.COM").unwrap();
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        write_uri(&mut text, &m, Scheme::Coap, "192.0.2.1", 5683).unwrap();
+        assert_eq!(text, "coap://Example.COM/");
+    }
+
+    #[test]
+    fn an_ipv4_address_has_no_leading_zeros() {
+        assert!(is_ipv4("10.0.0.1") && is_ipv4("0.0.0.0") && is_ipv4("255.255.255.255"));
+        for h in [
+            "010.0.0.1",
+            "10.00.0.1",
+            "1.2.3.256",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+        ] {
+            assert!(!is_ipv4(h), "{h}");
+        }
+        // A host that only looks like an address is a reg-name: it goes as Uri-Host.
+        let u = Uri::parse("coap://010.0.0.1/a").unwrap();
+        assert!(!u.host_is_ip());
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 32];
+        u.to_options(&mut b, &mut scratch, None).unwrap();
+        let mut out = [0u8; 64];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        assert_eq!(m.uri_host(), Some("010.0.0.1"));
     }
 
     #[test]

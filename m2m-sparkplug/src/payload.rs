@@ -44,12 +44,18 @@ impl<'a> Msg<'a> {
         })
     }
 
-    /// The last occurrence of field `number`.
+    /// The last occurrence of the singular field `number`. Every occurrence must have the
+    /// same wire type (the caller's accessor checks the last one's), as protobuf parsers check
+    /// each occurrence of a known field.
     pub(crate) fn last(&self, number: u32) -> Result<Option<Field<'a>>, Error> {
-        let mut found = None;
+        let mut found: Option<Field<'a>> = None;
         for f in self.fields() {
             let f = f?;
             if f.number == number {
+                if let Some(before) = found.filter(|b| b.value.wire_type() != f.value.wire_type()) {
+                    // One of the two has the wrong wire type: the earlier is named.
+                    return Err(before.wire_type_error());
+                }
                 found = Some(f);
             }
         }
@@ -1140,6 +1146,35 @@ mod tests {
         assert_eq!(m.name(), Some("b"));
         assert_eq!(m.raw_value(), Some(RawValue::String("s")));
         assert_eq!(m.value_as(12), Ok(Value::String("s")));
+    }
+
+    #[test]
+    fn every_occurrence_of_a_template_field_has_its_wire_type() {
+        // A metric whose template_value (18) has template_ref (4) first as a varint, then as
+        // the string it is: prost rejects it, and so do we. The same field twice as a string
+        // is read as its last.
+        for (template, ok) in [
+            (&[0x20, 0x0c, 0x22, 0x01, b'T'][..], false),
+            (&[0x22, 0x01, b'T', 0x20, 0x0c], false),
+            (&[0x22, 0x01, b'S', 0x22, 0x01, b'T'], true),
+            (&[0x28, 0x01, 0x2a, 0x01, 0x01], false),
+        ] {
+            let mut buf = std::vec![0x12, 0u8, 0x20, 19, 0x92, 0x01];
+            buf.push(u8::try_from(template.len()).unwrap());
+            buf.extend_from_slice(template);
+            buf[1] = u8::try_from(buf.len() - 2).unwrap();
+            let v = PayloadView::new(&buf).unwrap();
+            assert_eq!(v.to_repr().is_ok(), ok, "{template:02x?}");
+            let m = v.metrics().next().unwrap().unwrap();
+            let Some(RawValue::Template(t)) = m.raw_value() else {
+                panic!("a template");
+            };
+            if ok {
+                assert_eq!(t.template_ref(), Ok(Some("T")));
+            } else {
+                assert!(t.check().is_err(), "{template:02x?}");
+            }
+        }
     }
 
     /// Metric bodies around the leading-field lane: names of lengths across 8, 16, 32 and the

@@ -140,15 +140,15 @@ static STALE: [PropertyValue<'static>; 1] = [PropertyValue {
 }];
 static QUALITY_KEY: [Str<'static>; 1] = [Str::Borrowed(QUALITY)];
 
-/// The metric for `sample` as a metric of `datatype`: for a birth (`alias` `None`: name,
-/// datatype and value; the sample's key must be a name), or for a data message (`alias` given:
-/// alias and value only, as data messages with aliases carry them). The sample's timestamp goes
-/// with it; a quality other than good becomes the `Quality` property (bad 0, uncertain as stale
-/// 500).
+/// The metric for `sample` as a metric of `datatype`: with `alias` `None` and a sample keyed
+/// by name, name, datatype and value (what a birth carries); with `alias` given, or a sample
+/// keyed by an alias, that alias and the value only (what data messages with aliases carry;
+/// not for a birth, which needs the name and datatype). The sample's timestamp goes with it; a
+/// quality other than good becomes the `Quality` property (bad 0, uncertain as stale 500).
 ///
 /// Errors: [`Error::Range`] for an integer beyond the datatype, [`Error::ValueType`] for a value
-/// of another kind (text for an Int32), [`Error::NoKey`] for a birth metric keyed by a path or
-/// an alias.
+/// of another kind (text for an Int32), [`Error::NoKey`] for a sample keyed by a path without
+/// `alias`.
 pub fn metric_from_sample<'a>(
     sample: &Sample<'a>,
     datatype: DataType,

@@ -322,31 +322,21 @@ impl Json<'_> {
         }
     }
 
-    /// A non-negative JSON integer (no fraction or exponent) that fits 64 bits.
+    /// A non-negative JSON number, as whole milliseconds that fit 64 bits: a fraction is cut
+    /// off (`1668114759262.7`), an exponent applied (`1.668114759262e12`); the specification
+    /// asks for "a numeric value" (`tck-id-host-topic-phid-birth-payload`). A negative number,
+    /// one past 64 bits or anything but a number is [`StateError::Type`].
     fn integer(&mut self) -> Result<u64, StateError> {
         let at = self.pos;
-        let mut v: u64 = 0;
-        let mut digits = 0usize;
-        while let Some(b @ b'0'..=b'9') = self.peek() {
-            if digits == 1 && v == 0 {
-                // JSON forbids leading zeros.
-                return Err(StateError::Syntax { offset: self.pos });
-            }
-            v = v
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(b.saturating_sub(b'0'))))
-                .ok_or(StateError::Type { offset: at })?;
-            digits = digits.saturating_add(1);
-            self.pos = self.pos.saturating_add(1);
+        match self.peek() {
+            Some(b'0'..=b'9') => {}
+            // A negative number, a string...: valid JSON perhaps, but not a timestamp.
+            Some(_) => return Err(StateError::Type { offset: at }),
+            None => return Err(StateError::Truncated),
         }
-        if digits == 0 && self.peek().is_none() {
-            return Err(StateError::Truncated);
-        }
-        if digits == 0 || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
-            // A negative number, a fraction, a string...: valid JSON perhaps, but not a timestamp.
-            return Err(StateError::Type { offset: at });
-        }
-        Ok(v)
+        self.skip_number()?;
+        let text = self.buf.get(at..self.pos).unwrap_or_default();
+        whole_number(text).ok_or(StateError::Type { offset: at })
     }
 
     /// Reads a member name and tells whether it is one of the two STATE members. Escapes are
@@ -463,8 +453,11 @@ impl Json<'_> {
         let int_at = self.pos;
         match self.digits() {
             0 => return Err(self.syntax_or_truncated(at)),
+            // JSON forbids leading zeros: the digit after the zero is the error.
             n if n > 1 && self.buf.get(int_at) == Some(&b'0') => {
-                return Err(StateError::Syntax { offset: int_at });
+                return Err(StateError::Syntax {
+                    offset: int_at.saturating_add(1),
+                });
             }
             _ => {}
         }
@@ -545,6 +538,53 @@ impl Json<'_> {
     }
 }
 
+/// The whole part of a non-negative JSON number (RFC 8259 grammar, already checked), or
+/// `None` past 64 bits.
+fn whole_number(text: &[u8]) -> Option<u64> {
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(i) => (text.get(..i)?, text.get(i.saturating_add(1)..)?),
+        None => (text, &[][..]),
+    };
+    let (whole, fraction) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(i) => (mantissa.get(..i)?, mantissa.get(i.saturating_add(1)..)?),
+        None => (mantissa, &[][..]),
+    };
+    let (negative, exponent) = match exponent.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exponent),
+    };
+    // Saturated far beyond any exponent that leaves a value in 64 bits.
+    let e = exponent.iter().fold(0usize, |e, &d| {
+        e.saturating_mul(10)
+            .saturating_add(usize::from(d.saturating_sub(b'0')))
+            .min(1 << 24)
+    });
+    let push = |v: u64, d: u8| {
+        v.checked_mul(10)?
+            .checked_add(u64::from(d.saturating_sub(b'0')))
+    };
+    let mut value = whole.iter().try_fold(0u64, |v, &d| push(v, d))?;
+    if negative {
+        // Scaled down: the fraction is below a unit, and is cut off with the digits shifted out.
+        for _ in 0..e.min(20) {
+            value /= 10;
+        }
+        return Some(value);
+    }
+    // Scaled up: the fraction's first `e` digits join the whole part, then zeros (a value that
+    // is not zero overflows within 20 of them); the rest of the fraction is cut off.
+    let mut shifted = fraction.iter().copied().chain(core::iter::repeat(b'0'));
+    let steps = e.min(fraction.len().saturating_add(20));
+    for _ in 0..steps {
+        value = push(value, shifted.next().unwrap_or(b'0'))?;
+    }
+    if e > steps && value != 0 {
+        return None;
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,6 +619,34 @@ mod tests {
     }
 
     #[test]
+    fn a_timestamp_is_any_non_negative_number_cut_to_whole_milliseconds() {
+        let ts = |t: &str| {
+            parse(&std::format!(r#"{{"online":true,"timestamp":{t}}}"#)).map(|s| s.timestamp)
+        };
+        for (text, millis) in [
+            ("1668114759262", 1_668_114_759_262u64),
+            ("1668114759262.0", 1_668_114_759_262),
+            ("1668114759262.999", 1_668_114_759_262),
+            ("1.668114759262e12", 1_668_114_759_262),
+            ("1.668114759262E+12", 1_668_114_759_262),
+            ("1.6681147592629e12", 1_668_114_759_262),
+            ("16681147592620e-1", 1_668_114_759_262),
+            ("1.5", 1),
+            ("0.5", 0),
+            ("0", 0),
+            ("5e-30", 0),
+            ("0e999999999999", 0),
+            ("0.0e400", 0),
+            ("1e19", 10_000_000_000_000_000_000),
+            ("0.00000000000000000000001e30", 10_000_000),
+            ("18446744073709551615", u64::MAX),
+            ("18446744073709551615.9", u64::MAX),
+        ] {
+            assert_eq!(ts(text), Ok(Some(millis)), "{text}");
+        }
+    }
+
+    #[test]
     fn bad_payloads_are_typed_errors() {
         assert_eq!(parse(""), Err(StateError::Truncated));
         assert_eq!(parse(r#"{"online":true"#), Err(StateError::Truncated));
@@ -597,7 +665,15 @@ mod tests {
             Err(StateError::Type { offset: 27 })
         );
         assert_eq!(
-            parse(r#"{"online":true,"timestamp":1.5}"#),
+            parse(r#"{"online":true,"timestamp":-0}"#),
+            Err(StateError::Type { offset: 27 })
+        );
+        assert_eq!(
+            parse(r#"{"online":true,"timestamp":1e20}"#),
+            Err(StateError::Type { offset: 27 })
+        );
+        assert_eq!(
+            parse(r#"{"online":true,"timestamp":0.00000000000000000000001e50}"#),
             Err(StateError::Type { offset: 27 })
         );
         assert_eq!(

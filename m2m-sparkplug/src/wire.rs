@@ -59,7 +59,7 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    fn wire_type_error(&self) -> Error {
+    pub(crate) fn wire_type_error(&self) -> Error {
         Error::WireType {
             field: self.number,
             wire_type: self.value.wire_type(),
@@ -413,7 +413,10 @@ impl<'a> Fields<'a> {
     #[inline(never)]
     fn group(&mut self, number: u32) -> Result<&'a [u8], Error> {
         let start = self.r.position();
-        let mut open: u32 = 1;
+        // The field numbers of the groups open inside this one: each end key must name the
+        // innermost (protobuf encoding, "Groups").
+        let mut inner = [0u32; MAX_DEPTH as usize];
+        let mut open: usize = 0;
         loop {
             let key_at = self.r.position();
             let (n, wt) = self.key()?;
@@ -427,26 +430,34 @@ impl<'a> Fields<'a> {
                     self.r.skip(len).map_err(|e| Error::from(e).at(self.base))?;
                 }
                 3 => {
-                    open = open.saturating_add(1);
-                    if open.saturating_add(u32::from(self.depth)) > u32::from(MAX_DEPTH) {
+                    let depth = open
+                        .saturating_add(2)
+                        .saturating_add(usize::from(self.depth));
+                    let slot = inner
+                        .get_mut(open)
+                        .filter(|_| depth <= usize::from(MAX_DEPTH));
+                    let Some(slot) = slot else {
                         return Err(Error::Depth {
                             offset: self.base.saturating_add(key_at),
                         });
-                    }
+                    };
+                    *slot = n;
+                    open = open.saturating_add(1);
                 }
                 4 => {
-                    open = open.saturating_sub(1);
-                    if open == 0 {
+                    let group_error = Error::Group {
+                        offset: self.base.saturating_add(key_at),
+                    };
+                    let Some(last) = open.checked_sub(1) else {
                         if n != number {
-                            return Err(Error::Group {
-                                offset: self.base.saturating_add(key_at),
-                            });
+                            return Err(group_error);
                         }
-                        let content = self.r.input().get(start..key_at).ok_or(Error::Group {
-                            offset: self.base.saturating_add(key_at),
-                        })?;
-                        return Ok(content);
+                        return self.r.input().get(start..key_at).ok_or(group_error);
+                    };
+                    if inner.get(last) != Some(&n) {
+                        return Err(group_error);
                     }
+                    open = last;
                 }
                 _ => self.r.skip(4).map_err(|e| Error::from(e).at(self.base))?,
             }
@@ -782,6 +793,13 @@ mod tests {
             (&[0x0e, 0x00], Error::Key { offset: 0 }), // wire type 6
             (&[0x0c], Error::Group { offset: 0 }),     // end group alone
             (&[0x0b, 0x14], Error::Group { offset: 1 }), // group 1 ended by group 2
+            // Group 6 holding group 7 ended by group 8: each end names its own group.
+            (&[0x33, 0x3b, 0x44, 0x34], Error::Group { offset: 2 }),
+            (&[0x33, 0x3b, 0x34, 0x3c], Error::Group { offset: 2 }),
+            (
+                &[0x33, 0x3b, 0x4b, 0x4c, 0x34, 0x3c],
+                Error::Group { offset: 4 },
+            ),
             (
                 &[0x0b, 0x08],
                 Error::Truncated {
@@ -829,6 +847,23 @@ mod tests {
         let mut ok = vec![0x0bu8; 10];
         ok.extend([0x0c; 10]);
         assert!(fields(&ok).iter().all(Result::is_ok));
+        // Nested groups of different numbers, closed in order; the deepest allowed.
+        let ok = [0x33, 0x3b, 0x4b, 0x08, 0x01, 0x4c, 0x3c, 0x34, 0x08, 0x02];
+        assert_eq!(fields(&ok).len(), 2);
+        assert!(fields(&ok).iter().all(Result::is_ok));
+        let mut deepest = vec![0x0bu8; usize::from(MAX_DEPTH)];
+        deepest.extend([0x0c; MAX_DEPTH as usize]);
+        assert!(
+            fields(&deepest).iter().all(Result::is_ok),
+            "{:?}",
+            fields(&deepest).last()
+        );
+        let mut deeper = vec![0x0bu8; usize::from(MAX_DEPTH) + 1];
+        deeper.extend([0x0c; MAX_DEPTH as usize + 1]);
+        assert!(matches!(
+            fields(&deeper).last(),
+            Some(Err(Error::Depth { .. }))
+        ));
     }
 
     #[test]

@@ -441,8 +441,18 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
             .map(Device)
     }
 
+    /// Connected, the NCMD and DCMD subscriptions handed out (`poll_transmit`,
+    /// tck-id-message-flow-edge-node-ncmd-subscribe: they come before the NBIRTH), and the
+    /// primary host application online when there is one.
     fn may_birth(&self) -> bool {
-        self.phase == Phase::Connected && (self.config.primary_host.is_none() || self.host_online)
+        self.phase == Phase::Connected
+            && !self.subscribing()
+            && (self.config.primary_host.is_none() || self.host_online)
+    }
+
+    /// The NCMD or DCMD subscription is still to be handed out.
+    const fn subscribing(&self) -> bool {
+        self.sub_ncmd || self.sub_dcmd
     }
 
     fn node_topic(&self, message_type: MessageType<'c>, device: Option<&'c str>) -> Topic<'c> {
@@ -518,6 +528,7 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
     fn check_connected(&self) -> Result<(), SessionError> {
         match self.phase {
             Phase::Connected if self.may_birth() => Ok(()),
+            Phase::Connected if self.subscribing() => Err(SessionError::Subscribing),
             Phase::Connected => Err(SessionError::HostOffline),
             _ => Err(SessionError::NotConnected),
         }

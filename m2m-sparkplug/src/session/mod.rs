@@ -96,6 +96,11 @@ pub enum SessionError {
     /// `connect` while a session is being set up or is up.
     #[error("already connected")]
     AlreadyConnected,
+    /// The edge node's NCMD and DCMD subscriptions have not been handed out yet: call
+    /// `poll_transmit` first (they come before the NBIRTH,
+    /// `tck-id-message-flow-edge-node-ncmd-subscribe`).
+    #[error("the NCMD and DCMD subscriptions are not out yet")]
+    Subscribing,
     /// The edge node waits for its primary host application to be online
     /// (`tck-id-message-flow-edge-node-birth-publish-phid-wait`).
     #[error("waiting for the primary host application")]

@@ -96,6 +96,13 @@ fn edge_session_births_data_and_seq_wrap() {
     assert_eq!(datatype_named(&p, BD_SEQ), int64());
     assert_eq!(e.poll_event(), None);
     e.handle(at(1), Input::Connected).unwrap();
+    // No NBIRTH before the command subscriptions are out
+    // (tck-id-message-flow-edge-node-ncmd-subscribe).
+    assert_eq!(e.poll_event(), None);
+    assert_eq!(
+        e.birth(at(1), &temp(1.0), &mut buf),
+        Err(SessionError::Subscribing)
+    );
     let subs = drain_edge(&mut e);
     assert_eq!(
         subs.iter().map(|s| s.1.as_str()).collect::<Vec<_>>(),
