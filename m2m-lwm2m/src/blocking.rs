@@ -512,7 +512,7 @@ impl<'c> Client<'c> {
     ) -> io::Result<SocketAddr> {
         let account = account(tree, ssid)?;
         let (host, port) = udp_server(account.uri)?;
-        let server = first_address((host, port).to_socket_addrs()?, host)?;
+        let server = first_address((host, port).to_socket_addrs()?, host, self.inner.server())?;
         if local_addr(server) != local_addr(self.inner.server()) {
             self.socket = UdpSocket::bind(local_addr(server))?;
         }

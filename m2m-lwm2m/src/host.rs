@@ -66,12 +66,23 @@ pub(crate) fn account<T: ObjectTree + ?Sized>(
     })
 }
 
-/// The first address `addrs` resolved to; none is [`io::ErrorKind::NotFound`].
+/// The address `host` resolved to (`addrs`) that a client reaching `now` takes: the first of
+/// the same family as `now` (the network the client already reaches: `localhost` may resolve
+/// to `::1` first where the server listens on `127.0.0.1`), else the first; none is
+/// [`io::ErrorKind::NotFound`].
 pub(crate) fn first_address(
-    mut addrs: impl Iterator<Item = SocketAddr>,
+    addrs: impl Iterator<Item = SocketAddr>,
     host: &str,
+    now: SocketAddr,
 ) -> io::Result<SocketAddr> {
-    addrs.next().ok_or_else(|| {
+    let mut first = None;
+    for a in addrs {
+        if a.is_ipv4() == now.is_ipv4() {
+            return Ok(a);
+        }
+        first = first.or(Some(a));
+    }
+    first.ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::NotFound,
             std::format!("{host} resolves to no address"),
@@ -138,12 +149,18 @@ mod tests {
             let e = udp_server(uri).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{uri}");
         }
-        let addrs = [
+        let v4: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let v6: SocketAddr = "[::1]:9".parse().unwrap();
+        let addrs: [SocketAddr; 3] = [
+            "[::1]:1".parse().unwrap(),
             "192.0.2.1:1".parse().unwrap(),
             "192.0.2.2:1".parse().unwrap(),
         ];
-        assert_eq!(first_address(addrs.into_iter(), "h").unwrap(), addrs[0]);
-        let e = first_address(core::iter::empty(), "h").unwrap_err();
+        assert_eq!(first_address(addrs.into_iter(), "h", v4).unwrap(), addrs[1]);
+        assert_eq!(first_address(addrs.into_iter(), "h", v6).unwrap(), addrs[0]);
+        let only_v6 = addrs.into_iter().take(1);
+        assert_eq!(first_address(only_v6, "h", v4).unwrap(), addrs[0]);
+        let e = first_address(core::iter::empty(), "h", v4).unwrap_err();
         assert_eq!(e.to_string(), "h resolves to no address");
     }
 

@@ -511,7 +511,11 @@ impl<'c> AsyncClient<'c> {
     ) -> io::Result<SocketAddr> {
         let account = account(tree, ssid)?;
         let (host, port) = udp_server(account.uri)?;
-        let server = first_address(tokio::net::lookup_host((host, port)).await?, host)?;
+        let server = first_address(
+            tokio::net::lookup_host((host, port)).await?,
+            host,
+            self.inner.server(),
+        )?;
         if local_addr(server) != local_addr(self.inner.server()) {
             self.socket = UdpSocket::bind(local_addr(server)).await?;
         }
