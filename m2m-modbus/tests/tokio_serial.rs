@@ -757,3 +757,49 @@ async fn a_frame_framed_by_its_crc_is_read_whole_at_the_silence_after_it() {
 async fn over_tcp_a_frame_framed_by_its_crc_is_read_whole_when_it_comes_in_one_piece() {
     crc_framed_echo_read_whole(Transport::RtuOverTcp).await;
 }
+
+#[tokio::test]
+async fn the_ascii_server_refuses_reserved_addresses_as_the_rtu_one_does() {
+    // Unit 248 listed, but 248-255 are reserved (Serial Line §2.2): silence, on both framings.
+    for transport in [Transport::Ascii, Transport::Rtu] {
+        let (ours, mut line) = tokio::io::duplex(4096);
+        let server = Server::new(table())
+            .transport(transport)
+            .line(FAST)
+            .units(&[17, 248]);
+        tokio::spawn(async move { server.serve_stream(ours).await });
+        let quiet = Duration::from_millis(150);
+        let frame = |body: &[u8]| match transport {
+            Transport::Ascii => ascii_frame(body),
+            _ => rtu_frame(body),
+        };
+        line.write_all(&frame(&[248, 3, 0, 10, 0, 2]))
+            .await
+            .unwrap();
+        assert_eq!(read_for(&mut line, quiet).await, b"", "{transport:?}");
+        line.write_all(&frame(&[17, 3, 0, 10, 0, 2])).await.unwrap();
+        assert_eq!(
+            read_for(&mut line, quiet).await,
+            frame(&[17, 3, 4, 0, 10, 0, 11]),
+            "{transport:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_small_read_ahead_still_takes_the_longest_ascii_request() {
+    // 120 registers: an ASCII frame of 499 characters, past a 300-byte read-ahead.
+    let (ours, theirs) = tokio::io::duplex(4096);
+    let server = Server::new(table())
+        .transport(Transport::Ascii)
+        .line(FAST)
+        .units(&[17])
+        .max_buffer(300);
+    tokio::spawn(async move { server.serve_stream(ours).await });
+    let c = Client::from_stream(theirs, options(Transport::Ascii));
+    let values: Vec<u16> = (0..120).collect();
+    // The table answers FC16 with Illegal Function: an answer, where the request used to be
+    // dropped and the call timed out.
+    let r = c.write_multiple_registers(0, &values).await;
+    assert!(matches!(r, Err(Error::Exception { .. })), "{r:?}");
+}

@@ -22,7 +22,7 @@ use super::{Transport, instant_after};
 const WRITE_LIMIT: Duration = Duration::from_secs(30);
 use crate::function::{ExceptionCode, FunctionCode};
 use crate::line::Line;
-use crate::pdu::{Config, Request, Response};
+use crate::pdu::{Config, Direction, Request, Response};
 use crate::server::accept;
 use crate::{ascii, rtu, tcp};
 
@@ -203,11 +203,12 @@ impl<H: Handler> Server<H> {
         self
     }
 
-    /// At most `n` bytes of requests read ahead per connection (at least one whole ADU, 260
-    /// bytes): a client that pipelines more waits for TCP's flow control.
+    /// At most `n` bytes of requests read ahead per connection (at least one whole frame of
+    /// any transport: 513 bytes, the longest ASCII frame): a client that pipelines more waits
+    /// for TCP's flow control.
     #[must_use]
     pub fn max_buffer(mut self, n: usize) -> Self {
-        self.max_buffer = n.max(tcp::MAX_ADU);
+        self.max_buffer = n.max(tcp::MAX_ADU).max(ascii::MAX_FRAME);
         self
     }
 
@@ -526,6 +527,11 @@ impl<H: Handler> Connection<H> {
                     return;
                 };
                 let unit = body.first().copied().unwrap_or(0);
+                // Addresses 248-255 are reserved (Serial Line §2.2), as the RTU framing
+                // refuses them, unless the configuration allows them.
+                if rtu::check_address(unit, Direction::Request, &self.config).is_err() {
+                    return;
+                }
                 (None, unit, body.get(1..))
             }
         };
