@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use m2m_modbus::tokio::{Client, Error, Options};
+use m2m_modbus::tokio::{Client, Error, Options, Transport};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 
 /// One FC03 request as the scripted servers see it.
 #[derive(Debug, Clone, Copy)]
@@ -681,4 +682,89 @@ async fn a_request_given_up_by_its_caller_before_any_of_it_left_is_never_sent() 
     assert_eq!(got.len(), 16, "{got:02x?}");
     let got = read_7_after(&client, &mut peer).await;
     assert_eq!(got.len(), 8 + 12, "{got:02x?}");
+}
+
+/// An RTU frame: the bytes and their CRC.
+fn rtu(body: &[u8]) -> Vec<u8> {
+    let mut f = body.to_vec();
+    f.extend_from_slice(&m2m_modbus::rtu::crc16(body).to_le_bytes());
+    f
+}
+
+/// The RTU answer to an FC03 request frame: register `a` holds `a`.
+fn rtu_answer(req: &[u8]) -> Vec<u8> {
+    let address = u16::from_be_bytes([req[2], req[3]]);
+    let quantity = u16::from_be_bytes([req[4], req[5]]);
+    let mut body = vec![req[0], 3, u8::try_from(2 * quantity).unwrap()];
+    for a in address..address + quantity {
+        body.extend_from_slice(&a.to_be_bytes());
+    }
+    rtu(&body)
+}
+
+#[tokio::test]
+async fn over_rtu_over_tcp_a_late_answer_reaches_nobody() {
+    // RTU frames have no transaction id: the answer to a request that timed out, coming
+    // late, would be taken for the next request's of the same shape. The client holds the
+    // next request until that answer comes (or the timeout passes again).
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 8];
+        s.read_exact(&mut req).await.unwrap();
+        assert_eq!(req.to_vec(), rtu(&[1, 3, 0, 0, 0, 3]));
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        s.write_all(&rtu_answer(&req)).await.unwrap();
+        s.read_exact(&mut req).await.unwrap();
+        assert_eq!(req.to_vec(), rtu(&[1, 3, 0, 100, 0, 3]));
+        s.write_all(&rtu_answer(&req)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options().transport(Transport::RtuOverTcp))
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 3).await,
+        Err(Error::Timeout(_))
+    ));
+    assert_eq!(
+        client.read_holding_registers(100, 3).await.unwrap(),
+        want(100, 3)
+    );
+    assert_eq!(client.unmatched(), 1);
+}
+
+#[tokio::test]
+async fn over_rtu_over_tcp_a_silent_device_holds_the_next_request_one_timeout() {
+    let (l, addr) = listener().await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 8];
+        s.read_exact(&mut req).await.unwrap();
+        // Never answered; the next request comes once its late answer may no longer come.
+        s.read_exact(&mut req).await.unwrap();
+        tx.send(Instant::now()).unwrap();
+        s.write_all(&rtu_answer(&req)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+    });
+    let client = Client::connect_with(addr, options().transport(Transport::RtuOverTcp))
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.read_holding_registers(0, 3).await,
+        Err(Error::Timeout(_))
+    ));
+    let timed_out = Instant::now();
+    assert_eq!(
+        client.read_holding_registers(7, 2).await.unwrap(),
+        want(7, 2)
+    );
+    let second_sent = rx.await.unwrap();
+    assert!(
+        second_sent - timed_out >= Duration::from_millis(280),
+        "{:?}",
+        second_sent - timed_out
+    );
+    assert_eq!(client.unmatched(), 0);
 }

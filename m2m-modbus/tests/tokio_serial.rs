@@ -803,3 +803,57 @@ async fn a_small_read_ahead_still_takes_the_longest_ascii_request() {
     let r = c.write_multiple_registers(0, &values).await;
     assert!(matches!(r, Err(Error::Exception { .. })), "{r:?}");
 }
+
+#[tokio::test]
+async fn force_listen_only_mode_returns_once_written_for_no_device_answers_it() {
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let c = Client::from_stream(ours, options(Transport::Rtu));
+    let listen = rtu_frame(&[17, 8, 0, 4, 0, 0]);
+    let sent = Instant::now();
+    // The device falls silent (Application Protocol §6.8.1): no answer is waited for.
+    c.force_listen_only_mode().await.unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        sent.elapsed()
+    );
+    expect_request(&mut line, &listen).await;
+    let r = c.diagnostics(4, &[0, 0]).await.unwrap_err();
+    assert!(matches!(r, Error::Unanswered), "{r:?}");
+    assert!(!r.is_transient());
+    expect_request(&mut line, &listen).await;
+    // Other sub-functions are answered, and waited for.
+    let echo = rtu_frame(&[17, 8, 0, 0, 0xA5, 0x37]);
+    let script = async {
+        expect_request(&mut line, &echo).await;
+        line.write_all(&echo).await.unwrap();
+    };
+    let (r, ()) = tokio::join!(c.diagnostics(0, &[0xA5, 0x37]), script);
+    r.unwrap();
+    assert_eq!(c.unmatched(), 0);
+}
+
+#[tokio::test]
+async fn on_a_serial_line_a_late_answer_reaches_nobody() {
+    // No transaction id on the line: the next request waits for the late answer to the one
+    // that timed out (or for that timeout again), so that it is not taken for its own.
+    let (ours, mut line) = tokio::io::duplex(4096);
+    let c = Client::from_stream(ours, options(Transport::Rtu));
+    let first = rtu_frame(&[17, 3, 0, 0, 0, 1]);
+    let second = rtu_frame(&[17, 3, 0, 9, 0, 1]);
+    let script = async {
+        expect_request(&mut line, &first).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        line.write_all(&rtu_frame(&[17, 3, 2, 0, 0])).await.unwrap();
+        expect_request(&mut line, &second).await;
+        line.write_all(&rtu_frame(&[17, 3, 2, 0, 9])).await.unwrap();
+    };
+    let calls = async {
+        let r = c.read_holding_registers(0, 1).await;
+        assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
+        c.read_holding_registers(9, 1).await
+    };
+    let (r, ()) = tokio::join!(calls, script);
+    assert_eq!(r.unwrap(), [9]);
+    assert_eq!(c.unmatched(), 1);
+}

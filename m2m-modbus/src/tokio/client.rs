@@ -59,10 +59,12 @@ pub struct Options {
     pub transport: Transport,
     /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
     pub unit: u8,
-    /// How long each attempt waits for its response. On a serial line, a request that times
-    /// out while its frame is still being written keeps the line for this long after the
-    /// frame is out (or until its late answer comes), so that answer is not taken for the next
-    /// request's; requests queued behind it wait, and may time out unsent.
+    /// How long each attempt waits for its response. Without transaction ids (RTU, ASCII,
+    /// RTU over TCP), a request that times out keeps the line for this long again (counted
+    /// from the end of its frame when it timed out while still being written), or until its
+    /// late answer comes, so that answer is not taken for the next request's (libmodbus waits
+    /// as long after a timeout); requests queued behind it wait, their own timeouts counted
+    /// from the end of that wait.
     pub timeout: Duration,
     /// How long opening a TCP connection may take (the first one and every reconnection)
     /// before it fails with [`Error::ConnectTimeout`]; default 5 s. Without it a host that
@@ -276,6 +278,12 @@ impl Reply {
 }
 
 pub(super) type Answer = Result<Option<Reply>, Error>;
+
+/// Whether `pdu` is Force Listen Only Mode (FC 08, sub-function 0x0004), which no device
+/// answers.
+fn listen_only(pdu: &[u8]) -> bool {
+    pdu.get(..3) == Some(&[0x08, 0x00, 0x04][..])
+}
 
 /// One request handed to the connection.
 #[derive(Debug)]
@@ -502,15 +510,38 @@ impl Client {
     }
 
     /// Sends `req` and returns its checked response; an exception is [`Error::Exception`]. On
-    /// a serial line, a request to unit 0 is a broadcast: it is sent, and the call returns
-    /// [`Error::Broadcast`] (see [`Client::broadcast`]).
+    /// a serial framing, a request to unit 0 is a broadcast: it is sent, and the call returns
+    /// [`Error::Broadcast`] (see [`Client::broadcast`]); Force Listen Only Mode, which no
+    /// device answers, returns [`Error::Unanswered`] once sent (see
+    /// [`Client::force_listen_only_mode`]).
     pub async fn call(&self, req: &Request<'_>) -> Result<Reply, Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
         let reply = self.exchange(self.unit, &pdu, len, true).await?;
         match reply {
             Some(r) => r.ok().map(|_| ()).map(|()| r),
-            None => Err(Error::Broadcast),
+            None => Err(self.no_reply()),
+        }
+    }
+
+    /// FC 0x08 sub-function 0x0004, Force Listen Only Mode (Application Protocol §6.8.1): the
+    /// device stops answering until a Restart Communications Option (sub-function 0x0001).
+    /// On the serial framings it returns once the request is written, as no device answers
+    /// it; on Modbus/TCP it waits for what a device or gateway may answer (an exception is
+    /// [`Error::Exception`]).
+    pub async fn force_listen_only_mode(&self) -> Result<(), Error> {
+        match self.diagnostics(0x0004, &[0, 0]).await {
+            Ok(_) | Err(Error::Unanswered) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The error of a request sent that gets no reply: a broadcast, or Force Listen Only Mode.
+    fn no_reply(&self) -> Error {
+        if self.unit == 0 && self.broadcast_unit0 {
+            Error::Broadcast
+        } else {
+            Error::Unanswered
         }
     }
 
@@ -526,7 +557,7 @@ impl Client {
             .copy_from_slice(pdu);
         self.exchange(self.unit, &buf, len, true)
             .await?
-            .ok_or(Error::Broadcast)
+            .ok_or_else(|| self.no_reply())
     }
 
     /// Sends `req` to unit 0 and returns once it is written: no server answers a broadcast
@@ -544,7 +575,11 @@ impl Client {
         len: usize,
         wait: bool,
     ) -> Result<Option<Reply>, Error> {
-        let wait = wait && !(unit == 0 && self.broadcast_unit0);
+        // On the serial framings nothing answers a broadcast, nor Force Listen Only Mode
+        // (FC 08 sub-function 04, Application Protocol §6.8.1: "No Response Returned"); a
+        // Modbus/TCP device or gateway may answer that one (with an exception), so TCP waits.
+        let silent = self.broadcast_unit0 && listen_only(pdu.get(..len).unwrap_or_default());
+        let wait = wait && !(unit == 0 && self.broadcast_unit0) && !silent;
         let mut attempt = 0u32;
         let mut stale = 0u32;
         loop {

@@ -170,11 +170,14 @@ struct LineState {
     last_read: Instant,
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
-    /// A request that timed out while its frame was still being written: the device may
-    /// answer it once the frame is out, so the line stays its own until that answer comes or
-    /// its timeout, counted from the frame's end, passes. Without this its late answer would
-    /// be taken for the answer to the next request (a serial line has no transaction id).
+    /// A request that timed out on a framing without transaction ids (RTU, ASCII, RTU over
+    /// TCP): the device may still answer it, so the line stays its own until that answer
+    /// comes or its timeout passes again (counted from the frame's end when it timed out
+    /// while still being written). Without this its late answer would be taken for the
+    /// answer to the next request.
     orphan: Option<Orphan>,
+    /// The end of the last such hold: requests queued meanwhile count their timeouts from it.
+    held_until: Option<Instant>,
 }
 
 /// See [`LineState::orphan`].
@@ -236,6 +239,7 @@ impl Driver {
                 timer: Box::pin(tokio::time::sleep_until(epoch)),
                 armed: None,
                 orphan: None,
+                held_until: None,
             },
         }
     }
@@ -483,15 +487,15 @@ impl Driver {
                 (None, unit, 1, len, Bytes::copy_from_slice(body))
             }
         };
+        if self.line.orphan.as_ref().is_some_and(|o| o.unit == unit) {
+            // The late answer to a request that timed out: nobody's.
+            self.line.orphan = None;
+            self.report(None, unit, Mismatch::Unexpected, frame);
+            return;
+        }
         // On a serial line, an answer from another unit is passed over and the timer kept
         // running (Serial Line §2.4.1, the master's "waiting for reply" state).
         if self.options.transport.is_line() {
-            if self.line.orphan.as_ref().is_some_and(|o| o.unit == unit) {
-                // The late answer to a request that timed out: nobody's.
-                self.line.orphan = None;
-                self.report(None, unit, Mismatch::Unexpected, frame);
-                return;
-            }
             if let Some(w) = self.waiting.iter().find(|w| w.unit != unit) {
                 let expected = w.unit;
                 self.report(
@@ -637,7 +641,8 @@ impl Driver {
     /// line the bytes left from before the silence are dropped first.
     fn may_send(&mut self) -> bool {
         if !self.options.transport.is_line() {
-            return true;
+            // RTU over TCP: not while a late answer may still come.
+            return self.orphan_until().is_none_or(|at| Instant::now() >= at);
         }
         if self.line_free_at().is_none_or(|at| Instant::now() < at) {
             return false;
@@ -652,12 +657,24 @@ impl Driver {
     /// a clock, says when that changes.
     fn line_free_at(&self) -> Option<Instant> {
         let quiet = self.line.quiet_at;
-        self.wbuf
-            .is_empty()
-            .then(|| match self.line.orphan.as_ref().and_then(|o| o.until) {
-                Some(until) => quiet.max(until),
-                None => quiet,
-            })
+        self.wbuf.is_empty().then(|| match self.orphan_until() {
+            Some(until) => quiet.max(until),
+            None => quiet,
+        })
+    }
+
+    /// When a request queued on a serial line that has not taken it gives up: its timeout
+    /// after it was queued, or after the line was last held for a late answer (that wait is
+    /// not the request's).
+    fn give_up_at(&self, cmd: &Command) -> Option<Instant> {
+        let from = cmd.queued?;
+        let from = self.line.held_until.map_or(from, |h| from.max(h));
+        Some(instant_after(from, cmd.timeout))
+    }
+
+    /// Until when a request that timed out holds the line for its late answer.
+    fn orphan_until(&self) -> Option<Instant> {
+        self.line.orphan.as_ref().and_then(|o| o.until)
     }
 
     pub(super) fn poll(
@@ -680,10 +697,7 @@ impl Driver {
             if on_line {
                 let now = Instant::now();
                 while let Some(cmd) = queue.pop_front() {
-                    if cmd
-                        .queued
-                        .is_none_or(|q| now < instant_after(q, cmd.timeout))
-                    {
+                    if self.give_up_at(&cmd).is_none_or(|at| now < at) {
                         queue.push_front(cmd);
                         break;
                     }
@@ -733,6 +747,16 @@ impl Driver {
                                 unit: w.unit,
                                 timeout: w.timeout,
                                 until: None,
+                            });
+                        } else if self.options.transport.is_serial() && self.flushed >= end {
+                            // Out, and unanswered: an answer may still come, late.
+                            let until = instant_after(Instant::now(), w.timeout);
+                            self.line.held_until = Some(until);
+                            self.line.orphan = Some(Orphan {
+                                end,
+                                unit: w.unit,
+                                timeout: w.timeout,
+                                until: Some(until),
                             });
                         }
                         // A request timed out before any of it left is not sent later.
@@ -812,9 +836,7 @@ impl Driver {
             if on_line {
                 // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
                 let mut at = None;
-                let front = queue
-                    .front()
-                    .and_then(|c| c.queued.map(|q| instant_after(q, c.timeout)));
+                let front = queue.front().and_then(|c| self.give_up_at(c));
                 if let Some(give_up) = front {
                     // Woken when the line may take it (`may_send`), or when it gives up.
                     let free = self
@@ -832,6 +854,10 @@ impl Driver {
                     }
                 }
                 progress |= self.line.wake_at(cx, at);
+            } else if self.options.transport.is_serial() {
+                // RTU over TCP: woken when a late answer may no longer come.
+                let held = (!queue.is_empty()).then(|| self.orphan_until()).flatten();
+                again |= self.line.wake_at(cx, held);
             }
             if !(again || on_line && progress) {
                 return Poll::Pending;

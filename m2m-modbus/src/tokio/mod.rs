@@ -149,6 +149,11 @@ pub enum Error {
     /// retry. [`Client::broadcast`] sends one without this error.
     #[error("a broadcast (unit 0) was sent; no server answers it")]
     Broadcast,
+    /// The request was sent and, on a serial framing, gets no answer by the specification:
+    /// Force Listen Only Mode (FC 08 sub-function 0x0004, Application Protocol §6.8.1).
+    /// [`Client::force_listen_only_mode`] returns `Ok` instead.
+    #[error("the request was sent; the specification gives it no answer")]
+    Unanswered,
 }
 
 impl From<io::Error> for Error {
