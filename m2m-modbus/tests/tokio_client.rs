@@ -362,7 +362,7 @@ async fn a_stalled_peer_times_out_and_retries_back_off() {
     )
     .await
     .unwrap();
-    let t0 = tokio::time::Instant::now();
+    let t0 = Instant::now();
     assert_eq!(
         client.read_holding_registers(1, 1).await.unwrap(),
         want(1, 1)
@@ -442,7 +442,7 @@ async fn rtu_over_tcp_skips_noise_before_the_answer() {
     let client = Client::connect_with(
         addr,
         options()
-            .transport(m2m_modbus::tokio::Transport::RtuOverTcp)
+            .transport(Transport::RtuOverTcp)
             .unit(9),
     )
     .await
