@@ -1,10 +1,12 @@
 //! Base64 (RFC 4648 §4) and base64url (§5) for opaque values in the JSON formats: SenML JSON
 //! `vd` uses base64url (RFC 8428 §5), LwM2M JSON `sv` of an Opaque resource uses base64
-//! (OMA-TS-LightweightM2M_Core 1.0 §6.4.4). Decoding accepts both alphabets and optional
-//! padding; encoding writes what each format specifies.
+//! (OMA-TS-LightweightM2M_Core 1.0 §6.4.4), as text/plain does (§7.4.1). Decoding accepts both
+//! alphabets and optional padding; encoding writes what each format specifies.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Error, Reason};
+use crate::sink::Sink;
+use crate::value::Opaque;
 
 /// Which alphabet, and whether to pad, when encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,6 +165,39 @@ pub fn encode_into(bytes: &[u8], alphabet: Alphabet, out: &mut [u8]) -> Result<u
         }
     }
     Ok(n)
+}
+
+/// Writes `bytes` in base64 (`alphabet`) into `sink`, 48 bytes at a time.
+pub(crate) fn write_to<S: Sink + ?Sized>(
+    sink: &mut S,
+    bytes: Opaque<'_>,
+    alphabet: Alphabet,
+) -> Result<(), Error> {
+    let chunk_out = |chunk: &[u8], sink: &mut S| {
+        let mut out = [0u8; 64];
+        let n = encode_into(chunk, alphabet, &mut out)?;
+        sink.put(out.get(..n).unwrap_or_default())
+    };
+    if let Opaque::Raw(raw) = bytes {
+        for chunk in raw.chunks(48) {
+            chunk_out(chunk, sink)?;
+        }
+        return Ok(());
+    }
+    // Whole groups of three, so the pieces join into one encoding.
+    let mut chunk = [0u8; 48];
+    let mut n = 0usize;
+    for b in bytes.bytes() {
+        if let Some(slot) = chunk.get_mut(n) {
+            *slot = b;
+            n = n.saturating_add(1);
+        }
+        if n == chunk.len() {
+            chunk_out(&chunk, sink)?;
+            n = 0;
+        }
+    }
+    chunk_out(chunk.get(..n).unwrap_or_default(), sink)
 }
 
 #[cfg(test)]

@@ -101,9 +101,8 @@ pub fn encoded_len(
 ) -> Result<usize, Error> {
     match format {
         ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => tlv::encoded_len(base, records),
-        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
-            text::encoded_len(&single(base, records)?)
-        }
+        ContentFormat::TEXT_PLAIN => text::encoded_len_plain(&single(base, records)?),
+        ContentFormat::OCTET_STREAM => text::encoded_len(&single(base, records)?),
         ContentFormat::CBOR => cbor::single::encoded_len(&single(base, records)?),
         ContentFormat::SENML_JSON => senml_json::encoded_len(records),
         ContentFormat::SENML_CBOR => senml_cbor::encoded_len(records),
@@ -125,9 +124,8 @@ pub fn encode(
 ) -> Result<usize, Error> {
     match format {
         ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => tlv::encode(base, records, out),
-        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
-            text::encode(&single(base, records)?, out)
-        }
+        ContentFormat::TEXT_PLAIN => text::encode_plain(&single(base, records)?, out),
+        ContentFormat::OCTET_STREAM => text::encode(&single(base, records)?, out),
         ContentFormat::CBOR => cbor::single::encode(&single(base, records)?, out),
         ContentFormat::SENML_JSON => senml_json::encode(records, out),
         ContentFormat::SENML_CBOR => senml_cbor::encode(records, out),
@@ -151,9 +149,8 @@ pub(crate) fn write<S: Json>(
         ContentFormat::LWM2M_TLV | ContentFormat::LWM2M_TLV_OLD => {
             tlv::encode::encode_to(base, records, sink)
         }
-        ContentFormat::TEXT_PLAIN | ContentFormat::OCTET_STREAM => {
-            text::write(&single(base, records)?, sink)
-        }
+        ContentFormat::TEXT_PLAIN => text::write_plain(&single(base, records)?, sink),
+        ContentFormat::OCTET_STREAM => text::write(&single(base, records)?, sink),
         ContentFormat::CBOR => cbor::single::write_value(sink, &single(base, records)?),
         ContentFormat::SENML_JSON => senml_json::write(records, senml_json::Mode::Pack, sink),
         ContentFormat::SENML_CBOR => senml_cbor::encode_to(records, sink),

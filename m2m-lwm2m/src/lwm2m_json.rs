@@ -348,6 +348,31 @@ mod tests {
         assert_eq!(back[0], recs[0]);
         assert_eq!(back[2].value, Some(Value::Str(Text::Plain("+/8="))));
         assert_eq!(back[3], recs[3]);
+        // Typed as the Opaque it is (Core 1.0 §6.4.4: base64 in `sv`), as Leshan, Wakaama and
+        // Anjay send it; text that is not base64 is no Opaque value.
+        let typed = back[2]
+            .value
+            .unwrap()
+            .typed(crate::DataType::Opaque, &Config::STRICT)
+            .unwrap();
+        let Value::Opaque(o) = typed else {
+            panic!("{typed:?}")
+        };
+        assert!(o.bytes().eq([0xfb, 0xff]));
+        let package =
+            all(r#"{"bn":"/5/0/","e":[{"n":"0","sv":"AQID"},{"n":"1","sv":"x!"}]}"#).unwrap();
+        let bytes = package[0]
+            .value
+            .unwrap()
+            .typed(crate::DataType::Opaque, &Config::STRICT);
+        assert!(matches!(bytes, Ok(Value::Opaque(o)) if o.bytes().eq([1, 2, 3])));
+        assert!(
+            package[1]
+                .value
+                .unwrap()
+                .typed(crate::DataType::Opaque, &Config::STRICT)
+                .is_err()
+        );
     }
 
     #[test]

@@ -48,8 +48,8 @@ fn number(v: &Value<'_>) -> Option<f64> {
 }
 
 /// Whether `new` differs from `old` enough for the change attributes (§5.1.2): for numbers,
-/// crossing `gt` or `lt` in either direction, or moving by at least `st` (any of those set; a
-/// plain change otherwise); for booleans with `edge`, the chosen edge; otherwise any change.
+/// crossing `gt` or `lt` in either direction (from at or below to above, from at or above to
+/// below), or changing by at least `st` (any of those set; a plain change otherwise); for booleans with `edge`, the chosen edge; otherwise any change.
 #[must_use]
 pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> bool {
     let Some(old) = old else { return true };
@@ -57,8 +57,11 @@ pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> 
         if attrs.gt.is_none() && attrs.lt.is_none() && attrs.st.is_none() {
             return a != b;
         }
-        let crossed = |t: Option<f64>| t.is_some_and(|t| (a > t) != (b > t) || (a < t) != (b < t));
-        let stepped = attrs.st.is_some_and(|st| (b - a).abs() >= st);
+        // Crossing: from at or below the threshold to above it, or from at or above it to
+        // below it (as Anjay and Wakaama read "crosses": reaching it is no crossing).
+        let crossed = |t: Option<f64>| t.is_some_and(|t| (a <= t && b > t) || (a >= t && b < t));
+        // A step of at least `st`, and a change (`st` 0 is any change, not every evaluation).
+        let stepped = attrs.st.is_some_and(|st| a != b && (b - a).abs() >= st);
         return crossed(attrs.gt) || crossed(attrs.lt) || stepped;
     }
     if let (Value::Bool(a), Value::Bool(b), Some(edge)) = (old, new, attrs.edge) {
@@ -209,6 +212,33 @@ mod tests {
             value: Some(Value::Int(20)),
         };
         assert!(decide(&only_gt, Some(&li), &Value::Int(30), t(1)).notify);
+        // Reaching a threshold is no crossing; leaving it is one (as Anjay reads it): a value
+        // that goes through the threshold by way of it is notified once.
+        let to = |from: f64, v: f64| changed(&only_gt, Some(&Value::Float(from)), &Value::Float(v));
+        assert!(!to(20.0, 25.0));
+        assert!(to(25.0, 25.5));
+        assert!(!to(26.0, 25.0));
+        assert!(to(25.0, 24.0));
+        assert!(to(26.0, 24.0));
+        assert!(!to(25.0, 25.0));
+        let only_lt = Attributes {
+            lt: Some(10.0),
+            ..Attributes::NONE
+        };
+        let to = |from: f64, v: f64| changed(&only_lt, Some(&Value::Float(from)), &Value::Float(v));
+        assert!(!to(12.0, 10.0));
+        assert!(to(10.0, 9.5));
+        assert!(to(10.0, 11.0));
+        assert!(!to(11.0, 12.0));
+        // `st` 0: any change, and an unchanged value is none (it would be due at every
+        // evaluation otherwise).
+        let any_step = Attributes {
+            st: Some(0.0),
+            ..Attributes::NONE
+        };
+        let l = last(0, 20.0);
+        assert!(!decide(&any_step, Some(&l), &Value::Float(20.0), t(1)).notify);
+        assert!(decide(&any_step, Some(&l), &Value::Float(20.001), t(1)).notify);
     }
 
     #[test]

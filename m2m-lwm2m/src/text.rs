@@ -118,19 +118,44 @@ pub fn value_as(text: &str, ty: DataType) -> Result<Value<'_>, Error> {
     }
 }
 
-/// The text/plain (§7.4.1) or opaque (§7.4.2) form of a value: its length, then the bytes.
-/// Opaque values are written raw (the caller sends them as Content-Format 42).
+/// The opaque (§7.4.2) or text/plain (§7.4.1) form of a value: its length, then the bytes.
+/// Opaque values are written raw, for Content-Format 42 ([`encode_plain`] writes them in
+/// base64, as text/plain carries them).
 pub fn encoded_len(value: &Value<'_>) -> Result<usize, Error> {
     let mut counter = Counter::new();
     write(value, &mut counter)?;
     Ok(counter.0)
 }
 
-/// Writes the text/plain (or, for Opaque, the raw) form of `value` into `out`.
+/// Writes the text/plain form of `value` into `out`, an Opaque value raw (for Content-Format
+/// 42).
 pub fn encode(value: &Value<'_>, out: &mut [u8]) -> Result<usize, Error> {
     let mut w = Slice::new(out);
     write(value, &mut w)?;
     Ok(w.written())
+}
+
+/// The size of [`encode_plain`]'s output.
+pub fn encoded_len_plain(value: &Value<'_>) -> Result<usize, Error> {
+    let mut counter = Counter::new();
+    write_plain(value, &mut counter)?;
+    Ok(counter.0)
+}
+
+/// Writes the text/plain form of `value` into `out` (§7.4.1), an Opaque value in base64
+/// (standard alphabet, padded, as Leshan, Wakaama and Anjay write it).
+pub fn encode_plain(value: &Value<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    let mut w = Slice::new(out);
+    write_plain(value, &mut w)?;
+    Ok(w.written())
+}
+
+/// Writes `value` as [`encode_plain`] does, into any sink.
+pub(crate) fn write_plain<S: Sink>(value: &Value<'_>, sink: &mut S) -> Result<(), Error> {
+    match *value {
+        Value::Opaque(o) => crate::base64::write_to(sink, o, crate::base64::Alphabet::Standard),
+        ref v => write(v, sink),
+    }
 }
 
 /// Writes `value` as [`encode`] does, into any sink.
@@ -166,6 +191,37 @@ mod tests {
         std::string::String::from_utf8(out[..n].to_vec()).unwrap()
     }
     extern crate std;
+
+    #[test]
+    fn opaque_is_base64_in_text_plain_and_raw_in_opaque() {
+        let v = Value::Opaque(Opaque::Raw(&[0x01, 0xff, 0x80]));
+        let mut out = [0u8; 16];
+        let n = encode_plain(&v, &mut out).unwrap();
+        assert_eq!(&out[..n], b"Af+A");
+        assert_eq!(encoded_len_plain(&v).unwrap(), 4);
+        let n = encode(&v, &mut out).unwrap();
+        assert_eq!(&out[..n], [0x01, 0xff, 0x80]);
+        // Through the body layer, and back.
+        let p = crate::path::Path::resource(19, 0, 0);
+        let r = [crate::value::Record::new(p, v)];
+        for (format, want) in [
+            (crate::ContentFormat::TEXT_PLAIN, &b"Af+A"[..]),
+            (crate::ContentFormat::OCTET_STREAM, &[0x01, 0xff, 0x80][..]),
+        ] {
+            let n = crate::body::encode(format, &p, &r, &mut out).unwrap();
+            assert_eq!(&out[..n], want);
+            assert_eq!(crate::body::encoded_len(format, &p, &r).unwrap(), n);
+        }
+        let back = value_as("Af+A", DataType::Opaque).unwrap();
+        let Value::Opaque(o) = back else {
+            panic!("{back:?}")
+        };
+        assert!(o.bytes().eq([0x01, 0xff, 0x80]));
+        // Non-base64 text is no Opaque value; other values are unchanged by the plain form.
+        assert!(value_as("Af+", DataType::Opaque).is_err());
+        let n = encode_plain(&Value::Int(-5), &mut out).unwrap();
+        assert_eq!(&out[..n], b"-5");
+    }
 
     #[test]
     fn typed_text_values() {

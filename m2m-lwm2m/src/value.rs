@@ -537,6 +537,12 @@ impl<'a> Value<'a> {
                 .map_or(Err(Error::new(0, Reason::BadObjLink)), ObjLink::parse)
                 .map(Value::ObjLink),
             Value::CoreLink(t) if ty == DataType::String => Ok(Value::Str(t)),
+            // LwM2M JSON (11543) carries an Opaque value in `sv`, in base64 (Core 1.0 §6.4.4).
+            Value::Str(t) if ty == DataType::Opaque => t
+                .as_str()
+                .map_or(Err(Error::new(0, Reason::BadBase64)), |s| {
+                    crate::text::value_as(s, DataType::Opaque)
+                }),
             _ => Err(mismatch),
         }
     }

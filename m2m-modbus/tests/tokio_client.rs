@@ -439,14 +439,9 @@ async fn rtu_over_tcp_skips_noise_before_the_answer() {
         s.write_all(&rsp).await.unwrap();
         let _ = s.read(&mut [0u8; 1]).await;
     });
-    let client = Client::connect_with(
-        addr,
-        options()
-            .transport(Transport::RtuOverTcp)
-            .unit(9),
-    )
-    .await
-    .unwrap();
+    let client = Client::connect_with(addr, options().transport(Transport::RtuOverTcp).unit(9))
+        .await
+        .unwrap();
     assert_eq!(
         client.read_holding_registers(1, 2).await.unwrap(),
         vec![1, 2]

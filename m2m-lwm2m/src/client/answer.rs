@@ -136,12 +136,14 @@ pub(super) fn read<T: ObjectTree + ?Sized>(
         return Answer::code(c);
     }
     let records = buf.as_slice();
-    // LwM2M 1.0 default: plain text for one resource value, TLV otherwise.
-    let single = matches!(records, [r] if r.path == *path && path.depth() >= 3);
-    let format = accept.unwrap_or(if single {
-        ContentFormat::TEXT_PLAIN
-    } else {
-        ContentFormat::LWM2M_TLV
+    // LwM2M 1.0 default: plain text for one resource value (opaque for an Opaque one, as
+    // Leshan answers), TLV otherwise.
+    let format = accept.unwrap_or(match records {
+        [r] if r.path == *path && path.depth() >= 3 => match r.value {
+            Some(Value::Opaque(_)) => ContentFormat::OCTET_STREAM,
+            _ => ContentFormat::TEXT_PLAIN,
+        },
+        _ => ContentFormat::LWM2M_TLV,
     });
     if !body::can_encode(format) {
         return Answer::code(Code::NOT_ACCEPTABLE);
@@ -581,5 +583,63 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
             Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Opaque, Record};
+
+    /// One Opaque resource /19/0/0 and one Integer /19/0/1.
+    struct Data;
+
+    impl ObjectTree for Data {
+        fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+            f(ObjectLink::path(Path::instance(19, 0)));
+        }
+        fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+            let all = [
+                Record::new(
+                    Path::resource(19, 0, 0),
+                    Value::Opaque(Opaque::Raw(&[1, 0xff])),
+                ),
+                Record::new(Path::resource(19, 0, 1), Value::Int(7)),
+            ];
+            for r in all.into_iter().filter(|r| path.contains(&r.path)) {
+                out.push(r)?;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_read_without_accept_answers_an_opaque_value_as_opaque() {
+        let mut buf = [0u8; 64];
+        let mut answered = |path: Path<'_>, accept: Option<ContentFormat>| {
+            let mut w = Window::new(&mut buf, 0);
+            let a = read(&Data, &path, accept, &mut w);
+            let (_, _, n) = w.finish();
+            (a.code, a.format, buf.get(..n).map(<[u8]>::to_vec))
+        };
+        let opaque = Path::resource(19, 0, 0);
+        let raw = Some(std::vec![1, 0xff]);
+        let want = (Code::CONTENT, Some(ContentFormat::OCTET_STREAM), raw);
+        assert_eq!(answered(opaque, None), want);
+        // Asked for in text/plain: base64 (Core 1.0 §6.4.1).
+        let text = (
+            Code::CONTENT,
+            Some(ContentFormat::TEXT_PLAIN),
+            Some(b"Af8=".to_vec()),
+        );
+        assert_eq!(answered(opaque, Some(ContentFormat::TEXT_PLAIN)), text);
+        let int = (
+            Code::CONTENT,
+            Some(ContentFormat::TEXT_PLAIN),
+            Some(b"7".to_vec()),
+        );
+        assert_eq!(answered(Path::resource(19, 0, 1), None), int);
+        let (_, format, _) = answered(Path::instance(19, 0), None);
+        assert_eq!(format, Some(ContentFormat::LWM2M_TLV));
     }
 }

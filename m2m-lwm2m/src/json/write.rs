@@ -106,34 +106,8 @@ pub(crate) trait Json: Sink {
     /// A JSON string of `bytes` in base64 (`alphabet`).
     fn base64(&mut self, bytes: Opaque<'_>, alphabet: Alphabet) -> Result<(), Error> {
         self.put(b"\"")?;
-        if let Opaque::Raw(raw) = bytes {
-            for chunk in raw.chunks(48) {
-                self.base64_chunk(chunk, alphabet)?;
-            }
-        } else {
-            // Whole groups of three, so the pieces join into one encoding.
-            let mut chunk = [0u8; 48];
-            let mut n = 0usize;
-            for b in bytes.bytes() {
-                if let Some(slot) = chunk.get_mut(n) {
-                    *slot = b;
-                    n = n.saturating_add(1);
-                }
-                if n == chunk.len() {
-                    self.base64_chunk(&chunk, alphabet)?;
-                    n = 0;
-                }
-            }
-            self.base64_chunk(chunk.get(..n).unwrap_or_default(), alphabet)?;
-        }
+        base64::write_to(self, bytes, alphabet)?;
         self.put(b"\"")
-    }
-
-    /// Up to 48 bytes in base64.
-    fn base64_chunk(&mut self, chunk: &[u8], alphabet: Alphabet) -> Result<(), Error> {
-        let mut out = [0u8; 64];
-        let n = base64::encode_into(chunk, alphabet, &mut out)?;
-        self.put(out.get(..n).unwrap_or_default())
     }
 }
 
