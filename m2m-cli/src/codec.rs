@@ -77,6 +77,29 @@ pub(crate) struct Options {
 }
 
 /// Decodes one frame (or text, for the text formats) into one line of JSON.
+/// A float as JSON: a number, or `"NaN"`, `"Infinity"` or `"-Infinity"` for the values JSON
+/// has no number for (the names JavaScript and Sparkplug's JSON form give them).
+pub(crate) fn float_json(f: f64) -> Json {
+    if f.is_nan() {
+        Json::from("NaN")
+    } else if f.is_infinite() {
+        Json::from(if f > 0.0 { "Infinity" } else { "-Infinity" })
+    } else {
+        Json::from(f)
+    }
+}
+
+/// The float a JSON value names, as [`float_json`] writes it; NaN is the quiet NaN
+/// 7FF8000000000000 (the sign and payload of a NaN decoded are not in the JSON).
+pub(crate) fn json_float(v: &Json) -> Option<f64> {
+    match v.as_str() {
+        Some("NaN") => Some(f64::from_bits(0x7FF8_0000_0000_0000)),
+        Some("Infinity") => Some(f64::INFINITY),
+        Some("-Infinity") => Some(f64::NEG_INFINITY),
+        _ => v.as_f64(),
+    }
+}
+
 pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<String, CliError> {
     match format {
         Format::ModbusTcpReq

@@ -3,8 +3,9 @@
 //!
 //! A record body prints as `{"records": [...]}` (and for TLV `"base": "/3/0"`), each record with its `path`,
 //! and when the object model (the built-in OMA registry) knows the resource, its `name`,
-//! `type` and typed `value`: text as a string, numbers as numbers, booleans, Opaque as lowercase
-//! hex, Objlnk as `"3:0"`. A TLV body decoded without `--path` cannot know its object: its
+//! `type` and typed `value`: text as a string, numbers as numbers (a Float JSON has no number
+//! for as `"NaN"`, `"Infinity"` or `"-Infinity"`), booleans, Opaque as lowercase hex, Objlnk as
+//! `"3:0"`. A TLV body decoded without `--path` cannot know its object: its
 //! records carry the ids relative to the body (`"ids": [6, 0]`) and the raw value as `hex`,
 //! with `string` when the bytes are printable UTF-8 and `int` when they have an integer width.
 //! Encoding reads the same form (`type` may be left out when the registry knows the resource).
@@ -94,7 +95,7 @@ fn value_json(v: &Value<'_>) -> Json {
         Value::Str(t) | Value::CoreLink(t) => Json::String(t.to_string()),
         Value::Int(i) | Value::Time(i) => json!(i),
         Value::Uint(u) => json!(u),
-        Value::Float(f) => json!(f),
+        Value::Float(f) => crate::codec::float_json(*f),
         Value::Bool(b) => json!(b),
         Value::Opaque(o) => Json::String(o.bytes().map(|b| format!("{b:02x}")).collect()),
         Value::ObjLink(l) => Json::String(l.to_string()),
@@ -199,10 +200,12 @@ pub(crate) fn encode(format: Format, v: &Json) -> Result<Vec<u8>, CliError> {
             let o = v
                 .as_object()
                 .ok_or_else(|| bad("an object with base and records is needed"))?;
-            let base = o
-                .get("base")
-                .and_then(Json::as_str)
-                .ok_or_else(|| bad("base: a path such as \"/3/0\" is needed"))?;
+            let base = o.get("base").and_then(Json::as_str).ok_or_else(|| {
+                bad(
+                    "base: a path such as \"/3/0\" is needed (a TLV decoded without --path \
+                         has none: decode it with --path to encode it back)",
+                )
+            })?;
             let base = Path::parse(base).map_err(|e| bad(format!("base: {e}")))?;
             let store = Store::new(o.get("records"))?;
             let records = store.records()?;
@@ -398,7 +401,7 @@ fn record<'j>(o: &'j Map<String, Json>, bytes: &'j [u8], i: usize) -> Result<Rec
         DataType::Integer => Value::Int(v.as_i64().ok_or_else(wrong)?),
         DataType::Time => Value::Time(v.as_i64().ok_or_else(wrong)?),
         DataType::UnsignedInteger => Value::Uint(v.as_u64().ok_or_else(wrong)?),
-        DataType::Float => Value::Float(v.as_f64().ok_or_else(wrong)?),
+        DataType::Float => Value::Float(crate::codec::json_float(v).ok_or_else(wrong)?),
         DataType::Boolean => Value::Bool(v.as_bool().ok_or_else(wrong)?),
         DataType::Opaque => Value::Opaque(Opaque::Raw(bytes)),
         DataType::Objlnk => {

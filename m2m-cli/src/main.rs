@@ -137,7 +137,9 @@ fn run(cli: Cli) -> Result<String, CliError> {
             {
                 ascii_line(&input)
             } else if text {
-                input.into_bytes()
+                // The line end `echo` or a file gives (a topic or a link has none of its own).
+                let line = input.strip_suffix('\n').unwrap_or(&input);
+                line.strip_suffix('\r').unwrap_or(line).as_bytes().to_vec()
             } else {
                 m2m_core::hex::decode(&input).map_err(|e| CliError::Input {
                     message: format!("bad hex input: {e}"),

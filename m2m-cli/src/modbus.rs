@@ -8,10 +8,22 @@ use serde_json::Value as Json;
 use crate::codec::{CliError, Options};
 use crate::format::Format;
 
-/// Cuts one frame from `input` with `framing`: incomplete input and trailing bytes are errors.
-fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
+/// Cuts one frame from `input` with `framing`: incomplete input is an error, and so are
+/// trailing bytes unless `lenient` (then they are left out, and said on stderr). The frame.
+fn one_frame<'i, F: Framing>(
+    framing: &F,
+    input: &'i [u8],
+    lenient: bool,
+) -> Result<&'i [u8], CliError> {
     match framing.frame_len(input) {
-        Ok(Status::Complete(n)) if n == input.len() => Ok(()),
+        Ok(Status::Complete(n)) if n == input.len() => Ok(input),
+        Ok(Status::Complete(n)) if lenient => {
+            eprintln!(
+                "m2m: {} trailing bytes after a {n}-byte frame left out",
+                input.len() - n
+            );
+            Ok(input.get(..n).unwrap_or(input))
+        }
         Ok(Status::Complete(n)) => Err(CliError::Input {
             message: format!("{} trailing bytes after a {n}-byte frame", input.len() - n),
             offset: Some(n),
@@ -28,11 +40,12 @@ fn one_frame<F: Framing>(framing: &F, input: &[u8]) -> Result<(), CliError> {
 /// input, not as waiting for more: the input is the whole frame. For the same reason such a
 /// frame whose CRC ends in 0x00, which a stream's CRC hunt ends one byte early (the zero left
 /// over), is the whole input.
-fn one_rtu_frame(
+fn one_rtu_frame<'i>(
     framing: &rtu::Framing,
-    input: &[u8],
+    input: &'i [u8],
     layout: fn(&[u8]) -> Result<PduLen, m2m_modbus::Error>,
-) -> Result<(), CliError> {
+    lenient: bool,
+) -> Result<&'i [u8], CliError> {
     let open = matches!(
         layout(input.get(1..).unwrap_or_default()),
         Ok(PduLen::Unknown)
@@ -40,10 +53,10 @@ fn one_rtu_frame(
     if let (true, Ok(Status::Complete(n))) = (open, framing.frame_len(input)) {
         let rest = input.get(n..).unwrap_or_default();
         if !rest.is_empty() && rest.iter().all(|&b| b == 0) && rtu::crc16(input) == 0 {
-            return Ok(());
+            return Ok(input);
         }
     }
-    match one_frame(framing, input) {
+    match one_frame(framing, input, lenient) {
         Err(CliError::Incomplete { needed: None }) if input.len() >= rtu::MIN_ADU => {
             match input.split_last_chunk::<2>() {
                 Some((body, &crc)) => Err(err(m2m_modbus::Error::Crc {
@@ -83,22 +96,23 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
     };
     match format {
         Format::ModbusTcpReq => {
-            one_frame(&tcp::Framing::with_config(config), input)?;
-            json(&tcp::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
+            let frame = one_frame(&tcp::Framing::with_config(config), input, opts.lenient)?;
+            json(&tcp::Adu::<Request<'_>>::parse_with(frame, &config).map_err(err)?)
         }
         Format::ModbusTcpRsp => {
-            one_frame(&tcp::Framing::with_config(config), input)?;
-            let mut adu = tcp::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
+            let frame = one_frame(&tcp::Framing::with_config(config), input, opts.lenient)?;
+            let mut adu = tcp::Adu::<Response<'_>>::parse_with(frame, &config).map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)
         }
         Format::ModbusRtuReq => {
-            one_rtu_frame(
+            let frame = one_rtu_frame(
                 &rtu::Framing::requests().with_config(config),
                 input,
                 request_len,
+                opts.lenient,
             )?;
-            json(&rtu::Adu::<Request<'_>>::parse_with(input, &config).map_err(err)?)
+            json(&rtu::Adu::<Request<'_>>::parse_with(frame, &config).map_err(err)?)
         }
         Format::ModbusRtuRsp => {
             // One whole frame is given: answers to user-defined functions are found by their CRC
@@ -106,23 +120,23 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
             let framing = rtu::Framing::responses()
                 .with_config(config)
                 .with_unknown(rtu::UnknownFunctions::Hunt);
-            one_rtu_frame(&framing, input, response_len)?;
-            let mut adu = rtu::Adu::<Response<'_>>::parse_with(input, &config).map_err(err)?;
+            let frame = one_rtu_frame(&framing, input, response_len, opts.lenient)?;
+            let mut adu = rtu::Adu::<Response<'_>>::parse_with(frame, &config).map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)
         }
         Format::ModbusAsciiReq => {
-            one_frame(&ascii::Framing::requests(), input)?;
+            let frame = one_frame(&ascii::Framing::requests(), input, opts.lenient)?;
             let mut scratch = [0u8; 255];
             json(
-                &ascii::Adu::<Request<'_>>::parse_with(input, &mut scratch, &config)
+                &ascii::Adu::<Request<'_>>::parse_with(frame, &mut scratch, &config)
                     .map_err(err)?,
             )
         }
         Format::ModbusAsciiRsp => {
-            one_frame(&ascii::Framing::responses(), input)?;
+            let frame = one_frame(&ascii::Framing::responses(), input, opts.lenient)?;
             let mut scratch = [0u8; 255];
-            let mut adu = ascii::Adu::<Response<'_>>::parse_with(input, &mut scratch, &config)
+            let mut adu = ascii::Adu::<Response<'_>>::parse_with(frame, &mut scratch, &config)
                 .map_err(err)?;
             adu.pdu = cut(adu.pdu, opts.quantity)?;
             json(&adu)

@@ -194,17 +194,12 @@ fn int<T: TryFrom<i128>>(v: &Json, path: &str) -> Result<T, CliError> {
 /// gives the values JSON has no number for. NaN is the quiet NaN 7FF8000000000000 (the sign and
 /// payload of a NaN that was decoded are not in the JSON).
 fn float(v: &Json, path: &str) -> Result<f64, CliError> {
-    match v.as_str() {
-        Some("NaN") => Ok(f64::from_bits(0x7FF8_0000_0000_0000)),
-        Some("Infinity") => Ok(f64::INFINITY),
-        Some("-Infinity") => Ok(f64::NEG_INFINITY),
-        _ => v.as_f64().ok_or_else(|| {
-            bad(
-                path,
-                "a number, \"NaN\", \"Infinity\" or \"-Infinity\" is needed",
-            )
-        }),
-    }
+    crate::codec::json_float(v).ok_or_else(|| {
+        bad(
+            path,
+            "a number, \"NaN\", \"Infinity\" or \"-Infinity\" is needed",
+        )
+    })
 }
 
 /// A Float, read as [`float`] reads a Double; NaN is the quiet NaN 7FC00000.

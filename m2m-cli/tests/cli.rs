@@ -123,20 +123,21 @@ fn modbus_bad_and_incomplete_input() {
         assert_eq!(out.code, 0, "{format}: {}", out.stderr);
         assert!(out.stdout.contains("001b"), "{format}: {}", out.stdout);
     }
-    // Not for a layout of known length: a zero after it is a trailing byte.
-    for args in [
-        &["decode", "modbus-rtu-req", "010300000001840a00"][..],
-        &[
-            "decode",
-            "--lenient",
-            "modbus-rtu-req",
-            "010300000001840a00",
-        ],
-    ] {
-        let out = m2m(args, None);
-        assert_eq!(out.code, 1, "{args:?}: {}", out.stdout);
-        assert!(out.stderr.contains("trailing"), "{args:?}: {}", out.stderr);
-    }
+    // Not for a layout of known length: a zero after it is a trailing byte (which --lenient
+    // leaves out, saying so, as its help promises).
+    let out = m2m(&["decode", "modbus-rtu-req", "010300000001840a00"], None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("trailing"), "{}", out.stderr);
+    let args = [
+        "decode",
+        "--lenient",
+        "modbus-rtu-req",
+        "010300000001840a00",
+    ];
+    let out = m2m(&args, None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("1 trailing bytes"), "{}", out.stderr);
+    assert!(out.stdout.contains(r#""quantity":1"#), "{}", out.stdout);
     // FC05 with an illegal value: named, with its byte offset.
     let out = m2m(
         &["decode", "modbus-tcp-req", "0001 0000 0006 01 05 0001 1234"],
@@ -689,4 +690,74 @@ fn every_format_is_implemented() {
             );
         }
     }
+}
+
+#[test]
+fn text_on_stdin_loses_its_line_end() {
+    // `echo` gives a line end, which is no part of a topic or a link.
+    for stdin in ["spBv1.0/G/NDATA/E\n", "spBv1.0/G/NDATA/E\r\n"] {
+        let out = m2m(&["decode", "sparkplug-topic", "--text"], Some(stdin));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains(r#""edge_node":"E""#), "{}", out.stdout);
+    }
+    let out = m2m(&["decode", "lwm2m-link", "--text"], Some("</3/0>,</4/0>\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("/4/0"), "{}", out.stdout);
+}
+
+#[test]
+fn lenient_leaves_trailing_bytes_out_and_says_so() {
+    // The Serial Line guide's RTU request (CRC 76 87) with a padding byte after it.
+    for (format, frame) in [
+        ("modbus-rtu-req", "1103006b0003768700"),
+        ("modbus-tcp-req", "0001000000061103006B000300"),
+    ] {
+        let strict = m2m(&["decode", format, frame], None);
+        assert_eq!(strict.code, 1, "{format}");
+        assert!(
+            strict.stderr.contains("1 trailing bytes"),
+            "{}",
+            strict.stderr
+        );
+        let lenient = m2m(&["decode", format, "--lenient", frame], None);
+        assert_eq!(lenient.code, 0, "{format}: {}", lenient.stderr);
+        assert!(
+            lenient.stdout.contains(r#""quantity":3"#),
+            "{}",
+            lenient.stdout
+        );
+        assert!(lenient.stderr.contains("left out"), "{}", lenient.stderr);
+    }
+}
+
+#[test]
+fn lwm2m_floats_json_has_no_number_for_round_trip() {
+    // Latitude NaN and Longitude -Infinity (/6/0/0 and /6/0/1, Float) in TLV.
+    let tlv = "c4007fc00000c401ff800000";
+    let out = m2m(&["decode", "lwm2m-tlv", "--path", "/6/0", tlv], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(r#""value":"NaN""#), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(r#""value":"-Infinity""#),
+        "{}",
+        out.stdout
+    );
+    let back = m2m(&["encode", "lwm2m-tlv", out.stdout.trim()], None);
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(back.stdout.trim(), tlv);
+}
+
+#[test]
+fn an_mbap_length_out_of_range_is_told_as_such() {
+    let out = m2m(
+        &["decode", "modbus-tcp-req", "0001000000ff1103006B0003"],
+        None,
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("MBAP length 255 outside 2..=254")
+            && out.stderr.contains("6 bytes follow"),
+        "{}",
+        out.stderr
+    );
 }

@@ -82,7 +82,7 @@ pub enum Error {
         value: u16,
     },
     /// MBAP length field outside 2..=254, or not equal to the bytes that follow.
-    #[error("MBAP length {value} for {actual} bytes of unit id and PDU")]
+    #[error("{}", MbapLengthText(*value, *actual))]
     MbapLength {
         /// The field.
         value: u16,
@@ -150,6 +150,28 @@ impl From<BufferTooSmall> for Error {
         Error::BufferTooSmall {
             needed: b.needed,
             available: b.available,
+        }
+    }
+}
+
+/// The message of [`Error::MbapLength`]: the range when the field is outside it, the count
+/// of the bytes that follow otherwise.
+struct MbapLengthText(u16, usize);
+
+impl core::fmt::Display for MbapLengthText {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let MbapLengthText(value, actual) = *self;
+        if (2..=254).contains(&value) {
+            write!(
+                f,
+                "MBAP length {value} for {actual} bytes of unit id and PDU"
+            )
+        } else {
+            write!(
+                f,
+                "MBAP length {value} outside 2..=254 (a unit id and a PDU of 1 to 253 bytes; \
+                 {actual} bytes follow)"
+            )
         }
     }
 }

@@ -63,13 +63,15 @@ impl Header {
     }
 }
 
-fn check_length(length: u16) -> Result<(), Error> {
+/// Checks the MBAP length field against 2..=254; `actual` is how many bytes follow it (in the
+/// buffer so far, for a stream), for the error.
+fn check_length(length: u16, actual: usize) -> Result<(), Error> {
     if (LENGTH_RANGE.0..=LENGTH_RANGE.1).contains(&length) {
         Ok(())
     } else {
         Err(Error::MbapLength {
             value: length,
-            actual: usize::from(length),
+            actual,
         })
     }
 }
@@ -125,7 +127,8 @@ impl<'a, P: Pdu<'a>> Adu<P> {
                 });
             }
         }
-        check_length(h.length).or_else(|e| if lenient_exception { Ok(()) } else { Err(e) })?;
+        check_length(h.length, actual)
+            .or_else(|e| if lenient_exception { Ok(()) } else { Err(e) })?;
         let pdu_len = if lenient_exception {
             pdu.len()
         } else {
@@ -234,7 +237,7 @@ impl m2m_core::Framing for Framing {
             let total = match buf.get(HEADER_LEN) {
                 Some(fc) if fc & 0x80 != 0 => exception,
                 Some(_) => 0,
-                None => match check_length(length) {
+                None => match check_length(length, buf.len().saturating_sub(6)) {
                     Ok(()) => usize::from(length).saturating_add(6).min(exception),
                     Err(_) => exception,
                 },
@@ -247,7 +250,7 @@ impl m2m_core::Framing for Framing {
                 });
             }
         }
-        check_length(length).map_err(FrameError::fatal)?;
+        check_length(length, buf.len().saturating_sub(6)).map_err(FrameError::fatal)?;
         let total = usize::from(length).saturating_add(6);
         Ok(if buf.len() >= total {
             Status::Complete(total)
@@ -315,6 +318,25 @@ mod tests {
         let e = f.frame_len(&[0, 1, 0, 0, 1, 1]).unwrap_err();
         assert!(matches!(e.error, Error::MbapLength { value: 257, .. }));
         assert_eq!(e.skip_len(), 0);
+        // The message counts the bytes that follow the field, and names the range.
+        assert_eq!(
+            std::string::ToString::to_string(&e.error),
+            "MBAP length 257 outside 2..=254 (a unit id and a PDU of 1 to 253 bytes; 0 bytes follow)"
+        );
+        let mut long = REQ;
+        long[5] = 0xff;
+        let e = Adu::<Request<'_>>::parse(&long).unwrap_err();
+        assert_eq!(
+            std::string::ToString::to_string(&e),
+            "MBAP length 255 outside 2..=254 (a unit id and a PDU of 1 to 253 bytes; 6 bytes follow)"
+        );
+        let mut short = REQ;
+        short[5] = 7;
+        let e = Adu::<Request<'_>>::parse(&short).unwrap_err();
+        assert_eq!(
+            std::string::ToString::to_string(&e),
+            "MBAP length 7 for 6 bytes of unit id and PDU"
+        );
         assert!(f.frame_len(&[0, 1, 0, 7]).is_err());
     }
 
