@@ -284,7 +284,25 @@ impl Client {
         }
     }
 
+    /// The response to `h`; on an error (a timeout, a Reset), the request is given up in the
+    /// endpoint too, so that it no longer holds the peer's one outstanding request (NSTART).
     fn next(&mut self, h: &Handle) -> Result<Response, ClientError> {
+        let r = self.wait_for(h);
+        if r.is_err() {
+            self.cancel(h);
+        }
+        r
+    }
+
+    fn cancel(&mut self, h: &Handle) {
+        match (&mut self.conn, h) {
+            (Conn::Udp { ep, .. }, Handle::Udp(id)) => ep.cancel(*id),
+            (Conn::Tcp { conn, .. }, Handle::Tcp(id)) => conn.cancel(*id),
+            _ => {}
+        }
+    }
+
+    fn wait_for(&mut self, h: &Handle) -> Result<Response, ClientError> {
         let start_wait = Instant::now();
         let timeout = self.options.timeout;
         match (&mut self.conn, h) {
@@ -433,37 +451,56 @@ impl Client {
                 let rsp = self.exchange(&b)?;
                 match block::next_block1(block, rsp.code, rsp.block1) {
                     Some(next) => want = next,
-                    None => return Ok(rsp),
+                    // The answer to the last block may come in Block2 blocks itself (RFC 7959
+                    // §3.3, Figure 14): the rest is asked for.
+                    None => return self.rest_of(&base, rsp),
                 }
             }
         }
+        let mut b = base.clone();
+        b.payload(payload);
+        let rsp = self.exchange(&b)?;
+        self.rest_of(&base, rsp)
+    }
+
+    /// The whole body of `first`, the answer to a request like `base`: when it is the first
+    /// of Block2 blocks, the next ones are asked for with `base` and Block2, without the
+    /// request's payload (RFC 7959 §3.3: no payload in a request for block NUM > 0).
+    fn rest_of(
+        &mut self,
+        base: &Builder<'_, 16>,
+        first: Response,
+    ) -> Result<Response, ClientError> {
         let mut body = std::vec![0u8; self.options.max_body];
         let mut asm = Assembler::new(&mut body);
-        let mut next: Option<Block> = None;
+        let mut rsp = first;
         loop {
-            let mut b = base.clone();
-            if let Some(blk) = next {
-                b.uint(OptionNumber::BLOCK2, blk.to_uint())
-                    .map_err(protocol)?;
-            }
-            b.payload(payload);
-            let rsp = self.exchange(&b)?;
-            match rsp.block2 {
-                Some(b2) if rsp.code.class() == 2 => {
-                    match asm
-                        .push(b2, &rsp.payload, rsp.etag.as_deref())
-                        .map_err(protocol)?
-                    {
-                        Progress::More(n) => next = Some(n),
-                        Progress::Done(_) | Progress::Repeat => {
-                            return Ok(Response {
-                                payload: asm.body().to_vec(),
-                                ..rsp
-                            });
-                        }
-                    }
+            let Some(b2) = rsp.block2.filter(|_| rsp.code.class() == 2) else {
+                return Ok(rsp);
+            };
+            match asm
+                .push(b2, &rsp.payload, rsp.etag.as_deref())
+                .map_err(protocol)?
+            {
+                Progress::More(next) => {
+                    let mut b = base.clone();
+                    b.uint(OptionNumber::BLOCK2, next.to_uint())
+                        .map_err(protocol)?;
+                    rsp = self.exchange(&b)?;
                 }
-                _ => return Ok(rsp),
+                Progress::Done(_) => {
+                    return Ok(Response {
+                        payload: asm.body().to_vec(),
+                        ..rsp
+                    });
+                }
+                // A block again where the next was asked for: the body would be cut short.
+                Progress::Repeat => {
+                    return Err(protocol(std::format!(
+                        "the server sent block {} again instead of the next",
+                        b2.num
+                    )));
+                }
             }
         }
     }
@@ -487,11 +524,7 @@ impl Client {
             got = got.saturating_add(1);
             let go_on = each(&rsp);
             if !go_on || got >= count || rsp.observe.is_none() {
-                match (&mut self.conn, &h) {
-                    (Conn::Udp { ep, .. }, Handle::Udp(id)) => ep.cancel(*id),
-                    (Conn::Tcp { conn, .. }, Handle::Tcp(id)) => conn.cancel(*id),
-                    _ => {}
-                }
+                self.cancel(&h);
                 return Ok(rsp);
             }
         }

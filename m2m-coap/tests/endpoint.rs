@@ -711,3 +711,57 @@ fn a_piggybacked_answer_ends_a_deregistration() {
     ));
     assert_eq!(client.outstanding(), 0, "answered: nothing waits");
 }
+
+/// A re-registration answered in its ACK with the number of the last notification (libcoap
+/// and Californium send the resource's current number): the observation goes on (RFC 7641
+/// §3.3.1). It used to be taken for a stale notification, left waiting and dropped 247 s on.
+#[test]
+fn a_renewal_answered_with_the_same_number_keeps_the_observation() {
+    let (mut client, mut server) = (Ep::new(61), Ep::new(62));
+    let answer = |server: &mut Ep, d: &[u8], now: u64, seq: u32| {
+        let Incoming::Request { exchange, message } = server.handle(at(now), 0, d).unwrap() else {
+            panic!("a request")
+        };
+        let token = message.token().to_vec();
+        let mut rsp = Builder::<2>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        rsp.uint(OptionNumber::OBSERVE, seq).unwrap();
+        rsp.payload(b"21.5");
+        server.respond(at(now), &exchange, &rsp).unwrap();
+        (drain(server, now).remove(0).1, token)
+    };
+    let mut reg = get("temp");
+    reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+    let obs = client.request(at(0), 1, &reg, true).unwrap();
+    let (rsp, token) = answer(&mut server, &drain(&mut client, 0).remove(0).1, 0, 5);
+    assert!(
+        matches!(client.handle(at(1), 1, &rsp).unwrap(), Incoming::Response { id, .. } if id == obs)
+    );
+    client.observe_again(at(60_000), obs, &reg, true).unwrap();
+    let renewal = drain(&mut client, 60_000).remove(0).1;
+    let (rsp, _) = answer(&mut server, &renewal, 60_000, 5);
+    // Nothing new for the application, and the renewal is not sent again.
+    assert!(matches!(
+        client.handle(at(60_001), 1, &rsp).unwrap(),
+        Incoming::Nothing
+    ));
+    assert!(drain(&mut client, 65_000).is_empty());
+    // Long past the renewal's lifetime: still observed, and the next change is delivered.
+    assert!(drain(&mut client, 400_000).is_empty());
+    let mut events = Vec::new();
+    while let Some(e) = client.poll_event() {
+        events.push(e);
+    }
+    assert!(
+        !events.contains(&Event::Timeout(obs)),
+        "{events:?}"
+    );
+    let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+    note.uint(OptionNumber::OBSERVE, 6).unwrap();
+    note.payload(b"22.0");
+    server.notify(at(400_000), 1, &token, &note, false).unwrap();
+    let d = drain(&mut server, 400_000).remove(0).1;
+    assert!(matches!(
+        client.handle(at(400_001), 1, &d).unwrap(),
+        Incoming::Response { id, message } if id == obs && message.payload() == b"22.0"
+    ));
+}

@@ -277,6 +277,18 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {
                 if !is_fresher(last, at, seq, t) {
+                    if piggybacked && waiting.observe {
+                        // The answer to a re-registration, in its ACK, with a number not newer
+                        // than the last notification (libcoap and Californium answer with the
+                        // resource's current one): the observation goes on (RFC 7641 §3.3.1),
+                        // though there is nothing new to hand over (§3.4).
+                        waiting.deadline = u64::MAX;
+                        for o in &mut self.out {
+                            if o.is_some_and(|o| o.request == Some(id)) {
+                                *o = None;
+                            }
+                        }
+                    }
                     return Some(Incoming::Nothing);
                 }
             }
