@@ -751,10 +751,7 @@ fn a_renewal_answered_with_the_same_number_keeps_the_observation() {
     while let Some(e) = client.poll_event() {
         events.push(e);
     }
-    assert!(
-        !events.contains(&Event::Timeout(obs)),
-        "{events:?}"
-    );
+    assert!(!events.contains(&Event::Timeout(obs)), "{events:?}");
     let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 0);
     note.uint(OptionNumber::OBSERVE, 6).unwrap();
     note.payload(b"22.0");

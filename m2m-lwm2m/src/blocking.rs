@@ -516,9 +516,11 @@ impl<'c> Client<'c> {
         if local_addr(server) != local_addr(self.inner.server()) {
             self.socket = UdpSocket::bind(local_addr(server))?;
         }
+        // The Send going in blocks is given up first: no block of it may go to the new
+        // server (collecting the events resumes it).
+        self.events.extend(self.sends.abandon());
         self.inner.set_server(server);
         self.collect_events();
-        self.events.extend(self.sends.abandon());
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }

@@ -519,9 +519,11 @@ impl<'c> AsyncClient<'c> {
         if local_addr(server) != local_addr(self.inner.server()) {
             self.socket = UdpSocket::bind(local_addr(server)).await?;
         }
+        // The Send going in blocks is given up first: no block of it may go to the new
+        // server (taking the events resumes it).
+        self.events.extend(self.sends.abandon());
         self.inner.set_server(server);
         self.take_events().await?;
-        self.events.extend(self.sends.abandon());
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }

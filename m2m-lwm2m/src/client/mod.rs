@@ -531,14 +531,23 @@ impl<
                 if code == Code::CREATED {
                     self.location_len = 0;
                     let mut w = 0usize;
+                    let mut fits = true;
                     for seg in message.strs(OptionNumber::LOCATION_PATH) {
                         let end = w.saturating_add(1).saturating_add(seg.len());
-                        if let Some(dst) = self.location.get_mut(w..end) {
-                            let (slash, rest) = dst.split_at_mut(1);
-                            slash.copy_from_slice(b"/");
-                            rest.copy_from_slice(seg.as_bytes());
-                            w = end;
+                        match self.location.get_mut(w..end) {
+                            Some(dst) => {
+                                let (slash, rest) = dst.split_at_mut(1);
+                                slash.copy_from_slice(b"/");
+                                rest.copy_from_slice(seg.as_bytes());
+                                w = end;
+                            }
+                            None => fits = false,
                         }
+                    }
+                    if w == 0 || !fits {
+                        // No location to Update or De-register (none given, or longer than
+                        // kept): no registration the client can keep, so Register again.
+                        return self.failed(now, Some(code));
                     }
                     self.location_len = w;
                     self.state = State::Registered;

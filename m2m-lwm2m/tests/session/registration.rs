@@ -755,3 +755,40 @@ fn queue_mode_edges_a_binding_without_a_queue_form_and_a_long_awake_time() {
         Some(Timestamp::from_millis(u64::MAX))
     );
 }
+
+#[test]
+fn a_2_01_without_a_location_is_no_registration() {
+    use m2m_coap::{Builder, Message, Type};
+    use m2m_lwm2m::client::ClientEvent;
+    let mut w = World::new();
+    let mut buf = [0u8; 1152];
+    w.client.register(at(0), &w.pump).unwrap();
+    let (_, n) = w.client.poll_transmit(at(0), &mut buf).unwrap();
+    let m = Message::parse_udp(&buf[..n]).unwrap();
+    // A server that answers 2.01 Created without Location-Path: nothing to Update.
+    let mut b = Builder::<1>::udp(
+        Type::Acknowledgement,
+        Code::CREATED,
+        m.message_id().unwrap(),
+    );
+    b.token(m.token());
+    let mut out = [0u8; 64];
+    let k = b.encode(&mut out).unwrap();
+    w.client
+        .handle(at(0), SERVER, &out[..k], &mut w.pump)
+        .unwrap();
+    assert!(!w.client.is_registered());
+    assert_eq!(
+        w.client.poll_event(),
+        Some(ClientEvent::RegistrationFailed(Some(Code::CREATED)))
+    );
+    // It used to count as registered, and every later turn failed when the Update fell due:
+    // now Register goes again after the retry wait, and the client keeps turning.
+    for t in [30, 59, 60, 61] {
+        w.client.handle_timeout(at(t), &w.pump).unwrap();
+    }
+    let (_, n) = w.client.poll_transmit(at(61), &mut buf).unwrap();
+    let again = Message::parse_udp(&buf[..n]).unwrap();
+    assert_eq!(again.code(), Code::POST);
+    assert!(again.options().any(|o| o.value == b"rd"));
+}
