@@ -362,13 +362,13 @@ fn repeats(
 }
 
 /// The paths a Read-Composite or Observe-Composite request lists (SenML-ETCH FETCH bodies,
-/// SenML bodies read for their names, LwM2M CBOR with `null` leaves), without their gateway
-/// prefix, into `out`; how many. 4.15 for another format, 4.00 for a body that does not
+/// SenML bodies read for their names, LwM2M CBOR with `null` leaves), with their gateway
+/// prefixes, into `out`; how many. 4.15 for another format, 4.00 for a body that does not
 /// decode, 4.13 for more than `out` holds.
-pub(super) fn composite_paths(
+pub(super) fn composite_paths<'p>(
     format: ContentFormat,
-    payload: &[u8],
-    out: &mut [Path<'static>],
+    payload: &'p [u8],
+    out: &mut [Path<'p>],
 ) -> Result<usize, Code> {
     let paths =
         composite::decode_paths(format, payload).map_err(|_| Code::UNSUPPORTED_CONTENT_FORMAT)?;
@@ -379,7 +379,7 @@ pub(super) fn composite_paths(
             return Err(Code::UNAUTHORIZED);
         }
         let slot = out.get_mut(n).ok_or(Code::REQUEST_ENTITY_TOO_LARGE)?;
-        *slot = p.without_prefix();
+        *slot = p;
         n = n.saturating_add(1);
     }
     Ok(n)
@@ -390,7 +390,7 @@ pub(super) fn composite_paths(
 /// when `all` is full.
 pub(super) fn read_paths<'s, T: ObjectTree + ?Sized>(
     tree: &'s T,
-    paths: &[Path<'static>],
+    paths: &[Path<'_>],
     all: &mut RecordBuf<'s>,
     mut each: impl FnMut(usize, &[Record<'s>]),
 ) -> Result<(), Code> {
@@ -415,7 +415,7 @@ pub(super) fn read_paths<'s, T: ObjectTree + ?Sized>(
 /// Read-Composite, Observe-Composite and its cancellation.
 pub(super) fn composite_values<T: ObjectTree + ?Sized>(
     tree: &T,
-    paths: &[Path<'static>],
+    paths: &[Path<'_>],
     accept: Option<ContentFormat>,
     out: &mut Window<'_>,
 ) -> Answer {
@@ -532,16 +532,18 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 .count();
             (n > 0).then(|| u8::try_from(n).unwrap_or(u8::MAX))
         };
+        // The attributes set on the end device's paths, when the Discover has a prefix.
         let attrs = |p: Path<'static>| {
+            let q = path.prefix().map_or(p, |x| p.with_prefix(x).unwrap_or(p));
             self.attributes
                 .iter()
                 .flatten()
-                .find(|(k, _)| *k == p)
+                .find(|(k, _)| k.path() == q)
                 .map_or(Attributes::NONE, |(_, a)| *a)
         };
         let mut w = LinkOut::new(out);
         let head = ObjectLink {
-            attributes: self.attributes_of(&own),
+            attributes: self.attributes_of(path),
             dim: (own.depth() == 3).then(|| dim(own)).flatten(),
             ..ObjectLink::path(own)
         };

@@ -35,6 +35,7 @@ mod answer;
 mod block_write;
 mod blocks;
 mod bootstrap;
+mod kept;
 mod links;
 mod observe;
 mod send;
@@ -171,7 +172,7 @@ pub struct Client<
     failures: u32,
     observations: [Option<Observation<P>>; O],
     composites: [Option<Composite<P>>; C],
-    attributes: [Option<(Path<'static>, Attributes)>; A],
+    attributes: [Option<(kept::KeptPath, Attributes)>; A],
     events: [Option<ClientEvent>; 4],
     /// The message ids of recent Confirmable notifications and their observation's token: one
     /// never acknowledged ends its observation (RFC 7641 §4.5).
@@ -626,9 +627,15 @@ impl<
     /// The effective attributes of `path`: resource over instance over object.
     fn attributes_of(&self, path: &Path<'_>) -> Attributes {
         let mut a = Attributes::NONE;
-        let mut p = Some(path.without_prefix());
+        // An end device's attributes are its own: the prefix goes with the path.
+        let mut p = Some(*path);
         while let Some(q) = p {
-            if let Some((_, at)) = self.attributes.iter().flatten().find(|(k, _)| *k == q) {
+            if let Some((_, at)) = self
+                .attributes
+                .iter()
+                .flatten()
+                .find(|(k, _)| k.path() == q)
+            {
                 a = a.over(at);
             }
             p = q.parent().filter(|x| x.depth() > 0);

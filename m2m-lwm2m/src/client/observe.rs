@@ -18,6 +18,7 @@ use m2m_core::Timestamp;
 
 use super::answer::read_paths;
 use super::blocks::{Asked, Cut};
+use super::kept::KeptPath;
 use super::{Client, ObjectTree, RecordBuf};
 use crate::attributes::Attributes;
 use crate::body;
@@ -82,7 +83,7 @@ struct Note<'p> {
 pub(super) struct Observation<P> {
     pub(super) peer: P,
     pub(super) token: Token,
-    pub(super) path: Path<'static>,
+    pub(super) path: KeptPath,
     pub(super) format: ContentFormat,
     pub(super) last_at: Timestamp,
     pub(super) last: Scalar,
@@ -102,7 +103,7 @@ pub(super) struct Composite<P> {
     peer: P,
     token: Token,
     format: ContentFormat,
-    paths: [Path<'static>; MAX_PATHS],
+    paths: [KeptPath; MAX_PATHS],
     last: [Scalar; MAX_PATHS],
     dirty: [bool; MAX_PATHS],
     len: usize,
@@ -113,8 +114,28 @@ pub(super) struct Composite<P> {
 }
 
 impl<P> Composite<P> {
-    fn paths(&self) -> &[Path<'static>] {
-        self.paths.get(..self.len).unwrap_or_default()
+    /// The paths listed, with their prefixes.
+    fn paths(&self) -> PathList<'_> {
+        let mut items = [Path::ROOT; MAX_PATHS];
+        for (slot, k) in items.iter_mut().zip(self.paths.iter().take(self.len)) {
+            *slot = k.path();
+        }
+        PathList {
+            items,
+            len: self.len,
+        }
+    }
+}
+
+/// Paths borrowed from what keeps them.
+struct PathList<'a> {
+    items: [Path<'a>; MAX_PATHS],
+    len: usize,
+}
+
+impl<'a> PathList<'a> {
+    fn as_slice(&self) -> &[Path<'a>] {
+        self.items.get(..self.len).unwrap_or_default()
     }
 }
 
@@ -274,7 +295,8 @@ impl<
         let obs = Observation {
             peer: exchange.peer,
             token,
-            path: path.without_prefix(),
+            // An end device's path keeps its gateway prefix; one too long to keep is no room.
+            path: KeptPath::keep(path)?,
             format,
             last_at: now,
             evaluated_at: now,
@@ -308,7 +330,7 @@ impl<
         &mut self,
         now: Timestamp,
         exchange: &Exchange<P>,
-        paths: &[Path<'static>],
+        paths: &[Path<'_>],
         format: ContentFormat,
         tree: &T,
     ) -> Option<u32> {
@@ -321,7 +343,7 @@ impl<
             peer: exchange.peer,
             token,
             format,
-            paths: [Path::ROOT; MAX_PATHS],
+            paths: [KeptPath::ROOT; MAX_PATHS],
             last: [Scalar::Other; MAX_PATHS],
             dirty: [false; MAX_PATHS],
             len: paths.len(),
@@ -331,7 +353,7 @@ impl<
             szx: None,
         };
         for ((slot, last), p) in c.paths.iter_mut().zip(c.last.iter_mut()).zip(paths) {
-            *slot = *p;
+            *slot = KeptPath::keep(p)?;
             let mut one = RecordBuf::<'_, 32>::new();
             if tree.read(p, &mut one).is_ok() {
                 *last = Scalar::of_records(one.as_slice());
@@ -344,7 +366,7 @@ impl<
 
     /// Cancels the Observe-Composite under the request's token, or else the one of the same
     /// peer that lists the same paths (a cancellation sent under a new token).
-    pub(super) fn cancel_composite(&mut self, exchange: &Exchange<P>, paths: &[Path<'static>]) {
+    pub(super) fn cancel_composite(&mut self, exchange: &Exchange<P>, paths: &[Path<'_>]) {
         let token = Token::new(exchange.token());
         let found = self
             .composites
@@ -354,7 +376,7 @@ impl<
                 // Only when one observation alone fits: with two of the same paths, the
                 // token would have to say which (RFC 7641 §3.6).
                 let same = |c: &Option<Composite<P>>| {
-                    c.is_some_and(|c| c.peer == exchange.peer && c.paths() == paths)
+                    c.is_some_and(|c| c.peer == exchange.peer && c.paths().as_slice() == paths)
                 };
                 let mut fits = self.composites.iter().enumerate().filter(|(_, c)| same(c));
                 match (fits.next(), fits.next()) {
@@ -369,18 +391,20 @@ impl<
 
     /// Tells the client that the value at `path` changed; observations of it, of a path above
     /// it or below it (and Observe-Composites listing such a path) are evaluated at the next
-    /// [`Client::handle_timeout`].
+    /// [`Client::handle_timeout`]. An end device behind an LwM2M Gateway is named with its
+    /// prefix (`/dev1/3303/0/5700`): its observations are its own, not the gateway's.
     pub fn changed(&mut self, path: &Path<'_>) {
-        let p = path.without_prefix();
+        let p = *path;
+        // `contains` compares the prefixes too: an end device's change is its own.
         let touches = |o: &Path<'_>| o.contains(&p) || p.contains(o);
         for o in self.observations.iter_mut().flatten() {
-            if touches(&o.path) {
+            if touches(&o.path.path()) {
                 o.dirty = true;
             }
         }
         for c in self.composites.iter_mut().flatten() {
             for (dirty, o) in c.dirty.iter_mut().zip(c.paths.iter().take(c.len)) {
-                if touches(o) {
+                if touches(&o.path()) {
                     *dirty = true;
                 }
             }
@@ -391,14 +415,14 @@ impl<
     pub(super) fn observations_due(&self, now: Timestamp) -> Option<Timestamp> {
         let mut t = None;
         for o in self.observations.iter().flatten() {
-            let attrs = self.attributes_of(&o.path);
+            let attrs = self.attributes_of(&o.path.path());
             let due = next_due(&attrs, o.last_at, o.last, o.dirty, now);
             let hold = held_until(&attrs, o.evaluated_at, o.last_at, now);
             t = earliest(t, latest(due, hold));
         }
         for c in self.composites.iter().flatten() {
             let mut due = None;
-            for ((p, last), dirty) in c.paths().iter().zip(&c.last).zip(&c.dirty) {
+            for ((p, last), dirty) in c.paths().as_slice().iter().zip(&c.last).zip(&c.dirty) {
                 let attrs = self.attributes_of(p);
                 due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
             }
@@ -413,7 +437,7 @@ impl<
         let mut hold: Option<Timestamp> = None;
         // The paths are notified together: the earliest pmax of any of them ends every hold.
         let mut owed: Option<Timestamp> = None;
-        for p in c.paths() {
+        for p in c.paths().as_slice() {
             let attrs = self.attributes_of(p);
             if let Some(h) = held_until(&attrs, c.evaluated_at, c.last_at, now) {
                 hold = Some(hold.map_or(h, |x| x.max(h)));
@@ -488,13 +512,14 @@ impl<
         let Some(o) = self.observations.get(i).copied().flatten() else {
             return Ok(());
         };
-        let attrs = self.attributes_of(&o.path);
+        let path = o.path.path();
+        let attrs = self.attributes_of(&path);
         if held_until(&attrs, o.evaluated_at, o.last_at, now).is_some() {
             // Read too recently (`epmin`): a change reported stays pending.
             return Ok(());
         }
         let mut buf = RecordBuf::<'_, 32>::new();
-        if let Err(code) = tree.read(&o.path, &mut buf) {
+        if let Err(code) = tree.read(&path, &mut buf) {
             return self.end_observation(now, i, code);
         }
         if let Some(Some(slot)) = self.observations.get_mut(i) {
@@ -512,7 +537,7 @@ impl<
         let mut out = [0u8; B];
         let asked = Asked::first_block(o.szx);
         let mut w = asked.window(&mut out, B);
-        let cut = match body::write(o.format, &o.path, records, &mut w)
+        let cut = match body::write(o.format, &path, records, &mut w)
             .map(|()| asked.cut(w.finish(), B))
         {
             Ok(Ok(c)) => c,
@@ -552,9 +577,10 @@ impl<
         let mut pending = [false; MAX_PATHS];
         let mut due = false;
         let mut confirmable = false;
-        let read = read_paths(tree, c.paths(), &mut all, |k, records| {
+        let paths = c.paths();
+        let read = read_paths(tree, paths.as_slice(), &mut all, |k, records| {
             let (Some(p), Some(last), Some(dirty)) =
-                (c.paths.get(k), c.last.get(k), c.dirty.get(k))
+                (paths.as_slice().get(k), c.last.get(k), c.dirty.get(k))
             else {
                 return;
             };

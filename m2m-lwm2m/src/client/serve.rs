@@ -360,7 +360,10 @@ impl<
                 if path.depth() < 3 && (set(update.gt) || set(update.lt) || set(update.st)) {
                     return Answer::code(Code::BAD_REQUEST);
                 }
-                let key = path.without_prefix();
+                // An end device's attributes are its own: the prefix is kept with the path.
+                let Some(key) = kept::KeptPath::keep(&path) else {
+                    return Answer::code(Code::INTERNAL_SERVER_ERROR);
+                };
                 let current = self
                     .attributes
                     .iter()

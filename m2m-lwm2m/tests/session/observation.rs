@@ -193,3 +193,130 @@ fn a_confirmable_notification_never_acknowledged_ends_its_observation() {
     );
     assert_eq!(w.client.observations(), 0);
 }
+
+/// A gateway (its own temperature /3303/0/5700) and one end device behind the prefix `dev1`
+/// (its own /3303/0/5700).
+struct Gateway {
+    own: f64,
+    dev1: f64,
+}
+
+impl ObjectTree for Gateway {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        f(ObjectLink::path(Path::instance(3303, 0)));
+    }
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+        let temp = Path::resource(3303, 0, 5700);
+        let (p, v) = match path.prefix() {
+            None => (temp, self.own),
+            Some("dev1") => (temp.with_prefix("dev1").unwrap(), self.dev1),
+            Some(_) => return Err(Code::NOT_FOUND),
+        };
+        if !path.contains(&p) {
+            return Err(Code::NOT_FOUND);
+        }
+        out.push(Record::new(p, Value::Float(v)))
+    }
+}
+
+#[test]
+fn an_end_device_behind_a_gateway_is_observed_as_itself() {
+    let mut server: Server<u8> = Server::new(3);
+    let settings = Settings {
+        lifetime: 600,
+        ..Settings::new("gw-1")
+    };
+    let mut client: Client<'static, u8> = Client::new(SERVER, settings, 4);
+    let mut tree = Gateway {
+        own: 20.0,
+        dev1: 30.0,
+    };
+    let mut answers: Vec<(Code, Vec<u8>, Option<ContentFormat>)> = Vec::new();
+    let pump = |server: &mut Server<u8>,
+                    client: &mut Client<'static, u8>,
+                    tree: &mut Gateway,
+                    now: u64,
+                    answers: &mut Vec<(Code, Vec<u8>, Option<ContentFormat>)>| {
+        let mut buf = [0u8; 1152];
+        loop {
+            let mut moved = false;
+            while let Some((_, n)) = client.poll_transmit(at(now), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                if let Some(ServerEvent::Response { message, .. }) =
+                    server.handle(at(now), CLIENT, &d).unwrap()
+                {
+                    answers.push((
+                        message.code(),
+                        message.payload().to_vec(),
+                        message.content_format(),
+                    ));
+                }
+            }
+            while let Some((_, n)) = server.poll_transmit(at(now), &mut buf) {
+                moved = true;
+                let d = buf[..n].to_vec();
+                client.handle(at(now), SERVER, &d, tree).unwrap();
+            }
+            if !moved {
+                break;
+            }
+        }
+    };
+    client.register(at(0), &tree).unwrap();
+    pump(&mut server, &mut client, &mut tree, 0, &mut answers);
+    let id = server.find("gw-1").unwrap().id;
+    let dev_temp = Path::resource(3303, 0, 5700).with_prefix("dev1").unwrap();
+    let own_temp = Path::resource(3303, 0, 5700);
+    let text = |v: &[u8]| String::from_utf8(v.to_vec()).unwrap();
+    // Observe the end device's temperature: its value, not the gateway's.
+    let observe = ClientRequest::Observe {
+        path: dev_temp,
+        accept: Some(ContentFormat::TEXT_PLAIN),
+    };
+    server.send(at(1), id, &observe).unwrap();
+    pump(&mut server, &mut client, &mut tree, 1, &mut answers);
+    assert_eq!(text(&answers.pop().unwrap().1), "30");
+    // The end device changes: notified with its value. The gateway's own change is not the
+    // end device's.
+    tree.own = 21.0;
+    client.changed(&own_temp);
+    client.handle_timeout(at(2), &tree).unwrap();
+    pump(&mut server, &mut client, &mut tree, 2, &mut answers);
+    assert!(answers.is_empty(), "{answers:?}");
+    tree.dev1 = 31.0;
+    client.changed(&dev_temp);
+    client.handle_timeout(at(3), &tree).unwrap();
+    pump(&mut server, &mut client, &mut tree, 3, &mut answers);
+    assert_eq!(text(&answers.pop().unwrap().1), "31");
+    // Attributes written on the end device's path are its own: the gateway's Discover shows
+    // none, the end device's shows pmax.
+    let update = Update::parse(["pmax=50"]).unwrap();
+    let wa = ClientRequest::WriteAttributes {
+        path: dev_temp,
+        update,
+    };
+    server.send(at(4), id, &wa).unwrap();
+    pump(&mut server, &mut client, &mut tree, 4, &mut answers);
+    assert_eq!(answers.pop().unwrap().0, Code::CHANGED);
+    for (path, with_pmax) in [(own_temp, false), (dev_temp, true)] {
+        server
+            .send(at(5), id, &ClientRequest::Discover { path })
+            .unwrap();
+        pump(&mut server, &mut client, &mut tree, 5, &mut answers);
+        let links = text(&answers.pop().unwrap().1);
+        assert_eq!(links.contains("pmax=50"), with_pmax, "{path}: {links}");
+    }
+    // A Read-Composite naming the end device's path reads the end device.
+    let composite = ClientRequest::Composite {
+        observe: None,
+        format: ContentFormat::SENML_JSON,
+        accept: Some(ContentFormat::SENML_JSON),
+        payload: br#"[{"n":"/dev1/3303/0/5700"}]"#,
+    };
+    server.send(at(6), id, &composite).unwrap();
+    pump(&mut server, &mut client, &mut tree, 6, &mut answers);
+    let (code, body, _) = answers.pop().unwrap();
+    assert_eq!(code, Code::CONTENT);
+    assert!(text(&body).contains("31"), "{}", text(&body));
+}
