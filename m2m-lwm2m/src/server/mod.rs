@@ -41,6 +41,10 @@ pub struct RegId(pub u32);
 /// The longest endpoint name a registration keeps.
 pub const MAX_ENDPOINT: usize = 64;
 
+/// The longest alternate path (the root its object links are under, `</lwm2m>;rt="oma.lwm2m"`)
+/// a registration keeps.
+pub const MAX_ROOT: usize = 32;
+
 /// A client's registration, as the server keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registration<P> {
@@ -67,9 +71,23 @@ pub struct Registration<P> {
     heard: Timestamp,
     /// A client in queue mode woke up and [`Server::poll_event`] has not told it yet.
     announce: bool,
+    /// The alternate path, without its slashes (`lwm2m`); empty for `/`.
+    root: [u8; MAX_ROOT],
+    root_len: usize,
 }
 
 impl<P> Registration<P> {
+    /// The client's alternate path (Core 1.1 §6.2.1: the root link `</lwm2m>;rt="oma.lwm2m"` of
+    /// its registration), without its slashes: the server's requests go under it (`lwm2m/3/0`).
+    /// Empty for the default `/`.
+    #[must_use]
+    pub fn root(&self) -> &str {
+        self.root
+            .get(..self.root_len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
     /// The endpoint client name.
     #[must_use]
     pub fn endpoint(&self) -> &str {
@@ -244,6 +262,25 @@ pub const AWAKE_TIME: Duration = Duration::from_secs(93);
 
 fn secs(s: u32) -> Duration {
     Duration::from_secs(u64::from(s))
+}
+
+/// Checks the object links of a Register or Update and finds the alternate path among them
+/// (the root link `</path>;rt="oma.lwm2m"` other than `/`), without its slashes; a path longer
+/// than [`MAX_ROOT`] cannot be kept, and is refused.
+fn alternate_path(links: &str, config: Config) -> Result<([u8; MAX_ROOT], usize), Error> {
+    let mut root = [0u8; MAX_ROOT];
+    let mut len = 0usize;
+    for l in link::parse(links, config) {
+        let l = l?;
+        if let (link::Target::Root { path }, 0) = (l.target, len) {
+            let text = path.trim_matches('/');
+            root.get_mut(..text.len())
+                .ok_or(Error::new(0, Reason::Unrepresentable))?
+                .copy_from_slice(text.as_bytes());
+            len = text.len();
+        }
+    }
+    Ok((root, len))
 }
 
 /// When a registration of `lifetime` seconds made or updated at `now` ends: never for 0.
@@ -602,9 +639,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                         Error::new(0, Reason::Unsupported),
                     ));
                 }
-                for l in link::parse(links, self.config) {
-                    l.map_err(bad)?;
-                }
+                let (root, root_len) = alternate_path(links, self.config).map_err(bad)?;
                 let endpoint = params.endpoint.unwrap_or_default();
                 if endpoint.len() > MAX_ENDPOINT {
                     return Err(bad(Error::new(0, Reason::Unrepresentable)));
@@ -638,6 +673,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     seen: self.stamps,
                     heard: now,
                     announce: false,
+                    root,
+                    root_len,
                 };
                 self.stamps = self.stamps.wrapping_add(1);
                 if let Some(s) = self.regs.get_mut(slot) {
@@ -657,11 +694,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 params,
                 links,
             } => {
-                if let Some(l) = links {
-                    for x in link::parse(l, self.config) {
-                        x.map_err(bad)?;
-                    }
-                }
+                let root = links
+                    .map(|l| alternate_path(l, self.config))
+                    .transpose()
+                    .map_err(bad)?;
                 let i = self.by_location(&location).ok_or(gone)?;
                 let stamp = self.stamps;
                 self.stamps = self.stamps.wrapping_add(1);
@@ -685,6 +721,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     } else if params.queue {
                         r.queue = true;
                     }
+                }
+                // New links say the alternate path again (or none, `/`).
+                if let Some((root, root_len)) = root {
+                    r.root = root;
+                    r.root_len = root_len;
                 }
                 r.expires = expiry(now, r.lifetime);
                 let event = ServerEvent::Updated {

@@ -17,28 +17,38 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
-        let request = self.request_to(now, peer, request, &[])?;
+        let request = self.request_to(now, (peer, Some(id)), request, &[])?;
         self.sent(request, id);
         Ok(request)
     }
 
-    /// Sends `request` to `peer` (Confirmable) with the options `more` adds (Block1, Block2,
-    /// Size1, each a number and its value).
+    /// Sends `request` to `to` (a peer, and the registration whose alternate path the request
+    /// goes under, if any) (Confirmable) with the options `more` adds (Block1, Block2, Size1,
+    /// each a number and its value).
     fn request_to(
         &mut self,
         now: Timestamp,
-        peer: P,
+        to: (P, Option<RegId>),
         request: &ClientRequest<'_>,
         more: &[(OptionNumber, u32)],
     ) -> Result<RequestId, SessionError> {
+        let (peer, reg) = to;
+        let root = self.root_of(reg);
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        under_root(&mut b, root.as_str())?;
         request.build(&mut b, &mut scratch)?;
         for &(number, value) in more {
             b.uint(number, value)
                 .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
         }
         Ok(self.endpoint.request(now, peer, &b, true)?)
+    }
+
+    /// The alternate path of registration `id` (none without one).
+    fn root_of(&self, id: Option<RegId>) -> Root {
+        id.and_then(|id| self.registration(id))
+            .map_or(Root([0; MAX_ROOT], 0), |r| Root(r.root, r.root_len))
     }
 
     /// Where registration `id` is, if it may be sent a request now.
@@ -71,7 +81,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .registration(id)
             .ok_or(SessionError::UnknownRegistration)?
             .peer;
-        let request = self.block2_to(now, peer, request, block)?;
+        let request = self.block2_to(now, (peer, Some(id)), request, block)?;
         self.sent_block(request, id);
         Ok(request)
     }
@@ -85,13 +95,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
         block: Block,
     ) -> Result<RequestId, SessionError> {
-        self.block2_to(now, peer, request, block)
+        self.block2_to(now, (peer, None), request, block)
     }
 
     fn block2_to(
         &mut self,
         now: Timestamp,
-        peer: P,
+        to: (P, Option<RegId>),
         request: &ClientRequest<'_>,
         block: Block,
     ) -> Result<RequestId, SessionError> {
@@ -113,7 +123,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         };
         self.request_to(
             now,
-            peer,
+            to,
             &request,
             &[(OptionNumber::BLOCK2, block.to_uint())],
         )
@@ -136,7 +146,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         block: Block,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
-        let request = self.block1_to(now, peer, request, block)?;
+        let request = self.block1_to(now, (peer, Some(id)), request, block)?;
         if block.num == 0 {
             self.sent(request, id);
         } else {
@@ -155,13 +165,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
         block: Block,
     ) -> Result<RequestId, SessionError> {
-        self.block1_to(now, peer, request, block)
+        self.block1_to(now, (peer, None), request, block)
     }
 
     fn block1_to(
         &mut self,
         now: Timestamp,
-        peer: P,
+        to: (P, Option<RegId>),
         request: &ClientRequest<'_>,
         block: Block,
     ) -> Result<RequestId, SessionError> {
@@ -185,7 +195,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         } else {
             &[block1]
         };
-        self.request_to(now, peer, &request, more)
+        self.request_to(now, to, &request, more)
     }
 
     /// Sends a request to `peer` without a registration (Bootstrap-Write, -Delete, -Discover
@@ -196,7 +206,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         peer: P,
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
-        self.request_to(now, peer, request, &[])
+        self.request_to(now, (peer, None), request, &[])
     }
 
     /// Sends Observe-Composite (FETCH with Observe 0, OMA-TS-LightweightM2M_Core 1.1 §6.4)
@@ -215,7 +225,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         accept: Option<ContentFormat>,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
-        let request = Self::composite_fetch(paths, format, accept, 0, |b| {
+        let root = self.root_of(Some(id));
+        let request = Self::composite_fetch(root.as_str(), paths, format, accept, 0, |b| {
             Ok(self.endpoint.request(now, peer, b, true)?)
         })?;
         self.sent(request, id);
@@ -225,6 +236,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     /// Builds the FETCH of Observe-Composite (`observe` 0) or its cancellation (1) for
     /// `paths`, and hands it to `send`.
     fn composite_fetch<T>(
+        root: &str,
         paths: &[Path<'_>],
         format: ContentFormat,
         accept: Option<ContentFormat>,
@@ -241,6 +253,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         };
         let mut scratch = Strings::<16>::new();
         let mut b = Builder::<8>::udp(Type::Confirmable, Code::FETCH, 0);
+        under_root(&mut b, root)?;
         req.build(&mut b, &mut scratch)?;
         send(&b)
     }
@@ -259,7 +272,8 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         accept: Option<ContentFormat>,
     ) -> Result<(), SessionError> {
         self.awake_for(request, now)?;
-        Self::composite_fetch(paths, format, accept, 1, |b| {
+        let root = self.root_of(self.sent_to(request));
+        Self::composite_fetch(root.as_str(), paths, format, accept, 1, |b| {
             Ok(self.endpoint.observe_again(now, request, b, true)?)
         })
     }
@@ -288,8 +302,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     ) -> Result<(), SessionError> {
         self.awake_for(request, now)?;
         let req = ClientRequest::CancelObserve { path, accept };
+        let root = self.root_of(self.sent_to(request));
         let mut scratch = Strings::<256>::new();
         let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+        under_root(&mut b, root.as_str())?;
         req.build(&mut b, &mut scratch)?;
         Ok(self.endpoint.observe_again(now, request, &b, true)?)
     }
@@ -299,4 +315,23 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     pub fn forget(&mut self, request: RequestId) {
         self.endpoint.cancel(request);
     }
+}
+
+/// A registration's alternate path, copied out of the store.
+struct Root([u8; MAX_ROOT], usize);
+
+impl Root {
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(self.0.get(..self.1).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+/// Puts a request under the client's alternate path (Core 1.1 §6.2.1: its Uri-Path segments
+/// first), as Leshan and Wakaama send them.
+fn under_root<'b, const N: usize>(b: &mut Builder<'b, N>, root: &'b str) -> Result<(), Error> {
+    for seg in root.split('/').filter(|s| !s.is_empty()) {
+        b.str(OptionNumber::URI_PATH, seg)
+            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
+    }
+    Ok(())
 }

@@ -233,10 +233,10 @@ fn an_end_device_behind_a_gateway_is_observed_as_itself() {
     };
     let mut answers: Vec<(Code, Vec<u8>, Option<ContentFormat>)> = Vec::new();
     let pump = |server: &mut Server<u8>,
-                    client: &mut Client<'static, u8>,
-                    tree: &mut Gateway,
-                    now: u64,
-                    answers: &mut Vec<(Code, Vec<u8>, Option<ContentFormat>)>| {
+                client: &mut Client<'static, u8>,
+                tree: &mut Gateway,
+                now: u64,
+                answers: &mut Vec<(Code, Vec<u8>, Option<ContentFormat>)>| {
         let mut buf = [0u8; 1152];
         loop {
             let mut moved = false;

@@ -792,3 +792,71 @@ fn a_2_01_without_a_location_is_no_registration() {
     assert_eq!(again.code(), Code::POST);
     assert!(again.options().any(|o| o.value == b"rd"));
 }
+
+#[test]
+fn requests_go_under_the_alternate_path_a_client_registers() {
+    use m2m_coap::{Builder, Message, Type};
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut mid = 7u16;
+    let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"t1");
+        for p in path {
+            b.str(m2m_coap::OptionNumber::URI_PATH, p).unwrap();
+        }
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        for q in query {
+            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(links);
+        let n = b.encode(&mut out).unwrap();
+        format!("{:?}", server.handle(at(0), CLIENT, &out[..n]).unwrap())
+    };
+    // Core 1.1 §6.2.1: the root link with rt="oma.lwm2m" names the client's alternate path.
+    let e = post(
+        &mut server,
+        &["rd"],
+        &["ep=alt-1", "lt=300"],
+        br#"</lwm2m>;rt="oma.lwm2m";ct=11543,</lwm2m/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Registered"), "{e}");
+    let mut buf = [0u8; 1152];
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let created = Message::parse_udp(&buf[..n]).unwrap();
+    let location: Vec<String> = created
+        .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+        .map(str::to_string)
+        .collect();
+    let reg = *server.find("alt-1").unwrap();
+    assert_eq!(reg.root(), "lwm2m");
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    let mut uri_path = |server: &mut Server<u8>| {
+        let (_, n) = server.poll_transmit(at(1), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        m.uri_path().collect::<Vec<_>>().join("/")
+    };
+    let rid = server.send(at(1), reg.id, &read).unwrap();
+    assert_eq!(uri_path(&mut server), "lwm2m/3/0");
+    server.forget(rid);
+    // Observe-Composite goes to the alternate root too.
+    server
+        .observe_composite(
+            at(1),
+            reg.id,
+            &[Path::resource(3, 0, 0)],
+            ContentFormat::SENML_ETCH_JSON,
+            None,
+        )
+        .unwrap();
+    assert_eq!(uri_path(&mut server), "lwm2m");
+    // An Update with links and no alternate path: back to `/`.
+    let segs: Vec<&str> = location.iter().map(String::as_str).collect();
+    let e = post(&mut server, &segs, &[], b"</3/0>");
+    assert!(e.starts_with("Some(Updated"), "{e}");
+    assert_eq!(server.find("alt-1").unwrap().root(), "");
+}
