@@ -104,6 +104,11 @@ pub enum ClientEvent {
     BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
+    /// The server executed the Bootstrap-Request Trigger of its Server instance (`/1/x/9`,
+    /// Core 1.1 Appendix E.2): bootstrap now ([`Client::set_server`] with the bootstrap
+    /// server's address, then [`Client::bootstrap`]). The Registration Update Trigger
+    /// (`/1/x/8`) needs nothing: the client sends the Update itself.
+    BootstrapRequested,
     /// A Write of this resource coming in blocks ended before its last block: no block came
     /// for 247 s (EXCHANGE_LIFETIME), another Write in blocks began, or a block came out of
     /// order or broke the value's TLV length. What [`ObjectTree::write_block`] took of it is

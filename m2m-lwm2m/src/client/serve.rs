@@ -395,10 +395,34 @@ impl<
             {
                 Answer::code(Code::BAD_REQUEST)
             }
-            ClientRequest::Execute { path, args } => match tree.execute(&path, args) {
-                Ok(()) => Answer::code(Code::CHANGED),
-                Err(c) => Answer::code(c),
-            },
+            ClientRequest::Execute { path, args } => {
+                let trigger = trigger(&path).filter(|_| {
+                    // Of a Server instance the tree has.
+                    let mut buf = RecordBuf::<'_, 32>::new();
+                    let instance = path.parent().unwrap_or(path);
+                    tree.read(&instance, &mut buf).is_ok()
+                });
+                // The client acts on the triggers itself, whether or not the tree does anything
+                // with them too (a tree without the resource refuses it, 4.04 or 4.05); any other
+                // refusal of the tree stands.
+                match (tree.execute(&path, args), trigger) {
+                    (Ok(()), None) => Answer::code(Code::CHANGED),
+                    (Err(c), None) => Answer::code(c),
+                    (Err(c), Some(_)) if c != Code::NOT_FOUND && c != Code::METHOD_NOT_ALLOWED => {
+                        Answer::code(c)
+                    }
+                    (_, Some(t)) => {
+                        match t {
+                            Trigger::Update if self.is_registered() => {
+                                self.next_update = Some(now);
+                            }
+                            Trigger::Update => {}
+                            Trigger::Bootstrap => self.push_event(ClientEvent::BootstrapRequested),
+                        }
+                        Answer::code(Code::CHANGED)
+                    }
+                }
+            }
             ClientRequest::Create {
                 path,
                 format,
@@ -526,5 +550,26 @@ fn refusal(e: &Error) -> Answer {
         Reason::BadPath => Answer::code(Code::NOT_FOUND),
         Reason::MethodNotAllowed => Answer::code(Code::METHOD_NOT_ALLOWED),
         _ => Answer::code(Code::BAD_REQUEST),
+    }
+}
+
+/// An Execute the client acts on itself (Core 1.1 Appendix E.2, the LwM2M Server object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// Registration Update Trigger, `/1/x/8`: an Update goes to the server.
+    Update,
+    /// Bootstrap-Request Trigger, `/1/x/9` (1.1): the application is told to bootstrap.
+    Bootstrap,
+}
+
+/// The trigger `path` names, if any (the client's own Server object, no gateway prefix).
+fn trigger(path: &Path<'_>) -> Option<Trigger> {
+    if path.prefix().is_some() || path.depth() != 3 || path.object_id() != Some(1) {
+        return None;
+    }
+    match path.resource_id() {
+        Some(8) => Some(Trigger::Update),
+        Some(9) => Some(Trigger::Bootstrap),
+        _ => None,
     }
 }

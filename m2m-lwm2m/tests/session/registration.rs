@@ -860,3 +860,32 @@ fn requests_go_under_the_alternate_path_a_client_registers() {
     assert!(e.starts_with("Some(Updated"), "{e}");
     assert_eq!(server.find("alt-1").unwrap().root(), "");
 }
+
+#[test]
+fn the_server_object_triggers_an_update_and_asks_for_a_bootstrap() {
+    use m2m_lwm2m::client::ClientEvent;
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    w.events.clear();
+    let execute = |path| ClientRequest::Execute { path, args: b"" };
+    // Registration Update Trigger (/1/0/8): the tree has no such resource (4.05 of its own),
+    // the client acts on it: 2.04 and an Update at once.
+    let (code, ..) = w.ask(at(5), execute(Path::resource(1, 0, 8)));
+    assert_eq!(code, Code::CHANGED);
+    w.client.handle_timeout(at(5), &w.pump).unwrap();
+    w.pump(at(5));
+    assert!(w.events.contains(&"updated".to_string()), "{:?}", w.events);
+    // Bootstrap-Request Trigger (/1/0/9): the application is told.
+    let (code, ..) = w.ask(at(6), execute(Path::resource(1, 0, 9)));
+    assert_eq!(code, Code::CHANGED);
+    assert!(
+        w.events
+            .contains(&format!("client {:?}", ClientEvent::BootstrapRequested)),
+        "{:?}",
+        w.events
+    );
+    // Of a Server instance the client lacks: the tree's answer stands.
+    let (code, ..) = w.ask(at(7), execute(Path::resource(1, 5, 8)));
+    assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+}
