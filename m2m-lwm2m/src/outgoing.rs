@@ -368,6 +368,9 @@ struct SendBody {
     want: Option<Block>,
 }
 
+/// The client the runners drive (of a server at a socket address, the default sizes).
+type RunnerClient<'c> = Client<'c, core::net::SocketAddr>;
+
 /// The Send a runner's client has going in blocks (one at a time): it sends each block the
 /// sans-IO client asks for ([`ClientEvent::SendContinue`], not shown to the application) and
 /// tells the application the answer under the request id it was given.
@@ -379,16 +382,9 @@ pub(crate) struct ClientSends {
 impl ClientSends {
     /// Sends records to `/dp`; a body in blocks is kept to send the rest. Another Send while
     /// one goes in blocks is [`EndpointError::Busy`].
-    pub(crate) fn send<
-        P: Copy + Eq,
-        const N: usize,
-        const B: usize,
-        const O: usize,
-        const A: usize,
-        const C: usize,
-    >(
+    pub(crate) fn send(
         &mut self,
-        client: &mut Client<'_, P, N, B, O, A, C>,
+        client: &mut RunnerClient<'_>,
         now: Timestamp,
         format: ContentFormat,
         payload: &[u8],
@@ -411,16 +407,9 @@ impl ClientSends {
 
     /// Event `e` of the client as the application sees it: `None` for a block asked for (it
     /// is sent), the answer to a Send in blocks under the id the application has.
-    pub(crate) fn event<
-        P: Copy + Eq,
-        const N: usize,
-        const B: usize,
-        const O: usize,
-        const A: usize,
-        const C: usize,
-    >(
+    pub(crate) fn event(
         &mut self,
-        client: &mut Client<'_, P, N, B, O, A, C>,
+        client: &mut RunnerClient<'_>,
         now: Timestamp,
         e: ClientEvent,
     ) -> Option<ClientEvent> {
@@ -451,32 +440,18 @@ impl ClientSends {
     }
 
     /// Sends the block that waited for room; the answer of a Send that could not go on.
-    pub(crate) fn resume<
-        P: Copy + Eq,
-        const N: usize,
-        const B: usize,
-        const O: usize,
-        const A: usize,
-        const C: usize,
-    >(
+    pub(crate) fn resume(
         &mut self,
-        client: &mut Client<'_, P, N, B, O, A, C>,
+        client: &mut RunnerClient<'_>,
         now: Timestamp,
     ) -> Option<ClientEvent> {
         let want = self.under_way.as_ref().and_then(|s| s.want)?;
         self.next(client, now, want)
     }
 
-    fn next<
-        P: Copy + Eq,
-        const N: usize,
-        const B: usize,
-        const O: usize,
-        const A: usize,
-        const C: usize,
-    >(
+    fn next(
         &mut self,
-        client: &mut Client<'_, P, N, B, O, A, C>,
+        client: &mut RunnerClient<'_>,
         now: Timestamp,
         block: Block,
     ) -> Option<ClientEvent> {
