@@ -76,7 +76,6 @@ pub(crate) struct Options {
     pub(crate) path: Option<String>,
 }
 
-/// Decodes one frame (or text, for the text formats) into one line of JSON.
 /// A float as JSON: a number, or `"NaN"`, `"Infinity"` or `"-Infinity"` for the values JSON
 /// has no number for (the names JavaScript and Sparkplug's JSON form give them).
 pub(crate) fn float_json(f: f64) -> Json {
@@ -100,6 +99,7 @@ pub(crate) fn json_float(v: &Json) -> Option<f64> {
     }
 }
 
+/// Decodes one frame (or text, for the text formats) into one line of JSON.
 pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<String, CliError> {
     match format {
         Format::ModbusTcpReq

@@ -761,4 +761,31 @@ fn a_renewal_answered_with_the_same_number_keeps_the_observation() {
         client.handle(at(400_001), 1, &d).unwrap(),
         Incoming::Response { id, message } if id == obs && message.payload() == b"22.0"
     ));
+    // Renewed again, answered separately (an Empty ACK, then a Confirmable 2.05) with that
+    // same number: still the same observation, long after.
+    client.observe_again(at(500_000), obs, &reg, true).unwrap();
+    let renewal = drain(&mut client, 500_000).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(500_000), 0, &renewal).unwrap()
+    else {
+        panic!("a request")
+    };
+    server.accept(at(500_000), &exchange);
+    let ack = drain(&mut server, 500_000).remove(0).1;
+    client.handle(at(500_001), 1, &ack).unwrap();
+    let mut rsp = Builder::<2>::udp(Type::Confirmable, Code::CONTENT, 0);
+    rsp.uint(OptionNumber::OBSERVE, 6).unwrap();
+    rsp.payload(b"22.0");
+    server.respond(at(500_002), &exchange, &rsp).unwrap();
+    let separate = drain(&mut server, 500_002).remove(0).1;
+    assert!(matches!(
+        client.handle(at(500_003), 1, &separate).unwrap(),
+        Incoming::Nothing
+    ));
+    drain(&mut client, 500_003);
+    assert!(drain(&mut client, 900_000).is_empty());
+    let mut events = Vec::new();
+    while let Some(e) = client.poll_event() {
+        events.push(e);
+    }
+    assert!(!events.contains(&Event::Timeout(obs)), "{events:?}");
 }

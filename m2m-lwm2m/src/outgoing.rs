@@ -377,6 +377,9 @@ type RunnerClient<'c> = Client<'c, core::net::SocketAddr>;
 #[derive(Debug, Default)]
 pub(crate) struct ClientSends {
     under_way: Option<SendBody>,
+    /// The block request of a Send given up ([`ClientSends::abandon`]): what the client still
+    /// reports of it is not the application's (its answer was given).
+    abandoned: Option<RequestId>,
 }
 
 impl ClientSends {
@@ -415,6 +418,15 @@ impl ClientSends {
     ) -> Option<ClientEvent> {
         let current = self.under_way.as_ref().map(|s| s.current);
         match e {
+            ClientEvent::SendContinue { request, .. }
+            | ClientEvent::SendAnswered { request, .. }
+                if Some(request) == self.abandoned =>
+            {
+                if matches!(e, ClientEvent::SendAnswered { .. }) {
+                    self.abandoned = None;
+                }
+                None
+            }
             ClientEvent::SendContinue { request, next } if Some(request) == current => {
                 self.next(client, now, next)
             }
@@ -433,6 +445,7 @@ impl ClientSends {
     /// code.
     pub(crate) fn abandon(&mut self) -> Option<ClientEvent> {
         let s = self.under_way.take()?;
+        self.abandoned = Some(s.current);
         Some(ClientEvent::SendAnswered {
             request: s.original,
             code: None,

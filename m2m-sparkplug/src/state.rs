@@ -564,14 +564,17 @@ fn whole_number(text: &[u8]) -> Option<u64> {
         v.checked_mul(10)?
             .checked_add(u64::from(d.saturating_sub(b'0')))
     };
-    let mut value = whole.iter().try_fold(0u64, |v, &d| push(v, d))?;
     if negative {
-        // Scaled down: the fraction is below a unit, and is cut off with the digits shifted out.
-        for _ in 0..e.min(20) {
-            value /= 10;
-        }
-        return Some(value);
+        // Scaled down: the last `e` digits of the whole part are shifted out before it is
+        // read (so that `16681147592620000000000e-10` fits), and the fraction with them.
+        let kept = whole.len().saturating_sub(e);
+        return whole
+            .get(..kept)
+            .unwrap_or_default()
+            .iter()
+            .try_fold(0u64, |v, &d| push(v, d));
     }
+    let mut value = whole.iter().try_fold(0u64, |v, &d| push(v, d))?;
     // Scaled up: the fraction's first `e` digits join the whole part, then zeros (a value that
     // is not zero overflows within 20 of them); the rest of the fraction is cut off.
     let mut shifted = fraction.iter().copied().chain(core::iter::repeat(b'0'));
@@ -641,6 +644,8 @@ mod tests {
             ("0.00000000000000000000001e30", 10_000_000),
             ("18446744073709551615", u64::MAX),
             ("18446744073709551615.9", u64::MAX),
+            ("16681147592620000000000e-10", 1_668_114_759_262),
+            ("184467440737095516159e-1", u64::MAX),
         ] {
             assert_eq!(ts(text), Ok(Some(millis)), "{text}");
         }

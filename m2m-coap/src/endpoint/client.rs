@@ -48,12 +48,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         self.waiting
             .iter()
             .flatten()
-            .filter(|w| {
-                w.peer == peer
-                    && Some(w.id) != except
-                    && !w.acked
-                    && (!w.observe || w.last_notification.is_none())
-            })
+            .filter(|w| w.peer == peer && Some(w.id) != except && w.holds_nstart())
             .count()
     }
 
@@ -277,11 +272,13 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {
                 if !is_fresher(last, at, seq, t) {
-                    if piggybacked && waiting.observe {
-                        // The answer to a re-registration, in its ACK, with a number not newer
-                        // than the last notification (libcoap and Californium answer with the
-                        // resource's current one): the observation goes on (RFC 7641 §3.3.1),
-                        // though there is nothing new to hand over (§3.4).
+                    if waiting.observe {
+                        // A notification not newer than the last: nothing new to hand over
+                        // (§3.4), but the server still has the observation. The answer to a
+                        // re-registration comes so too, in its ACK or separately (libcoap and
+                        // Californium answer with the resource's current number): the
+                        // observation goes on (RFC 7641 §3.3.1), and the renewal is not sent
+                        // again.
                         waiting.deadline = u64::MAX;
                         for o in &mut self.out {
                             if o.is_some_and(|o| o.request == Some(id)) {

@@ -213,6 +213,14 @@ struct Waiting<P> {
     acked: bool,
 }
 
+impl<P> Waiting<P> {
+    /// Whether it counts against NSTART (RFC 7252 §4.7): it waits for its response, no Empty
+    /// ACK said the response comes separately, and it is no observation that has notified.
+    fn holds_nstart(&self) -> bool {
+        !self.acked && (!self.observe || self.last_notification.is_none())
+    }
+}
+
 /// A message id a peer used, remembered to detect duplicates, with the reply we gave.
 #[derive(Debug, Clone, Copy)]
 struct Seen<P, const B: usize> {
@@ -665,7 +673,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         self.waiting
             .iter()
             .flatten()
-            .any(|w| w.id == id && !w.acked && (!w.observe || w.last_notification.is_none()))
+            .any(|w| w.id == id && w.holds_nstart())
     }
 
     /// When to call [`Endpoint::poll_transmit`] next: the earliest retransmission, give-up or

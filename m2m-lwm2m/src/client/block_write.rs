@@ -53,9 +53,11 @@ pub struct Piece<'a> {
     pub bytes: &'a [u8],
     /// Whether the value ends with them.
     pub last: bool,
-    /// The whole value's size when known: the length a TLV header gives (checked: the value
-    /// ends there), or the Size1 that came with an opaque or text body's first block (the
-    /// server's estimate, RFC 7959 §4, not checked: a hint for room to reserve, no more).
+    /// The whole value's size when known: the length a TLV header gives, or the Size1 that
+    /// came with an opaque or text body's first block (the server's estimate, RFC 7959 §4).
+    /// Either is a hint from the wire, no more: a TLV value is checked to end at its length
+    /// only at the last block (a value that ends elsewhere is abandoned, 4.00), and Size1 is
+    /// never checked. Reserve no more room on its strength than the tree can spare.
     pub size: Option<usize>,
     /// The body's format: opaque (42), text (0) or TLV (11542, or 1542).
     pub format: ContentFormat,

@@ -178,7 +178,9 @@ pub struct Client<
     observations: [Option<Observation<P>>; O],
     composites: [Option<Composite<P>>; C],
     attributes: [Option<(kept::KeptPath, Attributes)>; A],
-    events: [Option<ClientEvent>; 4],
+    /// Events not yet taken: room for what one call can report (a server switch ends a
+    /// Write in blocks and up to four Sends at once).
+    events: [Option<ClientEvent>; 8],
     /// The message ids of recent Confirmable notifications and their observation's token: one
     /// never acknowledged ends its observation (RFC 7641 §4.5).
     confirmable_notes: [Option<(u16, Token)>; 8],
@@ -244,7 +246,7 @@ impl<
             observations: [None; O],
             composites: [None; C],
             attributes: [None; A],
-            events: [None; 4],
+            events: [None; 8],
             confirmable_notes: [None; 8],
             bootstrapping: None,
             objects_changed: false,
@@ -280,6 +282,15 @@ impl<
     /// ([`ClientEvent::SendAnswered`]). Answers to that server's requests already queued still
     /// go to it; its later datagrams are dropped ([`Client::handle`]).
     pub fn set_server(&mut self, server: P) {
+        // The client's own request to the old server (Register, Update, De-register,
+        // Bootstrap-Request, a block of links) is given up: no retransmission of it goes on.
+        if let State::Registering(id)
+        | State::Updating(id)
+        | State::Deregistering(id)
+        | State::Bootstrapping(id) = self.state
+        {
+            self.endpoint.cancel(id);
+        }
         self.server = server;
         self.state = State::Idle;
         self.location_len = 0;

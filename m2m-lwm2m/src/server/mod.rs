@@ -45,6 +45,9 @@ pub const MAX_ENDPOINT: usize = 64;
 /// a registration keeps.
 pub const MAX_ROOT: usize = 32;
 
+/// The most segments of an alternate path a registration keeps (`a/b`: two).
+pub const MAX_ROOT_SEGMENTS: usize = 2;
+
 /// A client's registration, as the server keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Registration<P> {
@@ -265,17 +268,21 @@ fn secs(s: u32) -> Duration {
 }
 
 /// Checks the object links of a Register or Update and finds the alternate path among them
-/// (the root link `</path>;rt="oma.lwm2m"` other than `/`), without its slashes; a path longer
-/// than [`MAX_ROOT`] cannot be kept, and is refused.
+/// (the root link `</path>;rt="oma.lwm2m"`; the last one, as the link parser reads the object
+/// links after it), without its slashes; a path longer than [`MAX_ROOT`], or of more than
+/// [`MAX_ROOT_SEGMENTS`] segments (each one more option on every request), is refused.
 fn alternate_path(links: &str, config: Config) -> Result<([u8; MAX_ROOT], usize), Error> {
     let mut root = [0u8; MAX_ROOT];
     let mut len = 0usize;
     for l in link::parse(links, config) {
-        let l = l?;
-        if let (link::Target::Root { path }, 0) = (l.target, len) {
+        if let link::Target::Root { path } = l?.target {
             let text = path.trim_matches('/');
+            let too_long = Error::new(0, Reason::Unrepresentable);
+            if text.split('/').count() > MAX_ROOT_SEGMENTS {
+                return Err(too_long);
+            }
             root.get_mut(..text.len())
-                .ok_or(Error::new(0, Reason::Unrepresentable))?
+                .ok_or(too_long)?
                 .copy_from_slice(text.as_bytes());
             len = text.len();
         }

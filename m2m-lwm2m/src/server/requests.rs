@@ -329,9 +329,7 @@ impl Root {
 /// Puts a request under the client's alternate path (Core 1.1 §6.2.1: its Uri-Path segments
 /// first), as Leshan and Wakaama send them.
 fn under_root<'b, const N: usize>(b: &mut Builder<'b, N>, root: &'b str) -> Result<(), Error> {
-    for seg in root.split('/').filter(|s| !s.is_empty()) {
-        b.str(OptionNumber::URI_PATH, seg)
-            .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
-    }
-    Ok(())
+    b.path(root)
+        .map(|_| ())
+        .map_err(|_| Error::new(0, Reason::BufferTooSmall))
 }

@@ -538,3 +538,23 @@ fn a_client_pointed_at_another_server_ends_what_it_had_with_the_first() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_register_under_way_is_given_up_when_the_client_moves() {
+    const NEXT: u8 = 2;
+    let mut w = World::new();
+    let mut buf = [0u8; 1152];
+    w.client.register(at(0), &w.pump).unwrap();
+    let (to, _) = w.client.poll_transmit(at(0), &mut buf).unwrap();
+    assert_eq!(to, SERVER);
+    w.client.set_server(NEXT);
+    // Not sent again to the old server (it used to be retransmitted for 93 s and hold the
+    // endpoint), and the Register to the new one is not held back by it.
+    for t in [3, 10, 30, 60] {
+        w.client.handle_timeout(at(t), &w.pump).unwrap();
+        assert!(w.client.poll_transmit(at(t), &mut buf).is_none(), "at {t}");
+    }
+    w.client.register(at(61), &w.pump).unwrap();
+    let (to, _) = w.client.poll_transmit(at(61), &mut buf).unwrap();
+    assert_eq!(to, NEXT);
+}

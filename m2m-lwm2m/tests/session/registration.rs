@@ -859,6 +859,24 @@ fn requests_go_under_the_alternate_path_a_client_registers() {
     let e = post(&mut server, &segs, &[], b"</3/0>");
     assert!(e.starts_with("Some(Updated"), "{e}");
     assert_eq!(server.find("alt-1").unwrap().root(), "");
+    // Two root links: the last one holds, as the link parser reads the objects after it.
+    let e = post(
+        &mut server,
+        &segs,
+        &[],
+        br#"</a>;rt="oma.lwm2m",</b>;rt="oma.lwm2m",</b/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Updated"), "{e}");
+    assert_eq!(server.find("alt-1").unwrap().root(), "b");
+    // A root of more segments than a request can carry with its own options: refused.
+    let e = post(
+        &mut server,
+        &["rd"],
+        &["ep=alt-2"],
+        br#"</a/b/c>;rt="oma.lwm2m",</a/b/c/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Refused"), "{e}");
+    assert!(server.find("alt-2").is_none());
 }
 
 #[test]

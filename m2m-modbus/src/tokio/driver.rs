@@ -252,6 +252,7 @@ impl Driver {
         self.flushed = 0;
         self.line.armed = None;
         self.line.orphan = None;
+        self.line.held_until = None;
     }
 
     fn now(&self) -> Timestamp {
@@ -807,7 +808,9 @@ impl Driver {
                     let flushed = self.flushed;
                     if let Some(o) = self.line.orphan.as_mut() {
                         if o.until.is_none() && flushed >= o.end {
-                            o.until = Some(instant_after(now, on_wire.saturating_add(o.timeout)));
+                            let until = instant_after(now, on_wire.saturating_add(o.timeout));
+                            o.until = Some(until);
+                            self.line.held_until = Some(until);
                         }
                     }
                 }
