@@ -16,7 +16,7 @@ pub struct DataSetView<'a>(pub(crate) Msg<'a>);
 impl<'a> DataSetView<'a> {
     /// `num_of_columns`.
     pub fn num_of_columns(&self) -> Result<Option<u64>, Error> {
-        self.0.last(1)?.map(|f| f.varint()).transpose()
+        self.0.last(1, 0)?.map(|f| f.varint()).transpose()
     }
 
     /// `columns`: the column names.
@@ -99,8 +99,9 @@ impl<'a> View<'a> for CellView<'a> {
         let mut raw = None;
         for f in msg.fields() {
             let f = f?;
-            if let 1..=7 = f.number {
-                supersede(&mut raw, Oneof::Cell.read(&msg, &f)?)?;
+            // A member with another wire type than the schema's is an unknown field.
+            if let Some(v) = Oneof::Cell.read(&msg, &f)? {
+                supersede(&mut raw, Some(v))?;
             }
         }
         Ok(CellView { raw })

@@ -29,7 +29,8 @@ pub enum Error {
         /// Offset of the key.
         offset: usize,
     },
-    /// A known field with a wire type its schema type cannot have.
+    /// A [`Field`](crate::wire::Field) read as a type its wire type cannot hold. The views never
+    /// report it: they skip a field of the schema with another wire type as an unknown field.
     #[error("field {field} with wire type {wire_type} at byte {offset}")]
     WireType {
         /// Field number.

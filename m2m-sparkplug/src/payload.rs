@@ -5,7 +5,9 @@
 //! fields are lazy iterators that yield `Result`s, so a payload is walked only as far as it is
 //! read. Protobuf's rules hold: the last occurrence of a singular field or of a `oneof` member
 //! wins, repeated scalars are accepted packed or not, unknown fields (groups included) are
-//! skipped and can be read back raw with `unknown_fields()`. One difference: a singular embedded
+//! skipped and can be read back raw with `unknown_fields()`, and so is a field of the schema's
+//! numbers with another wire type than the schema's (as protoc's C++, Java, Python and Go
+//! runtimes read it; prost refuses it). One difference: a singular embedded
 //! message that occurs twice is read from its last occurrence, where protobuf would merge the two
 //! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
@@ -44,18 +46,13 @@ impl<'a> Msg<'a> {
         })
     }
 
-    /// The last occurrence of the singular field `number`. Every occurrence must have the
-    /// same wire type (the caller's accessor checks the last one's), as protobuf parsers check
-    /// each occurrence of a known field.
-    pub(crate) fn last(&self, number: u32) -> Result<Option<Field<'a>>, Error> {
+    /// The last occurrence of the singular field `number` with the schema's `wire_type`: an
+    /// occurrence with another wire type is an unknown field (see [`Fields::skip_value`]).
+    pub(crate) fn last(&self, number: u32, wire_type: u8) -> Result<Option<Field<'a>>, Error> {
         let mut found: Option<Field<'a>> = None;
         for f in self.fields() {
             let f = f?;
-            if f.number == number {
-                if let Some(before) = found.filter(|b| b.value.wire_type() != f.value.wire_type()) {
-                    // One of the two has the wrong wire type: the earlier is named.
-                    return Err(before.wire_type_error());
-                }
+            if f.number == number && f.value.wire_type() == wire_type {
                 found = Some(f);
             }
         }
@@ -105,7 +102,8 @@ impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
                 Ok(f) => f,
                 Err(e) => return Some(Err(e)),
             };
-            if f.number == self.number {
+            // An occurrence that is not length-delimited is an unknown field.
+            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
                 return Some(self.parent.child(&f).and_then(V::parse));
             }
         }
@@ -128,7 +126,7 @@ impl<'a> Iterator for Strings<'a> {
                 Ok(f) => f,
                 Err(e) => return Some(Err(e)),
             };
-            if f.number == self.number {
+            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
                 return Some(f.str());
             }
         }
@@ -167,18 +165,21 @@ impl Iterator for Uint32s<'_> {
                     WireValue::Len(b) => {
                         self.packed = Some(PackedVarints::new(b, f.value_offset()));
                     }
-                    _ => return Some(f.uint32()),
+                    // Another wire type: an unknown field.
+                    _ => {}
                 }
             }
         }
     }
 }
 
-/// The fields a view does not know, raw (key included), for a lossless relay.
+/// The fields a view does not know, raw (key included), for a lossless relay: fields of other
+/// numbers, and fields of the schema's numbers with another wire type than the schema's.
 #[derive(Debug, Clone)]
 pub struct UnknownFields<'a> {
     fields: Fields<'a>,
-    known: fn(u32) -> bool,
+    /// Whether a field number and wire type are the schema's.
+    known: fn(u32, u8) -> bool,
 }
 
 impl<'a> Iterator for UnknownFields<'a> {
@@ -187,7 +188,7 @@ impl<'a> Iterator for UnknownFields<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.fields.next()? {
-                Ok(f) if (self.known)(f.number) => {}
+                Ok(f) if (self.known)(f.number, f.value.wire_type()) => {}
                 other => return Some(other),
             }
         }
@@ -227,8 +228,8 @@ impl<'a> Metrics<'a> {
                 self.fields.read_varint()?;
                 continue;
             }
-            // Field 2 with another wire type is an error; the rest is skipped here.
-            self.fields.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+            // Anything else, field 2 with another wire type included, is an unknown field.
+            self.fields.skip_value(key)?;
         }
         Ok(None)
     }
@@ -304,18 +305,24 @@ impl Oneof {
         let Some(i) = f.number.checked_sub(self.first()) else {
             return Ok(None);
         };
-        Ok(Some(match (self, i) {
-            (_, 0) => RawValue::Int(f.uint32()?),
-            (_, 1) => RawValue::Long(f.varint()?),
-            (_, 2) => RawValue::Float(f.float()?),
-            (_, 3) => RawValue::Double(f.double()?),
-            (_, 4) => RawValue::Boolean(f.bool()?),
-            (_, 5) => RawValue::String(f.str()?),
-            (Oneof::Property, 6) => RawValue::PropertySet(PropertySetView(parent.child(f)?)),
-            (Oneof::Property, 7) => {
+        // A member with another wire type than the schema's is an unknown field.
+        Ok(Some(match (self, i, f.value) {
+            // A uint32 keeps the low 32 bits of its varint, as protobuf does.
+            #[allow(clippy::cast_possible_truncation)]
+            (_, 0, WireValue::Varint(v)) => RawValue::Int(v as u32),
+            (_, 1, WireValue::Varint(v)) => RawValue::Long(v),
+            (_, 2, WireValue::I32(v)) => RawValue::Float(f32::from_bits(v)),
+            (_, 3, WireValue::I64(v)) => RawValue::Double(f64::from_bits(v)),
+            (_, 4, WireValue::Varint(v)) => RawValue::Boolean(v != 0),
+            (_, 5, WireValue::Len(_)) => RawValue::String(f.str()?),
+            (Oneof::Property, 6, WireValue::Len(_)) => {
+                RawValue::PropertySet(PropertySetView(parent.child(f)?))
+            }
+            (Oneof::Property, 7, WireValue::Len(_)) => {
                 RawValue::PropertySetList(PropertySetListView(parent.child(f)?))
             }
-            (Oneof::Property, 8) | (Oneof::Parameter, 6) | (Oneof::Cell, 6) => {
+            (Oneof::Property, 8, WireValue::Len(_))
+            | (Oneof::Parameter | Oneof::Cell, 6, WireValue::Len(_)) => {
                 RawValue::Extension(extension(parent.child(f)?)?)
             }
             _ => return Ok(None),
@@ -353,7 +360,7 @@ pub struct PayloadView<'a> {
 
 impl<'a> PayloadView<'a> {
     /// Field numbers of `Payload`.
-    const KNOWN: fn(u32) -> bool = |n| (1..=5).contains(&n);
+    const KNOWN: fn(u32, u8) -> bool = |n, t| matches!((n, t), (1 | 3, 0) | (2 | 4 | 5, 2));
 
     /// Checks the top-level structure of `buf` and reads its header fields. Metrics are checked
     /// as they are iterated.
@@ -386,7 +393,7 @@ impl<'a> PayloadView<'a> {
                 0x18 => v.header.seq = Some(c.read_varint()?),
                 0x22 => v.uuid = Some(c.read_str()?),
                 0x2a => v.body = Some(c.read_len()?.0),
-                k => c.other(k, 5)?,
+                k => c.skip_value(k)?,
             }
         }
         Ok(v)
@@ -394,7 +401,7 @@ impl<'a> PayloadView<'a> {
 
     /// Reads only `timestamp` and `seq`, skipping over everything else (seq follows the metrics
     /// in canonical payloads, so the top level is walked to its end, but no metric is parsed).
-    /// Wire types are checked for these two fields only.
+    /// Like [`PayloadView::new`], a `timestamp` or `seq` with another wire type is skipped.
     pub fn peek_header(buf: &'a [u8]) -> Result<Header, Error> {
         let mut h = Header::default();
         let mut c = Fields::new(buf, 0, 0);
@@ -407,7 +414,6 @@ impl<'a> PayloadView<'a> {
             match key {
                 0x08 => h.timestamp = Some(c.read_varint()?),
                 0x18 => h.seq = Some(c.read_varint()?),
-                k if k >> 3 == 1 || k >> 3 == 3 => c.other(k, 3)?,
                 k => c.skip_value(k)?,
             }
         }
@@ -754,7 +760,7 @@ impl<'a> MetricView<'a> {
                     &mut m.raw,
                     Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
                 )?,
-                k => c.other(k, 19)?,
+                k => c.skip_value(k)?,
             }
         }
         Ok(())
@@ -828,7 +834,12 @@ fn extension(ext: Msg<'_>) -> Result<&[u8], Error> {
 }
 
 impl<'a> MetricView<'a> {
-    const KNOWN: fn(u32) -> bool = |n| (1..=19).contains(&n);
+    const KNOWN: fn(u32, u8) -> bool = |n, t| {
+        matches!(
+            (n, t),
+            (2..=7 | 10 | 11 | 14, 0) | (13, 1) | (12, 5) | (1 | 8 | 9 | 15..=19, 2)
+        )
+    };
 
     /// `name` (births carry it; data messages may carry only the alias).
     #[must_use]
@@ -975,15 +986,16 @@ impl<'a> View<'a> for MetaDataView<'a> {
         let mut m = MetaDataView::default();
         for f in msg.fields() {
             let f = f?;
-            match f.number {
-                1 => m.is_multi_part = Some(f.bool()?),
-                2 => m.content_type = Some(f.str()?),
-                3 => m.size = Some(f.varint()?),
-                4 => m.seq = Some(f.varint()?),
-                5 => m.file_name = Some(f.str()?),
-                6 => m.file_type = Some(f.str()?),
-                7 => m.md5 = Some(f.str()?),
-                8 => m.description = Some(f.str()?),
+            // A field with another wire type than the schema's is an unknown field.
+            match (f.number, f.value) {
+                (1, WireValue::Varint(v)) => m.is_multi_part = Some(v != 0),
+                (2, WireValue::Len(_)) => m.content_type = Some(f.str()?),
+                (3, WireValue::Varint(v)) => m.size = Some(v),
+                (4, WireValue::Varint(v)) => m.seq = Some(v),
+                (5, WireValue::Len(_)) => m.file_name = Some(f.str()?),
+                (6, WireValue::Len(_)) => m.file_type = Some(f.str()?),
+                (7, WireValue::Len(_)) => m.md5 = Some(f.str()?),
+                (8, WireValue::Len(_)) => m.description = Some(f.str()?),
                 _ => {}
             }
         }
@@ -1014,33 +1026,89 @@ mod tests {
     }
 
     #[test]
-    fn wrong_wire_types_are_errors() {
-        // Metrics as a varint.
+    fn wrong_wire_types_are_unknown_fields() {
+        // As protoc's runtimes read them (checked with Python protobuf 4.25, upb): a field of
+        // the schema with another wire type is an unknown field, not an error.
+        // Metrics as a varint: no metric, one unknown field.
+        let v = PayloadView::new(&[0x10, 0x01]).unwrap();
+        assert_eq!((v.metric_count(), v.metrics().count()), (0, 0));
         assert_eq!(
-            PayloadView::new(&[0x10, 0x01]),
-            Err(Error::WireType {
-                field: 2,
-                wire_type: 0,
-                offset: 0
-            })
+            v.unknown_fields()
+                .map(|f| f.unwrap().number)
+                .collect::<std::vec::Vec<_>>(),
+            [2]
         );
-        // seq as bytes, also when only peeking.
-        let e = Error::WireType {
-            field: 3,
-            wire_type: 2,
-            offset: 0,
-        };
-        assert_eq!(PayloadView::peek_header(&[0x1a, 0x00]), Err(e));
-        // A metric name as a varint, at offset 2.
+        // seq as bytes, before or after the varint seq: the varint is the seq, also when peeking.
+        for buf in [
+            &[0x1a, 0x00][..],
+            &[0x1a, 0x00, 0x18, 0x05],
+            &[0x18, 0x05, 0x1a, 0x00],
+        ] {
+            let seq = (buf.len() > 2).then_some(5);
+            assert_eq!(PayloadView::new(buf).unwrap().seq(), seq, "{buf:02x?}");
+            assert_eq!(
+                PayloadView::peek_header(buf).unwrap().seq,
+                seq,
+                "{buf:02x?}"
+            );
+        }
+        // A metric name as a varint: a metric without a name.
         let v = PayloadView::new(&[0x12, 0x02, 0x08, 0x01]).unwrap();
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.name(), None);
+        assert_eq!(m.unknown_fields().count(), 1);
+        // float_value (12) as a varint after int_value (10): the value stays the int, in the
+        // general path and in the one for metrics of the usual shape.
+        let v = PayloadView::new(&[0x12, 0x06, 0x20, 0x03, 0x50, 0x07, 0x60, 0x07]).unwrap();
+        let m = v.metrics().next().unwrap().unwrap();
+        assert_eq!(m.raw_value(), Some(RawValue::Int(7)));
         assert_eq!(
-            v.metrics().next(),
-            Some(Err(Error::WireType {
-                field: 1,
-                wire_type: 0,
-                offset: 2
-            }))
+            parse_general(m.msg).unwrap().raw_value(),
+            Some(RawValue::Int(7))
         );
+        // A property value's is_null as bytes, a dataset cell's long as fixed32, a template
+        // parameter's name as a varint: each an unknown field of its message.
+        fn wrap(key: &[u8], body: &[u8]) -> std::vec::Vec<u8> {
+            let mut v = key.to_vec();
+            v.push(u8::try_from(body.len()).unwrap());
+            v.extend_from_slice(body);
+            v
+        }
+        let value = [0x08, 12, 0x12, 0x00, 0x42, 0x01, b'v'];
+        let props = wrap(&[0x4a], &wrap(&[0x12], &value));
+        let cell = [0x15, 1, 2, 3, 4, 0x10, 0x09];
+        let dataset = wrap(&[0x8a, 0x01], &wrap(&[0x22], &wrap(&[0x0a], &cell)));
+        let parameter = [0x08, 0x01, 0x10, 12, 0x42, 0x01, b'p'];
+        let template = wrap(&[0x92, 0x01], &wrap(&[0x1a], &parameter));
+        let buf = wrap(&[0x12], &[props, dataset].concat());
+        let m = PayloadView::new(&buf)
+            .unwrap()
+            .metrics()
+            .next()
+            .unwrap()
+            .unwrap();
+        let p = m.properties().unwrap().values().next().unwrap().unwrap();
+        assert_eq!((p.datatype(), p.is_null()), (Some(12), None));
+        assert_eq!(p.raw_value(), Some(RawValue::String("v")));
+        let Some(RawValue::DataSet(d)) = m.raw_value() else {
+            panic!("a dataset");
+        };
+        let row = d.rows().next().unwrap().unwrap();
+        let c = row.elements().next().unwrap().unwrap();
+        assert_eq!(c.raw_value(), Some(RawValue::Long(9)));
+        let buf = wrap(&[0x12], &template);
+        let m = PayloadView::new(&buf)
+            .unwrap()
+            .metrics()
+            .next()
+            .unwrap()
+            .unwrap();
+        let Some(RawValue::Template(t)) = m.raw_value() else {
+            panic!("a template");
+        };
+        let p = t.parameters().next().unwrap().unwrap();
+        assert_eq!((p.name(), p.datatype()), (None, Some(12)));
+        assert_eq!(p.raw_value(), Some(RawValue::String("p")));
         // Unknown fields of every wire type are skipped; the metric stays readable.
         // Field 20 varint, 21 fixed32, 22 bytes, 23 an empty group, then the name.
         let with_unknown = [
@@ -1149,31 +1217,29 @@ mod tests {
     }
 
     #[test]
-    fn every_occurrence_of_a_template_field_has_its_wire_type() {
-        // A metric whose template_value (18) has template_ref (4) first as a varint, then as
-        // the string it is: prost rejects it, and so do we. The same field twice as a string
-        // is read as its last.
-        for (template, ok) in [
-            (&[0x20, 0x0c, 0x22, 0x01, b'T'][..], false),
-            (&[0x22, 0x01, b'T', 0x20, 0x0c], false),
-            (&[0x22, 0x01, b'S', 0x22, 0x01, b'T'], true),
-            (&[0x28, 0x01, 0x2a, 0x01, 0x01], false),
+    fn template_fields_of_another_wire_type_are_unknown() {
+        // A metric whose template_value (18) has template_ref (4) or is_definition (5) with
+        // another wire type besides the right one, in either order: the right one is read, as
+        // Python protobuf reads it; the same field twice is read as its last.
+        for (template, template_ref, is_definition) in [
+            (&[0x20, 0x0c, 0x22, 0x01, b'T'][..], Some("T"), None),
+            (&[0x22, 0x01, b'T', 0x20, 0x0c], Some("T"), None),
+            (&[0x22, 0x01, b'S', 0x22, 0x01, b'T'], Some("T"), None),
+            (&[0x28, 0x01, 0x2a, 0x01, 0x01], None, Some(true)),
+            (&[0x2a, 0x01, 0x01], None, None),
         ] {
             let mut buf = std::vec![0x12, 0u8, 0x20, 19, 0x92, 0x01];
             buf.push(u8::try_from(template.len()).unwrap());
             buf.extend_from_slice(template);
             buf[1] = u8::try_from(buf.len() - 2).unwrap();
             let v = PayloadView::new(&buf).unwrap();
-            assert_eq!(v.to_repr().is_ok(), ok, "{template:02x?}");
+            assert!(v.to_repr().is_ok(), "{template:02x?}");
             let m = v.metrics().next().unwrap().unwrap();
             let Some(RawValue::Template(t)) = m.raw_value() else {
                 panic!("a template");
             };
-            if ok {
-                assert_eq!(t.template_ref(), Ok(Some("T")));
-            } else {
-                assert!(t.check().is_err(), "{template:02x?}");
-            }
+            assert_eq!(t.template_ref(), Ok(template_ref), "{template:02x?}");
+            assert_eq!(t.is_definition(), Ok(is_definition), "{template:02x?}");
         }
     }
 
@@ -1297,7 +1363,7 @@ mod tests {
                     let (buf, base, depth) = c.read_msg()?;
                     return parse_general(Msg { buf, base, depth }).map(Some);
                 }
-                c.other(key, if key >> 3 == 2 { 2 } else { 0 })?;
+                c.skip_value(key)?;
             }
             Ok(None)
         }

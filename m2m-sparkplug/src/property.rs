@@ -5,6 +5,7 @@
 use crate::error::Error;
 use crate::payload::{Msg, Oneof, Repeated, Strings, View, supersede};
 use crate::value::{RawValue, Value};
+use crate::wire::WireValue;
 
 // ---- PropertySet, PropertySetList, PropertyValue ---------------------------------------------
 
@@ -104,11 +105,15 @@ impl<'a> View<'a> for PropertyValueView<'a> {
         };
         for f in msg.fields() {
             let f = f?;
-            match f.number {
-                1 => p.datatype = Some(f.uint32()?),
-                2 => p.is_null = Some(f.bool()?),
-                3..=11 => supersede(&mut p.raw, Oneof::Property.read(&msg, &f)?)?,
-                _ => {}
+            // A field with another wire type than the schema's is an unknown field.
+            match (f.number, f.value) {
+                (1, WireValue::Varint(_)) => p.datatype = Some(f.uint32()?),
+                (2, WireValue::Varint(v)) => p.is_null = Some(v != 0),
+                _ => {
+                    if let Some(v) = Oneof::Property.read(&msg, &f)? {
+                        supersede(&mut p.raw, Some(v))?;
+                    }
+                }
             }
         }
         Ok(p)

@@ -107,8 +107,9 @@ impl<'v, 'a> Relay<'v, 'a> {
         let mut index = 0usize;
         for f in msg.fields() {
             let f = f?;
-            match (f.number, self.timestamp, self.seq) {
-                (1, Some(ts), _) => {
+            // A field with another wire type than the schema's is an unknown field: copied.
+            match (f.number, f.value.wire_type(), self.timestamp, self.seq) {
+                (1, 0, Some(ts), _) => {
                     if !wrote_ts {
                         if let Some(ts) = ts {
                             put_varint(&mut w, 1, ts)?;
@@ -116,7 +117,7 @@ impl<'v, 'a> Relay<'v, 'a> {
                         wrote_ts = true;
                     }
                 }
-                (3, _, Some(seq)) => {
+                (3, 0, _, Some(seq)) => {
                     if !wrote_seq {
                         if let Some(seq) = seq {
                             put_varint(&mut w, 3, seq)?;
@@ -124,7 +125,7 @@ impl<'v, 'a> Relay<'v, 'a> {
                         wrote_seq = true;
                     }
                 }
-                (2, _, _) => {
+                (2, 2, _, _) => {
                     let m = MetricView::parse(msg.child(&f)?)?;
                     match edit(index, &m) {
                         Edit::Keep => w.put(f.raw)?,
@@ -224,6 +225,24 @@ mod tests {
             Relay::new(&view).write(&mut small, |_, _| Edit::Keep),
             Err(Error::BufferTooSmall { .. })
         ));
+    }
+
+    #[test]
+    fn fields_of_another_wire_type_are_copied_as_unknown() {
+        // seq (3) as bytes, then as the varint it is; metrics (2) as a varint; timestamp (1)
+        // as a fixed32. Renumbering and restamping replace the real ones and copy the others.
+        let bytes = [0x1a, 0, 0x18, 5, 0x10, 1, 0x0d, 1, 2, 3, 4];
+        let view = PayloadView::new(&bytes).unwrap();
+        let mut out = [0u8; 32];
+        let n = Relay::new(&view)
+            .seq(Some(9))
+            .timestamp(Some(7))
+            .write(&mut out, |_, _| Edit::Drop)
+            .unwrap();
+        assert_eq!(
+            out.get(..n),
+            Some(&[0x08, 7, 0x1a, 0, 0x18, 9, 0x10, 1, 0x0d, 1, 2, 3, 4][..])
+        );
     }
 
     #[test]

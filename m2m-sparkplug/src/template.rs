@@ -5,6 +5,7 @@
 use crate::error::Error;
 use crate::payload::{Metrics, Msg, Oneof, Repeated, View, supersede};
 use crate::value::{RawValue, Value};
+use crate::wire::WireValue;
 
 // ---- Template ---------------------------------------------------------------------------------
 
@@ -16,7 +17,7 @@ pub struct TemplateView<'a>(pub(crate) Msg<'a>);
 impl<'a> TemplateView<'a> {
     /// `version`.
     pub fn version(&self) -> Result<Option<&'a str>, Error> {
-        self.0.last(1)?.map(|f| f.str()).transpose()
+        self.0.last(1, 2)?.map(|f| f.str()).transpose()
     }
 
     /// `metrics`: the members.
@@ -33,12 +34,12 @@ impl<'a> TemplateView<'a> {
 
     /// `template_ref`: for an instance, the name of its definition.
     pub fn template_ref(&self) -> Result<Option<&'a str>, Error> {
-        self.0.last(4)?.map(|f| f.str()).transpose()
+        self.0.last(4, 2)?.map(|f| f.str()).transpose()
     }
 
     /// `is_definition`.
     pub fn is_definition(&self) -> Result<Option<bool>, Error> {
-        self.0.last(5)?.map(|f| f.bool()).transpose()
+        self.0.last(5, 0)?.map(|f| f.bool()).transpose()
     }
 
     /// Checks every field, member metric and parameter.
@@ -80,11 +81,15 @@ impl<'a> View<'a> for ParameterView<'a> {
         };
         for f in msg.fields() {
             let f = f?;
-            match f.number {
-                1 => p.name = Some(f.str()?),
-                2 => p.datatype = Some(f.uint32()?),
-                3..=9 => supersede(&mut p.raw, Oneof::Parameter.read(&msg, &f)?)?,
-                _ => {}
+            // A field with another wire type than the schema's is an unknown field.
+            match (f.number, f.value) {
+                (1, WireValue::Len(_)) => p.name = Some(f.str()?),
+                (2, WireValue::Varint(_)) => p.datatype = Some(f.uint32()?),
+                _ => {
+                    if let Some(v) = Oneof::Parameter.read(&msg, &f)? {
+                        supersede(&mut p.raw, Some(v))?;
+                    }
+                }
             }
         }
         Ok(p)

@@ -250,8 +250,7 @@ impl<'a> Fields<'a> {
     /// The next key (field number << 3 | wire type); `None` at the end of the message.
     ///
     /// The key is not checked here: a caller matches the keys it knows whole (each of them is a
-    /// valid key) and hands every other key to [`Fields::other`] or [`Fields::skip_value`],
-    /// which check it first, so a malformed key is the same error at the same offset as if it
+    /// valid key) and hands every other key to [`Fields::skip_value`], which checks it first, so a malformed key is the same error at the same offset as if it
     /// were checked here, and the keys of the schema cost no check.
     #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Result<Option<u64>, Error> {
@@ -345,30 +344,10 @@ impl<'a> Fields<'a> {
         Ok((b, at, depth))
     }
 
-    /// Any other key: an error for a field numbered `1..=known` (its wire type is not the
-    /// schema's, or the caller would have matched it), otherwise its value is skipped.
-    #[inline]
-    pub(crate) fn other(&mut self, key: u64, known: u64) -> Result<(), Error> {
-        self.check_key(key)?;
-        let number = key >> 3;
-        if number <= known {
-            return Err(self.wire_type_error(key));
-        }
-        self.skip_value(key)
-    }
-
-    #[cold]
-    fn wire_type_error(&self, key: u64) -> Error {
-        // Both fit: the key was checked by `check_key`.
-        #[allow(clippy::cast_possible_truncation)]
-        Error::WireType {
-            field: (key >> 3) as u32,
-            wire_type: (key & 7) as u8,
-            offset: self.key_offset(),
-        }
-    }
-
-    /// Checks `key` (see [`Fields::next_key`]) and skips its value.
+    /// Checks `key` (see [`Fields::next_key`]) and skips its value: how every field the caller
+    /// does not match is passed, a field of the schema with another wire type than the schema's
+    /// included (skipped as an unknown field, as protoc's C++, Java, Python and Go runtimes do;
+    /// prost reports an error instead).
     #[inline]
     pub(crate) fn skip_value(&mut self, key: u64) -> Result<(), Error> {
         self.check_key(key)?;

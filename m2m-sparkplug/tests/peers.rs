@@ -4,7 +4,9 @@
 //! - the Python `protobuf` package makes random payloads (`tests/peers/py_random.py`) the way
 //!   the peers of the field write values (both sign styles, UInt32 in either field); each decodes
 //!   to the values the script chose, passes `check`, and re-encodes to the same bytes when the
-//!   script wrote the canonical form;
+//!   script wrote the canonical form; and with fields of the schema's numbers but another wire
+//!   type put in (`--wrong-wire-types`), which Google's runtime reads as unknown fields and so
+//!   must we;
 //! - npm `sparkplug-payload` 1.0.3 (Eclipse Tahu JS) encodes payloads of every datatype it knows
 //!   (`tests/peers/tahu_js.js`); each decodes to the values given to it.
 //!
@@ -88,6 +90,23 @@ fn python_protobuf_random_payloads_decode_to_their_values() {
         canonical > 100 && canonical < total,
         "{canonical} of {total} canonical"
     );
+}
+
+#[test]
+fn python_protobuf_reads_wrong_wire_types_as_unknown_and_so_do_we() {
+    let Some(dir) = peers() else { return };
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers/py_random.py");
+    let mut total = 0;
+    for seed in 11..=12 {
+        let vectors = run(Command::new(dir.join("venv/bin/python"))
+            .arg(&script)
+            .arg(seed.to_string())
+            .arg("150")
+            .arg("--wrong-wire-types"));
+        total += vectors.len();
+        assert_eq!(check(&vectors), 0, "none canonical");
+    }
+    assert_eq!(total, 300);
 }
 
 #[test]

@@ -107,7 +107,8 @@
 //! as `tck-id-payloads-sequence-num-zero-nbirth` for the marker
 //! `tck-id-payloads-sequence-num-req-nbirth`, the marker's id is used). Statements about the
 //! wire type of a field (`...-datatype-value-type`, `...-types-def`, `...-template-version`,
-//! ...) hold for anything [`PayloadView`] reads without an [`Error`]. The other statements
+//! ...) hold for what [`PayloadView`] reads: a field with another wire type than the schema's
+//! is not read as that field (it is an unknown field, as protoc's runtimes read it). The other statements
 //! cannot be decided from one payload and its topic: they are about MQTT (QoS, retain, Will
 //! Messages, CONNECT/DISCONNECT, subscriptions, clean sessions), about brokers (Sparkplug Aware
 //! republishing), about host application STATE messages (JSON, not Sparkplug B payloads), about

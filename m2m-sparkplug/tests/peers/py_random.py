@@ -2,7 +2,8 @@
 """Random Sparkplug B payloads made with the Python protobuf package (Google's runtime and the
 protoc-generated sparkplug_b_pb2), for m2m-sparkplug's differential test (tests/peers.rs).
 
-Usage: py_random.py SEED COUNT  (run with the venv of setup.sh; sparkplug_b_pb2 beside it)
+Usage: py_random.py SEED COUNT [--wrong-wire-types]
+(run with the venv of setup.sh; sparkplug_b_pb2 beside it)
 
 Prints a JSON list of vectors in the format of tests/vectors: {"description", "format", "hex",
 "expect": {"payload": ...}, "canonical": bool}. The expected payload is written from the values
@@ -11,6 +12,11 @@ m2m-sparkplug. Values go on the wire as the peers of the field write them, chose
 Int8/16/32 sign-extended to 32 bits (Tahu Java, Ignition) or cut to their width (Tahu Python,
 srad), UInt32 in int_value or long_value (Tahu JS). "canonical" says whether m2m-sparkplug's
 encoder must give back the same bytes.
+
+With --wrong-wire-types, fields of the schema's numbers with another wire type than the
+schema's are put before or after the fields of the payload and of its metrics. Google's runtime
+reads them as unknown fields (the script checks that it reads back the payload it made), so the
+expected payload is the one chosen; these vectors are never canonical.
 """
 import json
 import os
@@ -238,16 +244,78 @@ class Gen:
         return p, exp
 
 
+# The wire type of each field of Payload and Payload.Metric in sparkplug_b.proto.
+PAYLOAD_TYPES = {1: 0, 2: 2, 3: 0, 4: 2, 5: 2}
+METRIC_TYPES = {1: 2, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0, 8: 2, 9: 2, 10: 0, 11: 0, 12: 5, 13: 1,
+                14: 0, 15: 2, 16: 2, 17: 2, 18: 2, 19: 2}
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def wrong_field(rng, types):
+    """One field of a number of `types` with a wire type other than the schema's."""
+    number = rng.choice(list(types))
+    wire = rng.choice([w for w in (0, 1, 2, 3, 5) if w != types[number]])
+    key = varint(number << 3 | wire)
+    if wire == 0:
+        return key + varint(rng.randint(0, 2 ** 64 - 1))
+    if wire == 1:
+        return key + bytes(rng.randint(0, 255) for _ in range(8))
+    if wire == 5:
+        return key + bytes(rng.randint(0, 255) for _ in range(4))
+    if wire == 2:
+        body = bytes(rng.randint(0, 255) for _ in range(rng.randint(0, 5)))
+        return key + varint(len(body)) + body
+    # An empty group, or one holding a varint field.
+    inner = rng.choice([b"", b"\x08\x01"])
+    return key + inner + varint(number << 3 | 4)
+
+
+def around(rng, body, types):
+    """`body` with fields of the wrong wire type before and after it."""
+    before = b"".join(wrong_field(rng, types) for _ in range(rng.randint(0, 2)))
+    after = b"".join(wrong_field(rng, types) for _ in range(rng.randint(0, 2)))
+    return before + body + after
+
+
+def with_wrong_wire_types(rng, p):
+    head = pb.Payload()
+    head.CopyFrom(p)
+    del head.metrics[:]
+    metrics = b""
+    for m in p.metrics:
+        mb = around(rng, m.SerializeToString(), METRIC_TYPES)
+        metrics += b"\x12" + varint(len(mb)) + mb
+    data = around(rng, metrics + head.SerializeToString(), PAYLOAD_TYPES)
+    back = pb.Payload.FromString(data)
+    back.DiscardUnknownFields()
+    assert back == p, "Google's runtime reads the injected fields as unknown"
+    return data
+
+
 def main():
     seed, count = int(sys.argv[1]), int(sys.argv[2])
+    wrong = sys.argv[3:] == ["--wrong-wire-types"]
     rng = random.Random(seed)
     out = []
     for i in range(count):
         g = Gen(rng)
         p, exp = g.payload()
-        out.append({"description": "python protobuf random payload %d/%d" % (seed, i),
-                    "format": "payload", "hex": p.SerializeToString().hex(),
-                    "expect": {"payload": exp}, "canonical": g.canonical})
+        data = with_wrong_wire_types(rng, p) if wrong else p.SerializeToString()
+        out.append({"description": "python protobuf random payload %d/%d%s"
+                    % (seed, i, " with wrong wire types" if wrong else ""),
+                    "format": "payload", "hex": data.hex(),
+                    "expect": {"payload": exp}, "canonical": g.canonical and not wrong})
     json.dump(out, sys.stdout)
 
 

@@ -594,8 +594,8 @@ fn path_capacity() {
 
 #[test]
 fn malformed_payloads_are_errors() {
-    // One metric whose name is a varint.
-    let view = PayloadView::new(&[0x12, 0x02, 0x08, 0x01]).unwrap();
+    // One metric whose name is not UTF-8.
+    let view = PayloadView::new(&[0x12, 0x03, 0x0a, 0x01, 0xff]).unwrap();
     for t in [NBirth, NData, NDeath, MessageType::Unknown("X")] {
         assert!(validate_all(&view, t, &Context::default()).is_err());
     }
