@@ -524,6 +524,7 @@ impl<'c> Client<'c> {
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }
+        self.inner.set_short_server_id(Some(account.ssid));
         self.register(tree)?;
         Ok(server)
     }

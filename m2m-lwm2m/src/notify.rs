@@ -55,7 +55,8 @@ pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> 
     let Some(old) = old else { return true };
     if let (Some(a), Some(b)) = (number(old), number(new)) {
         if attrs.gt.is_none() && attrs.lt.is_none() && attrs.st.is_none() {
-            return a != b;
+            // Compared as they are: integers past 2^53 differ where their f64s do not.
+            return old != new;
         }
         // Crossing: from at or below the threshold to above it, or from at or above it to
         // below it (as Anjay and Wakaama read "crosses": reaching it is no crossing).
@@ -151,6 +152,20 @@ mod tests {
     fn first_value_is_always_sent() {
         let d = decide(&Attributes::NONE, None, &Value::Float(1.0), t(0));
         assert!(d.notify);
+    }
+
+    #[test]
+    fn integers_past_2_pow_53_change_exactly() {
+        // 2^53 and 2^53 + 1 are the same f64; u64::MAX - 1 and u64::MAX too.
+        let big = 1i64 << 53;
+        let none = &Attributes::NONE;
+        assert!(changed(none, Some(&Value::Int(big)), &Value::Int(big + 1)));
+        assert!(changed(
+            none,
+            Some(&Value::Uint(u64::MAX - 1)),
+            &Value::Uint(u64::MAX)
+        ));
+        assert!(!changed(none, Some(&Value::Int(big)), &Value::Int(big)));
     }
 
     #[test]

@@ -527,6 +527,7 @@ impl<'c> AsyncClient<'c> {
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }
+        self.inner.set_short_server_id(Some(account.ssid));
         self.register(tree).await?;
         Ok(server)
     }

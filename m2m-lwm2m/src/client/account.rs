@@ -5,6 +5,7 @@
 
 use super::ObjectTree;
 use super::bootstrap::{instances, security_kind, short_id, value_of};
+use crate::attributes::Attributes;
 use crate::path::Path;
 use crate::value::Value;
 
@@ -91,6 +92,43 @@ pub fn server_account<T: ObjectTree + ?Sized>(
         }
     });
     found
+}
+
+/// The notification defaults of a server (Core 1.1 §5.1.2: the Server object's Default Minimum
+/// Period `/1/j/2`, Default Maximum Period `/1/j/3`, and from 1.2 its Default Notification
+/// Mode `/1/j/26`, 0 non-confirmable and 1 confirmable), as attributes under every level's:
+/// those of the Server instance of Short Server ID `ssid`, or of the only Server instance
+/// when `ssid` is `None`. Values out of range are left out.
+#[must_use]
+pub fn server_defaults<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Attributes {
+    let mut found = None;
+    let mut count = 0u32;
+    instances(tree, 1, &mut |j| {
+        count = count.saturating_add(1);
+        let own = ssid.is_none_or(|s| short_id(tree, &Path::resource(1, j, 0)) == Some(s));
+        if own && found.is_none() {
+            found = Some(j);
+        }
+    });
+    let Some(j) = found.filter(|_| ssid.is_some() || count == 1) else {
+        return Attributes::NONE;
+    };
+    let period = |r| match value_of(tree, &Path::resource(1, j, r)) {
+        Some(Value::Int(v)) => u32::try_from(v).ok(),
+        Some(Value::Uint(v)) => u32::try_from(v).ok(),
+        _ => None,
+    };
+    let con = match value_of(tree, &Path::resource(1, j, 26)) {
+        Some(Value::Int(0) | Value::Uint(0)) => Some(false),
+        Some(Value::Int(1) | Value::Uint(1)) => Some(true),
+        _ => None,
+    };
+    Attributes {
+        pmin: period(2),
+        pmax: period(3),
+        con,
+        ..Attributes::NONE
+    }
 }
 
 #[cfg(test)]
@@ -199,5 +237,40 @@ mod tests {
         records.retain(|r| r.path != Path::resource(0, 1, 0));
         records.extend(server(1, 7, Value::Int(60)));
         assert_eq!(all(&Tree(records)), []);
+    }
+
+    #[test]
+    fn defaults_come_from_the_servers_own_instance() {
+        // Server instances /1/0 (ssid 5: pmin 2, pmax 60, confirmable) and /1/3 (ssid 7: a
+        // pmax past u32, the mode 2 that does not exist).
+        let mut records = Vec::new();
+        records.extend(server(0, 5, Value::Int(60)));
+        records.extend(server(3, 7, Value::Int(60)));
+        records.push(Record::new(Path::resource(1, 0, 2), Value::Int(2)));
+        records.push(Record::new(Path::resource(1, 0, 3), Value::Uint(60)));
+        records.push(Record::new(Path::resource(1, 0, 26), Value::Int(1)));
+        records.push(Record::new(Path::resource(1, 3, 3), Value::Int(1 << 40)));
+        records.push(Record::new(Path::resource(1, 3, 26), Value::Int(2)));
+        let tree = Tree(records);
+        let five = Attributes {
+            pmin: Some(2),
+            pmax: Some(60),
+            con: Some(true),
+            ..Attributes::NONE
+        };
+        assert_eq!(server_defaults(&tree, Some(5)), five);
+        assert_eq!(server_defaults(&tree, Some(7)), Attributes::NONE);
+        assert_eq!(server_defaults(&tree, Some(9)), Attributes::NONE);
+        // Two Server instances and no ssid: neither is taken.
+        assert_eq!(server_defaults(&tree, None), Attributes::NONE);
+        // One: it is.
+        let mut one = Tree(tree.0.clone());
+        one.0.retain(|r| r.path.instance_id() == Some(0));
+        assert_eq!(server_defaults(&one, None), five);
+        // Mode 0 is non-confirmable.
+        one.0.retain(|r| r.path.resource_id() != Some(26));
+        one.0
+            .push(Record::new(Path::resource(1, 0, 26), Value::Int(0)));
+        assert_eq!(server_defaults(&one, None).con, Some(false));
     }
 }

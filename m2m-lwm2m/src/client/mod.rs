@@ -52,7 +52,7 @@ use bootstrap::{bootstrap_delete, check_accounts};
 use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
-pub use account::{ServerAccount, server_account, server_accounts};
+pub use account::{ServerAccount, server_account, server_accounts, server_defaults};
 pub use block_write::Piece;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
@@ -205,6 +205,11 @@ pub struct Client<
     config: Config,
     /// Which other peers count as the server ([`Client::accept_peers`]).
     accept: fn(&P, &P) -> bool,
+    /// The Short Server ID of the server ([`Client::set_short_server_id`]).
+    ssid: Option<u16>,
+    /// Its notification defaults from the Server object ([`account::server_defaults`]), under
+    /// every level's attributes.
+    defaults: Attributes,
 }
 
 fn secs(s: u64) -> Duration {
@@ -257,6 +262,8 @@ impl<
             last_sent: None,
             config: Config::STRICT,
             accept: |_, _| false,
+            ssid: None,
+            defaults: Attributes::NONE,
         }
     }
 
@@ -271,6 +278,20 @@ impl<
     #[must_use]
     pub fn server(&self) -> P {
         self.server
+    }
+
+    /// Names the server's Short Server ID, whose Server instance gives the default `pmin`,
+    /// `pmax` and notification mode of observations without attributes of their own
+    /// ([`server_defaults`]); `None` (the default) takes the only Server instance, when there
+    /// is one. The defaults are read from the tree at Register, at Update with links, and after
+    /// a request to the Server object or a Bootstrap.
+    pub fn set_short_server_id(&mut self, ssid: Option<u16>) {
+        self.ssid = ssid;
+    }
+
+    /// Reads the server's notification defaults from `tree` again.
+    pub(super) fn refresh_defaults<T: ObjectTree + ?Sized>(&mut self, tree: &T) {
+        self.defaults = server_defaults(tree, self.ssid);
     }
 
     /// Points the client at another server: after a Bootstrap, the address of the account it
@@ -354,6 +375,7 @@ impl<
         tree: &T,
     ) -> Result<(), SessionError> {
         let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
+        self.refresh_defaults(tree);
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
@@ -375,6 +397,7 @@ impl<
         tree: &T,
     ) -> Result<(), SessionError> {
         let id = self.send_links(now, tree, true, FIRST.0, FIRST.1)?;
+        self.refresh_defaults(tree);
         self.state = State::Updating(id);
         self.objects_changed = false;
         Ok(())
@@ -638,6 +661,12 @@ impl<
             .saturating_sub(update_margin(self.settings.lifetime))
             .max(1);
         self.next_update = now.checked_add(secs(wait));
+    }
+
+    /// The attributes a notification of `path` goes by: [`Client::attributes_of`] over the
+    /// server's defaults.
+    fn notify_attributes_of(&self, path: &Path<'_>) -> Attributes {
+        self.attributes_of(path).over(&self.defaults)
     }
 
     /// The effective attributes of `path`: resource over instance over object.

@@ -415,7 +415,7 @@ impl<
     pub(super) fn observations_due(&self, now: Timestamp) -> Option<Timestamp> {
         let mut t = None;
         for o in self.observations.iter().flatten() {
-            let attrs = self.attributes_of(&o.path.path());
+            let attrs = self.notify_attributes_of(&o.path.path());
             let due = next_due(&attrs, o.last_at, o.last, o.dirty, now);
             let hold = held_until(&attrs, o.evaluated_at, o.last_at, now);
             t = earliest(t, latest(due, hold));
@@ -423,7 +423,7 @@ impl<
         for c in self.composites.iter().flatten() {
             let mut due = None;
             for ((p, last), dirty) in c.paths().as_slice().iter().zip(&c.last).zip(&c.dirty) {
-                let attrs = self.attributes_of(p);
+                let attrs = self.notify_attributes_of(p);
                 due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
             }
             t = earliest(t, latest(due, self.composite_held_until(c, now)));
@@ -438,7 +438,7 @@ impl<
         // The paths are notified together: the earliest pmax of any of them ends every hold.
         let mut owed: Option<Timestamp> = None;
         for p in c.paths().as_slice() {
-            let attrs = self.attributes_of(p);
+            let attrs = self.notify_attributes_of(p);
             if let Some(h) = held_until(&attrs, c.evaluated_at, c.last_at, now) {
                 hold = Some(hold.map_or(h, |x| x.max(h)));
             }
@@ -513,7 +513,7 @@ impl<
             return Ok(());
         };
         let path = o.path.path();
-        let attrs = self.attributes_of(&path);
+        let attrs = self.notify_attributes_of(&path);
         if held_until(&attrs, o.evaluated_at, o.last_at, now).is_some() {
             // Read too recently (`epmin`): a change reported stays pending.
             return Ok(());
@@ -585,7 +585,14 @@ impl<
                 return;
             };
             let value = Scalar::of_records(records);
-            let (d, still) = judge(&self.attributes_of(p), c.last_at, *last, value, *dirty, now);
+            let (d, still) = judge(
+                &self.notify_attributes_of(p),
+                c.last_at,
+                *last,
+                value,
+                *dirty,
+                now,
+            );
             due |= d.notify;
             confirmable |= d.confirmable;
             if let (Some(n), Some(s)) = (new.get_mut(k), pending.get_mut(k)) {

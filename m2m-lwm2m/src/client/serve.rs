@@ -142,6 +142,13 @@ impl<
     ) -> Result<(), SessionError> {
         let mut out = [0u8; B];
         let mut window = asked.unwrap_or_default().window(&mut out, B);
+        // A request that may change the Server object (one to it or to the root, or one
+        // without a path: a composite, Bootstrap-Finish) has the defaults read again.
+        let server_object = req.as_ref().is_ok_and(|r| {
+            r.path().is_none_or(|p| {
+                p.depth() == 0 || (p.object_id() == Some(1) && p.prefix().is_none())
+            })
+        });
         let mut answer = match (req, asked) {
             (Err(e), _) => refusal(&e),
             (Ok(_), Err(code)) => Answer::code(code),
@@ -171,6 +178,9 @@ impl<
             }
             (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
         };
+        if server_object {
+            self.refresh_defaults(tree);
+        }
         let body = window.finish();
         // A body larger than one message goes in blocks; a block past its end is an error,
         // and an observation it would have begun does not begin.

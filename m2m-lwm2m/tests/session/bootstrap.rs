@@ -16,6 +16,7 @@ fn bootstrap_then_register() {
         resets: Vec::new(),
         deleted: Vec::new(),
         sensors: 0,
+        default_pmax: None,
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();

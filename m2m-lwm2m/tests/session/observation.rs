@@ -320,3 +320,53 @@ fn an_end_device_behind_a_gateway_is_observed_as_itself() {
     assert_eq!(code, Code::CONTENT);
     assert!(text(&body).contains("31"), "{}", text(&body));
 }
+
+#[test]
+fn the_servers_default_maximum_period_applies_without_attributes() {
+    // Core 1.1 §5.1.2: an observation without pmax of its own takes the Server object's
+    // Default Maximum Period (/1/x/3), read at Register and again when a server writes it.
+    let temp = Path::resource(3303, 0, 5700);
+    let observe = ClientRequest::Observe {
+        path: temp,
+        accept: Some(ContentFormat::TEXT_PLAIN),
+    };
+    let mut w = World::new();
+    w.pump.default_pmax = Some(10);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let (code, _, _, seq) = w.ask(at(1), observe);
+    assert_eq!((code, seq), (Code::CONTENT, Some(0)));
+    // Nothing changes; the default pmax makes a notification due 10 s after the first.
+    assert_eq!(w.client.poll_timeout(at(2)), Some(at(11)));
+    w.client.handle_timeout(at(11), &w.pump).unwrap();
+    w.pump(at(11));
+    let (code, _, payload, seq) = w.responses.pop().expect("a notification at pmax");
+    assert_eq!(
+        (code, payload.as_slice(), seq),
+        (Code::CONTENT, &b"21.5"[..], Some(1))
+    );
+
+    // Without a default, nothing is due; a server writing one makes it apply.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let (code, ..) = w.ask(at(1), observe);
+    assert_eq!(code, Code::CONTENT);
+    w.client.handle_timeout(at(40), &w.pump).unwrap();
+    w.pump(at(40));
+    assert!(w.responses.is_empty(), "no pmax: nothing sent");
+    let (code, ..) = w.ask(
+        at(41),
+        ClientRequest::Write {
+            path: Path::resource(1, 0, 3),
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: b"5",
+        },
+    );
+    assert_eq!(code, Code::CHANGED);
+    w.client.handle_timeout(at(41), &w.pump).unwrap();
+    w.pump(at(41));
+    let (code, _, _, seq) = w.responses.pop().expect("pmax long past: a notification");
+    assert_eq!((code, seq), (Code::CONTENT, Some(1)));
+}

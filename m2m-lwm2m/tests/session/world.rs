@@ -36,6 +36,8 @@ pub(crate) struct Pump {
     pub(crate) deleted: Vec<String>,
     /// More temperature sensors listed (/3303/2 on), each a link of Register and Update.
     pub(crate) sensors: u16,
+    /// The server's Default Maximum Period /1/0/3 (read and written).
+    pub(crate) default_pmax: Option<i64>,
 }
 
 impl ObjectTree for Pump {
@@ -110,8 +112,11 @@ impl ObjectTree for Pump {
             Record::new(Path::resource(0, 1, 10), Value::Int(1)),
             Record::new(Path::resource(1, 0, 0), Value::Int(1)),
         ];
+        let pmax = self
+            .default_pmax
+            .map(|v| Record::new(Path::resource(1, 0, 3), Value::Int(v)));
         let mut any = false;
-        for r in all {
+        for r in all.into_iter().chain(pmax) {
             if path.without_prefix().contains(&r.path) {
                 out.push(r)?;
                 any = true;
@@ -144,6 +149,10 @@ impl ObjectTree for Pump {
             }
             ([3, 0, 0], Some(Value::Str(t))) => {
                 self.manufacturer = t.to_string();
+                Ok(())
+            }
+            ([1, 0, 3], Some(Value::Int(v))) => {
+                self.default_pmax = Some(v);
                 Ok(())
             }
             _ => Err(Code::METHOD_NOT_ALLOWED),
@@ -297,6 +306,7 @@ impl World {
                 resets: Vec::new(),
                 deleted: Vec::new(),
                 sensors: 0,
+                default_pmax: None,
             },
             events: Vec::new(),
             responses: Vec::new(),
