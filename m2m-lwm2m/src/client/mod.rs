@@ -669,6 +669,18 @@ impl<
         self.attributes_of(path).over(&self.defaults)
     }
 
+    /// Whether the effective attributes of `path`, and of each path below it that has
+    /// attributes of its own, keep the rules of [`Attributes::check`].
+    fn effective_holds(&self, path: &Path<'_>) -> bool {
+        self.attributes_of(path).check().is_ok()
+            && self
+                .attributes
+                .iter()
+                .flatten()
+                .filter(|(k, _)| path.contains(&k.path()))
+                .all(|(k, _)| self.attributes_of(&k.path()).check().is_ok())
+    }
+
     /// The effective attributes of `path`: resource over instance over object.
     fn attributes_of(&self, path: &Path<'_>) -> Attributes {
         let mut a = Attributes::NONE;

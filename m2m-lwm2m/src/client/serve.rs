@@ -10,6 +10,7 @@ use super::bootstrap::bootstrap_discover;
 use super::*;
 use crate::link;
 use crate::upload::{Step, Upload};
+use crate::value::Value;
 
 impl<
     'c,
@@ -358,7 +359,8 @@ impl<
                 // Attributes of a path the tree does not have are refused, as a Read of it
                 // would be (and take no slot).
                 let mut probe = RecordBuf::<'_, 32>::new();
-                if tree.read(&path, &mut probe) == Err(Code::NOT_FOUND) {
+                let read = tree.read(&path, &mut probe);
+                if read == Err(Code::NOT_FOUND) {
                     return Answer::code(Code::NOT_FOUND);
                 }
                 // The change attributes judge one numeric value: a resource's or a resource
@@ -367,7 +369,23 @@ impl<
                 let set = |c: Option<crate::attributes::Change<f64>>| {
                     matches!(c, Some(crate::attributes::Change::Set(_)))
                 };
-                if path.depth() < 3 && (set(update.gt) || set(update.lt) || set(update.st)) {
+                let change = set(update.gt) || set(update.lt) || set(update.st);
+                if path.depth() < 3 && change {
+                    return Answer::code(Code::BAD_REQUEST);
+                }
+                // What each attribute applies to (Core 1.2 Table 7.3.2-1): a resource that
+                // cannot be read (an executable one) takes none; the change attributes need
+                // a number, `edge` a boolean (Leshan refuses the others too).
+                let values = || probe.as_slice().iter().filter_map(|r| r.value);
+                let edge = matches!(update.edge, Some(crate::attributes::Change::Set(_)));
+                if (path.depth() >= 3 && read == Err(Code::METHOD_NOT_ALLOWED))
+                    || (change
+                        && values().any(|v| {
+                            !matches!(v, Value::Int(_) | Value::Uint(_) | Value::Float(_))
+                        }))
+                    || (edge
+                        && (path.depth() < 3 || values().any(|v| !matches!(v, Value::Bool(_)))))
+                {
                     return Answer::code(Code::BAD_REQUEST);
                 }
                 // An end device's attributes are its own: the prefix is kept with the path.
@@ -388,13 +406,22 @@ impl<
                             .iter()
                             .position(|s| s.is_some_and(|(k, _)| k == key))
                             .or_else(|| self.attributes.iter().position(Option::is_none));
-                        match slot.and_then(|i| self.attributes.get_mut(i)) {
-                            Some(s) => {
-                                *s = (!a.is_none()).then_some((key, a));
-                                Answer::code(Code::CHANGED)
+                        let Some(s) = slot.and_then(|i| self.attributes.get_mut(i)) else {
+                            return Answer::code(Code::INTERNAL_SERVER_ERROR);
+                        };
+                        let before = core::mem::replace(s, (!a.is_none()).then_some((key, a)));
+                        // The rules hold for what applies: the attributes of this path and of
+                        // every path below it with its own, each over the levels above it
+                        // (`epmin=10` on an object and `epmax=5` on one of its resources
+                        // would not).
+                        let broken = !self.effective_holds(&path);
+                        if broken {
+                            if let Some(s) = slot.and_then(|i| self.attributes.get_mut(i)) {
+                                *s = before;
                             }
-                            None => Answer::code(Code::INTERNAL_SERVER_ERROR),
+                            return Answer::code(Code::BAD_REQUEST);
                         }
+                        Answer::code(Code::CHANGED)
                     }
                 }
             }

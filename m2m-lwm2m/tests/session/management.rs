@@ -153,6 +153,42 @@ fn discover_at_every_level() {
 }
 
 #[test]
+fn attributes_that_break_the_rules_with_the_levels_above_or_below_are_refused() {
+    // epmin <= epmax and lt + 2 st < gt hold for the attributes that apply to a path, those
+    // of the levels above it included (Core 1.1 §5.1.2): a write that would break them for
+    // its path or one below is refused, and Discover shows what applies.
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    let temp = Path::resource(3303, 0, 5700);
+    let mut write = |path: Path<'static>, query: &'static str| {
+        let update = Update::parse(query.split('&')).unwrap();
+        w.ask(at(1), ClientRequest::WriteAttributes { path, update })
+            .0
+    };
+    assert_eq!(write(Path::object(3303), "epmin=10"), Code::CHANGED);
+    assert_eq!(write(temp, "epmax=5"), Code::BAD_REQUEST);
+    assert_eq!(write(temp, "epmax=20&lt=1&gt=9"), Code::CHANGED);
+    // From above: the object's epmin past the resource's epmax; the instance's st too large
+    // for the resource's band.
+    assert_eq!(write(Path::object(3303), "epmin=30"), Code::BAD_REQUEST);
+    assert_eq!(write(Path::instance(3303, 0), "pmin=1"), Code::CHANGED);
+    assert_eq!(write(temp, "st=4"), Code::BAD_REQUEST);
+    assert_eq!(write(temp, "st=3"), Code::CHANGED);
+    // What each attribute applies to: gt, lt and st to numbers, edge to booleans only.
+    assert_eq!(write(Path::resource(3, 0, 15), "gt=5"), Code::BAD_REQUEST);
+    assert_eq!(write(Path::resource(3, 0, 15), "pmax=50"), Code::CHANGED);
+    assert_eq!(write(temp, "edge=1"), Code::BAD_REQUEST);
+    assert_eq!(write(Path::object(3303), "edge=0"), Code::BAD_REQUEST);
+    let (code, _, payload, _) = w.ask(at(2), ClientRequest::Discover { path: temp });
+    assert_eq!(code, Code::CONTENT);
+    let links = String::from_utf8(payload).unwrap();
+    for a in ["pmin=1", "epmin=10", "epmax=20", "lt=1", "gt=9", "st=3"] {
+        assert!(links.contains(a), "{a}: {links}");
+    }
+}
+
+#[test]
 fn a_replace_resets_the_instance_or_multiple_resource_first() {
     let mut w = World::new();
     w.client.register(at(0), &w.pump).unwrap();
