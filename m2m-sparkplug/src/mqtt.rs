@@ -351,12 +351,16 @@ impl<'c, S: BdSeqStore, const D: usize> MqttEdge<'c, S, D> {
                         topic: &topic,
                         payload: &payload,
                     };
-                    match self.node.handle(now(), input)? {
-                        EdgeIncoming::Command { device, .. } => Some(EdgeUpdate::Command {
+                    match self.node.handle(now(), input) {
+                        Ok(EdgeIncoming::Command { device, .. }) => Some(EdgeUpdate::Command {
                             device,
                             payload: payload.clone(),
                         }),
-                        _ => None,
+                        Ok(_) => None,
+                        // A malformed command or STATE is dropped, as the host runner drops
+                        // what it cannot read: anyone may publish to those topics.
+                        Err(SessionError::Payload(_) | SessionError::State(_)) => None,
+                        Err(e) => return Err(e.into()),
                     }
                 }
                 Some(Net::Connected) => None,
@@ -478,6 +482,13 @@ impl<'c, const N: usize, const D: usize, const A: usize> MqttHost<'c, N, D, A> {
     /// Waits for the next message or event, acting on reorder timeouts meanwhile.
     pub async fn next(&mut self) -> Result<HostUpdate, RunnerError> {
         loop {
+            // A deadline already passed is acted on before the next message: with messages
+            // always queued, waiting with a zero timeout would take a message every time.
+            let at = now();
+            if self.host.poll_timeout().is_some_and(|t| t <= at) {
+                self.host.handle_timeout(at);
+                self.flush().await?;
+            }
             if let Some(ev) = self.host.poll_event() {
                 return Ok(HostUpdate::Event(ev));
             }

@@ -233,3 +233,73 @@ fn edge_node_through_mosquitto_byte_identical_and_host_follows() {
     assert_eq!(topic, "spBv1.0/STATE/scada");
     assert!(payload.contains(&hex(br#""online":false"#)), "{line}");
 }
+
+/// `mosquitto_pub` of `payload` (bytes, through a file) to `topic`.
+fn publish(port: u16, topic: &str, payload: &[u8]) {
+    let file = std::env::temp_dir().join(format!("m2m-sparkplug-pub-{}", std::process::id()));
+    std::fs::write(&file, payload).unwrap();
+    let status = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            topic,
+            "-f",
+        ])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn the_edge_runner_drops_a_malformed_command_and_goes_on() {
+    let Some(broker) = Mosquitto::start(&["mosquitto_pub"]) else {
+        return;
+    };
+    let port = broker.port();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut edge: MqttEdge<'_, MemoryStore> = MqttEdge::new(
+            EdgeConfig::new("G", "E"),
+            MemoryStore::default(),
+            MqttOptions::new("m2m-edge-cmd", "127.0.0.1", port),
+        )
+        .unwrap();
+        edge.connect().await.unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(5), edge.next()).await;
+        assert_eq!(
+            ev.unwrap().unwrap(),
+            EdgeUpdate::Event(EdgeEvent::PublishBirths)
+        );
+        edge.birth(&[Metric::new("x", MetricValue::Boolean(false))])
+            .await
+            .unwrap();
+        // Let the NCMD subscription reach the broker.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // A payload cut short (a key without its value), then a command: metric "x" set to
+        // true (timestamp 1; Boolean is datatype 11).
+        publish(port, "spBv1.0/G/NCMD/E", &[0x78]);
+        let command = [
+            0x08, 0x01, 0x12, 0x07, 0x0a, 0x01, b'x', 0x20, 0x0b, 0x70, 0x01,
+        ];
+        publish(port, "spBv1.0/G/NCMD/E", &command);
+        let got = tokio::time::timeout(Duration::from_secs(5), edge.next())
+            .await
+            .expect("the command in time")
+            .expect("the runner goes on after the malformed one");
+        assert_eq!(
+            got,
+            EdgeUpdate::Command {
+                device: None,
+                payload: command.to_vec(),
+            }
+        );
+    });
+}

@@ -304,6 +304,10 @@ impl<'c, S: BdSeqStore, const D: usize> EdgeNode<'c, S, D> {
         self.phase = Phase::Connecting;
         self.born = false;
         self.host_online = false;
+        // STATE timestamps are compared within one connection: another broker's retained
+        // STATE may be older than the last one seen here, and still be the host's state there
+        // (tck-id-operational-behavior-host-application-multi-server-timestamp).
+        self.host_timestamp = None;
         self.clear_devices();
         Ok(will)
     }

@@ -417,25 +417,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 Ok(HostIncoming::Ignored(Ignored::NotFollowed))
             }
             Input::Disconnected => {
-                self.phase = Phase::Offline;
-                self.next_sub = None;
-                self.birth_due = false;
-                self.death_due = false;
-                self.disconnect_due = false;
-                self.ev_disconnected = true;
-                // What happened meanwhile is unknown: every node needs a new birth.
-                for n in self.nodes.iter_mut().flatten() {
-                    n.online = false;
-                    n.deadline = None;
-                    n.missing = [0; 4];
-                    n.abandoned = [0; 4];
-                    n.rebirth_due = false;
-                    n.rebirth_held = false;
-                }
-                for d in self.devices.iter_mut().flatten() {
-                    d.online = false;
-                }
-                self.aliases = [None; A];
+                self.went_offline();
                 Ok(HostIncoming::Ignored(Ignored::NotFollowed))
             }
             Input::Message { topic, payload } => {
@@ -929,11 +911,36 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             }
         }
         if self.disconnect_due {
-            self.disconnect_due = false;
-            self.phase = Phase::Offline;
+            // Ended on purpose: what the nodes do from now on is as unknown as after a
+            // dropped connection (§5.3: their metrics are stale).
+            self.went_offline();
             return Some(Ok(Transmit::Disconnect));
         }
         None
+    }
+
+    /// The session is over: every node needs a new birth, and the application hears of it
+    /// ([`HostEvent::Disconnected`]).
+    fn went_offline(&mut self) {
+        self.phase = Phase::Offline;
+        self.next_sub = None;
+        self.birth_due = false;
+        self.death_due = false;
+        self.disconnect_due = false;
+        self.ev_disconnected = true;
+        // What happened meanwhile is unknown: every node needs a new birth.
+        for n in self.nodes.iter_mut().flatten() {
+            n.online = false;
+            n.deadline = None;
+            n.missing = [0; 4];
+            n.abandoned = [0; 4];
+            n.rebirth_due = false;
+            n.rebirth_held = false;
+        }
+        for d in self.devices.iter_mut().flatten() {
+            d.online = false;
+        }
+        self.aliases = [None; A];
     }
 
     fn write_rebirth<'b>(

@@ -325,6 +325,17 @@ fn edge_waits_for_primary_host_and_leaves_when_it_goes_offline() {
         )
         .is_err()
     );
+    // A STATE's timestamp counts within its connection: on another broker (or after the
+    // host's clock stepped back) an online STATE older than the last one seen is the host's
+    // state there (tck-id-operational-behavior-host-application-multi-server-timestamp).
+    drain_edge(&mut e);
+    e.handle(at(6), Input::Disconnected).unwrap();
+    e.connect(at(7), &mut buf).unwrap();
+    e.handle(at(7), Input::Connected).unwrap();
+    drain_edge(&mut e);
+    while e.poll_event().is_some() {}
+    assert!(!msg(&mut e, "spBv1.0/STATE/scada", &state(true, 5)));
+    assert_eq!(e.poll_event(), Some(EdgeEvent::PublishBirths));
 }
 
 /// Feeds one publish to the host.
@@ -798,9 +809,15 @@ fn host_without_reorder_timeout_and_data_before_birth() {
     // Intentional disconnect: the death certificate carries the time of the disconnect
     // (tck-id-host-topic-phid-death-payload-disconnect-clean), not that of the CONNECT.
     let mut buf = [0u8; 128];
+    let node = h.node("G", "E").unwrap();
+    assert!(h.is_online(node));
+    while h.poll_event().is_some() {}
     let death = h.disconnect(at(12000), &mut buf).unwrap();
     assert_eq!(death.payload, state(false, T0 + 12000).as_bytes());
     assert_eq!(drain_host(&mut h, at(12000))[0].0, "disconnect");
+    // What the node does from now on is unknown: it is born no more (§5.3, stale metrics).
+    assert!(!h.is_online(node));
+    assert_eq!(h.poll_event(), Some(HostEvent::Disconnected));
 }
 
 #[test]
