@@ -24,8 +24,10 @@ use crate::session::edge::{BdSeqStore, Device, EdgeConfig, EdgeEvent, EdgeIncomi
 use crate::session::host::{Host, HostConfig, HostEvent, HostIncoming};
 use crate::session::{Input, Publish, SessionError, Transmit};
 
-/// Bytes reserved for one message (topic and payload) written by a session.
-const BUFFER: usize = 64 * 1024;
+/// Bytes reserved for one message (topic and payload) written by a session, and the least
+/// packet size the runners let rumqttc send and receive (its default, 10 KiB, is below many
+/// births).
+const BUFFER: usize = 1 << 20;
 
 /// Why a runner stopped.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,9 @@ impl Link {
     /// Connects with `will`, and waits for CONNACK.
     async fn open(mut options: MqttOptions, will: &Publish<'_>) -> Result<Self, RunnerError> {
         options.set_clean_session(true);
+        if options.max_packet_size() < BUFFER {
+            options.set_max_packet_size(BUFFER, BUFFER);
+        }
         options.set_last_will(LastWill::new(
             will.topic,
             will.payload.to_vec(),
@@ -205,7 +210,8 @@ pub struct MqttEdge<'c, S, const D: usize = 16> {
 
 impl<'c, S: BdSeqStore, const D: usize> MqttEdge<'c, S, D> {
     /// An edge node and the MQTT options to reach its broker; not connected yet. Register devices
-    /// with [`MqttEdge::node_mut`] before connecting.
+    /// with [`MqttEdge::node_mut`] before connecting. A packet size limit of the options below
+    /// 1 MiB is raised to 1 MiB each way, the largest message the runner writes.
     pub fn new(
         config: EdgeConfig<'c>,
         store: S,
@@ -437,7 +443,9 @@ pub struct MqttHost<'c, const N: usize = 16, const D: usize = 64, const A: usize
 }
 
 impl<'c, const N: usize, const D: usize, const A: usize> MqttHost<'c, N, D, A> {
-    /// A host application and the MQTT options to reach its broker; not connected yet.
+    /// A host application and the MQTT options to reach its broker; not connected yet. A packet
+    /// size limit of the options below 1 MiB is raised to 1 MiB each way (rumqttc's default,
+    /// 10 KiB, would drop the connection at the first larger birth).
     pub fn new(config: HostConfig<'c>, options: MqttOptions) -> Result<Self, RunnerError> {
         Ok(MqttHost {
             host: Box::new(Host::new(config)?),

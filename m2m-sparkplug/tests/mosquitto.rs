@@ -303,3 +303,63 @@ fn the_edge_runner_drops_a_malformed_command_and_goes_on() {
         );
     });
 }
+
+#[test]
+fn births_past_rumqttc_default_packet_limit_go_through() {
+    let Some(broker) = Mosquitto::start(&[]) else {
+        return;
+    };
+    let port = broker.port();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // Both on rumqttc's default options, whose packet limit is 10 KiB each way.
+        let mut host: MqttHost<'_> = MqttHost::new(
+            HostConfig::new("scada"),
+            MqttOptions::new("m2m-host-big", "127.0.0.1", port),
+        )
+        .unwrap();
+        host.connect().await.unwrap();
+        loop {
+            if let HostUpdate::Message { topic, .. } = host_next(&mut host).await {
+                if topic == "spBv1.0/STATE/scada" {
+                    break;
+                }
+            }
+        }
+        let mut edge: MqttEdge<'_, MemoryStore> = MqttEdge::new(
+            EdgeConfig::new("G", "E"),
+            MemoryStore::default(),
+            MqttOptions::new("m2m-edge-big", "127.0.0.1", port),
+        )
+        .unwrap();
+        edge.connect().await.unwrap();
+        let ev = tokio::time::timeout(Duration::from_secs(5), edge.next()).await;
+        assert_eq!(
+            ev.unwrap().unwrap(),
+            EdgeUpdate::Event(EdgeEvent::PublishBirths)
+        );
+        let text = "x".repeat(40_000);
+        let sent = edge
+            .birth(&[Metric::new("notes", MetricValue::String(text.into()))])
+            .await
+            .unwrap();
+        assert!(sent.payload.len() > 40_000);
+        loop {
+            if let HostUpdate::Message {
+                topic,
+                payload,
+                kind,
+            } = host_next(&mut host).await
+            {
+                if topic == "spBv1.0/G/NBIRTH/E" {
+                    assert_eq!(kind, HostKind::NodeBirth);
+                    assert_eq!(payload, sent.payload);
+                    break;
+                }
+            }
+        }
+    });
+}

@@ -85,7 +85,8 @@ impl<'c> HostConfig<'c> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct NodeId(usize);
 
-/// A device the host follows.
+/// A device the host follows. Once the device is dead (DDEATH, or its node's death) and the
+/// table is full, its id may be given to another device's birth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct DeviceId(usize);
@@ -502,13 +503,22 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             id: Id::new(id)?,
             online: false,
         };
-        let (i, s) = self
-            .devices
-            .iter_mut()
-            .enumerate()
-            .find(|(_, s)| s.is_none())
+        // A free slot, or else that of a device not born now (its id may then name another
+        // device: devices come and go, and the table must not fill up with the dead).
+        let free = self.devices.iter().position(Option::is_none);
+        let i = free
+            .or_else(|| {
+                self.devices
+                    .iter()
+                    .position(|d| d.is_some_and(|d| !d.online))
+            })
             .ok_or(SessionError::Capacity("devices"))?;
-        *s = Some(slot);
+        if let Some(Some(old)) = self.devices.get(i).copied() {
+            self.clear_aliases(old.node, Some(Some(i)));
+        }
+        if let Some(s) = self.devices.get_mut(i) {
+            *s = Some(slot);
+        }
         Ok(Some(i))
     }
 
@@ -697,6 +707,16 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                         d.online = false;
                     }
                 }
+                // A birth that cannot be taken whole (a malformed metric, no room for its
+                // aliases) leaves the node unborn, not half set up.
+                if let Err(e) = self.record_aliases(node, None, &view) {
+                    self.clear_aliases(node, None);
+                    if let Some(Some(n)) = self.nodes.get_mut(node) {
+                        n.online = false;
+                        n.deadline = None;
+                    }
+                    return Err(e);
+                }
                 if let Some(Some(n)) = self.nodes.get_mut(node) {
                     n.online = true;
                     n.bd_seq = bd_seq;
@@ -707,7 +727,6 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                     n.rebirth_due = false;
                     n.rebirth_held = false;
                 }
-                self.record_aliases(node, None, &view)?;
                 Ok(In::NodeBirth {
                     node: NodeId(node),
                     payload: view,
@@ -752,11 +771,16 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 let dev = self
                     .device_slot(node, id, true)?
                     .ok_or(SessionError::Capacity("devices"))?;
-                if let Some(Some(d)) = self.devices.get_mut(dev) {
-                    d.online = true;
-                }
                 self.clear_aliases(node, Some(Some(dev)));
-                self.record_aliases(node, Some(dev), &view)?;
+                // As for a node: a birth not taken whole leaves the device unborn.
+                let recorded = self.record_aliases(node, Some(dev), &view);
+                if recorded.is_err() {
+                    self.clear_aliases(node, Some(Some(dev)));
+                }
+                if let Some(Some(d)) = self.devices.get_mut(dev) {
+                    d.online = recorded.is_ok();
+                }
+                recorded?;
                 Ok(In::DeviceBirth {
                     node: NodeId(node),
                     device: DeviceId(dev),

@@ -893,3 +893,78 @@ fn edge_data_from_samples_with_aliases() {
     ));
     assert_eq!(e.next_seq(), 2);
 }
+
+#[test]
+fn a_birth_the_host_cannot_take_whole_leaves_the_node_unborn() {
+    // A host with room for 2 aliases and 2 devices.
+    let mut h: Host<'_, 4, 2, 2> = Host::new(HostConfig::new("scada")).unwrap();
+    let mut buf = [0u8; 256];
+    h.connect(at(0), &mut buf).unwrap();
+    h.handle(at(0), Input::Connected).unwrap();
+    while h.poll_transmit(at(0), &mut buf).is_some() {}
+    let metric = |alias: u64| crate::Metric {
+        alias: Some(alias),
+        ..crate::Metric::new("m", crate::MetricValue::Double(1.0))
+    };
+    let birth = |metrics: &[crate::Metric<'_>], seq: u64| {
+        crate::Payload {
+            timestamp: Some(1),
+            seq: Some(seq),
+            metrics: crate::Seq::Borrowed(metrics),
+            ..crate::Payload::default()
+        }
+        .to_vec()
+        .unwrap()
+    };
+    fn feed<'a>(
+        h: &mut Host<'_, 4, 2, 2>,
+        topic: &'a str,
+        payload: &'a [u8],
+    ) -> Result<HostIncoming<'a>, SessionError> {
+        h.handle(at(1), Input::Message { topic, payload })
+    }
+    // Two aliases fit; a rebirth with three does not: the node is not born any more (and has
+    // no aliases half recorded); two again, and it is.
+    let two = birth(&[metric(1), metric(2)], 0);
+    let three = birth(&[metric(1), metric(2), metric(3)], 0);
+    assert!(feed(&mut h, "spBv1.0/G/NBIRTH/E", &two).is_ok());
+    let node = h.node("G", "E").unwrap();
+    assert!(h.is_online(node));
+    assert_eq!(
+        feed(&mut h, "spBv1.0/G/NBIRTH/E", &three),
+        Err(SessionError::Capacity("aliases"))
+    );
+    assert!(!h.is_online(node));
+    assert_eq!(h.alias_datatype(node, None, 1), None);
+    assert!(feed(&mut h, "spBv1.0/G/NBIRTH/E", &two).is_ok());
+    assert!(h.is_online(node));
+    // A device birth with an alias: no room left, the device stays unborn.
+    let one = birth(&[metric(7)], 1);
+    assert_eq!(
+        feed(&mut h, "spBv1.0/G/DBIRTH/E/D1", &one),
+        Err(SessionError::Capacity("aliases"))
+    );
+    // Devices without aliases come and go with new ids: dead ones give their slots up.
+    let mut seq = 2;
+    for d in ["D2", "D3", "D4", "D5"] {
+        let born = birth(
+            &[crate::Metric::new("d", crate::MetricValue::Boolean(true))],
+            seq,
+        );
+        let died = birth(&[], seq + 1);
+        seq += 2;
+        let t = std::format!("spBv1.0/G/DBIRTH/E/{d}");
+        assert!(
+            matches!(
+                feed(&mut h, &t, &born),
+                Ok(HostIncoming::DeviceBirth { .. })
+            ),
+            "{d}"
+        );
+        let t = std::format!("spBv1.0/G/DDEATH/E/{d}");
+        assert!(matches!(
+            feed(&mut h, &t, &died),
+            Ok(HostIncoming::DeviceDeath { .. })
+        ));
+    }
+}
