@@ -902,16 +902,16 @@ fn a_birth_the_host_cannot_take_whole_leaves_the_node_unborn() {
     h.connect(at(0), &mut buf).unwrap();
     h.handle(at(0), Input::Connected).unwrap();
     while h.poll_transmit(at(0), &mut buf).is_some() {}
-    let metric = |alias: u64| crate::Metric {
+    let metric = |alias: u64| Metric {
         alias: Some(alias),
-        ..crate::Metric::new("m", crate::MetricValue::Double(1.0))
+        ..Metric::new("m", MetricValue::Double(1.0))
     };
-    let birth = |metrics: &[crate::Metric<'_>], seq: u64| {
-        crate::Payload {
+    let birth = |metrics: &[Metric<'_>], seq: u64| {
+        Payload {
             timestamp: Some(1),
             seq: Some(seq),
-            metrics: crate::Seq::Borrowed(metrics),
-            ..crate::Payload::default()
+            metrics: Seq::Borrowed(metrics),
+            ..Payload::default()
         }
         .to_vec()
         .unwrap()
@@ -947,10 +947,7 @@ fn a_birth_the_host_cannot_take_whole_leaves_the_node_unborn() {
     // Devices without aliases come and go with new ids: dead ones give their slots up.
     let mut seq = 2;
     for d in ["D2", "D3", "D4", "D5"] {
-        let born = birth(
-            &[crate::Metric::new("d", crate::MetricValue::Boolean(true))],
-            seq,
-        );
+        let born = birth(&[Metric::new("d", MetricValue::Boolean(true))], seq);
         let died = birth(&[], seq + 1);
         seq += 2;
         let t = std::format!("spBv1.0/G/DBIRTH/E/{d}");
