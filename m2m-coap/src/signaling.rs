@@ -62,8 +62,12 @@ pub enum Violation {
 pub struct Session {
     /// The largest message the peer accepts.
     pub peer_max_message_size: u32,
-    /// The peer does block-wise transfers with BERT.
+    /// The peer does block-wise transfers with BERT: its CSMs carried Block-Wise-Transfer and a
+    /// Max-Message-Size above 1152 (RFC 8323 §5.3.2; either may come in a later CSM, and a
+    /// later Max-Message-Size of 1152 or less ends it).
     pub peer_bert: bool,
+    /// The peer's CSM carried Block-Wise-Transfer.
+    pub peer_block_wise: bool,
     /// The longest token the peer accepts (RFC 8974 §2.2.1; 8 without the option).
     pub peer_max_token_len: u32,
     /// A CSM arrived.
@@ -85,6 +89,7 @@ impl Session {
         Session {
             peer_max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             peer_bert: false,
+            peer_block_wise: false,
             peer_max_token_len: 8,
             peer_csm: false,
             closing: false,
@@ -117,8 +122,9 @@ impl Session {
                     self.peer_max_message_size = max;
                 }
                 if msg.block_wise_transfer() {
-                    self.peer_bert = true;
+                    self.peer_block_wise = true;
                 }
+                self.peer_bert = self.peer_block_wise && self.peer_max_message_size > 1152;
                 if let Some(t) = msg.uint(opt::EXTENDED_TOKEN_LENGTH) {
                     self.peer_max_token_len = t.clamp(8, 65804);
                 }
@@ -142,8 +148,9 @@ impl Session {
         }
     }
 
-    /// This side's CSM (the first message it sends): the largest message it takes, and BERT if
-    /// it does block-wise transfers that way.
+    /// This side's CSM (the first message it sends): the largest message it takes, and
+    /// Block-Wise-Transfer if `bert`, which announces BERT when `max_message_size` is above 1152
+    /// (at or below it, block-wise transfer only: RFC 8323 §5.3.2).
     pub fn csm<'a>(&self, max_message_size: u32, bert: bool) -> Result<Builder<'a, 2>, BuildError> {
         self.csm_for(Transport::Tcp, max_message_size, bert)
     }
@@ -219,6 +226,23 @@ mod tests {
             Signal::Settings
         );
         assert_eq!((s.peer_max_message_size, s.peer_bert), (8192, true));
+        // BERT needs a Max-Message-Size above 1152: a later CSM of 1152 ends it, and one of
+        // 1153 brings it back (Block-Wise-Transfer holds from the first CSM).
+        for (size, bert) in [(1152, false), (1153, true)] {
+            let again = frame(&s.csm(size, false).unwrap());
+            assert_eq!(
+                s.on_message(&Message::parse_tcp(&again).unwrap()),
+                Signal::Settings
+            );
+            assert_eq!((s.peer_max_message_size, s.peer_bert), (size, bert));
+        }
+        let mut t = Session::new();
+        let small = frame(&t.csm(1152, true).unwrap());
+        assert_eq!(
+            t.on_message(&Message::parse_tcp(&small).unwrap()),
+            Signal::Settings
+        );
+        assert_eq!((t.peer_block_wise, t.peer_bert), (true, false));
         assert_eq!(
             s.on_message(&Message::parse_tcp(&get).unwrap()),
             Signal::Message

@@ -526,6 +526,26 @@ async fn a_reserved_block_size_is_a_bad_request() {
 }
 
 #[tokio::test]
+async fn an_error_to_a_request_for_a_later_block_is_sent_whole() {
+    // RFC 7959 §2.2: Block2 goes with a representation. A 4.04 to a GET for block 1 is the
+    // 4.04 (not a 4.02 for a block past the end of its empty body), without Block2.
+    let (c, _notifier, _) = udp_server().await;
+    let mut b = Builder::<3>::udp(Type::Confirmable, Code::GET, 0x4200);
+    b.token(&[0xc3])
+        .str(OptionNumber::URI_PATH, "nope")
+        .unwrap();
+    // num 1, no more, SZX 6 (1024 bytes).
+    b.uint(OptionNumber::BLOCK2, 0x16).unwrap();
+    let mut out = vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).unwrap();
+    c.send(&out[..n]).await.unwrap();
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!((m.code(), m.message_id()), (Code::NOT_FOUND, Some(0x4200)));
+    assert!(m.block2().is_none());
+}
+
+#[tokio::test]
 async fn a_request_for_a_proxy_is_refused_by_a_server_that_is_none() {
     // RFC 7252 §5.10.2: 5.05 (Proxying Not Supported) for Proxy-Uri or Proxy-Scheme, before
     // the handler (which would have answered /echo).

@@ -60,7 +60,8 @@ use crate::signaling::{Session, Signal, Violation};
 pub struct ConnParams {
     /// The largest message we take, announced in our CSM (RFC 8323 §5.3.1).
     pub max_message_size: u32,
-    /// Whether we announce block-wise transfers with BERT (§5.3.2).
+    /// Whether we announce block-wise transfers (Block-Wise-Transfer), which is BERT when
+    /// `max_message_size` is above 1152 (§5.3.2).
     pub bert: bool,
     /// How long a request waits for its response, in milliseconds.
     pub response_timeout_ms: u64,
@@ -479,7 +480,13 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         }
         let t = ms(now);
         self.last_heard = t;
-        let msg = match Message::parse(frame, self.transport, &Config::STRICT) {
+        // An Empty message is ignored whatever it carries (RFC 8323 §5.4: it "MUST be
+        // ignored"): a token or bytes after it are no format error here.
+        let cfg = Config {
+            empty_with_content: true,
+            ..Config::STRICT
+        };
+        let msg = match Message::parse(frame, self.transport, &cfg) {
             Ok(m) => m,
             Err(e) => {
                 self.abort_on(None, "message format error");
@@ -879,6 +886,21 @@ mod tests {
         ));
         assert_eq!(code_of(&drain(&mut s, 1)[0], Transport::Tcp), Code::ABORT);
         assert_eq!(s.handle(at(2), &[0x00, 0x00]), StreamIncoming::Nothing);
+    }
+
+    #[test]
+    fn an_empty_message_with_a_token_or_payload_is_ignored() {
+        let (_c, mut s) = pair(Transport::Tcp, ConnParams::default());
+        // 0.00 with token 42; 0.00 with a payload marker and a byte.
+        for f in [&[0x01, 0x00, 0x42][..], &[0x20, 0x00, 0xff, 0x01]] {
+            assert_eq!(s.handle(at(1), f), StreamIncoming::Nothing, "{f:02x?}");
+        }
+        assert!(drain(&mut s, 1).is_empty(), "no Abort");
+        // The connection goes on: a GET still gets through.
+        assert!(matches!(
+            s.handle(at(2), &[0x00, 0x01]),
+            StreamIncoming::Request { .. }
+        ));
     }
 
     #[test]

@@ -200,10 +200,15 @@ impl Response {
             b.uint(OptionNumber::OBSERVE, seq)
                 .map_err(|_| Code::INTERNAL_SERVER_ERROR)?;
         }
-        if self.payload.len() <= 16 << max_szx && block2.is_none() {
+        // Only a success's body is served in blocks: an error (a 4.04 to a request for block 1)
+        // or an empty answer (2.04, 2.02) goes whole, whatever block was asked for (RFC 7959
+        // §2.2: Block2 goes with the representation of a response).
+        let blocks = self.code.class() == 2 && !self.payload.is_empty();
+        if self.payload.len() <= 16 << max_szx && (block2.is_none() || !blocks) {
             b.payload(&self.payload);
             return Ok(());
         }
+        let block2 = block2.filter(|_| blocks);
         let (b2, chunk) = block::slice(&self.payload, block2, max_szx).map_err(|e| e.code())?;
         // Each block carries an ETag (RFC 7959 §2.4: SHOULD), so that a client can tell a
         // block of another state of the resource: the handler's, or one from the body.
