@@ -426,6 +426,26 @@ async fn tcp_observe_and_reply_later() {
     assert!(m.observe().unwrap() > seq);
 }
 
+#[tokio::test]
+async fn one_connection_holds_more_observations_than_a_udp_peer() {
+    // The cap of 16 per peer is for UDP, whose source address can be forged; a TCP connection
+    // may hold many (a LwM2M server observing many resources over one connection).
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(3));
+    let mut framed = tcp_client(n.clone(), notifier.clone(), 1 << 16).await;
+    for t in 0u8..40 {
+        let token = [t];
+        let mut b = Builder::<4>::tcp(Code::GET);
+        b.token(&token).str(OptionNumber::URI_PATH, "n").unwrap();
+        b.uint(OptionNumber::OBSERVE, 0).unwrap();
+        framed.send(&b).await.unwrap();
+        let f = next_frame(&mut framed).await;
+        let m = Message::parse_tcp(&f).unwrap();
+        assert_eq!(m.token(), &[t][..]);
+        assert!(m.observe().is_some(), "observation {t} registered");
+    }
+}
+
 /// Block `num` of a PUT to /echo in 16-byte blocks, under `tag` (a Request-Tag, if any).
 fn put_block(mid: u16, tag: Option<&[u8]>, num: u32, body: &[u8], size1: Option<u32>) -> Vec<u8> {
     let start = num as usize * 16;

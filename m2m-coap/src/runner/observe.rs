@@ -12,8 +12,8 @@ use crate::error::Transport;
 /// request past it is answered without Observe, which tells the client it is not registered.
 pub(super) const MAX_OBSERVATIONS: usize = 256;
 
-/// At most this many observations of one peer (a client address can be spoofed over UDP:
-/// one host must not fill the list, RFC 7641 §7).
+/// At most this many observations of one peer over UDP (a client address can be spoofed: one
+/// host must not fill the list, RFC 7641 §7).
 const MAX_PER_PEER: usize = 16;
 
 /// Every this many notifications to an observer, one is Confirmable: our policy, so that an
@@ -72,8 +72,15 @@ impl<K: Copy + Eq> Observations<K> {
         transport: Transport,
     ) -> Option<u32> {
         self.remove(peer, token);
+        // The cap per peer is for datagrams, whose source can be forged; a connection is its
+        // own peer, with the cap of the whole list.
         let of_peer = self.list.iter().filter(|o| o.peer == peer).count();
-        if self.list.len() >= MAX_OBSERVATIONS || of_peer >= MAX_PER_PEER {
+        let per_peer = if transport == Transport::Udp {
+            MAX_PER_PEER
+        } else {
+            MAX_OBSERVATIONS
+        };
+        if self.list.len() >= MAX_OBSERVATIONS || of_peer >= per_peer {
             return None;
         }
         let id = self.next_id;

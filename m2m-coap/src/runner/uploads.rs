@@ -10,6 +10,7 @@ use super::{Handler, Reply, Response, uint_value};
 use crate::block;
 use crate::builder::Builder;
 use crate::code::{Code, Type};
+use crate::error::Transport;
 use crate::message::Message;
 use crate::option::OptionNumber;
 use crate::option::value::ValueError;
@@ -42,7 +43,7 @@ pub const MAX_UPLOAD: usize = 1 << 20;
 
 /// At most this many uploads in progress per runner (UDP) or connection (TCP, WebSocket) ...
 const MAX_UPLOADS: usize = 32;
-/// ... and per peer.
+/// ... and per peer over UDP.
 const MAX_UPLOADS_PER_PEER: usize = 4;
 /// An upload that gets no block for this long is given up (EXCHANGE_LIFETIME, RFC 7252
 /// §4.8.2: a client that still sends blocks after it starts again from block 0).
@@ -102,8 +103,15 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                 return too_large();
             }
             if !self.bodies.contains_key(&key) {
+                // The cap per peer is for datagrams, whose source can be forged; a connection
+                // is its own peer, with the cap of the whole list.
                 let of_peer = self.bodies.keys().filter(|(p, _)| *p == peer).count();
-                if self.bodies.len() >= MAX_UPLOADS || of_peer >= MAX_UPLOADS_PER_PEER {
+                let per_peer = if req.transport() == Transport::Udp {
+                    MAX_UPLOADS_PER_PEER
+                } else {
+                    MAX_UPLOADS
+                };
+                if self.bodies.len() >= MAX_UPLOADS || of_peer >= per_peer {
                     // No room for another body now (RFC 7252 §5.9.3.4).
                     return Response::new(Code::SERVICE_UNAVAILABLE)
                         .with(OptionNumber::MAX_AGE, uint_value(5))
