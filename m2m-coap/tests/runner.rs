@@ -18,7 +18,8 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio_util::codec::Framed;
 
 /// `/n`: an observable counter (4.04 once it passes 100); `/later`: answered after 50 ms;
-/// `/dropped`: a responder dropped without an answer; `/echo`: the body back.
+/// `/dropped`: a responder dropped without an answer; `/echo`: the body back; `/cond`: how
+/// many If-None-Match options and body bytes the request had.
 fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Send + 'static {
     move |req: &Message<'_>| {
         let path: Vec<&str> = req.uri_path().collect();
@@ -44,6 +45,14 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["dropped"] => Reply::later().1,
             // The body uploaded, back.
             ["echo"] => Response::content(0, req.payload().to_vec()).into(),
+            ["cond"] => {
+                let inm = req
+                    .options()
+                    .filter(|o| o.number == OptionNumber::IF_NONE_MATCH)
+                    .count();
+                let text = format!("{inm} {}", req.payload().len());
+                Response::content(0, text.into_bytes()).into()
+            }
             // A POST that counts up, answered with 3000 bytes of the new count: in blocks.
             ["bump"] => {
                 let v = n.fetch_add(1, Ordering::SeqCst) + 1;
@@ -444,6 +453,61 @@ async fn one_connection_holds_more_observations_than_a_udp_peer() {
         assert_eq!(m.token(), &[t][..]);
         assert!(m.observe().is_some(), "observation {t} registered");
     }
+}
+
+#[tokio::test]
+async fn an_upload_keeps_the_first_blocks_conditions_and_its_content_format() {
+    // RFC 7959 §2.5: If-None-Match on the first block of a PUT in blocks applies to the whole
+    // body, though the later blocks do not repeat it; §2.3: blocks of another Content-Format
+    // are not put together with the first.
+    let (c, _notifier, _) = udp_server().await;
+    let block = |mid: u16, num: u32, more: bool, inm: bool, cf: u32, len: usize| {
+        let mut b = Builder::<6>::udp(Type::Confirmable, Code::PUT, mid);
+        b.token(&[0xb2])
+            .str(OptionNumber::URI_PATH, "cond")
+            .unwrap();
+        if inm {
+            b.empty(OptionNumber::IF_NONE_MATCH).unwrap();
+        }
+        b.uint(OptionNumber::CONTENT_FORMAT, cf).unwrap();
+        b.uint(
+            OptionNumber::BLOCK1,
+            m2m_coap::Block { num, more, szx: 0 }.to_uint(),
+        )
+        .unwrap();
+        let body = vec![b'x'; len];
+        b.payload(&body);
+        let mut out = vec![0u8; b.buffer_len()];
+        let n = b.encode(&mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+    let ask = |d: Vec<u8>| {
+        let c = &c;
+        async move {
+            c.send(&d).await.unwrap();
+            let d = recv(c).await.unwrap();
+            let m = Message::parse_udp(&d).unwrap();
+            (m.code(), m.payload().to_vec())
+        }
+    };
+    assert_eq!(
+        ask(block(0x4300, 0, true, true, 0, 16)).await.0,
+        Code::CONTINUE
+    );
+    assert_eq!(
+        ask(block(0x4301, 1, false, false, 0, 4)).await,
+        (Code::CONTENT, b"1 20".to_vec())
+    );
+    // A second block of another Content-Format belongs to no upload: 4.08.
+    assert_eq!(
+        ask(block(0x4302, 0, true, false, 0, 16)).await.0,
+        Code::CONTINUE
+    );
+    assert_eq!(
+        ask(block(0x4303, 1, false, false, 50, 4)).await.0,
+        Code::REQUEST_ENTITY_INCOMPLETE
+    );
 }
 
 /// Block `num` of a PUT to /echo in 16-byte blocks, under `tag` (a Request-Tag, if any).

@@ -15,16 +15,21 @@ use crate::message::Message;
 use crate::option::OptionNumber;
 use crate::option::value::ValueError;
 
-/// What tells the requests of one transfer in blocks from another's: the request URI and the
-/// Request-Tag values (RFC 7959 §2.5, RFC 9175 §3.3), so that uploads to one resource under
-/// different Request-Tags stay apart. Each value goes in with its number and length, so no two
-/// lists of values give one key.
+/// What tells the requests of one transfer in blocks from another's: the method, the request
+/// URI, the Content-Format and the Request-Tag values (RFC 7959 §2.5, RFC 9175 §3.3), so that
+/// uploads to one resource under different Request-Tags stay apart, and blocks of another
+/// Content-Format are never put together with them (RFC 7959 §2.3). Each value goes in with
+/// its number and length, so no two lists of values give one key.
 pub(super) fn request_key(req: &Message<'_>) -> Vec<u8> {
     let mut uri = Vec::new();
+    uri.push(req.code().0);
     for o in req.options().filter(|o| {
         matches!(
             o.number,
-            OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
+            OptionNumber::URI_PATH
+                | OptionNumber::URI_QUERY
+                | OptionNumber::CONTENT_FORMAT
+                | OptionNumber::REQUEST_TAG
         )
     }) {
         uri.extend_from_slice(&o.number.0.to_be_bytes());
@@ -49,10 +54,26 @@ const MAX_UPLOADS_PER_PEER: usize = 4;
 /// §4.8.2: a client that still sends blocks after it starts again from block 0).
 const UPLOAD_LIFETIME: Duration = Duration::from_secs(247);
 
-/// An upload in progress: the body so far and when its last block came.
+/// An upload in progress: the body so far, when its last block came, and the conditions of its
+/// first block (If-Match, If-None-Match: RFC 7959 §2.5 has them on the first block; a client
+/// need not repeat them).
 struct Upload {
     body: Vec<u8>,
     touched: Instant,
+    conditions: Vec<(OptionNumber, Vec<u8>)>,
+}
+
+/// The If-Match and If-None-Match options of `req`.
+fn conditions(req: &Message<'_>) -> Vec<(OptionNumber, Vec<u8>)> {
+    req.options()
+        .filter(|o| {
+            matches!(
+                o.number,
+                OptionNumber::IF_MATCH | OptionNumber::IF_NONE_MATCH
+            )
+        })
+        .map(|o| (o.number, o.value.to_vec()))
+        .collect()
 }
 
 /// Uploads in progress, by peer and request URI.
@@ -124,6 +145,7 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
             None if block.num == 0 => Some(self.bodies.entry(key.clone()).or_insert(Upload {
                 body: Vec::new(),
                 touched: now,
+                conditions: Vec::new(),
             })),
             None => None,
         }) else {
@@ -131,10 +153,11 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
             return Response::new(Code::REQUEST_ENTITY_INCOMPLETE).into();
         };
         upload.touched = now;
-        let body = &mut upload.body;
         if block.num == 0 {
-            body.clear();
+            upload.body.clear();
+            upload.conditions = conditions(req);
         }
+        let body = &mut upload.body;
         let received = body.len();
         // A block past what was received is a gap, refused before any room is made for it.
         if block.offset() > received {
@@ -157,8 +180,19 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                 .with(OptionNumber::BLOCK1, echo(true))
                 .into(),
             Ok(block::Progress::Done(_)) => {
-                let whole = self.bodies.remove(&key).map(|u| u.body).unwrap_or_default();
-                let reply = match owned_request(req, &whole) {
+                let (whole, first) = self
+                    .bodies
+                    .remove(&key)
+                    .map(|u| (u.body, u.conditions))
+                    .unwrap_or_default();
+                // The last block's request, with the first block's conditions when it does
+                // not repeat them.
+                let extra: &[_] = if conditions(req).is_empty() {
+                    &first
+                } else {
+                    &[]
+                };
+                let reply = match owned_request_with(req, &whole, extra) {
                     Some(bytes) => {
                         match Message::parse(&bytes, req.transport(), &crate::Config::LENIENT) {
                             Ok(m) => handler.handle(&m),
@@ -180,6 +214,15 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
 /// The request `req` with `body` as its payload and without Block1 and Size1, encoded: what
 /// the handler sees of an upload, and what an observation keeps of its request.
 pub(super) fn owned_request(req: &Message<'_>, body: &[u8]) -> Option<Vec<u8>> {
+    owned_request_with(req, body, &[])
+}
+
+/// [`owned_request`] with `extra` options too.
+fn owned_request_with(
+    req: &Message<'_>,
+    body: &[u8],
+    extra: &[(OptionNumber, Vec<u8>)],
+) -> Option<Vec<u8>> {
     let mut b = Builder::<64>::for_transport(
         req.transport(),
         req.ty().unwrap_or(Type::Confirmable),
@@ -191,6 +234,9 @@ pub(super) fn owned_request(req: &Message<'_>, body: &[u8]) -> Option<Vec<u8>> {
         if o.number != OptionNumber::BLOCK1 && o.number != OptionNumber::SIZE1 {
             b.opaque(o.number, o.value).ok()?;
         }
+    }
+    for (number, value) in extra {
+        b.opaque(*number, value).ok()?;
     }
     let mut out = std::vec![0u8; m2m_core::Encode::buffer_len(&b)];
     let n = b.encode(&mut out).ok()?;
