@@ -461,7 +461,7 @@ async fn an_upload_keeps_the_first_blocks_conditions_and_its_content_format() {
     // body, though the later blocks do not repeat it; §2.3: blocks of another Content-Format
     // are not put together with the first.
     let (c, _notifier, _) = udp_server().await;
-    let block = |mid: u16, num: u32, more: bool, inm: bool, cf: u32, len: usize| {
+    let block = |mid: u16, num: u32, more: bool, inm: bool, cf: Option<u32>, len: usize| {
         let mut b = Builder::<6>::udp(Type::Confirmable, Code::PUT, mid);
         b.token(&[0xb2])
             .str(OptionNumber::URI_PATH, "cond")
@@ -469,7 +469,9 @@ async fn an_upload_keeps_the_first_blocks_conditions_and_its_content_format() {
         if inm {
             b.empty(OptionNumber::IF_NONE_MATCH).unwrap();
         }
-        b.uint(OptionNumber::CONTENT_FORMAT, cf).unwrap();
+        if let Some(cf) = cf {
+            b.uint(OptionNumber::CONTENT_FORMAT, cf).unwrap();
+        }
         b.uint(
             OptionNumber::BLOCK1,
             m2m_coap::Block { num, more, szx: 0 }.to_uint(),
@@ -491,21 +493,26 @@ async fn an_upload_keeps_the_first_blocks_conditions_and_its_content_format() {
             (m.code(), m.payload().to_vec())
         }
     };
+    let text = Some(0);
     assert_eq!(
-        ask(block(0x4300, 0, true, true, 0, 16)).await.0,
+        ask(block(0x4300, 0, true, true, text, 16)).await.0,
         Code::CONTINUE
     );
     assert_eq!(
-        ask(block(0x4301, 1, false, false, 0, 4)).await,
+        ask(block(0x4301, 1, false, false, text, 4)).await,
         (Code::CONTENT, b"1 20".to_vec())
     );
-    // A second block of another Content-Format belongs to no upload: 4.08.
+    // A later block without Content-Format is part of the body; one of another is not: 4.08.
     assert_eq!(
-        ask(block(0x4302, 0, true, false, 0, 16)).await.0,
+        ask(block(0x4302, 0, true, false, text, 16)).await.0,
         Code::CONTINUE
     );
     assert_eq!(
-        ask(block(0x4303, 1, false, false, 50, 4)).await.0,
+        ask(block(0x4303, 1, true, false, None, 16)).await.0,
+        Code::CONTINUE
+    );
+    assert_eq!(
+        ask(block(0x4304, 2, false, false, Some(50), 4)).await.0,
         Code::REQUEST_ENTITY_INCOMPLETE
     );
 }

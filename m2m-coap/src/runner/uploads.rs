@@ -16,20 +16,16 @@ use crate::option::OptionNumber;
 use crate::option::value::ValueError;
 
 /// What tells the requests of one transfer in blocks from another's: the method, the request
-/// URI, the Content-Format and the Request-Tag values (RFC 7959 §2.5, RFC 9175 §3.3), so that
-/// uploads to one resource under different Request-Tags stay apart, and blocks of another
-/// Content-Format are never put together with them (RFC 7959 §2.3). Each value goes in with
-/// its number and length, so no two lists of values give one key.
+/// URI and the Request-Tag values (RFC 7959 §2.5, RFC 9175 §3.3), so that uploads to one
+/// resource under different Request-Tags stay apart. Each value goes in with its number and
+/// length, so no two lists of values give one key.
 pub(super) fn request_key(req: &Message<'_>) -> Vec<u8> {
     let mut uri = Vec::new();
     uri.push(req.code().0);
     for o in req.options().filter(|o| {
         matches!(
             o.number,
-            OptionNumber::URI_PATH
-                | OptionNumber::URI_QUERY
-                | OptionNumber::CONTENT_FORMAT
-                | OptionNumber::REQUEST_TAG
+            OptionNumber::URI_PATH | OptionNumber::URI_QUERY | OptionNumber::REQUEST_TAG
         )
     }) {
         uri.extend_from_slice(&o.number.0.to_be_bytes());
@@ -54,22 +50,23 @@ const MAX_UPLOADS_PER_PEER: usize = 4;
 /// §4.8.2: a client that still sends blocks after it starts again from block 0).
 const UPLOAD_LIFETIME: Duration = Duration::from_secs(247);
 
-/// An upload in progress: the body so far, when its last block came, and the conditions of its
-/// first block (If-Match, If-None-Match: RFC 7959 §2.5 has them on the first block; a client
-/// need not repeat them).
+/// An upload in progress: the body so far, when its last block came, and the options of its
+/// first block that describe the whole body: If-Match, If-None-Match (RFC 7959 §2.5 has them
+/// on the first block; a client need not repeat them) and Content-Format (a later block that
+/// names another one is not part of this body, §2.3).
 struct Upload {
     body: Vec<u8>,
     touched: Instant,
-    conditions: Vec<(OptionNumber, Vec<u8>)>,
+    first: Vec<(OptionNumber, Vec<u8>)>,
 }
 
-/// The If-Match and If-None-Match options of `req`.
-fn conditions(req: &Message<'_>) -> Vec<(OptionNumber, Vec<u8>)> {
+/// The options of `req` that [`Upload::first`] keeps.
+fn whole_body_options(req: &Message<'_>) -> Vec<(OptionNumber, Vec<u8>)> {
     req.options()
         .filter(|o| {
             matches!(
                 o.number,
-                OptionNumber::IF_MATCH | OptionNumber::IF_NONE_MATCH
+                OptionNumber::IF_MATCH | OptionNumber::IF_NONE_MATCH | OptionNumber::CONTENT_FORMAT
             )
         })
         .map(|o| (o.number, o.value.to_vec()))
@@ -145,7 +142,7 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
             None if block.num == 0 => Some(self.bodies.entry(key.clone()).or_insert(Upload {
                 body: Vec::new(),
                 touched: now,
-                conditions: Vec::new(),
+                first: Vec::new(),
             })),
             None => None,
         }) else {
@@ -155,7 +152,18 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
         upload.touched = now;
         if block.num == 0 {
             upload.body.clear();
-            upload.conditions = conditions(req);
+            upload.first = whole_body_options(req);
+        }
+        let format = |opts: &[(OptionNumber, Vec<u8>)]| {
+            opts.iter()
+                .find(|(n, _)| *n == OptionNumber::CONTENT_FORMAT)
+                .map(|(_, v)| v.clone())
+        };
+        let later = whole_body_options(req);
+        if format(&later).is_some_and(|f| Some(f) != format(&upload.first)) {
+            // Another Content-Format than the first block's: not this body (RFC 7959 §2.3).
+            self.bodies.remove(&key);
+            return Response::new(Code::REQUEST_ENTITY_INCOMPLETE).into();
         }
         let body = &mut upload.body;
         let received = body.len();
@@ -183,16 +191,16 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                 let (whole, first) = self
                     .bodies
                     .remove(&key)
-                    .map(|u| (u.body, u.conditions))
+                    .map(|u| (u.body, u.first))
                     .unwrap_or_default();
-                // The last block's request, with the first block's conditions when it does
-                // not repeat them.
-                let extra: &[_] = if conditions(req).is_empty() {
-                    &first
-                } else {
-                    &[]
-                };
-                let reply = match owned_request_with(req, &whole, extra) {
+                // The last block's request, with what of the first block's options it does not
+                // repeat.
+                let last = whole_body_options(req);
+                let extra: Vec<_> = first
+                    .into_iter()
+                    .filter(|(n, _)| !last.iter().any(|(m, _)| m == n))
+                    .collect();
+                let reply = match owned_request_with(req, &whole, &extra) {
                     Some(bytes) => {
                         match Message::parse(&bytes, req.transport(), &crate::Config::LENIENT) {
                             Ok(m) => handler.handle(&m),
