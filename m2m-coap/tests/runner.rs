@@ -436,6 +436,30 @@ async fn tcp_observe_and_reply_later() {
 }
 
 #[tokio::test]
+async fn a_release_lets_the_reply_still_coming_go_out() {
+    // RFC 8323 §5.5: the requests received before a Release are still answered. /later
+    // answers after 50 ms; the Release comes at once.
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(3));
+    let mut framed = tcp_client(n, notifier, 1 << 16).await;
+    let mut b = Builder::<4>::tcp(Code::GET);
+    b.token(b"L").str(OptionNumber::URI_PATH, "later").unwrap();
+    framed.send(&b).await.unwrap();
+    framed
+        .send(&Builder::<0>::tcp(Code::RELEASE))
+        .await
+        .unwrap();
+    let f = next_frame(&mut framed).await;
+    let m = Message::parse_tcp(&f).unwrap();
+    assert_eq!((m.token(), m.payload()), (&b"L"[..], &b"done"[..]));
+    // Then the server closes the connection.
+    let end = tokio::time::timeout(Duration::from_secs(5), framed.next())
+        .await
+        .expect("closed in time");
+    assert!(end.is_none(), "{end:?}");
+}
+
+#[tokio::test]
 async fn one_connection_holds_more_observations_than_a_udp_peer() {
     // The cap of 16 per peer is for UDP, whose source address can be forged; a TCP connection
     // may hold many (a LwM2M server observing many resources over one connection).

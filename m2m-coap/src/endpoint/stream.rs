@@ -207,6 +207,9 @@ pub struct Connection<const N: usize = 8, const Q: usize = 4096> {
     /// When the peer's CSM must have come; `None` once it has.
     csm_deadline: Option<u64>,
     closed: bool,
+    /// Release went one way or the other (§5.5): no new request of ours, no keepalive; the
+    /// requests on their way are still answered both ways.
+    released: bool,
 }
 
 impl<const N: usize, const Q: usize> Connection<N, Q> {
@@ -236,6 +239,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             last_heard: t,
             csm_deadline: Some(t.saturating_add(params.csm_timeout_ms)),
             closed: false,
+            released: false,
         };
         if let Ok(csm) = c
             .session
@@ -254,10 +258,19 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         &self.session
     }
 
-    /// Whether the connection is over (Release, Abort, a violation, or [`Connection::release`]).
+    /// Whether the connection is over: an Abort or a violation either way, or a Release either
+    /// way once no request of ours waits for its response any more (those still on their way
+    /// are answered, or time out, as before the Release: RFC 8323 §5.5).
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.closed || (self.released && self.pending.iter().all(Option::is_none))
+    }
+
+    /// Whether Release went one way or the other (and no Abort): the requests on their way are
+    /// still answered, no new one of ours goes.
+    #[must_use]
+    pub fn is_released(&self) -> bool {
+        self.released && !self.closed
     }
 
     /// The largest message the send queue holds (`Q - 4`): an `out` of this size always takes
@@ -334,6 +347,9 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         if !b.code().is_request() {
             return Err(StreamError::Code(b.code()));
         }
+        if self.released {
+            return Err(StreamError::Closed);
+        }
         let slot = self
             .pending
             .iter()
@@ -406,7 +422,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     /// Sends a Ping (§5.4); a Pong that does not come within the pong timeout is reported as
     /// [`StreamEvent::Unresponsive`]. A Ping already waiting is not sent twice.
     pub fn ping(&mut self, now: Timestamp) -> Result<(), StreamError> {
-        if self.closed {
+        if self.closed || self.released {
             return Err(StreamError::Closed);
         }
         if self.ping.is_some() {
@@ -425,9 +441,11 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         Ok(())
     }
 
-    /// Ends the connection gracefully (§5.5): a Release is queued; send it, then close.
+    /// Ends the connection gracefully (§5.5): a Release is queued, no new request goes; the
+    /// responses to the requests on their way still come ([`Connection::is_closed`] once they
+    /// have, or timed out). Send the Release, then close when the connection is closed.
     pub fn release(&mut self) -> Result<(), StreamError> {
-        if self.closed {
+        if self.closed || self.released {
             return Err(StreamError::Closed);
         }
         let b = Builder::<0>::for_transport(
@@ -437,7 +455,8 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             0,
         );
         self.enqueue(&b)?;
-        self.closed = true;
+        self.released = true;
+        self.ping = None;
         Ok(())
     }
 
@@ -523,7 +542,9 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
                 return StreamIncoming::Nothing;
             }
             Signal::Release { hold_off } => {
-                self.closed = true;
+                // The peer sends no new request; those on their way are still answered.
+                self.released = true;
+                self.ping = None;
                 return StreamIncoming::Closed(Close::Released { hold_off });
             }
             Signal::Abort { bad_csm_option } => {
@@ -567,7 +588,11 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     pub fn poll_transmit(&mut self, now: Timestamp, out: &mut [u8]) -> Option<usize> {
         let t = ms(now);
         if let Some(k) = self.params.keepalive_ms {
-            if !self.closed && self.ping.is_none() && t >= self.last_heard.saturating_add(k) {
+            if !self.closed
+                && !self.released
+                && self.ping.is_none()
+                && t >= self.last_heard.saturating_add(k)
+            {
                 let _ = self.ping(now);
             }
         }
@@ -625,7 +650,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         let keepalive = self
             .params
             .keepalive_ms
-            .filter(|_| self.ping.is_none())
+            .filter(|_| self.ping.is_none() && !self.released)
             .map(|k| self.last_heard.saturating_add(k));
         self.pending
             .iter()
@@ -916,6 +941,38 @@ mod tests {
         );
         assert!(s.is_closed());
         assert_eq!(c.release(), Err(StreamError::Closed));
+
+        // A Release with a request on its way (§5.5): the request is still answered, the
+        // response still taken; no new request goes; then the connection is over.
+        let (mut c, mut s) = pair(Transport::Tcp, ConnParams::default());
+        let id = c.request(at(1), &Builder::<0>::tcp(Code::GET)).unwrap();
+        c.release().unwrap();
+        assert!(!c.is_closed() && c.is_released());
+        assert_eq!(
+            c.request(at(1), &Builder::<0>::tcp(Code::GET)),
+            Err(StreamError::Closed)
+        );
+        let f = drain(&mut c, 1);
+        let StreamIncoming::Request { message } = s.handle(at(1), &f[0]) else {
+            panic!("the request");
+        };
+        let token = message.token().to_vec();
+        assert_eq!(
+            s.handle(at(1), &f[1]),
+            StreamIncoming::Closed(Close::Released { hold_off: None })
+        );
+        assert!(
+            s.is_closed() && s.is_released(),
+            "nothing of the server's waits"
+        );
+        s.respond(&token, &Builder::<0>::tcp(Code::CONTENT))
+            .unwrap();
+        let f = drain(&mut s, 1);
+        assert!(matches!(
+            c.handle(at(2), &f[0]),
+            StreamIncoming::Response { id: got, .. } if got == id
+        ));
+        assert!(c.is_closed());
 
         // An Abort from the peer with requests of ours waiting: the connection is over, and
         // nothing more comes of it.

@@ -92,7 +92,9 @@ where
     let mut out = std::vec![0u8; 16384];
     loop {
         flush(&mut conn, &mut wire, &mut out, start).await?;
-        if conn.is_closed() {
+        // After a Release (either way) the replies still coming go out first (RFC 8323 §5.5:
+        // the requests received before it are answered); an Abort ends at once.
+        if conn.is_closed() && !(conn.is_released() && svc.deferred() > 0) {
             return Ok(());
         }
         let timer = conn.poll_timeout().and_then(|t| {

@@ -93,6 +93,8 @@ pub(super) struct Service<K, A, H> {
     changes: broadcast::Receiver<Arc<str>>,
     /// Keeps the change channel open while the service runs.
     _notifier: Notifier,
+    /// Replies that come later, not yet taken back by [`Service::ready`].
+    deferred: usize,
 }
 
 impl<K, A, H> Service<K, A, H>
@@ -112,6 +114,7 @@ where
             ready_rx,
             changes: notifier.subscribe(),
             _notifier: notifier,
+            deferred: 0,
         }
     }
 
@@ -200,6 +203,7 @@ where
 
     /// The step for a reply that came later (`None` if its observation is gone).
     pub(super) fn ready(&mut self, r: Ready<K, A>) -> Option<Step<K, A>> {
+        self.deferred = self.deferred.saturating_sub(1);
         match r.target {
             Target::Answer {
                 to,
@@ -311,7 +315,13 @@ where
         }
     }
 
-    fn defer(&self, later: Later, target: Target<K, A>) {
+    /// How many replies that come later are still on their way.
+    pub(super) fn deferred(&self) -> usize {
+        self.deferred
+    }
+
+    fn defer(&mut self, later: Later, target: Target<K, A>) {
+        self.deferred = self.deferred.saturating_add(1);
         let tx = self.ready_tx.clone();
         tokio::spawn(async move {
             // A reply that does not come in time is a 5.03: the exchange must not wait
