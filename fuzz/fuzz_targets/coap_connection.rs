@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use m2m_coap::endpoint::stream::{ConnParams, Connection, StreamIncoming};
+use m2m_coap::endpoint::stream::{Close, ConnParams, Connection, StreamIncoming};
 use m2m_coap::{Builder, Code, Message, Transport};
 use m2m_core::Timestamp;
 
@@ -58,6 +58,8 @@ fuzz_target!(|data: &[u8]| {
             StreamIncoming::Response { .. } => {
                 assert!(!silent, "a closed connection took a response")
             }
+            // A Release leaves the requests on their way to be answered (RFC 8323 §5.5).
+            StreamIncoming::Closed(Close::Released { .. }) => assert!(conn.is_released()),
             StreamIncoming::Closed(_) => assert!(conn.is_closed()),
             StreamIncoming::Nothing => {}
         }

@@ -494,7 +494,8 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     /// the framing ([`Framing`](crate::tcp::Framing), a WebSocket limit) refuses a larger
     /// message before it is buffered.
     pub fn handle<'a>(&mut self, now: Timestamp, frame: &'a [u8]) -> StreamIncoming<'a> {
-        if self.closed {
+        // Over, or released with nothing of ours waiting: nothing more is taken.
+        if self.is_closed() {
             return StreamIncoming::Nothing;
         }
         let t = ms(now);
