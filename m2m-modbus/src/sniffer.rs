@@ -5,7 +5,7 @@
 
 use core::time::Duration;
 
-use m2m_core::{Framing as _, Needed, Status, Timestamp};
+use m2m_core::{Needed, Status, Timestamp};
 
 use crate::client::{Expect, Mismatch};
 use crate::error::{Error, FrameError};
@@ -132,8 +132,18 @@ impl Sniffer {
             )),
             other => other,
         };
-        let as_req = settle(self.requests.frame_len(buf));
-        let as_rsp = settle(self.responses.frame_len(buf));
+        // At a silence, a frame that only its CRC frames (Diagnostics 00 00, a function code
+        // of the user's) ends there: its CRC may also check a byte early, when its last byte
+        // is 0x00.
+        let len = |f: &Framing| {
+            if idle && f.whole_by_crc(buf) {
+                Ok(Status::Complete(buf.len()))
+            } else {
+                m2m_core::Framing::frame_len(f, buf)
+            }
+        };
+        let as_req = settle(len(&self.requests));
+        let as_rsp = settle(len(&self.responses));
         let waiting = |r: &Result<Status<usize>, FrameError>| matches!(r, Ok(Status::Partial(_)));
         match (frame(&as_req), frame(&as_rsp)) {
             (Some(_), Some(_)) => {
@@ -141,7 +151,7 @@ impl Sniffer {
                 // response only if it answers the request outstanding, before its deadline.
                 if let Some(e) = self.outstanding.filter(|e| !e.is_overdue(now)) {
                     if let Ok(Status::Complete((adu, n))) =
-                        self.responses.decode::<Response<'a>>(buf)
+                        decode::<Response<'a>>(&self.responses, buf, idle)
                     {
                         if e.check(adu.address, adu.pdu.clone()).is_ok() {
                             self.outstanding = None;
@@ -150,10 +160,10 @@ impl Sniffer {
                         }
                     }
                 }
-                self.request(buf, now)
+                self.request(buf, now, idle)
             }
-            (None, Some(_)) if !waiting(&as_req) => self.response(buf),
-            (Some(_), None) if !waiting(&as_rsp) => self.request(buf, now),
+            (None, Some(_)) if !waiting(&as_req) => self.response(buf, now, idle),
+            (Some(_), None) if !waiting(&as_rsp) => self.request(buf, now, idle),
             _ => match (as_req, as_rsp) {
                 (Err(a), Err(b)) => Err(if a.skip_len() <= b.skip_len() { a } else { b }),
                 (Ok(Status::Partial(a)), Ok(Status::Partial(b))) => {
@@ -171,10 +181,17 @@ impl Sniffer {
     }
 
     /// The head of `buf` as a response, paired with the request outstanding (if any).
-    fn response<'a>(&mut self, buf: &'a [u8]) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
-        match self.responses.decode::<Response<'a>>(buf)? {
+    fn response<'a>(
+        &mut self,
+        buf: &'a [u8],
+        now: Timestamp,
+        idle: bool,
+    ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
+        match decode::<Response<'a>>(&self.responses, buf, idle)? {
             Status::Complete((adu, n)) => {
-                let answers = match self.outstanding.take() {
+                // A request past its deadline waits for nothing any more: what comes after
+                // it answers nobody (the master has moved on or tries again).
+                let answers = match self.outstanding.take().filter(|e| !e.is_overdue(now)) {
                     Some(e) => e.check(adu.address, adu.pdu.clone()).map(|_| e),
                     None => Err(Mismatch::Unexpected),
                 };
@@ -189,8 +206,16 @@ impl Sniffer {
         &mut self,
         buf: &'a [u8],
         now: Timestamp,
+        idle: bool,
     ) -> Result<Status<(Sniffed<'a>, usize)>, FrameError> {
-        match self.requests.decode::<Request<'a>>(buf)? {
+        // A frame whose CRC checks but that is no valid request (a quantity out of range) is
+        // still the master's new request: the one before is answered no more (the exception
+        // that follows is not its answer).
+        let decoded = decode::<Request<'a>>(&self.requests, buf, idle);
+        if decoded.is_err() {
+            self.outstanding = None;
+        }
+        match decoded? {
             Status::Complete((adu, n)) => {
                 // Broadcasts get no answer; anything else is now outstanding.
                 self.outstanding = adu
@@ -200,6 +225,19 @@ impl Sniffer {
             }
             Status::Partial(n) => Ok(Status::Partial(n)),
         }
+    }
+}
+
+/// [`Framing::decode`], or at a silence [`Framing::decode_at_silence`].
+fn decode<'a, P: crate::pdu::Pdu<'a>>(
+    framing: &Framing,
+    buf: &'a [u8],
+    idle: bool,
+) -> Result<Status<(Adu<P>, usize)>, FrameError> {
+    if idle {
+        framing.decode_at_silence(buf)
+    } else {
+        framing.decode(buf)
     }
 }
 
@@ -291,6 +329,56 @@ mod tests {
                 ('r', 4, 5, true),
             ]
         );
+    }
+
+    #[test]
+    fn a_frame_framed_by_its_crc_ends_at_the_silence() {
+        // Diagnostics 00 00 (Return Query Data) of data 00 1B: CRC A0 00. Its CRC also checks
+        // a byte early (a trailing 0x00 keeps it at zero); at the silence after it, the whole
+        // frame is the request, and its echo the answer.
+        let frame = [0x01, 0x08, 0x00, 0x00, 0x00, 0x1b, 0xa0, 0x00];
+        assert_eq!(rtu::crc16(&frame), 0);
+        let mut s = Sniffer::default();
+        let Ok(Status::Complete((Sniffed::Request(a), n))) =
+            s.decode_idle(&frame, Timestamp::EPOCH)
+        else {
+            panic!("a request");
+        };
+        assert_eq!((n, a.pdu.function().value()), (8, 8));
+        let Ok(Status::Complete((Sniffed::Response { adu, answers }, n))) =
+            s.decode_idle(&frame, Timestamp::EPOCH)
+        else {
+            panic!("its echo");
+        };
+        assert_eq!((n, adu.address), (8, 1));
+        assert!(answers.is_ok());
+    }
+
+    #[test]
+    fn an_invalid_request_ends_the_one_before_and_a_late_answer_pairs_with_nothing() {
+        // FC03 of 3 registers to unit 1, unanswered; FC03 of 126 registers (out of range,
+        // CRC right) to unit 1, then the server's exception 03: it answers the invalid
+        // request, not the first.
+        let mut bus = Vec::new();
+        bus.extend(rtu_bytes(0x01, &[0x03, 0x00, 0x00, 0x00, 0x03]));
+        bus.extend(rtu_bytes(0x01, &[0x03, 0x00, 0x00, 0x00, 0x7e]));
+        bus.extend(rtu_bytes(0x01, &[0x83, 0x03]));
+        let t = |_| Timestamp::EPOCH;
+        assert_eq!(
+            sniff(&bus, Sniffer::default(), t),
+            [('q', 1, 3, true), ('r', 1, 3, false)]
+        );
+        // An answer after the request's deadline pairs with nothing.
+        let mut bus = rtu_bytes(0x01, &[0x03, 0x00, 0x00, 0x00, 0x01]);
+        bus.extend(rtu_bytes(0x01, &[0x03, 0x02, 0x00, 0x07]));
+        let s = Sniffer::default().with_timeout(Duration::from_millis(100));
+        let slow = |i: u64| Timestamp::from_millis(1_000 + 200 * i);
+        assert_eq!(
+            sniff(&bus, s, slow),
+            [('q', 1, 3, true), ('r', 1, 3, false)]
+        );
+        let fast = |i: u64| Timestamp::from_millis(1_000 + 10 * i);
+        assert_eq!(sniff(&bus, s, fast), [('q', 1, 3, true), ('r', 1, 3, true)]);
     }
 
     #[test]

@@ -354,7 +354,7 @@ impl Framing {
     }
 
     /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking.
-    fn whole_by_crc(&self, buf: &[u8]) -> bool {
+    pub(crate) fn whole_by_crc(&self, buf: &[u8]) -> bool {
         (MIN_ADU..=MAX_ADU).contains(&buf.len()) && self.framed_by_crc(buf) && crc16(buf) == 0
     }
 
@@ -365,7 +365,33 @@ impl Framing {
         &self,
         buf: &'a [u8],
     ) -> Result<Status<(Adu<P>, usize)>, FrameError> {
-        let n = match m2m_core::Framing::frame_len(self, buf)? {
+        self.decode_framed_by(buf, m2m_core::Framing::frame_len(self, buf)?)
+    }
+
+    /// [`Framing::decode`] for `buf` holding what was read since the last silence, now that
+    /// the line has gone silent again: a frame framed by its CRC is all of `buf` when the CRC
+    /// of all of it checks (as [`Framing::frame_len_at_silence`] frames it); anything else is
+    /// read as `decode` reads it (a frame not all there is `Partial`).
+    pub fn decode_at_silence<'a, P: Pdu<'a>>(
+        &self,
+        buf: &'a [u8],
+    ) -> Result<Status<(Adu<P>, usize)>, FrameError> {
+        let framed = if self.whole_by_crc(buf) {
+            Status::Complete(buf.len())
+        } else {
+            m2m_core::Framing::frame_len(self, buf)?
+        };
+        self.decode_framed_by(buf, framed)
+    }
+
+    /// Decodes the head of `buf` that `framed` says is a frame.
+    #[inline(always)]
+    fn decode_framed_by<'a, P: Pdu<'a>>(
+        &self,
+        buf: &'a [u8],
+        framed: Status<usize>,
+    ) -> Result<Status<(Adu<P>, usize)>, FrameError> {
+        let n = match framed {
             Status::Complete(n) => n,
             Status::Partial(needed) => return Ok(Status::Partial(needed)),
         };
