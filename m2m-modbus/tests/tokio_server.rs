@@ -188,6 +188,33 @@ async fn rtu_over_tcp_and_broadcast() {
     assert_eq!(client.unmatched(), 0);
 }
 
+#[tokio::test]
+async fn rtu_over_tcp_answers_the_request_behind_a_corrupt_one() {
+    // A user function code with a bad CRC (its length only a CRC could give), written on its
+    // own, then a good FC03 in a write of its own: answered at once, not after the buffer
+    // fills with retries.
+    let (addr, _stop, _task) = start(Server::new(table()).transport(Transport::RtuOverTcp)).await;
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(&[7, 0x41, 0, 0, 0, 0, 0, 0]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let good = m2m_modbus::rtu::Adu {
+        address: 7,
+        pdu: Request::ReadHoldingRegisters {
+            address: 1,
+            quantity: 1,
+        },
+    }
+    .to_vec()
+    .unwrap();
+    s.write_all(&good).await.unwrap();
+    let mut answer = [0u8; 7];
+    tokio::time::timeout(Duration::from_secs(2), s.read_exact(&mut answer))
+        .await
+        .expect("answered in time")
+        .unwrap();
+    assert_eq!(&answer[..5], &[7, 3, 2, 0, 1]);
+}
+
 /// The table, but a read at address 99 takes 300 ms to answer.
 struct Slow(Table);
 

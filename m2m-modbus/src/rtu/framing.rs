@@ -346,11 +346,37 @@ impl Framing {
     /// of one can: a lone 0x00 always does (the same bytes as a frame whose CRC ends in 0x00:
     /// they cannot be told apart), more bytes once in 65 536. Unlike `frame_len`, the answer
     /// depends on where the reads end.
+    ///
+    /// A head still incomplete with a whole frame ending at the read end behind it (a corrupt
+    /// frame whose length field promises more than came, or one framed by its CRC whose CRC
+    /// never checks) cannot be completed by what follows, since frames are written whole: it
+    /// is an error whose skip reaches that frame, so the frames behind a corrupt one are not
+    /// held up until the buffer fills. (A whole frame's CRC checking by chance inside a frame
+    /// still coming is one chance in 65 536 per position whose layout fits.)
     pub fn frame_len_at_read_end(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
         if self.whole_by_crc(buf) {
             return Ok(Status::Complete(buf.len()));
         }
-        m2m_core::Framing::frame_len(self, buf)
+        let status = m2m_core::Framing::frame_len(self, buf)?;
+        if let Status::Partial(needed) = status {
+            let whole = |k: usize| {
+                let tail = buf.get(k..).unwrap_or_default();
+                self.whole_by_crc(tail)
+                    || m2m_core::Framing::frame_len(self, tail) == Ok(Status::Complete(tail.len()))
+            };
+            if let Some(k) =
+                (1..buf.len().saturating_sub(MIN_ADU.saturating_sub(1))).find(|&k| whole(k))
+            {
+                return Err(FrameError::skip_by(
+                    Error::Truncated {
+                        offset: k,
+                        needed: needed.size().unwrap_or(1),
+                    },
+                    k,
+                ));
+            }
+        }
+        Ok(status)
     }
 
     /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking.
