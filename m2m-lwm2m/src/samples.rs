@@ -9,7 +9,8 @@ use crate::path::Path;
 use crate::value::{ObjLink, Opaque, Record, Text, Value};
 
 /// The records of a decoder as samples (path as the key, typed value, absolute time): an
-/// error for a record without a value, or whose value needs unescaping or decoding first
+/// error for a record without a value, for an end device's record (a gateway prefix, see
+/// [`Record::to_sample`]), or for one whose value needs unescaping or decoding first
 /// (a JSON string with escapes, base64 opaque data, an untyped TLV value: type it with
 /// [`model::typed`](crate::model::typed) first, and an untyped value comes out as bytes).
 pub fn samples<'a, I>(records: I) -> impl Iterator<Item = Result<Sample<'a>, Error>>
@@ -43,6 +44,10 @@ impl<'a> Record<'a> {
             CoreValue::ObjLink { object, instance } => Value::ObjLink(ObjLink { object, instance }),
             _ => return Err(bad),
         };
+        // 65535 is no id (Core 1.1 §7: reserved; the path parsers refuse it).
+        if p.levels().contains(&u16::MAX) {
+            return Err(bad);
+        }
         let path = Path::from(p);
         #[allow(clippy::cast_precision_loss)]
         let time = sample
@@ -74,6 +79,19 @@ mod tests {
         assert!(
             Record::from_sample(&Sample::new(SampleKey::Name("x"), CoreValue::Bool(true))).is_err()
         );
+    }
+
+    #[test]
+    fn end_devices_and_reserved_ids_make_no_sample() {
+        // Two end devices' temperatures would be one key: neither is a sample.
+        let p = Path::parse("/dev1/3303/0/5700").unwrap();
+        let r = Record::new(p, Value::Float(1.0));
+        assert_eq!(r.to_sample(), None);
+        assert!(samples([Ok(r)]).all(|s| s.is_err()));
+        // 65535 is no id.
+        let reserved = ObjectPath::new(&[3303, 65535]).unwrap();
+        let s = Sample::new(SampleKey::Path(reserved), CoreValue::Bool(true));
+        assert!(Record::from_sample(&s).is_err());
     }
     extern crate std;
     use std::vec::Vec;

@@ -651,9 +651,14 @@ impl<'a> Record<'a> {
     }
 
     /// The record as an m2m-core sample: its path as the key, its value, its absolute time.
-    /// `None` for a record without a value, or whose value needs unescaping or decoding.
+    /// `None` for a record without a value, or whose value needs unescaping or decoding, and
+    /// for an end device's record (a LwM2M Gateway prefix): its path alone would be the key
+    /// of every end device's value at that path; read those through [`Record::path`].
     #[must_use]
     pub fn to_sample(&self) -> Option<m2m_core::Sample<'a>> {
+        if self.path.prefix().is_some() {
+            return None;
+        }
         let value = self.value?.to_core()?;
         let key = m2m_core::SampleKey::Path(self.path.to_object_path()?);
         let sample = m2m_core::Sample::new(key, value);
