@@ -30,7 +30,7 @@ pub use codec::{
 pub use device::{DeviceId, DeviceIdError};
 pub use error::{ErrorKind, ProtocolError};
 pub use hex::{Hex, HexError};
-pub use time::Timestamp;
+pub use time::{SystemTimeRange, Timestamp};
 pub use value::{ObjectPath, Quality, Sample, SampleKey, SampleSource, Value};
 pub use wire::{
     Reader, TrailingBytes, Truncated, VarintError, Writer, copy_short, varint_from_word,

@@ -95,10 +95,19 @@ impl TryFrom<std::time::SystemTime> for Timestamp {
     }
 }
 
+/// A [`Timestamp`] past the latest time the platform's `SystemTime` holds (on Windows, about
+/// 30 000 years after 1601: a timestamp from the wire can be any `u64`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("{0} is past the latest SystemTime of this platform")]
+pub struct SystemTimeRange(pub Timestamp);
+
 #[cfg(feature = "std")]
-impl From<Timestamp> for std::time::SystemTime {
-    fn from(t: Timestamp) -> Self {
-        std::time::UNIX_EPOCH + Duration::from_millis(t.0)
+impl TryFrom<Timestamp> for std::time::SystemTime {
+    type Error = SystemTimeRange;
+    fn try_from(t: Timestamp) -> Result<Self, Self::Error> {
+        std::time::UNIX_EPOCH
+            .checked_add(Duration::from_millis(t.0))
+            .ok_or(SystemTimeRange(t))
     }
 }
 
@@ -135,10 +144,16 @@ mod tests {
         );
     }
 
+    #[cfg(feature = "std")]
     #[test]
-    fn system_time_round_trip() {
+    fn system_time_both_ways() {
         let t = Timestamp::from_millis(1_700_000_000_123);
-        let st: std::time::SystemTime = t.into();
+        let st = std::time::SystemTime::try_from(t).unwrap();
         assert_eq!(Timestamp::try_from(st).unwrap(), t);
+        // Fine wherever SystemTime counts seconds in an i64; an error, not a panic, elsewhere.
+        let far = Timestamp::from_millis(u64::MAX);
+        if let Err(e) = std::time::SystemTime::try_from(far) {
+            assert_eq!(e, SystemTimeRange(far));
+        }
     }
 }
