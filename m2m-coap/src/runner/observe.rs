@@ -133,23 +133,23 @@ impl<K: Copy + Eq> Observations<K> {
             .collect()
     }
 
-    /// Counts a notification to `id` sent at `now`; whether it is to be Confirmable.
+    /// Counts a notification to `id` built at `now`; whether it is to be Confirmable. The
+    /// 24-hour clock restarts only when a Confirmable one goes ([`Observations::sent_confirmable`]):
+    /// one built but held back (the endpoint full, the client paced) is Confirmable again when
+    /// it is built anew.
     pub(super) fn count(&mut self, id: u64, now: Instant) -> bool {
         self.list.iter_mut().find(|o| o.id == id).is_some_and(|o| {
             o.sent = o.sent.wrapping_add(1);
-            let due = o.sent % CONFIRMABLE_EVERY == 0
-                || now.saturating_duration_since(o.confirmable_at) >= CONFIRMABLE_AFTER;
-            if due {
-                o.confirmable_at = now;
-            }
-            due
+            o.sent % CONFIRMABLE_EVERY == 0
+                || now.saturating_duration_since(o.confirmable_at) >= CONFIRMABLE_AFTER
         })
     }
 
-    /// Records the message id of a Confirmable notification to `id`.
-    pub(super) fn sent_confirmable(&mut self, id: u64, message_id: u16) {
+    /// Records a Confirmable notification to `id` sent at `now` with `message_id`.
+    pub(super) fn sent_confirmable(&mut self, id: u64, message_id: u16, now: Instant) {
         if let Some(o) = self.list.iter_mut().find(|o| o.id == id) {
             o.confirmable_id = Some(message_id);
+            o.confirmable_at = now;
         }
     }
 
@@ -162,6 +162,20 @@ impl<K: Copy + Eq> Observations<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_daily_confirmable_notification_survives_being_held() {
+        // RFC 7641 §4.5: a Confirmable notification at least every 24 hours. One built a day
+        // on but held back (not sent) leaves the next built still Confirmable.
+        let mut o = Observations::<u8>::new();
+        o.register(1, b"t", "x".into(), Vec::new(), Transport::Udp);
+        let id = o.of(None)[0];
+        let day = Instant::now() + CONFIRMABLE_AFTER;
+        assert!(o.count(id, day));
+        assert!(o.count(id, day + Duration::from_secs(1)), "held: still due");
+        o.sent_confirmable(id, 7, day + Duration::from_secs(1));
+        assert!(!o.count(id, day + Duration::from_secs(2)));
+    }
 
     #[test]
     fn register_again_replaces_and_remove_ends() {
@@ -233,13 +247,14 @@ mod tests {
         let con: Vec<bool> = (0..20).map(|_| o.count(id, now)).collect();
         assert_eq!(con.iter().filter(|c| **c).count(), 2);
         assert!(con[9] && con[19]);
-        // A day after the last Confirmable one, the next is Confirmable whatever the count;
-        // the count goes on from there.
+        // A day after the last Confirmable one sent, the next is Confirmable whatever the
+        // count; the count goes on from there.
+        o.sent_confirmable(id, 76, now);
         let day = now + CONFIRMABLE_AFTER;
         assert!(!o.count(id, day - Duration::from_secs(1)));
         assert!(o.count(id, day));
+        o.sent_confirmable(id, 77, day);
         assert!(!o.count(id, day + Duration::from_secs(1)));
-        o.sent_confirmable(id, 77);
         o.undelivered(76);
         assert!(o.get(id).is_some());
         o.undelivered(77);

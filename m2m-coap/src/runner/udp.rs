@@ -182,7 +182,7 @@ fn send<H: Handler>(
             match ep.notify(now(start), peer, &token, &b, confirmable) {
                 Ok(mid) => {
                     if confirmable {
-                        svc.observations.sent_confirmable(id, mid);
+                        svc.observations.sent_confirmable(id, mid, Instant::now());
                     }
                     pacer.sent(peer, mid, confirmable, t);
                     true
