@@ -740,10 +740,12 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 if !n.online {
                     return Ok(In::Ignored(Ignored::StaleDeath));
                 }
-                if let (Some(b), Some(d)) = (n.bd_seq, death) {
-                    if b != d {
-                        return Ok(In::Ignored(Ignored::StaleDeath));
-                    }
+                // A death must carry the bdSeq of the birth it ends
+                // (tck-id-payloads-ndeath-bdseq, tck-id-topics-nbirth-bdseq-matching): one
+                // without it cannot be told from an older session's Will. (A birth without
+                // bdSeq leaves nothing to compare.)
+                if n.bd_seq.is_some_and(|b| death != Some(b)) {
+                    return Ok(In::Ignored(Ignored::StaleDeath));
                 }
                 n.online = false;
                 n.deadline = None;

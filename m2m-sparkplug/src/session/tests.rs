@@ -497,6 +497,17 @@ fn host_follows_births_data_and_deaths() {
         feed(&mut h, at(2), "spBv1.0/G/NDEATH/E", &stale),
         HostIncoming::Ignored(Ignored::StaleDeath)
     );
+    // So is one without bdSeq: it could be any session's.
+    let bare = Payload {
+        timestamp: Some(T0),
+        ..Payload::default()
+    }
+    .to_vec()
+    .unwrap();
+    assert_eq!(
+        feed(&mut h, at(2), "spBv1.0/G/NDEATH/E", &bare),
+        HostIncoming::Ignored(Ignored::StaleDeath)
+    );
     assert!(h.is_online(node));
     assert_eq!(
         feed(&mut h, at(2), &will.0, &will.1),
