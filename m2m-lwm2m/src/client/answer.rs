@@ -532,8 +532,14 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 .count();
             (n > 0).then(|| u8::try_from(n).unwrap_or(u8::MAX))
         };
+        // Up to LwM2M 1.1, a Discover of an object shows the attributes of the object level
+        // alone (1.0 §5.4.2; Anjay reads 1.1 so): its instances and resources are listed bare.
+        let lower = own.depth() != 1 || self.settings.version >= Some(link::Version::V1_2);
         // The attributes set on the end device's paths, when the Discover has a prefix.
         let attrs = |p: Path<'static>| {
+            if !lower {
+                return Attributes::NONE;
+            }
             let q = path.prefix().map_or(p, |x| p.with_prefix(x).unwrap_or(p));
             self.attributes
                 .iter()
@@ -542,9 +548,19 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 .map_or(Attributes::NONE, |(_, a)| *a)
         };
         let mut w = LinkOut::new(out);
+        // An object's link carries its version when the tree gives one, as in Register.
+        let mut version = None;
+        if own.depth() == 1 {
+            tree.objects(&mut |l| {
+                if l.target == link::Target::Path(own) && l.version.is_some() {
+                    version = l.version;
+                }
+            });
+        }
         let head = ObjectLink {
             attributes: self.attributes_of(path),
             dim: (own.depth() == 3).then(|| dim(own)).flatten(),
+            version,
             ..ObjectLink::path(own)
         };
         let mut written = w.push(&head);

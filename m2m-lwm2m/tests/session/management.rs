@@ -153,6 +153,57 @@ fn discover_at_every_level() {
 }
 
 #[test]
+fn an_objects_discover_shows_its_version_and_up_to_1_1_its_own_attributes_alone() {
+    // LwM2M 1.0 §5.4.2 (and Anjay's reading of 1.1): a Discover of an object shows the
+    // attributes of the object level; those of its instances and resources from 1.2 on. The
+    // object's link carries its version, as in Register.
+    for version in [Version::V1_1, Version::V1_2] {
+        let mut w = World::new();
+        w.client = Client::new(
+            SERVER,
+            Settings {
+                lifetime: 60,
+                version: Some(version),
+                ..Settings::new("pump-1")
+            },
+            9,
+        );
+        w.client.register(at(0), &w.pump).unwrap();
+        w.pump(at(0));
+        for (path, query) in [
+            (Path::object(3303), "pmin=5"),
+            (Path::instance(3303, 0), "pmax=60"),
+        ] {
+            let update = Update::parse([query]).unwrap();
+            let (code, ..) = w.ask(at(1), ClientRequest::WriteAttributes { path, update });
+            assert_eq!(code, Code::CHANGED);
+        }
+        let (code, _, payload, _) = w.ask(
+            at(2),
+            ClientRequest::Discover {
+                path: Path::object(3303),
+            },
+        );
+        assert_eq!(code, Code::CONTENT);
+        let links = String::from_utf8(payload).unwrap();
+        let head = links.split(',').next().unwrap();
+        assert!(
+            head.starts_with("</3303>") && head.contains("ver=1.1") && head.contains("pmin=5"),
+            "{links}"
+        );
+        let instance = links
+            .split(',')
+            .find(|l| l.starts_with("</3303/0>"))
+            .unwrap();
+        assert_eq!(
+            instance.contains("pmax=60"),
+            version == Version::V1_2,
+            "{version:?}: {links}"
+        );
+    }
+}
+
+#[test]
 fn attributes_that_break_the_rules_with_the_levels_above_or_below_are_refused() {
     // epmin <= epmax and lt + 2 st < gt hold for the attributes that apply to a path, those
     // of the levels above it included (Core 1.1 §5.1.2): a write that would break them for
