@@ -13,6 +13,11 @@ use core::num::NonZeroUsize;
 use crate::error::{ErrorKind, ProtocolError};
 
 /// How many more bytes a [`Framing`] needs before it can tell the length of the next frame.
+///
+/// A size is what the bytes so far say of themselves (a length field, a byte count): a corrupt
+/// one can promise more than will ever come (an ASCII frame then ends at its CR LF sooner, a
+/// serial line goes silent). Use it to reserve room or to size the next read, not to wait for
+/// exactly that many bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Needed {
