@@ -45,6 +45,11 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["dropped"] => Reply::later().1,
             // The body uploaded, back.
             ["echo"] => Response::content(0, req.payload().to_vec()).into(),
+            // 3000 bytes with a Location-Path of 150: its blocks carry more options than a
+            // block size is chosen for.
+            ["wide"] => Response::content(0, vec![b'w'; 3000])
+                .with(OptionNumber::LOCATION_PATH, vec![b'a'; 150])
+                .into(),
             ["cond"] => {
                 let inm = req
                     .options()
@@ -457,6 +462,24 @@ async fn a_release_lets_the_reply_still_coming_go_out() {
         .await
         .expect("closed in time");
     assert!(end.is_none(), "{end:?}");
+}
+
+#[tokio::test]
+async fn an_answer_too_large_for_the_peer_even_in_blocks_is_a_5_00() {
+    // The peer takes 200 bytes: blocks of 64 leave 136 for the rest, and the answer's
+    // options alone take more. It gets a 5.00, not silence.
+    let notifier = Notifier::new();
+    let n = Arc::new(AtomicU32::new(3));
+    let mut framed = tcp_client(n, notifier, 200).await;
+    let mut b = Builder::<4>::tcp(Code::GET);
+    b.token(b"W").str(OptionNumber::URI_PATH, "wide").unwrap();
+    framed.send(&b).await.unwrap();
+    let f = next_frame(&mut framed).await;
+    let m = Message::parse_tcp(&f).unwrap();
+    assert_eq!(
+        (m.token(), m.code()),
+        (&b"W"[..], Code::INTERNAL_SERVER_ERROR)
+    );
 }
 
 #[tokio::test]

@@ -176,7 +176,17 @@ where
                         step_token(step),
                     ),
                 };
-                let _ = conn.respond(token, &b);
+                // Still too large (a token or options past the room allowed for them), or no
+                // room in the queue: a bare 5.00, so that the request is answered.
+                if conn.respond(token, &b).is_err() {
+                    let bare = Builder::<0>::for_transport(
+                        transport,
+                        Type::NonConfirmable,
+                        Code::INTERNAL_SERVER_ERROR,
+                        0,
+                    );
+                    let _ = conn.respond(token, &bare);
+                }
             }
         }
     }
