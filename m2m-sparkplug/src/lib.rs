@@ -14,11 +14,13 @@ pub mod dataset;
 pub mod datatype;
 pub mod encode;
 pub mod error;
+mod metadata;
 #[cfg(feature = "rumqttc")]
 pub mod mqtt;
 pub mod payload;
 pub mod property;
 pub mod relay;
+mod repeated;
 pub mod repr;
 pub mod samples;
 pub mod session;

@@ -12,16 +12,16 @@
 //! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use core::marker::PhantomData;
-
 pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
+pub use crate::metadata::MetaDataView;
 pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
+pub use crate::repeated::{Repeated, Strings, Uint32s, UnknownFields};
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
 use crate::wire::{
-    Field, Fields, PackedVarints, WireValue, deeper, short_varint_at, six_byte_varint_at, varint_at,
+    Field, Fields, WireValue, deeper, short_varint_at, six_byte_varint_at, varint_at,
 };
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
@@ -70,129 +70,6 @@ impl defmt::Format for Msg<'_> {
 /// A message type with a view.
 pub(crate) trait View<'a>: Sized {
     fn parse(msg: Msg<'a>) -> Result<Self, Error>;
-}
-
-/// The occurrences of a repeated message field, each parsed as a view when reached.
-#[derive(Debug, Clone)]
-pub struct Repeated<'a, V> {
-    fields: Fields<'a>,
-    parent: Msg<'a>,
-    number: u32,
-    _v: PhantomData<V>,
-}
-
-impl<'a, V> Repeated<'a, V> {
-    pub(crate) fn new(parent: Msg<'a>, number: u32) -> Self {
-        Repeated {
-            fields: parent.fields(),
-            parent,
-            number,
-            _v: PhantomData,
-        }
-    }
-}
-
-impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
-    type Item = Result<V, Error>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let f = match self.fields.next()? {
-                Ok(f) => f,
-                Err(e) => return Some(Err(e)),
-            };
-            // An occurrence that is not length-delimited is an unknown field.
-            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
-                return Some(self.parent.child(&f).and_then(V::parse));
-            }
-        }
-    }
-}
-
-/// The occurrences of a repeated `string` field.
-#[derive(Debug, Clone)]
-pub struct Strings<'a> {
-    pub(crate) fields: Fields<'a>,
-    pub(crate) number: u32,
-}
-
-impl<'a> Iterator for Strings<'a> {
-    type Item = Result<&'a str, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let f = match self.fields.next()? {
-                Ok(f) => f,
-                Err(e) => return Some(Err(e)),
-            };
-            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
-                return Some(f.str());
-            }
-        }
-    }
-}
-
-/// The elements of a repeated `uint32` field, packed or not, in wire order.
-#[derive(Debug, Clone)]
-pub struct Uint32s<'a> {
-    pub(crate) fields: Fields<'a>,
-    pub(crate) packed: Option<PackedVarints<'a>>,
-    pub(crate) number: u32,
-}
-
-impl Iterator for Uint32s<'_> {
-    type Item = Result<u32, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        // Protobuf keeps the low 32 bits of a varint read for a uint32 field.
-        #[allow(clippy::cast_possible_truncation)]
-        let low = |v: u64| v as u32;
-        loop {
-            if let Some(p) = &mut self.packed {
-                match p.next() {
-                    Some(v) => return Some(v.map(low)),
-                    None => self.packed = None,
-                }
-            }
-            let f = match self.fields.next()? {
-                Ok(f) => f,
-                Err(e) => return Some(Err(e)),
-            };
-            if f.number == self.number {
-                match f.value {
-                    WireValue::Varint(v) => return Some(Ok(low(v))),
-                    WireValue::Len(b) => {
-                        self.packed = Some(PackedVarints::new(b, f.value_offset()));
-                    }
-                    // Another wire type: an unknown field.
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-/// The fields a view does not know, raw (key included), for a lossless relay: fields of other
-/// numbers, and fields of the schema's numbers with another wire type than the schema's.
-#[derive(Debug, Clone)]
-pub struct UnknownFields<'a> {
-    fields: Fields<'a>,
-    /// Whether a field number and wire type are the schema's.
-    known: fn(u32, u8) -> bool,
-}
-
-impl<'a> Iterator for UnknownFields<'a> {
-    type Item = Result<Field<'a>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match self.fields.next()? {
-                Ok(f) if (self.known)(f.number, f.value.wire_type()) => {}
-                other => return Some(other),
-            }
-        }
-    }
 }
 
 /// The metrics of a payload or template (field 2), each parsed when reached.
@@ -945,61 +822,6 @@ impl<'a> MetricView<'a> {
             }
         }
         Ok(())
-    }
-}
-
-// ---- MetaData ---------------------------------------------------------------------------------
-
-/// Metric metadata (§6.4.4, message `Payload.MetaData`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct MetaDataView<'a> {
-    /// `is_multi_part`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub is_multi_part: Option<bool>,
-    /// `content_type`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub content_type: Option<&'a str>,
-    /// `size`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub size: Option<u64>,
-    /// `seq` (multi-part sequence number).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub seq: Option<u64>,
-    /// `file_name`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub file_name: Option<&'a str>,
-    /// `file_type`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub file_type: Option<&'a str>,
-    /// `md5`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub md5: Option<&'a str>,
-    /// `description`.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub description: Option<&'a str>,
-}
-
-impl<'a> View<'a> for MetaDataView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        let mut m = MetaDataView::default();
-        for f in msg.fields() {
-            let f = f?;
-            // A field with another wire type than the schema's is an unknown field.
-            match (f.number, f.value) {
-                (1, WireValue::Varint(v)) => m.is_multi_part = Some(v != 0),
-                (2, WireValue::Len(_)) => m.content_type = Some(f.str()?),
-                (3, WireValue::Varint(v)) => m.size = Some(v),
-                (4, WireValue::Varint(v)) => m.seq = Some(v),
-                (5, WireValue::Len(_)) => m.file_name = Some(f.str()?),
-                (6, WireValue::Len(_)) => m.file_type = Some(f.str()?),
-                (7, WireValue::Len(_)) => m.md5 = Some(f.str()?),
-                (8, WireValue::Len(_)) => m.description = Some(f.str()?),
-                _ => {}
-            }
-        }
-        Ok(m)
     }
 }
 
