@@ -31,7 +31,9 @@ use m2m_coap::{Code, ContentFormat, RequestId};
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
-use crate::host::{account, first_address, local_addr, now, registered, seed, session, udp_server};
+use crate::host::{
+    account, first_address, local_addr, now, registered, seed, session, udp_server, until,
+};
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
@@ -180,7 +182,7 @@ impl Server {
         let due = self
             .inner
             .poll_timeout()
-            .and_then(|t| t.duration_since(now()))
+            .map(until)
             .unwrap_or(wait)
             .min(wait)
             .max(Duration::from_millis(1));
@@ -592,7 +594,7 @@ impl<'c> Client<'c> {
         let due = self
             .inner
             .poll_timeout(now())
-            .and_then(|t| t.duration_since(now()))
+            .map(until)
             .unwrap_or(wait)
             .min(wait)
             .max(Duration::from_millis(1));

@@ -12,9 +12,28 @@ use m2m_core::Timestamp;
 use crate::client::{ObjectTree, ServerAccount, server_account};
 use crate::server::{RegId, Server, SessionError};
 
-/// Now, from the system clock.
+/// Now: the system clock's time when the first runner asked, moved on by the monotonic clock
+/// since. The protocol's timers (registration lifetimes, retransmissions, queue mode) then
+/// neither jump nor stop when the system clock is stepped, and the times still read as wall
+/// time (close to [`Timestamp::now`], for an application that calls the sans-IO parts itself).
 pub(crate) fn now() -> Timestamp {
-    Timestamp::now().unwrap_or(Timestamp::EPOCH)
+    static ANCHOR: std::sync::OnceLock<(std::time::Instant, Timestamp)> =
+        std::sync::OnceLock::new();
+    let (start, wall) = ANCHOR.get_or_init(|| {
+        (
+            std::time::Instant::now(),
+            Timestamp::now().unwrap_or(Timestamp::EPOCH),
+        )
+    });
+    wall.checked_add(start.elapsed()).unwrap_or(*wall)
+}
+
+/// How long until `deadline`: zero when it has passed (a runner then acts at once instead of
+/// waiting its longest).
+pub(crate) fn until(deadline: Timestamp) -> core::time::Duration {
+    deadline
+        .duration_since(now())
+        .unwrap_or(core::time::Duration::ZERO)
 }
 
 /// Some entropy for CoAP message ids and tokens.
@@ -175,6 +194,22 @@ mod tests {
         assert_eq!(
             session(SessionError::UnknownRegistration).to_string(),
             "unknown registration"
+        );
+    }
+
+    #[test]
+    fn the_clock_goes_on_and_a_deadline_passed_is_now() {
+        let a = now();
+        std::thread::sleep(core::time::Duration::from_millis(5));
+        let b = now();
+        assert!(b > a);
+        // Close to the system clock (the anchor is taken from it).
+        let wall = Timestamp::now().unwrap();
+        assert!(wall.as_millis().abs_diff(b.as_millis()) < 1_000);
+        assert_eq!(until(a), core::time::Duration::ZERO);
+        assert!(
+            until(b.checked_add(core::time::Duration::from_secs(5)).unwrap())
+                > core::time::Duration::from_secs(4)
         );
     }
 }

@@ -35,7 +35,9 @@ use crate::blocking::Response;
 use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
-use crate::host::{account, first_address, local_addr, now, registered, seed, session, udp_server};
+use crate::host::{
+    account, first_address, local_addr, now, registered, seed, session, udp_server, until,
+};
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
 use crate::path::Path;
@@ -127,7 +129,11 @@ pub struct AsyncServer {
 impl AsyncServer {
     /// Binds `addr`; registration payloads are read with [`Config::LENIENT`].
     pub async fn bind(addr: &str) -> io::Result<Self> {
-        Self::bind_as(addr, crate::server::Server::new(seed())).await
+        Self::bind_as(
+            addr,
+            Box::new(crate::server::Server::new(seed()).with_config(Config::LENIENT)),
+        )
+        .await
     }
 
     /// Binds `addr` as a bootstrap server (Core 1.1 §6.1): a Bootstrap-Request comes as
@@ -135,16 +141,22 @@ impl AsyncServer {
     /// -Finish go to the client's address with [`AsyncServer::send_to`]; a Bootstrap-Write
     /// larger than 1024 bytes goes in Block1 blocks. Register is still served.
     pub async fn bootstrap(addr: &str) -> io::Result<Self> {
-        Self::bind_as(addr, crate::server::Server::bootstrap(seed())).await
+        Self::bind_as(
+            addr,
+            Box::new(crate::server::Server::bootstrap(seed()).with_config(Config::LENIENT)),
+        )
+        .await
     }
 
+    /// The server goes in boxed: held by value across the bind, it would make every future
+    /// that binds one as large as the server.
     async fn bind_as(
         addr: &str,
-        inner: crate::server::Server<SocketAddr, 64, 32>,
+        inner: Box<crate::server::Server<SocketAddr, 64, 32>>,
     ) -> io::Result<Self> {
         Ok(AsyncServer {
             socket: UdpSocket::bind(addr).await?,
-            inner: Box::new(inner.with_config(Config::LENIENT)),
+            inner,
             notes: VecDeque::new(),
             downloads: Downloads::default(),
             outgoing: Outgoing::default(),
@@ -218,7 +230,7 @@ impl AsyncServer {
         let wait = self
             .inner
             .poll_timeout()
-            .and_then(|t| t.duration_since(now()))
+            .map(until)
             .unwrap_or(Duration::from_secs(1))
             .max(Duration::from_millis(1));
         let Ok(received) = tokio::time::timeout(wait, self.socket.recv_from(&mut self.buf)).await
@@ -589,7 +601,7 @@ impl<'c> AsyncClient<'c> {
             let wait = self
                 .inner
                 .poll_timeout(now())
-                .and_then(|t| t.duration_since(now()))
+                .map(until)
                 .unwrap_or(Duration::from_secs(1))
                 .clamp(Duration::from_millis(1), Duration::from_secs(1));
             let Ok(received) = tokio::time::timeout(wait, self.socket.recv_from(&mut buf)).await

@@ -694,6 +694,12 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             .map(Timestamp::from_millis)
     }
 
+    /// Whether request `id` still waits for a response (or, an observation, for notifications).
+    #[must_use]
+    pub fn is_waiting(&self, id: RequestId) -> bool {
+        self.waiting.iter().flatten().any(|w| w.id == id)
+    }
+
     /// Requests still waiting for a response (observations included).
     #[must_use]
     pub fn outstanding(&self) -> usize {

@@ -109,8 +109,8 @@ pub enum ServerEvent<'a, P> {
         /// The new registration.
         id: RegId,
         /// The earlier registration of the same endpoint, which this one replaces (a client
-        /// that restarted): it is gone, and so is its location; the observations of it the
-        /// application keeps are the application's to forget ([`Server::forget`]).
+        /// that restarted): it is gone, and so are its location and its observations (their
+        /// notifications are answered with a Reset).
         replaced: Option<RegId>,
         /// Its endpoint name.
         endpoint: &'a str,
@@ -247,6 +247,11 @@ pub struct Server<P, const R: usize = 16, const N: usize = 8, const B: usize = 1
     /// registration: kept apart so that a transfer's many blocks push no request out of
     /// `sent_to` (an observation's among them).
     blocks_to: [Option<(RequestId, RegId)>; 8],
+    /// The registration of each observation (Observe, Observe-Composite) still waiting: at most
+    /// one per request the endpoint holds. A registration that ends takes its observations
+    /// along, and a cancellation finds its client's alternate path here however many requests
+    /// went out since.
+    observed: [Option<(RequestId, RegId)>; N],
     /// How long a client in queue mode stays awake after its last datagram.
     awake: Duration,
     config: Config,
@@ -304,6 +309,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             regs: [None; R],
             expired: [None; 4],
             sent_to: [None; SENT_TO],
+            observed: [None; N],
             blocks_to: [None; 8],
             awake: AWAKE_TIME,
             config: Config::STRICT,
@@ -369,14 +375,38 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .map(|r| r.id)
     }
 
-    /// The registration request `request` went to, if it is among the latest remembered.
+    /// The registration request `request` went to, if it is among the latest remembered (an
+    /// observation's is remembered while it lasts).
     fn sent_to(&self, request: RequestId) -> Option<RegId> {
         self.sent_to
             .iter()
             .chain(self.blocks_to.iter())
+            .chain(self.observed.iter())
             .flatten()
             .find(|(r, _)| *r == request)
             .map(|(_, g)| *g)
+    }
+
+    /// Notes that observation `request` went to registration `id`.
+    fn observing(&mut self, request: RequestId, id: RegId) {
+        let endpoint = &self.endpoint;
+        if let Some(slot) = self
+            .observed
+            .iter_mut()
+            .find(|s| s.is_none_or(|(r, _)| !endpoint.is_waiting(r)))
+        {
+            *slot = Some((request, id));
+        }
+    }
+
+    /// Ends the observations of registration `id` (it ended): their notifications are
+    /// answered with a Reset from now on.
+    fn end_observations(&mut self, id: RegId) {
+        for slot in &mut self.observed {
+            if let Some((request, _)) = slot.take_if(|(_, g)| *g == id) {
+                self.endpoint.cancel(request);
+            }
+        }
     }
 
     /// Notes that request `request` went to registration `id`.
@@ -658,6 +688,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                         replaced = Some(old.id);
                     }
                 }
+                if let Some(old) = replaced {
+                    self.end_observations(old);
+                }
                 let slot = self.regs.iter().position(Option::is_none).ok_or((
                     Code::SERVICE_UNAVAILABLE,
                     Error::new(0, Reason::BufferTooSmall),
@@ -745,6 +778,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             ServerRequest::Deregister { location } => {
                 let i = self.by_location(&location).ok_or(gone)?;
                 let id = self.regs.get_mut(i).and_then(Option::take).ok_or(gone)?.id;
+                self.end_observations(id);
                 Ok((Code::DELETED, None, Some(ServerEvent::Deregistered { id })))
             }
             ServerRequest::Send { format, payload } => {
@@ -815,12 +849,19 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     /// Ends the registrations whose lifetime ran out (each becomes a
     /// [`ServerEvent::Expired`]); call [`Server::poll_transmit`] after it for retransmissions.
     pub fn handle_timeout(&mut self, now: Timestamp) {
+        let mut ended = [None; 4];
         for r in &mut self.regs {
             if r.is_some_and(|r| r.expires.is_some_and(|e| e <= now)) {
                 if let Some(slot) = self.expired.iter_mut().find(|e| e.is_none()) {
                     *slot = r.take().map(|r| r.id);
+                    if let Some(e) = ended.iter_mut().find(|e| e.is_none()) {
+                        *e = *slot;
+                    }
                 }
             }
+        }
+        for id in ended.into_iter().flatten() {
+            self.end_observations(id);
         }
     }
 }

@@ -17,8 +17,19 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         request: &ClientRequest<'_>,
     ) -> Result<RequestId, SessionError> {
         let peer = self.awake_peer(id, now)?;
+        let observe = matches!(
+            request,
+            ClientRequest::Observe { .. }
+                | ClientRequest::Composite {
+                    observe: Some(0),
+                    ..
+                }
+        );
         let request = self.request_to(now, (peer, Some(id)), request, &[])?;
         self.sent(request, id);
+        if observe {
+            self.observing(request, id);
+        }
         Ok(request)
     }
 
@@ -230,6 +241,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             Ok(self.endpoint.request(now, peer, b, true)?)
         })?;
         self.sent(request, id);
+        self.observing(request, id);
         Ok(request)
     }
 
@@ -314,6 +326,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
     /// the next notification is answered with a Reset, RFC 7641 §3.6).
     pub fn forget(&mut self, request: RequestId) {
         self.endpoint.cancel(request);
+        for slot in &mut self.observed {
+            slot.take_if(|(r, _)| *r == request);
+        }
     }
 }
 

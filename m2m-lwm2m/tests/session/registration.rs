@@ -880,6 +880,75 @@ fn requests_go_under_the_alternate_path_a_client_registers() {
 }
 
 #[test]
+fn observations_end_with_their_registration_and_keep_its_alternate_path() {
+    use m2m_coap::{Builder, Message, Type};
+    // An endpoint of 8 request slots (the default).
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut mid = 7u16;
+    let mut register = |server: &mut Server<u8>| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"t1");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=obs-1")
+            .unwrap();
+        b.payload(br#"</lwm2m>;rt="oma.lwm2m",</lwm2m/3/0>"#);
+        let n = b.encode(&mut out).unwrap();
+        server.handle(at(0), CLIENT, &out[..n]).unwrap();
+        server.find("obs-1").unwrap().id
+    };
+    let observe = ClientRequest::Observe {
+        path: Path::resource(3, 0, 13),
+        accept: None,
+    };
+    // A client that restarts and registers again, twenty times, each time observed and never
+    // answering: a registration replaced ends its observation, so the slots do not fill up.
+    for _ in 0..20 {
+        let id = register(&mut server);
+        server.send(at(0), id, &observe).unwrap();
+        while server.poll_transmit(at(0), &mut buf).is_some() {}
+    }
+    // Forty requests after an Observe, its cancellation still goes under the alternate path.
+    let id = register(&mut server);
+    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    let rid = server.send(at(0), id, &observe).unwrap();
+    // The client answers: the observation is on (and the request counts against NSTART no
+    // more).
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let req = Message::parse_udp(&buf[..n]).unwrap();
+    let mut ack = Builder::<2>::udp(
+        Type::Acknowledgement,
+        Code::CONTENT,
+        req.message_id().unwrap(),
+    );
+    ack.token(req.token());
+    ack.uint(m2m_coap::OptionNumber::OBSERVE, 1).unwrap();
+    ack.payload(b"0");
+    let mut ack_bytes = [0u8; 64];
+    let n = ack.encode(&mut ack_bytes).unwrap();
+    server.handle(at(0), CLIENT, &ack_bytes[..n]).unwrap();
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    for _ in 0..40 {
+        let r = server.send(at(0), id, &read).unwrap();
+        server.forget(r);
+    }
+    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    server
+        .cancel_observe(at(1), rid, Path::resource(3, 0, 13), None)
+        .unwrap();
+    let (_, n) = server.poll_transmit(at(1), &mut buf).unwrap();
+    let m = Message::parse_udp(&buf[..n]).unwrap();
+    assert_eq!(m.observe(), Some(1));
+    assert_eq!(m.uri_path().collect::<Vec<_>>().join("/"), "lwm2m/3/0/13");
+}
+
+#[test]
 fn the_server_object_triggers_an_update_and_asks_for_a_bootstrap() {
     use m2m_lwm2m::client::ClientEvent;
     let mut w = World::new();
