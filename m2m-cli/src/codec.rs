@@ -23,6 +23,24 @@ pub(crate) enum CliError {
     Failed(String),
 }
 
+/// The longest time a command takes (about 136 years): past it, a clock would overflow.
+const MAX_SECONDS: f64 = 4_294_967_295.0;
+
+/// A time option in seconds (`--timeout`, `--duration`) as a duration: a finite number, above
+/// zero (or zero too when `zero` allows), and at most [`MAX_SECONDS`]; a usage error
+/// otherwise, naming `flag`.
+pub(crate) fn seconds(flag: &str, value: f64, zero: bool) -> Result<std::time::Duration, CliError> {
+    let low_ok = value > 0.0 || (zero && value == 0.0);
+    if !(low_ok && value <= MAX_SECONDS) {
+        let least = if zero { "at least 0" } else { "above 0" };
+        return Err(CliError::Usage(format!(
+            "{flag} must be a number of seconds {least} and at most {MAX_SECONDS}, not {value}"
+        )));
+    }
+    std::time::Duration::try_from_secs_f64(value)
+        .map_err(|e| CliError::Usage(format!("{flag}: {e}")))
+}
+
 impl CliError {
     /// From any protocol error of the family.
     pub(crate) fn protocol(e: &dyn ProtocolError) -> Self {

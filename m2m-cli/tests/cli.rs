@@ -761,3 +761,53 @@ fn an_mbap_length_out_of_range_is_told_as_such() {
         out.stderr
     );
 }
+
+#[test]
+fn time_options_out_of_range_are_usage_errors_not_panics() {
+    for args in [
+        &["coap", "get", "coap://127.0.0.1:1/x", "--timeout", "1e20"][..],
+        &["coap", "get", "coap://127.0.0.1:1/x", "--timeout", "NaN"],
+        &["demo", "--duration", "1e30"],
+        &["demo", "--duration", "inf"],
+        &["lwm2m", "server", "--port", "0", "--duration", "inf"],
+        &["lwm2m", "server", "--port", "0", "--duration", "NaN"],
+        &["lwm2m", "server", "--port", "0", "--duration", "1e30"],
+        &[
+            "sparkplug",
+            "listen",
+            "mqtt://127.0.0.1:1",
+            "--duration",
+            "1e30",
+        ],
+        &["sparkplug", "listen", "mqtt://127.0.0.1:1", "--duration=-1"],
+    ] {
+        let out = m2m(args, None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("seconds"), "{args:?}: {}", out.stderr);
+    }
+    // The listener's argument errors name what is wrong.
+    let out = m2m(&["sparkplug", "listen", "tcp://127.0.0.1:1"], None);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("the broker URL") && !out.stderr.contains("--broker"),
+        "{}",
+        out.stderr
+    );
+    let out = m2m(
+        &["sparkplug", "listen", "mqtt://127.0.0.1:1", "--group", "#"],
+        None,
+    );
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--group"), "{}", out.stderr);
+}
+
+#[test]
+fn a_decoded_double_encodes_back_to_the_same_bits() {
+    // 933.1286246343909 parsed without float_roundtrip comes back one ULP off.
+    let hex = "120e0a0178200a695a315a6c07298d40";
+    let out = m2m(&["decode", "sparkplug-payload", hex], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let back = m2m(&["encode", "sparkplug-payload", out.stdout.trim()], None);
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    assert_eq!(back.stdout.trim(), hex);
+}

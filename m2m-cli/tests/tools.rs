@@ -315,4 +315,54 @@ fn lwm2m_server_reads_a_client() {
     assert_eq!(seen[1]["event"], "records", "{seen:?}");
     assert_eq!(seen[1]["records"][0]["name"], "Manufacturer");
     assert_eq!(seen[1]["records"][0]["value"], "m2m-field");
+
+    // `--observe` observes every client that registers, not only the first.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args([
+            "lwm2m",
+            "server",
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--observe",
+            "/3/0/0",
+        ])
+        .args(["--clients", "2", "--duration", "6", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("m2m runs");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let addr: std::net::SocketAddr = first["address"].as_str().unwrap().parse().unwrap();
+    let clients: Vec<_> = ["obs-a", "obs-b"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(1000 * i as u64));
+                let mut device = Device;
+                let mut c = m2m_lwm2m::blocking::Client::new(addr, Settings::new(name)).unwrap();
+                c.register(&device).unwrap();
+                let _ = c.run(&mut device, Duration::from_secs(4), |_| false);
+            })
+        })
+        .collect();
+    let seen: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    assert!(child.wait().unwrap().success());
+    for c in clients {
+        c.join().unwrap();
+    }
+    for name in ["obs-a", "obs-b"] {
+        assert!(
+            seen.iter().any(|v| v["event"] == "records"
+                && v["endpoint"] == name
+                && v["observe"].is_u64()
+                && v["records"][0]["value"] == "m2m-field"),
+            "{name} observed: {seen:?}"
+        );
+    }
 }

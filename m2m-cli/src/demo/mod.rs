@@ -49,10 +49,12 @@ fn failed(msg: impl Into<String>) -> CliError {
 }
 
 /// `mqtt://HOST:PORT` (port 1883 when absent).
-pub(crate) fn parse_broker(url: &str) -> Result<(String, u16), CliError> {
+/// `mqtt://HOST[:PORT]` as a host and a port (1883 by default); `what` names the argument in
+/// the error.
+pub(crate) fn parse_broker(what: &str, url: &str) -> Result<(String, u16), CliError> {
     let rest = url
         .strip_prefix("mqtt://")
-        .ok_or_else(|| CliError::Usage(format!("--broker wants mqtt://HOST:PORT, not {url}")))?;
+        .ok_or_else(|| CliError::Usage(format!("{what} wants mqtt://HOST:PORT, not {url}")))?;
     let rest = rest.trim_end_matches('/');
     match rest.rsplit_once(':') {
         Some((h, p)) => {
@@ -78,12 +80,12 @@ fn percentile(sorted: &[u64], p: f64) -> Option<f64> {
 
 /// Runs the demo and returns what to print.
 pub(crate) fn run(args: &DemoArgs) -> Result<String, CliError> {
-    if !(args.duration > 0.0 && args.duration.is_finite()) {
-        return Err(CliError::Usage(
-            "--duration must be a positive number of seconds".into(),
-        ));
-    }
-    let external = args.broker.as_deref().map(parse_broker).transpose()?;
+    crate::codec::seconds("--duration", args.duration, false)?;
+    let external = args
+        .broker
+        .as_deref()
+        .map(|b| parse_broker("--broker", b))
+        .transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -92,6 +94,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<String, CliError> {
 }
 
 async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String, CliError> {
+    let duration = crate::codec::seconds("--duration", args.duration, false)?;
     // 1. The pump on the m2m-modbus async server.
     let pump = pump::Pump::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -174,7 +177,6 @@ async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String
         b.enable_steady_tick(Duration::from_millis(120));
         b
     };
-    let duration = Duration::from_secs_f64(args.duration);
     let mut refresh = tokio::time::interval(Duration::from_millis(250));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);

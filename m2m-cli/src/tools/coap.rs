@@ -2,7 +2,6 @@
 //! (`coap://`) and TCP (`coap+tcp://`), Block1/Block2 transfers and Observe included.
 
 use std::io::Write as _;
-use std::time::Duration;
 
 use m2m_coap::blocking::{Client, ClientError, Options, Response};
 use m2m_coap::{Code, Uri};
@@ -90,15 +89,11 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
         (None, Some(f)) => std::fs::read(f).map_err(|e| failed(format!("cannot read {f}: {e}")))?,
         (None, None) => Vec::new(),
     };
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        return Err(CliError::Usage(
-            "--timeout must be a positive number of seconds".into(),
-        ));
-    }
+    let timeout = crate::codec::seconds("--timeout", args.timeout, false)?;
     let options = Options {
         confirmable: !args.non,
         block_szx: args.block.min(6),
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout,
         ..Options::default()
     };
     let mut client =

@@ -186,7 +186,10 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         *json,
         &serde_json::json!({ "event": "listening", "address": addr.to_string() }),
     );
-    let end = duration.map(|d| Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+    let duration = duration
+        .map(|d| crate::codec::seconds("--duration", d, true))
+        .transpose()?;
+    let end = duration.and_then(|d| Instant::now().checked_add(d));
     let left = || {
         end.map_or(Duration::from_secs(3600), |e| {
             e.saturating_duration_since(Instant::now())
@@ -194,83 +197,139 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
     };
     let wait = Duration::from_secs(10);
     let mut served = 0u64;
-    while !left().is_zero() && clients.is_none_or(|c| served < c) {
-        let Ok(reg) = server.wait_registration(left()) else {
+    // The observations going on: the client's endpoint, the request and the path.
+    let mut observing: Vec<(String, m2m_coap::RequestId, Path<'_>)> = Vec::new();
+    while !left().is_zero() {
+        let more = clients.is_none_or(|c| served < c);
+        if !more && observing.is_empty() {
             break;
+        }
+        // New clients, while watching the observations of those before (a short wait then).
+        let reg = if more {
+            let t = if observing.is_empty() {
+                left()
+            } else {
+                left().min(Duration::from_millis(200))
+            };
+            match server.wait_registration(t) {
+                Ok(reg) => Some(reg),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => None,
+                Err(_) if observing.is_empty() => break,
+                Err(_) => None,
+            }
+        } else {
+            None
         };
-        show(
-            *json,
-            &serde_json::json!({
-                "event": "registered", "endpoint": reg.endpoint, "peer": reg.peer.to_string(),
-                "lifetime": reg.lifetime, "links": reg.links,
-            }),
-        );
-        for &(path, value) in &writes {
-            let req = ClientRequest::Write {
-                path,
-                replace: true,
-                format: ContentFormat::TEXT_PLAIN,
-                payload: value.as_bytes(),
-            };
-            let v = match server.request(&reg.endpoint, &req, wait) {
-                Ok(rsp) => {
-                    serde_json::json!({ "event": "written", "endpoint": reg.endpoint, "path": path.to_string(), "code": rsp.code.to_string() })
-                }
-                Err(e) => {
-                    serde_json::json!({ "event": "error", "endpoint": reg.endpoint, "path": path.to_string(), "error": e.to_string() })
-                }
-            };
-            show(*json, &v);
-        }
-        for &path in &reads {
-            let req = ClientRequest::Read {
-                path,
-                accept: Some(if path.depth() >= 3 && accept == ContentFormat::LWM2M_TLV {
-                    ContentFormat::LWM2M_TLV
-                } else {
-                    accept
-                }),
-            };
-            let v = match server.request(&reg.endpoint, &req, wait) {
-                Ok(rsp) => serde_json::json!({
-                    "event": "records", "endpoint": reg.endpoint, "path": path.to_string(),
-                    "code": rsp.code.to_string(), "format": rsp.format.map(|f| f.0), "records": records(path, &rsp),
-                }),
-                Err(e) => {
-                    serde_json::json!({ "event": "error", "endpoint": reg.endpoint, "path": path.to_string(), "error": e.to_string() })
-                }
-            };
-            show(*json, &v);
-        }
-        if let Some(path) = observe {
-            let id = server
-                .send(
-                    &reg.endpoint,
-                    &ClientRequest::Observe {
-                        path,
-                        accept: Some(accept),
-                    },
-                )
-                .map_err(failed)?;
-            while !left().is_zero() {
-                match server.wait_response(id, left().min(Duration::from_millis(500))) {
-                    Ok(rsp) => show(
+        if let Some(reg) = reg {
+            served += 1;
+            serve_client(&mut server, &reg, *json, &writes, &reads, accept, wait);
+            if let Some(path) = observe {
+                let req = ClientRequest::Observe {
+                    path,
+                    accept: Some(accept),
+                };
+                match server.send(&reg.endpoint, &req) {
+                    Ok(id) => observing.push((reg.endpoint.clone(), id, path)),
+                    Err(e) => show(
                         *json,
-                        &serde_json::json!({
-                            "event": "records", "endpoint": reg.endpoint, "path": path.to_string(),
-                            "code": rsp.code.to_string(), "observe": rsp.observe, "records": records(path, &rsp),
-                        }),
+                        &serde_json::json!({ "event": "error", "endpoint": reg.endpoint, "path": path.to_string(), "error": e.to_string() }),
                     ),
-                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                        if server.inner().find(&reg.endpoint).is_none() {
-                            break;
-                        }
-                    }
-                    Err(e) => return Err(failed(e)),
                 }
             }
         }
-        served += 1;
+        // Each observation's notifications so far; one whose client is gone, or that ended
+        // in an error, is dropped.
+        let mut i = 0;
+        while let Some((endpoint, id, path)) = observing.get(i).cloned() {
+            let t = if more {
+                Duration::from_millis(1)
+            } else {
+                left().min(Duration::from_millis(200))
+            };
+            let keep = match server.wait_response(id, t) {
+                Ok(rsp) => {
+                    show(
+                        *json,
+                        &serde_json::json!({
+                            "event": "records", "endpoint": endpoint, "path": path.to_string(),
+                            "code": rsp.code.to_string(), "observe": rsp.observe, "records": records(path, &rsp),
+                        }),
+                    );
+                    rsp.observe.is_some()
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    server.inner().find(&endpoint).is_some()
+                }
+                Err(e) => {
+                    show(
+                        *json,
+                        &serde_json::json!({ "event": "error", "endpoint": endpoint, "path": path.to_string(), "error": e.to_string() }),
+                    );
+                    false
+                }
+            };
+            if keep {
+                i += 1;
+            } else {
+                observing.remove(i);
+            }
+        }
     }
     Ok(String::new())
+}
+
+/// The writes, then the reads, of `--write` and `--read` for a client that registered.
+fn serve_client(
+    server: &mut Server,
+    reg: &m2m_lwm2m::blocking::Registered,
+    json: bool,
+    writes: &[(Path<'_>, &str)],
+    reads: &[Path<'_>],
+    accept: ContentFormat,
+    wait: Duration,
+) {
+    show(
+        json,
+        &serde_json::json!({
+            "event": "registered", "endpoint": reg.endpoint, "peer": reg.peer.to_string(),
+            "lifetime": reg.lifetime, "links": reg.links,
+        }),
+    );
+    for &(path, value) in writes {
+        let req = ClientRequest::Write {
+            path,
+            replace: true,
+            format: ContentFormat::TEXT_PLAIN,
+            payload: value.as_bytes(),
+        };
+        let v = match server.request(&reg.endpoint, &req, wait) {
+            Ok(rsp) => {
+                serde_json::json!({ "event": "written", "endpoint": reg.endpoint, "path": path.to_string(), "code": rsp.code.to_string() })
+            }
+            Err(e) => {
+                serde_json::json!({ "event": "error", "endpoint": reg.endpoint, "path": path.to_string(), "error": e.to_string() })
+            }
+        };
+        show(json, &v);
+    }
+    for &path in reads {
+        let req = ClientRequest::Read {
+            path,
+            accept: Some(if path.depth() >= 3 && accept == ContentFormat::LWM2M_TLV {
+                ContentFormat::LWM2M_TLV
+            } else {
+                accept
+            }),
+        };
+        let v = match server.request(&reg.endpoint, &req, wait) {
+            Ok(rsp) => serde_json::json!({
+                "event": "records", "endpoint": reg.endpoint, "path": path.to_string(),
+                "code": rsp.code.to_string(), "format": rsp.format.map(|f| f.0), "records": records(path, &rsp),
+            }),
+            Err(e) => {
+                serde_json::json!({ "event": "error", "endpoint": reg.endpoint, "path": path.to_string(), "error": e.to_string() })
+            }
+        };
+        show(json, &v);
+    }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::io::Write as _;
-use std::time::Duration;
 
 use m2m_core::SampleKey;
 use m2m_sparkplug::mqtt::rumqttc::MqttOptions;
@@ -165,7 +164,18 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
         duration,
         json,
     } = cmd;
-    let (h, port) = crate::demo::parse_broker(url)?;
+    let (h, port) = crate::demo::parse_broker("the broker URL", url)?;
+    let duration = duration
+        .map(|d| crate::codec::seconds("--duration", d, true))
+        .transpose()?;
+    // A group id is one topic level without wildcards (Sparkplug 3.0 §4.1.1.1).
+    if let Some(g) = group {
+        if g.is_empty() || g.contains(['/', '+', '#']) {
+            return Err(CliError::Usage(format!(
+                "--group wants a Sparkplug group id (no '/', '+' or '#'), not {g:?}"
+            )));
+        }
+    }
     let filter: &'static str = Box::leak(
         group
             .as_ref()
@@ -191,8 +201,7 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
         let own = format!("spBv1.0/STATE/{host_id}");
         let mut births = Births::new();
         let mut seen = 0u64;
-        let deadline =
-            duration.map(|d| tokio::time::Instant::now() + Duration::from_secs_f64(d.max(0.0)));
+        let deadline = duration.and_then(|d| tokio::time::Instant::now().checked_add(d));
         let mut stdout = std::io::stdout();
         while count.is_none_or(|c| seen < c) {
             let next = host.next();
