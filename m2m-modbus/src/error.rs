@@ -97,6 +97,11 @@ pub enum Error {
         /// CRC of the bytes.
         computed: u16,
     },
+    /// An RTU frame whose length only its CRC gives (Diagnostics 00 00, a function code of
+    /// the user's) whose CRC checks nowhere within the longest frame, 256 bytes: too long,
+    /// or corrupt.
+    #[error("no CRC checks within the longest RTU frame (256 bytes)")]
+    NoCrc,
     /// The LRC of an ASCII frame does not match.
     #[error("LRC mismatch: frame says 0x{found:02X}, computed 0x{computed:02X}")]
     Lrc {
@@ -180,7 +185,7 @@ impl ProtocolError for Error {
     fn kind(&self) -> ErrorKind {
         match self {
             Error::Truncated { .. } => ErrorKind::Truncated,
-            Error::Crc { .. } | Error::Lrc { .. } => ErrorKind::Checksum,
+            Error::Crc { .. } | Error::NoCrc | Error::Lrc { .. } => ErrorKind::Checksum,
             Error::BufferTooSmall { .. } => ErrorKind::Capacity,
             Error::TrailingBytes { .. }
             | Error::InvalidFunction { .. }

@@ -285,10 +285,7 @@ impl Framing {
             }
             Ok(PduLen::Unknown) => match hunt_crc(buf, open_layout_min_adu(pdu)) {
                 Some(n) => Candidate::Frame(n),
-                None if buf.len() >= MAX_ADU => Candidate::No(Error::Crc {
-                    found: 0,
-                    computed: 0,
-                }),
+                None if buf.len() >= MAX_ADU => Candidate::No(Error::NoCrc),
                 None => Candidate::Partial(Needed::Unknown),
             },
         }

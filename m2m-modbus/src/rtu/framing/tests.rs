@@ -664,3 +664,24 @@ fn at_the_end_of_a_read_a_corrupt_head_gives_way_to_the_frame_behind_it() {
         );
     }
 }
+
+/// A frame framed by its CRC whose CRC checks nowhere within the longest frame is said to be
+/// so (it was a CRC mismatch "0x0000 against 0x0000").
+#[test]
+fn no_crc_within_the_longest_frame_is_its_own_error() {
+    let f = Framing::responses();
+    // Function 0x41 (framed by its CRC), 254 more bytes, and no CRC that checks early.
+    let mut buf = std::vec![1u8, 0x41];
+    let mut x = 7u8;
+    while buf.len() < MAX_ADU {
+        x = x.wrapping_mul(31).wrapping_add(17);
+        buf.push(x);
+        assert_ne!(crc16(&buf), 0, "no early CRC");
+    }
+    let e = f.frame_len(&buf).unwrap_err();
+    assert_eq!(e.error, Error::NoCrc);
+    assert_eq!(
+        std::string::ToString::to_string(&e.error),
+        "no CRC checks within the longest RTU frame (256 bytes)"
+    );
+}
