@@ -669,7 +669,8 @@ fn at_the_end_of_a_read_a_corrupt_head_gives_way_to_the_frame_behind_it() {
 /// so (it was a CRC mismatch "0x0000 against 0x0000").
 #[test]
 fn no_crc_within_the_longest_frame_is_its_own_error() {
-    let f = Framing::responses();
+    // Requests: an unknown function code is hunted for its CRC.
+    let f = Framing::requests();
     // Function 0x41 (framed by its CRC), 254 more bytes, and no CRC that checks early.
     let mut buf = std::vec![1u8, 0x41];
     let mut x = 7u8;
