@@ -49,7 +49,9 @@ enum Command {
         quantity: Option<u16>,
         /// Modbus: tolerate known device quirks (trailing bytes, exception function 0x80, stale
         /// MBAP length on exceptions, reserved serial addresses). CoAP: a payload marker with
-        /// no payload, content in Empty messages, codes the type cannot carry.
+        /// no payload, content in Empty messages, codes the type cannot carry. LwM2M: the
+        /// deviations of `Config::LENIENT` (an instance wrapper around a resource in TLV, a
+        /// multiple resource sent as a single one, a quoted `ver`, integers for floats, ...).
         #[arg(long)]
         lenient: bool,
         /// LwM2M TLV: the path the body answers (`/3/0`, `/3/0/7`), so that records get their
