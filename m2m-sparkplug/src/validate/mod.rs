@@ -52,7 +52,7 @@
 //! | `DCmdSeq` | `tck-id-payloads-dcmd-seq` | |
 //! | `NameRequired` | `tck-id-payloads-name-requirement` | |
 //! | `AliasUniqueness` | `tck-id-payloads-alias-uniqueness` | |
-//! | `AliasBirth` | `tck-id-payloads-alias-birth-requirement` | |
+//! | `AliasBirth` | `tck-id-payloads-alias-birth-requirement` | (a template definition without an alias passes: Ignition and Eclipse Tahu write them so) |
 //! | `AliasDataCmd` | `tck-id-payloads-alias-data-cmd-requirement` | |
 //! | `MetricTimestamp` | `tck-id-payloads-name-birth-data-requirement` | |
 //! | `DatatypeValue` | `tck-id-payloads-metric-datatype-value` | |
@@ -89,7 +89,7 @@
 //! | `DataSetValue` | `tck-id-payloads-template-dataset-value` | |
 //! | `TemplateDefinitionNBirthOnly` | `tck-id-payloads-template-definition-nbirth-only` | |
 //! | `TemplateDefinitionRef` | `tck-id-payloads-template-definition-ref` | `tck-id-payloads-template-ref-definition` |
-//! | `TemplateDefinitionNBirth` | `tck-id-payloads-template-definition-nbirth` | `tck-id-topics-nbirth-templates` |
+//! | `TemplateDefinitionNBirth` | `tck-id-payloads-template-definition-nbirth` | `tck-id-topics-nbirth-templates` (a definition named `_types_/<ref>` counts, as Ignition and Eclipse Tahu name them) |
 //! | `TemplateIsDefinition` | `tck-id-payloads-template-is-definition` | |
 //! | `TemplateInstanceRef` | `tck-id-payloads-template-instance-ref` | `tck-id-payloads-template-ref-instance` |
 //! | `TemplateParameterName` | `tck-id-payloads-template-parameter-name-required` | |

@@ -51,6 +51,9 @@ pub(super) fn is_basic(dt: u32) -> bool {
 }
 
 /// Whether a value read as `dt` fails for its type (not for being absent).
+/// The folder of template definitions in Ignition's and Eclipse Tahu's births.
+const TYPES_FOLDER: &str = "_types_/";
+
 pub(super) fn misfits(dt: u32, raw: Option<RawValue<'_>>) -> bool {
     !matches!(Value::from_raw(dt, raw, false), Ok(_) | Err(Error::NoValue))
 }
@@ -181,7 +184,10 @@ impl<'a> Walk<'_, '_, 'a> {
                 if name.is_none() {
                     self.emit(Rule::AliasBirth, at, "no name");
                 }
-                if alias.is_none() && !(self.kind == Kind::NBirth && rebirth) {
+                // A template definition is written without an alias by Ignition and Tahu: no
+                // data message ever names it.
+                let definition = matches!(m.raw_value(), Some(RawValue::Template(t)) if t.is_definition() == Ok(Some(true)));
+                if alias.is_none() && !(self.kind == Kind::NBirth && rebirth) && !definition {
                     self.emit(Rule::AliasBirth, at, "no alias");
                 }
             }
@@ -465,11 +471,16 @@ impl<'a> Walk<'_, '_, 'a> {
         Ok(())
     }
 
-    /// Whether the payload holds a template definition named `name` at its top level.
+    /// Whether the payload holds a template definition named `name` at its top level: a
+    /// metric of that name, or of that name under `_types_/`, the folder Ignition and Eclipse
+    /// Tahu put definitions in (their instances name the definition without it).
     fn defines(&self, name: &str) -> Result<bool, Error> {
         for m in self.payload.metrics() {
             let m = m?;
-            if m.name() == Some(name) {
+            let named = m
+                .name()
+                .is_some_and(|n| n == name || n.strip_prefix(TYPES_FOLDER) == Some(name));
+            if named {
                 if let Some(RawValue::Template(t)) = m.raw_value() {
                     if t.is_definition()? == Some(true) {
                         return Ok(true);
@@ -559,7 +570,8 @@ impl<'a> Walk<'_, '_, 'a> {
             }
             found = true;
             let value = m.integer();
-            if !matches!(m.datatype(), Some(4 | 8)) || value.is_none() {
+            let fits = m.datatype().is_some_and(|dt| !misfits(dt, m.raw_value()));
+            if !matches!(m.datatype(), Some(4 | 8)) || value.is_none() || !fits {
                 self.emit(Rule::WillBdSeq, at, "bdSeq not an Int64 value");
             }
             if value.is_some_and(|v| v > 255) {

@@ -509,6 +509,12 @@ fn ndeath() {
     check(&bd(MetricValue::UInt64(255)), NDeath, &[]);
     check(&bd(MetricValue::UInt64(256)), NDeath, &[Rule::WillBdSeq]);
     check(&bd(MetricValue::Boolean(false)), NDeath, &[Rule::WillBdSeq]);
+    // An Int64 in int_value (the 32-bit field): not the value of its datatype.
+    let in_int = Metric {
+        datatype: Some(4),
+        ..m(BD_SEQ, MetricValue::Raw(Raw::Int(3)))
+    };
+    check(&payload(None, vec![in_int]), NDeath, &[Rule::WillBdSeq]);
     check_in(
         &bd(MetricValue::UInt64(4)),
         NDeath,

@@ -255,6 +255,34 @@ fn templates() {
         NBirth,
         &[Rule::TemplateDefinitionNBirth],
     );
+    // Ignition and Eclipse Tahu keep definitions under `_types_/`, instances naming them
+    // without it; and they give a definition no alias, where every other metric has one.
+    let typed = m("_types_/Motor", MetricValue::Template(definition()));
+    check(
+        &nbirth_with(vec![typed.clone(), inst(instance())]),
+        NBirth,
+        &[],
+    );
+    let aliased_birth = payload(
+        Some(0),
+        vec![
+            aliased(0, BD_SEQ, MetricValue::UInt64(0)),
+            m(REBIRTH, MetricValue::Boolean(false)),
+            typed,
+            Metric {
+                alias: Some(2),
+                ..inst(instance())
+            },
+        ],
+    );
+    check(&aliased_birth, NBirth, &[]);
+    // Another folder is no definition's.
+    let elsewhere = m("types/Motor", MetricValue::Template(definition()));
+    check(
+        &nbirth_with(vec![elsewhere, inst(instance())]),
+        NBirth,
+        &[Rule::TemplateDefinitionNBirth],
+    );
     // Instances elsewhere refer to the NBIRTH's definitions, not checked.
     check(&payload(Some(1), vec![inst(instance())]), DBirth, &[]);
     check(
