@@ -358,6 +358,13 @@ impl<'a> MetricValue<'a> {
             }
             V::StringArray(a) => {
                 for s in a.iter() {
+                    // Elements end at their NUL (§6.4.16): one inside would split it in two.
+                    if s.as_bytes().contains(&0) {
+                        return Err(Error::Array {
+                            datatype: 33,
+                            len: s.len(),
+                        });
+                    }
                     w.put(s.as_bytes())?;
                     w.u8(0)?;
                 }
@@ -1013,6 +1020,26 @@ mod tests {
         let n = w.finish();
         buf.truncate(n);
         buf
+    }
+
+    #[test]
+    fn a_string_array_element_holding_a_nul_is_refused() {
+        let p = |e: &'static str| Payload {
+            metrics: vec![Metric::new(
+                "s",
+                MetricValue::StringArray(vec![e.into(), "b".into()].into()),
+            )]
+            .into(),
+            ..Payload::default()
+        };
+        assert!(p("a").to_vec().is_ok());
+        assert_eq!(
+            p("a\0b").to_vec(),
+            Err(Error::Array {
+                datatype: 33,
+                len: 3
+            })
+        );
     }
 
     #[test]
