@@ -127,7 +127,12 @@ pub(crate) fn record_json(r: &Record<'_>, lenient: bool) -> Result<Json, CliErro
         (Some(o), Some(res)) => Registry.resource(o, res),
         _ => None,
     };
-    let typed = m2m_lwm2m::model::typed(*r, &Registry, &config(lenient)).map_err(|e| err(&e))?;
+    // Typing judges the record, not bytes: the error names the record's path.
+    let typed =
+        m2m_lwm2m::model::typed(*r, &Registry, &config(lenient)).map_err(|e| CliError::Input {
+            message: format!("record {}: {}", r.path, e.reason.as_str()),
+            offset: None,
+        })?;
     m.insert("path".into(), Json::String(typed.path.to_string()));
     if let Some(d) = def {
         m.insert("name".into(), Json::String(d.name.into()));

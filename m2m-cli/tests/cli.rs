@@ -811,3 +811,28 @@ fn a_decoded_double_encodes_back_to_the_same_bits() {
     assert_eq!(back.code, 0, "{}", back.stderr);
     assert_eq!(back.stdout.trim(), hex);
 }
+
+#[test]
+fn an_lwm2m_record_of_the_wrong_type_is_named_by_its_path() {
+    let text = r#"[{"n":"/3/0/0","vs":"x"},{"n":"/3/0/9","vs":"y"}]"#;
+    let out = m2m(&["decode", "lwm2m-senml-json", "--text", text], None);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("record /3/0/9: value does not match the resource type")
+            && !out.stderr.contains("byte 0"),
+        "{}",
+        out.stderr
+    );
+    // A value on an object is no record of a resource.
+    let out = m2m(
+        &[
+            "decode",
+            "lwm2m-senml-json",
+            "--text",
+            r#"[{"n":"/3","v":1}]"#,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+}

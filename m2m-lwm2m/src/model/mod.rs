@@ -253,9 +253,9 @@ impl Model for Registry {
 
 /// `record` with its value typed by the model (OMA TLV and text/plain values get their type;
 /// typed values are checked and converted where lossless, see [`Value::typed`]), after checking
-/// the path fits the definition: a resource instance only under a multiple resource, a value
-/// directly on a resource only when it is single. A record whose object or resource the model
-/// does not know is returned unchanged.
+/// the path fits the definition: a value only on a resource or resource instance, a resource
+/// instance only under a multiple resource, a value directly on a resource only when it is
+/// single. A record whose object or resource the model does not know is returned unchanged.
 ///
 /// [`Value::typed`]: crate::Value::typed
 pub fn typed<'a, M: Model + ?Sized>(
@@ -263,6 +263,10 @@ pub fn typed<'a, M: Model + ?Sized>(
     model: &M,
     config: &Config,
 ) -> Result<Record<'a>, Error> {
+    // A value belongs to a resource (or resource instance); an object or instance has none.
+    if record.value.is_some() && record.path.depth() < 3 {
+        return Err(Error::new(0, Reason::UnexpectedPath));
+    }
     let (Some(o), Some(r)) = (record.path.object_id(), record.path.resource_id()) else {
         return Ok(record);
     };
@@ -301,6 +305,26 @@ pub fn typed<'a, M: Model + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_on_an_object_or_instance_is_refused() {
+        let config = Config::STRICT;
+        for path in [Path::object(3), Path::instance(3, 0), Path::object(9999)] {
+            let r = Record::new(path, crate::Value::Int(1));
+            assert_eq!(
+                typed(r, &Registry, &config),
+                Err(Error::new(0, Reason::UnexpectedPath)),
+                "{path}"
+            );
+        }
+        // Without a value (a Read-Composite's paths, a Delete), any level passes.
+        let bare = Record {
+            path: Path::object(3),
+            value: None,
+            time: None,
+        };
+        assert_eq!(typed(bare, &Registry, &config), Ok(bare));
+    }
 
     #[test]
     fn registry_has_the_core_and_ipso_objects() {
