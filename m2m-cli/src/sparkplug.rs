@@ -229,9 +229,54 @@ fn list<T>(
         .map(Seq::Owned)
 }
 
-/// A value without a datatype: `{"int_value": 5}` and the like.
+/// The protobuf members of a value without a datatype.
+const RAW_MEMBERS: [&str; 8] = [
+    "int_value",
+    "long_value",
+    "float_value",
+    "double_value",
+    "boolean_value",
+    "string_value",
+    "bytes_value",
+    "extension_value",
+];
+
+/// The members of each message a value can be, as the decoder prints them.
+const TEMPLATE_KEYS: [&str; 5] = [
+    "version",
+    "metrics",
+    "parameters",
+    "template_ref",
+    "is_definition",
+];
+const DATASET_KEYS: [&str; 4] = ["num_of_columns", "columns", "types", "rows"];
+const PROPERTY_SET_KEYS: [&str; 2] = ["keys", "values"];
+
+/// Refuses a member `o` does not know (a typo, or a value of another kind: it would be dropped).
+fn only(o: &Map<String, Json>, known: &[&str], path: &str) -> Result<(), CliError> {
+    match o.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(bad(&format!("{path}.{k}"), "unknown member")),
+        None => Ok(()),
+    }
+}
+
+/// A value without a datatype: `{"int_value": 5}` and the like, or a message printed as such
+/// (a template, dataset, property set, or a list of property sets), told by its members.
 fn raw(v: &Json, path: &str) -> Result<Owned, CliError> {
+    if v.is_array() {
+        return Ok(MetricValue::PropertySetList(list(v, path, property_set)?));
+    }
     let o = obj(v, path)?;
+    let has = |keys: &[&str]| o.keys().any(|k| keys.contains(&k.as_str()));
+    if has(&TEMPLATE_KEYS) {
+        return Ok(MetricValue::Template(template(v, path)?));
+    }
+    if has(&DATASET_KEYS) {
+        return Ok(MetricValue::DataSet(dataset(v, path)?));
+    }
+    if has(&PROPERTY_SET_KEYS) {
+        return Ok(MetricValue::PropertySet(property_set(v, path)?));
+    }
     let (k, x) = o
         .iter()
         .next()
@@ -258,7 +303,12 @@ fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
     let Some(dt) = dt.filter(|&c| (1..=34).contains(&c)) else {
         return raw(v, path);
     };
-    if v.is_object() && !matches!(dt, 16 | 19 | 20) {
+    // A value that does not fit its datatype is printed as its protobuf member (a DataSet
+    // metric carrying `{"int_value":3}`): written back as it came.
+    let member = v
+        .as_object()
+        .is_some_and(|o| o.len() == 1 && o.keys().all(|k| RAW_MEMBERS.contains(&k.as_str())));
+    if v.is_object() && (member || !matches!(dt, 16 | 19 | 20)) {
         return raw(v, path);
     }
     let b = |v: &Json, p: &str| v.as_bool().ok_or_else(|| bad(p, "a boolean is needed"));
@@ -324,6 +374,7 @@ fn property_value(v: &Json, path: &str) -> Result<PropertyValue<'static>, CliErr
 
 fn property_set(v: &Json, path: &str) -> Result<PropertySet<'static>, CliError> {
     let o = obj(v, path)?;
+    only(o, &PROPERTY_SET_KEYS, path)?;
     let keys = arr(o.get("keys"), path)?;
     let values = arr(o.get("values"), path)?;
     Ok(PropertySet {
@@ -338,6 +389,7 @@ fn property_set(v: &Json, path: &str) -> Result<PropertySet<'static>, CliError> 
 
 fn dataset(v: &Json, path: &str) -> Result<DataSet<'static>, CliError> {
     let o = obj(v, path)?;
+    only(o, &DATASET_KEYS, path)?;
     let types: Seq<'static, u32> = list(
         &Json::Array(arr(o.get("types"), path)?.to_vec()),
         &format!("{path}.types"),
@@ -386,6 +438,7 @@ fn parameter(v: &Json, path: &str) -> Result<Parameter<'static>, CliError> {
 
 fn template(v: &Json, path: &str) -> Result<Template<'static>, CliError> {
     let o = obj(v, path)?;
+    only(o, &TEMPLATE_KEYS, path)?;
     Ok(Template {
         version: opt_str(o, "version", path)?,
         metrics: list(

@@ -836,3 +836,24 @@ fn an_lwm2m_record_of_the_wrong_type_is_named_by_its_path() {
     );
     assert_eq!(out.code, 1, "{}", out.stdout);
 }
+
+#[test]
+fn sparkplug_values_without_or_against_their_datatype_encode_back_as_they_came() {
+    // An aliased template instance without a datatype (as DDATA carries it), and a DataSet
+    // metric carrying an int_value: decoded, then encoded to the same bytes.
+    for hex in [
+        "0801122010071801920119120e0a0372706d69000000000000f83f22054d6f746f7228001801",
+        "12070a017420105003",
+    ] {
+        let out = m2m(&["decode", "sparkplug-payload", hex], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let back = m2m(&["encode", "sparkplug-payload", out.stdout.trim()], None);
+        assert_eq!(back.code, 0, "{hex}: {}", back.stderr);
+        assert_eq!(back.stdout.trim(), hex);
+    }
+    // A member no message of the datatype has is an error, not an empty message.
+    let json = r#"{"metrics":[{"name":"t","datatype":"DataSet","value":{"bogus":3}}]}"#;
+    let out = m2m(&["encode", "sparkplug-payload", json], None);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("bogus"), "{}", out.stderr);
+}
