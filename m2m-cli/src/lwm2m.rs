@@ -344,9 +344,18 @@ impl<'j> Store<'j> {
             let ty = record_type(o, i)?;
             let mut bytes = Vec::new();
             if ty == Some(DataType::Opaque) {
-                if let Some(h) = o.get("value").and_then(Json::as_str) {
-                    bytes = m2m_core::hex::decode(h)
-                        .map_err(|e| bad(format!("records[{i}].value: {e}")))?;
+                match o.get("value") {
+                    Some(Json::String(h)) => {
+                        bytes = m2m_core::hex::decode(h)
+                            .map_err(|e| bad(format!("records[{i}].value: {e}")))?;
+                    }
+                    // Opaque bytes are written in hex; anything else would come out empty.
+                    Some(Json::Null) | None => {}
+                    Some(_) => {
+                        return Err(bad(format!(
+                            "records[{i}].value: an Opaque value is hex bytes in a string"
+                        )));
+                    }
                 }
             }
             items.push((o, bytes));

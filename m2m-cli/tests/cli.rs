@@ -857,3 +857,26 @@ fn sparkplug_values_without_or_against_their_datatype_encode_back_as_they_came()
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("bogus"), "{}", out.stderr);
 }
+
+#[test]
+fn an_opaque_lwm2m_value_must_be_hex() {
+    let out = m2m(
+        &[
+            "encode",
+            "lwm2m-senml-json",
+            r#"{"records":[{"path":"/5/0/0","value":5}]}"#,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("records[0].value"), "{}", out.stderr);
+    let out = m2m(
+        &[
+            "encode",
+            "lwm2m-senml-json",
+            r#"{"records":[{"path":"/5/0/0","value":"00ff"}]}"#,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
