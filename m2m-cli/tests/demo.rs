@@ -64,6 +64,14 @@ fn check(s: &Value) {
         lw["read_bytes_by_format"]["SenML CBOR"].as_u64().unwrap() > 0,
         "{lw:#}"
     );
+    // The bytes of the reads are those of the reads by format (notifications apart).
+    let by_format: u64 = lw["read_bytes_by_format"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(lw["read_bytes"].as_u64(), Some(by_format), "{lw:#}");
     assert!(lw["notifications"].as_u64().unwrap() >= 1, "{lw:#}");
     let t = lw["values"]["/3303/0/5700"].as_f64().unwrap();
     assert!((57.0..=66.0).contains(&t), "temperature {t}");

@@ -171,7 +171,6 @@ fn take_body(
     note(stats, |s| {
         s.decode_ns_total += ns;
         s.records += values.len() as u64;
-        s.read_bytes += payload.len() as u64;
         s.values.extend(values);
     });
     Ok(())
@@ -280,6 +279,7 @@ fn read_all(server: &mut Server, endpoint: &str, stats: &Mutex<LwM2mStats>) -> R
             }
             note(stats, |s| {
                 s.reads += 1;
+                s.read_bytes += rsp.payload.len() as u64;
                 *s.read_bytes_by_format
                     .entry(format_name(format).into())
                     .or_default() += rsp.payload.len() as u64;

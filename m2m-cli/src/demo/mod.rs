@@ -453,7 +453,7 @@ fn text(s: &serde_json::Value) -> String {
     }
     let l = &s["lwm2m"];
     out.push_str(&format!(
-        "  LwM2M: {} registered {}, de-registered {}; {} reads in TLV and SenML CBOR ({} bytes, {} records, {:.1} us/record to decode and type), {} notifications of the temperature, {} errors\n",
+        "  LwM2M: {} registered {}, de-registered {}; {} reads in TLV and SenML CBOR ({} bytes), {} records read or notified ({:.1} us/record to decode and type), {} notifications of the temperature, {} errors\n",
         l["endpoint"].as_str().unwrap_or(""),
         f(&l["registered"]),
         f(&l["deregistered"]),
