@@ -235,12 +235,15 @@ impl Server {
                 links,
                 params,
                 ..
-            }) => self.registered.push(Registered {
-                endpoint: endpoint.to_string(),
-                peer,
-                links: links.to_string(),
-                lifetime: params.lifetime_or_default(),
-            }),
+            }) => push_capped(
+                &mut self.registered,
+                Registered {
+                    endpoint: endpoint.to_string(),
+                    peer,
+                    links: links.to_string(),
+                    lifetime: params.lifetime_or_default(),
+                },
+            ),
             Some(ServerEvent::Response { request, message }) => {
                 let taken = match self
                     .outgoing
@@ -252,9 +255,15 @@ impl Server {
                     other => other,
                 };
                 match taken {
-                    Taken::AsIs => self.responses.push((request, Response::of(&message))),
+                    Taken::AsIs => push_capped_to(
+                        &mut self.responses,
+                        (request, Response::of(&message)),
+                        RESPONSES,
+                    ),
                     Taken::Pending => {}
-                    Taken::Done(original, whole) => self.responses.push((original, whole)),
+                    Taken::Done(original, whole) => {
+                        push_capped_to(&mut self.responses, (original, whole), RESPONSES);
+                    }
                 }
                 self.timeouts.extend(self.outgoing.take_lost());
             }
@@ -652,8 +661,37 @@ fn first<T>(list: &mut Vec<T>) -> Option<T> {
 /// Adds `item` to a list of what the application has not taken yet: past 64, the oldest give
 /// way (a flood of them, spoofed over UDP, keeps no more).
 fn push_capped<T>(list: &mut Vec<T>, item: T) {
-    if list.len() == 64 {
+    push_capped_to(list, item, 64);
+}
+
+/// Responses and notifications not taken yet that the server keeps (the oldest give way).
+const RESPONSES: usize = 256;
+
+/// [`push_capped`] with room for `cap`.
+fn push_capped_to<T>(list: &mut Vec<T>, item: T, cap: usize) {
+    if list.len() >= cap {
         list.remove(0);
     }
     list.push(item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_not_taken_keep_their_latest() {
+        let mut list = Vec::new();
+        for i in 0..100u32 {
+            push_capped(&mut list, i);
+        }
+        assert_eq!(list.len(), 64);
+        assert_eq!((list.first(), list.last()), (Some(&36), Some(&99)));
+        let mut responses = Vec::new();
+        for i in 0..300u32 {
+            push_capped_to(&mut responses, i, RESPONSES);
+        }
+        assert_eq!(responses.len(), RESPONSES);
+        assert_eq!(responses.first(), Some(&44));
+    }
 }
