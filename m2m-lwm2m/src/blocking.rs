@@ -46,6 +46,17 @@ fn deadline(d: Duration) -> Instant {
     now.checked_add(d).unwrap_or(now)
 }
 
+/// A Bootstrap-Request as the blocking bootstrap server reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootstrapRequest {
+    /// The endpoint name.
+    pub endpoint: String,
+    /// Where the client is (send it the Bootstrap-Writes there).
+    pub peer: SocketAddr,
+    /// The Content-Format it prefers for them (`pct`, Core 1.1 §5.2.7.1).
+    pub preferred: Option<ContentFormat>,
+}
+
 /// A registration as the blocking server reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registered {
@@ -105,7 +116,7 @@ pub struct Server {
     /// Registrations seen and not yet taken by [`Server::wait_registration`].
     registered: Vec<Registered>,
     /// Bootstrap-Requests seen and not yet taken by [`Server::wait_bootstrap_request`].
-    bootstrap_requests: Vec<(String, SocketAddr)>,
+    bootstrap_requests: Vec<BootstrapRequest>,
     /// Sends (records a client pushed) not yet taken by [`Server::wait_send`].
     sends: Vec<Sent>,
     /// Responses seen, by request.
@@ -227,8 +238,17 @@ impl Server {
                 };
                 push_capped(&mut self.sends, sent);
             }
-            Some(ServerEvent::BootstrapRequested { endpoint, peer }) => {
-                push_capped(&mut self.bootstrap_requests, (endpoint.to_string(), peer));
+            Some(ServerEvent::BootstrapRequested {
+                endpoint,
+                peer,
+                preferred,
+            }) => {
+                let request = BootstrapRequest {
+                    endpoint: endpoint.to_string(),
+                    peer,
+                    preferred,
+                };
+                push_capped(&mut self.bootstrap_requests, request);
             }
             Some(ServerEvent::Registered {
                 endpoint,
@@ -321,10 +341,7 @@ impl Server {
 
     /// Serves until a client asks to be bootstrapped (a bootstrap server's, [`Server::bootstrap`],
     /// or one seen since the last call): its endpoint name and address.
-    pub fn wait_bootstrap_request(
-        &mut self,
-        timeout: Duration,
-    ) -> io::Result<(String, SocketAddr)> {
+    pub fn wait_bootstrap_request(&mut self, timeout: Duration) -> io::Result<BootstrapRequest> {
         self.serve_until(timeout, "no Bootstrap-Request", |s| {
             Ok(first(&mut s.bootstrap_requests))
         })

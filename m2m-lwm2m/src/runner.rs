@@ -106,6 +106,8 @@ pub enum ServerNote {
         endpoint: String,
         /// Where it is.
         peer: SocketAddr,
+        /// The Content-Format it prefers for the Bootstrap-Writes (`pct`).
+        preferred: Option<ContentFormat>,
     },
 }
 
@@ -441,9 +443,14 @@ fn note(e: ServerEvent<'_, SocketAddr>, peer: SocketAddr) -> Option<ServerNote> 
             payload: payload.to_vec(),
         },
         ServerEvent::Timeout(id) => ServerNote::Timeout(id),
-        ServerEvent::BootstrapRequested { endpoint, peer } => ServerNote::BootstrapRequested {
+        ServerEvent::BootstrapRequested {
+            endpoint,
+            peer,
+            preferred,
+        } => ServerNote::BootstrapRequested {
             endpoint: endpoint.to_string(),
             peer,
+            preferred,
         },
         ServerEvent::Reset { .. } | ServerEvent::Refused { .. } => {
             return None;

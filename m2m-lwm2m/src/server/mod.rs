@@ -175,6 +175,9 @@ pub enum ServerEvent<'a, P> {
         endpoint: &'a str,
         /// Where it is.
         peer: P,
+        /// The Content-Format it prefers for the Bootstrap-Writes (`pct`, Core 1.1 §5.2.7.1):
+        /// a 1.1 client need not read TLV.
+        preferred: Option<ContentFormat>,
     },
     /// A request of ours got no answer.
     Timeout(RequestId),
@@ -806,6 +809,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 let event = ServerEvent::BootstrapRequested {
                     endpoint: p.endpoint,
                     peer,
+                    preferred: p.preferred,
                 };
                 Ok((Code::CHANGED, None, Some(event)))
             }

@@ -70,7 +70,10 @@ async fn the_async_bootstrap_server_writes_a_certificate_account_in_blocks() {
         let mut client = AsyncClient::new(addr, Settings::new("cert-1"))
             .await
             .unwrap();
-        client.bootstrap(None).await.unwrap();
+        client
+            .bootstrap(Some(ContentFormat::SENML_JSON))
+            .await
+            .unwrap();
         loop {
             if client.next(&mut accounts).await.unwrap() == ClientEvent::BootstrapFinished {
                 break;
@@ -78,10 +81,16 @@ async fn the_async_bootstrap_server_writes_a_certificate_account_in_blocks() {
         }
         accounts
     });
-    let ServerNote::BootstrapRequested { endpoint, peer } = bs.next().await.unwrap() else {
+    let ServerNote::BootstrapRequested {
+        endpoint,
+        peer,
+        preferred,
+    } = bs.next().await.unwrap()
+    else {
         panic!("a Bootstrap-Request first");
     };
     assert_eq!(endpoint, "cert-1");
+    assert_eq!(preferred, Some(ContentFormat::SENML_JSON));
     // The server's account: a Security instance with its certificate (larger than a
     // message), and its Server instance.
     let uri = Text::Plain("coaps://127.0.0.1:5684");
@@ -142,7 +151,7 @@ async fn the_async_bootstrap_server_writes_a_certificate_account_in_blocks() {
 
 #[test]
 fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
-    use m2m_lwm2m::blocking::{Client, Server};
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
     let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
     let addr = bs.local_addr().unwrap();
     let client = std::thread::spawn(move || {
@@ -153,7 +162,7 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
                 .push((Path::resource(3303, i, 5700), Owned::Int(20)));
         }
         let mut client = Client::new(addr, Settings::new("psk-1")).unwrap();
-        client.bootstrap(None).unwrap();
+        client.bootstrap(Some(ContentFormat::SENML_CBOR)).unwrap();
         let end = std::time::Instant::now() + Duration::from_secs(10);
         let mut seen = Vec::new();
         while !seen.contains(&ClientEvent::BootstrapFinished) && std::time::Instant::now() < end {
@@ -164,8 +173,14 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
         }
         (accounts, seen)
     });
-    let (endpoint, peer) = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    let BootstrapRequest {
+        endpoint,
+        peer,
+        preferred,
+    } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
     assert_eq!(endpoint, "psk-1");
+    // The client's `pct` reaches the application.
+    assert_eq!(preferred, Some(ContentFormat::SENML_CBOR));
     let key = [0x5au8; 1500];
     let security = [
         Record::new(
@@ -280,7 +295,7 @@ fn bootstrap_only(bs: std::net::SocketAddr) -> Accounts {
 
 #[test]
 fn the_blocking_client_registers_with_the_account_its_bootstrap_wrote() {
-    use m2m_lwm2m::blocking::{Client, Server};
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
     let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
     let mut dm = Server::bind("127.0.0.1:0").unwrap();
     let bs_addr = bs.local_addr().unwrap();
@@ -306,7 +321,8 @@ fn the_blocking_client_registers_with_the_account_its_bootstrap_wrote() {
         }
         (to, seen)
     });
-    let (endpoint, peer) = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    let BootstrapRequest { endpoint, peer, .. } =
+        bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
     assert_eq!(endpoint, "moved-1");
     for (instance, body) in account_writes(&format!("coap://{dm_addr}")) {
         let write = ClientRequest::Write {
@@ -357,7 +373,7 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
         while client.next(&mut accounts).await.unwrap() != ClientEvent::Registered {}
         to
     });
-    let ServerNote::BootstrapRequested { endpoint, peer } = bs.next().await.unwrap() else {
+    let ServerNote::BootstrapRequested { endpoint, peer, .. } = bs.next().await.unwrap() else {
         panic!("a Bootstrap-Request first");
     };
     assert_eq!(endpoint, "moved-2");
