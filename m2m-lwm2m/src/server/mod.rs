@@ -631,7 +631,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     b.str(OptionNumber::LOCATION_PATH, s)
                         .map_err(|_| Error::new(0, Reason::BufferTooSmall))?;
                 }
-                self.endpoint.respond(now, exchange, &b)?;
+                // The request is taken (the store may have changed): its event is the
+                // application's even when the answer finds no room in the endpoint now (a
+                // Confirmable request is sent again, a Register tried again).
+                let _ = self.endpoint.respond(now, exchange, &b);
                 Ok(event)
             }
             Err((code, error)) => {

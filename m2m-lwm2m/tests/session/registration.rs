@@ -949,6 +949,53 @@ fn observations_end_with_their_registration_and_keep_its_alternate_path() {
 }
 
 #[test]
+fn a_request_taken_keeps_its_event_when_its_answer_finds_no_room() {
+    use m2m_coap::{Builder, Message, Type};
+    // An endpoint of 8 slots, all holding a Read to one of 8 clients that never answer.
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut location = Vec::new();
+    for peer in 1..=8u8 {
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, u16::from(peer));
+        b.token(b"t1");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        let ep = format!("ep=full-{peer}");
+        b.str(m2m_coap::OptionNumber::URI_QUERY, &ep).unwrap();
+        b.payload(b"</3/0>");
+        let n = b.encode(&mut out).unwrap();
+        server.handle(at(0), peer, &out[..n]).unwrap();
+        while let Some((_, n)) = server.poll_transmit(at(0), &mut buf) {
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            if m.code() == Code::CREATED {
+                location = m
+                    .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+                    .map(str::to_string)
+                    .collect();
+            }
+        }
+        let id = server.find(&format!("full-{peer}")).unwrap().id;
+        let read = ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: None,
+        };
+        server.send(at(0), id, &read).unwrap();
+    }
+    // The last client's Update, Non-confirmable: its answer needs a slot there is none of.
+    let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::POST, 99);
+    b.token(b"u1");
+    for seg in &location {
+        b.str(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+    }
+    b.str(m2m_coap::OptionNumber::URI_QUERY, "lt=600").unwrap();
+    let n = b.encode(&mut out).unwrap();
+    let e = server.handle(at(1), 8, &out[..n]).unwrap();
+    assert!(matches!(e, Some(ServerEvent::Updated { .. })), "{e:?}");
+    assert_eq!(server.find("full-8").unwrap().lifetime, 600);
+}
+
+#[test]
 fn the_server_object_triggers_an_update_and_asks_for_a_bootstrap() {
     use m2m_lwm2m::client::ClientEvent;
     let mut w = World::new();
