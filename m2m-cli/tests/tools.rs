@@ -278,25 +278,38 @@ fn lwm2m_server_reads_a_client() {
         }
     }
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
-        .args([
-            "lwm2m",
-            "server",
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--read",
-            "/3/0",
-        ])
-        .args(["--clients", "1", "--duration", "20", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("m2m runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert_eq!(first["event"], "listening");
-    let addr = first["address"].as_str().unwrap().parse().unwrap();
+    /// `m2m lwm2m server` on loopback with `args`: the process, its lines and its address.
+    fn server(
+        args: &[&str],
+    ) -> (
+        std::process::Child,
+        std::io::Lines<BufReader<std::process::ChildStdout>>,
+        std::net::SocketAddr,
+    ) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+            .args([
+                "lwm2m",
+                "server",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                "--json",
+            ])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("m2m runs");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first: serde_json::Value =
+            serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+        assert_eq!(first["event"], "listening");
+        let addr = first["address"].as_str().unwrap().parse().unwrap();
+        (child, lines, addr)
+    }
+
+    let (mut child, lines, addr) =
+        server(&["--read", "/3/0", "--clients", "1", "--duration", "20"]);
     let client = std::thread::spawn(move || {
         let mut device = Device;
         let mut c = m2m_lwm2m::blocking::Client::new(addr, Settings::new("field-1")).unwrap();
@@ -317,24 +330,8 @@ fn lwm2m_server_reads_a_client() {
     assert_eq!(seen[1]["records"][0]["value"], "m2m-field");
 
     // `--observe` observes every client that registers, not only the first.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
-        .args([
-            "lwm2m",
-            "server",
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--observe",
-            "/3/0/0",
-        ])
-        .args(["--clients", "2", "--duration", "6", "--json"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("m2m runs");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    let addr: std::net::SocketAddr = first["address"].as_str().unwrap().parse().unwrap();
+    let (mut child, lines, addr) =
+        server(&["--observe", "/3/0/0", "--clients", "2", "--duration", "6"]);
     let clients: Vec<_> = ["obs-a", "obs-b"]
         .into_iter()
         .enumerate()

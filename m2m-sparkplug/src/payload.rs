@@ -830,6 +830,16 @@ mod tests {
     use super::*;
     use crate::wire::MAX_DEPTH;
 
+    /// The first metric of payload `buf`.
+    fn only_metric(buf: &[u8]) -> MetricView<'_> {
+        PayloadView::new(buf)
+            .unwrap()
+            .metrics()
+            .next()
+            .unwrap()
+            .unwrap()
+    }
+
     // 08 05: timestamp 5; 12 04 (0a 02 'h' 'i'): a metric named "hi"; 18 00: seq 0.
     static SMALL: [u8; 10] = [0x08, 0x05, 0x12, 0x04, 0x0a, 0x02, b'h', b'i', 0x18, 0x00];
 
@@ -903,12 +913,7 @@ mod tests {
         let parameter = [0x08, 0x01, 0x10, 12, 0x42, 0x01, b'p'];
         let template = wrap(&[0x92, 0x01], &wrap(&[0x1a], &parameter));
         let buf = wrap(&[0x12], &[props, dataset].concat());
-        let m = PayloadView::new(&buf)
-            .unwrap()
-            .metrics()
-            .next()
-            .unwrap()
-            .unwrap();
+        let m = only_metric(&buf);
         let p = m.properties().unwrap().values().next().unwrap().unwrap();
         assert_eq!((p.datatype(), p.is_null()), (Some(12), None));
         assert_eq!(p.raw_value(), Some(RawValue::String("v")));
@@ -919,12 +924,7 @@ mod tests {
         let c = row.elements().next().unwrap().unwrap();
         assert_eq!(c.raw_value(), Some(RawValue::Long(9)));
         let buf = wrap(&[0x12], &template);
-        let m = PayloadView::new(&buf)
-            .unwrap()
-            .metrics()
-            .next()
-            .unwrap()
-            .unwrap();
+        let m = only_metric(&buf);
         let Some(RawValue::Template(t)) = m.raw_value() else {
             panic!("a template");
         };

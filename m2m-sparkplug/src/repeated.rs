@@ -9,6 +9,20 @@ use crate::error::Error;
 use crate::payload::{Msg, View};
 use crate::wire::{Field, Fields, PackedVarints, WireValue};
 
+/// The next occurrence of field `number` in `fields` that is length-delimited (an occurrence
+/// of another wire type is an unknown field), or the error that ends the walk.
+fn next_len<'a>(fields: &mut Fields<'a>, number: u32) -> Option<Result<Field<'a>, Error>> {
+    loop {
+        match fields.next()? {
+            Ok(f) if f.number == number && matches!(f.value, WireValue::Len(_)) => {
+                return Some(Ok(f));
+            }
+            Ok(_) => {}
+            Err(e) => return Some(Err(e)),
+        }
+    }
+}
+
 /// The occurrences of a repeated message field, each parsed as a view when reached.
 #[derive(Debug, Clone)]
 pub struct Repeated<'a, V> {
@@ -34,16 +48,9 @@ impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let f = match self.fields.next()? {
-                Ok(f) => f,
-                Err(e) => return Some(Err(e)),
-            };
-            // An occurrence that is not length-delimited is an unknown field.
-            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
-                return Some(self.parent.child(&f).and_then(V::parse));
-            }
-        }
+        Some(
+            next_len(&mut self.fields, self.number)?.and_then(|f| V::parse(self.parent.child(&f)?)),
+        )
     }
 }
 
@@ -58,15 +65,7 @@ impl<'a> Iterator for Strings<'a> {
     type Item = Result<&'a str, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let f = match self.fields.next()? {
-                Ok(f) => f,
-                Err(e) => return Some(Err(e)),
-            };
-            if f.number == self.number && matches!(f.value, WireValue::Len(_)) {
-                return Some(f.str());
-            }
-        }
+        Some(next_len(&mut self.fields, self.number)?.and_then(|f| f.str()))
     }
 }
 
