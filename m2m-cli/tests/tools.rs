@@ -11,7 +11,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -282,8 +282,8 @@ fn lwm2m_server_reads_a_client() {
     fn server(
         args: &[&str],
     ) -> (
-        std::process::Child,
-        std::io::Lines<BufReader<std::process::ChildStdout>>,
+        Child,
+        std::io::Lines<BufReader<ChildStdout>>,
         std::net::SocketAddr,
     ) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
