@@ -562,6 +562,27 @@ async fn an_upload_keeps_the_first_blocks_conditions_and_its_content_format() {
         ask(block(0x4304, 2, false, false, Some(50), 4)).await.0,
         Code::REQUEST_ENTITY_INCOMPLETE
     );
+    // Content-Format 0 as no bytes, then as one zero byte: the same format.
+    assert_eq!(
+        ask(block(0x4305, 0, true, false, text, 16)).await.0,
+        Code::CONTINUE
+    );
+    let mut b = Builder::<6>::udp(Type::Confirmable, Code::PUT, 0x4306);
+    b.token(&[0xb2])
+        .str(OptionNumber::URI_PATH, "cond")
+        .unwrap();
+    b.opaque(OptionNumber::CONTENT_FORMAT, &[0]).unwrap();
+    let last = m2m_coap::Block {
+        num: 1,
+        more: false,
+        szx: 0,
+    };
+    b.uint(OptionNumber::BLOCK1, last.to_uint()).unwrap();
+    b.payload(b"xxxx");
+    let mut out = vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).unwrap();
+    out.truncate(n);
+    assert_eq!(ask(out).await, (Code::CONTENT, b"0 20".to_vec()));
 }
 
 /// Block `num` of a PUT to /echo in 16-byte blocks, under `tag` (a Request-Tag, if any).

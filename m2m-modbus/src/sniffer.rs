@@ -135,11 +135,18 @@ impl Sniffer {
         // At a silence, a frame that only its CRC frames (Diagnostics 00 00, a function code
         // of the user's) ends there: its CRC may also check a byte early, when its last byte
         // is 0x00.
+        // Before the silence, such a frame is not whole yet (its CRC may check a byte early):
+        // it waits for `decode_idle`, as a server waits for the silence after a request.
         let len = |f: &Framing| {
-            if idle && f.whole_by_crc(buf) {
-                Ok(Status::Complete(buf.len()))
+            if idle {
+                f.frame_len_whole(buf)
             } else {
-                m2m_core::Framing::frame_len(f, buf)
+                match m2m_core::Framing::frame_len(f, buf) {
+                    Ok(Status::Complete(_)) if f.framed_by_crc(buf) => {
+                        Ok(Status::Partial(Needed::Unknown))
+                    }
+                    other => other,
+                }
             }
         };
         let as_req = settle(len(&self.requests));
@@ -339,6 +346,8 @@ mod tests {
         let frame = [0x01, 0x08, 0x00, 0x00, 0x00, 0x1b, 0xa0, 0x00];
         assert_eq!(rtu::crc16(&frame), 0);
         let mut s = Sniffer::default();
+        // Before the silence it is not whole yet: no 7-byte request.
+        assert!(s.decode(&frame, Timestamp::EPOCH).unwrap().is_partial());
         let Ok(Status::Complete((Sniffed::Request(a), n))) =
             s.decode_idle(&frame, Timestamp::EPOCH)
         else {

@@ -103,15 +103,17 @@ pub enum StreamIncoming<'a> {
         /// The response.
         message: Message<'a>,
     },
-    /// The connection is over: close it once [`Connection::poll_transmit`] has nothing left
-    /// (an Abort of ours may be waiting).
+    /// The connection is over, or ending: after an Abort or a violation, close it once
+    /// [`Connection::poll_transmit`] has nothing left (an Abort of ours may be waiting); after
+    /// the peer's Release ([`Close::Released`]), the requests on their way are still answered
+    /// both ways, and it is over when [`Connection::is_closed`] says so.
     Closed(Close),
     /// Nothing for the application: a CSM, a Ping (answered), a Pong, an Empty message, or a
     /// response nobody waits for.
     Nothing,
 }
 
-/// Why a connection is over.
+/// Why a connection is over (or, released, ending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Close {
@@ -455,16 +457,29 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             0,
         );
         self.enqueue(&b)?;
+        self.on_release();
+        Ok(())
+    }
+
+    /// Release went one way or the other: no more keepalive, and our observations that are
+    /// established (no deadline of their own) end, each reported as a timeout at the next
+    /// [`Connection::poll_event`]; requests still waiting for their response keep their
+    /// deadlines.
+    fn on_release(&mut self) {
         self.released = true;
         self.ping = None;
-        Ok(())
+        for p in self.pending.iter_mut().flatten() {
+            if p.observe && p.deadline.is_none() {
+                p.deadline = Some(0);
+            }
+        }
     }
 
     /// Ends the connection at once (§5.6): an Abort with `diagnostic` is queued, requests
     /// waiting are dropped. For what the caller finds wrong itself (a stream that cannot be
     /// framed, a message over the size it takes).
     pub fn abort(&mut self, diagnostic: &str) {
-        if !self.closed {
+        if !self.is_closed() {
             self.abort_on(None, diagnostic);
         }
     }
@@ -544,8 +559,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             }
             Signal::Release { hold_off } => {
                 // The peer sends no new request; those on their way are still answered.
-                self.released = true;
-                self.ping = None;
+                self.on_release();
                 return StreamIncoming::Closed(Close::Released { hold_off });
             }
             Signal::Abort { bad_csm_option } => {
@@ -618,7 +632,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     /// come. Call after [`Connection::poll_timeout`]'s time.
     pub fn poll_event(&mut self, now: Timestamp) -> Option<StreamEvent> {
         let t = ms(now);
-        if self.closed {
+        if self.is_closed() {
             return None;
         }
         if self.csm_deadline.is_some_and(|d| t >= d) {
@@ -645,7 +659,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     /// something next, if ever.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        if self.closed {
+        if self.is_closed() {
             return None;
         }
         let keepalive = self
@@ -973,6 +987,35 @@ mod tests {
             c.handle(at(2), &f[0]),
             StreamIncoming::Response { id: got, .. } if got == id
         ));
+        assert!(c.is_closed());
+
+        // An observation of ours that is established ends with a Release: reported as a
+        // timeout, and the connection is over.
+        let (mut c, mut s) = pair(Transport::Tcp, ConnParams::default());
+        let mut obs = Builder::<1>::tcp(Code::GET);
+        obs.uint(OptionNumber::OBSERVE, 0).unwrap();
+        let id = c.request(at(1), &obs).unwrap();
+        let f = drain(&mut c, 1);
+        let StreamIncoming::Request { message } = s.handle(at(1), &f[0]) else {
+            panic!("the observe");
+        };
+        let token = message.token().to_vec();
+        let mut note = Builder::<1>::tcp(Code::CONTENT);
+        note.uint(OptionNumber::OBSERVE, 2).unwrap();
+        s.respond(&token, &note).unwrap();
+        let f = drain(&mut s, 1);
+        assert!(matches!(
+            c.handle(at(2), &f[0]),
+            StreamIncoming::Response { .. }
+        ));
+        assert_eq!(
+            c.poll_timeout(),
+            None,
+            "an established observation has no deadline"
+        );
+        c.release().unwrap();
+        assert!(!c.is_closed());
+        assert_eq!(c.poll_event(at(3)), Some(StreamEvent::Timeout(id)));
         assert!(c.is_closed());
 
         // An Abort from the peer with requests of ours waiting: the connection is over, and

@@ -12,7 +12,8 @@
 //!   path a notification with the handler's new answer. A notification that is not 2.xx ends
 //!   the observation; so do a Reset from the client, an undelivered Confirmable notification
 //!   (every tenth notification is Confirmable: our policy; RFC 7641 §4.5 asks for one a day)
-//!   and Observe 1. At most 256 observations per runner or connection, 16 per peer.
+//!   and Observe 1. At most 256 observations per runner or connection, 16 per peer over UDP
+//!   (a TCP or WebSocket connection may hold all 256).
 //! - Over UDP, notifications are paced per client (RFC 7641 §4.5.1, §4.5.2): while a
 //!   Confirmable one waits for its ACK nothing else goes to that client; Non-confirmable ones
 //!   go at most once per round-trip time, and the first ones are Confirmable until an ACK has

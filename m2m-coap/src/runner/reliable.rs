@@ -135,6 +135,9 @@ where
             },
             w = svc.wake() => match w {
                 Wake::Ready(r) => svc.ready(r).into_iter().collect(),
+                // After a Release no new notification goes: the connection only finishes
+                // what was asked before it.
+                Wake::Changed(_) if conn.is_released() => Vec::new(),
                 Wake::Changed(path) => svc.changed(path.as_deref()),
             },
             () = async {

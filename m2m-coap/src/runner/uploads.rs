@@ -10,7 +10,6 @@ use super::{Handler, Reply, Response, uint_value};
 use crate::block;
 use crate::builder::Builder;
 use crate::code::{Code, Type};
-use crate::error::Transport;
 use crate::message::Message;
 use crate::option::OptionNumber;
 use crate::option::value::ValueError;
@@ -44,7 +43,7 @@ pub const MAX_UPLOAD: usize = 1 << 20;
 
 /// At most this many uploads in progress per runner (UDP) or connection (TCP, WebSocket) ...
 const MAX_UPLOADS: usize = 32;
-/// ... and per peer over UDP.
+/// ... and per peer (a TCP or WebSocket connection is one).
 const MAX_UPLOADS_PER_PEER: usize = 4;
 /// An upload that gets no block for this long is given up (EXCHANGE_LIFETIME, RFC 7252
 /// §4.8.2: a client that still sends blocks after it starts again from block 0).
@@ -121,15 +120,9 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                 return too_large();
             }
             if !self.bodies.contains_key(&key) {
-                // The cap per peer is for datagrams, whose source can be forged; a connection
-                // is its own peer, with the cap of the whole list.
+                // Per peer too (a connection is one): bodies of up to 1 MiB each.
                 let of_peer = self.bodies.keys().filter(|(p, _)| *p == peer).count();
-                let per_peer = if req.transport() == Transport::Udp {
-                    MAX_UPLOADS_PER_PEER
-                } else {
-                    MAX_UPLOADS
-                };
-                if self.bodies.len() >= MAX_UPLOADS || of_peer >= per_peer {
+                if self.bodies.len() >= MAX_UPLOADS || of_peer >= MAX_UPLOADS_PER_PEER {
                     // No room for another body now (RFC 7252 §5.9.3.4).
                     return Response::new(Code::SERVICE_UNAVAILABLE)
                         .with(OptionNumber::MAX_AGE, uint_value(5))
@@ -154,10 +147,14 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
             upload.body.clear();
             upload.first = whole_body_options(req);
         }
+        // Compared as numbers: 0 may come as no bytes or as one zero byte.
         let format = |opts: &[(OptionNumber, Vec<u8>)]| {
             opts.iter()
                 .find(|(n, _)| *n == OptionNumber::CONTENT_FORMAT)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| {
+                    v.iter()
+                        .fold(0u64, |a, &b| a.wrapping_shl(8) | u64::from(b))
+                })
         };
         let later = whole_body_options(req);
         if format(&later).is_some_and(|f| Some(f) != format(&upload.first)) {
@@ -195,10 +192,9 @@ impl<K: core::hash::Hash + Eq + Copy> Uploads<K> {
                     .unwrap_or_default();
                 // The last block's request, with what of the first block's options it does not
                 // repeat.
-                let last = whole_body_options(req);
                 let extra: Vec<_> = first
                     .into_iter()
-                    .filter(|(n, _)| !last.iter().any(|(m, _)| m == n))
+                    .filter(|(n, _)| !later.iter().any(|(m, _)| m == n))
                     .collect();
                 let reply = match owned_request_with(req, &whole, &extra) {
                     Some(bytes) => {

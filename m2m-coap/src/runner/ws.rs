@@ -23,7 +23,7 @@ use super::reliable::{self, Read, Wire};
 use super::service::Service;
 use super::{Handler, MAX_MESSAGE, Notifier, now};
 use crate::builder::Builder;
-use crate::endpoint::stream::{ConnParams, Connection, StreamIncoming};
+use crate::endpoint::stream::{Close, ConnParams, Connection, StreamIncoming};
 use crate::error::Transport;
 
 /// The WebSocket subprotocol of CoAP (RFC 8323 §4.1, §11.5).
@@ -188,6 +188,8 @@ impl WsClient {
             };
             let answer = match self.conn.handle(now(self.start), &data) {
                 StreamIncoming::Response { id: got, .. } if got == id => Some(Ok(())),
+                // A Release still lets the answer to our request come (RFC 8323 §5.5).
+                StreamIncoming::Closed(Close::Released { .. }) => None,
                 StreamIncoming::Closed(why) => Some(Err(other(format!("closed: {why:?}")))),
                 _ => None,
             };

@@ -330,10 +330,10 @@ impl Framing {
     /// the frames): a frame framed by its CRC is all of `buf` when the CRC of all of it checks,
     /// not the first run of bytes whose CRC checks.
     pub fn frame_len_at_silence(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
-        if self.whole_by_crc(buf) {
-            return Ok(Status::Complete(buf.len()));
+        match self.frame_len_whole(buf)? {
+            Status::Partial(_) => self.frame_len_idle(buf),
+            whole => Ok(whole),
         }
-        self.frame_len_idle(buf)
     }
 
     /// [`m2m_core::Framing::frame_len`] for `buf` holding what a stream without silences (RTU
@@ -344,36 +344,34 @@ impl Framing {
     /// they cannot be told apart), more bytes once in 65 536. Unlike `frame_len`, the answer
     /// depends on where the reads end.
     ///
-    /// A head still incomplete with a whole frame ending at the read end behind it (a corrupt
-    /// frame whose length field promises more than came, or one framed by its CRC whose CRC
-    /// never checks) cannot be completed by what follows, since frames are written whole: it
-    /// is an error whose skip reaches that frame, so the frames behind a corrupt one are not
-    /// held up until the buffer fills. (A whole frame's CRC checking by chance inside a frame
-    /// still coming is one chance in 65 536 per position whose layout fits.)
+    /// A head that never completes (a corrupt length field) holds the frames behind it until
+    /// the reader gives it up after a quiet time ([`Framing::skip_to_whole_frame`]): a frame
+    /// still arriving cannot be told from a corrupt one by its bytes alone.
     pub fn frame_len_at_read_end(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
+        self.frame_len_whole(buf)
+    }
+
+    /// The length of the frame at the head of `buf` when `buf` ends where a frame ends (a
+    /// silence, the end of a read): all of `buf` for a frame framed by its CRC whose CRC of all
+    /// of it checks, [`m2m_core::Framing::frame_len`] otherwise.
+    pub(crate) fn frame_len_whole(&self, buf: &[u8]) -> Result<Status<usize>, FrameError> {
         if self.whole_by_crc(buf) {
             return Ok(Status::Complete(buf.len()));
         }
-        let status = m2m_core::Framing::frame_len(self, buf)?;
-        if let Status::Partial(needed) = status {
-            let whole = |k: usize| {
+        m2m_core::Framing::frame_len(self, buf)
+    }
+
+    /// After a quiet time on a stream without silences (RTU over TCP): the head of `buf`, still
+    /// incomplete, will get no more bytes; how many bytes to drop to reach the first whole
+    /// frame behind it (the frames after a corrupt one are then answered), or all of them.
+    #[must_use]
+    pub fn skip_to_whole_frame(&self, buf: &[u8]) -> usize {
+        (1..buf.len())
+            .find(|&k| {
                 let tail = buf.get(k..).unwrap_or_default();
-                self.whole_by_crc(tail)
-                    || m2m_core::Framing::frame_len(self, tail) == Ok(Status::Complete(tail.len()))
-            };
-            if let Some(k) =
-                (1..buf.len().saturating_sub(MIN_ADU.saturating_sub(1))).find(|&k| whole(k))
-            {
-                return Err(FrameError::skip_by(
-                    Error::Truncated {
-                        offset: k,
-                        needed: needed.size().unwrap_or(1),
-                    },
-                    k,
-                ));
-            }
-        }
-        Ok(status)
+                matches!(self.frame_len_whole(tail), Ok(Status::Complete(_)))
+            })
+            .unwrap_or(buf.len())
     }
 
     /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking.
@@ -399,12 +397,7 @@ impl Framing {
         &self,
         buf: &'a [u8],
     ) -> Result<Status<(Adu<P>, usize)>, FrameError> {
-        let framed = if self.whole_by_crc(buf) {
-            Status::Complete(buf.len())
-        } else {
-            m2m_core::Framing::frame_len(self, buf)?
-        };
-        self.decode_framed_by(buf, framed)
+        self.decode_framed_by(buf, self.frame_len_whole(buf)?)
     }
 
     /// Decodes the head of `buf` that `framed` says is a frame.

@@ -370,8 +370,13 @@ impl<H: Handler> Connection<H> {
         mut stop: watch::Receiver<bool>,
     ) -> io::Result<()> {
         let on_line = self.transport.is_line();
+        // RTU over TCP has no silences: a head that gets no more bytes for a second is given
+        // up (a corrupt length field would hold every request behind it).
+        let quiet = on_line || self.transport == Transport::RtuOverTcp;
         let idle_after = match self.transport {
-            Transport::Ascii => self.read_silence.max(Duration::from_secs(1)),
+            Transport::Ascii | Transport::RtuOverTcp => {
+                self.read_silence.max(Duration::from_secs(1))
+            }
             _ => self.read_silence.max(self.line.t3_5()),
         };
         let mut last_read = Instant::now();
@@ -420,7 +425,7 @@ impl<H: Handler> Connection<H> {
                 }
             };
             // On a serial line, bytes that make no whole request by this time are noise.
-            let partial = on_line && !rbuf.is_empty();
+            let partial = quiet && !rbuf.is_empty();
             let silence = async {
                 if partial {
                     tokio::time::sleep_until(instant_after(last_read, idle_after)).await;
@@ -439,9 +444,9 @@ impl<H: Handler> Connection<H> {
                     if read? == 0 {
                         return Ok(());
                     }
-                    // Only the silences of a serial line need the time (a clock read saved
-                    // per request on TCP).
-                    if on_line {
+                    // Only the silences (and RTU over TCP's quiet time) need the time (a clock
+                    // read saved per request on Modbus/TCP).
+                    if quiet {
                         last_read = Instant::now();
                     }
                 }
@@ -455,11 +460,13 @@ impl<H: Handler> Connection<H> {
         }
     }
 
-    /// After a silence on a serial line: drops the bytes at the head of `rbuf` that make no
-    /// whole request (no more of them will come).
+    /// After a silence on a serial line (a quiet time on RTU over TCP): drops the bytes at the
+    /// head of `rbuf` that make no whole request (no more of them will come).
     fn drop_partial(&self, rbuf: &mut BytesMut) {
         let skip = match self.transport {
             Transport::Ascii => rbuf.len(),
+            // Up to the first whole request behind the head that got no more bytes.
+            Transport::RtuOverTcp => self.rtu_framing().skip_to_whole_frame(rbuf),
             _ => match self.rtu_framing().frame_len_idle(rbuf) {
                 Ok(_) => 0,
                 Err(e) => e.skip_len(),
