@@ -55,8 +55,13 @@ pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> 
     let Some(old) = old else { return true };
     if let (Some(a), Some(b)) = (number(old), number(new)) {
         if attrs.gt.is_none() && attrs.lt.is_none() && attrs.st.is_none() {
-            // Compared as they are: integers past 2^53 differ where their f64s do not.
-            return old != new;
+            // Integers of one kind compared as they are (past 2^53 they differ where their f64s
+            // do not); anything else as numbers (an Int 5 read once as a Uint 5 is no change).
+            return match (*old, *new) {
+                (Value::Int(x), Value::Int(y)) | (Value::Time(x), Value::Time(y)) => x != y,
+                (Value::Uint(x), Value::Uint(y)) => x != y,
+                _ => a != b,
+            };
         }
         // Crossing: from at or below the threshold to above it, or from at or above it to
         // below it (as Anjay and Wakaama read "crosses": reaching it is no crossing).
@@ -166,6 +171,9 @@ mod tests {
             &Value::Uint(u64::MAX)
         ));
         assert!(!changed(none, Some(&Value::Int(big)), &Value::Int(big)));
+        // The same number read as another kind is no change.
+        assert!(!changed(none, Some(&Value::Int(5)), &Value::Uint(5)));
+        assert!(!changed(none, Some(&Value::Int(5)), &Value::Float(5.0)));
     }
 
     #[test]

@@ -381,7 +381,11 @@ impl<
                 if (path.depth() >= 3 && read == Err(Code::METHOD_NOT_ALLOWED))
                     || (change
                         && values().any(|v| {
-                            !matches!(v, Value::Int(_) | Value::Uint(_) | Value::Float(_))
+                            // Time too: the notify decision compares times as numbers.
+                            !matches!(
+                                v,
+                                Value::Int(_) | Value::Uint(_) | Value::Float(_) | Value::Time(_)
+                            )
                         }))
                     || (edge
                         && (path.depth() < 3 || values().any(|v| !matches!(v, Value::Bool(_)))))

@@ -220,12 +220,19 @@ fn attributes_that_break_the_rules_with_the_levels_above_or_below_are_refused() 
     assert_eq!(write(Path::object(3303), "epmin=10"), Code::CHANGED);
     assert_eq!(write(temp, "epmax=5"), Code::BAD_REQUEST);
     assert_eq!(write(temp, "epmax=20&lt=1&gt=9"), Code::CHANGED);
-    // From above: the object's epmin past the resource's epmax; the instance's st too large
-    // for the resource's band.
+    // From above: the object's epmin past the resource's epmax.
     assert_eq!(write(Path::object(3303), "epmin=30"), Code::BAD_REQUEST);
     assert_eq!(write(Path::instance(3303, 0), "pmin=1"), Code::CHANGED);
     assert_eq!(write(temp, "st=4"), Code::BAD_REQUEST);
     assert_eq!(write(temp, "st=3"), Code::CHANGED);
+    // Across levels of a multiple resource (Power Source Voltage /3/0/7): a band on the
+    // resource, a step on one of its instances too large for it; and the other way round.
+    let voltage = Path::resource(3, 0, 7);
+    let first = Path::resource_instance(3, 0, 7, 0);
+    assert_eq!(write(voltage, "lt=1&gt=9"), Code::CHANGED);
+    assert_eq!(write(first, "st=4"), Code::BAD_REQUEST);
+    assert_eq!(write(first, "st=3"), Code::CHANGED);
+    assert_eq!(write(voltage, "lt=4"), Code::BAD_REQUEST);
     // What each attribute applies to: gt, lt and st to numbers, edge to booleans only.
     assert_eq!(write(Path::resource(3, 0, 15), "gt=5"), Code::BAD_REQUEST);
     assert_eq!(write(Path::resource(3, 0, 15), "pmax=50"), Code::CHANGED);
