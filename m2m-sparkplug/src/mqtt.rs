@@ -92,9 +92,9 @@ impl Link {
     /// Connects with `will`, and waits for CONNACK.
     async fn open(mut options: MqttOptions, will: &Publish<'_>) -> Result<Self, RunnerError> {
         options.set_clean_session(true);
-        if options.max_packet_size() < BUFFER {
-            options.set_max_packet_size(BUFFER, BUFFER);
-        }
+        // rumqttc tells only its incoming limit: both are set to it, or to 1 MiB if larger.
+        let limit = options.max_packet_size().max(BUFFER);
+        options.set_max_packet_size(limit, limit);
         options.set_last_will(LastWill::new(
             will.topic,
             will.payload.to_vec(),
@@ -210,8 +210,9 @@ pub struct MqttEdge<'c, S, const D: usize = 16> {
 
 impl<'c, S: BdSeqStore, const D: usize> MqttEdge<'c, S, D> {
     /// An edge node and the MQTT options to reach its broker; not connected yet. Register devices
-    /// with [`MqttEdge::node_mut`] before connecting. A packet size limit of the options below
-    /// 1 MiB is raised to 1 MiB each way, the largest message the runner writes.
+    /// with [`MqttEdge::node_mut`] before connecting. The packet size limits of the options are
+    /// both set to their incoming limit, or to 1 MiB (the largest message the runner writes)
+    /// when that is larger.
     pub fn new(
         config: EdgeConfig<'c>,
         store: S,
@@ -443,9 +444,10 @@ pub struct MqttHost<'c, const N: usize = 16, const D: usize = 64, const A: usize
 }
 
 impl<'c, const N: usize, const D: usize, const A: usize> MqttHost<'c, N, D, A> {
-    /// A host application and the MQTT options to reach its broker; not connected yet. A packet
-    /// size limit of the options below 1 MiB is raised to 1 MiB each way (rumqttc's default,
-    /// 10 KiB, would drop the connection at the first larger birth).
+    /// A host application and the MQTT options to reach its broker; not connected yet. The
+    /// packet size limits of the options are both set to their incoming limit, or to 1 MiB when
+    /// that is larger (rumqttc's default, 10 KiB, would drop the connection at the first
+    /// larger birth).
     pub fn new(config: HostConfig<'c>, options: MqttOptions) -> Result<Self, RunnerError> {
         Ok(MqttHost {
             host: Box::new(Host::new(config)?),

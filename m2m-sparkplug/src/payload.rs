@@ -99,7 +99,7 @@ impl<'a> Metrics<'a> {
                 let (buf, base, depth) = self.fields.read_msg()?;
                 return Ok(Some(Msg { buf, base, depth }));
             }
-            // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `other`
+            // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `skip_value`
             // would skip them, without its checks (these keys pass them).
             if key == 0x08 || key == 0x18 {
                 self.fields.read_varint()?;
@@ -345,7 +345,8 @@ impl<'a> PayloadView<'a> {
         Metrics::new(self.msg)
     }
 
-    /// Fields other than 1..=5 (extensions, later versions' fields), raw.
+    /// Fields other than 1..=5 (extensions, later versions' fields), and fields of those
+    /// numbers with another wire type than the schema's, raw.
     #[must_use]
     pub fn unknown_fields(&self) -> UnknownFields<'a> {
         UnknownFields {
@@ -795,7 +796,8 @@ impl<'a> MetricView<'a> {
         Value::from_raw(datatype, self.raw, self.is_null == Some(true))
     }
 
-    /// Fields other than 1..=19, raw.
+    /// Fields other than 1..=19, and fields of those numbers with another wire type than the
+    /// schema's, raw.
     #[must_use]
     pub fn unknown_fields(&self) -> UnknownFields<'a> {
         UnknownFields {

@@ -48,13 +48,12 @@ fn failed(msg: impl Into<String>) -> CliError {
     CliError::Failed(msg.into())
 }
 
-/// `mqtt://HOST:PORT` (port 1883 when absent).
 /// `mqtt://HOST[:PORT]` as a host and a port (1883 by default); `what` names the argument in
 /// the error.
 pub(crate) fn parse_broker(what: &str, url: &str) -> Result<(String, u16), CliError> {
     let rest = url
         .strip_prefix("mqtt://")
-        .ok_or_else(|| CliError::Usage(format!("{what} wants mqtt://HOST:PORT, not {url}")))?;
+        .ok_or_else(|| CliError::Usage(format!("{what} wants mqtt://HOST[:PORT], not {url}")))?;
     let rest = rest.trim_end_matches('/');
     match rest.rsplit_once(':') {
         Some((h, p)) => {
@@ -80,7 +79,7 @@ fn percentile(sorted: &[u64], p: f64) -> Option<f64> {
 
 /// Runs the demo and returns what to print.
 pub(crate) fn run(args: &DemoArgs) -> Result<String, CliError> {
-    crate::codec::seconds("--duration", args.duration, false)?;
+    let duration = crate::codec::seconds("--duration", args.duration, false)?;
     let external = args
         .broker
         .as_deref()
@@ -90,11 +89,14 @@ pub(crate) fn run(args: &DemoArgs) -> Result<String, CliError> {
         .enable_all()
         .build()
         .map_err(|e| failed(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(demo(args, external))
+    runtime.block_on(demo(args, external, duration))
 }
 
-async fn demo(args: &DemoArgs, external: Option<(String, u16)>) -> Result<String, CliError> {
-    let duration = crate::codec::seconds("--duration", args.duration, false)?;
+async fn demo(
+    args: &DemoArgs,
+    external: Option<(String, u16)>,
+    duration: Duration,
+) -> Result<String, CliError> {
     // 1. The pump on the m2m-modbus async server.
     let pump = pump::Pump::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

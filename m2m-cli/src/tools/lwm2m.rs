@@ -214,8 +214,14 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
             match server.wait_registration(t) {
                 Ok(reg) => Some(reg),
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => None,
-                Err(_) if observing.is_empty() => break,
-                Err(_) => None,
+                // The socket failed: nothing more comes.
+                Err(e) => {
+                    show(
+                        *json,
+                        &serde_json::json!({ "event": "error", "error": e.to_string() }),
+                    );
+                    break;
+                }
             }
         } else {
             None
@@ -228,6 +234,9 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
                     path,
                     accept: Some(accept),
                 };
+                // A client that registers again is observed anew (its old observation is
+                // the old registration's).
+                observing.retain(|(e, ..)| *e != reg.endpoint);
                 match server.send(&reg.endpoint, &req) {
                     Ok(id) => observing.push((reg.endpoint.clone(), id, path)),
                     Err(e) => show(

@@ -700,7 +700,6 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         let online = matches!(self.nodes.get(node), Some(Some(n)) if n.online);
         match kind {
             MessageType::NBirth => {
-                let bd_seq = find_bd_seq(&view)?;
                 self.clear_aliases(node, None);
                 for d in self.devices.iter_mut().flatten() {
                     if d.node == node {
@@ -709,14 +708,20 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                 }
                 // A birth that cannot be taken whole (a malformed metric, no room for its
                 // aliases) leaves the node unborn, not half set up.
-                if let Err(e) = self.record_aliases(node, None, &view) {
-                    self.clear_aliases(node, None);
-                    if let Some(Some(n)) = self.nodes.get_mut(node) {
-                        n.online = false;
-                        n.deadline = None;
+                let taken = find_bd_seq(&view)
+                    .map_err(SessionError::from)
+                    .and_then(|bd_seq| self.record_aliases(node, None, &view).map(|()| bd_seq));
+                let bd_seq = match taken {
+                    Ok(bd_seq) => bd_seq,
+                    Err(e) => {
+                        self.clear_aliases(node, None);
+                        if let Some(Some(n)) = self.nodes.get_mut(node) {
+                            n.online = false;
+                            n.deadline = None;
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
-                }
+                };
                 if let Some(Some(n)) = self.nodes.get_mut(node) {
                     n.online = true;
                     n.bd_seq = bd_seq;

@@ -949,6 +949,16 @@ fn a_birth_the_host_cannot_take_whole_leaves_the_node_unborn() {
     assert_eq!(h.alias_datatype(node, None, 1), None);
     assert!(feed(&mut h, "spBv1.0/G/NBIRTH/E", &two).is_ok());
     assert!(h.is_online(node));
+    // A rebirth whose first metric is malformed (a name not UTF-8), before any bdSeq: the
+    // node is not born any more either.
+    let bad = [0x08, 1, 0x12, 0x03, 0x0a, 0x01, 0xff, 0x18, 0x00];
+    assert!(matches!(
+        feed(&mut h, "spBv1.0/G/NBIRTH/E", &bad),
+        Err(SessionError::Payload(_))
+    ));
+    assert!(!h.is_online(node));
+    assert_eq!(h.alias_datatype(node, None, 1), None);
+    assert!(feed(&mut h, "spBv1.0/G/NBIRTH/E", &two).is_ok());
     // A device birth with an alias: no room left, the device stays unborn.
     let one = birth(&[metric(7)], 1);
     assert_eq!(

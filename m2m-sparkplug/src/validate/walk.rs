@@ -50,10 +50,10 @@ pub(super) fn is_basic(dt: u32) -> bool {
     (1..=14).contains(&dt)
 }
 
-/// Whether a value read as `dt` fails for its type (not for being absent).
 /// The folder of template definitions in Ignition's and Eclipse Tahu's births.
 const TYPES_FOLDER: &str = "_types_/";
 
+/// Whether a value read as `dt` fails for its type (not for being absent).
 pub(super) fn misfits(dt: u32, raw: Option<RawValue<'_>>) -> bool {
     !matches!(Value::from_raw(dt, raw, false), Ok(_) | Err(Error::NoValue))
 }
