@@ -931,8 +931,20 @@ impl Payload<'_> {
     ///
     /// Errors: [`Error::BufferTooSmall`] when `out` is shorter than [`Payload::buffer_len`] (a
     /// prefix may have been written); [`Error::ValueType`] for a value with no member in its
-    /// message (bytes in a property value, a property set in a metric).
+    /// message (bytes in a property value, a property set in a metric); [`Error::Depth`] for
+    /// messages nested deeper than the views read ([`crate::wire::MAX_DEPTH`]).
     pub fn encode_with(&self, out: &mut [u8], options: &EncodeOptions) -> Result<usize, Error> {
+        // Nesting the views would refuse to read (templates in templates past [`MAX_DEPTH`])
+        // is not written.
+        let deepest = self
+            .metrics
+            .iter()
+            .map(|m| metric_levels(m).saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        if deepest > usize::from(crate::wire::MAX_DEPTH) {
+            return Err(Error::Depth { offset: 0 });
+        }
         let available = out.len();
         let mut w = Writer::new(out);
         match self.write(&mut w, options) {
@@ -995,6 +1007,65 @@ impl Payload<'_> {
     }
 }
 
+/// Levels of messages inside a metric (0 for a scalar one), as the views count depth.
+fn metric_levels(m: &Metric<'_>) -> usize {
+    let props = m
+        .properties
+        .as_ref()
+        .map_or(0, |p| set_levels(p).saturating_add(1));
+    let meta = usize::from(m.metadata.is_some());
+    let value = m.value.as_ref().map_or(0, value_levels);
+    props.max(meta).max(value)
+}
+
+/// Levels of messages inside a value's own message (0 for a scalar).
+fn value_levels(v: &MetricValue<'_>) -> usize {
+    match v {
+        MetricValue::Template(t) => {
+            let metrics = t.metrics.iter().map(|m| metric_levels(m).saturating_add(1));
+            let params = t
+                .parameters
+                .iter()
+                .map(|p| p.value.as_ref().map_or(0, value_levels).saturating_add(1));
+            metrics.chain(params).max().unwrap_or(0).saturating_add(1)
+        }
+        MetricValue::DataSet(d) => {
+            // Each row a message, each cell a message, a cell's extension one more.
+            let cells = |r: &Row<'_>| {
+                r.elements
+                    .iter()
+                    .map(|e| e.as_ref().map_or(0, value_levels).saturating_add(1))
+                    .max()
+                    .unwrap_or(0)
+            };
+            d.rows
+                .iter()
+                .map(|r| cells(r).saturating_add(1))
+                .max()
+                .unwrap_or(0)
+                .saturating_add(1)
+        }
+        MetricValue::PropertySet(p) => set_levels(p).saturating_add(1),
+        MetricValue::PropertySetList(l) => l
+            .iter()
+            .map(|p| set_levels(p).saturating_add(1))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1),
+        MetricValue::Raw(Raw::Extension(_)) => 1,
+        _ => 0,
+    }
+}
+
+/// Levels of messages inside a property set.
+fn set_levels(p: &PropertySet<'_>) -> usize {
+    p.values
+        .iter()
+        .map(|v| v.value.as_ref().map_or(0, value_levels).saturating_add(1))
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1020,6 +1091,40 @@ mod tests {
         let n = w.finish();
         buf.truncate(n);
         buf
+    }
+
+    #[test]
+    fn nesting_the_views_would_refuse_is_not_written() {
+        // Templates in templates: each one two levels (the template and its metric).
+        let nested = |n: usize| {
+            let mut m = Metric::new("leaf", MetricValue::Int32(1));
+            for _ in 0..n {
+                m = Metric::new(
+                    "t",
+                    MetricValue::Template(Template {
+                        metrics: vec![m].into(),
+                        ..Template::default()
+                    }),
+                );
+            }
+            Payload {
+                metrics: vec![m].into(),
+                ..Payload::default()
+            }
+        };
+        for n in [1, 10, 15, 16, 20] {
+            let written = nested(n).to_vec();
+            let read = written
+                .as_ref()
+                .map(|b| crate::PayloadView::new(b).and_then(|v| v.to_repr()).is_ok());
+            // Written exactly when it reads back.
+            assert_eq!(written.is_ok(), read == Ok(true), "{n}: {written:?}");
+            if n <= 15 {
+                assert!(written.is_ok(), "{n}");
+            } else {
+                assert_eq!(written, Err(Error::Depth { offset: 0 }), "{n}");
+            }
+        }
     }
 
     #[test]
