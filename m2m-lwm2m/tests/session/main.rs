@@ -10,6 +10,7 @@ mod management;
 mod observation;
 mod registration;
 mod send;
+mod server;
 mod world;
 
 use world::*;

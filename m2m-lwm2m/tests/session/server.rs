@@ -1,0 +1,206 @@
+//! The server's side of registrations: the alternate path its requests go under, the
+//! observations a registration takes along when it ends, and an answer that finds no room.
+
+use crate::world::*;
+
+#[test]
+fn requests_go_under_the_alternate_path_a_client_registers() {
+    use m2m_coap::{Builder, Message, Type};
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut mid = 7u16;
+    let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"t1");
+        for p in path {
+            b.str(m2m_coap::OptionNumber::URI_PATH, p).unwrap();
+        }
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        for q in query {
+            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(links);
+        let n = b.encode(&mut out).unwrap();
+        format!("{:?}", server.handle(at(0), CLIENT, &out[..n]).unwrap())
+    };
+    // Core 1.1 §6.2.1: the root link with rt="oma.lwm2m" names the client's alternate path.
+    let e = post(
+        &mut server,
+        &["rd"],
+        &["ep=alt-1", "lt=300"],
+        br#"</lwm2m>;rt="oma.lwm2m";ct=11543,</lwm2m/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Registered"), "{e}");
+    let mut buf = [0u8; 1152];
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let created = Message::parse_udp(&buf[..n]).unwrap();
+    let location: Vec<String> = created
+        .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+        .map(str::to_string)
+        .collect();
+    let reg = *server.find("alt-1").unwrap();
+    assert_eq!(reg.root(), "lwm2m");
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    let mut uri_path = |server: &mut Server<u8>| {
+        let (_, n) = server.poll_transmit(at(1), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        m.uri_path().collect::<Vec<_>>().join("/")
+    };
+    let rid = server.send(at(1), reg.id, &read).unwrap();
+    assert_eq!(uri_path(&mut server), "lwm2m/3/0");
+    server.forget(rid);
+    // Observe-Composite goes to the alternate root too.
+    server
+        .observe_composite(
+            at(1),
+            reg.id,
+            &[Path::resource(3, 0, 0)],
+            ContentFormat::SENML_ETCH_JSON,
+            None,
+        )
+        .unwrap();
+    assert_eq!(uri_path(&mut server), "lwm2m");
+    // An Update with links and no alternate path: back to `/`.
+    let segs: Vec<&str> = location.iter().map(String::as_str).collect();
+    let e = post(&mut server, &segs, &[], b"</3/0>");
+    assert!(e.starts_with("Some(Updated"), "{e}");
+    assert_eq!(server.find("alt-1").unwrap().root(), "");
+    // Two root links: the last one holds, as the link parser reads the objects after it.
+    let e = post(
+        &mut server,
+        &segs,
+        &[],
+        br#"</a>;rt="oma.lwm2m",</b>;rt="oma.lwm2m",</b/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Updated"), "{e}");
+    assert_eq!(server.find("alt-1").unwrap().root(), "b");
+    // A root of more segments than a request can carry with its own options: refused.
+    let e = post(
+        &mut server,
+        &["rd"],
+        &["ep=alt-2"],
+        br#"</a/b/c>;rt="oma.lwm2m",</a/b/c/3/0>"#,
+    );
+    assert!(e.starts_with("Some(Refused"), "{e}");
+    assert!(server.find("alt-2").is_none());
+}
+
+#[test]
+fn observations_end_with_their_registration_and_keep_its_alternate_path() {
+    use m2m_coap::{Builder, Message, Type};
+    // An endpoint of 8 request slots (the default).
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut mid = 7u16;
+    let mut register = |server: &mut Server<u8>| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"t1");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=obs-1")
+            .unwrap();
+        b.payload(br#"</lwm2m>;rt="oma.lwm2m",</lwm2m/3/0>"#);
+        let n = b.encode(&mut out).unwrap();
+        server.handle(at(0), CLIENT, &out[..n]).unwrap();
+        server.find("obs-1").unwrap().id
+    };
+    let observe = ClientRequest::Observe {
+        path: Path::resource(3, 0, 13),
+        accept: None,
+    };
+    // A client that restarts and registers again, twenty times, each time observed and never
+    // answering: a registration replaced ends its observation, so the slots do not fill up.
+    for _ in 0..20 {
+        let id = register(&mut server);
+        server.send(at(0), id, &observe).unwrap();
+        while server.poll_transmit(at(0), &mut buf).is_some() {}
+    }
+    // Forty requests after an Observe, its cancellation still goes under the alternate path.
+    let id = register(&mut server);
+    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    let rid = server.send(at(0), id, &observe).unwrap();
+    // The client answers: the observation is on (and the request counts against NSTART no
+    // more).
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let req = Message::parse_udp(&buf[..n]).unwrap();
+    let mut ack = Builder::<2>::udp(
+        Type::Acknowledgement,
+        Code::CONTENT,
+        req.message_id().unwrap(),
+    );
+    ack.token(req.token());
+    ack.uint(m2m_coap::OptionNumber::OBSERVE, 1).unwrap();
+    ack.payload(b"0");
+    let mut ack_bytes = [0u8; 64];
+    let n = ack.encode(&mut ack_bytes).unwrap();
+    server.handle(at(0), CLIENT, &ack_bytes[..n]).unwrap();
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    for _ in 0..40 {
+        let r = server.send(at(0), id, &read).unwrap();
+        server.forget(r);
+    }
+    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    server
+        .cancel_observe(at(1), rid, Path::resource(3, 0, 13), None)
+        .unwrap();
+    let (_, n) = server.poll_transmit(at(1), &mut buf).unwrap();
+    let m = Message::parse_udp(&buf[..n]).unwrap();
+    assert_eq!(m.observe(), Some(1));
+    assert_eq!(m.uri_path().collect::<Vec<_>>().join("/"), "lwm2m/3/0/13");
+}
+
+#[test]
+fn a_request_taken_keeps_its_event_when_its_answer_finds_no_room() {
+    use m2m_coap::{Builder, Message, Type};
+    // An endpoint of 8 slots, all holding a Read to one of 8 clients that never answer.
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut location = Vec::new();
+    for peer in 1..=8u8 {
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, u16::from(peer));
+        b.token(b"t1");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        let ep = format!("ep=full-{peer}");
+        b.str(m2m_coap::OptionNumber::URI_QUERY, &ep).unwrap();
+        b.payload(b"</3/0>");
+        let n = b.encode(&mut out).unwrap();
+        server.handle(at(0), peer, &out[..n]).unwrap();
+        while let Some((_, n)) = server.poll_transmit(at(0), &mut buf) {
+            let m = Message::parse_udp(&buf[..n]).unwrap();
+            if m.code() == Code::CREATED {
+                location = m
+                    .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+                    .map(str::to_string)
+                    .collect();
+            }
+        }
+        let id = server.find(&format!("full-{peer}")).unwrap().id;
+        let read = ClientRequest::Read {
+            path: Path::instance(3, 0),
+            accept: None,
+        };
+        server.send(at(0), id, &read).unwrap();
+    }
+    // The last client's Update, Non-confirmable: its answer needs a slot there is none of.
+    let mut b = Builder::<4>::udp(Type::NonConfirmable, Code::POST, 99);
+    b.token(b"u1");
+    for seg in &location {
+        b.str(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+    }
+    b.str(m2m_coap::OptionNumber::URI_QUERY, "lt=600").unwrap();
+    let n = b.encode(&mut out).unwrap();
+    let e = server.handle(at(1), 8, &out[..n]).unwrap();
+    assert!(matches!(e, Some(ServerEvent::Updated { .. })), "{e:?}");
+    assert_eq!(server.find("full-8").unwrap().lifetime, 600);
+}
