@@ -42,7 +42,7 @@ const MAX_FRAMES: usize = 6;
 #[must_use]
 pub fn decode(body: &[u8]) -> Decoder<'_> {
     Decoder {
-        r: Reader::new(body),
+        r: Reader::document(body),
         stack: [Frame::default(); MAX_FRAMES],
         depth: 0,
         path: Path::ROOT,
@@ -454,6 +454,16 @@ mod tests {
         assert_eq!(all(nested).unwrap(), want);
         assert_eq!(all(compressed).unwrap(), want);
         assert_eq!(enc(&want), compressed);
+        // RFC 8949 §3.4.6: the self-described CBOR tag in front changes nothing; an error
+        // after it is at the document's offset.
+        let mut marked = std::vec![0xd9, 0xd9, 0xf7];
+        marked.extend_from_slice(nested);
+        assert_eq!(all(&marked).unwrap(), want);
+        marked.push(0x00);
+        assert_eq!(
+            all(&marked).unwrap_err(),
+            Error::new(nested.len() + 3, Reason::TrailingBytes)
+        );
     }
 
     #[test]

@@ -4,7 +4,13 @@
 //! including the LwM2M `vlo` object-link value.
 //!
 //! The JSON and CBOR decoders only tokenize: each produces [`RawRecord`]s and hands them to one
-//! [`Resolver`], so both formats follow the same rules.
+//! [`Resolver`], so both formats follow the same rules:
+//! - `bv + v` of two integers is their exact sum (unsigned above `i64::MAX`); a float on either
+//!   side makes a float;
+//! - a record with a sum (`s`) and no value is [`Reason::Unsupported`]: LwM2M has no resource
+//!   for sums, and it would otherwise read as a record naming a path alone;
+//! - a gateway prefix lies whole in `bn` or in `n`: one that goes on from `bn` into `n` is
+//!   [`Reason::BadPath`].
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{Error, Reason};
@@ -211,6 +217,9 @@ impl<'a> Resolver<'a> {
             }
         };
         let value = match raw.value {
+            // A sum alone (RFC 8428 §4.2) is a measurement LwM2M has no resource for; read as
+            // a record without value it would pass for a name-only one (Read-Composite).
+            None if raw.sum.is_some() => return Err(err(Reason::Unsupported)),
             None => None,
             Some(RawValue::Number(n)) => Some(match self.base_value {
                 None => n.to_value(),
@@ -240,10 +249,23 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// `bv + v`: integers stay integers while they fit, otherwise a float.
+/// `bv + v` (RFC 8428 §4.6): two integers add exactly, an integer while the sum fits in
+/// `i64`, an unsigned one while it fits in `u64` (`None` beyond); a float on either side makes a
+/// float.
 fn add<'a>(a: Number, b: Number) -> Option<Value<'a>> {
-    match (a, b) {
-        (Number::Int(x), Number::Int(y)) => x.checked_add(y).map(Value::Int),
+    let exact = |n: Number| match n {
+        Number::Int(i) => Some(i128::from(i)),
+        Number::Uint(u) => Some(i128::from(u)),
+        Number::Float(_) => None,
+    };
+    match (exact(a), exact(b)) {
+        (Some(x), Some(y)) => {
+            let sum = x.checked_add(y)?;
+            match i64::try_from(sum) {
+                Ok(i) => Some(Value::Int(i)),
+                Err(_) => u64::try_from(sum).ok().map(Value::Uint),
+            }
+        }
         _ => {
             let f = a.as_f64() + b.as_f64();
             f.is_finite().then_some(Value::Float(f))
@@ -300,6 +322,11 @@ pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<P
                 }
                 started = true;
                 continue;
+            }
+            // A gateway prefix ends at its part's end: one that goes on into the next part
+            // (`bn` "/dev", `n` "1/3/0") would be cut short; it is refused.
+            if after_prefix && c != '/' {
+                return Err(bad);
             }
             if c == '/' {
                 if !after_prefix {
@@ -403,9 +430,81 @@ mod tests {
             (Some("/3/0/"), Some("01")),
             (Some("/3/0/1/2/"), Some("3")),
             (Some("/3//"), Some("1")),
+            // A gateway prefix that goes on into the name (`/dev1/3/0/9`) is not read as
+            // `/dev/3/0/9` nor `/dev/1/...`.
+            (Some("/dev"), Some("1/3/0/9")),
+            (Some("/dev"), Some("1")),
+            (Some("/de"), Some("v1/3/0")),
         ] {
             assert!(p(bn, n).is_err(), "{bn:?} {n:?}");
         }
+        assert_eq!(p(Some("/dev"), Some("/3/0/9")).unwrap(), "/dev/3/0/9");
+    }
+
+    /// RFC 8428 §4.6: `bv + v` of two integers is their exact sum, unsigned above `i64::MAX`.
+    #[test]
+    fn base_value_adds_integers_exactly() {
+        let sum = |bv, v| {
+            let mut r = Resolver::new();
+            let rec = RawRecord {
+                base_name: Some(Text::Plain("/1/0/")),
+                base_value: Some(bv),
+                name: Some(Text::Plain("11")),
+                value: Some(RawValue::Number(v)),
+                ..RawRecord::default()
+            };
+            r.resolve(&rec, 0).map(|r| r.value)
+        };
+        let big = 9_223_372_036_854_775_809u64;
+        assert_eq!(
+            sum(Number::Int(0), Number::Uint(big)),
+            Ok(Some(Value::Uint(big)))
+        );
+        assert_eq!(
+            sum(Number::Int(-100), Number::Uint(9_223_372_036_854_775_900)),
+            Ok(Some(Value::Int(9_223_372_036_854_775_800)))
+        );
+        assert_eq!(
+            sum(Number::Int(1), Number::Int(i64::MAX)),
+            Ok(Some(Value::Uint(1 << 63)))
+        );
+        assert_eq!(
+            sum(Number::Int(-5), Number::Uint(big)),
+            Ok(Some(Value::Int(9_223_372_036_854_775_804)))
+        );
+        assert_eq!(
+            sum(Number::Uint(big), Number::Int(i64::MIN)),
+            Ok(Some(Value::Int(1)))
+        );
+        assert_eq!(
+            sum(Number::Int(i64::MIN), Number::Int(-1)),
+            Err(Error::new(0, Reason::BadValue))
+        );
+        assert_eq!(
+            sum(Number::Uint(u64::MAX), Number::Int(1)),
+            Err(Error::new(0, Reason::BadValue))
+        );
+        assert_eq!(
+            sum(Number::Int(2), Number::Float(0.5)),
+            Ok(Some(Value::Float(2.5)))
+        );
+    }
+
+    /// A record with a sum and no value (RFC 8428 §4.2) is refused, not read as a name alone.
+    #[test]
+    fn a_sum_alone_is_refused() {
+        let mut r = Resolver::new();
+        let rec = RawRecord {
+            name: Some(Text::Plain("/30000/0/1")),
+            sum: Some(Number::Int(5)),
+            ..RawRecord::default()
+        };
+        assert_eq!(r.resolve(&rec, 7), Err(Error::new(7, Reason::Unsupported)));
+        let with_value = RawRecord {
+            value: Some(RawValue::Number(Number::Int(1))),
+            ..rec
+        };
+        assert!(r.resolve(&with_value, 7).is_ok());
     }
 
     #[test]

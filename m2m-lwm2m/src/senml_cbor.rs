@@ -89,7 +89,7 @@ pub fn decode_fetch(body: &[u8]) -> Decoder<'_> {
 #[must_use]
 pub fn decode_raw(body: &[u8]) -> RawDecoder<'_> {
     RawDecoder {
-        r: Reader::new(body),
+        r: Reader::document(body),
         state: State::Start,
         remaining: None,
         etch: false,
@@ -558,7 +558,11 @@ enum Key {
 fn number(item: Item<'_>) -> Option<Number> {
     match item {
         Item::Uint(u) => Some(i64::try_from(u).map_or(Number::Uint(u), Number::Int)),
-        Item::Neg(n) => cbor::single::neg(n).map(Number::Int),
+        // Below `i64::MIN`: a float, as SenML JSON reads such a number.
+        #[allow(clippy::cast_precision_loss)]
+        Item::Neg(n) => {
+            Some(cbor::single::neg(n).map_or(Number::Float(-1.0 - n as f64), Number::Int))
+        }
         Item::Float(f) => Some(Number::Float(f)),
         _ => None,
     }
@@ -937,6 +941,35 @@ mod tests {
             }
         }
         out
+    }
+
+    /// RFC 8949 §3.4.6: a pack behind the self-described CBOR tag reads as the pack alone.
+    #[test]
+    fn the_self_described_tag_changes_nothing() {
+        // [{-2: "/3/0/", 0: "9", 2: 5}]
+        let pack = b"\x81\xa3\x21\x65/3/0/\x00\x619\x02\x05";
+        let mut marked = std::vec![0xd9, 0xd9, 0xf7];
+        marked.extend_from_slice(pack);
+        assert_eq!(all(&marked).unwrap(), all(pack).unwrap());
+        assert_eq!(all(pack).unwrap().len(), 1);
+        // Only in front of the pack.
+        assert!(all(b"\x81\xd9\xd9\xf7\xa1\x00\x66/3/0/9").is_err());
+    }
+
+    /// A value below `i64::MIN` is a float, as in SenML JSON.
+    #[test]
+    fn integers_below_i64_min_are_floats() {
+        // [{0: "/30000/0/3", 2: -2^63 - 1}]
+        let pack = b"\x81\xa2\x00\x6a/30000/0/3\x02\x3b\x80\x00\x00\x00\x00\x00\x00\x00";
+        assert_eq!(
+            all(pack).unwrap()[0].value,
+            Some(Value::Float(-9_223_372_036_854_775_809.0))
+        );
+        let json = br#"[{"n":"/30000/0/3","v":-9223372036854775809}]"#;
+        let from_json: Vec<_> = crate::senml_json::decode(json)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(from_json, all(pack).unwrap());
     }
 
     #[test]

@@ -52,9 +52,11 @@ pub(crate) fn read(r: &mut Reader<'_>, at: usize) -> Result<Decimal, Error> {
     value(exponent, mantissa).ok_or(Error::new(at, Reason::BadFloat))
 }
 
-/// `mantissa × 10^exponent`: an integer when it is one and fits, otherwise the float (exact
-/// while `|mantissa| < 2^53` and `|exponent| <= 22`); `None` when it is not finite.
+/// `mantissa × 10^exponent` (RFC 8949 §3.4.4): an integer when it is one and fits, otherwise
+/// the nearest float (core's decimal reader rounds correctly, where powers of ten built by
+/// multiplying would not past 10^22); `None` when it is not finite.
 pub(crate) fn value(exponent: i64, mantissa: i64) -> Option<Decimal> {
+    use core::fmt::Write as _;
     let int = u32::try_from(exponent)
         .ok()
         .and_then(|e| 10i64.checked_pow(e))
@@ -62,14 +64,9 @@ pub(crate) fn value(exponent: i64, mantissa: i64) -> Option<Decimal> {
     if let Some(i) = int {
         return Some(Decimal::Int(i));
     }
-    // 10^n, exact up to 10^22; past 10^308 it is infinite (and the quotient zero).
-    let mut p = 1.0f64;
-    for _ in 0..exponent.unsigned_abs().min(400) {
-        p *= 10.0;
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let m = mantissa as f64;
-    let f = if exponent >= 0 { m * p } else { m / p };
+    let mut text = crate::json::Buf::default();
+    write!(text, "{mantissa}e{exponent}").ok()?;
+    let f: f64 = core::str::from_utf8(text.as_bytes()).ok()?.parse().ok()?;
     f.is_finite().then_some(Decimal::Float(f))
 }
 
@@ -86,6 +83,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)] // the exact decimal, which the compiler rounds
     fn reads_decimal_fractions() {
         // RFC 8949 §3.4.4: 4([-2, 27315]) is 273.15.
         assert_eq!(
@@ -106,6 +104,17 @@ mod tests {
         assert_eq!(value(19, 1), Some(Decimal::Float(1e19)));
         assert_eq!(value(400, 1), None);
         assert_eq!(value(-400, 1), Some(Decimal::Float(0.0)));
+        // The nearest float, past the exact powers of ten (10^22) too.
+        assert_eq!(value(-25, 3), Some(Decimal::Float(3e-25)));
+        assert_eq!(value(25, 1), Some(Decimal::Float(1e25)));
+        assert_eq!(value(-1, 3), Some(Decimal::Float(0.3)));
+        assert_eq!(
+            value(-30, i64::MAX),
+            Some(Decimal::Float(9.223372036854775807e-12))
+        );
+        // Zero at any exponent is zero, not 0 × inf.
+        assert_eq!(value(400, 0), Some(Decimal::Float(0.0)));
+        assert_eq!(value(i64::MIN, i64::MIN), Some(Decimal::Float(-0.0)));
         assert_eq!(Decimal::Int(-5).item(), Item::Neg(4));
         assert_eq!(Decimal::Int(5).item(), Item::Uint(5));
     }

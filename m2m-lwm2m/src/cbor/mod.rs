@@ -129,6 +129,18 @@ impl<'a> Reader<'a> {
         Reader { buf, pos: 0 }
     }
 
+    /// A reader of a whole CBOR document: past the self-described CBOR tag (55799, RFC 8949
+    /// §3.4.6) when it comes first, as it adds nothing to the item it marks. Offsets stay the
+    /// document's.
+    pub(crate) fn document(buf: &'a [u8]) -> Self {
+        let pos = if buf.starts_with(&[0xd9, 0xd9, 0xf7]) {
+            3
+        } else {
+            0
+        };
+        Reader { buf, pos }
+    }
+
     /// The offset of the next item.
     pub(crate) const fn position(&self) -> usize {
         self.pos

@@ -29,7 +29,7 @@ pub const TAG_EPOCH_TIME: u64 = 1;
 /// Decodes a body of one CBOR data item into a typed value. `null` (and anything but a scalar)
 /// is an error; bytes after the item are [`Reason::TrailingBytes`].
 pub fn decode(body: &[u8]) -> Result<Value<'_>, Error> {
-    let mut r = Reader::new(body);
+    let mut r = Reader::document(body);
     let item = r.next()?;
     let value = read_value(&mut r, item, 0)?.ok_or(Error::new(0, Reason::BadValue))?;
     if !r.at_end() {

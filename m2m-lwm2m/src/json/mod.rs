@@ -9,7 +9,7 @@ mod lexer;
 mod write;
 
 pub(crate) use lexer::Lexer;
-pub(crate) use write::Json;
+pub(crate) use write::{Buf, Json};
 
 /// The bytes that end a run of plain string characters: `"`, `\\` and the controls
 /// (RFC 8259 §7): where the reader looks at escapes and the writer writes them.

@@ -222,23 +222,23 @@ fn digits(v: u64) -> usize {
     n
 }
 
-/// A small stack buffer for formatted numbers.
-struct Buf {
-    bytes: [u8; 40],
+/// A small stack buffer for formatted numbers (room for two `i64`s and a separator).
+pub(crate) struct Buf {
+    bytes: [u8; 48],
     len: usize,
 }
 
 impl Default for Buf {
     fn default() -> Self {
         Buf {
-            bytes: [0; 40],
+            bytes: [0; 48],
             len: 0,
         }
     }
 }
 
 impl Buf {
-    fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }
 }
