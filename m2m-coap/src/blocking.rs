@@ -107,18 +107,23 @@ pub struct Response {
 }
 
 impl Response {
-    fn of(m: &Message<'_>) -> Self {
-        Response {
+    /// The response of `m`; a Block1 or Block2 option that cannot be read (SZX 7 over UDP,
+    /// RFC 7959 §2.2) is an error: read as no option, the first block would pass for the body.
+    fn of(m: &Message<'_>) -> Result<Self, ClientError> {
+        Ok(Response {
             code: m.code(),
             content_format: m.content_format(),
             observe: m.observe(),
             payload: m.payload().to_vec(),
-            block1: m.block1().and_then(Result::ok),
-            block2: m.block2().and_then(Result::ok),
+            block1: m.block1().transpose().map_err(protocol)?,
+            block2: m.block2().transpose().map_err(protocol)?,
             etag: m.etags().next().map(<[u8]>::to_vec),
-        }
+        })
     }
 }
+
+/// The largest UDP payload (IPv4: 65 535 less the IP and UDP headers).
+const MAX_DATAGRAM: usize = 65_507;
 
 /// A check on every datagram or frame received, before it is handled (the peer tests verify
 /// that each one re-encodes byte for byte).
@@ -312,7 +317,9 @@ impl Client {
                 },
                 Handle::Udp(id),
             ) => {
-                let mut buf = [0u8; 1500];
+                // A datagram is read whole (up to 64 KiB): a smaller buffer would cut it, and
+                // the cut message would still parse, its payload short.
+                let mut buf = std::vec![0u8; MAX_DATAGRAM];
                 let mut out = [0u8; 1500];
                 let now = |start: &Instant| {
                     Timestamp::from_millis(
@@ -345,10 +352,17 @@ impl Client {
                             while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
                                 socket.send_to(out.get(..n).unwrap_or_default(), peer)?;
                             }
-                            return Ok(rsp);
+                            return rsp;
                         }
                         Ok(Incoming::Reset { id: Some(got), .. }) if got == *id => {
                             return Err(ClientError::Reset);
+                        }
+                        // A request to us: this client serves nothing. Left unanswered, a CON
+                        // one would be sent again and again (RFC 7252 §4.2), and each would hold
+                        // a place among the endpoint's exchanges until it expires.
+                        Ok(Incoming::Request { exchange, .. }) => {
+                            let b = Builder::<0>::udp(Type::Acknowledgement, Code::NOT_FOUND, 0);
+                            let _ = ep.respond(now(start), &exchange, &b);
                         }
                         // Anything else (a duplicate, a stray datagram) is the endpoint's.
                         Ok(_) | Err(_) => {}
@@ -392,7 +406,13 @@ impl Client {
                 let incoming = conn.handle(since(start), &frame);
                 let result = match incoming {
                     StreamIncoming::Response { id: got, message } if got == *id => {
-                        Some(Ok(Response::of(&message)))
+                        Some(Response::of(&message))
+                    }
+                    // A request to us: this client serves nothing.
+                    StreamIncoming::Request { message } => {
+                        let b = Builder::<0>::tcp(Code::NOT_FOUND);
+                        let _ = conn.respond(message.token(), &b);
+                        None
                     }
                     StreamIncoming::Closed(why) => Some(Err(ClientError::Closed(std::format!(
                         "by the server: {why:?}"
@@ -515,12 +535,23 @@ impl Client {
         mut each: impl FnMut(&Response) -> bool,
     ) -> Result<Response, ClientError> {
         let mut scratch = [0u8; 1024];
-        let mut b = self.base(Code::GET, uri, &mut scratch)?;
+        let base = self.base(Code::GET, uri, &mut scratch)?;
+        let mut b = base.clone();
         b.uint(OptionNumber::OBSERVE, 0).map_err(protocol)?;
         let h = self.send(&b)?;
         let mut got = 0usize;
         loop {
-            let rsp = self.next(&h)?;
+            let first = self.next(&h)?;
+            // A notification in Block2 blocks carries the first; the rest is asked for with
+            // GET and Block2, without Observe (RFC 7959 §2.6, §3.4). Its Observe number stays.
+            let observe = first.observe;
+            let rsp = match self.rest_of(&base, first) {
+                Ok(whole) => Response { observe, ..whole },
+                Err(e) => {
+                    self.cancel(&h);
+                    return Err(e);
+                }
+            };
             got = got.saturating_add(1);
             let go_on = each(&rsp);
             if !go_on || got >= count || rsp.observe.is_none() {

@@ -1,6 +1,7 @@
 //! The blocking client against a scripted UDP server on loopback: a request that timed out
 //! gives its place up to the next, an upload in Block1 blocks whose answer comes in Block2
-//! blocks (RFC 7959 §3.3, Figure 14), and a server that repeats a block.
+//! blocks (RFC 7959 §3.3, Figure 14), a server that repeats a block, a datagram larger than a
+//! link's MTU, requests sent to the client, a notification in blocks, and SZX 7 over UDP.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::net::UdpSocket;
@@ -49,7 +50,7 @@ fn answer(
         b.uint(n, v).unwrap();
     }
     b.payload(payload);
-    let mut out = [0u8; 1500];
+    let mut out = vec![0u8; 65_536];
     let len = b.encode(&mut out).unwrap();
     s.send_to(&out[..len], to).unwrap();
 }
@@ -172,5 +173,154 @@ fn a_block_sent_again_instead_of_the_next_is_an_error() {
         matches!(&r, Err(ClientError::Protocol(m)) if m.contains("again")),
         "{r:?}"
     );
+    script.join().unwrap();
+}
+
+/// RFC 7252 §4.6: a message may be as large as the datagram; it is read whole, not cut at
+/// 1500 bytes (the cut message parsed, its payload short).
+#[test]
+fn a_datagram_larger_than_an_ethernet_frame_is_read_whole() {
+    let (s, uri) = server("big");
+    let body: Vec<u8> = (0..3000u32).map(|i| (i % 253) as u8).collect();
+    let reply = body.clone();
+    let script = thread::spawn(move || {
+        let (req, from) = receive(&s);
+        answer(&s, &req, from, Code::CONTENT, &[], &reply);
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let rsp = client.request(Code::GET, &uri, b"").unwrap();
+    assert_eq!(rsp.payload, body);
+    script.join().unwrap();
+}
+
+/// A client serves nothing: a request sent to it gets 4.04 in a piggybacked ACK (RFC 7252
+/// §4.2: a CON message is acknowledged or reset). Left unanswered, eight such requests held
+/// every place for exchanges, and the separate response that came next was dropped.
+#[test]
+fn requests_sent_to_the_client_are_answered_and_do_not_crowd_out_its_responses() {
+    let (s, uri) = server("late");
+    let script = thread::spawn(move || {
+        let (req, client_at) = receive(&s);
+        let m = Message::parse_udp(&req).unwrap();
+        // An Empty ACK now, the response later (§5.2.2).
+        let ack = Builder::<0>::udp(Type::Acknowledgement, Code::EMPTY, m.message_id().unwrap());
+        let mut out = [0u8; 64];
+        let n = ack.encode(&mut out).unwrap();
+        s.send_to(&out[..n], client_at).unwrap();
+        let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+        other
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        for (mid, t) in (0..12u16).zip(0u8..) {
+            let token = [9, t];
+            let mut get = Builder::<0>::udp(Type::Confirmable, Code::GET, 0x4000 + mid);
+            get.token(&token);
+            let n = get.encode(&mut out).unwrap();
+            other.send_to(&out[..n], client_at).unwrap();
+            let mut buf = [0u8; 1500];
+            let (n, _) = other.recv_from(&mut buf).unwrap();
+            let got = Message::parse_udp(&buf[..n]).unwrap();
+            assert_eq!(got.ty(), Some(Type::Acknowledgement));
+            assert_eq!(got.message_id(), Some(0x4000 + mid));
+            assert_eq!(got.code(), Code::NOT_FOUND);
+            assert_eq!(got.token(), &[9, t]);
+        }
+        let mut late = Builder::<0>::udp(Type::Confirmable, Code::CONTENT, 0x7777);
+        late.token(m.token());
+        late.payload(b"late");
+        let n = late.encode(&mut out).unwrap();
+        s.send_to(&out[..n], client_at).unwrap();
+        // Its ACK.
+        let (ack, _) = receive(&s);
+        assert_eq!(Message::parse_udp(&ack).unwrap().message_id(), Some(0x7777));
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(
+        &uri,
+        Options {
+            timeout: Duration::from_secs(5),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let rsp = client.request(Code::GET, &uri, b"").unwrap();
+    assert_eq!(rsp.payload, b"late");
+    script.join().unwrap();
+}
+
+/// RFC 7959 §2.6, §3.4: a notification in Block2 blocks carries the first; the client asks for
+/// the rest with GET and Block2, without Observe, and hands over the whole body with the
+/// notification's Observe number.
+#[test]
+fn a_notification_in_blocks_is_read_whole() {
+    let (s, uri) = server("temp");
+    let body: Vec<u8> = (0..37u8).collect();
+    let reply = body.clone();
+    let script = thread::spawn(move || {
+        let (req, from) = receive(&s);
+        let m = Message::parse_udp(&req).unwrap();
+        assert_eq!(m.observe(), Some(0));
+        let b2 = Block::with_size(0, true, 16).unwrap();
+        let opts = [
+            (OptionNumber::OBSERVE, 5),
+            (OptionNumber::BLOCK2, b2.to_uint()),
+        ];
+        answer(&s, &req, from, Code::CONTENT, &opts, &reply[..16]);
+        for num in 1..3u32 {
+            let (req, from) = receive(&s);
+            let m = Message::parse_udp(&req).unwrap();
+            assert_eq!(m.observe(), None, "block {num} asked for with Observe");
+            let want = m.block2().unwrap().unwrap();
+            assert_eq!(want.num, num);
+            let start = num as usize * 16;
+            let end = (start + 16).min(reply.len());
+            let b2 = Block::with_size(num, end < reply.len(), 16).unwrap();
+            answer(
+                &s,
+                &req,
+                from,
+                Code::CONTENT,
+                &[(OptionNumber::BLOCK2, b2.to_uint())],
+                &reply[start..end],
+            );
+        }
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let mut seen = Vec::new();
+    let last = client
+        .observe(&uri, 1, |r| {
+            seen.push(r.payload.clone());
+            true
+        })
+        .unwrap();
+    assert_eq!(seen, std::slice::from_ref(&body));
+    assert_eq!(last.payload, body);
+    assert_eq!(last.observe, Some(5));
+    script.join().unwrap();
+}
+
+/// RFC 7959 §2.2: SZX 7 is reserved over UDP (BERT is for TCP, RFC 8323). A Block2 option
+/// with it is an error, not a missing option that made the first block pass for the body.
+#[test]
+fn block_size_exponent_7_over_udp_is_an_error() {
+    let (s, uri) = server("bert");
+    let script = thread::spawn(move || {
+        let (req, from) = receive(&s);
+        // NUM 0, M 1, SZX 7.
+        answer(
+            &s,
+            &req,
+            from,
+            Code::CONTENT,
+            &[(OptionNumber::BLOCK2, 0x0F)],
+            &[1u8; 1024],
+        );
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let r = client.request(Code::GET, &uri, b"");
+    assert!(matches!(&r, Err(ClientError::Protocol(_))), "{r:?}");
     script.join().unwrap();
 }

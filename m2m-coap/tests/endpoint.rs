@@ -789,3 +789,58 @@ fn a_renewal_answered_with_the_same_number_keeps_the_observation() {
     }
     assert!(!events.contains(&Event::Timeout(obs)), "{events:?}");
 }
+
+/// A notification in a message of its own may have left before the server saw a
+/// re-registration under the same token: it does not show that the renewal arrived. A renewal
+/// that was lost is sent again (RFC 7252 §4.2) whether the notification that crossed it is
+/// newer or older than the last; it used to be dropped, never retransmitted.
+#[test]
+fn a_notification_that_crosses_a_renewal_does_not_stop_its_retransmission() {
+    for crossing_seq in [6u32, 4] {
+        let (mut client, mut server) = (Ep::new(71), Ep::new(72));
+        let mut reg = get("temp");
+        reg.uint(OptionNumber::OBSERVE, 0).unwrap();
+        let obs = client.request(at(0), 1, &reg, true).unwrap();
+        let d = drain(&mut client, 0).remove(0).1;
+        let Incoming::Request { exchange, message } = server.handle(at(0), 0, &d).unwrap() else {
+            panic!("a request")
+        };
+        let token = message.token().to_vec();
+        let mut rsp = Builder::<2>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        rsp.uint(OptionNumber::OBSERVE, 5).unwrap();
+        server.respond(at(0), &exchange, &rsp).unwrap();
+        let d = drain(&mut server, 0).remove(0).1;
+        client.handle(at(1), 1, &d).unwrap();
+        // The renewal leaves and is lost.
+        client.observe_again(at(60_000), obs, &reg, true).unwrap();
+        let lost = drain(&mut client, 60_000);
+        assert_eq!(lost.len(), 1);
+        let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 0);
+        note.uint(OptionNumber::OBSERVE, crossing_seq).unwrap();
+        server.notify(at(60_010), 1, &token, &note, false).unwrap();
+        let d = drain(&mut server, 60_010).remove(0).1;
+        client.handle(at(60_020), 1, &d).unwrap();
+        // ACK_TIMEOUT (2 s) times at most ACK_RANDOM_FACTOR (1.5) later: sent again.
+        let again = drain(&mut client, 63_100);
+        assert_eq!(
+            again.len(),
+            1,
+            "Observe {crossing_seq}: the renewal is sent again"
+        );
+        assert_eq!(again[0].1, lost[0].1);
+        // Its piggybacked answer stops it.
+        let Incoming::Request { exchange, .. } = server.handle(at(63_100), 0, &again[0].1).unwrap()
+        else {
+            panic!("a request")
+        };
+        let mut rsp = Builder::<2>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+        rsp.uint(OptionNumber::OBSERVE, 7).unwrap();
+        server.respond(at(63_100), &exchange, &rsp).unwrap();
+        let d = drain(&mut server, 63_100).remove(0).1;
+        assert!(matches!(
+            client.handle(at(63_101), 1, &d).unwrap(),
+            Incoming::Response { id, .. } if id == obs
+        ));
+        assert!(drain(&mut client, 200_000).is_empty());
+    }
+}

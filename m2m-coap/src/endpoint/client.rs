@@ -268,6 +268,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         // ACK, §5.2.2).
         let seq = msg.observe();
         let notification = seq.is_some() && msg.code().is_response() && msg.code().class() == 2;
+        // A notification of an established observation that came in a message of its own
+        // may have left before the server saw a re-registration under the same token: it
+        // does not show that the renewal arrived, which is retransmitted until its ACK (RFC
+        // 7252 §4.2). Its piggybacked answer, or an Empty ACK, stops it.
+        let keep_renewal = waiting.observe && waiting.last_notification.is_some() && !piggybacked;
         if (waiting.observe || (waiting.ending && !piggybacked)) && notification {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {
@@ -275,14 +280,15 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                     if waiting.observe {
                         // A notification not newer than the last: nothing new to hand over
                         // (§3.4), but the server still has the observation. The answer to a
-                        // re-registration comes so too, in its ACK or separately (libcoap and
-                        // Californium answer with the resource's current number): the
-                        // observation goes on (RFC 7641 §3.3.1), and the renewal is not sent
-                        // again.
+                        // re-registration comes so too (libcoap and Californium answer with
+                        // the resource's current number): the observation goes on (RFC 7641
+                        // §3.3.1), and a renewal answered in its ACK is not sent again.
                         waiting.deadline = u64::MAX;
-                        for o in &mut self.out {
-                            if o.is_some_and(|o| o.request == Some(id)) {
-                                *o = None;
+                        if !keep_renewal {
+                            for o in &mut self.out {
+                                if o.is_some_and(|o| o.request == Some(id)) {
+                                    *o = None;
+                                }
                             }
                         }
                     }
@@ -300,9 +306,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         } else {
             *w = None;
         }
-        for o in &mut self.out {
-            if o.is_some_and(|o| o.request == Some(id)) {
-                *o = None;
+        if !keep_renewal {
+            for o in &mut self.out {
+                if o.is_some_and(|o| o.request == Some(id)) {
+                    *o = None;
+                }
             }
         }
         Some(Incoming::Response { id, message: *msg })
