@@ -62,11 +62,7 @@ pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
         let (Some(j), 1) = (server, pairs) else {
             return;
         };
-        let lifetime = match value_of(tree, &Path::resource(1, j, 1)) {
-            Some(Value::Int(v)) => u32::try_from(v).ok(),
-            Some(Value::Uint(v)) => u32::try_from(v).ok(),
-            _ => None,
-        };
+        let lifetime = u32_of(tree, &Path::resource(1, j, 1));
         f(ServerAccount {
             ssid,
             security: i,
@@ -101,23 +97,10 @@ pub fn server_account<T: ObjectTree + ?Sized>(
 /// when `ssid` is `None`. Values out of range are left out.
 #[must_use]
 pub fn server_defaults<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Attributes {
-    let mut found = None;
-    let mut count = 0u32;
-    instances(tree, 1, &mut |j| {
-        count = count.saturating_add(1);
-        let own = ssid.is_none_or(|s| short_id(tree, &Path::resource(1, j, 0)) == Some(s));
-        if own && found.is_none() {
-            found = Some(j);
-        }
-    });
-    let Some(j) = found.filter(|_| ssid.is_some() || count == 1) else {
+    let Some(j) = server_instance(tree, ssid) else {
         return Attributes::NONE;
     };
-    let period = |r| match value_of(tree, &Path::resource(1, j, r)) {
-        Some(Value::Int(v)) => u32::try_from(v).ok(),
-        Some(Value::Uint(v)) => u32::try_from(v).ok(),
-        _ => None,
-    };
+    let period = |r| u32_of(tree, &Path::resource(1, j, r));
     let con = match value_of(tree, &Path::resource(1, j, 26)) {
         Some(Value::Int(0) | Value::Uint(0)) => Some(false),
         Some(Value::Int(1) | Value::Uint(1)) => Some(true),
@@ -128,6 +111,38 @@ pub fn server_defaults<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> A
         pmax: period(3),
         con,
         ..Attributes::NONE
+    }
+}
+
+/// The registration lifetime a server's account holds (the Server object's Lifetime
+/// `/1/j/1`, seconds), of the instance [`server_defaults`] reads; `None` when there is none
+/// or it is out of range.
+#[must_use]
+pub fn server_lifetime<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u32> {
+    let j = server_instance(tree, ssid)?;
+    u32_of(tree, &Path::resource(1, j, 1))
+}
+
+/// The Server instance of Short Server ID `ssid`, or the only one when `ssid` is `None`.
+fn server_instance<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u16> {
+    let mut found = None;
+    let mut count = 0u32;
+    instances(tree, 1, &mut |j| {
+        count = count.saturating_add(1);
+        let own = ssid.is_none_or(|s| short_id(tree, &Path::resource(1, j, 0)) == Some(s));
+        if own && found.is_none() {
+            found = Some(j);
+        }
+    });
+    found.filter(|_| ssid.is_some() || count == 1)
+}
+
+/// An integer resource that fits in `u32`.
+fn u32_of<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u32> {
+    match value_of(tree, path) {
+        Some(Value::Int(v)) => u32::try_from(v).ok(),
+        Some(Value::Uint(v)) => u32::try_from(v).ok(),
+        _ => None,
     }
 }
 

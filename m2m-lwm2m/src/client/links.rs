@@ -86,7 +86,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 .ok_or(SessionError::UnknownRegistration)?;
             ServerRequest::Update {
                 location,
-                params: RegisterParams::default(),
+                params: RegisterParams {
+                    lifetime: self.lifetime_changed.then_some(self.settings.lifetime),
+                    ..RegisterParams::default()
+                },
                 links: Some(links),
             }
         } else {

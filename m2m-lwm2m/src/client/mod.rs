@@ -52,7 +52,9 @@ use bootstrap::{bootstrap_delete, check_accounts};
 use links::{FIRST, LinksUpload};
 use observe::{Composite, Observation};
 
-pub use account::{ServerAccount, server_account, server_accounts, server_defaults};
+pub use account::{
+    ServerAccount, server_account, server_accounts, server_defaults, server_lifetime,
+};
 pub use block_write::Piece;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
@@ -210,6 +212,14 @@ pub struct Client<
     /// Its notification defaults from the Server object ([`account::server_defaults`]), under
     /// every level's attributes.
     defaults: Attributes,
+    /// The Lifetime its Server instance held when last read ([`account::server_lifetime`]):
+    /// one the server writes differs, and goes to it in an Update.
+    tree_lifetime: Option<u32>,
+    /// The next Update carries `lt` (the server wrote the Lifetime).
+    lifetime_changed: bool,
+    /// An Update is wanted as soon as the one outstanding is answered (a Registration Update
+    /// Trigger, or a Lifetime written, while it was on its way).
+    update_again: bool,
 }
 
 fn secs(s: u64) -> Duration {
@@ -264,6 +274,9 @@ impl<
             accept: |_, _| false,
             ssid: None,
             defaults: Attributes::NONE,
+            tree_lifetime: None,
+            lifetime_changed: false,
+            update_again: false,
         }
     }
 
@@ -289,9 +302,36 @@ impl<
         self.ssid = ssid;
     }
 
-    /// Reads the server's notification defaults from `tree` again.
-    pub(super) fn refresh_defaults<T: ObjectTree + ?Sized>(&mut self, tree: &T) {
+    /// Reads the server's notification defaults from `tree` again, and its Lifetime: the new
+    /// one when it changed since the last read.
+    pub(super) fn refresh_defaults<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> Option<u32> {
         self.defaults = server_defaults(tree, self.ssid);
+        let lifetime = server_lifetime(tree, self.ssid);
+        let changed = lifetime.filter(|&l| self.tree_lifetime.is_some_and(|was| was != l));
+        self.tree_lifetime = lifetime;
+        changed
+    }
+
+    /// The server wrote its Lifetime (`/1/x/1`): the registration takes it, in an Update
+    /// that carries `lt` (OMA interoperability test TD_LWM2M_1.0_INT_102), sent at once.
+    pub(super) fn lifetime_written(&mut self, now: Timestamp, lifetime: u32) {
+        if lifetime == self.settings.lifetime {
+            return;
+        }
+        self.settings.lifetime = lifetime;
+        if self.is_registered() {
+            self.lifetime_changed = true;
+            self.update_soon(now);
+        }
+    }
+
+    /// An Update now, or as soon as the one on its way is answered.
+    pub(super) fn update_soon(&mut self, now: Timestamp) {
+        match self.state {
+            State::Registered => self.next_update = Some(now),
+            State::Updating(_) => self.update_again = true,
+            _ => {}
+        }
     }
 
     /// Points the client at another server: after a Bootstrap, the address of the account it
@@ -326,6 +366,9 @@ impl<
         self.composites = [None; C];
         self.attributes = [None; A];
         self.confirmable_notes = [None; 8];
+        self.tree_lifetime = None;
+        self.lifetime_changed = false;
+        self.update_again = false;
         if let Some(u) = self.incoming.take() {
             self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
@@ -375,7 +418,10 @@ impl<
         tree: &T,
     ) -> Result<(), SessionError> {
         let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
-        self.refresh_defaults(tree);
+        // Register announces the lifetime of the settings ([`Client::set_lifetime`]).
+        let _ = self.refresh_defaults(tree);
+        self.lifetime_changed = false;
+        self.update_again = false;
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
@@ -396,8 +442,10 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
+        if let Some(lt) = self.refresh_defaults(tree) {
+            self.lifetime_written(now, lt);
+        }
         let id = self.send_links(now, tree, true, FIRST.0, FIRST.1)?;
-        self.refresh_defaults(tree);
         self.state = State::Updating(id);
         self.objects_changed = false;
         Ok(())
@@ -411,7 +459,10 @@ impl<
             Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
         let req = ServerRequest::Update {
             location,
-            params: RegisterParams::default(),
+            params: RegisterParams {
+                lifetime: self.lifetime_changed.then_some(self.settings.lifetime),
+                ..RegisterParams::default()
+            },
             links: None,
         };
         let id = self.send(now, &req)?;
@@ -572,7 +623,12 @@ impl<
                     self.location_len = 0;
                     let mut w = 0usize;
                     let mut fits = true;
-                    for seg in message.strs(OptionNumber::LOCATION_PATH) {
+                    for (k, seg) in message.strs(OptionNumber::LOCATION_PATH).enumerate() {
+                        // Kept as `/a/b`: a segment holding `/`, or a fifth (Update and
+                        // De-register name at most four), would come back as another path.
+                        if k >= 4 || seg.contains('/') {
+                            fits = false;
+                        }
                         let end = w.saturating_add(1).saturating_add(seg.len());
                         match self.location.get_mut(w..end) {
                             Some(dst) => {
@@ -611,6 +667,11 @@ impl<
                 if code == Code::CHANGED {
                     self.state = State::Registered;
                     self.schedule_update(now);
+                    if core::mem::take(&mut self.update_again) {
+                        self.next_update = Some(now);
+                    } else {
+                        self.lifetime_changed = false;
+                    }
                     self.push_event(ClientEvent::Updated);
                 } else {
                     // 4.04: the server lost us; register again at once.

@@ -180,7 +180,9 @@ impl<
             (Ok(r), Ok(_)) => self.answer(now, exchange, r, tree, &mut window),
         };
         if server_object {
-            self.refresh_defaults(tree);
+            if let Some(lifetime) = self.refresh_defaults(tree) {
+                self.lifetime_written(now, lifetime);
+            }
         }
         let body = window.finish();
         // A body larger than one message goes in blocks; a block past its end is an error,
@@ -454,10 +456,7 @@ impl<
                     }
                     (_, Some(t)) => {
                         match t {
-                            Trigger::Update if self.is_registered() => {
-                                self.next_update = Some(now);
-                            }
-                            Trigger::Update => {}
+                            Trigger::Update => self.update_soon(now),
                             Trigger::Bootstrap => self.push_event(ClientEvent::BootstrapRequested),
                         }
                         Answer::code(Code::CHANGED)

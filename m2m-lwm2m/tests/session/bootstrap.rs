@@ -17,6 +17,7 @@ fn bootstrap_then_register() {
         deleted: Vec::new(),
         sensors: 0,
         default_pmax: None,
+        lifetime: None,
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();

@@ -821,3 +821,117 @@ fn the_server_object_triggers_an_update_and_asks_for_a_bootstrap() {
     let (code, ..) = w.ask(at(7), execute(Path::resource(1, 5, 8)));
     assert_eq!(code, Code::METHOD_NOT_ALLOWED);
 }
+
+/// The Updates the server saw, as `updated` or `updated lt=…`.
+fn updates(w: &World) -> Vec<String> {
+    w.events
+        .iter()
+        .filter(|e| e.starts_with("updated"))
+        .cloned()
+        .collect()
+}
+
+/// A server that writes the Lifetime (/1/0/1) hears of it in an Update that carries `lt` (OMA
+/// interoperability test TD_LWM2M_1.0_INT_102), and the client's Updates keep to it. A read of
+/// the Server object changes nothing.
+#[test]
+fn a_lifetime_written_by_the_server_goes_to_it_in_an_update() {
+    let mut w = World::new();
+    w.pump.lifetime = Some(60);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert!(
+        w.events.iter().any(|e| e.contains("lt=Some(60)")),
+        "{:?}",
+        w.events
+    );
+    w.events.clear();
+    let read = ClientRequest::Read {
+        path: Path::instance(1, 0),
+        accept: None,
+    };
+    assert_eq!(w.ask(at(1), read).0, Code::CONTENT);
+    w.client.handle_timeout(at(1), &w.pump).unwrap();
+    w.pump(at(1));
+    assert!(updates(&w).is_empty(), "{:?}", w.events);
+    let write = ClientRequest::Write {
+        path: Path::resource(1, 0, 1),
+        replace: true,
+        format: ContentFormat::TEXT_PLAIN,
+        payload: b"600",
+    };
+    assert_eq!(w.ask(at(2), write).0, Code::CHANGED);
+    w.client.handle_timeout(at(2), &w.pump).unwrap();
+    w.pump(at(2));
+    assert_eq!(updates(&w), ["updated lt=600"]);
+    w.events.clear();
+    // The next Update is due by the new lifetime (600 s less 93 s), not the old (60 s less 30).
+    w.client.handle_timeout(at(100), &w.pump).unwrap();
+    w.pump(at(100));
+    assert!(updates(&w).is_empty(), "{:?}", w.events);
+    w.client.handle_timeout(at(2 + 507), &w.pump).unwrap();
+    w.pump(at(2 + 507));
+    assert_eq!(updates(&w), ["updated"]);
+}
+
+/// A Registration Update Trigger executed while an Update is on its way is not lost: another
+/// Update follows the answer.
+#[test]
+fn an_update_trigger_during_an_update_sends_another() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    w.events.clear();
+    w.client.update(at(5)).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.client.poll_transmit(at(5), &mut buf).unwrap();
+    let update = buf[..n].to_vec();
+    // The trigger comes before the Update reaches the server.
+    let execute = ClientRequest::Execute {
+        path: Path::resource(1, 0, 8),
+        args: b"",
+    };
+    assert_eq!(w.ask(at(5), execute).0, Code::CHANGED);
+    let mut upload = core::mem::take(&mut w.upload);
+    if let Some(e) = w
+        .server
+        .handle_with(at(5), CLIENT, &update, &mut upload)
+        .unwrap()
+    {
+        w.record(e);
+    }
+    w.upload = upload;
+    w.pump(at(5));
+    assert_eq!(updates(&w), ["updated"]);
+    w.events.clear();
+    w.client.handle_timeout(at(6), &w.pump).unwrap();
+    w.pump(at(6));
+    assert_eq!(updates(&w), ["updated"], "the trigger's own Update");
+}
+
+/// A registration location of more than four segments cannot be named by Update and
+/// De-register: it is no registration the client keeps (it used to be cut to four).
+#[test]
+fn a_location_of_more_than_four_segments_is_refused() {
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.client.poll_transmit(at(0), &mut buf).unwrap();
+    let reg = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+    let mut rsp = m2m_coap::Builder::<8>::udp(
+        m2m_coap::Type::Acknowledgement,
+        Code::CREATED,
+        reg.message_id().unwrap(),
+    );
+    rsp.token(reg.token());
+    for seg in ["a", "b", "c", "d", "e"] {
+        rsp.str(m2m_coap::OptionNumber::LOCATION_PATH, seg).unwrap();
+    }
+    let mut out = [0u8; 128];
+    let len = rsp.encode(&mut out).unwrap();
+    w.client
+        .handle(at(0), SERVER, &out[..len], &mut w.pump)
+        .unwrap();
+    assert!(!w.client.is_registered());
+    assert_eq!(w.client.location(), None);
+}

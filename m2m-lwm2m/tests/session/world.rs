@@ -38,6 +38,8 @@ pub(crate) struct Pump {
     pub(crate) sensors: u16,
     /// The server's Default Maximum Period /1/0/3 (read and written).
     pub(crate) default_pmax: Option<i64>,
+    /// The registration Lifetime /1/0/1 (read and written).
+    pub(crate) lifetime: Option<i64>,
 }
 
 impl ObjectTree for Pump {
@@ -115,8 +117,11 @@ impl ObjectTree for Pump {
         let pmax = self
             .default_pmax
             .map(|v| Record::new(Path::resource(1, 0, 3), Value::Int(v)));
+        let lifetime = self
+            .lifetime
+            .map(|v| Record::new(Path::resource(1, 0, 1), Value::Int(v)));
         let mut any = false;
-        for r in all.into_iter().chain(pmax) {
+        for r in all.into_iter().chain(pmax).chain(lifetime) {
             if path.without_prefix().contains(&r.path) {
                 out.push(r)?;
                 any = true;
@@ -153,6 +158,10 @@ impl ObjectTree for Pump {
             }
             ([1, 0, 3], Some(Value::Int(v))) => {
                 self.default_pmax = Some(v);
+                Ok(())
+            }
+            ([1, 0, 1], Some(Value::Int(v))) if self.lifetime.is_some() => {
+                self.lifetime = Some(v);
                 Ok(())
             }
             _ => Err(Code::METHOD_NOT_ALLOWED),
@@ -307,6 +316,7 @@ impl World {
                 deleted: Vec::new(),
                 sensors: 0,
                 default_pmax: None,
+                lifetime: None,
             },
             events: Vec::new(),
             responses: Vec::new(),
@@ -372,7 +382,14 @@ impl World {
                     params.lifetime
                 ));
             }
-            ServerEvent::Updated { links: None, .. } => self.events.push("updated".into()),
+            ServerEvent::Updated {
+                links: None,
+                params,
+                ..
+            } => match params.lifetime {
+                Some(lt) => self.events.push(format!("updated lt={lt}")),
+                None => self.events.push("updated".into()),
+            },
             ServerEvent::Updated {
                 links: Some(links), ..
             } => {
