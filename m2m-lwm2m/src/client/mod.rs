@@ -220,6 +220,9 @@ pub struct Client<
     /// An Update is wanted as soon as the one outstanding is answered (a Registration Update
     /// Trigger, or a Lifetime written, while it was on its way).
     update_again: bool,
+    /// When the last Confirmable notification went (or the first notification, which starts
+    /// the clock of the one owed every 24 hours).
+    last_confirmable: Option<Timestamp>,
 }
 
 fn secs(s: u64) -> Duration {
@@ -277,6 +280,7 @@ impl<
             tree_lifetime: None,
             lifetime_changed: false,
             update_again: false,
+            last_confirmable: None,
         }
     }
 
@@ -362,13 +366,12 @@ impl<
         self.bootstrapping = None;
         self.links_upload = None;
         self.objects_changed = false;
-        self.observations = [None; O];
-        self.composites = [None; C];
+        self.end_observations();
         self.attributes = [None; A];
-        self.confirmable_notes = [None; 8];
         self.tree_lifetime = None;
         self.lifetime_changed = false;
         self.update_again = false;
+        self.last_confirmable = None;
         if let Some(u) = self.incoming.take() {
             self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
@@ -422,6 +425,9 @@ impl<
         let _ = self.refresh_defaults(tree);
         self.lifetime_changed = false;
         self.update_again = false;
+        // A new registration: the server observes anew (its observations ended with the
+        // registration they were made under, as ours do on the server side).
+        self.end_observations();
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
@@ -480,7 +486,15 @@ impl<
         let id = self.send(now, &ServerRequest::Deregister { location })?;
         self.state = State::Deregistering(id);
         self.next_update = None;
+        self.end_observations();
         Ok(())
+    }
+
+    /// Forgets every observation (a registration ends or begins anew).
+    fn end_observations(&mut self) {
+        self.observations = [None; O];
+        self.composites = [None; C];
+        self.confirmable_notes = [None; 8];
     }
 
     /// Sends a Bootstrap-Request (POST `/bs?ep=…`) to the peer this client talks to (its

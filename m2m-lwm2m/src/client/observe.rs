@@ -11,6 +11,11 @@
 //! counted from its last notification. `epmin` spaces the reads of the tree for an observation
 //! (for an Observe-Composite, the longest `epmin` of its paths), except that a notification
 //! `pmax` owes is read and sent on time; `epmax` bounds the time between reads.
+//!
+//! Notifications go while the client is registered, and observations end with the
+//! registration (De-register, or a new Register). One Confirmable notification is on its way
+//! at a time (RFC 7641 §4.5.1): one due meanwhile waits for its ACK. Notifications sent
+//! Non-confirmable are sent Confirmable once every 24 hours (§4.5), counted from the first.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_coap::{Builder, Code, ContentFormat, Exchange, OptionNumber, Token, Type};
@@ -413,6 +418,11 @@ impl<
 
     /// The earliest time an observation falls due if nothing changes.
     pub(super) fn observations_due(&self, now: Timestamp) -> Option<Timestamp> {
+        // Unregistered, nothing is notified; with a Confirmable notification on its way, the
+        // next waits for its ACK (or the endpoint's retransmission, which wakes the caller).
+        if !self.is_registered() || self.confirmable_in_flight() {
+            return None;
+        }
         let mut t = None;
         for o in self.observations.iter().flatten() {
             let attrs = self.notify_attributes_of(&o.path.path());
@@ -457,6 +467,12 @@ impl<
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
+        // Notifications go to a registration: none before Register is answered, after
+        // De-register, nor while the client registers again (Core 1.1 §6.4: the Information
+        // Reporting Interface is one of the registered server's).
+        if !self.is_registered() {
+            return Ok(());
+        }
         // One observation that fails does not keep the others from being notified; the first
         // error is reported once all were evaluated.
         let mut first = Ok(());
@@ -550,7 +566,13 @@ impl<
             payload,
             cut,
         };
-        self.notify(now, o.peer, o.token, seq, &note, decision.confirmable)?;
+        if !self.notify(now, o.peer, o.token, seq, &note, decision.confirmable)? {
+            // Not now: the change stays pending, and goes when it can.
+            if let Some(Some(slot)) = self.observations.get_mut(i) {
+                slot.dirty = true;
+            }
+            return Ok(());
+        }
         if let Some(Some(slot)) = self.observations.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
@@ -630,7 +652,12 @@ impl<
             payload,
             cut,
         };
-        self.notify(now, c.peer, c.token, seq, &note, confirmable)?;
+        if !self.notify(now, c.peer, c.token, seq, &note, confirmable)? {
+            if let Some(Some(slot)) = self.composites.get_mut(i) {
+                slot.dirty = [true; MAX_PATHS];
+            }
+            return Ok(());
+        }
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
@@ -640,9 +667,22 @@ impl<
         Ok(())
     }
 
+    /// Whether a Confirmable notification of ours still waits for its ACK.
+    pub(super) fn confirmable_in_flight(&self) -> bool {
+        self.confirmable_notes
+            .iter()
+            .flatten()
+            .any(|&(mid, _)| self.endpoint.awaits_ack(self.server, mid))
+    }
+
     /// Sends a notification (2.05 with Observe `seq`) to the observer under `token`; a body
     /// larger than a message goes as its first block (RFC 7959 §2.6), the server asking for
-    /// the others.
+    /// the others. `false` when it cannot go now: a Confirmable one while another is on its
+    /// way (one at a time, RFC 7641 §4.5.1; each would hold a place among the endpoint's
+    /// messages for up to 93 s), or no room among those messages.
+    ///
+    /// A client that notifies in Non-confirmable messages sends one Confirmable at least
+    /// every 24 hours (RFC 7641 §4.5), to learn whether the server still listens.
     fn notify(
         &mut self,
         now: Timestamp,
@@ -651,7 +691,13 @@ impl<
         seq: u32,
         note: &Note<'_>,
         confirmable: bool,
-    ) -> Result<(), SessionError> {
+    ) -> Result<bool, SessionError> {
+        const DAY: core::time::Duration = core::time::Duration::from_secs(24 * 60 * 60);
+        let started = *self.last_confirmable.get_or_insert(now);
+        let confirmable = confirmable || started.checked_add(DAY).is_some_and(|t| t <= now);
+        if confirmable && self.confirmable_in_flight() {
+            return Ok(false);
+        }
         let full = |_| Error::new(0, Reason::BufferTooSmall);
         let mut b = Builder::<8>::udp(Type::NonConfirmable, Code::CONTENT, 0);
         b.uint(OptionNumber::OBSERVE, seq).map_err(full)?;
@@ -659,10 +705,16 @@ impl<
             .map_err(full)?;
         note.cut.options(&mut b)?;
         b.payload(note.payload);
-        let message_id = self
+        let message_id = match self
             .endpoint
-            .notify(now, peer, token.as_slice(), &b, confirmable)?;
+            .notify(now, peer, token.as_slice(), &b, confirmable)
+        {
+            Ok(mid) => mid,
+            Err(m2m_coap::endpoint::EndpointError::Busy) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
         if confirmable {
+            self.last_confirmable = Some(now);
             // Kept to match an Undelivered event to its observation; the oldest gives way.
             let notes = &mut self.confirmable_notes;
             let note = Some((message_id, token));
@@ -676,7 +728,7 @@ impl<
                 }
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -787,9 +839,14 @@ mod tests {
     }
 
     impl Rig {
+        /// A client registered (lifetime 0: no Update comes in the way).
         fn new() -> Self {
-            Rig {
-                client: Client::new(SERVER, Settings::new("c"), 3),
+            let settings = Settings {
+                lifetime: 0,
+                ..Settings::new("c")
+            };
+            let mut r = Rig {
+                client: Client::new(SERVER, settings, 3),
                 tree: Tree {
                     temp: 20.0,
                     on: false,
@@ -798,7 +855,26 @@ mod tests {
                     wide: 0,
                 },
                 mid: 100,
-            }
+            };
+            r.client.register(at(0), &r.tree).unwrap();
+            let mut buf = [0u8; 1152];
+            let (_, n) = r.client.poll_transmit(at(0), &mut buf).unwrap();
+            let reg = Message::parse_udp(&buf[..n]).unwrap();
+            let mut rsp = Builder::<2>::udp(
+                Type::Acknowledgement,
+                Code::CREATED,
+                reg.message_id().unwrap(),
+            );
+            rsp.token(reg.token());
+            rsp.str(OptionNumber::LOCATION_PATH, "rd").unwrap();
+            rsp.str(OptionNumber::LOCATION_PATH, "1").unwrap();
+            let mut out = [0u8; 64];
+            let n = rsp.encode(&mut out).unwrap();
+            r.client
+                .handle(at(0), SERVER, &out[..n], &mut r.tree)
+                .unwrap();
+            assert!(r.client.is_registered());
+            r
         }
 
         /// Sends `req` under `token`; what the client sent back.
@@ -1231,5 +1307,107 @@ mod tests {
         assert_eq!(r.client.observations(), 0);
         r.client.changed(&TEMP);
         assert!(r.tick(at(2)).is_empty());
+    }
+
+    /// RFC 7641 §4.5.1: one Confirmable notification at a time. With `con=1` and a server
+    /// that never acknowledges, the client retransmits the one on its way and sends no other
+    /// until it is given up; it used to send one more a second until the endpoint was full,
+    /// and then every `handle_timeout` failed with Busy.
+    #[test]
+    fn one_confirmable_notification_at_a_time() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["pmax=1", "con=1"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::SENML_JSON),
+        };
+        assert_eq!(r.ask(at(0), b"ob", &req)[0].observe, Some(0));
+        let mut confirmable = Vec::new();
+        for s in 1..=120u32 {
+            r.tree.temp = f64::from(s);
+            r.client.changed(&TEMP);
+            for sent in r.tick(at(u64::from(s))) {
+                if sent.ty == Some(Type::Confirmable) {
+                    confirmable.push(sent.mid);
+                }
+            }
+        }
+        assert!(!confirmable.is_empty());
+        assert!(
+            confirmable.iter().all(|&m| m == confirmable[0]),
+            "{confirmable:?}"
+        );
+        // Transmitted and retransmitted (MAX_RETRANSMIT 4), then given up: the observer is
+        // gone (§4.5).
+        assert_eq!(confirmable.len(), 5, "{confirmable:?}");
+        assert_eq!(r.client.observations(), 0);
+    }
+
+    /// RFC 7641 §4.5: notifications in Non-confirmable messages are sent Confirmable at least
+    /// once every 24 hours, and the next ones go Non-confirmable again once it is acknowledged.
+    #[test]
+    fn a_confirmable_notification_every_24_hours() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["pmax=3600"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::SENML_JSON),
+        };
+        r.ask(at(0), b"ob", &req);
+        let mut kinds = Vec::new();
+        for h in 1..=26u64 {
+            for sent in r.tick(at(h * 3600)) {
+                if sent.ty == Some(Type::Confirmable) {
+                    // Acknowledged.
+                    let ack = Builder::<0>::udp(Type::Acknowledgement, Code::EMPTY, sent.mid);
+                    let mut buf = [0u8; 8];
+                    let n = ack.encode(&mut buf).unwrap();
+                    r.client
+                        .handle(at(h * 3600), SERVER, &buf[..n], &mut r.tree)
+                        .unwrap();
+                }
+                kinds.push((h, sent.ty));
+            }
+        }
+        let con: Vec<_> = kinds
+            .iter()
+            .filter(|(_, t)| *t == Some(Type::Confirmable))
+            .map(|(h, _)| *h)
+            .collect();
+        // The clock starts at the first notification (hour 1).
+        assert_eq!(con, [25], "{kinds:?}");
+        assert_eq!(kinds.len(), 26, "{kinds:?}");
+    }
+
+    /// Notifications go to a registration: none after De-register, and the observations end
+    /// with it (a server that registers the client again observes anew).
+    #[test]
+    fn observations_end_with_the_registration() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["pmax=5"]).unwrap(),
+        };
+        r.ask(at(0), b"wa", &req);
+        let req = ClientRequest::Observe {
+            path: TEMP,
+            accept: Some(ContentFormat::SENML_JSON),
+        };
+        r.ask(at(0), b"ob", &req);
+        assert_eq!(r.tick(at(5)).len(), 1);
+        r.client.deregister(at(6)).unwrap();
+        let sent = r.sent(at(6));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].code, Code::DELETE);
+        assert_eq!(r.client.observations(), 0);
+        assert!(r.tick(at(20)).iter().all(|s| s.observe.is_none()));
     }
 }
