@@ -364,9 +364,33 @@ impl<const N: usize> Matcher<N> {
         if self.used >= N {
             return Err(Busy { capacity: N });
         }
-        // An id still outstanding (a request not yet timed out when the counter came round)
-        // is passed over: each answer pairs with one request (TCP Implementation Guide
-        // §3.1.3). At most N - 1 are, so the search ends.
+        let i = self
+            .slots
+            .iter()
+            .position(Option::is_none)
+            .ok_or(Busy { capacity: N })?;
+        let tid = self.free_id();
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = Some(Expect::new(req, unit, Some(tid), now, timeout));
+            self.used = self.used.saturating_add(1);
+        }
+        Ok(tid)
+    }
+
+    /// A transaction id for a request whose answer nobody waits for (a broadcast on
+    /// Modbus/TCP, where a device may take unit 0 for its own address and answer): one that no
+    /// outstanding request has, and that [`Matcher::send`] hands out again only once the
+    /// counter has come round, so an answer to it is [`Mismatch::UnknownTransaction`], never
+    /// another request's.
+    pub fn untracked_id(&mut self) -> u16 {
+        self.free_id()
+    }
+
+    /// The next id of the counter that no outstanding request has; the counter moves past it.
+    /// An id still outstanding (a request not yet timed out when the counter came round) is
+    /// passed over: each answer pairs with one request (TCP Implementation Guide §3.1.3). At
+    /// most N are, so the search ends.
+    fn free_id(&mut self) -> u16 {
         let mut tid = self.next_tid;
         while self
             .slots
@@ -376,15 +400,8 @@ impl<const N: usize> Matcher<N> {
         {
             tid = tid.wrapping_add(1);
         }
-        let slot = self
-            .slots
-            .iter_mut()
-            .find(|s| s.is_none())
-            .ok_or(Busy { capacity: N })?;
         self.next_tid = tid.wrapping_add(1);
-        *slot = Some(Expect::new(req, unit, Some(tid), now, timeout));
-        self.used = self.used.saturating_add(1);
-        Ok(tid)
+        tid
     }
 
     /// Registers a serial-line request (no transaction id).
@@ -491,6 +508,36 @@ mod tests {
         assert_eq!(m.clear(), 2);
         assert_eq!(m.outstanding(), 0);
         assert_eq!(m.next_deadline(), None);
+    }
+
+    #[test]
+    fn an_untracked_id_is_no_outstanding_one_and_not_handed_out_next() {
+        let mut m = Matcher::<4>::new();
+        let req = Request::ReadHoldingRegisters {
+            address: 0,
+            quantity: 1,
+        };
+        let sent = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        let untracked = m.untracked_id();
+        assert_ne!(untracked, sent);
+        assert_eq!(m.outstanding(), 1);
+        let next = m.send(&req, 1, T0, TIMEOUT).unwrap();
+        assert_ne!(next, untracked);
+        // An answer to it is nobody's.
+        let rsp = Response::ReadHoldingRegisters {
+            registers: Registers::from(&[1]),
+        };
+        assert_eq!(
+            m.receive(Some(untracked), 1, rsp).unwrap_err(),
+            Mismatch::UnknownTransaction {
+                transaction_id: untracked
+            }
+        );
+        // When the counter comes round, the ids still outstanding are passed over.
+        while m.untracked_id() != sent.wrapping_sub(1) {}
+        assert_eq!(m.untracked_id(), sent.wrapping_add(1));
+        assert_eq!(m.untracked_id(), next.wrapping_add(1));
+        assert_eq!(m.outstanding(), 2);
     }
 
     #[test]

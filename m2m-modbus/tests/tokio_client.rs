@@ -763,3 +763,203 @@ async fn over_rtu_over_tcp_a_silent_device_holds_the_next_request_one_timeout() 
     );
     assert_eq!(client.unmatched(), 0);
 }
+
+/// A loopback RTU over TCP device that answers each FC03 request with the registers'
+/// addresses (register `a` holds `a`), and writes `noise` before its first answer.
+async fn rtu_device_with_noise(noise: &'static [u8]) -> SocketAddr {
+    let (l, addr) = listener().await;
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 8];
+        let mut first = true;
+        while s.read_exact(&mut req).await.is_ok() {
+            if std::mem::take(&mut first) {
+                s.write_all(noise).await.unwrap();
+            }
+            if s.write_all(&rtu_answer(&req)).await.is_err() {
+                break;
+            }
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn over_rtu_over_tcp_a_head_that_never_completes_hands_no_stale_answer_on() {
+    // `01 03 50` is the head of an 85-byte FC03 answer: it holds the answers behind it until
+    // it is given up. None of them may reach a later caller, and the client recovers.
+    let addr = rtu_device_with_noise(&[0x01, 0x03, 0x50]).await;
+    let opts = Options::default()
+        .transport(Transport::RtuOverTcp)
+        .timeout(Duration::from_millis(200));
+    let client = Client::connect_with(addr, opts).await.unwrap();
+    let mut answered = Vec::new();
+    for a in 0..20 {
+        match client.read_holding_registers(a, 1).await {
+            Ok(v) => {
+                assert_eq!(v, want(a, 1), "the answer to another request");
+                answered.push(a);
+            }
+            Err(e) => assert!(matches!(e, Error::Timeout(_)), "{e:?}"),
+        }
+    }
+    assert!(answered.iter().any(|&a| a >= 10), "{answered:?}");
+}
+
+#[tokio::test]
+async fn over_rtu_over_tcp_a_head_that_gets_no_more_bytes_is_given_up() {
+    // The same noise before the answer: once it has had no more bytes for a quiet time (a
+    // second), it is given up and the answer behind it reaches its caller, well within the
+    // caller's timeout.
+    let addr = rtu_device_with_noise(&[0x01, 0x03, 0x50]).await;
+    let opts = Options::default()
+        .transport(Transport::RtuOverTcp)
+        .timeout(Duration::from_secs(10));
+    let client = Client::connect_with(addr, opts).await.unwrap();
+    assert_eq!(
+        client.read_holding_registers(4, 1).await.unwrap(),
+        want(4, 1)
+    );
+    assert_eq!(client.unmatched(), 1, "the noise is reported");
+    assert_eq!(
+        client.read_holding_registers(5, 1).await.unwrap(),
+        want(5, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_request_waiting_for_a_slot_gives_up_after_its_own_timeout() {
+    // A request with no timeout is sent and its caller gives up: its slot stays taken (the
+    // answer may still come). The next request, waiting for that slot, times out after its own
+    // timeout, not after the other's.
+    let (l, addr) = listener().await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        read_request(&mut s).await.unwrap();
+        tx.send(()).unwrap();
+        // Reads on, answers nothing.
+        while matches!(s.read(&mut [0u8; 256]).await, Ok(n) if n > 0) {}
+    });
+    let opts = Options::default().timeout(Duration::from_secs(1));
+    let c = Client::connect_with(addr, opts).await.unwrap();
+    let slow = c.with_timeout(Duration::MAX);
+    tokio::select! {
+        r = slow.read_holding_registers(0, 1) => panic!("{r:?}"),
+        sent = rx => sent.unwrap(),
+    }
+    let r = tokio::time::timeout(Duration::from_secs(10), c.read_holding_registers(1, 1)).await;
+    assert!(matches!(r, Ok(Err(Error::Timeout(_)))), "{r:?}");
+}
+
+#[tokio::test]
+async fn a_broadcast_on_modbus_tcp_has_a_transaction_id_of_its_own() {
+    // On Modbus/TCP unit 0 may be a device's own address: it answers. Each broadcast carries
+    // an id no other request has, and its answer reaches nobody.
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut tids = Vec::new();
+        for _ in 0..4 {
+            let mut head = [0u8; 7];
+            s.read_exact(&mut head).await.unwrap();
+            let mut pdu = vec![0u8; usize::from(u16::from_be_bytes([head[4], head[5]])) - 1];
+            s.read_exact(&mut pdu).await.unwrap();
+            let tid = u16::from_be_bytes([head[0], head[1]]);
+            tids.push(tid);
+            if pdu[0] == 6 {
+                // FC06 answers with its echo.
+                assert_eq!(head[6], 0, "a broadcast goes to unit 0");
+                s.write_all(&head).await.unwrap();
+                s.write_all(&pdu).await.unwrap();
+            } else {
+                let r = Read {
+                    tid,
+                    unit: head[6],
+                    address: u16::from_be_bytes([pdu[1], pdu[2]]),
+                    quantity: u16::from_be_bytes([pdu[3], pdu[4]]),
+                };
+                s.write_all(&answer(r, tid)).await.unwrap();
+            }
+        }
+        let _ = s.read(&mut [0u8; 1]).await;
+        tids
+    });
+    let client = Client::connect_with(addr, options()).await.unwrap();
+    let write = m2m_modbus::Request::WriteSingleRegister {
+        address: 1,
+        value: 2,
+    };
+    for a in [3, 4] {
+        client.broadcast(&write).await.unwrap();
+        assert_eq!(
+            client.read_holding_registers(a, 1).await.unwrap(),
+            want(a, 1)
+        );
+    }
+    assert_eq!(client.unmatched(), 2, "the answers to the broadcasts");
+    drop(client);
+    let mut tids = server.await.unwrap();
+    tids.sort_unstable();
+    tids.dedup();
+    assert_eq!(tids.len(), 4, "{tids:?}");
+}
+
+#[tokio::test]
+async fn over_rtu_over_tcp_a_broadcast_is_followed_by_the_turnaround_delay() {
+    let (l, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut frame = [0u8; 8];
+        s.read_exact(&mut frame).await.unwrap();
+        assert_eq!(frame[..2], [0, 6], "the broadcast");
+        s.read_exact(&mut frame).await.unwrap();
+        let read_came = Instant::now();
+        s.write_all(&rtu_answer(&frame)).await.unwrap();
+        let _ = s.read(&mut [0u8; 1]).await;
+        read_came
+    });
+    let turnaround = Duration::from_millis(300);
+    let opts = Options::default()
+        .transport(Transport::RtuOverTcp)
+        .turnaround(turnaround);
+    let client = Client::connect_with(addr, opts).await.unwrap();
+    // Before the broadcast is written: the read comes at least the delay after it.
+    let before = Instant::now();
+    client
+        .broadcast(&m2m_modbus::Request::WriteSingleRegister {
+            address: 1,
+            value: 2,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        client.read_holding_registers(7, 1).await.unwrap(),
+        want(7, 1)
+    );
+    drop(client);
+    let gap = server.await.unwrap() - before;
+    assert!(gap >= turnaround, "{gap:?}");
+}
+
+#[tokio::test]
+async fn a_stream_out_of_step_fails_the_request_on_it_as_protocol_then_the_next_as_closed() {
+    // As `Error` documents them: the request sent on a connection that is closed after a
+    // framing error gets `Protocol`; a client that opens no other connection then `Closed`.
+    let (ours, mut peer) = tokio::io::duplex(256);
+    let client = Client::from_stream(ours, options());
+    let call = {
+        let c = client.clone();
+        tokio::spawn(async move { c.read_holding_registers(0, 1).await })
+    };
+    let mut req = [0u8; 12];
+    peer.read_exact(&mut req).await.unwrap();
+    // Protocol id 0x1234.
+    peer.write_all(&[req[0], req[1], 0x12, 0x34, 0, 3, 1, 3, 0])
+        .await
+        .unwrap();
+    let r = call.await.unwrap();
+    assert!(matches!(r, Err(Error::Protocol(_))), "{r:?}");
+    let r = client.read_holding_registers(0, 1).await;
+    assert!(matches!(r, Err(Error::Closed)), "{r:?}");
+}

@@ -59,12 +59,14 @@ pub struct Options {
     pub transport: Transport,
     /// Unit (server address) of the calls; [`Client::with_unit`] makes a handle for another.
     pub unit: u8,
-    /// How long each attempt waits for its response. Without transaction ids (RTU, ASCII,
-    /// RTU over TCP), a request that times out keeps the line for this long again (counted
-    /// from the end of its frame when it timed out while still being written), or until its
-    /// late answer comes, so that answer is not taken for the next request's (libmodbus waits
-    /// as long after a timeout); requests queued behind it wait, their own timeouts counted
-    /// from the end of that wait.
+    /// How long each attempt waits for its response, and, before that, how long it waits to be
+    /// sent: a request that finds no free slot ([`Options::max_in_flight`]; on a serial line,
+    /// no quiet line) fails with [`Error::Timeout`] after this long, whatever the requests
+    /// ahead of it wait for. Without transaction ids (RTU, ASCII, RTU over TCP), a request
+    /// that times out keeps the line for this long again (counted from the end of its frame
+    /// when it timed out while still being written), or until its late answer comes, so that
+    /// answer is not taken for the next request's (libmodbus waits as long after a timeout);
+    /// requests queued behind it wait, their own timeouts counted from the end of that wait.
     pub timeout: Duration,
     /// How long opening a TCP connection may take (the first one and every reconnection)
     /// before it fails with [`Error::ConnectTimeout`]; default 5 s. Without it a host that
@@ -93,14 +95,18 @@ pub struct Options {
     /// [`Transport::Ascii`]): the silences t1.5 and t3.5 follow from it, and
     /// `Client::open_serial` (feature `serial`) opens the port with it.
     pub line: Line,
-    /// Wait after a broadcast on a serial line before the next request, for the servers to
-    /// execute it (Serial Line §2.4.1 "turnaround delay"); default 100 ms.
+    /// Wait after a broadcast on a serial line, or on RTU over TCP (a serial line behind the
+    /// gateway), before the next request, for the servers to execute it (Serial Line §2.4.1
+    /// "turnaround delay"); counted against the next request's [`Options::timeout`], as any
+    /// wait to be sent; default 100 ms.
     pub turnaround: Duration,
     /// Silence after which bytes read from a serial line that make no whole frame are dropped
     /// as noise, so the next frame is found behind them. At least t3.5 (the guide's frame
     /// delimiter) and, for ASCII, at least the guide's one-second inter-character timeout;
     /// default 50 ms, since USB adapters deliver a frame in pieces (an FTDI chip's latency
-    /// timer is 16 ms).
+    /// timer is 16 ms). On RTU over TCP, at least a second: the head of a frame that gets no
+    /// more bytes for so long is given up, up to the first whole frame behind it (a head
+    /// claiming a length that never comes would hold every answer behind it).
     pub read_silence: Duration,
 }
 
@@ -194,7 +200,8 @@ impl Options {
         self.line = line;
         self
     }
-    /// The same options with another turnaround delay after broadcasts on a serial line.
+    /// The same options with another turnaround delay after broadcasts (serial line, RTU over
+    /// TCP).
     #[must_use]
     pub fn turnaround(mut self, d: Duration) -> Self {
         self.turnaround = d;
@@ -214,10 +221,12 @@ impl Options {
         }
     }
 
-    /// The silence after which bytes that make no whole frame are noise.
+    /// The silence (on RTU over TCP, the quiet time) after which bytes that make no whole
+    /// frame are noise.
     pub(super) fn idle_after(&self) -> Duration {
         let floor = match self.transport {
-            Transport::Ascii => Duration::from_secs(1),
+            // RTU over TCP as the server reads it: a gateway may pass a frame on in pieces.
+            Transport::Ascii | Transport::RtuOverTcp => Duration::from_secs(1),
             _ => self.line.t3_5(),
         };
         self.read_silence.max(floor)
@@ -296,9 +305,9 @@ pub(super) struct Command {
     pub(super) wait: bool,
     /// Whom the answer is for ([`Callers`](super::driver::Callers)).
     pub(super) ticket: u64,
-    /// When it was handed over: on a serial line that never goes quiet, it waits no longer
-    /// than its timeout to be written (`None` off a serial line: a clock read saved).
-    pub(super) queued: Option<tokio::time::Instant>,
+    /// When it was handed over: it waits no longer than its timeout for a free slot (or, on a
+    /// serial line that never goes quiet, for the silence before it).
+    pub(super) queued: tokio::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -401,8 +410,6 @@ pub struct Client {
     retries: u32,
     backoff: Duration,
     broadcast_unit0: bool,
-    /// On a serial line (the silences apply).
-    on_line: bool,
 }
 
 impl Client {
@@ -452,7 +459,6 @@ impl Client {
             retries: options.retries,
             backoff: options.backoff,
             broadcast_unit0: options.transport.is_serial(),
-            on_line: options.transport.is_line(),
             shared: Arc::new(Shared {
                 endpoint: endpoint.filter(|_| options.reconnect),
                 state: Mutex::new(State {
@@ -560,8 +566,16 @@ impl Client {
             .ok_or_else(|| self.no_reply())
     }
 
-    /// Sends `req` to unit 0 and returns once it is written: no server answers a broadcast
-    /// (Modbus over Serial Line §2.1).
+    /// Sends `req` to unit 0 and returns once it is written. On the serial framings (RTU,
+    /// ASCII, RTU over TCP) no server answers a broadcast (Modbus over Serial Line §2.1), and
+    /// the next request waits [`Options::turnaround`] after it. Modbus/TCP has no broadcast of
+    /// its own: unit 0 reaches whatever a gateway does with it (many pass it on as a broadcast
+    /// on their serial line), and a device may take it for its own address and answer
+    /// (Messaging on TCP/IP Implementation Guide §4.4.1.2, "the value 0 is also accepted to
+    /// communicate directly to a MODBUS/TCP device"). So there it is sent with a transaction id
+    /// that no other request has, and an answer to it, if one comes, is discarded (counted in
+    /// [`Client::unmatched`] and reported to [`Options::on_unmatched`]); an exception in it is
+    /// not seen. To learn the outcome, call unit 0 as any other ([`Client::with_unit`]).
     pub async fn broadcast(&self, req: &Request<'_>) -> Result<(), Error> {
         let mut pdu = [0u8; MAX_PDU];
         let len = req.encode(&mut pdu)?;
@@ -637,7 +651,7 @@ impl Client {
             timeout: self.timeout,
             wait,
             ticket: 0,
-            queued: self.on_line.then(tokio::time::Instant::now),
+            queued: tokio::time::Instant::now(),
         });
         let mut active = Active {
             shared: &self.shared,

@@ -156,17 +156,20 @@ pub(super) struct Driver {
     /// The deadline the timer is set for; it may be earlier than the earliest outstanding
     /// (then it fires early and is set again), never later.
     armed: Option<Timestamp>,
-    /// On a serial line: the silences.
+    /// Without transaction ids (a serial line, RTU over TCP): the silences and holds; on every
+    /// transport, the timer of the requests waiting for a slot.
     line: LineState,
 }
 
-/// The silences of a serial line: when the next frame may be written, when the bytes read last
-/// came, and a timer for both.
+/// The silences of a serial line (and what stands for them on RTU over TCP): when the next
+/// frame may be written, when the bytes read last came, and a timer for both (and for the
+/// requests that give up waiting for a slot).
 struct LineState {
-    /// The next frame is written no earlier: t3.5 after the last byte read or sent (the time
-    /// the bytes take on the wire counted), or the turnaround delay after a broadcast.
+    /// The next frame is written no earlier: on a serial line, t3.5 after the last byte read
+    /// or sent (the time the bytes take on the wire counted); on a serial line and on RTU over
+    /// TCP, the turnaround delay after a broadcast.
     quiet_at: Instant,
-    /// When bytes were read last.
+    /// When bytes were read last (a serial line, RTU over TCP).
     last_read: Instant,
     timer: Pin<Box<Sleep>>,
     armed: Option<Instant>,
@@ -178,6 +181,13 @@ struct LineState {
     orphan: Option<Orphan>,
     /// The end of the last such hold: requests queued meanwhile count their timeouts from it.
     held_until: Option<Instant>,
+}
+
+/// When `cmd`, waiting for a slot, gives up: its timeout after it was queued, or after the end
+/// of the last hold for a late answer (`held`), which was not its wait.
+fn give_up_at(cmd: &Command, held: Option<Instant>) -> Instant {
+    let from = held.map_or(cmd.queued, |h| cmd.queued.max(h));
+    instant_after(from, cmd.timeout)
 }
 
 /// See [`LineState::orphan`].
@@ -296,15 +306,19 @@ impl Driver {
         } else {
             cmd.timeout
         };
-        let tid = if !cmd.wait {
-            Some(0)
-        } else if tcp {
-            self.matcher.send(&req, cmd.unit, now, timeout).ok()
-        } else {
-            self.matcher
+        let tid = match (tcp, cmd.wait) {
+            (true, true) => self.matcher.send(&req, cmd.unit, now, timeout).ok(),
+            // A broadcast on Modbus/TCP: an id no request outstanding has, not handed out
+            // again until the counter comes round, so that an answer to it (a device may take
+            // unit 0 for its own address) is nobody's.
+            (true, false) => Some(self.matcher.untracked_id()),
+            (false, true) => self
+                .matcher
                 .send_serial(&req, cmd.unit, now, timeout)
                 .ok()
-                .map(|()| 0)
+                .map(|()| 0),
+            // A serial broadcast: no transaction id on the wire.
+            (false, false) => Some(0),
         };
         let Some(tid) = tid else {
             // The window is checked before a command is taken, so this does not happen.
@@ -593,9 +607,9 @@ impl Driver {
             .with_unknown(self.options.rtu_unknown)
     }
 
-    /// At a silence on a serial line: the frames the read buffer holds (on RTU, a frame framed
-    /// by its CRC is all that was read since the last silence when its CRC checks), then the
-    /// rest, noise.
+    /// At a silence on a serial line (a quiet time on RTU over TCP, or before a request goes
+    /// out there): the frames the read buffer holds (on RTU, a frame framed by its CRC is all
+    /// that was read since the last silence when its CRC checks), then the rest, noise.
     fn frames_at_silence(&mut self) {
         while !self.rbuf.is_empty() {
             if self.options.transport == Transport::Rtu {
@@ -615,14 +629,17 @@ impl Driver {
         }
     }
 
-    /// After a silence on a serial line: the bytes at the head of the read buffer that make no
-    /// whole frame are noise (no more of them will come). Drops them, reported as noise.
+    /// After a silence on a serial line (a quiet time on RTU over TCP): the bytes at the head
+    /// of the read buffer that make no whole frame are noise (no more of them will come).
+    /// Drops them, reported as noise.
     fn drop_partial(&mut self) {
         if self.rbuf.is_empty() {
             return;
         }
         let skip = match self.options.transport {
             Transport::Ascii => self.rbuf.len(),
+            // Up to the first whole frame behind the head that got no more bytes.
+            Transport::RtuOverTcp => self.rtu_framing().skip_to_whole_frame(&self.rbuf),
             _ => match self.rtu_framing().frame_len_idle(&self.rbuf) {
                 Ok(_) => 0,
                 Err(e) => e.skip_len(),
@@ -638,12 +655,14 @@ impl Driver {
         self.report(None, 0, Mismatch::Unexpected, noise);
     }
 
-    /// Whether the next request may be written now (always, but on a serial line); on a serial
-    /// line the bytes left from before the silence are dropped first.
+    /// Whether the next request may be written now (always on Modbus/TCP). Without transaction
+    /// ids, what was read before it goes out cannot answer it: the frames among it are matched
+    /// first (a late answer reaches nobody), the rest is dropped as noise, so that no head
+    /// left from an earlier request (noise, or an answer cut short) takes the answer to this
+    /// one in, to hand on some earlier answer behind it instead.
     fn may_send(&mut self) -> bool {
-        if !self.options.transport.is_line() {
-            // RTU over TCP: not while a late answer may still come.
-            return self.orphan_until().is_none_or(|at| Instant::now() >= at);
+        if !self.options.transport.is_serial() {
+            return true;
         }
         if self.line_free_at().is_none_or(|at| Instant::now() < at) {
             return false;
@@ -652,10 +671,11 @@ impl Driver {
         true
     }
 
-    /// When a serial line may take the next frame: once it has been quiet long enough, and
-    /// never while a frame is still being written (one frame on the line at a time; a
-    /// broadcast not yet written holds the next request). `None` then: the writer's waker, not
-    /// a clock, says when that changes.
+    /// When a serial line (or RTU over TCP) may take the next frame: once it has been quiet
+    /// long enough (on RTU over TCP, the turnaround delay after a broadcast) and no late
+    /// answer may come, and never while a frame is still being written (one frame on the line
+    /// at a time; a broadcast not yet written holds the next request). `None` then: the
+    /// writer's waker, not a clock, says when that changes.
     fn line_free_at(&self) -> Option<Instant> {
         let quiet = self.line.quiet_at;
         self.wbuf.is_empty().then(|| match self.orphan_until() {
@@ -664,13 +684,11 @@ impl Driver {
         })
     }
 
-    /// When a request queued on a serial line that has not taken it gives up: its timeout
-    /// after it was queued, or after the line was last held for a late answer (that wait is
-    /// not the request's).
-    fn give_up_at(&self, cmd: &Command) -> Option<Instant> {
-        let from = cmd.queued?;
-        let from = self.line.held_until.map_or(from, |h| from.max(h));
-        Some(instant_after(from, cmd.timeout))
+    /// When a request still waiting for a slot (or, on a serial line, for a line that never
+    /// goes quiet) gives up: its timeout after it was queued, or after the line was last held
+    /// for a late answer (that wait is not the request's).
+    fn give_up_at(&self, cmd: &Command) -> Instant {
+        give_up_at(cmd, self.line.held_until)
     }
 
     /// Until when a request that timed out holds the line for its late answer.
@@ -686,6 +704,7 @@ impl Driver {
     ) -> Poll<Exit> {
         let window = self.options.window();
         let on_line = self.options.transport.is_line();
+        let serial = self.options.transport.is_serial();
         loop {
             // Read first, so that what came while nobody polled (a close, a late answer) is
             // seen before anything is sent, and the slots it frees are taken at once. On a
@@ -694,18 +713,21 @@ impl Driver {
             // already needs another round: what was freed is taken, what is taken is written.
             let mut progress = false;
             let mut again = false;
-            // On a serial line that never went quiet, a request gives up after its timeout.
-            if on_line {
+            // A request that found no free slot (the requests ahead slow, or the caller of one
+            // of them gone with a long timeout), or on a serial line no quiet line, gives up
+            // after its own timeout.
+            if !queue.is_empty() {
                 let now = Instant::now();
-                while let Some(cmd) = queue.pop_front() {
-                    if self.give_up_at(&cmd).is_none_or(|at| now < at) {
-                        queue.push_front(cmd);
-                        break;
+                let held = self.line.held_until;
+                let callers = &mut self.callers;
+                queue.retain(|cmd| {
+                    if now < give_up_at(cmd, held) {
+                        return true;
                     }
-                    self.callers
-                        .deliver(cmd.ticket, Err(Error::Timeout(cmd.timeout)));
+                    callers.deliver(cmd.ticket, Err(Error::Timeout(cmd.timeout)));
                     progress = true;
-                }
+                    false
+                });
             }
             // Read and match.
             loop {
@@ -720,11 +742,13 @@ impl Driver {
                 self.rbuf.reserve(1024);
                 match poll_read_buf(Pin::new(&mut *s), cx, &mut self.rbuf) {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Exit::Broken(Error::Closed)),
-                    Poll::Ready(Ok(_)) if on_line => {
+                    Poll::Ready(Ok(_)) if serial => {
                         let now = Instant::now();
                         self.line.last_read = now;
-                        let quiet = instant_after(now, self.options.line.t3_5());
-                        self.line.quiet_at = self.line.quiet_at.max(quiet);
+                        if on_line {
+                            let quiet = instant_after(now, self.options.line.t3_5());
+                            self.line.quiet_at = self.line.quiet_at.max(quiet);
+                        }
                     }
                     Poll::Ready(Ok(_)) => {}
                     Poll::Ready(Err(e)) => return Poll::Ready(Exit::Broken(e.into())),
@@ -794,7 +818,12 @@ impl Driver {
             if written > 0 {
                 self.wbuf.drain(..written.min(self.wbuf.len()));
                 progress = true;
-                if on_line {
+                if !on_line && serial && !self.broadcasts.is_empty() {
+                    // RTU over TCP: a serial line behind the gateway, whose servers execute a
+                    // broadcast before the next request (Serial Line §2.4.1, turnaround delay).
+                    let now = Instant::now();
+                    self.line.quiet_at = instant_after(now, self.options.turnaround);
+                } else if on_line {
                     // The bytes are on their way: the line is busy while they go out, then
                     // for t3.5, or for the turnaround delay after a broadcast.
                     let after = if self.broadcasts.is_empty() {
@@ -836,12 +865,13 @@ impl Driver {
                 // the one before, do not set it again one by one.
                 Some(_) | None => {}
             }
-            if on_line {
-                // The silences: a request waiting for a quiet line, bytes waiting to make a frame.
-                let mut at = None;
-                let front = queue.front().and_then(|c| self.give_up_at(c));
-                if let Some(give_up) = front {
-                    // Woken when the line may take it (`may_send`), or when it gives up.
+            // The requests waiting, and without transaction ids the silences (a quiet time on RTU
+            // over TCP): woken when a request gives up, when the line may take one
+            // (`may_send`), and when bytes that make no frame have had no more for long enough.
+            let mut at = queue.iter().map(|c| self.give_up_at(c)).min();
+            let mut woke = false;
+            if serial {
+                if let Some(give_up) = at {
                     let free = self
                         .line_free_at()
                         .filter(|_| self.matcher.outstanding() < window);
@@ -851,16 +881,17 @@ impl Driver {
                     let idle = instant_after(self.line.last_read, self.options.idle_after());
                     if Instant::now() >= idle {
                         self.frames_at_silence();
-                        progress = true;
+                        woke = true;
                     } else {
                         at = Some(at.map_or(idle, |a: Instant| a.min(idle)));
                     }
                 }
-                progress |= self.line.wake_at(cx, at);
-            } else if self.options.transport.is_serial() {
-                // RTU over TCP: woken when a late answer may no longer come.
-                let held = (!queue.is_empty()).then(|| self.orphan_until()).flatten();
-                again |= self.line.wake_at(cx, held);
+            }
+            woke |= self.line.wake_at(cx, at);
+            if on_line {
+                progress |= woke;
+            } else {
+                again |= woke;
             }
             if !(again || on_line && progress) {
                 return Poll::Pending;
@@ -926,7 +957,7 @@ mod tests {
             timeout: Duration::from_secs(5),
             wait,
             ticket,
-            queued: None,
+            queued: Instant::now(),
         }
     }
 

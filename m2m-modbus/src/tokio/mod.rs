@@ -73,7 +73,11 @@ pub enum Transport {
     #[default]
     Tcp,
     /// RTU frames (address, PDU, CRC-16) on a TCP stream, as serial gateways forward them: no
-    /// transaction id, so one request is outstanding at a time.
+    /// transaction id, so one request is outstanding at a time. The client treats it as the
+    /// serial line behind the gateway where no silences tell the frames apart: a broadcast is
+    /// followed by [`Options::turnaround`], the head of a frame that gets no more bytes for a
+    /// quiet time ([`Options::read_silence`], at least a second) is given up, and what was
+    /// read before a request goes out is never taken for its answer.
     RtuOverTcp,
     /// RTU on a serial line (Serial Line §2.5.1): as `RtuOverTcp`, with the silences of the
     /// line's timing.
@@ -118,8 +122,9 @@ pub enum Error {
     /// The connection failed (connect, read or write).
     #[error("I/O: {0}")]
     Io(Arc<io::Error>),
-    /// The peer closed the connection (or it was closed after a framing error) while the request
-    /// was outstanding.
+    /// The peer closed the connection while the request was outstanding; or the connection is
+    /// gone (closed by the peer, or after an I/O or framing error) and the client opens no
+    /// other ([`Options::reconnect`] off, or [`Client::from_stream`]).
     #[error("the connection closed")]
     Closed,
     /// No response within the timeout.
@@ -141,7 +146,9 @@ pub enum Error {
     #[error("the response does not answer the request: {0}")]
     Mismatch(Mismatch),
     /// The request does not encode, or the response does not decode, or the stream is out of
-    /// step.
+    /// step (a Modbus/TCP header that cannot be framed): then the connection is closed, and
+    /// each request sent on it, in part or whole, fails with this error (one none of whose
+    /// bytes left goes out on the next connection).
     #[error("protocol: {0}")]
     Protocol(crate::Error),
     /// The request went to unit 0 on a serial line: a broadcast, written, which no server
