@@ -123,6 +123,27 @@ pub fn server_lifetime<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> O
     u32_of(tree, &Path::resource(1, j, 1))
 }
 
+/// Whether the server's account mutes Send (the Server object's Mute Send `/1/j/23`, 1.1):
+/// only when the tree says `true`. The registry also takes an absent resource for muted; a
+/// tree that does not model it is taken to have an application that means its Sends.
+#[must_use]
+pub(super) fn server_mute_send<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> bool {
+    server_instance(tree, ssid).is_some_and(|j| {
+        matches!(
+            value_of(tree, &Path::resource(1, j, 23)),
+            Some(Value::Bool(true))
+        )
+    })
+}
+
+/// The Disable Timeout of the Server instance of `path` (`/1/j/5`, seconds), 86 400 when the
+/// tree has none.
+pub(super) fn disable_timeout<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> u32 {
+    path.instance_id()
+        .and_then(|j| u32_of(tree, &Path::resource(1, j, 5)))
+        .unwrap_or(86_400)
+}
+
 /// The Server instance of Short Server ID `ssid`, or the only one when `ssid` is `None`.
 fn server_instance<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u16> {
     let mut found = None;

@@ -106,6 +106,13 @@ pub enum ClientEvent {
     BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
+    /// The server executed Disable (`/1/x/4`, Core 1.1 Appendix E.2): the client answered,
+    /// De-registers, sends the server nothing for the Disable Timeout (`/1/x/5`, 86 400 s
+    /// when the tree has none) and then registers again by itself.
+    Disabled {
+        /// For how long, in seconds.
+        seconds: u32,
+    },
     /// The server executed the Bootstrap-Request Trigger of its Server instance (`/1/x/9`,
     /// Core 1.1 Appendix E.2): bootstrap now ([`Client::set_server`] with the bootstrap
     /// server's address, then [`Client::bootstrap`]). The Registration Update Trigger
@@ -223,6 +230,12 @@ pub struct Client<
     /// When the last Confirmable notification went (or the first notification, which starts
     /// the clock of the one owed every 24 hours).
     last_confirmable: Option<Timestamp>,
+    /// Mute Send (`/1/x/23`) of the server's instance, as last read: Send is refused.
+    send_muted: bool,
+    /// Disable executed (`/1/x/4`): for how many seconds, until its De-register goes out.
+    disable: Option<u32>,
+    /// Disabled: the client registers again then, and not before.
+    disabled_until: Option<Timestamp>,
 }
 
 fn secs(s: u64) -> Duration {
@@ -281,6 +294,9 @@ impl<
             lifetime_changed: false,
             update_again: false,
             last_confirmable: None,
+            send_muted: false,
+            disable: None,
+            disabled_until: None,
         }
     }
 
@@ -310,6 +326,7 @@ impl<
     /// one when it changed since the last read.
     pub(super) fn refresh_defaults<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> Option<u32> {
         self.defaults = server_defaults(tree, self.ssid);
+        self.send_muted = account::server_mute_send(tree, self.ssid);
         let lifetime = server_lifetime(tree, self.ssid);
         let changed = lifetime.filter(|&l| self.tree_lifetime.is_some_and(|was| was != l));
         self.tree_lifetime = lifetime;
@@ -372,6 +389,9 @@ impl<
         self.lifetime_changed = false;
         self.update_again = false;
         self.last_confirmable = None;
+        self.send_muted = false;
+        self.disable = None;
+        self.disabled_until = None;
         if let Some(u) = self.incoming.take() {
             self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
@@ -428,6 +448,7 @@ impl<
         // A new registration: the server observes anew (its observations ended with the
         // registration they were made under, as ours do on the server side).
         self.end_observations();
+        self.disabled_until = None;
         self.state = State::Registering(id);
         self.retry_at = None;
         // A Bootstrap that never finished is over.
@@ -487,6 +508,33 @@ impl<
         self.state = State::Deregistering(id);
         self.next_update = None;
         self.end_observations();
+        Ok(())
+    }
+
+    /// De-registered after Disable: Register again once the Disable Timeout has passed.
+    fn after_disable(&mut self) {
+        if let Some(at) = self.disabled_until {
+            self.state = State::Waiting;
+            self.retry_at = Some(at);
+        }
+    }
+
+    /// Disable was executed and answered: De-register now, and register again after
+    /// `seconds`.
+    pub(super) fn disable_now(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let Some(seconds) = self.disable.take() else {
+            return Ok(());
+        };
+        if !self.is_registered() {
+            return Ok(());
+        }
+        if let State::Updating(id) = self.state {
+            self.endpoint.cancel(id);
+            self.state = State::Registered;
+        }
+        self.deregister(now)?;
+        self.disabled_until = Some(now.checked_add(secs(u64::from(seconds))).unwrap_or(now));
+        self.push_event(ClientEvent::Disabled { seconds });
         Ok(())
     }
 
@@ -697,6 +745,7 @@ impl<
                 self.state = State::Idle;
                 self.location_len = 0;
                 self.push_event(ClientEvent::Deregistered);
+                self.after_disable();
             }
             _ => {}
         }
@@ -791,6 +840,7 @@ impl<
             State::Deregistering(r) if r == id => {
                 self.state = State::Idle;
                 self.push_event(ClientEvent::Deregistered);
+                self.after_disable();
             }
             _ => {}
         }

@@ -37,6 +37,20 @@ pub(super) struct Sent {
 impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
     Client<'_, P, N, B, O, A, C>
 {
+    /// Whether a Send may go: to a registration ([`SessionError::UnknownRegistration`]
+    /// before Register is answered, after De-register, while Disabled), and not when the
+    /// server's Mute Send (`/1/x/23`) is `true` ([`SessionError::Muted`]; read at Register,
+    /// at an Update with links and after a request to the Server object).
+    fn may_send(&self) -> Result<(), SessionError> {
+        if self.send_muted {
+            return Err(SessionError::Muted);
+        }
+        if !self.is_registered() {
+            return Err(SessionError::UnknownRegistration);
+        }
+        Ok(())
+    }
+
     /// Sends records to the server's `/dp` (Send, 1.1), already encoded in `format`; its
     /// answer comes as [`ClientEvent::SendAnswered`] with the id returned (of a body in
     /// blocks, with the id of its last block's request). A body longer than
@@ -49,6 +63,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         format: ContentFormat,
         payload: &[u8],
     ) -> Result<RequestId, SessionError> {
+        self.may_send()?;
         if self.sends.iter().all(Option::is_some) {
             return Err(SessionError::Coap(EndpointError::Busy));
         }
@@ -76,6 +91,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         payload: &[u8],
         block: Block,
     ) -> Result<RequestId, SessionError> {
+        self.may_send()?;
         // BERT (SZX 7) is for CoAP over TCP alone (RFC 8323 §6); a number has 20 bits.
         if block.szx > 6 || block.num > Block::MAX_NUM {
             return Err(Error::new(0, Reason::Unsupported).into());

@@ -213,7 +213,9 @@ impl<
         if answer.block1.is_none() {
             answer.block1 = echo;
         }
-        self.respond(now, exchange, answer, cut, &out)
+        self.respond(now, exchange, answer, cut, &out)?;
+        // Disable: answered first, then De-register (Core 1.1 Appendix E.2).
+        self.disable_now(now)
     }
 
     /// Sends `answer` on `exchange`, with its payload (the first bytes of `out`, as `cut`
@@ -457,6 +459,9 @@ impl<
                     (_, Some(t)) => {
                         match t {
                             Trigger::Update => self.update_soon(now),
+                            Trigger::Disable => {
+                                self.disable = Some(account::disable_timeout(tree, &path));
+                            }
                             Trigger::Bootstrap => self.push_event(ClientEvent::BootstrapRequested),
                         }
                         Answer::code(Code::CHANGED)
@@ -596,6 +601,8 @@ fn refusal(e: &Error) -> Answer {
 /// An Execute the client acts on itself (Core 1.1 Appendix E.2, the LwM2M Server object).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Trigger {
+    /// Disable, `/1/x/4`: De-register, and nothing to the server for the Disable Timeout.
+    Disable,
     /// Registration Update Trigger, `/1/x/8`: an Update goes to the server.
     Update,
     /// Bootstrap-Request Trigger, `/1/x/9` (1.1): the application is told to bootstrap.
@@ -608,6 +615,7 @@ fn trigger(path: &Path<'_>) -> Option<Trigger> {
         return None;
     }
     match path.resource_id() {
+        Some(4) => Some(Trigger::Disable),
         Some(8) => Some(Trigger::Update),
         Some(9) => Some(Trigger::Bootstrap),
         _ => None,

@@ -222,6 +222,9 @@ pub enum SessionError {
     /// ([`ServerEvent::Awake`]).
     #[error("the client is asleep (queue mode)")]
     Asleep,
+    /// The server's account mutes Send (Mute Send, `/1/x/23`).
+    #[error("Send is muted by the server's account")]
+    Muted,
 }
 
 impl m2m_core::ProtocolError for SessionError {
@@ -232,7 +235,8 @@ impl m2m_core::ProtocolError for SessionError {
             SessionError::Full | SessionError::Coap(_) => m2m_core::ErrorKind::Capacity,
             SessionError::UnknownRegistration
             | SessionError::UnknownPeer
-            | SessionError::Asleep => m2m_core::ErrorKind::Other,
+            | SessionError::Asleep
+            | SessionError::Muted => m2m_core::ErrorKind::Other,
         }
     }
 }

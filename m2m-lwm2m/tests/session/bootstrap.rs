@@ -18,6 +18,8 @@ fn bootstrap_then_register() {
         sensors: 0,
         default_pmax: None,
         lifetime: None,
+        disable_timeout: None,
+        mute_send: None,
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();

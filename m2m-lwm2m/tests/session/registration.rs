@@ -935,3 +935,47 @@ fn a_location_of_more_than_four_segments_is_refused() {
     assert!(!w.client.is_registered());
     assert_eq!(w.client.location(), None);
 }
+
+/// Disable (/1/0/4, Core 1.1 Appendix E.2): answered, then De-register; nothing to the server
+/// for the Disable Timeout (/1/0/5), then Register again by itself.
+#[test]
+fn disable_deregisters_and_registers_again_after_the_timeout() {
+    use m2m_lwm2m::client::ClientEvent;
+    let mut w = World::new();
+    w.pump.disable_timeout = Some(30);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    w.events.clear();
+    let execute = ClientRequest::Execute {
+        path: Path::resource(1, 0, 4),
+        args: b"",
+    };
+    assert_eq!(w.ask(at(5), execute).0, Code::CHANGED);
+    assert!(
+        w.events.contains(&"deregistered".to_string()),
+        "{:?}",
+        w.events
+    );
+    assert!(
+        w.events.contains(&format!(
+            "client {:?}",
+            ClientEvent::Disabled { seconds: 30 }
+        )),
+        "{:?}",
+        w.events
+    );
+    assert!(!w.client.is_registered());
+    assert_eq!(w.client.poll_timeout(at(6)), Some(at(35)));
+    w.events.clear();
+    w.client.handle_timeout(at(20), &w.pump).unwrap();
+    w.pump(at(20));
+    assert!(w.events.is_empty(), "{:?}", w.events);
+    w.client.handle_timeout(at(35), &w.pump).unwrap();
+    w.pump(at(35));
+    assert!(w.client.is_registered());
+    assert!(
+        w.events.iter().any(|e| e.starts_with("registered pump-1")),
+        "{:?}",
+        w.events
+    );
+}

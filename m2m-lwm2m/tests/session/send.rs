@@ -404,3 +404,37 @@ fn four_sends_waiting_for_their_answers_are_as_many_as_the_client_keeps() {
         ))
     ));
 }
+
+/// A Send goes to a registration, and not when the server's account mutes it (Mute Send,
+/// /1/0/23, read after a request to the Server object).
+#[test]
+fn a_send_needs_a_registration_and_no_mute() {
+    use m2m_lwm2m::server::SessionError;
+    let body = records(1);
+    let mut w = World::new();
+    assert_eq!(
+        w.client
+            .send_records(at(0), ContentFormat::SENML_JSON, &body),
+        Err(SessionError::UnknownRegistration)
+    );
+    w.pump.mute_send = Some(true);
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    assert_eq!(
+        w.client
+            .send_records(at(1), ContentFormat::SENML_JSON, &body),
+        Err(SessionError::Muted)
+    );
+    // The server unmutes it: a Write it cannot make here stands for it, the tree changed.
+    w.pump.mute_send = Some(false);
+    let read = ClientRequest::Read {
+        path: Path::instance(1, 0),
+        accept: None,
+    };
+    assert_eq!(w.ask(at(2), read).0, Code::CONTENT);
+    assert!(
+        w.client
+            .send_records(at(3), ContentFormat::SENML_JSON, &body)
+            .is_ok()
+    );
+}

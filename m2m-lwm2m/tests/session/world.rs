@@ -40,6 +40,9 @@ pub(crate) struct Pump {
     pub(crate) default_pmax: Option<i64>,
     /// The registration Lifetime /1/0/1 (read and written).
     pub(crate) lifetime: Option<i64>,
+    /// Disable Timeout /1/0/5 and Mute Send /1/0/23 (read).
+    pub(crate) disable_timeout: Option<i64>,
+    pub(crate) mute_send: Option<bool>,
 }
 
 impl ObjectTree for Pump {
@@ -120,8 +123,20 @@ impl ObjectTree for Pump {
         let lifetime = self
             .lifetime
             .map(|v| Record::new(Path::resource(1, 0, 1), Value::Int(v)));
+        let disable = self
+            .disable_timeout
+            .map(|v| Record::new(Path::resource(1, 0, 5), Value::Int(v)));
+        let mute = self
+            .mute_send
+            .map(|v| Record::new(Path::resource(1, 0, 23), Value::Bool(v)));
         let mut any = false;
-        for r in all.into_iter().chain(pmax).chain(lifetime) {
+        for r in all
+            .into_iter()
+            .chain(pmax)
+            .chain(lifetime)
+            .chain(disable)
+            .chain(mute)
+        {
             if path.without_prefix().contains(&r.path) {
                 out.push(r)?;
                 any = true;
@@ -317,6 +332,8 @@ impl World {
                 sensors: 0,
                 default_pmax: None,
                 lifetime: None,
+                disable_timeout: None,
+                mute_send: None,
             },
             events: Vec::new(),
             responses: Vec::new(),
