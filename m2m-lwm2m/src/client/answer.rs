@@ -449,53 +449,81 @@ pub(super) fn read_composite<T: ObjectTree + ?Sized>(
 }
 
 /// The records of a Write-Composite request (SenML-ETCH iPATCH, or SenML), each typed and
-/// written; a removal (`null`) deletes.
+/// written; a removal (`null`) deletes. Every record is checked before any is written (the
+/// body read twice, without a copy), so that a refusal leaves the tree as it was: one
+/// operation, as a Write is (only the tree's own refusal of a later record can come after
+/// earlier ones were written).
 pub(super) fn write_composite<T: ObjectTree + ?Sized>(
     tree: &mut T,
     format: ContentFormat,
     payload: &[u8],
     config: &Config,
 ) -> Answer {
-    let apply = |tree: &mut T, r: Result<Record<'_>, Error>| -> Result<(), Code> {
-        let r = r.map_err(|_| Code::BAD_REQUEST)?;
-        if r.path.object_id().is_some_and(is_account_object) {
-            return Err(Code::UNAUTHORIZED);
+    let Some(checked) = composite_records(format, payload, &mut |r| {
+        composite_record(r, config).map(|_| ())
+    }) else {
+        return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT);
+    };
+    if let Err(c) = checked {
+        return Answer::code(c);
+    }
+    let applied = composite_records(format, payload, &mut |r| {
+        let removal = r.as_ref().ok().map(|r| r.path);
+        match composite_record(r, config)? {
+            Some(typed) => tree.write(&typed, false),
+            None => removal.map_or(Err(Code::BAD_REQUEST), |p| tree.delete(&p)),
         }
-        if r.value == Some(Value::Null) {
-            // As a Delete: an instance or a resource instance, nothing wider.
-            if !matches!(r.path.depth(), 2 | 4) {
-                return Err(Code::METHOD_NOT_ALLOWED);
-            }
-            return tree.delete(&r.path);
-        }
-        let r = model::typed(r, &Registry, config).map_err(|_| Code::BAD_REQUEST)?;
-        if read_only(&r.path) {
+    });
+    match applied {
+        Some(Err(c)) => Answer::code(c),
+        _ => Answer::code(Code::CHANGED),
+    }
+}
+
+/// What [`composite_records`] does with each record (or its decoding error).
+type RecordStep<'f> = dyn FnMut(Result<Record<'_>, Error>) -> Result<(), Code> + 'f;
+
+/// What a Write-Composite record asks of the tree: a removal (`None`), or a typed value to
+/// write; or why it is refused.
+fn composite_record<'r>(
+    r: Result<Record<'r>, Error>,
+    config: &Config,
+) -> Result<Option<Record<'r>>, Code> {
+    let r = r.map_err(|_| Code::BAD_REQUEST)?;
+    if r.path.object_id().is_some_and(is_account_object) {
+        return Err(Code::UNAUTHORIZED);
+    }
+    if r.value == Some(Value::Null) {
+        // As a Delete: an instance or a resource instance, nothing wider.
+        if !matches!(r.path.depth(), 2 | 4) {
             return Err(Code::METHOD_NOT_ALLOWED);
         }
-        tree.write(&r, false)
-    };
-    let result = match format {
-        ContentFormat::SENML_ETCH_JSON => {
-            crate::senml_etch_json::decode_ipatch(payload).try_for_each(|r| apply(tree, r))
-        }
-        ContentFormat::SENML_ETCH_CBOR => {
-            crate::senml_cbor::decode_etch(payload).try_for_each(|r| apply(tree, r))
-        }
-        ContentFormat::SENML_JSON => {
-            crate::senml_json::decode(payload).try_for_each(|r| apply(tree, r))
-        }
-        ContentFormat::SENML_CBOR => {
-            crate::senml_cbor::decode(payload).try_for_each(|r| apply(tree, r))
-        }
-        ContentFormat::LWM2M_CBOR => {
-            crate::lwm2m_cbor::decode(payload).try_for_each(|r| apply(tree, r))
-        }
-        _ => return Answer::code(Code::UNSUPPORTED_CONTENT_FORMAT),
-    };
-    match result {
-        Ok(()) => Answer::code(Code::CHANGED),
-        Err(c) => Answer::code(c),
+        return Ok(None);
     }
+    let typed = model::typed(r, &Registry, config).map_err(|_| Code::BAD_REQUEST)?;
+    if read_only(&typed.path) {
+        return Err(Code::METHOD_NOT_ALLOWED);
+    }
+    Ok(Some(typed))
+}
+
+/// `f` on each record of a Write-Composite body in `format`, up to the first error; `None`
+/// for a format a Write-Composite does not come in.
+fn composite_records(
+    format: ContentFormat,
+    payload: &[u8],
+    f: &mut RecordStep<'_>,
+) -> Option<Result<(), Code>> {
+    Some(match format {
+        ContentFormat::SENML_ETCH_JSON => {
+            crate::senml_etch_json::decode_ipatch(payload).try_for_each(f)
+        }
+        ContentFormat::SENML_ETCH_CBOR => crate::senml_cbor::decode_etch(payload).try_for_each(f),
+        ContentFormat::SENML_JSON => crate::senml_json::decode(payload).try_for_each(f),
+        ContentFormat::SENML_CBOR => crate::senml_cbor::decode(payload).try_for_each(f),
+        ContentFormat::LWM2M_CBOR => crate::lwm2m_cbor::decode(payload).try_for_each(f),
+        _ => return None,
+    })
 }
 
 /// `path` with the gateway prefix `prefix`, if any.

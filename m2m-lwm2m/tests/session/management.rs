@@ -320,6 +320,31 @@ fn a_replace_resets_the_instance_or_multiple_resource_first() {
         },
     );
     assert_eq!(code, Code::METHOD_NOT_ALLOWED);
+    // A Write-Composite is one operation too: a later record refused (read-only, 4.05; the
+    // Security object, 4.01; one that does not decode, 4.00) leaves the first unwritten.
+    for (body, refused) in [
+        (
+            &br#"[{"n":"/3/0/15","vs":"X"},{"n":"/3/0/0","vs":"K"}]"#[..],
+            Code::METHOD_NOT_ALLOWED,
+        ),
+        (
+            br#"[{"n":"/3/0/15","vs":"X"},{"n":"/0/1/1","vb":true}]"#,
+            Code::UNAUTHORIZED,
+        ),
+        (
+            br#"[{"n":"/3/0/15","vs":"X"},{"n":"/3/0/13","vs":"x"}]"#,
+            Code::BAD_REQUEST,
+        ),
+    ] {
+        let (code, ..) = w.ask(
+            at(5),
+            ClientRequest::WriteComposite {
+                format: ContentFormat::SENML_JSON,
+                payload: body,
+            },
+        );
+        assert_eq!(code, refused);
+    }
     assert_eq!(w.pump.resets, ["/2/0/2", "/3/0"]);
     assert_eq!(
         (w.pump.label.as_str(), w.pump.manufacturer.as_str()),
