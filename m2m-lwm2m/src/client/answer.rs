@@ -547,11 +547,20 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         out: &mut Window<'_>,
     ) -> Answer {
         let mut buf = RecordBuf::<'_, 32>::new();
+        let own = path.without_prefix();
         if let Err(c) = tree.read(path, &mut buf) {
-            return Answer::code(c);
+            // An executable resource has nothing to read, and is listed all the same.
+            let executable = own.depth() == 3
+                && own.resource_id().is_some_and(|id| {
+                    let mut found = false;
+                    tree.executables(&path.parent().unwrap_or(*path), &mut |e| found |= e == id);
+                    found
+                });
+            if !executable {
+                return Answer::code(c);
+            }
         }
         let records = buf.as_slice();
-        let own = path.without_prefix();
         // The number of resource instances of `res` among the records, if it has any.
         let dim = |res: Path<'static>| -> Option<u8> {
             let n = records
@@ -593,21 +602,42 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         };
         let mut written = w.push(&head);
         let (mut last_instance, mut last_resource) = (None, None);
+        // The executable resources of the instance listed now, merged in id order with the
+        // resources read.
+        let mut exec = Executables::default();
+        let push_exec =
+            |w: &mut LinkOut<'_, Window<'_>>, exec: &mut Executables, below: Option<u16>| {
+                let mut r = Ok(());
+                while let Some(e) = exec.next_below(below) {
+                    r = r.and_then(|()| {
+                        w.push(&ObjectLink {
+                            attributes: attrs(e),
+                            ..ObjectLink::path(e)
+                        })
+                    });
+                }
+                r
+            };
         for r in records {
             let p = r.path.without_prefix();
-            if own.depth() == 1 {
+            if own.depth() <= 2 {
                 let instance = p
                     .object_id()
                     .zip(p.instance_id())
                     .map(|(o, i)| Path::instance(o, i));
                 if let Some(i) = instance.filter(|i| last_instance != Some(*i)) {
+                    written = written.and_then(|()| push_exec(&mut w, &mut exec, None));
                     last_instance = Some(i);
-                    written = written.and_then(|()| {
-                        w.push(&ObjectLink {
-                            attributes: attrs(i),
-                            ..ObjectLink::path(i)
-                        })
-                    });
+                    if own.depth() == 1 {
+                        written = written.and_then(|()| {
+                            w.push(&ObjectLink {
+                                attributes: attrs(i),
+                                ..ObjectLink::path(i)
+                            })
+                        });
+                    }
+                    let q = path.prefix().map_or(i, |x| i.with_prefix(x).unwrap_or(i));
+                    exec = Executables::of(tree, i, &q);
                 }
             }
             let Some(res) = truncate3(p) else {
@@ -617,6 +647,8 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 continue;
             }
             last_resource = Some(res);
+            written = written.and_then(|()| push_exec(&mut w, &mut exec, res.resource_id()));
+            exec.skip(res.resource_id());
             written = written.and_then(|()| {
                 w.push(&ObjectLink {
                     attributes: attrs(res),
@@ -625,9 +657,59 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 })
             });
         }
+        written = written.and_then(|()| push_exec(&mut w, &mut exec, None));
         match written {
             Ok(()) => Answer::content(ContentFormat::LINK_FORMAT),
             Err(_) => Answer::code(Code::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+/// The executable resources of one instance a Discover lists ([`ObjectTree::executables`]),
+/// those not listed yet.
+#[derive(Default)]
+struct Executables {
+    instance: Option<Path<'static>>,
+    ids: [u16; 16],
+    len: usize,
+    next: usize,
+}
+
+impl Executables {
+    /// Those of `instance` (`named`, with the Discover's gateway prefix, as the tree knows it).
+    fn of<T: ObjectTree + ?Sized>(tree: &T, instance: Path<'static>, named: &Path<'_>) -> Self {
+        let mut e = Executables {
+            instance: Some(instance),
+            ..Executables::default()
+        };
+        tree.executables(named, &mut |id| {
+            if let Some(slot) = e.ids.get_mut(e.len) {
+                *slot = id;
+                e.len = e.len.saturating_add(1);
+            }
+        });
+        e
+    }
+
+    /// The next one whose id is below `limit` (any, without), as a path.
+    fn next_below(&mut self, limit: Option<u16>) -> Option<Path<'static>> {
+        let ids = self.ids.get(..self.len).unwrap_or_default();
+        let &id = ids
+            .get(self.next)
+            .filter(|&&id| limit.is_none_or(|l| id < l))?;
+        self.next = self.next.saturating_add(1);
+        let (o, i) = self
+            .instance?
+            .object_id()
+            .zip(self.instance?.instance_id())?;
+        Some(Path::resource(o, i, id))
+    }
+
+    /// Passes over `id`, listed as a resource read.
+    fn skip(&mut self, id: Option<u16>) {
+        let ids = self.ids.get(..self.len).unwrap_or_default();
+        if id.is_some() && ids.get(self.next).copied() == id {
+            self.next = self.next.saturating_add(1);
         }
     }
 }

@@ -5,6 +5,7 @@ use m2m_coap::Code;
 
 use super::Piece;
 use crate::link::ObjectLink;
+use crate::model::Registry;
 use crate::path::Path;
 use crate::value::Record;
 
@@ -100,6 +101,24 @@ pub trait ObjectTree {
     fn write_block(&mut self, path: &Path<'_>, piece: Piece<'_>) -> Result<(), Code> {
         let _ = (path, piece);
         Err(Code::REQUEST_ENTITY_TOO_LARGE)
+    }
+
+    /// The executable resources of object instance `instance` (`/o/i`), each given to `f` in
+    /// id order: Discover lists them beside what [`ObjectTree::read`] gives, which has no
+    /// value for them (Core 1.1 §5.4.2, Discover: the resources instantiated). The default
+    /// gives those the built-in model marks executable and mandatory (Reboot `/3/i/4`, the
+    /// Server object's Disable `/1/i/4` and Registration Update Trigger `/1/i/8`, ...); a
+    /// tree with optional ones (Factory Reset `/3/i/5`) or without a mandatory one says so
+    /// here.
+    fn executables(&self, instance: &Path<'_>, f: &mut dyn FnMut(u16)) {
+        let Some(def) = instance.object_id().and_then(Registry::definition) else {
+            return;
+        };
+        for r in def.resources {
+            if r.operations.execute && r.mandatory {
+                f(r.id);
+            }
+        }
     }
 
     /// Executes a resource with its arguments.

@@ -199,7 +199,7 @@ fn client_and_server_end_to_end() {
     );
     assert_eq!(
         std::str::from_utf8(&payload).unwrap(),
-        "</3/0>,</3/0/0>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
+        "</3/0>,</3/0/0>,</3/0/4>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
     );
 
     // Observe the temperature with pmin=5 and st=1: small changes stay quiet, a step notifies

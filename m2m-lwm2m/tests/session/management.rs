@@ -131,8 +131,9 @@ fn writes_and_creates_stay_under_their_path() {
 
 #[test]
 fn discover_at_every_level() {
-    // Core 1.1 §5.4.2: an object's Discover lists its instances and their resources; a
-    // multiple resource's own link carries `dim`.
+    // Core 1.1 §5.4.2: an object's Discover lists its instances and their resources (the
+    // executable ones too, which have no value to read: Reboot /3/0/4, mandatory, by the
+    // tree's default `executables`); a multiple resource's own link carries `dim`.
     let mut w = World::new();
     w.client.register(at(0), &w.pump).unwrap();
     w.pump(at(0));
@@ -146,8 +147,12 @@ fn discover_at_every_level() {
     };
     assert_eq!(
         discover(Path::object(3)),
-        "</3>,</3/0>,</3/0/0>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
+        "</3>,</3/0>,</3/0/0>,</3/0/4>,</3/0/7>;dim=2,</3/0/13>,</3/0/15>"
     );
+    assert_eq!(discover(Path::resource(3, 0, 4)), "</3/0/4>");
+    // The Server instance: its Short Server ID, then the Registration Update Trigger
+    // (mandatory; Disable /1/0/4 is optional, and this tree names none).
+    assert_eq!(discover(Path::instance(1, 0)), "</1/0>,</1/0/0>,</1/0/8>");
     assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
     assert_eq!(discover(Path::resource(3, 0, 15)), "</3/0/15>");
 }
