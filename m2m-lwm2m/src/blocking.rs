@@ -532,7 +532,9 @@ impl<'c> Client<'c> {
     /// or the one of Short Server ID `ssid` ([`server_account`](crate::client::server_account)).
     /// Resolves its `coap://` URI, points the client there ([`crate::client::Client::set_server`],
     /// on a new socket when the new address needs another local one), takes the account's
-    /// Lifetime, and sends Register. Returns the server's address.
+    /// Lifetime and, from its Binding (`/1/x/7`), queue mode (`UQ`: awake for
+    /// [`AWAKE_TIME`](crate::server::AWAKE_TIME) after each message; a binding without `U` is
+    /// [`io::ErrorKind::Unsupported`]), and sends Register. Returns the server's address.
     pub fn register_account<T: ObjectTree + ?Sized>(
         &mut self,
         tree: &T,
@@ -540,6 +542,7 @@ impl<'c> Client<'c> {
     ) -> io::Result<SocketAddr> {
         let account = account(tree, ssid)?;
         let (host, port) = udp_server(account.uri)?;
+        let queue = crate::host::binding_queue(account.binding)?;
         let server = first_address((host, port).to_socket_addrs()?, host, self.inner.server())?;
         if local_addr(server) != local_addr(self.inner.server()) {
             self.socket = UdpSocket::bind(local_addr(server))?;
@@ -553,6 +556,9 @@ impl<'c> Client<'c> {
             self.inner.set_lifetime(lifetime);
         }
         self.inner.set_short_server_id(Some(account.ssid));
+        if queue {
+            self.inner.set_queue(Some(crate::server::AWAKE_TIME));
+        }
         self.register(tree)?;
         Ok(server)
     }

@@ -85,6 +85,20 @@ pub(crate) fn account<T: ObjectTree + ?Sized>(
     })
 }
 
+/// What an account's Binding (`/1/x/7`) asks of a runner, which speaks CoAP over UDP: `true`
+/// for queue mode (a `Q`, the LwM2M 1.0 way: `UQ`, `UQS`); a binding without `U` (`T`, `S`,
+/// `N`: another transport only) is [`io::ErrorKind::Unsupported`]. No binding: UDP.
+pub(crate) fn binding_queue(binding: Option<&str>) -> io::Result<bool> {
+    match binding {
+        Some(b) if !b.contains('U') => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            std::format!("binding {b:?}: the runners speak CoAP over UDP (U) only"),
+        )),
+        Some(b) => Ok(b.contains('Q')),
+        None => Ok(false),
+    }
+}
+
 /// The address `host` resolved to (`addrs`) that a client reaching `now` takes: the first of
 /// the same family as `now` (the network the client already reaches: `localhost` may resolve
 /// to `::1` first where the server listens on `127.0.0.1`), else the first; none is
@@ -135,6 +149,22 @@ pub(crate) fn registered<P: Copy + Eq, const R: usize, const N: usize, const B: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The account's Binding: `U` with or without `Q`; none is UDP; another transport alone is
+    /// refused.
+    #[test]
+    fn a_binding_names_udp_and_perhaps_queue_mode() {
+        assert!(!binding_queue(None).unwrap());
+        assert!(!binding_queue(Some("U")).unwrap());
+        assert!(binding_queue(Some("UQ")).unwrap());
+        assert!(binding_queue(Some("UQS")).unwrap());
+        for other in ["T", "S", "SQ", "N"] {
+            assert_eq!(
+                binding_queue(Some(other)).unwrap_err().kind(),
+                io::ErrorKind::Unsupported
+            );
+        }
+    }
 
     #[test]
     fn local_addresses() {

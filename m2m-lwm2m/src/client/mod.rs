@@ -404,6 +404,12 @@ impl<
         self.settings.lifetime = lifetime;
     }
 
+    /// Sets queue mode for the next Register ([`Settings::queue`]): how long the client stays
+    /// awake after the last message it sent, `None` for always online.
+    pub fn set_queue(&mut self, awake: Option<Duration>) {
+        self.settings.queue = awake;
+    }
+
     /// Whether the server has accepted the registration (and it has not ended).
     #[must_use]
     pub fn is_registered(&self) -> bool {

@@ -257,8 +257,8 @@ fn the_blocking_bootstrap_server_writes_an_account_and_finishes() {
 }
 
 /// The Security and Server instances (/0/1, /1/1) of an account of Short Server ID 3 at `uri`
-/// with a lifetime of 150 s, TLV-encoded as a bootstrap server writes them.
-fn account_writes(uri: &str) -> Vec<(Path<'static>, Vec<u8>)> {
+/// with a lifetime of 150 s and `binding`, TLV-encoded as a bootstrap server writes them.
+fn account_writes(uri: &str, binding: &str) -> Vec<(Path<'static>, Vec<u8>)> {
     let security = [
         Record::new(Path::resource(0, 1, 0), Value::Str(Text::Plain(uri))),
         Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
@@ -268,7 +268,7 @@ fn account_writes(uri: &str) -> Vec<(Path<'static>, Vec<u8>)> {
     let server = [
         Record::new(Path::resource(1, 1, 0), Value::Int(3)),
         Record::new(Path::resource(1, 1, 1), Value::Int(150)),
-        Record::new(Path::resource(1, 1, 7), Value::Str(Text::Plain("U"))),
+        Record::new(Path::resource(1, 1, 7), Value::Str(Text::Plain(binding))),
     ];
     [
         (Path::instance(0, 1), &security[..]),
@@ -324,7 +324,7 @@ fn the_blocking_client_registers_with_the_account_its_bootstrap_wrote() {
     let BootstrapRequest { endpoint, peer, .. } =
         bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
     assert_eq!(endpoint, "moved-1");
-    for (instance, body) in account_writes(&format!("coap://{dm_addr}")) {
+    for (instance, body) in account_writes(&format!("coap://{dm_addr}"), "U") {
         let write = ClientRequest::Write {
             path: instance,
             replace: true,
@@ -378,7 +378,8 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
     };
     assert_eq!(endpoint, "moved-2");
     // A host name: resolved to the address of the family the client already reaches.
-    for (instance, body) in account_writes(&format!("coap://localhost:{}", dm_addr.port())) {
+    // The Binding `UQ` (LwM2M 1.0's queue mode) puts the client in queue mode.
+    for (instance, body) in account_writes(&format!("coap://localhost:{}", dm_addr.port()), "UQ") {
         let write = ClientRequest::Write {
             path: instance,
             replace: true,
@@ -401,6 +402,7 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
     .expect("registered within 20 s");
     assert_eq!(registered, "moved-2");
     assert_eq!(dm.inner().find("moved-2").unwrap().lifetime, 150);
+    assert!(dm.inner().find("moved-2").unwrap().queue);
     // The server answers while the client waits for its Registered.
     let to = tokio::select! {
         to = client_task => to.unwrap(),
