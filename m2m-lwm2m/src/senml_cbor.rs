@@ -544,6 +544,10 @@ impl<'a> RawDecoder<'a> {
                 _ => return Err(wrong),
             }
         }
+        // An iPATCH record sets a value or removes one (`null`, RFC 8790 §6), as in JSON.
+        if self.etch && rec.value.is_none() {
+            return Err(Error::new(at, Reason::BadValue));
+        }
         Ok(())
     }
 }
@@ -1086,6 +1090,26 @@ mod tests {
             all(b"\x81\xa1\x00\xc4\x82\x00\x01").unwrap_err(),
             Error::new(3, Reason::BadField)
         );
+    }
+
+    /// An iPATCH record without a value or `null` is refused, in CBOR as in JSON.
+    #[test]
+    fn an_etch_record_without_a_value_is_refused() {
+        // [{0: "/3/0/15"}]
+        let body = b"\x81\xa1\x00\x67/3/0/15";
+        assert_eq!(
+            decode_etch(body).next(),
+            Some(Err(Error::new(1, Reason::BadValue)))
+        );
+        let json = br#"[{"n":"/3/0/15"}]"#;
+        assert!(
+            crate::senml_etch_json::decode_ipatch(json)
+                .next()
+                .unwrap()
+                .is_err()
+        );
+        // As a plain SenML pack, a record naming a path alone.
+        assert_eq!(all(body).unwrap()[0].value, None);
     }
 
     #[test]
