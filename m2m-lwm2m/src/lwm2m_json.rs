@@ -316,6 +316,28 @@ mod tests {
         assert_eq!(enc(&recs), DEVICE);
     }
 
+    /// Leniently, a base name without its `/` still ends with one: for every name, escaped
+    /// ones too (read the slow way), not only those the fast way takes.
+    #[test]
+    fn an_implied_slash_holds_for_escaped_names() {
+        let lenient = |body: &'static str| -> Vec<String> {
+            decode_with(body.as_bytes(), &Config::LENIENT)
+                .map(|r| std::string::ToString::to_string(&r.unwrap().path))
+                .collect()
+        };
+        assert_eq!(
+            lenient(
+                r#"{"bn":"/3/1","e":[{"n":"2","v":1},{"n":"\u0032","v":2},{"n":"7\/0","v":3}]}"#
+            ),
+            ["/3/1/2", "/3/1/2", "/3/1/7/0"]
+        );
+        // A name that begins with its own `/` takes no second one.
+        assert_eq!(
+            lenient(r#"{"bn":"/3/1","e":[{"n":"\/5","v":1}]}"#),
+            ["/3/1/5"]
+        );
+    }
+
     #[test]
     fn times_links_booleans_opaque() {
         // 1.0 §6.4.4: a time series with a base time and negative relative times.

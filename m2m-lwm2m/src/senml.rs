@@ -202,8 +202,17 @@ impl<'a> Resolver<'a> {
             (Some(base), Some(Text::Plain(n))) => extend(base, n.as_bytes()),
             _ => None,
         };
+        // The implied `/` between a base name without one and a name that does not begin
+        // with one (the lenient reading of LwM2M JSON), on the slow way too.
+        let implied = self.slash
+            && self
+                .base_name
+                .is_some_and(|b| b.chars().last() != Some('/'))
+            && raw.name.is_some_and(|n| n.chars().next() != Some('/'));
         let path = match fast {
             Some(p) => p,
+            None if implied => join_parts([self.base_name, Some(Text::Plain("/")), raw.name])
+                .map_err(|e| e.shifted(offset))?,
             None => join_path(self.base_name, raw.name).map_err(|e| e.shifted(offset))?,
         };
         let time = match (self.base_time, raw.time) {
@@ -276,17 +285,21 @@ fn add<'a>(a: Number, b: Number) -> Option<Value<'a>> {
 /// The path of `base name + name` (RFC 8428 §4.5.1, concatenation), parsed without copying:
 /// numeric segments may straddle the two parts; a gateway prefix must lie whole in one part.
 pub fn join_path<'a>(base: Option<Text<'a>>, name: Option<Text<'a>>) -> Result<Path<'a>, Error> {
+    // A plain single part parses directly (the common case: `n` alone, or `bn` alone).
+    if let (Some(t), None) | (None, Some(t)) = (base, name) {
+        if let Some(s) = t.as_str().filter(|s| !s.is_empty()) {
+            return Path::parse_base(s);
+        }
+    }
+    join_parts([base, None, name])
+}
+
+/// The path of its parts put one after the other ([`join_path`], with a separator between).
+fn join_parts<'a>(parts: [Option<Text<'a>>; 3]) -> Result<Path<'a>, Error> {
     let bad = Error::new(0, Reason::BadPath);
-    let parts = [base, name];
     let total: usize = parts.iter().flatten().map(Text::len).sum();
     if total == 0 {
         return Err(Error::new(0, Reason::MissingName));
-    }
-    // A plain single part parses directly (the common case: `n` alone, or `bn` alone).
-    if let [Some(t), None] | [None, Some(t)] = parts {
-        if let Some(s) = t.as_str() {
-            return Path::parse_base(s);
-        }
     }
     let mut path = Path::ROOT;
     let mut first = true;
