@@ -177,9 +177,11 @@ impl<'a> Reader<'a> {
 
     /// A protobuf/LEB128 base-128 varint of at most 10 bytes, least significant group first.
     ///
+    /// A tenth byte's bits above the 64th are dropped, as protobuf's C++, Java and Python
+    /// runtimes drop them (Go's and prost refuse them).
+    ///
     /// Errors: [`VarintError::Truncated`] when the input ends inside it, [`VarintError::Overlong`]
-    /// when it runs past 10 bytes or its tenth byte holds more than the 64th bit. A failed read
-    /// does not advance.
+    /// when it runs past 10 bytes. A failed read does not advance.
     #[inline(always)]
     pub fn varint(&mut self) -> Result<u64, VarintError> {
         // Fast path, inlined at every call: one byte (field keys, short lengths, small values).
@@ -205,10 +207,7 @@ impl<'a> Reader<'a> {
         let mut value = 0u64;
         let mut shift = 0u32;
         for (i, &b) in rest.iter().take(10).enumerate() {
-            // i < 10, so the shift is at most 63.
-            if i == 9 && b > 1 {
-                return Err(VarintError::Overlong { offset: self.pos });
-            }
+            // i < 10, so the shift is at most 63: a tenth byte keeps its lowest bit alone.
             value |= u64::from(b & 0x7f) << shift;
             shift = shift.saturating_add(7);
             if b < 0x80 {
@@ -317,7 +316,7 @@ pub enum VarintError {
     /// The input ends inside the varint.
     #[error("{0}")]
     Truncated(Truncated),
-    /// More than 10 bytes, or a value beyond 64 bits.
+    /// More than 10 bytes.
     #[error("varint longer than 64 bits at byte {offset}")]
     Overlong {
         /// Offset of the varint's first byte.
@@ -706,9 +705,6 @@ mod tests {
     fn varint_ref(b: &[u8]) -> Result<(u64, usize), VarintError> {
         let mut v = 0u64;
         for (i, &x) in b.iter().take(10).enumerate() {
-            if i == 9 && x > 1 {
-                return Err(VarintError::Overlong { offset: 0 });
-            }
             v |= u64::from(x & 0x7f) << (7 * i);
             if x < 0x80 {
                 return Ok((v, i + 1));
@@ -800,9 +796,20 @@ mod tests {
             Reader::new(&eleven).varint(),
             Err(VarintError::Overlong { offset: 0 })
         );
-        let tenth_too_big = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        // A tenth byte past the 64th bit: those bits dropped, as protoc's runtimes do.
+        let tenth_high = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(Reader::new(&tenth_high).varint(), Ok(u64::MAX >> 1));
+        let tenth_full = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        assert_eq!(Reader::new(&tenth_full).varint(), Ok(u64::MAX));
+        let mut r = Reader::new(&[
+            0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e, 9,
+        ]);
+        assert_eq!((r.varint(), r.position()), (Ok(0), 10));
+        let tenth_goes_on = [
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x00,
+        ];
         assert_eq!(
-            Reader::new(&tenth_too_big).varint(),
+            Reader::new(&tenth_goes_on).varint(),
             Err(VarintError::Overlong { offset: 0 })
         );
         for v in [0u64, 1, 1 << 7, 1 << 14, 1 << 63, u64::MAX] {

@@ -74,3 +74,23 @@ fn spec_array_examples_through_the_typed_accessors() {
         .unwrap_or_else(|e| panic!("{}: {e}", v.label()));
     }
 }
+
+/// A ten-byte varint whose last byte holds bits above the 64th: protoc's C++ and Python
+/// runtimes (read here with `protoc --decode` 3.21 and protobuf 4.25) drop those bits, and so
+/// do we: a timestamp of all ones, an alias of 0, a DataSet type of the low 32 bits.
+#[test]
+fn ten_byte_varints_keep_their_low_64_bits() {
+    let view = |h: &str| {
+        let bytes = m2m_core::hex::decode(h).unwrap();
+        serde_json::to_value(PayloadView::new(&bytes).unwrap().to_repr().unwrap()).unwrap()
+    };
+    assert_eq!(view("08ffffffffffffffffff7f")["timestamp"], u64::MAX);
+    assert_eq!(
+        view("120e0a016e1080808080808080808002")["metrics"][0]["alias"],
+        0
+    );
+    assert_eq!(
+        view("12140a016e20108a010c1a0affffffffffffffffff7f")["metrics"][0]["value"]["types"][0],
+        u32::MAX
+    );
+}
