@@ -46,6 +46,13 @@ impl<'a> DataSetView<'a> {
 
     /// Checks every column, type, row and cell; a cell is read as its column's type.
     pub fn check(&self) -> Result<(), Error> {
+        self.check_as(true)
+    }
+
+    /// [`DataSetView::check`]; `typed` false checks the messages alone, not the cells against
+    /// their types (an occurrence a later one replaces, which protobuf reads as a message and
+    /// no more).
+    pub(crate) fn check_as(&self, typed: bool) -> Result<(), Error> {
         self.num_of_columns()?;
         for c in self.columns() {
             c?;
@@ -57,7 +64,7 @@ impl<'a> DataSetView<'a> {
             let mut types = self.types();
             for cell in row?.elements() {
                 let cell = cell?;
-                if let Some(Ok(t)) = types.next() {
+                if let Some(Ok(t)) = types.next().filter(|_| typed) {
                     if cell.raw.is_some() {
                         Value::from_raw(t, cell.raw, false)?;
                     }

@@ -610,7 +610,7 @@ impl<'a> MetricView<'a> {
                 }
                 0x4a => {
                     if let Some(old) = m.properties.replace(PropertySetView(child(c.read_msg()?))) {
-                        old.check()?;
+                        old.check_as(false)?;
                     }
                 }
                 0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)))?,
@@ -691,13 +691,14 @@ fn supersede_slow(old: RawValue<'_>) -> Result<(), Error> {
     check_nested(&old)
 }
 
-/// Checks a value that is itself a message (the others were checked when read).
+/// Checks a superseded value that is itself a message (the others were checked when read)
+/// as protobuf reads it: its messages, not its values against their datatypes.
 pub(crate) fn check_nested(v: &RawValue<'_>) -> Result<(), Error> {
     match v {
-        RawValue::DataSet(d) => d.check(),
-        RawValue::Template(t) => t.check(),
-        RawValue::PropertySet(p) => p.check(),
-        RawValue::PropertySetList(l) => l.check(),
+        RawValue::DataSet(d) => d.check_as(false),
+        RawValue::Template(t) => t.check_as(false),
+        RawValue::PropertySet(p) => p.check_as(false),
+        RawValue::PropertySetList(l) => l.check_as(false),
         _ => Ok(()),
     }
 }
@@ -808,16 +809,21 @@ impl<'a> MetricView<'a> {
 
     /// Checks every nested message and, given a datatype, the value against it.
     pub fn check(&self) -> Result<(), Error> {
+        self.check_as(true)
+    }
+
+    /// [`MetricView::check`]; `typed` false leaves the values' datatypes alone.
+    pub(crate) fn check_as(&self, typed: bool) -> Result<(), Error> {
         self.metadata()?;
         if let Some(p) = self.properties {
-            p.check()?;
+            p.check_as(typed)?;
         }
         match self.raw {
-            Some(RawValue::DataSet(d)) => d.check()?,
-            Some(RawValue::Template(t)) => t.check()?,
+            Some(RawValue::DataSet(d)) => d.check_as(typed)?,
+            Some(RawValue::Template(t)) => t.check_as(typed)?,
             _ => {}
         }
-        if let Some(dt) = self.datatype {
+        if let Some(dt) = self.datatype.filter(|_| typed) {
             match self.value_as(dt) {
                 Ok(_) | Err(Error::NoValue) => {}
                 Err(e) => return Err(e),

@@ -56,11 +56,16 @@ impl<'a> PropertySetView<'a> {
 
     /// Checks every key, value and nested set.
     pub fn check(&self) -> Result<(), Error> {
+        self.check_as(true)
+    }
+
+    /// [`PropertySetView::check`]; `typed` false leaves the values' datatypes alone.
+    pub(crate) fn check_as(&self, typed: bool) -> Result<(), Error> {
         for k in self.keys() {
             k?;
         }
         for v in self.values() {
-            v?.check()?;
+            v?.check_as(typed)?;
         }
         Ok(())
     }
@@ -80,8 +85,13 @@ impl<'a> PropertySetListView<'a> {
 
     /// Checks every set.
     pub fn check(&self) -> Result<(), Error> {
+        self.check_as(true)
+    }
+
+    /// [`PropertySetListView::check`]; `typed` false leaves the values' datatypes alone.
+    pub(crate) fn check_as(&self, typed: bool) -> Result<(), Error> {
         for s in self.iter() {
-            s?.check()?;
+            s?.check_as(typed)?;
         }
         Ok(())
     }
@@ -145,13 +155,13 @@ impl<'a> PropertyValueView<'a> {
         )
     }
 
-    fn check(&self) -> Result<(), Error> {
+    fn check_as(&self, typed: bool) -> Result<(), Error> {
         match self.raw {
-            Some(RawValue::PropertySet(s)) => s.check()?,
-            Some(RawValue::PropertySetList(l)) => l.check()?,
+            Some(RawValue::PropertySet(s)) => s.check_as(typed)?,
+            Some(RawValue::PropertySetList(l)) => l.check_as(typed)?,
             _ => {}
         }
-        if let Some(dt) = self.datatype {
+        if let Some(dt) = self.datatype.filter(|_| typed) {
             match Value::from_raw(dt, self.raw, self.is_null == Some(true)) {
                 Ok(_) | Err(Error::NoValue) => {}
                 Err(e) => return Err(e),

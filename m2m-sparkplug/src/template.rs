@@ -44,15 +44,20 @@ impl<'a> TemplateView<'a> {
 
     /// Checks every field, member metric and parameter.
     pub fn check(&self) -> Result<(), Error> {
+        self.check_as(true)
+    }
+
+    /// [`TemplateView::check`]; `typed` false leaves the values' datatypes alone.
+    pub(crate) fn check_as(&self, typed: bool) -> Result<(), Error> {
         self.version()?;
         self.template_ref()?;
         self.is_definition()?;
         for m in self.metrics() {
-            m?.check()?;
+            m?.check_as(typed)?;
         }
         for p in self.parameters() {
             let p = p?;
-            if let Some(dt) = p.datatype {
+            if let Some(dt) = p.datatype.filter(|_| typed) {
                 match Value::from_raw(dt, p.raw, false) {
                     Ok(_) | Err(Error::NoValue) => {}
                     Err(e) => return Err(e),

@@ -94,3 +94,24 @@ fn ten_byte_varints_keep_their_low_64_bits() {
         u32::MAX
     );
 }
+
+/// A message a later occurrence replaces is read by protobuf as a message and no more: its
+/// values are not held to their datatypes (protoc reads each of these payloads). A dataset
+/// whose UInt8 cell holds 300, replaced by an int_value; a property set whose Int8 holds 300,
+/// replaced by another; a template whose BooleanArray member is one byte, replaced by another.
+#[test]
+fn a_replaced_message_is_checked_as_a_message_alone() {
+    for h in [
+        "12160a016e20108a010c08011a010522050a0308ac025001",
+        "121f0a016e20034a0a0a016b1205080118ac024a0a0a026b321204080318045001",
+        "12160a016e201392010b12090a016d202082010101920100",
+    ] {
+        let bytes = m2m_core::hex::decode(h).unwrap();
+        let view = PayloadView::new(&bytes).unwrap();
+        assert!(view.metrics().all(|m| m.is_ok()), "{h}");
+        view.to_repr().unwrap_or_else(|e| panic!("{h}: {e}"));
+    }
+    // A replaced message that is no message is still refused (as protobuf refuses it).
+    let broken = m2m_core::hex::decode("120c0a016e20108a0102ff015001").unwrap();
+    assert!(PayloadView::new(&broken).and_then(|v| v.check()).is_err());
+}
