@@ -7,9 +7,11 @@
 //! wins, repeated scalars are accepted packed or not, unknown fields (groups included) are
 //! skipped and can be read back raw with `unknown_fields()`, and so is a field of the schema's
 //! numbers with another wire type than the schema's (as protoc's C++, Java, Python and Go
-//! runtimes read it; prost refuses it). One difference: a singular embedded
-//! message that occurs twice is read from its last occurrence, where protobuf would merge the two
-//! (no Sparkplug encoder writes one twice). Offsets in errors count from the payload's first byte.
+//! runtimes read it; prost refuses it). Two differences: a singular embedded message that
+//! occurs twice is read from its last occurrence, where protobuf would merge the two (no
+//! Sparkplug encoder writes one twice), and a `string` field that is not UTF-8 is an error
+//! (Sparkplug §6.4 makes strings UTF-8, and a view hands out `&str`; proto2 runtimes take any
+//! bytes). Offsets in errors count from the payload's first byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub use crate::dataset::{CellView, DataSetView, RowView};
