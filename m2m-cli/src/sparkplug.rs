@@ -297,6 +297,31 @@ fn raw(v: &Json, path: &str) -> Result<Owned, CliError> {
     Ok(MetricValue::Raw(r))
 }
 
+/// The nested message `v` is printed as, by its members (a DataSet 16, a Template 19, a
+/// PropertySet 20), or a PropertySetList (21) for an array where the datatype names no array.
+fn nested_form(v: &Json, dt: u32) -> Option<u32> {
+    if v.is_array() {
+        return (!(22..=34).contains(&dt)).then_some(21);
+    }
+    let o = v.as_object()?;
+    let has = |keys: &[&str]| keys.iter().any(|k| o.contains_key(*k));
+    if has(&["columns", "types", "rows", "num_of_columns"]) {
+        Some(16)
+    } else if has(&[
+        "metrics",
+        "parameters",
+        "template_ref",
+        "version",
+        "is_definition",
+    ]) {
+        Some(19)
+    } else if has(&["keys", "values"]) {
+        Some(20)
+    } else {
+        None
+    }
+}
+
 /// A value of datatype `dt` (or raw when there is none or it is unknown).
 fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
     use MetricValue as V;
@@ -308,7 +333,19 @@ fn value(dt: Option<u32>, v: &Json, path: &str) -> Result<Owned, CliError> {
     let member = v
         .as_object()
         .is_some_and(|o| o.len() == 1 && o.keys().all(|k| RAW_MEMBERS.contains(&k.as_str())));
-    if v.is_object() && (member || !matches!(dt, 16 | 19 | 20)) {
+    // A nested message that is not the datatype's is printed in its own form (a DataSet
+    // metric carrying a template): read back by its form.
+    match (nested_form(v, dt), v.is_object() && !member) {
+        (Some(16), _) if dt != 16 => return Ok(V::DataSet(dataset(v, path)?)),
+        (Some(19), _) if dt != 19 => return Ok(V::Template(template(v, path)?)),
+        (Some(20), _) if dt != 20 => return Ok(V::PropertySet(property_set(v, path)?)),
+        (Some(21), _) if dt != 21 => {
+            return Ok(V::PropertySetList(list(v, path, property_set)?));
+        }
+        (None, true) if !matches!(dt, 16 | 19 | 20) => return raw(v, path),
+        _ => {}
+    }
+    if member {
         return raw(v, path);
     }
     let b = |v: &Json, p: &str| v.as_bool().ok_or_else(|| bad(p, "a boolean is needed"));
