@@ -966,3 +966,46 @@ async fn the_later_blocks_of_a_post_answered_later_come_from_the_answer_kept() {
     assert_eq!(n.load(Ordering::SeqCst), before + 1, "the POST ran once");
     assert_eq!(body, vec![(before + 1).to_le_bytes()[0]; 3000]);
 }
+
+/// A request whose source address cannot be answered (port 0, sent from a raw socket) makes
+/// the answer's `send_to` fail: the datagram is lost, the server goes on. It used to end the
+/// server with the error. Needs a raw socket (root or CAP_NET_RAW): without one, it says so
+/// and checks nothing.
+#[tokio::test]
+async fn udp_an_answer_that_cannot_be_sent_does_not_end_the_server() {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let port = server.local_addr().unwrap().port();
+    let task = tokio::spawn(serve_udp_with(
+        server,
+        handler(Arc::new(AtomicU32::new(1))),
+        Notifier::new(),
+    ));
+    let request = get(Type::Confirmable, 0x1234, b"spoof", "n", None);
+    let hex: String = request.iter().map(|b| format!("{b:02x}")).collect();
+    let script = format!(
+        "import socket, struct, sys\n\
+         p = bytes.fromhex('{hex}')\n\
+         try:\n    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)\n\
+         except PermissionError:\n    sys.exit(3)\n\
+         s.sendto(struct.pack('>HHHH', 0, {port}, 8 + len(p), 0) + p, ('127.0.0.1', 0))\n"
+    );
+    let status = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3");
+    if status.code() == Some(3) {
+        eprintln!("no raw socket here: nothing checked");
+        return;
+    }
+    assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!task.is_finished(), "the server ended: {:?}", task.await);
+    let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    client.connect(("127.0.0.1", port)).await.unwrap();
+    client
+        .send(&get(Type::Confirmable, 7, b"ok", "n", None))
+        .await
+        .unwrap();
+    let d = recv(&client).await.expect("an answer");
+    assert_eq!(Message::parse_udp(&d).unwrap().token(), b"ok");
+}

@@ -182,7 +182,8 @@ impl Server {
         self.outgoing.resume(&mut self.inner, now());
         self.timeouts.extend(self.outgoing.take_lost());
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
-            self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
+            // Lost as on the wire when it cannot go: no client's address ends the server.
+            let _ = self.socket.send_to(out.get(..n).unwrap_or_default(), to);
         }
         while let Some(e) = self.inner.poll_event() {
             if let ServerEvent::Timeout(id) = e {
@@ -301,7 +302,7 @@ impl Server {
         }
         let mut out = [0u8; 1280];
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
-            self.socket.send_to(out.get(..n).unwrap_or_default(), to)?;
+            let _ = self.socket.send_to(out.get(..n).unwrap_or_default(), to);
         }
         Ok(())
     }

@@ -187,9 +187,12 @@ impl AsyncServer {
         }
         let mut out = [0u8; 1280];
         while let Some((to, n)) = self.inner.poll_transmit(now(), &mut out) {
-            self.socket
+            // A datagram that cannot go to its client (a spoofed address of port 0, a network
+            // gone) is lost as on the wire: no client's address ends the server.
+            let _ = self
+                .socket
                 .send_to(out.get(..n).unwrap_or_default(), to)
-                .await?;
+                .await;
         }
         while let Some(e) = self.inner.poll_event() {
             match e {

@@ -21,8 +21,9 @@ pub async fn serve_udp(socket: UdpSocket, handler: impl Handler) -> io::Result<(
     serve_udp_with(socket, handler, Notifier::new()).await
 }
 
-/// Serves CoAP over UDP on `socket` until an I/O error; observers are notified of the
-/// changes told to `notifier`.
+/// Serves CoAP over UDP on `socket` until an I/O error receiving; observers are notified of
+/// the changes told to `notifier`. A datagram that cannot be sent is dropped (the message
+/// layer retransmits or gives up), so that no peer's address ends the server.
 pub async fn serve_udp_with(
     socket: UdpSocket,
     handler: impl Handler,
@@ -50,9 +51,10 @@ pub async fn serve_udp_with(
             }
         }
         while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
-            socket
-                .send_to(out.get(..n).unwrap_or_default(), peer)
-                .await?;
+            // A datagram that cannot go (a peer of port 0, a network gone) is lost as on the
+            // wire, and the retransmissions and timeouts of the message layer take over: one
+            // peer's address never ends the server.
+            let _ = socket.send_to(out.get(..n).unwrap_or_default(), peer).await;
         }
         while let Some(e) = ep.poll_event() {
             if let Event::Undelivered { message_id } = e {

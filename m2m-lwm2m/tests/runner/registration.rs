@@ -209,3 +209,66 @@ async fn a_request_the_client_resets_is_a_timeout_at_once() {
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
 }
+
+/// A Register whose source address cannot be answered (port 0, sent from a raw socket): the
+/// answer is lost, and the server goes on to take the next client's. It used to end `next`
+/// with the send's error. Needs a raw socket (root or CAP_NET_RAW): without one, it says so
+/// and checks nothing.
+#[tokio::test]
+async fn a_register_that_cannot_be_answered_does_not_end_the_server() {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut server = AsyncServer::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 0x4242);
+    b.token(b"spoof")
+        .str(OptionNumber::URI_PATH, "rd")
+        .unwrap()
+        .uint(OptionNumber::CONTENT_FORMAT, 40)
+        .unwrap()
+        .str(OptionNumber::URI_QUERY, "ep=spoof")
+        .unwrap();
+    b.payload(b"</3/0>");
+    let mut out = vec![0u8; 64];
+    let n = b.encode(&mut out).unwrap();
+    let hex: String = out[..n].iter().map(|b| format!("{b:02x}")).collect();
+    let script = format!(
+        "import socket, struct, sys\n\
+         p = bytes.fromhex('{hex}')\n\
+         try:\n    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)\n\
+         except PermissionError:\n    sys.exit(3)\n\
+         s.sendto(struct.pack('>HHHH', 0, {}, 8 + len(p), 0) + p, ('127.0.0.1', 0))\n",
+        addr.port()
+    );
+    let status = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .status()
+        .expect("python3");
+    if status.code() == Some(3) {
+        eprintln!("no raw socket here: nothing checked");
+        return;
+    }
+    assert!(status.success());
+    let client_task = tokio::spawn(async move {
+        let mut g = Gateway(1);
+        let mut client = AsyncClient::new(addr, Settings::new("real-1"))
+            .await
+            .unwrap();
+        client.register(&g).await.unwrap();
+        while client.next(&mut g).await.unwrap() != ClientEvent::Registered {}
+    });
+    let mut seen = Vec::new();
+    while !seen.contains(&"real-1".to_string()) {
+        let note = tokio::time::timeout(Duration::from_secs(10), server.next())
+            .await
+            .expect("a note within 10 s")
+            .expect("the server goes on");
+        if let ServerNote::Registered { endpoint, .. } = note {
+            seen.push(endpoint);
+        }
+    }
+    assert_eq!(seen, ["spoof", "real-1"]);
+    tokio::select! {
+        r = client_task => r.unwrap(),
+        _ = async { loop { let _ = server.next().await; } } => unreachable!(),
+    }
+}
