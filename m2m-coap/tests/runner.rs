@@ -1009,3 +1009,38 @@ async fn udp_an_answer_that_cannot_be_sent_does_not_end_the_server() {
     let d = recv(&client).await.expect("an answer");
     assert_eq!(Message::parse_udp(&d).unwrap().token(), b"ok");
 }
+
+/// RFC 7252 §5.4.1: a critical option the runner knows but does not act on (Q-Block1 19,
+/// Q-Block2 31, RFC 9177; OSCORE 9; EDHOC 21) is answered 4.02, which sends a client back to
+/// Block1 and Block2, or to plain CoAP. A Q-Block1 upload used to be served block by block,
+/// the body kept being the last block.
+#[tokio::test]
+async fn udp_critical_options_nobody_acts_on_are_bad_options() {
+    let (c, _, _) = udp_server().await;
+    let cases: [(OptionNumber, &[u8]); 4] = [
+        (OptionNumber::Q_BLOCK1, &[0x0a]),
+        (OptionNumber::Q_BLOCK2, &[]),
+        (OptionNumber::OSCORE, &[]),
+        (OptionNumber::EDHOC, &[]),
+    ];
+    for (i, (number, value)) in cases.into_iter().enumerate() {
+        let mid = 0x5000 + u16::try_from(i).unwrap();
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::PUT, mid);
+        b.token(b"qb")
+            .str(OptionNumber::URI_PATH, "n")
+            .unwrap()
+            .opaque(number, value)
+            .unwrap();
+        b.payload(b"0123456789");
+        let mut out = vec![0u8; b.buffer_len()];
+        let n = b.encode(&mut out).unwrap();
+        c.send(&out[..n]).await.unwrap();
+        let d = recv(&c).await.expect("an answer");
+        let m = Message::parse_udp(&d).unwrap();
+        assert_eq!(
+            (m.code(), m.message_id()),
+            (Code::BAD_OPTION, Some(mid)),
+            "{number:?}"
+        );
+    }
+}

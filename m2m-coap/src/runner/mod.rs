@@ -319,7 +319,25 @@ pub trait Handler: Send {
     fn proxies(&self) -> bool {
         false
     }
+
+    /// Whether this handler processes critical option `number` among those the runners know
+    /// but do not act on: OSCORE (9, RFC 8613), Q-Block1 (19) and Q-Block2 (31, RFC 9177)
+    /// and EDHOC (21, RFC 9668). A request with one the handler does not process is answered
+    /// 4.02 Bad Option by the runner (RFC 7252 §5.4.1), which tells a client to fall back (to
+    /// Block1 and Block2, or to a server without OSCORE). None, by default.
+    fn processes(&self, number: OptionNumber) -> bool {
+        let _ = number;
+        false
+    }
 }
+
+/// The critical options the runners recognise but leave to a handler ([`Handler::processes`]).
+pub(crate) const LEFT_TO_HANDLERS: [OptionNumber; 4] = [
+    OptionNumber::OSCORE,
+    OptionNumber::Q_BLOCK1,
+    OptionNumber::EDHOC,
+    OptionNumber::Q_BLOCK2,
+];
 
 impl<F, R> Handler for F
 where

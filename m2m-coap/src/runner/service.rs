@@ -142,6 +142,15 @@ where
             let refusal = Response::new(Code::PROXYING_NOT_SUPPORTED);
             return Some(self.answer(peer, to, refusal, None, None));
         }
+        // A critical option nobody here acts on (RFC 7252 §5.4.1): 4.02, not a request
+        // served as if it were not there (a Q-Block1 upload would keep its last block only).
+        let unprocessed = req.options().any(|o| {
+            super::LEFT_TO_HANDLERS.contains(&o.number) && !self.handler.processes(o.number)
+        });
+        if unprocessed {
+            let refusal = Response::new(Code::BAD_OPTION);
+            return Some(self.answer(peer, to, refusal, None, None));
+        }
         let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
         let block2 = match req.block2() {
             None => None,
