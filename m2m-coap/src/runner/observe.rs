@@ -115,6 +115,17 @@ impl<K: Copy + Eq> Observations<K> {
         self.list.retain(|o| o.confirmable_id != Some(message_id));
     }
 
+    /// Forgets the Confirmable notifications of `peer`'s observations that no longer wait for
+    /// their ACK (`waits` says which still do): an acknowledged one's message id, used again
+    /// by a later message, must not end the observation when that message goes undelivered.
+    pub(super) fn acknowledged(&mut self, peer: K, waits: impl Fn(u16) -> bool) {
+        for o in self.list.iter_mut().filter(|o| o.peer == peer) {
+            if o.confirmable_id.is_some_and(|m| !waits(m)) {
+                o.confirmable_id = None;
+            }
+        }
+    }
+
     pub(super) fn get(&self, id: u64) -> Option<&Observation<K>> {
         self.list.iter().find(|o| o.id == id)
     }
@@ -259,5 +270,24 @@ mod tests {
         assert!(o.get(id).is_some());
         o.undelivered(77);
         assert!(o.get(id).is_none());
+    }
+
+    /// An acknowledged Confirmable notification's message id, used again (the counter is
+    /// shared and 16 bits wide) by a message that goes undelivered, ends no observation.
+    #[test]
+    fn an_acknowledged_notification_is_not_taken_for_an_undelivered_one() {
+        let mut o = Observations::<u8>::new();
+        o.register(1, b"a", "x".into(), Vec::new(), Transport::Udp);
+        o.register(2, b"b", "x".into(), Vec::new(), Transport::Udp);
+        let (a, b) = (o.of(None)[0], o.of(None)[1]);
+        o.sent_confirmable(a, 7, Instant::now());
+        o.sent_confirmable(b, 8, Instant::now());
+        // Peer 1 acknowledged 7; peer 2's 8 still waits.
+        o.acknowledged(1, |_| false);
+        o.acknowledged(2, |m| m == 8);
+        o.undelivered(7);
+        assert!(o.get(a).is_some());
+        o.undelivered(8);
+        assert!(o.get(b).is_none());
     }
 }

@@ -98,6 +98,7 @@ pub async fn serve_udp_with(
                 }
                 // An acknowledgement of a Confirmable notification lets the next one go.
                 pacer.heard(peer, tokio::time::Instant::now(), |mid| ep.awaits_ack(peer, mid));
+                svc.observations.acknowledged(peer, |mid| ep.awaits_ack(peer, mid));
             }
             w = svc.wake() => match w {
                 Wake::Ready(r) => {
