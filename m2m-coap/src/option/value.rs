@@ -180,12 +180,13 @@ pub struct Oscore<'a> {
 }
 
 impl<'a> Oscore<'a> {
-    /// Reads the option value. The empty value is all flags zero.
+    /// Reads the option value. The empty value is all flags zero; a value that is all flags
+    /// zero written out is [`ValueError::Reserved`] (RFC 8613 §6.1: it SHALL be empty).
     pub fn decode(value: &'a [u8]) -> Result<Self, ValueError> {
         let Some((&flags, mut rest)) = value.split_first() else {
             return Ok(Oscore::default());
         };
-        if flags & 0xe0 != 0 {
+        if flags & 0xe0 != 0 || (flags == 0 && rest.is_empty()) {
             return Err(ValueError::Reserved);
         }
         let n = usize::from(flags & 0x07);
@@ -362,6 +363,8 @@ mod tests {
             Err(ValueError::Reserved)
         );
         assert_eq!(Oscore::decode(&[0x20]), Err(ValueError::Reserved));
+        // All flags zero is the empty value, never a byte of zeros (RFC 8613 §6.1).
+        assert_eq!(Oscore::decode(&[0x00]), Err(ValueError::Reserved));
         assert_eq!(Oscore::decode(&[0x02, 0]), Err(ValueError::Truncated));
         assert_eq!(Oscore::decode(&[0x10, 4, 0]), Err(ValueError::Truncated));
         assert_eq!(Oscore::decode(&[0x01, 0, 7]), Err(ValueError::Reserved));
