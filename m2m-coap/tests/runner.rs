@@ -1044,3 +1044,48 @@ async fn udp_critical_options_nobody_acts_on_are_bad_options() {
         );
     }
 }
+
+/// A request for a later block of a POST's answer that is no longer kept (it gave way to 16
+/// newer ones) gets 4.08: the handler does not run again, which would change again what the
+/// first block's request changed and hand out a block of another answer.
+#[tokio::test]
+async fn a_later_block_of_a_post_answer_no_longer_kept_is_refused() {
+    let (c, _notifier, n) = udp_server().await;
+    let post = |mid: u16, query: Option<String>, block: Option<u32>| {
+        let token = mid.to_be_bytes();
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(&token).str(OptionNumber::URI_PATH, "bump").unwrap();
+        if let Some(q) = &query {
+            b.opaque(OptionNumber::URI_QUERY, q.as_bytes()).unwrap();
+        }
+        if let Some(num) = block {
+            b.uint(OptionNumber::BLOCK2, num << 4 | 6).unwrap();
+        }
+        let mut out = vec![0u8; b.buffer_len()];
+        let k = b.encode(&mut out).unwrap();
+        out.truncate(k);
+        out
+    };
+    c.send(&post(0x4300, None, None)).await.unwrap();
+    assert!(recv(&c).await.is_some());
+    // Sixteen other POSTs (other queries): their answers are kept, the first's gives way.
+    for i in 0..16u16 {
+        c.send(&post(0x4310 + i, Some(format!("q={i}")), None))
+            .await
+            .unwrap();
+        assert!(recv(&c).await.is_some());
+    }
+    let ran = n.load(Ordering::SeqCst);
+    c.send(&post(0x4330, None, Some(1))).await.unwrap();
+    let d = recv(&c).await.unwrap();
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!(
+        (m.code(), m.message_id()),
+        (Code::REQUEST_ENTITY_INCOMPLETE, Some(0x4330))
+    );
+    assert_eq!(
+        n.load(Ordering::SeqCst),
+        ran,
+        "the handler did not run again"
+    );
+}

@@ -43,7 +43,10 @@ impl<K: Copy + Eq> Kept<K> {
     }
 
     /// The answer kept for `req` from `peer` when it asks for a later block (`block2` past
-    /// the first) of an answer that is kept.
+    /// the first) of the answer to a method that is not safe; 4.08 (Request Entity
+    /// Incomplete) when none is kept any more (older than EXCHANGE_LIFETIME, or given way to
+    /// newer ones): running the handler again would change again what the first block's
+    /// request changed, and hand out a block of another answer.
     pub(super) fn later_block(
         &mut self,
         peer: K,
@@ -57,10 +60,12 @@ impl<K: Copy + Eq> Kept<K> {
         self.answers
             .retain(|a| now.saturating_duration_since(a.4) < KEPT_LIFETIME);
         let key = request_key(req);
-        self.answers
+        let kept = self
+            .answers
             .iter()
             .find(|a| a.0 == peer && a.1 == req.code() && a.2 == key)
-            .map(|a| a.3.clone())
+            .map(|a| a.3.clone());
+        Some(kept.unwrap_or_else(|| Response::new(Code::REQUEST_ENTITY_INCOMPLETE)))
     }
 
     /// Keeps `response` to `req` from `peer` when the method is not safe and the answer may
