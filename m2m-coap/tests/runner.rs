@@ -1089,3 +1089,57 @@ async fn a_later_block_of_a_post_answer_no_longer_kept_is_refused() {
         "the handler did not run again"
     );
 }
+
+/// A separate response that finds the endpoint's 64 messages in flight (Confirmable ones
+/// nobody acknowledges) waits for room, and goes once one is acknowledged (RFC 7252 §5.2.2:
+/// after the Empty ACK the response is still owed). It used to be dropped.
+#[tokio::test]
+async fn a_separate_response_waits_for_room_among_the_messages_in_flight() {
+    let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    tokio::spawn(serve_udp_with(
+        server,
+        handler(Arc::new(AtomicU32::new(1))),
+        Notifier::new(),
+    ));
+    // 64 clients whose separate responses (Confirmable) stay unacknowledged.
+    let mut silent_ones = Vec::new();
+    for i in 0..64u16 {
+        let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        s.connect(addr).await.unwrap();
+        s.send(&get(Type::Confirmable, i, b"l", "later", None))
+            .await
+            .unwrap();
+        silent_ones.push(s);
+    }
+    let mut separate = Vec::new();
+    for s in &silent_ones {
+        // The Empty ACK, then the response.
+        loop {
+            let d = recv(s).await.expect("the Empty ACK and the response");
+            let m = Message::parse_udp(&d).unwrap();
+            if m.code() == Code::CONTENT {
+                assert_eq!(m.ty(), Some(Type::Confirmable));
+                separate.push(m.message_id().unwrap());
+                break;
+            }
+        }
+    }
+    // The 65th: its Empty ACK comes, its response waits.
+    let last = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    last.connect(addr).await.unwrap();
+    last.send(&get(Type::Confirmable, 100, b"w", "later", None))
+        .await
+        .unwrap();
+    let d = recv(&last).await.unwrap();
+    assert_eq!(Message::parse_udp(&d).unwrap().code(), Code::EMPTY);
+    assert!(recv_within(&last, 500).await.is_none(), "no room yet");
+    // One of the 64 acknowledges: the response goes.
+    let ack = Builder::<0>::udp(Type::Acknowledgement, Code::EMPTY, separate[0]);
+    let mut out = [0u8; 4];
+    let n = ack.encode(&mut out).unwrap();
+    silent_ones[0].send(&out[..n]).await.unwrap();
+    let d = recv(&last).await.expect("the response, once there is room");
+    let m = Message::parse_udp(&d).unwrap();
+    assert_eq!((m.code(), m.token()), (Code::CONTENT, &b"w"[..]));
+}

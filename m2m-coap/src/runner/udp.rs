@@ -38,13 +38,24 @@ pub async fn serve_udp_with(
     let mut buf = std::vec![0u8; 65_536];
     let mut out = std::vec![0u8; 1500];
     let mut pacer = Pacer::<SocketAddr>::new();
+    // Answers that found the endpoint's messages full (a separate or Non-confirmable
+    // response): held, in order, until there is room (RFC 7252 §5.2.2: after an Empty ACK,
+    // the response is still owed).
+    let mut held = Held::new();
     loop {
+        let mut full = false;
+        for _ in 0..held.len() {
+            let Some(step) = held.pop_front() else { break };
+            if !send(&mut ep, &mut svc, &mut pacer, &mut held, start, step) {
+                full = true;
+                break;
+            }
+        }
         // Held notifications whose time has come: the state of now (RFC 7641 §4.5.2). One
         // that finds the endpoint full is held again, and the rest wait for room.
-        let mut full = false;
         while let Some(id) = pacer.next_due(tokio::time::Instant::now()) {
             if let Some(step) = svc.renotify(id) {
-                if !send(&mut ep, &mut svc, &mut pacer, start, step) {
+                if !send(&mut ep, &mut svc, &mut pacer, &mut held, start, step) {
                     full = true;
                     break;
                 }
@@ -85,7 +96,7 @@ pub async fn serve_udp_with(
                     Ok(Incoming::Request { message, exchange }) => {
                         match svc.request(peer, &message, exchange) {
                             Some(step) => {
-                                send(&mut ep, &mut svc, &mut pacer, start, step);
+                                send(&mut ep, &mut svc, &mut pacer, &mut held, start, step);
                             }
                             // The answer takes time: acknowledge now (RFC 7252 §5.2.2).
                             None => ep.accept(now(start), &exchange),
@@ -103,7 +114,7 @@ pub async fn serve_udp_with(
             w = svc.wake() => match w {
                 Wake::Ready(r) => {
                     if let Some(step) = svc.ready(r) {
-                        send(&mut ep, &mut svc, &mut pacer, start, step);
+                        send(&mut ep, &mut svc, &mut pacer, &mut held, start, step);
                     }
                 }
                 Wake::Changed(path) => {
@@ -116,7 +127,7 @@ pub async fn serve_udp_with(
                         if !pacer.may_send(peer, t) {
                             pacer.hold(peer, id, t);
                         } else if let Some(step) = svc.renotify(id) {
-                            send(&mut ep, &mut svc, &mut pacer, start, step);
+                            send(&mut ep, &mut svc, &mut pacer, &mut held, start, step);
                         }
                     }
                 }
@@ -131,13 +142,17 @@ pub async fn serve_udp_with(
     }
 }
 
-/// Hands a step to the endpoint, which sends it on the next `poll_transmit`; `false` when a
-/// notification found no room among the endpoint's messages (it is held, and goes when
-/// there is room).
+/// Answers waiting for room among the endpoint's messages.
+type Held = std::collections::VecDeque<Step<SocketAddr, Exchange<SocketAddr>>>;
+
+/// Hands a step to the endpoint, which sends it on the next `poll_transmit`; `false` when it
+/// found no room among the endpoint's messages: a notification is held by the pacer, an
+/// answer in `held`, and each goes when there is room.
 fn send<H: Handler>(
     ep: &mut Ep,
     svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
     pacer: &mut Pacer<SocketAddr>,
+    held: &mut Held,
     start: Instant,
     step: Step<SocketAddr, Exchange<SocketAddr>>,
 ) -> bool {
@@ -148,17 +163,33 @@ fn send<H: Handler>(
             block2,
             observe,
         } => {
-            // The endpoint sets the type, message id and token.
-            let mut b = Builder::<64>::udp(Type::Acknowledgement, response.code, 0);
-            if let Err(code) = response.write(block2, observe, &mut b) {
-                b = Builder::udp(Type::Acknowledgement, code, 0);
+            let sent = {
+                // The endpoint sets the type, message id and token.
+                let mut b = Builder::<64>::udp(Type::Acknowledgement, response.code, 0);
+                if let Err(code) = response.write(block2, observe, &mut b) {
+                    b = Builder::udp(Type::Acknowledgement, code, 0);
+                }
+                ep.respond(now(start), &to, &b)
+            };
+            match sent {
+                Ok(()) => true,
+                Err(EndpointError::Busy) => {
+                    held.push_back(Step::Answer {
+                        to,
+                        response,
+                        block2,
+                        observe,
+                    });
+                    false
+                }
+                // A response that cannot be built (an option out of bounds) is a 5.00.
+                Err(_) => {
+                    let b =
+                        Builder::<0>::udp(Type::Acknowledgement, Code::INTERNAL_SERVER_ERROR, 0);
+                    let _ = ep.respond(now(start), &to, &b);
+                    true
+                }
             }
-            // A response that cannot be built (an option out of bounds) is a 5.00.
-            if ep.respond(now(start), &to, &b).is_err() {
-                let b = Builder::<0>::udp(Type::Acknowledgement, Code::INTERNAL_SERVER_ERROR, 0);
-                let _ = ep.respond(now(start), &to, &b);
-            }
-            true
         }
         Step::Notify {
             id,
