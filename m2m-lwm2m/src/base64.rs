@@ -29,34 +29,48 @@ fn sextet(c: u8) -> Option<u8> {
     })
 }
 
-/// The text without its padding, after checking the padding is where it may be.
-fn unpadded(text: &[u8]) -> Option<&[u8]> {
-    let body_len = text
-        .iter()
-        .rposition(|&c| c != b'=')
-        .map_or(0, |p| p.saturating_add(1));
-    let pad = text.len().saturating_sub(body_len);
-    let body = text.get(..body_len)?;
+/// The length of the text's body, without its padding, after checking the padding is where
+/// it may be (`None` otherwise). The text comes as bytes, a non-ASCII character standing as a
+/// byte no alphabet has.
+fn body_len(text: impl Iterator<Item = u8>) -> Option<usize> {
+    let (mut total, mut pad) = (0usize, 0usize);
+    for c in text {
+        total = total.saturating_add(1);
+        // An `=` followed by more is in the body (and no base64 character there).
+        pad = if c == b'=' { pad.saturating_add(1) } else { 0 };
+    }
     match pad {
         0 => {}
-        1 | 2 if text.len() % 4 == 0 => {}
+        1 | 2 if total % 4 == 0 => {}
         _ => return None,
     }
+    let body = total.saturating_sub(pad);
     // One leftover character cannot hold a byte.
-    (body.len() % 4 != 1).then_some(body)
+    (body % 4 != 1).then_some(body)
+}
+
+/// The number of bytes the text of `text` decodes to; an error if it is not base64.
+fn decoded_len_of(text: impl Iterator<Item = u8>) -> Result<usize, Error> {
+    let body = body_len(text).ok_or(Error::new(0, Reason::BadBase64))?;
+    Ok((body / 4)
+        .saturating_mul(3)
+        .saturating_add((body % 4).saturating_sub(1)))
 }
 
 /// The number of bytes `text` decodes to; an error if it is not base64.
 pub fn decoded_len(text: &str) -> Result<usize, Error> {
-    let body = unpadded(text.as_bytes()).ok_or(Error::new(0, Reason::BadBase64))?;
-    Ok((body.len() / 4)
-        .saturating_mul(3)
-        .saturating_add((body.len() % 4).saturating_sub(1)))
+    decoded_len_of(text.bytes())
 }
 
-/// The decoded bytes, one at a time; an error (at the offending character) ends the iteration.
-pub fn decode_iter(text: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
-    let body = unpadded(text.as_bytes()).ok_or(Error::new(0, Reason::BadBase64));
+/// The bytes of base64 text given as bytes (`text`), whose body is `body` long
+/// ([`body_len`]), one at a time; an error (at the offending character) ends the iteration.
+fn decode_of<'a>(
+    text: impl Iterator<Item = u8> + 'a,
+    body: Option<usize>,
+) -> impl Iterator<Item = Result<u8, Error>> + 'a {
+    let mut body = body
+        .ok_or(Error::new(0, Reason::BadBase64))
+        .map(|n| text.take(n));
     let mut acc = 0u32;
     let mut bits = 0u32;
     let mut pos = 0usize;
@@ -65,11 +79,11 @@ pub fn decode_iter(text: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
         if done {
             return None;
         }
-        let body = match body {
+        let chars = match body.as_mut() {
             Ok(b) => b,
             Err(e) => {
                 done = true;
-                return Some(Err(e));
+                return Some(Err(*e));
             }
         };
         loop {
@@ -77,7 +91,7 @@ pub fn decode_iter(text: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
                 bits = bits.saturating_sub(8);
                 return Some(Ok(u8::try_from((acc >> bits) & 0xff).unwrap_or(0)));
             }
-            let Some(&c) = body.get(pos) else {
+            let Some(c) = chars.next() else {
                 done = true;
                 // Leftover bits must be zero (RFC 4648 §3.5, canonical encoding).
                 let mask = (1u32 << bits).wrapping_sub(1);
@@ -95,20 +109,54 @@ pub fn decode_iter(text: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
     })
 }
 
-/// Decodes into `out`; returns the number of bytes written.
-pub fn decode_into(text: &str, out: &mut [u8]) -> Result<usize, Error> {
-    let n = decoded_len(text)?;
+/// The decoded bytes, one at a time; an error (at the offending character) ends the iteration.
+pub fn decode_iter(text: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
+    decode_of(text.bytes(), body_len(text.bytes()))
+}
+
+/// The characters of JSON string contents with escapes (`\/`, `\u0041`) resolved, as bytes;
+/// a character beyond ASCII stands as a byte no base64 alphabet has.
+fn unescaped(raw: &str) -> impl Iterator<Item = u8> + '_ {
+    crate::value::unescaped(raw, true)
+        .map(|c| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(0xff))
+}
+
+/// [`decoded_len`] of base64 text written as JSON string contents with escapes.
+pub(crate) fn decoded_len_escaped(raw: &str) -> Result<usize, Error> {
+    decoded_len_of(unescaped(raw))
+}
+
+/// [`decode_iter`] of base64 text written as JSON string contents with escapes.
+pub(crate) fn decode_escaped(raw: &str) -> impl Iterator<Item = Result<u8, Error>> + '_ {
+    decode_of(unescaped(raw), body_len(unescaped(raw)))
+}
+
+/// Decodes into `out` the `n` bytes `bytes` gives; returns `n`.
+fn decode_into_of(
+    n: usize,
+    mut bytes: impl Iterator<Item = Result<u8, Error>>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
     let dst = out
         .get_mut(..n)
         .ok_or(Error::new(0, Reason::BufferTooSmall))?;
-    let mut it = decode_iter(text);
     for slot in dst.iter_mut() {
-        *slot = it.next().ok_or(Error::new(0, Reason::BadBase64))??;
+        *slot = bytes.next().ok_or(Error::new(0, Reason::BadBase64))??;
     }
-    if let Some(Err(e)) = it.next() {
+    if let Some(Err(e)) = bytes.next() {
         return Err(e);
     }
     Ok(n)
+}
+
+/// Decodes into `out`; returns the number of bytes written.
+pub fn decode_into(text: &str, out: &mut [u8]) -> Result<usize, Error> {
+    decode_into_of(decoded_len(text)?, decode_iter(text), out)
+}
+
+/// [`decode_into`] of base64 text written as JSON string contents with escapes.
+pub(crate) fn decode_escaped_into(raw: &str, out: &mut [u8]) -> Result<usize, Error> {
+    decode_into_of(decoded_len_escaped(raw)?, decode_escaped(raw), out)
 }
 
 /// The length of the encoding of `len` bytes.

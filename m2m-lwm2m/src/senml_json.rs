@@ -4,7 +4,8 @@
 //!
 //! [`decode`] reads a body lazily and without allocation, one [`Record`] at a time, borrowing
 //! every string and name from the body (escapes checked, resolved when read: [`Text`]), `vd`
-//! as [`Opaque::Base64`] (checked). Base fields are resolved by the one [`Resolver`] that SenML
+//! as [`Opaque::Base64`] (checked), or [`Opaque::Base64Escaped`] when written with escapes
+//! (`\/`). Base fields are resolved by the one [`Resolver`] that SenML
 //! CBOR shares. [`encoded_len`] and [`encode`] write records back, sized first, into a slice.
 //!
 //! Panics: none, on any input.
@@ -440,20 +441,29 @@ fn field_type(lex: &Lexer<'_>) -> Error {
     }
 }
 
-/// A base64 field's value, checked to decode (the string must have no escapes).
+/// A base64 field's value, checked to decode (escapes resolved: some JSON writers put `/` as
+/// `\/`).
 pub(crate) fn data<'a>(lex: &mut Lexer<'a>) -> Result<Opaque<'a>, Error> {
     let at = lex.pos().saturating_add(1);
-    let text = match string(lex)? {
-        Text::Plain(s) => s,
-        Text::JsonEscaped(_) | Text::CborChunks(_) => {
-            return Err(Error::new(at, Reason::BadBase64));
+    match string(lex)? {
+        Text::Plain(text) => {
+            base64::decoded_len(text).map_err(|e| e.shifted(at))?;
+            if let Some(Err(e)) = base64::decode_iter(text).find(Result::is_err) {
+                return Err(e.shifted(at));
+            }
+            Ok(Opaque::Base64(text))
         }
-    };
-    base64::decoded_len(text).map_err(|e| e.shifted(at))?;
-    if let Some(Err(e)) = base64::decode_iter(text).find(Result::is_err) {
-        return Err(e.shifted(at));
+        Text::JsonEscaped(raw) => {
+            // Offsets within the text once unescaped: the string's start is named.
+            let bad = Error::new(at, Reason::BadBase64);
+            base64::decoded_len_escaped(raw).map_err(|_| bad)?;
+            if base64::decode_escaped(raw).any(|r| r.is_err()) {
+                return Err(bad);
+            }
+            Ok(Opaque::Base64Escaped(raw))
+        }
+        Text::CborChunks(_) => Err(Error::new(at, Reason::BadBase64)),
     }
-    Ok(Opaque::Base64(text))
 }
 
 /// The number of bytes [`encode`] writes for `records`.
@@ -730,6 +740,34 @@ mod tests {
 {"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"7/0","v":3800},{"n":"7/1","v":5000},
 {"n":"8/0","v":125},{"n":"8/1","v":900},{"n":"9","v":100},{"n":"10","v":15},
 {"n":"11/0","v":0},{"n":"13","v":1367491215},{"n":"14","vs":"+02:00"},{"n":"16","vs":"U"}]"#;
+
+    /// A `vd` written with JSON escapes (`\/` for `/`, as PHP and some Java writers put it,
+    /// or `\u0041`) is the same base64 text; one that is no base64 once unescaped is refused.
+    #[test]
+    fn data_with_escapes_reads_as_without() {
+        let plain =
+            all(r#"[{"n":"/30000/0/1","vd":"AQ//"},{"n":"/30000/0/2","vd":"AQID"}]"#).unwrap();
+        let escaped =
+            all(r#"[{"n":"/30000/0/1","vd":"AQ\/\/"},{"n":"/30000/0/2","vd":"\u0041QID"}]"#)
+                .unwrap();
+        assert_eq!(escaped, plain);
+        let Some(Value::Opaque(o)) = escaped[0].value else {
+            panic!("opaque")
+        };
+        assert_eq!(
+            (o.len(), o.bytes().collect::<Vec<_>>()),
+            (3, std::vec![1, 15, 255])
+        );
+        let mut out = [0u8; 3];
+        assert_eq!(o.write_into(&mut out), Ok(3));
+        assert_eq!(out, [1, 15, 255]);
+        for bad in [
+            r#"[{"n":"/30000/0/1","vd":"A\/"}]"#,
+            r#"[{"n":"/30000/0/1","vd":"\u00e9AAA"}]"#,
+        ] {
+            assert_eq!(all(bad).unwrap_err().reason, Reason::BadBase64, "{bad}");
+        }
+    }
 
     #[test]
     fn decodes_the_device_object() {

@@ -242,7 +242,7 @@ fn put_parts<'p>(
 }
 
 /// The characters of `s`, JSON escapes resolved when `escaped`.
-fn unescaped(s: &str, escaped: bool) -> impl Iterator<Item = char> + '_ {
+pub(crate) fn unescaped(s: &str, escaped: bool) -> impl Iterator<Item = char> + '_ {
     let mut it = s.chars();
     core::iter::from_fn(move || {
         let c = it.next()?;
@@ -341,6 +341,9 @@ pub enum Opaque<'a> {
     Raw(&'a [u8]),
     /// Base64 or base64url text, already validated.
     Base64(&'a str),
+    /// Base64 or base64url text written as JSON string contents with escapes (`\/` for `/`,
+    /// as some JSON writers put it), already validated.
+    Base64Escaped(&'a str),
     /// An indefinite-length CBOR byte string (RFC 8949 §3.2.3): its chunks.
     CborChunks(Chunks<'a>),
 }
@@ -351,7 +354,7 @@ impl<'a> Opaque<'a> {
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
         match self {
             Opaque::Raw(b) => Some(b),
-            Opaque::Base64(_) => None,
+            Opaque::Base64(_) | Opaque::Base64Escaped(_) => None,
             Opaque::CborChunks(c) => c.single(),
         }
     }
@@ -362,6 +365,7 @@ impl<'a> Opaque<'a> {
         match self {
             Opaque::Raw(b) => b.len(),
             Opaque::Base64(t) => base64::decoded_len(t).unwrap_or(0),
+            Opaque::Base64Escaped(t) => base64::decoded_len_escaped(t).unwrap_or(0),
             Opaque::CborChunks(c) => c.len(),
         }
     }
@@ -374,10 +378,11 @@ impl<'a> Opaque<'a> {
 
     /// The bytes, one at a time.
     pub fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
-        let (raw, text, chunks) = match *self {
-            Opaque::Raw(b) => (b, "", None),
-            Opaque::Base64(t) => (&[][..], t, None),
-            Opaque::CborChunks(c) => (&[][..], "", Some(c)),
+        let (raw, text, escaped, chunks) = match *self {
+            Opaque::Raw(b) => (b, "", "", None),
+            Opaque::Base64(t) => (&[][..], t, "", None),
+            Opaque::Base64Escaped(t) => (&[][..], "", t, None),
+            Opaque::CborChunks(c) => (&[][..], "", "", Some(c)),
         };
         let joined = chunks
             .into_iter()
@@ -386,6 +391,7 @@ impl<'a> Opaque<'a> {
         raw.iter()
             .copied()
             .chain(base64::decode_iter(text).map_while(Result::ok))
+            .chain(base64::decode_escaped(escaped).map_while(Result::ok))
             .chain(joined)
     }
 
@@ -394,6 +400,7 @@ impl<'a> Opaque<'a> {
         match self {
             Opaque::Raw(b) => put_parts(out, [*b]),
             Opaque::Base64(t) => base64::decode_into(t, out),
+            Opaque::Base64Escaped(t) => base64::decode_escaped_into(t, out),
             Opaque::CborChunks(c) => put_parts(out, c.bytes()),
         }
     }

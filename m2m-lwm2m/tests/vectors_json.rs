@@ -350,8 +350,9 @@ fn broken_senml_json() {
         ("[{\"n\":\"/1/0/1\",\"bver\":1.5}]", 22, Reason::BadField),
         ("[{\"n\":\"/1/0/1\",\"bver\":11}]", 1, Reason::Unsupported),
         ("[{\"n\":\"/1/0/1\",\"vd\":\"AQ=\"}]", 21, Reason::BadBase64),
+        // Escapes are resolved first: `\u0041` alone is one base64 character, no byte.
         (
-            "[{\"n\":\"/1/0/1\",\"vd\":\"\\u0041Q\"}]",
+            "[{\"n\":\"/1/0/1\",\"vd\":\"\\u0041\"}]",
             21,
             Reason::BadBase64,
         ),
