@@ -6,7 +6,7 @@ pub mod number;
 pub(crate) mod scan;
 pub mod value;
 
-pub use number::{Format, OptionDef, OptionNumber, REGISTRY};
+pub use number::{Format, NOT_PERFORMED, OptionDef, OptionNumber, REGISTRY};
 
 use crate::error::Reason;
 

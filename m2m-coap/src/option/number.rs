@@ -433,6 +433,18 @@ impl From<u16> for OptionNumber {
     }
 }
 
+/// Critical options this crate recognises (their values are checked) but whose function it
+/// does not perform: OSCORE (9, RFC 8613), Q-Block1 (19) and Q-Block2 (31, RFC 9177), EDHOC
+/// (21, RFC 9668). A server that does not perform one answers a request with it 4.02 Bad
+/// Option (RFC 7252 §5.4.1), which sends the client back to Block1 and Block2, or to plain
+/// CoAP; the runners do so unless their handler performs it.
+pub const NOT_PERFORMED: [OptionNumber; 4] = [
+    OptionNumber::OSCORE,
+    OptionNumber::Q_BLOCK1,
+    OptionNumber::EDHOC,
+    OptionNumber::Q_BLOCK2,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

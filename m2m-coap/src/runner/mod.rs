@@ -331,14 +331,6 @@ pub trait Handler: Send {
     }
 }
 
-/// The critical options the runners recognise but leave to a handler ([`Handler::processes`]).
-pub(crate) const LEFT_TO_HANDLERS: [OptionNumber; 4] = [
-    OptionNumber::OSCORE,
-    OptionNumber::Q_BLOCK1,
-    OptionNumber::EDHOC,
-    OptionNumber::Q_BLOCK2,
-];
-
 impl<F, R> Handler for F
 where
     F: FnMut(&Message<'_>) -> R + Send,

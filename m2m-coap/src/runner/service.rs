@@ -145,7 +145,7 @@ where
         // A critical option nobody here acts on (RFC 7252 §5.4.1): 4.02, not a request
         // served as if it were not there (a Q-Block1 upload would keep its last block only).
         let unprocessed = req.options().any(|o| {
-            super::LEFT_TO_HANDLERS.contains(&o.number) && !self.handler.processes(o.number)
+            crate::option::NOT_PERFORMED.contains(&o.number) && !self.handler.processes(o.number)
         });
         if unprocessed {
             let refusal = Response::new(Code::BAD_OPTION);

@@ -638,6 +638,13 @@ impl<
             return Err(SessionError::UnknownPeer);
         }
         match self.endpoint.handle(now, peer, datagram)? {
+            // A critical option whose function is not performed here (OSCORE, EDHOC,
+            // Q-Block): 4.02, not a request served as if it were not there (RFC 7252 §5.4.1).
+            Incoming::Request { message, exchange } if not_performed(&message) => {
+                let b = Builder::<0>::udp(Type::Acknowledgement, Code::BAD_OPTION, 0);
+                self.endpoint.respond(now, &exchange, &b)?;
+                Ok(())
+            }
             Incoming::Request { message, exchange } => {
                 self.serve(now, (peer, &exchange), &message, tree, upload)
             }
@@ -982,6 +989,14 @@ impl<
         }
         self.evaluate_all(now, tree)
     }
+}
+
+/// Whether `message` has a critical option whose function this crate does not perform
+/// ([`m2m_coap::option::NOT_PERFORMED`]).
+pub(crate) fn not_performed(message: &m2m_coap::Message<'_>) -> bool {
+    message
+        .options()
+        .any(|o| m2m_coap::option::NOT_PERFORMED.contains(&o.number))
 }
 
 /// The segments of a stored location (`/rd/5a3f`).

@@ -532,6 +532,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
         match self.endpoint.handle(now, peer, datagram)? {
+            // A critical option whose function is not performed here (OSCORE, EDHOC,
+            // Q-Block): 4.02 (RFC 7252 §5.4.1).
+            Incoming::Request { message, exchange } if crate::client::not_performed(&message) => {
+                let b = Builder::<0>::udp(Type::Acknowledgement, Code::BAD_OPTION, 0);
+                self.endpoint.respond(now, &exchange, &b)?;
+                Ok(None)
+            }
             Incoming::Request { message, exchange } => {
                 let full = |_| Error::new(0, Reason::BufferTooSmall);
                 let room = if upload.is_some() { U } else { B };

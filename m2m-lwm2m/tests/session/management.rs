@@ -467,3 +467,56 @@ fn two_values_for_one_path_make_no_write_or_create() {
     assert_eq!(code, Code::BAD_REQUEST);
     assert!(w.pump.created.is_empty());
 }
+
+/// A request with a critical option whose function the client does not perform (OSCORE,
+/// EDHOC, Q-Block1, Q-Block2) is answered 4.02 (RFC 7252 §5.4.1), not served as if the option
+/// were not there; so is a Register with one at the server.
+#[test]
+fn requests_with_options_not_performed_are_bad_options() {
+    use m2m_coap::{Builder, Message, OptionNumber, Type};
+    let mut w = World::new();
+    w.client.register(at(0), &w.pump).unwrap();
+    w.pump(at(0));
+    for (i, number) in m2m_coap::option::NOT_PERFORMED.into_iter().enumerate() {
+        let mid = 0x6000 + u16::try_from(i).unwrap();
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::GET, mid);
+        b.token(b"np")
+            .str(OptionNumber::URI_PATH, "3")
+            .unwrap()
+            .str(OptionNumber::URI_PATH, "0")
+            .unwrap()
+            .opaque(number, &[])
+            .unwrap();
+        let mut out = [0u8; 64];
+        let n = b.encode(&mut out).unwrap();
+        w.client
+            .handle(at(1), SERVER, &out[..n], &mut w.pump)
+            .unwrap();
+        let mut buf = [0u8; 1152];
+        let (_, k) = w.client.poll_transmit(at(1), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..k]).unwrap();
+        assert_eq!(
+            (m.code(), m.message_id()),
+            (Code::BAD_OPTION, Some(mid)),
+            "{number:?}"
+        );
+    }
+    // At the server: a Register with Q-Block1.
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 0x6100);
+    b.token(b"rq")
+        .str(OptionNumber::URI_PATH, "rd")
+        .unwrap()
+        .str(OptionNumber::URI_QUERY, "ep=q")
+        .unwrap()
+        .uint(OptionNumber::Q_BLOCK1, 0x08)
+        .unwrap();
+    b.payload(b"</3/0>");
+    let mut out = [0u8; 64];
+    let n = b.encode(&mut out).unwrap();
+    assert!(w.server.handle(at(2), 9, &out[..n]).unwrap().is_none());
+    let mut buf = [0u8; 1152];
+    let (to, k) = w.server.poll_transmit(at(2), &mut buf).unwrap();
+    let m = Message::parse_udp(&buf[..k]).unwrap();
+    assert_eq!((to, m.code()), (9, Code::BAD_OPTION));
+    assert!(w.server.find("q").is_none());
+}
