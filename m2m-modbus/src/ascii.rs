@@ -130,8 +130,11 @@ impl<'b, P: Pdu<'b>> Adu<P> {
         };
         crate::rtu::check_address(address, P::DIRECTION, config)?;
         // Offsets are reported in characters of the frame: PDU byte k is at 3 + 2k.
-        let pdu = P::parse_with(pdu, config)
-            .map_err(|e| crate::list::remap(e, |k| k.saturating_mul(2).saturating_add(3)))?;
+        let pdu = P::parse_with(pdu, config).map_err(|e| {
+            crate::list::in_frame(crate::list::remap(e, |k| {
+                k.saturating_mul(2).saturating_add(3)
+            }))
+        })?;
         Ok(Adu { address, pdu })
     }
 

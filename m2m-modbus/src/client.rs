@@ -38,11 +38,20 @@ enum Shape {
     Mask(u16, u16, u16),
     Diagnostics(u16),
     DeviceId(u8),
-    FileRead(usize),
+    /// FC20: how many groups, and a digest of their record lengths in order.
+    FileRead(usize, u64),
     Mei(u8),
     /// A response that echoes the request PDU (FC21): its length and CRC-16.
     Echoed(usize, u16),
     Any,
+}
+
+/// A digest of record lengths in order (FNV-1a over the values), so that an `Expect` keeps
+/// no list.
+fn lengths(lens: impl Iterator<Item = u16>) -> u64 {
+    lens.fold(0xcbf2_9ce4_8422_2325, |h, l| {
+        (h ^ u64::from(l)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The length and CRC-16 of `msg` encoded: what an echo must match (the request itself is
@@ -143,7 +152,10 @@ impl Expect {
             } => Shape::Mask(*address, *and_mask, *or_mask),
             Request::Diagnostics { sub_function, .. } => Shape::Diagnostics(*sub_function),
             Request::ReadDeviceIdentification { read_code, .. } => Shape::DeviceId(*read_code),
-            Request::ReadFileRecord { records } => Shape::FileRead(records.len()),
+            Request::ReadFileRecord { records } => Shape::FileRead(
+                records.len(),
+                lengths(records.iter().map(|r| r.record_length)),
+            ),
             Request::EncapsulatedInterface { mei_type, .. } => Shape::Mei(*mei_type),
             // §6.15: the normal response is an echo of the request.
             Request::WriteFileRecord { .. } => fingerprint(|out| req.encode(out).ok())
@@ -268,8 +280,13 @@ impl Expect {
             (Shape::DeviceId(c), Response::ReadDeviceIdentification { read_code, .. }) => {
                 echo(c == read_code, "read device id code")?;
             }
-            (Shape::FileRead(n), Response::ReadFileRecord { records }) => {
+            (Shape::FileRead(n, lens), Response::ReadFileRecord { records }) => {
                 quantity(*n, records.len())?;
+                // §6.14: each group answers its sub-request, with as many registers.
+                let got = records
+                    .iter()
+                    .map(|r| u16::try_from(r.registers.len()).unwrap_or(u16::MAX));
+                echo(lengths(got) == *lens, "record lengths")?;
             }
             (Shape::Mei(m), Response::EncapsulatedInterface { mei_type, .. }) => {
                 echo(m == mei_type, "MEI type")?;
@@ -695,6 +712,49 @@ mod tests {
             ),
             Err(Mismatch::Echo { field: "value" })
         );
+    }
+
+    /// §6.14: each group of a Read File Record answer answers its sub-request, with as many
+    /// registers as it asked for; the count of groups alone let a short group through.
+    #[test]
+    fn a_read_file_record_answer_has_the_record_lengths_asked_for() {
+        use crate::list::List;
+        use crate::pdu::{FileRecordData, FileSubRequest};
+        let sub = |record_length| FileSubRequest {
+            file_number: 4,
+            record_number: 1,
+            record_length,
+        };
+        let asked = [sub(2), sub(3)];
+        let req = Request::ReadFileRecord {
+            records: List::Values(&asked),
+        };
+        let e = Expect::new(&req, 1, Some(9), T0, TIMEOUT);
+        let (two, three) = ([1u16, 2], [3u16, 4, 5]);
+        let answer = |groups: &[&[u16]]| -> std::vec::Vec<u8> {
+            let data: std::vec::Vec<_> = groups
+                .iter()
+                .map(|g| FileRecordData {
+                    registers: Registers::Values(g),
+                })
+                .collect();
+            let rsp = Response::ReadFileRecord {
+                records: List::Values(&data),
+            };
+            let mut pdu = [0u8; 253];
+            let n = rsp.encode(&mut pdu).unwrap();
+            pdu[..n].to_vec()
+        };
+        let good = answer(&[&two, &three]);
+        assert!(e.check(1, Response::parse(&good).unwrap()).is_ok());
+        for bad in [answer(&[&three, &two]), answer(&[&two, &two])] {
+            assert_eq!(
+                e.check(1, Response::parse(&bad).unwrap()),
+                Err(Mismatch::Echo {
+                    field: "record lengths"
+                })
+            );
+        }
     }
 
     #[test]

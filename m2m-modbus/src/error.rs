@@ -18,6 +18,16 @@ pub enum Error {
         /// How many bytes were missing.
         needed: usize,
     },
+    /// The PDU's own counts (a byte count, a number of objects) need more bytes than its
+    /// frame holds, a frame whose length is known (the MBAP length, the CR LF of ASCII, the
+    /// CRC of RTU): a malformed frame, not one still arriving ([`Error::Truncated`]).
+    #[error("the PDU runs past the end of its frame at byte {offset}: {needed} more bytes")]
+    Overrun {
+        /// Offset where the failed read started.
+        offset: usize,
+        /// How many bytes it lacked.
+        needed: usize,
+    },
     /// Bytes follow a complete PDU.
     #[error("{len} trailing bytes at byte {offset}")]
     TrailingBytes {
@@ -191,6 +201,7 @@ impl ProtocolError for Error {
             | Error::InvalidFunction { .. }
             | Error::Quantity { .. }
             | Error::ByteCount { .. }
+            | Error::Overrun { .. }
             | Error::Value { .. }
             | Error::PduTooLong { .. }
             | Error::ProtocolId { .. }
@@ -203,6 +214,7 @@ impl ProtocolError for Error {
     fn offset(&self) -> Option<usize> {
         match *self {
             Error::Truncated { offset, .. }
+            | Error::Overrun { offset, .. }
             | Error::TrailingBytes { offset, .. }
             | Error::ByteCount { offset, .. }
             | Error::Value { offset, .. }

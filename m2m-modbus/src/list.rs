@@ -111,10 +111,23 @@ pub(crate) fn shift(e: Error, by: usize) -> Error {
     remap(e, |o| o.saturating_add(by))
 }
 
+/// An error of a PDU read within a frame whose length is known (the MBAP length, the CR LF,
+/// the CRC): running out of bytes there is [`Error::Overrun`], a malformed frame.
+pub(crate) fn in_frame(e: Error) -> Error {
+    match e {
+        Error::Truncated { offset, needed } => Error::Overrun { offset, needed },
+        e => e,
+    }
+}
+
 /// Applies `f` to the byte offset an error carries, if any.
 pub(crate) fn remap(e: Error, f: impl Fn(usize) -> usize) -> Error {
     match e {
         Error::Truncated { offset, needed } => Error::Truncated {
+            offset: f(offset),
+            needed,
+        },
+        Error::Overrun { offset, needed } => Error::Overrun {
             offset: f(offset),
             needed,
         },

@@ -135,7 +135,8 @@ impl<'a, P: Pdu<'a>> Adu<P> {
             usize::from(h.length).saturating_sub(1).min(pdu.len())
         };
         let pdu = pdu.get(..pdu_len).unwrap_or_default();
-        let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, HEADER_LEN))?;
+        let pdu = P::parse_with(pdu, config)
+            .map_err(|e| crate::list::in_frame(crate::list::shift(e, HEADER_LEN)))?;
         Ok(Adu {
             transaction_id: h.transaction_id,
             unit_id: h.unit_id,

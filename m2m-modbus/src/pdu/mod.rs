@@ -202,7 +202,8 @@ fn check_pdu_len(pdu: &[u8]) -> Result<(), Error> {
 }
 
 /// Sub-functions whose data is not the usual two bytes: 0x0000 Return Query Data echoes any
-/// number of bytes (§6.8.1). Every other standard sub-function carries exactly 2 bytes.
+/// number of words (§6.8.1, "N x 2 Bytes"), as the reserved ones may carry. Every other
+/// standard sub-function carries exactly 2 bytes.
 fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
     match sub_function {
         0x0000 => None,
@@ -212,15 +213,18 @@ fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
 }
 
 fn check_diagnostics_len(sub_function: u16, len: usize) -> Result<(), Error> {
-    match diagnostics_data_len(sub_function) {
-        Some(n) if n != len => Err(Error::ByteCount {
-            function: 0x08,
-            offset: 3,
-            actual: len,
-            expected: n,
-        }),
-        _ => Ok(()),
-    }
+    let expected = match diagnostics_data_len(sub_function) {
+        Some(n) if n != len => n,
+        // Words: an odd number of bytes is no data of §6.8.
+        None if len % 2 != 0 => len.saturating_add(1),
+        _ => return Ok(()),
+    };
+    Err(Error::ByteCount {
+        function: 0x08,
+        offset: 3,
+        actual: len,
+        expected,
+    })
 }
 
 fn diagnostics_data<'a>(
@@ -234,7 +238,11 @@ fn diagnostics_data<'a>(
             finish(r, config)?;
             Ok(data)
         }
-        None => Ok(r.take_rest()),
+        None => {
+            let data = r.take_rest();
+            check_diagnostics_len(sub_function, data.len())?;
+            Ok(data)
+        }
     }
 }
 

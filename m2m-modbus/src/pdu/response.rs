@@ -349,7 +349,17 @@ impl<'a> Response<'a> {
                 quantity: check_quantity(code, r.u16_be()?, WRITE_REGISTERS)?,
             },
             FunctionCode::ReportServerId => {
+                let at = r.position();
                 let bc = usize::from(r.u8()?);
+                // §6.13: the Run Indicator Status byte at least.
+                if bc == 0 {
+                    return Err(Error::ByteCount {
+                        function: 0x11,
+                        offset: at,
+                        actual: 0,
+                        expected: 1,
+                    });
+                }
                 Response::ReportServerId {
                     data: Data::Borrowed(r.take(bc)?),
                 }
@@ -676,6 +686,14 @@ impl<'a> Response<'a> {
                 w.u16_be(check_quantity(code, *quantity, WRITE_REGISTERS)?)?;
             }
             Response::ReportServerId { data } => {
+                if data.is_empty() {
+                    return Err(Error::ByteCount {
+                        function: 0x11,
+                        offset: 1,
+                        actual: 0,
+                        expected: 1,
+                    });
+                }
                 w.u8(u8::try_from(data.len()).map_err(too_long)?)?;
                 w.put(data.as_bytes())?;
             }

@@ -663,3 +663,81 @@ proptest::proptest! {
         }
     }
 }
+
+/// A byte count that runs past the end of a frame whose length is known (the MBAP length,
+/// the CR LF of ASCII, the CRC of RTU) is a malformed frame, [`Error::Overrun`], not one still
+/// arriving: a reader that waits on `Truncated` would wait for ever.
+#[test]
+fn a_byte_count_past_a_complete_frame_is_an_overrun() {
+    use crate::{ascii, rtu, tcp};
+    use m2m_core::{ErrorKind, ProtocolError};
+    // FC03 answer whose byte count says 4, one byte given.
+    let tcp_frame = [0x00, 0x01, 0x00, 0x00, 0x00, 0x04, 0x01, 0x03, 0x04, 0x00];
+    let e = tcp::Adu::<Response<'_>>::parse(&tcp_frame).unwrap_err();
+    assert_eq!(
+        e,
+        Error::Overrun {
+            offset: 9,
+            needed: 3
+        }
+    );
+    assert_eq!(e.kind(), ErrorKind::Malformed);
+    let mut scratch = [0u8; 255];
+    let e = ascii::Adu::<Response<'_>>::parse(b":01030400F8\r\n", &mut scratch).unwrap_err();
+    assert!(matches!(e, Error::Overrun { needed: 3, .. }), "{e:?}");
+    let mut rtu_frame = std::vec![0x01, 0x03, 0x04, 0x00];
+    let crc = rtu::crc16(&rtu_frame);
+    rtu_frame.extend_from_slice(&crc.to_le_bytes());
+    let e = rtu::Adu::<Response<'_>>::parse(&rtu_frame).unwrap_err();
+    assert!(matches!(e, Error::Overrun { needed: 3, .. }), "{e:?}");
+    // A PDU alone may still be arriving: truncated.
+    assert!(matches!(
+        Response::parse(&[0x03, 0x04, 0x00]),
+        Err(Error::Truncated { .. })
+    ));
+}
+
+/// §6.8: Diagnostics data is words ("N x 2 Bytes"), for Return Query Data (0x0000) and the
+/// reserved sub-functions too; §6.13: Report Server ID carries the Run Indicator Status byte
+/// at least. Both ways.
+#[test]
+fn diagnostics_data_is_words_and_report_server_id_is_never_empty() {
+    for pdu in [&[0x08, 0x00, 0x00, 0xa5][..], &[0x08, 0x00, 0x05, 0x00]] {
+        assert!(
+            matches!(
+                Request::parse(pdu),
+                Err(Error::ByteCount { function: 0x08, .. })
+            ),
+            "{pdu:02x?}"
+        );
+        assert!(matches!(
+            Response::parse(pdu),
+            Err(Error::ByteCount { function: 0x08, .. })
+        ));
+    }
+    assert!(Request::parse(&[0x08, 0x00, 0x00, 0xa5, 0x37]).is_ok());
+    let odd = Request::Diagnostics {
+        sub_function: 0,
+        data: Data::from(&[0xa5][..]),
+    };
+    assert!(matches!(
+        odd.to_vec(),
+        Err(Error::ByteCount { function: 0x08, .. })
+    ));
+    assert!(matches!(
+        Response::parse(&[0x11, 0x00]),
+        Err(Error::ByteCount {
+            function: 0x11,
+            actual: 0,
+            ..
+        })
+    ));
+    let empty = Response::ReportServerId {
+        data: Data::from(&[][..]),
+    };
+    assert!(matches!(
+        empty.to_vec(),
+        Err(Error::ByteCount { function: 0x11, .. })
+    ));
+    assert!(Response::parse(&[0x11, 0x01, 0xff]).is_ok());
+}

@@ -427,7 +427,7 @@ impl Framing {
         }
         match P::parse_with(pdu, &self.config) {
             Ok(pdu) => Ok(Adu { address, pdu }),
-            Err(e) => Err(crate::list::shift(e, 1)),
+            Err(e) => Err(crate::list::in_frame(crate::list::shift(e, 1))),
         }
     }
 

@@ -98,7 +98,8 @@ impl<'a, P: Pdu<'a>> Adu<P> {
         if let Some(pdu) = P::parse_fast(pdu) {
             return Ok(Adu { address, pdu });
         }
-        let pdu = P::parse_with(pdu, config).map_err(|e| crate::list::shift(e, 1))?;
+        let pdu = P::parse_with(pdu, config)
+            .map_err(|e| crate::list::in_frame(crate::list::shift(e, 1)))?;
         Ok(Adu { address, pdu })
     }
 

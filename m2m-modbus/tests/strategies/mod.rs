@@ -23,6 +23,11 @@ pub(crate) fn data(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = 
     vec(any::<u8>(), n).prop_map(Data::Owned)
 }
 
+/// `n` words of data (an even number of bytes).
+pub(crate) fn words(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Data<'static>> {
+    vec(any::<[u8; 2]>(), n).prop_map(|w| Data::Owned(w.concat()))
+}
+
 /// User-defined and reserved function codes (not public).
 pub(crate) fn raw_code() -> impl Strategy<Value = u8> {
     (1u8..=0x7F).prop_filter("not a public code", |c| {
@@ -36,8 +41,9 @@ pub(crate) fn diagnostics() -> impl Strategy<Value = (u16, Data<'static>)> {
             prop_oneof![1u16..=4, 0x0Au16..=0x12, Just(0x14u16)],
             data(2..=2)
         ),
-        (Just(0u16), data(0..=250)),
-        (0x15u16..=0xFFFF, data(0..=250)),
+        // Words (§6.8: "N x 2 Bytes").
+        (Just(0u16), words(0..=125)),
+        (0x15u16..=0xFFFF, words(0..=125)),
     ]
 }
 
@@ -170,7 +176,8 @@ pub(crate) fn response() -> impl Strategy<Value = Response<'static>> {
             .prop_map(|(address, quantity)| Response::WriteMultipleCoils { address, quantity }),
         (any::<u16>(), 1u16..=123)
             .prop_map(|(address, quantity)| Response::WriteMultipleRegisters { address, quantity }),
-        data(0..=250).prop_map(|data| Response::ReportServerId { data }),
+        // §6.13: the Run Indicator Status byte at least.
+        data(1..=250).prop_map(|data| Response::ReportServerId { data }),
         vec(regs(0..=40), 1..=5)
             .prop_filter("byte count 2..=245", |v| (2..=245)
                 .contains(&v.iter().map(|r| 2 + 2 * r.len()).sum::<usize>()))
