@@ -4,11 +4,13 @@
 //! - [`props`]: reusable framing properties (every strict prefix is partial, a frame followed by
 //!   junk consumes exactly itself, chunked feeding agrees with one-shot framing) and proptest
 //!   strategies for them;
-//! - [`alloc_count`]: a counting global allocator to assert that decoding allocates nothing.
+//! - [`alloc_count`]: a counting global allocator to assert that decoding allocates nothing;
+//! - [`spoof`]: a UDP datagram no server can answer (source port 0).
 
 pub mod alloc_count;
 pub mod mosquitto;
 pub mod props;
+pub mod spoof;
 pub mod vectors;
 
 pub use alloc_count::{CountingAllocator, allocations_in, assert_no_alloc};
