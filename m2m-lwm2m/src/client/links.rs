@@ -80,7 +80,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         };
         let copy = (self.location, self.location_len);
         let mut loc = [""; 4];
-        let n = super::location_segments(&copy.0, copy.1, &mut loc);
+        let n = super::registration::location_segments(&copy.0, copy.1, &mut loc);
         let req = if update {
             let location = Location::new(loc.iter().take(n).copied())
                 .ok_or(SessionError::UnknownRegistration)?;

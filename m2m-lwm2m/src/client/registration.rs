@@ -1,0 +1,209 @@
+//! The registration of a client (OMA-TS-LightweightM2M_Core 1.1 §6.2, Client Registration
+//! Interface): Register, Update (before the lifetime ends, with the links when objects came or
+//! went, with `lt` when the server wrote the Lifetime), De-register, Register tried again by
+//! the sequences of [`Settings::retry`](super::Settings), and Disable (`/1/x/4`).
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::Code;
+use m2m_core::Timestamp;
+
+use super::links::FIRST;
+use super::{Client, ClientEvent, ObjectTree, State, secs};
+use crate::interface::{Location, RegisterParams, ServerRequest};
+use crate::server::SessionError;
+
+/// The time before the lifetime ends at which the client sends its Update: MAX_TRANSMIT_WAIT
+/// (93 s, RFC 7252 §4.8.2), so that every retransmission of the Update still comes in time,
+/// or half the lifetime when that is shorter (as Wakaama does).
+pub(super) fn update_margin(lifetime: u32) -> u64 {
+    const MAX_TRANSMIT_WAIT: u64 = 93;
+    let lt = u64::from(lifetime);
+    MAX_TRANSMIT_WAIT.min(lt / 2)
+}
+
+impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
+    Client<'_, P, N, B, O, A, C>
+{
+    /// The server wrote its Lifetime (`/1/x/1`): the registration takes it, in an Update
+    /// that carries `lt` (OMA interoperability test TD_LWM2M_1.0_INT_102), sent at once.
+    pub(super) fn lifetime_written(&mut self, now: Timestamp, lifetime: u32) {
+        if lifetime == self.settings.lifetime {
+            return;
+        }
+        self.settings.lifetime = lifetime;
+        if self.is_registered() {
+            self.lifetime_changed = true;
+            self.update_soon(now);
+        }
+    }
+
+    /// An Update now, or as soon as the one on its way is answered.
+    pub(super) fn update_soon(&mut self, now: Timestamp) {
+        match self.state {
+            State::Registered => self.next_update = Some(now),
+            State::Updating(_) => self.update_again = true,
+            _ => {}
+        }
+    }
+
+    /// Sends Register, with the object links of `tree`.
+    pub fn register<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
+        // Register announces the lifetime of the settings ([`Client::set_lifetime`]).
+        let _ = self.refresh_defaults(tree);
+        self.lifetime_changed = false;
+        self.update_again = false;
+        // A new registration: the server observes anew (its observations ended with the
+        // registration they were made under, as ours do on the server side).
+        self.end_observations();
+        self.disabled_until = None;
+        self.state = State::Registering(id);
+        self.retry_at = None;
+        // A Bootstrap that never finished is over.
+        self.bootstrapping = None;
+        Ok(())
+    }
+
+    /// Sends Update now (the client also does so by itself before the lifetime ends).
+    pub fn update(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        self.send_update(now)
+    }
+
+    /// Sends Update with the object links of `tree`: after the application added or removed
+    /// objects or instances by itself (Core 1.1 §6.2.2, "Update": the links go along when
+    /// they changed).
+    pub fn update_objects<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        tree: &T,
+    ) -> Result<(), SessionError> {
+        if let Some(lt) = self.refresh_defaults(tree) {
+            self.lifetime_written(now, lt);
+        }
+        let id = self.send_links(now, tree, true, FIRST.0, FIRST.1)?;
+        self.state = State::Updating(id);
+        self.objects_changed = false;
+        Ok(())
+    }
+
+    pub(super) fn send_update(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let copy = (self.location, self.location_len);
+        let mut loc = [""; 4];
+        let n = location_segments(&copy.0, copy.1, &mut loc);
+        let location =
+            Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
+        let req = ServerRequest::Update {
+            location,
+            params: RegisterParams {
+                lifetime: self.lifetime_changed.then_some(self.settings.lifetime),
+                ..RegisterParams::default()
+            },
+            links: None,
+        };
+        let id = self.send(now, &req)?;
+        self.state = State::Updating(id);
+        Ok(())
+    }
+
+    /// Sends De-register.
+    pub fn deregister(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let copy = (self.location, self.location_len);
+        let mut loc = [""; 4];
+        let n = location_segments(&copy.0, copy.1, &mut loc);
+        let location =
+            Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
+        let id = self.send(now, &ServerRequest::Deregister { location })?;
+        self.state = State::Deregistering(id);
+        self.next_update = None;
+        self.end_observations();
+        Ok(())
+    }
+
+    /// De-registered after Disable: Register again once the Disable Timeout has passed.
+    pub(super) fn after_disable(&mut self) {
+        if let Some(at) = self.disabled_until {
+            self.state = State::Waiting;
+            self.retry_at = Some(at);
+        }
+    }
+
+    /// Disable was executed and answered: De-register now, and register again after
+    /// `seconds`.
+    pub(super) fn disable_now(&mut self, now: Timestamp) -> Result<(), SessionError> {
+        let Some(seconds) = self.disable.take() else {
+            return Ok(());
+        };
+        if !self.is_registered() {
+            return Ok(());
+        }
+        if let State::Updating(id) = self.state {
+            self.endpoint.cancel(id);
+            self.state = State::Registered;
+        }
+        self.deregister(now)?;
+        self.disabled_until = Some(now.checked_add(secs(u64::from(seconds))).unwrap_or(now));
+        self.push_event(ClientEvent::Disabled { seconds });
+        Ok(())
+    }
+
+    /// Forgets every observation (a registration ends or begins anew).
+    pub(super) fn end_observations(&mut self) {
+        self.observations = [None; O];
+        self.composites = [None; C];
+        self.confirmable_notes = [None; 8];
+    }
+
+    pub(super) fn failed(&mut self, now: Timestamp, code: Option<Code>) {
+        self.failures = self.failures.saturating_add(1);
+        let at = self
+            .settings
+            .retry
+            .wait(self.failures)
+            .and_then(|wait| now.checked_add(secs(wait)));
+        match at {
+            Some(at) => {
+                self.state = State::Waiting;
+                self.retry_at = Some(at);
+                self.push_event(ClientEvent::RegistrationFailed(code));
+            }
+            // The last attempt failed (or the next would lie past the clock's end).
+            None => {
+                self.state = State::Idle;
+                self.retry_at = None;
+                self.failures = 0;
+                self.push_event(ClientEvent::RegistrationAbandoned);
+            }
+        }
+    }
+
+    pub(super) fn schedule_update(&mut self, now: Timestamp) {
+        // A lifetime of 0 is infinite (the Server object's Lifetime, /1/x/1): no Update due.
+        if self.settings.lifetime == 0 {
+            self.next_update = None;
+            return;
+        }
+        let lt = u64::from(self.settings.lifetime);
+        let wait = lt
+            .saturating_sub(update_margin(self.settings.lifetime))
+            .max(1);
+        self.next_update = now.checked_add(secs(wait));
+    }
+}
+
+/// The segments of a stored location (`/rd/5a3f`).
+pub(super) fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) -> usize {
+    let text = core::str::from_utf8(bytes.get(..len).unwrap_or_default()).unwrap_or_default();
+    let mut n = 0usize;
+    for (slot, seg) in out
+        .iter_mut()
+        .zip(text.split('/').filter(|s| !s.is_empty()))
+    {
+        *slot = seg;
+        n = n.saturating_add(1);
+    }
+    n
+}
