@@ -230,6 +230,10 @@ impl<'a> Decoder<'a> {
             value = Some(v);
             p = rest;
         }
+        // An iPATCH record without a value is refused the general way.
+        if self.raw.etch && value.is_none() {
+            return None;
+        }
         let base = self.resolver.plain_base_with(bn)?;
         let path = crate::senml::extend(base, name?)?;
         if let Some(bn) = bn {
@@ -1110,6 +1114,13 @@ mod tests {
         );
         // As a plain SenML pack, a record naming a path alone.
         assert_eq!(all(body).unwrap()[0].value, None);
+        // Under a plain base name too (the way of the usual records): [{-2: "/3/0/", 0: "15"}].
+        let based = b"\x81\xa2\x21\x65/3/0/\x00\x6215";
+        assert_eq!(
+            decode_etch(based).next(),
+            Some(Err(Error::new(1, Reason::BadValue)))
+        );
+        assert_eq!(all(based).unwrap()[0].path, Path::resource(3, 0, 15));
     }
 
     #[test]
