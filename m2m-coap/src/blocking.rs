@@ -144,6 +144,7 @@ enum Conn {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Handle {
     Udp(RequestId),
     Tcp(RequestId),
@@ -169,6 +170,10 @@ pub struct Client {
     port: u16,
     options: Options,
     check: Option<FrameCheck>,
+    /// A response to another request than the one waited for (a notification that came while
+    /// the rest of a notification in blocks was asked for): the latest, handed over when
+    /// its request is waited for.
+    stash: Option<(Handle, Response)>,
 }
 
 impl core::fmt::Debug for Client {
@@ -239,6 +244,7 @@ impl Client {
             port,
             options,
             check: None,
+            stash: None,
         })
     }
 
@@ -292,6 +298,12 @@ impl Client {
     /// The response to `h`; on an error (a timeout, a Reset), the request is given up in the
     /// endpoint too, so that it no longer holds the peer's one outstanding request (NSTART).
     fn next(&mut self, h: &Handle) -> Result<Response, ClientError> {
+        if let Some((got, rsp)) = self.stash.take() {
+            if got == *h {
+                return Ok(rsp);
+            }
+            self.stash = Some((got, rsp));
+        }
         let r = self.wait_for(h);
         if r.is_err() {
             self.cancel(h);
@@ -357,6 +369,12 @@ impl Client {
                         Ok(Incoming::Reset { id: Some(got), .. }) if got == *id => {
                             return Err(ClientError::Reset);
                         }
+                        // Another request's (a notification while a block is asked for): kept.
+                        Ok(Incoming::Response { id: got, message }) => {
+                            if let Ok(r) = Response::of(&message) {
+                                self.stash = Some((Handle::Udp(got), r));
+                            }
+                        }
                         // A request to us: this client serves nothing. Left unanswered, a CON
                         // one would be sent again and again (RFC 7252 §4.2), and each would hold
                         // a place among the endpoint's exchanges until it expires.
@@ -407,6 +425,12 @@ impl Client {
                 let result = match incoming {
                     StreamIncoming::Response { id: got, message } if got == *id => {
                         Some(Response::of(&message))
+                    }
+                    StreamIncoming::Response { id: got, message } => {
+                        if let Ok(r) = Response::of(&message) {
+                            self.stash = Some((Handle::Tcp(got), r));
+                        }
+                        None
                     }
                     // A request to us: this client serves nothing.
                     StreamIncoming::Request { message } => {

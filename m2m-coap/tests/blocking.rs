@@ -324,3 +324,52 @@ fn block_size_exponent_7_over_udp_is_an_error() {
     assert!(matches!(&r, Err(ClientError::Protocol(_))), "{r:?}");
     script.join().unwrap();
 }
+
+/// A notification that comes while the rest of the one before is asked for in blocks is not
+/// lost: it is handed over next (the endpoint has counted its sequence number by then, and
+/// would take it again for a stale one).
+#[test]
+fn a_notification_that_comes_during_a_block_transfer_is_handed_over_next() {
+    let (s, uri) = server("temp");
+    let body: Vec<u8> = (0..20u8).collect();
+    let reply = body.clone();
+    let script = thread::spawn(move || {
+        let (req, from) = receive(&s);
+        let token = Message::parse_udp(&req).unwrap().token().to_vec();
+        let b2 = Block::with_size(0, true, 16).unwrap();
+        let opts = [
+            (OptionNumber::OBSERVE, 5),
+            (OptionNumber::BLOCK2, b2.to_uint()),
+        ];
+        answer(&s, &req, from, Code::CONTENT, &opts, &reply[..16]);
+        let (req, from) = receive(&s);
+        // A newer state first, then the block asked for.
+        let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 0x7001);
+        note.token(&token);
+        note.uint(OptionNumber::OBSERVE, 6).unwrap();
+        note.payload(b"new");
+        let mut out = [0u8; 64];
+        let n = note.encode(&mut out).unwrap();
+        s.send_to(&out[..n], from).unwrap();
+        let b2 = Block::with_size(1, false, 16).unwrap();
+        answer(
+            &s,
+            &req,
+            from,
+            Code::CONTENT,
+            &[(OptionNumber::BLOCK2, b2.to_uint())],
+            &reply[16..],
+        );
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let mut seen = Vec::new();
+    client
+        .observe(&uri, 2, |r| {
+            seen.push((r.observe, r.payload.clone()));
+            true
+        })
+        .unwrap();
+    assert_eq!(seen, [(Some(5), body), (Some(6), b"new".to_vec())]);
+    script.join().unwrap();
+}

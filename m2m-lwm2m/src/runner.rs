@@ -526,8 +526,10 @@ impl<'c> AsyncClient<'c> {
     /// Resolves its `coap://` URI, points the client there ([`crate::client::Client::set_server`],
     /// on a new socket when the new address needs another local one), takes the account's
     /// Lifetime and, from its Binding (`/1/x/7`), queue mode (`UQ`: awake for
-    /// [`AWAKE_TIME`](crate::server::AWAKE_TIME) after each message; a binding without `U` is
-    /// [`io::ErrorKind::Unsupported`]), and sends Register. Returns the server's address.
+    /// [`AWAKE_TIME`](crate::server::AWAKE_TIME) after each message; a binding without `Q`
+    /// leaves the queue mode as it was, since LwM2M 1.1 puts it outside the binding; a binding
+    /// without `U` is [`io::ErrorKind::Unsupported`]), and sends Register. Returns the
+    /// server's address.
     pub async fn register_account<T: ObjectTree + ?Sized>(
         &mut self,
         tree: &T,

@@ -416,10 +416,17 @@ fn senml_etch_fetch_and_ipatch() {
     ];
     let body = senml_bytes(&fetch);
     assert_eq!(
-        senml_cbor::decode_etch(&body)
+        senml_cbor::decode_fetch(&body)
             .collect::<Result<Vec<_>, _>>()
             .unwrap(),
         fetch
+    );
+    // Read as an iPATCH body, a record without a value is refused (RFC 8790 §6).
+    assert_eq!(
+        senml_cbor::decode_etch(&body)
+            .find_map(Result::err)
+            .map(|e| e.reason),
+        Some(Reason::BadValue)
     );
     // An iPATCH body: a value written, a resource removed with null (RFC 8790 §3).
     let patch = [

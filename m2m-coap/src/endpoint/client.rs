@@ -272,7 +272,8 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         // may have left before the server saw a re-registration under the same token: it
         // does not show that the renewal arrived, which is retransmitted until its ACK (RFC
         // 7252 §4.2). Its piggybacked answer, or an Empty ACK, stops it.
-        let keep_renewal = waiting.observe && waiting.last_notification.is_some() && !piggybacked;
+        let keep_renewal =
+            notification && waiting.observe && waiting.last_notification.is_some() && !piggybacked;
         if (waiting.observe || (waiting.ending && !piggybacked)) && notification {
             let seq = seq.unwrap_or(0);
             if let Some((last, at)) = waiting.last_notification {

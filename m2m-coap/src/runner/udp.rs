@@ -15,8 +15,8 @@ use crate::endpoint::{Endpoint, EndpointError, Event, Exchange, Incoming};
 
 type Ep = Endpoint<SocketAddr, 64, 1280>;
 
-/// Serves CoAP over UDP on `socket` until an I/O error; nobody can notify its observers (see
-/// [`serve_udp_with`]).
+/// Serves CoAP over UDP on `socket` until an I/O error receiving; nobody can notify its
+/// observers (see [`serve_udp_with`]).
 pub async fn serve_udp(socket: UdpSocket, handler: impl Handler) -> io::Result<()> {
     serve_udp_with(socket, handler, Notifier::new()).await
 }
@@ -47,6 +47,10 @@ pub async fn serve_udp_with(
         for _ in 0..held.len() {
             let Some(step) = held.pop_front() else { break };
             if !send(&mut ep, &mut svc, &mut pacer, &mut held, start, step) {
+                // Still no room: it stays first, the rest behind it.
+                if let Some(back) = held.pop_back() {
+                    held.push_front(back);
+                }
                 full = true;
                 break;
             }
@@ -145,6 +149,9 @@ pub async fn serve_udp_with(
 /// Answers waiting for room among the endpoint's messages.
 type Held = std::collections::VecDeque<Step<SocketAddr, Exchange<SocketAddr>>>;
 
+/// How many answers wait for room at most.
+const MAX_HELD: usize = 256;
+
 /// Hands a step to the endpoint, which sends it on the next `poll_transmit`; `false` when it
 /// found no room among the endpoint's messages: a notification is held by the pacer, an
 /// answer in `held`, and each goes when there is room.
@@ -174,6 +181,11 @@ fn send<H: Handler>(
             match sent {
                 Ok(()) => true,
                 Err(EndpointError::Busy) => {
+                    // At most MAX_HELD wait (the oldest gives way: its exchange is the likeliest
+                    // to have ended by the time there is room).
+                    if held.len() >= MAX_HELD {
+                        held.pop_front();
+                    }
                     held.push_back(Step::Answer {
                         to,
                         response,

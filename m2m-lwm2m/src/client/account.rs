@@ -145,7 +145,7 @@ pub(super) fn disable_timeout<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>)
 }
 
 /// The Server instance of Short Server ID `ssid`, or the only one when `ssid` is `None`.
-fn server_instance<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u16> {
+pub(super) fn server_instance<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u16> {
     let mut found = None;
     let mut count = 0u32;
     instances(tree, 1, &mut |j| {

@@ -549,11 +549,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let mut buf = RecordBuf::<'_, 32>::new();
         let own = path.without_prefix();
         if let Err(c) = tree.read(path, &mut buf) {
-            // An executable resource has nothing to read, and is listed all the same.
+            // An executable resource has nothing to read, and is listed all the same: one of
+            // an instance the tree has.
+            let instance = path.parent().unwrap_or(*path);
             let executable = own.depth() == 3
+                && tree
+                    .read(&instance, &mut RecordBuf::<'_, 32>::new())
+                    .is_ok()
                 && own.resource_id().is_some_and(|id| {
                     let mut found = false;
-                    tree.executables(&path.parent().unwrap_or(*path), &mut |e| found |= e == id);
+                    tree.executables(&instance, &mut |e| found |= e == id);
                     found
                 });
             if !executable {

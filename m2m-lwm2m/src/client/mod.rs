@@ -193,7 +193,7 @@ pub struct Client<
     events: [Option<ClientEvent>; 8],
     /// The message ids of recent Confirmable notifications and their observation's token: one
     /// never acknowledged ends its observation (RFC 7641 §4.5).
-    confirmable_notes: [Option<(u16, Token)>; 8],
+    confirmable_notes: [Option<(u16, Token, P)>; 8],
     /// Between an accepted Bootstrap-Request and Bootstrap-Finish (writes then add to the tree
     /// instead of replacing, Bootstrap-Write): when the Bootstrap fails unless the bootstrap
     /// server sends another request before.
@@ -684,7 +684,11 @@ impl<
 
     /// A Register or Update that met another request outstanding waits a second (the
     /// request's answer or timeout frees the endpoint); any other error is the caller's.
-    fn hold(&mut self, now: Timestamp, sent: Result<(), SessionError>) -> Result<(), SessionError> {
+    pub(super) fn hold(
+        &mut self,
+        now: Timestamp,
+        sent: Result<(), SessionError>,
+    ) -> Result<(), SessionError> {
         match sent {
             Err(SessionError::Coap(EndpointError::Busy)) => {
                 self.held = Some(now.checked_add(secs(1)).unwrap_or(now));
@@ -748,6 +752,8 @@ impl<
         if self.state == State::Waiting {
             consider(held(self.retry_at));
         }
+        // A Disable whose De-register found no room.
+        consider(held(self.disable.map(|_| now)));
         consider(self.bootstrapping);
         consider(self.incoming.map(|u| u.deadline));
         consider(self.observations_due(now));
@@ -767,9 +773,9 @@ impl<
                 let hit = self
                     .confirmable_notes
                     .iter_mut()
-                    .find(|n| n.is_some_and(|(mid, _)| mid == message_id))
+                    .find(|n| n.is_some_and(|(mid, ..)| mid == message_id))
                     .and_then(Option::take);
-                if let Some((_, token)) = hit {
+                if let Some((_, token, _)) = hit {
                     self.forget_token(token);
                 }
             }
@@ -794,6 +800,9 @@ impl<
                 sent = self.update_objects(now, tree);
             }
             self.hold(now, sent)?;
+        }
+        if free && self.disable.is_some() {
+            self.disable_now(now)?;
         }
         if free && self.state == State::Waiting && self.retry_at.is_some_and(|t| t <= now) {
             let mut sent = self.register(now, tree);

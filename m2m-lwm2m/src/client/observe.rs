@@ -418,21 +418,31 @@ impl<
 
     /// The earliest time an observation falls due if nothing changes.
     pub(super) fn observations_due(&self, now: Timestamp) -> Option<Timestamp> {
-        // Unregistered, nothing is notified; with a Confirmable notification on its way, the
-        // next waits for its ACK (or the endpoint's retransmission, which wakes the caller).
-        if !self.is_registered() || self.confirmable_in_flight() {
+        // Unregistered, nothing is notified. With a Confirmable notification on its way, a
+        // Confirmable one (`con=1`) waits for its ACK (or the endpoint's retransmission, which
+        // wakes the caller); the others go on.
+        if !self.is_registered() {
             return None;
         }
+        let waiting = self.confirmable_in_flight();
         let mut t = None;
         for o in self.observations.iter().flatten() {
             let attrs = self.notify_attributes_of(&o.path.path());
+            if waiting && attrs.con == Some(true) {
+                continue;
+            }
             let due = next_due(&attrs, o.last_at, o.last, o.dirty, now);
             let hold = held_until(&attrs, o.evaluated_at, o.last_at, now);
             t = earliest(t, latest(due, hold));
         }
         for c in self.composites.iter().flatten() {
+            let paths = c.paths();
+            let con = |p: &Path<'_>| self.notify_attributes_of(p).con == Some(true);
+            if waiting && paths.as_slice().iter().any(con) {
+                continue;
+            }
             let mut due = None;
-            for ((p, last), dirty) in c.paths().as_slice().iter().zip(&c.last).zip(&c.dirty) {
+            for ((p, last), dirty) in paths.as_slice().iter().zip(&c.last).zip(&c.dirty) {
                 let attrs = self.notify_attributes_of(p);
                 due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
             }
@@ -672,7 +682,7 @@ impl<
         self.confirmable_notes
             .iter()
             .flatten()
-            .any(|&(mid, _)| self.endpoint.awaits_ack(self.server, mid))
+            .any(|&(mid, _, peer)| self.endpoint.awaits_ack(peer, mid))
     }
 
     /// Sends a notification (2.05 with Observe `seq`) to the observer under `token`; a body
@@ -694,10 +704,13 @@ impl<
     ) -> Result<bool, SessionError> {
         const DAY: core::time::Duration = core::time::Duration::from_secs(24 * 60 * 60);
         let started = *self.last_confirmable.get_or_insert(now);
-        let confirmable = confirmable || started.checked_add(DAY).is_some_and(|t| t <= now);
-        if confirmable && self.confirmable_in_flight() {
+        let in_flight = self.confirmable_in_flight();
+        if confirmable && in_flight {
             return Ok(false);
         }
+        // The daily Confirmable one: the first due while none is on its way.
+        let confirmable =
+            confirmable || (!in_flight && started.checked_add(DAY).is_some_and(|t| t <= now));
         let full = |_| Error::new(0, Reason::BufferTooSmall);
         let mut b = Builder::<8>::udp(Type::NonConfirmable, Code::CONTENT, 0);
         b.uint(OptionNumber::OBSERVE, seq).map_err(full)?;
@@ -717,7 +730,7 @@ impl<
             self.last_confirmable = Some(now);
             // Kept to match an Undelivered event to its observation; the oldest gives way.
             let notes = &mut self.confirmable_notes;
-            let note = Some((message_id, token));
+            let note = Some((message_id, token, peer));
             match notes.iter_mut().find(|n| n.is_none()) {
                 Some(free) => *free = note,
                 None => {
@@ -1409,5 +1422,34 @@ mod tests {
         assert_eq!(sent[0].code, Code::DELETE);
         assert_eq!(r.client.observations(), 0);
         assert!(r.tick(at(20)).iter().all(|s| s.observe.is_none()));
+    }
+
+    /// A Confirmable notification on its way holds back the next Confirmable one, not the
+    /// others: an observation without `con` falls due on time.
+    #[test]
+    fn a_confirmable_on_its_way_holds_back_no_other_observation() {
+        let mut r = Rig::new();
+        for (path, query) in [(TEMP, ["pmax=10", "con=1"]), (SWITCH, ["pmax=11", "con=0"])] {
+            let req = ClientRequest::WriteAttributes {
+                path,
+                update: Update::parse(query).unwrap(),
+            };
+            r.ask(at(0), b"wa", &req);
+        }
+        for (path, token) in [(TEMP, b"t"), (SWITCH, b"s")] {
+            let req = ClientRequest::Observe {
+                path,
+                accept: Some(ContentFormat::SENML_JSON),
+            };
+            r.ask(at(0), token, &req);
+        }
+        let sent = r.tick(at(10));
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].ty, Some(Type::Confirmable));
+        // Unacknowledged: the switch's notification is due at 11 all the same.
+        assert_eq!(r.client.poll_timeout(at(10)), Some(at(11)));
+        let sent = r.tick(at(11));
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0].token, b"s");
     }
 }

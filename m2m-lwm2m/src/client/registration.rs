@@ -133,21 +133,30 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
 
     /// Disable was executed and answered: De-register now, and register again after
     /// `seconds`.
+    /// The De-register waits while the endpoint has no room (a Send holds it: the Send gives
+    /// way, as to Register and Update), and goes from [`Client::handle_timeout`] then.
     pub(super) fn disable_now(&mut self, now: Timestamp) -> Result<(), SessionError> {
-        let Some(seconds) = self.disable.take() else {
+        let Some(seconds) = self.disable else {
             return Ok(());
         };
         if !self.is_registered() {
+            self.disable = None;
             return Ok(());
         }
         if let State::Updating(id) = self.state {
             self.endpoint.cancel(id);
             self.state = State::Registered;
         }
-        self.deregister(now)?;
-        self.disabled_until = Some(now.checked_add(secs(u64::from(seconds))).unwrap_or(now));
-        self.push_event(ClientEvent::Disabled { seconds });
-        Ok(())
+        let mut sent = self.deregister(now);
+        if self.preempt_sends(&sent) {
+            sent = self.deregister(now);
+        }
+        if sent.is_ok() {
+            self.disable = None;
+            self.disabled_until = Some(now.checked_add(secs(u64::from(seconds))).unwrap_or(now));
+            self.push_event(ClientEvent::Disabled { seconds });
+        }
+        self.hold(now, sent)
     }
 
     /// Forgets every observation (a registration ends or begins anew).

@@ -442,10 +442,13 @@ impl<
             }
             ClientRequest::Execute { path, args } => {
                 let trigger = trigger(&path).filter(|_| {
-                    // Of a Server instance the tree has.
+                    // Of a Server instance the tree has, the one of this client's server when
+                    // it is known (another account's Disable is not this server's).
                     let mut buf = RecordBuf::<'_, 32>::new();
                     let instance = path.parent().unwrap_or(path);
-                    tree.read(&instance, &mut buf).is_ok()
+                    let own = account::server_instance(tree, self.ssid)
+                        .is_none_or(|j| path.instance_id() == Some(j));
+                    own && tree.read(&instance, &mut buf).is_ok()
                 });
                 // The client acts on the triggers itself, whether or not the tree does anything
                 // with them too (a tree without the resource refuses it, 4.04 or 4.05); any other

@@ -107,9 +107,9 @@ pub trait ObjectTree {
     /// id order: Discover lists them beside what [`ObjectTree::read`] gives, which has no
     /// value for them (Core 1.1 §5.4.2, Discover: the resources instantiated). The default
     /// gives those the built-in model marks executable and mandatory (Reboot `/3/i/4`, the
-    /// Server object's Disable `/1/i/4` and Registration Update Trigger `/1/i/8`, ...); a
-    /// tree with optional ones (Factory Reset `/3/i/5`) or without a mandatory one says so
-    /// here.
+    /// Server object's Registration Update Trigger `/1/i/8`, ...); a tree with optional ones
+    /// (Factory Reset `/3/i/5`, the Server object's Disable `/1/i/4`, which the client
+    /// performs itself) or without a mandatory one says so here.
     fn executables(&self, instance: &Path<'_>, f: &mut dyn FnMut(u16)) {
         let Some(def) = instance.object_id().and_then(Registry::definition) else {
             return;

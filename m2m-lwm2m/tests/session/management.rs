@@ -155,6 +155,14 @@ fn discover_at_every_level() {
     assert_eq!(discover(Path::instance(1, 0)), "</1/0>,</1/0/0>,</1/0/8>");
     assert_eq!(discover(Path::resource(3, 0, 7)), "</3/0/7>;dim=2");
     assert_eq!(discover(Path::resource(3, 0, 15)), "</3/0/15>");
+    // Of an instance the tree does not have: 4.04, not the model's link.
+    let (code, ..) = w.ask(
+        at(2),
+        ClientRequest::Discover {
+            path: Path::resource(3, 9, 4),
+        },
+    );
+    assert_eq!(code, Code::NOT_FOUND);
 }
 
 #[test]
