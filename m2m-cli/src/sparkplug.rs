@@ -300,8 +300,11 @@ fn raw(v: &Json, path: &str) -> Result<Owned, CliError> {
 /// The nested message `v` is printed as, by its members (a DataSet 16, a Template 19, a
 /// PropertySet 20), or a PropertySetList (21) for an array where the datatype names no array.
 fn nested_form(v: &Json, dt: u32) -> Option<u32> {
-    if v.is_array() {
-        return (!(22..=34).contains(&dt)).then_some(21);
+    if let Some(items) = v.as_array() {
+        // An array of objects is a set list whatever the datatype (a typed array holds
+        // numbers, booleans or strings).
+        let sets = !(22..=34).contains(&dt) || items.iter().any(Json::is_object);
+        return sets.then_some(21);
     }
     let o = v.as_object()?;
     let has = |keys: &[&str]| keys.iter().any(|k| o.contains_key(*k));

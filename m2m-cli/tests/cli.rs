@@ -412,6 +412,8 @@ fn sparkplug_messages_of_another_datatype_round_trip_through_the_cli() {
         "120a0a016e20138a01020802",
         "12120a016e20034a090a016b1204080352005001",
         "121d0a016e20034a140a016b120f0814520b0a090a01611204080318015001",
+        // An Int32Array property holding a set list.
+        "121d0a016e20034a140a016b120f0818520b0a090a01611204080318015001",
     ] {
         let out = m2m(&["decode", "sparkplug-payload", hex], None);
         assert_eq!(out.code, 0, "{hex}: {}", out.stderr);

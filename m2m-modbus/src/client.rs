@@ -39,7 +39,7 @@ enum Shape {
     Diagnostics(u16),
     DeviceId(u8),
     /// FC20: how many groups, and a digest of their record lengths in order.
-    FileRead(usize, u64),
+    FileRead(usize, u32),
     Mei(u8),
     /// A response that echoes the request PDU (FC21): its length and CRC-16.
     Echoed(usize, u16),
@@ -48,9 +48,9 @@ enum Shape {
 
 /// A digest of record lengths in order (FNV-1a over the values), so that an `Expect` keeps
 /// no list.
-fn lengths(lens: impl Iterator<Item = u16>) -> u64 {
-    lens.fold(0xcbf2_9ce4_8422_2325, |h, l| {
-        (h ^ u64::from(l)).wrapping_mul(0x0100_0000_01b3)
+fn lengths(lens: impl Iterator<Item = u16>) -> u32 {
+    lens.fold(0x811c_9dc5, |h, l| {
+        (h ^ u32::from(l)).wrapping_mul(0x0100_0193)
     })
 }
 

@@ -18,9 +18,9 @@ pub enum Error {
         /// How many bytes were missing.
         needed: usize,
     },
-    /// The PDU's own counts (a byte count, a number of objects) need more bytes than its
-    /// frame holds, a frame whose length is known (the MBAP length, the CR LF of ASCII, the
-    /// CRC of RTU): a malformed frame, not one still arriving ([`Error::Truncated`]).
+    /// The PDU (its fixed fields, or what its counts announce) runs past the end of its frame,
+    /// a frame whose length is known (the MBAP length, the CR LF of ASCII, the CRC of RTU): a
+    /// malformed frame, not one still arriving ([`Error::Truncated`]).
     #[error("the PDU runs past the end of its frame at byte {offset}: {needed} more bytes")]
     Overrun {
         /// Offset where the failed read started.

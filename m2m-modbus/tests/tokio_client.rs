@@ -963,3 +963,26 @@ async fn a_stream_out_of_step_fails_the_request_on_it_as_protocol_then_the_next_
     let r = client.read_holding_registers(0, 1).await;
     assert!(matches!(r, Err(Error::Closed)), "{r:?}");
 }
+
+/// An answer whose byte count runs past its frame (the MBAP length says the frame is whole)
+/// is malformed, `Protocol(Overrun)`, not `Truncated`: nothing more of it will come.
+#[tokio::test]
+async fn an_answer_that_runs_past_its_frame_is_an_overrun() {
+    let (ours, mut peer) = tokio::io::duplex(256);
+    let client = Client::from_stream(ours, options());
+    let call = {
+        let c = client.clone();
+        tokio::spawn(async move { c.read_holding_registers(0, 2).await })
+    };
+    let mut req = [0u8; 12];
+    peer.read_exact(&mut req).await.unwrap();
+    // FC03, byte count 4, one byte of data; MBAP length 4.
+    peer.write_all(&[req[0], req[1], 0, 0, 0, 4, 1, 3, 4, 0])
+        .await
+        .unwrap();
+    let r = call.await.unwrap();
+    assert!(
+        matches!(r, Err(Error::Protocol(m2m_modbus::Error::Overrun { .. }))),
+        "{r:?}"
+    );
+}

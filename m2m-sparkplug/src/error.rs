@@ -17,7 +17,7 @@ pub enum Error {
         /// How many bytes were missing.
         needed: usize,
     },
-    /// A varint longer than 10 bytes, or beyond 64 bits.
+    /// A varint longer than 10 bytes.
     #[error("varint longer than 64 bits at byte {offset}")]
     Varint {
         /// Offset of the varint.

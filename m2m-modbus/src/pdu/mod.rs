@@ -202,8 +202,8 @@ fn check_pdu_len(pdu: &[u8]) -> Result<(), Error> {
 }
 
 /// Sub-functions whose data is not the usual two bytes: 0x0000 Return Query Data echoes any
-/// number of words (§6.8.1, "N x 2 Bytes"), as the reserved ones may carry. Every other
-/// standard sub-function carries exactly 2 bytes.
+/// number of words (§6.8.1, "N x 2 Bytes"); a reserved one carries what its vendor defines.
+/// Every other standard sub-function carries exactly 2 bytes.
 fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
     match sub_function {
         0x0000 => None,
@@ -215,8 +215,8 @@ fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
 fn check_diagnostics_len(sub_function: u16, len: usize) -> Result<(), Error> {
     let expected = match diagnostics_data_len(sub_function) {
         Some(n) if n != len => n,
-        // Words: an odd number of bytes is no data of §6.8.
-        None if len % 2 != 0 => len.saturating_add(1),
+        // Words: an odd number of bytes is no data of Return Query Data.
+        None if sub_function == 0 && len % 2 != 0 => len.saturating_add(1),
         _ => return Ok(()),
     };
     Err(Error::ByteCount {

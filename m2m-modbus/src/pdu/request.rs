@@ -76,7 +76,8 @@ pub enum Request<'a> {
     Diagnostics {
         /// Sub-function.
         sub_function: u16,
-        /// Data (2 bytes for every sub-function but 0x0000 Return Query Data).
+        /// Data: 2 bytes for every standard sub-function but 0x0000 Return Query Data, which
+        /// echoes words (an even number of bytes); what its vendor defines for a reserved one.
         data: Data<'a>,
     },
     /// 0x0B (§6.9).

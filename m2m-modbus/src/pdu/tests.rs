@@ -697,12 +697,14 @@ fn a_byte_count_past_a_complete_frame_is_an_overrun() {
     ));
 }
 
-/// §6.8: Diagnostics data is words ("N x 2 Bytes"), for Return Query Data (0x0000) and the
-/// reserved sub-functions too; §6.13: Report Server ID carries the Run Indicator Status byte
-/// at least. Both ways.
+/// §6.8.1: Return Query Data (0x0000) is words ("N x 2 Bytes"); §6.13: Report Server ID
+/// carries the Run Indicator Status byte at least. Both ways.
 #[test]
 fn diagnostics_data_is_words_and_report_server_id_is_never_empty() {
-    for pdu in [&[0x08, 0x00, 0x00, 0xa5][..], &[0x08, 0x00, 0x05, 0x00]] {
+    for pdu in [
+        &[0x08, 0x00, 0x00, 0xa5][..],
+        &[0x08, 0x00, 0x00, 0xa5, 0x37, 0x01],
+    ] {
         assert!(
             matches!(
                 Request::parse(pdu),
@@ -716,6 +718,8 @@ fn diagnostics_data_is_words_and_report_server_id_is_never_empty() {
         ));
     }
     assert!(Request::parse(&[0x08, 0x00, 0x00, 0xa5, 0x37]).is_ok());
+    // A reserved sub-function carries what its vendor defines.
+    assert!(Request::parse(&[0x08, 0x00, 0x15, 0xa5]).is_ok());
     let odd = Request::Diagnostics {
         sub_function: 0,
         data: Data::from(&[0xa5][..]),

@@ -527,7 +527,8 @@ impl Driver {
         }
         let config = self.options.config;
         let pdu = frame.get(start..end).unwrap_or_default();
-        let result = match Response::parse_with(pdu, &config) {
+        // The frame is whole (its length known): a PDU that runs past it is malformed.
+        let result = match Response::parse_with(pdu, &config).map_err(crate::list::in_frame) {
             Ok(rsp) => match self.matcher.receive(tid, unit, rsp) {
                 Ok(_) => Ok(()),
                 Err(m @ (Mismatch::UnknownTransaction { .. } | Mismatch::Unexpected)) => {
@@ -713,22 +714,6 @@ impl Driver {
             // already needs another round: what was freed is taken, what is taken is written.
             let mut progress = false;
             let mut again = false;
-            // A request that found no free slot (the requests ahead slow, or the caller of one
-            // of them gone with a long timeout), or on a serial line no quiet line, gives up
-            // after its own timeout.
-            if !queue.is_empty() {
-                let now = Instant::now();
-                let held = self.line.held_until;
-                let callers = &mut self.callers;
-                queue.retain(|cmd| {
-                    if now < give_up_at(cmd, held) {
-                        return true;
-                    }
-                    callers.deliver(cmd.ticket, Err(Error::Timeout(cmd.timeout)));
-                    progress = true;
-                    false
-                });
-            }
             // Read and match.
             loop {
                 match self.next_frame() {
@@ -799,6 +784,22 @@ impl Driver {
                 };
                 self.start(cmd);
                 progress = true;
+            }
+            // A request still without a slot once those free are taken (the requests ahead
+            // slow, or the caller of one of them gone with a long timeout), or on a serial line
+            // without a quiet line, gives up after its own timeout.
+            if !queue.is_empty() {
+                let now = Instant::now();
+                let held = self.line.held_until;
+                let callers = &mut self.callers;
+                queue.retain(|cmd| {
+                    if now < give_up_at(cmd, held) {
+                        return true;
+                    }
+                    callers.deliver(cmd.ticket, Err(Error::Timeout(cmd.timeout)));
+                    progress = true;
+                    false
+                });
             }
             // Write what is queued.
             let mut written = 0;

@@ -127,7 +127,10 @@ pub enum Error {
     /// other ([`Options::reconnect`] off, or [`Client::from_stream`]).
     #[error("the connection closed")]
     Closed,
-    /// No response within the timeout.
+    /// No response within the timeout; or, for a request that waited that long for a free
+    /// slot (or a quiet line) and was never sent, none could come: with
+    /// [`Options::max_in_flight`] 1 and a request outstanding, a write that fails so may not
+    /// have been made.
     #[error("no response within {0:?}")]
     Timeout(Duration),
     /// No connection within [`Options::connect_timeout`].
@@ -145,10 +148,10 @@ pub enum Error {
     /// quantity differ).
     #[error("the response does not answer the request: {0}")]
     Mismatch(Mismatch),
-    /// The request does not encode, or the response does not decode, or the stream is out of
-    /// step (a Modbus/TCP header that cannot be framed): then the connection is closed, and
-    /// each request sent on it, in part or whole, fails with this error (one none of whose
-    /// bytes left goes out on the next connection).
+    /// The request does not encode, or its response does not decode (the connection goes
+    /// on); or the stream is out of step (a Modbus/TCP header that cannot be framed): then the
+    /// connection is closed, and each request sent on it, in part or whole, fails with this
+    /// error (one none of whose bytes left goes out on the next connection).
     #[error("protocol: {0}")]
     Protocol(crate::Error),
     /// The request went to unit 0 on a serial line: a broadcast, written, which no server

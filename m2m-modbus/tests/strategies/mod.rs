@@ -41,9 +41,9 @@ pub(crate) fn diagnostics() -> impl Strategy<Value = (u16, Data<'static>)> {
             prop_oneof![1u16..=4, 0x0Au16..=0x12, Just(0x14u16)],
             data(2..=2)
         ),
-        // Words (§6.8: "N x 2 Bytes").
+        // Words (§6.8.1: "N x 2 Bytes"); reserved ones, what their vendors define.
         (Just(0u16), words(0..=125)),
-        (0x15u16..=0xFFFF, words(0..=125)),
+        (0x15u16..=0xFFFF, data(0..=250)),
     ]
 }
 
