@@ -39,18 +39,24 @@ enum Shape {
     Diagnostics(u16),
     DeviceId(u8),
     /// FC20: how many groups, and a digest of their record lengths in order.
-    FileRead(usize, u32),
+    FileRead(usize, Option<(usize, u16)>),
     Mei(u8),
     /// A response that echoes the request PDU (FC21): its length and CRC-16.
     Echoed(usize, u16),
     Any,
 }
 
-/// A digest of record lengths in order (FNV-1a over the values), so that an `Expect` keeps
-/// no list.
-fn lengths(lens: impl Iterator<Item = u16>) -> u32 {
-    lens.fold(0x811c_9dc5, |h, l| {
-        (h ^ u32::from(l)).wrapping_mul(0x0100_0193)
+/// The record lengths in order, as the one fingerprint an `Expect` keeps (no list): their
+/// count and the CRC-16 of their big-endian bytes ([`fingerprint`]).
+fn lengths(lens: impl Iterator<Item = u16>) -> Option<(usize, u16)> {
+    fingerprint(|out| {
+        let mut n = 0usize;
+        for l in lens {
+            let end = n.checked_add(2)?;
+            out.get_mut(n..end)?.copy_from_slice(&l.to_be_bytes());
+            n = end;
+        }
+        Some(n)
     })
 }
 
