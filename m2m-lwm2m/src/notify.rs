@@ -1,6 +1,7 @@
 //! When a notification is due (OMA-TS-LightweightM2M_Core 1.1 §5.1.2 and §6.4.1; 1.2 §5.1.1):
-//! a pure function of the attributes, the last notified value and time, the new value and
-//! `now`, so a client (or a test) can decide without any clock or state of its own.
+//! a pure function of the attributes, what was last notified (value and time, the value read
+//! at the evaluation before, a change held back), the new value and `now`, so a client (or a
+//! test) can decide without any clock or state of its own.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_core::Timestamp;
@@ -8,7 +9,7 @@ use m2m_core::Timestamp;
 use crate::attributes::Attributes;
 use crate::value::Value;
 
-/// What was last sent for an observation.
+/// What was last sent for an observation, and what the evaluations since have seen.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Last<'a> {
@@ -17,6 +18,28 @@ pub struct Last<'a> {
     /// The value sent (for a composite or object observation, pass the value of the resource
     /// whose change is being judged, or none).
     pub value: Option<Value<'a>>,
+    /// The value read at the evaluation before this one, when there was one since the
+    /// notification (`None`: the value sent). `edge` notifies a transition between two
+    /// values read one after the other, which the value sent alone cannot show: sent `true`,
+    /// then `false` (no rising edge), then `true` again (one).
+    pub previous: Option<Value<'a>>,
+    /// A change that made a notification due came while `pmin` held notifications back
+    /// ([`Decision::held`]): it goes as soon as `pmin` ends, whatever the value is by then
+    /// (Core 1.1 §5.1.2, "pmin").
+    pub held: bool,
+}
+
+impl<'a> Last<'a> {
+    /// What was sent at `at`, with no evaluation since.
+    #[must_use]
+    pub const fn sent(at: Timestamp, value: Option<Value<'a>>) -> Self {
+        Last {
+            at,
+            value,
+            previous: None,
+            held: false,
+        }
+    }
 }
 
 /// The decision.
@@ -31,6 +54,10 @@ pub struct Decision {
     pub next: Option<Timestamp>,
     /// Send it confirmable (`con=1`).
     pub confirmable: bool,
+    /// A change made a notification due, and `pmin` holds it back until `next`: pass
+    /// [`Last::held`] as `true` at the next evaluation, so that the change is not lost if the
+    /// value changes back meanwhile.
+    pub held: bool,
 }
 
 fn secs(s: u32) -> core::time::Duration {
@@ -76,15 +103,24 @@ pub fn changed(attrs: &Attributes, old: Option<&Value<'_>>, new: &Value<'_>) -> 
     old != new
 }
 
+/// Whether two values read one after the other make the Boolean edge `attrs` asks for.
+fn edge_between(attrs: &Attributes, previous: Option<&Value<'_>>, new: &Value<'_>) -> bool {
+    match (previous, new, attrs.edge) {
+        (Some(Value::Bool(a)), Value::Bool(b), Some(edge)) => *a != *b && *b == edge,
+        _ => false,
+    }
+}
+
 /// Decides whether to notify now, given the observation's effective `attrs` (resource over
 /// instance over object over the server defaults, see [`Attributes::over`]), what was sent
 /// last, the current value and `now`:
 ///
 /// - never sooner than `pmin` after the last notification (a change seen earlier is held back
-///   until then);
+///   until then, [`Decision::held`], and goes then whatever the value is, [`Last::held`]);
 /// - always once `pmax` has passed since the last notification (`pmax` of 0, or below `pmin`,
 ///   is ignored);
-/// - in between, when the value [`changed`] enough.
+/// - in between, when the value [`changed`] enough from the value sent, or made the `edge`
+///   asked for from the value read before it ([`Last::previous`]).
 ///
 /// `epmax` bounds how long the caller may go without evaluating: `next` is never later than
 /// the last notification plus `epmax`.
@@ -101,6 +137,7 @@ pub fn decide(
             notify: true,
             next: None,
             confirmable,
+            held: false,
         };
     };
     let pmin = attrs.pmin.unwrap_or(0);
@@ -120,14 +157,18 @@ pub fn decide(
             notify: true,
             next: None,
             confirmable,
+            held: false,
         };
     }
-    let change = changed(attrs, last.value.as_ref(), new);
+    let change = last.held
+        || changed(attrs, last.value.as_ref(), new)
+        || edge_between(attrs, last.previous.as_ref(), new);
     if change && now >= pmin_end {
         return Decision {
             notify: true,
             next: None,
             confirmable,
+            held: false,
         };
     }
     let held = change.then_some(pmin_end);
@@ -135,6 +176,7 @@ pub fn decide(
         notify: false,
         next: earliest(earliest(held, pmax_end), eval_end),
         confirmable,
+        held: change,
     }
 }
 
@@ -147,10 +189,7 @@ mod tests {
     }
 
     fn last(at: u64, v: f64) -> Last<'static> {
-        Last {
-            at: t(at),
-            value: Some(Value::Float(v)),
-        }
+        Last::sent(t(at), Some(Value::Float(v)))
     }
 
     #[test]
@@ -190,7 +229,8 @@ mod tests {
             Decision {
                 notify: false,
                 next: Some(t(110)),
-                confirmable: false
+                confirmable: false,
+                held: true,
             }
         );
         assert!(decide(&a, Some(&l), &Value::Float(21.0), t(110)).notify);
@@ -230,10 +270,7 @@ mod tests {
         };
         assert!(!decide(&only_gt, Some(&l), &Value::Float(24.0), t(1)).notify);
         // Integers count as numbers.
-        let li = Last {
-            at: t(0),
-            value: Some(Value::Int(20)),
-        };
+        let li = Last::sent(t(0), Some(Value::Int(20)));
         assert!(decide(&only_gt, Some(&li), &Value::Int(30), t(1)).notify);
         // Reaching a threshold is no crossing; leaving it is one (as Anjay reads it): a value
         // that goes through the threshold by way of it is notified once.
@@ -271,18 +308,51 @@ mod tests {
             con: Some(true),
             ..Attributes::NONE
         };
-        let off = Last {
-            at: t(0),
-            value: Some(Value::Bool(false)),
-        };
-        let on = Last {
-            at: t(0),
-            value: Some(Value::Bool(true)),
-        };
+        let off = Last::sent(t(0), Some(Value::Bool(false)));
+        let on = Last::sent(t(0), Some(Value::Bool(true)));
         let d = decide(&rising, Some(&off), &Value::Bool(true), t(1));
         assert!(d.notify && d.confirmable);
         assert!(!decide(&rising, Some(&on), &Value::Bool(false), t(1)).notify);
         assert!(decide(&Attributes::NONE, Some(&on), &Value::Bool(false), t(1)).notify);
+        // Sent `true`, read `false` since (no rising edge), now `true`: a rising edge,
+        // though the value is the one sent.
+        let fell = Last {
+            previous: Some(Value::Bool(false)),
+            ..on
+        };
+        assert!(decide(&rising, Some(&fell), &Value::Bool(true), t(2)).notify);
+        assert!(!decide(&rising, Some(&fell), &Value::Bool(false), t(2)).notify);
+        // The falling edge is the other one.
+        let falling = Attributes {
+            edge: Some(false),
+            ..Attributes::NONE
+        };
+        let rose = Last {
+            previous: Some(Value::Bool(true)),
+            ..off
+        };
+        assert!(decide(&falling, Some(&rose), &Value::Bool(false), t(2)).notify);
+        assert!(!decide(&falling, Some(&rose), &Value::Bool(true), t(2)).notify);
+    }
+
+    #[test]
+    fn a_change_held_by_pmin_goes_when_pmin_ends() {
+        let a = Attributes {
+            pmin: Some(10),
+            gt: Some(25.0),
+            ..Attributes::NONE
+        };
+        // 20 sent at 0; 26 at 2 crosses gt, held until 10.
+        let l = last(0, 20.0);
+        let d = decide(&a, Some(&l), &Value::Float(26.0), t(2));
+        assert_eq!((d.notify, d.next, d.held), (false, Some(t(10)), true));
+        // Back at 20 by 10: the crossing still goes.
+        let held = Last { held: true, ..l };
+        assert!(decide(&a, Some(&held), &Value::Float(20.0), t(10)).notify);
+        assert!(!decide(&a, Some(&held), &Value::Float(20.0), t(6)).notify);
+        // Without the crossing nothing was held.
+        assert!(!decide(&a, Some(&l), &Value::Float(20.0), t(10)).notify);
+        assert!(!decide(&a, Some(&l), &Value::Float(21.0), t(2)).held);
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub(super) struct Observation<P> {
     pub(super) format: ContentFormat,
     pub(super) last_at: Timestamp,
     pub(super) last: Scalar,
+    /// The value read at the last evaluation (an `edge` is between two reads in a row).
+    pub(super) previous: Scalar,
+    /// A change due was held back by `pmin`: it goes when `pmin` ends.
+    pub(super) held: bool,
     /// When the tree was last read for it (`epmin` spaces the reads).
     pub(super) evaluated_at: Timestamp,
     pub(super) seq: u32,
@@ -110,6 +114,8 @@ pub(super) struct Composite<P> {
     format: ContentFormat,
     paths: [KeptPath; MAX_PATHS],
     last: [Scalar; MAX_PATHS],
+    previous: [Scalar; MAX_PATHS],
+    held: [bool; MAX_PATHS],
     dirty: [bool; MAX_PATHS],
     len: usize,
     last_at: Timestamp,
@@ -148,10 +154,13 @@ impl<'a> PathList<'a> {
 /// change attributes, anything else as a change flag (`dirty`, set by the application) under
 /// `pmin`, `pmax` and `epmax` alone. Also says whether a change is still pending (held back by
 /// `pmin`) should no notification go out.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     attrs: &Attributes,
     last_at: Timestamp,
     last: Scalar,
+    previous: Scalar,
+    held: bool,
     new: Scalar,
     dirty: bool,
     now: Timestamp,
@@ -161,9 +170,11 @@ fn judge(
             let last = Last {
                 at: last_at,
                 value: last.value(),
+                previous: previous.value(),
+                held,
             };
             let decision = notify::decide(attrs, Some(&last), &v, now);
-            (decision, notify::changed(attrs, last.value.as_ref(), &v))
+            (decision, decision.held)
         }
         None => {
             let flag = Attributes {
@@ -173,10 +184,7 @@ fn judge(
                 edge: None,
                 ..*attrs
             };
-            let last = Last {
-                at: last_at,
-                value: Some(Value::Bool(false)),
-            };
+            let last = Last::sent(last_at, Some(Value::Bool(false)));
             let decision = notify::decide(&flag, Some(&last), &Value::Bool(dirty), now);
             (decision, dirty)
         }
@@ -189,10 +197,11 @@ fn next_due(
     attrs: &Attributes,
     last_at: Timestamp,
     last: Scalar,
+    held: bool,
     dirty: bool,
     now: Timestamp,
 ) -> Option<Timestamp> {
-    let (d, _) = judge(attrs, last_at, last, last, dirty, now);
+    let (d, _) = judge(attrs, last_at, last, last, held, last, dirty, now);
     let due = if d.notify { Some(now) } else { d.next };
     // A comparable value reported changed is read again once `pmin` allows a notification.
     let held = (dirty && last.value().is_some()).then(|| {
@@ -306,6 +315,8 @@ impl<
             last_at: now,
             evaluated_at: now,
             last,
+            previous: last,
+            held: false,
             seq,
             dirty: false,
             szx: None,
@@ -350,6 +361,8 @@ impl<
             format,
             paths: [KeptPath::ROOT; MAX_PATHS],
             last: [Scalar::Other; MAX_PATHS],
+            previous: [Scalar::Other; MAX_PATHS],
+            held: [false; MAX_PATHS],
             dirty: [false; MAX_PATHS],
             len: paths.len(),
             last_at: now,
@@ -364,6 +377,7 @@ impl<
                 *last = Scalar::of_records(one.as_slice());
             }
         }
+        c.previous = c.last;
         let slot = self.composites.iter_mut().find(|c| c.is_none())?;
         *slot = Some(c);
         Some(seq)
@@ -431,7 +445,7 @@ impl<
             if waiting && attrs.con == Some(true) {
                 continue;
             }
-            let due = next_due(&attrs, o.last_at, o.last, o.dirty, now);
+            let due = next_due(&attrs, o.last_at, o.last, o.held, o.dirty, now);
             let hold = held_until(&attrs, o.evaluated_at, o.last_at, now);
             t = earliest(t, latest(due, hold));
         }
@@ -442,9 +456,10 @@ impl<
                 continue;
             }
             let mut due = None;
-            for ((p, last), dirty) in paths.as_slice().iter().zip(&c.last).zip(&c.dirty) {
+            let seen = c.last.iter().zip(&c.held).zip(&c.dirty);
+            for (p, ((last, held), dirty)) in paths.as_slice().iter().zip(seen) {
                 let attrs = self.notify_attributes_of(p);
-                due = earliest(due, next_due(&attrs, c.last_at, *last, *dirty, now));
+                due = earliest(due, next_due(&attrs, c.last_at, *last, *held, *dirty, now));
             }
             t = earliest(t, latest(due, self.composite_held_until(c, now)));
         }
@@ -553,10 +568,16 @@ impl<
         }
         let records = buf.as_slice();
         let new = Scalar::of_records(records);
-        let (decision, pending) = judge(&attrs, o.last_at, o.last, new, o.dirty, now);
+        let (decision, pending) = judge(
+            &attrs, o.last_at, o.last, o.previous, o.held, new, o.dirty, now,
+        );
+        if let Some(Some(slot)) = self.observations.get_mut(i) {
+            slot.previous = new;
+        }
         if !decision.notify {
             if let Some(Some(slot)) = self.observations.get_mut(i) {
                 slot.dirty = pending;
+                slot.held = decision.held;
             }
             return Ok(());
         }
@@ -580,6 +601,7 @@ impl<
             // Not now: the change stays pending, and goes when it can.
             if let Some(Some(slot)) = self.observations.get_mut(i) {
                 slot.dirty = true;
+                slot.held = true;
             }
             return Ok(());
         }
@@ -588,6 +610,7 @@ impl<
             slot.last = new;
             slot.last_at = now;
             slot.dirty = false;
+            slot.held = false;
         }
         Ok(())
     }
@@ -607,13 +630,18 @@ impl<
         let mut all = RecordBuf::<'_, 32>::new();
         let mut new = [Scalar::Other; MAX_PATHS];
         let mut pending = [false; MAX_PATHS];
+        let mut held = [false; MAX_PATHS];
         let mut due = false;
         let mut confirmable = false;
         let paths = c.paths();
         let read = read_paths(tree, paths.as_slice(), &mut all, |k, records| {
-            let (Some(p), Some(last), Some(dirty)) =
-                (paths.as_slice().get(k), c.last.get(k), c.dirty.get(k))
-            else {
+            let (Some(p), Some(last), Some(previous), Some(was_held), Some(dirty)) = (
+                paths.as_slice().get(k),
+                c.last.get(k),
+                c.previous.get(k),
+                c.held.get(k),
+                c.dirty.get(k),
+            ) else {
                 return;
             };
             let value = Scalar::of_records(records);
@@ -621,15 +649,19 @@ impl<
                 &self.notify_attributes_of(p),
                 c.last_at,
                 *last,
+                *previous,
+                *was_held,
                 value,
                 *dirty,
                 now,
             );
             due |= d.notify;
             confirmable |= d.confirmable;
-            if let (Some(n), Some(s)) = (new.get_mut(k), pending.get_mut(k)) {
+            if let (Some(n), Some(s), Some(h)) = (new.get_mut(k), pending.get_mut(k), held.get_mut(k))
+            {
                 *n = value;
                 *s = still;
+                *h = d.held;
             }
         });
         // Values that no longer fit: the observation ends, as one of a single path does (kept,
@@ -639,10 +671,12 @@ impl<
         }
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.evaluated_at = now;
+            slot.previous = new;
         }
         if !due {
             if let Some(Some(slot)) = self.composites.get_mut(i) {
                 slot.dirty = pending;
+                slot.held = held;
             }
             return Ok(());
         }
@@ -665,6 +699,7 @@ impl<
         if !self.notify(now, c.peer, c.token, seq, &note, confirmable)? {
             if let Some(Some(slot)) = self.composites.get_mut(i) {
                 slot.dirty = [true; MAX_PATHS];
+                slot.held = [true; MAX_PATHS];
             }
             return Ok(());
         }
@@ -673,6 +708,7 @@ impl<
             slot.last = new;
             slot.last_at = now;
             slot.dirty = [false; MAX_PATHS];
+            slot.held = [false; MAX_PATHS];
         }
         Ok(())
     }
@@ -1102,6 +1138,71 @@ mod tests {
         let sent = r.tick(at(61));
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].values()[0], Record::new(TEMP, Value::Float(23.5)));
+    }
+
+    #[test]
+    fn an_edge_is_between_two_reads_in_a_row() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: SWITCH,
+            update: Update::parse(["edge=1"]).unwrap(),
+        };
+        assert_eq!(r.ask(at(0), b"wa", &req)[0].code, Code::CHANGED);
+        let first = r.ask(
+            at(0),
+            b"ob1",
+            &ClientRequest::Observe {
+                path: SWITCH,
+                accept: None,
+            },
+        );
+        assert_eq!(first[0].observe, Some(0));
+        let flip = |r: &mut Rig, t: u64, on: bool| {
+            r.tree.on = on;
+            r.client.changed(&SWITCH);
+            r.tick(at(t)).len()
+        };
+        // Rising: notified; falling: not (edge=1); rising again: notified, though the value is
+        // the one notified last.
+        assert_eq!(flip(&mut r, 1, true), 1);
+        assert_eq!(flip(&mut r, 2, false), 0);
+        assert_eq!(flip(&mut r, 3, true), 1);
+        assert_eq!(flip(&mut r, 4, true), 0);
+    }
+
+    #[test]
+    fn a_crossing_held_by_pmin_goes_when_pmin_ends() {
+        let mut r = Rig::new();
+        let req = ClientRequest::WriteAttributes {
+            path: TEMP,
+            update: Update::parse(["pmin=10", "gt=25"]).unwrap(),
+        };
+        assert_eq!(r.ask(at(0), b"wa", &req)[0].code, Code::CHANGED);
+        let first = r.ask(
+            at(0),
+            b"ob1",
+            &ClientRequest::Observe {
+                path: TEMP,
+                accept: None,
+            },
+        );
+        assert_eq!(first[0].observe, Some(0));
+        // 26 crosses gt two seconds in: held by pmin; back to 20 before pmin ends, the
+        // crossing still goes at 10 (Core 1.1 §5.1.2, pmin), with the value of then.
+        r.tree.temp = 26.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(2)).is_empty());
+        r.tree.temp = 20.0;
+        r.client.changed(&TEMP);
+        assert!(r.tick(at(6)).is_empty());
+        assert_eq!(r.client.poll_timeout(at(6)), Some(at(10)));
+        let sent = r.tick(at(10));
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(
+            (sent[0].observe, sent[0].format, sent[0].payload.as_slice()),
+            (Some(1), Some(ContentFormat::TEXT_PLAIN), &b"20"[..])
+        );
+        assert!(r.tick(at(30)).is_empty());
     }
 
     #[test]
