@@ -127,6 +127,7 @@ fn clear(r: &mut RawRecord<'_>) {
 impl<'a> Iterator for Decoder<'a> {
     type Item = Result<Record<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -137,6 +138,17 @@ impl<'a> Iterator for Decoder<'a> {
                 return Some(Ok(r));
             }
         }
+        self.next_general()
+    }
+}
+
+impl core::iter::FusedIterator for Decoder<'_> {}
+
+impl<'a> Decoder<'a> {
+    /// The next record the general way (any shape, and every error); out of line, so that
+    /// the fast way is small enough to sit in the caller's loop.
+    #[inline(never)]
+    fn next_general(&mut self) -> Option<Result<Record<'a>, Error>> {
         clear(&mut self.scratch);
         let r = match self.raw.next_into(&mut self.scratch)? {
             Ok(at) => self.resolver.resolve(&self.scratch, at),
@@ -147,11 +159,7 @@ impl<'a> Iterator for Decoder<'a> {
         }
         Some(r)
     }
-}
 
-impl core::iter::FusedIterator for Decoder<'_> {}
-
-impl<'a> Decoder<'a> {
     /// The next record when it is of the usual shape: a map of fewer than 24 pairs with the
     /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base_with`]),
     /// perhaps `bn` (a plain path), and at most one of `v`, `vs`, `vb`, `vd`, in their usual
