@@ -171,23 +171,44 @@ impl Session {
         Ok(b)
     }
 
-    /// The Pong that answers `ping` (same token, §5.4).
+    /// The Pong that answers `ping`, over the ping's transport: same token, and Custody when
+    /// the Ping has it (§5.4, §5.4.1).
     #[must_use]
-    pub fn pong<'a>(&self, ping: &Message<'a>) -> Builder<'a, 0> {
-        let mut b = Builder::tcp(Code::PONG);
+    pub fn pong<'a>(&self, ping: &Message<'a>) -> Builder<'a, 1> {
+        let mut b = Builder::for_transport(
+            ping.transport(),
+            crate::code::Type::NonConfirmable,
+            Code::PONG,
+            0,
+        );
         b.token(ping.token());
+        if ping.option(opt::CUSTODY).is_some() {
+            // The first option of an empty builder always fits.
+            let _ = b.empty(opt::CUSTODY);
+        }
         b
     }
 
-    /// An Abort with a diagnostic payload, and the Bad-CSM-Option when a CSM option was the
-    /// reason (§5.6); the connection is closing.
+    /// An Abort over TCP; see [`Session::abort_for`].
     pub fn abort<'a>(
         &mut self,
         violation: Violation,
         diagnostic: &'a str,
     ) -> Result<Builder<'a, 1>, BuildError> {
+        self.abort_for(Transport::Tcp, violation, diagnostic)
+    }
+
+    /// An Abort for TCP or WebSocket with a diagnostic payload, and the Bad-CSM-Option when a
+    /// CSM option was the reason (§5.6); the connection is closing.
+    pub fn abort_for<'a>(
+        &mut self,
+        transport: Transport,
+        violation: Violation,
+        diagnostic: &'a str,
+    ) -> Result<Builder<'a, 1>, BuildError> {
         self.closing = true;
-        let mut b = Builder::tcp(Code::ABORT);
+        let mut b =
+            Builder::for_transport(transport, crate::code::Type::NonConfirmable, Code::ABORT, 0);
         if let Violation::BadCsmOption(n) = violation {
             b.uint(opt::BAD_CSM_OPTION, u32::from(n))?;
         }
@@ -291,5 +312,37 @@ mod tests {
             s3.on_message(&Message::parse_tcp(&[0x00, 0xe7]).unwrap()),
             Signal::Violation(Violation::UnknownCode(Code(0xe7)))
         );
+    }
+
+    #[test]
+    fn over_websocket_the_length_is_the_frames() {
+        // RFC 8323 §4.2: Len is 0 over WebSocket. An Abort whose options and payload take 16
+        // bytes is `d0 03 e5 ...` over TCP and `00 e5 ...` over WebSocket.
+        let mut s = Session::new();
+        let v = Violation::NoCsm;
+        let tcp = frame(&s.abort(v, "signaling error").unwrap());
+        assert_eq!(&tcp[..3], [0xd0, 0x03, 0xe5]);
+        let ws = frame(&s.abort_for(Transport::WebSocket, v, "signaling error").unwrap());
+        assert_eq!(&ws[..2], [0x00, 0xe5]);
+        let m = Message::parse_ws(&ws).unwrap();
+        assert_eq!((m.code(), m.payload()), (Code::ABORT, &b"signaling error"[..]));
+        // A Pong goes over the Ping's transport, its token after a zero Len.
+        let ping = [0x08, 0xe2, 1, 2, 3, 4, 5, 6, 7, 8];
+        let p = Message::parse_ws(&ping).unwrap();
+        assert_eq!(
+            frame(&s.pong(&p)),
+            [0x08, 0xe3, 1, 2, 3, 4, 5, 6, 7, 8]
+        );
+    }
+
+    #[test]
+    fn a_pong_echoes_custody() {
+        // RFC 8323 §5.4.1: a Pong to a Ping with Custody has Custody too.
+        let s = Session::new();
+        let ping = [0x10, 0xe2, 0x20];
+        let p = Message::parse_tcp(&ping).unwrap();
+        assert_eq!(frame(&s.pong(&p)), [0x10, 0xe3, 0x20]);
+        let ws = Message::parse_ws(&[0x00, 0xe2, 0x20]).unwrap();
+        assert_eq!(frame(&s.pong(&ws)), [0x00, 0xe3, 0x20]);
     }
 }

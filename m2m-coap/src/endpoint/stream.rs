@@ -537,13 +537,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
                 return StreamIncoming::Nothing;
             }
             Signal::Ping => {
-                let mut b = Builder::<0>::for_transport(
-                    self.transport,
-                    crate::code::Type::NonConfirmable,
-                    Code::PONG,
-                    0,
-                );
-                b.token(msg.token());
+                let b = self.session.pong(&msg);
                 // A full queue drops the Pong; the peer's Ping times out and it decides.
                 let _ = self.enqueue(&b);
                 return StreamIncoming::Nothing;
