@@ -322,17 +322,20 @@ mod tests {
         let v = Violation::NoCsm;
         let tcp = frame(&s.abort(v, "signaling error").unwrap());
         assert_eq!(&tcp[..3], [0xd0, 0x03, 0xe5]);
-        let ws = frame(&s.abort_for(Transport::WebSocket, v, "signaling error").unwrap());
+        let ws = frame(
+            &s.abort_for(Transport::WebSocket, v, "signaling error")
+                .unwrap(),
+        );
         assert_eq!(&ws[..2], [0x00, 0xe5]);
         let m = Message::parse_ws(&ws).unwrap();
-        assert_eq!((m.code(), m.payload()), (Code::ABORT, &b"signaling error"[..]));
+        assert_eq!(
+            (m.code(), m.payload()),
+            (Code::ABORT, &b"signaling error"[..])
+        );
         // A Pong goes over the Ping's transport, its token after a zero Len.
         let ping = [0x08, 0xe2, 1, 2, 3, 4, 5, 6, 7, 8];
         let p = Message::parse_ws(&ping).unwrap();
-        assert_eq!(
-            frame(&s.pong(&p)),
-            [0x08, 0xe3, 1, 2, 3, 4, 5, 6, 7, 8]
-        );
+        assert_eq!(frame(&s.pong(&p)), [0x08, 0xe3, 1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]

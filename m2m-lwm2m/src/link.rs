@@ -287,7 +287,7 @@ fn one<'a>(
                 out.lwm2m = Some(version);
             }
             2 => out.rt = Some(v),
-            3 => out.ct = Some(v),
+            3 => out.ct = Some(Some(v).filter(|v| is_ct(v)).ok_or(bad)?),
             // Core 1.1 Table 5.1.2-1 (1.2 Table 5.1.1-1): `dim` is an Integer in 0..=255,
             // `ssid` one in 1..=65534 (the Short Server ID's range, Object 1 Resource 0).
             4 => {
@@ -360,12 +360,21 @@ pub fn check(links: &[ObjectLink<'_>]) -> Result<(), Error> {
             || l.ssid.is_some_and(|s| s == 0 || s == u16::MAX)
             || !quotable(l.rt)
             || !quotable(l.uri)
-            || !quotable(l.ct.filter(|ct| !core_link::is_token(ct)))
+            || l.ct.is_some_and(|ct| !is_ct(ct))
         {
             return Err(bad);
         }
     }
     Ok(())
+}
+
+/// Whether `ct` is a Content-Format list as RFC 7252 §7.2.1 writes one: Content-Format
+/// numbers (0-65535, in decimal without leading zeros) separated by single spaces.
+fn is_ct(ct: &str) -> bool {
+    ct.split(' ').all(|w| {
+        let digits = !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+        digits && (w == "0" || !w.starts_with('0')) && w.parse::<u16>().is_ok()
+    })
 }
 
 /// Whether `rt` names `oma.lwm2m` among its words: the link is the client's root.
@@ -610,10 +619,40 @@ mod tests {
         let n = encode(&links, &mut out).unwrap();
         assert_eq!(&out[..n], bs.as_bytes());
         assert!(encode(&links, &mut out[..10]).is_err());
-        // A quoted value that is not a token stays quoted (found by fuzzing).
-        let odd = "</>;ct=\"olwm\u{392}\",</3/0>";
-        let links = all(odd, Config::STRICT).unwrap();
+        // A list of Content-Formats is quoted, and stays quoted.
+        let list = r#"</>;rt="oma.lwm2m";ct="60 110 11542",</3/0>"#;
+        let links = all(list, Config::STRICT).unwrap();
+        assert_eq!(links[0].ct, Some("60 110 11542"));
         let n = encode(&links, &mut out).unwrap();
-        assert_eq!(&out[..n], odd.as_bytes());
+        assert_eq!(&out[..n], list.as_bytes());
+    }
+
+    #[test]
+    fn ct_is_content_format_numbers() {
+        // RFC 7252 §7.2.1: numbers of 0-65535 separated by single spaces.
+        for ct in ["0", "65535", r#""0 60""#] {
+            let text = std::format!("</>;ct={ct},</3/0>");
+            assert!(all(&text, Config::STRICT).is_ok(), "{text}");
+        }
+        for ct in [
+            "abc",
+            "65536",
+            "060",
+            "-1",
+            r#""60  110""#,
+            r#"" 60""#,
+            r#""60 x""#,
+            r#""""#,
+            "\"olwm\u{392}\"",
+        ] {
+            let text = std::format!("</>;ct={ct},</3/0>");
+            for config in [Config::STRICT, Config::LENIENT] {
+                assert!(all(&text, config).is_err(), "{text}");
+            }
+        }
+        // Nor can one be written.
+        let mut links = all("</>;ct=60,</3/0>", Config::STRICT).unwrap();
+        links[0].ct = Some("60 x");
+        assert!(check(&links).is_err());
     }
 }

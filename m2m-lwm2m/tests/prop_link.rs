@@ -52,6 +52,15 @@ fn text() -> impl Strategy<Value = Option<&'static str>> {
     ]
 }
 
+/// A `ct` value: mostly Content-Format numbers (RFC 7252 §7.2.1), now and then text that is not.
+fn ct() -> impl Strategy<Value = Option<&'static str>> {
+    prop_oneof![
+        4 => Just(None),
+        4 => prop::sample::select(vec!["0", "110", "65535", "60 110 11544"]).prop_map(Some),
+        1 => prop::sample::select(vec!["", "abc", "60  110", "060", "65536", "a\"b"]).prop_map(Some),
+    ]
+}
+
 fn version() -> impl Strategy<Value = Option<Version>> {
     prop::option::weighted(
         0.2,
@@ -90,7 +99,7 @@ fn attributes() -> impl Strategy<Value = Attributes> {
 
 fn object_link() -> impl Strategy<Value = ObjectLink<'static>> {
     (
-        (target(), version(), version(), text(), text()),
+        (target(), version(), version(), text(), ct()),
         (
             prop::option::of(prop_oneof![Just(0u8), Just(u8::MAX), any::<u8>()]),
             prop::option::of(prop_oneof![

@@ -657,7 +657,8 @@ impl<
             );
             due |= d.notify;
             confirmable |= d.confirmable;
-            if let (Some(n), Some(s), Some(h)) = (new.get_mut(k), pending.get_mut(k), held.get_mut(k))
+            if let (Some(n), Some(s), Some(h)) =
+                (new.get_mut(k), pending.get_mut(k), held.get_mut(k))
             {
                 *n = value;
                 *s = still;
