@@ -253,6 +253,9 @@ struct Node {
     /// `rebirth_sent` has passed.
     rebirth_held: bool,
     rebirth_sent: Option<Timestamp>,
+    /// A rebirth request went out and the application has not heard of it yet
+    /// ([`HostEvent::RebirthRequested`]).
+    ev_rebirth: bool,
 }
 
 impl Node {
@@ -336,7 +339,6 @@ pub struct Host<'c, const N: usize = 16, const D: usize = 64, const A: usize = 1
     death_due: bool,
     disconnect_due: bool,
     ev_disconnected: bool,
-    ev_rebirth: Option<usize>,
 }
 
 impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
@@ -355,7 +357,6 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             death_due: false,
             disconnect_due: false,
             ev_disconnected: false,
-            ev_rebirth: None,
         })
     }
 
@@ -854,8 +855,8 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                         n.rebirth_due = false;
                         n.rebirth_held = false;
                         n.rebirth_sent = Some(now);
+                        n.ev_rebirth = true;
                     }
-                    self.ev_rebirth = Some(i);
                     Transmit::Publish(p)
                 }));
             }
@@ -928,14 +929,20 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         )
     }
 
-    /// The next thing the application may want to know.
+    /// The next thing the application may want to know. Every node a rebirth request went out
+    /// to since the last call is reported, in the order of the node table (once, however many
+    /// requests went out to it).
     pub fn poll_event(&mut self) -> Option<HostEvent> {
         if self.ev_disconnected {
             self.ev_disconnected = false;
             return Some(HostEvent::Disconnected);
         }
-        self.ev_rebirth
-            .take()
-            .map(|i| HostEvent::RebirthRequested(NodeId(i)))
+        let (i, n) = self
+            .nodes
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, n)| n.as_mut().filter(|n| n.ev_rebirth).map(|n| (i, n)))?;
+        n.ev_rebirth = false;
+        Some(HostEvent::RebirthRequested(NodeId(i)))
     }
 }

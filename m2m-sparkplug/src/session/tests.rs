@@ -756,6 +756,41 @@ fn host_gives_each_missing_seq_its_own_reorder_timeout() {
     assert!(drain_host(&mut h, at(5100)).is_empty());
 }
 
+/// Rebirth requests to two nodes that go out before the application polls its events are two
+/// events, not one.
+#[test]
+fn host_reports_every_rebirth_request() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let birth = numbered(0);
+    let mut nodes = Vec::new();
+    for (edge, at_ms) in [("E1", 100), ("E2", 200)] {
+        let topic = std::format!("spBv1.0/G/NBIRTH/{edge}");
+        let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(0), &topic, &birth) else {
+            panic!("not a birth")
+        };
+        nodes.push(node);
+        let data = numbered(2); // seq 1 lost
+        let topic = std::format!("spBv1.0/G/NDATA/{edge}");
+        assert!(matches!(
+            feed(&mut h, at(at_ms), &topic, &data),
+            HostIncoming::Data {
+                order: Order::Gap,
+                ..
+            }
+        ));
+    }
+    // Both gaps time out in one call.
+    h.handle_timeout(at(2200));
+    let out = drain_host(&mut h, at(2200));
+    assert_eq!(
+        out.iter().map(|o| o.1.as_str()).collect::<Vec<_>>(),
+        ["spBv1.0/G/NCMD/E1", "spBv1.0/G/NCMD/E2"]
+    );
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(nodes[0])));
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(nodes[1])));
+    assert_eq!(h.poll_event(), None);
+}
+
 /// The publishes `drain_host` yields, each checked to be a rebirth request to `G/E`.
 fn rebirths(h: &mut Host<'_>, now: Timestamp) -> usize {
     let out = drain_host(h, now);

@@ -28,6 +28,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             rebirth_due: false,
             rebirth_held: false,
             rebirth_sent: None,
+            ev_rebirth: false,
         };
         let (i, slot) = self
             .nodes
