@@ -138,9 +138,11 @@ rules! {
     NBirthValues => "tck-id-operational-behavior-data-publish-nbirth-values", Must, [];
     /// The same for a DBIRTH metric.
     DBirthValues => "tck-id-operational-behavior-data-publish-dbirth-values", Must, [];
-    /// An NCMD metric with a datatype whose value does not read as it (or no value).
+    /// An NCMD metric without a value and not `is_null` (with a datatype or without), or with
+    /// a datatype its value does not read as.
     NCmdMetricValue => "tck-id-operational-behavior-data-commands-ncmd-metric-value", Must, [];
-    /// A DCMD metric with a datatype whose value does not read as it (or no value).
+    /// A DCMD metric without a value and not `is_null` (with a datatype or without), or with
+    /// a datatype its value does not read as.
     DCmdMetricValue => "tck-id-operational-behavior-data-commands-dcmd-metric-value", Must, [];
     /// An NBIRTH without a `bdSeq` metric.
     NBirthBdSeq => "tck-id-payloads-nbirth-bdseq", Must, ["tck-id-topics-nbirth-bdseq-included"];
