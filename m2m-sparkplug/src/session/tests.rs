@@ -81,6 +81,12 @@ fn edge_session_births_data_and_seq_wrap() {
         EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore::default()).unwrap();
     let dev = e.add_device("D").unwrap();
     assert_eq!(e.add_device("D"), Err(SessionError::DuplicateDevice));
+    // Its topics would read as a host application's STATE topic.
+    assert_eq!(
+        EdgeNode::<'_, MemoryStore>::new(EdgeConfig::new("STATE", "E"), MemoryStore::default())
+            .err(),
+        Some(SessionError::Topic(crate::topic::TopicError::StateGroup))
+    );
     let mut buf = [0u8; 512];
     assert_eq!(
         e.data(at(0), &temp(1.0), &mut buf),

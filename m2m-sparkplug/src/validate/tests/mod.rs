@@ -602,6 +602,22 @@ fn topics() {
         }),
         []
     );
+    // STATE: no group id (a topic with it reads as a host application's STATE topic), and a
+    // message type without a device id.
+    assert_eq!(
+        run(&MessageTopic {
+            group: "STATE",
+            ..ok
+        }),
+        [Rule::TopicGroupId]
+    );
+    assert_eq!(
+        run(&MessageTopic {
+            message_type: MessageType::Unknown("STATE"),
+            ..ok
+        }),
+        [Rule::TopicDeviceForbidden]
+    );
 }
 
 #[test]
