@@ -4,7 +4,8 @@
 //! not close in time, an alias its birth did not define).
 //!
 //! Tables have fixed capacities: `N` edge nodes, `D` devices and `A` aliases in all, and ids
-//! of at most [`MAX_ID_LEN`] bytes. A full table is a typed error, never a panic.
+//! of at most [`MAX_ID_LEN`] bytes. A full table is a typed error, never a panic. Each edge
+//! node's slot has room for the end of one Reorder Timeout per `seq` (256 of them, 2 KiB).
 //!
 //! ```
 //! use m2m_core::Timestamp;
