@@ -109,8 +109,8 @@ pub enum Order {
     /// Neither the expected one nor a missing one nor the last one again: the messages between
     /// the expected one and this one are missing, and a Reorder Timeout starts for each
     /// (`tck-id-operational-behavior-host-reordering-start`); a rebirth follows when one of them
-    /// has not arrived by the end of its own. `seq` counts modulo 256, so a loss of 200 messages and a message
-    /// 56 behind look alike; both are gaps.
+    /// has not arrived by the end of its own. `seq` counts modulo 256, so a loss of 200 messages
+    /// and a message 56 behind look alike; both are gaps.
     Gap,
     /// The last `seq` received, again: a duplicate. (NDATA and DDATA are QoS 0, delivered once at
     /// most, so duplicates are rare; a loss of exactly 255 messages looks the same, as one of 256
@@ -930,9 +930,9 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         )
     }
 
-    /// The next thing the application may want to know. Every node a rebirth request went out
-    /// to since the last call is reported, in the order of the node table (once, however many
-    /// requests went out to it).
+    /// The next thing the application may want to know. Each node a rebirth request went out to
+    /// is reported, in the order of the node table; once, however many requests went out to it
+    /// before it was.
     pub fn poll_event(&mut self) -> Option<HostEvent> {
         if self.ev_disconnected {
             self.ev_disconnected = false;

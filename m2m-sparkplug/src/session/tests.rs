@@ -719,8 +719,8 @@ fn order_of(h: &mut Host<'_>, now: Timestamp, seq: u64) -> Order {
 
 /// Each missing `seq` waits its own Reorder Timeout from when it went missing: a later gap
 /// neither shortens nor lengthens an earlier one's wait, and the host gives up only when the
-/// oldest `seq` still missing has waited its time (`tck-id-operational-behavior-host-reordering-start`,
-/// `-success`, `-rebirth`).
+/// oldest `seq` still missing has waited its time
+/// (`tck-id-operational-behavior-host-reordering-start`, `-success`, `-rebirth`).
 #[test]
 fn host_gives_each_missing_seq_its_own_reorder_timeout() {
     let mut h = connected_host(HostConfig::new("scada"));
