@@ -112,14 +112,19 @@ impl<'a> MessageType<'a> {
     }
 
     /// Whether a topic of this type names a device: `Some(true)` for the D* types, `Some(false)` for
-    /// the N* types, `None` for unknown types (either form is accepted).
+    /// the N* types and `STATE`
+    /// (`tck-id-topic-structure-namespace-device-id-non-associated-message-types` lists it with
+    /// them), `None` for other unknown types (either form is accepted).
     #[must_use]
     pub const fn is_device(&self) -> Option<bool> {
         match self {
             MessageType::DBirth | MessageType::DDeath | MessageType::DData | MessageType::DCmd => {
                 Some(true)
             }
-            MessageType::Unknown(_) => None,
+            MessageType::Unknown(s) => match s.as_bytes() {
+                b"STATE" => Some(false),
+                _ => None,
+            },
             _ => Some(false),
         }
     }
@@ -191,7 +196,8 @@ pub struct MessageTopic<'a> {
 }
 
 impl<'a> MessageTopic<'a> {
-    /// Checks the identifier rules (§4.1.1): every id valid, a device id exactly for D* types.
+    /// Checks the identifier rules (§4.1.1): every id valid (the group id not `STATE`), a device
+    /// id exactly for D* types, none for N* types and `STATE`.
     pub fn validate(&self) -> Result<(), TopicError> {
         check_id(self.group, Part::Group)?;
         check_id(self.message_type.as_str(), Part::MessageType)?;
@@ -298,6 +304,13 @@ pub enum TopicError {
     /// More parts than the form allows.
     #[error("trailing topic levels")]
     TooManyLevels,
+    /// The group id `STATE`: Sparkplug 3.0 puts `STATE` at the group position of a host
+    /// application's state topic, `spBv1.0/STATE/<host_id>` (§4.2.3), so a message topic with it
+    /// would read as one.
+    #[error(
+        "STATE is not a group id (spBv1.0/STATE/<host_id> is a host application's state topic)"
+    )]
+    StateGroup,
     /// A D* message type without a device id.
     #[error("device message type without a device id")]
     MissingDevice,
@@ -330,10 +343,14 @@ impl ProtocolError for TopicError {
     }
 }
 
-/// Checks one identifier: non-empty UTF-8 (given by `&str`) without `+`, `/`, `#` or NUL (§4.1.1).
+/// Checks one identifier: non-empty UTF-8 (given by `&str`) without `+`, `/`, `#` or NUL (§4.1.1),
+/// and, for a group id, not `STATE` ([`TopicError::StateGroup`]).
 pub fn check_id(id: &str, part: Part) -> Result<(), TopicError> {
     if id.is_empty() {
         return Err(TopicError::Empty(part));
+    }
+    if part == Part::Group && id == STATE {
+        return Err(TopicError::StateGroup);
     }
     match id
         .char_indices()
@@ -690,6 +707,47 @@ mod tests {
         ] {
             assert_eq!(Topic::parse(s), Err(e), "{s}");
         }
+    }
+
+    /// Sparkplug 3.0 puts `STATE` at the group position of host application state topics
+    /// (§4.2.3), so it is no group id: a message topic with it would read as a STATE topic.
+    #[test]
+    fn state_is_no_group_id() {
+        assert_eq!(check_id("STATE", Part::Group), Err(TopicError::StateGroup));
+        for part in [Part::EdgeNode, Part::Device, Part::Host] {
+            assert_eq!(check_id("STATE", part), Ok(()));
+        }
+        // Ids are case-sensitive (§5.2).
+        assert_eq!(check_id("State", Part::Group), Ok(()));
+        let t = Topic::Message(MessageTopic {
+            group: STATE,
+            message_type: MessageType::NData,
+            edge_node: "E",
+            device: None,
+        });
+        assert_eq!(t.format(&mut [0; 64]), Err(TopicError::StateGroup));
+        assert_eq!(
+            Topic::parse("$sparkplug/certificates/spBv1.0/STATE/NBIRTH/E"),
+            Err(TopicError::StateGroup)
+        );
+        // STATE topics parse as before; a message topic of group STATE never did.
+        assert!(matches!(
+            round_trip("spBv1.0/STATE/E"),
+            Topic::State { host: "E", .. }
+        ));
+        assert_eq!(
+            Topic::parse("spBv1.0/STATE/NDATA/E"),
+            Err(TopicError::TooManyLevels)
+        );
+        // STATE as a message type takes no device id
+        // (`tck-id-topic-structure-namespace-device-id-non-associated-message-types`).
+        assert_eq!(MessageType::parse(STATE).is_device(), Some(false));
+        assert_eq!(
+            Topic::parse("spBv1.0/G/STATE/E/D"),
+            Err(TopicError::UnexpectedDevice)
+        );
+        let t = round_trip("spBv1.0/G/STATE/E");
+        assert!(matches!(t, Topic::Message(m) if m.message_type == MessageType::Unknown(STATE)));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! not close in time, an alias its birth did not define).
 //!
 //! Tables have fixed capacities: `N` edge nodes, `D` devices and `A` aliases in all, and ids
-//! of at most [`MAX_ID_LEN`] bytes. A full table is a typed error, never a panic.
+//! of at most [`MAX_ID_LEN`] bytes. A full table is a typed error, never a panic. Each edge
+//! node's slot has room for the end of one Reorder Timeout per `seq` (256 of them, 2 KiB).
 //!
 //! ```
 //! use m2m_core::Timestamp;
@@ -51,7 +52,8 @@ pub struct HostConfig<'c> {
     /// Host application id (`tck-id-operational-behavior-host-application-host-id`).
     pub host_id: &'c str,
     /// The Reorder Timeout (`tck-id-operational-behavior-host-reordering-param`): how long a
-    /// `seq` gap may stay open before a rebirth is requested. `None`: at once.
+    /// missing `seq` may stay missing, from the message that showed it missing, before a rebirth
+    /// is requested. `None`: at once.
     pub reorder_timeout: Option<Duration>,
     /// The shortest time between two rebirth requests to one edge node. A request that falls
     /// within it is held, not dropped, and goes out once the interval has passed
@@ -99,15 +101,16 @@ pub struct DeviceId(usize);
 pub enum Order {
     /// The expected one.
     InOrder,
-    /// One that was missing: it fills a gap (`tck-id-operational-behavior-host-reordering-success`
-    /// once the last gap closes), or comes after its gap was given up on and a rebirth asked for
-    /// (then it changes nothing).
+    /// One that was missing: it fills a gap, and its Reorder Timeout ends
+    /// (`tck-id-operational-behavior-host-reordering-success`; those of the other missing ones go
+    /// on), or comes after its gap was given up on and a rebirth asked for (then it changes
+    /// nothing).
     Late,
     /// Neither the expected one nor a missing one nor the last one again: the messages between
-    /// the expected one and this one are missing, the Reorder Timeout starts
-    /// (`tck-id-operational-behavior-host-reordering-start`), and a rebirth follows unless they
-    /// arrive before it ends. `seq` counts modulo 256, so a loss of 200 messages and a message
-    /// 56 behind look alike; both are gaps.
+    /// the expected one and this one are missing, and a Reorder Timeout starts for each
+    /// (`tck-id-operational-behavior-host-reordering-start`); a rebirth follows when one of them
+    /// has not arrived by the end of its own. `seq` counts modulo 256, so a loss of 200 messages
+    /// and a message 56 behind look alike; both are gaps.
     Gap,
     /// The last `seq` received, again: a duplicate. (NDATA and DDATA are QoS 0, delivered once at
     /// most, so duplicates are rare; a loss of exactly 255 messages looks the same, as one of 256
@@ -237,15 +240,23 @@ struct Node {
     expected: u8,
     /// `seq`s known to be missing, one bit each.
     missing: [u64; 4],
+    /// For each `seq` in `missing`, when its wait ends: the time it went missing plus the
+    /// Reorder Timeout. The other entries mean nothing.
+    limits: [Timestamp; 256],
     /// `seq`s given up on (their gap outlived the Reorder Timeout, or there is none, and a
     /// rebirth was asked): one that still arrives is late, and moves nothing.
     abandoned: [u64; 4],
+    /// The earliest of the `limits` of the `seq`s missing now: when the host gives up on the
+    /// node's gaps.
     deadline: Option<Timestamp>,
     rebirth_due: bool,
     /// A rebirth request held back by the rebirth interval: it goes out when the interval since
     /// `rebirth_sent` has passed.
     rebirth_held: bool,
     rebirth_sent: Option<Timestamp>,
+    /// A rebirth request went out and the application has not heard of it yet
+    /// ([`HostEvent::RebirthRequested`]).
+    ev_rebirth: bool,
 }
 
 impl Node {
@@ -255,6 +266,18 @@ impl Node {
             *a |= *m;
             *m = 0;
         }
+    }
+
+    /// The earliest wait still running, that of the oldest `seq` missing.
+    fn earliest_limit(&self) -> Option<Timestamp> {
+        (0..=u8::MAX)
+            .filter(|&s| {
+                self.missing
+                    .get(usize::from(s >> 6))
+                    .is_some_and(|w| w & (1u64 << (s & 63)) != 0)
+            })
+            .filter_map(|s| self.limits.get(usize::from(s)).copied())
+            .min()
     }
 
     /// `seq` comes round again as a new message's: no longer one given up on.
@@ -317,7 +340,6 @@ pub struct Host<'c, const N: usize = 16, const D: usize = 64, const A: usize = 1
     death_due: bool,
     disconnect_due: bool,
     ev_disconnected: bool,
-    ev_rebirth: Option<usize>,
 }
 
 impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
@@ -336,7 +358,6 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             death_due: false,
             disconnect_due: false,
             ev_disconnected: false,
-            ev_rebirth: None,
         })
     }
 
@@ -541,9 +562,9 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         if let Some(w) = n.missing.get_mut(word) {
             if *w & bit != 0 {
                 *w &= !bit;
-                if n.missing == [0; 4] {
-                    n.deadline = None;
-                }
+                // Its wait ends (`tck-id-operational-behavior-host-reordering-success`); those
+                // of the other missing `seq`s go on.
+                n.deadline = n.earliest_limit();
                 return Order::Late;
             }
         }
@@ -553,10 +574,17 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         if s == n.expected.wrapping_sub(1) {
             return Order::Repeat;
         }
+        // Each `seq` missing from now on waits the Reorder Timeout from now
+        // (`tck-id-operational-behavior-host-reordering-start`), whatever the waits of those
+        // missing before it.
+        let limit = timeout.map_or(now, |t| now.checked_add(t).unwrap_or(now));
         let mut m = n.expected;
         while m != s {
             if let Some(w) = n.missing.get_mut(usize::from(m >> 6)) {
                 *w |= 1u64 << (m & 63);
+            }
+            if let Some(l) = n.limits.get_mut(usize::from(m)) {
+                *l = limit;
             }
             n.forget_abandoned(m);
             m = m.wrapping_add(1);
@@ -564,11 +592,7 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         n.forget_abandoned(s);
         n.expected = s.wrapping_add(1);
         match timeout {
-            Some(t) => {
-                if n.deadline.is_none() {
-                    n.deadline = Some(now.checked_add(t).unwrap_or(now));
-                }
-            }
+            Some(_) => n.deadline = n.earliest_limit(),
             None => {
                 n.give_up_gaps();
                 self.request_rebirth(node, now);
@@ -750,10 +774,11 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         }
     }
 
-    /// Acts on expired reorder windows: a gap still open asks for a rebirth
-    /// (`tck-id-operational-behavior-host-reordering-rebirth`). Releases the rebirth requests
-    /// the rebirth interval held back once it has passed. [`Host::poll_transmit`] then sends
-    /// them.
+    /// Acts on expired reorder windows: a `seq` still missing when its own Reorder Timeout has
+    /// passed asks for a rebirth (`tck-id-operational-behavior-host-reordering-rebirth`), and
+    /// the node's later gaps are given up with it (the rebirth brings everything anew). Releases
+    /// the rebirth requests the rebirth interval held back once it has passed.
+    /// [`Host::poll_transmit`] then sends them.
     pub fn handle_timeout(&mut self, now: Timestamp) {
         let interval = self.config.rebirth_interval;
         for i in 0..N {
@@ -777,8 +802,8 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         }
     }
 
-    /// When [`Host::handle_timeout`] is next due: the end of a reorder window, or of the rebirth
-    /// interval that holds a rebirth request back.
+    /// When [`Host::handle_timeout`] is next due: the end of the Reorder Timeout of a node's
+    /// oldest missing `seq`, or of the rebirth interval that holds a rebirth request back.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
         let interval = self.config.rebirth_interval;
         self.nodes
@@ -831,8 +856,8 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
                         n.rebirth_due = false;
                         n.rebirth_held = false;
                         n.rebirth_sent = Some(now);
+                        n.ev_rebirth = true;
                     }
-                    self.ev_rebirth = Some(i);
                     Transmit::Publish(p)
                 }));
             }
@@ -905,14 +930,20 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         )
     }
 
-    /// The next thing the application may want to know.
+    /// The next thing the application may want to know. Each node a rebirth request went out to
+    /// is reported, in the order of the node table; once, however many requests went out to it
+    /// before it was.
     pub fn poll_event(&mut self) -> Option<HostEvent> {
         if self.ev_disconnected {
             self.ev_disconnected = false;
             return Some(HostEvent::Disconnected);
         }
-        self.ev_rebirth
-            .take()
-            .map(|i| HostEvent::RebirthRequested(NodeId(i)))
+        let (i, n) = self
+            .nodes
+            .iter_mut()
+            .enumerate()
+            .find_map(|(i, n)| n.as_mut().filter(|n| n.ev_rebirth).map(|n| (i, n)))?;
+        n.ev_rebirth = false;
+        Some(HostEvent::RebirthRequested(NodeId(i)))
     }
 }

@@ -81,6 +81,12 @@ fn edge_session_births_data_and_seq_wrap() {
         EdgeNode::new(EdgeConfig::new("G", "E"), MemoryStore::default()).unwrap();
     let dev = e.add_device("D").unwrap();
     assert_eq!(e.add_device("D"), Err(SessionError::DuplicateDevice));
+    // Its topics would read as a host application's STATE topic.
+    assert_eq!(
+        EdgeNode::<'_, MemoryStore>::new(EdgeConfig::new("STATE", "E"), MemoryStore::default())
+            .err(),
+        Some(SessionError::Topic(crate::topic::TopicError::StateGroup))
+    );
     let mut buf = [0u8; 512];
     assert_eq!(
         e.data(at(0), &temp(1.0), &mut buf),
@@ -685,6 +691,110 @@ fn host_burst_loss_of_128_or_more_is_a_gap() {
         assert_eq!(out.len(), 1, "{lost} lost");
         assert_eq!(out[0].1, "spBv1.0/G/NCMD/E");
     }
+}
+
+/// An NBIRTH (`seq` 0, `bdSeq` 0) or a numbered NDATA, as an edge node writes them.
+fn numbered(seq: u64) -> Vec<u8> {
+    if seq == 0 {
+        return bd_seq_message(true, 0, true);
+    }
+    Payload {
+        timestamp: Some(T0),
+        metrics: Seq::Borrowed(&temp(2.0)),
+        seq: Some(seq),
+        ..Payload::default()
+    }
+    .to_vec()
+    .unwrap()
+}
+
+/// The order the host gives an NDATA of `G/E` with this `seq`.
+fn order_of(h: &mut Host<'_>, now: Timestamp, seq: u64) -> Order {
+    let p = numbered(seq);
+    match feed(h, now, "spBv1.0/G/NDATA/E", &p) {
+        HostIncoming::Data { order, .. } => order,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Each missing `seq` waits its own Reorder Timeout from when it went missing: a later gap
+/// neither shortens nor lengthens an earlier one's wait, and the host gives up only when the
+/// oldest `seq` still missing has waited its time
+/// (`tck-id-operational-behavior-host-reordering-start`, `-success`, `-rebirth`).
+#[test]
+fn host_gives_each_missing_seq_its_own_reorder_timeout() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let birth = numbered(0);
+    let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(0), "spBv1.0/G/NBIRTH/E", &birth)
+    else {
+        panic!("not a birth")
+    };
+    assert_eq!(order_of(&mut h, at(100), 1), Order::InOrder);
+    assert_eq!(order_of(&mut h, at(200), 3), Order::Gap); // 2 missing until 2.2 s
+    assert_eq!(h.poll_timeout(), Some(at(2200)));
+    assert_eq!(order_of(&mut h, at(1900), 5), Order::Gap); // 4 missing until 3.9 s
+    assert_eq!(h.poll_timeout(), Some(at(2200)));
+    assert_eq!(order_of(&mut h, at(2000), 2), Order::Late);
+    // Only seq 4 is missing now, since 1.9 s.
+    assert_eq!(h.poll_timeout(), Some(at(3900)));
+    h.handle_timeout(at(2200));
+    assert!(drain_host(&mut h, at(2200)).is_empty());
+    assert_eq!(h.poll_event(), None);
+    assert_eq!(order_of(&mut h, at(2600), 4), Order::Late);
+    assert_eq!(h.poll_timeout(), None);
+    h.handle_timeout(at(3900));
+    assert!(drain_host(&mut h, at(3900)).is_empty());
+    assert_eq!(order_of(&mut h, at(3000), 6), Order::InOrder);
+    // A gap that stays open past its own Reorder Timeout still asks for a rebirth, whatever
+    // gaps open after it.
+    assert_eq!(order_of(&mut h, at(3000), 8), Order::Gap); // 7 missing until 5 s
+    assert_eq!(order_of(&mut h, at(4500), 10), Order::Gap); // 9 missing until 6.5 s
+    assert_eq!(h.poll_timeout(), Some(at(5000)));
+    h.handle_timeout(at(4999));
+    assert!(drain_host(&mut h, at(4999)).is_empty());
+    h.handle_timeout(at(5000));
+    assert_eq!(rebirths(&mut h, at(5000)), 1);
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
+    // The rebirth brings everything anew: the gaps still open are given up with it.
+    assert_eq!(h.poll_timeout(), None);
+    assert_eq!(order_of(&mut h, at(5100), 9), Order::Late);
+    assert_eq!(order_of(&mut h, at(5100), 7), Order::Late);
+    assert!(drain_host(&mut h, at(5100)).is_empty());
+}
+
+/// Rebirth requests to two nodes that go out before the application polls its events are two
+/// events, not one.
+#[test]
+fn host_reports_every_rebirth_request() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let birth = numbered(0);
+    let mut nodes = Vec::new();
+    for (edge, at_ms) in [("E1", 100), ("E2", 200)] {
+        let topic = std::format!("spBv1.0/G/NBIRTH/{edge}");
+        let HostIncoming::NodeBirth { node, .. } = feed(&mut h, at(0), &topic, &birth) else {
+            panic!("not a birth")
+        };
+        nodes.push(node);
+        let data = numbered(2); // seq 1 lost
+        let topic = std::format!("spBv1.0/G/NDATA/{edge}");
+        assert!(matches!(
+            feed(&mut h, at(at_ms), &topic, &data),
+            HostIncoming::Data {
+                order: Order::Gap,
+                ..
+            }
+        ));
+    }
+    // Both gaps time out in one call.
+    h.handle_timeout(at(2200));
+    let out = drain_host(&mut h, at(2200));
+    assert_eq!(
+        out.iter().map(|o| o.1.as_str()).collect::<Vec<_>>(),
+        ["spBv1.0/G/NCMD/E1", "spBv1.0/G/NCMD/E2"]
+    );
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(nodes[0])));
+    assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(nodes[1])));
+    assert_eq!(h.poll_event(), None);
 }
 
 /// The publishes `drain_host` yields, each checked to be a rebirth request to `G/E`.

@@ -96,7 +96,7 @@
 //! | `TemplateParameterTypeValue` | `tck-id-payloads-template-parameter-type-value` | |
 //! | `TemplateParameterTypeReq` | `tck-id-payloads-template-parameter-type-req` | |
 //! | `TemplateParameterValue` | `tck-id-payloads-template-parameter-value` | |
-//! | `TopicGroupId` | `tck-id-topic-structure-namespace-valid-group-id` | |
+//! | `TopicGroupId` | `tck-id-topic-structure-namespace-valid-group-id` | (a group id `STATE` is reported too: 3.0 puts `spBv1.0/STATE/<host_id>` there, so a topic with it reads as a host application's state topic) |
 //! | `TopicEdgeNodeId` | `tck-id-topic-structure-namespace-valid-edge-node-id` | |
 //! | `TopicDeviceId` | `tck-id-topic-structure-namespace-valid-device-id` | |
 //! | `TopicDeviceRequired` | `tck-id-topic-structure-namespace-device-id-associated-message-types` | |
@@ -367,8 +367,9 @@ pub fn validate_all<'a>(
 }
 
 /// Checks the identifier rules of a message topic (§4.1.1) and reports every violation: each id
-/// valid ([`check_id`], as [`Topic::parse`](crate::Topic::parse) checks them), a device id
-/// exactly for the D* types ([`MessageType::is_device`]). A topic parsed by `Topic::parse` has
+/// valid ([`check_id`], as [`Topic::parse`](crate::Topic::parse) checks them; a group id `STATE`
+/// too), a device id exactly for the D* types and none for the N* types and `STATE`
+/// ([`MessageType::is_device`]). A topic parsed by `Topic::parse` has
 /// none; this is for topics built by hand or from another parser.
 pub fn validate_topic<'a>(topic: &MessageTopic<'a>, report: &mut impl FnMut(Violation<'a>)) {
     let mut emit = |rule: Rule, name: Option<&'a str>, detail: &'static str| {
@@ -382,6 +383,7 @@ pub fn validate_topic<'a>(topic: &MessageTopic<'a>, report: &mut impl FnMut(Viol
     };
     let why = |e: TopicError| match e {
         TopicError::Empty(_) => "empty",
+        TopicError::StateGroup => "STATE, the group element of host application state topics",
         _ => "holds +, /, # or NUL",
     };
     let mut ids = [

@@ -138,9 +138,11 @@ rules! {
     NBirthValues => "tck-id-operational-behavior-data-publish-nbirth-values", Must, [];
     /// The same for a DBIRTH metric.
     DBirthValues => "tck-id-operational-behavior-data-publish-dbirth-values", Must, [];
-    /// An NCMD metric with a datatype whose value does not read as it (or no value).
+    /// An NCMD metric without a value and not `is_null` (with a datatype or without), or with
+    /// a datatype its value does not read as.
     NCmdMetricValue => "tck-id-operational-behavior-data-commands-ncmd-metric-value", Must, [];
-    /// A DCMD metric with a datatype whose value does not read as it (or no value).
+    /// A DCMD metric without a value and not `is_null` (with a datatype or without), or with
+    /// a datatype its value does not read as.
     DCmdMetricValue => "tck-id-operational-behavior-data-commands-dcmd-metric-value", Must, [];
     /// An NBIRTH without a `bdSeq` metric.
     NBirthBdSeq => "tck-id-payloads-nbirth-bdseq", Must, ["tck-id-topics-nbirth-bdseq-included"];
@@ -219,7 +221,8 @@ rules! {
     TemplateParameterTypeReq => "tck-id-payloads-template-parameter-type-req", Must, [];
     /// A template parameter value that is an extension or does not read as its type.
     TemplateParameterValue => "tck-id-payloads-template-parameter-value", Must, [];
-    /// A group id that is empty or holds `+`, `/`, `#` (or NUL).
+    /// A group id that is empty, holds `+`, `/`, `#` (or NUL), or is `STATE` (the topic would
+    /// read as a host application's state topic, `spBv1.0/STATE/<host_id>`).
     TopicGroupId => "tck-id-topic-structure-namespace-valid-group-id", Must, [];
     /// An edge node id that is empty or holds `+`, `/`, `#` (or NUL).
     TopicEdgeNodeId => "tck-id-topic-structure-namespace-valid-edge-node-id", Must, [];
@@ -227,7 +230,7 @@ rules! {
     TopicDeviceId => "tck-id-topic-structure-namespace-valid-device-id", Must, [];
     /// A DBIRTH, DDEATH, DDATA or DCMD topic without device id.
     TopicDeviceRequired => "tck-id-topic-structure-namespace-device-id-associated-message-types", Must, [];
-    /// An NBIRTH, NDEATH, NDATA or NCMD topic with a device id.
+    /// An NBIRTH, NDEATH, NDATA, NCMD or STATE topic with a device id.
     TopicDeviceForbidden => "tck-id-topic-structure-namespace-device-id-non-associated-message-types", Must, [];
 }
 

@@ -240,10 +240,12 @@ impl<'a> Walk<'_, '_, 'a> {
                 Rule::DCmdMetricValue
             };
             let null = m.is_null() == Some(true);
-            if let Some(dt) = m.datatype() {
-                if !null && m.raw_value().is_none() {
-                    self.emit(rule, at, "no value");
-                } else if !null && misfits(dt, m.raw_value()) {
+            // A missing value is compatible with no datatype (a command without one writes
+            // nothing), so it is reported whether the metric has a datatype or not.
+            if !null && m.raw_value().is_none() {
+                self.emit(rule, at, "no value");
+            } else if let Some(dt) = m.datatype() {
+                if !null && misfits(dt, m.raw_value()) {
                     self.emit(rule, at, "value does not fit the datatype");
                 }
             }

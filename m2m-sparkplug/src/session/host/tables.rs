@@ -22,11 +22,13 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
             bd_seq: None,
             expected: 0,
             missing: [0; 4],
+            limits: [Timestamp::from_millis(0); 256],
             abandoned: [0; 4],
             deadline: None,
             rebirth_due: false,
             rebirth_held: false,
             rebirth_sent: None,
+            ev_rebirth: false,
         };
         let (i, slot) = self
             .nodes

@@ -429,6 +429,23 @@ fn command_values() {
             }],
         );
         check(&none, t, &[rule]);
+        // No value is never a compatible one, whatever the datatype, or with none.
+        let named = Metric {
+            name: Some("Output".into()),
+            ..Metric::default()
+        };
+        check(&payload(None, vec![named]), t, &[rule]);
+        let aliased = Metric {
+            alias: Some(7),
+            ..Metric::default()
+        };
+        check(&payload(None, vec![aliased]), t, &[rule]);
+        let null = Metric {
+            alias: Some(7),
+            is_null: Some(true),
+            ..Metric::default()
+        };
+        check(&payload(None, vec![null]), t, &[]);
         check(
             &payload(None, vec![m("Out", MetricValue::Boolean(false))]),
             t,
@@ -584,6 +601,22 @@ fn topics() {
             ..ok
         }),
         []
+    );
+    // STATE: no group id (a topic with it reads as a host application's STATE topic), and a
+    // message type without a device id.
+    assert_eq!(
+        run(&MessageTopic {
+            group: "STATE",
+            ..ok
+        }),
+        [Rule::TopicGroupId]
+    );
+    assert_eq!(
+        run(&MessageTopic {
+            message_type: MessageType::Unknown("STATE"),
+            ..ok
+        }),
+        [Rule::TopicDeviceForbidden]
     );
 }
 
