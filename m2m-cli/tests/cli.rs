@@ -815,12 +815,20 @@ fn time_options_out_of_range_are_usage_errors_not_panics() {
         "{}",
         out.stderr
     );
-    let out = m2m(
-        &["sparkplug", "listen", "mqtt://127.0.0.1:1", "--group", "#"],
-        None,
-    );
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("--group"), "{}", out.stderr);
+    for group in ["#", "STATE"] {
+        let out = m2m(
+            &[
+                "sparkplug",
+                "listen",
+                "mqtt://127.0.0.1:1",
+                "--group",
+                group,
+            ],
+            None,
+        );
+        assert_eq!(out.code, 2, "{group}");
+        assert!(out.stderr.contains("--group"), "{}", out.stderr);
+    }
 }
 
 #[test]

@@ -168,11 +168,12 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
     let duration = duration
         .map(|d| crate::codec::seconds("--duration", d, true))
         .transpose()?;
-    // A group id is one topic level without wildcards (Sparkplug 3.0 §4.1.1.1).
+    // A group id is one topic level without wildcards, and not STATE (Sparkplug 3.0 §4.1.1.1,
+    // §4.2.3: `spBv1.0/STATE/<host_id>` takes that level).
     if let Some(g) = group {
-        if g.is_empty() || g.contains(['/', '+', '#']) {
+        if let Err(e) = m2m_sparkplug::topic::check_id(g, m2m_sparkplug::topic::Part::Group) {
             return Err(CliError::Usage(format!(
-                "--group wants a Sparkplug group id (no '/', '+' or '#'), not {g:?}"
+                "--group wants a Sparkplug group id (no '/', '+' or '#', not STATE), not {g:?}: {e}"
             )));
         }
     }

@@ -374,9 +374,13 @@ impl Framing {
             .unwrap_or(buf.len())
     }
 
-    /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking.
+    /// Whether `buf` is one frame framed by its CRC, the CRC of all of it checking, with a head
+    /// that may start a frame (its address too, as `frame_len` judges it).
     pub(crate) fn whole_by_crc(&self, buf: &[u8]) -> bool {
-        (MIN_ADU..=MAX_ADU).contains(&buf.len()) && self.framed_by_crc(buf) && crc16(buf) == 0
+        (MIN_ADU..=MAX_ADU).contains(&buf.len())
+            && self.framed_by_crc(buf)
+            && self.may_start(buf, &self.heads())
+            && crc16(buf) == 0
     }
 
     /// Frames and decodes the ADU at the head of `buf` in one pass over its bytes (the CRC is

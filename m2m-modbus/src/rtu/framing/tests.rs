@@ -634,6 +634,36 @@ fn at_the_end_of_a_read_a_frame_framed_by_its_crc_is_all_of_it() {
     );
 }
 
+/// A frame framed by its CRC read whole at a silence or a read end has its address judged as
+/// `frame_len` judges it: strict, a request to a reserved address (248-255) and a response from
+/// address 0 are refused (Serial Line §2.2), whichever way the length was found.
+#[test]
+fn a_frame_read_whole_keeps_to_the_address_rules() {
+    let cases = [
+        (Framing::requests(), with_crc(&[248, 8, 0, 0, 0xa5, 0x37])),
+        (Framing::responses(), with_crc(&[0, 8, 0, 0, 0xa5, 0x37])),
+    ];
+    for (f, frame) in cases {
+        let refused = Err(Error::Address { address: frame[0] });
+        let error = |r: Result<Status<usize>, FrameError>| r.map_err(|e| e.error);
+        assert_eq!(error(f.frame_len(&frame)), refused, "{frame:02x?}");
+        assert_eq!(error(f.frame_len_at_read_end(&frame)), refused);
+        assert_eq!(error(f.frame_len_at_silence(&frame)), refused);
+        assert!(f.decode_at_silence::<Request>(&frame).is_err());
+        assert!(f.decode_at_silence::<Response>(&frame).is_err());
+        assert_eq!(f.skip_to_whole_frame(&frame), frame.len());
+        // Allowed, the whole frame is one.
+        let lenient = f.with_config(crate::Config {
+            allow_reserved_address: true,
+            ..crate::Config::STRICT
+        });
+        assert_eq!(
+            lenient.frame_len_at_read_end(&frame),
+            Ok(Status::Complete(frame.len()))
+        );
+    }
+}
+
 /// On a stream without silences, a head that cannot be completed (a length field promising
 /// more than came, a function framed by its CRC whose CRC never checks) holds what follows at
 /// a read end (a frame still arriving looks the same), until a quiet time gives it up: then
