@@ -212,15 +212,12 @@ impl Server {
             Err(e) => return Err(e),
         };
         let datagram = self.buf.get(..n).unwrap_or_default().to_vec();
-        let event = match self
+        // Not CoAP (the sans-IO server already queued what the RFC prescribes), or a datagram
+        // that could not be taken: dropped; a datagram from the network never ends the server.
+        let event = self
             .inner
             .handle_with(now(), peer, &datagram, &mut self.upload)
-        {
-            Ok(e) => e,
-            // Not CoAP: the sans-IO server already queued what the RFC prescribes.
-            Err(SessionError::Malformed(_)) => None,
-            Err(e) => return Err(session(e)),
-        };
+            .unwrap_or_default();
         match event {
             Some(ServerEvent::Send {
                 id,

@@ -283,8 +283,9 @@ impl AsyncServer {
                 }
             }
             Ok(Some(e)) => note(e, peer),
-            Ok(None) | Err(SessionError::Malformed(_)) => None,
-            Err(e) => return Err(session(e)),
+            // Not CoAP, or a datagram that could not be taken: dropped; a datagram from the
+            // network never ends the server.
+            Ok(None) | Err(_) => None,
         };
         // The datagram's note before the events it led to (an Update before the wake-up).
         if let Some(n) = note {

@@ -166,6 +166,27 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         }
     }
 
+    /// Request `id` goes on with a peer at a new address (a client behind a NAT whose mapping
+    /// changed, as an LwM2M Update from the new address shows): its retransmissions go there,
+    /// and its response and notifications are taken from there, no longer from the old one.
+    pub fn move_request(&mut self, id: RequestId, to: P) {
+        for w in self.waiting.iter_mut().flatten() {
+            if w.id == id {
+                w.peer = to;
+            }
+        }
+        for o in self.out.iter_mut().flatten() {
+            if o.request == Some(id) {
+                o.peer = to;
+            }
+        }
+        for r in self.recent.iter_mut().flatten() {
+            if r.request == Some(id) {
+                r.peer = to;
+            }
+        }
+    }
+
     pub(super) fn on_ack_or_reset<'a>(
         &mut self,
         t: u64,

@@ -261,7 +261,9 @@ impl<
         } else if let Some(text) = answer.diagnostic {
             b.payload(text.as_bytes());
         }
-        self.endpoint.respond(now, exchange, &b)?;
+        // A Non-confirmable request's answer needs a message slot of its own: without room it
+        // is dropped (the server asks again), never an error that would end the client.
+        let _ = self.endpoint.respond(now, exchange, &b);
         Ok(())
     }
 

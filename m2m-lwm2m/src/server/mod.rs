@@ -491,6 +491,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         if *rd != RD {
             return None;
         }
+        // The location as the server wrote it (decimal, no sign, no leading zero): `+7` or
+        // `007` is no location of `7`.
+        if id.starts_with(['+', '-']) || (id.len() > 1 && id.starts_with('0')) {
+            return None;
+        }
         let id: u32 = id.parse().ok()?;
         self.regs
             .iter()
@@ -531,12 +536,18 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         datagram: &'a [u8],
         upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
+        // A registration whose lifetime ran out is gone before the datagram is read (Core 1.1
+        // §6.2: an Update then finds nothing, 4.04), whether or not `handle_timeout` ran.
+        self.handle_timeout(now);
         match self.endpoint.handle(now, peer, datagram)? {
             // A critical option whose function is not performed here (OSCORE, EDHOC,
             // Q-Block): 4.02 (RFC 7252 §5.4.1).
             Incoming::Request { message, exchange } if crate::client::not_performed(&message) => {
                 let b = Builder::<0>::udp(Type::Acknowledgement, Code::BAD_OPTION, 0);
-                self.endpoint.respond(now, &exchange, &b)?;
+                // An answer that finds no room in the endpoint (a Non-confirmable request's
+                // answer needs a message slot of its own) is dropped, as any answer here: a
+                // datagram from the network never ends the server.
+                let _ = self.endpoint.respond(now, &exchange, &b);
                 Ok(None)
             }
             Incoming::Request { message, exchange } => {
@@ -570,11 +581,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                                 let mut a =
                                     Builder::<1>::udp(Type::Acknowledgement, Code::CONTINUE, 0);
                                 a.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
-                                self.endpoint.respond(now, &exchange, &a)?;
+                                let _ = self.endpoint.respond(now, &exchange, &a);
                                 return Ok(None);
                             }
                             Step::Refuse(code) => {
-                                self.endpoint.respond(now, &exchange, &refuse(code)?)?;
+                                let _ = self.endpoint.respond(now, &exchange, &refuse(code)?);
                                 let error = Error::new(0, Reason::Unsupported);
                                 return Ok(Some(ServerEvent::Refused { error, peer }));
                             }
@@ -588,7 +599,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                         } else {
                             Code::BAD_OPTION
                         };
-                        self.endpoint.respond(now, &exchange, &refuse(code)?)?;
+                        let _ = self.endpoint.respond(now, &exchange, &refuse(code)?);
                         let error = Error::new(0, Reason::Unsupported);
                         return Ok(Some(ServerEvent::Refused { error, peer }));
                     }
@@ -653,7 +664,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 if let Some(k) = block1 {
                     b.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
                 }
-                self.endpoint.respond(now, exchange, &b)?;
+                let _ = self.endpoint.respond(now, exchange, &b);
                 Ok(Some(ServerEvent::Refused { error, peer }))
             }
         }
@@ -759,6 +770,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 let stamp = self.stamps;
                 self.stamps = self.stamps.wrapping_add(1);
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
+                let (moved, id) = (r.peer != peer, r.id);
                 r.peer = peer;
                 r.seen = stamp;
                 // An Update is how a client in queue mode says it is awake (from wherever).
@@ -785,11 +797,22 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     r.root_len = root_len;
                 }
                 r.expires = expiry(now, r.lifetime);
-                let event = ServerEvent::Updated {
-                    id: r.id,
-                    params,
-                    links,
-                };
+                // From a new address (a NAT mapping that changed, Core 1.1 §6.2.2): the
+                // requests on their way to the client, its observations among them, go on
+                // with it there.
+                if moved {
+                    for (request, _) in self
+                        .sent_to
+                        .iter()
+                        .chain(self.blocks_to.iter())
+                        .chain(self.observed.iter())
+                        .flatten()
+                        .filter(|(_, g)| *g == id)
+                    {
+                        self.endpoint.move_request(*request, peer);
+                    }
+                }
+                let event = ServerEvent::Updated { id, params, links };
                 Ok((Code::CHANGED, None, Some(event)))
             }
             ServerRequest::Deregister { location } => {

@@ -203,4 +203,191 @@ fn a_request_taken_keeps_its_event_when_its_answer_finds_no_room() {
     let e = server.handle(at(1), 8, &out[..n]).unwrap();
     assert!(matches!(e, Some(ServerEvent::Updated { .. })), "{e:?}");
     assert_eq!(server.find("full-8").unwrap().lifetime, 600);
+    // Non-confirmable requests the server refuses (a path not its own, a bad Update, an
+    // OSCORE option, a later Block1 block it takes no pieces of): their answers find no room
+    // either, and are dropped; the server goes on (an error here ended the runners).
+    let nons: [&dyn Fn(&mut Builder<'_, 4>); 4] = [
+        &|b| {
+            b.str(m2m_coap::OptionNumber::URI_PATH, "nothing").unwrap();
+        },
+        &|b| {
+            b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+            b.str(m2m_coap::OptionNumber::URI_QUERY, "lt=abc").unwrap();
+        },
+        &|b| {
+            b.empty(m2m_coap::OptionNumber::OSCORE).unwrap();
+            b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        },
+        &|b| {
+            b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+            b.uint(m2m_coap::OptionNumber::BLOCK1, (1 << 4) | 2)
+                .unwrap();
+        },
+    ];
+    for (i, build) in nons.iter().enumerate() {
+        let mut b = Builder::<4>::udp(
+            Type::NonConfirmable,
+            Code::POST,
+            200 + u16::try_from(i).unwrap(),
+        );
+        b.token(b"n1");
+        build(&mut b);
+        let n = b.encode(&mut out).unwrap();
+        let e = server.handle(at(2), 9, &out[..n]);
+        assert!(e.is_ok(), "{i}: {e:?}");
+    }
+    assert_eq!(server.find("full-8").unwrap().lifetime, 600);
+}
+
+/// A client whose address changes (a NAT mapping renewed) says so with an Update from the new
+/// one (Core 1.1 §6.2.2): its observation goes on there, notified from there and cancelled
+/// there, and the Read on its way is retransmitted there.
+#[test]
+fn an_update_from_a_new_address_takes_the_observations_along() {
+    use m2m_coap::{Builder, Message, Type};
+    const MOVED: u8 = 42;
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, 1);
+    b.token(b"t1");
+    b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+    b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=nat-1")
+        .unwrap();
+    b.payload(b"</3/0>");
+    let n = b.encode(&mut out).unwrap();
+    server.handle(at(0), CLIENT, &out[..n]).unwrap();
+    let mut location = Vec::new();
+    while let Some((_, n)) = server.poll_transmit(at(0), &mut buf) {
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        location = m
+            .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+            .map(str::to_string)
+            .collect();
+    }
+    let id = server.find("nat-1").unwrap().id;
+    let observe = ClientRequest::Observe {
+        path: Path::resource(3, 0, 13),
+        accept: None,
+    };
+    let rid = server.send(at(0), id, &observe).unwrap();
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let req = Message::parse_udp(&buf[..n]).unwrap();
+    let token = req.token().to_vec();
+    let mut ack = Builder::<2>::udp(
+        Type::Acknowledgement,
+        Code::CONTENT,
+        req.message_id().unwrap(),
+    );
+    ack.token(&token);
+    ack.uint(m2m_coap::OptionNumber::OBSERVE, 1).unwrap();
+    ack.payload(b"0");
+    let n = ack.encode(&mut out).unwrap();
+    server.handle(at(0), CLIENT, &out[..n]).unwrap();
+    // A Read goes out, unanswered.
+    let read = ClientRequest::Read {
+        path: Path::instance(3, 0),
+        accept: None,
+    };
+    server.send(at(1), id, &read).unwrap();
+    let (to, _) = server.poll_transmit(at(1), &mut buf).unwrap();
+    assert_eq!(to, CLIENT);
+    // The Update from the new address.
+    let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, 2);
+    b.token(b"u1");
+    for seg in &location {
+        b.str(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+    }
+    let n = b.encode(&mut out).unwrap();
+    let e = server.handle(at(2), MOVED, &out[..n]).unwrap();
+    assert!(matches!(e, Some(ServerEvent::Updated { .. })), "{e:?}");
+    while let Some((to, _)) = server.poll_transmit(at(2), &mut buf) {
+        assert_eq!(to, MOVED, "the Update's answer");
+    }
+    // The Read's retransmission goes to the new address, and its answer comes from there.
+    let (to, n) = server.poll_transmit(at(10), &mut buf).unwrap();
+    assert_eq!(to, MOVED);
+    let r = Message::parse_udp(&buf[..n]).unwrap();
+    let mut answer = Builder::<0>::udp(
+        Type::Acknowledgement,
+        Code::CONTENT,
+        r.message_id().unwrap(),
+    );
+    answer.token(r.token());
+    let n = answer.encode(&mut out).unwrap();
+    let e = server.handle(at(10), MOVED, &out[..n]).unwrap();
+    assert!(matches!(e, Some(ServerEvent::Response { .. })), "{e:?}");
+    // A notification from the new address is the observation's, not one answered with Reset.
+    let mut note = Builder::<2>::udp(Type::NonConfirmable, Code::CONTENT, 3);
+    note.token(&token);
+    note.uint(m2m_coap::OptionNumber::OBSERVE, 2).unwrap();
+    note.payload(b"1");
+    let n = note.encode(&mut out).unwrap();
+    let e = server.handle(at(11), MOVED, &out[..n]).unwrap();
+    assert!(
+        matches!(e, Some(ServerEvent::Response { request, .. }) if request == rid),
+        "{e:?}"
+    );
+    while let Some((_, n)) = server.poll_transmit(at(11), &mut buf) {
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        assert_ne!(m.ty(), Some(Type::Reset));
+    }
+    // Its cancellation goes there too.
+    server
+        .cancel_observe(at(12), rid, Path::resource(3, 0, 13), None)
+        .unwrap();
+    let (to, n) = server.poll_transmit(at(12), &mut buf).unwrap();
+    assert_eq!(to, MOVED);
+    assert_eq!(Message::parse_udp(&buf[..n]).unwrap().observe(), Some(1));
+}
+
+/// An Update goes to the location the server gave (Core 1.1 §6.2.2): the same number written
+/// with a sign or leading zeros is not it (4.04).
+#[test]
+fn a_location_is_the_one_written() {
+    use m2m_coap::{Builder, Message, Type};
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, 1);
+    b.token(b"t1");
+    b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+    b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=loc-1")
+        .unwrap();
+    let n = b.encode(&mut out).unwrap();
+    server.handle(at(0), CLIENT, &out[..n]).unwrap();
+    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    let id = server.find("loc-1").unwrap().id.0;
+    let mut mid = 1;
+    let mut update = |server: &mut Server<u8>, seg: &str| {
+        mid += 1;
+        let mut b = Builder::<4>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"u1");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.str(m2m_coap::OptionNumber::URI_PATH, seg).unwrap();
+        let n = b.encode(&mut out).unwrap();
+        server.handle(at(1), CLIENT, &out[..n]).unwrap();
+        let (_, n) = server.poll_transmit(at(1), &mut buf).unwrap();
+        Message::parse_udp(&buf[..n]).unwrap().code()
+    };
+    for alias in [format!("+{id}"), format!("0{id}"), format!("00{id}")] {
+        assert_eq!(update(&mut server, &alias), Code::NOT_FOUND, "{alias}");
+    }
+    assert_eq!(update(&mut server, &id.to_string()), Code::CHANGED);
+    // Past its lifetime (86 400 s by default, from the Update at 1 s) the registration is gone,
+    // though `handle_timeout` was not called.
+    let mut late = Builder::<4>::udp(Type::Confirmable, Code::POST, 99);
+    late.token(b"u2");
+    late.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+    let seg = id.to_string();
+    late.str(m2m_coap::OptionNumber::URI_PATH, &seg).unwrap();
+    let n = late.encode(&mut out).unwrap();
+    let t = at(1 + 86_400);
+    server.handle(t, CLIENT, &out[..n]).unwrap();
+    let (_, n) = server.poll_transmit(t, &mut buf).unwrap();
+    assert_eq!(
+        Message::parse_udp(&buf[..n]).unwrap().code(),
+        Code::NOT_FOUND
+    );
+    assert!(server.find("loc-1").is_none());
 }
