@@ -240,8 +240,8 @@ impl<'a> Walk<'_, '_, 'a> {
                 Rule::DCmdMetricValue
             };
             let null = m.is_null() == Some(true);
-            // A missing value is compatible with no datatype (a command without one writes
-            // nothing), so it is reported whether the metric has a datatype or not.
+            // A command without a value writes nothing, whatever its datatype: it is reported
+            // whether the metric has a datatype or not.
             if !null && m.raw_value().is_none() {
                 self.emit(rule, at, "no value");
             } else if let Some(dt) = m.datatype() {
