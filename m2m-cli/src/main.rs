@@ -61,7 +61,8 @@ enum Command {
     },
     /// Run a gateway end to end on loopback: a simulated Modbus pump, a gateway publishing it as
     /// Sparkplug B over MQTT (embedded broker), and a host application that decodes and
-    /// validates every message. Shows a live view, then a summary.
+    /// validates every message; an LwM2M client serves the same values to an LwM2M server that
+    /// reads and observes them. Shows a live view, then a summary.
     Demo(demo::DemoArgs),
     /// A CoAP client: get, put, post, delete, observe or discover a coap:// or coap+tcp:// URI.
     Coap(tools::coap::CoapArgs),

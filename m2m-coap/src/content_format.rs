@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-/// A Content-Format number (the value of the Content-Format and Accept options). Unknown
-/// numbers are kept.
+/// A Content-Format number (RFC 7252 §12.3; the value of the Content-Format and Accept options).
+/// Unknown numbers are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

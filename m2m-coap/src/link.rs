@@ -76,7 +76,7 @@ impl<'a> Value<'a> {
     }
 }
 
-/// One parameter of a link.
+/// One parameter of a link (a `link-param` of RFC 6690 §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Param<'a> {
@@ -86,7 +86,7 @@ pub struct Param<'a> {
     pub value: Option<Value<'a>>,
 }
 
-/// One link: its target and its parameters, borrowed and already checked.
+/// One link (RFC 6690 §2): its target and its parameters, borrowed and already checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Link<'a> {

@@ -70,7 +70,8 @@ impl Default for Config {
     }
 }
 
-/// A CoAP message, borrowed from the bytes it was parsed from.
+/// A CoAP message (RFC 7252 §3 over UDP, RFC 8323 §3.2 over TCP/TLS and §4.2 over WebSocket),
+/// borrowed from the bytes it was parsed from.
 ///
 /// Build one with [`crate::Builder`]. Panic contract: parsing never panics, whatever the input,
 /// and no accessor of a parsed message can panic.

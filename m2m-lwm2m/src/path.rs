@@ -14,8 +14,8 @@ use crate::error::{Error, Reason};
 /// resource id on a path.
 pub const RESERVED_ID: u16 = u16::MAX;
 
-/// A numeric LwM2M path of zero (the root `/`) to four levels, with an optional gateway prefix
-/// borrowed from the input.
+/// A numeric LwM2M path of zero (the root `/`) to four levels (Core §6.4, §7.1), with an optional
+/// gateway prefix (Gateway §5.2.2) borrowed from the input.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Path<'a> {

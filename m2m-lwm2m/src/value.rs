@@ -435,9 +435,10 @@ impl serde::Serialize for Opaque<'_> {
     }
 }
 
-/// A resource value. Formats that carry types on the wire (SenML, LwM2M CBOR) decode to the
-/// typed variants; TLV and text/plain carry none and decode to [`Value::Untyped`] until
-/// [`Value::typed`] is given the resource's [`DataType`] (from the object model or the caller).
+/// A resource value, of a data type of Core Appendix C. Formats that carry types on the wire
+/// (SenML, LwM2M CBOR) decode to the typed variants; TLV and text/plain carry none and decode to
+/// [`Value::Untyped`] until [`Value::typed`] is given the resource's [`DataType`] (from the object
+/// model or the caller).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -612,7 +613,7 @@ fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
     }
 }
 
-/// One `(path, value)` item of a body, as every decoder yields it.
+/// One `(path, value)` item of a body in any format of Core 1.1 §7.4, as every decoder yields it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -39,7 +39,8 @@ const fn hex_value(c: u8) -> Option<u8> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// A Modbus ASCII ADU: address and PDU; the LRC is checked on decode and computed on encode.
+/// A Modbus ASCII ADU (Serial Line §2.5.2): address and PDU; the LRC is checked on decode and
+/// computed on encode.
 ///
 /// Panic contract: nothing here panics, whatever the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,7 +30,8 @@ pub struct Adu<P> {
     pub pdu: P,
 }
 
-/// The MBAP fields of a buffer that holds at least [`HEADER_LEN`] bytes.
+/// The MBAP fields (Implementation Guide §3.1.3) of a buffer that holds at least [`HEADER_LEN`]
+/// bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Header {

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-/// A Sparkplug datatype code. Codes outside 0..=34 are kept as [`DataType::Other`].
+/// A Sparkplug datatype code (§6.4.16). Codes outside 0..=34 are kept as [`DataType::Other`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

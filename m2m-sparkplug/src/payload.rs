@@ -211,7 +211,8 @@ impl Oneof {
 
 // ---- Payload ----------------------------------------------------------------------------------
 
-/// The timestamp and sequence number of a payload, read without walking its metrics.
+/// The timestamp and sequence number of a payload (fields `timestamp` and `seq` of message
+/// `Payload`, §6.4.1), read without walking its metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -179,8 +179,9 @@ pub struct EncodeOptions {
     pub metric_timestamp: Option<u64>,
 }
 
-/// A value to encode: typed by datatype, or [`MetricValue::Raw`] as on the wire (for values without
-/// a datatype, such as alias-only data messages, or of a datatype this crate does not know).
+/// A value to encode: typed by datatype (§6.4.16), or [`MetricValue::Raw`] as on the wire (for
+/// values without a datatype, such as alias-only data messages, or of a datatype this crate does
+/// not know).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -229,7 +230,7 @@ pub enum MetricValue<'a> {
     Raw(Raw<'a>),
 }
 
-/// A value field as on the wire (a member of the protobuf `oneof value`).
+/// A value field as on the wire (a member of the protobuf `oneof value` of the schema, §6.4.1).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -24,7 +24,8 @@ use m2m_core::{ErrorKind, ProtocolError};
 /// Deepest nesting of arrays and objects inside a skipped member.
 pub const MAX_JSON_DEPTH: usize = 16;
 
-/// A host application's state: its birth (`online: true`) or death (`online: false`) certificate.
+/// A host application's state (§4.2.3): its birth (`online: true`) or death (`online: false`)
+/// certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

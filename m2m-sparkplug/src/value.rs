@@ -18,7 +18,8 @@ use crate::error::Error;
 use crate::payload::{DataSetView, PropertySetListView, PropertySetView, TemplateView};
 
 /// The value field of a metric, property value, template parameter or dataset cell, as it is on
-/// the wire (which member of the protobuf `oneof value`), before a datatype gives it a meaning.
+/// the wire (which member of the protobuf `oneof value` of the schema, §6.4.1), before a datatype
+/// (§6.4.16) gives it a meaning.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum RawValue<'a> {
@@ -69,8 +70,8 @@ impl RawValue<'_> {
     }
 }
 
-/// A value read as its datatype. Strings, bytes and arrays borrow from the payload; arrays are
-/// lazy little-endian iterators; datasets, templates and property sets are views.
+/// A value read as its datatype (§6.4.16). Strings, bytes and arrays borrow from the payload;
+/// arrays are lazy little-endian iterators; datasets, templates and property sets are views.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -10,7 +10,7 @@ pub use number::{Format, NOT_PERFORMED, OptionDef, OptionNumber, REGISTRY};
 
 use crate::error::Reason;
 
-/// One option of a message: its number and its value, borrowed from the message.
+/// One option of a message (RFC 7252 §3.1): its number and its value, borrowed from the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CoapOption<'a> {

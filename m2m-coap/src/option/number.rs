@@ -4,7 +4,8 @@
 
 use core::fmt;
 
-/// An option number. Every `u16` is one; the constants name the registered ones.
+/// An option number (RFC 7252 §5.4.6; the registry of §12.2). Every `u16` is one; the constants
+/// name the registered ones.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -112,7 +112,8 @@ pub fn path_of<'a>(segments: impl IntoIterator<Item = &'a str>) -> Result<Path<'
     }
 }
 
-/// A request an LwM2M server (or bootstrap server) receives from a client.
+/// A request an LwM2M server (or bootstrap server) receives from a client: Bootstrap-Request
+/// (Core 1.1 §5.2.7.1), Register, Update and De-register (§6.2), and Send (§6.4).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ServerRequest<'a> {
@@ -155,7 +156,8 @@ pub enum ServerRequest<'a> {
     },
 }
 
-/// A request an LwM2M client receives from a server or bootstrap server.
+/// A request an LwM2M client receives from a server or bootstrap server: the Device Management and
+/// Information Reporting operations (Core 1.1 §6.3, §6.4) and the bootstrap server's (§5.2.7).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum ClientRequest<'a> {

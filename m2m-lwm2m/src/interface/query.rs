@@ -10,7 +10,8 @@ use m2m_coap::ContentFormat;
 use crate::error::{Config, Error, Reason};
 use crate::link::Version;
 
-/// The parameters of a Register (all but `ep` optional) or an Update (no `ep`, `lwm2m`).
+/// The parameters of a Register (all but `ep` optional) or an Update (no `ep`, `lwm2m`), Core 1.1
+/// §5.3.1 and §5.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

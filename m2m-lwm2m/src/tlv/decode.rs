@@ -137,8 +137,8 @@ struct Frame<'a> {
     inside: bool,
 }
 
-/// The records of a TLV body, one per resource or resource instance value, in wire order.
-/// An Object Instance without resources and a multiple Resource without instances yield a
+/// The records of a TLV body (Core §7.4.3), one per resource or resource instance value, in wire
+/// order. An Object Instance without resources and a multiple Resource without instances yield a
 /// record with their path and no value, so they are not lost. After an error the iterator ends.
 #[derive(Debug, Clone)]
 pub struct Decoder<'a> {

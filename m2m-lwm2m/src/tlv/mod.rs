@@ -53,7 +53,7 @@ pub use decode::{Decoder, decode};
 pub use encode::{encode, encoded_len};
 pub use value::value_as;
 
-/// What a TLV identifies (bits 7-6 of the type byte).
+/// What a TLV identifies (bits 7-6 of the type byte, Core §7.4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Kind {

@@ -44,7 +44,8 @@ pub(crate) fn check_address(
     }
 }
 
-/// A Modbus RTU ADU: address and PDU; the CRC is checked on decode and computed on encode.
+/// A Modbus RTU ADU (Serial Line §2.5.1): address and PDU; the CRC is checked on decode and
+/// computed on encode.
 ///
 /// Panic contract: nothing here panics, whatever the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
