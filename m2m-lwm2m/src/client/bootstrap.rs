@@ -186,13 +186,14 @@ pub(super) fn security_kind<T: ObjectTree + ?Sized>(tree: &T, i: u16) -> Option<
 
 /// Whether the accounts in `tree` can be used once Bootstrap ends: at least one LwM2M Server
 /// account (a Server instance and the Security instance of the same Short Server ID), every
-/// Server instance with exactly one Security instance and every server's Security instance
-/// with exactly one Server instance, and at most one Bootstrap-Server account. Wakaama's client
-/// too answers 4.06 when a Security instance reads as neither kind of account or a server's
-/// Short Server ID is 0 or past 65535, and when the paired Server instance lacks its Lifetime
-/// or Binding; it takes 65535, passes over a server's Security instance that no Server
-/// instance pairs with, and counts neither the accounts nor the Server instances, all of which
-/// this check does.
+/// server's Security instance with its Server URI (`/0/i/0`, as Anjay checks: without it the
+/// client cannot register) and exactly one Server instance, every Server instance with exactly
+/// one Security instance, and at most one Bootstrap-Server account. Wakaama's client too answers
+/// 4.06 when a Security instance reads as neither kind of account or a server's Short Server ID
+/// is 0 or past 65535; unlike this check, it takes 65535, passes over a server's Security
+/// instance that no Server instance pairs with, and counts neither the accounts nor the Server
+/// instances. It also refuses a Server instance without Lifetime or Binding, which this check
+/// lets through: the client registers with the lifetime and binding of its settings then.
 pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inconsistent> {
     let mut result = Ok(());
     let mut fail = |why: &'static str| {
@@ -209,6 +210,12 @@ pub(super) fn check_accounts<T: ObjectTree + ?Sized>(tree: &T) -> Result<(), Inc
         ),
         Some(None) => bootstrap = bootstrap.saturating_add(1),
         Some(Some(id)) => {
+            if !matches!(
+                value_of(tree, &Path::resource(0, i, 0)),
+                Some(Value::Str(_))
+            ) {
+                fail("a server's Security instance has no Server URI");
+            }
             let mut pairs = 0u32;
             instances(tree, 1, &mut |j| {
                 if short_id(tree, &Path::resource(1, j, 0)) == Some(id) {
@@ -319,6 +326,8 @@ mod tests {
     struct Accounts {
         security: Vec<(u16, Option<bool>, Option<Value<'static>>)>,
         server: Vec<(u16, Option<Value<'static>>)>,
+        /// Resources the tree lacks (every Security instance has a URI but these).
+        missing: Vec<Path<'static>>,
     }
 
     impl ObjectTree for Accounts {
@@ -342,6 +351,10 @@ mod tests {
                     .map(Value::Bool),
                 [0, i, 10] => self.security.iter().find(|s| s.0 == *i).and_then(|s| s.2),
                 [1, j, 0] => self.server.iter().find(|s| s.0 == *j).and_then(|s| s.1),
+                _ if self.missing.contains(&path.without_prefix()) => None,
+                [0, i, 0] if self.security.iter().any(|s| s.0 == *i) => {
+                    Some(Value::Str(crate::value::Text::Plain("coap://s")))
+                }
                 _ => None,
             };
             let value = value.ok_or(Code::NOT_FOUND)?;
@@ -353,9 +366,18 @@ mod tests {
         security: &[(u16, Option<bool>, Option<Value<'static>>)],
         server: &[(u16, Option<Value<'static>>)],
     ) -> Result<(), &'static str> {
+        check_without(security, server, &[])
+    }
+
+    fn check_without(
+        security: &[(u16, Option<bool>, Option<Value<'static>>)],
+        server: &[(u16, Option<Value<'static>>)],
+        missing: &[Path<'static>],
+    ) -> Result<(), &'static str> {
         let tree = Accounts {
             security: security.to_vec(),
             server: server.to_vec(),
+            missing: missing.to_vec(),
         };
         check_accounts(&tree).map_err(|e| e.0)
     }
@@ -438,6 +460,17 @@ mod tests {
             Err(
                 "a server's Security instance has no Server instance of its Short Server ID, or several"
             )
+        );
+        // A server account without its URI cannot be registered to; the Bootstrap-Server
+        // account's is not checked.
+        let ok = (&[BS, sec(1, 101)][..], &[srv(0, 101)][..]);
+        assert_eq!(
+            check_without(ok.0, ok.1, &[Path::resource(0, 1, 0)]),
+            Err("a server's Security instance has no Server URI")
+        );
+        assert_eq!(
+            check_without(ok.0, ok.1, &[Path::resource(0, 0, 0)]),
+            Ok(())
         );
     }
 }

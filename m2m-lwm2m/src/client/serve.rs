@@ -77,6 +77,10 @@ impl<
         // A body under way in the room lent goes on there.
         let upload = match upload {
             Some(u) if k.num > 0 && u.has(peer, message) => {
+                // Each block is a request of the bootstrap server's: the Bootstrap stays alive.
+                if self.bootstrapping.is_some() {
+                    self.bootstrapping = Some(bootstrap_deadline(now));
+                }
                 return assemble(u, now, peer, message, k);
             }
             other => other,
@@ -298,6 +302,20 @@ impl<
             if !matches!(path.object_id(), Some(1 | 2)) {
                 return Err(Answer::code(Code::BAD_REQUEST));
             }
+        }
+        // The Bootstrap Interface has Read, Discover, Write (PUT), Delete and Finish alone
+        // (Core 1.1 §5.2.7): an Observe would read the keys, an Execute reboot the device
+        // (4.05, as Leshan and Anjay answer).
+        let bootstrap_op = matches!(
+            req,
+            ClientRequest::Read { .. }
+                | ClientRequest::Discover { .. }
+                | ClientRequest::Write { replace: true, .. }
+                | ClientRequest::Delete { .. }
+                | ClientRequest::BootstrapFinish
+        );
+        if bootstrap && !bootstrap_op {
+            return Err(Answer::code(Code::METHOD_NOT_ALLOWED));
         }
         Ok(bootstrap)
     }

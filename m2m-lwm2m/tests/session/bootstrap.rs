@@ -237,6 +237,52 @@ fn bootstrap_finish_ends_a_bootstrap_only_with_usable_accounts() {
     assert_eq!(payload, b"no LwM2M Server account");
 }
 
+/// The Bootstrap Interface has Read, Discover, Write, Delete and Finish alone (Core 1.1
+/// §5.2.7): during a Bootstrap the bootstrap server's Observe (of the keys), Execute, Create,
+/// Write-Attributes and partial Write are refused (4.05), and nothing of them is done.
+#[test]
+fn a_bootstrap_server_has_the_bootstrap_operations_alone() {
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    let refused = [
+        ClientRequest::Observe {
+            path: Path::instance(0, 1),
+            accept: None,
+        },
+        ClientRequest::Execute {
+            path: Path::resource(3, 0, 4),
+            args: b"",
+        },
+        ClientRequest::Create {
+            path: Path::object(3303),
+            format: ContentFormat::LWM2M_TLV,
+            payload: &[0xc8, 0x00, 0x04, 0x41, 0xa0, 0x00, 0x00],
+        },
+        ClientRequest::WriteAttributes {
+            path: Path::resource(3, 0, 13),
+            update: Update::parse(["pmin=10"]).unwrap(),
+        },
+        ClientRequest::Write {
+            path: Path::instance(1, 0),
+            replace: false,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &[0xc1, 0x01, 0x3c],
+        },
+    ];
+    for req in refused {
+        let (code, ..) = w.ask_peer(at(1), req);
+        assert_eq!(code, Code::METHOD_NOT_ALLOWED, "{req:?}");
+    }
+    assert!(!w.pump.rebooted);
+    assert!(w.pump.created.is_empty());
+    assert_eq!(w.client.observations(), 0);
+    // The Bootstrap goes on.
+    let (code, ..) = w.ask_peer(at(2), ClientRequest::BootstrapFinish);
+    assert_eq!(code, Code::CHANGED);
+}
+
 #[test]
 fn bootstrap_finish_with_the_server_account_in_place_ends_the_bootstrap() {
     let mut w = World::new();
@@ -316,7 +362,8 @@ fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() 
     let mut buf = [0u8; 1152];
     // Moves datagrams both ways; the answers to the bootstrap server's requests, with their
     // Block1.
-    let mut pump_all = |bs: &mut Server<u8>,
+    let mut pump_all = |t: Timestamp,
+                        bs: &mut Server<u8>,
                         client: &mut Client<'static, u8>,
                         pump: &mut Pump,
                         upload: &mut m2m_lwm2m::upload::Upload<u8, 4096>|
@@ -324,19 +371,19 @@ fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() 
         let mut answers = Vec::new();
         loop {
             let mut moved = false;
-            while let Some((_, n)) = client.poll_transmit(at(0), &mut buf) {
+            while let Some((_, n)) = client.poll_transmit(t, &mut buf) {
                 moved = true;
                 let d = buf[..n].to_vec();
                 if let Some(ServerEvent::Response { message, .. }) =
-                    bs.handle(at(0), CLIENT, &d).unwrap()
+                    bs.handle(t, CLIENT, &d).unwrap()
                 {
                     answers.push((message.code(), message.block1().map(Result::unwrap)));
                 }
             }
-            while let Some((_, n)) = bs.poll_transmit(at(0), &mut buf) {
+            while let Some((_, n)) = bs.poll_transmit(t, &mut buf) {
                 moved = true;
                 let d = buf[..n].to_vec();
-                client.handle_with(at(0), SERVER, &d, pump, upload).unwrap();
+                client.handle_with(t, SERVER, &d, pump, upload).unwrap();
             }
             if !moved {
                 return answers;
@@ -344,7 +391,7 @@ fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() 
         }
     };
     client.bootstrap(at(0), None).unwrap();
-    pump_all(&mut bs, &mut client, &mut pump, &mut upload);
+    pump_all(at(0), &mut bs, &mut client, &mut pump, &mut upload);
     // The Timezone long, and the Manufacturer (which only a bootstrap server may set).
     let zone = "Europe/Zurich;".repeat(150);
     let body = format!(r#"[{{"n":"/3/0/15","vs":"{zone}"}},{{"n":"/3/0/0","vs":"BS-Maker"}}]"#);
@@ -360,9 +407,13 @@ fn a_bootstrap_write_larger_than_a_message_goes_in_blocks_and_is_put_together() 
         szx: 6,
     };
     let mut answers = Vec::new();
+    // A block every 200 s: each keeps the Bootstrap alive (it ends after 247 s without a
+    // request of the bootstrap server's).
     loop {
-        bs.send_block1_to(at(0), CLIENT, &write, block).unwrap();
-        let a = pump_all(&mut bs, &mut client, &mut pump, &mut upload);
+        let t = at(200 * u64::from(block.num));
+        client.handle_timeout(t, &pump).unwrap();
+        bs.send_block1_to(t, CLIENT, &write, block).unwrap();
+        let a = pump_all(t, &mut bs, &mut client, &mut pump, &mut upload);
         answers.extend(a.iter().copied());
         match a.as_slice() {
             [(Code::CONTINUE, Some(echo))] => {
@@ -429,12 +480,13 @@ fn bootstrap_discover_lists_objects_instances_and_the_accounts_ids() {
         Some(ClientRequest::Discover { path: Path::ROOT }),
     );
     // The Bootstrap-Server account has no Short Server ID; the server's account and its
-    // Server instance carry theirs; OSCORE instances and the object version are listed.
+    // Server instance carry theirs, the account its URI (1.1); OSCORE instances and the object
+    // version are listed.
     assert_eq!(
         all,
         [(
             Code::CONTENT,
-            b"</>;lwm2m=1.1,</0/0>,</0/1>;ssid=1,</21/0>,</21/1>,</1/0>;ssid=1,</3/0>,</3303>;ver=1.1,</3303/0>,</3303/1>"
+            br#"</>;lwm2m=1.1,</0/0>,</0/1>;ssid=1;uri="coap://127.0.0.1:5683",</21/0>,</21/1>,</1/0>;ssid=1,</3/0>,</3303>;ver=1.1,</3303/0>,</3303/1>"#
                 .to_vec()
         )]
     );
@@ -449,7 +501,10 @@ fn bootstrap_discover_lists_objects_instances_and_the_accounts_ids() {
     );
     assert_eq!(
         security,
-        [(Code::CONTENT, b"</0/0>,</0/1>;ssid=1".to_vec())]
+        [(
+            Code::CONTENT,
+            br#"</0/0>,</0/1>;ssid=1;uri="coap://127.0.0.1:5683""#.to_vec()
+        )]
     );
     // An object it does not have, and an instance (deeper than Bootstrap-Discover goes).
     let none = ask(

@@ -113,6 +113,10 @@ impl ObjectTree for Pump {
                     instance: 0,
                 }),
             ),
+            Record::new(
+                Path::resource(0, 1, 0),
+                Value::Str(Text::Plain("coap://127.0.0.1:5683")),
+            ),
             Record::new(Path::resource(0, 1, 1), Value::Bool(false)),
             Record::new(Path::resource(0, 1, 10), Value::Int(1)),
             Record::new(Path::resource(1, 0, 0), Value::Int(1)),
