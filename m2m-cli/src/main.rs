@@ -194,11 +194,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            // A closed stdout (`m2m ... | head -c0`) is not worth a panic.
-            if !out.is_empty() {
-                let _ = writeln!(stdout, "{out}");
+            let written = match out.is_empty() {
+                true => stdout.flush(),
+                false => writeln!(stdout, "{out}").and_then(|()| stdout.flush()),
+            };
+            match written {
+                // A reader that stopped reading (`m2m ... | head -c1`) wants no more: not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("m2m: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("m2m: {e}");

@@ -910,3 +910,33 @@ fn an_opaque_lwm2m_value_must_be_hex() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// Output that cannot be written (a full disk) is an error, exit 1; a reader that stopped
+/// reading (a broken pipe) is not.
+#[test]
+fn a_failed_write_of_the_output_is_an_error() {
+    let Ok(full) = std::fs::File::create("/dev/full") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args(["decode", "coap", "40010001"])
+        .stdout(full)
+        .output()
+        .expect("m2m runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("m2m: cannot write the output: "),
+        "{stderr}"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args(["decode", "coap", "40010001"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn m2m");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait m2m");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
