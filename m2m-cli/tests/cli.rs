@@ -940,3 +940,29 @@ fn a_failed_write_of_the_output_is_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A `--path` that names no object (the root, a gateway prefix alone) is a usage error, as a
+/// `--path` that does not parse is.
+#[test]
+fn an_lwm2m_tlv_path_without_an_object_is_a_usage_error() {
+    for path in ["/foo", "/", "3/0"] {
+        let out = m2m(&["decode", "lwm2m-tlv", "--path", path, "c10964"], None);
+        assert_eq!(out.code, 2, "--path {path}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!("m2m: --path {path}: ")),
+            "{}",
+            out.stderr
+        );
+    }
+    // A prefixed path names its object: accepted.
+    let out = m2m(
+        &["decode", "lwm2m-tlv", "--path", "/dev1/3/0", "c10964"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(r#""path":"/dev1/3/0/9""#),
+        "{}",
+        out.stdout
+    );
+}
