@@ -966,3 +966,56 @@ fn an_lwm2m_tlv_path_without_an_object_is_a_usage_error() {
         out.stdout
     );
 }
+
+/// Text given without --text to a format that takes text: the hex error says to use --text.
+#[test]
+fn text_without_text_is_told_to_use_text() {
+    for (format, input) in [
+        ("sparkplug-topic", "spBv1.0/G/NDATA/E"),
+        ("lwm2m-link", "</3/0>"),
+        ("lwm2m-senml-json", r#"[{"n":"x"}]"#),
+    ] {
+        let out = m2m(&["decode", format, input], None);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("m2m: bad hex input: "),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("({format} takes text with --text)")),
+            "{}",
+            out.stderr
+        );
+    }
+    // Formats that take no text get no such hint.
+    let out = m2m(&["decode", "coap", "zz"], None);
+    assert_eq!(out.code, 1);
+    assert!(!out.stderr.contains("--text"), "{}", out.stderr);
+}
+
+/// Empty input is told as such, not as a frame that ends too early (exit 1, as bad input);
+/// a format whose empty input is a valid frame (a Sparkplug payload without fields) still
+/// decodes it.
+#[test]
+fn empty_input_is_no_input() {
+    for (args, stdin) in [
+        (&["decode", "coap"][..], Some("")),
+        (&["decode", "modbus-tcp-req", ""], None),
+        (&["decode", "coap", " \n"], None),
+        (&["decode", "sparkplug-topic", "--text"], Some("\n")),
+        (&["encode", "coap"], Some("")),
+    ] {
+        let out = m2m(args, stdin);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("m2m: no input: give "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let out = m2m(&["decode", "sparkplug-payload", ""], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), r#"{"metrics":[]}"#);
+}
