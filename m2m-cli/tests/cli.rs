@@ -1019,3 +1019,40 @@ fn empty_input_is_no_input() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), r#"{"metrics":[]}"#);
 }
+
+/// `m2m coap --block` takes the SZX of RFC 7959 §2.2, 0 to 6: another is a usage error, not
+/// a block size of 1024 in its place; a scheme the client does not speak is a usage error
+/// that names the scheme as written.
+#[test]
+fn coap_block_size_and_scheme_are_checked() {
+    for szx in ["7", "9", "255"] {
+        let out = m2m(
+            &[
+                "coap",
+                "put",
+                "coap://127.0.0.1:1/x",
+                "--payload",
+                "a",
+                "--block",
+                szx,
+            ],
+            None,
+        );
+        assert_eq!(out.code, 2, "--block {szx}: {}", out.stderr);
+        assert!(out.stderr.contains("--block"), "{}", out.stderr);
+    }
+    for (uri, scheme) in [
+        ("coap+ws://127.0.0.1:1/x", "coap+ws"),
+        ("coaps://127.0.0.1:1/x", "coaps"),
+        ("coaps+tcp://127.0.0.1:1/x", "coaps+tcp"),
+    ] {
+        let out = m2m(&["coap", "get", uri], None);
+        assert_eq!(out.code, 2, "{uri}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("scheme {scheme} is not supported here")),
+            "{}",
+            out.stderr
+        );
+    }
+}
