@@ -1056,3 +1056,26 @@ fn coap_block_size_and_scheme_are_checked() {
         );
     }
 }
+
+/// `m2m lwm2m server` checks its arguments before it listens: a bad one is a usage error with
+/// nothing on stdout, not a "listening" line first.
+#[test]
+fn lwm2m_server_checks_its_arguments_before_listening() {
+    for duration in ["--duration=-5", "--duration=nan"] {
+        let out = m2m(
+            &[
+                "lwm2m",
+                "server",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                duration,
+            ],
+            None,
+        );
+        assert_eq!(out.code, 2, "{duration}: {}", out.stderr);
+        assert!(out.stderr.starts_with("m2m: --duration "), "{}", out.stderr);
+        assert_eq!(out.stdout, "", "{duration}");
+    }
+}

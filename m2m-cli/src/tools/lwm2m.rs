@@ -179,6 +179,9 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         writes.push((path_of(p)?, v));
     }
     let observe = observe.as_deref().map(path_of).transpose()?;
+    let duration = duration
+        .map(|d| crate::codec::seconds("--duration", d, true))
+        .transpose()?;
     let mut server = Server::bind(&format!("{bind}:{port}"))
         .map_err(|e| failed(format!("cannot listen on {bind}:{port}: {e}")))?;
     let addr = server.local_addr().map_err(failed)?;
@@ -186,9 +189,6 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         *json,
         &serde_json::json!({ "event": "listening", "address": addr.to_string() }),
     );
-    let duration = duration
-        .map(|d| crate::codec::seconds("--duration", d, true))
-        .transpose()?;
     let end = duration.and_then(|d| Instant::now().checked_add(d));
     let left = || {
         end.map_or(Duration::from_secs(3600), |e| {
