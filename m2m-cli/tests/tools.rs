@@ -489,3 +489,57 @@ fn lwm2m_server_reads_a_client() {
         );
     }
 }
+
+/// Sends `signal` (INT, TERM) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+/// `m2m sparkplug listen` stops cleanly at SIGINT and at SIGTERM: the summary line, exit 0.
+#[test]
+fn sparkplug_listen_stops_cleanly_at_a_signal() {
+    for sig in ["INT", "TERM"] {
+        let Some(mut listen) = Listen::start(&[]) else {
+            return;
+        };
+        let birth = listen.encode(
+            r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0}]}"#,
+        );
+        listen.publish_until_seen("spBv1.0/G/NBIRTH/E", &birth);
+        signal(&listen.listener.0, sig);
+        let status = listen.listener.0.wait().unwrap();
+        assert!(status.success(), "SIG{sig}: {status}");
+        let rest: Vec<String> = listen.lines.iter().collect();
+        let last = rest.last().cloned().unwrap_or_default();
+        assert!(
+            last.ends_with(" Sparkplug message(s)"),
+            "SIG{sig}: {rest:?}"
+        );
+    }
+}
+
+/// `m2m lwm2m server` stops cleanly at SIGINT and at SIGTERM: exit 0.
+#[test]
+fn lwm2m_server_stops_cleanly_at_a_signal() {
+    for sig in ["INT", "TERM"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+            .args(["lwm2m", "server", "--port", "0", "--bind", "127.0.0.1"])
+            .args(["--duration", "20"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("m2m runs");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        assert!(first.starts_with("LwM2M server listening on "), "{first}");
+        let started = Instant::now();
+        signal(&child, sig);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIG{sig}: {status}");
+        assert!(started.elapsed() < Duration::from_secs(5), "SIG{sig}");
+    }
+}

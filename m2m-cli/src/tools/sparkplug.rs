@@ -283,16 +283,22 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
         let mut seen = 0u64;
         let deadline = duration.and_then(|d| tokio::time::Instant::now().checked_add(d));
         let mut stdout = std::io::stdout();
+        let mut stop = super::Stop::catch().map_err(failed)?;
         while count.is_none_or(|c| seen < c) {
             let next = host.next();
-            let update = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, next).await {
-                    Ok(u) => u,
-                    Err(_) => break,
-                },
-                None => next.await,
-            }
-            .map_err(failed)?;
+            let next = async {
+                match deadline {
+                    Some(d) => tokio::time::timeout_at(d, next).await.ok(),
+                    None => Some(next.await),
+                }
+            };
+            // Interrupted (SIGINT, SIGTERM): stopped as at the end of --duration.
+            let update = tokio::select! {
+                u = next => u,
+                () = stop.wait() => None,
+            };
+            let Some(update) = update else { break };
+            let update = update.map_err(failed)?;
             let HostUpdate::Message {
                 topic,
                 payload,
