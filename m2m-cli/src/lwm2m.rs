@@ -152,6 +152,13 @@ pub(crate) fn record_json(r: &Record<'_>, lenient: bool) -> Result<Json, CliErro
 fn decode_tlv(input: &[u8], path: Option<&str>, lenient: bool) -> Result<Json, CliError> {
     if let Some(p) = path {
         let base = Path::parse(p).map_err(|e| CliError::Usage(format!("--path {p}: {e}")))?;
+        // `/` and a lone gateway prefix (`/foo`) parse, but name no object a TLV body can answer.
+        if base.depth() == 0 {
+            return Err(CliError::Usage(format!(
+                "--path {p}: an object, instance, resource or resource instance path is needed \
+                 (/3, /3/0, /3/0/7, /3/0/7/1)"
+            )));
+        }
         let mut records = Vec::new();
         for r in tlv::decode(input, base, config(lenient)) {
             records.push(record_json(&r.map_err(|e| err(&e))?, lenient)?);

@@ -108,6 +108,14 @@ fn read_input(args: Vec<String>) -> Result<String, CliError> {
     }
 }
 
+/// The error for an empty input: what to give, in arguments or on stdin.
+fn no_input(what: &str) -> CliError {
+    CliError::Input {
+        message: format!("no input: give {what}, in arguments or on stdin"),
+        offset: None,
+    }
+}
+
 /// A Modbus ASCII frame given as its text (`:0103...FA`): as typed, without the line end, or
 /// with it (`\r\n` or a bare `\n`, as `echo` gives). The frame ends with CR LF (Serial Line
 /// §2.5.2.1), so the whitespace around the text is dropped and CR LF put after it (error
@@ -144,9 +152,16 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 let line = input.strip_suffix('\n').unwrap_or(&input);
                 line.strip_suffix('\r').unwrap_or(line).as_bytes().to_vec()
             } else {
-                m2m_core::hex::decode(&input).map_err(|e| CliError::Input {
-                    message: format!("bad hex input: {e}"),
-                    offset: None,
+                m2m_core::hex::decode(&input).map_err(|e| {
+                    // Text given to a format that takes it, without --text.
+                    let hint = match format.is_text() {
+                        true => format!(" ({} takes text with --text)", format.name()),
+                        false => String::new(),
+                    };
+                    CliError::Input {
+                        message: format!("bad hex input: {e}{hint}"),
+                        offset: None,
+                    }
                 })?
             };
             let opts = codec::Options {
@@ -154,7 +169,14 @@ fn run(cli: Cli) -> Result<String, CliError> {
                 lenient,
                 path,
             };
-            codec::decode(format, &bytes, &opts)
+            codec::decode(format, &bytes, &opts).map_err(|e| match bytes.is_empty() {
+                // Nothing is no frame of this format: say so, not what the frame lacks.
+                true => no_input(match text {
+                    true => "the text, with --text",
+                    false => "the frame as hex",
+                }),
+                false => e,
+            })
         }
         Command::Demo(args) => demo::run(&args),
         Command::Coap(args) => tools::coap::run(&args),
@@ -163,6 +185,9 @@ fn run(cli: Cli) -> Result<String, CliError> {
         Command::Lwm2m { command } => tools::lwm2m::run(&command),
         Command::Encode { format, input } => {
             let input = read_input(input)?;
+            if input.trim().is_empty() {
+                return Err(no_input("the JSON object"));
+            }
             let json: serde_json::Value =
                 serde_json::from_str(&input).map_err(|e| CliError::Input {
                     message: format!("bad JSON input: {e}"),
@@ -195,11 +220,18 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            // A closed stdout (`m2m ... | head -c0`) is not worth a panic.
-            if !out.is_empty() {
-                let _ = writeln!(stdout, "{out}");
+            let written = match out.is_empty() {
+                true => stdout.flush(),
+                false => writeln!(stdout, "{out}").and_then(|()| stdout.flush()),
+            };
+            match written {
+                // A reader that stopped reading (`m2m ... | head -c1`) wants no more: not an error.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("m2m: cannot write the output: {e}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("m2m: {e}");

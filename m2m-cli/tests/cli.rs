@@ -910,3 +910,172 @@ fn an_opaque_lwm2m_value_must_be_hex() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+/// Output that cannot be written (a full disk) is an error, exit 1; a reader that stopped
+/// reading (a broken pipe) is not.
+#[test]
+fn a_failed_write_of_the_output_is_an_error() {
+    let Ok(full) = std::fs::File::create("/dev/full") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args(["decode", "coap", "40010001"])
+        .stdout(full)
+        .output()
+        .expect("m2m runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("m2m: cannot write the output: "),
+        "{stderr}"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args(["decode", "coap", "40010001"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn m2m");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait m2m");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// A `--path` that names no object (the root, a gateway prefix alone) is a usage error, as a
+/// `--path` that does not parse is.
+#[test]
+fn an_lwm2m_tlv_path_without_an_object_is_a_usage_error() {
+    for path in ["/foo", "/", "3/0"] {
+        let out = m2m(&["decode", "lwm2m-tlv", "--path", path, "c10964"], None);
+        assert_eq!(out.code, 2, "--path {path}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with(&format!("m2m: --path {path}: ")),
+            "{}",
+            out.stderr
+        );
+    }
+    // A prefixed path names its object: accepted.
+    let out = m2m(
+        &["decode", "lwm2m-tlv", "--path", "/dev1/3/0", "c10964"],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(r#""path":"/dev1/3/0/9""#),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Text given without --text to a format that takes text: the hex error says to use --text.
+#[test]
+fn text_without_text_is_told_to_use_text() {
+    for (format, input) in [
+        ("sparkplug-topic", "spBv1.0/G/NDATA/E"),
+        ("lwm2m-link", "</3/0>"),
+        ("lwm2m-senml-json", r#"[{"n":"x"}]"#),
+    ] {
+        let out = m2m(&["decode", format, input], None);
+        assert_eq!(out.code, 1, "{format}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("m2m: bad hex input: "),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains(&format!("({format} takes text with --text)")),
+            "{}",
+            out.stderr
+        );
+    }
+    // Formats that take no text get no such hint.
+    let out = m2m(&["decode", "coap", "zz"], None);
+    assert_eq!(out.code, 1);
+    assert!(!out.stderr.contains("--text"), "{}", out.stderr);
+}
+
+/// Empty input is told as such, not as a frame that ends too early (exit 1, as bad input);
+/// a format whose empty input is a valid frame (a Sparkplug payload without fields) still
+/// decodes it.
+#[test]
+fn empty_input_is_no_input() {
+    for (args, stdin) in [
+        (&["decode", "coap"][..], Some("")),
+        (&["decode", "modbus-tcp-req", ""], None),
+        (&["decode", "coap", " \n"], None),
+        (&["decode", "sparkplug-topic", "--text"], Some("\n")),
+        (&["encode", "coap"], Some("")),
+    ] {
+        let out = m2m(args, stdin);
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.starts_with("m2m: no input: give "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let out = m2m(&["decode", "sparkplug-payload", ""], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), r#"{"metrics":[]}"#);
+}
+
+/// `m2m coap --block` takes the SZX of RFC 7959 §2.2, 0 to 6: another is a usage error, not
+/// a block size of 1024 in its place; a scheme the client does not speak is a usage error
+/// that names the scheme as written.
+#[test]
+fn coap_block_size_and_scheme_are_checked() {
+    for szx in ["7", "9", "255"] {
+        let out = m2m(
+            &[
+                "coap",
+                "put",
+                "coap://127.0.0.1:1/x",
+                "--payload",
+                "a",
+                "--block",
+                szx,
+            ],
+            None,
+        );
+        assert_eq!(out.code, 2, "--block {szx}: {}", out.stderr);
+        assert!(out.stderr.contains("--block"), "{}", out.stderr);
+    }
+    for (uri, scheme) in [
+        ("coap+ws://127.0.0.1:1/x", "coap+ws"),
+        ("coaps://127.0.0.1:1/x", "coaps"),
+        ("coaps+tcp://127.0.0.1:1/x", "coaps+tcp"),
+    ] {
+        let out = m2m(&["coap", "get", uri], None);
+        assert_eq!(out.code, 2, "{uri}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("scheme {scheme} is not supported here")),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// `m2m lwm2m server` checks its arguments before it listens: a bad one is a usage error with
+/// nothing on stdout, not a "listening" line first.
+#[test]
+fn lwm2m_server_checks_its_arguments_before_listening() {
+    for duration in ["--duration=-5", "--duration=nan"] {
+        let out = m2m(
+            &[
+                "lwm2m",
+                "server",
+                "--port",
+                "0",
+                "--bind",
+                "127.0.0.1",
+                duration,
+            ],
+            None,
+        );
+        assert_eq!(out.code, 2, "{duration}: {}", out.stderr);
+        assert!(out.stderr.starts_with("m2m: --duration "), "{}", out.stderr);
+        assert_eq!(out.stdout, "", "{duration}");
+    }
+}

@@ -156,61 +156,66 @@ impl Drop for Kill {
     }
 }
 
-#[test]
-fn sparkplug_listen_against_mosquitto() {
-    let Some(broker) = Mosquitto::start(&["mosquitto_pub"]) else {
-        return;
-    };
-    let port = broker.port();
-    let dir = broker.dir();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    // The payloads, made by the `m2m encode` of this binary from JSON.
-    let encode = |json: &str| {
+/// `m2m sparkplug listen --group G` (with `extra` arguments) against a mosquitto of its own,
+/// and `mosquitto_pub` to publish to it payloads that `m2m encode` makes from JSON.
+struct Listen {
+    broker: Mosquitto,
+    listener: Kill,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Listen {
+    fn start(extra: &[&str]) -> Option<Self> {
+        let broker = Mosquitto::start(&["mosquitto_pub"])?;
+        let mut listener = Kill(
+            Command::new(env!("CARGO_BIN_EXE_m2m"))
+                .args([
+                    "sparkplug",
+                    "listen",
+                    &format!("mqtt://127.0.0.1:{}", broker.port()),
+                    "--group",
+                    "G",
+                    "--duration",
+                    "20",
+                ])
+                .args(extra)
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let (tx, rx) = mpsc::channel();
+        let out = listener.0.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for l in BufReader::new(out).lines() {
+                let Ok(l) = l else { break };
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Some(Listen {
+            broker,
+            listener,
+            lines: rx,
+        })
+    }
+
+    /// The payload `m2m encode` makes of `json`, in a file.
+    fn encode(&self, json: &str) -> std::path::PathBuf {
         let (ok, out, err) = m2m(&["encode", "sparkplug-payload", json]);
         assert!(ok, "{err}");
-        let path = dir.join(format!("p{}.bin", json.len()));
+        let path = self.broker.dir().join(format!("p{}.bin", json.len()));
         std::fs::write(&path, m2m_core::hex::decode(out.trim()).unwrap()).unwrap();
         path
-    };
-    let birth = encode(
-        r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0,"timestamp":1},{"name":"Node Control/Rebirth","datatype":"Boolean","value":false,"timestamp":1},{"name":"t","alias":7,"datatype":"Double","value":1.5,"timestamp":1}]}"#,
-    );
-    let data = encode(
-        r#"{"timestamp":2,"seq":1,"metrics":[{"alias":7,"value":{"double_value":2.5},"timestamp":2}]}"#,
-    );
-    let mut listener = Kill(
-        Command::new(env!("CARGO_BIN_EXE_m2m"))
-            .args([
-                "sparkplug",
-                "listen",
-                &format!("mqtt://127.0.0.1:{port}"),
-                "--group",
-                "G",
-                "--json",
-                "--duration",
-                "20",
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let (tx, rx) = mpsc::channel();
-    let out = listener.0.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines() {
-            let Ok(l) = l else { break };
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    let publish = |topic: &str, file: &std::path::Path| {
+    }
+
+    fn publish(&self, topic: &str, file: &std::path::Path) {
         let ok = Command::new("mosquitto_pub")
             .args([
                 "-h",
                 "127.0.0.1",
                 "-p",
-                &port.to_string(),
+                &self.broker.port().to_string(),
                 "-t",
                 topic,
                 "-f",
@@ -220,37 +225,158 @@ fn sparkplug_listen_against_mosquitto() {
             .unwrap()
             .success();
         assert!(ok);
-    };
-    // NBIRTH until the listener shows it (its subscription is then in place), then NDATA.
-    let first = loop {
-        publish("spBv1.0/G/NBIRTH/E", &birth);
-        if let Ok(l) = rx.recv_timeout(Duration::from_millis(300)) {
-            break l;
+    }
+
+    /// Publishes `file` to `topic` until the listener prints a line (its subscription is then
+    /// in place), and returns that line.
+    fn publish_until_seen(&self, topic: &str, file: &std::path::Path) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            self.publish(topic, file);
+            if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(300)) {
+                return l;
+            }
+            assert!(Instant::now() < deadline, "the listener prints nothing");
         }
-        assert!(
-            Instant::now() < deadline + Duration::from_secs(10),
-            "the listener prints nothing"
-        );
+    }
+
+    /// The next line that `keep` keeps.
+    fn next_line(&self, keep: impl Fn(&str) -> bool) -> String {
+        loop {
+            let l = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the listener prints the message");
+            if keep(&l) {
+                return l;
+            }
+        }
+    }
+}
+
+#[test]
+fn sparkplug_listen_against_mosquitto() {
+    let Some(listen) = Listen::start(&["--json"]) else {
+        return;
     };
+    let birth = listen.encode(
+        r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0,"timestamp":1},{"name":"Node Control/Rebirth","datatype":"Boolean","value":false,"timestamp":1},{"name":"t","alias":7,"datatype":"Double","value":1.5,"timestamp":1}]}"#,
+    );
+    let data = listen.encode(
+        r#"{"timestamp":2,"seq":1,"metrics":[{"alias":7,"value":{"double_value":2.5},"timestamp":2}]}"#,
+    );
+    // NBIRTH until the listener shows it (its subscription is then in place), then NDATA.
+    let first = listen.publish_until_seen("spBv1.0/G/NBIRTH/E", &birth);
     let b: serde_json::Value = serde_json::from_str(&first).unwrap();
     assert_eq!(b["type"], "NBIRTH");
-    assert_eq!(b["metrics"]["t"], 1.5);
+    assert_eq!(b["metrics"][2]["name"], "t");
+    assert_eq!(b["metrics"][2]["value"], 1.5);
     assert_eq!(b["violations"], serde_json::json!([]));
-    publish("spBv1.0/G/NDATA/E", &data);
-    let d = loop {
-        let l = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the NDATA is printed");
-        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
-        if v["type"] == "NDATA" {
-            break v;
-        }
-    };
+    listen.publish("spBv1.0/G/NDATA/E", &data);
+    let l = listen.next_line(|l| l.contains(r#""type":"NDATA""#));
+    let d: serde_json::Value = serde_json::from_str(&l).unwrap();
     // The alias is resolved through the birth, the value read with its datatype.
-    assert_eq!(d["metrics"]["t"], 2.5, "{d}");
+    assert_eq!(d["metrics"][0]["name"], "t", "{d}");
+    assert_eq!(d["metrics"][0]["alias"], 7, "{d}");
+    assert_eq!(d["metrics"][0]["value"], 2.5, "{d}");
     assert_eq!(d["seq"], 1);
     assert_eq!(d["host"], "Data(InOrder)");
     assert_eq!(d["violations"], serde_json::json!([]));
+    drop(listen.listener);
+}
+
+/// Arrays print as `m2m decode sparkplug-payload` prints them, in births and through an alias;
+/// every metric prints, in payload order (the same alias twice, a historical value then the
+/// current one), and a metric that cannot be read says why, under its alias.
+#[test]
+fn sparkplug_listen_prints_every_metric_in_order() {
+    let Some(listen) = Listen::start(&["--json"]) else {
+        return;
+    };
+    let birth = listen.encode(
+        r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0},{"name":"t","alias":7,"datatype":"Double","value":1.5},{"name":"a","alias":8,"datatype":"Int32Array","value":[1,-2,3]}]}"#,
+    );
+    // t historical 1.0 at 2, t 2.5 at 3, a [4,-5] through its alias, an alias the birth lacks.
+    let data = listen.encode(
+        r#"{"timestamp":3,"seq":1,"metrics":[{"alias":7,"is_historical":true,"timestamp":2,"value":{"double_value":1.0}},{"alias":7,"timestamp":3,"value":{"double_value":2.5}},{"alias":8,"value":{"bytes_value":"04000000fbffffff"}},{"alias":99,"value":{"int_value":5}}]}"#,
+    );
+    let first = listen.publish_until_seen("spBv1.0/G/NBIRTH/E", &birth);
+    let b: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(b["type"], "NBIRTH");
+    assert_eq!(b["metrics"][2]["name"], "a", "{b}");
+    assert_eq!(
+        b["metrics"][2]["value"],
+        serde_json::json!([1, -2, 3]),
+        "{b}"
+    );
+    assert_eq!(b["metrics"][2].get("error"), None, "{b}");
+    listen.publish("spBv1.0/G/NDATA/E", &data);
+    let l = listen.next_line(|l| l.contains(r#""type":"NDATA""#));
+    let d: serde_json::Value = serde_json::from_str(&l).unwrap();
+    let m = d["metrics"].as_array().expect("a list of metrics");
+    assert_eq!(m.len(), 4, "{d}");
+    assert_eq!(
+        m[0],
+        serde_json::json!({"index":0,"name":"t","alias":7,"historical":true,"timestamp":2,"value":1.0})
+    );
+    assert_eq!(
+        m[1],
+        serde_json::json!({"index":1,"name":"t","alias":7,"timestamp":3,"value":2.5})
+    );
+    assert_eq!(
+        m[2],
+        serde_json::json!({"index":2,"name":"a","alias":8,"value":[4,-5]})
+    );
+    assert_eq!(
+        m[3],
+        serde_json::json!({"index":3,"alias":99,"error":"not in the birth"})
+    );
+    drop(listen.listener);
+}
+
+/// The text form: one line per metric, in payload order, named; errors under their alias.
+#[test]
+fn sparkplug_listen_text_names_every_metric() {
+    let Some(listen) = Listen::start(&[]) else {
+        return;
+    };
+    let birth = listen.encode(
+        r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0},{"name":"t","alias":7,"datatype":"Double","value":1.5},{"name":"a","alias":8,"datatype":"Int32Array","value":[1,-2,3]}]}"#,
+    );
+    let data = listen.encode(
+        r#"{"timestamp":3,"seq":1,"metrics":[{"alias":7,"is_historical":true,"timestamp":2,"value":{"double_value":1.0}},{"alias":7,"timestamp":3,"value":{"double_value":2.5}},{"alias":99,"value":{"int_value":5}}]}"#,
+    );
+    let first = listen.publish_until_seen("spBv1.0/G/NBIRTH/E", &birth);
+    assert!(first.contains("NBIRTH"), "{first}");
+    let mut birth_lines = Vec::new();
+    let data_head = loop {
+        let l = listen.next_line(|_| true);
+        if l.contains("NDATA") {
+            break l;
+        }
+        birth_lines.push(l);
+        if birth_lines.len() == 1 {
+            listen.publish("spBv1.0/G/NDATA/E", &data);
+        }
+    };
+    assert!(
+        birth_lines.contains(&"    a = [1,-2,3]".to_string()),
+        "{birth_lines:?}"
+    );
+    assert!(
+        data_head.starts_with("spBv1.0/G/NDATA/E  NDATA seq 1"),
+        "{data_head}"
+    );
+    let lines: Vec<String> = (0..3).map(|_| listen.next_line(|_| true)).collect();
+    assert_eq!(
+        lines,
+        [
+            "    t = 1.0 (historical)",
+            "    t = 2.5",
+            "    alias 99: not in the birth"
+        ]
+    );
+    drop(listen.listener);
 }
 
 /// `m2m lwm2m server` accepts a client of ours, reads its Device object and prints it.
@@ -361,5 +487,59 @@ fn lwm2m_server_reads_a_client() {
                 && v["records"][0]["value"] == "m2m-field"),
             "{name} observed: {seen:?}"
         );
+    }
+}
+
+/// Sends `signal` (INT, TERM) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+}
+
+/// `m2m sparkplug listen` stops cleanly at SIGINT and at SIGTERM: the summary line, exit 0.
+#[test]
+fn sparkplug_listen_stops_cleanly_at_a_signal() {
+    for sig in ["INT", "TERM"] {
+        let Some(mut listen) = Listen::start(&[]) else {
+            return;
+        };
+        let birth = listen.encode(
+            r#"{"timestamp":1,"seq":0,"metrics":[{"name":"bdSeq","alias":100,"datatype":"UInt64","value":0}]}"#,
+        );
+        listen.publish_until_seen("spBv1.0/G/NBIRTH/E", &birth);
+        signal(&listen.listener.0, sig);
+        let status = listen.listener.0.wait().unwrap();
+        assert!(status.success(), "SIG{sig}: {status}");
+        let rest: Vec<String> = listen.lines.iter().collect();
+        let last = rest.last().cloned().unwrap_or_default();
+        assert!(
+            last.ends_with(" Sparkplug message(s)"),
+            "SIG{sig}: {rest:?}"
+        );
+    }
+}
+
+/// `m2m lwm2m server` stops cleanly at SIGINT and at SIGTERM: exit 0.
+#[test]
+fn lwm2m_server_stops_cleanly_at_a_signal() {
+    for sig in ["INT", "TERM"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_m2m"))
+            .args(["lwm2m", "server", "--port", "0", "--bind", "127.0.0.1"])
+            .args(["--duration", "20"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("m2m runs");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        assert!(first.starts_with("LwM2M server listening on "), "{first}");
+        let started = Instant::now();
+        signal(&child, sig);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIG{sig}: {status}");
+        assert!(started.elapsed() < Duration::from_secs(5), "SIG{sig}");
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use m2m_coap::blocking::{Client, ClientError, Options, Response};
-use m2m_coap::{Code, Uri};
+use m2m_coap::{Code, Scheme, Uri};
 
 use crate::codec::CliError;
 
@@ -39,8 +39,10 @@ pub(crate) struct CoapArgs {
     /// The payload, from a file.
     #[arg(long, value_name = "FILE")]
     payload_file: Option<String>,
-    /// Block size exponent for uploads: blocks of 2^(SZX+4) bytes.
-    #[arg(long, default_value_t = 6, value_name = "SZX")]
+    /// Block size exponent for uploads, 0 to 6: blocks of 2^(SZX+4) bytes, 16 to 1024 (RFC 7959
+    /// §2.2).
+    #[arg(long, default_value_t = 6, value_name = "SZX",
+          value_parser = clap::value_parser!(u8).range(0..=6))]
     block: u8,
     /// Notifications to wait for (get and observe).
     #[arg(long, value_name = "N")]
@@ -84,6 +86,13 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
         text = format!("{base}/.well-known/core");
     }
     let uri = Uri::parse(&text).map_err(|e| CliError::Usage(format!("bad URI {text}: {e}")))?;
+    if !matches!(uri.scheme, Scheme::Coap | Scheme::CoapTcp) {
+        return Err(CliError::Usage(format!(
+            "{}: scheme {} is not supported here (coap or coap+tcp is)",
+            args.uri,
+            uri.scheme.as_str()
+        )));
+    }
     let payload = match (&args.payload, &args.payload_file) {
         (Some(p), _) => p.clone().into_bytes(),
         (None, Some(f)) => std::fs::read(f).map_err(|e| failed(format!("cannot read {f}: {e}")))?,
@@ -92,7 +101,7 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
     let timeout = crate::codec::seconds("--timeout", args.timeout, false)?;
     let options = Options {
         confirmable: !args.non,
-        block_szx: args.block.min(6),
+        block_szx: args.block,
         timeout,
         ..Options::default()
     };

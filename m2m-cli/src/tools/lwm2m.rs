@@ -179,6 +179,11 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         writes.push((path_of(p)?, v));
     }
     let observe = observe.as_deref().map(path_of).transpose()?;
+    let duration = duration
+        .map(|d| crate::codec::seconds("--duration", d, true))
+        .transpose()?;
+    let stopped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    super::Stop::flag(stopped.clone()).map_err(failed)?;
     let mut server = Server::bind(&format!("{bind}:{port}"))
         .map_err(|e| failed(format!("cannot listen on {bind}:{port}: {e}")))?;
     let addr = server.local_addr().map_err(failed)?;
@@ -186,15 +191,16 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         *json,
         &serde_json::json!({ "event": "listening", "address": addr.to_string() }),
     );
-    let duration = duration
-        .map(|d| crate::codec::seconds("--duration", d, true))
-        .transpose()?;
     let end = duration.and_then(|d| Instant::now().checked_add(d));
-    let left = || {
-        end.map_or(Duration::from_secs(3600), |e| {
+    // Interrupted (SIGINT, SIGTERM): stopped as at the end of --duration.
+    let left = || match stopped.load(std::sync::atomic::Ordering::Relaxed) {
+        true => Duration::ZERO,
+        false => end.map_or(Duration::from_secs(3600), |e| {
             e.saturating_duration_since(Instant::now())
-        })
+        }),
     };
+    // The longest wait between two looks at the signals.
+    let tick = Duration::from_millis(200);
     let wait = Duration::from_secs(10);
     let mut served = 0u64;
     // The observations going on: the client's endpoint, the request and the path.
@@ -204,14 +210,10 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         if !more && observing.is_empty() {
             break;
         }
-        // New clients, while watching the observations of those before (a short wait then).
+        // New clients, in short waits: the observations of those before and the signals are
+        // looked at between two.
         let reg = if more {
-            let t = if observing.is_empty() {
-                left()
-            } else {
-                left().min(Duration::from_millis(200))
-            };
-            match server.wait_registration(t) {
+            match server.wait_registration(left().min(tick)) {
                 Ok(reg) => Some(reg),
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => None,
                 // The socket failed: nothing more comes.
@@ -253,7 +255,7 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
             let t = if more {
                 Duration::from_millis(1)
             } else {
-                left().min(Duration::from_millis(200))
+                left().min(tick)
             };
             let keep = match server.wait_response(id, t) {
                 Ok(rsp) => {

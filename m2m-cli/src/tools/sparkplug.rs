@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 
-use m2m_core::SampleKey;
 use m2m_sparkplug::mqtt::rumqttc::MqttOptions;
 use m2m_sparkplug::mqtt::{HostKind, HostUpdate, MqttHost};
+use m2m_sparkplug::payload::MetricView;
 use m2m_sparkplug::session::host::HostConfig;
 use m2m_sparkplug::state::StateMessage;
 use m2m_sparkplug::validate::{Context, validate};
-use m2m_sparkplug::{PayloadView, Topic};
+use m2m_sparkplug::{Payload, PayloadView, Seq, Topic, Value};
 
 use crate::codec::CliError;
 
@@ -96,32 +96,94 @@ fn describe(topic: &str, payload: &[u8], kind: HostKind, births: &mut Births) ->
                     .and_then(|t| t.get(&a))
                     .or_else(|| node_table.and_then(|t| t.get(&a)))
             };
-            let mut metrics = serde_json::Map::new();
-            for s in view.samples_with(|a| lookup(a).and_then(|(_, dt)| *dt)) {
-                match s {
-                    Ok(s) => {
-                        let name = match s.key {
-                            SampleKey::Name(n) => n.to_string(),
-                            SampleKey::Alias(a) => {
-                                lookup(a).map_or(format!("alias {a}"), |(n, _)| n.clone())
-                            }
-                            other => other.to_string(),
-                        };
-                        let v = serde_json::to_value(s.value)
-                            .ok()
-                            .and_then(|j| j.get("value").cloned());
-                        metrics.insert(name, v.unwrap_or_default());
-                    }
-                    Err(e) => {
-                        metrics.insert(format!("#{}", metrics.len()), format!("error: {e}").into());
-                    }
-                }
-            }
+            let metrics: Vec<serde_json::Value> = view
+                .metrics()
+                .enumerate()
+                .map(|(i, m)| metric_json(i, m, &lookup))
+                .collect();
             out["metrics"] = metrics.into();
         }
         _ => {}
     }
     out
+}
+
+/// One metric of a message, in payload order: its index, its name (the birth's, for an alias),
+/// its alias, whether it is historical, its timestamp, and its value read by its datatype (the
+/// birth's, for an alias) as `m2m decode sparkplug-payload` prints it; or, instead of the value,
+/// an error that says what is wrong with the metric.
+fn metric_json<'b>(
+    index: usize,
+    metric: Result<MetricView<'_>, m2m_sparkplug::Error>,
+    lookup: &impl Fn(u64) -> Option<&'b (String, Option<u32>)>,
+) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("index".into(), index.into());
+    let m = match metric {
+        Ok(m) => m,
+        Err(e) => {
+            o.insert("error".into(), e.to_string().into());
+            return o.into();
+        }
+    };
+    let born = m.alias().and_then(lookup);
+    if let Some(n) = m.name().or_else(|| born.map(|(n, _)| n.as_str())) {
+        o.insert("name".into(), n.into());
+    }
+    if let Some(a) = m.alias() {
+        o.insert("alias".into(), a.into());
+    }
+    if m.is_historical() == Some(true) {
+        o.insert("historical".into(), true.into());
+    }
+    if let Some(t) = m.timestamp() {
+        o.insert("timestamp".into(), t.into());
+    }
+    let value = match (
+        m.datatype().or_else(|| born.and_then(|(_, dt)| *dt)),
+        m.name(),
+    ) {
+        (Some(dt), _) => typed_value(m, dt),
+        (None, None) if m.alias().is_some() && born.is_none() => {
+            Err("not in the birth".to_string())
+        }
+        (None, None) if m.alias().is_none() => Err("no name and no alias".to_string()),
+        (None, _) => Err("no datatype".to_string()),
+    };
+    match value {
+        Ok(v) => o.insert("value".into(), v),
+        Err(e) => o.insert("error".into(), e.into()),
+    };
+    o.into()
+}
+
+/// The value of `m` read as datatype `dt`, as JSON in the form `m2m decode sparkplug-payload`
+/// prints (arrays as arrays, bytes as hex, ...).
+fn typed_value(m: MetricView<'_>, dt: u32) -> Result<serde_json::Value, String> {
+    let text = |e: m2m_sparkplug::Error| e.to_string();
+    if matches!(m.value_as(dt).map_err(text)?, Value::Null) {
+        return Ok(serde_json::Value::Null);
+    }
+    let mut repr = m.to_repr().map_err(text)?;
+    if repr.datatype.is_some() {
+        return serde_json::to_value(&repr.value).map_err(|e| e.to_string());
+    }
+    // An alias without a datatype: the metric with the birth's datatype, read again as a
+    // decoded payload reads it.
+    repr.datatype = Some(dt);
+    let payload = Payload {
+        metrics: Seq::Owned(vec![repr]),
+        ..Payload::default()
+    };
+    let bytes = payload.to_vec().map_err(text)?;
+    let view = PayloadView::new(&bytes).map_err(text)?;
+    let typed = view
+        .metrics()
+        .next()
+        .ok_or("the metric is lost in encoding")?
+        .and_then(|m| m.to_repr())
+        .map_err(text)?;
+    serde_json::to_value(&typed.value).map_err(|e| e.to_string())
 }
 
 fn text(d: &serde_json::Value) -> String {
@@ -141,9 +203,26 @@ fn text(d: &serde_json::Value) -> String {
     if let Some(e) = d.get("error") {
         s.push_str(&format!(" ERROR {e}"));
     }
-    if let Some(m) = d["metrics"].as_object() {
-        for (k, v) in m {
-            s.push_str(&format!("\n    {k} = {v}"));
+    for m in d["metrics"].as_array().into_iter().flatten() {
+        let label = match (m["name"].as_str(), m["alias"].as_u64()) {
+            (Some(n), _) => n.to_string(),
+            (None, Some(a)) => format!("alias {a}"),
+            (None, None) => format!("metric {}", m["index"]),
+        };
+        match (m.get("error"), m.get("value")) {
+            (Some(e), _) => {
+                s.push_str(&format!(
+                    "\n    {label}: {}",
+                    e.as_str().unwrap_or_default()
+                ));
+            }
+            (None, v) => {
+                let v = v.cloned().unwrap_or_default();
+                s.push_str(&format!("\n    {label} = {v}"));
+                if m["historical"] == true {
+                    s.push_str(" (historical)");
+                }
+            }
         }
     }
     if let Some(v) = d["violations"].as_array() {
@@ -204,16 +283,22 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
         let mut seen = 0u64;
         let deadline = duration.and_then(|d| tokio::time::Instant::now().checked_add(d));
         let mut stdout = std::io::stdout();
+        let mut stop = super::Stop::catch().map_err(failed)?;
         while count.is_none_or(|c| seen < c) {
             let next = host.next();
-            let update = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, next).await {
-                    Ok(u) => u,
-                    Err(_) => break,
-                },
-                None => next.await,
-            }
-            .map_err(failed)?;
+            let next = async {
+                match deadline {
+                    Some(d) => tokio::time::timeout_at(d, next).await.ok(),
+                    None => Some(next.await),
+                }
+            };
+            // Interrupted (SIGINT, SIGTERM): stopped as at the end of --duration.
+            let update = tokio::select! {
+                u = next => u,
+                () = stop.wait() => None,
+            };
+            let Some(update) = update else { break };
+            let update = update.map_err(failed)?;
             let HostUpdate::Message {
                 topic,
                 payload,
