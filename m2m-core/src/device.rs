@@ -49,7 +49,9 @@ impl ProtocolError for DeviceIdError {
 /// The storage `S` is any `AsRef<str>`: `&str` (borrowed), a fixed-capacity string such as
 /// `heapless::String<N>` (firmware), or `String` (owned, with `alloc`).
 /// Equality, ordering and hashing are those of the string, whatever the storage.
-#[derive(Clone, Copy, Default)]
+///
+/// There is no `Default`: the empty id is not valid.
+#[derive(Clone, Copy)]
 pub struct DeviceId<S = &'static str>(S);
 
 impl<S: AsRef<str>> DeviceId<S> {

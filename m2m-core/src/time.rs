@@ -72,7 +72,8 @@ impl Timestamp {
         Timestamp(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
     }
 
-    /// The current system time (`None` before the epoch or past `u64` milliseconds).
+    /// The current system time (`None` before the epoch; past `u64` milliseconds, some 584
+    /// million years on, `u64::MAX`).
     #[cfg(feature = "std")]
     #[must_use]
     pub fn now() -> Option<Self> {
@@ -86,6 +87,7 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// An error before the epoch; a time past `u64` milliseconds is `u64::MAX` milliseconds.
 #[cfg(feature = "std")]
 impl TryFrom<std::time::SystemTime> for Timestamp {
     type Error = std::time::SystemTimeError;

@@ -103,12 +103,15 @@ impl<'a> Reader<'a> {
         self.rest().get(..n).ok_or_else(|| self.truncated(n))
     }
 
-    /// `n` bytes starting `at` bytes past the current position, without advancing.
+    /// `n` bytes starting `at` bytes past the current position, without advancing. A
+    /// [`Truncated`] error names where those bytes start.
     pub fn peek_at(&self, at: usize, n: usize) -> Result<&'a [u8], Truncated> {
-        let end = at
-            .checked_add(n)
-            .ok_or_else(|| self.truncated(usize::MAX))?;
-        self.rest().get(at..end).ok_or_else(|| self.truncated(end))
+        let short = |end: usize| Truncated {
+            offset: self.pos.saturating_add(at),
+            needed: end.saturating_sub(self.remaining()),
+        };
+        let end = at.checked_add(n).ok_or_else(|| short(usize::MAX))?;
+        self.rest().get(at..end).ok_or_else(|| short(end))
     }
 
     /// The next `n` bytes, borrowed from the input.
@@ -639,7 +642,15 @@ mod tests {
         let mut r = Reader::new(&INPUT);
         r.skip(2).unwrap();
         assert_eq!(r.peek_at(1, 2), Ok(&[0x04, 0x05][..]));
-        assert!(r.peek_at(7, 2).is_err());
+        // The bytes asked for start at 9, one of them is missing.
+        let remaining = r.remaining();
+        assert_eq!(
+            r.peek_at(remaining - 1, 2),
+            Err(Truncated {
+                offset: 2 + remaining - 1,
+                needed: 1
+            })
+        );
         assert!(r.peek_at(usize::MAX, 2).is_err());
         assert_eq!(r.position(), 2);
     }

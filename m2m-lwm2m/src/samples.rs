@@ -26,7 +26,7 @@ where
 impl<'a> Record<'a> {
     /// The record a sample makes: its key must be a path, its value one LwM2M carries (a
     /// Sparkplug alias or a name is refused, an F32 becomes a Float, a timestamp becomes the
-    /// record's time in seconds).
+    /// record's time in seconds; one before 2^28 s, which SenML reads as relative, is refused).
     pub fn from_sample(sample: &Sample<'a>) -> Result<Record<'a>, Error> {
         let bad = Error::new(0, Reason::Unrepresentable);
         let SampleKey::Path(p) = sample.key else {
@@ -49,10 +49,13 @@ impl<'a> Record<'a> {
             return Err(bad);
         }
         let path = Path::from(p);
+        // A time before 2^28 s (1978) reads as one relative to now in SenML (RFC 8428
+        // §4.5.3): no time a record can carry.
         #[allow(clippy::cast_precision_loss)]
-        let time = sample
-            .timestamp
-            .map(|t: Timestamp| t.as_millis() as f64 / 1000.0);
+        let time = match sample.timestamp {
+            Some(t) if t.as_millis() < 268_435_456_000 => return Err(bad),
+            t => t.map(|t: Timestamp| t.as_millis() as f64 / 1000.0),
+        };
         Ok(Record {
             path,
             value: Some(value),
@@ -78,6 +81,15 @@ mod tests {
         assert_eq!(back, [Ok(s)]);
         assert!(
             Record::from_sample(&Sample::new(SampleKey::Name("x"), CoreValue::Bool(true))).is_err()
+        );
+        // 5 s after the epoch would read as 5 s from now (RFC 8428 §4.5.3); 2^28 s is the
+        // first absolute time.
+        let early = Sample::new(SampleKey::Path(p), CoreValue::F64(1.0));
+        assert!(Record::from_sample(&early.at(Timestamp::from_millis(5_000))).is_err());
+        let first = early.at(Timestamp::from_millis(268_435_456_000));
+        assert_eq!(
+            Record::from_sample(&first).unwrap().time,
+            Some(268_435_456.0)
         );
     }
 

@@ -224,7 +224,10 @@ fn convert<'a>(v: CoreValue<'a>, dt: DataType) -> Result<Option<MetricValue<'a>>
         DataType::UInt64 => int_as!(u64, UInt64),
         DataType::Float => match v {
             C::F32(f) => M::Float(f),
-            // Narrowing to the declared width is what a Float metric means.
+            // Narrowing to the declared width is what a Float metric means, but a finite
+            // value past f32's range is none (it would read back as an infinity).
+            #[allow(clippy::cast_possible_truncation)]
+            C::F64(f) if f.is_finite() && !(f as f32).is_finite() => return Err(kind),
             #[allow(clippy::cast_possible_truncation)]
             C::F64(f) => M::Float(f as f32),
             _ => return Err(kind),
@@ -341,6 +344,15 @@ mod tests {
             metric_from_sample(&s(CoreValue::Str("x")), DataType::Int32, None),
             Err(Error::ValueType { datatype: 3 })
         );
+        // A double past f32's range is no Float (it would read back as an infinity); one
+        // that only loses precision is, and so are the infinities themselves.
+        assert_eq!(
+            metric_from_sample(&s(CoreValue::F64(1e39)), DataType::Float, None),
+            Err(Error::ValueType { datatype: 9 })
+        );
+        for f in [0.1, f64::INFINITY, -3.4e38] {
+            assert!(metric_from_sample(&s(CoreValue::F64(f)), DataType::Float, None).is_ok());
+        }
         let path = Sample::new(
             SampleKey::Path(m2m_core::ObjectPath::new(&[3, 0]).unwrap()),
             CoreValue::I64(1),

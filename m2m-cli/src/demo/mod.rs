@@ -341,6 +341,8 @@ fn summary(
         o.remove("decode_ns_total");
     }
     let published: BTreeMap<_, _> = g.values.clone();
+    // The timings are of the polls answered: a failed one adds none.
+    let answered = g.polls.saturating_sub(g.poll_errors);
     serde_json::json!({
         "duration_s": secs,
         "interrupted": interrupted,
@@ -363,10 +365,10 @@ fn summary(
             "messages_per_s": (g.births + g.data_messages) as f64 / secs,
             "values": published,
             "time_per_poll_us": {
-                "what": "where the gateway's time goes per poll: the Modbus call (I/O, and decoding the response), mapping registers to samples and metrics, and publishing (Sparkplug encode and hand-over to the MQTT client)",
-                "modbus_call": per_poll(g.modbus_ns, g.polls),
-                "map": per_poll(g.map_ns, g.polls),
-                "publish": per_poll(g.publish_ns, g.polls),
+                "what": "where the gateway's time goes per answered poll: the Modbus call (I/O, and decoding the response), mapping registers to samples and metrics, and publishing (Sparkplug encode and hand-over to the MQTT client)",
+                "modbus_call": per_poll(g.modbus_ns, answered),
+                "map": per_poll(g.map_ns, answered),
+                "publish": per_poll(g.publish_ns, answered),
             },
         },
         "host": host,
