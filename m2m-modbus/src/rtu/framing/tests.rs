@@ -649,13 +649,13 @@ fn a_frame_read_whole_keeps_to_the_address_rules() {
         assert_eq!(error(f.frame_len(&frame)), refused, "{frame:02x?}");
         assert_eq!(error(f.frame_len_at_read_end(&frame)), refused);
         assert_eq!(error(f.frame_len_at_silence(&frame)), refused);
-        assert!(f.decode_at_silence::<Request>(&frame).is_err());
-        assert!(f.decode_at_silence::<Response>(&frame).is_err());
+        assert!(f.decode_at_silence::<Request<'_>>(&frame).is_err());
+        assert!(f.decode_at_silence::<Response<'_>>(&frame).is_err());
         assert_eq!(f.skip_to_whole_frame(&frame), frame.len());
         // Allowed, the whole frame is one.
-        let lenient = f.with_config(crate::Config {
+        let lenient = f.with_config(Config {
             allow_reserved_address: true,
-            ..crate::Config::STRICT
+            ..Config::STRICT
         });
         assert_eq!(
             lenient.frame_len_at_read_end(&frame),
