@@ -239,21 +239,15 @@ fn a_request_taken_keeps_its_event_when_its_answer_finds_no_room() {
     assert_eq!(server.find("full-8").unwrap().lifetime, 600);
 }
 
-/// A client whose address changes (a NAT mapping renewed) says so with an Update from the new
-/// one (Core 1.1 §6.2.2): its observation goes on there, notified from there and cancelled
-/// there, and the Read on its way is retransmitted there.
-#[test]
-fn an_update_from_a_new_address_takes_the_observations_along() {
+/// Registers from `CLIENT` with the query `ep` and the links `</3/0>` at 0 s: the location.
+fn register(server: &mut Server<u8>, ep: &str) -> Vec<String> {
     use m2m_coap::{Builder, Message, Type};
-    const MOVED: u8 = 42;
-    let mut server: Server<u8> = Server::new(1);
     let mut out = [0u8; 256];
     let mut buf = [0u8; 1152];
     let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, 1);
     b.token(b"t1");
     b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
-    b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=nat-1")
-        .unwrap();
+    b.str(m2m_coap::OptionNumber::URI_QUERY, ep).unwrap();
     b.payload(b"</3/0>");
     let n = b.encode(&mut out).unwrap();
     server.handle(at(0), CLIENT, &out[..n]).unwrap();
@@ -265,6 +259,20 @@ fn an_update_from_a_new_address_takes_the_observations_along() {
             .map(str::to_string)
             .collect();
     }
+    location
+}
+
+/// A client whose address changes (a NAT mapping renewed) says so with an Update from the new
+/// one (Core 1.1 §6.2.2): its observation goes on there, notified from there and cancelled
+/// there, and the Read on its way is retransmitted there.
+#[test]
+fn an_update_from_a_new_address_takes_the_observations_along() {
+    use m2m_coap::{Builder, Message, Type};
+    const MOVED: u8 = 42;
+    let mut server: Server<u8> = Server::new(1);
+    let mut out = [0u8; 256];
+    let mut buf = [0u8; 1152];
+    let location = register(&mut server, "ep=nat-1");
     let id = server.find("nat-1").unwrap().id;
     let observe = ClientRequest::Observe {
         path: Path::resource(3, 0, 13),
@@ -349,14 +357,7 @@ fn a_location_is_the_one_written() {
     let mut server: Server<u8> = Server::new(1);
     let mut out = [0u8; 256];
     let mut buf = [0u8; 1152];
-    let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, 1);
-    b.token(b"t1");
-    b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
-    b.str(m2m_coap::OptionNumber::URI_QUERY, "ep=loc-1")
-        .unwrap();
-    let n = b.encode(&mut out).unwrap();
-    server.handle(at(0), CLIENT, &out[..n]).unwrap();
-    while server.poll_transmit(at(0), &mut buf).is_some() {}
+    register(&mut server, "ep=loc-1");
     let id = server.find("loc-1").unwrap().id.0;
     let mut mid = 1;
     let mut update = |server: &mut Server<u8>, seg: &str| {
