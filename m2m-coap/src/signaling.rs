@@ -172,7 +172,9 @@ impl Session {
     }
 
     /// The Pong that answers `ping`, over the ping's transport: same token, and Custody when
-    /// the Ping has it (§5.4, §5.4.1).
+    /// the Ping has it (§5.4, §5.4.1): Custody says every request before the Ping is answered,
+    /// so call this when it is (the [`Connection`](crate::endpoint::stream::Connection) does,
+    /// and leaves Custody out while the application owes an answer).
     #[must_use]
     pub fn pong<'a>(&self, ping: &Message<'a>) -> Builder<'a, 1> {
         let mut b = Builder::for_transport(

@@ -212,6 +212,12 @@ pub struct Connection<const N: usize = 8, const Q: usize = 4096> {
     /// Release went one way or the other (§5.5): no new request of ours, no keepalive; the
     /// requests on their way are still answered both ways.
     released: bool,
+    /// The tokens of the peer's requests handed to the application and not yet answered
+    /// ([`Connection::respond`]): a Pong claims Custody only when there are none (§5.4.1).
+    unanswered: [Option<crate::Token>; N],
+    /// A request whose token could not be kept (no room, or longer than 8 bytes): Custody is
+    /// claimed no more on this connection.
+    untracked: bool,
 }
 
 impl<const N: usize, const Q: usize> Connection<N, Q> {
@@ -242,6 +248,8 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             csm_deadline: Some(t.saturating_add(params.csm_timeout_ms)),
             closed: false,
             released: false,
+            unanswered: [None; N],
+            untracked: false,
         };
         if let Ok(csm) = c
             .session
@@ -418,7 +426,16 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         if !b.code().is_response() {
             return Err(StreamError::Code(b.code()));
         }
-        self.send(b, token).map(|_| ())
+        self.send(b, token)?;
+        // Answered (a notification under the token of an answered request finds none).
+        if let Some(slot) = self
+            .unanswered
+            .iter_mut()
+            .find(|t| t.is_some_and(|t| t.as_slice() == token))
+        {
+            *slot = None;
+        }
+        Ok(())
     }
 
     /// Sends a Ping (§5.4); a Pong that does not come within the pong timeout is reported as
@@ -537,7 +554,21 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
                 return StreamIncoming::Nothing;
             }
             Signal::Ping => {
-                let b = self.session.pong(&msg);
+                // Custody says that every request before the Ping is answered (§5.4.1): while
+                // the application still owes an answer, the Pong goes without it.
+                let answered = !self.untracked && self.unanswered.iter().all(Option::is_none);
+                let b = if answered {
+                    self.session.pong(&msg)
+                } else {
+                    let mut b = Builder::<1>::for_transport(
+                        self.transport,
+                        crate::code::Type::NonConfirmable,
+                        Code::PONG,
+                        0,
+                    );
+                    b.token(msg.token());
+                    b
+                };
                 // A full queue drops the Pong; the peer's Ping times out and it decides.
                 let _ = self.enqueue(&b);
                 return StreamIncoming::Nothing;
@@ -566,6 +597,14 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             }
         }
         if msg.code().is_request() {
+            let kept = crate::Token::new(msg.token()).and_then(|t| {
+                let slot = self.unanswered.iter_mut().find(|s| s.is_none())?;
+                *slot = Some(t);
+                Some(())
+            });
+            if kept.is_none() {
+                self.untracked = true;
+            }
             return StreamIncoming::Request { message: msg };
         }
         if !msg.code().is_response() {
@@ -785,6 +824,58 @@ mod tests {
             for f in drain(&mut s, 9) {
                 assert_eq!(c.handle(at(9), &f), StreamIncoming::Nothing);
             }
+        }
+    }
+
+    /// A Pong claims Custody (every request before the Ping answered, RFC 8323 §5.4.1) only
+    /// when the application owes no answer: a request handed over and not yet answered
+    /// holds it back.
+    #[test]
+    fn a_pong_claims_custody_only_with_every_request_answered() {
+        for transport in [Transport::Tcp, Transport::WebSocket] {
+            let (mut c, mut s) = pair(transport, ConnParams::default());
+            let get = Builder::<0>::for_transport(
+                transport,
+                crate::code::Type::NonConfirmable,
+                Code::GET,
+                0,
+            );
+            c.request(at(1), &get).unwrap();
+            let mut token = Vec::new();
+            for f in drain(&mut c, 1) {
+                let StreamIncoming::Request { message } = s.handle(at(2), &f) else {
+                    panic!("a request");
+                };
+                token = message.token().to_vec();
+            }
+            let mut ping = Builder::<1>::for_transport(
+                transport,
+                crate::code::Type::NonConfirmable,
+                Code::PING,
+                0,
+            );
+            ping.token(b"p");
+            ping.empty(OptionNumber(2)).unwrap();
+            let mut frame = vec![0u8; ping.buffer_len()];
+            let n = ping.encode(&mut frame).unwrap();
+            let custody = |s: &mut Conn, now: u64| {
+                assert_eq!(s.handle(at(now), &frame[..n]), StreamIncoming::Nothing);
+                let pongs = drain(s, now);
+                assert_eq!(pongs.len(), 1);
+                let m = Message::parse(&pongs[0], transport, &Config::STRICT).unwrap();
+                assert_eq!((m.code(), m.token()), (Code::PONG, &b"p"[..]));
+                m.option(OptionNumber(2)).is_some()
+            };
+            assert!(!custody(&mut s, 3), "the GET is not answered yet");
+            let answer = Builder::<0>::for_transport(
+                transport,
+                crate::code::Type::NonConfirmable,
+                Code::CONTENT,
+                0,
+            );
+            s.respond(&token, &answer).unwrap();
+            drain(&mut s, 4);
+            assert!(custody(&mut s, 5), "every request answered");
         }
     }
 
