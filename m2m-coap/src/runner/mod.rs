@@ -388,6 +388,8 @@ fn path_of(req: &Message<'_>) -> std::string::String {
     s
 }
 
-fn now(start: std::time::Instant) -> m2m_core::Timestamp {
-    m2m_core::Timestamp::since(start)
+/// The milliseconds since `start`, on tokio's clock (paused in tests, the timers of the
+/// runners and of their connections go with it).
+fn now(start: tokio::time::Instant) -> m2m_core::Timestamp {
+    m2m_core::Timestamp::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
 }
