@@ -8,9 +8,9 @@ use core::time::Duration;
 use std::boxed::Box;
 use std::io;
 use std::vec::Vec;
-use tokio::time::Instant;
 
 use futures_util::{Stream, StreamExt};
+use tokio::time::Instant;
 
 use super::now;
 use super::service::{Service, Step, Wake};
@@ -138,8 +138,12 @@ where
 {
     let write_timeout = Duration::from_millis(params().pong_timeout_ms);
     let result = run(transport, reader, &mut wire, svc, write_timeout).await;
-    // Bounded like every write: a peer that takes nothing does not hold the task.
-    let _ = tokio::time::timeout(write_timeout, wire.close()).await;
+    // After an error (the peer took nothing in time, the transport failed) the socket is
+    // only dropped. Bounded like every write: a peer that takes nothing does not hold the
+    // task.
+    if result.is_ok() {
+        let _ = tokio::time::timeout(write_timeout, wire.close()).await;
+    }
     result
 }
 

@@ -115,6 +115,8 @@ async fn the_runner_answers_a_close() {
 
 /// A CoAP-over-WebSocket server written out here: the handshake with `coap`, its CSM, then
 /// `script` with the connection.
+// tungstenite's handshake callback returns its own (large) error response type.
+#[allow(clippy::result_large_err)]
 async fn scripted_ws_server<F, Fut, T>(script: F) -> (String, tokio::task::JoinHandle<T>)
 where
     F: FnOnce(tokio_tungstenite::WebSocketStream<TcpStream>) -> Fut + Send + 'static,
