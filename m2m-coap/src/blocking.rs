@@ -30,7 +30,7 @@ use std::vec::Vec;
 use m2m_core::{Framing as _, Status, Timestamp};
 
 use crate::block::{self, Assembler, Progress};
-use crate::endpoint::stream::{ConnParams, Connection, StreamIncoming};
+use crate::endpoint::stream::{Close, ConnParams, Connection, StreamEvent, StreamIncoming};
 use crate::endpoint::{Endpoint, Event, Incoming, RequestId};
 use crate::tcp::Framing;
 use crate::{
@@ -162,6 +162,52 @@ fn flush(stream: &mut TcpStream, conn: &mut Tcp, start: &Instant) -> Result<(), 
         stream.write_all(out.get(..n).unwrap_or_default())?;
     }
     Ok(())
+}
+
+/// Before a read of the TCP client that may wait: what the connection reports is an error
+/// (no response to request `id` within its response timeout; no CSM from the server within
+/// its CSM timeout, RFC 8323 §5.3; a Ping of ours unanswered), and so is `until` passed.
+/// Otherwise how long the read may wait before they are looked at again (`None`: for ever).
+fn tcp_deadlines(
+    conn: &mut Tcp,
+    id: RequestId,
+    stream: &mut TcpStream,
+    start: &Instant,
+    until: Option<Instant>,
+) -> Result<Option<Duration>, ClientError> {
+    let now = since(start);
+    while let Some(event) = conn.poll_event(now) {
+        match event {
+            // After a Release, an established observation ends at once, and a response that
+            // did not come is not coming.
+            StreamEvent::Timeout(got) if got == id && conn.is_released() => {
+                return Err(ClientError::Closed("released by the server".into()));
+            }
+            StreamEvent::Timeout(got) if got == id => return Err(ClientError::Timeout),
+            StreamEvent::Timeout(_) => {}
+            StreamEvent::NoCsm => {
+                conn.abort("no CSM");
+                let _ = flush(stream, conn, start);
+                return Err(protocol("no CSM from the server in time"));
+            }
+            StreamEvent::Unresponsive => {
+                return Err(ClientError::Closed("no Pong to our Ping".into()));
+            }
+        }
+    }
+    let left = until.map(|u| u.saturating_duration_since(Instant::now()));
+    if left.is_some_and(|d| d.is_zero()) {
+        return Err(ClientError::Timeout);
+    }
+    let next = conn
+        .poll_timeout()
+        .map(|t| Duration::from_millis(t.as_millis().saturating_sub(now.as_millis())));
+    let wait = match (left, next) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // A read timeout of zero is refused by the socket.
+    Ok(wait.map(|d| d.max(Duration::from_millis(1))))
 }
 
 /// A connection to one CoAP server.
@@ -304,11 +350,17 @@ impl Client {
             }
             self.stash = Some((got, rsp));
         }
-        let r = self.wait_for(h);
+        let r = self.wait_for(h, self.deadline());
         if r.is_err() {
             self.cancel(h);
         }
         r
+    }
+
+    /// When a wait that starts now gives up: after [`Options::timeout`] (never, for one too
+    /// long for the clock).
+    fn deadline(&self) -> Option<Instant> {
+        Instant::now().checked_add(self.options.timeout)
     }
 
     fn cancel(&mut self, h: &Handle) {
@@ -319,9 +371,9 @@ impl Client {
         }
     }
 
-    fn wait_for(&mut self, h: &Handle) -> Result<Response, ClientError> {
-        let start_wait = Instant::now();
-        let timeout = self.options.timeout;
+    /// The response to `h`, waited for until `until` at most (`None`: for as long as the
+    /// connection allows).
+    fn wait_for(&mut self, h: &Handle, until: Option<Instant>) -> Result<Response, ClientError> {
         match (&mut self.conn, h) {
             (
                 Conn::Udp {
@@ -347,7 +399,7 @@ impl Client {
                             return Err(ClientError::Timeout);
                         }
                     }
-                    if start_wait.elapsed() > timeout {
+                    if until.is_some_and(|u| Instant::now() > u) {
                         return Err(ClientError::Timeout);
                     }
                     let Ok((n, peer)) = socket.recv_from(&mut buf) else {
@@ -396,26 +448,35 @@ impl Client {
                 },
                 Handle::Tcp(id),
             ) => loop {
-                let frame = loop {
-                    // No frame larger than our CSM announces (1 MiB).
-                    match Framing::with_max_message(1 << 20)
-                        .frame_len(buf)
-                        .map_err(protocol)?
-                    {
-                        Status::Complete(n) => break buf.drain(..n).collect::<Vec<u8>>(),
-                        Status::Partial(_) => {
-                            let mut chunk = [0u8; 4096];
-                            let n = stream.read(&mut chunk).map_err(|e| match e.kind() {
-                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
-                                    ClientError::Timeout
-                                }
-                                _ => ClientError::Io(e),
-                            })?;
-                            if n == 0 {
-                                return Err(ClientError::Closed("by the server".into()));
-                            }
-                            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                // No frame larger than our CSM announces (1 MiB).
+                let frame = match Framing::with_max_message(1 << 20)
+                    .frame_len(buf)
+                    .map_err(protocol)?
+                {
+                    Status::Complete(n) => buf.drain(..n).collect::<Vec<u8>>(),
+                    Status::Partial(_) => {
+                        // Before a read that may wait: the connection's own deadlines (the
+                        // response timeout; the server's CSM, RFC 8323 §5.3), and the whole
+                        // wait's. The socket's read timeout alone starts again with every
+                        // read, so a server that sends something now and then (an Empty
+                        // message, a Ping) would hold the request for ever.
+                        let wait = tcp_deadlines(conn, *id, stream, start, until)?;
+                        stream.set_read_timeout(wait)?;
+                        let mut chunk = [0u8; 4096];
+                        match stream.read(&mut chunk) {
+                            Ok(0) => return Err(ClientError::Closed("by the server".into())),
+                            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+                            // The deadlines are looked at again.
+                            Err(e)
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock
+                                        | std::io::ErrorKind::TimedOut
+                                        | std::io::ErrorKind::Interrupted
+                                ) => {}
+                            Err(e) => return Err(ClientError::Io(e)),
                         }
+                        continue;
                     }
                 };
                 if let Some(check) = self.check.as_mut() {
@@ -438,6 +499,10 @@ impl Client {
                         let _ = conn.respond(message.token(), &b);
                         None
                     }
+                    // A Release lets the responses to the requests already sent still come
+                    // (RFC 8323 §5.5): ours is waited for as before (an observation that is
+                    // established ends with it, reported by the connection at once).
+                    StreamIncoming::Closed(Close::Released { .. }) if !conn.is_closed() => None,
                     StreamIncoming::Closed(why) => Some(Err(ClientError::Closed(std::format!(
                         "by the server: {why:?}"
                     )))),
@@ -572,16 +637,56 @@ impl Client {
             let rsp = match self.rest_of(&base, first) {
                 Ok(whole) => Response { observe, ..whole },
                 Err(e) => {
-                    self.cancel(&h);
+                    self.deregister(&h, &base);
                     return Err(e);
                 }
             };
             got = got.saturating_add(1);
             let go_on = each(&rsp);
             if !go_on || got >= count || rsp.observe.is_none() {
-                self.cancel(&h);
+                self.deregister(&h, &base);
                 return Ok(rsp);
             }
+        }
+    }
+
+    /// Ends observation `h`, registered with `base` and Observe 0. Over TCP the server is told:
+    /// a GET like `base` with Observe 1 under the observation's token (RFC 8323 §7.4: a client
+    /// over a reliable transport MUST deregister explicitly; RFC 7641 §3.6), and its answer is
+    /// waited for (a notification that crosses it is passed over). Over UDP it is forgotten:
+    /// the next notification is answered with a Reset (RFC 7641 §3.6). An observation the
+    /// server ended already is only forgotten.
+    fn deregister(&mut self, h: &Handle, base: &Builder<'_, 16>) {
+        let sent = match (&mut self.conn, h) {
+            (
+                Conn::Tcp {
+                    stream,
+                    conn,
+                    start,
+                    ..
+                },
+                Handle::Tcp(id),
+            ) => {
+                let mut b = base.clone();
+                b.uint(OptionNumber::OBSERVE, 1).is_ok()
+                    && conn.observe_again(*id, &b).is_ok()
+                    && flush(stream, conn, start).is_ok()
+            }
+            _ => false,
+        };
+        if sent {
+            // One deadline for the whole: notifications on their way do not prolong it.
+            let until = self.deadline();
+            while let Ok(r) = self.wait_for(h, until) {
+                // The answer, or a notification that ends the observation anyway.
+                if r.observe.is_none() || r.code.class() != 2 {
+                    break;
+                }
+            }
+        }
+        self.cancel(h);
+        if self.stash.as_ref().is_some_and(|(got, _)| got == h) {
+            self.stash = None;
         }
     }
 }

@@ -1,16 +1,20 @@
 //! The blocking client against a scripted UDP server on loopback: a request that timed out
 //! gives its place up to the next, an upload in Block1 blocks whose answer comes in Block2
 //! blocks (RFC 7959 §3.3, Figure 14), a server that repeats a block, a datagram larger than a
-//! link's MTU, requests sent to the client, a notification in blocks, and SZX 7 over UDP.
+//! link's MTU, requests sent to the client, a notification in blocks, and SZX 7 over UDP;
+//! against a scripted TCP server: the timeout however often the server sends something, the
+//! deregistration of an observation (RFC 8323 §7.4), the answer that comes after a Release.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::net::UdpSocket;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::thread;
 use std::time::Duration;
 
 use m2m_coap::blocking::{Client, ClientError, Options};
 use m2m_coap::option::value::Block;
 use m2m_coap::{Builder, Code, Message, OptionNumber, Type, Uri};
+use m2m_core::{Encode, Framing, Status};
 
 /// A server socket on loopback and its `coap://` URI for `path`.
 fn server(path: &str) -> (UdpSocket, String) {
@@ -371,5 +375,157 @@ fn a_notification_that_comes_during_a_block_transfer_is_handed_over_next() {
         })
         .unwrap();
     assert_eq!(seen, [(Some(5), body), (Some(6), b"new".to_vec())]);
+    script.join().unwrap();
+}
+
+/// A scripted CoAP-over-TCP server on loopback for one connection: the client's CSM read, ours
+/// sent, then `script` with the stream. Its `coap+tcp://` URI for `path`.
+fn tcp_server(
+    path: &str,
+    script: impl FnOnce(TcpStream) + Send + 'static,
+) -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("coap+tcp://{}/{path}", listener.local_addr().unwrap());
+    let task = thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let csm = read_frame(&mut s).unwrap();
+        assert_eq!(Message::parse_tcp(&csm).unwrap().code(), Code::CSM);
+        assert!(write(&mut s, &Builder::<0>::tcp(Code::CSM)));
+        script(s);
+    });
+    (uri, task)
+}
+
+/// The next message on `s`, read a byte at a time; `None` once the connection is closed.
+fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    loop {
+        match m2m_coap::tcp::Framing::new().frame_len(&buf).unwrap() {
+            Status::Complete(_) => return Some(buf),
+            Status::Partial(_) => {
+                let mut byte = [0u8; 1];
+                match s.read(&mut byte) {
+                    Ok(1) => buf.push(byte[0]),
+                    _ => return None,
+                }
+            }
+        }
+    }
+}
+
+/// Sends `b`; whether it went.
+fn write<const N: usize>(s: &mut TcpStream, b: &Builder<'_, N>) -> bool {
+    let mut out = vec![0u8; b.buffer_len()];
+    let n = b.encode(&mut out).unwrap();
+    s.write_all(&out[..n]).is_ok()
+}
+
+/// [`Options::timeout`] bounds the whole wait over TCP too: a server that takes the GET and
+/// then sends an Empty message every 50 ms, and never the answer, fails the request after its
+/// 400 ms. Each message used to start the socket's read timeout again, and the request waited
+/// for as long as the server went on (here 20 s, after which it closed: another error).
+#[test]
+fn over_tcp_the_timeout_holds_however_often_the_server_sends_something() {
+    let (uri, script) = tcp_server("slow", |mut s| {
+        read_frame(&mut s).expect("the GET");
+        for _ in 0..400 {
+            if !write(&mut s, &Builder::<0>::tcp(Code::EMPTY)) {
+                return;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let r = client.request(Code::GET, &uri, b"");
+    assert!(matches!(r, Err(ClientError::Timeout)), "{r:?}");
+    drop(client);
+    script.join().unwrap();
+}
+
+/// RFC 8323 §7.4: over TCP the client MUST deregister explicitly. After the notifications it
+/// wanted: a GET with Observe 1 under the observation's token (RFC 7641 §3.6), whose answer
+/// ends it; the connection then serves the next request. The client used to forget the token
+/// on its side alone, and the server went on notifying.
+#[test]
+fn over_tcp_an_observation_ends_with_a_deregistration() {
+    let (uri, script) = tcp_server("temp", |mut s| {
+        let reg = read_frame(&mut s).unwrap();
+        let m = Message::parse_tcp(&reg).unwrap();
+        assert_eq!(m.observe(), Some(0));
+        let token = m.token().to_vec();
+        for seq in [2u32, 3] {
+            let mut n = Builder::<2>::tcp(Code::CONTENT);
+            n.token(&token);
+            n.uint(OptionNumber::OBSERVE, seq).unwrap();
+            n.payload(b"21.5");
+            assert!(write(&mut s, &n));
+        }
+        let dereg = read_frame(&mut s).expect("a deregistration");
+        let m = Message::parse_tcp(&dereg).unwrap();
+        assert_eq!(
+            (m.code(), m.observe(), m.token()),
+            (Code::GET, Some(1), &token[..])
+        );
+        assert_eq!(m.uri_path().collect::<Vec<_>>(), ["temp"]);
+        let mut a = Builder::<0>::tcp(Code::CONTENT);
+        a.token(&token);
+        a.payload(b"21.6");
+        assert!(write(&mut s, &a));
+        // The next request.
+        let next = read_frame(&mut s).expect("the next request");
+        let m = Message::parse_tcp(&next).unwrap();
+        let mut a = Builder::<0>::tcp(Code::CONTENT);
+        a.token(m.token());
+        a.payload(b"next");
+        assert!(write(&mut s, &a));
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let opts = Options {
+        timeout: Duration::from_secs(10),
+        ..Options::default()
+    };
+    let mut client = Client::connect(&uri, opts).unwrap();
+    let mut seen = Vec::new();
+    let last = client
+        .observe(&uri, 2, |r| {
+            seen.push(r.observe);
+            true
+        })
+        .unwrap();
+    assert_eq!(seen, [Some(2), Some(3)]);
+    assert_eq!(last.observe, Some(3));
+    let rsp = client.request(Code::GET, &uri, b"").unwrap();
+    assert_eq!(rsp.payload, b"next");
+    drop(client);
+    script.join().unwrap();
+}
+
+/// RFC 8323 §5.5: after a Release the responses to the requests already sent still come. A
+/// server that releases the connection while the GET is on its way and answers it after: the
+/// answer is taken (and no new request goes). The Release used to fail the request at once.
+#[test]
+fn over_tcp_the_answer_after_a_release_is_taken() {
+    let (uri, script) = tcp_server("bye", |mut s| {
+        let get = read_frame(&mut s).unwrap();
+        let token = Message::parse_tcp(&get).unwrap().token().to_vec();
+        assert!(write(&mut s, &Builder::<0>::tcp(Code::RELEASE)));
+        thread::sleep(Duration::from_millis(100));
+        let mut a = Builder::<0>::tcp(Code::CONTENT);
+        a.token(&token);
+        a.payload(b"after");
+        assert!(write(&mut s, &a));
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let opts = Options {
+        timeout: Duration::from_secs(10),
+        ..Options::default()
+    };
+    let mut client = Client::connect(&uri, opts).unwrap();
+    let rsp = client.request(Code::GET, &uri, b"").unwrap();
+    assert_eq!(rsp.payload, b"after");
+    assert!(client.request(Code::GET, &uri, b"").is_err());
+    drop(client);
     script.join().unwrap();
 }

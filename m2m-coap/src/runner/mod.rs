@@ -25,8 +25,11 @@
 //!   resources' state: it checks them with [`crate::conditional::preconditions`] and answers
 //!   4.12 when they do not hold.
 //! - Over TCP and WebSocket, the CSM, Ping and Release of RFC 8323 are handled: a peer whose
-//!   CSM does not come within 10 s, or that does not answer a Ping after a minute of silence,
-//!   is dropped; at most 1024 connections are served at once.
+//!   CSM (or WebSocket handshake) does not come within 10 s, that does not answer a Ping after
+//!   a minute of silence, or that takes nothing we write for 10 s, is dropped; at most 1024
+//!   connections are served at once. An error accepting a connection does not end the runner
+//!   (no file descriptor left is waited out). The CSM announces block-wise transfers, and with
+//!   them BERT (RFC 8323 §5.3.2, §6).
 //!
 //! ```no_run
 //! use m2m_coap::runner::{Notifier, Reply, Response, serve_udp_with};
@@ -388,6 +391,8 @@ fn path_of(req: &Message<'_>) -> std::string::String {
     s
 }
 
-fn now(start: std::time::Instant) -> m2m_core::Timestamp {
-    m2m_core::Timestamp::since(start)
+/// The milliseconds since `start`, on tokio's clock (paused in tests, the timers of the
+/// runners and of their connections go with it).
+fn now(start: tokio::time::Instant) -> m2m_core::Timestamp {
+    m2m_core::Timestamp::from_millis(u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX))
 }

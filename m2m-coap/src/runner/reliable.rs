@@ -4,12 +4,13 @@
 //! Max-Message-Size) and the [`Service`] for the requests. The transports only read whole
 //! messages and write what the connection queues.
 
+use core::time::Duration;
 use std::boxed::Box;
 use std::io;
-use std::time::Instant;
 use std::vec::Vec;
 
 use futures_util::{Stream, StreamExt};
+use tokio::time::Instant;
 
 use super::now;
 use super::service::{Service, Step, Wake};
@@ -31,9 +32,10 @@ pub(super) enum Read {
     Closed,
 }
 
-/// Accepts connections on `listener` until an I/O error on it, each served by `connection`
+/// Accepts connections on `listener` for as long as it is polled, each served by `connection`
 /// in a task of its own with a clone of `handler`; at most [`MAX_CONNECTIONS`] at once (past
-/// that, the next waits in the listener's backlog until one ends).
+/// that, the next waits in the listener's backlog until one ends). An error accepting one
+/// does not end the runner (see [`accept_error`]).
 pub(super) async fn accept<H, F, Fut>(
     listener: tokio::net::TcpListener,
     handler: H,
@@ -50,7 +52,15 @@ where
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return Ok(());
         };
-        let (stream, _) = listener.accept().await?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                if let Some(pause) = accept_error(&e) {
+                    tokio::time::sleep(pause).await;
+                }
+                continue;
+            }
+        };
         let serve = connection(stream, Service::new(handler.clone(), notifier.clone()));
         tokio::spawn(async move {
             let _ = serve.await;
@@ -59,22 +69,91 @@ where
     }
 }
 
+/// How long the runner waits before it accepts again after an error that is not one
+/// connection's.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+
+/// What an error of `accept` means for the runner: `None` for an error of the one connection
+/// (aborted or reset by its peer before it was taken, or a signal): the next is accepted at
+/// once. Anything else is a shortage of the host's (no file descriptor left, EMFILE or ENFILE;
+/// no buffers; no memory), which a client can bring about by opening connections and which
+/// passes as connections end: the runner waits [`ACCEPT_PAUSE`] and accepts again (at once,
+/// the connection still waiting in the backlog would fail again and again, and the loop
+/// would spin). The runner never ends for it.
+fn accept_error(e: &io::Error) -> Option<Duration> {
+    match e.kind() {
+        io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::Interrupted => None,
+        _ => Some(ACCEPT_PAUSE),
+    }
+}
+
 /// Where the messages go.
 pub(super) trait Wire {
     /// Sends one message.
     async fn send(&mut self, message: &[u8]) -> io::Result<()>;
+
+    /// Ends the connection on the transport's side once the CoAP connection is over: a
+    /// WebSocket Close (RFC 6455 §5.5.1: the answer to the peer's, if it sent one).
+    async fn close(&mut self) -> io::Result<()>;
 }
 
 /// The sans-IO connection of a server: no requests of its own, a queue for a burst of
 /// notifications.
 type Conn = Connection<1, 16384>;
 
-/// Serves one connection until it closes.
+/// The parameters of a server's connection.
+fn params() -> ConnParams {
+    ConnParams {
+        max_message_size: u32::try_from(MAX_MESSAGE).unwrap_or(u32::MAX),
+        // Block-Wise-Transfer (RFC 8323 §5.3.2): the runner serves Block2 and reassembles
+        // Block1 uploads. With our Max-Message-Size above 1152 it announces BERT as well
+        // (§6), which holds both ways: a BERT Block1 upload (several 1024-byte blocks in one
+        // message) is taken, and a Block2 request with SZX 7 is answered in blocks of 1024
+        // (a BERT option asks for what SZX 6 does, §6).
+        bert: true,
+        // A quiet peer is pinged after a minute; one that does not answer is gone.
+        keepalive_ms: Some(60_000),
+        ..ConnParams::default()
+    }
+}
+
+/// How long the peer's CSM is waited for (RFC 8323 §5.3), and a WebSocket handshake before it.
+pub(super) fn csm_timeout() -> Duration {
+    Duration::from_millis(params().csm_timeout_ms)
+}
+
+/// Serves one connection until it closes, then closes the transport (see [`Wire::close`]).
 pub(super) async fn serve<H, R, W>(
     transport: Transport,
-    mut reader: R,
+    reader: R,
     mut wire: W,
+    svc: Service<(), Vec<u8>, H>,
+) -> io::Result<()>
+where
+    H: Handler,
+    R: Stream<Item = Read> + Unpin,
+    W: Wire,
+{
+    let write_timeout = Duration::from_millis(params().pong_timeout_ms);
+    let result = run(transport, reader, &mut wire, svc, write_timeout).await;
+    // After an error (the peer took nothing in time, the transport failed) the socket is
+    // only dropped. Bounded like every write: a peer that takes nothing does not hold the
+    // task.
+    if result.is_ok() {
+        let _ = tokio::time::timeout(write_timeout, wire.close()).await;
+    }
+    result
+}
+
+/// The connection's loop: until it is over, or the peer is gone.
+async fn run<H, R, W>(
+    transport: Transport,
+    mut reader: R,
+    wire: &mut W,
     mut svc: Service<(), Vec<u8>, H>,
+    write_timeout: Duration,
 ) -> io::Result<()>
 where
     H: Handler,
@@ -82,14 +161,12 @@ where
     W: Wire,
 {
     let start = Instant::now();
-    let params = ConnParams {
-        max_message_size: u32::try_from(MAX_MESSAGE).unwrap_or(u32::MAX),
-        // A quiet peer is pinged after a minute; one that does not answer is gone.
-        keepalive_ms: Some(60_000),
-        ..ConnParams::default()
-    };
-    let mut conn: Box<Conn> = Box::new(Connection::open(now(start), transport, params, 0x9e37));
+    let mut conn: Box<Conn> = Box::new(Connection::open(now(start), transport, params(), 0x9e37));
     let mut out = std::vec![0u8; 16384];
+    let mut wire = Timed {
+        wire,
+        timeout: write_timeout,
+    };
     loop {
         flush(&mut conn, &mut wire, &mut out, start).await?;
         // After a Release (either way) the replies still coming go out first (RFC 8323 §5.5:
@@ -99,7 +176,7 @@ where
         }
         let timer = conn.poll_timeout().and_then(|t| {
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
-            tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
+            Instant::now().checked_add(Duration::from_millis(ms))
         });
         let steps: Vec<Step<(), Vec<u8>>> = tokio::select! {
             read = reader.next() => match read.unwrap_or(Read::Closed) {
@@ -195,15 +272,33 @@ where
     }
 }
 
-/// Sends everything the connection queued.
+/// A [`Wire`] whose every message must go within `timeout`.
+struct Timed<'w, W> {
+    wire: &'w mut W,
+    timeout: Duration,
+}
+
+/// Sends everything the connection queued. A message that the peer does not take within the
+/// pong timeout ends the connection with an error (`TimedOut`): a peer that reads nothing for
+/// as long as a Ping may wait for its Pong is as gone as one that does not answer it (RFC 8323
+/// §5.4), and the task, stuck in the write, would neither ping it nor give it up.
 async fn flush<W: Wire>(
     conn: &mut Conn,
-    wire: &mut W,
+    wire: &mut Timed<'_, W>,
     out: &mut [u8],
     start: Instant,
 ) -> io::Result<()> {
     while let Some(n) = conn.poll_transmit(now(start), out) {
-        wire.send(out.get(..n).unwrap_or_default()).await?;
+        let send = wire.wire.send(out.get(..n).unwrap_or_default());
+        match tokio::time::timeout(wire.timeout, send).await {
+            Ok(sent) => sent?,
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the peer takes nothing",
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -17,9 +17,10 @@ use super::{Handler, MAX_MESSAGE, Notifier};
 use crate::codec::TcpCodec;
 use crate::error::Transport;
 
-/// Serves CoAP over TCP (RFC 8323 §3) on `listener`, one task per connection, until an I/O
-/// error on the listener. `handler` is cloned for each connection; nobody can notify its
-/// observers (see [`serve_tcp_with`]).
+/// Serves CoAP over TCP (RFC 8323 §3) on `listener`, one task per connection, for as long as
+/// the future is polled: an error accepting a connection does not end it (one connection's is
+/// passed over, a shortage such as no file descriptor left is waited out). `handler` is cloned
+/// for each connection; nobody can notify its observers (see [`serve_tcp_with`]).
 pub async fn serve_tcp<H: Handler + Clone + 'static>(
     listener: TcpListener,
     handler: H,
@@ -41,13 +42,22 @@ impl Wire for OwnedWriteHalf {
     async fn send(&mut self, message: &[u8]) -> io::Result<()> {
         self.write_all(message).await
     }
+
+    /// Nothing to say: the socket closes when it is dropped.
+    async fn close(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One CoAP-over-TCP connection.
 async fn connection<H: Handler>(stream: TcpStream, svc: Service<(), Vec<u8>, H>) -> io::Result<()> {
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
-    let frames = FramedRead::new(read, TcpCodec::with_max_message(MAX_MESSAGE)).map(|item| {
+    let mut codec = TcpCodec::with_max_message(MAX_MESSAGE);
+    // An Empty message is ignored whatever it carries (RFC 8323 §5.4: it "MUST be ignored"),
+    // as the connection does: a token or a payload after it is no format error here either.
+    codec.config.empty_with_content = true;
+    let frames = FramedRead::new(read, codec).map(|item| {
         match item {
             Ok(Ok(frame)) => Read::Frame(frame),
             // A frame that does not parse, or a length over the bound: the stream cannot be

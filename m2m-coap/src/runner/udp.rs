@@ -29,7 +29,7 @@ pub async fn serve_udp_with(
     handler: impl Handler,
     notifier: Notifier,
 ) -> io::Result<()> {
-    let start = Instant::now();
+    let start = tokio::time::Instant::now();
     // Message ids and tokens must be hard to guess (RFC 7252 §5.3.1, §11.4).
     let mut ep = Ep::new(m2m_core::random::seed());
     let mut svc = Service::<SocketAddr, Exchange<SocketAddr>, _>::new(handler, notifier);
@@ -160,7 +160,7 @@ fn send<H: Handler>(
     svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
     pacer: &mut Pacer<SocketAddr>,
     held: &mut Held,
-    start: Instant,
+    start: tokio::time::Instant,
     step: Step<SocketAddr, Exchange<SocketAddr>>,
 ) -> bool {
     match step {

@@ -6,24 +6,26 @@ use std::boxed::Box;
 use std::format;
 use std::io;
 use std::string::ToString;
-use std::time::Instant;
 use std::vec::Vec;
 
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::handshake::server::{Request, Response as WsResponse};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::handshake::server::{
+    ErrorResponse, Request, Response as WsResponse,
+};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::reliable::{self, Read, Wire};
 use super::service::Service;
 use super::{Handler, MAX_MESSAGE, Notifier, now};
 use crate::builder::Builder;
-use crate::endpoint::stream::{Close, ConnParams, Connection, StreamIncoming};
+use crate::endpoint::stream::{Close, ConnParams, Connection, StreamEvent, StreamIncoming};
 use crate::error::Transport;
 
 /// The WebSocket subprotocol of CoAP (RFC 8323 §4.1, §11.5).
@@ -44,9 +46,11 @@ fn config() -> WebSocketConfig {
         .max_frame_size(Some(MAX_MESSAGE))
 }
 
-/// Serves CoAP over WebSocket (RFC 8323 §4) on `listener`: the handshake must ask for the
-/// `coap` subprotocol; then our CSM, and requests answered. One task per connection;
-/// `handler` is cloned for each; nobody can notify its observers (see [`serve_ws_with`]).
+/// Serves CoAP over WebSocket (RFC 8323 §4) on `listener`: the handshake must be for
+/// [`WS_PATH`] (404 otherwise) and ask for the `coap` subprotocol (400 otherwise), and come
+/// within 10 s; then our CSM, and requests answered. One task per connection; `handler` is
+/// cloned for each; nobody can notify its observers (see [`serve_ws_with`]). Like
+/// [`serve_tcp`](super::serve_tcp), it serves for as long as the future is polled.
 pub async fn serve_ws<H: Handler + Clone + 'static>(
     listener: TcpListener,
     handler: H,
@@ -73,6 +77,13 @@ where
             .await
             .map_err(other)
     }
+
+    /// A Close of ours; after the peer's, the answer to it that tungstenite queued when it
+    /// read it (RFC 6455 §5.5.1: the endpoint MUST send a Close in response). Either way the
+    /// Close is written here, not left for a write that never comes.
+    async fn close(&mut self) -> io::Result<()> {
+        SinkExt::close(self).await.map_err(other)
+    }
 }
 
 /// What a WebSocket message is to the connection.
@@ -87,28 +98,62 @@ fn read(msg: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) -
     }
 }
 
+/// The answer that refuses a handshake: `status`, and `why` as its body.
+fn refusal(status: StatusCode, why: &str) -> ErrorResponse {
+    let mut rsp = ErrorResponse::new(Some(why.into()));
+    *rsp.status_mut() = status;
+    rsp
+}
+
+/// Whether a handshake request asks for the `coap` subprotocol among the ones it lists.
+fn asks_coap(req: &Request) -> bool {
+    req.headers()
+        .get_all("Sec-WebSocket-Protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim() == WS_PROTOCOL))
+}
+
 // tungstenite's handshake callback returns its own (large) error response type.
 #[allow(clippy::result_large_err)]
 async fn connection<H: Handler>(stream: TcpStream, svc: Service<(), Vec<u8>, H>) -> io::Result<()> {
     let callback = |req: &Request, mut rsp: WsResponse| {
-        let asks_coap = req
-            .headers()
-            .get_all("Sec-WebSocket-Protocol")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| v.split(',').any(|p| p.trim() == WS_PROTOCOL));
-        if asks_coap {
-            rsp.headers_mut().insert(
-                "Sec-WebSocket-Protocol",
-                HeaderValue::from_static(WS_PROTOCOL),
-            );
+        // RFC 8323 §4.1: a CoAP-over-WebSocket client connects to the well-known path (a
+        // `coap+ws` URI names no other; aiocoap answers another path with 404 too) ...
+        if req.uri().path() != WS_PATH {
+            return Err(refusal(
+                StatusCode::NOT_FOUND,
+                "CoAP is at /.well-known/coap",
+            ));
         }
+        // ... and MUST list the `coap` subprotocol: without it, the peer does not speak CoAP
+        // to us.
+        if !asks_coap(req) {
+            return Err(refusal(
+                StatusCode::BAD_REQUEST,
+                "the subprotocol coap is required",
+            ));
+        }
+        rsp.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_static(WS_PROTOCOL),
+        );
         Ok(rsp)
     };
     let _ = stream.set_nodelay(true);
-    let ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config()))
-        .await
-        .map_err(other)?;
+    // The handshake is bounded like the CSM that follows it: a socket that sends nothing, or
+    // half a request, would otherwise hold one of the connections' places for good.
+    let handshake =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config()));
+    let ws = match tokio::time::timeout(reliable::csm_timeout(), handshake).await {
+        Ok(ws) => ws.map_err(other)?,
+        Err(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no WebSocket handshake in time",
+            ));
+        }
+    };
     let (sink, stream) = ws.split();
     let messages = stream.map(|m| read(Some(m)));
     reliable::serve(Transport::WebSocket, Box::pin(messages), sink, svc).await
@@ -176,15 +221,63 @@ impl WsClient {
     }
 
     /// Sends `b` (a WebSocket builder) with a fresh token and returns the response message
-    /// that carries it, as received.
+    /// that carries it, as received. The connection's deadlines hold: no response within its
+    /// response timeout (60 s) is an error (`TimedOut`), and so is a server whose CSM does not
+    /// come within 10 s (RFC 8323 §5.3).
     pub async fn request<const N: usize>(&mut self, b: &Builder<'_, N>) -> io::Result<Bytes> {
         let id = self.conn.request(now(self.start), b).map_err(other)?;
         self.flush().await?;
         loop {
-            let data = match read(self.ws.next().await) {
+            let timer = self.conn.poll_timeout().and_then(|t| {
+                let ms = t.as_millis().saturating_sub(now(self.start).as_millis());
+                Instant::now().checked_add(core::time::Duration::from_millis(ms))
+            });
+            let read = tokio::select! {
+                // A message that is there is taken before the deadlines are looked at.
+                biased;
+                msg = self.ws.next() => read(msg),
+                () = async {
+                    match timer {
+                        Some(t) => tokio::time::sleep_until(t).await,
+                        None => core::future::pending().await,
+                    }
+                } => {
+                    match self.conn.poll_event(now(self.start)) {
+                        Some(StreamEvent::Timeout(got)) if got == id => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "no response in time",
+                            ));
+                        }
+                        Some(StreamEvent::NoCsm) => {
+                            self.conn.abort("no CSM");
+                            self.flush().await?;
+                            return Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "no CSM from the server in time",
+                            ));
+                        }
+                        Some(StreamEvent::Unresponsive) => {
+                            return Err(io::Error::new(
+                                io::ErrorKind::TimedOut,
+                                "the server does not answer a Ping",
+                            ));
+                        }
+                        // Another request's, or nothing yet.
+                        Some(StreamEvent::Timeout(_)) | None => {}
+                    }
+                    continue;
+                }
+            };
+            let data = match read {
                 Read::Frame(d) => d,
                 Read::Skip => continue,
-                Read::Malformed | Read::Closed => break,
+                Read::Malformed => break,
+                Read::Closed => {
+                    // The answer to the server's Close, if it sent one (RFC 6455 §5.5.1).
+                    self.close().await;
+                    break;
+                }
             };
             let answer = match self.conn.handle(now(self.start), &data) {
                 StreamIncoming::Response { id: got, .. } if got == id => Some(Ok(())),
@@ -205,5 +298,15 @@ impl WsClient {
             io::ErrorKind::UnexpectedEof,
             "the connection closed",
         ))
+    }
+
+    /// Closes the WebSocket: a Close of ours, or, after the server's, the answer to it that
+    /// tungstenite queued when it read it. Bounded: a server that takes nothing does not hold
+    /// the client.
+    async fn close(&mut self) {
+        let timeout = core::time::Duration::from_millis(ConnParams::default().pong_timeout_ms);
+        // The Sink's close: `WebSocketStream::close` sends a Close message, which tungstenite
+        // refuses after the peer's, and then writes nothing.
+        let _ = tokio::time::timeout(timeout, SinkExt::close(&mut self.ws)).await;
     }
 }

@@ -2,13 +2,14 @@
 //! notify, the Confirmable first and tenth, Reset, Observe 1, a last notification that is not
 //! 2.xx, the pacing that holds changes behind an ACK and sends the latest state),
 //! replies that come later (separate responses over UDP, a dropped responder); TCP
-//! (`tcp.rs`), block-wise transfers (`blocks.rs`), and what a server must survive
-//! (`robust.rs`).
+//! (`tcp.rs`), WebSocket (`ws.rs`), block-wise transfers (`blocks.rs`), and what a server
+//! must survive (`robust.rs`).
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod blocks;
 mod robust;
 mod tcp;
+mod ws;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
