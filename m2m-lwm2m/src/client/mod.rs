@@ -502,7 +502,7 @@ impl<
             Incoming::Request { message, exchange } if not_performed(&message) => {
                 let b = Builder::<0>::udp(Type::Acknowledgement, Code::BAD_OPTION, 0);
                 // Dropped without room, as every answer (`Client::respond`).
-                let _ = self.endpoint.respond(now, &exchange, &b);
+                crate::server::no_room_is_no_error(self.endpoint.respond(now, &exchange, &b))?;
                 Ok(())
             }
             Incoming::Request { message, exchange } => {

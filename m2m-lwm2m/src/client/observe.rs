@@ -571,13 +571,13 @@ impl<
         let (decision, pending) = judge(
             &attrs, o.last_at, o.last, o.previous, o.held, new, o.dirty, now,
         );
-        if let Some(Some(slot)) = self.observations.get_mut(i) {
-            slot.previous = new;
-        }
+        // The value read is the one the next edge starts from, once this evaluation has an
+        // outcome (an error below leaves it for the next one to judge again).
         if !decision.notify {
             if let Some(Some(slot)) = self.observations.get_mut(i) {
                 slot.dirty = pending;
                 slot.held = decision.held;
+                slot.previous = new;
             }
             return Ok(());
         }
@@ -602,12 +602,14 @@ impl<
             if let Some(Some(slot)) = self.observations.get_mut(i) {
                 slot.dirty = true;
                 slot.held = true;
+                slot.previous = new;
             }
             return Ok(());
         }
         if let Some(Some(slot)) = self.observations.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
+            slot.previous = new;
             slot.last_at = now;
             slot.dirty = false;
             slot.held = false;
@@ -672,12 +674,12 @@ impl<
         }
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.evaluated_at = now;
-            slot.previous = new;
         }
         if !due {
             if let Some(Some(slot)) = self.composites.get_mut(i) {
                 slot.dirty = pending;
                 slot.held = held;
+                slot.previous = new;
             }
             return Ok(());
         }
@@ -701,12 +703,14 @@ impl<
             if let Some(Some(slot)) = self.composites.get_mut(i) {
                 slot.dirty = [true; MAX_PATHS];
                 slot.held = [true; MAX_PATHS];
+                slot.previous = new;
             }
             return Ok(());
         }
         if let Some(Some(slot)) = self.composites.get_mut(i) {
             slot.seq = seq;
             slot.last = new;
+            slot.previous = new;
             slot.last_at = now;
             slot.dirty = [false; MAX_PATHS];
             slot.held = [false; MAX_PATHS];

@@ -267,7 +267,7 @@ impl<
         }
         // A Non-confirmable request's answer needs a message slot of its own: without room it
         // is dropped (the server asks again), never an error that would end the client.
-        let _ = self.endpoint.respond(now, exchange, &b);
+        crate::server::no_room_is_no_error(self.endpoint.respond(now, exchange, &b))?;
         Ok(())
     }
 

@@ -303,6 +303,16 @@ fn alternate_path(links: &str, config: Config) -> Result<([u8; MAX_ROOT], usize)
 }
 
 /// When a registration of `lifetime` seconds made or updated at `now` ends: never for 0.
+/// The outcome of sending an answer: one that finds no room in the endpoint (a
+/// Non-confirmable request's answer needs a message slot of its own) is dropped, not an error
+/// that would end a runner; any other failure is one.
+pub(crate) fn no_room_is_no_error(sent: Result<(), EndpointError>) -> Result<(), SessionError> {
+    match sent {
+        Ok(()) | Err(EndpointError::Busy) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn expiry(now: Timestamp, lifetime: u32) -> Option<Timestamp> {
     (lifetime > 0).then(|| now.checked_add(secs(lifetime)).unwrap_or(now))
 }
@@ -484,7 +494,10 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             .unwrap_or(RegId(1))
     }
 
-    fn by_location(&self, location: &Location<'_>) -> Option<usize> {
+    /// The registration at `location`, unless its lifetime ran out by `now` (Core 1.1 §6.2: an
+    /// Update or De-register then finds nothing, 4.04, whether or not `handle_timeout` has
+    /// taken it away yet).
+    fn by_location(&self, location: &Location<'_>, now: Timestamp) -> Option<usize> {
         let [rd, id] = location.segments() else {
             return None;
         };
@@ -499,7 +512,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         let id: u32 = id.parse().ok()?;
         self.regs
             .iter()
-            .position(|r| r.is_some_and(|r| r.id.0 == id))
+            .position(|r| r.is_some_and(|r| r.id.0 == id && r.expires.is_none_or(|e| e > now)))
     }
 
     /// Takes a datagram from `peer`. A body in blocks (Block1, RFC 7959 §2.5) is refused with
@@ -536,18 +549,13 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
         datagram: &'a [u8],
         upload: Option<&'a mut Upload<P, U>>,
     ) -> Result<Option<ServerEvent<'a, P>>, SessionError> {
-        // A registration whose lifetime ran out is gone before the datagram is read (Core 1.1
-        // §6.2: an Update then finds nothing, 4.04), whether or not `handle_timeout` ran.
-        self.handle_timeout(now);
         match self.endpoint.handle(now, peer, datagram)? {
             // A critical option whose function is not performed here (OSCORE, EDHOC,
             // Q-Block): 4.02 (RFC 7252 §5.4.1).
             Incoming::Request { message, exchange } if crate::client::not_performed(&message) => {
                 let b = Builder::<0>::udp(Type::Acknowledgement, Code::BAD_OPTION, 0);
-                // An answer that finds no room in the endpoint (a Non-confirmable request's
-                // answer needs a message slot of its own) is dropped, as any answer here: a
-                // datagram from the network never ends the server.
-                let _ = self.endpoint.respond(now, &exchange, &b);
+                // Without room in the endpoint, dropped (`no_room_is_no_error`).
+                no_room_is_no_error(self.endpoint.respond(now, &exchange, &b))?;
                 Ok(None)
             }
             Incoming::Request { message, exchange } => {
@@ -581,11 +589,15 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                                 let mut a =
                                     Builder::<1>::udp(Type::Acknowledgement, Code::CONTINUE, 0);
                                 a.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
-                                let _ = self.endpoint.respond(now, &exchange, &a);
+                                no_room_is_no_error(self.endpoint.respond(now, &exchange, &a))?;
                                 return Ok(None);
                             }
                             Step::Refuse(code) => {
-                                let _ = self.endpoint.respond(now, &exchange, &refuse(code)?);
+                                no_room_is_no_error(self.endpoint.respond(
+                                    now,
+                                    &exchange,
+                                    &refuse(code)?,
+                                ))?;
                                 let error = Error::new(0, Reason::Unsupported);
                                 return Ok(Some(ServerEvent::Refused { error, peer }));
                             }
@@ -599,7 +611,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                         } else {
                             Code::BAD_OPTION
                         };
-                        let _ = self.endpoint.respond(now, &exchange, &refuse(code)?);
+                        no_room_is_no_error(self.endpoint.respond(now, &exchange, &refuse(code)?))?;
                         let error = Error::new(0, Reason::Unsupported);
                         return Ok(Some(ServerEvent::Refused { error, peer }));
                     }
@@ -664,7 +676,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 if let Some(k) = block1 {
                     b.uint(OptionNumber::BLOCK1, k.to_uint()).map_err(full)?;
                 }
-                let _ = self.endpoint.respond(now, exchange, &b);
+                no_room_is_no_error(self.endpoint.respond(now, exchange, &b))?;
                 Ok(Some(ServerEvent::Refused { error, peer }))
             }
         }
@@ -766,7 +778,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     .map(|l| alternate_path(l, self.config))
                     .transpose()
                     .map_err(bad)?;
-                let i = self.by_location(&location).ok_or(gone)?;
+                let i = self.by_location(&location, now).ok_or(gone)?;
                 let stamp = self.stamps;
                 self.stamps = self.stamps.wrapping_add(1);
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;
@@ -816,7 +828,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 Ok((Code::CHANGED, None, Some(event)))
             }
             ServerRequest::Deregister { location } => {
-                let i = self.by_location(&location).ok_or(gone)?;
+                let i = self.by_location(&location, now).ok_or(gone)?;
                 let id = self.regs.get_mut(i).and_then(Option::take).ok_or(gone)?.id;
                 self.end_observations(id);
                 Ok((Code::DELETED, None, Some(ServerEvent::Deregistered { id })))

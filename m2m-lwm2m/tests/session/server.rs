@@ -375,8 +375,9 @@ fn a_location_is_the_one_written() {
         assert_eq!(update(&mut server, &alias), Code::NOT_FOUND, "{alias}");
     }
     assert_eq!(update(&mut server, &id.to_string()), Code::CHANGED);
-    // Past its lifetime (86 400 s by default, from the Update at 1 s) the registration is gone,
-    // though `handle_timeout` was not called.
+    // Past its lifetime (86 400 s by default, from the Update at 1 s) the registration is gone
+    // for an Update, though `handle_timeout` was not called (it takes it away, with its
+    // event).
     let mut late = Builder::<4>::udp(Type::Confirmable, Code::POST, 99);
     late.token(b"u2");
     late.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
@@ -390,5 +391,6 @@ fn a_location_is_the_one_written() {
         Message::parse_udp(&buf[..n]).unwrap().code(),
         Code::NOT_FOUND
     );
+    server.handle_timeout(t);
     assert!(server.find("loc-1").is_none());
 }

@@ -576,15 +576,20 @@ impl<'c, const N: usize, const D: usize, const A: usize> Host<'c, N, D, A> {
         }
         // Each `seq` missing from now on waits the Reorder Timeout from now
         // (`tck-id-operational-behavior-host-reordering-start`), whatever the waits of those
-        // missing before it.
+        // missing before it; one missing already (its number come round again within the
+        // timeout) keeps the wait it had.
         let limit = timeout.map_or(now, |t| now.checked_add(t).unwrap_or(now));
         let mut m = n.expected;
         while m != s {
+            let mut was_missing = false;
             if let Some(w) = n.missing.get_mut(usize::from(m >> 6)) {
+                was_missing = *w & (1u64 << (m & 63)) != 0;
                 *w |= 1u64 << (m & 63);
             }
             if let Some(l) = n.limits.get_mut(usize::from(m)) {
-                *l = limit;
+                if !was_missing {
+                    *l = limit;
+                }
             }
             n.forget_abandoned(m);
             m = m.wrapping_add(1);

@@ -744,22 +744,45 @@ fn host_gives_each_missing_seq_its_own_reorder_timeout() {
     assert_eq!(h.poll_timeout(), None);
     h.handle_timeout(at(3900));
     assert!(drain_host(&mut h, at(3900)).is_empty());
-    assert_eq!(order_of(&mut h, at(3000), 6), Order::InOrder);
+    assert_eq!(order_of(&mut h, at(4000), 6), Order::InOrder);
     // A gap that stays open past its own Reorder Timeout still asks for a rebirth, whatever
     // gaps open after it.
-    assert_eq!(order_of(&mut h, at(3000), 8), Order::Gap); // 7 missing until 5 s
-    assert_eq!(order_of(&mut h, at(4500), 10), Order::Gap); // 9 missing until 6.5 s
-    assert_eq!(h.poll_timeout(), Some(at(5000)));
-    h.handle_timeout(at(4999));
-    assert!(drain_host(&mut h, at(4999)).is_empty());
-    h.handle_timeout(at(5000));
-    assert_eq!(rebirths(&mut h, at(5000)), 1);
+    assert_eq!(order_of(&mut h, at(4000), 8), Order::Gap); // 7 missing until 6 s
+    assert_eq!(order_of(&mut h, at(5500), 10), Order::Gap); // 9 missing until 7.5 s
+    assert_eq!(h.poll_timeout(), Some(at(6000)));
+    h.handle_timeout(at(5999));
+    assert!(drain_host(&mut h, at(5999)).is_empty());
+    h.handle_timeout(at(6000));
+    assert_eq!(rebirths(&mut h, at(6000)), 1);
     assert_eq!(h.poll_event(), Some(HostEvent::RebirthRequested(node)));
     // The rebirth brings everything anew: the gaps still open are given up with it.
     assert_eq!(h.poll_timeout(), None);
-    assert_eq!(order_of(&mut h, at(5100), 9), Order::Late);
-    assert_eq!(order_of(&mut h, at(5100), 7), Order::Late);
-    assert!(drain_host(&mut h, at(5100)).is_empty());
+    assert_eq!(order_of(&mut h, at(6100), 9), Order::Late);
+    assert_eq!(order_of(&mut h, at(6100), 7), Order::Late);
+    assert!(drain_host(&mut h, at(6100)).is_empty());
+}
+
+/// A `seq` still missing when its number comes round again (256 messages within the Reorder
+/// Timeout) and is marked missing by a later gap keeps the wait it had: it went missing first.
+#[test]
+fn host_keeps_the_wait_of_a_seq_missing_already() {
+    let mut h = connected_host(HostConfig::new("scada"));
+    let birth = numbered(0);
+    let HostIncoming::NodeBirth { .. } = feed(&mut h, at(0), "spBv1.0/G/NBIRTH/E", &birth) else {
+        panic!("not a birth")
+    };
+    for seq in 1..=9 {
+        assert_eq!(order_of(&mut h, at(100), seq), Order::InOrder);
+    }
+    assert_eq!(order_of(&mut h, at(100), 12), Order::Gap); // 10 and 11 missing until 2.1 s
+    for seq in (13..=255).chain(0..=9) {
+        assert_eq!(order_of(&mut h, at(1000), seq), Order::InOrder, "{seq}");
+    }
+    // The next 11 is taken for the old one; the next 10 is lost: 12 marks 10 and 11 missing.
+    assert_eq!(order_of(&mut h, at(1250), 11), Order::Late);
+    assert_eq!(order_of(&mut h, at(1250), 12), Order::Gap);
+    // 10 has been missing since 0.1 s: its wait ends at 2.1 s, not 3.25 s.
+    assert_eq!(h.poll_timeout(), Some(at(2100)));
 }
 
 /// Rebirth requests to two nodes that go out before the application polls its events are two
