@@ -230,7 +230,9 @@ pub(crate) fn run(cmd: &Lwm2mCommand) -> Result<String, CliError> {
         };
         if let Some(reg) = reg {
             served += 1;
-            serve_client(&mut server, &reg, *json, &writes, &reads, accept, wait);
+            serve_client(&mut server, &reg, *json, &writes, &reads, accept, &|| {
+                wait.min(left())
+            });
             if let Some(path) = observe {
                 let req = ClientRequest::Observe {
                     path,
@@ -297,7 +299,7 @@ fn serve_client(
     writes: &[(Path<'_>, &str)],
     reads: &[Path<'_>],
     accept: ContentFormat,
-    wait: Duration,
+    wait: &dyn Fn() -> Duration,
 ) {
     show(
         json,
@@ -307,13 +309,17 @@ fn serve_client(
         }),
     );
     for &(path, value) in writes {
+        // Stopped (a signal, the end of --duration): nothing more is asked.
+        if wait().is_zero() {
+            return;
+        }
         let req = ClientRequest::Write {
             path,
             replace: true,
             format: ContentFormat::TEXT_PLAIN,
             payload: value.as_bytes(),
         };
-        let v = match server.request(&reg.endpoint, &req, wait) {
+        let v = match server.request(&reg.endpoint, &req, wait()) {
             Ok(rsp) => {
                 serde_json::json!({ "event": "written", "endpoint": reg.endpoint, "path": path.to_string(), "code": rsp.code.to_string() })
             }
@@ -324,6 +330,9 @@ fn serve_client(
         show(json, &v);
     }
     for &path in reads {
+        if wait().is_zero() {
+            return;
+        }
         let req = ClientRequest::Read {
             path,
             accept: Some(if path.depth() >= 3 && accept == ContentFormat::LWM2M_TLV {
@@ -332,7 +341,7 @@ fn serve_client(
                 accept
             }),
         };
-        let v = match server.request(&reg.endpoint, &req, wait) {
+        let v = match server.request(&reg.endpoint, &req, wait()) {
             Ok(rsp) => serde_json::json!({
                 "event": "records", "endpoint": reg.endpoint, "path": path.to_string(),
                 "code": rsp.code.to_string(), "format": rsp.format.map(|f| f.0), "records": records(path, &rsp),

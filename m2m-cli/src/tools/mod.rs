@@ -44,7 +44,8 @@ impl Stop {
     }
 
     /// Catches the signals from now on, and sets `stopped` when one comes (for a command that
-    /// runs without Tokio: a thread of its own waits for them).
+    /// runs without Tokio: a thread of its own waits for them). A second signal ends the
+    /// process at once (exit 130), for a command held in a wait it cannot leave early.
     pub(crate) fn flag(
         stopped: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> std::io::Result<()> {
@@ -58,6 +59,8 @@ impl Stop {
         std::thread::spawn(move || {
             rt.block_on(stop.wait());
             stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+            rt.block_on(stop.wait());
+            std::process::exit(130);
         });
         Ok(())
     }

@@ -321,7 +321,13 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
                 break;
             }
         }
-        let _ = host.disconnect().await;
+        // The STATE death and the MQTT DISCONNECT, if the broker takes them within two
+        // seconds (a broker gone silent would hold the process for its keep-alive), and not
+        // past a second signal.
+        tokio::select! {
+            _ = tokio::time::timeout(std::time::Duration::from_secs(2), host.disconnect()) => {}
+            () = stop.wait() => {}
+        }
         Ok(format!("{seen} Sparkplug message(s)"))
     })
     .map(|s| if *json { String::new() } else { s })
