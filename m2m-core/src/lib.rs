@@ -14,6 +14,8 @@ pub mod device;
 pub mod error;
 pub mod hex;
 #[cfg(feature = "std")]
+pub mod net;
+#[cfg(feature = "std")]
 pub mod random;
 pub mod time;
 pub mod value;

@@ -330,3 +330,65 @@ async fn idle_connections_are_closed_and_pipelining_is_bounded_by_the_buffer() {
         assert_eq!(u16::from_be_bytes([rsp[9], rsp[10]]), tid);
     }
 }
+
+/// A server out of file descriptors (a client can bring it about by opening connections) does
+/// not end: it accepts again once some are free. Run in a child process under `ulimit -n 64`.
+#[cfg(unix)]
+#[test]
+fn running_out_of_file_descriptors_does_not_end_the_server() {
+    const CHILD: &str = "M2M_MODBUS_EMFILE_CHILD";
+    const NAME: &str = "running_out_of_file_descriptors_does_not_end_the_server";
+    if std::env::var_os(CHILD).is_some() {
+        return emfile_child();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1")
+        .arg(&exe)
+        .arg(NAME)
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The child of [`running_out_of_file_descriptors_does_not_end_the_server`].
+#[cfg(unix)]
+fn emfile_child() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (addr, _stop, task) = start(Server::new(table())).await;
+        // Every descriptor taken, then one given back for the client's socket: the server's
+        // accept has none.
+        let mut held = Vec::new();
+        while let Ok(f) = std::fs::File::open("/dev/null") {
+            held.push(f);
+        }
+        assert!(held.len() > 10, "{} descriptors", held.len());
+        held.pop();
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!task.is_finished(), "the server ended: {:?}", task.await);
+        drop(held);
+        // The connection that waited is taken and answered: FC03 of register 0.
+        stream
+            .write_all(&[0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1])
+            .await
+            .unwrap();
+        let mut answer = [0u8; 11];
+        tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(answer, [0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0]);
+    });
+}

@@ -55,7 +55,7 @@ where
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
             Err(e) => {
-                if let Some(pause) = accept_error(&e) {
+                if let Some(pause) = m2m_core::net::accept_pause(&e) {
                     tokio::time::sleep(pause).await;
                 }
                 continue;
@@ -66,26 +66,6 @@ where
             let _ = serve.await;
             drop(slot);
         });
-    }
-}
-
-/// How long the runner waits before it accepts again after an error that is not one
-/// connection's.
-const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
-
-/// What an error of `accept` means for the runner: `None` for an error of the one connection
-/// (aborted or reset by its peer before it was taken, or a signal): the next is accepted at
-/// once. Anything else is a shortage of the host's (no file descriptor left, EMFILE or ENFILE;
-/// no buffers; no memory), which a client can bring about by opening connections and which
-/// passes as connections end: the runner waits [`ACCEPT_PAUSE`] and accepts again (at once,
-/// the connection still waiting in the backlog would fail again and again, and the loop
-/// would spin). The runner never ends for it.
-fn accept_error(e: &io::Error) -> Option<Duration> {
-    match e.kind() {
-        io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::ConnectionReset
-        | io::ErrorKind::Interrupted => None,
-        _ => Some(ACCEPT_PAUSE),
     }
 }
 

@@ -159,8 +159,8 @@ impl Units {
     }
 }
 
-/// Serves Modbus/TCP on `listener` with `handler` and the default bounds of [`Server::new`],
-/// until an accept fails for good.
+/// Serves Modbus/TCP on `listener` with `handler` and the default bounds of [`Server::new`];
+/// an error of `accept` never ends it ([`m2m_core::net::accept_pause`]).
 pub async fn serve<H: Handler>(listener: TcpListener, handler: H) -> io::Result<()> {
     Server::new(handler).serve(listener).await
 }
@@ -300,7 +300,8 @@ impl<H: Handler> Server<H> {
         }
     }
 
-    /// Serves until an accept fails with an error other than a connection reset or aborted.
+    /// Serves for good: an error of `accept` (a connection reset, no file descriptor left) never
+    /// ends it ([`m2m_core::net::accept_pause`]).
     pub async fn serve(&self, listener: TcpListener) -> io::Result<()> {
         self.serve_until(listener, core::future::pending()).await
     }
@@ -323,13 +324,15 @@ impl<H: Handler> Server<H> {
                 accepted = listener.accept() => {
                     let stream = match accepted {
                         Ok((stream, _)) => stream,
-                        Err(e) if matches!(
-                            e.kind(),
-                            io::ErrorKind::ConnectionAborted
-                                | io::ErrorKind::ConnectionReset
-                                | io::ErrorKind::Interrupted
-                        ) => continue,
-                        Err(e) => break Err(e),
+                        // One connection's error, or a shortage of the host's (no file
+                        // descriptor left: a client can bring it about) that passes: never
+                        // the end of the server.
+                        Err(e) => {
+                            if let Some(pause) = m2m_core::net::accept_pause(&e) {
+                                tokio::time::sleep(pause).await;
+                            }
+                            continue;
+                        }
                     };
                     let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
                         drop(stream);
