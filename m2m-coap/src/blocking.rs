@@ -344,17 +344,23 @@ impl Client {
     /// The response to `h`; on an error (a timeout, a Reset), the request is given up in the
     /// endpoint too, so that it no longer holds the peer's one outstanding request (NSTART).
     fn next(&mut self, h: &Handle) -> Result<Response, ClientError> {
+        let r = self.next_kept(h);
+        if r.is_err() {
+            self.cancel(h);
+        }
+        r
+    }
+
+    /// [`Client::next`] that leaves the request in the endpoint on an error (an observation
+    /// still to deregister).
+    fn next_kept(&mut self, h: &Handle) -> Result<Response, ClientError> {
         if let Some((got, rsp)) = self.stash.take() {
             if got == *h {
                 return Ok(rsp);
             }
             self.stash = Some((got, rsp));
         }
-        let r = self.wait_for(h, self.deadline());
-        if r.is_err() {
-            self.cancel(h);
-        }
-        r
+        self.wait_for(h, self.deadline())
     }
 
     /// When a wait that starts now gives up: after [`Options::timeout`] (never, for one too
@@ -630,21 +636,29 @@ impl Client {
         let h = self.send(&b)?;
         let mut got = 0usize;
         loop {
-            let first = self.next(&h)?;
+            // No notification in time (the resource did not change, the server is gone): the
+            // observation ends on the server's side too, without waiting for its answer.
+            let first = match self.next_kept(&h) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.deregister(&h, &base, false);
+                    return Err(e);
+                }
+            };
             // A notification in Block2 blocks carries the first; the rest is asked for with
             // GET and Block2, without Observe (RFC 7959 §2.6, §3.4). Its Observe number stays.
             let observe = first.observe;
             let rsp = match self.rest_of(&base, first) {
                 Ok(whole) => Response { observe, ..whole },
                 Err(e) => {
-                    self.deregister(&h, &base);
+                    self.deregister(&h, &base, true);
                     return Err(e);
                 }
             };
             got = got.saturating_add(1);
             let go_on = each(&rsp);
             if !go_on || got >= count || rsp.observe.is_none() {
-                self.deregister(&h, &base);
+                self.deregister(&h, &base, true);
                 return Ok(rsp);
             }
         }
@@ -655,8 +669,9 @@ impl Client {
     /// over a reliable transport MUST deregister explicitly; RFC 7641 §3.6), and its answer is
     /// waited for (a notification that crosses it is passed over). Over UDP it is forgotten:
     /// the next notification is answered with a Reset (RFC 7641 §3.6). An observation the
-    /// server ended already is only forgotten.
-    fn deregister(&mut self, h: &Handle, base: &Builder<'_, 16>) {
+    /// server ended already is only forgotten. With `wait` false the answer is not waited for
+    /// (it comes to a token forgotten, and is passed over).
+    fn deregister(&mut self, h: &Handle, base: &Builder<'_, 16>, wait: bool) {
         let sent = match (&mut self.conn, h) {
             (
                 Conn::Tcp {
@@ -674,7 +689,7 @@ impl Client {
             }
             _ => false,
         };
-        if sent {
+        if sent && wait {
             // One deadline for the whole: notifications on their way do not prolong it.
             let until = self.deadline();
             while let Ok(r) = self.wait_for(h, until) {

@@ -502,6 +502,39 @@ fn over_tcp_an_observation_ends_with_a_deregistration() {
     script.join().unwrap();
 }
 
+/// An observation that gets no notification in time ends with a timeout, and over TCP the
+/// server is told (RFC 8323 §7.4): the deregistration goes, its answer not waited for.
+#[test]
+fn over_tcp_an_observation_that_times_out_is_deregistered() {
+    let (uri, script) = tcp_server("still", |mut s| {
+        let reg = read_frame(&mut s).unwrap();
+        let m = Message::parse_tcp(&reg).unwrap();
+        let token = m.token().to_vec();
+        let mut n = Builder::<2>::tcp(Code::CONTENT);
+        n.token(&token);
+        n.uint(OptionNumber::OBSERVE, 2).unwrap();
+        n.payload(b"1");
+        assert!(write(&mut s, &n));
+        // Nothing more changes: the client gives up and deregisters.
+        let dereg = read_frame(&mut s).expect("a deregistration");
+        let m = Message::parse_tcp(&dereg).unwrap();
+        assert_eq!(
+            (m.code(), m.observe(), m.token()),
+            (Code::GET, Some(1), &token[..])
+        );
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let opts = Options {
+        timeout: Duration::from_millis(500),
+        ..Options::default()
+    };
+    let mut client = Client::connect(&uri, opts).unwrap();
+    let r = client.observe(&uri, 5, |_| true);
+    assert!(r.is_err(), "{r:?}");
+    script.join().unwrap();
+    drop(client);
+}
+
 /// RFC 8323 §5.5: after a Release the responses to the requests already sent still come. A
 /// server that releases the connection while the GET is on its way and answers it after: the
 /// answer is taken (and no new request goes). The Release used to fail the request at once.

@@ -214,11 +214,14 @@ pub struct Connection<const N: usize = 8, const Q: usize = 4096> {
     released: bool,
     /// The tokens of the peer's requests handed to the application and not yet answered
     /// ([`Connection::respond`]): a Pong claims Custody only when there are none (§5.4.1).
-    unanswered: [Option<crate::Token>; N],
-    /// A request whose token could not be kept (no room, or longer than 8 bytes): Custody is
-    /// claimed no more on this connection.
-    untracked: bool,
+    unanswered: [Option<crate::Token>; UNANSWERED],
+    /// Requests not answered yet whose token could not be kept (no room, or longer than 8
+    /// bytes): an answer under a token not kept counts one off.
+    untracked: usize,
 }
+
+/// How many tokens of the peer's requests not yet answered a connection keeps by themselves.
+const UNANSWERED: usize = 16;
 
 impl<const N: usize, const Q: usize> Connection<N, Q> {
     /// A new connection over `transport` (TCP or WebSocket), opened at time 0 of the caller's
@@ -248,8 +251,8 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             csm_deadline: Some(t.saturating_add(params.csm_timeout_ms)),
             closed: false,
             released: false,
-            unanswered: [None; N],
-            untracked: false,
+            unanswered: [None; UNANSWERED],
+            untracked: 0,
         };
         if let Ok(csm) = c
             .session
@@ -416,9 +419,29 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         }
     }
 
-    /// Answers a request that came with `token`, or sends a notification to an observer that
-    /// registered with it: `b` carries the response code, options and payload.
+    /// Answers a request that came with `token` (the first answer to an Observe registration
+    /// too): `b` carries the response code, options and payload.
     pub fn respond<const M: usize>(
+        &mut self,
+        token: &[u8],
+        b: &Builder<'_, M>,
+    ) -> Result<(), StreamError> {
+        self.notify(token, b)?;
+        // Answered: one request fewer that a Pong's Custody waits for.
+        match self
+            .unanswered
+            .iter_mut()
+            .find(|t| t.is_some_and(|t| t.as_slice() == token))
+        {
+            Some(slot) => *slot = None,
+            None => self.untracked = self.untracked.saturating_sub(1),
+        }
+        Ok(())
+    }
+
+    /// Sends a notification to an observer that registered with `token` (no answer to a
+    /// request: a Pong's Custody still waits for those, [`Connection::respond`]).
+    pub fn notify<const M: usize>(
         &mut self,
         token: &[u8],
         b: &Builder<'_, M>,
@@ -426,16 +449,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         if !b.code().is_response() {
             return Err(StreamError::Code(b.code()));
         }
-        self.send(b, token)?;
-        // Answered (a notification under the token of an answered request finds none).
-        if let Some(slot) = self
-            .unanswered
-            .iter_mut()
-            .find(|t| t.is_some_and(|t| t.as_slice() == token))
-        {
-            *slot = None;
-        }
-        Ok(())
+        self.send(b, token).map(|_| ())
     }
 
     /// Sends a Ping (§5.4); a Pong that does not come within the pong timeout is reported as
@@ -556,7 +570,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             Signal::Ping => {
                 // Custody says that every request before the Ping is answered (§5.4.1): while
                 // the application still owes an answer, the Pong goes without it.
-                let answered = !self.untracked && self.unanswered.iter().all(Option::is_none);
+                let answered = self.untracked == 0 && self.unanswered.iter().all(Option::is_none);
                 let b = if answered {
                     self.session.pong(&msg)
                 } else {
@@ -603,7 +617,7 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
                 Some(())
             });
             if kept.is_none() {
-                self.untracked = true;
+                self.untracked = self.untracked.saturating_add(1);
             }
             return StreamIncoming::Request { message: msg };
         }
@@ -873,9 +887,32 @@ mod tests {
                 Code::CONTENT,
                 0,
             );
+            // A notification under the same token answers no request.
+            s.notify(&token, &answer).unwrap();
+            drain(&mut s, 4);
+            assert!(!custody(&mut s, 4), "a notification is no answer");
             s.respond(&token, &answer).unwrap();
             drain(&mut s, 4);
             assert!(custody(&mut s, 5), "every request answered");
+            // A request whose token is not kept (9 bytes, RFC 8974) holds Custody back until
+            // an answer comes under it.
+            let mut long = Builder::<0>::for_transport(
+                transport,
+                crate::code::Type::NonConfirmable,
+                Code::GET,
+                0,
+            );
+            long.token(b"123456789");
+            let mut frame = vec![0u8; long.buffer_len()];
+            let k = long.encode(&mut frame).unwrap();
+            assert!(matches!(
+                s.handle(at(6), &frame[..k]),
+                StreamIncoming::Request { .. }
+            ));
+            assert!(!custody(&mut s, 6));
+            s.respond(b"123456789", &answer).unwrap();
+            drain(&mut s, 7);
+            assert!(custody(&mut s, 7));
         }
     }
 

@@ -212,11 +212,17 @@ where
         };
         for step in &steps {
             let (b, token) = build(step, transport, MAX_SZX);
+            // An answer to a request, or a notification (which answers none: a Pong's Custody
+            // goes on waiting for the requests not answered, RFC 8323 §5.4.1).
+            let send = |conn: &mut Conn, token: &[u8], b: &Builder<'_, 64>| match step {
+                Step::Notify { .. } => conn.notify(token, b),
+                Step::Answer { .. } => conn.respond(token, b),
+            };
             // A queue full of notifications is sent first; then the step goes in.
-            let mut sent = conn.respond(token, &b);
+            let mut sent = send(&mut conn, token, &b);
             if let Err(StreamError::Busy) = sent {
                 flush(&mut conn, &mut wire, &mut out, start).await?;
-                sent = conn.respond(token, &b);
+                sent = send(&mut conn, token, &b);
             }
             // More than the peer takes in one message (its Max-Message-Size, RFC 8323
             // §5.3.1): in blocks small enough, or 5.00 when none is.
@@ -238,7 +244,7 @@ where
                 };
                 // Still too large (a token or options past the room allowed for them), or no
                 // room in the queue: a bare 5.00, so that the request is answered.
-                if conn.respond(token, &b).is_err() {
+                if send(&mut conn, token, &b).is_err() {
                     let bare = Builder::<0>::for_transport(
                         transport,
                         Type::NonConfirmable,
