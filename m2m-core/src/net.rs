@@ -2,45 +2,86 @@
 //! tokio runners of every protocol crate.
 
 use core::time::Duration;
+use std::io::{Error, ErrorKind};
 
-/// How long a server waits before it accepts again after an error that is not one connection's.
+/// How long a server waits before it accepts again after a shortage of the host's.
 pub const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// What an error of `accept` means for a server that must not end for it: `None` for an error
-/// of the one connection (aborted or reset by its peer before it was taken, or a signal): the
-/// next is accepted at once. Anything else is a shortage of the host's (no file descriptor
-/// left, EMFILE or ENFILE; no buffers; no memory), which a client can bring about by opening
-/// connections and which passes as connections end: wait [`ACCEPT_PAUSE`] and accept again (at
-/// once, the connection still waiting in the backlog would fail again and again, and the loop
-/// would spin).
+/// What a server does after an error of `accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterAccept {
+    /// The error was the one connection's (aborted or reset by its peer before it was taken,
+    /// a network error of its own, refused by a firewall, or a signal): accept the next at once.
+    Again,
+    /// A shortage of the host's (no file descriptor left, EMFILE or ENFILE; no buffers; no
+    /// memory), which a client can bring about by opening connections and which passes as
+    /// connections end: wait this long and accept again (at once, the connection still
+    /// waiting in the backlog would fail again and again, and the loop would spin).
+    Pause(Duration),
+    /// The listener itself is broken (not a socket, not listening): stop, with the error.
+    Stop,
+}
+
+/// What an error of `accept` means for a server that must not end for a client's doing
+/// (accept(2) lists the errors: the new connection's network errors are passed on by Linux).
 #[must_use]
-pub fn accept_pause(e: &std::io::Error) -> Option<Duration> {
+pub fn after_accept_error(e: &Error) -> AfterAccept {
     match e.kind() {
-        std::io::ErrorKind::ConnectionAborted
-        | std::io::ErrorKind::ConnectionReset
-        | std::io::ErrorKind::Interrupted => None,
-        _ => Some(ACCEPT_PAUSE),
+        ErrorKind::ConnectionAborted
+        | ErrorKind::ConnectionReset
+        | ErrorKind::Interrupted
+        | ErrorKind::HostUnreachable
+        | ErrorKind::NetworkUnreachable
+        | ErrorKind::NetworkDown
+        | ErrorKind::PermissionDenied => AfterAccept::Again,
+        ErrorKind::InvalidInput => AfterAccept::Stop,
+        _ => match e.raw_os_error() {
+            // Linux: EPROTO, ENONET, EHOSTDOWN, ENOPROTOOPT, EOPNOTSUPP, the new connection's.
+            #[cfg(target_os = "linux")]
+            Some(71 | 64 | 112 | 92 | 95) => AfterAccept::Again,
+            // Linux: EBADF, ENOTSOCK: no listener.
+            #[cfg(target_os = "linux")]
+            Some(9 | 88) => AfterAccept::Stop,
+            _ => AfterAccept::Pause(ACCEPT_PAUSE),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Error, ErrorKind};
 
     #[test]
-    fn one_connection_at_once_a_shortage_after_a_pause() {
+    fn the_connections_errors_at_once_a_shortage_after_a_pause_a_broken_listener_stops() {
         for kind in [
             ErrorKind::ConnectionAborted,
             ErrorKind::ConnectionReset,
             ErrorKind::Interrupted,
+            ErrorKind::NetworkDown,
         ] {
-            assert_eq!(accept_pause(&Error::from(kind)), None);
+            assert_eq!(after_accept_error(&Error::from(kind)), AfterAccept::Again);
         }
-        // EMFILE, as Linux numbers it.
         assert_eq!(
-            accept_pause(&Error::from_raw_os_error(24)),
-            Some(ACCEPT_PAUSE)
+            after_accept_error(&Error::from(ErrorKind::InvalidInput)),
+            AfterAccept::Stop
         );
+        #[cfg(target_os = "linux")]
+        {
+            // EMFILE, ENFILE; EPROTO; EBADF.
+            for shortage in [24, 23] {
+                assert_eq!(
+                    after_accept_error(&Error::from_raw_os_error(shortage)),
+                    AfterAccept::Pause(ACCEPT_PAUSE)
+                );
+            }
+            assert_eq!(
+                after_accept_error(&Error::from_raw_os_error(71)),
+                AfterAccept::Again
+            );
+            assert_eq!(
+                after_accept_error(&Error::from_raw_os_error(9)),
+                AfterAccept::Stop
+            );
+        }
     }
 }

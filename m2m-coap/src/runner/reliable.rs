@@ -54,12 +54,14 @@ where
         };
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            Err(e) => {
-                if let Some(pause) = m2m_core::net::accept_pause(&e) {
+            Err(e) => match m2m_core::net::after_accept_error(&e) {
+                m2m_core::net::AfterAccept::Again => continue,
+                m2m_core::net::AfterAccept::Pause(pause) => {
                     tokio::time::sleep(pause).await;
+                    continue;
                 }
-                continue;
-            }
+                m2m_core::net::AfterAccept::Stop => return Err(e),
+            },
         };
         let serve = connection(stream, Service::new(handler.clone(), notifier.clone()));
         tokio::spawn(async move {
