@@ -224,6 +224,11 @@ fn main() -> ExitCode {
                 true => stdout.flush(),
                 false => writeln!(stdout, "{out}").and_then(|()| stdout.flush()),
             };
+            // A tool's streamed output that could not be written is the error to report.
+            let written = match tools::write_error() {
+                Some(e) => Err(std::io::Error::other(e)),
+                None => written,
+            };
             match written {
                 // A reader that stopped reading (`m2m ... | head -c1`) wants no more: not an error.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -1079,3 +1079,29 @@ fn lwm2m_server_checks_its_arguments_before_listening() {
         assert_eq!(out.stdout, "", "{duration}");
     }
 }
+
+/// A tool's streamed output that cannot be written (a full disk) is an error, exit 1, as the
+/// result of `decode` is.
+#[test]
+fn a_tools_streamed_output_that_cannot_be_written_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_m2m"))
+        .args([
+            "lwm2m",
+            "server",
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--duration",
+            "0.2",
+        ])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+}
