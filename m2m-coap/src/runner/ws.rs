@@ -207,15 +207,49 @@ impl WsClient {
         Ok(c)
     }
 
-    /// Sends what the connection queued.
+    /// Sends what the connection queued, each message within 10 s (a server that reads
+    /// nothing does not hold the client for good).
     async fn flush(&mut self) -> io::Result<()> {
+        const WRITE_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(10);
         let mut out = std::vec![0u8; 16384];
         while let Some(n) = self.conn.poll_transmit(now(self.start), &mut out) {
             let frame = Bytes::copy_from_slice(out.get(..n).unwrap_or_default());
-            self.ws
-                .send(WsMessage::Binary(frame))
+            tokio::time::timeout(WRITE_TIMEOUT, self.ws.send(WsMessage::Binary(frame)))
                 .await
+                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the server reads nothing"))?
                 .map_err(other)?;
+        }
+        Ok(())
+    }
+
+    /// The connection's deadlines that have passed, for request `id`: an error for its
+    /// response timeout, the server's CSM not come, or a Ping not answered.
+    async fn deadlines(&mut self, id: crate::RequestId) -> io::Result<()> {
+        while let Some(event) = self.conn.poll_event(now(self.start)) {
+            match event {
+                StreamEvent::Timeout(got) if got == id => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "no response in time",
+                    ));
+                }
+                StreamEvent::NoCsm => {
+                    self.conn.abort("no CSM");
+                    self.flush().await?;
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "no CSM from the server in time",
+                    ));
+                }
+                StreamEvent::Unresponsive => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the server does not answer a Ping",
+                    ));
+                }
+                // Another request's.
+                StreamEvent::Timeout(_) => {}
+            }
         }
         Ok(())
     }
@@ -228,6 +262,15 @@ impl WsClient {
         let id = self.conn.request(now(self.start), b).map_err(other)?;
         self.flush().await?;
         loop {
+            // Looked at before every read, so that a server that keeps sending (Pings, Empty
+            // messages) cannot hold the request past its deadlines.
+            if self
+                .conn
+                .poll_timeout()
+                .is_some_and(|t| t <= now(self.start))
+            {
+                self.deadlines(id).await?;
+            }
             let timer = self.conn.poll_timeout().and_then(|t| {
                 let ms = t.as_millis().saturating_sub(now(self.start).as_millis());
                 Instant::now().checked_add(core::time::Duration::from_millis(ms))
@@ -242,30 +285,7 @@ impl WsClient {
                         None => core::future::pending().await,
                     }
                 } => {
-                    match self.conn.poll_event(now(self.start)) {
-                        Some(StreamEvent::Timeout(got)) if got == id => {
-                            return Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "no response in time",
-                            ));
-                        }
-                        Some(StreamEvent::NoCsm) => {
-                            self.conn.abort("no CSM");
-                            self.flush().await?;
-                            return Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "no CSM from the server in time",
-                            ));
-                        }
-                        Some(StreamEvent::Unresponsive) => {
-                            return Err(io::Error::new(
-                                io::ErrorKind::TimedOut,
-                                "the server does not answer a Ping",
-                            ));
-                        }
-                        // Another request's, or nothing yet.
-                        Some(StreamEvent::Timeout(_)) | None => {}
-                    }
+                    self.deadlines(id).await?;
                     continue;
                 }
             };
