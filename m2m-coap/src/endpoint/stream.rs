@@ -391,12 +391,16 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
     }
 
     /// Sends a request again under the token of observation `id` (RFC 7641 §3.6): with
-    /// Observe 1 it deregisters, and the response ends the observation.
+    /// Observe 1 it deregisters, and the response ends the observation. Not after a Release
+    /// (no new request goes, RFC 8323 §5.5): [`StreamError::Closed`].
     pub fn observe_again<const M: usize>(
         &mut self,
         id: RequestId,
         b: &Builder<'_, M>,
     ) -> Result<(), StreamError> {
+        if self.closed || self.released {
+            return Err(StreamError::Closed);
+        }
         let token = self
             .pending
             .iter()
@@ -980,6 +984,11 @@ mod tests {
         }
         c.cancel(id);
         assert_eq!(c.observe_again(id, &d), Err(StreamError::Request));
+        // After a Release no new request goes, a deregistration neither (RFC 8323 §5.5).
+        let id = c.request(at(4), &b).unwrap();
+        s.handle(at(4), &drain(&mut c, 4)[0]);
+        c.release().unwrap();
+        assert_eq!(c.observe_again(id, &d), Err(StreamError::Closed));
     }
 
     #[test]
