@@ -4,6 +4,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::ObjectTree;
+use super::Retry;
 use super::bootstrap::{instances, security_kind, short_id, value_of};
 use crate::attributes::Attributes;
 use crate::path::Path;
@@ -26,6 +27,10 @@ pub struct ServerAccount<'t> {
     pub lifetime: Option<u32>,
     /// The Binding (`/1/j/7`), when the tree has one.
     pub binding: Option<&'t str>,
+    /// How Register is tried again (Core 1.1 Appendix E.2, the Communication Retry Count,
+    /// Retry Timer, Sequence Delay Timer and Sequence Retry Count, `/1/j/17` to `/1/j/20`),
+    /// each resource the tree lacks taking the specification's default ([`Retry::SPEC`]).
+    pub retry: Retry,
 }
 
 /// The text of a String resource, when it is plain text.
@@ -63,6 +68,14 @@ pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
             return;
         };
         let lifetime = u32_of(tree, &Path::resource(1, j, 1));
+        let resource =
+            |r: u16, default: u32| u32_of(tree, &Path::resource(1, j, r)).unwrap_or(default);
+        let retry = Retry {
+            count: resource(17, Retry::SPEC.count),
+            timer: resource(18, Retry::SPEC.timer),
+            sequence_delay: resource(19, Retry::SPEC.sequence_delay),
+            sequences: resource(20, Retry::SPEC.sequences),
+        };
         f(ServerAccount {
             ssid,
             security: i,
@@ -70,6 +83,7 @@ pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
             uri,
             lifetime,
             binding: text_of(tree, &Path::resource(1, j, 7)),
+            retry,
         });
     });
 }
@@ -236,6 +250,12 @@ mod tests {
         records.extend(security(6, false, 9, "coap://nine"));
         records.extend(server(0, 5, Value::Uint(1 << 40)));
         records.extend(server(3, 7, Value::Int(120)));
+        // The account of ssid 7 tries Register again three times 10 s apart, in two sequences
+        // an hour apart; ssid 5's takes the defaults but for one.
+        for (r, v) in [(17, 3), (18, 10), (19, 3600), (20, 2)] {
+            records.push(Record::new(Path::resource(1, 3, r), Value::Int(v)));
+        }
+        records.push(Record::new(Path::resource(1, 0, 20), Value::Int(4)));
         let tree = Tree(records);
         let seven = ServerAccount {
             ssid: 7,
@@ -244,6 +264,12 @@ mod tests {
             uri: "coap://seven:5690",
             lifetime: Some(120),
             binding: Some("UQ"),
+            retry: Retry {
+                count: 3,
+                timer: 10,
+                sequence_delay: 3600,
+                sequences: 2,
+            },
         };
         let five = ServerAccount {
             ssid: 5,
@@ -252,6 +278,10 @@ mod tests {
             uri: "coap://[::1]",
             lifetime: None,
             binding: Some("UQ"),
+            retry: Retry {
+                sequences: 4,
+                ..Retry::SPEC
+            },
         };
         assert_eq!(all(&tree), [seven, five]);
         assert_eq!(server_account(&tree, None), Some(seven));

@@ -380,6 +380,12 @@ impl<
         self.settings.queue = awake;
     }
 
+    /// Sets how Register is tried again from the next failure on ([`Settings::retry`]): an
+    /// account's [`ServerAccount::retry`], say.
+    pub fn set_retry(&mut self, retry: Retry) {
+        self.settings.retry = retry;
+    }
+
     /// Whether the server has accepted the registration (and it has not ended).
     #[must_use]
     pub fn is_registered(&self) -> bool {
