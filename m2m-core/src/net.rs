@@ -11,12 +11,13 @@ pub const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterAccept {
     /// The error was the one connection's (aborted or reset by its peer before it was taken,
-    /// a network error of its own, refused by a firewall, or a signal): accept the next at once.
+    /// a network error of its own, or a signal): accept the next at once.
     Again,
     /// A shortage of the host's (no file descriptor left, EMFILE or ENFILE; no buffers; no
     /// memory), which a client can bring about by opening connections and which passes as
-    /// connections end: wait this long and accept again (at once, the connection still
-    /// waiting in the backlog would fail again and again, and the loop would spin).
+    /// connections end, or anything else (a permission refused): wait this long and accept
+    /// again (at once, an error that lasts would come again and again, and the loop would
+    /// spin).
     Pause(Duration),
     /// The listener itself is broken (not a socket, not listening): stop, with the error.
     Stop,
@@ -32,19 +33,44 @@ pub fn after_accept_error(e: &Error) -> AfterAccept {
         | ErrorKind::Interrupted
         | ErrorKind::HostUnreachable
         | ErrorKind::NetworkUnreachable
-        | ErrorKind::NetworkDown
-        | ErrorKind::PermissionDenied => AfterAccept::Again,
+        | ErrorKind::NetworkDown => AfterAccept::Again,
         ErrorKind::InvalidInput => AfterAccept::Stop,
-        _ => match e.raw_os_error() {
-            // Linux: EPROTO, ENONET, EHOSTDOWN, ENOPROTOOPT, EOPNOTSUPP, the new connection's.
-            #[cfg(target_os = "linux")]
-            Some(71 | 64 | 112 | 92 | 95) => AfterAccept::Again,
-            // Linux: EBADF, ENOTSOCK: no listener.
-            #[cfg(target_os = "linux")]
-            Some(9 | 88) => AfterAccept::Stop,
-            _ => AfterAccept::Pause(ACCEPT_PAUSE),
-        },
+        _ => by_number(e.raw_os_error()).unwrap_or(AfterAccept::Pause(ACCEPT_PAUSE)),
     }
+}
+
+/// The errors std gives no kind of their own, by their numbers in Linux's generic table (the
+/// architectures whose numbers differ, MIPS and SPARC, and other systems take the pause).
+#[cfg(all(
+    target_os = "linux",
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+))]
+fn by_number(errno: Option<i32>) -> Option<AfterAccept> {
+    match errno? {
+        // EPROTO, ENONET, EHOSTDOWN, ENOPROTOOPT, EOPNOTSUPP: the new connection's.
+        71 | 64 | 112 | 92 | 95 => Some(AfterAccept::Again),
+        // EBADF, ENOTSOCK: no listener.
+        9 | 88 => Some(AfterAccept::Stop),
+        _ => None,
+    }
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    not(any(
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "sparc",
+        target_arch = "sparc64"
+    ))
+)))]
+fn by_number(_errno: Option<i32>) -> Option<AfterAccept> {
+    None
 }
 
 #[cfg(test)]
@@ -64,6 +90,11 @@ mod tests {
         assert_eq!(
             after_accept_error(&Error::from(ErrorKind::InvalidInput)),
             AfterAccept::Stop
+        );
+        // A permission refused may last: a pause, not a spin.
+        assert_eq!(
+            after_accept_error(&Error::from(ErrorKind::PermissionDenied)),
+            AfterAccept::Pause(ACCEPT_PAUSE)
         );
         #[cfg(target_os = "linux")]
         {

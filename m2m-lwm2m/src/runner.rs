@@ -555,8 +555,10 @@ impl<'c> AsyncClient<'c> {
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }
-        // Register tried again as the account says (`/1/j/17` to `/1/j/20`).
-        self.inner.set_retry(account.retry);
+        // Register tried again as the account says (`/1/j/17` to `/1/j/20`), the client's own
+        // retry for what it does not say.
+        let retry = account.retry.over(self.inner.retry());
+        self.inner.set_retry(retry);
         self.inner.set_short_server_id(Some(account.ssid));
         if queue {
             self.inner.set_queue(Some(crate::server::AWAKE_TIME));

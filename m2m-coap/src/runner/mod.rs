@@ -28,7 +28,7 @@
 //!   CSM (or WebSocket handshake) does not come within 10 s, that does not answer a Ping after
 //!   a minute of silence, or that takes nothing we write for 10 s, is dropped; at most 1024
 //!   connections are served at once. An error accepting a connection does not end the runner
-//!   (no file descriptor left is waited out). The CSM announces block-wise transfers, and with
+//!   (no file descriptor left is waited out), only a listener that is broken. The CSM announces block-wise transfers, and with
 //!   them BERT (RFC 8323 §5.3.2, §6).
 //!
 //! ```no_run

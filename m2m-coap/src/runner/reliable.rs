@@ -35,7 +35,8 @@ pub(super) enum Read {
 /// Accepts connections on `listener` for as long as it is polled, each served by `connection`
 /// in a task of its own with a clone of `handler`; at most [`MAX_CONNECTIONS`] at once (past
 /// that, the next waits in the listener's backlog until one ends). An error accepting one
-/// does not end the runner (see [`accept_error`]).
+/// does not end the runner, only a listener that is broken
+/// ([`m2m_core::net::after_accept_error`]).
 pub(super) async fn accept<H, F, Fut>(
     listener: tokio::net::TcpListener,
     handler: H,

@@ -27,10 +27,40 @@ pub struct ServerAccount<'t> {
     pub lifetime: Option<u32>,
     /// The Binding (`/1/j/7`), when the tree has one.
     pub binding: Option<&'t str>,
-    /// How Register is tried again (Core 1.1 Appendix E.2, the Communication Retry Count,
-    /// Retry Timer, Sequence Delay Timer and Sequence Retry Count, `/1/j/17` to `/1/j/20`),
-    /// each resource the tree lacks taking the specification's default ([`Retry::SPEC`]).
-    pub retry: Retry,
+    /// How Register is tried again, as far as the account says (Core 1.1 Appendix E.2, the
+    /// Communication Retry resources `/1/j/17` to `/1/j/20`): [`RetryResources::over`] puts
+    /// them over the client's own.
+    pub retry: RetryResources,
+}
+
+/// The Communication Retry resources of a Server instance (`/1/j/17` Retry Count, `/1/j/18`
+/// Retry Timer, `/1/j/19` Sequence Delay Timer, `/1/j/20` Sequence Retry Count), each when
+/// the tree has it (a value past `u32` is `u32::MAX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RetryResources {
+    /// `/1/j/17`.
+    pub count: Option<u32>,
+    /// `/1/j/18`, seconds.
+    pub timer: Option<u32>,
+    /// `/1/j/19`, seconds.
+    pub sequence_delay: Option<u32>,
+    /// `/1/j/20`.
+    pub sequences: Option<u32>,
+}
+
+impl RetryResources {
+    /// `base` (the client's retry, [`Settings::retry`](super::Settings)) with what the
+    /// account sets in its place; what it lacks stays as `base` has it.
+    #[must_use]
+    pub fn over(&self, base: Retry) -> Retry {
+        Retry {
+            count: self.count.unwrap_or(base.count),
+            timer: self.timer.unwrap_or(base.timer),
+            sequence_delay: self.sequence_delay.unwrap_or(base.sequence_delay),
+            sequences: self.sequences.unwrap_or(base.sequences),
+        }
+    }
 }
 
 /// The text of a String resource, when it is plain text.
@@ -68,13 +98,17 @@ pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
             return;
         };
         let lifetime = u32_of(tree, &Path::resource(1, j, 1));
-        let resource =
-            |r: u16, default: u32| u32_of(tree, &Path::resource(1, j, r)).unwrap_or(default);
-        let retry = Retry {
-            count: resource(17, Retry::SPEC.count),
-            timer: resource(18, Retry::SPEC.timer),
-            sequence_delay: resource(19, Retry::SPEC.sequence_delay),
-            sequences: resource(20, Retry::SPEC.sequences),
+        // Unsigned Integers of 64 bits: one past `u32` is as long as the client counts.
+        let resource = |r: u16| match value_of(tree, &Path::resource(1, j, r)) {
+            Some(Value::Int(v)) if v >= 0 => Some(u32::try_from(v).unwrap_or(u32::MAX)),
+            Some(Value::Uint(v)) => Some(u32::try_from(v).unwrap_or(u32::MAX)),
+            _ => None,
+        };
+        let retry = RetryResources {
+            count: resource(17),
+            timer: resource(18),
+            sequence_delay: resource(19),
+            sequences: resource(20),
         };
         f(ServerAccount {
             ssid,
@@ -251,11 +285,12 @@ mod tests {
         records.extend(server(0, 5, Value::Uint(1 << 40)));
         records.extend(server(3, 7, Value::Int(120)));
         // The account of ssid 7 tries Register again three times 10 s apart, in two sequences
-        // an hour apart; ssid 5's takes the defaults but for one.
+        // an hour apart; ssid 5's says two of them (one past u32: as long as the client counts).
         for (r, v) in [(17, 3), (18, 10), (19, 3600), (20, 2)] {
             records.push(Record::new(Path::resource(1, 3, r), Value::Int(v)));
         }
         records.push(Record::new(Path::resource(1, 0, 20), Value::Int(4)));
+        records.push(Record::new(Path::resource(1, 0, 19), Value::Uint(1 << 40)));
         let tree = Tree(records);
         let seven = ServerAccount {
             ssid: 7,
@@ -264,11 +299,11 @@ mod tests {
             uri: "coap://seven:5690",
             lifetime: Some(120),
             binding: Some("UQ"),
-            retry: Retry {
-                count: 3,
-                timer: 10,
-                sequence_delay: 3600,
-                sequences: 2,
+            retry: RetryResources {
+                count: Some(3),
+                timer: Some(10),
+                sequence_delay: Some(3600),
+                sequences: Some(2),
             },
         };
         let five = ServerAccount {
@@ -278,12 +313,37 @@ mod tests {
             uri: "coap://[::1]",
             lifetime: None,
             binding: Some("UQ"),
-            retry: Retry {
-                sequences: 4,
-                ..Retry::SPEC
+            retry: RetryResources {
+                sequences: Some(4),
+                sequence_delay: Some(u32::MAX),
+                ..RetryResources::default()
             },
         };
         assert_eq!(all(&tree), [seven, five]);
+        // Over the client's own retry, what the account does not say stays the client's.
+        let never = Retry {
+            count: 2,
+            timer: 30,
+            sequence_delay: 300,
+            sequences: u32::MAX,
+        };
+        assert_eq!(
+            five.retry.over(never),
+            Retry {
+                sequences: 4,
+                sequence_delay: u32::MAX,
+                ..never
+            }
+        );
+        assert_eq!(seven.retry.over(never).timer, 10);
+        // A timer or delay of 0 waits a second, not none.
+        let zero = Retry {
+            count: 2,
+            timer: 0,
+            sequence_delay: 0,
+            sequences: 3,
+        };
+        assert_eq!((zero.wait(1), zero.wait(2)), (Some(1), Some(1)));
         assert_eq!(server_account(&tree, None), Some(seven));
         assert_eq!(server_account(&tree, Some(5)), Some(five));
         assert_eq!(server_account(&tree, Some(9)), None);

@@ -54,7 +54,8 @@ use links::LinksUpload;
 use observe::{Composite, Observation};
 
 pub use account::{
-    ServerAccount, server_account, server_accounts, server_defaults, server_lifetime,
+    RetryResources, ServerAccount, server_account, server_accounts, server_defaults,
+    server_lifetime,
 };
 pub use block_write::Piece;
 #[cfg(feature = "std")]
@@ -384,6 +385,12 @@ impl<
     /// account's [`ServerAccount::retry`], say.
     pub fn set_retry(&mut self, retry: Retry) {
         self.settings.retry = retry;
+    }
+
+    /// How Register is tried again ([`Settings::retry`], or what [`Client::set_retry`] set).
+    #[must_use]
+    pub fn retry(&self) -> Retry {
+        self.settings.retry
     }
 
     /// Whether the server has accepted the registration (and it has not ended).

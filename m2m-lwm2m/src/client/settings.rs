@@ -60,7 +60,8 @@ impl Retry {
     };
 
     /// After `failures` failed attempts in a row (at least one), the seconds to wait before
-    /// the next one, or `None` to give up.
+    /// the next one (one at least: a timer or delay of 0 written to the Server object does not
+    /// send Register again as fast as the server refuses it), or `None` to give up.
     #[must_use]
     pub fn wait(&self, failures: u32) -> Option<u64> {
         let per = self.count.max(1);
@@ -74,13 +75,13 @@ impl Retry {
         if in_sequence.saturating_add(1) < per {
             // Within the sequence: timer * 2^(attempt - 1), for the attempt that failed.
             let factor = 1u64.checked_shl(in_sequence.min(40)).unwrap_or(u64::MAX);
-            return Some(u64::from(self.timer).saturating_mul(factor));
+            return Some(u64::from(self.timer).saturating_mul(factor).max(1));
         }
         // The sequence is over.
         if sequence.saturating_add(1) >= self.sequences.max(1) || self.sequence_delay == u32::MAX {
             return None;
         }
-        Some(u64::from(self.sequence_delay))
+        Some(u64::from(self.sequence_delay).max(1))
     }
 }
 
