@@ -5,9 +5,11 @@
 //!   junk consumes exactly itself, chunked feeding agrees with one-shot framing) and proptest
 //!   strategies for them;
 //! - [`alloc_count`]: a counting global allocator to assert that decoding allocates nothing;
-//! - [`spoof`]: a UDP datagram no server can answer (source port 0).
+//! - [`spoof`]: a UDP datagram no server can answer (source port 0);
+//! - [`fd_limit`]: a test run again with few file descriptors.
 
 pub mod alloc_count;
+pub mod fd_limit;
 pub mod mosquitto;
 pub mod props;
 pub mod spoof;

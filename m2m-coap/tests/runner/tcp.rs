@@ -267,25 +267,15 @@ async fn a_peer_that_reads_nothing_is_dropped() {
 #[cfg(unix)]
 #[test]
 fn running_out_of_file_descriptors_does_not_end_the_runner() {
+    use m2m_testkit::fd_limit;
     const CHILD: &str = "M2M_COAP_EMFILE_CHILD";
-    const NAME: &str = "tcp::running_out_of_file_descriptors_does_not_end_the_runner";
-    if std::env::var_os(CHILD).is_some() {
+    if fd_limit::is_child(CHILD) {
         return emfile_child();
     }
-    let exe = std::env::current_exe().unwrap();
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 64 && exec \"$0\" --exact \"$1\" --nocapture --test-threads=1")
-        .arg(&exe)
-        .arg(NAME)
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("1 passed"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    fd_limit::run_under_fd_limit(
+        "tcp::running_out_of_file_descriptors_does_not_end_the_runner",
+        CHILD,
+        64,
     );
 }
 
@@ -306,12 +296,7 @@ fn emfile_child() {
         ));
         // Every descriptor taken, then one given back for the client's socket: the server's
         // accept has none.
-        let mut held = Vec::new();
-        while let Ok(f) = std::fs::File::open("/dev/null") {
-            held.push(f);
-        }
-        assert!(held.len() > 10, "{} descriptors", held.len());
-        held.pop();
+        let held = m2m_testkit::fd_limit::take_all_but(1);
         let stream = TcpStream::connect(addr).await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(
