@@ -224,11 +224,8 @@ fn main() -> ExitCode {
                 true => stdout.flush(),
                 false => writeln!(stdout, "{out}").and_then(|()| stdout.flush()),
             };
-            // A tool's streamed output that could not be written is the error to report.
-            let written = match tools::write_error() {
-                Some(e) => Err(std::io::Error::other(e)),
-                None => written,
-            };
+            // What a tool streamed and could not write is still in stdout's buffer, and fails
+            // here again.
             match written {
                 // A reader that stopped reading (`m2m ... | head -c1`) wants no more: not an error.
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {

@@ -1081,7 +1081,7 @@ fn lwm2m_server_checks_its_arguments_before_listening() {
 }
 
 /// A tool's streamed output that cannot be written (a full disk) is an error, exit 1, as the
-/// result of `decode` is.
+/// result of `decode` is: the lines left in stdout's buffer fail again at the last flush.
 #[test]
 fn a_tools_streamed_output_that_cannot_be_written_is_an_error() {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {

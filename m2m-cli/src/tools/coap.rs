@@ -121,7 +121,7 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
                 } else {
                     String::from_utf8_lossy(&rsp.payload).into_owned()
                 };
-                super::wrote(writeln!(stdout, "{line}"))
+                writeln!(stdout, "{line}").is_ok()
             })
             .map_err(err)?,
         None => {
@@ -133,7 +133,7 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
             };
             let rsp = client.request(code, &uri, &payload).map_err(err)?;
             if args.json {
-                let _ = super::wrote(writeln!(stdout, "{}", json_of(&rsp)));
+                let _ = writeln!(stdout, "{}", json_of(&rsp));
             } else if args.method == Method::Discover {
                 let text = String::from_utf8_lossy(&rsp.payload).into_owned();
                 for link in m2m_coap::link::parse(&text) {
@@ -148,15 +148,15 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
                     for ct in l.ct() {
                         line.push_str(&format!(" ct={ct}"));
                     }
-                    let _ = super::wrote(writeln!(stdout, "{line}"));
+                    let _ = writeln!(stdout, "{line}");
                 }
             } else {
-                let _ = super::wrote(stdout.write_all(&rsp.payload));
+                let _ = stdout.write_all(&rsp.payload);
             }
             rsp
         }
     };
-    let _ = super::wrote(stdout.flush());
+    let _ = stdout.flush();
     eprintln!("{}", last.code);
     if last.code.class() == 2 {
         Ok(String::new())

@@ -74,56 +74,56 @@ fn path_of(text: &str) -> Result<Path<'_>, CliError> {
 fn show(json: bool, v: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     if json {
-        let _ = super::wrote(writeln!(out, "{v}"));
+        let _ = writeln!(out, "{v}");
         return;
     }
     match v["event"].as_str() {
         Some("records") => {
-            let _ = super::wrote(writeln!(
+            let _ = writeln!(
                 out,
                 "{} {} ({}):",
                 v["endpoint"].as_str().unwrap_or(""),
                 v["path"].as_str().unwrap_or(""),
                 v["code"].as_str().unwrap_or("")
-            ));
+            );
             for r in v["records"].as_array().into_iter().flatten() {
-                let _ = super::wrote(writeln!(
+                let _ = writeln!(
                     out,
                     "  {:<16} {:<28} {}",
                     r["path"].as_str().unwrap_or(""),
                     r["name"].as_str().unwrap_or(""),
                     r.get("value").map_or(String::new(), ToString::to_string)
-                ));
+                );
             }
         }
         Some("listening") => {
-            let _ = super::wrote(writeln!(
+            let _ = writeln!(
                 out,
                 "LwM2M server listening on {}",
                 v["address"].as_str().unwrap_or("")
-            ));
+            );
         }
         Some("registered") => {
-            let _ = super::wrote(writeln!(
+            let _ = writeln!(
                 out,
                 "{} registered from {} (lifetime {} s): {}",
                 v["endpoint"].as_str().unwrap_or(""),
                 v["peer"].as_str().unwrap_or(""),
                 v["lifetime"],
                 v["links"].as_str().unwrap_or("")
-            ));
+            );
         }
         Some("written") => {
-            let _ = super::wrote(writeln!(
+            let _ = writeln!(
                 out,
                 "{} write {}: {}",
                 v["endpoint"].as_str().unwrap_or(""),
                 v["path"].as_str().unwrap_or(""),
                 v["code"].as_str().unwrap_or("")
-            ));
+            );
         }
         _ => {
-            let _ = super::wrote(writeln!(out, "{v}"));
+            let _ = writeln!(out, "{v}");
         }
     }
 }

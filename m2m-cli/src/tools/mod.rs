@@ -6,30 +6,6 @@ pub(crate) mod lwm2m;
 pub(crate) mod modbus;
 pub(crate) mod sparkplug;
 
-/// The first error writing a tool's streamed output (a full disk, `> /dev/full`), for `main`
-/// to report with exit 1 once the tool has stopped. A reader that stopped reading (a broken
-/// pipe, `| head -n1`) is none.
-static WRITE_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-/// Whether a line of streamed output went; a failure other than a broken pipe is kept for
-/// [`write_error`].
-pub(crate) fn wrote(r: std::io::Result<()>) -> bool {
-    match r {
-        Ok(()) => true,
-        Err(e) => {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                let _ = WRITE_ERROR.set(e.to_string());
-            }
-            false
-        }
-    }
-}
-
-/// The error that stopped a tool's streamed output, if one did.
-pub(crate) fn write_error() -> Option<&'static str> {
-    WRITE_ERROR.get().map(String::as_str)
-}
-
 /// SIGINT (Ctrl-C) and SIGTERM, caught, so that a command that runs until stopped ends
 /// cleanly at either: its summary printed, its connections closed, exit 0.
 pub(crate) struct Stop {

@@ -317,7 +317,7 @@ pub(crate) fn run(cmd: &SparkplugCommand) -> Result<String, CliError> {
             }
             let d = describe(&topic, &payload, kind, &mut births);
             let line = if *json { d.to_string() } else { text(&d) };
-            if !super::wrote(writeln!(stdout, "{line}")) {
+            if writeln!(stdout, "{line}").is_err() {
                 break;
             }
         }

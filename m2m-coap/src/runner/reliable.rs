@@ -36,7 +36,7 @@ pub(super) enum Read {
 /// in a task of its own with a clone of `handler`; at most [`MAX_CONNECTIONS`] at once (past
 /// that, the next waits in the listener's backlog until one ends). An error accepting one
 /// does not end the runner, only a listener that is broken
-/// ([`m2m_core::net::after_accept_error`]).
+/// ([`m2m_core::net::accept_pause`]).
 pub(super) async fn accept<H, F, Fut>(
     listener: tokio::net::TcpListener,
     handler: H,
@@ -55,14 +55,13 @@ where
         };
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            Err(e) => match m2m_core::net::after_accept_error(&e) {
-                m2m_core::net::AfterAccept::Again => continue,
-                m2m_core::net::AfterAccept::Pause(pause) => {
+            Err(e) => {
+                let pause = m2m_core::net::accept_pause(e)?;
+                if !pause.is_zero() {
                     tokio::time::sleep(pause).await;
-                    continue;
                 }
-                m2m_core::net::AfterAccept::Stop => return Err(e),
-            },
+                continue;
+            }
         };
         let serve = connection(stream, Service::new(handler.clone(), notifier.clone()));
         tokio::spawn(async move {

@@ -20,7 +20,7 @@ use crate::error::Transport;
 /// Serves CoAP over TCP (RFC 8323 §3) on `listener`, one task per connection, for as long as
 /// the future is polled: an error accepting a connection does not end it (one connection's is
 /// passed over, a shortage such as no file descriptor left is waited out), only a listener that
-/// is broken ([`m2m_core::net::after_accept_error`]). `handler` is cloned for each connection;
+/// is broken ([`m2m_core::net::accept_pause`]). `handler` is cloned for each connection;
 /// nobody can notify its observers (see [`serve_tcp_with`]).
 pub async fn serve_tcp<H: Handler + Clone + 'static>(
     listener: TcpListener,

@@ -161,7 +161,7 @@ impl Units {
 
 /// Serves Modbus/TCP on `listener` with `handler` and the default bounds of [`Server::new`];
 /// no error a client can cause ends it, only a broken listener
-/// ([`m2m_core::net::after_accept_error`]).
+/// ([`m2m_core::net::accept_pause`]).
 pub async fn serve<H: Handler>(listener: TcpListener, handler: H) -> io::Result<()> {
     Server::new(handler).serve(listener).await
 }
@@ -303,7 +303,7 @@ impl<H: Handler> Server<H> {
 
     /// Serves for good: an error of `accept` a client can cause (a connection reset, no file
     /// descriptor left) never ends it, only a broken listener
-    /// ([`m2m_core::net::after_accept_error`]).
+    /// ([`m2m_core::net::accept_pause`]).
     pub async fn serve(&self, listener: TcpListener) -> io::Result<()> {
         self.serve_until(listener, core::future::pending()).await
     }
@@ -329,13 +329,14 @@ impl<H: Handler> Server<H> {
                         // One connection's error, or a shortage of the host's (no file
                         // descriptor left: a client can bring it about) that passes: never
                         // the end of the server; a listener broken is.
-                        Err(e) => match m2m_core::net::after_accept_error(&e) {
-                            m2m_core::net::AfterAccept::Again => continue,
-                            m2m_core::net::AfterAccept::Pause(pause) => {
-                                tokio::time::sleep(pause).await;
+                        Err(e) => match m2m_core::net::accept_pause(e) {
+                            Ok(pause) => {
+                                if !pause.is_zero() {
+                                    tokio::time::sleep(pause).await;
+                                }
                                 continue;
                             }
-                            m2m_core::net::AfterAccept::Stop => break Err(e),
+                            Err(e) => break Err(e),
                         },
                     };
                     let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
