@@ -91,6 +91,12 @@ impl Default for Options {
 }
 
 /// A response, owned (for a Block2 download: the whole body).
+///
+/// A body that came in Block2 blocks (RFC 7959 §2.4) is the payload of them all; the code,
+/// Content-Format and [`Response::options`] are those of the last block, the one that completed
+/// the body (its Block2 option names that block, with M 0). Options that a server sends in the
+/// first block only, such as Size2 (RFC 7959 §4) or Observe (RFC 7641 §3.4), are then not among
+/// them; a notification's Observe number is in [`Response::observe`] all the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The response code.
@@ -101,6 +107,8 @@ pub struct Response {
     pub observe: Option<u32>,
     /// The payload.
     pub payload: Vec<u8>,
+    /// The option area of the message, as validated by its parser.
+    options: Vec<u8>,
     block1: Option<Block>,
     block2: Option<Block>,
     etag: Option<Vec<u8>>,
@@ -115,10 +123,19 @@ impl Response {
             content_format: m.content_format(),
             observe: m.observe(),
             payload: m.payload().to_vec(),
+            options: m.options_bytes().to_vec(),
             block1: m.block1().transpose().map_err(protocol)?,
             block2: m.block2().transpose().map_err(protocol)?,
             etag: m.etags().next().map(<[u8]>::to_vec),
         })
+    }
+
+    /// The options of the response, in order (RFC 7252 §3.1, §5.4): ETag, Max-Age,
+    /// Location-Path, Observe, Block2, Size2 and any other, as [`Message::options`] gives them.
+    /// For a body in Block2 blocks, those of the last block (see [`Response`]).
+    #[must_use]
+    pub fn options(&self) -> crate::option::Options<'_> {
+        crate::option::Options::new(&self.options)
     }
 }
 

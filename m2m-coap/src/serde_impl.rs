@@ -3,7 +3,8 @@
 //! Option values are written by their registered format (design.md §9): a uint as a number, a
 //! string as a string, anything else (opaque, empty, unregistered) as lowercase hex. A string
 //! option whose bytes are not UTF-8 is written as hex under `value_hex` instead of `value`. The
-//! token and payload are hex.
+//! token and payload are hex. A response of the blocking client (feature `std`) is written with
+//! its options in the same form.
 
 use core::fmt::{self, Write as _};
 
@@ -14,7 +15,7 @@ use crate::code::Code;
 use crate::message::Message;
 use crate::option::number::signaling;
 use crate::option::value::decode_uint;
-use crate::option::{CoapOption, Format, OptionDef};
+use crate::option::{CoapOption, Format, OptionDef, Options};
 
 /// Bytes written as lowercase hex, without allocating.
 struct Hex<'a>(&'a [u8]);
@@ -72,14 +73,19 @@ impl Serialize for Opt<'_> {
     }
 }
 
-struct Opts<'a, 'm>(&'a Message<'m>);
+/// The options of a message with this code, each as [`Opt`]: the one form of options that both
+/// a message and a response of the blocking client are written in.
+struct Opts<'a> {
+    code: Code,
+    options: Options<'a>,
+}
 
-impl Serialize for Opts<'_, '_> {
+impl Serialize for Opts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(None)?;
-        for opt in self.0.options() {
+        for opt in self.options.clone() {
             seq.serialize_element(&Opt {
-                code: self.0.code(),
+                code: self.code,
                 opt,
             })?;
         }
@@ -143,9 +149,36 @@ impl Serialize for Message<'_> {
         st.serialize_field("code_name", &self.code().name())?;
         st.serialize_field("message_id", &self.message_id())?;
         st.serialize_field("token", &Hex(self.token()))?;
-        st.serialize_field("options", &Opts(self))?;
+        st.serialize_field(
+            "options",
+            &Opts {
+                code: self.code(),
+                options: self.options(),
+            },
+        )?;
         st.serialize_field("payload", &Hex(self.payload()))?;
         st.serialize_field("bad_option", &self.bad_option())?;
+        st.end()
+    }
+}
+
+/// `{"code", "content_format", "observe", "options", "payload"}`: the options in the form of a
+/// message's (those of the last block, for a body in Block2 blocks), the payload in hex.
+#[cfg(feature = "std")]
+impl Serialize for crate::blocking::Response {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Response", 5)?;
+        st.serialize_field("code", &CodeText(self.code))?;
+        st.serialize_field("content_format", &self.content_format.map(|c| c.0))?;
+        st.serialize_field("observe", &self.observe)?;
+        st.serialize_field(
+            "options",
+            &Opts {
+                code: self.code,
+                options: self.options(),
+            },
+        )?;
+        st.serialize_field("payload", &Hex(&self.payload))?;
         st.end()
     }
 }

@@ -149,6 +149,10 @@ fn an_upload_whose_answer_comes_in_blocks_is_read_to_its_end() {
     let rsp = client.request(Code::POST, &uri, &body).unwrap();
     assert_eq!(rsp.code, Code::CHANGED);
     assert_eq!(rsp.payload, answer_body);
+    // The options of the last block: its Block2 (NUM 2, M 0, 1024 bytes).
+    let last = Block::with_size(2, false, 1024).unwrap().to_uint();
+    let options: Vec<_> = rsp.options().map(|o| (o.number, o.uint())).collect();
+    assert_eq!(options, [(OptionNumber::BLOCK2, Some(last))]);
     script.join().unwrap();
 }
 

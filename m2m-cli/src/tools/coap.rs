@@ -62,20 +62,39 @@ fn failed(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
 
+/// The response as `decode coap` writes a message's options (the serde form of
+/// [`Response`]), with the payload as text when it is UTF-8 and `{"hex": ...}` otherwise.
 fn json_of(r: &Response) -> serde_json::Value {
-    let payload = match std::str::from_utf8(&r.payload) {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["payload"] = match std::str::from_utf8(&r.payload) {
         Ok(t) => serde_json::Value::from(t),
         Err(_) => serde_json::json!({ "hex": m2m_core::hex::encode(&r.payload) }),
     };
-    serde_json::json!({
-        "code": r.code.to_string(),
-        "content_format": r.content_format.map(|c| c.0),
-        "observe": r.observe,
-        "payload": payload,
-    })
+    v
 }
 
-/// Runs the request; prints the payload (raw) or JSON to stdout, the response code to stderr.
+/// The options of `r`, one line each as `    Name = value`, the value as `decode coap` writes
+/// it (a uint as a number, a string as a JSON string, anything else as a hex string; a string
+/// option that is not UTF-8 in hex, marked so); an option not registered goes by its number.
+fn option_lines(r: &Response) -> String {
+    let v = serde_json::to_value(r).unwrap_or_default();
+    let mut s = String::new();
+    for o in v["options"].as_array().into_iter().flatten() {
+        let label = match o["name"].as_str() {
+            Some(n) => n.to_string(),
+            None => format!("option {}", o["number"]),
+        };
+        match (o.get("value"), o.get("value_hex")) {
+            (Some(v), _) => s.push_str(&format!("\n    {label} = {v}")),
+            (None, Some(h)) => s.push_str(&format!("\n    {label} = {h} (hex: not UTF-8)")),
+            (None, None) => s.push_str(&format!("\n    {label}")),
+        }
+    }
+    s
+}
+
+/// Runs the request; prints the payload (raw) or JSON to stdout, the response code and options
+/// to stderr.
 pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
     let mut text = args.uri.clone();
     if args.method == Method::Discover {
@@ -157,7 +176,14 @@ pub(crate) fn run(args: &CoapArgs) -> Result<String, CliError> {
         }
     };
     let _ = stdout.flush();
-    eprintln!("{}", last.code);
+    // The code, then (the JSON has them already) the options of the last response: the last
+    // block of a body in blocks, the last notification.
+    let options = if args.json {
+        String::new()
+    } else {
+        option_lines(&last)
+    };
+    eprintln!("{}{options}", last.code);
     if last.code.class() == 2 {
         Ok(String::new())
     } else {
