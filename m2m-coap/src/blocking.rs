@@ -30,7 +30,9 @@ use std::vec::Vec;
 use m2m_core::{Framing as _, Status, Timestamp};
 
 use crate::block::{self, Assembler, Progress};
-use crate::endpoint::stream::{Close, ConnParams, Connection, StreamEvent, StreamIncoming};
+use crate::endpoint::stream::{
+    Close, ConnParams, Connection, StreamError, StreamEvent, StreamIncoming,
+};
 use crate::endpoint::{Endpoint, Event, Incoming, RequestId};
 use crate::tcp::Framing;
 use crate::{
@@ -181,6 +183,23 @@ fn flush(stream: &mut TcpStream, conn: &mut Tcp, start: &Instant) -> Result<(), 
     Ok(())
 }
 
+/// Why a wait over TCP ended without the answer, whichever deadline ended it (the connection's
+/// response timeout, or [`Options::timeout`] for the whole wait): after the server's Release
+/// (RFC 8323 §5.5), that it released the connection (an observation that is established ends
+/// at once, and a response that did not come is not coming); otherwise a timeout.
+fn no_answer(conn: &Tcp) -> ClientError {
+    if conn.is_released() {
+        released()
+    } else {
+        ClientError::Timeout
+    }
+}
+
+/// The server released the connection (RFC 8323 §5.5).
+fn released() -> ClientError {
+    ClientError::Closed("released by the server".into())
+}
+
 /// Before a read of the TCP client that may wait: what the connection reports is an error
 /// (no response to request `id` within its response timeout; no CSM from the server within
 /// its CSM timeout, RFC 8323 §5.3; a Ping of ours unanswered), and so is `until` passed.
@@ -195,12 +214,7 @@ fn tcp_deadlines(
     let now = since(start);
     while let Some(event) = conn.poll_event(now) {
         match event {
-            // After a Release, an established observation ends at once, and a response that
-            // did not come is not coming.
-            StreamEvent::Timeout(got) if got == id && conn.is_released() => {
-                return Err(ClientError::Closed("released by the server".into()));
-            }
-            StreamEvent::Timeout(got) if got == id => return Err(ClientError::Timeout),
+            StreamEvent::Timeout(got) if got == id => return Err(no_answer(conn)),
             StreamEvent::Timeout(_) => {}
             StreamEvent::NoCsm => {
                 conn.abort("no CSM");
@@ -214,7 +228,7 @@ fn tcp_deadlines(
     }
     let left = until.map(|u| u.saturating_duration_since(Instant::now()));
     if left.is_some_and(|d| d.is_zero()) {
-        return Err(ClientError::Timeout);
+        return Err(no_answer(conn));
     }
     let next = conn
         .poll_timeout()
@@ -351,7 +365,14 @@ impl Client {
                 start,
                 ..
             } => {
-                let id = conn.request(since(start), b).map_err(protocol)?;
+                // After the server's Release no new request goes (RFC 8323 §5.5): the next
+                // block of a body, asked for after the Release came with the one before, is
+                // refused for that reason, not for a fault of the request.
+                let id = conn.request(since(start), b).map_err(|e| match e {
+                    StreamError::Closed if conn.is_released() => released(),
+                    StreamError::Closed => ClientError::Closed(e.to_string()),
+                    e => protocol(e),
+                })?;
                 flush(stream, conn, start)?;
                 Ok(Handle::Tcp(id))
             }
@@ -719,6 +740,57 @@ impl Client {
         self.cancel(h);
         if self.stash.as_ref().is_some_and(|(got, _)| got == h) {
             self.stash = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use m2m_core::Encode as _;
+    use std::net::TcpListener;
+
+    /// A connection with request `id` on its way (a response timeout of a minute), the
+    /// server's CSM taken and, with `release`, its Release (RFC 8323 §5.5); a stream to flush to.
+    fn waiting(release: bool) -> (Box<Tcp>, RequestId, TcpStream, Instant) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let start = Instant::now();
+        let params = ConnParams {
+            response_timeout_ms: 60_000,
+            ..ConnParams::default()
+        };
+        let mut conn = Box::new(Tcp::open(since(&start), Transport::Tcp, params, 1));
+        let id = conn
+            .request(since(&start), &Builder::<0>::tcp(Code::GET))
+            .unwrap();
+        let mut codes = std::vec![Code::CSM];
+        if release {
+            codes.push(Code::RELEASE);
+        }
+        for code in codes {
+            let b = Builder::<0>::tcp(code);
+            let mut f = std::vec![0u8; b.buffer_len()];
+            let n = b.encode(&mut f).unwrap();
+            let _ = conn.handle(since(&start), &f[..n]);
+        }
+        assert_eq!(conn.is_released(), release);
+        (conn, id, stream, start)
+    }
+
+    /// The whole wait's end ([`Options::timeout`]) that comes before the connection's response
+    /// timeout says, after the server's Release, that the server released the connection, as
+    /// the response timeout does; without a Release it is a timeout.
+    #[test]
+    fn the_end_of_a_wait_after_a_release_says_released() {
+        for release in [false, true] {
+            let (mut conn, id, mut stream, start) = waiting(release);
+            let r = tcp_deadlines(&mut conn, id, &mut stream, &start, Some(Instant::now()));
+            match r {
+                Err(ClientError::Closed(why)) if release => assert!(why.contains("released")),
+                Err(ClientError::Timeout) if !release => {}
+                other => panic!("release {release}: {other:?}"),
+            }
         }
     }
 }

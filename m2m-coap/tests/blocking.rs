@@ -3,7 +3,8 @@
 //! blocks (RFC 7959 §3.3, Figure 14), a server that repeats a block, a datagram larger than a
 //! link's MTU, requests sent to the client, a notification in blocks, and SZX 7 over UDP;
 //! against a scripted TCP server: the timeout however often the server sends something, the
-//! deregistration of an observation (RFC 8323 §7.4), the answer that comes after a Release.
+//! deregistration of an observation (RFC 8323 §7.4), the answer that comes after a Release, a
+//! Release during a Block2 download.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use std::io::{Read, Write};
@@ -563,6 +564,69 @@ fn over_tcp_the_answer_after_a_release_is_taken() {
     let rsp = client.request(Code::GET, &uri, b"").unwrap();
     assert_eq!(rsp.payload, b"after");
     assert!(client.request(Code::GET, &uri, b"").is_err());
+    drop(client);
+    script.join().unwrap();
+}
+
+/// The first block of a Block2 body, NUM 0 of 16 bytes with M set, in answer to `req`.
+fn first_block(s: &mut TcpStream, req: &[u8]) {
+    let token = Message::parse_tcp(req).unwrap().token().to_vec();
+    let mut a = Builder::<1>::tcp(Code::CONTENT);
+    a.token(&token);
+    let b2 = Block::with_size(0, true, 16).unwrap();
+    a.uint(OptionNumber::BLOCK2, b2.to_uint()).unwrap();
+    a.payload(&[1u8; 16]);
+    assert!(write(s, &a));
+}
+
+/// RFC 8323 §5.5: a server that releases the connection during a Block2 download, before it
+/// answers the block asked for: that block is taken, and the next, which may not go after a
+/// Release, fails with the error that says the server released the connection. It used to be
+/// a protocol error ("the connection is closed"), as if the request were at fault.
+#[test]
+fn over_tcp_a_release_before_a_block_ends_the_download_as_released() {
+    let (uri, script) = tcp_server("big", |mut s| {
+        let get = read_frame(&mut s).unwrap();
+        assert!(write(&mut s, &Builder::<0>::tcp(Code::RELEASE)));
+        first_block(&mut s, &get);
+        // No request for block 1 comes; the client closes.
+        assert_eq!(read_frame(&mut s), None);
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let opts = Options {
+        timeout: Duration::from_secs(10),
+        ..Options::default()
+    };
+    let mut client = Client::connect(&uri, opts).unwrap();
+    let r = client.request(Code::GET, &uri, b"");
+    assert!(
+        matches!(&r, Err(ClientError::Closed(why)) if why.contains("released")),
+        "{r:?}"
+    );
+    drop(client);
+    script.join().unwrap();
+}
+
+/// RFC 8323 §5.5: a server that releases the connection after a block, and leaves the request
+/// for the next one (sent before the client saw the Release) unanswered: the download ends
+/// with the error that says the server released the connection, not with a timeout.
+#[test]
+fn over_tcp_a_release_after_a_block_ends_the_download_as_released() {
+    let (uri, script) = tcp_server("big", |mut s| {
+        let get = read_frame(&mut s).unwrap();
+        first_block(&mut s, &get);
+        assert!(write(&mut s, &Builder::<0>::tcp(Code::RELEASE)));
+        // The request for block 1 may come or not (the client may see the Release first);
+        // it is not answered.
+        while read_frame(&mut s).is_some() {}
+    });
+    let uri = Uri::parse(&uri).unwrap();
+    let mut client = Client::connect(&uri, options()).unwrap();
+    let r = client.request(Code::GET, &uri, b"");
+    assert!(
+        matches!(&r, Err(ClientError::Closed(why)) if why.contains("released")),
+        "{r:?}"
+    );
     drop(client);
     script.join().unwrap();
 }
