@@ -76,6 +76,14 @@ pub struct Options {
     /// Block size exponent for uploads (block size 2^(SZX+4), 0..=6).
     pub block_szx: u8,
     /// How long to wait for a response (UDP: on top of the retransmissions' own give-up).
+    ///
+    /// A timeout too long for the clock (`Instant::now()` plus it overflows) is no timeout of
+    /// ours: a request, or a notification of an observation, is waited for as long as the
+    /// connection allows (over UDP, until the endpoint gives the request up: no ACK after the
+    /// retransmissions, or no response within the exchange's lifetime, RFC 7252 §4.8.2; over
+    /// TCP, until the server answers or closes). The answer to a deregistration over TCP
+    /// (RFC 8323 §7.4) is then not waited for at all: the observation is over for the caller,
+    /// and nothing else would end that wait (the deregistration is sent all the same).
     pub timeout: Duration,
     /// The largest body a Block2 download may reach.
     pub max_body: usize,
@@ -401,8 +409,8 @@ impl Client {
         self.wait_for(h, self.deadline())
     }
 
-    /// When a wait that starts now gives up: after [`Options::timeout`] (never, for one too
-    /// long for the clock).
+    /// When a wait that starts now gives up: after [`Options::timeout`]; `None` for one too
+    /// long for the clock (the rule of [`Options::timeout`]).
     fn deadline(&self) -> Option<Instant> {
         Instant::now().checked_add(self.options.timeout)
     }
@@ -727,9 +735,11 @@ impl Client {
             }
             _ => false,
         };
-        if sent && wait {
-            // One deadline for the whole: notifications on their way do not prolong it.
-            let until = self.deadline();
+        // One deadline for the whole: notifications on their way do not prolong it. Without
+        // one (a timeout too long for the clock) the answer is not waited for: the connection
+        // keeps no deadline for an established observation, and nothing would end the wait.
+        let until = self.deadline();
+        if sent && wait && until.is_some() {
             while let Ok(r) = self.wait_for(h, until) {
                 // The answer, or a notification that ends the observation anyway.
                 if r.observe.is_none() || r.code.class() != 2 {

@@ -630,3 +630,47 @@ fn over_tcp_a_release_after_a_block_ends_the_download_as_released() {
     drop(client);
     script.join().unwrap();
 }
+
+/// [`Options::timeout`] too long for the clock to add to now is no timeout of ours, and the
+/// answer to a deregistration (RFC 8323 §7.4) is then not waited for: a server that takes the
+/// deregistration and never answers it does not hold the caller, whose observation is over.
+/// The client used to wait for that answer without any bound.
+#[test]
+fn over_tcp_a_deregistration_with_a_timeout_too_long_for_the_clock_is_not_waited_for() {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let (uri, script) = tcp_server("temp", move |mut s| {
+        let reg = read_frame(&mut s).unwrap();
+        let token = Message::parse_tcp(&reg).unwrap().token().to_vec();
+        let mut n = Builder::<2>::tcp(Code::CONTENT);
+        n.token(&token);
+        n.uint(OptionNumber::OBSERVE, 2).unwrap();
+        n.payload(b"1");
+        assert!(write(&mut s, &n));
+        let dereg = read_frame(&mut s).expect("a deregistration");
+        assert_eq!(Message::parse_tcp(&dereg).unwrap().observe(), Some(1));
+        // Never answered; the connection stays open until the test is over.
+        let _ = done_rx.recv_timeout(Duration::from_secs(60));
+    });
+    assert!(
+        std::time::Instant::now()
+            .checked_add(Duration::MAX)
+            .is_none()
+    );
+    let opts = Options {
+        timeout: Duration::MAX,
+        ..Options::default()
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        let uri = Uri::parse(&uri).unwrap();
+        let mut client = Client::connect(&uri, opts).unwrap();
+        let r = client.observe(&uri, 1, |_| true).map(|r| r.payload);
+        let _ = tx.send(r);
+        drop(client);
+    });
+    // Generous: the observation ends at once after its one notification.
+    let r = rx.recv_timeout(Duration::from_secs(20));
+    let _ = done_tx.send(());
+    assert_eq!(r.expect("observe returned").unwrap(), b"1");
+    script.join().unwrap();
+}
