@@ -378,7 +378,6 @@ impl Client {
                 // refused for that reason, not for a fault of the request.
                 let id = conn.request(since(start), b).map_err(|e| match e {
                     StreamError::Closed if conn.is_released() => released(),
-                    StreamError::Closed => ClientError::Closed(e.to_string()),
                     e => protocol(e),
                 })?;
                 flush(stream, conn, start)?;
