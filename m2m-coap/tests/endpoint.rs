@@ -202,6 +202,41 @@ fn duplicate_con_is_answered_from_the_cache() {
 }
 
 #[test]
+fn answer_duplicate_repeats_a_reply_and_takes_nothing_new() {
+    let (mut client, mut server) = (Ep::new(3), Ep::new(4));
+    client.request(at(0), 1, &get("bs"), true).unwrap();
+    let req = drain(&mut client, 0).remove(0).1;
+    let Incoming::Request { exchange, .. } = server.handle(at(0), 0, &req).unwrap() else {
+        panic!()
+    };
+    let rsp = Builder::<0>::udp(Type::Acknowledgement, Code::CHANGED, 0);
+    server.respond(at(0), &exchange, &rsp).unwrap();
+    let first = drain(&mut server, 0);
+    // The ACK is lost; the retransmission, given only to `answer_duplicate`, gets the same
+    // bytes again (RFC 7252 §4.5).
+    let retransmission = drain(&mut client, 3000).remove(0).1;
+    assert!(server.answer_duplicate(at(3000), 0, &retransmission));
+    assert_eq!(drain(&mut server, 3000), first);
+    // The same message id from another peer, a new request, a ping, or garbage: not
+    // duplicates; nothing goes out and nothing is remembered (the new request still comes
+    // to `handle` as a request afterwards).
+    assert!(!server.answer_duplicate(at(3000), 9, &retransmission));
+    let mut other = Ep::new(5);
+    other.request(at(3000), 1, &get("other"), true).unwrap();
+    let fresh = drain(&mut other, 3000).remove(0).1;
+    assert!(!server.answer_duplicate(at(3000), 0, &fresh));
+    assert!(!server.answer_duplicate(at(3000), 0, &[0x40, 0x00, 0x12, 0x34]));
+    assert!(!server.answer_duplicate(at(3000), 0, &[0xff]));
+    assert!(drain(&mut server, 3000).is_empty());
+    assert!(matches!(
+        server.handle(at(3000), 0, &fresh).unwrap(),
+        Incoming::Request { .. }
+    ));
+    // Past EXCHANGE_LIFETIME the id is forgotten: no longer a duplicate.
+    assert!(!server.answer_duplicate(at(250_000), 0, &retransmission));
+}
+
+#[test]
 fn lost_ack_then_separate_response() {
     let (mut client, mut server) = (Ep::new(5), Ep::new(6));
     let id = client.request(at(0), 1, &get("slow"), true).unwrap();

@@ -6,6 +6,33 @@
 use super::*;
 
 impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
+    /// Answers `datagram` from `peer` only when it is a duplicate (RFC 7252 §4.5): a
+    /// Confirmable or Non-confirmable message whose message id from `peer` is still
+    /// remembered. Its reply, if it had one, goes out again ([`Endpoint::poll_transmit`]), and
+    /// `true` says it was a duplicate; anything else is left alone (nothing remembered, nothing
+    /// queued, no Reset), and `false`. For a layer above that no longer takes new messages
+    /// from `peer` (a client that has moved to another server) but must still repeat what it
+    /// answered, as a peer whose ACK was lost retransmits.
+    pub fn answer_duplicate(&mut self, now: Timestamp, peer: P, datagram: &[u8]) -> bool {
+        let Ok(msg) = Message::parse_udp(datagram) else {
+            return false;
+        };
+        let fresh = matches!(msg.ty(), Some(Type::Confirmable | Type::NonConfirmable));
+        if !fresh || msg.code().is_empty() {
+            return false;
+        }
+        let Some(i) = msg
+            .message_id()
+            .and_then(|mid| self.seen_index(peer, mid, ms(now)))
+        else {
+            return false;
+        };
+        if let Some(Some(s)) = self.seen.get_mut(i) {
+            s.send = s.reply_len > 0;
+        }
+        true
+    }
+
     pub(super) fn seen_index(&self, peer: P, message_id: u16, now: u64) -> Option<usize> {
         self.seen.iter().position(|s| {
             s.is_some_and(|s| s.peer == peer && s.message_id == message_id && s.expires > now)
