@@ -333,7 +333,8 @@ impl<
     /// a Write coming in blocks is abandoned ([`ClientEvent::BlockWriteAbandoned`]) and the
     /// Sends still waiting for an answer are answered without a code
     /// ([`ClientEvent::SendAnswered`]). Answers to that server's requests already queued still
-    /// go to it; its later datagrams are dropped ([`Client::handle`]).
+    /// go to it; its later datagrams are dropped, but for the retransmission of a request
+    /// already answered, which gets that answer again ([`Client::handle`]).
     pub fn set_server(&mut self, server: P) {
         // The client's own request to the old server (Register, Update, De-register,
         // Bootstrap-Request, a block of links) is given up: no retransmission of it goes on.
@@ -466,7 +467,10 @@ impl<
 
     /// Takes a datagram from `peer`, answering the server's requests from `tree`. A datagram
     /// from a peer other than the server (or those [`Client::accept_peers`] lets in) is dropped
-    /// unanswered, as a connected socket would drop it: [`SessionError::UnknownPeer`]. A
+    /// unanswered, as a connected socket would drop it: [`SessionError::UnknownPeer`]; but the
+    /// retransmission of a request the client already answered (a server it has left since
+    /// with [`Client::set_server`], whose ACK was lost: a bootstrap server repeating its
+    /// Bootstrap-Finish) gets that answer again (RFC 7252 §4.5), and `Ok`. A
     /// request body in Block1 blocks is streamed to [`ObjectTree::write_block`] when it is
     /// one resource's value; any other is refused with 4.13 ([`Client::handle_with`] puts it
     /// together).
@@ -507,6 +511,12 @@ impl<
         upload: Option<&mut Upload<P, U>>,
     ) -> Result<(), SessionError> {
         if peer != self.server && !(self.accept)(&self.server, &peer) {
+            // The retransmission of a request the client took from a peer it has left since
+            // (a Bootstrap-Finish whose ACK was lost, repeated after `set_server`): the same
+            // answer again (RFC 7252 §4.5), from the endpoint's cache; nothing else.
+            if self.endpoint.answer_duplicate(now, peer, datagram) {
+                return Ok(());
+            }
             return Err(SessionError::UnknownPeer);
         }
         match self.endpoint.handle(now, peer, datagram)? {

@@ -1,6 +1,7 @@
 //! Bootstrap: Bootstrap-Request, -Write, -Read, -Delete, -Finish, then Register.
 
 use crate::world::*;
+use m2m_lwm2m::client::ClientEvent;
 
 #[test]
 fn bootstrap_then_register() {
@@ -317,7 +318,7 @@ fn a_bootstrap_server_silent_for_exchange_lifetime_has_failed_the_bootstrap() {
     w.client.handle_timeout(at(447), &w.pump).unwrap();
     assert_eq!(
         w.client.poll_event(),
-        Some(m2m_lwm2m::client::ClientEvent::BootstrapFailed(None))
+        Some(ClientEvent::BootstrapFailed(None))
     );
     // Over: what only a Bootstrap may do is refused again.
     let (code, ..) = w.ask_peer(at(448), ClientRequest::BootstrapFinish);
@@ -616,4 +617,56 @@ fn a_register_under_way_is_given_up_when_the_client_moves() {
     w.client.register(at(61), &w.pump).unwrap();
     let (to, _) = w.client.poll_transmit(at(61), &mut buf).unwrap();
     assert_eq!(to, NEXT);
+}
+
+#[test]
+fn a_bootstrap_finish_repeated_after_the_move_gets_the_same_answer() {
+    use m2m_coap::{Builder, Message, Type};
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    // Bootstrap-Finish, answered 2.04; that ACK is lost.
+    w.server
+        .send_to(at(1), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    let mut buf = [0u8; 1152];
+    let (_, n) = w.server.poll_transmit(at(1), &mut buf).unwrap();
+    let finish = buf[..n].to_vec();
+    w.client
+        .handle(at(1), SERVER, &finish, &mut w.pump)
+        .unwrap();
+    let (to, n) = w.client.poll_transmit(at(1), &mut buf).unwrap();
+    let ack = buf[..n].to_vec();
+    assert_eq!(
+        (to, Message::parse_udp(&ack).unwrap().code()),
+        (SERVER, Code::CHANGED)
+    );
+    assert_eq!(w.client.poll_event(), Some(ClientEvent::BootstrapFinished));
+    // The application moves to the server the Bootstrap wrote (peer 2) and registers.
+    w.client.set_server(2);
+    w.client.register(at(1), &w.pump).unwrap();
+    assert_eq!(
+        w.client.poll_transmit(at(1), &mut buf).map(|(to, _)| to),
+        Some(2)
+    );
+    // The bootstrap server sends its Finish again: the same answer goes back to it, and the
+    // application hears nothing of it.
+    w.client
+        .handle(at(3), SERVER, &finish, &mut w.pump)
+        .unwrap();
+    let (to, n) = w.client.poll_transmit(at(3), &mut buf).unwrap();
+    assert_eq!((to, &buf[..n]), (SERVER, &ack[..]));
+    assert_eq!(w.client.poll_event(), None);
+    // A new request of it is dropped, unanswered.
+    let mut b = Builder::<2>::udp(Type::Confirmable, Code::GET, 0x4242);
+    b.token(&[9]);
+    b.path("1").unwrap();
+    let n = b.encode(&mut buf).unwrap();
+    let get = buf[..n].to_vec();
+    assert!(matches!(
+        w.client.handle(at(3), SERVER, &get, &mut w.pump),
+        Err(m2m_lwm2m::server::SessionError::UnknownPeer)
+    ));
+    assert_eq!(w.client.poll_transmit(at(3), &mut buf), None);
 }
