@@ -99,11 +99,7 @@ pub fn server_accounts<'t, T: ObjectTree + ?Sized>(
         };
         let lifetime = u32_of(tree, &Path::resource(1, j, 1));
         // Unsigned Integers of 64 bits: one past `u32` is as long as the client counts.
-        let resource = |r: u16| match value_of(tree, &Path::resource(1, j, r)) {
-            Some(Value::Int(v)) if v >= 0 => Some(u32::try_from(v).unwrap_or(u32::MAX)),
-            Some(Value::Uint(v)) => Some(u32::try_from(v).unwrap_or(u32::MAX)),
-            _ => None,
-        };
+        let resource = |r: u16| clamped_u32(tree, &Path::resource(1, j, r));
         let retry = RetryResources {
             count: resource(17),
             timer: resource(18),
@@ -136,6 +132,75 @@ pub fn server_account<T: ObjectTree + ?Sized>(
         }
     });
     found
+}
+
+/// The LwM2M Bootstrap-Server account in the client's tree (Core 1.1 Appendix E.1: the
+/// Security instance whose Bootstrap-Server resource `/0/i/1` is true), with the resources the
+/// client bootstraps and purges it by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BootstrapAccount<'t> {
+    /// The Security instance `i`.
+    pub security: u16,
+    /// The Bootstrap-Server URI (`/0/i/0`), when the tree has one as plain text.
+    pub uri: Option<&'t str>,
+    /// The Client Hold Off Time (`/0/i/11`), seconds: how long the client waits before a
+    /// Client Initiated Bootstrap once it decided to bootstrap; `None` when the tree has none
+    /// (or a negative one). A value past `u32` is `u32::MAX`.
+    pub hold_off: Option<u32>,
+    /// The Bootstrap-Server Account Timeout (`/0/i/12`), seconds: the client purges the account
+    /// this long after a successful Bootstrap; `None` when the tree has none, or 0 (the
+    /// account lasts forever) or a negative one. A value past `u32` is `u32::MAX`.
+    pub timeout: Option<u32>,
+}
+
+/// The Bootstrap-Server account in `tree` ([`BootstrapAccount`], Core 1.1 Appendix E.1): the
+/// first Security instance (without a gateway prefix) that says it is one, or `None`.
+#[must_use]
+pub fn bootstrap_account<T: ObjectTree + ?Sized>(tree: &T) -> Option<BootstrapAccount<'_>> {
+    let mut found = None;
+    instances(tree, 0, &mut |i| {
+        if found.is_none() && security_kind(tree, i) == Some(None) {
+            found = Some(i);
+        }
+    });
+    let i = found?;
+    let seconds = |r| clamped_u32(tree, &Path::resource(0, i, r));
+    Some(BootstrapAccount {
+        security: i,
+        uri: text_of(tree, &Path::resource(0, i, 0)),
+        hold_off: seconds(11),
+        timeout: seconds(12).filter(|&s| s > 0),
+    })
+}
+
+/// Whether the client bootstraps once Register with the server of Short Server ID `ssid` (or
+/// the only Server instance, `None`) has failed for good: the Server object's Bootstrap on
+/// Registration Failure (`/1/j/16`, Core 1.1 Appendix E.2). `false` only when the tree says
+/// `false`. The registry gives the resource no default; an absent one (or no Server instance)
+/// is taken as `true`, by the Bootstrap Sequence (Core 1.1 §6.1, its step 4: a client that
+/// fails to register with its servers performs the Client Initiated Bootstrap).
+#[must_use]
+pub fn bootstrap_on_registration_failure<T: ObjectTree + ?Sized>(
+    tree: &T,
+    ssid: Option<u16>,
+) -> bool {
+    server_instance(tree, ssid).is_none_or(|j| {
+        !matches!(
+            value_of(tree, &Path::resource(1, j, 16)),
+            Some(Value::Bool(false))
+        )
+    })
+}
+
+/// An Integer or Unsigned Integer resource that is not negative, as `u32` (past `u32`,
+/// `u32::MAX`).
+fn clamped_u32<T: ObjectTree + ?Sized>(tree: &T, path: &Path<'_>) -> Option<u32> {
+    match value_of(tree, path)? {
+        Value::Int(v) if v >= 0 => Some(u32::try_from(v).unwrap_or(u32::MAX)),
+        Value::Uint(v) => Some(u32::try_from(v).unwrap_or(u32::MAX)),
+        _ => None,
+    }
 }
 
 /// The notification defaults of a server (Core 1.1 §5.1.2: the Server object's Default Minimum
@@ -363,6 +428,70 @@ mod tests {
         records.retain(|r| r.path != Path::resource(0, 1, 0));
         records.extend(server(1, 7, Value::Int(60)));
         assert_eq!(all(&Tree(records)), []);
+    }
+
+    #[test]
+    fn the_bootstrap_account_and_its_timers() {
+        // No bootstrap account: none (a server's account is not one).
+        let mut records = Vec::new();
+        records.extend(security(2, false, 7, "coap://seven"));
+        assert_eq!(bootstrap_account(&Tree(records.clone())), None);
+        // The bootstrap account /0/4: its URI and both timers.
+        records.extend(security(4, true, 0, "coap://bs:5693"));
+        let with = |hold_off: Value<'static>, timeout: Value<'static>| {
+            let mut r = records.clone();
+            r.push(Record::new(Path::resource(0, 4, 11), hold_off));
+            r.push(Record::new(Path::resource(0, 4, 12), timeout));
+            Tree(r)
+        };
+        let tree = with(Value::Int(30), Value::Uint(3600));
+        assert_eq!(
+            bootstrap_account(&tree),
+            Some(BootstrapAccount {
+                security: 4,
+                uri: Some("coap://bs:5693"),
+                hold_off: Some(30),
+                timeout: Some(3600),
+            })
+        );
+        // A timeout of 0 is none (the account lasts); a negative value is none; one past
+        // u32 is u32::MAX; a value of another type is none.
+        let tree = with(Value::Int(-1), Value::Int(0));
+        let bs = bootstrap_account(&tree).unwrap();
+        assert_eq!((bs.hold_off, bs.timeout), (None, None));
+        let tree = with(Value::Uint(1 << 40), Value::Int(1 << 40));
+        let bs = bootstrap_account(&tree).unwrap();
+        assert_eq!((bs.hold_off, bs.timeout), (Some(u32::MAX), Some(u32::MAX)));
+        let tree = with(Value::Bool(true), Value::Str(Text::Plain("60")));
+        let bs = bootstrap_account(&tree).unwrap();
+        assert_eq!((bs.hold_off, bs.timeout), (None, None));
+        // Neither resource: none.
+        let tree = Tree(records);
+        let bs = bootstrap_account(&tree).unwrap();
+        assert_eq!((bs.hold_off, bs.timeout), (None, None));
+    }
+
+    #[test]
+    fn bootstrap_on_registration_failure_is_false_only_when_the_server_says_so() {
+        let mut records = Vec::new();
+        records.extend(server(0, 5, Value::Int(60)));
+        records.extend(server(3, 7, Value::Int(60)));
+        records.push(Record::new(Path::resource(1, 0, 16), Value::Bool(false)));
+        records.push(Record::new(Path::resource(1, 3, 16), Value::Bool(true)));
+        let tree = Tree(records.clone());
+        assert!(!bootstrap_on_registration_failure(&tree, Some(5)));
+        assert!(bootstrap_on_registration_failure(&tree, Some(7)));
+        // No Server instance of that id, or two and no id: the resource is absent, true.
+        assert!(bootstrap_on_registration_failure(&tree, Some(9)));
+        assert!(bootstrap_on_registration_failure(&tree, None));
+        // The only Server instance, saying false; then without the resource.
+        records.retain(|r| r.path.instance_id() == Some(0));
+        assert!(!bootstrap_on_registration_failure(
+            &Tree(records.clone()),
+            None
+        ));
+        records.retain(|r| r.path.resource_id() != Some(16));
+        assert!(bootstrap_on_registration_failure(&Tree(records), None));
     }
 
     #[test]

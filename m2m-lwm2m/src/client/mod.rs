@@ -54,7 +54,8 @@ use links::LinksUpload;
 use observe::{Composite, Observation};
 
 pub use account::{
-    RetryResources, ServerAccount, server_account, server_accounts, server_defaults,
+    BootstrapAccount, RetryResources, ServerAccount, bootstrap_account,
+    bootstrap_on_registration_failure, server_account, server_accounts, server_defaults,
     server_lifetime,
 };
 pub use block_write::Piece;
