@@ -63,6 +63,24 @@ fn bootstrap_account<T: ObjectTree + ?Sized>(
     [Some((0, i)), oscore]
 }
 
+/// Purges the Bootstrap-Server account from `tree` (Core 1.1 §6.1, Client Initiated
+/// Bootstrap step 3, and Appendix E.1, the Bootstrap-Server Account Timeout `/0/x/12`): deletes
+/// its Security instance and the OSCORE instance that one links to (`/0/x/17`), the account a
+/// Bootstrap-Delete spares. `Ok` when the tree has no such account, or an instance is already
+/// gone; the tree's refusal otherwise. What [`ClientEvent::BootstrapAccountExpired`] asks of
+/// the application (the tokio runner does it itself).
+///
+/// [`ClientEvent::BootstrapAccountExpired`]: super::ClientEvent::BootstrapAccountExpired
+pub fn purge_bootstrap_account<T: ObjectTree + ?Sized>(tree: &mut T) -> Result<(), Code> {
+    for (o, i) in bootstrap_account(tree, None).into_iter().flatten() {
+        match tree.delete(&Path::instance(o, i)) {
+            Ok(()) | Err(Code::NOT_FOUND) => {}
+            Err(c) => return Err(c),
+        }
+    }
+    Ok(())
+}
+
 /// Bootstrap-Delete (Core 1.1, Bootstrap Interface) of `/`, an object or an instance (with the gateway
 /// prefix of an end device, or none): every instance under `path` goes, but the
 /// Bootstrap-Server account (its Security instance, and the OSCORE instance that one links

@@ -59,6 +59,7 @@ pub use account::{
     server_lifetime,
 };
 pub use block_write::Piece;
+pub use bootstrap::purge_bootstrap_account;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
 pub use settings::{Retry, Settings};
@@ -98,9 +99,33 @@ pub enum ClientEvent {
     /// as [`Settings::retry`] says.
     RegistrationFailed(Option<Code>),
     /// Register failed as often as [`Settings::retry`] allows (this event stands for the
-    /// last failure): the client stops trying (the application may bootstrap, Server object
-    /// resource 16, or call [`Client::register`]).
+    /// last failure): the client stops trying. When the server's Bootstrap on Registration
+    /// Failure (`/1/x/16`, Core 1.1 Appendix E.2) is true or absent
+    /// ([`bootstrap_on_registration_failure`]) and the tree holds a Bootstrap-Server account
+    /// ([`bootstrap_account`]), [`ClientEvent::BootstrapDue`] follows once that account's
+    /// Client Hold Off Time has passed; otherwise nothing more comes, and
+    /// [`Client::register`] tries again when the application sees fit.
     RegistrationAbandoned,
+    /// Time to bootstrap (Core 1.1 §6.1, Bootstrap Sequence step 4, and Client Initiated
+    /// Bootstrap): Register was abandoned ([`ClientEvent::RegistrationAbandoned`]), the
+    /// server's account lets the client bootstrap then (`/1/x/16`), and the Client Hold Off
+    /// Time of the Bootstrap-Server account (`/0/x/11`, Core 1.1 Appendix E.1; none in the
+    /// tree: no wait) has passed since. Bootstrap now: [`Client::set_server`] with the address
+    /// of the account's URI ([`BootstrapAccount::uri`]), then [`Client::bootstrap`] (the tokio
+    /// runner does both itself). A [`Client::register`], [`Client::bootstrap`] or
+    /// [`Client::set_server`] during the hold off calls it off.
+    BootstrapDue,
+    /// The Bootstrap-Server Account Timeout (`/0/x/12`, Core 1.1 Appendix E.1) has run out,
+    /// counted from the last successful Bootstrap-Finish (Core 1.1 §6.1, Client Initiated
+    /// Bootstrap step 3): the client must purge the Bootstrap-Server account, Security
+    /// instance `security`; [`purge_bootstrap_account`] deletes it from the tree (the tokio
+    /// runner does so itself). The client counts the timeout in memory, from a Finish it
+    /// answered 2.04, whatever server it talks to since; a timeout of 0, or none, never runs
+    /// out. One that should outlive a restart is the application's to keep.
+    BootstrapAccountExpired {
+        /// The Security instance of the account when the Bootstrap finished.
+        security: u16,
+    },
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
     /// The bootstrap server refused the Bootstrap-Request (with this code), did not answer it,
@@ -239,6 +264,12 @@ pub struct Client<
     disable: Option<u32>,
     /// Disabled: the client registers again then, and not before.
     disabled_until: Option<Timestamp>,
+    /// Register abandoned, and the accounts say bootstrap: [`ClientEvent::BootstrapDue`]
+    /// then, after the Client Hold Off Time.
+    bootstrap_due: Option<Timestamp>,
+    /// When the Bootstrap-Server account (this Security instance) is to be purged, counted
+    /// from the last successful Bootstrap-Finish: kept across [`Client::set_server`].
+    purge_at: Option<(Timestamp, u16)>,
 }
 
 fn secs(s: u64) -> Duration {
@@ -291,6 +322,8 @@ impl<
             send_muted: false,
             disable: None,
             disabled_until: None,
+            bootstrap_due: None,
+            purge_at: None,
         }
     }
 
@@ -333,9 +366,11 @@ impl<
     /// De-registered), Register retries stop, observations and notification attributes go,
     /// a Write coming in blocks is abandoned ([`ClientEvent::BlockWriteAbandoned`]) and the
     /// Sends still waiting for an answer are answered without a code
-    /// ([`ClientEvent::SendAnswered`]). Answers to that server's requests already queued still
-    /// go to it; its later datagrams are dropped, but for the retransmission of a request
-    /// already answered, which gets that answer again ([`Client::handle`]).
+    /// ([`ClientEvent::SendAnswered`]), and a [`ClientEvent::BootstrapDue`] still to come is
+    /// called off. Answers to that server's requests already queued still go to it; its later
+    /// datagrams are dropped, but for the retransmission of a request already answered, which
+    /// gets that answer again ([`Client::handle`]). The Bootstrap-Server Account Timeout
+    /// ([`ClientEvent::BootstrapAccountExpired`]) goes on running.
     pub fn set_server(&mut self, server: P) {
         // The client's own request to the old server (Register, Update, De-register,
         // Bootstrap-Request, a block of links) is given up: no retransmission of it goes on.
@@ -365,6 +400,7 @@ impl<
         self.send_muted = false;
         self.disable = None;
         self.disabled_until = None;
+        self.bootstrap_due = None;
         if let Some(u) = self.incoming.take() {
             self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
@@ -442,6 +478,7 @@ impl<
         let id = self.send(now, &req)?;
         self.state = State::Bootstrapping(id);
         self.bootstrapping = None;
+        self.bootstrap_due = None;
         Ok(())
     }
 
@@ -541,7 +578,7 @@ impl<
                 // it had gone unanswered.
                 self.forget_token(token);
                 if let Some(id) = id {
-                    self.unanswered(now, id);
+                    self.unanswered(now, id, tree);
                 }
                 Ok(())
             }
@@ -571,7 +608,7 @@ impl<
                         self.retry_at = Some(now);
                         return;
                     }
-                    return self.failed(now, None);
+                    return self.failed(now, None, tree);
                 }
                 None => self.links_upload = None,
             }
@@ -602,7 +639,7 @@ impl<
                     if w == 0 || !fits {
                         // No location to Update or De-register (none given, or longer than
                         // kept): no registration the client can keep, so Register again.
-                        return self.failed(now, Some(code));
+                        return self.failed(now, Some(code), tree);
                     }
                     self.location_len = w;
                     self.state = State::Registered;
@@ -610,7 +647,7 @@ impl<
                     self.schedule_update(now);
                     self.push_event(ClientEvent::Registered);
                 } else {
-                    self.failed(now, Some(code));
+                    self.failed(now, Some(code), tree);
                 }
             }
             State::Bootstrapping(r) if r == id => {
@@ -686,10 +723,10 @@ impl<
     }
 
     /// Request `id` got no answer (it timed out, or the server rejected it with a Reset).
-    fn unanswered(&mut self, now: Timestamp, id: RequestId) {
+    fn unanswered<T: ObjectTree + ?Sized>(&mut self, now: Timestamp, id: RequestId, tree: &T) {
         self.send_timed_out(id);
         match self.state {
-            State::Registering(r) if r == id => self.failed(now, None),
+            State::Registering(r) if r == id => self.failed(now, None, tree),
             State::Bootstrapping(r) if r == id => {
                 self.state = State::Idle;
                 self.push_event(ClientEvent::BootstrapFailed(None));
@@ -759,7 +796,8 @@ impl<
     }
 
     /// When to call [`Client::handle_timeout`] next: a retransmission, the next Update, a
-    /// Register retry, or an observation whose `pmax` or held-back change falls due.
+    /// Register retry, an observation whose `pmax` or held-back change falls due, the end of
+    /// a Client Hold Off Time or of the Bootstrap-Server Account Timeout.
     #[must_use]
     pub fn poll_timeout(&self, now: Timestamp) -> Option<Timestamp> {
         let mut t = self.endpoint.poll_timeout();
@@ -780,6 +818,8 @@ impl<
         // A Disable whose De-register found no room.
         consider(held(self.disable.map(|_| now)));
         consider(self.bootstrapping);
+        consider(self.bootstrap_due);
+        consider(self.purge_at.map(|(t, _)| t));
         consider(self.incoming.map(|u| u.deadline));
         consider(self.observations_due(now));
         t
@@ -805,7 +845,7 @@ impl<
                 }
             }
             if let CoapEvent::Timeout(id) = e {
-                self.unanswered(now, id);
+                self.unanswered(now, id, tree);
             }
         }
         let free = self.held.is_none_or(|t| t <= now);
@@ -839,6 +879,14 @@ impl<
         if self.bootstrapping.is_some_and(|t| t <= now) {
             self.bootstrapping = None;
             self.push_event(ClientEvent::BootstrapFailed(None));
+        }
+        if self.bootstrap_due.is_some_and(|t| t <= now) {
+            self.bootstrap_due = None;
+            self.push_event(ClientEvent::BootstrapDue);
+        }
+        if let Some((_, security)) = self.purge_at.filter(|(t, _)| *t <= now) {
+            self.purge_at = None;
+            self.push_event(ClientEvent::BootstrapAccountExpired { security });
         }
         if let Some(u) = self.incoming.filter(|u| u.deadline <= now) {
             self.incoming = None;

@@ -8,7 +8,7 @@ use m2m_coap::Code;
 use m2m_core::Timestamp;
 
 use super::links::FIRST;
-use super::{Client, ClientEvent, ObjectTree, State, secs};
+use super::{Client, ClientEvent, ObjectTree, State, account, secs};
 use crate::interface::{Location, RegisterParams, ServerRequest};
 use crate::server::SessionError;
 
@@ -63,8 +63,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         self.disabled_until = None;
         self.state = State::Registering(id);
         self.retry_at = None;
-        // A Bootstrap that never finished is over.
+        // A Bootstrap that never finished is over, and one still held off is called off.
         self.bootstrapping = None;
+        self.bootstrap_due = None;
         Ok(())
     }
 
@@ -166,7 +167,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         self.confirmable_notes = [None; 8];
     }
 
-    pub(super) fn failed(&mut self, now: Timestamp, code: Option<Code>) {
+    /// Register failed (with `code`, or unanswered): again after the wait [`Settings::retry`]
+    /// says, or abandoned, and then a Bootstrap held off when the accounts of `tree` say so.
+    ///
+    /// [`Settings::retry`]: super::Settings::retry
+    pub(super) fn failed<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        code: Option<Code>,
+        tree: &T,
+    ) {
         self.failures = self.failures.saturating_add(1);
         let at = self
             .settings
@@ -185,6 +195,8 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 self.retry_at = None;
                 self.failures = 0;
                 self.push_event(ClientEvent::RegistrationAbandoned);
+                self.bootstrap_due = bootstrap_after_failure(tree, self.ssid)
+                    .map(|wait| now.checked_add(secs(wait)).unwrap_or(NEVER));
             }
         }
     }
@@ -201,6 +213,22 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             .max(1);
         self.next_update = now.checked_add(secs(wait));
     }
+}
+
+/// The latest time there is: what lies past the clock's end waits for ever.
+const NEVER: Timestamp = Timestamp::from_millis(u64::MAX);
+
+/// Whether Register abandoned leads to a Client Initiated Bootstrap (Core 1.1 §6.1, Bootstrap
+/// Sequence step 4), and after how many seconds: the server's Bootstrap on Registration
+/// Failure (`/1/x/16`) is not false and the tree holds a Bootstrap-Server account; its Client
+/// Hold Off Time (`/0/x/11`) is the wait (none in the tree: no wait, the client having decided
+/// to bootstrap).
+fn bootstrap_after_failure<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<u64> {
+    if !account::bootstrap_on_registration_failure(tree, ssid) {
+        return None;
+    }
+    let bs = account::bootstrap_account(tree)?;
+    Some(u64::from(bs.hold_off.unwrap_or(0)))
 }
 
 /// The segments of a stored location (`/rd/5a3f`).

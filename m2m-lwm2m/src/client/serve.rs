@@ -524,6 +524,13 @@ impl<
                     if matches!(self.state, State::Bootstrapping(_)) {
                         self.state = State::Idle;
                     }
+                    // A successful Bootstrap starts the Bootstrap-Server Account Timeout
+                    // (Core 1.1 §6.1, Client Initiated Bootstrap step 3) as the accounts now
+                    // say: a timeout of 0, or none, stops one running.
+                    self.purge_at = bootstrap_account(tree).and_then(|bs| {
+                        let at = now.checked_add(secs(u64::from(bs.timeout?)));
+                        Some((at.unwrap_or(Timestamp::from_millis(u64::MAX)), bs.security))
+                    });
                     self.push_event(ClientEvent::BootstrapFinished);
                     Answer::code(Code::CHANGED)
                 }

@@ -21,6 +21,7 @@ fn bootstrap_then_register() {
         lifetime: None,
         disable_timeout: None,
         mute_send: None,
+        extra: Vec::new(),
     };
     let mut buf = [0u8; 1152];
     let mut events = Vec::new();
@@ -619,6 +620,149 @@ fn a_register_under_way_is_given_up_when_the_client_moves() {
     assert_eq!(to, NEXT);
 }
 
+/// A client whose Register is refused with 4.03 at `now`: the events it gives then.
+fn refuse_register(w: &mut World, now: u64) -> Vec<ClientEvent> {
+    use m2m_coap::{Builder, Message, Type};
+    let mut buf = [0u8; 1152];
+    while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let mut b = Builder::<1>::udp(
+            Type::Acknowledgement,
+            Code::FORBIDDEN,
+            m.message_id().unwrap(),
+        );
+        b.token(m.token());
+        let mut out = [0u8; 64];
+        let k = b.encode(&mut out).unwrap();
+        w.client
+            .handle(at(now), SERVER, &out[..k], &mut w.pump)
+            .unwrap();
+    }
+    events_of(w)
+}
+
+fn events_of(w: &mut World) -> Vec<ClientEvent> {
+    core::iter::from_fn(|| w.client.poll_event()).collect()
+}
+
+/// A client that gives up Register at its first failure, with these resources in its tree
+/// and these instances deleted.
+fn giving_up(extra: &[Record<'static>], deleted: &[&str]) -> World {
+    let mut w = World::new();
+    w.pump.extra = extra.to_vec();
+    w.pump.deleted = deleted.iter().map(|d| d.to_string()).collect();
+    w.client.set_retry(m2m_lwm2m::client::Retry {
+        count: 1,
+        timer: 1,
+        sequence_delay: 1,
+        sequences: 1,
+    });
+    w
+}
+
+#[test]
+fn an_abandoned_registration_bootstraps_after_the_hold_off_when_the_account_says_so() {
+    use ClientEvent::{BootstrapDue, RegistrationAbandoned};
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(30));
+    let no_bootstrap = Record::new(Path::resource(1, 0, 16), Value::Bool(false));
+    let bootstrap = Record::new(Path::resource(1, 0, 16), Value::Bool(true));
+    // Bootstrap on Registration Failure true, a Client Hold Off Time of 30 s: Register given
+    // up at 10 s, the Bootstrap is due at 40 s, not before, and once.
+    let mut w = giving_up(&[hold_off, bootstrap], &[]);
+    w.client.register(at(10), &w.pump).unwrap();
+    assert_eq!(refuse_register(&mut w, 10), [RegistrationAbandoned]);
+    assert_eq!(w.client.poll_timeout(at(10)), Some(at(40)));
+    w.client.handle_timeout(at(39), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), []);
+    w.client.handle_timeout(at(40), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), [BootstrapDue]);
+    assert_eq!(w.client.poll_timeout(at(40)), None);
+    // The resource absent, and no hold off: due at once.
+    let mut w = giving_up(&[], &[]);
+    w.client.register(at(10), &w.pump).unwrap();
+    assert_eq!(refuse_register(&mut w, 10), [RegistrationAbandoned]);
+    assert_eq!(w.client.poll_timeout(at(10)), Some(at(10)));
+    w.client.handle_timeout(at(10), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), [BootstrapDue]);
+    // The resource false, or no Bootstrap-Server account: no Bootstrap, nothing more to do.
+    for (extra, deleted) in [
+        (&[no_bootstrap, hold_off][..], &[][..]),
+        (&[][..], &["/0/0"][..]),
+    ] {
+        let mut w = giving_up(extra, deleted);
+        w.client.register(at(10), &w.pump).unwrap();
+        assert_eq!(refuse_register(&mut w, 10), [RegistrationAbandoned]);
+        assert_eq!(w.client.poll_timeout(at(10)), None, "{deleted:?}");
+        w.client.handle_timeout(at(100), &w.pump).unwrap();
+        assert_eq!(events_of(&mut w), [], "{deleted:?}");
+    }
+    // Register again during the hold off calls the Bootstrap off; so does a move to another
+    // server.
+    for moved in [false, true] {
+        let mut w = giving_up(&[hold_off], &[]);
+        w.client.register(at(10), &w.pump).unwrap();
+        assert_eq!(refuse_register(&mut w, 10), [RegistrationAbandoned]);
+        if moved {
+            w.client.set_server(2);
+        } else {
+            w.client.register(at(20), &w.pump).unwrap();
+        }
+        w.client.handle_timeout(at(40), &w.pump).unwrap();
+        assert_eq!(events_of(&mut w), [], "moved: {moved}");
+    }
+}
+
+#[test]
+fn the_bootstrap_account_expires_its_timeout_after_a_successful_finish() {
+    let timeout = |s| Record::new(Path::resource(0, 0, 12), Value::Int(s));
+    let finish = |w: &mut World, now| {
+        w.server
+            .send_to(at(now), CLIENT, &ClientRequest::BootstrapFinish)
+            .unwrap();
+        w.pump(at(now));
+    };
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.pump.extra = vec![timeout(100)];
+    // No timer before a Bootstrap finished.
+    assert_eq!(w.client.poll_timeout(at(0)), None);
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    finish(&mut w, 5);
+    assert!(w.events.contains(&"client BootstrapFinished".to_string()));
+    // The timeout counts from the Finish, across the move to the server the Bootstrap gave.
+    w.client.set_server(2);
+    assert_eq!(w.client.poll_timeout(at(5)), Some(at(105)));
+    w.client.handle_timeout(at(104), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), []);
+    w.client.handle_timeout(at(105), &w.pump).unwrap();
+    assert_eq!(
+        events_of(&mut w),
+        [ClientEvent::BootstrapAccountExpired { security: 0 }]
+    );
+    w.client.handle_timeout(at(1000), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), []);
+    // Purged: the Security instance and its OSCORE instance go, and the account with them.
+    m2m_lwm2m::client::purge_bootstrap_account(&mut w.pump).unwrap();
+    assert_eq!(w.pump.deleted, ["/0/0", "/21/0"]);
+    assert_eq!(m2m_lwm2m::client::bootstrap_account(&w.pump), None);
+    m2m_lwm2m::client::purge_bootstrap_account(&mut w.pump).unwrap();
+    assert_eq!(w.pump.deleted, ["/0/0", "/21/0"]);
+    // A timeout of 0 is none: the account stays; a new Finish with 0 stops one running.
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.pump.extra = vec![timeout(100)];
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    finish(&mut w, 1);
+    w.pump.extra = vec![timeout(0)];
+    w.client.bootstrap(at(2), None).unwrap();
+    w.pump(at(2));
+    finish(&mut w, 3);
+    w.client.handle_timeout(at(1000), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), []);
+}
+
 #[test]
 fn a_bootstrap_finish_repeated_after_the_move_gets_the_same_answer() {
     use m2m_coap::{Builder, Message, Type};
@@ -642,7 +786,7 @@ fn a_bootstrap_finish_repeated_after_the_move_gets_the_same_answer() {
         (to, Message::parse_udp(&ack).unwrap().code()),
         (SERVER, Code::CHANGED)
     );
-    assert_eq!(w.client.poll_event(), Some(ClientEvent::BootstrapFinished));
+    assert_eq!(events_of(&mut w), [ClientEvent::BootstrapFinished]);
     // The application moves to the server the Bootstrap wrote (peer 2) and registers.
     w.client.set_server(2);
     w.client.register(at(1), &w.pump).unwrap();
@@ -657,7 +801,7 @@ fn a_bootstrap_finish_repeated_after_the_move_gets_the_same_answer() {
         .unwrap();
     let (to, n) = w.client.poll_transmit(at(3), &mut buf).unwrap();
     assert_eq!((to, &buf[..n]), (SERVER, &ack[..]));
-    assert_eq!(w.client.poll_event(), None);
+    assert_eq!(events_of(&mut w), []);
     // A new request of it is dropped, unanswered.
     let mut b = Builder::<2>::udp(Type::Confirmable, Code::GET, 0x4242);
     b.token(&[9]);

@@ -43,6 +43,8 @@ pub(crate) struct Pump {
     /// Disable Timeout /1/0/5 and Mute Send /1/0/23 (read).
     pub(crate) disable_timeout: Option<i64>,
     pub(crate) mute_send: Option<bool>,
+    /// More resources of the instances above (the accounts' timers, say).
+    pub(crate) extra: Vec<Record<'static>>,
 }
 
 impl ObjectTree for Pump {
@@ -140,6 +142,7 @@ impl ObjectTree for Pump {
             .chain(lifetime)
             .chain(disable)
             .chain(mute)
+            .chain(self.extra.iter().copied())
         {
             if path.without_prefix().contains(&r.path) {
                 out.push(r)?;
@@ -338,6 +341,7 @@ impl World {
                 lifetime: None,
                 disable_timeout: None,
                 mute_send: None,
+                extra: Vec::new(),
             },
             events: Vec::new(),
             responses: Vec::new(),
