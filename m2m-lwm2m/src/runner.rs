@@ -32,7 +32,9 @@ use m2m_coap::{ContentFormat, RequestId};
 use tokio::net::UdpSocket;
 
 use crate::blocking::Response;
-use crate::client::{ClientEvent, ObjectTree, Settings};
+use crate::client::{
+    ClientEvent, ObjectTree, Settings, bootstrap_account, purge_bootstrap_account,
+};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{
@@ -473,6 +475,9 @@ pub struct AsyncClient<'c> {
     events: VecDeque<ClientEvent>,
     /// Room for a request body that comes in blocks (a Write of an instance, a Create).
     upload: Box<Upload<SocketAddr, UPLOAD>>,
+    /// The format the last [`AsyncClient::bootstrap`] asked for, asked again by the Bootstrap
+    /// the runner starts itself ([`ClientEvent::BootstrapDue`]).
+    bootstrap_format: Option<ContentFormat>,
 }
 
 impl<'c> AsyncClient<'c> {
@@ -484,6 +489,7 @@ impl<'c> AsyncClient<'c> {
             sends: ClientSends::default(),
             events: VecDeque::new(),
             upload: Box::new(Upload::new()),
+            bootstrap_format: None,
         })
     }
 
@@ -518,8 +524,66 @@ impl<'c> AsyncClient<'c> {
     /// [`ClientEvent::BootstrapFinished`] come from [`AsyncClient::next`]. Then
     /// [`AsyncClient::register_account`] registers with the server the Bootstrap gave.
     pub async fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
+        self.bootstrap_format = format;
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush().await
+    }
+
+    /// Points the client at `server` ([`crate::client::Client::set_server`]), on a new socket
+    /// when the new address needs another local one; a Send going in blocks is given up.
+    async fn move_to(&mut self, server: SocketAddr) -> io::Result<()> {
+        if local_addr(server) != local_addr(self.inner.server()) {
+            self.socket = UdpSocket::bind(local_addr(server)).await?;
+        }
+        // The Send going in blocks is given up first: no block of it may go to the new
+        // server (taking the events resumes it).
+        self.events.extend(self.sends.abandon());
+        self.inner.set_server(server);
+        self.take_events().await
+    }
+
+    /// The Client Initiated Bootstrap a failed registration calls for (Core 1.1 §6.1,
+    /// Bootstrap Sequence step 4): Bootstrap-Request to the URI of the Bootstrap-Server
+    /// account of `tree`, asking for the format of the last [`AsyncClient::bootstrap`].
+    async fn bootstrap_with_account<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
+        let uri = bootstrap_account(tree).and_then(|a| a.uri).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                "no Bootstrap-Server account with a URI in the tree",
+            )
+        })?;
+        let (host, port) = udp_server(uri)?;
+        let server = first_address(
+            tokio::net::lookup_host((host, port)).await?,
+            host,
+            self.inner.server(),
+        )?;
+        self.move_to(server).await?;
+        self.inner
+            .bootstrap(now(), self.bootstrap_format)
+            .map_err(session)?;
+        self.flush().await
+    }
+
+    /// What the runner does itself on an event of the client, before the application sees
+    /// it: the Bootstrap that [`ClientEvent::BootstrapDue`] calls for, the purge that
+    /// [`ClientEvent::BootstrapAccountExpired`] asks for.
+    async fn act_on<T: ObjectTree + ?Sized>(
+        &mut self,
+        e: ClientEvent,
+        tree: &mut T,
+    ) -> io::Result<()> {
+        match e {
+            ClientEvent::BootstrapDue => self.bootstrap_with_account(tree).await,
+            ClientEvent::BootstrapAccountExpired { .. } => {
+                purge_bootstrap_account(tree).map_err(|c| {
+                    io::Error::other(std::format!(
+                        "the tree refused to purge the Bootstrap-Server account: {c}"
+                    ))
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Registers with the LwM2M Server account a Bootstrap wrote into `tree`: the first one,
@@ -544,14 +608,7 @@ impl<'c> AsyncClient<'c> {
             host,
             self.inner.server(),
         )?;
-        if local_addr(server) != local_addr(self.inner.server()) {
-            self.socket = UdpSocket::bind(local_addr(server)).await?;
-        }
-        // The Send going in blocks is given up first: no block of it may go to the new
-        // server (taking the events resumes it).
-        self.events.extend(self.sends.abandon());
-        self.inner.set_server(server);
-        self.take_events().await?;
+        self.move_to(server).await?;
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }
@@ -609,16 +666,26 @@ impl<'c> AsyncClient<'c> {
         self.flush().await
     }
 
-    /// Serves `tree` until the client has something to say.
+    /// Serves `tree` until the client has something to say. The runner acts on two events
+    /// itself before returning them: on [`ClientEvent::BootstrapDue`] (Register abandoned,
+    /// the Client Hold Off Time passed) it points the client at the URI of the tree's
+    /// Bootstrap-Server account and sends Bootstrap-Request (then
+    /// [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] follow, and
+    /// [`AsyncClient::register_account`] registers with what it wrote); on
+    /// [`ClientEvent::BootstrapAccountExpired`] it purges that account from `tree`
+    /// ([`purge_bootstrap_account`]). When that fails (no URI, one that does not resolve or is
+    /// not `coap://`, a tree that refuses the delete) the error comes in the event's place.
     pub async fn next<T: ObjectTree + ?Sized>(&mut self, tree: &mut T) -> io::Result<ClientEvent> {
         let mut buf = [0u8; 1280];
         loop {
             if let Some(e) = self.events.pop_front() {
+                self.act_on(e, tree).await?;
                 return Ok(e);
             }
             self.inner.handle_timeout(now(), tree).map_err(session)?;
             self.take_events().await?;
             if let Some(e) = self.events.pop_front() {
+                self.act_on(e, tree).await?;
                 return Ok(e);
             }
             let wait = self

@@ -55,6 +55,15 @@ impl ObjectTree for Accounts {
         self.0.push((p, v));
         Ok(())
     }
+    fn delete(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        let before = self.0.len();
+        self.0.retain(|(p, _)| !path.contains(p));
+        if self.0.len() < before {
+            Ok(())
+        } else {
+            Err(Code::NOT_FOUND)
+        }
+    }
 }
 
 #[tokio::test]
@@ -409,4 +418,157 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
         _ = async { loop { let _ = dm.next().await; } } => unreachable!(),
     };
     assert_eq!(to, dm_addr);
+}
+
+/// A server that refuses every Register with 4.03 Forbidden, on a socket of its own.
+async fn refusing_server() -> std::net::SocketAddr {
+    use m2m_coap::{Builder, Message, Type};
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1280];
+        loop {
+            let (n, peer) = socket.recv_from(&mut buf).await.unwrap();
+            let Ok(m) = Message::parse_udp(&buf[..n]) else {
+                continue;
+            };
+            let mid = m.message_id().unwrap();
+            let mut b = Builder::<0>::udp(Type::Acknowledgement, Code::FORBIDDEN, mid);
+            b.token(m.token());
+            let mut out = [0u8; 64];
+            let k = b.encode(&mut out).unwrap();
+            socket.send_to(&out[..k], peer).await.unwrap();
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn the_async_client_bootstraps_after_the_hold_off_when_register_is_abandoned() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server().await;
+    // The bootstrap account (a Client Hold Off Time of 1 s) and a server's account whose
+    // Register is tried once, never to be accepted; Bootstrap on Registration Failure absent.
+    let mut accounts = bootstrap_only(bs_addr);
+    accounts.0.extend([
+        (Path::resource(0, 0, 11), Owned::Int(1)),
+        (
+            Path::resource(0, 1, 0),
+            Owned::Str(format!("coap://{refusing}")),
+        ),
+        (Path::resource(0, 1, 1), Owned::Bool(false)),
+        (Path::resource(0, 1, 10), Owned::Int(3)),
+        (Path::resource(1, 1, 0), Owned::Int(3)),
+        (Path::resource(1, 1, 17), Owned::Int(1)),
+        (Path::resource(1, 1, 20), Owned::Int(1)),
+    ]);
+    let client_task = tokio::spawn(async move {
+        let mut client = AsyncClient::new(refusing, Settings::new("fallback-1"))
+            .await
+            .unwrap();
+        client.register_account(&accounts, None).await.unwrap();
+        let mut seen = Vec::new();
+        let mut abandoned = None;
+        while !seen.contains(&ClientEvent::BootstrapStarted) {
+            let e = client.next(&mut accounts).await.unwrap();
+            if e == ClientEvent::RegistrationAbandoned {
+                abandoned = Some(tokio::time::Instant::now());
+            }
+            seen.push(e);
+        }
+        (seen, abandoned.unwrap())
+    });
+    // The runner sends the Bootstrap-Request itself, to the account's URI, a second after
+    // Register was given up.
+    let ServerNote::BootstrapRequested { endpoint, .. } =
+        tokio::time::timeout(Duration::from_secs(10), bs.next())
+            .await
+            .expect("a Bootstrap-Request within 10 s")
+            .unwrap()
+    else {
+        panic!("a Bootstrap-Request first");
+    };
+    let requested = tokio::time::Instant::now();
+    assert_eq!(endpoint, "fallback-1");
+    let (seen, abandoned) = tokio::select! {
+        done = client_task => done.unwrap(),
+        _ = async { loop { let _ = bs.next().await; } } => unreachable!(),
+    };
+    assert!(
+        requested.duration_since(abandoned) >= Duration::from_millis(900),
+        "held off {:?}",
+        requested.duration_since(abandoned)
+    );
+    assert_eq!(
+        seen,
+        [
+            ClientEvent::RegistrationAbandoned,
+            ClientEvent::BootstrapDue,
+            ClientEvent::BootstrapStarted
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_async_client_purges_the_bootstrap_account_when_its_timeout_runs_out() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let client_task = tokio::spawn(async move {
+        let mut accounts = bootstrap_only(bs_addr);
+        let mut client = AsyncClient::new(bs_addr, Settings::new("purged-1"))
+            .await
+            .unwrap();
+        client.bootstrap(None).await.unwrap();
+        while client.next(&mut accounts).await.unwrap() != ClientEvent::BootstrapFinished {}
+        let finished = tokio::time::Instant::now();
+        let e = client.next(&mut accounts).await.unwrap();
+        (e, finished.elapsed(), accounts)
+    });
+    let ServerNote::BootstrapRequested { peer, .. } = bs.next().await.unwrap() else {
+        panic!("a Bootstrap-Request first");
+    };
+    // The bootstrap server gives its account a timeout of a second, and a server's account.
+    let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
+    let mut body = vec![0u8; 64];
+    let n = m2m_lwm2m::body::encode(
+        ContentFormat::LWM2M_TLV,
+        &Path::instance(0, 0),
+        &timeout,
+        &mut body,
+    )
+    .unwrap();
+    body.truncate(n);
+    let mut writes = vec![(Path::instance(0, 0), body)];
+    writes.extend(account_writes("coap://127.0.0.1:9", "U"));
+    for (instance, body) in writes {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rid = bs.send_to(peer, &write).unwrap();
+        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    }
+    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
+    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    let (e, after, accounts) = tokio::time::timeout(Duration::from_secs(10), client_task)
+        .await
+        .expect("expired within 10 s")
+        .unwrap();
+    assert_eq!(e, ClientEvent::BootstrapAccountExpired { security: 0 });
+    assert!(after >= Duration::from_millis(900), "{after:?}");
+    // Purged by the runner: the Security instance /0/0 is gone, the server's account stays.
+    assert!(
+        accounts
+            .0
+            .iter()
+            .all(|(p, _)| p.instance_id() != Some(0) || p.object_id() != Some(0))
+    );
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
+    );
 }
