@@ -5,6 +5,59 @@ use core::num::NonZeroUsize;
 
 use m2m_core::{BufferTooSmall, ErrorKind, ProtocolError, TrailingBytes, Truncated};
 
+/// What a byte count may be: the `expected` of [`Error::ByteCount`]. Written as `6`,
+/// `2 to 250` or `2 to 250 in steps of 2` (the counts `min`, `min + step`, ... up to `max`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Count {
+    /// Exactly this many bytes (what the quantity or the other fields make it).
+    Exactly(usize),
+    /// From `min` to `max` bytes, in steps of `step` from `min` (1: every count in between).
+    Between {
+        /// The smallest count.
+        min: usize,
+        /// The largest count.
+        max: usize,
+        /// The step between two allowed counts (at least 1).
+        step: usize,
+    },
+}
+
+impl Count {
+    /// Every count from `min` to `max`.
+    #[must_use]
+    pub const fn range(min: usize, max: usize) -> Self {
+        Count::Between { min, max, step: 1 }
+    }
+
+    /// The counts `min`, `min + step`, ... up to `max` (an even count: `min` 2, `step` 2).
+    #[must_use]
+    pub const fn stepped(min: usize, max: usize, step: usize) -> Self {
+        Count::Between { min, max, step }
+    }
+
+    /// Whether `n` is one of these counts.
+    #[must_use]
+    pub const fn allows(&self, n: usize) -> bool {
+        match *self {
+            Count::Exactly(e) => n == e,
+            Count::Between { min, max, step } => {
+                n >= min && n <= max && (step <= 1 || (n - min) % step == 0)
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for Count {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Count::Exactly(n) => write!(f, "{n}"),
+            Count::Between { min, max, step } if step <= 1 => write!(f, "{min} to {max}"),
+            Count::Between { min, max, step } => write!(f, "{min} to {max} in steps of {step}"),
+        }
+    }
+}
+
 /// Why a PDU or ADU is not valid, or cannot be encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -65,8 +118,8 @@ pub enum Error {
         offset: usize,
         /// What the frame says.
         actual: usize,
-        /// What it should be (for a range, its upper end).
-        expected: usize,
+        /// What it may be.
+        expected: Count,
     },
     /// A field value the specification does not allow (FC05 value other than 0x0000/0xFF00,
     /// a file record reference type other than 6, a read device id code outside 1..=4, ...).

@@ -28,7 +28,7 @@ pub mod tokio;
 pub mod udp;
 
 pub use data::{Bits, Data, Registers};
-pub use error::{Error, FrameError};
+pub use error::{Count, Error, FrameError};
 pub use function::{ExceptionCode, FunctionCode};
 pub use list::List;
 pub use m2m_core;

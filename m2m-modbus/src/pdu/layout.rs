@@ -6,13 +6,15 @@
 
 use m2m_core::Reader;
 
-use crate::error::Error;
+use crate::error::{Count, Error};
 use crate::function::FunctionCode;
 
 use super::limits::*;
 use super::records::write_file_body;
 use super::response::{bit_block, register_block};
-use super::{check_quantity, coil_value, diagnostics_data_len, in_range};
+use super::{
+    FILE_READ_COUNT, SUB_RESPONSE_LEN, check_quantity, coil_value, diagnostics_data_len, in_range,
+};
 
 /// Length of a PDU travelling in `direction`, from its first bytes.
 pub fn pdu_len(direction: Direction, prefix: &[u8]) -> Result<PduLen, Error> {
@@ -112,7 +114,7 @@ pub(crate) fn implausible(pdu: &[u8]) -> Error {
     let at = |i: usize| pdu.get(i).copied().unwrap_or(0);
     let word = |i: usize| u16_at(pdu, i).unwrap_or(0);
     let code = at(0);
-    let count = |expected: usize| Error::ByteCount {
+    let count = |expected: Count| Error::ByteCount {
         function: code,
         offset: 1,
         actual: usize::from(at(1)),
@@ -140,13 +142,13 @@ pub(crate) fn implausible(pdu: &[u8]) -> Error {
         0x0F => check_quantity(code, word(3), WRITE_BITS).err(),
         0x10 => check_quantity(code, word(3), WRITE_REGISTERS).err(),
         // Checked in line by the decoder.
-        0x0C => Some(count(MAX_EVENTS.saturating_add(6))),
-        0x14 if !FILE_READ_RESPONSE_BYTES.contains(&at(1)) => Some(count(0xF5)),
+        0x0C => Some(count(Count::range(6, MAX_EVENTS.saturating_add(6)))),
+        0x14 if !FILE_READ_RESPONSE_BYTES.contains(&at(1)) => Some(count(FILE_READ_COUNT)),
         0x14 if at(2) % 2 == 0 => Some(Error::ByteCount {
             function: code,
             offset: 2,
             actual: usize::from(at(2)),
-            expected: usize::from(at(2)).saturating_add(1),
+            expected: SUB_RESPONSE_LEN,
         }),
         0x14 => Some(file_type(3)),
         0x15 if !(0x09..=0xFB).contains(&at(1)) => {
@@ -162,12 +164,12 @@ pub(crate) fn implausible(pdu: &[u8]) -> Error {
             function: code,
             offset: 1,
             actual: usize::from(word(1)),
-            expected: usize::from(word(3)).saturating_mul(2).saturating_add(2),
+            expected: Count::Exactly(usize::from(word(3)).saturating_mul(2).saturating_add(2)),
         }),
         _ => None,
     };
     // Not reached for what `plausible` refuses: a byte-count error keeps the kind.
-    named.unwrap_or(count(0))
+    named.unwrap_or(count(Count::Exactly(0)))
 }
 
 /// `Option::is_none_or`, which is newer than the crate's MSRV.

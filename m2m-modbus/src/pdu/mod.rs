@@ -16,7 +16,7 @@ mod tests;
 use m2m_core::Reader;
 
 use crate::data::Registers;
-use crate::error::Error;
+use crate::error::{Count, Error};
 
 pub use layout::{Direction, PduLen, pdu_len, request_len, response_len};
 pub(crate) use layout::{NoneOr, implausible, plausible};
@@ -55,6 +55,15 @@ pub mod limits {
     /// FC 0x0C largest number of event bytes (§6.10).
     pub const MAX_EVENTS: usize = 64;
 }
+
+/// The byte count of an FC 0x14 response ([`limits::FILE_READ_RESPONSE_BYTES`]).
+pub(crate) const FILE_READ_COUNT: Count = Count::range(2, 0xF5);
+/// The length of an FC 0x14 sub-response: its reference type and whole registers, so odd,
+/// within the response's byte count less its own length byte (§6.14).
+pub(crate) const SUB_RESPONSE_LEN: Count = Count::stepped(1, 0xF3, 2);
+/// The largest byte count of an FC 0x11 response: a PDU of the function code, the count and
+/// that many bytes (§6.13).
+pub(crate) const MAX_SERVER_ID: usize = MAX_PDU - 2;
 
 use limits::*;
 
@@ -137,7 +146,7 @@ fn byte_count(function: u8, r: &mut Reader<'_>, expected: usize) -> Result<(), E
             function,
             offset,
             actual: usize::from(bc),
-            expected,
+            expected: Count::Exactly(expected),
         });
     }
     Ok(())
@@ -214,9 +223,10 @@ fn diagnostics_data_len(sub_function: u16) -> Option<usize> {
 
 fn check_diagnostics_len(sub_function: u16, len: usize) -> Result<(), Error> {
     let expected = match diagnostics_data_len(sub_function) {
-        Some(n) if n != len => n,
-        // Words: an odd number of bytes is no data of Return Query Data.
-        None if sub_function == 0 && len % 2 != 0 => len.saturating_add(1),
+        Some(n) if n != len => Count::Exactly(n),
+        // Words: an odd number of bytes is no data of Return Query Data (at most the PDU less
+        // its function code and sub-function).
+        None if sub_function == 0 && len % 2 != 0 => Count::stepped(0, MAX_PDU - 3, 2),
         _ => return Ok(()),
     };
     Err(Error::ByteCount {

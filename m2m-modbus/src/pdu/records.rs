@@ -6,9 +6,10 @@
 use m2m_core::{Reader, Writer};
 
 use crate::data::{Data, Registers};
-use crate::error::Error;
+use crate::error::{Count, Error};
 use crate::list::{Item, List};
 
+use super::SUB_RESPONSE_LEN;
 use super::limits::*;
 
 /// One sub-request of Read File Record (FC 0x14, §6.14): 7 bytes on the wire.
@@ -152,7 +153,7 @@ impl<'a> Item<'a> for FileRecordData<'a> {
                 function: 0x14,
                 offset,
                 actual: usize::from(len),
-                expected: usize::from(len).saturating_add(1),
+                expected: SUB_RESPONSE_LEN,
             });
         }
         reference_type(r)?;
@@ -260,7 +261,7 @@ pub(super) fn write_file_body<'a>(
             function: code,
             offset,
             actual: usize::from(n),
-            expected: 0xFB,
+            expected: Count::range(9, 0xFB),
         });
     }
     let at = r.position();
@@ -280,7 +281,7 @@ pub(super) fn write_file_encode(
             function: code,
             offset: 1,
             actual: n,
-            expected: 0xFB,
+            expected: Count::range(9, 0xFB),
         });
     }
     w.u8(u8::try_from(n).map_err(|_| Error::PduTooLong { len })?)?;

@@ -6,7 +6,7 @@
 use m2m_core::{Reader, Writer};
 
 use crate::data::{Bits, Data, Registers};
-use crate::error::Error;
+use crate::error::{Count, Error};
 use crate::function::FunctionCode;
 use crate::list::List;
 
@@ -311,7 +311,7 @@ impl<'a> Request<'a> {
                         function: code,
                         offset,
                         actual: usize::from(bc),
-                        expected: 0xF5,
+                        expected: Count::stepped(7, 0xF5, 7),
                     });
                 }
                 let at = r.position();
@@ -552,7 +552,7 @@ impl<'a> Request<'a> {
                         function: code,
                         offset: 1,
                         actual: n,
-                        expected: 0xF5,
+                        expected: Count::stepped(7, 0xF5, 7),
                     });
                 }
                 check_file_read_quantity(code, records)?;

@@ -6,7 +6,7 @@
 use m2m_core::{Reader, Writer};
 
 use crate::data::{Bits, Data, Registers};
-use crate::error::Error;
+use crate::error::{Count, Error};
 use crate::function::{ExceptionCode, FunctionCode};
 use crate::list::{Item, List, shift};
 
@@ -17,6 +17,7 @@ use super::{
     check_quantity, coil_value, coil_word, diagnostics_data, finish, in_range, put_address_value,
     put_registers, quantity,
 };
+use super::{FILE_READ_COUNT, MAX_SERVER_ID};
 
 /// A response PDU (Modbus Application Protocol V1.1b3 §6, exceptions §7).
 ///
@@ -201,7 +202,7 @@ pub(super) fn register_block<'a>(
             function: code,
             offset,
             actual: bc,
-            expected: max,
+            expected: Count::stepped(2, max, 2),
         });
     }
     Ok(Registers::Wire(r.take(bc)?))
@@ -216,7 +217,7 @@ pub(super) fn bit_block<'a>(r: &mut Reader<'a>, code: u8) -> Result<Bits<'a>, Er
             function: code,
             offset,
             actual: bc,
-            expected: max,
+            expected: Count::range(1, max),
         });
     }
     let bytes = r.take(bc)?;
@@ -330,7 +331,7 @@ impl<'a> Response<'a> {
                         function: code,
                         offset,
                         actual: bc,
-                        expected: MAX_EVENTS.saturating_add(6),
+                        expected: Count::range(6, MAX_EVENTS.saturating_add(6)),
                     });
                 }
                 Response::GetCommEventLog {
@@ -357,7 +358,7 @@ impl<'a> Response<'a> {
                         function: 0x11,
                         offset: at,
                         actual: 0,
-                        expected: 1,
+                        expected: Count::range(1, MAX_SERVER_ID),
                     });
                 }
                 Response::ReportServerId {
@@ -372,7 +373,7 @@ impl<'a> Response<'a> {
                         function: code,
                         offset,
                         actual: usize::from(bc),
-                        expected: 0xF5,
+                        expected: FILE_READ_COUNT,
                     });
                 }
                 let at = r.position();
@@ -410,7 +411,7 @@ impl<'a> Response<'a> {
                         function: code,
                         offset,
                         actual: bc,
-                        expected,
+                        expected: Count::Exactly(expected),
                     });
                 }
                 Response::ReadFifoQueue {
@@ -493,7 +494,7 @@ impl<'a> Response<'a> {
                     function,
                     offset: 1,
                     actual: bytes,
-                    expected: q.div_ceil(8),
+                    expected: Count::Exactly(q.div_ceil(8)),
                 });
             }
             match bits {
@@ -668,7 +669,7 @@ impl<'a> Response<'a> {
                         function: code,
                         offset: 1,
                         actual: events.len().saturating_add(6),
-                        expected: MAX_EVENTS.saturating_add(6),
+                        expected: Count::range(6, MAX_EVENTS.saturating_add(6)),
                     });
                 }
                 w.u8(u8::try_from(events.len().saturating_add(6)).map_err(too_long)?)?;
@@ -691,7 +692,7 @@ impl<'a> Response<'a> {
                         function: 0x11,
                         offset: 1,
                         actual: 0,
-                        expected: 1,
+                        expected: Count::range(1, MAX_SERVER_ID),
                     });
                 }
                 w.u8(u8::try_from(data.len()).map_err(too_long)?)?;
@@ -704,7 +705,7 @@ impl<'a> Response<'a> {
                         function: code,
                         offset: 1,
                         actual: n,
-                        expected: 0xF5,
+                        expected: FILE_READ_COUNT,
                     });
                 }
                 w.u8(u8::try_from(n).map_err(too_long)?)?;

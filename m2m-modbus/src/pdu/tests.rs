@@ -2,6 +2,7 @@ use super::*;
 use crate::data::{Bits, Data};
 use crate::function::ExceptionCode;
 use crate::list::List;
+use std::string::ToString;
 
 /// `for_quantity` reads bits built as values as the bytes they encode to, as it reads the
 /// same bytes decoded.
@@ -72,7 +73,7 @@ fn file_groups_overrunning_their_byte_count_are_byte_count_errors() {
             function: 0x15,
             offset: 1,
             actual: 9,
-            expected: 17
+            expected: Count::Exactly(17)
         }
     );
     assert_eq!(e.kind(), ErrorKind::Malformed);
@@ -86,7 +87,7 @@ fn file_groups_overrunning_their_byte_count_are_byte_count_errors() {
             function: 0x14,
             offset: 1,
             actual: 4,
-            expected: 6
+            expected: Count::Exactly(6)
         }
     );
     // The same PDUs cut short are still incomplete: the byte count is not all in.
@@ -408,7 +409,7 @@ fn tokio_modbus_fc0f_panic_input_is_an_error() {
         Request::parse(&[0x0f, 0x00, 0x00, 0x00, 0x10, 0x01, 0xff]),
         Err(Error::ByteCount {
             actual: 1,
-            expected: 2,
+            expected: Count::Exactly(2),
             offset: 5,
             ..
         })
@@ -744,4 +745,56 @@ fn diagnostics_data_is_words_and_report_server_id_is_never_empty() {
         Err(Error::ByteCount { function: 0x11, .. })
     ));
     assert!(Response::parse(&[0x11, 0x01, 0xff]).is_ok());
+}
+
+/// A byte-count error never names as allowed the count it refuses, and says what the rule is:
+/// every function code, both directions, every byte count with a few bytes after it.
+#[test]
+fn a_byte_count_error_states_a_rule_the_count_breaks() {
+    let mut seen = 0;
+    for code in 1..=0x7fu8 {
+        for bc in 0..=255u8 {
+            for (tail, fill) in [0usize, 1, 2, 7, 64, 251]
+                .into_iter()
+                .flat_map(|t| [(t, 1u8), (t, 2), (t, 6)])
+            {
+                let mut pdu = std::vec![code, bc];
+                pdu.extend(core::iter::repeat_n(fill, tail));
+                for e in [Request::parse(&pdu).err(), Response::parse(&pdu).err()]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Error::ByteCount {
+                        actual, expected, ..
+                    } = e
+                    {
+                        seen += 1;
+                        assert!(!expected.allows(actual), "{pdu:02x?}: {e}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen > 1000, "{seen}");
+    // An odd register byte count says that counts go in steps of two.
+    let e = Response::parse(&[0x03, 0x07, 0, 1, 0, 2, 0, 3, 4]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "byte count 7 at byte 1 (expected 2 to 250 in steps of 2) for function 0x03"
+    );
+}
+
+#[test]
+fn counts_allow_what_they_say() {
+    assert!(Count::Exactly(6).allows(6) && !Count::Exactly(6).allows(7));
+    let even = Count::stepped(2, 250, 2);
+    assert!(even.allows(2) && even.allows(250) && even.allows(124));
+    assert!(!even.allows(0) && !even.allows(7) && !even.allows(252));
+    let odd = Count::stepped(1, 243, 2);
+    assert!(odd.allows(1) && odd.allows(243) && !odd.allows(2) && !odd.allows(245));
+    let any = Count::range(9, 0xFB);
+    assert!(any.allows(9) && any.allows(10) && !any.allows(8) && !any.allows(0xFC));
+    assert_eq!(Count::Exactly(6).to_string(), "6");
+    assert_eq!(any.to_string(), "9 to 251");
+    assert_eq!(odd.to_string(), "1 to 243 in steps of 2");
 }

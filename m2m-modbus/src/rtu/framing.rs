@@ -255,7 +255,7 @@ impl Framing {
                     function: 0,
                     offset: 1,
                     actual: 0,
-                    expected: 0,
+                    expected: crate::error::Count::Exactly(0),
                 }
             });
         }
