@@ -596,6 +596,14 @@ impl<'a> Message<'a> {
             .map(NoResponse::decode)
     }
 
+    /// The responses a server leaves unsent for this request (RFC 7967 §2.1): its No-Response,
+    /// or none when the option is absent or its value longer than a byte (an elective option
+    /// whose value is out of bounds is ignored, RFC 7252 §5.4.3).
+    #[must_use]
+    pub fn unwanted(&self) -> NoResponse {
+        self.no_response().and_then(Result::ok).unwrap_or_default()
+    }
+
     /// The OSCORE option (RFC 8613 §6.1).
     #[must_use]
     pub fn oscore(&self) -> Option<Result<Oscore<'a>, ValueError>> {

@@ -20,7 +20,7 @@ use crate::builder::Builder;
 use crate::code::{Code, Type};
 use crate::error::{BuildError, Error, Reaction, Transport};
 use crate::message::Message;
-use crate::option::value::is_fresher;
+use crate::option::value::{NoResponse, is_fresher};
 use crate::token::Token;
 
 mod client;
@@ -93,6 +93,8 @@ pub struct Exchange<P> {
     /// Whether it was Confirmable.
     pub confirmable: bool,
     token: Token,
+    /// The request's No-Response (RFC 7967 §2.1), which [`Endpoint::respond`] acts on.
+    no_response: NoResponse,
 }
 
 impl<P> Exchange<P> {
@@ -100,6 +102,13 @@ impl<P> Exchange<P> {
     #[must_use]
     pub fn token(&self) -> &[u8] {
         self.token.as_slice()
+    }
+
+    /// The classes of response the request said it does not want (RFC 7967 §2.1; see
+    /// [`Message::unwanted`]): [`Endpoint::respond`] does not send them.
+    #[must_use]
+    pub fn no_response(&self) -> NoResponse {
+        self.no_response
     }
 }
 
@@ -488,6 +497,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
                         message_id: mid,
                         confirmable,
                         token,
+                        no_response: msg.unwanted(),
                     };
                     return Ok(Incoming::Request {
                         message: msg,

@@ -109,6 +109,19 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
             crate::error::OptionProblem::Repeated => b"option not repeatable",
             crate::error::OptionProblem::Utf8 => b"option value not UTF-8",
         };
+        if msg.unwanted().suppresses(code) {
+            // Not wanted (RFC 7967 §2.1): only a Confirmable request's Empty ACK goes.
+            if msg.ty() == Some(Type::Confirmable) {
+                self.reply(
+                    slot,
+                    &empty(Type::Acknowledgement, msg.message_id().unwrap_or(0)),
+                );
+            }
+            if let Some(Some(s)) = self.seen.get_mut(slot) {
+                s.answered = true;
+            }
+            return;
+        }
         let mut b = Builder::<0>::udp(Type::Acknowledgement, code, msg.message_id().unwrap_or(0));
         b.token(msg.token()).payload(diag);
         let mut bytes = [0u8; B];
@@ -142,6 +155,12 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
     /// Answers a request: piggybacked in the ACK of a Confirmable request that was not
     /// accepted yet, or else a separate response (Confirmable for a Confirmable request,
     /// Non-confirmable otherwise). The endpoint sets the type, message id and token.
+    ///
+    /// A response of a class the request's No-Response says the client does not want
+    /// ([`Exchange::no_response`], RFC 7967 §2.1) is not sent: a Confirmable request that was
+    /// not accepted yet gets its Empty ACK instead (the message layer still acknowledges it,
+    /// RFC 7967 §2, RFC 7252 §4.2), and the exchange counts as answered either way, a
+    /// duplicate getting the same reply (§4.5).
     pub fn respond<const M: usize>(
         &mut self,
         now: Timestamp,
@@ -161,6 +180,16 @@ impl<P: Copy + Eq, const N: usize, const B: usize> Endpoint<P, N, B> {
         };
         if answered {
             return Err(EndpointError::Exchange);
+        }
+        if exchange.no_response.suppresses(b.code()) {
+            if exchange.confirmable && !acked {
+                self.reply(i, &empty(Type::Acknowledgement, exchange.message_id));
+            }
+            if let Some(Some(s)) = self.seen.get_mut(i) {
+                s.answered = true;
+                s.acked = true;
+            }
+            return Ok(());
         }
         let token = exchange.token();
         if exchange.confirmable && !acked {

@@ -130,7 +130,9 @@ impl Block {
 }
 
 /// The No-Response option value (RFC 7967 §2.1): which classes of response the client does not
-/// want. 0 means it wants every response.
+/// want. 0 (also the empty value) means it wants every response. Only the bits of 2.xx (2),
+/// 4.xx (8) and 5.xx (16) mean anything; the others are ignored, so a value with an unassigned
+/// bit still suppresses the classes of the assigned bits it has ([`NoResponse::suppresses`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -153,7 +155,8 @@ impl NoResponse {
         }
     }
 
-    /// Whether a response with this code is suppressed.
+    /// Whether a response with this code is suppressed (RFC 7967 §2.1): its class's bit is set.
+    /// No bit stands for a class other than 2, 4 and 5.
     #[must_use]
     pub const fn suppresses(self, code: Code) -> bool {
         match code.class() {
@@ -341,6 +344,15 @@ mod tests {
         assert!(n.suppresses(Code::CONTENT) && n.suppresses(Code::NOT_FOUND));
         assert!(n.suppresses(Code::INTERNAL_SERVER_ERROR));
         assert!(!NoResponse(0x02).suppresses(Code::NOT_FOUND));
+        // Empty: interested in everything.
+        assert_eq!(NoResponse::decode(&[]), Ok(NoResponse(0)));
+        assert!(!NoResponse(0).suppresses(Code::CONTENT));
+        // Unassigned bits (1, 4, 32, 64, 128) mean nothing; the assigned ones still count.
+        let odd = NoResponse(0xe5);
+        assert!(!odd.suppresses(Code::CONTENT) && !odd.suppresses(Code::NOT_FOUND));
+        assert!(!odd.suppresses(Code::INTERNAL_SERVER_ERROR));
+        assert!(NoResponse(0x03).suppresses(Code::CHANGED));
+        assert!(!NoResponse(0x03).suppresses(Code::BAD_REQUEST));
     }
 
     #[test]
