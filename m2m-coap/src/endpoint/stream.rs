@@ -431,7 +431,12 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
         b: &Builder<'_, M>,
     ) -> Result<(), StreamError> {
         self.notify(token, b)?;
-        // Answered: one request fewer that a Pong's Custody waits for.
+        self.answered(token);
+        Ok(())
+    }
+
+    /// The request with `token` is answered: one request fewer that a Pong's Custody waits for.
+    fn answered(&mut self, token: &[u8]) {
         match self
             .unanswered
             .iter_mut()
@@ -440,6 +445,27 @@ impl<const N: usize, const Q: usize> Connection<N, Q> {
             Some(slot) => *slot = None,
             None => self.untracked = self.untracked.saturating_sub(1),
         }
+    }
+
+    /// Answers a request as [`Connection::respond`] does, unless `no_response` (the request's,
+    /// [`crate::Message::unwanted`]) says the client does not want a response of `b`'s class
+    /// (RFC 7967 §2.1): then nothing is sent, and the request counts as answered all the same
+    /// (a Pong's Custody does not wait for it, RFC 8323 §5.4.1). Over a reliable transport
+    /// there is no message layer to acknowledge the request (RFC 8323 §3.3), so nothing at
+    /// all goes: our reading, RFC 7967 speaking of UDP only.
+    pub fn respond_as_asked<const M: usize>(
+        &mut self,
+        token: &[u8],
+        no_response: crate::NoResponse,
+        b: &Builder<'_, M>,
+    ) -> Result<(), StreamError> {
+        if !no_response.suppresses(b.code()) {
+            return self.respond(token, b);
+        }
+        if !b.code().is_response() {
+            return Err(StreamError::Code(b.code()));
+        }
+        self.answered(token);
         Ok(())
     }
 
@@ -842,6 +868,52 @@ mod tests {
             for f in drain(&mut s, 9) {
                 assert_eq!(c.handle(at(9), &f), StreamIncoming::Nothing);
             }
+        }
+    }
+
+    /// RFC 7967 §2.1 over a reliable transport: an unwanted class goes unsent, and the
+    /// request counts as answered (a Pong then claims Custody); a wanted one is sent.
+    #[test]
+    fn respond_as_asked_leaves_unwanted_classes_unsent() {
+        for transport in [Transport::Tcp, Transport::WebSocket] {
+            let (mut c, mut s) = pair(transport, ConnParams::default());
+            let new = |code| {
+                Builder::<0>::for_transport(transport, crate::code::Type::NonConfirmable, code, 0)
+            };
+            for _ in 0..2 {
+                c.request(at(1), &new(Code::POST)).unwrap();
+            }
+            let mut tokens = Vec::new();
+            for f in drain(&mut c, 1) {
+                let StreamIncoming::Request { message } = s.handle(at(2), &f) else {
+                    panic!("a request");
+                };
+                tokens.push(message.token().to_vec());
+            }
+            let not_2xx = crate::NoResponse(crate::NoResponse::SUCCESS);
+            s.respond_as_asked(&tokens[0], not_2xx, &new(Code::CHANGED))
+                .unwrap();
+            assert!(drain(&mut s, 3).is_empty(), "2.04 not wanted: nothing sent");
+            s.respond_as_asked(&tokens[1], not_2xx, &new(Code::NOT_FOUND))
+                .unwrap();
+            let sent = drain(&mut s, 3);
+            assert_eq!(sent.len(), 1);
+            let m = Message::parse(&sent[0], transport, &Config::STRICT).unwrap();
+            assert_eq!((m.code(), m.token()), (Code::NOT_FOUND, &tokens[1][..]));
+            // Both answered: a Pong claims Custody.
+            let mut ping = Builder::<1>::for_transport(
+                transport,
+                crate::code::Type::NonConfirmable,
+                Code::PING,
+                0,
+            );
+            ping.empty(OptionNumber(2)).unwrap();
+            let mut frame = vec![0u8; ping.buffer_len()];
+            let n = ping.encode(&mut frame).unwrap();
+            s.handle(at(4), &frame[..n]);
+            let pongs = drain(&mut s, 4);
+            let m = Message::parse(&pongs[0], transport, &Config::STRICT).unwrap();
+            assert!(m.option(OptionNumber(2)).is_some(), "Custody");
         }
     }
 

@@ -216,9 +216,10 @@ where
             let (b, token) = build(step, transport, MAX_SZX);
             // An answer to a request, or a notification (which answers none: a Pong's Custody
             // goes on waiting for the requests not answered, RFC 8323 §5.4.1).
+            // An answer of a class the request does not want goes unsent (RFC 7967 §2.1).
             let send = |conn: &mut Conn, token: &[u8], b: &Builder<'_, 64>| match step {
                 Step::Notify { .. } => conn.notify(token, b),
-                Step::Answer { .. } => conn.respond(token, b),
+                Step::Answer { no_response, .. } => conn.respond_as_asked(token, *no_response, b),
             };
             // A queue full of notifications is sent first; then the step goes in.
             let mut sent = send(&mut conn, token, &b);
@@ -253,7 +254,11 @@ where
                         Code::INTERNAL_SERVER_ERROR,
                         0,
                     );
-                    let _ = conn.respond(token, &bare);
+                    let unwanted = match step {
+                        Step::Answer { no_response, .. } => *no_response,
+                        Step::Notify { .. } => crate::NoResponse::default(),
+                    };
+                    let _ = conn.respond_as_asked(token, unwanted, &bare);
                 }
             }
         }
@@ -312,6 +317,7 @@ fn build(step: &Step<(), Vec<u8>>, transport: Transport, max_szx: u8) -> (Builde
             response,
             block2,
             observe,
+            ..
         } => (response, to, *block2, *observe),
         Step::Notify {
             token,

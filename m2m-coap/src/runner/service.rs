@@ -11,10 +11,10 @@ use super::kept::Kept;
 use super::observe::Observations;
 use super::uploads::{Uploads, block_error_code, owned_request};
 use super::{Handler, Later, Notifier, Reply, Response, path_of};
-use crate::Block;
 use crate::code::Code;
 use crate::message::Message;
 use crate::option::OptionNumber;
+use crate::{Block, NoResponse};
 
 /// How long a [`Reply::later`] may take before it is answered 5.03 for the handler.
 pub(super) const LATER_TIMEOUT: core::time::Duration = core::time::Duration::from_secs(120);
@@ -28,6 +28,9 @@ pub(super) enum Step<K, A> {
         response: Response,
         block2: Option<Block>,
         observe: Option<u32>,
+        /// The classes of response the request does not want (RFC 7967 §2.1): over TCP and
+        /// WebSocket the transport leaves them unsent; over UDP the exchange carries them.
+        no_response: NoResponse,
     },
     /// A notification to observation `id`; `observe` is `None` for the last one (the response
     /// was not 2.xx, or no longer observable).
@@ -55,6 +58,7 @@ enum Target<K, A> {
         /// The method and request key under which the answer is kept for its later blocks
         /// (a request that is not safe).
         keep: Option<(Code, Vec<u8>)>,
+        no_response: NoResponse,
     },
     Notify {
         id: u64,
@@ -134,13 +138,14 @@ where
     /// A request from `peer`: the answer now, or `None` when it comes later (then the
     /// transport may acknowledge the request, and the answer comes out of [`Self::wake`]).
     pub(super) fn request(&mut self, peer: K, req: &Message<'_>, to: A) -> Option<Step<K, A>> {
+        let unwanted = req.unwanted();
         // A request for a proxy to a server that is none (RFC 7252 §5.10.2).
         let proxied = req
             .options()
             .any(|o| o.number == OptionNumber::PROXY_URI || o.number == OptionNumber::PROXY_SCHEME);
         if proxied && !self.handler.proxies() {
             let refusal = Response::new(Code::PROXYING_NOT_SUPPORTED);
-            return Some(self.answer(peer, to, refusal, None, None));
+            return Some(self.answer(peer, to, refusal, None, None, unwanted));
         }
         // A critical option nobody here acts on (RFC 7252 §5.4.1): 4.02, not a request
         // served as if it were not there (a Q-Block1 upload would keep its last block only).
@@ -149,7 +154,7 @@ where
         });
         if unprocessed {
             let refusal = Response::new(Code::BAD_OPTION);
-            return Some(self.answer(peer, to, refusal, None, None));
+            return Some(self.answer(peer, to, refusal, None, None, unwanted));
         }
         let observable_method = matches!(req.code(), Code::GET | Code::FETCH);
         let block2 = match req.block2() {
@@ -158,12 +163,19 @@ where
             // Not served as if it asked for nothing: refused, as a bad Block1 is.
             Some(Err(e)) => {
                 let refusal = Response::new(block_error_code(e));
-                return Some(self.answer(peer, to, refusal, None, None));
+                return Some(self.answer(peer, to, refusal, None, None, unwanted));
             }
         };
         // A request uploaded in Block1 blocks is not registered: the request kept for the
         // notifications would be its last block only.
+        // A registration that does not want 2.xx answers would get no notification (each is
+        // an answer to it, RFC 7641 §4.2, and RFC 7967 §2.1 leaves it unsent): not registered,
+        // and one under its token before ends, as a registration refused does (§4.1).
         let register = match req.observe() {
+            Some(0) if observable_method && unwanted.suppresses(Code::CONTENT) => {
+                self.observations.remove(peer, req.token());
+                None
+            }
             Some(0)
                 if observable_method
                     && block2.is_none_or(|b| b.num == 0)
@@ -185,13 +197,13 @@ where
         // A later block of an answer to a POST, PUT, ...: the answer kept, the handler not run
         // again.
         if let Some(kept) = self.kept.later_block(peer, req, block2) {
-            return Some(self.answer(peer, to, kept, block2, None));
+            return Some(self.answer(peer, to, kept, block2, None, unwanted));
         }
         let reply = self.uploads.answer(peer, req, &mut self.handler);
         match reply {
             Reply::Now(response) => {
                 self.kept.keep(peer, req, &response);
-                Some(self.answer(peer, to, response, block2, register))
+                Some(self.answer(peer, to, response, block2, register, unwanted))
             }
             Reply::Later(later) => {
                 let keep = Kept::<K>::key_of(req);
@@ -203,6 +215,7 @@ where
                         block2,
                         register,
                         keep,
+                        no_response: unwanted,
                     },
                 );
                 None
@@ -220,12 +233,13 @@ where
                 block2,
                 register,
                 keep,
+                no_response,
             } => {
                 // Kept for its later blocks as an answer given at once is.
                 if let Some((code, key)) = keep {
                     self.kept.keep_keyed(peer, code, key, &r.response);
                 }
-                Some(self.answer(peer, to, r.response, block2, register))
+                Some(self.answer(peer, to, r.response, block2, register, no_response))
             }
             Target::Notify { id } => self.notification(id, r.response),
         }
@@ -265,6 +279,7 @@ where
         response: Response,
         block2: Option<Block>,
         register: Option<Registering>,
+        no_response: NoResponse,
     ) -> Step<K, A> {
         let mut observe = None;
         if let Some(r) = register {
@@ -282,22 +297,35 @@ where
             response,
             block2,
             observe,
+            no_response,
         }
     }
 
     fn notification(&mut self, id: u64, response: Response) -> Option<Step<K, A>> {
         let o = self.observations.get(id)?;
         let (peer, token) = (o.peer, o.token.clone());
-        let block2 = Message::parse(&o.request, o.transport, &crate::Config::LENIENT)
-            .ok()
-            .and_then(|req| req.block2())
+        let request = Message::parse(&o.request, o.transport, &crate::Config::LENIENT).ok();
+        let block2 = request
+            .as_ref()
+            .and_then(Message::block2)
             .and_then(Result::ok)
             .map(|b| Block {
                 num: 0,
                 more: false,
                 ..b
             });
-        if response.observable && response.code.class() == 2 {
+        let unwanted = request.as_ref().map(Message::unwanted).unwrap_or_default();
+        let last = !(response.observable && response.code.class() == 2);
+        // A notification is an answer to the registration (RFC 7641 §4.2): one of a class its
+        // No-Response does not want is not sent (RFC 7967 §2.1); a last one still ends the
+        // observation.
+        if unwanted.suppresses(response.code) {
+            if last {
+                self.observations.remove_id(id);
+            }
+            return None;
+        }
+        if !last {
             let confirmable = self.observations.count(id, std::time::Instant::now());
             let seq = self.observations.next_seq();
             Some(Step::Notify {

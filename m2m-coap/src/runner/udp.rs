@@ -169,7 +169,9 @@ fn send<H: Handler>(
             response,
             block2,
             observe,
+            no_response,
         } => {
+            // The exchange carries the request's No-Response, and the endpoint acts on it.
             let sent = {
                 // The endpoint sets the type, message id and token.
                 let mut b = Builder::<64>::udp(Type::Acknowledgement, response.code, 0);
@@ -191,6 +193,7 @@ fn send<H: Handler>(
                         response,
                         block2,
                         observe,
+                        no_response,
                     });
                     false
                 }

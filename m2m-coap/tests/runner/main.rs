@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod blocks;
+mod no_response;
 mod robust;
 mod tcp;
 mod ws;
