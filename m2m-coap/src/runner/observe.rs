@@ -1,5 +1,6 @@
-//! The observers of a runner (RFC 7641 §4.1): who observes which path, with which token, and
-//! the request to answer again for each notification.
+//! The observers of a runner (RFC 7641 §4.1): who observes which path, with which token, the
+//! request to answer again for each notification, and when the last one sent stops being fresh
+//! (§4.3.1).
 
 use core::time::Duration;
 use std::string::String;
@@ -24,6 +25,10 @@ const CONFIRMABLE_EVERY: u32 = 10;
 /// resource that changes less often than ten times a day.
 const CONFIRMABLE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
+/// How long before a notification's Max-Age passes the next one goes at most (our policy: time
+/// for a Confirmable one's first retransmission, RFC 7252 §4.8, and for the pacing).
+const REFRESH_MARGIN: Duration = Duration::from_secs(5);
+
 pub(super) struct Observation<K> {
     pub(super) id: u64,
     pub(super) peer: K,
@@ -37,6 +42,9 @@ pub(super) struct Observation<K> {
     confirmable_id: Option<u16>,
     /// When the last Confirmable notification went (or the observation began).
     confirmable_at: Instant,
+    /// When to send a notification again to keep the client's representation fresh
+    /// ([`Observations::fresh_for`]); `None` while none is due.
+    refresh_at: Option<tokio::time::Instant>,
 }
 
 pub(super) struct Observations<K> {
@@ -95,6 +103,7 @@ impl<K: Copy + Eq> Observations<K> {
             sent: 0,
             confirmable_id: None,
             confirmable_at: Instant::now(),
+            refresh_at: None,
         });
         Some(self.next_seq())
     }
@@ -164,6 +173,48 @@ impl<K: Copy + Eq> Observations<K> {
         }
     }
 
+    /// The observation of `peer` with `token`.
+    pub(super) fn id_of(&self, peer: K, token: &[u8]) -> Option<u64> {
+        self.list
+            .iter()
+            .find(|o| o.peer == peer && o.token == token)
+            .map(|o| o.id)
+    }
+
+    /// A notification (or the registration's answer) with `max_age` went to `id` at `now`:
+    /// another is due before that age passes (RFC 7641 §4.3.1), a margin before it (half the
+    /// age, at most [`REFRESH_MARGIN`]) so that it arrives in time. A Max-Age of 0 is stale at
+    /// once and cannot be kept fresh: no notification is sent for it until the resource
+    /// changes.
+    pub(super) fn fresh_for(&mut self, id: u64, max_age: Duration, now: tokio::time::Instant) {
+        if let Some(o) = self.list.iter_mut().find(|o| o.id == id) {
+            let margin = (max_age / 2).min(REFRESH_MARGIN);
+            o.refresh_at = if max_age.is_zero() {
+                None
+            } else {
+                now.checked_add(max_age.saturating_sub(margin))
+            };
+        }
+    }
+
+    /// The observations whose notification must be sent again at `now` to stay fresh; each is
+    /// taken off until the next one sent sets its time again ([`Observations::fresh_for`]).
+    pub(super) fn stale(&mut self, now: tokio::time::Instant) -> Vec<u64> {
+        let mut due = Vec::new();
+        for o in &mut self.list {
+            if o.refresh_at.is_some_and(|t| t <= now) {
+                o.refresh_at = None;
+                due.push(o.id);
+            }
+        }
+        due
+    }
+
+    /// When the next observation must be notified again to stay fresh.
+    pub(super) fn next_refresh(&self) -> Option<tokio::time::Instant> {
+        self.list.iter().filter_map(|o| o.refresh_at).min()
+    }
+
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.list.len()
@@ -186,6 +237,39 @@ mod tests {
         assert!(o.count(id, day + Duration::from_secs(1)), "held: still due");
         o.sent_confirmable(id, 7, day + Duration::from_secs(1));
         assert!(!o.count(id, day + Duration::from_secs(2)));
+    }
+
+    /// RFC 7641 §4.3.1: a notification is sent again before its Max-Age passes; once, until
+    /// the next one sent sets the time again; never for Max-Age 0.
+    #[test]
+    fn a_notification_is_renewed_before_its_max_age_passes() {
+        let mut o = Observations::<u8>::new();
+        o.register(1, b"a", "x".into(), Vec::new(), Transport::Udp);
+        o.register(2, b"b", "x".into(), Vec::new(), Transport::Udp);
+        o.register(3, b"c", "x".into(), Vec::new(), Transport::Udp);
+        let (a, b, c) = (
+            o.id_of(1, b"a").unwrap(),
+            o.id_of(2, b"b").unwrap(),
+            o.id_of(3, b"c").unwrap(),
+        );
+        assert_eq!(o.next_refresh(), None, "nothing sent yet");
+        let t0 = tokio::time::Instant::now();
+        let s = Duration::from_secs;
+        o.fresh_for(a, s(60), t0);
+        o.fresh_for(b, s(4), t0);
+        o.fresh_for(c, s(0), t0);
+        // 4 s: renewed after 2 (half); 60 s: after 55 (5 s before).
+        assert_eq!(o.next_refresh(), Some(t0 + s(2)));
+        assert!(o.stale(t0 + Duration::from_millis(1999)).is_empty());
+        assert_eq!(o.stale(t0 + s(2)), std::vec![b]);
+        assert!(o.stale(t0 + s(3)).is_empty(), "taken off until sent again");
+        assert_eq!(o.next_refresh(), Some(t0 + s(55)));
+        assert!(o.stale(t0 + s(54)).is_empty());
+        assert_eq!(o.stale(t0 + s(55)), std::vec![a]);
+        o.fresh_for(a, s(60), t0 + s(55));
+        assert_eq!(o.next_refresh(), Some(t0 + s(110)));
+        // Max-Age 0: never.
+        assert!(o.stale(t0 + s(1_000_000)).iter().all(|id| *id != c));
     }
 
     #[test]

@@ -160,6 +160,7 @@ where
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
             Instant::now().checked_add(Duration::from_millis(ms))
         });
+        let refresh = svc.next_refresh();
         let steps: Vec<Step<(), Vec<u8>>> = tokio::select! {
             read = reader.next() => match read.unwrap_or(Read::Closed) {
                 Read::Frame(frame) => match conn.handle(now(start), &frame) {
@@ -199,6 +200,21 @@ where
                 Wake::Changed(_) if conn.is_released() => Vec::new(),
                 Wake::Changed(path) => svc.changed(path.as_deref()),
             },
+            // Notifications about to go stale: sent again with the state of now (RFC 7641
+            // §4.3.1); none after a Release, as for a change.
+            () = async {
+                match refresh {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => core::future::pending().await,
+                }
+            } => {
+                let stale = svc.stale(Instant::now());
+                if conn.is_released() {
+                    Vec::new()
+                } else {
+                    stale.into_iter().filter_map(|id| svc.renotify(id)).collect()
+                }
+            }
             () = async {
                 match timer {
                     Some(t) => tokio::time::sleep_until(t).await,

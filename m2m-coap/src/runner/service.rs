@@ -287,6 +287,11 @@ where
                 observe =
                     self.observations
                         .register(peer, &r.token, r.path, r.request, r.transport);
+                // The answer is the first notification: fresh for its Max-Age (§4.3.1).
+                if let Some(id) = self.observations.id_of(peer, &r.token) {
+                    let now = tokio::time::Instant::now();
+                    self.observations.fresh_for(id, max_age(&response), now);
+                }
             } else {
                 // Registering again and refused: the old observation ends too (RFC 7641 §4.1).
                 self.observations.remove(peer, &r.token);
@@ -327,6 +332,8 @@ where
         }
         if !last {
             let confirmable = self.observations.count(id, std::time::Instant::now());
+            let now = tokio::time::Instant::now();
+            self.observations.fresh_for(id, max_age(&response), now);
             let seq = self.observations.next_seq();
             Some(Step::Notify {
                 id,
@@ -352,6 +359,18 @@ where
         }
     }
 
+    /// The observations whose last notification must be renewed at `now` to stay fresh
+    /// (RFC 7641 §4.3.1); each is notified with the handler's answer of then, as after a
+    /// change.
+    pub(super) fn stale(&mut self, now: tokio::time::Instant) -> Vec<u64> {
+        self.observations.stale(now)
+    }
+
+    /// When an observation's notification is next to be renewed.
+    pub(super) fn next_refresh(&self) -> Option<tokio::time::Instant> {
+        self.observations.next_refresh()
+    }
+
     /// How many replies that come later are still on their way.
     pub(super) fn deferred(&self) -> usize {
         self.deferred
@@ -370,4 +389,16 @@ where
             let _ = tx.send(Ready { target, response });
         });
     }
+}
+
+/// How long a response stays fresh (RFC 7252 §5.10.5): its Max-Age, 60 s when it has none (or
+/// one longer than 4 bytes, which no client reads).
+fn max_age(response: &Response) -> core::time::Duration {
+    let secs = response
+        .options
+        .iter()
+        .find(|(n, _)| *n == OptionNumber::MAX_AGE)
+        .map_or(Some(60), |(_, v)| crate::option::value::decode_uint(v))
+        .unwrap_or(60);
+    core::time::Duration::from_secs(u64::from(secs))
 }

@@ -65,6 +65,13 @@ pub async fn serve_udp_with(
                 }
             }
         }
+        // Notifications about to go stale: sent again with the state of now (RFC 7641 §4.3.1),
+        // paced as a change is.
+        if !full {
+            for id in svc.stale(tokio::time::Instant::now()) {
+                notify_paced(&mut ep, &mut svc, &mut pacer, &mut held, start, id);
+            }
+        }
         while let Some((peer, n)) = ep.poll_transmit(now(start), &mut out) {
             // A datagram that cannot go (a peer of port 0, a network gone) is lost as on the
             // wire, and the retransmissions and timeouts of the message layer take over: one
@@ -88,10 +95,10 @@ pub async fn serve_udp_with(
         } else {
             pacer.next_wake()
         };
-        let wake = match (retransmit, paced) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let wake = [retransmit, paced, svc.next_refresh()]
+            .into_iter()
+            .flatten()
+            .min();
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 let (n, peer) = r?;
@@ -124,15 +131,7 @@ pub async fn serve_udp_with(
                 Wake::Changed(path) => {
                     pacer.retain(|p| svc.observations.has_peer(*p));
                     for id in svc.observations.of(path.as_deref()) {
-                        let Some(peer) = svc.observations.get(id).map(|o| o.peer) else {
-                            continue;
-                        };
-                        let t = tokio::time::Instant::now();
-                        if !pacer.may_send(peer, t) {
-                            pacer.hold(peer, id, t);
-                        } else if let Some(step) = svc.renotify(id) {
-                            send(&mut ep, &mut svc, &mut pacer, &mut held, start, step);
-                        }
+                        notify_paced(&mut ep, &mut svc, &mut pacer, &mut held, start, id);
                     }
                 }
             },
@@ -143,6 +142,27 @@ pub async fn serve_udp_with(
                 }
             } => {}
         }
+    }
+}
+
+/// Notifies observation `id` with the handler's answer of now, or holds it until its client
+/// may be sent to (RFC 7641 §4.5.2).
+fn notify_paced<H: Handler>(
+    ep: &mut Ep,
+    svc: &mut Service<SocketAddr, Exchange<SocketAddr>, H>,
+    pacer: &mut Pacer<SocketAddr>,
+    held: &mut Held,
+    start: tokio::time::Instant,
+    id: u64,
+) {
+    let Some(peer) = svc.observations.get(id).map(|o| o.peer) else {
+        return;
+    };
+    let t = tokio::time::Instant::now();
+    if !pacer.may_send(peer, t) {
+        pacer.hold(peer, id, t);
+    } else if let Some(step) = svc.renotify(id) {
+        send(ep, svc, pacer, held, start, step);
     }
 }
 

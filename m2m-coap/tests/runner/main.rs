@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 mod blocks;
+mod fresh;
 mod no_response;
 mod robust;
 mod tcp;
@@ -89,6 +90,14 @@ fn handler(n: Arc<AtomicU32>) -> impl FnMut(&Message<'_>) -> Reply + Clone + Sen
             ["big"] => {
                 let v = n.load(Ordering::SeqCst);
                 Response::content(42, vec![v.to_le_bytes()[0]; 3000])
+                    .observable()
+                    .into()
+            }
+            // The counter, observable, fresh for 2 s (Max-Age): renewed without a change.
+            ["fresh"] => {
+                let v = n.load(Ordering::SeqCst);
+                Response::content(0, v.to_string().into_bytes())
+                    .with(OptionNumber::MAX_AGE, vec![2])
                     .observable()
                     .into()
             }
