@@ -51,6 +51,9 @@ pub fn is_value_format(format: ContentFormat) -> bool {
 #[derive(Debug, Clone)]
 pub struct Paths<'a>(Inner<'a>);
 
+// One decoder of one body, on the stack while the body is read: no_std has no box to put the
+// largest in, and the few hundred bytes are the decoder's cursor and base fields.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 enum Inner<'a> {
     Json(senml_json::Decoder<'a>),

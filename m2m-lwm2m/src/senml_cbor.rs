@@ -58,12 +58,16 @@ mod label {
 /// Decodes a SenML CBOR pack (112): the records, base fields resolved.
 #[must_use]
 pub fn decode(body: &[u8]) -> Decoder<'_> {
-    Decoder {
+    let mut d = Decoder {
         raw: decode_raw(body),
         resolver: Resolver::new(),
         scratch: RawRecord::default(),
+        rest: &[],
+        left: 0,
         done: false,
-    }
+    };
+    d.start();
+    d
 }
 
 /// Decodes a SenML-ETCH CBOR pack (322): like [`decode`], and a value field may be `null`
@@ -82,6 +86,8 @@ pub fn decode_etch(body: &[u8]) -> Decoder<'_> {
 pub fn decode_fetch(body: &[u8]) -> Decoder<'_> {
     let mut d = decode(body);
     d.raw.fetch = true;
+    // The fast way reads records with a value, which a FETCH pack refuses.
+    d.left = 0;
     d
 }
 
@@ -105,6 +111,13 @@ pub struct Decoder<'a> {
     resolver: Resolver<'a>,
     /// The record being read, reused (clearing its fields is cheaper than a fresh one).
     scratch: RawRecord<'a>,
+    /// The bytes after the last record read: where the fast way reads (`raw` is brought up to
+    /// them before the general way reads, and they from `raw` after).
+    rest: &'a [u8],
+    /// How many records the fast way may still read: those left in a definite array,
+    /// `u64::MAX` in an indefinite one (its break ends it, the general way), 0 when the fast
+    /// way may not read (before the array head, after the end or an error, a FETCH pack).
+    left: u64,
     done: bool,
 }
 
@@ -129,11 +142,7 @@ impl<'a> Iterator for Decoder<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        // The fast path reads records with a value, which a FETCH pack refuses.
-        if !self.raw.fetch {
+        if self.left != 0 {
             if let Some(r) = self.fast() {
                 return Some(Ok(r));
             }
@@ -149,47 +158,73 @@ impl<'a> Decoder<'a> {
     /// the fast way is small enough to sit in the caller's loop.
     #[inline(never)]
     fn next_general(&mut self) -> Option<Result<Record<'a>, Error>> {
+        if self.done {
+            return None;
+        }
+        // Where the fast way stopped, and the records it read.
+        if self.raw.state == State::Records && !self.raw.fetch {
+            self.raw.r.set_rest(self.rest);
+            if let Some(n) = self.raw.remaining.as_mut() {
+                *n = self.left;
+            }
+        }
         clear(&mut self.scratch);
-        let r = match self.raw.next_into(&mut self.scratch)? {
-            Ok(at) => self.resolver.resolve(&self.scratch, at),
-            Err(e) => Err(e),
+        let r = match self.raw.next_into(&mut self.scratch) {
+            Some(Ok(at)) => self.resolver.resolve(&self.scratch, at),
+            Some(Err(e)) => Err(e),
+            None => {
+                self.done = true;
+                self.left = 0;
+                return None;
+            }
         };
         if r.is_err() {
             self.done = true;
         }
+        self.resume();
         Some(r)
+    }
+
+    /// Before the first record: the head of a definite array of fewer than 256 records read
+    /// here (as the general way reads it), so that the first record may go the fast way.
+    fn start(&mut self) {
+        let (n, len) = match *self.raw.r.rest() {
+            [h @ 0x80..=0x97, ..] => (u64::from(h & 0x1f), 1),
+            [0x98, n, ..] => (u64::from(n), 2),
+            _ => return,
+        };
+        self.raw.remaining = Some(n);
+        self.raw.state = State::Records;
+        self.raw.r.advance(len);
+        self.resume();
+    }
+
+    /// The fast way's cursor and count from `raw`: it may read while records are left of a
+    /// pack that is not a FETCH, and nothing went wrong.
+    fn resume(&mut self) {
+        self.rest = self.raw.r.rest();
+        self.left = if self.raw.state == State::Records && !self.raw.fetch && !self.done {
+            self.raw.remaining.unwrap_or(u64::MAX)
+        } else {
+            0
+        };
     }
 
     /// The next record when it is of the usual shape: a map of fewer than 24 pairs with the
     /// labels `n` (a name of ids that extends the base name, [`Resolver::plain_base_with`]),
     /// perhaps `bn` (a plain path), and at most one of `v`, `vs`, `vb`, `vd`, in their usual
-    /// encodings. Before the first record it reads the head of a definite array of fewer than
-    /// 256 records (as the general way reads it). `None` (reading no record) sends the caller
-    /// the general way, which reads the record again and decides: every shape it takes here,
-    /// it resolves the same.
+    /// encodings, read from `rest` while `left` is not 0 (the caller's test). `None` (reading
+    /// no record) sends the caller the general way, which reads the record again and decides:
+    /// every shape it takes here, it resolves the same.
     #[inline(always)]
     fn fast(&mut self) -> Option<Record<'a>> {
-        if self.raw.state == State::Start {
-            let n = match *self.raw.r.rest() {
-                [h @ 0x80..=0x97, ..] => (u64::from(h & 0x1f), 1),
-                [0x98, n, ..] => (u64::from(n), 2),
-                _ => return None,
-            };
-            self.raw.remaining = Some(n.0);
-            self.raw.state = State::Records;
-            self.raw.r.advance(n.1);
-        }
-        if self.raw.state != State::Records || self.raw.remaining == Some(0) {
-            return None;
-        }
-        let buf = self.raw.r.rest();
+        let buf = self.rest;
         // The commonest record, a name and a value, without the loop below.
         if let Some((name, value, rest)) = name_and_value(buf) {
             let path = crate::senml::extend(self.resolver.plain_base()?, name)?;
-            if let Some(n) = self.raw.remaining.as_mut() {
-                *n = n.saturating_sub(1);
-            }
-            self.raw.r.advance(buf.len().saturating_sub(rest.len()));
+            // `left` is not 0 here (the caller's test).
+            self.left = self.left.wrapping_sub(1);
+            self.rest = rest;
             return Some(Record {
                 path,
                 value: Some(value),
@@ -247,10 +282,8 @@ impl<'a> Decoder<'a> {
         if let Some(bn) = bn {
             self.resolver.set_plain_base(bn, base);
         }
-        if let Some(n) = self.raw.remaining.as_mut() {
-            *n = n.saturating_sub(1);
-        }
-        self.raw.r.advance(buf.len().saturating_sub(p.len()));
+        self.left = self.left.wrapping_sub(1);
+        self.rest = p;
         Some(Record {
             path,
             value,

@@ -156,6 +156,11 @@ impl<'a> Reader<'a> {
         self.buf.get(self.pos..).unwrap_or_default()
     }
 
+    /// Moves to `rest`, the end of [`Reader::rest`] after the caller read some of it.
+    pub(crate) fn set_rest(&mut self, rest: &'a [u8]) {
+        self.pos = self.buf.len().saturating_sub(rest.len());
+    }
+
     /// Moves past `n` bytes of [`Reader::rest`] read by the caller.
     pub(crate) fn advance(&mut self, n: usize) {
         self.pos = self.pos.saturating_add(n).min(self.buf.len());
