@@ -32,7 +32,8 @@ use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{
-    account, first_address, local_addr, now, registered, seed, session, udp_server, until,
+    account, bootstrap_server, first_address, local_addr, now, purge, registered, seed, session,
+    udp_server, until,
 };
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
@@ -481,6 +482,9 @@ pub struct Client<'c> {
     sends: ClientSends,
     /// Room for a request body that comes in blocks (a Write of an instance, a Create).
     upload: Box<Upload<SocketAddr, UPLOAD>>,
+    /// The format the last [`Client::bootstrap`] asked for, asked again by the Bootstrap the
+    /// runner starts itself ([`ClientEvent::BootstrapDue`]).
+    bootstrap_format: Option<ContentFormat>,
 }
 
 impl<'c> Client<'c> {
@@ -493,6 +497,7 @@ impl<'c> Client<'c> {
             events: Vec::new(),
             sends: ClientSends::default(),
             upload: Box::new(Upload::new()),
+            bootstrap_format: None,
         })
     }
 
@@ -522,8 +527,55 @@ impl<'c> Client<'c> {
     /// [`ClientEvent::BootstrapFinished`] follow. Then [`Client::register_account`] registers
     /// with the server the Bootstrap gave.
     pub fn bootstrap(&mut self, format: Option<ContentFormat>) -> io::Result<()> {
+        self.bootstrap_format = format;
         self.inner.bootstrap(now(), format).map_err(session)?;
         self.flush()
+    }
+
+    /// Points the client at `server` ([`crate::client::Client::set_server`]), on a new socket
+    /// when the new address needs another local one; a Send going in blocks is given up.
+    fn move_to(&mut self, server: SocketAddr) -> io::Result<()> {
+        if local_addr(server) != local_addr(self.inner.server()) {
+            self.socket = UdpSocket::bind(local_addr(server))?;
+        }
+        // The Send going in blocks is given up first: no block of it may go to the new
+        // server (collecting the events resumes it).
+        self.events.extend(self.sends.abandon());
+        self.inner.set_server(server);
+        self.collect_events();
+        Ok(())
+    }
+
+    /// The Client Initiated Bootstrap a failed registration calls for (Core 1.1 §6.1,
+    /// Bootstrap Sequence step 4): Bootstrap-Request to the URI of the Bootstrap-Server
+    /// account of `tree`, asking for the format of the last [`Client::bootstrap`].
+    fn bootstrap_with_account<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
+        let (host, port) = bootstrap_server(tree)?;
+        let server = first_address((host, port).to_socket_addrs()?, host, self.inner.server())?;
+        self.move_to(server)?;
+        self.inner
+            .bootstrap(now(), self.bootstrap_format)
+            .map_err(session)?;
+        self.flush()
+    }
+
+    /// What the runner does itself on the events from `from` on, as the tokio runner does: the
+    /// Bootstrap that [`ClientEvent::BootstrapDue`] calls for, the purge that
+    /// [`ClientEvent::BootstrapAccountExpired`] asks for.
+    fn act_on_events<T: ObjectTree + ?Sized>(
+        &mut self,
+        from: usize,
+        tree: &mut T,
+    ) -> io::Result<()> {
+        let new: Vec<ClientEvent> = self.events.get(from..).unwrap_or_default().to_vec();
+        for e in new {
+            match e {
+                ClientEvent::BootstrapDue => self.bootstrap_with_account(tree)?,
+                ClientEvent::BootstrapAccountExpired { .. } => purge(tree)?,
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Registers with the LwM2M Server account a Bootstrap wrote into `tree`: the first one,
@@ -544,14 +596,7 @@ impl<'c> Client<'c> {
         let (host, port) = udp_server(account.uri)?;
         let queue = crate::host::binding_queue(account.binding)?;
         let server = first_address((host, port).to_socket_addrs()?, host, self.inner.server())?;
-        if local_addr(server) != local_addr(self.inner.server()) {
-            self.socket = UdpSocket::bind(local_addr(server))?;
-        }
-        // The Send going in blocks is given up first: no block of it may go to the new
-        // server (collecting the events resumes it).
-        self.events.extend(self.sends.abandon());
-        self.inner.set_server(server);
-        self.collect_events();
+        self.move_to(server)?;
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
         }
@@ -623,9 +668,22 @@ impl<'c> Client<'c> {
     }
 
     /// Does what is due, then waits up to `wait` for one datagram and answers it from `tree`.
+    /// The runner acts on two events itself, as the tokio runner's `AsyncClient::next` does, before listing
+    /// them: on [`ClientEvent::BootstrapDue`] (Register abandoned, the Client Hold Off Time
+    /// passed) it points the client at the URI of the tree's Bootstrap-Server account and sends
+    /// Bootstrap-Request (then [`ClientEvent::BootstrapStarted`] and
+    /// [`ClientEvent::BootstrapFinished`] follow, and [`Client::register_account`] registers
+    /// with what it wrote); on [`ClientEvent::BootstrapAccountExpired`] it purges that account
+    /// from `tree` ([`purge_bootstrap_account`]). When that fails (no URI, one that does not
+    /// resolve or is not `coap://`, a tree that refuses the delete) `turn` returns the error,
+    /// the event listed all the same.
+    ///
+    /// [`purge_bootstrap_account`]: crate::client::purge_bootstrap_account
     pub fn turn<T: ObjectTree + ?Sized>(&mut self, tree: &mut T, wait: Duration) -> io::Result<()> {
         self.inner.handle_timeout(now(), tree).map_err(session)?;
+        let from = self.events.len();
         self.collect_events();
+        self.act_on_events(from, tree)?;
         self.flush()?;
         let due = self
             .inner
@@ -655,7 +713,9 @@ impl<'c> Client<'c> {
                 ) => {}
             Err(e) => return Err(e),
         }
+        let from = self.events.len();
         self.collect_events();
+        self.act_on_events(from, tree)?;
         self.flush()
     }
 

@@ -9,7 +9,9 @@ use std::string::ToString;
 
 use m2m_core::Timestamp;
 
-use crate::client::{ObjectTree, ServerAccount, server_account};
+use crate::client::{
+    ObjectTree, ServerAccount, bootstrap_account, purge_bootstrap_account, server_account,
+};
 use crate::server::{RegId, Server, SessionError};
 
 /// Now: the system clock's time when the first runner asked, moved on by the monotonic clock
@@ -82,6 +84,33 @@ pub(crate) fn account<T: ObjectTree + ?Sized>(
             io::ErrorKind::NotFound,
             "no LwM2M Server account (Security and Server instances of one Short Server ID, with a URI) in the tree",
         )
+    })
+}
+
+/// The host and port a runner sends the Bootstrap-Request to when
+/// [`ClientEvent::BootstrapDue`](crate::client::ClientEvent::BootstrapDue) comes (Core 1.1
+/// §6.1, Bootstrap Sequence step 4): those of the URI of the Bootstrap-Server account of
+/// `tree` ([`bootstrap_account`]). No such account, or one without a URI, is
+/// [`io::ErrorKind::NotFound`]; a URI the runners cannot reach is [`udp_server`]'s error.
+pub(crate) fn bootstrap_server<T: ObjectTree + ?Sized>(tree: &T) -> io::Result<(&str, u16)> {
+    let uri = bootstrap_account(tree).and_then(|a| a.uri).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::NotFound,
+            "no Bootstrap-Server account with a URI in the tree",
+        )
+    })?;
+    udp_server(uri)
+}
+
+/// What a runner does on
+/// [`ClientEvent::BootstrapAccountExpired`](crate::client::ClientEvent::BootstrapAccountExpired)
+/// (Core 1.1 §6.1, Client Initiated Bootstrap step 3): [`purge_bootstrap_account`], the tree's
+/// refusal as an io error.
+pub(crate) fn purge<T: ObjectTree + ?Sized>(tree: &mut T) -> io::Result<()> {
+    purge_bootstrap_account(tree).map_err(|c| {
+        io::Error::other(std::format!(
+            "the tree refused to purge the Bootstrap-Server account: {c}"
+        ))
     })
 }
 

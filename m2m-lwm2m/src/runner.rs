@@ -32,13 +32,12 @@ use m2m_coap::{ContentFormat, RequestId};
 use tokio::net::UdpSocket;
 
 use crate::blocking::Response;
-use crate::client::{
-    ClientEvent, ObjectTree, Settings, bootstrap_account, purge_bootstrap_account,
-};
+use crate::client::{ClientEvent, ObjectTree, Settings};
 use crate::download::{Downloads, Taken, UPLOAD};
 use crate::error::Config;
 use crate::host::{
-    account, first_address, local_addr, now, registered, seed, session, udp_server, until,
+    account, bootstrap_server, first_address, local_addr, now, purge, registered, seed, session,
+    udp_server, until,
 };
 use crate::interface::ClientRequest;
 use crate::outgoing::{ClientSends, Outgoing, To};
@@ -546,13 +545,7 @@ impl<'c> AsyncClient<'c> {
     /// Bootstrap Sequence step 4): Bootstrap-Request to the URI of the Bootstrap-Server
     /// account of `tree`, asking for the format of the last [`AsyncClient::bootstrap`].
     async fn bootstrap_with_account<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
-        let uri = bootstrap_account(tree).and_then(|a| a.uri).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                "no Bootstrap-Server account with a URI in the tree",
-            )
-        })?;
-        let (host, port) = udp_server(uri)?;
+        let (host, port) = bootstrap_server(tree)?;
         let server = first_address(
             tokio::net::lookup_host((host, port)).await?,
             host,
@@ -575,13 +568,7 @@ impl<'c> AsyncClient<'c> {
     ) -> io::Result<()> {
         match e {
             ClientEvent::BootstrapDue => self.bootstrap_with_account(tree).await,
-            ClientEvent::BootstrapAccountExpired { .. } => {
-                purge_bootstrap_account(tree).map_err(|c| {
-                    io::Error::other(std::format!(
-                        "the tree refused to purge the Bootstrap-Server account: {c}"
-                    ))
-                })
-            }
+            ClientEvent::BootstrapAccountExpired { .. } => purge(tree),
             _ => Ok(()),
         }
     }
@@ -673,7 +660,7 @@ impl<'c> AsyncClient<'c> {
     /// [`ClientEvent::BootstrapStarted`] and [`ClientEvent::BootstrapFinished`] follow, and
     /// [`AsyncClient::register_account`] registers with what it wrote); on
     /// [`ClientEvent::BootstrapAccountExpired`] it purges that account from `tree`
-    /// ([`purge_bootstrap_account`]). When that fails (no URI, one that does not resolve or is
+    /// ([`purge_bootstrap_account`](crate::client::purge_bootstrap_account)). When that fails (no URI, one that does not resolve or is
     /// not `coap://`, a tree that refuses the delete) the error comes in the event's place.
     pub async fn next<T: ObjectTree + ?Sized>(&mut self, tree: &mut T) -> io::Result<ClientEvent> {
         let mut buf = [0u8; 1280];

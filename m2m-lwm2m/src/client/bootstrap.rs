@@ -68,7 +68,7 @@ fn bootstrap_account<T: ObjectTree + ?Sized>(
 /// its Security instance and the OSCORE instance that one links to (`/0/x/17`), the account a
 /// Bootstrap-Delete spares. `Ok` when the tree has no such account, or an instance is already
 /// gone; the tree's refusal otherwise. What [`ClientEvent::BootstrapAccountExpired`] asks of
-/// the application (the tokio runner does it itself).
+/// the application (the std runners, tokio and blocking, do it themselves).
 ///
 /// [`ClientEvent::BootstrapAccountExpired`]: super::ClientEvent::BootstrapAccountExpired
 pub fn purge_bootstrap_account<T: ObjectTree + ?Sized>(tree: &mut T) -> Result<(), Code> {

@@ -111,15 +111,15 @@ pub enum ClientEvent {
     /// server's account lets the client bootstrap then (`/1/x/16`), and the Client Hold Off
     /// Time of the Bootstrap-Server account (`/0/x/11`, Core 1.1 Appendix E.1; none in the
     /// tree: no wait) has passed since. Bootstrap now: [`Client::set_server`] with the address
-    /// of the account's URI ([`BootstrapAccount::uri`]), then [`Client::bootstrap`] (the tokio
-    /// runner does both itself). A [`Client::register`], [`Client::bootstrap`] or
+    /// of the account's URI ([`BootstrapAccount::uri`]), then [`Client::bootstrap`] (the std
+    /// runners, tokio and blocking, do both themselves). A [`Client::register`], [`Client::bootstrap`] or
     /// [`Client::set_server`] during the hold off calls it off.
     BootstrapDue,
     /// The Bootstrap-Server Account Timeout (`/0/x/12`, Core 1.1 Appendix E.1) has run out,
     /// counted from the last successful Bootstrap-Finish (Core 1.1 §6.1, Client Initiated
     /// Bootstrap step 3): the client must purge the Bootstrap-Server account, Security
-    /// instance `security`; [`purge_bootstrap_account`] deletes it from the tree (the tokio
-    /// runner does so itself). The client counts the timeout in memory, from a Finish it
+    /// instance `security`; [`purge_bootstrap_account`] deletes it from the tree (the std
+    /// runners do so themselves). The client counts the timeout in memory, from a Finish it
     /// answered 2.04, whatever server it talks to since; a timeout of 0, or none, never runs
     /// out. One that should outlive a restart is the application's to keep.
     BootstrapAccountExpired {

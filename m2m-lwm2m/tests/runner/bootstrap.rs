@@ -572,3 +572,173 @@ async fn the_async_client_purges_the_bootstrap_account_when_its_timeout_runs_out
             .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
     );
 }
+
+/// [`refusing_server`] on a std socket, for the blocking client.
+fn refusing_server_std() -> std::net::SocketAddr {
+    use m2m_coap::{Builder, Message, Type};
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1280];
+        loop {
+            let (n, peer) = socket.recv_from(&mut buf).unwrap();
+            let Ok(m) = Message::parse_udp(&buf[..n]) else {
+                continue;
+            };
+            let mid = m.message_id().unwrap();
+            let mut b = Builder::<0>::udp(Type::Acknowledgement, Code::FORBIDDEN, mid);
+            b.token(m.token());
+            let mut out = [0u8; 64];
+            let k = b.encode(&mut out).unwrap();
+            socket.send_to(&out[..k], peer).unwrap();
+        }
+    });
+    addr
+}
+
+#[test]
+fn the_blocking_client_bootstraps_after_the_hold_off_when_register_is_abandoned() {
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server_std();
+    // As for the async client: a Client Hold Off Time of 1 s, a server that refuses Register.
+    let mut accounts = bootstrap_only(bs_addr);
+    accounts.0.extend([
+        (Path::resource(0, 0, 11), Owned::Int(1)),
+        (
+            Path::resource(0, 1, 0),
+            Owned::Str(format!("coap://{refusing}")),
+        ),
+        (Path::resource(0, 1, 1), Owned::Bool(false)),
+        (Path::resource(0, 1, 10), Owned::Int(3)),
+        (Path::resource(1, 1, 0), Owned::Int(3)),
+        (Path::resource(1, 1, 17), Owned::Int(1)),
+        (Path::resource(1, 1, 20), Owned::Int(1)),
+    ]);
+    let client = std::thread::spawn(move || {
+        let mut client = Client::new(refusing, Settings::new("fallback-2")).unwrap();
+        client.register_account(&accounts, None).unwrap();
+        let mut seen = Vec::new();
+        let mut abandoned = None;
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while !seen.contains(&ClientEvent::BootstrapStarted) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            for e in client.take_events() {
+                if e == ClientEvent::RegistrationAbandoned {
+                    abandoned = Some(std::time::Instant::now());
+                }
+                seen.push(e);
+            }
+        }
+        (seen, abandoned.unwrap())
+    });
+    // The runner sends the Bootstrap-Request itself, to the account's URI, a second after
+    // Register was given up.
+    let BootstrapRequest { endpoint, .. } =
+        bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    let requested = std::time::Instant::now();
+    assert_eq!(endpoint, "fallback-2");
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.is_finished() && std::time::Instant::now() < end {
+        bs.serve_for(Duration::from_millis(50)).unwrap();
+    }
+    let (seen, abandoned) = client.join().unwrap();
+    assert!(
+        requested.duration_since(abandoned) >= Duration::from_millis(900),
+        "held off {:?}",
+        requested.duration_since(abandoned)
+    );
+    assert_eq!(
+        seen,
+        [
+            ClientEvent::RegistrationAbandoned,
+            ClientEvent::BootstrapDue,
+            ClientEvent::BootstrapStarted
+        ]
+    );
+}
+
+#[test]
+fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() {
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut accounts = bootstrap_only(bs_addr);
+        let mut client = Client::new(bs_addr, Settings::new("purged-2")).unwrap();
+        client.bootstrap(None).unwrap();
+        let mut seen = Vec::new();
+        let mut finished = None;
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < end
+            && !seen.contains(&ClientEvent::BootstrapAccountExpired { security: 0 })
+        {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            for e in client.take_events() {
+                if e == ClientEvent::BootstrapFinished {
+                    finished = Some(std::time::Instant::now());
+                }
+                seen.push(e);
+            }
+        }
+        (seen, finished.unwrap().elapsed(), accounts)
+    });
+    let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    // The bootstrap server gives its account a timeout of a second, and a server's account.
+    let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
+    let mut body = vec![0u8; 64];
+    let n = m2m_lwm2m::body::encode(
+        ContentFormat::LWM2M_TLV,
+        &Path::instance(0, 0),
+        &timeout,
+        &mut body,
+    )
+    .unwrap();
+    body.truncate(n);
+    let mut writes = vec![(Path::instance(0, 0), body)];
+    writes.extend(account_writes("coap://127.0.0.1:9", "U"));
+    for (instance, body) in writes {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rsp = bs
+            .request_to(peer, &write, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::BootstrapFinish,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    let (seen, after, accounts) = client.join().unwrap();
+    assert_eq!(
+        seen.last(),
+        Some(&ClientEvent::BootstrapAccountExpired { security: 0 }),
+        "{seen:?}"
+    );
+    assert!(after >= Duration::from_millis(900), "{after:?}");
+    // Purged by the runner: the Security instance /0/0 is gone, the server's account stays.
+    assert!(
+        accounts
+            .0
+            .iter()
+            .all(|(p, _)| p.instance_id() != Some(0) || p.object_id() != Some(0))
+    );
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
+    );
+}
