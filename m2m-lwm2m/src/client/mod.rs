@@ -105,6 +105,12 @@ pub enum ClientEvent {
     /// ([`bootstrap_account`]), [`ClientEvent::BootstrapDue`] follows once that account's
     /// Client Hold Off Time has passed; otherwise nothing more comes, and
     /// [`Client::register`] tries again when the application sees fit.
+    ///
+    /// With those accounts, a registration the server explicitly rejects (a 4.xx answer to
+    /// Register: 4.00, 4.03, 4.12 of Core 1.1 §6.2.1) is abandoned at its first answer,
+    /// without the retries, as `/1/x/16` asks; without them (`/1/x/16` false, or no
+    /// Bootstrap-Server account) it is retried like any failure. A 5.xx answer, no answer
+    /// and a Reset are always retried first.
     RegistrationAbandoned,
     /// Time to bootstrap (Core 1.1 §6.1, Bootstrap Sequence step 4, and Client Initiated
     /// Bootstrap): Register was abandoned ([`ClientEvent::RegistrationAbandoned`]), the

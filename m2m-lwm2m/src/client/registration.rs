@@ -169,6 +169,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
 
     /// Register failed (with `code`, or unanswered): again after the wait [`Settings::retry`]
     /// says, or abandoned, and then a Bootstrap held off when the accounts of `tree` say so.
+    /// A rejection ([`is_rejection`]) is abandoned at once when they say so: no retry.
     ///
     /// [`Settings::retry`]: super::Settings::retry
     pub(super) fn failed<T: ObjectTree + ?Sized>(
@@ -178,10 +179,13 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         tree: &T,
     ) {
         self.failures = self.failures.saturating_add(1);
+        let bootstrap = bootstrap_after_failure(tree, self.ssid);
+        let rejected = code.is_some_and(is_rejection) && bootstrap.is_some();
         let at = self
             .settings
             .retry
             .wait(self.failures)
+            .filter(|_| !rejected)
             .and_then(|wait| now.checked_add(secs(wait)));
         match at {
             Some(at) => {
@@ -189,14 +193,15 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 self.retry_at = Some(at);
                 self.push_event(ClientEvent::RegistrationFailed(code));
             }
-            // The last attempt failed (or the next would lie past the clock's end).
+            // The last attempt failed (or the next would lie past the clock's end), or the
+            // server rejected the registration and the accounts call for a Bootstrap.
             None => {
                 self.state = State::Idle;
                 self.retry_at = None;
                 self.failures = 0;
                 self.push_event(ClientEvent::RegistrationAbandoned);
-                self.bootstrap_due = bootstrap_after_failure(tree, self.ssid)
-                    .map(|wait| now.checked_add(secs(wait)).unwrap_or(NEVER));
+                self.bootstrap_due =
+                    bootstrap.map(|wait| now.checked_add(secs(wait)).unwrap_or(NEVER));
             }
         }
     }
@@ -229,6 +234,21 @@ fn bootstrap_after_failure<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) 
     }
     let bs = account::bootstrap_account(tree)?;
     Some(u64::from(bs.hold_off.unwrap_or(0)))
+}
+
+/// Whether `code`, answering Register, is the server's explicit rejection of the registration
+/// that the Server object's Bootstrap on Registration Failure (`/1/x/16`, Core 1.1 Appendix
+/// E.2: "when either registration is explicitly rejected by the LwM2M Server or registration
+/// is considered as failing as dictated by the other resource settings") bootstraps on at
+/// once: a 4.xx Client Error. Core 1.1 §6.2.1 lists the refusals of Register as 4.00 Bad
+/// Request, 4.03 Forbidden (the endpoint may not register) and 4.12 Precondition Failed (the
+/// versions do not match), each a refusal of the request as sent, which the same Register
+/// sent again meets again (RFC 7252 §5.9.2: the client should not repeat it unmodified; this
+/// client sends no other). A 5.xx Server Error may pass (RFC 7252 §5.9.3), and no answer or a
+/// Reset is no answer at all: those go through the Communication Retry resources
+/// (`/1/x/17` to `/1/x/20`) first, as `/1/x/16`'s "other resource settings" say.
+fn is_rejection(code: Code) -> bool {
+    code.class() == 4
 }
 
 /// The segments of a stored location (`/rd/5a3f`).

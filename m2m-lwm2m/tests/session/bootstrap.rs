@@ -622,15 +622,16 @@ fn a_register_under_way_is_given_up_when_the_client_moves() {
 
 /// A client whose Register is refused with 4.03 at `now`: the events it gives then.
 fn refuse_register(w: &mut World, now: u64) -> Vec<ClientEvent> {
+    answer_register(w, now, Code::FORBIDDEN)
+}
+
+/// A client whose Register is answered `code` at `now`: the events it gives then.
+fn answer_register(w: &mut World, now: u64, code: Code) -> Vec<ClientEvent> {
     use m2m_coap::{Builder, Message, Type};
     let mut buf = [0u8; 1152];
     while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
         let m = Message::parse_udp(&buf[..n]).unwrap();
-        let mut b = Builder::<1>::udp(
-            Type::Acknowledgement,
-            Code::FORBIDDEN,
-            m.message_id().unwrap(),
-        );
+        let mut b = Builder::<1>::udp(Type::Acknowledgement, code, m.message_id().unwrap());
         b.token(m.token());
         let mut out = [0u8; 64];
         let k = b.encode(&mut out).unwrap();
@@ -709,6 +710,54 @@ fn an_abandoned_registration_bootstraps_after_the_hold_off_when_the_account_says
         }
         w.client.handle_timeout(at(40), &w.pump).unwrap();
         assert_eq!(events_of(&mut w), [], "moved: {moved}");
+    }
+}
+
+#[test]
+fn a_rejected_registration_bootstraps_after_the_hold_off_without_the_retries() {
+    use ClientEvent::{BootstrapDue, RegistrationAbandoned, RegistrationFailed};
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(30));
+    let no_bootstrap = Record::new(Path::resource(1, 0, 16), Value::Bool(false));
+    // The specification's retries (five attempts, the next 60 s on), Bootstrap on Registration
+    // Failure absent (true) and a bootstrap account: a 4.xx answer to Register is a rejection,
+    // abandoned at once, and the Bootstrap comes after the hold off, with no Register between.
+    for code in [
+        Code::BAD_REQUEST,
+        Code::FORBIDDEN,
+        Code::PRECONDITION_FAILED,
+    ] {
+        let mut w = World::new();
+        w.pump.extra = vec![hold_off];
+        w.client.register(at(10), &w.pump).unwrap();
+        assert_eq!(
+            answer_register(&mut w, 10, code),
+            [RegistrationAbandoned],
+            "{code}"
+        );
+        assert_eq!(w.client.poll_timeout(at(10)), Some(at(40)), "{code}");
+        w.client.handle_timeout(at(40), &w.pump).unwrap();
+        assert_eq!(events_of(&mut w), [BootstrapDue], "{code}");
+        let mut buf = [0u8; 1152];
+        assert_eq!(w.client.poll_transmit(at(40), &mut buf), None, "{code}");
+        assert_eq!(w.client.poll_timeout(at(40)), None, "{code}");
+    }
+    // Retried as any failure: a server error (5.03) whatever the accounts say, and a
+    // rejection when /1/0/16 is false or there is no Bootstrap-Server account to go to.
+    for (code, extra, deleted) in [
+        (Code::SERVICE_UNAVAILABLE, &[hold_off][..], &[][..]),
+        (Code::FORBIDDEN, &[no_bootstrap, hold_off][..], &[][..]),
+        (Code::FORBIDDEN, &[hold_off][..], &["/0/0"][..]),
+    ] {
+        let mut w = World::new();
+        w.pump.extra = extra.to_vec();
+        w.pump.deleted = deleted.iter().map(|d| d.to_string()).collect();
+        w.client.register(at(10), &w.pump).unwrap();
+        assert_eq!(
+            answer_register(&mut w, 10, code),
+            [RegistrationFailed(Some(code))],
+            "{code} {deleted:?}"
+        );
+        assert_eq!(w.client.poll_timeout(at(10)), Some(at(70)), "{code}");
     }
 }
 

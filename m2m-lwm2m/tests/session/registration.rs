@@ -176,7 +176,8 @@ fn register_is_retried_as_the_spec_says_then_given_up() {
     use m2m_lwm2m::client::{ClientEvent, Retry};
     let mut w = World::new();
     let mut buf = [0u8; 1152];
-    // A server that refuses every Register with 4.03: the attempts and their times.
+    // A server that answers every Register with 5.03 Service Unavailable (a server error, not
+    // a rejection: retried whatever the accounts say): the attempts and their times.
     let mut attempts = Vec::new();
     let mut events = Vec::new();
     let mut refuse = |w: &mut World, now: u64, attempts: &mut Vec<u64>| {
@@ -186,7 +187,7 @@ fn register_is_retried_as_the_spec_says_then_given_up() {
             attempts.push(now);
             let mut b = Builder::<1>::udp(
                 Type::Acknowledgement,
-                Code::FORBIDDEN,
+                Code::SERVICE_UNAVAILABLE,
                 m.message_id().unwrap(),
             );
             b.token(m.token());
@@ -226,7 +227,7 @@ fn register_is_retried_as_the_spec_says_then_given_up() {
     );
     let failed = events
         .iter()
-        .filter(|e| **e == ClientEvent::RegistrationFailed(Some(Code::FORBIDDEN)))
+        .filter(|e| **e == ClientEvent::RegistrationFailed(Some(Code::SERVICE_UNAVAILABLE)))
         .count();
     assert_eq!(failed, 4, "the fifth failure is told as the abandon");
     // Registering again starts a new count: the next attempt 60 s after the first.
