@@ -236,6 +236,13 @@ pub fn server_lifetime<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> O
     u32_of(tree, &Path::resource(1, j, 1))
 }
 
+/// The Binding (`/1/j/7`, Core 1.1 Appendix E.2) of the server's instance (the one
+/// [`server_defaults`] reads), when the tree holds it as plain text.
+pub(super) fn server_binding<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) -> Option<&str> {
+    let j = server_instance(tree, ssid)?;
+    text_of(tree, &Path::resource(1, j, 7))
+}
+
 /// Whether the server's account mutes Send (the Server object's Mute Send `/1/j/23`, 1.1):
 /// only when the tree says `true`. The registry also takes an absent resource for muted; a
 /// tree that does not model it is taken to have an application that means its Sends.

@@ -81,6 +81,11 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let copy = (self.location, self.location_len);
         let mut loc = [""; 4];
         let n = super::registration::location_segments(&copy.0, copy.1, &mut loc);
+        let binding = match (update, self.binding_changed) {
+            (true, false) => None,
+            _ => Some(self.announced_binding()?),
+        };
+        let binding = binding.as_ref().map(|b| b.as_str());
         let req = if update {
             let location = Location::new(loc.iter().take(n).copied())
                 .ok_or(SessionError::UnknownRegistration)?;
@@ -88,6 +93,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 location,
                 params: RegisterParams {
                     lifetime: self.lifetime_changed.then_some(self.settings.lifetime),
+                    binding,
                     ..RegisterParams::default()
                 },
                 links: Some(links),
@@ -95,20 +101,12 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         } else {
             // Queue mode: `Q` from 1.1 on, a `Q` in the binding (`UQ`, ...) for 1.0.
             let queue = self.settings.queue.is_some();
-            let v1_0 = self
-                .settings
-                .version
-                .is_none_or(|v| v.major == 1 && v.minor == 0);
+            let v1_0 = self.is_v1_0();
             ServerRequest::Register {
                 params: RegisterParams {
                     lifetime: Some(self.settings.lifetime),
                     version: self.settings.version,
-                    binding: Some(if queue && v1_0 {
-                        queued_binding(self.settings.binding)
-                            .ok_or(Error::new(0, Reason::Unrepresentable))?
-                    } else {
-                        self.settings.binding
-                    }),
+                    binding,
                     queue: queue && !v1_0,
                     ..RegisterParams::register(self.settings.endpoint)
                 },
@@ -157,18 +155,6 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             };
         }
         Some(sent)
-    }
-}
-
-/// A 1.0 binding with its queue mode: `U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS`, one with its
-/// `Q` already as it is; `None` for the others (1.0 knows no queue mode for them).
-fn queued_binding(binding: &str) -> Option<&str> {
-    match binding {
-        "U" => Some("UQ"),
-        "S" => Some("SQ"),
-        "US" => Some("UQS"),
-        b if b.contains('Q') => Some(b),
-        _ => None,
     }
 }
 

@@ -32,6 +32,7 @@
 
 mod account;
 mod answer;
+mod binding;
 mod block_write;
 mod blocks;
 mod bootstrap;
@@ -132,6 +133,12 @@ pub enum ClientEvent {
         /// The Security instance of the account when the Bootstrap finished.
         security: u16,
     },
+    /// The server wrote a Binding (`/1/x/7`, Core 1.1 Appendix E.2) into its Server instance
+    /// that the client cannot use: none with `U` (CoAP over UDP, the client's transport), or
+    /// no binding at all. The client keeps the binding it has and sends no Update; the tree
+    /// holds what the server wrote. A binding it can use is taken, and sent in an Update (`b`,
+    /// Core 1.1 §6.2.2) at once, its `Q` (1.0's `UQ`) setting queue mode.
+    BindingUnsupported,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
     /// The bootstrap server refused the Bootstrap-Request (with this code), did not answer it,
@@ -258,6 +265,12 @@ pub struct Client<
     tree_lifetime: Option<u32>,
     /// The next Update carries `lt` (the server wrote the Lifetime).
     lifetime_changed: bool,
+    /// The Binding its Server instance held when last read (`/1/x/7`).
+    tree_binding: Option<binding::Binding>,
+    /// The binding the server wrote, announced in place of [`Settings::binding`].
+    binding: Option<binding::Binding>,
+    /// The next Update carries `b` (the server wrote the Binding).
+    binding_changed: bool,
     /// An Update is wanted as soon as the one outstanding is answered (a Registration Update
     /// Trigger, or a Lifetime written, while it was on its way).
     update_again: bool,
@@ -323,6 +336,9 @@ impl<
             defaults: Attributes::NONE,
             tree_lifetime: None,
             lifetime_changed: false,
+            tree_binding: None,
+            binding: None,
+            binding_changed: false,
             update_again: false,
             last_confirmable: None,
             send_muted: false,
@@ -401,6 +417,9 @@ impl<
         self.attributes = [None; A];
         self.tree_lifetime = None;
         self.lifetime_changed = false;
+        self.tree_binding = None;
+        self.binding = None;
+        self.binding_changed = false;
         self.update_again = false;
         self.last_confirmable = None;
         self.send_muted = false;
@@ -673,6 +692,7 @@ impl<
                         self.next_update = Some(now);
                     } else {
                         self.lifetime_changed = false;
+                        self.binding_changed = false;
                     }
                     self.push_event(ClientEvent::Updated);
                 } else {

@@ -1,6 +1,6 @@
 //! The registration of a client (OMA-TS-LightweightM2M_Core 1.1 §6.2, Client Registration
 //! Interface): Register, Update (before the lifetime ends, with the links when objects came or
-//! went, with `lt` when the server wrote the Lifetime), De-register, Register tried again by
+//! went, with `lt` when the server wrote the Lifetime, with `b` when it wrote the Binding), De-register, Register tried again by
 //! the sequences of [`Settings::retry`](super::Settings), and Disable (`/1/x/4`).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
@@ -55,7 +55,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
         // Register announces the lifetime of the settings ([`Client::set_lifetime`]).
         let _ = self.refresh_defaults(tree);
+        self.refresh_binding(now, tree);
         self.lifetime_changed = false;
+        self.binding_changed = false;
         self.update_again = false;
         // A new registration: the server observes anew (its observations ended with the
         // registration they were made under, as ours do on the server side).
@@ -85,6 +87,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         if let Some(lt) = self.refresh_defaults(tree) {
             self.lifetime_written(now, lt);
         }
+        self.refresh_binding(now, tree);
         let id = self.send_links(now, tree, true, FIRST.0, FIRST.1)?;
         self.state = State::Updating(id);
         self.objects_changed = false;
@@ -97,10 +100,15 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let n = location_segments(&copy.0, copy.1, &mut loc);
         let location =
             Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
+        let binding = self
+            .binding_changed
+            .then(|| self.announced_binding())
+            .transpose()?;
         let req = ServerRequest::Update {
             location,
             params: RegisterParams {
                 lifetime: self.lifetime_changed.then_some(self.settings.lifetime),
+                binding: binding.as_ref().map(|b| b.as_str()),
                 ..RegisterParams::default()
             },
             links: None,

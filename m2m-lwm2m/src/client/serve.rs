@@ -187,6 +187,7 @@ impl<
             if let Some(lifetime) = self.refresh_defaults(tree) {
                 self.lifetime_written(now, lifetime);
             }
+            self.refresh_binding(now, tree);
         }
         let body = window.finish();
         // A body larger than one message goes in blocks; a block past its end is an error,

@@ -18,6 +18,7 @@ mod strings;
 
 pub use args::{Arg, args};
 
+pub(crate) use query::valid_binding;
 pub use query::{BootstrapParams, DEFAULT_LIFETIME, RegisterParams};
 pub use strings::Strings;
 

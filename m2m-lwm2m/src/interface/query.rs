@@ -33,7 +33,8 @@ pub struct RegisterParams<'a> {
 /// The default registration lifetime (§5.3.1): 86400 s.
 pub const DEFAULT_LIFETIME: u32 = 86_400;
 
-fn valid_binding(b: &str) -> bool {
+/// Whether `b` is a binding (Core 1.1 §5.3.1.1, and 1.2's `M` and `H`): its letters, each once.
+pub(crate) fn valid_binding(b: &str) -> bool {
     let mut seen = 0u8;
     !b.is_empty()
         && b.bytes().all(|c| {

@@ -3,6 +3,7 @@
 //! decision, Observe-Composite and its cancellation, execute, discover, expiry and De-register.
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken exchange
 
+mod binding;
 mod block_write;
 mod blocks;
 mod bootstrap;

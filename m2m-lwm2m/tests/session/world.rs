@@ -186,6 +186,16 @@ impl ObjectTree for Pump {
                 self.lifetime = Some(v);
                 Ok(())
             }
+            // A text resource among the extra ones (the Binding /1/0/7, say) takes a new text.
+            (_, Some(Value::Str(t))) if self.extra.iter().any(|r| r.path == record.path) => {
+                let text: &'static str = Box::leak(t.to_string().into_boxed_str());
+                for r in &mut self.extra {
+                    if r.path == record.path {
+                        r.value = Some(Value::Str(Text::Plain(text)));
+                    }
+                }
+                Ok(())
+            }
             _ => Err(Code::METHOD_NOT_ALLOWED),
         }
     }
@@ -411,10 +421,16 @@ impl World {
                 links: None,
                 params,
                 ..
-            } => match params.lifetime {
-                Some(lt) => self.events.push(format!("updated lt={lt}")),
-                None => self.events.push("updated".into()),
-            },
+            } => {
+                let mut e = match params.lifetime {
+                    Some(lt) => format!("updated lt={lt}"),
+                    None => "updated".into(),
+                };
+                if let Some(b) = params.binding {
+                    e.push_str(&format!(" b={b}"));
+                }
+                self.events.push(e);
+            }
             ServerEvent::Updated {
                 links: Some(links), ..
             } => {
