@@ -21,10 +21,12 @@
 //!   again: the client gets the state of then, the states in between are skipped. So
 //!   [`Notifier::changed`] may be called as often as the value changes. (TCP and WebSocket
 //!   have their own congestion control: each change is sent.)
-//! - A notification stays fresh (RFC 7641 §4.3.1): before the Max-Age of the last one sent
-//!   passes (the handler's, 60 s when it sets none, RFC 7252 §5.10.5), the handler is asked
-//!   again and its answer sent, though nothing changed: 5 s before it passes, or half way for
-//!   a Max-Age under 10 s; a Max-Age of 0 is never renewed.
+//! - A notification on which the handler set Max-Age stays fresh (RFC 7641 §4.3.1 lets a
+//!   server renew one): before that age passes, the handler is asked again and its answer
+//!   sent, though nothing changed: 5 s before it passes, or half way for a Max-Age under
+//!   10 s; a Max-Age of 0 is never renewed. Without the option (the default 60 s of RFC 7252
+//!   §5.10.5) no notification goes but for a change: setting Max-Age is how a handler asks for
+//!   renewals.
 //! - No-Response (RFC 7967 §2.1): an answer of a class the request does not want is not sent;
 //!   over UDP a Confirmable request still gets its Empty ACK, over TCP and WebSocket nothing
 //!   goes. A notification answers the registration: one it does not want is not sent (a last

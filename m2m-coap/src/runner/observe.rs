@@ -181,19 +181,24 @@ impl<K: Copy + Eq> Observations<K> {
             .map(|o| o.id)
     }
 
-    /// A notification (or the registration's answer) with `max_age` went to `id` at `now`:
-    /// another is due before that age passes (RFC 7641 §4.3.1), a margin before it (half the
-    /// age, at most [`REFRESH_MARGIN`]) so that it arrives in time. A Max-Age of 0 is stale at
-    /// once and cannot be kept fresh: no notification is sent for it until the resource
-    /// changes.
-    pub(super) fn fresh_for(&mut self, id: u64, max_age: Duration, now: tokio::time::Instant) {
+    /// A notification (or the registration's answer) went to `id` at `now`, with the Max-Age
+    /// option `max_age` the handler gave it: another is due before that age passes (RFC 7641
+    /// §4.3.1, which lets a server do so), a margin before it (half the age, at most
+    /// [`REFRESH_MARGIN`]) so that it arrives in time. Without the option (`None`: fresh for
+    /// the default 60 s) none is due: the handler asks for renewals by setting Max-Age. A
+    /// Max-Age of 0 is stale at once and cannot be kept fresh: no notification is sent for it
+    /// until the resource changes.
+    pub(super) fn fresh_for(
+        &mut self,
+        id: u64,
+        max_age: Option<Duration>,
+        now: tokio::time::Instant,
+    ) {
         if let Some(o) = self.list.iter_mut().find(|o| o.id == id) {
-            let margin = (max_age / 2).min(REFRESH_MARGIN);
-            o.refresh_at = if max_age.is_zero() {
-                None
-            } else {
-                now.checked_add(max_age.saturating_sub(margin))
-            };
+            o.refresh_at = max_age.filter(|a| !a.is_zero()).and_then(|a| {
+                let margin = (a / 2).min(REFRESH_MARGIN);
+                now.checked_add(a.saturating_sub(margin))
+            });
         }
     }
 
@@ -247,17 +252,20 @@ mod tests {
         o.register(1, b"a", "x".into(), Vec::new(), Transport::Udp);
         o.register(2, b"b", "x".into(), Vec::new(), Transport::Udp);
         o.register(3, b"c", "x".into(), Vec::new(), Transport::Udp);
-        let (a, b, c) = (
+        o.register(4, b"d", "x".into(), Vec::new(), Transport::Udp);
+        let (a, b, c, d) = (
             o.id_of(1, b"a").unwrap(),
             o.id_of(2, b"b").unwrap(),
             o.id_of(3, b"c").unwrap(),
+            o.id_of(4, b"d").unwrap(),
         );
         assert_eq!(o.next_refresh(), None, "nothing sent yet");
         let t0 = tokio::time::Instant::now();
         let s = Duration::from_secs;
-        o.fresh_for(a, s(60), t0);
-        o.fresh_for(b, s(4), t0);
-        o.fresh_for(c, s(0), t0);
+        o.fresh_for(a, Some(s(60)), t0);
+        o.fresh_for(b, Some(s(4)), t0);
+        o.fresh_for(c, Some(s(0)), t0);
+        o.fresh_for(d, None, t0);
         // 4 s: renewed after 2 (half); 60 s: after 55 (5 s before).
         assert_eq!(o.next_refresh(), Some(t0 + s(2)));
         assert!(o.stale(t0 + Duration::from_millis(1999)).is_empty());
@@ -266,10 +274,14 @@ mod tests {
         assert_eq!(o.next_refresh(), Some(t0 + s(55)));
         assert!(o.stale(t0 + s(54)).is_empty());
         assert_eq!(o.stale(t0 + s(55)), std::vec![a]);
-        o.fresh_for(a, s(60), t0 + s(55));
+        o.fresh_for(a, Some(s(60)), t0 + s(55));
         assert_eq!(o.next_refresh(), Some(t0 + s(110)));
-        // Max-Age 0: never.
-        assert!(o.stale(t0 + s(1_000_000)).iter().all(|id| *id != c));
+        // Max-Age 0, or none set by the handler: never.
+        assert!(
+            o.stale(t0 + s(1_000_000))
+                .iter()
+                .all(|id| *id != c && *id != d)
+        );
     }
 
     #[test]

@@ -391,14 +391,14 @@ where
     }
 }
 
-/// How long a response stays fresh (RFC 7252 §5.10.5): its Max-Age, 60 s when it has none (or
-/// one longer than 4 bytes, which no client reads).
-fn max_age(response: &Response) -> core::time::Duration {
-    let secs = response
+/// The Max-Age the handler set on a response (RFC 7252 §5.10.5; one longer than 4 bytes, which
+/// no client reads, is the default 60 s), `None` when it set none: the freshness the runner
+/// keeps notifications to ([`Observations::fresh_for`](super::observe::Observations::fresh_for)).
+fn max_age(response: &Response) -> Option<core::time::Duration> {
+    let (_, v) = response
         .options
         .iter()
-        .find(|(n, _)| *n == OptionNumber::MAX_AGE)
-        .map_or(Some(60), |(_, v)| crate::option::value::decode_uint(v))
-        .unwrap_or(60);
-    core::time::Duration::from_secs(u64::from(secs))
+        .find(|(n, _)| *n == OptionNumber::MAX_AGE)?;
+    let secs = crate::option::value::decode_uint(v).unwrap_or(60);
+    Some(core::time::Duration::from_secs(u64::from(secs)))
 }
