@@ -6,12 +6,16 @@ use core::num::NonZeroUsize;
 use m2m_core::{BufferTooSmall, ErrorKind, ProtocolError, TrailingBytes, Truncated};
 
 /// What a byte count may be: the `expected` of [`Error::ByteCount`]. Written as `6`,
-/// `2 to 250` or `2 to 250 in steps of 2` (the counts `min`, `min + step`, ... up to `max`).
+/// `at least 12`, `2 to 250` or `2 to 250 in steps of 2` (the counts `min`, `min + step`, ...
+/// up to `max`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Count {
     /// Exactly this many bytes (what the quantity or the other fields make it).
     Exactly(usize),
+    /// At least this many bytes: what the records of a counted list read so far need (a file
+    /// record whose own length runs past the byte count). It may be more than a count can be.
+    AtLeast(usize),
     /// From `min` to `max` bytes, in steps of `step` from `min` (1: every count in between).
     Between {
         /// The smallest count.
@@ -41,6 +45,7 @@ impl Count {
     pub const fn allows(&self, n: usize) -> bool {
         match *self {
             Count::Exactly(e) => n == e,
+            Count::AtLeast(e) => n >= e,
             Count::Between { min, max, step } => {
                 n >= min && n <= max && (step <= 1 || (n - min) % step == 0)
             }
@@ -52,6 +57,7 @@ impl core::fmt::Display for Count {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match *self {
             Count::Exactly(n) => write!(f, "{n}"),
+            Count::AtLeast(n) => write!(f, "at least {n}"),
             Count::Between { min, max, step } if step <= 1 => write!(f, "{min} to {max}"),
             Count::Between { min, max, step } => write!(f, "{min} to {max} in steps of {step}"),
         }

@@ -50,7 +50,7 @@ impl<'a, T: Item<'a>> List<'a, T> {
                     function,
                     offset: base_offset.saturating_sub(1),
                     actual: bytes.len(),
-                    expected: crate::error::Count::Exactly(bytes.len().saturating_add(needed)),
+                    expected: crate::error::Count::AtLeast(bytes.len().saturating_add(needed)),
                 },
                 (e, _) => shift(e, base_offset),
             })?;

@@ -88,17 +88,13 @@ pub async fn serve_udp_with(
             let ms = t.as_millis().saturating_sub(now(start).as_millis());
             tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(ms))
         });
-        // With the endpoint full, room comes with an acknowledgement (a datagram), a
-        // retransmission given up, or the Non-confirmable messages just sent: look again soon.
-        let paced = if full {
-            tokio::time::Instant::now().checked_add(core::time::Duration::from_millis(10))
-        } else {
-            pacer.next_wake()
-        };
-        let wake = [retransmit, paced, svc.next_refresh()]
-            .into_iter()
-            .flatten()
-            .min();
+        let wake = next_wake(
+            full,
+            tokio::time::Instant::now(),
+            retransmit,
+            pacer.next_wake(),
+            svc.next_refresh(),
+        );
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 let (n, peer) = r?;
@@ -267,5 +263,58 @@ fn send<H: Handler>(
                 Err(_) => true,
             }
         }
+    }
+}
+
+/// When the loop wakes without a datagram: a retransmission due, a held notification's turn
+/// (`paced`), or a notification to renew for freshness (`refresh`). With the endpoint full,
+/// room comes with an acknowledgement (a datagram), a retransmission given up, or the
+/// Non-confirmable messages just sent: the loop looks again in 10 ms, and neither a held nor
+/// a renewed notification wakes it before (a renewal already due, which cannot go while the
+/// endpoint is full, would wake it again at once, and spin).
+fn next_wake(
+    full: bool,
+    now: tokio::time::Instant,
+    retransmit: Option<tokio::time::Instant>,
+    paced: Option<tokio::time::Instant>,
+    refresh: Option<tokio::time::Instant>,
+) -> Option<tokio::time::Instant> {
+    let (paced, refresh) = if full {
+        (now.checked_add(core::time::Duration::from_millis(10)), None)
+    } else {
+        (paced, refresh)
+    };
+    [retransmit, paced, refresh].into_iter().flatten().min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::time::Duration;
+
+    /// With the endpoint full, a renewal already due (or a held notification's turn) does not
+    /// wake the loop at once: it looks again in 10 ms, so it cannot spin.
+    #[test]
+    fn a_full_endpoint_is_looked_at_again_in_10_ms_whatever_is_due() {
+        let now = tokio::time::Instant::now();
+        let past = now.checked_sub(Duration::from_secs(1)).unwrap();
+        let soon = now + Duration::from_millis(10);
+        let later = now + Duration::from_secs(30);
+        assert_eq!(
+            next_wake(true, now, Some(later), Some(past), Some(past)),
+            Some(soon)
+        );
+        assert_eq!(next_wake(true, now, None, None, None), Some(soon));
+        // A retransmission due before still wakes it.
+        assert_eq!(
+            next_wake(true, now, Some(past), None, Some(past)),
+            Some(past)
+        );
+        // With room: the earliest of the three.
+        assert_eq!(
+            next_wake(false, now, Some(later), Some(soon), Some(past)),
+            Some(past)
+        );
+        assert_eq!(next_wake(false, now, None, None, None), None);
     }
 }

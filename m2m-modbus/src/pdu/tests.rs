@@ -73,11 +73,20 @@ fn file_groups_overrunning_their_byte_count_are_byte_count_errors() {
             function: 0x15,
             offset: 1,
             actual: 9,
-            expected: Count::Exactly(17)
+            expected: Count::AtLeast(17)
         }
     );
     assert_eq!(e.kind(), ErrorKind::Malformed);
     assert!(Response::parse(&fc15).is_err_and(|e| e.kind() == ErrorKind::Malformed));
+    // A group of 0xFFFF registers: the count it needs is more than a byte count can be, and
+    // the message says "at least", not a count to send.
+    let huge = [
+        0x15, 0x09, 0x06, 0x00, 0x01, 0x00, 0x00, 0xff, 0xff, 0x12, 0x34,
+    ];
+    assert_eq!(
+        Request::parse(&huge).unwrap_err().to_string(),
+        "byte count 9 at byte 1 (expected at least 131077) for function 0x15"
+    );
     // FC14 response: data length 4, the sub-response says 5 (reference type and 4 bytes).
     let fc14 = [0x14, 0x04, 0x05, 0x06, 0x12, 0x34];
     let e = Response::parse(&fc14).unwrap_err();
@@ -87,7 +96,7 @@ fn file_groups_overrunning_their_byte_count_are_byte_count_errors() {
             function: 0x14,
             offset: 1,
             actual: 4,
-            expected: Count::Exactly(6)
+            expected: Count::AtLeast(6)
         }
     );
     // The same PDUs cut short are still incomplete: the byte count is not all in.
