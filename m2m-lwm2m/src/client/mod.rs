@@ -36,6 +36,7 @@ mod binding;
 mod block_write;
 mod blocks;
 mod bootstrap;
+mod fallback;
 mod kept;
 mod links;
 mod observe;
@@ -63,7 +64,7 @@ pub use block_write::Piece;
 pub use bootstrap::purge_bootstrap_account;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
-pub use settings::{Retry, Settings};
+pub use settings::{Backoff, Retry, Settings};
 pub use tree::{ObjectTree, RecordBuf};
 
 use core::time::Duration;
@@ -120,7 +121,10 @@ pub enum ClientEvent {
     /// tree: no wait) has passed since. Bootstrap now: [`Client::set_server`] with the address
     /// of the account's URI ([`BootstrapAccount::uri`]), then [`Client::bootstrap`] (the std
     /// runners, tokio and blocking, do both themselves). A [`Client::register`], [`Client::bootstrap`] or
-    /// [`Client::set_server`] during the hold off calls it off.
+    /// [`Client::set_server`] during the hold off calls it off. A fallback that follows
+    /// another without [`ClientEvent::Registered`] between waits the back-off of
+    /// [`Settings::bootstrap_backoff`] too ([`Backoff`]); one that could not start
+    /// ([`Client::bootstrap_later`]) or whose Bootstrap failed comes again after it.
     BootstrapDue,
     /// The Bootstrap-Server Account Timeout (`/0/x/12`, Core 1.1 Appendix E.1) has run out,
     /// counted from the last successful Bootstrap-Finish (Core 1.1 §6.1, Client Initiated
@@ -143,7 +147,8 @@ pub enum ClientEvent {
     BootstrapStarted,
     /// The bootstrap server refused the Bootstrap-Request (with this code), did not answer it,
     /// or sent neither a request nor Bootstrap-Finish for EXCHANGE_LIFETIME (247 s) during the
-    /// Bootstrap (`None`).
+    /// Bootstrap (`None`). When it was the Bootstrap [`ClientEvent::BootstrapDue`] asked for,
+    /// that event comes again after the back-off ([`Backoff`]); another is not tried again.
     BootstrapFailed(Option<Code>),
     /// The server ended Bootstrap (Bootstrap-Finish).
     BootstrapFinished,
@@ -283,9 +288,9 @@ pub struct Client<
     disable: Option<u32>,
     /// Disabled: the client registers again then, and not before.
     disabled_until: Option<Timestamp>,
-    /// Register abandoned, and the accounts say bootstrap: [`ClientEvent::BootstrapDue`]
-    /// then, after the Client Hold Off Time.
-    bootstrap_due: Option<Timestamp>,
+    /// Register abandoned, and the accounts say bootstrap: when [`ClientEvent::BootstrapDue`]
+    /// comes, and whether its Bootstrap is under way.
+    fallback: fallback::Fallback,
     /// When the Bootstrap-Server account (this Security instance) is to be purged, counted
     /// from the last successful Bootstrap-Finish: kept across [`Client::set_server`].
     purge_at: Option<(Timestamp, u16)>,
@@ -344,7 +349,7 @@ impl<
             send_muted: false,
             disable: None,
             disabled_until: None,
-            bootstrap_due: None,
+            fallback: fallback::Fallback::NONE,
             purge_at: None,
         }
     }
@@ -396,6 +401,7 @@ impl<
     pub fn set_server(&mut self, server: P) {
         // The client's own request to the old server (Register, Update, De-register,
         // Bootstrap-Request, a block of links) is given up: no retransmission of it goes on.
+        self.fallback_moved();
         if let State::Registering(id)
         | State::Updating(id)
         | State::Deregistering(id)
@@ -425,7 +431,6 @@ impl<
         self.send_muted = false;
         self.disable = None;
         self.disabled_until = None;
-        self.bootstrap_due = None;
         if let Some(u) = self.incoming.take() {
             self.push_event(ClientEvent::BlockWriteAbandoned(u.path()));
         }
@@ -503,7 +508,7 @@ impl<
         let id = self.send(now, &req)?;
         self.state = State::Bootstrapping(id);
         self.bootstrapping = None;
-        self.bootstrap_due = None;
+        self.fallback.due = None;
         Ok(())
     }
 
@@ -669,6 +674,7 @@ impl<
                     self.location_len = w;
                     self.state = State::Registered;
                     self.failures = 0;
+                    self.fallback_over(true);
                     self.schedule_update(now);
                     self.push_event(ClientEvent::Registered);
                 } else {
@@ -681,7 +687,7 @@ impl<
                     self.bootstrapping = Some(bootstrap_deadline(now));
                     self.push_event(ClientEvent::BootstrapStarted);
                 } else {
-                    self.push_event(ClientEvent::BootstrapFailed(Some(code)));
+                    self.bootstrap_failed(now, Some(code));
                 }
             }
             State::Updating(r) if r == id => {
@@ -755,7 +761,7 @@ impl<
             State::Registering(r) if r == id => self.failed(now, None, tree),
             State::Bootstrapping(r) if r == id => {
                 self.state = State::Idle;
-                self.push_event(ClientEvent::BootstrapFailed(None));
+                self.bootstrap_failed(now, None);
             }
             State::Updating(r) if r == id => {
                 self.state = State::Waiting;
@@ -844,7 +850,7 @@ impl<
         // A Disable whose De-register found no room.
         consider(held(self.disable.map(|_| now)));
         consider(self.bootstrapping);
-        consider(self.bootstrap_due);
+        consider(self.fallback.due);
         consider(self.purge_at.map(|(t, _)| t));
         consider(self.incoming.map(|u| u.deadline));
         consider(self.observations_due(now));
@@ -904,12 +910,9 @@ impl<
         }
         if self.bootstrapping.is_some_and(|t| t <= now) {
             self.bootstrapping = None;
-            self.push_event(ClientEvent::BootstrapFailed(None));
+            self.bootstrap_failed(now, None);
         }
-        if self.bootstrap_due.is_some_and(|t| t <= now) {
-            self.bootstrap_due = None;
-            self.push_event(ClientEvent::BootstrapDue);
-        }
+        self.fallback_timeout(now);
         if let Some((_, security)) = self.purge_at.filter(|(t, _)| *t <= now) {
             self.purge_at = None;
             self.push_event(ClientEvent::BootstrapAccountExpired { security });

@@ -67,7 +67,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         self.retry_at = None;
         // A Bootstrap that never finished is over, and one still held off is called off.
         self.bootstrapping = None;
-        self.bootstrap_due = None;
+        self.fallback_over(false);
         Ok(())
     }
 
@@ -208,8 +208,9 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
                 self.retry_at = None;
                 self.failures = 0;
                 self.push_event(ClientEvent::RegistrationAbandoned);
-                self.bootstrap_due =
-                    bootstrap.map(|wait| now.checked_add(secs(wait)).unwrap_or(NEVER));
+                if let Some(hold_off) = bootstrap {
+                    self.schedule_fallback(now, hold_off);
+                }
             }
         }
     }
@@ -227,9 +228,6 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         self.next_update = now.checked_add(secs(wait));
     }
 }
-
-/// The latest time there is: what lies past the clock's end waits for ever.
-const NEVER: Timestamp = Timestamp::from_millis(u64::MAX);
 
 /// Whether Register abandoned leads to a Client Initiated Bootstrap (Core 1.1 §6.1, Bootstrap
 /// Sequence step 4), and after how many seconds: the server's Bootstrap on Registration

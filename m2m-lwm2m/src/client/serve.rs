@@ -532,6 +532,7 @@ impl<
                         let at = now.checked_add(secs(u64::from(bs.timeout?)));
                         Some((at.unwrap_or(Timestamp::from_millis(u64::MAX)), bs.security))
                     });
+                    self.fallback_finished();
                     self.push_event(ClientEvent::BootstrapFinished);
                     Answer::code(Code::CHANGED)
                 }

@@ -1,5 +1,6 @@
-//! How the client registers ([`Settings`]) and tries Register again after a failure
-//! ([`Retry`]).
+//! How the client registers ([`Settings`]), tries Register again after a failure
+//! ([`Retry`]), and spaces the Client Initiated Bootstraps that failed registrations lead to
+//! ([`Backoff`]).
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::link::Version;
@@ -27,6 +28,53 @@ pub struct Settings<'c> {
     /// for a time of its own after each message from it (93 s for Leshan's and ours,
     /// [`crate::server::AWAKE_TIME`]): stay awake at least that long.
     pub queue: Option<core::time::Duration>,
+    /// How far apart the Client Initiated Bootstraps go that failed registrations lead to one
+    /// after another ([`ClientEvent::BootstrapDue`]).
+    pub bootstrap_backoff: Backoff,
+}
+
+/// How long a Client Initiated Bootstrap after a failed registration (Core 1.1 §6.1,
+/// Bootstrap Sequence step 4; [`ClientEvent::BootstrapDue`]) waits when the one before it led
+/// to no registration: our policy, which the specification leaves open (it gives only the
+/// Client Hold Off Time, `/0/x/11`, Appendix E.1).
+///
+/// The first fallback since the client was last registered waits the Client Hold Off Time.
+/// The `n`-th one after it (`n` from 1) waits at least `min(cap, base * 2^(n - 1))`, and at
+/// least the hold off: so a server that rejects every Register (4.03) and a bootstrap server
+/// that writes the same account again each time cost a Bootstrap and a Register after 60 s,
+/// 120 s, 240 s, ... and once an hour at most from the seventh on ([`Backoff::DEFAULT`]), not
+/// a round trip apart for ever. A fallback the client could not start
+/// ([`Client::bootstrap_later`]) or whose Bootstrap failed ([`ClientEvent::BootstrapFailed`])
+/// counts as one. [`ClientEvent::Registered`] starts the count again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// The wait of the second fallback in a row, doubled for each further one.
+    pub base: core::time::Duration,
+    /// The longest wait the doubling reaches.
+    pub cap: core::time::Duration,
+}
+
+impl Backoff {
+    /// 60 s doubling up to an hour. 60 s is the Communication Retry Timer's default (`/1/x/18`,
+    /// [`Retry::SPEC`]): a bootstrap server is tried again no sooner than a server is. An hour
+    /// bounds the time a device stays away once its servers are mended, at 24 Bootstraps a day
+    /// against accounts that stay broken.
+    pub const DEFAULT: Backoff = Backoff {
+        base: core::time::Duration::from_secs(60),
+        cap: core::time::Duration::from_secs(3600),
+    };
+
+    /// The least wait of a fallback when `before` fallbacks since the last registration came
+    /// before it: none for the first (`before` 0: the hold off alone), then
+    /// `min(cap, base * 2^(before - 1))`.
+    #[must_use]
+    pub fn wait(&self, before: u32) -> core::time::Duration {
+        let Some(doublings) = before.checked_sub(1) else {
+            return core::time::Duration::ZERO;
+        };
+        let factor = 1u32.checked_shl(doublings.min(31)).unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.cap)
+    }
 }
 
 /// How the client tries to register again after Register fails (refused or unanswered), in
@@ -86,7 +134,8 @@ impl Retry {
 }
 
 impl<'c> Settings<'c> {
-    /// `endpoint`, a lifetime of 300 s, LwM2M 1.1, UDP binding.
+    /// `endpoint`, a lifetime of 300 s, LwM2M 1.1, UDP binding, [`Retry::SPEC`] and
+    /// [`Backoff::DEFAULT`].
     #[must_use]
     pub const fn new(endpoint: &'c str) -> Self {
         Settings {
@@ -96,6 +145,7 @@ impl<'c> Settings<'c> {
             binding: "U",
             retry: Retry::SPEC,
             queue: None,
+            bootstrap_backoff: Backoff::DEFAULT,
         }
     }
 }

@@ -863,3 +863,179 @@ fn a_bootstrap_finish_repeated_after_the_move_gets_the_same_answer() {
     ));
     assert_eq!(w.client.poll_transmit(at(3), &mut buf), None);
 }
+
+/// The application's part of a fallback at `now`: Bootstrap-Request to a bootstrap server that
+/// takes it and sends Bootstrap-Finish at once, writing nothing (the accounts stay as they
+/// were). A new bootstrap server each time: its message ids anew (not a repeated Finish).
+fn bootstrap_and_finish(w: &mut World, now: u64) {
+    w.server = Server::bootstrap(now);
+    w.client.bootstrap(at(now), None).unwrap();
+    w.pump(at(now));
+    w.server
+        .send_to(at(now), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    w.pump(at(now));
+    assert!(
+        w.events.contains(&"client BootstrapFinished".to_string()),
+        "{:?}",
+        w.events
+    );
+    w.events.clear();
+}
+
+/// What the client does by itself from `now` on, what it sends going unanswered: the time of
+/// the first call of `handle_timeout` that gives events, and those events.
+fn next_events(w: &mut World, now: Timestamp) -> (Timestamp, Vec<ClientEvent>) {
+    let mut buf = [0u8; 1152];
+    let mut now = now;
+    for _ in 0..100 {
+        // A request given up when its last retransmission is due is told at the next call.
+        while w.client.poll_transmit(now, &mut buf).is_some() {}
+        now = w.client.poll_timeout(now).unwrap_or(now);
+        w.client.handle_timeout(now, &w.pump).unwrap();
+        let events = events_of(w);
+        if !events.is_empty() {
+            return (now, events);
+        }
+    }
+    panic!("nothing from the client")
+}
+
+/// Seconds from `now` to the next [`ClientEvent::BootstrapDue`], the only event before it.
+fn due_after(w: &mut World, now: u64) -> u64 {
+    let (due, events) = next_events(w, at(now));
+    assert_eq!(events, [ClientEvent::BootstrapDue], "{now}");
+    let ms = due.as_millis() - now * 1000;
+    assert_eq!(ms % 1000, 0, "{now}");
+    ms / 1000
+}
+
+/// Register at `t`, refused with 4.03 (a rejection, abandoned at once): the seconds until
+/// [`ClientEvent::BootstrapDue`].
+fn fallback_wait(w: &mut World, t: u64) -> u64 {
+    w.client.register(at(t), &w.pump).unwrap();
+    assert_eq!(
+        refuse_register(w, t),
+        [ClientEvent::RegistrationAbandoned],
+        "{t}"
+    );
+    due_after(w, t)
+}
+
+/// A server that rejects every Register (4.03) and a bootstrap server that finishes at once,
+/// writing the same accounts: each fallback after the first waits the back-off (60 s doubling
+/// up to an hour, `Backoff::DEFAULT`), and the Client Hold Off Time (100 s) when it is longer;
+/// a registration starts the count again.
+#[test]
+fn fallbacks_without_a_registration_between_back_off_up_to_an_hour() {
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(100));
+    let mut w = World::new();
+    w.pump.extra = vec![hold_off];
+    let mut t = 5;
+    let mut waits = Vec::new();
+    for _ in 0..10 {
+        let wait = fallback_wait(&mut w, t);
+        waits.push(wait);
+        t += wait;
+        bootstrap_and_finish(&mut w, t);
+    }
+    assert_eq!(
+        waits,
+        [100, 100, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+    );
+    // The server accepts a Register: the next fallback waits the hold off alone again.
+    w.server = Server::new(7);
+    w.client.register(at(t), &w.pump).unwrap();
+    w.pump(at(t));
+    assert!(w.client.is_registered());
+    assert_eq!(fallback_wait(&mut w, t + 1), 100);
+    // Another back-off: the second waits its base (no hold off: the base alone).
+    let mut w = World::new();
+    w.client = Client::new(
+        SERVER,
+        Settings {
+            bootstrap_backoff: m2m_lwm2m::client::Backoff {
+                base: core::time::Duration::from_millis(1500),
+                cap: core::time::Duration::from_secs(4),
+            },
+            ..Settings::new("pump-1")
+        },
+        9,
+    );
+    let mut t = 0;
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        w.client.register(at(t), &w.pump).unwrap();
+        assert_eq!(
+            refuse_register(&mut w, t),
+            [ClientEvent::RegistrationAbandoned]
+        );
+        let (due, events) = next_events(&mut w, at(t));
+        assert_eq!(events, [ClientEvent::BootstrapDue]);
+        waits.push(due.as_millis() - t * 1000);
+        t += 10;
+    }
+    assert_eq!(waits, [0, 1500, 3000, 4000]);
+}
+
+/// The fallback the application could not start (`Client::bootstrap_later`), or whose
+/// Bootstrap failed (refused, unanswered, silent for 247 s), comes again after the back-off,
+/// each counted as one more; a Bootstrap the application began itself does not, nor a
+/// fallback a Register called off.
+#[test]
+fn a_fallback_that_could_not_start_or_failed_comes_again_after_the_back_off() {
+    use ClientEvent::{BootstrapFailed, BootstrapStarted};
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(30));
+    let mut w = World::new();
+    w.pump.extra = vec![hold_off];
+    // Nothing asked yet: nothing to put off.
+    assert!(!w.client.bootstrap_later(at(0)));
+    assert_eq!(fallback_wait(&mut w, 10), 30);
+    // The application cannot reach the bootstrap server (its name does not resolve, say);
+    // moving there first (as the runners do) keeps the fallback: due again after 60 s.
+    w.client.set_server(2);
+    assert!(w.client.bootstrap_later(at(40)));
+    assert!(!w.client.bootstrap_later(at(40)), "once");
+    assert_eq!(due_after(&mut w, 40), 60);
+    w.client.set_server(SERVER);
+    // The bootstrap server refuses the Bootstrap-Request: due again after 120 s.
+    w.client.bootstrap(at(100), None).unwrap();
+    assert_eq!(
+        answer_register(&mut w, 100, Code::FORBIDDEN),
+        [BootstrapFailed(Some(Code::FORBIDDEN))]
+    );
+    assert_eq!(due_after(&mut w, 100), 120);
+    // It takes the request, then says nothing for 247 s: due again 240 s after.
+    w.client.bootstrap(at(220), None).unwrap();
+    assert_eq!(
+        answer_register(&mut w, 220, Code::CHANGED),
+        [BootstrapStarted]
+    );
+    w.client.handle_timeout(at(467), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), [BootstrapFailed(None)]);
+    assert_eq!(due_after(&mut w, 467), 240);
+    // It never answers: due again 480 s after the request is given up.
+    w.client.bootstrap(at(707), None).unwrap();
+    let (failed, events) = next_events(&mut w, at(707));
+    assert_eq!(events, [BootstrapFailed(None)]);
+    assert!(failed > at(707), "{failed:?}");
+    assert_eq!(
+        w.client.poll_timeout(failed),
+        Some(Timestamp::from_millis(failed.as_millis() + 480_000))
+    );
+    // A Register calls the fallback off: nothing to put off after it.
+    let mut w = World::new();
+    w.pump.extra = vec![hold_off];
+    fallback_wait(&mut w, 10);
+    w.client.register(at(40), &w.pump).unwrap();
+    assert!(!w.client.bootstrap_later(at(40)));
+    // A Bootstrap the application began itself and the server refused is not tried again.
+    let mut w = World::new();
+    w.client.bootstrap(at(0), None).unwrap();
+    assert_eq!(
+        answer_register(&mut w, 0, Code::FORBIDDEN),
+        [BootstrapFailed(Some(Code::FORBIDDEN))]
+    );
+    assert_eq!(w.client.poll_timeout(at(0)), None);
+    assert!(!w.client.bootstrap_later(at(0)));
+}

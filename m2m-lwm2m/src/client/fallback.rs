@@ -1,0 +1,119 @@
+//! The Client Initiated Bootstrap a failed registration leads to (OMA-TS-LightweightM2M_Core
+//! 1.1 §6.1, Bootstrap Sequence step 4): when it falls due ([`ClientEvent::BootstrapDue`],
+//! after the Client Hold Off Time `/0/x/11` of Appendix E.1, and after the back-off of
+//! [`Backoff`] when fallbacks follow one another without a registration), and its coming
+//! again when it could not start ([`Client::bootstrap_later`]) or failed
+//! ([`ClientEvent::BootstrapFailed`]).
+//!
+//! [`Backoff`]: super::Backoff
+#![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use m2m_coap::Code;
+use m2m_core::Timestamp;
+
+use super::{Client, ClientEvent, State, secs};
+
+/// The latest time there is: what lies past the clock's end waits for ever.
+const NEVER: Timestamp = Timestamp::from_millis(u64::MAX);
+
+/// Where the client is with the fallback to a Bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Fallback {
+    /// [`ClientEvent::BootstrapDue`] comes then.
+    pub(super) due: Option<Timestamp>,
+    /// [`ClientEvent::BootstrapDue`] came, and the Bootstrap it asks for has not ended (nor
+    /// been called off by a Register, or a move away from a Bootstrap under way): the next
+    /// [`Client::bootstrap`] is that Bootstrap, and its failure brings the fallback back.
+    asked: bool,
+    /// Fallbacks since the client was last registered.
+    count: u32,
+    /// The Client Hold Off Time of the last one, seconds.
+    hold_off: u64,
+}
+
+impl Fallback {
+    pub(super) const NONE: Fallback = Fallback {
+        due: None,
+        asked: false,
+        count: 0,
+        hold_off: 0,
+    };
+}
+
+impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
+    Client<'_, P, N, B, O, A, C>
+{
+    /// A fallback to a Bootstrap is due after `hold_off` seconds, and after the back-off of
+    /// [`Settings::bootstrap_backoff`](super::Settings) when it follows another without a
+    /// registration between.
+    pub(super) fn schedule_fallback(&mut self, now: Timestamp, hold_off: u64) {
+        let f = &mut self.fallback;
+        let wait = secs(hold_off).max(self.settings.bootstrap_backoff.wait(f.count));
+        f.due = Some(now.checked_add(wait).unwrap_or(NEVER));
+        f.count = f.count.saturating_add(1);
+        f.hold_off = hold_off;
+        f.asked = false;
+    }
+
+    /// [`ClientEvent::BootstrapDue`] when its time has come.
+    pub(super) fn fallback_timeout(&mut self, now: Timestamp) {
+        if self.fallback.due.is_some_and(|t| t <= now) {
+            self.fallback.due = None;
+            self.fallback.asked = true;
+            self.push_event(ClientEvent::BootstrapDue);
+        }
+    }
+
+    /// Register sent, or the client registered: a fallback held off is called off, and one
+    /// asked for is over; registered, the count of fallbacks starts again.
+    pub(super) fn fallback_over(&mut self, registered: bool) {
+        self.fallback.due = None;
+        self.fallback.asked = false;
+        if registered {
+            self.fallback.count = 0;
+        }
+    }
+
+    /// The client moves to another server ([`Client::set_server`]): a fallback held off is
+    /// called off, and a Bootstrap under way given up ends the one asked for. A move before
+    /// the Bootstrap begins (to the bootstrap server, as the runners do) keeps it.
+    pub(super) fn fallback_moved(&mut self) {
+        self.fallback.due = None;
+        if matches!(self.state, State::Bootstrapping(_)) || self.bootstrapping.is_some() {
+            self.fallback.asked = false;
+        }
+    }
+
+    /// The Bootstrap ended with Bootstrap-Finish.
+    pub(super) fn fallback_finished(&mut self) {
+        self.fallback.asked = false;
+    }
+
+    /// The Bootstrap failed (refused with `code`, unanswered, or silent for 247 s):
+    /// [`ClientEvent::BootstrapFailed`], and when it was the fallback to one
+    /// ([`ClientEvent::BootstrapDue`]), that fallback is due again after the back-off.
+    pub(super) fn bootstrap_failed(&mut self, now: Timestamp, code: Option<Code>) {
+        self.push_event(ClientEvent::BootstrapFailed(code));
+        if self.fallback.asked {
+            self.schedule_fallback(now, self.fallback.hold_off);
+        }
+    }
+
+    /// The Bootstrap that [`ClientEvent::BootstrapDue`] asks for could not start (the
+    /// address of the Bootstrap-Server account's URI did not resolve, the URI is one the
+    /// application cannot reach, the request could not be sent): it falls due again after the
+    /// back-off ([`Settings::bootstrap_backoff`](super::Settings), counted as one more
+    /// fallback; Core 1.1 §6.1, Bootstrap Sequence step 4). `true` when it did; `false`, and
+    /// nothing done, when no fallback waits for its Bootstrap: none was due, a Register or
+    /// [`Client::bootstrap`] came since, or its Bootstrap is under way (its failure brings the
+    /// fallback back by itself). The std runners call it when they cannot act on the event.
+    pub fn bootstrap_later(&mut self, now: Timestamp) -> bool {
+        let under_way =
+            matches!(self.state, State::Bootstrapping(_)) || self.bootstrapping.is_some();
+        if !self.fallback.asked || under_way {
+            return false;
+        }
+        self.schedule_fallback(now, self.fallback.hold_off);
+        true
+    }
+}
