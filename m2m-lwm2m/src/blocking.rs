@@ -560,7 +560,8 @@ impl<'c> Client<'c> {
     }
 
     /// What the runner does itself on the events from `from` on, as the tokio runner does: the
-    /// Bootstrap that [`ClientEvent::BootstrapDue`] calls for, the purge that
+    /// Bootstrap that [`ClientEvent::BootstrapDue`] calls for (when it cannot start, due again
+    /// after the back-off: [`crate::client::Client::bootstrap_later`]), the purge that
     /// [`ClientEvent::BootstrapAccountExpired`] asks for.
     fn act_on_events<T: ObjectTree + ?Sized>(
         &mut self,
@@ -570,7 +571,12 @@ impl<'c> Client<'c> {
         let new: Vec<ClientEvent> = self.events.get(from..).unwrap_or_default().to_vec();
         for e in new {
             match e {
-                ClientEvent::BootstrapDue => self.bootstrap_with_account(tree)?,
+                ClientEvent::BootstrapDue => {
+                    if let Err(e) = self.bootstrap_with_account(tree) {
+                        self.inner.bootstrap_later(now());
+                        return Err(e);
+                    }
+                }
                 ClientEvent::BootstrapAccountExpired { .. } => purge(tree)?,
                 _ => {}
             }
@@ -676,7 +682,10 @@ impl<'c> Client<'c> {
     /// with what it wrote); on [`ClientEvent::BootstrapAccountExpired`] it purges that account
     /// from `tree` ([`purge_bootstrap_account`]). When that fails (no URI, one that does not
     /// resolve or is not `coap://`, a tree that refuses the delete) `turn` returns the error,
-    /// the event listed all the same.
+    /// the event listed all the same; the client goes on, and a Bootstrap that could not start
+    /// falls due again after the back-off ([`Settings::bootstrap_backoff`]), so further turns
+    /// list another [`ClientEvent::BootstrapDue`] then. A fallback Bootstrap that fails
+    /// ([`ClientEvent::BootstrapFailed`]) comes again the same way.
     ///
     /// [`purge_bootstrap_account`]: crate::client::purge_bootstrap_account
     pub fn turn<T: ObjectTree + ?Sized>(&mut self, tree: &mut T, wait: Duration) -> io::Result<()> {

@@ -559,15 +559,22 @@ impl<'c> AsyncClient<'c> {
     }
 
     /// What the runner does itself on an event of the client, before the application sees
-    /// it: the Bootstrap that [`ClientEvent::BootstrapDue`] calls for, the purge that
-    /// [`ClientEvent::BootstrapAccountExpired`] asks for.
+    /// it: the Bootstrap that [`ClientEvent::BootstrapDue`] calls for (when it cannot start,
+    /// due again after the back-off: [`crate::client::Client::bootstrap_later`]), the purge
+    /// that [`ClientEvent::BootstrapAccountExpired`] asks for.
     async fn act_on<T: ObjectTree + ?Sized>(
         &mut self,
         e: ClientEvent,
         tree: &mut T,
     ) -> io::Result<()> {
         match e {
-            ClientEvent::BootstrapDue => self.bootstrap_with_account(tree).await,
+            ClientEvent::BootstrapDue => {
+                let started = self.bootstrap_with_account(tree).await;
+                if started.is_err() {
+                    self.inner.bootstrap_later(now());
+                }
+                started
+            }
             ClientEvent::BootstrapAccountExpired { .. } => purge(tree),
             _ => Ok(()),
         }
@@ -661,7 +668,11 @@ impl<'c> AsyncClient<'c> {
     /// [`AsyncClient::register_account`] registers with what it wrote); on
     /// [`ClientEvent::BootstrapAccountExpired`] it purges that account from `tree`
     /// ([`purge_bootstrap_account`](crate::client::purge_bootstrap_account)). When that fails (no URI, one that does not resolve or is
-    /// not `coap://`, a tree that refuses the delete) the error comes in the event's place.
+    /// not `coap://`, a tree that refuses the delete) the error comes in the event's place;
+    /// the client goes on, and a Bootstrap that could not start falls due again after the
+    /// back-off ([`Settings::bootstrap_backoff`]), so calling `next` again brings another
+    /// [`ClientEvent::BootstrapDue`] then. A fallback Bootstrap that fails
+    /// ([`ClientEvent::BootstrapFailed`]) comes again the same way.
     pub async fn next<T: ObjectTree + ?Sized>(&mut self, tree: &mut T) -> io::Result<ClientEvent> {
         let mut buf = [0u8; 1280];
         loop {

@@ -742,3 +742,138 @@ fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() 
             .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
     );
 }
+
+/// A client whose Register `refusing` rejects (4.03: a fallback at once, no hold off) and
+/// whose Bootstrap-Server account has a URI the runners cannot use (`coaps://`), a back-off
+/// of 400 ms.
+fn unusable_bootstrap_uri(refusing: std::net::SocketAddr) -> (Accounts, Settings<'static>) {
+    let accounts = Accounts(vec![
+        (
+            Path::resource(0, 0, 0),
+            Owned::Str("coaps://127.0.0.1:5684".into()),
+        ),
+        (Path::resource(0, 0, 1), Owned::Bool(true)),
+        (
+            Path::resource(0, 1, 0),
+            Owned::Str(format!("coap://{refusing}")),
+        ),
+        (Path::resource(0, 1, 1), Owned::Bool(false)),
+        (Path::resource(0, 1, 10), Owned::Int(3)),
+        (Path::resource(1, 1, 0), Owned::Int(3)),
+    ]);
+    let backoff = m2m_lwm2m::client::Backoff {
+        base: Duration::from_millis(400),
+        cap: Duration::from_millis(400),
+    };
+    let settings = Settings {
+        bootstrap_backoff: backoff,
+        ..Settings::new("fallback-later")
+    };
+    (accounts, settings)
+}
+
+/// The account's URI mended to the bootstrap server at `bs`.
+fn mend(accounts: &mut Accounts, bs: std::net::SocketAddr) {
+    accounts.0.retain(|(p, _)| *p != Path::resource(0, 0, 0));
+    accounts
+        .0
+        .push((Path::resource(0, 0, 0), Owned::Str(format!("coap://{bs}"))));
+}
+
+#[tokio::test]
+async fn the_async_client_tries_a_fallback_it_could_not_start_again_after_the_back_off() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server().await;
+    let (mut accounts, settings) = unusable_bootstrap_uri(refusing);
+    let client_task = tokio::spawn(async move {
+        let mut client = AsyncClient::new(refusing, settings).await.unwrap();
+        client.register_account(&accounts, None).await.unwrap();
+        // BootstrapDue at once: the runner cannot reach a coaps:// URI, and says so in the
+        // event's place.
+        let failed = loop {
+            match client.next(&mut accounts).await {
+                Ok(e) => assert_eq!(e, ClientEvent::RegistrationAbandoned),
+                Err(_) => break tokio::time::Instant::now(),
+            }
+        };
+        // The account is mended; the fallback comes again after the back-off.
+        mend(&mut accounts, bs_addr);
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapStarted) {
+            seen.push(client.next(&mut accounts).await.unwrap());
+        }
+        (seen, failed.elapsed())
+    });
+    let ServerNote::BootstrapRequested { endpoint, .. } =
+        tokio::time::timeout(Duration::from_secs(10), bs.next())
+            .await
+            .expect("a Bootstrap-Request within 10 s")
+            .unwrap()
+    else {
+        panic!("a Bootstrap-Request first");
+    };
+    assert_eq!(endpoint, "fallback-later");
+    let (seen, after) = tokio::select! {
+        done = client_task => done.unwrap(),
+        _ = async { loop { let _ = bs.next().await; } } => unreachable!(),
+    };
+    assert_eq!(
+        seen,
+        [ClientEvent::BootstrapDue, ClientEvent::BootstrapStarted]
+    );
+    assert!(after >= Duration::from_millis(350), "{after:?}");
+}
+
+#[test]
+fn the_blocking_client_tries_a_fallback_it_could_not_start_again_after_the_back_off() {
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server_std();
+    let (mut accounts, settings) = unusable_bootstrap_uri(refusing);
+    let client = std::thread::spawn(move || {
+        let mut client = Client::new(refusing, settings).unwrap();
+        client.register_account(&accounts, None).unwrap();
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        // `turn` says the runner could not act on BootstrapDue; the event is listed.
+        let failed = loop {
+            assert!(std::time::Instant::now() < end, "no error");
+            if client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .is_err()
+            {
+                break std::time::Instant::now();
+            }
+        };
+        assert_eq!(
+            client.take_events(),
+            [
+                ClientEvent::RegistrationAbandoned,
+                ClientEvent::BootstrapDue
+            ]
+        );
+        mend(&mut accounts, bs_addr);
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapStarted) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        (seen, failed.elapsed())
+    });
+    let BootstrapRequest { endpoint, .. } =
+        bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    assert_eq!(endpoint, "fallback-later");
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.is_finished() && std::time::Instant::now() < end {
+        bs.serve_for(Duration::from_millis(50)).unwrap();
+    }
+    let (seen, after) = client.join().unwrap();
+    assert_eq!(
+        seen,
+        [ClientEvent::BootstrapDue, ClientEvent::BootstrapStarted]
+    );
+    assert!(after >= Duration::from_millis(350), "{after:?}");
+}
