@@ -5,10 +5,14 @@
 //!
 //! The client speaks CoAP over UDP: a written binding with `U` is taken (its `Q`, the queue
 //! mode of LwM2M 1.0 `UQ`, turns queue mode on; a binding without `Q` that replaces one with
-//! `Q` turns it off, as a 1.0 server means), goes in an Update's `b` at once, and in the next
-//! Register's. One without `U` (another transport only, `T`, `S`, `N`), or that is no binding
-//! at all, the client cannot use: it keeps the binding it has, sends nothing, and reports
-//! [`ClientEvent::BindingUnsupported`] (the std runners' `register_account` refuses the same
+//! `Q` turns it off, as a 1.0 server means), goes in an Update's `b` at once when the client is
+//! registered, and in the next Register's `b` in any case: Register reads `/1/x/7` before it
+//! is built and announces it (Core 1.1 §6.2.1: `b` is the binding of the Server object), so a
+//! binding written while the client is not registered (by a bootstrap server, or between two
+//! Registers) is the one the next Register carries. One without `U` (another transport only,
+//! `T`, `S`, `N`), or that is no binding at all, the client cannot use: it keeps the binding it
+//! has, sends nothing for it, and reports [`ClientEvent::BindingUnsupported`] (when it is
+//! written, or read by Register; the std runners' `register_account` refuses the same
 //! bindings). The specification says nothing of an answer to such a Write: the tree has taken
 //! it as any other value.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
@@ -102,32 +106,40 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             .is_none_or(|v| v.major == 1 && v.minor == 0)
     }
 
-    /// Reads the Binding of the server's instance (`/1/x/7`) again: one the server changed
-    /// while the client is registered is applied (the module's rules), and goes to it in an
-    /// Update sent at once (Core 1.1 §6.2.2: `b` when the binding changed), as a written
-    /// Lifetime does.
+    /// Reads the Binding of the server's instance (`/1/x/7`) again: one read for the first
+    /// time (since the client began or moved to this server), or changed since the last read,
+    /// is applied (the module's rules) whether the client is registered or not, and Register
+    /// announces it; when the client is registered and it differs from the binding announced,
+    /// it goes to the server in an Update sent at once (Core 1.1 §6.2.2: `b` when the binding
+    /// changed), as a written Lifetime does.
     pub(super) fn refresh_binding<T: ObjectTree + ?Sized>(&mut self, now: Timestamp, tree: &T) {
         let new = account::server_binding(tree, self.ssid).map(Binding::read);
         let was = core::mem::replace(&mut self.tree_binding, new);
-        let (Some(was), Some(new)) = (was, new) else {
+        let Some(new) = new else {
             return;
         };
-        if was == new || !self.is_registered() {
+        if was == Some(new) {
             return;
         }
         if !new.usable() {
             self.push_event(ClientEvent::BindingUnsupported);
             return;
         }
+        let announced = self
+            .binding
+            .unwrap_or_else(|| Binding::read(self.settings.binding));
+        let queue = self.settings.queue;
         if new.has('Q') {
             if self.settings.queue.is_none() {
                 self.settings.queue = Some(crate::server::AWAKE_TIME);
             }
-        } else if was.has('Q') {
+        } else if was.is_some_and(|w| w.has('Q')) {
             self.settings.queue = None;
         }
         self.binding = Some(new);
-        self.binding_changed = true;
-        self.update_soon(now);
+        if self.is_registered() && (new != announced || queue != self.settings.queue) {
+            self.binding_changed = true;
+            self.update_soon(now);
+        }
     }
 }

@@ -138,10 +138,11 @@ pub enum ClientEvent {
         security: u16,
     },
     /// The server wrote a Binding (`/1/x/7`, Core 1.1 Appendix E.2) into its Server instance
-    /// that the client cannot use: none with `U` (CoAP over UDP, the client's transport), or
-    /// no binding at all. The client keeps the binding it has and sends no Update; the tree
-    /// holds what the server wrote. A binding it can use is taken, and sent in an Update (`b`,
-    /// Core 1.1 §6.2.2) at once, its `Q` (1.0's `UQ`) setting queue mode.
+    /// that the client cannot use, or Register found one there: none with `U` (CoAP over UDP,
+    /// the client's transport), or no binding at all. The client keeps the binding it has
+    /// and sends no Update; the tree holds what the server wrote. A binding it can use is
+    /// taken, its `Q` (1.0's `UQ`) setting queue mode, and sent in an Update (`b`, Core 1.1
+    /// §6.2.2) at once when registered, in the next Register (§6.2.1) otherwise.
     BindingUnsupported,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,

@@ -46,16 +46,20 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         }
     }
 
-    /// Sends Register, with the object links of `tree`.
+    /// Sends Register, with the object links of `tree`, and the Binding of the server's Server
+    /// instance (`/1/x/7`) as `b` when the tree holds one the client can use (Core 1.1
+    /// §6.2.1; one it cannot is reported, [`ClientEvent::BindingUnsupported`], and the binding
+    /// the client has goes).
     pub fn register<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
         tree: &T,
     ) -> Result<(), SessionError> {
+        // The binding first: Register carries the one the tree holds now.
+        self.refresh_binding(now, tree);
         let id = self.send_links(now, tree, false, FIRST.0, FIRST.1)?;
         // Register announces the lifetime of the settings ([`Client::set_lifetime`]).
         let _ = self.refresh_defaults(tree);
-        self.refresh_binding(now, tree);
         self.lifetime_changed = false;
         self.binding_changed = false;
         self.update_again = false;
