@@ -29,7 +29,7 @@ pub struct Settings<'c> {
     /// [`crate::server::AWAKE_TIME`]): stay awake at least that long.
     pub queue: Option<core::time::Duration>,
     /// How far apart the Client Initiated Bootstraps go that failed registrations lead to one
-    /// after another ([`ClientEvent::BootstrapDue`]).
+    /// after another (Core 1.1 §6.1, Bootstrap Sequence step 4; [`ClientEvent::BootstrapDue`]).
     pub bootstrap_backoff: Backoff,
 }
 
@@ -64,8 +64,8 @@ impl Backoff {
         cap: core::time::Duration::from_secs(3600),
     };
 
-    /// The least wait of a fallback when `before` fallbacks since the last registration came
-    /// before it: none for the first (`before` 0: the hold off alone), then
+    /// The least wait of a fallback (Core 1.1 §6.1, on top of the Client Hold Off Time of
+    /// Appendix E.1) when `before` fallbacks since the last registration came before it: none for the first (`before` 0: the hold off alone), then
     /// `min(cap, base * 2^(before - 1))`.
     #[must_use]
     pub fn wait(&self, before: u32) -> core::time::Duration {
