@@ -53,7 +53,11 @@ fn value<'a>(
         RawValue::Boolean(v) => Raw::Boolean(v),
         RawValue::String(v) => Raw::String(Str::Borrowed(v)),
         RawValue::Bytes(b) => Raw::Bytes(Seq::Borrowed(b)),
-        RawValue::Extension(b) => Raw::Extension(Seq::Borrowed(b)),
+        RawValue::Extension(e) => Raw::Extension(match e.as_bytes() {
+            Some(b) => Seq::Borrowed(b),
+            // Merged from several occurrences: the message is their concatenation.
+            None => Seq::Owned(e.pieces().collect::<Result<Vec<_>, Error>>()?.concat()),
+        }),
         // Nested messages read as their own type whatever the datatype says.
         RawValue::DataSet(d) => return Ok(Some(MetricValue::DataSet(dataset(d)?))),
         RawValue::Template(t) => return Ok(Some(MetricValue::Template(template(t)?))),

@@ -3,7 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Msg, Oneof, Repeated, Strings, Uint32s, View, supersede};
+use crate::payload::{Msg, Oneof, Parts, Repeated, Strings, Uint32s, View, set_value};
 use crate::value::{RawValue, Value};
 
 // ---- DataSet ----------------------------------------------------------------------------------
@@ -11,7 +11,7 @@ use crate::value::{RawValue, Value};
 /// A dataset (§6.4.9, message `Payload.DataSet`): columns with names and types, and rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct DataSetView<'a>(pub(crate) Msg<'a>);
+pub struct DataSetView<'a>(pub(crate) Parts<'a>);
 
 impl<'a> DataSetView<'a> {
     /// `num_of_columns`.
@@ -90,7 +90,7 @@ impl<'a> RowView<'a> {
     /// The cells, in column order.
     #[must_use]
     pub fn elements(&self) -> Repeated<'a, CellView<'a>> {
-        Repeated::new(self.0, 1)
+        Repeated::new(Parts::one(self.0), 1)
     }
 }
 
@@ -108,7 +108,7 @@ impl<'a> View<'a> for CellView<'a> {
             let f = f?;
             // A member with another wire type than the schema's is an unknown field.
             if let Some(v) = Oneof::Cell.read(&msg, &f)? {
-                supersede(&mut raw, Some(v))?;
+                set_value(&mut raw, v, &msg)?;
             }
         }
         Ok(CellView { raw })

@@ -52,10 +52,15 @@ pub enum Error {
         /// Offset of the message that went too deep.
         offset: usize,
     },
-    /// A `string` field that is not UTF-8.
-    #[error("string field is not UTF-8 at byte {offset}")]
+    /// A `string` field that is not UTF-8. Sparkplug makes strings UTF-8 (§6.4) and the views
+    /// hand them out as `&str`, so such a field is refused where proto2 runtimes (protoc's C++,
+    /// Python's for proto2) accept any bytes.
+    #[error("string field {field} is not UTF-8 at byte {offset}")]
     Utf8 {
-        /// Offset of the string's first byte.
+        /// Field number of the string (in its message: 1 is a metric's `name`, 15 its
+        /// `string_value`, and so on).
+        field: u32,
+        /// Offset of the first byte that is not part of a UTF-8 character.
         offset: usize,
     },
     /// A value read as a datatype it was not encoded with (an Int32 metric carrying a string).
@@ -125,7 +130,7 @@ impl ProtocolError for Error {
             | Error::WireType { offset, .. }
             | Error::Group { offset }
             | Error::Depth { offset }
-            | Error::Utf8 { offset } => Some(*offset),
+            | Error::Utf8 { offset, .. } => Some(*offset),
             _ => None,
         }
     }
@@ -171,7 +176,8 @@ impl Error {
             Error::Depth { offset } => Error::Depth {
                 offset: add(offset),
             },
-            Error::Utf8 { offset } => Error::Utf8 {
+            Error::Utf8 { field, offset } => Error::Utf8 {
+                field,
                 offset: add(offset),
             },
             other => other,

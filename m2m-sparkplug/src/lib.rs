@@ -17,6 +17,7 @@ pub mod error;
 mod metadata;
 #[cfg(feature = "rumqttc")]
 pub mod mqtt;
+mod parts;
 pub mod payload;
 pub mod property;
 pub mod relay;
@@ -36,8 +37,8 @@ pub use datatype::DataType;
 pub use error::Error;
 pub use m2m_core;
 pub use payload::{
-    CellView, DataSetView, Header, MetaDataView, MetricView, ParameterView, PayloadView,
-    PropertySetListView, PropertySetView, PropertyValueView, RowView, TemplateView,
+    CellView, DataSetView, ExtensionView, Header, MetaDataView, MetricView, ParameterView,
+    PayloadView, PropertySetListView, PropertySetView, PropertyValueView, RowView, TemplateView,
 };
 pub use repr::{
     DataSet, EncodeOptions, MetaData, Metric, MetricValue, Parameter, Payload, PropertySet,

@@ -2,7 +2,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Msg, View};
+use crate::payload::Parts;
 use crate::wire::WireValue;
 
 /// Metric metadata (§6.4.4, message `Payload.MetaData`).
@@ -36,8 +36,9 @@ pub struct MetaDataView<'a> {
     pub description: Option<&'a str>,
 }
 
-impl<'a> View<'a> for MetaDataView<'a> {
-    fn parse(msg: Msg<'a>) -> Result<Self, Error> {
+impl<'a> MetaDataView<'a> {
+    /// Reads every field, across the occurrences of a merged message (the last of each wins).
+    pub(crate) fn read(msg: Parts<'a>) -> Result<Self, Error> {
         let mut m = MetaDataView::default();
         for f in msg.fields() {
             let f = f?;

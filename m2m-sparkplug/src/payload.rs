@@ -3,20 +3,26 @@
 //!
 //! Nothing is copied or allocated: names, strings and bytes borrow from the payload, repeated
 //! fields are lazy iterators that yield `Result`s, so a payload is walked only as far as it is
-//! read. Protobuf's rules hold: the last occurrence of a singular field or of a `oneof` member
-//! wins, repeated scalars are accepted packed or not, unknown fields (groups included) are
-//! skipped and can be read back raw with `unknown_fields()`, and so is a field of the schema's
-//! numbers with another wire type than the schema's (as protoc's C++, Java, Python and Go
-//! runtimes read it; prost refuses it). Two differences: a singular embedded message that
-//! occurs twice is read from its last occurrence, where protobuf would merge the two (no
-//! Sparkplug encoder writes one twice), and a `string` field that is not UTF-8 is an error
-//! (Sparkplug §6.4 makes strings UTF-8, and a view hands out `&str`; proto2 runtimes take any
-//! bytes). Offsets in errors count from the payload's first byte.
+//! read. Protobuf's rules hold: the last occurrence of a singular scalar field or of a `oneof`
+//! member wins; the occurrences of a singular message field (`metadata`, `properties`) are
+//! merged into one message, and so are those of a `oneof` message member that follow each
+//! other with no other member between (`dataset_value`, `template_value`, the property set
+//! members, every `extension_value`), as protoc, Python protobuf and prost merge them: the
+//! view reads their fields across the occurrences, without copying (see `crate::parts`);
+//! repeated scalars are accepted packed or not; unknown fields (groups included) are skipped
+//! and can be read back raw with `unknown_fields()`, and so is a field of the schema's numbers
+//! with another wire type than the schema's (as protoc's C++, Java, Python and Go runtimes read
+//! it; prost refuses it). One difference: a `string` field that is not UTF-8 is
+//! [`Error::Utf8`], naming the field and the byte (Sparkplug §6.4 makes strings UTF-8, and a
+//! view hands out `&str`; proto2 runtimes take any bytes). Offsets in errors count from the
+//! payload's first byte.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub use crate::dataset::{CellView, DataSetView, RowView};
 use crate::error::Error;
 pub use crate::metadata::MetaDataView;
+pub use crate::parts::ExtensionView;
+pub(crate) use crate::parts::Parts;
 pub use crate::property::{PropertySetListView, PropertySetView, PropertyValueView};
 pub use crate::repeated::{Repeated, Strings, Uint32s, UnknownFields};
 pub use crate::template::{ParameterView, TemplateView};
@@ -47,19 +53,6 @@ impl<'a> Msg<'a> {
             depth: deeper(self.depth, f.offset)?,
         })
     }
-
-    /// The last occurrence of the singular field `number` with the schema's `wire_type`: an
-    /// occurrence with another wire type is an unknown field (see [`Fields::skip_value`]).
-    pub(crate) fn last(&self, number: u32, wire_type: u8) -> Result<Option<Field<'a>>, Error> {
-        let mut found: Option<Field<'a>> = None;
-        for f in self.fields() {
-            let f = f?;
-            if f.number == number && f.value.wire_type() == wire_type {
-                found = Some(f);
-            }
-        }
-        Ok(found)
-    }
 }
 
 #[cfg(feature = "defmt")]
@@ -80,14 +73,19 @@ pub struct Metrics<'a> {
     fields: Fields<'a>,
     depth: u8,
     failed: bool,
+    /// The parts of a merged template after the one `fields` walks.
+    rest: Parts<'a>,
 }
 
 impl<'a> Metrics<'a> {
-    pub(crate) fn new(parent: Msg<'a>) -> Self {
+    #[inline(always)]
+    pub(crate) fn new(parent: Parts<'a>) -> Self {
+        let (fields, rest) = parent.start();
         Metrics {
-            fields: parent.fields(),
-            depth: parent.depth,
+            fields,
+            depth: parent.depth(),
             failed: false,
+            rest,
         }
     }
 
@@ -96,21 +94,27 @@ impl<'a> Metrics<'a> {
     /// caller builds every view in one place.
     #[inline(never)]
     fn find(&mut self) -> Result<Option<Msg<'a>>, Error> {
-        while let Some(key) = self.fields.next_key()? {
-            if key == 0x12 {
-                let (buf, base, depth) = self.fields.read_msg()?;
-                return Ok(Some(Msg { buf, base, depth }));
+        loop {
+            while let Some(key) = self.fields.next_key()? {
+                if key == 0x12 {
+                    let (buf, base, depth) = self.fields.read_msg()?;
+                    return Ok(Some(Msg { buf, base, depth }));
+                }
+                // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as
+                // `skip_value` would skip them, without its checks (these keys pass them).
+                if key == 0x08 || key == 0x18 {
+                    self.fields.read_varint()?;
+                    continue;
+                }
+                // Anything else, field 2 with another wire type included, is an unknown field.
+                self.fields.skip_value(key)?;
             }
-            // Varint fields 1 and 3 (a payload's timestamp and seq), skipped as `skip_value`
-            // would skip them, without its checks (these keys pass them).
-            if key == 0x08 || key == 0x18 {
-                self.fields.read_varint()?;
-                continue;
+            // The next part of a merged template, if any.
+            match self.rest.next_part() {
+                Some(next) => self.fields = next?,
+                None => return Ok(None),
             }
-            // Anything else, field 2 with another wire type included, is an unknown field.
-            self.fields.skip_value(key)?;
         }
-        Ok(None)
     }
 }
 
@@ -195,14 +199,14 @@ impl Oneof {
             (_, 4, WireValue::Varint(v)) => RawValue::Boolean(v != 0),
             (_, 5, WireValue::Len(_)) => RawValue::String(f.str()?),
             (Oneof::Property, 6, WireValue::Len(_)) => {
-                RawValue::PropertySet(PropertySetView(parent.child(f)?))
+                RawValue::PropertySet(PropertySetView(Parts::of_field(parent, f)?))
             }
             (Oneof::Property, 7, WireValue::Len(_)) => {
-                RawValue::PropertySetList(PropertySetListView(parent.child(f)?))
+                RawValue::PropertySetList(PropertySetListView(Parts::of_field(parent, f)?))
             }
             (Oneof::Property, 8, WireValue::Len(_))
             | (Oneof::Parameter | Oneof::Cell, 6, WireValue::Len(_)) => {
-                RawValue::Extension(extension(parent.child(f)?)?)
+                RawValue::Extension(extension(parent.child(f)?, Parts::of_field(parent, f)?)?)
             }
             _ => return Ok(None),
         }))
@@ -271,7 +275,7 @@ impl<'a> PayloadView<'a> {
                     v.metric_count = v.metric_count.saturating_add(1);
                 }
                 0x18 => v.header.seq = Some(c.read_varint()?),
-                0x22 => v.uuid = Some(c.read_str()?),
+                0x22 => v.uuid = Some(c.read_str(4)?),
                 0x2a => v.body = Some(c.read_len()?.0),
                 k => c.skip_value(k)?,
             }
@@ -345,7 +349,7 @@ impl<'a> PayloadView<'a> {
     /// The metrics, each parsed when reached.
     #[must_use]
     pub fn metrics(&self) -> Metrics<'a> {
-        Metrics::new(self.msg)
+        Metrics::new(Parts::one(self.msg))
     }
 
     /// Fields other than 1..=5 (extensions, later versions' fields), and fields of those
@@ -353,7 +357,7 @@ impl<'a> PayloadView<'a> {
     #[must_use]
     pub fn unknown_fields(&self) -> UnknownFields<'a> {
         UnknownFields {
-            fields: self.msg.fields(),
+            fields: Parts::one(self.msg).fields(),
             known: Self::KNOWN,
         }
     }
@@ -389,7 +393,7 @@ pub struct MetricView<'a> {
     is_historical: Option<bool>,
     is_transient: Option<bool>,
     is_null: Option<bool>,
-    metadata: Option<Msg<'a>>,
+    metadata: Option<Parts<'a>>,
     properties: Option<PropertySetView<'a>>,
     raw: Option<RawValue<'a>>,
 }
@@ -592,29 +596,23 @@ impl<'a> MetricView<'a> {
     #[inline(always)]
     fn field(&mut self, c: &mut Fields<'a>, key: u64) -> Result<(), Error> {
         let m = self;
-        let child = |(buf, base, depth)| Msg { buf, base, depth };
         // Keys are matched whole (field number << 3 | wire type); see `sparkplug_b.proto`.
         // A uint32 keeps the low 32 bits of its varint, as protobuf does.
         #[allow(clippy::cast_possible_truncation)]
         {
             match key {
-                0x0a => m.name = Some(c.read_str()?),
+                0x0a => m.name = Some(c.read_str(1)?),
                 0x10 => m.alias = Some(c.read_varint()?),
                 0x18 => m.timestamp = Some(c.read_varint()?),
                 0x20 => m.datatype = Some(c.read_varint()? as u32),
                 0x28 => m.is_historical = Some(c.read_varint()? != 0),
                 0x30 => m.is_transient = Some(c.read_varint()? != 0),
                 0x38 => m.is_null = Some(c.read_varint()? != 0),
-                0x42 => {
-                    // A superseded MetaData must still be well formed (see `supersede`).
-                    if let Some(old) = m.metadata.replace(child(c.read_msg()?)) {
-                        MetaDataView::parse(old)?;
-                    }
-                }
+                // Singular messages: a later occurrence is merged into the earlier ones.
+                0x42 => m.metadata = Some(join(m.metadata, message(c, 8)?, &m.msg)?),
                 0x4a => {
-                    if let Some(old) = m.properties.replace(PropertySetView(child(c.read_msg()?))) {
-                        old.check_as(false)?;
-                    }
+                    let old = m.properties.map(|p| p.0);
+                    m.properties = Some(PropertySetView(join(old, message(c, 9)?, &m.msg)?));
                 }
                 0x50 => supersede(&mut m.raw, Some(RawValue::Int(c.read_varint()? as u32)))?,
                 0x58 => supersede(&mut m.raw, Some(RawValue::Long(c.read_varint()?)))?,
@@ -627,20 +625,24 @@ impl<'a> MetricView<'a> {
                     Some(RawValue::Double(f64::from_bits(c.read_fixed64()?))),
                 )?,
                 0x70 => supersede(&mut m.raw, Some(RawValue::Boolean(c.read_varint()? != 0)))?,
-                0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str()?)))?,
+                0x7a => supersede(&mut m.raw, Some(RawValue::String(c.read_str(15)?)))?,
                 0x82 => supersede(&mut m.raw, Some(RawValue::Bytes(c.read_len()?.0)))?,
-                0x8a => supersede(
-                    &mut m.raw,
-                    Some(RawValue::DataSet(DataSetView(child(c.read_msg()?)))),
-                )?,
-                0x92 => supersede(
-                    &mut m.raw,
-                    Some(RawValue::Template(TemplateView(child(c.read_msg()?)))),
-                )?,
-                0x9a => supersede(
-                    &mut m.raw,
-                    Some(RawValue::Extension(extension(child(c.read_msg()?))?)),
-                )?,
+                // Message members of the oneof: merged into the value when it is the same member.
+                0x8a => {
+                    let v = RawValue::DataSet(DataSetView(message(c, 17)?));
+                    set_value(&mut m.raw, v, &m.msg)?;
+                }
+                0x92 => {
+                    let v = RawValue::Template(TemplateView(message(c, 18)?));
+                    set_value(&mut m.raw, v, &m.msg)?;
+                }
+                0x9a => {
+                    let (buf, base, depth) = c.read_msg()?;
+                    let (raw, at) = c.last_field();
+                    let parts = Parts::occurrence(raw, at, depth, 19);
+                    let v = RawValue::Extension(extension(Msg { buf, base, depth }, parts)?);
+                    set_value(&mut m.raw, v, &m.msg)?;
+                }
                 k => c.skip_value(k)?,
             }
         }
@@ -706,13 +708,75 @@ pub(crate) fn check_nested(v: &RawValue<'_>) -> Result<(), Error> {
     }
 }
 
-/// An extension message: only its structure is checked (protobuf parsers refuse a malformed
-/// one too); its bytes are handed over.
-fn extension(ext: Msg<'_>) -> Result<&[u8], Error> {
+/// An occurrence of an extension message (`ext`, whose field is `parts`): only its structure
+/// is checked (protobuf parsers refuse a malformed one too).
+fn extension<'a>(ext: Msg<'a>, parts: Parts<'a>) -> Result<ExtensionView<'a>, Error> {
     for field in ext.fields() {
         field?;
     }
-    Ok(ext.buf)
+    Ok(ExtensionView(parts))
+}
+
+/// The message field `number` whose key `c` just read: its occurrence.
+#[inline(always)]
+fn message<'a>(c: &mut Fields<'a>, number: u32) -> Result<Parts<'a>, Error> {
+    let (_, _, depth) = c.read_msg()?;
+    let (raw, at) = c.last_field();
+    Ok(Parts::occurrence(raw, at, depth, number))
+}
+
+/// A singular message field after its occurrence `new` in `parent`: `new` merged into the
+/// occurrences before it, as protobuf merges them.
+#[inline(always)]
+fn join<'a>(old: Option<Parts<'a>>, new: Parts<'a>, parent: &Msg<'a>) -> Result<Parts<'a>, Error> {
+    match old {
+        None => Ok(new),
+        Some(old) => old.merge(new, parent),
+    }
+}
+
+/// Stores the oneof member `new`, read from `parent`, in `slot`: merged into the value there
+/// when both are the same message member (protobuf merges the occurrences of a message member
+/// that follow each other), in its place otherwise (see [`supersede`]).
+#[inline]
+pub(crate) fn set_value<'a>(
+    slot: &mut Option<RawValue<'a>>,
+    new: RawValue<'a>,
+    parent: &Msg<'a>,
+) -> Result<(), Error> {
+    let v = match *slot {
+        None => new,
+        Some(old) => merge_value(old, new, parent)?,
+    };
+    *slot = Some(v);
+    Ok(())
+}
+
+/// The value after `old` and then `new`: the two merged when they are the same message member,
+/// `new` otherwise (`old`, superseded, checked first as [`supersede`] checks it).
+#[cold]
+#[inline(never)]
+fn merge_value<'a>(
+    old: RawValue<'a>,
+    new: RawValue<'a>,
+    parent: &Msg<'a>,
+) -> Result<RawValue<'a>, Error> {
+    use RawValue as R;
+    Ok(match (old, new) {
+        (R::DataSet(a), R::DataSet(b)) => R::DataSet(DataSetView(a.0.merge(b.0, parent)?)),
+        (R::Template(a), R::Template(b)) => R::Template(TemplateView(a.0.merge(b.0, parent)?)),
+        (R::PropertySet(a), R::PropertySet(b)) => {
+            R::PropertySet(PropertySetView(a.0.merge(b.0, parent)?))
+        }
+        (R::PropertySetList(a), R::PropertySetList(b)) => {
+            R::PropertySetList(PropertySetListView(a.0.merge(b.0, parent)?))
+        }
+        (R::Extension(a), R::Extension(b)) => R::Extension(ExtensionView(a.0.merge(b.0, parent)?)),
+        _ => {
+            check_nested(&old)?;
+            new
+        }
+    })
 }
 
 impl<'a> MetricView<'a> {
@@ -760,7 +824,7 @@ impl<'a> MetricView<'a> {
     }
     /// `metadata`, parsed when asked for.
     pub fn metadata(&self) -> Result<Option<MetaDataView<'a>>, Error> {
-        self.metadata.map(MetaDataView::parse).transpose()
+        self.metadata.map(MetaDataView::read).transpose()
     }
     /// `properties`.
     #[must_use]
@@ -805,7 +869,7 @@ impl<'a> MetricView<'a> {
     #[must_use]
     pub fn unknown_fields(&self) -> UnknownFields<'a> {
         UnknownFields {
-            fields: self.msg.fields(),
+            fields: Parts::one(self.msg).fields(),
             known: Self::KNOWN,
         }
     }
@@ -1180,7 +1244,13 @@ mod tests {
             base: 10,
             depth: 0,
         };
-        assert_eq!(MetricView::parse(msg), Err(Error::Utf8 { offset: 13 }));
+        assert_eq!(
+            MetricView::parse(msg),
+            Err(Error::Utf8 {
+                field: 1,
+                offset: 13
+            })
+        );
         let ok = [0x0a, 0x03, b'a', 0xc3, 0xa9, 0x10, 0x01];
         let m = MetricView::parse(Msg { buf: &ok, ..msg }).unwrap();
         assert_eq!((m.name(), m.alias()), (Some("a\u{e9}"), Some(1)));
@@ -1254,7 +1324,7 @@ mod tests {
                     base: 0,
                     depth,
                 };
-                let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                let got: std::vec::Vec<_> = Metrics::new(Parts::one(msg)).collect();
                 assert_eq!(got, metrics_general(msg), "{end} {depth}");
             }
         }
@@ -1284,7 +1354,7 @@ mod tests {
                         base: 0,
                         depth: 0,
                     };
-                    let got: std::vec::Vec<_> = Metrics::new(msg).collect();
+                    let got: std::vec::Vec<_> = Metrics::new(Parts::one(msg)).collect();
                     assert_eq!(got, metrics_general(msg), "{body:02x?} {pad}");
                 }
             }

@@ -3,7 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Msg, Oneof, Repeated, Strings, View, supersede};
+use crate::payload::{Msg, Oneof, Parts, Repeated, Strings, View, set_value};
 use crate::value::{RawValue, Value};
 use crate::wire::WireValue;
 
@@ -12,11 +12,11 @@ use crate::wire::WireValue;
 /// A property set (§6.4.7, message `Payload.PropertySet`): parallel `keys` and `values`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PropertySetView<'a>(pub(crate) Msg<'a>);
+pub struct PropertySetView<'a>(pub(crate) Parts<'a>);
 
 impl<'a> View<'a> for PropertySetView<'a> {
     fn parse(msg: Msg<'a>) -> Result<Self, Error> {
-        Ok(PropertySetView(msg))
+        Ok(PropertySetView(Parts::one(msg)))
     }
 }
 
@@ -74,7 +74,7 @@ impl<'a> PropertySetView<'a> {
 /// A list of property sets (§6.4.8, message `Payload.PropertySetList`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct PropertySetListView<'a>(pub(crate) Msg<'a>);
+pub struct PropertySetListView<'a>(pub(crate) Parts<'a>);
 
 impl<'a> PropertySetListView<'a> {
     /// The property sets.
@@ -121,7 +121,7 @@ impl<'a> View<'a> for PropertyValueView<'a> {
                 (2, WireValue::Varint(v)) => p.is_null = Some(v != 0),
                 _ => {
                     if let Some(v) = Oneof::Property.read(&msg, &f)? {
-                        supersede(&mut p.raw, Some(v))?;
+                        set_value(&mut p.raw, v, &msg)?;
                     }
                 }
             }

@@ -6,12 +6,13 @@
 use core::marker::PhantomData;
 
 use crate::error::Error;
-use crate::payload::{Msg, View};
-use crate::wire::{Field, Fields, PackedVarints, WireValue};
+use crate::parts::{PartFields, Parts};
+use crate::payload::View;
+use crate::wire::{Field, PackedVarints, WireValue};
 
 /// The next occurrence of field `number` in `fields` that is length-delimited (an occurrence
 /// of another wire type is an unknown field), or the error that ends the walk.
-fn next_len<'a>(fields: &mut Fields<'a>, number: u32) -> Option<Result<Field<'a>, Error>> {
+fn next_len<'a>(fields: &mut PartFields<'a>, number: u32) -> Option<Result<Field<'a>, Error>> {
     loop {
         match fields.next()? {
             Ok(f) if f.number == number && matches!(f.value, WireValue::Len(_)) => {
@@ -26,14 +27,14 @@ fn next_len<'a>(fields: &mut Fields<'a>, number: u32) -> Option<Result<Field<'a>
 /// The occurrences of a repeated message field, each parsed as a view when reached.
 #[derive(Debug, Clone)]
 pub struct Repeated<'a, V> {
-    fields: Fields<'a>,
-    parent: Msg<'a>,
+    fields: PartFields<'a>,
+    parent: Parts<'a>,
     number: u32,
     _v: PhantomData<V>,
 }
 
 impl<'a, V> Repeated<'a, V> {
-    pub(crate) fn new(parent: Msg<'a>, number: u32) -> Self {
+    pub(crate) fn new(parent: Parts<'a>, number: u32) -> Self {
         Repeated {
             fields: parent.fields(),
             parent,
@@ -57,7 +58,7 @@ impl<'a, V: View<'a>> Iterator for Repeated<'a, V> {
 /// The occurrences of a repeated `string` field.
 #[derive(Debug, Clone)]
 pub struct Strings<'a> {
-    pub(crate) fields: Fields<'a>,
+    pub(crate) fields: PartFields<'a>,
     pub(crate) number: u32,
 }
 
@@ -72,7 +73,7 @@ impl<'a> Iterator for Strings<'a> {
 /// The elements of a repeated `uint32` field, packed or not, in wire order.
 #[derive(Debug, Clone)]
 pub struct Uint32s<'a> {
-    pub(crate) fields: Fields<'a>,
+    pub(crate) fields: PartFields<'a>,
     pub(crate) packed: Option<PackedVarints<'a>>,
     pub(crate) number: u32,
 }
@@ -113,7 +114,7 @@ impl Iterator for Uint32s<'_> {
 /// numbers, and fields of the schema's numbers with another wire type than the schema's.
 #[derive(Debug, Clone)]
 pub struct UnknownFields<'a> {
-    pub(crate) fields: Fields<'a>,
+    pub(crate) fields: PartFields<'a>,
     /// Whether a field number and wire type are the schema's.
     pub(crate) known: fn(u32, u8) -> bool,
 }

@@ -3,7 +3,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::Error;
-use crate::payload::{Metrics, Msg, Oneof, Repeated, View, supersede};
+use crate::payload::{Metrics, Msg, Oneof, Parts, Repeated, View, set_value};
 use crate::value::{RawValue, Value};
 use crate::wire::WireValue;
 
@@ -12,7 +12,7 @@ use crate::wire::WireValue;
 /// A template definition or instance (§6.4.10, message `Payload.Template`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct TemplateView<'a>(pub(crate) Msg<'a>);
+pub struct TemplateView<'a>(pub(crate) Parts<'a>);
 
 impl<'a> TemplateView<'a> {
     /// `version`.
@@ -92,7 +92,7 @@ impl<'a> View<'a> for ParameterView<'a> {
                 (2, WireValue::Varint(_)) => p.datatype = Some(f.uint32()?),
                 _ => {
                     if let Some(v) = Oneof::Parameter.read(&msg, &f)? {
-                        supersede(&mut p.raw, Some(v))?;
+                        set_value(&mut p.raw, v, &msg)?;
                     }
                 }
             }

@@ -15,7 +15,9 @@ use core::marker::PhantomData;
 
 use crate::datatype::DataType;
 use crate::error::Error;
-use crate::payload::{DataSetView, PropertySetListView, PropertySetView, TemplateView};
+use crate::payload::{
+    DataSetView, ExtensionView, PropertySetListView, PropertySetView, TemplateView,
+};
 
 /// The value field of a metric, property value, template parameter or dataset cell, as it is on
 /// the wire (which member of the protobuf `oneof value` of the schema, §6.4.1), before a datatype
@@ -45,8 +47,8 @@ pub enum RawValue<'a> {
     PropertySet(PropertySetView<'a>),
     /// `propertysets_value` (property values only).
     PropertySetList(PropertySetListView<'a>),
-    /// `extension_value`: the bytes of the extension message.
-    Extension(&'a [u8]),
+    /// `extension_value`: the extension message, its fields read raw.
+    Extension(ExtensionView<'a>),
 }
 
 impl RawValue<'_> {
@@ -257,7 +259,7 @@ general_member! {
     general_boolean(bool) => Boolean,
     general_string(&'a str) => String,
     general_bytes(&'a [u8]) => Bytes,
-    general_extension(&'a [u8]) => Extension,
+    general_extension(ExtensionView<'a>) => Extension,
     general_dataset(DataSetView<'a>) => DataSet,
     general_template(TemplateView<'a>) => Template,
     general_property_set(PropertySetView<'a>) => PropertySet,
@@ -625,11 +627,11 @@ mod tests {
 
     #[test]
     fn fast_scalars_agree() {
-        let msg = crate::payload::Msg {
+        let msg = crate::payload::Parts::one(crate::payload::Msg {
             buf: &[0x08, 0x01],
             base: 3,
             depth: 1,
-        };
+        });
         let raws = [
             None,
             Some(RawValue::Int(0)),
@@ -645,7 +647,7 @@ mod tests {
             Some(RawValue::Boolean(false)),
             Some(RawValue::String("s")),
             Some(RawValue::Bytes(&[1, 2, 3, 4])),
-            Some(RawValue::Extension(&[1])),
+            Some(RawValue::Extension(ExtensionView(msg))),
             Some(RawValue::DataSet(DataSetView(msg))),
             Some(RawValue::Template(TemplateView(msg))),
             Some(RawValue::PropertySet(PropertySetView(msg))),

@@ -140,6 +140,7 @@ impl<'a> Field<'a> {
     pub fn str(&self) -> Result<&'a str, Error> {
         let b = self.bytes()?;
         core::str::from_utf8(b).map_err(|e| Error::Utf8 {
+            field: self.number,
             offset: self.value_offset().saturating_add(e.valid_up_to()),
         })
     }
@@ -327,13 +328,21 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// A `string` value, checked to be UTF-8.
+    /// A `string` value of field `number`, checked to be UTF-8.
     #[inline(always)]
-    pub(crate) fn read_str(&mut self) -> Result<&'a str, Error> {
+    pub(crate) fn read_str(&mut self, number: u32) -> Result<&'a str, Error> {
         let (b, at) = self.read_len()?;
         core::str::from_utf8(b).map_err(|e| Error::Utf8 {
+            field: number,
             offset: at.saturating_add(e.valid_up_to()),
         })
+    }
+
+    /// The field just read whole, key included, and the offset of its key in the payload.
+    #[inline(always)]
+    pub(crate) fn last_field(&self) -> (&'a [u8], usize) {
+        let raw = self.r.input().get(self.key_at..self.r.position());
+        (raw.unwrap_or_default(), self.key_offset())
     }
 
     /// An embedded message: its bytes, offset and depth.
@@ -812,7 +821,13 @@ mod tests {
         }
         let bad_utf8 = [0x0a, 0x02, b'a', 0xff];
         let f = Fields::new(&bad_utf8, 10, 0).next().unwrap().unwrap();
-        assert_eq!(f.str(), Err(Error::Utf8 { offset: 13 }));
+        assert_eq!(
+            f.str(),
+            Err(Error::Utf8 {
+                field: 1,
+                offset: 13
+            })
+        );
     }
 
     #[test]
