@@ -108,7 +108,7 @@ impl<'a> View<'a> for CellView<'a> {
             let f = f?;
             // A member with another wire type than the schema's is an unknown field.
             if let Some(v) = Oneof::Cell.read(&msg, &f)? {
-                set_value(&mut raw, v, &msg)?;
+                set_value(&mut raw, v, msg)?;
             }
         }
         Ok(CellView { raw })

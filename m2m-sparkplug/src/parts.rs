@@ -83,7 +83,7 @@ impl<'a> Parts<'a> {
     /// member came between). Rare: out of line.
     #[cold]
     #[inline(never)]
-    pub(crate) fn merge(self, later: Parts<'a>, parent: &Msg<'a>) -> Result<Self, Error> {
+    pub(crate) fn merge(self, later: Parts<'a>, parent: Msg<'a>) -> Result<Self, Error> {
         let from = self.base.checked_sub(parent.base);
         let to = later
             .base

@@ -121,7 +121,7 @@ impl<'a> View<'a> for PropertyValueView<'a> {
                 (2, WireValue::Varint(v)) => p.is_null = Some(v != 0),
                 _ => {
                     if let Some(v) = Oneof::Property.read(&msg, &f)? {
-                        set_value(&mut p.raw, v, &msg)?;
+                        set_value(&mut p.raw, v, msg)?;
                     }
                 }
             }

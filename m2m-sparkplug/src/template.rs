@@ -92,7 +92,7 @@ impl<'a> View<'a> for ParameterView<'a> {
                 (2, WireValue::Varint(_)) => p.datatype = Some(f.uint32()?),
                 _ => {
                     if let Some(v) = Oneof::Parameter.read(&msg, &f)? {
-                        set_value(&mut p.raw, v, &msg)?;
+                        set_value(&mut p.raw, v, msg)?;
                     }
                 }
             }
