@@ -3,24 +3,41 @@
 //! LwM2M Client supports the binding specified in this Resource, the LwM2M Client MUST use that
 //! transport for the Current Binding Mode").
 //!
-//! The client speaks CoAP over UDP: a written binding with `U` is taken (its `Q`, the queue
-//! mode of LwM2M 1.0 `UQ`, turns queue mode on; a binding without `Q` that replaces one with
-//! `Q` turns it off, as a 1.0 server means), goes in an Update's `b` at once when the client is
-//! registered, and in the next Register's `b` in any case: Register reads `/1/x/7` before it
-//! is built and announces it (Core 1.1 §6.2.1: `b` is the binding of the Server object), so a
-//! binding written while the client is not registered (by a bootstrap server, or between two
-//! Registers) is the one the next Register carries. One without `U` (another transport only,
-//! `T`, `S`, `N`), or that is no binding at all, the client cannot use: it keeps the binding it
-//! has, sends nothing for it, and reports [`ClientEvent::BindingUnsupported`] (when it is
-//! written, or read by Register; the std runners' `register_account` refuses the same
-//! bindings). The specification says nothing of an answer to such a Write: the tree has taken
-//! it as any other value.
+//! What `b` says depends on the version the client registers with:
+//!
+//! - **LwM2M 1.1 and later**: `b` is the set of bindings the client supports (Core 1.1 §6.2.1,
+//!   as the Device object's Supported Binding and Modes, `/3/0/16`), so Register announces
+//!   [`Settings::binding`](super::Settings) whatever `/1/x/7` holds, without a `Q` (queue
+//!   mode is the `Q` parameter of its own since 1.1, and a 1.1 server refuses a `Q` in `b`:
+//!   Leshan answers 4.00). A binding written into `/1/x/7` changes nothing the client
+//!   announces: no Update goes for it. It is only checked: one the client cannot use is
+//!   reported ([`ClientEvent::BindingUnsupported`]).
+//! - **LwM2M 1.0**: `b` is the binding of the Server object, queue mode inside it (`UQ`). A
+//!   written binding the client can use is taken (its `Q` turns queue mode on; a binding
+//!   without `Q` that replaces one with `Q` turns it off, as a 1.0 server means), goes in an
+//!   Update's `b` at once when the client is registered, and in the next Register's `b` in
+//!   any case: Register reads `/1/x/7` before it is built, so a binding written while the
+//!   client is not registered (by a bootstrap server, or between two Registers) is the one
+//!   the next Register carries.
+//!
+//! A binding the client can use has `U` (it speaks CoAP over UDP) and is a binding (Core 1.1
+//! §5.3.1.1's letters, each once); in 1.0, one that leaves the client in queue mode must also
+//! have a queued form in 1.0 (`U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS`: `UT`, `UN` have
+//! none). One it cannot use it does not take: it keeps the binding it has, sends nothing for
+//! it, and reports [`ClientEvent::BindingUnsupported`] (when it is written, or read by
+//! Register; the std runners' `register_account` refuses a binding without `U`). The
+//! specification says nothing of an answer to such a Write: the tree has taken it as any
+//! other value.
+//!
+//! What the client announces never fails to be built: should the application's own settings
+//! give no binding the client can announce (a [`Settings::binding`](super::Settings) too long,
+//! or without a queued form when [`Client::set_queue`] turned queue mode on), it announces
+//! `U` (`UQ` for a 1.0 client in queue mode), the binding it always speaks.
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use m2m_core::Timestamp;
 
 use super::{Client, ClientEvent, ObjectTree, account};
-use crate::error::{Error, Reason};
 
 /// The longest binding kept: every letter of Core 1.2 (`U`, `T`, `S`, `N`, `Q`, `M`, `H`) once.
 const MAX: usize = 8;
@@ -58,11 +75,39 @@ impl Binding {
         self.as_str().contains(letter)
     }
 
-    /// Whether the client can use it: a binding (Core 1.1 §5.3.1.1's letters, each once) with
-    /// `U`.
+    /// Whether the client can use it over UDP: a binding (Core 1.1 §5.3.1.1's letters, each
+    /// once) with `U`.
     fn usable(&self) -> bool {
         let text = self.as_str();
         crate::interface::valid_binding(text) && text.contains('U')
+    }
+
+    /// It without `letter`.
+    fn without(&self, letter: u8) -> Self {
+        let mut bytes = [0u8; MAX];
+        let mut len = 0usize;
+        let kept = self.as_str().bytes().filter(|&b| b != letter);
+        for (slot, b) in bytes.iter_mut().zip(kept) {
+            *slot = b;
+            len = len.saturating_add(1);
+        }
+        Binding { bytes, len }
+    }
+
+    /// What `b` says for it (module docs): from 1.1 on (`v1_0` false) it without `Q`; in 1.0
+    /// it as it is, or its queued form in queue mode. `None` when it cannot be announced so
+    /// (no binding, or no 1.0 queued form).
+    fn announced(&self, v1_0: bool, queue: bool) -> Option<Binding> {
+        if !crate::interface::valid_binding(self.as_str()) {
+            return None;
+        }
+        if !v1_0 {
+            return Some(self.without(b'Q')).filter(|b| b.len > 0);
+        }
+        if queue {
+            return queued_binding(self.as_str()).map(Binding::read);
+        }
+        Some(*self)
     }
 }
 
@@ -81,22 +126,19 @@ fn queued_binding(binding: &str) -> Option<&str> {
 impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usize, const C: usize>
     Client<'_, P, N, B, O, A, C>
 {
-    /// The binding Register announces, and Update when it changed: the one the server wrote
-    /// ([`Client::refresh_binding`]), else [`Settings::binding`](super::Settings); for a 1.0
-    /// client in queue mode, with its `Q` (`UQ`), which 1.1 sends as a parameter of its own.
-    pub(super) fn announced_binding(&self) -> Result<Binding, Error> {
-        let base = self
-            .binding
-            .unwrap_or_else(|| Binding::read(self.settings.binding));
-        if base.len > MAX {
-            return Err(Error::new(0, Reason::Unrepresentable));
-        }
-        if self.settings.queue.is_some() && self.is_v1_0() {
-            return queued_binding(base.as_str())
-                .map(Binding::read)
-                .ok_or(Error::new(0, Reason::Unrepresentable));
-        }
-        Ok(base)
+    /// The binding Register announces, and Update when it changed (module docs): from 1.1 on,
+    /// [`Settings::binding`](super::Settings) without `Q`; in 1.0, the one the server wrote
+    /// ([`Client::refresh_binding`]) else [`Settings::binding`](super::Settings), with its
+    /// `Q` in queue mode (`UQ`). `U` (`UQ`) when neither can be announced.
+    pub(super) fn announced_binding(&self) -> Binding {
+        let v1_0 = self.is_v1_0();
+        let queue = self.settings.queue.is_some();
+        let written = if v1_0 { self.binding } else { None };
+        written
+            .into_iter()
+            .chain([Binding::read(self.settings.binding)])
+            .find_map(|b| b.announced(v1_0, queue))
+            .unwrap_or_else(|| Binding::read(if v1_0 && queue { "UQ" } else { "U" }))
     }
 
     /// Whether the client registers as LwM2M 1.0 (no version announced, or 1.0).
@@ -108,10 +150,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
 
     /// Reads the Binding of the server's instance (`/1/x/7`) again: one read for the first
     /// time (since the client began or moved to this server), or changed since the last read,
-    /// is applied (the module's rules) whether the client is registered or not, and Register
-    /// announces it; when the client is registered and it differs from the binding announced,
-    /// it goes to the server in an Update sent at once (Core 1.1 §6.2.2: `b` when the binding
-    /// changed), as a written Lifetime does.
+    /// is checked, and in 1.0 applied (the module's rules) whether the client is registered or
+    /// not, so that Register announces it; when the client is registered and what it announces
+    /// changed, it goes to the server in an Update sent at once (Core 1.1 §6.2.2: `b` when the
+    /// binding changed), as a written Lifetime does.
     pub(super) fn refresh_binding<T: ObjectTree + ?Sized>(&mut self, now: Timestamp, tree: &T) {
         let new = account::server_binding(tree, self.ssid).map(Binding::read);
         let was = core::mem::replace(&mut self.tree_binding, new);
@@ -121,23 +163,28 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         if was == Some(new) {
             return;
         }
-        if !new.usable() {
+        if !self.is_v1_0() {
+            // From 1.1 on `b` is the client's own: the Server object's binding is only checked.
+            if !new.usable() {
+                self.push_event(ClientEvent::BindingUnsupported);
+            }
+            return;
+        }
+        let queue = if new.has('Q') {
+            self.settings.queue.or(Some(crate::server::AWAKE_TIME))
+        } else if was.is_some_and(|w| w.has('Q')) {
+            None
+        } else {
+            self.settings.queue
+        };
+        if !new.usable() || new.announced(true, queue.is_some()).is_none() {
             self.push_event(ClientEvent::BindingUnsupported);
             return;
         }
-        let announced = self
-            .binding
-            .unwrap_or_else(|| Binding::read(self.settings.binding));
-        let queue = self.settings.queue;
-        if new.has('Q') {
-            if self.settings.queue.is_none() {
-                self.settings.queue = Some(crate::server::AWAKE_TIME);
-            }
-        } else if was.is_some_and(|w| w.has('Q')) {
-            self.settings.queue = None;
-        }
+        let before = self.announced_binding();
+        self.settings.queue = queue;
         self.binding = Some(new);
-        if self.is_registered() && (new != announced || queue != self.settings.queue) {
+        if self.is_registered() && self.announced_binding() != before {
             self.binding_changed = true;
             self.update_soon(now);
         }

@@ -83,7 +83,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let n = super::registration::location_segments(&copy.0, copy.1, &mut loc);
         let binding = match (update, self.binding_changed) {
             (true, false) => None,
-            _ => Some(self.announced_binding()?),
+            _ => Some(self.announced_binding()),
         };
         let binding = binding.as_ref().map(|b| b.as_str());
         let req = if update {

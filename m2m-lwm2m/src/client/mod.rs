@@ -139,10 +139,12 @@ pub enum ClientEvent {
     },
     /// The server wrote a Binding (`/1/x/7`, Core 1.1 Appendix E.2) into its Server instance
     /// that the client cannot use, or Register found one there: none with `U` (CoAP over UDP,
-    /// the client's transport), or no binding at all. The client keeps the binding it has
-    /// and sends no Update; the tree holds what the server wrote. A binding it can use is
-    /// taken, its `Q` (1.0's `UQ`) setting queue mode, and sent in an Update (`b`, Core 1.1
-    /// §6.2.2) at once when registered, in the next Register (§6.2.1) otherwise.
+    /// the client's transport), no binding at all, or in 1.0 in queue mode one without a 1.0
+    /// queued form (`UT`). The client keeps the binding it has and sends no Update; the tree
+    /// holds what the server wrote. From 1.1 on `b` is the client's own binding
+    /// ([`Settings::binding`]) and a written one is only checked; in 1.0 one it can use is
+    /// taken, its `Q` (`UQ`) setting queue mode, and sent in an Update (`b`, Core 1.1 §6.2.2)
+    /// at once when registered, in the next Register (§6.2.1) otherwise.
     BindingUnsupported,
     /// The bootstrap server accepted the Bootstrap-Request; its writes follow.
     BootstrapStarted,
@@ -273,7 +275,7 @@ pub struct Client<
     lifetime_changed: bool,
     /// The Binding its Server instance held when last read (`/1/x/7`).
     tree_binding: Option<binding::Binding>,
-    /// The binding the server wrote, announced in place of [`Settings::binding`].
+    /// The binding the server wrote, announced in place of [`Settings::binding`] in 1.0.
     binding: Option<binding::Binding>,
     /// The next Update carries `b` (the server wrote the Binding).
     binding_changed: bool,

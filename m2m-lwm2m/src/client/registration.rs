@@ -46,10 +46,10 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         }
     }
 
-    /// Sends Register, with the object links of `tree`, and the Binding of the server's Server
-    /// instance (`/1/x/7`) as `b` when the tree holds one the client can use (Core 1.1
-    /// §6.2.1; one it cannot is reported, [`ClientEvent::BindingUnsupported`], and the binding
-    /// the client has goes).
+    /// Sends Register, with the object links of `tree`, and as `b` (Core 1.1 §6.2.1) the
+    /// client's own binding from 1.1 on, in 1.0 the Binding of the server's Server instance
+    /// (`/1/x/7`) when the tree holds one the client can use. One it cannot is reported
+    /// ([`ClientEvent::BindingUnsupported`]) and the binding the client has goes.
     pub fn register<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
@@ -104,10 +104,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         let n = location_segments(&copy.0, copy.1, &mut loc);
         let location =
             Location::new(loc.iter().take(n).copied()).ok_or(SessionError::UnknownRegistration)?;
-        let binding = self
-            .binding_changed
-            .then(|| self.announced_binding())
-            .transpose()?;
+        let binding = self.binding_changed.then(|| self.announced_binding());
         let req = ServerRequest::Update {
             location,
             params: RegisterParams {

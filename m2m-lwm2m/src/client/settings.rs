@@ -17,7 +17,9 @@ pub struct Settings<'c> {
     pub lifetime: u32,
     /// The enabler version announced (`lwm2m`); `None` sends none (LwM2M 1.0 clients).
     pub version: Option<Version>,
-    /// The binding (`b`), `U` for UDP.
+    /// The binding (`b`), `U` for UDP: from LwM2M 1.1 on, the bindings the client supports,
+    /// announced without `Q` whatever the Server object's Binding (`/1/x/7`) holds; in 1.0,
+    /// announced until the server writes a binding the client can use (Core 1.1 §6.2.1).
     pub binding: &'c str,
     /// How Register is tried again after a failure.
     pub retry: Retry,

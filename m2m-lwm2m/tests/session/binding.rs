@@ -73,12 +73,124 @@ fn a_binding_written_by_the_server_goes_to_it_in_an_update_with_its_queue_mode()
     assert_eq!(w.client.awake_until(), None);
 }
 
-/// A 1.1 client: a binding without `U` (another transport only), or no binding at all, is one
-/// the client cannot use: it says so, sends no Update, and keeps its own.
+/// A binding without `U` (another transport only), or no binding at all, is one the client
+/// cannot use, in 1.0 and 1.1: it says so, sends no Update, and keeps its own. One it can use
+/// afterwards goes in an Update in 1.0; in 1.1 `b` is the client's own, and none goes.
 #[test]
 fn a_binding_the_client_cannot_use_is_reported_and_not_sent() {
-    for bad in ["T", "S", "UX", "UU"] {
-        let mut w = registered("U", Some(Version::V1_1));
+    for (version, then) in [
+        (None, vec!["updated b=UT"]),
+        (Some(Version::V1_1), Vec::new()),
+    ] {
+        for bad in ["T", "S", "UX", "UU"] {
+            let mut w = registered("U", version);
+            write_binding(&mut w, 2, bad);
+            assert!(updates(&w).is_empty(), "{bad}: {:?}", w.events);
+            assert!(
+                w.events.contains(&"client BindingUnsupported".to_string()),
+                "{bad}: {:?}",
+                w.events
+            );
+            assert_eq!(w.client.awake_until(), None, "{bad}");
+            w.events.clear();
+            write_binding(&mut w, 3, "UT");
+            assert_eq!(updates(&w), then, "{version:?} {bad}");
+            assert!(
+                !w.events.contains(&"client BindingUnsupported".to_string()),
+                "{bad}: {:?}",
+                w.events
+            );
+        }
+    }
+}
+
+/// A 1.1 client announces its own binding (Core 1.1 §6.2.1: the bindings it supports), never
+/// with `Q`: queue mode is the `Q` parameter, whatever the Server instance's Binding says.
+#[test]
+fn a_1_1_client_announces_its_own_binding_without_q() {
+    for (tree, own, queue, announced) in [
+        ("UQ", "U", Some(93), "U"),
+        ("UQ", "U", None, "U"),
+        ("UT", "U", None, "U"),
+        ("U", "UQ", Some(93), "U"),
+        ("U", "UT", None, "UT"),
+    ] {
+        let mut w = World::new();
+        w.client = Client::new(
+            SERVER,
+            Settings {
+                binding: own,
+                queue: queue.map(core::time::Duration::from_secs),
+                ..Settings::new("pump-1")
+            },
+            9,
+        );
+        w.pump.extra = vec![Record::new(
+            Path::resource(1, 0, 7),
+            Value::Str(Text::Plain(tree)),
+        )];
+        let query = register_query(&mut w, 0);
+        assert_eq!(binding_of(&query), Some(announced), "{tree}: {query:?}");
+        assert_eq!(
+            query.contains(&"Q".to_string()),
+            queue.is_some(),
+            "{tree}: {query:?}"
+        );
+        assert!(w.client.is_registered(), "{tree}: {:?}", w.events);
+        assert_eq!(
+            w.server.find("pump-1").unwrap().queue,
+            queue.is_some(),
+            "{tree}"
+        );
+    }
+}
+
+/// A 1.1 client whose server writes a binding it can use (`UQ`, `UT`) sends no Update for
+/// it: `b` is the client's own, which did not change. Its own Update carries no `b` either.
+#[test]
+fn a_1_1_client_sends_no_update_for_a_written_binding() {
+    let mut w = registered("U", Some(Version::V1_1));
+    for (t, binding) in [(2, "UQ"), (3, "UT"), (4, "U")] {
+        write_binding(&mut w, t, binding);
+        assert!(updates(&w).is_empty(), "{binding}: {:?}", w.events);
+        assert!(
+            !w.events.contains(&"client BindingUnsupported".to_string()),
+            "{binding}: {:?}",
+            w.events
+        );
+    }
+    assert_eq!(w.client.awake_until(), None);
+    w.client.handle_timeout(at(40), &w.pump).unwrap();
+    w.pump(at(40));
+    assert_eq!(updates(&w), ["updated"]);
+    assert!(w.client.is_registered());
+}
+
+/// A 1.0 client in queue mode (93 s awake), registered with `U` (so `UQ`), whose server
+/// writes `UT`, which 1.0 cannot announce in queue mode: reported, not taken, and the client
+/// goes on (its own Update is sent when due, and its next Register announces `UQ`).
+#[test]
+fn a_1_0_client_in_queue_mode_refuses_a_binding_without_a_queued_form() {
+    for bad in ["UT", "UN", "SU"] {
+        let mut w = World::new();
+        w.client = Client::new(
+            SERVER,
+            Settings {
+                lifetime: 60,
+                version: None,
+                queue: Some(core::time::Duration::from_secs(93)),
+                ..Settings::new("pump-1")
+            },
+            9,
+        );
+        w.pump.extra = vec![Record::new(
+            Path::resource(1, 0, 7),
+            Value::Str(Text::Plain("U")),
+        )];
+        let query = register_query(&mut w, 0);
+        assert_eq!(binding_of(&query), Some("UQ"), "{query:?}");
+        assert!(w.client.is_registered());
+        w.events.clear();
         write_binding(&mut w, 2, bad);
         assert!(updates(&w).is_empty(), "{bad}: {:?}", w.events);
         assert!(
@@ -86,11 +198,16 @@ fn a_binding_the_client_cannot_use_is_reported_and_not_sent() {
             "{bad}: {:?}",
             w.events
         );
-        assert_eq!(w.client.awake_until(), None, "{bad}");
-        // One it can use afterwards is taken.
-        w.events.clear();
-        write_binding(&mut w, 3, "UT");
-        assert_eq!(updates(&w), ["updated b=UT"], "{bad}");
+        assert!(w.client.poll_timeout(at(2)).unwrap() > at(2), "{bad}");
+        w.client.handle_timeout(at(40), &w.pump).unwrap();
+        w.pump(at(40));
+        assert_eq!(updates(&w), ["updated"], "{bad}");
+        assert!(w.client.awake_until().is_some());
+        w.client.deregister(at(41)).unwrap();
+        w.pump(at(41));
+        let query = register_query(&mut w, 42);
+        assert_eq!(binding_of(&query), Some("UQ"), "{bad}: {query:?}");
+        assert!(w.client.is_registered(), "{bad}");
     }
 }
 

@@ -740,17 +740,24 @@ fn an_update_from_a_new_address_wakes_the_client() {
 #[test]
 fn queue_mode_edges_a_binding_without_a_queue_form_and_a_long_awake_time() {
     use core::time::Duration;
-    // 1.0 knows `UQ`, `SQ` and `UQS`: a binding with no queue form is refused, not sent
-    // without `Q`.
-    let w = World::new();
-    let settings = Settings {
-        version: None,
-        binding: "T",
-        queue: Some(Duration::from_secs(93)),
-        ..Settings::new("pump-1")
-    };
-    let mut client: Client<'static, u8> = Client::new(SERVER, settings, 9);
-    assert!(client.register(at(0), &w.pump).is_err());
+    // 1.0 knows `UQ`, `SQ` and `UQS`: settings whose binding has no queue form are not sent
+    // without `Q`, nor do they keep Register from going: `UQ`, the binding the client speaks.
+    for binding in ["T", "UT"] {
+        let w = World::new();
+        let settings = Settings {
+            version: None,
+            binding,
+            queue: Some(Duration::from_secs(93)),
+            ..Settings::new("pump-1")
+        };
+        let mut client: Client<'static, u8> = Client::new(SERVER, settings, 9);
+        client.register(at(0), &w.pump).unwrap();
+        let mut buf = [0u8; 1152];
+        let (_, n) = client.poll_transmit(at(0), &mut buf).unwrap();
+        let m = m2m_coap::Message::parse_udp(&buf[..n]).unwrap();
+        let query: Vec<&str> = m.strs(m2m_coap::OptionNumber::URI_QUERY).collect();
+        assert!(query.contains(&"b=UQ"), "{binding}: {query:?}");
+    }
     // An awake time past the clock's end: awake for good, not asleep at once.
     let mut w = World::new();
     let settings = Settings {
