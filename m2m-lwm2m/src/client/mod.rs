@@ -109,10 +109,12 @@ pub enum ClientEvent {
     /// [`Client::register`] tries again when the application sees fit.
     ///
     /// With those accounts, a registration the server explicitly rejects (a 4.xx answer to
-    /// Register: 4.00, 4.03, 4.12 of Core 1.1 §6.2.1) is abandoned at its first answer,
-    /// without the retries, as `/1/x/16` asks; without them (`/1/x/16` false, or no
-    /// Bootstrap-Server account) it is retried like any failure. A 5.xx answer, no answer
-    /// and a Reset are always retried first.
+    /// Register the same Register would meet again: 4.00, 4.03, 4.12 of Core 1.1 §6.2.1,
+    /// 4.04, 4.05, ...) is abandoned at its first answer, without the retries, as `/1/x/16`
+    /// asks; without them (`/1/x/16` false, or no Bootstrap-Server account) it is retried
+    /// like any failure. A 4.29 Too Many Requests (retried after its Max-Age at the
+    /// soonest), a 4.08 or 4.13 of the links in blocks, a 5.xx answer, no answer and a Reset
+    /// are always retried first.
     RegistrationAbandoned,
     /// Time to bootstrap (Core 1.1 §6.1, Bootstrap Sequence step 4, and Client Initiated
     /// Bootstrap): Register was abandoned ([`ClientEvent::RegistrationAbandoned`]), the
@@ -681,7 +683,11 @@ impl<
                     self.schedule_update(now);
                     self.push_event(ClientEvent::Registered);
                 } else {
-                    self.failed(now, Some(code), tree);
+                    // 4.29 Too Many Requests: again after its Max-Age at the soonest (RFC 8516).
+                    let not_before = (code == Code::TOO_MANY_REQUESTS)
+                        .then(|| u64::from(message.max_age()))
+                        .unwrap_or(0);
+                    self.failed_after(now, Some(code), not_before, tree);
                 }
             }
             State::Bootstrapping(r) if r == id => {

@@ -177,14 +177,26 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
     }
 
     /// Register failed (with `code`, or unanswered): again after the wait [`Settings::retry`]
-    /// says, or abandoned, and then a Bootstrap held off when the accounts of `tree` say so.
-    /// A rejection ([`is_rejection`]) is abandoned at once when they say so: no retry.
+    /// says (and no sooner than `not_before` seconds: a 4.29's Max-Age, RFC 8516 §4), or
+    /// abandoned, and then a Bootstrap held off when the accounts of `tree` say so. A
+    /// rejection ([`is_rejection`]) is abandoned at once when they say so: no retry.
     ///
     /// [`Settings::retry`]: super::Settings::retry
     pub(super) fn failed<T: ObjectTree + ?Sized>(
         &mut self,
         now: Timestamp,
         code: Option<Code>,
+        tree: &T,
+    ) {
+        self.failed_after(now, code, 0, tree);
+    }
+
+    /// [`Client::failed`], the retry no sooner than `not_before` seconds from `now`.
+    pub(super) fn failed_after<T: ObjectTree + ?Sized>(
+        &mut self,
+        now: Timestamp,
+        code: Option<Code>,
+        not_before: u64,
         tree: &T,
     ) {
         self.failures = self.failures.saturating_add(1);
@@ -195,7 +207,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             .retry
             .wait(self.failures)
             .filter(|_| !rejected)
-            .and_then(|wait| now.checked_add(secs(wait)));
+            .and_then(|wait| now.checked_add(secs(wait.max(not_before))));
         match at {
             Some(at) => {
                 self.state = State::Waiting;
@@ -247,15 +259,29 @@ fn bootstrap_after_failure<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) 
 /// that the Server object's Bootstrap on Registration Failure (`/1/x/16`, Core 1.1 Appendix
 /// E.2: "when either registration is explicitly rejected by the LwM2M Server or registration
 /// is considered as failing as dictated by the other resource settings") bootstraps on at
-/// once: a 4.xx Client Error. Core 1.1 §6.2.1 lists the refusals of Register as 4.00 Bad
-/// Request, 4.03 Forbidden (the endpoint may not register) and 4.12 Precondition Failed (the
-/// versions do not match), each a refusal of the request as sent, which the same Register
-/// sent again meets again (RFC 7252 §5.9.2: the client should not repeat it unmodified; this
-/// client sends no other). A 5.xx Server Error may pass (RFC 7252 §5.9.3), and no answer or a
-/// Reset is no answer at all: those go through the Communication Retry resources
-/// (`/1/x/17` to `/1/x/20`) first, as `/1/x/16`'s "other resource settings" say.
+/// once.
+///
+/// The rule: a 4.xx Client Error is a rejection when the same Register sent again meets it
+/// again (RFC 7252 §5.9.2: the client should not repeat the request unmodified, and this
+/// client sends no other): the refusals Core 1.1 §6.2.1 lists for Register, 4.00 Bad Request,
+/// 4.03 Forbidden (the endpoint may not register) and 4.12 Precondition Failed (the versions
+/// do not match), and the others that refuse the request as it is (4.01, 4.02, 4.04 Not
+/// Found, 4.05 Method Not Allowed, 4.06, 4.15 Unsupported Content-Format, 4.22, ...). Three
+/// 4.xx are not, since the same request may pass later: 4.29 Too Many Requests (RFC 8516:
+/// retry after its Max-Age; [`Client::failed`] waits that long at least), and 4.08 Request
+/// Entity Incomplete and 4.13 Request Entity Too Large, which answer a block-wise transfer
+/// (RFC 7959 §2.9) of the links. A 5.xx Server Error may pass (RFC 7252 §5.9.3), and no
+/// answer or a Reset is no answer at all: those, and the three above, go through the
+/// Communication Retry resources (`/1/x/17` to `/1/x/20`) first, as `/1/x/16`'s "other
+/// resource settings" say.
 fn is_rejection(code: Code) -> bool {
     code.class() == 4
+        && !matches!(
+            code,
+            Code::TOO_MANY_REQUESTS
+                | Code::REQUEST_ENTITY_INCOMPLETE
+                | Code::REQUEST_ENTITY_TOO_LARGE
+        )
 }
 
 /// The segments of a stored location (`/rd/5a3f`).

@@ -725,6 +725,9 @@ fn a_rejected_registration_bootstraps_after_the_hold_off_without_the_retries() {
         Code::BAD_REQUEST,
         Code::FORBIDDEN,
         Code::PRECONDITION_FAILED,
+        Code::NOT_FOUND,
+        Code::METHOD_NOT_ALLOWED,
+        Code::UNSUPPORTED_CONTENT_FORMAT,
     ] {
         let mut w = World::new();
         w.pump.extra = vec![hold_off];
@@ -758,6 +761,54 @@ fn a_rejected_registration_bootstraps_after_the_hold_off_without_the_retries() {
             "{code} {deleted:?}"
         );
         assert_eq!(w.client.poll_timeout(at(10)), Some(at(70)), "{code}");
+    }
+}
+
+/// A client whose Register is answered `code` with Max-Age `max_age` at `now`: its events.
+fn answer_register_max_age(w: &mut World, now: u64, code: Code, max_age: u32) -> Vec<ClientEvent> {
+    use m2m_coap::{Builder, Message, OptionNumber, Type};
+    let mut buf = [0u8; 1152];
+    while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let mut b = Builder::<1>::udp(Type::Acknowledgement, code, m.message_id().unwrap());
+        b.token(m.token());
+        b.uint(OptionNumber::MAX_AGE, max_age).unwrap();
+        let mut out = [0u8; 64];
+        let k = b.encode(&mut out).unwrap();
+        w.client
+            .handle(at(now), SERVER, &out[..k], &mut w.pump)
+            .unwrap();
+    }
+    events_of(w)
+}
+
+/// 4.29 Too Many Requests (RFC 8516), and 4.08 and 4.13 of a transfer in blocks, are no
+/// rejection: the same Register may pass later. With a bootstrap account and /1/x/16 absent
+/// (a rejection would bootstrap at once) they go through the retries; a 4.29 waits its
+/// Max-Age when that is longer than the retry's wait (60 s), the retry's wait otherwise.
+#[test]
+fn too_many_requests_is_retried_after_its_max_age_not_a_rejection() {
+    use ClientEvent::RegistrationFailed;
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(30));
+    for (code, max_age, retry) in [
+        (Code::TOO_MANY_REQUESTS, 300, 310),
+        (Code::TOO_MANY_REQUESTS, 20, 70),
+        (Code::REQUEST_ENTITY_INCOMPLETE, 60, 70),
+        (Code::REQUEST_ENTITY_TOO_LARGE, 60, 70),
+    ] {
+        let mut w = World::new();
+        w.pump.extra = vec![hold_off];
+        w.client.register(at(10), &w.pump).unwrap();
+        assert_eq!(
+            answer_register_max_age(&mut w, 10, code, max_age),
+            [RegistrationFailed(Some(code))],
+            "{code}"
+        );
+        assert_eq!(w.client.poll_timeout(at(10)), Some(at(retry)), "{code}");
+        // The Register goes again then, and the server takes it.
+        w.client.handle_timeout(at(retry), &w.pump).unwrap();
+        w.pump(at(retry));
+        assert!(w.client.is_registered(), "{code}");
     }
 }
 
