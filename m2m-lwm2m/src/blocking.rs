@@ -569,19 +569,25 @@ impl<'c> Client<'c> {
         tree: &mut T,
     ) -> io::Result<()> {
         let new: Vec<ClientEvent> = self.events.get(from..).unwrap_or_default().to_vec();
+        // Every event's action runs, whatever an earlier one's did: the first error is told.
+        let mut first = Ok(());
         for e in new {
-            match e {
+            let done = match e {
                 ClientEvent::BootstrapDue => {
-                    if let Err(e) = self.bootstrap_with_account(tree) {
+                    let started = self.bootstrap_with_account(tree);
+                    if started.is_err() {
                         self.inner.bootstrap_later(now());
-                        return Err(e);
                     }
+                    started
                 }
-                ClientEvent::BootstrapAccountExpired { .. } => purge(tree)?,
-                _ => {}
+                ClientEvent::BootstrapAccountExpired { .. } => purge(tree),
+                _ => Ok(()),
+            };
+            if first.is_ok() {
+                first = done;
             }
         }
-        Ok(())
+        first
     }
 
     /// Registers with the LwM2M Server account a Bootstrap wrote into `tree`: the first one,
@@ -789,5 +795,51 @@ mod tests {
         }
         assert_eq!(responses.len(), RESPONSES);
         assert_eq!(responses.first(), Some(&44));
+    }
+
+    /// A Bootstrap-Server account (Security instance 0) whose URI the runner cannot use;
+    /// the instances deleted.
+    struct Unreachable(Vec<Path<'static>>);
+
+    impl ObjectTree for Unreachable {
+        fn objects(&self, f: &mut dyn FnMut(crate::link::ObjectLink<'_>)) {
+            if self.0.is_empty() {
+                f(crate::link::ObjectLink::path(Path::instance(0, 0)));
+            }
+        }
+        fn read<'s>(
+            &'s self,
+            path: &Path<'_>,
+            out: &mut crate::client::RecordBuf<'s>,
+        ) -> Result<(), Code> {
+            use crate::value::{Record, Text, Value};
+            let value = match (self.0.is_empty(), path.levels()) {
+                (true, [0, 0, 0]) => Value::Str(Text::Plain("coaps://127.0.0.1:5684")),
+                (true, [0, 0, 1]) => Value::Bool(true),
+                _ => return Err(Code::NOT_FOUND),
+            };
+            out.push(Record::new(path.without_prefix(), value))
+        }
+        fn delete(&mut self, path: &Path<'_>) -> Result<(), Code> {
+            self.0.push(path.without_prefix());
+            Ok(())
+        }
+    }
+
+    /// A BootstrapDue the runner cannot act on (a `coaps://` URI) does not keep a
+    /// BootstrapAccountExpired of the same batch from its purge: the account is deleted, and
+    /// the Bootstrap's error is the one told.
+    #[test]
+    fn every_event_of_a_batch_is_acted_on_after_an_error() {
+        let server = SocketAddr::from(([127, 0, 0, 1], 9));
+        let mut client = Client::new(server, Settings::new("batch")).unwrap();
+        let mut tree = Unreachable(Vec::new());
+        client.events = std::vec![
+            ClientEvent::BootstrapDue,
+            ClientEvent::BootstrapAccountExpired { security: 0 },
+        ];
+        let err = client.act_on_events(0, &mut tree).unwrap_err();
+        assert!(err.to_string().contains("coap"), "{err}");
+        assert_eq!(tree.0, [Path::instance(0, 0)]);
     }
 }
