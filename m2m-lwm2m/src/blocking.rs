@@ -598,8 +598,24 @@ impl<'c> Client<'c> {
     /// [`AWAKE_TIME`](crate::server::AWAKE_TIME) after each message; a binding without `Q`
     /// leaves the queue mode as it was, since LwM2M 1.1 puts it outside the binding; a binding
     /// without `U` is [`io::ErrorKind::Unsupported`]), and sends Register. Returns the
-    /// server's address.
+    /// server's address. When that fails after a fallback Bootstrap finished
+    /// ([`ClientEvent::BootstrapDue`]), the fallback falls due again after the back-off
+    /// ([`crate::client::Client::bootstrap_later`], Core 1.1 §6.1), so the client is not
+    /// left idle with an account it cannot register with.
     pub fn register_account<T: ObjectTree + ?Sized>(
+        &mut self,
+        tree: &T,
+        ssid: Option<u16>,
+    ) -> io::Result<SocketAddr> {
+        let registered = self.register_with(tree, ssid);
+        if registered.is_err() {
+            self.inner.bootstrap_later(now());
+        }
+        registered
+    }
+
+    /// [`Self::register_account`], the fallback left as it is on failure.
+    fn register_with<T: ObjectTree + ?Sized>(
         &mut self,
         tree: &T,
         ssid: Option<u16>,

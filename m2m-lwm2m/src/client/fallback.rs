@@ -2,8 +2,9 @@
 //! 1.1 §6.1, Bootstrap Sequence step 4): when it falls due ([`ClientEvent::BootstrapDue`],
 //! after the Client Hold Off Time `/0/x/11` of Appendix E.1, and after the back-off of
 //! [`Backoff`] when fallbacks follow one another without a registration), and its coming
-//! again when it could not start ([`Client::bootstrap_later`]) or failed
-//! ([`ClientEvent::BootstrapFailed`]).
+//! again when it could not start ([`Client::bootstrap_later`]), failed
+//! ([`ClientEvent::BootstrapFailed`]), or finished with a server account the application could
+//! not register with ([`Client::bootstrap_later`] again).
 //!
 //! [`Backoff`]: super::Backoff
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
@@ -25,6 +26,9 @@ pub(super) struct Fallback {
     /// been called off by a Register, or a move away from a Bootstrap under way): the next
     /// [`Client::bootstrap`] is that Bootstrap, and its failure brings the fallback back.
     asked: bool,
+    /// That Bootstrap finished (Bootstrap-Finish answered 2.04), and no Register went since:
+    /// an account the application cannot register with brings the fallback back.
+    finished: bool,
     /// Fallbacks since the client was last registered.
     count: u32,
     /// The Client Hold Off Time of the last one, seconds.
@@ -35,6 +39,7 @@ impl Fallback {
     pub(super) const NONE: Fallback = Fallback {
         due: None,
         asked: false,
+        finished: false,
         count: 0,
         hold_off: 0,
     };
@@ -53,6 +58,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         f.count = f.count.saturating_add(1);
         f.hold_off = hold_off;
         f.asked = false;
+        f.finished = false;
     }
 
     /// [`ClientEvent::BootstrapDue`] when its time has come.
@@ -69,6 +75,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
     pub(super) fn fallback_over(&mut self, registered: bool) {
         self.fallback.due = None;
         self.fallback.asked = false;
+        self.fallback.finished = false;
         if registered {
             self.fallback.count = 0;
         }
@@ -84,9 +91,18 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         }
     }
 
-    /// The Bootstrap ended with Bootstrap-Finish.
+    /// The Bootstrap ended with Bootstrap-Finish: when it was the fallback's, the client
+    /// waits for the Register of the account it wrote ([`Client::bootstrap_later`] when there
+    /// is none the application can register with).
     pub(super) fn fallback_finished(&mut self) {
-        self.fallback.asked = false;
+        self.fallback.finished = core::mem::take(&mut self.fallback.asked);
+    }
+
+    /// A Bootstrap begins that no fallback asked for (the application's own, or the
+    /// fallback's again): a fallback that finished is over.
+    pub(super) fn fallback_bootstrap(&mut self) {
+        self.fallback.due = None;
+        self.fallback.finished = false;
     }
 
     /// The Bootstrap failed (refused with `code`, unanswered, or silent for 247 s):
@@ -101,16 +117,20 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
 
     /// The Bootstrap that [`ClientEvent::BootstrapDue`] asks for could not start (the
     /// address of the Bootstrap-Server account's URI did not resolve, the URI is one the
-    /// application cannot reach, the request could not be sent): it falls due again after the
-    /// back-off ([`Settings::bootstrap_backoff`](super::Settings), counted as one more
-    /// fallback; Core 1.1 §6.1, Bootstrap Sequence step 4). `true` when it did; `false`, and
-    /// nothing done, when no fallback waits for its Bootstrap: none was due, a Register or
-    /// [`Client::bootstrap`] came since, or its Bootstrap is under way (its failure brings the
-    /// fallback back by itself). The std runners call it when they cannot act on the event.
+    /// application cannot reach, the request could not be sent), or it finished
+    /// ([`ClientEvent::BootstrapFinished`]) but the server account it wrote cannot be
+    /// registered with (its URI does not resolve, or is not one the application reaches): it
+    /// falls due again after the back-off ([`Settings::bootstrap_backoff`](super::Settings),
+    /// counted as one more fallback; Core 1.1 §6.1, Bootstrap Sequence step 4). `true` when it
+    /// did; `false`, and nothing done, when no fallback waits for its Bootstrap or its
+    /// Register: none was due, a Register or [`Client::bootstrap`] came since, or its
+    /// Bootstrap is under way (its failure brings the fallback back by itself). The std
+    /// runners call it when they cannot act on the event, and when their `register_account`
+    /// fails.
     pub fn bootstrap_later(&mut self, now: Timestamp) -> bool {
         let under_way =
             matches!(self.state, State::Bootstrapping(_)) || self.bootstrapping.is_some();
-        if !self.fallback.asked || under_way {
+        if !(self.fallback.asked || self.fallback.finished) || under_way {
             return false;
         }
         self.schedule_fallback(now, self.fallback.hold_off);

@@ -125,8 +125,9 @@ pub enum ClientEvent {
     /// runners, tokio and blocking, do both themselves). A [`Client::register`], [`Client::bootstrap`] or
     /// [`Client::set_server`] during the hold off calls it off. A fallback that follows
     /// another without [`ClientEvent::Registered`] between waits the back-off of
-    /// [`Settings::bootstrap_backoff`] too ([`Backoff`]); one that could not start
-    /// ([`Client::bootstrap_later`]) or whose Bootstrap failed comes again after it.
+    /// [`Settings::bootstrap_backoff`] too ([`Backoff`]); one that could not start, or whose
+    /// account could not be registered with ([`Client::bootstrap_later`]), or whose Bootstrap
+    /// failed comes again after it.
     BootstrapDue,
     /// The Bootstrap-Server Account Timeout (`/0/x/12`, Core 1.1 Appendix E.1) has run out,
     /// counted from the last successful Bootstrap-Finish (Core 1.1 §6.1, Client Initiated
@@ -513,7 +514,7 @@ impl<
         let id = self.send(now, &req)?;
         self.state = State::Bootstrapping(id);
         self.bootstrapping = None;
-        self.fallback.due = None;
+        self.fallback_bootstrap();
         Ok(())
     }
 

@@ -45,9 +45,9 @@ pub struct Settings<'c> {
 /// least the hold off: so a server that rejects every Register (4.03) and a bootstrap server
 /// that writes the same account again each time cost a Bootstrap and a Register after 60 s,
 /// 120 s, 240 s, ... and once an hour at most from the seventh on ([`Backoff::DEFAULT`]), not
-/// a round trip apart for ever. A fallback the client could not start
-/// ([`Client::bootstrap_later`]) or whose Bootstrap failed ([`ClientEvent::BootstrapFailed`])
-/// counts as one. [`ClientEvent::Registered`] starts the count again.
+/// a round trip apart for ever. A fallback the client could not start, or whose account it
+/// could not register with ([`Client::bootstrap_later`]), or whose Bootstrap failed
+/// ([`ClientEvent::BootstrapFailed`]) counts as one. [`ClientEvent::Registered`] starts the count again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     /// The wait of the second fallback in a row, doubled for each further one.

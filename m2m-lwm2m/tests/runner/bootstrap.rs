@@ -877,3 +877,125 @@ fn the_blocking_client_tries_a_fallback_it_could_not_start_again_after_the_back_
     );
     assert!(after >= Duration::from_millis(350), "{after:?}");
 }
+
+/// A fallback Bootstrap that finishes with a server account the runner cannot register with
+/// (a `coaps://` URI): `register_account` fails, and the fallback comes again after the
+/// back-off (400 ms) instead of leaving the client idle.
+#[tokio::test]
+async fn the_async_client_bootstraps_again_when_the_account_written_cannot_be_registered() {
+    let mut bs = AsyncServer::bootstrap("127.0.0.1:0").await.unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server().await;
+    let (mut accounts, settings) = unusable_bootstrap_uri(refusing);
+    mend(&mut accounts, bs_addr);
+    let client_task = tokio::spawn(async move {
+        let mut client = AsyncClient::new(refusing, settings).await.unwrap();
+        client.register_account(&accounts, None).await.unwrap();
+        while client.next(&mut accounts).await.unwrap() != ClientEvent::BootstrapFinished {}
+        let refused = client.register_account(&accounts, None).await.is_err();
+        let failed = tokio::time::Instant::now();
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapStarted) {
+            seen.push(client.next(&mut accounts).await.unwrap());
+        }
+        (refused, seen, failed.elapsed())
+    });
+    let next_request = async |bs: &mut AsyncServer| loop {
+        if let ServerNote::BootstrapRequested { peer, .. } = bs.next().await.unwrap() {
+            break peer;
+        }
+    };
+    let peer = tokio::time::timeout(Duration::from_secs(10), next_request(&mut bs))
+        .await
+        .expect("a Bootstrap-Request within 10 s");
+    for (instance, body) in account_writes("coaps://127.0.0.1:5684", "U") {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rid = bs.send_to(peer, &write).unwrap();
+        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    }
+    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
+    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    tokio::time::timeout(Duration::from_secs(10), next_request(&mut bs))
+        .await
+        .expect("a second Bootstrap-Request within 10 s");
+    let (refused, seen, after) = tokio::select! {
+        done = client_task => done.unwrap(),
+        _ = async { loop { let _ = bs.next().await; } } => unreachable!(),
+    };
+    assert!(refused);
+    assert_eq!(
+        seen,
+        [ClientEvent::BootstrapDue, ClientEvent::BootstrapStarted]
+    );
+    assert!(after >= Duration::from_millis(350), "{after:?}");
+}
+
+#[test]
+fn the_blocking_client_bootstraps_again_when_the_account_written_cannot_be_registered() {
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let refusing = refusing_server_std();
+    let (mut accounts, settings) = unusable_bootstrap_uri(refusing);
+    mend(&mut accounts, bs_addr);
+    let client = std::thread::spawn(move || {
+        let mut client = Client::new(refusing, settings).unwrap();
+        client.register_account(&accounts, None).unwrap();
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapFinished) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        let refused = client.register_account(&accounts, None).is_err();
+        let failed = std::time::Instant::now();
+        let mut seen = Vec::new();
+        while !seen.contains(&ClientEvent::BootstrapStarted) && std::time::Instant::now() < end {
+            client
+                .turn(&mut accounts, Duration::from_millis(20))
+                .unwrap();
+            seen.extend(client.take_events());
+        }
+        (refused, seen, failed.elapsed())
+    });
+    let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    for (instance, body) in account_writes("coaps://127.0.0.1:5684", "U") {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rsp = bs
+            .request_to(peer, &write, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::BootstrapFinish,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
+    bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    while !client.is_finished() && std::time::Instant::now() < end {
+        bs.serve_for(Duration::from_millis(50)).unwrap();
+    }
+    let (refused, seen, after) = client.join().unwrap();
+    assert!(refused);
+    assert_eq!(
+        seen,
+        [ClientEvent::BootstrapDue, ClientEvent::BootstrapStarted]
+    );
+    assert!(after >= Duration::from_millis(350), "{after:?}");
+}

@@ -1090,3 +1090,27 @@ fn a_fallback_that_could_not_start_or_failed_comes_again_after_the_back_off() {
     assert_eq!(w.client.poll_timeout(at(0)), None);
     assert!(!w.client.bootstrap_later(at(0)));
 }
+
+/// A fallback Bootstrap that finished, whose account the application cannot register with
+/// (its URI does not resolve, say): `Client::bootstrap_later` brings the fallback back after
+/// the back-off, counted as one more. Not once a Register went, nor after a Bootstrap the
+/// application began itself.
+#[test]
+fn a_fallback_whose_account_cannot_be_registered_comes_again_after_the_back_off() {
+    let hold_off = Record::new(Path::resource(0, 0, 11), Value::Int(30));
+    let mut w = World::new();
+    w.pump.extra = vec![hold_off];
+    assert_eq!(fallback_wait(&mut w, 10), 30);
+    bootstrap_and_finish(&mut w, 40);
+    assert!(w.client.bootstrap_later(at(41)));
+    assert!(!w.client.bootstrap_later(at(41)), "once");
+    assert_eq!(due_after(&mut w, 41), 60);
+    // The next one finishes too, and a Register goes: nothing to put off.
+    bootstrap_and_finish(&mut w, 101);
+    w.client.register(at(102), &w.pump).unwrap();
+    assert!(!w.client.bootstrap_later(at(102)));
+    // A Bootstrap of the application's own that finished: nothing to put off either.
+    let mut w = World::new();
+    bootstrap_and_finish(&mut w, 0);
+    assert!(!w.client.bootstrap_later(at(0)));
+}
