@@ -685,9 +685,11 @@ impl<
                     self.push_event(ClientEvent::Registered);
                 } else {
                     // 4.29 Too Many Requests: again after its Max-Age at the soonest (RFC 8516).
-                    let not_before = (code == Code::TOO_MANY_REQUESTS)
-                        .then(|| u64::from(message.max_age()))
-                        .unwrap_or(0);
+                    let not_before = if code == Code::TOO_MANY_REQUESTS {
+                        u64::from(message.max_age())
+                    } else {
+                        0
+                    };
                     self.failed_after(now, Some(code), not_before, tree);
                 }
             }
