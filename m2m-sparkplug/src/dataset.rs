@@ -57,11 +57,9 @@ impl<'a> DataSetView<'a> {
         for c in self.columns() {
             c?;
         }
-        for t in self.types() {
-            t?;
-        }
+        let types = ColumnTypes::new(self)?;
         for row in self.rows() {
-            let mut types = self.types();
+            let mut types = types.row();
             for cell in row?.elements() {
                 let cell = cell?;
                 if let Some(Ok(t)) = types.next().filter(|_| typed) {
@@ -72,6 +70,86 @@ impl<'a> DataSetView<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// How many column types [`ColumnTypes`] keeps at hand.
+const KEPT: usize = 32;
+
+/// The column types of a dataset, read once so that each row takes its cells' types without
+/// walking the dataset again: `types` may come after the rows, in a later occurrence of the
+/// dataset, or not at all, and a row may have more cells than there are types.
+///
+/// The first [`KEPT`] types are kept in an array; the others are read again for each row that
+/// reaches them, from an iterator set on the first of them, which costs a row the fields
+/// between those types: its cells when they are written in one run (packed, or one element
+/// after the other, as every encoder writes them). Only types split by rows or other fields
+/// beyond the first [`KEPT`] make a wide row walk further.
+pub(crate) struct ColumnTypes<'a> {
+    kept: [u32; KEPT],
+    /// At the type after the kept ones.
+    rest: Uint32s<'a>,
+    len: usize,
+}
+
+impl<'a> ColumnTypes<'a> {
+    /// Reads the types of `d` once: the first error of `types` is the error.
+    pub(crate) fn new(d: &DataSetView<'a>) -> Result<Self, Error> {
+        let mut it = d.types();
+        let mut kept = [0; KEPT];
+        let mut len = 0usize;
+        for slot in &mut kept {
+            match it.next() {
+                Some(t) => *slot = t?,
+                None => break,
+            }
+            len = len.saturating_add(1);
+        }
+        it.settle();
+        let rest = it.clone();
+        for t in it {
+            t?;
+            len = len.saturating_add(1);
+        }
+        Ok(ColumnTypes { kept, rest, len })
+    }
+
+    /// The number of types.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The types of a row's cells, in column order.
+    pub(crate) fn row(&self) -> RowTypes<'_, 'a> {
+        RowTypes {
+            types: self,
+            at: 0,
+            rest: None,
+        }
+    }
+}
+
+/// The types of a row's cells (see [`ColumnTypes::row`]).
+pub(crate) struct RowTypes<'t, 'a> {
+    types: &'t ColumnTypes<'a>,
+    at: usize,
+    rest: Option<Uint32s<'a>>,
+}
+
+impl Iterator for RowTypes<'_, '_> {
+    type Item = Result<u32, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at >= self.types.len {
+            return None;
+        }
+        let i = self.at;
+        self.at = self.at.saturating_add(1);
+        if let Some(t) = self.types.kept.get(i) {
+            return Some(Ok(*t));
+        }
+        let types = self.types;
+        self.rest.get_or_insert_with(|| types.rest.clone()).next()
     }
 }
 
@@ -125,5 +203,119 @@ impl<'a> CellView<'a> {
     /// The value read as `datatype` (its column's type); an empty cell reads as `Null`.
     pub fn value_as(&self, datatype: u32) -> Result<Value<'a>, Error> {
         Value::from_raw(datatype, self.raw, self.raw.is_none())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test fixtures
+mod tests {
+    use std::vec::Vec;
+
+    use crate::payload::PayloadView;
+    use crate::topic::MessageType;
+    use crate::validate::{Context, validate};
+    use crate::value::RawValue;
+    use crate::wire::visits;
+
+    fn varint(mut v: u64, out: &mut Vec<u8>) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    /// Field `number` holding the varint `v`.
+    fn vi(number: u64, v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        varint(number << 3, &mut out);
+        varint(v, &mut out);
+        out
+    }
+
+    /// Field `number` holding `body`.
+    fn ld(number: u64, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        varint((number << 3) | 2, &mut out);
+        varint(body.len() as u64, &mut out);
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// `rows` rows of `cells` Int32 cells.
+    fn rows(rows: usize, cells: usize) -> Vec<u8> {
+        let row = ld(4, &ld(1, &vi(1, 7)).repeat(cells));
+        row.repeat(rows)
+    }
+
+    /// A DDATA payload whose one metric holds the occurrences `parts` of `dataset_value`.
+    fn payload(parts: &[Vec<u8>]) -> Vec<u8> {
+        let mut metric = [ld(1, b"d"), vi(4, 16), vi(3, 1)].concat();
+        for p in parts {
+            metric.extend(ld(17, p));
+        }
+        [vi(1, 1), ld(2, &metric), vi(3, 0)].concat()
+    }
+
+    /// The fields read by `DataSetView::check` and by the validator on `bytes`; both succeed.
+    fn work(bytes: &[u8]) -> (u64, u64) {
+        let view = PayloadView::new(bytes).unwrap();
+        let m = view.metrics().next().unwrap().unwrap();
+        let Some(RawValue::DataSet(d)) = m.raw_value() else {
+            panic!("no dataset");
+        };
+        let check = visits::during(|| d.check().unwrap());
+        let mut n = 0;
+        let validated = visits::during(|| {
+            validate(&view, MessageType::DData, &Context::default(), &mut |_| {
+                n += 1
+            })
+            .unwrap();
+        });
+        (check, validated)
+    }
+
+    /// Reading the dataset `make(n)` costs about twice as much for twice the rows: the types
+    /// are not looked for again for each row.
+    fn linear(make: impl Fn(usize) -> Vec<u8>) {
+        let (c1, v1) = work(&make(500));
+        let (c2, v2) = work(&make(1000));
+        assert!(
+            c2 < c1 * 5 / 2,
+            "check: {c1} fields for 500 rows, {c2} for 1000"
+        );
+        assert!(
+            v2 < v1 * 5 / 2,
+            "validate: {v1} fields for 500 rows, {v2} for 1000"
+        );
+    }
+
+    #[test]
+    fn types_after_the_rows_are_found_once() {
+        let columns = [vi(1, 1), ld(2, b"c")].concat();
+        linear(|n| payload(&[[columns.clone(), rows(n, 1), vi(3, 3)].concat()]));
+        // In a later occurrence of the dataset.
+        linear(|n| payload(&[[columns.clone(), rows(n, 1)].concat(), vi(3, 3)]));
+        // Missing.
+        linear(|n| payload(&[[columns.clone(), rows(n, 1)].concat()]));
+    }
+
+    #[test]
+    fn rows_longer_than_the_types_do_not_look_for_more() {
+        let columns = [vi(1, 2), ld(2, b"a"), ld(2, b"b")].concat();
+        linear(|n| payload(&[[columns.clone(), vi(3, 3), rows(n, 2)].concat()]));
+    }
+
+    #[test]
+    fn types_beyond_the_kept_ones_are_read_from_their_place() {
+        let cells = super::KEPT + 8;
+        let types = ld(3, &[3; super::KEPT + 8]);
+        // Unpacked, after the rows.
+        let unpacked = vi(3, 3).repeat(cells);
+        linear(|n| payload(&[[rows(n / 8, cells), types.clone()].concat()]));
+        linear(|n| payload(&[[rows(n / 8, cells), unpacked.clone()].concat()]));
+        // The kept ones before the rows, the others after them.
+        let (before, after) = (ld(3, &[3; super::KEPT]), ld(3, &[3; 8]));
+        linear(|n| payload(&[[before.clone(), rows(n / 8, cells), after.clone()].concat()]));
     }
 }

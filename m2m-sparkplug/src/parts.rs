@@ -236,6 +236,24 @@ impl<'a> Iterator for PartFields<'a> {
     }
 }
 
+impl PartFields<'_> {
+    /// Moves to the part that holds the next field, past the parts that hold none, so that a
+    /// clone taken now reads that field without looking for its part again. Left as it is when
+    /// no part follows, or finding one fails (`next` then meets the end or the error).
+    pub(crate) fn ready(&mut self) {
+        while self.cur.is_done() {
+            let mut rest = self.rest;
+            match rest.next_part() {
+                Some(Ok(next)) => {
+                    self.cur = next;
+                    self.rest = rest;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
 /// The bytes of each part of a message (see [`Parts::pieces`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Pieces<'a> {

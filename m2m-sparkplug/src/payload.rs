@@ -127,6 +127,9 @@ impl<'a> Iterator for Metrics<'a> {
         if self.failed {
             return None;
         }
+        // A metric read whole is work too, beside the fields the walk reads one by one.
+        #[cfg(test)]
+        crate::wire::visits::bump();
         // A metric of fewer than 128 bytes, the common case: key and length one byte each.
         // (The general path checks the depth before the length; here the length is known to
         // fit, so a metric too deep is the same error either way.) Either way `at` is where

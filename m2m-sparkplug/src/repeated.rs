@@ -110,6 +110,42 @@ impl Iterator for Uint32s<'_> {
     }
 }
 
+impl Uint32s<'_> {
+    /// Moves to the next element (or the error that ends the walk) without reading it, past
+    /// the fields that hold none, so that a clone taken now reads it at once. Exhausted when no
+    /// element is left.
+    pub(crate) fn settle(&mut self) {
+        loop {
+            if let Some(p) = &self.packed {
+                if p.clone().next().is_some() {
+                    return;
+                }
+                self.packed = None;
+            }
+            self.fields.ready();
+            let before = self.fields.clone();
+            match self.fields.next() {
+                None => return,
+                Some(Ok(f)) if f.number == self.number => match f.value {
+                    WireValue::Varint(_) => {
+                        self.fields = before;
+                        return;
+                    }
+                    WireValue::Len(b) => {
+                        self.packed = Some(PackedVarints::new(b, f.value_offset()));
+                    }
+                    _ => {}
+                },
+                Some(Ok(_)) => {}
+                Some(Err(_)) => {
+                    self.fields = before;
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// The fields a view does not know, raw (key included), for a lossless relay: fields of other
 /// numbers, and fields of the schema's numbers with another wire type than the schema's.
 #[derive(Debug, Clone)]

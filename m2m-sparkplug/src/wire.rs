@@ -170,6 +170,12 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Whether the walk is over: every field read, or an error met.
+    #[inline(always)]
+    pub(crate) fn is_done(&self) -> bool {
+        self.failed || self.r.is_empty()
+    }
+
     /// Bytes read so far.
     #[inline(always)]
     pub(crate) fn position(&self) -> usize {
@@ -529,6 +535,8 @@ impl<'a> Iterator for Fields<'a> {
         if self.failed || self.r.is_empty() {
             return None;
         }
+        #[cfg(test)]
+        visits::bump();
         let f = self.field();
         self.failed = f.is_err();
         Some(f)
@@ -1069,5 +1077,27 @@ mod tests {
                 0, 0, 0, 0, 0xf0, 0x3f
             ]
         );
+    }
+}
+
+/// The number of fields (and top-level metrics, read whole by a faster path) read on this
+/// thread, so that tests can count the work a walk does.
+#[cfg(test)]
+pub(crate) mod visits {
+    use core::cell::Cell;
+
+    std::thread_local! {
+        static FIELDS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    pub(crate) fn bump() {
+        FIELDS.with(|c| c.set(c.get().saturating_add(1)));
+    }
+
+    /// The fields and metrics read on this thread by `f`.
+    pub(crate) fn during(f: impl FnOnce()) -> u64 {
+        let before = FIELDS.with(Cell::get);
+        f();
+        FIELDS.with(Cell::get).saturating_sub(before)
     }
 }

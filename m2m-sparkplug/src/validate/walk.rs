@@ -2,6 +2,7 @@
 #![warn(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::{BD_SEQ, Context, Level, Path, QUALITY, QUALITY_CODES, REBIRTH, Rule, Step, Violation};
+use crate::dataset::ColumnTypes;
 use crate::error::Error;
 use crate::payload::{DataSetView, MetricView, PayloadView, PropertySetView, TemplateView};
 use crate::topic::MessageType;
@@ -329,7 +330,8 @@ impl<'a> Walk<'_, '_, 'a> {
     fn dataset(&mut self, d: DataSetView<'a>, at: At<'a>) -> Result<(), Error> {
         let n = d.num_of_columns()?;
         let columns = count(d.columns())?;
-        let types = count(d.types())?;
+        let column_types = ColumnTypes::new(&d)?;
+        let types = column_types.len();
         match n {
             None => self.emit(Rule::DataSetColumnSize, at, "no num_of_columns"),
             Some(n) if usize::try_from(n).ok() != Some(columns) => {
@@ -376,7 +378,7 @@ impl<'a> Walk<'_, '_, 'a> {
                     "row length is not num_of_columns",
                 );
             }
-            let mut types = d.types();
+            let mut types = column_types.row();
             for (c, cell) in row.elements().enumerate() {
                 let raw = cell?.raw_value();
                 let t = types.next().transpose()?;
