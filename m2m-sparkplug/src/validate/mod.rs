@@ -312,7 +312,12 @@ impl Context {
 ///
 /// Returns the first decoding [`Error`] met (the violations before it have been reported). It
 /// never allocates or panics. Alias uniqueness compares each aliased birth metric with the ones
-/// before it, so a birth of n metrics costs O(n²) metric parses; everything else is linear.
+/// before it, so a birth of n metrics costs O(n²) metric parses. Template instances in an
+/// NBIRTH find their definitions among the first 32 read once; only a payload with more
+/// definitions makes an instance of another one cost a pass over the metrics. Dataset rows
+/// read the first 32 column types from an array, the others from where they are written, so
+/// only rows wider than 32 cells whose later types are split by other fields cost more than
+/// their cells. Everything else is linear.
 pub fn validate<'a>(
     payload: &PayloadView<'a>,
     message_type: MessageType<'_>,
@@ -324,6 +329,7 @@ pub fn validate<'a>(
         kind: Kind::of(message_type),
         should: ctx.should,
         out: report,
+        defs: None,
     };
     walk.header(ctx);
     let aliases = match ctx.aliases {

@@ -68,6 +68,60 @@ pub(super) struct Walk<'p, 'r, 'a> {
     pub(super) kind: Kind,
     pub(super) should: bool,
     pub(super) out: &'r mut dyn FnMut(Violation<'a>),
+    /// The template definitions, read when first needed.
+    pub(super) defs: Option<Definitions<'a>>,
+}
+
+/// Whether the metric name `metric` is that of the definition `name` refers to: `name`, or
+/// `name` under `_types_/`.
+fn names(metric: &str, name: &str) -> bool {
+    metric == name || metric.strip_prefix(TYPES_FOLDER) == Some(name)
+}
+
+/// How many definition names [`Definitions`] keeps.
+pub(super) const KEPT: usize = 32;
+
+/// The names of the first [`KEPT`] template definitions at the top level of a payload.
+pub(super) struct Definitions<'a> {
+    kept: [&'a str; KEPT],
+    len: usize,
+    /// Whether those are all: the payload holds no other definition, and reading its metrics
+    /// met no error (a definition found before the error is still found; the rest is left to
+    /// the walk that reads every metric, which meets the error as before).
+    all: bool,
+}
+
+impl<'a> Definitions<'a> {
+    fn of(payload: &PayloadView<'a>) -> Self {
+        let mut d = Definitions {
+            kept: [""; KEPT],
+            len: 0,
+            all: false,
+        };
+        for m in payload.metrics() {
+            let Ok(m) = m else { return d };
+            let Some(RawValue::Template(t)) = m.raw_value() else {
+                continue;
+            };
+            match (t.is_definition(), m.name()) {
+                (Ok(Some(true)), Some(n)) => match d.kept.get_mut(d.len) {
+                    Some(slot) => {
+                        *slot = n;
+                        d.len = d.len.saturating_add(1);
+                    }
+                    None => return d,
+                },
+                (Ok(_), _) => {}
+                (Err(_), _) => return d,
+            }
+        }
+        d.all = true;
+        d
+    }
+
+    fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.kept.iter().take(self.len).copied()
+    }
 }
 
 /// Where the walk is: metric index, path below it, innermost name.
@@ -478,13 +532,22 @@ impl<'a> Walk<'_, '_, 'a> {
     /// Whether the payload holds a template definition named `name` at its top level: a
     /// metric of that name, or of that name under `_types_/`, the folder Ignition and Eclipse
     /// Tahu put definitions in (their instances name the definition without it).
-    fn defines(&self, name: &str) -> Result<bool, Error> {
+    ///
+    /// The first call reads the names of the first [`KEPT`] definitions in one pass; a name
+    /// among them, or missing when the payload holds no other, is answered from them. Only a
+    /// payload with more definitions makes the other names cost a pass over the metrics each.
+    fn defines(&mut self, name: &str) -> Result<bool, Error> {
+        let payload = self.payload;
+        let defs = self.defs.get_or_insert_with(|| Definitions::of(payload));
+        if defs.names().any(|n| names(n, name)) {
+            return Ok(true);
+        }
+        if defs.all {
+            return Ok(false);
+        }
         for m in self.payload.metrics() {
             let m = m?;
-            let named = m
-                .name()
-                .is_some_and(|n| n == name || n.strip_prefix(TYPES_FOLDER) == Some(name));
-            if named {
+            if m.name().is_some_and(|n| names(n, name)) {
                 if let Some(RawValue::Template(t)) = m.raw_value() {
                     if t.is_definition()? == Some(true) {
                         return Ok(true);

@@ -414,3 +414,58 @@ fn templates() {
     );
     assert_eq!(v[0].path.steps(), &[Step::Member(0)]);
 }
+
+/// The fields read to validate `p` as an NBIRTH, and the violations.
+fn nbirth_work(p: &Payload<'_>) -> (u64, Vec<Rule>) {
+    let bytes = p.to_vec().unwrap();
+    let view = PayloadView::new(&bytes).unwrap();
+    let mut v = Vec::new();
+    let n = crate::wire::visits::during(|| {
+        validate(&view, NBirth, &Context::default(), &mut |x| v.push(x.rule)).unwrap();
+    });
+    (n, v)
+}
+
+/// `n` instances of `Motor`, then `defs` definitions, the last of them `Motor`'s.
+fn instances(n: usize, defs: usize, reference: &'static str) -> Payload<'static> {
+    let inst = Template {
+        template_ref: Some(reference.into()),
+        ..instance()
+    };
+    let mut ms: Vec<Metric<'static>> = (0..n)
+        .map(|_| m("Motor 1", MetricValue::Template(inst.clone())))
+        .collect();
+    for i in 1..defs {
+        let name = std::format!("_types_/Other {i}");
+        ms.push(m(name.leak(), MetricValue::Template(definition())));
+    }
+    ms.push(m("_types_/Motor", MetricValue::Template(definition())));
+    nbirth_with(ms)
+}
+
+#[test]
+fn definitions_are_found_in_one_pass() {
+    let (w1, v1) = nbirth_work(&instances(200, 3, "Motor"));
+    let (w2, v2) = nbirth_work(&instances(400, 3, "Motor"));
+    assert!(v1.is_empty() && v2.is_empty(), "{v1:?} {v2:?}");
+    assert!(
+        w2 < w1 * 5 / 2,
+        "{w1} fields for 200 instances, {w2} for 400"
+    );
+    // Names that no definition has are known missing as soon.
+    let (w1, v1) = nbirth_work(&instances(200, 3, "Pump"));
+    let (w2, v2) = nbirth_work(&instances(400, 3, "Pump"));
+    assert_eq!((v1.len(), v2.len()), (200, 400));
+    assert!(
+        w2 < w1 * 5 / 2,
+        "{w1} fields for 200 instances, {w2} for 400"
+    );
+}
+
+#[test]
+fn definitions_beyond_the_kept_ones_are_still_found() {
+    let (_, v) = nbirth_work(&instances(3, walk::KEPT + 2, "Motor"));
+    assert!(v.is_empty(), "{v:?}");
+    let (_, v) = nbirth_work(&instances(3, walk::KEPT + 2, "Pump"));
+    assert_eq!(v, [Rule::TemplateDefinitionNBirth; 3]);
+}
