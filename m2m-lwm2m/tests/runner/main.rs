@@ -6,6 +6,7 @@
 
 mod blocks;
 mod bootstrap;
+mod fallback;
 mod registration;
 
 use std::time::Duration;

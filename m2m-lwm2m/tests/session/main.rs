@@ -7,6 +7,7 @@ mod binding;
 mod block_write;
 mod blocks;
 mod bootstrap;
+mod fallback;
 mod management;
 mod observation;
 mod registration;

@@ -470,3 +470,8 @@ impl World {
         self.responses.pop().expect("a response")
     }
 }
+
+/// The events the client has for the application, taken.
+pub(crate) fn events_of(w: &mut World) -> Vec<m2m_lwm2m::client::ClientEvent> {
+    core::iter::from_fn(|| w.client.poll_event()).collect()
+}
