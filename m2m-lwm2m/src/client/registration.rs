@@ -207,7 +207,7 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
             .retry
             .wait(self.failures)
             .filter(|_| !rejected)
-            .and_then(|wait| now.checked_add(secs(wait.max(not_before))));
+            .and_then(|wait| now.checked_add(secs(wait.max(not_before.min(MAX_NOT_BEFORE)))));
         match at {
             Some(at) => {
                 self.state = State::Waiting;
@@ -266,23 +266,29 @@ fn bootstrap_after_failure<T: ObjectTree + ?Sized>(tree: &T, ssid: Option<u16>) 
 /// client sends no other): the refusals Core 1.1 §6.2.1 lists for Register, 4.00 Bad Request,
 /// 4.03 Forbidden (the endpoint may not register) and 4.12 Precondition Failed (the versions
 /// do not match), and the others that refuse the request as it is (4.01, 4.02, 4.04 Not
-/// Found, 4.05 Method Not Allowed, 4.06, 4.15 Unsupported Content-Format, 4.22, ...). Three
-/// 4.xx are not, since the same request may pass later: 4.29 Too Many Requests (RFC 8516:
-/// retry after its Max-Age; [`Client::failed`] waits that long at least), and 4.08 Request
-/// Entity Incomplete and 4.13 Request Entity Too Large, which answer a block-wise transfer
-/// (RFC 7959 §2.9) of the links. A 5.xx Server Error may pass (RFC 7252 §5.9.3), and no
-/// answer or a Reset is no answer at all: those, and the three above, go through the
-/// Communication Retry resources (`/1/x/17` to `/1/x/20`) first, as `/1/x/16`'s "other
-/// resource settings" say.
+/// Found, 4.05 Method Not Allowed, 4.06, 4.13 Request Entity Too Large, 4.15 Unsupported
+/// Content-Format, 4.22, ...). A 4.13 the client can act on (to a block of the links, with a
+/// smaller block size) never comes here: the links start again at that size (RFC 7959 §2.9.3);
+/// any other meets the same Register again. Two 4.xx are not rejections, since the same
+/// request may pass later: 4.29 Too Many Requests (RFC 8516: retry after its Max-Age;
+/// [`Client::failed`] waits that long at least, a day at most), and 4.08 Request Entity
+/// Incomplete, which ends a block-wise transfer of the links that may pass from its first
+/// block (RFC 7959 §2.9.2). A 5.xx Server Error may pass (RFC 7252 §5.9.3), and no answer or
+/// a Reset is no answer at all: those, and the two above, go through the Communication Retry
+/// resources (`/1/x/17` to `/1/x/20`) first, as `/1/x/16`'s "other resource settings" say.
 fn is_rejection(code: Code) -> bool {
     code.class() == 4
         && !matches!(
             code,
-            Code::TOO_MANY_REQUESTS
-                | Code::REQUEST_ENTITY_INCOMPLETE
-                | Code::REQUEST_ENTITY_TOO_LARGE
+            Code::TOO_MANY_REQUESTS | Code::REQUEST_ENTITY_INCOMPLETE
         )
 }
+
+/// The longest a 4.29's Max-Age holds the next Register back, seconds: a day, the default
+/// Communication Sequence Delay Timer (`/1/x/20`, Core 1.1 Appendix E.2). A server may give up
+/// to 2^32 - 1 s (RFC 7252 §5.10.5), which would leave the client waiting, neither registered
+/// nor abandoned, for 136 years.
+const MAX_NOT_BEFORE: u64 = 86_400;
 
 /// The segments of a stored location (`/rd/5a3f`).
 pub(super) fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) -> usize {
