@@ -333,26 +333,11 @@ fn the_blocking_client_registers_with_the_account_its_bootstrap_wrote() {
     let BootstrapRequest { endpoint, peer, .. } =
         bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
     assert_eq!(endpoint, "moved-1");
-    for (instance, body) in account_writes(&format!("coap://{dm_addr}"), "U") {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rsp = bs
-            .request_to(peer, &write, Duration::from_secs(10))
-            .unwrap();
-        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
-    }
-    let rsp = bs
-        .request_to(
-            peer,
-            &ClientRequest::BootstrapFinish,
-            Duration::from_secs(10),
-        )
-        .unwrap();
-    assert_eq!(rsp.code, Code::CHANGED);
+    write_and_finish(
+        &mut bs,
+        peer,
+        account_writes(&format!("coap://{dm_addr}"), "U"),
+    );
     // The Register reaches the server of the account, with the account's lifetime.
     let reg = dm.wait_registration(Duration::from_secs(10)).unwrap();
     assert_eq!((reg.endpoint.as_str(), reg.lifetime), ("moved-1", 150));
@@ -388,18 +373,12 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
     assert_eq!(endpoint, "moved-2");
     // A host name: resolved to the address of the family the client already reaches.
     // The Binding `UQ` (LwM2M 1.0's queue mode) puts the client in queue mode.
-    for (instance, body) in account_writes(&format!("coap://localhost:{}", dm_addr.port()), "UQ") {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rid = bs.send_to(peer, &write).unwrap();
-        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
-    }
-    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
-    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    write_and_finish_async(
+        &mut bs,
+        peer,
+        account_writes(&format!("coap://localhost:{}", dm_addr.port()), "UQ"),
+    )
+    .await;
     let registered = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             if let ServerNote::Registered { endpoint, .. } = dm.next().await.unwrap() {
@@ -418,4 +397,57 @@ async fn the_async_client_registers_with_the_account_its_bootstrap_wrote() {
         _ = async { loop { let _ = dm.next().await; } } => unreachable!(),
     };
     assert_eq!(to, dm_addr);
+}
+
+/// A bootstrap server's part over the tokio runner: each Bootstrap-Write of `writes` to the
+/// client at `peer`, each answered 2.04, then Bootstrap-Finish, answered 2.04.
+pub(super) async fn write_and_finish_async(
+    bs: &mut AsyncServer,
+    peer: std::net::SocketAddr,
+    writes: impl IntoIterator<Item = (Path<'static>, Vec<u8>)>,
+) {
+    for (instance, body) in writes {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rid = bs.send_to(peer, &write).unwrap();
+        assert_eq!(
+            bs.response(rid).await.unwrap().code,
+            Code::CHANGED,
+            "{instance}"
+        );
+    }
+    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
+    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+}
+
+/// [`write_and_finish_async`] over the blocking server.
+pub(super) fn write_and_finish(
+    bs: &mut m2m_lwm2m::blocking::Server,
+    peer: std::net::SocketAddr,
+    writes: impl IntoIterator<Item = (Path<'static>, Vec<u8>)>,
+) {
+    for (instance, body) in writes {
+        let write = ClientRequest::Write {
+            path: instance,
+            replace: true,
+            format: ContentFormat::LWM2M_TLV,
+            payload: &body,
+        };
+        let rsp = bs
+            .request_to(peer, &write, Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
+    }
+    let rsp = bs
+        .request_to(
+            peer,
+            &ClientRequest::BootstrapFinish,
+            Duration::from_secs(10),
+        )
+        .unwrap();
+    assert_eq!(rsp.code, Code::CHANGED);
 }

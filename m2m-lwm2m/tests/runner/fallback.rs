@@ -3,7 +3,9 @@
 //! when its timeout runs out, and tries a fallback that could not go on again after the
 //! back-off.
 
-use super::bootstrap::{Accounts, Owned, account_writes, bootstrap_only};
+use super::bootstrap::{
+    Accounts, Owned, account_writes, bootstrap_only, write_and_finish, write_and_finish_async,
+};
 use super::*;
 
 /// A server that refuses every Register with 4.03 Forbidden, on a socket of its own.
@@ -127,18 +129,7 @@ async fn the_async_client_purges_the_bootstrap_account_when_its_timeout_runs_out
     body.truncate(n);
     let mut writes = vec![(Path::instance(0, 0), body)];
     writes.extend(account_writes("coap://127.0.0.1:9", "U"));
-    for (instance, body) in writes {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rid = bs.send_to(peer, &write).unwrap();
-        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
-    }
-    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
-    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    write_and_finish_async(&mut bs, peer, writes).await;
     let (e, after, accounts) = tokio::time::timeout(Duration::from_secs(10), client_task)
         .await
         .expect("expired within 10 s")
@@ -288,26 +279,7 @@ fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() 
     body.truncate(n);
     let mut writes = vec![(Path::instance(0, 0), body)];
     writes.extend(account_writes("coap://127.0.0.1:9", "U"));
-    for (instance, body) in writes {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rsp = bs
-            .request_to(peer, &write, Duration::from_secs(10))
-            .unwrap();
-        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
-    }
-    let rsp = bs
-        .request_to(
-            peer,
-            &ClientRequest::BootstrapFinish,
-            Duration::from_secs(10),
-        )
-        .unwrap();
-    assert_eq!(rsp.code, Code::CHANGED);
+    write_and_finish(&mut bs, peer, writes);
     let (seen, after, accounts) = client.join().unwrap();
     assert_eq!(
         seen.last(),
@@ -494,18 +466,7 @@ async fn the_async_client_bootstraps_again_when_the_account_written_cannot_be_re
     let peer = tokio::time::timeout(Duration::from_secs(10), next_request(&mut bs))
         .await
         .expect("a Bootstrap-Request within 10 s");
-    for (instance, body) in account_writes("coaps://127.0.0.1:5684", "U") {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rid = bs.send_to(peer, &write).unwrap();
-        assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
-    }
-    let rid = bs.send_to(peer, &ClientRequest::BootstrapFinish).unwrap();
-    assert_eq!(bs.response(rid).await.unwrap().code, Code::CHANGED);
+    write_and_finish_async(&mut bs, peer, account_writes("coaps://127.0.0.1:5684", "U")).await;
     tokio::time::timeout(Duration::from_secs(10), next_request(&mut bs))
         .await
         .expect("a second Bootstrap-Request within 10 s");
@@ -552,26 +513,7 @@ fn the_blocking_client_bootstraps_again_when_the_account_written_cannot_be_regis
         (refused, seen, failed.elapsed())
     });
     let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
-    for (instance, body) in account_writes("coaps://127.0.0.1:5684", "U") {
-        let write = ClientRequest::Write {
-            path: instance,
-            replace: true,
-            format: ContentFormat::LWM2M_TLV,
-            payload: &body,
-        };
-        let rsp = bs
-            .request_to(peer, &write, Duration::from_secs(10))
-            .unwrap();
-        assert_eq!(rsp.code, Code::CHANGED, "{instance}");
-    }
-    let rsp = bs
-        .request_to(
-            peer,
-            &ClientRequest::BootstrapFinish,
-            Duration::from_secs(10),
-        )
-        .unwrap();
-    assert_eq!(rsp.code, Code::CHANGED);
+    write_and_finish(&mut bs, peer, account_writes("coaps://127.0.0.1:5684", "U"));
     bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
     let end = std::time::Instant::now() + Duration::from_secs(10);
     while !client.is_finished() && std::time::Instant::now() < end {
