@@ -541,16 +541,22 @@ impl<'c> AsyncClient<'c> {
         self.take_events().await
     }
 
+    /// The address of `host`:`port` the client's socket can reach (of its address family when
+    /// the name has several), for a server a tree names by URI.
+    async fn resolve(&self, host: &str, port: u16) -> io::Result<SocketAddr> {
+        first_address(
+            tokio::net::lookup_host((host, port)).await?,
+            host,
+            self.inner.server(),
+        )
+    }
+
     /// The Client Initiated Bootstrap a failed registration calls for (Core 1.1 §6.1,
     /// Bootstrap Sequence step 4): Bootstrap-Request to the URI of the Bootstrap-Server
     /// account of `tree`, asking for the format of the last [`AsyncClient::bootstrap`].
     async fn bootstrap_with_account<T: ObjectTree + ?Sized>(&mut self, tree: &T) -> io::Result<()> {
         let (host, port) = bootstrap_server(tree)?;
-        let server = first_address(
-            tokio::net::lookup_host((host, port)).await?,
-            host,
-            self.inner.server(),
-        )?;
+        let server = self.resolve(host, port).await?;
         self.move_to(server).await?;
         self.inner
             .bootstrap(now(), self.bootstrap_format)
@@ -613,11 +619,7 @@ impl<'c> AsyncClient<'c> {
         let account = account(tree, ssid)?;
         let (host, port) = udp_server(account.uri)?;
         let queue = crate::host::binding_queue(account.binding)?;
-        let server = first_address(
-            tokio::net::lookup_host((host, port)).await?,
-            host,
-            self.inner.server(),
-        )?;
+        let server = self.resolve(host, port).await?;
         self.move_to(server).await?;
         if let Some(lifetime) = account.lifetime {
             self.inner.set_lifetime(lifetime);
