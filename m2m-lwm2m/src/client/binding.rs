@@ -21,9 +21,10 @@
 //!   the next Register carries.
 //!
 //! A binding the client can use has `U` (it speaks CoAP over UDP) and is a binding (Core 1.1
-//! §5.3.1.1's letters, each once); in 1.0, one that leaves the client in queue mode must also
-//! have a queued form in 1.0 (`U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS`: `UT`, `UN` have
-//! none). One it cannot use it does not take: it keeps the binding it has, sends nothing for
+//! §5.3.1.1's letters, each once); in 1.0 it must also be one of the six bindings 1.0 knows
+//! (Core 1.0 §5.3.1.1: `U`, `UQ`, `S`, `SQ`, `US`, `UQS`), its letters in any order (`QU` is
+//! announced as `UQ`), so that `UT`, `UN` or `UQT`, which a 1.0 server would not read, are
+//! never announced to one. One it cannot use it does not take: it keeps the binding it has, sends nothing for
 //! it, and reports [`ClientEvent::BindingUnsupported`] (when it is written, or read by
 //! Register; the std runners' `register_account` refuses a binding without `U`). The
 //! specification says nothing of an answer to such a Write: the tree has taken it as any
@@ -95,8 +96,8 @@ impl Binding {
     }
 
     /// What `b` says for it (module docs): from 1.1 on (`v1_0` false) it without `Q`; in 1.0
-    /// it as it is, or its queued form in queue mode. `None` when it cannot be announced so
-    /// (no binding, or no 1.0 queued form).
+    /// its 1.0 form ([`v1_0_form`]), queued in queue mode. `None` when it cannot be announced
+    /// so (no binding, or no 1.0 form).
     fn announced(&self, v1_0: bool, queue: bool) -> Option<Binding> {
         if !crate::interface::valid_binding(self.as_str()) {
             return None;
@@ -104,22 +105,26 @@ impl Binding {
         if !v1_0 {
             return Some(self.without(b'Q')).filter(|b| b.len > 0);
         }
-        if queue {
-            return queued_binding(self.as_str()).map(Binding::read);
-        }
-        Some(*self)
+        v1_0_form(self.as_str(), queue).map(Binding::read)
     }
 }
 
-/// A 1.0 binding with its queue mode: `U` -> `UQ`, `S` -> `SQ`, `US` -> `UQS`, one with its
-/// `Q` already as it is; `None` for the others (1.0 knows no queue mode for them).
-fn queued_binding(binding: &str) -> Option<&str> {
-    match binding {
-        "U" => Some("UQ"),
-        "S" => Some("SQ"),
-        "US" => Some("UQS"),
-        b if b.contains('Q') => Some(b),
-        _ => None,
+/// The 1.0 form of a binding's transports with queue mode on or off: one of the six values
+/// Core 1.0 §5.3.1.1 lists (`U`, `UQ`, `S`, `SQ`, `US`, `UQS`), whatever the order of the
+/// letters given (`QU` is `UQ`). `None` when it holds a transport 1.0 does not know (`T`, `N`,
+/// `M`, `H`: a 1.0 server would not understand it), or none at all (`Q`).
+fn v1_0_form(binding: &str, queue: bool) -> Option<&'static str> {
+    if binding.bytes().any(|c| !matches!(c, b'U' | b'S' | b'Q')) {
+        return None;
+    }
+    match (binding.contains('U'), binding.contains('S'), queue) {
+        (true, false, false) => Some("U"),
+        (true, false, true) => Some("UQ"),
+        (false, true, false) => Some("S"),
+        (false, true, true) => Some("SQ"),
+        (true, true, false) => Some("US"),
+        (true, true, true) => Some("UQS"),
+        (false, false, _) => None,
     }
 }
 

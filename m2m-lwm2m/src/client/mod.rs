@@ -142,8 +142,8 @@ pub enum ClientEvent {
     },
     /// The server wrote a Binding (`/1/x/7`, Core 1.1 Appendix E.2) into its Server instance
     /// that the client cannot use, or Register found one there: none with `U` (CoAP over UDP,
-    /// the client's transport), no binding at all, or in 1.0 in queue mode one without a 1.0
-    /// queued form (`UT`). The client keeps the binding it has and sends no Update; the tree
+    /// the client's transport), no binding at all, or in 1.0 one that is none of the six
+    /// bindings 1.0 knows (`UT`; its letters may come in any order, `QU` being `UQ`). The client keeps the binding it has and sends no Update; the tree
     /// holds what the server wrote. From 1.1 on `b` is the client's own binding
     /// ([`Settings::binding`]) and a written one is only checked; in 1.0 one it can use is
     /// taken, its `Q` (`UQ`) setting queue mode, and sent in an Update (`b`, Core 1.1 §6.2.2)
@@ -713,6 +713,15 @@ impl<
                         self.binding_changed = false;
                     }
                     self.push_event(ClientEvent::Updated);
+                } else if code == Code::TOO_MANY_REQUESTS {
+                    // The server keeps the registration but asks for quiet: the same Update
+                    // (lifetime and binding changes still pending) after its Max-Age, a day
+                    // at most (RFC 8516 §4), no request before. Should the registration run
+                    // out meanwhile, the server's 4.04 to that Update brings a Register.
+                    let quiet = u64::from(message.max_age()).min(registration::MAX_NOT_BEFORE);
+                    self.state = State::Registered;
+                    self.next_update = Some(now);
+                    self.held = Some(now.checked_add(secs(quiet)).unwrap_or(now));
                 } else {
                     // 4.04: the server lost us; register again at once.
                     self.state = State::Waiting;

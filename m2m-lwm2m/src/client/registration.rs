@@ -284,11 +284,11 @@ fn is_rejection(code: Code) -> bool {
         )
 }
 
-/// The longest a 4.29's Max-Age holds the next Register back, seconds: a day, the default
+/// The longest a 4.29's Max-Age holds the next Register (or Update) back, seconds: a day, the default
 /// Communication Sequence Delay Timer (`/1/x/20`, Core 1.1 Appendix E.2). A server may give up
 /// to 2^32 - 1 s (RFC 7252 §5.10.5), which would leave the client waiting, neither registered
 /// nor abandoned, for 136 years.
-const MAX_NOT_BEFORE: u64 = 86_400;
+pub(super) const MAX_NOT_BEFORE: u64 = 86_400;
 
 /// The segments of a stored location (`/rd/5a3f`).
 pub(super) fn location_segments<'s>(bytes: &'s [u8], len: usize, out: &mut [&'s str; 4]) -> usize {

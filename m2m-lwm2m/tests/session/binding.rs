@@ -75,11 +75,12 @@ fn a_binding_written_by_the_server_goes_to_it_in_an_update_with_its_queue_mode()
 
 /// A binding without `U` (another transport only), or no binding at all, is one the client
 /// cannot use, in 1.0 and 1.1: it says so, sends no Update, and keeps its own. One it can use
-/// afterwards goes in an Update in 1.0; in 1.1 `b` is the client's own, and none goes.
+/// afterwards goes in an Update in 1.0 (in the order 1.0 writes it); in 1.1 `b` is the
+/// client's own, and none goes.
 #[test]
 fn a_binding_the_client_cannot_use_is_reported_and_not_sent() {
     for (version, then) in [
-        (None, vec!["updated b=UT"]),
+        (None, vec!["updated b=US"]),
         (Some(Version::V1_1), Vec::new()),
     ] {
         for bad in ["T", "S", "UX", "UU"] {
@@ -93,7 +94,7 @@ fn a_binding_the_client_cannot_use_is_reported_and_not_sent() {
             );
             assert_eq!(w.client.awake_until(), None, "{bad}");
             w.events.clear();
-            write_binding(&mut w, 3, "UT");
+            write_binding(&mut w, 3, "SU");
             assert_eq!(updates(&w), then, "{version:?} {bad}");
             assert!(
                 !w.events.contains(&"client BindingUnsupported".to_string()),
@@ -167,11 +168,12 @@ fn a_1_1_client_sends_no_update_for_a_written_binding() {
 }
 
 /// A 1.0 client in queue mode (93 s awake), registered with `U` (so `UQ`), whose server
-/// writes `UT`, which 1.0 cannot announce in queue mode: reported, not taken, and the client
-/// goes on (its own Update is sent when due, and its next Register announces `UQ`).
+/// writes `UT`, which 1.0 does not know (Core 1.0 §5.3.1.1 lists `U`, `UQ`, `S`, `SQ`, `US`,
+/// `UQS`): reported, not taken, and the client goes on (its own Update is sent when due, and
+/// its next Register announces `UQ`).
 #[test]
-fn a_1_0_client_in_queue_mode_refuses_a_binding_without_a_queued_form() {
-    for bad in ["UT", "UN", "SU"] {
+fn a_1_0_client_in_queue_mode_refuses_a_binding_1_0_does_not_know() {
+    for bad in ["UT", "UN", "UQT", "UQM"] {
         let mut w = World::new();
         w.client = Client::new(
             SERVER,
@@ -266,7 +268,11 @@ fn a_binding_written_while_not_registered_goes_in_the_next_register() {
 fn register_announces_the_binding_of_the_server_instance() {
     for (tree, announced, unsupported) in [
         ("UQ", "UQ", false),
-        ("UT", "UT", false),
+        ("QU", "UQ", false),
+        ("SU", "US", false),
+        ("SQU", "UQS", false),
+        ("UT", "U", true),
+        ("UQT", "U", true),
         ("T", "U", true),
         ("UU", "U", true),
     ] {
@@ -294,7 +300,7 @@ fn register_announces_the_binding_of_the_server_instance() {
         );
         assert_eq!(
             w.server.find("pump-1").unwrap().queue,
-            tree.contains('Q'),
+            announced.contains('Q'),
             "{tree}"
         );
     }
@@ -331,4 +337,29 @@ fn a_binding_that_appears_goes_in_an_update_only_when_it_differs() {
         w.pump(at(2));
         assert_eq!(updates(&w), Vec::from_iter(update), "{binding}");
     }
+}
+
+/// A 1.0 client never announces a binding 1.0 does not know (Core 1.0 §5.3.1.1): a `UT` or
+/// `UN` its server writes is reported and not sent, and one of 1.0's written in another order
+/// (`QU`, `SU`) goes in 1.0's order.
+#[test]
+fn a_1_0_client_announces_only_bindings_1_0_knows() {
+    let mut w = registered("U", None);
+    for (t, bad) in [(2, "UT"), (3, "UN"), (4, "UTS")] {
+        write_binding(&mut w, t, bad);
+        assert!(updates(&w).is_empty(), "{bad}: {:?}", w.events);
+        assert!(
+            w.events.contains(&"client BindingUnsupported".to_string()),
+            "{bad}: {:?}",
+            w.events
+        );
+        w.events.clear();
+    }
+    write_binding(&mut w, 5, "SU");
+    assert_eq!(updates(&w), ["updated b=US"]);
+    w.events.clear();
+    write_binding(&mut w, 6, "QU");
+    assert_eq!(updates(&w), ["updated b=UQ"]);
+    assert!(w.server.find("pump-1").unwrap().queue);
+    assert!(w.client.awake_until().is_some());
 }

@@ -194,6 +194,48 @@ fn too_many_requests_is_retried_after_its_max_age_not_a_rejection() {
     }
 }
 
+/// A 4.29 to an Update (RFC 8516 §4): the registration stands, and the same Update goes again
+/// once the Max-Age (a day at most) has passed, no request before; a registration still alive
+/// then takes it, one that ran out meanwhile gets the server's 4.04 and a Register.
+#[test]
+fn too_many_requests_to_an_update_waits_its_max_age() {
+    for (max_age, again) in [(30u32, 32u64), (u32::MAX, 86_402)] {
+        let mut w = World::new();
+        w.client.register(at(0), &w.pump).unwrap();
+        w.pump(at(0));
+        assert!(w.client.is_registered());
+        w.events.clear();
+        w.client.update(at(2)).unwrap();
+        assert_eq!(
+            answer_register_max_age(&mut w, 2, Code::TOO_MANY_REQUESTS, max_age),
+            []
+        );
+        assert!(w.client.is_registered(), "{max_age}");
+        assert_eq!(w.client.poll_timeout(at(2)), Some(at(again)), "{max_age}");
+        let mut buf = [0u8; 1152];
+        w.client.handle_timeout(at(again - 1), &w.pump).unwrap();
+        assert_eq!(w.client.poll_transmit(at(again - 1), &mut buf), None);
+        w.server.handle_timeout(at(again));
+        w.client.handle_timeout(at(again), &w.pump).unwrap();
+        w.pump(at(again));
+        w.client.handle_timeout(at(again), &w.pump).unwrap();
+        w.pump(at(again));
+        assert!(w.client.is_registered(), "{max_age}: {:?}", w.events);
+        let seen: Vec<&str> = w
+            .events
+            .iter()
+            .filter(|e| e.starts_with("updated") || e.starts_with("registered"))
+            .map(|e| e.split_whitespace().next().unwrap())
+            .collect();
+        let expected: &[&str] = if max_age == 30 {
+            &["updated"]
+        } else {
+            &["registered"]
+        };
+        assert_eq!(seen, expected, "{max_age}: {:?}", w.events);
+    }
+}
+
 #[test]
 fn the_bootstrap_account_expires_its_timeout_after_a_successful_finish() {
     let timeout = |s| Record::new(Path::resource(0, 0, 12), Value::Int(s));
