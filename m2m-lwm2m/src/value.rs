@@ -600,9 +600,12 @@ fn float_to_int<'a>(f: f64, ty: DataType) -> Option<Value<'a>> {
     let u = f as u64;
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     const TWO_64: f64 = 18_446_744_073_709_551_616.0;
-    // In range, and no fraction: the integer converts back to the same float.
+    // In range, and no fraction: the integer converts back to the same float. -2^63 itself is
+    // left out: it is also the double nearest to every integer a little below `i64::MIN` (SenML
+    // JSON and SenML CBOR read those as floats), so it cannot stand for the Integer `i64::MIN`,
+    // which those formats write as an integer anyway.
     #[allow(clippy::cast_precision_loss)]
-    let signed_ok = (-TWO_63..TWO_63).contains(&f) && i as f64 == f;
+    let signed_ok = f > -TWO_63 && f < TWO_63 && i as f64 == f;
     #[allow(clippy::cast_precision_loss)]
     let unsigned_ok = (0.0..TWO_64).contains(&f) && u as f64 == f;
     match ty {

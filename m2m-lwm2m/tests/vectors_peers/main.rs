@@ -125,6 +125,7 @@ pub(crate) fn senml_cbor_names(body: &[u8]) -> Vec<String> {
     names
 }
 
+mod of_cbor_single;
 mod of_legacy_json;
 mod of_link;
 mod of_lwm2m_cbor;

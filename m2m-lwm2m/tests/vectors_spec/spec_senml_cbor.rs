@@ -375,3 +375,35 @@ fn rfc8428_cbor_labels() {
         ],
     );
 }
+
+/// RFC 8949 §3.1: major type 1 with argument `n` is the integer `-1 - n`, so `3b 8000000000000000`
+/// is -2^63 - 1, one below the least LwM2M Integer (int64, Core 1.1 Appendix C). SenML CBOR reads
+/// an integer below `i64::MIN` as a float (as SenML JSON reads such a number); that float rounds
+/// to exactly -2^63, which must not then pass for the Integer `i64::MIN`: no Integer resource
+/// holds the number sent. (The CBOR single value refuses it outright, `spec_cbor_single.rs`.)
+#[test]
+fn integers_below_i64_min_are_no_integer() {
+    // [{0: "/1/0/1", 2: -2^63 - 1}] and the same with -2^63 - 1000: both round to -2^63.
+    for v in ["3b8000000000000000", "3b80000000000003e7"] {
+        let body = hex(&format!("81a20066 2f312f302f31 02 {v}"));
+        let recs = senml_cbor(&body);
+        let value = recs[0].value.unwrap();
+        assert_eq!(value, Value::Float(-9_223_372_036_854_775_808.0), "{v}");
+        for ty in [DataType::Integer, DataType::Time] {
+            assert!(
+                value.typed(ty, &Config::STRICT).is_err(),
+                "{v} read as {ty:?}"
+            );
+        }
+        // A Float resource takes it, rounded as any double.
+        assert_eq!(value.typed(DataType::Float, &Config::STRICT), Ok(value));
+    }
+    // i64::MIN itself, written as the integer it is, stays an Integer.
+    let body = hex("81a20066 2f312f302f31 02 3b7fffffffffffffff");
+    let value = senml_cbor(&body)[0].value.unwrap();
+    assert_eq!(value, Value::Int(i64::MIN));
+    assert_eq!(
+        value.typed(DataType::Integer, &Config::STRICT),
+        Ok(Value::Int(i64::MIN))
+    );
+}

@@ -425,3 +425,27 @@ fn senml_json_string_escapes_wakaama() {
     };
     assert_eq!(back.to_string(), want);
 }
+
+/// RFC 8428 §4.3 and RFC 8259 §6: `v` is a JSON number; one written as an integer below
+/// `i64::MIN` (-2^63 - 1 here) is read as the nearest double, exactly -2^63, which must not then
+/// pass for the LwM2M Integer (int64, Core 1.1 Appendix C) `i64::MIN`: the number sent is none.
+/// Above `i64::MAX` it was already refused for an Integer; now the two ends agree.
+#[test]
+fn integers_beyond_i64_are_no_integer() {
+    for text in [
+        "-9223372036854775809",
+        "-9223372036854776000",
+        "9223372036854775808",
+    ] {
+        let body = format!(r#"[{{"n":"/1/0/1","v":{text}}}]"#);
+        let recs = senml_json(&body);
+        let value = recs[0].value.unwrap();
+        assert!(
+            value.typed(DataType::Integer, &Config::STRICT).is_err(),
+            "{text} read as {:?}",
+            value.typed(DataType::Integer, &Config::STRICT)
+        );
+    }
+    let recs = senml_json(r#"[{"n":"/1/0/1","v":-9223372036854775808}]"#);
+    assert_eq!(recs[0].value, i(i64::MIN));
+}
