@@ -206,3 +206,25 @@ fn every_vector() {
         assert!(seen >= 19, "{framing}: {:?}", functions.get(framing));
     }
 }
+
+/// pymodbus's own test messages that break the Application Protocol, refused here:
+/// - `test_file_message.py` `TEST_MESSAGE` (`test_read_fifo_queue_response_decode`): a Read FIFO
+///   Queue response whose FIFO count is 8, the byte count of its four registers, where §6.18
+///   counts registers (the §6.18 example: `0006 0002` for two);
+/// - `test_mei_messages.py` `test_read_device_information_decode`: number of objects 5, then six
+///   objects (§6.21: the list holds that many; the sixth is trailing bytes).
+#[test]
+fn pymodbus_messages_against_the_specification() {
+    let fifo = m2m_core::hex::decode("18000a00080001000200030004").unwrap();
+    assert!(Response::parse(&fifo).is_err());
+    let mut mei = m2m_core::hex::decode("2b0e01010000050007").unwrap();
+    mei.extend_from_slice(b"Company\x01\x07Product\x02\x07v2.1.12");
+    mei.extend_from_slice(b"\x81\x04Test\x81\x08Repeated\x81\x07Another");
+    assert!(Response::parse(&mei).is_err());
+    // With the count saying six, the same objects read.
+    mei[6] = 6;
+    let Response::ReadDeviceIdentification { objects, .. } = Response::parse(&mei).unwrap() else {
+        panic!("not a device identification")
+    };
+    assert_eq!(objects.iter().count(), 6);
+}
