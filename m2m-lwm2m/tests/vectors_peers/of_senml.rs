@@ -365,3 +365,47 @@ fn senml_etch_fetch_records_hold_names_times_and_units() {
     .unwrap();
     assert!(paths.collect::<Result<Vec<_>, _>>().is_err());
 }
+
+/// Anjay `tests/core/io/json_in.c`: the SenML JSON bodies it refuses (a trailing comma, a bare
+/// word inside or after a record, 65535 as an object, instance, resource or resource instance
+/// id, a string in `v`), refused here too; and the numbers it converts (`json_in_value`).
+#[test]
+fn senml_json_anjay_json_in() {
+    for body in [
+        r#"[ { "n": "/13/26/1", "v": 42 }, ]"#,
+        r#"[ { "n": "/13/26/1", manure } ]"#,
+        r#"[ { "n": "/13/26/1", "v": 42 }, manure ]"#,
+        r#"[ { "n": "/5/65535/1", "v": 42 } ]"#,
+        r#"[ { "n": "/5/0/65535", "v": 42 } ]"#,
+        r#"[ { "n": "/5/0/3/65535", "v": 42 } ]"#,
+        r#"[ { "n": "/65535/1/1", "v": 42 } ]"#,
+        r#"[ { "n": "/3/0/0/1", "v": "foo" } ]"#,
+    ] {
+        assert!(senml_json_all(body).is_err(), "{body}");
+    }
+    let typed = |body: &'static str, ty| {
+        senml_json_all(body).unwrap()[0]
+            .value
+            .unwrap()
+            .typed(ty, &Config::STRICT)
+    };
+    // double_as_huge_u64_when_convertible: 1.844674407370955e19 is UINT64_MAX - 2047.
+    assert_eq!(
+        typed(
+            r#"[{"n":"/1/0/1","v":1.844674407370955e19}]"#,
+            DataType::UnsignedInteger
+        ),
+        Ok(Value::Uint(u64::MAX - 2047))
+    );
+    // double_as_i64_when_convertible, double_as_u64_when_convertible: 3.
+    assert_eq!(
+        typed(r#"[{"n":"/1/0/1","v":3}]"#, DataType::Integer),
+        Ok(Value::Int(3))
+    );
+    assert_eq!(
+        typed(r#"[{"n":"/1/0/1","v":3}]"#, DataType::UnsignedInteger),
+        Ok(Value::Uint(3))
+    );
+    // double_as_i64_not_convertible: 3.1415926535.
+    assert!(typed(r#"[{"n":"/1/0/1","v":3.1415926535}]"#, DataType::Integer).is_err());
+}

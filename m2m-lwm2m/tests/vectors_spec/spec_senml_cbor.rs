@@ -407,3 +407,48 @@ fn integers_below_i64_min_are_no_integer() {
         Ok(Value::Int(i64::MIN))
     );
 }
+
+/// Anjay `tests/core/io/cbor_in.c` (`cbor_in_value`): the numbers it reads as another type than
+/// the wire's, typed the same way here.
+#[test]
+fn senml_cbor_anjay_number_conversions() {
+    let v = |item: &str| {
+        let body = hex(&format!("81a200622f3102 {item}"));
+        senml_cbor(Vec::leak(body))[0].value.unwrap()
+    };
+    let as_ty = |item: &str, ty| v(item).typed(ty, &Config::STRICT);
+    // u64_as_double_within_range / _out_of_range: 2^53 and 2^53 + 1 as a double, 2^53 both.
+    for item in ["1b0020000000000000", "1b0020000000000001"] {
+        assert_eq!(
+            as_ty(item, DataType::Float),
+            Ok(Value::Float(9_007_199_254_740_992.0)),
+            "{item}"
+        );
+    }
+    // i64_as_double_out_of_range: -2^53 - 1 as a double, -2^53.
+    assert_eq!(
+        as_ty("3b0020000000000000", DataType::Float),
+        Ok(Value::Float(-9_007_199_254_740_992.0))
+    );
+    // float_as_i64_when_convertible, double_as_i64_when_convertible,
+    // double_as_u64_when_convertible: 3.0 as a single and a double, read as 3.
+    assert_eq!(as_ty("fa40400000", DataType::Integer), Ok(Value::Int(3)));
+    assert_eq!(
+        as_ty("fb4008000000000000", DataType::Integer),
+        Ok(Value::Int(3))
+    );
+    assert_eq!(
+        as_ty("fb4008000000000000", DataType::UnsignedInteger),
+        Ok(Value::Uint(3))
+    );
+    // double_as_huge_u64_when_convertible: 0x43efffffffffffff is UINT64_MAX - 2047.
+    assert_eq!(
+        as_ty("fb43efffffffffffff", DataType::UnsignedInteger),
+        Ok(Value::Uint(u64::MAX - 2047))
+    );
+    // float_as_i64_when_not_convertible, double_as_i64_not_convertible: 3.1415926535.
+    assert!(as_ty("fa40490fdb", DataType::Integer).is_err());
+    assert!(as_ty("fb400921fb54411744", DataType::Integer).is_err());
+    // half_read_as_double: f16 32.0.
+    assert_eq!(as_ty("f95000", DataType::Float), Ok(Value::Float(32.0)));
+}
