@@ -19,7 +19,8 @@ pub struct Settings<'c> {
     pub version: Option<Version>,
     /// The binding (`b`), `U` for UDP: from LwM2M 1.1 on, the bindings the client supports,
     /// announced without `Q` whatever the Server object's Binding (`/1/x/7`) holds; in 1.0,
-    /// announced until the server writes a binding the client can use (Core 1.1 §6.2.1).
+    /// announced in 1.0's form (`U`, `UQ`, `S`, `SQ`, `US` or `UQS`, its `Q` as `queue` says)
+    /// until the server writes a binding the client can use (Core 1.1 §6.2.1).
     pub binding: &'c str,
     /// How Register is tried again after a failure.
     pub retry: Retry,
