@@ -174,7 +174,9 @@ pub struct Config {
     /// TLV: 1/2-byte values for a Float resource).
     pub integer_for_float: bool,
     /// `ver="1.1"` quoted in a registration's link-format payload (§6.2.1.1 wants a bare token),
-    /// and `lwm2m="1.1"` quoted likewise (a quoted `"1.0"` passes either way).
+    /// and `lwm2m="1.1"` quoted likewise (a quoted `"1.0"` passes either way). The server
+    /// takes a quoted `ver` from a client registering as 1.0 whatever this says
+    /// ([`Config::for_links_of`]).
     pub quoted_ver: bool,
     /// `ver` on object instance links (`</3/0>;ver=1.1`), where only object links may carry it.
     pub ver_on_instance_links: bool,

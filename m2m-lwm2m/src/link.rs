@@ -173,8 +173,27 @@ impl<'a> ObjectLink<'a> {
     }
 }
 
+impl Config {
+    /// The configuration to read the links of a client that registered with enabler
+    /// `version` by: `self`, a quoted `ver` passing for LwM2M 1.0, whose own registration
+    /// examples quote it and whose clients write it so (`</10>;ver="1.1"`, Anjay's form in
+    /// 1.0); from 1.1 on `ver` is a bare token (Core 1.1 §5.1.2), and `self` decides.
+    #[must_use]
+    pub const fn for_links_of(self, version: Version) -> Config {
+        if version.major == 1 && version.minor == 0 {
+            Config {
+                quoted_ver: true,
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+}
+
 /// The links of `text`, in order, each an [`ObjectLink`] or the error that ends the list.
-/// `config` decides whether a quoted `ver` and `ver` on instance links pass.
+/// `config` decides whether a quoted `ver` and `ver` on instance links pass (a server reads
+/// a client's by [`Config::for_links_of`] its enabler version).
 pub fn parse(
     text: &str,
     config: Config,

@@ -116,7 +116,8 @@ pub enum ServerEvent<'a, P> {
         endpoint: &'a str,
         /// Its parameters.
         params: RegisterParams<'a>,
-        /// Its object links (already checked; read them with [`link::parse`]).
+        /// Its object links (already checked; read them with [`link::parse`], with the
+        /// server's configuration [`Config::for_links_of`] the client's version).
         links: &'a str,
     },
     /// A client updated its registration.
@@ -716,7 +717,9 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                         Error::new(0, Reason::Unsupported),
                     ));
                 }
-                let (root, root_len) = alternate_path(links, self.config).map_err(bad)?;
+                let version = params.version.unwrap_or(Version::V1_0);
+                let (root, root_len) =
+                    alternate_path(links, self.config.for_links_of(version)).map_err(bad)?;
                 let endpoint = params.endpoint.unwrap_or_default();
                 if endpoint.len() > MAX_ENDPOINT {
                     return Err(bad(Error::new(0, Reason::Unrepresentable)));
@@ -748,7 +751,7 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                     name_len: endpoint.len(),
                     lifetime,
                     expires: expiry(now, lifetime),
-                    version: params.version.unwrap_or(Version::V1_0),
+                    version,
                     queue: params.queue || params.binding.is_some_and(|b| b.contains('Q')),
                     seen: self.stamps,
                     heard: now,
@@ -774,11 +777,16 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
                 params,
                 links,
             } => {
+                let i = self.by_location(&location, now).ok_or(gone)?;
+                let version = self
+                    .regs
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map_or(Version::V1_0, |r| r.version);
                 let root = links
-                    .map(|l| alternate_path(l, self.config))
+                    .map(|l| alternate_path(l, self.config.for_links_of(version)))
                     .transpose()
                     .map_err(bad)?;
-                let i = self.by_location(&location, now).ok_or(gone)?;
                 let stamp = self.stamps;
                 self.stamps = self.stamps.wrapping_add(1);
                 let r = self.regs.get_mut(i).and_then(Option::as_mut).ok_or(gone)?;

@@ -394,3 +394,57 @@ fn a_location_is_the_one_written() {
     server.handle_timeout(t);
     assert!(server.find("loc-1").is_none());
 }
+
+/// A quoted `ver` is LwM2M 1.0's own form (its clients write `</10>;ver="1.1"`, as Anjay does
+/// in 1.0 mode): a strict server takes it in the Register and Update of a 1.0 client, and
+/// refuses it (4.00) from a 1.1 one, whose `ver` is a bare token (Core 1.1 §5.1.2).
+#[test]
+fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
+    use m2m_coap::{Builder, Message, Type};
+    let mut server: Server<u8> = Server::new(1);
+    let mut mid = 7u16;
+    let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
+        mid += 1;
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+        b.token(b"t1");
+        for p in path {
+            b.str(m2m_coap::OptionNumber::URI_PATH, p).unwrap();
+        }
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        for q in query {
+            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(links);
+        let mut out = [0u8; 256];
+        let n = b.encode(&mut out).unwrap();
+        let _ = server.handle(at(0), CLIENT, &out[..n]).unwrap();
+        let mut buf = [0u8; 1152];
+        let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let location: Vec<String> = m
+            .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+            .map(str::to_string)
+            .collect();
+        (m.code(), location)
+    };
+    let quoted = br#"</1/0>,</3/0>,</10>;ver="1.1",</10/0>"#;
+    for query in [
+        &["ep=old", "lt=300"][..],
+        &["ep=old-2", "lt=300", "lwm2m=1.0"][..],
+    ] {
+        let (code, location) = post(&mut server, &["rd"], query, quoted);
+        assert_eq!(code, Code::CREATED, "{query:?}");
+        let segs: Vec<&str> = location.iter().map(String::as_str).collect();
+        let (code, _) = post(&mut server, &segs, &[], quoted);
+        assert_eq!(code, Code::CHANGED, "{query:?}");
+    }
+    let (code, location) = post(&mut server, &["rd"], &["ep=new", "lwm2m=1.1"], quoted);
+    assert_eq!(code, Code::BAD_REQUEST);
+    assert!(location.is_empty());
+    let bare = br#"</1/0>,</3/0>,</10>;ver=1.1,</10/0>"#;
+    let (code, location) = post(&mut server, &["rd"], &["ep=new", "lwm2m=1.1"], bare);
+    assert_eq!(code, Code::CREATED);
+    let segs: Vec<&str> = location.iter().map(String::as_str).collect();
+    assert_eq!(post(&mut server, &segs, &[], quoted).0, Code::BAD_REQUEST);
+    assert_eq!(post(&mut server, &segs, &[], bare).0, Code::CHANGED);
+}
