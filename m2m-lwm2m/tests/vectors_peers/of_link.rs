@@ -187,3 +187,104 @@ fn write_attributes_leshan() {
         assert!(Update::parse(q.split('&')).is_err(), "{q}");
     }
 }
+
+/// Our link writer's text for the links of `links`.
+fn written(links: &[link::ObjectLink<'_>]) -> String {
+    let mut out = vec![0u8; link::encoded_len(links)];
+    let n = link::encode(links, &mut out).unwrap();
+    out.truncate(n);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn link_format_leshan_link_format_helper() {
+    // Leshan `leshan-lwm2m-client` `LinkFormatHelperTest`: the Register payloads
+    // (`encode_client_description_*`, `encode_*content_format`) and Bootstrap-Discover answers
+    // (`encode_bootstrap_*`) a client writes; ours are the same text, and read back.
+    let obj = |o| link::ObjectLink::path(Path::object(o));
+    let inst = |o, i| link::ObjectLink::path(Path::instance(o, i));
+    let v2 = Version { major: 2, minor: 0 };
+    let root = link::ObjectLink::root(None);
+    let bs_root = link::ObjectLink {
+        target: Target::Root { path: "/" },
+        lwm2m: Some(Version::V1_0),
+        ..link::ObjectLink::path(Path::ROOT)
+    };
+    let with = |l: link::ObjectLink<'static>, ssid: Option<u16>, uri: Option<&'static str>| {
+        link::ObjectLink { ssid, uri, ..l }
+    };
+    let cases: Vec<(Vec<link::ObjectLink<'static>>, &str)> = vec![
+        (vec![root, inst(6, 0)], r#"</>;rt="oma.lwm2m",</6/0>"#),
+        (
+            vec![root, obj(6).with_version(v2), inst(6, 0), inst(6, 1)],
+            r#"</>;rt="oma.lwm2m",</6>;ver=2.0,</6/0>,</6/1>"#,
+        ),
+        (
+            vec![root, obj(6).with_version(v2)],
+            r#"</>;rt="oma.lwm2m",</6>;ver=2.0"#,
+        ),
+        (
+            vec![link::ObjectLink::root(Some("11542")), obj(6)],
+            r#"</>;rt="oma.lwm2m";ct=11542,</6>"#,
+        ),
+        (
+            vec![link::ObjectLink::root(Some("11542 11543 42")), obj(6)],
+            r#"</>;rt="oma.lwm2m";ct="11542 11543 42",</6>"#,
+        ),
+        (vec![bs_root, inst(3, 0)], "</>;lwm2m=1.0,</3/0>"),
+        (
+            vec![bs_root, obj(3).with_version(v2), inst(3, 0)],
+            "</>;lwm2m=1.0,</3>;ver=2.0,</3/0>",
+        ),
+        (
+            vec![bs_root, with(inst(1, 0), Some(333), None)],
+            "</>;lwm2m=1.0,</1/0>;ssid=333",
+        ),
+        (
+            vec![
+                bs_root,
+                with(inst(0, 0), Some(111), Some("coap://localhost:11")),
+                with(inst(0, 1), None, Some("coap://localhost:1")),
+                with(inst(0, 2), Some(222), Some("coap://localhost:22")),
+                with(inst(0, 3), Some(333), Some("coap://localhost:33")),
+                obj(1).with_version(v2),
+                with(inst(1, 0), Some(333), None),
+                obj(2).with_version(v2),
+                inst(3, 0),
+            ],
+            r#"</>;lwm2m=1.0,</0/0>;ssid=111;uri="coap://localhost:11",</0/1>;uri="coap://localhost:1",</0/2>;ssid=222;uri="coap://localhost:22",</0/3>;ssid=333;uri="coap://localhost:33",</1>;ver=2.0,</1/0>;ssid=333,</2>;ver=2.0,</3/0>"#,
+        ),
+    ];
+    for (l, text) in cases {
+        assert_eq!(written(&l), text);
+        assert_eq!(links(text, Config::STRICT).unwrap(), l, "{text}");
+    }
+}
+
+#[test]
+fn link_format_anjay_corelnk() {
+    // Anjay `tests/core/io/corelnk.c` `test_corelnk_output`: the object links Anjay registers
+    // with. From LwM2M 1.1 on it writes `ver` bare, read strictly and written back the same.
+    let v11 = "</1>;ver=1.1,</1/14>,</1/42>,</1/69>,</25>,</42/14>,</69>;ver=21.37,</69/14>,\
+        </69/42>,</69/69>,</128/14>,</128/42>,</128/69>";
+    let l = links(v11, Config::STRICT).unwrap();
+    assert_eq!(l.len(), 13);
+    assert_eq!(l[0].version, Some(Version { major: 1, minor: 1 }));
+    assert_eq!(
+        l[6].version,
+        Some(Version {
+            major: 21,
+            minor: 37
+        })
+    );
+    assert_eq!(written(&l), v11);
+    // For LwM2M 1.0 it quotes it, `</1>;ver="1.1"`, as 1.0's §6.2.3 example does (its
+    // Bootstrap-Discover example, §5.2.7.3, does not; 1.1 §5.1.2 has it bare). The strict
+    // reading refuses the quoted form (`Config::quoted_ver`), the lenient one reads the same
+    // links.
+    let v10 = v11
+        .replace("ver=1.1", "ver=\"1.1\"")
+        .replace("ver=21.37", "ver=\"21.37\"");
+    assert!(links(&v10, Config::STRICT).is_err());
+    assert_eq!(links(&v10, Config::LENIENT).unwrap(), l);
+}
