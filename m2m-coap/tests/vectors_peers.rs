@@ -443,6 +443,64 @@ fn aiocoap_uri_construction() {
     assert!(strict(&out).unwrap().uri_path().eq(["some", "path"]));
 }
 
+/// A request URI through our options and back: `uri` into options (sent to the URI's own port),
+/// then the URI those options give (RFC 7252 §6.5), the destination host being the URI's.
+fn uri_round_trip(uri: &str) -> Result<String, String> {
+    let u = m2m_coap::Uri::parse(uri).map_err(|e| format!("{e:?}"))?;
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+    let mut scratch = [0u8; 128];
+    u.to_options(&mut b, &mut scratch, None)
+        .map_err(|e| format!("{e:?}"))?;
+    let out = built(&b);
+    let m = strict(&out).map_err(|e| format!("{e:?}"))?;
+    let mut text = String::new();
+    m2m_coap::uri::write_uri(&mut text, &m, u.scheme, u.host, u.effective_port()).unwrap();
+    Ok(text)
+}
+
+/// aiocoap `tests/test_uri_handling.py`: URIs set on a request and read back from it
+/// (`normal_uris` unchanged, `denormal_uris` to an equivalent form: ours keep the explicit
+/// default port out, which aiocoap notes it could do too), the ones it refuses
+/// (`erring_uris`); and its proxy URIs, which are no CoAP URIs to split.
+#[test]
+fn aiocoap_uri_handling() {
+    for uri in [
+        "coap://hostname:1234/path",
+        "coap://hostname:1234/path?query=string&argument=x",
+        "coap+tcp://hostname/path",
+        "coaps://hostname:1234/path",
+    ] {
+        assert_eq!(uri_round_trip(uri).as_deref(), Ok(uri));
+    }
+    for (uri, back) in [
+        ("coap://hostname:1234", "coap://hostname:1234/"),
+        // The scheme is compared in lowercase (RFC 7252 §6.4 step 3), the host lowercased
+        // (step 5).
+        ("CoAp://HoStNaMe/", "coap://hostname/"),
+        ("coap://host/%7Esensors", "coap://host/~sensors"),
+        ("coap://hostname:5683/path", "coap://hostname/path"),
+        (
+            "coap://host/blåbærsyltetøy",
+            "coap://host/bl%C3%A5b%C3%A6rsyltet%C3%B8y",
+        ),
+    ] {
+        assert_eq!(uri_round_trip(uri).as_deref(), Ok(back), "{uri}");
+    }
+    // Refused: a relative reference, an unclosed IP-literal, a segment that is no UTF-8 once
+    // decoded (Uri-Path is a string option, §5.10.1), a port that is no number, no authority.
+    for uri in [
+        "/hello",
+        "coap://[",
+        "coap://example.com/%ff",
+        "coap://example.com:fivesixeightthree/",
+        "coap:like:urn",
+        "http://example.com/test",
+        "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66",
+    ] {
+        assert!(uri_round_trip(uri).is_err(), "{uri}");
+    }
+}
+
 // libcoap `tests/test_uri.c`: URIs split into host, port, path and query, and their options.
 
 /// The options of `uri` for a request sent to the URI's own port.
