@@ -228,3 +228,27 @@ fn pymodbus_messages_against_the_specification() {
     };
     assert_eq!(objects.iter().count(), 6);
 }
+
+/// tokio-modbus `src/codec/mod.rs` `deserialize_requests`: the request PDUs its decoder refuses,
+/// refused here too: a Read Coils of one byte (and a request cut after three bytes of its
+/// quantity), and Write Multiple Coils, Write Multiple Registers and Read/Write Multiple
+/// registers whose byte count does not match the quantity (§6.11, §6.12, §6.17); and
+/// `deserialize_responses`: an exception whose function code is no exception (`0x79`).
+#[test]
+fn tokio_modbus_refusals() {
+    for pdu in [
+        "",
+        "01",
+        "01000022",
+        "0f33110004020d",
+        "1000060002 05abcdef12",
+        "17000500330003000205abcdef12",
+    ] {
+        let bytes = m2m_core::hex::decode(&pdu.replace(' ', "")).unwrap();
+        assert!(Request::parse(&bytes).is_err(), "{pdu}");
+    }
+    // A response starting 0x79 is function 0x79 (no exception bit): it reads as a raw PDU of
+    // that function, not as an exception.
+    let rsp = Response::parse(&[0x79, 0x02]).unwrap();
+    assert!(!matches!(rsp, Response::Exception { .. }), "{rsp:?}");
+}
