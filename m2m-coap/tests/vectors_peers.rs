@@ -898,3 +898,93 @@ fn coap_lite_packets() {
     );
     assert_eq!(m.payload(), b"Hello");
 }
+
+/// Eclipse Californium (`eclipse-californium/californium`, `californium-core/src/test/java/
+/// org/eclipse/californium/core/...`): the bytes its serializers and option classes produce,
+/// built and read here.
+#[test]
+fn californium_serializer_and_block_values() {
+    // `network/serialization/DataSerializerTest.testSerializeRequestStoresBytesInMessage`:
+    // GET, token 00, Observe 0 (an empty value), MID 1.
+    let mut b = Builder::<2>::udp(Type::Confirmable, Code::GET, 1);
+    b.token(&[0x00]);
+    b.uint(OptionNumber::OBSERVE, 0).unwrap();
+    assert_eq!(built(&b), m2m_core::hex::decode("410100010060").unwrap());
+    let mut b = Builder::<2>::tcp(Code::GET);
+    b.token(&[0x00]);
+    b.uint(OptionNumber::OBSERVE, 0).unwrap();
+    assert_eq!(built(&b), m2m_core::hex::decode("11010060").unwrap());
+    // `testSerializeResponseWithEndpointContext`, `testSerializeEmpty*`: ACK 2.05 token 00
+    // MID 1; Empty ACK and Empty CON (a ping) with MID 1; over TCP 2.05 and the Empty message.
+    let mut b = Builder::<1>::udp(Type::Acknowledgement, Code::CONTENT, 1);
+    b.token(&[0x00]);
+    assert_eq!(built(&b), m2m_core::hex::decode("6145000100").unwrap());
+    let b = Builder::<1>::udp(Type::Acknowledgement, Code::EMPTY, 1);
+    assert_eq!(built(&b), m2m_core::hex::decode("60000001").unwrap());
+    let b = Builder::<1>::udp(Type::Confirmable, Code::EMPTY, 1);
+    assert_eq!(built(&b), m2m_core::hex::decode("40000001").unwrap());
+    let mut b = Builder::<1>::tcp(Code::CONTENT);
+    b.token(&[0x00]);
+    assert_eq!(built(&b), m2m_core::hex::decode("014500").unwrap());
+    let b = Builder::<1>::tcp(Code::EMPTY);
+    assert_eq!(built(&b), m2m_core::hex::decode("0000").unwrap());
+
+    // `testSerializeRequestDifferentPayloads`: PUT, token 0001, MID 1, Uri-Path segments
+    // "coap:", "", "localhost", "test" (Californium splits the string it is given at each
+    // `/`), payload "0123456789" repeated to 10, 245, 246 and 700 bytes: over TCP the Len
+    // field crosses 13 + 0xff = 268 into its 2-byte form (RFC 8323 §3.2).
+    let payload = |n: usize| -> Vec<u8> { (0..n).map(|i| b'0' + (i % 10) as u8).collect() };
+    let head = "b5636f61703a00096c6f63616c686f73740474657374ff";
+    for (n, udp_len, tcp_len, tcp_start) in [
+        (10, 39, 38, "d214"),
+        (245, 274, 273, "d2ff"),
+        (246, 275, 275, "e20000"),
+        (700, 729, 729, "e201c6"),
+    ] {
+        let body = payload(n);
+        fn put<'a>(mut b: Builder<'a, 4>, body: &'a [u8]) -> Vec<u8> {
+            b.token(&[0x00, 0x01]);
+            for seg in ["coap:", "", "localhost", "test"] {
+                b.opaque(OptionNumber::URI_PATH, seg.as_bytes()).unwrap();
+            }
+            b.payload(body);
+            built(&b)
+        }
+        let udp = put(Builder::udp(Type::Confirmable, Code::PUT, 1), &body);
+        assert_eq!(udp.len(), udp_len);
+        let want = format!("420300010001{head}");
+        assert_eq!(m2m_core::hex::encode(&udp[..want.len() / 2]), want);
+        assert!(udp.ends_with(&body));
+        let tcp = put(Builder::tcp(Code::PUT), &body);
+        assert_eq!(tcp.len(), tcp_len);
+        let want = format!("{tcp_start}030001{head}");
+        assert_eq!(m2m_core::hex::encode(&tcp[..want.len() / 2]), want);
+        let m = Message::parse_tcp(&tcp).unwrap();
+        assert!(m.uri_path().eq(["coap:", "", "localhost", "test"]));
+        assert_eq!(m.payload(), &body[..]);
+    }
+
+    // `coap/option/BlockOptionTest.testGetValue`: (SZX, M, NUM) to option bytes, the
+    // shortest unsigned integer (RFC 7959 §2.2).
+    for (szx, more, num, bytes) in [
+        (0, false, 0, ""),
+        (0, false, 1, "10"),
+        (0, false, 15, "f0"),
+        (0, false, 16, "0100"),
+        (0, false, 79, "04f0"),
+        (0, false, 113, "0710"),
+        (0, false, 26387, "067130"),
+        (0, false, 1_048_575, "fffff0"),
+        (7, false, 1_048_575, "fffff7"),
+        (7, true, 1_048_575, "ffffff"),
+    ] {
+        let block = m2m_coap::Block { num, more, szx };
+        let mut b = Builder::<1>::udp(Type::Confirmable, Code::GET, 0);
+        b.uint(OptionNumber::BLOCK1, block.to_uint()).unwrap();
+        let out = built(&b);
+        let m = strict(&out).unwrap();
+        let value = m.option(OptionNumber::BLOCK1).unwrap();
+        assert_eq!(m2m_core::hex::encode(value), bytes, "{block:?}");
+        assert_eq!(m2m_coap::Block::decode(value, szx == 7), Ok(block));
+    }
+}
