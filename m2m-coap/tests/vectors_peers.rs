@@ -933,7 +933,7 @@ fn californium_serializer_and_block_values() {
     // "coap:", "", "localhost", "test" (Californium splits the string it is given at each
     // `/`), payload "0123456789" repeated to 10, 245, 246 and 700 bytes: over TCP the Len
     // field crosses 13 + 0xff = 268 into its 2-byte form (RFC 8323 §3.2).
-    let payload = |n: usize| -> Vec<u8> { (0..n).map(|i| b'0' + (i % 10) as u8).collect() };
+    let payload = |n: usize| -> Vec<u8> { b"0123456789".iter().copied().cycle().take(n).collect() };
     let head = "b5636f61703a00096c6f63616c686f73740474657374ff";
     for (n, udp_len, tcp_len, tcp_start) in [
         (10, 39, 38, "d214"),
