@@ -988,3 +988,36 @@ fn californium_serializer_and_block_values() {
         assert_eq!(m2m_coap::Block::decode(value, szx == 7), Ok(block));
     }
 }
+
+/// Californium `coap/LinkFormatTest.testParse` and `testParseWithAttributes`: relative
+/// targets, a quoted Content-Format list, the `obs` flag, `rt`, `sz` and `title` read as
+/// Californium reads them.
+#[test]
+fn californium_link_format() {
+    let links: Vec<_> =
+        m2m_coap::link::parse("<node/child2>,<node/child2/grandchild>,<node/child3>,<node/child1>")
+            .map(Result::unwrap)
+            .map(|l| l.target)
+            .collect();
+    assert_eq!(
+        links,
+        [
+            "node/child2",
+            "node/child2/grandchild",
+            "node/child3",
+            "node/child1"
+        ]
+    );
+    let text = r#"<node/child>;ct="0 50 41";obs;rt="test";sz=4096;title="Children of the Node",<node/next>"#;
+    let links: Vec<_> = m2m_coap::link::parse(text).map(Result::unwrap).collect();
+    assert_eq!(links.len(), 2);
+    let l = &links[0];
+    assert_eq!(l.target, "node/child");
+    assert_eq!(l.ct().collect::<Vec<_>>(), [0, 50, 41]);
+    assert!(l.obs());
+    assert_eq!(l.rt().collect::<Vec<_>>(), ["test"]);
+    assert_eq!(l.sz(), Some(4096));
+    assert_eq!(l.get("title"), Some("Children of the Node"));
+    assert_eq!(links[1].target, "node/next");
+    assert!(!links[1].obs());
+}
