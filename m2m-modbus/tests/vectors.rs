@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector
 
+use m2m_core::Status;
 use m2m_modbus::{Request, Response, ascii, rtu, tcp};
 use m2m_testkit::{Vector, vectors::crate_vectors};
 use serde_json::Value as Json;
@@ -251,4 +252,51 @@ fn tokio_modbus_refusals() {
     // that function, not as an exception.
     let rsp = Response::parse(&[0x79, 0x02]).unwrap();
     assert!(!matches!(rsp, Response::Exception { .. }), "{rsp:?}");
+}
+
+/// Diagnostics sub-function 21 (0x15), Get/Clear Modbus Plus Statistics, as pymodbus builds it
+/// (`test/pdu/test_diag_messages.py`, `GetClearModbusPlusRequest.get_response_pdu_size`: the
+/// operation echoed, then 108 bytes of statistics for Get Statistics 0003, nothing more for
+/// Clear Statistics 0004). It comes from the Modicon reference (PI-MBUS-300); the Application
+/// Protocol V1.1b3 §6.8.1 lists 21..65535 as RESERVED. So a client's strict RTU framing takes
+/// such a response for an unknown layout (`UnknownFunctions::Reject`, as documented for
+/// reserved sub-functions), and one that hunts by CRC frames and decodes it, data kept whole.
+#[test]
+fn diagnostics_modbus_plus_statistics_over_rtu() {
+    let strict = rtu::Framing::responses();
+    let hunt = rtu::Framing::responses().with_unknown(rtu::UnknownFunctions::Hunt);
+    let mut get = vec![0x08, 0x00, 0x15, 0x00, 0x03];
+    get.extend((0u8..108).map(|i| i.wrapping_mul(7)));
+    for pdu in [get, vec![0x08, 0x00, 0x15, 0x00, 0x04]] {
+        let mut frame = vec![0x11];
+        frame.extend_from_slice(&pdu);
+        let crc = rtu::crc16(&frame);
+        frame.extend_from_slice(&crc.to_le_bytes());
+        assert!(strict.decode::<Response<'_>>(&frame).is_err());
+        let Ok(Status::Complete((adu, n))) = hunt.decode::<Response<'_>>(&frame) else {
+            panic!("{}", m2m_core::hex::encode(&frame));
+        };
+        assert_eq!((adu.address, n), (0x11, frame.len()));
+        let Response::Diagnostics { sub_function, data } = adu.pdu else {
+            panic!("not diagnostics: {:?}", adu.pdu)
+        };
+        assert_eq!(sub_function, 0x15);
+        assert_eq!(data.len(), pdu.len() - 3);
+        // The same after a byte of line noise.
+        let mut noisy = vec![0xff];
+        noisy.extend_from_slice(&frame);
+        let Ok(Status::Complete(found)) = hunt.find::<Response<'_>>(&noisy) else {
+            panic!("find: {}", m2m_core::hex::encode(&noisy));
+        };
+        assert_eq!(found.consumed, noisy.len());
+    }
+}
+
+/// pymodbus `test/pdu/test_diag_messages.py` encodes `ForceListenOnlyModeResponse` as the
+/// sub-function alone (`08 0004`). §6.8.1 returns no response to Force Listen Only Mode, and
+/// every diagnostics PDU but Return Query Data carries two data bytes: refused as truncated.
+#[test]
+fn pymodbus_force_listen_only_response_without_data() {
+    assert!(Response::parse(&[0x08, 0x00, 0x04]).is_err());
+    assert!(Response::parse(&[0x08, 0x00, 0x04, 0x00, 0x00]).is_ok());
 }
