@@ -319,3 +319,40 @@ fn spec_int32_array_introduction() {
     };
     assert_eq!(a.iter().collect::<Vec<_>>(), [123_456_789, 987_654_321]);
 }
+
+/// Tahu Java `java/lib/core/src/test/java/org/eclipse/tahu/message/test/EnDeCodeTest.java`:
+/// StringArray metrics of Japanese, Chinese, Arabic and punctuation text, one to three
+/// strings, read back string for string (§6.4.16: each string's UTF-8, then a NUL).
+#[test]
+fn tahu_java_string_arrays_of_non_ascii_text() {
+    let japanese = "日本人 中國的 ~=[]()%+{}@;";
+    for strings in [
+        vec![japanese],
+        vec![japanese, "漢字"],
+        vec!["漢字", japanese],
+        vec!["ناطرريننهمم ع نااارررر", "漢字", japanese],
+    ] {
+        let mut bytes = Vec::new();
+        for s in &strings {
+            bytes.extend_from_slice(s.as_bytes());
+            bytes.push(0);
+        }
+        let Ok(Value::StringArray(a)) = bytes_as(33, &bytes) else {
+            panic!("{strings:?}")
+        };
+        assert_eq!(a.iter().collect::<Vec<_>>(), strings);
+    }
+}
+
+/// Tahu Java `java/lib/core/src/test/java/org/eclipse/tahu/test/SequenceTest.java`: a payload
+/// with timestamp 0 and no seq, seq 0, seq 1, as its encoder writes them (fields 1 and 3 present
+/// even when 0: proto2 presence); read with the same presence.
+#[test]
+fn tahu_java_sequence_presence() {
+    for (hex, seq) in [("0800", None), ("08001800", Some(0)), ("08001801", Some(1))] {
+        let bytes = m2m_core::hex::decode(hex).unwrap();
+        let view = PayloadView::new(&bytes).unwrap();
+        assert_eq!((view.timestamp(), view.seq()), (Some(0), seq), "{hex}");
+        assert_eq!(view.metric_count(), 0);
+    }
+}
