@@ -1,6 +1,7 @@
 //! Sparkplug payload views on arbitrary bytes: no panic through any accessor; `peek_header`
 //! agrees with the full view; a payload whose top level is valid iterates exactly
-//! `metric_count` metrics unless one of them is malformed.
+//! `metric_count` metrics unless one of them is malformed; the metrics read with the fast
+//! paths are those read the general way.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -55,6 +56,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert_eq!(header.ok(), Some(view.header()));
+    // The fast paths of `metrics()` read what the general walk reads, errors included.
+    assert!(view.metrics().eq(view.metrics_general()));
     let mut seen = 0;
     let mut failed = false;
     for m in view.metrics() {

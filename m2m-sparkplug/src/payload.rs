@@ -28,9 +28,10 @@ pub use crate::repeated::{Repeated, Strings, Uint32s, UnknownFields};
 pub use crate::template::{ParameterView, TemplateView};
 use crate::utf8::str_in;
 use crate::value::{RawValue, Value};
-use crate::wire::{
-    Field, Fields, WireValue, deeper, short_varint_at, six_byte_varint_at, varint_at,
-};
+use crate::wire::{Field, Fields, WireValue, deeper, varint_at};
+
+/// The common shape of a metric, read in one pass.
+mod fast;
 
 /// A message embedded in a payload: its bytes, their offset in the payload and its depth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -375,6 +376,16 @@ impl<'a> PayloadView<'a> {
     }
 }
 
+#[cfg(fuzzing)]
+impl<'a> PayloadView<'a> {
+    /// The metrics read the general way, field by field, without the fast paths that
+    /// [`PayloadView::metrics`] takes: the fuzz target checks that both agree. Not an API.
+    #[doc(hidden)]
+    pub fn metrics_general(&self) -> impl Iterator<Item = Result<MetricView<'a>, Error>> + use<'a> {
+        fast::general_metrics(self.msg)
+    }
+}
+
 impl<'a> m2m_core::Decode<'a> for PayloadView<'a> {
     type Error = Error;
     fn decode(frame: &'a [u8]) -> Result<Self, Error> {
@@ -431,9 +442,21 @@ impl<'a> MetricView<'a> {
     /// read without the help.
     #[inline(always)]
     pub(crate) fn parse_in(msg: Msg<'a>, outer: &'a [u8], at: usize) -> Result<Self, Error> {
+        match Self::common(msg, outer, at) {
+            Some(m) => Ok(m),
+            None => Self::parse_any(msg),
+        }
+    }
+
+    /// A metric of any shape, field by field; one-byte keys of scalars and strings without
+    /// the general walk. Inlined too: out of line, the view it returns would be built in
+    /// memory, and so then would the common shape's (decode of the benches' births 20 %
+    /// slower by callgrind).
+    #[inline(always)]
+    fn parse_any(msg: Msg<'a>) -> Result<Self, Error> {
         let mut m = Self::empty(msg);
         let buf = msg.buf;
-        let mut pos = m.leading_fields(buf, outer, at);
+        let mut pos = 0usize;
         while let Some(&key) = buf.get(pos) {
             if let Some(next) = m.fast_field(buf, pos, key)? {
                 pos = next;
@@ -451,44 +474,6 @@ impl<'a> MetricView<'a> {
             pos = pos.saturating_add(c.position());
         }
         Ok(m)
-    }
-
-    /// `name`, `alias`, `timestamp` and `datatype` where encoders put them, first and in
-    /// field order, each read without dispatching on its key: the offset after the last one
-    /// read. A field out of this order, or one that does not read cleanly, is left to the
-    /// loop of [`MetricView::parse`], which reads it (or reports its error) as it reads any
-    /// other field; nothing here can fail.
-    #[inline(always)]
-    fn leading_fields(&mut self, buf: &'a [u8], outer: &'a [u8], at: usize) -> usize {
-        let mut pos = 0usize;
-        // A name of fewer than 128 bytes: key and length one byte each.
-        if let [0x0a, len @ 0..=0x7f, ref rest @ ..] = *buf {
-            if let Some(name) = rest.get(..usize::from(len)) {
-                // Offsets within the payload and a one-byte length plus 2: no overflow.
-                if let Some(s) = name_str(name, outer, at.wrapping_add(2)) {
-                    self.name = Some(s);
-                    pos = usize::from(len).wrapping_add(2);
-                }
-            }
-        }
-        macro_rules! varint {
-            ($key:literal, $read:ident, $field:ident, $v:ident => $value:expr) => {
-                if buf.get(pos) == Some(&$key) {
-                    // pos is within buf (a byte was read there): no overflow.
-                    let Some(($v, next)) = $read(buf, pos.wrapping_add(1)) else {
-                        return pos;
-                    };
-                    self.$field = Some($value);
-                    pos = next;
-                }
-            };
-        }
-        // Aliases count from 0, so past 127 most take two bytes.
-        varint!(0x10, short_varint_at, alias, v => v);
-        // Timestamps in ms of this era take six bytes.
-        varint!(0x18, six_byte_varint_at, timestamp, v => v);
-        varint!(0x20, varint_at, datatype, v => low32(v));
-        pos
     }
 
     /// The field at `pos` (whose key starts with the byte `key`) when it is one of the
@@ -907,6 +892,7 @@ impl<'a> MetricView<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::fast::parse_general;
     use super::*;
     use crate::wire::MAX_DEPTH;
 
@@ -1023,16 +1009,6 @@ mod tests {
         assert_eq!(m.unknown_fields().count(), 4);
     }
 
-    /// Every field the general way (the fast path of `MetricView::parse` must agree with it).
-    fn parse_general(msg: Msg<'_>) -> Result<MetricView<'_>, Error> {
-        let mut m = MetricView::empty(msg);
-        let mut c = msg.fields();
-        while let Some(key) = c.next_key()? {
-            m.field(&mut c, key)?;
-        }
-        Ok(m)
-    }
-
     #[test]
     #[allow(clippy::cast_possible_truncation)] // random indices and bytes
     fn fast_fields_agree_with_the_general_path() {
@@ -1145,7 +1121,7 @@ mod tests {
         }
     }
 
-    /// Metric bodies around the leading-field lane: names of lengths across 8, 16, 32 and the
+    /// Metric bodies around the common shape's lanes (see `fast`): names of lengths across 8, 16, 32 and the
     /// one-byte length bound (127/128), ASCII, non-ASCII and invalid UTF-8, followed by the
     /// usual fields in order, out of order, repeated, and cut short.
     #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // small numbers
@@ -1261,33 +1237,9 @@ mod tests {
         assert_eq!((m.name(), m.alias()), (Some("a\u{e9}"), Some(1)));
     }
 
-    /// The metrics of a payload read the general way, field by field (as `Metrics` read them
-    /// before it had lanes for short metrics and for the payload's own varints), for
-    /// `Metrics` to agree with.
+    /// The metrics of a payload read the general way (see `fast::general_metrics`).
     fn metrics_general(msg: Msg<'_>) -> std::vec::Vec<Result<MetricView<'_>, Error>> {
-        fn step<'a>(c: &mut Fields<'a>) -> Result<Option<MetricView<'a>>, Error> {
-            while let Some(key) = c.next_key()? {
-                if key == 0x12 {
-                    let (buf, base, depth) = c.read_msg()?;
-                    return parse_general(Msg { buf, base, depth }).map(Some);
-                }
-                c.skip_value(key)?;
-            }
-            Ok(None)
-        }
-        let mut c = msg.fields();
-        let mut out = std::vec::Vec::new();
-        loop {
-            match step(&mut c) {
-                Ok(Some(m)) => out.push(Ok(m)),
-                Ok(None) => break,
-                Err(e) => {
-                    out.push(Err(e));
-                    break;
-                }
-            }
-        }
-        out
+        fast::general_metrics(msg).collect()
     }
 
     #[test]
