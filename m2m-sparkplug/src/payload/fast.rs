@@ -55,36 +55,24 @@ impl<'a> MetricView<'a> {
             return Some(m);
         };
         let at = pos.wrapping_add(1);
-        // The value, which must end the metric.
-        let (raw, end) = match key {
-            0x50 => (RawValue::Int(low32(last_varint(buf, at)?)), buf.len()),
-            0x58 => (RawValue::Long(last_varint(buf, at)?), buf.len()),
-            0x65 => {
-                let b = buf.get(at..)?.first_chunk::<4>()?;
-                let v = f32::from_bits(u32::from_le_bytes(*b));
-                (RawValue::Float(v), at.wrapping_add(4))
+        // The value, which must end the metric: each member is read from all the bytes left.
+        let raw = match (key, buf.get(at..)?) {
+            (0x50, _) => RawValue::Int(low32(last_varint(buf, at)?)),
+            (0x58, _) => RawValue::Long(last_varint(buf, at)?),
+            (0x65, &[a, b, c, d]) => {
+                RawValue::Float(f32::from_bits(u32::from_le_bytes([a, b, c, d])))
             }
-            0x69 => {
-                let b = buf.get(at..)?.first_chunk::<8>()?;
-                let v = f64::from_bits(u64::from_le_bytes(*b));
-                (RawValue::Double(v), at.wrapping_add(8))
+            (0x69, v) => {
+                let v: [u8; 8] = v.try_into().ok()?;
+                RawValue::Double(f64::from_bits(u64::from_le_bytes(v)))
             }
-            0x70 => (RawValue::Boolean(last_varint(buf, at)? != 0), buf.len()),
-            0x7a => {
-                // A string of fewer than 128 bytes, the rest of the metric.
-                let [len @ 0..=0x7f, ref s @ ..] = *buf.get(at..)? else {
-                    return None;
-                };
-                if s.len() != usize::from(len) {
-                    return None;
-                }
-                (RawValue::String(core::str::from_utf8(s).ok()?), buf.len())
+            (0x70, _) => RawValue::Boolean(last_varint(buf, at)? != 0),
+            // A string of fewer than 128 bytes, the rest of the metric.
+            (0x7a, &[len @ 0..=0x7f, ref s @ ..]) if s.len() == usize::from(len) => {
+                RawValue::String(core::str::from_utf8(s).ok()?)
             }
             _ => return None,
         };
-        if end != buf.len() {
-            return None;
-        }
         m.raw = Some(raw);
         Some(m)
     }
