@@ -5,24 +5,13 @@ use crate::world::*;
 
 #[test]
 fn requests_go_under_the_alternate_path_a_client_registers() {
-    use m2m_coap::{Builder, Message, Type};
+    use m2m_coap::Message;
     let mut server: Server<u8> = Server::new(1);
-    let mut out = [0u8; 256];
     let mut mid = 7u16;
     let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
         mid += 1;
-        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
-        b.token(b"t1");
-        for p in path {
-            b.str(m2m_coap::OptionNumber::URI_PATH, p).unwrap();
-        }
-        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
-        for q in query {
-            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
-        }
-        b.payload(links);
-        let n = b.encode(&mut out).unwrap();
-        format!("{:?}", server.handle(at(0), CLIENT, &out[..n]).unwrap())
+        let request = links_post(mid, path, query, links);
+        format!("{:?}", server.handle(at(0), CLIENT, &request).unwrap())
     };
     // Core 1.1 §6.2.1: the root link with rt="oma.lwm2m" names the client's alternate path.
     let e = post(
@@ -400,24 +389,13 @@ fn a_location_is_the_one_written() {
 /// refuses it (4.00) from a 1.1 one, whose `ver` is a bare token (Core 1.1 §5.1.2).
 #[test]
 fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
-    use m2m_coap::{Builder, Message, Type};
+    use m2m_coap::Message;
     let mut server: Server<u8> = Server::new(1);
     let mut mid = 7u16;
     let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
         mid += 1;
-        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
-        b.token(b"t1");
-        for p in path {
-            b.str(m2m_coap::OptionNumber::URI_PATH, p).unwrap();
-        }
-        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
-        for q in query {
-            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
-        }
-        b.payload(links);
-        let mut out = [0u8; 256];
-        let n = b.encode(&mut out).unwrap();
-        let _ = server.handle(at(0), CLIENT, &out[..n]).unwrap();
+        let request = links_post(mid, path, query, links);
+        let _ = server.handle(at(0), CLIENT, &request).unwrap();
         let mut buf = [0u8; 1152];
         let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
         let m = Message::parse_udp(&buf[..n]).unwrap();
@@ -447,4 +425,22 @@ fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
     let segs: Vec<&str> = location.iter().map(String::as_str).collect();
     assert_eq!(post(&mut server, &segs, &[], quoted).0, Code::BAD_REQUEST);
     assert_eq!(post(&mut server, &segs, &[], bare).0, Code::CHANGED);
+}
+
+/// A Confirmable POST of `links` (link format) to `path` with `query`: a Register or Update.
+fn links_post(mid: u16, path: &[&str], query: &[&str], links: &[u8]) -> Vec<u8> {
+    use m2m_coap::{Builder, OptionNumber, Type};
+    let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
+    b.token(b"t1");
+    for p in path {
+        b.str(OptionNumber::URI_PATH, p).unwrap();
+    }
+    b.uint(OptionNumber::CONTENT_FORMAT, 40).unwrap();
+    for q in query {
+        b.str(OptionNumber::URI_QUERY, q).unwrap();
+    }
+    b.payload(links);
+    let mut out = [0u8; 256];
+    let n = b.encode(&mut out).unwrap();
+    out[..n].to_vec()
 }
