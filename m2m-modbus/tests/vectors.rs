@@ -300,3 +300,91 @@ fn pymodbus_force_listen_only_response_without_data() {
     assert!(Response::parse(&[0x08, 0x00, 0x04]).is_err());
     assert!(Response::parse(&[0x08, 0x00, 0x04, 0x00, 0x00]).is_ok());
 }
+
+/// libmodbus `tests/unit-test-client.c` `test_server` (stephane/libmodbus 3.1.12): the crafted
+/// requests it sends its test server, and the exception each must get. Through
+/// `server::accept`, each gets the same: illegal data value for a quantity of 0 or one past
+/// the maximum (2000 bits read, 125 registers read, 1968 coils and 123 registers written, 125
+/// registers read by FC 0x17), and for a byte count that does not match the quantity (123
+/// registers or 1968 coils with 6 bytes); illegal function for function 0x42.
+#[test]
+fn libmodbus_crafted_requests() {
+    use m2m_modbus::{ExceptionCode, FunctionCode, server};
+    let answer = |hex: &str| {
+        let pdu = m2m_core::hex::decode(&hex.replace(' ', "")).unwrap();
+        server::accept(&pdu, &m2m_modbus::Config::STRICT, |_| true).map(|_| ())
+    };
+    let refused = |function_code: u8, exception| {
+        Err(Some(Response::Exception {
+            function_code,
+            exception,
+        }))
+    };
+    let value = ExceptionCode::IllegalDataValue;
+    // The read it sends first (5 registers from 0x160) is taken.
+    assert_eq!(answer("03 0160 0005"), Ok(()));
+    for (fc, max) in [
+        ("01", "07d1"),
+        ("02", "07d1"),
+        ("03", "007e"),
+        ("04", "007e"),
+    ] {
+        for q in ["0000", max] {
+            let f = u8::from_str_radix(fc, 16).unwrap();
+            assert_eq!(
+                answer(&format!("{fc} 0160 {q}")),
+                refused(f, value),
+                "{fc} {q}"
+            );
+        }
+    }
+    // FC 0x17: read quantity 0, then 126; one register (1234) written at 0.
+    for q in ["0000", "007e"] {
+        let pdu = format!("17 0160 {q} 0000 0001 02 1234");
+        assert_eq!(answer(&pdu), refused(0x17, value), "{pdu}");
+    }
+    // FC 0x10 and 0x0F: quantity 0 with byte count 0, then the maximum + 1 and the maximum with
+    // byte count 6, each followed by the same six data bytes.
+    for (fc, qs) in [
+        ("10", ["0000 00", "007c 06", "007b 06"]),
+        ("0f", ["0000 00", "07b1 06", "07b0 06"]),
+    ] {
+        for q in qs {
+            let f = u8::from_str_radix(fc, 16).unwrap();
+            let pdu = format!("{fc} 0160 {q} 022b 0001 0064");
+            assert_eq!(answer(&pdu), refused(f, value), "{pdu}");
+        }
+    }
+    // An unknown function code: a server that implements only the public ones (as libmodbus)
+    // answers illegal function; one that takes every code gets the raw request to handle.
+    let pdu = m2m_core::hex::decode("4200000000").unwrap();
+    assert_eq!(
+        server::accept(&pdu, &m2m_modbus::Config::STRICT, FunctionCode::is_public).map(|_| ()),
+        refused(0x42, ExceptionCode::IllegalFunction)
+    );
+    assert_eq!(answer("42 0000 0000"), Ok(()));
+}
+
+/// libmodbus `tests/unit-test-server.c` answers a read of `UT_REGISTERS_NB_SPECIAL` (2)
+/// registers with one register, and `unit-test-client.c` expects its client to refuse it
+/// (EMBBADDATA): so does `client::Expect`.
+#[test]
+fn libmodbus_bad_response_quantity() {
+    use m2m_modbus::client::{Expect, Mismatch};
+    let req = Request::ReadHoldingRegisters {
+        address: 0x160,
+        quantity: 2,
+    };
+    let at = m2m_core::Timestamp::from_millis(0);
+    let expect = Expect::new(&req, 17, None, at, core::time::Duration::from_secs(1));
+    let rsp = Response::parse(&[0x03, 0x02, 0x02, 0x2b]).unwrap();
+    assert_eq!(
+        expect.check(17, rsp),
+        Err(Mismatch::Quantity {
+            expected: 2,
+            got: 1
+        })
+    );
+    let rsp = Response::parse(&[0x03, 0x04, 0x02, 0x2b, 0x00, 0x01]).unwrap();
+    assert!(expect.check(17, rsp).is_ok());
+}
