@@ -632,3 +632,76 @@ fn senml_cbor_wakaama_more() {
         Err(Reason::TrailingBytes)
     );
 }
+
+#[test]
+fn senml_leshan_encoder_cases() {
+    // Leshan `LwM2mNodeEncoderTest.senml_json_encode_mixed_resource_and_instance`: Leshan
+    // writes a base name per resource and one for instance /6/0 with names after it; we write
+    // full names. Each reads as the other's.
+    let recs = [
+        Record::new(p("/4/0/0"), Value::Int(45)),
+        Record::new(p("/4/0/1"), Value::Int(30)),
+        Record::new(p("/4/0/2"), Value::Int(100)),
+        Record::new(p("/6/0/0"), Value::Float(43.918998)),
+        Record::new(p("/6/0/1"), Value::Float(2.351149)),
+    ];
+    let leshan = r#"[{"bn":"/4/0/0","v":45},{"bn":"/4/0/1","v":30},{"bn":"/4/0/2","v":100},{"bn":"/6/0/","n":"0","v":43.918998},{"n":"1","v":2.351149}]"#;
+    assert_eq!(senml_json_all(leshan).unwrap(), recs);
+    let mut out = vec![0u8; senml_json::encoded_len(&recs).unwrap()];
+    let n = senml_json::encode(&recs, &mut out).unwrap();
+    let ours = std::str::from_utf8(&out[..n]).unwrap();
+    assert_eq!(
+        ours,
+        r#"[{"n":"/4/0/0","v":45},{"n":"/4/0/1","v":30},{"n":"/4/0/2","v":100},{"n":"/6/0/0","v":43.918998},{"n":"/6/0/1","v":2.351149}]"#
+    );
+    assert_eq!(senml_json_all(ours).unwrap(), recs);
+    // `senml_json_encode_path_using_name` / `LwM2mNodeDecoderTest.senml_json_decode_path_using_base_name`:
+    // the paths of a Read-Composite. Leshan writes `[{"n":"/4/0/0"},{"n":"/4/0/1"},{"n":"/4/0/2"}]`;
+    // we write a base name and short names, Leshan's decoder test's form; both read as the paths.
+    let paths = [p("/4/0/0"), p("/4/0/1"), p("/4/0/2")];
+    let mut out = [0u8; 128];
+    let n =
+        m2m_lwm2m::composite::encode_paths(m2m_lwm2m::ContentFormat::SENML_JSON, &paths, &mut out)
+            .unwrap();
+    assert_eq!(
+        std::str::from_utf8(&out[..n]).unwrap(),
+        r#"[{"bn":"/4/0/","n":"0"},{"n":"1"},{"n":"2"}]"#
+    );
+    for body in [
+        r#"[{"n":"/4/0/0"},{"n":"/4/0/1"},{"n":"/4/0/2"}]"#,
+        r#"[{"bn":"/4/0/", "n":"0"},{"n":"1"},{"n":"2"}]"#,
+    ] {
+        let got: Vec<Path<'_>> = m2m_lwm2m::composite::decode_paths(
+            m2m_lwm2m::ContentFormat::SENML_JSON,
+            body.as_bytes(),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        assert_eq!(got, paths, "{body}");
+    }
+    // `senml_cbor_encode_opaque_resource` / `senml_cbor_decode_opaque_resource`:
+    // [{-2: "/0/0/3", 8: h'ABCDEF'}] (the path as base name); we write it as name (label 0).
+    let recs = [Record::new(
+        p("/0/0/3"),
+        Value::Opaque(Opaque::Raw(&[0xab, 0xcd, 0xef])),
+    )];
+    let leshan = hex("81a221662f302f302f330843abcdef");
+    let got: Vec<Record<'_>> = senml_cbor::decode(&leshan)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].path, p("/0/0/3"));
+    assert_eq!(opaque_bytes(got[0].value), [0xab, 0xcd, 0xef]);
+    let mut out = vec![0u8; senml_cbor::encoded_len(&recs).unwrap()];
+    let n = senml_cbor::encode(&recs, &mut out).unwrap();
+    assert_eq!(
+        m2m_core::hex::encode(&out[..n]),
+        "81a200662f302f302f330843abcdef"
+    );
+    // `LwM2mNodeDecoderTest.senml_json_empty_multi_resource`: `[]` on /3/0/6 is the resource
+    // without instances (OMA LwM2M for Developers issue 494). Leshan also takes an empty body;
+    // an empty body is no SenML JSON pack (RFC 8428 §5: an array), refused here.
+    assert_eq!(senml_json_all("[]"), Ok(vec![]));
+    assert!(senml_json_all("").is_err());
+}

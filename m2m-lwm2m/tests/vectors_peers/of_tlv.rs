@@ -405,3 +405,40 @@ fn tlv_anjay() {
         [Record::path_only(p("/3/1")), Record::path_only(p("/3/2"))]
     );
 }
+
+#[test]
+fn tlv_acl_leshan() {
+    // Leshan `LwM2mNodeDecoderTest.tlv_acl_object_multi_instance` (`ENCODED_ACL`): Read /2, two
+    // Access Control instances 0 and 2; the ACL resource 2 holds instance 127 = 7, and in
+    // instance 2 also instance 310 (a 16-bit id) = 1. Our encoder writes the same bytes.
+    let body = hex("08000EC10001C101008302417F07C1037F080212C10003C101008702417F0761013601C1037F");
+    let recs = tlv_all(&body, "/2", Config::STRICT).unwrap();
+    let got: Vec<(String, Value<'_>)> = recs
+        .iter()
+        .map(|r| {
+            let v = r.value.unwrap();
+            (
+                r.path.to_string(),
+                v.typed(DataType::Integer, &Config::STRICT).unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("/2/0/0", 1),
+        ("/2/0/1", 0),
+        ("/2/0/2/127", 7),
+        ("/2/0/3", 127),
+        ("/2/2/0", 3),
+        ("/2/2/1", 0),
+        ("/2/2/2/127", 7),
+        ("/2/2/2/310", 1),
+        ("/2/2/3", 127),
+    ];
+    assert_eq!(got, want.map(|(path, v)| (path.to_owned(), Value::Int(v))));
+    let typed: Vec<Record<'_>> = recs
+        .iter()
+        .zip(want)
+        .map(|(r, (_, v))| Record::new(r.path, Value::Int(v)))
+        .collect();
+    assert_eq!(tlv_bytes(&p("/2"), &typed), body);
+}
