@@ -188,6 +188,31 @@ fn write_attributes_leshan() {
     }
 }
 
+#[test]
+fn write_attributes_leshan_request_rules() {
+    // Leshan `WriteAttributesRequestTest`: the rules between attributes of one request.
+    let set =
+        |qs: &[&str]| Update::parse(qs.iter().copied()).and_then(|u| u.apply(&Attributes::NONE));
+    // `should_throw_on_lt_greater_than_gt`, `should_throw_on_gt_equals_lt`,
+    // `should_throw_on_invalid_lt_gt_st_combination` (lt + 2 st < gt, Core 1.1 §5.1.2):
+    // refused here too.
+    for qs in [
+        &["lt=50", "gt=49"][..],
+        &["gt=50", "lt=50"],
+        &["lt=10", "st=2", "gt=12"],
+    ] {
+        assert_eq!(set(qs), Err(Error::new(0, Reason::BadAttribute)), "{qs:?}");
+    }
+    assert!(set(&["lt=10", "st=2", "gt=14.5"]).is_ok());
+    // `should_throw_on_pmin_greater_than_pmax` (and `..._epmin_greater_than_pmax`, which sets
+    // pmin 50 and pmax 49 as well): Leshan refuses, after the CoRE dynlink draft. Here the
+    // request is taken and a pmax below pmin is ignored when notifications are decided
+    // (`notify::decide`), as for attributes merged from several levels, where the two may
+    // come from different Write-Attributes.
+    let a = set(&["pmin=50", "pmax=49"]).unwrap();
+    assert_eq!((a.pmin, a.pmax), (Some(50), Some(49)));
+}
+
 /// Our link writer's text for the links of `links`.
 fn written(links: &[link::ObjectLink<'_>]) -> String {
     let mut out = vec![0u8; link::encoded_len(links)];
