@@ -313,3 +313,32 @@ fn link_format_anjay_corelnk() {
     assert!(links(&v10, Config::STRICT).is_err());
     assert_eq!(links(&v10, Config::LENIENT).unwrap(), l);
 }
+
+#[test]
+fn paths_wakaama_uri_tests() {
+    // Wakaama `tests/core_uritests.c` (1.1 build): `test_uri_decode` on Uri-Path segments,
+    // `test_string_to_uri` and `test_uri_to_string` on text.
+    use m2m_lwm2m::interface::path_of;
+    assert_eq!(path_of(["9050", "11", "0", "12"]), Ok(p("/9050/11/0/12")));
+    assert_eq!(path_of(["11", "0", "12"]), Ok(p("/11/0/12")));
+    assert_eq!(path_of(["12"]), Ok(p("/12")));
+    assert_eq!(path_of([]), Ok(Path::ROOT));
+    // Five levels, and a segment that is no id.
+    assert!(path_of(["9050", "11", "0", "12", "555"]).is_err());
+    assert!(path_of(["0", "5a3f"]).is_err());
+    for (text, levels) in [
+        ("/", &[][..]),
+        ("/1", &[1]),
+        ("/1/2", &[1, 2]),
+        ("/1/2/3", &[1, 2, 3]),
+        ("/1/2/3/4", &[1, 2, 3, 4]),
+        ("/65534/65534/65534/65534", &[65534, 65534, 65534, 65534]),
+    ] {
+        let path = Path::parse(text).unwrap();
+        assert_eq!(path.levels(), levels, "{text}");
+        assert_eq!(path.to_string(), text);
+    }
+    for text in ["", "no_uri", "/1/2/3/4/5"] {
+        assert!(Path::parse(text).is_err(), "{text:?}");
+    }
+}
