@@ -356,3 +356,57 @@ fn tahu_java_sequence_presence() {
         assert_eq!(view.metric_count(), 0);
     }
 }
+
+/// Tahu Python `python/core/array_packer.py` (eclipse-tahu/tahu): the numeric and DateTime
+/// arrays are `struct.pack('<…')`, little-endian as §6.4.16 gives them, and read back here the
+/// same. Its BooleanArray packs the first value into the lowest bit of each byte, where the
+/// §6.4.16 example ([false, false, true, true, false, true, false, false, true, true, false,
+/// true] as 0C 00 00 00 34 D0) puts it in the highest; and its StringArray writes each string
+/// as the hex text of its UTF-8. Both are Tahu Python's departures from the specification: we
+/// read the specification's bytes, so Tahu Python's read as other values.
+#[test]
+fn tahu_python_array_packer() {
+    // convert_to_packed_int16_array([-1, 2]), ..._uint32_array([1, 4294967295]),
+    // ..._float_array([1.5]), ..._double_array([-2.0]), ..._datetime_array([1, 1700000000000]).
+    let Ok(Value::Int16Array(a)) = bytes_as(23, &[0xFF, 0xFF, 0x02, 0x00]) else {
+        panic!()
+    };
+    assert_eq!(a.iter().collect::<Vec<_>>(), [-1, 2]);
+    let Ok(Value::UInt32Array(a)) = bytes_as(28, &[1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]) else {
+        panic!()
+    };
+    assert_eq!(a.iter().collect::<Vec<_>>(), [1, u32::MAX]);
+    let Ok(Value::FloatArray(a)) = bytes_as(30, &[0, 0, 0xC0, 0x3F]) else {
+        panic!()
+    };
+    assert_eq!(a.iter().collect::<Vec<_>>(), [1.5]);
+    let Ok(Value::DoubleArray(a)) = bytes_as(31, &[0, 0, 0, 0, 0, 0, 0, 0xC0]) else {
+        panic!()
+    };
+    assert_eq!(a.iter().collect::<Vec<_>>(), [-2.0]);
+    let mut dt = 1u64.to_le_bytes().to_vec();
+    dt.extend_from_slice(&1_700_000_000_000u64.to_le_bytes());
+    let Ok(Value::DateTimeArray(a)) = bytes_as(34, &dt) else {
+        panic!()
+    };
+    assert_eq!(a.iter().collect::<Vec<_>>(), [1, 1_700_000_000_000]);
+    // The §6.4.16 BooleanArray as Tahu Python packs it: 0C 00 00 00 2C 0B.
+    let spec = [
+        false, false, true, true, false, true, false, false, true, true, false, true,
+    ];
+    let Ok(Value::BooleanArray(b)) = bytes_as(32, &[12, 0, 0, 0, 0x2C, 0x0B]) else {
+        panic!()
+    };
+    let read: Vec<bool> = b.iter().collect();
+    assert_eq!(read.len(), 12);
+    assert_ne!(read, spec);
+    let Ok(Value::BooleanArray(b)) = bytes_as(32, &[12, 0, 0, 0, 0x34, 0xD0]) else {
+        panic!()
+    };
+    assert_eq!(b.iter().collect::<Vec<_>>(), spec);
+    // convert_to_packed_string_array(["ab"]): "6162" then NUL, read as the text "6162".
+    let Ok(Value::StringArray(s)) = bytes_as(33, b"6162\0") else {
+        panic!()
+    };
+    assert_eq!(s.iter().collect::<Vec<_>>(), ["6162"]);
+}
