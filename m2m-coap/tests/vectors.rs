@@ -364,6 +364,68 @@ fn block_values() {
     }
 }
 
+/// RFC 7959 §3.1 Figures 2 to 6 and §3.2 Figures 7 and 9, as `block::slice` serves them and
+/// `block::next_block1` continues them: each figure's Block2 (or Block1) values, for a body
+/// whose length falls where the figure's last block puts it.
+#[test]
+fn rfc7959_figures_by_slice_and_next_block1() {
+    use m2m_coap::block::{next_block1, slice};
+    let b = |num, more, szx| Block { num, more, szx };
+    let served =
+        |body: &[u8], asked: Option<Block>, max_szx| slice(body, asked, max_szx).unwrap().0;
+    // Figure 2, simple blockwise GET: the server picks 128-byte blocks (SZX 3); 300 bytes.
+    let body = [0u8; 300];
+    assert_eq!(served(&body, None, 3), b(0, true, 3));
+    assert_eq!(served(&body, Some(b(1, false, 3)), 3), b(1, true, 3));
+    assert_eq!(served(&body, Some(b(2, false, 3)), 3), b(2, false, 3));
+    // Figure 3, early negotiation: the client asks for 64 (SZX 2) from the start; 150 bytes.
+    let body = [0u8; 150];
+    for (num, more) in [(0, true), (1, true), (2, false)] {
+        assert_eq!(served(&body, Some(b(num, false, 2)), 6), b(num, more, 2));
+    }
+    // Figure 4, late negotiation: 128 first, then the client goes on in 64 from block 2 (the
+    // same offset, 128); 350 bytes, the last block 5/0/64.
+    let body = [0u8; 350];
+    assert_eq!(served(&body, None, 3), b(0, true, 3));
+    for (num, more) in [(2, true), (3, true), (4, true), (5, false)] {
+        assert_eq!(served(&body, Some(b(num, false, 2)), 3), b(num, more, 2));
+    }
+    let (_, last) = slice(&body, Some(b(5, false, 2)), 3).unwrap();
+    assert_eq!(last.len(), 350 - 320);
+    // Figure 6, random access: blocks 2 and 4 of 64, in any order.
+    let body = [0u8; 400];
+    assert_eq!(served(&body, Some(b(4, false, 2)), 6), b(4, true, 2));
+    assert_eq!(served(&body, Some(b(2, false, 2)), 6), b(2, true, 2));
+    // §2.4: a server that serves at most 64 answers a request for 1/0/128 with the block at the
+    // same offset in its size, 2/1/64.
+    assert_eq!(served(&body, Some(b(1, false, 3)), 2), b(2, true, 2));
+    // Figure 7: PUT in 128-byte blocks, each answered 2.31 echoing it.
+    assert_eq!(
+        next_block1(b(0, true, 3), Code::CONTINUE, Some(b(0, true, 3))),
+        Some(b(1, true, 3))
+    );
+    // The last block answered 2.04 with Block1 2/0/128 ends the transfer.
+    assert_eq!(
+        next_block1(b(2, false, 3), Code::CHANGED, Some(b(2, false, 3))),
+        None
+    );
+    // Figure 9: the server answers the first 128-byte block 2.31 with Block1 0/1/32: the
+    // client goes on at block 4 of 32 (offset 128), as the figure's next request, 4/1/32.
+    assert_eq!(
+        next_block1(b(0, true, 3), Code::CONTINUE, Some(b(0, true, 1))),
+        Some(b(4, true, 1))
+    );
+    // §2.9.3: 4.13 to the first block with Block1 0/0/64 sends the body again in 64.
+    assert_eq!(
+        next_block1(
+            b(0, true, 3),
+            Code::REQUEST_ENTITY_TOO_LARGE,
+            Some(b(0, false, 2))
+        ),
+        Some(b(0, true, 2))
+    );
+}
+
 #[test]
 fn oscore_option_values() {
     let d = data("rfc8613_oscore_option_values.json");
@@ -441,4 +503,24 @@ fn uris() {
         let n2 = b2.encode(&mut out2).unwrap();
         assert_eq!(&out2[..n2], &out[..n], "{label}: normalised URI");
     }
+}
+
+/// RFC 7641 §3.4's freshness rule at its edges: a difference of exactly 2^23 is newer in
+/// neither direction, 2^23 - 1 is; 128 s makes any value newer only once it has passed.
+#[test]
+fn rfc7641_freshness_edges() {
+    use m2m_coap::option::value::is_fresher;
+    const HALF: u32 = 1 << 23;
+    assert!(!is_fresher(0, 0, HALF, 0));
+    assert!(!is_fresher(HALF, 0, 0, 0));
+    assert!(is_fresher(0, 0, HALF - 1, 0));
+    assert!(is_fresher(HALF + 1, 0, 0, 0));
+    // The Observe values of the RFC's introductory example, 12, 44 and 60: each newer than
+    // the one before, none newer than itself.
+    for (v1, v2) in [(12, 44), (44, 60), (12, 60)] {
+        assert!(is_fresher(v1, 0, v2, 0));
+        assert!(!is_fresher(v2, 0, v1, 0));
+    }
+    assert!(!is_fresher(44, 0, 44, 0));
+    assert!(is_fresher(44, 0, 44, 128_001));
 }
