@@ -442,3 +442,53 @@ fn tlv_acl_leshan() {
         .collect();
     assert_eq!(tlv_bytes(&p("/2"), &typed), body);
 }
+
+#[test]
+fn tlv_value_widths_leshan() {
+    // Leshan `TlvEncoderTest`: integers and times in the fewest of 1, 2, 4 or 8 bytes
+    // (`encode_short`, `encode_integer`, `encode_date_*`), as Core 1.1 §7.4.3 has them; each
+    // written here in Leshan's width and read back.
+    let value = |path: &str, v: Value<'static>| {
+        let bytes = tlv_bytes(&p("/1024/0"), &[Record::new(p(path), v)]);
+        let recs = tlv_all(&bytes, "/1024/0", Config::STRICT).unwrap();
+        let raw = opaque_bytes(Some(tlv_value(&recs[0])));
+        (bytes, raw)
+    };
+    let width = |v: i64| value("/1024/0/1", Value::Int(v)).1.len();
+    assert_eq!(width(1234), 2);
+    assert_eq!(width(1_245_823), 4);
+    assert_eq!(width(1_700_000_000_000), 8);
+    let time = |v: i64| {
+        let (_, raw) = value("/1024/0/1", Value::Time(v));
+        let back = tlv::value_as(&raw, DataType::Time, &Config::STRICT).unwrap();
+        assert_eq!(back, Value::Time(v), "{v}");
+        raw.len()
+    };
+    for (v, n) in [
+        (127, 1),
+        (-128, 1),
+        (0, 1),
+        (100, 1),
+        (-100, 1),
+        (128, 2),
+        (-129, 2),
+        (32767, 2),
+        (-32768, 2),
+        (32000, 2),
+        (-32000, 2),
+        (32768, 4),
+        (-32769, 4),
+        (i64::from(i32::MAX), 4),
+        (i64::from(i32::MIN), 4),
+        (i64::from(i32::MAX) + 1, 8),
+        (i64::from(i32::MIN) - 1, 8),
+        (i64::MAX / 1000, 8),
+        (i64::MIN / 1000, 8),
+    ] {
+        assert_eq!(time(v), n, "{v}");
+    }
+    // `encode_boolean`: one byte 01. `encode_resource`: resource 500 holding the integer 100,
+    // a 16-bit identifier: E1 01F4 64.
+    assert_eq!(value("/1024/0/2", Value::Bool(true)).1, [1]);
+    assert_eq!(value("/1024/0/500", Value::Int(100)).0, hex("E101F464"));
+}
