@@ -140,3 +140,26 @@ fn legacy_json_leshan_encoder_and_refusals() {
     assert_eq!(twice.len(), 2);
     assert!(twice.iter().all(|r| r.path == p("/3/0/1")));
 }
+
+#[test]
+fn legacy_json_wakaama_test_8() {
+    // Wakaama `data_tlv_json_lwm2m_data_test.c` `test_8`: base name `/`, names of three
+    // objects' resources, read on the root.
+    let body = br#"{ "bn":"/", "e":[ {"n":"34/0/1","sv":"8613800755500"}, {"n":"34/0/2","v":1},
+        {"n":"66/0/0","sv":"myService1"}, {"n":"66/0/1","sv":"Internet.15.234"},
+        {"n":"66/1/0","sv":"myService2"}, {"n":"66/1/1","sv":"Internet.15.235"},
+        {"n":"31/0/0","sv":"85.76.76.84"}, {"n":"31/0/1","sv":"85.76.255.255"}] }"#;
+    let recs: Vec<Record<'_>> = lwm2m_json::decode(body).collect::<Result<_, _>>().unwrap();
+    let paths: Vec<String> = recs.iter().map(|r| r.path.to_string()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/34/0/1", "/34/0/2", "/66/0/0", "/66/0/1", "/66/1/0", "/66/1/1", "/31/0/0", "/31/0/1"
+        ]
+    );
+    assert_eq!(recs[1].value, Some(Value::Int(1)));
+    assert_eq!(
+        recs[7].value,
+        Some(Value::Str(Text::Plain("85.76.255.255")))
+    );
+}

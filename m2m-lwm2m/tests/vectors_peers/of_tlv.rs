@@ -492,3 +492,61 @@ fn tlv_value_widths_leshan() {
     assert_eq!(value("/1024/0/2", Value::Bool(true)).1, [1]);
     assert_eq!(value("/1024/0/500", Value::Int(100)).0, hex("E101F464"));
 }
+
+#[test]
+fn tlv_wakaama_test_10_widths() {
+    // Wakaama `data_tlv_json_lwm2m_data_test.c` `test_10`: resources 0 to 16 of one instance,
+    // integers, floats and booleans, written and read back (Wakaama compares the values). Our
+    // widths are the fewest bytes of the two's complement (255 takes two, 65535 four,
+    // 4294967295 eight); a float that no f32 holds exactly takes eight.
+    let ints: [(i64, usize); 11] = [
+        (12, 1),
+        (-12, 1),
+        (255, 2),
+        (1000, 2),
+        (-1000, 2),
+        (65535, 4),
+        (3_000_000, 4),
+        (-3_000_000, 4),
+        (4_294_967_295, 8),
+        (7_000_000_000, 8),
+        (-7_000_000_000, 8),
+    ];
+    let floats = [3.14, -3.14, 4e38, -4e38];
+    let mut recs: Vec<Record<'_>> = Vec::new();
+    for (i, (v, _)) in ints.iter().enumerate() {
+        recs.push(Record::new(
+            Path::resource(12, 0, u16::try_from(i).unwrap()),
+            Value::Int(*v),
+        ));
+    }
+    for (i, f) in floats.iter().enumerate() {
+        recs.push(Record::new(
+            Path::resource(12, 0, 11 + u16::try_from(i).unwrap()),
+            Value::Float(*f),
+        ));
+    }
+    recs.push(Record::new(Path::resource(12, 0, 15), Value::Bool(true)));
+    recs.push(Record::new(Path::resource(12, 0, 16), Value::Bool(false)));
+    let body = tlv_bytes(&p("/12/0"), &recs);
+    let back = tlv_all(&body, "/12/0", Config::STRICT).unwrap();
+    assert_eq!(back.len(), 17);
+    for (i, (v, width)) in ints.iter().enumerate() {
+        let raw = opaque_bytes(Some(tlv_value(&back[i])));
+        assert_eq!(raw.len(), *width, "{v}");
+        assert_eq!(
+            tlv::value_as(&raw, DataType::Integer, &Config::STRICT),
+            Ok(Value::Int(*v))
+        );
+    }
+    for (i, f) in floats.iter().enumerate() {
+        let raw = opaque_bytes(Some(tlv_value(&back[11 + i])));
+        assert_eq!(raw.len(), 8, "{f}");
+        assert_eq!(
+            tlv::value_as(&raw, DataType::Float, &Config::STRICT),
+            Ok(Value::Float(*f))
+        );
+    }
+    assert_eq!(opaque_bytes(Some(tlv_value(&back[15]))), [1]);
+    assert_eq!(opaque_bytes(Some(tlv_value(&back[16]))), [0]);
+}
