@@ -12,27 +12,28 @@ use strategies::{address, request, response, unicast};
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
 
-/// Touches every value a response holds, so lazy iterators run.
+/// Touches every value a response holds, so lazy iterators run (each value counts at least 1,
+/// so that a frame of zeros still shows it was read).
 fn drain_response(r: &Response<'_>) -> u64 {
     let mut acc = 0u64;
     match r {
         Response::ReadCoils { coils: b } | Response::ReadDiscreteInputs { inputs: b } => {
-            acc += b.iter().filter(|&x| x).count() as u64;
+            acc += b.iter().map(|x| u64::from(x) + 1).sum::<u64>();
         }
         Response::ReadHoldingRegisters { registers }
         | Response::ReadInputRegisters { registers }
         | Response::ReadWriteMultipleRegisters { registers }
         | Response::ReadFifoQueue { registers } => {
-            acc += registers.iter().map(u64::from).sum::<u64>();
+            acc += registers.iter().map(|v| u64::from(v) + 1).sum::<u64>();
         }
         Response::ReadFileRecord { records } => {
             for rec in records.iter() {
-                acc += rec.registers.iter().map(u64::from).sum::<u64>();
+                acc += rec.registers.iter().map(|v| u64::from(v) + 1).sum::<u64>();
             }
         }
         Response::WriteFileRecord { records } => {
             for rec in records.iter() {
-                acc += rec.registers.iter().map(u64::from).sum::<u64>();
+                acc += rec.registers.iter().map(|v| u64::from(v) + 1).sum::<u64>();
             }
         }
         Response::ReadDeviceIdentification { objects, .. } => {
@@ -47,17 +48,19 @@ fn drain_response(r: &Response<'_>) -> u64 {
 
 fn drain_request(r: &Request<'_>) -> u64 {
     match r {
-        Request::WriteMultipleCoils { coils, .. } => coils.iter().filter(|&x| x).count() as u64,
+        Request::WriteMultipleCoils { coils, .. } => {
+            coils.iter().map(|x| u64::from(x) + 1).sum::<u64>()
+        }
         Request::WriteMultipleRegisters { registers, .. }
         | Request::ReadWriteMultipleRegisters { registers, .. } => {
-            registers.iter().map(u64::from).sum()
+            registers.iter().map(|v| u64::from(v) + 1).sum()
         }
         Request::ReadFileRecord { records } => {
             records.iter().map(|r| u64::from(r.record_length)).sum()
         }
         Request::WriteFileRecord { records } => records
             .iter()
-            .map(|r| r.registers.iter().map(u64::from).sum::<u64>())
+            .map(|r| r.registers.iter().map(|v| u64::from(v) + 1).sum::<u64>())
             .sum(),
         _ => 1,
     }

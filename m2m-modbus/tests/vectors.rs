@@ -388,3 +388,56 @@ fn libmodbus_bad_response_quantity() {
     let rsp = Response::parse(&[0x03, 0x04, 0x02, 0x2b, 0x00, 0x01]).unwrap();
     assert!(expect.check(17, rsp).is_ok());
 }
+
+/// rmodbus `src/tests/test_std.rs` (alttch/rmodbus fa2d03d): what its server takes and refuses.
+/// - `test_std_frame_fc15`: Write Multiple Coils of 5 coils whose data byte 0x25 has bit 5 set
+///   past the quantity: rmodbus takes it, and so does our server (§6.11 asks the sender to pad
+///   with zeros; the padding is not read), writing coils 1, 0, 1, 0, 0.
+/// - `test_std_frame_fc05_fc06`: Write Single Coil with FF01: illegal data value (§6.5).
+/// - the MBAP checks of `test_std_frame_fc01_fc02_fc03_fc04_unknown_function`: length 2 for a
+///   6-byte PDU and protocol id 22 are refused; length 251 with 6 bytes is not all there.
+#[test]
+fn rmodbus_server_refusals() {
+    use m2m_core::Framing as _;
+    use m2m_modbus::{ExceptionCode, server};
+    let pdu = m2m_core::hex::decode("0f01310005 0125".replace(' ', "").as_str()).unwrap();
+    let Ok(Request::WriteMultipleCoils { address, coils }) =
+        server::accept(&pdu, &m2m_modbus::Config::STRICT, |_| true)
+    else {
+        panic!("refused")
+    };
+    assert_eq!(address, 0x131);
+    assert_eq!(
+        coils.iter().collect::<Vec<_>>(),
+        [true, false, true, false, false]
+    );
+    assert_eq!(
+        server::accept(
+            &[0x05, 0x00, 0x0b, 0xff, 0x01],
+            &m2m_modbus::Config::STRICT,
+            |_| true
+        ),
+        Err(Some(Response::Exception {
+            function_code: 5,
+            exception: ExceptionCode::IllegalDataValue
+        }))
+    );
+    let frame = |len: u8, proto: u8| {
+        let mut f = vec![0x77, 0x55, 0, proto, 0, len];
+        f.extend_from_slice(&[1, 1, 0, 5, 0, 5]);
+        f
+    };
+    let framing = tcp::Framing::new();
+    let short = frame(2, 0);
+    let n = match framing.frame_len(&short) {
+        Ok(Status::Complete(n)) => n,
+        other => panic!("{other:?}"),
+    };
+    assert!(tcp::Adu::<Request<'_>>::parse(&short[..n]).is_err());
+    assert!(framing.frame_len(&frame(6, 22)).is_err());
+    assert!(tcp::Adu::<Request<'_>>::parse(&frame(6, 22)).is_err());
+    assert!(matches!(
+        framing.frame_len(&frame(251, 0)),
+        Ok(Status::Partial(_))
+    ));
+}
