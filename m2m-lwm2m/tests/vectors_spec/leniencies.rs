@@ -50,6 +50,21 @@ fn peers_leniencies_we_do_not_follow() {
             tlv::decode(&hex("410001410105"), Path::resource(3, 0, 6), config).any(|r| r.is_err())
         );
     }
+    // Leshan (`tlv_instance_without_id_tlv`, `tlv_unknown_object__missing_instance_tlv`) reads
+    // Resource TLVs answering a Read of an object (/2, /10234) as instance 0's; 1.0 §6.4.3.2
+    // answers a Read of an object with Object Instance TLVs (example A, even for the one
+    // instance of /3): refused, in both configurations.
+    for config in [Config::STRICT, Config::LENIENT] {
+        assert!(tlv::decode(&hex("C1010B C1020A"), Path::object(2), config).any(|r| r.is_err()));
+        assert!(
+            tlv::decode(
+                &hex("C601 76616C756531 C602 76616C756531"),
+                Path::object(10234),
+                config
+            )
+            .any(|r| r.is_err())
+        );
+    }
     // Wakaama reads a tag on a value and drops it (23(h'01020304'), 32("http://...")) and
     // reads 1(1363896240.5) as a Float; the LwM2M CBOR types have no such tags: refused.
     for item in [
