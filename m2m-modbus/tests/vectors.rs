@@ -365,6 +365,66 @@ fn libmodbus_crafted_requests() {
     assert_eq!(answer("42 0000 0000"), Ok(()));
 }
 
+/// libmodbus `tests/unit-test-client.c` "TOO MANY DATA": its client refuses, before sending,
+/// to read 2001 coils or inputs or 126 registers, and to write 1969 coils or 124 registers;
+/// our encoder refuses the same requests.
+#[test]
+fn libmodbus_too_many_data_refused_on_encode() {
+    use m2m_modbus::{Bits, Registers};
+    let mut out = [0u8; 300];
+    let regs = [0u16; 124];
+    let coils = [false; 1969];
+    for req in [
+        Request::ReadCoils {
+            address: 0x130,
+            quantity: 2001,
+        },
+        Request::ReadDiscreteInputs {
+            address: 0x1c4,
+            quantity: 2001,
+        },
+        Request::ReadHoldingRegisters {
+            address: 0x160,
+            quantity: 126,
+        },
+        Request::ReadInputRegisters {
+            address: 0x108,
+            quantity: 126,
+        },
+        Request::WriteMultipleCoils {
+            address: 0x130,
+            coils: Bits::from(&coils[..]),
+        },
+        Request::WriteMultipleRegisters {
+            address: 0x160,
+            registers: Registers::from(&regs[..]),
+        },
+    ] {
+        assert!(req.encode(&mut out).is_err(), "{req:?}");
+    }
+    // One fewer of each is taken.
+    for req in [
+        Request::ReadCoils {
+            address: 0x130,
+            quantity: 2000,
+        },
+        Request::ReadHoldingRegisters {
+            address: 0x160,
+            quantity: 125,
+        },
+        Request::WriteMultipleCoils {
+            address: 0x130,
+            coils: Bits::from(&coils[..1968]),
+        },
+        Request::WriteMultipleRegisters {
+            address: 0x160,
+            registers: Registers::from(&regs[..123]),
+        },
+    ] {
+        assert!(req.encode(&mut out).is_ok(), "{req:?}");
+    }
+}
+
 /// libmodbus `tests/unit-test-server.c` answers a read of `UT_REGISTERS_NB_SPECIAL` (2)
 /// registers with one register, and `unit-test-client.c` expects its client to refuse it
 /// (EMBBADDATA): so does `client::Expect`.
