@@ -205,12 +205,35 @@ fn write_attributes_leshan_request_rules() {
     }
     assert!(set(&["lt=10", "st=2", "gt=14.5"]).is_ok());
     // `should_throw_on_pmin_greater_than_pmax` (and `..._epmin_greater_than_pmax`, which sets
-    // pmin 50 and pmax 49 as well): Leshan refuses, after the CoRE dynlink draft. Here the
-    // request is taken and a pmax below pmin is ignored when notifications are decided
-    // (`notify::decide`), as for attributes merged from several levels, where the two may
-    // come from different Write-Attributes.
+    // pmin 50 and pmax 49 as well): Leshan refuses, after the CoRE dynlink draft. The LwM2M
+    // Core's notes on the Maximum Period have the client ignore such a pmax instead (1.0.2:
+    // one smaller than pmin; 1.1 and 1.1.1: one not greater, see OMA_LwM2M_for_Developers
+    // issue 495): the request is taken here, and `notify::decide` ignores a pmax below pmin
+    // (one equal to pmin it keeps, as 1.0.2 did), as it does for attributes merged from
+    // several levels, where the two may come from different Write-Attributes.
     let a = set(&["pmin=50", "pmax=49"]).unwrap();
     assert_eq!((a.pmin, a.pmax), (Some(50), Some(49)));
+    // `leshan-integration-tests` `WriteAttributeFailedTest`: a first Write-Attributes taken, then
+    // a second one that breaks a rule with what the first set at the same path gets 4.00.
+    // Ours checks the attributes the second would leave (`Update::apply`): the same, but for
+    // pmax below pmin (above).
+    for (first, second) in [
+        (&["epmin=300"][..], &["epmax=200"][..]),
+        (&["gt=100"], &["lt=200"]),
+        (&["gt=200"], &["lt=200"]),
+        (&["gt=11"], &["lt=10", "st=2"]),
+        (&["gt=14"], &["lt=10", "st=2"]),
+    ] {
+        let state = set(first).unwrap();
+        let second_update = Update::parse(second.iter().copied()).unwrap();
+        assert_eq!(
+            second_update.apply(&state),
+            Err(Error::new(0, Reason::BadAttribute)),
+            "{first:?} then {second:?}"
+        );
+    }
+    let state = set(&["pmin=300"]).unwrap();
+    assert!(Update::parse(["pmax=200"]).unwrap().apply(&state).is_ok());
 }
 
 /// Our link writer's text for the links of `links`.
