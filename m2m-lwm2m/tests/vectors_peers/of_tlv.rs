@@ -494,6 +494,7 @@ fn tlv_value_widths_leshan() {
 }
 
 #[test]
+#[allow(clippy::approx_constant)] // Wakaama's 3.14, not PI
 fn tlv_wakaama_test_10_widths() {
     // Wakaama `data_tlv_json_lwm2m_data_test.c` `test_10`: resources 0 to 16 of one instance,
     // integers, floats and booleans, written and read back (Wakaama compares the values). Our
