@@ -444,3 +444,48 @@ fn links_post(mid: u16, path: &[&str], query: &[&str], links: &[u8]) -> Vec<u8> 
     let n = b.encode(&mut out).unwrap();
     out[..n].to_vec()
 }
+
+/// Eclipse Wakaama `tests/core_message_size_test.c` `test_request_entity_too_large`: a Register
+/// (CON POST /rd, token "token", MID 0xbeef, `b=U&lwm2m=1.1&lt=300&ep=dummy-client`) whose links
+/// run one link past 1024 bytes, in one message, not in blocks: Wakaama's server answers 2.01
+/// Created, and so does ours. Wakaama's test writes its links without commas (`</0></1>...`),
+/// which RFC 6690 §2 does not allow between link-values: ours refuses those with 4.00 (the
+/// commas are the one change).
+#[test]
+fn a_register_past_1024_bytes_in_one_message_is_taken() {
+    use m2m_coap::{Builder, Message, Type};
+    for commas in [true, false] {
+        let mut server: Server<u8> = Server::new(1);
+        let mut links = String::new();
+        let mut i = 0;
+        while links.len() <= 1024 {
+            if commas && !links.is_empty() {
+                links.push(',');
+            }
+            links.push_str(&format!("</{i}>"));
+            i += 1;
+        }
+        let mut out = [0u8; 2048];
+        let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, 0xbeef);
+        b.token(b"token");
+        b.str(m2m_coap::OptionNumber::URI_PATH, "rd").unwrap();
+        b.uint(m2m_coap::OptionNumber::CONTENT_FORMAT, 40).unwrap();
+        for q in ["b=U", "lwm2m=1.1", "lt=300", "ep=dummy-client"] {
+            b.str(m2m_coap::OptionNumber::URI_QUERY, q).unwrap();
+        }
+        b.payload(links.as_bytes());
+        let n = b.encode(&mut out).unwrap();
+        assert!(n > 1024 + 40);
+        let event = format!("{:?}", server.handle(at(0), CLIENT, &out[..n]).unwrap());
+        let mut buf = [0u8; 1152];
+        let (_, len) = server.poll_transmit(at(0), &mut buf).unwrap();
+        let answer = Message::parse_udp(&buf[..len]).unwrap();
+        if commas {
+            assert!(event.starts_with("Some(Registered"), "{event}");
+            assert_eq!(answer.code(), Code::CREATED);
+        } else {
+            assert!(event.starts_with("Some(Refused"), "{event}");
+            assert_eq!(answer.code(), Code::BAD_REQUEST);
+        }
+    }
+}
