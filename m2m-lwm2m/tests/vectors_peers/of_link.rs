@@ -206,11 +206,12 @@ fn write_attributes_leshan_request_rules() {
     assert!(set(&["lt=10", "st=2", "gt=14.5"]).is_ok());
     // `should_throw_on_pmin_greater_than_pmax` (and `..._epmin_greater_than_pmax`, which sets
     // pmin 50 and pmax 49 as well): Leshan refuses, after the CoRE dynlink draft. The LwM2M
-    // Core's notes on the Maximum Period have the client ignore such a pmax instead (1.0.2:
-    // one smaller than pmin; 1.1 and 1.1.1: one not greater, see OMA_LwM2M_for_Developers
-    // issue 495): the request is taken here, and `notify::decide` ignores a pmax below pmin
-    // (one equal to pmin it keeps, as 1.0.2 did), as it does for attributes merged from
-    // several levels, where the two may come from different Write-Attributes.
+    // Core's notes on the Maximum Period have the client ignore such a pmax instead (1.0.2 and
+    // 1.2: one smaller than pmin; 1.1 and 1.1.1 said one not greater, see
+    // OMA_LwM2M_for_Developers issue 495): the request is taken here, and `notify::decide`
+    // ignores a pmax below pmin (one equal to pmin it keeps, as 1.0.2 and 1.2 have it), as it
+    // does for attributes merged from several levels, where the two may come from different
+    // Write-Attributes.
     let a = set(&["pmin=50", "pmax=49"]).unwrap();
     assert_eq!((a.pmin, a.pmax), (Some(50), Some(49)));
     // `leshan-integration-tests` `WriteAttributeFailedTest`: a first Write-Attributes taken, then
