@@ -78,7 +78,8 @@ pub enum UriError {
     /// A fragment (`#...`), which CoAP URIs cannot have.
     #[error("CoAP URIs have no fragment")]
     Fragment,
-    /// No host, or a malformed one (an unclosed `[`).
+    /// No host, or a malformed one (an unclosed `[`, an IP-literal that is no IPv6 address or
+    /// IPvFuture).
     #[error("bad or missing host")]
     Host,
     /// A port that is not a number of 0-65535.
@@ -140,6 +141,9 @@ impl<'a> Uri<'a> {
         }
         let (host, port) = if let Some(lit) = authority.strip_prefix('[') {
             let (host, after) = lit.split_once(']').ok_or(UriError::Host)?;
+            if !is_ip_literal(host) {
+                return Err(UriError::Host);
+            }
             match after {
                 "" => (host, None),
                 p => (host, Some(p.strip_prefix(':').ok_or(UriError::Host)?)),
@@ -321,6 +325,47 @@ fn encode(out: &mut impl fmt::Write, value: &[u8], extra: &[u8], not: u8) -> fmt
         }
     }
     Ok(())
+}
+
+/// Whether `s`, the inside of the brackets of an IP-literal (RFC 3986 §3.2.2), is one: an
+/// IPv6address, optionally with an RFC 6874 zone (`%25`, then one or more unreserved or
+/// percent-encoded characters), or an IPvFuture (`v` 1*HEXDIG `.` 1*( unreserved / sub-delims
+/// / `:` )).
+fn is_ip_literal(s: &str) -> bool {
+    let unreserved = |c: u8| c.is_ascii_alphanumeric() || b"-._~".contains(&c);
+    if let Some(future) = s.strip_prefix(['v', 'V']) {
+        let Some((version, rest)) = future.split_once('.') else {
+            return false;
+        };
+        return !version.is_empty()
+            && version.bytes().all(|c| c.is_ascii_hexdigit())
+            && !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|c| unreserved(c) || b"!$&'()*+,;=:".contains(&c));
+    }
+    let (address, zone) = match s.split_once("%25") {
+        Some((address, zone)) => (address, Some(zone)),
+        None => (s, None),
+    };
+    let zone_ok = |zone: &str| {
+        let mut bytes = zone.bytes();
+        let mut any = false;
+        while let Some(c) = bytes.next() {
+            any = true;
+            let ok = if c == b'%' {
+                bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                    && bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+            } else {
+                unreserved(c)
+            };
+            if !ok {
+                return false;
+            }
+        }
+        any
+    };
+    address.parse::<core::net::Ipv6Addr>().is_ok() && zone.is_none_or(zone_ok)
 }
 
 /// Whether `h` is an IPv4address of four dec-octets 0-255 written without leading zeros (RFC
