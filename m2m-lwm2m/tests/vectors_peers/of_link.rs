@@ -366,3 +366,44 @@ fn paths_wakaama_uri_tests() {
         assert!(Path::parse(text).is_err(), "{text:?}");
     }
 }
+
+/// Eclipse Leshan `DDFFileParserTest.test_xxe_injection_failed`: a DDF file with a DOCTYPE
+/// declaring an external entity (`<!ENTITY xxe SYSTEM "/etc/passwd">`) used in a description is
+/// refused, and so is it here (no DTD is read); the same object without the DOCTYPE and the
+/// entity is read.
+#[test]
+fn ddf_with_an_external_entity_is_refused_leshan() {
+    let object = r#"<LWM2M>
+    <Object ObjectType="MODefinition">
+        <Name>LWM2M Security</Name>
+        <Description1>DESCRIPTION</Description1>
+        <ObjectID>0</ObjectID>
+        <ObjectURN>urn:oma:lwm2m:oma:0:1.2</ObjectURN>
+        <LWM2MVersion>1.1</LWM2MVersion>
+        <ObjectVersion>1.2</ObjectVersion>
+        <MultipleInstances>Multiple</MultipleInstances>
+        <Mandatory>Mandatory</Mandatory>
+        <Resources>
+            <Item ID="0">
+                <Name>LWM2M  Server URI</Name>
+                <Operations></Operations>
+                <MultipleInstances>Single</MultipleInstances>
+                <Mandatory>Mandatory</Mandatory>
+                <Type>String</Type>
+                <RangeEnumeration>0..255</RangeEnumeration>
+                <Units></Units>
+                <Description><![CDATA[Server URI]]></Description>
+            </Item>
+        </Resources>
+        <Description2><![CDATA[]]></Description2>
+    </Object>
+</LWM2M>"#;
+    let xxe = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE data[\n    <!ENTITY xxe SYSTEM \"/etc/passwd\">\n]>\n{}",
+        object.replace("DESCRIPTION", "&xxe;")
+    );
+    assert!(m2m_lwm2m::model::ddf::parse(&xxe).is_err());
+    let plain = m2m_lwm2m::model::ddf::parse(&object.replace("DESCRIPTION", "text")).unwrap();
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].resources.len(), 1);
+}
