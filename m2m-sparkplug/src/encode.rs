@@ -891,6 +891,69 @@ mod tests {
     }
 
     #[test]
+    fn nested_leaves_count_toward_the_depth_as_the_views_count_them() {
+        // A leaf metric with messages inside it (a dataset, an extension, properties holding
+        // a property set), under `n` templates: written exactly when the views read it back,
+        // and refused from some `n` on.
+        let leaves = [
+            Metric::new(
+                "d",
+                MetricValue::DataSet(DataSet {
+                    num_of_columns: Some(1),
+                    columns: vec!["c".into()].into(),
+                    types: vec![3].into(),
+                    rows: vec![Row {
+                        elements: vec![Some(MetricValue::Int32(1))].into(),
+                    }]
+                    .into(),
+                }),
+            ),
+            Metric::new(
+                "x",
+                MetricValue::Raw(Raw::Extension(vec![0x08, 0x01].into())),
+            ),
+            Metric {
+                properties: Some(PropertySet {
+                    keys: vec!["p".into()].into(),
+                    values: vec![PropertyValue {
+                        datatype: Some(20),
+                        is_null: None,
+                        value: Some(MetricValue::PropertySet(PropertySet::default())),
+                    }]
+                    .into(),
+                }),
+                ..Metric::new("p", MetricValue::Int32(1))
+            },
+        ];
+        for leaf in leaves {
+            let mut refused = false;
+            for n in 12..=17 {
+                let mut m = leaf.clone();
+                for _ in 0..n {
+                    m = Metric::new(
+                        "t",
+                        MetricValue::Template(Template {
+                            metrics: vec![m].into(),
+                            ..Template::default()
+                        }),
+                    );
+                }
+                let p = Payload {
+                    metrics: vec![m].into(),
+                    ..Payload::default()
+                };
+                let written = p.to_vec();
+                let read = written
+                    .as_ref()
+                    .map(|b| crate::PayloadView::new(b).and_then(|v| v.to_repr()).is_ok());
+                assert_eq!(written.is_ok(), read == Ok(true), "{n}: {written:?}");
+                refused |= written == Err(Error::Depth { offset: 0 });
+            }
+            assert!(refused, "{leaf:?}");
+        }
+    }
+
+    #[test]
     fn a_string_array_element_holding_a_nul_is_refused() {
         let p = |e: &'static str| Payload {
             metrics: vec![Metric::new(

@@ -187,7 +187,22 @@ impl Parameter<'_> {
 }
 
 /// Levels of messages inside a metric (0 for a scalar one), as the views count depth.
+#[inline]
 pub(super) fn metric_levels(m: &Metric<'_>) -> usize {
+    // Most metrics: a scalar, an array or a string, no properties, no metadata.
+    let nested = |v: &MetricValue<'_>| {
+        matches!(
+            v,
+            MetricValue::Template(_)
+                | MetricValue::DataSet(_)
+                | MetricValue::PropertySet(_)
+                | MetricValue::PropertySetList(_)
+                | MetricValue::Raw(Raw::Extension(_))
+        )
+    };
+    if m.properties.is_none() && m.metadata.is_none() && !m.value.as_ref().is_some_and(nested) {
+        return 0;
+    }
     let props = m
         .properties
         .as_ref()
