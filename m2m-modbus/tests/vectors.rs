@@ -501,3 +501,56 @@ fn rmodbus_server_refusals() {
         Ok(Status::Partial(_))
     ));
 }
+
+/// tokio-modbus `src/codec/rtu.rs` (slowtec/tokio-modbus 0011308) client and server codec tests
+/// through the RTU stream framing: a response cut before its last CRC byte, an empty buffer, one
+/// byte (a lone `00`, which reads as a response from address 0, is refused here as noise:
+/// no answer comes to a broadcast), and a request of FC 0x16, 0x0F or 0x10 of which only address and function have come
+/// are all partial, nothing consumed; the Read Holding Registers response `01 03 04 8902 42C7
+/// 009D` with one byte after it is one 9-byte frame of registers 0x8902 and 0x42C7; the same
+/// after two bytes of noise (`42 43`) is found past them. All agree.
+#[test]
+fn tokio_modbus_rtu_codec_streams() {
+    let (requests, responses) = (rtu::Framing::requests(), rtu::Framing::responses());
+    // Partial frames: nothing to consume yet.
+    for (framing, bytes) in [
+        (&responses, &[0x12, 0x02, 0x03, 0x00, 0x00, 0x00, 0x00][..]),
+        (&responses, &[][..]),
+        (&requests, &[][..]),
+        (&requests, &[0x00][..]),
+        (&requests, &[0x12, 0x16][..]),
+        (&requests, &[0x12, 0x0F][..]),
+        (&requests, &[0x12, 0x10][..]),
+    ] {
+        let got = m2m_core::Framing::frame_len(framing, bytes);
+        assert!(
+            matches!(got, Ok(Status::Partial(_))),
+            "{bytes:02x?}: {got:?}"
+        );
+    }
+    // tokio-modbus's client waits on a lone 00; a response from address 0 is refused here (no
+    // answer to a broadcast, Serial Line V1.02 §2.1), the byte dropped as noise.
+    let got = m2m_core::Framing::frame_len(&responses, &[0x00]);
+    assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(1), "{got:?}");
+    let frame = [0x01, 0x03, 0x04, 0x89, 0x02, 0x42, 0xC7, 0x00, 0x9D, 0x00];
+    let Ok(Status::Complete((adu, n))) = responses.decode::<Response<'_>>(&frame) else {
+        panic!("no frame");
+    };
+    assert_eq!(n, 9);
+    assert_eq!(adu.address, 1);
+    let Response::ReadHoldingRegisters { registers } = &adu.pdu else {
+        panic!("{adu:?}");
+    };
+    assert_eq!(
+        registers.into_iter().collect::<Vec<u16>>(),
+        [0x8902, 0x42C7]
+    );
+    // Resynchronisation after two bytes of noise.
+    let mut noisy = vec![0x42, 0x43];
+    noisy.extend_from_slice(&frame);
+    let Ok(Status::Complete(found)) = responses.find::<Response<'_>>(&noisy) else {
+        panic!("not found");
+    };
+    assert_eq!((found.skipped, found.consumed), (2, 11));
+    assert_eq!(found.adu, adu);
+}
