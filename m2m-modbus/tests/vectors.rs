@@ -554,3 +554,36 @@ fn tokio_modbus_rtu_codec_streams() {
     assert_eq!((found.skipped, found.consumed), (2, 11));
     assert_eq!(found.adu, adu);
 }
+
+/// tokio-modbus `src/codec/tcp.rs` (slowtec/tokio-modbus 039d7fa) client codec tests through
+/// the MBAP framing: its six-byte header fragment `00 11 0000 0000` holds length 0, refused
+/// here as it arrives (MBAP length counts the unit id, so 0 cannot be; documented on
+/// `tcp::Framing`) where tokio-modbus waits for a seventh byte and then refuses it too; six
+/// bytes of a header of length 6 are partial; a header of length 3 with only the
+/// function code after it is partial; the exception `10 01 0000 0003 FE 82 03` with one byte
+/// after it is a 9-byte frame; protocol id 0x3312 is refused with nothing to skip (the stream
+/// is out of step). All agree.
+#[test]
+fn tokio_modbus_tcp_codec_streams() {
+    let tcp = tcp::Framing::new();
+    let got = m2m_core::Framing::frame_len(&tcp, &[0x00, 0x11, 0x00, 0x00, 0x00, 0x00]);
+    assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(0), "{got:?}");
+    for bytes in [
+        &[0x00, 0x11, 0x00, 0x00, 0x00, 0x06][..],
+        &[0x10, 0x01, 0x00, 0x00, 0x00, 0x03, 0xFE, 0x02][..],
+    ] {
+        let got = m2m_core::Framing::frame_len(&tcp, bytes);
+        assert!(
+            matches!(got, Ok(Status::Partial(_))),
+            "{bytes:02x?}: {got:?}"
+        );
+    }
+    let bytes = [0x10, 0x01, 0x00, 0x00, 0x00, 0x03, 0xFE, 0x82, 0x03, 0x00];
+    let got = m2m_core::Framing::frame_len(&tcp, &bytes);
+    assert!(matches!(got, Ok(Status::Complete(9))), "{got:?}");
+    let bad = [
+        0x10, 0x01, 0x33, 0x12, 0x00, 0x03, 0xFE, 0x00, 0x02, 0x66, 0x82, 0x03, 0x00,
+    ];
+    let got = m2m_core::Framing::frame_len(&tcp, &bad);
+    assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(0), "{got:?}");
+}
