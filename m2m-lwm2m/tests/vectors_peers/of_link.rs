@@ -407,3 +407,41 @@ fn ddf_with_an_external_entity_is_refused_leshan() {
     assert_eq!(plain.len(), 1);
     assert_eq!(plain[0].resources.len(), 1);
 }
+
+/// Leshan `core/node/LwM2mPathTest.test_compare_path`: paths order depth first (`/` before
+/// `/1`, `/1` before `/1/1`, `/1/1/1/1` before `/2`), as `Path`'s `Ord` does. Agrees. (Its
+/// `PrefixedLwM2mPathTest` orders alternate root paths such as `/lwm2m/folder1`, several
+/// segments, which are not gateway prefixes and are not `Path`s here.)
+#[test]
+fn leshan_path_order() {
+    for s in ["/", "/1", "/1/2", "/1/2/3", "/1/2/3/4"] {
+        assert_eq!(p(s).cmp(&p(s)), std::cmp::Ordering::Equal, "{s}");
+    }
+    let smaller = [
+        ("/", "/1"),
+        ("/", "/1/1"),
+        ("/", "/1/1/1"),
+        ("/", "/1/1/1/1"),
+        ("/1", "/1/1"),
+        ("/1", "/1/1/1"),
+        ("/1", "/1/1/1/1"),
+        ("/1/1", "/1/1/1"),
+        ("/1/1", "/1/1/1/1"),
+        ("/1/1/1", "/1/1/1/1"),
+    ];
+    let mut pairs = smaller.to_vec();
+    for second in ["/2", "/2/1", "/2/1/1", "/2/1/1/1"] {
+        for first in ["/1", "/1/1", "/1/1/1", "/1/1/1/1"] {
+            pairs.push((first, second));
+        }
+    }
+    for (a, b) in pairs {
+        assert!(p(a) < p(b), "{a} < {b}");
+        assert!(p(b) > p(a), "{b} > {a}");
+    }
+    // And with a leading zero id, where a shorter path's unused levels could tie: `/0` after `/`,
+    // `/1/0` after `/1`.
+    assert!(p("/") < p("/0"));
+    assert!(p("/1") < p("/1/0"));
+    assert!(p("/1/0/0/0") > p("/1/0/0"));
+}
