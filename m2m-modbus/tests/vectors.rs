@@ -587,3 +587,49 @@ fn tokio_modbus_tcp_codec_streams() {
     let got = m2m_core::Framing::frame_len(&tcp, &bad);
     assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(0), "{got:?}");
 }
+
+/// modbus-core `src/codec/rtu/mod.rs` (slowtec/modbus-core) frame decoder tests:
+/// `extract_usual_rtu_response_frame` (the `01 03 04 8902 42C7 009D` response followed by the
+/// first byte of another frame: 9 bytes), `decode_rtu_response_drop_invalid_bytes` (found
+/// after two bytes of noise: start 2, size 9) and `decode_rtu_response_with_max_drops`: ten
+/// bytes of `42` hold no frame; the response after 256 bytes of `42` is refused by
+/// modbus-core, which gives up after a frame's length of noise. Here one call passes over at
+/// most 256 bytes (an error whose skip is the noise), and the next finds the frame: the same
+/// bound on work per call, the frame kept.
+#[test]
+fn modbus_core_rtu_frame_decoder() {
+    let responses = rtu::Framing::responses();
+    let frame = [0x01, 0x03, 0x04, 0x89, 0x02, 0x42, 0xC7, 0x00, 0x9D];
+    let mut next = frame.to_vec();
+    next.push(0x03);
+    let Ok(Status::Complete((adu, n))) = responses.decode::<Response<'_>>(&next) else {
+        panic!("no frame");
+    };
+    assert_eq!((adu.address, n), (1, 9));
+    let mut noisy = vec![0x42, 0x43];
+    noisy.extend_from_slice(&frame);
+    noisy.push(0x00);
+    let Ok(Status::Complete(found)) = responses.find::<Response<'_>>(&noisy) else {
+        panic!("not found");
+    };
+    assert_eq!((found.skipped, found.consumed - found.skipped), (2, 9));
+    // Ten bytes of noise: no frame in them.
+    let got = responses.find::<Response<'_>>(&[0x42; 10]);
+    assert!(!matches!(got, Ok(Status::Complete(_))), "{got:?}");
+    // The frame after 256 bytes of noise, found by the second call.
+    let mut long = vec![0x42; 512];
+    long.splice(256..265, frame);
+    let mut at = 0;
+    let found = loop {
+        match responses.find::<Response<'_>>(&long[at..]) {
+            Ok(Status::Complete(found)) => break found,
+            Ok(Status::Partial(_)) => panic!("partial at {at}"),
+            Err(e) => {
+                assert!(e.skip_len() > 0 && e.skip_len() <= 256, "{e:?}");
+                at += e.skip_len();
+            }
+        }
+    };
+    assert_eq!(at + found.skipped, 256);
+    assert_eq!(found.adu, adu);
+}
