@@ -633,3 +633,33 @@ fn modbus_core_rtu_frame_decoder() {
     assert_eq!(at + found.skipped, 256);
     assert_eq!(found.adu, adu);
 }
+
+/// modbus-core `src/codec/tcp/mod.rs` (slowtec/modbus-core 062a72b) frame decoder tests:
+/// `extract_partly_received_tcp_frame` (length 6, 11 of 13 bytes: partial),
+/// `extract_usual_tcp_response_frame` (transaction 258, unit 1, `03 04 8902 42C7`, then a byte
+/// of the next frame: 13 bytes). Agree. `decode_tcp_response_drop_invalid_bytes` passes over
+/// two bytes of noise before the MBAP header; here a Modbus/TCP stream out of step is refused
+/// with nothing to skip (documented on `tcp::Framing`: close the connection), a deliberate
+/// difference.
+#[test]
+fn modbus_core_tcp_frame_decoder() {
+    let tcp = tcp::Framing::new();
+    let partial = [
+        0x01, 0x02, 0x00, 0x00, 0x00, 0x06, 0x01, 0x02, 0x03, 0x00, 0x00,
+    ];
+    let got = m2m_core::Framing::frame_len(&tcp, &partial);
+    assert!(matches!(got, Ok(Status::Partial(_))), "{got:?}");
+    let frame = [
+        0x01, 0x02, 0x00, 0x00, 0x00, 0x07, 0x01, 0x03, 0x04, 0x89, 0x02, 0x42, 0xC7,
+    ];
+    let mut next = frame.to_vec();
+    next.push(0x03);
+    let got = m2m_core::Framing::frame_len(&tcp, &next);
+    assert!(matches!(got, Ok(Status::Complete(13))), "{got:?}");
+    let adu = tcp::Adu::<Response<'_>>::parse(&frame).unwrap();
+    assert_eq!((adu.transaction_id, adu.unit_id), (258, 1));
+    let mut noisy = vec![0x42, 0x43];
+    noisy.extend_from_slice(&next);
+    let got = m2m_core::Framing::frame_len(&tcp, &noisy);
+    assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(0), "{got:?}");
+}
