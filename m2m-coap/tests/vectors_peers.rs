@@ -1184,3 +1184,30 @@ fn leshan_endpoint_uris() {
     assert!(Uri::parse("coap://[v1.fe80::a+en1]/").is_ok());
     assert!(Uri::parse("coap://[v.x]/").is_err());
 }
+
+/// libcoap `tests/test_encode.c`: the variable-length uint of options (RFC 7252 §3.2). Decoding
+/// `[]`, `01`, `01000000` and `05060708` gives 0, 1, 0x01000000 and 0x05060708; encoding 0 gives
+/// the empty value, 1 one byte, 0x05060708 four. Agree. Its 8-byte forms
+/// (`coap_decode_var_bytes8`) have no option here: every uint option of the registry holds at
+/// most 4 bytes, and `decode_uint` refuses more.
+#[test]
+fn libcoap_test_encode() {
+    use m2m_coap::option::value::{decode_uint, encode_uint};
+    for (bytes, v) in [
+        (&[][..], 0),
+        (&[0x01][..], 1),
+        (&[0x01, 0x00, 0x00, 0x00][..], 0x0100_0000),
+        (&[0x05, 0x06, 0x07, 0x08][..], 0x0506_0708),
+    ] {
+        assert_eq!(decode_uint(bytes), Some(v), "{bytes:02x?}");
+    }
+    for (v, want) in [
+        (0, &[][..]),
+        (1, &[0x01][..]),
+        (0x0506_0708, &[0x05, 0x06, 0x07, 0x08][..]),
+    ] {
+        let (buf, n) = encode_uint(v);
+        assert_eq!(buf.get(4 - n..), Some(want), "{v:#x}");
+    }
+    assert_eq!(decode_uint(&[1, 2, 3, 4, 5, 6, 7, 8]), None);
+}
