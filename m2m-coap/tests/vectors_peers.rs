@@ -1297,3 +1297,33 @@ fn libcoap_error_responses() {
     let got: Vec<u16> = m.options().map(|o| o.number.0).collect();
     assert_eq!(got, [1001, 1014]);
 }
+
+/// libcoap `tests/test_wellknown.c`: its `/.well-known/core` texts `</>;title="some attribute";ct=0`
+/// and `</abcd>;if="one";obs`, read as one list: targets, title, ct, if (which the `if=one`
+/// query of `t_wellknown4` matches) and obs. Our writer gives the first byte for byte; the
+/// second it writes `;if=one` (a ptoken needs no quotes, RFC 6690 §2), the same link.
+#[test]
+fn libcoap_test_wellknown() {
+    use m2m_coap::link;
+    let text = r#"</>;title="some attribute";ct=0,</abcd>;if="one";obs"#;
+    assert_eq!(link::validate(text), Ok(2));
+    let links: Vec<_> = link::parse(text).map(Result::unwrap).collect();
+    assert_eq!(links[0].target, "/");
+    assert_eq!(links[0].get("title"), Some("some attribute"));
+    assert_eq!(links[0].ct().collect::<Vec<_>>(), [0]);
+    assert!(!links[0].obs());
+    assert_eq!(links[1].target, "/abcd");
+    assert_eq!(links[1].interfaces().collect::<Vec<_>>(), ["one"]);
+    assert!(links[1].obs());
+    let mut w = link::Writer::new(String::new());
+    w.link("/").unwrap();
+    w.param("title", Some("some attribute")).unwrap();
+    w.param("ct", Some("0")).unwrap();
+    w.link("/abcd").unwrap();
+    w.param("if", Some("one")).unwrap();
+    w.param("obs", None).unwrap();
+    let out = w.into_inner();
+    assert_eq!(out, r#"</>;title="some attribute";ct=0,</abcd>;if=one;obs"#);
+    let back: Vec<_> = link::parse(&out).map(Result::unwrap).collect();
+    assert_eq!(back[1].interfaces().collect::<Vec<_>>(), ["one"]);
+}
