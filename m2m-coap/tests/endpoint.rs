@@ -983,3 +983,35 @@ fn no_response_covers_the_endpoints_own_bad_option_answer() {
         Code::BAD_OPTION
     );
 }
+
+/// Eclipse Californium `DataParserTest`: a CON GET with a 4-byte Uri-Port (at most 2, RFC 7252
+/// §5.10) or the unknown critical option 25 is answered 4.02 Bad Option in an ACK (§5.4.1,
+/// §5.4.3), as Californium's parser reports BAD_OPTION; its GET with the unknown elective
+/// option 24 twice and Proxy-Uri `abcd` reaches the application as a request (§5.4.1: elective
+/// options are ignored).
+#[test]
+fn californium_bad_and_unknown_options() {
+    let mut server = Ep::new(26);
+    for (mid, req) in [
+        (0x10u8, &b"\x40\x01\x00\x10\x74\x01\x02\x03\x04"[..]),
+        (0x11, b"\x40\x01\x00\x11\xd1\x0c\x64"),
+    ] {
+        assert_eq!(server.handle(at(0), 0, req).unwrap(), Incoming::Nothing);
+        let out = drain(&mut server, 0);
+        let rsp = Message::parse_udp(&out[0].1).unwrap();
+        assert_eq!(
+            (rsp.ty(), rsp.code(), rsp.message_id()),
+            (
+                Some(Type::Acknowledgement),
+                Code::BAD_OPTION,
+                Some(u16::from(mid))
+            ),
+            "{req:02x?}"
+        );
+    }
+    let req = b"\x40\x01\x00\x12\xd1\x0b\x64\x01\x65\xb4abcd";
+    let Incoming::Request { message, .. } = server.handle(at(0), 0, req).unwrap() else {
+        panic!("not a request");
+    };
+    assert_eq!(message.code(), Code::GET);
+}

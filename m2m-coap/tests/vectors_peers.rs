@@ -1327,3 +1327,50 @@ fn libcoap_test_wellknown() {
     let back: Vec<_> = link::parse(&out).map(Result::unwrap).collect();
     assert_eq!(back[1].interfaces().collect::<Vec<_>>(), ["one"]);
 }
+
+/// Eclipse Californium `core/network/serialization/DataParserTest` (UDP): the messages its
+/// parser refuses are refused here in strict mode (class 1 code `40 21`, an RST with code 4.01
+/// `70 81`, which must be Empty, RFC 7252 §4.1; an option or a token running off the end; a
+/// payload marker with no payload); lenient mode takes the class, the RST and the marker, as
+/// documented on `Config::LENIENT`. Codes 0.08 and 2.08 parse. The Uri-Port of 4 bytes
+/// (`74 01020304`), the unknown critical option 25 and the elective 24, 24 then Proxy-Uri
+/// `abcd` parse whole, their options kept: what an unrecognised or malformed option means is
+/// the endpoint's to judge (a 4.02 there, `tests/endpoint.rs`). All agree.
+#[test]
+fn californium_data_parser() {
+    for b in [
+        &b"\x40\x21\x00\x10"[..],
+        b"\x70\x81\x00\x10",
+        b"\x40\x01\x00\x10\xff",
+    ] {
+        assert!(strict(b).is_err(), "{b:02x?}");
+        assert!(
+            Message::parse_udp_with(b, &Config::LENIENT).is_ok(),
+            "{b:02x?}"
+        );
+    }
+    for b in [
+        &b"\x40\x01\x00\x10\x24\x01\x02\x03"[..],
+        b"\x48\x01\x00\x10\x24\x01\x02\x03",
+    ] {
+        assert!(strict(b).is_err(), "{b:02x?}");
+        assert!(
+            Message::parse_udp_with(b, &Config::LENIENT).is_err(),
+            "{b:02x?}"
+        );
+    }
+    assert_eq!(strict(b"\x40\x08\x00\x10").unwrap().code(), Code(0x08));
+    assert_eq!(strict(b"\x40\x48\x00\x10").unwrap().code(), Code(0x48));
+    for (b, numbers) in [
+        (&b"\x40\x01\x00\x10\x74\x01\x02\x03\x04"[..], &[7][..]),
+        (b"\x40\x01\x00\x10\xd1\x0c\x64", &[25]),
+        (
+            b"\x40\x01\x00\x10\xd1\x0b\x64\x01\x65\xb4abcd",
+            &[24, 24, 35],
+        ),
+    ] {
+        let m = strict(b).unwrap();
+        let got: Vec<u16> = m.options().map(|o| o.number.0).collect();
+        assert_eq!(got, numbers, "{b:02x?}");
+    }
+}
