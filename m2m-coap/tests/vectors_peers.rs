@@ -1374,3 +1374,63 @@ fn californium_data_parser() {
         assert_eq!(got, numbers, "{b:02x?}");
     }
 }
+
+/// The options a URI sets on a GET, as (number, value text).
+fn uri_option_text(uri: &str) -> Result<Vec<(u16, String)>, String> {
+    let u = m2m_coap::Uri::parse(uri).map_err(|e| format!("{e:?}"))?;
+    let mut b = Builder::<16>::udp(Type::Confirmable, Code::GET, 0);
+    let mut scratch = [0u8; 128];
+    u.to_options(&mut b, &mut scratch, None)
+        .map_err(|e| format!("{e:?}"))?;
+    let out = built(&b);
+    let m = strict(&out).map_err(|e| format!("{e:?}"))?;
+    Ok(m.options()
+        .map(|o| (o.number.0, String::from_utf8_lossy(o.value).into_owned()))
+        .collect())
+}
+
+/// Eclipse Californium `core/coap/RequestTest`: the RFC 7252 §6.3 example URIs give Uri-Host
+/// `example.com`, no Uri-Port and Uri-Path `~sensors`, `temp.xml`; an IPv4 or IPv6 literal
+/// sets no Uri-Host; non-ASCII path and query text go into the options unescaped; a URI
+/// without a path but with a query reads back with `/` before the `?`; a space or `%20`
+/// before the port and an unknown scheme are refused. All agree.
+#[test]
+fn californium_request_uris() {
+    for uri in [
+        "coap://example.com:5683/~sensors/temp.xml",
+        "coap://EXAMPLE.com/%7Esensors/temp.xml",
+        "coap://EXAMPLE.com:/%7esensors/temp.xml",
+    ] {
+        assert_eq!(
+            uri_option_text(uri),
+            Ok(vec![
+                (3, "example.com".to_owned()),
+                (11, "~sensors".to_owned()),
+                (11, "temp.xml".to_owned()),
+            ]),
+            "{uri}"
+        );
+    }
+    for uri in ["coap://192.168.0.1", "coap://[2a00:1450:4001:817::2003]"] {
+        assert_eq!(uri_option_text(uri), Ok(vec![]), "{uri}");
+    }
+    assert_eq!(
+        uri_option_text("coap://127.0.0.1/äöüß?ä=öß"),
+        Ok(vec![(11, "äöüß".to_owned()), (15, "ä=öß".to_owned())])
+    );
+    assert_eq!(
+        uri_round_trip("coap://192.168.0.1:12000?parameter").as_deref(),
+        Ok("coap://192.168.0.1:12000/?parameter")
+    );
+    assert_eq!(
+        uri_round_trip("coap://192.168.0.1:12000/30/40").as_deref(),
+        Ok("coap://192.168.0.1:12000/30/40")
+    );
+    for uri in [
+        "coap://iot.eclipse.org: 5683",
+        "coap://iot.eclipse.org:%205683",
+        "unknown://127.0.0.1",
+    ] {
+        assert!(uri_option_text(uri).is_err(), "{uri}");
+    }
+}
