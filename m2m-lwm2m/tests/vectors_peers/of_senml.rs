@@ -705,3 +705,118 @@ fn senml_leshan_encoder_cases() {
     assert_eq!(senml_json_all("[]"), Ok(vec![]));
     assert!(senml_json_all("").is_err());
 }
+
+/// Wakaama `tests/data_senml_json_tests.c`: what each body reads as (Wakaama's expected
+/// re-encodings choose other base names; what matters is the records). `test_9`/`test_15` a
+/// base name without its `/` before a name with one, `test_10` `bn` and `bt` after the first
+/// name, `test_14` a name one level under a resource, `test_16` an empty name, `test_18` a
+/// `bver` of 10, `test_20` an unknown field skipped, `test_22` a base value added to the
+/// value, `test_23` base64 `vd`, `test_24` every JSON escape, `test_26` an empty string and an
+/// empty opaque: all agree. `test_19` (`bver` 11) and `test_21` (a field ending in `_`, RFC
+/// 8428 §4.4) are refused, as Wakaama refuses them. `test_17` resets the base name with
+/// `"bn":""` (agrees) and then names `/67/0/00`, which Wakaama reads as `/67/0/0`; our paths
+/// take no leading zero (`Path::parse`, `path::parse_id`), so that body is refused: a
+/// deliberate strictness, noted.
+#[test]
+fn wakaama_data_senml_json_tests() {
+    fn read(b: &str) -> Result<Vec<Record<'_>>, Error> {
+        senml_json::decode(b.as_bytes()).collect()
+    }
+    let one = |b: &'static str, path: &'static str, v: Value<'static>| {
+        assert_eq!(read(b).unwrap(), [Record::new(p(path), v)], "{b}");
+    };
+    one(
+        r#"[{"bn" : "/2/3", "n":"/0","v":1234}]"#,
+        "/2/3/0",
+        Value::Int(1234),
+    );
+    one(
+        r#"[{"bn":"/5/0", "n":"/1","vs":"http"}]"#,
+        "/5/0/1",
+        Value::Str(Text::Plain("http")),
+    );
+    one(
+        r#"[{"bn":"/5/0/1", "n":"/1","vs":"http"}]"#,
+        "/5/0/1/1",
+        Value::Str(Text::Plain("http")),
+    );
+    one(
+        r#"[{"bn":"/5/0/1", "n":"","vs":"http"}]"#,
+        "/5/0/1",
+        Value::Str(Text::Plain("http")),
+    );
+    one(
+        r#"[{"bver":10,"n":"/34/0/2","v":1}]"#,
+        "/34/0/2",
+        Value::Int(1),
+    );
+    one(
+        r#"[{"test":"good","n":"/34/0/2","v":1}]"#,
+        "/34/0/2",
+        Value::Int(1),
+    );
+    one(
+        r#"[{ "bv":1,"n":"/34/0/2","v":1}]"#,
+        "/34/0/2",
+        Value::Int(2),
+    );
+    one(
+        r#"[{"bn":"/34/0/2","vd":"AQIDBAU="}]"#,
+        "/34/0/2",
+        Value::Opaque(Opaque::Raw(&[1, 2, 3, 4, 5])),
+    );
+    one(
+        r#"[{"bn":"/34/0/2","vd":"MA=="}]"#,
+        "/34/0/2",
+        Value::Opaque(Opaque::Raw(b"0")),
+    );
+    one(
+        r#"[{"bn":"/34/0/2","vs":""}]"#,
+        "/34/0/2",
+        Value::Str(Text::Plain("")),
+    );
+    one(
+        r#"[{"bn":"/34/0/2","vd":""}]"#,
+        "/34/0/2",
+        Value::Opaque(Opaque::Raw(b"")),
+    );
+    let recs = read(
+        r#"[{"n":"1","v":1234,"bn" : "/12/0/","bt" : 1234567}, {"n":"3","v":56.789},
+            {"n":"2/0","v":0.23}, {"n":"2/1","v":-52.0006}]"#,
+    )
+    .unwrap();
+    assert_eq!(
+        recs,
+        [
+            Record::new(p("/12/0/1"), Value::Int(1234)).at(1_234_567.0),
+            Record::new(p("/12/0/3"), Value::Float(56.789)).at(1_234_567.0),
+            Record::new(p("/12/0/2/0"), Value::Float(0.23)).at(1_234_567.0),
+            Record::new(p("/12/0/2/1"), Value::Float(-52.0006)).at(1_234_567.0),
+        ]
+    );
+    // test_24: every escape of JSON, control characters as \u00XX.
+    let recs = read(
+        r#"[{"bn":"/34/0/2","vs":"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\u0020\"\\\/\b\f\n\r\t"}]"#,
+    )
+    .unwrap();
+    let mut want: String = (0u8..=0x20).map(char::from).collect();
+    want.push_str("\"\\/\u{8}\u{c}\n\r\t");
+    let Some(Value::Str(text)) = &recs[0].value else {
+        panic!("{recs:?}");
+    };
+    assert_eq!(text.chars().collect::<String>(), want);
+    for b in [
+        r#"[{"bver":11,"n":"/34/0/2","v":1}]"#,
+        r#"[{ "bn":"/","test_":"fail","n":"34/0/2","v":1}]"#,
+    ] {
+        assert!(read(b).is_err(), "{b}");
+    }
+    // test_17's base name reset, then its `/67/0/00`.
+    let recs =
+        read(r#"[{"bn":"/65/0/","n":"1","vs":"y"},{"bn":"","n":"/67/0/0","vs":"x"}]"#).unwrap();
+    assert_eq!(recs[1].path, p("/67/0/0"));
+    assert_eq!(
+        read(r#"[{"bn":"","n":"/67/0/00","vs":"85.76.76.84"}]"#).map_err(|e| e.reason),
+        Err(Reason::BadPath)
+    );
+}
