@@ -1434,3 +1434,27 @@ fn californium_request_uris() {
         assert!(uri_option_text(uri).is_err(), "{uri}");
     }
 }
+
+/// Eclipse Californium `core/coap/MediaTypeRegistryTest`: `text/plain` (with or without
+/// `; charset=utf-8`) is 0, `application/json` 50, `application/cose; cose-type="cose-mac"`
+/// 97 and `"cose-sign"` 98 (blanks after `;` ignored); `plain/text` and an unknown cose-type
+/// have no number. Agree. Californium also maps `text/plain; charset=us-ascii` to 0 and bare
+/// `application/cose` to all six COSE numbers; neither is a registered media type of one
+/// number, so `from_media_type` gives none.
+#[test]
+fn californium_media_type_registry() {
+    use m2m_coap::ContentFormat as Cf;
+    for (media, n) in [
+        ("text/plain", Some(0)),
+        ("text/plain; charset=utf-8", Some(0)),
+        ("application/json", Some(50)),
+        ("application/cose; cose-type=\"cose-mac\"", Some(97)),
+        ("application/cose; cose-type=\"cose-sign\"", Some(98)),
+        ("plain/text", None),
+        ("application/cose; cose-type=\"unknown\"", None),
+        ("application/cose", None),
+        ("text/plain; charset=us-ascii", None),
+    ] {
+        assert_eq!(Cf::from_media_type(media).map(|c| c.0), n, "{media}");
+    }
+}
