@@ -1458,3 +1458,56 @@ fn californium_media_type_registry() {
         assert_eq!(Cf::from_media_type(media).map(|c| c.0), n, "{media}");
     }
 }
+
+/// aiocoap `tests/test_noncoap_tcp_client.py`: bytes a bad client sends a CoAP-over-TCP
+/// server, through `tcp::Framing`, `Message::parse_tcp` and `signaling::Session`. Partial (the
+/// server waits): `00`, `d0` (one extended length byte missing), `f0 00`, `e0 00 00` (269
+/// bytes announced). Refused (the server aborts): `f0 ffffffff` (past any max message size),
+/// TKL 15 (`0f` ...), the text `GET /.well-known/core HTTP/1.0` (it does not parse as a
+/// message), a GET `00 01` before any CSM (RFC 8323 §5.3), a CSM with the unknown critical
+/// option 62463 (`30 e1 e0 f2 f2`, §5.3), also after an empty CSM. Taken: a CSM with the
+/// unknown elective option 62206 (`30 e1 e0 f1 f1`). All agree.
+#[test]
+fn aiocoap_noncoap_tcp_client() {
+    use m2m_coap::signaling::{Session, Signal, Violation};
+    use m2m_coap::tcp::Framing;
+    use m2m_core::Framing as _;
+    use m2m_core::Status;
+    let framing = Framing::new();
+    for b in [&b"\x00"[..], b"\xd0", b"\xf0\x00", b"\xe0\x00\x00"] {
+        assert!(
+            matches!(framing.frame_len(b), Ok(Status::Partial(_))),
+            "{b:02x?}"
+        );
+    }
+    assert!(framing.frame_len(b"\xf0\xff\xff\xff\xff").is_err());
+    let tkl15 = b"\x0fxxxxxxxxxxxxxxx\xe1";
+    assert!(framing.frame_len(tkl15).is_err(), "TKL 15");
+    // The HTTP text: `G` announces Len 4 and TKL 7, a 13-byte frame, whose options (`l-kn`)
+    // run off its end.
+    let http = b"GET /.well-known/core HTTP/1.0";
+    assert!(matches!(framing.frame_len(http), Ok(Status::Complete(13))));
+    assert!(Message::parse_tcp(&http[..13]).is_err());
+    // Signaling.
+    let first = |frames: &[&[u8]]| {
+        let mut s = Session::new();
+        let mut last = Signal::Empty;
+        for f in frames {
+            last = s.on_message(&Message::parse_tcp(f).unwrap());
+            if matches!(last, Signal::Violation(_)) {
+                break;
+            }
+        }
+        last
+    };
+    assert_eq!(first(&[b"\x00\x01"]), Signal::Violation(Violation::NoCsm));
+    assert_eq!(first(&[b"\x30\xe1\xe0\xf1\xf1"]), Signal::Settings);
+    assert_eq!(
+        first(&[b"\x30\xe1\xe0\xf2\xf2"]),
+        Signal::Violation(Violation::BadCsmOption(62463))
+    );
+    assert_eq!(
+        first(&[b"\x00\xe1", b"\x30\xe1\xe0\xf2\xf2"]),
+        Signal::Violation(Violation::BadCsmOption(62463))
+    );
+}
