@@ -1015,3 +1015,39 @@ fn californium_bad_and_unknown_options() {
     };
     assert_eq!(message.code(), Code::GET);
 }
+
+/// aiocoap `tests/test_noncoap_client.py`: one byte `40`, three bytes `40 01 97` and a
+/// version-2 header `80 01 99 98` get no answer (RFC 7252 §3: too short to carry a Message ID
+/// to reset, or of an unknown version, silently ignored); the ping `40 00 99 9a` gets the Reset
+/// `70 00 99 9a`; the GET `40 01 99 99` sent twice gets the same bytes twice. All agree.
+#[test]
+fn aiocoap_noncoap_client() {
+    let mut server = Ep::new(27);
+    for b in [&[0x40][..], &[0x40, 0x01, 0x97], &[0x80, 0x01, 0x99, 0x98]] {
+        let got = server.handle(at(0), 0, b);
+        assert!(
+            matches!(got, Ok(Incoming::Nothing) | Err(_)),
+            "{b:02x?}: {got:?}"
+        );
+        assert!(drain(&mut server, 0).is_empty(), "{b:02x?}");
+    }
+    assert_eq!(
+        server.handle(at(0), 0, &[0x40, 0x00, 0x99, 0x9a]).unwrap(),
+        Incoming::Nothing
+    );
+    assert_eq!(
+        drain(&mut server, 0),
+        vec![(0, vec![0x70, 0x00, 0x99, 0x9a])]
+    );
+    let get = [0x40, 0x01, 0x99, 0x99];
+    let Incoming::Request { exchange, .. } = server.handle(at(0), 0, &get).unwrap() else {
+        panic!("a request");
+    };
+    let mut rsp = Builder::<4>::udp(Type::Acknowledgement, Code::CONTENT, 0);
+    rsp.payload(b"root");
+    server.respond(at(0), &exchange, &rsp).unwrap();
+    let first = drain(&mut server, 0);
+    assert_eq!(first.len(), 1);
+    assert_eq!(server.handle(at(10), 0, &get).unwrap(), Incoming::Nothing);
+    assert_eq!(drain(&mut server, 10), first);
+}
