@@ -820,3 +820,21 @@ fn wakaama_data_senml_json_tests() {
         Err(Reason::BadPath)
     );
 }
+
+/// Anjay `tests/core/io/cbor_in.c` `get_path_for_resource_instance_path` and
+/// `composite_read_mode_additional_payload`: a Read-Composite body (SenML CBOR) naming
+/// `/3/0/0/1` reads as that path; the same record with a value (`2: "foo"`) is refused as a
+/// FETCH record (RFC 8790 §3.1 has no value in one), as Anjay refuses it in composite-read
+/// mode. Agree.
+#[test]
+fn anjay_cbor_in_composite_read() {
+    let recs: Vec<Record<'_>> = senml_cbor::decode_fetch(bytes("81 A1 00 68 2F332F302F302F31"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].path, p("/3/0/0/1"));
+    assert_eq!(recs[0].value, None);
+    let with_value = hex("81 A2 00 68 2F332F302F302F31 02 63 666F6F");
+    let got: Result<Vec<Record<'_>>, _> = senml_cbor::decode_fetch(&with_value).collect();
+    assert!(got.is_err(), "{got:?}");
+}
