@@ -12,12 +12,26 @@ fn refuse_register(w: &mut World, now: u64) -> Vec<ClientEvent> {
 
 /// A client whose Register is answered `code` at `now`: the events it gives then.
 fn answer_register(w: &mut World, now: u64, code: Code) -> Vec<ClientEvent> {
-    use m2m_coap::{Builder, Message, Type};
+    answer_with(w, now, code, None)
+}
+
+/// A client whose Register is answered `code` with Max-Age `max_age` at `now`: its events.
+fn answer_register_max_age(w: &mut World, now: u64, code: Code, max_age: u32) -> Vec<ClientEvent> {
+    answer_with(w, now, code, Some(max_age))
+}
+
+/// Every request the client sends at `now` answered `code` (with Max-Age `max_age` when
+/// given): the events it gives then.
+fn answer_with(w: &mut World, now: u64, code: Code, max_age: Option<u32>) -> Vec<ClientEvent> {
+    use m2m_coap::{Builder, Message, OptionNumber, Type};
     let mut buf = [0u8; 1152];
     while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
         let m = Message::parse_udp(&buf[..n]).unwrap();
         let mut b = Builder::<1>::udp(Type::Acknowledgement, code, m.message_id().unwrap());
         b.token(m.token());
+        if let Some(age) = max_age {
+            b.uint(OptionNumber::MAX_AGE, age).unwrap();
+        }
         let mut out = [0u8; 64];
         let k = b.encode(&mut out).unwrap();
         w.client
@@ -144,24 +158,6 @@ fn a_rejected_registration_bootstraps_after_the_hold_off_without_the_retries() {
         );
         assert_eq!(w.client.poll_timeout(at(10)), Some(at(70)), "{code}");
     }
-}
-
-/// A client whose Register is answered `code` with Max-Age `max_age` at `now`: its events.
-fn answer_register_max_age(w: &mut World, now: u64, code: Code, max_age: u32) -> Vec<ClientEvent> {
-    use m2m_coap::{Builder, Message, OptionNumber, Type};
-    let mut buf = [0u8; 1152];
-    while let Some((_, n)) = w.client.poll_transmit(at(now), &mut buf) {
-        let m = Message::parse_udp(&buf[..n]).unwrap();
-        let mut b = Builder::<1>::udp(Type::Acknowledgement, code, m.message_id().unwrap());
-        b.token(m.token());
-        b.uint(OptionNumber::MAX_AGE, max_age).unwrap();
-        let mut out = [0u8; 64];
-        let k = b.encode(&mut out).unwrap();
-        w.client
-            .handle(at(now), SERVER, &out[..k], &mut w.pump)
-            .unwrap();
-    }
-    events_of(w)
 }
 
 /// 4.29 Too Many Requests (RFC 8516), and 4.08 of a transfer in blocks, are no rejection: the
