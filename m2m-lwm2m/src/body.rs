@@ -12,7 +12,8 @@ use crate::{cbor, lwm2m_cbor, lwm2m_json, senml_cbor, senml_json, text, tlv};
 
 /// The records of a body of `format`, answering (or addressed to) `base`. Formats without
 /// paths (text/plain, opaque, CBOR single value) give one record at `base`; TLV names its
-/// records relative to `base`; the others carry full paths. The SenML-ETCH formats (320, 322)
+/// records relative to `base`, and so does legacy LwM2M JSON while it has no `bn`
+/// ([`lwm2m_json::decode_at`]); the others carry full paths. The SenML-ETCH formats (320, 322)
 /// depend on the request (FETCH or iPATCH): read them with [`crate::senml_etch_json`] and
 /// [`crate::senml_cbor::decode_fetch`] / [`crate::senml_cbor::decode_etch`].
 pub fn decode<'a>(
@@ -36,7 +37,7 @@ pub fn decode<'a>(
         ContentFormat::SENML_CBOR => Records::SenmlCbor(senml_cbor::decode(body)),
         ContentFormat::LWM2M_CBOR => Records::Lwm2mCbor(lwm2m_cbor::decode(body)),
         ContentFormat::LWM2M_JSON | ContentFormat::LWM2M_JSON_OLD => {
-            Records::Lwm2mJson(lwm2m_json::decode_with(body, &config))
+            Records::Lwm2mJson(lwm2m_json::decode_at(body, base, &config))
         }
         _ => return Err(Error::new(0, Reason::Unsupported)),
     })

@@ -17,6 +17,7 @@ use core::iter::FusedIterator;
 use crate::base64::Alphabet;
 use crate::error::{Config, Error, Reason};
 use crate::json::{Json, Lexer};
+use crate::path::Path;
 use crate::senml::{Number, RawRecord, RawValue, Resolver};
 use crate::senml_json::{Labels, common_base, number, put_path, string, value_as};
 use crate::sink::{Counter, Sink, Slice};
@@ -34,6 +35,19 @@ pub fn decode(body: &[u8]) -> Decoder<'_> {
 /// ([`Config::base_name_without_slash`]).
 #[must_use]
 pub fn decode_with<'a>(body: &'a [u8], config: &Config) -> Decoder<'a> {
+    decode_under(body, config, None)
+}
+
+/// Like [`decode_with`], for a body that answers (or is sent to) `request`: while no `bn` is
+/// set, a name that does not begin with `/` is relative to `request`, and an entry without
+/// name is `request` itself. Leshan and Wakaama read a body without `bn` so; the
+/// specification's examples always carry one. [`crate::body::decode`] reads this way.
+#[must_use]
+pub fn decode_at<'a>(body: &'a [u8], request: Path<'a>, config: &Config) -> Decoder<'a> {
+    decode_under(body, config, Some(request))
+}
+
+fn decode_under<'a>(body: &'a [u8], config: &Config, request: Option<Path<'a>>) -> Decoder<'a> {
     let resolver = if config.base_name_without_slash {
         Resolver::new().with_implied_slash()
     } else {
@@ -43,11 +57,13 @@ pub fn decode_with<'a>(body: &'a [u8], config: &Config) -> Decoder<'a> {
         Ok(lex) => Decoder {
             lex,
             resolver,
+            request,
             state: State::Start,
         },
         Err(e) => Decoder {
             lex: Lexer::empty(),
             resolver: Resolver::new(),
+            request,
             state: State::Failed(e),
         },
     }
@@ -60,6 +76,8 @@ pub fn decode_with<'a>(body: &'a [u8], config: &Config) -> Decoder<'a> {
 pub struct Decoder<'a> {
     lex: Lexer<'a>,
     resolver: Resolver<'a>,
+    /// The request's path, for names while no `bn` is set ([`decode_at`]).
+    request: Option<Path<'a>>,
     state: State<'a>,
 }
 
@@ -129,7 +147,9 @@ impl<'a> Decoder<'a> {
             raw.base_time = bt;
         }
         self.state = State::Entries { first, base, end };
-        self.resolver.resolve(&raw, at).map(Some)
+        self.resolver
+            .resolve_under(&raw, at, self.request)
+            .map(Some)
     }
 }
 
@@ -285,7 +305,6 @@ fn value<S: Json>(sink: &mut S, v: &Value<'_>) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path::Path;
     use crate::value::{ObjLink, Opaque};
     extern crate std;
     use std::string::String;
@@ -423,5 +442,48 @@ mod tests {
             assert_eq!(all(body).unwrap_err(), Error::new(offset, reason), "{body}");
         }
         assert_eq!(all(r#"{"bn":"/1/0/","e":[]}"#).unwrap(), []);
+    }
+
+    /// A body without `bn` names its entries relative to the request's path, as Leshan
+    /// (`LwM2mNodeJsonDecoder`: "if no base name, use request path as base name") and Wakaama
+    /// read it; without a request path, only full names are paths.
+    #[test]
+    fn names_without_a_base_name_are_relative_to_the_request() {
+        let at = |body: &'static str, req: Path<'static>| -> Result<Vec<Record<'static>>, Error> {
+            decode_at(body.as_bytes(), req, &Config::STRICT).collect()
+        };
+        let body = r#"{"e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"6/1","v":5},{"n":"\u0039","v":100}]}"#;
+        let recs = at(body, Path::instance(3, 0)).unwrap();
+        let paths: Vec<_> = recs.iter().map(|r| r.path).collect();
+        assert_eq!(
+            paths,
+            [
+                Path::resource(3, 0, 0),
+                Path::resource_instance(3, 0, 6, 1),
+                Path::resource(3, 0, 9)
+            ]
+        );
+        assert_eq!(recs[1].value, Some(Value::Int(5)));
+        // Without the request's path, the same body names no path.
+        assert_eq!(all(body).unwrap_err().reason, Reason::BadPath);
+        // An entry without a name is the request's path; a full name stays full; a `bn`
+        // takes over from the entry that sets it.
+        let recs = at(r#"{"e":[{"v":7}]}"#, Path::resource(3, 0, 9)).unwrap();
+        assert_eq!(recs[0].path, Path::resource(3, 0, 9));
+        let recs = at(r#"{"e":[{"n":"/4/0/1","v":7}]}"#, Path::instance(3, 0)).unwrap();
+        assert_eq!(recs[0].path, Path::resource(4, 0, 1));
+        let recs = at(
+            r#"{"bn":"/5/0/","e":[{"n":"1","v":7}]}"#,
+            Path::instance(3, 0),
+        )
+        .unwrap();
+        assert_eq!(recs[0].path, Path::resource(5, 0, 1));
+        // Relative names must still be ids: no leading zero, no fifth level, no empty segment.
+        for bad in ["01", "0/1/2", "1//2", "1/", "x"] {
+            let body = std::format!(r#"{{"e":[{{"n":"{bad}","v":1}}]}}"#);
+            let got: Result<Vec<_>, _> =
+                decode_at(body.as_bytes(), Path::instance(3, 0), &Config::STRICT).collect();
+            assert_eq!(got.unwrap_err().reason, Reason::BadPath, "{bad}");
+        }
     }
 }

@@ -180,6 +180,19 @@ impl<'a> Resolver<'a> {
 
     /// The resolved record of `raw`, found at byte `offset` of the input (for errors).
     pub fn resolve(&mut self, raw: &RawRecord<'a>, offset: usize) -> Result<Record<'a>, Error> {
+        self.resolve_under(raw, offset, None)
+    }
+
+    /// [`Resolver::resolve`] for a pack that answers (or is sent to) `request`: while no
+    /// record has set a base name, a name that does not begin with `/` is relative to
+    /// `request`, and a record without name is `request` itself (legacy LwM2M JSON without
+    /// `bn`, as Leshan and Wakaama read it). A name beginning with `/` stays a full path.
+    pub(crate) fn resolve_under(
+        &mut self,
+        raw: &RawRecord<'a>,
+        offset: usize,
+        request: Option<Path<'a>>,
+    ) -> Result<Record<'a>, Error> {
         let err = |r| Error::new(offset, r);
         if raw.base_version.is_some_and(|v| v > VERSION) {
             return Err(err(Reason::Unsupported));
@@ -209,7 +222,13 @@ impl<'a> Resolver<'a> {
                 .base_name
                 .is_some_and(|b| b.chars().last() != Some('/'))
             && raw.name.is_some_and(|n| n.chars().next() != Some('/'));
-        let path = match fast {
+        let relative = match (request, self.base_name, raw.name) {
+            (Some(req), None, name) if name.is_none_or(|n| n.chars().next() != Some('/')) => {
+                Some(relative_path(req, name).ok_or(err(Reason::BadPath))?)
+            }
+            _ => None,
+        };
+        let path = match fast.or(relative) {
             Some(p) => p,
             None if implied => join_parts([self.base_name, Some(Text::Plain("/")), raw.name])
                 .map_err(|e| e.shifted(offset))?,
@@ -256,6 +275,20 @@ impl<'a> Resolver<'a> {
         };
         Ok(Record { path, value, time })
     }
+}
+
+/// `name` (relative ids, `/` between them) under `base`; `None` when it names no path there.
+fn relative_path<'a>(base: Path<'a>, name: Option<Text<'a>>) -> Option<Path<'a>> {
+    let Some(name) = name else {
+        return Some(base);
+    };
+    if let Some(s) = name.as_str() {
+        return extend(base, s.as_bytes());
+    }
+    // Escaped or in chunks: joined first (four ids of five digits and their `/` at most).
+    let mut buf = [0u8; 24];
+    let n = name.write_into(&mut buf).ok()?;
+    extend(base, buf.get(..n)?)
 }
 
 /// `bv + v` (RFC 8428 §4.6): two integers add exactly, an integer while the sum fits in

@@ -8,8 +8,8 @@
 use m2m_lwm2m::attributes::{Attributes, Update};
 use m2m_lwm2m::link::{self, Target, Version};
 use m2m_lwm2m::{
-    Config, DataType, Error, ObjLink, Opaque, Path, Reason, Record, Text, Value, lwm2m_cbor,
-    lwm2m_json, senml_cbor, senml_etch_json, senml_json, text, tlv,
+    Config, ContentFormat, DataType, Error, ObjLink, Opaque, Path, Reason, Record, Text, Value,
+    body, lwm2m_cbor, lwm2m_json, senml_cbor, senml_etch_json, senml_json, text, tlv,
 };
 
 pub(crate) fn hex(s: &str) -> Vec<u8> {

@@ -168,11 +168,11 @@ fn legacy_json_wakaama_test_8() {
 fn legacy_json_leshan_json_deserializer() {
     // Leshan `core/json/JsonDeserializerTest` round-trips these bodies through its JSON model,
     // which resolves no paths. `deserialize_device_object` and `deserialize_temperature_resource`
-    // carry no `bn` and relative names (`"0"`, `"6/0"`, `"1/2"`); a decoder without the
-    // request's path cannot tell what they name, and ours refuses them at the first name
-    // (BadPath), in both configurations (Wakaama reads such names against the request's path;
-    // see `lwm2m_json::encode`). Under a `bn` (`/3/0/` for the device, `/3303/0/` chosen here
-    // for the temperature), they read as Leshan's entries:
+    // carry no `bn` and relative names (`"0"`, `"6/0"`, `"1/2"`): names relative to the
+    // request's path, as Leshan's decoder and Wakaama read them. Without that path
+    // (`decode_with`) they name nothing, refused at the first name (BadPath) in both
+    // configurations; with it (`decode_at`, and `body::decode`), or under a `bn` (`/3/0/` for
+    // the device, `/3303/0/` chosen here for the temperature), they read as Leshan's entries:
     // times relative to `bt`, `6/0` a resource instance.
     let dev = r#"{"e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"1","sv":"Lightweight M2M Client"},{"n":"2","sv":"345000123"},{"n":"3","sv":"1.0"},{"n":"6/0","v":1},{"n":"6/1","v":5},{"n":"7/0","v":3800},{"n":"7/1","v":5000},{"n":"8/0","v":125},{"n":"8/1","v":900},{"n":"9","v":100},{"n":"10","v":15},{"n":"11/0","v":0},{"n":"13","v":1367491215},{"n":"14","sv":"+02:00"},{"n":"15","sv":"U"}]}"#;
     let temp = r#"{"e":[{"n":"1/2","v":22.4,"t":-5},{"n":"1/2","v":22.9,"t":-30},{"n":"1/2","v":24.1,"t":-50}],"bt":25462634}"#;
@@ -183,6 +183,19 @@ fn legacy_json_leshan_json_deserializer() {
             assert_eq!(got.map_err(|e| e.reason), Err(Reason::BadPath), "{body}");
         }
     }
+    let relative: Vec<Record<'_>> = body::decode(
+        ContentFormat::LWM2M_JSON,
+        Path::instance(3, 0),
+        dev.as_bytes(),
+        Config::STRICT,
+    )
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap();
+    let rel_temp: Vec<Record<'_>> =
+        lwm2m_json::decode_at(temp.as_bytes(), Path::instance(3303, 0), &Config::STRICT)
+            .collect::<Result<_, _>>()
+            .unwrap();
     let dev = dev.replacen('{', r#"{"bn":"/3/0/","#, 1);
     let recs: Vec<Record<'_>> = lwm2m_json::decode(dev.as_bytes())
         .collect::<Result<_, _>>()
@@ -201,6 +214,7 @@ fn legacy_json_leshan_json_deserializer() {
         recs[15],
         Record::new(p("/3/0/15"), Value::Str(Text::Plain("U")))
     );
+    assert_eq!(relative, recs);
     let temp = temp.replacen('{', r#"{"bn":"/3303/0/","#, 1);
     let recs: Vec<Record<'_>> = lwm2m_json::decode(temp.as_bytes())
         .collect::<Result<_, _>>()
@@ -213,4 +227,5 @@ fn legacy_json_leshan_json_deserializer() {
             Record::new(p("/3303/0/1/2"), Value::Float(24.1)).at(25_462_584.0),
         ]
     );
+    assert_eq!(rel_temp, recs);
 }

@@ -359,7 +359,7 @@ fn senml_etch_fetch_records_hold_names_times_and_units() {
     }
     // A Read-Composite in SenML-ETCH CBOR with a value beside a name is refused too.
     let paths = m2m_lwm2m::composite::decode_paths(
-        m2m_lwm2m::ContentFormat::SENML_ETCH_CBOR,
+        ContentFormat::SENML_ETCH_CBOR,
         bytes("81a200662f332f302f300201"),
     )
     .unwrap();
@@ -661,8 +661,7 @@ fn senml_leshan_encoder_cases() {
     let paths = [p("/4/0/0"), p("/4/0/1"), p("/4/0/2")];
     let mut out = [0u8; 128];
     let n =
-        m2m_lwm2m::composite::encode_paths(m2m_lwm2m::ContentFormat::SENML_JSON, &paths, &mut out)
-            .unwrap();
+        m2m_lwm2m::composite::encode_paths(ContentFormat::SENML_JSON, &paths, &mut out).unwrap();
     assert_eq!(
         std::str::from_utf8(&out[..n]).unwrap(),
         r#"[{"bn":"/4/0/","n":"0"},{"n":"1"},{"n":"2"}]"#
@@ -671,13 +670,11 @@ fn senml_leshan_encoder_cases() {
         r#"[{"n":"/4/0/0"},{"n":"/4/0/1"},{"n":"/4/0/2"}]"#,
         r#"[{"bn":"/4/0/", "n":"0"},{"n":"1"},{"n":"2"}]"#,
     ] {
-        let got: Vec<Path<'_>> = m2m_lwm2m::composite::decode_paths(
-            m2m_lwm2m::ContentFormat::SENML_JSON,
-            body.as_bytes(),
-        )
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        let got: Vec<Path<'_>> =
+            m2m_lwm2m::composite::decode_paths(ContentFormat::SENML_JSON, body.as_bytes())
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
         assert_eq!(got, paths, "{body}");
     }
     // `senml_cbor_encode_opaque_resource` / `senml_cbor_decode_opaque_resource`:

@@ -33,14 +33,22 @@ fn peers_leniencies_we_do_not_follow() {
             .is_err()
     );
     // Wakaama writes legacy JSON answers without `bn` and with names relative to the request
-    // (`{"e":[{"n":"0","sv":"Open Mobile Alliance"},...]}` for Read /3/0); Leshan reads the name
-    // as `bn + n` and so `/0` there. This decoder has no request path: refused.
-    assert!(
-        lwm2m_json::decode(br#"{"e":[{"n":"0","sv":"x"}]}"#)
-            .next()
-            .unwrap()
-            .is_err()
-    );
+    // (`{"e":[{"n":"0","sv":"Open Mobile Alliance"},...]}` for Read /3/0), and Leshan reads
+    // them against the request's path. `lwm2m_json::decode` has no request path: refused
+    // there; `body::decode` has it and reads `/3/0/0`.
+    let body = br#"{"e":[{"n":"0","sv":"x"}]}"#;
+    assert!(lwm2m_json::decode(body).next().unwrap().is_err());
+    let got = body::decode(
+        ContentFormat::LWM2M_JSON,
+        Path::instance(3, 0),
+        body,
+        Config::STRICT,
+    )
+    .unwrap()
+    .next()
+    .unwrap()
+    .unwrap();
+    assert_eq!(got.path, Path::resource(3, 0, 0));
     // Leshan (`tlv_power_source__array_values`) also reads the Resource Instance TLVs of a
     // multiple resource without their Multiple Resource TLV (`41 00 01 41 01 05` for /3/0/6);
     // this decoder wants the Multiple Resource TLV that names the resource (refused, in both

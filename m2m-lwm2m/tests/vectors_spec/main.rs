@@ -16,8 +16,8 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector
 
 use m2m_lwm2m::{
-    Config, DataType, Error, ObjLink, Opaque, Path, Reason, Record, Text, Value, cbor::single,
-    lwm2m_cbor, lwm2m_json, senml_cbor, senml_etch_json, senml_json, tlv,
+    Config, ContentFormat, DataType, Error, ObjLink, Opaque, Path, Reason, Record, Text, Value,
+    body, cbor::single, lwm2m_cbor, lwm2m_json, senml_cbor, senml_etch_json, senml_json, tlv,
 };
 
 fn hex(s: &str) -> Vec<u8> {
