@@ -254,6 +254,16 @@ pub enum ClientRequest<'a> {
     BootstrapFinish,
 }
 
+/// Whether the payload of a Register or Update is link-format as its Content-Format says
+/// (Core 1.1 §6.2.1, Transport 1.1 §6.4: `application/link-format`); a request without the
+/// option, or without a payload, passes.
+pub(crate) fn links_format(msg: &Message<'_>) -> bool {
+    msg.payload().is_empty()
+        || msg
+            .content_format()
+            .is_none_or(|f| f == ContentFormat::LINK_FORMAT)
+}
+
 fn bad_request() -> Error {
     Error::new(0, Reason::Unsupported)
 }
@@ -272,6 +282,9 @@ impl<'a> ServerRequest<'a> {
         let text = |b: &'a [u8]| {
             core::str::from_utf8(b).map_err(|e| Error::new(e.valid_up_to(), Reason::BadUtf8))
         };
+        if first == RD && code == Code::POST && !links_format(msg) {
+            return Err(Error::new(0, Reason::Unsupported));
+        }
         match (first, code) {
             (RD, Code::POST) if segs.clone().next().is_none() => Ok(ServerRequest::Register {
                 params: RegisterParams::parse_with(msg.uri_query(), true, config)?,

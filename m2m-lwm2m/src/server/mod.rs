@@ -696,6 +696,11 @@ impl<P: Copy + Eq, const R: usize, const N: usize, const B: usize> Server<P, R, 
             // A request to one of the server's interfaces that is malformed is a bad request;
             // any other path is not the server's.
             let code = match message.uri_path().next() {
+                Some(RD)
+                    if message.code() == Code::POST && !crate::interface::links_format(message) =>
+                {
+                    Code::UNSUPPORTED_CONTENT_FORMAT
+                }
                 Some(RD | BS | DP) => Code::BAD_REQUEST,
                 _ => Code::NOT_FOUND,
             };

@@ -427,15 +427,73 @@ fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
     assert_eq!(post(&mut server, &segs, &[], bare).0, Code::CHANGED);
 }
 
+/// A Register or Update whose payload says it is not link-format is answered 4.15 Unsupported
+/// Content-Format (Core 1.1 §6.2.1: the links are `application/link-format`), and registers
+/// nothing; without the option, the links are taken.
+#[test]
+fn a_register_in_another_content_format_is_refused() {
+    use m2m_coap::Message;
+    let mut server: Server<u8> = Server::new(1);
+    let links = b"</1/0>,</3/0>";
+    let mut answer = |server: &mut Server<u8>, request: Vec<u8>| {
+        let _ = server.handle(at(0), CLIENT, &request);
+        let mut buf = [0u8; 1152];
+        let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+        let m = Message::parse_udp(&buf[..n]).unwrap();
+        let location: Vec<String> = m
+            .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+            .map(str::to_string)
+            .collect();
+        (m.code(), location)
+    };
+    let query = &["ep=cf", "lt=300", "lwm2m=1.1"][..];
+    for cf in [0, 11543, 110] {
+        let (code, location) = answer(
+            &mut server,
+            links_post_as(1, &["rd"], query, links, Some(cf)),
+        );
+        assert_eq!(code, Code::UNSUPPORTED_CONTENT_FORMAT, "{cf}");
+        assert!(location.is_empty());
+    }
+    let (code, location) = answer(&mut server, links_post_as(2, &["rd"], query, links, None));
+    assert_eq!(code, Code::CREATED);
+    let segs: Vec<&str> = location.iter().map(String::as_str).collect();
+    let update = links_post_as(3, &segs, &[], links, Some(0));
+    assert_eq!(
+        answer(&mut server, update).0,
+        Code::UNSUPPORTED_CONTENT_FORMAT
+    );
+    // An Update without links may carry any option: there is nothing to read.
+    let update = links_post_as(4, &segs, &[], b"", Some(0));
+    assert_eq!(answer(&mut server, update).0, Code::CHANGED);
+    assert_eq!(
+        answer(&mut server, links_post(5, &segs, &[], links)).0,
+        Code::CHANGED
+    );
+}
+
 /// A Confirmable POST of `links` (link format) to `path` with `query`: a Register or Update.
 fn links_post(mid: u16, path: &[&str], query: &[&str], links: &[u8]) -> Vec<u8> {
+    links_post_as(mid, path, query, links, Some(40))
+}
+
+/// [`links_post`] with the Content-Format `cf` (none when `None`).
+fn links_post_as(
+    mid: u16,
+    path: &[&str],
+    query: &[&str],
+    links: &[u8],
+    cf: Option<u32>,
+) -> Vec<u8> {
     use m2m_coap::{Builder, OptionNumber, Type};
     let mut b = Builder::<8>::udp(Type::Confirmable, Code::POST, mid);
     b.token(b"t1");
     for p in path {
         b.str(OptionNumber::URI_PATH, p).unwrap();
     }
-    b.uint(OptionNumber::CONTENT_FORMAT, 40).unwrap();
+    if let Some(cf) = cf {
+        b.uint(OptionNumber::CONTENT_FORMAT, cf).unwrap();
+    }
     for q in query {
         b.str(OptionNumber::URI_QUERY, q).unwrap();
     }
@@ -496,10 +554,10 @@ fn a_register_past_1024_bytes_in_one_message_is_taken() {
 /// it (2.01); ours refuses `ver` on an instance link in strict mode (see the link vectors), and
 /// takes the same Register without it. `test_registration_message_to_server_wrong_content_type`:
 /// Wakaama answers 4.00 to a Register whose Content-Format is 42, TLV, JSON, SenML or CBOR;
-/// ours, as Leshan's (`RegisterResource`: link format is the only format a Register can carry),
-/// reads the payload as links whatever the Content-Format says: a difference, not checked here
-/// against a rule (RFC 7252 §5.10.3 describes the option, and neither Core 1.1 §6.2.1 nor
-/// RFC 7252 has the server refuse).
+/// ours refuses them too, with 4.15 Unsupported Content-Format, the code RFC 7252 §5.9.2.16
+/// gives a payload in a format the server does not take there (the links of a Register are
+/// `application/link-format`, Core 1.1 §6.2.1). Leshan (`RegisterResource`) reads the payload
+/// as links whatever the option says.
 #[test]
 fn wakaama_registration_message() {
     use m2m_coap::{Builder, Message, Type};
@@ -526,6 +584,10 @@ fn wakaama_registration_message() {
     );
     assert_eq!(register(40, "</1/0>,</3/0>"), (66, Code::CREATED));
     for cf in [42, 11542, 11543, 110, 60, 112] {
-        assert_eq!(register(cf, "</1/0>,</3/0>").1, Code::CREATED, "{cf}");
+        assert_eq!(
+            register(cf, "</1/0>,</3/0>").1,
+            Code::UNSUPPORTED_CONTENT_FORMAT,
+            "{cf}"
+        );
     }
 }
