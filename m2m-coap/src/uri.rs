@@ -67,6 +67,39 @@ impl Scheme {
     }
 }
 
+/// A byte RFC 3986 §2 allows in a URI: unreserved, reserved (gen-delims and sub-delims), or
+/// `%` of a percent-encoding; or a byte of a non-ASCII character, which an IRI has (RFC 3987
+/// §2.2) and its URI carries percent-encoded (§3.1; aiocoap and Californium take them so).
+const fn is_uri_char(b: u8) -> bool {
+    !b.is_ascii()
+        || b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.'
+                | b'_'
+                | b'~'
+                | b':'
+                | b'/'
+                | b'?'
+                | b'#'
+                | b'['
+                | b']'
+                | b'@'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b'%'
+        )
+}
+
 /// Why a URI cannot be turned into options (RFC 7252 §6.4 steps 1-4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -88,6 +121,11 @@ pub enum UriError {
     /// A `%` not followed by two hex digits, at this byte of the URI.
     #[error("bad percent-encoding at byte {0}")]
     Percent(usize),
+    /// An ASCII character RFC 3986 does not allow there (a space, a quote, `<`, `{`, a
+    /// bracket outside an IP-literal, a control character), at this byte of the URI: the text
+    /// is no URI (RFC 7252 §6.4 step 1). Non-ASCII characters are taken, as in an IRI.
+    #[error("character not allowed in a URI at byte {0}")]
+    Char(usize),
     /// The scratch buffer for decoded values is too small.
     #[error("scratch buffer too small")]
     Scratch,
@@ -122,6 +160,10 @@ fn hex_val(b: u8) -> Option<u8> {
 impl<'a> Uri<'a> {
     /// Splits an absolute CoAP URI (RFC 7252 §6.4 steps 1-4).
     pub fn parse(text: &'a str) -> Result<Self, UriError> {
+        // Only the characters of RFC 3986 §2 at all; brackets only around an IP-literal.
+        if let Some(at) = text.bytes().position(|b| !is_uri_char(b)) {
+            return Err(UriError::Char(at));
+        }
         let (scheme, rest) = text.split_once("://").ok_or(UriError::Scheme)?;
         let scheme = Scheme::parse(scheme).ok_or(UriError::Scheme)?;
         if rest.contains('#') {
@@ -155,6 +197,18 @@ impl<'a> Uri<'a> {
             }
         };
         if host.is_empty() {
+            return Err(UriError::Host);
+        }
+        // Outside the host's IP-literal, a bracket is no URI character (RFC 3986 §3.3, §3.4:
+        // neither a path nor a query has them; a reg-name neither).
+        let bracket = |part: &str| part.bytes().position(|b| b == b'[' || b == b']');
+        for part in [Some(path), query].into_iter().flatten() {
+            if let Some(at) = bracket(part) {
+                let start = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                return Err(UriError::Char(start.saturating_add(at)));
+            }
+        }
+        if !authority.starts_with('[') && bracket(authority).is_some() {
             return Err(UriError::Host);
         }
         let port = match port {
@@ -627,5 +681,43 @@ mod tests {
             u.to_options(&mut b, &mut scratch, None),
             Err(UriOptionsError::Uri(UriError::Scratch))
         );
+    }
+
+    /// RFC 3986 §2: an ASCII character outside the URI alphabet (here a space, a quote, `<`,
+    /// `{`, `|`, `\`, `^`, a backtick, a tab) makes the text no URI; a bracket is one only
+    /// around an IP-literal. Each is refused at its byte; percent-encoded, the same
+    /// characters are taken, and so are non-ASCII ones (an IRI's, RFC 3987).
+    #[test]
+    fn characters_outside_uris_are_refused() {
+        for (text, at) in [
+            ("coap://h/a b", 10),
+            ("coap://h/a\"b", 10),
+            ("coap://h/<a>", 9),
+            ("coap://h/a?{x}", 11),
+            ("coap://h/a|b", 10),
+            ("coap://h/a\\b", 10),
+            ("coap://h/a^b", 10),
+            ("coap://h/a`b", 10),
+            ("coap://h/a\tb", 10),
+            ("coap ://h/a", 4),
+            ("coap://h/a[1]", 10),
+            ("coap://h/a?q=[1]", 13),
+        ] {
+            assert_eq!(Uri::parse(text), Err(UriError::Char(at)), "{text}");
+        }
+        assert_eq!(Uri::parse("coap://h[1]/a"), Err(UriError::Host));
+        assert_eq!(Uri::parse("coap://a b/c"), Err(UriError::Char(8)));
+        let u = Uri::parse("coap://h/a%20b?x=%7B%7D&y=!$'()*+,;=:@/?").unwrap();
+        assert_eq!(u.path, "/a%20b");
+        assert_eq!(u.query, Some("x=%7B%7D&y=!$'()*+,;=:@/?"));
+        let mut b = Builder::<4>::udp(crate::Type::Confirmable, crate::Code::GET, 1);
+        let mut scratch = [0u8; 64];
+        u.to_options(&mut b, &mut scratch, None).unwrap();
+        let mut out = [0u8; 64];
+        let n = b.encode(&mut out).unwrap();
+        let m = Message::parse_udp(&out[..n]).unwrap();
+        assert_eq!(m.uri_path().collect::<std::vec::Vec<_>>(), ["a b"]);
+        assert!(Uri::parse("coap://[::1]/a").is_ok());
+        assert_eq!(Uri::parse("coap://h/\u{e9}").unwrap().path, "/\u{e9}");
     }
 }
