@@ -580,7 +580,13 @@ impl<'c> Client<'c> {
                     }
                     started
                 }
-                ClientEvent::BootstrapAccountExpired { .. } => purge(tree),
+                ClientEvent::BootstrapAccountExpired { security } => {
+                    let purged = purge(tree);
+                    if purged.is_err() {
+                        self.inner.purge_later(now(), security);
+                    }
+                    purged
+                }
                 _ => Ok(()),
             };
             if first.is_ok() {
@@ -704,7 +710,8 @@ impl<'c> Client<'c> {
     /// with what it wrote); on [`ClientEvent::BootstrapAccountExpired`] it purges that account
     /// from `tree` ([`purge_bootstrap_account`]). When that fails (no URI, one that does not
     /// resolve or is not `coap://`, a tree that refuses the delete) `turn` returns the error,
-    /// the event listed all the same; the client goes on, and a Bootstrap that could not start
+    /// the event listed all the same; the client goes on, a refused purge is asked for again
+    /// after [`PURGE_RETRY`](crate::client::PURGE_RETRY) seconds, and a Bootstrap that could not start
     /// falls due again after the back-off ([`Settings::bootstrap_backoff`]), so further turns
     /// list another [`ClientEvent::BootstrapDue`] then. A fallback Bootstrap that fails
     /// ([`ClientEvent::BootstrapFailed`]) comes again the same way.

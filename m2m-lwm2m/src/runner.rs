@@ -581,7 +581,13 @@ impl<'c> AsyncClient<'c> {
                 }
                 started
             }
-            ClientEvent::BootstrapAccountExpired { .. } => purge(tree),
+            ClientEvent::BootstrapAccountExpired { security } => {
+                let purged = purge(tree);
+                if purged.is_err() {
+                    self.inner.purge_later(now(), security);
+                }
+                purged
+            }
             _ => Ok(()),
         }
     }
@@ -687,7 +693,8 @@ impl<'c> AsyncClient<'c> {
     /// [`ClientEvent::BootstrapAccountExpired`] it purges that account from `tree`
     /// ([`purge_bootstrap_account`](crate::client::purge_bootstrap_account)). When that fails (no URI, one that does not resolve or is
     /// not `coap://`, a tree that refuses the delete) the error comes in the event's place;
-    /// the client goes on, and a Bootstrap that could not start falls due again after the
+    /// the client goes on, a refused purge is asked for again after
+    /// [`PURGE_RETRY`](crate::client::PURGE_RETRY) seconds, and a Bootstrap that could not start falls due again after the
     /// back-off ([`Settings::bootstrap_backoff`]), so calling `next` again brings another
     /// [`ClientEvent::BootstrapDue`] then. A fallback Bootstrap that fails
     /// ([`ClientEvent::BootstrapFailed`]) comes again the same way.

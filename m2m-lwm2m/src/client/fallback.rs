@@ -136,4 +136,24 @@ impl<P: Copy + Eq, const N: usize, const B: usize, const O: usize, const A: usiz
         self.schedule_fallback(now, self.fallback.hold_off);
         true
     }
+
+    /// The purge that [`ClientEvent::BootstrapAccountExpired`] asked for failed (the tree
+    /// refused to delete the account, [`purge_bootstrap_account`](super::purge_bootstrap_account)):
+    /// that event comes again for Security instance `security` after [`PURGE_RETRY`] seconds,
+    /// and again after each failure reported so. A Bootstrap that finishes meanwhile counts the
+    /// account's timeout anew instead, and the event is then the new timeout's. `false`, and
+    /// nothing done, when a purge is due already (a Bootstrap finished since). The std runners
+    /// call it when their purge fails.
+    pub fn purge_later(&mut self, now: Timestamp, security: u16) -> bool {
+        if self.purge_at.is_some() {
+            return false;
+        }
+        let at = now.checked_add(secs(PURGE_RETRY)).unwrap_or(NEVER);
+        self.purge_at = Some((at, security));
+        true
+    }
 }
+
+/// Seconds before an account whose purge failed is to be purged again
+/// ([`Client::purge_later`]).
+pub const PURGE_RETRY: u64 = 60;

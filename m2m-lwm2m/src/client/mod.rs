@@ -62,6 +62,7 @@ pub use account::{
 };
 pub use block_write::Piece;
 pub use bootstrap::purge_bootstrap_account;
+pub use fallback::PURGE_RETRY;
 #[cfg(feature = "std")]
 pub(crate) use send::MAX_SEND;
 pub use settings::{Backoff, Retry, Settings};
@@ -135,7 +136,9 @@ pub enum ClientEvent {
     /// instance `security`; [`purge_bootstrap_account`] deletes it from the tree (the std
     /// runners do so themselves). The client counts the timeout in memory, from a Finish it
     /// answered 2.04, whatever server it talks to since; a timeout of 0, or none, never runs
-    /// out. One that should outlive a restart is the application's to keep.
+    /// out. One that should outlive a restart is the application's to keep. A purge that
+    /// failed is asked for again after [`PURGE_RETRY`] seconds when the application says so
+    /// ([`Client::purge_later`]; the std runners do).
     BootstrapAccountExpired {
         /// The Security instance of the account when the Bootstrap finished.
         security: u16,

@@ -240,47 +240,7 @@ fn the_blocking_client_bootstraps_after_the_hold_off_when_register_is_abandoned(
 
 #[test]
 fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() {
-    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
-    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
-    let bs_addr = bs.local_addr().unwrap();
-    let client = std::thread::spawn(move || {
-        let mut accounts = bootstrap_only(bs_addr);
-        let mut client = Client::new(bs_addr, Settings::new("purged-2")).unwrap();
-        client.bootstrap(None).unwrap();
-        let mut seen = Vec::new();
-        let mut finished = None;
-        let end = std::time::Instant::now() + Duration::from_secs(10);
-        while std::time::Instant::now() < end
-            && !seen.contains(&ClientEvent::BootstrapAccountExpired { security: 0 })
-        {
-            client
-                .turn(&mut accounts, Duration::from_millis(20))
-                .unwrap();
-            for e in client.take_events() {
-                if e == ClientEvent::BootstrapFinished {
-                    finished = Some(std::time::Instant::now());
-                }
-                seen.push(e);
-            }
-        }
-        (seen, finished.unwrap().elapsed(), accounts)
-    });
-    let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
-    // The bootstrap server gives its account a timeout of a second, and a server's account.
-    let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
-    let mut body = vec![0u8; 64];
-    let n = m2m_lwm2m::body::encode(
-        ContentFormat::LWM2M_TLV,
-        &Path::instance(0, 0),
-        &timeout,
-        &mut body,
-    )
-    .unwrap();
-    body.truncate(n);
-    let mut writes = vec![(Path::instance(0, 0), body)];
-    writes.extend(account_writes("coap://127.0.0.1:9", "U"));
-    write_and_finish(&mut bs, peer, writes);
-    let (seen, after, accounts) = client.join().unwrap();
+    let (seen, after, accounts, _) = blocking_purge("purged-2", false);
     assert_eq!(
         seen.last(),
         Some(&ClientEvent::BootstrapAccountExpired { security: 0 }),
@@ -299,6 +259,105 @@ fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() 
             .0
             .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
     );
+}
+
+/// A tree that refuses the purge: `turn` reports it, the account stays, and the runner has
+/// the purge asked for again (`Client::purge_later` finds one due already).
+#[test]
+fn the_blocking_client_asks_again_for_a_purge_the_tree_refused() {
+    let (seen, _, accounts, due_again) = blocking_purge("purged-3", true);
+    assert_eq!(
+        seen.last(),
+        Some(&ClientEvent::BootstrapAccountExpired { security: 0 }),
+        "{seen:?}"
+    );
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(0, 0, 1), Owned::Bool(true)))
+    );
+    assert!(due_again);
+}
+
+/// A blocking client `name` bootstrapped with a Bootstrap-Server account timeout of a second,
+/// turned until that account expires (or 10 s), its tree refusing deletes when `refuse`: the
+/// events seen, the time from Bootstrap-Finish to the expiry, the tree, and whether a purge
+/// was due again after it (`purge_later` refused).
+fn blocking_purge(
+    name: &'static str,
+    refuse: bool,
+) -> (Vec<ClientEvent>, Duration, Accounts, bool) {
+    use m2m_lwm2m::blocking::{BootstrapRequest, Client, Server};
+    let mut bs = Server::bootstrap("127.0.0.1:0").unwrap();
+    let bs_addr = bs.local_addr().unwrap();
+    let client = std::thread::spawn(move || {
+        let mut accounts = Refusing(bootstrap_only(bs_addr), false);
+        let mut client = Client::new(bs_addr, Settings::new(name)).unwrap();
+        client.bootstrap(None).unwrap();
+        let mut seen = Vec::new();
+        let mut finished = None;
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < end
+            && !seen.contains(&ClientEvent::BootstrapAccountExpired { security: 0 })
+        {
+            let turned = client.turn(&mut accounts, Duration::from_millis(20));
+            for e in client.take_events() {
+                if e == ClientEvent::BootstrapFinished {
+                    finished = Some(std::time::Instant::now());
+                    // Deletes refused from here on (a Bootstrap-Delete before would be too).
+                    accounts.1 = refuse;
+                }
+                seen.push(e);
+            }
+            assert_eq!(
+                turned.is_err(),
+                refuse
+                    && seen.last() == Some(&ClientEvent::BootstrapAccountExpired { security: 0 }),
+                "{turned:?}"
+            );
+        }
+        let due_again = !client
+            .inner()
+            .purge_later(m2m_core::Timestamp::from_millis(0), 0);
+        (seen, finished.unwrap().elapsed(), accounts.0, due_again)
+    });
+    let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
+    // The bootstrap server gives its account a timeout of a second, and a server's account.
+    let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
+    let mut body = vec![0u8; 64];
+    let n = m2m_lwm2m::body::encode(
+        ContentFormat::LWM2M_TLV,
+        &Path::instance(0, 0),
+        &timeout,
+        &mut body,
+    )
+    .unwrap();
+    body.truncate(n);
+    let mut writes = vec![(Path::instance(0, 0), body)];
+    writes.extend(account_writes("coap://127.0.0.1:9", "U"));
+    write_and_finish(&mut bs, peer, writes);
+    client.join().unwrap()
+}
+
+/// [`Accounts`] that refuses every delete (4.05) while its flag is set.
+struct Refusing(Accounts, bool);
+
+impl ObjectTree for Refusing {
+    fn objects(&self, f: &mut dyn FnMut(ObjectLink<'_>)) {
+        self.0.objects(f);
+    }
+    fn read<'s>(&'s self, path: &Path<'_>, out: &mut RecordBuf<'s>) -> Result<(), Code> {
+        self.0.read(path, out)
+    }
+    fn write(&mut self, record: &Record<'_>, replace: bool) -> Result<(), Code> {
+        self.0.write(record, replace)
+    }
+    fn delete(&mut self, path: &Path<'_>) -> Result<(), Code> {
+        if self.1 {
+            return Err(Code::METHOD_NOT_ALLOWED);
+        }
+        self.0.delete(path)
+    }
 }
 
 /// A client whose Register `refusing` rejects (4.03: a fallback at once, no hold off) and

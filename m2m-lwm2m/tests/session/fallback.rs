@@ -283,6 +283,48 @@ fn the_bootstrap_account_expires_its_timeout_after_a_successful_finish() {
     assert_eq!(events_of(&mut w), []);
 }
 
+/// A purge the tree refused comes again after `PURGE_RETRY` seconds when the application (or
+/// a std runner) says so, and again after each refusal; a Bootstrap that finishes meanwhile
+/// counts the account's timeout anew.
+#[test]
+fn a_refused_purge_is_asked_for_again() {
+    use m2m_lwm2m::client::PURGE_RETRY;
+    let timeout = |s| Record::new(Path::resource(0, 0, 12), Value::Int(s));
+    let mut w = World::new();
+    w.server = Server::bootstrap(7);
+    w.pump.extra = vec![timeout(100)];
+    w.client.bootstrap(at(0), None).unwrap();
+    w.pump(at(0));
+    w.server
+        .send_to(at(5), CLIENT, &ClientRequest::BootstrapFinish)
+        .unwrap();
+    w.pump(at(5));
+    w.client.set_server(2);
+    w.client.handle_timeout(at(105), &w.pump).unwrap();
+    assert_eq!(
+        events_of(&mut w),
+        [ClientEvent::BootstrapAccountExpired { security: 0 }]
+    );
+    // Refused: asked for again after the retry, not before; a second call while one is due
+    // changes nothing.
+    assert!(w.client.purge_later(at(110), 0));
+    assert!(!w.client.purge_later(at(111), 0));
+    let again = 110 + PURGE_RETRY;
+    assert_eq!(w.client.poll_timeout(at(110)), Some(at(again)));
+    w.client.handle_timeout(at(again - 1), &w.pump).unwrap();
+    assert_eq!(events_of(&mut w), []);
+    w.client.handle_timeout(at(again), &w.pump).unwrap();
+    assert_eq!(
+        events_of(&mut w),
+        [ClientEvent::BootstrapAccountExpired { security: 0 }]
+    );
+    // Without a call, nothing more.
+    w.client
+        .handle_timeout(at(again + 10 * PURGE_RETRY), &w.pump)
+        .unwrap();
+    assert_eq!(events_of(&mut w), []);
+}
+
 /// The application's part of a fallback at `now`: Bootstrap-Request to a bootstrap server that
 /// takes it and sends Bootstrap-Finish at once, writing nothing (the accounts stay as they
 /// were). A new bootstrap server each time: its message ids anew (not a repeated Finish).

@@ -435,7 +435,7 @@ fn a_register_in_another_content_format_is_refused() {
     use m2m_coap::Message;
     let mut server: Server<u8> = Server::new(1);
     let links = b"</1/0>,</3/0>";
-    let mut answer = |server: &mut Server<u8>, request: Vec<u8>| {
+    let answer = |server: &mut Server<u8>, request: Vec<u8>| {
         let _ = server.handle(at(0), CLIENT, &request);
         let mut buf = [0u8; 1152];
         let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
