@@ -116,19 +116,7 @@ async fn the_async_client_purges_the_bootstrap_account_when_its_timeout_runs_out
     let ServerNote::BootstrapRequested { peer, .. } = bs.next().await.unwrap() else {
         panic!("a Bootstrap-Request first");
     };
-    // The bootstrap server gives its account a timeout of a second, and a server's account.
-    let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
-    let mut body = vec![0u8; 64];
-    let n = m2m_lwm2m::body::encode(
-        ContentFormat::LWM2M_TLV,
-        &Path::instance(0, 0),
-        &timeout,
-        &mut body,
-    )
-    .unwrap();
-    body.truncate(n);
-    let mut writes = vec![(Path::instance(0, 0), body)];
-    writes.extend(account_writes("coap://127.0.0.1:9", "U"));
+    let writes = expiring_account_writes();
     write_and_finish_async(&mut bs, peer, writes).await;
     let (e, after, accounts) = tokio::time::timeout(Duration::from_secs(10), client_task)
         .await
@@ -136,18 +124,7 @@ async fn the_async_client_purges_the_bootstrap_account_when_its_timeout_runs_out
         .unwrap();
     assert_eq!(e, ClientEvent::BootstrapAccountExpired { security: 0 });
     assert!(after >= Duration::from_millis(900), "{after:?}");
-    // Purged by the runner: the Security instance /0/0 is gone, the server's account stays.
-    assert!(
-        accounts
-            .0
-            .iter()
-            .all(|(p, _)| p.instance_id() != Some(0) || p.object_id() != Some(0))
-    );
-    assert!(
-        accounts
-            .0
-            .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
-    );
+    assert_purged(&accounts);
 }
 
 /// [`refusing_server`] on a std socket, for the blocking client.
@@ -247,18 +224,7 @@ fn the_blocking_client_purges_the_bootstrap_account_when_its_timeout_runs_out() 
         "{seen:?}"
     );
     assert!(after >= Duration::from_millis(900), "{after:?}");
-    // Purged by the runner: the Security instance /0/0 is gone, the server's account stays.
-    assert!(
-        accounts
-            .0
-            .iter()
-            .all(|(p, _)| p.instance_id() != Some(0) || p.object_id() != Some(0))
-    );
-    assert!(
-        accounts
-            .0
-            .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
-    );
+    assert_purged(&accounts);
 }
 
 /// A tree that refuses the purge: `turn` reports it, the account stays, and the runner has
@@ -322,7 +288,29 @@ fn blocking_purge(
         (seen, finished.unwrap().elapsed(), accounts.0, due_again)
     });
     let BootstrapRequest { peer, .. } = bs.wait_bootstrap_request(Duration::from_secs(10)).unwrap();
-    // The bootstrap server gives its account a timeout of a second, and a server's account.
+    let writes = expiring_account_writes();
+    write_and_finish(&mut bs, peer, writes);
+    client.join().unwrap()
+}
+
+/// Purged by the runner: the Security instance /0/0 is gone, the server's account stays.
+fn assert_purged(accounts: &Accounts) {
+    assert!(
+        accounts
+            .0
+            .iter()
+            .all(|(p, _)| p.instance_id() != Some(0) || p.object_id() != Some(0))
+    );
+    assert!(
+        accounts
+            .0
+            .contains(&(Path::resource(0, 1, 10), Owned::Int(3)))
+    );
+}
+
+/// What the bootstrap server writes in the purge tests: its own account's timeout of a
+/// second, and a server's account.
+fn expiring_account_writes() -> Vec<(Path<'static>, Vec<u8>)> {
     let timeout = [Record::new(Path::resource(0, 0, 12), Value::Int(1))];
     let mut body = vec![0u8; 64];
     let n = m2m_lwm2m::body::encode(
@@ -335,8 +323,7 @@ fn blocking_purge(
     body.truncate(n);
     let mut writes = vec![(Path::instance(0, 0), body)];
     writes.extend(account_writes("coap://127.0.0.1:9", "U"));
-    write_and_finish(&mut bs, peer, writes);
-    client.join().unwrap()
+    writes
 }
 
 /// [`Accounts`] that refuses every delete (4.05) while its flag is set.

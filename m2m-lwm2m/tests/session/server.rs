@@ -389,21 +389,11 @@ fn a_location_is_the_one_written() {
 /// refuses it (4.00) from a 1.1 one, whose `ver` is a bare token (Core 1.1 §5.1.2).
 #[test]
 fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
-    use m2m_coap::Message;
     let mut server: Server<u8> = Server::new(1);
     let mut mid = 7u16;
     let mut post = |server: &mut Server<u8>, path: &[&str], query: &[&str], links: &[u8]| {
         mid += 1;
-        let request = links_post(mid, path, query, links);
-        let _ = server.handle(at(0), CLIENT, &request).unwrap();
-        let mut buf = [0u8; 1152];
-        let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
-        let m = Message::parse_udp(&buf[..n]).unwrap();
-        let location: Vec<String> = m
-            .strs(m2m_coap::OptionNumber::LOCATION_PATH)
-            .map(str::to_string)
-            .collect();
-        (m.code(), location)
+        exchange(server, &links_post(mid, path, query, links))
     };
     let quoted = br#"</1/0>,</3/0>,</10>;ver="1.1",</10/0>"#;
     for query in [
@@ -432,20 +422,9 @@ fn a_quoted_ver_is_taken_from_a_1_0_client_only() {
 /// nothing; without the option, the links are taken.
 #[test]
 fn a_register_in_another_content_format_is_refused() {
-    use m2m_coap::Message;
     let mut server: Server<u8> = Server::new(1);
     let links = b"</1/0>,</3/0>";
-    let answer = |server: &mut Server<u8>, request: Vec<u8>| {
-        let _ = server.handle(at(0), CLIENT, &request);
-        let mut buf = [0u8; 1152];
-        let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
-        let m = Message::parse_udp(&buf[..n]).unwrap();
-        let location: Vec<String> = m
-            .strs(m2m_coap::OptionNumber::LOCATION_PATH)
-            .map(str::to_string)
-            .collect();
-        (m.code(), location)
-    };
+    let answer = |server: &mut Server<u8>, request: Vec<u8>| exchange(server, &request);
     let query = &["ep=cf", "lt=300", "lwm2m=1.1"][..];
     for cf in [0, 11543, 110] {
         let (code, location) = answer(
@@ -470,6 +449,21 @@ fn a_register_in_another_content_format_is_refused() {
         answer(&mut server, links_post(5, &segs, &[], links)).0,
         Code::CHANGED
     );
+}
+
+/// `request` handled by `server` at time 0: the code of its answer and the Location-Path
+/// segments the answer gives.
+fn exchange(server: &mut Server<u8>, request: &[u8]) -> (Code, Vec<String>) {
+    use m2m_coap::Message;
+    let _ = server.handle(at(0), CLIENT, request);
+    let mut buf = [0u8; 1152];
+    let (_, n) = server.poll_transmit(at(0), &mut buf).unwrap();
+    let m = Message::parse_udp(&buf[..n]).unwrap();
+    let location: Vec<String> = m
+        .strs(m2m_coap::OptionNumber::LOCATION_PATH)
+        .map(str::to_string)
+        .collect();
+    (m.code(), location)
 }
 
 /// A Confirmable POST of `links` (link format) to `path` with `query`: a Register or Update.
