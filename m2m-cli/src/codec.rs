@@ -131,6 +131,7 @@ pub(crate) fn decode(format: Format, input: &[u8], opts: &Options) -> Result<Str
         | Format::Lwm2mSenmlJson
         | Format::Lwm2mSenmlCbor
         | Format::Lwm2mCbor
+        | Format::Lwm2mJson
         | Format::Lwm2mLink => {
             crate::lwm2m::decode(format, input, opts.path.as_deref(), opts.lenient)
         }
@@ -155,6 +156,7 @@ pub(crate) fn encode(format: Format, json: &Json) -> Result<Vec<u8>, CliError> {
         | Format::Lwm2mSenmlJson
         | Format::Lwm2mSenmlCbor
         | Format::Lwm2mCbor
+        | Format::Lwm2mJson
         | Format::Lwm2mLink => crate::lwm2m::encode(format, json),
     }
 }

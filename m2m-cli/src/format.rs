@@ -45,6 +45,9 @@ pub(crate) enum Format {
     /// LwM2M CBOR body (content format 11544)
     #[value(name = "lwm2m-cbor")]
     Lwm2mCbor,
+    /// LwM2M 1.0 legacy JSON body (content format 11543); names without `bn` are relative to --path
+    #[value(name = "lwm2m-json")]
+    Lwm2mJson,
     /// CoRE link format (RFC 6690), as LwM2M registration and discovery use it
     #[value(name = "lwm2m-link")]
     Lwm2mLink,
@@ -68,7 +71,10 @@ impl Format {
         self.is_modbus_ascii()
             || matches!(
                 self,
-                Format::Lwm2mSenmlJson | Format::Lwm2mLink | Format::SparkplugTopic
+                Format::Lwm2mSenmlJson
+                    | Format::Lwm2mJson
+                    | Format::Lwm2mLink
+                    | Format::SparkplugTopic
             )
     }
 

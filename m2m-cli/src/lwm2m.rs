@@ -1,5 +1,5 @@
-//! The LwM2M formats: `lwm2m-tlv`, `lwm2m-senml-json`, `lwm2m-senml-cbor`, `lwm2m-cbor` and
-//! `lwm2m-link`.
+//! The LwM2M formats: `lwm2m-tlv`, `lwm2m-senml-json`, `lwm2m-senml-cbor`, `lwm2m-cbor`,
+//! `lwm2m-json` (legacy, 1.0) and `lwm2m-link`.
 //!
 //! A record body prints as `{"records": [...]}` (and for TLV `"base": "/3/0"`), each record with its `path`,
 //! and when the object model (the built-in OMA registry) knows the resource, its `name`,
@@ -11,7 +11,9 @@
 //! Encoding reads the same form (`type` may be left out when the registry knows the resource).
 
 use m2m_lwm2m::model::{Model, Registry};
-use m2m_lwm2m::{Config, DataType, ObjLink, Opaque, Path, Record, Text, Untyped, Value, link, tlv};
+use m2m_lwm2m::{
+    Config, DataType, ObjLink, Opaque, Path, Record, Text, Untyped, Value, link, lwm2m_json, tlv,
+};
 use serde_json::{Map, Value as Json, json};
 
 use crate::codec::CliError;
@@ -33,6 +35,7 @@ fn content_format(format: Format) -> m2m_lwm2m::ContentFormat {
         Format::Lwm2mSenmlJson => m2m_lwm2m::ContentFormat::SENML_JSON,
         Format::Lwm2mSenmlCbor => m2m_lwm2m::ContentFormat::SENML_CBOR,
         Format::Lwm2mCbor => m2m_lwm2m::ContentFormat::LWM2M_CBOR,
+        Format::Lwm2mJson => m2m_lwm2m::ContentFormat::LWM2M_JSON,
         _ => m2m_lwm2m::ContentFormat::LWM2M_TLV,
     }
 }
@@ -71,6 +74,37 @@ pub(crate) fn decode(
                 .map_err(|e| err(&e))?;
             for r in decoded {
                 records.push(record_json(&r.map_err(|e| err(&e))?, lenient)?);
+            }
+            json!({ "records": records })
+        }
+        Format::Lwm2mJson => {
+            // Names without `bn` are relative to the request's path: --path gives it; without
+            // it, only full names are paths.
+            let decoded = match path {
+                Some(p) => {
+                    let base =
+                        Path::parse(p).map_err(|e| CliError::Usage(format!("--path {p}: {e}")))?;
+                    lwm2m_json::decode_at(input, base, &config(lenient))
+                }
+                None => lwm2m_json::decode_with(input, &config(lenient)),
+            };
+            let mut records = Vec::new();
+            for r in decoded {
+                let r = r.map_err(|e| match (err(&e), path) {
+                    (CliError::Input { message, offset }, None)
+                        if e.reason == m2m_lwm2m::Reason::BadPath =>
+                    {
+                        CliError::Input {
+                            message: format!(
+                                "{message} (names without \"bn\" are relative to the request's \
+                                 path: give it with --path)"
+                            ),
+                            offset,
+                        }
+                    }
+                    (other, _) => other,
+                })?;
+                records.push(record_json(&r, lenient)?);
             }
             json!({ "records": records })
         }
@@ -226,7 +260,7 @@ pub(crate) fn encode(format: Format, v: &Json) -> Result<Vec<u8>, CliError> {
             tlv::encode(&base, &records, &mut out).map_err(|e| err(&e))?;
             Ok(out)
         }
-        Format::Lwm2mSenmlJson | Format::Lwm2mSenmlCbor | Format::Lwm2mCbor => {
+        Format::Lwm2mSenmlJson | Format::Lwm2mSenmlCbor | Format::Lwm2mCbor | Format::Lwm2mJson => {
             let cf = content_format(format);
             let o = v
                 .as_object()

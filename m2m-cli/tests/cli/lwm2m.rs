@@ -153,6 +153,40 @@ fn lwm2m_record_formats_both_ways() {
     assert_eq!(out.code, 1, "{}", out.stderr);
 }
 
+/// Legacy LwM2M JSON (11543), as coap-node and Wakaama answer a Read of /3/0: names without
+/// `bn` are relative to `--path` (refused without it, with a hint); with `bn`, they are full.
+#[test]
+fn legacy_lwm2m_json_reads_names_under_the_path() {
+    let relative = r#"{"e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"6/1","v":5}]}"#;
+    let out = m2m(
+        &["decode", "lwm2m-json", "--path", "/3/0", "--text", relative],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["records"][0]["path"], "/3/0/0");
+    assert_eq!(v["records"][0]["name"], "Manufacturer");
+    assert_eq!(v["records"][1]["path"], "/3/0/6/1");
+    assert_eq!(v["records"][1]["value"], 5);
+    let out = m2m(&["decode", "lwm2m-json", "--text", relative], None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("--path"), "{}", out.stderr);
+    // Encoded back, with a `bn`; decoded again without --path, the same records.
+    let enc = m2m(&["encode", "lwm2m-json", &v.to_string()], None);
+    assert_eq!(enc.code, 0, "{}", enc.stderr);
+    let text = String::from_utf8(m2m_core::hex::decode(enc.stdout.trim()).unwrap()).unwrap();
+    assert_eq!(
+        text,
+        r#"{"bn":"/3/0/","e":[{"n":"0","sv":"Open Mobile Alliance"},{"n":"6/1","v":5}]}"#
+    );
+    let dec = m2m(&["decode", "lwm2m-json", enc.stdout.trim()], None);
+    assert_eq!(dec.code, 0, "{}", dec.stderr);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&dec.stdout).unwrap(),
+        v
+    );
+}
+
 #[test]
 fn lwm2m_floats_json_has_no_number_for_round_trip() {
     // Latitude NaN and Longitude -Infinity (/6/0/0 and /6/0/1, Float) in TLV.
