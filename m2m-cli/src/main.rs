@@ -39,8 +39,8 @@ enum Command {
         /// The frame as hex, in one or more arguments (or the text itself with --text); read
         /// from stdin when absent.
         input: Vec<String>,
-        /// The input is text, not hex (modbus-ascii-*, lwm2m-senml-json, lwm2m-link,
-        /// sparkplug-topic only). A Modbus ASCII frame starting with ':' is read as text without it.
+        /// The input is text, not hex (modbus-ascii-*, lwm2m-senml-json, lwm2m-json,
+        /// lwm2m-link, sparkplug-topic only). A Modbus ASCII frame starting with ':' is read as text without it.
         #[arg(long)]
         text: bool,
         /// Modbus FC01/FC02 responses: the quantity requested, so that exactly that many coil or
@@ -139,7 +139,7 @@ fn run(cli: Cli) -> Result<String, CliError> {
             if text && !format.is_text() {
                 return Err(CliError::Usage(format!(
                     "--text is only for modbus-ascii-req, modbus-ascii-rsp, lwm2m-senml-json, \
-                     lwm2m-link and sparkplug-topic, not {}",
+                     lwm2m-json, lwm2m-link and sparkplug-topic, not {}",
                     format.name()
                 )));
             }
