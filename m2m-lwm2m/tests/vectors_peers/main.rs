@@ -132,3 +132,4 @@ mod of_lwm2m_cbor;
 mod of_senml;
 mod of_text;
 mod of_tlv;
+mod of_zephyr;
