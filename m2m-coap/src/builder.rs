@@ -401,6 +401,22 @@ impl<'a, const N: usize> Builder<'a, N> {
                 code: self.code,
             });
         }
+        // ETag is repeatable in requests only (RFC 7252 §5.10.6.1): a response has one at most,
+        // known only once the code is final.
+        if self.checked && self.code.is_response() {
+            let etags = self
+                .options()
+                .iter()
+                .take_while(|o| o.number <= OptionNumber::ETAG.0)
+                .filter(|o| o.number == OptionNumber::ETAG.0)
+                .count();
+            if etags > 1 {
+                return Err(BuildError::Option {
+                    number: OptionNumber::ETAG.0,
+                    problem: OptionProblem::Repeated,
+                });
+            }
+        }
         // Options are checked as they are added; again only if the code moved across the
         // line between signaling options and the others since.
         if !self.checked || !self.recheck {

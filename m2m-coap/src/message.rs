@@ -11,7 +11,7 @@
 
 use crate::code::{Code, CodeClass, Type};
 use crate::content_format::ContentFormat;
-use crate::error::{BadOption, Error, Reason, Transport};
+use crate::error::{BadOption, Error, OptionProblem, Reason, Transport};
 use crate::option::number::{check, length_fits, signaling, suspect};
 use crate::option::scan::scan;
 use crate::option::value::{Block, NoResponse, Oscore, ValueError, decode_uint};
@@ -173,6 +173,14 @@ fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)>
     }
 }
 
+/// Whether a response carries a second ETag: the option is repeatable in requests only (RFC 7252
+/// §5.10.6.1: at most once in a response), and a supernumerary one is treated as an unrecognized
+/// elective option (§5.4.5). The look stops at the first option above ETag (4).
+#[inline]
+pub(crate) fn etag_repeated(area: &[u8], code: Code) -> bool {
+    code.is_response() && Options::new(area).with(OptionNumber::ETAG).nth(1).is_some()
+}
+
 /// The option of a valid option area (starting at `offset` in its message) that breaks the
 /// registry's rules: the first critical one, else the first elective one. A critical one decides
 /// what the recipient does (RFC 7252 §5.4.1) while an elective one is only ignored, so an elective
@@ -193,7 +201,12 @@ fn first_bad_option(area: &[u8], offset: usize, code: Code) -> Option<BadOption>
         rest = rest
             .get(header.saturating_add(o.value.len())..)
             .unwrap_or_default();
-        if let Some(problem) = check(sig, o.number.0, o.value, prev == Some(o.number.0)) {
+        let repeat = prev == Some(o.number.0);
+        let problem = check(sig, o.number.0, o.value, repeat).or_else(|| {
+            (repeat && o.number == OptionNumber::ETAG && code.is_response())
+                .then_some(OptionProblem::Repeated)
+        });
+        if let Some(problem) = problem {
             let bad = BadOption {
                 number: o.number.0,
                 offset: here,
@@ -352,7 +365,7 @@ impl<'a> Message<'a> {
                 Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
             },
         };
-        let suspect_any = suspect_any || code.is_signaling();
+        let suspect_any = suspect_any || code.is_signaling() || etag_repeated(options, code);
         let bad_option = if suspect_any {
             first_bad_option(options, opts_at, code)
         } else {
@@ -553,10 +566,17 @@ impl<'a> Message<'a> {
     }
 
     /// The ETag values (one in a response; several in a GET that validates cached ones); an
-    /// empty one or one over 8 bytes is skipped (RFC 7252 §5.4.3).
+    /// empty one or one over 8 bytes is skipped (RFC 7252 §5.4.3), and so is any ETag after the
+    /// first in a response (§5.10.6.1 allows one; a supernumerary one is ignored, §5.4.5).
     pub fn etags(&self) -> impl Iterator<Item = &'a [u8]> + Clone {
+        let most = if self.code.is_response() {
+            1
+        } else {
+            usize::MAX
+        };
         self.options()
             .with(OptionNumber::ETAG)
+            .take(most)
             .filter(|v| length_fits(OptionNumber::ETAG.0, v.len()))
     }
 
@@ -610,13 +630,17 @@ impl<'a> Message<'a> {
         self.option(OptionNumber::OSCORE).map(Oscore::decode)
     }
 
-    /// Hop-Limit (RFC 8768 §3).
+    /// Hop-Limit (RFC 8768 §3): 1 to 255, in one byte. A Hop-Limit of 0 is
+    /// [`ValueError::Reserved`] and one of any other length (none, or over 255)
+    /// [`ValueError::Length`]: RFC 8768 §3 has such a request refused with 4.00 (Bad Request),
+    /// not served as if it carried no Hop-Limit.
     #[must_use]
-    pub fn hop_limit(&self) -> Option<u8> {
-        match self.option(OptionNumber::HOP_LIMIT) {
-            Some(&[h]) => Some(h),
-            _ => None,
-        }
+    pub fn hop_limit(&self) -> Option<Result<u8, ValueError>> {
+        self.option(OptionNumber::HOP_LIMIT).map(|v| match *v {
+            [0] => Err(ValueError::Reserved),
+            [h] => Ok(h),
+            _ => Err(ValueError::Length(v.len())),
+        })
     }
 
     /// Echo (RFC 9175 §2.2); an empty one or one over 40 bytes is ignored.

@@ -18,7 +18,7 @@ use m2m_core::BufferTooSmall;
 use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
-use crate::message::MAX_TOKEN_LEN;
+use crate::message::{MAX_TOKEN_LEN, etag_repeated};
 use crate::option::number::{ascii, check, suspect, suspect_by};
 use crate::option::scan::clear_class;
 use crate::option::value::encode_uint;
@@ -304,6 +304,14 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
             return Err(BuildError::TypeCode {
                 ty: self.ty,
                 code: self.code,
+            });
+        }
+        // A response has one ETag at most (RFC 7252 §5.10.6.1), as the parser reads it.
+        let options = self.buf.get(self.start..self.end).unwrap_or_default();
+        if self.screen != Screen::Off && etag_repeated(options, self.code) {
+            return Err(BuildError::Option {
+                number: OptionNumber::ETAG.0,
+                problem: OptionProblem::Repeated,
             });
         }
         let mut end = self.end;

@@ -38,7 +38,8 @@ fn drain(m: &Message<'_>) -> u64 {
         .and_then(Result::ok)
         .map_or(0, |o| o.partial_iv.len()) as u64;
     acc += u64::from(m.no_response().and_then(Result::ok).map_or(0, |n| n.0));
-    acc += u64::from(m.hop_limit().unwrap_or(0)) + m.request_tags().count() as u64;
+    acc += u64::from(m.hop_limit().and_then(Result::ok).unwrap_or(0))
+        + m.request_tags().count() as u64;
     acc += m.echo().map_or(0, <[u8]>::len) as u64 + u64::from(m.bad_option().is_some());
     acc += u64::from(m.max_message_size().unwrap_or(0)) + u64::from(m.block_wise_transfer());
     acc

@@ -120,7 +120,13 @@ fn reference_bad_option(m: &Message<'_>) -> Option<(u16, OptionProblem, usize)> 
             {
                 Some(OptionProblem::Length)
             }
-            Some(d) if prev == Some(n) && !d.repeatable => Some(OptionProblem::Repeated),
+            // ETag repeats in requests only (RFC 7252 §5.10.6.1).
+            Some(d)
+                if prev == Some(n)
+                    && (!d.repeatable || (n == OptionNumber::ETAG && m.code().is_response())) =>
+            {
+                Some(OptionProblem::Repeated)
+            }
             Some(d) if d.format == Format::String && std::str::from_utf8(o.value).is_err() => {
                 Some(OptionProblem::Utf8)
             }

@@ -158,6 +158,13 @@ pub fn parts() -> impl Strategy<Value = Parts> {
         .prop_map(|(transport, ty, mid, code, token, options, payload)| {
             let options = if code.is_signaling() {
                 Vec::new()
+            } else if code.is_response() {
+                // ETag repeats in requests only (RFC 7252 §5.10.6.1).
+                let mut etag = false;
+                options
+                    .into_iter()
+                    .filter(|(n, _)| *n != 4 || !std::mem::replace(&mut etag, true))
+                    .collect()
             } else {
                 options
             };

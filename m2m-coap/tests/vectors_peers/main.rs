@@ -26,6 +26,7 @@ mod coap_lite;
 mod leshan;
 mod libcoap;
 mod wakaama;
+mod zephyr;
 
 fn built<const N: usize>(b: &Builder<'_, N>) -> Vec<u8> {
     let mut out = vec![0u8; b.buffer_len()];
