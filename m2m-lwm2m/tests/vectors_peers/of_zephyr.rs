@@ -108,8 +108,8 @@ fn tlv_resources_zephyr() {
         assert_eq!(tlv_one(&hex(wire), path, DataType::Objlnk).1, l);
     }
     // test_get_float: Zephyr writes every Float in 8 bytes and reads them back. We read each;
-    // we write a value a single-precision float holds exactly in 4 bytes (Core 1.1 §7.4.3,
-    // Table 7.4.3-2: a Float is 4 or 8 bytes), so 0.123 and the like are the same bytes and
+    // we write a value a single-precision float holds exactly in 4 bytes (Core 1.1 §7.4.3:
+    // a Float is 4 or 8 bytes), so 0.123 and the like are the same bytes and
     // 3.0 is 4 bytes (C4AA 40400000) where Zephyr has 8 (test_put_float).
     for (i, (f, dbl)) in DOUBLES.iter().enumerate() {
         let path = if i == 6 { long } else { short };
@@ -287,8 +287,8 @@ fn cbor_single_value_zephyr() {
     assert_eq!(single::decode(&hex("F5")), Ok(Value::Bool(true)));
     assert_eq!(single::decode(&hex("F4")), Ok(Value::Bool(false)));
     // test_put_objlnk / test_get_objlnk: Zephyr writes the link's text with its C string
-    // terminator inside the text string, `64 "0:0\0"`. Core 1.1 §7.4.6 (Table 7.4.6-1) carries
-    // an Objlnk as the text "object:instance" and nothing more; a NUL is no digit, so the
+    // terminator inside the text string, `64 "0:0\0"`. Core 1.1 §7.4.6 carries an Objlnk as
+    // the text "object:instance" and nothing more; a NUL is no digit, so the
     // text is no link (Appendix C, Objlnk): we write `63 "0:0"` and refuse Zephyr's.
     for (object, instance, ours, zephyr) in [
         (0, 0, "63303A30", "64303A3000"),
@@ -313,9 +313,9 @@ fn cbor_single_value_zephyr() {
         );
     }
     // test_put_time: Zephyr writes time 1 as tag 0 (a date/time string, RFC 8949 §3.4.1),
-    // `C0 78 19 "1970-01-01T00:00:01-00:00"`. Core 1.1 §7.4.6 maps Time to an integer count
-    // of seconds, tagged 1 (epoch-based, RFC 8949 §3.4.2) or not: we write `C1 01` and do not
-    // take a tag-0 string for a Time.
+    // `C0 78 19 "1970-01-01T00:00:01-00:00"`. This crate maps Time as Core 1.1 §7.4.6 and 1.2
+    // Appendix C give it, a count of seconds (Appendix C, Time), tagged 1 (epoch-based,
+    // RFC 8949 §3.4.2) or not: we write `C1 01` and do not take a tag-0 text for a Time.
     assert_eq!(put(Value::Time(1)), hex("C101"));
     let mut zephyr_time = hex("C07819");
     zephyr_time.extend_from_slice(b"1970-01-01T00:00:01-00:00");
@@ -609,7 +609,7 @@ fn legacy_json_zephyr() {
     assert!(lwm2m_json::decode(b"").next().unwrap().is_err());
 }
 
-/// Zephyr's own bodies name the reserved object 65535 (Core 1.1 §7.2, 1.0 §7.1): a SenML
+/// Zephyr's own bodies name the reserved object 65535 (Core 1.1 §7.2): a SenML
 /// name, a legacy JSON `bn` or a link target with it is no LwM2M path, and we refuse it where
 /// Zephyr's readers take it.
 #[test]
@@ -636,7 +636,7 @@ fn reserved_object_id_zephyr() {
 }
 
 /// `content_link_format/src/main.c`: the link-format bodies of Register, Discover and
-/// Bootstrap-Discover (Core 1.1 §5.2.7.3, §5.3.1, §6.2.1), on object 65535 version 1.1 with
+/// Bootstrap-Discover, on object 65535 (here 65534) version 1.1 with
 /// `pmin` 5 on its instance and `pmax` 200 on its resource, and ssid 101.
 #[test]
 fn link_format_zephyr() {
