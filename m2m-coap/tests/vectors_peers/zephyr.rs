@@ -555,3 +555,66 @@ fn zephyr_block2_responses() {
     assert!(m.bad_option().is_none());
     assert_eq!(m.etags().count(), 2);
 }
+
+/// `tests/net/lib/coap_client/src/main.c`: the datagrams its socket fakes hand the client, each
+/// 12 bytes or more, the request's message id and 8-byte token copied in.
+#[test]
+fn zephyr_client_datagrams() {
+    let token = [1u8, 2, 3, 4, 5, 6, 7, 8];
+    let with = |head: [u8; 4], tail: &[u8]| -> Vec<u8> {
+        let mut b = head.to_vec();
+        b.extend_from_slice(&token);
+        b.extend_from_slice(tail);
+        b
+    };
+    // z_impl_zsock_recvfrom_custom_fake: a piggybacked ACK 2.00 with the token.
+    let m_bytes = with([0x68, 0x40, 0x12, 0x34], &[]);
+    let m = strict(&m_bytes).unwrap();
+    assert_eq!(
+        (m.ty(), m.code(), m.message_id(), m.token()),
+        (
+            Some(Type::Acknowledgement),
+            Code::new(2, 0),
+            Some(0x1234),
+            &token[..]
+        )
+    );
+    // _response: the same as a CON, a separate response.
+    let m_bytes = with([0x48, 0x40, 0x12, 0x35], &[]);
+    assert_eq!(strict(&m_bytes).unwrap().ty(), Some(Type::Confirmable));
+    // _echo: ACK 4.01 with Echo (252: delta 13 + 0xEF) "echo_value", which the client sends
+    // back in its next request (RFC 9175 §2.3); _echo_next_req: the same Echo on a 2.00.
+    for code in [0x81u8, 0x40] {
+        let mut tail = vec![0xDA, 0xEF];
+        tail.extend_from_slice(b"echo_value");
+        let bytes = with([0x68, code, 0x12, 0x34], &tail);
+        let m = strict(&bytes).unwrap();
+        assert_eq!(m.echo(), Some(&b"echo_value"[..]));
+        assert!(m.bad_option().is_none());
+        let mut b = Builder::<1>::udp(Type::Acknowledgement, m.code(), 0x1234);
+        b.token(&token);
+        b.opaque(OptionNumber::ECHO, b"echo_value").unwrap();
+        assert_eq!(built(&b), bytes);
+    }
+    assert_eq!(
+        strict(&with([0x68, 0x81, 0, 0], &[])).unwrap().code(),
+        Code::UNAUTHORIZED
+    );
+    // _empty_ack and _rst: an Empty ACK and a Reset, each followed by 8 zero bytes (the fake's
+    // 12-byte buffer). Zephyr's client takes them as an Empty ACK and a Reset. RFC 7252 §4.1:
+    // bytes after the Message ID of an Empty message are a message format error; strictly we
+    // refuse both, and `Config::LENIENT` (empty_with_content) reads them as Zephyr does.
+    for head in [[0x60u8, 0x00, 0x12, 0x34], [0x70, 0x00, 0x12, 0x34]] {
+        let mut bytes = head.to_vec();
+        bytes.extend_from_slice(&[0; 8]);
+        assert_eq!(
+            strict(&bytes).unwrap_err().reason,
+            Reason::EmptyNotEmpty,
+            "{head:02x?}"
+        );
+        let m = lenient(&bytes);
+        assert_eq!((m.code(), m.message_id()), (Code::EMPTY, Some(0x1234)));
+        // The four bytes alone are the Empty ACK and Reset of the RFC.
+        assert!(strict(&head).is_ok());
+    }
+}
