@@ -1,6 +1,6 @@
 //! Messages from peers' own unit tests, one module a peer (libcoap, aiocoap, Wakaama's
-//! er-coap, coap-lite, Californium, Leshan): the bytes their parsers accept or refuse and their
-//! encoders produce, parsed and built here and compared with what their tests expect.
+//! er-coap, coap-lite, Californium, Leshan, Zephyr): the bytes their parsers accept or refuse
+//! and their encoders produce, parsed and built here and compared with what their tests expect.
 //!
 //! libcoap's parser accepts codes of the reserved class 3 (`0x69` is 3.09, `0x73` is 3.19) in
 //! NON messages; RFC 7252 §12.1 reserves the class, and our strict parse refuses it

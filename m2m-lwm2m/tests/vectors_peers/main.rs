@@ -1,6 +1,7 @@
 //! Vectors from the test suites of other LwM2M implementations, each with its source: Eclipse
 //! Leshan (`leshan-lwm2m-core/src/test/java/org/eclipse/leshan/core/...`), Eclipse Wakaama
-//! (`tests/*.c`) and AVSystem Anjay (`tests/core/io/*.c`). The bytes and numbers are theirs;
+//! (`tests/*.c`), AVSystem Anjay (`tests/core/io/*.c`) and Zephyr RTOS
+//! (`tests/net/lib/lwm2m/content_*/src/main.c`). The bytes and numbers are theirs;
 //! what each test checks is what the source expects of the same input (a value, a path, an
 //! error), unless a comment says why this crate differs and which text decides.
 #![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector

@@ -460,11 +460,18 @@ fn senml_cbor_resources_zephyr() {
         opaque_bytes(senml_one(&wire).unwrap().value),
         b"test_opaque"
     );
-    // test_get_opaque reads "test_opaque" from `vs` (3) into an Opaque resource: a String's
-    // field (RFC 8428 §4.2) whose text is no base64 (LwM2M CBOR carries no base64; Core 1.1
-    // §7.4.5 has Opaque in `vd`). We keep the text a String and do not make it bytes.
+    // test_get_opaque reads "test_opaque" from `vs` (3) into an Opaque resource as its bytes.
+    // Core 1.1 §7.4.5 carries an Opaque value in `vd` (8), a byte string; `vs` holds a String
+    // (RFC 8428 §4.2). The record reads as a String, and typing it as Opaque takes the text as
+    // base64 (the legacy JSON rule, Core 1.0 §6.4.4), which "test_opaque" is not: refused.
     let back = senml_one(zephyr_senml("8", "03 6B746573745F6F7061717565").leak()).unwrap();
     assert_eq!(back.value, Some(Value::Str(Text::Plain("test_opaque"))));
+    assert_eq!(
+        back.value
+            .unwrap()
+            .typed(DataType::Opaque, &Config::LENIENT),
+        Err(Error::new(0, Reason::BadBase64))
+    );
     // test_put_time / test_get_time: a Time as the integer `v` 1170111600.
     let wire = zephyr_senml("9", "02 1A45BE7C70");
     // The wire does not say Time apart from Integer: it reads as an Int, typed by the resource.
