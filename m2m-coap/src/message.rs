@@ -173,14 +173,6 @@ fn walk(area: &[u8], empty_marker_ok: bool) -> Result<Walk<'_>, (Reason, usize)>
     }
 }
 
-/// Whether a response carries a second ETag: the option is repeatable in requests only (RFC 7252
-/// §5.10.6.1: at most once in a response), and a supernumerary one is treated as an unrecognized
-/// elective option (§5.4.5). The look stops at the first option above ETag (4).
-#[inline]
-pub(crate) fn etag_repeated(area: &[u8], code: Code) -> bool {
-    code.is_response() && Options::new(area).with(OptionNumber::ETAG).nth(1).is_some()
-}
-
 /// The option of a valid option area (starting at `offset` in its message) that breaks the
 /// registry's rules: the first critical one, else the first elective one. A critical one decides
 /// what the recipient does (RFC 7252 §5.4.1) while an elective one is only ignored, so an elective
@@ -365,7 +357,7 @@ impl<'a> Message<'a> {
                 Err((r, o)) => return Err((r, opts_at.saturating_add(o))),
             },
         };
-        let suspect_any = suspect_any || code.is_signaling() || etag_repeated(options, code);
+        let suspect_any = suspect_any || code.is_signaling();
         let bad_option = if suspect_any {
             first_bad_option(options, opts_at, code)
         } else {

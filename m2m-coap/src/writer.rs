@@ -18,7 +18,7 @@ use m2m_core::BufferTooSmall;
 use crate::builder::{MAX_TCP_BODY, MAX_VALUE_LEN, put_option};
 use crate::code::{Code, Type};
 use crate::error::{BuildError, OptionProblem, Transport};
-use crate::message::{MAX_TOKEN_LEN, etag_repeated};
+use crate::message::MAX_TOKEN_LEN;
 use crate::option::number::{ascii, check, suspect, suspect_by};
 use crate::option::scan::clear_class;
 use crate::option::value::encode_uint;
@@ -306,14 +306,6 @@ impl<'b, 'p> MessageWriter<'b, 'p> {
                 code: self.code,
             });
         }
-        // A response has one ETag at most (RFC 7252 §5.10.6.1), as the parser reads it.
-        let options = self.buf.get(self.start..self.end).unwrap_or_default();
-        if self.screen != Screen::Off && etag_repeated(options, self.code) {
-            return Err(BuildError::Option {
-                number: OptionNumber::ETAG.0,
-                problem: OptionProblem::Repeated,
-            });
-        }
         let mut end = self.end;
         if !self.payload.is_empty() {
             // No overflow: both lengths are of slices, at most isize::MAX.
@@ -381,6 +373,13 @@ impl Rules {
         let signaling = self.screen == Screen::Signaling;
         if !signaling && !suspect(number, value, repeat, utf8) {
             return Ok(());
+        }
+        // A response has one ETag at most (RFC 7252 §5.10.6.1), as the parser reads it.
+        if repeat && number == OptionNumber::ETAG.0 && self.code.is_response() {
+            return Err(BuildError::Option {
+                number,
+                problem: OptionProblem::Repeated,
+            });
         }
         match check(signaling.then_some(self.code), number, value, repeat) {
             // Options outside the registry are the sender's to choose.

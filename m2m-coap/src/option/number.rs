@@ -305,7 +305,8 @@ pub(crate) fn suspect(number: u16, value: &[u8], repeat: bool, utf8: bool) -> bo
     let min = ((packed >> 8) & 0xff) as usize;
     let span = ((packed >> 16) as usize).wrapping_sub(min);
     len.wrapping_sub(min) > span
-        || (repeat && packed & 2 == 0)
+        // A repeated ETag is in doubt: repeatable in a request only, which the code decides.
+        || (repeat && (packed & 2 == 0 || number == OptionNumber::ETAG.0))
         || (packed & 4 != 0 && !utf8 && !ascii(value))
 }
 

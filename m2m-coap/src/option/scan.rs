@@ -107,7 +107,9 @@ const fn rule(number: u16) -> Rule {
     if min <= 13 && max >= 255 {
         lens |= 1 << LONG;
     }
-    let repeat = if p & 2 != 0 { lens } else { 0 };
+    // A repeated ETag (4) is in doubt: it may repeat in a request only (RFC 7252 §5.10.6.1),
+    // which the code decides, out of line (`message::first_bad_option`, the writer's rules).
+    let repeat = if p & 2 != 0 && number != 4 { lens } else { 0 };
     let string = if p & 4 != 0 { STRING } else { 0 };
     lens | repeat << REPEAT | string
 }
