@@ -1,0 +1,275 @@
+//! What other implementations' test suites refuse, or take where the specification does not:
+//! Go goburrow/modbus and grid-x/modbus, Go simonvetter/modbus, Python minimalmodbus. Their
+//! frames that decode are in `tests/vectors/peers_*.json`; here are the ones that must not, or
+//! that only fail against the request they answer.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is how a test reports a broken vector
+
+use core::time::Duration;
+
+use m2m_core::{Framing as _, Status, Timestamp};
+use m2m_modbus::client::{Expect, Mismatch};
+use m2m_modbus::{ExceptionCode, Request, Response, ascii, rtu, tcp};
+
+fn hex(s: &str) -> Vec<u8> {
+    m2m_core::hex::decode(&s.replace(' ', "")).unwrap()
+}
+
+/// `unit`, the PDU and its CRC, low byte first.
+fn rtu_frame(unit: u8, pdu: &[u8]) -> Vec<u8> {
+    let mut f = vec![unit];
+    f.extend_from_slice(pdu);
+    let crc = rtu::crc16(&f);
+    f.extend_from_slice(&crc.to_le_bytes());
+    f
+}
+
+/// grid-x/modbus `asciiclient_test.go` (ef3bed5) `TestASCIIDecodeStartCharacter`,
+/// `TestASCIIVerifyErrors`, `TestASCIIDecodeInvalidLRC`. grid-x takes a frame starting with `>`
+/// ("common in the field"); Modbus over Serial Line V1.02 §2.5.2.1 starts every ASCII frame
+/// with a colon, so it is refused here, as are `!`, a frame of one byte (`:01`), a frame without
+/// its LF, one ending LF LF, and `:F7031389000A61` (LRC 0x61 where the bytes sum to 0x60).
+#[test]
+fn grid_x_ascii_frames() {
+    let good = b":010304010F1509CA\r\n";
+    let mut s = [0u8; 255];
+    let rsp = ascii::Adu::<Response<'_>>::parse(good, &mut s).unwrap();
+    assert_eq!(rsp.address, 1);
+    for bad in [
+        &b">010304010F1509CA\r\n"[..],
+        b"!010304010F1509CA\r\n",
+        b":01\r\n",
+        b":010304010F1509CA\r",
+        b":010304010F1509CA\n\n",
+    ] {
+        let mut s = [0u8; 255];
+        assert!(
+            ascii::Adu::<Response<'_>>::parse(bad, &mut s).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let mut s = [0u8; 255];
+    assert!(matches!(
+        ascii::Adu::<Request<'_>>::parse(b":F7031389000A61\r\n", &mut s),
+        Err(m2m_modbus::Error::Lrc {
+            found: 0x61,
+            computed: 0x60
+        })
+    ));
+    // "slave mismatch": the address changed to 2 and the LRC left as computed for unit 1, so
+    // the LRC refuses it before any transaction check.
+    let mut s = [0u8; 255];
+    let other = ascii::Adu::<Response<'_>>::parse(b":020304010F1509CA\r\n", &mut s);
+    assert!(
+        matches!(other, Err(m2m_modbus::Error::Lrc { .. })),
+        "{other:?}"
+    );
+    // `TestReadASCII` "stops at terminator": the bytes after CR LF are not part of the frame.
+    let mut stream = b":0103020000FA\r\n".to_vec();
+    stream.extend_from_slice(b"ignored");
+    let got = ascii::Framing::responses().frame_len(&stream);
+    assert!(matches!(got, Ok(Status::Complete(15))), "{got:?}");
+}
+
+/// grid-x/modbus `rtuclient_test.go` (ef3bed5) `Test_readIncrementally`. Its reader takes a Read
+/// Holding Registers response whose byte count is 0xFB (251: the most an RTU frame holds) and
+/// refuses 0xFC and 0x00. The Application Protocol V1.1b3 §6.3 response carries 2 x N bytes for
+/// N registers, N at most 125: 0xFB is odd and past 250, refused here even with a right CRC,
+/// as are 0xFC and 0x00. The 49-byte response of 22 registers is found after two bytes of
+/// noise (`FF 89`, or a repeated address `05 05`) and with two bytes after it.
+#[test]
+fn grid_x_read_incrementally() {
+    let responses = rtu::Framing::responses();
+    for (count, data) in [(0xFBu8, 251usize), (0xFC, 252), (0x00, 0)] {
+        let mut pdu = vec![0x03, count];
+        pdu.extend((0..data).map(|i| i as u8));
+        let frame = rtu_frame(5, &pdu);
+        assert!(
+            rtu::Adu::<Response<'_>>::parse(&frame).is_err(),
+            "byte count {count:#x}"
+        );
+    }
+    let frame = hex(
+        "05032c800016c4680000000000d4ec00000000000000000000000000000000009b376c42e7bc0ed07ef9eaff00000467d7",
+    );
+    for (before, after) in [
+        (&[][..], &[0xFF, 0x98][..]),
+        (&[0xFF, 0x89][..], &[][..]),
+        (&[0xFF, 0x89][..], &[0xFF, 0x89][..]),
+        (&[0x05, 0x05][..], &[0xFF, 0x89][..]),
+    ] {
+        let mut buf = before.to_vec();
+        buf.extend_from_slice(&frame);
+        buf.extend_from_slice(after);
+        let Ok(Status::Complete(found)) = responses.find::<Response<'_>>(&buf) else {
+            panic!("{}", m2m_core::hex::encode(&buf));
+        };
+        assert_eq!(
+            (found.skipped, found.consumed),
+            (before.len(), before.len() + frame.len())
+        );
+        let Response::ReadHoldingRegisters { registers } = found.adu.pdu else {
+            panic!("{:?}", found.adu.pdu)
+        };
+        assert_eq!(registers.len(), 22);
+    }
+    // "not enough data", `05 03 01`: an error for grid-x once its reader runs dry; refused here
+    // as soon as the byte count comes, one byte of noise to skip, since no FC03 response has an
+    // odd byte count (§6.3).
+    let got = responses.frame_len(&[0x05, 0x03, 0x01]);
+    assert_eq!(got.map_err(|e| e.skip_len()).err(), Some(1), "{got:?}");
+}
+
+/// simonvetter/modbus (e3c1571) `rtu_transport_test.go` `TestRTUTransportReadRTUFrame` and
+/// `tcp_transport_test.go` `TestTCPTransportReadResponse` / `TestTCPTransportReadRequest`: an
+/// exception frame with a bad CRC (`30 82 12 C0A2`), an MBAP header of protocol id 1, of length
+/// 1 (the unit id alone: Messaging on TCP/IP V1.0b §3.1.3 counts unit id and PDU, and a PDU has
+/// a function code) and of length 0x100A (past 254) are refused by both. Its transport hands up
+/// any PDU and leaves the layout to the caller; the PDUs of `TestAssembleMBAPFrame` and these
+/// tests (function 6 with two bytes, function 4 with eight) are refused here as requests, §6.6
+/// and §6.4 giving four data bytes to each.
+#[test]
+fn simonvetter_transport_frames() {
+    assert!(rtu::Adu::<Response<'_>>::parse(&hex("30 82 12 c0a2")).is_err());
+    let framing = tcp::Framing::new();
+    for mbap in [
+        "9218 0001 0004 31 06 1234",
+        "9218 0000 0001 31",
+        "9218 0000 100a 31",
+    ] {
+        let bytes = hex(mbap);
+        assert!(framing.frame_len(&bytes).is_err(), "{mbap}");
+        assert!(tcp::Adu::<Response<'_>>::parse(&bytes).is_err(), "{mbap}");
+    }
+    for mbap in [
+        "921a 0000 0004 31 06 1234",
+        "9218 0000 000a fa 04 4455 6677 8899 aabb",
+    ] {
+        assert!(
+            tcp::Adu::<Request<'_>>::parse(&hex(mbap)).is_err(),
+            "{mbap}"
+        );
+    }
+}
+
+fn expect(req: &[u8]) -> (u8, Expect) {
+    let adu = rtu::Adu::<Request<'_>>::parse(req).unwrap();
+    let e = Expect::new(
+        &adu.pdu,
+        adu.address,
+        None,
+        Timestamp::from_millis(0),
+        Duration::from_secs(1),
+    );
+    (adu.address, e)
+}
+
+/// minimalmodbus `tests/test_minimalmodbus.py` (pyhys/minimalmodbus 785262d) `WRONG_RTU_RESPONSES`
+/// and the one `GOOD_RTU_RESPONSES` entry that answers from another slave: each is refused,
+/// either as a frame (byte count not matching the data, bad CRC, an exception PDU of five bytes)
+/// or by `client::Expect` against the request it answers (quantity, echoed address or value,
+/// function, unit). minimalmodbus raises an error for each (`InvalidResponseError`,
+/// `SlaveReportedException`).
+#[test]
+fn minimalmodbus_wrong_responses() {
+    // Refused as frames.
+    for (req, rsp) in [
+        // Byte count 2 with one data byte.
+        ("0102003f000189c6", "0102020160b8"),
+        // Byte count 2 with three data bytes, then with one.
+        ("010300ca0001a434", "0103020000098474"),
+        ("010300cb0001f5f4", "0103020930be"),
+        // CRC "AB".
+        ("011000330001020063e3ba", "0110003300014142"),
+        // Exception 0x90 followed by four bytes (§7: an exception PDU is two bytes).
+        ("011000380001020063e2c1", "01900038000181da"),
+    ] {
+        let _ = expect(&hex(req));
+        assert!(
+            rtu::Adu::<Response<'_>>::parse(&hex(rsp)).is_err(),
+            "{req} -> {rsp}"
+        );
+    }
+    // Frames that read, refused by the transaction check.
+    let echo = |field| Mismatch::Echo { field };
+    for (req, rsp, why) in [
+        // Write Multiple Coils of 1, answered 2.
+        ("010f0049000101013299", "010f0049000205dc", echo("quantity")),
+        // Write Single Coil 0x4A ON, answered 0x47 OFF.
+        ("0105004aff00adec", "0105004700007ddf", echo("address")),
+        // Write Multiple Registers of 1 at 0x34, answered 2; at 0x35, answered 0x36.
+        (
+            "011000340001020063e20d",
+            "0110003400020006",
+            echo("quantity"),
+        ),
+        (
+            "011000350001020063e3dc",
+            "011000360001e1c7",
+            echo("address"),
+        ),
+        // Write Multiple Registers answered by function 6.
+        (
+            "011000370001020063e23e",
+            "010600370001f9c4",
+            Mismatch::Function {
+                expected: 16,
+                got: 6,
+            },
+        ),
+        // Write Single Register 99, answered 98.
+        ("010600370063782d", "010600370062b9ed", echo("value")),
+        // To slave 1, answered by slave 2 (in GOOD_RTU_RESPONSES: its length is right).
+        (
+            "011000360001020063e3ef",
+            "021000360001e1f4",
+            Mismatch::Unit {
+                expected: 1,
+                got: 2,
+            },
+        ),
+    ] {
+        let (_, e) = expect(&hex(req));
+        let rsp_bytes = hex(rsp);
+        let rsp = rtu::Adu::<Response<'_>>::parse(&rsp_bytes).unwrap();
+        let got = e.check(rsp.address, rsp.pdu);
+        assert_eq!(
+            got.err(),
+            Some(why),
+            "{req} -> {}",
+            m2m_core::hex::encode(&rsp_bytes)
+        );
+    }
+}
+
+/// minimalmodbus `TestCheckResponseSlaveErrorCode`: it raises nothing for `01 81 05`, taking
+/// Acknowledge for no error, and raises for every other exception code, known or not (09, 0C,
+/// FF). The Application Protocol V1.1b3 §7 makes 05 an exception response like the others (the
+/// request was accepted, its result is not in this response), so here `81 05` is an exception
+/// of code Acknowledge, for the caller to act on; unknown codes are kept as they came.
+#[test]
+fn minimalmodbus_exception_codes() {
+    for code in [1u8, 2, 3, 4, 5, 6, 7, 8, 9, 0x0A, 0x0B, 0x0C, 0xFF] {
+        let frame = rtu_frame(1, &[0x81, code]);
+        let rsp = rtu::Adu::<Response<'_>>::parse(&frame).unwrap();
+        let Response::Exception {
+            function_code,
+            exception,
+        } = rsp.pdu
+        else {
+            panic!("{code:#x}: {:?}", rsp.pdu)
+        };
+        assert_eq!((function_code, exception.value()), (1, code));
+        assert_eq!(
+            m2m_modbus::client::exception(&rsp.pdu),
+            Some(ExceptionCode::from_u8(code))
+        );
+    }
+    let frame = rtu_frame(1, &[0x81, 0x05]);
+    let ack = rtu::Adu::<Response<'_>>::parse(&frame).unwrap();
+    assert_eq!(
+        m2m_modbus::client::exception(&ack.pdu),
+        Some(ExceptionCode::Acknowledge)
+    );
+}
