@@ -273,3 +273,37 @@ fn minimalmodbus_exception_codes() {
         Some(ExceptionCode::Acknowledge)
     );
 }
+
+/// yaacov/node-modbus-serial (5ef4fde) tests where it and the specification part:
+/// - `test/ports/asciiport.test.js` sets its `startOfSlaveFrameChar` option to `>` and reads
+///   `>110306AE4156524340CC`; the default is `:`, as in Serial Line V1.02 §2.5.2.1, the only
+///   start read here (the `:` frame is in `peers_node_modbus_serial.json`);
+/// - `test/ports/tcpport.test.js` 'should return a valid Modbus TCP message' answers with
+///   `0001 0000 0006 11 03 66778899`, a Read Holding Registers response of byte count 0x66 with
+///   three bytes, which its port hands on (it only checks the MBAP); refused here (§6.3);
+/// - `test/test.js` 'should include raw payload data in exception if debug enabled': the
+///   response `03 03 06 002A 0080 0005 E138` has a bad CRC, refused by both;
+/// - `test/servers/servertcp.test.js` 'should handle a large request without crash
+///   successfully (FC1, FC3, FC4)': quantity 0xFFFF answered with exception 04 (server device
+///   failure); §6.1, §6.3 and §6.4 answer a quantity out of 1..2000 (1..125) with exception 03,
+///   as `server::accept` does.
+#[test]
+fn node_modbus_serial_departures() {
+    let mut s = [0u8; 255];
+    assert!(ascii::Adu::<Response<'_>>::parse(b">110306AE4156524340CC\r\n", &mut s).is_err());
+    let mut s = [0u8; 255];
+    assert!(ascii::Adu::<Response<'_>>::parse(b":110306AE4156524340CC\r\n", &mut s).is_ok());
+    assert!(tcp::Adu::<Response<'_>>::parse(&hex("000100000006110366778899")).is_err());
+    assert!(rtu::Adu::<Response<'_>>::parse(&hex("030306002a00800005e138")).is_err());
+    for fc in [1u8, 3, 4] {
+        let pdu = [fc, 0x00, 0x3E, 0xFF, 0xFF];
+        assert_eq!(
+            m2m_modbus::server::accept(&pdu, &m2m_modbus::Config::STRICT, |_| true),
+            Err(Some(Response::Exception {
+                function_code: fc,
+                exception: ExceptionCode::IllegalDataValue
+            })),
+            "FC {fc}"
+        );
+    }
+}
