@@ -307,3 +307,31 @@ fn node_modbus_serial_departures() {
         );
     }
 }
+
+/// Cloud-Automation/node-modbus (jsmodbus 45f7152) `test/tcp-request.test.js` 'should return a
+/// valid TCPRequest object for function 15' reads `0F 0000 0008 02 5555`: eight coils with a
+/// byte count of 2, the second byte unused. The Application Protocol V1.1b3 §6.11 makes the
+/// byte count the quantity / 8 rounded up (1 here), so the request is refused; with byte count 1
+/// and one data byte it reads as coils 1, 0, 1, 0, 1, 0, 1, 0 as jsmodbus says. Its bodies
+/// cut short ('should return null on not enough buffer data', 'should handle invalid buffer
+/// content') are refused by both.
+#[test]
+fn jsmodbus_departures() {
+    let frame = hex("0001 0000 0009 02 0f 0000 0008 02 5555");
+    assert!(tcp::Adu::<Request<'_>>::parse(&frame).is_err());
+    let frame = hex("0001 0000 0008 02 0f 0000 0008 01 55");
+    let Request::WriteMultipleCoils { address, coils } =
+        tcp::Adu::<Request<'_>>::parse(&frame).unwrap().pdu
+    else {
+        panic!("not write multiple coils")
+    };
+    assert_eq!(address, 0);
+    assert_eq!(
+        coils.iter().collect::<Vec<_>>(),
+        [true, false, true, false, true, false, true, false]
+    );
+    for pdu in ["01", "0100", "02", "0200", "0300", "0400", "0f00", "0500"] {
+        assert!(Request::parse(&hex(pdu)).is_err(), "{pdu}");
+    }
+    assert!(Response::parse(&hex("0102dd")).is_err());
+}
