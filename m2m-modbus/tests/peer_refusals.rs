@@ -335,3 +335,53 @@ fn jsmodbus_departures() {
     }
     assert!(Response::parse(&hex("0102dd")).is_err());
 }
+
+/// AdvancedClimateSystems/uModbus (f1128a7) `tests/unit/test_functions.py`
+/// `test_create_from_response_pdu_raising_exception` builds its exception responses as
+/// `51 <code>` (81 decimal) and expects each code's error: uModbus takes any function code it
+/// does not know for an exception. The Application Protocol V1.1b3 §7 marks an exception by
+/// the function code plus 0x80, and 0x51 has no high bit, so `51 xx` reads here as a PDU of
+/// function 0x51, no exception; `81 xx` is the exception of Read Coils. `tests/system/responses/test_exception_responses.py`
+/// `test_request_returning_invalid_data_value_error`: quantity 0 and one past the maximum
+/// answered 03, as `server::accept` does (§6.1 to §6.4). `test_validate_invalid_crc`:
+/// `01 02 07` refused.
+#[test]
+fn umodbus_exception_function_codes() {
+    for code in [1u8, 2, 3, 4, 5, 6, 8, 10, 11] {
+        let pdu = [0x51, code];
+        let rsp = Response::parse(&pdu).unwrap();
+        assert!(!matches!(rsp, Response::Exception { .. }), "{rsp:?}");
+        assert_eq!(m2m_modbus::client::exception(&rsp), None);
+        let pdu = [0x81, code];
+        let rsp = Response::parse(&pdu).unwrap();
+        assert_eq!(
+            rsp,
+            Response::Exception {
+                function_code: 1,
+                exception: ExceptionCode::from_u8(code)
+            }
+        );
+    }
+    for (fc, quantity) in [
+        (1u8, 0u16),
+        (2, 0),
+        (3, 0),
+        (4, 0),
+        (1, 2001),
+        (2, 2001),
+        (3, 126),
+        (4, 126),
+    ] {
+        let [hi, lo] = quantity.to_be_bytes();
+        let pdu = [fc, 0x00, 0x00, hi, lo];
+        assert_eq!(
+            m2m_modbus::server::accept(&pdu, &m2m_modbus::Config::STRICT, |_| true),
+            Err(Some(Response::Exception {
+                function_code: fc,
+                exception: ExceptionCode::IllegalDataValue
+            })),
+            "FC {fc} quantity {quantity}"
+        );
+    }
+    assert!(rtu::Adu::<Response<'_>>::parse(&[0x01, 0x02, 0x07]).is_err());
+}
