@@ -385,3 +385,31 @@ fn umodbus_exception_function_codes() {
     }
     assert!(rtu::Adu::<Response<'_>>::parse(&[0x01, 0x02, 0x07]).is_err());
 }
+
+/// NModbus/NModbus (d96e770) `NModbus.UnitTests/Message/ModbusMessageFactoryFixture.cs`: the
+/// frames its factory refuses (`...WithInvalidFrameSize`, `...InvalidFunctionCode`,
+/// `...ThrowsOnNotEnoughBytes`, `...TooSmall`), as PDUs, refused here too: an exception whose
+/// function byte is 0x80 (the exception of function 0, which §4.1 leaves invalid), with and
+/// without its code; Read Holding Registers, Write Single Coil and Register, Write Multiple
+/// Coils and Registers cut short; Write File Record with byte count 0 (§6.15: 0x09 to 0xFB);
+/// Diagnostics Return Query Data with one data byte (§6.8: the data is N x 2 bytes).
+#[test]
+fn nmodbus_invalid_frames() {
+    for pdu in [
+        "8002",
+        "80",
+        "03 000005",
+        "05 0069",
+        "06 000100",
+        "10 0005 0001 02",
+        "0f 0013 000a 02",
+        "15 00 13 00 0a",
+        "08 0000 05",
+    ] {
+        let bytes = hex(pdu);
+        assert!(Request::parse(&bytes).is_err(), "request {pdu}");
+        assert!(Response::parse(&bytes).is_err(), "response {pdu}");
+    }
+    // ... and the same Write Multiple Coils response cut after its address.
+    assert!(Response::parse(&hex("0f 0013")).is_err());
+}
