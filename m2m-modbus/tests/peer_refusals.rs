@@ -286,9 +286,33 @@ fn minimalmodbus_exception_codes() {
 /// - `test/servers/servertcp.test.js` 'should handle a large request without crash
 ///   successfully (FC1, FC3, FC4)': quantity 0xFFFF answered with exception 04 (server device
 ///   failure); §6.1, §6.3 and §6.4 answer a quantity out of 1..2000 (1..125) with exception 03,
-///   as `server::accept` does.
+///   as `server::accept` does;
+/// - `test/test.js` '#writeFC43() - read device identification' asks for object 1 (read code 4)
+///   and is answered by its `ports/testport.js` with MEI type 16 (0x10) in place of the 0x0E of
+///   Read Device Identification (§6.21), which its client reads as one. Here the request reads
+///   as Read Device Identification, and the answer as a PDU of another MEI type, not an
+///   identification.
 #[test]
 fn node_modbus_serial_departures() {
+    let req_pdu = hex("2b 0e 04 01");
+    let req = Request::parse(&req_pdu).unwrap();
+    assert!(
+        matches!(
+            req,
+            Request::ReadDeviceIdentification {
+                read_code: 4,
+                object_id: 1
+            }
+        ),
+        "{req:?}"
+    );
+    let mut pdu = hex("2b 10 04 01 00 00 01 01 11");
+    pdu.extend_from_slice(b"MyProductCode1234");
+    let rsp = Response::parse(&pdu).unwrap();
+    assert!(
+        matches!(rsp, Response::EncapsulatedInterface { mei_type: 0x10, .. }),
+        "{rsp:?}"
+    );
     let mut s = [0u8; 255];
     assert!(ascii::Adu::<Response<'_>>::parse(b">110306AE4156524340CC\r\n", &mut s).is_err());
     let mut s = [0u8; 255];
