@@ -10,6 +10,10 @@
 //! - srad (`dpazj/srad`, `srad-types/src/value.rs` tests): BooleanArray and StringArray bytes,
 //!   and the array encodings srad refuses.
 //! - Sparkplug 3.0.0 §6.4.16 (the Int32Array example of the array section's introduction).
+//! - mqtt-spb-wrapper (`javier-fg/mqtt-spb-wrapper`): a literal payload of six datatypes, its
+//!   empty, invalid and 2.2 STATE payloads, its topics.
+//! - pysparkplug (`matteosox/pysparkplug`) and Eclipse Tahu C (`c/core/test/test.c`): topics,
+//!   and StringArrays of empty strings.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -525,4 +529,194 @@ fn benthos_umh_test_vectors() {
         assert_eq!(m.alias(), Some(u64::from(n)));
         assert_eq!(m.value().unwrap(), Value::Double(1.5 * f64::from(n)));
     }
+}
+
+/// mqtt-spb-wrapper `tests/test_spb_base_SpbPayloadParser.py` (javier-fg/mqtt-spb-wrapper
+/// 01454ee) `test_parse_complex_payload`: its literal payload, timestamp 1729453899362 and seq 0,
+/// with Int64 `value` 0, UInt16 `uint16` 125, Bytes 01 02 03 04, a DateTime, a File of text and
+/// a UUID, each stamped 1729453899362, decodes to the values its parser expects.
+#[test]
+fn mqtt_spb_wrapper_complex_payload() {
+    let ts = 1_729_453_899_362_u64;
+    decodes_to(
+        "mqtt-spb-wrapper test_parse_complex_payload",
+        "08e2fcf0dbaa3212120a0576616c756518e2fcf0dbaa322004580012130a0675696e74313618e2fcf0dbaa3220\
+         06507d12170a05627974657318e2fcf0dbaa32201182010401020304121a0a086461746574696d6518e2fcf0dbaa\
+         32200d58e2fcf0dbaa32123d0a0466696c6518e2fcf0dbaa32201282012b7061686f5f6d7174743d3d312e362e31\
+         0a70616e6461733d3d312e342e310a507959414d4c3d3d362e300a12350a047575696418e2fcf0dbaa32200f7a24\
+         31643235383830372d393732332d343438302d393961342d6633626361653030653136391800",
+        &json!({"timestamp": ts, "seq": 0, "metrics": [
+            {"name": "value", "timestamp": ts, "datatype": "Int64", "value": 0},
+            {"name": "uint16", "timestamp": ts, "datatype": "UInt16", "value": 125},
+            {"name": "bytes", "timestamp": ts, "datatype": "Bytes", "value": "01020304"},
+            {"name": "datetime", "timestamp": ts, "datatype": "DateTime", "value": ts},
+            {"name": "file", "timestamp": ts, "datatype": "File",
+                "value": m2m_core::hex::encode(b"paho_mqtt==1.6.1\npandas==1.4.1\nPyYAML==6.0\n")},
+            {"name": "uuid", "timestamp": ts, "datatype": "UUID",
+                "value": "1d258807-9723-4480-99a4-f3bcae00e169"},
+        ]}),
+    );
+}
+
+/// mqtt-spb-wrapper `test_parse_empty_payload`, `test_parse_invalid_payload`,
+/// `test_parse_online_offline_payload` and `tests/test_mqtt_spb_entity_MqttSpbEntity.py`
+/// `test_mqtt_on_message_state`:
+/// - the empty payload (`Payload().SerializeToString()`) is no payload to its parser; to the
+///   protobuf schema (Sparkplug 3.0 §6.4.1, every field optional) it is a payload with no fields,
+///   as read here;
+/// - `invalid_payload_data` is refused by both;
+/// - `ONLINE` and `OFFLINE` are Sparkplug 2.2 STATE payloads: read by `StateMessage::parse_v2`,
+///   refused as protobuf payloads and as 3.0 JSON STATE payloads (§4.2.3 asks for JSON);
+/// - its STATE topic `spBv1.0/Group1/STATE/SCADA` is neither 3.0's `spBv1.0/STATE/<host_id>`
+///   (§4.1.3) nor 2.2's `STATE/<host_id>`: it reads here as a message topic of type STATE (§4.1.2
+///   lists it among the types without a device id), not as a host application's state topic.
+#[test]
+fn mqtt_spb_wrapper_payloads_and_state() {
+    use m2m_sparkplug::state::StateMessage;
+    use m2m_sparkplug::topic::{MessageType, Topic};
+    let empty = PayloadView::new(&[]).unwrap();
+    empty.check().unwrap();
+    assert_eq!(empty.metrics().count(), 0);
+    assert!(PayloadView::new(b"invalid_payload_data").is_err());
+    for (text, online) in [(&b"ONLINE"[..], true), (b"OFFLINE", false)] {
+        assert!(PayloadView::new(text).is_err());
+        assert!(StateMessage::parse(text).is_err());
+        assert_eq!(StateMessage::parse_v2(text).unwrap().online, online);
+    }
+    let Ok(Topic::Message(m)) = Topic::parse("spBv1.0/Group1/STATE/SCADA") else {
+        panic!("not a message topic")
+    };
+    assert_eq!(
+        (m.group, m.message_type, m.edge_node, m.device),
+        ("Group1", MessageType::Unknown("STATE"), "SCADA", None)
+    );
+    let Ok(Topic::Message(m)) = Topic::parse("spBv1.0/Group1/NCMD/EoN1") else {
+        panic!("not a message topic")
+    };
+    assert_eq!(m.message_type, MessageType::NCmd);
+}
+
+/// Topics from the peers' tests:
+/// - mqtt-spb-wrapper `tests/test_spb_base_SpbTopic.py`: `spBv1.0/Group-001/DBIRTH/Gateway-001/
+///   SimpleEoND-01` reads as its parts and formats back the same. It also takes
+///   `spBv1.0/Group-001/DBIRTH` (no edge node) and `spBv1.0/Group-001/DBIRTH/Gateway-001` (a
+///   DBIRTH without device): Sparkplug 3.0 §4.1.1 requires the edge node id, and the device id
+///   with every D* type (`tck-id-topic-structure-namespace-device-id-associated-message-types`),
+///   so both are refused here; its malformed topics are refused by both.
+/// - pysparkplug `test/unit_tests/test_topic.py` (matteosox/pysparkplug 957b5b8): NCMD, DCMD and
+///   3.0 STATE topics of its ids read back; its `Topic` also builds subscription filters
+///   (`spBv1.0/#`, `spBv1.0/STATE/#`, `+` for the device or the message type), which are no
+///   topic names (MQTT 5.0 §4.7.1: wildcards only in filters; Sparkplug §4.1.1 reserves `+` and
+///   `#`) and are refused by this parser of names, as is its invalid id `+/sfddd#` and the
+///   namespace `notspBv1.0`.
+/// - Eclipse Tahu C `c/core/test/test.c` (eclipse/tahu 5736e40): group `Sparkplug B Devices`,
+///   edge node `C Edge Node 1`, device `Emulated Device`: spaces are valid in ids (§4.1.1
+///   reserves only `+`, `/` and `#`); its NCMD subscription `.../NCMD/C Edge Node 1/#` is a
+///   filter, refused as a name.
+#[test]
+fn peer_topics() {
+    use m2m_sparkplug::topic::{MessageTopic, MessageType, StateVersion, Topic};
+    fn msg(t: &str) -> MessageTopic<'_> {
+        match Topic::parse(t) {
+            Ok(Topic::Message(m)) => m,
+            other => panic!("{t}: {other:?}"),
+        }
+    }
+    for (t, want) in [
+        (
+            "spBv1.0/Group-001/DBIRTH/Gateway-001/SimpleEoND-01",
+            MessageTopic {
+                group: "Group-001",
+                message_type: MessageType::DBirth,
+                edge_node: "Gateway-001",
+                device: Some("SimpleEoND-01"),
+            },
+        ),
+        (
+            "spBv1.0/my_group_id/NCMD/my_edge_node_id",
+            MessageTopic {
+                group: "my_group_id",
+                message_type: MessageType::NCmd,
+                edge_node: "my_edge_node_id",
+                device: None,
+            },
+        ),
+        (
+            "spBv1.0/my_group_id/DCMD/my_edge_node_id/my_device_id",
+            MessageTopic {
+                group: "my_group_id",
+                message_type: MessageType::DCmd,
+                edge_node: "my_edge_node_id",
+                device: Some("my_device_id"),
+            },
+        ),
+        (
+            "spBv1.0/Sparkplug B Devices/DDATA/C Edge Node 1/Emulated Device",
+            MessageTopic {
+                group: "Sparkplug B Devices",
+                message_type: MessageType::DData,
+                edge_node: "C Edge Node 1",
+                device: Some("Emulated Device"),
+            },
+        ),
+        (
+            "spBv1.0/Sparkplug B Devices/NDEATH/C Edge Node 1",
+            MessageTopic {
+                group: "Sparkplug B Devices",
+                message_type: MessageType::NDeath,
+                edge_node: "C Edge Node 1",
+                device: None,
+            },
+        ),
+        (
+            "spBv1.0/Sparkplug B Devices/NBIRTH/C Edge Node 1",
+            MessageTopic {
+                group: "Sparkplug B Devices",
+                message_type: MessageType::NBirth,
+                edge_node: "C Edge Node 1",
+                device: None,
+            },
+        ),
+    ] {
+        let m = msg(t);
+        assert_eq!(m, want, "{t}");
+        let mut out = [0u8; 128];
+        assert_eq!(Topic::Message(m).format(&mut out).unwrap(), t);
+    }
+    assert_eq!(
+        Topic::parse("spBv1.0/STATE/my_sparkplug_host_id").unwrap(),
+        Topic::State {
+            host: "my_sparkplug_host_id",
+            version: StateVersion::V3
+        }
+    );
+    for t in [
+        "spBv1.0/Group-001/DBIRTH",
+        "spBv1.0/Group-001/DBIRTH/Gateway-001",
+        "spBv1.0_Group-001/DBIRTH_Gateway-001/SimpleEoND-01",
+        "invalid_topic_string",
+        "spBv1.0/#",
+        "spBv1.0/STATE/#",
+        "spBv1.0/my_group_id/DCMD/my_edge_node_id/+",
+        "spBv1.0/my_group_id/+/my_edge_node_id/my_device_id",
+        "spBv1.0/+/sfddd#/NBIRTH/e",
+        "spBv1.0/g/NBIRTH/+/sfddd#",
+        "spBv1.0/STATE/+/sfddd#",
+        "notspBv1.0/#",
+        "spBv1.0/Sparkplug B Devices/NCMD/C Edge Node 1/#",
+        "spBv1.0/Sparkplug B Devices/DCMD/C Edge Node 1/#",
+    ] {
+        assert!(Topic::parse(t).is_err(), "{t}");
+    }
+}
+
+/// pysparkplug `test/unit_tests/test_metric.py` `test_array_null_handling`: a StringArray of
+/// one empty string, of two, and `"", "test", ""` is no null; its bytes (§6.4.16: each
+/// string's UTF-8 and a NUL) read back the same strings.
+#[test]
+fn pysparkplug_string_arrays_of_empty_strings() {
+    let strings = |b: &'static [u8]| StrArray::new(b).unwrap().iter().collect::<Vec<_>>();
+    assert_eq!(strings(b"\0"), [""]);
+    assert_eq!(strings(b"\0\0"), ["", ""]);
+    assert_eq!(strings(b"\0test\0\0"), ["", "test", ""]);
 }
