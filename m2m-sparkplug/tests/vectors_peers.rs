@@ -720,3 +720,142 @@ fn pysparkplug_string_arrays_of_empty_strings() {
     assert_eq!(strings(b"\0\0"), ["", ""]);
     assert_eq!(strings(b"\0test\0\0"), ["", "test", ""]);
 }
+
+/// sparkplug-rs `tests/topic_tests.rs`, `tests/payload_tests.rs` (jsulmont/sparkplug-rs
+/// a967e70) and srad `srad-types/src/utils.rs` `validate_name` tests (dpazj/srad e82a1c5):
+/// - the topics sparkplug-rs reads (N* and D* types, the 2.2 `STATE/ScadaHost01`, ids with `-`
+///   and `_`) read the same here and format back; those it refuses for a bad namespace, a
+///   missing edge node, a DBIRTH without device or an NDATA with one are refused here too;
+/// - `spBv1.0/Energy/UNKNOWN/Node1` is refused by sparkplug-rs; §4.1.2 lists the message types
+///   but gives a receiver no rule for another, and this parser keeps one as
+///   `MessageType::Unknown` (documented on `MessageType`) for the caller to drop;
+/// - `FF FF FF FF` is no payload for either;
+/// - sparkplug-rs refuses a NUL in a metric name or String value (its C strings); a protobuf
+///   string is any UTF-8 and Sparkplug 3.0 §6.4 adds no rule against NUL there, so both read
+///   here (a NUL is refused in topic ids, where MQTT 5.0 §1.5.4 forbids it, and is the separator
+///   of StringArray elements, §6.4.16);
+/// - srad's `validate_name`: `hello`, `hello123`, `hello_world` valid; empty and any of `+`,
+///   `/`, `#` invalid, as `topic::check_id` says.
+#[test]
+fn sparkplug_rs_and_srad_topics_and_names() {
+    use m2m_sparkplug::topic::{MessageType, Part, StateVersion, Topic, check_id};
+    for (t, ty, group, node, device) in [
+        (
+            "spBv1.0/Energy/NBIRTH/Gateway01",
+            MessageType::NBirth,
+            "Energy",
+            "Gateway01",
+            None,
+        ),
+        (
+            "spBv1.0/Manufacturing/NDEATH/Node1",
+            MessageType::NDeath,
+            "Manufacturing",
+            "Node1",
+            None,
+        ),
+        (
+            "spBv1.0/Production/NDATA/EdgeNode01",
+            MessageType::NData,
+            "Production",
+            "EdgeNode01",
+            None,
+        ),
+        (
+            "spBv1.0/Energy/NCMD/Gateway01",
+            MessageType::NCmd,
+            "Energy",
+            "Gateway01",
+            None,
+        ),
+        (
+            "spBv1.0/Energy/DBIRTH/Gateway01/Sensor01",
+            MessageType::DBirth,
+            "Energy",
+            "Gateway01",
+            Some("Sensor01"),
+        ),
+        (
+            "spBv1.0/Factory/DDEATH/Node1/Device1",
+            MessageType::DDeath,
+            "Factory",
+            "Node1",
+            Some("Device1"),
+        ),
+        (
+            "spBv1.0/Plant/DDATA/Gateway/Sensor",
+            MessageType::DData,
+            "Plant",
+            "Gateway",
+            Some("Sensor"),
+        ),
+        (
+            "spBv1.0/Control/DCMD/Node1/Actuator1",
+            MessageType::DCmd,
+            "Control",
+            "Node1",
+            Some("Actuator1"),
+        ),
+        (
+            "spBv1.0/Group-1/NDATA/Node_01",
+            MessageType::NData,
+            "Group-1",
+            "Node_01",
+            None,
+        ),
+    ] {
+        let Ok(topic @ Topic::Message(m)) = Topic::parse(t) else {
+            panic!("{t}")
+        };
+        assert_eq!(
+            (m.message_type, m.group, m.edge_node, m.device),
+            (ty, group, node, device),
+            "{t}"
+        );
+        let mut out = [0u8; 96];
+        assert_eq!(topic.format(&mut out).unwrap(), t);
+    }
+    let state = Topic::parse("STATE/ScadaHost01").unwrap();
+    assert_eq!(
+        state,
+        Topic::State {
+            host: "ScadaHost01",
+            version: StateVersion::V2
+        }
+    );
+    let mut out = [0u8; 32];
+    assert_eq!(state.format(&mut out).unwrap(), "STATE/ScadaHost01");
+    for t in [
+        "invalid/Energy/NDATA/Node1",
+        "spBv1.0/Energy/NDATA",
+        "spBv1.0/Energy/DBIRTH/Node1",
+        "spBv1.0/Energy/DDATA/Node1",
+        "spBv1.0/Energy/NDATA/Node1/Device1",
+    ] {
+        assert!(Topic::parse(t).is_err(), "{t}");
+    }
+    let Ok(Topic::Message(m)) = Topic::parse("spBv1.0/Energy/UNKNOWN/Node1") else {
+        panic!("UNKNOWN")
+    };
+    assert_eq!(m.message_type, MessageType::Unknown("UNKNOWN"));
+    assert!(PayloadView::new(&[0xFF, 0xFF, 0xFF, 0xFF]).is_err());
+    // Metric name "test\0name", datatype String, value "hello\0world".
+    decodes_to(
+        "NUL in a name and a String",
+        "121a 0a0974657374006e616d65 200c 7a0b68656c6c6f00776f726c64",
+        &json!({"metrics": [{"name": "test\u{0}name", "datatype": "String", "value": "hello\u{0}world"}]}),
+    );
+    for name in ["hello", "hello123", "hello_world"] {
+        assert_eq!(check_id(name, Part::EdgeNode), Ok(()), "{name}");
+    }
+    for name in [
+        "",
+        "hello+world",
+        "hello/world",
+        "hello#world",
+        "hello+/world",
+        "hello+/#world",
+    ] {
+        assert!(check_id(name, Part::EdgeNode).is_err(), "{name}");
+    }
+}
