@@ -437,3 +437,55 @@ fn nmodbus_invalid_frames() {
     // ... and the same Write Multiple Coils response cut after its address.
     assert!(Response::parse(&hex("0f 0013")).is_err());
 }
+
+/// yaacov/node-modbus-serial (5ef4fde) `test/ports/rtubufferedport.test.js` and
+/// `test/ports/asciiport.test.js` 'Illegal start chars, should synchronize to valid Modbus ...
+/// message' and 'Illegal end chars, should return a valid Modbus ... message': the response to
+/// the Read Holding Registers of 3 from 0x6B arrives after, or before, bytes that are no part of
+/// it (RTU: 20 54 54 FF; ASCII: the characters `205454FF`, with the frame's `:` start here in
+/// place of its `>` option). Both framings find the one frame past the noise and take nothing
+/// after it.
+#[test]
+fn node_modbus_serial_stream_noise() {
+    let frame = hex("110306ae415652434049ad");
+    let rtu = rtu::Framing::responses();
+    let mut noisy = hex("205454ff");
+    noisy.extend_from_slice(&frame);
+    let Ok(Status::Complete(found)) = rtu.find::<Response<'_>>(&noisy) else {
+        panic!("{}", m2m_core::hex::encode(&noisy));
+    };
+    assert_eq!((found.skipped, found.consumed), (4, 4 + frame.len()));
+    let mut trailing = frame.clone();
+    trailing.extend_from_slice(&hex("205454ff"));
+    let Ok(Status::Complete((adu, n))) = rtu.decode::<Response<'_>>(&trailing) else {
+        panic!("{}", m2m_core::hex::encode(&trailing));
+    };
+    assert_eq!((adu.address, n), (0x11, frame.len()));
+
+    let text = b":110306AE4156524340CC\r\n";
+    let ascii = ascii::Framing::responses();
+    let mut noisy = b"205454FF".to_vec();
+    noisy.extend_from_slice(text);
+    // The characters before the colon are passed over (an error whose skip is all of them),
+    // then the frame is whole.
+    let skip = match ascii.frame_len(&noisy) {
+        Err(e) => e.skip_len(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(skip, 8);
+    let got = ascii.frame_len(&noisy[skip..]);
+    assert!(
+        matches!(got, Ok(Status::Complete(n)) if n == text.len()),
+        "{got:?}"
+    );
+    let mut trailing = text.to_vec();
+    trailing.extend_from_slice(b"205454FF");
+    let got = ascii.frame_len(&trailing);
+    assert!(
+        matches!(got, Ok(Status::Complete(n)) if n == text.len()),
+        "{got:?}"
+    );
+    let mut s = [0u8; 255];
+    let adu = ascii::Adu::<Response<'_>>::parse(&trailing[..text.len()], &mut s).unwrap();
+    assert_eq!(adu.address, 0x11);
+}
