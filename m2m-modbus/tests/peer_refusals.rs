@@ -522,3 +522,46 @@ fn minimalmodbus_local_echo() {
     };
     assert_eq!(registers.iter().collect::<Vec<_>>(), [0x0302]);
 }
+
+/// minimalmodbus `TestPredictResponseSize.known_values` (and goburrow/modbus
+/// `responseLengthTests`): the length of the response to a request, in bytes (RTU) or
+/// characters (ASCII). Here the response framings tell, once the head of a response is in,
+/// how much more is needed; head plus that is the same total: RTU 6 bytes for 1 to 8 coils, 7
+/// for 9, 19 for 7 registers, 8 for the echoes of FC05, FC06, FC0F, FC10; ASCII 13 characters
+/// for 1 to 8 coils, 15 for 9, 39 for 7 registers, 17 for the FC05 and FC10 echoes.
+#[test]
+fn minimalmodbus_predicted_response_sizes() {
+    let total = |got: Result<Status<usize>, m2m_modbus::FrameError>, have: usize| match got {
+        Ok(Status::Partial(m2m_core::Needed::Size(n))) => have + n.get(),
+        other => panic!("{other:?}"),
+    };
+    let rtu = rtu::Framing::responses();
+    for (head, want) in [
+        (&[0x01, 0x01, 0x01][..], 6),
+        (&[0x01, 0x02, 0x02], 7),
+        (&[0x01, 0x03, 0x0E], 19),
+        (&[0x01, 0x04, 0x0E], 19),
+        (&[0x01, 0x05], 8),
+        (&[0x01, 0x06], 8),
+        (&[0x01, 0x0F], 8),
+        (&[0x01, 0x10], 8),
+    ] {
+        assert_eq!(total(rtu.frame_len(head), head.len()), want, "{head:02x?}");
+    }
+    let ascii = ascii::Framing::responses();
+    for (head, want) in [
+        (&b":010101"[..], 13),
+        (&b":010202"[..], 15),
+        (&b":01030E"[..], 39),
+        (&b":01040E"[..], 39),
+        (&b":0105"[..], 17),
+        (&b":0110"[..], 17),
+    ] {
+        assert_eq!(
+            total(ascii.frame_len(head), head.len()),
+            want,
+            "{}",
+            String::from_utf8_lossy(head)
+        );
+    }
+}
