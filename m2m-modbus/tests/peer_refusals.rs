@@ -565,3 +565,62 @@ fn minimalmodbus_predicted_response_sizes() {
         );
     }
 }
+
+/// NModbus (d96e770) `NModbus.UnitTests/IO/ModbusRtuTransportFixture.cs` `ResponseBytesToRead*`
+/// and `RequestBytesToRead*`: how many bytes its RTU transport still reads after the first 4 of
+/// a response or 7 of a request. The totals agree here (Read Coils response of byte count 5:
+/// 10; Write Multiple Coils response: 8; exception: 5; Read Coils request: 8; Write Multiple
+/// Coils request of 2 bytes: 11; Write Multiple Registers request of 4 bytes: 13; function
+/// 0xFF is no request), with these departures of NModbus:
+/// - a Read Coils response of byte count 0 gets 5 bytes there; §6.1 reads 1 to 2000 coils, so
+///   at least one byte: refused here;
+/// - Mask Write Register (0x16) is not implemented there; here its response is 10 bytes (§6.16);
+/// - Diagnostics Return Query Data (sub-function 0000) is read as 8 bytes there; §6.8.1 echoes
+///   whatever data came (N x 2 bytes), so here its length is open and the frame ends at the
+///   line's silence, as NModbus's own `ReturnQueryDataRequestResponseFixture` PDU of four
+///   registers needs.
+#[test]
+fn nmodbus_rtu_bytes_to_read() {
+    let total = |got: Result<Status<usize>, m2m_modbus::FrameError>, have: usize| match got {
+        Ok(Status::Partial(m2m_core::Needed::Size(n))) => have + n.get(),
+        other => panic!("{other:?}"),
+    };
+    let (requests, responses) = (rtu::Framing::requests(), rtu::Framing::responses());
+    for (head, want) in [
+        ("110105cd", 10),
+        ("110f0013", 8),
+        ("118101", 5),
+        ("11160001000204", 10),
+    ] {
+        let head = hex(head);
+        assert_eq!(total(responses.frame_len(&head), head.len()), want);
+    }
+    for (head, want) in [
+        ("11010013002500", 8),
+        ("110f0013000a02", 11),
+        ("11100001000204", 13),
+    ] {
+        let head = hex(head);
+        assert_eq!(total(requests.frame_len(&head), head.len()), want);
+    }
+    assert!(requests.frame_len(&hex("11ff000100020400")).is_err());
+    assert!(responses.frame_len(&hex("11010000")).is_err());
+    // Return Query Data: open until the silence, then framed by its CRC.
+    assert!(matches!(
+        responses.frame_len(&hex("01080000")),
+        Ok(Status::Partial(m2m_core::Needed::Unknown))
+    ));
+    let frame = rtu_frame(5, &hex("08 0000 0001000200030004"));
+    assert_eq!(
+        responses.frame_len_at_silence(&frame),
+        Ok(Status::Complete(frame.len()))
+    );
+    let Ok(Status::Complete((adu, n))) = responses.decode_at_silence::<Response<'_>>(&frame) else {
+        panic!("not decoded at silence")
+    };
+    assert_eq!(n, frame.len());
+    assert!(matches!(
+        adu.pdu,
+        Response::Diagnostics { sub_function: 0, data } if data.len() == 8
+    ));
+}
