@@ -859,3 +859,37 @@ fn sparkplug_rs_and_srad_topics_and_names() {
         assert!(check_id(name, Part::EdgeNode).is_err(), "{name}");
     }
 }
+
+/// pysparkplug `test/unit_tests/test_datatype.py` (matteosox/pysparkplug 957b5b8)
+/// `test_integer_encoding` and `test_decoder_errors`, with its `_datatype.py` encodings: each
+/// integer type's minimum and maximum read back (the signed narrow types as their own width's
+/// two's complement in `int_value`, e.g. Int8 -128 as 0x80, which is also read here in the
+/// 32-bit sign style 0xFFFFFF80 Tahu Java writes); an Int8 `int_value` of 512 (`2**9`) is out of
+/// range for both, as are UInt8 256 and UInt16 65536; an Int16Array of one byte is refused by
+/// both. Its BooleanArray packs the first value into the highest bit, as §6.4.16 does.
+#[test]
+fn pysparkplug_integer_ranges() {
+    let int = |dt: u32, v: u32| Value::from_raw(dt, Some(RawValue::Int(v)), false);
+    let long = |dt: u32, v: u64| Value::from_raw(dt, Some(RawValue::Long(v)), false);
+    assert!(matches!(int(1, 0x80), Ok(Value::Int8(-128))));
+    assert!(matches!(int(1, 0xFFFF_FF80), Ok(Value::Int8(-128))));
+    assert!(matches!(int(1, 127), Ok(Value::Int8(127))));
+    assert!(int(1, 512).is_err());
+    assert!(matches!(int(5, 255), Ok(Value::UInt8(255))));
+    assert!(int(5, 256).is_err());
+    assert!(matches!(int(2, 0x8000), Ok(Value::Int16(-32768))));
+    assert!(matches!(int(2, 32767), Ok(Value::Int16(32767))));
+    assert!(matches!(int(6, 65535), Ok(Value::UInt16(65535))));
+    assert!(int(6, 65536).is_err());
+    assert!(matches!(int(3, 0x8000_0000), Ok(Value::Int32(i32::MIN))));
+    assert!(matches!(int(7, u32::MAX), Ok(Value::UInt32(u32::MAX))));
+    assert!(matches!(
+        long(4, 0x8000_0000_0000_0000),
+        Ok(Value::Int64(i64::MIN))
+    ));
+    assert!(matches!(long(8, u64::MAX), Ok(Value::UInt64(u64::MAX))));
+    assert!(bytes_as(23, &[0x00]).is_err());
+    let bools = |b: &[u8]| BoolArray::new(b).unwrap().iter().collect::<Vec<_>>();
+    assert_eq!(bools(&[1, 0, 0, 0, 0x80]), [true]);
+    assert_eq!(bools(&[3, 0, 0, 0, 0b1010_0000]), [true, false, true]);
+}
