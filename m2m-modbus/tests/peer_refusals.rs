@@ -83,7 +83,7 @@ fn grid_x_read_incrementally() {
     let responses = rtu::Framing::responses();
     for (count, data) in [(0xFBu8, 251usize), (0xFC, 252), (0x00, 0)] {
         let mut pdu = vec![0x03, count];
-        pdu.extend((0..data).map(|i| i as u8));
+        pdu.extend((0..=u8::MAX).cycle().take(data));
         let frame = rtu_frame(5, &pdu);
         assert!(
             rtu::Adu::<Response<'_>>::parse(&frame).is_err(),
