@@ -335,6 +335,94 @@ async fn the_rtu_client_skips_noise_corrupt_and_foreign_answers() {
     assert_eq!(r.unwrap(), [0x0102]);
 }
 
+/// A line that hears itself (`Options::local_echo`), over RTU and ASCII: each request comes
+/// back before its answer. The client reads past the echo: a Write Single Register (whose
+/// echo is byte for byte its answer) and a read each get their own answer, with nothing left
+/// over; an echo damaged on the line is given up and its bytes skipped as noise; a line that
+/// does not echo a read is read as usual. Without the option, the echoed write reads as its
+/// own answer and the real answer is left to nobody.
+#[tokio::test]
+async fn an_echoing_line_is_read_past_its_echo() {
+    for transport in [Transport::Rtu, Transport::Ascii] {
+        let frame = |body: &[u8]| match transport {
+            Transport::Rtu => rtu_frame(body),
+            _ => ascii_frame(body),
+        };
+        let write = frame(&[17, 6, 0, 5, 0x12, 0x34]);
+        let read = frame(&[17, 3, 0, 0, 0, 1]);
+        let answer = frame(&[17, 3, 2, 0x01, 0x02]);
+        for echo in [true, false] {
+            let (ours, mut line) = tokio::io::duplex(4096);
+            let seen = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&seen);
+            let c = Client::from_stream(
+                ours,
+                options(transport).local_echo(echo).on_unmatched(move |_| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }),
+            );
+            // The write, echoed, then answered (the same bytes).
+            let script = async {
+                expect_request(&mut line, &write).await;
+                line.write_all(&[&write[..], &write[..]].concat())
+                    .await
+                    .unwrap();
+            };
+            let (r, ()) = tokio::join!(c.write_single_register(5, 0x1234), script);
+            r.unwrap();
+            // The read, echoed, then answered.
+            let script = async {
+                expect_request(&mut line, &read).await;
+                line.write_all(&[&read[..], &answer[..]].concat())
+                    .await
+                    .unwrap();
+            };
+            let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+            let left = seen.load(Ordering::SeqCst);
+            if !echo {
+                // The write's real answer reached nobody, and the read's echo is taken for a
+                // broken answer (ASCII, whose frames end by themselves) or skipped as noise.
+                assert!(left >= 1 || r.is_err(), "{transport:?}: {r:?}");
+                continue;
+            }
+            assert_eq!(r.unwrap(), [0x0102], "{transport:?}");
+            assert_eq!(left, 0, "{transport:?}: nothing left over");
+            // The echo in two pieces, a pause between them shorter than the read silence:
+            // taken whole, nothing of it framed.
+            let script = async {
+                expect_request(&mut line, &read).await;
+                line.write_all(&read[..3]).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                line.write_all(&[&read[3..], &answer[..]].concat())
+                    .await
+                    .unwrap();
+            };
+            let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+            assert_eq!(r.unwrap(), [0x0102], "{transport:?}");
+            assert_eq!(seen.load(Ordering::SeqCst), 0, "{transport:?}: split echo");
+            // A damaged echo: given up, its bytes skipped as noise, the answer read.
+            let script = async {
+                expect_request(&mut line, &read).await;
+                let mut damaged = read.clone();
+                damaged[3] ^= 0x04;
+                line.write_all(&[&damaged[..], &answer[..]].concat())
+                    .await
+                    .unwrap();
+            };
+            let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+            assert_eq!(r.unwrap(), [0x0102], "{transport:?}");
+            assert!(seen.load(Ordering::SeqCst) >= 1, "{transport:?}");
+            // No echo at all this time: the answer is read as usual.
+            let script = async {
+                expect_request(&mut line, &read).await;
+                line.write_all(&answer).await.unwrap();
+            };
+            let (r, ()) = tokio::join!(c.read_holding_registers(0, 1), script);
+            assert_eq!(r.unwrap(), [0x0102], "{transport:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_ascii_client_times_out_on_a_bad_lrc_and_reads_the_next_answer() {
     let (ours, mut line) = tokio::io::duplex(4096);

@@ -108,6 +108,15 @@ pub struct Options {
     /// more bytes for so long is given up, up to the first whole frame behind it (a head
     /// claiming a length that never comes would hold every answer behind it).
     pub read_silence: Duration,
+    /// A serial line ([`Transport::Rtu`], [`Transport::Ascii`]) that hears its own
+    /// transmission: a two-wire RS-485 transceiver whose receiver stays on, as many USB
+    /// adapters have it. The bytes the client writes then come back before the answer; with
+    /// this set, the client takes each byte read that equals the next byte of its own
+    /// transmission off the line before framing, and at the first that differs gives the rest
+    /// of that echo up and frames what is read as usual. Without it, an echoed Write Single
+    /// Register or Write Single Coil reads as its own answer, and the real answer then as an
+    /// answer nobody waits for. Default off; ignored on TCP.
+    pub local_echo: bool,
 }
 
 impl Default for Options {
@@ -127,6 +136,7 @@ impl Default for Options {
             line: Line::default(),
             turnaround: Duration::from_millis(100),
             read_silence: Duration::from_millis(50),
+            local_echo: false,
         }
     }
 }
@@ -185,6 +195,12 @@ impl Options {
     #[must_use]
     pub fn reconnect(mut self, reconnect: bool) -> Self {
         self.reconnect = reconnect;
+        self
+    }
+    /// The same options with [`Options::local_echo`] on or off.
+    #[must_use]
+    pub fn local_echo(mut self, on: bool) -> Self {
+        self.local_echo = on;
         self
     }
     /// The same options with a callback for responses that reach no caller.

@@ -125,6 +125,9 @@ impl Callers {
     }
 }
 
+/// Most bytes of [`Options::local_echo`] awaited at once (a few frames' worth).
+const ECHO_MAX: usize = 2048;
+
 /// Why the poll loop stopped.
 pub(super) enum Exit {
     /// The connection is unusable: fail what is outstanding, reconnect on the next request.
@@ -152,6 +155,9 @@ pub(super) struct Driver {
     epoch: Instant,
     rbuf: BytesMut,
     wbuf: Vec<u8>,
+    /// On a serial line with [`Options::local_echo`]: the bytes written whose echo has not been
+    /// read yet, oldest first.
+    echo: VecDeque<u8>,
     timer: Pin<Box<Sleep>>,
     /// The deadline the timer is set for; it may be earlier than the earliest outstanding
     /// (then it fires early and is set again), never later.
@@ -241,6 +247,7 @@ impl Driver {
             epoch,
             rbuf: BytesMut::with_capacity(4096),
             wbuf: Vec::with_capacity(1024),
+            echo: VecDeque::new(),
             timer: Box::pin(tokio::time::sleep_until(epoch)),
             armed: None,
             line: LineState {
@@ -258,6 +265,7 @@ impl Driver {
     pub(super) fn reset(&mut self) {
         self.rbuf.clear();
         self.wbuf.clear();
+        self.echo.clear();
         self.appended = 0;
         self.flushed = 0;
         self.line.armed = None;
@@ -566,7 +574,7 @@ impl Driver {
     /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
     /// dropped), `Ok(false)` if more bytes are needed.
     fn next_frame(&mut self) -> Result<bool, Exit> {
-        if self.rbuf.is_empty() {
+        if self.rbuf.is_empty() || !self.echo.is_empty() && self.take_echo() {
             return Ok(false);
         }
         let config = self.options.config;
@@ -602,6 +610,28 @@ impl Driver {
         }
     }
 
+    /// Takes the echo of what was written ([`Options::local_echo`]) off the head of the read
+    /// bytes, whole: `true` while the bytes read are the start of it (the rest is to come, and
+    /// nothing is framed meanwhile). Bytes that are not the echo (a line that echoes nothing,
+    /// or an echo damaged on the line) give it up, and stay to be framed.
+    fn take_echo(&mut self) -> bool {
+        let n = self.rbuf.len().min(self.echo.len());
+        let same = self
+            .rbuf
+            .iter()
+            .zip(self.echo.iter())
+            .take(n)
+            .all(|(r, e)| r == e);
+        if same && n < self.echo.len() {
+            return true;
+        }
+        if same {
+            let _ = self.rbuf.split_to(n);
+        }
+        self.echo.clear();
+        false
+    }
+
     fn rtu_framing(&self) -> rtu::Framing {
         rtu::Framing::responses()
             .with_config(self.options.config)
@@ -612,6 +642,8 @@ impl Driver {
     /// out there): the frames the read buffer holds (on RTU, a frame framed by its CRC is all
     /// that was read since the last silence when its CRC checks), then the rest, noise.
     fn frames_at_silence(&mut self) {
+        // An echo not read whole by now is not coming (or not as it went out).
+        self.echo.clear();
         while !self.rbuf.is_empty() {
             if self.options.transport == Transport::Rtu {
                 if let Ok(Status::Complete(n)) = self.rtu_framing().frame_len_at_silence(&self.rbuf)
@@ -817,6 +849,13 @@ impl Driver {
                 }
             }
             if written > 0 {
+                if on_line && self.options.local_echo {
+                    let sent = self.wbuf.get(..written).unwrap_or_default();
+                    self.echo.extend(sent.iter().copied());
+                    // A line that echoes nothing and answers nothing: keep the latest only.
+                    let over = self.echo.len().saturating_sub(ECHO_MAX);
+                    self.echo.drain(..over);
+                }
                 self.wbuf.drain(..written.min(self.wbuf.len()));
                 progress = true;
                 if !on_line && serial && !self.broadcasts.is_empty() {
