@@ -241,6 +241,52 @@ async fn the_rtu_server_passes_over_corrupt_frames_and_other_units() {
     );
 }
 
+/// A server on a line that hears itself (`Server::local_echo`), over RTU and ASCII: its answer
+/// to a Write Single Register comes back to it byte for byte the request; with the option it
+/// is taken off the line and not executed or answered again, and the next request is
+/// answered. Without it, the echo is served as a request of its own.
+#[tokio::test]
+async fn a_server_on_an_echoing_line_does_not_serve_its_own_answers() {
+    let quiet = Duration::from_millis(150);
+    for transport in [Transport::Rtu, Transport::Ascii] {
+        let frame = |body: &[u8]| match transport {
+            Transport::Rtu => rtu_frame(body),
+            _ => ascii_frame(body),
+        };
+        let write = frame(&[17, 6, 0, 10, 0x12, 0x34]);
+        let read = frame(&[17, 3, 0, 10, 0, 1]);
+        for echo in [true, false] {
+            let t = table();
+            let (ours, mut line) = tokio::io::duplex(4096);
+            let server = Server::new(Arc::clone(&t))
+                .transport(transport)
+                .line(FAST)
+                .units(&[17])
+                .local_echo(echo);
+            tokio::spawn(async move { server.serve_stream(ours).await });
+            line.write_all(&write).await.unwrap();
+            let answer = read_for(&mut line, quiet).await;
+            assert_eq!(answer, write, "{transport:?}: the answer is the request");
+            // The line hands the answer back.
+            line.write_all(&answer).await.unwrap();
+            let again = read_for(&mut line, quiet).await;
+            let calls = t.calls.load(Ordering::SeqCst);
+            if !echo {
+                assert_eq!((calls, again), (2, write.clone()), "{transport:?}");
+                continue;
+            }
+            assert_eq!((calls, again), (1, vec![]), "{transport:?}");
+            // The read after it, echo and all.
+            line.write_all(&read).await.unwrap();
+            let answer = read_for(&mut line, quiet).await;
+            assert_eq!(answer, frame(&[17, 3, 2, 0x12, 0x34]), "{transport:?}");
+            line.write_all(&answer).await.unwrap();
+            assert_eq!(read_for(&mut line, quiet).await, b"", "{transport:?}");
+            assert_eq!(t.calls.load(Ordering::SeqCst), 2, "{transport:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_ascii_server_passes_over_a_bad_lrc_and_answers_in_ascii() {
     let t = table();

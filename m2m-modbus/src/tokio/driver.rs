@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::io::poll_read_buf;
 
 use super::client::{Answer, Command, Counters, MAX_IN_FLIGHT, Options, Reply, Unmatched};
-use super::{Error, Io, Transport, instant_after};
+use super::{Error, Io, Transport, instant_after, take_echo};
 use crate::client::{Matcher, Mismatch};
 use crate::data::Data;
 use crate::pdu::{Request, Response};
@@ -574,7 +574,9 @@ impl Driver {
     /// Cuts the next frame from the read buffer: `Ok(true)` if one was handled (or noise
     /// dropped), `Ok(false)` if more bytes are needed.
     fn next_frame(&mut self) -> Result<bool, Exit> {
-        if self.rbuf.is_empty() || !self.echo.is_empty() && self.take_echo() {
+        if self.rbuf.is_empty()
+            || !self.echo.is_empty() && take_echo(&mut self.rbuf, &mut self.echo)
+        {
             return Ok(false);
         }
         let config = self.options.config;
@@ -608,28 +610,6 @@ impl Driver {
             }
             Err(e) => Err(Exit::Broken(Error::Protocol(e.error))),
         }
-    }
-
-    /// Takes the echo of what was written ([`Options::local_echo`]) off the head of the read
-    /// bytes, whole: `true` while the bytes read are the start of it (the rest is to come, and
-    /// nothing is framed meanwhile). Bytes that are not the echo (a line that echoes nothing,
-    /// or an echo damaged on the line) give it up, and stay to be framed.
-    fn take_echo(&mut self) -> bool {
-        let n = self.rbuf.len().min(self.echo.len());
-        let same = self
-            .rbuf
-            .iter()
-            .zip(self.echo.iter())
-            .take(n)
-            .all(|(r, e)| r == e);
-        if same && n < self.echo.len() {
-            return true;
-        }
-        if same {
-            let _ = self.rbuf.split_to(n);
-        }
-        self.echo.clear();
-        false
     }
 
     fn rtu_framing(&self) -> rtu::Framing {

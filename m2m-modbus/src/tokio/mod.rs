@@ -105,6 +105,27 @@ impl Transport {
 /// A byte stream the client and the server run over: a TCP stream, a serial port, a pty.
 /// `at + d`, but never past a century ahead (a timeout of `Duration::MAX` means never, and
 /// `Instant + Duration` would panic on it).
+/// Takes the echo of what was written on a line that hears itself ([`Options::local_echo`],
+/// [`Server::local_echo`]) off the head of the read bytes `rbuf`, whole: `true` while the bytes
+/// read are the start of it (the rest is to come; nothing is to be framed meanwhile). Bytes
+/// that are not the echo (a line that echoes nothing, or an echo damaged on the line) give it
+/// up, and stay to be framed.
+pub(crate) fn take_echo(
+    rbuf: &mut bytes::BytesMut,
+    echo: &mut std::collections::VecDeque<u8>,
+) -> bool {
+    let n = rbuf.len().min(echo.len());
+    let same = rbuf.iter().zip(echo.iter()).take(n).all(|(r, e)| r == e);
+    if same && n < echo.len() {
+        return true;
+    }
+    if same {
+        let _ = rbuf.split_to(n);
+    }
+    echo.clear();
+    false
+}
+
 pub(crate) fn instant_after(at: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     at.checked_add(d.min(CENTURY)).unwrap_or(at)

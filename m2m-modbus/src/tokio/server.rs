@@ -4,6 +4,7 @@
 
 use core::future::Future;
 use core::time::Duration;
+use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::vec::Vec;
@@ -16,7 +17,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{Transport, instant_after};
+use super::{Transport, instant_after, take_echo};
 
 /// How long an answer may wait for a peer that does not read it, without an idle timeout set.
 const WRITE_LIMIT: Duration = Duration::from_secs(30);
@@ -117,6 +118,7 @@ pub struct Server<H> {
     units: Units,
     line: Line,
     read_silence: Duration,
+    local_echo: bool,
 }
 
 impl<H> Clone for Server<H> {
@@ -131,6 +133,7 @@ impl<H> Clone for Server<H> {
             units: self.units,
             line: self.line,
             read_silence: self.read_silence,
+            local_echo: self.local_echo,
         }
     }
 }
@@ -180,6 +183,7 @@ impl<H: Handler> Server<H> {
             units: Units::ALL,
             line: Line::default(),
             read_silence: Duration::from_millis(50),
+            local_echo: false,
         }
     }
 
@@ -248,6 +252,18 @@ impl<H: Handler> Server<H> {
         self
     }
 
+    /// The same server on a serial line that hears its own transmission (a two-wire RS-485
+    /// transceiver whose receiver stays on), as [`Options::local_echo`](super::Options::local_echo):
+    /// the echo of each answer is taken off the line whole before requests are framed, and
+    /// given up at the first byte that differs. Without it, the echo of an answer to Write
+    /// Single Register or Write Single Coil, byte for byte the request, is executed and
+    /// answered again, for ever. Default off; ignored on TCP.
+    #[must_use]
+    pub fn local_echo(mut self, on: bool) -> Self {
+        self.local_echo = on;
+        self
+    }
+
     /// The handler.
     pub fn handler(&self) -> &H {
         &self.handler
@@ -298,6 +314,7 @@ impl<H: Handler> Server<H> {
             units: self.units,
             line: self.line,
             read_silence: self.read_silence,
+            local_echo: self.local_echo,
         }
     }
 
@@ -369,6 +386,7 @@ struct Connection<H> {
     units: Units,
     line: Line,
     read_silence: Duration,
+    local_echo: bool,
 }
 
 impl<H: Handler> Connection<H> {
@@ -390,11 +408,13 @@ impl<H: Handler> Connection<H> {
         let mut last_read = Instant::now();
         let mut rbuf = BytesMut::with_capacity(self.max_buffer);
         let mut wbuf = Vec::with_capacity(1024);
+        // The echo of the answers written, not read back yet ([`Server::local_echo`]).
+        let mut echo = VecDeque::new();
         // One wait for the stop signal for the whole connection, not one per read (each is a
         // waiter to link into the channel's list and unlink again).
         let mut stopped = core::pin::pin!(stop.changed());
         loop {
-            let open = self.handle_all(&mut rbuf, &mut wbuf, false);
+            let open = self.handle_all(&mut rbuf, &mut wbuf, &mut echo, false);
             if !wbuf.is_empty() {
                 if on_line {
                     // The request ends with t3.5 of silence; the answer follows it.
@@ -410,6 +430,9 @@ impl<H: Handler> Connection<H> {
                 match tokio::time::timeout(self.idle_timeout.unwrap_or(WRITE_LIMIT), write).await {
                     Ok(written) => written?,
                     Err(_) => return Ok(()),
+                }
+                if on_line && self.local_echo {
+                    echo.extend(wbuf.iter().copied());
                 }
                 wbuf.clear();
             }
@@ -459,8 +482,10 @@ impl<H: Handler> Connection<H> {
                     }
                 }
                 () = silence => {
+                    // An echo not read whole by now is not coming (or not as it went out).
+                    echo.clear();
                     // The requests the silence completes, then the noise.
-                    self.handle_all(&mut rbuf, &mut wbuf, true);
+                    self.handle_all(&mut rbuf, &mut wbuf, &mut echo, true);
                     self.drop_partial(&mut rbuf);
                 }
                 () = idle => return Ok(()),
@@ -493,9 +518,18 @@ impl<H: Handler> Connection<H> {
     /// step (Modbus/TCP) and the connection must close. On an RTU line, a request framed by
     /// its CRC is whole only at the silence after it (`at_silence`): before, its CRC may check
     /// a byte early.
-    fn handle_all(&self, rbuf: &mut BytesMut, wbuf: &mut Vec<u8>, at_silence: bool) -> bool {
+    fn handle_all(
+        &self,
+        rbuf: &mut BytesMut,
+        wbuf: &mut Vec<u8>,
+        echo: &mut VecDeque<u8>,
+        at_silence: bool,
+    ) -> bool {
         let rtu_line = self.transport == Transport::Rtu;
         loop {
+            if !echo.is_empty() && take_echo(rbuf, echo) {
+                return true;
+            }
             let status = match self.transport {
                 Transport::Tcp => tcp::Framing::with_config(self.config).frame_len(rbuf),
                 Transport::Rtu if at_silence => self.rtu_framing().frame_len_at_silence(rbuf),
@@ -671,6 +705,7 @@ mod tests {
             units: Units::ALL,
             line: Line::default(),
             read_silence: Duration::from_millis(50),
+            local_echo: false,
         }
     }
 
@@ -761,7 +796,7 @@ mod tests {
         let mut rbuf = BytesMut::from(&[0u8, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1][..]);
         rbuf.extend_from_slice(&[0, 2, 0x12, 0x34, 0, 6, 1, 3, 0, 0, 0, 1]);
         let mut out = Vec::new();
-        assert!(!c.handle_all(&mut rbuf, &mut out, false));
+        assert!(!c.handle_all(&mut rbuf, &mut out, &mut VecDeque::new(), false));
         assert_eq!(out.len(), 11);
     }
 }
