@@ -470,6 +470,8 @@ mod tests {
         // takes over from the entry that sets it.
         let recs = at(r#"{"e":[{"v":7}]}"#, Path::resource(3, 0, 9)).unwrap();
         assert_eq!(recs[0].path, Path::resource(3, 0, 9));
+        let recs = at(r#"{"bn":"","e":[{"n":"1","v":7}]}"#, Path::instance(3, 0)).unwrap();
+        assert_eq!(recs[0].path, Path::resource(3, 0, 1));
         let recs = at(r#"{"e":[{"n":"/4/0/1","v":7}]}"#, Path::instance(3, 0)).unwrap();
         assert_eq!(recs[0].path, Path::resource(4, 0, 1));
         let recs = at(

@@ -222,8 +222,12 @@ impl<'a> Resolver<'a> {
                 .base_name
                 .is_some_and(|b| b.chars().last() != Some('/'))
             && raw.name.is_some_and(|n| n.chars().next() != Some('/'));
+        // (An empty `bn` is none, as Leshan reads it.)
         let relative = match (request, self.base_name, raw.name) {
-            (Some(req), None, name) if name.is_none_or(|n| n.chars().next() != Some('/')) => {
+            (Some(req), bn, name)
+                if bn.is_none_or(|b| b.is_empty())
+                    && name.is_none_or(|n| n.chars().next() != Some('/')) =>
+            {
                 Some(relative_path(req, name).ok_or(err(Reason::BadPath))?)
             }
             _ => None,
