@@ -196,8 +196,9 @@ fn modbus_vectors_round_trip_through_the_cli() {
                     v.expect["response"]["pdu"]["function"].as_str(),
                     Some("read_coils" | "read_discrete_inputs")
                 );
-            if coils {
-                args.extend(["--quantity", quantity.as_deref().unwrap()]);
+            // A response vector without its request prints every bit of its bytes.
+            if let (true, Some(q)) = (coils, quantity.as_deref()) {
+                args.extend(["--quantity", q]);
             }
             let out = m2m(&args, None);
             assert_eq!(out.code, 0, "{}: {}", v.label(), out.stderr);
