@@ -132,7 +132,7 @@ fn californium_link_format() {
 /// documented on `Config::LENIENT`. Codes 0.08 and 2.08 parse. The Uri-Port of 4 bytes
 /// (`74 01020304`), the unknown critical option 25 and the elective 24, 24 then Proxy-Uri
 /// `abcd` parse whole, their options kept: what an unrecognised or malformed option means is
-/// the endpoint's to judge (a 4.02 there, `tests/endpoint.rs`). All agree.
+/// the endpoint's to judge (a 4.02 there, `tests/endpoint/peers.rs`). All agree.
 #[test]
 fn californium_data_parser() {
     for b in [
