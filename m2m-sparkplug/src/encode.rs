@@ -856,20 +856,25 @@ mod tests {
         buf
     }
 
+    /// `m` inside `n` templates, each the one metric of the one around it.
+    fn in_templates<'a>(mut m: Metric<'a>, n: usize) -> Metric<'a> {
+        for _ in 0..n {
+            m = Metric::new(
+                "t",
+                MetricValue::Template(Template {
+                    metrics: vec![m].into(),
+                    ..Template::default()
+                }),
+            );
+        }
+        m
+    }
+
     #[test]
     fn nesting_the_views_would_refuse_is_not_written() {
         // Templates in templates: each one two levels (the template and its metric).
         let nested = |n: usize| {
-            let mut m = Metric::new("leaf", MetricValue::Int32(1));
-            for _ in 0..n {
-                m = Metric::new(
-                    "t",
-                    MetricValue::Template(Template {
-                        metrics: vec![m].into(),
-                        ..Template::default()
-                    }),
-                );
-            }
+            let m = in_templates(Metric::new("leaf", MetricValue::Int32(1)), n);
             Payload {
                 metrics: vec![m].into(),
                 ..Payload::default()
@@ -928,16 +933,7 @@ mod tests {
         for leaf in leaves {
             let mut refused = false;
             for n in 12..=17 {
-                let mut m = leaf.clone();
-                for _ in 0..n {
-                    m = Metric::new(
-                        "t",
-                        MetricValue::Template(Template {
-                            metrics: vec![m].into(),
-                            ..Template::default()
-                        }),
-                    );
-                }
+                let m = in_templates(leaf.clone(), n);
                 let p = Payload {
                     metrics: vec![m].into(),
                     ..Payload::default()
